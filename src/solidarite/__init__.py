@@ -1,0 +1,1 @@
+"""Solidarité territoriale — la plateforme de la mission « Un médecin près de chez vous »."""

@@ -1,0 +1,177 @@
+"""Settings of the platform, read from environment variables (documented in `.env.example`).
+
+`SOLIDARITE_ENV` is `development` (default), `test` or `production`. Outside development the
+secret key must be given: the platform refuses to start with the development key.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+# src/solidarite/config/settings.py -> the repository root is three levels above the package.
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+REPO_ROOT = PACKAGE_DIR.parent.parent
+
+ENVIRONMENTS = ("development", "test", "production")
+DEVELOPMENT_SECRET_KEY = "dev-seulement-ne-jamais-utiliser-en-production"
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default).strip() or default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "oui", "yes", "on"}:
+        return True
+    if value in {"0", "false", "non", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} : valeur booléenne attendue (true/false, 1/0, oui/non).")
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+SOLIDARITE_ENV = env_str("SOLIDARITE_ENV", "development")
+if SOLIDARITE_ENV not in ENVIRONMENTS:
+    raise ImproperlyConfigured(
+        f"SOLIDARITE_ENV={SOLIDARITE_ENV!r} inconnu : valeurs possibles {', '.join(ENVIRONMENTS)}."
+    )
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "").strip()
+if not SECRET_KEY:
+    if SOLIDARITE_ENV == "production":
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY est obligatoire en production (une chaîne aléatoire d'au moins 50 caractères)."
+        )
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
+elif SOLIDARITE_ENV == "production" and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50):
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY est trop courte ou est la clé de développement.")
+
+DEBUG = env_bool("DJANGO_DEBUG", SOLIDARITE_ENV == "development")
+ALLOWED_HOSTS = env_list(
+    "DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if SOLIDARITE_ENV != "production" else []
+)
+
+# --- Data ---------------------------------------------------------------------------------------
+# The real open-data files (see ../shared/data/SOURCES.md). Checked when a command reads them,
+# so that a missing folder gives a clear message there instead of breaking every page.
+SOLIDARITE_DATA_DIR = Path(env_str("SOLIDARITE_DATA_DIR", str(REPO_ROOT.parent / "shared" / "data")))
+if not SOLIDARITE_DATA_DIR.is_absolute():
+    SOLIDARITE_DATA_DIR = (REPO_ROOT / SOLIDARITE_DATA_DIR).resolve()
+
+# --- Travel times ---------------------------------------------------------------------------------
+# "vol_oiseau": offline estimate (great circle × detour ÷ speed, see territoire/travel.py);
+# "osrm": an OSRM server's `table` service at SOLIDARITE_OSRM_URL.
+SOLIDARITE_TRAVEL_PROVIDER = env_str("SOLIDARITE_TRAVEL_PROVIDER", "vol_oiseau")
+if SOLIDARITE_TRAVEL_PROVIDER not in {"vol_oiseau", "osrm"}:
+    raise ImproperlyConfigured(
+        f"SOLIDARITE_TRAVEL_PROVIDER={SOLIDARITE_TRAVEL_PROVIDER!r} : valeurs possibles vol_oiseau, osrm."
+    )
+SOLIDARITE_OSRM_URL = env_str("SOLIDARITE_OSRM_URL", "http://127.0.0.1:5000")
+if SOLIDARITE_TRAVEL_PROVIDER == "osrm" and not SOLIDARITE_OSRM_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured("SOLIDARITE_OSRM_URL doit commencer par http:// ou https://.")
+
+# --- Django ---------------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "dsfr",
+    "solidarite.config",
+    "solidarite.territoire",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "solidarite.config.urls"
+WSGI_APPLICATION = "solidarite.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+DEFAULT_SQLITE_PATH = REPO_ROOT / "var" / "solidarite.sqlite3"
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE_PATH}"), conn_max_age=60, conn_health_checks=True
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # One writer at a time, waiting instead of failing; WAL lets readers run beside the writer.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "fr-fr"
+LANGUAGES = [("fr", "Français")]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = REPO_ROOT / "var" / "static"
+
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SOLIDARITE_ENV == "production"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# Logs never carry patient data: only technical events and identifiers (see docs/decisions).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"simple": {"format": "{asctime} {levelname} {name} {message}", "style": "{"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "simple"}},
+    "root": {"handlers": ["console"], "level": env_str("SOLIDARITE_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

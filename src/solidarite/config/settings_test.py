@@ -1,0 +1,23 @@
+"""Test settings: the base settings, made strict (undefined template variables fail) and fast."""
+
+import os
+
+os.environ.setdefault("SOLIDARITE_ENV", "test")
+
+from django.template.base import TemplateSyntaxError
+
+from solidarite.config.settings import *  # noqa: F403
+from solidarite.config.settings import TEMPLATES
+
+
+class UndefinedTemplateVariable(str):
+    """Rendered for a variable that does not exist: the test fails instead of printing nothing."""
+
+    def __mod__(self, other: object) -> str:
+        raise TemplateSyntaxError(f"Variable de gabarit indéfinie : {other!r}")
+
+
+TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = UndefinedTemplateVariable("%s")
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+DEBUG = False

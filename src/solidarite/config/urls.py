@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from solidarite.config import views
+
+admin.site.site_header = "Solidarité territoriale — administration"
+admin.site.site_title = "Solidarité territoriale"
+admin.site.index_title = "Back-office des ARS et du ministère"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("communes/", include("solidarite.territoire.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "solidarite.config.views.bad_request"
+handler403 = "solidarite.config.views.permission_denied"
+handler404 = "solidarite.config.views.page_not_found"
+handler500 = "solidarite.config.views.server_error"

@@ -1,0 +1,86 @@
+"""Policy parameters of the scheme: dated values, each with its unit and the text it comes from.
+
+One place for every amount, cap or rate the platform applies (STYLE.md §3). A value applies from
+its `depuis` date until the next value of the same name; `valeur(nom, jour)` returns the one in
+force on a given day. Pure Python, no Django: the cores may read it too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Parametre:
+    nom: str
+    valeur: Decimal | int
+    unite: str
+    depuis: dt.date
+    source: str
+    libelle: str
+
+
+PARAMETRES: tuple[Parametre, ...] = (
+    Parametre(
+        "indemnite_journaliere",
+        Decimal("200"),
+        "€/jour",
+        dt.date(2025, 9, 1),
+        "Ministère de la Santé, communiqué du 1er septembre 2025 ; pages des ARS",
+        "Indemnité du médecin volontaire par jour de mission, en plus des honoraires",
+    ),
+    Parametre(
+        "indemnite_demi_journee",
+        Decimal("100"),
+        "€/demi-journée",
+        dt.date(2025, 9, 1),
+        "Ministère de la Santé, communiqué du 1er septembre 2025 ; pages des ARS",
+        "Indemnité par demi-journée de mission",
+    ),
+    Parametre(
+        "jours_max_par_mois",
+        2,
+        "jours/mois",
+        dt.date(2025, 9, 1),
+        "Ministère de la Santé, communiqué du 1er septembre 2025",
+        "Nombre maximal de jours de mission par médecin et par mois",
+    ),
+    Parametre(
+        "tarif_consultation_g",
+        Decimal("30"),
+        "€",
+        dt.date(2024, 12, 22),
+        "Convention médicale 2024 (consultation G, secteur 1)",
+        "Tarif conventionnel de la consultation de médecine générale, sans dépassement d'honoraires",
+    ),
+    Parametre(
+        "nombre_zones_rouges",
+        151,
+        "EPCI",
+        dt.date(2025, 6, 27),
+        "Ministère de la Santé, liste des zones rouges du 27 juin 2025",
+        "Nombre d'intercommunalités retenues comme zones rouges",
+    ),
+)
+
+
+class ParametreInconnu(LookupError):
+    pass
+
+
+def parametre(nom: str, jour: dt.date | None = None) -> Parametre:
+    """The parameter `nom` in force on `jour` (today by default)."""
+    jour = jour or dt.date.today()
+    candidats = sorted((p for p in PARAMETRES if p.nom == nom and p.depuis <= jour), key=lambda p: p.depuis)
+    if not candidats:
+        connus = sorted({p.nom for p in PARAMETRES})
+        raise ParametreInconnu(
+            f"Paramètre {nom!r} inconnu ou pas encore en vigueur le {jour:%d/%m/%Y} ({connus})."
+        )
+    return candidats[-1]
+
+
+def valeur(nom: str, jour: dt.date | None = None) -> Decimal | int:
+    return parametre(nom, jour).valeur

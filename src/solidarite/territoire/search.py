@@ -1,0 +1,111 @@
+"""Commune search by name (accents, case and "St" ignored), postcode or INSEE code."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from solidarite.territoire.models import Commune, CommuneDeleguee, normalise_nom
+
+MIN_LENGTH = 2
+MAX_LENGTH = 80
+LIMIT = 20
+RE_POSTCODE_PREFIX = re.compile(r"^\d{2,5}$")
+RE_CORSICA_INSEE = re.compile(r"^2[ab]\d{3}$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Match:
+    commune: Commune
+    via: str = ""  # why it matched when the name does not show it ("code postal 15300", "commune déléguée …")
+
+
+@dataclass
+class SearchOutcome:
+    query: str
+    matches: list[Match] = field(default_factory=list)
+    message: str = ""
+    invalid: bool = False  # the request itself is wrong (answered with a 400)
+
+
+def _with_relations(queryset):  # type: ignore[no-untyped-def]
+    return queryset.select_related("departement__region", "epci")
+
+
+def _by_postcode(query: str) -> list[Match]:
+    filters = Q(codes_postaux__code=query) if len(query) == 5 else Q(codes_postaux__code__startswith=query)
+    communes = (
+        _with_relations(Commune.objects.filter(filters)).distinct().order_by("-population", "nom")[:LIMIT]
+    )
+    matches = []
+    for commune in communes:
+        postcodes = [cp.code for cp in commune.codes_postaux.all() if cp.code.startswith(query)]
+        matches.append(Match(commune, via=f"code postal {', '.join(sorted(postcodes))}"))
+    return matches
+
+
+def _by_name(norm: str) -> list[Match]:
+    words = Q(nom_normalise__startswith=norm) | Q(nom_normalise__contains=" " + norm)
+    candidates = list(
+        _with_relations(Commune.objects.filter(words)).order_by("-population", "nom")[: LIMIT * 10]
+    )
+
+    def rank(commune: Commune) -> tuple[int, int]:
+        exact = commune.nom_normalise == norm
+        prefix = commune.nom_normalise.startswith(norm)
+        return (0 if exact else 1 if prefix else 2, -(commune.population or 0))
+
+    matches = [Match(c) for c in sorted(candidates, key=rank)[:LIMIT]]
+    seen = {m.commune.pk for m in matches}
+    if len(matches) < LIMIT:
+        deleguees = CommuneDeleguee.objects.filter(words).select_related(
+            "commune__departement__region", "commune__epci"
+        )[:LIMIT]
+        for deleguee in deleguees:
+            if deleguee.commune_id not in seen and len(matches) < LIMIT:
+                seen.add(deleguee.commune_id)
+                kind = deleguee.get_type_display().lower()
+                matches.append(Match(deleguee.commune, via=f"{kind} {deleguee.nom}"))
+    return matches
+
+
+def search_communes(raw: str) -> SearchOutcome:
+    query = " ".join(raw.split())
+    outcome = SearchOutcome(query=query)
+    if not query:
+        outcome.message = "Saisissez le nom d'une commune ou un code postal."
+        return outcome
+    if len(query) > MAX_LENGTH:
+        outcome.invalid = True
+        outcome.message = f"Recherche trop longue : {MAX_LENGTH} caractères au maximum."
+        return outcome
+    if RE_POSTCODE_PREFIX.match(query):
+        outcome.matches = _by_postcode(query)
+        if not outcome.matches:
+            exact = Commune.objects.filter(code_insee=query).first() if len(query) == 5 else None
+            if exact is not None:
+                outcome.matches = [Match(exact, via=f"code INSEE {query}")]
+            elif len(query) == 5:
+                outcome.message = f"Aucune commune ne correspond au code postal {query}. Vérifiez le code, ou cherchez par nom."
+            else:
+                outcome.message = (
+                    f"Aucun code postal ne commence par {query}. Saisissez les 5 chiffres, ou un nom."
+                )
+        return outcome
+    if RE_CORSICA_INSEE.match(query):
+        commune = _with_relations(Commune.objects.filter(code_insee=query.upper())).first()
+        if commune:
+            outcome.matches = [Match(commune, via=f"code INSEE {commune.code_insee}")]
+            return outcome
+    norm = normalise_nom(query)
+    if len(norm) < MIN_LENGTH:
+        outcome.message = f"Saisissez au moins {MIN_LENGTH} lettres du nom de la commune."
+        return outcome
+    outcome.matches = _by_name(norm)
+    if not outcome.matches:
+        outcome.message = (
+            f"Aucune commune ne correspond à « {query} ». Vérifiez l'orthographe ou essayez le code postal."
+        )
+    return outcome
