@@ -1,0 +1,320 @@
+"""Travel times between places, and the sparse matrix of commune pairs within a cut-off time.
+
+Pure and typed: no Django, no file access. Points are given as latitude/longitude arrays (WGS84,
+degrees); times are in minutes. Two providers share one interface:
+
+- `CrowFlyProvider`, the offline default: great-circle distance × a road detour factor, driven at
+  an average speed. Its constants are explained on the class.
+- `OsrmTableProvider`: an OSRM server's `table` service (real road times), chosen by a setting.
+
+`pairs_within` finds every ordered pair of points whose travel time is at most a cut-off, using a
+k-d tree on the unit sphere to avoid the n² comparisons, and returns them as coordinate arrays that
+convert to a `scipy.sparse` matrix. The APL engine (zonage) builds on it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+from scipy.spatial import cKDTree
+
+EARTH_RADIUS_KM = 6371.0  # mean Earth radius (IUGG), the one used for haversine distances platform-wide
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+class TravelError(Exception):
+    """A travel-time provider could not answer (server down, malformed answer)."""
+
+
+def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> FloatArray:
+    """Great-circle distance in km between points given in degrees; broadcasts like numpy."""
+    phi1, phi2 = np.radians(lat1), np.radians(lat2)
+    dphi = phi2 - phi1
+    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlmb / 2) ** 2
+    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))), dtype=np.float64)
+
+
+def _unit_xyz(lat: FloatArray, lon: FloatArray) -> FloatArray:
+    phi, lmb = np.radians(lat), np.radians(lon)
+    cos_phi = np.cos(phi)
+    return np.column_stack((cos_phi * np.cos(lmb), cos_phi * np.sin(lmb), np.sin(phi)))
+
+
+class TravelProvider(Protocol):
+    name: str
+
+    @property
+    def symmetric(self) -> bool:
+        """True when the time from a to b always equals the time from b to a."""
+        ...
+
+    @property
+    def max_speed_kmh(self) -> float:
+        """An upper bound of great-circle km covered per hour: pairs farther than
+        cut-off × this speed are never reachable, so the k-d tree can skip them."""
+        ...
+
+    def pair_minutes(
+        self, lat: FloatArray, lon: FloatArray, origins: IntArray, destinations: IntArray
+    ) -> FloatArray:
+        """Minutes from point origins[k] to point destinations[k], for every k (inf if unreachable)."""
+        ...
+
+
+@dataclass(frozen=True)
+class CrowFlyProvider:
+    """Offline estimate: minutes = great-circle km × detour_factor ÷ speed_kmh × 60.
+
+    - `detour_factor` = 1.3: the ratio of road distance to straight-line distance. Studies of road
+      networks (e.g. Ballou, Rahardja & Sakai 2002; Boscoe, Henry & Zdeb 2012) find 1.2 to 1.4 for
+      trips of a few tens of km in Western Europe and North America; 1.3 is the usual middle value.
+    - `speed_kmh` = 60: a door-to-door average on the departmental roads that carry most trips
+      between rural communes (90 km/h limits minus villages, bends and junctions). Towns are slower
+      and motorways faster; where that matters, use the OSRM provider with a real road graph.
+
+    The resulting straight-line speed is 60 ÷ 1.3 ≈ 46 km/h: 10, 15, 20 and 45 minutes (the APL
+    bands and the reach of a patient) correspond to about 7.7, 11.5, 15.4 and 34.6 km.
+    """
+
+    detour_factor: float = 1.3
+    speed_kmh: float = 60.0
+    name: str = "vol_oiseau"
+
+    def __post_init__(self) -> None:
+        if not (self.detour_factor >= 1.0 and self.speed_kmh > 0):
+            raise ValueError("Le facteur de détour doit être ≥ 1 et la vitesse > 0.")
+
+    @property
+    def symmetric(self) -> bool:
+        return True
+
+    @property
+    def max_speed_kmh(self) -> float:
+        return self.speed_kmh / self.detour_factor
+
+    def minutes_for_km(self, km: FloatArray) -> FloatArray:
+        return np.asarray(km * (60.0 * self.detour_factor / self.speed_kmh), dtype=np.float64)
+
+    def pair_minutes(
+        self, lat: FloatArray, lon: FloatArray, origins: IntArray, destinations: IntArray
+    ) -> FloatArray:
+        km = haversine_km(lat[origins], lon[origins], lat[destinations], lon[destinations])
+        return self.minutes_for_km(km)
+
+    def matrix_minutes(
+        self, lat1: FloatArray, lon1: FloatArray, lat2: FloatArray, lon2: FloatArray
+    ) -> FloatArray:
+        km = haversine_km(lat1[:, None], lon1[:, None], lat2[None, :], lon2[None, :])
+        return self.minutes_for_km(km)
+
+
+Fetch = Callable[[str, float], bytes]
+
+
+def _http_get(url: str, timeout_s: float) -> bytes:
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+            body: bytes = response.read()
+            return body
+    except urllib.error.HTTPError as exc:  # OSRM explains a refusal in a JSON body with a 4xx status
+        error_body: bytes = exc.read()
+        return error_body
+
+
+class OsrmTableProvider:
+    """Road times from an OSRM server's `table` service (`/table/v1/{profile}/{lon,lat;...}`).
+
+    Requests are batched so that sources + destinations never exceed `max_table_size` (OSRM's
+    `--max-table-size`, 100 by default). Unreachable pairs (null durations) are `inf`.
+    `max_speed_kmh` bounds the straight-line speed on roads (130 km/h motorway limit), so that the
+    k-d tree prefilter never drops a reachable pair.
+    """
+
+    name = "osrm"
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        profile: str = "driving",
+        timeout_s: float = 30.0,
+        max_table_size: int = 100,
+        max_speed_kmh: float = 130.0,
+        fetch: Fetch = _http_get,
+    ) -> None:
+        if max_table_size < 2:
+            raise ValueError("max_table_size doit être au moins 2.")
+        self.base_url = base_url.rstrip("/")
+        self.profile = profile
+        self.timeout_s = timeout_s
+        self.max_table_size = max_table_size
+        self._max_speed_kmh = max_speed_kmh
+        self._fetch = fetch
+        self.requests_made = 0
+
+    @property
+    def symmetric(self) -> bool:
+        return False  # one-way streets: a→b and b→a are asked separately
+
+    @property
+    def max_speed_kmh(self) -> float:
+        return self._max_speed_kmh
+
+    def _table(self, points: list[tuple[float, float]], n_sources: int) -> list[list[float | None]]:
+        coords = ";".join(f"{lon:.6f},{lat:.6f}" for lat, lon in points)
+        query = urllib.parse.urlencode(
+            {
+                "sources": ";".join(str(i) for i in range(n_sources)),
+                "destinations": ";".join(str(i) for i in range(n_sources, len(points))),
+                "annotations": "duration",
+            }
+        )
+        url = f"{self.base_url}/table/v1/{urllib.parse.quote(self.profile)}/{coords}?{query}"
+        self.requests_made += 1
+        try:
+            payload = json.loads(self._fetch(url, self.timeout_s))
+        except (urllib.error.URLError, OSError) as exc:
+            raise TravelError(f"Serveur OSRM injoignable ({self.base_url}) : {exc}") from exc
+        except json.JSONDecodeError as exc:
+            raise TravelError(f"Réponse OSRM illisible : {exc}") from exc
+        if not isinstance(payload, dict) or payload.get("code") != "Ok" or "durations" not in payload:
+            message = payload.get("message", "") if isinstance(payload, dict) else ""
+            code = payload.get("code") if isinstance(payload, dict) else None
+            raise TravelError(f"Le serveur OSRM a refusé la requête : {code} {message}".strip())
+        durations = payload["durations"]
+        if len(durations) != n_sources or any(len(row) != len(points) - n_sources for row in durations):
+            raise TravelError("Réponse OSRM de dimensions inattendues.")
+        return [list(row) for row in durations]
+
+    def matrix_minutes(
+        self, lat1: FloatArray, lon1: FloatArray, lat2: FloatArray, lon2: FloatArray
+    ) -> FloatArray:
+        n, m = len(lat1), len(lat2)
+        result = np.full((n, m), np.inf)
+        size = self.max_table_size
+        # All destinations fit beside some sources: one column of requests. Otherwise split evenly
+        # (one origin and many destinations gives 1 + 99 per request with the default size).
+        src_step = max(1, min(n, size - m) if m < size else min(n, size // 2))
+        dst_step = size - src_step
+        for s0 in range(0, n, src_step):
+            sources = [(float(lat1[i]), float(lon1[i])) for i in range(s0, min(n, s0 + src_step))]
+            for d0 in range(0, m, dst_step):
+                dests = [(float(lat2[j]), float(lon2[j])) for j in range(d0, min(m, d0 + dst_step))]
+                rows = self._table(sources + dests, len(sources))
+                block = np.array([[np.inf if v is None else float(v) / 60.0 for v in row] for row in rows])
+                result[s0 : s0 + len(sources), d0 : d0 + len(dests)] = block
+        return result
+
+    def pair_minutes(
+        self, lat: FloatArray, lon: FloatArray, origins: IntArray, destinations: IntArray
+    ) -> FloatArray:
+        """Groups the pairs by origin, and asks each origin's destinations in as few tables as possible."""
+        result = np.full(len(origins), np.inf)
+        order = np.argsort(origins, kind="stable")
+        bounds = np.flatnonzero(np.diff(origins[order])) + 1
+        for group in np.split(order, bounds):
+            if len(group) == 0:
+                continue
+            origin = int(origins[group[0]])
+            targets = destinations[group]
+            minutes = self.matrix_minutes(lat[[origin]], lon[[origin]], lat[targets], lon[targets])[0]
+            result[group] = minutes
+        return result
+
+
+@dataclass(frozen=True)
+class TravelPairs:
+    """Ordered pairs (origin, destination) within the cut-off, with their time in minutes.
+
+    Indices refer to the input arrays of `pairs_within`. Each point's pair with itself (0 min) is
+    included for points with coordinates; points without coordinates have no pair at all.
+    """
+
+    n: int
+    origins: NDArray[np.int32]
+    destinations: NDArray[np.int32]
+    minutes: NDArray[np.float32]
+    max_minutes: float
+
+    def __len__(self) -> int:
+        return len(self.minutes)
+
+    def to_csr(self) -> sparse.csr_matrix:
+        """n × n matrix of minutes. Zero-minute pairs are stored explicitly: a stored entry means
+        "within reach", an absent one "out of reach" (never call `eliminate_zeros` on it)."""
+        matrix = sparse.csr_matrix((self.minutes, (self.origins, self.destinations)), shape=(self.n, self.n))
+        matrix.sort_indices()
+        return matrix
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.origins.nbytes + self.destinations.nbytes + self.minutes.nbytes)
+
+
+def pairs_within(
+    lat: Any,
+    lon: Any,
+    max_minutes: float,
+    provider: TravelProvider | None = None,
+) -> TravelPairs:
+    """Every ordered pair of points at most `max_minutes` apart, self-pairs included.
+
+    Points whose latitude or longitude is NaN are left out. The k-d tree works on the unit sphere
+    (chord length), which is exact for great-circle distances: no pair within reach is missed.
+    """
+    if not (max_minutes >= 0 and math.isfinite(max_minutes)):
+        raise ValueError("Le temps maximal doit être un nombre positif.")
+    provider = provider or CrowFlyProvider()
+    lat_a = np.asarray(lat, dtype=np.float64)
+    lon_a = np.asarray(lon, dtype=np.float64)
+    if lat_a.shape != lon_a.shape or lat_a.ndim != 1:
+        raise ValueError("Latitudes et longitudes doivent être deux vecteurs de même longueur.")
+    n = len(lat_a)
+    valid = np.flatnonzero(np.isfinite(lat_a) & np.isfinite(lon_a))
+    empty = TravelPairs(n, np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, np.float32), max_minutes)
+    if len(valid) == 0:
+        return empty
+    xyz = _unit_xyz(lat_a[valid], lon_a[valid])
+    reach_km = max_minutes / 60.0 * provider.max_speed_kmh
+    chord = 2.0 * math.sin(min(reach_km / (2.0 * EARTH_RADIUS_KM), math.pi / 2))
+    tree = cKDTree(xyz)
+    local = tree.query_pairs(chord * (1 + 1e-12), output_type="ndarray")  # i < j, local indices
+    first = valid[local[:, 0]]
+    second = valid[local[:, 1]]
+    del local
+    if provider.symmetric:
+        minutes = provider.pair_minutes(lat_a, lon_a, first, second)
+        keep = minutes <= max_minutes
+        first, second, minutes = first[keep], second[keep], minutes[keep]
+        origins = np.concatenate((first, second, valid))
+        destinations = np.concatenate((second, first, valid))
+        all_minutes = np.concatenate((minutes, minutes, np.zeros(len(valid))))
+    else:
+        both_o = np.concatenate((first, second))
+        both_d = np.concatenate((second, first))
+        minutes = provider.pair_minutes(lat_a, lon_a, both_o, both_d)
+        keep = minutes <= max_minutes
+        origins = np.concatenate((both_o[keep], valid))
+        destinations = np.concatenate((both_d[keep], valid))
+        all_minutes = np.concatenate((minutes[keep], np.zeros(len(valid))))
+    return TravelPairs(
+        n,
+        origins.astype(np.int32),
+        destinations.astype(np.int32),
+        all_minutes.astype(np.float32),
+        max_minutes,
+    )

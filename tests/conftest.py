@@ -1,0 +1,55 @@
+"""Shared fixtures: the real territory loaded once per test session, and editable copies of the data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+DATA_DIR = Path(settings.SOLIDARITE_DATA_DIR)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """Every database test starts with the real territory of France (COG 2025) loaded."""
+    with django_db_blocker.unblock():
+        call_command("load_territoire", verbosity=0)
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A writable copy of the territory files, to break one of them in a test."""
+    target = tmp_path / "data"
+    target.mkdir()
+    for path in DATA_DIR.iterdir():
+        if path.suffix in {".csv", ".json"}:
+            (target / path.name).symlink_to(path)
+    return target
+
+
+def replace_file(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.unlink()
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def read_lines(name: str) -> list[str]:
+    return (DATA_DIR / name).read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+@pytest.fixture
+def copy_file():  # type: ignore[no-untyped-def]
+    """copy_file(folder, name, transform) writes transform(lines) in place of the real file."""
+
+    def _copy(folder: Path, name: str, transform) -> Path:  # type: ignore[no-untyped-def]
+        return replace_file(folder, name, "".join(transform(read_lines(name))))
+
+    return _copy
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_data_dir_setting(settings):  # type: ignore[no-untyped-def]
+    settings.SOLIDARITE_DATA_DIR = DATA_DIR

@@ -1,0 +1,110 @@
+"""Reading the real files, and refusing broken ones with the file and line named."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from solidarite.territoire.sources import DataError, DataFileError, read_territoire
+from tests.conftest import DATA_DIR, replace_file
+
+
+def _rows_by_type() -> dict[str, int]:
+    counts: dict[str, int] = {}
+    with (DATA_DIR / "communes_cog2025.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            counts[row["type"]] = counts.get(row["type"], 0) + 1
+    return counts
+
+
+def test_real_files_are_read_whole() -> None:
+    data = read_territoire(DATA_DIR)
+    by_type = _rows_by_type()
+    counts = data.file_counts()
+    assert counts["communes"] == by_type["commune-actuelle"] == 34969
+    assert counts["arrondissements_municipaux"] == by_type["arrondissement-municipal"] == 45
+    assert counts["communes_deleguees_associees"] == by_type["commune-deleguee"] + by_type["commune-associee"]
+    assert counts["epci"] == len((DATA_DIR / "epci.csv").read_text(encoding="utf-8").splitlines()) - 1 == 1255
+    assert counts["departements"] == len(json.loads((DATA_DIR / "departements.json").read_text())) == 109
+    assert counts["regions"] == len(json.loads((DATA_DIR / "regions.json").read_text())) == 26
+
+
+def test_communes_without_polygon_are_imputed_or_reported() -> None:
+    data = read_territoire(DATA_DIR)
+    imputed = sorted(code for code, c in data.coordonnees.items() if c.source == "imputee_commune_parente")
+    assert imputed == ["15031", "15035", "15047", "15171"]
+    assert data.coordonnees["15031"].latitude == data.coordonnees["15141"].latitude
+    # Only overseas collectivities (COM) are left without coordinates, and they are listed.
+    assert data.sans_coordonnees and all(
+        code[:3] in {"975", "977", "978", "984", "986", "987", "988", "989"} for code in data.sans_coordonnees
+    )
+    assert len(data.sans_coordonnees) == 94
+
+
+def test_missing_folder_is_explained(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="Dossier de données introuvable .*SOLIDARITE_DATA_DIR"):
+        read_territoire(tmp_path / "absent")
+
+
+def test_missing_file_is_named(data_copy: Path) -> None:
+    (data_copy / "epci.csv").unlink()
+    with pytest.raises(DataError, match=r"Fichier\(s\) manquant\(s\) .*epci\.csv"):
+        read_territoire(data_copy)
+
+
+def test_truncated_communes_file_names_the_line(data_copy: Path, copy_file) -> None:  # type: ignore[no-untyped-def]
+    # Cut the file in the middle of its 1001st line, as an interrupted copy would.
+    copy_file(data_copy, "communes_cog2025.csv", lambda lines: [*lines[:1000], lines[1000][:20]])
+    with pytest.raises(DataFileError) as error:
+        read_territoire(data_copy)
+    assert error.value.path.name == "communes_cog2025.csv"
+    assert error.value.line == 1001
+    assert "fichier tronqué" in str(error.value)
+
+
+def test_truncation_at_a_line_boundary_is_caught_by_cross_checks(data_copy: Path, copy_file) -> None:  # type: ignore[no-untyped-def]
+    copy_file(data_copy, "epci_membres.csv", lambda lines: lines[:20000])
+    with pytest.raises(
+        DataFileError, match=r"epci_membres\.csv : 14872 commune\(s\) membre\(s\) d'un EPCI absente\(s\)"
+    ):
+        read_territoire(data_copy)
+    copy_file(data_copy, "communes_cog2025.csv", lambda lines: lines[:20000])
+    with pytest.raises(DataFileError, match=r"communes_cog2025\.csv"):
+        read_territoire(data_copy)
+
+
+def test_commune_with_unknown_epci(data_copy: Path, copy_file) -> None:  # type: ignore[no-untyped-def]
+    def break_line_3(lines: list[str]) -> list[str]:
+        fields = lines[2].rstrip("\n").split(",")
+        fields[-1] = "999999999"
+        return [*lines[:2], ",".join(fields) + "\n", *lines[3:]]
+
+    copy_file(data_copy, "communes_cog2025.csv", break_line_3)
+    with pytest.raises(
+        DataFileError, match=r"communes_cog2025\.csv, ligne 3 : .*EPCI 999999999, absent de epci\.csv"
+    ):
+        read_territoire(data_copy)
+
+
+def test_bad_population_and_bad_json(data_copy: Path, copy_file) -> None:  # type: ignore[no-untyped-def]
+    copy_file(
+        data_copy,
+        "epci.csv",
+        lambda lines: [lines[0], lines[1].replace(",CC,FPU,29204,", ",CC,FPU,beaucoup,")],
+    )
+    with pytest.raises(
+        DataFileError, match=r"epci\.csv, ligne 2 : populationTotale n'est pas un nombre entier"
+    ):
+        read_territoire(data_copy)
+    replace_file(data_copy, "regions.json", '[{"code": "84", "nom": "Auvergne"')
+    with pytest.raises(DataFileError, match=r"regions\.json, ligne 1 : JSON mal formé"):
+        read_territoire(data_copy)
+
+
+def test_empty_file(data_copy: Path) -> None:
+    replace_file(data_copy, "epci.csv", "")
+    with pytest.raises(DataFileError, match="fichier vide"):
+        read_territoire(data_copy)

@@ -1,0 +1,167 @@
+"""The travel-time core: closed-form distances, k-d tree vs brute force, OSRM over real HTTP."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import numpy as np
+import pytest
+
+from solidarite.territoire.travel import (
+    EARTH_RADIUS_KM,
+    CrowFlyProvider,
+    OsrmTableProvider,
+    TravelError,
+    haversine_km,
+    pairs_within,
+)
+from tests.conftest import DATA_DIR
+
+
+def _real_points(departements: set[str]) -> tuple[np.ndarray, np.ndarray]:
+    with (DATA_DIR / "communes_coordonnees.csv").open(encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["code_insee"][:2] in departements and r["latitude"]]
+    return np.array([float(r["latitude"]) for r in rows]), np.array([float(r["longitude"]) for r in rows])
+
+
+def test_haversine_closed_forms() -> None:
+    assert haversine_km(0.0, 0.0, 90.0, 0.0) == pytest.approx(math.pi / 2 * EARTH_RADIUS_KM)
+    assert haversine_km(0.0, 0.0, 0.0, 180.0) == pytest.approx(math.pi * EARTH_RADIUS_KM)
+    assert haversine_km(45.0, 3.0, 45.0, 3.0) == 0.0
+    # Paris (Notre-Dame) – Lyon (Bellecour): 392 km as the crow flies.
+    assert haversine_km(48.853, 2.3499, 45.7578, 4.8320) == pytest.approx(392.0, abs=1.0)
+
+
+def test_crow_fly_minutes_follow_the_documented_constants() -> None:
+    provider = CrowFlyProvider()
+    assert provider.minutes_for_km(np.array([46.0]))[0] == pytest.approx(46.0 * 1.3)
+    assert provider.max_speed_kmh == pytest.approx(60 / 1.3)
+    with pytest.raises(ValueError):
+        CrowFlyProvider(detour_factor=0.5)
+
+
+def test_pairs_within_equals_brute_force_on_real_communes() -> None:
+    lat, lon = _real_points({"15", "19"})  # Cantal and Corrèze: about 530 communes
+    provider = CrowFlyProvider()
+    pairs = pairs_within(lat, lon, 20.0, provider)
+    full = provider.matrix_minutes(lat, lon, lat, lon)
+    expected = {(int(i), int(j)) for i, j in zip(*np.nonzero(full <= 20.0), strict=True)}
+    assert set(zip(pairs.origins.tolist(), pairs.destinations.tolist(), strict=True)) == expected
+    np.testing.assert_allclose(pairs.minutes, full[pairs.origins, pairs.destinations], rtol=1e-6)
+    assert len(pairs) > len(lat)  # more than the self-pairs
+
+
+def test_sparse_matrix_keeps_self_pairs_and_skips_points_without_coordinates() -> None:
+    lat = np.array([45.0, 45.01, np.nan, 46.0])
+    lon = np.array([3.0, 3.0, 3.0, 3.0])
+    pairs = pairs_within(lat, lon, 20.0)
+    matrix = pairs.to_csr()
+    assert matrix.shape == (4, 4)
+    stored = {(int(i), int(j)) for i, j in zip(pairs.origins, pairs.destinations, strict=True)}
+    assert stored == {(0, 0), (1, 1), (3, 3), (0, 1), (1, 0)}
+    assert matrix.nnz == 5  # the zero-minute self-pairs are stored explicitly
+    assert matrix[0, 1] == pytest.approx(haversine_km(45.0, 3.0, 45.01, 3.0) * 1.3)
+    with pytest.raises(ValueError):
+        pairs_within(lat, lon, -1.0)
+
+
+class _OsrmHandler(BaseHTTPRequestHandler):
+    """Speaks the OSRM `table` format; durations are crow-fly times (one way 10 % slower)."""
+
+    requests: list[int] = []
+    answer_error = False
+    unreachable_above = 90.0  # destinations north of this latitude are on an island: null duration
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)  # not urlparse: OSRM's ';' separators are not path parameters
+        parts = url.path.split("/")
+        assert parts[1:4] == ["table", "v1", "driving"]
+        coords = [tuple(map(float, c.split(","))) for c in parts[4].split(";")]
+        query = parse_qs(url.query)
+        sources = [int(i) for i in query["sources"][0].split(";")]
+        destinations = [int(i) for i in query["destinations"][0].split(";")]
+        type(self).requests.append(len(coords))
+        if type(self).answer_error:
+            body = {"code": "TooBig", "message": "Too many table coordinates"}
+        else:
+            durations = []
+            for s in sources:
+                row = []
+                for d in destinations:
+                    (lon1, lat1), (lon2, lat2) = coords[s], coords[d]
+                    if lat2 > type(self).unreachable_above:
+                        row.append(None)  # an island without a ferry: unreachable
+                        continue
+                    seconds = (
+                        float(CrowFlyProvider().minutes_for_km(haversine_km(lat1, lon1, lat2, lon2))) * 60
+                    )
+                    row.append(seconds * (1.1 if lon2 > lon1 else 1.0))
+                durations.append(row)
+            body = {"code": "Ok", "durations": durations}
+        payload = json.dumps(body).encode()
+        self.send_response(200 if body["code"] == "Ok" else 400)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def osrm_server() -> Iterator[str]:
+    _OsrmHandler.requests = []
+    _OsrmHandler.answer_error = False
+    _OsrmHandler.unreachable_above = 90.0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _OsrmHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_osrm_table_provider_over_http(osrm_server: str) -> None:
+    lat, lon = _real_points({"15"})
+    lat, lon = lat[:60], lon[:60]
+    provider = OsrmTableProvider(osrm_server, max_table_size=25)
+    matrix = provider.matrix_minutes(lat, lon, lat, lon)
+    assert max(_OsrmHandler.requests) <= 25
+    crow = CrowFlyProvider().matrix_minutes(lat, lon, lat, lon)
+    slower = lon[None, :] > lon[:, None]
+    np.testing.assert_allclose(matrix, np.where(slower, crow * 1.1, crow), rtol=1e-6)
+
+
+def test_pairs_within_with_osrm_is_directional_and_drops_unreachable(osrm_server: str) -> None:
+    lat = np.array([45.0, 45.0, 45.02])
+    lon = np.array([3.0, 3.15, 3.0])
+    _OsrmHandler.unreachable_above = 45.01
+    provider = OsrmTableProvider(osrm_server)
+    pairs = pairs_within(lat, lon, 16.0, provider)
+    found = {
+        (int(o), int(d)): float(m)
+        for o, d, m in zip(pairs.origins, pairs.destinations, pairs.minutes, strict=True)
+    }
+    forward = float(CrowFlyProvider().minutes_for_km(haversine_km(45.0, 3.0, 45.0, 3.15)))
+    assert forward < 16.0 < forward * 1.1
+    assert (1, 0) in found and found[(1, 0)] == pytest.approx(forward, rel=1e-5)
+    assert (0, 1) not in found  # the eastward trip is 10 % slower: beyond 16 minutes
+    assert (2, 0) in found and (2, 2) in found
+    assert (0, 2) not in found and (1, 2) not in found  # null durations: unreachable
+
+
+def test_osrm_errors_are_travel_errors(osrm_server: str) -> None:
+    _OsrmHandler.answer_error = True
+    provider = OsrmTableProvider(osrm_server)
+    with pytest.raises(TravelError, match="refusé"):
+        provider.matrix_minutes(np.array([45.0]), np.array([3.0]), np.array([45.1]), np.array([3.0]))
+    down = OsrmTableProvider("http://127.0.0.1:9", timeout_s=2)
+    with pytest.raises(TravelError, match="injoignable"):
+        down.matrix_minutes(np.array([45.0]), np.array([3.0]), np.array([45.1]), np.array([3.0]))
