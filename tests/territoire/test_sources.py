@@ -45,7 +45,7 @@ def test_communes_without_polygon_are_imputed_or_reported() -> None:
 
 
 def test_missing_folder_is_explained(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="Dossier de données introuvable .*SOLIDARITE_DATA_DIR"):
+    with pytest.raises(DataError, match=r"Dossier de données introuvable .*SOLIDARITE_DATA_DIR"):
         read_territoire(tmp_path / "absent")
 
 
