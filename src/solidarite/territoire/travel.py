@@ -54,7 +54,10 @@ def _unit_xyz(lat: FloatArray, lon: FloatArray) -> FloatArray:
 
 
 class TravelProvider(Protocol):
-    name: str
+    @property
+    def name(self) -> str:
+        """The provider's name, as in the SOLIDARITE_TRAVEL_PROVIDER setting."""
+        ...
 
     @property
     def symmetric(self) -> bool:
@@ -278,7 +281,7 @@ def pairs_within(
     """
     if not (max_minutes >= 0 and math.isfinite(max_minutes)):
         raise ValueError("Le temps maximal doit être un nombre positif.")
-    provider = provider or CrowFlyProvider()
+    chosen: TravelProvider = provider if provider is not None else CrowFlyProvider()
     lat_a = np.asarray(lat, dtype=np.float64)
     lon_a = np.asarray(lon, dtype=np.float64)
     if lat_a.shape != lon_a.shape or lat_a.ndim != 1:
@@ -289,15 +292,15 @@ def pairs_within(
     if len(valid) == 0:
         return empty
     xyz = _unit_xyz(lat_a[valid], lon_a[valid])
-    reach_km = max_minutes / 60.0 * provider.max_speed_kmh
+    reach_km = max_minutes / 60.0 * chosen.max_speed_kmh
     chord = 2.0 * math.sin(min(reach_km / (2.0 * EARTH_RADIUS_KM), math.pi / 2))
     tree = cKDTree(xyz)
     local = tree.query_pairs(chord * (1 + 1e-12), output_type="ndarray")  # i < j, local indices
     first = valid[local[:, 0]]
     second = valid[local[:, 1]]
     del local
-    if provider.symmetric:
-        minutes = provider.pair_minutes(lat_a, lon_a, first, second)
+    if chosen.symmetric:
+        minutes = chosen.pair_minutes(lat_a, lon_a, first, second)
         keep = minutes <= max_minutes
         first, second, minutes = first[keep], second[keep], minutes[keep]
         origins = np.concatenate((first, second, valid))
@@ -306,7 +309,7 @@ def pairs_within(
     else:
         both_o = np.concatenate((first, second))
         both_d = np.concatenate((second, first))
-        minutes = provider.pair_minutes(lat_a, lon_a, both_o, both_d)
+        minutes = chosen.pair_minutes(lat_a, lon_a, both_o, both_d)
         keep = minutes <= max_minutes
         origins = np.concatenate((both_o[keep], valid))
         destinations = np.concatenate((both_d[keep], valid))

@@ -1,0 +1,56 @@
+# Solidarité territoriale — `make help` lists the targets.
+# The two commands of the README: `make demo` (run the platform) and `make test` (run the tests).
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo serve migrate territoire test test-postgres lint format bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 est nécessaire ($(PYTHON) introuvable ; PYTHON=... pour en indiquer un autre)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the platform with its development tools
+
+migrate: install ## Create or update the database (SQLite under var/ unless DATABASE_URL says otherwise)
+	$(BIN)/python -m solidarite migrate --noinput
+
+territoire: migrate ## Load the territory of France from ../shared/data (idempotent)
+	$(BIN)/python -m solidarite load_territoire
+
+demo: territoire ## Run the platform on SQLite with the real data, on http://$(HOST):$(PORT)
+	@echo "Solidarité territoriale : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
+	$(BIN)/python -m solidarite runserver $(HOST):$(PORT)
+
+test: install ## Run the test suite (SQLite by default; DATABASE_URL=postgres://… for PostgreSQL)
+	$(BIN)/python -m solidarite makemigrations --check --dry-run
+	$(BIN)/python -m pytest
+
+lint: install ## ruff and mypy on the pure cores
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+format: install ## Format the code
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+bench: install ## Run the benchmarks under bench/
+	$(BIN)/python bench/travel_matrix.py
+
+clean: ## Remove the local database and collected files (not .venv)
+	rm -rf var/

@@ -1,0 +1,79 @@
+"""A real Chromium, driven by Playwright, against the platform served on localhost."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = os.environ.get("SOLIDARITE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(
+                f"Chromium introuvable ({CHROMIUM}) : .ci/run doit l'installer (apt-get install chromium)."
+            )
+        pytest.skip(f"Chromium introuvable ({CHROMIUM}) : installez le paquet chromium pour ce test.")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def territoire() -> None:
+    # Transactional tests start from an empty database: load the real territory again.
+    call_command("load_territoire", verbosity=0)
+
+
+def test_home_renders_with_dsfr_and_commune_search_answers(territoire, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(locale="fr-FR")  # type: ignore[attr-defined]
+    page.goto(live_server.url + "/")
+    title = page.locator(".fr-header__service-title")
+    assert title.inner_text().strip() == "Un médecin près de chez vous — Solidarité territoriale"
+    # The DSFR stylesheet is applied: the header has the DSFR layout, not the browser's default.
+    assert page.evaluate("getComputedStyle(document.querySelector('.fr-header')).position") == "relative"
+    assert page.evaluate("typeof window.htmx") == "object"
+
+    # Autocomplete through htmx: typing fills the result list without leaving the page.
+    page.get_by_label("Nom de la commune ou code postal").fill("Maur")
+    page.get_by_label("Nom de la commune ou code postal").press_sequentially("iac", delay=30)
+    result = page.locator("#resultats a", has_text="Mauriac").first
+    result.wait_for(timeout=10_000)
+    assert page.url == live_server.url + "/"
+    result.click()
+    page.wait_for_url("**/communes/15120/")
+    assert "CC du Pays de Mauriac" in page.locator("main").inner_text()
+    page.close()
+
+
+def test_commune_search_works_without_javascript(territoire, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(java_script_enabled=False, locale="fr-FR")  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(live_server.url + "/communes/")
+    page.get_by_label("Nom de la commune ou code postal").fill("15200")
+    page.get_by_role("button", name="Rechercher").click()
+    page.wait_for_url("**/communes/?q=15200")
+    assert page.locator("#resultats a", has_text="Mauriac").count() == 1
+    context.close()

@@ -1,0 +1,121 @@
+"""Commune search and commune pages, with and without htmx, and their bad inputs."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+SEARCH = reverse("territoire:recherche")
+
+
+def _text(response) -> str:  # type: ignore[no-untyped-def]
+    """The page as a reader sees it (entities such as &#x27; decoded)."""
+    return html.unescape(response.content.decode())
+
+
+def _names(response) -> list[str]:  # type: ignore[no-untyped-def]
+    return [match.commune.nom for match in response.context["outcome"].matches]
+
+
+def test_search_by_name_ignores_accents_case_and_saint(client: Client) -> None:
+    response = client.get(SEARCH, {"q": "st etienne"})
+    assert response.status_code == 200
+    assert _names(response)[0] == "Saint-Étienne"
+    assert "Saint-Étienne" in _text(response)
+    assert _names(client.get(SEARCH, {"q": "MAURIAC"}))[0] == "Mauriac"
+
+
+def test_search_by_postcode(client: Client) -> None:
+    response = client.get(SEARCH, {"q": "15200"})
+    body = _text(response)
+    assert response.status_code == 200
+    assert "Mauriac" in _names(response)
+    assert "code postal 15200" in body
+    assert "CC du Pays de Mauriac" in body
+
+
+def test_search_finds_a_former_commune_by_its_name(client: Client) -> None:
+    response = client.get(SEARCH, {"q": "Bâgé-la-Ville"})
+    matches = response.context["outcome"].matches
+    assert any(m.commune.nom == "Bâgé-Dommartin" and "Bâgé-la-Ville" in m.via for m in matches)
+
+
+def test_unknown_postcode_and_empty_search_get_a_french_message(client: Client) -> None:
+    response = client.get(SEARCH, {"q": "99999"})
+    assert response.status_code == 200
+    assert "Aucune commune ne correspond au code postal 99999" in _text(response)
+    response = client.get(SEARCH, {"q": "   "})
+    assert response.status_code == 200
+    assert "Saisissez le nom d'une commune ou un code postal" in _text(response)
+    response = client.get(SEARCH, {"q": "zzzzqx"})
+    assert "Aucune commune ne correspond à « zzzzqx »" in _text(response)
+
+
+def test_overlong_search_is_a_400_with_a_message(client: Client) -> None:
+    response = client.get(SEARCH, {"q": "a" * 200})
+    assert response.status_code == 400
+    assert "Recherche trop longue" in _text(response)
+
+
+def test_htmx_gets_only_the_result_list(client: Client) -> None:
+    response = client.get(SEARCH, {"q": "Aurillac"}, headers={"HX-Request": "true"})
+    body = _text(response)
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<div id="resultats"')
+    assert "<html" not in body
+    assert "Aurillac" in body
+
+
+def test_commune_page_shows_epci_departement_region_population(client: Client) -> None:
+    response = client.get(reverse("territoire:commune", args=["15120"]))
+    body = _text(response)
+    assert response.status_code == 200
+    for text in (
+        "Mauriac",
+        "CC du Pays de Mauriac",
+        "Cantal (15)",
+        "Auvergne-Rhône-Alpes",
+        "3\xa0449",
+        "15200",
+    ):
+        assert text in body, text
+
+
+def test_unknown_commune_is_a_french_404(client: Client) -> None:
+    response = client.get(reverse("territoire:commune", args=["00000"]))
+    assert response.status_code == 404
+    assert "Page introuvable" in _text(response)
+
+
+def test_home_page_explains_the_scheme_with_dated_parameters(client: Client) -> None:
+    response = client.get("/")
+    body = _text(response)
+    assert response.status_code == 200
+    assert "Un médecin près de chez vous — Solidarité territoriale" in body
+    assert 'class="fr-header"' in body and 'lang="fr"' in body and 'href="#contenu"' in body
+    assert "200 € par jour" in body and "2 jours par mois" in body and "30 € la consultation" in body
+    assert "dsfr.min.css" in body and "htmx" in body
+
+
+def test_healthz(client: Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["statut"] == "ok"
+    assert response.json()["communes"] == 35014
+
+
+def test_post_on_a_read_only_page_is_refused(client: Client) -> None:
+    assert client.post(SEARCH, {"q": "x"}).status_code == 405
+
+
+def test_admin_is_in_french_and_read_only(admin_client: Client) -> None:
+    response = admin_client.get("/admin/territoire/commune/", {"q": "Mauriac"})
+    body = _text(response)
+    assert response.status_code == 200
+    assert "Back-office" in _text(admin_client.get("/admin/"))
+    assert "Mauriac" in body and "Ajouter commune" not in body

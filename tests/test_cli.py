@@ -1,0 +1,46 @@
+"""The command line, run as a user would: a real process, a real exit code, no traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "solidarite.config.settings", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "solidarite", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
+
+
+def test_help_lists_the_platform_commands() -> None:
+    result = _run("--help")
+    assert result.returncode == 0
+    assert "Commandes de la plateforme" in result.stdout
+    assert "load_territoire" in result.stdout
+    assert "Charge le territoire" in result.stdout
+
+
+def test_missing_data_folder_exits_with_a_french_message(tmp_path: Path) -> None:
+    result = _run(
+        "load_territoire",
+        env={
+            "SOLIDARITE_DATA_DIR": str(tmp_path / "absent"),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        },
+    )
+    assert result.returncode == 1
+    assert "Dossier de données introuvable" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_production_refuses_the_development_secret(tmp_path: Path) -> None:
+    result = _run("check", env={"SOLIDARITE_ENV": "production", "DJANGO_SECRET_KEY": ""})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY est obligatoire en production" in result.stderr
