@@ -24,7 +24,9 @@ import numpy as np
 
 from solidarite.territoire.travel import CrowFlyProvider, pairs_within
 
-DATA_DIR = Path(os.environ.get("SOLIDARITE_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
+DATA_DIR = Path(
+    os.environ.get("SOLIDARITE_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
 
 
 def load_points() -> tuple[np.ndarray, np.ndarray]:
@@ -33,7 +35,9 @@ def load_points() -> tuple[np.ndarray, np.ndarray]:
     return np.array([float(r["latitude"]) for r in rows]), np.array([float(r["longitude"]) for r in rows])
 
 
-def brute_force(lat: np.ndarray, lon: np.ndarray, minutes: float, chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
+def brute_force(
+    lat: np.ndarray, lon: np.ndarray, minutes: float, chunk: int = 256
+) -> tuple[np.ndarray, np.ndarray]:
     """Baseline: all n² pairs, a chunk of origins at a time; returns sorted keys and minutes."""
     provider = CrowFlyProvider()
     n = len(lat)
@@ -72,7 +76,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     lat, lon = load_points()
-    print(f"communes avec coordonnées : {len(lat)} ; seuil : {args.minutes:g} min (vol d'oiseau × 1,3 à 60 km/h)")
+    print(
+        f"communes avec coordonnées : {len(lat)} ; seuil : {args.minutes:g} min (vol d'oiseau × 1,3 à 60 km/h)"
+    )
 
     ours_s, pairs = timed(lambda: pairs_within(lat, lon, args.minutes), args.repeat)
     csr_s, matrix = timed(lambda: pairs.to_csr(), 1)
@@ -84,14 +90,18 @@ def main() -> None:
 
     base_s, (base_keys, base_minutes) = timed(lambda: brute_force(lat, lon, args.minutes), 1)
     base_mb = traced_peak_mb(lambda: brute_force(lat, lon, args.minutes))
-    print(f"référence (toutes les paires, par blocs) : {base_s:.2f} s ; pic mémoire {base_mb:.0f} Mo ; {len(base_keys)} paires")
+    print(
+        f"référence (toutes les paires, par blocs) : {base_s:.2f} s ; pic mémoire {base_mb:.0f} Mo ; {len(base_keys)} paires"
+    )
 
     ours_keys = pairs.origins.astype(np.int64) * len(lat) + pairs.destinations
     order = np.argsort(ours_keys)
     same_pairs = np.array_equal(ours_keys[order], base_keys)  # the baseline's keys come out sorted
     max_diff = float(np.max(np.abs(pairs.minutes[order] - base_minutes))) if same_pairs else float("nan")
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"mêmes paires : {same_pairs} ; écart maximal {max_diff:.2e} min ; RSS maximal du processus {rss_mb:.0f} Mo")
+    print(
+        f"mêmes paires : {same_pairs} ; écart maximal {max_diff:.2e} min ; RSS maximal du processus {rss_mb:.0f} Mo"
+    )
     print(
         f"pairs={len(pairs)} national_s={ours_s:.3f} peak_mb={ours_mb:.0f} baseline_s={base_s:.3f} "
         f"ratio_vs_baseline={base_s / ours_s:.1f} same_pairs={str(same_pairs).lower()}"
