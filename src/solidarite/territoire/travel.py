@@ -321,3 +321,38 @@ def pairs_within(
         all_minutes.astype(np.float32),
         max_minutes,
     )
+
+
+def nearest_minutes(
+    lat: Any,
+    lon: Any,
+    site_lat: Any,
+    site_lon: Any,
+    provider: TravelProvider | None = None,
+    candidates: int = 8,
+) -> FloatArray:
+    """Minutes from each point to its nearest site; NaN for points without coordinates.
+
+    The k-d tree proposes the `candidates` nearest sites as the crow flies; the provider times them
+    and the shortest wins (for the crow-fly provider, the nearest as the crow flies is the answer).
+    """
+    chosen: TravelProvider = provider if provider is not None else CrowFlyProvider()
+    lat_a, lon_a = np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64)
+    s_lat, s_lon = np.asarray(site_lat, dtype=np.float64), np.asarray(site_lon, dtype=np.float64)
+    if len(s_lat) == 0:
+        raise ValueError("Aucun site de destination.")
+    result = np.full(len(lat_a), np.nan)
+    valid = np.flatnonzero(np.isfinite(lat_a) & np.isfinite(lon_a))
+    if len(valid) == 0:
+        return result
+    k = min(candidates, len(s_lat))
+    _, nearest = cKDTree(_unit_xyz(s_lat, s_lon)).query(_unit_xyz(lat_a[valid], lon_a[valid]), k=k)
+    nearest = np.asarray(nearest).reshape(len(valid), k)
+    # One coordinate array holding the points then the sites, so that the provider sees plain pairs.
+    all_lat = np.concatenate((lat_a[valid], s_lat))
+    all_lon = np.concatenate((lon_a[valid], s_lon))
+    origins = np.repeat(np.arange(len(valid)), k)
+    destinations = len(valid) + nearest.ravel()
+    minutes = chosen.pair_minutes(all_lat, all_lon, origins, destinations).reshape(len(valid), k)
+    result[valid] = minutes.min(axis=1)
+    return result

@@ -1,0 +1,247 @@
+"""Reading the zonage files of `../shared/data`: APL and its parameters (DREES), bassin-de-vie
+indicators (CartoSanté, INSEE), structures des urgences (DREES SAE 2022). Pure Python, no Django.
+
+"Secret statistique" and "résultat non disponible" cells are kept as missing values with their
+reason; what to do with them is decided where the criteria are aggregated (`calcul.py`).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from solidarite.territoire.sources import RE_CODE_INSEE, DataError, DataFileError, read_csv
+from solidarite.zonage.apl import ActivityBand, AplParameters, DistanceBand
+
+APL_FILE = "apl_mg_2022_2023.csv"
+APL_PARAMETERS_FILE = "apl_mg_parametres_drees.csv"
+CARTOSANTE_FILE = "cartosante_sante_bassins_vie_2024.csv"
+INSEE_BV_FILE = "insee_determinants_sociaux_bassins_vie.csv"
+BASSINS_FILE = "communes_bassins_vie_2022.csv"
+URGENCES_FILE = "urgences.csv"
+ZONAGE_FILES = (APL_FILE, APL_PARAMETERS_FILE, CARTOSANTE_FILE, INSEE_BV_FILE, BASSINS_FILE, URGENCES_FILE)
+
+COL_ALD = "Part des bénéf. en ALD dans la pop 2024"
+COL_DENSITE_MG = "Densité de généralistes lib. 2024"
+COL_NIVEAU_VIE = "Médiane du niveau de vie 2021"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A value, or None with the reason given by the file (e.g. "secret statistique")."""
+
+    value: float | None
+    missing: str = ""
+
+
+@dataclass(frozen=True)
+class AplRow:
+    line: int
+    code: str
+    nom: str
+    apl: float
+    apl_moins_65: float
+    population_standardisee: float
+    population_totale: int
+
+
+@dataclass(frozen=True)
+class UrgenceSite:
+    finess: str
+    nom: str
+    commune: str
+    latitude: float
+    longitude: float
+
+
+def check_zonage_files(data_dir: Path) -> None:
+    missing = [name for name in ZONAGE_FILES if not (data_dir / name).is_file()]
+    if missing:
+        raise DataError(f"Fichier(s) manquant(s) dans {data_dir} : {', '.join(missing)}.")
+
+
+def _number(path: Path, line: int, text: str, what: str) -> float:
+    try:
+        value = float(text.replace(",", ".").replace("\u202f", "").replace(" ", ""))
+    except ValueError:
+        raise DataFileError(path, line, f"{what} n'est pas un nombre : {text!r}.") from None
+    if not math.isfinite(value):
+        raise DataFileError(path, line, f"{what} n'est pas un nombre fini : {text!r}.")
+    return value
+
+
+def indicator(path: Path, line: int, text: str, what: str) -> Indicator:
+    cleaned = text.strip()
+    if not cleaned:
+        return Indicator(None, "valeur absente")
+    if cleaned.upper().startswith("N/A"):
+        reason = cleaned.split("-", 1)[1].strip() if "-" in cleaned else "non disponible"
+        return Indicator(None, reason)
+    return Indicator(_number(path, line, cleaned, what))
+
+
+def _numbers_in(text: str) -> list[float]:
+    return [
+        float(token.replace(" ", "").replace("\u202f", ""))
+        for token in re.findall(r"\d[\d  \u202f]*(?:[.,]\d+)?", text)
+    ]
+
+
+def read_apl_parameters(data_dir: Path, vintage: int = 2023) -> AplParameters:
+    """The DREES "Paramètres" sheet: distance bands, activity bounds, age weights of the vintage."""
+    path = data_dir / APL_PARAMETERS_FILE
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = [(number, row) for number, row in enumerate(csv.reader(handle), start=1)]
+    bands: list[DistanceBand] = []
+    activity: list[ActivityBand] = []
+    ages: list[tuple[str, float]] = []
+    section = ""
+    age_column = None
+    for line, row in rows:
+        if not row or not row[0].strip():
+            continue
+        label = row[0].strip()
+        if label.startswith("Temps de trajet"):
+            section = "bands"
+            continue
+        if label.startswith("Nombre de consultations"):
+            section = "activity"
+            continue
+        if label.startswith("Tranche d'âge"):
+            section = "ages"
+            headers = [cell.strip() for cell in row]
+            matches = [i for i, h in enumerate(headers) if h.endswith(str(vintage))]
+            if not matches:
+                raise DataFileError(path, line, f"pas de poids d'âge pour le millésime {vintage}.")
+            age_column = matches[0]
+            continue
+        if section == "bands" and len(row) >= 2 and "minute" in label:
+            bounds = _numbers_in(label)
+            weight = _number(path, line, row[1], "poids de décroissance")
+            upper = math.inf if label.lower().startswith("plus de") else bounds[-1]
+            bands.append(DistanceBand(upper, weight))
+            if math.isinf(upper):
+                section = ""
+        elif section == "activity" and len(row) >= 2 and re.match(r"(Moins|Entre|Plus)", label):
+            bounds = _numbers_in(label)
+            counted = row[1].strip()
+            fixed = (
+                _number(path, line, counted, "activité retenue")
+                if re.fullmatch(r"[\d.\s]+", counted)
+                else None
+            )
+            if label.startswith("Moins"):
+                activity.append(ActivityBand(0, bounds[0], fixed))
+            elif label.startswith("Plus"):
+                activity.append(ActivityBand(bounds[0] + 1e-9, math.inf, fixed))
+            else:
+                activity.append(ActivityBand(bounds[0], bounds[1], fixed))
+        elif section == "ages" and age_column is not None and len(row) > age_column:
+            if not re.search(r"\d", row[age_column]):
+                section = ""
+                continue
+            ages.append((label, _number(path, line, row[age_column], "poids de la tranche d'âge")))
+    if len(bands) < 2 or len(activity) < 2 or len(ages) < 10:
+        raise DataFileError(
+            path,
+            None,
+            "structure inattendue : tranches de temps, bornes d'activité ou poids d'âge introuvables.",
+        )
+    return AplParameters(
+        vintage=vintage,
+        bands=tuple(bands),
+        activity=tuple(activity),
+        age_weights=tuple(ages),
+        source=f"DREES, indicateur d'APL aux médecins généralistes {vintage}, feuille « Paramètres » ({APL_PARAMETERS_FILE})",
+    )
+
+
+def read_apl(data_dir: Path, vintage: int = 2023) -> list[AplRow]:
+    path = data_dir / APL_FILE
+    columns = (
+        "annee",
+        "code_commune_insee",
+        "commune",
+        "apl_mg",
+        "apl_mg_moins_65ans",
+        "population_standardisee",
+        "population_totale",
+    )
+    rows = []
+    for line, row in read_csv(path, columns):
+        if row["annee"] != str(vintage):
+            continue
+        code = row["code_commune_insee"].strip()
+        if not RE_CODE_INSEE.match(code):
+            raise DataFileError(path, line, f"code INSEE invalide : {code!r}.")
+        rows.append(
+            AplRow(
+                line,
+                code,
+                row["commune"],
+                _number(path, line, row["apl_mg"], "apl_mg"),
+                _number(path, line, row["apl_mg_moins_65ans"], "apl_mg_moins_65ans"),
+                _number(path, line, row["population_standardisee"], "population_standardisee"),
+                int(_number(path, line, row["population_totale"], "population_totale")),
+            )
+        )
+    if not rows:
+        raise DataFileError(path, None, f"aucune ligne pour l'année {vintage}.")
+    return rows
+
+
+def read_bassins(data_dir: Path) -> dict[str, str]:
+    """Commune (COG 2025) → bassin de vie 2022."""
+    path = data_dir / BASSINS_FILE
+    return {
+        row["code_commune"]: row["bassin_vie"] for _, row in read_csv(path, ("code_commune", "bassin_vie"))
+    }
+
+
+def read_renamed_codes(data_dir: Path) -> dict[str, str]:
+    """Former codes (COG 2024) of communes whose code changed on 2025-01-01 → current code."""
+    path = data_dir / BASSINS_FILE
+    result = {}
+    for _, row in read_csv(path, ("code_commune", "code_commune_cog2024", "methode")):
+        if row["methode"] == "insee_cog2024_changement_code_2025":
+            result[row["code_commune_cog2024"]] = row["code_commune"]
+    return result
+
+
+def read_cartosante(data_dir: Path) -> dict[str, dict[str, Indicator]]:
+    path = data_dir / CARTOSANTE_FILE
+    result = {}
+    for line, row in read_csv(path, ("Code", COL_ALD, COL_DENSITE_MG)):
+        result[row["Code"]] = {
+            "part_ald": indicator(path, line, row[COL_ALD], COL_ALD),
+            "densite_mg": indicator(path, line, row[COL_DENSITE_MG], COL_DENSITE_MG),
+        }
+    return result
+
+
+def read_niveau_vie(data_dir: Path) -> dict[str, Indicator]:
+    path = data_dir / INSEE_BV_FILE
+    return {
+        row["Code"]: indicator(path, line, row[COL_NIVEAU_VIE], COL_NIVEAU_VIE)
+        for line, row in read_csv(path, ("Code", COL_NIVEAU_VIE))
+    }
+
+
+def read_urgences(data_dir: Path) -> list[UrgenceSite]:
+    """Sites authorised for a general structure des urgences (GEN or GEN+PED; paediatric-only excluded)."""
+    path = data_dir / URGENCES_FILE
+    sites = []
+    for line, row in read_csv(path, ("finess", "nom", "commune", "lat", "lon", "aut_su_generale")):
+        if row["aut_su_generale"].strip() != "1":
+            continue
+        lat = _number(path, line, row["lat"], "lat")
+        lon = _number(path, line, row["lon"], "lon")
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise DataFileError(path, line, f"coordonnées hors limites : {lat}, {lon}.")
+        sites.append(UrgenceSite(row["finess"], row["nom"], row["commune"], lat, lon))
+    if not sites:
+        raise DataFileError(path, None, "aucun site d'urgences générales.")
+    return sites
