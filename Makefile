@@ -10,7 +10,7 @@ PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve migrate territoire test test-postgres lint format bench clean
+.PHONY: help install demo migrate territoire zonage test lint format bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -32,7 +32,10 @@ migrate: install ## Create or update the database (SQLite under var/ unless DATA
 territoire: migrate ## Load the territory of France from ../shared/data (idempotent)
 	$(BIN)/python -m solidarite load_territoire
 
-demo: territoire ## Run the platform on SQLite with the real data, on http://$(HOST):$(PORT)
+zonage: territoire ## Compute the zones into var/zonage/ and make them the active zones ("proposition calculée")
+	$(BIN)/python -m solidarite zonage --out var/zonage --save --activer
+
+demo: zonage ## Run the platform on SQLite with the real data, on http://$(HOST):$(PORT)
 	@echo "Solidarité territoriale : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
 	$(BIN)/python -m solidarite runserver $(HOST):$(PORT)
 
@@ -49,8 +52,9 @@ format: install ## Format the code
 	$(BIN)/ruff check --fix src tests bench
 	$(BIN)/ruff format src tests bench
 
-bench: install ## Run the benchmarks under bench/
+bench: install ## Run the benchmarks under bench/ (a few minutes)
 	$(BIN)/python bench/travel_matrix.py
+	$(BIN)/python bench/apl_vs_access.py
 
 clean: ## Remove the local database and collected files (not .venv)
 	rm -rf var/

@@ -12,10 +12,23 @@ DATA_DIR = Path(settings.SOLIDARITE_DATA_DIR)
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    """Every database test starts with the real territory of France (COG 2025) loaded."""
+def zonage_result():  # type: ignore[no-untyped-def]
+    """The national zonage computed once from the real files (pure, no database)."""
+    from solidarite.zonage.calcul import compute_zonage
+    from solidarite.zonage.score import load_params
+
+    return compute_zonage(DATA_DIR, load_params())
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, zonage_result):  # type: ignore[no-untyped-def]
+    """Every database test starts with the real territory of France (COG 2025) loaded, and the
+    computed zonage saved as the active campaign."""
+    from solidarite.zonage.services import save_campaign
+
     with django_db_blocker.unblock():
         call_command("load_territoire", verbosity=0)
+        save_campaign(zonage_result, activate=True)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ secret key must be given: the platform refuses to start with the development key
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -83,6 +84,14 @@ SOLIDARITE_OSRM_URL = env_str("SOLIDARITE_OSRM_URL", "http://127.0.0.1:5000")
 if SOLIDARITE_TRAVEL_PROVIDER == "osrm" and not SOLIDARITE_OSRM_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured("SOLIDARITE_OSRM_URL doit commencer par http:// ou https://.")
 
+# Map background tiles (Leaflet URL template). Default: the IGN Géoplateforme "Plan IGN" tiles, the
+# State's own. Empty: no background (the zones are drawn all the same), e.g. offline or in tests.
+SOLIDARITE_TUILES_URL = os.environ.get(
+    "SOLIDARITE_TUILES_URL",
+    "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2"
+    "&STYLE=normal&TILEMATRIXSET=PM&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}",
+).strip()
+
 # --- Django ---------------------------------------------------------------------------------------
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -96,10 +105,12 @@ INSTALLED_APPS = [
     "dsfr",
     "solidarite.config",
     "solidarite.territoire",
+    "solidarite.zonage",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -160,6 +171,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# Leaflet's own files, as shipped by django-leaflet. Only its static folder is used: the app itself
+# would pull in GeoDjango (GDAL), which the platform does not need.
+_LEAFLET = importlib.util.find_spec("leaflet")
+STATICFILES_DIRS = [Path(next(iter(_LEAFLET.submodule_search_locations))) / "static"] if _LEAFLET else []
 STATIC_ROOT = REPO_ROOT / "var" / "static"
 
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SOLIDARITE_ENV == "production"

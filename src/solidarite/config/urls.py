@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("communes/", include("solidarite.territoire.urls")),
+    path("zonage/", include("solidarite.zonage.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from solidarite.territoire.models import CodePostal, Commune, CommuneDeleguee, Departement, Epci, Region
+from solidarite.territoire.models import (
+    AgentArs,
+    CodePostal,
+    Commune,
+    CommuneDeleguee,
+    Departement,
+    Epci,
+    Region,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -57,3 +65,11 @@ class CommuneDelegueeAdmin(ReadOnlyAdmin):
     list_filter = ["type"]
     list_select_related = ["commune"]
     search_fields = ["code_insee", "nom"]
+
+
+@admin.register(AgentArs)
+class AgentArsAdmin(admin.ModelAdmin):
+    list_display = ["user", "region"]
+    list_filter = ["region"]
+    list_select_related = ["user", "region"]
+    search_fields = ["user__username", "user__email"]

@@ -178,3 +178,25 @@ class CommuneDeleguee(models.Model):
 
     def __str__(self) -> str:
         return f"{self.nom} ({self.get_type_display().lower()} de {self.commune.nom})"
+
+
+class AgentArs(models.Model):
+    """A user who works for the ARS of one region: they see and adjust only that region.
+
+    Kept in `territoire` (not `annuaire`) because the zonage, upstream of the annuaire, must check it
+    (docs/decisions/0002).
+    """
+
+    user = models.OneToOneField(
+        "auth.User", on_delete=models.CASCADE, related_name="agent_ars", verbose_name="compte"
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="agents_ars", verbose_name="région de l'ARS"
+    )
+
+    class Meta:
+        verbose_name = "agent d'ARS"
+        verbose_name_plural = "agents d'ARS"
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} (ARS {self.region.nom})"

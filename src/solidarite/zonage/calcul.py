@@ -221,7 +221,7 @@ def compute_zonage(
         if c.epci and np.isfinite(m):
             population = float(c.population or 0)
             urg_weight[c.epci] += population
-            urg_sum[c.epci] += m * population
+            urg_sum[c.epci] += float(m) * population
 
     step("score et sélection")
     values: dict[str, dict[str, tuple[float | None, str]]] = {}

@@ -184,7 +184,7 @@ def percentiles(values: list[float | None], sens: str) -> tuple[list[float | Non
     worst_first = rankdata(-badness, method="min")
     m = len(present)
     for k, i in enumerate(present):
-        pct[i] = 100.0 * (average[k] - 1) / (m - 1) if m > 1 else 100.0
+        pct[i] = float(100.0 * (average[k] - 1) / (m - 1)) if m > 1 else 100.0
         ranks[i] = int(worst_first[k])
     return pct, ranks
 
@@ -205,7 +205,7 @@ def score_epcis(
         for critere in CRITERES:
             value, reason = values[siren][critere]
             pct, rank = columns[critere][0][k], columns[critere][1][k]
-            fragile = pct is not None and pct >= params.seuil_percentile
+            fragile = bool(pct is not None and pct >= params.seuil_percentile)
             criteres[critere] = CritereValue(value, reason if value is None else "", pct, rank, fragile)
         available = [c for c in CRITERES if criteres[c].percentile is not None and params.poids[c] > 0]
         total_weight = sum(params.poids[c] for c in available)

@@ -1,0 +1,198 @@
+"""Back office: campaigns (ministry), ARS adjustments (each ARS, its region only), official lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from solidarite.zonage import services
+from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle, ResultatEpci
+
+
+@admin.register(Campagne)
+class CampagneAdmin(admin.ModelAdmin):
+    list_display = ["version", "nom", "cree_le", "active", "zones", "population", "comparer"]
+    readonly_fields = [
+        "version",
+        "nom",
+        "cree_le",
+        "cree_par",
+        "parametres",
+        "millesimes",
+        "diagnostics",
+        "resume",
+        "empreinte",
+        "active",
+    ]
+    actions = ["activer"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # campaigns are computed: python -m solidarite zonage --save
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="zones (calcul)")
+    def zones(self, obj: Campagne) -> Any:
+        return obj.resume.get("zones")
+
+    @admin.display(description="population")
+    def population(self, obj: Campagne) -> Any:
+        return obj.resume.get("population")
+
+    @admin.display(description="comparaison")
+    def comparer(self, obj: Campagne) -> str:
+        previous = Campagne.objects.filter(version__lt=obj.version).order_by("-version").first()
+        if previous is None:
+            return "—"
+        url = reverse("zonage:comparer_campagnes", args=[previous.pk, obj.pk])
+        return format_html('<a href="{}">avec v{}</a>', url, previous.version)
+
+    @admin.action(description="Faire de cette campagne la liste des zones actives")
+    def activer(self, request: HttpRequest, queryset: QuerySet[Campagne]) -> None:
+        if not request.user.is_superuser:
+            raise PermissionDenied("Seul le ministère active une campagne.")
+        if queryset.count() != 1:
+            self.message_user(request, "Choisissez une seule campagne.", messages.ERROR)
+            return
+        campagne = queryset.get()
+        services.activate_campaign(campagne)
+        self.message_user(
+            request, f"Les zones de la campagne v{campagne.version} sont désormais les zones actives."
+        )
+
+
+@admin.register(ResultatEpci)
+class ResultatEpciAdmin(admin.ModelAdmin):
+    list_display = ["rang", "epci", "nb_fragilites", "score", "selectionnee_calcul", "campagne"]
+    list_filter = ["campagne", "selectionnee_calcul", "nb_fragilites"]
+    list_select_related = ["epci", "campagne"]
+    search_fields = ["epci__nom", "epci__siren"]
+    readonly_fields = [
+        "campagne",
+        "epci",
+        "rang",
+        "score",
+        "nb_fragilites",
+        "selectionnee_calcul",
+        "criteres",
+        "explication",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class AjustementForm(forms.ModelForm):
+    class Meta:
+        model = Ajustement
+        fields = ["campagne", "epci", "action", "motif"]
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if all(data.get(k) for k in ("campagne", "epci", "action")):
+            try:
+                self.instance.region = services.validate_adjustment(
+                    data["campagne"], data["epci"], data["action"], data.get("motif", ""), self.user
+                )
+            except PermissionDenied as exc:
+                raise ValidationError(str(exc)) from exc
+            self.instance.auteur = self.user
+        return data
+
+
+@admin.register(Ajustement)
+class AjustementAdmin(admin.ModelAdmin):
+    form = AjustementForm
+    list_display = ["epci", "action", "region", "campagne", "auteur", "cree_le"]
+    list_filter = ["action", "region", "campagne"]
+    list_select_related = ["epci", "region", "campagne", "auteur"]
+    search_fields = ["epci__nom", "epci__siren", "motif"]
+    autocomplete_fields = ["epci"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+
+        class WithUser(form_class):  # type: ignore[valid-type,misc]
+            def __init__(self, *args: Any, **inner: Any) -> None:
+                super().__init__(*args, user=request.user, **inner)
+
+        return WithUser
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Ajustement]:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        agent = getattr(request.user, "agent_ars", None)
+        return queryset.filter(region=agent.region) if agent else queryset.none()
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # an adjustment is a dated decision: cancel it (delete) and make another
+
+
+class ListeOfficielleForm(forms.ModelForm):
+    fichier = forms.FileField(
+        label="Fichier CSV des SIREN", help_text="Une colonne « siren », ou un SIREN par ligne."
+    )
+
+    class Meta:
+        model = ListeOfficielle
+        fields = ["nom", "date", "source"]
+
+    def clean_fichier(self) -> Any:
+        upload = self.cleaned_data["fichier"]
+        if upload.size > 1_000_000:
+            raise ValidationError("Fichier trop volumineux (1 Mo au plus).")
+        self.sirens = services.parse_official_list(upload.read())
+        return upload
+
+
+@admin.register(ListeOfficielle)
+class ListeOfficielleAdmin(admin.ModelAdmin):
+    form = ListeOfficielleForm
+    list_display = ["nom", "date", "source", "importee_le", "nombre", "comparer"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["nom", "date", "source", "importee_le", "importee_par"] if obj else []
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return (
+            ["nom", "date", "source", "importee_le", "importee_par"]
+            if obj
+            else ["nom", "date", "source", "fichier"]
+        )
+
+    def save_model(self, request: HttpRequest, obj: ListeOfficielle, form: Any, change: bool) -> None:
+        obj.importee_par = request.user
+        super().save_model(
+            request, obj, form, change
+        )  # the admin wraps this and save_related in one transaction
+        if not change:
+            services.fill_official_list(obj, form.sirens)
+
+    @admin.display(description="EPCI")
+    def nombre(self, obj: ListeOfficielle) -> int:
+        return obj.lignes.count()
+
+    @admin.display(description="comparaison")
+    def comparer(self, obj: ListeOfficielle) -> str:
+        return format_html(
+            '<a href="{}">avec les zones actives</a>', reverse("zonage:comparer_liste", args=[obj.pk])
+        )

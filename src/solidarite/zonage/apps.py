@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ZonageConfig(AppConfig):
+    name = "solidarite.zonage"
+    label = "zonage"
+    verbose_name = "Zonage"

@@ -1,0 +1,216 @@
+"""Files written by `python -m solidarite zonage`: zones.csv, zones.geojson, carte.png, rapport.html."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from solidarite.zonage.calcul import ZonageResult
+from solidarite.zonage.score import CRITERES, LIBELLES, UNITES, EpciScore
+
+CSV_COLUMNS = (
+    "siren",
+    "nom",
+    "departements",
+    "region",
+    "population",
+    "apl",
+    "apl_moins_65",
+    "part_ald",
+    "temps_urgences_min",
+    "niveau_vie_median",
+    "nb_fragilites",
+    "score",
+    "rang",
+    "selectionnee",
+)
+DECIMALS = {"apl": 3, "apl_moins_65": 3, "part_ald": 2, "temps_urgences": 1, "niveau_vie": 0}
+CONTOURS_FILE = "epci_contours.geojson"
+# Overseas departments drawn as insets on the map image: code, name, (lon_min, lon_max, lat_min, lat_max).
+INSETS = (
+    ("971", "Guadeloupe", (-61.9, -60.9, 15.8, 16.55)),
+    ("972", "Martinique", (-61.25, -60.78, 14.38, 14.9)),
+    ("973", "Guyane", (-54.7, -51.5, 2.1, 5.8)),
+    ("974", "La Réunion", (55.2, 55.85, -21.4, -20.85)),
+    ("976", "Mayotte", (44.98, 45.32, -13.02, -12.62)),
+)
+
+
+def _round(value: float | None, decimals: int) -> str:
+    if value is None or not math.isfinite(value):
+        return ""
+    return f"{value:.{decimals}f}"
+
+
+def csv_row(result: ZonageResult, score: EpciScore) -> dict[str, str]:
+    info = result.epcis[score.siren]
+    values = {c: score.criteres[c].valeur for c in CRITERES}
+    return {
+        "siren": score.siren,
+        "nom": info.nom,
+        "departements": " ".join(info.departements),
+        "region": info.region,
+        "population": str(info.population),
+        "apl": _round(values["apl"], DECIMALS["apl"]),
+        "apl_moins_65": _round(values["apl_moins_65"], DECIMALS["apl_moins_65"]),
+        "part_ald": _round(values["part_ald"], DECIMALS["part_ald"]),
+        "temps_urgences_min": _round(values["temps_urgences"], DECIMALS["temps_urgences"]),
+        "niveau_vie_median": _round(values["niveau_vie"], DECIMALS["niveau_vie"]),
+        "nb_fragilites": str(score.nb_fragilites),
+        "score": _round(score.score, 2),
+        "rang": str(score.rang),
+        "selectionnee": "1" if score.selectionnee else "0",
+    }
+
+
+def write_csv(result: ZonageResult, path: Path) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for score in sorted(result.scores, key=lambda s: s.siren):
+            writer.writerow(csv_row(result, score))
+
+
+def feature_properties(result: ZonageResult, score: EpciScore) -> dict[str, Any]:
+    info = result.epcis[score.siren]
+    properties: dict[str, Any] = {
+        "siren": score.siren,
+        "nom": info.nom,
+        "region": info.region,
+        "population": info.population,
+        "rang": score.rang,
+        "score": round(score.score, 2) if score.score is not None else None,
+        "nb_fragilites": score.nb_fragilites,
+        "selectionnee": score.selectionnee,
+    }
+    for critere in CRITERES:
+        value = score.criteres[critere]
+        properties[critere] = round(value.valeur, DECIMALS[critere]) if value.valeur is not None else None
+        properties[f"{critere}_percentile"] = (
+            round(value.percentile, 1) if value.percentile is not None else None
+        )
+    return properties
+
+
+def read_contours(data_dir: Path) -> dict[str, Any]:
+    contours: dict[str, Any] = json.loads((data_dir / CONTOURS_FILE).read_text(encoding="utf-8"))
+    return contours
+
+
+def write_geojson(result: ZonageResult, contours: dict[str, Any], path: Path) -> None:
+    by_siren = {s.siren: s for s in result.scores}
+    features = []
+    for feature in contours["features"]:
+        score = by_siren.get(feature["properties"]["siren"])
+        if score is not None:
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": feature["geometry"],
+                    "properties": feature_properties(result, score),
+                }
+            )
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":")))
+
+
+def _rings(geometry: dict[str, Any]) -> list[list[list[float]]]:
+    if geometry["type"] == "Polygon":
+        return [geometry["coordinates"][0]]
+    if geometry["type"] == "MultiPolygon":
+        return [polygon[0] for polygon in geometry["coordinates"]]
+    return []
+
+
+def write_map(result: ZonageResult, contours: dict[str, Any], path: Path) -> None:
+    """A choropleth a person can read: score by EPCI, selected zones outlined, overseas insets."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PolyCollection
+    from matplotlib.colors import Normalize
+    from matplotlib.patches import Patch
+
+    by_siren = {s.siren: s for s in result.scores}
+    cmap = plt.get_cmap("YlOrRd")
+    norm = Normalize(vmin=0, vmax=100)
+    fills, colors, outlines = [], [], []
+    for feature in contours["features"]:
+        score = by_siren.get(feature["properties"]["siren"])
+        for ring in _rings(feature["geometry"]):
+            fills.append(ring)
+            colors.append(
+                cmap(norm(score.score)) if score and score.score is not None else (0.8, 0.8, 0.8, 1)
+            )
+            if score and score.selectionnee:
+                outlines.append(ring)
+
+    figure = plt.figure(figsize=(11, 11), dpi=110)
+    main = figure.add_axes((0.02, 0.2, 0.8, 0.72))
+    insets = [figure.add_axes((0.02 + i * 0.16, 0.02, 0.15, 0.16)) for i in range(len(INSETS))]
+    limits = [((-5.3, 9.7), (41.2, 51.2))] + [((b[0], b[1]), (b[2], b[3])) for _, _, b in INSETS]
+    for axes, (xlim, ylim) in zip([main, *insets], limits, strict=True):
+        axes.add_collection(
+            PolyCollection(fills, facecolors=colors, edgecolors=(1, 1, 1, 0.6), linewidths=0.2)
+        )
+        axes.add_collection(PolyCollection(outlines, facecolors="none", edgecolors="#000091", linewidths=1.1))
+        axes.set_xlim(*xlim)
+        axes.set_ylim(*ylim)
+        axes.set_aspect(1 / math.cos(math.radians(sum(ylim) / 2)))
+        axes.set_xticks([])
+        axes.set_yticks([])
+    for axes, (_, name, _) in zip(insets, INSETS, strict=True):
+        axes.set_title(name, fontsize=8)
+    summary = result.summary()
+    main.set_title(
+        f"{result.params.nom}\n{summary['zones']} EPCI retenus (contour bleu), "
+        f"{summary['population'] / 1e6:.2f} M d'habitants ; couleur : score des fragilités".replace(".", ","),
+        fontsize=12,
+    )
+    bar_axes = figure.add_axes((0.85, 0.3, 0.025, 0.5))
+    figure.colorbar(
+        plt.cm.ScalarMappable(norm=norm, cmap=cmap),
+        cax=bar_axes,
+        label="score (0 = favorable, 100 = défavorable)",
+    )
+    main.legend(
+        handles=[
+            Patch(facecolor="none", edgecolor="#000091", linewidth=1.5, label="zone retenue"),
+            Patch(facecolor=(0.8, 0.8, 0.8), label="score non calculable"),
+        ],
+        loc="lower left",
+        fontsize=9,
+    )
+    figure.text(
+        0.02,
+        0.005,
+        "Sources : DREES (APL 2023, SAE 2022), CartoSanté 2024, INSEE, IGN — Solidarité territoriale",
+        fontsize=7,
+    )
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def report_context(result: ZonageResult) -> dict[str, Any]:
+    summary = result.summary()
+    selected = [
+        {"row": csv_row(result, s), "score": s, "info": result.epcis[s.siren]}
+        for s in result.scores
+        if s.selectionnee
+    ]
+    return {
+        "result": result,
+        "summary": summary,
+        "part_france": f"{summary['part_population_france'] * 100:.1f}".replace(".", ","),
+        "selected": selected,
+        "criteres": [
+            {"code": c, "libelle": LIBELLES[c], "unite": UNITES[c], "poids": result.params.poids[c]}
+            for c in CRITERES
+        ],
+        "genere_le": dt.datetime.now().strftime("%d/%m/%Y %H:%M"),
+        "diagnostics": result.diagnostics,
+    }

@@ -1,0 +1,142 @@
+"""`python -m solidarite zonage --out DIR`: computes the zones from the data files and writes them."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.template.loader import render_to_string
+from tqdm import tqdm
+
+from solidarite.territoire.providers import provider_from_settings
+from solidarite.territoire.sources import DataError
+from solidarite.territoire.travel import TravelError
+from solidarite.zonage import exports
+from solidarite.zonage.calcul import compute_zonage
+from solidarite.zonage.score import ParamError, load_params
+
+STEPS = [
+    "territoire",
+    "APL (DREES)",
+    "bassins de vie (ALD, niveau de vie)",
+    "temps jusqu'aux urgences",
+    "score et sélection",
+    "zones.csv",
+    "zones.geojson",
+    "carte.png",
+    "rapport.html",
+]
+
+
+class Command(BaseCommand):
+    help = (
+        "Calcule les zones prioritaires (APL, ALD, urgences, niveau de vie) à partir des fichiers de données et "
+        "écrit zones.csv, zones.geojson, carte.png et rapport.html ; --save enregistre la campagne."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--out", type=Path, required=True, help="Dossier où écrire les résultats (créé si besoin)."
+        )
+        parser.add_argument(
+            "--n",
+            type=int,
+            default=None,
+            help="Nombre d'EPCI à retenir (défaut : celui des paramètres, 151).",
+        )
+        parser.add_argument(
+            "--population",
+            type=int,
+            default=None,
+            help="Retenir les premiers EPCI jusqu'à ce nombre d'habitants.",
+        )
+        parser.add_argument(
+            "--params",
+            type=Path,
+            default=None,
+            help="Fichier de paramètres TOML (défaut : zonage_2025.toml).",
+        )
+        parser.add_argument(
+            "--data-dir", type=Path, default=None, help="Dossier des fichiers (défaut : SOLIDARITE_DATA_DIR)."
+        )
+        parser.add_argument("--save", action="store_true", help="Enregistre aussi la campagne dans la base.")
+        parser.add_argument(
+            "--activer", action="store_true", help="Avec --save : en fait la liste des zones actives."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.perf_counter()
+        try:
+            params = load_params(options["params"])
+        except ParamError as exc:
+            raise CommandError(str(exc)) from exc
+        if options["n"] is not None:
+            if options["n"] <= 0:
+                raise CommandError(f"--n doit être un entier strictement positif (reçu : {options['n']}).")
+            params = dataclasses.replace(params, regle="nombre", nombre=options["n"])
+        if options["population"] is not None:
+            if options["population"] <= 0:
+                raise CommandError("--population doit être un entier strictement positif.")
+            params = dataclasses.replace(params, regle="population", population=options["population"])
+        if options["activer"] and not options["save"]:
+            raise CommandError("--activer ne s'utilise qu'avec --save.")
+        data_dir = Path(options["data_dir"] or settings.SOLIDARITE_DATA_DIR)
+        out: Path = options["out"]
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CommandError(f"Impossible de créer le dossier {out} : {exc.strerror}.") from exc
+
+        bar = tqdm(total=len(STEPS), desc="Zonage", unit="étape", disable=options["verbosity"] == 0)
+
+        def progress(label: str) -> None:
+            if bar.n < len(STEPS) and label != STEPS[0]:
+                bar.update(1)
+            bar.set_postfix_str(label)
+
+        try:
+            result = compute_zonage(data_dir, params, provider_from_settings(), progress)
+            contours = exports.read_contours(data_dir)
+        except (DataError, TravelError, OSError) as exc:
+            bar.close()
+            raise CommandError(f"{exc}\nAucun fichier n'a été écrit.") from exc
+        progress("zones.csv")
+        exports.write_csv(result, out / "zones.csv")
+        progress("zones.geojson")
+        exports.write_geojson(result, contours, out / "zones.geojson")
+        progress("carte.png")
+        exports.write_map(result, contours, out / "carte.png")
+        progress("rapport.html")
+        (out / "rapport.html").write_text(
+            render_to_string("zonage/rapport.html", exports.report_context(result)), encoding="utf-8"
+        )
+        bar.update(bar.total - bar.n)
+        bar.close()
+
+        summary = result.summary()
+        write = self.stdout.write
+        write(
+            f"{summary['epci']} EPCI classés ; {summary['zones']} retenus, {summary['population']} habitants "
+            f"({summary['part_population_france'] * 100:.1f} % de la population), dont {summary['outre_mer']} en outre-mer."
+        )
+        write(f"Calcul : {result.seconds:.1f} s ; total : {time.perf_counter() - started:.1f} s.")
+        write(f"Fichiers écrits dans {out} : zones.csv, zones.geojson, carte.png, rapport.html")
+        if options["save"]:
+            from solidarite.zonage.services import save_campaign
+
+            campagne, created = save_campaign(result, activate=options["activer"])
+            state = (
+                " ; ses zones sont les zones actives (« proposition calculée »)" if options["activer"] else ""
+            )
+            if created:
+                write(
+                    self.style.SUCCESS(f"Campagne v{campagne.version} « {campagne.nom} » enregistrée{state}.")
+                )
+            else:
+                write(
+                    f"Résultat identique à la campagne v{campagne.version} : rien de nouveau enregistré{state}."
+                )

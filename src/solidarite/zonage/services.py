@@ -1,0 +1,281 @@
+"""Saving campaigns, ARS adjustments, official lists and their comparisons. One transaction per write."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from solidarite.territoire.models import AgentArs, Epci, Region
+from solidarite.territoire.sources import RE_SIREN
+from solidarite.zonage.calcul import ZonageResult
+from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle, ListeOfficielleEpci, ResultatEpci
+
+MOTIF_MIN = 10
+User = AbstractBaseUser | AnonymousUser
+
+
+def _fingerprint(result: ZonageResult) -> str:
+    digest = hashlib.sha256(repr(sorted(result.params.as_dict().items())).encode())
+    for score in result.scores:
+        digest.update(f"{score.siren}:{score.rang}:{int(score.selectionnee)}:{score.score!r};".encode())
+    return digest.hexdigest()
+
+
+def _criteres_json(score) -> dict[str, dict[str, object]]:  # type: ignore[no-untyped-def]
+    return {
+        name: {
+            "valeur": value.valeur,
+            "manquant": value.manquant,
+            "percentile": value.percentile,
+            "rang": value.rang,
+            "fragile": value.fragile,
+        }
+        for name, value in score.criteres.items()
+    }
+
+
+def save_campaign(
+    result: ZonageResult, user: User | None = None, *, activate: bool = False
+) -> tuple[Campagne, bool]:
+    """Stores the computed proposal as a new version; an identical result is not stored twice.
+
+    Returns the campaign and whether it was created (False: an identical one already existed)."""
+    fingerprint = _fingerprint(result)
+    with transaction.atomic():
+        existing = Campagne.objects.filter(empreinte=fingerprint).order_by("-version").first()
+        if existing is not None:
+            if activate:
+                activate_campaign(existing)
+            return existing, False
+        epcis = dict(Epci.objects.values_list("siren", "pk"))
+        missing = [s.siren for s in result.scores if s.siren not in epcis]
+        if missing:
+            raise ValidationError(
+                f"{len(missing)} EPCI du calcul sont absents de la base (ex. {missing[0]}) : lancez d'abord load_territoire."
+            )
+        version = (Campagne.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+        campagne = Campagne.objects.create(
+            version=version,
+            nom=result.params.nom,
+            cree_par=user if user is not None and user.is_authenticated else None,
+            parametres=result.params.as_dict(),
+            millesimes=result.millesimes,
+            diagnostics=result.diagnostics,
+            resume=result.summary(),
+            empreinte=fingerprint,
+        )
+        ResultatEpci.objects.bulk_create(
+            [
+                ResultatEpci(
+                    campagne=campagne,
+                    epci_id=epcis[s.siren],
+                    rang=s.rang,
+                    score=s.score,
+                    nb_fragilites=s.nb_fragilites,
+                    selectionnee_calcul=s.selectionnee,
+                    criteres=_criteres_json(s),
+                    explication=s.explication,
+                )
+                for s in result.scores
+            ],
+            batch_size=500,
+        )
+        if activate:
+            activate_campaign(campagne)
+    return campagne, True
+
+
+def activate_campaign(campagne: Campagne) -> None:
+    with transaction.atomic():
+        Campagne.objects.filter(active=True).exclude(pk=campagne.pk).update(active=False)
+        Campagne.objects.filter(pk=campagne.pk).update(active=True)
+    campagne.active = True
+
+
+def active_campaign() -> Campagne | None:
+    return Campagne.objects.filter(active=True).first()
+
+
+def final_sirens(campagne: Campagne) -> set[str]:
+    """The final list: the computed selection, plus the ARS additions, minus their removals."""
+    selected = set(campagne.resultats.filter(selectionnee_calcul=True).values_list("epci__siren", flat=True))
+    for siren, action in campagne.ajustements.values_list("epci__siren", "action"):
+        if action == Ajustement.Action.AJOUT:
+            selected.add(siren)
+        else:
+            selected.discard(siren)
+    return selected
+
+
+def epci_regions(epci: Epci) -> list[Region]:
+    return list(Region.objects.filter(departements__communes__epci=epci).distinct().order_by("code"))
+
+
+def agent_region(user: User) -> Region | None:
+    """The ARS region of a user; None for the ministry (superusers see every region)."""
+    if getattr(user, "is_superuser", False):
+        return None
+    agent = AgentArs.objects.select_related("region").filter(user_id=getattr(user, "pk", None)).first()
+    if agent is None:
+        raise PermissionDenied(
+            "Votre compte n'est rattaché à aucune ARS : demandez au ministère de le rattacher à votre région."
+        )
+    return agent.region
+
+
+def validate_adjustment(campagne: Campagne, epci: Epci, action: str, motif: str, user: User) -> Region:
+    """Raises ValidationError (or PermissionDenied) unless this ARS may make this adjustment; returns its region."""
+    if len((motif or "").strip()) < MOTIF_MIN:
+        raise ValidationError(
+            {"motif": f"Le motif est obligatoire ({MOTIF_MIN} caractères au moins) : il sera publié."}
+        )
+    if action not in Ajustement.Action.values:
+        raise ValidationError({"action": "Action inconnue : « ajout » ou « retrait »."})
+    regions = epci_regions(epci)
+    region = agent_region(user)
+    if region is not None and region not in regions:
+        names = ", ".join(r.nom for r in regions) or "aucune région"
+        raise ValidationError(
+            {
+                "epci": f"{epci.nom} relève de : {names}. L'ARS {region.nom} ne peut ajuster que les EPCI de sa région."
+            }
+        )
+    resultat = campagne.resultats.filter(epci=epci).first()
+    if resultat is None:
+        raise ValidationError(
+            {"epci": f"{epci.nom} n'a pas de résultat dans la campagne v{campagne.version}."}
+        )
+    if action == Ajustement.Action.AJOUT and resultat.selectionnee_calcul:
+        raise ValidationError({"action": f"{epci.nom} est déjà retenu par le calcul (rang {resultat.rang})."})
+    if action == Ajustement.Action.RETRAIT and not resultat.selectionnee_calcul:
+        raise ValidationError(
+            {"action": f"{epci.nom} n'est pas retenu par le calcul (rang {resultat.rang})."}
+        )
+    if campagne.ajustements.filter(epci=epci).exists():
+        raise ValidationError({"epci": f"{epci.nom} a déjà un ajustement dans cette campagne."})
+    return region or regions[0]
+
+
+def adjust(campagne: Campagne, epci: Epci, action: str, motif: str, user: User) -> Ajustement:
+    """An ARS adds or removes an EPCI of its region, with a written reason; checked, then saved."""
+    region = validate_adjustment(campagne, epci, action, motif, user)
+    try:
+        with transaction.atomic():
+            return Ajustement.objects.create(
+                campagne=campagne, epci=epci, action=action, motif=motif.strip(), auteur=user, region=region
+            )
+    except IntegrityError:
+        raise ValidationError({"epci": f"{epci.nom} a déjà un ajustement dans cette campagne."}) from None
+
+
+@dataclass(frozen=True)
+class CampaignComparison:
+    added: list[Epci]
+    removed: list[Epci]
+    moved: list[tuple[Epci, int, int]]  # (EPCI, rank in a, rank in b), for EPCI retained in both
+
+
+def compare_campaigns(a: Campagne, b: Campagne) -> CampaignComparison:
+    final_a, final_b = final_sirens(a), final_sirens(b)
+    ranks_a = dict(a.resultats.values_list("epci__siren", "rang"))
+    ranks_b = dict(b.resultats.values_list("epci__siren", "rang"))
+    epcis = {e.siren: e for e in Epci.objects.filter(siren__in=final_a | final_b)}
+    moved = [
+        (epcis[s], ranks_a[s], ranks_b[s])
+        for s in sorted(final_a & final_b)
+        if s in ranks_a and s in ranks_b and ranks_a[s] != ranks_b[s]
+    ]
+    return CampaignComparison(
+        added=sorted((epcis[s] for s in final_b - final_a), key=lambda e: e.nom),
+        removed=sorted((epcis[s] for s in final_a - final_b), key=lambda e: e.nom),
+        moved=sorted(moved, key=lambda m: m[2]),
+    )
+
+
+def parse_official_list(content: bytes | str) -> list[str]:
+    """The SIREN codes of a CSV (a `siren` column, or one code per line); every bad line is reported."""
+    try:
+        text = content.decode("utf-8-sig") if isinstance(content, bytes) else content
+    except UnicodeDecodeError:
+        raise ValidationError("Le fichier n'est pas un CSV en UTF-8.") from None
+    first_line = text.split("\n", 1)[0]
+    rows = list(csv.reader(io.StringIO(text), delimiter=";" if ";" in first_line else ","))
+    if not rows:
+        raise ValidationError("Le fichier est vide.")
+    header = [cell.strip().lower() for cell in rows[0]]
+    column, start = (header.index("siren"), 1) if "siren" in header else (0, 0)
+    known = set(Epci.objects.values_list("siren", flat=True))
+    seen: dict[str, int] = {}
+    errors = []
+    for number, row in enumerate(rows[start:], start=start + 1):
+        if not row or not "".join(row).strip():
+            continue
+        siren = row[column].strip() if column < len(row) else ""
+        if not RE_SIREN.match(siren):
+            errors.append(f"ligne {number} : {siren!r} n'est pas un SIREN (9 chiffres).")
+        elif siren not in known:
+            errors.append(f"ligne {number} : le SIREN {siren} n'est pas un EPCI connu.")
+        elif siren in seen:
+            errors.append(f"ligne {number} : le SIREN {siren} figure déjà ligne {seen[siren]}.")
+        else:
+            seen[siren] = number
+    if errors:
+        raise ValidationError(["Liste refusée, rien n'a été importé :", *errors[:20]])
+    if not seen:
+        raise ValidationError("Aucun SIREN dans le fichier.")
+    return list(seen)
+
+
+def import_official_list(
+    content: bytes | str, nom: str, date: dt.date, source: str, user: User | None = None
+) -> ListeOfficielle:
+    """Refused whole on any bad line (unknown SIREN, duplicate…); otherwise stored in one transaction."""
+    if not nom.strip() or not source.strip():
+        raise ValidationError("Le nom et la source de la liste sont obligatoires.")
+    sirens = parse_official_list(content)
+    with transaction.atomic():
+        liste = ListeOfficielle.objects.create(
+            nom=nom.strip(),
+            date=date,
+            source=source.strip(),
+            importee_par=user if user and user.is_authenticated else None,
+        )
+        fill_official_list(liste, sirens)
+    return liste
+
+
+def fill_official_list(liste: ListeOfficielle, sirens: list[str]) -> None:
+    ids = dict(Epci.objects.filter(siren__in=sirens).values_list("siren", "pk"))
+    ListeOfficielleEpci.objects.bulk_create(
+        [ListeOfficielleEpci(liste=liste, epci_id=ids[s]) for s in sirens]
+    )
+
+
+@dataclass(frozen=True)
+class OfficialComparison:
+    both: list[ResultatEpci]
+    official_only: list[tuple[Epci, ResultatEpci | None]]
+    computed_only: list[ResultatEpci]
+
+
+def compare_official(liste: ListeOfficielle, campagne: Campagne) -> OfficialComparison:
+    official = set(liste.lignes.values_list("epci__siren", flat=True))
+    computed = final_sirens(campagne)
+    results = {r.epci.siren: r for r in campagne.resultats.select_related("epci")}
+    epcis = {e.siren: e for e in Epci.objects.filter(siren__in=official)}
+    return OfficialComparison(
+        both=sorted((results[s] for s in official & computed if s in results), key=lambda r: r.rang),
+        official_only=sorted(
+            ((epcis[s], results.get(s)) for s in official - computed),
+            key=lambda p: p[1].rang if p[1] else 10**9,
+        ),
+        computed_only=sorted((results[s] for s in computed - official if s in results), key=lambda r: r.rang),
+    )

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from solidarite.zonage import views
+
+app_name = "zonage"
+urlpatterns = [
+    path("", views.carte, name="carte"),
+    path("zones.geojson", views.zones_geojson, name="zones_geojson"),
+    path("epci/<str:siren>/", views.epci, name="epci"),
+    path("gestion/campagnes/<int:a>/<int:b>/", views.comparer_campagnes, name="comparer_campagnes"),
+    path("gestion/listes/<int:pk>/", views.comparer_liste, name="comparer_liste"),
+]

@@ -1,0 +1,162 @@
+"""Public pages of the zonage (map, one page per EPCI) and the back-office comparisons."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from solidarite.territoire.models import Epci
+from solidarite.zonage import services
+from solidarite.zonage.exports import CONTOURS_FILE, DECIMALS
+from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle, ResultatEpci
+from solidarite.zonage.score import CRITERES, LIBELLES, SENS, UNITES
+
+
+@lru_cache(maxsize=2)
+def _geometries(path: Path, mtime: float) -> dict[str, Any]:
+    """EPCI polygons by SIREN, read once per file version."""
+    contours = json.loads(path.read_text(encoding="utf-8"))
+    return {f["properties"]["siren"]: f["geometry"] for f in contours["features"]}
+
+
+@lru_cache(maxsize=4)
+def _zones_geojson(campagne_pk: int, adjustments: tuple[int, ...], path: Path, mtime: float) -> bytes:
+    campagne = Campagne.objects.get(pk=campagne_pk)
+    final = services.final_sirens(campagne)
+    geometries = _geometries(path, mtime)
+    features = []
+    rows = campagne.resultats.select_related("epci").only(
+        "rang",
+        "score",
+        "nb_fragilites",
+        "selectionnee_calcul",
+        "epci__siren",
+        "epci__nom",
+        "epci__population_municipale",
+    )
+    for r in rows:
+        geometry = geometries.get(r.epci.siren)
+        if geometry is None:
+            continue
+        properties = {
+            "siren": r.epci.siren,
+            "nom": r.epci.nom,
+            "rang": r.rang,
+            "score": round(r.score, 1) if r.score is not None else None,
+            "nb_fragilites": r.nb_fragilites,
+            "retenue": r.epci.siren in final,
+            "population": r.epci.population_municipale,
+        }
+        features.append({"type": "Feature", "geometry": geometry, "properties": properties})
+    return json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":")).encode()
+
+
+def _active_or_404() -> Campagne:
+    campagne = services.active_campaign()
+    if campagne is None:
+        raise Http404(
+            "Aucune campagne de zonage n'est active : lancez python -m solidarite zonage --save --activer."
+        )
+    return campagne
+
+
+@require_GET
+def carte(request: HttpRequest) -> HttpResponse:
+    campagne = services.active_campaign()
+    context: dict[str, Any] = {"campagne": campagne, "tuiles": settings.SOLIDARITE_TUILES_URL}
+    if campagne is not None:
+        final = services.final_sirens(campagne)
+        zones = campagne.resultats.filter(epci__siren__in=final).select_related("epci").order_by("rang")
+        context.update(
+            zones=zones,
+            population=sum(z.epci.population_municipale for z in zones),
+            ajustements=campagne.ajustements.count(),
+        )
+    return render(request, "zonage/carte.html", context)
+
+
+@require_GET
+def zones_geojson(request: HttpRequest) -> HttpResponse:
+    campagne = _active_or_404()
+    path = Path(settings.SOLIDARITE_DATA_DIR) / CONTOURS_FILE
+    if not path.is_file():
+        raise Http404(f"Contours des EPCI introuvables ({CONTOURS_FILE}).")
+    adjustments = tuple(campagne.ajustements.order_by("pk").values_list("pk", flat=True))
+    body = _zones_geojson(campagne.pk, adjustments, path, path.stat().st_mtime)
+    response = HttpResponse(body, content_type="application/geo+json")
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _criteria_rows(resultat: ResultatEpci) -> list[dict[str, Any]]:
+    rows = []
+    for critere in CRITERES:
+        value = resultat.criteres.get(critere, {})
+        rows.append(
+            {
+                "libelle": LIBELLES[critere],
+                "unite": UNITES[critere],
+                "valeur": value.get("valeur"),
+                "decimales": DECIMALS[critere],
+                "manquant": value.get("manquant"),
+                "percentile": value.get("percentile"),
+                "rang": value.get("rang"),
+                "fragile": value.get("fragile"),
+                "sens": "plus c'est bas, plus c'est défavorable"
+                if SENS[critere] == "bas"
+                else "plus c'est haut, plus c'est défavorable",
+            }
+        )
+    return rows
+
+
+@require_GET
+def epci(request: HttpRequest, siren: str) -> HttpResponse:
+    epci_obj = get_object_or_404(Epci, siren=siren)
+    campagne = _active_or_404()
+    resultat = get_object_or_404(ResultatEpci, campagne=campagne, epci=epci_obj)
+    ajustement = campagne.ajustements.filter(epci=epci_obj).select_related("region").first()
+    context = {
+        "epci": epci_obj,
+        "campagne": campagne,
+        "resultat": resultat,
+        "criteres": _criteria_rows(resultat),
+        "ajustement": ajustement,
+        "retenue": epci_obj.siren in services.final_sirens(campagne),
+        "total": campagne.resultats.count(),
+        "regions": services.epci_regions(epci_obj),
+        "listes": ListeOfficielle.objects.filter(lignes__epci=epci_obj),
+        "ajout": Ajustement.Action.AJOUT,
+    }
+    return render(request, "zonage/epci.html", context)
+
+
+@staff_member_required
+@require_GET
+def comparer_campagnes(request: HttpRequest, a: int, b: int) -> HttpResponse:
+    first, second = get_object_or_404(Campagne, pk=a), get_object_or_404(Campagne, pk=b)
+    comparison = services.compare_campaigns(first, second)
+    return render(
+        request, "zonage/comparaison_campagnes.html", {"a": first, "b": second, "comparaison": comparison}
+    )
+
+
+@staff_member_required
+@require_GET
+def comparer_liste(request: HttpRequest, pk: int) -> HttpResponse:
+    liste = get_object_or_404(ListeOfficielle, pk=pk)
+    campagne = _active_or_404()
+    comparison = services.compare_official(liste, campagne)
+    return render(
+        request,
+        "zonage/comparaison_liste.html",
+        {"liste": liste, "campagne": campagne, "comparaison": comparison},
+    )

@@ -1,0 +1,97 @@
+"""`python -m solidarite zonage`, run as a user would, right after setup: no database at all."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from solidarite.zonage.exports import CSV_COLUMNS
+
+
+def _run(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
+    # A database file that does not exist: the command must not need one without --save.
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "solidarite.config.settings",
+        "DATABASE_URL": f"sqlite:///{tmp / 'absente.sqlite3'}",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "solidarite", "zonage", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def national_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    tmp = tmp_path_factory.mktemp("zonage")
+    result = _run("--out", str(tmp / "sortie"), tmp=tmp)
+    return result, tmp
+
+
+def test_writes_the_four_files_from_the_data_alone(national_run) -> None:  # type: ignore[no-untyped-def]
+    result, tmp = national_run
+    assert result.returncode == 0, result.stderr
+    assert "151 retenus" in result.stdout
+    assert not (tmp / "absente.sqlite3").exists() or (tmp / "absente.sqlite3").stat().st_size == 0
+    out = tmp / "sortie"
+    with (out / "zones.csv").open(encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        rows = list(reader)
+    assert tuple(reader.fieldnames or ()) == CSV_COLUMNS
+    assert len(rows) == 1255 and len({r["siren"] for r in rows}) == 1255
+    assert sum(r["selectionnee"] == "1" for r in rows) == 151
+    assert sorted(int(r["rang"]) for r in rows) == list(range(1, 1256))
+    mayotte = [r for r in rows if "976" in r["departements"].split()]
+    assert mayotte and all(r["apl"] == "" for r in mayotte)
+    geojson = json.loads((out / "zones.geojson").read_text(encoding="utf-8"))
+    assert len(geojson["features"]) == 1255
+    assert {"siren", "score", "rang", "selectionnee", "apl_percentile"} <= set(
+        geojson["features"][0]["properties"]
+    )
+    png = (out / "carte.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 100_000
+    report = (out / "rapport.html").read_text(encoding="utf-8")
+    assert "151</strong> EPCI retenus" in report and 'src="carte.png"' in report
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--n", "0"], "--n doit être un entier strictement positif"),
+        (["--population", "-5"], "--population doit être un entier strictement positif"),
+        (["--activer"], "--activer ne s'utilise qu'avec --save"),
+    ],
+)
+def test_bad_arguments(tmp_path: Path, args: list[str], message: str) -> None:
+    result = _run("--out", str(tmp_path / "sortie"), *args, tmp=tmp_path)
+    assert result.returncode == 1
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bad_parameter_file(tmp_path: Path) -> None:
+    params = tmp_path / "poids.toml"
+    params.write_text(
+        "[poids]\napl = 2\napl_moins_65 = 1\npart_ald = -1\ntemps_urgences = 1\nniveau_vie = 1\n",
+        encoding="utf-8",
+    )
+    result = _run("--out", str(tmp_path / "sortie"), "--params", str(params), tmp=tmp_path)
+    assert result.returncode == 1
+    assert "poids.toml : le poids de part_ald est négatif" in result.stderr
+    assert not (tmp_path / "sortie" / "zones.csv").exists()
+
+
+def test_missing_data_file(tmp_path: Path, data_copy: Path) -> None:
+    (data_copy / "urgences.csv").unlink()
+    result = _run("--out", str(tmp_path / "sortie"), "--data-dir", str(data_copy), tmp=tmp_path)
+    assert result.returncode == 1
+    assert "urgences.csv" in result.stderr and "Aucun fichier n'a été écrit" in result.stderr
+    assert not (tmp_path / "sortie" / "zones.csv").exists()

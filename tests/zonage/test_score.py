@@ -1,0 +1,141 @@
+"""The composite index and the selection, on small cases and on the real national computation."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from solidarite.zonage.score import (
+    CRITERES,
+    DEFAULT_PARAMS_FILE,
+    ParamError,
+    load_params,
+    parse_params,
+    percentiles,
+    score_epcis,
+)
+
+
+def _base() -> dict:  # type: ignore[type-arg]
+    return tomllib.loads(DEFAULT_PARAMS_FILE.read_text(encoding="utf-8"))
+
+
+def test_default_parameters_are_dated_and_sourced() -> None:
+    params = load_params()
+    assert params.nombre == 151 and params.regle == "nombre" and params.seuil_percentile == 80
+    assert set(params.poids) == set(CRITERES)
+    assert params.depuis.isoformat() == "2025-06-27" and "ministère" in params.source
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["poids"].pop("part_ald"), "poids manquant.*part_ald"),
+        (lambda d: d["poids"].update(densite_pharmacies=1.0), "critère.*inconnu.*densite_pharmacies"),
+        (lambda d: d["poids"].update(apl=-1.0), "poids de apl est négatif"),
+        (lambda d: d["poids"].update(apl="beaucoup"), "poids de apl doit être un nombre"),
+        (lambda d: d["selection"].update(nombre=0), "nombre doit être un entier strictement positif"),
+        (lambda d: d["selection"].update(regle="au hasard"), "règle de sélection"),
+        (lambda d: d["selection"].update(seuil_percentile=120), "seuil_percentile"),
+        (lambda d: d.pop("poids"), r"section \[poids\] absente"),
+    ],
+)
+def test_bad_parameter_files_are_refused_with_the_reason(change, message) -> None:  # type: ignore[no-untyped-def]
+    data = _base()
+    change(data)
+    with pytest.raises(ParamError, match=message):
+        parse_params(data, "essai.toml")
+
+
+def test_malformed_toml_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "casse.toml"
+    path.write_text("[poids\napl = ", encoding="utf-8")
+    with pytest.raises(ParamError, match=r"casse\.toml : TOML mal formé"):
+        load_params(path)
+
+
+def test_percentiles_put_the_worst_at_100() -> None:
+    pct, ranks = percentiles([1.0, 3.0, None, 2.0], "bas")  # a low value is worse
+    assert pct == [100.0, 0.0, None, 50.0]
+    assert ranks == [1, 3, None, 2]
+    pct, ranks = percentiles([1.0, 3.0, 2.0], "haut")
+    assert pct == [0.0, 100.0, 50.0] and ranks == [3, 1, 2]
+
+
+def test_cumul_first_then_score_and_both_selection_rules() -> None:
+    params = dataclasses.replace(load_params(), nombre=2)
+    values = {
+        # A: bad on ALD, emergencies and income; B: the worst APL only; C: average; D: good; E: no APL
+        "A": {
+            "apl": (1.0, ""),
+            "apl_moins_65": (1.0, ""),
+            "part_ald": (30.0, ""),
+            "temps_urgences": (50.0, ""),
+            "niveau_vie": (15000.0, ""),
+        },
+        "B": {
+            "apl": (0.5, ""),
+            "apl_moins_65": (0.4, ""),
+            "part_ald": (10.0, ""),
+            "temps_urgences": (5.0, ""),
+            "niveau_vie": (30000.0, ""),
+        },
+        "C": {
+            "apl": (3.0, ""),
+            "apl_moins_65": (3.0, ""),
+            "part_ald": (20.0, ""),
+            "temps_urgences": (20.0, ""),
+            "niveau_vie": (21000.0, ""),
+        },
+        "D": {
+            "apl": (5.0, ""),
+            "apl_moins_65": (5.0, ""),
+            "part_ald": (12.0, ""),
+            "temps_urgences": (8.0, ""),
+            "niveau_vie": (28000.0, ""),
+        },
+        "E": {
+            "apl": (None, "APL non publiée"),
+            "apl_moins_65": (None, "APL non publiée"),
+            "part_ald": (25.0, ""),
+            "temps_urgences": (40.0, ""),
+            "niveau_vie": (16000.0, ""),
+        },
+    }
+    populations = {"A": 10_000, "B": 20_000, "C": 30_000, "D": 40_000, "E": 50_000}
+    ranked = score_epcis(values, populations, params)
+    by = {r.siren: r for r in ranked}
+    # Among 5 EPCI the percentiles are 0, 25, 50, 75, 100: only the worst value is a fragility.
+    assert (by["A"].nb_fragilites, by["B"].nb_fragilites, by["E"].nb_fragilites) == (3, 2, 0)
+    assert by["B"].score == pytest.approx(50.0) and by["E"].score == pytest.approx(75.0)
+    # The cumul comes first: B (2 fragilities, score 50) ranks before E (none, score 75).
+    assert [r.siren for r in ranked] == ["A", "B", "E", "C", "D"]
+    assert (
+        by["E"].criteres["apl"].manquant == "APL non publiée" and by["E"].criteres["apl"].percentile is None
+    )
+    assert [r.siren for r in ranked if r.selectionnee] == ["A", "B"]
+    assert "Retenue" in by["A"].explication and "Non retenue" in by["D"].explication
+    assert "rang 2" in by["D"].explication  # why it is out: the last one retained
+    # "Until N inhabitants": A (10 000), B (30 000), E (80 000 ≥ 55 000), then nothing.
+    by_population = score_epcis(
+        values, populations, dataclasses.replace(params, regle="population", population=55_000)
+    )
+    assert [r.siren for r in by_population if r.selectionnee] == ["A", "B", "E"]
+
+
+def test_national_proposal(zonage_result) -> None:  # type: ignore[no-untyped-def]
+    summary = zonage_result.summary()
+    assert summary["epci"] == 1255 and summary["zones"] == 151
+    assert 1_500_000 < summary["population"] < 3_500_000
+    # Every EPCI has every criterion, or a stated reason; Mayotte has no APL.
+    for score in zonage_result.scores:
+        for critere in CRITERES:
+            value = score.criteres[critere]
+            assert (value.valeur is None) == bool(value.manquant), (score.siren, critere)
+    mayotte = [s for s in zonage_result.scores if "976" in zonage_result.epcis[s.siren].departements]
+    assert len(mayotte) == 5 and all("Mayotte" in s.criteres["apl"].manquant for s in mayotte)
+    ranks = [s.rang for s in zonage_result.scores]
+    assert ranks == list(range(1, 1256))

@@ -1,0 +1,142 @@
+"""Campaigns, ARS adjustments, official lists: rules, region checks, all-or-nothing writes."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from solidarite.territoire.models import Epci
+from solidarite.zonage import services
+from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle, ResultatEpci
+from solidarite.zonage.score import score_epcis
+from tests.zonage.factories import agent_ars
+
+pytestmark = pytest.mark.django_db
+
+
+def _campagne() -> Campagne:
+    campagne = services.active_campaign()
+    assert campagne is not None
+    return campagne
+
+
+def _first(campagne: Campagne, selected: bool, region_code: str) -> Epci:
+    resultat = (
+        ResultatEpci.objects.filter(
+            campagne=campagne,
+            selectionnee_calcul=selected,
+            epci__communes__departement__region__code=region_code,
+        )
+        .select_related("epci")
+        .order_by("rang")
+        .first()
+    )
+    assert resultat is not None
+    return resultat.epci
+
+
+def test_saved_campaign_holds_every_epci_and_is_not_duplicated(zonage_result) -> None:  # type: ignore[no-untyped-def]
+    campagne = _campagne()
+    assert campagne.resultats.count() == 1255
+    assert campagne.resultats.filter(selectionnee_calcul=True).count() == 151
+    assert len(services.final_sirens(campagne)) == 151
+    again, created = services.save_campaign(zonage_result)
+    assert (again.pk, created) == (campagne.pk, False)
+    assert Campagne.objects.count() == 1
+
+
+def test_a_new_result_is_a_new_version_and_can_be_compared(zonage_result) -> None:  # type: ignore[no-untyped-def]
+    before = _campagne()
+    params = dataclasses.replace(zonage_result.params, nombre=140)
+    values = {
+        s.siren: {c: (v.valeur, v.manquant) for c, v in s.criteres.items()} for s in zonage_result.scores
+    }
+    populations = {s: i.population for s, i in zonage_result.epcis.items()}
+    other = dataclasses.replace(zonage_result, params=params, scores=score_epcis(values, populations, params))
+    campagne, created = services.save_campaign(other)
+    assert created and campagne.version == before.version + 1 and not campagne.active
+    comparison = services.compare_campaigns(before, campagne)
+    assert len(comparison.removed) == 11 and comparison.added == [] and comparison.moved == []
+
+
+def test_ars_adds_and_removes_in_its_region_with_a_reason() -> None:
+    campagne = _campagne()
+    agent = agent_ars("24")  # ARS Centre-Val de Loire
+    outside = _first(campagne, False, "24")
+    inside = _first(campagne, True, "24")
+    services.adjust(campagne, outside, "ajout", "Concertation avec le préfet du 3 juillet 2025", agent)
+    services.adjust(campagne, inside, "retrait", "Une maison de santé de 8 médecins a ouvert en 2025", agent)
+    final = services.final_sirens(campagne)
+    assert outside.siren in final and inside.siren not in final and len(final) == 151
+    adjustment = Ajustement.objects.get(epci=outside)
+    assert adjustment.auteur == agent and adjustment.region.code == "24" and adjustment.cree_le is not None
+
+
+def test_adjustment_outside_the_agents_region_is_refused_and_nothing_is_saved() -> None:
+    campagne = _campagne()
+    agent = agent_ars("24")
+    elsewhere = _first(campagne, False, "53")  # Bretagne
+    with pytest.raises(
+        ValidationError, match="L'ARS Centre-Val de Loire ne peut ajuster que les EPCI de sa région"
+    ):
+        services.adjust(campagne, elsewhere, "ajout", "Demande des élus du territoire concerné", agent)
+    assert not Ajustement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("selected", "action", "motif", "message"),
+    [
+        (False, "ajout", "court", "motif est obligatoire"),
+        (True, "ajout", "Un motif tout à fait suffisant", "déjà retenu par le calcul"),
+        (False, "retrait", "Un motif tout à fait suffisant", "n'est pas retenu par le calcul"),
+        (False, "supprimer", "Un motif tout à fait suffisant", "Action inconnue"),
+    ],
+)
+def test_adjustment_rules(selected: bool, action: str, motif: str, message: str) -> None:
+    campagne = _campagne()
+    with pytest.raises(ValidationError, match=message):
+        services.adjust(campagne, _first(campagne, selected, "24"), action, motif, agent_ars("24"))
+
+
+def test_a_user_without_ars_cannot_adjust() -> None:
+    campagne = _campagne()
+    user = User.objects.create_user("sans-ars", is_staff=True)
+    with pytest.raises(PermissionDenied, match="aucune ARS"):
+        services.adjust(
+            campagne, _first(campagne, False, "24"), "ajout", "Un motif tout à fait suffisant", user
+        )
+
+
+def test_official_list_import_and_comparison() -> None:
+    campagne = _campagne()
+    computed = sorted(services.final_sirens(campagne))
+    other = Epci.objects.exclude(siren__in=computed).order_by("siren").first()
+    assert other is not None
+    content = "siren\n" + "\n".join([*computed[:100], other.siren]) + "\n"
+    liste = services.import_official_list(
+        content.encode(), "Liste du 27 juin 2025", dt.date(2025, 6, 27), "Ministère de la Santé"
+    )
+    comparison = services.compare_official(liste, campagne)
+    assert len(comparison.both) == 100
+    assert [e.siren for e, _ in comparison.official_only] == [other.siren]
+    assert len(comparison.computed_only) == 51
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("siren\n200049484\n999999999\n", "ligne 3 : le SIREN 999999999 n'est pas un EPCI connu"),
+        ("siren\n200049484\n200049484\n", "ligne 3 : le SIREN 200049484 figure déjà ligne 2"),
+        ("siren\n2000494\n", "ligne 2 : '2000494' n'est pas un SIREN"),
+        ("siren\n", "Aucun SIREN"),
+        ("", "vide"),
+    ],
+)
+def test_bad_official_lists_are_refused_whole(content: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        services.import_official_list(content, "Liste", dt.date(2025, 6, 27), "Ministère")
+    assert not ListeOfficielle.objects.exists()

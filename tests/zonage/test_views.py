@@ -1,0 +1,115 @@
+"""Public zonage pages, the back-office comparisons and the ARS forms, through HTTP."""
+
+from __future__ import annotations
+
+import html
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from solidarite.zonage import services
+from solidarite.zonage.models import Ajustement, ListeOfficielle, ResultatEpci
+from tests.zonage.factories import agent_ars
+
+pytestmark = pytest.mark.django_db
+
+
+def _text(response) -> str:  # type: ignore[no-untyped-def]
+    return html.unescape(response.content.decode())
+
+
+def test_public_map_lists_the_zones_as_an_accessible_table(client: Client) -> None:
+    response = client.get("/zonage/")
+    body = _text(response)
+    assert response.status_code == 200
+    assert "Proposition calculée — campagne v1" in body
+    assert body.count('href="/zonage/epci/') == 151
+    assert "leaflet.js" in body and 'data-geojson="/zonage/zones.geojson"' in body
+
+
+def test_geojson_has_every_epci_with_its_final_state(client: Client) -> None:
+    data = json.loads(client.get("/zonage/zones.geojson").content)
+    assert len(data["features"]) == 1255
+    assert sum(f["properties"]["retenue"] for f in data["features"]) == 151
+
+
+def test_epci_page_explains_in_or_out(client: Client) -> None:
+    campagne = services.active_campaign()
+    top = ResultatEpci.objects.filter(campagne=campagne, rang=1).select_related("epci").get()
+    body = _text(client.get(f"/zonage/epci/{top.epci.siren}/"))
+    assert "Zone retenue" in body and "Rang 1 sur 1255" in body and "Percentile" in body
+    out = ResultatEpci.objects.filter(campagne=campagne, rang=1000).select_related("epci").get()
+    body = _text(client.get(f"/zonage/epci/{out.epci.siren}/"))
+    assert "Zone non retenue" in body and "le dernier EPCI retenu (rang 151)" in body
+    mayotte = ResultatEpci.objects.filter(campagne=campagne, epci__communes__departement__code="976").first()
+    assert mayotte is not None
+    assert "donnée manquante : APL non publiée pour Mayotte" in _text(
+        client.get(f"/zonage/epci/{mayotte.epci.siren}/")
+    )
+
+
+def test_unknown_epci_is_a_404(client: Client) -> None:
+    assert client.get("/zonage/epci/123456789/").status_code == 404
+
+
+def test_back_office_pages_need_staff(client: Client) -> None:
+    response = client.get("/zonage/gestion/campagnes/1/1/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_ars_form_refuses_another_region_without_a_500(client: Client) -> None:
+    campagne = services.active_campaign()
+    agent = agent_ars("24")
+    client.force_login(agent)
+    bretagne = ResultatEpci.objects.filter(
+        campagne=campagne, selectionnee_calcul=False, epci__communes__departement__region__code="53"
+    ).first()
+    assert bretagne is not None
+    response = client.post(
+        "/admin/zonage/ajustement/add/",
+        {
+            "campagne": campagne.pk,
+            "epci": bretagne.epci.pk,
+            "action": "ajout",
+            "motif": "Demande des élus locaux du 2 juillet",
+        },
+    )
+    assert response.status_code == 200
+    assert "ne peut ajuster que les EPCI de sa région" in _text(response)
+    assert not Ajustement.objects.exists()
+    centre = ResultatEpci.objects.filter(
+        campagne=campagne, selectionnee_calcul=False, epci__communes__departement__region__code="24"
+    ).first()
+    assert centre is not None
+    response = client.post(
+        "/admin/zonage/ajustement/add/",
+        {
+            "campagne": campagne.pk,
+            "epci": centre.epci.pk,
+            "action": "ajout",
+            "motif": "Concertation avec le préfet du 3 juillet",
+        },
+    )
+    assert response.status_code == 302
+    assert Ajustement.objects.get().region.code == "24"
+
+
+def test_official_list_upload_in_the_back_office(admin_client: Client) -> None:
+    bad = SimpleUploadedFile("liste.csv", b"siren\n200049484\n999999999\n", content_type="text/csv")
+    response = admin_client.post(
+        "/admin/zonage/listeofficielle/add/",
+        {"nom": "Liste officielle", "date": "27/06/2025", "source": "Ministère", "fichier": bad},
+    )
+    assert response.status_code == 200 and "999999999 n'est pas un EPCI connu" in _text(response)
+    assert not ListeOfficielle.objects.exists()
+    good = SimpleUploadedFile("liste.csv", b"siren\n200049484\n200035137\n", content_type="text/csv")
+    response = admin_client.post(
+        "/admin/zonage/listeofficielle/add/",
+        {"nom": "Liste officielle", "date": "27/06/2025", "source": "Ministère", "fichier": good},
+    )
+    assert response.status_code == 302
+    liste = ListeOfficielle.objects.get()
+    body = _text(admin_client.get(f"/zonage/gestion/listes/{liste.pk}/"))
+    assert "Dans les deux (2)" in body
