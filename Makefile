@@ -55,6 +55,7 @@ format: install ## Format the code
 bench: install ## Run the benchmarks under bench/ (a few minutes)
 	$(BIN)/python bench/travel_matrix.py
 	$(BIN)/python bench/apl_vs_access.py
+	$(BIN)/python bench/planning.py
 
 clean: ## Remove the local database and collected files (not .venv)
 	rm -rf var/

@@ -56,6 +56,14 @@ PARAMETRES: tuple[Parametre, ...] = (
         "Tarif conventionnel de la consultation de médecine générale, sans dépassement d'honoraires",
     ),
     Parametre(
+        "dates_proposees_par_jour",
+        3,
+        "dates déclarées par jour de mission",
+        dt.date(2025, 9, 1),
+        "Choix de la plateforme : proposer jusqu'à 3 dates par jour de mission laisse au planning de quoi répartir les places",
+        "Nombre maximal de disponibilités déclarées dans un mois, par jour de mission autorisé",
+    ),
+    Parametre(
         "nombre_zones_rouges",
         151,
         "EPCI",

@@ -92,6 +92,15 @@ SOLIDARITE_TUILES_URL = os.environ.get(
     "&STYLE=normal&TILEMATRIXSET=PM&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}",
 ).strip()
 
+# E-mails: printed on the console in development; SMTP (EMAIL_HOST, EMAIL_PORT…) in production.
+EMAIL_BACKEND = env_str(
+    "SOLIDARITE_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if SOLIDARITE_ENV == "production" else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env_str("EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Solidarité territoriale <ne-pas-repondre@solidarite-territoriale.invalid>")
+
 # --- Django ---------------------------------------------------------------------------------------
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -106,6 +115,8 @@ INSTALLED_APPS = [
     "solidarite.config",
     "solidarite.territoire",
     "solidarite.zonage",
+    "solidarite.annuaire",
+    "solidarite.planning",
 ]
 
 MIDDLEWARE = [

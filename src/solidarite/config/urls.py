@@ -12,6 +12,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("communes/", include("solidarite.territoire.urls")),
     path("zonage/", include("solidarite.zonage.urls")),
+    path("medecins/", include("solidarite.annuaire.urls")),
+    path("planning/", include("solidarite.planning.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,114 @@
+"""Back office of the ARS: volunteers of their region (validation), lieux solidaires of their region."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from solidarite.annuaire import services
+from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, TransitionStatut
+
+
+class TransitionInline(admin.TabularInline):
+    model = TransitionStatut
+    extra = 0
+    can_delete = False
+    readonly_fields = ["de", "vers", "le", "par", "commentaire"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _region_filter(request: HttpRequest, queryset: QuerySet[Any], path: str) -> QuerySet[Any]:
+    if request.user.is_superuser:
+        return queryset
+    agent = getattr(request.user, "agent_ars", None)
+    return queryset.filter(**{path: agent.region}) if agent else queryset.none()
+
+
+def _transition_action(vers: str, label: str):  # type: ignore[no-untyped-def]
+    @admin.action(description=label)
+    def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[MedecinVolontaire]) -> None:
+        done = 0
+        for medecin in queryset.select_related("cdom__region"):
+            try:
+                services.change_status(medecin, vers, request.user)
+                done += 1
+            except (ValidationError, PermissionDenied) as exc:
+                text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                modeladmin.message_user(request, f"{medecin} : {text}", messages.ERROR)
+        if done:
+            modeladmin.message_user(request, f"{done} médecin(s) : « {MedecinVolontaire.Statut(vers).label} ».")
+
+    action.__name__ = f"vers_{vers}"
+    return action
+
+
+@admin.register(MedecinVolontaire)
+class MedecinVolontaireAdmin(admin.ModelAdmin):
+    list_display = ["nom", "prenom", "rpps", "statut", "cdom", "commune", "jours_max_par_mois", "rotation", "demonstration"]
+    list_filter = ["statut", "mode_exercice", "rotation", "cps_statut", "demonstration", "cdom__region"]
+    list_select_related = ["cdom", "commune"]
+    search_fields = ["nom", "prenom", "rpps", "email"]
+    readonly_fields = ["rpps", "statut", "cree_le", "demonstration"]
+    exclude = ["compte", "lieux_preferes"]
+    inlines = [TransitionInline]
+    actions = [
+        _transition_action(MedecinVolontaire.Statut.DOSSIER_COMPLET, "Marquer le dossier complet"),
+        _transition_action(MedecinVolontaire.Statut.VALIDE, "Valider (ARS)"),
+        _transition_action(MedecinVolontaire.Statut.ACTIF, "Activer"),
+        _transition_action(MedecinVolontaire.Statut.SUSPENDU, "Suspendre"),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[MedecinVolontaire]:
+        return _region_filter(request, super().get_queryset(request), "cdom__region")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # volunteers sign up themselves (/medecins/inscription/)
+
+
+class LieuForm(forms.ModelForm):
+    class Meta:
+        model = LieuSolidaire
+        fields = "__all__"
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        days = data.get("jours_ouverture")
+        if days is not None and (not isinstance(days, list) or any(d not in range(7) for d in days)):
+            self.add_error("jours_ouverture", "Une liste de jours de 0 (lundi) à 6 (dimanche), par exemple [0, 1, 2, 3, 4].")
+        if data.get("epci") and data.get("commune"):
+            candidate = LieuSolidaire(epci=data["epci"], commune=data["commune"])
+            services.check_lieu(candidate, self.user)
+        return data
+
+
+@admin.register(LieuSolidaire)
+class LieuSolidaireAdmin(admin.ModelAdmin):
+    form = LieuForm
+    list_display = ["nom", "commune", "epci", "type", "salles", "compatible_dmp", "actif", "demonstration"]
+    list_filter = ["type", "actif", "compatible_dmp", "secretariat", "demonstration", "commune__departement__region"]
+    list_select_related = ["commune", "epci"]
+    search_fields = ["nom", "commune__nom", "epci__nom"]
+    autocomplete_fields = ["commune", "epci"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+
+        class WithUser(form_class):  # type: ignore[valid-type,misc]
+            def __init__(self, *args: Any, **inner: Any) -> None:
+                super().__init__(*args, user=request.user, **inner)
+
+        return WithUser
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LieuSolidaire]:
+        return _region_filter(request, super().get_queryset(request), "commune__departement__region")

@@ -1,0 +1,75 @@
+"""The volunteer's sign-up form (DSFR-rendered by django-dsfr's form tags)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from solidarite.annuaire import services
+from solidarite.annuaire.models import MedecinVolontaire
+from solidarite.annuaire.validation import InvalidValue, normalise_phone, normalise_rpps
+from solidarite.territoire.models import Commune, Departement
+from solidarite.territoire.search import search_communes
+
+
+class InscriptionForm(forms.Form):
+    rpps = forms.CharField(label="Numéro RPPS", max_length=20, help_text="11 chiffres, sur votre carte CPS.")
+    prenom = forms.CharField(label="Prénom", max_length=100)
+    nom = forms.CharField(label="Nom", max_length=100)
+    email = forms.EmailField(label="Adresse électronique", help_text="Format attendu : nom@domaine.fr")
+    telephone = forms.CharField(label="Téléphone", max_length=20, help_text="Par exemple 06 12 34 56 78.")
+    commune = forms.CharField(label="Commune de résidence", max_length=80, help_text="Code postal ou nom de la commune.")
+    mode_exercice = forms.ChoiceField(label="Mode d'exercice", choices=MedecinVolontaire.ModeExercice.choices)
+    cdom = forms.ModelChoiceField(
+        label="Conseil départemental de l'Ordre (CDOM)", queryset=Departement.objects.order_by("code"), empty_label="Choisir"
+    )
+    jours_max_par_mois = forms.IntegerField(label="Jours de mission par mois au plus", min_value=1, initial=2)
+    rotation = forms.ChoiceField(label="Rythme souhaité", choices=MedecinVolontaire.Rotation.choices)
+    trajet_max_minutes = forms.IntegerField(label="Temps de trajet maximal (minutes)", min_value=10, max_value=600, initial=60)
+    consentement = forms.BooleanField(
+        label="J'accepte que ces informations soient transmises à l'ARS et à l'Ordre pour traiter mon inscription."
+    )
+
+    def clean_rpps(self) -> str:
+        try:
+            rpps = normalise_rpps(self.cleaned_data["rpps"])
+        except InvalidValue as exc:
+            raise ValidationError(str(exc)) from None
+        if MedecinVolontaire.objects.filter(rpps=rpps).exists():
+            raise ValidationError("Ce numéro RPPS est déjà inscrit. Contactez l'ARS si vous ne recevez pas nos messages.")
+        return rpps
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if MedecinVolontaire.objects.filter(email__iexact=email).exists():
+            raise ValidationError("Cette adresse est déjà utilisée par une inscription.")
+        return email
+
+    def clean_telephone(self) -> str:
+        try:
+            return normalise_phone(self.cleaned_data["telephone"])
+        except InvalidValue as exc:
+            raise ValidationError(str(exc)) from None
+
+    def clean_commune(self) -> Commune:
+        outcome = search_communes(self.cleaned_data["commune"])
+        matches = [m.commune for m in outcome.matches]
+        exact = [c for c in matches if c.nom.lower() == outcome.query.lower()]
+        if len(matches) == 1 or len(exact) == 1:
+            return exact[0] if len(exact) == 1 else matches[0]
+        if not matches:
+            raise ValidationError(outcome.message or "Commune introuvable.")
+        names = ", ".join(f"{c.nom} ({c.departement.code})" for c in matches[:5])
+        raise ValidationError(f"Plusieurs communes correspondent : {names}… Précisez avec le code postal.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("jours_max_par_mois") and data.get("rotation"):
+            try:
+                services.check_days_and_rotation(data["jours_max_par_mois"], data["rotation"])
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    self.add_error(field, errors)
+        return data

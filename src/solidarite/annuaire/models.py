@@ -1,0 +1,135 @@
+"""Médecins volontaires (with their dated, attributed states) and lieux solidaires."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+from solidarite.territoire.models import Commune, Departement, Epci
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class MedecinVolontaire(models.Model):
+    class Statut(models.TextChoices):
+        INSCRIT = "inscrit", "Inscrit"
+        DOSSIER_COMPLET = "dossier_complet", "Dossier complet"
+        VALIDE = "valide_ars", "Validé par l'ARS"
+        ACTIF = "actif", "Actif"
+        SUSPENDU = "suspendu", "Suspendu"
+
+    class ModeExercice(models.TextChoices):
+        INSTALLE = "installe", "Installé"
+        REMPLACANT = "remplacant", "Remplaçant"
+        RETRAITE = "retraite", "Retraité"
+        SALARIE = "salarie", "Salarié"
+
+    class Rotation(models.TextChoices):
+        JOUR = "jour", "Des journées isolées"
+        DEUX_JOURS = "deux_jours", "Deux jours consécutifs"
+        SEMAINE = "semaine", "Une semaine (comme Médecins solidaires)"
+
+    class Cps(models.TextChoices):
+        A_DEMANDER = "a_demander", "À demander"
+        DEMANDEE = "demandee", "Demandée"
+        RECUE = "recue", "Reçue"
+
+    rpps = models.CharField("numéro RPPS", max_length=11, unique=True)
+    nom = models.CharField("nom", max_length=100)
+    prenom = models.CharField("prénom", max_length=100)
+    email = models.EmailField("adresse électronique", unique=True)
+    telephone = models.CharField("téléphone", max_length=20)
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+", verbose_name="commune de résidence")
+    mode_exercice = models.CharField("mode d'exercice", max_length=12, choices=ModeExercice.choices)
+    cdom = models.ForeignKey(
+        Departement, on_delete=models.PROTECT, related_name="+", verbose_name="conseil départemental de l'Ordre (CDOM)"
+    )
+    numero_am_mission = models.CharField("numéro Assurance Maladie de la mission", max_length=20, blank=True)
+    cps_statut = models.CharField("carte CPS de la mission", max_length=12, choices=Cps.choices, default=Cps.A_DEMANDER)
+    cps_date = models.DateField("date (demande ou réception de la CPS)", null=True, blank=True)
+    jours_max_par_mois = models.PositiveSmallIntegerField("jours de mission par mois au plus", default=2)
+    rotation = models.CharField("rythme souhaité", max_length=12, choices=Rotation.choices, default=Rotation.JOUR)
+    trajet_max_minutes = models.PositiveSmallIntegerField("temps de trajet maximal (minutes)", default=60)
+    lieux_preferes = models.ManyToManyField("LieuSolidaire", blank=True, related_name="+", verbose_name="lieux préférés")
+    statut = models.CharField("statut", max_length=16, choices=Statut.choices, default=Statut.INSCRIT)
+    compte = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="medecin", verbose_name="compte"
+    )
+    jeton_calendrier = models.CharField("jeton du calendrier personnel", max_length=64, unique=True, default=new_token, editable=False)
+    demonstration = models.BooleanField("données de démonstration", default=False)
+    cree_le = models.DateTimeField("inscrit le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "médecin volontaire"
+        verbose_name_plural = "médecins volontaires"
+        ordering = ["nom", "prenom"]
+        indexes = [models.Index(fields=["statut"])]
+
+    def __str__(self) -> str:
+        return f"Dr {self.prenom} {self.nom}"
+
+    @property
+    def block_days(self) -> int:
+        return {self.Rotation.JOUR: 1, self.Rotation.DEUX_JOURS: 2, self.Rotation.SEMAINE: 5}[self.Rotation(self.rotation)]
+
+
+class TransitionStatut(models.Model):
+    """Every change of a volunteer's state: from, to, when, by whom, why."""
+
+    medecin = models.ForeignKey(MedecinVolontaire, on_delete=models.CASCADE, related_name="transitions")
+    de = models.CharField("de", max_length=16, choices=MedecinVolontaire.Statut.choices, blank=True)
+    vers = models.CharField("vers", max_length=16, choices=MedecinVolontaire.Statut.choices)
+    le = models.DateTimeField("le", auto_now_add=True)
+    par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="par")
+    commentaire = models.TextField("commentaire", blank=True)
+
+    class Meta:
+        verbose_name = "changement de statut"
+        verbose_name_plural = "changements de statut"
+        ordering = ["le", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.medecin} : {self.de or '—'} → {self.vers}"
+
+
+class LieuSolidaire(models.Model):
+    class Type(models.TextChoices):
+        MSP = "msp", "Maison de santé pluriprofessionnelle"
+        CENTRE = "centre_sante", "Centre de santé"
+        CABINET = "cabinet", "Cabinet médical"
+        HOPITAL = "hopital_ehpad", "Hôpital de proximité ou EHPAD"
+        LOCAL = "local_communal", "Local équipé par la commune"
+
+    nom = models.CharField("nom", max_length=200)
+    epci = models.ForeignKey(Epci, on_delete=models.PROTECT, related_name="lieux_solidaires", verbose_name="zone desservie (EPCI)")
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="lieux_solidaires", verbose_name="commune")
+    adresse = models.CharField("adresse", max_length=300)
+    latitude = models.FloatField("latitude")
+    longitude = models.FloatField("longitude")
+    type = models.CharField("type de lieu", max_length=16, choices=Type.choices)
+    salles = models.PositiveSmallIntegerField("médecins accueillis par jour", default=1)
+    equipements = models.TextField("équipements", blank=True)
+    logiciel_metier = models.CharField("logiciel métier", max_length=100, blank=True)
+    compatible_dmp = models.BooleanField("compatible DMP", default=False)
+    secretariat = models.BooleanField("secrétariat ou assistant médical", default=False)
+    hebergement = models.BooleanField("hébergement proposé", default=False)
+    referent_nom = models.CharField("référent local", max_length=200)
+    referent_telephone = models.CharField("téléphone du référent", max_length=20)
+    referent_email = models.EmailField("adresse du référent", blank=True)
+    jours_ouverture = models.JSONField("jours d'ouverture (0 = lundi)", default=list)
+    horaires = models.CharField("horaires de consultation", max_length=200, default="8 h 30 – 12 h 30, 14 h – 18 h")
+    accessibilite = models.TextField("accessibilité", blank=True)
+    actif = models.BooleanField("actif", default=True)
+    demonstration = models.BooleanField("données de démonstration", default=False)
+
+    class Meta:
+        verbose_name = "lieu solidaire"
+        verbose_name_plural = "lieux solidaires"
+        ordering = ["nom"]
+
+    def __str__(self) -> str:
+        return f"{self.nom} ({self.commune.nom})"

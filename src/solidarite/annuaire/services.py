@@ -1,0 +1,112 @@
+"""Sign-up, state transitions and checks of the annuaire. Every write is one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, TransitionStatut
+from solidarite.parametres import valeur
+from solidarite.territoire.models import Region
+from solidarite.zonage import services as zonage
+
+Statut = MedecinVolontaire.Statut
+TRANSITIONS: dict[str, set[str]] = {
+    Statut.INSCRIT: {Statut.DOSSIER_COMPLET, Statut.SUSPENDU},
+    Statut.DOSSIER_COMPLET: {Statut.VALIDE, Statut.INSCRIT, Statut.SUSPENDU},
+    Statut.VALIDE: {Statut.ACTIF, Statut.SUSPENDU},
+    Statut.ACTIF: {Statut.SUSPENDU},
+    Statut.SUSPENDU: {Statut.ACTIF, Statut.INSCRIT},
+}
+# Transitions that only an ARS agent of the volunteer's region (or the ministry) may make.
+ARS_ONLY = {Statut.VALIDE, Statut.ACTIF, Statut.SUSPENDU}
+BLOCK_DAYS = {MedecinVolontaire.Rotation.JOUR: 1, MedecinVolontaire.Rotation.DEUX_JOURS: 2, MedecinVolontaire.Rotation.SEMAINE: 5}
+
+
+def national_max_days() -> int:
+    """The national cap of mission days per month: the platform setting, or the scheme's parameter."""
+    configured = getattr(settings, "SOLIDARITE_JOURS_MAX_PAR_MOIS", None)
+    return int(configured if configured is not None else valeur("jours_max_par_mois"))
+
+
+def check_days_and_rotation(jours: int, rotation: str) -> None:
+    cap = national_max_days()
+    if not 1 <= jours <= cap:
+        raise ValidationError({"jours_max_par_mois": f"Entre 1 et {cap} jours par mois (plafond national du dispositif)."})
+    block = BLOCK_DAYS[MedecinVolontaire.Rotation(rotation)]
+    if block > jours:
+        raise ValidationError(
+            {"rotation": f"Ce rythme demande {block} jours dans le mois ; vous en proposez {jours} (plafond national : {cap})."}
+        )
+
+
+def missing_for_complete_file(medecin: MedecinVolontaire) -> list[str]:
+    missing = []
+    if not medecin.numero_am_mission:
+        missing.append("le numéro Assurance Maladie dédié à la mission")
+    if medecin.cps_statut == MedecinVolontaire.Cps.A_DEMANDER:
+        missing.append("la demande de carte CPS de la mission")
+    return missing
+
+
+def agent_region(user: Any) -> Region | None:
+    return zonage.agent_region(user)
+
+
+def change_status(medecin: MedecinVolontaire, vers: str, par: Any, commentaire: str = "") -> TransitionStatut:
+    """Moves the volunteer to `vers` if the state machine and the author's rights allow it."""
+    current = medecin.statut
+    if vers not in TRANSITIONS.get(current, set()):
+        raise ValidationError(
+            f"Passage impossible de « {Statut(current).label} » à « {Statut(vers).label} »."
+        )
+    if vers in ARS_ONLY:
+        region = agent_region(par)  # PermissionDenied for accounts attached to no ARS
+        if region is not None and medecin.cdom.region_id != region.pk:
+            raise PermissionDenied(
+                f"{medecin} relève de l'ARS {medecin.cdom.region.nom} (CDOM {medecin.cdom.nom}) : seule elle peut le faire."
+            )
+    if vers == Statut.DOSSIER_COMPLET:
+        missing = missing_for_complete_file(medecin)
+        if missing:
+            raise ValidationError(f"Dossier incomplet : il manque {', '.join(missing)}.")
+    with transaction.atomic():
+        locked = MedecinVolontaire.objects.select_for_update().get(pk=medecin.pk)
+        if locked.statut != current:
+            raise ValidationError("Le statut vient d'être modifié par quelqu'un d'autre : rechargez la page.")
+        locked.statut = vers
+        locked.save(update_fields=["statut"])
+        medecin.statut = vers
+        author = par if getattr(par, "is_authenticated", False) else None
+        return TransitionStatut.objects.create(medecin=locked, de=current, vers=vers, par=author, commentaire=commentaire)
+
+
+def register(data: dict[str, Any]) -> MedecinVolontaire:
+    """Creates a volunteer (state « inscrit ») and its first dated transition, in one transaction."""
+    check_days_and_rotation(data["jours_max_par_mois"], data["rotation"])
+    with transaction.atomic():
+        medecin = MedecinVolontaire.objects.create(**data)
+        TransitionStatut.objects.create(medecin=medecin, de="", vers=Statut.INSCRIT, commentaire="Inscription en ligne")
+    return medecin
+
+
+def active_zone_sirens() -> set[str]:
+    campagne = zonage.active_campaign()
+    return zonage.final_sirens(campagne) if campagne else set()
+
+
+def check_lieu(lieu: LieuSolidaire, user: Any = None) -> None:
+    """A lieu serves an active zone, lies in it, and is managed by the ARS of its region."""
+    if lieu.epci_id is None or lieu.commune_id is None:
+        return
+    if lieu.epci.siren not in active_zone_sirens():
+        raise ValidationError({"epci": f"{lieu.epci.nom} n'est pas une zone prioritaire active : un lieu solidaire doit servir une zone."})
+    if lieu.commune.epci_id != lieu.epci_id:
+        raise ValidationError({"commune": f"{lieu.commune.nom} n'appartient pas à {lieu.epci.nom}."})
+    if user is not None:
+        region = agent_region(user)
+        if region is not None and lieu.commune.departement.region_id != region.pk:
+            raise ValidationError({"commune": f"Ce lieu est en {lieu.commune.departement.region.nom} : seule l'ARS de cette région le gère."})

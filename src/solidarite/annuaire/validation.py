@@ -1,0 +1,57 @@
+"""Checks for the annuaire: RPPS key (Luhn), French phone numbers. Pure: no Django."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+
+class InvalidValue(ValueError):
+    """A value that cannot be right, explained in French."""
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def normalise_rpps(raw: str) -> str:
+    """The 11-digit RPPS number, spaces removed; its last digit is a Luhn key."""
+    digits = "".join(raw.split())
+    if not digits.isdigit() or len(digits) != 11:
+        raise InvalidValue("Le numéro RPPS compte 11 chiffres (il figure sur votre carte CPS).")
+    if not luhn_ok(digits):
+        raise InvalidValue("Ce numéro RPPS n'est pas valide : sa clé de contrôle ne correspond pas. Vérifiez les chiffres.")
+    return digits
+
+
+def rpps_with_key(first_ten: str) -> str:
+    """Completes 10 digits with their Luhn key (used by the demo generator)."""
+    for key in "0123456789":
+        if luhn_ok(first_ten + key):
+            return first_ten + key
+    raise AssertionError("unreachable: one Luhn key always exists")
+
+
+def normalise_phone(raw: str) -> str:
+    """A French phone number (metropolitan or overseas) in E.164 form, e.g. +33612345678."""
+    try:
+        number = phonenumbers.parse(raw, "FR")
+    except phonenumbers.NumberParseException:
+        raise InvalidValue("Numéro de téléphone illisible : saisissez par exemple 06 12 34 56 78.") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidValue("Ce numéro de téléphone n'existe pas : vérifiez le nombre de chiffres et l'indicatif.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_phone(e164: str) -> str:
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(e164, "FR"), phonenumbers.PhoneNumberFormat.NATIONAL)
+    except phonenumbers.NumberParseException:
+        return e164

@@ -1,0 +1,107 @@
+"""Disponibilités, planning runs (editable proposals) and missions with their dated transitions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
+from solidarite.territoire.models import Region
+
+
+class Disponibilite(models.Model):
+    medecin = models.ForeignKey(MedecinVolontaire, on_delete=models.CASCADE, related_name="disponibilites")
+    date = models.DateField("date")
+    cree_le = models.DateTimeField("déclarée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "disponibilité"
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["medecin", "date"], name="une_disponibilite_par_jour")]
+
+    def __str__(self) -> str:
+        return f"{self.medecin} — {self.date:%d/%m/%Y}"
+
+
+class PlanningRun(models.Model):
+    class Statut(models.TextChoices):
+        BROUILLON = "brouillon", "Brouillon"
+        PUBLIE = "publie", "Publié"
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name="région")
+    mois = models.DateField("mois (premier jour)")
+    statut = models.CharField("statut", max_length=10, choices=Statut.choices, default=Statut.BROUILLON)
+    resultat = models.JSONField("résultat de l'optimiseur", default=dict)
+    cree_le = models.DateTimeField("calculé le", auto_now_add=True)
+    cree_par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="par")
+    publie_le = models.DateTimeField("publié le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "planning calculé"
+        verbose_name_plural = "plannings calculés"
+        ordering = ["-cree_le"]
+
+    def __str__(self) -> str:
+        return f"{self.region.nom} — {self.mois:%m/%Y} ({self.get_statut_display().lower()})"
+
+
+class Proposition(models.Model):
+    """One assignment of a planning run, which the ARS may move or remove before publishing."""
+
+    run = models.ForeignKey(PlanningRun, on_delete=models.CASCADE, related_name="propositions")
+    medecin = models.ForeignKey(MedecinVolontaire, on_delete=models.CASCADE, related_name="+")
+    lieu = models.ForeignKey(LieuSolidaire, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField("date")
+
+    class Meta:
+        ordering = ["date", "lieu"]
+        constraints = [models.UniqueConstraint(fields=["run", "medecin", "date"], name="une_proposition_par_medecin_et_jour")]
+
+    def __str__(self) -> str:
+        return f"{self.medecin} → {self.lieu} le {self.date:%d/%m/%Y}"
+
+
+class Mission(models.Model):
+    class Statut(models.TextChoices):
+        PROPOSEE = "proposee", "Proposée"
+        CONFIRMEE = "confirmee", "Confirmée"
+        REALISEE = "realisee", "Réalisée"
+        ANNULEE = "annulee", "Annulée"
+
+    ACTIVES = (Statut.PROPOSEE, Statut.CONFIRMEE)
+
+    medecin = models.ForeignKey(MedecinVolontaire, on_delete=models.PROTECT, related_name="missions")
+    lieu = models.ForeignKey(LieuSolidaire, on_delete=models.PROTECT, related_name="missions")
+    date = models.DateField("date")
+    statut = models.CharField("statut", max_length=10, choices=Statut.choices, default=Statut.PROPOSEE)
+    run = models.ForeignKey(PlanningRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="missions")
+    cree_le = models.DateTimeField("créée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "mission"
+        ordering = ["date", "lieu"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["medecin", "date"], condition=Q(statut__in=["proposee", "confirmee"]), name="une_mission_active_par_jour"
+            )
+        ]
+        indexes = [models.Index(fields=["lieu", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.medecin} à {self.lieu.nom} le {self.date:%d/%m/%Y}"
+
+
+class MissionTransition(models.Model):
+    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="transitions")
+    de = models.CharField("de", max_length=10, choices=Mission.Statut.choices, blank=True)
+    vers = models.CharField("vers", max_length=10, choices=Mission.Statut.choices)
+    le = models.DateTimeField("le", auto_now_add=True)
+    par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    commentaire = models.TextField("commentaire", blank=True)
+
+    class Meta:
+        ordering = ["le", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.mission} : {self.de or '—'} → {self.vers}"

@@ -1,0 +1,303 @@
+"""Disponibilités, besoins, planning runs, missions. Every write spanning rows is one transaction."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import holidays
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
+from solidarite.parametres import valeur
+from solidarite.planning import optimizer
+from solidarite.planning.calendar import missions_ics
+from solidarite.planning.models import Disponibilite, Mission, MissionTransition, PlanningRun, Proposition
+from solidarite.territoire.models import Region
+from solidarite.territoire.travel import CrowFlyProvider
+from solidarite.zonage import services as zonage
+
+logger = logging.getLogger(__name__)
+PLANNABLE = (MedecinVolontaire.Statut.VALIDE, MedecinVolontaire.Statut.ACTIF)
+# Public-holiday calendars beyond the national one (the `holidays` package's subdivisions).
+HOLIDAY_SUBDIVISIONS = {"57": "57", "67": "6AE", "68": "6AE", "971": "971", "972": "972", "973": "973", "974": "974", "976": "976"}
+
+
+def parse_month(text: str) -> dt.date:
+    try:
+        first = dt.date.fromisoformat(f"{text}-01")
+    except (TypeError, ValueError):
+        raise ValidationError(f"Mois invalide « {text} » : format AAAA-MM attendu.") from None
+    return first
+
+
+def month_days(first: dt.date) -> list[dt.date]:
+    return [first.replace(day=d) for d in range(1, calendar.monthrange(first.year, first.month)[1] + 1)]
+
+
+def public_holidays(departement: str, year: int) -> set[dt.date]:
+    subdivision = HOLIDAY_SUBDIVISIONS.get(departement)
+    return set(holidays.country_holidays("FR", subdiv=subdivision, years=year))
+
+
+def besoins(lieu: LieuSolidaire, first: dt.date) -> list[dt.date]:
+    """The lieu's days needing a doctor in the month: its opening days, public holidays excluded."""
+    closed = public_holidays(lieu.commune.departement.code, first.year)
+    return [d for d in month_days(first) if d.weekday() in lieu.jours_ouverture and d not in closed]
+
+
+# --- Disponibilités -----------------------------------------------------------------------------------
+
+
+def availability_cap(medecin: MedecinVolontaire) -> int:
+    return medecin.jours_max_par_mois * int(valeur("dates_proposees_par_jour"))
+
+
+def declare(medecin: MedecinVolontaire, dates: Iterable[dt.date], today: dt.date | None = None) -> list[Disponibilite]:
+    """Adds declared dates; refuses past dates, dates already declared, and more than the monthly cap."""
+    today = today or timezone.localdate()
+    wanted = sorted(set(dates))
+    if medecin.statut == MedecinVolontaire.Statut.SUSPENDU:
+        raise ValidationError("Votre inscription est suspendue : vous ne pouvez pas déclarer de disponibilités.")
+    past = [d for d in wanted if d <= today]
+    if past:
+        raise ValidationError(f"Date passée ou du jour : {past[0]:%d/%m/%Y}. Déclarez des dates à partir de demain.")
+    with transaction.atomic():
+        locked = MedecinVolontaire.objects.select_for_update().get(pk=medecin.pk)
+        existing = set(locked.disponibilites.values_list("date", flat=True))
+        already = [d for d in wanted if d in existing]
+        if already:
+            raise ValidationError(f"Le {already[0]:%d/%m/%Y} est déjà déclaré.")
+        cap = availability_cap(locked)
+        per_month: dict[tuple[int, int], int] = defaultdict(int)
+        for d in existing | set(wanted):
+            per_month[(d.year, d.month)] += 1
+        for (year, month), count in sorted(per_month.items()):
+            if count > cap and any((d.year, d.month) == (year, month) for d in wanted):
+                raise ValidationError(
+                    f"{count} dates en {month:02d}/{year} : au plus {cap} ({locked.jours_max_par_mois} jour(s) de mission "
+                    f"× {valeur('dates_proposees_par_jour')} dates proposées)."
+                )
+        return Disponibilite.objects.bulk_create([Disponibilite(medecin=locked, date=d) for d in wanted])
+
+
+def withdraw(medecin: MedecinVolontaire, day: dt.date) -> None:
+    if Mission.objects.filter(medecin=medecin, date=day, statut__in=Mission.ACTIVES).exists():
+        raise ValidationError(f"Une mission est prévue le {day:%d/%m/%Y} : déclinez-la d'abord.")
+    deleted, _ = Disponibilite.objects.filter(medecin=medecin, date=day).delete()
+    if not deleted:
+        raise ValidationError(f"Le {day:%d/%m/%Y} n'était pas déclaré.")
+
+
+# --- From the database to an optimiser instance ----------------------------------------------------
+
+
+@dataclass
+class RegionInstance:
+    instance: optimizer.Instance
+    medecins: dict[str, MedecinVolontaire]
+    lieux: dict[str, LieuSolidaire]
+
+
+def km_for_minutes(minutes: int) -> float:
+    """The travel limit as the optimiser's great-circle distance, at the platform's crow-fly speed."""
+    return minutes / 60.0 * CrowFlyProvider().max_speed_kmh
+
+
+def build_instance(region: Region, first: dt.date) -> RegionInstance:
+    """Lieux of the region with their needs (minus places already taken by active missions); every
+    plannable volunteer with declared dates that month (minus days and quota already taken)."""
+    campagne = zonage.active_campaign()
+    scores = dict(campagne.resultats.values_list("epci_id", "score")) if campagne else {}
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    active = Mission.objects.filter(date__range=(first, last), statut__in=Mission.ACTIVES)
+    taken_places: dict[tuple[int, dt.date], int] = defaultdict(int)
+    taken_days: dict[int, set[dt.date]] = defaultdict(set)
+    for lieu_id, medecin_id, day in active.values_list("lieu_id", "medecin_id", "date"):
+        taken_places[(lieu_id, day)] += 1
+        taken_days[medecin_id].add(day)
+    lieux = list(
+        LieuSolidaire.objects.filter(actif=True, commune__departement__region=region).select_related("commune__departement")
+    )
+    sites = []
+    for lieu in lieux:
+        needed = tuple(d for d in besoins(lieu, first) if taken_places[(lieu.pk, d)] < lieu.salles)
+        reduced = tuple((d, lieu.salles - taken_places[(lieu.pk, d)]) for d in needed if taken_places[(lieu.pk, d)])
+        if needed:
+            priority = float(scores.get(lieu.epci_id) or 0.0)
+            sites.append(optimizer.Site(str(lieu.pk), lieu.latitude, lieu.longitude, priority, lieu.salles, needed, reduced))
+    medecins = list(
+        MedecinVolontaire.objects.filter(statut__in=PLANNABLE, disponibilites__date__range=(first, last))
+        .distinct()
+        .select_related("commune")
+    )
+    dispo: dict[int, list[dt.date]] = defaultdict(list)
+    for medecin_id, day in Disponibilite.objects.filter(medecin__in=medecins, date__range=(first, last)).values_list("medecin_id", "date"):
+        if day not in taken_days[medecin_id]:
+            dispo[medecin_id].append(day)
+    volunteers = []
+    for m in medecins:
+        remaining = m.jours_max_par_mois - len(taken_days[m.pk])
+        if remaining > 0 and dispo[m.pk] and m.commune.latitude is not None:
+            volunteers.append(
+                optimizer.Volunteer(
+                    str(m.pk), m.commune.latitude, m.commune.longitude, remaining, km_for_minutes(m.trajet_max_minutes),
+                    tuple(sorted(dispo[m.pk])), m.block_days,
+                )
+            )
+    history = {
+        (str(medecin_id), str(lieu_id))
+        for medecin_id, lieu_id in Mission.objects.filter(
+            statut__in=(Mission.Statut.CONFIRMEE, Mission.Statut.REALISEE), date__lt=first
+        ).values_list("medecin_id", "lieu_id")
+    }
+    volunteer_ids, site_ids = {v.id for v in volunteers}, {s.id for s in sites}
+    history = {(v, s) for v, s in history if v in volunteer_ids and s in site_ids}
+    instance = optimizer.Instance(first.year, first.month, tuple(volunteers), tuple(sites), frozenset(history))
+    return RegionInstance(instance, {str(m.pk): m for m in medecins}, {str(lieu.pk): lieu for lieu in lieux})
+
+
+# --- Planning runs --------------------------------------------------------------------------------
+
+
+def check_region_rights(user: Any, region: Region) -> None:
+    agent = zonage.agent_region(user)
+    if agent is not None and agent.pk != region.pk:
+        raise PermissionDenied(f"Vous êtes agent de l'ARS {agent.nom} : le planning de {region.nom} ne vous est pas ouvert.")
+
+
+def run_planning(region: Region, first: dt.date, user: Any, time_limit_s: float = 20.0) -> PlanningRun:
+    check_region_rights(user, region)
+    data = build_instance(region, first)
+    solution = optimizer.solve(data.instance, time_limit_s)
+    baseline = optimizer.first_come_first_served(data.instance)
+    with transaction.atomic():
+        run = PlanningRun.objects.create(
+            region=region,
+            mois=first,
+            cree_par=user,
+            resultat={**{k: v for k, v in solution.as_dict().items() if k != "assignments"}, "fcfs_priorite": baseline.priority_total},
+        )
+        Proposition.objects.bulk_create(
+            [Proposition(run=run, medecin_id=int(a.volunteer), lieu_id=int(a.site), date=a.date) for a in solution.assignments]
+        )
+    return run
+
+
+def violations(run: PlanningRun) -> list[str]:
+    data = build_instance(run.region, run.mois)
+    assignments = [
+        optimizer.Assignment(str(p.medecin_id), str(p.lieu_id), p.date) for p in run.propositions.all()
+    ]
+    problems = optimizer.check(data.instance, assignments)
+    names = {**{k: str(v) for k, v in data.medecins.items()}, **{k: v.nom for k, v in data.lieux.items()}}
+    for key in sorted(names, key=len, reverse=True):
+        problems = [p.replace(f"{key} ", f"{names[key]} ") for p in problems]
+    return problems
+
+
+def _editable(run: PlanningRun, user: Any) -> None:
+    check_region_rights(user, run.region)
+    if run.statut != PlanningRun.Statut.BROUILLON:
+        raise ValidationError("Ce planning est déjà publié : modifiez les missions elles-mêmes.")
+
+
+def remove_proposition(proposition: Proposition, user: Any) -> None:
+    _editable(proposition.run, user)
+    proposition.delete()
+
+
+def move_proposition(proposition: Proposition, lieu: LieuSolidaire, day: dt.date, user: Any) -> Proposition:
+    """Moves an assignment to another lieu and/or day; refused (nothing changed) if any constraint breaks."""
+    _editable(proposition.run, user)
+    with transaction.atomic():
+        proposition.lieu, proposition.date = lieu, day
+        try:
+            with transaction.atomic():
+                proposition.save()
+        except IntegrityError:
+            raise ValidationError(f"{proposition.medecin} a déjà une affectation le {day:%d/%m/%Y}.") from None
+        problems = violations(proposition.run)
+        if problems:
+            transaction.set_rollback(True)
+            raise ValidationError(["Déplacement refusé :", *problems[:5]])
+    return proposition
+
+
+def publish(run: PlanningRun, user: Any) -> list[Mission]:
+    """Creates the missions (« proposée ») and e-mails each volunteer an iCalendar invitation."""
+    _editable(run, user)
+    problems = violations(run)
+    if problems:
+        raise ValidationError(["Publication refusée, le planning ne respecte plus toutes les contraintes :", *problems[:5]])
+    with transaction.atomic():
+        locked = PlanningRun.objects.select_for_update().get(pk=run.pk)
+        if locked.statut != PlanningRun.Statut.BROUILLON:
+            raise ValidationError("Ce planning vient d'être publié.")
+        missions = []
+        try:
+            with transaction.atomic():
+                for p in run.propositions.select_related("medecin", "lieu"):
+                    mission = Mission.objects.create(medecin=p.medecin, lieu=p.lieu, date=p.date, run=run)
+                    MissionTransition.objects.create(mission=mission, vers=Mission.Statut.PROPOSEE, par=user, commentaire="Publication du planning")
+                    missions.append(mission)
+        except IntegrityError:
+            raise ValidationError("Un médecin a reçu entre-temps une autre mission le même jour : recalculez le planning.") from None
+        locked.statut = PlanningRun.Statut.PUBLIE
+        locked.publie_le = timezone.now()
+        locked.save(update_fields=["statut", "publie_le"])
+        transaction.on_commit(lambda: _send_invitations(missions))
+    run.statut = PlanningRun.Statut.PUBLIE
+    return missions
+
+
+def _send_invitations(missions: list[Mission]) -> None:
+    by_medecin: dict[int, list[Mission]] = defaultdict(list)
+    for mission in missions:
+        by_medecin[mission.medecin_id].append(mission)
+    for items in by_medecin.values():
+        medecin = items[0].medecin
+        lines = "\n".join(f"- {m.date:%A %d/%m/%Y} : {m.lieu.nom}, {m.lieu.adresse} ({m.lieu.commune.nom})" for m in items)
+        message = EmailMessage(
+            subject=f"Missions proposées — {len(items)} jour(s)",
+            body=(
+                f"Bonjour {medecin},\n\nL'ARS vous propose les missions suivantes :\n{lines}\n\n"
+                "Confirmez-les ou déclinez-les depuis votre espace (lien personnel reçu à l'inscription). "
+                "Le fichier joint les ajoute à votre agenda.\n\nSolidarité territoriale"
+            ),
+            to=[medecin.email],
+        )
+        message.attach("missions.ics", missions_ics(items, "Missions proposées"), "text/calendar")
+        try:
+            message.send(fail_silently=False)
+        except OSError:  # the missions exist; the volunteer also sees them on their page
+            logger.exception("invitation non envoyée au médecin %s (%d missions)", medecin.pk, len(items))
+            continue
+        logger.info("invitation envoyée au médecin %s (%d missions)", medecin.pk, len(items))
+
+
+def answer_mission(mission: Mission, medecin: MedecinVolontaire, accept: bool) -> Mission:
+    """The volunteer confirms or declines a proposed mission; a declined one frees the place."""
+    if mission.medecin_id != medecin.pk:
+        raise PermissionDenied("Cette mission ne vous est pas destinée.")
+    with transaction.atomic():
+        locked = Mission.objects.select_for_update().get(pk=mission.pk)
+        if locked.statut != Mission.Statut.PROPOSEE:
+            raise ValidationError(f"Cette mission est déjà « {locked.get_statut_display().lower()} ».")
+        if locked.date <= timezone.localdate() and not accept:
+            raise ValidationError("La mission a lieu aujourd'hui ou est passée : prévenez directement l'ARS.")
+        vers = Mission.Statut.CONFIRMEE if accept else Mission.Statut.ANNULEE
+        MissionTransition.objects.create(
+            mission=locked, de=locked.statut, vers=vers, par=medecin.compte, commentaire="Réponse du médecin" if accept else "Déclinée par le médecin"
+        )
+        locked.statut = vers
+        locked.save(update_fields=["statut"])
+    return locked

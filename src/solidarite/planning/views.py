@@ -1,0 +1,184 @@
+"""Pages: the volunteer's calendar of disponibilités and missions (personal secret link), the ARS planning."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
+from solidarite.planning import services
+from solidarite.planning.calendar import missions_ics
+from solidarite.planning.models import Mission, PlanningRun, Proposition
+from solidarite.territoire.models import Region
+from solidarite.zonage import services as zonage
+
+
+def _medecin(token: str) -> MedecinVolontaire:
+    return get_object_or_404(MedecinVolontaire.objects.select_related("commune"), jeton_calendrier=token)
+
+
+def _month(request: HttpRequest) -> dt.date:
+    text = request.GET.get("mois") or request.POST.get("mois")
+    if not text:
+        today = timezone.localdate()
+        return (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)  # next month
+    return services.parse_month(text)
+
+
+def _errors(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+@require_http_methods(["GET", "POST"])
+def disponibilites(request: HttpRequest, token: str) -> HttpResponse:
+    medecin = _medecin(token)
+    try:
+        first = _month(request)
+    except ValidationError as exc:
+        return render(request, "erreur.html", {"status": 400, "titre": "Mois invalide", "message": _errors(exc)}, status=400)
+    status = 200
+    if request.method == "POST":
+        try:
+            day = dt.date.fromisoformat(request.POST.get("date", ""))
+        except ValueError:
+            messages.error(request, "Date invalide.")
+            status = 400
+        else:
+            try:
+                if request.POST.get("action") == "retirer":
+                    services.withdraw(medecin, day)
+                    messages.success(request, f"Le {day:%d/%m/%Y} n'est plus déclaré.")
+                else:
+                    services.declare(medecin, [day])
+                    messages.success(request, f"Disponibilité du {day:%d/%m/%Y} enregistrée.")
+            except ValidationError as exc:
+                messages.error(request, _errors(exc))
+                status = 400
+    declared = set(medecin.disponibilites.filter(date__year=first.year, date__month=first.month).values_list("date", flat=True))
+    missions = {m.date: m for m in medecin.missions.filter(date__year=first.year, date__month=first.month).select_related("lieu")}
+    today = timezone.localdate()
+    weeks: list[list[dict[str, Any] | None]] = []
+    for day in services.month_days(first):
+        if not weeks or day.weekday() == 0:
+            weeks.append([None] * 7)
+        weeks[-1][day.weekday()] = {"date": day, "declaree": day in declared, "passe": day <= today, "mission": missions.get(day)}
+    context = {
+        "medecin": medecin,
+        "mois": first,
+        "semaines": weeks,
+        "nombre": len(declared),
+        "plafond": services.availability_cap(medecin),
+        "precedent": (first - dt.timedelta(days=1)).replace(day=1),
+        "suivant": (first + dt.timedelta(days=32)).replace(day=1),
+    }
+    template = "planning/_calendrier.html" if request.htmx else "planning/disponibilites.html"
+    return render(request, template, context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def missions(request: HttpRequest, token: str) -> HttpResponse:
+    medecin = _medecin(token)
+    if request.method == "POST":
+        mission = get_object_or_404(Mission, pk=request.POST.get("mission"), medecin=medecin)
+        try:
+            services.answer_mission(mission, medecin, request.POST.get("reponse") == "confirmer")
+            messages.success(request, "Réponse enregistrée.")
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _errors(exc) if isinstance(exc, ValidationError) else str(exc))
+        return redirect("planning:missions", token=token)
+    items = medecin.missions.select_related("lieu__commune").order_by("date")
+    return render(request, "planning/missions.html", {"medecin": medecin, "missions": items})
+
+
+@require_GET
+def missions_feed(request: HttpRequest, token: str) -> HttpResponse:
+    medecin = _medecin(token)
+    items = medecin.missions.select_related("lieu__commune").order_by("date")
+    response = HttpResponse(missions_ics(items, f"Missions — {medecin}"), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="missions.ics"'
+    return response
+
+
+def _regions_for(user: Any) -> list[Region]:
+    region = zonage.agent_region(user)
+    return [region] if region else list(Region.objects.filter(departements__communes__lieux_solidaires__isnull=False).distinct().order_by("nom"))
+
+
+@staff_member_required
+@require_http_methods(["GET", "POST"])
+def ars(request: HttpRequest) -> HttpResponse:
+    try:
+        regions = _regions_for(request.user)
+        first = _month(request)
+    except PermissionDenied as exc:
+        return render(request, "erreur.html", {"status": 403, "titre": "Accès refusé", "message": str(exc)}, status=403)
+    except ValidationError as exc:
+        return render(request, "erreur.html", {"status": 400, "titre": "Mois invalide", "message": _errors(exc)}, status=400)
+    code = request.GET.get("region") or request.POST.get("region") or (regions[0].code if regions else "")
+    region = next((r for r in regions if r.code == code), None)
+    if region is None:
+        return render(request, "erreur.html", {"status": 403, "titre": "Accès refusé", "message": "Région inconnue ou non autorisée."}, status=403)
+    status = 200
+    if request.method == "POST":
+        try:
+            _handle_ars_action(request, region, first)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _errors(exc) if isinstance(exc, ValidationError) else str(exc))
+            status = 400
+        if status == 200:
+            return redirect(f"{request.path}?region={region.code}&mois={first:%Y-%m}")
+    run = PlanningRun.objects.filter(region=region, mois=first).select_related("cree_par").first()
+    lieux = list(LieuSolidaire.objects.filter(actif=True, commune__departement__region=region).select_related("commune"))
+    days = services.month_days(first)
+    grid = []
+    if run is not None:
+        cells: dict[tuple[int, dt.date], list[Any]] = {}
+        if run.statut == PlanningRun.Statut.BROUILLON:
+            for p in run.propositions.select_related("medecin"):
+                cells.setdefault((p.lieu_id, p.date), []).append(p)
+        else:
+            for m in run.missions.select_related("medecin"):
+                cells.setdefault((m.lieu_id, m.date), []).append(m)
+        for lieu in lieux:
+            needed = set(services.besoins(lieu, first))
+            grid.append({"lieu": lieu, "jours": [{"date": d, "besoin": d in needed, "items": cells.get((lieu.pk, d), [])} for d in days]})
+    declined = Mission.objects.filter(lieu__commune__departement__region=region, date__gte=first, statut=Mission.Statut.ANNULEE).select_related("medecin", "lieu")
+    context = {"regions": regions, "region": region, "mois": first, "run": run, "grid": grid, "jours": days, "lieux": lieux,
+               "declinees": declined, "brouillon": run is not None and run.statut == PlanningRun.Statut.BROUILLON}
+    return render(request, "planning/ars.html", context, status=status)
+
+
+def _handle_ars_action(request: HttpRequest, region: Region, first: dt.date) -> None:
+    action = request.POST.get("action")
+    if action == "calculer":
+        PlanningRun.objects.filter(region=region, mois=first, statut=PlanningRun.Statut.BROUILLON).delete()
+        run = services.run_planning(region, first, request.user)
+        messages.success(request, f"Proposition calculée : {run.propositions.count()} missions, optimum {'prouvé' if run.resultat.get('optimal') else 'non prouvé'}.")
+        return
+    run = get_object_or_404(PlanningRun, pk=request.POST.get("run"), region=region)
+    if action == "publier":
+        created = services.publish(run, request.user)
+        messages.success(request, f"Planning publié : {len(created)} missions proposées aux médecins, qui reçoivent un courriel.")
+        return
+    proposition = get_object_or_404(Proposition, pk=request.POST.get("proposition"), run=run)
+    if action == "retirer":
+        services.remove_proposition(proposition, request.user)
+        messages.success(request, "Affectation retirée.")
+    elif action == "deplacer":
+        lieu = get_object_or_404(LieuSolidaire, pk=request.POST.get("lieu"))
+        try:
+            day = dt.date.fromisoformat(request.POST.get("date", ""))
+        except ValueError:
+            raise ValidationError("Date invalide.") from None
+        services.move_proposition(proposition, lieu, day, request.user)
+        messages.success(request, "Affectation déplacée.")
+    else:
+        raise ValidationError("Action inconnue.")
