@@ -10,7 +10,7 @@ PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo migrate territoire zonage test lint format bench clean
+.PHONY: help install demo migrate territoire zonage annuaire test lint format bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -35,7 +35,10 @@ territoire: migrate ## Load the territory of France from ../shared/data (idempot
 zonage: territoire ## Compute the zones into var/zonage/ and make them the active zones ("proposition calculée")
 	$(BIN)/python -m solidarite zonage --out var/zonage --save --activer
 
-demo: zonage ## Run the platform on SQLite with the real data, on http://$(HOST):$(PORT)
+annuaire: zonage ## Seed the demonstration lieux solidaires and volunteers (labelled, seeded; once)
+	$(BIN)/python -m solidarite demo_annuaire
+
+demo: annuaire ## Run the platform on SQLite with the real data, on http://$(HOST):$(PORT)
 	@echo "Solidarité territoriale : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
 	$(BIN)/python -m solidarite runserver $(HOST):$(PORT)
 

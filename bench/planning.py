@@ -70,7 +70,16 @@ def worker(kind: str, instance_file: Path, time_limit: float) -> None:
 
 def run(kind: str, instance_file: Path, time_limit: float = 60.0) -> dict[str, float]:
     completed = subprocess.run(
-        [sys.executable, __file__, "--worker", kind, "--instance", str(instance_file), "--time-limit", str(time_limit)],
+        [
+            sys.executable,
+            __file__,
+            "--worker",
+            kind,
+            "--instance",
+            str(instance_file),
+            "--time-limit",
+            str(time_limit),
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -108,10 +117,16 @@ def main() -> None:
             instance = generate_instance(geo, year=2026, month=3, **spec)  # type: ignore[arg-type]
             files[name] = Path(folder) / f"{name}.json"
             files[name].write_text(json.dumps(instance_as_dict(instance)), encoding="utf-8")
-            print(f"{name} : {len(instance.volunteers)} volontaires, {len(instance.sites)} lieux, "
-                  f"{sum(len(s.needed) * s.capacity for s in instance.sites)} places à pourvoir")
+            print(
+                f"{name} : {len(instance.volunteers)} volontaires, {len(instance.sites)} lieux, "
+                f"{sum(len(s.needed) * s.capacity for s in instance.sites)} places à pourvoir"
+            )
         print(f"(instances préparées en {time.perf_counter() - started:.1f} s)")
-        for name, runs in (("pilote", args.runs_pilot), ("national", args.runs_national), ("pilote_semaines", 1)):
+        for name, runs in (
+            ("pilote", args.runs_pilot),
+            ("national", args.runs_national),
+            ("pilote_semaines", 1),
+        ):
             optimum = [run("optimum", files[name], 60.0) for _ in range(runs)]
             baseline = run("fcfs", files[name])
             results[name] = {"optimum": optimum, "fcfs": baseline}

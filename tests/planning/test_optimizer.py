@@ -32,12 +32,41 @@ from solidarite.planning.optimizer import (
 EXAMPLE = {
     "month": "2026-03",
     "volunteers": [
-        {"id": "v1", "lat": 46.8, "lon": 1.7, "max_days": 2, "max_km": 120, "available": ["2026-03-02", "2026-03-09"], "block_days": 1},
-        {"id": "v2", "lat": 46.3, "lon": 2.0, "max_days": 1, "max_km": 50, "available": ["2026-03-02", "2026-03-03"]},
+        {
+            "id": "v1",
+            "lat": 46.8,
+            "lon": 1.7,
+            "max_days": 2,
+            "max_km": 120,
+            "available": ["2026-03-02", "2026-03-09"],
+            "block_days": 1,
+        },
+        {
+            "id": "v2",
+            "lat": 46.3,
+            "lon": 2.0,
+            "max_days": 1,
+            "max_km": 50,
+            "available": ["2026-03-02", "2026-03-03"],
+        },
     ],
     "sites": [
-        {"id": "s1", "lat": 46.2, "lon": 2.1, "priority": 3.5, "capacity": 1, "needed": ["2026-03-02", "2026-03-03"]},
-        {"id": "s2", "lat": 46.7, "lon": 1.8, "priority": 1.25, "capacity": 1, "needed": ["2026-03-02", "2026-03-09"]},
+        {
+            "id": "s1",
+            "lat": 46.2,
+            "lon": 2.1,
+            "priority": 3.5,
+            "capacity": 1,
+            "needed": ["2026-03-02", "2026-03-03"],
+        },
+        {
+            "id": "s2",
+            "lat": 46.7,
+            "lon": 1.8,
+            "priority": 1.25,
+            "capacity": 1,
+            "needed": ["2026-03-02", "2026-03-09"],
+        },
     ],
     "history": [{"volunteer": "v1", "site": "s1"}],
 }
@@ -96,14 +125,26 @@ def _random_instance(seed: int, block: int = 1) -> Instance:
             2 + rng.uniform(0, 0.6),
             int(rng.integers(1, 3)) if block == 1 else block,
             float(rng.choice([30.0, 60.0])),
-            tuple(sorted(rng.choice(days, size=int(rng.integers(1, 4)) if block == 1 else 4, replace=False).tolist())),
+            tuple(
+                sorted(
+                    rng.choice(
+                        days, size=int(rng.integers(1, 4)) if block == 1 else 4, replace=False
+                    ).tolist()
+                )
+            ),
             block,
         )
         for i in range(3)
     )
     sites = tuple(
-        Site(f"s{j}", 46 + rng.uniform(0, 0.6), 2 + rng.uniform(0, 0.6), float(rng.choice([1.0, 2.5, 4.0])), 1,
-             tuple(sorted(rng.choice(days, size=3, replace=False).tolist())))
+        Site(
+            f"s{j}",
+            46 + rng.uniform(0, 0.6),
+            2 + rng.uniform(0, 0.6),
+            float(rng.choice([1.0, 2.5, 4.0])),
+            1,
+            tuple(sorted(rng.choice(days, size=3, replace=False).tolist())),
+        )
         for j in range(2)
     )
     history = frozenset({("v0", "s1"), ("v2", "s0")})
@@ -130,7 +171,10 @@ def test_flow_is_the_lexicographic_optimum(seed: int) -> None:
     assert solution.continuity == continuity
     assert solution.travel_km == pytest.approx(km, abs=0.01 * max(1, solution.filled_places))
     baseline = first_come_first_served(instance)
-    assert check(instance, baseline.assignments) == [] and baseline.priority_total <= solution.priority_total + 1e-9
+    assert (
+        check(instance, baseline.assignments) == []
+        and baseline.priority_total <= solution.priority_total + 1e-9
+    )
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -154,22 +198,39 @@ def test_consecutive_means_calendar_dates() -> None:
     site = Site("s", 46.0, 2.0, 5.0, 1, (friday, monday))
     solution = solve(Instance(2026, 3, (volunteer,), (site,)))
     assert solution.assignments == []
-    assert check(Instance(2026, 3, (volunteer,), (site,)), [Assignment("v", "s", friday), Assignment("v", "s", monday)])
+    assert check(
+        Instance(2026, 3, (volunteer,), (site,)), [Assignment("v", "s", friday), Assignment("v", "s", monday)]
+    )
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d["history"].append({"volunteer": "v9", "site": "s1"}), r"history\[1\]\.volunteer : volontaire inconnu 'v9'"),
-        (lambda d: d["history"].append({"volunteer": "v1", "site": "s9"}), r"history\[1\]\.site : lieu inconnu 's9'"),
-        (lambda d: d["sites"][0]["needed"].append("2026-04-01"), r"sites\[0\]\.needed\[2\] : 2026-04-01 est hors du mois 2026-03"),
+        (
+            lambda d: d["history"].append({"volunteer": "v9", "site": "s1"}),
+            r"history\[1\]\.volunteer : volontaire inconnu 'v9'",
+        ),
+        (
+            lambda d: d["history"].append({"volunteer": "v1", "site": "s9"}),
+            r"history\[1\]\.site : lieu inconnu 's9'",
+        ),
+        (
+            lambda d: d["sites"][0]["needed"].append("2026-04-01"),
+            r"sites\[0\]\.needed\[2\] : 2026-04-01 est hors du mois 2026-03",
+        ),
         (lambda d: d["sites"][1].update(capacity=-1), r"sites\[1\]\.capacity : doit être au moins 0"),
-        (lambda d: d["volunteers"][0].update(max_days=1.5), r"volunteers\[0\]\.max_days : nombre entier attendu"),
+        (
+            lambda d: d["volunteers"][0].update(max_days=1.5),
+            r"volunteers\[0\]\.max_days : nombre entier attendu",
+        ),
         (lambda d: d["volunteers"][1].update(id="v1"), r"volunteers\[1\]\.id : identifiant 'v1' en double"),
         (lambda d: d["volunteers"][0].pop("max_km"), r"volunteers\[0\]\.max_km : champ obligatoire absent"),
         (lambda d: d.update(month="mars"), r"instance\.month : mois invalide"),
         (lambda d: d["volunteers"][0].update(lat=123), r"volunteers\[0\] : coordonnées hors limites"),
-        (lambda d: d["volunteers"][0].update(block_days=0), r"volunteers\[0\]\.block_days : doit être au moins 1"),
+        (
+            lambda d: d["volunteers"][0].update(block_days=0),
+            r"volunteers\[0\]\.block_days : doit être au moins 1",
+        ),
     ],
 )
 def test_malformed_instances_name_the_field(change, message: str) -> None:  # type: ignore[no-untyped-def]
@@ -181,7 +242,13 @@ def test_malformed_instances_name_the_field(change, message: str) -> None:  # ty
 
 def _plan(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "solidarite.config.settings"}
-    return subprocess.run([sys.executable, "-m", "solidarite", "plan", *args], capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "solidarite", "plan", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_plan_command(tmp_path: Path) -> None:
@@ -190,7 +257,16 @@ def test_plan_command(tmp_path: Path) -> None:
     result = _plan("--instance", str(source), "--out", str(out), "--compare")
     assert result.returncode == 0, result.stderr
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert {"assignments", "priority_total", "filled_places", "continuity", "travel_km", "optimal", "bound", "solve_seconds"} <= set(data)
+    assert {
+        "assignments",
+        "priority_total",
+        "filled_places",
+        "continuity",
+        "travel_km",
+        "optimal",
+        "bound",
+        "solve_seconds",
+    } <= set(data)
     assert data["optimal"] is True and data["priority_total"] == 8.25 and data["filled_places"] == 3
     assert data["assignments"][0] == {"volunteer": "v1", "site": "s1", "date": "2026-03-02"}
     assert "gain de l'optimisation : +37.5 %" in result.stdout
@@ -200,7 +276,11 @@ def test_plan_command_bad_instances_exit_2(tmp_path: Path) -> None:
     source, out = tmp_path / "in.json", tmp_path / "out.json"
     source.write_text('{"month": "2026-03", "volunteers": [', encoding="utf-8")
     result = _plan("--instance", str(source), "--out", str(out))
-    assert result.returncode == 2 and "JSON mal formé (ligne 1" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        result.returncode == 2
+        and "JSON mal formé (ligne 1" in result.stderr
+        and "Traceback" not in result.stderr
+    )
     bad = json.loads(json.dumps(EXAMPLE))
     bad["sites"][0]["capacity"] = -2
     source.write_text(json.dumps(bad), encoding="utf-8")

@@ -33,7 +33,9 @@ def _region_filter(request: HttpRequest, queryset: QuerySet[Any], path: str) -> 
 
 def _transition_action(vers: str, label: str):  # type: ignore[no-untyped-def]
     @admin.action(description=label)
-    def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[MedecinVolontaire]) -> None:
+    def action(
+        modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[MedecinVolontaire]
+    ) -> None:
         done = 0
         for medecin in queryset.select_related("cdom__region"):
             try:
@@ -43,7 +45,9 @@ def _transition_action(vers: str, label: str):  # type: ignore[no-untyped-def]
                 text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
                 modeladmin.message_user(request, f"{medecin} : {text}", messages.ERROR)
         if done:
-            modeladmin.message_user(request, f"{done} médecin(s) : « {MedecinVolontaire.Statut(vers).label} ».")
+            modeladmin.message_user(
+                request, f"{done} médecin(s) : « {MedecinVolontaire.Statut(vers).label} »."
+            )
 
     action.__name__ = f"vers_{vers}"
     return action
@@ -51,7 +55,17 @@ def _transition_action(vers: str, label: str):  # type: ignore[no-untyped-def]
 
 @admin.register(MedecinVolontaire)
 class MedecinVolontaireAdmin(admin.ModelAdmin):
-    list_display = ["nom", "prenom", "rpps", "statut", "cdom", "commune", "jours_max_par_mois", "rotation", "demonstration"]
+    list_display = [
+        "nom",
+        "prenom",
+        "rpps",
+        "statut",
+        "cdom",
+        "commune",
+        "jours_max_par_mois",
+        "rotation",
+        "demonstration",
+    ]
     list_filter = ["statut", "mode_exercice", "rotation", "cps_statut", "demonstration", "cdom__region"]
     list_select_related = ["cdom", "commune"]
     search_fields = ["nom", "prenom", "rpps", "email"]
@@ -75,7 +89,28 @@ class MedecinVolontaireAdmin(admin.ModelAdmin):
 class LieuForm(forms.ModelForm):
     class Meta:
         model = LieuSolidaire
-        fields = "__all__"
+        fields = [
+            "nom",
+            "epci",
+            "commune",
+            "adresse",
+            "latitude",
+            "longitude",
+            "type",
+            "salles",
+            "equipements",
+            "logiciel_metier",
+            "compatible_dmp",
+            "secretariat",
+            "hebergement",
+            "referent_nom",
+            "referent_telephone",
+            "referent_email",
+            "jours_ouverture",
+            "horaires",
+            "accessibilite",
+            "actif",
+        ]
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -85,7 +120,10 @@ class LieuForm(forms.ModelForm):
         data = super().clean() or {}
         days = data.get("jours_ouverture")
         if days is not None and (not isinstance(days, list) or any(d not in range(7) for d in days)):
-            self.add_error("jours_ouverture", "Une liste de jours de 0 (lundi) à 6 (dimanche), par exemple [0, 1, 2, 3, 4].")
+            self.add_error(
+                "jours_ouverture",
+                "Une liste de jours de 0 (lundi) à 6 (dimanche), par exemple [0, 1, 2, 3, 4].",
+            )
         if data.get("epci") and data.get("commune"):
             candidate = LieuSolidaire(epci=data["epci"], commune=data["commune"])
             services.check_lieu(candidate, self.user)
@@ -96,7 +134,14 @@ class LieuForm(forms.ModelForm):
 class LieuSolidaireAdmin(admin.ModelAdmin):
     form = LieuForm
     list_display = ["nom", "commune", "epci", "type", "salles", "compatible_dmp", "actif", "demonstration"]
-    list_filter = ["type", "actif", "compatible_dmp", "secretariat", "demonstration", "commune__departement__region"]
+    list_filter = [
+        "type",
+        "actif",
+        "compatible_dmp",
+        "secretariat",
+        "demonstration",
+        "commune__departement__region",
+    ]
     list_select_related = ["commune", "epci"]
     search_fields = ["nom", "commune__nom", "epci__nom"]
     autocomplete_fields = ["commune", "epci"]

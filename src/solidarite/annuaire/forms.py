@@ -6,28 +6,37 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from dsfr.forms import DsfrBaseForm
 
 from solidarite.annuaire import services
 from solidarite.annuaire.models import MedecinVolontaire
 from solidarite.annuaire.validation import InvalidValue, normalise_phone, normalise_rpps
-from solidarite.territoire.models import Commune, Departement
+from solidarite.territoire.models import Commune, Departement, normalise_nom
 from solidarite.territoire.search import search_communes
 
 
-class InscriptionForm(forms.Form):
+class InscriptionForm(DsfrBaseForm):
     rpps = forms.CharField(label="Numéro RPPS", max_length=20, help_text="11 chiffres, sur votre carte CPS.")
     prenom = forms.CharField(label="Prénom", max_length=100)
     nom = forms.CharField(label="Nom", max_length=100)
     email = forms.EmailField(label="Adresse électronique", help_text="Format attendu : nom@domaine.fr")
     telephone = forms.CharField(label="Téléphone", max_length=20, help_text="Par exemple 06 12 34 56 78.")
-    commune = forms.CharField(label="Commune de résidence", max_length=80, help_text="Code postal ou nom de la commune.")
+    commune = forms.CharField(
+        label="Commune de résidence",
+        max_length=80,
+        help_text="Code postal et nom, par exemple 15200 Mauriac.",
+    )
     mode_exercice = forms.ChoiceField(label="Mode d'exercice", choices=MedecinVolontaire.ModeExercice.choices)
     cdom = forms.ModelChoiceField(
-        label="Conseil départemental de l'Ordre (CDOM)", queryset=Departement.objects.order_by("code"), empty_label="Choisir"
+        label="Conseil départemental de l'Ordre (CDOM)",
+        queryset=Departement.objects.order_by("code"),
+        empty_label="Choisir",
     )
     jours_max_par_mois = forms.IntegerField(label="Jours de mission par mois au plus", min_value=1, initial=2)
     rotation = forms.ChoiceField(label="Rythme souhaité", choices=MedecinVolontaire.Rotation.choices)
-    trajet_max_minutes = forms.IntegerField(label="Temps de trajet maximal (minutes)", min_value=10, max_value=600, initial=60)
+    trajet_max_minutes = forms.IntegerField(
+        label="Temps de trajet maximal (minutes)", min_value=10, max_value=600, initial=60
+    )
     consentement = forms.BooleanField(
         label="J'accepte que ces informations soient transmises à l'ARS et à l'Ordre pour traiter mon inscription."
     )
@@ -38,7 +47,9 @@ class InscriptionForm(forms.Form):
         except InvalidValue as exc:
             raise ValidationError(str(exc)) from None
         if MedecinVolontaire.objects.filter(rpps=rpps).exists():
-            raise ValidationError("Ce numéro RPPS est déjà inscrit. Contactez l'ARS si vous ne recevez pas nos messages.")
+            raise ValidationError(
+                "Ce numéro RPPS est déjà inscrit. Contactez l'ARS si vous ne recevez pas nos messages."
+            )
         return rpps
 
     def clean_email(self) -> str:
@@ -54,15 +65,32 @@ class InscriptionForm(forms.Form):
             raise ValidationError(str(exc)) from None
 
     def clean_commune(self) -> Commune:
-        outcome = search_communes(self.cleaned_data["commune"])
+        """« 15200 Mauriac », « Mauriac » or « 15200 » (when the postcode has a single commune)."""
+        raw = " ".join(self.cleaned_data["commune"].split())
+        postcode = next((token for token in raw.split() if token.isdigit() and len(token) == 5), "")
+        name = " ".join(token for token in raw.split() if token != postcode)
+        if postcode and name:
+            wanted = normalise_nom(name)
+            matches = [
+                m.commune for m in search_communes(postcode).matches if m.commune.nom_normalise == wanted
+            ]
+            if len(matches) == 1:
+                return matches[0]
+        outcome = search_communes(name or postcode)
         matches = [m.commune for m in outcome.matches]
-        exact = [c for c in matches if c.nom.lower() == outcome.query.lower()]
-        if len(matches) == 1 or len(exact) == 1:
-            return exact[0] if len(exact) == 1 else matches[0]
+        exact = [c for c in matches if c.nom_normalise == normalise_nom(name)] if name else []
+        if postcode and name:
+            exact = [c for c in exact if c.codes_postaux.filter(code=postcode).exists()]
+        if len(exact) == 1:
+            return exact[0]
+        if len(matches) == 1:
+            return matches[0]
         if not matches:
             raise ValidationError(outcome.message or "Commune introuvable.")
-        names = ", ".join(f"{c.nom} ({c.departement.code})" for c in matches[:5])
-        raise ValidationError(f"Plusieurs communes correspondent : {names}… Précisez avec le code postal.")
+        suggestions = ", ".join(f"{c.codes_postaux.order_by('code').first()} {c.nom}" for c in matches[:5])
+        raise ValidationError(
+            f"Plusieurs communes correspondent : {suggestions}… Saisissez le code postal et le nom."
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -47,7 +47,10 @@ class Home:
 
 
 def lieux_places(
-    territoire: TerritoireData, ranked_epci: list[tuple[str, float]], count: int, epci_population: dict[str, int]
+    territoire: TerritoireData,
+    ranked_epci: list[tuple[str, float]],
+    count: int,
+    epci_population: dict[str, int],
 ) -> list[LieuPlace]:
     """`ranked_epci`: (SIREN, score) in rank order. Returns up to `count` places for lieux solidaires."""
     members: dict[str, list] = defaultdict(list)  # type: ignore[type-arg]
@@ -61,7 +64,9 @@ def lieux_places(
         for c in communes[:wanted]:
             coords = territoire.coordonnees[c.code]
             capacity = 2 if (c.population or 0) > CAPACITY_TWO_POPULATION else 1
-            places.append(LieuPlace(c.code, c.nom, coords.latitude, coords.longitude, siren, round(score, 1), capacity))
+            places.append(
+                LieuPlace(c.code, c.nom, coords.latitude, coords.longitude, siren, round(score, 1), capacity)
+            )
             if len(places) == count:
                 return places
     return places
@@ -80,7 +85,9 @@ def volunteer_homes(
     candidates = [
         c
         for c in territoire.communes
-        if c.code in territoire.coordonnees and (c.population or 0) > 0 and apl_by_commune.get(c.code, 0.0) >= WELL_SERVED_APL
+        if c.code in territoire.coordonnees
+        and (c.population or 0) > 0
+        and apl_by_commune.get(c.code, 0.0) >= WELL_SERVED_APL
     ]
     if near:
         from scipy.spatial import cKDTree
@@ -89,7 +96,12 @@ def volunteer_homes(
             lat, lon = np.radians([p[0] for p in points]), np.radians([p[1] for p in points])
             return np.column_stack((np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)))
 
-        homes_xyz = xyz([(territoire.coordonnees[c.code].latitude, territoire.coordonnees[c.code].longitude) for c in candidates])
+        homes_xyz = xyz(
+            [
+                (territoire.coordonnees[c.code].latitude, territoire.coordonnees[c.code].longitude)
+                for c in candidates
+            ]
+        )
         distance, _ = cKDTree(xyz(near)).query(homes_xyz)
         chord = 2 * np.sin(NEAR_KM / (2 * 6371.0))
         candidates = [c for c, d in zip(candidates, distance, strict=True) if d <= chord]

@@ -43,23 +43,41 @@ class MedecinVolontaire(models.Model):
     prenom = models.CharField("prénom", max_length=100)
     email = models.EmailField("adresse électronique", unique=True)
     telephone = models.CharField("téléphone", max_length=20)
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+", verbose_name="commune de résidence")
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="+", verbose_name="commune de résidence"
+    )
     mode_exercice = models.CharField("mode d'exercice", max_length=12, choices=ModeExercice.choices)
     cdom = models.ForeignKey(
-        Departement, on_delete=models.PROTECT, related_name="+", verbose_name="conseil départemental de l'Ordre (CDOM)"
+        Departement,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="conseil départemental de l'Ordre (CDOM)",
     )
     numero_am_mission = models.CharField("numéro Assurance Maladie de la mission", max_length=20, blank=True)
-    cps_statut = models.CharField("carte CPS de la mission", max_length=12, choices=Cps.choices, default=Cps.A_DEMANDER)
+    cps_statut = models.CharField(
+        "carte CPS de la mission", max_length=12, choices=Cps.choices, default=Cps.A_DEMANDER
+    )
     cps_date = models.DateField("date (demande ou réception de la CPS)", null=True, blank=True)
     jours_max_par_mois = models.PositiveSmallIntegerField("jours de mission par mois au plus", default=2)
-    rotation = models.CharField("rythme souhaité", max_length=12, choices=Rotation.choices, default=Rotation.JOUR)
+    rotation = models.CharField(
+        "rythme souhaité", max_length=12, choices=Rotation.choices, default=Rotation.JOUR
+    )
     trajet_max_minutes = models.PositiveSmallIntegerField("temps de trajet maximal (minutes)", default=60)
-    lieux_preferes = models.ManyToManyField("LieuSolidaire", blank=True, related_name="+", verbose_name="lieux préférés")
+    lieux_preferes = models.ManyToManyField(
+        "LieuSolidaire", blank=True, related_name="+", verbose_name="lieux préférés"
+    )
     statut = models.CharField("statut", max_length=16, choices=Statut.choices, default=Statut.INSCRIT)
     compte = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="medecin", verbose_name="compte"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="medecin",
+        verbose_name="compte",
     )
-    jeton_calendrier = models.CharField("jeton du calendrier personnel", max_length=64, unique=True, default=new_token, editable=False)
+    jeton_calendrier = models.CharField(
+        "jeton du calendrier personnel", max_length=64, unique=True, default=new_token, editable=False
+    )
     demonstration = models.BooleanField("données de démonstration", default=False)
     cree_le = models.DateTimeField("inscrit le", auto_now_add=True)
 
@@ -74,7 +92,9 @@ class MedecinVolontaire(models.Model):
 
     @property
     def block_days(self) -> int:
-        return {self.Rotation.JOUR: 1, self.Rotation.DEUX_JOURS: 2, self.Rotation.SEMAINE: 5}[self.Rotation(self.rotation)]
+        return {self.Rotation.JOUR: 1, self.Rotation.DEUX_JOURS: 2, self.Rotation.SEMAINE: 5}[
+            self.Rotation(self.rotation)
+        ]
 
 
 class TransitionStatut(models.Model):
@@ -84,7 +104,14 @@ class TransitionStatut(models.Model):
     de = models.CharField("de", max_length=16, choices=MedecinVolontaire.Statut.choices, blank=True)
     vers = models.CharField("vers", max_length=16, choices=MedecinVolontaire.Statut.choices)
     le = models.DateTimeField("le", auto_now_add=True)
-    par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="par")
+    par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="par",
+    )
     commentaire = models.TextField("commentaire", blank=True)
 
     class Meta:
@@ -105,8 +132,12 @@ class LieuSolidaire(models.Model):
         LOCAL = "local_communal", "Local équipé par la commune"
 
     nom = models.CharField("nom", max_length=200)
-    epci = models.ForeignKey(Epci, on_delete=models.PROTECT, related_name="lieux_solidaires", verbose_name="zone desservie (EPCI)")
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="lieux_solidaires", verbose_name="commune")
+    epci = models.ForeignKey(
+        Epci, on_delete=models.PROTECT, related_name="lieux_solidaires", verbose_name="zone desservie (EPCI)"
+    )
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="lieux_solidaires", verbose_name="commune"
+    )
     adresse = models.CharField("adresse", max_length=300)
     latitude = models.FloatField("latitude")
     longitude = models.FloatField("longitude")
@@ -121,7 +152,9 @@ class LieuSolidaire(models.Model):
     referent_telephone = models.CharField("téléphone du référent", max_length=20)
     referent_email = models.EmailField("adresse du référent", blank=True)
     jours_ouverture = models.JSONField("jours d'ouverture (0 = lundi)", default=list)
-    horaires = models.CharField("horaires de consultation", max_length=200, default="8 h 30 – 12 h 30, 14 h – 18 h")
+    horaires = models.CharField(
+        "horaires de consultation", max_length=200, default="8 h 30 – 12 h 30, 14 h – 18 h"
+    )
     accessibilite = models.TextField("accessibilité", blank=True)
     actif = models.BooleanField("actif", default=True)
     demonstration = models.BooleanField("données de démonstration", default=False)

@@ -23,7 +23,11 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 # Transitions that only an ARS agent of the volunteer's region (or the ministry) may make.
 ARS_ONLY = {Statut.VALIDE, Statut.ACTIF, Statut.SUSPENDU}
-BLOCK_DAYS = {MedecinVolontaire.Rotation.JOUR: 1, MedecinVolontaire.Rotation.DEUX_JOURS: 2, MedecinVolontaire.Rotation.SEMAINE: 5}
+BLOCK_DAYS = {
+    MedecinVolontaire.Rotation.JOUR: 1,
+    MedecinVolontaire.Rotation.DEUX_JOURS: 2,
+    MedecinVolontaire.Rotation.SEMAINE: 5,
+}
 
 
 def national_max_days() -> int:
@@ -35,11 +39,15 @@ def national_max_days() -> int:
 def check_days_and_rotation(jours: int, rotation: str) -> None:
     cap = national_max_days()
     if not 1 <= jours <= cap:
-        raise ValidationError({"jours_max_par_mois": f"Entre 1 et {cap} jours par mois (plafond national du dispositif)."})
+        raise ValidationError(
+            {"jours_max_par_mois": f"Entre 1 et {cap} jours par mois (plafond national du dispositif)."}
+        )
     block = BLOCK_DAYS[MedecinVolontaire.Rotation(rotation)]
     if block > jours:
         raise ValidationError(
-            {"rotation": f"Ce rythme demande {block} jours dans le mois ; vous en proposez {jours} (plafond national : {cap})."}
+            {
+                "rotation": f"Ce rythme demande {block} jours dans le mois ; vous en proposez {jours} (plafond national : {cap})."
+            }
         )
 
 
@@ -81,7 +89,9 @@ def change_status(medecin: MedecinVolontaire, vers: str, par: Any, commentaire: 
         locked.save(update_fields=["statut"])
         medecin.statut = vers
         author = par if getattr(par, "is_authenticated", False) else None
-        return TransitionStatut.objects.create(medecin=locked, de=current, vers=vers, par=author, commentaire=commentaire)
+        return TransitionStatut.objects.create(
+            medecin=locked, de=current, vers=vers, par=author, commentaire=commentaire
+        )
 
 
 def register(data: dict[str, Any]) -> MedecinVolontaire:
@@ -89,7 +99,9 @@ def register(data: dict[str, Any]) -> MedecinVolontaire:
     check_days_and_rotation(data["jours_max_par_mois"], data["rotation"])
     with transaction.atomic():
         medecin = MedecinVolontaire.objects.create(**data)
-        TransitionStatut.objects.create(medecin=medecin, de="", vers=Statut.INSCRIT, commentaire="Inscription en ligne")
+        TransitionStatut.objects.create(
+            medecin=medecin, de="", vers=Statut.INSCRIT, commentaire="Inscription en ligne"
+        )
     return medecin
 
 
@@ -103,10 +115,18 @@ def check_lieu(lieu: LieuSolidaire, user: Any = None) -> None:
     if lieu.epci_id is None or lieu.commune_id is None:
         return
     if lieu.epci.siren not in active_zone_sirens():
-        raise ValidationError({"epci": f"{lieu.epci.nom} n'est pas une zone prioritaire active : un lieu solidaire doit servir une zone."})
+        raise ValidationError(
+            {
+                "epci": f"{lieu.epci.nom} n'est pas une zone prioritaire active : un lieu solidaire doit servir une zone."
+            }
+        )
     if lieu.commune.epci_id != lieu.epci_id:
         raise ValidationError({"commune": f"{lieu.commune.nom} n'appartient pas à {lieu.epci.nom}."})
     if user is not None:
         region = agent_region(user)
         if region is not None and lieu.commune.departement.region_id != region.pk:
-            raise ValidationError({"commune": f"Ce lieu est en {lieu.commune.departement.region.nom} : seule l'ARS de cette région le gère."})
+            raise ValidationError(
+                {
+                    "commune": f"Ce lieu est en {lieu.commune.departement.region.nom} : seule l'ARS de cette région le gère."
+                }
+            )

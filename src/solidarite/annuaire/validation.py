@@ -27,7 +27,9 @@ def normalise_rpps(raw: str) -> str:
     if not digits.isdigit() or len(digits) != 11:
         raise InvalidValue("Le numéro RPPS compte 11 chiffres (il figure sur votre carte CPS).")
     if not luhn_ok(digits):
-        raise InvalidValue("Ce numéro RPPS n'est pas valide : sa clé de contrôle ne correspond pas. Vérifiez les chiffres.")
+        raise InvalidValue(
+            "Ce numéro RPPS n'est pas valide : sa clé de contrôle ne correspond pas. Vérifiez les chiffres."
+        )
     return digits
 
 
@@ -39,19 +41,30 @@ def rpps_with_key(first_ten: str) -> str:
     raise AssertionError("unreachable: one Luhn key always exists")
 
 
+# Overseas numbers written in national form (0690…, 0696…, 0262…) belong to their own region codes.
+FRENCH_REGIONS = ("FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF")
+
+
 def normalise_phone(raw: str) -> str:
     """A French phone number (metropolitan or overseas) in E.164 form, e.g. +33612345678."""
-    try:
-        number = phonenumbers.parse(raw, "FR")
-    except phonenumbers.NumberParseException:
-        raise InvalidValue("Numéro de téléphone illisible : saisissez par exemple 06 12 34 56 78.") from None
-    if not phonenumbers.is_valid_number(number):
-        raise InvalidValue("Ce numéro de téléphone n'existe pas : vérifiez le nombre de chiffres et l'indicatif.")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    readable = False
+    for region in FRENCH_REGIONS:
+        try:
+            number = phonenumbers.parse(raw, region)
+        except phonenumbers.NumberParseException:
+            continue
+        readable = True
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if not readable:
+        raise InvalidValue("Numéro de téléphone illisible : saisissez par exemple 06 12 34 56 78.")
+    raise InvalidValue("Ce numéro de téléphone n'existe pas : vérifiez le nombre de chiffres et l'indicatif.")
 
 
 def display_phone(e164: str) -> str:
     try:
-        return phonenumbers.format_number(phonenumbers.parse(e164, "FR"), phonenumbers.PhoneNumberFormat.NATIONAL)
+        return phonenumbers.format_number(
+            phonenumbers.parse(e164, "FR"), phonenumbers.PhoneNumberFormat.NATIONAL
+        )
     except phonenumbers.NumberParseException:
         return e164

@@ -16,4 +16,9 @@ def inscription(request: HttpRequest) -> HttpResponse:
         medecin = services.register(data)
         return render(request, "annuaire/inscription_faite.html", {"medecin": medecin})
     status = 400 if request.method == "POST" else 200
-    return render(request, "annuaire/inscription.html", {"form": form, "plafond": services.national_max_days()}, status=status)
+    return render(
+        request,
+        "annuaire/inscription.html",
+        {"form": form, "plafond": services.national_max_days()},
+        status=status,
+    )

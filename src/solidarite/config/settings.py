@@ -95,11 +95,15 @@ SOLIDARITE_TUILES_URL = os.environ.get(
 # E-mails: printed on the console in development; SMTP (EMAIL_HOST, EMAIL_PORT…) in production.
 EMAIL_BACKEND = env_str(
     "SOLIDARITE_EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if SOLIDARITE_ENV == "production" else "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if SOLIDARITE_ENV == "production"
+    else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env_str("EMAIL_PORT", "25"))
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Solidarité territoriale <ne-pas-repondre@solidarite-territoriale.invalid>")
+DEFAULT_FROM_EMAIL = env_str(
+    "DEFAULT_FROM_EMAIL", "Solidarité territoriale <ne-pas-repondre@solidarite-territoriale.invalid>"
+)
 
 # --- Django ---------------------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -112,6 +116,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "dsfr",
+    "widget_tweaks",
     "solidarite.config",
     "solidarite.territoire",
     "solidarite.zonage",

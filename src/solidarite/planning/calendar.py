@@ -24,7 +24,15 @@ def missions_ics(missions: Iterable[Any], name: str) -> bytes:
         event.add("dtend", mission.date + dt.timedelta(days=1))
         event.add("summary", f"Mission — {lieu.nom}")
         event.add("location", f"{lieu.adresse}, {lieu.commune.nom}")
-        event.add("description", f"Horaires : {lieu.horaires}. Référent : {lieu.referent_nom}, {lieu.referent_telephone}.")
-        event.add("status", "CANCELLED" if mission.statut == "annulee" else ("CONFIRMED" if mission.statut in ("confirmee", "realisee") else "TENTATIVE"))
+        event.add(
+            "description",
+            f"Horaires : {lieu.horaires}. Référent : {lieu.referent_nom}, {lieu.referent_telephone}.",
+        )
+        event.add(
+            "status",
+            "CANCELLED"
+            if mission.statut == "annulee"
+            else ("CONFIRMED" if mission.statut in ("confirmee", "realisee") else "TENTATIVE"),
+        )
         calendar.add_component(event)
     return calendar.to_ical()

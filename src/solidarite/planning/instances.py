@@ -41,7 +41,9 @@ def working_days(year: int, month: int) -> list[dt.date]:
 class GeographyCache:
     """The territory, the zonage and the APL per commune, read once and reused for several instances."""
 
-    def __init__(self, data_dir: Path, territoire: TerritoireData | None = None, zonage: ZonageResult | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, territoire: TerritoireData | None = None, zonage: ZonageResult | None = None
+    ) -> None:
         self.territoire = territoire or read_territoire(data_dir)
         self.zonage = zonage or compute_zonage(data_dir, load_params(), territoire=self.territoire)
         mapping = current_code_map(self.territoire, zonage_sources.read_renamed_codes(data_dir))
@@ -70,7 +72,8 @@ def generate_instance(
     places = lieux_places(geo.territoire, ranked, sites, populations)
     days = working_days(year, month)
     site_list = tuple(
-        Site(f"L{k:04d}-{p.commune}", p.lat, p.lon, p.priority, p.capacity, tuple(days)) for k, p in enumerate(places)
+        Site(f"L{k:04d}-{p.commune}", p.lat, p.lon, p.priority, p.capacity, tuple(days))
+        for k, p in enumerate(places)
     )
     homes = volunteer_homes(geo.territoire, geo.apl, volunteers, rng)
     weeks: list[list[dt.date]] = []
@@ -92,7 +95,9 @@ def generate_instance(
             available = sorted(days[int(i)] for i in rng.choice(len(days), size=size, replace=False))
             limit = max_days
         volunteer_list.append(
-            Volunteer(f"V{k:05d}-{home.commune}", home.lat, home.lon, limit, max_km, tuple(available), block_days)
+            Volunteer(
+                f"V{k:05d}-{home.commune}", home.lat, home.lon, limit, max_km, tuple(available), block_days
+            )
         )
     history = set()
     if site_list:

@@ -34,7 +34,9 @@ class PlanningRun(models.Model):
     statut = models.CharField("statut", max_length=10, choices=Statut.choices, default=Statut.BROUILLON)
     resultat = models.JSONField("résultat de l'optimiseur", default=dict)
     cree_le = models.DateTimeField("calculé le", auto_now_add=True)
-    cree_par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="par")
+    cree_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="par"
+    )
     publie_le = models.DateTimeField("publié le", null=True, blank=True)
 
     class Meta:
@@ -56,7 +58,11 @@ class Proposition(models.Model):
 
     class Meta:
         ordering = ["date", "lieu"]
-        constraints = [models.UniqueConstraint(fields=["run", "medecin", "date"], name="une_proposition_par_medecin_et_jour")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "medecin", "date"], name="une_proposition_par_medecin_et_jour"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.medecin} → {self.lieu} le {self.date:%d/%m/%Y}"
@@ -75,7 +81,9 @@ class Mission(models.Model):
     lieu = models.ForeignKey(LieuSolidaire, on_delete=models.PROTECT, related_name="missions")
     date = models.DateField("date")
     statut = models.CharField("statut", max_length=10, choices=Statut.choices, default=Statut.PROPOSEE)
-    run = models.ForeignKey(PlanningRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="missions")
+    run = models.ForeignKey(
+        PlanningRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="missions"
+    )
     cree_le = models.DateTimeField("créée le", auto_now_add=True)
 
     class Meta:
@@ -83,7 +91,9 @@ class Mission(models.Model):
         ordering = ["date", "lieu"]
         constraints = [
             models.UniqueConstraint(
-                fields=["medecin", "date"], condition=Q(statut__in=["proposee", "confirmee"]), name="une_mission_active_par_jour"
+                fields=["medecin", "date"],
+                condition=Q(statut__in=["proposee", "confirmee"]),
+                name="une_mission_active_par_jour",
             )
         ]
         indexes = [models.Index(fields=["lieu", "date"])]
@@ -97,7 +107,9 @@ class MissionTransition(models.Model):
     de = models.CharField("de", max_length=10, choices=Mission.Statut.choices, blank=True)
     vers = models.CharField("vers", max_length=10, choices=Mission.Statut.choices)
     le = models.DateTimeField("le", auto_now_add=True)
-    par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     commentaire = models.TextField("commentaire", blank=True)
 
     class Meta:

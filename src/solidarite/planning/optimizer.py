@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import itertools
 import math
 import time
 from collections import defaultdict
@@ -205,7 +206,9 @@ def parse_instance(data: Any) -> Instance:
                 id=str(_field(item, "id", where)),
                 lat=lat,
                 lon=lon,
-                max_days=int(_number(_field(item, "max_days", where), f"{where}.max_days", minimum=0, integer=True)),
+                max_days=int(
+                    _number(_field(item, "max_days", where), f"{where}.max_days", minimum=0, integer=True)
+                ),
                 max_km=_number(_field(item, "max_km", where), f"{where}.max_km", minimum=0),
                 available=_dates(_field(item, "available", where), f"{where}.available", year, month),
                 block_days=block,
@@ -222,16 +225,18 @@ def parse_instance(data: Any) -> Instance:
                 lat=lat,
                 lon=lon,
                 priority=_number(_field(item, "priority", where), f"{where}.priority", minimum=0),
-                capacity=int(_number(_field(item, "capacity", where), f"{where}.capacity", minimum=0, integer=True)),
+                capacity=int(
+                    _number(_field(item, "capacity", where), f"{where}.capacity", minimum=0, integer=True)
+                ),
                 needed=_dates(_field(item, "needed", where), f"{where}.needed", year, month),
             )
         )
-    for kind, items in (("volunteers", volunteers), ("sites", sites)):
+    for kind, ids in (("volunteers", [v.id for v in volunteers]), ("sites", [s.id for s in sites])):
         seen: set[str] = set()
-        for i, entity in enumerate(items):
-            if entity.id in seen:
-                raise InstanceError(f"{kind}[{i}].id : identifiant {entity.id!r} en double.")
-            seen.add(entity.id)
+        for i, identifier in enumerate(ids):
+            if identifier in seen:
+                raise InstanceError(f"{kind}[{i}].id : identifiant {identifier!r} en double.")
+            seen.add(identifier)
     volunteer_ids, site_ids = {v.id for v in volunteers}, {s.id for s in sites}
     history = set()
     raw_history = data.get("history", [])
@@ -255,13 +260,26 @@ def instance_as_dict(instance: Instance) -> dict[str, Any]:
     return {
         "month": f"{instance.year}-{instance.month:02d}",
         "volunteers": [
-            {"id": v.id, "lat": v.lat, "lon": v.lon, "max_days": v.max_days, "max_km": v.max_km,
-             "available": [d.isoformat() for d in v.available], "block_days": v.block_days}
+            {
+                "id": v.id,
+                "lat": v.lat,
+                "lon": v.lon,
+                "max_days": v.max_days,
+                "max_km": v.max_km,
+                "available": [d.isoformat() for d in v.available],
+                "block_days": v.block_days,
+            }
             for v in instance.volunteers
         ],
         "sites": [
-            {"id": s.id, "lat": s.lat, "lon": s.lon, "priority": s.priority, "capacity": s.capacity,
-             "needed": [d.isoformat() for d in s.needed]}
+            {
+                "id": s.id,
+                "lat": s.lat,
+                "lon": s.lon,
+                "priority": s.priority,
+                "capacity": s.capacity,
+                "needed": [d.isoformat() for d in s.needed],
+            }
             for s in instance.sites
         ],
         "history": [{"volunteer": v, "site": s} for v, s in sorted(instance.history)],
@@ -302,7 +320,9 @@ def reachable_pairs(instance: Instance) -> tuple[NDArray[np.int64], NDArray[np.i
         return np.column_stack((np.cos(phi) * np.cos(lmb), np.cos(phi) * np.sin(lmb), np.sin(phi)))
 
     radius = 2 * math.sin(min(float(max_km.max()) / (2 * EARTH_RADIUS_KM), math.pi / 2)) * (1 + 1e-9) + 1e-12
-    matrix = cKDTree(xyz(v_lat, v_lon)).sparse_distance_matrix(cKDTree(xyz(s_lat, s_lon)), radius, output_type="ndarray")
+    matrix = cKDTree(xyz(v_lat, v_lon)).sparse_distance_matrix(
+        cKDTree(xyz(s_lat, s_lon)), radius, output_type="ndarray"
+    )
     vi = matrix["i"].astype(np.int64)  # zero-distance pairs (same place) are included
     si = matrix["j"].astype(np.int64)
     km = haversine_km(v_lat[vi], v_lon[vi], s_lat[si], s_lon[si])
@@ -330,7 +350,9 @@ def candidate_arcs(instance: Instance) -> Arcs:
     if instance.history:
         vid = {vol.id: k for k, vol in enumerate(instance.volunteers)}
         sid = {site.id: k for k, site in enumerate(instance.sites)}
-        keys = np.array(sorted(vid[a] * len(instance.sites) + sid[b] for a, b in instance.history), dtype=np.int64)
+        keys = np.array(
+            sorted(vid[a] * len(instance.sites) + sid[b] for a, b in instance.history), dtype=np.int64
+        )
         continuity = np.isin(v * len(instance.sites) + s, keys).astype(np.int64)
     else:
         continuity = np.zeros(len(v), dtype=np.int64)
@@ -347,7 +369,11 @@ def evaluate(instance: Instance, assignments: Sequence[Assignment]) -> tuple[flo
     priority = sum(sites[a.site].priority for a in assignments)
     continuity = sum(1 for a in assignments if (a.volunteer, a.site) in instance.history)
     km = sum(
-        float(haversine_km(volunteers[a.volunteer].lat, volunteers[a.volunteer].lon, sites[a.site].lat, sites[a.site].lon))
+        float(
+            haversine_km(
+                volunteers[a.volunteer].lat, volunteers[a.volunteer].lon, sites[a.site].lat, sites[a.site].lon
+            )
+        )
         for a in assignments
     )
     return priority, len(assignments), continuity, km
@@ -387,7 +413,9 @@ def check(instance: Instance, assignments: Sequence[Assignment]) -> list[str]:
             problems.extend(_block_problems(vol, items))
     for (sid, day), count in per_place.items():
         if count > sites[sid].capacity_on(day):
-            problems.append(f"{sid} le {day:%d/%m/%Y} : {count} médecins pour {sites[sid].capacity_on(day)} place(s).")
+            problems.append(
+                f"{sid} le {day:%d/%m/%Y} : {count} médecins pour {sites[sid].capacity_on(day)} place(s)."
+            )
     return problems
 
 
@@ -401,7 +429,7 @@ def _block_problems(vol: Volunteer, items: Sequence[Assignment]) -> list[str]:
         days.sort()
         run = 1
         runs = []
-        for previous, current in zip(days, days[1:], strict=False):
+        for previous, current in itertools.pairwise(days):
             if (current - previous).days == 1:
                 run += 1
             else:
@@ -409,13 +437,17 @@ def _block_problems(vol: Volunteer, items: Sequence[Assignment]) -> list[str]:
                 run = 1
         runs.append(run)
         if any(r % vol.block_days for r in runs):
-            problems.append(f"{vol.id} à {sid} : les jours ne forment pas des séries de {vol.block_days} jours consécutifs.")
+            problems.append(
+                f"{vol.id} à {sid} : les jours ne forment pas des séries de {vol.block_days} jours consécutifs."
+            )
     return problems
 
 
 def _solution(instance: Instance, assignments: list[Assignment], started: float, **kwargs: Any) -> Solution:
     priority, filled, continuity, km = evaluate(instance, assignments)
-    return Solution(assignments, priority, filled, continuity, km, solve_seconds=time.perf_counter() - started, **kwargs)
+    return Solution(
+        assignments, priority, filled, continuity, km, solve_seconds=time.perf_counter() - started, **kwargs
+    )
 
 
 # --- Min-cost flow -----------------------------------------------------------------------------------
@@ -488,16 +520,28 @@ def _network(instance: Instance, arcs: Arcs) -> _FlowNetwork:
         if int(priority_int.max(initial=0)) * priority_weight + continuity_weight <= per_arc_budget:
             break
     else:
-        raise OverflowError("Instance trop grande pour un coût entier exact : réduisez les décimales des priorités.")
+        raise OverflowError(
+            "Instance trop grande pour un coût entier exact : réduisez les décimales des priorités."
+        )
     cost = -(priority_int[arcs.site] * priority_weight + arcs.continuity * continuity_weight) + km_int
     supply = int(max_days[vol_unique].sum())
     return _FlowNetwork(
         n_nodes=n_nodes,
         struct_tail=np.concatenate(
-            (np.zeros(len(vol_unique), dtype=np.int64), vol_node[vd_unique // n_days], sd_base + np.arange(len(sd_unique)), [0])
+            (
+                np.zeros(len(vol_unique), dtype=np.int64),
+                vol_node[vd_unique // n_days],
+                sd_base + np.arange(len(sd_unique)),
+                [0],
+            )
         ),
         struct_head=np.concatenate(
-            (vol_node[vol_unique], vd_base + np.arange(len(vd_unique)), np.ones(len(sd_unique), dtype=np.int64), [1])
+            (
+                vol_node[vol_unique],
+                vd_base + np.arange(len(vd_unique)),
+                np.ones(len(sd_unique), dtype=np.int64),
+                [1],
+            )
         ),
         struct_cap=np.concatenate(
             (max_days[vol_unique], np.ones(len(vd_unique), dtype=np.int64), site_day_capacity, [supply])
@@ -510,7 +554,9 @@ def _network(instance: Instance, arcs: Arcs) -> _FlowNetwork:
     )
 
 
-def _solve_subset(net: _FlowNetwork, subset: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def _solve_subset(
+    net: _FlowNetwork, subset: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Min-cost flow with the assignment arcs in `subset`; returns (structural flows, subset flows)."""
     from ortools.graph.python import min_cost_flow
 
@@ -535,16 +581,34 @@ def solve_flow(instance: Instance, arcs: Arcs | None = None) -> Solution:
     started = time.perf_counter()
     arcs = arcs if arcs is not None else candidate_arcs(instance)
     if len(arcs.volunteer) == 0:
-        return _solution(instance, [], started, optimal=True, bound=0.0, method="flot de coût minimal", travel_resolution_km=0.01)
+        return _solution(
+            instance,
+            [],
+            started,
+            optimal=True,
+            bound=0.0,
+            method="flot de coût minimal",
+            travel_resolution_km=0.01,
+        )
     net = _network(instance, arcs)
     _, arc_flow = _solve_subset(net, np.arange(len(arcs.volunteer)))
     used = np.flatnonzero(arc_flow > 0)
     assignments = [
-        Assignment(instance.volunteers[int(arcs.volunteer[k])].id, instance.sites[int(arcs.site[k])].id, instance.day(int(arcs.day[k])))
+        Assignment(
+            instance.volunteers[int(arcs.volunteer[k])].id,
+            instance.sites[int(arcs.site[k])].id,
+            instance.day(int(arcs.day[k])),
+        )
         for k in used
     ]
     solution = _solution(
-        instance, assignments, started, optimal=True, bound=0.0, method="flot de coût minimal", travel_resolution_km=net.resolution_km
+        instance,
+        assignments,
+        started,
+        optimal=True,
+        bound=0.0,
+        method="flot de coût minimal",
+        travel_resolution_km=net.resolution_km,
     )
     solution.bound = solution.priority_total  # the flow polytope is integral: the optimum is the bound
     solution.details = {"noeuds": net.n_nodes, "arcs": int(len(arcs.volunteer) + len(net.struct_tail))}
@@ -572,7 +636,9 @@ def solve_blocks(instance: Instance, time_limit_s: float = 60.0, workers: int = 
     block = np.array([v.block_days for v in instance.volunteers], dtype=np.int64)
     arc_set = set(zip(arcs.volunteer.tolist(), arcs.site.tolist(), arcs.day.tolist(), strict=True))
     km_of = {(int(v), int(s)): float(k) for v, s, k in zip(arcs.volunteer, arcs.site, arcs.km, strict=True)}
-    cont_of = {(int(v), int(s)): int(c) for v, s, c in zip(arcs.volunteer, arcs.site, arcs.continuity, strict=True)}
+    cont_of = {
+        (int(v), int(s)): int(c) for v, s, c in zip(arcs.volunteer, arcs.site, arcs.continuity, strict=True)
+    }
 
     # One variable per (volunteer, site, first day) run of block_days feasible days (block_days = 1: single days).
     options: list[tuple[int, int, int, int]] = []  # (volunteer, site, first day, length)
@@ -627,12 +693,15 @@ def solve_blocks(instance: Instance, time_limit_s: float = 60.0, workers: int = 
     solver.parameters.num_workers = workers
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise RuntimeError(f"CP-SAT n'a trouvé aucune solution dans le temps imparti (statut {solver.status_name(status)}).")
-    assignments = []
+        raise RuntimeError(
+            f"CP-SAT n'a trouvé aucune solution dans le temps imparti (statut {solver.status_name(status)})."
+        )
+    assignments: list[Assignment] = []
     for k, (v, s, first, length) in enumerate(options):
         if solver.value(x[k]):
             assignments.extend(
-                Assignment(instance.volunteers[v].id, instance.sites[s].id, instance.day(first + j)) for j in range(length)
+                Assignment(instance.volunteers[v].id, instance.sites[s].id, instance.day(first + j))
+                for j in range(length)
             )
     bound_priority = min(relaxed.priority_total, solver.best_objective_bound / priority_weight / scale)
     solution = _solution(
@@ -646,7 +715,11 @@ def solve_blocks(instance: Instance, time_limit_s: float = 60.0, workers: int = 
     )
     if solution.optimal:
         solution.bound = solution.priority_total
-    solution.details = {"options": len(options), "borne_relachee": relaxed.priority_total, "statut": solver.status_name(status)}
+    solution.details = {
+        "options": len(options),
+        "borne_relachee": relaxed.priority_total,
+        "statut": solver.status_name(status),
+    }
     return solution
 
 
@@ -676,7 +749,13 @@ def first_come_first_served(instance: Instance) -> Solution:
             continue
         if vol.block_days == 1:
             days_used = 0
-            options.sort(key=lambda k: (int(arcs.day[k]), -instance.sites[int(arcs.site[k])].priority, float(arcs.km[k])))
+            options.sort(
+                key=lambda k: (
+                    int(arcs.day[k]),
+                    -instance.sites[int(arcs.site[k])].priority,
+                    float(arcs.km[k]),
+                )
+            )
             taken_days: set[int] = set()
             for k in options:
                 if days_used >= vol.max_days:
@@ -707,4 +786,11 @@ def first_come_first_served(instance: Instance) -> Solution:
                         used_days.add(d)
                         assignments.append(Assignment(vol.id, site.id, instance.day(d)))
                     break
-    return _solution(instance, assignments, started, optimal=False, bound=float("nan"), method="premier arrivé, premier servi")
+    return _solution(
+        instance,
+        assignments,
+        started,
+        optimal=False,
+        bound=float("nan"),
+        method="premier arrivé, premier servi",
+    )

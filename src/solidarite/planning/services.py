@@ -28,7 +28,16 @@ from solidarite.zonage import services as zonage
 logger = logging.getLogger(__name__)
 PLANNABLE = (MedecinVolontaire.Statut.VALIDE, MedecinVolontaire.Statut.ACTIF)
 # Public-holiday calendars beyond the national one (the `holidays` package's subdivisions).
-HOLIDAY_SUBDIVISIONS = {"57": "57", "67": "6AE", "68": "6AE", "971": "971", "972": "972", "973": "973", "974": "974", "976": "976"}
+HOLIDAY_SUBDIVISIONS = {
+    "57": "57",
+    "67": "6AE",
+    "68": "6AE",
+    "971": "971",
+    "972": "972",
+    "973": "973",
+    "974": "974",
+    "976": "976",
+}
 
 
 def parse_month(text: str) -> dt.date:
@@ -61,15 +70,21 @@ def availability_cap(medecin: MedecinVolontaire) -> int:
     return medecin.jours_max_par_mois * int(valeur("dates_proposees_par_jour"))
 
 
-def declare(medecin: MedecinVolontaire, dates: Iterable[dt.date], today: dt.date | None = None) -> list[Disponibilite]:
+def declare(
+    medecin: MedecinVolontaire, dates: Iterable[dt.date], today: dt.date | None = None
+) -> list[Disponibilite]:
     """Adds declared dates; refuses past dates, dates already declared, and more than the monthly cap."""
     today = today or timezone.localdate()
     wanted = sorted(set(dates))
     if medecin.statut == MedecinVolontaire.Statut.SUSPENDU:
-        raise ValidationError("Votre inscription est suspendue : vous ne pouvez pas déclarer de disponibilités.")
+        raise ValidationError(
+            "Votre inscription est suspendue : vous ne pouvez pas déclarer de disponibilités."
+        )
     past = [d for d in wanted if d <= today]
     if past:
-        raise ValidationError(f"Date passée ou du jour : {past[0]:%d/%m/%Y}. Déclarez des dates à partir de demain.")
+        raise ValidationError(
+            f"Date passée ou du jour : {past[0]:%d/%m/%Y}. Déclarez des dates à partir de demain."
+        )
     with transaction.atomic():
         locked = MedecinVolontaire.objects.select_for_update().get(pk=medecin.pk)
         existing = set(locked.disponibilites.values_list("date", flat=True))
@@ -125,22 +140,32 @@ def build_instance(region: Region, first: dt.date) -> RegionInstance:
         taken_places[(lieu_id, day)] += 1
         taken_days[medecin_id].add(day)
     lieux = list(
-        LieuSolidaire.objects.filter(actif=True, commune__departement__region=region).select_related("commune__departement")
+        LieuSolidaire.objects.filter(actif=True, commune__departement__region=region).select_related(
+            "commune__departement"
+        )
     )
     sites = []
     for lieu in lieux:
         needed = tuple(d for d in besoins(lieu, first) if taken_places[(lieu.pk, d)] < lieu.salles)
-        reduced = tuple((d, lieu.salles - taken_places[(lieu.pk, d)]) for d in needed if taken_places[(lieu.pk, d)])
+        reduced = tuple(
+            (d, lieu.salles - taken_places[(lieu.pk, d)]) for d in needed if taken_places[(lieu.pk, d)]
+        )
         if needed:
             priority = float(scores.get(lieu.epci_id) or 0.0)
-            sites.append(optimizer.Site(str(lieu.pk), lieu.latitude, lieu.longitude, priority, lieu.salles, needed, reduced))
+            sites.append(
+                optimizer.Site(
+                    str(lieu.pk), lieu.latitude, lieu.longitude, priority, lieu.salles, needed, reduced
+                )
+            )
     medecins = list(
         MedecinVolontaire.objects.filter(statut__in=PLANNABLE, disponibilites__date__range=(first, last))
         .distinct()
         .select_related("commune")
     )
     dispo: dict[int, list[dt.date]] = defaultdict(list)
-    for medecin_id, day in Disponibilite.objects.filter(medecin__in=medecins, date__range=(first, last)).values_list("medecin_id", "date"):
+    for medecin_id, day in Disponibilite.objects.filter(
+        medecin__in=medecins, date__range=(first, last)
+    ).values_list("medecin_id", "date"):
         if day not in taken_days[medecin_id]:
             dispo[medecin_id].append(day)
     volunteers = []
@@ -149,8 +174,13 @@ def build_instance(region: Region, first: dt.date) -> RegionInstance:
         if remaining > 0 and dispo[m.pk] and m.commune.latitude is not None:
             volunteers.append(
                 optimizer.Volunteer(
-                    str(m.pk), m.commune.latitude, m.commune.longitude, remaining, km_for_minutes(m.trajet_max_minutes),
-                    tuple(sorted(dispo[m.pk])), m.block_days,
+                    str(m.pk),
+                    m.commune.latitude,
+                    m.commune.longitude,
+                    remaining,
+                    km_for_minutes(m.trajet_max_minutes),
+                    tuple(sorted(dispo[m.pk])),
+                    m.block_days,
                 )
             )
     history = {
@@ -161,7 +191,9 @@ def build_instance(region: Region, first: dt.date) -> RegionInstance:
     }
     volunteer_ids, site_ids = {v.id for v in volunteers}, {s.id for s in sites}
     history = {(v, s) for v, s in history if v in volunteer_ids and s in site_ids}
-    instance = optimizer.Instance(first.year, first.month, tuple(volunteers), tuple(sites), frozenset(history))
+    instance = optimizer.Instance(
+        first.year, first.month, tuple(volunteers), tuple(sites), frozenset(history)
+    )
     return RegionInstance(instance, {str(m.pk): m for m in medecins}, {str(lieu.pk): lieu for lieu in lieux})
 
 
@@ -171,7 +203,9 @@ def build_instance(region: Region, first: dt.date) -> RegionInstance:
 def check_region_rights(user: Any, region: Region) -> None:
     agent = zonage.agent_region(user)
     if agent is not None and agent.pk != region.pk:
-        raise PermissionDenied(f"Vous êtes agent de l'ARS {agent.nom} : le planning de {region.nom} ne vous est pas ouvert.")
+        raise PermissionDenied(
+            f"Vous êtes agent de l'ARS {agent.nom} : le planning de {region.nom} ne vous est pas ouvert."
+        )
 
 
 def run_planning(region: Region, first: dt.date, user: Any, time_limit_s: float = 20.0) -> PlanningRun:
@@ -184,10 +218,16 @@ def run_planning(region: Region, first: dt.date, user: Any, time_limit_s: float 
             region=region,
             mois=first,
             cree_par=user,
-            resultat={**{k: v for k, v in solution.as_dict().items() if k != "assignments"}, "fcfs_priorite": baseline.priority_total},
+            resultat={
+                **{k: v for k, v in solution.as_dict().items() if k != "assignments"},
+                "fcfs_priorite": baseline.priority_total,
+            },
         )
         Proposition.objects.bulk_create(
-            [Proposition(run=run, medecin_id=int(a.volunteer), lieu_id=int(a.site), date=a.date) for a in solution.assignments]
+            [
+                Proposition(run=run, medecin_id=int(a.volunteer), lieu_id=int(a.site), date=a.date)
+                for a in solution.assignments
+            ]
         )
     return run
 
@@ -224,7 +264,9 @@ def move_proposition(proposition: Proposition, lieu: LieuSolidaire, day: dt.date
             with transaction.atomic():
                 proposition.save()
         except IntegrityError:
-            raise ValidationError(f"{proposition.medecin} a déjà une affectation le {day:%d/%m/%Y}.") from None
+            raise ValidationError(
+                f"{proposition.medecin} a déjà une affectation le {day:%d/%m/%Y}."
+            ) from None
         problems = violations(proposition.run)
         if problems:
             transaction.set_rollback(True)
@@ -237,7 +279,9 @@ def publish(run: PlanningRun, user: Any) -> list[Mission]:
     _editable(run, user)
     problems = violations(run)
     if problems:
-        raise ValidationError(["Publication refusée, le planning ne respecte plus toutes les contraintes :", *problems[:5]])
+        raise ValidationError(
+            ["Publication refusée, le planning ne respecte plus toutes les contraintes :", *problems[:5]]
+        )
     with transaction.atomic():
         locked = PlanningRun.objects.select_for_update().get(pk=run.pk)
         if locked.statut != PlanningRun.Statut.BROUILLON:
@@ -247,10 +291,17 @@ def publish(run: PlanningRun, user: Any) -> list[Mission]:
             with transaction.atomic():
                 for p in run.propositions.select_related("medecin", "lieu"):
                     mission = Mission.objects.create(medecin=p.medecin, lieu=p.lieu, date=p.date, run=run)
-                    MissionTransition.objects.create(mission=mission, vers=Mission.Statut.PROPOSEE, par=user, commentaire="Publication du planning")
+                    MissionTransition.objects.create(
+                        mission=mission,
+                        vers=Mission.Statut.PROPOSEE,
+                        par=user,
+                        commentaire="Publication du planning",
+                    )
                     missions.append(mission)
         except IntegrityError:
-            raise ValidationError("Un médecin a reçu entre-temps une autre mission le même jour : recalculez le planning.") from None
+            raise ValidationError(
+                "Un médecin a reçu entre-temps une autre mission le même jour : recalculez le planning."
+            ) from None
         locked.statut = PlanningRun.Statut.PUBLIE
         locked.publie_le = timezone.now()
         locked.save(update_fields=["statut", "publie_le"])
@@ -265,7 +316,9 @@ def _send_invitations(missions: list[Mission]) -> None:
         by_medecin[mission.medecin_id].append(mission)
     for items in by_medecin.values():
         medecin = items[0].medecin
-        lines = "\n".join(f"- {m.date:%A %d/%m/%Y} : {m.lieu.nom}, {m.lieu.adresse} ({m.lieu.commune.nom})" for m in items)
+        lines = "\n".join(
+            f"- {m.date:%A %d/%m/%Y} : {m.lieu.nom}, {m.lieu.adresse} ({m.lieu.commune.nom})" for m in items
+        )
         message = EmailMessage(
             subject=f"Missions proposées — {len(items)} jour(s)",
             body=(
@@ -296,7 +349,11 @@ def answer_mission(mission: Mission, medecin: MedecinVolontaire, accept: bool) -
             raise ValidationError("La mission a lieu aujourd'hui ou est passée : prévenez directement l'ARS.")
         vers = Mission.Statut.CONFIRMEE if accept else Mission.Statut.ANNULEE
         MissionTransition.objects.create(
-            mission=locked, de=locked.statut, vers=vers, par=medecin.compte, commentaire="Réponse du médecin" if accept else "Déclinée par le médecin"
+            mission=locked,
+            de=locked.statut,
+            vers=vers,
+            par=medecin.compte,
+            commentaire="Réponse du médecin" if accept else "Déclinée par le médecin",
         )
         locked.statut = vers
         locked.save(update_fields=["statut"])

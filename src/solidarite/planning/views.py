@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
 from solidarite.planning import services
@@ -43,7 +43,12 @@ def disponibilites(request: HttpRequest, token: str) -> HttpResponse:
     try:
         first = _month(request)
     except ValidationError as exc:
-        return render(request, "erreur.html", {"status": 400, "titre": "Mois invalide", "message": _errors(exc)}, status=400)
+        return render(
+            request,
+            "erreur.html",
+            {"status": 400, "titre": "Mois invalide", "message": _errors(exc)},
+            status=400,
+        )
     status = 200
     if request.method == "POST":
         try:
@@ -62,14 +67,28 @@ def disponibilites(request: HttpRequest, token: str) -> HttpResponse:
             except ValidationError as exc:
                 messages.error(request, _errors(exc))
                 status = 400
-    declared = set(medecin.disponibilites.filter(date__year=first.year, date__month=first.month).values_list("date", flat=True))
-    missions = {m.date: m for m in medecin.missions.filter(date__year=first.year, date__month=first.month).select_related("lieu")}
+    declared = set(
+        medecin.disponibilites.filter(date__year=first.year, date__month=first.month).values_list(
+            "date", flat=True
+        )
+    )
+    missions = {
+        m.date: m
+        for m in medecin.missions.filter(date__year=first.year, date__month=first.month).select_related(
+            "lieu"
+        )
+    }
     today = timezone.localdate()
     weeks: list[list[dict[str, Any] | None]] = []
     for day in services.month_days(first):
         if not weeks or day.weekday() == 0:
             weeks.append([None] * 7)
-        weeks[-1][day.weekday()] = {"date": day, "declaree": day in declared, "passe": day <= today, "mission": missions.get(day)}
+        weeks[-1][day.weekday()] = {
+            "date": day,
+            "declaree": day in declared,
+            "passe": day <= today,
+            "mission": missions.get(day),
+        }
     context = {
         "medecin": medecin,
         "mois": first,
@@ -102,14 +121,24 @@ def missions(request: HttpRequest, token: str) -> HttpResponse:
 def missions_feed(request: HttpRequest, token: str) -> HttpResponse:
     medecin = _medecin(token)
     items = medecin.missions.select_related("lieu__commune").order_by("date")
-    response = HttpResponse(missions_ics(items, f"Missions — {medecin}"), content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(
+        missions_ics(items, f"Missions — {medecin}"), content_type="text/calendar; charset=utf-8"
+    )
     response["Content-Disposition"] = 'inline; filename="missions.ics"'
     return response
 
 
 def _regions_for(user: Any) -> list[Region]:
     region = zonage.agent_region(user)
-    return [region] if region else list(Region.objects.filter(departements__communes__lieux_solidaires__isnull=False).distinct().order_by("nom"))
+    return (
+        [region]
+        if region
+        else list(
+            Region.objects.filter(departements__communes__lieux_solidaires__isnull=False)
+            .distinct()
+            .order_by("nom")
+        )
+    )
 
 
 @staff_member_required
@@ -119,13 +148,25 @@ def ars(request: HttpRequest) -> HttpResponse:
         regions = _regions_for(request.user)
         first = _month(request)
     except PermissionDenied as exc:
-        return render(request, "erreur.html", {"status": 403, "titre": "Accès refusé", "message": str(exc)}, status=403)
+        return render(
+            request, "erreur.html", {"status": 403, "titre": "Accès refusé", "message": str(exc)}, status=403
+        )
     except ValidationError as exc:
-        return render(request, "erreur.html", {"status": 400, "titre": "Mois invalide", "message": _errors(exc)}, status=400)
+        return render(
+            request,
+            "erreur.html",
+            {"status": 400, "titre": "Mois invalide", "message": _errors(exc)},
+            status=400,
+        )
     code = request.GET.get("region") or request.POST.get("region") or (regions[0].code if regions else "")
     region = next((r for r in regions if r.code == code), None)
     if region is None:
-        return render(request, "erreur.html", {"status": 403, "titre": "Accès refusé", "message": "Région inconnue ou non autorisée."}, status=403)
+        return render(
+            request,
+            "erreur.html",
+            {"status": 403, "titre": "Accès refusé", "message": "Région inconnue ou non autorisée."},
+            status=403,
+        )
     status = 200
     if request.method == "POST":
         try:
@@ -136,7 +177,11 @@ def ars(request: HttpRequest) -> HttpResponse:
         if status == 200:
             return redirect(f"{request.path}?region={region.code}&mois={first:%Y-%m}")
     run = PlanningRun.objects.filter(region=region, mois=first).select_related("cree_par").first()
-    lieux = list(LieuSolidaire.objects.filter(actif=True, commune__departement__region=region).select_related("commune"))
+    lieux = list(
+        LieuSolidaire.objects.filter(actif=True, commune__departement__region=region).select_related(
+            "commune"
+        )
+    )
     days = services.month_days(first)
     grid = []
     if run is not None:
@@ -149,10 +194,28 @@ def ars(request: HttpRequest) -> HttpResponse:
                 cells.setdefault((m.lieu_id, m.date), []).append(m)
         for lieu in lieux:
             needed = set(services.besoins(lieu, first))
-            grid.append({"lieu": lieu, "jours": [{"date": d, "besoin": d in needed, "items": cells.get((lieu.pk, d), [])} for d in days]})
-    declined = Mission.objects.filter(lieu__commune__departement__region=region, date__gte=first, statut=Mission.Statut.ANNULEE).select_related("medecin", "lieu")
-    context = {"regions": regions, "region": region, "mois": first, "run": run, "grid": grid, "jours": days, "lieux": lieux,
-               "declinees": declined, "brouillon": run is not None and run.statut == PlanningRun.Statut.BROUILLON}
+            grid.append(
+                {
+                    "lieu": lieu,
+                    "jours": [
+                        {"date": d, "besoin": d in needed, "items": cells.get((lieu.pk, d), [])} for d in days
+                    ],
+                }
+            )
+    declined = Mission.objects.filter(
+        lieu__commune__departement__region=region, date__gte=first, statut=Mission.Statut.ANNULEE
+    ).select_related("medecin", "lieu")
+    context = {
+        "regions": regions,
+        "region": region,
+        "mois": first,
+        "run": run,
+        "grid": grid,
+        "jours": days,
+        "lieux": lieux,
+        "declinees": declined,
+        "brouillon": run is not None and run.statut == PlanningRun.Statut.BROUILLON,
+    }
     return render(request, "planning/ars.html", context, status=status)
 
 
@@ -161,12 +224,18 @@ def _handle_ars_action(request: HttpRequest, region: Region, first: dt.date) -> 
     if action == "calculer":
         PlanningRun.objects.filter(region=region, mois=first, statut=PlanningRun.Statut.BROUILLON).delete()
         run = services.run_planning(region, first, request.user)
-        messages.success(request, f"Proposition calculée : {run.propositions.count()} missions, optimum {'prouvé' if run.resultat.get('optimal') else 'non prouvé'}.")
+        messages.success(
+            request,
+            f"Proposition calculée : {run.propositions.count()} missions, optimum {'prouvé' if run.resultat.get('optimal') else 'non prouvé'}.",
+        )
         return
     run = get_object_or_404(PlanningRun, pk=request.POST.get("run"), region=region)
     if action == "publier":
         created = services.publish(run, request.user)
-        messages.success(request, f"Planning publié : {len(created)} missions proposées aux médecins, qui reçoivent un courriel.")
+        messages.success(
+            request,
+            f"Planning publié : {len(created)} missions proposées aux médecins, qui reçoivent un courriel.",
+        )
         return
     proposition = get_object_or_404(Proposition, pk=request.POST.get("proposition"), run=run)
     if action == "retirer":

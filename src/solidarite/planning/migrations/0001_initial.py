@@ -6,106 +6,264 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('annuaire', '0001_initial'),
-        ('territoire', '0002_agentars'),
+        ("annuaire", "0001_initial"),
+        ("territoire", "0002_agentars"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Mission',
+            name="Mission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='date')),
-                ('statut', models.CharField(choices=[('proposee', 'Proposée'), ('confirmee', 'Confirmée'), ('realisee', 'Réalisée'), ('annulee', 'Annulée')], default='proposee', max_length=10, verbose_name='statut')),
-                ('cree_le', models.DateTimeField(auto_now_add=True, verbose_name='créée le')),
-                ('lieu', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='missions', to='annuaire.lieusolidaire')),
-                ('medecin', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='missions', to='annuaire.medecinvolontaire')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                (
+                    "statut",
+                    models.CharField(
+                        choices=[
+                            ("proposee", "Proposée"),
+                            ("confirmee", "Confirmée"),
+                            ("realisee", "Réalisée"),
+                            ("annulee", "Annulée"),
+                        ],
+                        default="proposee",
+                        max_length=10,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("cree_le", models.DateTimeField(auto_now_add=True, verbose_name="créée le")),
+                (
+                    "lieu",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="missions",
+                        to="annuaire.lieusolidaire",
+                    ),
+                ),
+                (
+                    "medecin",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="missions",
+                        to="annuaire.medecinvolontaire",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'mission',
-                'ordering': ['date', 'lieu'],
+                "verbose_name": "mission",
+                "ordering": ["date", "lieu"],
             },
         ),
         migrations.CreateModel(
-            name='MissionTransition',
+            name="MissionTransition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('de', models.CharField(blank=True, choices=[('proposee', 'Proposée'), ('confirmee', 'Confirmée'), ('realisee', 'Réalisée'), ('annulee', 'Annulée')], max_length=10, verbose_name='de')),
-                ('vers', models.CharField(choices=[('proposee', 'Proposée'), ('confirmee', 'Confirmée'), ('realisee', 'Réalisée'), ('annulee', 'Annulée')], max_length=10, verbose_name='vers')),
-                ('le', models.DateTimeField(auto_now_add=True, verbose_name='le')),
-                ('commentaire', models.TextField(blank=True, verbose_name='commentaire')),
-                ('mission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions', to='planning.mission')),
-                ('par', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "de",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("proposee", "Proposée"),
+                            ("confirmee", "Confirmée"),
+                            ("realisee", "Réalisée"),
+                            ("annulee", "Annulée"),
+                        ],
+                        max_length=10,
+                        verbose_name="de",
+                    ),
+                ),
+                (
+                    "vers",
+                    models.CharField(
+                        choices=[
+                            ("proposee", "Proposée"),
+                            ("confirmee", "Confirmée"),
+                            ("realisee", "Réalisée"),
+                            ("annulee", "Annulée"),
+                        ],
+                        max_length=10,
+                        verbose_name="vers",
+                    ),
+                ),
+                ("le", models.DateTimeField(auto_now_add=True, verbose_name="le")),
+                ("commentaire", models.TextField(blank=True, verbose_name="commentaire")),
+                (
+                    "mission",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transitions",
+                        to="planning.mission",
+                    ),
+                ),
+                (
+                    "par",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['le', 'pk'],
+                "ordering": ["le", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='PlanningRun',
+            name="PlanningRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mois', models.DateField(verbose_name='mois (premier jour)')),
-                ('statut', models.CharField(choices=[('brouillon', 'Brouillon'), ('publie', 'Publié')], default='brouillon', max_length=10, verbose_name='statut')),
-                ('resultat', models.JSONField(default=dict, verbose_name="résultat de l'optimiseur")),
-                ('cree_le', models.DateTimeField(auto_now_add=True, verbose_name='calculé le')),
-                ('publie_le', models.DateTimeField(blank=True, null=True, verbose_name='publié le')),
-                ('cree_par', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='par')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='territoire.region', verbose_name='région')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("mois", models.DateField(verbose_name="mois (premier jour)")),
+                (
+                    "statut",
+                    models.CharField(
+                        choices=[("brouillon", "Brouillon"), ("publie", "Publié")],
+                        default="brouillon",
+                        max_length=10,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("resultat", models.JSONField(default=dict, verbose_name="résultat de l'optimiseur")),
+                ("cree_le", models.DateTimeField(auto_now_add=True, verbose_name="calculé le")),
+                ("publie_le", models.DateTimeField(blank=True, null=True, verbose_name="publié le")),
+                (
+                    "cree_par",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="par",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="territoire.region",
+                        verbose_name="région",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'planning calculé',
-                'verbose_name_plural': 'plannings calculés',
-                'ordering': ['-cree_le'],
+                "verbose_name": "planning calculé",
+                "verbose_name_plural": "plannings calculés",
+                "ordering": ["-cree_le"],
             },
         ),
         migrations.AddField(
-            model_name='mission',
-            name='run',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='missions', to='planning.planningrun'),
+            model_name="mission",
+            name="run",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="missions",
+                to="planning.planningrun",
+            ),
         ),
         migrations.CreateModel(
-            name='Proposition',
+            name="Proposition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='date')),
-                ('lieu', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='annuaire.lieusolidaire')),
-                ('medecin', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='annuaire.medecinvolontaire')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='propositions', to='planning.planningrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                (
+                    "lieu",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="annuaire.lieusolidaire",
+                    ),
+                ),
+                (
+                    "medecin",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="annuaire.medecinvolontaire",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="propositions",
+                        to="planning.planningrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date', 'lieu'],
+                "ordering": ["date", "lieu"],
             },
         ),
         migrations.CreateModel(
-            name='Disponibilite',
+            name="Disponibilite",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='date')),
-                ('cree_le', models.DateTimeField(auto_now_add=True, verbose_name='déclarée le')),
-                ('medecin', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='disponibilites', to='annuaire.medecinvolontaire')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                ("cree_le", models.DateTimeField(auto_now_add=True, verbose_name="déclarée le")),
+                (
+                    "medecin",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="disponibilites",
+                        to="annuaire.medecinvolontaire",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'disponibilité',
-                'ordering': ['date'],
-                'constraints': [models.UniqueConstraint(fields=('medecin', 'date'), name='une_disponibilite_par_jour')],
+                "verbose_name": "disponibilité",
+                "ordering": ["date"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("medecin", "date"), name="une_disponibilite_par_jour")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='mission',
-            index=models.Index(fields=['lieu', 'date'], name='planning_mi_lieu_id_243ca7_idx'),
+            model_name="mission",
+            index=models.Index(fields=["lieu", "date"], name="planning_mi_lieu_id_243ca7_idx"),
         ),
         migrations.AddConstraint(
-            model_name='mission',
-            constraint=models.UniqueConstraint(condition=models.Q(('statut__in', ['proposee', 'confirmee'])), fields=('medecin', 'date'), name='une_mission_active_par_jour'),
+            model_name="mission",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("statut__in", ["proposee", "confirmee"])),
+                fields=("medecin", "date"),
+                name="une_mission_active_par_jour",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proposition',
-            constraint=models.UniqueConstraint(fields=('run', 'medecin', 'date'), name='une_proposition_par_medecin_et_jour'),
+            model_name="proposition",
+            constraint=models.UniqueConstraint(
+                fields=("run", "medecin", "date"), name="une_proposition_par_medecin_et_jour"
+            ),
         ),
     ]

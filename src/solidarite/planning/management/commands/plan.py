@@ -20,8 +20,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--instance", type=Path, required=True, help="Fichier JSON de l'instance.")
         parser.add_argument("--out", type=Path, required=True, help="Fichier JSON du résultat.")
-        parser.add_argument("--time-limit", type=float, default=60.0, help="Temps maximal de CP-SAT (séries), en secondes.")
-        parser.add_argument("--compare", action="store_true", help="Affiche aussi la référence « premier arrivé, premier servi ».")
+        parser.add_argument(
+            "--time-limit", type=float, default=60.0, help="Temps maximal de CP-SAT (séries), en secondes."
+        )
+        parser.add_argument(
+            "--compare",
+            action="store_true",
+            help="Affiche aussi la référence « premier arrivé, premier servi ».",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["instance"]
@@ -30,7 +36,10 @@ class Command(BaseCommand):
         except FileNotFoundError:
             raise CommandError(f"Fichier introuvable : {path}", returncode=2) from None
         except json.JSONDecodeError as exc:
-            raise CommandError(f"{path.name} : JSON mal formé (ligne {exc.lineno}, colonne {exc.colno} : {exc.msg}).", returncode=2) from None
+            raise CommandError(
+                f"{path.name} : JSON mal formé (ligne {exc.lineno}, colonne {exc.colno} : {exc.msg}).",
+                returncode=2,
+            ) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"{path.name} : fichier illisible ({exc}).", returncode=2) from None
         try:
@@ -44,7 +53,9 @@ class Command(BaseCommand):
         if problems:  # never expected: a violated constraint is a bug, and it must not go unnoticed
             raise CommandError("Contrainte violée (anomalie) : " + " ; ".join(problems[:5]))
         try:
-            options["out"].write_text(json.dumps(solution.as_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+            options["out"].write_text(
+                json.dumps(solution.as_dict(), ensure_ascii=False, indent=1), encoding="utf-8"
+            )
         except OSError as exc:
             raise CommandError(f"Impossible d'écrire {options['out']} : {exc.strerror}.") from exc
         self.stdout.write(
@@ -54,7 +65,11 @@ class Command(BaseCommand):
         )
         if options["compare"]:
             baseline = first_come_first_served(instance)
-            gain = (solution.priority_total / baseline.priority_total - 1) * 100 if baseline.priority_total else float("inf")
+            gain = (
+                (solution.priority_total / baseline.priority_total - 1) * 100
+                if baseline.priority_total
+                else float("inf")
+            )
             self.stdout.write(
                 f"premier arrivé, premier servi : {baseline.filled_places} places, priorité {baseline.priority_total:.2f}, "
                 f"{baseline.travel_km:.1f} km ; gain de l'optimisation : {gain:+.1f} %."

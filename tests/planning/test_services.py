@@ -1,0 +1,178 @@
+"""Disponibilités, besoins, the ARS's planning (move, publish), missions and their calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from icalendar import Calendar
+
+from solidarite.planning import services
+from solidarite.planning.models import Disponibilite, Mission, PlanningRun
+from tests.annuaire.factories import lieu, medecin, working_days, zone_commune
+from tests.zonage.factories import agent_ars
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2026, 11, 23)
+DECEMBER = dt.date(2026, 12, 1)
+
+
+def test_declarations_refuse_the_past_duplicates_and_the_cap() -> None:
+    volunteer = medecin()  # 2 days a month → at most 6 dates declared
+    with pytest.raises(ValidationError, match="Date passée"):
+        services.declare(volunteer, [TODAY], today=TODAY)
+    days = working_days(DECEMBER, 8)
+    services.declare(volunteer, days[:4], today=TODAY)
+    with pytest.raises(ValidationError, match="déjà déclaré"):
+        services.declare(volunteer, [days[0]], today=TODAY)
+    with pytest.raises(ValidationError, match="au plus 6"):
+        services.declare(volunteer, days[4:7], today=TODAY)
+    assert (
+        Disponibilite.objects.filter(medecin=volunteer).count() == 4
+    )  # nothing of the refused batch was kept
+
+
+def test_besoins_skip_weekends_and_public_holidays() -> None:
+    site = lieu()
+    needed = services.besoins(site, DECEMBER)
+    assert dt.date(2026, 12, 25) not in needed and dt.date(2026, 12, 24) in needed
+    assert all(d.weekday() < 5 for d in needed)
+    assert services.public_holidays("57", 2026) - services.public_holidays("75", 2026) == {
+        dt.date(2026, 4, 3),
+        dt.date(2026, 12, 26),
+    }
+
+
+def _planned_region():  # type: ignore[no-untyped-def]
+    commune = zone_commune()
+    sites = [lieu(commune), lieu(commune)]
+    volunteers = [medecin(commune) for _ in range(3)]
+    days = working_days(DECEMBER, 3)
+    for v in volunteers:
+        services.declare(v, days, today=TODAY)
+    region = commune.departement.region
+    return region, sites, volunteers, days
+
+
+def test_plan_move_publish_decline(settings, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    region, _sites, _volunteers, days = _planned_region()
+    agent = agent_ars(region.code)
+    run = services.run_planning(region, DECEMBER, agent)
+    assert run.resultat["optimal"] is True
+    assert run.propositions.count() == 6  # 3 volunteers × 2 days, 2 lieux × 3 days of places
+    assert services.violations(run) == []
+    proposition = run.propositions.select_related("medecin").first()
+    assert proposition is not None
+    undeclared = working_days(DECEMBER, 10)[-1]
+    with pytest.raises(ValidationError, match="n'a pas déclaré"):
+        services.move_proposition(proposition, proposition.lieu, undeclared, agent)
+    proposition.refresh_from_db()
+    assert proposition.date in days  # the refused move changed nothing
+    with pytest.raises(PermissionDenied):
+        services.run_planning(region, DECEMBER, agent_ars("53" if region.code != "53" else "24", "ars-autre"))
+    with django_capture_on_commit_callbacks(execute=True):
+        missions = services.publish(run, agent)
+    assert len(missions) == 6 and Mission.objects.filter(statut="proposee").count() == 6
+    assert len(mail.outbox) == 3
+    attachment = mail.outbox[0].attachments[0]
+    assert attachment[0] == "missions.ics" and Calendar.from_ical(attachment[1]).walk("VEVENT")
+    with pytest.raises(ValidationError, match="déjà publié"):
+        services.publish(run, agent)
+    declined = services.answer_mission(missions[0], missions[0].medecin, accept=False)
+    assert declined.statut == "annulee"
+    assert list(declined.transitions.values_list("de", "vers")) == [("", "proposee"), ("proposee", "annulee")]
+    with pytest.raises(ValidationError, match="déjà « annulée »"):
+        services.answer_mission(missions[0], missions[0].medecin, accept=True)
+    # The declined place is free again: the next run of the month sees it.
+    again = services.build_instance(region, DECEMBER)
+    site = next(s for s in again.instance.sites if s.id == str(declined.lieu_id))
+    assert declined.date in site.needed
+
+
+def test_one_active_mission_per_volunteer_per_day_is_enforced_by_the_database() -> None:
+    from django.db import IntegrityError, transaction
+
+    volunteer, site = medecin(), lieu()
+    day = working_days(DECEMBER, 1)[0]
+    Mission.objects.create(medecin=volunteer, lieu=site, date=day)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Mission.objects.create(medecin=volunteer, lieu=lieu(), date=day)
+
+
+def test_volunteer_pages_calendar_missions_and_ical_feed(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    region, _sites, volunteers, _days = _planned_region()
+    volunteer = volunteers[0]
+    page = client.get(f"/planning/medecin/{volunteer.jeton_calendrier}/disponibilites/?mois=2026-12")
+    assert page.status_code == 200 and "3 dates déclarées" in html.unescape(page.content.decode())
+    response = client.post(
+        f"/planning/medecin/{volunteer.jeton_calendrier}/disponibilites/?mois=2026-12",
+        {"date": "2026-12-25", "action": "declarer"},
+        headers={"HX-Request": "true"},
+    )
+    body = html.unescape(response.content.decode())
+    assert (
+        response.status_code == 200
+        and body.lstrip().startswith('<div id="calendrier"')
+        and "4 dates déclarées" in body
+    )
+    response = client.post(
+        f"/planning/medecin/{volunteer.jeton_calendrier}/disponibilites/?mois=2026-12",
+        {"date": "2020-01-06", "action": "declarer"},
+    )
+    assert response.status_code == 400 and "Date passée" in html.unescape(response.content.decode())
+    assert client.get("/planning/medecin/jeton-invente/disponibilites/").status_code == 404
+    run = services.run_planning(region, DECEMBER, agent_ars(region.code))
+    services.publish(run, agent_ars(region.code, "ars-2"))
+    mission = volunteer.missions.first()
+    assert mission is not None
+    response = client.post(
+        f"/planning/medecin/{volunteer.jeton_calendrier}/missions/",
+        {"mission": mission.pk, "reponse": "confirmer"},
+    )
+    assert response.status_code == 302
+    mission.refresh_from_db()
+    assert mission.statut == "confirmee"
+    feed = client.get(f"/planning/medecin/{volunteer.jeton_calendrier}/missions.ics")
+    assert feed["Content-Type"].startswith("text/calendar")
+    events = Calendar.from_ical(feed.content).walk("VEVENT")
+    assert {str(e["status"]) for e in events} >= {"CONFIRMED"}
+
+
+def test_ars_planning_page(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    region, _sites, _volunteers, _days = _planned_region()
+    agent = agent_ars(region.code)
+    client.force_login(agent)
+    url = f"/planning/ars/?region={region.code}&mois=2026-12"
+    response = client.post(url, {"action": "calculer", "region": region.code, "mois": "2026-12"})
+    assert response.status_code == 302
+    page = html.unescape(client.get(url).content.decode())
+    assert "optimum prouvé" in page and "Publier" in page
+    run = PlanningRun.objects.get()
+    proposition = run.propositions.first()
+    assert proposition is not None
+    response = client.post(
+        url,
+        {
+            "action": "deplacer",
+            "region": region.code,
+            "mois": "2026-12",
+            "run": run.pk,
+            "proposition": proposition.pk,
+            "lieu": proposition.lieu_id,
+            "date": "2026-12-31",
+        },
+    )
+    assert response.status_code == 400 and "Déplacement refusé" in html.unescape(response.content.decode())
+    response = client.post(
+        url, {"action": "publier", "region": region.code, "mois": "2026-12", "run": run.pk}
+    )
+    assert response.status_code == 302 and Mission.objects.count() == 6
+    other = "53" if region.code != "53" else "24"
+    assert client.get(f"/planning/ars/?region={other}&mois=2026-12").status_code == 403
