@@ -161,10 +161,11 @@ def test_example_instance() -> None:
     assert check(instance, baseline.assignments) == [] and baseline.priority_total == pytest.approx(6.0)
 
 
+@pytest.mark.parametrize("engine", ["lemon", "ortools"])
 @pytest.mark.parametrize("seed", range(12))
-def test_flow_is_the_lexicographic_optimum(seed: int) -> None:
+def test_flow_is_the_lexicographic_optimum(seed: int, engine: str) -> None:
     instance = _random_instance(seed)
-    solution = solve_flow(instance)
+    solution = solve_flow(instance, engine=engine)
     assert check(instance, solution.assignments) == []
     priority, continuity, km = _brute_force(instance)
     assert solution.priority_total == pytest.approx(priority)
@@ -287,3 +288,17 @@ def test_plan_command_bad_instances_exit_2(tmp_path: Path) -> None:
     result = _plan("--instance", str(source), "--out", str(out))
     assert result.returncode == 2 and "sites[0].capacity" in result.stderr
     assert not out.exists()
+
+
+def test_both_engines_agree_on_a_real_geography_instance() -> None:
+    from solidarite.planning.instances import GeographyCache, generate_instance
+    from tests.conftest import DATA_DIR
+
+    geo = GeographyCache(DATA_DIR)
+    instance = generate_instance(geo, volunteers=250, sites=100, year=2026, month=3, seed=1)
+    lemon, ortools = solve_flow(instance, engine="lemon"), solve_flow(instance, engine="ortools")
+    assert check(instance, lemon.assignments) == [] and check(instance, ortools.assignments) == []
+    assert lemon.priority_total == pytest.approx(ortools.priority_total)
+    assert lemon.continuity == ortools.continuity
+    assert lemon.travel_km == pytest.approx(ortools.travel_km, abs=0.01 * lemon.filled_places)
+    assert lemon.priority_total >= first_come_first_served(instance).priority_total

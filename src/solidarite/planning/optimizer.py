@@ -554,30 +554,65 @@ def _network(instance: Instance, arcs: Arcs) -> _FlowNetwork:
     )
 
 
-def _solve_subset(
-    net: _FlowNetwork, subset: NDArray[np.int64]
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Min-cost flow with the assignment arcs in `subset`; returns (structural flows, subset flows)."""
+def _arrays(
+    net: _FlowNetwork,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    tails = np.concatenate((net.struct_tail, net.arc_tail))
+    heads = np.concatenate((net.struct_head, net.arc_head))
+    capacities = np.concatenate((net.struct_cap, np.ones(len(net.arc_tail), dtype=np.int64)))
+    costs = np.concatenate((np.zeros(len(net.struct_tail), dtype=np.int64), net.arc_cost))
+    return tails, heads, capacities, costs
+
+
+def _assignment_flows_ortools(net: _FlowNetwork) -> NDArray[np.int64]:
+    """OR-Tools' cost-scaling min-cost flow; flows of the assignment arcs."""
     from ortools.graph.python import min_cost_flow
 
-    n_struct = len(net.struct_tail)
+    tails, heads, capacities, costs = _arrays(net)
     flow = min_cost_flow.SimpleMinCostFlow()
-    flow.add_arcs_with_capacity_and_unit_cost(
-        np.concatenate((net.struct_tail, net.arc_tail[subset])),
-        np.concatenate((net.struct_head, net.arc_head[subset])),
-        np.concatenate((net.struct_cap, np.ones(len(subset), dtype=np.int64))),
-        np.concatenate((np.zeros(n_struct, dtype=np.int64), net.arc_cost[subset])),
-    )
+    flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
     flow.set_nodes_supplies(np.array([0, 1]), np.array([net.supply, -net.supply]))
     status = flow.solve()
     if status != flow.OPTIMAL:
         raise RuntimeError(f"Le flot de coût minimal n'a pas abouti (statut {status}).")
-    flows = np.asarray(flow.flows(np.arange(n_struct + len(subset))), dtype=np.int64)
-    return flows[:n_struct], flows[n_struct:]
+    first = len(net.struct_tail)
+    return np.asarray(flow.flows(np.arange(first, first + len(net.arc_tail))), dtype=np.int64)
 
 
-def solve_flow(instance: Instance, arcs: Arcs | None = None) -> Solution:
-    """Single-day assignment, proven optimal (blocks are ignored: see `solve`)."""
+def _assignment_flows_lemon(net: _FlowNetwork) -> NDArray[np.int64]:
+    """LEMON's network simplex (pylmcf); flows of the assignment arcs.
+
+    LEMON wants costs ≥ 0. Every unit of flow crosses exactly one assignment arc or the bypass (the
+    last structural arc), so adding the same M to all of them shifts every feasible flow's cost by
+    M × supply: the optimum is unchanged.
+    """
+    from pylmcf import Graph
+
+    tails, heads, capacities, costs = _arrays(net)
+    shift = int(max(0, -int(net.arc_cost.min(initial=0))))
+    costs[len(net.struct_tail) - 1] += shift
+    costs[len(net.struct_tail) :] += shift
+    order = np.lexsort((heads, tails))  # pylmcf wants arcs sorted by (tail, head)
+    graph = Graph(net.n_nodes, tails[order].astype(np.int32), heads[order].astype(np.int32))
+    supplies = np.zeros(net.n_nodes, dtype=np.int64)
+    supplies[0], supplies[1] = net.supply, -net.supply
+    graph.set_node_supply(supplies)
+    graph.set_edge_capacities(capacities[order])
+    graph.set_edge_costs(costs[order])
+    graph.solve()
+    flows = np.empty(len(order), dtype=np.int64)
+    flows[order] = np.asarray(graph.result(), dtype=np.int64)
+    return flows[len(net.struct_tail) :]
+
+
+ENGINES = {"lemon": _assignment_flows_lemon, "ortools": _assignment_flows_ortools}
+
+
+def solve_flow(instance: Instance, arcs: Arcs | None = None, engine: str = "lemon") -> Solution:
+    """Single-day assignment, proven optimal (blocks are ignored: see `solve`).
+
+    `engine`: "lemon" (LEMON's network simplex, the default: 3× faster on the national instance) or
+    "ortools" (OR-Tools' cost scaling); both return an optimum of the same network."""
     started = time.perf_counter()
     arcs = arcs if arcs is not None else candidate_arcs(instance)
     if len(arcs.volunteer) == 0:
@@ -591,7 +626,7 @@ def solve_flow(instance: Instance, arcs: Arcs | None = None) -> Solution:
             travel_resolution_km=0.01,
         )
     net = _network(instance, arcs)
-    _, arc_flow = _solve_subset(net, np.arange(len(arcs.volunteer)))
+    arc_flow = ENGINES[engine](net)
     used = np.flatnonzero(arc_flow > 0)
     assignments = [
         Assignment(
@@ -607,7 +642,9 @@ def solve_flow(instance: Instance, arcs: Arcs | None = None) -> Solution:
         started,
         optimal=True,
         bound=0.0,
-        method="flot de coût minimal",
+        method="flot de coût minimal (simplexe de réseau LEMON)"
+        if engine == "lemon"
+        else "flot de coût minimal (OR-Tools)",
         travel_resolution_km=net.resolution_km,
     )
     solution.bound = solution.priority_total  # the flow polytope is integral: the optimum is the bound
@@ -648,13 +685,23 @@ def solve_blocks(instance: Instance, time_limit_s: float = 60.0, workers: int = 
             if all((v, s, first + k) in arc_set for k in range(length)):
                 options.append((v, s, first, length))
     scale, priority_int = _priority_scale(instance)
-    km_unit = 0.1
-    continuity_weight = int(sum(round(km_of[(v, s)] / km_unit) * length for v, s, _, length in options) + 1)
-    max_places = sum(length for *_, length in options)
-    priority_weight = (max_places + 1) * continuity_weight
-    if int(priority_int.max(initial=0)) * priority_weight * max(1, max_places) > 2**62:
-        km_unit, continuity_weight = 1e9, 1  # too large for exact tie-breaking on travel: keep levels 1 and 2
-        priority_weight = max_places + 1
+    # Weights from the instance's bounds, as for the flow: the continuity weight exceeds the largest travel
+    # total any solution can have, the priority weight the largest continuity total.
+    max_days = {v: instance.volunteers[v].max_days for v in {o[0] for o in options}}
+    farthest: dict[int, float] = defaultdict(float)
+    for v, s in km_of:
+        farthest[v] = max(farthest[v], km_of[(v, s)])
+    with_history = {v for (v, s), c in cont_of.items() if c}
+    km_unit = 0.01
+    for km_unit in (0.01, 0.1, 1.0, 10.0):
+        continuity_weight = int(sum(round(farthest[v] / km_unit) * max_days[v] for v in max_days)) + 1
+        priority_weight = (sum(max_days[v] for v in with_history) + 1) * continuity_weight
+        total = int(priority_int.max(initial=0)) * priority_weight * max(1, sum(max_days.values()))
+        if total < 2**62:
+            break
+    else:
+        km_unit, continuity_weight = 1e9, 1  # too large for an exact travel tie-break: keep levels 1 and 2
+        priority_weight = sum(max_days[v] for v in with_history) + 1
 
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"b{k}") for k in range(len(options))]
