@@ -663,7 +663,10 @@ def _relaxed(instance: Instance) -> Instance:
 
 
 def solve_blocks(instance: Instance, time_limit_s: float = 60.0, workers: int = 2) -> Solution:
-    """Exact model with rotation blocks; CP-SAT, hinted with the relaxed flow optimum (also an upper bound)."""
+    """Exact model with rotation blocks; CP-SAT, hinted with the relaxed flow optimum (also an upper bound).
+
+    Lexicographic in two phases: (1) priority then continuity, proven optimal (`optimal`); (2) with that
+    optimum fixed, travel minimised in the time left (`details["trajet_prouve"]` says if proven)."""
     from ortools.sat.python import cp_model
 
     started = time.perf_counter()
@@ -685,23 +688,8 @@ def solve_blocks(instance: Instance, time_limit_s: float = 60.0, workers: int = 
             if all((v, s, first + k) in arc_set for k in range(length)):
                 options.append((v, s, first, length))
     scale, priority_int = _priority_scale(instance)
-    # Weights from the instance's bounds, as for the flow: the continuity weight exceeds the largest travel
-    # total any solution can have, the priority weight the largest continuity total.
     max_days = {v: instance.volunteers[v].max_days for v in {o[0] for o in options}}
-    farthest: dict[int, float] = defaultdict(float)
-    for v, s in km_of:
-        farthest[v] = max(farthest[v], km_of[(v, s)])
     with_history = {v for (v, s), c in cont_of.items() if c}
-    km_unit = 0.01
-    for km_unit in (0.01, 0.1, 1.0, 10.0):
-        continuity_weight = int(sum(round(farthest[v] / km_unit) * max_days[v] for v in max_days)) + 1
-        priority_weight = (sum(max_days[v] for v in with_history) + 1) * continuity_weight
-        total = int(priority_int.max(initial=0)) * priority_weight * max(1, sum(max_days.values()))
-        if total < 2**62:
-            break
-    else:
-        km_unit, continuity_weight = 1e9, 1  # too large for an exact travel tie-break: keep levels 1 and 2
-        priority_weight = sum(max_days[v] for v in with_history) + 1
 
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"b{k}") for k in range(len(options))]
@@ -722,13 +710,13 @@ def solve_blocks(instance: Instance, time_limit_s: float = 60.0, workers: int = 
         places = instance.sites[s].capacity_on(instance.day(d))
         if len(ks) > places:
             model.add(sum(x[k] for k in ks) <= places)
-    terms = []
-    for k, (v, s, _first, length) in enumerate(options):
-        value = length * (int(priority_int[s]) * priority_weight + cont_of[(v, s)] * continuity_weight)
-        if km_unit < 1e9:
-            value -= length * round(km_of[(v, s)] / km_unit)
-        terms.append(value * x[k])
-    model.maximize(sum(terms))
+    # Phase 1: priority, then continuity (one integer objective; small weights, quickly proven).
+    continuity_range = sum(max_days[v] for v in with_history) + 1
+    level12 = [
+        length * (int(priority_int[s]) * continuity_range + cont_of[(v, s)])
+        for v, s, _first, length in options
+    ]
+    model.maximize(sum(c * x[k] for k, c in enumerate(level12)))
     # Hint: the blocks the relaxed optimum already fills.
     chosen = {(a.volunteer, a.site, a.date) for a in relaxed.assignments}
     for k, (v, s, first, length) in enumerate(options):
@@ -743,22 +731,41 @@ def solve_blocks(instance: Instance, time_limit_s: float = 60.0, workers: int = 
         raise RuntimeError(
             f"CP-SAT n'a trouvé aucune solution dans le temps imparti (statut {solver.status_name(status)})."
         )
+    phase1_optimal = status == cp_model.OPTIMAL
+    best_level12 = round(solver.objective_value)
+    bound_priority = min(relaxed.priority_total, solver.best_objective_bound / continuity_range / scale)
+    values = [solver.value(x[k]) for k in range(len(options))]
+    # Phase 2 (levels 1–2 proven): keep their optimum, minimise travel in the time left.
+    phase2_optimal = False
+    remaining = time_limit_s - (time.perf_counter() - started)
+    if phase1_optimal and remaining > 0.5:
+        model.add(sum(c * x[k] for k, c in enumerate(level12)) >= best_level12)
+        model.minimize(
+            sum(length * round(km_of[(v, s)] / 0.01) * x[k] for k, (v, s, _f, length) in enumerate(options))
+        )
+        model.clear_hints()  # type: ignore[no-untyped-call]
+        for k in range(len(options)):
+            model.add_hint(x[k], values[k])
+        solver.parameters.max_time_in_seconds = remaining
+        status2 = solver.solve(model)
+        if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            values = [solver.value(x[k]) for k in range(len(options))]
+            phase2_optimal = status2 == cp_model.OPTIMAL
     assignments: list[Assignment] = []
     for k, (v, s, first, length) in enumerate(options):
-        if solver.value(x[k]):
+        if values[k]:
             assignments.extend(
                 Assignment(instance.volunteers[v].id, instance.sites[s].id, instance.day(first + j))
                 for j in range(length)
             )
-    bound_priority = min(relaxed.priority_total, solver.best_objective_bound / priority_weight / scale)
     solution = _solution(
         instance,
         assignments,
         started,
-        optimal=status == cp_model.OPTIMAL,
+        optimal=phase1_optimal,
         bound=bound_priority,
         method="CP-SAT (séries de jours)",
-        travel_resolution_km=km_unit if km_unit < 1e9 else None,
+        travel_resolution_km=0.01,
     )
     if solution.optimal:
         solution.bound = solution.priority_total
@@ -766,6 +773,7 @@ def solve_blocks(instance: Instance, time_limit_s: float = 60.0, workers: int = 
         "options": len(options),
         "borne_relachee": relaxed.priority_total,
         "statut": solver.status_name(status),
+        "trajet_prouve": phase2_optimal,
     }
     return solution
 
