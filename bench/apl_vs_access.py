@@ -14,35 +14,21 @@ Last line: `ratio_vs_access=<x> max_rel_diff=<d> national_s=<t> whatif_ms=<w>`.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from _measure import peak_mb_since, reset_peak
+from _measure import run_worker as run_worker_process
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # tests.zonage.access_reference: the one place that drives `access`
 DATA_DIR = Path(os.environ.get("SOLIDARITE_DATA_DIR", REPO.parent / "shared" / "data"))
-
-
-def _status_kb(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
-
-
-def _reset_peak() -> int:
-    """Resets the peak resident set (Linux clear_refs 5) and returns the current one, in kB."""
-    with contextlib.suppress(OSError):  # not Linux: the peak then includes what came before
-        Path("/proc/self/clear_refs").write_text("5")
-    return _status_kb("VmRSS")
 
 
 def worker(kind: str, instance_file: Path, output: Path) -> None:
@@ -62,7 +48,7 @@ def worker(kind: str, instance_file: Path, output: Path) -> None:
     )
     if kind == "access":
         import access  # noqa: F401  (imported before the clock starts, like ours)
-    before = _reset_peak()
+    before = reset_peak()
     started = time.perf_counter()
     if kind == "ours":
         engine = AplEngine(n, o, d, m, demand, params)
@@ -70,7 +56,7 @@ def worker(kind: str, instance_file: Path, output: Path) -> None:
     else:
         result = access_e2sfca(n, o, d, m, demand, supply, params)
     seconds = time.perf_counter() - started
-    peak_mb = (_status_kb("VmHWM") - before) / 1024
+    peak_mb = peak_mb_since(before)
     report = {"seconds": seconds, "peak_mb": peak_mb}
     if kind == "ours":
         rng = np.random.default_rng(2026)
@@ -90,24 +76,9 @@ def worker(kind: str, instance_file: Path, output: Path) -> None:
 
 
 def run_worker(kind: str, instance_file: Path, output: Path) -> dict[str, float]:
-    completed = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--worker",
-            kind,
-            "--instance",
-            str(instance_file),
-            "--output",
-            str(output),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    return run_worker_process(
+        __file__, "--worker", kind, "--instance", str(instance_file), "--output", str(output)
     )
-    result: dict[str, float] = json.loads(completed.stdout.strip().splitlines()[-1])
-    return result
 
 
 def main() -> None:

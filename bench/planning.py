@@ -14,39 +14,30 @@ Run: `.venv/bin/python bench/planning.py`. Last line:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+
+from _measure import peak_mb_since, reset_peak, run_worker
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_DIR = Path(os.environ.get("SOLIDARITE_DATA_DIR", REPO.parent / "shared" / "data"))
-
-
-def _status_kb(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
 
 
 def worker(kind: str, instance_file: Path, time_limit: float) -> None:
     from solidarite.planning.optimizer import check, first_come_first_served, parse_instance, solve
 
     data = json.loads(instance_file.read_text(encoding="utf-8"))
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
-    before = _status_kb("VmRSS")
+    before = reset_peak()
     started = time.perf_counter()
     instance = parse_instance(data)
     solution = solve(instance, time_limit) if kind == "optimum" else first_come_first_served(instance)
     seconds = time.perf_counter() - started
-    peak_mb = (_status_kb("VmHWM") - before) / 1024
+    peak_mb = peak_mb_since(before)
     violations = check(instance, solution.assignments)
     print(
         json.dumps(
@@ -68,24 +59,10 @@ def worker(kind: str, instance_file: Path, time_limit: float) -> None:
     )
 
 
-def run(kind: str, instance_file: Path, time_limit: float = 60.0) -> dict[str, float]:
-    completed = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--worker",
-            kind,
-            "--instance",
-            str(instance_file),
-            "--time-limit",
-            str(time_limit),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
+def run(kind: str, instance_file: Path, time_limit: float = 60.0) -> dict[str, Any]:
+    return run_worker(
+        __file__, "--worker", kind, "--instance", str(instance_file), "--time-limit", str(time_limit)
     )
-    result: dict[str, float] = json.loads(completed.stdout.strip().splitlines()[-1])
-    return result
 
 
 def main() -> None:

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.cli import run_cli
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "solidarite.config.settings", **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "solidarite", *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
-    )
+    return run_cli(*args, env=env, timeout=120)
 
 
 def test_help_lists_the_platform_commands() -> None:

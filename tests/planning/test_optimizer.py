@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +26,7 @@ from solidarite.planning.optimizer import (
     solve_blocks,
     solve_flow,
 )
+from tests.cli import run_cli
 
 EXAMPLE = {
     "month": "2026-03",
@@ -242,14 +241,7 @@ def test_malformed_instances_name_the_field(change, message: str) -> None:  # ty
 
 
 def _plan(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "solidarite.config.settings"}
-    return subprocess.run(
-        [sys.executable, "-m", "solidarite", "plan", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    return run_cli("plan", *args, timeout=120)
 
 
 def test_plan_command(tmp_path: Path) -> None:

@@ -4,30 +4,18 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from solidarite.zonage.exports import CSV_COLUMNS
+from tests.cli import run_cli
 
 
 def _run(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
     # A database file that does not exist: the command must not need one without --save.
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "solidarite.config.settings",
-        "DATABASE_URL": f"sqlite:///{tmp / 'absente.sqlite3'}",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "solidarite", "zonage", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    return run_cli("zonage", *args, env={"DATABASE_URL": f"sqlite:///{tmp / 'absente.sqlite3'}"})
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from solidarite.annuaire import services
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, TransitionStatut
+from solidarite.territoire.backoffice import UserFormMixin, region_scoped
 
 
 class TransitionInline(admin.TabularInline):
@@ -22,13 +23,6 @@ class TransitionInline(admin.TabularInline):
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-def _region_filter(request: HttpRequest, queryset: QuerySet[Any], path: str) -> QuerySet[Any]:
-    if request.user.is_superuser:
-        return queryset
-    agent = getattr(request.user, "agent_ars", None)
-    return queryset.filter(**{path: agent.region}) if agent else queryset.none()
 
 
 def _transition_action(vers: str, label: str):  # type: ignore[no-untyped-def]
@@ -80,7 +74,7 @@ class MedecinVolontaireAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[MedecinVolontaire]:
-        return _region_filter(request, super().get_queryset(request), "cdom__region")
+        return region_scoped(request, super().get_queryset(request), "cdom__region")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # volunteers sign up themselves (/medecins/inscription/)
@@ -131,7 +125,7 @@ class LieuForm(forms.ModelForm):
 
 
 @admin.register(LieuSolidaire)
-class LieuSolidaireAdmin(admin.ModelAdmin):
+class LieuSolidaireAdmin(UserFormMixin, admin.ModelAdmin):
     form = LieuForm
     list_display = ["nom", "commune", "epci", "type", "salles", "compatible_dmp", "actif", "demonstration"]
     list_filter = [
@@ -146,14 +140,5 @@ class LieuSolidaireAdmin(admin.ModelAdmin):
     search_fields = ["nom", "commune__nom", "epci__nom"]
     autocomplete_fields = ["commune", "epci"]
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-
-        class WithUser(form_class):  # type: ignore[valid-type,misc]
-            def __init__(self, *args: Any, **inner: Any) -> None:
-                super().__init__(*args, user=request.user, **inner)
-
-        return WithUser
-
     def get_queryset(self, request: HttpRequest) -> QuerySet[LieuSolidaire]:
-        return _region_filter(request, super().get_queryset(request), "commune__departement__region")
+        return region_scoped(request, super().get_queryset(request), "commune__departement__region")

@@ -41,25 +41,26 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"statut": "ok", "base": connection.vendor, "communes": communes})
 
 
-def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+def error_page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    """The platform's French error page (also used by the contexts' views for their 4xx)."""
     html = render_to_string("erreur.html", {"status": status, "titre": title, "message": message}, request)
     return HttpResponse(html, status=status)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(
+    return error_page(
         request, 400, "Requête invalide", "La demande envoyée n'a pas pu être comprise. Vérifiez l'adresse."
     )
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(
+    return error_page(
         request, 403, "Accès refusé", "Vous n'avez pas les droits nécessaires pour voir cette page."
     )
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(
+    return error_page(
         request, 404, "Page introuvable", "La page que vous cherchez n'existe pas ou a été déplacée."
     )
 

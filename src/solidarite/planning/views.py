@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
+from solidarite.config.views import error_page
 from solidarite.planning import services
 from solidarite.planning.calendar import missions_ics
 from solidarite.planning.models import Mission, PlanningRun, Proposition
@@ -43,12 +44,7 @@ def disponibilites(request: HttpRequest, token: str) -> HttpResponse:
     try:
         first = _month(request)
     except ValidationError as exc:
-        return render(
-            request,
-            "erreur.html",
-            {"status": 400, "titre": "Mois invalide", "message": _errors(exc)},
-            status=400,
-        )
+        return error_page(request, 400, "Mois invalide", _errors(exc))
     status = 200
     if request.method == "POST":
         try:
@@ -148,25 +144,13 @@ def ars(request: HttpRequest) -> HttpResponse:
         regions = _regions_for(request.user)
         first = _month(request)
     except PermissionDenied as exc:
-        return render(
-            request, "erreur.html", {"status": 403, "titre": "Accès refusé", "message": str(exc)}, status=403
-        )
+        return error_page(request, 403, "Accès refusé", str(exc))
     except ValidationError as exc:
-        return render(
-            request,
-            "erreur.html",
-            {"status": 400, "titre": "Mois invalide", "message": _errors(exc)},
-            status=400,
-        )
+        return error_page(request, 400, "Mois invalide", _errors(exc))
     code = request.GET.get("region") or request.POST.get("region") or (regions[0].code if regions else "")
     region = next((r for r in regions if r.code == code), None)
     if region is None:
-        return render(
-            request,
-            "erreur.html",
-            {"status": 403, "titre": "Accès refusé", "message": "Région inconnue ou non autorisée."},
-            status=403,
-        )
+        return error_page(request, 403, "Accès refusé", "Région inconnue ou non autorisée.")
     status = 200
     if request.method == "POST":
         try:
@@ -224,9 +208,10 @@ def _handle_ars_action(request: HttpRequest, region: Region, first: dt.date) -> 
     if action == "calculer":
         PlanningRun.objects.filter(region=region, mois=first, statut=PlanningRun.Statut.BROUILLON).delete()
         run = services.run_planning(region, first, request.user)
+        count = run.propositions.count()
+        proof = "prouvé" if run.resultat.get("optimal") else "non prouvé"
         messages.success(
-            request,
-            f"Proposition calculée : {run.propositions.count()} missions, optimum {'prouvé' if run.resultat.get('optimal') else 'non prouvé'}.",
+            request, f"Proposition calculée : {count} mission{'s' if count > 1 else ''}, optimum {proof}."
         )
         return
     run = get_object_or_404(PlanningRun, pk=request.POST.get("run"), region=region)
@@ -234,7 +219,7 @@ def _handle_ars_action(request: HttpRequest, region: Region, first: dt.date) -> 
         created = services.publish(run, request.user)
         messages.success(
             request,
-            f"Planning publié : {len(created)} missions proposées aux médecins, qui reçoivent un courriel.",
+            f"Planning publié : {len(created)} mission(s) proposée(s) aux médecins, qui reçoivent un courriel.",
         )
         return
     proposition = get_object_or_404(Proposition, pk=request.POST.get("proposition"), run=run)

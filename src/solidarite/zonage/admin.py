@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from solidarite.territoire.backoffice import UserFormMixin, region_scoped
 from solidarite.zonage import services
 from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle, ResultatEpci
 
@@ -119,7 +120,7 @@ class AjustementForm(forms.ModelForm):
 
 
 @admin.register(Ajustement)
-class AjustementAdmin(admin.ModelAdmin):
+class AjustementAdmin(UserFormMixin, admin.ModelAdmin):
     form = AjustementForm
     list_display = ["epci", "action", "region", "campagne", "auteur", "cree_le"]
     list_filter = ["action", "region", "campagne"]
@@ -127,21 +128,8 @@ class AjustementAdmin(admin.ModelAdmin):
     search_fields = ["epci__nom", "epci__siren", "motif"]
     autocomplete_fields = ["epci"]
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-
-        class WithUser(form_class):  # type: ignore[valid-type,misc]
-            def __init__(self, *args: Any, **inner: Any) -> None:
-                super().__init__(*args, user=request.user, **inner)
-
-        return WithUser
-
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ajustement]:
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        agent = getattr(request.user, "agent_ars", None)
-        return queryset.filter(region=agent.region) if agent else queryset.none()
+        return region_scoped(request, super().get_queryset(request), "region")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # an adjustment is a dated decision: cancel it (delete) and make another
