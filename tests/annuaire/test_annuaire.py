@@ -70,10 +70,16 @@ def _form(**changes: object) -> dict[str, object]:
 
 
 @pytest.mark.django_db
-def test_sign_up_creates_a_registered_volunteer_with_a_dated_transition(client: Client) -> None:
+def test_sign_up_creates_a_registered_volunteer_with_a_dated_transition(
+    client: Client,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    from django.core import mail
+
     from solidarite.territoire.models import Departement
 
-    response = client.post("/medecins/inscription/", _form(cdom=Departement.objects.get(code="15").pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/medecins/inscription/", _form(cdom=Departement.objects.get(code="15").pk))
     assert response.status_code == 200, html.unescape(response.content.decode())
     assert "Votre inscription est enregistrée" in response.content.decode()
     created = MedecinVolontaire.objects.get(rpps=VALID_RPPS)
@@ -83,6 +89,8 @@ def test_sign_up_creates_a_registered_volunteer_with_a_dated_transition(client: 
         and created.telephone == "+33612345678"
     )
     assert list(created.transitions.values_list("de", "vers")) == [("", "inscrit")]
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["claire.durand@exemple.fr"]
+    assert f"/planning/medecin/{created.jeton_calendrier}/disponibilites/" in mail.outbox[0].body
 
 
 @pytest.mark.django_db

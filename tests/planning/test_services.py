@@ -79,6 +79,7 @@ def test_plan_move_publish_decline(settings, django_capture_on_commit_callbacks)
         missions = services.publish(run, agent)
     assert len(missions) == 6 and Mission.objects.filter(statut="proposee").count() == 6
     assert len(mail.outbox) == 3
+    assert "/planning/medecin/" in mail.outbox[0].body and "/missions/" in mail.outbox[0].body
     attachment = mail.outbox[0].attachments[0]
     assert attachment[0] == "missions.ics" and Calendar.from_ical(attachment[1]).walk("VEVENT")
     with pytest.raises(ValidationError, match="déjà publié"):

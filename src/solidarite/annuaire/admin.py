@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
 
 from solidarite.annuaire import services
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, TransitionStatut
@@ -63,7 +64,7 @@ class MedecinVolontaireAdmin(admin.ModelAdmin):
     list_filter = ["statut", "mode_exercice", "rotation", "cps_statut", "demonstration", "cdom__region"]
     list_select_related = ["cdom", "commune"]
     search_fields = ["nom", "prenom", "rpps", "email"]
-    readonly_fields = ["rpps", "statut", "cree_le", "demonstration"]
+    readonly_fields = ["rpps", "statut", "cree_le", "demonstration", "liens_personnels"]
     exclude = ["compte", "lieux_preferes"]
     inlines = [TransitionInline]
     actions = [
@@ -75,6 +76,16 @@ class MedecinVolontaireAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[MedecinVolontaire]:
         return region_scoped(request, super().get_queryset(request), "cdom__region")
+
+    @admin.display(description="pages personnelles du médecin")
+    def liens_personnels(self, obj: MedecinVolontaire) -> str:
+        links = services.personal_links(obj)
+        return format_html(
+            '<a href="{}">disponibilités</a> · <a href="{}">missions</a> · <a href="{}">agenda</a>',
+            links["disponibilites"],
+            links["missions"],
+            links["agenda"],
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # volunteers sign up themselves (/medecins/inscription/)

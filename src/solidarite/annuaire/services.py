@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, TransitionStatut
@@ -13,6 +15,7 @@ from solidarite.parametres import valeur
 from solidarite.territoire.models import Region
 from solidarite.zonage import services as zonage
 
+logger = logging.getLogger(__name__)
 Statut = MedecinVolontaire.Statut
 TRANSITIONS: dict[str, set[str]] = {
     Statut.INSCRIT: {Statut.DOSSIER_COMPLET, Statut.SUSPENDU},
@@ -94,15 +97,42 @@ def change_status(medecin: MedecinVolontaire, vers: str, par: Any, commentaire: 
         )
 
 
+def personal_links(medecin: MedecinVolontaire) -> dict[str, str]:
+    """The volunteer's secret links (until Pro Santé Connect): disponibilités, missions, calendar feed."""
+    base = f"{settings.SOLIDARITE_BASE_URL}/planning/medecin/{medecin.jeton_calendrier}"
+    return {
+        "disponibilites": f"{base}/disponibilites/",
+        "missions": f"{base}/missions/",
+        "agenda": f"{base}/missions.ics",
+    }
+
+
 def register(data: dict[str, Any]) -> MedecinVolontaire:
-    """Creates a volunteer (state « inscrit ») and its first dated transition, in one transaction."""
+    """Creates a volunteer (state « inscrit ») and its first dated transition, in one transaction; then
+    e-mails the volunteer their personal links."""
     check_days_and_rotation(data["jours_max_par_mois"], data["rotation"])
     with transaction.atomic():
         medecin = MedecinVolontaire.objects.create(**data)
         TransitionStatut.objects.create(
             medecin=medecin, de="", vers=Statut.INSCRIT, commentaire="Inscription en ligne"
         )
+        transaction.on_commit(lambda: _send_welcome(medecin))
     return medecin
+
+
+def _send_welcome(medecin: MedecinVolontaire) -> None:
+    links = personal_links(medecin)
+    body = (
+        f"Bonjour {medecin},\n\nVotre inscription comme médecin volontaire est enregistrée. L'ARS {medecin.cdom.region.nom} "
+        f"vérifie votre dossier avec le conseil de l'Ordre ({medecin.cdom.nom}).\n\n"
+        f"Vos liens personnels (gardez-les pour vous) :\n- vos disponibilités : {links['disponibilites']}\n"
+        f"- vos missions : {links['missions']}\n- votre agenda (à ajouter à votre calendrier) : {links['agenda']}\n\n"
+        "Solidarité territoriale"
+    )
+    try:
+        send_mail("Votre inscription de médecin volontaire", body, None, [medecin.email])
+    except OSError:  # the registration stands; the ARS can resend the links
+        logger.exception("message de bienvenue non envoyé au médecin %s", medecin.pk)
 
 
 def active_zone_sirens() -> set[str]:

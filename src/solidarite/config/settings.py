@@ -105,6 +105,9 @@ DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", "Solidarité territoriale <ne-pas-repondre@solidarite-territoriale.invalid>"
 )
 
+# The platform's public address, for the links in e-mails (personal calendar, missions).
+SOLIDARITE_BASE_URL = env_str("SOLIDARITE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # --- Django ---------------------------------------------------------------------------------------
 INSTALLED_APPS = [
     "django.contrib.admin",

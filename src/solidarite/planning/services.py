@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
+from solidarite.annuaire.services import personal_links
 from solidarite.parametres import valeur
 from solidarite.planning import optimizer
 from solidarite.planning.calendar import missions_ics
@@ -323,7 +324,7 @@ def _send_invitations(missions: list[Mission]) -> None:
             subject=f"Missions proposées — {len(items)} jour(s)",
             body=(
                 f"Bonjour {medecin},\n\nL'ARS vous propose les missions suivantes :\n{lines}\n\n"
-                "Confirmez-les ou déclinez-les depuis votre espace (lien personnel reçu à l'inscription). "
+                f"Confirmez-les ou déclinez-les ici : {personal_links(medecin)['missions']}\n"
                 "Le fichier joint les ajoute à votre agenda.\n\nSolidarité territoriale"
             ),
             to=[medecin.email],
