@@ -125,6 +125,8 @@ INSTALLED_APPS = [
     "solidarite.zonage",
     "solidarite.annuaire",
     "solidarite.planning",
+    "solidarite.rdv",
+    "solidarite.interop",
 ]
 
 MIDDLEWARE = [

@@ -22,3 +22,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DEBUG = False
 SOLIDARITE_TUILES_URL = ""  # no request leaves the machine in tests
+
+# SQLite as in production: a file in WAL mode, where concurrent writers wait their turn (the booking
+# guarantee is tested from several threads). The in-memory shared cache would fail them instead.
+from solidarite.config.settings import DATABASES, REPO_ROOT  # noqa: E402
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(REPO_ROOT / "var" / "test.sqlite3")}

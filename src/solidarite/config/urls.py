@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from solidarite.config import views
+from solidarite.interop.api import api
 
 admin.site.site_header = "Solidarité territoriale — administration"
 admin.site.site_title = "Solidarité territoriale"
@@ -14,6 +15,7 @@ urlpatterns = [
     path("zonage/", include("solidarite.zonage.urls")),
     path("medecins/", include("solidarite.annuaire.urls")),
     path("planning/", include("solidarite.planning.urls")),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,169 @@
+"""The platform's JSON API (django-ninja): OpenAPI at /api/v1/openapi.json, documentation at /api/v1/docs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.responses import Status
+
+from solidarite.annuaire.models import LieuSolidaire
+from solidarite.rdv import services
+from solidarite.territoire.models import Commune
+from solidarite.territoire.travel import CrowFlyProvider
+
+REACH_MINUTES = 60.0  # lieux within an hour by road (estimate) of the patient's commune
+
+api = NinjaAPI(
+    title="Solidarité territoriale — API",
+    version="1",
+    description="Lieux solidaires, créneaux et rendez-vous de la mission « Un médecin près de chez vous ».",
+    urls_namespace="api",
+)
+
+
+class LieuOut(Schema):
+    id: int
+    nom: str
+    commune: str
+    lat: float
+    lon: float
+    temps_min: float
+    prochain_creneau: dt.datetime | None
+
+
+class CreneauOut(Schema):
+    id: str
+    debut: dt.datetime
+    fin: dt.datetime
+    libre: bool
+
+
+class RendezVousIn(Schema):
+    creneau: str
+    nom: str
+    prenom: str
+    date_naissance: str
+    telephone: str | None = None
+    email: str | None = None
+    medecin_traitant: str | None = None
+    motif: str | None = None
+
+
+class RendezVousOut(Schema):
+    id: int
+    jeton: str
+    debut: dt.datetime
+    lieu: str
+
+
+class Erreur(Schema):
+    detail: Any
+
+
+class Pris(Schema):
+    detail: str
+    prochains_creneaux: list[CreneauOut]
+
+
+@api.exception_handler(NinjaValidationError)
+def invalid_fields(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    fields = {
+        ".".join(str(p) for p in e.get("loc", [])[1:]) or "requête": "Valeur absente ou invalide."
+        for e in exc.errors
+    }
+    return api.create_response(request, {"detail": fields}, status=422)
+
+
+@api.get("/lieux", response={200: list[LieuOut], 404: Erreur, 422: Erreur})
+def lieux(request: HttpRequest, commune: str) -> Any:
+    """Lieux solidaires within reach of a commune (code INSEE), by travel time then first free slot."""
+    origin = Commune.objects.filter(code_insee=commune).first()
+    if origin is None:
+        return Status(404, {"detail": f"Commune inconnue : {commune!r} (code INSEE à 5 caractères)."})
+    if origin.latitude is None or origin.longitude is None:
+        return Status(
+            422, {"detail": "Cette commune n'a pas de coordonnées : cherchez par une commune voisine."}
+        )
+    provider = CrowFlyProvider()
+    candidates = list(LieuSolidaire.objects.filter(actif=True).select_related("commune"))
+    if not candidates:
+        return Status(200, [])
+    lat = np.array([lieu.latitude for lieu in candidates])
+    lon = np.array([lieu.longitude for lieu in candidates])
+    minutes = provider.matrix_minutes(np.array([origin.latitude]), np.array([origin.longitude]), lat, lon)[0]
+    result = []
+    for lieu, time in zip(candidates, minutes, strict=True):
+        if time <= REACH_MINUTES:
+            free = services.next_free(lieu, dt.datetime.now(dt.UTC), count=1)
+            result.append(
+                {
+                    "id": lieu.pk,
+                    "nom": lieu.nom,
+                    "commune": lieu.commune.nom,
+                    "lat": lieu.latitude,
+                    "lon": lieu.longitude,
+                    "temps_min": round(float(time), 1),
+                    "prochain_creneau": free[0].debut if free else None,
+                }
+            )
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    result.sort(key=lambda item: (item["temps_min"], item["prochain_creneau"] or far))
+    return Status(200, result)
+
+
+@api.get("/lieux/{lieu_id}/creneaux", response={200: list[CreneauOut], 404: Erreur, 422: Erreur})
+def creneaux(request: HttpRequest, lieu_id: int, du: dt.date, au: dt.date) -> Any:
+    lieu = LieuSolidaire.objects.filter(pk=lieu_id, actif=True).first()
+    if lieu is None:
+        return Status(404, {"detail": "Lieu inconnu."})
+    try:
+        return Status(
+            200,
+            [
+                {"id": c.id, "debut": c.debut, "fin": c.fin, "libre": c.libre}
+                for c in services.slots(lieu, du, au)
+            ],
+        )
+    except ValidationError as exc:
+        return Status(422, {"detail": exc.messages})
+
+
+@api.post("/rendez-vous", response={201: RendezVousOut, 409: Pris, 422: Erreur})
+def reserver(request: HttpRequest, body: RendezVousIn) -> Any:
+    key = request.headers.get("Idempotency-Key") or None
+    if key is not None and len(key) > 100:
+        return Status(422, {"detail": {"Idempotency-Key": "100 caractères au plus."}})
+    try:
+        rdv = services.book(body.creneau, body.dict(), idempotency_key=key, canal="api")
+    except services.SlotTaken as exc:
+        return Status(
+            409,
+            {
+                "detail": "Ce créneau vient d'être réservé : choisissez l'un des suivants.",
+                "prochains_creneaux": [
+                    {"id": c.id, "debut": c.debut, "fin": c.fin, "libre": c.libre} for c in exc.next_free
+                ],
+            },
+        )
+    except ValidationError as exc:
+        return Status(422, {"detail": exc.message_dict if hasattr(exc, "error_dict") else exc.messages})
+    return Status(
+        201, {"id": rdv.pk, "jeton": services.token_for(rdv), "debut": rdv.debut, "lieu": rdv.lieu.nom}
+    )
+
+
+@api.delete("/rendez-vous/{jeton}", response={204: None, 403: Erreur, 409: Erreur})
+def annuler(request: HttpRequest, jeton: str) -> Any:
+    try:
+        services.cancel(jeton, canal="api")
+    except services.InvalidToken as exc:
+        return Status(403, {"detail": str(exc)})
+    except ValidationError as exc:
+        return Status(409, {"detail": exc.messages})
+    return Status(204, None)

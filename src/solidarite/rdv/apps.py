@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class RdvConfig(AppConfig):
+    name = "solidarite.rdv"
+    label = "rdv"
+    verbose_name = "Rendez-vous"

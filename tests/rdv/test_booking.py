@@ -1,0 +1,232 @@
+"""Slots, booking through the API, signed cancellation, and the guarantee: 0 double bookings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import threading
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from solidarite.planning.models import Mission
+from solidarite.rdv import services
+from solidarite.rdv.creneaux import Hours, day_slots
+from solidarite.rdv.models import AccesDonnees, RendezVous
+from tests.annuaire.factories import lieu, medecin
+
+PARIS = ZoneInfo("Europe/Paris")
+PATIENT = {"nom": "Martin", "prenom": "Jeanne", "date_naissance": "1948-05-17", "telephone": "06 12 34 56 78"}
+
+
+def test_day_slots_in_closed_form() -> None:
+    day = dt.date(2026, 12, 1)
+    default = day_slots(day, Hours(), PARIS)
+    assert len(default) == 12 + 12  # 8 h 30 – 12 h 30 and 14 h – 18 h in 20 minutes
+    assert default[0] == (
+        dt.datetime(2026, 12, 1, 8, 30, tzinfo=PARIS),
+        dt.datetime(2026, 12, 1, 8, 50, tzinfo=PARIS),
+    )
+    assert default[12][0].hour == 14
+    with_buffer = day_slots(day, Hours(slot_minutes=20, buffer_minutes=10), PARIS)
+    assert len(with_buffer) == 8 + 8
+    with pytest.raises(ValueError):
+        Hours(morning=(dt.time(12), dt.time(9)))
+
+
+def _mission(statut: str = Mission.Statut.CONFIRMEE, days_ahead: int = 7) -> Mission:
+    site = lieu()
+    day = timezone.localdate() + dt.timedelta(days=days_ahead)
+    return Mission.objects.create(medecin=medecin(site.commune), lieu=site, date=day, statut=statut)
+
+
+@pytest.mark.django_db
+def test_slots_come_from_confirmed_missions_only() -> None:
+    confirmed = _mission()
+    proposed = Mission.objects.create(
+        medecin=medecin(confirmed.lieu.commune), lieu=confirmed.lieu, date=confirmed.date, statut="proposee"
+    )
+    found = services.slots(confirmed.lieu, confirmed.date, confirmed.date)
+    assert len(found) == 24 and all(c.id.startswith(f"{confirmed.pk}-") for c in found)
+    assert proposed.pk not in {int(c.id.split("-")[0]) for c in found}
+
+
+@pytest.mark.django_db
+def test_booking_through_the_api(client: Client) -> None:
+    mission = _mission()
+    site = mission.lieu
+    found = client.get("/api/v1/lieux", {"commune": site.commune.code_insee}).json()
+    mine = next(item for item in found if item["id"] == site.pk)
+    assert mine["temps_min"] == 0.0 and mine["prochain_creneau"] is not None
+    slots = client.get(
+        f"/api/v1/lieux/{site.pk}/creneaux", {"du": mission.date.isoformat(), "au": mission.date.isoformat()}
+    ).json()
+    assert len(slots) == 24 and all(s["libre"] for s in slots)
+    first = slots[0]["id"]
+    response = client.post(
+        "/api/v1/rendez-vous",
+        {**PATIENT, "creneau": first},
+        content_type="application/json",
+        headers={"Idempotency-Key": "essai-1"},
+    )
+    assert response.status_code == 201, response.content
+    booked = response.json()
+    again = client.post(
+        "/api/v1/rendez-vous",
+        {**PATIENT, "creneau": first},
+        content_type="application/json",
+        headers={"Idempotency-Key": "essai-1"},
+    )
+    assert (
+        again.status_code == 201 and again.json()["id"] == booked["id"]
+    )  # a retried request never books twice
+    taken = client.post("/api/v1/rendez-vous", {**PATIENT, "creneau": first}, content_type="application/json")
+    assert taken.status_code == 409
+    assert (
+        "vient d'être réservé" in taken.json()["detail"]
+        and taken.json()["prochains_creneaux"][0]["id"] == slots[1]["id"]
+    )
+    assert RendezVous.objects.count() == 1
+    rdv = RendezVous.objects.get()
+    assert (
+        rdv.telephone == "+33612345678"
+        and AccesDonnees.objects.filter(rendez_vous=rdv, action="création").exists()
+    )
+    assert client.delete(f"/api/v1/rendez-vous/{booked['jeton']}x").status_code == 403
+    assert client.delete(f"/api/v1/rendez-vous/{booked['jeton']}").status_code == 204
+    assert client.delete(f"/api/v1/rendez-vous/{booked['jeton']}").status_code == 409
+    rebooked = client.post(
+        "/api/v1/rendez-vous", {**PATIENT, "creneau": first}, content_type="application/json"
+    )
+    assert rebooked.status_code == 201  # the cancelled slot is free again
+    assert client.get("/api/v1/openapi.json").json()["info"]["title"].startswith("Solidarité territoriale")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"date_naissance": "2099-01-01"}, "date_naissance"),
+        ({"date_naissance": "17/05/1948"}, "date_naissance"),
+        ({"telephone": "01 23"}, "telephone"),
+        ({"telephone": "", "email": ""}, "telephone"),
+        ({"email": "pas-une-adresse"}, "email"),
+        ({"nom": ""}, "nom"),
+        ({"creneau": "n-importe-quoi"}, "creneau"),
+    ],
+)
+def test_invalid_bookings_are_422(client: Client, changes: dict[str, str], field: str) -> None:
+    mission = _mission()
+    slot = services.slots(mission.lieu, mission.date, mission.date)[0].id
+    response = client.post(
+        "/api/v1/rendez-vous", {**PATIENT, "creneau": slot, **changes}, content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert field in json.dumps(response.json())
+    assert not RendezVous.objects.exists()
+
+
+@pytest.mark.django_db
+def test_missing_field_and_past_slot(client: Client) -> None:
+    response = client.post("/api/v1/rendez-vous", {"nom": "Martin"}, content_type="application/json")
+    assert response.status_code == 422
+    past = Mission.objects.create(
+        medecin=medecin(), lieu=lieu(), date=timezone.localdate() - dt.timedelta(days=2), statut="confirmee"
+    )
+    start = dt.datetime.combine(past.date, dt.time(8, 30), tzinfo=PARIS)
+    response = client.post(
+        "/api/v1/rendez-vous",
+        {**PATIENT, "creneau": f"{past.pk}-{start:%Y%m%d%H%M}"},
+        content_type="application/json",
+    )
+    assert response.status_code == 422 and "passé" in json.dumps(response.json(), ensure_ascii=False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_slot_from_many_threads_is_booked_once() -> None:
+    from django.core.management import call_command
+
+    call_command("load_territoire", verbosity=0)
+    from solidarite.zonage.calcul import compute_zonage
+    from solidarite.zonage.score import load_params
+    from solidarite.zonage.services import save_campaign
+    from tests.conftest import DATA_DIR
+
+    save_campaign(compute_zonage(DATA_DIR, load_params()), activate=True)
+    mission = _mission()
+    slot = services.slots(mission.lieu, mission.date, mission.date)[0].id
+    outcomes: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def attempt(k: int) -> None:
+        barrier.wait()
+        try:
+            services.book(slot, {**PATIENT, "prenom": f"Patient{k}"})
+            outcomes.append("ok")
+        except services.SlotTaken:
+            outcomes.append("pris")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["ok"] + ["pris"] * 7
+    assert RendezVous.objects.exclude(statut="annule").filter(mission=mission).count() == 1
+
+
+PROCESS_SCRIPT = """
+import json, os, sys
+os.environ["DJANGO_SETTINGS_MODULE"] = "solidarite.config.settings"
+import django
+django.setup()
+from solidarite.rdv import services
+ok = taken = 0
+for slot in json.loads(sys.argv[1]):
+    try:
+        services.book(slot, {"nom": "P", "prenom": sys.argv[2], "date_naissance": "1950-01-01", "email": "p@exemple.fr"})
+        ok += 1
+    except services.SlotTaken:
+        taken += 1
+print(json.dumps({"ok": ok, "pris": taken}))
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_slots_from_several_processes_on_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("Plusieurs processus : sur PostgreSQL (la passe SQLite couvre les fils d'exécution).")
+    from django.core.management import call_command
+
+    call_command("load_territoire", verbosity=0)
+    from solidarite.zonage.calcul import compute_zonage
+    from solidarite.zonage.score import load_params
+    from solidarite.zonage.services import save_campaign
+    from tests.conftest import DATA_DIR
+
+    save_campaign(compute_zonage(DATA_DIR, load_params()), activate=True)
+    mission = _mission()
+    slots = [c.id for c in services.slots(mission.lieu, mission.date, mission.date)][:10]
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url, "SOLIDARITE_ENV": "test"}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", PROCESS_SCRIPT, json.dumps(slots), f"P{k}"],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for k in range(4)
+    ]
+    results = [json.loads(p.communicate(timeout=120)[0].strip().splitlines()[-1]) for p in processes]
+    assert sum(r["ok"] for r in results) == 10 and sum(r["pris"] for r in results) == 30
+    assert RendezVous.objects.filter(mission=mission).exclude(statut="annule").count() == 10
