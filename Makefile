@@ -35,8 +35,8 @@ territoire: migrate ## Load the territory of France from ../shared/data (idempot
 zonage: territoire ## Compute the zones into var/zonage/ and make them the active zones ("proposition calculée")
 	$(BIN)/python -m solidarite zonage --out var/zonage --save --activer
 
-annuaire: zonage ## Seed the demonstration lieux solidaires and volunteers (labelled, seeded; once)
-	$(BIN)/python -m solidarite demo_annuaire
+annuaire: zonage ## Seed the demonstration lieux, volunteers and six weeks of confirmed missions (labelled, seeded; once)
+	$(BIN)/python -m solidarite demo
 
 demo: annuaire ## Run the platform on SQLite with the real data, on http://$(HOST):$(PORT)
 	@echo "Solidarité territoriale : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"

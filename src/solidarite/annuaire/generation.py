@@ -9,8 +9,8 @@ is labelled "données de démonstration" wherever it is shown. Pure: no Django.
   inhabitants). Priority = the zone's zonage score; capacity 2 in communes over 5 000 inhabitants.
 - Volunteers' homes: communes drawn with probability proportional to population among the
   well-served communes (DREES APL 2023 at least 4 consultations per standardised inhabitant),
-  where the doctors who can spare two days a month mostly practise; for the demo, only those within
-  90 km of a lieu solidaire (`near`), since volunteers sign up for zones they can reach.
+  where the doctors who can spare two days a month mostly practise (`volunteer_homes`, for the benchmarks).
+  The demo draws them per lieu instead (`homes_for_lieux`): volunteers sign up for a lieu they can reach.
 """
 
 from __future__ import annotations
@@ -72,15 +72,11 @@ def lieux_places(
     return places
 
 
-NEAR_KM = 90.0
-
-
 def volunteer_homes(
     territoire: TerritoireData,
     apl_by_commune: dict[str, float],
     count: int,
     rng: np.random.Generator,
-    near: list[tuple[float, float]] | None = None,
 ) -> list[Home]:
     candidates = [
         c
@@ -89,24 +85,6 @@ def volunteer_homes(
         and (c.population or 0) > 0
         and apl_by_commune.get(c.code, 0.0) >= WELL_SERVED_APL
     ]
-    if near:
-        from scipy.spatial import cKDTree
-
-        def xyz(points: list[tuple[float, float]]) -> np.ndarray:
-            lat, lon = np.radians([p[0] for p in points]), np.radians([p[1] for p in points])
-            return np.column_stack((np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)))
-
-        homes_xyz = xyz(
-            [
-                (territoire.coordonnees[c.code].latitude, territoire.coordonnees[c.code].longitude)
-                for c in candidates
-            ]
-        )
-        distance, _ = cKDTree(xyz(near)).query(homes_xyz)
-        chord = 2 * np.sin(NEAR_KM / (2 * 6371.0))
-        candidates = [c for c, d in zip(candidates, distance, strict=True) if d <= chord]
-    if not candidates:
-        raise ValueError("Aucune commune bien dotée (APL ≥ 4) avec coordonnées : données APL absentes ?")
     weights = np.array([float(c.population or 0) for c in candidates])
     chosen = rng.choice(len(candidates), size=count, replace=True, p=weights / weights.sum())
     homes = []
@@ -115,3 +93,52 @@ def volunteer_homes(
         coords = territoire.coordonnees[c.code]
         homes.append(Home(c.code, c.nom, coords.latitude, coords.longitude))
     return homes
+
+
+@dataclass(frozen=True)
+class Volunteering:
+    home: Home
+    lieu: int  # index of the place the volunteer signed up for
+    km: float  # great-circle distance to it
+
+
+NEAR_LIEU_KM = 60.0
+
+
+def homes_for_lieux(
+    territoire: TerritoireData,
+    apl_by_commune: dict[str, float],
+    places: list[LieuPlace],
+    per_lieu: int,
+    rng: np.random.Generator,
+) -> list[Volunteering]:
+    """`per_lieu` volunteers for each lieu: drawn by population among the well-served communes within 60 km;
+    where there is none, from the nearest well-served commune (a distant volunteer, who travels further)."""
+    from solidarite.territoire.travel import haversine_km
+
+    candidates = [
+        c
+        for c in territoire.communes
+        if c.code in territoire.coordonnees
+        and (c.population or 0) > 0
+        and apl_by_commune.get(c.code, 0.0) >= WELL_SERVED_APL
+    ]
+    if not candidates:
+        raise ValueError("Aucune commune bien dotée (APL ≥ 4) avec coordonnées : données APL absentes ?")
+    lat = np.array([territoire.coordonnees[c.code].latitude for c in candidates])
+    lon = np.array([territoire.coordonnees[c.code].longitude for c in candidates])
+    population = np.array([float(c.population or 0) for c in candidates])
+    result = []
+    for k, place in enumerate(places):
+        km = haversine_km(lat, lon, place.lat, place.lon)
+        near = np.flatnonzero(km <= NEAR_LIEU_KM)
+        if len(near):
+            chosen = rng.choice(
+                near, size=per_lieu, replace=True, p=population[near] / population[near].sum()
+            )
+        else:
+            chosen = np.repeat(np.argmin(km), per_lieu)
+        for i in chosen:
+            c = candidates[int(i)]
+            result.append(Volunteering(Home(c.code, c.nom, float(lat[i]), float(lon[i])), k, float(km[i])))
+    return result

@@ -1,8 +1,11 @@
-"""`python -m solidarite demo_annuaire`: seeded demonstration lieux and volunteers on the real geography."""
+"""`python -m solidarite demo`: seeded demonstration lieux, volunteers, disponibilités and confirmed
+missions on the real geography, so that every zone has free consultation slots in the coming weeks."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections import defaultdict
 from typing import Any
 
 import numpy as np
@@ -12,12 +15,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from solidarite.annuaire.generation import lieux_places, volunteer_homes
+from solidarite.annuaire.generation import homes_for_lieux, lieux_places
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, TransitionStatut
 from solidarite.annuaire.validation import rpps_with_key
-from solidarite.planning.models import Disponibilite, Mission
+from solidarite.planning.models import Disponibilite, Mission, MissionTransition
 from solidarite.territoire.models import Commune, Departement, Epci
 from solidarite.territoire.sources import read_territoire
+from solidarite.territoire.travel import CrowFlyProvider
 from solidarite.zonage import services as zonage
 from solidarite.zonage import sources as zonage_sources
 from solidarite.zonage.calcul import current_code_map
@@ -88,11 +92,19 @@ TYPE_NOMS = {
 
 
 class Command(BaseCommand):
-    help = "Crée des lieux solidaires et des médecins volontaires de démonstration (générateur déterministe, étiqueté)."
+    help = (
+        "Crée les données de démonstration (étiquetées) : lieux solidaires, médecins volontaires, disponibilités "
+        "et missions confirmées des six prochaines semaines."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=2026)
-        parser.add_argument("--volontaires", type=int, default=250)
+        parser.add_argument(
+            "--par-lieu",
+            type=int,
+            default=2,
+            help="Médecins volontaires tirés pour chaque lieu (défaut : 2).",
+        )
         parser.add_argument(
             "--reset", action="store_true", help="Supprime d'abord les données de démonstration existantes."
         )
@@ -126,13 +138,11 @@ class Command(BaseCommand):
         ]
         population = dict(Epci.objects.filter(siren__in=final).values_list("siren", "population_municipale"))
         places = lieux_places(territoire, ranked, 10**6, population)
-        homes = volunteer_homes(
-            territoire, apl, options["volontaires"], rng, near=[(p.lat, p.lon) for p in places]
-        )
+        homes = homes_for_lieux(territoire, apl, places, options["par_lieu"], rng)
         communes = {
             c.code_insee: c
             for c in Commune.objects.filter(
-                code_insee__in={p.commune for p in places} | {h.commune for h in homes}
+                code_insee__in={p.commune for p in places} | {h.home.commune for h in homes}
             ).select_related("departement")
         }
         epcis = {e.siren: e for e in Epci.objects.filter(siren__in={p.epci for p in places})}
@@ -170,8 +180,12 @@ class Command(BaseCommand):
                 )
             LieuSolidaire.objects.bulk_create(lieux)
             medecins = []
-            for k, home in enumerate(homes):
-                commune = communes[home.commune]
+            speed = CrowFlyProvider().max_speed_kmh  # the planning's own conversion of minutes to km
+            for k, volunteering in enumerate(homes):
+                commune = communes[volunteering.home.commune]
+                needed = (
+                    math.ceil(volunteering.km / speed * 60 / 15) * 15
+                )  # reach their lieu, in quarter hours
                 prenom, nom = PRENOMS[int(rng.integers(len(PRENOMS)))], NOMS[int(rng.integers(len(NOMS)))]
                 medecins.append(
                     MedecinVolontaire(
@@ -187,7 +201,7 @@ class Command(BaseCommand):
                         cps_statut=MedecinVolontaire.Cps.RECUE,
                         jours_max_par_mois=2,
                         rotation=MedecinVolontaire.Rotation.JOUR,
-                        trajet_max_minutes=int(rng.choice([45, 60, 90, 120])),
+                        trajet_max_minutes=max(needed, int(rng.choice([45, 60, 90, 120]))),
                         statut=MedecinVolontaire.Statut.ACTIF,
                         demonstration=True,
                     )
@@ -220,9 +234,65 @@ class Command(BaseCommand):
                     )
                 ]
             )
+            missions = _seed_missions(saved, rng)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Données de démonstration : {len(lieux)} lieux solidaires dans {len(ranked)} zones, {len(saved)} médecins volontaires "
-                f"(actifs), disponibilités pour {first:%m/%Y}."
+                f"(actifs), disponibilités pour {first:%m/%Y}, {missions} missions confirmées sur les six prochaines semaines."
             )
         )
+
+
+MISSION_DAYS_PER_LIEU = 4
+HORIZON_DAYS = 42
+
+
+def _seed_missions(medecins: list[MedecinVolontaire], rng: np.random.Generator) -> int:
+    """Confirmed missions over the next six weeks, so that every zone shows free slots: for each lieu, a few of
+    its days needing a doctor, each given to the nearest volunteer in reach who still has a day that month."""
+    from solidarite.planning.services import besoins, km_for_minutes
+    from solidarite.territoire.travel import haversine_km
+
+    today = timezone.localdate()
+    horizon = [today + dt.timedelta(days=d) for d in range(1, HORIZON_DAYS + 1)]
+    months = sorted({(d.year, d.month) for d in horizon})
+    lat = np.array([m.commune.latitude for m in medecins])
+    lon = np.array([m.commune.longitude for m in medecins])
+    reach = np.array([km_for_minutes(m.trajet_max_minutes) for m in medecins])
+    used_days: dict[tuple[int, int, int], int] = defaultdict(int)  # (medecin index, year, month) -> days
+    busy: set[tuple[int, dt.date]] = set()
+    created = []
+    for lieu in (
+        LieuSolidaire.objects.filter(demonstration=True).select_related("commune__departement").order_by("pk")
+    ):
+        needed = [d for year, month in months for d in besoins(lieu, dt.date(year, month, 1)) if d in horizon]
+        if not needed:
+            continue
+        picks = sorted(
+            {needed[int(i)] for i in np.linspace(0, len(needed) - 1, min(MISSION_DAYS_PER_LIEU, len(needed)))}
+        )
+        km = haversine_km(lat, lon, lieu.latitude, lieu.longitude)
+        for day in picks:
+            for k in np.argsort(km):
+                k = int(k)
+                if km[k] > reach[k]:
+                    break
+                if (k, day) in busy or used_days[(k, day.year, day.month)] >= medecins[k].jours_max_par_mois:
+                    continue
+                busy.add((k, day))
+                used_days[(k, day.year, day.month)] += 1
+                created.append(
+                    Mission(medecin=medecins[k], lieu=lieu, date=day, statut=Mission.Statut.CONFIRMEE)
+                )
+                break
+    Mission.objects.bulk_create(created)
+    saved = Mission.objects.filter(medecin__demonstration=True, statut=Mission.Statut.CONFIRMEE)
+    MissionTransition.objects.bulk_create(
+        [
+            MissionTransition(
+                mission=m, vers=Mission.Statut.CONFIRMEE, commentaire="Données de démonstration"
+            )
+            for m in saved
+        ]
+    )
+    return len(created)
