@@ -14,6 +14,7 @@ urlpatterns = [
     path("communes/", include("solidarite.territoire.urls")),
     path("zonage/", include("solidarite.zonage.urls")),
     path("medecins/", include("solidarite.annuaire.urls")),
+    path("rendez-vous/", include("solidarite.rdv.urls")),
     path("planning/", include("solidarite.planning.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import numpy as np
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
@@ -15,9 +14,6 @@ from ninja.responses import Status
 from solidarite.annuaire.models import LieuSolidaire
 from solidarite.rdv import services
 from solidarite.territoire.models import Commune
-from solidarite.territoire.travel import CrowFlyProvider
-
-REACH_MINUTES = 60.0  # lieux within an hour by road (estimate) of the patient's commune
 
 api = NinjaAPI(
     title="Solidarité territoriale — API",
@@ -90,31 +86,22 @@ def lieux(request: HttpRequest, commune: str) -> Any:
         return Status(
             422, {"detail": "Cette commune n'a pas de coordonnées : cherchez par une commune voisine."}
         )
-    provider = CrowFlyProvider()
-    candidates = list(LieuSolidaire.objects.filter(actif=True).select_related("commune"))
-    if not candidates:
-        return Status(200, [])
-    lat = np.array([lieu.latitude for lieu in candidates])
-    lon = np.array([lieu.longitude for lieu in candidates])
-    minutes = provider.matrix_minutes(np.array([origin.latitude]), np.array([origin.longitude]), lat, lon)[0]
-    result = []
-    for lieu, time in zip(candidates, minutes, strict=True):
-        if time <= REACH_MINUTES:
-            free = services.next_free(lieu, dt.datetime.now(dt.UTC), count=1)
-            result.append(
-                {
-                    "id": lieu.pk,
-                    "nom": lieu.nom,
-                    "commune": lieu.commune.nom,
-                    "lat": lieu.latitude,
-                    "lon": lieu.longitude,
-                    "temps_min": round(float(time), 1),
-                    "prochain_creneau": free[0].debut if free else None,
-                }
-            )
-    far = dt.datetime.max.replace(tzinfo=dt.UTC)
-    result.sort(key=lambda item: (item["temps_min"], item["prochain_creneau"] or far))
-    return Status(200, result)
+    found = services.lieux_proches(origin.latitude, origin.longitude, count=1)
+    return Status(
+        200,
+        [
+            {
+                "id": p.lieu.pk,
+                "nom": p.lieu.nom,
+                "commune": p.lieu.commune.nom,
+                "lat": p.lieu.latitude,
+                "lon": p.lieu.longitude,
+                "temps_min": p.minutes,
+                "prochain_creneau": p.prochains[0].debut if p.prochains else None,
+            }
+            for p in found
+        ],
+    )
 
 
 @api.get("/lieux/{lieu_id}/creneaux", response={200: list[CreneauOut], 404: Erreur, 422: Erreur})

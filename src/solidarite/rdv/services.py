@@ -208,3 +208,35 @@ def cancel(token: str, canal: str = "lien signé") -> RendezVous:
         locked.save(update_fields=["statut", "annule_le"])
         AccesDonnees.objects.create(rendez_vous=locked, action="annulation", canal=canal)
     return locked
+
+
+REACH_MINUTES = 60.0  # lieux within an hour by road (estimate) of the patient's commune
+
+
+@dataclass(frozen=True)
+class LieuProche:
+    lieu: LieuSolidaire
+    minutes: float
+    prochains: list[Creneau]
+
+
+def lieux_proches(latitude: float, longitude: float, count: int = 3) -> list[LieuProche]:
+    """Active lieux within reach, by travel time then first free slot, each with its next free slots."""
+    import numpy as np
+
+    from solidarite.territoire.travel import CrowFlyProvider
+
+    candidates = list(LieuSolidaire.objects.filter(actif=True).select_related("commune"))
+    if not candidates:
+        return []
+    lat = np.array([lieu.latitude for lieu in candidates])
+    lon = np.array([lieu.longitude for lieu in candidates])
+    minutes = CrowFlyProvider().matrix_minutes(np.array([latitude]), np.array([longitude]), lat, lon)[0]
+    now = timezone.now()
+    found = [
+        LieuProche(lieu, round(float(m), 1), next_free(lieu, now, count))
+        for lieu, m in zip(candidates, minutes, strict=True)
+        if m <= REACH_MINUTES
+    ]
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return sorted(found, key=lambda p: (p.minutes, p.prochains[0].debut if p.prochains else far))

@@ -1,0 +1,78 @@
+"""The patients' pages: search, booking without an account, the signed link, and the page weight."""
+
+from __future__ import annotations
+
+import gzip
+import html
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.core import mail
+from django.test import Client
+
+from solidarite.rdv import services
+from solidarite.rdv.models import AccesDonnees, RendezVous
+from tests.rdv.test_booking import _mission
+
+pytestmark = pytest.mark.django_db
+FORM = {
+    "prenom": "Jeanne",
+    "nom": "Martin",
+    "date_naissance": "17/05/1948",
+    "telephone": "06 12 34 56 78",
+    "email": "jeanne@exemple.fr",
+}
+
+
+def _text(response) -> str:  # type: ignore[no-untyped-def]
+    return html.unescape(response.content.decode())
+
+
+def test_search_lists_the_lieux_in_reach_with_their_next_slots(client: Client) -> None:
+    mission = _mission()
+    page = _text(client.get("/rendez-vous/", {"commune": mission.lieu.commune.code_insee}))
+    assert mission.lieu.nom in page and "Prochains créneaux" in page and "/rendez-vous/creneau/" in page
+    assert "lieux-data" in page  # the map's data; the list above is readable without JavaScript
+    page = _text(client.get("/rendez-vous/", {"q": "99999"}))
+    assert "Aucune commune ne correspond au code postal 99999" in page
+
+
+def test_booking_confirmation_signed_link_and_cancellation(
+    client: Client, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    mission = _mission()
+    slot = services.slots(mission.lieu, mission.date, mission.date)[0]
+    url = f"/rendez-vous/creneau/{slot.id}/"
+    form = _text(client.get(url))
+    assert "Tarif conventionnel secteur 1, 30 €, sans dépassement d'honoraires" in form
+    bad = client.post(url, {**FORM, "date_naissance": "31/02/1948"})
+    assert bad.status_code == 400 and not RendezVous.objects.exists()
+    done = client.post(url, FORM)
+    assert done.status_code == 200 and "Votre rendez-vous est confirmé" in _text(done)
+    assert len(mail.outbox) == 1 and "/rendez-vous/gerer/" in mail.outbox[0].body
+    taken = client.post(url, {**FORM, "prenom": "Paul", "email": ""})
+    assert taken.status_code == 409 and "vient d'être réservé" in _text(taken)
+    token = re.search(r'/rendez-vous/gerer/([^/"]+)/', done.content.decode()).group(1)  # type: ignore[union-attr]
+    manage = client.get(f"/rendez-vous/gerer/{token}/")
+    assert manage.status_code == 200 and "Annuler ce rendez-vous" in _text(manage)
+    assert AccesDonnees.objects.filter(action="consultation", canal="lien signé").count() == 1
+    cancelled = client.post(f"/rendez-vous/gerer/{token}/")
+    assert "Votre rendez-vous est annulé" in _text(cancelled) and RendezVous.objects.get().statut == "annule"
+    forged = client.get(f"/rendez-vous/gerer/{token[:-2]}xx/")
+    assert forged.status_code == 403 and "Lien invalide" in _text(forged)
+
+
+def test_search_page_stays_under_300_kb_transferred(client: Client) -> None:
+    """HTML and every asset it loads in a current browser, gzipped (map tiles excluded)."""
+    mission = _mission()
+    page = client.get("/rendez-vous/", {"commune": mission.lieu.commune.code_insee}).content
+    total = len(gzip.compress(page))
+    for asset in re.findall(r'(?:href|src)="/static/([^"]+)"', page.decode()):
+        if "nomodule" in asset:  # only for browsers without ES modules
+            continue
+        path = finders.find(asset)
+        assert path, asset
+        with open(path, "rb") as handle:
+            total += len(gzip.compress(handle.read()))
+    assert total < 300 * 1024, f"{total / 1024:.0f} Ko"
