@@ -50,6 +50,10 @@ def main(argv: list[str] | None = None) -> None:
 
     if not args or (len(args) == 1 and args[0] in HELP_FLAGS):
         django.setup()
-        print_overview()
+        try:
+            print_overview()
+            sys.stdout.flush()
+        except BrokenPipeError:  # `python -m solidarite --help | head`: the reader left, nothing is wrong
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return
     execute_from_command_line(["python -m solidarite", *args])
