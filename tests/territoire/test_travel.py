@@ -165,3 +165,12 @@ def test_osrm_errors_are_travel_errors(osrm_server: str) -> None:
     down = OsrmTableProvider("http://127.0.0.1:9", timeout_s=2)
     with pytest.raises(TravelError, match="injoignable"):
         down.matrix_minutes(np.array([45.0]), np.array([3.0]), np.array([45.1]), np.array([3.0]))
+
+
+def test_provider_follows_the_settings(settings) -> None:  # type: ignore[no-untyped-def]
+    from solidarite.territoire.providers import provider_from_settings
+
+    assert isinstance(provider_from_settings(), CrowFlyProvider)
+    settings.SOLIDARITE_TRAVEL_PROVIDER, settings.SOLIDARITE_OSRM_URL = "osrm", "http://127.0.0.1:5999/"
+    chosen = provider_from_settings()
+    assert isinstance(chosen, OsrmTableProvider) and chosen.base_url == "http://127.0.0.1:5999"

@@ -12,7 +12,6 @@ from django.db import transaction
 
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, TransitionStatut
 from solidarite.parametres import valeur
-from solidarite.territoire.models import Region
 from solidarite.zonage import services as zonage
 
 logger = logging.getLogger(__name__)
@@ -63,10 +62,6 @@ def missing_for_complete_file(medecin: MedecinVolontaire) -> list[str]:
     return missing
 
 
-def agent_region(user: Any) -> Region | None:
-    return zonage.agent_region(user)
-
-
 def change_status(medecin: MedecinVolontaire, vers: str, par: Any, commentaire: str = "") -> TransitionStatut:
     """Moves the volunteer to `vers` if the state machine and the author's rights allow it."""
     current = medecin.statut
@@ -75,7 +70,7 @@ def change_status(medecin: MedecinVolontaire, vers: str, par: Any, commentaire: 
             f"Passage impossible de « {Statut(current).label} » à « {Statut(vers).label} »."
         )
     if vers in ARS_ONLY:
-        region = agent_region(par)  # PermissionDenied for accounts attached to no ARS
+        region = zonage.agent_region(par)  # PermissionDenied for accounts attached to no ARS
         if region is not None and medecin.cdom.region_id != region.pk:
             raise PermissionDenied(
                 f"{medecin} relève de l'ARS {medecin.cdom.region.nom} (CDOM {medecin.cdom.nom}) : seule elle peut le faire."
@@ -153,7 +148,7 @@ def check_lieu(lieu: LieuSolidaire, user: Any = None) -> None:
     if lieu.commune.epci_id != lieu.epci_id:
         raise ValidationError({"commune": f"{lieu.commune.nom} n'appartient pas à {lieu.epci.nom}."})
     if user is not None:
-        region = agent_region(user)
+        region = zonage.agent_region(user)
         if region is not None and lieu.commune.departement.region_id != region.pk:
             raise ValidationError(
                 {

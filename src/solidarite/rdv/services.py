@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -18,6 +19,7 @@ from solidarite.annuaire.validation import InvalidValue, normalise_phone
 from solidarite.planning.models import Mission
 from solidarite.rdv.creneaux import Hours, day_slots, parse_slot_id, slot_id
 from solidarite.rdv.models import AccesDonnees, HorairesConsultation, RendezVous
+from solidarite.territoire.travel import CrowFlyProvider
 
 logger = logging.getLogger(__name__)
 TOKEN_SALT = "solidarite.rdv.jeton"
@@ -222,10 +224,6 @@ class LieuProche:
 
 def lieux_proches(latitude: float, longitude: float, count: int = 3) -> list[LieuProche]:
     """Active lieux within reach, by travel time then first free slot, each with its next free slots."""
-    import numpy as np
-
-    from solidarite.territoire.travel import CrowFlyProvider
-
     candidates = list(LieuSolidaire.objects.filter(actif=True).select_related("commune"))
     if not candidates:
         return []

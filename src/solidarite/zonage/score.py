@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -168,7 +168,6 @@ class EpciScore:
     rang: int = 0
     selectionnee: bool = False
     explication: str = ""
-    details: dict[str, str] = field(default_factory=dict)
 
 
 def percentiles(values: list[float | None], sens: str) -> tuple[list[float | None], list[int | None]]:
