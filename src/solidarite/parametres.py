@@ -64,6 +64,23 @@ PARAMETRES: tuple[Parametre, ...] = (
         "Nombre maximal de disponibilités déclarées dans un mois, par jour de mission autorisé",
     ),
     Parametre(
+        "liste_attente_messages_max",
+        3,
+        "messages par personne",
+        dt.date(2025, 9, 1),
+        "Choix de la plateforme, comme rdv-service-public (FileAttente::MAX_NOTIFICATIONS) mais compté "
+        "par personne et non par canal : ne jamais inonder une personne",
+        "Nombre maximal de messages « un créneau s'est libéré » envoyés à une personne en liste d'attente",
+    ),
+    Parametre(
+        "liste_attente_arret_jours",
+        7,
+        "jours",
+        dt.date(2025, 9, 1),
+        "Choix de la plateforme, comme rdv-service-public (FileAttente::NO_MORE_NOTIFICATIONS)",
+        "Les messages de la liste d'attente s'arrêtent ce nombre de jours avant la fin de la période demandée",
+    ),
+    Parametre(
         "nombre_zones_rouges",
         151,
         "EPCI",

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import gzip
 import html
+import io
 import re
 
 import pytest
 from django.contrib.staticfiles import finders
 from django.core import mail
+from django.core.management import call_command
 from django.test import Client
 
-from solidarite.rdv import services
+from solidarite.rdv import services, sms
 from solidarite.rdv.models import AccesDonnees, RendezVous
 from tests.rdv.test_booking import _mission
 
@@ -50,7 +52,11 @@ def test_booking_confirmation_signed_link_and_cancellation(
     assert bad.status_code == 400 and not RendezVous.objects.exists()
     done = client.post(url, FORM)
     assert done.status_code == 200 and "Votre rendez-vous est confirmé" in _text(done)
+    assert not mail.outbox  # messages leave through the worker, not the request
+    call_command("worker", "--once", stdout=io.StringIO())
     assert len(mail.outbox) == 1 and "/rendez-vous/gerer/" in mail.outbox[0].body
+    assert len(sms.outbox) == 1 and "/rendez-vous/gerer/" in sms.outbox[0].texte
+    assert sms.outbox[0].numero == "+33612345678"
     taken = client.post(url, {**FORM, "prenom": "Paul", "email": ""})
     assert taken.status_code == 409 and "vient d'être réservé" in _text(taken)
     token = re.search(r'/rendez-vous/gerer/([^/"]+)/', done.content.decode()).group(1)  # type: ignore[union-attr]

@@ -105,6 +105,26 @@ DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", "Solidarité territoriale <ne-pas-repondre@solidarite-territoriale.invalid>"
 )
 
+# SMS to patients: printed on the console in development; any class with `send(numero, texte)`.
+SOLIDARITE_SMS_BACKEND = env_str("SOLIDARITE_SMS_BACKEND", "solidarite.rdv.sms.ConsoleBackend")
+
+# Reminders before an appointment, in hours (comma-separated), sent by `python -m solidarite worker`.
+try:
+    SOLIDARITE_RAPPELS_HEURES = sorted(
+        {int(h) for h in env_str("SOLIDARITE_RAPPELS_HEURES", "48,2").split(",") if h.strip()}, reverse=True
+    )
+except ValueError:
+    raise ImproperlyConfigured(
+        "SOLIDARITE_RAPPELS_HEURES : des nombres d'heures séparés par des virgules."
+    ) from None
+if any(not 0 < h <= 24 * 14 for h in SOLIDARITE_RAPPELS_HEURES):
+    raise ImproperlyConfigured("SOLIDARITE_RAPPELS_HEURES : chaque rappel entre 1 heure et 14 jours avant.")
+
+# Requests per minute and per address on the patient pages and the API (0: no limit, e.g. behind a
+# proxy that limits already). Counted in Django's cache: per process with the default local cache.
+SOLIDARITE_LIMITE_RESERVATIONS = int(env_str("SOLIDARITE_LIMITE_RESERVATIONS", "10"))
+SOLIDARITE_LIMITE_RECHERCHES = int(env_str("SOLIDARITE_LIMITE_RECHERCHES", "120"))
+
 # The platform's public address, for the links in e-mails (personal calendar, missions).
 SOLIDARITE_BASE_URL = env_str("SOLIDARITE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -29,3 +29,7 @@ from solidarite.config.settings import DATABASES, REPO_ROOT  # noqa: E402
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(REPO_ROOT / "var" / "test.sqlite3")}
+SOLIDARITE_SMS_BACKEND = "solidarite.rdv.sms.LocmemBackend"
+# No request limit in the tests, but where a test turns it on (override_settings).
+SOLIDARITE_LIMITE_RESERVATIONS = 0
+SOLIDARITE_LIMITE_RECHERCHES = 0

@@ -17,6 +17,7 @@ urlpatterns = [
     path("rendez-vous/", include("solidarite.rdv.urls")),
     path("planning/", include("solidarite.planning.urls")),
     path("api/v1/", api.urls),
+    path("fhir/", include("solidarite.interop.urls")),
     path("admin/", admin.site.urls),
 ]
 

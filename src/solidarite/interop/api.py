@@ -12,6 +12,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import Status
 
 from solidarite.annuaire.models import LieuSolidaire
+from solidarite.config.ratelimit import MESSAGE as TOO_MANY
+from solidarite.config.ratelimit import exceeded
 from solidarite.rdv import services
 from solidarite.territoire.models import Commune
 
@@ -76,9 +78,26 @@ def invalid_fields(request: HttpRequest, exc: NinjaValidationError) -> HttpRespo
     return api.create_response(request, {"detail": fields}, status=422)
 
 
-@api.get("/lieux", response={200: list[LieuOut], 404: Erreur, 422: Erreur})
+class TropDeDemandes(Exception):
+    pass
+
+
+@api.exception_handler(TropDeDemandes)
+def too_many(request: HttpRequest, exc: TropDeDemandes) -> HttpResponse:
+    response = api.create_response(request, {"detail": TOO_MANY}, status=429)
+    response["Retry-After"] = "60"
+    return response
+
+
+def throttle(request: HttpRequest, kind: str) -> None:
+    if exceeded(request, kind):
+        raise TropDeDemandes
+
+
+@api.get("/lieux", response={200: list[LieuOut], 404: Erreur, 422: Erreur, 429: Erreur})
 def lieux(request: HttpRequest, commune: str) -> Any:
     """Lieux solidaires within reach of a commune (code INSEE), by travel time then first free slot."""
+    throttle(request, "recherche")
     origin = Commune.objects.filter(code_insee=commune).first()
     if origin is None:
         return Status(404, {"detail": f"Commune inconnue : {commune!r} (code INSEE à 5 caractères)."})
@@ -104,8 +123,9 @@ def lieux(request: HttpRequest, commune: str) -> Any:
     )
 
 
-@api.get("/lieux/{lieu_id}/creneaux", response={200: list[CreneauOut], 404: Erreur, 422: Erreur})
+@api.get("/lieux/{lieu_id}/creneaux", response={200: list[CreneauOut], 404: Erreur, 422: Erreur, 429: Erreur})
 def creneaux(request: HttpRequest, lieu_id: int, du: dt.date, au: dt.date) -> Any:
+    throttle(request, "recherche")
     lieu = LieuSolidaire.objects.filter(pk=lieu_id, actif=True).first()
     if lieu is None:
         return Status(404, {"detail": "Lieu inconnu."})
@@ -121,8 +141,9 @@ def creneaux(request: HttpRequest, lieu_id: int, du: dt.date, au: dt.date) -> An
         return Status(422, {"detail": exc.messages})
 
 
-@api.post("/rendez-vous", response={201: RendezVousOut, 409: Pris, 422: Erreur})
+@api.post("/rendez-vous", response={201: RendezVousOut, 409: Pris, 422: Erreur, 429: Erreur})
 def reserver(request: HttpRequest, body: RendezVousIn) -> Any:
+    throttle(request, "reservation")
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > 100:
         return Status(422, {"detail": {"Idempotency-Key": "100 caractères au plus."}})
@@ -145,8 +166,9 @@ def reserver(request: HttpRequest, body: RendezVousIn) -> Any:
     )
 
 
-@api.delete("/rendez-vous/{jeton}", response={204: None, 403: Erreur, 409: Erreur})
+@api.delete("/rendez-vous/{jeton}", response={204: None, 403: Erreur, 409: Erreur, 429: Erreur})
 def annuler(request: HttpRequest, jeton: str) -> Any:
+    throttle(request, "reservation")
     try:
         services.cancel(jeton, canal="api")
     except services.InvalidToken as exc:

@@ -22,6 +22,7 @@ from solidarite.parametres import valeur
 from solidarite.planning import optimizer
 from solidarite.planning.calendar import missions_ics
 from solidarite.planning.models import Disponibilite, Mission, MissionTransition, PlanningRun, Proposition
+from solidarite.planning.signals import mission_cancelled, mission_confirmed
 from solidarite.territoire.models import Region
 from solidarite.territoire.travel import CrowFlyProvider
 from solidarite.zonage import services as zonage
@@ -358,4 +359,36 @@ def answer_mission(mission: Mission, medecin: MedecinVolontaire, accept: bool) -
         )
         locked.statut = vers
         locked.save(update_fields=["statut"])
+        if accept:
+            mission_confirmed.send(sender=Mission, mission=locked)
+    return locked
+
+
+def cancel_mission(mission: Mission, par: Any, commentaire: str) -> Mission:
+    """A confirmed mission is cancelled (the volunteer withdraws, or the ARS): its slots disappear.
+
+    The appointments already booked are cancelled and their patients told by the `rdv` context
+    (signal `mission_cancelled`), in this same transaction.
+    """
+    commentaire = " ".join(commentaire.split())
+    if not commentaire:
+        raise ValidationError("Indiquez la raison de l'annulation : elle est conservée avec la mission.")
+    with transaction.atomic():
+        locked = Mission.objects.select_for_update().get(pk=mission.pk)
+        if locked.statut != Mission.Statut.CONFIRMEE:
+            raise ValidationError(
+                f"Seule une mission confirmée peut être annulée (celle-ci est « {locked.get_statut_display().lower()} »)."
+            )
+        if locked.date < timezone.localdate():
+            raise ValidationError("Cette mission est passée.")
+        MissionTransition.objects.create(
+            mission=locked,
+            de=locked.statut,
+            vers=Mission.Statut.ANNULEE,
+            par=par,
+            commentaire=commentaire[:500],
+        )
+        locked.statut = Mission.Statut.ANNULEE
+        locked.save(update_fields=["statut"])
+        mission_cancelled.send(sender=Mission, mission=locked)
     return locked

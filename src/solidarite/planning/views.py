@@ -104,13 +104,30 @@ def missions(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         mission = get_object_or_404(Mission, pk=request.POST.get("mission"), medecin=medecin)
         try:
-            services.answer_mission(mission, medecin, request.POST.get("reponse") == "confirmer")
-            messages.success(request, "Réponse enregistrée.")
+            if request.POST.get("reponse") == "desister":
+                services.cancel_mission(
+                    mission,
+                    medecin.compte,
+                    f"Désistement du médecin : {request.POST.get('commentaire', '')}"
+                    if request.POST.get("commentaire", "").strip()
+                    else "",
+                )
+                messages.success(
+                    request,
+                    "Désistement enregistré : les patients ayant rendez-vous sont prévenus, et la journée apparaît à pourvoir dans le planning de l'ARS.",
+                )
+            else:
+                services.answer_mission(mission, medecin, request.POST.get("reponse") == "confirmer")
+                messages.success(request, "Réponse enregistrée.")
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, _errors(exc) if isinstance(exc, ValidationError) else str(exc))
         return redirect("planning:missions", token=token)
     items = medecin.missions.select_related("lieu__commune").order_by("date")
-    return render(request, "planning/missions.html", {"medecin": medecin, "missions": items})
+    return render(
+        request,
+        "planning/missions.html",
+        {"medecin": medecin, "missions": items, "aujourdhui": timezone.localdate()},
+    )
 
 
 @require_GET

@@ -31,3 +31,19 @@ class ReservationForm(DsfrBaseForm):
         required=False,
         help_text="Ne donnez que ce qui aide à préparer la consultation.",
     )
+
+
+class AttenteForm(DsfrBaseForm):
+    prenom = forms.CharField(label="Prénom", max_length=100)
+    nom = forms.CharField(label="Nom", max_length=100)
+    telephone = forms.CharField(
+        label="Téléphone", max_length=20, required=False, help_text="Pour être prévenu par SMS."
+    )
+    email = forms.CharField(
+        label="Adresse électronique",
+        max_length=200,
+        required=False,
+        help_text="Facultative si vous donnez un téléphone.",
+    )
+    du = forms.DateField(label="À partir du", help_text="Format : JJ/MM/AAAA.")
+    au = forms.DateField(label="Jusqu'au", help_text="Format : JJ/MM/AAAA.")

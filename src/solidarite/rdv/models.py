@@ -41,6 +41,12 @@ class HorairesConsultation(models.Model):
         return Hours(morning, afternoon, self.duree_minutes, self.battement_minutes)
 
 
+class MotifAnnulation(models.TextChoices):
+    PATIENT = "patient", "Annulé par le patient"
+    DEPLACE = "deplace", "Déplacé par le patient"
+    MISSION = "mission", "Mission du médecin annulée"
+
+
 class RendezVous(models.Model):
     class Statut(models.TextChoices):
         RESERVE = "reserve", "Réservé"
@@ -66,6 +72,18 @@ class RendezVous(models.Model):
     )
     cree_le = models.DateTimeField("réservé le", auto_now_add=True)
     annule_le = models.DateTimeField("annulé le", null=True, blank=True)
+    motif_annulation = models.CharField(
+        "motif d'annulation", max_length=12, choices=MotifAnnulation.choices, blank=True
+    )
+    remplace_par = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="remplace",
+        verbose_name="déplacé vers",
+    )
+    statut_le = models.DateTimeField("présence notée le", null=True, blank=True)
 
     class Meta:
         verbose_name = "rendez-vous"
@@ -91,7 +109,12 @@ class RendezVous(models.Model):
 class AccesDonnees(models.Model):
     """Every read or change of an appointment's patient data: who, what, when (never the data itself)."""
 
-    rendez_vous = models.ForeignKey(RendezVous, on_delete=models.CASCADE, related_name="acces")
+    rendez_vous = models.ForeignKey(
+        RendezVous, on_delete=models.CASCADE, null=True, blank=True, related_name="acces"
+    )
+    inscription = models.ForeignKey(
+        "InscriptionAttente", on_delete=models.CASCADE, null=True, blank=True, related_name="acces"
+    )
     action = models.CharField("action", max_length=40)
     par = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -105,4 +128,101 @@ class AccesDonnees(models.Model):
         ordering = ["-le"]
 
     def __str__(self) -> str:
+        if self.rendez_vous_id is None:
+            return f"{self.action} — liste d'attente {self.inscription_id}"
         return f"{self.action} — rendez-vous {self.rendez_vous_id}"
+
+
+class InscriptionAttente(models.Model):
+    """A patient who found no slot that suits them: told when one frees up at the lieu, within a period.
+
+    At most `liste_attente_messages_max` messages per person, one a day at most, none in the last
+    `liste_attente_arret_jours` days of the period (dated parameters).
+    """
+
+    class Statut(models.TextChoices):
+        ACTIVE = "active", "Active"
+        RETIREE = "retiree", "Retirée par le patient"
+        TERMINEE = "terminee", "Terminée"
+
+    lieu = models.ForeignKey(LieuSolidaire, on_delete=models.CASCADE, related_name="inscriptions_attente")
+    du = models.DateField("à partir du")
+    au = models.DateField("jusqu'au")
+    nom = models.CharField("nom", max_length=100)
+    prenom = models.CharField("prénom", max_length=100)
+    telephone = models.CharField("téléphone", max_length=20, blank=True)
+    email = models.EmailField("adresse électronique", blank=True)
+    statut = models.CharField("statut", max_length=8, choices=Statut.choices, default=Statut.ACTIVE)
+    messages_envoyes = models.PositiveSmallIntegerField("messages envoyés", default=0)
+    dernier_message_le = models.DateField("dernier message le", null=True, blank=True)
+    cree_le = models.DateTimeField("inscrit le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "inscription en liste d'attente"
+        verbose_name_plural = "liste d'attente"
+        ordering = ["cree_le", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(au__gte=models.F("du")), name="attente_periode_ordonnee"),
+            models.CheckConstraint(condition=Q(telephone__gt="") | Q(email__gt=""), name="attente_joignable"),
+        ]
+        indexes = [models.Index(fields=["lieu", "statut", "au"])]
+
+    def __str__(self) -> str:
+        return f"Liste d'attente n° {self.pk} — {self.lieu}"
+
+
+class Message(models.Model):
+    """A message to a patient: queued with the time it is due, sent by the worker, and kept as the record.
+
+    `cle` is unique: the same reminder, on the same channel, for the same appointment can be queued only
+    once, whatever the number of workers or retries. The text is written at sending time from the
+    appointment, so no patient data is copied here.
+    """
+
+    class Nature(models.TextChoices):
+        CONFIRMATION = "confirmation", "Confirmation"
+        RAPPEL = "rappel", "Rappel"
+        ANNULATION = "annulation", "Annulation par le patient"
+        MISSION_ANNULEE = "mission_annulee", "Annulation de la mission"
+        ATTENTE = "attente", "Créneau libéré (liste d'attente)"
+
+    class Canal(models.TextChoices):
+        EMAIL = "email", "Courriel"
+        SMS = "sms", "SMS"
+
+    class Statut(models.TextChoices):
+        A_ENVOYER = "a_envoyer", "À envoyer"
+        EN_COURS = "en_cours", "En cours d'envoi"
+        ENVOYE = "envoye", "Envoyé"
+        ECHEC = "echec", "Échec"
+        SANS_OBJET = "sans_objet", "Sans objet"
+
+    rendez_vous = models.ForeignKey(
+        RendezVous, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
+    inscription = models.ForeignKey(
+        InscriptionAttente, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
+    nature = models.CharField("nature", max_length=16, choices=Nature.choices)
+    canal = models.CharField("canal", max_length=5, choices=Canal.choices)
+    cle = models.CharField("clé", max_length=80, unique=True)
+    prevu_le = models.DateTimeField("prévu le")
+    statut = models.CharField("statut", max_length=10, choices=Statut.choices, default=Statut.A_ENVOYER)
+    tentatives = models.PositiveSmallIntegerField("tentatives", default=0)
+    envoye_le = models.DateTimeField("envoyé le", null=True, blank=True)
+    erreur = models.CharField("erreur", max_length=200, blank=True)
+    cree_le = models.DateTimeField("créé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "message"
+        ordering = ["prevu_le", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rendez_vous__isnull=False) | Q(inscription__isnull=False),
+                name="message_destinataire",
+            )
+        ]
+        indexes = [models.Index(fields=["statut", "prevu_le"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_nature_display()} ({self.get_canal_display()}) — {self.get_statut_display()}"

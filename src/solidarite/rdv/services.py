@@ -10,15 +10,15 @@ from typing import Any
 import numpy as np
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from solidarite.annuaire.models import LieuSolidaire
-from solidarite.annuaire.validation import InvalidValue, normalise_phone
 from solidarite.planning.models import Mission
+from solidarite.rdv import attente, outbox
 from solidarite.rdv.creneaux import Hours, day_slots, parse_slot_id, slot_id
-from solidarite.rdv.models import AccesDonnees, HorairesConsultation, RendezVous
+from solidarite.rdv.models import AccesDonnees, HorairesConsultation, Message, MotifAnnulation, RendezVous
+from solidarite.rdv.patients import clean_patient
 from solidarite.territoire.travel import CrowFlyProvider
 
 logger = logging.getLogger(__name__)
@@ -88,62 +88,8 @@ def next_free(lieu: LieuSolidaire, after: dt.datetime, count: int = 3) -> list[C
     ][:count]
 
 
-def clean_patient(data: dict[str, Any], today: dt.date | None = None) -> dict[str, Any]:
-    """The patient fields, checked; ValidationError with one French message per field."""
-    today = today or timezone.localdate()
-    errors: dict[str, str] = {}
-    cleaned: dict[str, Any] = {}
-    for field in ("nom", "prenom"):
-        value = " ".join(str(data.get(field) or "").split())
-        if not value or len(value) > 100:
-            errors[field] = "Champ obligatoire (100 caractères au plus)."
-        cleaned[field] = value
-    birth = data.get("date_naissance")
-    try:
-        birth_date = birth if isinstance(birth, dt.date) else dt.date.fromisoformat(str(birth))
-    except ValueError:
-        birth_date = None
-    if birth_date is None or not (dt.date(1900, 1, 1) <= birth_date <= today):
-        errors["date_naissance"] = (
-            "Date de naissance impossible : format AAAA-MM-JJ, entre 1900 et aujourd'hui."
-        )
-    cleaned["date_naissance"] = birth_date
-    phone, email = str(data.get("telephone") or "").strip(), str(data.get("email") or "").strip().lower()
-    if not phone and not email:
-        errors["telephone"] = (
-            "Indiquez un téléphone ou une adresse électronique, pour la confirmation et les rappels."
-        )
-    if phone:
-        try:
-            phone = normalise_phone(phone)
-        except InvalidValue as exc:
-            errors["telephone"] = str(exc)
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            errors["email"] = "Adresse électronique invalide."
-    cleaned.update(telephone=phone, email=email)
-    for field, limit in (("medecin_traitant", 200), ("motif", 300)):
-        value = " ".join(str(data.get(field) or "").split())
-        if len(value) > limit:
-            errors[field] = f"{limit} caractères au plus."
-        cleaned[field] = value
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
-
-
-def book(
-    creneau: str, data: dict[str, Any], idempotency_key: str | None = None, canal: str = "api"
-) -> RendezVous:
-    """Books a slot: checked, then one INSERT that the database refuses if the slot is already taken."""
-    if idempotency_key:
-        existing = RendezVous.objects.filter(cle_idempotence=idempotency_key).first()
-        if existing is not None:
-            if slot_id(existing.mission_id, timezone.localtime(existing.debut)) != creneau:
-                raise ValidationError({"Idempotency-Key": "Cette clé a déjà servi pour un autre créneau."})
-            return existing
+def _slot(creneau: str) -> tuple[Mission, dt.datetime, dt.datetime]:
+    """The confirmed mission, start and end of a bookable slot; ValidationError otherwise."""
     tz = timezone.get_current_timezone()
     try:
         mission_id, start = parse_slot_id(creneau, tz)
@@ -159,6 +105,23 @@ def book(
         raise ValidationError({"creneau": "Ce créneau n'existe pas ou n'est plus proposé."})
     if start <= timezone.now():
         raise ValidationError({"creneau": "Ce créneau est passé : choisissez-en un autre."})
+    return mission, start, match[0][1]
+
+
+def book(
+    creneau: str, data: dict[str, Any], idempotency_key: str | None = None, canal: str = "api"
+) -> RendezVous:
+    """Books a slot: checked, then one INSERT that the database refuses if the slot is already taken.
+
+    The confirmation and the reminders are queued in the same transaction.
+    """
+    if idempotency_key:
+        existing = RendezVous.objects.filter(cle_idempotence=idempotency_key).first()
+        if existing is not None:
+            if slot_id(existing.mission_id, timezone.localtime(existing.debut)) != creneau:
+                raise ValidationError({"Idempotency-Key": "Cette clé a déjà servi pour un autre créneau."})
+            return existing
+    mission, start, end = _slot(creneau)
     patient = clean_patient(data)
     try:
         with transaction.atomic():
@@ -166,11 +129,12 @@ def book(
                 mission=mission,
                 lieu=mission.lieu,
                 debut=start,
-                fin=match[0][1],
+                fin=end,
                 cle_idempotence=idempotency_key or None,
                 **patient,
             )
             AccesDonnees.objects.create(rendez_vous=rdv, action="création", canal=canal)
+            outbox.queue_for_booking(rdv, timezone.now())
     except IntegrityError:
         if idempotency_key and RendezVous.objects.filter(cle_idempotence=idempotency_key).exists():
             return RendezVous.objects.get(
@@ -200,16 +164,87 @@ def from_token(token: str) -> RendezVous:
 
 
 def cancel(token: str, canal: str = "lien signé") -> RendezVous:
+    """The patient cancels: the slot is free again, the waitlist is told, reminders are dropped."""
     rdv = from_token(token)
+    now = timezone.now()
     with transaction.atomic():
         locked = RendezVous.objects.select_for_update().get(pk=rdv.pk)
-        if locked.statut != RendezVous.Statut.RESERVE:
+        if locked.statut != RendezVous.Statut.RESERVE or locked.debut <= now:
             raise ValidationError("Ce rendez-vous est déjà annulé ou passé.")
-        locked.statut = RendezVous.Statut.ANNULE
-        locked.annule_le = timezone.now()
-        locked.save(update_fields=["statut", "annule_le"])
+        _cancel(locked, MotifAnnulation.PATIENT, now)
+        outbox.queue_once(locked, Message.Nature.ANNULATION, now)
         AccesDonnees.objects.create(rendez_vous=locked, action="annulation", canal=canal)
+        attente.notify_freed(locked.lieu_id, [locked.debut], now)
     return locked
+
+
+def _cancel(rdv: RendezVous, motif: str, now: dt.datetime) -> None:
+    rdv.statut = RendezVous.Statut.ANNULE
+    rdv.annule_le = now
+    rdv.motif_annulation = motif
+    rdv.save(update_fields=["statut", "annule_le", "motif_annulation", "remplace_par"])
+    outbox.drop_pending(rdv)
+
+
+def move(token: str, creneau: str, canal: str = "lien signé") -> RendezVous:
+    """Moves an appointment to another slot in one transaction: the new one booked, the old one freed.
+
+    If the new slot is taken, nothing changes (SlotTaken with the next free slots).
+    """
+    rdv = from_token(token)
+    mission, start, end = _slot(creneau)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            old = RendezVous.objects.select_for_update().get(pk=rdv.pk)
+            if old.statut != RendezVous.Statut.RESERVE or old.debut <= now:
+                raise ValidationError(
+                    "Ce rendez-vous est déjà annulé ou passé : il ne peut plus être déplacé."
+                )
+            new = RendezVous.objects.create(
+                mission=mission,
+                lieu=mission.lieu,
+                debut=start,
+                fin=end,
+                **{f: getattr(old, f) for f in PATIENT_FIELDS},
+            )
+            old.remplace_par = new
+            _cancel(old, MotifAnnulation.DEPLACE, now)
+            outbox.queue_for_booking(new, now)
+            AccesDonnees.objects.create(rendez_vous=old, action="déplacement", canal=canal)
+            AccesDonnees.objects.create(rendez_vous=new, action="création (déplacement)", canal=canal)
+            attente.notify_freed(old.lieu_id, [old.debut], now)
+    except IntegrityError:
+        raise SlotTaken(next_free(mission.lieu, start)) from None
+    return new
+
+
+PATIENT_FIELDS = ("nom", "prenom", "date_naissance", "telephone", "email", "medecin_traitant", "motif")
+
+
+def cancel_for_mission(mission: Mission) -> int:
+    """The doctor's mission is cancelled: its appointments too; each patient is told, with the next slots.
+
+    Runs inside the transaction that cancels the mission (signal `mission_cancelled`).
+    """
+    now = timezone.now()
+    count = 0
+    for rdv in RendezVous.objects.select_for_update().filter(
+        mission=mission, statut=RendezVous.Statut.RESERVE
+    ):
+        _cancel(rdv, MotifAnnulation.MISSION, now)
+        outbox.queue_once(rdv, Message.Nature.MISSION_ANNULEE, now)
+        AccesDonnees.objects.create(rendez_vous=rdv, action="annulation (mission annulée)", canal="planning")
+        count += 1
+    logger.info("mission %s annulée : %d rendez-vous annulés, patients prévenus", mission.pk, count)
+    return count
+
+
+def slots_opened(mission: Mission) -> int:
+    """A mission was confirmed: its slots are open; the lieu's waitlist is told (signal `mission_confirmed`)."""
+    tz = timezone.get_current_timezone()
+    starts = [start for start, _ in day_slots(mission.date, hours_of(mission.lieu), tz)]
+    return attente.notify_freed(mission.lieu_id, starts)
 
 
 REACH_MINUTES = 60.0  # lieux within an hour by road (estimate) of the patient's commune

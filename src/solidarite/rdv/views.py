@@ -2,31 +2,50 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from itertools import groupby
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from solidarite.annuaire.models import LieuSolidaire
+from solidarite.config.ratelimit import limited
 from solidarite.config.views import error_page
 from solidarite.parametres import parametre
-from solidarite.rdv import services
+from solidarite.rdv import attente, services
 from solidarite.rdv.creneaux import parse_slot_id
-from solidarite.rdv.forms import ReservationForm
-from solidarite.rdv.models import AccesDonnees, RendezVous
+from solidarite.rdv.forms import AttenteForm, ReservationForm
+from solidarite.rdv.models import AccesDonnees
 from solidarite.territoire.models import Commune
 from solidarite.territoire.search import search_communes
 
 logger = logging.getLogger(__name__)
+LIEU_DAYS = 28
+
+
+def _errors_into(form: ReservationForm | AttenteForm, exc: ValidationError) -> None:
+    by_field = exc.error_dict if hasattr(exc, "error_dict") else {"__all__": exc.error_list}
+    for field, errors in by_field.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _coordinate(text: str | None, bound: float) -> float | None:
+    try:
+        value = float(text or "")
+    except ValueError:
+        return None
+    return value if -bound <= value <= bound else None
 
 
 @require_GET
+@limited("recherche")
 def recherche(request: HttpRequest) -> HttpResponse:
-    """By commune (name or postcode; `commune=<code INSEE>` once chosen): the lieux in reach and their slots."""
+    """By commune (name or postcode; `commune=<code INSEE>` once chosen) or « autour de moi » (lat, lon)."""
     code = request.GET.get("commune", "")
     commune = Commune.objects.filter(code_insee=code).select_related("departement").first() if code else None
     outcome = None
@@ -34,18 +53,25 @@ def recherche(request: HttpRequest) -> HttpResponse:
         outcome = search_communes(request.GET["q"])
         if len(outcome.matches) == 1:
             commune = outcome.matches[0].commune
-    proches = []
+    lat, lon = _coordinate(request.GET.get("lat"), 90), _coordinate(request.GET.get("lon"), 180)
+    position = None
     if commune is not None and commune.latitude is not None and commune.longitude is not None:
-        proches = services.lieux_proches(commune.latitude, commune.longitude)
+        position = {"nom": commune.nom, "lat": commune.latitude, "lon": commune.longitude}
+    elif commune is None and lat is not None and lon is not None:
+        position = {"nom": "Votre position", "lat": lat, "lon": lon}
+    position_erreur = "lat" in request.GET and commune is None and position is None
+    proches = services.lieux_proches(position["lat"], position["lon"]) if position else []
     carte = None
-    if proches and commune is not None:
+    if proches and position:
         carte = {
-            "commune": {"nom": commune.nom, "lat": commune.latitude, "lon": commune.longitude},
+            "commune": position,
             "lieux": [{"nom": p.lieu.nom, "lat": p.lieu.latitude, "lon": p.lieu.longitude} for p in proches],
             "tuiles": settings.SOLIDARITE_TUILES_URL,
         }
     context = {
         "commune": commune,
+        "position": position,
+        "position_erreur": position_erreur,
         "outcome": outcome,
         "proches": proches,
         "q": request.GET.get("q", ""),
@@ -54,7 +80,78 @@ def recherche(request: HttpRequest) -> HttpResponse:
     return render(request, "rdv/recherche.html", context)
 
 
-def _slot_context(creneau: str):  # type: ignore[no-untyped-def]
+@require_GET
+@limited("recherche")
+def lieu(request: HttpRequest, pk: int) -> HttpResponse:
+    """A lieu's free slots over four weeks (or the period asked), day by day, and its waitlist form."""
+    found = LieuSolidaire.objects.select_related("commune").filter(pk=pk, actif=True).first()
+    if found is None:
+        return error_page(
+            request, 404, "Lieu introuvable", "Ce lieu de consultation n'existe pas ou ne reçoit plus."
+        )
+    today = timezone.localdate()
+    try:
+        du = dt.date.fromisoformat(request.GET["du"]) if request.GET.get("du") else today
+        au = (
+            dt.date.fromisoformat(request.GET["au"])
+            if request.GET.get("au")
+            else du + dt.timedelta(days=LIEU_DAYS)
+        )
+        free = [c for c in services.slots(found, max(du, today), max(au, today)) if c.libre]
+    except (ValueError, ValidationError) as exc:
+        message = (
+            " ".join(exc.messages) if isinstance(exc, ValidationError) else "Dates au format AAAA-MM-JJ."
+        )
+        return error_page(request, 400, "Période invalide", message)
+    days = [
+        (day, list(items)) for day, items in groupby(free, key=lambda c: timezone.localtime(c.debut).date())
+    ]
+    form = AttenteForm(initial={"du": max(du, today), "au": max(au, today)})
+    return render(request, "rdv/lieu.html", {"lieu": found, "jours": days, "du": du, "au": au, "form": form})
+
+
+@require_http_methods(["POST"])
+@limited("reservation")
+def attente_inscription(request: HttpRequest, pk: int) -> HttpResponse:
+    found = LieuSolidaire.objects.select_related("commune").filter(pk=pk).first()
+    if found is None:
+        return error_page(request, 404, "Lieu introuvable", "Ce lieu de consultation n'existe pas.")
+    form = AttenteForm(request.POST)
+    if form.is_valid():
+        try:
+            inscription = attente.register(found, form.cleaned_data)
+        except ValidationError as exc:
+            _errors_into(form, exc)
+        else:
+            return render(
+                request,
+                "rdv/attente.html",
+                {
+                    "inscription": inscription,
+                    "jeton": attente.token_for(inscription),
+                    "max": attente.max_messages(),
+                },
+            )
+    return render(
+        request,
+        "rdv/lieu.html",
+        {"lieu": found, "jours": [], "form": form, "erreur_attente": True},
+        status=400,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def attente_retrait(request: HttpRequest, jeton: str) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            attente.withdraw(jeton)
+        except ValidationError:
+            return error_page(request, 403, "Lien invalide", "Ce lien de liste d'attente n'est pas valide.")
+        return render(request, "rdv/attente.html", {"retiree": True})
+    return render(request, "rdv/attente.html", {"confirmer_retrait": True, "jeton": jeton})
+
+
+def _slot_mission(creneau: str):  # type: ignore[no-untyped-def]
     from solidarite.planning.models import Mission
 
     mission_id, start = parse_slot_id(creneau, timezone.get_current_timezone())
@@ -67,9 +164,10 @@ def _slot_context(creneau: str):  # type: ignore[no-untyped-def]
 
 
 @require_http_methods(["GET", "POST"])
+@limited("reservation", methods=("POST",))
 def reserver(request: HttpRequest, creneau: str) -> HttpResponse:
     try:
-        mission, start = _slot_context(creneau)
+        mission, start = _slot_mission(creneau)
     except ValueError:
         return error_page(
             request, 404, "Créneau introuvable", "Ce créneau n'existe pas : revenez à la recherche."
@@ -95,43 +193,33 @@ def reserver(request: HttpRequest, creneau: str) -> HttpResponse:
             context["suivants"] = exc.next_free
             return render(request, "rdv/reserver.html", context, status=409)
         except ValidationError as exc:
-            for field, errors in getattr(exc, "error_dict", {"__all__": exc.error_list}).items():
-                form.add_error(field if field in form.fields else None, errors)
+            _errors_into(form, exc)
         else:
             token = services.token_for(rdv)
-            _confirm(rdv, token)
             return render(
                 request, "rdv/confirmation.html", {"rdv": rdv, "jeton": token, "tarif": context["tarif"]}
             )
     return render(request, "rdv/reserver.html", context, status=400 if request.method == "POST" else 200)
 
 
-def _confirm(rdv: RendezVous, token: str) -> None:
-    """Confirmation by e-mail when given (SMS: a pluggable backend comes with the reminders)."""
-    if not rdv.email:
-        return
-    link = f"{settings.SOLIDARITE_BASE_URL}/rendez-vous/gerer/{token}/"
-    body = (
-        f"Votre rendez-vous : {timezone.localtime(rdv.debut):%A %d/%m/%Y à %H:%M}, {rdv.lieu.nom}, {rdv.lieu.adresse} "
-        f"({rdv.lieu.commune.nom}).\n\nPour l'annuler ou le déplacer : {link}\n\nSolidarité territoriale"
-    )
+def _from_token(request: HttpRequest, jeton: str):  # type: ignore[no-untyped-def]
     try:
-        send_mail("Votre rendez-vous médical", body, None, [rdv.email])
-    except OSError:
-        logger.exception("confirmation non envoyée pour le rendez-vous %s", rdv.pk)
-
-
-@require_http_methods(["GET", "POST"])
-def gerer(request: HttpRequest, jeton: str) -> HttpResponse:
-    try:
-        rdv = services.from_token(jeton)
+        return services.from_token(jeton), None
     except services.InvalidToken as exc:
-        return error_page(
+        return None, error_page(
             request,
             403,
             "Lien invalide ou expiré",
             f"{exc} Pour toute question, contactez le lieu de consultation.",
         )
+
+
+@require_http_methods(["GET", "POST"])
+@limited("reservation", methods=("POST",))
+def gerer(request: HttpRequest, jeton: str) -> HttpResponse:
+    rdv, refused = _from_token(request, jeton)
+    if refused:
+        return refused
     message = ""
     if request.method == "POST":
         try:
@@ -141,4 +229,42 @@ def gerer(request: HttpRequest, jeton: str) -> HttpResponse:
             message = " ".join(exc.messages)
     else:
         AccesDonnees.objects.create(rendez_vous=rdv, action="consultation", canal="lien signé")
-    return render(request, "rdv/gerer.html", {"rdv": rdv, "message": message})
+    autres = services.next_free(rdv.lieu, timezone.now(), 6) if rdv.statut == "reserve" else []
+    return render(
+        request, "rdv/gerer.html", {"rdv": rdv, "message": message, "jeton": jeton, "autres": autres}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@limited("reservation", methods=("POST",))
+def deplacer(request: HttpRequest, jeton: str, creneau: str) -> HttpResponse:
+    rdv, refused = _from_token(request, jeton)
+    if refused:
+        return refused
+    try:
+        mission, start = _slot_mission(creneau)
+    except ValueError:
+        mission, start = None, None
+    if mission is None:
+        return error_page(request, 404, "Créneau introuvable", "Ce créneau n'est plus proposé.")
+    context = {"rdv": rdv, "jeton": jeton, "mission": mission, "debut": start, "creneau": creneau}
+    if request.method == "POST":
+        try:
+            new = services.move(jeton, creneau, canal="site")
+        except services.SlotTaken as exc:
+            context.update(pris=True, suivants=exc.next_free)
+            return render(request, "rdv/deplacer.html", context, status=409)
+        except ValidationError as exc:
+            context["erreur"] = " ".join(exc.messages)
+            return render(request, "rdv/deplacer.html", context, status=400)
+        return render(
+            request,
+            "rdv/confirmation.html",
+            {
+                "rdv": new,
+                "jeton": services.token_for(new),
+                "tarif": parametre("tarif_consultation_g"),
+                "deplace": True,
+            },
+        )
+    return render(request, "rdv/deplacer.html", context)

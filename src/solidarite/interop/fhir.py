@@ -1,0 +1,157 @@
+"""FHIR R4 resources of the booking tool, built and validated with fhir.resources.
+
+fhir.resources 8 models R5 by default and R4B (4.3) as a subpackage; for Location, Schedule, Slot,
+Appointment, Bundle and OperationOutcome, R4B is R4 on the wire (the elements used here are the
+same), and the R4 branch of fhir.resources needs pydantic 1, which django-ninja cannot share.
+
+Conventions of the ANS (CI-SIS, « Gestion d'agendas partagés » and the SAS guide) followed where they
+apply: the doctor's national identifier (IDNPS: « 8 » + RPPS, system urn:oid:1.2.250.1.71.4.2.1),
+specialty from the TRE-R38 nomenclature (SM54, médecine générale), a Schedule per lieu whose Slots are
+free or busy, times with their offset. Patients appear only by name in Appointment.participant (the
+minimum), and only to authorised users.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fhir.resources.R4B.appointment import Appointment
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.location import Location
+from fhir.resources.R4B.operationoutcome import OperationOutcome
+from fhir.resources.R4B.resource import Resource
+from fhir.resources.R4B.schedule import Schedule
+from fhir.resources.R4B.slot import Slot
+
+IDNPS = "urn:oid:1.2.250.1.71.4.2.1"
+SPECIALITE = {
+    "system": "https://mos.esante.gouv.fr/NOS/TRE_R38-SpecialiteOrdinale/FHIR/TRE-R38-SpecialiteOrdinale",
+    "code": "SM54",
+    "display": "Médecine générale",
+}
+APPOINTMENT_STATUS = {
+    "reserve": "booked",
+    "annule": "cancelled",
+    "vu": "fulfilled",
+    "absent": "noshow",
+    "excuse": "cancelled",
+}
+
+
+def _instant(moment: dt.datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def location(lieu: Any, postcode: str | None) -> Location:
+    address: dict[str, Any] = {
+        "use": "work",
+        "line": [lieu.adresse],
+        "city": lieu.commune.nom,
+        "country": "FR",
+    }
+    if postcode:
+        address["postalCode"] = postcode
+    data: dict[str, Any] = {
+        "resourceType": "Location",
+        "id": str(lieu.pk),
+        "status": "active" if lieu.actif else "inactive",
+        "name": lieu.nom,
+        "description": lieu.get_type_display(),
+        "mode": "instance",
+        "address": address,
+        "position": {"latitude": lieu.latitude, "longitude": lieu.longitude},
+        "telecom": [{"system": "phone", "value": lieu.referent_telephone, "use": "work"}],
+    }
+    if lieu.accessibilite:
+        data["description"] = f"{lieu.get_type_display()}. Accès : {lieu.accessibilite}"
+    return Location.model_validate(data)
+
+
+def schedule(lieu: Any, horizon: tuple[dt.date, dt.date]) -> Schedule:
+    return Schedule.model_validate(
+        {
+            "resourceType": "Schedule",
+            "id": str(lieu.pk),
+            "active": lieu.actif,
+            "specialty": [{"coding": [SPECIALITE]}],
+            "actor": [{"reference": f"Location/{lieu.pk}", "display": lieu.nom}],
+            "planningHorizon": {"start": horizon[0].isoformat(), "end": horizon[1].isoformat()},
+            "comment": "Consultations des médecins volontaires de la mission de solidarité territoriale",
+        }
+    )
+
+
+def slot(creneau: Any) -> Slot:
+    return Slot.model_validate(
+        {
+            "resourceType": "Slot",
+            "id": creneau.id,
+            "schedule": {"reference": f"Schedule/{creneau.lieu_id}"},
+            "status": "free" if creneau.libre else "busy",
+            "start": _instant(creneau.debut),
+            "end": _instant(creneau.fin),
+            "specialty": [{"coding": [SPECIALITE]}],
+        }
+    )
+
+
+def appointment(rdv: Any, slot_id: str) -> Appointment:
+    medecin = rdv.mission.medecin
+    return Appointment.model_validate(
+        {
+            "resourceType": "Appointment",
+            "id": str(rdv.pk),
+            "status": APPOINTMENT_STATUS[rdv.statut],
+            "start": _instant(rdv.debut),
+            "end": _instant(rdv.fin),
+            "created": rdv.cree_le.date().isoformat(),
+            "slot": [{"reference": f"Slot/{slot_id}"}],
+            "specialty": [{"coding": [SPECIALITE]}],
+            "participant": [
+                {
+                    "actor": {"display": f"{rdv.nom.upper()} {rdv.prenom}"},
+                    "status": "accepted",
+                    "required": "required",
+                },
+                {
+                    "actor": {
+                        "identifier": {"system": IDNPS, "value": f"8{medecin.rpps}"},
+                        "display": f"Dr {medecin.prenom} {medecin.nom}",
+                    },
+                    "status": "accepted",
+                },
+                {
+                    "actor": {"reference": f"Location/{rdv.lieu_id}", "display": rdv.lieu.nom},
+                    "status": "accepted",
+                },
+            ],
+        }
+    )
+
+
+def searchset(base_url: str, resources: list[Resource]) -> Bundle:
+    return Bundle.model_validate(
+        {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "total": len(resources),
+            "entry": [
+                {
+                    "fullUrl": f"{base_url}/fhir/{r.get_resource_type()}/{r.id}",
+                    "resource": r,
+                    "search": {"mode": "match"},
+                }
+                for r in resources
+            ],
+        }
+    )
+
+
+def outcome(code: str, diagnostics: str) -> OperationOutcome:
+    return OperationOutcome.model_validate(
+        {
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": code, "diagnostics": diagnostics}],
+        }
+    )

@@ -1,0 +1,190 @@
+"""FHIR R4 read endpoints: /fhir/Location, /fhir/Schedule, /fhir/Slot (free/busy), /fhir/Appointment.
+
+Location, Schedule and Slot are public (the same facts as the search pages). Appointment needs an
+authorised user: an ARS agent (session of the back office) sees the appointments of their region only,
+and every appointment returned is recorded in the access log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from solidarite.annuaire.models import LieuSolidaire
+from solidarite.config.ratelimit import MESSAGE as TOO_MANY
+from solidarite.config.ratelimit import exceeded
+from solidarite.interop import fhir
+from solidarite.rdv import services
+from solidarite.rdv.creneaux import slot_id
+from solidarite.rdv.models import AccesDonnees, RendezVous
+from solidarite.zonage import services as zonage
+
+CONTENT_TYPE = "application/fhir+json; charset=utf-8"
+DEFAULT_DAYS = 14
+MAX_APPOINTMENTS = 500
+
+
+class FhirError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code = status, code
+
+
+def _respond(resource: Any, status: int = 200) -> HttpResponse:
+    return HttpResponse(resource.model_dump_json(exclude_none=True), status=status, content_type=CONTENT_TYPE)
+
+
+def endpoint(view: Callable[..., Any]) -> Callable[..., HttpResponse]:
+    """FHIR errors as OperationOutcome with a French diagnostic; 429 when one address floods."""
+
+    @require_GET
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if exceeded(request, "recherche"):
+            response = _respond(fhir.outcome("throttled", TOO_MANY), 429)
+            response["Retry-After"] = "60"
+            return response
+        try:
+            return _respond(view(request, *args, **kwargs))
+        except FhirError as exc:
+            return _respond(fhir.outcome(exc.code, str(exc)), exc.status)
+
+    wrapper.__name__ = view.__name__
+    return wrapper
+
+
+def _lieu(raw: str) -> LieuSolidaire:
+    key = raw.rsplit("/", 1)[-1]
+    lieu = (
+        LieuSolidaire.objects.select_related("commune")
+        .filter(pk=int(key) if key.isdigit() and len(key) <= 9 else -1)
+        .first()
+    )
+    if lieu is None:
+        raise FhirError(404, "not-found", f"Ressource inconnue : {raw!r}.")
+    return lieu
+
+
+def _postcode(lieu: LieuSolidaire) -> str | None:
+    code = lieu.commune.codes_postaux.order_by("code").values_list("code", flat=True).first()
+    return str(code) if code else None
+
+
+def _dates(request: HttpRequest, name: str) -> tuple[dt.date, dt.date]:
+    """`name=geYYYY-MM-DD` and/or `name=leYYYY-MM-DD` (or a bare date for one day)."""
+    today = timezone.localdate()
+    low, high = today, None
+    for value in request.GET.getlist(name):
+        prefix, text = (
+            (value[:2], value[2:]) if value[:2] in {"ge", "gt", "le", "lt", "eq"} else ("eq", value)
+        )
+        try:
+            day = dt.date.fromisoformat(text[:10])
+        except ValueError:
+            raise FhirError(
+                400, "invalid", f"Paramètre {name} invalide : {value!r} (AAAA-MM-JJ, préfixes ge/le)."
+            ) from None
+        if prefix in {"ge", "gt"}:
+            low = day + dt.timedelta(days=1 if prefix == "gt" else 0)
+        elif prefix in {"le", "lt"}:
+            high = day - dt.timedelta(days=1 if prefix == "lt" else 0)
+        else:
+            low = high = day
+    high = high or low + dt.timedelta(days=DEFAULT_DAYS)
+    if high < low or (high - low).days > services.MAX_RANGE_DAYS:
+        raise FhirError(
+            400, "invalid", f"Période invalide : {services.MAX_RANGE_DAYS} jours au plus, fin après début."
+        )
+    return low, high
+
+
+def _base() -> str:
+    return settings.SOLIDARITE_BASE_URL
+
+
+@endpoint
+def location_search(request: HttpRequest) -> Any:
+    lieux = LieuSolidaire.objects.filter(actif=True).select_related("commune").order_by("pk")
+    if request.GET.get("_id"):
+        lieux = lieux.filter(pk=_lieu(request.GET["_id"]).pk)
+    if request.GET.get("address-city"):
+        lieux = lieux.filter(commune__nom__iexact=request.GET["address-city"])
+    return fhir.searchset(_base(), [fhir.location(lieu, _postcode(lieu)) for lieu in lieux[:1000]])
+
+
+@endpoint
+def location_read(request: HttpRequest, pk: str) -> Any:
+    lieu = _lieu(pk)
+    return fhir.location(lieu, _postcode(lieu))
+
+
+def _horizon() -> tuple[dt.date, dt.date]:
+    today = timezone.localdate()
+    return today, today + dt.timedelta(days=services.MAX_RANGE_DAYS)
+
+
+@endpoint
+def schedule_search(request: HttpRequest) -> Any:
+    lieux = LieuSolidaire.objects.filter(actif=True).select_related("commune").order_by("pk")
+    for name in ("actor", "_id"):
+        if request.GET.get(name):
+            lieux = lieux.filter(pk=_lieu(request.GET[name]).pk)
+    return fhir.searchset(_base(), [fhir.schedule(lieu, _horizon()) for lieu in lieux[:1000]])
+
+
+@endpoint
+def schedule_read(request: HttpRequest, pk: str) -> Any:
+    return fhir.schedule(_lieu(pk), _horizon())
+
+
+@endpoint
+def slot_search(request: HttpRequest) -> Any:
+    if not request.GET.get("schedule"):
+        raise FhirError(
+            400, "required", "Paramètre schedule obligatoire (Schedule/<id>, l'agenda d'un lieu)."
+        )
+    lieu = _lieu(request.GET["schedule"])
+    low, high = _dates(request, "start")
+    status = request.GET.get("status")
+    if status not in (None, "", "free", "busy"):
+        raise FhirError(400, "invalid", "Paramètre status : free ou busy.")
+    found = services.slots(lieu, low, high)
+    if status:
+        found = [c for c in found if c.libre == (status == "free")]
+    return fhir.searchset(_base(), [fhir.slot(c) for c in found])
+
+
+@endpoint
+def appointment_search(request: HttpRequest) -> Any:
+    user = request.user
+    if not user.is_authenticated or not user.is_staff:
+        raise FhirError(401, "login", "Accès réservé aux agents habilités : connectez-vous au back-office.")
+    try:
+        region = zonage.agent_region(user)
+    except PermissionDenied as exc:
+        raise FhirError(403, "forbidden", str(exc)) from None
+    low, high = _dates(request, "date")
+    rows = RendezVous.objects.filter(debut__date__range=(low, high)).select_related(
+        "mission__medecin", "lieu"
+    )
+    if region is not None:
+        rows = rows.filter(lieu__commune__departement__region=region)
+    if request.GET.get("location"):
+        rows = rows.filter(lieu=_lieu(request.GET["location"]))
+    found = list(rows.order_by("debut", "pk")[:MAX_APPOINTMENTS])
+    AccesDonnees.objects.bulk_create(
+        [AccesDonnees(rendez_vous=r, action="lecture FHIR", par=user, canal="API FHIR") for r in found]
+    )
+    return fhir.searchset(
+        _base(), [fhir.appointment(r, slot_id(r.mission_id, timezone.localtime(r.debut))) for r in found]
+    )
+
+
+def not_found(request: HttpRequest, rest: str) -> HttpResponse:
+    return _respond(fhir.outcome("not-supported", f"Ressource ou opération non proposée : {rest!r}."), 404)

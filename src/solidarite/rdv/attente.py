@@ -1,0 +1,143 @@
+"""Waitlist: a patient leaves contact details for a lieu and a period; told when a slot frees up.
+
+Lessons from rdv-service-public's `FileAttente`, whose counter was raised only on the e-mail path (an
+SMS-only person was never capped): here one message, whatever its channels, counts once per person,
+the counter is raised by a conditional UPDATE (two workers cannot both pass the cap), at most one
+message a day, and none in the last days of the period (dated parameters).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from solidarite.annuaire.models import LieuSolidaire
+from solidarite.parametres import valeur
+from solidarite.rdv import outbox
+from solidarite.rdv.models import AccesDonnees, InscriptionAttente, Message
+from solidarite.rdv.patients import clean_contact
+
+TOKEN_SALT = "solidarite.rdv.attente"
+MAX_PERIOD_DAYS = 62
+
+
+def max_messages() -> int:
+    return int(valeur("liste_attente_messages_max"))
+
+
+def stop_days() -> int:
+    return int(valeur("liste_attente_arret_jours"))
+
+
+def register(lieu: LieuSolidaire, data: dict[str, Any], today: dt.date | None = None) -> InscriptionAttente:
+    """Checks and stores an entry; ValidationError with one French message per field."""
+    today = today or timezone.localdate()
+    errors: dict[str, str] = {}
+    try:
+        contact = clean_contact(data)
+    except ValidationError as exc:
+        errors.update({k: " ".join(v) for k, v in exc.message_dict.items()})
+        contact = {}
+    du, au = _date(data.get("du")), _date(data.get("au"))
+    if du is None or au is None:
+        errors["du"] = "Indiquez une période : dates au format AAAA-MM-JJ."
+    elif du < today:
+        errors["du"] = "La période ne peut pas commencer dans le passé."
+    elif au < du:
+        errors["au"] = "La fin de la période précède son début."
+    elif (au - du).days > MAX_PERIOD_DAYS:
+        errors["au"] = f"Période trop longue : {MAX_PERIOD_DAYS} jours au plus."
+    elif au < today + dt.timedelta(days=stop_days()):
+        errors["au"] = (
+            f"La liste d'attente prévient jusqu'à {stop_days()} jours avant la fin de la période : "
+            "pour un besoin plus proche, appelez le lieu de consultation ou le 116 117 "
+            "(en cas d'urgence, le 15)."
+        )
+    if not lieu.actif:
+        errors["lieu"] = "Ce lieu ne reçoit plus de patients."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        inscription = InscriptionAttente.objects.create(lieu=lieu, du=du, au=au, **contact)
+        AccesDonnees.objects.create(inscription=inscription, action="inscription", canal="site")
+    return inscription
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def notify_freed(lieu_id: int, starts: Iterable[dt.datetime], now: dt.datetime | None = None) -> int:
+    """Slots have freed up at a lieu: tell the first people whose period holds one (one person a slot).
+
+    Called inside the transaction that frees the slots; returns the number of people told.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    days = sorted({timezone.localtime(s).date() for s in starts if s > now})
+    if not days:
+        return 0
+    remaining = sum(1 for s in starts if s > now)
+    in_period = Q()
+    for day in days:
+        in_period |= Q(du__lte=day, au__gte=day)
+    candidates = (
+        InscriptionAttente.objects.filter(
+            in_period,
+            lieu_id=lieu_id,
+            statut=InscriptionAttente.Statut.ACTIVE,
+            messages_envoyes__lt=max_messages(),
+            au__gte=today + dt.timedelta(days=stop_days()),
+        )
+        .exclude(dernier_message_le=today)
+        .order_by("cree_le", "pk")
+    )
+    told = 0
+    for inscription in candidates[: 3 * remaining]:
+        if told >= remaining:
+            break
+        claimed = (
+            InscriptionAttente.objects.filter(
+                pk=inscription.pk,
+                statut=InscriptionAttente.Statut.ACTIVE,
+                messages_envoyes__lt=max_messages(),
+            )
+            .exclude(dernier_message_le=today)
+            .update(messages_envoyes=F("messages_envoyes") + 1, dernier_message_le=today)
+        )
+        if claimed:
+            outbox.queue_waitlist(inscription, today, now)
+            told += 1
+    return told
+
+
+def token_for(inscription: InscriptionAttente) -> str:
+    return signing.dumps({"i": inscription.pk}, salt=TOKEN_SALT, compress=True)
+
+
+def withdraw(token: str) -> InscriptionAttente:
+    try:
+        payload = signing.loads(token, salt=TOKEN_SALT)
+        inscription = InscriptionAttente.objects.get(pk=payload["i"])
+    except (signing.BadSignature, KeyError, TypeError, InscriptionAttente.DoesNotExist):
+        raise ValidationError("Lien invalide.") from None
+    with transaction.atomic():
+        InscriptionAttente.objects.filter(pk=inscription.pk).update(statut=InscriptionAttente.Statut.RETIREE)
+        Message.objects.filter(inscription=inscription, statut=Message.Statut.A_ENVOYER).update(
+            statut=Message.Statut.SANS_OBJET, erreur="désinscription"
+        )
+        AccesDonnees.objects.create(inscription=inscription, action="désinscription", canal="lien signé")
+    inscription.refresh_from_db()
+    return inscription

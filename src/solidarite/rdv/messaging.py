@@ -1,0 +1,195 @@
+"""Sending the queued messages: `send_due` is what the worker (`python -m solidarite worker`) runs.
+
+At most once: a message is claimed by a conditional UPDATE (à envoyer → en cours) before it is sent,
+so two workers never send the same one; one left « en cours » by a worker that died mid-send is
+marked failed, never sent again (a patient may miss a reminder; nobody gets two). A refused send
+is retried three times, five then twenty-five minutes apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db.models import F
+from django.utils import formats, timezone
+
+from solidarite.rdv import attente, services, sms
+from solidarite.rdv.models import AccesDonnees, InscriptionAttente, Message, RendezVous
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+STALE_AFTER = dt.timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Text:
+    subject: str
+    body: str  # the e-mail
+    short: str  # the SMS
+
+
+class NothingToSend(Exception):
+    """The message no longer has an object (appointment cancelled, slot taken again, list left)."""
+
+
+def _when(moment: dt.datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{formats.date_format(local, 'l j F Y')} à {local:%H:%M}"
+
+
+def _url(path: str) -> str:
+    return f"{settings.SOLIDARITE_BASE_URL}{path}"
+
+
+def compose(message: Message, now: dt.datetime) -> Text:
+    if message.rendez_vous_id is not None:
+        return _compose_rdv(message, message.rendez_vous, now)  # type: ignore[arg-type]
+    return _compose_waitlist(message.inscription, now)  # type: ignore[arg-type]
+
+
+def _compose_rdv(message: Message, rdv: RendezVous, now: dt.datetime) -> Text:
+    lieu = rdv.lieu
+    where = f"{lieu.nom}, {lieu.adresse}, {lieu.commune.nom}"
+    when = _when(rdv.debut)
+    if message.nature in (Message.Nature.CONFIRMATION, Message.Nature.RAPPEL):
+        if rdv.statut != RendezVous.Statut.RESERVE or rdv.debut <= now:
+            raise NothingToSend("rendez-vous annulé ou passé")
+        link = _url(f"/rendez-vous/gerer/{services.token_for(rdv)}/")
+        head = "Rendez-vous confirmé" if message.nature == Message.Nature.CONFIRMATION else "Rappel"
+        price = "Tarif conventionnel secteur 1, sans dépassement d'honoraires. Apportez votre carte Vitale."
+        return Text(
+            f"{head} : consultation le {when}",
+            f"{head} : consultation de médecine générale le {when}, {where}.\n"
+            f"{('Accès : ' + lieu.accessibilite + chr(10)) if lieu.accessibilite else ''}{price}\n\n"
+            f"Pour annuler ou déplacer ce rendez-vous, et libérer la place pour un autre patient : {link}\n\n"
+            "Solidarité territoriale — Un médecin près de chez vous",
+            f"{head} : médecin le {when}, {lieu.nom} ({lieu.commune.nom}). Annuler/déplacer : {link}",
+        )
+    search = _url(f"/rendez-vous/lieu/{lieu.pk}/")
+    if message.nature == Message.Nature.ANNULATION:
+        return Text(
+            "Rendez-vous annulé",
+            f"Votre rendez-vous du {when} ({where}) est annulé, comme vous l'avez demandé.\n"
+            f"Pour en prendre un autre : {search}\n\nSolidarité territoriale",
+            f"RDV du {when} annulé. Autre créneau : {search}",
+        )
+    # Mission cancelled: the next free slots of the same lieu, as they are when the message leaves.
+    following = services.next_free(lieu, now, 3)
+    offer = "\n".join(f"- {_when(c.debut)}" for c in following) or "- aucun pour l'instant"
+    return Text(
+        "Votre rendez-vous médical est annulé",
+        f"Le médecin ne peut pas assurer les consultations du {formats.date_format(timezone.localtime(rdv.debut), 'l j F')} "
+        f"à {where}. Votre rendez-vous du {when} est annulé ; nous vous prions de nous en excuser.\n\n"
+        f"Prochains créneaux libres à ce lieu :\n{offer}\n\nPour réserver : {search}\n"
+        "En cas d'urgence, appelez le 15.\n\nSolidarité territoriale",
+        f"Médecin indisponible : RDV du {when} annulé. Autres créneaux : {search}",
+    )
+
+
+def _compose_waitlist(inscription: InscriptionAttente, now: dt.datetime) -> Text:
+    if inscription.statut != InscriptionAttente.Statut.ACTIVE:
+        raise NothingToSend("inscription retirée")
+    lieu = inscription.lieu
+    free = [
+        c
+        for c in services.slots(lieu, max(inscription.du, timezone.localdate(now)), inscription.au, now)
+        if c.libre
+    ]
+    if not free:
+        raise NothingToSend("créneau déjà repris")
+    link = _url(f"/rendez-vous/lieu/{lieu.pk}/?du={inscription.du:%Y-%m-%d}&au={inscription.au:%Y-%m-%d}")
+    stop = _url(f"/rendez-vous/attente/{attente.token_for(inscription)}/")
+    return Text(
+        f"Un créneau s'est libéré : {lieu.nom}",
+        f"Un créneau de consultation s'est libéré à {lieu.nom} ({lieu.commune.nom}), par exemple le "
+        f"{_when(free[0].debut)}. Premier arrivé, premier servi : {link}\n\n"
+        f"Vous recevrez au plus {attente.max_messages()} messages de ce type. "
+        f"Pour ne plus en recevoir : {stop}\n\nSolidarité territoriale",
+        f"Créneau libre à {lieu.nom} le {_when(free[0].debut)} : {link} (stop : {stop})",
+    )
+
+
+def deliver(message: Message, text: Text) -> None:
+    contact = message.rendez_vous or message.inscription
+    assert contact is not None
+    if message.canal == Message.Canal.EMAIL:
+        send_mail(text.subject, text.body, None, [contact.email])
+    else:
+        sms.backend().send(contact.telephone, text.short)
+
+
+def recover_stale(now: dt.datetime) -> int:
+    """Messages a dead worker left « en cours »: failed, not sent again (at most once)."""
+    return Message.objects.filter(statut=Message.Statut.EN_COURS, prevu_le__lt=now - STALE_AFTER).update(
+        statut=Message.Statut.ECHEC, erreur="envoi interrompu : non renvoyé"
+    )
+
+
+def due_ids(now: dt.datetime, limit: int = 200) -> list[int]:
+    return list(
+        Message.objects.filter(statut=Message.Statut.A_ENVOYER, prevu_le__lte=now)
+        .order_by("prevu_le", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def claim(pk: int) -> bool:
+    """À envoyer → en cours, by one conditional UPDATE: of two workers, exactly one gets the message."""
+    return bool(
+        Message.objects.filter(pk=pk, statut=Message.Statut.A_ENVOYER).update(
+            statut=Message.Statut.EN_COURS, tentatives=F("tentatives") + 1
+        )
+    )
+
+
+def send_due(now: dt.datetime | None = None, limit: int = 200) -> int:
+    """Sends the messages due; returns how many were handled (sent, failed or without object)."""
+    now = now or timezone.now()
+    handled = 0
+    for pk in due_ids(now, limit):
+        if not claim(pk):
+            continue  # another worker took it
+        handled += 1
+        message = Message.objects.select_related(
+            "rendez_vous__lieu__commune", "inscription__lieu__commune"
+        ).get(pk=pk)
+        _send_one(message, now)
+    return handled
+
+
+def _send_one(message: Message, now: dt.datetime) -> None:
+    try:
+        text = compose(message, now)
+    except NothingToSend as exc:
+        message.statut, message.erreur = Message.Statut.SANS_OBJET, str(exc)
+        message.save(update_fields=["statut", "erreur"])
+        if message.inscription_id is not None:  # a message not sent is not counted against the person
+            InscriptionAttente.objects.filter(pk=message.inscription_id, messages_envoyes__gt=0).update(
+                messages_envoyes=F("messages_envoyes") - 1
+            )
+        return
+    AccesDonnees.objects.create(
+        rendez_vous_id=message.rendez_vous_id,
+        inscription_id=message.inscription_id,
+        action=f"envoi {message.get_nature_display().lower()} ({message.canal})",
+        canal="messagerie",
+    )
+    try:
+        deliver(message, text)
+    except (OSError, sms.SmsError) as exc:
+        failed = message.tentatives >= MAX_ATTEMPTS
+        message.statut = Message.Statut.ECHEC if failed else Message.Statut.A_ENVOYER
+        message.prevu_le = now + dt.timedelta(minutes=5**message.tentatives)
+        message.erreur = type(exc).__name__
+        message.save(update_fields=["statut", "prevu_le", "erreur"])
+        logger.warning(
+            "message %s non envoyé (tentative %d) : %s", message.pk, message.tentatives, type(exc).__name__
+        )
+        return
+    message.statut, message.envoye_le, message.erreur = Message.Statut.ENVOYE, now, ""
+    message.save(update_fields=["statut", "envoye_le", "erreur"])
+    logger.info("message %s envoyé (%s, %s)", message.pk, message.nature, message.canal)

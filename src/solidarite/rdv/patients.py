@@ -1,0 +1,70 @@
+"""The patient fields a booking or a waitlist entry needs, checked with one French message per field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+
+from solidarite.annuaire.validation import InvalidValue, normalise_phone
+
+
+def _check_contact(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for field in ("nom", "prenom"):
+        value = " ".join(str(data.get(field) or "").split())
+        if not value or len(value) > 100:
+            errors[field] = "Champ obligatoire (100 caractères au plus)."
+        cleaned[field] = value
+    phone, email = str(data.get("telephone") or "").strip(), str(data.get("email") or "").strip().lower()
+    if not phone and not email:
+        errors["telephone"] = "Indiquez un téléphone ou une adresse électronique, pour vous prévenir."
+    if phone:
+        try:
+            phone = normalise_phone(phone)
+        except InvalidValue as exc:
+            errors["telephone"] = str(exc)
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = "Adresse électronique invalide."
+    cleaned.update(telephone=phone, email=email)
+    return cleaned
+
+
+def clean_contact(data: dict[str, Any]) -> dict[str, Any]:
+    """Name, first name, and a phone and/or an e-mail."""
+    errors: dict[str, str] = {}
+    cleaned = _check_contact(data, errors)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def clean_patient(data: dict[str, Any], today: dt.date | None = None) -> dict[str, Any]:
+    """The contact, the birth date, and the optional médecin traitant and reason."""
+    today = today or timezone.localdate()
+    errors: dict[str, str] = {}
+    cleaned = _check_contact(data, errors)
+    birth = data.get("date_naissance")
+    try:
+        birth_date = birth if isinstance(birth, dt.date) else dt.date.fromisoformat(str(birth))
+    except ValueError:
+        birth_date = None
+    if birth_date is None or not (dt.date(1900, 1, 1) <= birth_date <= today):
+        errors["date_naissance"] = (
+            "Date de naissance impossible : format AAAA-MM-JJ, entre 1900 et aujourd'hui."
+        )
+    cleaned["date_naissance"] = birth_date
+    for field, limit in (("medecin_traitant", 200), ("motif", 300)):
+        value = " ".join(str(data.get(field) or "").split())
+        if len(value) > limit:
+            errors[field] = f"{limit} caractères au plus."
+        cleaned[field] = value
+    if errors:
+        raise ValidationError(errors)
+    return cleaned

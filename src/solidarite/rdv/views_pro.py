@@ -1,0 +1,165 @@
+"""Professionals: the day's appointments for the doctor on duty (printable, presence marked), and the
+ARS view of a day (with the cancellation of a mission) and of repeat no-shows in its region."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections import defaultdict
+from typing import Any
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from solidarite.annuaire.models import MedecinVolontaire
+from solidarite.config.views import error_page
+from solidarite.planning import services as planning
+from solidarite.planning.models import Mission
+from solidarite.rdv.models import AccesDonnees, RendezVous
+from solidarite.zonage import services as zonage
+
+PRESENCE = {
+    "vu": RendezVous.Statut.VU,
+    "absent": RendezVous.Statut.ABSENT,
+    "excuse": RendezVous.Statut.EXCUSE,
+}
+ABSENCES_WINDOW_DAYS = 365
+REPEAT = 2
+
+
+def mark_presence(rdv_id: int, mission: Mission, statut: str, user: Any, canal: str) -> RendezVous:
+    """Vu, absent or excusé: only for an appointment of this mission, from its day on."""
+    if statut not in PRESENCE:
+        raise ValidationError("Statut inconnu : vu, absent ou excusé.")
+    if mission.date > timezone.localdate():
+        raise ValidationError("La présence se note le jour de la consultation, pas avant.")
+    with transaction.atomic():
+        rdv = RendezVous.objects.select_for_update().filter(pk=rdv_id, mission=mission).first()
+        if rdv is None:
+            raise ValidationError("Ce rendez-vous n'appartient pas à cette journée.")
+        if rdv.statut == RendezVous.Statut.ANNULE:
+            raise ValidationError("Ce rendez-vous a été annulé.")
+        rdv.statut = PRESENCE[statut]
+        rdv.statut_le = timezone.now()
+        rdv.save(update_fields=["statut", "statut_le"])
+        AccesDonnees.objects.create(rendez_vous=rdv, action=f"présence : {statut}", par=user, canal=canal)
+    return rdv
+
+
+def _day(request: HttpRequest, mission: Mission, user: Any, canal: str, ars: bool) -> HttpResponse:
+    error = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "annuler_mission" and ars:
+                planning.cancel_mission(mission, user, request.POST.get("commentaire", ""))
+                mission.refresh_from_db()
+            else:
+                mark_presence(
+                    int(request.POST.get("rendez_vous") or 0),
+                    mission,
+                    request.POST.get("statut", ""),
+                    user,
+                    canal,
+                )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        except ValueError:
+            error = "Rendez-vous inconnu."
+        if not error:
+            return redirect(request.get_full_path())
+    rdvs = list(RendezVous.objects.filter(mission=mission).order_by("debut", "pk"))
+    AccesDonnees.objects.bulk_create(
+        [AccesDonnees(rendez_vous=r, action="liste du jour", par=user, canal=canal) for r in rdvs]
+    )
+    context = {
+        "mission": mission,
+        "actifs": [r for r in rdvs if r.statut != RendezVous.Statut.ANNULE],
+        "annules": [r for r in rdvs if r.statut == RendezVous.Statut.ANNULE],
+        "peut_noter": mission.date <= timezone.localdate(),
+        "ars": ars,
+        "erreur": error,
+    }
+    return render(request, "rdv/journee.html", context, status=400 if error else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def journee_medecin(request: HttpRequest, token: str, mission: int) -> HttpResponse:
+    medecin = MedecinVolontaire.objects.filter(jeton_calendrier=token).first()
+    found = (
+        Mission.objects.select_related("lieu__commune", "medecin")
+        .filter(pk=mission, medecin=medecin, statut__in=[Mission.Statut.CONFIRMEE, Mission.Statut.REALISEE])
+        .first()
+        if medecin
+        else None
+    )
+    if found is None:
+        return error_page(
+            request,
+            404,
+            "Journée introuvable",
+            "Cette journée de consultation n'est pas la vôtre ou n'est pas confirmée.",
+        )
+    return _day(request, found, medecin.compte if medecin else None, "médecin (lien personnel)", ars=False)
+
+
+def _region_of_user(user: Any):  # type: ignore[no-untyped-def]
+    return zonage.agent_region(user)
+
+
+@staff_member_required
+@require_http_methods(["GET", "POST"])
+def journee_ars(request: HttpRequest, mission: int) -> HttpResponse:
+    found = Mission.objects.select_related("lieu__commune__departement", "medecin").filter(pk=mission).first()
+    if found is None:
+        return error_page(request, 404, "Journée introuvable", "Cette mission n'existe pas.")
+    try:
+        region = _region_of_user(request.user)
+    except PermissionDenied as exc:
+        return error_page(request, 403, "Accès refusé", str(exc))
+    if region is not None and found.lieu.commune.departement.region_id != region.pk:
+        return error_page(
+            request, 403, "Accès refusé", f"Cette mission n'est pas dans votre région ({region.nom})."
+        )
+    return _day(request, found, request.user, "back-office ARS", ars=True)
+
+
+def _same(name: str) -> str:
+    """One spelling per person: spaces, case and accents ignored."""
+    return unicodedata.normalize("NFKD", " ".join(name.split())).encode("ascii", "ignore").decode().upper()
+
+
+@staff_member_required
+@require_GET
+def absences(request: HttpRequest) -> HttpResponse:
+    """Patients absent without excuse at least twice in twelve months, in the agent's region."""
+    try:
+        region = _region_of_user(request.user)
+    except PermissionDenied as exc:
+        return error_page(request, 403, "Accès refusé", str(exc))
+    since = timezone.now() - dt.timedelta(days=ABSENCES_WINDOW_DAYS)
+    rows = RendezVous.objects.filter(statut=RendezVous.Statut.ABSENT, debut__gte=since).select_related("lieu")
+    if region is not None:
+        rows = rows.filter(lieu__commune__departement__region=region)
+    people: dict[tuple[str, str, dt.date], list[RendezVous]] = defaultdict(list)
+    for rdv in rows.order_by("debut"):
+        people[(_same(rdv.nom), _same(rdv.prenom), rdv.date_naissance)].append(rdv)
+    repeat = sorted(
+        ((key, items) for key, items in people.items() if len(items) >= REPEAT),
+        key=lambda kv: (-len(kv[1]), kv[0]),
+    )
+    AccesDonnees.objects.bulk_create(
+        [
+            AccesDonnees(
+                rendez_vous=r, action="liste des absences répétées", par=request.user, canal="back-office ARS"
+            )
+            for _, items in repeat
+            for r in items
+        ]
+    )
+    context = {"region": region, "absents": repeat, "seuil": REPEAT, "jours": ABSENCES_WINDOW_DAYS}
+    return render(request, "rdv/absences.html", context)

@@ -1,0 +1,85 @@
+"""FHIR R4 read endpoints: resources valid for fhir.resources, slots free/busy, appointments restricted."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.location import Location
+
+from solidarite.rdv import services
+from solidarite.rdv.models import AccesDonnees
+from tests.rdv.test_booking import PATIENT, _mission
+from tests.zonage.factories import agent_ars
+
+pytestmark = pytest.mark.django_db
+FHIR_JSON = "application/fhir+json"
+
+
+def _bundle(response) -> Bundle:  # type: ignore[no-untyped-def]
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"].startswith(FHIR_JSON)
+    return Bundle.model_validate_json(response.content)  # parsed back: valid R4(B)
+
+
+def test_location_schedule_and_slots(client: Client) -> None:
+    mission = _mission(days_ahead=5)
+    site = mission.lieu
+    locations = _bundle(client.get("/fhir/Location"))
+    assert locations.type == "searchset" and any(e.resource.id == str(site.pk) for e in locations.entry)
+    one = Location.model_validate_json(client.get(f"/fhir/Location/{site.pk}").content)
+    assert (
+        float(one.position.latitude) == pytest.approx(site.latitude) and one.address.city == site.commune.nom
+    )
+    schedule = _bundle(client.get("/fhir/Schedule", {"actor": f"Location/{site.pk}"}))
+    assert schedule.total == 1
+    assert schedule.entry[0].resource.specialty[0].coding[0].code == "SM54"
+    booked = services.book(services.slots(site, mission.date, mission.date)[0].id, PATIENT)
+    day = mission.date.isoformat()
+    params = {"schedule": f"Schedule/{site.pk}", "start": [f"ge{day}", f"le{day}"]}
+    slots = _bundle(client.get("/fhir/Slot", params))
+    assert slots.total == 24
+    busy = [e.resource for e in slots.entry if e.resource.status == "busy"]
+    assert len(busy) == 1 and busy[0].start == booked.debut
+    free = _bundle(client.get("/fhir/Slot", {**params, "status": "free"}))
+    assert free.total == 23
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "status"),
+    [
+        ("/fhir/Slot", {}, 400),
+        ("/fhir/Slot", {"schedule": "Schedule/1", "start": "ge2026-13-40"}, 400),
+        ("/fhir/Slot", {"schedule": "Schedule/1", "start": ["ge2026-01-01", "le2026-12-31"]}, 400),
+        ("/fhir/Slot", {"schedule": "Schedule/1", "status": "peut-être"}, 400),
+        ("/fhir/Location/99999999999999", {}, 404),
+        ("/fhir/Patient", {}, 404),
+    ],
+)
+def test_bad_requests_get_an_operation_outcome(client: Client, url: str, params: dict, status: int) -> None:  # type: ignore[type-arg]
+    _mission(days_ahead=5)
+    response = client.get(url, params)
+    assert response.status_code == status
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome" and body["issue"][0]["diagnostics"]
+
+
+def test_appointments_only_for_the_ars_of_the_region(client: Client) -> None:
+    mission = _mission(days_ahead=5)
+    services.book(services.slots(mission.lieu, mission.date, mission.date)[0].id, PATIENT)
+    day = mission.date.isoformat()
+    anonymous = client.get("/fhir/Appointment", {"date": day})
+    assert anonymous.status_code == 401 and anonymous.json()["resourceType"] == "OperationOutcome"
+    region = mission.lieu.commune.departement.region
+    client.force_login(agent_ars(region.code))
+    found = _bundle(client.get("/fhir/Appointment", {"date": day}))
+    assert found.total == 1
+    appointment = found.entry[0].resource
+    assert appointment.status == "booked" and appointment.participant[0].actor.display == "MARTIN Jeanne"
+    identifier = appointment.participant[1].actor.identifier
+    assert (
+        identifier.system == "urn:oid:1.2.250.1.71.4.2.1" and identifier.value == f"8{mission.medecin.rpps}"
+    )
+    assert AccesDonnees.objects.filter(canal="API FHIR").count() == 1
+    client.force_login(agent_ars("11" if region.code != "11" else "84", username="ars-autre"))
+    assert _bundle(client.get("/fhir/Appointment", {"date": day})).total == 0

@@ -1,0 +1,225 @@
+"""Waitlist (never flood one person), moving an appointment, and a cancelled mission's patients."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.utils import timezone
+
+from solidarite.planning import services as planning
+from solidarite.planning.models import Mission
+from solidarite.rdv import attente, messaging, services, sms
+from solidarite.rdv.models import InscriptionAttente, Message, RendezVous
+from tests.annuaire.factories import medecin
+from tests.rdv.test_booking import PATIENT, _mission
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _empty_outboxes():  # type: ignore[no-untyped-def]
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()
+
+
+def _register(lieu, du: dt.date, au: dt.date, **contact: str) -> InscriptionAttente:  # type: ignore[no-untyped-def]
+    data = {"nom": "Durand", "prenom": "Louis", "telephone": "06 11 22 33 44", "du": du, "au": au, **contact}
+    return attente.register(lieu, data)
+
+
+def test_waitlist_refuses_what_cannot_be_served() -> None:
+    site = _mission().lieu
+    today = timezone.localdate()
+    with pytest.raises(ValidationError) as past:
+        _register(site, today - dt.timedelta(days=1), today + dt.timedelta(days=20))
+    assert "passé" in str(past.value)
+    with pytest.raises(ValidationError) as soon:
+        _register(site, today, today + dt.timedelta(days=3))
+    assert "116 117" in str(soon.value)
+    with pytest.raises(ValidationError) as reversed_period:
+        _register(site, today + dt.timedelta(days=20), today + dt.timedelta(days=10))
+    assert "précède" in str(reversed_period.value)
+    with pytest.raises(ValidationError) as no_contact:
+        _register(site, today, today + dt.timedelta(days=20), telephone="")
+    assert "téléphone" in str(no_contact.value)
+    assert not InscriptionAttente.objects.exists()
+
+
+def _cancel_one(mission: Mission, k: int) -> None:
+    slot = services.slots(mission.lieu, mission.date, mission.date)[k]
+    rdv = services.book(slot.id, {**PATIENT, "prenom": f"P{k}"})
+    services.cancel(services.token_for(rdv))
+
+
+def test_a_freed_slot_tells_the_first_person_only_and_never_more_than_three_times() -> None:
+    mission = _mission(days_ahead=10)
+    today = timezone.localdate()
+    first = _register(mission.lieu, today, today + dt.timedelta(days=30), email="")  # SMS only
+    second = _register(mission.lieu, today, today + dt.timedelta(days=30), nom="Petit")
+    _cancel_one(mission, 0)
+    assert Message.objects.filter(nature="attente", inscription=first).count() == 1
+    assert not Message.objects.filter(nature="attente", inscription=second).exists()
+    messaging.send_due()
+    assert any("Créneau libre" in m.texte and "stop" in m.texte for m in sms.outbox)
+    # The same day, another freed slot goes to the next person, not again to the first.
+    _cancel_one(mission, 1)
+    assert Message.objects.filter(nature="attente", inscription=second).count() == 1
+    # Over the following days, the first person is told at most three times in all (SMS only: the
+    # anchor's bug counted e-mails only).
+    for day in range(1, 6):
+        later = timezone.now() + dt.timedelta(days=day)
+        rdv = services.book(services.slots(mission.lieu, mission.date, mission.date)[2 + day].id, PATIENT)
+        RendezVous.objects.filter(pk=rdv.pk).update(statut="annule")
+        attente.notify_freed(mission.lieu_id, [rdv.debut], now=later)
+    first.refresh_from_db()
+    assert first.messages_envoyes == 3
+    assert Message.objects.filter(inscription=first).count() == 3
+
+
+def test_no_message_in_the_last_seven_days_of_the_period() -> None:
+    mission = _mission(days_ahead=9)
+    today = timezone.localdate()
+    entry = _register(mission.lieu, today, today + dt.timedelta(days=10))
+    now = timezone.now() + dt.timedelta(days=4)  # 6 days before the end of the period
+    assert attente.notify_freed(mission.lieu_id, [timezone.now() + dt.timedelta(days=9)], now=now) == 0
+    assert not entry.messages.exists()
+
+
+def test_withdrawing_and_a_slot_taken_again_before_sending() -> None:
+    mission = _mission(days_ahead=10)
+    today = timezone.localdate()
+    entry = _register(mission.lieu, mission.date, mission.date + dt.timedelta(days=10))
+    rdv = services.book(services.slots(mission.lieu, mission.date, mission.date)[0].id, PATIENT)
+    services.cancel(services.token_for(rdv))
+    # Every slot is booked again before the worker runs: the message has no object and is not counted.
+    for creneau in services.slots(mission.lieu, mission.date, mission.date):
+        if creneau.libre:
+            services.book(creneau.id, PATIENT)
+    messaging.send_due()
+    entry.refresh_from_db()
+    assert entry.messages_envoyes == 0 and entry.messages.get(nature="attente").statut == "sans_objet"
+    attente.withdraw(attente.token_for(entry))
+    entry.refresh_from_db()
+    assert entry.statut == "retiree"
+    assert attente.notify_freed(mission.lieu_id, [timezone.now() + dt.timedelta(days=10)]) == 0
+    with pytest.raises(ValidationError):
+        attente.withdraw("faux-jeton")
+    assert today  # the period was today-relative
+
+
+def test_waitlist_pages(client: Client) -> None:
+    mission = _mission(days_ahead=10)
+    page = client.get(f"/rendez-vous/lieu/{mission.lieu.pk}/")
+    assert page.status_code == 200 and "Liste d'attente" in html.unescape(page.content.decode())
+    today = timezone.localdate()
+    data = {"prenom": "Louis", "nom": "Durand", "telephone": "06 11 22 33 44", "email": ""}
+    bad = client.post(
+        f"/rendez-vous/lieu/{mission.lieu.pk}/attente/",
+        {**data, "du": today.strftime("%d/%m/%Y"), "au": today.strftime("%d/%m/%Y")},
+    )
+    assert bad.status_code == 400 and "116 117" in html.unescape(bad.content.decode())
+    au = (today + dt.timedelta(days=30)).strftime("%d/%m/%Y")
+    done = client.post(
+        f"/rendez-vous/lieu/{mission.lieu.pk}/attente/", {**data, "du": today.strftime("%d/%m/%Y"), "au": au}
+    )
+    assert done.status_code == 200 and InscriptionAttente.objects.count() == 1
+    token = re.search(r'/rendez-vous/attente/([^/"]+)/', done.content.decode()).group(1)  # type: ignore[union-attr]
+    client.post(f"/rendez-vous/attente/{token}/")
+    assert InscriptionAttente.objects.get().statut == "retiree"
+    assert client.get(f"/rendez-vous/lieu/{mission.lieu.pk}/", {"du": "2026-13-01"}).status_code == 400
+    assert client.get("/rendez-vous/lieu/999999/").status_code == 404
+
+
+def test_moving_an_appointment_in_one_transaction(client: Client) -> None:
+    mission = _mission(days_ahead=10)
+    slots = services.slots(mission.lieu, mission.date, mission.date)
+    rdv = services.book(slots[0].id, {**PATIENT, "email": "jeanne@exemple.fr"})
+    token = services.token_for(rdv)
+    other = services.book(slots[1].id, {**PATIENT, "prenom": "Paul"})
+    taken = client.post(f"/rendez-vous/gerer/{token}/deplacer/{slots[1].id}/")
+    assert taken.status_code == 409 and "vient d'être réservé" in html.unescape(taken.content.decode())
+    rdv.refresh_from_db()
+    assert rdv.statut == "reserve" and RendezVous.objects.filter(statut="reserve").count() == 2
+    page = html.unescape(client.get(f"/rendez-vous/gerer/{token}/").content.decode())
+    assert "Déplacer ce rendez-vous" in page and slots[2].id in page
+    moved = client.post(f"/rendez-vous/gerer/{token}/deplacer/{slots[2].id}/")
+    assert moved.status_code == 200 and "Votre rendez-vous est déplacé" in html.unescape(
+        moved.content.decode()
+    )
+    rdv.refresh_from_db()
+    assert rdv.statut == "annule" and rdv.motif_annulation == "deplace" and rdv.remplace_par is not None
+    assert rdv.remplace_par.debut == slots[2].debut and rdv.remplace_par.nom == rdv.nom
+    assert set(Message.objects.filter(rendez_vous=rdv, nature="rappel").values_list("statut", flat=True)) == {
+        "sans_objet"
+    }
+    assert Message.objects.filter(rendez_vous=rdv.remplace_par, nature="confirmation").exists()
+    assert other.pk != rdv.remplace_par.pk
+    assert client.post(f"/rendez-vous/gerer/{token}x/deplacer/{slots[3].id}/").status_code == 403
+
+
+def test_a_cancelled_mission_cancels_its_appointments_and_tells_each_patient(client: Client) -> None:
+    mission = _mission(days_ahead=10)
+    backup = Mission.objects.create(
+        medecin=medecin(mission.lieu.commune),
+        lieu=mission.lieu,
+        date=mission.date + dt.timedelta(days=1),
+        statut="confirmee",
+    )
+    slots = services.slots(mission.lieu, mission.date, mission.date)
+    for k in range(3):
+        services.book(slots[k].id, {**PATIENT, "prenom": f"P{k}", "email": f"p{k}@exemple.fr"})
+    with pytest.raises(ValidationError):
+        planning.cancel_mission(mission, None, "  ")
+    planning.cancel_mission(mission, None, "Médecin malade")
+    assert (
+        RendezVous.objects.filter(mission=mission, statut="annule", motif_annulation="mission").count() == 3
+    )
+    assert services.slots(mission.lieu, mission.date, mission.date) == []  # the slots are gone
+    mail.outbox.clear()
+    messaging.send_due()
+    letters = [m for m in mail.outbox if "annulé" in m.subject]
+    assert len(letters) == 3
+    assert "Prochains créneaux libres" in letters[0].body and f"{backup.date:%-d}" in letters[0].body
+    with pytest.raises(ValidationError):
+        planning.cancel_mission(mission, None, "encore")
+
+
+def test_a_volunteer_withdraws_from_their_missions_page(client: Client) -> None:
+    mission = _mission(days_ahead=10)
+    services.book(services.slots(mission.lieu, mission.date, mission.date)[0].id, PATIENT)
+    token = mission.medecin.jeton_calendrier
+    page = html.unescape(client.get(f"/planning/medecin/{token}/missions/").content.decode())
+    assert "Me désister" in page and f"/rendez-vous/journee/{token}/{mission.pk}/" in page
+    client.post(
+        f"/planning/medecin/{token}/missions/",
+        {"mission": mission.pk, "reponse": "desister", "commentaire": ""},
+    )
+    mission.refresh_from_db()
+    assert mission.statut == "confirmee"  # a reason is required
+    client.post(
+        f"/planning/medecin/{token}/missions/",
+        {"mission": mission.pk, "reponse": "desister", "commentaire": "Urgence familiale"},
+    )
+    mission.refresh_from_db()
+    assert mission.statut == "annulee" and mission.transitions.last().commentaire.startswith(
+        "Désistement du médecin"
+    )
+    assert RendezVous.objects.get().motif_annulation == "mission"
+
+
+def test_a_confirmed_mission_tells_the_waitlist() -> None:
+    site = _mission(days_ahead=10).lieu
+    today = timezone.localdate()
+    entry = _register(site, today, today + dt.timedelta(days=30))
+    proposed = Mission.objects.create(
+        medecin=medecin(site.commune), lieu=site, date=today + dt.timedelta(days=12), statut="proposee"
+    )
+    planning.answer_mission(proposed, proposed.medecin, accept=True)
+    assert entry.messages.filter(nature="attente").count() == 1

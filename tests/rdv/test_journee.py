@@ -1,0 +1,102 @@
+"""The doctor's day (printable, presence marked) and the ARS's view of repeat no-shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from solidarite.rdv.models import AccesDonnees, RendezVous
+from tests.rdv.test_booking import _mission
+from tests.zonage.factories import agent_ars
+
+pytestmark = pytest.mark.django_db
+
+
+def _rdv(mission, hour: int, **fields) -> RendezVous:  # type: ignore[no-untyped-def]
+    start = timezone.make_aware(dt.datetime.combine(mission.date, dt.time(hour, 30)))
+    data = {
+        "nom": "Martin",
+        "prenom": "Jeanne",
+        "date_naissance": dt.date(1948, 5, 17),
+        "telephone": "+33612345678",
+        **fields,
+    }
+    return RendezVous.objects.create(
+        mission=mission, lieu=mission.lieu, debut=start, fin=start + dt.timedelta(minutes=20), **data
+    )
+
+
+def _text(response) -> str:  # type: ignore[no-untyped-def]
+    return html.unescape(response.content.decode())
+
+
+def test_the_doctor_on_duty_sees_and_marks_the_day(client: Client) -> None:
+    mission = _mission(days_ahead=0)
+    first, second, third = _rdv(mission, 9), _rdv(mission, 10, nom="Petit"), _rdv(mission, 11, nom="Roux")
+    url = f"/rendez-vous/journee/{mission.medecin.jeton_calendrier}/{mission.pk}/"
+    page = _text(client.get(url))
+    assert (
+        "MARTIN Jeanne" in page
+        and "17/05/1948" in page
+        and "window.print()" in page
+        and "@media print" in page
+    )
+    assert AccesDonnees.objects.filter(action="liste du jour").count() == 3
+    for rdv, statut in ((first, "vu"), (second, "absent"), (third, "excuse")):
+        assert client.post(url, {"rendez_vous": rdv.pk, "statut": statut}).status_code == 302
+        rdv.refresh_from_db()
+        assert rdv.statut == statut and rdv.statut_le is not None
+    assert client.post(url, {"rendez_vous": first.pk, "statut": "parti"}).status_code == 400
+    assert client.get(f"/rendez-vous/journee/mauvais-jeton/{mission.pk}/").status_code == 404
+
+
+def test_presence_cannot_be_marked_before_the_day(client: Client) -> None:
+    mission = _mission(days_ahead=3)
+    rdv = _rdv(mission, 9)
+    url = f"/rendez-vous/journee/{mission.medecin.jeton_calendrier}/{mission.pk}/"
+    response = client.post(url, {"rendez_vous": rdv.pk, "statut": "absent"})
+    assert response.status_code == 400 and "le jour de la consultation" in _text(response)
+    rdv.refresh_from_db()
+    assert rdv.statut == "reserve"
+
+
+def test_repeat_no_shows_are_visible_to_their_region_only(client: Client) -> None:
+    mission = _mission(days_ahead=0)
+    _rdv(mission, 9, statut="absent")
+    _rdv(mission, 10, statut="absent", nom="MARTIN ")  # same person, typed differently
+    _rdv(mission, 11, statut="absent", nom="Seul")
+    region = mission.lieu.commune.departement.region
+    client.force_login(agent_ars(region.code))
+    page = _text(client.get("/rendez-vous/ars/absences/"))
+    assert "MARTIN" in page and "17/05/1948" in page and "SEUL" not in page
+    assert AccesDonnees.objects.filter(action="liste des absences répétées").count() == 2
+    other = "11" if region.code != "11" else "84"
+    client.force_login(agent_ars(other, username="ars-autre"))
+    assert "MARTIN" not in _text(client.get("/rendez-vous/ars/absences/"))
+    denied = client.get(f"/rendez-vous/ars/journee/{mission.pk}/")
+    assert denied.status_code == 403 and "pas dans votre région" in _text(denied)
+
+
+def test_the_ars_cancels_a_day_from_its_view(client: Client) -> None:
+    mission = _mission(days_ahead=5)
+    rdv = _rdv(mission, 9)
+    client.force_login(agent_ars(mission.lieu.commune.departement.region.code))
+    url = f"/rendez-vous/ars/journee/{mission.pk}/"
+    assert "Annuler la mission et prévenir les patients" in _text(client.get(url))
+    assert (
+        client.post(
+            url, {"action": "annuler_mission", "commentaire": "Lieu fermé (dégât des eaux)"}
+        ).status_code
+        == 302
+    )
+    mission.refresh_from_db()
+    rdv.refresh_from_db()
+    assert (
+        mission.statut == "annulee"
+        and rdv.statut == "annule"
+        and rdv.messages.filter(nature="mission_annulee").exists()
+    )

@@ -1,0 +1,126 @@
+"""Confirmations and reminders: queued with the booking, sent once by the worker, recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from solidarite.rdv import messaging, services, sms
+from solidarite.rdv.models import AccesDonnees, Message
+from tests.rdv.test_booking import PATIENT, _mission
+
+pytestmark = pytest.mark.django_db
+
+
+class RefusingSms:
+    def send(self, numero: str, texte: str) -> None:
+        raise sms.SmsError("opérateur indisponible")
+
+
+@pytest.fixture(autouse=True)
+def _empty_outboxes():  # type: ignore[no-untyped-def]
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()
+
+
+def _book(days_ahead: int = 7, email: str = "jeanne@exemple.fr"):  # type: ignore[no-untyped-def]
+    mission = _mission(days_ahead=days_ahead)
+    slot = services.slots(mission.lieu, mission.date, mission.date)[0]
+    return services.book(slot.id, {**PATIENT, "email": email})
+
+
+def test_booking_queues_confirmation_and_both_reminders_on_each_channel() -> None:
+    rdv = _book()
+    queued = set(Message.objects.values_list("nature", "canal", "cle"))
+    assert {(n, c) for n, c, _ in queued} == {
+        ("confirmation", "email"),
+        ("confirmation", "sms"),
+        ("rappel", "email"),
+        ("rappel", "sms"),
+    }
+    reminders = Message.objects.filter(nature="rappel", canal="sms").order_by("prevu_le")
+    assert [rdv.debut - m.prevu_le for m in reminders] == [dt.timedelta(hours=48), dt.timedelta(hours=2)]
+    with pytest.raises(IntegrityError), transaction.atomic():  # the same reminder cannot be queued twice
+        Message.objects.create(
+            rendez_vous=rdv, nature="rappel", canal="sms", cle=reminders[0].cle, prevu_le=rdv.debut
+        )
+
+
+def test_a_reminder_already_past_is_not_queued() -> None:
+    rdv = _book(days_ahead=1)  # tomorrow 8 h 30: less than 48 h, more than 2 h
+    hours = sorted(
+        round((rdv.debut - m.prevu_le).total_seconds() / 3600)
+        for m in Message.objects.filter(nature="rappel")
+    )
+    assert hours == [2, 2]
+
+
+def test_worker_sends_each_message_once_at_its_time() -> None:
+    rdv = _book()
+    out = io.StringIO()
+    call_command("worker", "--once", stdout=out)
+    assert "2 message(s) traité(s)" in out.getvalue()
+    assert len(mail.outbox) == 1 and len(sms.outbox) == 1
+    assert "Rendez-vous confirmé" in mail.outbox[0].subject and "30" not in sms.outbox[0].numero
+    call_command("worker", "--once", stdout=io.StringIO())
+    assert len(mail.outbox) == 1 and len(sms.outbox) == 1  # nothing twice
+    # 48 h before: the first reminder, on both channels; 2 h before: the second.
+    assert messaging.send_due(now=rdv.debut - dt.timedelta(hours=47)) == 2
+    assert "Rappel" in sms.outbox[-1].texte and "/rendez-vous/gerer/" in sms.outbox[-1].texte
+    assert messaging.send_due(now=rdv.debut - dt.timedelta(hours=1)) == 2
+    assert messaging.send_due(now=rdv.debut - dt.timedelta(minutes=30)) == 0
+    sent = Message.objects.filter(statut="envoye")
+    assert sent.count() == 6 and all(m.envoye_le and m.tentatives == 1 for m in sent)
+    assert AccesDonnees.objects.filter(canal="messagerie").count() == 6
+    assert len(mail.outbox) == 3 and len(sms.outbox) == 3
+
+
+def test_a_message_claimed_by_another_worker_is_skipped() -> None:
+    _book()
+    due = messaging.due_ids(timezone.now())
+    assert len(due) == 2
+    assert messaging.claim(due[0]) and not messaging.claim(due[0])  # the second worker loses the race
+    assert messaging.send_due() == 1  # only the unclaimed one
+    assert len(mail.outbox) + len(sms.outbox) == 1
+
+
+def test_a_cancelled_appointment_gets_no_reminder(settings) -> None:  # type: ignore[no-untyped-def]
+    rdv = _book()
+    messaging.send_due()
+    services.cancel(services.token_for(rdv))
+    messaging.send_due()
+    assert "annulé" in mail.outbox[-1].subject.lower()
+    assert messaging.send_due(now=rdv.debut - dt.timedelta(hours=1)) == 0
+    assert set(Message.objects.filter(nature="rappel").values_list("statut", flat=True)) == {"sans_objet"}
+
+
+def test_a_refused_sms_is_retried_then_marked_failed(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.SOLIDARITE_SMS_BACKEND = "tests.rdv.test_messages.RefusingSms"
+    _book(email="")
+    now = timezone.now()
+    for attempt in range(messaging.MAX_ATTEMPTS):
+        assert messaging.send_due(now=now) == 1
+        message = Message.objects.get(nature="confirmation")
+        assert message.tentatives == attempt + 1
+        now = message.prevu_le
+    assert message.statut == "echec" and message.erreur == "SmsError"
+    assert messaging.send_due(now=now + dt.timedelta(days=1)) == 0
+
+
+def test_a_message_left_in_progress_by_a_dead_worker_is_never_sent_again() -> None:
+    _book()
+    Message.objects.filter(nature="confirmation").update(
+        statut="en_cours", prevu_le=timezone.now() - dt.timedelta(hours=1)
+    )
+    out, err = io.StringIO(), io.StringIO()
+    call_command("worker", "--once", stdout=out, stderr=err)
+    assert "2 message(s) interrompu(s)" in err.getvalue()
+    assert not mail.outbox and not sms.outbox
+    assert set(Message.objects.filter(nature="confirmation").values_list("statut", flat=True)) == {"echec"}
