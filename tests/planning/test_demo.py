@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from io import StringIO
 
@@ -13,6 +14,8 @@ from django.utils import timezone
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
 from solidarite.planning.models import Mission
 from solidarite.rdv import services as rdv
+from solidarite.territoire.models import Commune
+from solidarite.zonage import services as zonage
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +33,20 @@ def test_demo_data_respects_every_cap_and_opens_slots() -> None:
     per_month = Counter((m.medecin_id, m.date.year, m.date.month) for m in missions)
     assert max(per_month.values()) <= 2
     assert len({(m.medecin_id, m.date) for m in missions}) == len(missions)  # one mission a day per volunteer
-    zones = {m.lieu.epci_id for m in missions}
-    assert len(zones) >= 140  # nearly every zone shows free slots in the coming weeks
+    assert {m.lieu_id for m in missions} == set(LieuSolidaire.objects.values_list("pk", flat=True))
+    assert len({m.lieu.epci_id for m in missions}) == 151  # every zone has doctors in the coming weeks
+    seen = re.search(r"moins d'une heure : (\d+) / (\d+)", out.getvalue())
+    assert seen and int(seen.group(1)) >= int(seen.group(2)) - 10  # only inland Guyane is farther
+    # Searching any commune of a zone finds free slots, within an hour or, failing that, the nearest.
+    final = zonage.final_sirens(zonage.active_campaign())
+    communes = list(
+        Commune.objects.filter(epci__siren__in=final, latitude__isnull=False).order_by("code_insee")
+    )
+    for commune in communes[::97]:  # 40 communes spread over the zones
+        assert any(p.prochains for p in rdv.lieux_proches(commune.latitude, commune.longitude)), commune.nom
+    far = Commune.objects.get(nom="Maripasoula")
+    nearest = rdv.lieux_proches(far.latitude, far.longitude)
+    assert nearest and nearest[0].minutes > 60 and any(p.prochains for p in nearest)
     first = missions[0]
     assert rdv.slots(first.lieu, first.date, first.date)
     again = StringIO()

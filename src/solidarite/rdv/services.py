@@ -248,6 +248,7 @@ def slots_opened(mission: Mission) -> int:
 
 
 REACH_MINUTES = 60.0  # lieux within an hour by road (estimate) of the patient's commune
+FALLBACK_COUNT = 3  # when none is within an hour, the nearest ones
 
 
 @dataclass(frozen=True)
@@ -266,10 +267,12 @@ def lieux_proches(latitude: float, longitude: float, count: int = 3) -> list[Lie
     lon = np.array([lieu.longitude for lieu in candidates])
     minutes = CrowFlyProvider().matrix_minutes(np.array([latitude]), np.array([longitude]), lat, lon)[0]
     now = timezone.now()
+    within = [k for k, m in enumerate(minutes) if m <= REACH_MINUTES]
+    if not within:  # nothing within an hour (inland Guyane, islands): the nearest ones, told as far
+        within = [int(k) for k in np.argsort(minutes)[:FALLBACK_COUNT]]
     found = [
-        LieuProche(lieu, round(float(m), 1), next_free(lieu, now, count))
-        for lieu, m in zip(candidates, minutes, strict=True)
-        if m <= REACH_MINUTES
+        LieuProche(candidates[k], round(float(minutes[k]), 1), next_free(candidates[k], now, count))
+        for k in within
     ]
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     return sorted(found, key=lambda p: (p.minutes, p.prochains[0].debut if p.prochains else far))

@@ -241,10 +241,45 @@ class Command(BaseCommand):
                 f"(actifs), disponibilités pour {first:%m/%Y}, {missions} missions confirmées sur les six prochaines semaines."
             )
         )
+        seen, total, zones_seen = zone_communes_with_slots(final)
+        self.stdout.write(
+            f"Communes des zones qui voient des créneaux à moins d'une heure : {seen} / {total} "
+            f"({zones_seen} / {len(final)} zones entièrement couvertes) ; les autres voient les lieux les plus proches."
+        )
 
 
 MISSION_DAYS_PER_LIEU = 4
 HORIZON_DAYS = 42
+REACH_MINUTES = 60.0  # the patients' search shows the lieux within an hour
+
+
+def zone_communes_with_slots(sirens: set[str]) -> tuple[int, int, int]:
+    """(communes of the zones that see a lieu with a confirmed future mission within an hour, communes, zones
+    whose every commune does): what a patient of a zone finds when searching their commune."""
+    today = timezone.localdate()
+    lieux = list(
+        LieuSolidaire.objects.filter(
+            actif=True, missions__statut=Mission.Statut.CONFIRMEE, missions__date__gt=today
+        )
+        .distinct()
+        .values_list("latitude", "longitude")
+    )
+    communes = list(
+        Commune.objects.filter(epci__siren__in=sirens, latitude__isnull=False).values_list(
+            "epci__siren", "latitude", "longitude"
+        )
+    )
+    if not lieux or not communes:
+        return 0, len(communes), 0
+    minutes = CrowFlyProvider().matrix_minutes(
+        np.array([c[1] for c in communes]),
+        np.array([c[2] for c in communes]),
+        np.array([p[0] for p in lieux]),
+        np.array([p[1] for p in lieux]),
+    )
+    covered = minutes.min(axis=1) <= REACH_MINUTES
+    uncovered_zones = {c[0] for c, ok in zip(communes, covered, strict=True) if not ok}
+    return int(covered.sum()), len(communes), len({c[0] for c in communes} - uncovered_zones)
 
 
 def _seed_missions(medecins: list[MedecinVolontaire], rng: np.random.Generator) -> int:
@@ -259,24 +294,36 @@ def _seed_missions(medecins: list[MedecinVolontaire], rng: np.random.Generator) 
     lat = np.array([m.commune.latitude for m in medecins])
     lon = np.array([m.commune.longitude for m in medecins])
     reach = np.array([km_for_minutes(m.trajet_max_minutes) for m in medecins])
+    max_reach = float(reach.max()) if len(reach) else 0.0
     used_days: dict[tuple[int, int, int], int] = defaultdict(int)  # (medecin index, year, month) -> days
     busy: set[tuple[int, dt.date]] = set()
     created = []
+    plans = []
     for lieu in (
         LieuSolidaire.objects.filter(demonstration=True).select_related("commune__departement").order_by("pk")
     ):
         needed = [d for year, month in months for d in besoins(lieu, dt.date(year, month, 1)) if d in horizon]
-        if not needed:
-            continue
-        picks = sorted(
-            {needed[int(i)] for i in np.linspace(0, len(needed) - 1, min(MISSION_DAYS_PER_LIEU, len(needed)))}
-        )
-        km = haversine_km(lat, lon, lieu.latitude, lieu.longitude)
-        for day in picks:
+        if needed:
+            picks = sorted(
+                {
+                    needed[int(i)]
+                    for i in np.linspace(0, len(needed) - 1, min(MISSION_DAYS_PER_LIEU, len(needed)))
+                }
+            )
+            plans.append((lieu, picks, haversine_km(lat, lon, lieu.latitude, lieu.longitude)))
+    # Round by round (every lieu's first day, then every lieu's second…), so that no lieu is left without
+    # a doctor because its neighbours used up the volunteers they share.
+    for rank in range(MISSION_DAYS_PER_LIEU):
+        for lieu, picks, km in plans:
+            if rank >= len(picks):
+                continue
+            day = picks[rank]
             for k in np.argsort(km):
                 k = int(k)
-                if km[k] > reach[k]:
+                if km[k] > max_reach:
                     break
+                if km[k] > reach[k]:  # too far for this one; a farther volunteer may travel further
+                    continue
                 if (k, day) in busy or used_days[(k, day.year, day.month)] >= medecins[k].jours_max_par_mois:
                     continue
                 busy.add((k, day))
