@@ -38,8 +38,9 @@ zonage: territoire ## Compute the zones into var/zonage/ and make them the activ
 annuaire: zonage ## Seed the demonstration lieux, volunteers and six weeks of confirmed missions (labelled, seeded; once)
 	$(BIN)/python -m solidarite demo
 
-demo: annuaire ## Run the platform on SQLite with the real data, on http://$(HOST):$(PORT)
+demo: annuaire ## Run the platform on SQLite with the real data, on http://$(HOST):$(PORT), with the message worker
 	@echo "Solidarité territoriale : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
+	$(BIN)/python -m solidarite worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python -m solidarite runserver $(HOST):$(PORT)
 
 test: install ## Run the test suite (SQLite by default; DATABASE_URL=postgres://… for PostgreSQL)
@@ -59,6 +60,7 @@ bench: install ## Run the benchmarks under bench/ (a few minutes)
 	$(BIN)/python bench/travel_matrix.py
 	$(BIN)/python bench/apl_vs_access.py
 	$(BIN)/python bench/planning.py
+	$(BIN)/python bench/booking_load.py
 
 clean: ## Remove the local database and collected files (not .venv)
 	rm -rf var/

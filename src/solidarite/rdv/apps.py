@@ -16,5 +16,13 @@ class RdvConfig(AppConfig):
         def on_confirmed(sender: object, mission: object, **kwargs: object) -> None:
             services.slots_opened(mission)  # type: ignore[arg-type]
 
+        from django.db.models.signals import post_delete, post_save
+
+        from solidarite.annuaire.models import LieuSolidaire
+
+        post_save.connect(services.forget_positions, sender=LieuSolidaire, dispatch_uid="rdv.positions_save")
+        post_delete.connect(
+            services.forget_positions, sender=LieuSolidaire, dispatch_uid="rdv.positions_delete"
+        )
         mission_cancelled.connect(on_cancelled, weak=False, dispatch_uid="rdv.mission_cancelled")
         mission_confirmed.connect(on_confirmed, weak=False, dispatch_uid="rdv.mission_confirmed")

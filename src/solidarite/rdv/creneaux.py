@@ -8,6 +8,7 @@ second active appointment on the same mission and start time.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -33,8 +34,9 @@ class Hours:
             raise ValueError("La pause de midi doit séparer le matin de l'après-midi.")
 
 
-def day_slots(day: dt.date, hours: Hours, tz: dt.tzinfo) -> list[tuple[dt.datetime, dt.datetime]]:
-    """Every slot of the day that ends within its period, in the lieu's time zone."""
+@functools.lru_cache(maxsize=4096)
+def day_slots(day: dt.date, hours: Hours, tz: dt.tzinfo) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+    """Every slot of the day that ends within its period, in the lieu's time zone (cached: pure)."""
     step = dt.timedelta(minutes=hours.slot_minutes + hours.buffer_minutes)
     length = dt.timedelta(minutes=hours.slot_minutes)
     slots = []
@@ -46,7 +48,7 @@ def day_slots(day: dt.date, hours: Hours, tz: dt.tzinfo) -> list[tuple[dt.dateti
         while start + length <= end:
             slots.append((start, start + length))
             start += step
-    return slots
+    return tuple(slots)
 
 
 def slot_id(mission_id: int, start: dt.datetime) -> str:

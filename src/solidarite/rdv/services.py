@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,38 +55,101 @@ def hours_of(lieu: LieuSolidaire) -> Hours:
         return Hours()
 
 
-def slots(lieu: LieuSolidaire, du: dt.date, au: dt.date, now: dt.datetime | None = None) -> list[Creneau]:
-    """Every slot of the lieu's confirmed missions between two dates; past slots are left out."""
+def _check_range(du: dt.date, au: dt.date) -> None:
     if au < du:
         raise ValidationError("La date de fin précède la date de début.")
     if (au - du).days > MAX_RANGE_DAYS:
         raise ValidationError(f"Période trop longue : {MAX_RANGE_DAYS} jours au plus.")
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=timezone.get_current_timezone())
+
+
+def slots_by_lieu(
+    lieux: list[LieuSolidaire],
+    du: dt.date,
+    au: dt.date,
+    now: dt.datetime | None = None,
+    free_only: int | None = None,
+) -> dict[int, list[Creneau]]:
+    """Every future slot of the lieux's confirmed missions between two dates, per lieu, in three queries
+    whatever the number of lieux (hours, missions, appointments taken). With `free_only=n`, only free slots,
+    and a lieu's days stop being read once it has n of them."""
+    _check_range(du, au)
     now = now or timezone.now()
     tz = timezone.get_current_timezone()
-    hours = hours_of(lieu)
-    missions = Mission.objects.filter(
-        lieu=lieu, date__range=(du, au), statut=Mission.Statut.CONFIRMEE
-    ).order_by("date", "pk")
+    ids = [lieu.pk for lieu in lieux]
+    hours = _hours_by_lieu(lieux)
+    missions = (
+        Mission.objects.filter(lieu_id__in=ids, date__range=(du, au), statut=Mission.Statut.CONFIRMEE)
+        .order_by("date", "pk")
+        .values_list("pk", "lieu_id", "date")
+    )
     taken = set(
-        RendezVous.objects.filter(lieu=lieu, debut__date__range=(du, au))
+        RendezVous.objects.filter(
+            lieu_id__in=ids, debut__gte=_day_start(du), debut__lt=_day_start(au + dt.timedelta(days=1))
+        )
         .exclude(statut=RendezVous.Statut.ANNULE)
         .values_list("mission_id", "debut")
     )
-    result = []
-    for mission in missions:
-        for start, end in day_slots(mission.date, hours, tz):
-            if start > now:
-                result.append(
-                    Creneau(slot_id(mission.pk, start), start, end, (mission.pk, start) not in taken, lieu.pk)
-                )
-    return sorted(result, key=lambda c: (c.debut, c.id))
+    result: dict[int, list[Creneau]] = {pk: [] for pk in ids}
+    enough: dict[int, dt.date] = {}  # lieu -> the day on which it reached `free_only` free slots
+    for mission_id, lieu_id, day in missions:
+        if lieu_id in enough and day > enough[lieu_id]:
+            continue
+        found = result[lieu_id]
+        for start, end in day_slots(day, hours.get(lieu_id, DEFAULT_HOURS), tz):
+            if start <= now:
+                continue
+            libre = (mission_id, start) not in taken
+            if free_only is None or libre:
+                found.append(Creneau(slot_id(mission_id, start), start, end, libre, lieu_id))
+        if free_only is not None and len(found) >= free_only:
+            enough.setdefault(lieu_id, day)
+    for found in result.values():
+        found.sort(key=lambda c: (c.debut, c.id))
+    return result
+
+
+DEFAULT_HOURS = Hours()
+
+
+def _hours_by_lieu(lieux: list[LieuSolidaire]) -> dict[int, Hours]:
+    """The lieux's hours: from `select_related("horaires_consultation")` when the caller did it, else one query."""
+    if all("horaires_consultation" in lieu._state.fields_cache for lieu in lieux):
+        return {lieu.pk: hours_of(lieu) for lieu in lieux}
+    ids = [lieu.pk for lieu in lieux]
+    return {h.lieu_id: h.hours() for h in HorairesConsultation.objects.filter(lieu_id__in=ids)}
+
+
+def slots(lieu: LieuSolidaire, du: dt.date, au: dt.date, now: dt.datetime | None = None) -> list[Creneau]:
+    """Every slot of the lieu's confirmed missions between two dates; past slots are left out."""
+    return slots_by_lieu([lieu], du, au, now)[lieu.pk]
+
+
+FIRST_WINDOW_DAYS = 14  # most lieux have free slots within two weeks: look there first
+
+
+def next_free_by_lieu(
+    lieux: list[LieuSolidaire], after: dt.datetime, count: int = 3
+) -> dict[int, list[Creneau]]:
+    """The next free slots of each lieu: two weeks first, then up to the end of the range for the others."""
+    day = timezone.localtime(after).date()
+    result: dict[int, list[Creneau]] = {}
+    pending = list(lieux)
+    for span in (FIRST_WINDOW_DAYS, MAX_RANGE_DAYS):
+        if not pending:
+            break
+        found = slots_by_lieu(pending, day, day + dt.timedelta(days=span), after, free_only=count)
+        for lieu in pending:
+            result[lieu.pk] = found[lieu.pk][:count]
+        pending = [lieu for lieu in pending if len(result[lieu.pk]) < count]
+    return result
 
 
 def next_free(lieu: LieuSolidaire, after: dt.datetime, count: int = 3) -> list[Creneau]:
-    day = timezone.localtime(after).date()
-    return [
-        c for c in slots(lieu, day, day + dt.timedelta(days=MAX_RANGE_DAYS)) if c.libre and c.debut > after
-    ][:count]
+    return next_free_by_lieu([lieu], after, count)[lieu.pk]
 
 
 def _slot(creneau: str) -> tuple[Mission, dt.datetime, dt.datetime]:
@@ -96,7 +160,9 @@ def _slot(creneau: str) -> tuple[Mission, dt.datetime, dt.datetime]:
     except ValueError:
         raise ValidationError({"creneau": "Identifiant de créneau invalide."}) from None
     mission = (
-        Mission.objects.select_related("lieu").filter(pk=mission_id, statut=Mission.Statut.CONFIRMEE).first()
+        Mission.objects.select_related("lieu__horaires_consultation")
+        .filter(pk=mission_id, statut=Mission.Statut.CONFIRMEE)
+        .first()
     )
     if mission is None:
         raise ValidationError({"creneau": "Ce créneau n'existe pas ou n'est plus proposé."})
@@ -258,21 +324,48 @@ class LieuProche:
     prochains: list[Creneau]
 
 
+POSITIONS_TTL_S = 30.0
+_positions: tuple[float, list[tuple[int, float, float]]] = (0.0, [])
+
+
+def _active_positions() -> list[tuple[int, float, float]]:
+    """(id, latitude, longitude) of the active lieux, kept 30 s in the process: every search reads them,
+    and a lieu opened or closed shows within half a minute (its slots and the booking itself are always read
+    from the database)."""
+    global _positions
+    read_at, positions = _positions
+    if time.monotonic() - read_at > POSITIONS_TTL_S or not positions:
+        positions = list(LieuSolidaire.objects.filter(actif=True).values_list("pk", "latitude", "longitude"))
+        _positions = (time.monotonic(), positions)
+    return positions
+
+
+def forget_positions(**kwargs: object) -> None:
+    """A lieu was saved or deleted in this process: read the positions again at the next search."""
+    global _positions
+    _positions = (0.0, [])
+
+
 def lieux_proches(latitude: float, longitude: float, count: int = 3) -> list[LieuProche]:
     """Active lieux within reach, by travel time then first free slot, each with its next free slots."""
-    candidates = list(LieuSolidaire.objects.filter(actif=True).select_related("commune"))
-    if not candidates:
+    positions = _active_positions()
+    if not positions:
         return []
-    lat = np.array([lieu.latitude for lieu in candidates])
-    lon = np.array([lieu.longitude for lieu in candidates])
+    lat = np.array([p[1] for p in positions])
+    lon = np.array([p[2] for p in positions])
     minutes = CrowFlyProvider().matrix_minutes(np.array([latitude]), np.array([longitude]), lat, lon)[0]
-    now = timezone.now()
     within = [k for k, m in enumerate(minutes) if m <= REACH_MINUTES]
     if not within:  # nothing within an hour (inland Guyane, islands): the nearest ones, told as far
         within = [int(k) for k in np.argsort(minutes)[:FALLBACK_COUNT]]
+    lieux = LieuSolidaire.objects.select_related("commune", "horaires_consultation").in_bulk(
+        [positions[k][0] for k in within]
+    )
+    now = timezone.now()
+    free = next_free_by_lieu(list(lieux.values()), now, count)
     found = [
-        LieuProche(candidates[k], round(float(minutes[k]), 1), next_free(candidates[k], now, count))
+        LieuProche(lieux[positions[k][0]], round(float(minutes[k]), 1), free[positions[k][0]])
         for k in within
+        if positions[k][0] in lieux  # a lieu removed since the positions were read
     ]
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     return sorted(found, key=lambda p: (p.minutes, p.prochains[0].debut if p.prochains else far))

@@ -1,0 +1,414 @@
+"""Booking under load, as production runs it: gunicorn workers on PostgreSQL, a national-size data set.
+
+    python bench/booking_load.py [--clients 32] [--duree 30] [--workers 5]
+
+1. A dedicated database `solidarite_bench` on the local PostgreSQL (127.0.0.1:5432, trust; override with
+   BENCH_PG_ADMIN_URL) is created afresh: migrations, the real territory, the zonage, the demonstration
+   lieux and volunteers, then a confirmed mission every working day of the coming month in every lieu of
+   every zone (179 lieux, about 3 900 missions, 94 000 slots). Bench data only, never the demo's.
+2. gunicorn starts the platform with production settings (`SOLIDARITE_ENV=production`, sync workers,
+   persistent database connections, request limit off: a load test comes from a single address).
+3. N clients, each a loop « search the lieux around a commune of a zone (GET /api/v1/lieux) → list the
+   slots of the first lieu with a free one (GET …/creneaux) → book one at random (POST /api/v1/rendez-vous) »
+   for the given duration. A 409 (slot just taken by another client) is a correct answer, not an error.
+4. Double bookings are counted in the database afterwards (active appointments sharing a mission and start).
+5. Side by side, pgbench runs the bare SQL of one booking transaction (the appointment, its access-log row
+   and its three messages, in one transaction, on the same tables, indexes and constraints) with the same
+   number of clients: the physical reference; `ratio` = bookings/s ÷ pgbench TPS.
+
+The last line: `bookings_per_s=… search_p95_ms=… booking_p99_ms=… double_bookings=… pgbench_tps=… ratio=…`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/test")
+DB_NAME = "solidarite_bench"
+
+
+def db_url() -> str:
+    return ADMIN_URL.rsplit("/", 1)[0] + "/" + DB_NAME
+
+
+def run(*args: str, env: dict[str, str]) -> str:
+    done = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"échec de {' '.join(args[:4])} :\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def base_env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": db_url(),
+        "DJANGO_SETTINGS_MODULE": "solidarite.config.settings",
+        "SOLIDARITE_LOG_LEVEL": "WARNING",
+    }
+
+
+def create_database() -> None:
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+
+
+def prepare(env: dict[str, str]) -> dict[str, Any]:
+    started = time.perf_counter()
+    create_database()
+    cli = [sys.executable, "-m", "solidarite"]
+    run(*cli, "migrate", "--noinput", env=env)
+    run(*cli, "load_territoire", env=env)
+    with tempfile.TemporaryDirectory() as out:
+        run(*cli, "zonage", "--out", out, "--save", "--activer", env=env)
+    run(*cli, "demo", env=env)
+    seeded = json.loads(run(sys.executable, __file__, "--seed", env=env).strip().splitlines()[-1])
+    seeded["prepare_s"] = round(time.perf_counter() - started, 1)
+    return seeded
+
+
+def seed() -> None:
+    """In the bench database: a confirmed mission every working day of the coming month in every lieu."""
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
+    from solidarite.planning.models import Mission
+    from solidarite.zonage import services as zonage
+
+    today = timezone.localdate()
+    days = [
+        today + dt.timedelta(days=d) for d in range(1, 31) if (today + dt.timedelta(days=d)).weekday() < 5
+    ]
+    lieux = list(LieuSolidaire.objects.filter(actif=True).order_by("pk"))
+    medecins = list(MedecinVolontaire.objects.order_by("pk"))
+    assert len(medecins) >= 2 * len(lieux), "deux volontaires par lieu attendus"
+    with transaction.atomic():
+        Mission.objects.all().delete()
+        Mission.objects.bulk_create(
+            [
+                Mission(medecin=medecins[2 * i + j % 2], lieu=lieu, date=day, statut=Mission.Statut.CONFIRMEE)
+                for i, lieu in enumerate(lieux)
+                for j, day in enumerate(days)
+            ]
+        )
+    with connection.cursor() as cursor:  # the slots, for pgbench's bare transaction
+        cursor.execute("DROP TABLE IF EXISTS bench_slots")
+        cursor.execute(
+            "CREATE TABLE bench_slots AS SELECT row_number() OVER () AS k, m.id AS mission_id, m.lieu_id, "
+            "((m.date + time '08:30' + n * interval '20 minutes') AT TIME ZONE 'Europe/Paris') AS debut "
+            "FROM planning_mission m CROSS JOIN generate_series(0, 11) n"
+        )
+        cursor.execute("CREATE UNIQUE INDEX ON bench_slots (k)")
+        cursor.execute("ANALYZE")  # fresh statistics, as autovacuum keeps them in production
+        cursor.execute("SELECT count(*) FROM bench_slots")
+        (pg_slots,) = cursor.fetchone()
+    final = zonage.final_sirens(zonage.active_campaign())
+    from solidarite.territoire.models import Commune
+
+    communes = list(
+        Commune.objects.filter(epci__siren__in=final, latitude__isnull=False).values_list(
+            "code_insee", flat=True
+        )
+    )
+    print(
+        json.dumps(
+            {
+                "lieux": len(lieux),
+                "missions": len(lieux) * len(days),
+                "slots": len(lieux) * len(days) * 24,
+                "pg_slots": pg_slots,
+                "communes": communes,
+            }
+        )
+    )
+
+
+# --- The load -------------------------------------------------------------------------------------
+
+
+async def http(port: int, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+    if body is not None:
+        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+    writer.write(head.encode() + b"\r\n" + (body or b""))
+    await writer.drain()
+    data = await reader.read()
+    writer.close()
+    status_line, _, rest = data.partition(b"\r\n")
+    return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2]
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.search: list[float] = []
+        self.slots: list[float] = []
+        self.booking: list[float] = []
+        self.booked = self.taken = self.errors = 0
+        self.error_samples: list[str] = []
+
+    def error(self, what: str) -> None:
+        self.errors += 1
+        if len(self.error_samples) < 5:
+            self.error_samples.append(what)
+
+
+async def client(port: int, communes: list[str], stop_at: float, tally: Tally, rng: random.Random) -> None:
+    today = dt.date.today()
+    window = f"du={today.isoformat()}&au={(today + dt.timedelta(days=7)).isoformat()}"
+    while time.perf_counter() < stop_at:
+        try:
+            t0 = time.perf_counter()
+            status, body = await http(port, "GET", f"/api/v1/lieux?commune={rng.choice(communes)}")
+            tally.search.append(time.perf_counter() - t0)
+            if status != 200:
+                tally.error(f"recherche {status}")
+                continue
+            lieux = [item for item in json.loads(body) if item["prochain_creneau"]]
+            if not lieux:
+                continue
+            t0 = time.perf_counter()
+            status, body = await http(port, "GET", f"/api/v1/lieux/{lieux[0]['id']}/creneaux?{window}")
+            tally.slots.append(time.perf_counter() - t0)
+            free = [c["id"] for c in json.loads(body) if c["libre"]] if status == 200 else []
+            if status != 200:
+                tally.error(f"créneaux {status}")
+            if not free:
+                continue
+            payload = {
+                "creneau": rng.choice(free),
+                "nom": "Charge",
+                "prenom": f"Client{rng.randrange(10**6)}",
+                "date_naissance": "1950-01-01",
+                "telephone": "06 12 34 56 78",
+            }
+            t0 = time.perf_counter()
+            status, body = await http(port, "POST", "/api/v1/rendez-vous", json.dumps(payload).encode())
+            tally.booking.append(time.perf_counter() - t0)
+            if status == 201:
+                tally.booked += 1
+            elif status == 409:
+                tally.taken += 1
+            else:
+                tally.error(f"réservation {status} {body[:120]!r}")
+        except (OSError, ValueError) as exc:
+            tally.error(type(exc).__name__)
+
+
+async def load(port: int, communes: list[str], clients: int, seconds: float) -> tuple[Tally, float]:
+    tally = Tally()
+    start = time.perf_counter()
+    stop_at = start + seconds
+    await asyncio.gather(*(client(port, communes, stop_at, tally, random.Random(k)) for k in range(clients)))
+    return tally, time.perf_counter() - start
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] * 1000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(env: dict[str, str], workers: int) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    server_env = {
+        **env,
+        "SOLIDARITE_ENV": "production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "SOLIDARITE_LIMITE_RESERVATIONS": "0",
+        "SOLIDARITE_LIMITE_RECHERCHES": "0",
+        "SOLIDARITE_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "solidarite.config.wsgi",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--backlog",
+            "2048",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=server_env,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            status, _ = asyncio.run(http(port, "GET", "/healthz"))
+            if status == 200:
+                return server, port
+        except OSError:
+            time.sleep(0.3)
+    server.terminate()
+    raise SystemExit("gunicorn n'a pas démarré en 60 s.")
+
+
+PGBENCH_SCRIPT = r"""
+\set k random(1, :nslots)
+BEGIN;
+WITH r AS (
+  INSERT INTO rdv_rendezvous (mission_id, lieu_id, debut, fin, statut, nom, prenom, date_naissance, telephone,
+    email, medecin_traitant, motif, cree_le, motif_annulation)
+  SELECT s.mission_id, s.lieu_id, s.debut, s.debut + interval '20 minutes', 'reserve', 'PGBENCH', 'P',
+    date '1950-01-01', '+33612345678', '', '', '', now(), ''
+  FROM bench_slots s JOIN planning_mission m ON m.id = s.mission_id AND m.statut = 'confirmee' WHERE s.k = :k
+  ON CONFLICT DO NOTHING RETURNING id, debut),
+a AS (INSERT INTO rdv_accesdonnees (rendez_vous_id, action, canal, le) SELECT id, 'création', 'api', now() FROM r)
+INSERT INTO rdv_message (rendez_vous_id, nature, canal, cle, prevu_le, statut, tentatives, erreur, cree_le)
+SELECT r.id, v.nature, 'sms', 'pgbench:' || v.nature || v.h || ':' || r.id, r.debut - v.h * interval '1 hour',
+  'a_envoyer', 0, '', now()
+FROM r CROSS JOIN (VALUES ('confirmation', 0), ('rappel', 48), ('rappel', 2)) AS v(nature, h);
+COMMIT;
+"""
+
+
+def pgbench(clients: int, seconds: int, nslots: int) -> float:
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as handle:
+        handle.write(PGBENCH_SCRIPT)
+    try:
+        url = db_url().replace("postgres://", "postgresql://")
+        done = subprocess.run(
+            [
+                "pgbench",
+                "-n",
+                "-c",
+                str(clients),
+                "-j",
+                "2",
+                "-T",
+                str(seconds),
+                "-D",
+                f"nslots={nslots}",
+                "-f",
+                handle.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.unlink(handle.name)
+    match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", done.stdout)
+    if done.returncode != 0 or not match:
+        raise SystemExit(f"pgbench a échoué :\n{done.stdout[-1500:]}\n{done.stderr[-1500:]}")
+    return float(match.group(1))
+
+
+def database_counts() -> tuple[int, int]:
+    import psycopg
+
+    with psycopg.connect(db_url().replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        (double,) = conn.execute(
+            "SELECT count(*) FROM (SELECT mission_id, debut FROM rdv_rendezvous WHERE statut <> 'annule' "
+            "GROUP BY mission_id, debut HAVING count(*) > 1) AS d"
+        ).fetchone()
+        (booked,) = conn.execute("SELECT count(*) FROM rdv_rendezvous WHERE nom = 'Charge'").fetchone()
+        pgbench_rows = "SELECT id FROM rdv_rendezvous WHERE nom = 'PGBENCH'"
+        conn.execute(f"DELETE FROM rdv_message WHERE rendez_vous_id IN ({pgbench_rows})")
+        conn.execute(f"DELETE FROM rdv_accesdonnees WHERE rendez_vous_id IN ({pgbench_rows})")
+        conn.execute("DELETE FROM rdv_rendezvous WHERE nom = 'PGBENCH'")
+    return int(double), int(booked)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--duree", type=float, default=30.0, help="secondes de charge (30)")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--pgbench-duree", type=int, default=15)
+    parser.add_argument("--seed", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.seed:
+        seed()
+        return
+    env = base_env()
+    print(f"Préparation de la base {DB_NAME} (données nationales)…", flush=True)
+    data = prepare(env)
+    communes = data.pop("communes")
+    print(
+        f"  {data['lieux']} lieux, {data['missions']} missions, {data['slots']} créneaux, "
+        f"{len(communes)} communes des zones ; {data['prepare_s']} s",
+        flush=True,
+    )
+    server, port = start_server(env, args.workers)
+    try:
+        print(
+            f"gunicorn : {args.workers} workers ; {args.clients} clients pendant {args.duree:.0f} s…",
+            flush=True,
+        )
+        tally, elapsed = asyncio.run(load(port, communes, args.clients, args.duree))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    double, in_db = database_counts()
+    print(
+        f"pgbench : la transaction SQL d'une réservation, {args.clients} clients, {args.pgbench_duree} s…",
+        flush=True,
+    )
+    tps = pgbench(args.clients, args.pgbench_duree, data["pg_slots"])
+    database_counts()
+    rate = tally.booked / elapsed
+    print(
+        f"réservations : {tally.booked} en {elapsed:.1f} s ({in_db} en base), créneaux déjà pris (409) : "
+        f"{tally.taken}, erreurs : {tally.errors} {tally.error_samples}"
+    )
+    print(
+        f"recherche (GET /api/v1/lieux) : {len(tally.search)} — p50 {percentile(tally.search, 50):.1f} ms, "
+        f"p95 {percentile(tally.search, 95):.1f} ms, p99 {percentile(tally.search, 99):.1f} ms"
+    )
+    print(
+        f"créneaux d'un lieu : p50 {percentile(tally.slots, 50):.1f} ms, p95 {percentile(tally.slots, 95):.1f} ms"
+    )
+    print(
+        f"réservation (POST) : p50 {percentile(tally.booking, 50):.1f} ms, p95 {percentile(tally.booking, 95):.1f} ms, "
+        f"p99 {percentile(tally.booking, 99):.1f} ms"
+    )
+    print(f"pgbench : {tps:.0f} transactions/s")
+    if in_db != tally.booked:
+        print(f"ÉCART : {tally.booked} réservations confirmées aux clients, {in_db} en base", file=sys.stderr)
+    print(
+        f"bookings_per_s={rate:.1f} search_p95_ms={percentile(tally.search, 95):.1f} "
+        f"booking_p99_ms={percentile(tally.booking, 99):.1f} double_bookings={double} "
+        f"pgbench_tps={tps:.0f} ratio={rate / tps:.3f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
