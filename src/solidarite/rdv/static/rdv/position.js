@@ -2,7 +2,7 @@
 (function () {
   var button = document.getElementById("autour-de-moi");
   if (!button || !("geolocation" in navigator)) return;
-  button.hidden = false;
+  button.parentElement.hidden = false; // the paragraph: DSFR's .fr-btn display would override [hidden]
   button.addEventListener("click", function () {
     button.disabled = true;
     navigator.geolocation.getCurrentPosition(

@@ -1,0 +1,79 @@
+"""A patient books in a real Chromium: « autour de moi », the map, the form, the confirmation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+
+from solidarite.annuaire.models import LieuSolidaire
+from solidarite.planning.models import Mission
+from solidarite.rdv.models import RendezVous
+from solidarite.territoire.models import Commune
+from tests.annuaire.factories import medecin
+from tests.browser.test_smoke import browser, territoire  # noqa: F401 (fixtures)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _mauriac_mission() -> Mission:
+    commune = Commune.objects.select_related("epci", "departement").get(code_insee="15120")
+    lieu = LieuSolidaire.objects.create(
+        nom="Maison de santé de Mauriac",
+        epci=commune.epci,
+        commune=commune,
+        adresse="1 place de la Mairie",
+        latitude=commune.latitude,
+        longitude=commune.longitude,
+        type="msp",
+        referent_nom="Claire Martin",
+        referent_telephone="+33471000000",
+        jours_ouverture=[0, 1, 2, 3, 4],
+        accessibilite="Accès de plain-pied",
+    )
+    day = timezone.localdate() + dt.timedelta(days=3)
+    return Mission.objects.create(medecin=medecin(commune), lieu=lieu, date=day, statut="confirmee")
+
+
+def test_a_patient_finds_a_slot_around_them_and_books_it(territoire, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    mission = _mauriac_mission()
+    context = browser.new_context(  # type: ignore[attr-defined]
+        locale="fr-FR", geolocation={"latitude": 45.2186, "longitude": 2.3322}, permissions=["geolocation"]
+    )
+    page = context.new_page()
+    page.goto(live_server.url + "/rendez-vous/")
+    page.get_by_role("button", name="Autour de moi").click()
+    page.wait_for_url("**/rendez-vous/?lat=*")
+    assert "Maison de santé de Mauriac" in page.locator("main").inner_text()
+    assert page.locator("#carte-lieux .leaflet-marker-icon").count() == 1  # the lieu on the map
+    page.locator("main a.fr-btn", has_text="à").first.click()
+    page.wait_for_url("**/rendez-vous/creneau/**")
+    assert "sans dépassement d'honoraires" in page.locator("main").inner_text()
+    page.get_by_label("Prénom").fill("Jeanne")
+    page.get_by_label(re.compile(r"^\s*Nom\b")).fill("Martin")
+    page.get_by_label("Date de naissance").fill("17/05/1948")
+    page.get_by_role("textbox", name=re.compile(r"^Téléphone")).fill("06 12 34 56 78")
+    page.get_by_role("button", name="Confirmer le rendez-vous").click()
+    page.get_by_text("Votre rendez-vous est confirmé").wait_for(timeout=10_000)
+    rdv = RendezVous.objects.get()
+    assert rdv.mission_id == mission.pk and rdv.telephone == "+33612345678"
+    page.get_by_role("link", name="gérer mon rendez-vous").click()
+    assert "Déplacer ce rendez-vous" in page.locator("main").inner_text()
+    context.close()
+
+
+def test_without_javascript_the_search_still_lists_the_slots(territoire, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    _mauriac_mission()
+    context = browser.new_context(java_script_enabled=False, locale="fr-FR")  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(live_server.url + "/rendez-vous/")
+    assert not page.get_by_role("button", name="Autour de moi").is_visible()  # needs the browser's position
+    page.get_by_label("Votre commune ou son code postal").fill("15200")
+    page.get_by_role("button", name="Rechercher").click()
+    page.wait_for_url("**/rendez-vous/?q=15200")
+    page.get_by_role("link", name="Mauriac (15)").click()  # several communes share this postcode
+    page.wait_for_url("**/rendez-vous/?commune=15120")
+    assert page.locator("main a.fr-btn[href^='/rendez-vous/creneau/']").count() == 3
+    context.close()
