@@ -13,7 +13,6 @@ from solidarite.planning.models import Mission
 from solidarite.rdv.models import RendezVous
 from solidarite.territoire.models import Commune
 from tests.annuaire.factories import medecin
-from tests.browser.test_smoke import browser, territoire  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -2,49 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
-
 import pytest
-from django.core.management import call_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = os.environ.get("SOLIDARITE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail(
-                f"Chromium introuvable ({CHROMIUM}) : .ci/run doit l'installer (apt-get install chromium)."
-            )
-        pytest.skip(f"Chromium introuvable ({CHROMIUM}) : installez le paquet chromium pour ce test.")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture
-def territoire() -> None:
-    # Transactional tests start from an empty database: load the real territory again.
-    call_command("load_territoire", verbosity=0)
 
 
 def test_home_renders_with_dsfr_and_commune_search_answers(territoire, live_server, browser) -> None:  # type: ignore[no-untyped-def]
