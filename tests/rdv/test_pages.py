@@ -82,3 +82,31 @@ def test_search_page_stays_under_300_kb_transferred(client: Client) -> None:
         with open(path, "rb") as handle:
             total += len(gzip.compress(handle.read()))
     assert total < 300 * 1024, f"{total / 1024:.0f} Ko"
+
+
+def test_commune_autocomplete_through_htmx(client: Client) -> None:
+    partial = client.get("/rendez-vous/", {"q": "mauri"}, headers={"HX-Request": "true"})
+    text = _text(partial)
+    assert partial.status_code == 200 and "<html" not in text
+    assert "/rendez-vous/?commune=15120" in text
+
+
+def test_hours_with_a_lunch_break_that_overlaps_are_refused_in_the_back_office(client: Client) -> None:
+    from django.contrib.auth.models import User
+
+    mission = _mission()
+    client.force_login(User.objects.create_superuser("ministere", password="mot-de-passe-solide-123"))
+    form = {
+        "lieu": mission.lieu.pk,
+        "matin_debut": "08:30",
+        "matin_fin": "14:30",
+        "apres_midi_debut": "14:00",
+        "apres_midi_fin": "18:00",
+        "duree_minutes": 15,
+        "battement_minutes": 5,
+    }
+    refused = client.post("/admin/rdv/horairesconsultation/add/", form)
+    assert refused.status_code == 200 and "La pause de midi" in _text(refused)
+    client.post("/admin/rdv/horairesconsultation/add/", {**form, "matin_fin": "12:00"})
+    slots = services.slots(mission.lieu, mission.date, mission.date)
+    assert len(slots) == 10 + 12  # 8 h 30 – 12 h and 14 h – 18 h: 15 minutes, then a 5-minute buffer

@@ -46,6 +46,11 @@ def _coordinate(text: str | None, bound: float) -> float | None:
 @limited("recherche")
 def recherche(request: HttpRequest) -> HttpResponse:
     """By commune (name or postcode; `commune=<code INSEE>` once chosen) or « autour de moi » (lat, lon)."""
+    if request.htmx and "q" in request.GET:  # autocomplete: just the communes matching what is typed
+        outcome = search_communes(request.GET["q"])
+        return render(
+            request, "rdv/_communes.html", {"outcome": outcome}, status=400 if outcome.invalid else 200
+        )
     code = request.GET.get("commune", "")
     commune = Commune.objects.filter(code_insee=code).select_related("departement").first() if code else None
     outcome = None
