@@ -68,7 +68,7 @@ class MessageAdmin(admin.ModelAdmin):
     ]
     list_filter = ["nature", "canal", "statut"]
     date_hierarchy = "prevu_le"
-    fields = list_display[1:] + ["inscription_id", "cle", "erreur"]
+    fields = [*list_display[1:], "inscription_id", "cle", "erreur"]
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Message]:
