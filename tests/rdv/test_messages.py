@@ -124,3 +124,15 @@ def test_a_message_left_in_progress_by_a_dead_worker_is_never_sent_again() -> No
     assert "2 message(s) interrompu(s)" in err.getvalue()
     assert not mail.outbox and not sms.outbox
     assert set(Message.objects.filter(nature="confirmation").values_list("statut", flat=True)) == {"echec"}
+
+
+def test_the_message_record_in_the_back_office(client) -> None:  # type: ignore[no-untyped-def]
+    from django.contrib.auth.models import User
+
+    _book()
+    messaging.send_due()
+    client.force_login(User.objects.create_superuser("ministere", password="mot-de-passe-solide-123"))
+    listing = client.get("/admin/rdv/message/")
+    assert listing.status_code == 200 and "Envoyé" in listing.content.decode()
+    detail = client.get(f"/admin/rdv/message/{Message.objects.first().pk}/change/")
+    assert detail.status_code == 200 and "jeanne@exemple.fr" not in detail.content.decode()
