@@ -136,3 +136,15 @@ def test_the_message_record_in_the_back_office(client) -> None:  # type: ignore[
     assert listing.status_code == 200 and "Envoyé" in listing.content.decode()
     detail = client.get(f"/admin/rdv/message/{Message.objects.first().pk}/change/")
     assert detail.status_code == 200 and "jeanne@exemple.fr" not in detail.content.decode()
+
+
+def test_production_without_an_sms_operator_records_failures_and_prints_nothing(settings, capsys) -> None:  # type: ignore[no-untyped-def]
+    settings.SOLIDARITE_SMS_BACKEND = "solidarite.rdv.sms.UnconfiguredBackend"
+    _book()
+    now = timezone.now()
+    for _ in range(messaging.MAX_ATTEMPTS):
+        messaging.send_due(now=now)
+        now += dt.timedelta(hours=1)
+    assert Message.objects.get(nature="confirmation", canal="sms").statut == "echec"
+    assert Message.objects.get(nature="confirmation", canal="email").statut == "envoye"
+    assert "06 12" not in capsys.readouterr().out and not sms.outbox

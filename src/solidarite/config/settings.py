@@ -106,7 +106,13 @@ DEFAULT_FROM_EMAIL = env_str(
 )
 
 # SMS to patients: printed on the console in development; any class with `send(numero, texte)`.
-SOLIDARITE_SMS_BACKEND = env_str("SOLIDARITE_SMS_BACKEND", "solidarite.rdv.sms.ConsoleBackend")
+# In production the default sends nothing (each SMS is recorded as failed): never patient data on a console.
+SOLIDARITE_SMS_BACKEND = env_str(
+    "SOLIDARITE_SMS_BACKEND",
+    "solidarite.rdv.sms.UnconfiguredBackend"
+    if SOLIDARITE_ENV == "production"
+    else "solidarite.rdv.sms.ConsoleBackend",
+)
 
 # Reminders before an appointment, in hours (comma-separated), sent by `python -m solidarite worker`.
 try:

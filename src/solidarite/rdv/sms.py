@@ -1,7 +1,7 @@
 """SMS backends: the platform calls `backend().send(numero, texte)`; the setting names the class.
 
 `ConsoleBackend` prints in development (like Django's console e-mail backend), `LocmemBackend` keeps
-messages in `outbox` for the tests. A production operator's backend is a class with the same method
+messages in `outbox` for the tests, `UnconfiguredBackend` (the production default) sends nothing and fails. A production operator's backend is a class with the same method
 that raises `SmsError` when the operator refuses the message; the worker then retries, then gives up.
 """
 
@@ -33,6 +33,13 @@ class ConsoleBackend:
     def send(self, numero: str, texte: str) -> None:
         sys.stdout.write(f"--- SMS à {numero} ---\n{texte}\n")
         sys.stdout.flush()
+
+
+class UnconfiguredBackend:
+    """Production without an operator: nothing leaves, each SMS is recorded as failed (the e-mail still goes)."""
+
+    def send(self, numero: str, texte: str) -> None:
+        raise SmsError("aucun opérateur SMS configuré (SOLIDARITE_SMS_BACKEND)")
 
 
 outbox: list[Sms] = []
