@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -334,7 +335,8 @@ def _active_positions() -> list[tuple[int, float, float]]:
     from the database)."""
     global _positions
     read_at, positions = _positions
-    if time.monotonic() - read_at > POSITIONS_TTL_S or not positions:
+    ttl = getattr(settings, "SOLIDARITE_POSITIONS_TTL_S", POSITIONS_TTL_S)
+    if time.monotonic() - read_at > ttl or not positions:
         positions = list(LieuSolidaire.objects.filter(actif=True).values_list("pk", "latitude", "longitude"))
         _positions = (time.monotonic(), positions)
     return positions
