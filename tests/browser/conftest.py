@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 
 CHROMIUM = os.environ.get("SOLIDARITE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -37,6 +38,9 @@ def browser() -> Iterator[object]:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+        # Database work done by a test while Playwright runs gets its own connection (Django's connections
+        # are context-local): close it here, in that context, or PostgreSQL refuses to drop the test database.
+        connections.close_all()
 
 
 @pytest.fixture

@@ -49,15 +49,17 @@ def test_location_schedule_and_slots(client: Client) -> None:
     ("url", "params", "status"),
     [
         ("/fhir/Slot", {}, 400),
-        ("/fhir/Slot", {"schedule": "Schedule/1", "start": "ge2026-13-40"}, 400),
-        ("/fhir/Slot", {"schedule": "Schedule/1", "start": ["ge2026-01-01", "le2026-12-31"]}, 400),
-        ("/fhir/Slot", {"schedule": "Schedule/1", "status": "peut-être"}, 400),
+        ("/fhir/Slot", {"schedule": "Schedule/{lieu}", "start": "ge2026-13-40"}, 400),
+        ("/fhir/Slot", {"schedule": "Schedule/{lieu}", "start": ["ge2026-01-01", "le2026-12-31"]}, 400),
+        ("/fhir/Slot", {"schedule": "Schedule/{lieu}", "status": "peut-être"}, 400),
+        ("/fhir/Slot", {"schedule": "Schedule/99999999"}, 404),
         ("/fhir/Location/99999999999999", {}, 404),
         ("/fhir/Patient", {}, 404),
     ],
 )
 def test_bad_requests_get_an_operation_outcome(client: Client, url: str, params: dict, status: int) -> None:  # type: ignore[type-arg]
-    _mission(days_ahead=5)
+    site = _mission(days_ahead=5).lieu
+    params = {k: v.replace("{lieu}", str(site.pk)) if isinstance(v, str) else v for k, v in params.items()}
     response = client.get(url, params)
     assert response.status_code == status
     body = response.json()

@@ -175,7 +175,7 @@ def _send_one(message: Message, now: dt.datetime) -> None:
     AccesDonnees.objects.create(
         rendez_vous_id=message.rendez_vous_id,
         inscription_id=message.inscription_id,
-        action=f"envoi {message.get_nature_display().lower()} ({message.canal})",
+        action=f"envoi {message.nature} ({message.canal})",  # at most 40 characters
         canal="messagerie",
     )
     try:
