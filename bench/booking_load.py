@@ -351,7 +351,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--duree", type=float, default=30.0, help="secondes de charge (30)")
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=(os.cpu_count() or 1) + 1,
+        help="workers gunicorn (cœurs + 1 : PostgreSQL et les clients tournent sur la même machine)",
+    )
     parser.add_argument("--pgbench-duree", type=int, default=15)
     parser.add_argument("--seed", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
