@@ -23,44 +23,28 @@ def channels(contact: RendezVous | InscriptionAttente) -> list[str]:
     return found
 
 
+def _message(
+    contact: RendezVous | InscriptionAttente, nature: str, canal: str, key: str, due: dt.datetime
+) -> Message:
+    owner = {"rendez_vous": contact} if isinstance(contact, RendezVous) else {"inscription": contact}
+    return Message(nature=nature, canal=canal, cle=f"{key}:{contact.pk}:{canal}", prevu_le=due, **owner)
+
+
 def queue_for_booking(rdv: RendezVous, now: dt.datetime) -> list[Message]:
     """Confirmation now, and each reminder (setting) that is still ahead."""
     messages = []
     for canal in channels(rdv):
-        messages.append(
-            Message(
-                rendez_vous=rdv,
-                nature=Message.Nature.CONFIRMATION,
-                canal=canal,
-                cle=f"confirmation:{rdv.pk}:{canal}",
-                prevu_le=now,
-            )
-        )
+        messages.append(_message(rdv, Message.Nature.CONFIRMATION, canal, "confirmation", now))
         for hours in settings.SOLIDARITE_RAPPELS_HEURES:
             due = rdv.debut - dt.timedelta(hours=hours)
             if due > now:
-                messages.append(
-                    Message(
-                        rendez_vous=rdv,
-                        nature=Message.Nature.RAPPEL,
-                        canal=canal,
-                        cle=f"rappel{hours}h:{rdv.pk}:{canal}",
-                        prevu_le=due,
-                    )
-                )
+                messages.append(_message(rdv, Message.Nature.RAPPEL, canal, f"rappel{hours}h", due))
     return Message.objects.bulk_create(messages)
 
 
 def queue_once(rdv: RendezVous, nature: str, now: dt.datetime) -> list[Message]:
     """One message of a nature (cancellation, mission cancelled) on every channel of the appointment."""
-    return Message.objects.bulk_create(
-        [
-            Message(
-                rendez_vous=rdv, nature=nature, canal=canal, cle=f"{nature}:{rdv.pk}:{canal}", prevu_le=now
-            )
-            for canal in channels(rdv)
-        ]
-    )
+    return Message.objects.bulk_create([_message(rdv, nature, canal, nature, now) for canal in channels(rdv)])
 
 
 def drop_pending(rdv: RendezVous) -> int:
@@ -71,15 +55,10 @@ def drop_pending(rdv: RendezVous) -> int:
 
 
 def queue_waitlist(inscription: InscriptionAttente, day: dt.date, now: dt.datetime) -> list[Message]:
+    """One « a slot freed up » message a day at most: the day is part of the key."""
     return Message.objects.bulk_create(
         [
-            Message(
-                inscription=inscription,
-                nature=Message.Nature.ATTENTE,
-                canal=canal,
-                cle=f"attente:{inscription.pk}:{day:%Y%m%d}:{canal}",
-                prevu_le=now,
-            )
+            _message(inscription, Message.Nature.ATTENTE, canal, f"attente{day:%Y%m%d}", now)
             for canal in channels(inscription)
         ]
     )
