@@ -68,7 +68,7 @@ def test_worker_sends_each_message_once_at_its_time() -> None:
     call_command("worker", "--once", stdout=out)
     assert "2 message(s) traité(s)" in out.getvalue()
     assert len(mail.outbox) == 1 and len(sms.outbox) == 1
-    assert "Rendez-vous confirmé" in mail.outbox[0].subject and "30" not in sms.outbox[0].numero
+    assert "Rendez-vous confirmé" in mail.outbox[0].subject and sms.outbox[0].numero == "+33612345678"
     call_command("worker", "--once", stdout=io.StringIO())
     assert len(mail.outbox) == 1 and len(sms.outbox) == 1  # nothing twice
     # 48 h before: the first reminder, on both channels; 2 h before: the second.

@@ -107,10 +107,6 @@ def journee_medecin(request: HttpRequest, token: str, mission: int) -> HttpRespo
     return _day(request, found, medecin.compte if medecin else None, "médecin (lien personnel)", ars=False)
 
 
-def _region_of_user(user: Any):  # type: ignore[no-untyped-def]
-    return zonage.agent_region(user)
-
-
 @staff_member_required
 @require_http_methods(["GET", "POST"])
 def journee_ars(request: HttpRequest, mission: int) -> HttpResponse:
@@ -118,7 +114,7 @@ def journee_ars(request: HttpRequest, mission: int) -> HttpResponse:
     if found is None:
         return error_page(request, 404, "Journée introuvable", "Cette mission n'existe pas.")
     try:
-        region = _region_of_user(request.user)
+        region = zonage.agent_region(request.user)
     except PermissionDenied as exc:
         return error_page(request, 403, "Accès refusé", str(exc))
     if region is not None and found.lieu.commune.departement.region_id != region.pk:
@@ -138,7 +134,7 @@ def _same(name: str) -> str:
 def absences(request: HttpRequest) -> HttpResponse:
     """Patients absent without excuse at least twice in twelve months, in the agent's region."""
     try:
-        region = _region_of_user(request.user)
+        region = zonage.agent_region(request.user)
     except PermissionDenied as exc:
         return error_page(request, 403, "Accès refusé", str(exc))
     since = timezone.now() - dt.timedelta(days=ABSENCES_WINDOW_DAYS)
