@@ -65,7 +65,11 @@ def test_a_patient_finds_a_slot_around_them_and_books_it(territoire, live_server
 
 def test_without_javascript_the_search_still_lists_the_slots(territoire, live_server, browser) -> None:  # type: ignore[no-untyped-def]
     _mauriac_mission()
-    context = browser.new_context(java_script_enabled=False, locale="fr-FR")  # type: ignore[attr-defined]
+    context = browser.new_context(  # type: ignore[attr-defined]
+        java_script_enabled=False,
+        locale="fr-FR",
+        viewport={"width": 360, "height": 740},  # a small phone
+    )
     page = context.new_page()
     page.goto(live_server.url + "/rendez-vous/")
     assert not page.get_by_role("button", name="Autour de moi").is_visible()  # needs the browser's position
@@ -75,4 +79,29 @@ def test_without_javascript_the_search_still_lists_the_slots(territoire, live_se
     page.get_by_role("link", name="Mauriac (15)").click()  # several communes share this postcode
     page.wait_for_url("**/rendez-vous/?commune=15120")
     assert page.locator("main a.fr-btn[href^='/rendez-vous/creneau/']").count() == 3
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1]  # nothing wider than the phone's screen
     context.close()
+
+
+def test_the_doctors_day_prints_without_the_site_around_it(territoire, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    mission = _mauriac_mission()
+    start = timezone.make_aware(dt.datetime.combine(mission.date, dt.time(9, 30)))
+    RendezVous.objects.create(
+        mission=mission,
+        lieu=mission.lieu,
+        debut=start,
+        fin=start + dt.timedelta(minutes=20),
+        nom="Martin",
+        prenom="Jeanne",
+        date_naissance=dt.date(1948, 5, 17),
+        telephone="+33612345678",
+    )
+    page = browser.new_page(locale="fr-FR")  # type: ignore[attr-defined]
+    page.goto(f"{live_server.url}/rendez-vous/journee/{mission.medecin.jeton_calendrier}/{mission.pk}/")
+    assert page.locator("header.fr-header").is_visible()
+    page.emulate_media(media="print")
+    assert not page.locator("header.fr-header").is_visible()
+    assert not page.get_by_role("button", name="Imprimer").is_visible()
+    assert "MARTIN Jeanne" in page.locator("table").inner_text()
+    page.close()

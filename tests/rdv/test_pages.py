@@ -124,3 +124,19 @@ def test_the_kept_positions_follow_a_new_lieu(settings) -> None:  # type: ignore
         mission.lieu.pk,
         other.pk,
     }
+
+
+def test_an_expired_link_is_refused_in_french(client: Client) -> None:
+    from django.core import signing
+
+    mission = _mission()
+    rdv = services.book(
+        services.slots(mission.lieu, mission.date, mission.date)[0].id,
+        {**FORM, "date_naissance": "1948-05-17"},
+    )
+    expired = signing.dumps({"r": rdv.pk, "e": 1_000_000_000}, salt=services.TOKEN_SALT, compress=True)
+    page = client.get(f"/rendez-vous/gerer/{expired}/")
+    assert page.status_code == 403 and "Ce lien a expiré" in _text(page)
+    assert client.delete(f"/api/v1/rendez-vous/{expired}").status_code == 403
+    rdv.refresh_from_db()
+    assert rdv.statut == "reserve"
