@@ -331,6 +331,23 @@ def pgbench(clients: int, seconds: int, nslots: int) -> float:
     return float(match.group(1))
 
 
+def cpu_seconds(pattern: str) -> float:
+    """CPU time (user + system) of the processes whose command line holds `pattern` (Linux /proc)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if pattern in command:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def database_counts() -> tuple[int, int]:
     import psycopg
 
@@ -378,7 +395,13 @@ def main() -> None:
             f"gunicorn : {args.workers} workers ; {args.clients} clients pendant {args.duree:.0f} s…",
             flush=True,
         )
+        before = cpu_seconds("gunicorn"), cpu_seconds("postgres:"), time.process_time()
         tally, elapsed = asyncio.run(load(port, communes, args.clients, args.duree))
+        used = [
+            cpu_seconds("gunicorn") - before[0],
+            cpu_seconds("postgres:") - before[1],
+            time.process_time() - before[2],
+        ]
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -406,6 +429,12 @@ def main() -> None:
         f"p99 {percentile(tally.booking, 99):.1f} ms"
     )
     print(f"pgbench : {tps:.0f} transactions/s")
+    requests = len(tally.search) + len(tally.slots) + len(tally.booking)
+    print(
+        f"processeur pendant la charge ({os.cpu_count()} cœurs) : gunicorn {used[0] / elapsed:.2f} cœur, "
+        f"PostgreSQL {used[1] / elapsed:.2f}, clients {used[2] / elapsed:.2f} ; "
+        f"{1000 * used[0] / max(requests, 1):.1f} ms de processeur Django par requête ({requests} requêtes)"
+    )
     if in_db != tally.booked:
         print(f"ÉCART : {tally.booked} réservations confirmées aux clients, {in_db} en base", file=sys.stderr)
     print(
