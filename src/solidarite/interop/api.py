@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -130,15 +131,15 @@ def creneaux(request: HttpRequest, lieu_id: int, du: dt.date, au: dt.date) -> An
     if lieu is None:
         return Status(404, {"detail": "Lieu inconnu."})
     try:
-        return Status(
-            200,
-            [
-                {"id": c.id, "debut": c.debut, "fin": c.fin, "libre": c.libre}
-                for c in services.slots(lieu, du, au)
-            ],
-        )
+        found = services.slots(lieu, du, au)
     except ValidationError as exc:
         return Status(422, {"detail": exc.messages})
+    # Up to a few thousand slots: written directly in the documented shape (CreneauOut), rather than
+    # validated one by one by the response schema, which took half the time of the request.
+    body = [
+        {"id": c.id, "debut": c.debut.isoformat(), "fin": c.fin.isoformat(), "libre": c.libre} for c in found
+    ]
+    return HttpResponse(json.dumps(body), content_type="application/json")
 
 
 @api.post("/rendez-vous", response={201: RendezVousOut, 409: Pris, 422: Erreur, 429: Erreur})
