@@ -118,7 +118,7 @@ DEFAULT_HOURS = Hours()
 
 def _hours_by_lieu(lieux: list[LieuSolidaire]) -> dict[int, Hours]:
     """The lieux's hours: from `select_related("horaires_consultation")` when the caller did it, else one query."""
-    if all("horaires_consultation" in lieu._state.fields_cache for lieu in lieux):
+    if all(LieuSolidaire.horaires_consultation.is_cached(lieu) for lieu in lieux):
         return {lieu.pk: hours_of(lieu) for lieu in lieux}
     ids = [lieu.pk for lieu in lieux]
     return {h.lieu_id: h.hours() for h in HorairesConsultation.objects.filter(lieu_id__in=ids)}
@@ -153,18 +153,26 @@ def next_free(lieu: LieuSolidaire, after: dt.datetime, count: int = 3) -> list[C
     return next_free_by_lieu([lieu], after, count)[lieu.pk]
 
 
+def confirmed_mission(creneau: str) -> tuple[Mission | None, dt.datetime]:
+    """The confirmed mission a slot identifier names (None if there is none), and the slot's start.
+
+    ValueError when the identifier cannot be a slot's."""
+    mission_id, start = parse_slot_id(creneau, timezone.get_current_timezone())
+    mission = (
+        Mission.objects.select_related("lieu__commune", "lieu__horaires_consultation")
+        .filter(pk=mission_id, statut=Mission.Statut.CONFIRMEE)
+        .first()
+    )
+    return mission, start
+
+
 def _slot(creneau: str) -> tuple[Mission, dt.datetime, dt.datetime]:
     """The confirmed mission, start and end of a bookable slot; ValidationError otherwise."""
     tz = timezone.get_current_timezone()
     try:
-        mission_id, start = parse_slot_id(creneau, tz)
+        mission, start = confirmed_mission(creneau)
     except ValueError:
         raise ValidationError({"creneau": "Identifiant de créneau invalide."}) from None
-    mission = (
-        Mission.objects.select_related("lieu__horaires_consultation")
-        .filter(pk=mission_id, statut=Mission.Statut.CONFIRMEE)
-        .first()
-    )
     if mission is None:
         raise ValidationError({"creneau": "Ce créneau n'existe pas ou n'est plus proposé."})
     match = [(s, e) for s, e in day_slots(mission.date, hours_of(mission.lieu), tz) if s == start]

@@ -18,7 +18,6 @@ from solidarite.config.ratelimit import limited
 from solidarite.config.views import error_page
 from solidarite.parametres import parametre
 from solidarite.rdv import attente, services
-from solidarite.rdv.creneaux import parse_slot_id
 from solidarite.rdv.forms import AttenteForm, ReservationForm
 from solidarite.rdv.models import AccesDonnees
 from solidarite.territoire.models import Commune
@@ -156,23 +155,11 @@ def attente_retrait(request: HttpRequest, jeton: str) -> HttpResponse:
     return render(request, "rdv/attente.html", {"confirmer_retrait": True, "jeton": jeton})
 
 
-def _slot_mission(creneau: str):  # type: ignore[no-untyped-def]
-    from solidarite.planning.models import Mission
-
-    mission_id, start = parse_slot_id(creneau, timezone.get_current_timezone())
-    mission = (
-        Mission.objects.select_related("lieu__commune")
-        .filter(pk=mission_id, statut=Mission.Statut.CONFIRMEE)
-        .first()
-    )
-    return mission, start
-
-
 @require_http_methods(["GET", "POST"])
 @limited("reservation", methods=("POST",))
 def reserver(request: HttpRequest, creneau: str) -> HttpResponse:
     try:
-        mission, start = _slot_mission(creneau)
+        mission, start = services.confirmed_mission(creneau)
     except ValueError:
         return error_page(
             request, 404, "Créneau introuvable", "Ce créneau n'existe pas : revenez à la recherche."
@@ -247,7 +234,7 @@ def deplacer(request: HttpRequest, jeton: str, creneau: str) -> HttpResponse:
     if refused:
         return refused
     try:
-        mission, start = _slot_mission(creneau)
+        mission, start = services.confirmed_mission(creneau)
     except ValueError:
         mission, start = None, None
     if mission is None:
