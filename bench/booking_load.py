@@ -101,29 +101,49 @@ def seed() -> None:
     days = [
         today + dt.timedelta(days=d) for d in range(1, 31) if (today + dt.timedelta(days=d)).weekday() < 5
     ]
+    past = [
+        today - dt.timedelta(days=d) for d in range(1, 31) if (today - dt.timedelta(days=d)).weekday() < 5
+    ]
     lieux = list(LieuSolidaire.objects.filter(actif=True).order_by("pk"))
     medecins = list(MedecinVolontaire.objects.order_by("pk"))
     assert len(medecins) >= 2 * len(lieux), "deux volontaires par lieu attendus"
-    with transaction.atomic():
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("TRUNCATE rdv_message, rdv_accesdonnees, rdv_rendezvous")
         Mission.objects.all().delete()
         Mission.objects.bulk_create(
             [
                 Mission(medecin=medecins[2 * i + j % 2], lieu=lieu, date=day, statut=Mission.Statut.CONFIRMEE)
                 for i, lieu in enumerate(lieux)
-                for j, day in enumerate(days)
+                for j, day in enumerate(days + past)
             ]
+        )
+        # The past month, as in a database in service: two slots in three were booked (one patient in ten
+        # did not come). Its size gives the planner the statistics it has in production.
+        cursor.execute(
+            "INSERT INTO rdv_rendezvous (mission_id, lieu_id, debut, fin, statut, nom, prenom, date_naissance, "
+            "telephone, email, medecin_traitant, motif, cree_le, motif_annulation) "
+            "SELECT m.id, m.lieu_id, s.debut, s.debut + interval '20 minutes', "
+            "CASE WHEN n %% 10 = 0 THEN 'absent' ELSE 'vu' END, 'Historique', 'H', date '1950-01-01', "
+            "'+33612345678', '', '', '', s.debut - interval '7 days', '' "
+            "FROM planning_mission m CROSS JOIN generate_series(0, 23) n CROSS JOIN LATERAL (SELECT "
+            "(m.date + CASE WHEN n < 12 THEN time '08:30' + n * interval '20 minutes' "
+            "ELSE time '14:00' + (n - 12) * interval '20 minutes' END) AT TIME ZONE 'Europe/Paris' AS debut) s "
+            "WHERE m.date < %s AND n %% 3 <> 2",
+            [today],
         )
     with connection.cursor() as cursor:  # the slots, for pgbench's bare transaction
         cursor.execute("DROP TABLE IF EXISTS bench_slots")
         cursor.execute(
             "CREATE TABLE bench_slots AS SELECT row_number() OVER () AS k, m.id AS mission_id, m.lieu_id, "
             "((m.date + time '08:30' + n * interval '20 minutes') AT TIME ZONE 'Europe/Paris') AS debut "
-            "FROM planning_mission m CROSS JOIN generate_series(0, 11) n"
+            "FROM planning_mission m CROSS JOIN generate_series(0, 11) n WHERE m.date > CURRENT_DATE"
         )
         cursor.execute("CREATE UNIQUE INDEX ON bench_slots (k)")
         cursor.execute("ANALYZE")  # fresh statistics, as autovacuum keeps them in production
         cursor.execute("SELECT count(*) FROM bench_slots")
         (pg_slots,) = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM rdv_rendezvous")
+        (history,) = cursor.fetchone()
     final = zonage.final_sirens(zonage.active_campaign())
     from solidarite.territoire.models import Commune
 
@@ -139,6 +159,7 @@ def seed() -> None:
                 "missions": len(lieux) * len(days),
                 "slots": len(lieux) * len(days) * 24,
                 "pg_slots": pg_slots,
+                "history": history,
                 "communes": communes,
             }
         )
@@ -261,6 +282,7 @@ def start_server(env: dict[str, str], workers: int) -> tuple[subprocess.Popen[by
             f"127.0.0.1:{port}",
             "--backlog",
             "2048",
+            "--preload",
             "--log-level",
             "warning",
         ],
@@ -386,7 +408,7 @@ def main() -> None:
     communes = data.pop("communes")
     print(
         f"  {data['lieux']} lieux, {data['missions']} missions, {data['slots']} créneaux, "
-        f"{len(communes)} communes des zones ; {data['prepare_s']} s",
+        f"{len(communes)} communes des zones, {data['history']} rendez-vous passés ; {data['prepare_s']} s",
         flush=True,
     )
     server, port = start_server(env, args.workers)

@@ -58,6 +58,55 @@ def test_slots_come_from_confirmed_missions_only() -> None:
 
 
 @pytest.mark.django_db
+def test_a_booked_slot_is_no_longer_free_and_is_free_again_once_cancelled() -> None:
+    mission = _mission()
+    second = Mission.objects.create(
+        medecin=medecin(mission.lieu.commune), lieu=mission.lieu, date=mission.date, statut="confirmee"
+    )
+    found = services.slots(mission.lieu, mission.date, mission.date)
+    assert len(found) == 48 and [c.debut for c in found] == sorted(c.debut for c in found)  # two doctors
+    third = next(c for c in found if c.id.startswith(f"{second.pk}-"))
+    rdv = services.book(third.id, PATIENT)
+    assert (rdv.mission_id, rdv.debut, rdv.fin) == (second.pk, third.debut, third.fin)
+    after = {c.id: c.libre for c in services.slots(mission.lieu, mission.date, mission.date)}
+    assert [slot for slot, libre in after.items() if not libre] == [third.id]
+    # The other doctor's slot at the same time is still free, and the next free slots skip the taken one.
+    assert after[f"{mission.pk}-{third.id.split('-')[1]}"] is True
+    assert third.id not in {c.id for c in services.next_free(mission.lieu, timezone.now(), 48)}
+    services.cancel(services.token_for(rdv))
+    assert all(c.libre for c in services.slots(mission.lieu, mission.date, mission.date))
+
+
+@pytest.mark.django_db
+def test_booking_follows_the_lieu_hours_and_refuses_a_closed_lieu(client: Client) -> None:
+    from django.core.exceptions import ValidationError
+
+    from solidarite.rdv.models import HorairesConsultation
+
+    mission = _mission()
+    default_first = services.slots(mission.lieu, mission.date, mission.date)[0]  # 8 h 30, 20 minutes
+    HorairesConsultation.objects.create(
+        lieu=mission.lieu, matin_debut=dt.time(9), matin_fin=dt.time(12), apres_midi_debut=None,
+        apres_midi_fin=None, duree_minutes=30,
+    )  # fmt: skip
+    found = services.slots(mission.lieu, mission.date, mission.date)
+    assert [f"{c.debut:%H:%M}" for c in found] == ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30"]
+    with pytest.raises(ValidationError, match="plus proposé"):
+        services.book(default_first.id, PATIENT)
+    assert services.book(found[1].id, PATIENT).fin - found[1].debut == dt.timedelta(minutes=30)
+    mission.lieu.actif = False
+    mission.lieu.save()  # the lieux kept by this process are read again
+    with pytest.raises(ValidationError, match="plus proposé"):
+        services.book(found[2].id, PATIENT)
+    response = client.get(
+        f"/api/v1/lieux/{mission.lieu.pk}/creneaux", {"du": mission.date, "au": mission.date}
+    )
+    assert response.status_code == 404
+    found_api = client.get("/api/v1/lieux", {"commune": mission.lieu.commune.code_insee}).json()
+    assert mission.lieu.pk not in {item["id"] for item in found_api}
+
+
+@pytest.mark.django_db
 def test_booking_through_the_api(client: Client) -> None:
     mission = _mission()
     site = mission.lieu

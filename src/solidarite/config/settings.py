@@ -201,6 +201,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+else:
+    # PostgreSQL: parameters bound by the server, and psycopg prepares a query the fifth time a connection
+    # runs it, so that PostgreSQL no longer plans it each time. Needs a direct connection (or a pooler that
+    # keeps prepared statements, as PgBouncer ≥ 1.21 does): DATABASE_PREPARED_STATEMENTS=0 turns it off.
+    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

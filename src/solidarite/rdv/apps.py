@@ -19,10 +19,11 @@ class RdvConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from solidarite.annuaire.models import LieuSolidaire
+        from solidarite.rdv.models import HorairesConsultation
 
-        post_save.connect(services.forget_positions, sender=LieuSolidaire, dispatch_uid="rdv.positions_save")
-        post_delete.connect(
-            services.forget_positions, sender=LieuSolidaire, dispatch_uid="rdv.positions_delete"
-        )
+        for model in (LieuSolidaire, HorairesConsultation):
+            uid = f"rdv.catalogue.{model.__name__}"
+            post_save.connect(services.forget_lieux, sender=model, dispatch_uid=f"{uid}.save")
+            post_delete.connect(services.forget_lieux, sender=model, dispatch_uid=f"{uid}.delete")
         mission_cancelled.connect(on_cancelled, weak=False, dispatch_uid="rdv.mission_cancelled")
         mission_confirmed.connect(on_confirmed, weak=False, dispatch_uid="rdv.mission_confirmed")

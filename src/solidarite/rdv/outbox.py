@@ -30,16 +30,24 @@ def _message(
     return Message(nature=nature, canal=canal, cle=f"{key}:{contact.pk}:{canal}", prevu_le=due, **owner)
 
 
-def queue_for_booking(rdv: RendezVous, now: dt.datetime) -> list[Message]:
-    """Confirmation now, and each reminder (setting) that is still ahead."""
+def for_booking(rdv: RendezVous, now: dt.datetime) -> list[tuple[str, str, str, dt.datetime]]:
+    """(nature, channel, key, when due) of a new appointment's messages: the confirmation now, and each
+    reminder (setting) that is still ahead. The message's unique key is `<key>:<appointment>:<channel>`."""
     messages = []
     for canal in channels(rdv):
-        messages.append(_message(rdv, Message.Nature.CONFIRMATION, canal, "confirmation", now))
+        messages.append((Message.Nature.CONFIRMATION.value, canal, "confirmation", now))
         for hours in settings.SOLIDARITE_RAPPELS_HEURES:
             due = rdv.debut - dt.timedelta(hours=hours)
             if due > now:
-                messages.append(_message(rdv, Message.Nature.RAPPEL, canal, f"rappel{hours}h", due))
-    return Message.objects.bulk_create(messages)
+                messages.append((Message.Nature.RAPPEL.value, canal, f"rappel{hours}h", due))
+    return messages
+
+
+def queue_for_booking(rdv: RendezVous, now: dt.datetime) -> list[Message]:
+    """The messages of a new appointment (for_booking), queued."""
+    return Message.objects.bulk_create(
+        [_message(rdv, nature, canal, key, due) for nature, canal, key, due in for_booking(rdv, now)]
+    )
 
 
 def queue_once(rdv: RendezVous, nature: str, now: dt.datetime) -> list[Message]:

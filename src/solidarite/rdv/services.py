@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import logging
+import operator
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from solidarite.annuaire.models import LieuSolidaire
 from solidarite.planning.models import Mission
 from solidarite.rdv import attente, outbox
-from solidarite.rdv.creneaux import Hours, day_slots, parse_slot_id, slot_id
+from solidarite.rdv.creneaux import Hours, day_slots, day_slots_stamped, parse_slot_id, slot_id
 from solidarite.rdv.models import AccesDonnees, HorairesConsultation, Message, MotifAnnulation, RendezVous
 from solidarite.rdv.patients import clean_patient
 from solidarite.territoire.travel import CrowFlyProvider
@@ -28,8 +31,9 @@ TOKEN_SALT = "solidarite.rdv.jeton"
 MAX_RANGE_DAYS = 62
 
 
-@dataclass(frozen=True)
-class Creneau:
+class Creneau(NamedTuple):
+    """A slot: « <mission>-<YYYYMMDDHHMM> », its times, whether it is free (a tuple: searches make many)."""
+
     id: str
     debut: dt.datetime
     fin: dt.datetime
@@ -67,90 +71,169 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=timezone.get_current_timezone())
 
 
+DEFAULT_HOURS = Hours()
+
+
+@functools.lru_cache(maxsize=256)
+def _hours_from_columns(columns: tuple[Any, ...]) -> Hours:
+    """A lieu's hours from the columns of its HorairesConsultation row, or the defaults when it has none."""
+    if columns[4] is None:  # LEFT JOIN: no hours recorded for this lieu
+        return DEFAULT_HOURS
+    morning_start, morning_end, afternoon_start, afternoon_end = (
+        dt.time.fromisoformat(v) if isinstance(v, str) else v for v in columns[:4]
+    )
+    minutes, buffer = columns[4:]
+    morning = (morning_start, morning_end) if morning_start and morning_end else None
+    afternoon = (afternoon_start, afternoon_end) if afternoon_start and afternoon_end else None
+    return Hours(morning, afternoon, minutes, buffer)
+
+
+HOURS_COLUMNS = (
+    "h.matin_debut, h.matin_fin, h.apres_midi_debut, h.apres_midi_fin, h.duree_minutes, h.battement_minutes"
+)
+
+
+def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _among(ids: list[int]) -> str:
+    """`IN` a list of ids: on PostgreSQL, `= ANY(array)`, whose text is the same whatever the number of ids,
+    so that the query is prepared once per connection."""
+    return "= ANY(%s)" if connection.vendor == "postgresql" else f"IN ({', '.join(['%s'] * len(ids))})"
+
+
+def _among_params(ids: list[int]) -> list[Any]:
+    return [list(ids)] if connection.vendor == "postgresql" else list(ids)
+
+
+def _unix_seconds(column: str) -> str:
+    """A timestamp column as whole Unix seconds: cheaper to read and compare than datetimes."""
+    if connection.vendor == "postgresql":
+        return f"CAST(EXTRACT(EPOCH FROM {column}) AS bigint)"
+    return f"CAST(strftime('%%s', {column}) AS INTEGER)"  # SQLite stores UTC
+
+
+def _date(value: dt.date | str) -> dt.date:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+class MissionDay(NamedTuple):
+    mission_id: int
+    lieu_id: int
+    day: dt.date
+    hours: Hours
+    taken: set[int]  # starts of the mission's active appointments, in Unix seconds
+
+
+def _mission_days(ids: list[int], du: dt.date, au: dt.date) -> list[MissionDay]:
+    """The confirmed missions of the lieux between two dates, by day, each with its lieu's hours and the
+    starts already taken. One query, two parts whose plans do not depend on statistics: the missions by
+    (lieu, date), and the active appointments by the (lieu, start) index."""
+    ops = connection.ops
+    sql = (
+        f"SELECT m.id, m.lieu_id, m.date, {HOURS_COLUMNS}, NULL FROM {Mission._meta.db_table} m "
+        f"LEFT JOIN {HorairesConsultation._meta.db_table} h ON h.lieu_id = m.lieu_id "
+        f"WHERE m.lieu_id {_among(ids)} AND m.date >= %s AND m.date <= %s AND m.statut = %s "
+        "UNION ALL "
+        f"SELECT mission_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, {_unix_seconds('debut')} "
+        f"FROM {RendezVous._meta.db_table} WHERE lieu_id {_among(ids)} AND debut >= %s AND debut < %s "
+        "AND statut <> %s"
+    )
+    params = [
+        *_among_params(ids),
+        ops.adapt_datefield_value(du),
+        ops.adapt_datefield_value(au),
+        Mission.Statut.CONFIRMEE,
+        *_among_params(ids),
+        ops.adapt_datetimefield_value(_day_start(du)),
+        ops.adapt_datetimefield_value(_day_start(au + dt.timedelta(days=1))),
+        RendezVous.Statut.ANNULE,
+    ]
+    days: dict[int, MissionDay] = {}
+    taken: list[tuple[int, int]] = []
+    for row in _fetch(sql, params):
+        if row[1] is None:
+            taken.append((row[0], row[9]))
+        else:
+            days[row[0]] = MissionDay(row[0], row[1], _date(row[2]), _hours_from_columns(row[3:9]), set())
+    for mission_id, start in taken:
+        if mission_id in days:
+            days[mission_id].taken.add(start)
+    return sorted(days.values(), key=MISSION_ORDER)
+
+
+MISSION_ORDER = operator.itemgetter(2, 0)  # day, then mission
+
+
 def slots_by_lieu(
-    lieux: list[LieuSolidaire],
+    ids: list[int],
     du: dt.date,
     au: dt.date,
     now: dt.datetime | None = None,
     free_only: int | None = None,
 ) -> dict[int, list[Creneau]]:
-    """Every future slot of the lieux's confirmed missions between two dates, per lieu, in three queries
-    whatever the number of lieux (hours, missions, appointments taken). With `free_only=n`, only free slots,
-    and a lieu's days stop being read once it has n of them."""
+    """Every future slot of the lieux's confirmed missions between two dates, per lieu, in one query
+    whatever the number of lieux (missions with their lieu's hours and appointments taken). With `free_only=n`,
+    only free slots, and a lieu's days stop being read once it has n of them.
+
+    The hot path of every search: plain SQL, and the slots of a day computed once per process (day_slots)."""
     _check_range(du, au)
     now = now or timezone.now()
     tz = timezone.get_current_timezone()
-    ids = [lieu.pk for lieu in lieux]
-    hours = _hours_by_lieu(lieux)
-    missions = (
-        Mission.objects.filter(lieu_id__in=ids, date__range=(du, au), statut=Mission.Statut.CONFIRMEE)
-        .order_by("date", "pk")
-        .values_list("pk", "lieu_id", "date")
-    )
-    taken = set(
-        RendezVous.objects.filter(
-            lieu_id__in=ids, debut__gte=_day_start(du), debut__lt=_day_start(au + dt.timedelta(days=1))
-        )
-        .exclude(statut=RendezVous.Statut.ANNULE)
-        .values_list("mission_id", "debut")
-    )
     result: dict[int, list[Creneau]] = {pk: [] for pk in ids}
+    if not ids:
+        return result
     enough: dict[int, dt.date] = {}  # lieu -> the day on which it reached `free_only` free slots
-    for mission_id, lieu_id, day in missions:
+    for mission_id, lieu_id, day, hours, taken in _mission_days(ids, du, au):
         if lieu_id in enough and day > enough[lieu_id]:
             continue
         found = result[lieu_id]
-        for start, end in day_slots(day, hours.get(lieu_id, DEFAULT_HOURS), tz):
+        prefix = f"{mission_id}-"
+        for start, end, stamp, seconds in day_slots_stamped(day, hours, tz):
             if start <= now:
                 continue
-            libre = (mission_id, start) not in taken
+            libre = seconds not in taken
             if free_only is None or libre:
-                found.append(Creneau(slot_id(mission_id, start), start, end, libre, lieu_id))
+                found.append(Creneau(prefix + stamp, start, end, libre, lieu_id))
         if free_only is not None and len(found) >= free_only:
             enough.setdefault(lieu_id, day)
-    for found in result.values():
-        found.sort(key=lambda c: (c.debut, c.id))
+    for found in result.values():  # two doctors the same day in one lieu: their slots interleave
+        found.sort(key=SLOT_ORDER)
     return result
 
 
-DEFAULT_HOURS = Hours()
-
-
-def _hours_by_lieu(lieux: list[LieuSolidaire]) -> dict[int, Hours]:
-    """The lieux's hours: from `select_related("horaires_consultation")` when the caller did it, else one query."""
-    if all(LieuSolidaire.horaires_consultation.is_cached(lieu) for lieu in lieux):
-        return {lieu.pk: hours_of(lieu) for lieu in lieux}
-    ids = [lieu.pk for lieu in lieux]
-    return {h.lieu_id: h.hours() for h in HorairesConsultation.objects.filter(lieu_id__in=ids)}
+SLOT_ORDER = operator.itemgetter(1, 0)  # start, then identifier
 
 
 def slots(lieu: LieuSolidaire, du: dt.date, au: dt.date, now: dt.datetime | None = None) -> list[Creneau]:
     """Every slot of the lieu's confirmed missions between two dates; past slots are left out."""
-    return slots_by_lieu([lieu], du, au, now)[lieu.pk]
+    return slots_by_lieu([lieu.pk], du, au, now)[lieu.pk]
 
 
-FIRST_WINDOW_DAYS = 14  # most lieux have free slots within two weeks: look there first
+FIRST_WINDOW_DAYS = 7  # most lieux have free slots within a week: look there first
 
 
-def next_free_by_lieu(
-    lieux: list[LieuSolidaire], after: dt.datetime, count: int = 3
-) -> dict[int, list[Creneau]]:
+def next_free_by_lieu(ids: list[int], after: dt.datetime, count: int = 3) -> dict[int, list[Creneau]]:
     """The next free slots of each lieu: two weeks first, then up to the end of the range for the others."""
     day = timezone.localtime(after).date()
     result: dict[int, list[Creneau]] = {}
-    pending = list(lieux)
+    pending = list(ids)
     for span in (FIRST_WINDOW_DAYS, MAX_RANGE_DAYS):
         if not pending:
             break
         found = slots_by_lieu(pending, day, day + dt.timedelta(days=span), after, free_only=count)
-        for lieu in pending:
-            result[lieu.pk] = found[lieu.pk][:count]
-        pending = [lieu for lieu in pending if len(result[lieu.pk]) < count]
+        for pk in pending:
+            result[pk] = found[pk][:count]
+        pending = [pk for pk in pending if len(result[pk]) < count]
     return result
 
 
-def next_free(lieu: LieuSolidaire, after: dt.datetime, count: int = 3) -> list[Creneau]:
-    return next_free_by_lieu([lieu], after, count)[lieu.pk]
+def next_free(lieu: LieuSolidaire | int, after: dt.datetime, count: int = 3) -> list[Creneau]:
+    pk = lieu if isinstance(lieu, int) else lieu.pk
+    return next_free_by_lieu([pk], after, count)[pk]
 
 
 def confirmed_mission(creneau: str) -> tuple[Mission | None, dt.datetime]:
@@ -166,29 +249,42 @@ def confirmed_mission(creneau: str) -> tuple[Mission | None, dt.datetime]:
     return mission, start
 
 
-def _slot(creneau: str) -> tuple[Mission, dt.datetime, dt.datetime]:
-    """The confirmed mission, start and end of a bookable slot; ValidationError otherwise."""
+class Bookable(NamedTuple):
+    mission_id: int
+    lieu_id: int
+    debut: dt.datetime
+    fin: dt.datetime
+
+
+def _slot(creneau: str) -> Bookable:
+    """The mission, lieu, start and end of a bookable slot (a confirmed mission in an active lieu, a start
+    its hours give, in the future), read in one query; ValidationError otherwise."""
     tz = timezone.get_current_timezone()
     try:
-        mission, start = confirmed_mission(creneau)
+        mission_id, start = parse_slot_id(creneau, tz)
     except ValueError:
         raise ValidationError({"creneau": "Identifiant de créneau invalide."}) from None
-    if mission is None:
-        raise ValidationError({"creneau": "Ce créneau n'existe pas ou n'est plus proposé."})
-    match = [(s, e) for s, e in day_slots(mission.date, hours_of(mission.lieu), tz) if s == start]
-    if not match:
+    sql = (
+        f"SELECT m.lieu_id, m.date, {HOURS_COLUMNS} FROM {Mission._meta.db_table} m "
+        f"JOIN {LieuSolidaire._meta.db_table} l ON l.id = m.lieu_id "
+        f"LEFT JOIN {HorairesConsultation._meta.db_table} h ON h.lieu_id = m.lieu_id "
+        "WHERE m.id = %s AND m.statut = %s AND l.actif = %s"
+    )
+    rows = _fetch(sql, [mission_id, Mission.Statut.CONFIRMEE, True])
+    ends = {s: e for s, e in day_slots(rows[0][1], _hours_from_columns(rows[0][2:]), tz)} if rows else {}
+    if start not in ends:
         raise ValidationError({"creneau": "Ce créneau n'existe pas ou n'est plus proposé."})
     if start <= timezone.now():
         raise ValidationError({"creneau": "Ce créneau est passé : choisissez-en un autre."})
-    return mission, start, match[0][1]
+    return Bookable(mission_id, rows[0][0], start, ends[start])
 
 
 def book(
     creneau: str, data: dict[str, Any], idempotency_key: str | None = None, canal: str = "api"
 ) -> RendezVous:
-    """Books a slot: checked, then one INSERT that the database refuses if the slot is already taken.
+    """Books a slot: checked, then an INSERT that the database refuses if the slot is already taken.
 
-    The confirmation and the reminders are queued in the same transaction.
+    The access-log row, the confirmation and the reminders are written in the same transaction.
     """
     if idempotency_key:
         existing = RendezVous.objects.filter(cle_idempotence=idempotency_key).first()
@@ -196,28 +292,76 @@ def book(
             if slot_id(existing.mission_id, timezone.localtime(existing.debut)) != creneau:
                 raise ValidationError({"Idempotency-Key": "Cette clé a déjà servi pour un autre créneau."})
             return existing
-    mission, start, end = _slot(creneau)
+    slot = _slot(creneau)
     patient = clean_patient(data)
+    now = timezone.now()
+    rdv = RendezVous(
+        mission_id=slot.mission_id,
+        lieu_id=slot.lieu_id,
+        debut=slot.debut,
+        fin=slot.fin,
+        cle_idempotence=idempotency_key or None,
+        cree_le=now,
+        **patient,
+    )
     try:
-        with transaction.atomic():
-            rdv = RendezVous.objects.create(
-                mission=mission,
-                lieu=mission.lieu,
-                debut=start,
-                fin=end,
-                cle_idempotence=idempotency_key or None,
-                **patient,
-            )
-            AccesDonnees.objects.create(rendez_vous=rdv, action="création", canal=canal)
-            outbox.queue_for_booking(rdv, timezone.now())
+        if connection.vendor == "postgresql":
+            _insert_in_one_statement(rdv, canal, now)
+        else:
+            with transaction.atomic():
+                rdv.save(force_insert=True)
+                AccesDonnees.objects.create(rendez_vous=rdv, action="création", canal=canal)
+                outbox.queue_for_booking(rdv, now)
     except IntegrityError:
         if idempotency_key and RendezVous.objects.filter(cle_idempotence=idempotency_key).exists():
             return RendezVous.objects.get(
                 cle_idempotence=idempotency_key
-            )  # the same request, retried concurrently
-        raise SlotTaken(next_free(mission.lieu, start)) from None
-    logger.info("rendez-vous %s réservé (lieu %s)", rdv.pk, mission.lieu_id)
+            )  # the same request, retried at once
+        raise SlotTaken(next_free(slot.lieu_id, slot.debut)) from None
+    logger.info("rendez-vous %s réservé (lieu %s)", rdv.pk, slot.lieu_id)
     return rdv
+
+
+def _insert_in_one_statement(rdv: RendezVous, canal: str, now: dt.datetime) -> None:
+    """PostgreSQL: the appointment, its access-log row and its messages in a single statement (data-modifying
+    WITH), so a single round trip and, being one statement, one transaction. The unique constraint on the slot
+    refuses it whole (IntegrityError). Inside a caller's transaction, a savepoint keeps that transaction usable
+    after a refusal. The rows are those of the ORM path (SQLite), which the same tests check on both databases.
+    """
+    ops = connection.ops
+    fields = [
+        "mission_id", "lieu_id", "debut", "fin", "statut", "nom", "prenom", "date_naissance", "telephone",
+        "email", "medecin_traitant", "motif", "cle_idempotence", "cree_le", "motif_annulation",
+    ]  # fmt: skip
+    values = [getattr(rdv, f) for f in fields]
+    messages = outbox.for_booking(rdv, now)
+    params: list[Any] = [
+        ops.adapt_datetimefield_value(v) if isinstance(v, dt.datetime) else v for v in values
+    ]
+    params += ["création", canal, now]
+    sql = (
+        f"WITH r AS (INSERT INTO {RendezVous._meta.db_table} ({', '.join(fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING id), "
+        f"a AS (INSERT INTO {AccesDonnees._meta.db_table} (rendez_vous_id, action, canal, le) "
+        "SELECT id, %s, %s, %s FROM r)"
+    )
+    if messages:
+        rows = ", ".join(["(%s, %s, %s, %s::timestamptz)"] * len(messages))
+        sql += (
+            f", m AS (INSERT INTO {Message._meta.db_table} "
+            "(rendez_vous_id, nature, canal, cle, prevu_le, statut, tentatives, erreur, cree_le) "
+            "SELECT r.id, v.nature, v.canal, v.cle || ':' || r.id || ':' || v.canal, v.prevu_le, %s, 0, '', %s "
+            f"FROM r CROSS JOIN (VALUES {rows}) AS v(nature, canal, cle, prevu_le))"
+        )
+        params += [Message.Statut.A_ENVOYER, now]
+        params += [value for message in messages for value in message]
+    sql += " SELECT id FROM r"
+    guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    with guard, connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (rdv.pk,) = cursor.fetchone()
+    rdv._state.adding = False
+    rdv._state.db = connection.alias
 
 
 def token_for(rdv: RendezVous) -> str:
@@ -267,7 +411,7 @@ def move(token: str, creneau: str, canal: str = "lien signé") -> RendezVous:
     If the new slot is taken, nothing changes (SlotTaken with the next free slots).
     """
     rdv = from_token(token)
-    mission, start, end = _slot(creneau)
+    slot = _slot(creneau)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -277,10 +421,10 @@ def move(token: str, creneau: str, canal: str = "lien signé") -> RendezVous:
                     "Ce rendez-vous est déjà annulé ou passé : il ne peut plus être déplacé."
                 )
             new = RendezVous.objects.create(
-                mission=mission,
-                lieu=mission.lieu,
-                debut=start,
-                fin=end,
+                mission_id=slot.mission_id,
+                lieu_id=slot.lieu_id,
+                debut=slot.debut,
+                fin=slot.fin,
                 **{f: getattr(old, f) for f in PATIENT_FIELDS},
             )
             old.remplace_par = new
@@ -290,7 +434,7 @@ def move(token: str, creneau: str, canal: str = "lien signé") -> RendezVous:
             AccesDonnees.objects.create(rendez_vous=new, action="création (déplacement)", canal=canal)
             attente.notify_freed(old.lieu_id, [old.debut], now)
     except IntegrityError:
-        raise SlotTaken(next_free(mission.lieu, start)) from None
+        raise SlotTaken(next_free(slot.lieu_id, slot.debut)) from None
     return new
 
 
@@ -333,49 +477,72 @@ class LieuProche:
     prochains: list[Creneau]
 
 
-POSITIONS_TTL_S = 30.0
-_positions: tuple[float, list[tuple[int, float, float]]] = (0.0, [])
+CATALOGUE_TTL_S = 30.0
 
 
-def _active_positions() -> list[tuple[int, float, float]]:
-    """(id, latitude, longitude) of the active lieux, kept 30 s in the process: every search reads them,
-    and a lieu opened or closed shows within half a minute (its slots and the booking itself are always read
-    from the database)."""
-    global _positions
-    read_at, positions = _positions
-    ttl = getattr(settings, "SOLIDARITE_POSITIONS_TTL_S", POSITIONS_TTL_S)
-    if time.monotonic() - read_at > ttl or not positions:
-        positions = list(LieuSolidaire.objects.filter(actif=True).values_list("pk", "latitude", "longitude"))
-        _positions = (time.monotonic(), positions)
-    return positions
+@dataclass(frozen=True)
+class Catalogue:
+    """The active lieux (with commune and hours) and their positions, as one process last read them."""
+
+    read_at: float
+    lieux: dict[int, LieuSolidaire]
+    ids: list[int]
+    latitudes: np.ndarray
+    longitudes: np.ndarray
 
 
-def forget_positions(**kwargs: object) -> None:
-    """A lieu was saved or deleted in this process: read the positions again at the next search."""
-    global _positions
-    _positions = (0.0, [])
+_catalogue = Catalogue(0.0, {}, [], np.empty(0), np.empty(0))
+
+
+def active_lieux() -> Catalogue:
+    """The active lieux, kept 30 s in the process: every search and every slot list reads them, and a lieu
+    opened, closed or renamed shows within half a minute (slots, appointments, and everything a booking
+    checks are always read from the database). Not to be modified: shared by the requests of the process."""
+    global _catalogue
+    ttl = getattr(settings, "SOLIDARITE_POSITIONS_TTL_S", CATALOGUE_TTL_S)
+    if time.monotonic() - _catalogue.read_at > ttl or not _catalogue.ids:
+        lieux = LieuSolidaire.objects.filter(actif=True).select_related("commune", "horaires_consultation")
+        by_id = {lieu.pk: lieu for lieu in lieux.order_by("pk")}
+        ids = list(by_id)
+        _catalogue = Catalogue(
+            time.monotonic(),
+            by_id,
+            ids,
+            np.array([by_id[pk].latitude for pk in ids], dtype=float),
+            np.array([by_id[pk].longitude for pk in ids], dtype=float),
+        )
+    return _catalogue
+
+
+def lieu_nom(lieu_id: int) -> str:
+    lieu = active_lieux().lieux.get(lieu_id)
+    return (
+        lieu.nom if lieu is not None else LieuSolidaire.objects.values_list("nom", flat=True).get(pk=lieu_id)
+    )
+
+
+def forget_lieux(**kwargs: object) -> None:
+    """A lieu or its hours were saved or deleted in this process: read the lieux again at the next search."""
+    global _catalogue
+    _catalogue = Catalogue(0.0, {}, [], np.empty(0), np.empty(0))
 
 
 def lieux_proches(latitude: float, longitude: float, count: int = 3) -> list[LieuProche]:
     """Active lieux within reach, by travel time then first free slot, each with its next free slots."""
-    positions = _active_positions()
-    if not positions:
+    catalogue = active_lieux()
+    if not catalogue.ids:
         return []
-    lat = np.array([p[1] for p in positions])
-    lon = np.array([p[2] for p in positions])
-    minutes = CrowFlyProvider().matrix_minutes(np.array([latitude]), np.array([longitude]), lat, lon)[0]
-    within = [k for k, m in enumerate(minutes) if m <= REACH_MINUTES]
-    if not within:  # nothing within an hour (inland Guyane, islands): the nearest ones, told as far
-        within = [int(k) for k in np.argsort(minutes)[:FALLBACK_COUNT]]
-    lieux = LieuSolidaire.objects.select_related("commune", "horaires_consultation").in_bulk(
-        [positions[k][0] for k in within]
-    )
-    now = timezone.now()
-    free = next_free_by_lieu(list(lieux.values()), now, count)
+    minutes = CrowFlyProvider().matrix_minutes(
+        np.array([latitude]), np.array([longitude]), catalogue.latitudes, catalogue.longitudes
+    )[0]
+    within = np.flatnonzero(minutes <= REACH_MINUTES)
+    if not len(within):  # nothing within an hour (inland Guyane, islands): the nearest ones, told as far
+        within = np.argsort(minutes)[:FALLBACK_COUNT]
+    lieux = [catalogue.lieux[catalogue.ids[k]] for k in within]
+    free = next_free_by_lieu([lieu.pk for lieu in lieux], timezone.now(), count)
     found = [
-        LieuProche(lieux[positions[k][0]], round(float(minutes[k]), 1), free[positions[k][0]])
-        for k in within
-        if positions[k][0] in lieux  # a lieu removed since the positions were read
+        LieuProche(lieu, round(float(minutes[k]), 1), free[lieu.pk])
+        for k, lieu in zip(within, lieux, strict=True)
     ]
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     return sorted(found, key=lambda p: (p.minutes, p.prochains[0].debut if p.prochains else far))
