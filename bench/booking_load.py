@@ -139,7 +139,10 @@ def seed() -> None:
             "FROM planning_mission m CROSS JOIN generate_series(0, 11) n WHERE m.date > CURRENT_DATE"
         )
         cursor.execute("CREATE UNIQUE INDEX ON bench_slots (k)")
-        cursor.execute("ANALYZE")  # fresh statistics, as autovacuum keeps them in production
+        # Fresh statistics and visibility map, as autovacuum keeps them in production, and the bulk load
+        # written out: the load measures the steady state, not the aftermath of the seeding.
+        cursor.execute("VACUUM ANALYZE")
+        cursor.execute("CHECKPOINT")
         cursor.execute("SELECT count(*) FROM bench_slots")
         (pg_slots,) = cursor.fetchone()
         cursor.execute("SELECT count(*) FROM rdv_rendezvous")
@@ -170,16 +173,53 @@ def seed() -> None:
 
 
 async def http(port: int, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-    if body is not None:
-        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-    writer.write(head.encode() + b"\r\n" + (body or b""))
-    await writer.drain()
-    data = await reader.read()
-    writer.close()
-    status_line, _, rest = data.partition(b"\r\n")
-    return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2]
+    """One request on its own connection."""
+    connection = Connection(port)
+    try:
+        return await connection.request(method, path, body)
+    finally:
+        connection.close()
+
+
+class Connection:
+    """A client's HTTP/1.1 connection, kept open from one request to the next (as a browser keeps it from the
+    search to the booking), opened again when the server closes it."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        assert self.reader is not None
+        head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        if body is not None:
+            head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        self.writer.write(head.encode() + b"\r\n" + (body or b""))
+        try:
+            status_head = await self.reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError:  # closed by the server between two requests
+            self.close()
+            raise ConnectionResetError("connexion fermée par le serveur") from None
+        lines = status_head.decode("latin-1").split("\r\n")
+        headers = {
+            k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)
+        }
+        if "content-length" in headers:
+            payload = await self.reader.readexactly(int(headers["content-length"]))
+        else:
+            payload = await self.reader.read()
+            headers["connection"] = "close"
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return int(lines[0].split()[1]), payload
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
 
 
 class Tally:
@@ -199,10 +239,11 @@ class Tally:
 async def client(port: int, communes: list[str], stop_at: float, tally: Tally, rng: random.Random) -> None:
     today = dt.date.today()
     window = f"du={today.isoformat()}&au={(today + dt.timedelta(days=7)).isoformat()}"
+    connection = Connection(port)
     while time.perf_counter() < stop_at:
         try:
             t0 = time.perf_counter()
-            status, body = await http(port, "GET", f"/api/v1/lieux?commune={rng.choice(communes)}")
+            status, body = await connection.request("GET", f"/api/v1/lieux?commune={rng.choice(communes)}")
             tally.search.append(time.perf_counter() - t0)
             if status != 200:
                 tally.error(f"recherche {status}")
@@ -211,7 +252,9 @@ async def client(port: int, communes: list[str], stop_at: float, tally: Tally, r
             if not lieux:
                 continue
             t0 = time.perf_counter()
-            status, body = await http(port, "GET", f"/api/v1/lieux/{lieux[0]['id']}/creneaux?{window}")
+            status, body = await connection.request(
+                "GET", f"/api/v1/lieux/{lieux[0]['id']}/creneaux?{window}"
+            )
             tally.slots.append(time.perf_counter() - t0)
             free = [c["id"] for c in json.loads(body) if c["libre"]] if status == 200 else []
             if status != 200:
@@ -226,7 +269,9 @@ async def client(port: int, communes: list[str], stop_at: float, tally: Tally, r
                 "telephone": "06 12 34 56 78",
             }
             t0 = time.perf_counter()
-            status, body = await http(port, "POST", "/api/v1/rendez-vous", json.dumps(payload).encode())
+            status, body = await connection.request(
+                "POST", "/api/v1/rendez-vous", json.dumps(payload).encode()
+            )
             tally.booking.append(time.perf_counter() - t0)
             if status == 201:
                 tally.booked += 1
@@ -235,6 +280,7 @@ async def client(port: int, communes: list[str], stop_at: float, tally: Tally, r
             else:
                 tally.error(f"réservation {status} {body[:120]!r}")
         except (OSError, ValueError) as exc:
+            connection.close()
             tally.error(type(exc).__name__)
 
 
@@ -259,7 +305,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(env: dict[str, str], workers: int) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(env: dict[str, str], workers: int, threads: int = 1) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     server_env = {
         **env,
@@ -278,6 +324,11 @@ def start_server(env: dict[str, str], workers: int) -> tuple[subprocess.Popen[by
             "solidarite.config.wsgi",
             "--workers",
             str(workers),
+            *(
+                ["--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "5"]
+                if threads > 1
+                else []
+            ),
             "--bind",
             f"127.0.0.1:{port}",
             "--backlog",
@@ -396,6 +447,12 @@ def main() -> None:
         default=(os.cpu_count() or 1) + 1,
         help="workers gunicorn (cœurs + 1 : PostgreSQL et les clients tournent sur la même machine)",
     )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="fils par worker : 1 = workers synchrones (une connexion par requête), plus = gthread et keep-alive",
+    )
     parser.add_argument("--pgbench-duree", type=int, default=15)
     parser.add_argument("--seed", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -411,10 +468,10 @@ def main() -> None:
         f"{len(communes)} communes des zones, {data['history']} rendez-vous passés ; {data['prepare_s']} s",
         flush=True,
     )
-    server, port = start_server(env, args.workers)
+    server, port = start_server(env, args.workers, args.threads)
     try:
         print(
-            f"gunicorn : {args.workers} workers ; {args.clients} clients pendant {args.duree:.0f} s…",
+            f"gunicorn : {args.workers} workers × {args.threads} fil(s) ; {args.clients} clients pendant {args.duree:.0f} s…",
             flush=True,
         )
         before = cpu_seconds("gunicorn"), cpu_seconds("postgres:"), time.process_time()

@@ -17,7 +17,7 @@ from ninja.responses import Status
 from solidarite.config.ratelimit import MESSAGE as TOO_MANY
 from solidarite.config.ratelimit import exceeded
 from solidarite.rdv import services
-from solidarite.territoire.models import Commune
+from solidarite.territoire.search import position
 
 api = NinjaAPI(
     title="Solidarité territoriale — API",
@@ -110,7 +110,7 @@ _iso = functools.lru_cache(maxsize=1 << 16)(dt.datetime.isoformat)  # slot times
 def lieux(request: HttpRequest, commune: str) -> Any:
     """Lieux solidaires within reach of a commune (code INSEE), by travel time then first free slot."""
     throttle(request, "recherche")
-    origin = Commune.objects.filter(code_insee=commune).values_list("latitude", "longitude").first()
+    origin = position(commune)
     if origin is None:
         return Status(404, {"detail": f"Commune inconnue : {commune!r} (code INSEE à 5 caractères)."})
     if origin[0] is None or origin[1] is None:
