@@ -1,20 +1,28 @@
 """Booking under load, as production runs it: gunicorn workers on PostgreSQL, a national-size data set.
 
-    python bench/booking_load.py [--clients 32] [--duree 30] [--workers 5]
+    python bench/booking_load.py [--clients 32] [--duree 30] [--workers 3] [--threads 1]
 
 1. A dedicated database `solidarite_bench` on the local PostgreSQL (127.0.0.1:5432, trust; override with
    BENCH_PG_ADMIN_URL) is created afresh: migrations, the real territory, the zonage, the demonstration
    lieux and volunteers, then a confirmed mission every working day of the coming month in every lieu of
-   every zone (179 lieux, about 3 900 missions, 94 000 slots). Bench data only, never the demo's.
-2. gunicorn starts the platform with production settings (`SOLIDARITE_ENV=production`, sync workers,
-   persistent database connections, request limit off: a load test comes from a single address).
+   every zone (179 lieux, about 3 900 missions, 94 000 slots), and the past month as a database in service
+   has it (two slots in three were booked: about 63 000 appointments), then VACUUM ANALYZE and a
+   checkpoint, so that the planner's statistics are those of production. Bench data only, never the demo's.
+2. gunicorn starts the platform with production settings (`SOLIDARITE_ENV=production`, `--preload`, sync
+   workers or, with `--threads`, gthread workers with keep-alive; persistent database connections, prepared
+   statements; request limit off: a load test comes from a single address).
 3. N clients, each a loop « search the lieux around a commune of a zone (GET /api/v1/lieux) → list the
    slots of the first lieu with a free one (GET …/creneaux) → book one at random (POST /api/v1/rendez-vous) »
-   for the given duration. A 409 (slot just taken by another client) is a correct answer, not an error.
+   for the given duration, on a connection kept open as a browser keeps it (sync workers close it after
+   each answer). A 409 (slot just taken by another client) is a correct answer, not an error.
 4. Double bookings are counted in the database afterwards (active appointments sharing a mission and start).
-5. Side by side, pgbench runs the bare SQL of one booking transaction (the appointment, its access-log row
-   and its three messages, in one transaction, on the same tables, indexes and constraints) with the same
-   number of clients: the physical reference; `ratio` = bookings/s ÷ pgbench TPS.
+5. Side by side, two references:
+   - pgbench runs the bare SQL of one booking transaction (the appointment, its access-log row and its three
+     messages, in one transaction, on the same tables, indexes and constraints) with the same number of
+     clients: the database's ceiling; `ratio` = bookings/s ÷ pgbench TPS;
+   - the same server and clients ask for the cheapest API answer (an unknown commune: one query, a 404):
+     Django's ceiling on this machine, before any search or booking work.
+   The processor time of gunicorn, PostgreSQL and the clients during the load is printed, per request.
 
 The last line: `bookings_per_s=… search_p95_ms=… booking_p99_ms=… double_bookings=… pgbench_tps=… ratio=…`.
 """
@@ -292,6 +300,24 @@ async def load(port: int, communes: list[str], clients: int, seconds: float) -> 
     return tally, time.perf_counter() - start
 
 
+async def floor_load(port: int, clients: int, seconds: float) -> float:
+    """Requests per second of the cheapest API answer (an unknown commune: one SQL query, a 404), with the
+    same server and clients: what Django, gunicorn and the clients cost before any search or booking work."""
+    answered = 0
+
+    async def one() -> None:
+        nonlocal answered
+        connection = Connection(port)
+        while time.perf_counter() < stop_at:
+            status, _ = await connection.request("GET", "/api/v1/lieux?commune=00000")
+            answered += status == 404
+
+    start = time.perf_counter()
+    stop_at = start + seconds
+    await asyncio.gather(*(one() for _ in range(clients)))
+    return answered / (time.perf_counter() - start)
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -453,6 +479,7 @@ def main() -> None:
         default=1,
         help="fils par worker : 1 = workers synchrones (une connexion par requête), plus = gthread et keep-alive",
     )
+    parser.add_argument("--plancher-duree", type=float, default=10.0, help="secondes du plancher Django (10)")
     parser.add_argument("--pgbench-duree", type=int, default=15)
     parser.add_argument("--seed", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -481,6 +508,7 @@ def main() -> None:
             cpu_seconds("postgres:") - before[1],
             time.process_time() - before[2],
         ]
+        floor = asyncio.run(floor_load(port, args.clients, args.plancher_duree))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -508,6 +536,11 @@ def main() -> None:
         f"p99 {percentile(tally.booking, 99):.1f} ms"
     )
     print(f"pgbench : {tps:.0f} transactions/s")
+    print(
+        f"plancher Django (même serveur, même clients) : la plus simple des requêtes d'API, une commune inconnue "
+        f"(une requête SQL, 404) : {floor:.0f} requêtes/s, soit au plus {floor / 3:.0f} réservations/s à trois "
+        "requêtes par réservation"
+    )
     requests = len(tally.search) + len(tally.slots) + len(tally.booking)
     print(
         f"processeur pendant la charge ({os.cpu_count()} cœurs) : gunicorn {used[0] / elapsed:.2f} cœur, "

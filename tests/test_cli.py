@@ -37,3 +37,12 @@ def test_production_refuses_the_development_secret(tmp_path: Path) -> None:
     result = _run("check", env={"SOLIDARITE_ENV": "production", "DJANGO_SECRET_KEY": ""})
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY est obligatoire en production" in result.stderr
+
+
+def test_prepared_statements_on_postgresql_can_be_turned_off() -> None:
+    show = "from django.conf import settings; print(sorted(settings.DATABASES['default'].get('OPTIONS', {})))"
+    url = {"DATABASE_URL": "postgres://solidarite@db.invalid:5432/solidarite"}  # read, never connected to
+    on = _run("shell", "-c", show, env=url)
+    off = _run("shell", "-c", show, env={**url, "DATABASE_PREPARED_STATEMENTS": "0"})
+    assert on.returncode == 0 and "'prepare_threshold', 'server_side_binding'" in on.stdout, on.stderr
+    assert off.returncode == 0 and "server_side_binding" not in off.stdout, off.stderr

@@ -112,14 +112,14 @@ def test_hours_with_a_lunch_break_that_overlaps_are_refused_in_the_back_office(c
     assert len(slots) == 10 + 12  # 8 h 30 – 12 h and 14 h – 18 h: 15 minutes, then a 5-minute buffer
 
 
-def test_the_kept_positions_follow_a_new_lieu(settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_kept_lieux_follow_a_new_lieu(settings) -> None:  # type: ignore[no-untyped-def]
     from tests.annuaire.factories import lieu
 
-    settings.SOLIDARITE_POSITIONS_TTL_S = 30.0
+    settings.SOLIDARITE_LIEUX_TTL_S = 30.0
     mission = _mission()
     here = mission.lieu.commune
     assert [p.lieu.pk for p in services.lieux_proches(here.latitude, here.longitude)] == [mission.lieu.pk]
-    other = lieu(here)  # saved: the positions kept by this process are read again
+    other = lieu(here)  # saved: the lieux kept by this process are read again
     assert {p.lieu.pk for p in services.lieux_proches(here.latitude, here.longitude)} == {
         mission.lieu.pk,
         other.pk,

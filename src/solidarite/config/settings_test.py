@@ -33,5 +33,5 @@ SOLIDARITE_SMS_BACKEND = "solidarite.rdv.sms.LocmemBackend"
 # No request limit in the tests, but where a test turns it on (override_settings).
 SOLIDARITE_LIMITE_RESERVATIONS = 0
 SOLIDARITE_LIMITE_RECHERCHES = 0
-# The lieux's positions are read at every search (30 s in a process otherwise; bulk-created lieux send no signal).
-SOLIDARITE_POSITIONS_TTL_S = 0.0
+# The active lieux are read at every search (kept 30 s in a process otherwise; bulk-created lieux send no signal).
+SOLIDARITE_LIEUX_TTL_S = 0.0

@@ -499,7 +499,7 @@ def active_lieux() -> Catalogue:
     opened, closed or renamed shows within half a minute (slots, appointments, and everything a booking
     checks are always read from the database). Not to be modified: shared by the requests of the process."""
     global _catalogue
-    ttl = getattr(settings, "SOLIDARITE_POSITIONS_TTL_S", CATALOGUE_TTL_S)
+    ttl = getattr(settings, "SOLIDARITE_LIEUX_TTL_S", CATALOGUE_TTL_S)
     if time.monotonic() - _catalogue.read_at > ttl or not _catalogue.ids:
         lieux = LieuSolidaire.objects.filter(actif=True).select_related("commune", "horaires_consultation")
         by_id = {lieu.pk: lieu for lieu in lieux.order_by("pk")}
