@@ -221,3 +221,24 @@ def test_a_confirmed_mission_tells_the_waitlist() -> None:
     )
     planning.answer_mission(proposed, proposed.medecin, accept=True)
     assert entry.messages.filter(nature="attente").count() == 1
+
+
+def test_wider_hours_tell_the_waitlist_of_the_slots_they_open() -> None:
+    from solidarite.rdv.models import HorairesConsultation
+
+    mission = _mission(days_ahead=10)
+    entry = _register(
+        mission.lieu, mission.date, mission.date + dt.timedelta(days=10)
+    )  # after the confirmation
+    hours = HorairesConsultation.objects.create(lieu=mission.lieu, apres_midi_fin=dt.time(17, 0))  # narrower
+    assert not Message.objects.filter(inscription=entry).exists()
+    hours.apres_midi_fin = dt.time(19, 0)  # 17 h – 19 h: six slots open
+    hours.save()
+    entry.refresh_from_db()
+    assert (
+        entry.messages_envoyes == 1
+        and Message.objects.filter(inscription=entry, nature="attente").count() == 1
+    )
+    assert [f"{c.debut:%H:%M}" for c in services.slots(mission.lieu, mission.date, mission.date)][
+        -1
+    ] == "18:40"

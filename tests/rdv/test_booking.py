@@ -73,6 +73,12 @@ def test_a_booked_slot_is_no_longer_free_and_is_free_again_once_cancelled() -> N
     # The other doctor's slot at the same time is still free, and the next free slots skip the taken one.
     assert after[f"{mission.pk}-{third.id.split('-')[1]}"] is True
     assert third.id not in {c.id for c in services.next_free(mission.lieu, timezone.now(), 48)}
+    nearest = services.next_free(mission.lieu, timezone.now(), 3)  # both doctors' first free slots, merged
+    assert [(c.id.split("-")[0], f"{c.debut:%H:%M}") for c in nearest] == [
+        (str(mission.pk), "08:30"),
+        (str(mission.pk), "08:50"),
+        (str(second.pk), "08:50"),
+    ]
     services.cancel(services.token_for(rdv))
     assert all(c.libre for c in services.slots(mission.lieu, mission.date, mission.date))
 

@@ -192,12 +192,15 @@ def slots_by_lieu(
             continue
         found = result[lieu_id]
         prefix = f"{mission_id}-"
+        wanted = len(found) + free_only if free_only is not None else -1  # this mission's first n free slots
         for start, end, stamp, seconds in day_slots_stamped(day, hours, tz):
             if start <= now:
                 continue
             libre = seconds not in taken
             if free_only is None or libre:
                 found.append(Creneau(prefix + stamp, start, end, libre, lieu_id))
+                if len(found) == wanted:
+                    break
         if free_only is not None and len(found) >= free_only:
             enough.setdefault(lieu_id, day)
     for found in result.values():  # two doctors the same day in one lieu: their slots interleave
@@ -464,6 +467,23 @@ def slots_opened(mission: Mission) -> int:
     tz = timezone.get_current_timezone()
     starts = [start for start, _ in day_slots(mission.date, hours_of(mission.lieu), tz)]
     return attente.notify_freed(mission.lieu_id, starts)
+
+
+def hours_changed(lieu_id: int, before: Hours, after: Hours) -> int:
+    """A lieu's hours changed (back office): the slots they open on its upcoming confirmed missions are told to
+    its waitlist, in one transaction. Appointments already made keep their time."""
+    tz = timezone.get_current_timezone()
+    days = Mission.objects.filter(
+        lieu_id=lieu_id, statut=Mission.Statut.CONFIRMEE, date__gte=timezone.localdate()
+    ).values_list("date", flat=True)
+    opened = []
+    for day in days:
+        old = {start for start, _ in day_slots(day, before, tz)}
+        opened += [start for start, _ in day_slots(day, after, tz) if start not in old]
+    if not opened:
+        return 0
+    with transaction.atomic():
+        return attente.notify_freed(lieu_id, opened)
 
 
 REACH_MINUTES = 60.0  # lieux within an hour by road (estimate) of the patient's commune
