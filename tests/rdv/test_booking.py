@@ -46,12 +46,17 @@ def _mission(statut: str = Mission.Statut.CONFIRMEE, days_ahead: int = 7) -> Mis
     return Mission.objects.create(medecin=medecin(site.commune), lieu=site, date=day, statut=statut)
 
 
+def _same_day(mission: Mission, statut: str) -> Mission:
+    """Another doctor's mission in the same lieu, the same day."""
+    return Mission.objects.create(
+        medecin=medecin(mission.lieu.commune), lieu=mission.lieu, date=mission.date, statut=statut
+    )
+
+
 @pytest.mark.django_db
 def test_slots_come_from_confirmed_missions_only() -> None:
     confirmed = _mission()
-    proposed = Mission.objects.create(
-        medecin=medecin(confirmed.lieu.commune), lieu=confirmed.lieu, date=confirmed.date, statut="proposee"
-    )
+    proposed = _same_day(confirmed, "proposee")
     found = services.slots(confirmed.lieu, confirmed.date, confirmed.date)
     assert len(found) == 24 and all(c.id.startswith(f"{confirmed.pk}-") for c in found)
     assert proposed.pk not in {int(c.id.split("-")[0]) for c in found}
@@ -60,9 +65,7 @@ def test_slots_come_from_confirmed_missions_only() -> None:
 @pytest.mark.django_db
 def test_a_booked_slot_is_no_longer_free_and_is_free_again_once_cancelled() -> None:
     mission = _mission()
-    second = Mission.objects.create(
-        medecin=medecin(mission.lieu.commune), lieu=mission.lieu, date=mission.date, statut="confirmee"
-    )
+    second = _same_day(mission, "confirmee")
     found = services.slots(mission.lieu, mission.date, mission.date)
     assert len(found) == 48 and [c.debut for c in found] == sorted(c.debut for c in found)  # two doctors
     third = next(c for c in found if c.id.startswith(f"{second.pk}-"))
