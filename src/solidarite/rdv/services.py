@@ -74,23 +74,24 @@ def _day_start(day: dt.date) -> dt.datetime:
 DEFAULT_HOURS = Hours()
 
 
+HOURS_FIELDS = (
+    "matin_debut",
+    "matin_fin",
+    "apres_midi_debut",
+    "apres_midi_fin",
+    "duree_minutes",
+    "battement_minutes",
+)
+HOURS_COLUMNS = ", ".join(f"h.{name}" for name in HOURS_FIELDS)
+
+
 @functools.lru_cache(maxsize=256)
 def _hours_from_columns(columns: tuple[Any, ...]) -> Hours:
     """A lieu's hours from the columns of its HorairesConsultation row, or the defaults when it has none."""
     if columns[4] is None:  # LEFT JOIN: no hours recorded for this lieu
         return DEFAULT_HOURS
-    morning_start, morning_end, afternoon_start, afternoon_end = (
-        dt.time.fromisoformat(v) if isinstance(v, str) else v for v in columns[:4]
-    )
-    minutes, buffer = columns[4:]
-    morning = (morning_start, morning_end) if morning_start and morning_end else None
-    afternoon = (afternoon_start, afternoon_end) if afternoon_start and afternoon_end else None
-    return Hours(morning, afternoon, minutes, buffer)
-
-
-HOURS_COLUMNS = (
-    "h.matin_debut, h.matin_fin, h.apres_midi_debut, h.apres_midi_fin, h.duree_minutes, h.battement_minutes"
-)
+    times = [dt.time.fromisoformat(v) if isinstance(v, str) else v for v in columns[:4]]  # SQLite in a UNION
+    return HorairesConsultation(**dict(zip(HOURS_FIELDS, [*times, *columns[4:]], strict=True))).hours()
 
 
 def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
