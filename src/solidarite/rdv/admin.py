@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from solidarite.rdv.creneaux import Hours
 from solidarite.rdv.models import HorairesConsultation, Message
 from solidarite.territoire.backoffice import region_scoped
 
@@ -29,27 +27,6 @@ class HorairesConsultationAdmin(admin.ModelAdmin):
         if db_field.name == "lieu":
             field.queryset = region_scoped(request, field.queryset, "commune__departement__region")
         return field
-
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-
-        class Checked(form_class):  # type: ignore[valid-type,misc]
-            def clean(self) -> dict[str, Any]:
-                data: dict[str, Any] = super().clean()
-                morning = (data.get("matin_debut"), data.get("matin_fin"))
-                afternoon = (data.get("apres_midi_debut"), data.get("apres_midi_fin"))
-                try:
-                    Hours(
-                        morning if all(morning) else None,  # type: ignore[arg-type]
-                        afternoon if all(afternoon) else None,  # type: ignore[arg-type]
-                        data.get("duree_minutes") or 20,
-                        data.get("battement_minutes") or 0,
-                    )
-                except ValueError as exc:
-                    raise ValidationError(str(exc)) from None
-                return data
-
-        return Checked
 
 
 @admin.register(Message)

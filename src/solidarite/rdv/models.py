@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -30,6 +31,16 @@ class HorairesConsultation(models.Model):
 
     def __str__(self) -> str:
         return f"Horaires — {self.lieu}"
+
+    def clean(self) -> None:
+        """The rules of Hours (periods in order, a lunch break between them, lengths within bounds), in French,
+        wherever the hours are edited (back office or any model form)."""
+        if self.duree_minutes is None or self.battement_minutes is None:
+            return  # the field itself is reported missing
+        try:
+            self.hours()
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
 
     def hours(self) -> Hours:
         morning = (self.matin_debut, self.matin_fin) if self.matin_debut and self.matin_fin else None

@@ -53,11 +53,14 @@ class InvalidToken(Exception):
     pass
 
 
+DEFAULT_HOURS = Hours()
+
+
 def hours_of(lieu: LieuSolidaire) -> Hours:
     try:
         return lieu.horaires_consultation.hours()
     except HorairesConsultation.DoesNotExist:
-        return Hours()
+        return DEFAULT_HOURS
 
 
 def _check_range(du: dt.date, au: dt.date) -> None:
@@ -69,9 +72,6 @@ def _check_range(du: dt.date, au: dt.date) -> None:
 
 def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=timezone.get_current_timezone())
-
-
-DEFAULT_HOURS = Hours()
 
 
 HOURS_FIELDS = (
