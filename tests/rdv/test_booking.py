@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from solidarite.planning.models import Mission
@@ -111,6 +112,8 @@ def test_booking_follows_the_lieu_hours_and_refuses_a_closed_lieu(client: Client
         f"/api/v1/lieux/{mission.lieu.pk}/creneaux", {"du": mission.date, "au": mission.date}
     )
     assert response.status_code == 404
+    page = client.get(reverse("rdv:reserver", args=[found[2].id]))  # the booking page says so too
+    assert page.status_code == 404 and "plus proposé" in page.content.decode()
     found_api = client.get("/api/v1/lieux", {"commune": mission.lieu.commune.code_insee}).json()
     assert mission.lieu.pk not in {item["id"] for item in found_api}
 

@@ -241,13 +241,14 @@ def next_free(lieu: LieuSolidaire | int, after: dt.datetime, count: int = 3) -> 
 
 
 def confirmed_mission(creneau: str) -> tuple[Mission | None, dt.datetime]:
-    """The confirmed mission a slot identifier names (None if there is none), and the slot's start.
+    """The confirmed mission of an active lieu a slot identifier names (None if there is none), and the slot's
+    start: what the booking page shows; the booking itself checks the slot again (_slot).
 
     ValueError when the identifier cannot be a slot's."""
     mission_id, start = parse_slot_id(creneau, timezone.get_current_timezone())
     mission = (
         Mission.objects.select_related("lieu__commune", "lieu__horaires_consultation")
-        .filter(pk=mission_id, statut=Mission.Statut.CONFIRMEE)
+        .filter(pk=mission_id, statut=Mission.Statut.CONFIRMEE, lieu__actif=True)
         .first()
     )
     return mission, start

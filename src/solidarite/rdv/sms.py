@@ -1,8 +1,9 @@
 """SMS backends: the platform calls `backend().send(numero, texte)`; the setting names the class.
 
 `ConsoleBackend` prints in development (like Django's console e-mail backend), `LocmemBackend` keeps
-messages in `outbox` for the tests, `UnconfiguredBackend` (the production default) sends nothing and fails. A production operator's backend is a class with the same method
-that raises `SmsError` when the operator refuses the message; the worker then retries, then gives up.
+messages in `outbox` for the tests, `UnconfiguredBackend` (the production default) sends nothing and fails.
+A production operator's backend is a class with the same method that raises `SmsError` when the operator
+refuses the message; the worker then retries, then gives up.
 """
 
 from __future__ import annotations
