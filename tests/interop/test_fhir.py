@@ -14,6 +14,8 @@ from tests.zonage.factories import agent_ars
 
 pytestmark = pytest.mark.django_db
 FHIR_JSON = "application/fhir+json"
+# ANS, « Gestion d'agendas partagés » 3.0.0
+GAP = "https://interop.esante.gouv.fr/ig/fhir/gap/StructureDefinition/"
 
 
 def _bundle(response) -> Bundle:  # type: ignore[no-untyped-def]
@@ -28,12 +30,14 @@ def test_location_schedule_and_slots(client: Client) -> None:
     locations = _bundle(client.get("/fhir/Location"))
     assert locations.type == "searchset" and any(e.resource.id == str(site.pk) for e in locations.entry)
     one = Location.model_validate_json(client.get(f"/fhir/Location/{site.pk}").content)
+    assert one.meta.profile == ["https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-location"]
     assert (
         float(one.position.latitude) == pytest.approx(site.latitude) and one.address.city == site.commune.nom
     )
     schedule = _bundle(client.get("/fhir/Schedule", {"actor": f"Location/{site.pk}"}))
     assert schedule.total == 1
     assert schedule.entry[0].resource.specialty[0].coding[0].code == "SM54"
+    assert schedule.entry[0].resource.meta.profile == [f"{GAP}gap-fr-schedule"]
     booked = services.book(services.slots(site, mission.date, mission.date)[0].id, PATIENT)
     day = mission.date.isoformat()
     params = {"schedule": f"Schedule/{site.pk}", "start": [f"ge{day}", f"le{day}"]}
@@ -41,6 +45,7 @@ def test_location_schedule_and_slots(client: Client) -> None:
     assert slots.total == 24
     busy = [e.resource for e in slots.entry if e.resource.status == "busy"]
     assert len(busy) == 1 and busy[0].start == booked.debut
+    assert {tuple(e.resource.meta.profile) for e in slots.entry} == {(f"{GAP}gap-fr-slot",)}
     free = _bundle(client.get("/fhir/Slot", {**params, "status": "free"}))
     assert free.total == 23
 
@@ -78,6 +83,7 @@ def test_appointments_only_for_the_ars_of_the_region(client: Client) -> None:
     assert found.total == 1
     appointment = found.entry[0].resource
     assert appointment.status == "booked" and appointment.participant[0].actor.display == "MARTIN Jeanne"
+    assert appointment.meta.profile == [f"{GAP}gap-fr-appointment"]
     identifier = appointment.participant[1].actor.identifier
     assert (
         identifier.system == "urn:oid:1.2.250.1.71.4.2.1" and identifier.value == f"8{mission.medecin.rpps}"

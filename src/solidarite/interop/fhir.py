@@ -5,7 +5,9 @@ Appointment, Bundle and OperationOutcome, R4B is R4 on the wire (the elements us
 same), and the R4 branch of fhir.resources needs pydantic 1, which django-ninja cannot share.
 
 Conventions of the ANS (CI-SIS, « Gestion d'agendas partagés » and the SAS guide) followed where they
-apply: the doctor's national identifier (IDNPS: « 8 » + RPPS, system urn:oid:1.2.250.1.71.4.2.1),
+apply: each resource names its profile in meta.profile (GAP 3.0.0 GAP-FrSchedule, GAP-FrSlot and
+GAP-FrAppointment, themselves FR Core profiles with no further constraint; FR Core Location, since GAP
+has no Location profile), the doctor's national identifier (IDNPS: « 8 » + RPPS, system urn:oid:1.2.250.1.71.4.2.1),
 specialty from the TRE-R38 nomenclature (SM54, médecine générale), a Schedule per lieu whose Slots are
 free or busy, times with their offset. Patients appear only by name in Appointment.participant (the
 minimum), and only to authorised users.
@@ -25,6 +27,13 @@ from fhir.resources.R4B.schedule import Schedule
 from fhir.resources.R4B.slot import Slot
 
 IDNPS = "urn:oid:1.2.250.1.71.4.2.1"
+GAP = "https://interop.esante.gouv.fr/ig/fhir/gap/StructureDefinition/"
+PROFILE = {
+    "Location": "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-location",
+    "Schedule": GAP + "gap-fr-schedule",
+    "Slot": GAP + "gap-fr-slot",
+    "Appointment": GAP + "gap-fr-appointment",
+}
 SPECIALITE = {
     "system": "https://mos.esante.gouv.fr/NOS/TRE_R38-SpecialiteOrdinale/FHIR/TRE-R38-SpecialiteOrdinale",
     "code": "SM54",
@@ -54,6 +63,7 @@ def location(lieu: Any, postcode: str | None) -> Location:
         address["postalCode"] = postcode
     data: dict[str, Any] = {
         "resourceType": "Location",
+        "meta": {"profile": [PROFILE["Location"]]},
         "id": str(lieu.pk),
         "status": "active" if lieu.actif else "inactive",
         "name": lieu.nom,
@@ -72,6 +82,7 @@ def schedule(lieu: Any, horizon: tuple[dt.date, dt.date]) -> Schedule:
     return Schedule.model_validate(
         {
             "resourceType": "Schedule",
+            "meta": {"profile": [PROFILE["Schedule"]]},
             "id": str(lieu.pk),
             "active": lieu.actif,
             "specialty": [{"coding": [SPECIALITE]}],
@@ -86,6 +97,7 @@ def slot(creneau: Any) -> Slot:
     return Slot.model_validate(
         {
             "resourceType": "Slot",
+            "meta": {"profile": [PROFILE["Slot"]]},
             "id": creneau.id,
             "schedule": {"reference": f"Schedule/{creneau.lieu_id}"},
             "status": "free" if creneau.libre else "busy",
@@ -101,6 +113,7 @@ def appointment(rdv: Any, slot_id: str) -> Appointment:
     return Appointment.model_validate(
         {
             "resourceType": "Appointment",
+            "meta": {"profile": [PROFILE["Appointment"]]},
             "id": str(rdv.pk),
             "status": APPOINTMENT_STATUS[rdv.statut],
             "start": _instant(rdv.debut),
