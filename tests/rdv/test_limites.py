@@ -6,7 +6,7 @@ import html
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, override_settings
 
 from solidarite.rdv import services
 from solidarite.rdv.models import RendezVous
@@ -58,3 +58,80 @@ def test_searches_from_one_address_are_limited(client: Client, settings) -> None
     assert client.get("/api/v1/lieux", {"commune": code}).status_code == 200
     assert client.get("/rendez-vous/", {"commune": code}).status_code == 429
     assert client.get("/fhir/Location").status_code == 429
+
+
+@pytest.fixture
+def _same_minute(monkeypatch):  # type: ignore[no-untyped-def]
+    """Counters are per minute: the clock stays in one minute for the test."""
+    from solidarite.config import ratelimit
+
+    monkeypatch.setattr(ratelimit.time, "time", lambda: 1_800_000_000.0)
+
+
+@pytest.mark.usefixtures("_same_minute")
+def test_behind_a_reverse_proxy_each_patient_is_counted_apart(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.SOLIDARITE_LIMITE_RECHERCHES = 1
+    settings.SOLIDARITE_MANDATAIRES = 1
+    proxy = Client(REMOTE_ADDR="10.0.0.1")  # every request arrives from the proxy
+
+    def search(forwarded: str | None) -> int:
+        headers = {} if forwarded is None else {"HTTP_X_FORWARDED_FOR": forwarded}
+        return proxy.get("/api/v1/lieux", {"commune": "00000"}, **headers).status_code
+
+    assert search("203.0.113.5") == 404  # unknown commune: served, counted for 203.0.113.5
+    assert search("203.0.113.6") == 404  # another patient behind the same proxy
+    assert search("203.0.113.5") == 429
+    assert search("198.51.100.1, 203.0.113.5") == 429  # an address written by the client proves nothing
+    assert search(None) == 404  # bypassing the proxy: the connection's own address
+
+
+def _redis_url() -> str:
+    import socket
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        pytest.skip("pas de Redis sur 127.0.0.1:6379 (CI en a un ; facultatif ailleurs)")
+    return url
+
+
+@pytest.mark.usefixtures("_same_minute")
+def test_a_shared_redis_cache_counts_every_worker(settings) -> None:  # type: ignore[no-untyped-def]
+    from django.core.cache.backends.redis import RedisCache
+
+    from solidarite.config import ratelimit
+
+    url = _redis_url()
+    prefix = f"test-limites-{ratelimit.time.time()}-{id(settings)}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    settings.SOLIDARITE_LIMITE_RECHERCHES = 2
+    client = Client(REMOTE_ADDR="192.0.2.7")
+    key = f"limite:recherche:192.0.2.7:{int(ratelimit.time.time() // ratelimit.WINDOW_S)}"
+    other_worker = RedisCache(url, {"KEY_PREFIX": prefix})  # its own connection to Redis
+    try:
+        assert client.get("/api/v1/lieux", {"commune": "00000"}).status_code == 404
+        assert other_worker.incr(key) == 2  # another worker counts a request of the same address
+        assert client.get("/api/v1/lieux", {"commune": "00000"}).status_code == 429
+    finally:
+        other_worker.delete(key)
+
+
+@pytest.mark.usefixtures("_same_minute")
+def test_an_unreachable_cache_never_refuses_a_patient(caplog) -> None:  # type: ignore[no-untyped-def]
+    unreachable = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        "OPTIONS": {"socket_connect_timeout": 0.2},
+    }
+    client = Client(REMOTE_ADDR="192.0.2.8")
+    with override_settings(CACHES={"default": unreachable}, SOLIDARITE_LIMITE_RECHERCHES=1):
+        for _ in range(3):
+            assert client.get("/api/v1/lieux", {"commune": "00000"}).status_code == 404
+    assert "Limite de débit non comptée : cache injoignable (ConnectionError)" in caplog.text

@@ -1,13 +1,17 @@
 """A flood of requests from one address gets a French 429, not a slower platform for everyone.
 
-Fixed one-minute windows counted in Django's cache (per process with the default local-memory cache:
-with N workers an address gets at most N × the limit; a shared cache makes it exact). Limits come
-from the settings `SOLIDARITE_LIMITE_RESERVATIONS` (writes) and `SOLIDARITE_LIMITE_RECHERCHES` (reads).
+Fixed one-minute windows counted in Django's cache: per process with the default local-memory cache
+(with N workers an address gets at most N × the limit), exact with the Redis cache shared by the workers
+(`SOLIDARITE_CACHE_URL`). Limits come from the settings `SOLIDARITE_LIMITE_RESERVATIONS` (writes) and
+`SOLIDARITE_LIMITE_RECHERCHES` (reads). The address is the connection's, or behind trusted reverse proxies
+(`SOLIDARITE_MANDATAIRES`) the one they recorded. When the cache cannot be reached the request goes
+through (logged): a patient is never refused because of the counter.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
+logger = logging.getLogger(__name__)
 WINDOW_S = 60
 MESSAGE = "Trop de demandes depuis votre connexion. Patientez une minute puis réessayez."
 
@@ -28,19 +33,37 @@ def limit_for(kind: str) -> int:
     )
 
 
+def client_address(request: HttpRequest) -> str:
+    """The connection's address or, behind N trusted reverse proxies, the N-th address from the right of
+    X-Forwarded-For: each proxy appends the address it was reached from, so anything further left was
+    written by the client and proves nothing. A chain shorter than N (a request that bypassed the
+    proxies) falls back to the connection's address."""
+    remote = str(request.META.get("REMOTE_ADDR", ""))
+    hops = int(settings.SOLIDARITE_MANDATAIRES)
+    if hops <= 0:
+        return remote
+    chain = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    chain = [part for part in chain if part]
+    return chain[-hops] if len(chain) >= hops else remote
+
+
 def exceeded(request: HttpRequest, kind: str) -> bool:
     """Counts this request; True when the address is over its limit for the current minute."""
     limit = limit_for(kind)
     if limit <= 0:
         return False
     window = int(time.time() // WINDOW_S)
-    key = f"limite:{kind}:{request.META.get('REMOTE_ADDR', '')}:{window}"
-    cache.add(key, 0, WINDOW_S + 5)
+    key = f"limite:{kind}:{client_address(request)}:{window}"
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, WINDOW_S + 5)
-        count = 1
+        cache.add(key, 0, WINDOW_S + 5)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, WINDOW_S + 5)
+            count = 1
+    except Exception as exc:  # the shared cache is down: serve the patient, say it in the logs
+        logger.warning("Limite de débit non comptée : cache injoignable (%s)", type(exc).__name__)
+        return False
     return count > limit
 
 

@@ -127,9 +127,36 @@ if any(not 0 < h <= 24 * 14 for h in SOLIDARITE_RAPPELS_HEURES):
     raise ImproperlyConfigured("SOLIDARITE_RAPPELS_HEURES : chaque rappel entre 1 heure et 14 jours avant.")
 
 # Requests per minute and per address on the patient pages and the API (0: no limit, e.g. behind a
-# proxy that limits already). Counted in Django's cache: per process with the default local cache.
+# proxy that limits already). Counted in Django's cache: per process with the default local cache, shared
+# by every worker with SOLIDARITE_CACHE_URL (Redis).
 SOLIDARITE_LIMITE_RESERVATIONS = int(env_str("SOLIDARITE_LIMITE_RESERVATIONS", "10"))
 SOLIDARITE_LIMITE_RECHERCHES = int(env_str("SOLIDARITE_LIMITE_RECHERCHES", "120"))
+# Trusted reverse proxies in front of the platform (0: none). Behind N of them, the patient's address is the
+# N-th from the right of X-Forwarded-For; without this setting every patient would share the proxy's address.
+try:
+    SOLIDARITE_MANDATAIRES = int(env_str("SOLIDARITE_MANDATAIRES", "0"))
+except ValueError:
+    raise ImproperlyConfigured(
+        "SOLIDARITE_MANDATAIRES : un nombre de mandataires inverses (0, 1, 2…)."
+    ) from None
+if not 0 <= SOLIDARITE_MANDATAIRES <= 5:
+    raise ImproperlyConfigured("SOLIDARITE_MANDATAIRES : entre 0 et 5 mandataires inverses.")
+# A cache shared by the workers (redis://host:6379/0); empty: each process keeps its own, in memory.
+SOLIDARITE_CACHE_URL = env_str("SOLIDARITE_CACHE_URL", "")
+if SOLIDARITE_CACHE_URL and not SOLIDARITE_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("SOLIDARITE_CACHE_URL : une adresse Redis (redis://hôte:6379/0).")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": SOLIDARITE_CACHE_URL,
+            "KEY_PREFIX": "solidarite",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+        if SOLIDARITE_CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 # The platform's public address, for the links in e-mails (personal calendar, missions).
 SOLIDARITE_BASE_URL = env_str("SOLIDARITE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
