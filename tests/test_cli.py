@@ -46,3 +46,21 @@ def test_prepared_statements_on_postgresql_can_be_turned_off() -> None:
     off = _run("shell", "-c", show, env={**url, "DATABASE_PREPARED_STATEMENTS": "0"})
     assert on.returncode == 0 and "'prepare_threshold', 'server_side_binding'" in on.stdout, on.stderr
     assert off.returncode == 0 and "server_side_binding" not in off.stdout, off.stderr
+
+
+def test_a_wrong_setting_is_refused_in_french() -> None:
+    for env, message in [
+        ({"SOLIDARITE_MANDATAIRES": "un"}, "SOLIDARITE_MANDATAIRES : un nombre de mandataires inverses"),
+        ({"SOLIDARITE_CACHE_URL": "memcached://127.0.0.1"}, "SOLIDARITE_CACHE_URL : une adresse Redis"),
+        ({"SOLIDARITE_RAPPELS_HEURES": "48,deux"}, "SOLIDARITE_RAPPELS_HEURES : des nombres d'heures"),
+    ]:
+        result = _run("check", env=env)
+        assert result.returncode != 0 and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_the_cache_setting_selects_redis() -> None:
+    show = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    shared = _run("shell", "-c", show, env={"SOLIDARITE_CACHE_URL": "redis://cache.invalid:6379/0"})
+    assert shared.returncode == 0 and shared.stdout.strip().endswith("RedisCache"), shared.stderr
+    assert _run("shell", "-c", show).stdout.strip().endswith("LocMemCache")

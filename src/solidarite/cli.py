@@ -46,8 +46,16 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "solidarite.config.settings")
     args = list(sys.argv[1:] if argv is None else argv)
     import django
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    try:  # the settings are read here: a wrong value is a sentence for the user, not a traceback
+        from django.conf import settings
+
+        settings.INSTALLED_APPS  # noqa: B018
+    except ImproperlyConfigured as exc:
+        print(f"Réglage incorrect : {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     if not args or (len(args) == 1 and args[0] in HELP_FLAGS):
         django.setup()
         try:
