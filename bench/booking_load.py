@@ -1,6 +1,6 @@
-"""Booking under load, as production runs it: gunicorn workers on PostgreSQL, a national-size data set.
+"""Booking under load, as production runs it: `python -m solidarite serveur` on PostgreSQL, national data.
 
-    python bench/booking_load.py [--clients 32] [--duree 30] [--workers 3] [--threads 1]
+    python bench/booking_load.py [--clients 32] [--duree 30] [--workers 3] [--serveur granian|gunicorn]
 
 1. A dedicated database `solidarite_bench` on the local PostgreSQL (127.0.0.1:5432, trust; override with
    BENCH_PG_ADMIN_URL) is created afresh: migrations, the real territory, the zonage, the demonstration
@@ -8,13 +8,14 @@
    every zone (179 lieux, about 3 900 missions, 94 000 slots), and the past month as a database in service
    has it (two slots in three were booked: about 63 000 appointments), then VACUUM ANALYZE and a
    checkpoint, so that the planner's statistics are those of production. Bench data only, never the demo's.
-2. gunicorn starts the platform with production settings (`SOLIDARITE_ENV=production`, `--preload`, sync
-   workers or, with `--threads`, gthread workers with keep-alive; persistent database connections, prepared
-   statements; request limit off: a load test comes from a single address).
+2. The platform starts with production settings (`SOLIDARITE_ENV=production`, persistent database
+   connections, prepared statements; request limit off: a load test comes from a single address), served
+   by the production command `python -m solidarite serveur` (granian, one thread per worker, keep-alive),
+   or for comparison by gunicorn (`--serveur gunicorn`: `--preload`, sync workers, which close the
+   connection after each answer, or with `--threads`, gthread workers with keep-alive).
 3. N clients, each a loop « search the lieux around a commune of a zone (GET /api/v1/lieux) → list the
    slots of the first lieu with a free one (GET …/creneaux) → book one at random (POST /api/v1/rendez-vous) »
-   for the given duration, on a connection kept open as a browser keeps it (sync workers close it after
-   each answer). A 409 (slot just taken by another client) is a correct answer, not an error.
+   for the given duration, on a connection kept open as a browser keeps it. A 409 (slot just taken by another client) is a correct answer, not an error.
 4. Double bookings are counted in the database afterwards (active appointments sharing a mission and start).
 5. Side by side, two references:
    - pgbench runs the bare SQL of one booking transaction (the appointment, its access-log row and its three
@@ -22,7 +23,7 @@
      clients: the database's ceiling; `ratio` = bookings/s ÷ pgbench TPS;
    - the same server and clients ask for the cheapest API answer (an unknown commune: one query, a 404):
      Django's ceiling on this machine, before any search or booking work.
-   The processor time of gunicorn, PostgreSQL and the clients during the load is printed, per request.
+   The processor time of the server, PostgreSQL and the clients during the load is printed, per request.
 
 The last line: `bookings_per_s=… search_p95_ms=… booking_p99_ms=… double_bookings=… pgbench_tps=… ratio=…`.
 """
@@ -302,7 +303,7 @@ async def load(port: int, communes: list[str], clients: int, seconds: float) -> 
 
 async def floor_load(port: int, clients: int, seconds: float) -> float:
     """Requests per second of the cheapest API answer (an unknown commune: one SQL query, a 404), with the
-    same server and clients: what Django, gunicorn and the clients cost before any search or booking work."""
+    same server and clients: what Django, the server and the clients cost before any search or booking work."""
     answered = 0
 
     async def one() -> None:
@@ -331,7 +332,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(env: dict[str, str], workers: int, threads: int = 1) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(
+    env: dict[str, str], kind: str, workers: int, threads: int = 1
+) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     server_env = {
         **env,
@@ -342,8 +345,14 @@ def start_server(env: dict[str, str], workers: int, threads: int = 1) -> tuple[s
         "SOLIDARITE_LIMITE_RECHERCHES": "0",
         "SOLIDARITE_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
     }
+    production = [
+        *(sys.executable, "-m", "solidarite", "serveur", "--port", str(port), "--workers", str(workers)),
+        *("--file", "2048", "--journal", "warning"),
+    ]
     server = subprocess.Popen(
-        [
+        production
+        if kind == "granian"
+        else [
             sys.executable,
             "-m",
             "gunicorn",
@@ -375,7 +384,7 @@ def start_server(env: dict[str, str], workers: int, threads: int = 1) -> tuple[s
         except OSError:
             time.sleep(0.3)
     server.terminate()
-    raise SystemExit("gunicorn n'a pas démarré en 60 s.")
+    raise SystemExit(f"{kind} n'a pas démarré en 60 s.")
 
 
 PGBENCH_SCRIPT = r"""
@@ -471,13 +480,19 @@ def main() -> None:
         "--workers",
         type=int,
         default=(os.cpu_count() or 1) + 1,
-        help="workers gunicorn (cœurs + 1 : PostgreSQL et les clients tournent sur la même machine)",
+        help="workers du serveur (cœurs + 1 : PostgreSQL et les clients tournent sur la même machine)",
+    )
+    parser.add_argument(
+        "--serveur",
+        choices=["granian", "gunicorn"],
+        default="granian",
+        help="granian : la commande de production (python -m solidarite serveur) ; gunicorn : pour comparer",
     )
     parser.add_argument(
         "--threads",
         type=int,
         default=1,
-        help="fils par worker : 1 = workers synchrones (une connexion par requête), plus = gthread et keep-alive",
+        help="gunicorn : fils par worker (1 = workers synchrones, une connexion par requête ; plus = gthread)",
     )
     parser.add_argument("--plancher-duree", type=float, default=10.0, help="secondes du plancher Django (10)")
     parser.add_argument("--pgbench-duree", type=int, default=15)
@@ -495,16 +510,20 @@ def main() -> None:
         f"{len(communes)} communes des zones, {data['history']} rendez-vous passés ; {data['prepare_s']} s",
         flush=True,
     )
-    server, port = start_server(env, args.workers, args.threads)
+    if args.serveur == "granian" and args.threads != 1:
+        parser.error("--threads ne vaut que pour --serveur gunicorn")
+    server, port = start_server(env, args.serveur, args.workers, args.threads)
     try:
         print(
-            f"gunicorn : {args.workers} workers × {args.threads} fil(s) ; {args.clients} clients pendant {args.duree:.0f} s…",
+            f"{args.serveur} : {args.workers} workers × {args.threads} fil(s) ; {args.clients} clients "
+            f"pendant {args.duree:.0f} s…",
             flush=True,
         )
-        before = cpu_seconds("gunicorn"), cpu_seconds("postgres:"), time.process_time()
+        server_process = f"-m {args.serveur} "  # not this script, whose command line names the server too
+        before = cpu_seconds(server_process), cpu_seconds("postgres:"), time.process_time()
         tally, elapsed = asyncio.run(load(port, communes, args.clients, args.duree))
         used = [
-            cpu_seconds("gunicorn") - before[0],
+            cpu_seconds(server_process) - before[0],
             cpu_seconds("postgres:") - before[1],
             time.process_time() - before[2],
         ]
@@ -543,7 +562,7 @@ def main() -> None:
     )
     requests = len(tally.search) + len(tally.slots) + len(tally.booking)
     print(
-        f"processeur pendant la charge ({os.cpu_count()} cœurs) : gunicorn {used[0] / elapsed:.2f} cœur, "
+        f"processeur pendant la charge ({os.cpu_count()} cœurs) : {args.serveur} {used[0] / elapsed:.2f} cœur, "
         f"PostgreSQL {used[1] / elapsed:.2f}, clients {used[2] / elapsed:.2f} ; "
         f"{1000 * used[0] / max(requests, 1):.1f} ms de processeur Django par requête ({requests} requêtes)"
     )

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import http.client
+import os
+import signal
+import socket
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 from tests.cli import run_cli
@@ -64,3 +70,46 @@ def test_the_cache_setting_selects_redis() -> None:
     shared = _run("shell", "-c", show, env={"SOLIDARITE_CACHE_URL": "redis://cache.invalid:6379/0"})
     assert shared.returncode == 0 and shared.stdout.strip().endswith("RedisCache"), shared.stderr
     assert _run("shell", "-c", show).stdout.strip().endswith("LocMemCache")
+
+
+def test_the_production_server_serves_the_platform_and_keeps_the_connection(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "solidarite.config.settings",
+        "SOLIDARITE_ENV": "production",
+        "DJANGO_SECRET_KEY": "x" * 64,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'vide.sqlite3'}",  # the OpenAPI schema needs no table
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "solidarite", "serveur", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                connection.request("GET", "/api/v1/openapi.json")
+                first = connection.getresponse()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "le serveur n'a pas démarré"
+                time.sleep(0.3)
+        assert first.status == 200 and b"/api/v1/rendez-vous" in first.read()
+        local_port = connection.sock.getsockname()[1]
+        connection.request("GET", "/api/v1/openapi.json")  # same connection: kept alive
+        second = connection.getresponse()
+        assert second.status == 200 and second.read()
+        assert connection.sock.getsockname()[1] == local_port
+        connection.close()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=30)
+    assert "openapi.json" not in output  # no access log: patient pages carry personal links

@@ -1,0 +1,83 @@
+"""`python -m solidarite serveur`: the platform served as in production.
+
+granian (its HTTP layer is written in Rust) runs the WSGI application in N worker processes of one
+thread each, as gunicorn's sync workers would, but keeps each browser's connection open from one request
+to the next; side by side on the booking bench it serves about a quarter more bookings per second than
+gunicorn on the same machine (docs/decisions/0004-rendez-vous.md). No access log: the addresses of the
+patient pages carry personal links.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+def granian_argv(host: str, port: int, workers: int, backlog: int, log_level: str) -> list[str]:
+    """The command line of the production server (also run by bench/booking_load.py)."""
+    return [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "solidarite.config.wsgi:application",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--blocking-threads",
+        "1",  # Django's views are synchronous: one request at a time per worker, as gunicorn sync workers
+        "--runtime-mode",
+        "st",
+        "--http",
+        "1",  # HTTP/2 and TLS end at the reverse proxy
+        "--no-ws",
+        "--backlog",
+        str(backlog),
+        "--log-level",
+        log_level,
+    ]
+
+
+class Command(BaseCommand):
+    help = "Sert la plateforme comme en production : granian, plusieurs workers (derrière un mandataire inverse)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--hote", default="127.0.0.1", help="Adresse d'écoute (127.0.0.1 par défaut).")
+        parser.add_argument("--port", type=int, default=8000, help="Port d'écoute (8000 par défaut).")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=(os.cpu_count() or 1) + 1,
+            help="Processus servant les requêtes (nombre de cœurs + 1 par défaut).",
+        )
+        parser.add_argument(
+            "--file", type=int, default=1024, help="Connexions en attente d'acceptation (1024 par défaut)."
+        )
+        parser.add_argument("--journal", choices=["info", "warning", "error"], default="info")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not 1 <= options["workers"] <= 64:
+            raise CommandError("--workers : entre 1 et 64 processus.")
+        if not 1 <= options["port"] <= 65535:
+            raise CommandError("--port : entre 1 et 65535.")
+        if not 128 <= options["file"] <= 65535:
+            raise CommandError("--file : entre 128 et 65535 connexions.")
+        if settings.DEBUG:
+            self.stderr.write(
+                "Attention : mode développement (DEBUG). En production : SOLIDARITE_ENV=production "
+                "et DJANGO_SECRET_KEY."
+            )
+        argv = granian_argv(
+            options["hote"], options["port"], options["workers"], options["file"], options["journal"]
+        )
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, argv)
