@@ -119,3 +119,28 @@ def test_admin_is_in_french_and_read_only(admin_client: Client) -> None:
     assert response.status_code == 200
     assert "Back-office" in _text(admin_client.get("/admin/"))
     assert "Mauriac" in body and "Ajouter commune" not in body
+
+
+def test_a_commune_position_is_kept_a_while_and_an_unknown_code_is_asked_again(
+    settings, django_assert_num_queries, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from solidarite.territoire import search
+
+    settings.SOLIDARITE_COMMUNES_TTL_S = 600.0
+    clock = [1000.0]
+    monkeypatch.setattr(search.time, "monotonic", lambda: clock[0])
+    search._positions.clear()
+    try:
+        with django_assert_num_queries(1):
+            mauriac = search.position("15120")
+        assert mauriac is not None and 45.1 < float(mauriac[0] or 0) < 45.3
+        with django_assert_num_queries(0):
+            assert search.position("15120") == mauriac
+        with django_assert_num_queries(2):  # an unknown code is never kept
+            assert search.position("00000") is None
+            assert search.position("00000") is None
+        clock[0] += 601  # ten minutes later: read again
+        with django_assert_num_queries(1):
+            assert search.position("15120") == mauriac
+    finally:
+        search._positions.clear()

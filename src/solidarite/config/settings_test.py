@@ -35,3 +35,4 @@ SOLIDARITE_LIMITE_RESERVATIONS = 0
 SOLIDARITE_LIMITE_RECHERCHES = 0
 # The active lieux are read at every search (kept 30 s in a process otherwise; bulk-created lieux send no signal).
 SOLIDARITE_LIEUX_TTL_S = 0.0
+SOLIDARITE_COMMUNES_TTL_S = 0.0

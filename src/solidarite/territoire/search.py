@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 
@@ -112,12 +114,31 @@ def search_communes(raw: str) -> SearchOutcome:
     return outcome
 
 
-def position(code_insee: str) -> tuple[float | None, float | None] | None:
+POSITION_TTL_S = 600.0
+Position = tuple[float | None, float | None]
+_positions: dict[str, tuple[float, Position]] = {}  # code INSEE -> (read at, position)
+
+
+def position(code_insee: str) -> Position | None:
     """(latitude, longitude) of a commune by INSEE code, None if unknown: the first step of every search by
-    the API, so one plain query rather than the ORM's (a third of the search's processor time)."""
+    the API, so one plain query rather than the ORM's (a third of the search's processor time).
+
+    A known commune's position is kept 10 minutes in the process (`SOLIDARITE_COMMUNES_TTL_S`): the territory
+    changes once a year, by `load_territoire`, and at most one entry per commune of France is kept. An
+    unknown code is asked again each time."""
+    ttl = float(getattr(settings, "SOLIDARITE_COMMUNES_TTL_S", POSITION_TTL_S))
+    now = time.monotonic()
+    kept = _positions.get(code_insee)
+    if kept is not None and now - kept[0] < ttl:
+        return kept[1]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT latitude, longitude FROM {Commune._meta.db_table} WHERE code_insee = %s", [code_insee]
         )
         row = cursor.fetchone()
-    return None if row is None else (row[0], row[1])
+    if row is None:
+        return None
+    found = (row[0], row[1])
+    if ttl > 0:
+        _positions[code_insee] = (now, found)
+    return found
