@@ -44,7 +44,7 @@ def client_address(request: HttpRequest) -> str:
         return remote
     chain = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     chain = [part for part in chain if part]
-    return chain[-hops] if len(chain) >= hops else remote
+    return chain[-hops][:64] if len(chain) >= hops else remote  # an address fits in 45 characters
 
 
 def exceeded(request: HttpRequest, kind: str) -> bool:
