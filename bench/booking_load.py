@@ -15,7 +15,8 @@
    connection after each answer, or with `--threads`, gthread workers with keep-alive).
 3. N clients, each a loop « search the lieux around a commune of a zone (GET /api/v1/lieux) → list the
    slots of the first lieu with a free one (GET …/creneaux) → book one at random (POST /api/v1/rendez-vous) »
-   for the given duration, on a connection kept open as a browser keeps it. A 409 (slot just taken by another client) is a correct answer, not an error.
+   for the given duration, on a connection kept open as a browser keeps it. A 409 (slot just taken by
+   another client) is a correct answer, not an error.
 4. Double bookings are counted in the database afterwards (active appointments sharing a mission and start).
 5. Side by side, two references:
    - pgbench runs the bare SQL of one booking transaction (the appointment, its access-log row and its three
@@ -516,6 +517,8 @@ def main() -> None:
     if args.seed:
         seed()
         return
+    if args.serveur == "granian" and args.threads != 1:
+        parser.error("--threads ne vaut que pour --serveur gunicorn")
     env = base_env()
     print(f"Préparation de la base {DB_NAME} (données nationales)…", flush=True)
     data = prepare(env)
@@ -525,8 +528,6 @@ def main() -> None:
         f"{len(communes)} communes des zones, {data['history']} rendez-vous passés ; {data['prepare_s']} s",
         flush=True,
     )
-    if args.serveur == "granian" and args.threads != 1:
-        parser.error("--threads ne vaut que pour --serveur gunicorn")
     server, port = start_server(env, args.serveur, args.workers, args.threads)
     try:
         print(

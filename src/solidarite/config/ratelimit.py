@@ -47,24 +47,27 @@ def client_address(request: HttpRequest) -> str:
     return chain[-hops][:64] if len(chain) >= hops else remote  # an address fits in 45 characters
 
 
+def _count(key: str) -> int:
+    """Adds one to the window's counter and returns it."""
+    cache.add(key, 0, WINDOW_S + 5)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, WINDOW_S + 5)
+        return 1
+
+
 def exceeded(request: HttpRequest, kind: str) -> bool:
     """Counts this request; True when the address is over its limit for the current minute."""
     limit = limit_for(kind)
     if limit <= 0:
         return False
     window = int(time.time() // WINDOW_S)
-    key = f"limite:{kind}:{client_address(request)}:{window}"
     try:
-        cache.add(key, 0, WINDOW_S + 5)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, WINDOW_S + 5)
-            count = 1
+        return _count(f"limite:{kind}:{client_address(request)}:{window}") > limit
     except Exception as exc:  # the shared cache is down: serve the patient, say it in the logs
         logger.warning("Limite de débit non comptée : cache injoignable (%s)", type(exc).__name__)
         return False
-    return count > limit
 
 
 def limited(kind: str, methods: tuple[str, ...] = ("GET", "POST")) -> Callable[..., Any]:

@@ -35,4 +35,5 @@ SOLIDARITE_LIMITE_RESERVATIONS = 0
 SOLIDARITE_LIMITE_RECHERCHES = 0
 # The active lieux are read at every search (kept 30 s in a process otherwise; bulk-created lieux send no signal).
 SOLIDARITE_LIEUX_TTL_S = 0.0
+# Commune positions too (kept 10 min in a process otherwise; the tests load their own territory).
 SOLIDARITE_COMMUNES_TTL_S = 0.0
