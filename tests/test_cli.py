@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import signal
@@ -9,7 +10,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
+from django.db import connection as django_connection
 
 from tests.cli import run_cli
 
@@ -72,7 +77,10 @@ def test_the_cache_setting_selects_redis() -> None:
     assert _run("shell", "-c", show).stdout.strip().endswith("LocMemCache")
 
 
-def test_the_production_server_serves_the_platform_and_keeps_the_connection(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def production_server(database_url: str) -> Iterator[tuple[int, list[str]]]:
+    """`python -m solidarite serveur` with one worker, on a free port; yields the port, and after the block
+    the server's output (as a one-item list)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -82,7 +90,7 @@ def test_the_production_server_serves_the_platform_and_keeps_the_connection(tmp_
         "SOLIDARITE_ENV": "production",
         "DJANGO_SECRET_KEY": "x" * 64,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'vide.sqlite3'}",  # the OpenAPI schema needs no table
+        "DATABASE_URL": database_url,
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "solidarite", "serveur", "--port", str(port), "--workers", "1"],
@@ -91,17 +99,28 @@ def test_the_production_server_serves_the_platform_and_keeps_the_connection(tmp_
         stderr=subprocess.STDOUT,
         text=True,
     )
+    output: list[str] = []
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                connection.request("GET", "/api/v1/openapi.json")
-                first = connection.getresponse()
-                break
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
             except OSError:
                 assert time.monotonic() < deadline and server.poll() is None, "le serveur n'a pas démarré"
                 time.sleep(0.3)
+        yield port, output
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output.append(server.communicate(timeout=30)[0])
+
+
+def test_the_production_server_serves_the_platform_and_keeps_the_connection(tmp_path: Path) -> None:
+    # The OpenAPI schema needs no table: an empty SQLite file will do.
+    with production_server(f"sqlite:///{tmp_path / 'vide.sqlite3'}") as (port, output):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/api/v1/openapi.json")
+        first = connection.getresponse()
         assert first.status == 200 and b"/api/v1/rendez-vous" in first.read()
         local_port = connection.sock.getsockname()[1]
         connection.request("GET", "/api/v1/openapi.json")  # same connection: kept alive
@@ -109,7 +128,47 @@ def test_the_production_server_serves_the_platform_and_keeps_the_connection(tmp_
         assert second.status == 200 and second.read()
         assert connection.sock.getsockname()[1] == local_port
         connection.close()
-    finally:
-        server.send_signal(signal.SIGTERM)
-        output, _ = server.communicate(timeout=30)
-    assert "openapi.json" not in output  # no access log: patient pages carry personal links
+    assert "openapi.json" not in output[0]  # no access log: patient pages carry personal links
+
+
+def _status(port: int, path: str) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", path)
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def _backend(application_name: str) -> int:
+    with django_connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", [application_name])
+        (pid,) = cursor.fetchone()
+    return int(pid)
+
+
+@pytest.mark.django_db
+def test_a_database_connection_closed_by_the_server_is_opened_again_without_an_error() -> None:
+    """PostgreSQL restarted, or the connection ended by an administrator: the worker keeps a connection
+    that the server has closed. The next request opens a new one (no 500), though the check between requests
+    asks PostgreSQL nothing (config/postgresql)."""
+    db = django_connection.settings_dict
+    if django_connection.vendor != "postgresql":
+        pytest.skip("Connexions persistantes à PostgreSQL : sur PostgreSQL seulement.")
+    name = f"solidarite_test_{os.getpid()}"
+    url = (
+        f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    with production_server(f"{url}?application_name={name}") as (port, output):
+        assert _status(port, "/api/v1/lieux?commune=00000") == 404  # the worker's connection is open
+        with django_connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = %s",
+                [name],
+            )
+            assert cursor.fetchone() == (1,)
+        time.sleep(0.2)  # the server's farewell reaches the worker's socket
+        assert [_status(port, "/api/v1/lieux?commune=00000") for _ in range(3)] == [404, 404, 404]
+        reopened = _backend(name)
+        assert _status(port, "/healthz") == 200
+        assert _backend(name) == reopened  # a healthy connection is kept, not opened again for each request
+    assert "Traceback" not in output[0]

@@ -230,7 +230,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 else:
-    # PostgreSQL: parameters bound by the server, and psycopg prepares a query the fifth time a connection
+    # PostgreSQL: Django's backend, whose health check between requests needs no query (config/postgresql).
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "solidarite.config.postgresql"
+    # Parameters bound by the server, and psycopg prepares a query the fifth time a connection
     # runs it, so that PostgreSQL no longer plans it each time. Needs a direct connection (or a pooler that
     # keeps prepared statements, as PgBouncer ≥ 1.21 does): DATABASE_PREPARED_STATEMENTS=0 turns it off.
     if env_bool("DATABASE_PREPARED_STATEMENTS", True):
