@@ -186,7 +186,7 @@ def slots_by_lieu(
 
     The hot path of every search: plain SQL, and the slots of a day computed once per process (day_slots)."""
     _check_range(du, au)
-    now = now or timezone.now()
+    now_s = (now or timezone.now()).timestamp()  # compared in seconds: cheaper than aware datetimes
     tz = timezone.get_current_timezone()
     result: dict[int, list[Creneau]] = {pk: [] for pk in ids}
     if not ids:
@@ -199,7 +199,7 @@ def slots_by_lieu(
         prefix = f"{mission_id}-"
         wanted = len(found) + free_only if free_only is not None else -1  # this mission's first n free slots
         for start, end, stamp, seconds in day_slots_stamped(day, hours, tz):
-            if start <= now:
+            if seconds <= now_s:
                 continue
             libre = seconds not in taken
             if free_only is None or libre:
