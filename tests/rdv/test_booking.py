@@ -64,6 +64,18 @@ def test_slots_come_from_confirmed_missions_only() -> None:
 
 
 @pytest.mark.django_db
+def test_a_slot_that_has_started_is_no_longer_offered() -> None:
+    mission = _mission()
+    ten = dt.datetime.combine(mission.date, dt.time(10, 10), tzinfo=PARIS)  # the start of the 6th slot
+    found = services.slots(mission.lieu, mission.date, mission.date, now=ten.astimezone(dt.UTC))
+    assert found[0].debut == ten + dt.timedelta(minutes=20) and len(found) == 24 - 6
+    a_second_before = services.slots(
+        mission.lieu, mission.date, mission.date, now=ten - dt.timedelta(seconds=1)
+    )
+    assert a_second_before[0].debut == ten and len(a_second_before) == 24 - 5
+
+
+@pytest.mark.django_db
 def test_a_booked_slot_is_no_longer_free_and_is_free_again_once_cancelled() -> None:
     mission = _mission()
     second = _same_day(mission, "confirmee")
