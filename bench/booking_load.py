@@ -51,6 +51,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/test")
 DB_NAME = "solidarite_bench"
+TARGET_BOOKINGS_PER_S = 500  # issue 5
 
 
 def db_url() -> str:
@@ -422,11 +423,13 @@ COMMIT;
 """
 
 
-def pgbench(clients: int, seconds: int, nslots: int) -> float:
+def pgbench(clients: int, seconds: int, nslots: int) -> tuple[float, float]:
+    """Transactions per second, and PostgreSQL's processor time per transaction (ms)."""
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as handle:
         handle.write(PGBENCH_SCRIPT)
     try:
         url = db_url().replace("postgres://", "postgresql://")
+        before = postgres_cpu()
         done = subprocess.run(
             [
                 "pgbench",
@@ -447,16 +450,20 @@ def pgbench(clients: int, seconds: int, nslots: int) -> float:
             text=True,
             check=False,
         )
+        database_cpu = postgres_cpu() - before
     finally:
         os.unlink(handle.name)
     match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", done.stdout)
-    if done.returncode != 0 or not match:
+    transactions = re.search(r"number of transactions actually processed: (\d+)", done.stdout)
+    if done.returncode != 0 or not match or not transactions:
         raise SystemExit(f"pgbench a échoué :\n{done.stdout[-1500:]}\n{done.stderr[-1500:]}")
-    return float(match.group(1))
+    return float(match.group(1)), 1000 * database_cpu / max(int(transactions.group(1)), 1)
 
 
-def cpu_seconds(pattern: str) -> float:
-    """CPU time (user + system) of the processes whose command line holds `pattern` (Linux /proc)."""
+def cpu_seconds(pattern: str, reaped: str | None = None) -> float:
+    """CPU time (user + system) of the processes whose command line holds `pattern` (Linux /proc), plus,
+    for a process whose command line holds `reaped`, that of its children which have ended (PostgreSQL: the
+    postmaster reaps the backends of pgbench's connections, closed before they could be read)."""
     total = 0.0
     tick = os.sysconf("SC_CLK_TCK")
     for pid in os.listdir("/proc"):
@@ -469,7 +476,13 @@ def cpu_seconds(pattern: str) -> float:
             continue
         if pattern in command:
             total += (int(fields[11]) + int(fields[12])) / tick
+        elif reaped is not None and reaped in command:
+            total += sum(int(v) for v in fields[11:15]) / tick
     return total
+
+
+def postgres_cpu() -> float:
+    return cpu_seconds("postgres:", reaped="bin/postgres ")
 
 
 def database_counts() -> tuple[int, int]:
@@ -536,11 +549,11 @@ def main() -> None:
             flush=True,
         )
         server_process = f"-m {args.serveur} "  # not this script, whose command line names the server too
-        before = cpu_seconds(server_process), cpu_seconds("postgres:"), time.process_time()
+        before = cpu_seconds(server_process), postgres_cpu(), time.process_time()
         tally, elapsed = asyncio.run(load(port, communes, args.clients, args.duree))
         used = [
             cpu_seconds(server_process) - before[0],
-            cpu_seconds("postgres:") - before[1],
+            postgres_cpu() - before[1],
             time.process_time() - before[2],
         ]
         floor = asyncio.run(floor_load(port, args.clients, args.plancher_duree))
@@ -552,7 +565,7 @@ def main() -> None:
         f"pgbench : la transaction SQL d'une réservation, {args.clients} clients, {args.pgbench_duree} s…",
         flush=True,
     )
-    tps = pgbench(args.clients, args.pgbench_duree, data["pg_slots"])
+    tps, pgbench_cpu_ms = pgbench(args.clients, args.pgbench_duree, data["pg_slots"])
     database_counts()
     rate = tally.booked / elapsed
     print(
@@ -570,7 +583,9 @@ def main() -> None:
         f"réservation (POST) : p50 {percentile(tally.booking, 50):.1f} ms, p95 {percentile(tally.booking, 95):.1f} ms, "
         f"p99 {percentile(tally.booking, 99):.1f} ms"
     )
-    print(f"pgbench : {tps:.0f} transactions/s")
+    print(
+        f"pgbench : {tps:.0f} transactions/s ; {pgbench_cpu_ms:.2f} ms de processeur PostgreSQL par transaction"
+    )
     print(
         f"plancher Django (même serveur, même clients) : la plus simple des requêtes d'API, une commune inconnue "
         f"(une requête SQL, 404) : {floor:.0f} requêtes/s, soit au plus {floor / 3:.0f} réservations/s à trois "
@@ -582,6 +597,17 @@ def main() -> None:
         f"PostgreSQL {used[1] / elapsed:.2f}, clients {used[2] / elapsed:.2f} ; "
         f"{1000 * used[0] / max(requests, 1):.1f} ms de processeur Django par requête ({requests} requêtes)"
     )
+    if tally.booked:
+        # What the target rate would take, at the processor cost per booking measured above (each booking
+        # carries its share of searches, slot lists and 409s): more than the machine's cores means that the
+        # target cannot be met here by making the requests wait less, only by making them cost less.
+        per_booking = [1000 * u / tally.booked for u in used]
+        need = [TARGET_BOOKINGS_PER_S * ms / 1000 for ms in per_booking]
+        print(
+            f"processeur par réservation : {args.serveur} {per_booking[0]:.2f} ms, PostgreSQL {per_booking[1]:.2f} "
+            f"ms, clients {per_booking[2]:.2f} ms ; à {TARGET_BOOKINGS_PER_S} réservations/s il faudrait "
+            f"{need[0]:.2f} + {need[1]:.2f} + {need[2]:.2f} = {sum(need):.2f} cœurs ({os.cpu_count()} ici)"
+        )
     if in_db != tally.booked:
         print(f"ÉCART : {tally.booked} réservations confirmées aux clients, {in_db} en base", file=sys.stderr)
     print(
