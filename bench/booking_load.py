@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
@@ -450,6 +451,9 @@ def pgbench(clients: int, seconds: int, nslots: int) -> tuple[float, float]:
             text=True,
             check=False,
         )
+        deadline = time.time() + 10  # pgbench's backends end after it: count them once reaped
+        while time.time() < deadline and running(f" {DB_NAME} "):
+            time.sleep(0.1)
         database_cpu = postgres_cpu() - before
     finally:
         os.unlink(handle.name)
@@ -479,6 +483,17 @@ def cpu_seconds(pattern: str, reaped: str | None = None) -> float:
         elif reaped is not None and reaped in command:
             total += sum(int(v) for v in fields[11:15]) / tick
     return total
+
+
+def running(pattern: str) -> bool:
+    """Whether a process whose command line holds `pattern` is still there (a zombie has no command line)."""
+    for pid in os.listdir("/proc"):
+        with contextlib.suppress(OSError):
+            if pid.isdigit() and pattern.encode() in Path(f"/proc/{pid}/cmdline").read_bytes().replace(
+                b"\0", b" "
+            ):
+                return True
+    return False
 
 
 def postgres_cpu() -> float:
