@@ -26,6 +26,11 @@
      Django's ceiling on this machine, before any search or booking work.
    The processor time of the server, PostgreSQL and the clients during the load is printed, per request.
 
+How the rate grows with cores: pin PostgreSQL and the bench to one core, then give the cores back —
+    for p in $(pgrep postgres); do taskset -p -c 0 $p; done
+    taskset -c 0 python bench/booking_load.py --workers 3
+    for p in $(pgrep postgres); do taskset -p -c 0,1 $p; done
+
 The last line: `bookings_per_s=… search_p95_ms=… booking_p99_ms=… double_bookings=… pgbench_tps=… ratio=…`.
 """
 
@@ -53,6 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/test")
 DB_NAME = "solidarite_bench"
 TARGET_BOOKINGS_PER_S = 500  # issue 5
+CORES = len(os.sched_getaffinity(0))  # those this bench may use (`taskset -c 0` for one)
 
 
 def db_url() -> str:
@@ -523,7 +529,7 @@ def main() -> None:
     parser.add_argument(
         "--workers",
         type=int,
-        default=(os.cpu_count() or 1) + 1,
+        default=CORES + 1,
         help="workers du serveur (cœurs + 1 : PostgreSQL et les clients tournent sur la même machine)",
     )
     parser.add_argument(
@@ -608,7 +614,7 @@ def main() -> None:
     )
     requests = len(tally.search) + len(tally.slots) + len(tally.booking)
     print(
-        f"processeur pendant la charge ({os.cpu_count()} cœurs) : {args.serveur} {used[0] / elapsed:.2f} cœur, "
+        f"processeur pendant la charge ({CORES} cœur(s)) : {args.serveur} {used[0] / elapsed:.2f} cœur, "
         f"PostgreSQL {used[1] / elapsed:.2f}, clients {used[2] / elapsed:.2f} ; "
         f"{1000 * used[0] / max(requests, 1):.1f} ms de processeur Django par requête ({requests} requêtes)"
     )
@@ -621,7 +627,7 @@ def main() -> None:
         print(
             f"processeur par réservation : {args.serveur} {per_booking[0]:.2f} ms, PostgreSQL {per_booking[1]:.2f} "
             f"ms, clients {per_booking[2]:.2f} ms ; à {TARGET_BOOKINGS_PER_S} réservations/s il faudrait "
-            f"{need[0]:.2f} + {need[1]:.2f} + {need[2]:.2f} = {sum(need):.2f} cœurs ({os.cpu_count()} ici)"
+            f"{need[0]:.2f} + {need[1]:.2f} + {need[2]:.2f} = {sum(need):.2f} cœurs ({CORES} ici)"
         )
     if in_db != tally.booked:
         print(f"ÉCART : {tally.booked} réservations confirmées aux clients, {in_db} en base", file=sys.stderr)
