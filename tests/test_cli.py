@@ -64,6 +64,8 @@ def test_a_wrong_setting_is_refused_in_french() -> None:
         ({"SOLIDARITE_MANDATAIRES": "un"}, "SOLIDARITE_MANDATAIRES : un nombre de mandataires inverses"),
         ({"SOLIDARITE_CACHE_URL": "memcached://127.0.0.1"}, "SOLIDARITE_CACHE_URL : une adresse Redis"),
         ({"SOLIDARITE_RAPPELS_HEURES": "48,deux"}, "SOLIDARITE_RAPPELS_HEURES : des nombres d'heures"),
+        ({"SOLIDARITE_SMS_BACKEND": "solidarite.rdv.sms.BrevoBackend"}, "SOLIDARITE_SMS_BREVO_CLE : la clé"),
+        ({"SOLIDARITE_SMS_EXPEDITEUR": "Médecin près"}, "SOLIDARITE_SMS_EXPEDITEUR : de 3 à 11 lettres"),
     ]:
         result = _run("check", env=env)
         assert result.returncode != 0 and message in result.stderr, result.stderr

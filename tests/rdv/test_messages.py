@@ -110,7 +110,7 @@ def test_a_refused_sms_is_retried_then_marked_failed(settings) -> None:  # type:
         message = Message.objects.get(nature="confirmation")
         assert message.tentatives == attempt + 1
         now = message.prevu_le
-    assert message.statut == "echec" and message.erreur == "SmsError"
+    assert message.statut == "echec" and message.erreur == "opérateur indisponible"
     assert messaging.send_due(now=now + dt.timedelta(days=1)) == 0
 
 

@@ -114,6 +114,30 @@ SOLIDARITE_SMS_BACKEND = env_str(
     else "solidarite.rdv.sms.ConsoleBackend",
 )
 
+# Brevo (solidarite.rdv.sms.BrevoBackend): the account's API key, the sender name shown on the phone
+# (3 to 11 letters or digits, as operators require), and the API's address (a proxy's, if any).
+SOLIDARITE_SMS_BREVO_CLE = env_str("SOLIDARITE_SMS_BREVO_CLE", "")
+SOLIDARITE_SMS_EXPEDITEUR = env_str("SOLIDARITE_SMS_EXPEDITEUR", "MEDECIN")
+SOLIDARITE_SMS_BREVO_URL = env_str(
+    "SOLIDARITE_SMS_BREVO_URL", "https://api.brevo.com/v3/transactionalSMS/send"
+)
+if SOLIDARITE_SMS_BACKEND == "solidarite.rdv.sms.BrevoBackend":
+    if not SOLIDARITE_SMS_BREVO_CLE:
+        raise ImproperlyConfigured(
+            "SOLIDARITE_SMS_BREVO_CLE : la clé d'API Brevo est nécessaire pour les SMS."
+        )
+    if not SOLIDARITE_SMS_BREVO_URL.startswith(("https://", "http://")):
+        raise ImproperlyConfigured("SOLIDARITE_SMS_BREVO_URL doit commencer par https://.")
+if not (
+    3 <= len(SOLIDARITE_SMS_EXPEDITEUR) <= 11
+    and SOLIDARITE_SMS_EXPEDITEUR.isascii()
+    and SOLIDARITE_SMS_EXPEDITEUR.isalnum()
+    and not SOLIDARITE_SMS_EXPEDITEUR.isdigit()
+):
+    raise ImproperlyConfigured(
+        "SOLIDARITE_SMS_EXPEDITEUR : de 3 à 11 lettres ou chiffres, au moins une lettre, sans espace."
+    )
+
 # Reminders before an appointment, in hours (comma-separated), sent by `python -m solidarite worker`.
 try:
     SOLIDARITE_RAPPELS_HEURES = sorted(

@@ -184,10 +184,12 @@ def _send_one(message: Message, now: dt.datetime) -> None:
         failed = message.tentatives >= MAX_ATTEMPTS
         message.statut = Message.Statut.ECHEC if failed else Message.Statut.A_ENVOYER
         message.prevu_le = now + dt.timedelta(minutes=5**message.tentatives)
-        message.erreur = type(exc).__name__
+        # An operator's refusal says why, in its own words (never a number or a text: SmsError); any other
+        # error, by its kind only.
+        message.erreur = str(exc)[:200] if isinstance(exc, sms.SmsError) else type(exc).__name__
         message.save(update_fields=["statut", "prevu_le", "erreur"])
         logger.warning(
-            "message %s non envoyé (tentative %d) : %s", message.pk, message.tentatives, type(exc).__name__
+            "message %s non envoyé (tentative %d) : %s", message.pk, message.tentatives, message.erreur
         )
         return
     message.statut, message.envoye_le, message.erreur = Message.Statut.ENVOYE, now, ""

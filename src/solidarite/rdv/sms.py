@@ -1,14 +1,18 @@
 """SMS backends: the platform calls `backend().send(numero, texte)`; the setting names the class.
 
 `ConsoleBackend` prints in development (like Django's console e-mail backend), `LocmemBackend` keeps
-messages in `outbox` for the tests, `UnconfiguredBackend` (the production default) sends nothing and fails.
-A production operator's backend is a class with the same method that raises `SmsError` when the operator
-refuses the message; the worker then retries, then gives up.
+messages in `outbox` for the tests, `UnconfiguredBackend` (the production default) sends nothing and fails,
+`BrevoBackend` sends through the transactional SMS API of Brevo (ex-Sendinblue), an operator French public
+services use. Another operator's backend is a class with the same method that raises `SmsError` when the
+operator refuses the message; the worker then retries, then gives up.
 """
 
 from __future__ import annotations
 
+import json
 import sys
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -17,7 +21,8 @@ from django.utils.module_loading import import_string
 
 
 class SmsError(Exception):
-    pass
+    """The operator did not take the message. Its text is recorded with the message: never a number, never
+    the message's text."""
 
 
 class SmsBackend(Protocol):
@@ -55,3 +60,55 @@ def backend() -> SmsBackend:
     cls = import_string(settings.SOLIDARITE_SMS_BACKEND)
     instance: SmsBackend = cls()
     return instance
+
+
+# The GSM 7-bit default alphabet: a message written with it alone fits 160 characters per SMS; any other
+# character (ê, ô, â, ç, œ, the typographic apostrophe…) makes the whole message Unicode, 70 per SMS.
+GSM_7 = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+BREVO_TIMEOUT_S = 10
+
+
+class BrevoBackend:
+    """Brevo's transactional SMS API: `POST /v3/transactionalSMS/send` with the account's key
+    (`SOLIDARITE_SMS_BREVO_CLE`), the sender name (`SOLIDARITE_SMS_EXPEDITEUR`) and the number in
+    international form. Any answer but 2xx, or no answer within 10 s, is an `SmsError` naming the HTTP status
+    and Brevo's error code only."""
+
+    def send(self, numero: str, texte: str) -> None:
+        body = {
+            "sender": settings.SOLIDARITE_SMS_EXPEDITEUR,
+            "recipient": numero.lstrip("+"),
+            "content": texte,
+            "type": "transactional",
+            "unicodeEnabled": not set(texte) <= GSM_7,
+        }
+        request = urllib.request.Request(
+            settings.SOLIDARITE_SMS_BREVO_URL,
+            data=json.dumps(body, ensure_ascii=False).encode(),
+            headers={
+                "api-key": settings.SOLIDARITE_SMS_BREVO_CLE,
+                "accept": "application/json",
+                "content-type": "application/json",
+            },
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=BREVO_TIMEOUT_S) as response:
+                response.read()
+        except urllib.error.HTTPError as exc:
+            raise SmsError(f"Brevo a refusé le SMS : HTTP {exc.code} {_brevo_code(exc)}".rstrip()) from None
+        except (OSError, ValueError) as exc:  # refused, unreachable, timed out, or an invalid answer
+            raise SmsError(f"Brevo injoignable : {type(exc).__name__}") from None
+
+
+def _brevo_code(error: urllib.error.HTTPError) -> str:
+    """Brevo's error code (`invalid_parameter`, `unauthorized`, `not_enough_credits`…): a word, never the
+    message, which may quote the number."""
+    try:
+        code = json.loads(error.read(2000)).get("code", "")
+    except (OSError, ValueError, AttributeError):
+        return ""
+    return code if isinstance(code, str) and code.replace("_", "").isalnum() and len(code) <= 40 else ""
