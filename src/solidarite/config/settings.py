@@ -127,7 +127,9 @@ if SOLIDARITE_SMS_BACKEND == "solidarite.rdv.sms.BrevoBackend":
             "SOLIDARITE_SMS_BREVO_CLE : la clé d'API Brevo est nécessaire pour les SMS."
         )
     if not SOLIDARITE_SMS_BREVO_URL.startswith(("https://", "http://")):
-        raise ImproperlyConfigured("SOLIDARITE_SMS_BREVO_URL doit commencer par https://.")
+        raise ImproperlyConfigured(
+            "SOLIDARITE_SMS_BREVO_URL doit commencer par https:// (http:// seulement vers un mandataire local)."
+        )
 if not (
     3 <= len(SOLIDARITE_SMS_EXPEDITEUR) <= 11
     and SOLIDARITE_SMS_EXPEDITEUR.isascii()

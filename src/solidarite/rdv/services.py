@@ -70,10 +70,6 @@ def _check_range(du: dt.date, au: dt.date) -> None:
         raise ValidationError(f"Période trop longue : {MAX_RANGE_DAYS} jours au plus.")
 
 
-def _day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=timezone.get_current_timezone())
-
-
 HOURS_FIELDS = (
     "matin_debut",
     "matin_fin",
