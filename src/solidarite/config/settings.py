@@ -210,16 +210,18 @@ INSTALLED_APPS = [
 
 # No LocaleMiddleware: the platform speaks French only (LANGUAGE_CODE); negotiating among one language cost
 # about 4 % of the processor time of an API request, and its Vary: Accept-Language header split caches.
+# Django's usual list. Those of solidarite.config.middleware are Django's (and django-htmx's), which requests
+# of the JSON API (/api/v1/) go around: they hold the state of the pages (session, CSRF, user, messages).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.gzip.GZipMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "solidarite.config.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "solidarite.config.middleware.CsrfViewMiddleware",
+    "solidarite.config.middleware.AuthenticationMiddleware",
+    "solidarite.config.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    "solidarite.config.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "solidarite.config.urls"

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from solidarite.config import views
+from solidarite.config.middleware import API_PREFIX
 from solidarite.interop.api import api
 
 admin.site.site_header = "Solidarité territoriale — administration"
@@ -16,7 +17,7 @@ urlpatterns = [
     path("medecins/", include("solidarite.annuaire.urls")),
     path("rendez-vous/", include("solidarite.rdv.urls")),
     path("planning/", include("solidarite.planning.urls")),
-    path("api/v1/", api.urls),
+    path(API_PREFIX.lstrip("/"), api.urls),
     path("fhir/", include("solidarite.interop.urls")),
     path("admin/", admin.site.urls),
 ]

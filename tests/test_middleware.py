@@ -1,0 +1,37 @@
+"""The JSON API goes around the pages' request-state middlewares; the pages keep them all."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_api_answer_has_no_session_no_user_no_cookie_but_every_security_header() -> None:
+    response = Client().get("/api/v1/lieux?commune=00000", HTTP_ACCEPT_ENCODING="gzip")
+    assert response.status_code == 404 and "Commune inconnue" in response.json()["detail"]
+    request = response.wsgi_request
+    assert not any(hasattr(request, name) for name in ("session", "user", "htmx", "_messages"))
+    assert "Set-Cookie" not in response and "Cookie" not in response.get("Vary", "")
+    assert response["X-Content-Type-Options"] == "nosniff" and response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_the_api_documentation_and_an_unknown_api_address_still_answer() -> None:
+    client = Client()
+    assert client.get("/api/v1/openapi.json").status_code == 200
+    docs = client.get("/api/v1/docs")
+    assert docs.status_code == 200 and docs["X-Frame-Options"] == "DENY"
+    unknown = client.get("/api/v1/inconnu")
+    assert unknown.status_code == 404 and "Page introuvable" in unknown.content.decode()
+
+
+def test_a_booking_through_the_api_needs_no_csrf_token_but_a_page_form_does() -> None:
+    client = Client(enforce_csrf_checks=True)
+    api = client.post("/api/v1/rendez-vous", {"creneau": "1-202612011000"}, content_type="application/json")
+    assert api.status_code == 422  # fields missing: refused for that reason, not for a CSRF token
+    page = client.post("/rendez-vous/", {"commune": "15120"})
+    assert page.status_code == 403
+    request = client.get("/rendez-vous/").wsgi_request
+    assert all(hasattr(request, name) for name in ("session", "user", "htmx", "_messages"))
