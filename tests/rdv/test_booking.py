@@ -131,6 +131,23 @@ def test_booking_follows_the_lieu_hours_and_refuses_a_closed_lieu(client: Client
 
 
 @pytest.mark.django_db
+def test_the_slot_list_of_the_api_is_the_json_of_its_schema(client: Client) -> None:
+    mission = _mission()
+    found = services.slots(mission.lieu, mission.date, mission.date)
+    services.book(found[1].id, PATIENT)
+    day = {"du": mission.date.isoformat(), "au": mission.date.isoformat()}
+    response = client.get(f"/api/v1/lieux/{mission.lieu.pk}/creneaux", day)
+    expected = [
+        {"id": c.id, "debut": c.debut.isoformat(), "fin": c.fin.isoformat(), "libre": c.id != found[1].id}
+        for c in found
+    ]
+    assert response["Content-Type"] == "application/json"
+    assert response.content.decode() == json.dumps(expected, separators=(",", ":"))
+    empty = client.get(f"/api/v1/lieux/{mission.lieu.pk}/creneaux", {"du": "2020-01-06", "au": "2020-01-06"})
+    assert empty.status_code == 200 and empty.content == b"[]"
+
+
+@pytest.mark.django_db
 def test_booking_through_the_api(client: Client) -> None:
     mission = _mission()
     site = mission.lieu
