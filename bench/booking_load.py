@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import os
@@ -51,6 +50,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -470,12 +470,9 @@ def pgbench(clients: int, seconds: int, nslots: int) -> tuple[float, float]:
     return float(match.group(1)), 1000 * database_cpu / max(int(transactions.group(1)), 1)
 
 
-def cpu_seconds(pattern: str, reaped: str | None = None) -> float:
-    """CPU time (user + system) of the processes whose command line holds `pattern` (Linux /proc), plus,
-    for a process whose command line holds `reaped`, that of its children which have ended (PostgreSQL: the
-    postmaster reaps the backends of pgbench's connections, closed before they could be read)."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
+def processes() -> Iterator[tuple[str, list[str]]]:
+    """(command line, fields of /proc/<pid>/stat after the name) of each process (Linux). A zombie has an
+    empty command line; a process gone while being read is skipped."""
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
@@ -484,22 +481,25 @@ def cpu_seconds(pattern: str, reaped: str | None = None) -> float:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
+        yield command, fields
+
+
+def cpu_seconds(pattern: str, reaped: str | None = None) -> float:
+    """CPU time (user + system) of the processes whose command line holds `pattern`, plus, for a process
+    whose command line holds `reaped`, that of its children which have ended (PostgreSQL: the postmaster
+    reaps the backends of pgbench's connections, closed before they could be read)."""
+    total = 0
+    for command, fields in processes():
         if pattern in command:
-            total += (int(fields[11]) + int(fields[12])) / tick
+            total += int(fields[11]) + int(fields[12])
         elif reaped is not None and reaped in command:
-            total += sum(int(v) for v in fields[11:15]) / tick
-    return total
+            total += sum(int(v) for v in fields[11:15])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def running(pattern: str) -> bool:
-    """Whether a process whose command line holds `pattern` is still there (a zombie has no command line)."""
-    for pid in os.listdir("/proc"):
-        with contextlib.suppress(OSError):
-            if pid.isdigit() and pattern.encode() in Path(f"/proc/{pid}/cmdline").read_bytes().replace(
-                b"\0", b" "
-            ):
-                return True
-    return False
+    """Whether a process whose command line holds `pattern` is still there."""
+    return any(pattern in command for command, _ in processes())
 
 
 def postgres_cpu() -> float:
