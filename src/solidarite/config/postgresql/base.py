@@ -1,8 +1,8 @@
 """Django's PostgreSQL backend, with a connection health check that costs no round trip.
 
 With persistent connections, Django checks a connection before each request's first query
-(CONN_HEALTH_CHECKS) by running `SELECT 1`: one round trip per request, which on the booking path was 8 % of
-the processor time (and as many statements for PostgreSQL). A connection that the server has closed —
+(CONN_HEALTH_CHECKS) by running `SELECT 1`: one round trip and one statement per request, a measurable
+share of the booking path (docs/decisions/0004-rendez-vous.md, point 8). A connection that the server has closed —
 a restart, a shutdown, `pg_terminate_backend` — has something to read while it is idle: the server's last
 message (FATAL 57P01), or the end of the stream. So between two requests, a connection with nothing to read
 is usable without asking; one with something to read gets Django's own check, which decides.

@@ -2,9 +2,9 @@
 
 granian (its HTTP layer is written in Rust) runs the WSGI application in N worker processes of one
 thread each, as gunicorn's sync workers would, but keeps each client's connection open from one request
-to the next. Side by side on the booking bench (docs/decisions/0004-rendez-vous.md) it spends less processor
-time per request and serves 40 to 55 % more bookings per second at 32 clients, 12 % more at 2; at 8 clients
-the same throughput with a higher p95, since a kept connection stays with the worker that accepted it. No
+to the next. Side by side on the booking bench it spends less processor time per request and serves more
+bookings per second at 32 clients; at 8 clients, the same throughput with a higher p95, since a kept
+connection stays with the worker that accepted it (figures: docs/decisions/0004-rendez-vous.md, point 10). No
 access log: the addresses of the patient pages carry personal links.
 """
 
