@@ -37,3 +37,5 @@ SOLIDARITE_LIMITE_RECHERCHES = 0
 SOLIDARITE_LIEUX_TTL_S = 0.0
 # Commune positions too (kept 10 min in a process otherwise; the tests load their own territory).
 SOLIDARITE_COMMUNES_TTL_S = 0.0
+# The next free slots shown by searches too (kept 3 s in a process otherwise; tests change them directly).
+SOLIDARITE_PROCHAINS_TTL_S = 0.0

@@ -323,6 +323,7 @@ def book(
                 cle_idempotence=idempotency_key
             )  # the same request, retried at once
         raise SlotTaken(next_free(slot.lieu_id, slot.debut)) from None
+    taken_here(slot.lieu_id, creneau)
     logger.info("rendez-vous %s réservé (lieu %s)", rdv.pk, slot.lieu_id)
     return rdv
 
@@ -399,6 +400,7 @@ def cancel(token: str, canal: str = "lien signé") -> RendezVous:
         outbox.queue_once(locked, Message.Nature.ANNULATION, now)
         AccesDonnees.objects.create(rendez_vous=locked, action="annulation", canal=canal)
         attente.notify_freed(locked.lieu_id, [locked.debut], now)
+        freed_here(locked.lieu_id)
     return locked
 
 
@@ -438,8 +440,10 @@ def move(token: str, creneau: str, canal: str = "lien signé") -> RendezVous:
             AccesDonnees.objects.create(rendez_vous=old, action="déplacement", canal=canal)
             AccesDonnees.objects.create(rendez_vous=new, action="création (déplacement)", canal=canal)
             attente.notify_freed(old.lieu_id, [old.debut], now)
+            freed_here(old.lieu_id)
     except IntegrityError:
         raise SlotTaken(next_free(slot.lieu_id, slot.debut)) from None
+    taken_here(slot.lieu_id, creneau)
     return new
 
 
@@ -460,6 +464,7 @@ def cancel_for_mission(mission: Mission) -> int:
         outbox.queue_once(rdv, Message.Nature.MISSION_ANNULEE, now)
         AccesDonnees.objects.create(rendez_vous=rdv, action="annulation (mission annulée)", canal="planning")
         count += 1
+    freed_here(mission.lieu_id)  # its slots are gone: the lists kept for searches are read again
     logger.info("mission %s annulée : %d rendez-vous annulés, patients prévenus", mission.pk, count)
     return count
 
@@ -468,6 +473,7 @@ def slots_opened(mission: Mission) -> int:
     """A mission was confirmed: its slots are open; the lieu's waitlist is told (signal `mission_confirmed`)."""
     tz = timezone.get_current_timezone()
     starts = [start for start, _ in day_slots(mission.date, hours_of(mission.lieu), tz)]
+    freed_here(mission.lieu_id)
     return attente.notify_freed(mission.lieu_id, starts)
 
 
@@ -475,6 +481,7 @@ def hours_changed(lieu_id: int, before: Hours, after: Hours) -> int:
     """A lieu's hours changed (back office): the slots they open on its upcoming confirmed missions are told to
     its waitlist, in one transaction. Appointments already made keep their time."""
     tz = timezone.get_current_timezone()
+    freed_here(lieu_id)
     days = Mission.objects.filter(
         lieu_id=lieu_id, statut=Mission.Statut.CONFIRMEE, date__gte=timezone.localdate()
     ).values_list("date", flat=True)
@@ -547,6 +554,7 @@ def forget_lieux(**kwargs: object) -> None:
     """A lieu or its hours were saved or deleted in this process: read the lieux again at the next search."""
     global _catalogue
     _catalogue = Catalogue(0.0, {}, [], np.empty(0), np.empty(0))
+    _kept.clear()
 
 
 def lieux_proches(latitude: float, longitude: float, count: int = 3) -> list[LieuProche]:
@@ -561,10 +569,66 @@ def lieux_proches(latitude: float, longitude: float, count: int = 3) -> list[Lie
     if not len(within):  # nothing within an hour (inland Guyane, islands): the nearest ones, told as far
         within = np.argsort(minutes)[:FALLBACK_COUNT]
     lieux = [catalogue.lieux[catalogue.ids[k]] for k in within]
-    free = next_free_by_lieu([lieu.pk for lieu in lieux], timezone.now(), count)
+    free = next_free_for_search([lieu.pk for lieu in lieux], timezone.now(), count)
     found = [
         LieuProche(lieu, round(float(minutes[k]), 1), free[lieu.pk])
         for k, lieu in zip(within, lieux, strict=True)
     ]
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     return sorted(found, key=lambda p: (p.minutes, p.prochains[0].debut if p.prochains else far))
+
+
+NEXT_FREE_TTL_S = 3.0
+NEXT_FREE_KEPT = 3  # the search page shows three, the API one
+
+
+class KeptSlots(NamedTuple):
+    read_at: float  # time.monotonic()
+    slots: list[Creneau]  # the lieu's next NEXT_FREE_KEPT free slots, or all of them in the range
+    all_there_is: bool  # fewer than NEXT_FREE_KEPT free slots in the whole range
+
+
+_kept: dict[int, KeptSlots] = {}  # lieu -> its next free slots as this process last read them
+
+
+def next_free_for_search(ids: list[int], now: dt.datetime, count: int) -> dict[int, list[Creneau]]:
+    """The next free slots of each lieu, for a search: kept a few seconds in the process
+    (`SOLIDARITE_PROCHAINS_TTL_S`, 3 s), so that the lieux that every search around them shows are not read
+    again for each one. What a search shows may thus be a few seconds late on what other processes booked
+    or freed; what this process books leaves its lists at once, what it frees or cancels makes them read
+    again. The slot list of a lieu and the booking always read the database (the booking's guarantee is the
+    database's constraint). Lieux missing or expired are read together in one query."""
+    ttl = float(getattr(settings, "SOLIDARITE_PROCHAINS_TTL_S", NEXT_FREE_TTL_S))
+    if ttl <= 0 or count > NEXT_FREE_KEPT:
+        return next_free_by_lieu(ids, now, count)
+    clock = time.monotonic()
+    result: dict[int, list[Creneau]] = {}
+    missing = []
+    for pk in ids:
+        kept = _kept.get(pk)
+        if kept is not None and clock - kept.read_at < ttl:
+            live = [slot for slot in kept.slots if slot.debut > now]
+            if len(live) >= count or kept.all_there_is:
+                result[pk] = live[:count]
+                continue
+        missing.append(pk)
+    if missing:
+        found = next_free_by_lieu(missing, now, NEXT_FREE_KEPT)
+        for pk in missing:
+            _kept[pk] = KeptSlots(clock, found[pk], len(found[pk]) < NEXT_FREE_KEPT)
+            result[pk] = found[pk][:count]
+    return result
+
+
+def taken_here(lieu_id: int, creneau: str) -> None:
+    """A slot booked by this process leaves the lists kept for searches at once."""
+    kept = _kept.get(lieu_id)
+    if kept is not None and any(slot.id == creneau for slot in kept.slots):
+        _kept[lieu_id] = kept._replace(slots=[slot for slot in kept.slots if slot.id != creneau])
+
+
+def freed_here(lieu_id: int) -> None:
+    """Slots of the lieu were freed, opened or cancelled by this process: its list is read again at the next
+    search, now and once the transaction is committed (a search in between would read the state before)."""
+    _kept.pop(lieu_id, None)
+    transaction.on_commit(lambda: _kept.pop(lieu_id, None))
