@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -320,3 +321,112 @@ def test_the_same_slots_from_several_processes_on_postgresql() -> None:
     results = [json.loads(p.communicate(timeout=120)[0].strip().splitlines()[-1]) for p in processes]
     assert sum(r["ok"] for r in results) == 10 and sum(r["pris"] for r in results) == 30
     assert RendezVous.objects.filter(mission=mission).exclude(statut="annule").count() == 10
+
+
+@pytest.mark.django_db
+def test_a_slot_this_process_has_listed_is_booked_in_one_statement() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("Une seule instruction : sur PostgreSQL (sur SQLite, les lignes par l'ORM).")
+    mission = _mission()
+    slot = services.slots(mission.lieu, mission.date, mission.date)[3]
+    with CaptureQueriesContext(connection) as done:
+        rdv = services.book(slot.id, PATIENT)
+    # The mission, its lieu and its hours are checked by the INSERT itself (the savepoint is the test's
+    # transaction's: in production the statement runs alone, in autocommit).
+    statements = [q["sql"] for q in done.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) == 1 and statements[0].startswith("WITH r AS (INSERT")
+    assert (rdv.mission_id, rdv.debut, rdv.fin) == (mission.pk, slot.debut, slot.fin)
+    assert AccesDonnees.objects.filter(rendez_vous=rdv).count() == 1
+
+
+def _changed_elsewhere(mission: Mission, change: str) -> None:
+    """What another process changes: straight in the database, no signal reaches this one."""
+    from solidarite.annuaire.models import LieuSolidaire
+    from solidarite.rdv.models import HorairesConsultation
+
+    if change == "mission annulée":
+        Mission.objects.filter(pk=mission.pk).update(statut=Mission.Statut.ANNULEE)
+    elif change == "lieu fermé":
+        LieuSolidaire.objects.filter(pk=mission.lieu_id).update(actif=False)
+    elif change == "horaires":  # 9 h – 12 h in 30 minutes: 8 h 50 is no longer a start
+        HorairesConsultation.objects.bulk_create(
+            [HorairesConsultation(lieu_id=mission.lieu_id, matin_debut=dt.time(9), matin_fin=dt.time(12),
+                                  apres_midi_debut=None, apres_midi_fin=None, duree_minutes=30)]
+        )  # fmt: skip
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change", ["mission annulée", "lieu fermé", "horaires"])
+def test_a_change_made_elsewhere_after_the_slot_list_is_seen_by_the_booking(change: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    mission = _mission()
+    slot = services.slots(mission.lieu, mission.date, mission.date)[1]  # 8 h 50, read by this process
+    _changed_elsewhere(mission, change)
+    with pytest.raises(ValidationError, match="plus proposé"):
+        services.book(slot.id, PATIENT)
+    assert not RendezVous.objects.exists() and not AccesDonnees.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_slot_kept_by_new_hours_elsewhere_is_booked_with_its_new_end() -> None:
+    from solidarite.rdv.models import HorairesConsultation
+
+    mission = _mission()
+    slot = services.slots(mission.lieu, mission.date, mission.date)[0]  # 8 h 30 – 8 h 50, read here
+    HorairesConsultation.objects.bulk_create(
+        [HorairesConsultation(lieu_id=mission.lieu_id, duree_minutes=15)]
+    )
+    rdv = services.book(slot.id, PATIENT)
+    assert (rdv.debut, rdv.fin - rdv.debut) == (slot.debut, dt.timedelta(minutes=15))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_booking_that_waits_for_the_cancellation_of_its_mission_is_refused() -> None:
+    """The cancellation of a mission cancels its appointments; a booking of the same mission, made while the
+    cancellation is being committed, must not slip in between (it would be an appointment nobody cancels)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("Deux transactions concurrentes : sur PostgreSQL (SQLite n'a qu'un écrivain à la fois).")
+    import time
+
+    from django.core.exceptions import ValidationError
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from solidarite.planning import services as planning
+    from solidarite.zonage.calcul import compute_zonage
+    from solidarite.zonage.score import load_params
+    from solidarite.zonage.services import save_campaign
+    from tests.conftest import DATA_DIR
+
+    call_command("load_territoire", verbosity=0)
+    save_campaign(compute_zonage(DATA_DIR, load_params()), activate=True)
+    mission = _mission()
+    slot = services.slots(mission.lieu, mission.date, mission.date)[0].id
+    outcome: list[str] = []
+
+    def book() -> None:
+        try:
+            services.book(slot, PATIENT)
+            outcome.append("réservé")
+        except ValidationError as exc:
+            outcome.append(" ".join(exc.messages))
+        finally:
+            connection.close()
+
+    booking = threading.Thread(target=book)
+    with transaction.atomic():
+        planning.cancel_mission(mission, None, "Médecin malade")
+        booking.start()
+        deadline = time.monotonic() + 20
+        with connection.cursor() as cursor:  # until the booking waits for this transaction (live: pg_locks)
+            while time.monotonic() < deadline:
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                if cursor.fetchone()[0]:
+                    break
+                time.sleep(0.01)
+            else:
+                pytest.fail("La réservation n'a pas attendu l'annulation.")
+    booking.join(timeout=20)
+    assert outcome == ["Ce créneau n'existe pas ou n'est plus proposé."]
+    assert not RendezVous.objects.filter(mission=mission).exists()

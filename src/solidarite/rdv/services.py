@@ -159,10 +159,11 @@ def _mission_days(ids: list[int], du: dt.date, au: dt.date) -> list[MissionDay]:
         ops.adapt_datefield_value(au),
         Mission.Statut.CONFIRMEE,
     ]
-    days = [
-        MissionDay(row[0], row[1], _date(row[2]), _hours_from_columns(row[3:9]), _starts_set(row[9]))
-        for row in _fetch(sql, params)
-    ]
+    days = []
+    for row in _fetch(sql, params):
+        day, columns = _date(row[2]), row[3:9]
+        days.append(MissionDay(row[0], row[1], day, _hours_from_columns(columns), _starts_set(row[9])))
+        _keep_mission(row[0], MissionDayRow(row[1], day, columns))
     return sorted(days, key=MISSION_ORDER)
 
 
@@ -254,34 +255,62 @@ def confirmed_mission(creneau: str) -> tuple[Mission | None, dt.datetime]:
     return mission, start
 
 
+class MissionDayRow(NamedTuple):
+    """What a slot of a mission depends on: its lieu, its day and the lieu's hours (the columns as read)."""
+
+    lieu_id: int
+    day: dt.date
+    hours_columns: tuple[Any, ...]
+
+
+MISSIONS_KEPT_MAX = 50_000
+_missions: dict[int, MissionDayRow] = {}  # confirmed missions of active lieux, as this process last read them
+
+
+def _keep_mission(mission_id: int, row: MissionDayRow) -> None:
+    if len(_missions) >= MISSIONS_KEPT_MAX:
+        _missions.clear()
+    _missions[mission_id] = row
+
+
 class Bookable(NamedTuple):
     mission_id: int
     lieu_id: int
     debut: dt.datetime
     fin: dt.datetime
+    read: MissionDayRow  # what the check relied on: the booking's statement checks it has not changed
 
 
-def _slot(creneau: str) -> Bookable:
+def _slot(creneau: str, kept: bool = False) -> Bookable:
     """The mission, lieu, start and end of a bookable slot (a confirmed mission in an active lieu, a start
-    its hours give, in the future), read in one query; ValidationError otherwise."""
+    its hours give, in the future); ValidationError otherwise.
+
+    The mission, its lieu and its hours are read in one query, or with `kept=True` taken from what this process
+    last read of them (a slot list reads them all); the booking's statement then checks that they are still
+    so (`_insert_in_one_statement`)."""
     tz = timezone.get_current_timezone()
     try:
         mission_id, start = parse_slot_id(creneau, tz)
     except ValueError:
         raise ValidationError({"creneau": "Identifiant de créneau invalide."}) from None
-    sql = (
-        f"SELECT m.lieu_id, m.date, {HOURS_COLUMNS} FROM {Mission._meta.db_table} m "
-        f"JOIN {LieuSolidaire._meta.db_table} l ON l.id = m.lieu_id "
-        f"LEFT JOIN {HorairesConsultation._meta.db_table} h ON h.lieu_id = m.lieu_id "
-        "WHERE m.id = %s AND m.statut = %s AND l.actif = %s"
-    )
-    rows = _fetch(sql, [mission_id, Mission.Statut.CONFIRMEE, True])
-    ends = {s: e for s, e in day_slots(rows[0][1], _hours_from_columns(rows[0][2:]), tz)} if rows else {}
-    if start not in ends:
+    read = _missions.get(mission_id) if kept else None
+    if read is None:
+        sql = (
+            f"SELECT m.lieu_id, m.date, {HOURS_COLUMNS} FROM {Mission._meta.db_table} m "
+            f"JOIN {LieuSolidaire._meta.db_table} l ON l.id = m.lieu_id "
+            f"LEFT JOIN {HorairesConsultation._meta.db_table} h ON h.lieu_id = m.lieu_id "
+            "WHERE m.id = %s AND m.statut = %s AND l.actif = %s"
+        )
+        rows = _fetch(sql, [mission_id, Mission.Statut.CONFIRMEE, True])
+        if rows:
+            read = MissionDayRow(rows[0][0], _date(rows[0][1]), tuple(rows[0][2:]))
+            _keep_mission(mission_id, read)
+    ends = dict(day_slots(read.day, _hours_from_columns(read.hours_columns), tz)) if read else {}
+    if read is None or start not in ends:
         raise ValidationError({"creneau": "Ce créneau n'existe pas ou n'est plus proposé."})
     if start <= timezone.now():
         raise ValidationError({"creneau": "Ce créneau est passé : choisissez-en un autre."})
-    return Bookable(mission_id, rows[0][0], start, ends[start])
+    return Bookable(mission_id, read.lieu_id, start, ends[start], read)
 
 
 def book(
@@ -297,22 +326,21 @@ def book(
             if slot_id(existing.mission_id, timezone.localtime(existing.debut)) != creneau:
                 raise ValidationError({"Idempotency-Key": "Cette clé a déjà servi pour un autre créneau."})
             return existing
-    slot = _slot(creneau)
+    on_postgresql = connection.vendor == "postgresql"
+    slot = _slot(creneau, kept=on_postgresql)
     patient = clean_patient(data)
     now = timezone.now()
-    rdv = RendezVous(
-        mission_id=slot.mission_id,
-        lieu_id=slot.lieu_id,
-        debut=slot.debut,
-        fin=slot.fin,
-        cle_idempotence=idempotency_key or None,
-        cree_le=now,
-        **patient,
-    )
     try:
-        if connection.vendor == "postgresql":
-            _insert_in_one_statement(rdv, canal, now)
+        if on_postgresql:
+            rdv = _insert_in_one_statement(slot, patient, idempotency_key, canal, now)
+            if rdv is None:  # the mission, its lieu or its hours changed since this process read them
+                _missions.pop(slot.mission_id, None)
+                slot = _slot(creneau)  # read again: refused here if the slot is no longer offered
+                rdv = _insert_in_one_statement(slot, patient, idempotency_key, canal, now)
+                if rdv is None:  # changed again in between
+                    raise ValidationError({"creneau": "Ce créneau n'existe pas ou n'est plus proposé."})
         else:
+            rdv = _new_rendez_vous(slot, patient, idempotency_key, now)
             with transaction.atomic():
                 rdv.save(force_insert=True)
                 AccesDonnees.objects.create(rendez_vous=rdv, action="création", canal=canal)
@@ -328,12 +356,35 @@ def book(
     return rdv
 
 
-def _insert_in_one_statement(rdv: RendezVous, canal: str, now: dt.datetime) -> None:
+def _new_rendez_vous(
+    slot: Bookable, patient: dict[str, Any], idempotency_key: str | None, now: dt.datetime
+) -> RendezVous:
+    return RendezVous(
+        mission_id=slot.mission_id,
+        lieu_id=slot.lieu_id,
+        debut=slot.debut,
+        fin=slot.fin,
+        cle_idempotence=idempotency_key or None,
+        cree_le=now,
+        **patient,
+    )
+
+
+def _insert_in_one_statement(
+    slot: Bookable, patient: dict[str, Any], idempotency_key: str | None, canal: str, now: dt.datetime
+) -> RendezVous | None:
     """PostgreSQL: the appointment, its access-log row and its messages in a single statement (data-modifying
     WITH), so a single round trip and, being one statement, one transaction. The unique constraint on the slot
     refuses it whole (IntegrityError). Inside a caller's transaction, a savepoint keeps that transaction usable
     after a refusal. The rows are those of the ORM path (SQLite), which the same tests check on both databases.
+
+    The appointment is written only if its mission is still confirmed, its lieu active, and the mission's lieu,
+    day and hours those the slot was checked against (`slot.read`); None if not, and nothing is written. The
+    mission's row is locked as its foreign key would lock it (FOR KEY SHARE), so that a cancellation of the
+    mission being committed meanwhile is seen: the booking then writes nothing, instead of an appointment that
+    the cancellation, which cancels the mission's appointments, would have missed.
     """
+    rdv = _new_rendez_vous(slot, patient, idempotency_key, now)
     ops = connection.ops
     fields = [
         "mission_id", "lieu_id", "debut", "fin", "statut", "nom", "prenom", "date_naissance", "telephone",
@@ -344,10 +395,17 @@ def _insert_in_one_statement(rdv: RendezVous, canal: str, now: dt.datetime) -> N
     params: list[Any] = [
         ops.adapt_datetimefield_value(v) if isinstance(v, dt.datetime) else v for v in values
     ]
+    params += [slot.mission_id, Mission.Statut.CONFIRMEE, True, slot.lieu_id, slot.read.day]
+    params += list(slot.read.hours_columns)
     params += ["création", canal, now]
+    unchanged = " AND ".join(f"h.{name} IS NOT DISTINCT FROM %s" for name in HOURS_FIELDS)
     sql = (
         f"WITH r AS (INSERT INTO {RendezVous._meta.db_table} ({', '.join(fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING id), "
+        f"SELECT {', '.join(['%s'] * len(fields))} FROM {Mission._meta.db_table} m "
+        f"JOIN {LieuSolidaire._meta.db_table} l ON l.id = m.lieu_id "
+        f"LEFT JOIN {HorairesConsultation._meta.db_table} h ON h.lieu_id = m.lieu_id "
+        f"WHERE m.id = %s AND m.statut = %s AND l.actif = %s AND m.lieu_id = %s AND m.date = %s AND {unchanged} "
+        "FOR KEY SHARE OF m RETURNING id), "
         f"a AS (INSERT INTO {AccesDonnees._meta.db_table} (rendez_vous_id, action, canal, le) "
         "SELECT id, %s, %s, %s FROM r)"
     )
@@ -365,9 +423,13 @@ def _insert_in_one_statement(rdv: RendezVous, canal: str, now: dt.datetime) -> N
     guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
     with guard, connection.cursor() as cursor:
         cursor.execute(sql, params)
-        (rdv.pk,) = cursor.fetchone()
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    rdv.pk = row[0]
     rdv._state.adding = False
     rdv._state.db = connection.alias
+    return rdv
 
 
 def token_for(rdv: RendezVous) -> str:
