@@ -382,9 +382,11 @@ def test_a_slot_kept_by_new_hours_elsewhere_is_booked_with_its_new_end() -> None
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_booking_that_waits_for_the_cancellation_of_its_mission_is_refused() -> None:
-    """The cancellation of a mission cancels its appointments; a booking of the same mission, made while the
-    cancellation is being committed, must not slip in between (it would be an appointment nobody cancels)."""
+@pytest.mark.parametrize("action", ["réserver", "déplacer"])
+def test_a_booking_that_waits_for_the_cancellation_of_its_mission_is_refused(action: str) -> None:
+    """The cancellation of a mission cancels its appointments; a booking of the same mission (or a move to it),
+    made while the cancellation is being committed, must not slip in between: it would be an appointment
+    nobody cancels."""
     if connection.vendor != "postgresql":
         pytest.skip("Deux transactions concurrentes : sur PostgreSQL (SQLite n'a qu'un écrivain à la fois).")
     import time
@@ -403,11 +405,16 @@ def test_a_booking_that_waits_for_the_cancellation_of_its_mission_is_refused() -
     save_campaign(compute_zonage(DATA_DIR, load_params()), activate=True)
     mission = _mission()
     slot = services.slots(mission.lieu, mission.date, mission.date)[0].id
+    other = _same_day(mission, "confirmee")
+    moved = services.book(services.slots(other.lieu, other.date, other.date)[-1].id, PATIENT)
     outcome: list[str] = []
 
     def book() -> None:
         try:
-            services.book(slot, PATIENT)
+            if action == "réserver":
+                services.book(slot, PATIENT)
+            else:
+                services.move(services.token_for(moved), slot)
             outcome.append("réservé")
         except ValidationError as exc:
             outcome.append(" ".join(exc.messages))
@@ -430,3 +437,4 @@ def test_a_booking_that_waits_for_the_cancellation_of_its_mission_is_refused() -
     booking.join(timeout=20)
     assert outcome == ["Ce créneau n'existe pas ou n'est plus proposé."]
     assert not RendezVous.objects.filter(mission=mission).exists()
+    assert RendezVous.objects.get(pk=moved.pk).statut == "reserve"  # a refused move changes nothing

@@ -343,6 +343,7 @@ def book(
             rdv = _new_rendez_vous(slot, patient, idempotency_key, now)
             with transaction.atomic():
                 rdv.save(force_insert=True)
+                _check_mission_still_confirmed(slot.mission_id)
                 AccesDonnees.objects.create(rendez_vous=rdv, action="création", canal=canal)
                 outbox.queue_for_booking(rdv, now)
     except IntegrityError:
@@ -354,6 +355,18 @@ def book(
     taken_here(slot.lieu_id, creneau)
     logger.info("rendez-vous %s réservé (lieu %s)", rdv.pk, slot.lieu_id)
     return rdv
+
+
+def _check_mission_still_confirmed(mission_id: int) -> None:
+    """After the appointment is written, in its transaction: its mission is still confirmed, or nothing is
+    written. A cancellation of the mission being committed meanwhile is waited for and seen here (PostgreSQL:
+    the mission's row locked as a foreign key locks it, FOR KEY SHARE, which Django's deferred foreign keys
+    would only do at the commit; SQLite: one writer at a time, and a new statement reads what is committed).
+    A cancellation that comes later waits for this transaction, then finds the appointment and cancels it."""
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    sql = f"SELECT 1 FROM {Mission._meta.db_table} WHERE id = %s AND statut = %s{lock}"
+    if not _fetch(sql, [mission_id, Mission.Statut.CONFIRMEE]):
+        raise ValidationError({"creneau": "Ce créneau n'existe pas ou n'est plus proposé."})
 
 
 def _new_rendez_vous(
@@ -380,9 +393,10 @@ def _insert_in_one_statement(
 
     The appointment is written only if its mission is still confirmed, its lieu active, and the mission's lieu,
     day and hours those the slot was checked against (`slot.read`); None if not, and nothing is written. The
-    mission's row is locked as its foreign key would lock it (FOR KEY SHARE), so that a cancellation of the
-    mission being committed meanwhile is seen: the booking then writes nothing, instead of an appointment that
-    the cancellation, which cancels the mission's appointments, would have missed.
+    mission's row is locked FOR KEY SHARE (as a foreign key locks it; Django's are deferred to the commit), so
+    that a cancellation of the mission being committed meanwhile is waited for and seen: the booking then
+    writes nothing, instead of an appointment that the cancellation, which cancels the mission's
+    appointments, would have missed (`_check_mission_still_confirmed` does the same for the other paths).
     """
     rdv = _new_rendez_vous(slot, patient, idempotency_key, now)
     ops = connection.ops
@@ -496,6 +510,7 @@ def move(token: str, creneau: str, canal: str = "lien signé") -> RendezVous:
                 fin=slot.fin,
                 **{f: getattr(old, f) for f in PATIENT_FIELDS},
             )
+            _check_mission_still_confirmed(slot.mission_id)
             old.remplace_par = new
             _cancel(old, MotifAnnulation.DEPLACE, now)
             outbox.queue_for_booking(new, now)
