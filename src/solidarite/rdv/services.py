@@ -8,7 +8,7 @@ import functools
 import logging
 import operator
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -189,24 +189,33 @@ def slots_by_lieu(
     if not ids:
         return result
     enough: dict[int, dt.date] = {}  # lieu -> the day on which it reached `free_only` free slots
+    last_day: dict[int, dt.date] = {}  # lieu -> the day of its last mission read
+    interleaved = set()  # lieux with two missions the same day: their slots are sorted at the end
     for mission_id, lieu_id, day, hours, taken in _mission_days(ids, du, au):
         if lieu_id in enough and day > enough[lieu_id]:
             continue
+        if last_day.get(lieu_id) == day:
+            interleaved.add(lieu_id)
+        last_day[lieu_id] = day
         found = result[lieu_id]
         prefix = f"{mission_id}-"
-        wanted = len(found) + free_only if free_only is not None else -1  # this mission's first n free slots
+        if free_only is None:  # the whole list (a lieu's slot list): one comprehension, the common case
+            found += [
+                Creneau(prefix + stamp, start, end, seconds not in taken, lieu_id)
+                for start, end, stamp, seconds in day_slots_stamped(day, hours, tz)
+                if seconds > now_s
+            ]
+            continue
+        wanted = len(found) + free_only  # this mission's first n free slots
         for start, end, stamp, seconds in day_slots_stamped(day, hours, tz):
-            if seconds <= now_s:
-                continue
-            libre = seconds not in taken
-            if free_only is None or libre:
-                found.append(Creneau(prefix + stamp, start, end, libre, lieu_id))
+            if seconds > now_s and seconds not in taken:
+                found.append(Creneau(prefix + stamp, start, end, True, lieu_id))
                 if len(found) == wanted:
                     break
-        if free_only is not None and len(found) >= free_only:
+        if len(found) >= free_only:
             enough.setdefault(lieu_id, day)
-    for found in result.values():  # two doctors the same day in one lieu: their slots interleave
-        found.sort(key=SLOT_ORDER)
+    for lieu_id in interleaved:  # two doctors the same day in one lieu: their slots interleave
+        result[lieu_id].sort(key=SLOT_ORDER)
     return result
 
 
@@ -595,7 +604,12 @@ class Catalogue:
     ids: list[int]
     latitudes: np.ndarray
     longitudes: np.ndarray
+    # (latitude, longitude) of a searched place -> its lieux within reach and their minutes, nearest first:
+    # filled by the searches while the catalogue is kept (a few thousand communes search for lieux).
+    reach: dict[tuple[float, float], list[tuple[LieuSolidaire, float]]] = field(default_factory=dict)
 
+
+REACH_KEPT_MAX = 10_000  # the communes of the zones (about 3,900), and places found « autour de moi »
 
 _catalogue = Catalogue(0.0, {}, [], np.empty(0), np.empty(0))
 
@@ -639,18 +653,20 @@ def lieux_proches(latitude: float, longitude: float, count: int = 3) -> list[Lie
     catalogue = active_lieux()
     if not catalogue.ids:
         return []
-    minutes = CrowFlyProvider().matrix_minutes(
-        np.array([latitude]), np.array([longitude]), catalogue.latitudes, catalogue.longitudes
-    )[0]
-    within = np.flatnonzero(minutes <= REACH_MINUTES)
-    if not len(within):  # nothing within an hour (inland Guyane, islands): the nearest ones, told as far
-        within = np.argsort(minutes)[:FALLBACK_COUNT]
-    lieux = [catalogue.lieux[catalogue.ids[k]] for k in within]
-    free = next_free_for_search([lieu.pk for lieu in lieux], timezone.now(), count)
-    found = [
-        LieuProche(lieu, round(float(minutes[k]), 1), free[lieu.pk])
-        for k, lieu in zip(within, lieux, strict=True)
-    ]
+    reach = catalogue.reach.get((latitude, longitude))
+    if reach is None:
+        minutes = CrowFlyProvider().matrix_minutes(
+            np.array([latitude]), np.array([longitude]), catalogue.latitudes, catalogue.longitudes
+        )[0]
+        within = np.flatnonzero(minutes <= REACH_MINUTES)
+        if not len(within):  # nothing within an hour (inland Guyane, islands): the nearest ones, told as far
+            within = np.argsort(minutes)[:FALLBACK_COUNT]
+        reach = [(catalogue.lieux[catalogue.ids[k]], round(float(minutes[k]), 1)) for k in within]
+        if len(catalogue.reach) >= REACH_KEPT_MAX:
+            catalogue.reach.clear()
+        catalogue.reach[(latitude, longitude)] = reach
+    free = next_free_for_search([lieu.pk for lieu, _ in reach], timezone.now(), count)
+    found = [LieuProche(lieu, minutes, free[lieu.pk]) for lieu, minutes in reach]
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     return sorted(found, key=lambda p: (p.minutes, p.prochains[0].debut if p.prochains else far))
 
