@@ -114,3 +114,13 @@ def test_a_lieu_with_fewer_free_slots_than_shown_is_not_read_again(django_assert
     assert _first_slots(mission, count=3) == [s.id for s in slots[-2:]]
     with django_assert_num_queries(0):  # all there is: three are asked, two kept, no need to read again
         assert _first_slots(mission, count=3) == [s.id for s in slots[-2:]]
+
+
+def test_hours_changed_in_this_process_are_shown_at_once() -> None:
+    from solidarite.rdv.models import HorairesConsultation
+
+    mission = _mission()
+    (first,) = _first_slots(mission)
+    assert first.endswith("0830")
+    HorairesConsultation.objects.create(lieu=mission.lieu, matin_debut=dt.time(10))  # back office: signals
+    assert _first_slots(mission)[0].endswith("1000")

@@ -163,7 +163,7 @@ def _mission_days(ids: list[int], du: dt.date, au: dt.date) -> list[MissionDay]:
     for row in _fetch(sql, params):
         day, columns = _date(row[2]), row[3:9]
         days.append(MissionDay(row[0], row[1], day, _hours_from_columns(columns), _starts_set(row[9])))
-        _keep_mission(row[0], MissionDayRow(row[1], day, columns))
+        _keep(_missions, row[0], MissionDayRow(row[1], day, columns), MISSIONS_KEPT_MAX)
     return sorted(days, key=MISSION_ORDER)
 
 
@@ -264,6 +264,16 @@ def confirmed_mission(creneau: str) -> tuple[Mission | None, dt.datetime]:
     return mission, start
 
 
+NOT_OFFERED = "Ce créneau n'existe pas ou n'est plus proposé."
+
+
+def _keep(store: dict[Any, Any], key: Any, value: Any, limit: int) -> None:
+    """Keeps a value in one of the process's stores, which is emptied when it reaches its limit."""
+    if len(store) >= limit:
+        store.clear()
+    store[key] = value
+
+
 class MissionDayRow(NamedTuple):
     """What a slot of a mission depends on: its lieu, its day and the lieu's hours (the columns as read)."""
 
@@ -274,12 +284,6 @@ class MissionDayRow(NamedTuple):
 
 MISSIONS_KEPT_MAX = 50_000
 _missions: dict[int, MissionDayRow] = {}  # confirmed missions of active lieux, as this process last read them
-
-
-def _keep_mission(mission_id: int, row: MissionDayRow) -> None:
-    if len(_missions) >= MISSIONS_KEPT_MAX:
-        _missions.clear()
-    _missions[mission_id] = row
 
 
 class Bookable(NamedTuple):
@@ -313,10 +317,10 @@ def _slot(creneau: str, kept: bool = False) -> Bookable:
         rows = _fetch(sql, [mission_id, Mission.Statut.CONFIRMEE, True])
         if rows:
             read = MissionDayRow(rows[0][0], _date(rows[0][1]), tuple(rows[0][2:]))
-            _keep_mission(mission_id, read)
+            _keep(_missions, mission_id, read, MISSIONS_KEPT_MAX)
     ends = dict(day_slots(read.day, _hours_from_columns(read.hours_columns), tz)) if read else {}
     if read is None or start not in ends:
-        raise ValidationError({"creneau": "Ce créneau n'existe pas ou n'est plus proposé."})
+        raise ValidationError({"creneau": NOT_OFFERED})
     if start <= timezone.now():
         raise ValidationError({"creneau": "Ce créneau est passé : choisissez-en un autre."})
     return Bookable(mission_id, read.lieu_id, start, ends[start], read)
@@ -347,7 +351,7 @@ def book(
                 slot = _slot(creneau)  # read again: refused here if the slot is no longer offered
                 rdv = _insert_in_one_statement(slot, patient, idempotency_key, canal, now)
                 if rdv is None:  # changed again in between
-                    raise ValidationError({"creneau": "Ce créneau n'existe pas ou n'est plus proposé."})
+                    raise ValidationError({"creneau": NOT_OFFERED})
         else:
             rdv = _new_rendez_vous(slot, patient, idempotency_key, now)
             with transaction.atomic():
@@ -375,7 +379,7 @@ def _check_mission_still_confirmed(mission_id: int) -> None:
     lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
     sql = f"SELECT 1 FROM {Mission._meta.db_table} WHERE id = %s AND statut = %s{lock}"
     if not _fetch(sql, [mission_id, Mission.Statut.CONFIRMEE]):
-        raise ValidationError({"creneau": "Ce créneau n'existe pas ou n'est plus proposé."})
+        raise ValidationError({"creneau": NOT_OFFERED})
 
 
 def _new_rendez_vous(
@@ -567,7 +571,6 @@ def hours_changed(lieu_id: int, before: Hours, after: Hours) -> int:
     """A lieu's hours changed (back office): the slots they open on its upcoming confirmed missions are told to
     its waitlist, in one transaction. Appointments already made keep their time."""
     tz = timezone.get_current_timezone()
-    freed_here(lieu_id)
     days = Mission.objects.filter(
         lieu_id=lieu_id, statut=Mission.Statut.CONFIRMEE, date__gte=timezone.localdate()
     ).values_list("date", flat=True)
@@ -642,7 +645,14 @@ def lieu_nom(lieu_id: int) -> str:
 
 
 def forget_lieux(**kwargs: object) -> None:
-    """A lieu or its hours were saved or deleted in this process: read the lieux again at the next search."""
+    """A lieu or its hours were saved or deleted in this process: the lieux, and the next free slots kept for
+    searches, are read again at the next search; now, and once the transaction is committed (a search in
+    between would read the state before)."""
+    _forget_lieux_now()
+    transaction.on_commit(_forget_lieux_now)
+
+
+def _forget_lieux_now() -> None:
     global _catalogue
     _catalogue = Catalogue(0.0, {}, [], np.empty(0), np.empty(0))
     _kept.clear()
@@ -662,9 +672,7 @@ def lieux_proches(latitude: float, longitude: float, count: int = 3) -> list[Lie
         if not len(within):  # nothing within an hour (inland Guyane, islands): the nearest ones, told as far
             within = np.argsort(minutes)[:FALLBACK_COUNT]
         reach = [(catalogue.lieux[catalogue.ids[k]], round(float(minutes[k]), 1)) for k in within]
-        if len(catalogue.reach) >= REACH_KEPT_MAX:
-            catalogue.reach.clear()
-        catalogue.reach[(latitude, longitude)] = reach
+        _keep(catalogue.reach, (latitude, longitude), reach, REACH_KEPT_MAX)
     free = next_free_for_search([lieu.pk for lieu, _ in reach], timezone.now(), count)
     found = [LieuProche(lieu, minutes, free[lieu.pk]) for lieu, minutes in reach]
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
