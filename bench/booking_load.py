@@ -531,7 +531,7 @@ def main() -> None:
         type=int,
         default=CORES,
         help="workers du serveur (autant que de cœurs : ici PostgreSQL et les clients prennent le reste ; "
-        "mesuré le 30 novembre 2026 sur 2 cœurs, 2 workers servent plus que 3, et 3 plus que 4)",
+        "comparaison mesurée : docs/decisions/0004-rendez-vous.md)",
     )
     parser.add_argument(
         "--serveur",
