@@ -246,6 +246,7 @@ class Tally:
         self.slots: list[float] = []
         self.booking: list[float] = []
         self.booked = self.taken = self.errors = 0
+        self.empty = 0  # slot lists without a free slot: a search and a list that lead to no booking
         self.error_samples: list[str] = []
 
     def error(self, what: str) -> None:
@@ -255,8 +256,6 @@ class Tally:
 
 
 async def client(port: int, communes: list[str], stop_at: float, tally: Tally, rng: random.Random) -> None:
-    today = dt.date.today()
-    window = f"du={today.isoformat()}&au={(today + dt.timedelta(days=7)).isoformat()}"
     connection = Connection(port)
     while time.perf_counter() < stop_at:
         try:
@@ -269,6 +268,10 @@ async def client(port: int, communes: list[str], stop_at: float, tally: Tally, r
             lieux = [item for item in json.loads(body) if item["prochain_creneau"]]
             if not lieux:
                 continue
+            # The week from the next free slot that the search gave, as a patient following it would ask
+            # (a fixed week from today fills within the run: the load books most of the coming week's slots).
+            first = dt.date.fromisoformat(lieux[0]["prochain_creneau"][:10])
+            window = f"du={first.isoformat()}&au={(first + dt.timedelta(days=7)).isoformat()}"
             t0 = time.perf_counter()
             status, body = await connection.request(
                 "GET", f"/api/v1/lieux/{lieux[0]['id']}/creneaux?{window}"
@@ -278,6 +281,7 @@ async def client(port: int, communes: list[str], stop_at: float, tally: Tally, r
             if status != 200:
                 tally.error(f"créneaux {status}")
             if not free:
+                tally.empty += 1
                 continue
             payload = {
                 "creneau": rng.choice(free),
@@ -592,7 +596,7 @@ def main() -> None:
     rate = tally.booked / elapsed
     print(
         f"réservations : {tally.booked} en {elapsed:.1f} s ({in_db} en base), créneaux déjà pris (409) : "
-        f"{tally.taken}, erreurs : {tally.errors} {tally.error_samples}"
+        f"{tally.taken}, listes sans créneau libre : {tally.empty}, erreurs : {tally.errors} {tally.error_samples}"
     )
     print(
         f"recherche (GET /api/v1/lieux) : {len(tally.search)} — p50 {percentile(tally.search, 50):.1f} ms, "
