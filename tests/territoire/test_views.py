@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -121,26 +122,50 @@ def test_admin_is_in_french_and_read_only(admin_client: Client) -> None:
     assert "Mauriac" in body and "Ajouter commune" not in body
 
 
-def test_a_commune_position_is_kept_a_while_and_an_unknown_code_is_asked_again(
+def test_commune_positions_are_read_in_one_query_and_kept_a_while(
     settings, django_assert_num_queries, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     from solidarite.territoire import search
+    from solidarite.territoire.models import Commune
 
     settings.SOLIDARITE_COMMUNES_TTL_S = 600.0
     clock = [1000.0]
     monkeypatch.setattr(search.time, "monotonic", lambda: clock[0])
-    search._positions.clear()
+    monkeypatch.setattr(search, "_positions", search._Positions())
+    with django_assert_num_queries(1):  # every commune at once
+        mauriac = search.position("15120")
+    assert mauriac is not None and 45.1 < float(mauriac[0] or 0) < 45.3
+    with django_assert_num_queries(0):  # another commune, an unknown code: nothing more to ask
+        assert search.position("15187") is not None
+        assert search.position("00000") is None
+        assert search.position("00000") is None
+    moved = Commune.objects.get(code_insee="15120")
+    Commune.objects.filter(pk=moved.pk).update(latitude=46.0)
+    with django_assert_num_queries(0):
+        assert search.position("15120") == mauriac
+    clock[0] += 601  # ten minutes later: read again
+    with django_assert_num_queries(1):
+        assert search.position("15120") == (46.0, mauriac[1])
+
+
+def test_a_territory_not_loaded_yet_is_asked_again(settings, django_assert_num_queries, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from solidarite.territoire import search
+    from solidarite.territoire.models import Commune
+
+    settings.SOLIDARITE_COMMUNES_TTL_S = 600.0
+    monkeypatch.setattr(search, "_positions", search._Positions())
+    table = Commune._meta.db_table
+    # As before `load_territoire`; the communes are put back before the test's foreign key check.
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE communes_gardees AS SELECT * FROM {table}")
+        cursor.execute(f"DELETE FROM {table}")
     try:
-        with django_assert_num_queries(1):
-            mauriac = search.position("15120")
-        assert mauriac is not None and 45.1 < float(mauriac[0] or 0) < 45.3
-        with django_assert_num_queries(0):
-            assert search.position("15120") == mauriac
-        with django_assert_num_queries(2):  # an unknown code is never kept
-            assert search.position("00000") is None
-            assert search.position("00000") is None
-        clock[0] += 601  # ten minutes later: read again
-        with django_assert_num_queries(1):
-            assert search.position("15120") == mauriac
+        with django_assert_num_queries(2):
+            assert search.position("15120") is None
+            assert search.position("15120") is None
     finally:
-        search._positions.clear()
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} SELECT * FROM communes_gardees")
+            cursor.execute("DROP TABLE communes_gardees")
+    with django_assert_num_queries(1):  # once loaded, kept
+        assert search.position("15120") is not None
