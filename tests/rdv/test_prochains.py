@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from solidarite.annuaire.models import LieuSolidaire
 from solidarite.planning import services as planning
 from solidarite.planning.models import Mission
 from solidarite.rdv import services
@@ -124,3 +125,38 @@ def test_hours_changed_in_this_process_are_shown_at_once() -> None:
     assert first.endswith("0830")
     HorairesConsultation.objects.create(lieu=mission.lieu, matin_debut=dt.time(10))  # back office: signals
     assert _first_slots(mission)[0].endswith("1000")
+
+
+def _expire_catalogue(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    later = services.time.monotonic() + 61
+    monkeypatch.setattr(services.time, "monotonic", lambda: later)
+
+
+def test_the_lieux_within_reach_outlive_the_catalogue_while_the_lieux_stay_put(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    mission = _mission()
+    commune = mission.lieu.commune
+    _first_slots(mission)
+    place = (commune.latitude, commune.longitude)
+    reach = services.active_lieux().reach[place]
+    assert reach == [(mission.lieu.pk, 0.0)]
+    LieuSolidaire.objects.filter(pk=mission.lieu.pk).update(nom="Maison de santé renommée")
+    _expire_catalogue(monkeypatch)
+    (found,) = services.lieux_proches(*place, count=1)
+    assert found.lieu.nom == "Maison de santé renommée"  # the lieu as read again
+    assert services.active_lieux().reach[place] is reach  # its reach carried over, not computed again
+
+
+def test_a_lieu_moved_by_another_process_is_placed_again_once_the_catalogue_is_read_again(
+    monkeypatch,
+) -> None:  # type: ignore[no-untyped-def]
+    mission = _mission()
+    commune = mission.lieu.commune
+    place = (commune.latitude, commune.longitude)
+    (found,) = services.lieux_proches(*place, count=1)
+    assert found.minutes == 0.0
+    LieuSolidaire.objects.filter(pk=mission.lieu.pk).update(  # no signal: as from another process
+        latitude=commune.latitude + 0.3
+    )
+    _expire_catalogue(monkeypatch)
+    (found,) = services.lieux_proches(*place, count=1)
+    assert found.minutes > 20  # about 33 km away now: not the 0 minutes kept for the old position

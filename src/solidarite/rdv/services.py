@@ -607,9 +607,17 @@ class Catalogue:
     ids: list[int]
     latitudes: np.ndarray
     longitudes: np.ndarray
-    # (latitude, longitude) of a searched place -> its lieux within reach and their minutes, nearest first:
-    # filled by the searches while the catalogue is kept (a few thousand communes search for lieux).
-    reach: dict[tuple[float, float], list[tuple[LieuSolidaire, float]]] = field(default_factory=dict)
+    # (latitude, longitude) of a searched place -> its lieux within reach (ids) and their minutes, nearest
+    # first: filled by the searches (a few thousand communes search for lieux), and carried over to the next
+    # catalogue as long as the lieux and their positions are the same.
+    reach: dict[tuple[float, float], list[tuple[int, float]]] = field(default_factory=dict)
+
+    def same_places(self, other: Catalogue) -> bool:
+        return (
+            self.ids == other.ids
+            and np.array_equal(self.latitudes, other.latitudes)
+            and np.array_equal(self.longitudes, other.longitudes)
+        )
 
 
 REACH_KEPT_MAX = 10_000  # the communes of the zones (about 3,900), and places found « autour de moi »
@@ -627,13 +635,16 @@ def active_lieux() -> Catalogue:
         lieux = LieuSolidaire.objects.filter(actif=True).select_related("commune", "horaires_consultation")
         by_id = {lieu.pk: lieu for lieu in lieux.order_by("pk")}
         ids = list(by_id)
-        _catalogue = Catalogue(
+        fresh = Catalogue(
             time.monotonic(),
             by_id,
             ids,
             np.array([by_id[pk].latitude for pk in ids], dtype=float),
             np.array([by_id[pk].longitude for pk in ids], dtype=float),
         )
+        if fresh.same_places(_catalogue):  # the lieux within reach of each place are still the same
+            fresh.reach.update(_catalogue.reach)
+        _catalogue = fresh
     return _catalogue
 
 
@@ -671,10 +682,10 @@ def lieux_proches(latitude: float, longitude: float, count: int = 3) -> list[Lie
         within = np.flatnonzero(minutes <= REACH_MINUTES)
         if not len(within):  # nothing within an hour (inland Guyane, islands): the nearest ones, told as far
             within = np.argsort(minutes)[:FALLBACK_COUNT]
-        reach = [(catalogue.lieux[catalogue.ids[k]], round(float(minutes[k]), 1)) for k in within]
+        reach = [(catalogue.ids[k], round(float(minutes[k]), 1)) for k in within]
         _keep(catalogue.reach, (latitude, longitude), reach, REACH_KEPT_MAX)
-    free = next_free_for_search([lieu.pk for lieu, _ in reach], timezone.now(), count)
-    found = [LieuProche(lieu, minutes, free[lieu.pk]) for lieu, minutes in reach]
+    free = next_free_for_search([pk for pk, _ in reach], timezone.now(), count)
+    found = [LieuProche(catalogue.lieux[pk], minutes, free[pk]) for pk, minutes in reach]
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     return sorted(found, key=lambda p: (p.minutes, p.prochains[0].debut if p.prochains else far))
 
