@@ -149,6 +149,39 @@ def test_the_slot_list_of_the_api_is_the_json_of_its_schema(client: Client) -> N
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("case", ["semaine", "deux médecins le même jour", "aujourd'hui"])
+def test_the_api_writes_the_same_slot_list_as_the_services(client: Client, case: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The API writes a lieu's slot list straight from its mission days (api._lieu_slots_json): the same list,
+    in the same order, as the slots of `services.slots`; today, from 10:05 on, without the morning's first."""
+    mission = _mission(days_ahead=0 if case == "aujourd'hui" else 2)
+    if case == "aujourd'hui":
+        ten_past_ten = dt.datetime.combine(mission.date, dt.time(10, 5), tzinfo=PARIS)
+        monkeypatch.setattr(timezone, "now", lambda: ten_past_ten.astimezone(dt.UTC))
+    site, day = mission.lieu, mission.date
+    for offset, statut in ((1, Mission.Statut.CONFIRMEE), (2, Mission.Statut.ANNULEE)):
+        Mission.objects.create(
+            medecin=medecin(site.commune), lieu=site, date=day + dt.timedelta(days=offset), statut=statut
+        )
+    if case == "deux médecins le même jour":
+        _same_day(mission, Mission.Statut.CONFIRMEE)
+    week = {"du": day.isoformat(), "au": (day + dt.timedelta(days=6)).isoformat()}
+    found = services.slots(site, day, day + dt.timedelta(days=6))
+    for slot in found[1::5]:
+        services.book(slot.id, PATIENT)
+    found = services.slots(site, day, day + dt.timedelta(days=6))
+    assert not all(c.libre for c in found)
+    if case == "deux médecins le même jour":
+        assert found[0].debut == found[1].debut and found[0].id != found[1].id
+    if case == "aujourd'hui":
+        assert f"{found[0].debut.astimezone(PARIS):%H:%M}" == "10:10"
+    response = client.get(f"/api/v1/lieux/{site.pk}/creneaux", week)
+    expected = [
+        {"id": c.id, "debut": c.debut.isoformat(), "fin": c.fin.isoformat(), "libre": c.libre} for c in found
+    ]
+    assert response.content.decode() == json.dumps(expected, separators=(",", ":"))
+
+
+@pytest.mark.django_db
 def test_booking_through_the_api(client: Client) -> None:
     mission = _mission()
     site = mission.lieu

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import json
 from typing import Any
 
@@ -17,6 +18,7 @@ from ninja.responses import Status
 from solidarite.config.ratelimit import MESSAGE as TOO_MANY
 from solidarite.config.ratelimit import exceeded
 from solidarite.rdv import services
+from solidarite.rdv.creneaux import Hours, day_slots_stamped
 from solidarite.territoire.search import position
 
 api = NinjaAPI(
@@ -125,6 +127,37 @@ def _slots_json(found: list[services.Creneau]) -> str:
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _day_json(day: dt.date, hours: Hours, tz: dt.tzinfo) -> tuple[tuple[int, str], ...]:
+    """Each slot of a mission day: its start in Unix seconds, and its JSON after the mission's id (cached: the
+    same days are listed by every request)."""
+    return tuple(
+        (seconds, f'{stamp}","debut":"{_iso(start)}","fin":"{_iso(end)}","libre":')
+        for start, end, stamp, seconds in day_slots_stamped(day, hours, tz)
+    )
+
+
+def _lieu_slots_json(lieu_id: int, du: dt.date, au: dt.date) -> str:
+    """The slot list of one lieu, written straight from its mission days: what `_slots_json` writes of
+    `services.slots_by_lieu`, a quarter cheaper than making each slot then writing it (a slot list precedes
+    every booking). Same rules: the future slots of the confirmed missions, free unless taken. A lieu with two
+    missions the same day (their slots interleave, sorted by time; rare) goes through `slots_by_lieu`."""
+    days = services.mission_days([lieu_id], du, au)
+    if any(a.day == b.day for a, b in itertools.pairwise(days)):
+        return _slots_json(services.slots_by_lieu([lieu_id], du, au)[lieu_id])
+    now_s = timezone.now().timestamp()
+    tz = timezone.get_current_timezone()
+    parts: list[str] = []
+    for day in days:
+        prefix, taken = f'{{"id":"{day.mission_id}-', day.taken
+        parts += [
+            prefix + rest + ("false}" if seconds in taken else "true}")
+            for seconds, rest in _day_json(day.day, day.hours, tz)
+            if seconds > now_s
+        ]
+    return "[" + ",".join(parts) + "]"
+
+
 @api.get("/lieux", response={200: list[LieuOut], 404: Erreur, 422: Erreur, 429: Erreur})
 def lieux(request: HttpRequest, commune: str) -> Any:
     """Lieux solidaires within reach of a commune (code INSEE), by travel time then first free slot."""
@@ -158,10 +191,10 @@ def creneaux(request: HttpRequest, lieu_id: int, du: dt.date, au: dt.date) -> An
     if lieu_id not in services.active_lieux().lieux:
         return Status(404, {"detail": "Lieu inconnu."})
     try:
-        found = services.slots_by_lieu([lieu_id], du, au)[lieu_id]
+        services.check_range(du, au)
     except ValidationError as exc:
         return Status(422, {"detail": exc.messages})
-    return HttpResponse(_slots_json(found), content_type="application/json")
+    return HttpResponse(_lieu_slots_json(lieu_id, du, au), content_type="application/json")
 
 
 @api.post("/rendez-vous", response={201: RendezVousOut, 409: Pris, 422: Erreur, 429: Erreur})

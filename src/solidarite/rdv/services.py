@@ -63,7 +63,7 @@ def hours_of(lieu: LieuSolidaire) -> Hours:
         return DEFAULT_HOURS
 
 
-def _check_range(du: dt.date, au: dt.date) -> None:
+def check_range(du: dt.date, au: dt.date) -> None:
     if au < du:
         raise ValidationError("La date de fin précède la date de début.")
     if (au - du).days > MAX_RANGE_DAYS:
@@ -140,7 +140,7 @@ def _starts_set(column: list[int] | str | None) -> set[int]:
     return set(column or ())
 
 
-def _mission_days(ids: list[int], du: dt.date, au: dt.date) -> list[MissionDay]:
+def mission_days(ids: list[int], du: dt.date, au: dt.date) -> list[MissionDay]:
     """The confirmed missions of the lieux between two dates, by day, each with its lieu's hours and the
     starts already taken: one row per mission, in one query whose plan does not depend on statistics (the
     missions by (lieu, date), their appointments by the unique index on (mission, start)). One row per
@@ -182,7 +182,7 @@ def slots_by_lieu(
     only free slots, and a lieu's days stop being read once it has n of them.
 
     The hot path of every search: plain SQL, and the slots of a day computed once per process (day_slots)."""
-    _check_range(du, au)
+    check_range(du, au)
     now_s = (now or timezone.now()).timestamp()  # compared in seconds: cheaper than aware datetimes
     tz = timezone.get_current_timezone()
     result: dict[int, list[Creneau]] = {pk: [] for pk in ids}
@@ -191,7 +191,7 @@ def slots_by_lieu(
     enough: dict[int, dt.date] = {}  # lieu -> the day on which it reached `free_only` free slots
     last_day: dict[int, dt.date] = {}  # lieu -> the day of its last mission read
     interleaved = set()  # lieux with two missions the same day: their slots are sorted at the end
-    for mission_id, lieu_id, day, hours, taken in _mission_days(ids, du, au):
+    for mission_id, lieu_id, day, hours, taken in mission_days(ids, du, au):
         if lieu_id in enough and day > enough[lieu_id]:
             continue
         if last_day.get(lieu_id) == day:
