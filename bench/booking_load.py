@@ -1,6 +1,6 @@
 """Booking under load, as production runs it: `python -m solidarite serveur` on PostgreSQL, national data.
 
-    python bench/booking_load.py [--clients 32] [--duree 30] [--workers 2] [--serveur granian|gunicorn]
+    python bench/booking_load.py [--clients 32] [--debit 0] [--duree 30] [--workers 2] [--serveur granian|gunicorn]
 
 1. A dedicated database `solidarite_bench` on the local PostgreSQL (127.0.0.1:5432, trust; override with
    BENCH_PG_ADMIN_URL) is created afresh: migrations, the real territory, the zonage, the demonstration
@@ -16,7 +16,11 @@
 3. N clients, each a loop « search the lieux around a commune of a zone (GET /api/v1/lieux) → list the
    slots of the first lieu with a free one (GET …/creneaux) → book one at random (POST /api/v1/rendez-vous) »
    for the given duration, on a connection kept open as a browser keeps it. A 409 (slot just taken by
-   another client) is a correct answer, not an error.
+   another client) is a correct answer, not an error. This closed load gives the most the server can do;
+   each request waits behind those of the other clients, so its latencies grow with N.
+   With `--debit R`, an open load instead: patients arrive R times a second (Poisson arrivals), each going
+   through one such cycle on one of N kept connections; the search is timed from the patient's arrival.
+   The latencies at a given rate, as the real service sees them (its patients do not wait for each other).
 4. Double bookings are counted in the database afterwards (active appointments sharing a mission and start).
 5. Side by side, two references:
    - pgbench runs the bare SQL of one booking transaction (the appointment, its access-log row and its three
@@ -255,62 +259,106 @@ class Tally:
             self.error_samples.append(what)
 
 
+async def cycle(
+    connection: Connection, communes: list[str], tally: Tally, rng: random.Random, since: float | None = None
+) -> None:
+    """One patient: search → slot list of the first lieu with a free slot → booking. `since`: when the patient
+    arrived (open load), from which the search's time is counted, waiting for a connection included."""
+    try:
+        t0 = time.perf_counter() if since is None else since
+        status, body = await connection.request("GET", f"/api/v1/lieux?commune={rng.choice(communes)}")
+        tally.search.append(time.perf_counter() - t0)
+        if status != 200:
+            tally.error(f"recherche {status}")
+            return
+        lieux = [item for item in json.loads(body) if item["prochain_creneau"]]
+        if not lieux:
+            return
+        # The week from the next free slot that the search gave, as a patient following it would ask
+        # (a fixed week from today fills within the run: the load books most of the coming week's slots).
+        first = dt.date.fromisoformat(lieux[0]["prochain_creneau"][:10])
+        window = f"du={first.isoformat()}&au={(first + dt.timedelta(days=7)).isoformat()}"
+        t0 = time.perf_counter()
+        status, body = await connection.request("GET", f"/api/v1/lieux/{lieux[0]['id']}/creneaux?{window}")
+        tally.slots.append(time.perf_counter() - t0)
+        free = [c["id"] for c in json.loads(body) if c["libre"]] if status == 200 else []
+        if status != 200:
+            tally.error(f"créneaux {status}")
+        if not free:
+            tally.empty += 1
+            return
+        payload = {
+            "creneau": rng.choice(free),
+            "nom": "Charge",
+            "prenom": f"Client{rng.randrange(10**6)}",
+            "date_naissance": "1950-01-01",
+            "telephone": "06 12 34 56 78",
+        }
+        t0 = time.perf_counter()
+        status, body = await connection.request("POST", "/api/v1/rendez-vous", json.dumps(payload).encode())
+        tally.booking.append(time.perf_counter() - t0)
+        if status == 201:
+            tally.booked += 1
+        elif status == 409:
+            tally.taken += 1
+        else:
+            tally.error(f"réservation {status} {body[:120]!r}")
+    except (OSError, ValueError) as exc:
+        connection.close()
+        tally.error(type(exc).__name__)
+
+
 async def client(port: int, communes: list[str], stop_at: float, tally: Tally, rng: random.Random) -> None:
     connection = Connection(port)
     while time.perf_counter() < stop_at:
-        try:
-            t0 = time.perf_counter()
-            status, body = await connection.request("GET", f"/api/v1/lieux?commune={rng.choice(communes)}")
-            tally.search.append(time.perf_counter() - t0)
-            if status != 200:
-                tally.error(f"recherche {status}")
-                continue
-            lieux = [item for item in json.loads(body) if item["prochain_creneau"]]
-            if not lieux:
-                continue
-            # The week from the next free slot that the search gave, as a patient following it would ask
-            # (a fixed week from today fills within the run: the load books most of the coming week's slots).
-            first = dt.date.fromisoformat(lieux[0]["prochain_creneau"][:10])
-            window = f"du={first.isoformat()}&au={(first + dt.timedelta(days=7)).isoformat()}"
-            t0 = time.perf_counter()
-            status, body = await connection.request(
-                "GET", f"/api/v1/lieux/{lieux[0]['id']}/creneaux?{window}"
-            )
-            tally.slots.append(time.perf_counter() - t0)
-            free = [c["id"] for c in json.loads(body) if c["libre"]] if status == 200 else []
-            if status != 200:
-                tally.error(f"créneaux {status}")
-            if not free:
-                tally.empty += 1
-                continue
-            payload = {
-                "creneau": rng.choice(free),
-                "nom": "Charge",
-                "prenom": f"Client{rng.randrange(10**6)}",
-                "date_naissance": "1950-01-01",
-                "telephone": "06 12 34 56 78",
-            }
-            t0 = time.perf_counter()
-            status, body = await connection.request(
-                "POST", "/api/v1/rendez-vous", json.dumps(payload).encode()
-            )
-            tally.booking.append(time.perf_counter() - t0)
-            if status == 201:
-                tally.booked += 1
-            elif status == 409:
-                tally.taken += 1
-            else:
-                tally.error(f"réservation {status} {body[:120]!r}")
-        except (OSError, ValueError) as exc:
-            connection.close()
-            tally.error(type(exc).__name__)
+        await cycle(connection, communes, tally, rng)
 
 
 async def load(port: int, communes: list[str], clients: int, seconds: float) -> tuple[Tally, float]:
+    """Closed load: N clients, each starting a new cycle as soon as the last one ends (the most the server
+    can do; each request waits behind those of the other clients, so latency grows with N)."""
     tally = Tally()
     start = time.perf_counter()
     stop_at = start + seconds
     await asyncio.gather(*(client(port, communes, stop_at, tally, random.Random(k)) for k in range(clients)))
+    return tally, time.perf_counter() - start
+
+
+async def open_load(
+    port: int, communes: list[str], rate: float, connections: int, seconds: float
+) -> tuple[Tally, float]:
+    """Open load: patients arrive at `rate` per second (Poisson arrivals), whatever the answers' speed, as on
+    the real service; each takes a kept connection from a pool (waits for one if all are busy) and goes
+    through one cycle. The search's time counts from the patient's arrival, so a server that falls behind is
+    seen in the latencies (no « coordinated omission »)."""
+    tally = Tally()
+    pool: asyncio.Queue[Connection] = asyncio.Queue()
+    for _ in range(connections):
+        pool.put_nowait(Connection(port))
+    rng = random.Random(0)
+    running: set[asyncio.Task[None]] = set()
+
+    async def patient(arrived: float, seed: int) -> None:
+        connection = await pool.get()
+        try:
+            await cycle(connection, communes, tally, random.Random(seed), since=arrived)
+        finally:
+            pool.put_nowait(connection)
+
+    start = time.perf_counter()
+    arrival, stop_at, seed = start, start + seconds, 0
+    while True:
+        arrival += rng.expovariate(rate)
+        if arrival >= stop_at:
+            break
+        delay = arrival - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        seed += 1
+        task = asyncio.create_task(patient(arrival, seed))
+        running.add(task)
+        task.add_done_callback(running.discard)
+    await asyncio.gather(*running)
     return tally, time.perf_counter() - start
 
 
@@ -528,7 +576,16 @@ def database_counts() -> tuple[int, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument(
+        "--clients", type=int, default=32, help="clients simultanés (32) ; avec --debit, connexions gardées"
+    )
+    parser.add_argument(
+        "--debit",
+        type=float,
+        default=0.0,
+        help="patients arrivant par seconde (charge ouverte : latences à ce débit) ; 0 : charge fermée, "
+        "chaque client enchaîne les réservations (le débit maximal)",
+    )
     parser.add_argument("--duree", type=float, default=30.0, help="secondes de charge (30)")
     parser.add_argument(
         "--workers",
@@ -569,14 +626,23 @@ def main() -> None:
     )
     server, port = start_server(env, args.serveur, args.workers, args.threads)
     try:
+        charge = (
+            f"{args.debit:.0f} patients/s (arrivées de Poisson), {args.clients} connexions gardées"
+            if args.debit
+            else f"{args.clients} clients"
+        )
         print(
-            f"{args.serveur} : {args.workers} workers × {args.threads} fil(s) ; {args.clients} clients "
-            f"pendant {args.duree:.0f} s…",
+            f"{args.serveur} : {args.workers} workers × {args.threads} fil(s) ; {charge} pendant "
+            f"{args.duree:.0f} s…",
             flush=True,
         )
         server_process = f"-m {args.serveur} "  # not this script, whose command line names the server too
         before = cpu_seconds(server_process), postgres_cpu(), time.process_time()
-        tally, elapsed = asyncio.run(load(port, communes, args.clients, args.duree))
+        tally, elapsed = asyncio.run(
+            open_load(port, communes, args.debit, args.clients, args.duree)
+            if args.debit
+            else load(port, communes, args.clients, args.duree)
+        )
         used = [
             cpu_seconds(server_process) - before[0],
             postgres_cpu() - before[1],
