@@ -99,32 +99,13 @@ def throttle(request: HttpRequest, kind: str) -> None:
 
 
 def _json(body: Any, status: int = 200) -> HttpResponse:
-    """The hot answers (search, booking; slots: _slots_json) written directly in their documented shape (the
+    """The hot answers (search, booking; slots: _lieu_slots_json) written directly in their documented shape (the
     response schemas above, which the OpenAPI document gives), rather than validated item by item: on a
     busy day, that validation took more processor time than the database."""
     return HttpResponse(json.dumps(body, ensure_ascii=False), status=status, content_type="application/json")
 
 
 _iso = functools.lru_cache(maxsize=1 << 16)(dt.datetime.isoformat)  # slot times repeat: written once
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _slot_times_json(debut: dt.datetime, fin: dt.datetime) -> str:
-    return f'","debut":"{_iso(debut)}","fin":"{_iso(fin)}","libre":'
-
-
-def _slots_json(found: list[services.Creneau]) -> str:
-    """The slot list as `json.dumps` writes it, a quarter of the time: a week of a lieu is 120 slots whose
-    times repeat from one request to the next. Safe to write by hand: an identifier is digits and a hyphen
-    (creneaux.slot_id), a time is ISO 8601."""
-    return (
-        "["
-        + ",".join(
-            '{"id":"' + c.id + _slot_times_json(c.debut, c.fin) + ("true}" if c.libre else "false}")
-            for c in found
-        )
-        + "]"
-    )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -138,13 +119,12 @@ def _day_json(day: dt.date, hours: Hours, tz: dt.tzinfo) -> tuple[tuple[int, str
 
 
 def _lieu_slots_json(lieu_id: int, du: dt.date, au: dt.date) -> str:
-    """The slot list of one lieu, written straight from its mission days: what `_slots_json` writes of
-    `services.slots_by_lieu`, a quarter cheaper than making each slot then writing it (a slot list precedes
-    every booking). Same rules: the future slots of the confirmed missions, free unless taken. A lieu with two
-    missions the same day (their slots interleave, sorted by time; rare) goes through `slots_by_lieu`."""
+    """The slot list of one lieu as `json.dumps` would write `services.slots_by_lieu`'s, written straight from
+    its mission days rather than slot by slot (a slot list precedes every booking; decision 0004, point 14).
+    Same rules: the future slots of the confirmed missions, free unless taken, by time then identifier (two
+    doctors the same day: their slots interleave). Safe to write by hand: an identifier is digits and a hyphen
+    (creneaux.slot_id), a time is ISO 8601."""
     days = services.mission_days([lieu_id], du, au)
-    if any(a.day == b.day for a, b in itertools.pairwise(days)):
-        return _slots_json(services.slots_by_lieu([lieu_id], du, au)[lieu_id])
     now_s = timezone.now().timestamp()
     tz = timezone.get_current_timezone()
     parts: list[str] = []
@@ -155,7 +135,16 @@ def _lieu_slots_json(lieu_id: int, du: dt.date, au: dt.date) -> str:
             for seconds, rest in _day_json(day.day, day.hours, tz)
             if seconds > now_s
         ]
+    if any(a.day == b.day for a, b in itertools.pairwise(days)):
+        parts.sort(key=_by_time_then_id)
     return "[" + ",".join(parts) + "]"
+
+
+def _by_time_then_id(part: str) -> tuple[str, str]:
+    """Order of a slot's JSON, as slots_by_lieu's SLOT_ORDER: its start, which the identifier's local
+    AAAAMMJJHHMM gives (identifiers already rely on it), then its identifier."""
+    cut = part.index("-") + 1
+    return part[cut : cut + 12], part[:cut]
 
 
 @api.get("/lieux", response={200: list[LieuOut], 404: Erreur, 422: Erreur, 429: Erreur})

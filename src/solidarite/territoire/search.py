@@ -133,9 +133,9 @@ def position(code_insee: str) -> Position | None:
 
     The positions of every commune of France are read in one query the first time, then kept 10 minutes in
     the process (`SOLIDARITE_COMMUNES_TTL_S`; 0: one query per call): the territory changes once a year, by
-    `load_territoire`. About 35 000 rows, read in a tenth of a second, 7 MB per process; then a search from a
-    commune that this process has not seen yet costs no query (right after a start, most of them), nor does an
-    unknown code, however many are asked."""
+    `load_territoire`. Then a search from a commune that this process has not seen yet costs no query (right
+    after a start, most of them), nor does an unknown code, however many are asked (measured: decision 0004,
+    point 13)."""
     ttl = float(getattr(settings, "SOLIDARITE_COMMUNES_TTL_S", POSITION_TTL_S))
     table = Commune._meta.db_table
     if ttl <= 0:
