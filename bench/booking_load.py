@@ -281,9 +281,10 @@ async def cycle(
         t0 = time.perf_counter()
         status, body = await connection.request("GET", f"/api/v1/lieux/{lieux[0]['id']}/creneaux?{window}")
         tally.slots.append(time.perf_counter() - t0)
-        free = [c["id"] for c in json.loads(body) if c["libre"]] if status == 200 else []
         if status != 200:
             tally.error(f"créneaux {status}")
+            return
+        free = [c["id"] for c in json.loads(body) if c["libre"]]
         if not free:
             tally.empty += 1
             return
