@@ -19,7 +19,7 @@
    another client) is a correct answer, not an error. This closed load gives the most the server can do;
    each request waits behind those of the other clients, so its latencies grow with N. 16 by default: as
    many bookings per second as 8 or 32 (measured side by side), where 32 only make each request wait
-   behind twice as many others, and cost the server more processor time per booking.
+   behind twice as many others.
    With `--debit R`, an open load instead: patients arrive R times a second (Poisson arrivals), each going
    through one such cycle on one of N kept connections; the search is timed from the patient's arrival.
    The latencies at a given rate, as the real service sees them (its patients do not wait for each other).
@@ -585,8 +585,8 @@ def main() -> None:
         "--clients",
         type=int,
         default=16,
-        help="clients simultanés (16 : autant en donnent le débit maximal ; au-delà, les requêtes attendent "
-        "leur tour et coûtent plus, docs/decisions/0004-rendez-vous.md) ; avec --debit, connexions gardées",
+        help="clients simultanés (16 : autant donnent le débit maximal ; au-delà, les requêtes ne font "
+        "qu'attendre leur tour, docs/decisions/0004-rendez-vous.md) ; avec --debit, connexions gardées",
     )
     parser.add_argument(
         "--debit",
