@@ -127,24 +127,17 @@ def _lieu_slots_json(lieu_id: int, du: dt.date, au: dt.date) -> str:
     days = services.mission_days([lieu_id], du, au)
     now_s = timezone.now().timestamp()
     tz = timezone.get_current_timezone()
-    parts: list[str] = []
+    slots: list[tuple[int, str, str]] = []  # (start in seconds, identifier's prefix, JSON)
     for day in days:
         prefix, taken = f'{{"id":"{day.mission_id}-', day.taken
-        parts += [
-            prefix + rest + ("false}" if seconds in taken else "true}")
+        slots += [
+            (seconds, prefix, prefix + rest + ("false}" if seconds in taken else "true}"))
             for seconds, rest in _day_json(day.day, day.hours, tz)
             if seconds > now_s
         ]
     if any(a.day == b.day for a, b in itertools.pairwise(days)):
-        parts.sort(key=_by_time_then_id)
-    return "[" + ",".join(parts) + "]"
-
-
-def _by_time_then_id(part: str) -> tuple[str, str]:
-    """Order of a slot's JSON, as slots_by_lieu's SLOT_ORDER: its start, which the identifier's local
-    AAAAMMJJHHMM gives (identifiers already rely on it), then its identifier."""
-    cut = part.index("-") + 1
-    return part[cut : cut + 12], part[:cut]
+        slots.sort()  # SLOT_ORDER: start, then identifier (the same start: they differ by their mission)
+    return "[" + ",".join(text for _, _, text in slots) + "]"
 
 
 @api.get("/lieux", response={200: list[LieuOut], 404: Erreur, 422: Erreur, 429: Erreur})
