@@ -257,6 +257,21 @@ def test_invalid_bookings_are_422(client: Client, changes: dict[str, str], field
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe*-\x00", b'{"creneau": '])
+def test_an_unreadable_body_is_a_french_400_and_writes_nothing(client: Client, body: bytes) -> None:
+    response = client.post("/api/v1/rendez-vous", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "Corps de la requête illisible : un objet JSON en UTF-8 est attendu."
+    }
+    assert not RendezVous.objects.exists()
+    documented = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/rendez-vous"]["post"][
+        "responses"
+    ]
+    assert "400" in documented
+
+
+@pytest.mark.django_db
 def test_missing_field_and_past_slot(client: Client) -> None:
     response = client.post("/api/v1/rendez-vous", {"nom": "Martin"}, content_type="application/json")
     assert response.status_code == 422

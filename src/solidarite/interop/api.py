@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import Status
 
@@ -80,6 +81,17 @@ def invalid_fields(request: HttpRequest, exc: NinjaValidationError) -> HttpRespo
         for e in exc.errors
     }
     return api.create_response(request, {"detail": fields}, status=422)
+
+
+UNREADABLE_BODY = "Corps de la requête illisible : un objet JSON en UTF-8 est attendu."
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """django-ninja's own refusals, in French: here, a body that is not JSON (its 400 says "Cannot parse
+    request body"); nothing is written."""
+    detail = UNREADABLE_BODY if exc.status_code == 400 else str(exc)
+    return api.create_response(request, {"detail": detail}, status=exc.status_code)
 
 
 class TropDeDemandes(Exception):
@@ -179,7 +191,7 @@ def creneaux(request: HttpRequest, lieu_id: int, du: dt.date, au: dt.date) -> An
     return HttpResponse(_lieu_slots_json(lieu_id, du, au), content_type="application/json")
 
 
-@api.post("/rendez-vous", response={201: RendezVousOut, 409: Pris, 422: Erreur, 429: Erreur})
+@api.post("/rendez-vous", response={201: RendezVousOut, 400: Erreur, 409: Pris, 422: Erreur, 429: Erreur})
 def reserver(request: HttpRequest, body: RendezVousIn) -> Any:
     throttle(request, "reservation")
     key = request.headers.get("Idempotency-Key") or None
