@@ -1,4 +1,5 @@
-"""The JSON API goes around the pages' request-state middlewares; the pages keep them all."""
+"""The JSON API goes around the pages' request-state middlewares; the pages keep them all. A NUL character
+in an address, a query or a form is refused before any view."""
 
 from __future__ import annotations
 
@@ -35,3 +36,28 @@ def test_a_booking_through_the_api_needs_no_csrf_token_but_a_page_form_does() ->
     assert page.status_code == 403
     request = client.get("/rendez-vous/").wsgi_request
     assert all(hasattr(request, name) for name in ("session", "user", "htmx", "_messages"))
+
+
+@pytest.mark.parametrize(
+    ("address", "kind"),
+    [
+        ("/rendez-vous/?commune=%00", "page"),  # was a 500 on PostgreSQL (the view reads the commune itself)
+        ("/rendez-vous/?q=Aurillac%00", "page"),
+        ("/territoire/%00/", "page"),
+        ("/api/v1/lieux?commune=15120%00", "api"),
+        ("/fhir/Location?address-city=%00", "fhir"),  # was a 500 on PostgreSQL
+    ],
+)
+def test_a_nul_character_in_an_address_is_a_french_400(address: str, kind: str) -> None:
+    from solidarite.config.middleware import NUL_MESSAGE
+
+    response = Client().get(address)
+    assert response.status_code == 400
+    if kind == "api":
+        assert response.json() == {"detail": NUL_MESSAGE}
+    elif kind == "fhir":
+        outcome = response.json()
+        assert outcome["resourceType"] == "OperationOutcome"
+        assert outcome["issue"][0]["diagnostics"] == NUL_MESSAGE
+    else:
+        assert "Requête invalide" in response.content.decode()

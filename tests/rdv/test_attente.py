@@ -201,6 +201,13 @@ def test_a_volunteer_withdraws_from_their_missions_page(client: Client) -> None:
     )
     mission.refresh_from_db()
     assert mission.statut == "confirmee"  # a reason is required
+    refused = client.post(  # the view reads the comment itself: a NUL in it was a 500 on PostgreSQL
+        f"/planning/medecin/{token}/missions/",
+        {"mission": mission.pk, "reponse": "desister", "commentaire": "Urgence\x00"},
+    )
+    mission.refresh_from_db()
+    assert refused.status_code == 400 and "caractère nul" in refused.content.decode()
+    assert mission.statut == "confirmee"
     client.post(
         f"/planning/medecin/{token}/missions/",
         {"mission": mission.pk, "reponse": "desister", "commentaire": "Urgence familiale"},

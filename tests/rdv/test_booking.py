@@ -243,6 +243,10 @@ def test_booking_through_the_api(client: Client) -> None:
         ({"email": "pas-une-adresse"}, "email"),
         ({"nom": ""}, "nom"),
         ({"creneau": "n-importe-quoi"}, "creneau"),
+        ({"nom": "Martin\u0000"}, "nom"),  # PostgreSQL cannot store NUL: a 500 before it was refused here
+        ({"prenom": "\u0000"}, "prenom"),
+        ({"motif": "toux\u0007"}, "motif"),
+        ({"telephone": "06 12 34 56 78\u0000"}, "telephone"),
     ],
 )
 def test_invalid_bookings_are_422(client: Client, changes: dict[str, str], field: str) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from django.contrib.auth import middleware as auth
 from django.contrib.messages import middleware as messages
 from django.contrib.sessions import middleware as sessions
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.middleware import csrf
 from django_htmx import middleware as htmx
 
@@ -56,3 +56,58 @@ class MessageMiddleware(PagesOnly, messages.MessageMiddleware):
 
 class HtmxMiddleware(PagesOnly, htmx.HtmxMiddleware):
     pass
+
+
+NUL_MESSAGE = (
+    "La demande contient un caractère nul, qu'aucun champ n'accepte : vérifiez l'adresse ou le formulaire."
+)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class RejectNulCharacters:
+    """A request whose address, query or form carries a NUL character gets a French 400 before any view.
+
+    PostgreSQL cannot hold NUL in text, so such a value reached the database as a 500 wherever a view reads a
+    parameter itself rather than through a Django form (whose fields refuse it): `/rendez-vous/?commune=%00`,
+    FHIR's `address-city`, a comment. Refused here once for every view, as JSON under `/api/`, as a FHIR
+    OperationOutcome under `/fhir/`, as the French error page elsewhere. A JSON body (the API's booking) is
+    checked field by field by the booking itself (rdv.patients)."""
+
+    sync_capable = True
+    async_capable = False
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if "\x00" in request.path or _nul_in_query(request) or _nul_in_form(request):
+            return _refusal(request)
+        response: HttpResponseBase = self.get_response(request)
+        return response
+
+
+def _nul_in_query(request: HttpRequest) -> bool:
+    raw = request.META.get("QUERY_STRING", "")
+    return "%00" in raw or "\x00" in raw
+
+
+def _nul_in_form(request: HttpRequest) -> bool:
+    if request.method != "POST" or request.content_type not in FORM_TYPES:
+        return False
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in request.POST.lists())
+
+
+def _refusal(request: HttpRequest) -> HttpResponse:
+    if request.path_info.startswith(API_PREFIX):
+        return JsonResponse({"detail": NUL_MESSAGE}, status=400, json_dumps_params={"ensure_ascii": False})
+    if request.path_info.startswith("/fhir/"):
+        from solidarite.interop import fhir, fhir_views  # the composition root may reach the contexts
+
+        return HttpResponse(
+            fhir.outcome("invalid", NUL_MESSAGE).model_dump_json(exclude_none=True),
+            status=400,
+            content_type=fhir_views.CONTENT_TYPE,
+        )
+    from solidarite.config.views import error_page
+
+    return error_page(request, 400, "Requête invalide", NUL_MESSAGE)

@@ -215,6 +215,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.gzip.GZipMiddleware",
+    "solidarite.config.middleware.RejectNulCharacters",
     "solidarite.config.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "solidarite.config.middleware.CsrfViewMiddleware",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -11,6 +12,11 @@ from django.utils import timezone
 
 from solidarite.annuaire.validation import InvalidValue, normalise_phone
 
+# Control characters (NUL, which PostgreSQL cannot store, and the like): no name, phone or reason has any. The
+# pages' forms refuse NUL themselves; the API's JSON body comes here directly.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_MESSAGE = "Ce champ contient un caractère invisible (caractère de contrôle) : retapez-le."
+
 
 def _check_contact(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
@@ -18,11 +24,15 @@ def _check_contact(data: dict[str, Any], errors: dict[str, str]) -> dict[str, An
         value = " ".join(str(data.get(field) or "").split())
         if not value or len(value) > 100:
             errors[field] = "Champ obligatoire (100 caractères au plus)."
+        elif CONTROL.search(value):
+            errors[field] = CONTROL_MESSAGE
         cleaned[field] = value
     phone, email = str(data.get("telephone") or "").strip(), str(data.get("email") or "").strip().lower()
     if not phone and not email:
         errors["telephone"] = "Indiquez un téléphone ou une adresse électronique, pour vous prévenir."
-    if phone:
+    if CONTROL.search(phone):
+        errors["telephone"] = CONTROL_MESSAGE
+    elif phone:
         try:
             phone = normalise_phone(phone)
         except InvalidValue as exc:
@@ -64,6 +74,8 @@ def clean_patient(data: dict[str, Any], today: dt.date | None = None) -> dict[st
         value = " ".join(str(data.get(field) or "").split())
         if len(value) > limit:
             errors[field] = f"{limit} caractères au plus."
+        elif CONTROL.search(value):
+            errors[field] = CONTROL_MESSAGE
         cleaned[field] = value
     if errors:
         raise ValidationError(errors)
