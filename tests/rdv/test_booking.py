@@ -247,6 +247,8 @@ def test_booking_through_the_api(client: Client) -> None:
         ({"prenom": "\u0000"}, "prenom"),
         ({"motif": "toux\u0007"}, "motif"),
         ({"telephone": "06 12 34 56 78\u0000"}, "telephone"),
+        ({"prenom": "\ud800"}, "prenom"),  # a lone surrogate: no UTF-8 text holds it (a 500 before)
+        ({"email": "jeanne@\udfff.fr"}, "email"),
     ],
 )
 def test_invalid_bookings_are_422(client: Client, changes: dict[str, str], field: str) -> None:

@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from solidarite.annuaire.validation import InvalidValue, normalise_phone
 
-# Control characters (NUL, which PostgreSQL cannot store, and the like): no name, phone or reason has any. The
-# pages' forms refuse NUL themselves; the API's JSON body comes here directly.
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-CONTROL_MESSAGE = "Ce champ contient un caractère invisible (caractère de contrôle) : retapez-le."
+# Control characters (NUL, which PostgreSQL cannot store, and the like) and lone surrogates (a JSON "\ud800",
+# which no UTF-8 text can hold): no name, phone, address or reason has any. The pages' forms cannot send them
+# (Django refuses NUL, and decodes a form's bytes); the API's JSON body comes here directly.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+CONTROL_MESSAGE = "Ce champ contient un caractère invalide (caractère de contrôle ou mal codé) : retapez-le."
 
 
 def _check_contact(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
@@ -37,7 +38,9 @@ def _check_contact(data: dict[str, Any], errors: dict[str, str]) -> dict[str, An
             phone = normalise_phone(phone)
         except InvalidValue as exc:
             errors["telephone"] = str(exc)
-    if email:
+    if CONTROL.search(email):
+        errors["email"] = CONTROL_MESSAGE
+    elif email:
         try:
             validate_email(email)
         except ValidationError:
