@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -192,6 +193,10 @@ def test_booking_through_the_api(client: Client) -> None:
         f"/api/v1/lieux/{site.pk}/creneaux", {"du": mission.date.isoformat(), "au": mission.date.isoformat()}
     ).json()
     assert len(slots) == 24 and all(s["libre"] for s in slots)
+    documented = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["RendezVousIn"]
+    pattern = documented["properties"]["creneau"]["pattern"]  # what the OpenAPI promises the callers
+    assert all(re.fullmatch(pattern, s["id"]) for s in slots)
+    assert documented["properties"]["date_naissance"]["format"] == "date"
     first = slots[0]["id"]
     response = client.post(
         "/api/v1/rendez-vous",

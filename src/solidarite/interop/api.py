@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import Status
@@ -47,15 +47,28 @@ class CreneauOut(Schema):
     libre: bool
 
 
+def _documented(description: str, default: Any = ..., **constraints: Any) -> Any:
+    """A field whose rules the booking checks itself (rdv.patients, one French message per field, 422), given in
+    the OpenAPI document for the callers; pydantic only checks the type, so that each refusal keeps its message."""
+    return Field(default, description=description, json_schema_extra=constraints or None)
+
+
 class RendezVousIn(Schema):
-    creneau: str
-    nom: str
-    prenom: str
-    date_naissance: str
-    telephone: str | None = None
-    email: str | None = None
-    medecin_traitant: str | None = None
-    motif: str | None = None
+    creneau: str = _documented(
+        "Identifiant d'un créneau libre, tel que le donne GET /api/v1/lieux/{lieu_id}/creneaux.",
+        pattern=r"^[0-9]{1,18}-[0-9]{12}$",
+    )
+    nom: str = _documented("Nom du patient.", minLength=1, maxLength=100)
+    prenom: str = _documented("Prénom du patient.", minLength=1, maxLength=100)
+    date_naissance: str = _documented("Date de naissance, entre 1900 et aujourd'hui.", format="date")
+    telephone: str | None = _documented(
+        "Téléphone français (métropole ou outre-mer), pour la confirmation et les rappels par SMS ; "
+        "le téléphone ou l'adresse électronique est obligatoire.",
+        None,
+    )
+    email: str | None = _documented("Adresse électronique, pour la confirmation et les rappels.", None)
+    medecin_traitant: str | None = _documented("Médecin traitant, s'il y en a un.", None, maxLength=200)
+    motif: str | None = _documented("Motif de la consultation.", None, maxLength=300)
 
 
 class RendezVousOut(Schema):
