@@ -55,6 +55,8 @@ def test_a_nul_character_in_an_address_is_a_french_400(address: str, kind: str) 
     assert response.status_code == 400
     if kind == "api":
         assert response.json() == {"detail": NUL_MESSAGE}
+        paths = Client().get("/api/v1/openapi.json").json()["paths"]
+        assert all("400" in operation["responses"] for path in paths.values() for operation in path.values())
     elif kind == "fhir":
         outcome = response.json()
         assert outcome["resourceType"] == "OperationOutcome"

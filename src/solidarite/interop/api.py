@@ -96,6 +96,8 @@ def invalid_fields(request: HttpRequest, exc: NinjaValidationError) -> HttpRespo
     return api.create_response(request, {"detail": fields}, status=422)
 
 
+# 400 (documented on every operation): a request that cannot be read, its body not JSON (below), or a NUL
+# character in its address (config.middleware.RejectNulCharacters).
 UNREADABLE_BODY = "Corps de la requête illisible : un objet JSON en UTF-8 est attendu."
 
 
@@ -165,7 +167,7 @@ def _lieu_slots_json(lieu_id: int, du: dt.date, au: dt.date) -> str:
     return "[" + ",".join(text for _, _, text in slots) + "]"
 
 
-@api.get("/lieux", response={200: list[LieuOut], 404: Erreur, 422: Erreur, 429: Erreur})
+@api.get("/lieux", response={200: list[LieuOut], 400: Erreur, 404: Erreur, 422: Erreur, 429: Erreur})
 def lieux(request: HttpRequest, commune: str) -> Any:
     """Lieux solidaires within reach of a commune (code INSEE), by travel time then first free slot."""
     throttle(request, "recherche")
@@ -192,7 +194,10 @@ def lieux(request: HttpRequest, commune: str) -> Any:
     )
 
 
-@api.get("/lieux/{lieu_id}/creneaux", response={200: list[CreneauOut], 404: Erreur, 422: Erreur, 429: Erreur})
+@api.get(
+    "/lieux/{lieu_id}/creneaux",
+    response={200: list[CreneauOut], 400: Erreur, 404: Erreur, 422: Erreur, 429: Erreur},
+)
 def creneaux(request: HttpRequest, lieu_id: int, du: dt.date, au: dt.date) -> Any:
     throttle(request, "recherche")
     if lieu_id not in services.active_lieux().lieux:
@@ -233,7 +238,7 @@ def reserver(request: HttpRequest, body: RendezVousIn) -> Any:
     return _json(body_out, status=201)
 
 
-@api.delete("/rendez-vous/{jeton}", response={204: None, 403: Erreur, 409: Erreur, 429: Erreur})
+@api.delete("/rendez-vous/{jeton}", response={204: None, 400: Erreur, 403: Erreur, 409: Erreur, 429: Erreur})
 def annuler(request: HttpRequest, jeton: str) -> Any:
     throttle(request, "reservation")
     try:
