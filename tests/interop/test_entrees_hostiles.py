@@ -1,0 +1,91 @@
+"""Hostile input against the API, FHIR and the search page: every answer a French 4xx or a success, never a 500,
+and no appointment written but those answered 201. Seeded: the same requests on every run, on SQLite and on
+PostgreSQL (which refuses NUL in a text, and a lone surrogate cannot be sent to it: both were 500s)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from solidarite.planning.models import Mission
+from solidarite.rdv import services
+from solidarite.rdv.models import RendezVous
+from tests.annuaire.factories import lieu, medecin
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE: list[Any] = [
+    None, 0, -1, 10**30, 1.5, True, [], {}, ["x"], {"a": 1}, "", " ", "\x00", "a\x00b", "\x07", "\ud800",
+    "\udfff\ud800", "é" * 5000, "\u202e", "🙂", "<script>alert(1)</script>", "' OR 1=1 --", "9999-12-31",
+    "0000-00-00", "2024-02-30", "1899-12-31", "06 12 34 56 78\x00", "+33 6 12 34 56 78", "0-000000000000",
+]  # fmt: skip
+PATIENT = {"nom": "Martin", "prenom": "Jeanne", "date_naissance": "1948-05-17", "telephone": "06 12 34 56 78"}
+
+
+def _free_slots() -> tuple[int, list[str]]:
+    site = lieu()
+    day = timezone.localdate() + dt.timedelta(days=3)
+    Mission.objects.create(
+        medecin=medecin(site.commune), lieu=site, date=day, statut=Mission.Statut.CONFIRMEE
+    )
+    return site.pk, [slot.id for slot in services.slots(site, day, day)]
+
+
+def test_hostile_bookings_get_a_french_4xx_and_write_nothing_else() -> None:
+    rng = random.Random(20261201)
+    _, free = _free_slots()
+    client = Client()
+    created = 0
+    for _ in range(300):
+        payload: dict[str, Any] = {**PATIENT, "creneau": rng.choice(free)}
+        for field in rng.sample(
+            [*payload, "email", "motif", "medecin_traitant", "autre"], rng.randrange(1, 4)
+        ):
+            payload[field] = rng.choice(HOSTILE)
+        body = json.dumps(payload).encode()
+        if rng.random() < 0.15:
+            body = body[: rng.randrange(len(body))]  # cut short: not JSON any more
+        headers = {"Idempotency-Key": rng.choice(["k" * 101, "cle-1", "cle-2"])} if rng.random() < 0.2 else {}
+        response = client.post("/api/v1/rendez-vous", body, content_type="application/json", headers=headers)
+        assert response.status_code in (200, 201, 400, 409, 422), (response.status_code, payload)
+        detail = response.json()
+        if response.status_code >= 400:
+            assert "detail" in detail, detail
+        elif response.status_code == 201:
+            created += 1
+    assert (
+        RendezVous.objects.count() <= created
+    )  # no appointment but those answered 201 (fewer: retried keys)
+    assert created > 0  # the valid fields among them did book
+
+
+def test_hostile_search_slot_list_and_fhir_addresses_never_answer_500() -> None:
+    rng = random.Random(1)
+    lieu_id, _ = _free_slots()
+    client = Client()
+    texts = [v for v in HOSTILE if isinstance(v, str) and "\ud800" not in v and "\udfff" not in v]
+    for _ in range(150):
+        value = quote(rng.choice(texts), safe="")
+        address = rng.choice(
+            [
+                f"/api/v1/lieux?commune={value}",
+                f"/api/v1/lieux/{lieu_id}/creneaux?du={value}&au={rng.choice(texts)[:20]}",
+                f"/api/v1/lieux/{value or 0}/creneaux?du=2026-12-01&au=2026-12-02",
+                f"/api/v1/rendez-vous/{value or 'x'}",
+                f"/rendez-vous/?commune={value}",
+                f"/rendez-vous/?q={value}",
+                f"/fhir/Location?address-city={value}",
+                f"/fhir/Slot?schedule={value}&start={value}",
+                f"/fhir/Schedule?actor={value}",
+            ]
+        )
+        method = "delete" if address.startswith("/api/v1/rendez-vous/") else "get"
+        response = getattr(client, method)(address)
+        assert response.status_code < 500, (response.status_code, address)
