@@ -1,4 +1,5 @@
-"""A patient books in a real Chromium: « autour de moi », the map, the form, the confirmation."""
+"""A patient books in a real Chromium: « autour de moi », the map, the form, the confirmation; axe-core finds no
+accessibility fault on the pages of that path."""
 
 from __future__ import annotations
 
@@ -104,4 +105,36 @@ def test_the_doctors_day_prints_without_the_site_around_it(territoire, live_serv
     assert not page.locator("header.fr-header").is_visible()
     assert not page.get_by_role("button", name="Imprimer").is_visible()
     assert "MARTIN Jeanne" in page.locator("table").inner_text()
+    page.close()
+
+
+def _axe_faults(page) -> list[str]:  # type: ignore[no-untyped-def]
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    return [f"{v['id']} ({v['impact']}) : {[n['target'] for n in v['nodes'][:3]]}" for v in violations]
+
+
+def test_the_patient_pages_pass_axe_and_the_api_docs_call_no_third_party(
+    territoire, live_server, browser
+) -> None:  # type: ignore[no-untyped-def]
+    mission = _mauriac_mission()
+    slot = f"{mission.pk}-{mission.date:%Y%m%d}0830"
+    page = browser.new_page(locale="fr-FR")  # type: ignore[attr-defined]
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(live_server.url) else outside.append(r.url))
+    for address in (
+        "/rendez-vous/",
+        "/rendez-vous/?commune=15120",  # the results, with the map
+        f"/rendez-vous/lieu/{mission.lieu.pk}/",
+        f"/rendez-vous/creneau/{slot}/",  # the booking form
+        "/rendez-vous/?commune=%00",  # a refused address: the French error page
+    ):
+        page.goto(live_server.url + address, wait_until="networkidle")
+        assert _axe_faults(page) == [], address
+    page.goto(live_server.url + "/api/v1/docs", wait_until="networkidle")
+    page.locator(".opblock").first.wait_for(timeout=15_000)  # Swagger UI drawn from the platform's own files
+    assert page.locator("html").get_attribute("lang") == "fr" and page.locator("main h1").count() == 1
+    # The map's tiles are the only third party the patient pages call (OpenStreetMap, on the results page).
+    assert [url for url in outside if "tile.openstreetmap.org" not in url] == []
     page.close()

@@ -206,6 +206,9 @@ INSTALLED_APPS = [
     "solidarite.planning",
     "solidarite.rdv",
     "solidarite.interop",
+    # Last, so that interop's templates/ninja/swagger.html (French, accessible) replaces its own; listed at all so
+    # that /api/v1/docs is served from django-ninja's static files rather than from a CDN.
+    "ninja",
 ]
 
 # No LocaleMiddleware: the platform speaks French only (LANGUAGE_CODE); negotiating among one language cost
