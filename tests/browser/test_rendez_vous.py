@@ -138,3 +138,16 @@ def test_the_patient_pages_pass_axe_and_the_api_docs_call_no_third_party(
     # The map's tiles are the only third party the patient pages call (OpenStreetMap, on the results page).
     assert [url for url in outside if "tile.openstreetmap.org" not in url] == []
     page.close()
+
+
+def test_the_zones_map_passes_axe_once_drawn(territoire, zonage_result, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    from solidarite.zonage.services import save_campaign
+
+    save_campaign(zonage_result, activate=True)
+    page = browser.new_page(locale="fr-FR")  # type: ignore[attr-defined]
+    page.goto(live_server.url + "/zonage/")
+    page.wait_for_function(
+        "document.getElementById('carte-zones').dataset.chargee === '1255'", timeout=30_000
+    )
+    assert _axe_faults(page) == []  # the map is aria-hidden, and nothing in it takes the keyboard's focus
+    page.close()
