@@ -57,10 +57,12 @@ def test_a_patient_finds_a_slot_around_them_and_books_it(territoire, live_server
     page.get_by_role("textbox", name=re.compile(r"^Téléphone")).fill("06 12 34 56 78")
     page.get_by_role("button", name="Confirmer le rendez-vous").click()
     page.get_by_text("Votre rendez-vous est confirmé").wait_for(timeout=10_000)
+    assert _axe_faults(page) == []  # the confirmation
     rdv = RendezVous.objects.get()
     assert rdv.mission_id == mission.pk and rdv.telephone == "+33612345678"
     page.get_by_role("link", name="gérer mon rendez-vous").click()
     assert "Déplacer ce rendez-vous" in page.locator("main").inner_text()
+    assert _axe_faults(page) == []  # the page to move or cancel it
     context.close()
 
 
