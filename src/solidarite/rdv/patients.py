@@ -19,15 +19,25 @@ CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 CONTROL_MESSAGE = "Ce champ contient un caractère invalide (caractère de contrôle ou mal codé) : retapez-le."
 
 
+def _text(
+    data: dict[str, Any], field: str, limit: int, errors: dict[str, str], required: bool = False
+) -> str:
+    """A free-text field, its spaces normalised: required or not, `limit` characters at most, no control
+    character."""
+    value = " ".join(str(data.get(field) or "").split())
+    if (required and not value) or len(value) > limit:
+        errors[field] = (
+            f"Champ obligatoire ({limit} caractères au plus)." if required else f"{limit} caractères au plus."
+        )
+    elif CONTROL.search(value):
+        errors[field] = CONTROL_MESSAGE
+    return value
+
+
 def _check_contact(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
-    cleaned: dict[str, Any] = {}
-    for field in ("nom", "prenom"):
-        value = " ".join(str(data.get(field) or "").split())
-        if not value or len(value) > 100:
-            errors[field] = "Champ obligatoire (100 caractères au plus)."
-        elif CONTROL.search(value):
-            errors[field] = CONTROL_MESSAGE
-        cleaned[field] = value
+    cleaned: dict[str, Any] = {
+        field: _text(data, field, 100, errors, required=True) for field in ("nom", "prenom")
+    }
     phone, email = str(data.get("telephone") or "").strip(), str(data.get("email") or "").strip().lower()
     if not phone and not email:
         errors["telephone"] = "Indiquez un téléphone ou une adresse électronique, pour vous prévenir."
@@ -73,13 +83,8 @@ def clean_patient(data: dict[str, Any], today: dt.date | None = None) -> dict[st
             "Date de naissance impossible : format AAAA-MM-JJ, entre 1900 et aujourd'hui."
         )
     cleaned["date_naissance"] = birth_date
-    for field, limit in (("medecin_traitant", 200), ("motif", 300)):
-        value = " ".join(str(data.get(field) or "").split())
-        if len(value) > limit:
-            errors[field] = f"{limit} caractères au plus."
-        elif CONTROL.search(value):
-            errors[field] = CONTROL_MESSAGE
-        cleaned[field] = value
+    cleaned["medecin_traitant"] = _text(data, "medecin_traitant", 200, errors)
+    cleaned["motif"] = _text(data, "motif", 300, errors)
     if errors:
         raise ValidationError(errors)
     return cleaned
