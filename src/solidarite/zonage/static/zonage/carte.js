@@ -1,20 +1,14 @@
-/* Carte des zones : EPCI colorés par score, zones retenues entourées. Sans JavaScript, la liste suffit.
-   La carte est masquée aux technologies d'assistance (aria-hidden ; un texte la décrit, la liste des zones la
-   suit) : rien n'y prend donc le focus du clavier (RGAA 10.8 ; axe-core : aria-hidden-focus), ni la carte, ni ses
-   boutons de zoom, ni ses liens, ni ses bulles ; la souris et le doigt s'en servent comme avant. */
+/* Carte des zones : EPCI colorés par score, zones retenues entourées. Sans JavaScript, la liste suffit. La carte
+   est masquée aux technologies d'assistance (un texte la décrit) et hors du parcours au clavier
+   (solidarite/cartes.js). */
 (function () {
   "use strict";
   var element = document.getElementById("carte-zones");
   if (!element || !window.L) { return; }
-  var map = L.map(element, { preferCanvas: true, keyboard: false }).setView([46.6, 2.4], 6);
-  function outOfTabOrder() {
-    element.querySelectorAll("a, button, [tabindex]").forEach(function (el) { el.setAttribute("tabindex", "-1"); });
-  }
-  map.on("popupopen", outOfTabOrder);
+  var map = L.map(element, { preferCanvas: true }).setView([46.6, 2.4], 6);
   if (element.dataset.tuiles) {
     L.tileLayer(element.dataset.tuiles, { maxZoom: 18, attribution: "© IGN – Géoplateforme" }).addTo(map);
   }
-  outOfTabOrder();
   var colours = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"];
   function colour(score) {
     if (score === null || score === undefined) { return "#cccccc"; }
@@ -41,7 +35,6 @@
             (p.retenue ? "Zone retenue" : "Non retenue") + '<br><a href="epci/' + encodeURIComponent(p.siren) + '/">Voir le détail</a>');
         }
       }).addTo(map);
-      outOfTabOrder();
       element.dataset.chargee = String(data.features.length);
     });
 })();
