@@ -17,7 +17,7 @@ from typing import Any
 from django.contrib.auth import middleware as auth
 from django.contrib.messages import middleware as messages
 from django.contrib.sessions import middleware as sessions
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.middleware import csrf
 from django_htmx import middleware as htmx
 
@@ -97,17 +97,13 @@ def _nul_in_form(request: HttpRequest) -> bool:
     return any("\x00" in key or any("\x00" in v for v in values) for key, values in request.POST.lists())
 
 
-def _refusal(request: HttpRequest) -> HttpResponse:
+def _refusal(request: HttpRequest) -> HttpResponseBase:
     if request.path_info.startswith(API_PREFIX):
         return JsonResponse({"detail": NUL_MESSAGE}, status=400, json_dumps_params={"ensure_ascii": False})
     if request.path_info.startswith("/fhir/"):
         from solidarite.interop import fhir, fhir_views  # the composition root may reach the contexts
 
-        return HttpResponse(
-            fhir.outcome("invalid", NUL_MESSAGE).model_dump_json(exclude_none=True),
-            status=400,
-            content_type=fhir_views.CONTENT_TYPE,
-        )
+        return fhir_views.respond(fhir.outcome("invalid", NUL_MESSAGE), 400)
     from solidarite.config.views import error_page
 
     return error_page(request, 400, "Requête invalide", NUL_MESSAGE)

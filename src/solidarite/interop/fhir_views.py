@@ -37,7 +37,7 @@ class FhirError(Exception):
         self.status, self.code = status, code
 
 
-def _respond(resource: Any, status: int = 200) -> HttpResponse:
+def respond(resource: Any, status: int = 200) -> HttpResponse:
     return HttpResponse(resource.model_dump_json(exclude_none=True), status=status, content_type=CONTENT_TYPE)
 
 
@@ -47,13 +47,13 @@ def endpoint(view: Callable[..., Any]) -> Callable[..., HttpResponse]:
     @require_GET
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if exceeded(request, "recherche"):
-            response = _respond(fhir.outcome("throttled", TOO_MANY), 429)
+            response = respond(fhir.outcome("throttled", TOO_MANY), 429)
             response["Retry-After"] = "60"
             return response
         try:
-            return _respond(view(request, *args, **kwargs))
+            return respond(view(request, *args, **kwargs))
         except FhirError as exc:
-            return _respond(fhir.outcome(exc.code, str(exc)), exc.status)
+            return respond(fhir.outcome(exc.code, str(exc)), exc.status)
 
     wrapper.__name__ = view.__name__
     return wrapper
@@ -187,4 +187,4 @@ def appointment_search(request: HttpRequest) -> Any:
 
 
 def not_found(request: HttpRequest, rest: str) -> HttpResponse:
-    return _respond(fhir.outcome("not-supported", f"Ressource ou opération non proposée : {rest!r}."), 404)
+    return respond(fhir.outcome("not-supported", f"Ressource ou opération non proposée : {rest!r}."), 404)
