@@ -413,8 +413,9 @@ def settle(pattern: str, timeout: float = 30.0) -> None:
 
 
 def start_server(
-    env: dict[str, str], kind: str, workers: int, threads: int = 1
+    env: dict[str, str], kind: str, workers: int, journal: Any, threads: int = 1
 ) -> tuple[subprocess.Popen[bytes], int]:
+    """The server, its output written to `journal` (read back by `summarise_journal`)."""
     port = free_port()
     server_env = {
         **env,
@@ -454,6 +455,8 @@ def start_server(
         ],
         cwd=ROOT,
         env=server_env,
+        stdout=journal,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -465,7 +468,29 @@ def start_server(
         except OSError:
             time.sleep(0.3)
     server.terminate()
-    raise SystemExit(f"{kind} n'a pas démarré en 60 s.")
+    server.wait(timeout=30)
+    journal.seek(0)
+    raise SystemExit(f"{kind} n'a pas démarré en 60 s :\n{journal.read()[-3000:]}")
+
+
+def summarise_journal(journal: Any) -> str:
+    """The server's log in a few lines: each kind of warning counted (a 409 logs « Conflict », each request
+    of the Django floor a « Not Found »), anything worse than a warning printed as it is."""
+    journal.seek(0)
+    counts: dict[str, int] = {}
+    worse: list[str] = []
+    for line in journal:
+        logged = re.match(r"\S+ \S+ (WARNING|INFO) (\S+) ([^:]+)", line)
+        if logged:
+            key = " ".join(logged.groups())
+            counts[key] = counts.get(key, 0) + 1
+        elif line.strip():
+            worse.append(line.rstrip())
+    told = ", ".join(f"{n} × {key}" for key, n in sorted(counts.items(), key=lambda item: -item[1]))
+    summary = f"journal du serveur : {told or 'vide'}"
+    if worse:
+        summary += f" ; {len(worse)} autre(s) ligne(s), dont :\n" + "\n".join(worse[:40])
+    return summary
 
 
 PGBENCH_SCRIPT = r"""
@@ -579,6 +604,42 @@ def database_counts() -> tuple[int, int]:
     return int(double), int(booked)
 
 
+def serve_and_load(
+    env: dict[str, str], args: argparse.Namespace, communes: list[str], journal: Any
+) -> tuple[Tally, float, list[float], float]:
+    """Start the server, run the load then the Django floor against it, stop it: the tally, the load's
+    duration, the processor seconds of the server, PostgreSQL and the clients, and the floor's rate."""
+    server, port = start_server(env, args.serveur, args.workers, journal, args.threads)
+    try:
+        charge = (
+            f"{args.debit:.0f} patients/s (arrivées de Poisson), {args.clients} connexions gardées"
+            if args.debit
+            else f"{args.clients} clients"
+        )
+        print(
+            f"{args.serveur} : {args.workers} workers × {args.threads} fil(s) ; {charge} pendant "
+            f"{args.duree:.0f} s…",
+            flush=True,
+        )
+        server_process = f"-m {args.serveur} "  # not this script, whose command line names the server too
+        before = cpu_seconds(server_process), postgres_cpu(), time.process_time()
+        tally, elapsed = asyncio.run(
+            open_load(port, communes, args.debit, args.clients, args.duree)
+            if args.debit
+            else load(port, communes, args.clients, args.duree)
+        )
+        used = [
+            cpu_seconds(server_process) - before[0],
+            postgres_cpu() - before[1],
+            time.process_time() - before[2],
+        ]
+        floor = asyncio.run(floor_load(port, args.clients, args.plancher_duree))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    return tally, elapsed, used, floor
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -633,34 +694,9 @@ def main() -> None:
         f"{len(communes)} communes des zones, {data['history']} rendez-vous passés ; {data['prepare_s']} s",
         flush=True,
     )
-    server, port = start_server(env, args.serveur, args.workers, args.threads)
-    try:
-        charge = (
-            f"{args.debit:.0f} patients/s (arrivées de Poisson), {args.clients} connexions gardées"
-            if args.debit
-            else f"{args.clients} clients"
-        )
-        print(
-            f"{args.serveur} : {args.workers} workers × {args.threads} fil(s) ; {charge} pendant "
-            f"{args.duree:.0f} s…",
-            flush=True,
-        )
-        server_process = f"-m {args.serveur} "  # not this script, whose command line names the server too
-        before = cpu_seconds(server_process), postgres_cpu(), time.process_time()
-        tally, elapsed = asyncio.run(
-            open_load(port, communes, args.debit, args.clients, args.duree)
-            if args.debit
-            else load(port, communes, args.clients, args.duree)
-        )
-        used = [
-            cpu_seconds(server_process) - before[0],
-            postgres_cpu() - before[1],
-            time.process_time() - before[2],
-        ]
-        floor = asyncio.run(floor_load(port, args.clients, args.plancher_duree))
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as journal:
+        tally, elapsed, used, floor = serve_and_load(env, args, communes, journal)
+        print(summarise_journal(journal), flush=True)
     double, in_db = database_counts()
     print(
         f"pgbench : la transaction SQL d'une réservation, {args.clients} clients, {args.pgbench_duree} s…",
