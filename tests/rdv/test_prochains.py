@@ -160,3 +160,52 @@ def test_a_lieu_moved_by_another_process_is_placed_again_once_the_catalogue_is_r
     _expire_catalogue(monkeypatch)
     (found,) = services.lieux_proches(*place, count=1)
     assert found.minutes > 20  # about 33 km away now: not the 0 minutes kept for the old position
+
+
+def _while_reading(monkeypatch, name: str, change) -> None:  # type: ignore[no-untyped-def]
+    """Another thread of the process makes `change` while this one reads from the database with
+    `services.<name>`: the read happens first (before the change's commit), the change right after, then
+    this thread goes on with what it read. The real function runs; only the interleaving is forced."""
+    real = getattr(services, name)
+
+    def reading(*args, **kwargs):  # type: ignore[no-untyped-def]
+        monkeypatch.setattr(services, name, real)  # once
+        result = real(*args, **kwargs)
+        change()
+        return result
+
+    monkeypatch.setattr(services, name, reading)
+
+
+def test_a_slot_booked_by_another_thread_during_a_read_is_not_shown_afterwards(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The production server runs two threads per worker. A search that read a lieu's next free slots just
+    before another thread of the process booked one does not keep its list: the next search reads again."""
+    mission = _mission()
+    first, second, _ = services.next_free_by_lieu([mission.lieu.pk], timezone.now(), 3)[mission.lieu.pk]
+    _while_reading(monkeypatch, "next_free_by_lieu", lambda: services.book(first.id, PATIENT))
+    assert _first_slots(mission) == [first.id]  # read before the booking: shown to this patient only
+    assert _first_slots(mission) == [second.id]  # not kept: read again
+
+
+def test_a_slot_freed_by_another_thread_during_a_read_shows_afterwards(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    mission = _mission()
+    (first,) = _first_slots(mission)
+    rdv = services.book(first, PATIENT)
+    services.forget_lieux()
+    _while_reading(monkeypatch, "next_free_by_lieu", lambda: services.cancel(services.token_for(rdv)))
+    assert _first_slots(mission) != [first]  # read before the cancellation
+    assert _first_slots(mission) == [first]  # not kept: read again
+
+
+def test_a_lieu_changed_by_another_thread_during_a_read_shows_afterwards(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    mission = _mission()
+    services.forget_lieux()
+
+    def rename() -> None:
+        site = LieuSolidaire.objects.get(pk=mission.lieu.pk)
+        site.nom = "Maison de santé renommée"
+        site.save()  # the back office: its signal makes the process forget the lieux
+
+    _while_reading(monkeypatch, "_read_catalogue", rename)
+    assert services.active_lieux().lieux[mission.lieu.pk].nom != "Maison de santé renommée"  # read before
+    assert services.active_lieux().lieux[mission.lieu.pk].nom == "Maison de santé renommée"  # not kept

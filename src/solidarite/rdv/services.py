@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import logging
 import operator
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -623,29 +624,40 @@ class Catalogue:
 REACH_KEPT_MAX = 10_000  # the communes of the zones (about 3,900), and places found « autour de moi »
 
 _catalogue = Catalogue(0.0, {}, [], np.empty(0), np.empty(0))
+_forgotten = 0  # how many times this process forgot the lieux (forget_lieux), under _lieux_lock
+_lieux_lock = threading.Lock()
 
 
 def active_lieux() -> Catalogue:
     """The active lieux, kept 30 s in the process: every search and every slot list reads them, and a lieu
     opened, closed or renamed shows within half a minute (slots, appointments, and everything a booking
-    checks are always read from the database). Not to be modified: shared by the requests of the process."""
+    checks are always read from the database). Not to be modified: shared by the requests of the process.
+    Not kept if another thread of the process changed a lieu while it was being read (it may predate that)."""
     global _catalogue
     ttl = getattr(settings, "SOLIDARITE_LIEUX_TTL_S", CATALOGUE_TTL_S)
     if time.monotonic() - _catalogue.read_at > ttl or not _catalogue.ids:
-        lieux = LieuSolidaire.objects.filter(actif=True).select_related("commune", "horaires_consultation")
-        by_id = {lieu.pk: lieu for lieu in lieux.order_by("pk")}
-        ids = list(by_id)
-        fresh = Catalogue(
-            time.monotonic(),
-            by_id,
-            ids,
-            np.array([by_id[pk].latitude for pk in ids], dtype=float),
-            np.array([by_id[pk].longitude for pk in ids], dtype=float),
-        )
+        forgotten = _forgotten
+        fresh = _read_catalogue()
         if fresh.same_places(_catalogue):  # the lieux within reach of each place are still the same
             fresh.reach.update(_catalogue.reach)
-        _catalogue = fresh
+        with _lieux_lock:
+            if forgotten == _forgotten:
+                _catalogue = fresh
+        return fresh
     return _catalogue
+
+
+def _read_catalogue() -> Catalogue:
+    lieux = LieuSolidaire.objects.filter(actif=True).select_related("commune", "horaires_consultation")
+    by_id = {lieu.pk: lieu for lieu in lieux.order_by("pk")}
+    ids = list(by_id)
+    return Catalogue(
+        time.monotonic(),
+        by_id,
+        ids,
+        np.array([by_id[pk].latitude for pk in ids], dtype=float),
+        np.array([by_id[pk].longitude for pk in ids], dtype=float),
+    )
 
 
 def lieu_nom(lieu_id: int) -> str:
@@ -664,8 +676,10 @@ def forget_lieux(**kwargs: object) -> None:
 
 
 def _forget_lieux_now() -> None:
-    global _catalogue
-    _catalogue = Catalogue(0.0, {}, [], np.empty(0), np.empty(0))
+    global _catalogue, _forgotten
+    with _lieux_lock:
+        _forgotten += 1
+        _catalogue = Catalogue(0.0, {}, [], np.empty(0), np.empty(0))
     _kept.clear()
 
 
@@ -700,7 +714,49 @@ class KeptSlots(NamedTuple):
     all_there_is: bool  # fewer than NEXT_FREE_KEPT free slots in the whole range
 
 
-_kept: dict[int, KeptSlots] = {}  # lieu -> its next free slots as this process last read them
+class KeptStore:
+    """The next free slots of each lieu as this process last read them, shared by its threads (the production
+    server runs two per worker). A list read from the database is kept only if no thread of the process
+    booked, freed or forgot that lieu's slots while it was being read: such a list may predate the change
+    (read before its commit) and would show it late, where the documented delay covers other processes only."""
+
+    def __init__(self) -> None:
+        self.lists: dict[int, KeptSlots] = {}
+        self.changes: dict[int, int] = {}  # lieu -> how many times this process changed its slots
+        self.epoch = 0  # how many times this process forgot every list
+        self.lock = threading.Lock()
+
+    def get(self, lieu_id: int) -> KeptSlots | None:
+        return self.lists.get(lieu_id)
+
+    def mark(self, ids: list[int]) -> tuple[int, dict[int, int]]:
+        """Where the changes stand, before reading the lieux's slots from the database."""
+        return self.epoch, {pk: self.changes.get(pk, 0) for pk in ids}
+
+    def keep(self, lieu_id: int, kept: KeptSlots, mark: tuple[int, dict[int, int]]) -> None:
+        with self.lock:
+            if mark[0] == self.epoch and mark[1][lieu_id] == self.changes.get(lieu_id, 0):
+                self.lists[lieu_id] = kept
+
+    def taken(self, lieu_id: int, creneau: str) -> None:
+        with self.lock:
+            self.changes[lieu_id] = self.changes.get(lieu_id, 0) + 1
+            kept = self.lists.get(lieu_id)
+            if kept is not None and any(slot.id == creneau for slot in kept.slots):
+                self.lists[lieu_id] = kept._replace(slots=[slot for slot in kept.slots if slot.id != creneau])
+
+    def drop(self, lieu_id: int) -> None:
+        with self.lock:
+            self.changes[lieu_id] = self.changes.get(lieu_id, 0) + 1
+            self.lists.pop(lieu_id, None)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.epoch += 1
+            self.lists.clear()
+
+
+_kept = KeptStore()
 
 
 def next_free_for_search(ids: list[int], now: dt.datetime, count: int) -> dict[int, list[Creneau]]:
@@ -725,22 +781,23 @@ def next_free_for_search(ids: list[int], now: dt.datetime, count: int) -> dict[i
                 continue
         missing.append(pk)
     if missing:
+        mark = _kept.mark(missing)
         found = next_free_by_lieu(missing, now, NEXT_FREE_KEPT)
         for pk in missing:
-            _kept[pk] = KeptSlots(clock, found[pk], len(found[pk]) < NEXT_FREE_KEPT)
+            _kept.keep(pk, KeptSlots(clock, found[pk], len(found[pk]) < NEXT_FREE_KEPT), mark)
             result[pk] = found[pk][:count]
     return result
 
 
 def taken_here(lieu_id: int, creneau: str) -> None:
-    """A slot booked by this process leaves the lists kept for searches at once."""
-    kept = _kept.get(lieu_id)
-    if kept is not None and any(slot.id == creneau for slot in kept.slots):
-        _kept[lieu_id] = kept._replace(slots=[slot for slot in kept.slots if slot.id != creneau])
+    """A slot booked by this process leaves the lists kept for searches at once; a list being read by another
+    thread meanwhile is not kept, now and once the transaction is committed."""
+    _kept.taken(lieu_id, creneau)
+    transaction.on_commit(lambda: _kept.taken(lieu_id, creneau))
 
 
 def freed_here(lieu_id: int) -> None:
     """Slots of the lieu were freed, opened or cancelled by this process: its list is read again at the next
     search, now and once the transaction is committed (a search in between would read the state before)."""
-    _kept.pop(lieu_id, None)
-    transaction.on_commit(lambda: _kept.pop(lieu_id, None))
+    _kept.drop(lieu_id)
+    transaction.on_commit(lambda: _kept.drop(lieu_id))
