@@ -10,9 +10,10 @@
    checkpoint, so that the planner's statistics are those of production. Bench data only, never the demo's.
 2. The platform starts with production settings (`SOLIDARITE_ENV=production`, persistent database
    connections, prepared statements; request limit off: a load test comes from a single address), served
-   by the production command `python -m solidarite serveur` (granian, one thread per worker, keep-alive),
-   or for comparison by gunicorn (`--serveur gunicorn`: `--preload`, sync workers, which close the
-   connection after each answer, or with `--threads`, gthread workers with keep-alive).
+   by the production command `python -m solidarite serveur` (granian, two threads per worker by default,
+   `--threads N` for N, keep-alive), or for comparison by gunicorn (`--serveur gunicorn`: `--preload`, sync
+   workers, which close the connection after each answer, or with `--threads`, gthread workers with
+   keep-alive).
 3. N clients, each a loop « search the lieux around a commune of a zone (GET /api/v1/lieux) → list the
    slots of the first lieu with a free one (GET …/creneaux) → book one at random (POST /api/v1/rendez-vous) »
    for the given duration, on a connection kept open as a browser keeps it. A 409 (slot just taken by
@@ -413,9 +414,10 @@ def settle(pattern: str, timeout: float = 30.0) -> None:
 
 
 def start_server(
-    env: dict[str, str], kind: str, workers: int, journal: Any, threads: int = 1
+    env: dict[str, str], kind: str, workers: int, journal: Any, threads: int | None = None
 ) -> tuple[subprocess.Popen[bytes], int]:
-    """The server, its output written to `journal` (read back by `summarise_journal`)."""
+    """The server, its output written to `journal` (read back by `summarise_journal`). `threads`: per worker,
+    None for the production command's default (granian) or sync workers (gunicorn)."""
     port = free_port()
     server_env = {
         **env,
@@ -429,6 +431,7 @@ def start_server(
     production = [
         *(sys.executable, "-m", "solidarite", "serveur", "--port", str(port), "--workers", str(workers)),
         *("--file", "2048", "--journal", "warning"),
+        *(("--fils", str(threads)) if threads else ()),
     ]
     server = subprocess.Popen(
         production
@@ -442,7 +445,7 @@ def start_server(
             str(workers),
             *(
                 ["--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "5"]
-                if threads > 1
+                if threads and threads > 1
                 else []
             ),
             "--bind",
@@ -673,8 +676,9 @@ def main() -> None:
     parser.add_argument(
         "--threads",
         type=int,
-        default=1,
-        help="gunicorn : fils par worker (1 = workers synchrones, une connexion par requête ; plus = gthread)",
+        default=None,
+        help="fils par worker ; granian : 2 par défaut, celui de la commande de production ; gunicorn : 1 par "
+        "défaut (workers synchrones, une connexion par requête ; plus = gthread)",
     )
     parser.add_argument("--plancher-duree", type=float, default=10.0, help="secondes du plancher Django (10)")
     parser.add_argument("--pgbench-duree", type=int, default=15)
@@ -683,8 +687,10 @@ def main() -> None:
     if args.seed:
         seed()
         return
-    if args.serveur == "granian" and args.threads != 1:
-        parser.error("--threads ne vaut que pour --serveur gunicorn")
+    if args.threads is None:
+        from solidarite.config.management.commands.serveur import THREADS
+
+        args.threads = THREADS if args.serveur == "granian" else 1
     env = base_env()
     print(f"Préparation de la base {DB_NAME} (données nationales)…", flush=True)
     data = prepare(env)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -80,9 +81,12 @@ def test_the_cache_setting_selects_redis() -> None:
 
 
 @contextlib.contextmanager
-def production_server(database_url: str) -> Iterator[tuple[int, list[str]]]:
-    """`python -m solidarite serveur` with one worker, on a free port; yields the port, and after the block
-    the server's output (as a one-item list)."""
+def production_server(
+    database_url: str, threads: int | None = None, **settings: str
+) -> Iterator[tuple[int, list[str]]]:
+    """`python -m solidarite serveur` with one worker (of `threads` threads, the command's default if None),
+    on a free port, with the given settings; yields the port, and after the block the server's output (as a
+    one-item list)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -93,9 +97,13 @@ def production_server(database_url: str) -> Iterator[tuple[int, list[str]]]:
         "DJANGO_SECRET_KEY": "x" * 64,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": database_url,
+        **settings,
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "solidarite", "serveur", "--port", str(port), "--workers", "1"],
+        [
+            *(sys.executable, "-m", "solidarite", "serveur", "--port", str(port), "--workers", "1"),
+            *(("--fils", str(threads)) if threads else ()),
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -148,19 +156,45 @@ def _backend(application_name: str) -> int:
     return int(pid)
 
 
+def _postgresql_url(application_name: str) -> str:
+    db = django_connection.settings_dict
+    if django_connection.vendor != "postgresql":
+        pytest.skip("Connexions persistantes à PostgreSQL : sur PostgreSQL seulement.")
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return f"postgres://{db['USER'] or 'postgres'}@{host}:{port}/{db['NAME']}?application_name={application_name}"
+
+
+def test_the_server_refuses_a_wrong_number_of_threads_in_french() -> None:
+    result = _run("serveur", "--fils", "0")
+    assert result.returncode != 0
+    assert "--fils : entre 1 et 16 fils par processus." in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.django_db
+def test_each_thread_of_a_worker_serves_requests_with_its_own_connection() -> None:
+    """The production server's two threads per worker: requests sent at once are served by both, each with
+    its own database connection, and every answer is the right one."""
+    name = f"solidarite_fils_{os.getpid()}"
+    # A load from one address: no request limit.
+    with production_server(_postgresql_url(name), SOLIDARITE_LIMITE_RECHERCHES="0") as (port, output):
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(lambda _: _status(port, "/api/v1/lieux?commune=00000"), range(200)))
+        assert statuses == [404] * 200
+        with django_connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [name])
+            assert cursor.fetchone() == (2,)  # one worker, two threads: two connections, kept
+    assert "Traceback" not in output[0]
+
+
 @pytest.mark.django_db
 def test_a_database_connection_closed_by_the_server_is_opened_again_without_an_error() -> None:
     """PostgreSQL restarted, or the connection ended by an administrator: the worker keeps a connection
     that the server has closed. The next request opens a new one (no 500), though the check between requests
     asks PostgreSQL nothing (config/postgresql)."""
-    db = django_connection.settings_dict
-    if django_connection.vendor != "postgresql":
-        pytest.skip("Connexions persistantes à PostgreSQL : sur PostgreSQL seulement.")
     name = f"solidarite_test_{os.getpid()}"
-    url = (
-        f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
-    with production_server(f"{url}?application_name={name}") as (port, output):
+    # One thread: the connection watched is the one that serves every request.
+    with production_server(_postgresql_url(name), threads=1) as (port, output):
         assert _status(port, "/api/v1/lieux?commune=00000") == 404  # the worker's connection is open
         with django_connection.cursor() as cursor:
             cursor.execute(

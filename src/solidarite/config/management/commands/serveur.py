@@ -1,11 +1,11 @@
 """`python -m solidarite serveur`: the platform served as in production.
 
-granian (its HTTP layer is written in Rust) runs the WSGI application in N worker processes of one
-thread each, as gunicorn's sync workers would, but keeps each client's connection open from one request
-to the next. Side by side on the booking bench it spends less processor time per request and serves more
-bookings per second at 32 clients; at 8 clients, the same throughput with a higher p95, since a kept
-connection stays with the worker that accepted it (figures: docs/decisions/0004-rendez-vous.md, point 10). No
-access log: the addresses of the patient pages carry personal links.
+granian (its HTTP layer is written in Rust) runs the WSGI application in N worker processes, and keeps each
+client's connection open from one request to the next. Side by side on the booking bench it spends less
+processor time per request than gunicorn and serves more bookings per second at 32 clients; at 8 clients, the
+same throughput with a higher p95, since a kept connection stays with the worker that accepted it (figures:
+docs/decisions/0004-rendez-vous.md, point 10). Two threads per worker by default: while one waits for
+PostgreSQL, the other runs (point 19). No access log: the addresses of the patient pages carry personal links.
 """
 
 from __future__ import annotations
@@ -17,8 +17,12 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+THREADS = 2  # per worker: docs/decisions/0004-rendez-vous.md, point 19
 
-def granian_argv(host: str, port: int, workers: int, backlog: int, log_level: str) -> list[str]:
+
+def granian_argv(
+    host: str, port: int, workers: int, backlog: int, log_level: str, threads: int = THREADS
+) -> list[str]:
     """The command line of the production server (also run by bench/booking_load.py)."""
     return [
         sys.executable,
@@ -34,7 +38,7 @@ def granian_argv(host: str, port: int, workers: int, backlog: int, log_level: st
         "--workers",
         str(workers),
         "--blocking-threads",
-        "1",  # Django's views are synchronous: one request at a time per worker, as gunicorn sync workers
+        str(threads),  # Django's views are synchronous: one request at a time per thread, each its connection
         "--runtime-mode",
         "st",
         "--http",
@@ -60,6 +64,13 @@ class Command(BaseCommand):
             help="Processus servant les requêtes (nombre de cœurs + 1 par défaut).",
         )
         parser.add_argument(
+            "--fils",
+            type=int,
+            default=THREADS,
+            help=f"Fils par processus, chacun sa connexion à la base ({THREADS} par défaut : l'un calcule "
+            "pendant que l'autre attend PostgreSQL).",
+        )
+        parser.add_argument(
             "--file", type=int, default=1024, help="Connexions en attente d'acceptation (1024 par défaut)."
         )
         parser.add_argument("--journal", choices=["info", "warning", "error"], default="info")
@@ -67,6 +78,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not 1 <= options["workers"] <= 64:
             raise CommandError("--workers : entre 1 et 64 processus.")
+        if not 1 <= options["fils"] <= 16:
+            raise CommandError("--fils : entre 1 et 16 fils par processus.")
         if not 1 <= options["port"] <= 65535:
             raise CommandError("--port : entre 1 et 65535.")
         if not 128 <= options["file"] <= 65535:
@@ -77,7 +90,12 @@ class Command(BaseCommand):
                 "et DJANGO_SECRET_KEY."
             )
         argv = granian_argv(
-            options["hote"], options["port"], options["workers"], options["file"], options["journal"]
+            options["hote"],
+            options["port"],
+            options["workers"],
+            options["file"],
+            options["journal"],
+            options["fils"],
         )
         sys.stdout.flush()
         sys.stderr.flush()
