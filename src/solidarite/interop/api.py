@@ -19,7 +19,8 @@ from ninja.responses import Status
 from solidarite.config.ratelimit import MESSAGE as TOO_MANY
 from solidarite.config.ratelimit import exceeded
 from solidarite.rdv import services
-from solidarite.rdv.creneaux import Hours, day_slots_stamped
+from solidarite.rdv.creneaux import RE_SLOT_ID, Hours, day_slots_stamped
+from solidarite.rdv.patients import LIMITS
 from solidarite.territoire.search import position
 
 api = NinjaAPI(
@@ -56,10 +57,10 @@ def _documented(description: str, default: Any = ..., **constraints: Any) -> Any
 class RendezVousIn(Schema):
     creneau: str = _documented(
         "Identifiant d'un créneau libre, tel que le donne GET /api/v1/lieux/{lieu_id}/creneaux.",
-        pattern=r"^[0-9]{1,18}-[0-9]{12}$",
+        pattern=RE_SLOT_ID.pattern,
     )
-    nom: str = _documented("Nom du patient.", minLength=1, maxLength=100)
-    prenom: str = _documented("Prénom du patient.", minLength=1, maxLength=100)
+    nom: str = _documented("Nom du patient.", minLength=1, maxLength=LIMITS["nom"])
+    prenom: str = _documented("Prénom du patient.", minLength=1, maxLength=LIMITS["prenom"])
     date_naissance: str = _documented("Date de naissance, entre 1900 et aujourd'hui.", format="date")
     telephone: str | None = _documented(
         "Téléphone français (métropole ou outre-mer), pour la confirmation et les rappels par SMS ; "
@@ -67,8 +68,10 @@ class RendezVousIn(Schema):
         None,
     )
     email: str | None = _documented("Adresse électronique, pour la confirmation et les rappels.", None)
-    medecin_traitant: str | None = _documented("Médecin traitant, s'il y en a un.", None, maxLength=200)
-    motif: str | None = _documented("Motif de la consultation.", None, maxLength=300)
+    medecin_traitant: str | None = _documented(
+        "Médecin traitant, s'il y en a un.", None, maxLength=LIMITS["medecin_traitant"]
+    )
+    motif: str | None = _documented("Motif de la consultation.", None, maxLength=LIMITS["motif"])
 
 
 class RendezVousOut(Schema):

@@ -11,12 +11,18 @@ from django.core.validators import validate_email
 from django.utils import timezone
 
 from solidarite.annuaire.validation import InvalidValue, normalise_phone
+from solidarite.rdv.models import RendezVous
 
 # Control characters (NUL, which PostgreSQL cannot store, and the like) and lone surrogates (a JSON "\ud800",
 # which no UTF-8 text can hold): no name, phone, address or reason has any. The pages' forms cannot send them
 # (Django refuses NUL, and decodes a form's bytes); the API's JSON body comes here directly.
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 CONTROL_MESSAGE = "Ce champ contient un caractère invalide (caractère de contrôle ou mal codé) : retapez-le."
+# The longest text each free-text field may hold: its column's (also given in the API's OpenAPI document).
+LIMITS = {
+    field: RendezVous._meta.get_field(field).max_length
+    for field in ("nom", "prenom", "medecin_traitant", "motif")
+}
 
 
 def _text(
@@ -36,7 +42,7 @@ def _text(
 
 def _check_contact(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {
-        field: _text(data, field, 100, errors, required=True) for field in ("nom", "prenom")
+        field: _text(data, field, LIMITS[field], errors, required=True) for field in ("nom", "prenom")
     }
     phone, email = str(data.get("telephone") or "").strip(), str(data.get("email") or "").strip().lower()
     if not phone and not email:
@@ -83,8 +89,8 @@ def clean_patient(data: dict[str, Any], today: dt.date | None = None) -> dict[st
             "Date de naissance impossible : format AAAA-MM-JJ, entre 1900 et aujourd'hui."
         )
     cleaned["date_naissance"] = birth_date
-    cleaned["medecin_traitant"] = _text(data, "medecin_traitant", 200, errors)
-    cleaned["motif"] = _text(data, "motif", 300, errors)
+    for field in ("medecin_traitant", "motif"):
+        cleaned[field] = _text(data, field, LIMITS[field], errors)
     if errors:
         raise ValidationError(errors)
     return cleaned
