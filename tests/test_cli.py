@@ -73,6 +73,27 @@ def test_a_wrong_setting_is_refused_in_french() -> None:
         assert "Traceback" not in result.stderr
 
 
+def test_by_default_the_platform_calls_no_network_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The only two network clients (an OSRM server for road times, Brevo for SMS) are chosen by settings;
+    without them, travel times are computed from the coordinates in ../shared/data and SMS go to the console
+    (development) or nowhere (production): the platform runs offline."""
+    for name in ("SOLIDARITE_TRAVEL_PROVIDER", "SOLIDARITE_SMS_BACKEND", "SOLIDARITE_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    show = (
+        "from solidarite.territoire.providers import provider_from_settings; from solidarite.rdv import sms; "
+        "print(provider_from_settings().name, type(sms.backend()).__name__)"
+    )
+    development = _run("shell", "-c", show)
+    production = _run(
+        "shell", "-c", show, env={"SOLIDARITE_ENV": "production", "DJANGO_SECRET_KEY": "x" * 64}
+    )
+    # The last line: `shell` first says how many objects it imported.
+    assert development.stdout.splitlines()[-1].split() == ["vol_oiseau", "ConsoleBackend"], development.stderr
+    assert production.stdout.splitlines()[-1].split() == ["vol_oiseau", "UnconfiguredBackend"], (
+        production.stderr
+    )
+
+
 def test_the_cache_setting_selects_redis() -> None:
     show = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
     shared = _run("shell", "-c", show, env={"SOLIDARITE_CACHE_URL": "redis://cache.invalid:6379/0"})
