@@ -166,3 +166,40 @@ class LieuSolidaire(models.Model):
 
     def __str__(self) -> str:
         return f"{self.nom} ({self.commune.nom})"
+
+
+class ReferentLieu(models.Model):
+    """The person who answers for a lieu between missions (follow-ups, exam results, the day's list).
+
+    Signs in with Pro Santé Connect: the national identifier (RPPS) from the provider's claims is matched to
+    these rows, and the account is attached to every active row with that identifier (one person may answer for
+    several lieux). Created by the ARS of the lieu's region in the back office.
+    """
+
+    lieu = models.ForeignKey(
+        LieuSolidaire, on_delete=models.CASCADE, related_name="referents", verbose_name="lieu solidaire"
+    )
+    rpps = models.CharField("numéro RPPS", max_length=11)
+    nom = models.CharField("nom", max_length=100)
+    prenom = models.CharField("prénom", max_length=100)
+    email = models.EmailField("adresse électronique", blank=True)
+    compte = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referents",
+        verbose_name="compte",
+    )
+    actif = models.BooleanField("actif", default=True)
+    cree_le = models.DateTimeField("créé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "référent de lieu"
+        verbose_name_plural = "référents de lieu"
+        ordering = ["lieu__nom", "nom", "prenom"]
+        constraints = [models.UniqueConstraint(fields=["lieu", "rpps"], name="referent_unique_par_lieu")]
+        indexes = [models.Index(fields=["rpps"])]
+
+    def __str__(self) -> str:
+        return f"{self.prenom} {self.nom} (référent de {self.lieu.nom})"
