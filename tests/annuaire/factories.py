@@ -77,3 +77,30 @@ def working_days(first: dt.date, count: int) -> list[dt.date]:
         first + dt.timedelta(days=d) for d in range(31) if (first + dt.timedelta(days=d)).month == first.month
     ]
     return [d for d in days if d.weekday() < 5][:count]
+
+
+def compte(medecin_obj: MedecinVolontaire, username: str | None = None):  # type: ignore[no-untyped-def]
+    """The volunteer's account (as the Pro Santé Connect login attaches it): returns the user."""
+    from django.contrib.auth.models import User
+
+    user = User.objects.create_user(username or f"medecin-{medecin_obj.pk}")
+    medecin_obj.compte = user
+    medecin_obj.save(update_fields=["compte"])
+    return user
+
+
+def referent(lieu_obj: LieuSolidaire, username: str | None = None):  # type: ignore[no-untyped-def]
+    """An active référent of the lieu with their account: returns the user."""
+    from django.contrib.auth.models import User
+
+    from solidarite.annuaire.models import ReferentLieu
+
+    user = User.objects.create_user(username or f"referent-{lieu_obj.pk}-{next(_counter)}")
+    ReferentLieu.objects.create(
+        lieu=lieu_obj,
+        rpps=rpps_with_key(f"20{next(_counter):08d}"),
+        nom="Référente",
+        prenom="Alice",
+        compte=user,
+    )
+    return user

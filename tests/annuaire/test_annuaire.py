@@ -90,7 +90,10 @@ def test_sign_up_creates_a_registered_volunteer_with_a_dated_transition(
     )
     assert list(created.transitions.values_list("de", "vers")) == [("", "inscrit")]
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["claire.durand@exemple.fr"]
-    assert f"/planning/medecin/{created.jeton_calendrier}/disponibilites/" in mail.outbox[0].body
+    body = mail.outbox[0].body
+    assert "/planning/medecin/disponibilites/" in body  # behind the login: no secret in the address
+    assert f"/planning/medecin/{created.jeton_calendrier}/missions.ics" in body  # the read-only feed only
+    assert f"/planning/medecin/{created.jeton_calendrier}/disponibilites/" not in body
 
 
 @pytest.mark.django_db
@@ -202,5 +205,5 @@ def test_lieu_must_serve_an_active_zone_and_be_managed_by_its_ars(client: Client
         )
     )
     assert (
-        client.get(f"/admin/annuaire/lieusolidaire/{elsewhere.pk}/change/").status_code == 302
-    )  # not in its list: redirected away
+        client.get(f"/admin/annuaire/lieusolidaire/{elsewhere.pk}/change/").status_code == 404
+    )  # not in its region: as if it did not exist (territoire.acces)

@@ -13,7 +13,8 @@ from solidarite.annuaire.models import LieuSolidaire
 from solidarite.planning.models import Mission
 from solidarite.rdv.models import RendezVous
 from solidarite.territoire.models import Commune
-from tests.annuaire.factories import medecin
+from tests.annuaire.factories import compte, medecin
+from tests.browser.session import login_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -101,7 +102,8 @@ def test_the_doctors_day_prints_without_the_site_around_it(territoire, live_serv
         telephone="+33612345678",
     )
     page = browser.new_page(locale="fr-FR")  # type: ignore[attr-defined]
-    page.goto(f"{live_server.url}/rendez-vous/journee/{mission.medecin.jeton_calendrier}/{mission.pk}/")
+    login_cookie(page, live_server.url, compte(mission.medecin))  # as after the Pro Santé Connect login
+    page.goto(f"{live_server.url}/rendez-vous/journee/{mission.pk}/")
     assert page.locator("header.fr-header").is_visible()
     page.emulate_media(media="print")
     assert not page.locator("header.fr-header").is_visible()

@@ -16,7 +16,7 @@ from solidarite.planning import services as planning
 from solidarite.planning.models import Mission
 from solidarite.rdv import attente, messaging, services, sms
 from solidarite.rdv.models import InscriptionAttente, Message, RendezVous
-from tests.annuaire.factories import medecin
+from tests.annuaire.factories import compte, medecin
 from tests.rdv.test_booking import PATIENT, _mission
 
 pytestmark = pytest.mark.django_db
@@ -192,24 +192,24 @@ def test_a_cancelled_mission_cancels_its_appointments_and_tells_each_patient(cli
 def test_a_volunteer_withdraws_from_their_missions_page(client: Client) -> None:
     mission = _mission(days_ahead=10)
     services.book(services.slots(mission.lieu, mission.date, mission.date)[0].id, PATIENT)
-    token = mission.medecin.jeton_calendrier
-    page = html.unescape(client.get(f"/planning/medecin/{token}/missions/").content.decode())
-    assert "Me désister" in page and f"/rendez-vous/journee/{token}/{mission.pk}/" in page
+    client.force_login(compte(mission.medecin))
+    page = html.unescape(client.get("/planning/medecin/missions/").content.decode())
+    assert "Me désister" in page and f"/rendez-vous/journee/{mission.pk}/" in page
     client.post(
-        f"/planning/medecin/{token}/missions/",
+        "/planning/medecin/missions/",
         {"mission": mission.pk, "reponse": "desister", "commentaire": ""},
     )
     mission.refresh_from_db()
     assert mission.statut == "confirmee"  # a reason is required
     refused = client.post(  # the view reads the comment itself: a NUL in it was a 500 on PostgreSQL
-        f"/planning/medecin/{token}/missions/",
+        "/planning/medecin/missions/",
         {"mission": mission.pk, "reponse": "desister", "commentaire": "Urgence\x00"},
     )
     mission.refresh_from_db()
     assert refused.status_code == 400 and "caractère nul" in refused.content.decode()
     assert mission.statut == "confirmee"
     client.post(
-        f"/planning/medecin/{token}/missions/",
+        "/planning/medecin/missions/",
         {"mission": mission.pk, "reponse": "desister", "commentaire": "Urgence familiale"},
     )
     mission.refresh_from_db()

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 
 from solidarite.annuaire import services
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, TransitionStatut
-from solidarite.territoire.backoffice import UserFormMixin, region_scoped
+from solidarite.territoire.backoffice import RegionScopedAdmin, UserFormMixin
 
 
 class TransitionInline(admin.TabularInline):
@@ -49,7 +49,8 @@ def _transition_action(vers: str, label: str):  # type: ignore[no-untyped-def]
 
 
 @admin.register(MedecinVolontaire)
-class MedecinVolontaireAdmin(admin.ModelAdmin):
+class MedecinVolontaireAdmin(RegionScopedAdmin, admin.ModelAdmin):
+    region_paths = ("cdom__region",)
     list_display = [
         "nom",
         "prenom",
@@ -72,20 +73,30 @@ class MedecinVolontaireAdmin(admin.ModelAdmin):
         _transition_action(MedecinVolontaire.Statut.VALIDE, "Valider (ARS)"),
         _transition_action(MedecinVolontaire.Statut.ACTIF, "Activer"),
         _transition_action(MedecinVolontaire.Statut.SUSPENDU, "Suspendre"),
+        "revoquer_agenda",
     ]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[MedecinVolontaire]:
-        return region_scoped(request, super().get_queryset(request), "cdom__region")
 
     @admin.display(description="pages personnelles du médecin")
     def liens_personnels(self, obj: MedecinVolontaire) -> str:
+        """Where the volunteer signs in; the feed's state, never its secret address (decision 0006)."""
         links = services.personal_links(obj)
-        return format_html(
-            '<a href="{}">disponibilités</a> · <a href="{}">missions</a> · <a href="{}">agenda</a>',
-            links["disponibilites"],
-            links["missions"],
-            links["agenda"],
-        )
+        if obj.jeton_calendrier_revoque_le:
+            feed = f"agenda révoqué le {obj.jeton_calendrier_revoque_le:%d/%m/%Y}"
+        else:
+            feed = f"agenda émis le {obj.jeton_calendrier_emis_le:%d/%m/%Y}"
+        return format_html("après connexion : {} · {} — {}", links["disponibilites"], links["missions"], feed)
+
+    @admin.action(description="Révoquer l'adresse d'agenda (le médecin en créera une nouvelle)")
+    def revoquer_agenda(self, request: HttpRequest, queryset: QuerySet[MedecinVolontaire]) -> None:
+        done = 0
+        for medecin in queryset.select_related("cdom__region"):
+            try:
+                services.revoke_feed_token(medecin, request.user)
+                done += 1
+            except PermissionDenied as exc:
+                self.message_user(request, f"{medecin} : {exc}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{done} adresse(s) d'agenda révoquée(s) : elles ne répondent plus.")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # volunteers sign up themselves (/medecins/inscription/)
@@ -136,8 +147,9 @@ class LieuForm(forms.ModelForm):
 
 
 @admin.register(LieuSolidaire)
-class LieuSolidaireAdmin(UserFormMixin, admin.ModelAdmin):
+class LieuSolidaireAdmin(RegionScopedAdmin, UserFormMixin, admin.ModelAdmin):
     form = LieuForm
+    region_paths = ("commune__departement__region",)
     list_display = ["nom", "commune", "epci", "type", "salles", "compatible_dmp", "actif", "demonstration"]
     list_filter = [
         "type",
@@ -150,6 +162,3 @@ class LieuSolidaireAdmin(UserFormMixin, admin.ModelAdmin):
     list_select_related = ["commune", "epci"]
     search_fields = ["nom", "commune__nom", "epci__nom"]
     autocomplete_fields = ["commune", "epci"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[LieuSolidaire]:
-        return region_scoped(request, super().get_queryset(request), "commune__departement__region")

@@ -6,6 +6,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from solidarite.territoire.models import Commune, Departement, Epci
 
@@ -75,8 +76,17 @@ class MedecinVolontaire(models.Model):
         related_name="medecin",
         verbose_name="compte",
     )
+    # Opens only the read-only iCal feed of the volunteer's missions (no patient data): pasted into calendar
+    # apps, so it leaks by design. Rotated by the volunteer; revoked by the ARS (a new unknown value, and no
+    # feed at all until the volunteer issues a new one). Decision 0006.
     jeton_calendrier = models.CharField(
-        "jeton du calendrier personnel", max_length=64, unique=True, default=new_token, editable=False
+        "jeton du flux d'agenda", max_length=64, unique=True, default=new_token, editable=False
+    )
+    jeton_calendrier_emis_le = models.DateTimeField(
+        "flux d'agenda émis le", default=timezone.now, editable=False
+    )
+    jeton_calendrier_revoque_le = models.DateTimeField(
+        "flux d'agenda révoqué par l'ARS le", null=True, blank=True, editable=False
     )
     demonstration = models.BooleanField("données de démonstration", default=False)
     cree_le = models.DateTimeField("inscrit le", auto_now_add=True)

@@ -9,9 +9,11 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import timezone
 
-from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, TransitionStatut
+from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, TransitionStatut, new_token
 from solidarite.parametres import valeur
+from solidarite.territoire import acces
 from solidarite.zonage import services as zonage
 
 logger = logging.getLogger(__name__)
@@ -70,7 +72,7 @@ def change_status(medecin: MedecinVolontaire, vers: str, par: Any, commentaire: 
             f"Passage impossible de « {Statut(current).label} » à « {Statut(vers).label} »."
         )
     if vers in ARS_ONLY:
-        region = zonage.agent_region(par)  # PermissionDenied for accounts attached to no ARS
+        region = acces.region_of(par)  # PermissionDenied for accounts attached to no ARS
         if region is not None and medecin.cdom.region_id != region.pk:
             raise PermissionDenied(
                 f"{medecin} relève de l'ARS {medecin.cdom.region.nom} (CDOM {medecin.cdom.nom}) : seule elle peut le faire."
@@ -93,13 +95,37 @@ def change_status(medecin: MedecinVolontaire, vers: str, par: Any, commentaire: 
 
 
 def personal_links(medecin: MedecinVolontaire) -> dict[str, str]:
-    """The volunteer's secret links (until Pro Santé Connect): disponibilités, missions, calendar feed."""
-    base = f"{settings.SOLIDARITE_BASE_URL}/planning/medecin/{medecin.jeton_calendrier}"
+    """The volunteer's pages, behind their login (no secret in them), and their calendar feed: the only secret
+    link, read-only, without patient data; empty while revoked by the ARS (decision 0006)."""
+    base = f"{settings.SOLIDARITE_BASE_URL}/planning/medecin"
     return {
         "disponibilites": f"{base}/disponibilites/",
         "missions": f"{base}/missions/",
-        "agenda": f"{base}/missions.ics",
+        "agenda": ""
+        if medecin.jeton_calendrier_revoque_le
+        else f"{base}/{medecin.jeton_calendrier}/missions.ics",
     }
+
+
+def rotate_feed_token(medecin: MedecinVolontaire) -> MedecinVolontaire:
+    """The volunteer issues a new calendar feed secret: the old address answers 404 at once."""
+    medecin.jeton_calendrier = new_token()
+    medecin.jeton_calendrier_emis_le = timezone.now()
+    medecin.jeton_calendrier_revoque_le = None
+    medecin.save(
+        update_fields=["jeton_calendrier", "jeton_calendrier_emis_le", "jeton_calendrier_revoque_le"]
+    )
+    return medecin
+
+
+def revoke_feed_token(medecin: MedecinVolontaire, par: Any) -> MedecinVolontaire:
+    """The ARS of the volunteer's region (or the ministry) stops the feed: the secret is replaced by one nobody
+    knows, and no feed answers until the volunteer issues a new one from their page."""
+    acces.check_region(par, medecin.cdom.region)
+    medecin.jeton_calendrier = new_token()
+    medecin.jeton_calendrier_revoque_le = timezone.now()
+    medecin.save(update_fields=["jeton_calendrier", "jeton_calendrier_revoque_le"])
+    return medecin
 
 
 def register(data: dict[str, Any]) -> MedecinVolontaire:
@@ -120,8 +146,10 @@ def _send_welcome(medecin: MedecinVolontaire) -> None:
     body = (
         f"Bonjour {medecin},\n\nVotre inscription comme médecin volontaire est enregistrée. L'ARS {medecin.cdom.region.nom} "
         f"vérifie votre dossier avec le conseil de l'Ordre ({medecin.cdom.nom}).\n\n"
-        f"Vos liens personnels (gardez-les pour vous) :\n- vos disponibilités : {links['disponibilites']}\n"
-        f"- vos missions : {links['missions']}\n- votre agenda (à ajouter à votre calendrier) : {links['agenda']}\n\n"
+        "Vos pages, une fois votre dossier validé par l'ARS (connexion avec Pro Santé Connect) :\n"
+        f"- vos disponibilités : {links['disponibilites']}\n- vos missions : {links['missions']}\n"
+        f"- votre agenda, en lecture seule, à ajouter à votre calendrier : {links['agenda']}\n"
+        "(cette adresse ne montre que vos missions ; vous pouvez la renouveler depuis la page de vos missions)\n\n"
         "Solidarité territoriale"
     )
     try:
@@ -148,7 +176,7 @@ def check_lieu(lieu: LieuSolidaire, user: Any = None) -> None:
     if lieu.commune.epci_id != lieu.epci_id:
         raise ValidationError({"commune": f"{lieu.commune.nom} n'appartient pas à {lieu.epci.nom}."})
     if user is not None:
-        region = zonage.agent_region(user)
+        region = acces.region_of(user)
         if region is not None and lieu.commune.departement.region_id != region.pk:
             raise ValidationError(
                 {

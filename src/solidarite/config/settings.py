@@ -306,3 +306,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("SOLIDARITE_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Permissions (issue 18) ---
+# The ARS's per-patient list of repeat no-shows (/rendez-vous/ars/absences/): nominative health data kept for a
+# purpose the scheme's texts do not state. Off (404 with a French explanation) until the data controller has a
+# legal basis for it (docs/decisions/0006-permissions.md).
+SOLIDARITE_LISTE_ABSENCES = env_bool("SOLIDARITE_LISTE_ABSENCES", False)

@@ -24,7 +24,7 @@ from solidarite.interop import fhir
 from solidarite.rdv import services
 from solidarite.rdv.creneaux import slot_id
 from solidarite.rdv.models import AccesDonnees, RendezVous
-from solidarite.zonage import services as zonage
+from solidarite.territoire import acces
 
 CONTENT_TYPE = "application/fhir+json; charset=utf-8"
 DEFAULT_DAYS = 14
@@ -166,17 +166,21 @@ def appointment_search(request: HttpRequest) -> Any:
     if not user.is_authenticated or not user.is_staff:
         raise FhirError(401, "login", "Accès réservé aux agents habilités : connectez-vous au back-office.")
     try:
-        region = zonage.agent_region(user)
+        acces.region_of(user)
     except PermissionDenied as exc:
         raise FhirError(403, "forbidden", str(exc)) from None
     low, high = _dates(request, "date")
-    rows = RendezVous.objects.filter(debut__date__range=(low, high)).select_related(
-        "mission__medecin", "lieu"
+    rows = acces.scope(
+        user,
+        RendezVous.objects.filter(debut__date__range=(low, high)).select_related("mission__medecin", "lieu"),
+        "lieu__commune__departement__region",
     )
-    if region is not None:
-        rows = rows.filter(lieu__commune__departement__region=region)
     if request.GET.get("location"):
-        rows = rows.filter(lieu=_lieu(request.GET["location"]))
+        raw = request.GET["location"]
+        lieu = _lieu(raw)
+        if not acces.scope(user, LieuSolidaire.objects.filter(pk=lieu.pk), "commune__departement__region"):
+            raise FhirError(404, "not-found", f"Ressource inconnue : {raw!r}.")  # another region: as if none
+        rows = rows.filter(lieu=lieu)
     found = list(rows.order_by("debut", "pk")[:MAX_APPOINTMENTS])
     AccesDonnees.objects.bulk_create(
         [AccesDonnees(rendez_vous=r, action="lecture FHIR", par=user, canal="API FHIR") for r in found]

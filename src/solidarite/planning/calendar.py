@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from icalendar import Calendar, Event
 
 
@@ -24,9 +25,11 @@ def missions_ics(missions: Iterable[Any], name: str) -> bytes:
         event.add("dtend", mission.date + dt.timedelta(days=1))
         event.add("summary", f"Mission — {lieu.nom}")
         event.add("location", f"{lieu.adresse}, {lieu.commune.nom}")
+        # No patient data and no secret: the day's list opens only after signing in (decision 0006).
         event.add(
             "description",
-            f"Horaires : {lieu.horaires}. Référent : {lieu.referent_nom}, {lieu.referent_telephone}.",
+            f"Horaires : {lieu.horaires}. Référent : {lieu.referent_nom}, {lieu.referent_telephone}. "
+            f"Rendez-vous de la journée, après connexion : {settings.SOLIDARITE_BASE_URL}/rendez-vous/journee/{mission.pk}/",
         )
         event.add(
             "status",

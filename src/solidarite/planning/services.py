@@ -23,6 +23,7 @@ from solidarite.planning import optimizer
 from solidarite.planning.calendar import missions_ics
 from solidarite.planning.models import Disponibilite, Mission, MissionTransition, PlanningRun, Proposition
 from solidarite.planning.signals import mission_cancelled, mission_confirmed
+from solidarite.territoire import acces
 from solidarite.territoire.models import Region
 from solidarite.territoire.travel import CrowFlyProvider
 from solidarite.zonage import services as zonage
@@ -202,16 +203,8 @@ def build_instance(region: Region, first: dt.date) -> RegionInstance:
 # --- Planning runs --------------------------------------------------------------------------------
 
 
-def check_region_rights(user: Any, region: Region) -> None:
-    agent = zonage.agent_region(user)
-    if agent is not None and agent.pk != region.pk:
-        raise PermissionDenied(
-            f"Vous êtes agent de l'ARS {agent.nom} : le planning de {region.nom} ne vous est pas ouvert."
-        )
-
-
 def run_planning(region: Region, first: dt.date, user: Any, time_limit_s: float = 20.0) -> PlanningRun:
-    check_region_rights(user, region)
+    acces.check_region(user, region)
     data = build_instance(region, first)
     solution = optimizer.solve(data.instance, time_limit_s)
     baseline = optimizer.first_come_first_served(data.instance)
@@ -247,7 +240,7 @@ def violations(run: PlanningRun) -> list[str]:
 
 
 def _editable(run: PlanningRun, user: Any) -> None:
-    check_region_rights(user, run.region)
+    acces.check_region(user, run.region)
     if run.statut != PlanningRun.Statut.BROUILLON:
         raise ValidationError("Ce planning est déjà publié : modifiez les missions elles-mêmes.")
 

@@ -1,4 +1,5 @@
-"""Pages: the volunteer's calendar of disponibilités and missions (personal secret link), the ARS planning."""
+"""Pages: the volunteer's disponibilités and missions (behind their login), their read-only calendar feed (the
+only secret link), the ARS planning."""
 
 from __future__ import annotations
 
@@ -7,23 +8,32 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from solidarite.annuaire import acces as annuaire_acces
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
+from solidarite.annuaire.services import rotate_feed_token
 from solidarite.config.views import error_page
 from solidarite.planning import services
 from solidarite.planning.calendar import missions_ics
 from solidarite.planning.models import Mission, PlanningRun, Proposition
+from solidarite.territoire import acces
 from solidarite.territoire.models import Region
-from solidarite.zonage import services as zonage
+
+LINK_GONE = (
+    "Ce lien personnel n'est plus valable : vos disponibilités, vos missions et la liste de vos patients "
+    "s'ouvrent désormais en vous connectant (Pro Santé Connect). Seul votre agenda garde une adresse secrète."
+)
 
 
-def _medecin(token: str) -> MedecinVolontaire:
-    return get_object_or_404(MedecinVolontaire.objects.select_related("commune"), jeton_calendrier=token)
+def old_token_link(request: HttpRequest, token: str, mission: int | None = None) -> HttpResponse:
+    """The former token addresses of the volunteer's pages (e-mails, bookmarks): 404, and where to go now."""
+    return error_page(request, 404, "Lien plus valable", LINK_GONE)
 
 
 def _month(request: HttpRequest) -> dt.date:
@@ -38,9 +48,10 @@ def _errors(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
+@login_required
 @require_http_methods(["GET", "POST"])
-def disponibilites(request: HttpRequest, token: str) -> HttpResponse:
-    medecin = _medecin(token)
+def disponibilites(request: HttpRequest) -> HttpResponse:
+    medecin = annuaire_acces.medecin_or_404(request.user)
     try:
         first = _month(request)
     except ValidationError as exc:
@@ -98,9 +109,17 @@ def disponibilites(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, template, context, status=status)
 
 
+@login_required
 @require_http_methods(["GET", "POST"])
-def missions(request: HttpRequest, token: str) -> HttpResponse:
-    medecin = _medecin(token)
+def missions(request: HttpRequest) -> HttpResponse:
+    medecin = annuaire_acces.medecin_or_404(request.user)
+    if request.method == "POST" and request.POST.get("action") == "nouveau_flux":
+        rotate_feed_token(medecin)
+        messages.success(
+            request,
+            "Nouvelle adresse d'agenda créée : l'ancienne ne répond plus. Remplacez-la dans votre application de calendrier.",
+        )
+        return redirect("planning:missions")
     if request.method == "POST":
         mission = get_object_or_404(Mission, pk=request.POST.get("mission"), medecin=medecin)
         try:
@@ -121,7 +140,7 @@ def missions(request: HttpRequest, token: str) -> HttpResponse:
                 messages.success(request, "Réponse enregistrée.")
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, _errors(exc) if isinstance(exc, ValidationError) else str(exc))
-        return redirect("planning:missions", token=token)
+        return redirect("planning:missions")
     items = medecin.missions.select_related("lieu__commune").order_by("date")
     return render(
         request,
@@ -132,7 +151,10 @@ def missions(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def missions_feed(request: HttpRequest, token: str) -> HttpResponse:
-    medecin = _medecin(token)
+    """The read-only feed: date, lieu, address and hours of each mission, no patient data."""
+    medecin = get_object_or_404(
+        MedecinVolontaire, jeton_calendrier=token, jeton_calendrier_revoque_le__isnull=True
+    )
     items = medecin.missions.select_related("lieu__commune").order_by("date")
     response = HttpResponse(
         missions_ics(items, f"Missions — {medecin}"), content_type="text/calendar; charset=utf-8"
@@ -142,7 +164,7 @@ def missions_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _regions_for(user: Any) -> list[Region]:
-    region = zonage.agent_region(user)
+    region = acces.region_of(user)
     return (
         [region]
         if region
@@ -166,8 +188,8 @@ def ars(request: HttpRequest) -> HttpResponse:
         return error_page(request, 400, "Mois invalide", _errors(exc))
     code = request.GET.get("region") or request.POST.get("region") or (regions[0].code if regions else "")
     region = next((r for r in regions if r.code == code), None)
-    if region is None:
-        return error_page(request, 403, "Accès refusé", "Région inconnue ou non autorisée.")
+    if region is None:  # another ARS's region looks like no region at all (territoire.acces)
+        raise acces.HorsPerimetre()
     status = 200
     if request.method == "POST":
         try:

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from solidarite.planning.views import old_token_link
 from solidarite.rdv import views, views_pro
 
 app_name = "rdv"
@@ -11,7 +12,9 @@ urlpatterns = [
     path("creneau/<str:creneau>/", views.reserver, name="reserver"),
     path("gerer/<str:jeton>/", views.gerer, name="gerer"),
     path("gerer/<str:jeton>/deplacer/<str:creneau>/", views.deplacer, name="deplacer"),
-    path("journee/<str:token>/<int:mission>/", views_pro.journee_medecin, name="journee_medecin"),
+    path("journee/<int:mission>/", views_pro.journee_medecin, name="journee_medecin"),
+    # The former token address of the day's list (before decision 0006): 404, sign in instead.
+    path("journee/<str:token>/<int:mission>/", old_token_link, name="ancienne_journee"),
     path("ars/journee/<int:mission>/", views_pro.journee_ars, name="journee_ars"),
     path("ars/absences/", views_pro.absences, name="absences"),
 ]

@@ -8,7 +8,9 @@ import unicodedata
 from collections import defaultdict
 from typing import Any
 
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -16,12 +18,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from solidarite.annuaire.models import MedecinVolontaire
 from solidarite.config.views import error_page
+from solidarite.planning import acces as planning_acces
 from solidarite.planning import services as planning
 from solidarite.planning.models import Mission
 from solidarite.rdv.models import AccesDonnees, RendezVous
-from solidarite.zonage import services as zonage
+from solidarite.territoire import acces
 
 PRESENCE = {
     "vu": RendezVous.Statut.VU,
@@ -87,40 +89,20 @@ def _day(request: HttpRequest, mission: Mission, user: Any, canal: str, ars: boo
     return render(request, "rdv/journee.html", context, status=400 if error else 200)
 
 
+@login_required
 @require_http_methods(["GET", "POST"])
-def journee_medecin(request: HttpRequest, token: str, mission: int) -> HttpResponse:
-    medecin = MedecinVolontaire.objects.filter(jeton_calendrier=token).first()
-    found = (
-        Mission.objects.select_related("lieu__commune", "medecin")
-        .filter(pk=mission, medecin=medecin, statut__in=[Mission.Statut.CONFIRMEE, Mission.Statut.REALISEE])
-        .first()
-        if medecin
-        else None
-    )
-    if found is None:
-        return error_page(
-            request,
-            404,
-            "Journée introuvable",
-            "Cette journée de consultation n'est pas la vôtre ou n'est pas confirmée.",
-        )
-    return _day(request, found, medecin.compte if medecin else None, "médecin (lien personnel)", ars=False)
+def journee_medecin(request: HttpRequest, mission: int) -> HttpResponse:
+    """The day's list for the doctor of the mission or a référent of its lieu (planning.acces); 404 otherwise."""
+    found = planning_acces.day_list_mission(request.user, mission)
+    canal = "médecin" if found.medecin.compte_id == request.user.pk else "référent du lieu"
+    return _day(request, found, request.user, canal, ars=False)
 
 
 @staff_member_required
 @require_http_methods(["GET", "POST"])
 def journee_ars(request: HttpRequest, mission: int) -> HttpResponse:
-    found = Mission.objects.select_related("lieu__commune__departement", "medecin").filter(pk=mission).first()
-    if found is None:
-        return error_page(request, 404, "Journée introuvable", "Cette mission n'existe pas.")
-    try:
-        region = zonage.agent_region(request.user)
-    except PermissionDenied as exc:
-        return error_page(request, 403, "Accès refusé", str(exc))
-    if region is not None and found.lieu.commune.departement.region_id != region.pk:
-        return error_page(
-            request, 403, "Accès refusé", f"Cette mission n'est pas dans votre région ({region.nom})."
-        )
+    """The ARS of the mission's region (or the ministry); a mission of another region answers 404."""
+    found = planning_acces.ars_mission(request.user, mission)
     return _day(request, found, request.user, "back-office ARS", ars=True)
 
 
@@ -129,18 +111,29 @@ def _same(name: str) -> str:
     return unicodedata.normalize("NFKD", " ".join(name.split())).encode("ascii", "ignore").decode().upper()
 
 
+ABSENCES_OFF = (
+    "La liste nominative des absences répétées est désactivée sur cette plateforme : elle exige une base légale "
+    "(finalité, information des patients, durée de conservation) que le responsable de traitement doit établir "
+    "avant de l'ouvrir (réglage SOLIDARITE_LISTE_ABSENCES, décision 0006)."
+)
+
+
 @staff_member_required
 @require_GET
 def absences(request: HttpRequest) -> HttpResponse:
-    """Patients absent without excuse at least twice in twelve months, in the agent's region."""
+    """Patients absent without excuse at least twice in twelve months, in the agent's region (off by default)."""
+    if not settings.SOLIDARITE_LISTE_ABSENCES:
+        return error_page(request, 404, "Liste désactivée", ABSENCES_OFF)
     try:
-        region = zonage.agent_region(request.user)
+        region = acces.region_of(request.user)
     except PermissionDenied as exc:
         return error_page(request, 403, "Accès refusé", str(exc))
     since = timezone.now() - dt.timedelta(days=ABSENCES_WINDOW_DAYS)
-    rows = RendezVous.objects.filter(statut=RendezVous.Statut.ABSENT, debut__gte=since).select_related("lieu")
-    if region is not None:
-        rows = rows.filter(lieu__commune__departement__region=region)
+    rows = acces.scope(
+        request.user,
+        RendezVous.objects.filter(statut=RendezVous.Statut.ABSENT, debut__gte=since).select_related("lieu"),
+        "lieu__commune__departement__region",
+    )
     people: dict[tuple[str, str, dt.date], list[RendezVous]] = defaultdict(list)
     for rdv in rows.order_by("debut"):
         people[(_same(rdv.nom), _same(rdv.prenom), rdv.date_naissance)].append(rdv)

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from solidarite.territoire.backoffice import RegionScopedAdmin
 from solidarite.territoire.models import (
     AgentArs,
     CodePostal,
@@ -68,7 +69,8 @@ class CommuneDelegueeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AgentArs)
-class AgentArsAdmin(admin.ModelAdmin):
+class AgentArsAdmin(RegionScopedAdmin, admin.ModelAdmin):
+    region_paths = ("region",)
     list_display = ["user", "region"]
     list_filter = ["region"]
     list_select_related = ["user", "region"]

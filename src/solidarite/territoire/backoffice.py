@@ -1,4 +1,4 @@
-"""Back-office helpers for every context: the ARS agent sees and edits only their region."""
+"""Back-office helpers for every context: the ARS agent sees and edits only their region (territoire.acces)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,21 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from solidarite.territoire import acces
 
-def region_scoped(request: HttpRequest, queryset: QuerySet[Any], region_path: str) -> QuerySet[Any]:
-    """The ministry (superuser) sees everything; an ARS agent, the rows of their region; others nothing."""
-    if request.user.is_superuser:
-        return queryset
-    agent = getattr(request.user, "agent_ars", None)
-    return queryset.filter(**{region_path: agent.region}) if agent else queryset.none()
+
+class RegionScopedAdmin:
+    """Admin mixin: the change list, change, delete and history views show only the rows of the user's region
+    (`region_paths`: where the region is, from the model); a row of another region answers 404, as if it did not
+    exist (Django's admin would redirect to its index with "perhaps it was deleted", a 302)."""
+
+    region_paths: tuple[str, ...] = ()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return acces.scope(request.user, super().get_queryset(request), *self.region_paths)  # type: ignore[misc]
+
+    def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> Any:
+        raise acces.HorsPerimetre()
 
 
 class UserFormMixin:

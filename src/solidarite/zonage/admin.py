@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from solidarite.territoire.backoffice import UserFormMixin, region_scoped
+from solidarite.territoire.backoffice import RegionScopedAdmin, UserFormMixin
 from solidarite.zonage import services
 from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle, ResultatEpci
 
@@ -120,16 +120,14 @@ class AjustementForm(forms.ModelForm):
 
 
 @admin.register(Ajustement)
-class AjustementAdmin(UserFormMixin, admin.ModelAdmin):
+class AjustementAdmin(RegionScopedAdmin, UserFormMixin, admin.ModelAdmin):
     form = AjustementForm
+    region_paths = ("region",)
     list_display = ["epci", "action", "region", "campagne", "auteur", "cree_le"]
     list_filter = ["action", "region", "campagne"]
     list_select_related = ["epci", "region", "campagne", "auteur"]
     search_fields = ["epci__nom", "epci__siren", "motif"]
     autocomplete_fields = ["epci"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Ajustement]:
-        return region_scoped(request, super().get_queryset(request), "region")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # an adjustment is a dated decision: cancel it (delete) and make another

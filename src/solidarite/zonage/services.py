@@ -9,11 +9,12 @@ import io
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
-from solidarite.territoire.models import AgentArs, Epci, Region
+from solidarite.territoire import acces
+from solidarite.territoire.models import Epci, Region
 from solidarite.territoire.sources import RE_SIREN
 from solidarite.zonage.calcul import ZonageResult
 from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle, ListeOfficielleEpci, ResultatEpci
@@ -119,18 +120,6 @@ def epci_regions(epci: Epci) -> list[Region]:
     return list(Region.objects.filter(departements__communes__epci=epci).distinct().order_by("code"))
 
 
-def agent_region(user: User) -> Region | None:
-    """The ARS region of a user; None for the ministry (superusers see every region)."""
-    if getattr(user, "is_superuser", False):
-        return None
-    agent = AgentArs.objects.select_related("region").filter(user_id=getattr(user, "pk", None)).first()
-    if agent is None:
-        raise PermissionDenied(
-            "Votre compte n'est rattaché à aucune ARS : demandez au ministère de le rattacher à votre région."
-        )
-    return agent.region
-
-
 def validate_adjustment(campagne: Campagne, epci: Epci, action: str, motif: str, user: User) -> Region:
     """Raises ValidationError (or PermissionDenied) unless this ARS may make this adjustment; returns its region."""
     if len((motif or "").strip()) < MOTIF_MIN:
@@ -140,7 +129,7 @@ def validate_adjustment(campagne: Campagne, epci: Epci, action: str, motif: str,
     if action not in Ajustement.Action.values:
         raise ValidationError({"action": "Action inconnue : « ajout » ou « retrait »."})
     regions = epci_regions(epci)
-    region = agent_region(user)
+    region = acces.region_of(user)
     if region is not None and region not in regions:
         names = ", ".join(r.nom for r in regions) or "aucune région"
         raise ValidationError(

@@ -6,32 +6,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annuaire', '0001_initial'),
+        ("annuaire", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReferentLieu',
+            name="ReferentLieu",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rpps', models.CharField(max_length=11, verbose_name='numéro RPPS')),
-                ('nom', models.CharField(max_length=100, verbose_name='nom')),
-                ('prenom', models.CharField(max_length=100, verbose_name='prénom')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='adresse électronique')),
-                ('actif', models.BooleanField(default=True, verbose_name='actif')),
-                ('cree_le', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('compte', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='referents', to=settings.AUTH_USER_MODEL, verbose_name='compte')),
-                ('lieu', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='referents', to='annuaire.lieusolidaire', verbose_name='lieu solidaire')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rpps", models.CharField(max_length=11, verbose_name="numéro RPPS")),
+                ("nom", models.CharField(max_length=100, verbose_name="nom")),
+                ("prenom", models.CharField(max_length=100, verbose_name="prénom")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="adresse électronique")),
+                ("actif", models.BooleanField(default=True, verbose_name="actif")),
+                ("cree_le", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                (
+                    "compte",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="referents",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="compte",
+                    ),
+                ),
+                (
+                    "lieu",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="referents",
+                        to="annuaire.lieusolidaire",
+                        verbose_name="lieu solidaire",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'référent de lieu',
-                'verbose_name_plural': 'référents de lieu',
-                'ordering': ['lieu__nom', 'nom', 'prenom'],
-                'indexes': [models.Index(fields=['rpps'], name='annuaire_re_rpps_aa5fdc_idx')],
-                'constraints': [models.UniqueConstraint(fields=('lieu', 'rpps'), name='referent_unique_par_lieu')],
+                "verbose_name": "référent de lieu",
+                "verbose_name_plural": "référents de lieu",
+                "ordering": ["lieu__nom", "nom", "prenom"],
+                "indexes": [models.Index(fields=["rpps"], name="annuaire_re_rpps_aa5fdc_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("lieu", "rpps"), name="referent_unique_par_lieu")
+                ],
             },
         ),
     ]
