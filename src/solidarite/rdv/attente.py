@@ -127,12 +127,17 @@ def token_for(inscription: InscriptionAttente) -> str:
     return signing.dumps({"i": inscription.pk}, salt=TOKEN_SALT, compress=True)
 
 
-def withdraw(token: str) -> InscriptionAttente:
+def from_token(token: str) -> InscriptionAttente:
+    """The entry a signed link designates; ValidationError for a forged or unknown one."""
     try:
         payload = signing.loads(token, salt=TOKEN_SALT)
-        inscription = InscriptionAttente.objects.get(pk=payload["i"])
+        return InscriptionAttente.objects.get(pk=payload["i"])
     except (signing.BadSignature, KeyError, TypeError, InscriptionAttente.DoesNotExist):
         raise ValidationError("Lien invalide.") from None
+
+
+def withdraw(token: str) -> InscriptionAttente:
+    inscription = from_token(token)
     with transaction.atomic():
         InscriptionAttente.objects.filter(pk=inscription.pk).update(statut=InscriptionAttente.Statut.RETIREE)
         Message.objects.filter(inscription=inscription, statut=Message.Statut.A_ENVOYER).update(

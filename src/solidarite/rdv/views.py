@@ -146,12 +146,13 @@ def attente_inscription(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def attente_retrait(request: HttpRequest, jeton: str) -> HttpResponse:
-    if request.method == "POST":
-        try:
+    try:  # a forged link is refused before the confirmation page too (the authorisation matrix)
+        if request.method == "POST":
             attente.withdraw(jeton)
-        except ValidationError:
-            return error_page(request, 403, "Lien invalide", "Ce lien de liste d'attente n'est pas valide.")
-        return render(request, "rdv/attente.html", {"retiree": True})
+            return render(request, "rdv/attente.html", {"retiree": True})
+        attente.from_token(jeton)
+    except ValidationError:
+        return error_page(request, 403, "Lien invalide", "Ce lien de liste d'attente n'est pas valide.")
     return render(request, "rdv/attente.html", {"confirmer_retrait": True, "jeton": jeton})
 
 
