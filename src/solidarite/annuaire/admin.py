@@ -12,7 +12,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from solidarite.annuaire import services
-from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, TransitionStatut
+from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, ReferentLieu, TransitionStatut
+from solidarite.territoire import acces
 from solidarite.territoire.backoffice import RegionScopedAdmin, UserFormMixin
 
 
@@ -162,3 +163,23 @@ class LieuSolidaireAdmin(RegionScopedAdmin, UserFormMixin, admin.ModelAdmin):
     list_select_related = ["commune", "epci"]
     search_fields = ["nom", "commune__nom", "epci__nom"]
     autocomplete_fields = ["commune", "epci"]
+
+
+@admin.register(ReferentLieu)
+class ReferentLieuAdmin(RegionScopedAdmin, admin.ModelAdmin):
+    """The ARS names the référents of its lieux; their account is attached at their first Pro Santé Connect
+    login (matched by RPPS)."""
+
+    region_paths = ("lieu__commune__departement__region",)
+    list_display = ["nom", "prenom", "rpps", "lieu", "actif", "compte"]
+    list_filter = ["actif"]
+    list_select_related = ["lieu__commune", "compte"]
+    search_fields = ["nom", "prenom", "rpps", "lieu__nom"]
+    autocomplete_fields = ["lieu"]
+    readonly_fields = ["compte", "cree_le"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "lieu":
+            field.queryset = acces.scope(request.user, field.queryset, "commune__departement__region")
+        return field
