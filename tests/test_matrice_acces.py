@@ -1,0 +1,593 @@
+"""The authorisation matrix: every endpoint × every role × an object inside and outside the role's scope.
+
+The endpoints come from the URL configuration (`get_resolver()`) and from the API's OpenAPI document, so that a new
+route fails this test until it is classified in POLICY below (docs/decisions/0006-permissions.md). A cell is a
+leak when a role gets an answer (200, 201, 204, or a redirect elsewhere than the login) where it should have been
+refused (401, 403, 404, 405, or a redirect to the login), or when a page shows a row of the other region.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from solidarite.annuaire.models import LieuSolidaire, ReferentLieu
+from solidarite.interop.api import api
+from solidarite.planning.models import Mission
+from solidarite.rdv import attente, services
+from solidarite.rdv.models import HorairesConsultation, Message, RendezVous
+from solidarite.territoire.models import AgentArs
+from solidarite.zonage import services as zonage
+from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle
+from tests.annuaire.factories import compte, lieu, medecin, referent, zone_commune
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonyme", "patient", "medecin", "referent", "ars", "admin")
+ALLOW, DENY = "autorisé", "refusé"
+
+# Who is allowed, by kind of endpoint: role -> (inside, outside). None: no outside object for this kind.
+PUBLIC = {r: (ALLOW, DENY) for r in ROLES}  # outside: an object that is not public (inactive, unknown)
+PUBLIC_NO_OBJECT = {r: (ALLOW, None) for r in ROLES}
+SECRET_LINK = {r: (ALLOW, DENY) for r in ROLES}  # inside: the right secret; outside: another's, or forged
+GONE = {r: (DENY, DENY) for r in ROLES}  # former token addresses, catch-alls
+VOLUNTEER_SELF = {r: ((ALLOW if r == "medecin" else DENY), None) for r in ROLES}
+DAY_LIST = {r: ((ALLOW, DENY) if r in ("medecin", "referent") else (DENY, DENY)) for r in ROLES}
+ARS_REGION = {
+    r: ((ALLOW, DENY) if r == "ars" else (ALLOW, ALLOW) if r == "admin" else (DENY, DENY)) for r in ROLES
+}
+STAFF = {r: ((ALLOW, None) if r in ("ars", "admin") else (DENY, None)) for r in ROLES}
+NATIONAL = {r: ((ALLOW, None) if r == "admin" else (DENY, None)) for r in ROLES}
+NOT_FOUND_FOR_ALL = {r: (DENY, None) for r in ROLES}
+
+
+@dataclass
+class Endpoint:
+    kinds: dict[str, tuple[str, str | None]]
+    url: Callable[[Any, str, str], str]  # (world, side, role) -> path
+    method: str = "get"
+    body: Callable[[Any], dict[str, Any]] | None = None
+    hidden: Callable[[Any], list[str]] = field(default=lambda w: [])  # texts a refused cell never shows...
+    hidden_roles: tuple[str, ...] = ()  # ... nor, even when allowed, these roles (the other region's rows)
+    deny_redirect: str = ""  # a redirect that is this endpoint's way of refusing
+    form: bool = False  # the body as an HTML form (else JSON)
+
+
+def _side(inside: Any, outside: Any) -> Callable[[Any, str, str], str]:
+    return lambda w, side, role: inside(w, role) if side == "in" else outside(w, role)
+
+
+def _fixed(path: str) -> Callable[[Any, str, str], str]:
+    return lambda w, side, role: path
+
+
+def _admin(model: str, view: str) -> str:
+    return f"admin:{model.replace('.', '_')}_{view}"
+
+
+# Region-scoped back-office models: (app.model, object in region A, object in region B).
+SCOPED_ADMIN: dict[str, Callable[[Any], tuple[int, int]]] = {
+    "annuaire.medecinvolontaire": lambda w: (w.doc_a.pk, w.doc_b.pk),
+    "annuaire.lieusolidaire": lambda w: (w.lieu_a.pk, w.lieu_b.pk),
+    "annuaire.referentlieu": lambda w: (w.ref_row_a.pk, w.ref_row_b.pk),
+    "rdv.horairesconsultation": lambda w: (w.horaires_a.pk, w.horaires_b.pk),
+    "rdv.message": lambda w: (w.message_a.pk, w.message_b.pk),
+    "zonage.ajustement": lambda w: (w.ajustement_a.pk, w.ajustement_b.pk),
+    "territoire.agentars": lambda w: (w.agent_a.pk, w.agent_b.pk),
+}
+# Reference data of the back office (the same for every region): the ARS reads it, only the ministry writes.
+REFERENCE_ADMIN: dict[str, Callable[[Any], int]] = {
+    "territoire.region": lambda w: w.region_a.pk,
+    "territoire.departement": lambda w: w.lieu_a.commune.departement_id,
+    "territoire.epci": lambda w: w.lieu_a.epci_id,
+    "territoire.commune": lambda w: w.lieu_a.commune_id,
+    "territoire.communedeleguee": lambda w: w.commune_deleguee,
+    "zonage.campagne": lambda w: w.campagne.pk,
+    "zonage.resultatepci": lambda w: w.campagne.resultats.first().pk,
+    "zonage.listeofficielle": lambda w: w.liste.pk,
+}
+# The ministry only (accounts, the DSFR settings).
+NATIONAL_ADMIN: dict[str, Callable[[Any], int]] = {
+    "auth.user": lambda w: w.users["medecin"].pk,
+    "auth.group": lambda w: w.group.pk,
+    "dsfr.dsfrconfig": lambda w: w.dsfr_config,
+}
+
+
+def _admin_policy() -> dict[str, Endpoint]:
+    policy: dict[str, Endpoint] = {}
+    for model, ids in SCOPED_ADMIN.items():
+        app, name = model.split(".")
+        policy[_admin(model, "changelist")] = Endpoint(
+            STAFF,
+            _fixed(f"/admin/{app}/{name}/"),
+            hidden=lambda w, model=model: [w.hidden_text[model]],
+            hidden_roles=("ars",),
+        )
+        for view in ("change", "history"):
+            suffix = "change/" if view == "change" else "history/"
+            policy[_admin(model, view)] = Endpoint(
+                ARS_REGION,
+                lambda w, side, role, app=app, name=name, ids=ids, suffix=suffix: (
+                    f"/admin/{app}/{name}/{ids(w)[0 if side == 'in' else 1]}/{suffix}"
+                ),
+            )
+    for table, kinds in ((REFERENCE_ADMIN, STAFF), (NATIONAL_ADMIN, NATIONAL)):
+        for model, pk in table.items():
+            app, name = model.split(".")
+            policy[_admin(model, "changelist")] = Endpoint(kinds, _fixed(f"/admin/{app}/{name}/"))
+            for view in ("change", "history"):
+                suffix = "change/" if view == "change" else "history/"
+                policy[_admin(model, view)] = Endpoint(
+                    kinds,
+                    lambda w, side, role, app=app, name=name, pk=pk, suffix=suffix: (
+                        f"/admin/{app}/{name}/{pk(w)}/{suffix}"
+                    ),
+                )
+    return policy
+
+
+def _slot(w: Any) -> str:
+    return w.free_slots.pop()
+
+
+def _fresh_token(w: Any, role: str) -> str:
+    """DELETE /api/v1/rendez-vous/{jeton} cancels: each cell cancels an appointment of its own."""
+    return services.token_for(services.book(_slot(w), w.patient_data))
+
+
+POLICY: dict[str, Endpoint] = {
+    # Public pages: the patient's search and booking, the zonage, the sign-up.
+    "home": Endpoint(PUBLIC_NO_OBJECT, _fixed("/")),
+    "healthz": Endpoint(PUBLIC_NO_OBJECT, _fixed("/healthz")),
+    "territoire:recherche": Endpoint(PUBLIC_NO_OBJECT, _fixed("/communes/?q=Mauriac")),
+    "territoire:commune": Endpoint(
+        PUBLIC,
+        _side(lambda w, r: f"/communes/{w.lieu_a.commune.code_insee}/", lambda w, r: "/communes/00000/"),
+    ),
+    "zonage:carte": Endpoint(PUBLIC_NO_OBJECT, _fixed("/zonage/")),
+    "zonage:zones_geojson": Endpoint(PUBLIC_NO_OBJECT, _fixed("/zonage/zones.geojson")),
+    "zonage:epci": Endpoint(
+        PUBLIC,
+        _side(lambda w, r: f"/zonage/epci/{w.lieu_a.epci.siren}/", lambda w, r: "/zonage/epci/000000000/"),
+    ),
+    "annuaire:inscription": Endpoint(PUBLIC_NO_OBJECT, _fixed("/medecins/inscription/")),
+    "rdv:recherche": Endpoint(PUBLIC_NO_OBJECT, _fixed("/rendez-vous/")),
+    "rdv:lieu": Endpoint(
+        PUBLIC,
+        _side(
+            lambda w, r: f"/rendez-vous/lieu/{w.lieu_a.pk}/",
+            lambda w, r: f"/rendez-vous/lieu/{w.lieu_off.pk}/",
+        ),
+    ),
+    "rdv:attente_inscription": Endpoint(  # POST only: a waitlist entry per cell
+        PUBLIC,
+        _side(
+            lambda w, r: f"/rendez-vous/lieu/{w.lieu_a.pk}/attente/",
+            lambda w, r: "/rendez-vous/lieu/999999/attente/",
+        ),
+        method="post",
+        body=lambda w: w.waitlist_form,
+        form=True,
+    ),
+    "rdv:reserver": Endpoint(
+        PUBLIC,
+        _side(
+            lambda w, r: f"/rendez-vous/creneau/{w.free_slots[0]}/",
+            lambda w, r: "/rendez-vous/creneau/999999-202601010830/",
+        ),
+    ),
+    # The patient's signed links: the secret is the identity, whoever holds it.
+    "rdv:gerer": Endpoint(
+        SECRET_LINK,
+        _side(
+            lambda w, r: f"/rendez-vous/gerer/{w.token_a}/",
+            lambda w, r: f"/rendez-vous/gerer/{w.token_a[:-3]}xyz/",
+        ),
+        hidden=lambda w: ["ZOUBIR"],
+        hidden_roles=ROLES,
+    ),
+    "rdv:deplacer": Endpoint(
+        SECRET_LINK,
+        _side(
+            lambda w, r: f"/rendez-vous/gerer/{w.token_a}/deplacer/{w.free_slots[0]}/",
+            lambda w, r: f"/rendez-vous/gerer/{w.token_a[:-3]}xyz/deplacer/{w.free_slots[0]}/",
+        ),
+    ),
+    "rdv:attente_retrait": Endpoint(
+        SECRET_LINK,
+        _side(
+            lambda w, r: f"/rendez-vous/attente/{w.waitlist_token}/",
+            lambda w, r: f"/rendez-vous/attente/{w.waitlist_token[:-3]}xyz/",
+        ),
+    ),
+    "planning:missions_ics": Endpoint(
+        SECRET_LINK,
+        _side(
+            lambda w, r: f"/planning/medecin/{w.doc_a.jeton_calendrier}/missions.ics",
+            lambda w, r: f"/planning/medecin/{w.doc_revoked.jeton_calendrier}/missions.ics",
+        ),
+        hidden=lambda w: ["MARTIN", "Martin", "ZOUBIR", "1948"],
+        hidden_roles=ROLES,  # no patient data in the feed, ever
+    ),
+    # The volunteer's pages, behind their login.
+    "planning:disponibilites": Endpoint(VOLUNTEER_SELF, _fixed("/planning/medecin/disponibilites/")),
+    "planning:missions": Endpoint(
+        VOLUNTEER_SELF,
+        _fixed("/planning/medecin/missions/"),
+        hidden=lambda w: [w.lieu_b.nom],
+        hidden_roles=ROLES,
+    ),
+    "rdv:journee_medecin": Endpoint(
+        DAY_LIST,
+        _side(
+            lambda w, r: f"/rendez-vous/journee/{w.mission_a.pk}/",
+            lambda w, r: f"/rendez-vous/journee/{w.mission_b.pk}/",
+        ),
+        hidden=lambda w: ["ZOUBIR"],
+        hidden_roles=("medecin", "referent"),
+    ),
+    # The former token addresses: 404 for everyone, with the right token or not.
+    "planning:ancien_disponibilites": Endpoint(
+        GONE,
+        _side(
+            lambda w, r: f"/planning/medecin/{w.doc_a.jeton_calendrier}/disponibilites/",
+            lambda w, r: "/planning/medecin/jeton-invente/disponibilites/",
+        ),
+    ),
+    "planning:ancien_missions": Endpoint(
+        GONE,
+        _side(
+            lambda w, r: f"/planning/medecin/{w.doc_a.jeton_calendrier}/missions/",
+            lambda w, r: "/planning/medecin/jeton-invente/missions/",
+        ),
+    ),
+    "rdv:ancienne_journee": Endpoint(
+        GONE,
+        _side(
+            lambda w, r: f"/rendez-vous/journee/{w.doc_a.jeton_calendrier}/{w.mission_a.pk}/",
+            lambda w, r: f"/rendez-vous/journee/{w.doc_b.jeton_calendrier}/{w.mission_a.pk}/",
+        ),
+        hidden=lambda w: ["MARTIN", "ZOUBIR"],
+        hidden_roles=ROLES,
+    ),
+    # The ARS (its region) and the ministry (everything).
+    "rdv:journee_ars": Endpoint(
+        ARS_REGION,
+        _side(
+            lambda w, r: f"/rendez-vous/ars/journee/{w.mission_a.pk}/",
+            lambda w, r: f"/rendez-vous/ars/journee/{w.mission_b.pk}/",
+        ),
+    ),
+    "rdv:absences": Endpoint(
+        STAFF, _fixed("/rendez-vous/ars/absences/"), hidden=lambda w: ["ZOUBIR"], hidden_roles=("ars",)
+    ),
+    "planning:ars": Endpoint(
+        ARS_REGION,
+        _side(
+            lambda w, r: f"/planning/ars/?region={w.region_a.code}",
+            lambda w, r: f"/planning/ars/?region={w.region_b.code}",
+        ),
+    ),
+    "zonage:comparer_campagnes": Endpoint(
+        STAFF, lambda w, s, r: f"/zonage/gestion/campagnes/{w.campagne.pk}/{w.campagne.pk}/"
+    ),
+    "zonage:comparer_liste": Endpoint(STAFF, lambda w, s, r: f"/zonage/gestion/listes/{w.liste.pk}/"),
+    # FHIR: public lieux and slots; appointments for the ARS of their region.
+    "fhir:location": Endpoint(PUBLIC_NO_OBJECT, _fixed("/fhir/Location")),
+    "fhir:location_read": Endpoint(
+        PUBLIC, _side(lambda w, r: f"/fhir/Location/{w.lieu_a.pk}", lambda w, r: "/fhir/Location/999999")
+    ),
+    "fhir:schedule": Endpoint(PUBLIC_NO_OBJECT, _fixed("/fhir/Schedule")),
+    "fhir:schedule_read": Endpoint(
+        PUBLIC, _side(lambda w, r: f"/fhir/Schedule/{w.lieu_a.pk}", lambda w, r: "/fhir/Schedule/999999")
+    ),
+    "fhir:slot": Endpoint(
+        PUBLIC,
+        _side(
+            lambda w, r: f"/fhir/Slot?schedule=Schedule/{w.lieu_a.pk}",
+            lambda w, r: "/fhir/Slot?schedule=Schedule/999999",
+        ),
+    ),
+    "fhir:appointment": Endpoint(
+        ARS_REGION,
+        _side(
+            lambda w, r: f"/fhir/Appointment?location=Location/{w.lieu_a.pk}&date=ge{w.mission_a.date}",
+            lambda w, r: f"/fhir/Appointment?location=Location/{w.lieu_b.pk}&date=ge{w.mission_a.date}",
+        ),
+        hidden=lambda w: ["ZOUBIR", "Zoubir"],
+    ),
+    "fhir:?": Endpoint(NOT_FOUND_FOR_ALL, _fixed("/fhir/Patient")),
+    # The API's own pages (its operations come from the OpenAPI document, below).
+    "api:openapi-json": Endpoint(PUBLIC_NO_OBJECT, _fixed("/api/v1/openapi.json")),
+    "api:openapi-view": Endpoint(PUBLIC_NO_OBJECT, _fixed("/api/v1/docs")),
+    "api:api-root": Endpoint(NOT_FOUND_FOR_ALL, _fixed("/api/v1/")),
+    "GET /api/v1/lieux": Endpoint(
+        PUBLIC_NO_OBJECT, lambda w, s, r: f"/api/v1/lieux?commune={w.lieu_a.commune.code_insee}"
+    ),
+    "GET /api/v1/lieux/{lieu_id}/creneaux": Endpoint(
+        PUBLIC,
+        _side(
+            lambda w, r: f"/api/v1/lieux/{w.lieu_a.pk}/creneaux?du={w.mission_a.date}&au={w.mission_a.date}",
+            lambda w, r: (
+                f"/api/v1/lieux/{w.lieu_off.pk}/creneaux?du={w.mission_a.date}&au={w.mission_a.date}"
+            ),
+        ),
+    ),
+    "POST /api/v1/rendez-vous": Endpoint(
+        PUBLIC_NO_OBJECT,
+        _fixed("/api/v1/rendez-vous"),
+        method="post",
+        body=lambda w: {**w.patient_data, "creneau": _slot(w)},
+    ),
+    "DELETE /api/v1/rendez-vous/{jeton}": Endpoint(
+        SECRET_LINK,
+        _side(
+            lambda w, r: f"/api/v1/rendez-vous/{_fresh_token(w, r)}",
+            lambda w, r: f"/api/v1/rendez-vous/{w.token_a[:-3]}xyz",
+        ),
+        method="delete",
+    ),
+    # The back office's own pages.
+    "admin:index": Endpoint(STAFF, _fixed("/admin/")),
+    "admin:app_list": Endpoint(STAFF, _fixed("/admin/annuaire/")),
+    "admin:login": Endpoint(PUBLIC_NO_OBJECT, _fixed("/admin/login/")),
+    # POST only (GET is 405); Django's admin sends the accounts without the back office to its index.
+    "admin:logout": Endpoint(NOT_FOUND_FOR_ALL, _fixed("/admin/logout/"), deny_redirect="/admin/"),
+    "admin:password_change": Endpoint(STAFF, _fixed("/admin/password_change/")),
+    "admin:password_change_done": Endpoint(STAFF, _fixed("/admin/password_change/done/")),
+    "admin:jsi18n": Endpoint(STAFF, _fixed("/admin/jsi18n/")),
+    "admin:autocomplete": Endpoint(
+        STAFF,
+        lambda w, s, r: (
+            "/admin/autocomplete/?app_label=rdv&model_name=horairesconsultation&field_name=lieu&term=Maison"
+        ),
+        hidden=lambda w: [w.lieu_b.nom],
+        hidden_roles=("ars",),
+    ),
+    "admin:view_on_site": Endpoint(
+        NOT_FOUND_FOR_ALL,  # no model of the platform has a public address of its own
+        lambda w, s, r: f"/admin/r/{ContentType.objects.get_for_model(LieuSolidaire).pk}/{w.lieu_b.pk}/",
+    ),
+    "admin:?": Endpoint(NOT_FOUND_FOR_ALL, _fixed("/admin/inexistant/")),
+    **_admin_policy(),
+}
+# Admin views that write (add, delete, password of a user): not read by the matrix; the roles without the
+# back office are still refused (checked: redirect to the login), and the scoped models' delete view of
+# another region is a 404 like their change view (territoire.backoffice.RegionScopedAdmin).
+WRITE_ONLY_ADMIN = re.compile(r"^admin:\w+_(add|delete|password_change)$")
+
+
+def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = (
+                f"{namespace}:{pattern.namespace}"
+                if namespace and pattern.namespace
+                else (pattern.namespace or namespace)
+            )
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            name = pattern.name or "?"
+            yield prefix + str(pattern.pattern), f"{namespace}:{name}" if namespace else name
+
+
+def endpoints() -> tuple[list[str], list[str]]:
+    """Every endpoint key: URL names from the resolver, `METHOD path` from the OpenAPI document; and those to
+    read only through the write-only rule."""
+    schema_paths = api.get_openapi_schema()["paths"]
+    operations = [f"{method.upper()} {path}" for path, item in schema_paths.items() for method in item]
+    keys, write_only = set(operations), set()
+    for route, name in _walk(get_resolver().url_patterns):
+        openapi_path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
+        if name.startswith("api:") and name not in POLICY and openapi_path in schema_paths:
+            continue  # an API operation: covered by its OpenAPI key (one missing from the document: by its name)
+        (write_only if WRITE_ONLY_ADMIN.match(name) else keys).add(name)
+    return sorted(keys), sorted(write_only)
+
+
+class World:
+    """Two regions, A (the ARS agent's) and B, each with a lieu, a volunteer, a confirmed mission and a patient."""
+
+    def __init__(self) -> None:
+        commune_a = zone_commune(1)
+        self.region_a = commune_a.departement.region
+        rank_b = next(r for r in range(2, 151) if zone_commune(r).departement.region_id != self.region_a.pk)
+        commune_b = zone_commune(rank_b)
+        self.region_b = commune_b.departement.region
+        self.lieu_a, self.lieu_b = lieu(commune_a), lieu(commune_b)
+        self.lieu_off = lieu(commune_a, actif=False)
+        self.horaires_a = HorairesConsultation.objects.get_or_create(lieu=self.lieu_a)[0]
+        self.horaires_b = HorairesConsultation.objects.get_or_create(lieu=self.lieu_b)[0]
+        self.doc_a, self.doc_b = medecin(commune_a), medecin(commune_b)
+        self.doc_revoked = medecin(commune_a, jeton_calendrier_revoque_le=timezone.now())
+        day = timezone.localdate() + dt.timedelta(days=7)
+        confirmed = Mission.Statut.CONFIRMEE
+        self.mission_a = Mission.objects.create(
+            medecin=self.doc_a, lieu=self.lieu_a, date=day, statut=confirmed
+        )
+        self.mission_b = Mission.objects.create(
+            medecin=self.doc_b, lieu=self.lieu_b, date=day, statut=confirmed
+        )
+        Mission.objects.create(medecin=self.doc_revoked, lieu=self.lieu_a, date=day, statut=confirmed)
+        self.patient_data = {
+            "nom": "Martin",
+            "prenom": "Jeanne",
+            "date_naissance": "1948-05-17",
+            "telephone": "0612345678",
+        }
+        slots_a = [c.id for c in services.slots(self.lieu_a, day, day) if c.libre]
+        slots_b = [c.id for c in services.slots(self.lieu_b, day, day) if c.libre]
+        rdv_a = services.book(slots_a.pop(0), self.patient_data)
+        rdv_b = services.book(
+            slots_b.pop(0), {**self.patient_data, "nom": "Zoubir", "date_naissance": "1950-02-03"}
+        )
+        self.free_slots = slots_a
+        self.token_a = services.token_for(rdv_a)
+        RendezVous.objects.filter(pk=rdv_b.pk).update(statut=RendezVous.Statut.ABSENT)  # in B's no-show list
+        today = timezone.localdate()
+        self.waitlist_form = {
+            "nom": "Petit",
+            "prenom": "Louis",
+            "telephone": "0611111111",
+            "du": (today + dt.timedelta(days=1)).isoformat(),
+            "au": (today + dt.timedelta(days=40)).isoformat(),
+        }
+        entry = attente.register(self.lieu_a, self.waitlist_form)
+        self.waitlist_token = attente.token_for(entry)
+        self.message_a = Message.objects.filter(rendez_vous=rdv_a).first() or Message.objects.create(
+            rendez_vous=rdv_a, nature="confirmation", canal="sms", prevu_le=timezone.now()
+        )
+        self.message_b = Message.objects.filter(rendez_vous=rdv_b).first() or Message.objects.create(
+            rendez_vous=rdv_b, nature="confirmation", canal="sms", prevu_le=timezone.now()
+        )
+        self.campagne = zonage.active_campaign() or Campagne.objects.get()
+        self.liste = ListeOfficielle.objects.create(nom="Liste test", date=day, source="test")
+        epci_a, epci_b = self.lieu_a.epci, self.lieu_b.epci
+        admin = User.objects.create_superuser("ministere", "ministere@exemple.fr", "x" * 16)
+        self.ajustement_a = Ajustement.objects.create(
+            campagne=self.campagne,
+            epci=epci_a,
+            action="retrait",
+            motif="Motif de test assez long",
+            region=self.region_a,
+            auteur=admin,
+        )
+        self.ajustement_b = Ajustement.objects.create(
+            campagne=self.campagne,
+            epci=epci_b,
+            action="retrait",
+            motif="Motif de test assez long",
+            region=self.region_b,
+            auteur=admin,
+        )
+        from django.contrib.auth.models import Group
+
+        self.group = Group.objects.create(name="Agents ARS")
+        from solidarite.territoire.models import CommuneDeleguee
+
+        self.commune_deleguee = CommuneDeleguee.objects.values_list("pk", flat=True).first()
+        from dsfr.models import DsfrConfig
+
+        self.dsfr_config = DsfrConfig.objects.get_or_create(pk=1)[0].pk
+        self.users: dict[str, User | None] = {"anonyme": None, "patient": None}
+        self.users["medecin"] = compte(self.doc_a)
+        compte(self.doc_b)
+        self.users["referent"] = referent(self.lieu_a)
+        referent(self.lieu_b)
+        self.ref_row_a = ReferentLieu.objects.get(lieu=self.lieu_a)
+        self.ref_row_b = ReferentLieu.objects.get(lieu=self.lieu_b)
+        ars = User.objects.create_user("ars-a", is_staff=True)
+        ars.user_permissions.set(  # as the ARS group would: reading its models, not the accounts
+            Permission.objects.filter(codename__startswith="view_").exclude(
+                content_type__app_label__in=["auth", "dsfr"]
+            )
+        )
+        self.agent_a = AgentArs.objects.create(user=ars, region=self.region_a)
+        self.agent_b = AgentArs.objects.create(
+            user=User.objects.create_user("ars-b", is_staff=True), region=self.region_b
+        )
+        self.users["ars"] = ars
+        self.users["admin"] = admin
+        self.hidden_text = {  # in a change list, a row of region B is a link to its change page
+            model: f"/admin/{model.replace('.', '/')}/{ids(self)[1]}/change/"
+            for model, ids in SCOPED_ADMIN.items()
+        }
+
+
+def _outcome(response: Any, deny_redirect: str = "") -> str:
+    status = response.status_code
+    if status in (200, 201, 204):
+        return ALLOW
+    if status == 302:
+        location = response["Location"]
+        login = "/login/" in location or "/connexion/" in location or "/accounts/" in location
+        return DENY if login or (deny_redirect and location == deny_redirect) else ALLOW
+    if status in (401, 403, 404, 405):
+        return DENY
+    return f"statut {status}"
+
+
+def run_matrix(world: World) -> tuple[int, list[str], list[str]]:
+    keys, write_only = endpoints()
+    unclassified = [k for k in keys if k not in POLICY]
+    assert not unclassified, (
+        f"Points d'accès à classer dans POLICY (tests/test_matrice_acces.py) : {unclassified}"
+    )
+    cells, leaks, wrong = 0, [], []
+    clients = {}
+    for role in ROLES:
+        client = Client()
+        if world.users[role] is not None:
+            client.force_login(world.users[role])
+        clients[role] = client
+    for key in keys:
+        endpoint = POLICY[key]
+        for role in ROLES:
+            for side, expected in zip(("in", "out"), endpoint.kinds[role], strict=True):
+                if expected is None:
+                    continue
+                path = endpoint.url(world, side, role)
+                call = getattr(clients[role], endpoint.method)
+                if endpoint.body is not None and endpoint.form:
+                    response = call(path, endpoint.body(world))
+                elif endpoint.body is not None:
+                    response = call(path, endpoint.body(world), content_type="application/json")
+                else:
+                    response = call(path)
+                cells += 1
+                got = _outcome(response, endpoint.deny_redirect)
+                text = response.content.decode(errors="replace") if hasattr(response, "content") else ""
+                shown = [t for t in endpoint.hidden(world) if t and t in text]
+                where = f"{key} · {role} · {'dedans' if side == 'in' else 'dehors'} · {path} → {response.status_code}"
+                if expected == DENY and got == ALLOW:
+                    leaks.append(where)
+                elif shown and (expected == DENY or role in endpoint.hidden_roles):
+                    leaks.append(f"{where} montre {shown}")
+                elif got != expected:
+                    wrong.append(where)
+    for name in write_only:  # add/delete views: refused to every role without the back office
+        model = name.split(":")[1].rsplit("_", 1)[0]
+        app, _, model_name = model.partition("_")
+        for role in ("anonyme", "patient", "medecin", "referent"):
+            path = (
+                f"/admin/{app}/{model_name}/add/"
+                if name.endswith("_add")
+                else f"/admin/{app}/{model_name}/1/delete/"
+            )
+            cells += 1
+            got = _outcome(clients[role].get(path))
+            if got != DENY:
+                leaks.append(f"{name} · {role} · {path} → {got}")
+    return cells, leaks, wrong
+
+
+# django-dsfr's settings page (a national-admin page) has URL fields built without assume_scheme.
+@pytest.mark.filterwarnings(
+    "ignore:The default scheme will be changed:django.utils.deprecation.RemovedInDjango60Warning"
+)
+def test_every_endpoint_every_role_inside_and_outside_its_scope(settings, capsys) -> None:  # type: ignore[no-untyped-def]
+    settings.SOLIDARITE_LISTE_ABSENCES = True  # the list is checked for its region rule too
+    world = World()
+    cells, leaks, wrong = run_matrix(world)
+    with capsys.disabled():
+        print(f"\nmatrice d'autorisation : {cells} cellules, {len(leaks)} fuite(s), {len(wrong)} écart(s)")
+    assert not leaks, "Fuites :\n" + "\n".join(leaks)
+    assert not wrong, "Réponses inattendues :\n" + "\n".join(wrong)
+
+
+def test_a_new_route_must_be_classified(settings) -> None:  # type: ignore[no-untyped-def]
+    """A route nobody classified (here, one added to the URL configuration) makes the matrix fail."""
+    assert not [k for k in endpoints()[0] if k not in POLICY]
+    settings.ROOT_URLCONF = "tests.urls_nouvelle_route"
+    assert [k for k in endpoints()[0] if k not in POLICY] == ["nouvelle:route"]
