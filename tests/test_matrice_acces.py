@@ -302,10 +302,14 @@ POLICY: dict[str, Endpoint] = {
     "fhir:appointment": Endpoint(
         ARS_REGION,
         _side(
-            lambda w, r: f"/fhir/Appointment?location=Location/{w.lieu_a.pk}&date=ge{w.mission_a.date}",
+            # inside: every appointment of the last days and the next weeks (B's too exist: not for the ARS of A)
+            lambda w, r: (
+                f"/fhir/Appointment?date=ge{w.today - dt.timedelta(days=5)}&date=le{w.today + dt.timedelta(days=20)}"
+            ),
             lambda w, r: f"/fhir/Appointment?location=Location/{w.lieu_b.pk}&date=ge{w.mission_a.date}",
         ),
-        hidden=lambda w: ["ZOUBIR", "Zoubir"],
+        hidden=lambda w: ["ZOUBIR"],
+        hidden_roles=("ars",),
     ),
     "fhir:?": Endpoint(NOT_FOUND_FOR_ALL, _fixed("/fhir/Patient")),
     # The API's own pages (its operations come from the OpenAPI document, below).
@@ -434,8 +438,18 @@ class World:
         )
         self.free_slots = slots_a
         self.token_a = services.token_for(rdv_a)
-        RendezVous.objects.filter(pk=rdv_b.pk).update(statut=RendezVous.Statut.ABSENT)  # in B's no-show list
-        today = timezone.localdate()
+        # Patient B absent twice: in the no-show list of region B, which the ARS of A never sees.
+        next_day = Mission.objects.create(
+            medecin=self.doc_b, lieu=self.lieu_b, date=day + dt.timedelta(days=1), statut=confirmed
+        )
+        free_b = [c.id for c in services.slots(self.lieu_b, next_day.date, next_day.date) if c.libre]
+        again_b = services.book(
+            free_b[0], {**self.patient_data, "nom": "Zoubir", "date_naissance": "1950-02-03"}
+        )
+        RendezVous.objects.filter(pk__in=[rdv_b.pk, again_b.pk]).update(
+            statut=RendezVous.Statut.ABSENT, debut=timezone.now() - dt.timedelta(days=3)
+        )
+        today = self.today = timezone.localdate()
         self.waitlist_form = {
             "nom": "Petit",
             "prenom": "Louis",

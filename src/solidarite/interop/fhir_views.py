@@ -21,6 +21,7 @@ from solidarite.annuaire.models import LieuSolidaire
 from solidarite.config.ratelimit import MESSAGE as TOO_MANY
 from solidarite.config.ratelimit import exceeded
 from solidarite.interop import fhir
+from solidarite.rdv import acces as rdv_acces
 from solidarite.rdv import services
 from solidarite.rdv.creneaux import slot_id
 from solidarite.rdv.models import AccesDonnees, RendezVous
@@ -170,10 +171,9 @@ def appointment_search(request: HttpRequest) -> Any:
     except PermissionDenied as exc:
         raise FhirError(403, "forbidden", str(exc)) from None
     low, high = _dates(request, "date")
-    rows = acces.scope(
+    rows = rdv_acces.rendez_vous_for(
         user,
         RendezVous.objects.filter(debut__date__range=(low, high)).select_related("mission__medecin", "lieu"),
-        "lieu__commune__departement__region",
     )
     if request.GET.get("location"):
         raw = request.GET["location"]

@@ -22,6 +22,7 @@ from solidarite.config.views import error_page
 from solidarite.planning import acces as planning_acces
 from solidarite.planning import services as planning
 from solidarite.planning.models import Mission
+from solidarite.rdv import acces as rdv_acces
 from solidarite.rdv.models import AccesDonnees, RendezVous
 from solidarite.territoire import acces
 
@@ -129,10 +130,9 @@ def absences(request: HttpRequest) -> HttpResponse:
     except PermissionDenied as exc:
         return error_page(request, 403, "Accès refusé", str(exc))
     since = timezone.now() - dt.timedelta(days=ABSENCES_WINDOW_DAYS)
-    rows = acces.scope(
+    rows = rdv_acces.rendez_vous_for(
         request.user,
         RendezVous.objects.filter(statut=RendezVous.Statut.ABSENT, debut__gte=since).select_related("lieu"),
-        "lieu__commune__departement__region",
     )
     people: dict[tuple[str, str, dt.date], list[RendezVous]] = defaultdict(list)
     for rdv in rows.order_by("debut"):
