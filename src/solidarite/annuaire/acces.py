@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
-
-from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, ReferentLieu
+from solidarite.annuaire.models import MedecinVolontaire, ReferentLieu
 from solidarite.territoire import acces
 
 VALIDATED = (MedecinVolontaire.Statut.VALIDE, MedecinVolontaire.Statut.ACTIF)
@@ -43,16 +41,3 @@ def referent_lieu_ids(user: Any) -> set[int]:
     if not getattr(user, "is_authenticated", False):
         return set()
     return set(ReferentLieu.objects.filter(compte_id=user.pk, actif=True).values_list("lieu_id", flat=True))
-
-
-def lieux_for(user: Any) -> QuerySet[LieuSolidaire]:
-    """Lieux the user manages: every one (national admin), their region's (ARS), their own (référent)."""
-    rows = LieuSolidaire.objects.all()
-    if acces.is_national_admin(user) or acces.ars_region(user) is not None:
-        return acces.scope(user, rows, "commune__departement__region")
-    return rows.filter(pk__in=referent_lieu_ids(user))
-
-
-def medecins_for(user: Any) -> QuerySet[MedecinVolontaire]:
-    """Volunteers the user manages: every one (national admin), those of their region's CDOM (ARS)."""
-    return acces.scope(user, MedecinVolontaire.objects.all(), "cdom__region")

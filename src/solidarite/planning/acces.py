@@ -1,17 +1,16 @@
-"""Who sees which mission (and so which day's patient list): one place for the mission object.
+"""Who opens which mission (and so which day's patient list): one place for the mission object.
 
-- the national admin: every mission; an ARS agent: the missions at the lieux of their region (territoire.acces);
-- a validated volunteer: their own missions;
-- a lieu référent: the missions at their lieux.
-The day's patient list is opened to the doctor of the mission and the référent of the lieu (`day_list_mission`);
-the ARS reads it through its own back-office view (`ars_mission`).
+The day's patient list opens to the doctor of the mission (validated, signed in) and the référents of its lieu
+(`day_list_mission`); the ARS of the lieu's region, and the national admin, through the back-office view
+(`ars_mission`, on territoire.acces). The volunteer's own missions page lists `medecin.missions` of the signed-in
+volunteer (annuaire.acces.medecin_or_404).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 from solidarite.annuaire import acces as annuaire_acces
 from solidarite.planning.models import Mission
@@ -23,20 +22,6 @@ NOT_YOUR_DAY = (
     "Cette journée de consultation n'est pas la vôtre, n'est pas dans un lieu dont vous êtes référent, "
     "ou n'est pas confirmée."
 )
-
-
-def missions_for(user: Any) -> QuerySet[Mission]:
-    rows = Mission.objects.select_related("lieu__commune__departement", "medecin")
-    condition = acces.region_filter(user, REGION)
-    if condition is None:
-        return rows
-    medecin = annuaire_acces.validated_medecin(user)
-    if medecin is not None:
-        condition |= Q(medecin=medecin)
-    lieux = annuaire_acces.referent_lieu_ids(user)
-    if lieux:
-        condition |= Q(lieu_id__in=lieux)
-    return rows.filter(condition)
 
 
 def day_list_mission(user: Any, pk: int) -> Mission:
