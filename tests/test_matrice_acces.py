@@ -61,6 +61,7 @@ class Endpoint:
     hidden_roles: tuple[str, ...] = ()  # ... nor, even when allowed, these roles (the other region's rows)
     deny_redirect: str = ""  # a redirect that is this endpoint's way of refusing
     form: bool = False  # the body as an HTML form (else JSON)
+    writes: Callable[[Any], dict[str, Any]] | None = None  # a form POSTed by each refused cell: refused too
 
 
 def _side(inside: Any, outside: Any) -> Callable[[Any, str, str], str]:
@@ -221,12 +222,17 @@ POLICY: dict[str, Endpoint] = {
         hidden_roles=ROLES,  # no patient data in the feed, ever
     ),
     # The volunteer's pages, behind their login.
-    "planning:disponibilites": Endpoint(VOLUNTEER_SELF, _fixed("/planning/medecin/disponibilites/")),
+    "planning:disponibilites": Endpoint(
+        VOLUNTEER_SELF,
+        _fixed("/planning/medecin/disponibilites/"),
+        writes=lambda w: {"date": str(w.today + dt.timedelta(days=20)), "action": "declarer"},
+    ),
     "planning:missions": Endpoint(
         VOLUNTEER_SELF,
         _fixed("/planning/medecin/missions/"),
         hidden=lambda w: [w.lieu_b.nom],
         hidden_roles=ROLES,
+        writes=lambda w: {"mission": w.mission_b.pk, "reponse": "desister", "commentaire": "essai"},
     ),
     "rdv:journee_medecin": Endpoint(
         DAY_LIST,
@@ -236,6 +242,7 @@ POLICY: dict[str, Endpoint] = {
         ),
         hidden=lambda w: ["ZOUBIR"],
         hidden_roles=("medecin", "referent"),
+        writes=lambda w: {"rendez_vous": w.rdv_b.pk, "statut": "vu"},
     ),
     # The former token addresses: 404 for everyone, with the right token or not.
     "planning:ancien_disponibilites": Endpoint(
@@ -244,6 +251,7 @@ POLICY: dict[str, Endpoint] = {
             lambda w, r: f"/planning/medecin/{w.doc_a.jeton_calendrier}/disponibilites/",
             lambda w, r: "/planning/medecin/jeton-invente/disponibilites/",
         ),
+        writes=lambda w: {"mission": w.mission_a.pk, "reponse": "desister", "commentaire": "essai"},
     ),
     "planning:ancien_missions": Endpoint(
         GONE,
@@ -251,6 +259,7 @@ POLICY: dict[str, Endpoint] = {
             lambda w, r: f"/planning/medecin/{w.doc_a.jeton_calendrier}/missions/",
             lambda w, r: "/planning/medecin/jeton-invente/missions/",
         ),
+        writes=lambda w: {"mission": w.mission_a.pk, "reponse": "desister", "commentaire": "essai"},
     ),
     "rdv:ancienne_journee": Endpoint(
         GONE,
@@ -260,6 +269,7 @@ POLICY: dict[str, Endpoint] = {
         ),
         hidden=lambda w: ["MARTIN", "ZOUBIR"],
         hidden_roles=ROLES,
+        writes=lambda w: {"rendez_vous": w.rdv_a.pk, "statut": "vu"},
     ),
     # The ARS (its region) and the ministry (everything).
     "rdv:journee_ars": Endpoint(
@@ -268,6 +278,7 @@ POLICY: dict[str, Endpoint] = {
             lambda w, r: f"/rendez-vous/ars/journee/{w.mission_a.pk}/",
             lambda w, r: f"/rendez-vous/ars/journee/{w.mission_b.pk}/",
         ),
+        writes=lambda w: {"action": "annuler_mission", "commentaire": "Essai de la matrice"},
     ),
     "rdv:absences": Endpoint(
         STAFF, _fixed("/rendez-vous/ars/absences/"), hidden=lambda w: ["ZOUBIR"], hidden_roles=("ars",)
@@ -278,6 +289,7 @@ POLICY: dict[str, Endpoint] = {
             lambda w, r: f"/planning/ars/?region={w.region_a.code}",
             lambda w, r: f"/planning/ars/?region={w.region_b.code}",
         ),
+        writes=lambda w: {"action": "publier", "run": 0},
     ),
     "zonage:comparer_campagnes": Endpoint(
         STAFF, lambda w, s, r: f"/zonage/gestion/campagnes/{w.campagne.pk}/{w.campagne.pk}/"
@@ -432,8 +444,8 @@ class World:
         }
         slots_a = [c.id for c in services.slots(self.lieu_a, day, day) if c.libre]
         slots_b = [c.id for c in services.slots(self.lieu_b, day, day) if c.libre]
-        rdv_a = services.book(slots_a.pop(0), self.patient_data)
-        rdv_b = services.book(
+        rdv_a = self.rdv_a = services.book(slots_a.pop(0), self.patient_data)
+        rdv_b = self.rdv_b = services.book(
             slots_b.pop(0), {**self.patient_data, "nom": "Zoubir", "date_naissance": "1950-02-03"}
         )
         self.free_slots = slots_a
@@ -570,6 +582,11 @@ def run_matrix(world: World) -> tuple[int, list[str], list[str]]:
                     leaks.append(f"{where} montre {shown}")
                 elif got != expected:
                     wrong.append(where)
+                if expected == DENY and endpoint.writes is not None:  # a refused reader writes nothing either
+                    posted = clients[role].post(path, endpoint.writes(world))
+                    cells += 1
+                    if _outcome(posted, endpoint.deny_redirect) != DENY:
+                        leaks.append(f"{where} · POST → {posted.status_code}")
     for name in write_only:  # add/delete views: refused to every role without the back office
         model = name.split(":")[1].rsplit("_", 1)[0]
         app, _, model_name = model.partition("_")
@@ -593,11 +610,18 @@ def run_matrix(world: World) -> tuple[int, list[str], list[str]]:
 def test_every_endpoint_every_role_inside_and_outside_its_scope(settings, capsys) -> None:  # type: ignore[no-untyped-def]
     settings.SOLIDARITE_LISTE_ABSENCES = True  # the list is checked for its region rule too
     world = World()
+    statuses = {m.pk: m.statut for m in Mission.objects.all()}
+    statuses_rdv = dict(
+        RendezVous.objects.filter(pk__in=[world.rdv_a.pk, world.rdv_b.pk]).values_list("pk", "statut")
+    )
     cells, leaks, wrong = run_matrix(world)
     with capsys.disabled():
         print(f"\nmatrice d'autorisation : {cells} cellules, {len(leaks)} fuite(s), {len(wrong)} écart(s)")
     assert not leaks, "Fuites :\n" + "\n".join(leaks)
     assert not wrong, "Réponses inattendues :\n" + "\n".join(wrong)
+    # nothing written by the refused POSTs: the missions and the appointments keep their state
+    assert {m.pk: m.statut for m in Mission.objects.filter(pk__in=statuses)} == statuses
+    assert dict(RendezVous.objects.filter(pk__in=statuses_rdv).values_list("pk", "statut")) == statuses_rdv
 
 
 def test_a_new_route_must_be_classified(settings) -> None:  # type: ignore[no-untyped-def]
