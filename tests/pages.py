@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import admin
@@ -69,7 +69,6 @@ class Samples:
     liste: ListeOfficielle
     agent: User
     admin: User
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _next_weekday(start: dt.date) -> dt.date:

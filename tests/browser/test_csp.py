@@ -8,12 +8,14 @@ SOLIDARITE_CAPTURES=<dossier> also saves a screenshot of each page where an acti
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
@@ -22,11 +24,25 @@ from tests.pages import ROLES, Samples, Visit, make_samples, missing_message, pl
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+
+class Watch:
+    """A page and the violations it has reported so far."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.found: list[str] = []
+
+    def read(self) -> None:
+        """Moves what the page's listener stored into `found`: before a navigation replaces the document."""
+        self.found += self.page.evaluate("(window.__csp || []).splice(0)")
+
+
 LISTENER = """
 window.__csp = [];
 document.addEventListener("securitypolicyviolation", function (e) {
   window.__csp.push(e.violatedDirective + " : " + (e.blockedURI || "en ligne") + " (" + e.sourceFile + ":" +
     e.lineNumber + ") " + (e.sample || ""));
+  document.documentElement.setAttribute("data-violations-csp", String(window.__csp.length));  // to wait on
 }, true);
 // The print dialog would block a headless browser: count the calls instead (the button's script calls it).
 window.print = function () { window.__impressions = (window.__impressions || 0) + 1; };
@@ -34,36 +50,42 @@ window.print = function () { window.__impressions = (window.__impressions || 0) 
 CAPTURES = os.environ.get("SOLIDARITE_CAPTURES")
 
 
-def _autocompletion_commune(page: Any, s: Samples) -> None:
+def _autocompletion_commune(w: Watch, s: Samples) -> None:
+    page = w.page
     page.get_by_label("Nom de la commune ou code postal").press_sequentially("Mauria", delay=20)
     page.locator("#resultats a", has_text="Mauriac").first.wait_for(timeout=10_000)
 
 
-def _autocompletion_rdv(page: Any, s: Samples) -> None:
+def _autocompletion_rdv(w: Watch, s: Samples) -> None:
+    page = w.page
     page.locator("#q").press_sequentially("Mauria", delay=20)
     page.locator("#suggestions a", has_text="Mauriac").first.wait_for(timeout=10_000)
 
 
-def _carte_lieux(page: Any, s: Samples) -> None:
+def _carte_lieux(w: Watch, s: Samples) -> None:
+    page = w.page
     marker = page.locator("#carte-lieux .leaflet-marker-icon").first
     marker.wait_for(timeout=10_000)
     marker.click(force=True)  # the map is aria-hidden, out of the keyboard's path, but the mouse uses it
     page.locator("#carte-lieux .leaflet-popup").wait_for(timeout=10_000)
 
 
-def _carte_zones(page: Any, s: Samples) -> None:
+def _carte_zones(w: Watch, s: Samples) -> None:
+    page = w.page
     # Waits through selectors: wait_for_function would evaluate a string, which this very policy forbids.
     page.locator("#carte-zones[data-chargee]").wait_for(state="attached", timeout=60_000)
     page.locator("#carte-zones .leaflet-control-zoom-in").click(force=True)
     page.locator("#carte-zones").click(force=True)  # an EPCI's popup, or the sea
 
 
-def _imprimer(page: Any, s: Samples) -> None:
+def _imprimer(w: Watch, s: Samples) -> None:
+    page = w.page
     page.get_by_role("button", name="Imprimer").click()
     assert page.evaluate("window.__impressions") == 1  # bound by rdv/journee.js, no onclick
 
 
-def _calendrier_htmx(page: Any, s: Samples) -> None:
+def _calendrier_htmx(w: Watch, s: Samples) -> None:
+    page = w.page
     declared = page.locator("#calendrier button[aria-pressed=true]")
     before = declared.count()
     page.locator("#calendrier button[aria-pressed=false]").first.click()
@@ -71,14 +93,16 @@ def _calendrier_htmx(page: Any, s: Samples) -> None:
     assert page.url.endswith("/disponibilites/")
 
 
-def _swagger(page: Any, s: Samples) -> None:
+def _swagger(w: Watch, s: Samples) -> None:
+    page = w.page
     page.locator(".opblock-summary").first.wait_for(timeout=30_000)
     page.locator(".opblock-summary").first.click()
     page.locator(".opblock-body").first.wait_for(timeout=10_000)
 
 
-def _reserver(page: Any, s: Samples) -> None:
-    _read(page)  # the form's own violations, before the confirmation replaces the document
+def _reserver(w: Watch, s: Samples) -> None:
+    page = w.page
+    w.read()  # the form's own violations, before the confirmation replaces the document
     page.get_by_label("Prénom").fill("Paul")
     page.locator("input[name=nom]").fill("Durand")
     page.get_by_label("Date de naissance").fill("02/03/1950")
@@ -87,7 +111,8 @@ def _reserver(page: Any, s: Samples) -> None:
     page.get_by_text("Votre rendez-vous est confirmé").wait_for(timeout=10_000)
 
 
-def _liste_attente(page: Any, s: Samples) -> None:
+def _liste_attente(w: Watch, s: Samples) -> None:
+    page = w.page
     form = page.locator("form[action*='attente']")
     today = timezone.localdate()
     form.locator("[name=prenom]").fill("Paul")
@@ -95,13 +120,14 @@ def _liste_attente(page: Any, s: Samples) -> None:
     form.locator("[name=telephone]").fill("06 12 34 56 79")
     form.locator("[name=du]").fill(f"{today:%d/%m/%Y}")
     form.locator("[name=au]").fill(f"{today + dt.timedelta(days=30):%d/%m/%Y}")
-    _read(page)
+    w.read()
     form.get_by_role("button").click()
     page.wait_for_load_state("load")
     assert "/attente/" in page.url
 
 
-def _planning_calcul(page: Any, s: Samples) -> None:
+def _planning_calcul(w: Watch, s: Samples) -> None:
+    page = w.page
     page.get_by_role("button", name="Calculer la proposition optimale").click()
     page.get_by_role("button", name="Recalculer la proposition optimale").wait_for(timeout=60_000)
     grey = page.locator("td.sans-besoin").first
@@ -123,13 +149,6 @@ ACTIONS = {
 }
 
 
-def _read(page: Any) -> list[str]:
-    """The violations the page's listener has stored since the last reading (an empty list without listener)."""
-    found: list[str] = page.evaluate("(window.__csp || []).splice(0)")
-    page.__dict__.setdefault("_csp_found", []).extend(found)
-    return found
-
-
 def _context(browser: Any, live_server: Any, samples: Samples, role: str) -> Any:
     context = browser.new_context(locale="fr-FR")
     context.add_init_script(LISTENER)
@@ -137,8 +156,8 @@ def _context(browser: Any, live_server: Any, samples: Samples, role: str) -> Any
     if user is not None:
         client = Client()
         client.force_login(user)
-        cookie = client.cookies["sessionid"]
-        context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+        name = settings.SESSION_COOKIE_NAME
+        context.add_cookies([{"name": name, "value": client.cookies[name].value, "url": live_server.url}])
     return context
 
 
@@ -151,10 +170,11 @@ def _visit(context: Any, live_server: Any, samples: Samples, route: str, visit: 
     )
     page.on("pageerror", lambda e: console.append(f"erreur JavaScript : {e}"))
     page.goto(live_server.url + visit.url, wait_until="load")
-    _read(page)
+    watch = Watch(page)
+    watch.read()
     for name in visit.actions:
-        ACTIONS[name](page, samples)
-    _read(page)
+        ACTIONS[name](watch, samples)
+    watch.read()
     if CAPTURES and visit.actions:
         name = f"{route.replace(':', '_')}_{'_'.join(visit.actions)}"
         Path(CAPTURES).mkdir(parents=True, exist_ok=True)
@@ -162,7 +182,7 @@ def _visit(context: Any, live_server: Any, samples: Samples, route: str, visit: 
         if "imprimer" in visit.actions:
             page.emulate_media(media="print")
             page.screenshot(path=str(Path(CAPTURES) / f"{name}_impression.png"), full_page=True)
-    found = [*page.__dict__.get("_csp_found", []), *console]
+    found = [*watch.found, *console]
     page.close()
     return [f"{route} ({visit.url}, {visit.role}) : {item}" for item in found]
 
@@ -197,3 +217,53 @@ def test_no_page_violates_the_content_security_policy(
         f"{len(violations)} violation(s)"
     )
     assert violations == []
+
+
+# A 1×1 PNG, served in place of the tile servers: no request leaves the machine.
+TILE = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+IGN = (
+    "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2"
+    "&STYLE=normal&TILEMATRIXSET=PM&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}"
+)
+
+
+def test_map_tiles_load_from_the_configured_host_only(
+    territoire, zonage_result, live_server, browser, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """The policy's img-src holds the origin of SOLIDARITE_TUILES_URL (the IGN's by default): its tiles are drawn; a
+    tile server the policy does not name is blocked, and the listener sees it (this test's own check can fail)."""
+    save_campaign(zonage_result, activate=True)
+    samples = make_samples()
+    address = f"{live_server.url}/rendez-vous/?commune={samples.commune.code_insee}"
+    context = browser.new_context(locale="fr-FR")
+    context.add_init_script(LISTENER)
+    served: list[str] = []
+
+    def serve(route: Any) -> None:
+        served.append(route.request.url)
+        route.fulfill(body=TILE, content_type="image/png")
+
+    context.route("https://data.geopf.fr/**", serve)
+    context.route("https://tuiles.exemple.invalid/**", serve)
+    page = context.new_page()
+    settings.SOLIDARITE_TUILES_URL = (
+        IGN  # what the page asks Leaflet to draw; the header comes from settings.py
+    )
+    page.goto(address)
+    page.locator("#carte-lieux img.leaflet-tile-loaded").first.wait_for(timeout=15_000)
+    watch = Watch(page)
+    watch.read()
+    assert served and watch.found == []
+
+    settings.SOLIDARITE_TUILES_URL = "https://tuiles.exemple.invalid/{z}/{x}/{y}.png"  # not in the policy
+    served.clear()
+    page.goto(address)
+    page.locator("#carte-lieux .leaflet-marker-icon").first.wait_for(timeout=15_000)
+    page.locator("html[data-violations-csp]").wait_for(state="attached", timeout=15_000)
+    watch = Watch(page)
+    watch.read()
+    assert served == []  # blocked by the browser before any request
+    assert watch.found and all(v.startswith("img-src") for v in watch.found)
+    context.close()
