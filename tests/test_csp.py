@@ -175,3 +175,27 @@ def test_in_report_only_mode_the_browser_is_told_to_report_not_to_block() -> Non
     response = Client().get("/rendez-vous/")
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert "Content-Security-Policy-Report-Only" not in response.headers
+
+
+def test_the_header_written_once_is_django_csp_s_own() -> None:
+    """solidarite.config.middleware.CSPMiddleware builds the header at start-up; django-csp builds it per answer."""
+    from csp.decorators import csp_update
+    from csp.middleware import CSPMiddleware as DjangoCsp
+    from django.http import HttpRequest, HttpResponse
+    from django.test import RequestFactory
+
+    from solidarite.config.middleware import CSPMiddleware
+
+    def page(request: HttpRequest) -> HttpResponse:
+        return HttpResponse("<p>page</p>")
+
+    @csp_update({"img-src": "https://cartes.exemple.fr"})
+    def with_update(request: HttpRequest) -> HttpResponse:
+        return HttpResponse("<p>carte</p>")
+
+    request = RequestFactory().get
+    ours = CSPMiddleware(page)(request("/"))["Content-Security-Policy"]
+    assert ours == DjangoCsp(page)(request("/"))["Content-Security-Policy"]
+    updated = CSPMiddleware(with_update)(request("/"))["Content-Security-Policy"]  # handed on to django-csp
+    img_src = " ".join(settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"])
+    assert f"img-src {img_src} https://cartes.exemple.fr" in updated
