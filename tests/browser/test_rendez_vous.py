@@ -153,8 +153,7 @@ def test_the_zones_map_passes_axe_once_drawn(territoire, zonage_result, live_ser
     source = page.locator("#carte-zones").get_attribute("data-geojson")
     drawn = len(page.request.get(live_server.url + source).json()["features"])
     assert drawn > 0
-    page.wait_for_function(  # every EPCI the page loads is drawn
-        f"document.getElementById('carte-zones').dataset.chargee === '{drawn}'", timeout=30_000
-    )
+    # Every EPCI the page loads is drawn (a selector: the page's CSP forbids wait_for_function's string evaluation).
+    page.locator(f"#carte-zones[data-chargee='{drawn}']").wait_for(state="attached", timeout=30_000)
     assert _axe_faults(page) == []  # the map is aria-hidden, and nothing in it takes the keyboard's focus
     page.close()

@@ -217,6 +217,7 @@ INSTALLED_APPS = [
 # of the JSON API (/api/v1/) go around: they hold the state of the pages (session, CSRF, user, messages).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "solidarite.config.middleware.CSPMiddleware",  # django-csp's: Content-Security-Policy (issue 18, 0008)
     "django.middleware.gzip.GZipMiddleware",
     "solidarite.config.middleware.RejectNulCharacters",
     "solidarite.config.middleware.SessionMiddleware",
@@ -312,3 +313,44 @@ LOGGING = {
 # purpose the scheme's texts do not state. Off (404 with a French explanation) until the data controller has a
 # legal basis for it (docs/decisions/0006-permissions.md).
 SOLIDARITE_LISTE_ABSENCES = env_bool("SOLIDARITE_LISTE_ABSENCES", False)
+
+# --- Politique de sécurité du contenu (CSP) (issue 18) ---
+# django-csp writes the Content-Security-Policy header on every answer. Nothing inline: no <style>, no style="…",
+# no <script> with code, no onclick (the pages' CSS and JS are static files), no eval. The map tiles come from the
+# origin of SOLIDARITE_TUILES_URL (none when it is empty). See docs/decisions/0008-csp.md.
+from urllib.parse import urlsplit  # noqa: E402
+
+from csp.constants import NONE, SELF  # noqa: E402
+
+
+def tile_origin(template: str) -> list[str]:
+    """The CSP source of a Leaflet tile URL template: its scheme, host and port ('{s}.' becomes '*.')."""
+    if not template:
+        return []
+    parts = urlsplit(template)
+    host = parts.netloc.replace("{s}.", "*.", 1) if parts.netloc.startswith("{s}.") else parts.netloc
+    if parts.scheme not in {"https", "http"} or not host or any(c in host for c in "{}@ ;,'\""):
+        raise ImproperlyConfigured(
+            f"SOLIDARITE_TUILES_URL={template!r} : une adresse http(s):// de tuiles est attendue, avec un nom d'hôte "
+            "fixe (seul « {s}. » est admis au début du nom), ou rien pour une carte sans fond."
+        )
+    return [f"{parts.scheme}://{host}"]
+
+
+# A first deployment may run the policy in report-only mode: the browser reports what it would block, in its
+# console, and blocks nothing. Off by default: the policy is enforced.
+SOLIDARITE_CSP_RAPPORT_SEULEMENT = env_bool("SOLIDARITE_CSP_RAPPORT_SEULEMENT", False)
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *tile_origin(SOLIDARITE_TUILES_URL)],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+CONTENT_SECURITY_POLICY = None if SOLIDARITE_CSP_RAPPORT_SEULEMENT else _CSP
+CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP if SOLIDARITE_CSP_RAPPORT_SEULEMENT else None

@@ -1,0 +1,316 @@
+"""Every named route of the URL configuration, and how a test reaches it: who, with which sample object, and what to
+click there; or why it is not visited (EXCLUDED). Read by tests/test_csp.py (headers and HTML, test client) and by
+tests/browser/test_csp.py (the real browser).
+
+The list of routes is derived from the URL configuration (`get_resolver()`), never written by hand: a route that is
+in neither REACH nor EXCLUDED, nor a back-office route of a registered model, fails both tests, so that a page added
+later (the logins under /connexion/, the privacy pages) is checked from the day it is added.
+
+One entry per route name. Who reaches it is a role of ROLES: "public" (nobody logged in), "medecin" (today the
+doctor's secret link, in the URL itself: nobody logged in), "ars" (an ARS agent of the sample lieu's region, logged
+in), "admin" (a national administrator, superuser). When the doctors' pages move behind a login, only their entries
+and the "medecin" role change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.models import Group, User
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
+from solidarite.planning.models import Mission
+from solidarite.rdv import attente, services
+from solidarite.rdv.models import HorairesConsultation, RendezVous
+from solidarite.territoire.models import Commune
+from solidarite.zonage import services as zonage
+from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle
+from tests.annuaire.factories import medecin as make_medecin
+from tests.zonage.factories import agent_ars
+
+PATIENT = {"nom": "Martin", "prenom": "Jeanne", "date_naissance": "1948-05-17", "telephone": "06 12 34 56 78"}
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One request of a route: its address, who makes it, what it answers, what the browser does there."""
+
+    url: str
+    role: str = "public"
+    html: bool = True  # an HTML page; False: JSON, GeoJSON, iCalendar, FHIR (only the header is checked)
+    status: int | None = (
+        200  # None: whatever the back office decides for this user (200, 302 or 403), never a 5xx
+    )
+    actions: tuple[
+        str, ...
+    ] = ()  # names of tests/browser/test_csp.py's ACTIONS, run after the page has loaded
+
+
+@dataclass
+class Samples:
+    """The objects the visits need, created by `make_samples` in the test's database."""
+
+    commune: Commune
+    lieu: LieuSolidaire
+    medecin: MedecinVolontaire
+    mission: Mission
+    rdv: RendezVous
+    rdv_jeton: str
+    attente_jeton: str
+    creneau_libre: str
+    creneau_deplacer: str
+    campagne: Campagne
+    liste: ListeOfficielle
+    agent: User
+    admin: User
+
+
+def _next_weekday(start: dt.date) -> dt.date:
+    while start.weekday() >= 5:
+        start += dt.timedelta(days=1)
+    return start
+
+
+def make_samples() -> Samples:
+    """A lieu in the first zone of the active campaign (computed and saved beforehand), a doctor with a confirmed
+    mission there in a few days, a booked appointment, a waitlist entry, an ARS agent of the lieu's region, an
+    administrator, and one object of every model of the back office."""
+    campagne = zonage.active_campaign()
+    assert campagne is not None, "make_samples : une campagne de zonage active est nécessaire"
+    commune = Commune.objects.select_related("epci", "departement__region").get(code_insee="15120")  # Mauriac
+    lieu = LieuSolidaire.objects.create(
+        nom="Maison de santé de Mauriac",
+        epci=commune.epci,
+        commune=commune,
+        adresse="1 place de la Mairie",
+        latitude=commune.latitude,
+        longitude=commune.longitude,
+        type="msp",
+        referent_nom="Claire Martin",
+        referent_telephone="+33471000000",
+        jours_ouverture=[0, 1, 2, 3, 4],
+        accessibilite="Accès de plain-pied",
+    )
+    HorairesConsultation.objects.create(lieu=lieu)
+    doctor = make_medecin(commune)
+    day = _next_weekday(timezone.localdate() + dt.timedelta(days=3))
+    mission = Mission.objects.create(medecin=doctor, lieu=lieu, date=day, statut="confirmee")
+    slots = services.slots(lieu, day, day)
+    rdv = services.book(slots[0].id, PATIENT, canal="site")  # also queues its messages (rdv.Message)
+    today = timezone.localdate()
+    inscription = attente.register(
+        lieu, {**PATIENT, "du": today.isoformat(), "au": (today + dt.timedelta(days=30)).isoformat()}
+    )
+    region = commune.departement.region
+    agent = agent_ars(region.code, username="agent-csp")
+    superuser = User.objects.create_superuser("admin-csp", "admin-csp@exemple.fr", "mot-de-passe-solide-123")
+    liste = ListeOfficielle.objects.create(
+        nom="Liste officielle", date=dt.date(2025, 6, 27), source="Ministère"
+    )
+    Ajustement.objects.create(
+        campagne=campagne, epci=commune.epci, action="retrait", motif="Exemple", auteur=agent, region=region
+    )
+    Group.objects.get_or_create(name="Agents ARS")
+    from dsfr.models import DsfrConfig
+
+    DsfrConfig.objects.get_or_create(language="fr")
+    return Samples(
+        commune=commune,
+        lieu=lieu,
+        medecin=doctor,
+        mission=mission,
+        rdv=rdv,
+        rdv_jeton=services.token_for(rdv),
+        attente_jeton=attente.token_for(inscription),
+        creneau_libre=slots[1].id,
+        creneau_deplacer=slots[2].id,
+        campagne=campagne,
+        liste=liste,
+        agent=agent,
+        admin=superuser,
+    )
+
+
+# How each role logs in: the user to log in, or None (nobody).
+ROLES: dict[str, Callable[[Samples], User | None]] = {
+    "public": lambda s: None,
+    "medecin": lambda s: None,  # the doctor's secret link is in the URL (until the doctors log in)
+    "ars": lambda s: s.agent,
+    "admin": lambda s: s.admin,
+}
+
+# One entry per route name: the visits that reach it.
+REACH: dict[str, Callable[[Samples], list[Visit]]] = {
+    "home": lambda s: [Visit("/", actions=("autocompletion_commune",))],
+    "healthz": lambda s: [Visit(reverse("healthz"), html=False)],
+    "territoire:recherche": lambda s: [
+        Visit(reverse("territoire:recherche"), actions=("autocompletion_commune",))
+    ],
+    "territoire:commune": lambda s: [Visit(reverse("territoire:commune", args=[s.commune.code_insee]))],
+    "zonage:carte": lambda s: [Visit(reverse("zonage:carte"), actions=("carte_zones",))],
+    "zonage:zones_geojson": lambda s: [Visit(reverse("zonage:zones_geojson"), html=False)],
+    "zonage:epci": lambda s: [Visit(reverse("zonage:epci", args=[s.commune.epci.siren]))],
+    "zonage:comparer_campagnes": lambda s: [
+        Visit(reverse("zonage:comparer_campagnes", args=[s.campagne.pk, s.campagne.pk]), role="ars")
+    ],
+    "zonage:comparer_liste": lambda s: [
+        Visit(reverse("zonage:comparer_liste", args=[s.liste.pk]), role="ars")
+    ],
+    "annuaire:inscription": lambda s: [Visit(reverse("annuaire:inscription"))],
+    "rdv:recherche": lambda s: [
+        Visit(reverse("rdv:recherche"), actions=("autocompletion_rdv",)),
+        Visit(f"{reverse('rdv:recherche')}?commune={s.commune.code_insee}", actions=("carte_lieux",)),
+        Visit(f"{reverse('rdv:recherche')}?q=15200"),  # several communes share this postcode: the list
+        Visit(f"{reverse('rdv:recherche')}?commune=%00", status=400),  # the French error page
+    ],
+    "rdv:lieu": lambda s: [Visit(reverse("rdv:lieu", args=[s.lieu.pk]), actions=("liste_attente",))],
+    "rdv:attente_retrait": lambda s: [Visit(reverse("rdv:attente_retrait", args=[s.attente_jeton]))],
+    "rdv:reserver": lambda s: [Visit(reverse("rdv:reserver", args=[s.creneau_libre]), actions=("reserver",))],
+    "rdv:gerer": lambda s: [Visit(reverse("rdv:gerer", args=[s.rdv_jeton]))],
+    "rdv:deplacer": lambda s: [Visit(reverse("rdv:deplacer", args=[s.rdv_jeton, s.creneau_deplacer]))],
+    "rdv:journee_medecin": lambda s: [
+        Visit(
+            reverse("rdv:journee_medecin", args=[s.medecin.jeton_calendrier, s.mission.pk]),
+            role="medecin",
+            actions=("imprimer",),
+        )
+    ],
+    "rdv:journee_ars": lambda s: [
+        Visit(reverse("rdv:journee_ars", args=[s.mission.pk]), role="ars", actions=("imprimer",))
+    ],
+    "rdv:absences": lambda s: [Visit(reverse("rdv:absences"), role="ars")],
+    "planning:ars": lambda s: [
+        Visit(
+            f"{reverse('planning:ars')}?mois={s.mission.date:%Y-%m}", role="ars", actions=("planning_calcul",)
+        )
+    ],
+    "planning:disponibilites": lambda s: [
+        Visit(
+            reverse("planning:disponibilites", args=[s.medecin.jeton_calendrier]),
+            role="medecin",
+            actions=("calendrier_htmx",),
+        )
+    ],
+    "planning:missions": lambda s: [
+        Visit(reverse("planning:missions", args=[s.medecin.jeton_calendrier]), role="medecin")
+    ],
+    "planning:missions_ics": lambda s: [
+        Visit(reverse("planning:missions_ics", args=[s.medecin.jeton_calendrier]), role="medecin", html=False)
+    ],
+    "fhir:location": lambda s: [Visit(reverse("fhir:location"), html=False)],
+    "fhir:location_read": lambda s: [Visit(reverse("fhir:location_read", args=[s.lieu.pk]), html=False)],
+    "fhir:schedule": lambda s: [Visit(reverse("fhir:schedule"), html=False)],
+    "fhir:schedule_read": lambda s: [Visit(reverse("fhir:schedule_read", args=[s.lieu.pk]), html=False)],
+    "fhir:slot": lambda s: [Visit(f"{reverse('fhir:slot')}?schedule={s.lieu.pk}", html=False)],
+    "fhir:appointment": lambda s: [
+        Visit(f"{reverse('fhir:appointment')}?date={s.mission.date:%Y-%m-%d}", role="ars", html=False)
+    ],
+    "api:openapi-json": lambda s: [Visit(reverse("api:openapi-json"), html=False)],
+    "api:openapi-view": lambda s: [Visit(reverse("api:openapi-view"), actions=("swagger",))],
+    "api:lieux": lambda s: [Visit(f"{reverse('api:lieux')}?commune={s.commune.code_insee}", html=False)],
+    "api:creneaux": lambda s: [
+        Visit(
+            f"{reverse('api:creneaux', args=[s.lieu.pk])}?du={s.mission.date}&au={s.mission.date}", html=False
+        )
+    ],
+    # The back office's pages that belong to no model (those of each model are derived: admin_visits).
+    "admin:index": lambda s: [Visit(reverse("admin:index"), role="admin")],
+    "admin:login": lambda s: [Visit(reverse("admin:login"))],
+    "admin:password_change": lambda s: [Visit(reverse("admin:password_change"), role="admin")],
+    "admin:password_change_done": lambda s: [Visit(reverse("admin:password_change_done"), role="admin")],
+    "admin:app_list": lambda s: [
+        Visit(reverse("admin:app_list", kwargs={"app_label": label}), role="admin")
+        for label in _admin_app_labels()
+    ],
+    "admin:auth_user_password_change": lambda s: [
+        Visit(reverse("admin:auth_user_password_change", args=[s.admin.pk]), role="admin")
+    ],
+    "admin:autocomplete": lambda s: [
+        Visit(
+            f"{reverse('admin:autocomplete')}?app_label=zonage&model_name=ajustement&field_name=epci&term=Mauriac",
+            role="admin",
+            html=False,
+        )
+    ],
+}
+
+# Routes that no test visits, each with its reason (a French sentence).
+EXCLUDED: dict[str, str] = {
+    "rdv:attente_inscription": "POST seulement : le formulaire de la page d'un lieu (rdv:lieu), que le navigateur "
+    "remplit et envoie (action liste_attente)",
+    "api:reserver": "POST seulement (JSON) : la réservation par l'API ; aucune page",
+    "api:annuler": "DELETE seulement (JSON) : l'annulation par l'API ; aucune page",
+    "api:api-root": "racine de l'API sans vue (django-ninja) : rien à afficher",
+    "admin:logout": "POST seulement : déconnecte et redirige vers une page déjà visitée",
+    "admin:view_on_site": "redirection vers la page publique de l'objet, visitée par ailleurs",
+    "admin:jsi18n": "un script (catalogue de traductions de l'administration), chargé par ses pages visitées",
+}
+
+# The per-model routes of the back office (changelist, add, change, history, delete): derived from the registry.
+ADMIN_VIEWS = ("changelist", "add", "change", "history", "delete")
+
+
+def _admin_app_labels() -> list[str]:
+    return sorted({model._meta.app_label for model in admin.site._registry})
+
+
+def admin_visits() -> dict[str, list[Visit]]:
+    """Each registered model's pages, as the administrator: the list, the form to add, and the change, history and
+    deletion pages of its first object (make_samples creates one of each). A model without any object leaves its
+    routes unvisited, and the tests say so."""
+    visits: dict[str, list[Visit]] = {}
+    for model in admin.site._registry:
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        visits[f"{prefix}_changelist"] = [Visit(reverse(f"{prefix}_changelist"), role="admin", status=None)]
+        visits[f"{prefix}_add"] = [Visit(reverse(f"{prefix}_add"), role="admin", status=None)]
+        sample = model._default_manager.order_by("pk").first()
+        if sample is None:
+            continue
+        for view in ("change", "history", "delete"):
+            url = reverse(f"{prefix}_{view}", args=[sample.pk])
+            visits[f"{prefix}_{view}"] = [Visit(url, role="admin", status=None)]
+    return visits
+
+
+def named_routes() -> list[str]:
+    """Every route name of the URL configuration, with its namespaces ("rdv:lieu", "admin:index")."""
+
+    def walk(patterns: list[Any], namespaces: tuple[str, ...]) -> Iterator[str]:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = (*namespaces, pattern.namespace) if pattern.namespace else namespaces
+                yield from walk(pattern.url_patterns, inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                yield ":".join((*namespaces, pattern.name))
+
+    return sorted(set(walk(get_resolver().url_patterns, ())))
+
+
+def plan(samples: Samples) -> tuple[list[tuple[str, Visit]], list[str]]:
+    """The visits of every named route, and the routes that are neither reached nor excluded."""
+    derived = admin_visits()
+    visits: list[tuple[str, Visit]] = []
+    missing: list[str] = []
+    for name in named_routes():
+        if name in EXCLUDED:
+            continue
+        if name in REACH:
+            visits.extend((name, v) for v in REACH[name](samples))
+        elif name in derived:
+            visits.extend((name, v) for v in derived[name])
+        else:
+            missing.append(name)
+    return visits, missing
+
+
+def missing_message(missing: list[str]) -> str:
+    return (
+        f"{len(missing)} route(s) ni visitée(s) ni exclue(s) : {', '.join(missing)}. Ajoutez chacune à REACH de "
+        "tests/pages.py (comment l'atteindre, avec un objet des données de test) ou à EXCLUDED avec sa raison."
+    )
