@@ -7,9 +7,9 @@ in neither REACH nor EXCLUDED, nor a back-office route of a registered model, fa
 later (the logins under /connexion/, the privacy pages) is checked from the day it is added.
 
 One entry per route name. Who reaches it is a role of ROLES: "public" (nobody logged in), "medecin" (today the
-doctor's secret link, in the URL itself: nobody logged in), "ars" (an ARS agent of the sample lieu's region, logged
-in), "admin" (a national administrator, superuser). When the doctors' pages move behind a login, only their entries
-and the "medecin" role change.
+doctor, logged in; only the iCal feed is
+reached by its secret link), "ars" (an ARS agent of the sample lieu's region, logged
+in), "admin" (a national administrator, superuser).
 """
 
 from __future__ import annotations
@@ -24,13 +24,15 @@ from django.contrib.auth.models import Group, User
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
+from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, ReferentLieu
+from solidarite.annuaire.validation import rpps_with_key
 from solidarite.planning.models import Mission
 from solidarite.rdv import attente, services
 from solidarite.rdv.models import HorairesConsultation, RendezVous
 from solidarite.territoire.models import Commune
 from solidarite.zonage import services as zonage
 from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle
+from tests.annuaire.factories import compte
 from tests.annuaire.factories import medecin as make_medecin
 from tests.zonage.factories import agent_ars
 
@@ -99,6 +101,7 @@ def make_samples() -> Samples:
     )
     HorairesConsultation.objects.create(lieu=lieu)
     doctor = make_medecin(commune)
+    compte(doctor)  # the account the Pro Santé Connect login attaches
     day = _next_weekday(timezone.localdate() + dt.timedelta(days=3))
     mission = Mission.objects.create(medecin=doctor, lieu=lieu, date=day, statut="confirmee")
     slots = services.slots(lieu, day, day)
@@ -116,6 +119,7 @@ def make_samples() -> Samples:
     Ajustement.objects.create(
         campagne=campagne, epci=commune.epci, action="retrait", motif="Exemple", auteur=agent, region=region
     )
+    ReferentLieu.objects.create(lieu=lieu, rpps=rpps_with_key("1000000000"), nom="Martin", prenom="Claire")
     Group.objects.get_or_create(name="Agents ARS")
     from dsfr.models import DsfrConfig
 
@@ -140,7 +144,7 @@ def make_samples() -> Samples:
 # How each role logs in: the user to log in, or None (nobody).
 ROLES: dict[str, Callable[[Samples], User | None]] = {
     "public": lambda s: None,
-    "medecin": lambda s: None,  # the doctor's secret link is in the URL (until the doctors log in)
+    "medecin": lambda s: s.medecin.compte,
     "ars": lambda s: s.agent,
     "admin": lambda s: s.admin,
 }
@@ -176,7 +180,7 @@ REACH: dict[str, Callable[[Samples], list[Visit]]] = {
     "rdv:deplacer": lambda s: [Visit(reverse("rdv:deplacer", args=[s.rdv_jeton, s.creneau_deplacer]))],
     "rdv:journee_medecin": lambda s: [
         Visit(
-            reverse("rdv:journee_medecin", args=[s.medecin.jeton_calendrier, s.mission.pk]),
+            reverse("rdv:journee_medecin", args=[s.mission.pk]),
             role="medecin",
             actions=("imprimer",),
         )
@@ -184,7 +188,17 @@ REACH: dict[str, Callable[[Samples], list[Visit]]] = {
     "rdv:journee_ars": lambda s: [
         Visit(reverse("rdv:journee_ars", args=[s.mission.pk]), role="ars", actions=("imprimer",))
     ],
-    "rdv:absences": lambda s: [Visit(reverse("rdv:absences"), role="ars")],
+    # Off by default (SOLIDARITE_LISTE_ABSENCES, decision 0006): the French page saying why.
+    "rdv:absences": lambda s: [Visit(reverse("rdv:absences"), role="ars", status=404)],
+    "rdv:ancienne_journee": lambda s: [
+        Visit(reverse("rdv:ancienne_journee", args=[s.medecin.jeton_calendrier, s.mission.pk]), status=404)
+    ],
+    "planning:ancien_disponibilites": lambda s: [
+        Visit(reverse("planning:ancien_disponibilites", args=[s.medecin.jeton_calendrier]), status=404)
+    ],
+    "planning:ancien_missions": lambda s: [
+        Visit(reverse("planning:ancien_missions", args=[s.medecin.jeton_calendrier]), status=404)
+    ],
     "planning:ars": lambda s: [
         Visit(
             f"{reverse('planning:ars')}?mois={s.mission.date:%Y-%m}", role="ars", actions=("planning_calcul",)
@@ -192,16 +206,14 @@ REACH: dict[str, Callable[[Samples], list[Visit]]] = {
     ],
     "planning:disponibilites": lambda s: [
         Visit(
-            reverse("planning:disponibilites", args=[s.medecin.jeton_calendrier]),
+            reverse("planning:disponibilites"),
             role="medecin",
             actions=("calendrier_htmx",),
         )
     ],
-    "planning:missions": lambda s: [
-        Visit(reverse("planning:missions", args=[s.medecin.jeton_calendrier]), role="medecin")
-    ],
+    "planning:missions": lambda s: [Visit(reverse("planning:missions"), role="medecin")],
     "planning:missions_ics": lambda s: [
-        Visit(reverse("planning:missions_ics", args=[s.medecin.jeton_calendrier]), role="medecin", html=False)
+        Visit(reverse("planning:missions_ics", args=[s.medecin.jeton_calendrier]), html=False)
     ],
     "fhir:location": lambda s: [Visit(reverse("fhir:location"), html=False)],
     "fhir:location_read": lambda s: [Visit(reverse("fhir:location_read", args=[s.lieu.pk]), html=False)],
