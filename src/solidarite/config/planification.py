@@ -21,6 +21,8 @@ from django.db import IntegrityError, close_old_connections, connections, transa
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker as TaskWorker
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction
 
 from solidarite.config.models import TacheQuotidienne
 from solidarite.rdv import messaging
@@ -84,11 +86,22 @@ class Worker:
             connections.close_all()  # this thread's connection
 
     def once(self) -> int:
-        """One pass: the messages due, today's tasks queued, every queued task run; then returns."""
+        """One pass: the messages due, today's tasks queued, every ready task run; then returns.
+
+        The tasks are claimed as django_tasks_db's loop claims them and run by its `run_task`; its loop itself
+        is not used here, because it closes the connection between tasks (it would end a caller's transaction).
+        """
         handled = messaging.send_due()
         queue_daily()
-        task_worker(batch=True, interval=0).run()
-        return handled
+        ready = DBTaskResult.objects.ready().filter(backend_name="default", queue_name="default")
+        while True:
+            with exclusive_transaction(ready.db):
+                result = ready.get_locked()
+                if result is not None:
+                    result.claim(self.tasks.worker_id)
+            if result is None:
+                return handled
+            self.tasks.run_task(result)
 
     def run(self) -> None:
         tasks = threading.Thread(target=self._run_tasks, name="taches", daemon=True)
