@@ -154,3 +154,19 @@ def test_every_page_links_to_the_mandatory_footer_pages() -> None:
         footer = response.content.decode().split('id="pied-de-page"')[1]
         for href, label in FOOTER_LINKS.items():
             assert f'href="{href}">{label}</a>' in footer, (path, href)
+
+
+def test_the_audit_command_refuses_bad_arguments_in_french(tmp_path: Path) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    for arguments, message in (
+        (["--out", str(tmp_path / "absent" / "axe.json")], "n'existe pas"),
+        (["--out", str(tmp_path / "axe.json"), "--adresse", "localhost:8000"], "http:// ou https://"),
+    ):
+        err = io.StringIO()
+        with pytest.raises(SystemExit) as exit_code:
+            call_command("audit_accessibilite", *arguments, stdout=io.StringIO(), stderr=err)
+        assert exit_code.value.code == 2 and message in err.getvalue()
+    assert list(tmp_path.iterdir()) == []
