@@ -132,6 +132,7 @@ def _in_batches(
 # ------------------------------------------------------------------------------------------------------------
 # AUDIT DELETION — the one place that deletes rows of the access log. To be replaced at integration by
 # `solidarite.rdv.audit.purge_audit(before)` (issue 18, stream « securite »: the append-only access log).
+# Until then AccesDonnees.rendez_vous cascades: the access rows of a purged appointment go with it.
 def _purge_audit(before: dt.datetime) -> int:
     deleted, _ = AccesDonnees.objects.filter(le__lt=before).delete()
     return deleted
