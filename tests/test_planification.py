@@ -82,17 +82,24 @@ def test_two_workers_queue_the_daily_purge_once_a_day(settings) -> None:  # type
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_worker_runs_the_queued_purge(territoire, settings) -> None:  # type: ignore[no-untyped-def]
+def test_two_workers_run_the_daily_purge_once(territoire, settings) -> None:  # type: ignore[no-untyped-def]
     from django.core.management import call_command
+
+    from solidarite.rdv.models import ComptageMensuel
 
     settings.SOLIDARITE_CONSERVATION_RDV_JOURS = 365
     mission = _mission()
     rdv = services.book(services.slots(mission.lieu, mission.date, mission.date)[0].id, PATIENT)
+    Message.objects.update(statut=Message.Statut.ENVOYE)  # sent long ago: a year later, nothing is due
     with time_machine.travel(rdv.debut + dt.timedelta(days=366, hours=20), tick=False):
-        call_command("worker", "--once", stdout=io.StringIO())
+        _in_threads(2, lambda: planification.Worker(0.05, lambda line: None).once())
+        call_command("worker", "--once", stdout=io.StringIO())  # a third pass the same day: nothing more
     assert not RendezVous.objects.filter(pk=rdv.pk).exists()
-    result = DBTaskResult.objects.get()
+    result = DBTaskResult.objects.get()  # queued once, run once
     assert result.status == "SUCCESSFUL" and result.return_value["rendez_vous"] == 1
+    assert list(ComptageMensuel.objects.filter(objet="rendez_vous").values_list("statut", "nombre")) == [
+        ("reserve", 1)
+    ]
 
 
 GATE = threading.Event()
