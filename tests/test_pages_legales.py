@@ -28,7 +28,7 @@ FOOTER_LINKS = {
 
 
 def _text(response) -> str:  # type: ignore[no-untyped-def]
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode())))
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode())))
 
 
 def test_the_privacy_page_shows_the_durations_the_purge_applies(settings) -> None:  # type: ignore[no-untyped-def]
