@@ -354,3 +354,78 @@ _CSP = {
 }
 CONTENT_SECURITY_POLICY = None if SOLIDARITE_CSP_RAPPORT_SEULEMENT else _CSP
 CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP if SOLIDARITE_CSP_RAPPORT_SEULEMENT else None
+
+# --- Données personnelles et conservation (issue 18) -----------------------------------------------
+# How long each kind of patient data is kept, in days, read by the purge (`python -m solidarite purge`, and the
+# daily task of the worker) AND by the page « Données personnelles », so that the page never disagrees with the
+# code. Each duration with its source (docs/decisions/0009-donnees-personnelles.md).
+
+
+def env_days(name: str, default: int, minimum: int = 1, maximum: int = 20 * 366) -> int:
+    raw = env_str(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} : un nombre entier de jours est attendu.") from None
+    if not minimum <= value <= maximum:
+        raise ImproperlyConfigured(f"{name}={value} : entre {minimum} et {maximum}.")
+    return value
+
+
+# Appointments (identity, contact, reason), counted from the day of the appointment. CNIL, référentiel « gestion
+# des cabinets médicaux et paramédicaux » (délibération n° 2020-081 du 18 juin 2020): appointment data is kept only
+# as long as the appointment management needs it; no text fixes a number of days for a booking platform, so one
+# year is the platform's choice, pending the DPO (it covers a disputed no-show or a complaint).
+SOLIDARITE_CONSERVATION_RDV_JOURS = env_days("SOLIDARITE_CONSERVATION_RDV_JOURS", 365)
+# Waitlist entries, counted from the end of the period asked for. No text: the platform's choice, pending the DPO
+# (the entry has no use once its period is over; 90 days let the patient ask what happened).
+SOLIDARITE_CONSERVATION_ATTENTE_JOURS = env_days("SOLIDARITE_CONSERVATION_ATTENTE_JOURS", 90)
+# Messages sent to patients (the record of what was sent, when, on which channel; never their text), counted from
+# the day they were due. No text: the platform's choice, pending the DPO. They also go with their appointment.
+SOLIDARITE_CONSERVATION_MESSAGES_JOURS = env_days("SOLIDARITE_CONSERVATION_MESSAGES_JOURS", 180)
+# The access log (AccesDonnees: who read or changed which patient's data, when). CNIL, recommandation relative aux
+# mesures de journalisation (délibération n° 2021-122 du 14 octobre 2021): 6 months to 1 year in general, longer
+# when justified. It must outlive the data it describes (a patient may ask who read their appointment after it
+# was deleted): three years is the platform's choice, pending the DPO, and never shorter than the appointments'.
+SOLIDARITE_CONSERVATION_ACCES_JOURS = env_days("SOLIDARITE_CONSERVATION_ACCES_JOURS", 3 * 365)
+if SOLIDARITE_CONSERVATION_ACCES_JOURS < SOLIDARITE_CONSERVATION_RDV_JOURS:
+    raise ImproperlyConfigured(
+        "SOLIDARITE_CONSERVATION_ACCES_JOURS doit être au moins égal à SOLIDARITE_CONSERVATION_RDV_JOURS : "
+        "le journal des accès survit aux données qu'il décrit."
+    )
+# The daily purge is queued by the worker once a day, from this hour (local time, 0 to 23).
+SOLIDARITE_PURGE_HEURE = env_days("SOLIDARITE_PURGE_HEURE", 3, minimum=0, maximum=23)
+# Rows deleted per transaction by the purge.
+SOLIDARITE_PURGE_LOT = env_days("SOLIDARITE_PURGE_LOT", 500, minimum=1, maximum=100_000)
+
+# Who publishes the platform and who answers for its data (pages « Mentions légales », « Données personnelles »).
+A_COMPLETER = "(à compléter)"
+SOLIDARITE_EDITEUR_NOM = env_str("SOLIDARITE_EDITEUR_NOM", f"Éditeur de la plateforme {A_COMPLETER}")
+SOLIDARITE_EDITEUR_ADRESSE = env_str(
+    "SOLIDARITE_EDITEUR_ADRESSE", f"Adresse postale de l'éditeur {A_COMPLETER}"
+)
+SOLIDARITE_DIRECTEUR_PUBLICATION = env_str(
+    "SOLIDARITE_DIRECTEUR_PUBLICATION", f"Directeur ou directrice de la publication {A_COMPLETER}"
+)
+SOLIDARITE_HEBERGEUR = env_str("SOLIDARITE_HEBERGEUR", f"Hébergeur certifié HDS {A_COMPLETER}")
+SOLIDARITE_HEBERGEUR_ADRESSE = env_str(
+    "SOLIDARITE_HEBERGEUR_ADRESSE", f"Adresse de l'hébergeur {A_COMPLETER}"
+)
+SOLIDARITE_DPO_ADRESSE = env_str(
+    "SOLIDARITE_DPO_ADRESSE", f"Adresse du délégué à la protection des données {A_COMPLETER}"
+)
+SOLIDARITE_DPO_COURRIEL = env_str("SOLIDARITE_DPO_COURRIEL", "")
+if SOLIDARITE_DPO_COURRIEL and "@" not in SOLIDARITE_DPO_COURRIEL:
+    raise ImproperlyConfigured(
+        f"SOLIDARITE_DPO_COURRIEL={SOLIDARITE_DPO_COURRIEL!r} : une adresse électronique."
+    )
+# The result of axe-core over the public pages, written by `python -m solidarite audit_accessibilite` and shown on
+# the page « Déclaration d'accessibilité ».
+SOLIDARITE_AUDIT_ACCESSIBILITE = Path(
+    env_str("SOLIDARITE_AUDIT_ACCESSIBILITE", str(REPO_ROOT / "docs" / "accessibilite" / "axe.json"))
+)
+
+# Background tasks (django-tasks, database backend): the purge today, later planning solves and statement runs.
+# Run by `python -m solidarite worker`, beside the messages.
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

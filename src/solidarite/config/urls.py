@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from solidarite.config import views
+from solidarite.config import pages_legales, views
 from solidarite.config.middleware import API_PREFIX
 from solidarite.interop.api import api
 
@@ -15,6 +15,9 @@ urlpatterns = [
     path(API_PREFIX.lstrip("/"), api.urls),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("donnees-personnelles/", pages_legales.donnees_personnelles, name="donnees_personnelles"),
+    path("mentions-legales/", pages_legales.mentions_legales, name="mentions_legales"),
+    path("accessibilite/", pages_legales.accessibilite, name="accessibilite"),
     path("communes/", include("solidarite.territoire.urls")),
     path("zonage/", include("solidarite.zonage.urls")),
     path("medecins/", include("solidarite.annuaire.urls")),

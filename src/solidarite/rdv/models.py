@@ -237,3 +237,33 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_nature_display()} ({self.get_canal_display()}) — {self.get_statut_display()}"
+
+
+class ComptageMensuel(models.Model):
+    """What pilotage keeps of deleted rows: how many appointments, waitlist entries or messages a lieu had in a
+    month, by status. Written by the purge in the transaction that deletes the rows (rdv/conservation.py)."""
+
+    class Objet(models.TextChoices):
+        RENDEZ_VOUS = "rendez_vous", "Rendez-vous"
+        ATTENTE = "attente", "Inscription en liste d'attente"
+        MESSAGE = "message", "Message"
+
+    lieu = models.ForeignKey(LieuSolidaire, on_delete=models.PROTECT, related_name="+")
+    mois = models.DateField("mois", help_text="le premier jour du mois")
+    objet = models.CharField("objet", max_length=12, choices=Objet.choices)
+    statut = models.CharField(
+        "statut", max_length=24, help_text="statut, et canal pour un message (sms:envoye)"
+    )
+    nombre = models.PositiveIntegerField("nombre", default=0)
+
+    class Meta:
+        verbose_name = "comptage mensuel (données purgées)"
+        verbose_name_plural = "comptages mensuels (données purgées)"
+        ordering = ["mois", "lieu", "objet", "statut"]
+        constraints = [
+            models.UniqueConstraint(fields=["lieu", "mois", "objet", "statut"], name="un_comptage_par_case"),
+            models.CheckConstraint(condition=Q(mois__day=1), name="comptage_premier_du_mois"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_objet_display()} {self.statut} — lieu {self.lieu_id} — {self.mois:%m/%Y} : {self.nombre}"

@@ -1,0 +1,51 @@
+"""`python -m solidarite worker`: sends the queued messages and runs the background tasks (django-tasks)."""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
+
+from solidarite.config.planification import Worker
+from solidarite.rdv import messaging
+
+
+class Command(BaseCommand):
+    help = (
+        "Envoie les messages aux patients (confirmations, rappels 48 h et 2 h, liste d'attente) à mesure qu'ils "
+        "sont dus, et fait les tâches de fond (purge quotidienne) ; plusieurs workers peuvent tourner ensemble."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--once",
+            action="store_true",
+            help="Envoie ce qui est dû, fait les tâches en file, puis s'arrête.",
+        )
+        parser.add_argument(
+            "--intervalle", type=float, default=5.0, help="Secondes entre deux passages (5 par défaut)."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["intervalle"] <= 0:
+            self.stderr.write("--intervalle doit être positif.")
+            raise SystemExit(2)
+        stale = messaging.recover_stale(timezone.now())
+        if stale:
+            self.stderr.write(f"{stale} message(s) interrompu(s) par un arrêt précédent : marqués en échec.")
+        worker = Worker(options["intervalle"], self.stdout.write)
+        if options["once"]:
+            handled = worker.once()
+            self.stdout.write(f"Worker arrêté : {handled} message(s) traité(s).")
+            return
+
+        def request_stop(signum: int, frame: object) -> None:
+            worker.stop.set()
+
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
+        self.stdout.write("Worker des messages et des tâches démarré (Ctrl+C pour arrêter).")
+        worker.run()
+        self.stdout.write(f"Worker arrêté : {worker.sent} message(s) traité(s).")

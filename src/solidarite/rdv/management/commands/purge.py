@@ -1,0 +1,75 @@
+"""`python -m solidarite purge [--dry-run] [--date AAAA-MM-JJ]`: deletes the patient data past its retention."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
+
+from solidarite.rdv import conservation
+
+
+class Command(BaseCommand):
+    help = (
+        "Supprime les rendez-vous, inscriptions en liste d'attente, messages et accès au journal dont la durée "
+        "de conservation est passée (réglages SOLIDARITE_CONSERVATION_*), en gardant leurs comptes par lieu et "
+        "par mois ; --dry-run montre les nombres sans rien changer."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Compte ce qui partirait, sans rien modifier."
+        )
+        parser.add_argument(
+            "--date",
+            default="",
+            help="Avec --dry-run : compte comme si l'on était ce jour-là (AAAA-MM-JJ), pour voir ce qui partira.",
+        )
+        parser.add_argument(
+            "--lot", default="", help="Lignes supprimées par transaction (SOLIDARITE_PURGE_LOT par défaut)."
+        )
+
+    def _refuse(self, message: str) -> None:
+        self.stderr.write(message)
+        raise SystemExit(2)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        now = timezone.now()
+        if options["date"]:
+            if not options["dry_run"]:
+                self._refuse(
+                    "--date ne s'emploie qu'avec --dry-run : la purge réelle se fait toujours à la date du jour."
+                )
+            try:
+                day = dt.date.fromisoformat(options["date"])
+            except ValueError:
+                self._refuse(f"--date {options['date']!r} : une date au format AAAA-MM-JJ est attendue.")
+            now = timezone.make_aware(dt.datetime.combine(day, dt.time(12, 0)))
+        lot = settings.SOLIDARITE_PURGE_LOT
+        if options["lot"]:
+            try:
+                lot = int(options["lot"])
+            except ValueError:
+                lot = 0
+            if lot < 1:
+                self._refuse(f"--lot {options['lot']!r} : un nombre entier de lignes, au moins 1.")
+        if options["dry_run"]:
+            bilan = conservation.compter(now)
+            self.stdout.write(f"Purge à blanc au {timezone.localdate(now):%d/%m/%Y} : rien n'est modifié.")
+        else:
+            bilan = conservation.purger(now, lot)
+            self.stdout.write(f"Purge du {timezone.localdate(now):%d/%m/%Y} faite.")
+        verb = "à supprimer" if options["dry_run"] else "supprimé(e)s"
+        self.stdout.write(
+            f"  rendez-vous {verb} (passés depuis plus de {settings.SOLIDARITE_CONSERVATION_RDV_JOURS} jours) : "
+            f"{bilan.rendez_vous}\n"
+            f"  inscriptions en liste d'attente {verb} (terminées depuis plus de "
+            f"{settings.SOLIDARITE_CONSERVATION_ATTENTE_JOURS} jours) : {bilan.inscriptions}\n"
+            f"  messages {verb} (de plus de {settings.SOLIDARITE_CONSERVATION_MESSAGES_JOURS} jours, ou de ces "
+            f"rendez-vous et inscriptions) : {bilan.messages}\n"
+            f"  entrées du journal des accès {verb} (de plus de "
+            f"{settings.SOLIDARITE_CONSERVATION_ACCES_JOURS} jours) : {bilan.acces}"
+        )
