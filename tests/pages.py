@@ -121,6 +121,9 @@ def make_samples() -> Samples:
     )
     ReferentLieu.objects.create(lieu=lieu, rpps=rpps_with_key("1000000000"), nom="Martin", prenom="Claire")
     Group.objects.get_or_create(name="Agents ARS")
+    from solidarite.rdv.tasks import purge_quotidienne
+
+    purge_quotidienne.enqueue()  # a background task, for the back office's pages of task results
     from dsfr.models import DsfrConfig
 
     DsfrConfig.objects.get_or_create(language="fr")
@@ -153,6 +156,9 @@ ROLES: dict[str, Callable[[Samples], User | None]] = {
 REACH: dict[str, Callable[[Samples], list[Visit]]] = {
     "home": lambda s: [Visit("/", actions=("autocompletion_commune",))],
     "healthz": lambda s: [Visit(reverse("healthz"), html=False)],
+    "donnees_personnelles": lambda s: [Visit(reverse("donnees_personnelles"))],
+    "mentions_legales": lambda s: [Visit(reverse("mentions_legales"))],
+    "accessibilite": lambda s: [Visit(reverse("accessibilite"))],
     "territoire:recherche": lambda s: [
         Visit(reverse("territoire:recherche"), actions=("autocompletion_commune",))
     ],

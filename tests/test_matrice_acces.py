@@ -102,6 +102,7 @@ NATIONAL_ADMIN: dict[str, Callable[[Any], int]] = {
     "auth.user": lambda w: w.users["medecin"].pk,
     "auth.group": lambda w: w.group.pk,
     "dsfr.dsfrconfig": lambda w: w.dsfr_config,
+    "django_tasks_database.dbtaskresult": lambda w: w.task_result,  # the background tasks and their results
 }
 
 
@@ -151,6 +152,9 @@ POLICY: dict[str, Endpoint] = {
     # Public pages: the patient's search and booking, the zonage, the sign-up.
     "home": Endpoint(PUBLIC_NO_OBJECT, _fixed("/")),
     "healthz": Endpoint(PUBLIC_NO_OBJECT, _fixed("/healthz")),
+    "donnees_personnelles": Endpoint(PUBLIC_NO_OBJECT, _fixed("/donnees-personnelles/")),
+    "mentions_legales": Endpoint(PUBLIC_NO_OBJECT, _fixed("/mentions-legales/")),
+    "accessibilite": Endpoint(PUBLIC_NO_OBJECT, _fixed("/accessibilite/")),
     "territoire:recherche": Endpoint(PUBLIC_NO_OBJECT, _fixed("/communes/?q=Mauriac")),
     "territoire:commune": Endpoint(
         PUBLIC,
@@ -506,6 +510,9 @@ class World:
         from dsfr.models import DsfrConfig
 
         self.dsfr_config = DsfrConfig.objects.get_or_create(pk=1)[0].pk
+        from solidarite.rdv.tasks import purge_quotidienne
+
+        self.task_result = purge_quotidienne.enqueue().id
         self.users: dict[str, User | None] = {"anonyme": None, "patient": None}
         self.users["medecin"] = compte(self.doc_a)
         compte(self.doc_b)
