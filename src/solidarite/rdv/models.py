@@ -78,8 +78,14 @@ class RendezVous(models.Model):
     email = models.EmailField("adresse électronique", blank=True)
     medecin_traitant = models.CharField("médecin traitant", max_length=200, blank=True)
     motif = models.CharField("motif", max_length=300, blank=True)
-    cle_idempotence = models.CharField(
-        "clé d'idempotence", max_length=100, unique=True, null=True, blank=True
+    # The API's Idempotency-Key, unique per caller (rdv.idempotence): the caller and the body as keyed hashes.
+    # NULL without a key: such rows stay outside the unique constraint on (caller, key).
+    cle_idempotence = models.CharField("clé d'idempotence", max_length=100, null=True, blank=True)  # noqa: DJ001
+    appelant_idempotence = models.CharField(  # noqa: DJ001
+        "appelant (empreinte)", max_length=64, null=True, blank=True, editable=False
+    )
+    empreinte_idempotence = models.CharField(
+        "empreinte de la demande", max_length=64, blank=True, editable=False
     )
     cree_le = models.DateTimeField("réservé le", auto_now_add=True)
     annule_le = models.DateTimeField("annulé le", null=True, blank=True)
@@ -109,6 +115,11 @@ class RendezVous(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(telephone__gt="") | Q(email__gt=""), name="rendez_vous_joignable"
+            ),
+            # An Idempotency-Key is its caller's: another caller's same key is another key (its unique index
+            # is the one lookup a booking with a key costs).
+            models.UniqueConstraint(
+                fields=["appelant_idempotence", "cle_idempotence"], name="une_cle_idempotence_par_appelant"
             ),
         ]
         indexes = [models.Index(fields=["lieu", "debut"])]
