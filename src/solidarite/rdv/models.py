@@ -1,16 +1,17 @@
-"""Consultation hours, appointments (the minimum of patient data), and the log of every access to them."""
+"""Consultation hours, appointments (the minimum of patient data), the waitlist and the messages; the log of
+every access to them is `rdv.audit.AccesDonnees`."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
 from solidarite.annuaire.models import LieuSolidaire
 from solidarite.planning.models import Mission
+from solidarite.rdv.audit import AccesDonnees  # noqa: F401  (the access log, re-exported for its callers)
 from solidarite.rdv.creneaux import Hours
 
 
@@ -126,33 +127,6 @@ class RendezVous(models.Model):
 
     def __str__(self) -> str:
         return f"Rendez-vous n° {self.pk} le {self.debut:%d/%m/%Y %H:%M}"  # no patient data in a string that may be logged
-
-
-class AccesDonnees(models.Model):
-    """Every read or change of an appointment's patient data: who, what, when (never the data itself)."""
-
-    rendez_vous = models.ForeignKey(
-        RendezVous, on_delete=models.CASCADE, null=True, blank=True, related_name="acces"
-    )
-    inscription = models.ForeignKey(
-        "InscriptionAttente", on_delete=models.CASCADE, null=True, blank=True, related_name="acces"
-    )
-    action = models.CharField("action", max_length=40)
-    par = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    canal = models.CharField("canal", max_length=40, help_text="back-office, lien signé, API…")
-    le = models.DateTimeField("le", auto_now_add=True)
-
-    class Meta:
-        verbose_name = "accès aux données d'un patient"
-        verbose_name_plural = "accès aux données des patients"
-        ordering = ["-le"]
-
-    def __str__(self) -> str:
-        if self.rendez_vous_id is None:
-            return f"{self.action} — liste d'attente {self.inscription_id}"
-        return f"{self.action} — rendez-vous {self.rendez_vous_id}"
 
 
 class InscriptionAttente(models.Model):

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from solidarite.annuaire.models import LieuSolidaire
 from solidarite.planning.models import Mission
-from solidarite.rdv import attente, outbox
+from solidarite.rdv import attente, audit, outbox
 from solidarite.rdv.creneaux import Hours, day_slots, day_slots_stamped, parse_slot_id
 from solidarite.rdv.idempotence import Idempotence
 from solidarite.rdv.idempotence import after_conflict as idempotence_after_conflict
@@ -425,7 +425,7 @@ def _insert_in_one_statement(
     ]
     params += [slot.mission_id, Mission.Statut.CONFIRMEE, True, slot.lieu_id, slot.read.day]
     params += list(slot.read.hours_columns)
-    params += ["création", canal, now]
+    params += [audit.RENDEZ_VOUS, "création", canal, now]
     unchanged = " AND ".join(f"h.{name} IS NOT DISTINCT FROM %s" for name in HOURS_FIELDS)
     sql = (
         f"WITH r AS (INSERT INTO {RendezVous._meta.db_table} ({', '.join(fields)}) "
@@ -434,8 +434,8 @@ def _insert_in_one_statement(
         f"LEFT JOIN {HorairesConsultation._meta.db_table} h ON h.lieu_id = m.lieu_id "
         f"WHERE m.id = %s AND m.statut = %s AND l.actif = %s AND m.lieu_id = %s AND m.date = %s AND {unchanged} "
         "FOR KEY SHARE OF m RETURNING id), "
-        f"a AS (INSERT INTO {AccesDonnees._meta.db_table} (rendez_vous_id, action, canal, le) "
-        "SELECT id, %s, %s, %s FROM r)"
+        f"a AS (INSERT INTO {AccesDonnees._meta.db_table} "
+        "(objet_type, objet_id, action, canal, le, par_nom, par_role) SELECT %s, id, %s, %s, %s, '', '' FROM r)"
     )
     if messages:
         rows = ", ".join(["(%s, %s, %s, %s::timestamptz)"] * len(messages))
