@@ -134,7 +134,13 @@ def test_the_migrations_keep_the_existing_rows_and_go_back() -> None:
     from django.core.management import call_command
     from django.db.migrations.executor import MigrationExecutor
 
-    call_command("load_territoire", verbosity=0)
+    from solidarite.zonage.calcul import compute_zonage
+    from solidarite.zonage.score import load_params
+    from solidarite.zonage.services import save_campaign
+    from tests.conftest import DATA_DIR
+
+    call_command("load_territoire", verbosity=0)  # a transactional test starts from an empty database
+    save_campaign(compute_zonage(DATA_DIR, load_params()), activate=True)
     mission = _mission()
     agent = get_user_model().objects.create_user("agent.avant", password="x" * 12, is_staff=True)
     latest = MigrationExecutor(connection).loader.graph.leaf_nodes("rdv")

@@ -113,7 +113,7 @@ class AccesDonnees(models.Model):
         super().__init__(*args, **_translated(kwargs))
         if objet is not None:
             self.objet_type, self.objet_id = objet._meta.label_lower, objet.pk
-        if user is not None:
+        if user is not None and user.is_authenticated:  # anonymous: the channel says who (lien signé, API…)
             self.par_id, self.par_nom, self.par_role = user.pk, user.get_username(), role_of(user)
 
     def __str__(self) -> str:

@@ -52,13 +52,11 @@ def body_hash(body: Any) -> str:
 
 
 def check(idempotence: Idempotence | None) -> None:
-    """Before a booking: Replay if this caller already used this key with this body, ValidationError if with
-    another; nothing if the key is new to them. One lookup through the unique index (caller, key)."""
-    if idempotence is not None:
-        _raise_if_used(idempotence)
-
-
-def _raise_if_used(idempotence: Idempotence) -> None:
+    """Replay if this caller already used this key with this body, ValidationError if with another; nothing if
+    the key is new to them (or there is none). One lookup through the unique index (caller, key). Called before
+    a booking, and again when the database refused it: the same request sent twice at once is then a replay."""
+    if idempotence is None:
+        return
     existing = (
         RendezVous.objects.filter(appelant_idempotence=idempotence.appelant, cle_idempotence=idempotence.cle)
         .order_by()
@@ -69,10 +67,3 @@ def _raise_if_used(idempotence: Idempotence) -> None:
     if existing.empreinte_idempotence != idempotence.empreinte:
         raise ValidationError({"Idempotency-Key": OTHER_BODY})
     raise Replay(existing)
-
-
-def after_conflict(idempotence: Idempotence | None) -> None:
-    """The database refused an insert: if this caller's key is now taken (the same request, sent twice at
-    once), Replay or ValidationError as `check`; otherwise the slot was taken by someone else."""
-    if idempotence is not None:
-        _raise_if_used(idempotence)

@@ -24,7 +24,6 @@ from solidarite.planning.models import Mission
 from solidarite.rdv import attente, audit, outbox
 from solidarite.rdv.creneaux import Hours, day_slots, day_slots_stamped, parse_slot_id
 from solidarite.rdv.idempotence import Idempotence
-from solidarite.rdv.idempotence import after_conflict as idempotence_after_conflict
 from solidarite.rdv.idempotence import check as idempotence_check
 from solidarite.rdv.models import AccesDonnees, HorairesConsultation, Message, MotifAnnulation, RendezVous
 from solidarite.rdv.patients import clean_patient
@@ -361,7 +360,9 @@ def book(
                 AccesDonnees.objects.create(rendez_vous=rdv, action="création", canal=canal)
                 outbox.queue_for_booking(rdv, now)
     except IntegrityError:
-        idempotence_after_conflict(idempotence)  # the same request, sent twice at once: Replay
+        idempotence_check(
+            idempotence
+        )  # this caller's key taken meanwhile: the same request sent twice, Replay
         raise SlotTaken(next_free(slot.lieu_id, slot.debut)) from None
     taken_here(slot.lieu_id, creneau)
     logger.info("rendez-vous %s réservé (lieu %s)", rdv.pk, slot.lieu_id)
