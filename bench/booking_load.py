@@ -506,7 +506,8 @@ WITH r AS (
     date '1950-01-01', '+33612345678', '', '', '', now(), ''
   FROM bench_slots s JOIN planning_mission m ON m.id = s.mission_id AND m.statut = 'confirmee' WHERE s.k = :k
   ON CONFLICT DO NOTHING RETURNING id, debut),
-a AS (INSERT INTO rdv_accesdonnees (rendez_vous_id, action, canal, le) SELECT id, 'création', 'api', now() FROM r)
+a AS (INSERT INTO rdv_accesdonnees (objet_type, objet_id, action, canal, le, par_nom, par_role)
+  SELECT 'rdv.rendezvous', id, 'création', 'api', now(), '', '' FROM r)
 INSERT INTO rdv_message (rendez_vous_id, nature, canal, cle, prevu_le, statut, tentatives, erreur, cree_le)
 SELECT r.id, v.nature, 'sms', 'pgbench:' || v.nature || v.h || ':' || r.id, r.debut - v.h * interval '1 hour',
   'a_envoyer', 0, '', now()
@@ -602,7 +603,7 @@ def database_counts() -> tuple[int, int]:
         (booked,) = conn.execute("SELECT count(*) FROM rdv_rendezvous WHERE nom = 'Charge'").fetchone()
         pgbench_rows = "SELECT id FROM rdv_rendezvous WHERE nom = 'PGBENCH'"
         conn.execute(f"DELETE FROM rdv_message WHERE rendez_vous_id IN ({pgbench_rows})")
-        conn.execute(f"DELETE FROM rdv_accesdonnees WHERE rendez_vous_id IN ({pgbench_rows})")
+        # Their access-log rows stay: the log is append-only (rdv.audit); the next run's TRUNCATE empties it.
         conn.execute("DELETE FROM rdv_rendezvous WHERE nom = 'PGBENCH'")
     return int(double), int(booked)
 

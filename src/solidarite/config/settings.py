@@ -298,13 +298,22 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SOLIDARITE_ENV == "production"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-# Logs never carry patient data: only technical events and identifiers (see docs/decisions).
+# --- journaux (issue 18) ---
+# Logs never carry secrets nor patient data: technical events and identifiers only (docs/decisions/0010). Every
+# record is masked when it is created, whatever handler a deployment adds (config.journaux: links' tokens, e-mail
+# addresses, phone numbers), by LOGGING_CONFIG.
+LOGGING_CONFIG = "solidarite.config.journaux.configure"
+SOLIDARITE_LOG_LEVEL = env_str("SOLIDARITE_LOG_LEVEL", "INFO").upper()
+if SOLIDARITE_LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(
+        f"SOLIDARITE_LOG_LEVEL={SOLIDARITE_LOG_LEVEL!r} : valeurs possibles DEBUG, INFO, WARNING, ERROR, CRITICAL."
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"simple": {"format": "{asctime} {levelname} {name} {message}", "style": "{"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "simple"}},
-    "root": {"handlers": ["console"], "level": env_str("SOLIDARITE_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": SOLIDARITE_LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 

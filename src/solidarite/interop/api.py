@@ -17,8 +17,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import Status
 
 from solidarite.config.ratelimit import MESSAGE as TOO_MANY
-from solidarite.config.ratelimit import exceeded
-from solidarite.rdv import services
+from solidarite.config.ratelimit import client_address, exceeded
+from solidarite.rdv import idempotence, services
 from solidarite.rdv.creneaux import RE_SLOT_ID, Hours, day_slots_stamped
 from solidarite.rdv.patients import LIMITS
 from solidarite.territoire.search import position
@@ -77,6 +77,13 @@ class RendezVousIn(Schema):
 class RendezVousOut(Schema):
     id: int
     jeton: str
+    debut: dt.datetime
+    lieu: str
+
+
+class RendezVousRejoue(Schema):
+    detail: str
+    id: int
     debut: dt.datetime
     lieu: str
 
@@ -212,14 +219,83 @@ def creneaux(request: HttpRequest, lieu_id: int, du: dt.date, au: dt.date) -> An
     return HttpResponse(_lieu_slots_json(lieu_id, du, au), content_type="application/json")
 
 
-@api.post("/rendez-vous", response={201: RendezVousOut, 400: Erreur, 409: Pris, 422: Erreur, 429: Erreur})
+REPLAYED = (
+    "Demande déjà traitée : ce rendez-vous a été réservé par une demande identique avec la même clé "
+    "d'idempotence. Le lien pour le déplacer ou l'annuler a été donné dans la première réponse et dans le "
+    "message de confirmation ; il n'est pas redonné."
+)
+IDEMPOTENCE_DOC = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "required": False,
+            "schema": {"type": "string", "maxLength": idempotence.MAX_KEY_LENGTH},
+            "description": (
+                "Clé choisie par l'appelant pour pouvoir renvoyer la même demande sans réserver deux fois. "
+                "Elle est propre à l'appelant (son adresse, son compte) : la même clé venant d'un autre appelant "
+                "est une autre clé. La même clé avec un autre corps : 422, rien n'est écrit."
+            ),
+        }
+    ],
+    "responses": {
+        200: {
+            "description": (
+                "Demande rejouée (même appelant, même clé, même corps) : les champs publics du rendez-vous déjà "
+                "réservé, sans le jeton (le lien pour le gérer n'est donné qu'une fois, à la réservation)."
+            ),
+            "headers": {
+                "Idempotent-Replayed": {
+                    "description": "« true » : la réponse est celle d'une demande déjà traitée.",
+                    "schema": {"type": "string", "enum": ["true"]},
+                }
+            },
+        }
+    },
+}
+
+
+def _idempotence(request: HttpRequest, key: str) -> idempotence.Idempotence:
+    """The key, bound to the caller (address as the rate limit sees it, account if any) and the whole body."""
+    user = getattr(request, "user", None)
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    return idempotence.Idempotence(
+        key,
+        idempotence.caller_hash(client_address(request), user_id),
+        idempotence.body_hash(json.loads(request.body)),
+    )
+
+
+@api.post(
+    "/rendez-vous",
+    response={
+        200: RendezVousRejoue,
+        201: RendezVousOut,
+        400: Erreur,
+        409: Pris,
+        422: Erreur,
+        429: Erreur,
+    },
+    openapi_extra=IDEMPOTENCE_DOC,
+)
 def reserver(request: HttpRequest, body: RendezVousIn) -> Any:
     throttle(request, "reservation")
     key = request.headers.get("Idempotency-Key") or None
-    if key is not None and len(key) > 100:
-        return Status(422, {"detail": {"Idempotency-Key": "100 caractères au plus."}})
+    if key is not None and len(key) > idempotence.MAX_KEY_LENGTH:
+        return Status(
+            422, {"detail": {"Idempotency-Key": f"{idempotence.MAX_KEY_LENGTH} caractères au plus."}}
+        )
     try:
-        rdv = services.book(body.creneau, body.dict(), idempotency_key=key, canal="api")
+        rdv = services.book(
+            body.creneau,
+            body.dict(),
+            idempotence=_idempotence(request, key) if key is not None else None,
+            canal="api",
+        )
+    except idempotence.Replay as replay:
+        response = _json({"detail": REPLAYED, **_public(replay.rdv)}, status=200)
+        response["Idempotent-Replayed"] = "true"
+        return response
     except services.SlotTaken as exc:
         return Status(
             409,
@@ -232,13 +308,16 @@ def reserver(request: HttpRequest, body: RendezVousIn) -> Any:
         )
     except ValidationError as exc:
         return Status(422, {"detail": exc.message_dict if hasattr(exc, "error_dict") else exc.messages})
-    body_out = {
+    return _json({"id": rdv.pk, "jeton": services.token_for(rdv), **_public(rdv)}, status=201)
+
+
+def _public(rdv: Any) -> dict[str, Any]:
+    """What an answer about an appointment may show anyone who has its number: no patient data, no link."""
+    return {
         "id": rdv.pk,
-        "jeton": services.token_for(rdv),
         "debut": _iso(timezone.localtime(rdv.debut)),
         "lieu": services.lieu_nom(rdv.lieu_id),
     }
-    return _json(body_out, status=201)
 
 
 @api.delete("/rendez-vous/{jeton}", response={204: None, 400: Erreur, 403: Erreur, 409: Erreur, 429: Erreur})

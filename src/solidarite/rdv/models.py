@@ -1,16 +1,17 @@
-"""Consultation hours, appointments (the minimum of patient data), and the log of every access to them."""
+"""Consultation hours, appointments (the minimum of patient data), the waitlist and the messages; the log of
+every access to them is `rdv.audit.AccesDonnees`."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
 from solidarite.annuaire.models import LieuSolidaire
 from solidarite.planning.models import Mission
+from solidarite.rdv.audit import AccesDonnees  # noqa: F401  (the access log, re-exported for its callers)
 from solidarite.rdv.creneaux import Hours
 
 
@@ -78,8 +79,14 @@ class RendezVous(models.Model):
     email = models.EmailField("adresse électronique", blank=True)
     medecin_traitant = models.CharField("médecin traitant", max_length=200, blank=True)
     motif = models.CharField("motif", max_length=300, blank=True)
-    cle_idempotence = models.CharField(
-        "clé d'idempotence", max_length=100, unique=True, null=True, blank=True
+    # The API's Idempotency-Key, unique per caller (rdv.idempotence): the caller and the body as keyed hashes.
+    # NULL without a key: such rows stay outside the unique constraint on (caller, key).
+    cle_idempotence = models.CharField("clé d'idempotence", max_length=100, null=True, blank=True)  # noqa: DJ001
+    appelant_idempotence = models.CharField(  # noqa: DJ001
+        "appelant (empreinte)", max_length=64, null=True, blank=True, editable=False
+    )
+    empreinte_idempotence = models.CharField(
+        "empreinte de la demande", max_length=64, blank=True, editable=False
     )
     cree_le = models.DateTimeField("réservé le", auto_now_add=True)
     annule_le = models.DateTimeField("annulé le", null=True, blank=True)
@@ -110,38 +117,16 @@ class RendezVous(models.Model):
             models.CheckConstraint(
                 condition=Q(telephone__gt="") | Q(email__gt=""), name="rendez_vous_joignable"
             ),
+            # An Idempotency-Key is its caller's: another caller's same key is another key (its unique index
+            # is the one lookup a booking with a key costs).
+            models.UniqueConstraint(
+                fields=["appelant_idempotence", "cle_idempotence"], name="une_cle_idempotence_par_appelant"
+            ),
         ]
         indexes = [models.Index(fields=["lieu", "debut"])]
 
     def __str__(self) -> str:
         return f"Rendez-vous n° {self.pk} le {self.debut:%d/%m/%Y %H:%M}"  # no patient data in a string that may be logged
-
-
-class AccesDonnees(models.Model):
-    """Every read or change of an appointment's patient data: who, what, when (never the data itself)."""
-
-    rendez_vous = models.ForeignKey(
-        RendezVous, on_delete=models.CASCADE, null=True, blank=True, related_name="acces"
-    )
-    inscription = models.ForeignKey(
-        "InscriptionAttente", on_delete=models.CASCADE, null=True, blank=True, related_name="acces"
-    )
-    action = models.CharField("action", max_length=40)
-    par = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    canal = models.CharField("canal", max_length=40, help_text="back-office, lien signé, API…")
-    le = models.DateTimeField("le", auto_now_add=True)
-
-    class Meta:
-        verbose_name = "accès aux données d'un patient"
-        verbose_name_plural = "accès aux données des patients"
-        ordering = ["-le"]
-
-    def __str__(self) -> str:
-        if self.rendez_vous_id is None:
-            return f"{self.action} — liste d'attente {self.inscription_id}"
-        return f"{self.action} — rendez-vous {self.rendez_vous_id}"
 
 
 class InscriptionAttente(models.Model):

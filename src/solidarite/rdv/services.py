@@ -21,8 +21,10 @@ from django.utils import timezone
 
 from solidarite.annuaire.models import LieuSolidaire
 from solidarite.planning.models import Mission
-from solidarite.rdv import attente, outbox
-from solidarite.rdv.creneaux import Hours, day_slots, day_slots_stamped, parse_slot_id, slot_id
+from solidarite.rdv import attente, audit, outbox
+from solidarite.rdv.creneaux import Hours, day_slots, day_slots_stamped, parse_slot_id
+from solidarite.rdv.idempotence import Idempotence
+from solidarite.rdv.idempotence import check as idempotence_check
 from solidarite.rdv.models import AccesDonnees, HorairesConsultation, Message, MotifAnnulation, RendezVous
 from solidarite.rdv.patients import clean_patient
 from solidarite.territoire.travel import CrowFlyProvider
@@ -328,43 +330,39 @@ def _slot(creneau: str, kept: bool = False) -> Bookable:
 
 
 def book(
-    creneau: str, data: dict[str, Any], idempotency_key: str | None = None, canal: str = "api"
+    creneau: str, data: dict[str, Any], idempotence: Idempotence | None = None, canal: str = "api"
 ) -> RendezVous:
     """Books a slot: checked, then an INSERT that the database refuses if the slot is already taken.
 
-    The access-log row, the confirmation and the reminders are written in the same transaction.
+    The access-log row, the confirmation and the reminders are written in the same transaction. With an
+    idempotency key (rdv.idempotence): Replay when this caller already booked with it and the same body,
+    ValidationError when with another body.
     """
-    if idempotency_key:
-        existing = RendezVous.objects.filter(cle_idempotence=idempotency_key).first()
-        if existing is not None:
-            if slot_id(existing.mission_id, timezone.localtime(existing.debut)) != creneau:
-                raise ValidationError({"Idempotency-Key": "Cette clé a déjà servi pour un autre créneau."})
-            return existing
+    idempotence_check(idempotence)
     on_postgresql = connection.vendor == "postgresql"
     slot = _slot(creneau, kept=on_postgresql)
     patient = clean_patient(data)
     now = timezone.now()
     try:
         if on_postgresql:
-            rdv = _insert_in_one_statement(slot, patient, idempotency_key, canal, now)
+            rdv = _insert_in_one_statement(slot, patient, idempotence, canal, now)
             if rdv is None:  # the mission, its lieu or its hours changed since this process read them
                 _missions.pop(slot.mission_id, None)
                 slot = _slot(creneau)  # read again: refused here if the slot is no longer offered
-                rdv = _insert_in_one_statement(slot, patient, idempotency_key, canal, now)
+                rdv = _insert_in_one_statement(slot, patient, idempotence, canal, now)
                 if rdv is None:  # changed again in between
                     raise ValidationError({"creneau": NOT_OFFERED})
         else:
-            rdv = _new_rendez_vous(slot, patient, idempotency_key, now)
+            rdv = _new_rendez_vous(slot, patient, idempotence, now)
             with transaction.atomic():
                 rdv.save(force_insert=True)
                 _check_mission_still_confirmed(slot.mission_id)
                 AccesDonnees.objects.create(rendez_vous=rdv, action="création", canal=canal)
                 outbox.queue_for_booking(rdv, now)
     except IntegrityError:
-        if idempotency_key and RendezVous.objects.filter(cle_idempotence=idempotency_key).exists():
-            return RendezVous.objects.get(
-                cle_idempotence=idempotency_key
-            )  # the same request, retried at once
+        idempotence_check(
+            idempotence
+        )  # this caller's key taken meanwhile: the same request sent twice, Replay
         raise SlotTaken(next_free(slot.lieu_id, slot.debut)) from None
     taken_here(slot.lieu_id, creneau)
     logger.info("rendez-vous %s réservé (lieu %s)", rdv.pk, slot.lieu_id)
@@ -384,21 +382,23 @@ def _check_mission_still_confirmed(mission_id: int) -> None:
 
 
 def _new_rendez_vous(
-    slot: Bookable, patient: dict[str, Any], idempotency_key: str | None, now: dt.datetime
+    slot: Bookable, patient: dict[str, Any], idempotence: Idempotence | None, now: dt.datetime
 ) -> RendezVous:
     return RendezVous(
         mission_id=slot.mission_id,
         lieu_id=slot.lieu_id,
         debut=slot.debut,
         fin=slot.fin,
-        cle_idempotence=idempotency_key or None,
+        cle_idempotence=idempotence.cle if idempotence else None,
+        appelant_idempotence=idempotence.appelant if idempotence else None,
+        empreinte_idempotence=idempotence.empreinte if idempotence else "",
         cree_le=now,
         **patient,
     )
 
 
 def _insert_in_one_statement(
-    slot: Bookable, patient: dict[str, Any], idempotency_key: str | None, canal: str, now: dt.datetime
+    slot: Bookable, patient: dict[str, Any], idempotence: Idempotence | None, canal: str, now: dt.datetime
 ) -> RendezVous | None:
     """PostgreSQL: the appointment, its access-log row and its messages in a single statement (data-modifying
     WITH), so a single round trip and, being one statement, one transaction. The unique constraint on the slot
@@ -412,11 +412,12 @@ def _insert_in_one_statement(
     writes nothing, instead of an appointment that the cancellation, which cancels the mission's
     appointments, would have missed (`_check_mission_still_confirmed` does the same for the other paths).
     """
-    rdv = _new_rendez_vous(slot, patient, idempotency_key, now)
+    rdv = _new_rendez_vous(slot, patient, idempotence, now)
     ops = connection.ops
     fields = [
         "mission_id", "lieu_id", "debut", "fin", "statut", "nom", "prenom", "date_naissance", "telephone",
-        "email", "medecin_traitant", "motif", "cle_idempotence", "cree_le", "motif_annulation",
+        "email", "medecin_traitant", "motif", "cle_idempotence", "appelant_idempotence",
+        "empreinte_idempotence", "cree_le", "motif_annulation",
     ]  # fmt: skip
     values = [getattr(rdv, f) for f in fields]
     messages = outbox.for_booking(rdv, now)
@@ -425,7 +426,7 @@ def _insert_in_one_statement(
     ]
     params += [slot.mission_id, Mission.Statut.CONFIRMEE, True, slot.lieu_id, slot.read.day]
     params += list(slot.read.hours_columns)
-    params += ["création", canal, now]
+    params += [audit.RENDEZ_VOUS, "création", canal, now]
     unchanged = " AND ".join(f"h.{name} IS NOT DISTINCT FROM %s" for name in HOURS_FIELDS)
     sql = (
         f"WITH r AS (INSERT INTO {RendezVous._meta.db_table} ({', '.join(fields)}) "
@@ -434,8 +435,8 @@ def _insert_in_one_statement(
         f"LEFT JOIN {HorairesConsultation._meta.db_table} h ON h.lieu_id = m.lieu_id "
         f"WHERE m.id = %s AND m.statut = %s AND l.actif = %s AND m.lieu_id = %s AND m.date = %s AND {unchanged} "
         "FOR KEY SHARE OF m RETURNING id), "
-        f"a AS (INSERT INTO {AccesDonnees._meta.db_table} (rendez_vous_id, action, canal, le) "
-        "SELECT id, %s, %s, %s FROM r)"
+        f"a AS (INSERT INTO {AccesDonnees._meta.db_table} "
+        "(objet_type, objet_id, action, canal, le, par_nom, par_role) SELECT %s, id, %s, %s, %s, '', '' FROM r)"
     )
     if messages:
         rows = ", ".join(["(%s, %s, %s, %s::timestamptz)"] * len(messages))

@@ -1,0 +1,171 @@
+"""The access log (AccesDonnees) outlives the rows it describes and is append-only: the ORM refuses to change or
+delete a row, PostgreSQL refuses it too (trigger), and `purge_audit` alone deletes, only rows older than its
+cutoff."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from solidarite.rdv import attente, services
+from solidarite.rdv.audit import AccesDonnees, AppendOnlyError, purge_audit, record
+from solidarite.rdv.models import InscriptionAttente, RendezVous
+from tests.rdv.test_booking import PATIENT, _mission
+
+pytestmark = pytest.mark.django_db
+PARIS = dt.timezone(dt.timedelta(hours=1))
+
+
+def _booked() -> RendezVous:
+    mission = _mission()
+    return services.book(services.slots(mission.lieu, mission.date, mission.date)[0].id, PATIENT)
+
+
+def test_deleting_an_appointment_keeps_its_access_log() -> None:
+    rdv = _booked()
+    services.cancel(services.token_for(rdv))
+    pk = rdv.pk
+    assert AccesDonnees.objects.count() == 2
+    RendezVous.objects.filter(pk=pk).delete()
+    rows = list(AccesDonnees.objects.order_by("pk"))
+    assert [(r.objet_type, r.objet_id, r.action) for r in rows] == [
+        ("rdv.rendezvous", pk, "création"),
+        ("rdv.rendezvous", pk, "annulation"),
+    ]
+    assert AccesDonnees.objects.filter(rendez_vous=pk).count() == 2  # the callers' lookup still works
+
+
+def test_deleting_a_waitlist_entry_keeps_its_access_log() -> None:
+    site = _mission().lieu
+    today = timezone.localdate()
+    inscription = attente.register(
+        site,
+        {
+            "nom": "Martin",
+            "prenom": "Jeanne",
+            "email": "jeanne@exemple.fr",
+            "du": today,
+            "au": today + dt.timedelta(days=30),
+        },
+    )
+    InscriptionAttente.objects.filter(pk=inscription.pk).delete()
+    row = AccesDonnees.objects.get()
+    assert (row.objet_type, row.objet_id, row.action) == (
+        "rdv.inscriptionattente",
+        inscription.pk,
+        "inscription",
+    )
+
+
+def test_the_actor_is_kept_as_plain_values() -> None:
+    agent = get_user_model().objects.create_user("agent.ars", password="x" * 12, is_staff=True)
+    rdv = _booked()
+    record(rdv, "liste du jour", "back-office ARS", par=agent)
+    agent_pk = agent.pk
+    agent.delete()
+    row = AccesDonnees.objects.get(action="liste du jour")
+    assert (row.par_id, row.par_nom, row.par_role) == (agent_pk, "agent.ars", "équipe (back-office)")
+    assert "Martin" not in str(row.__dict__) and "1948" not in str(row.__dict__)  # never the data itself
+
+
+def test_the_orm_neither_changes_nor_deletes_a_row() -> None:
+    _booked()
+    row = AccesDonnees.objects.get()
+    row.action = "rien"
+    with pytest.raises(AppendOnlyError, match="ne se modifie pas"):
+        row.save()
+    with pytest.raises(AppendOnlyError):
+        row.delete()
+    with pytest.raises(AppendOnlyError):
+        AccesDonnees.objects.filter(pk=row.pk).update(action="rien")
+    with pytest.raises(AppendOnlyError):
+        AccesDonnees.objects.all().delete()
+    with pytest.raises(AppendOnlyError):
+        AccesDonnees.objects.bulk_update([row], ["action"])
+    assert AccesDonnees.objects.get().action == "création"
+
+
+def test_raw_sql_update_and_delete_are_refused_by_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("Le déclencheur est propre à PostgreSQL (l'ORM refuse sur les deux bases).")
+    _booked()
+    table = AccesDonnees._meta.db_table
+    for sql in (f"UPDATE {table} SET action = 'rien'", f"DELETE FROM {table}"):
+        with (
+            pytest.raises(DatabaseError, match="journal des accès"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
+    # The purge's setting lets a DELETE through only for the rows older than it.
+    with (
+        pytest.raises(DatabaseError, match="journal des accès"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cutoff = (timezone.now() - dt.timedelta(days=1)).isoformat()
+        cursor.execute("SELECT set_config('solidarite.purge_audit_avant', %s, true)", [cutoff])
+        cursor.execute(f"DELETE FROM {table}")
+    assert AccesDonnees.objects.count() == 1
+
+
+def test_purge_audit_deletes_only_what_is_older_than_the_cutoff() -> None:
+    rdv = _booked()
+    for year in (2020, 2021, 2022):
+        with time_machine.travel(dt.datetime(year, 6, 1, 12, tzinfo=PARIS), tick=False):
+            record(rdv, f"lecture {year}", "test")
+    cutoff = dt.datetime(2022, 1, 1, tzinfo=PARIS)
+    assert purge_audit(cutoff) == 2
+    assert sorted(AccesDonnees.objects.values_list("action", flat=True)) == ["création", "lecture 2022"]
+    assert purge_audit(cutoff) == 0
+    with pytest.raises(ValueError, match="fuseau"):
+        purge_audit(dt.datetime(2022, 1, 1))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migrations_keep_the_existing_rows_and_go_back() -> None:
+    """Rows written with the foreign keys (migration 0002) keep their object, action, channel, time and actor
+    through 0003–0006; and the migrations go back (the foreign keys filled again)."""
+    from django.core.management import call_command
+    from django.db.migrations.executor import MigrationExecutor
+
+    from solidarite.zonage.calcul import compute_zonage
+    from solidarite.zonage.score import load_params
+    from solidarite.zonage.services import save_campaign
+    from tests.conftest import DATA_DIR
+
+    call_command("load_territoire", verbosity=0)  # a transactional test starts from an empty database
+    save_campaign(compute_zonage(DATA_DIR, load_params()), activate=True)
+    mission = _mission()
+    agent = get_user_model().objects.create_user("agent.avant", password="x" * 12, is_staff=True)
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes("rdv")
+    before = [("rdv", "0002_messages_liste_attente")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    start = timezone.now() + dt.timedelta(days=7)
+    rdv = old.get_model("rdv", "RendezVous").objects.create(
+        mission_id=mission.pk, lieu_id=mission.lieu_id, debut=start, fin=start + dt.timedelta(minutes=20),
+        nom="Martin", prenom="Jeanne", date_naissance=dt.date(1948, 5, 17), telephone="+33612345678",
+    )  # fmt: skip
+    old_log = old.get_model("rdv", "AccesDonnees")
+    old_log.objects.create(
+        rendez_vous_id=rdv.pk, action="liste du jour", par_id=agent.pk, canal="back-office"
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(latest)
+    row = AccesDonnees.objects.get()
+    assert (row.objet_type, row.objet_id, row.action, row.canal) == (
+        "rdv.rendezvous", rdv.pk, "liste du jour", "back-office"
+    )  # fmt: skip
+    assert (row.par_id, row.par_nom, row.par_role) == (agent.pk, "agent.avant", "équipe (back-office)")
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    back = MigrationExecutor(connection).loader.project_state(before).apps.get_model("rdv", "AccesDonnees")
+    assert back.objects.get().rendez_vous_id == rdv.pk
+    MigrationExecutor(connection).migrate(latest)
