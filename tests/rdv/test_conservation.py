@@ -7,6 +7,7 @@ import io
 from collections import Counter
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -56,9 +57,10 @@ def _inscription(lieu, ended_days_ago: int) -> InscriptionAttente:  # type: igno
 
 
 def _acces(days_ago: int, rdv: RendezVous | None = None) -> AccesDonnees:
-    row = AccesDonnees.objects.create(rendez_vous=rdv, action="lecture", canal="lien signé")
-    AccesDonnees.objects.filter(pk=row.pk).update(le=NOW - dt.timedelta(days=days_ago))
-    return row
+    # The log is append-only (no UPDATE): the row is written at its date.
+    with time_machine.travel(NOW - dt.timedelta(days=days_ago), tick=False):
+        described = {"rendez_vous": rdv} if rdv else {"rendez_vous_id": 999_999}  # or one long since purged
+        return AccesDonnees.objects.create(**described, action="lecture", canal="lien signé")
 
 
 @pytest.fixture
@@ -82,6 +84,7 @@ def donnees(settings):  # type: ignore[no-untyped-def]
     old_entry, recent_entry = _inscription(mission.lieu, 91), _inscription(mission.lieu, 89)
     _message(old_entry, 120, "m-entry")
     kept_access = _acces(1094, recent)
+    access_of_purged = _acces(380, old[0])  # outlives the appointment it describes (no cascade)
     _acces(1096, recent)
     _acces(1200)
     return {
@@ -91,6 +94,7 @@ def donnees(settings):  # type: ignore[no-untyped-def]
         "kept_message": kept_message,
         "recent_entry": recent_entry,
         "kept_access": kept_access,
+        "access_of_purged": access_of_purged,
     }
 
 
@@ -114,7 +118,9 @@ def test_the_purge_deletes_past_retention_keeps_the_recent_and_counts_what_went(
     assert list(InscriptionAttente.objects.values_list("pk", flat=True)) == [donnees["recent_entry"].pk]
     assert list(Message.objects.values_list("pk", flat=True)) == [donnees["kept_message"].pk]
     # The access log keeps its own, longer period: a row older than the appointments' period stays.
-    assert list(AccesDonnees.objects.values_list("pk", flat=True)) == [donnees["kept_access"].pk]
+    assert sorted(AccesDonnees.objects.values_list("pk", flat=True)) == sorted(
+        [donnees["kept_access"].pk, donnees["access_of_purged"].pk]
+    )
 
     def month(days_ago: int) -> dt.date:
         return timezone.localdate(NOW - dt.timedelta(days=days_ago)).replace(day=1)

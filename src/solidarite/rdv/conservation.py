@@ -21,6 +21,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from solidarite.rdv.audit import purge_audit
 from solidarite.rdv.models import AccesDonnees, ComptageMensuel, InscriptionAttente, Message, RendezVous
 
 Key = tuple[int, dt.date, str, str]  # lieu, first day of the month, objet, statut
@@ -130,17 +131,6 @@ def _in_batches(
 
 
 # ------------------------------------------------------------------------------------------------------------
-# AUDIT DELETION — the one place that deletes rows of the access log. To be replaced at integration by
-# `solidarite.rdv.audit.purge_audit(before)` (issue 18, stream « securite »: the append-only access log).
-# Until then AccesDonnees.rendez_vous cascades: the access rows of a purged appointment go with it.
-def _purge_audit(before: dt.datetime) -> int:
-    deleted, _ = AccesDonnees.objects.filter(le__lt=before).delete()
-    return deleted
-
-
-# ------------------------------------------------------------------------------------------------------------
-
-
 def compter(now: dt.datetime) -> Bilan:
     """What a purge at `now` would delete (the dry run): changes nothing."""
     limites = Limites.at(now)
@@ -169,5 +159,5 @@ def purger(now: dt.datetime, lot: int | None = None) -> Bilan:
     bilan.inscriptions = _in_batches(
         _expired_inscriptions(limites), ("lieu_id", "du", "statut"), _inscription_key, lot
     )
-    bilan.acces = _purge_audit(limites.acces)
+    bilan.acces = purge_audit(limites.acces)  # the one way to delete audit rows (append-only log)
     return bilan

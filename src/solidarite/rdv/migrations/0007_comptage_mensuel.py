@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("annuaire", "0002_referent_lieu"),
-        ("rdv", "0002_messages_liste_attente"),
+        ("rdv", "0006_acces_donnees_ajout_seul"),
     ]
 
     operations = [
