@@ -65,16 +65,22 @@ class AccesDonneesQuerySet(models.QuerySet["AccesDonnees"]):
 
 
 def role_of(user: Any) -> str:
-    """The actor's role when the row is written (a snapshot: it stays true of that moment)."""
+    """The actor's role when the row is written (a snapshot: it stays true of that moment), by the permission
+    model's own rules (territoire.acces, annuaire.acces: decision 0006)."""
     cached = getattr(user, "_role_audit", None)
     if cached is not None:
         return str(cached)
-    if user.is_superuser:
+    from solidarite.annuaire.acces import referent_lieu_ids, validated_medecin
+    from solidarite.territoire.acces import ars_agent, is_national_admin
+
+    if is_national_admin(user):
         role = "administration nationale"
-    elif getattr(user, "agent_ars", None) is not None:
+    elif ars_agent(user) is not None:
         role = "agent ARS"
-    elif getattr(user, "medecin", None) is not None:
+    elif validated_medecin(user) is not None:
         role = "médecin volontaire"
+    elif referent_lieu_ids(user):
+        role = "référent de lieu"
     elif user.is_staff:
         role = "équipe (back-office)"
     else:
