@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "connexion"
+urlpatterns = [
+    path("", views.page, name="page"),
+    path("deconnexion/", views.deconnexion, name="deconnexion"),
+    path("dev/", views.dev, name="dev"),
+    path("dev/<str:jeton>/", views.dev_lien, name="dev_lien"),
+    path("<str:name>/", views.start, name="start"),
+    path("<str:name>/retour/", views.retour, name="retour"),
+]
