@@ -10,14 +10,13 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from solidarite.annuaire.generation import homes_for_lieux, lieux_places
-from django.contrib.auth.models import User
-
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, ReferentLieu, TransitionStatut
 from solidarite.annuaire.validation import rpps_with_key
 from solidarite.planning.models import Disponibilite, Mission, MissionTransition
