@@ -83,7 +83,8 @@ def test_proconnect_and_franceconnect(territoire, live_server, browser, provider
     context = browser.new_context(locale="fr-FR")
     page = context.new_page()
     sign_in(page, live_server.url, "franceconnect")
-    assert page.url == live_server.url + "/" and open_sessions() == 2
+    assert page.url == live_server.url + "/connexion/mes-rendez-vous/" and open_sessions() == 2
+    assert "Aucun rendez-vous pour le moment" in page.locator("main").inner_text()
     patient = IdentiteExterne.objects.get(fournisseur="franceconnect").compte
     assert patient.last_name == "" and not hasattr(patient, "agent_ars")
     context.close()

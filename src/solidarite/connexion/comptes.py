@@ -187,8 +187,10 @@ def dev_identite(email: str) -> Identite:
     return Identite(fournisseur=Fournisseur.DEV, sub=address, rpps=rpps, email=address, acr="dev")
 
 
-def landing_url(user: User) -> str:
+def landing_url(user: User, role: str = "") -> str:
     """Where a person lands after login: one place to adjust when the role pages move (stream acces)."""
+    if role == PATIENT:
+        return "/connexion/mes-rendez-vous/"
     if user.is_superuser or AgentArs.objects.filter(user=user).exists():
         return "/planning/ars/" if user.is_staff else "/"
     # Doctors and référents: "/" until the stream acces gives them their pages behind the login.

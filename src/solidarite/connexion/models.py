@@ -70,3 +70,26 @@ class LienDeConnexion(models.Model):
 
     def __str__(self) -> str:
         return f"Lien {self.pk}"
+
+
+class RendezVousDuCompte(models.Model):
+    """An appointment booked (or moved) by a patient signed in with FranceConnect: listed on « Mes rendez-vous ».
+    The signed link keeps working without the account."""
+
+    compte = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="rendez_vous_lies",
+        verbose_name="compte",
+    )
+    rendez_vous = models.OneToOneField(
+        "rdv.RendezVous", on_delete=models.CASCADE, related_name="compte_patient", verbose_name="rendez-vous"
+    )
+    lie_le = models.DateTimeField("rattaché le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "rendez-vous d'un compte patient"
+        verbose_name_plural = "rendez-vous des comptes patients"
+
+    def __str__(self) -> str:
+        return f"Rendez-vous {self.rendez_vous_id} du compte {self.compte_id}"

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import patients, views
 
 app_name = "connexion"
 urlpatterns = [
     path("", views.page, name="page"),
     path("deconnexion/", views.deconnexion, name="deconnexion"),
+    path("mes-rendez-vous/", patients.mes_rendez_vous, name="mes_rendez_vous"),
     path("dev/", views.dev, name="dev"),
     path("dev/<str:jeton>/", views.dev_lien, name="dev_lien"),
     path("<str:name>/", views.start, name="start"),

@@ -96,7 +96,7 @@ def retour(request: HttpRequest, name: str) -> HttpResponse:
         logger.info("connexion %s : personne non reconnue (%s)", name, refus.raison)
         return _refus(request, refus.raison, name, status=403)
     sessions.open_session(request, user, name, role, id_token=str(token.get("id_token", "")))
-    return HttpResponseRedirect(landing_url(user))
+    return HttpResponseRedirect(landing_url(user, role))
 
 
 @require_POST
@@ -175,4 +175,4 @@ def dev_lien(request: HttpRequest, jeton: str) -> HttpResponse:
     except Refus as refus:
         return _refus(request, refus.raison, "dev", status=403)
     sessions.open_session(request, user, Fournisseur.DEV, role)
-    return HttpResponseRedirect(landing_url(user))
+    return HttpResponseRedirect(landing_url(user, role))
