@@ -279,3 +279,26 @@ def test_nothing_secret_reaches_the_logs(client, provider: Provider, caplog) -> 
     assert provider.issued
     for secret in provider.issued + list(provider.clients.values()) + [doctor.rpps]:
         assert secret not in caplog.text
+
+
+def test_login_returns_to_the_page_that_asked_for_it(client, provider: Provider) -> None:  # type: ignore[no-untyped-def]
+    provider.person = psc_person(medecin().rpps)
+    client.get("/connexion/", {"next": "/rendez-vous/"})
+    assert login(client, "psc")["Location"] == "/rendez-vous/"
+    client.post("/connexion/deconnexion/")
+    client.get("/connexion/", {"next": "https://ailleurs.invalid/piege"})
+    assert login(client, "psc")["Location"] == "/"
+
+
+def test_an_account_left_without_its_doctor_is_found_again(client, provider: Provider) -> None:  # type: ignore[no-untyped-def]
+    doctor = medecin()
+    provider.person = psc_person(doctor.rpps)
+    login(client, "psc")
+    doctor.refresh_from_db()
+    first = doctor.compte
+    MedecinVolontaire.objects.filter(pk=doctor.pk).update(compte=None)
+    IdentiteExterne.objects.all().delete()
+    client.post("/connexion/deconnexion/")
+    assert login(client, "psc").status_code == 302
+    doctor.refresh_from_db()
+    assert doctor.compte == first

@@ -110,9 +110,11 @@ def _sante(identite: Identite) -> User:
         or next((r.compte for r in referents if r.compte_id), None)
     )
     source = medecin or referents[0]
+    username = f"rpps-{identite.rpps}"
+    user = user or User.objects.filter(username=username).first()  # an account whose links the ARS cleared
     if user is None:
         user = User(
-            username=f"rpps-{identite.rpps}",
+            username=username,
             email=source.email,
             first_name=source.prenom[:150],
             last_name=source.nom[:150],

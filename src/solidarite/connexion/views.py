@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from joserfc.errors import JoseError
 from requests import RequestException
@@ -42,8 +43,25 @@ def dev_enabled() -> bool:
     return bool(settings.SOLIDARITE_CONNEXION_DEV) and settings.SOLIDARITE_ENV != "production"
 
 
+NEXT = "connexion_suivant"
+
+
+def _safe_next(request: HttpRequest, target: str) -> str:
+    allowed = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False)
+    return target if target.startswith("/") and allowed else ""
+
+
+def _after_login(request: HttpRequest, user: User, role: str) -> HttpResponse:
+    """The page that asked for a login (`?next=` of /connexion/, kept in the session), or the role's landing."""
+    target = _safe_next(request, str(request.session.pop(NEXT, "")))
+    return HttpResponseRedirect(target or landing_url(user, role))
+
+
 @require_GET
 def page(request: HttpRequest) -> HttpResponse:
+    target = _safe_next(request, request.GET.get("next", ""))
+    if target and not request.user.is_authenticated:
+        request.session[NEXT] = target  # survives login(), which keeps an anonymous session's data
     return render(
         request,
         "connexion/page.html",
@@ -96,7 +114,7 @@ def retour(request: HttpRequest, name: str) -> HttpResponse:
         logger.info("connexion %s : personne non reconnue (%s)", name, refus.raison)
         return _refus(request, refus.raison, name, status=403)
     sessions.open_session(request, user, name, role, id_token=str(token.get("id_token", "")))
-    return HttpResponseRedirect(landing_url(user, role))
+    return _after_login(request, user, role)
 
 
 @require_POST
@@ -175,4 +193,4 @@ def dev_lien(request: HttpRequest, jeton: str) -> HttpResponse:
     except Refus as refus:
         return _refus(request, refus.raison, "dev", status=403)
     sessions.open_session(request, user, Fournisseur.DEV, role)
-    return HttpResponseRedirect(landing_url(user, role))
+    return _after_login(request, user, role)
