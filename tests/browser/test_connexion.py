@@ -48,6 +48,24 @@ def sign_in(page: Any, base: str, name: str, accept: bool = True) -> None:
     page.wait_for_url(f"{base}/**")
 
 
+def with_strict_form_action(page: Any, base: str) -> list[str]:
+    """Serves the platform's pages with the CSP the stream csp sets (form-action 'self'): Chrome then refuses a
+    form's redirect to another site. The violations seen are returned (to stay empty)."""
+
+    def add_csp(route: Any) -> None:
+        response = route.fetch(max_redirects=0)
+        headers = {**response.headers, "content-security-policy": "form-action 'self'"}
+        route.fulfill(response=response, headers=headers)
+
+    page.route(f"{base}/**", add_csp)
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security" in message.text else None,
+    )
+    return violations
+
+
 def open_sessions() -> int:
     return sum("_auth_user_id" in s.get_decoded() for s in Session.objects.all())
 
@@ -58,16 +76,19 @@ def test_psc_then_logout_at_the_provider(territoire, live_server, browser, provi
     provider.person = {"sub": "psc-1", "SubjectNameID": f"8{doctor.rpps}"}
     provider.userinfo_jwt = True
     page = browser.new_page(locale="fr-FR")
+    violations = with_strict_form_action(page, live_server.url)
     sign_in(page, live_server.url, "psc")
     assert page.url == live_server.url + "/"
     assert page.get_by_role("button", name="Se déconnecter").count() == 1
     doctor.refresh_from_db()
     assert doctor.compte is not None and open_sessions() == 1
+    # Loaded directly, so that the page carries the CSP (Playwright routes only the first hop of a redirect).
+    page.goto(live_server.url + "/")
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_url(live_server.url + "/connexion/")
     assert "Vous êtes déconnecté·e." in page.locator("main").inner_text()
     assert provider.logouts and provider.logouts[0]["id_token_hint"] in provider.issued
-    assert open_sessions() == 0
+    assert open_sessions() == 0 and violations == []
     page.close()
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -203,7 +205,14 @@ def test_logout_ends_every_session_and_the_providers(client, provider: Provider)
     assert login(other_device, "psc").status_code == 302
     assert login(client, "psc").status_code == 302
     response = client.post("/connexion/deconnexion/")
-    target = urlparse(response["Location"])
+    # A page of ours, then the provider: the CSP's form-action 'self' would stop a form's cross-site redirect.
+    assert response.status_code == 303 and response["Location"] == "/connexion/deconnexion/fournisseur/"
+    assert not logged_in(client)
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and page["Cache-Control"] == "no-store"
+    found = re.search(r'<meta http-equiv="refresh" content="0;url=([^"]+)">', page.content.decode())
+    assert found
+    target = urlparse(html.unescape(found.group(1)))
     assert f"{target.scheme}://{target.netloc}{target.path}" == f"{provider.issuer}/logout"
     params = parse_qs(target.query)
     assert params["id_token_hint"][0] in provider.issued

@@ -117,6 +117,9 @@ def retour(request: HttpRequest, name: str) -> HttpResponse:
     return _after_login(request, user, role)
 
 
+FIN = "connexion_fin_fournisseur"
+
+
 @require_POST
 def deconnexion(request: HttpRequest) -> HttpResponse:
     """Ends every session of the person (this device and the others), then the provider's session if it can."""
@@ -127,18 +130,39 @@ def deconnexion(request: HttpRequest) -> HttpResponse:
         assert isinstance(request.user, User)
         sessions.close_all(request.user, "déconnexion")
     sessions.end(request, "Vous êtes déconnecté·e.")
-    if name in oidc.enabled() and id_token:
-        try:
-            metadata = oidc.client(name).load_server_metadata()
-        except (RequestException, AuthlibBaseError, ValueError):
-            metadata = {}
-        if metadata.get("end_session_endpoint"):
-            result = oidc.client(name).create_logout_url(
-                post_logout_redirect_uri=request.build_absolute_uri(reverse("connexion:page")),
-                id_token_hint=id_token,
-            )
-            return HttpResponseRedirect(result["url"])
-    return HttpResponseRedirect(reverse("connexion:page"))
+    target = _provider_logout_url(request, name, id_token)
+    if target:
+        # Not a redirect from this POST: Chrome applies the CSP's form-action 'self' to a form's redirects.
+        request.session[FIN] = target
+        return HttpResponseRedirect(reverse("connexion:fin_fournisseur"), status=303)
+    return HttpResponseRedirect(reverse("connexion:page"), status=303)
+
+
+def _provider_logout_url(request: HttpRequest, name: str, id_token: str) -> str:
+    if name not in oidc.enabled() or not id_token:
+        return ""
+    try:
+        metadata = oidc.client(name).load_server_metadata()
+    except (RequestException, AuthlibBaseError, ValueError):
+        return ""
+    if not metadata.get("end_session_endpoint"):
+        return ""
+    result = oidc.client(name).create_logout_url(
+        post_logout_redirect_uri=request.build_absolute_uri(reverse("connexion:page")),
+        id_token_hint=id_token,
+    )
+    return str(result["url"])
+
+
+@require_GET
+def fin_fournisseur(request: HttpRequest) -> HttpResponse:
+    """A page of our own that sends the browser on to the provider's end of session (immediately, and by a link)."""
+    target = str(request.session.pop(FIN, ""))
+    if not target:
+        return HttpResponseRedirect(reverse("connexion:page"))
+    response = render(request, "connexion/fin_fournisseur.html", {"cible": target})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _digest(secret: str) -> str:
