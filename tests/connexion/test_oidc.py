@@ -311,3 +311,11 @@ def test_an_account_left_without_its_doctor_is_found_again(client, provider: Pro
     assert login(client, "psc").status_code == 302
     doctor.refresh_from_db()
     assert doctor.compte == first
+
+
+def test_psc_without_an_rpps_claim_opens_nothing(client, provider: Provider) -> None:  # type: ignore[no-untyped-def]
+    medecin()
+    provider.person = {"sub": "psc-sans-rpps", "SubjectNameID": "not-an-rpps"}
+    response = login(client, "psc")
+    assert response.status_code == 403 and "n'est pas connu" in response.content.decode()
+    assert not logged_in(client) and not IdentiteExterne.objects.exists()

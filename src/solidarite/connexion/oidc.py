@@ -7,6 +7,7 @@ as a signed JWT (`application/jwt`, as ProConnect and Pro Santé Connect do), an
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from authlib.integrations.django_client import OAuth
@@ -116,22 +117,22 @@ def identite(name: str, token: dict[str, Any]) -> Identite:
     if info.get("sub", claims["sub"]) != claims["sub"]:
         raise ReponseInvalide("userinfo : sub différent de l'id_token")
     amr = claims.get("amr") or []
-    common = {
-        "fournisseur": name,
-        "sub": str(claims["sub"]),
-        "acr": str(claims.get("acr", "")),
-        "amr": [str(a) for a in amr] if isinstance(amr, list) else [],
-    }
+    person = Identite(
+        fournisseur=name,
+        sub=str(claims["sub"]),
+        acr=str(claims.get("acr", "")),
+        amr=[str(a) for a in amr] if isinstance(amr, list) else [],
+    )
     if name == "psc":
         raw = info.get("SubjectNameID") or info.get("preferred_username") or claims.get("preferred_username")
-        rpps = normalize_rpps(raw)
-        return Identite(**common, rpps=rpps or "-")
+        # No RPPS in the claims: "-", which matches no one (the "RPPS inconnu" page).
+        return replace(person, rpps=normalize_rpps(raw) or "-")
     if name == "proconnect":
         email = str(info.get("email") or claims.get("email") or "").strip().lower()
         if info.get("email_verified") is False:
             email = ""
-        return Identite(**common, email=email or "-")
-    return Identite(**common)
+        return replace(person, email=email or "-")
+    return person
 
 
 __all__ = ["ReponseInvalide", "client", "enabled", "fetch_token", "identite"]
