@@ -53,7 +53,7 @@ def test_demo_data_respects_every_cap_and_opens_slots() -> None:
     from solidarite.connexion.comptes import AGENT, SANTE, dev_identite, open_account
 
     for email, role in [
-        (MedecinVolontaire.objects.first().email, SANTE),  # type: ignore[union-attr]
+        (MedecinVolontaire.objects.order_by("pk").first().email, SANTE),  # type: ignore[union-attr]
         ("referent.lieu@demo.invalid", SANTE),
         ("agent.ars@demo.invalid", AGENT),
     ]:

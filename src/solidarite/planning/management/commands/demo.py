@@ -246,7 +246,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             "Connexion de démonstration (/connexion/dev/, lien sur la console) : médecin "
-            f"{saved[0].email}, référent de lieu {referent.email} ({referent.lieu.nom}), agent d'ARS "
+            f"{min(saved, key=lambda m: m.pk).email}, référent de lieu {referent.email} ({referent.lieu.nom}), agent d'ARS "
             f"{agent.user.email} ({agent.region.nom})."
         )
         seen, total, zones_seen = zone_communes_with_slots(final)
