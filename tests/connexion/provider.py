@@ -37,6 +37,7 @@ class Provider:
     tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
     issued: list[str] = field(default_factory=list)  # every code, token and id_token handed out
     logouts: list[dict[str, str]] = field(default_factory=list)
+    authorizations: list[dict[str, str]] = field(default_factory=list)  # the parameters of each request
     token_errors: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -63,6 +64,7 @@ class Provider:
             "client_id": client_id,
             "client_secret": self.clients[client_id],
             "scopes": "openid email",
+            "acr_values": "eidas1" if name != "proconnect" else "",
         }
 
     def discovery(self) -> dict[str, Any]:
@@ -153,6 +155,7 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
             elif url.path == "/jwks":
                 self._json(200, {"keys": [provider.key.as_dict(private=False)]})
             elif url.path == "/authorize":
+                provider.authorizations.append(query)
                 required = ("client_id", "redirect_uri", "state", "nonce", "code_challenge")
                 if (
                     query.get("response_type") != "code"

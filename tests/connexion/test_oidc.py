@@ -55,6 +55,8 @@ def test_psc_opens_the_validated_doctor_and_referent_account(
     identity = IdentiteExterne.objects.get(fournisseur="psc", sub="psc-sub-1")
     assert identity.compte == doctor.compte and identity.acr == "eidas1" and identity.amr == ["pwd", "otp"]
     assert provider.token_errors == []  # the code, the secret and the PKCE verifier were right
+    asked = provider.authorizations[0]
+    assert asked["code_challenge_method"] == "S256" and asked["acr_values"] == "eidas1"
     # The next login matches by sub: same account, no second one.
     client.post("/connexion/deconnexion/")
     assert login(client, "psc").status_code == 302

@@ -311,13 +311,14 @@ LOGGING = {
 # Three OpenID Connect providers, each off until its issuer is given (discovery at
 # <issuer>/.well-known/openid-configuration): Pro Santé Connect (volunteer doctors, lieu référents),
 # ProConnect (ARS agents, ministry), FranceConnect (patients, optional). See docs/decisions/0005-identites.md.
+# Per provider: the prefix of its variables, its default scopes and the acr_values the authorisation asks for.
 OIDC_PROVIDERS = {
-    "psc": ("SOLIDARITE_PSC", "openid scope_all"),
-    "proconnect": ("SOLIDARITE_PROCONNECT", "openid email given_name usual_name uid"),
-    "franceconnect": ("SOLIDARITE_FRANCECONNECT", "openid"),
+    "psc": ("SOLIDARITE_PSC", "openid scope_all", "eidas1"),
+    "proconnect": ("SOLIDARITE_PROCONNECT", "openid email given_name usual_name uid", ""),
+    "franceconnect": ("SOLIDARITE_FRANCECONNECT", "openid", "eidas1"),
 }
 SOLIDARITE_OIDC: dict[str, dict[str, str]] = {}
-for _name, (_prefix, _scopes) in OIDC_PROVIDERS.items():
+for _name, (_prefix, _scopes, _acr) in OIDC_PROVIDERS.items():
     _issuer = env_str(f"{_prefix}_ISSUER", "").rstrip("/")
     if not _issuer:
         continue
@@ -331,6 +332,7 @@ for _name, (_prefix, _scopes) in OIDC_PROVIDERS.items():
         "client_id": env_str(f"{_prefix}_CLIENT_ID", ""),
         "client_secret": env_str(f"{_prefix}_CLIENT_SECRET", ""),
         "scopes": env_str(f"{_prefix}_SCOPES", _scopes),
+        "acr_values": os.environ.get(f"{_prefix}_ACR_VALUES", _acr).strip(),
     }
     if not _provider["client_id"] or not _provider["client_secret"]:
         raise ImproperlyConfigured(

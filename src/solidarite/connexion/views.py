@@ -72,10 +72,11 @@ def page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def start(request: HttpRequest, name: str) -> HttpResponse:
     """A plain link (GET) starts the round trip: the strict CSP's form-action would stop a form's redirect."""
-    _provider(name)
+    conf = _provider(name)
     redirect_uri = request.build_absolute_uri(reverse("connexion:retour", args=[name]))
+    extra = {"acr_values": conf["acr_values"]} if conf.get("acr_values") else {}
     try:
-        response: HttpResponse = oidc.client(name).authorize_redirect(request, redirect_uri)
+        response: HttpResponse = oidc.client(name).authorize_redirect(request, redirect_uri, **extra)
     except (RequestException, AuthlibBaseError, ValueError) as error:
         logger.warning("connexion %s : fournisseur injoignable (%s)", name, type(error).__name__)
         return _refus(request, "injoignable", name, status=502)
