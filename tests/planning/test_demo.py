@@ -49,6 +49,16 @@ def test_demo_data_respects_every_cap_and_opens_slots() -> None:
     assert nearest and nearest[0].minutes > 60 and any(p.prochains for p in nearest)
     first = missions[0]
     assert rdv.slots(first.lieu, first.date, first.date)
+    # The development login opens a doctor, a lieu référent and an ARS agent of the demo.
+    from solidarite.connexion.comptes import AGENT, SANTE, dev_identite, open_account
+
+    for email, role in [
+        (MedecinVolontaire.objects.order_by("pk").first().email, SANTE),  # type: ignore[union-attr]
+        ("referent.lieu@demo.invalid", SANTE),
+        ("agent.ars@demo.invalid", AGENT),
+    ]:
+        assert email in out.getvalue()
+        assert open_account(dev_identite(email))[1] == role
     again = StringIO()
     call_command("demo", stdout=again)
     assert "rien n'a changé" in again.getvalue()

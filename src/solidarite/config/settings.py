@@ -438,3 +438,73 @@ SOLIDARITE_AUDIT_ACCESSIBILITE = Path(
 # Run by `python -m solidarite worker`, beside the messages.
 INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# --- Identités : OpenID Connect, connexion de développement, sessions (issue 18) ---------------------
+# Three OpenID Connect providers, each off until its issuer is given (discovery at
+# <issuer>/.well-known/openid-configuration): Pro Santé Connect (volunteer doctors, lieu référents),
+# ProConnect (ARS agents, ministry), FranceConnect (patients, optional). See docs/decisions/0005-identites.md.
+# Per provider: the prefix of its variables, its default scopes and the acr_values the authorisation asks for.
+OIDC_PROVIDERS = {
+    "psc": ("SOLIDARITE_PSC", "openid scope_all", "eidas1"),
+    "proconnect": ("SOLIDARITE_PROCONNECT", "openid email given_name usual_name uid", ""),
+    "franceconnect": ("SOLIDARITE_FRANCECONNECT", "openid", "eidas1"),
+}
+SOLIDARITE_OIDC: dict[str, dict[str, str]] = {}
+for _name, (_prefix, _scopes, _acr) in OIDC_PROVIDERS.items():
+    _issuer = env_str(f"{_prefix}_ISSUER", "").rstrip("/")
+    if not _issuer:
+        continue
+    _local = _issuer.startswith(("http://127.0.0.1", "http://localhost"))
+    if not (_issuer.startswith("https://") or (_local and SOLIDARITE_ENV != "production")):
+        raise ImproperlyConfigured(
+            f"{_prefix}_ISSUER doit commencer par https:// (http:// seulement vers 127.0.0.1 hors production)."
+        )
+    _provider = {
+        "issuer": _issuer,
+        "client_id": env_str(f"{_prefix}_CLIENT_ID", ""),
+        "client_secret": env_str(f"{_prefix}_CLIENT_SECRET", ""),
+        "scopes": env_str(f"{_prefix}_SCOPES", _scopes),
+        "acr_values": os.environ.get(f"{_prefix}_ACR_VALUES", _acr).strip(),
+    }
+    if not _provider["client_id"] or not _provider["client_secret"]:
+        raise ImproperlyConfigured(
+            f"{_prefix}_ISSUER est donné : {_prefix}_CLIENT_ID et {_prefix}_CLIENT_SECRET le sont aussi."
+        )
+    if "openid" not in _provider["scopes"].split():
+        raise ImproperlyConfigured(f"{_prefix}_SCOPES doit contenir openid.")
+    SOLIDARITE_OIDC[_name] = _provider
+
+# Development login: a single-use link printed on the console. On by default in development only; refused in
+# production whatever the environment says.
+SOLIDARITE_CONNEXION_DEV = env_bool("SOLIDARITE_CONNEXION_DEV", SOLIDARITE_ENV == "development")
+if SOLIDARITE_CONNEXION_DEV and SOLIDARITE_ENV == "production":
+    raise ImproperlyConfigured(
+        "SOLIDARITE_CONNEXION_DEV ne peut pas être activée en production : utilisez Pro Santé Connect ou ProConnect."
+    )
+
+# Sessions of professionals: absolute lifetime (hours) and idle timeout (minutes).
+try:
+    SOLIDARITE_SESSION_PRO_HEURES = int(env_str("SOLIDARITE_SESSION_PRO_HEURES", "12"))
+    SOLIDARITE_SESSION_PRO_INACTIVITE_MINUTES = int(
+        env_str("SOLIDARITE_SESSION_PRO_INACTIVITE_MINUTES", "60")
+    )
+except ValueError:
+    raise ImproperlyConfigured(
+        "SOLIDARITE_SESSION_PRO_HEURES et SOLIDARITE_SESSION_PRO_INACTIVITE_MINUTES : des nombres entiers."
+    ) from None
+if not 1 <= SOLIDARITE_SESSION_PRO_HEURES <= 24:
+    raise ImproperlyConfigured("SOLIDARITE_SESSION_PRO_HEURES : entre 1 et 24 heures.")
+if not 5 <= SOLIDARITE_SESSION_PRO_INACTIVITE_MINUTES <= 60 * SOLIDARITE_SESSION_PRO_HEURES:
+    raise ImproperlyConfigured(
+        "SOLIDARITE_SESSION_PRO_INACTIVITE_MINUTES : au moins 5 minutes, au plus la durée de la session."
+    )
+# authlib writes the PKCE verifier at DEBUG (sync_app.py): its loggers stay at WARNING whatever the level.
+LOGGING["loggers"]["authlib"] = {"level": "WARNING"}
+LOGIN_URL = "/connexion/"
+LOGIN_REDIRECT_URL = "/"
+INSTALLED_APPS.append("solidarite.connexion")
+# After the messages (it leaves one), before the views: a refused professional session ends at once.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("solidarite.config.middleware.MessageMiddleware") + 1,
+    "solidarite.connexion.middleware.ProfessionalSessions",
+)

@@ -24,6 +24,7 @@ urlpatterns = [
     path("rendez-vous/", include("solidarite.rdv.urls")),
     path("planning/", include("solidarite.planning.urls")),
     path("fhir/", include("solidarite.interop.urls")),
+    path("connexion/", include("solidarite.connexion.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -20,6 +20,7 @@ from solidarite.parametres import parametre
 from solidarite.rdv import attente, services
 from solidarite.rdv.forms import AttenteForm, ReservationForm
 from solidarite.rdv.models import AccesDonnees
+from solidarite.rdv.signals import rendez_vous_pris
 from solidarite.territoire.models import Commune
 from solidarite.territoire.search import search_communes
 
@@ -188,6 +189,7 @@ def reserver(request: HttpRequest, creneau: str) -> HttpResponse:
         except ValidationError as exc:
             _errors_into(form, exc)
         else:
+            rendez_vous_pris.send(sender=None, request=request, rendez_vous=rdv)
             token = services.token_for(rdv)
             return render(
                 request, "rdv/confirmation.html", {"rdv": rdv, "jeton": token, "tarif": context["tarif"]}
@@ -250,6 +252,7 @@ def deplacer(request: HttpRequest, jeton: str, creneau: str) -> HttpResponse:
         except ValidationError as exc:
             context["erreur"] = " ".join(exc.messages)
             return render(request, "rdv/deplacer.html", context, status=400)
+        rendez_vous_pris.send(sender=None, request=request, rendez_vous=new)
         return render(
             request,
             "rdv/confirmation.html",

@@ -10,16 +10,17 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from solidarite.annuaire.generation import homes_for_lieux, lieux_places
-from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, TransitionStatut
+from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, ReferentLieu, TransitionStatut
 from solidarite.annuaire.validation import rpps_with_key
 from solidarite.planning.models import Disponibilite, Mission, MissionTransition
-from solidarite.territoire.models import Commune, Departement, Epci
+from solidarite.territoire.models import AgentArs, Commune, Departement, Epci
 from solidarite.territoire.sources import read_territoire
 from solidarite.territoire.travel import CrowFlyProvider
 from solidarite.zonage import services as zonage
@@ -152,7 +153,8 @@ class Command(BaseCommand):
             if options["reset"]:  # everything the generator made, missions on demo people or places included
                 Mission.objects.filter(Q(medecin__demonstration=True) | Q(lieu__demonstration=True)).delete()
                 MedecinVolontaire.objects.filter(demonstration=True).delete()
-                LieuSolidaire.objects.filter(demonstration=True).delete()
+                LieuSolidaire.objects.filter(demonstration=True).delete()  # and their référents
+                User.objects.filter(username=DEMO_AGENT_USERNAME).delete()  # and its AgentArs
             lieux = []
             for k, p in enumerate(places):
                 kind = TYPES[int(rng.integers(len(TYPES)))]
@@ -235,17 +237,54 @@ class Command(BaseCommand):
                 ]
             )
             missions = _seed_missions(saved, rng)
+            referent, agent = _seed_people(options["seed"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Données de démonstration : {len(lieux)} lieux solidaires dans {len(ranked)} zones, {len(saved)} médecins volontaires "
                 f"(actifs), disponibilités pour {first:%m/%Y}, {missions} missions confirmées sur les six prochaines semaines."
             )
         )
+        self.stdout.write(
+            "Connexion de démonstration (/connexion/dev/, lien sur la console) : médecin "
+            f"{min(saved, key=lambda m: m.pk).email}, référent de lieu {referent.email} ({referent.lieu.nom}), agent d'ARS "
+            f"{agent.user.email} ({agent.region.nom})."
+        )
         seen, total, zones_seen = zone_communes_with_slots(final)
         self.stdout.write(
             f"Communes des zones qui voient des créneaux à moins d'une heure : {seen} / {total} "
             f"({zones_seen} / {len(final)} zones entièrement couvertes) ; les autres voient les lieux les plus proches."
         )
+
+
+# The people the development login opens in the demo (docs/decisions/0005-identites.md; README).
+DEMO_REFERENT_EMAIL = "referent.lieu@demo.invalid"
+DEMO_AGENT_EMAIL = "agent.ars@demo.invalid"
+DEMO_AGENT_USERNAME = "demonstration-agent-ars"
+
+
+def _seed_people(seed: int) -> tuple[ReferentLieu, AgentArs]:
+    """A référent for the first demo lieu and an ARS agent of its region (demonstration data, seeded)."""
+    lieux = LieuSolidaire.objects.filter(demonstration=True).select_related("commune__departement__region")
+    first = lieux.order_by("pk").first()
+    assert first is not None
+    referent = ReferentLieu.objects.create(
+        lieu=first,
+        rpps=rpps_with_key(f"29{seed % 100:02d}000000"),
+        nom=first.referent_nom.split(" ", 1)[-1],
+        prenom=first.referent_nom.split(" ", 1)[0],
+        email=DEMO_REFERENT_EMAIL,
+    )
+    user = User(
+        username=DEMO_AGENT_USERNAME,
+        email=DEMO_AGENT_EMAIL,
+        first_name="Agent",
+        last_name="de démonstration",
+        is_staff=True,
+    )
+    user.set_unusable_password()
+    user.save()
+    agent = AgentArs.objects.create(user=user, region=first.commune.departement.region)
+    return referent, agent
 
 
 MISSION_DAYS_PER_LIEU = 4

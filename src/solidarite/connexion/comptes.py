@@ -1,0 +1,199 @@
+"""Which account an identity opens, and whether it still may: the matching rules of every login.
+
+Pro Santé Connect (and the development login of a doctor or référent) match the RPPS to a validated
+`MedecinVolontaire` and/or active `ReferentLieu` rows; ProConnect matches an existing account that has an
+`AgentArs` record or is a national admin (superuser); FranceConnect opens a patient account that knows only the
+provider's `sub`. Nothing is created for an unknown or not-yet-validated person.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from solidarite.annuaire.models import MedecinVolontaire, ReferentLieu
+from solidarite.territoire.models import AgentArs
+
+from .models import Fournisseur, IdentiteExterne
+
+VALID_STATUTS = (MedecinVolontaire.Statut.VALIDE, MedecinVolontaire.Statut.ACTIF)
+
+# The kind of role a session was opened for, re-checked at every request (middleware).
+SANTE, AGENT, PATIENT = "sante", "agent", "patient"
+
+
+class Refus(Exception):
+    """A login that opens nothing: `raison` names the French explanation page to show."""
+
+    def __init__(self, raison: str) -> None:
+        super().__init__(raison)
+        self.raison = raison
+
+
+@dataclass(frozen=True)
+class Identite:
+    """What a provider (or the development login) says about the person, reduced to what matching needs."""
+
+    fournisseur: str
+    sub: str
+    rpps: str = ""
+    email: str = ""
+    nom: str = ""
+    prenom: str = ""
+    acr: str = ""
+    amr: list[str] = field(default_factory=list)
+
+
+def normalize_rpps(raw: object) -> str:
+    """The 11-digit RPPS from a PSC claim: the national identifier is "8" + RPPS (12 characters)."""
+    value = str(raw or "").strip()
+    if len(value) == 12 and value.startswith("8") and value[1:].isdigit():
+        return value[1:]
+    if len(value) == 11 and value.isdigit():
+        return value
+    return ""
+
+
+def open_account(identite: Identite) -> tuple[User, str]:
+    """The account this identity opens and the kind of role, in one transaction; `Refus` otherwise."""
+    if identite.fournisseur == Fournisseur.FRANCECONNECT:
+        return _patient(identite), PATIENT
+    if identite.rpps:
+        return _sante(identite), SANTE
+    if identite.email:
+        return _agent(identite), AGENT
+    raise Refus("inconnu")
+
+
+def _remember(identite: Identite, user: User) -> None:
+    IdentiteExterne.objects.update_or_create(
+        fournisseur=identite.fournisseur,
+        sub=identite.sub,
+        defaults={
+            "compte": user,
+            "derniere_connexion": timezone.now(),
+            "acr": identite.acr[:100],
+            "amr": list(identite.amr)[:10],
+        },
+    )
+
+
+def _known(identite: Identite) -> User | None:
+    found = (
+        IdentiteExterne.objects.filter(fournisseur=identite.fournisseur, sub=identite.sub)
+        .select_related("compte")
+        .first()
+    )
+    return found.compte if found else None
+
+
+@transaction.atomic
+def _sante(identite: Identite) -> User:
+    medecin = (
+        MedecinVolontaire.objects.select_for_update()
+        .filter(rpps=identite.rpps, statut__in=VALID_STATUTS)
+        .first()
+    )
+    referents = list(ReferentLieu.objects.select_for_update().filter(rpps=identite.rpps, actif=True))
+    if medecin is None and not referents:
+        statut = MedecinVolontaire.objects.filter(rpps=identite.rpps).values_list("statut", flat=True).first()
+        if statut is None:
+            raise Refus("rpps_inconnu")
+        raise Refus("suspendu" if statut == MedecinVolontaire.Statut.SUSPENDU else "en_attente")
+    user = (
+        _known(identite)
+        or (medecin.compte if medecin else None)
+        or next((r.compte for r in referents if r.compte_id), None)
+    )
+    source = medecin or referents[0]
+    username = f"rpps-{identite.rpps}"
+    user = user or User.objects.filter(username=username).first()  # an account whose links the ARS cleared
+    if user is None:
+        user = User(
+            username=username,
+            email=source.email,
+            first_name=source.prenom[:150],
+            last_name=source.nom[:150],
+        )
+        user.set_unusable_password()
+        user.save()
+    if medecin is not None and medecin.compte_id != user.pk:
+        medecin.compte = user
+        medecin.save(update_fields=["compte"])
+    for referent in referents:
+        if referent.compte_id != user.pk:
+            referent.compte = user
+            referent.save(update_fields=["compte"])
+    _remember(identite, user)
+    return user
+
+
+@transaction.atomic
+def _agent(identite: Identite) -> User:
+    user = _known(identite)
+    if user is None:
+        candidates = list(
+            User.objects.filter(email__iexact=identite.email, is_active=True).select_related("agent_ars")[:2]
+        )
+        if len(candidates) == 1:
+            user = candidates[0]
+    if user is None or not agent_entitled(user):
+        raise Refus("agent_inconnu")
+    _remember(identite, user)
+    return user
+
+
+@transaction.atomic
+def _patient(identite: Identite) -> User:
+    user = _known(identite)
+    if user is None:
+        # Only the provider's pseudonymous sub is kept: the username is a digest of it.
+        digest = hashlib.sha256(f"{identite.fournisseur}:{identite.sub}".encode()).hexdigest()[:24]
+        user = User(username=f"patient-{digest}")
+        user.set_unusable_password()
+        user.save()
+    _remember(identite, user)
+    return user
+
+
+def agent_entitled(user: User) -> bool:
+    return user.is_active and (user.is_superuser or AgentArs.objects.filter(user=user).exists())
+
+
+def sante_entitled(user: User) -> bool:
+    return user.is_active and (
+        MedecinVolontaire.objects.filter(compte=user, statut__in=VALID_STATUTS).exists()
+        or ReferentLieu.objects.filter(compte=user, actif=True).exists()
+    )
+
+
+def still_entitled(user: User, role: str) -> bool:
+    """Whether the account still holds the role its session was opened for (checked at every request)."""
+    if role == SANTE:
+        return sante_entitled(user)
+    if role == AGENT:
+        return agent_entitled(user)
+    return user.is_active and role == PATIENT
+
+
+def dev_identite(email: str) -> Identite:
+    """The development login applies the same rules: a doctor or référent by their RPPS, an agent by e-mail."""
+    address = email.strip().lower()
+    medecin = MedecinVolontaire.objects.filter(email__iexact=address).first()
+    referent = ReferentLieu.objects.filter(email__iexact=address, actif=True).first()
+    rpps = medecin.rpps if medecin else (referent.rpps if referent else "")
+    return Identite(fournisseur=Fournisseur.DEV, sub=address, rpps=rpps, email=address, acr="dev")
+
+
+def landing_url(user: User, role: str = "") -> str:
+    """Where a person lands after login: one place to adjust when the role pages move (stream acces)."""
+    if role == PATIENT:
+        return "/connexion/mes-rendez-vous/"
+    if user.is_superuser or AgentArs.objects.filter(user=user).exists():
+        return "/planning/ars/" if user.is_staff else "/"
+    # Doctors and référents: "/" until the stream acces gives them their pages behind the login.
+    return "/"

@@ -1,0 +1,138 @@
+"""The OpenID Connect client of each provider, through authlib (docs/decisions/0005-identites.md).
+
+authlib does the protocol: discovery, PKCE (S256), `state` kept in the session, `nonce`, the token request, and
+the id_token's signature (JWKS), `iss`, `aud`, `exp`, `iat` and `nonce`. What it leaves to us: a userinfo answered
+as a signed JWT (`application/jwt`, as ProConnect and Pro Santé Connect do), and reading each provider's claims.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from authlib.integrations.django_client import OAuth
+from django.conf import settings
+from joserfc import jwt
+from joserfc.errors import JoseError as JoserfcError
+from joserfc.jwk import KeySet
+from joserfc.jws import JWSRegistry
+
+from .comptes import Identite, normalize_rpps
+
+_clients: dict[tuple[str, ...], Any] = {}
+
+
+class ReponseInvalide(Exception):
+    """The provider's answer cannot be trusted (signature, issuer, audience, nonce, expiry, format)."""
+
+
+def enabled() -> dict[str, dict[str, str]]:
+    providers: dict[str, dict[str, str]] = settings.SOLIDARITE_OIDC
+    return providers
+
+
+def client(name: str) -> Any:
+    """authlib's client for a provider, kept per process (its discovery document and keys with it)."""
+    conf = enabled()[name]
+    key = (name, conf["issuer"], conf["client_id"], conf["client_secret"], conf["scopes"])
+    if key not in _clients:
+        registry = OAuth()
+        registry.register(
+            name=name,
+            client_id=conf["client_id"],
+            client_secret=conf["client_secret"],
+            server_metadata_url=f"{conf['issuer']}/.well-known/openid-configuration",
+            client_kwargs={
+                "scope": conf["scopes"],
+                "code_challenge_method": "S256",
+                "token_endpoint_auth_method": "client_secret_post",
+                "timeout": 10,
+            },
+        )
+        _clients[key] = registry.create_client(name)
+    return _clients[key]
+
+
+def claims_options(name: str) -> dict[str, Any]:
+    conf = enabled()[name]
+    return {
+        "iss": {"essential": True, "value": conf["issuer"]},
+        "aud": {"essential": True, "value": conf["client_id"]},
+        "exp": {"essential": True},
+    }
+
+
+def fetch_token(name: str, request: Any) -> dict[str, Any]:
+    """Exchange the code (PKCE verifier, state and nonce checked by authlib); the verified id_token claims in
+    `token["userinfo"]`. Raises authlib's OAuthError or a Jose error when anything is wrong."""
+    token: dict[str, Any] = client(name).authorize_access_token(
+        request, claims_options=claims_options(name), leeway=30
+    )
+    if "userinfo" not in token or not token["userinfo"]:
+        raise ReponseInvalide("id_token absent")
+    return token
+
+
+def userinfo(name: str, token: dict[str, Any]) -> dict[str, Any]:
+    """The userinfo endpoint's answer, JSON or a signed JWT (checked against the provider's keys)."""
+    oauth = client(name)
+    metadata = oauth.load_server_metadata()
+    endpoint = metadata.get("userinfo_endpoint")
+    if not endpoint:
+        return {}
+    response = oauth.get(endpoint, token=token)
+    if response.status_code != 200:
+        raise ReponseInvalide(f"userinfo : statut {response.status_code}")
+    kind = response.headers.get("content-type", "").split(";")[0].strip()
+    if kind == "application/jwt":
+        try:
+            decoded = jwt.decode(
+                response.text.strip(),
+                KeySet.import_key_set(oauth.fetch_jwk_set()),
+                registry=JWSRegistry(algorithms=metadata.get("userinfo_signing_alg_values_supported")),
+            )
+        except (JoserfcError, ValueError) as error:
+            raise ReponseInvalide(f"userinfo signé invalide : {type(error).__name__}") from None
+        data = dict(decoded.claims)
+        conf = enabled()[name]
+        audience = data.get("aud")
+        if data.get("iss") != conf["issuer"] or conf["client_id"] not in (
+            audience if isinstance(audience, list) else [audience]
+        ):
+            raise ReponseInvalide("userinfo signé : émetteur ou audience inattendus")
+    else:
+        try:
+            data = response.json()
+        except ValueError:
+            raise ReponseInvalide("userinfo illisible") from None
+    if not isinstance(data, dict):
+        raise ReponseInvalide("userinfo illisible")
+    return data
+
+
+def identite(name: str, token: dict[str, Any]) -> Identite:
+    """The person, from the verified id_token claims and the userinfo (whose `sub` must be the same)."""
+    claims = dict(token["userinfo"])
+    info = userinfo(name, token)
+    if info.get("sub", claims["sub"]) != claims["sub"]:
+        raise ReponseInvalide("userinfo : sub différent de l'id_token")
+    amr = claims.get("amr") or []
+    person = Identite(
+        fournisseur=name,
+        sub=str(claims["sub"]),
+        acr=str(claims.get("acr", "")),
+        amr=[str(a) for a in amr] if isinstance(amr, list) else [],
+    )
+    if name == "psc":
+        raw = info.get("SubjectNameID") or info.get("preferred_username") or claims.get("preferred_username")
+        # No RPPS in the claims: "-", which matches no one (the "RPPS inconnu" page).
+        return replace(person, rpps=normalize_rpps(raw) or "-")
+    if name == "proconnect":
+        email = str(info.get("email") or claims.get("email") or "").strip().lower()
+        if info.get("email_verified") is False:
+            email = ""
+        return replace(person, email=email or "-")
+    return person
+
+
+__all__ = ["ReponseInvalide", "client", "enabled", "fetch_token", "identite"]

@@ -1,0 +1,71 @@
+"""Professionals' sessions: opened at login (new session key), refused once expired, idle, revoked or when the
+account lost the role it was opened for."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.models import User
+from django.http import HttpRequest
+from django.utils import timezone
+
+from .models import SessionPro
+
+KEY = "connexion"
+
+
+def open_session(request: HttpRequest, user: User, fournisseur: str, role: str, id_token: str = "") -> None:
+    """Django's login (which gives the session a new key) and the record that lets it be revoked."""
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    record = SessionPro.objects.create(compte=user, fournisseur=fournisseur)
+    now = int(time.time())
+    request.session[KEY] = {
+        "sp": record.pk,
+        "fournisseur": fournisseur,
+        "role": role,
+        "debut": now,
+        "activite": now,
+        # Sent back to the provider as id_token_hint at logout; never logged.
+        "id_token": id_token,
+    }
+
+
+def close_all(user: User, motif: str) -> int:
+    """Every open session of the person ends: the next request of any of them is refused."""
+    return SessionPro.objects.filter(compte=user, fin__isnull=True).update(
+        fin=timezone.now(), motif_fin=motif
+    )
+
+
+def refusal(request: HttpRequest) -> str:
+    """Why this session may no longer be used (French), or "" when it may."""
+    from .comptes import still_entitled  # the models of annuaire, loaded once Django is ready
+
+    data = request.session.get(KEY)
+    if not isinstance(data, dict):
+        return ""
+    now = int(time.time())
+    if now - int(data.get("debut", 0)) > settings.SOLIDARITE_SESSION_PRO_HEURES * 3600:
+        return f"Votre session a expiré ({settings.SOLIDARITE_SESSION_PRO_HEURES} heures au plus) : reconnectez-vous."
+    if now - int(data.get("activite", 0)) > settings.SOLIDARITE_SESSION_PRO_INACTIVITE_MINUTES * 60:
+        return "Votre session a expiré après une période d'inactivité : reconnectez-vous."
+    record = SessionPro.objects.filter(pk=data.get("sp"), compte_id=request.user.pk).values("fin").first()
+    if record is None or record["fin"] is not None:
+        return "Votre session a été fermée (déconnexion depuis un autre appareil, ou par l'ARS) : reconnectez-vous."
+    user = request.user
+    assert isinstance(user, User)
+    if not still_entitled(user, str(data.get("role", ""))):
+        close_all(user, "droits retirés")
+        return "Vos droits sur la plateforme ont changé : votre session est fermée."
+    if now - int(data.get("activite", 0)) >= 60:  # written at most once a minute
+        data["activite"] = now
+        request.session.modified = True
+    return ""
+
+
+def end(request: HttpRequest, reason: str) -> None:
+    logout(request)  # flushes the session
+    messages.warning(request, reason)
