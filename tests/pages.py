@@ -119,7 +119,13 @@ def make_samples() -> Samples:
     Ajustement.objects.create(
         campagne=campagne, epci=commune.epci, action="retrait", motif="Exemple", auteur=agent, region=region
     )
-    ReferentLieu.objects.create(lieu=lieu, rpps=rpps_with_key("1000000000"), nom="Martin", prenom="Claire")
+    ReferentLieu.objects.create(
+        lieu=lieu,
+        rpps=rpps_with_key("1000000000"),
+        nom="Martin",
+        prenom="Claire",
+        compte=User.objects.create_user("referent-csp"),
+    )
     Group.objects.get_or_create(name="Agents ARS")
     from solidarite.rdv.tasks import purge_quotidienne
 
@@ -148,6 +154,7 @@ def make_samples() -> Samples:
 ROLES: dict[str, Callable[[Samples], User | None]] = {
     "public": lambda s: None,
     "medecin": lambda s: s.medecin.compte,
+    "referent": lambda s: s.lieu.referents.get().compte,
     "ars": lambda s: s.agent,
     "admin": lambda s: s.admin,
 }
@@ -218,6 +225,13 @@ REACH: dict[str, Callable[[Samples], list[Visit]]] = {
         )
     ],
     "planning:missions": lambda s: [Visit(reverse("planning:missions"), role="medecin")],
+    "planning:referent": lambda s: [Visit(reverse("planning:referent"), role="referent")],
+    "connexion:page": lambda s: [Visit(reverse("connexion:page"))],
+    # The development login: off outside development (SOLIDARITE_CONNEXION_DEV), its French 404 here.
+    "connexion:dev": lambda s: [Visit(reverse("connexion:dev"), status=404)],
+    "connexion:dev_lien": lambda s: [
+        Visit(reverse("connexion:dev_lien", args=["jeton-invente"]), status=404)
+    ],
     "planning:missions_ics": lambda s: [
         Visit(reverse("planning:missions_ics", args=[s.medecin.jeton_calendrier]), html=False)
     ],
@@ -265,6 +279,14 @@ EXCLUDED: dict[str, str] = {
     "api:reserver": "POST seulement (JSON) : la réservation par l'API ; aucune page",
     "api:annuler": "DELETE seulement (JSON) : l'annulation par l'API ; aucune page",
     "api:api-root": "racine de l'API sans vue (django-ninja) : rien à afficher",
+    "connexion:start": "départ vers un fournisseur d'identité, éteint dans ces tests (404) : "
+    "tests/browser/test_connexion.py le suit sous la même politique, jusqu'au fournisseur de test",
+    "connexion:retour": "retour d'un fournisseur d'identité : parcouru par tests/browser/test_connexion.py",
+    "connexion:deconnexion": "POST seulement : le bouton « Se déconnecter » de l'en-tête (tests/browser/test_connexion.py)",
+    "connexion:fin_fournisseur": "page de passage vers la fin de session du fournisseur, seulement après une "
+    "déconnexion : parcourue par tests/browser/test_connexion.py",
+    "connexion:mes_rendez_vous": "page des patients connectés par FranceConnect : parcourue par "
+    "tests/browser/test_connexion.py",
     "admin:logout": "POST seulement : déconnecte et redirige vers une page déjà visitée",
     "admin:view_on_site": "redirection vers la page publique de l'objet, visitée par ailleurs",
     "admin:jsi18n": "un script (catalogue de traductions de l'administration), chargé par ses pages visitées",

@@ -49,6 +49,7 @@ ARS_REGION = {
 STAFF = {r: ((ALLOW, None) if r in ("ars", "admin") else (DENY, None)) for r in ROLES}
 NATIONAL = {r: ((ALLOW, None) if r == "admin" else (DENY, None)) for r in ROLES}
 NOT_FOUND_FOR_ALL = {r: (DENY, None) for r in ROLES}
+REFERENT_SELF = {r: ((ALLOW if r == "referent" else DENY), None) for r in ROLES}
 
 
 @dataclass
@@ -274,6 +275,29 @@ POLICY: dict[str, Endpoint] = {
         hidden=lambda w: ["MARTIN", "ZOUBIR"],
         hidden_roles=ROLES,
         writes=lambda w: {"rendez_vous": w.rdv_a.pk, "statut": "vu"},
+    ),
+    # The lieu référent's page: the days of their lieux (each opening the day's list, above), none of another.
+    "planning:referent": Endpoint(
+        REFERENT_SELF, _fixed("/planning/referent/"), hidden=lambda w: [w.lieu_b.nom], hidden_roles=ROLES
+    ),
+    # The logins (decision 0005). The providers are off in the tests (404: tests/connexion runs them against a real
+    # provider), so is the development login; "Mes rendez-vous" is the FranceConnect patients' (tests/connexion),
+    # no role of this matrix.
+    "connexion:page": Endpoint(PUBLIC_NO_OBJECT, _fixed("/connexion/")),
+    "connexion:start": Endpoint(NOT_FOUND_FOR_ALL, _fixed("/connexion/psc/")),
+    "connexion:retour": Endpoint(NOT_FOUND_FOR_ALL, _fixed("/connexion/psc/retour/?code=x&state=y")),
+    "connexion:dev": Endpoint(NOT_FOUND_FOR_ALL, _fixed("/connexion/dev/")),
+    "connexion:dev_lien": Endpoint(NOT_FOUND_FOR_ALL, _fixed("/connexion/dev/jeton-invente/")),
+    "connexion:deconnexion": Endpoint(NOT_FOUND_FOR_ALL, _fixed("/connexion/deconnexion/")),  # POST only
+    # Without a logout under way, back to the login page: nothing to show.
+    "connexion:fin_fournisseur": Endpoint(
+        NOT_FOUND_FOR_ALL, _fixed("/connexion/deconnexion/fournisseur/"), deny_redirect="/connexion/"
+    ),
+    "connexion:mes_rendez_vous": Endpoint(
+        NOT_FOUND_FOR_ALL,
+        _fixed("/connexion/mes-rendez-vous/"),
+        hidden=lambda w: ["ZOUBIR"],
+        hidden_roles=ROLES,
     ),
     # The ARS (its region) and the ministry (everything).
     "rdv:journee_ars": Endpoint(

@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from solidarite.annuaire import acces as annuaire_acces
 from solidarite.annuaire.models import MedecinVolontaire, ReferentLieu
 from solidarite.territoire.models import AgentArs
 
@@ -195,5 +196,8 @@ def landing_url(user: User, role: str = "") -> str:
         return "/connexion/mes-rendez-vous/"
     if user.is_superuser or AgentArs.objects.filter(user=user).exists():
         return "/planning/ars/" if user.is_staff else "/"
-    # Doctors and référents: "/" until the stream acces gives them their pages behind the login.
+    if annuaire_acces.validated_medecin(user) is not None:
+        return "/planning/medecin/missions/"
+    if annuaire_acces.referent_lieu_ids(user):
+        return "/planning/referent/"
     return "/"

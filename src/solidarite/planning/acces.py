@@ -8,6 +8,7 @@ volunteer (annuaire.acces.medecin_or_404).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Q
@@ -22,6 +23,9 @@ NOT_YOUR_DAY = (
     "Cette journée de consultation n'est pas la vôtre, n'est pas dans un lieu dont vous êtes référent, "
     "ou n'est pas confirmée."
 )
+
+
+NOT_A_REFERENT = "Cette page est réservée aux référents des lieux solidaires, nommés par leur ARS."
 
 
 def day_list_mission(user: Any, pk: int) -> Mission:
@@ -42,6 +46,26 @@ def day_list_mission(user: Any, pk: int) -> Mission:
     if found is None:
         raise acces.HorsPerimetre(NOT_YOUR_DAY)
     return found
+
+
+REFERENT_PAST_DAYS = 14  # the référent follows up the last two weeks' days (results, calls back)
+
+
+def referent_missions(user: Any, today: Any) -> list[Mission]:
+    """The days of the lieux this account answers for: confirmed or realised missions from two weeks ago on.
+    A référent of no lieu gets a 404 (HorsPerimetre), like any page outside one's role."""
+    lieux = annuaire_acces.referent_lieu_ids(user)
+    if not lieux:
+        raise acces.HorsPerimetre(NOT_A_REFERENT)
+    return list(
+        Mission.objects.select_related("lieu__commune", "medecin")
+        .filter(
+            lieu_id__in=lieux,
+            statut__in=DAY_LIST_STATUSES,
+            date__gte=today - dt.timedelta(days=REFERENT_PAST_DAYS),
+        )
+        .order_by("date", "lieu__nom")
+    )
 
 
 def ars_mission(user: Any, pk: int) -> Mission:

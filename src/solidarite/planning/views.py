@@ -19,6 +19,7 @@ from solidarite.annuaire import acces as annuaire_acces
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
 from solidarite.annuaire.services import rotate_feed_token
 from solidarite.config.views import error_page
+from solidarite.planning import acces as planning_acces
 from solidarite.planning import services
 from solidarite.planning.calendar import missions_ics
 from solidarite.planning.models import Mission, PlanningRun, Proposition
@@ -147,6 +148,15 @@ def missions(request: HttpRequest) -> HttpResponse:
         "planning/missions.html",
         {"medecin": medecin, "missions": items, "aujourdhui": timezone.localdate()},
     )
+
+
+@login_required
+@require_GET
+def referent(request: HttpRequest) -> HttpResponse:
+    """The lieu référent's page: the consultation days of their lieux, each with its patient list."""
+    today = timezone.localdate()
+    items = planning_acces.referent_missions(request.user, today)
+    return render(request, "planning/referent.html", {"missions": items, "aujourdhui": today})
 
 
 @require_GET
