@@ -33,6 +33,7 @@ from solidarite.config import journaux
 from solidarite.planning.models import Mission
 from solidarite.rdv import messaging, services
 from solidarite.rdv.models import RendezVous
+from tests.annuaire.factories import compte
 from tests.rdv.test_booking import _mission
 
 NOM, PRENOM, NAISSANCE = "Zébulon-Quartz", "Philibertine", dt.date(1937, 8, 19)
@@ -42,8 +43,13 @@ ATTENTE_NOM, ATTENTE_TELEPHONE = "Oribase", "07 48 15 16 23"
 
 
 def day_view_url(medecin: MedecinVolontaire, mission: Mission) -> str:
-    """The doctor's day (the list of patients): the one place that builds its address."""
-    return f"/rendez-vous/journee/{medecin.jeton_calendrier}/{mission.pk}/"
+    """The doctor's day (the list of patients, behind the doctor's login): the one place that builds its address."""
+    return f"/rendez-vous/journee/{mission.pk}/"
+
+
+def old_day_view_url(token: str, mission: Mission) -> str:
+    """The former secret address of the day (decision 0006): a French 404 whatever the token."""
+    return f"/rendez-vous/journee/{token}/{mission.pk}/"
 
 
 def personal_data() -> list[str]:
@@ -231,9 +237,13 @@ def test_the_patient_and_doctor_flows_log_no_secret_and_no_personal_data(
     )  # fmt: skip
     url = day_view_url(today.medecin, today)
     secrets.append(today.medecin.jeton_calendrier)
+    site.force_login(compte(today.medecin))
     assert NOM.upper() in site.get(url).content.decode()
     assert site.post(url, {"rendez_vous": seen.pk, "statut": "vu"}).status_code == 302
-    assert site.get(f"/planning/medecin/{today.medecin.jeton_calendrier}/missions/").status_code == 200
+    assert site.get("/planning/medecin/missions/").status_code == 200
+    assert site.get(f"/planning/medecin/{today.medecin.jeton_calendrier}/missions.ics").status_code == 200
+    assert site.get(old_day_view_url(today.medecin.jeton_calendrier, today)).status_code == 404
+    site.logout()
 
     # 4xx on every token URL: forged, expired.
     expired = signing.dumps({"r": seen.pk, "e": 1}, salt=services.TOKEN_SALT, compress=True)
@@ -243,12 +253,7 @@ def test_the_patient_and_doctor_flows_log_no_secret_and_no_personal_data(
         assert site.get(f"/rendez-vous/gerer/{bad}/").status_code == 403
         assert site.post(f"/rendez-vous/gerer/{bad}/deplacer/{slots[3]}/").status_code == 403
         assert site.post(f"/rendez-vous/attente/{bad}/").status_code == 403
-        assert (
-            site.get(
-                day_view_url(today.medecin, today).replace(today.medecin.jeton_calendrier, bad)
-            ).status_code
-            == 404
-        )
+        assert site.get(old_day_view_url(bad, today)).status_code == 404
         assert site.get(f"/planning/medecin/{bad}/missions/").status_code == 404
         assert api.delete(f"/api/v1/rendez-vous/{bad}").status_code == 403
 

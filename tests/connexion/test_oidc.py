@@ -47,7 +47,8 @@ def test_psc_opens_the_validated_doctor_and_referent_account(
     provider.userinfo_jwt = signed_userinfo
     client.get("/connexion/")
     response = login(client, "psc")
-    assert response.status_code == 302 and response["Location"] == "/"
+    # A doctor (also référent here) lands on their missions (connexion.comptes.landing_url).
+    assert response.status_code == 302 and response["Location"] == "/planning/medecin/missions/"
     doctor.refresh_from_db()
     role.refresh_from_db()
     assert doctor.compte is not None and role.compte == doctor.compte
@@ -298,7 +299,9 @@ def test_login_returns_to_the_page_that_asked_for_it(client, provider: Provider)
     assert login(client, "psc")["Location"] == "/rendez-vous/"
     client.post("/connexion/deconnexion/")
     client.get("/connexion/", {"next": "https://ailleurs.invalid/piege"})
-    assert login(client, "psc")["Location"] == "/"
+    assert (
+        login(client, "psc")["Location"] == "/planning/medecin/missions/"
+    )  # their page, not the outside one
 
 
 def test_an_account_left_without_its_doctor_is_found_again(client, provider: Provider) -> None:  # type: ignore[no-untyped-def]
