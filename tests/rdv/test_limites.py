@@ -105,7 +105,6 @@ def _redis_url() -> str:
 @pytest.mark.usefixtures("_same_minute")
 def test_a_shared_redis_cache_counts_every_worker(settings) -> None:  # type: ignore[no-untyped-def]
     from django.core.cache.backends.redis import RedisCache
-
     from django_ratelimit.core import _get_window, _make_cache_key
 
     url = _redis_url()
