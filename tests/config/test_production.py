@@ -235,3 +235,29 @@ def test_every_dsfr_utility_class_the_templates_use_is_in_the_platform_subset() 
         name for name in only_in_utility if not re.search(rf"\.{re.escape(name)}(?![\w-])", subset)
     )
     assert missing == [], f"classes utilitaires du DSFR à ajouter à dsfr-utilitaires.css : {missing}"
+
+
+def test_check_deploy_passes_with_the_production_settings_and_names_what_is_missing() -> None:
+    from tests.cli import run_cli
+
+    production = {
+        "SOLIDARITE_ENV": "production",
+        "DJANGO_SECRET_KEY": "Zq8-vT3p_Lm0xR7w-Nc5yB2k_Hs9dF4j-Ga6eU1o_Pi3rW8t-Ke7",  # throwaway
+        "DJANGO_ALLOWED_HOSTS": HOST,
+        "SOLIDARITE_BASE_URL": f"https://{HOST}",
+        "SOLIDARITE_MANDATAIRES": "1",
+    }
+    ok = run_cli("check", "--deploy", "--fail-level", "WARNING", env=production, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert "System check identified no issues (1 silenced)" in ok.stdout
+    wrong = run_cli(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={**production, "SOLIDARITE_MANDATAIRES": "0", "SOLIDARITE_BASE_URL": f"http://{HOST}"},
+        timeout=120,
+    )
+    assert wrong.returncode != 0
+    assert "solidarite.W001" in wrong.stderr and "solidarite.W002" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
