@@ -179,6 +179,7 @@ def test_the_server_runs_as_many_workers_as_cores_by_default(tmp_path: Path) -> 
         "SOLIDARITE_ENV": "production",
         "DJANGO_SECRET_KEY": "s3cr3t-" * 9,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'vide.sqlite3'}",
+        "SOLIDARITE_STATIC_DIR": str(tmp_path / "statiques"),  # not collected: the server says so
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "solidarite", "serveur", "--port", str(port)],
@@ -202,6 +203,7 @@ def test_the_server_runs_as_many_workers_as_cores_by_default(tmp_path: Path) -> 
     assert f"Spawning worker-{default_workers()} " in output, output
     assert f"Spawning worker-{default_workers() + 1} " not in output
     assert "higher than the amount of CPU cores" not in output, output
+    assert "fichiers statiques non collectés" in output and "collectstatic --noinput" in output
 
 
 def test_every_dsfr_utility_class_the_templates_use_is_in_the_platform_subset() -> None:
