@@ -239,8 +239,13 @@ def test_every_dsfr_utility_class_the_templates_use_is_in_the_platform_subset() 
     assert missing == [], f"classes utilitaires du DSFR à ajouter à dsfr-utilitaires.css : {missing}"
 
 
-def test_check_deploy_passes_with_the_production_settings_and_names_what_is_missing() -> None:
+def test_check_deploy_passes_with_the_production_settings_and_names_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from tests.cli import run_cli
+
+    # Set by the browser tests' fixture (Playwright's event loop), never in a deployment: async.E001 would say so.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
 
     production = {
         "SOLIDARITE_ENV": "production",

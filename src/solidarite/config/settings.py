@@ -368,8 +368,10 @@ WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*_WhiteNoiseCompressor.SKIP_COMPRESS_EXTE
 # DSFR's Subresource Integrity hashes are those of its files as shipped; the collected CSS has its url()s rewritten
 # to hashed names, which browsers would then refuse. The files come from the platform itself, not a CDN.
 DSFR_USE_INTEGRITY_CHECKSUMS = False
-# WhiteNoise reads the collected files once at start (in development, with DEBUG, the source folders at each
-# request). Names without a hash are cached a minute, WhiteNoise's default.
+# WhiteNoise reads the collected files once at start, in development too (`make demo` collects them first, and
+# serves them compressed as production does); `runserver` still serves the source folders itself. Names without
+# a hash (those DEBUG writes in pages) are cached a minute, WhiteNoise's default.
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = False
 
 # Logs never carry patient data: only technical events and identifiers (see docs/decisions).
 LOGGING = {

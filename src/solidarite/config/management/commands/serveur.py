@@ -101,14 +101,11 @@ class Command(BaseCommand):
                 "et DJANGO_SECRET_KEY."
             )
         storage = staticfiles_storage
-        if (
-            not settings.DEBUG
-            and hasattr(storage, "manifest_name")
-            and not storage.exists(storage.manifest_name)
-        ):
+        if hasattr(storage, "manifest_name") and not storage.exists(storage.manifest_name):
             self.stderr.write(
                 f"Attention : fichiers statiques non collectés dans {settings.STATIC_ROOT} : lancez d'abord "
-                "python -m solidarite collectstatic --noinput (sans eux les pages répondraient par une erreur)."
+                "python -m solidarite collectstatic --noinput (sans eux les pages n'auraient pas leurs styles, "
+                "et en production répondraient par une erreur)."
             )
         argv = granian_argv(
             options["hote"],
