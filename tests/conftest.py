@@ -66,3 +66,26 @@ def copy_file():  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def _no_leftover_data_dir_setting(settings):  # type: ignore[no-untyped-def]
     settings.SOLIDARITE_DATA_DIR = DATA_DIR
+
+
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """`python -m solidarite collectstatic --noinput` with the production settings (hashed names, gzip and
+    brotli copies), once per session into a temporary folder: what `make demo` and a deployment serve."""
+    from tests.cli import run_cli
+
+    folder = tmp_path_factory.mktemp("static")
+    result = run_cli(
+        "collectstatic",
+        "--noinput",
+        "--verbosity",
+        "0",
+        env={
+            "SOLIDARITE_ENV": "production",
+            "DJANGO_SECRET_KEY": "s3cr3t-" * 9,
+            "SOLIDARITE_STATIC_DIR": str(folder),
+        },
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr
+    return folder

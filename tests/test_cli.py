@@ -118,6 +118,8 @@ def production_server(
         "DJANGO_SECRET_KEY": "x" * 64,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": database_url,
+        # No TLS proxy in front here: plain HTTP is not redirected (tests/config/test_production.py turns it on).
+        "SOLIDARITE_REDIRECTION_HTTPS": "0",
         **settings,
     }
     server = subprocess.Popen(

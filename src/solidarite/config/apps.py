@@ -11,6 +11,9 @@ class ConfigConfig(AppConfig):
         read from the URLconf here, once every application is loaded (config.journaux)."""
         from django.urls import get_resolver
 
-        from solidarite.config import journaux
+        from solidarite.config import (
+            checks,  # noqa: F401  (registers the deploy checks)
+            journaux,
+        )
 
         journaux.set_secret_paths(journaux.secret_routes(get_resolver().url_patterns))

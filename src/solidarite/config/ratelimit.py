@@ -1,28 +1,31 @@
 """A flood of requests from one address gets a French 429, not a slower platform for everyone.
 
-Fixed one-minute windows counted in Django's cache: per process with the default local-memory cache
-(with N workers an address gets at most N × the limit), exact with the Redis cache shared by the workers
-(`SOLIDARITE_CACHE_URL`). Limits come from the settings `SOLIDARITE_LIMITE_RESERVATIONS` (writes) and
-`SOLIDARITE_LIMITE_RECHERCHES` (reads). The address is the connection's, or behind trusted reverse proxies
-(`SOLIDARITE_MANDATAIRES`) the one they recorded. When the cache cannot be reached the request goes
-through (logged): a patient is never refused because of the counter.
+Counted by django-ratelimit in Django's cache: per process with the default local-memory cache (with N workers
+an address gets at most N × the limit), exact with the Redis cache shared by the workers
+(`SOLIDARITE_CACHE_URL`). One-minute windows (django-ratelimit staggers their edges by address). Limits come from
+the settings `SOLIDARITE_LIMITE_RESERVATIONS` (writes) and `SOLIDARITE_LIMITE_RECHERCHES` (reads). The address
+is the connection's, or behind trusted reverse proxies (`SOLIDARITE_MANDATAIRES`) the one they recorded.
+
+When the cache cannot be reached the request goes through (logged): a patient is never refused because of the
+counter. django-ratelimit alone would not do that: with Django's Redis cache a connection error escapes from
+its `get_usage` (a 500), and a counter it cannot read refuses the request unless RATELIMIT_FAIL_OPEN.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django_ratelimit.core import get_usage
 
 logger = logging.getLogger(__name__)
 WINDOW_S = 60
 MESSAGE = "Trop de demandes depuis votre connexion. Patientez une minute puis réessayez."
+KINDS = ("reservation", "recherche")
 
 
 def limit_for(kind: str) -> int:
@@ -47,27 +50,35 @@ def client_address(request: HttpRequest) -> str:
     return chain[-hops][:64] if len(chain) >= hops else remote  # an address fits in 45 characters
 
 
-def _count(key: str) -> int:
-    """Adds one to the window's counter and returns it."""
-    cache.add(key, 0, WINDOW_S + 5)
-    try:
-        return int(cache.incr(key))
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, WINDOW_S + 5)
-        return 1
+def _key(group: str, request: HttpRequest) -> str:
+    return client_address(request)
+
+
+def _rate(group: str, request: HttpRequest) -> str | None:
+    limit = limit_for(group)
+    return f"{limit}/{WINDOW_S}s" if limit > 0 else None  # None: django-ratelimit counts nothing
+
+
+def usage(request: HttpRequest, kind: str) -> dict[str, Any] | None:
+    """Counts this request in the cache (django-ratelimit); None when nothing is counted."""
+    return get_usage(request, group=kind, key=_key, rate=_rate, increment=True)  # type: ignore[no-any-return]
 
 
 def exceeded(request: HttpRequest, kind: str) -> bool:
     """Counts this request; True when the address is over its limit for the current minute."""
-    limit = limit_for(kind)
-    if limit <= 0:
-        return False
-    window = int(time.time() // WINDOW_S)
+    if kind not in KINDS:
+        raise ValueError(f"limite inconnue : {kind!r}")
     try:
-        return _count(f"limite:{kind}:{client_address(request)}:{window}") > limit
+        counted = usage(request, kind)
     except Exception as exc:  # the shared cache is down: serve the patient, say it in the logs
         logger.warning("Limite de débit non comptée : cache injoignable (%s)", type(exc).__name__)
         return False
+    if counted is None:
+        return False
+    if counted["limit"] == 0:  # django-ratelimit could neither add nor increment the counter
+        logger.warning("Limite de débit non comptée : cache injoignable (compteur illisible)")
+        return False
+    return bool(counted["should_limit"])
 
 
 def limited(kind: str, methods: tuple[str, ...] = ("GET", "POST")) -> Callable[..., Any]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor as _WhiteNoiseCompressor
 
 # src/solidarite/config/settings.py -> the repository root is three levels above the package.
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -217,6 +218,7 @@ INSTALLED_APPS = [
 # of the JSON API (/api/v1/) go around: they hold the state of the pages (session, CSRF, user, messages).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # /static/, served by the platform itself (issue 18)
     "solidarite.config.middleware.CSPMiddleware",  # django-csp's: Content-Security-Policy (issue 18, 0008)
     "django.middleware.gzip.GZipMiddleware",
     "solidarite.config.middleware.RejectNulCharacters",
@@ -287,14 +289,11 @@ TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "static/"
 # Leaflet's own files, as shipped by django-leaflet. Only its static folder is used: the app itself
 # would pull in GeoDjango (GDAL), which the platform does not need.
 _LEAFLET = importlib.util.find_spec("leaflet")
 STATICFILES_DIRS = [Path(next(iter(_LEAFLET.submodule_search_locations))) / "static"] if _LEAFLET else []
-STATIC_ROOT = REPO_ROOT / "var" / "static"
 
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SOLIDARITE_ENV == "production"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -308,6 +307,84 @@ if SOLIDARITE_LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
     raise ImproperlyConfigured(
         f"SOLIDARITE_LOG_LEVEL={SOLIDARITE_LOG_LEVEL!r} : valeurs possibles DEBUG, INFO, WARNING, ERROR, CRITICAL."
     )
+# --- Production: HTTPS behind the proxy, static files (issue 18) ---------------------------------------
+# TLS ends at the reverse proxy; the platform itself speaks plain HTTP. Behind trusted proxies
+# (SOLIDARITE_MANDATAIRES > 0) the proxy's X-Forwarded-Proto says whether the patient used HTTPS: without it,
+# every form would be refused by the CSRF check (an https:// Origin for an http:// request) and every page
+# redirected to itself. Without proxies nobody may claim HTTPS with that header.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SOLIDARITE_MANDATAIRES > 0 else None
+
+
+def _origin(url: str, name: str) -> str:
+    """scheme://host[:port] of an address, or a French ImproperlyConfigured."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path not in {"", "/"}:
+        raise ImproperlyConfigured(
+            f"{name} : {url!r} n'est pas une origine (https://hôte ou https://hôte:port, sans chemin)."
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# Forms posted from these origins pass the CSRF check even when the proxy does not pass on the Host header:
+# the platform's public address, and the ones listed (comma-separated), e.g. a second domain name.
+CSRF_TRUSTED_ORIGINS = [_origin(SOLIDARITE_BASE_URL, "SOLIDARITE_BASE_URL")] + [
+    _origin(origin, "SOLIDARITE_ORIGINES_CSRF") for origin in env_list("SOLIDARITE_ORIGINES_CSRF", [])
+]
+CSRF_FAILURE_VIEW = "solidarite.config.views.csrf_failure"  # French, not Django's English page
+_production = SOLIDARITE_ENV == "production"
+# Plain HTTP is redirected to HTTPS in production, except /healthz (the load balancer's probe, on the inside).
+SECURE_SSL_REDIRECT = env_bool("SOLIDARITE_REDIRECTION_HTTPS", _production)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Strict-Transport-Security: browsers refuse plain HTTP to this host for that many seconds (0: no header).
+# Production defaults: one year, subdomains included, and the preload token (only a request to hstspreload.org
+# for the registrable domain puts it on the browsers' list; without it the token does nothing).
+try:
+    SECURE_HSTS_SECONDS = int(env_str("SOLIDARITE_HSTS_SECONDES", "31536000" if _production else "0"))
+except ValueError:
+    raise ImproperlyConfigured(
+        "SOLIDARITE_HSTS_SECONDES : un nombre de secondes (31536000 pour un an)."
+    ) from None
+if not 0 <= SECURE_HSTS_SECONDS <= 2 * 31536000:
+    raise ImproperlyConfigured("SOLIDARITE_HSTS_SECONDES : entre 0 et 63072000 secondes (deux ans).")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SOLIDARITE_HSTS_SOUS_DOMAINES", _production)
+SECURE_HSTS_PRELOAD = env_bool("SOLIDARITE_HSTS_PRECHARGEMENT", _production)
+# Cookies only over HTTPS in production; the session's never readable by scripts.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _production
+SESSION_COOKIE_HTTPONLY = True
+# Patient pages carry personal links in their address: never sent to another site.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Silenced checks, each with its reason (anything else fails `check --deploy --fail-level WARNING` in CI):
+# - security.W003 looks for Django's CsrfViewMiddleware by name; the platform runs a subclass
+#   (config.middleware.CsrfViewMiddleware: the JSON API goes around it). config/checks.py checks the classes
+#   instead (solidarite.W003), and the secure CSRF cookie that W003 hid (solidarite.W004).
+SILENCED_SYSTEM_CHECKS = ["security.W003"]
+
+# Static files: collected by `python -m solidarite collectstatic --noinput` into SOLIDARITE_STATIC_DIR (var/static
+# by default), then served by WhiteNoise from the platform itself, with or without a proxy in front: names with
+# a hash of the content (cached for ten years, immutable), gzip and brotli copies made at collection time.
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env_str("SOLIDARITE_STATIC_DIR", str(REPO_ROOT / "var" / "static")))
+if not STATIC_ROOT.is_absolute():
+    STATIC_ROOT = (REPO_ROOT / STATIC_ROOT).resolve()
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# Not compressed at collection: source maps and notes nobody's page loads, and DSFR's 2,300 small SVG icons
+# (a page fetches a few, of one or two kilobytes), which made collectstatic several times longer.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*_WhiteNoiseCompressor.SKIP_COMPRESS_EXTENSIONS, "map", "md", "svg")
+# DSFR's Subresource Integrity hashes are those of its files as shipped; the collected CSS has its url()s rewritten
+# to hashed names, which browsers would then refuse. The files come from the platform itself, not a CDN.
+DSFR_USE_INTEGRITY_CHECKSUMS = False
+# WhiteNoise reads the collected files once at start, in development too (`make demo` collects them first, and
+# serves them compressed as production does); `runserver` still serves the source folders itself. Names without
+# a hash (those DEBUG writes in pages) are cached a minute, WhiteNoise's default.
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = False
+
+# Logs never carry patient data: only technical events and identifiers (see docs/decisions).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

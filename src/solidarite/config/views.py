@@ -79,3 +79,15 @@ def server_error(request: HttpRequest) -> HttpResponse:
         },
     )
     return HttpResponse(html, status=500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form refused (expired page, another site's form, cookies blocked), in French; the
+    reason Django gives stays out of the page."""
+    return error_page(
+        request,
+        403,
+        "Formulaire refusé",
+        "Ce formulaire n'a pas pu être vérifié (page restée ouverte trop longtemps, ou cookies bloqués). "
+        "Rechargez la page puis envoyez-le de nouveau.",
+    )

@@ -6,6 +6,8 @@ processor time per request than gunicorn and serves more bookings per second at 
 same throughput with a higher p95, since a kept connection stays with the worker that accepted it (figures:
 docs/decisions/0004-rendez-vous.md, point 10). Two threads per worker by default: while one waits for
 PostgreSQL, the other runs (point 19). No access log: the addresses of the patient pages carry personal links.
+As many workers as the machine has cores by default (more only adds switching between them; granian warns).
+Static files are served by the application itself (WhiteNoise), from `collectstatic`'s folder.
 """
 
 from __future__ import annotations
@@ -15,9 +17,18 @@ import sys
 from typing import Any
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 THREADS = 2  # per worker: docs/decisions/0004-rendez-vous.md, point 19
+
+
+def default_workers() -> int:
+    """The cores this process may run on (a container's or `taskset`'s share), never more than the machine's,
+    which granian compares the number of workers with."""
+    cores = os.cpu_count() or 1
+    affinity = getattr(os, "sched_getaffinity", None)
+    return max(1, min(cores, len(affinity(0)) if affinity else cores))
 
 
 def granian_argv(
@@ -60,8 +71,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=(os.cpu_count() or 1) + 1,
-            help="Processus servant les requêtes (nombre de cœurs + 1 par défaut).",
+            default=default_workers(),
+            help=f"Processus servant les requêtes (autant que de cœurs par défaut : {default_workers()} ici).",
         )
         parser.add_argument(
             "--fils",
@@ -88,6 +99,13 @@ class Command(BaseCommand):
             self.stderr.write(
                 "Attention : mode développement (DEBUG). En production : SOLIDARITE_ENV=production "
                 "et DJANGO_SECRET_KEY."
+            )
+        storage = staticfiles_storage
+        if hasattr(storage, "manifest_name") and not storage.exists(storage.manifest_name):
+            self.stderr.write(
+                f"Attention : fichiers statiques non collectés dans {settings.STATIC_ROOT} : lancez d'abord "
+                "python -m solidarite collectstatic --noinput (sans eux les pages n'auraient pas leurs styles, "
+                "et en production répondraient par une erreur)."
             )
         argv = granian_argv(
             options["hote"],

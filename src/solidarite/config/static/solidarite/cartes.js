@@ -6,6 +6,12 @@
 (function () {
   "use strict";
   if (!window.L) { return; }
+  /* Images des marqueurs : Leaflet les cherche à côté de leaflet.css, d'après un nom de fichier que les noms
+     avec empreinte des fichiers statiques changent ; on lui donne leur dossier, à côté de ce script. */
+  var script = document.currentScript && document.currentScript.src;
+  if (script) {
+    L.Icon.Default.imagePath = script.replace(/solidarite\/cartes[^\/]*\.js.*$/, "leaflet/images/");
+  }
   L.Map.mergeOptions({ keyboard: false });
   L.Marker.mergeOptions({ keyboard: false });
   L.Map.addInitHook(function () {  // after the zoom and attribution controls, added by earlier hooks
