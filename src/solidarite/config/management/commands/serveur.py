@@ -3,8 +3,8 @@
 granian (its HTTP layer is written in Rust) runs the WSGI application in N worker processes, and keeps each
 client's connection open from one request to the next. Side by side on the booking bench it spends less
 processor time per request than gunicorn and serves more bookings per second at 32 clients; at 8 clients, the
-same throughput with a higher p95, since a kept connection stays with the worker that accepted it (figures:
-docs/decisions/0004-rendez-vous.md, point 10). Two threads per worker by default: while one waits for
+same throughput with a higher p95, since a kept connection stays with the worker that accepted it (decision
+0004, point 10; the dated figures in bench/RESULTS.md). Two threads per worker by default: while one waits for
 PostgreSQL, the other runs (point 19). No access log: the addresses of the patient pages carry personal links.
 As many workers as the machine has cores by default (more only adds switching between them; granian warns).
 Static files are served by the application itself (WhiteNoise), from `collectstatic`'s folder.
