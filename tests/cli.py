@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
 
 
 def run_cli(
@@ -18,3 +20,16 @@ def run_cli(
         env=environment,
         timeout=timeout,
     )
+
+
+def wait_until_listening(server: subprocess.Popen[str], port: int, seconds: float = 60) -> None:
+    """Waits until the server started as `server` accepts connections on the loopback `port`; fails the test if it
+    dies or takes longer than `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            assert time.monotonic() < deadline and server.poll() is None, "le serveur n'a pas démarré"
+            time.sleep(0.3)

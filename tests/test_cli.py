@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.db import connection as django_connection
 
-from tests.cli import run_cli
+from tests.cli import run_cli, wait_until_listening
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -134,14 +133,7 @@ def production_server(
     )
     output: list[str] = []
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, "le serveur n'a pas démarré"
-                time.sleep(0.3)
+        wait_until_listening(server, port)
         yield port, output
     finally:
         server.send_signal(signal.SIGTERM)

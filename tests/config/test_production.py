@@ -12,7 +12,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -26,6 +25,7 @@ from solidarite.annuaire.models import MedecinVolontaire
 from solidarite.config.management.commands.serveur import default_workers
 from solidarite.territoire.models import Commune, Departement
 from tests.annuaire.factories import rpps_with_key
+from tests.cli import wait_until_listening
 from tests.test_cli import production_server
 
 HOST = "solidarite.test"
@@ -189,14 +189,7 @@ def test_the_server_runs_as_many_workers_as_cores_by_default(tmp_path: Path) -> 
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, "le serveur n'a pas démarré"
-                time.sleep(0.3)
+        wait_until_listening(server, port)
     finally:
         server.send_signal(signal.SIGTERM)
         output = server.communicate(timeout=30)[0]
