@@ -133,7 +133,8 @@ def seed() -> None:
     medecins = list(MedecinVolontaire.objects.order_by("pk"))
     assert len(medecins) >= 2 * len(lieux), "deux volontaires par lieu attendus"
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("TRUNCATE rdv_message, rdv_accesdonnees, rdv_rendezvous")
+        # Every table that refers to an appointment goes with them (the FranceConnect accounts' links too).
+        cursor.execute("TRUNCATE rdv_message, rdv_accesdonnees, connexion_rendezvousducompte, rdv_rendezvous")
         Mission.objects.all().delete()
         Mission.objects.bulk_create(
             [
@@ -146,10 +147,10 @@ def seed() -> None:
         # did not come). Its size gives the planner the statistics it has in production.
         cursor.execute(
             "INSERT INTO rdv_rendezvous (mission_id, lieu_id, debut, fin, statut, nom, prenom, date_naissance, "
-            "telephone, email, medecin_traitant, motif, cree_le, motif_annulation) "
+            "telephone, email, medecin_traitant, motif, cree_le, motif_annulation, empreinte_idempotence) "
             "SELECT m.id, m.lieu_id, s.debut, s.debut + interval '20 minutes', "
             "CASE WHEN n %% 10 = 0 THEN 'absent' ELSE 'vu' END, 'Historique', 'H', date '1950-01-01', "
-            "'+33612345678', '', '', '', s.debut - interval '7 days', '' "
+            "'+33612345678', '', '', '', s.debut - interval '7 days', '', '' "
             "FROM planning_mission m CROSS JOIN generate_series(0, 23) n CROSS JOIN LATERAL (SELECT "
             "(m.date + CASE WHEN n < 12 THEN time '08:30' + n * interval '20 minutes' "
             "ELSE time '14:00' + (n - 12) * interval '20 minutes' END) AT TIME ZONE 'Europe/Paris' AS debut) s "
@@ -424,6 +425,8 @@ def start_server(
         "SOLIDARITE_ENV": "production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        # The clients speak plain HTTP on loopback, as the proxy does once it has ended TLS: no redirection.
+        "SOLIDARITE_REDIRECTION_HTTPS": "0",
         "SOLIDARITE_LIMITE_RESERVATIONS": "0",
         "SOLIDARITE_LIMITE_RECHERCHES": "0",
         "SOLIDARITE_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
@@ -501,9 +504,9 @@ PGBENCH_SCRIPT = r"""
 BEGIN;
 WITH r AS (
   INSERT INTO rdv_rendezvous (mission_id, lieu_id, debut, fin, statut, nom, prenom, date_naissance, telephone,
-    email, medecin_traitant, motif, cree_le, motif_annulation)
+    email, medecin_traitant, motif, cree_le, motif_annulation, empreinte_idempotence)
   SELECT s.mission_id, s.lieu_id, s.debut, s.debut + interval '20 minutes', 'reserve', 'PGBENCH', 'P',
-    date '1950-01-01', '+33612345678', '', '', '', now(), ''
+    date '1950-01-01', '+33612345678', '', '', '', now(), '', ''
   FROM bench_slots s JOIN planning_mission m ON m.id = s.mission_id AND m.statut = 'confirmee' WHERE s.k = :k
   ON CONFLICT DO NOTHING RETURNING id, debut),
 a AS (INSERT INTO rdv_accesdonnees (objet_type, objet_id, action, canal, le, par_nom, par_role)
