@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -33,3 +34,17 @@ def wait_until_listening(server: subprocess.Popen[str], port: int, seconds: floa
         except OSError:
             assert time.monotonic() < deadline and server.poll() is None, "le serveur n'a pas démarré"
             time.sleep(0.3)
+
+
+def stop_server(server: subprocess.Popen[str], seconds: float = 30) -> str:
+    """Stops the server as a supervisor would (SIGTERM), and returns everything it printed. A server that does not
+    stop in `seconds` (granian may miss a SIGTERM that lands while it is still spawning its workers) is killed with
+    its workers, so that no process or pipe outlives the test: start it with `start_new_session=True`."""
+    server.send_signal(signal.SIGTERM)
+    try:
+        return server.communicate(timeout=seconds)[0]
+    except subprocess.TimeoutExpired:
+        os.killpg(
+            server.pid, signal.SIGKILL
+        )  # the server and its workers: started with start_new_session=True
+        return server.communicate()[0]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.db import connection as django_connection
 
-from tests.cli import run_cli, wait_until_listening
+from tests.cli import run_cli, stop_server, wait_until_listening
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -130,14 +129,14 @@ def production_server(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # its own process group: stop_server can end it with its workers
     )
     output: list[str] = []
     try:
         wait_until_listening(server, port)
         yield port, output
     finally:
-        server.send_signal(signal.SIGTERM)
-        output.append(server.communicate(timeout=30)[0])
+        output.append(stop_server(server))
 
 
 def test_the_production_server_serves_the_platform_and_keeps_the_connection(tmp_path: Path) -> None:

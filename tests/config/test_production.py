@@ -8,7 +8,6 @@ import http.client
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from solidarite.annuaire.models import MedecinVolontaire
 from solidarite.config.management.commands.serveur import default_workers
 from solidarite.territoire.models import Commune, Departement
 from tests.annuaire.factories import rpps_with_key
-from tests.cli import wait_until_listening
+from tests.cli import stop_server, wait_until_listening
 from tests.test_cli import production_server
 
 HOST = "solidarite.test"
@@ -187,12 +186,12 @@ def test_the_server_runs_as_many_workers_as_cores_by_default(tmp_path: Path) -> 
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # its own process group: stop_server can end it with its workers
     )
     try:
         wait_until_listening(server, port)
     finally:
-        server.send_signal(signal.SIGTERM)
-        output = server.communicate(timeout=30)[0]
+        output = stop_server(server)
     assert f"Spawning worker-{default_workers()} " in output, output
     assert f"Spawning worker-{default_workers() + 1} " not in output
     assert "higher than the amount of CPU cores" not in output, output
