@@ -35,9 +35,8 @@ BLOCK_DAYS = {
 
 
 def national_max_days() -> int:
-    """The national cap of mission days per month: the platform setting, or the scheme's parameter."""
-    configured = getattr(settings, "SOLIDARITE_JOURS_MAX_PAR_MOIS", None)
-    return int(configured if configured is not None else valeur("jours_max_par_mois"))
+    """The national cap of mission days per month: the scheme's dated parameter (parametres.py)."""
+    return int(valeur("jours_max_par_mois"))
 
 
 def check_days_and_rotation(jours: int, rotation: str) -> None:

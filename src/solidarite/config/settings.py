@@ -185,6 +185,25 @@ CACHES = {
     )
 }
 
+
+# How long each process keeps what the patient search reads (seconds; 0: read the database every time). The
+# active lieux (30 s: a new or closed lieu shows within that), the positions of every commune (600 s: the
+# territory changes once a year, by load_territoire), and the next free slots of each lieu (3 s: another process's
+# booking shows within that; the slot list and the booking itself always read the database). Decision 0004.
+def env_seconds(name: str, default: str) -> float:
+    try:
+        value = float(env_str(name, default))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} : un nombre de secondes (0 ou plus).") from None
+    if value < 0:
+        raise ImproperlyConfigured(f"{name} : un nombre de secondes (0 ou plus).")
+    return value
+
+
+SOLIDARITE_LIEUX_TTL_S = env_seconds("SOLIDARITE_LIEUX_TTL_S", "30")
+SOLIDARITE_COMMUNES_TTL_S = env_seconds("SOLIDARITE_COMMUNES_TTL_S", "600")
+SOLIDARITE_PROCHAINS_TTL_S = env_seconds("SOLIDARITE_PROCHAINS_TTL_S", "3")
+
 # The platform's public address, for the links in e-mails (personal calendar, missions).
 SOLIDARITE_BASE_URL = env_str("SOLIDARITE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 

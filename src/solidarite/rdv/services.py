@@ -597,9 +597,6 @@ class LieuProche:
     prochains: list[Creneau]
 
 
-CATALOGUE_TTL_S = 30.0
-
-
 @dataclass(frozen=True)
 class Catalogue:
     """The active lieux (with commune and hours) and their positions, as one process last read them."""
@@ -635,7 +632,7 @@ def active_lieux() -> Catalogue:
     checks are always read from the database). Not to be modified: shared by the requests of the process.
     Not kept if another thread of the process changed a lieu while it was being read (it may predate that)."""
     global _catalogue
-    ttl = getattr(settings, "SOLIDARITE_LIEUX_TTL_S", CATALOGUE_TTL_S)
+    ttl = float(settings.SOLIDARITE_LIEUX_TTL_S)
     if time.monotonic() - _catalogue.read_at > ttl or not _catalogue.ids:
         forgotten = _forgotten
         fresh = _read_catalogue()
@@ -705,7 +702,6 @@ def lieux_proches(latitude: float, longitude: float, count: int = 3) -> list[Lie
     return sorted(found, key=lambda p: (p.minutes, p.prochains[0].debut if p.prochains else far))
 
 
-NEXT_FREE_TTL_S = 3.0
 NEXT_FREE_KEPT = 3  # the search page shows three, the API one
 
 
@@ -767,7 +763,7 @@ def next_free_for_search(ids: list[int], now: dt.datetime, count: int) -> dict[i
     or freed; what this process books leaves its lists at once, what it frees or cancels makes them read
     again. The slot list of a lieu and the booking always read the database (the booking's guarantee is the
     database's constraint). Lieux missing or expired are read together in one query."""
-    ttl = float(getattr(settings, "SOLIDARITE_PROCHAINS_TTL_S", NEXT_FREE_TTL_S))
+    ttl = float(settings.SOLIDARITE_PROCHAINS_TTL_S)
     if ttl <= 0 or count > NEXT_FREE_KEPT:
         return next_free_by_lieu(ids, now, count)
     clock = time.monotonic()

@@ -114,7 +114,6 @@ def search_communes(raw: str) -> SearchOutcome:
     return outcome
 
 
-POSITION_TTL_S = 600.0
 Position = tuple[float | None, float | None]
 
 
@@ -136,7 +135,7 @@ def position(code_insee: str) -> Position | None:
     `load_territoire`. Then a search from a commune that this process has not seen yet costs no query (right
     after a start, most of them), nor does an unknown code, however many are asked (decision 0004, point 13;
     measured: bench/RESULTS.md)."""
-    ttl = float(getattr(settings, "SOLIDARITE_COMMUNES_TTL_S", POSITION_TTL_S))
+    ttl = float(settings.SOLIDARITE_COMMUNES_TTL_S)
     table = Commune._meta.db_table
     if ttl <= 0:
         with connection.cursor() as cursor:
