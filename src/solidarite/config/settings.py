@@ -218,7 +218,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "dsfr",
-    "widget_tweaks",
     "solidarite.config",
     "solidarite.territoire",
     "solidarite.zonage",
