@@ -10,7 +10,7 @@ PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo static migrate territoire zonage annuaire test lint format bench clean
+.PHONY: help install lock demo static migrate territoire zonage annuaire test lint format bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -19,12 +19,16 @@ $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 est nécessaire ($(PYTHON) introuvable ; PYTHON=... pour en indiquer un autre)."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
+$(STAMP): $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install the platform with its development tools
+install: $(STAMP) ## Create .venv and install exactly the tested versions (requirements.lock), with the development tools
+
+lock: install ## Recompute requirements.lock from pyproject.toml (after changing a dependency)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --quiet -o requirements.lock
 
 migrate: install ## Create or update the database (SQLite under var/ unless DATABASE_URL says otherwise)
 	$(BIN)/python -m solidarite migrate --noinput
