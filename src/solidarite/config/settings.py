@@ -218,6 +218,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "dsfr",
+    "widget_tweaks",  # django-dsfr's form templates load it (DsfrBaseForm); installed as its dependency
     "solidarite.config",
     "solidarite.territoire",
     "solidarite.zonage",
