@@ -50,10 +50,11 @@ test: install ## Run the test suite (SQLite by default; DATABASE_URL=postgres://
 	$(BIN)/python -m solidarite makemigrations --check --dry-run
 	$(BIN)/python -m pytest
 
-lint: install ## ruff and mypy on the pure cores
+lint: install ## ruff, mypy on the pure cores, and the layering of the contexts (import-linter)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install ## Format the code
 	$(BIN)/ruff check --fix src tests bench

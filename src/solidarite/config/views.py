@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from solidarite.parametres import parametre
 from solidarite.territoire.acces import HorsPerimetre
+from solidarite.web.pages import error_page
 
 logger = logging.getLogger(__name__)
 
@@ -40,12 +41,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
         logger.exception("healthz: la base de données ne répond pas")
         return JsonResponse({"statut": "erreur", "base": "indisponible"}, status=503)
     return JsonResponse({"statut": "ok", "base": connection.vendor, "communes": communes})
-
-
-def error_page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
-    """The platform's French error page (also used by the contexts' views for their 4xx)."""
-    html = render_to_string("erreur.html", {"status": status, "titre": title, "message": message}, request)
-    return HttpResponse(html, status=status)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
