@@ -17,7 +17,8 @@ from solidarite.territoire.sources import DataError
 from solidarite.territoire.travel import TravelError
 from solidarite.zonage import exports
 from solidarite.zonage.calcul import compute_zonage
-from solidarite.zonage.score import ParamError, load_params
+from solidarite.zonage.score import ParamError
+from solidarite.zonage.sources import load_params
 
 STEPS = [
     "territoire",
