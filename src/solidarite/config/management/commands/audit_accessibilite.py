@@ -23,8 +23,6 @@ from django.core.wsgi import get_wsgi_application
 from django.urls import reverse
 from django.utils import timezone
 
-CHROMIUM = os.environ.get("SOLIDARITE_CHROMIUM", "/usr/bin/chromium")
-
 
 def public_pages() -> list[tuple[str, str]]:
     """(title, path) of the public pages audited; those that need data only when the database has it."""
@@ -116,7 +114,7 @@ def audit(base_url: str, pages: list[tuple[str, str]]) -> dict[str, Any]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless=new", "--no-sandbox"]
+            executable_path=settings.SOLIDARITE_CHROMIUM, args=["--headless=new", "--no-sandbox"]
         )
         try:
             return audit_with(browser, base_url, pages)
@@ -158,9 +156,9 @@ class Command(BaseCommand):
                 "axe-playwright-python manque : installez les outils de développement (pip install -e .[dev])."
             )
             raise SystemExit(2) from None
-        if not Path(CHROMIUM).exists():
+        if not Path(settings.SOLIDARITE_CHROMIUM).exists():
             self.stderr.write(
-                f"Chromium introuvable ({CHROMIUM}) : SOLIDARITE_CHROMIUM=… pour en indiquer un."
+                f"Chromium introuvable ({settings.SOLIDARITE_CHROMIUM}) : SOLIDARITE_CHROMIUM=… pour en indiquer un."
             )
             raise SystemExit(2)
         pages = public_pages()
