@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from solidarite.parametres import parametre
-from solidarite.territoire.acces import HorsPerimetre
+from solidarite.territoire.acces import OutOfScopeError
 from solidarite.web.pages import error_page
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if isinstance(exception, HorsPerimetre):  # out of the caller's scope: its own French explanation
+    if isinstance(exception, OutOfScopeError):  # out of the caller's scope: its own French explanation
         return error_page(request, 404, "Page introuvable", str(exception))
     return error_page(
         request, 404, "Page introuvable", "La page que vous cherchez n'existe pas ou a été déplacée."

@@ -199,7 +199,7 @@ def ars(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("region") or request.POST.get("region") or (regions[0].code if regions else "")
     region = next((r for r in regions if r.code == code), None)
     if region is None:  # another ARS's region looks like no region at all (territoire.acces)
-        raise acces.HorsPerimetre()
+        raise acces.OutOfScopeError()
     status = 200
     if request.method == "POST":
         try:

@@ -1,6 +1,6 @@
 """`python -m solidarite audit_accessibilite --out docs/accessibilite/axe.json`: axe-core over the public pages.
 
-Serves the platform on loopback from the configured database (or audits `--adresse`), opens each public page in
+Serves the platform on loopback from the configured database (or audits `--url`), opens each public page in
 Chromium, runs axe-core (axe-playwright-python, as tests/browser do) and writes a dated JSON file, which the
 page « Déclaration d'accessibilité » shows. Needs the development tools (`pip install -e .[dev]`) and Chromium.
 """
@@ -133,7 +133,7 @@ class Command(BaseCommand):
             "--out", default=str(settings.SOLIDARITE_AUDIT_ACCESSIBILITE), help="Fichier JSON à écrire."
         )
         parser.add_argument(
-            "--adresse",
+            "--url",
             default="",
             help="Adresse d'une plateforme qui tourne déjà (sinon servie ici, sur la base configurée).",
         )
@@ -143,10 +143,8 @@ class Command(BaseCommand):
         if not out.parent.is_dir():
             self.stderr.write(f"--out {out} : le dossier {out.parent} n'existe pas.")
             raise SystemExit(2)
-        if options["adresse"] and not options["adresse"].startswith(("http://", "https://")):
-            self.stderr.write(
-                f"--adresse {options['adresse']!r} : une adresse http:// ou https:// est attendue."
-            )
+        if options["url"] and not options["url"].startswith(("http://", "https://")):
+            self.stderr.write(f"--url {options['url']!r} : une adresse http:// ou https:// est attendue.")
             raise SystemExit(2)
         try:
             import axe_playwright_python  # noqa: F401
@@ -162,8 +160,8 @@ class Command(BaseCommand):
             )
             raise SystemExit(2)
         pages = public_pages()
-        if options["adresse"]:
-            result = audit(options["adresse"].rstrip("/"), pages)
+        if options["url"]:
+            result = audit(options["url"].rstrip("/"), pages)
         else:
             with _serve() as base_url:
                 result = audit(base_url, pages)

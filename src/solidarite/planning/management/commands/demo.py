@@ -114,7 +114,7 @@ class Command(BaseCommand):
         campagne = zonage.active_campaign()
         if campagne is None:
             raise CommandError(
-                "Aucune zone active : lancez d'abord python -m solidarite zonage --out var/zonage --save --activer."
+                "Aucune zone active : lancez d'abord python -m solidarite zonage --out var/zonage --save --activate."
             )
         if MedecinVolontaire.objects.filter(demonstration=True).exists() and not options["reset"]:
             self.stdout.write(
