@@ -45,9 +45,9 @@ def env_int(name: str, default: int, minimum: int, maximum: int, what: str) -> i
     try:
         value = int(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} : {what}, un nombre entier, est attendu.") from None
+        raise ImproperlyConfigured(f"{name}={raw!r} n'est pas valable : {what}.") from None
     if not minimum <= value <= maximum:
-        raise ImproperlyConfigured(f"{name}={value} : {what} entre {minimum} et {maximum}.")
+        raise ImproperlyConfigured(f"{name}={value} : entre {minimum} et {maximum}.")
     return value
 
 
@@ -137,7 +137,7 @@ EMAIL_BACKEND = env_dotted_path(
     else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 25, 1, 65535, "un port")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, 1, 65535, "un numéro de port est attendu")
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", "Solidarité territoriale <ne-pas-repondre@solidarite-territoriale.invalid>"
 )
@@ -186,10 +186,10 @@ if any(not 0 < h <= 24 * 14 for h in SOLIDARITE_RAPPELS_HEURES):
 # proxy that limits already). Counted in Django's cache: per process with the default local cache, shared
 # by every worker with SOLIDARITE_CACHE_URL (Redis).
 SOLIDARITE_LIMITE_RESERVATIONS = env_int(
-    "SOLIDARITE_LIMITE_RESERVATIONS", 10, 0, 100_000, "des demandes par minute"
+    "SOLIDARITE_LIMITE_RESERVATIONS", 10, 0, 100_000, "un nombre entier de demandes par minute est attendu"
 )
 SOLIDARITE_LIMITE_RECHERCHES = env_int(
-    "SOLIDARITE_LIMITE_RECHERCHES", 120, 0, 100_000, "des demandes par minute"
+    "SOLIDARITE_LIMITE_RECHERCHES", 120, 0, 100_000, "un nombre entier de demandes par minute est attendu"
 )
 # Trusted reverse proxies in front of the platform (0: none). Behind N of them, the patient's address is the
 # N-th from the right of X-Forwarded-For; without this setting every patient would share the proxy's address.
@@ -506,15 +506,8 @@ CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP if SOLIDARITE_CSP_RAPPORT_SEULEMENT e
 # code. Each duration with its source (docs/decisions/0009-donnees-personnelles.md).
 
 
-def env_days(name: str, default: int, minimum: int = 1, maximum: int = 20 * 366) -> int:
-    raw = env_str(name, str(default))
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} : un nombre entier de jours est attendu.") from None
-    if not minimum <= value <= maximum:
-        raise ImproperlyConfigured(f"{name}={value} : entre {minimum} et {maximum}.")
-    return value
+def env_days(name: str, default: int) -> int:
+    return env_int(name, default, 1, 20 * 366, "un nombre entier de jours est attendu")
 
 
 # Appointments (identity, contact, reason), counted from the day of the appointment. CNIL, référentiel « gestion
@@ -539,9 +532,11 @@ if SOLIDARITE_CONSERVATION_ACCES_JOURS < SOLIDARITE_CONSERVATION_RDV_JOURS:
         "le journal des accès survit aux données qu'il décrit."
     )
 # The daily purge is queued by the worker once a day, from this hour (local time, 0 to 23).
-SOLIDARITE_PURGE_HEURE = env_days("SOLIDARITE_PURGE_HEURE", 3, minimum=0, maximum=23)
+SOLIDARITE_PURGE_HEURE = env_int("SOLIDARITE_PURGE_HEURE", 3, 0, 23, "une heure entière est attendue")
 # Rows deleted per transaction by the purge.
-SOLIDARITE_PURGE_LOT = env_days("SOLIDARITE_PURGE_LOT", 500, minimum=1, maximum=100_000)
+SOLIDARITE_PURGE_LOT = env_int(
+    "SOLIDARITE_PURGE_LOT", 500, 1, 100_000, "un nombre entier de lignes est attendu"
+)
 
 # Who publishes the platform and who answers for its data (pages « Mentions légales », « Données personnelles »).
 A_COMPLETER = "(à compléter)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 
@@ -53,20 +54,20 @@ class CrowFlyFallback:
     def max_speed_kmh(self) -> float:
         return max(self.chosen.max_speed_kmh, self.fallback.max_speed_kmh)
 
+    def _answer(self, method: str, *arrays: Any) -> FloatArray:
+        try:
+            minutes: FloatArray = getattr(self.chosen, method)(*arrays)
+        except TravelError as exc:
+            logger.warning("Temps de trajet à vol d'oiseau : %s", exc)
+            minutes = getattr(self.fallback, method)(*arrays)
+        return minutes
+
     def pair_minutes(
         self, lat: FloatArray, lon: FloatArray, origins: IntArray, destinations: IntArray
     ) -> FloatArray:
-        try:
-            return self.chosen.pair_minutes(lat, lon, origins, destinations)
-        except TravelError as exc:
-            logger.warning("Temps de trajet à vol d'oiseau : %s", exc)
-            return self.fallback.pair_minutes(lat, lon, origins, destinations)
+        return self._answer("pair_minutes", lat, lon, origins, destinations)
 
     def matrix_minutes(
         self, lat1: FloatArray, lon1: FloatArray, lat2: FloatArray, lon2: FloatArray
     ) -> FloatArray:
-        try:
-            return self.chosen.matrix_minutes(lat1, lon1, lat2, lon2)
-        except TravelError as exc:
-            logger.warning("Temps de trajet à vol d'oiseau : %s", exc)
-            return self.fallback.matrix_minutes(lat1, lon1, lat2, lon2)
+        return self._answer("matrix_minutes", lat1, lon1, lat2, lon2)
