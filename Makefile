@@ -37,7 +37,7 @@ territoire: migrate ## Load the territory of France from ../shared/data (idempot
 	$(BIN)/python -m solidarite load_territoire
 
 zonage: territoire ## Compute the zones into var/zonage/ and make them the active zones ("proposition calculée")
-	$(BIN)/python -m solidarite zonage --out var/zonage --save --activer
+	$(BIN)/python -m solidarite zonage --out var/zonage --save --activate
 
 annuaire: zonage ## Seed the demonstration lieux, volunteers and six weeks of confirmed missions (labelled, seeded; once)
 	$(BIN)/python -m solidarite demo
@@ -48,16 +48,17 @@ static: install ## Collect the static files into var/static (hashed names, gzip 
 demo: annuaire static ## Run the platform on SQLite with the real data, on http://$(HOST):$(PORT), with the message worker
 	@echo "Solidarité territoriale : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
 	$(BIN)/python -m solidarite worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/python -m solidarite serveur --hote $(HOST) --port $(PORT)
+	$(BIN)/python -m solidarite serveur --host $(HOST) --port $(PORT)
 
 test: install ## Run the test suite (SQLite by default; DATABASE_URL=postgres://… for PostgreSQL)
 	$(BIN)/python -m solidarite makemigrations --check --dry-run
 	$(BIN)/python -m pytest
 
-lint: install ## ruff and mypy on the pure cores
+lint: install ## ruff, mypy on the pure cores, and the layering of the contexts (import-linter)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install ## Format the code
 	$(BIN)/ruff check --fix src tests bench

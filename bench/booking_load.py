@@ -103,7 +103,7 @@ def prepare(env: dict[str, str]) -> dict[str, Any]:
     run(*cli, "migrate", "--noinput", env=env)
     run(*cli, "load_territoire", env=env)
     with tempfile.TemporaryDirectory() as out:
-        run(*cli, "zonage", "--out", out, "--save", "--activer", env=env)
+        run(*cli, "zonage", "--out", out, "--save", "--activate", env=env)
     run(*cli, "demo", env=env)
     seeded = json.loads(run(sys.executable, __file__, "--seed", env=env).strip().splitlines()[-1])
     seeded["prepare_s"] = round(time.perf_counter() - started, 1)
@@ -433,8 +433,8 @@ def start_server(
     }
     production = [
         *(sys.executable, "-m", "solidarite", "serveur", "--port", str(port), "--workers", str(workers)),
-        *("--file", "2048", "--journal", "warning"),
-        *(("--fils", str(threads)) if threads else ()),
+        *("--backlog", "2048", "--log", "warning"),
+        *(("--threads", str(threads)) if threads else ()),
     ]
     server = subprocess.Popen(
         production

@@ -15,7 +15,7 @@ DATA_DIR = Path(settings.SOLIDARITE_DATA_DIR)
 def zonage_result():  # type: ignore[no-untyped-def]
     """The national zonage computed once from the real files (pure, no database)."""
     from solidarite.zonage.calcul import compute_zonage
-    from solidarite.zonage.score import load_params
+    from solidarite.zonage.sources import load_params
 
     return compute_zonage(DATA_DIR, load_params())
 

@@ -123,7 +123,7 @@ def production_server(
     server = subprocess.Popen(
         [
             *(sys.executable, "-m", "solidarite", "serveur", "--port", str(port), "--workers", "1"),
-            *(("--fils", str(threads)) if threads else ()),
+            *(("--threads", str(threads)) if threads else ()),
         ],
         env=env,
         stdout=subprocess.PIPE,
@@ -179,9 +179,9 @@ def _postgresql_url(application_name: str) -> str:
 
 
 def test_the_server_refuses_a_wrong_number_of_threads_in_french() -> None:
-    result = _run("serveur", "--fils", "0")
+    result = _run("serveur", "--threads", "0")
     assert result.returncode != 0
-    assert "--fils : entre 1 et 16 fils par processus." in result.stderr
+    assert "--threads : entre 1 et 16 fils par processus." in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -163,7 +163,7 @@ def test_the_audit_command_refuses_bad_arguments_in_french(tmp_path: Path) -> No
 
     for arguments, message in (
         (["--out", str(tmp_path / "absent" / "axe.json")], "n'existe pas"),
-        (["--out", str(tmp_path / "axe.json"), "--adresse", "localhost:8000"], "http:// ou https://"),
+        (["--out", str(tmp_path / "axe.json"), "--url", "localhost:8000"], "http:// ou https://"),
     ):
         err = io.StringIO()
         with pytest.raises(SystemExit) as exit_code:

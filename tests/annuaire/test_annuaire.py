@@ -11,7 +11,7 @@ from django.test import Client
 from solidarite.annuaire import services
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
 from solidarite.annuaire.validation import (
-    InvalidValue,
+    InvalidValueError,
     luhn_ok,
     normalise_phone,
     normalise_rpps,
@@ -26,9 +26,9 @@ VALID_RPPS = rpps_with_key("1000000001")
 def test_rpps_luhn_key() -> None:
     assert luhn_ok(VALID_RPPS) and normalise_rpps(f" {VALID_RPPS[:5]} {VALID_RPPS[5:]} ") == VALID_RPPS
     wrong = VALID_RPPS[:-1] + str((int(VALID_RPPS[-1]) + 1) % 10)
-    with pytest.raises(InvalidValue, match="clé de contrôle"):
+    with pytest.raises(InvalidValueError, match="clé de contrôle"):
         normalise_rpps(wrong)
-    with pytest.raises(InvalidValue, match="11 chiffres"):
+    with pytest.raises(InvalidValueError, match="11 chiffres"):
         normalise_rpps("12345")
 
 
@@ -46,7 +46,7 @@ def test_french_phones(raw: str, expected: str) -> None:
 
 @pytest.mark.parametrize("raw", ["06 12 34", "00 00 00 00 00", "bonjour"])
 def test_phones_that_cannot_be_right(raw: str) -> None:
-    with pytest.raises(InvalidValue):
+    with pytest.raises(InvalidValueError):
         normalise_phone(raw)
 
 

@@ -125,8 +125,8 @@ def test_the_same_key_from_two_threads_books_once_and_hands_out_one_token() -> N
     from django.core.management import call_command
 
     from solidarite.zonage.calcul import compute_zonage
-    from solidarite.zonage.score import load_params
     from solidarite.zonage.services import save_campaign
+    from solidarite.zonage.sources import load_params
     from tests.conftest import DATA_DIR
 
     call_command("load_territoire", verbosity=0)

@@ -135,8 +135,8 @@ def test_the_migrations_keep_the_existing_rows_and_go_back() -> None:
     from django.db.migrations.executor import MigrationExecutor
 
     from solidarite.zonage.calcul import compute_zonage
-    from solidarite.zonage.score import load_params
     from solidarite.zonage.services import save_campaign
+    from solidarite.zonage.sources import load_params
     from tests.conftest import DATA_DIR
 
     call_command("load_territoire", verbosity=0)  # a transactional test starts from an empty database

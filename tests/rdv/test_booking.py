@@ -303,8 +303,8 @@ def test_the_same_slot_from_many_threads_is_booked_once() -> None:
 
     call_command("load_territoire", verbosity=0)
     from solidarite.zonage.calcul import compute_zonage
-    from solidarite.zonage.score import load_params
     from solidarite.zonage.services import save_campaign
+    from solidarite.zonage.sources import load_params
     from tests.conftest import DATA_DIR
 
     save_campaign(compute_zonage(DATA_DIR, load_params()), activate=True)
@@ -357,8 +357,8 @@ def test_the_same_slots_from_several_processes_on_postgresql() -> None:
 
     call_command("load_territoire", verbosity=0)
     from solidarite.zonage.calcul import compute_zonage
-    from solidarite.zonage.score import load_params
     from solidarite.zonage.services import save_campaign
+    from solidarite.zonage.sources import load_params
     from tests.conftest import DATA_DIR
 
     save_campaign(compute_zonage(DATA_DIR, load_params()), activate=True)
@@ -455,8 +455,8 @@ def test_a_booking_that_waits_for_the_cancellation_of_its_mission_is_refused(act
 
     from solidarite.planning import services as planning
     from solidarite.zonage.calcul import compute_zonage
-    from solidarite.zonage.score import load_params
     from solidarite.zonage.services import save_campaign
+    from solidarite.zonage.sources import load_params
     from tests.conftest import DATA_DIR
 
     call_command("load_territoire", verbosity=0)

@@ -13,10 +13,10 @@ from urllib.parse import parse_qs, urlsplit
 import numpy as np
 import pytest
 
+from solidarite.territoire.osrm import OsrmTableProvider
 from solidarite.territoire.travel import (
     EARTH_RADIUS_KM,
     CrowFlyProvider,
-    OsrmTableProvider,
     TravelError,
     haversine_km,
     pairs_within,
@@ -174,3 +174,56 @@ def test_provider_follows_the_settings(settings) -> None:  # type: ignore[no-unt
     settings.SOLIDARITE_TRAVEL_PROVIDER, settings.SOLIDARITE_OSRM_URL = "osrm", "http://127.0.0.1:5999/"
     chosen = provider_from_settings()
     assert isinstance(chosen, OsrmTableProvider) and chosen.base_url == "http://127.0.0.1:5999"
+
+
+def test_provider_with_fallback_asks_the_chosen_one_and_falls_back_when_it_cannot_answer(
+    settings,  # type: ignore[no-untyped-def]
+    osrm_server: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from solidarite.territoire.providers import provider_with_fallback
+
+    lat, lon = np.array([45.0, 45.0]), np.array([3.0, 3.15])
+    crow = CrowFlyProvider().matrix_minutes(lat, lon, lat, lon)
+    assert isinstance(provider_with_fallback(), CrowFlyProvider)
+    settings.SOLIDARITE_TRAVEL_PROVIDER, settings.SOLIDARITE_OSRM_URL = "osrm", osrm_server
+    road = provider_with_fallback().matrix_minutes(lat, lon, lat, lon)
+    assert _OsrmHandler.requests and road[0, 1] == pytest.approx(crow[0, 1] * 1.1, rel=1e-6)
+    settings.SOLIDARITE_OSRM_URL = "http://127.0.0.1:9"
+    with caplog.at_level("WARNING", logger="solidarite.territoire.providers"):
+        estimate = provider_with_fallback().matrix_minutes(lat, lon, lat, lon)
+    np.testing.assert_allclose(estimate, crow)
+    assert "injoignable" in caplog.text
+
+
+@pytest.mark.django_db
+def test_the_patients_search_times_the_lieux_with_the_provider_of_the_settings(
+    settings,  # type: ignore[no-untyped-def]
+    osrm_server: str,
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from solidarite.planning.models import Mission
+    from solidarite.rdv import services
+    from tests.annuaire.factories import lieu, medecin
+
+    site = lieu()
+    day = timezone.localdate() + dt.timedelta(days=3)
+    Mission.objects.create(
+        medecin=medecin(site.commune), lieu=site, date=day, statut=Mission.Statut.CONFIRMEE
+    )
+    west = (site.latitude, site.longitude - 0.1)  # the lieu lies east: the fake road is 10 % slower
+    crow = float(CrowFlyProvider().minutes_for_km(haversine_km(*west, site.latitude, site.longitude)))
+    settings.SOLIDARITE_TRAVEL_PROVIDER, settings.SOLIDARITE_OSRM_URL = "osrm", osrm_server
+    services.forget_lieux()
+    try:
+        (found,) = services.lieux_proches(*west)
+        assert _OsrmHandler.requests and found.minutes == pytest.approx(crow * 1.1, abs=0.05)
+        settings.SOLIDARITE_OSRM_URL = "http://127.0.0.1:9"  # the server is down: the crow-fly estimate
+        services.forget_lieux()
+        (found,) = services.lieux_proches(*west)
+        assert found.minutes == pytest.approx(crow, abs=0.05)
+    finally:
+        services.forget_lieux()

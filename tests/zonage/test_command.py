@@ -56,7 +56,7 @@ def test_writes_the_four_files_from_the_data_alone(national_run) -> None:  # typ
     [
         (["--n", "0"], "--n doit être un entier strictement positif"),
         (["--population", "-5"], "--population doit être un entier strictement positif"),
-        (["--activer"], "--activer ne s'utilise qu'avec --save"),
+        (["--activate"], "--activate ne s'utilise qu'avec --save"),
     ],
 )
 def test_bad_arguments(tmp_path: Path, args: list[str], message: str) -> None:

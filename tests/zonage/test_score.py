@@ -10,13 +10,12 @@ import pytest
 
 from solidarite.zonage.score import (
     CRITERES,
-    DEFAULT_PARAMS_FILE,
     ParamError,
-    load_params,
     parse_params,
     percentiles,
     score_epcis,
 )
+from solidarite.zonage.sources import DEFAULT_PARAMS_FILE, load_params
 
 
 def _base() -> dict:  # type: ignore[type-arg]

@@ -32,7 +32,7 @@ def validated_medecin(user: Any) -> MedecinVolontaire | None:
 def medecin_or_404(user: Any) -> MedecinVolontaire:
     medecin = validated_medecin(user)
     if medecin is None:
-        raise acces.HorsPerimetre(NOT_A_VOLUNTEER)
+        raise acces.OutOfScopeError(NOT_A_VOLUNTEER)
     return medecin
 
 

@@ -10,7 +10,7 @@ from dsfr.forms import DsfrBaseForm
 
 from solidarite.annuaire import services
 from solidarite.annuaire.models import MedecinVolontaire
-from solidarite.annuaire.validation import InvalidValue, normalise_phone, normalise_rpps
+from solidarite.annuaire.validation import InvalidValueError, normalise_phone, normalise_rpps
 from solidarite.territoire.models import Commune, Departement, normalise_nom
 from solidarite.territoire.search import search_communes
 
@@ -44,7 +44,7 @@ class InscriptionForm(DsfrBaseForm):
     def clean_rpps(self) -> str:
         try:
             rpps = normalise_rpps(self.cleaned_data["rpps"])
-        except InvalidValue as exc:
+        except InvalidValueError as exc:
             raise ValidationError(str(exc)) from None
         if MedecinVolontaire.objects.filter(rpps=rpps).exists():
             raise ValidationError(
@@ -61,7 +61,7 @@ class InscriptionForm(DsfrBaseForm):
     def clean_telephone(self) -> str:
         try:
             return normalise_phone(self.cleaned_data["telephone"])
-        except InvalidValue as exc:
+        except InvalidValueError as exc:
             raise ValidationError(str(exc)) from None
 
     def clean_commune(self) -> Commune:

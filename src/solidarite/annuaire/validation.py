@@ -5,7 +5,7 @@ from __future__ import annotations
 import phonenumbers
 
 
-class InvalidValue(ValueError):
+class InvalidValueError(ValueError):
     """A value that cannot be right, explained in French."""
 
 
@@ -25,9 +25,9 @@ def normalise_rpps(raw: str) -> str:
     """The 11-digit RPPS number, spaces removed; its last digit is a Luhn key."""
     digits = "".join(raw.split())
     if not digits.isdigit() or len(digits) != 11:
-        raise InvalidValue("Le numéro RPPS compte 11 chiffres (il figure sur votre carte CPS).")
+        raise InvalidValueError("Le numéro RPPS compte 11 chiffres (il figure sur votre carte CPS).")
     if not luhn_ok(digits):
-        raise InvalidValue(
+        raise InvalidValueError(
             "Ce numéro RPPS n'est pas valide : sa clé de contrôle ne correspond pas. Vérifiez les chiffres."
         )
     return digits
@@ -57,8 +57,10 @@ def normalise_phone(raw: str) -> str:
         if phonenumbers.is_valid_number(number):
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if not readable:
-        raise InvalidValue("Numéro de téléphone illisible : saisissez par exemple 06 12 34 56 78.")
-    raise InvalidValue("Ce numéro de téléphone n'existe pas : vérifiez le nombre de chiffres et l'indicatif.")
+        raise InvalidValueError("Numéro de téléphone illisible : saisissez par exemple 06 12 34 56 78.")
+    raise InvalidValueError(
+        "Ce numéro de téléphone n'existe pas : vérifiez le nombre de chiffres et l'indicatif."
+    )
 
 
 def display_phone(e164: str) -> str:

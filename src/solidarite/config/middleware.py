@@ -108,7 +108,7 @@ def _refusal(request: HttpRequest) -> HttpResponseBase:
         from solidarite.interop import fhir, fhir_views  # the composition root may reach the contexts
 
         return fhir_views.respond(fhir.outcome("invalid", NUL_MESSAGE), 400)
-    from solidarite.config.views import error_page
+    from solidarite.web.pages import error_page
 
     return error_page(request, 400, "Requête invalide", NUL_MESSAGE)
 

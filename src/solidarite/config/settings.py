@@ -38,6 +38,44 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} : valeur booléenne attendue (true/false, 1/0, oui/non).")
 
 
+def env_int(name: str, default: int, minimum: int, maximum: int, what: str) -> int:
+    """An integer setting between `minimum` and `maximum`; anything else stops start-up with a French sentence
+    naming the variable (`python -m solidarite` prints it without a traceback)."""
+    raw = env_str(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} n'est pas valable : {what}.") from None
+    if not minimum <= value <= maximum:
+        raise ImproperlyConfigured(f"{name}={value} : entre {minimum} et {maximum}.")
+    return value
+
+
+def env_url(name: str, default: str, schemes: tuple[str, ...] = ("http", "https")) -> str:
+    """An address setting: one of `schemes`, with a host; anything else stops start-up in French."""
+    from urllib.parse import urlsplit
+
+    value = env_str(name, default)
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.netloc:
+        allowed = " ou ".join(f"{scheme}://" for scheme in schemes)
+        raise ImproperlyConfigured(f"{name}={value!r} : une adresse commençant par {allowed} est attendue.")
+    return value
+
+
+def env_dotted_path(name: str, default: str) -> str:
+    """The dotted path of a class (a backend); a module that cannot be found stops start-up in French."""
+    value = env_str(name, default)
+    module, _, attribute = value.rpartition(".")
+    try:
+        found = bool(module and attribute and importlib.util.find_spec(module))
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise ImproperlyConfigured(f"{name}={value!r} : le chemin d'une classe (module.Classe) est attendu.")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
@@ -81,9 +119,7 @@ if SOLIDARITE_TRAVEL_PROVIDER not in {"vol_oiseau", "osrm"}:
     raise ImproperlyConfigured(
         f"SOLIDARITE_TRAVEL_PROVIDER={SOLIDARITE_TRAVEL_PROVIDER!r} : valeurs possibles vol_oiseau, osrm."
     )
-SOLIDARITE_OSRM_URL = env_str("SOLIDARITE_OSRM_URL", "http://127.0.0.1:5000")
-if SOLIDARITE_TRAVEL_PROVIDER == "osrm" and not SOLIDARITE_OSRM_URL.startswith(("http://", "https://")):
-    raise ImproperlyConfigured("SOLIDARITE_OSRM_URL doit commencer par http:// ou https://.")
+SOLIDARITE_OSRM_URL = env_url("SOLIDARITE_OSRM_URL", "http://127.0.0.1:5000")
 
 # Map background tiles (Leaflet URL template). Default: the IGN Géoplateforme "Plan IGN" tiles, the
 # State's own. Empty: no background (the zones are drawn all the same), e.g. offline or in tests.
@@ -94,21 +130,21 @@ SOLIDARITE_TUILES_URL = os.environ.get(
 ).strip()
 
 # E-mails: printed on the console in development; SMTP (EMAIL_HOST, EMAIL_PORT…) in production.
-EMAIL_BACKEND = env_str(
+EMAIL_BACKEND = env_dotted_path(
     "SOLIDARITE_EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if SOLIDARITE_ENV == "production"
     else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(env_str("EMAIL_PORT", "25"))
+EMAIL_PORT = env_int("EMAIL_PORT", 25, 1, 65535, "un numéro de port est attendu")
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", "Solidarité territoriale <ne-pas-repondre@solidarite-territoriale.invalid>"
 )
 
 # SMS to patients: printed on the console in development; any class with `send(numero, texte)`.
 # In production the default sends nothing (each SMS is recorded as failed): never patient data on a console.
-SOLIDARITE_SMS_BACKEND = env_str(
+SOLIDARITE_SMS_BACKEND = env_dotted_path(
     "SOLIDARITE_SMS_BACKEND",
     "solidarite.rdv.sms.UnconfiguredBackend"
     if SOLIDARITE_ENV == "production"
@@ -119,18 +155,11 @@ SOLIDARITE_SMS_BACKEND = env_str(
 # (3 to 11 letters or digits, as operators require), and the API's address (a proxy's, if any).
 SOLIDARITE_SMS_BREVO_CLE = env_str("SOLIDARITE_SMS_BREVO_CLE", "")
 SOLIDARITE_SMS_EXPEDITEUR = env_str("SOLIDARITE_SMS_EXPEDITEUR", "MEDECIN")
-SOLIDARITE_SMS_BREVO_URL = env_str(
+SOLIDARITE_SMS_BREVO_URL = env_url(
     "SOLIDARITE_SMS_BREVO_URL", "https://api.brevo.com/v3/transactionalSMS/send"
 )
-if SOLIDARITE_SMS_BACKEND == "solidarite.rdv.sms.BrevoBackend":
-    if not SOLIDARITE_SMS_BREVO_CLE:
-        raise ImproperlyConfigured(
-            "SOLIDARITE_SMS_BREVO_CLE : la clé d'API Brevo est nécessaire pour les SMS."
-        )
-    if not SOLIDARITE_SMS_BREVO_URL.startswith(("https://", "http://")):
-        raise ImproperlyConfigured(
-            "SOLIDARITE_SMS_BREVO_URL doit commencer par https:// (http:// seulement vers un mandataire local)."
-        )
+if SOLIDARITE_SMS_BACKEND == "solidarite.rdv.sms.BrevoBackend" and not SOLIDARITE_SMS_BREVO_CLE:
+    raise ImproperlyConfigured("SOLIDARITE_SMS_BREVO_CLE : la clé d'API Brevo est nécessaire pour les SMS.")
 if not (
     3 <= len(SOLIDARITE_SMS_EXPEDITEUR) <= 11
     and SOLIDARITE_SMS_EXPEDITEUR.isascii()
@@ -156,8 +185,12 @@ if any(not 0 < h <= 24 * 14 for h in SOLIDARITE_RAPPELS_HEURES):
 # Requests per minute and per address on the patient pages and the API (0: no limit, e.g. behind a
 # proxy that limits already). Counted in Django's cache: per process with the default local cache, shared
 # by every worker with SOLIDARITE_CACHE_URL (Redis).
-SOLIDARITE_LIMITE_RESERVATIONS = int(env_str("SOLIDARITE_LIMITE_RESERVATIONS", "10"))
-SOLIDARITE_LIMITE_RECHERCHES = int(env_str("SOLIDARITE_LIMITE_RECHERCHES", "120"))
+SOLIDARITE_LIMITE_RESERVATIONS = env_int(
+    "SOLIDARITE_LIMITE_RESERVATIONS", 10, 0, 100_000, "un nombre entier de demandes par minute est attendu"
+)
+SOLIDARITE_LIMITE_RECHERCHES = env_int(
+    "SOLIDARITE_LIMITE_RECHERCHES", 120, 0, 100_000, "un nombre entier de demandes par minute est attendu"
+)
 # Trusted reverse proxies in front of the platform (0: none). Behind N of them, the patient's address is the
 # N-th from the right of X-Forwarded-For; without this setting every patient would share the proxy's address.
 try:
@@ -218,7 +251,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "dsfr",
-    "widget_tweaks",  # django-dsfr's form templates load it (DsfrBaseForm); installed as its dependency
+    "widget_tweaks",  # not ours: django-dsfr's form field templates load it (and django-dsfr requires it)
     "solidarite.config",
     "solidarite.territoire",
     "solidarite.zonage",
@@ -269,11 +302,18 @@ TEMPLATES = [
 ]
 
 DEFAULT_SQLITE_PATH = REPO_ROOT / "var" / "solidarite.sqlite3"
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE_PATH}"), conn_max_age=60, conn_health_checks=True
-    )
-}
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            env_str("DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE_PATH}"),
+            conn_max_age=60,
+            conn_health_checks=True,
+        )
+    }
+except ValueError:
+    raise ImproperlyConfigured(
+        "DATABASE_URL : une adresse sqlite:///chemin ou postgres://utilisateur:mot-de-passe@hôte:5432/base."
+    ) from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One writer at a time, waiting instead of failing; WAL lets readers run beside the writer.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -466,15 +506,8 @@ CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP if SOLIDARITE_CSP_RAPPORT_SEULEMENT e
 # code. Each duration with its source (docs/decisions/0009-donnees-personnelles.md).
 
 
-def env_days(name: str, default: int, minimum: int = 1, maximum: int = 20 * 366) -> int:
-    raw = env_str(name, str(default))
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} : un nombre entier de jours est attendu.") from None
-    if not minimum <= value <= maximum:
-        raise ImproperlyConfigured(f"{name}={value} : entre {minimum} et {maximum}.")
-    return value
+def env_days(name: str, default: int) -> int:
+    return env_int(name, default, 1, 20 * 366, "un nombre entier de jours est attendu")
 
 
 # Appointments (identity, contact, reason), counted from the day of the appointment. CNIL, référentiel « gestion
@@ -499,9 +532,11 @@ if SOLIDARITE_CONSERVATION_ACCES_JOURS < SOLIDARITE_CONSERVATION_RDV_JOURS:
         "le journal des accès survit aux données qu'il décrit."
     )
 # The daily purge is queued by the worker once a day, from this hour (local time, 0 to 23).
-SOLIDARITE_PURGE_HEURE = env_days("SOLIDARITE_PURGE_HEURE", 3, minimum=0, maximum=23)
+SOLIDARITE_PURGE_HEURE = env_int("SOLIDARITE_PURGE_HEURE", 3, 0, 23, "une heure entière est attendue")
 # Rows deleted per transaction by the purge.
-SOLIDARITE_PURGE_LOT = env_days("SOLIDARITE_PURGE_LOT", 500, minimum=1, maximum=100_000)
+SOLIDARITE_PURGE_LOT = env_int(
+    "SOLIDARITE_PURGE_LOT", 500, 1, 100_000, "un nombre entier de lignes est attendu"
+)
 
 # Who publishes the platform and who answers for its data (pages « Mentions légales », « Données personnelles »).
 A_COMPLETER = "(à compléter)"
@@ -577,6 +612,9 @@ if SOLIDARITE_CONNEXION_DEV and SOLIDARITE_ENV == "production":
     raise ImproperlyConfigured(
         "SOLIDARITE_CONNEXION_DEV ne peut pas être activée en production : utilisez Pro Santé Connect ou ProConnect."
     )
+
+# Chromium for `python -m solidarite audit_accessibilite` (axe-core in a real browser) and the browser tests.
+SOLIDARITE_CHROMIUM = env_str("SOLIDARITE_CHROMIUM", "/usr/bin/chromium")
 
 # Sessions of professionals: absolute lifetime (hours) and idle timeout (minutes).
 try:

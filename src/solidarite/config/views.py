@@ -12,7 +12,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from solidarite.parametres import parametre
-from solidarite.territoire.acces import HorsPerimetre
+from solidarite.territoire.acces import OutOfScopeError
+from solidarite.web.pages import error_page
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +43,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"statut": "ok", "base": connection.vendor, "communes": communes})
 
 
-def error_page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
-    """The platform's French error page (also used by the contexts' views for their 4xx)."""
-    html = render_to_string("erreur.html", {"status": status, "titre": title, "message": message}, request)
-    return HttpResponse(html, status=status)
-
-
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return error_page(
         request, 400, "Requête invalide", "La demande envoyée n'a pas pu être comprise. Vérifiez l'adresse."
@@ -61,7 +56,7 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if isinstance(exception, HorsPerimetre):  # out of the caller's scope: its own French explanation
+    if isinstance(exception, OutOfScopeError):  # out of the caller's scope: its own French explanation
         return error_page(request, 404, "Page introuvable", str(exception))
     return error_page(
         request, 404, "Page introuvable", "La page que vous cherchez n'existe pas ou a été déplacée."

@@ -27,7 +27,7 @@ VALID_STATUTS = (MedecinVolontaire.Statut.VALIDE, MedecinVolontaire.Statut.ACTIF
 SANTE, AGENT, PATIENT = "sante", "agent", "patient"
 
 
-class Refus(Exception):
+class RefusedError(Exception):
     """A login that opens nothing: `raison` names the French explanation page to show."""
 
     def __init__(self, raison: str) -> None:
@@ -60,14 +60,14 @@ def normalize_rpps(raw: object) -> str:
 
 
 def open_account(identite: Identite) -> tuple[User, str]:
-    """The account this identity opens and the kind of role, in one transaction; `Refus` otherwise."""
+    """The account this identity opens and the kind of role, in one transaction; `RefusedError` otherwise."""
     if identite.fournisseur == Fournisseur.FRANCECONNECT:
         return _patient(identite), PATIENT
     if identite.rpps:
         return _sante(identite), SANTE
     if identite.email:
         return _agent(identite), AGENT
-    raise Refus("inconnu")
+    raise RefusedError("inconnu")
 
 
 def _remember(identite: Identite, user: User) -> None:
@@ -103,8 +103,8 @@ def _sante(identite: Identite) -> User:
     if medecin is None and not referents:
         statut = MedecinVolontaire.objects.filter(rpps=identite.rpps).values_list("statut", flat=True).first()
         if statut is None:
-            raise Refus("rpps_inconnu")
-        raise Refus("suspendu" if statut == MedecinVolontaire.Statut.SUSPENDU else "en_attente")
+            raise RefusedError("rpps_inconnu")
+        raise RefusedError("suspendu" if statut == MedecinVolontaire.Statut.SUSPENDU else "en_attente")
     user = (
         _known(identite)
         or (medecin.compte if medecin else None)
@@ -143,7 +143,7 @@ def _agent(identite: Identite) -> User:
         if len(candidates) == 1:
             user = candidates[0]
     if user is None or not agent_entitled(user):
-        raise Refus("agent_inconnu")
+        raise RefusedError("agent_inconnu")
     _remember(identite, user)
     return user
 

@@ -22,7 +22,7 @@ from .comptes import Identite, normalize_rpps
 _clients: dict[tuple[str, ...], Any] = {}
 
 
-class ReponseInvalide(Exception):
+class InvalidResponseError(Exception):
     """The provider's answer cannot be trusted (signature, issuer, audience, nonce, expiry, format)."""
 
 
@@ -69,7 +69,7 @@ def fetch_token(name: str, request: Any) -> dict[str, Any]:
         request, claims_options=claims_options(name), leeway=30
     )
     if "userinfo" not in token or not token["userinfo"]:
-        raise ReponseInvalide("id_token absent")
+        raise InvalidResponseError("id_token absent")
     return token
 
 
@@ -82,7 +82,7 @@ def userinfo(name: str, token: dict[str, Any]) -> dict[str, Any]:
         return {}
     response = oauth.get(endpoint, token=token)
     if response.status_code != 200:
-        raise ReponseInvalide(f"userinfo : statut {response.status_code}")
+        raise InvalidResponseError(f"userinfo : statut {response.status_code}")
     kind = response.headers.get("content-type", "").split(";")[0].strip()
     if kind == "application/jwt":
         try:
@@ -92,21 +92,21 @@ def userinfo(name: str, token: dict[str, Any]) -> dict[str, Any]:
                 registry=JWSRegistry(algorithms=metadata.get("userinfo_signing_alg_values_supported")),
             )
         except (JoserfcError, ValueError) as error:
-            raise ReponseInvalide(f"userinfo signé invalide : {type(error).__name__}") from None
+            raise InvalidResponseError(f"userinfo signé invalide : {type(error).__name__}") from None
         data = dict(decoded.claims)
         conf = enabled()[name]
         audience = data.get("aud")
         if data.get("iss") != conf["issuer"] or conf["client_id"] not in (
             audience if isinstance(audience, list) else [audience]
         ):
-            raise ReponseInvalide("userinfo signé : émetteur ou audience inattendus")
+            raise InvalidResponseError("userinfo signé : émetteur ou audience inattendus")
     else:
         try:
             data = response.json()
         except ValueError:
-            raise ReponseInvalide("userinfo illisible") from None
+            raise InvalidResponseError("userinfo illisible") from None
     if not isinstance(data, dict):
-        raise ReponseInvalide("userinfo illisible")
+        raise InvalidResponseError("userinfo illisible")
     return data
 
 
@@ -115,7 +115,7 @@ def identite(name: str, token: dict[str, Any]) -> Identite:
     claims = dict(token["userinfo"])
     info = userinfo(name, token)
     if info.get("sub", claims["sub"]) != claims["sub"]:
-        raise ReponseInvalide("userinfo : sub différent de l'id_token")
+        raise InvalidResponseError("userinfo : sub différent de l'id_token")
     amr = claims.get("amr") or []
     person = Identite(
         fournisseur=name,
@@ -135,4 +135,4 @@ def identite(name: str, token: dict[str, Any]) -> Identite:
     return person
 
 
-__all__ = ["ReponseInvalide", "client", "enabled", "fetch_token", "identite"]
+__all__ = ["InvalidResponseError", "client", "enabled", "fetch_token", "identite"]

@@ -22,7 +22,7 @@ from joserfc.errors import JoseError
 from requests import RequestException
 
 from . import oidc, sessions
-from .comptes import Refus, dev_identite, landing_url, open_account
+from .comptes import RefusedError, dev_identite, landing_url, open_account
 from .models import Fournisseur, LienDeConnexion
 
 logger = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def retour(request: HttpRequest, name: str) -> HttpResponse:
     try:
         token = oidc.fetch_token(name, request)
         identite = oidc.identite(name, token)
-    except (AuthlibBaseError, JoseError, oidc.ReponseInvalide, ValueError, KeyError, TypeError) as error:
+    except (AuthlibBaseError, JoseError, oidc.InvalidResponseError, ValueError, KeyError, TypeError) as error:
         # The error's class only: its text may carry a token or a code.
         logger.warning("connexion %s : réponse refusée (%s)", name, type(error).__name__)
         return _refus(request, "invalide", name, status=400)
@@ -111,7 +111,7 @@ def retour(request: HttpRequest, name: str) -> HttpResponse:
         return _refus(request, "injoignable", name, status=502)
     try:
         user, role = open_account(identite)
-    except Refus as refus:
+    except RefusedError as refus:
         logger.info("connexion %s : personne non reconnue (%s)", name, refus.raison)
         return _refus(request, refus.raison, name, status=403)
     sessions.open_session(request, user, name, role, id_token=str(token.get("id_token", "")))
@@ -215,7 +215,7 @@ def dev_lien(request: HttpRequest, jeton: str) -> HttpResponse:
         return _refus(request, "lien", "dev", status=400)
     try:
         user, role = open_account(dev_identite(lien.email))
-    except Refus as refus:
+    except RefusedError as refus:
         return _refus(request, refus.raison, "dev", status=403)
     sessions.open_session(request, user, Fournisseur.DEV, role)
     return _after_login(request, user, role)

@@ -16,12 +16,12 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import Status
 
-from solidarite.config.ratelimit import MESSAGE as TOO_MANY
-from solidarite.config.ratelimit import client_address, exceeded
 from solidarite.rdv import idempotence, services
 from solidarite.rdv.creneaux import RE_SLOT_ID, Hours, day_slots_stamped
 from solidarite.rdv.patients import LIMITS
 from solidarite.territoire.search import position
+from solidarite.web.ratelimit import MESSAGE as TOO_MANY
+from solidarite.web.ratelimit import client_address, exceeded
 
 api = NinjaAPI(
     title="Solidarité territoriale — API",

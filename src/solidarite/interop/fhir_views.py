@@ -18,14 +18,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from solidarite.annuaire.models import LieuSolidaire
-from solidarite.config.ratelimit import MESSAGE as TOO_MANY
-from solidarite.config.ratelimit import exceeded
 from solidarite.interop import fhir
 from solidarite.rdv import acces as rdv_acces
 from solidarite.rdv import services
 from solidarite.rdv.creneaux import slot_id
 from solidarite.rdv.models import AccesDonnees, RendezVous
 from solidarite.territoire import acces
+from solidarite.web.ratelimit import MESSAGE as TOO_MANY
+from solidarite.web.ratelimit import exceeded
 
 CONTENT_TYPE = "application/fhir+json; charset=utf-8"
 DEFAULT_DAYS = 14

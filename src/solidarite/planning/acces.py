@@ -30,7 +30,7 @@ NOT_A_REFERENT = "Cette page est réservée aux référents des lieux solidaires
 
 def day_list_mission(user: Any, pk: int) -> Mission:
     """A confirmed or realised mission whose patient list this user may read: its doctor, or a référent of
-    its lieu. Anything else is a 404 (HorsPerimetre), whether the mission exists or not."""
+    its lieu. Anything else is a 404 (OutOfScopeError), whether the mission exists or not."""
     medecin = annuaire_acces.validated_medecin(user)
     condition = Q(pk__in=[])
     if medecin is not None:
@@ -44,7 +44,7 @@ def day_list_mission(user: Any, pk: int) -> Mission:
         .first()
     )
     if found is None:
-        raise acces.HorsPerimetre(NOT_YOUR_DAY)
+        raise acces.OutOfScopeError(NOT_YOUR_DAY)
     return found
 
 
@@ -53,10 +53,10 @@ REFERENT_PAST_DAYS = 14  # the référent follows up the last two weeks' days (r
 
 def referent_missions(user: Any, today: Any) -> list[Mission]:
     """The days of the lieux this account answers for: confirmed or realised missions from two weeks ago on.
-    A référent of no lieu gets a 404 (HorsPerimetre), like any page outside one's role."""
+    A référent of no lieu gets a 404 (OutOfScopeError), like any page outside one's role."""
     lieux = annuaire_acces.referent_lieu_ids(user)
     if not lieux:
-        raise acces.HorsPerimetre(NOT_A_REFERENT)
+        raise acces.OutOfScopeError(NOT_A_REFERENT)
     return list(
         Mission.objects.select_related("lieu__commune", "medecin")
         .filter(

@@ -15,7 +15,7 @@ from solidarite.planning.optimizer import Instance, Site, Volunteer
 from solidarite.territoire.sources import TerritoireData, read_territoire
 from solidarite.zonage import sources as zonage_sources
 from solidarite.zonage.calcul import ZonageResult, compute_zonage, current_code_map
-from solidarite.zonage.score import load_params
+from solidarite.zonage.sources import load_params
 
 # Single-day missions: at most about 1 h 30 of driving each way (≈ 120 km as the crow flies at the
 # platform's 46 km/h straight-line speed); most volunteers stay within an hour. Distant doctors come for

@@ -25,7 +25,7 @@ from solidarite.planning.models import Disponibilite, Mission, MissionTransition
 from solidarite.planning.signals import mission_cancelled, mission_confirmed
 from solidarite.territoire import acces
 from solidarite.territoire.models import Region
-from solidarite.territoire.travel import CrowFlyProvider
+from solidarite.territoire.providers import straight_line_kmh
 from solidarite.zonage import services as zonage
 
 logger = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ class RegionInstance:
 
 def km_for_minutes(minutes: int) -> float:
     """The travel limit as the optimiser's great-circle distance, at the platform's crow-fly speed."""
-    return minutes / 60.0 * CrowFlyProvider().max_speed_kmh
+    return minutes / 60.0 * straight_line_kmh()
 
 
 def build_instance(region: Region, first: dt.date) -> RegionInstance:

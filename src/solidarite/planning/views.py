@@ -18,13 +18,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from solidarite.annuaire import acces as annuaire_acces
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
 from solidarite.annuaire.services import rotate_feed_token
-from solidarite.config.views import error_page
 from solidarite.planning import acces as planning_acces
 from solidarite.planning import services
 from solidarite.planning.calendar import missions_ics
 from solidarite.planning.models import Mission, PlanningRun, Proposition
 from solidarite.territoire import acces
 from solidarite.territoire.models import Region
+from solidarite.web.pages import error_page
 
 LINK_GONE = (
     "Ce lien personnel n'est plus valable : vos disponibilités, vos missions et la liste de vos patients "
@@ -199,7 +199,7 @@ def ars(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("region") or request.POST.get("region") or (regions[0].code if regions else "")
     region = next((r for r in regions if r.code == code), None)
     if region is None:  # another ARS's region looks like no region at all (territoire.acces)
-        raise acces.HorsPerimetre()
+        raise acces.OutOfScopeError()
     status = 200
     if request.method == "POST":
         try:

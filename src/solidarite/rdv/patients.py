@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from solidarite.annuaire.validation import InvalidValue, normalise_phone
+from solidarite.annuaire.validation import InvalidValueError, normalise_phone
 from solidarite.rdv.models import RendezVous
 
 # Control characters (NUL, which PostgreSQL cannot store, and the like) and lone surrogates (a JSON "\ud800",
@@ -52,7 +52,7 @@ def _check_contact(data: dict[str, Any], errors: dict[str, str]) -> dict[str, An
     elif phone:
         try:
             phone = normalise_phone(phone)
-        except InvalidValue as exc:
+        except InvalidValueError as exc:
             errors["telephone"] = str(exc)
     if CONTROL.search(email):
         errors["email"] = CONTROL_MESSAGE

@@ -27,7 +27,7 @@ from solidarite.rdv.idempotence import Idempotence
 from solidarite.rdv.idempotence import check as idempotence_check
 from solidarite.rdv.models import AccesDonnees, HorairesConsultation, Message, MotifAnnulation, RendezVous
 from solidarite.rdv.patients import clean_patient
-from solidarite.territoire.travel import CrowFlyProvider
+from solidarite.territoire.providers import provider_with_fallback
 
 logger = logging.getLogger(__name__)
 TOKEN_SALT = "solidarite.rdv.jeton"
@@ -688,7 +688,7 @@ def lieux_proches(latitude: float, longitude: float, count: int = 3) -> list[Lie
         return []
     reach = catalogue.reach.get((latitude, longitude))
     if reach is None:
-        minutes = CrowFlyProvider().matrix_minutes(
+        minutes = provider_with_fallback().matrix_minutes(
             np.array([latitude]), np.array([longitude]), catalogue.latitudes, catalogue.longitudes
         )[0]
         within = np.flatnonzero(minutes <= REACH_MINUTES)

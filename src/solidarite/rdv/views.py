@@ -14,8 +14,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from solidarite.annuaire.models import LieuSolidaire
-from solidarite.config.ratelimit import limited
-from solidarite.config.views import error_page
 from solidarite.parametres import parametre
 from solidarite.rdv import attente, services
 from solidarite.rdv.forms import AttenteForm, ReservationForm
@@ -23,6 +21,8 @@ from solidarite.rdv.models import AccesDonnees
 from solidarite.rdv.signals import rendez_vous_pris
 from solidarite.territoire.models import Commune
 from solidarite.territoire.search import search_communes
+from solidarite.web.pages import error_page
+from solidarite.web.ratelimit import limited
 
 logger = logging.getLogger(__name__)
 LIEU_DAYS = 28

@@ -18,13 +18,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from solidarite.config.views import error_page
 from solidarite.planning import acces as planning_acces
 from solidarite.planning import services as planning
 from solidarite.planning.models import Mission
 from solidarite.rdv import acces as rdv_acces
 from solidarite.rdv.models import AccesDonnees, RendezVous
 from solidarite.territoire import acces
+from solidarite.web.pages import error_page
 
 PRESENCE = {
     "vu": RendezVous.Statut.VU,

@@ -22,7 +22,7 @@ OUT_OF_SCOPE = "Cette page n'existe pas, ou elle n'est pas ouverte à votre comp
 NO_ARS = "Votre compte n'est rattaché à aucune ARS : demandez au ministère de le rattacher à votre région."
 
 
-class HorsPerimetre(Http404):
+class OutOfScopeError(Http404):
     """Out of the caller's scope: a 404 with a French page (the platform's handler404)."""
 
     def __init__(self, message: str = OUT_OF_SCOPE) -> None:
@@ -85,11 +85,11 @@ def scope(user: Any, queryset: QuerySet[Any], *region_paths: str) -> QuerySet[An
 
 
 def get_in_scope(user: Any, queryset: QuerySet[Any], *region_paths: str, **lookup: Any) -> Any:
-    """One row in the user's scope, or HorsPerimetre (404): a row of another region looks like no row at all."""
+    """One row in the user's scope, or OutOfScopeError (404): a row of another region looks like no row at all."""
     try:
         return scope(user, queryset, *region_paths).get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
-        raise HorsPerimetre() from None
+        raise OutOfScopeError() from None
 
 
 def check_region(user: Any, region: Region) -> None:

@@ -21,7 +21,7 @@ class RegionScopedAdmin:
         return acces.scope(request.user, super().get_queryset(request), *self.region_paths)  # type: ignore[misc]
 
     def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> Any:
-        raise acces.HorsPerimetre()
+        raise acces.OutOfScopeError()
 
 
 class UserFormMixin:

@@ -10,16 +10,15 @@ higher percentile is worse (a low APL, a high share of ALD…). Then:
 - selection: the first N (`regle = "nombre"`, N = 151 by default), or the first EPCI in rank order until
   their population reaches a target (`regle = "population"`).
 
-The weights, threshold and rule come from a dated TOML file (`parametres/zonage_2025.toml`).
+The weights, threshold and rule come from a dated TOML file (`parametres/zonage_2025.toml`), read by
+`sources.load_params`: this module takes the parsed data (`parse_params`) and reads no file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -49,7 +48,6 @@ UNITES = {
     "niveau_vie": "€/an",
 }
 REGLES = ("nombre", "population")
-DEFAULT_PARAMS_FILE = Path(__file__).resolve().parent / "parametres" / "zonage_2025.toml"
 
 
 class ParamError(ValueError):
@@ -134,19 +132,6 @@ def parse_params(data: dict[str, Any], origin: str = "paramètres") -> ScorePara
         nombre=_positive_int(selection.get("nombre", 151), "[selection] nombre"),
         population=_positive_int(selection.get("population", 2_500_000), "[selection] population"),
     )
-
-
-def load_params(path: Path | None = None) -> ScoreParams:
-    source = path or DEFAULT_PARAMS_FILE
-    try:
-        text = source.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ParamError(f"Fichier de paramètres illisible : {source} ({exc.strerror}).") from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ParamError(f"{source.name} : TOML mal formé ({exc}).") from exc
-    return parse_params(data, source.name)
 
 
 @dataclass(frozen=True)

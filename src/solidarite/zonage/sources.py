@@ -1,5 +1,7 @@
 """Reading the zonage files of `../shared/data`: APL and its parameters (DREES), bassin-de-vie
-indicators (CartoSanté, INSEE), structures des urgences (DREES SAE 2022). Pure Python, no Django.
+indicators (CartoSanté, INSEE), structures des urgences (DREES SAE 2022); and the dated TOML file of the
+composite index's parameters (`parametres/zonage_2025.toml`, checked by `score.parse_params`). Pure Python,
+no Django.
 
 "Secret statistique" and "résultat non disponible" cells are kept as missing values with their
 reason; what to do with them is decided where the criteria are aggregated (`calcul.py`).
@@ -10,11 +12,15 @@ from __future__ import annotations
 import csv
 import math
 import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from solidarite.territoire.sources import RE_CODE_INSEE, DataError, DataFileError, read_csv
 from solidarite.zonage.apl import ActivityBand, AplParameters, DistanceBand
+from solidarite.zonage.score import ParamError, ScoreParams, parse_params
+
+DEFAULT_PARAMS_FILE = Path(__file__).resolve().parent / "parametres" / "zonage_2025.toml"
 
 APL_FILE = "apl_mg_2022_2023.csv"
 APL_PARAMETERS_FILE = "apl_mg_parametres_drees.csv"
@@ -245,3 +251,17 @@ def read_urgences(data_dir: Path) -> list[UrgenceSite]:
     if not sites:
         raise DataFileError(path, None, "aucun site d'urgences générales.")
     return sites
+
+
+def load_params(path: Path | None = None) -> ScoreParams:
+    """The dated zonage parameters of a TOML file (the 2025 one by default), checked by `score.parse_params`."""
+    source = path or DEFAULT_PARAMS_FILE
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ParamError(f"Fichier de paramètres illisible : {source} ({exc.strerror}).") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ParamError(f"{source.name} : TOML mal formé ({exc}).") from exc
+    return parse_params(data, source.name)

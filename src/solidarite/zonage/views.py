@@ -63,7 +63,7 @@ def _active_or_404() -> Campagne:
     campagne = services.active_campaign()
     if campagne is None:
         raise Http404(
-            "Aucune campagne de zonage n'est active : lancez python -m solidarite zonage --save --activer."
+            "Aucune campagne de zonage n'est active : lancez python -m solidarite zonage --save --activate."
         )
     return campagne
 

@@ -1,6 +1,6 @@
 """`python -m solidarite audit_accessibilite --out docs/accessibilite/axe.json`: axe-core over the public pages.
 
-Serves the platform on loopback from the configured database (or audits `--adresse`), opens each public page in
+Serves the platform on loopback from the configured database (or audits `--url`), opens each public page in
 Chromium, runs axe-core (axe-playwright-python, as tests/browser do) and writes a dated JSON file, which the
 page « Déclaration d'accessibilité » shows. Needs the development tools (`pip install -e .[dev]`) and Chromium.
 """
@@ -22,8 +22,6 @@ from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.core.wsgi import get_wsgi_application
 from django.urls import reverse
 from django.utils import timezone
-
-CHROMIUM = os.environ.get("SOLIDARITE_CHROMIUM", "/usr/bin/chromium")
 
 
 def public_pages() -> list[tuple[str, str]]:
@@ -116,7 +114,7 @@ def audit(base_url: str, pages: list[tuple[str, str]]) -> dict[str, Any]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless=new", "--no-sandbox"]
+            executable_path=settings.SOLIDARITE_CHROMIUM, args=["--headless=new", "--no-sandbox"]
         )
         try:
             return audit_with(browser, base_url, pages)
@@ -135,7 +133,7 @@ class Command(BaseCommand):
             "--out", default=str(settings.SOLIDARITE_AUDIT_ACCESSIBILITE), help="Fichier JSON à écrire."
         )
         parser.add_argument(
-            "--adresse",
+            "--url",
             default="",
             help="Adresse d'une plateforme qui tourne déjà (sinon servie ici, sur la base configurée).",
         )
@@ -145,10 +143,8 @@ class Command(BaseCommand):
         if not out.parent.is_dir():
             self.stderr.write(f"--out {out} : le dossier {out.parent} n'existe pas.")
             raise SystemExit(2)
-        if options["adresse"] and not options["adresse"].startswith(("http://", "https://")):
-            self.stderr.write(
-                f"--adresse {options['adresse']!r} : une adresse http:// ou https:// est attendue."
-            )
+        if options["url"] and not options["url"].startswith(("http://", "https://")):
+            self.stderr.write(f"--url {options['url']!r} : une adresse http:// ou https:// est attendue.")
             raise SystemExit(2)
         try:
             import axe_playwright_python  # noqa: F401
@@ -158,14 +154,14 @@ class Command(BaseCommand):
                 "axe-playwright-python manque : installez les outils de développement (pip install -e .[dev])."
             )
             raise SystemExit(2) from None
-        if not Path(CHROMIUM).exists():
+        if not Path(settings.SOLIDARITE_CHROMIUM).exists():
             self.stderr.write(
-                f"Chromium introuvable ({CHROMIUM}) : SOLIDARITE_CHROMIUM=… pour en indiquer un."
+                f"Chromium introuvable ({settings.SOLIDARITE_CHROMIUM}) : SOLIDARITE_CHROMIUM=… pour en indiquer un."
             )
             raise SystemExit(2)
         pages = public_pages()
-        if options["adresse"]:
-            result = audit(options["adresse"].rstrip("/"), pages)
+        if options["url"]:
+            result = audit(options["url"].rstrip("/"), pages)
         else:
             with _serve() as base_url:
                 result = audit(base_url, pages)

@@ -66,7 +66,7 @@ class Command(BaseCommand):
     help = "Sert la plateforme comme en production : granian, plusieurs workers (derrière un mandataire inverse)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--hote", default="127.0.0.1", help="Adresse d'écoute (127.0.0.1 par défaut).")
+        parser.add_argument("--host", default="127.0.0.1", help="Adresse d'écoute (127.0.0.1 par défaut).")
         parser.add_argument("--port", type=int, default=8000, help="Port d'écoute (8000 par défaut).")
         parser.add_argument(
             "--workers",
@@ -75,26 +75,31 @@ class Command(BaseCommand):
             help=f"Processus servant les requêtes (autant que de cœurs par défaut : {default_workers()} ici).",
         )
         parser.add_argument(
-            "--fils",
+            "--threads",
             type=int,
             default=THREADS,
             help=f"Fils par processus, chacun sa connexion à la base ({THREADS} par défaut : l'un calcule "
             "pendant que l'autre attend PostgreSQL).",
         )
         parser.add_argument(
-            "--file", type=int, default=1024, help="Connexions en attente d'acceptation (1024 par défaut)."
+            "--backlog", type=int, default=1024, help="Connexions en attente d'acceptation (1024 par défaut)."
         )
-        parser.add_argument("--journal", choices=["info", "warning", "error"], default="info")
+        parser.add_argument(
+            "--log",
+            choices=["info", "warning", "error"],
+            default="info",
+            help="Niveau du journal de granian.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not 1 <= options["workers"] <= 64:
             raise CommandError("--workers : entre 1 et 64 processus.")
-        if not 1 <= options["fils"] <= 16:
-            raise CommandError("--fils : entre 1 et 16 fils par processus.")
+        if not 1 <= options["threads"] <= 16:
+            raise CommandError("--threads : entre 1 et 16 fils par processus.")
         if not 1 <= options["port"] <= 65535:
             raise CommandError("--port : entre 1 et 65535.")
-        if not 128 <= options["file"] <= 65535:
-            raise CommandError("--file : entre 128 et 65535 connexions.")
+        if not 128 <= options["backlog"] <= 65535:
+            raise CommandError("--backlog : entre 128 et 65535 connexions.")
         if settings.DEBUG:
             self.stderr.write(
                 "Attention : mode développement (DEBUG). En production : SOLIDARITE_ENV=production "
@@ -108,12 +113,12 @@ class Command(BaseCommand):
                 "et en production répondraient par une erreur)."
             )
         argv = granian_argv(
-            options["hote"],
+            options["host"],
             options["port"],
             options["workers"],
-            options["file"],
-            options["journal"],
-            options["fils"],
+            options["backlog"],
+            options["log"],
+            options["threads"],
         )
         sys.stdout.flush()
         sys.stderr.flush()

@@ -21,8 +21,8 @@ from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, Referen
 from solidarite.annuaire.validation import rpps_with_key
 from solidarite.planning.models import Disponibilite, Mission, MissionTransition
 from solidarite.territoire.models import AgentArs, Commune, Departement, Epci
+from solidarite.territoire.providers import provider_with_fallback, straight_line_kmh
 from solidarite.territoire.sources import read_territoire
-from solidarite.territoire.travel import CrowFlyProvider
 from solidarite.zonage import services as zonage
 from solidarite.zonage import sources as zonage_sources
 from solidarite.zonage.calcul import current_code_map
@@ -114,7 +114,7 @@ class Command(BaseCommand):
         campagne = zonage.active_campaign()
         if campagne is None:
             raise CommandError(
-                "Aucune zone active : lancez d'abord python -m solidarite zonage --out var/zonage --save --activer."
+                "Aucune zone active : lancez d'abord python -m solidarite zonage --out var/zonage --save --activate."
             )
         if MedecinVolontaire.objects.filter(demonstration=True).exists() and not options["reset"]:
             self.stdout.write(
@@ -182,7 +182,7 @@ class Command(BaseCommand):
                 )
             LieuSolidaire.objects.bulk_create(lieux)
             medecins = []
-            speed = CrowFlyProvider().max_speed_kmh  # the planning's own conversion of minutes to km
+            speed = straight_line_kmh()  # the planning's own conversion of minutes to km
             for k, volunteering in enumerate(homes):
                 commune = communes[volunteering.home.commune]
                 needed = (
@@ -310,7 +310,7 @@ def zone_communes_with_slots(sirens: set[str]) -> tuple[int, int, int]:
     )
     if not lieux or not communes:
         return 0, len(communes), 0
-    minutes = CrowFlyProvider().matrix_minutes(
+    minutes = provider_with_fallback().matrix_minutes(
         np.array([c[1] for c in communes]),
         np.array([c[2] for c in communes]),
         np.array([p[0] for p in lieux]),

@@ -17,7 +17,8 @@ from solidarite.territoire.sources import DataError
 from solidarite.territoire.travel import TravelError
 from solidarite.zonage import exports
 from solidarite.zonage.calcul import compute_zonage
-from solidarite.zonage.score import ParamError, load_params
+from solidarite.zonage.score import ParamError
+from solidarite.zonage.sources import load_params
 
 STEPS = [
     "territoire",
@@ -65,7 +66,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--save", action="store_true", help="Enregistre aussi la campagne dans la base.")
         parser.add_argument(
-            "--activer", action="store_true", help="Avec --save : en fait la liste des zones actives."
+            "--activate", action="store_true", help="Avec --save : en fait la liste des zones actives."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -82,8 +83,8 @@ class Command(BaseCommand):
             if options["population"] <= 0:
                 raise CommandError("--population doit être un entier strictement positif.")
             params = dataclasses.replace(params, regle="population", population=options["population"])
-        if options["activer"] and not options["save"]:
-            raise CommandError("--activer ne s'utilise qu'avec --save.")
+        if options["activate"] and not options["save"]:
+            raise CommandError("--activate ne s'utilise qu'avec --save.")
         data_dir = Path(options["data_dir"] or settings.SOLIDARITE_DATA_DIR)
         out: Path = options["out"]
         try:
@@ -128,9 +129,11 @@ class Command(BaseCommand):
         if options["save"]:
             from solidarite.zonage.services import save_campaign
 
-            campagne, created = save_campaign(result, activate=options["activer"])
+            campagne, created = save_campaign(result, activate=options["activate"])
             state = (
-                " ; ses zones sont les zones actives (« proposition calculée »)" if options["activer"] else ""
+                " ; ses zones sont les zones actives (« proposition calculée »)"
+                if options["activate"]
+                else ""
             )
             if created:
                 write(

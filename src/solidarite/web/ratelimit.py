@@ -22,6 +22,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django_ratelimit.core import get_usage
 
+from solidarite.web.pages import error_page
+
 logger = logging.getLogger(__name__)
 WINDOW_S = 60
 MESSAGE = "Trop de demandes depuis votre connexion. Patientez une minute puis réessayez."
@@ -88,8 +90,6 @@ def limited(kind: str, methods: tuple[str, ...] = ("GET", "POST")) -> Callable[.
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method in methods and exceeded(request, kind):
-                from solidarite.config.views import error_page
-
                 response = error_page(request, 429, "Trop de demandes", MESSAGE)
                 response["Retry-After"] = str(WINDOW_S)
                 return response
