@@ -496,3 +496,21 @@ def test_a_booking_that_waits_for_the_cancellation_of_its_mission_is_refused(act
     assert outcome == ["Ce créneau n'existe pas ou n'est plus proposé."]
     assert not RendezVous.objects.filter(mission=mission).exists()
     assert RendezVous.objects.get(pk=moved.pk).statut == "reserve"  # a refused move changes nothing
+
+
+@pytest.mark.django_db
+def test_a_slot_read_by_its_identifier_is_the_one_the_lists_give() -> None:
+    """services.creneau_by_id (for FHIR's Slot read): the slot of the list, free until booked; past slots
+    too (an appointment names its slot afterwards), never free; None when its mission is not open, when the
+    hours give no such start, or when the identifier cannot be a slot's."""
+    mission = _mission(days_ahead=1)
+    first, second = services.slots(mission.lieu, mission.date, mission.date)[:2]
+    assert services.creneau_by_id(first.id) == first and first.libre
+    services.book(first.id, PATIENT)
+    assert services.creneau_by_id(first.id) == first._replace(libre=False)
+    after = second.debut + dt.timedelta(minutes=1)
+    assert services.creneau_by_id(second.id, now=after) == second._replace(libre=False)  # past
+    assert services.creneau_by_id(f"{mission.pk}-{mission.date:%Y%m%d}0831") is None  # not a start
+    assert services.creneau_by_id("pas-un-creneau") is None
+    proposed = _mission(statut=Mission.Statut.PROPOSEE, days_ahead=1)
+    assert services.creneau_by_id(f"{proposed.pk}-{mission.date:%Y%m%d}0830") is None

@@ -136,8 +136,9 @@ def book(
 def _check_mission_still_open(mission_id: int) -> None:
     """After the appointment is written, in its transaction: its mission is still open (planning.lecture), or
     nothing is written. A cancellation of the mission being committed meanwhile is waited for and seen here
-    (PostgreSQL: the mission's row, and its lieu's, locked as a foreign key locks them, FOR KEY SHARE, which Django's deferred foreign keys
-    would only do at the commit; SQLite: one writer at a time, and a new statement reads what is committed).
+    (PostgreSQL: the mission's row locked as a foreign key locks it, FOR KEY SHARE, which Django's deferred
+    foreign keys would only do at the commit; SQLite: one writer at a time, and a new statement reads what is
+    committed).
     A cancellation that comes later waits for this transaction, then finds the appointment and cancels it."""
     lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
     sql = f"SELECT 1 FROM {lecture.MISSIONS_OUVERTES_SQL} m WHERE m.id = %s{lock}"
@@ -171,7 +172,7 @@ def _insert_in_one_statement(
 
     The appointment is written only if its mission is still open (planning.lecture: confirmed, in an active
     lieu), and the mission's lieu, day and hours those the slot was checked against (`slot.read`); None if not,
-    and nothing is written. The mission's row (and its lieu's) is locked FOR KEY SHARE (as a foreign key locks it; Django's are deferred to the commit), so
+    and nothing is written. The mission's row is locked FOR KEY SHARE (as a foreign key locks it; Django's are deferred to the commit), so
     that a cancellation of the mission being committed meanwhile is waited for and seen: the booking then
     writes nothing, instead of an appointment that the cancellation, which cancels the mission's
     appointments, would have missed (`_check_mission_still_open` does the same for the other paths).
