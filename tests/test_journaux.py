@@ -246,7 +246,7 @@ def test_the_patient_and_doctor_flows_log_no_secret_and_no_personal_data(
     site.logout()
 
     # 4xx on every token URL: forged, expired.
-    expired = signing.dumps({"r": seen.pk, "e": 1}, salt=services.TOKEN_SALT, compress=True)
+    expired = signing.dumps({"r": seen.pk, "e": 1}, salt=services.JETON_SALT, compress=True)
     forged = ["jeton-forge-4f1c9a2b", expired, token + "x"]
     secrets += forged
     for bad in forged:

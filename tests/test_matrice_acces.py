@@ -146,7 +146,7 @@ def _slot(w: Any) -> str:
 
 def _fresh_token(w: Any, role: str) -> str:
     """DELETE /api/v1/rendez-vous/{jeton} cancels: each cell cancels an appointment of its own."""
-    return services.token_for(services.book(_slot(w), w.patient_data))
+    return services.jeton_for(services.book(_slot(w), w.patient_data))
 
 
 POLICY: dict[str, Endpoint] = {
@@ -477,7 +477,7 @@ class World:
             slots_b.pop(0), {**self.patient_data, "nom": "Zoubir", "date_naissance": "1950-02-03"}
         )
         self.free_slots = slots_a
-        self.token_a = services.token_for(rdv_a)
+        self.token_a = services.jeton_for(rdv_a)
         # Patient B absent twice: in the no-show list of region B, which the ARS of A never sees.
         next_day = Mission.objects.create(
             medecin=self.doc_b, lieu=self.lieu_b, date=day + dt.timedelta(days=1), statut=confirmed
@@ -498,7 +498,7 @@ class World:
             "au": (today + dt.timedelta(days=40)).isoformat(),
         }
         entry = attente.register(self.lieu_a, self.waitlist_form)
-        self.waitlist_token = attente.token_for(entry)
+        self.waitlist_token = attente.jeton_for(entry)
         self.message_a = Message.objects.filter(rendez_vous=rdv_a).first() or Message.objects.create(
             rendez_vous=rdv_a, nature="confirmation", canal="sms", prevu_le=timezone.now()
         )

@@ -35,7 +35,7 @@ def test_bookings_of_a_signed_in_patient_are_listed(client, provider: Provider) 
     assert "Aucun rendez-vous" in client.get("/connexion/mes-rendez-vous/").content.decode()
     mine = book(client, slots[1].id, "Connectee")
     page = client.get("/connexion/mes-rendez-vous/").content.decode()
-    assert reverse("rdv:gerer", args=[services.token_for(mine)]) in page
+    assert reverse("rdv:gerer", args=[services.jeton_for(mine)]) in page
     assert mission.lieu.nom in page and "Anonyme" not in page
     assert not RendezVousDuCompte.objects.filter(rendez_vous=anonymous).exists()
     assert AccesDonnees.objects.filter(rendez_vous=mine, canal="FranceConnect").count() == 1
@@ -43,10 +43,10 @@ def test_bookings_of_a_signed_in_patient_are_listed(client, provider: Provider) 
     provider.person = {"sub": "fc-patient-2"}
     other = Client()
     login(other, "franceconnect")
-    assert services.token_for(mine) not in other.get("/connexion/mes-rendez-vous/").content.decode()
+    assert services.jeton_for(mine) not in other.get("/connexion/mes-rendez-vous/").content.decode()
     assert Client().get("/connexion/mes-rendez-vous/").status_code == 302
     # The signed link still works without the account.
-    assert Client().get(reverse("rdv:gerer", args=[services.token_for(mine)])).status_code == 200
+    assert Client().get(reverse("rdv:gerer", args=[services.jeton_for(mine)])).status_code == 200
 
 
 def test_a_move_keeps_the_new_appointment_on_the_list(client, provider: Provider) -> None:  # type: ignore[no-untyped-def]
@@ -55,9 +55,9 @@ def test_a_move_keeps_the_new_appointment_on_the_list(client, provider: Provider
     provider.person = {"sub": "fc-patient-3"}
     login(client, "franceconnect")
     first = book(client, slots[0].id, "Deplace")
-    response = client.post(reverse("rdv:deplacer", args=[services.token_for(first), slots[3].id]))
+    response = client.post(reverse("rdv:deplacer", args=[services.jeton_for(first), slots[3].id]))
     assert response.status_code == 200
     new = RendezVous.objects.get(prenom="Deplace", statut="reserve")
     assert set(RendezVousDuCompte.objects.values_list("rendez_vous_id", flat=True)) == {first.pk, new.pk}
     page = client.get("/connexion/mes-rendez-vous/").content.decode()
-    assert reverse("rdv:gerer", args=[services.token_for(new)]) in page
+    assert reverse("rdv:gerer", args=[services.jeton_for(new)]) in page

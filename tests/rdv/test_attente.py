@@ -55,7 +55,7 @@ def test_waitlist_refuses_what_cannot_be_served() -> None:
 def _cancel_one(mission: Mission, k: int) -> None:
     slot = services.slots(mission.lieu, mission.date, mission.date)[k]
     rdv = services.book(slot.id, {**PATIENT, "prenom": f"P{k}"})
-    services.cancel(services.token_for(rdv))
+    services.cancel(services.jeton_for(rdv))
 
 
 def test_a_freed_slot_tells_the_first_person_only_and_never_more_than_three_times() -> None:
@@ -96,7 +96,7 @@ def test_withdrawing_and_a_slot_taken_again_before_sending() -> None:
     mission = _mission(days_ahead=10)
     entry = _register(mission.lieu, mission.date, mission.date + dt.timedelta(days=10))
     rdv = services.book(services.slots(mission.lieu, mission.date, mission.date)[0].id, PATIENT)
-    services.cancel(services.token_for(rdv))
+    services.cancel(services.jeton_for(rdv))
     # Every slot is booked again before the worker runs: the message has no object and is not counted.
     for creneau in services.slots(mission.lieu, mission.date, mission.date):
         if creneau.libre:
@@ -104,7 +104,7 @@ def test_withdrawing_and_a_slot_taken_again_before_sending() -> None:
     messaging.send_due()
     entry.refresh_from_db()
     assert entry.messages_envoyes == 0 and entry.messages.get(nature="attente").statut == "sans_objet"
-    attente.withdraw(attente.token_for(entry))
+    attente.withdraw(attente.jeton_for(entry))
     entry.refresh_from_db()
     assert entry.statut == "retiree"
     assert attente.notify_freed(mission.lieu_id, [timezone.now() + dt.timedelta(days=10)]) == 0
@@ -139,7 +139,7 @@ def test_moving_an_appointment_in_one_transaction(client: Client) -> None:
     mission = _mission(days_ahead=10)
     slots = services.slots(mission.lieu, mission.date, mission.date)
     rdv = services.book(slots[0].id, {**PATIENT, "email": "jeanne@exemple.fr"})
-    token = services.token_for(rdv)
+    token = services.jeton_for(rdv)
     other = services.book(slots[1].id, {**PATIENT, "prenom": "Paul"})
     taken = client.post(f"/rendez-vous/gerer/{token}/deplacer/{slots[1].id}/")
     assert taken.status_code == 409 and "vient d'être réservé" in html.unescape(taken.content.decode())

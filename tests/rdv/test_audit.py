@@ -28,7 +28,7 @@ def _booked() -> RendezVous:
 
 def test_deleting_an_appointment_keeps_its_access_log() -> None:
     rdv = _booked()
-    services.cancel(services.token_for(rdv))
+    services.cancel(services.jeton_for(rdv))
     pk = rdv.pk
     assert AccesDonnees.objects.count() == 2
     RendezVous.objects.filter(pk=pk).delete()

@@ -97,7 +97,7 @@ def test_a_booked_slot_is_no_longer_free_and_is_free_again_once_cancelled() -> N
         (str(mission.pk), "08:50"),
         (str(second.pk), "08:50"),
     ]
-    services.cancel(services.token_for(rdv))
+    services.cancel(services.jeton_for(rdv))
     assert all(c.libre for c in services.slots(mission.lieu, mission.date, mission.date))
 
 
@@ -152,8 +152,8 @@ def test_the_slot_list_of_the_api_is_the_json_of_its_schema(client: Client) -> N
 @pytest.mark.django_db
 @pytest.mark.parametrize("case", ["semaine", "deux médecins le même jour", "aujourd'hui"])
 def test_the_api_writes_the_same_slot_list_as_the_services(client: Client, case: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """The API writes a lieu's slot list straight from its mission days (api._lieu_slots_json): the same list,
-    in the same order, as the slots of `services.slots`; today, from 10:05 on, without the morning's first."""
+    """The API's slot list (services.slots_json, written as JSON straight from the mission days) is the same
+    list, in the same order, as the objects of `services.slots`; today, from 10:05 on, without the first."""
     mission = _mission(days_ahead=0 if case == "aujourd'hui" else 2)
     if case == "aujourd'hui":
         ten_past_ten = dt.datetime.combine(mission.date, dt.time(10, 5), tzinfo=PARIS)
@@ -318,7 +318,7 @@ def test_the_same_slot_from_many_threads_is_booked_once() -> None:
         try:
             services.book(slot, {**PATIENT, "prenom": f"Patient{k}"})
             outcomes.append("ok")
-        except services.SlotTaken:
+        except services.CreneauTakenError:
             outcomes.append("pris")
         finally:
             connection.close()
@@ -343,7 +343,7 @@ for slot in json.loads(sys.argv[1]):
     try:
         services.book(slot, {"nom": "P", "prenom": sys.argv[2], "date_naissance": "1950-01-01", "email": "p@exemple.fr"})
         ok += 1
-    except services.SlotTaken:
+    except services.CreneauTakenError:
         taken += 1
 print(json.dumps({"ok": ok, "pris": taken}))
 """
@@ -472,7 +472,7 @@ def test_a_booking_that_waits_for_the_cancellation_of_its_mission_is_refused(act
             if action == "réserver":
                 services.book(slot, PATIENT)
             else:
-                services.move(services.token_for(moved), slot)
+                services.move(services.jeton_for(moved), slot)
             outcome.append("réservé")
         except ValidationError as exc:
             outcome.append(" ".join(exc.messages))
@@ -496,3 +496,21 @@ def test_a_booking_that_waits_for_the_cancellation_of_its_mission_is_refused(act
     assert outcome == ["Ce créneau n'existe pas ou n'est plus proposé."]
     assert not RendezVous.objects.filter(mission=mission).exists()
     assert RendezVous.objects.get(pk=moved.pk).statut == "reserve"  # a refused move changes nothing
+
+
+@pytest.mark.django_db
+def test_a_slot_read_by_its_identifier_is_the_one_the_lists_give() -> None:
+    """services.creneau_by_id (for FHIR's Slot read): the slot of the list, free until booked; past slots
+    too (an appointment names its slot afterwards), never free; None when its mission is not open, when the
+    hours give no such start, or when the identifier cannot be a slot's."""
+    mission = _mission(days_ahead=1)
+    first, second = services.slots(mission.lieu, mission.date, mission.date)[:2]
+    assert services.creneau_by_id(first.id) == first and first.libre
+    services.book(first.id, PATIENT)
+    assert services.creneau_by_id(first.id) == first._replace(libre=False)
+    after = second.debut + dt.timedelta(minutes=1)
+    assert services.creneau_by_id(second.id, now=after) == second._replace(libre=False)  # past
+    assert services.creneau_by_id(f"{mission.pk}-{mission.date:%Y%m%d}0831") is None  # not a start
+    assert services.creneau_by_id("pas-un-creneau") is None
+    proposed = _mission(statut=Mission.Statut.PROPOSEE, days_ahead=1)
+    assert services.creneau_by_id(f"{proposed.pk}-{mission.date:%Y%m%d}0830") is None

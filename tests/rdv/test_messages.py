@@ -94,7 +94,7 @@ def test_a_message_claimed_by_another_worker_is_skipped() -> None:
 def test_a_cancelled_appointment_gets_no_reminder(settings) -> None:  # type: ignore[no-untyped-def]
     rdv = _book()
     messaging.send_due()
-    services.cancel(services.token_for(rdv))
+    services.cancel(services.jeton_for(rdv))
     messaging.send_due()
     assert "annulé" in mail.outbox[-1].subject.lower()
     assert messaging.send_due(now=rdv.debut - dt.timedelta(hours=1)) == 0

@@ -134,7 +134,7 @@ def test_an_expired_link_is_refused_in_french(client: Client) -> None:
         services.slots(mission.lieu, mission.date, mission.date)[0].id,
         {**FORM, "date_naissance": "1948-05-17"},
     )
-    expired = signing.dumps({"r": rdv.pk, "e": 1_000_000_000}, salt=services.TOKEN_SALT, compress=True)
+    expired = signing.dumps({"r": rdv.pk, "e": 1_000_000_000}, salt=services.JETON_SALT, compress=True)
     page = client.get(f"/rendez-vous/gerer/{expired}/")
     assert page.status_code == 403 and "Ce lien a expiré" in _text(page)
     assert client.delete(f"/api/v1/rendez-vous/{expired}").status_code == 403

@@ -66,7 +66,7 @@ def test_a_slot_freed_in_this_process_shows_at_once() -> None:
     (first,) = _first_slots(mission)
     rdv = services.book(first, PATIENT)
     assert _first_slots(mission) != [first]
-    services.cancel(services.token_for(rdv))
+    services.cancel(services.jeton_for(rdv))
     assert _first_slots(mission) == [first]
 
 
@@ -128,8 +128,8 @@ def test_hours_changed_in_this_process_are_shown_at_once() -> None:
 
 
 def _expire_catalogue(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    later = services.time.monotonic() + 61
-    monkeypatch.setattr(services.time, "monotonic", lambda: later)
+    later = services.caches.time.monotonic() + 61
+    monkeypatch.setattr(services.caches.time, "monotonic", lambda: later)
 
 
 def test_the_lieux_within_reach_outlive_the_catalogue_while_the_lieux_stay_put(monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -162,19 +162,20 @@ def test_a_lieu_moved_by_another_process_is_placed_again_once_the_catalogue_is_r
     assert found.minutes > 20  # about 33 km away now: not the 0 minutes kept for the old position
 
 
-def _while_reading(monkeypatch, name: str, change) -> None:  # type: ignore[no-untyped-def]
+def _while_reading(monkeypatch, module, name: str, change) -> None:  # type: ignore[no-untyped-def]
     """Another thread of the process makes `change` while this one reads from the database with
-    `services.<name>`: the read happens first (before the change's commit), the change right after, then
-    this thread goes on with what it read. The real function runs; only the interleaving is forced."""
-    real = getattr(services, name)
+    `<module>.<name>` (patched where it is looked up): the read happens first (before the change's commit),
+    the change right after, then this thread goes on with what it read. The real function runs; only the
+    interleaving is forced."""
+    real = getattr(module, name)
 
     def reading(*args, **kwargs):  # type: ignore[no-untyped-def]
-        monkeypatch.setattr(services, name, real)  # once
+        monkeypatch.setattr(module, name, real)  # once
         result = real(*args, **kwargs)
         change()
         return result
 
-    monkeypatch.setattr(services, name, reading)
+    monkeypatch.setattr(module, name, reading)
 
 
 def test_a_slot_booked_by_another_thread_during_a_read_is_not_shown_afterwards(monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -182,7 +183,9 @@ def test_a_slot_booked_by_another_thread_during_a_read_is_not_shown_afterwards(m
     before another thread of the process booked one does not keep its list: the next search reads again."""
     mission = _mission()
     first, second, _ = services.next_free_by_lieu([mission.lieu.pk], timezone.now(), 3)[mission.lieu.pk]
-    _while_reading(monkeypatch, "next_free_by_lieu", lambda: services.book(first.id, PATIENT))
+    _while_reading(
+        monkeypatch, services.search, "next_free_by_lieu", lambda: services.book(first.id, PATIENT)
+    )
     assert _first_slots(mission) == [first.id]  # read before the booking: shown to this patient only
     assert _first_slots(mission) == [second.id]  # not kept: read again
 
@@ -192,7 +195,9 @@ def test_a_slot_freed_by_another_thread_during_a_read_shows_afterwards(monkeypat
     (first,) = _first_slots(mission)
     rdv = services.book(first, PATIENT)
     services.forget_lieux()
-    _while_reading(monkeypatch, "next_free_by_lieu", lambda: services.cancel(services.token_for(rdv)))
+    _while_reading(
+        monkeypatch, services.search, "next_free_by_lieu", lambda: services.cancel(services.jeton_for(rdv))
+    )
     assert _first_slots(mission) != [first]  # read before the cancellation
     assert _first_slots(mission) == [first]  # not kept: read again
 
@@ -206,6 +211,6 @@ def test_a_lieu_changed_by_another_thread_during_a_read_shows_afterwards(monkeyp
         site.nom = "Maison de santé renommée"
         site.save()  # the back office: its signal makes the process forget the lieux
 
-    _while_reading(monkeypatch, "_read_catalogue", rename)
+    _while_reading(monkeypatch, services.caches, "_read_catalogue", rename)
     assert services.active_lieux().lieux[mission.lieu.pk].nom != "Maison de santé renommée"  # read before
     assert services.active_lieux().lieux[mission.lieu.pk].nom == "Maison de santé renommée"  # not kept

@@ -47,5 +47,5 @@ def mes_rendez_vous(request: HttpRequest) -> HttpResponse:
     rows = []
     for rdv in linked:
         AccesDonnees.objects.create(rendez_vous=rdv, action="consultation", par=user, canal="FranceConnect")
-        rows.append({"rdv": rdv, "jeton": services.token_for(rdv) if rdv.statut == "reserve" else ""})
+        rows.append({"rdv": rdv, "jeton": services.jeton_for(rdv) if rdv.statut == "reserve" else ""})
     return render(request, "connexion/mes_rendez_vous.html", {"rows": rows})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import itertools
 import json
 from typing import Any
 
@@ -17,7 +16,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import Status
 
 from solidarite.rdv import idempotence, services
-from solidarite.rdv.creneaux import RE_SLOT_ID, Hours, day_slots_stamped
+from solidarite.rdv.creneaux import RE_SLOT_ID
 from solidarite.rdv.patients import LIMITS
 from solidarite.territoire.search import position
 from solidarite.web.ratelimit import MESSAGE as TOO_MANY
@@ -136,45 +135,13 @@ def throttle(request: HttpRequest, kind: str) -> None:
 
 
 def _json(body: Any, status: int = 200) -> HttpResponse:
-    """The hot answers (search, booking; slots: _lieu_slots_json) written directly in their documented shape (the
+    """The hot answers (search, booking, slots) written directly in their documented shape (the
     response schemas above, which the OpenAPI document gives), rather than validated item by item: on a
     busy day, that validation took more processor time than the database."""
     return HttpResponse(json.dumps(body, ensure_ascii=False), status=status, content_type="application/json")
 
 
 _iso = functools.lru_cache(maxsize=1 << 16)(dt.datetime.isoformat)  # slot times repeat: written once
-
-
-@functools.lru_cache(maxsize=4096)
-def _day_json(day: dt.date, hours: Hours, tz: dt.tzinfo) -> tuple[tuple[int, str], ...]:
-    """Each slot of a mission day: its start in Unix seconds, and its JSON after the mission's id (cached: the
-    same days are listed by every request)."""
-    return tuple(
-        (seconds, f'{stamp}","debut":"{_iso(start)}","fin":"{_iso(end)}","libre":')
-        for start, end, stamp, seconds in day_slots_stamped(day, hours, tz)
-    )
-
-
-def _lieu_slots_json(lieu_id: int, du: dt.date, au: dt.date) -> str:
-    """The slot list of one lieu as `json.dumps` would write `services.slots_by_lieu`'s, written straight from
-    its mission days rather than slot by slot (a slot list precedes every booking; decision 0004, point 14).
-    Same rules: the future slots of the confirmed missions, free unless taken, by time then identifier (two
-    doctors the same day: their slots interleave). Safe to write by hand: an identifier is digits and a hyphen
-    (creneaux.slot_id), a time is ISO 8601."""
-    days = services.mission_days([lieu_id], du, au)
-    now_s = timezone.now().timestamp()
-    tz = timezone.get_current_timezone()
-    slots: list[tuple[int, str, str]] = []  # (start in seconds, identifier's prefix, JSON)
-    for day in days:
-        prefix, taken = f'{{"id":"{day.mission_id}-', day.taken
-        slots += [
-            (seconds, prefix, prefix + rest + ("false}" if seconds in taken else "true}"))
-            for seconds, rest in _day_json(day.day, day.hours, tz)
-            if seconds > now_s
-        ]
-    if any(a.day == b.day for a, b in itertools.pairwise(days)):
-        slots.sort()  # SLOT_ORDER: start, then identifier (the same start: they differ by their mission)
-    return "[" + ",".join(text for _, _, text in slots) + "]"
 
 
 @api.get("/lieux", response={200: list[LieuOut], 400: Erreur, 404: Erreur, 422: Erreur, 429: Erreur})
@@ -216,7 +183,7 @@ def creneaux(request: HttpRequest, lieu_id: int, du: dt.date, au: dt.date) -> An
         services.check_range(du, au)
     except ValidationError as exc:
         return Status(422, {"detail": exc.messages})
-    return HttpResponse(_lieu_slots_json(lieu_id, du, au), content_type="application/json")
+    return HttpResponse(services.slots_json(lieu_id, du, au), content_type="application/json")
 
 
 REPLAYED = (
@@ -296,7 +263,7 @@ def reserver(request: HttpRequest, body: RendezVousIn) -> Any:
         response = _json({"detail": REPLAYED, **_public(replay.rdv)}, status=200)
         response["Idempotent-Replayed"] = "true"
         return response
-    except services.SlotTaken as exc:
+    except services.CreneauTakenError as exc:
         return Status(
             409,
             {
@@ -308,7 +275,7 @@ def reserver(request: HttpRequest, body: RendezVousIn) -> Any:
         )
     except ValidationError as exc:
         return Status(422, {"detail": exc.message_dict if hasattr(exc, "error_dict") else exc.messages})
-    return _json({"id": rdv.pk, "jeton": services.token_for(rdv), **_public(rdv)}, status=201)
+    return _json({"id": rdv.pk, "jeton": services.jeton_for(rdv), **_public(rdv)}, status=201)
 
 
 def _public(rdv: Any) -> dict[str, Any]:
@@ -325,7 +292,7 @@ def annuler(request: HttpRequest, jeton: str) -> Any:
     throttle(request, "reservation")
     try:
         services.cancel(jeton, canal="api")
-    except services.InvalidToken as exc:
+    except services.InvalidJetonError as exc:
         return Status(403, {"detail": str(exc)})
     except ValidationError as exc:
         return Status(409, {"detail": exc.messages})

@@ -2,7 +2,7 @@
 
 The back office (ARS of the region, national admin) reads the appointments of its lieux; the doctor of a mission and
 the référents of its lieu read them through the day's list (planning.acces.day_list_mission); a patient, only their
-own, through their signed link (rdv.services.from_token).
+own, through their signed link (rdv.services.from_jeton).
 """
 
 from __future__ import annotations

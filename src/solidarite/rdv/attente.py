@@ -24,7 +24,7 @@ from solidarite.rdv import outbox
 from solidarite.rdv.models import AccesDonnees, InscriptionAttente, Message
 from solidarite.rdv.patients import clean_contact
 
-TOKEN_SALT = "solidarite.rdv.attente"
+JETON_SALT = "solidarite.rdv.attente"
 MAX_PERIOD_DAYS = 62
 
 
@@ -123,21 +123,21 @@ def notify_freed(lieu_id: int, starts: Iterable[dt.datetime], now: dt.datetime |
     return told
 
 
-def token_for(inscription: InscriptionAttente) -> str:
-    return signing.dumps({"i": inscription.pk}, salt=TOKEN_SALT, compress=True)
+def jeton_for(inscription: InscriptionAttente) -> str:
+    return signing.dumps({"i": inscription.pk}, salt=JETON_SALT, compress=True)
 
 
-def from_token(token: str) -> InscriptionAttente:
+def from_jeton(jeton: str) -> InscriptionAttente:
     """The entry a signed link designates; ValidationError for a forged or unknown one."""
     try:
-        payload = signing.loads(token, salt=TOKEN_SALT)
+        payload = signing.loads(jeton, salt=JETON_SALT)
         return InscriptionAttente.objects.get(pk=payload["i"])
     except (signing.BadSignature, KeyError, TypeError, InscriptionAttente.DoesNotExist):
         raise ValidationError("Lien invalide.") from None
 
 
-def withdraw(token: str) -> InscriptionAttente:
-    inscription = from_token(token)
+def withdraw(jeton: str) -> InscriptionAttente:
+    inscription = from_jeton(jeton)
     with transaction.atomic():
         InscriptionAttente.objects.filter(pk=inscription.pk).update(statut=InscriptionAttente.Statut.RETIREE)
         Message.objects.filter(inscription=inscription, statut=Message.Statut.A_ENVOYER).update(

@@ -58,7 +58,7 @@ def _compose_rdv(message: Message, rdv: RendezVous, now: dt.datetime) -> Text:
     if message.nature in (Message.Nature.CONFIRMATION, Message.Nature.RAPPEL):
         if rdv.statut != RendezVous.Statut.RESERVE or rdv.debut <= now:
             raise NothingToSend("rendez-vous annulé ou passé")
-        link = _url(f"/rendez-vous/gerer/{services.token_for(rdv)}/")
+        link = _url(f"/rendez-vous/gerer/{services.jeton_for(rdv)}/")
         head = "Rendez-vous confirmé" if message.nature == Message.Nature.CONFIRMATION else "Rappel"
         price = "Tarif conventionnel secteur 1, sans dépassement d'honoraires. Apportez votre carte Vitale."
         return Text(
@@ -102,7 +102,7 @@ def _compose_waitlist(inscription: InscriptionAttente, now: dt.datetime) -> Text
     if not free:
         raise NothingToSend("créneau déjà repris")
     link = _url(f"/rendez-vous/lieu/{lieu.pk}/?du={inscription.du:%Y-%m-%d}&au={inscription.au:%Y-%m-%d}")
-    stop = _url(f"/rendez-vous/attente/{attente.token_for(inscription)}/")
+    stop = _url(f"/rendez-vous/attente/{attente.jeton_for(inscription)}/")
     return Text(
         f"Un créneau s'est libéré : {lieu.nom}",
         f"Un créneau de consultation s'est libéré à {lieu.nom} ({lieu.commune.nom}), par exemple le "

@@ -133,7 +133,7 @@ def attente_inscription(request: HttpRequest, pk: int) -> HttpResponse:
                 "rdv/attente.html",
                 {
                     "inscription": inscription,
-                    "jeton": attente.token_for(inscription),
+                    "jeton": attente.jeton_for(inscription),
                     "max": attente.max_messages(),
                 },
             )
@@ -151,7 +151,7 @@ def attente_retrait(request: HttpRequest, jeton: str) -> HttpResponse:
         if request.method == "POST":
             attente.withdraw(jeton)
             return render(request, "rdv/attente.html", {"retiree": True})
-        attente.from_token(jeton)
+        attente.from_jeton(jeton)
     except ValidationError:
         return error_page(request, 403, "Lien invalide", "Ce lien de liste d'attente n'est pas valide.")
     return render(request, "rdv/attente.html", {"confirmer_retrait": True, "jeton": jeton})
@@ -182,7 +182,7 @@ def reserver(request: HttpRequest, creneau: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             rdv = services.book(creneau, form.cleaned_data, canal="site")
-        except services.SlotTaken as exc:
+        except services.CreneauTakenError as exc:
             context["pris"] = True
             context["suivants"] = exc.next_free
             return render(request, "rdv/reserver.html", context, status=409)
@@ -190,17 +190,17 @@ def reserver(request: HttpRequest, creneau: str) -> HttpResponse:
             _errors_into(form, exc)
         else:
             rendez_vous_pris.send(sender=None, request=request, rendez_vous=rdv)
-            token = services.token_for(rdv)
+            jeton = services.jeton_for(rdv)
             return render(
-                request, "rdv/confirmation.html", {"rdv": rdv, "jeton": token, "tarif": context["tarif"]}
+                request, "rdv/confirmation.html", {"rdv": rdv, "jeton": jeton, "tarif": context["tarif"]}
             )
     return render(request, "rdv/reserver.html", context, status=400 if request.method == "POST" else 200)
 
 
-def _from_token(request: HttpRequest, jeton: str):  # type: ignore[no-untyped-def]
+def _from_jeton(request: HttpRequest, jeton: str):  # type: ignore[no-untyped-def]
     try:
-        return services.from_token(jeton), None
-    except services.InvalidToken as exc:
+        return services.from_jeton(jeton), None
+    except services.InvalidJetonError as exc:
         return None, error_page(
             request,
             403,
@@ -212,7 +212,7 @@ def _from_token(request: HttpRequest, jeton: str):  # type: ignore[no-untyped-de
 @require_http_methods(["GET", "POST"])
 @limited("reservation", methods=("POST",))
 def gerer(request: HttpRequest, jeton: str) -> HttpResponse:
-    rdv, refused = _from_token(request, jeton)
+    rdv, refused = _from_jeton(request, jeton)
     if refused:
         return refused
     message = ""
@@ -233,7 +233,7 @@ def gerer(request: HttpRequest, jeton: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @limited("reservation", methods=("POST",))
 def deplacer(request: HttpRequest, jeton: str, creneau: str) -> HttpResponse:
-    rdv, refused = _from_token(request, jeton)
+    rdv, refused = _from_jeton(request, jeton)
     if refused:
         return refused
     try:
@@ -246,7 +246,7 @@ def deplacer(request: HttpRequest, jeton: str, creneau: str) -> HttpResponse:
     if request.method == "POST":
         try:
             new = services.move(jeton, creneau, canal="site")
-        except services.SlotTaken as exc:
+        except services.CreneauTakenError as exc:
             context.update(pris=True, suivants=exc.next_free)
             return render(request, "rdv/deplacer.html", context, status=409)
         except ValidationError as exc:
@@ -258,7 +258,7 @@ def deplacer(request: HttpRequest, jeton: str, creneau: str) -> HttpResponse:
             "rdv/confirmation.html",
             {
                 "rdv": new,
-                "jeton": services.token_for(new),
+                "jeton": services.jeton_for(new),
                 "tarif": parametre("tarif_consultation_g"),
                 "deplace": True,
             },

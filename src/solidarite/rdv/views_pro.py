@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,36 +21,13 @@ from solidarite.planning import acces as planning_acces
 from solidarite.planning import services as planning
 from solidarite.planning.models import Mission
 from solidarite.rdv import acces as rdv_acces
+from solidarite.rdv import services
 from solidarite.rdv.models import AccesDonnees, RendezVous
 from solidarite.territoire import acces
 from solidarite.web.pages import error_page
 
-PRESENCE = {
-    "vu": RendezVous.Statut.VU,
-    "absent": RendezVous.Statut.ABSENT,
-    "excuse": RendezVous.Statut.EXCUSE,
-}
 ABSENCES_WINDOW_DAYS = 365
 REPEAT = 2
-
-
-def mark_presence(rdv_id: int, mission: Mission, statut: str, user: Any, canal: str) -> RendezVous:
-    """Vu, absent or excusé: only for an appointment of this mission, from its day on."""
-    if statut not in PRESENCE:
-        raise ValidationError("Statut inconnu : vu, absent ou excusé.")
-    if mission.date > timezone.localdate():
-        raise ValidationError("La présence se note le jour de la consultation, pas avant.")
-    with transaction.atomic():
-        rdv = RendezVous.objects.select_for_update().filter(pk=rdv_id, mission=mission).first()
-        if rdv is None:
-            raise ValidationError("Ce rendez-vous n'appartient pas à cette journée.")
-        if rdv.statut == RendezVous.Statut.ANNULE:
-            raise ValidationError("Ce rendez-vous a été annulé.")
-        rdv.statut = PRESENCE[statut]
-        rdv.statut_le = timezone.now()
-        rdv.save(update_fields=["statut", "statut_le"])
-        AccesDonnees.objects.create(rendez_vous=rdv, action=f"présence : {statut}", par=user, canal=canal)
-    return rdv
 
 
 def _day(request: HttpRequest, mission: Mission, user: Any, canal: str, ars: bool) -> HttpResponse:
@@ -62,7 +38,7 @@ def _day(request: HttpRequest, mission: Mission, user: Any, canal: str, ars: boo
                 planning.cancel_mission(mission, user, request.POST.get("commentaire", ""))
                 mission.refresh_from_db()
             else:
-                mark_presence(
+                services.mark_presence(
                     int(request.POST.get("rendez_vous") or 0),
                     mission,
                     request.POST.get("statut", ""),
