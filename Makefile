@@ -45,7 +45,7 @@ annuaire: zonage ## Seed the demonstration lieux, volunteers and six weeks of co
 static: install ## Collect the static files into var/static (hashed names, gzip and brotli copies)
 	$(BIN)/python -m solidarite collectstatic --noinput --verbosity 0
 
-demo: annuaire static ## Run the platform on SQLite with the real data, on http://$(HOST):$(PORT), with the message worker
+demo: annuaire static ## Run the platform on SQLite with the real data, on http://$(HOST):$(PORT), with the background worker
 	@echo "Solidarité territoriale : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
 	$(BIN)/python -m solidarite worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python -m solidarite serveur --host $(HOST) --port $(PORT)

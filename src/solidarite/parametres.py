@@ -1,8 +1,12 @@
 """Policy parameters of the scheme: dated values, each with its unit and the text it comes from.
 
-One place for every amount, cap or rate the platform applies (STYLE.md §3). A value applies from
+One place for every amount, cap, rate or rule the platform applies (STYLE.md §3). A value applies from
 its `depuis` date until the next value of the same name; `valeur(nom, jour)` returns the one in
-force on a given day. Pure Python, no Django: the cores may read it too.
+force on a given day. A change of value is a NEW entry with its own date and source, never an edit of
+the old one (the old one still answers for the days before). Two entries of the same name and date, or
+an entry without a source, are refused when the table is read (`verifier`). Values may be amounts
+(Decimal), counts (int), words (str) or series of counts (tuple of int); the typed readers `entier`,
+`montant`, `texte` and `entiers` check the kind. Pure Python, no Django: the cores may read it too.
 """
 
 from __future__ import annotations
@@ -11,11 +15,13 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+Valeur = Decimal | int | str | tuple[int, ...]
+
 
 @dataclass(frozen=True)
 class Parametre:
     nom: str
-    valeur: Decimal | int
+    valeur: Valeur
     unite: str
     depuis: dt.date
     source: str
@@ -38,6 +44,22 @@ PARAMETRES: tuple[Parametre, ...] = (
         dt.date(2025, 9, 1),
         "Ministère de la Santé, communiqué du 1er septembre 2025 ; pages des ARS",
         "Indemnité par demi-journée de mission",
+    ),
+    Parametre(
+        "indemnite_periodicite",
+        "mensuelle",
+        "période de versement",
+        dt.date(2025, 9, 1),
+        "Ministère de la Santé, communiqué du 1er septembre 2025 ; pages des ARS (../shared/DOMAINE.md)",
+        "L'indemnité est versée chaque mois, sur relevé mensuel des missions faites",
+    ),
+    Parametre(
+        "indemnite_payeur",
+        "CPAM",
+        "organisme",
+        dt.date(2025, 9, 1),
+        "Ministère de la Santé, communiqué du 1er septembre 2025 ; pages des ARS (../shared/DOMAINE.md)",
+        "Organisme qui verse l'indemnité : la caisse primaire d'assurance maladie du médecin",
     ),
     Parametre(
         "jours_max_par_mois",
@@ -88,24 +110,87 @@ PARAMETRES: tuple[Parametre, ...] = (
         "Ministère de la Santé, liste des zones rouges du 27 juin 2025",
         "Nombre d'intercommunalités retenues comme zones rouges",
     ),
+    Parametre(
+        "messages_delais_nouvel_essai",
+        (5, 25),
+        "minutes",
+        dt.date(2025, 9, 1),
+        "Choix de la plateforme : quelques minutes suffisent à passer une panne brève d'un opérateur, sans "
+        "envoyer un rappel trop tard ; après le dernier délai, le message est marqué en échec (docs/decisions/0004)",
+        "Délais avant chaque nouvel essai d'un message refusé ; un essai de plus que de délais, puis échec",
+    ),
 )
 
 
-class ParametreInconnu(LookupError):
+class InvalidParametresError(ValueError):
     pass
 
 
-def parametre(nom: str, jour: dt.date | None = None) -> Parametre:
-    """The parameter `nom` in force on `jour` (today by default)."""
+def verifier(table: tuple[Parametre, ...]) -> tuple[Parametre, ...]:
+    """The table, if each entry has a source and no two share a name and a date (a change is a new date)."""
+    vus: set[tuple[str, dt.date]] = set()
+    for p in table:
+        if not p.source.strip():
+            raise InvalidParametresError(f"Paramètre {p.nom!r} du {p.depuis:%d/%m/%Y} sans source.")
+        if (p.nom, p.depuis) in vus:
+            raise InvalidParametresError(
+                f"Paramètre {p.nom!r} donné deux fois pour le {p.depuis:%d/%m/%Y} : "
+                "un changement de valeur est une nouvelle entrée, à une autre date."
+            )
+        vus.add((p.nom, p.depuis))
+    return table
+
+
+verifier(PARAMETRES)
+
+
+class UnknownParametreError(LookupError):
+    pass
+
+
+def parametre(nom: str, jour: dt.date | None = None, table: tuple[Parametre, ...] = PARAMETRES) -> Parametre:
+    """The parameter `nom` in force on `jour` (today by default), in `table` (the scheme's by default)."""
     jour = jour or dt.date.today()
-    candidats = sorted((p for p in PARAMETRES if p.nom == nom and p.depuis <= jour), key=lambda p: p.depuis)
+    candidats = sorted((p for p in table if p.nom == nom and p.depuis <= jour), key=lambda p: p.depuis)
     if not candidats:
-        connus = sorted({p.nom for p in PARAMETRES})
-        raise ParametreInconnu(
+        connus = sorted({p.nom for p in table})
+        raise UnknownParametreError(
             f"Paramètre {nom!r} inconnu ou pas encore en vigueur le {jour:%d/%m/%Y} ({connus})."
         )
     return candidats[-1]
 
 
-def valeur(nom: str, jour: dt.date | None = None) -> Decimal | int:
+def valeur(nom: str, jour: dt.date | None = None) -> Valeur:
     return parametre(nom, jour).valeur
+
+
+def entier(nom: str, jour: dt.date | None = None) -> int:
+    """A count (days, zones, messages)."""
+    v = valeur(nom, jour)
+    if not isinstance(v, int):
+        raise TypeError(f"Paramètre {nom!r} : un nombre entier attendu, pas {v!r}.")
+    return v
+
+
+def montant(nom: str, jour: dt.date | None = None) -> Decimal:
+    """An amount in euros."""
+    v = valeur(nom, jour)
+    if not isinstance(v, Decimal):
+        raise TypeError(f"Paramètre {nom!r} : un montant attendu, pas {v!r}.")
+    return v
+
+
+def texte(nom: str, jour: dt.date | None = None) -> str:
+    """A word (a periodicity, an organisation)."""
+    v = valeur(nom, jour)
+    if not isinstance(v, str):
+        raise TypeError(f"Paramètre {nom!r} : un texte attendu, pas {v!r}.")
+    return v
+
+
+def entiers(nom: str, jour: dt.date | None = None) -> tuple[int, ...]:
+    """A series of counts (delays in minutes)."""
+    v = valeur(nom, jour)
+    if not isinstance(v, tuple) or not all(isinstance(x, int) for x in v):
+        raise TypeError(f"Paramètre {nom!r} : une suite de nombres entiers attendue, pas {v!r}.")
+    return v

@@ -8,7 +8,13 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from solidarite.parametres import entier
 from solidarite.territoire.models import Commune, Departement, Epci
+
+
+def jours_max_en_vigueur() -> int:
+    """The default cap of a new volunteer: the national cap in force the day the row is created."""
+    return entier("jours_max_par_mois", timezone.localdate())
 
 
 def new_token() -> str:
@@ -59,7 +65,9 @@ class MedecinVolontaire(models.Model):
         "carte CPS de la mission", max_length=12, choices=Cps.choices, default=Cps.A_DEMANDER
     )
     cps_date = models.DateField("date (demande ou réception de la CPS)", null=True, blank=True)
-    jours_max_par_mois = models.PositiveSmallIntegerField("jours de mission par mois au plus", default=2)
+    jours_max_par_mois = models.PositiveSmallIntegerField(
+        "jours de mission par mois au plus", default=jours_max_en_vigueur
+    )
     rotation = models.CharField(
         "rythme souhaité", max_length=12, choices=Rotation.choices, default=Rotation.JOUR
     )

@@ -1,11 +1,16 @@
-"""The daily tasks, queued once a day by the worker, and the worker itself: messages and background tasks.
+"""The one background worker: it runs every queued task of the project (django-tasks, database backend) and
+queues the recurring ones (docs/decisions/0011-taches-de-fond.md).
+
+`queue_messages` queues the sending task (rdv.tasks.envoyer_messages_dus) when messages are due and none is
+waiting already; the messages keep their table (the record and the unique guard), and each is claimed before it
+is sent, so a task run twice sends nothing twice.
 
 `queue_daily` inserts one `TacheQuotidienne` row per task and day and queues the task in the same transaction:
 the row is unique (task, day), so with any number of workers the task is queued once a day; the worker that
 loses the race gets an IntegrityError and queues nothing.
 
-`Worker.run` sends the messages as before in its own thread, and runs django-tasks' queue with django_tasks_db's
-own worker in a second thread: a long task (the purge) never delays a message.
+`Worker.run` queues these in its own thread and runs each queue of settings.TASKS with django_tasks_db's own
+worker in a thread of its own: a long task (the purge, a planning solve) never delays a message.
 """
 
 from __future__ import annotations
@@ -20,13 +25,14 @@ from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connections, transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django_tasks.base import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker as TaskWorker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
 
 from solidarite.config.models import TacheQuotidienne
 from solidarite.rdv import messaging
-from solidarite.rdv.tasks import purge_quotidienne
+from solidarite.rdv.tasks import envoyer_messages_dus, purge_quotidienne
 
 logger = logging.getLogger(__name__)
 
@@ -55,72 +61,120 @@ def queue_daily(now: dt.datetime | None = None) -> list[str]:
     return queued
 
 
-def task_worker(batch: bool, interval: float) -> TaskWorker:
-    """django_tasks_db's worker on the default backend and queue (the same loop as its db_worker command)."""
-    return TaskWorker(
-        queue_names=["default"],
-        interval=interval,
-        batch=batch,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id=get_random_string(32),
-        excluded_queue_names=[],
+def queues() -> list[str]:
+    """Every queue of the project's task backend: the worker runs them all."""
+    return sorted(settings.TASKS["default"].get("QUEUES", ["default"]))
+
+
+def queue_messages(now: dt.datetime | None = None) -> bool:
+    """Queues the sending task if messages are due and no sending task is waiting yet; True if queued here.
+
+    Two workers may both queue one at the same moment: harmless, the second finds nothing left to claim."""
+    if not messaging.due_ids(now or timezone.now(), limit=1):
+        return False
+    waiting = DBTaskResult.objects.filter(
+        task_path=envoyer_messages_dus.module_path, status=TaskResultStatus.READY
     )
+    if waiting.exists():
+        return False
+    envoyer_messages_dus.enqueue()
+    return True
+
+
+class QueueWorker(TaskWorker):
+    """django_tasks_db's worker on one queue of the default backend, telling `done` of each task it ran."""
+
+    def __init__(self, queue: str, interval: float, done: Callable[[DBTaskResult], None]) -> None:
+        super().__init__(
+            queue_names=[queue],
+            interval=interval,
+            batch=False,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=get_random_string(32),
+            excluded_queue_names=[],
+        )
+        self.done = done
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        super().run_task(db_task_result)
+        self.done(db_task_result)
 
 
 class Worker:
-    """Messages in the calling thread, background tasks in a second one, until `stop` is set."""
+    """Each queue in a thread of its own; the calling thread queues the recurring tasks, until `stop` is set."""
 
     def __init__(self, interval: float, report: Callable[[str], None]) -> None:
         self.interval = interval
         self.report = report
         self.stop = threading.Event()
         self.sent = 0
-        self.tasks = task_worker(batch=False, interval=interval)
+        self._lock = threading.Lock()
+        self.workers = [QueueWorker(queue, interval, self._done) for queue in queues()]
 
-    def _run_tasks(self) -> None:
+    def _done(self, result: DBTaskResult) -> None:
+        """Counts and reports the messages a sending task handled."""
+        if result.task_path != envoyer_messages_dus.module_path:
+            return
+        if result.status != TaskResultStatus.SUCCESSFUL:
+            self.report(f"Envoi des messages en échec : {result.exception_class_path}.")
+            return
+        with self._lock:
+            self.sent += result.return_value
+        if result.return_value:
+            self.report(f"{result.return_value} message(s) traité(s).")
+
+    @staticmethod
+    def _run_queue(worker: QueueWorker) -> None:
         try:
-            self.tasks.run()
+            worker.run()
         finally:
             connections.close_all()  # this thread's connection
 
     def once(self) -> int:
-        """One pass: the messages due, today's tasks queued, every ready task run; then returns.
+        """One pass: the sending task queued if messages are due, today's tasks queued, every ready task of
+        every queue run; then returns the number of messages handled.
 
         The tasks are claimed as django_tasks_db's loop claims them and run by its `run_task`; its loop itself
         is not used here, because it closes the connection between tasks (it would end a caller's transaction).
         """
-        handled = messaging.send_due()
+        sent_before = self.sent
+        queue_messages()
         queue_daily()
-        ready = DBTaskResult.objects.ready().filter(backend_name="default", queue_name="default")
+        runner = self.workers[0]
+        ready = DBTaskResult.objects.ready().filter(backend_name="default", queue_name__in=queues())
         while True:
             with exclusive_transaction(ready.db):
                 result = ready.get_locked()
                 if result is not None:
-                    result.claim(self.tasks.worker_id)
+                    result.claim(runner.worker_id)
             if result is None:
-                return handled
-            self.tasks.run_task(result)
+                return self.sent - sent_before
+            runner.run_task(result)
 
     def run(self) -> None:
-        tasks = threading.Thread(target=self._run_tasks, name="taches", daemon=True)
-        tasks.start()
+        threads = [
+            threading.Thread(
+                target=self._run_queue, args=(worker,), name=f"taches-{worker.queue_names[0]}", daemon=True
+            )
+            for worker in self.workers
+        ]
+        for thread in threads:
+            thread.start()
         queued_for: dt.date | None = None
         try:
             while not self.stop.is_set():
-                handled = messaging.send_due()
-                self.sent += handled
-                if handled:
-                    self.report(f"{handled} message(s) traité(s).")
+                queue_messages()
                 today = timezone.localdate()
                 if queued_for != today and timezone.localtime().hour >= settings.SOLIDARITE_PURGE_HEURE:
                     for name in queue_daily():
                         self.report(f"Tâche quotidienne mise en file : {name}.")
                     queued_for = today
-                if not handled:
-                    self.stop.wait(self.interval)
+                self.stop.wait(self.interval)
                 close_old_connections()  # a long-running process: drop a connection the database closed
         finally:
-            self.tasks.running = False  # ends after its current task, or at its next wake-up
-            tasks.join()
+            for worker in self.workers:
+                worker.running = False  # ends after its current task, or at its next wake-up
+            for thread in threads:
+                thread.join()

@@ -565,10 +565,11 @@ SOLIDARITE_AUDIT_ACCESSIBILITE = Path(
     env_str("SOLIDARITE_AUDIT_ACCESSIBILITE", str(REPO_ROOT / "docs" / "accessibilite" / "axe.json"))
 )
 
-# Background tasks (django-tasks, database backend): the purge today, later planning solves and statement runs.
-# Run by `python -m solidarite worker`, beside the messages.
+# Background tasks (django-tasks, database backend): the messages, the purge, planning solves, statement runs.
+# Run by `python -m solidarite worker`, one thread per queue: "messages" has its own, so a long task on "default"
+# never delays a reminder (docs/decisions/0011-taches-de-fond.md).
 INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "messages"]}}
 
 # --- Identités : OpenID Connect, connexion de développement, sessions (issue 18) ---------------------
 # Three OpenID Connect providers, each off until its issuer is given (discovery at

@@ -1,9 +1,11 @@
-"""Sending the queued messages: `send_due` is what the worker (`python -m solidarite worker`) runs.
+"""Sending the queued messages: `send_due` is what the task `envoyer_messages_dus` runs (rdv/tasks.py, queued by
+the worker `python -m solidarite worker` whenever messages are due; docs/decisions/0011-taches-de-fond.md).
 
-At most once: a message is claimed by a conditional UPDATE (à envoyer → en cours) before it is sent,
-so two workers never send the same one; one left « en cours » by a worker that died mid-send is
-marked failed, never sent again (a patient may miss a reminder; nobody gets two). A refused send
-is retried three times, five then twenty-five minutes apart.
+At most once: a message is claimed by a conditional UPDATE (à envoyer → en cours, with the claim time) before it
+is sent, so two workers never send the same one; one left « en cours » by a worker that died mid-send, claimed
+more than STALE_AFTER ago, is marked failed, never sent again (a patient may miss a reminder; nobody gets two).
+A refused send is tried again after the delays of the dated parameter `messages_delais_nouvel_essai`
+(solidarite/parametres.py), then marked failed.
 """
 
 from __future__ import annotations
@@ -14,15 +16,26 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import formats, timezone
 
+from solidarite.parametres import entiers
 from solidarite.rdv import attente, services, sms
 from solidarite.rdv.models import AccesDonnees, InscriptionAttente, Message, RendezVous
 
 logger = logging.getLogger(__name__)
-MAX_ATTEMPTS = 3
+# A send takes seconds: a message claimed longer ago than this was left by a worker that died.
 STALE_AFTER = dt.timedelta(minutes=15)
+
+
+def retry_delays(day: dt.date) -> tuple[dt.timedelta, ...]:
+    """The waits before each new try of a refused message, in force on `day`."""
+    return tuple(dt.timedelta(minutes=m) for m in entiers("messages_delais_nouvel_essai", day))
+
+
+def max_attempts(day: dt.date) -> int:
+    """Tries of a message before it is failed: the first, then one after each delay."""
+    return len(retry_delays(day)) + 1
 
 
 @dataclass(frozen=True)
@@ -123,8 +136,13 @@ def deliver(message: Message, text: Text) -> None:
 
 
 def recover_stale(now: dt.datetime) -> int:
-    """Messages a dead worker left « en cours »: failed, not sent again (at most once)."""
-    return Message.objects.filter(statut=Message.Statut.EN_COURS, prevu_le__lt=now - STALE_AFTER).update(
+    """Messages a dead worker left « en cours »: failed, not sent again (at most once).
+
+    Keyed on the claim time, not the due time: a message due long ago that another worker claimed a moment
+    ago is being sent, and is left alone. (Claimed before the claim time was recorded: stale too.)
+    """
+    claimed_long_ago = Q(reclame_le__lt=now - STALE_AFTER) | Q(reclame_le__isnull=True)
+    return Message.objects.filter(claimed_long_ago, statut=Message.Statut.EN_COURS).update(
         statut=Message.Statut.ECHEC, erreur="envoi interrompu : non renvoyé"
     )
 
@@ -138,10 +156,13 @@ def due_ids(now: dt.datetime, limit: int = 200) -> list[int]:
 
 
 def claim(pk: int) -> bool:
-    """À envoyer → en cours, by one conditional UPDATE: of two workers, exactly one gets the message."""
+    """À envoyer → en cours, by one conditional UPDATE: of two workers, exactly one gets the message.
+
+    The claim time is the clock's, whatever `now` a caller sends with: it measures how long a send has been
+    under way (recover_stale)."""
     return bool(
         Message.objects.filter(pk=pk, statut=Message.Statut.A_ENVOYER).update(
-            statut=Message.Statut.EN_COURS, tentatives=F("tentatives") + 1
+            statut=Message.Statut.EN_COURS, tentatives=F("tentatives") + 1, reclame_le=timezone.now()
         )
     )
 
@@ -181,9 +202,11 @@ def _send_one(message: Message, now: dt.datetime) -> None:
     try:
         deliver(message, text)
     except (OSError, sms.SmsError) as exc:
-        failed = message.tentatives >= MAX_ATTEMPTS
+        delays = retry_delays(timezone.localdate(now))
+        failed = message.tentatives > len(delays)
         message.statut = Message.Statut.ECHEC if failed else Message.Statut.A_ENVOYER
-        message.prevu_le = now + dt.timedelta(minutes=5**message.tentatives)
+        if not failed:
+            message.prevu_le = now + delays[message.tentatives - 1]
         # An operator's refusal says why, in its own words (never a number or a text: SmsError); any other
         # error, by its kind only.
         message.erreur = str(exc)[:200] if isinstance(exc, sms.SmsError) else type(exc).__name__

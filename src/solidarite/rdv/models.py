@@ -205,6 +205,8 @@ class Message(models.Model):
     prevu_le = models.DateTimeField("prévu le")
     statut = models.CharField("statut", max_length=10, choices=Statut.choices, default=Statut.A_ENVOYER)
     tentatives = models.PositiveSmallIntegerField("tentatives", default=0)
+    # When a worker claimed it (à envoyer → en cours): a message is "interrupted" only if claimed long ago.
+    reclame_le = models.DateTimeField("pris en charge le", null=True, blank=True)
     envoye_le = models.DateTimeField("envoyé le", null=True, blank=True)
     erreur = models.CharField("erreur", max_length=200, blank=True)
     cree_le = models.DateTimeField("créé le", auto_now_add=True)

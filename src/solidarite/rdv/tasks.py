@@ -7,10 +7,22 @@ import dataclasses
 from django.utils import timezone
 from django_tasks import task
 
-from solidarite.rdv import conservation
+from solidarite.rdv import conservation, messaging
+
+# The queue of the messages: the worker runs it in its own thread, so a long task never delays a reminder.
+MESSAGES_QUEUE = "messages"
 
 
 @task()
 def purge_quotidienne() -> dict[str, int]:
     """The daily purge (queued once a day by the worker, config/planification.py): counts only in the result."""
     return dataclasses.asdict(conservation.purger(timezone.now()))
+
+
+@task(queue_name=MESSAGES_QUEUE)
+def envoyer_messages_dus() -> int:
+    """Sends the messages due (queued by the worker whenever some are due): how many were handled.
+
+    Running it twice, or in two workers at once, sends nothing twice: each message is claimed by a conditional
+    UPDATE before it is sent (messaging.claim; docs/decisions/0011-taches-de-fond.md)."""
+    return messaging.send_due()

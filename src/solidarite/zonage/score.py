@@ -7,7 +7,8 @@ higher percentile is worse (a low APL, a high share of ALD…). Then:
 - `score`: the weighted mean of the percentiles, over the criteria the EPCI has (weights renormalised);
 - ranking: by `nb_fragilites` first (the ministry's "cumul des fragilités"), the score breaking ties,
   then the SIREN so that the order is total and reproducible;
-- selection: the first N (`regle = "nombre"`, N = 151 by default), or the first EPCI in rank order until
+- selection: the first N (`regle = "nombre"`, N by default the dated parameter
+  `nombre_zones_rouges` at the campaign's date, solidarite/parametres.py), or the first EPCI in rank order until
   their population reaches a target (`regle = "population"`).
 
 The weights, threshold and rule come from a dated TOML file (`parametres/zonage_2025.toml`), read by
@@ -23,6 +24,8 @@ from typing import Any
 
 import numpy as np
 from scipy.stats import rankdata
+
+from solidarite.parametres import UnknownParametreError, entier
 
 CRITERES: tuple[str, ...] = ("apl", "apl_moins_65", "part_ald", "temps_urgences", "niveau_vie")
 # "bas": a low value is worse (APL, living standard); "haut": a high value is worse.
@@ -60,9 +63,9 @@ class ScoreParams:
     depuis: dt.date
     source: str
     poids: dict[str, float]
+    nombre: int
     seuil_percentile: float = 80.0
     regle: str = "nombre"
-    nombre: int = 151
     population: int = 2_500_000
 
     def as_dict(self) -> dict[str, Any]:
@@ -82,6 +85,14 @@ def _positive_int(value: object, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ParamError(f"{what} doit être un entier strictement positif (reçu : {value!r}).")
     return value
+
+
+def _nombre_en_vigueur(depuis: dt.date, origin: str) -> int:
+    """The number of zones in force at the campaign's date, when the file gives none."""
+    try:
+        return entier("nombre_zones_rouges", depuis)
+    except UnknownParametreError as exc:
+        raise ParamError(f"{origin} : [selection] nombre absent, et {exc}") from exc
 
 
 def parse_params(data: dict[str, Any], origin: str = "paramètres") -> ScoreParams:
@@ -129,7 +140,10 @@ def parse_params(data: dict[str, Any], origin: str = "paramètres") -> ScorePara
         poids=weights,
         seuil_percentile=float(seuil),
         regle=regle,
-        nombre=_positive_int(selection.get("nombre", 151), "[selection] nombre"),
+        nombre=_positive_int(
+            selection["nombre"] if "nombre" in selection else _nombre_en_vigueur(depuis, origin),
+            "[selection] nombre",
+        ),
         population=_positive_int(selection.get("population", 2_500_000), "[selection] population"),
     )
 

@@ -1,4 +1,5 @@
-"""`python -m solidarite worker`: sends the queued messages and runs the background tasks (django-tasks)."""
+"""`python -m solidarite worker`: the one background worker; it runs every queued task of the project (django-tasks:
+the messages to patients, the daily purge, any task queued) and queues the recurring ones."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from solidarite.rdv import messaging
 
 class Command(BaseCommand):
     help = (
-        "Envoie les messages aux patients (confirmations, rappels 48 h et 2 h, liste d'attente) à mesure qu'ils "
-        "sont dus, et fait les tâches de fond (purge quotidienne) ; plusieurs workers peuvent tourner ensemble."
+        "Fait toutes les tâches de fond de la plateforme (django-tasks) : l'envoi des messages aux patients "
+        "(confirmations, rappels 48 h et 2 h, liste d'attente) à mesure qu'ils sont dus, la purge quotidienne, "
+        "et toute autre tâche mise en file ; plusieurs workers peuvent tourner ensemble."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -25,17 +27,17 @@ class Command(BaseCommand):
             help="Envoie ce qui est dû, fait les tâches en file, puis s'arrête.",
         )
         parser.add_argument(
-            "--intervalle", type=float, default=5.0, help="Secondes entre deux passages (5 par défaut)."
+            "--interval", type=float, default=5.0, help="Secondes entre deux passages (5 par défaut)."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["intervalle"] <= 0:
-            self.stderr.write("--intervalle doit être positif.")
+        if options["interval"] <= 0:
+            self.stderr.write("--interval doit être positif.")
             raise SystemExit(2)
         stale = messaging.recover_stale(timezone.now())
         if stale:
             self.stderr.write(f"{stale} message(s) interrompu(s) par un arrêt précédent : marqués en échec.")
-        worker = Worker(options["intervalle"], self.stdout.write)
+        worker = Worker(options["interval"], self.stdout.write)
         if options["once"]:
             handled = worker.once()
             self.stdout.write(f"Worker arrêté : {handled} message(s) traité(s).")
@@ -46,6 +48,6 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
-        self.stdout.write("Worker des messages et des tâches démarré (Ctrl+C pour arrêter).")
+        self.stdout.write("Worker des tâches de fond démarré (Ctrl+C pour arrêter).")
         worker.run()
         self.stdout.write(f"Worker arrêté : {worker.sent} message(s) traité(s).")

@@ -47,7 +47,7 @@ class Command(BaseCommand):
             "--n",
             type=int,
             default=None,
-            help="Nombre d'EPCI à retenir (défaut : celui des paramètres, 151).",
+            help="Nombre d'EPCI à retenir (défaut : le nombre de zones rouges en vigueur à la date de la campagne).",
         )
         parser.add_argument(
             "--population",
