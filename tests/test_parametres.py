@@ -118,7 +118,8 @@ def test_a_new_volunteer_and_the_sign_up_form_start_from_the_cap_in_force() -> N
 
 
 def test_the_zonage_file_without_a_number_takes_the_one_in_force_at_the_campaign_date() -> None:
-    from solidarite.zonage.score import ParamError, load_params, parse_params
+    from solidarite.zonage.score import ParamError, parse_params
+    from solidarite.zonage.sources import load_params
 
     params = load_params()  # zonage_2025.toml gives no number: the parameter at its date, 27 June 2025
     assert params.depuis == dt.date(2025, 6, 27) and params.nombre == 151
