@@ -151,13 +151,13 @@ def test_the_slot_list_of_the_api_is_the_json_of_its_schema(client: Client) -> N
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("case", ["semaine", "deux médecins le même jour", "aujourd'hui"])
-def test_the_api_writes_the_same_slot_list_as_the_services(client: Client, case: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_writes_the_same_slot_list_as_the_services(client: Client, case: str, freeze_clock) -> None:  # type: ignore[no-untyped-def]
     """The API writes a lieu's slot list straight from its mission days (api._lieu_slots_json): the same list,
     in the same order, as the slots of `services.slots`; today, from 10:05 on, without the morning's first."""
     mission = _mission(days_ahead=0 if case == "aujourd'hui" else 2)
     if case == "aujourd'hui":
         ten_past_ten = dt.datetime.combine(mission.date, dt.time(10, 5), tzinfo=PARIS)
-        monkeypatch.setattr(timezone, "now", lambda: ten_past_ten.astimezone(dt.UTC))
+        freeze_clock(ten_past_ten)
     site, day = mission.lieu, mission.date
     for offset, statut in ((1, Mission.Statut.CONFIRMEE), (2, Mission.Statut.ANNULEE)):
         Mission.objects.create(
