@@ -13,8 +13,7 @@ from icalendar import Calendar
 
 from solidarite.planning import services
 from solidarite.planning.models import Disponibilite, Mission, PlanningRun
-from tests.annuaire.factories import compte, lieu, medecin, working_days, zone_commune
-from tests.zonage.factories import agent_ars
+from tests.factories import agent_ars, compte, lieu, medecin, working_days, zone_commune
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 23)

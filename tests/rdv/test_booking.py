@@ -22,10 +22,10 @@ from solidarite.planning.models import Mission
 from solidarite.rdv import services
 from solidarite.rdv.creneaux import Hours, day_slots
 from solidarite.rdv.models import AccesDonnees, RendezVous
-from tests.annuaire.factories import lieu, medecin
+from tests.factories import PATIENT, lieu, medecin
+from tests.factories import mission as _mission
 
 PARIS = ZoneInfo("Europe/Paris")
-PATIENT = {"nom": "Martin", "prenom": "Jeanne", "date_naissance": "1948-05-17", "telephone": "06 12 34 56 78"}
 
 
 def test_day_slots_in_closed_form() -> None:
@@ -41,12 +41,6 @@ def test_day_slots_in_closed_form() -> None:
     assert len(with_buffer) == 8 + 8
     with pytest.raises(ValueError):
         Hours(morning=(dt.time(12), dt.time(9)))
-
-
-def _mission(statut: str = Mission.Statut.CONFIRMEE, days_ahead: int = 7) -> Mission:
-    site = lieu()
-    day = timezone.localdate() + dt.timedelta(days=days_ahead)
-    return Mission.objects.create(medecin=medecin(site.commune), lieu=site, date=day, statut=statut)
 
 
 def _same_day(mission: Mission, statut: str) -> Mission:
