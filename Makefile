@@ -68,7 +68,7 @@ bench: install ## Run the benchmarks under bench/ (a few minutes)
 	$(BIN)/python bench/travel_matrix.py
 	$(BIN)/python bench/apl_vs_access.py
 	$(BIN)/python bench/planning.py
-	$(BIN)/python bench/booking_load.py
+	$(BIN)/python -m bench.booking
 
 clean: ## Remove the local database and collected files (not .venv)
 	rm -rf var/

@@ -2,8 +2,8 @@
 
 Our k-d tree method (`pairs_within`) against the plain baseline — every pair of communes, in
 chunks of vectorised haversine — on every commune with coordinates in ../shared/data. Both must
-find the same pairs. Prints time (median of 3 runs for ours), peak traced memory, pair count, and
-the speed ratio. Run: `.venv/bin/python bench/travel_matrix.py [--minutes 45]`.
+find the same pairs. Prints time (median of 3 runs for ours), peak resident memory (measured in a fresh
+process as the other benches do, so the k-d tree's C allocations count), pair count, and the speed ratio. Run: `.venv/bin/python bench/travel_matrix.py [--minutes 45]`.
 """
 
 from __future__ import annotations
@@ -11,16 +11,16 @@ from __future__ import annotations
 import argparse
 import csv
 import gc
+import json
 import os
-import resource
 import statistics
 import time
-import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _measure import peak_mb_since, reset_peak, run_worker
 
 from solidarite.territoire.travel import CrowFlyProvider, pairs_within
 
@@ -61,20 +61,30 @@ def timed(function: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
-def traced_peak_mb(function: Callable[[], Any]) -> float:
+def worker(kind: str, minutes: float) -> None:
+    """In a fresh process: one computation, then its peak resident memory as JSON."""
+    lat, lon = load_points()
     gc.collect()
-    tracemalloc.start()
-    function()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return peak / 1e6
+    before = reset_peak()
+    result = pairs_within(lat, lon, minutes) if kind == "ours" else brute_force(lat, lon, minutes)
+    peak_mb = peak_mb_since(before)
+    del result
+    print(json.dumps({"peak_mb": peak_mb}))
+
+
+def peak_rss_mb(kind: str, minutes: float) -> float:
+    return float(run_worker(__file__, "--worker", kind, "--minutes", str(minutes))["peak_mb"])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--minutes", type=float, default=45.0)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--worker", choices=["ours", "baseline"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        worker(args.worker, args.minutes)
+        return
     lat, lon = load_points()
     print(
         f"communes avec coordonnées : {len(lat)} ; seuil : {args.minutes:g} min (vol d'oiseau × 1,3 à 60 km/h)"
@@ -82,29 +92,26 @@ def main() -> None:
 
     ours_s, pairs = timed(lambda: pairs_within(lat, lon, args.minutes), args.repeat)
     csr_s, matrix = timed(lambda: pairs.to_csr(), 1)
-    ours_mb = traced_peak_mb(lambda: pairs_within(lat, lon, args.minutes))
+    ours_mb = peak_rss_mb("ours", args.minutes)
     print(
-        f"k-d tree : {ours_s:.2f} s (médiane de {args.repeat}), + {csr_s:.2f} s en CSR ; pic mémoire {ours_mb:.0f} Mo ; "
+        f"k-d tree : {ours_s:.2f} s (médiane de {args.repeat}), + {csr_s:.2f} s en CSR ; pic résident {ours_mb:.0f} Mo ; "
         f"{len(pairs)} paires ordonnées ({matrix.nnz} dans la matrice, {pairs.nbytes / 1e6:.0f} Mo)"
     )
 
     base_s, (base_keys, base_minutes) = timed(lambda: brute_force(lat, lon, args.minutes), 1)
-    base_mb = traced_peak_mb(lambda: brute_force(lat, lon, args.minutes))
+    base_mb = peak_rss_mb("baseline", args.minutes)
     print(
-        f"référence (toutes les paires, par blocs) : {base_s:.2f} s ; pic mémoire {base_mb:.0f} Mo ; {len(base_keys)} paires"
+        f"référence (toutes les paires, par blocs) : {base_s:.2f} s ; pic résident {base_mb:.0f} Mo ; {len(base_keys)} paires"
     )
 
     ours_keys = pairs.origins.astype(np.int64) * len(lat) + pairs.destinations
     order = np.argsort(ours_keys)
     same_pairs = np.array_equal(ours_keys[order], base_keys)  # the baseline's keys come out sorted
     max_diff = float(np.max(np.abs(pairs.minutes[order] - base_minutes))) if same_pairs else float("nan")
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        f"mêmes paires : {same_pairs} ; écart maximal {max_diff:.2e} min ; RSS maximal du processus {rss_mb:.0f} Mo"
-    )
+    print(f"mêmes paires : {same_pairs} ; écart maximal {max_diff:.2e} min")
     print(
         f"pairs={len(pairs)} national_s={ours_s:.3f} peak_mb={ours_mb:.0f} baseline_s={base_s:.3f} "
-        f"ratio_vs_baseline={base_s / ours_s:.1f} same_pairs={str(same_pairs).lower()}"
+        f"baseline_peak_mb={base_mb:.0f} ratio_vs_baseline={base_s / ours_s:.1f} same_pairs={str(same_pairs).lower()}"
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,18 @@ def django_db_setup(django_db_setup, django_db_blocker, zonage_result):  # type:
     with django_db_blocker.unblock():
         call_command("load_territoire", verbosity=0)
         save_campaign(zonage_result, activate=True)
+
+
+@pytest.fixture
+def freeze_clock(time_machine) -> Callable[[dt.datetime], None]:  # type: ignore[no-untyped-def]
+    """Stops the clock at a moment until the test ends. time-machine moves `datetime.now`, `date.today`,
+    `time.time` and so Django's `timezone.now` together; patching `timezone.now` alone left `date.today()`
+    (and PostgreSQL-free code reading it) on the real day."""
+
+    def _freeze(moment: dt.datetime) -> None:
+        time_machine.move_to(moment, tick=False)
+
+    return _freeze
 
 
 @pytest.fixture

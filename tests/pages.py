@@ -32,9 +32,8 @@ from solidarite.rdv.models import HorairesConsultation, RendezVous
 from solidarite.territoire.models import Commune
 from solidarite.zonage import services as zonage
 from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle
-from tests.annuaire.factories import compte
-from tests.annuaire.factories import medecin as make_medecin
-from tests.zonage.factories import agent_ars
+from tests.factories import agent_ars, compte
+from tests.factories import medecin as make_medecin
 
 PATIENT = {"nom": "Martin", "prenom": "Jeanne", "date_naissance": "1948-05-17", "telephone": "06 12 34 56 78"}
 

@@ -19,8 +19,7 @@ from solidarite.planning.models import Mission
 from solidarite.rdv import services
 from solidarite.rdv.models import AccesDonnees, RendezVous
 from solidarite.territoire import acces
-from tests.annuaire.factories import compte, lieu, medecin, referent, zone_commune
-from tests.zonage.factories import agent_ars
+from tests.factories import agent_ars, compte, lieu, medecin, referent, zone_commune
 
 pytestmark = pytest.mark.django_db
 PATIENT = {"nom": "Zoubir", "prenom": "Nadia", "date_naissance": "1950-02-03", "telephone": "0612345678"}

@@ -33,8 +33,8 @@ from solidarite.config import journaux
 from solidarite.planning.models import Mission
 from solidarite.rdv import messaging, services
 from solidarite.rdv.models import RendezVous
-from tests.annuaire.factories import compte
-from tests.rdv.test_booking import _mission
+from tests.factories import compte
+from tests.factories import mission as _mission
 
 NOM, PRENOM, NAISSANCE = "Zébulon-Quartz", "Philibertine", dt.date(1937, 8, 19)
 TELEPHONE, EMAIL = "06 71 82 93 04", "philibertine.zq@exemple.fr"

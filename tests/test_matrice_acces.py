@@ -29,7 +29,7 @@ from solidarite.rdv.models import HorairesConsultation, Message, RendezVous
 from solidarite.territoire.models import AgentArs
 from solidarite.zonage import services as zonage
 from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle
-from tests.annuaire.factories import compte, lieu, medecin, referent, zone_commune
+from tests.factories import compte, lieu, medecin, referent, zone_commune
 
 pytestmark = pytest.mark.django_db
 

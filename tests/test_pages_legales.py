@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from solidarite.config.management.commands.audit_accessibilite import public_pages
 from solidarite.rdv import conservation
-from tests.annuaire.factories import lieu
+from tests.factories import lieu
 
 pytestmark = pytest.mark.django_db
 

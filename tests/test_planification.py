@@ -19,7 +19,8 @@ from solidarite.config import planification
 from solidarite.config.models import TacheQuotidienne
 from solidarite.rdv import services
 from solidarite.rdv.models import Message, RendezVous
-from tests.rdv.test_booking import PATIENT, _mission
+from tests.factories import PATIENT
+from tests.factories import mission as _mission
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 

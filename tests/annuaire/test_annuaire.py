@@ -17,8 +17,7 @@ from solidarite.annuaire.validation import (
     normalise_rpps,
     rpps_with_key,
 )
-from tests.annuaire.factories import lieu, medecin, zone_commune
-from tests.zonage.factories import agent_ars
+from tests.factories import agent_ars, lieu, medecin, zone_commune
 
 VALID_RPPS = rpps_with_key("1000000001")
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from solidarite.annuaire.models import MedecinVolontaire
-from tests.annuaire.factories import compte
 from tests.browser.session import login_cookie
-from tests.browser.test_rendez_vous import _mauriac_mission
+from tests.factories import compte, mission_a_mauriac
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_the_volunteer_renews_their_feed_and_the_old_address_stops_at_once(
     territoire, live_server, browser
 ) -> None:  # type: ignore[no-untyped-def]
-    mission = _mauriac_mission()
+    mission = mission_a_mauriac()
     doc = mission.medecin
     old = f"{live_server.url}/planning/medecin/{doc.jeton_calendrier}/missions.ics"
     page = browser.new_page(locale="fr-FR")  # type: ignore[attr-defined]

@@ -16,9 +16,8 @@ from django.contrib.sessions.models import Session
 from solidarite.annuaire.models import MedecinVolontaire
 from solidarite.connexion.models import IdentiteExterne, SessionPro
 from solidarite.territoire.models import Commune
-from tests.annuaire.factories import lieu, medecin
-from tests.connexion.factories import agent_ars, referent
 from tests.connexion.provider import TAMPERS, Provider
+from tests.factories import agent_ars_sans_droits, lieu, medecin, referent_lieu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -69,7 +68,7 @@ def open_sessions() -> int:
 
 def test_psc_then_logout_at_the_provider(territoire, live_server, browser, provider) -> None:  # type: ignore[no-untyped-def]
     doctor = medecin(mauriac())
-    referent(lieu(mauriac()), doctor.rpps)
+    referent_lieu(lieu(mauriac()), doctor.rpps)
     provider.person = {"sub": "psc-1", "SubjectNameID": f"8{doctor.rpps}"}
     provider.userinfo_jwt = True
     page = browser.new_page(locale="fr-FR")
@@ -92,7 +91,7 @@ def test_psc_then_logout_at_the_provider(territoire, live_server, browser, provi
 
 
 def test_proconnect_and_franceconnect(territoire, live_server, browser, provider) -> None:  # type: ignore[no-untyped-def]
-    agent = agent_ars(is_staff=False)
+    agent = agent_ars_sans_droits(is_staff=False)
     provider.person = {"sub": "pc-1", "email": agent.email}
     context = browser.new_context(locale="fr-FR")
     page = context.new_page()

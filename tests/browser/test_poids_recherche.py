@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_rendez_vous import _mauriac_mission
 from tests.config.test_production import database_url
+from tests.factories import mission_a_mauriac
 from tests.test_cli import production_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,7 +20,7 @@ BUDGET = 300 * 1024  # bytes over the wire: HTML, CSS, JS, images and the fonts 
 def test_the_search_page_weighs_under_300_kb_from_the_production_server(
     territoire: None, browser: Any, collected_static: Path
 ) -> None:
-    mission = _mauriac_mission()
+    mission = mission_a_mauriac()
     with production_server(
         database_url(),
         SOLIDARITE_STATIC_DIR=str(collected_static),

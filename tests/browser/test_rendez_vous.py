@@ -9,37 +9,15 @@ import re
 import pytest
 from django.utils import timezone
 
-from solidarite.annuaire.models import LieuSolidaire
-from solidarite.planning.models import Mission
 from solidarite.rdv.models import RendezVous
-from solidarite.territoire.models import Commune
-from tests.annuaire.factories import compte, medecin
 from tests.browser.session import login_cookie
+from tests.factories import compte, mission_a_mauriac
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _mauriac_mission() -> Mission:
-    commune = Commune.objects.select_related("epci", "departement").get(code_insee="15120")
-    lieu = LieuSolidaire.objects.create(
-        nom="Maison de santé de Mauriac",
-        epci=commune.epci,
-        commune=commune,
-        adresse="1 place de la Mairie",
-        latitude=commune.latitude,
-        longitude=commune.longitude,
-        type="msp",
-        referent_nom="Claire Martin",
-        referent_telephone="+33471000000",
-        jours_ouverture=[0, 1, 2, 3, 4],
-        accessibilite="Accès de plain-pied",
-    )
-    day = timezone.localdate() + dt.timedelta(days=3)
-    return Mission.objects.create(medecin=medecin(commune), lieu=lieu, date=day, statut="confirmee")
-
-
 def test_a_patient_finds_a_slot_around_them_and_books_it(territoire, live_server, browser) -> None:  # type: ignore[no-untyped-def]
-    mission = _mauriac_mission()
+    mission = mission_a_mauriac()
     context = browser.new_context(  # type: ignore[attr-defined]
         locale="fr-FR", geolocation={"latitude": 45.2186, "longitude": 2.3322}, permissions=["geolocation"]
     )
@@ -68,7 +46,7 @@ def test_a_patient_finds_a_slot_around_them_and_books_it(territoire, live_server
 
 
 def test_without_javascript_the_search_still_lists_the_slots(territoire, live_server, browser) -> None:  # type: ignore[no-untyped-def]
-    _mauriac_mission()
+    mission_a_mauriac()
     context = browser.new_context(  # type: ignore[attr-defined]
         java_script_enabled=False,
         locale="fr-FR",
@@ -89,7 +67,7 @@ def test_without_javascript_the_search_still_lists_the_slots(territoire, live_se
 
 
 def test_the_doctors_day_prints_without_the_site_around_it(territoire, live_server, browser) -> None:  # type: ignore[no-untyped-def]
-    mission = _mauriac_mission()
+    mission = mission_a_mauriac()
     start = timezone.make_aware(dt.datetime.combine(mission.date, dt.time(9, 30)))
     RendezVous.objects.create(
         mission=mission,
@@ -122,7 +100,7 @@ def _axe_faults(page) -> list[str]:  # type: ignore[no-untyped-def]
 def test_the_patient_pages_pass_axe_and_the_api_docs_call_no_third_party(
     territoire, live_server, browser
 ) -> None:  # type: ignore[no-untyped-def]
-    mission = _mauriac_mission()
+    mission = mission_a_mauriac()
     slot = f"{mission.pk}-{mission.date:%Y%m%d}0830"
     page = browser.new_page(locale="fr-FR")  # type: ignore[attr-defined]
     outside: list[str] = []

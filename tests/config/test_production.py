@@ -23,8 +23,8 @@ from django.db import connection
 from solidarite.annuaire.models import MedecinVolontaire
 from solidarite.config.management.commands.serveur import default_workers
 from solidarite.territoire.models import Commune, Departement
-from tests.annuaire.factories import rpps_with_key
 from tests.cli import stop_server, wait_until_listening
+from tests.factories import rpps_with_key
 from tests.test_cli import production_server
 
 HOST = "solidarite.test"

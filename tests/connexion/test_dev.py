@@ -15,9 +15,7 @@ from django.test import override_settings
 
 from solidarite.annuaire.models import MedecinVolontaire
 from solidarite.connexion.models import LienDeConnexion, SessionPro
-from tests.annuaire.factories import lieu, medecin
-
-from .factories import agent_ars, referent
+from tests.factories import agent_ars_sans_droits, lieu, medecin, referent_lieu
 
 pytestmark = pytest.mark.django_db
 LINK = re.compile(r"http://testserver(/connexion/dev/[^/\s]+/)")
@@ -37,9 +35,9 @@ def test_dev_link_signs_in_once(client, capsys, caplog, who) -> None:  # type: i
     if who == "medecin":
         email = medecin().email
     elif who == "referent":
-        email = referent(lieu(), "10000000017").email
+        email = referent_lieu(lieu(), "10000000017").email
     else:
-        email = agent_ars().email
+        email = agent_ars_sans_droits().email
     link = ask_link(client, capsys, email)
     assert link.split("/")[3] not in caplog.text  # on the console only, never in the logs
     response = client.get(link)

@@ -14,10 +14,9 @@ from django.contrib.sessions.models import Session
 
 from solidarite.annuaire.models import MedecinVolontaire
 from solidarite.connexion.models import IdentiteExterne, SessionPro
-from tests.annuaire.factories import lieu, medecin
+from tests.factories import agent_ars_sans_droits, lieu, medecin, referent_lieu
 
 from .conftest import consent, login
-from .factories import agent_ars, referent
 from .provider import TAMPERS, Provider
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +41,7 @@ def test_psc_opens_the_validated_doctor_and_referent_account(
     client, provider: Provider, signed_userinfo
 ) -> None:  # type: ignore[no-untyped-def]
     doctor = medecin(statut=MedecinVolontaire.Statut.VALIDE)
-    role = referent(lieu(), doctor.rpps)
+    role = referent_lieu(lieu(), doctor.rpps)
     provider.person = psc_person(doctor.rpps)
     provider.userinfo_jwt = signed_userinfo
     client.get("/connexion/")
@@ -98,7 +97,7 @@ def test_psc_refuses_unknown_or_unvalidated_rpps_and_creates_nothing(
 
 
 def test_proconnect_matches_the_ars_agent_by_email_then_by_sub(client, provider: Provider) -> None:  # type: ignore[no-untyped-def]
-    agent = agent_ars()
+    agent = agent_ars_sans_droits()
     # A claim naming a region is ignored: the region is the AgentArs record's.
     provider.person = {"sub": "pc-1", "email": agent.email.upper(), "region": "Corse"}
     provider.userinfo_jwt = True  # as ProConnect answers
@@ -241,7 +240,7 @@ def test_a_suspended_doctor_loses_the_session(client, provider: Provider) -> Non
 
 
 def test_a_removed_ars_agent_loses_the_session(client, provider: Provider) -> None:  # type: ignore[no-untyped-def]
-    agent = agent_ars()
+    agent = agent_ars_sans_droits()
     provider.person = {"sub": "pc-9", "email": agent.email}
     login(client, "proconnect")
     assert logged_in(client)

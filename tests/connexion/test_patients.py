@@ -11,7 +11,8 @@ from django.urls import reverse
 from solidarite.connexion.models import RendezVousDuCompte
 from solidarite.rdv import services
 from solidarite.rdv.models import AccesDonnees, RendezVous
-from tests.rdv.test_booking import PATIENT, _mission
+from tests.factories import PATIENT
+from tests.factories import mission as _mission
 
 from .conftest import login
 from .provider import Provider

@@ -17,7 +17,7 @@ from django.utils import timezone
 from solidarite.planning.models import Mission
 from solidarite.rdv import services
 from solidarite.rdv.models import RendezVous
-from tests.annuaire.factories import lieu, medecin
+from tests.factories import lieu, medecin
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from fhir.resources.R4B.location import Location
 
 from solidarite.rdv import services
 from solidarite.rdv.models import AccesDonnees
-from tests.rdv.test_booking import PATIENT, _mission
-from tests.zonage.factories import agent_ars
+from tests.factories import PATIENT, agent_ars
+from tests.factories import mission as _mission
 
 pytestmark = pytest.mark.django_db
 FHIR_JSON = "application/fhir+json"

@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 
 from solidarite.rdv import services
 from solidarite.rdv.models import RendezVous
-from tests.rdv.test_booking import PATIENT, _mission
+from tests.factories import PATIENT
+from tests.factories import mission as _mission
 
 URL = "/api/v1/rendez-vous"
 OTHER = {"nom": "Durand", "prenom": "Paul", "date_naissance": "1961-02-03", "email": "paul.durand@exemple.fr"}

@@ -12,7 +12,7 @@ from django.utils import timezone
 from solidarite.planning import lecture
 from solidarite.planning.models import Mission
 from solidarite.rdv import services
-from tests.annuaire.factories import lieu, medecin
+from tests.factories import lieu, medecin
 
 pytestmark = pytest.mark.django_db
 

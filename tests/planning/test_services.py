@@ -13,8 +13,7 @@ from icalendar import Calendar
 
 from solidarite.planning import services
 from solidarite.planning.models import Disponibilite, Mission, PlanningRun
-from tests.annuaire.factories import compte, lieu, medecin, working_days, zone_commune
-from tests.zonage.factories import agent_ars
+from tests.factories import agent_ars, compte, lieu, medecin, working_days, zone_commune
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 23)
@@ -22,14 +21,14 @@ DECEMBER = dt.date(2026, 12, 1)
 
 
 @pytest.fixture(autouse=True)
-def _today_is_before_december(monkeypatch: pytest.MonkeyPatch) -> None:
+def _today_is_before_december(freeze_clock) -> None:  # type: ignore[no-untyped-def]
     """These tests plan December 2026 as the coming month: the platform's clock reads TODAY, 10:00 in Paris,
     whatever the date they run (once December had come, declining a mission of 1 December was refused as
     « aujourd'hui ou passée », and declaring its dates as « passées »)."""
     from django.utils import timezone
 
     ten = dt.datetime.combine(TODAY, dt.time(10), tzinfo=timezone.get_current_timezone())
-    monkeypatch.setattr(timezone, "now", lambda: ten.astimezone(dt.UTC))
+    freeze_clock(ten)
 
 
 def test_declarations_refuse_the_past_duplicates_and_the_cap() -> None:

@@ -16,8 +16,8 @@ from solidarite.planning import services as planning
 from solidarite.planning.models import Mission
 from solidarite.rdv import attente, messaging, services, sms
 from solidarite.rdv.models import InscriptionAttente, Message, RendezVous
-from tests.annuaire.factories import compte, medecin
-from tests.rdv.test_booking import PATIENT, _mission
+from tests.factories import PATIENT, compte, medecin
+from tests.factories import mission as _mission
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,8 @@ from django.utils import timezone
 from solidarite.rdv import attente, services
 from solidarite.rdv.audit import AccesDonnees, AppendOnlyError, purge_audit, record
 from solidarite.rdv.models import InscriptionAttente, RendezVous
-from tests.rdv.test_booking import PATIENT, _mission
+from tests.factories import PATIENT
+from tests.factories import mission as _mission
 
 pytestmark = pytest.mark.django_db
 PARIS = dt.timezone(dt.timedelta(hours=1))

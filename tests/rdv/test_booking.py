@@ -22,10 +22,10 @@ from solidarite.planning.models import Mission
 from solidarite.rdv import services
 from solidarite.rdv.creneaux import Hours, day_slots
 from solidarite.rdv.models import AccesDonnees, RendezVous
-from tests.annuaire.factories import lieu, medecin
+from tests.factories import PATIENT, lieu, medecin
+from tests.factories import mission as _mission
 
 PARIS = ZoneInfo("Europe/Paris")
-PATIENT = {"nom": "Martin", "prenom": "Jeanne", "date_naissance": "1948-05-17", "telephone": "06 12 34 56 78"}
 
 
 def test_day_slots_in_closed_form() -> None:
@@ -41,12 +41,6 @@ def test_day_slots_in_closed_form() -> None:
     assert len(with_buffer) == 8 + 8
     with pytest.raises(ValueError):
         Hours(morning=(dt.time(12), dt.time(9)))
-
-
-def _mission(statut: str = Mission.Statut.CONFIRMEE, days_ahead: int = 7) -> Mission:
-    site = lieu()
-    day = timezone.localdate() + dt.timedelta(days=days_ahead)
-    return Mission.objects.create(medecin=medecin(site.commune), lieu=site, date=day, statut=statut)
 
 
 def _same_day(mission: Mission, statut: str) -> Mission:
@@ -151,13 +145,13 @@ def test_the_slot_list_of_the_api_is_the_json_of_its_schema(client: Client) -> N
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("case", ["semaine", "deux médecins le même jour", "aujourd'hui"])
-def test_the_api_writes_the_same_slot_list_as_the_services(client: Client, case: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_writes_the_same_slot_list_as_the_services(client: Client, case: str, freeze_clock) -> None:  # type: ignore[no-untyped-def]
     """The API's slot list (services.slots_json, written as JSON straight from the mission days) is the same
     list, in the same order, as the objects of `services.slots`; today, from 10:05 on, without the first."""
     mission = _mission(days_ahead=0 if case == "aujourd'hui" else 2)
     if case == "aujourd'hui":
         ten_past_ten = dt.datetime.combine(mission.date, dt.time(10, 5), tzinfo=PARIS)
-        monkeypatch.setattr(timezone, "now", lambda: ten_past_ten.astimezone(dt.UTC))
+        freeze_clock(ten_past_ten)
     site, day = mission.lieu, mission.date
     for offset, statut in ((1, Mission.Statut.CONFIRMEE), (2, Mission.Statut.ANNULEE)):
         Mission.objects.create(

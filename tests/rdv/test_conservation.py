@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from solidarite.rdv import conservation
 from solidarite.rdv.models import AccesDonnees, ComptageMensuel, InscriptionAttente, Message, RendezVous
-from tests.rdv.test_booking import _mission
+from tests.factories import mission as _mission
 
 pytestmark = pytest.mark.django_db
 

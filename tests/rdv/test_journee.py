@@ -10,9 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from solidarite.rdv.models import AccesDonnees, RendezVous
-from tests.annuaire.factories import compte
-from tests.rdv.test_booking import _mission
-from tests.zonage.factories import agent_ars
+from tests.factories import agent_ars, compte
+from tests.factories import mission as _mission
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,8 @@ from django.test import Client, override_settings
 
 from solidarite.rdv import services
 from solidarite.rdv.models import RendezVous
-from tests.rdv.test_booking import PATIENT, _mission
+from tests.factories import PATIENT
+from tests.factories import mission as _mission
 
 pytestmark = pytest.mark.django_db
 

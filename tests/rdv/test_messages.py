@@ -16,7 +16,7 @@ from django_tasks_db.models import DBTaskResult
 
 from solidarite.rdv import messaging, services, sms
 from solidarite.rdv.models import AccesDonnees, Message
-from tests.rdv.test_booking import PATIENT, _mission
+from tests.factories import rendez_vous as _book
 
 pytestmark = pytest.mark.django_db
 
@@ -31,12 +31,6 @@ def _empty_outboxes():  # type: ignore[no-untyped-def]
     sms.outbox.clear()
     yield
     sms.outbox.clear()
-
-
-def _book(days_ahead: int = 7, email: str = "jeanne@exemple.fr"):  # type: ignore[no-untyped-def]
-    mission = _mission(days_ahead=days_ahead)
-    slot = services.slots(mission.lieu, mission.date, mission.date)[0]
-    return services.book(slot.id, {**PATIENT, "email": email})
 
 
 def test_booking_queues_confirmation_and_both_reminders_on_each_channel() -> None:

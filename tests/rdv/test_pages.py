@@ -15,7 +15,7 @@ from django.test import Client
 
 from solidarite.rdv import services, sms
 from solidarite.rdv.models import AccesDonnees, RendezVous
-from tests.rdv.test_booking import _mission
+from tests.factories import mission as _mission
 
 pytestmark = pytest.mark.django_db
 FORM = {
@@ -113,7 +113,7 @@ def test_hours_with_a_lunch_break_that_overlaps_are_refused_in_the_back_office(c
 
 
 def test_the_kept_lieux_follow_a_new_lieu(settings) -> None:  # type: ignore[no-untyped-def]
-    from tests.annuaire.factories import lieu
+    from tests.factories import lieu
 
     settings.SOLIDARITE_LIEUX_TTL_S = 30.0
     mission = _mission()

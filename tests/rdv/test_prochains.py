@@ -12,7 +12,7 @@ from solidarite.planning import services as planning
 from solidarite.planning.models import Mission
 from solidarite.rdv import services
 from solidarite.rdv.models import RendezVous
-from tests.annuaire.factories import lieu, medecin
+from tests.factories import lieu, medecin
 
 PATIENT = {"nom": "Martin", "prenom": "Jeanne", "date_naissance": "1948-05-17", "telephone": "06 12 34 56 78"}
 

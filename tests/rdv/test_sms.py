@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from solidarite.rdv import messaging, sms
 from solidarite.rdv.models import Message
-from tests.rdv.test_messages import _book
+from tests.factories import rendez_vous as _book
 
 KEY = "xkeysib-test-0123456789"
 

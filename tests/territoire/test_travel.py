@@ -207,7 +207,7 @@ def test_the_patients_search_times_the_lieux_with_the_provider_of_the_settings(
 
     from solidarite.planning.models import Mission
     from solidarite.rdv import services
-    from tests.annuaire.factories import lieu, medecin
+    from tests.factories import lieu, medecin
 
     site = lieu()
     day = timezone.localdate() + dt.timedelta(days=3)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.stats import spearmanr
 
 from solidarite.zonage.apl import AplEngine, AplParameters, standardised_population
 from solidarite.zonage.reconstruction import NationalInstance, build_national_instance, golden_check
@@ -139,10 +140,45 @@ def test_equals_pysal_access_on_real_communes(national: NationalInstance) -> Non
     np.testing.assert_allclose(ours, reference, rtol=1e-9, atol=1e-12)
 
 
-def test_golden_case_against_drees_published_apl(national: NationalInstance) -> None:
+def _departement(code: str) -> str:
+    return code[:3] if code.startswith("97") else code[:2]
+
+
+def _bottom_decile(values: np.ndarray) -> np.ndarray:
+    return values <= np.quantile(values, 0.1)
+
+
+def test_ranks_communes_like_drees_within_each_departement(national: NationalInstance) -> None:
+    """What calibration cannot force: it multiplies every GP by one national activity, which moves no rank.
+
+    So the national mean (equal to DREES's by construction) is not asserted; the order of communes is. Measured
+    on the 2023 data (100 départements of 20 communes or more, 34 887 communes): within-département Spearman
+    median 0.51, 91 % of départements above 0.3, lowest 0.03 (Val-de-Marne, 47 communes); the same ranks
+    shuffled within each département give a median of -0.01. The bottom deciles: 31 % of DREES's bottom decile
+    is in ours (10 % by chance), nationally and (median) within départements. Thresholds sit below those
+    figures by about the noise of a département's few hundred communes.
+    """
     check = golden_check(national)
     assert check.communes > 34_000
-    assert check.national_mean_ours == pytest.approx(check.national_mean_drees, rel=1e-9)
-    # A sanity check, not a target: rebuilt supply from bassin densities still ranks communes like DREES.
-    assert check.spearman > 0.5
     assert 3000 < check.activity_per_gp < 6000  # a plausible GP year (DREES counts 3 600 to 6 000)
+    engine = national.engine()
+    ours = engine.compute(national.calibrated_supply(engine))
+    known = np.isfinite(national.drees_apl) & (national.demand > 0)
+    departements = np.array([_departement(code) for code in national.codes])
+    rhos, overlaps = [], []
+    for departement in sorted(set(departements[known])):
+        inside = known & (departements == departement)
+        if inside.sum() < 20:
+            continue
+        rhos.append(spearmanr(ours[inside], national.drees_apl[inside]).statistic)
+        drees_bottom = _bottom_decile(national.drees_apl[inside])
+        overlaps.append((_bottom_decile(ours[inside]) & drees_bottom).sum() / drees_bottom.sum())
+    rho = np.array(rhos)
+    assert len(rho) >= 95
+    assert np.median(rho) > 0.45
+    assert np.mean(rho > 0.3) > 0.85
+    assert rho.min() > -0.1  # no département ranked against DREES
+    assert np.median(overlaps) > 0.25
+    drees_bottom = _bottom_decile(national.drees_apl[known])
+    shared = (_bottom_decile(ours[known]) & drees_bottom).sum() / drees_bottom.sum()
+    assert shared > 0.25  # 2.5 times chance

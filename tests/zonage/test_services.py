@@ -13,7 +13,7 @@ from solidarite.territoire.models import Epci
 from solidarite.zonage import services
 from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle, ResultatEpci
 from solidarite.zonage.score import score_epcis
-from tests.zonage.factories import agent_ars
+from tests.factories import agent_ars
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.test import Client
 
 from solidarite.zonage import services
 from solidarite.zonage.models import Ajustement, ListeOfficielle, ResultatEpci
-from tests.zonage.factories import agent_ars
+from tests.factories import agent_ars
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,272 @@
+"""Every test's rows, in one place: factory_boy factories, and the short helpers the tests call them through.
+
+Lieux and volunteers are placed in the real zones of the session's campaign (tests/conftest.py loads the
+territory and saves the zonage); the back office's users are the ministry's ARS agents and the lieux' référents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.contrib.auth.models import Permission, User
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, ReferentLieu, TransitionStatut
+from solidarite.annuaire.validation import rpps_with_key
+from solidarite.planning.models import Mission
+from solidarite.rdv.models import RendezVous
+from solidarite.territoire.models import AgentArs, Commune, Region
+from solidarite.zonage import services as zonage
+
+__all__ = [
+    "ARS_PERMISSIONS",
+    "PATIENT",
+    "AgentArsFactory",
+    "LieuSolidaireFactory",
+    "MedecinVolontaireFactory",
+    "MissionFactory",
+    "ReferentLieuFactory",
+    "UserFactory",
+    "agent_ars",
+    "agent_ars_sans_droits",
+    "compte",
+    "lieu",
+    "medecin",
+    "mission",
+    "mission_a_mauriac",
+    "referent",
+    "referent_lieu",
+    "rendez_vous",
+    "rpps_with_key",
+    "working_days",
+    "zone_commune",
+]
+
+# The patient of the booking tests (a valid booking form).
+PATIENT = {"nom": "Martin", "prenom": "Jeanne", "date_naissance": "1948-05-17", "telephone": "06 12 34 56 78"}
+
+# What an ARS agent may do in the back office.
+ARS_PERMISSIONS = [
+    "add_ajustement",
+    "view_ajustement",
+    "delete_ajustement",
+    "view_campagne",
+    "view_resultatepci",
+    "view_epci",
+]
+
+
+def zone_commune(rank: int = 1) -> Commune:
+    """The most populous commune of the zone ranked `rank` in the active campaign."""
+    campagne = zonage.active_campaign()
+    assert campagne is not None
+    resultat = campagne.resultats.select_related("epci").get(rang=rank)
+    commune = (
+        Commune.objects.filter(epci=resultat.epci)
+        .select_related("departement__region", "epci")
+        .order_by("-population")
+        .first()
+    )
+    assert commune is not None
+    return commune
+
+
+def working_days(first: dt.date, count: int) -> list[dt.date]:
+    """The first `count` working days (Monday to Friday) of `first`'s month from `first` on."""
+    days = [
+        first + dt.timedelta(days=d) for d in range(31) if (first + dt.timedelta(days=d)).month == first.month
+    ]
+    return [d for d in days if d.weekday() < 5][:count]
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+
+    username = factory.Sequence(lambda n: f"utilisateur-{n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return model_class.objects.create_user(*args, **kwargs)
+
+
+class AgentArsFactory(DjangoModelFactory):
+    """An ARS agent's link to their region (the user made alongside, staff)."""
+
+    class Meta:
+        model = AgentArs
+
+    user = factory.SubFactory(UserFactory, is_staff=True)
+    region = factory.LazyFunction(lambda: Region.objects.order_by("code").first())
+
+
+class LieuSolidaireFactory(DjangoModelFactory):
+    class Meta:
+        model = LieuSolidaire
+
+    commune = factory.LazyFunction(zone_commune)
+    nom = factory.LazyAttributeSequence(lambda o, n: f"Maison de santé de {o.commune.nom} {n + 1}")
+    epci = factory.SelfAttribute("commune.epci")
+    adresse = "1 place de la Mairie"
+    latitude = factory.SelfAttribute("commune.latitude")
+    longitude = factory.SelfAttribute("commune.longitude")
+    type = LieuSolidaire.Type.MSP
+    salles = 1
+    referent_nom = "Référent local"
+    referent_telephone = "+33555000000"
+    jours_ouverture = factory.LazyFunction(lambda: [0, 1, 2, 3, 4])
+
+
+class MedecinVolontaireFactory(DjangoModelFactory):
+    """An active volunteer with the status history the registration writes (one transition to its status)."""
+
+    class Meta:
+        model = MedecinVolontaire
+        skip_postgeneration_save = True
+
+    rpps = factory.Sequence(lambda n: rpps_with_key(f"10{n + 1:08d}"))
+    nom = factory.Sequence(lambda n: f"Nom{n + 1}")
+    prenom = "Camille"
+    email = factory.Sequence(lambda n: f"medecin{n + 1}@exemple.fr")
+    telephone = "+33612345678"
+    commune = factory.LazyFunction(zone_commune)
+    mode_exercice = MedecinVolontaire.ModeExercice.RETRAITE
+    cdom = factory.SelfAttribute("commune.departement")
+    numero_am_mission = "123456789"
+    cps_statut = MedecinVolontaire.Cps.RECUE
+    statut = MedecinVolontaire.Statut.ACTIF
+    trajet_max_minutes = 60
+
+    @factory.post_generation
+    def transition(obj: MedecinVolontaire, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            TransitionStatut.objects.create(medecin=obj, vers=obj.statut)
+
+
+class ReferentLieuFactory(DjangoModelFactory):
+    class Meta:
+        model = ReferentLieu
+
+    lieu = factory.SubFactory(LieuSolidaireFactory)
+    rpps = factory.Sequence(lambda n: rpps_with_key(f"20{n + 1:08d}"))
+    nom = "Martin"
+    prenom = "Claude"
+    email = factory.Sequence(lambda n: f"ref{n + 1}@exemple.fr")
+
+
+class MissionFactory(DjangoModelFactory):
+    """A confirmed mission a week ahead, in a new lieu, by a new volunteer of the lieu's commune."""
+
+    class Meta:
+        model = Mission
+
+    lieu = factory.SubFactory(LieuSolidaireFactory)
+    medecin = factory.SubFactory(MedecinVolontaireFactory, commune=factory.SelfAttribute("..lieu.commune"))
+    date = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=7))
+    statut = Mission.Statut.CONFIRMEE
+
+
+# --- The helpers the tests call (their signatures are those of the former per-package helpers) ---------------
+
+
+def lieu(commune: Commune | None = None, salles: int = 1, **fields: object) -> LieuSolidaire:
+    commune = commune or zone_commune()
+    assert commune.epci is not None and commune.latitude is not None and commune.longitude is not None
+    created: LieuSolidaire = LieuSolidaireFactory(commune=commune, salles=salles, **fields)
+    return created
+
+
+def medecin(
+    commune: Commune | None = None, statut: str = MedecinVolontaire.Statut.ACTIF, **fields: object
+) -> MedecinVolontaire:
+    created: MedecinVolontaire = MedecinVolontaireFactory(
+        commune=commune or zone_commune(), statut=statut, **fields
+    )
+    return created
+
+
+def mission(statut: str = Mission.Statut.CONFIRMEE, days_ahead: int = 7) -> Mission:
+    """A mission `days_ahead` days from today, in a new lieu of the first zone."""
+    created: Mission = MissionFactory(
+        statut=statut, date=timezone.localdate() + dt.timedelta(days=days_ahead)
+    )
+    return created
+
+
+def mission_a_mauriac() -> Mission:
+    """A confirmed mission in three days at the Maison de santé de Mauriac (Cantal, 15120), the browser tests'
+    lieu: a patient « autour de moi » at Mauriac finds it first."""
+    commune = Commune.objects.select_related("epci", "departement").get(code_insee="15120")
+    lieu_obj = LieuSolidaireFactory(
+        commune=commune,
+        nom="Maison de santé de Mauriac",
+        referent_nom="Claire Martin",
+        referent_telephone="+33471000000",
+        accessibilite="Accès de plain-pied",
+    )
+    created: Mission = MissionFactory(
+        lieu=lieu_obj, medecin=medecin(commune), date=timezone.localdate() + dt.timedelta(days=3)
+    )
+    return created
+
+
+def rendez_vous(days_ahead: int = 7, email: str = "jeanne@exemple.fr") -> RendezVous:
+    """PATIENT's appointment, booked through the platform on the first slot of a new mission."""
+    from solidarite.rdv import services
+
+    booked = mission(days_ahead=days_ahead)
+    slot = services.slots(booked.lieu, booked.date, booked.date)[0]
+    return services.book(slot.id, {**PATIENT, "email": email})
+
+
+def compte(medecin_obj: MedecinVolontaire, username: str | None = None) -> User:
+    """The volunteer's account (as the Pro Santé Connect login attaches it): returns the user."""
+    user: User = UserFactory(username=username or f"medecin-{medecin_obj.pk}")
+    medecin_obj.compte = user
+    medecin_obj.save(update_fields=["compte"])
+    return user
+
+
+def referent(lieu_obj: LieuSolidaire, username: str | None = None) -> User:
+    """An active référent of the lieu with their account: returns the user."""
+    user: User = UserFactory(username=username or f"referent-{lieu_obj.pk}-{_next()}")
+    ReferentLieuFactory(lieu=lieu_obj, nom="Référente", prenom="Alice", email="", compte=user)
+    return user
+
+
+def referent_lieu(lieu_obj: LieuSolidaire, rpps: str, **fields: object) -> ReferentLieu:
+    """A référent of the lieu, without an account (as the directory lists them before their first login)."""
+    created: ReferentLieu = ReferentLieuFactory(lieu=lieu_obj, rpps=rpps, **fields)
+    return created
+
+
+def agent_ars(region_code: str, username: str | None = None) -> User:
+    """An ARS agent of the region with the back office's permissions (password login)."""
+    user: User = UserFactory(
+        username=username or f"ars-{region_code}", password="mot-de-passe-solide-123", is_staff=True
+    )
+    user.user_permissions.set(Permission.objects.filter(codename__in=ARS_PERMISSIONS))
+    AgentArsFactory(user=user, region=Region.objects.get(code=region_code))
+    return user
+
+
+def agent_ars_sans_droits(region: Region | None = None, **fields: object) -> User:
+    """An ARS agent who signs in (ProConnect), without back-office permissions: staff unless told otherwise."""
+    n = _next()
+    values: dict[str, object] = {"is_staff": True, **fields}
+    agent: AgentArs = AgentArsFactory(
+        user__username=f"agent{n}",
+        user__email=f"agent{n}@ars.sante.fr",
+        **{f"user__{key}": value for key, value in values.items()},
+        **({"region": region} if region is not None else {}),
+    )
+    return agent.user
+
+
+_counter = iter(range(1, 1 << 30))
+
+
+def _next() -> int:
+    return next(_counter)
