@@ -186,10 +186,15 @@ def _regions_for(user: Any) -> list[Region]:
     )
 
 
-def _region_and_month(request: HttpRequest) -> tuple[list[Region], Region, dt.date]:
-    """The regions the user may plan, the one asked for and the month (ValidationError, PermissionDenied)."""
-    regions = _regions_for(request.user)
-    first = _month(request)
+def _region_and_month(request: HttpRequest) -> tuple[list[Region], Region, dt.date] | HttpResponse:
+    """The regions the user may plan, the one asked for and the month; or the French error page (403, 400)."""
+    try:
+        regions = _regions_for(request.user)
+        first = _month(request)
+    except PermissionDenied as exc:
+        return error_page(request, 403, "Accès refusé", str(exc))
+    except ValidationError as exc:
+        return error_page(request, 400, "Mois invalide", _errors(exc))
     code = request.GET.get("region") or request.POST.get("region") or (regions[0].code if regions else "")
     region = next((r for r in regions if r.code == code), None)
     if region is None:  # another ARS's region looks like no region at all (territoire.acces)
@@ -202,12 +207,10 @@ def _region_and_month(request: HttpRequest) -> tuple[list[Region], Region, dt.da
 def ars_calcul(request: HttpRequest) -> HttpResponse:
     """The progress of the month's solve, polled by the ARS page (htmx) while it is queued or computing;
     once it is done, htmx reloads the page (`HX-Refresh`) to show the result."""
-    try:
-        _regions, region, first = _region_and_month(request)
-    except PermissionDenied as exc:
-        return error_page(request, 403, "Accès refusé", str(exc))
-    except ValidationError as exc:
-        return error_page(request, 400, "Mois invalide", _errors(exc))
+    scope = _region_and_month(request)
+    if isinstance(scope, HttpResponse):
+        return scope
+    _regions, region, first = scope
     run = PlanningRun.objects.filter(region=region, mois=first).first()
     pending = run is not None and run.calcul in PlanningRun.EN_ATTENTE
     context = {"run": run, "region": region, "mois": first, "en_attente": pending}
@@ -220,12 +223,10 @@ def ars_calcul(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 @require_http_methods(["GET", "POST"])
 def ars(request: HttpRequest) -> HttpResponse:
-    try:
-        regions, region, first = _region_and_month(request)
-    except PermissionDenied as exc:
-        return error_page(request, 403, "Accès refusé", str(exc))
-    except ValidationError as exc:
-        return error_page(request, 400, "Mois invalide", _errors(exc))
+    scope = _region_and_month(request)
+    if isinstance(scope, HttpResponse):
+        return scope
+    regions, region, first = scope
     status = 200
     if request.method == "POST":
         try:
