@@ -216,6 +216,10 @@ REACH: dict[str, Callable[[Samples], list[Visit]]] = {
             f"{reverse('planning:ars')}?mois={s.mission.date:%Y-%m}", role="ars", actions=("planning_calcul",)
         )
     ],
+    # The solve's progress polled by the ARS page (htmx): here, no solve this month.
+    "planning:ars_calcul": lambda s: [
+        Visit(f"{reverse('planning:ars_calcul')}?mois={s.mission.date:%Y-%m}", role="ars")
+    ],
     "planning:disponibilites": lambda s: [
         Visit(
             reverse("planning:disponibilites"),

@@ -319,6 +319,13 @@ POLICY: dict[str, Endpoint] = {
         ),
         writes=lambda w: {"action": "publier", "run": 0},
     ),
+    "planning:ars_calcul": Endpoint(
+        ARS_REGION,
+        _side(
+            lambda w, r: f"/planning/ars/calcul/?region={w.region_a.code}",
+            lambda w, r: f"/planning/ars/calcul/?region={w.region_b.code}",
+        ),
+    ),
     "zonage:comparer_campagnes": Endpoint(
         STAFF, lambda w, s, r: f"/zonage/gestion/campagnes/{w.campagne.pk}/{w.campagne.pk}/"
     ),

@@ -127,8 +127,27 @@ def _liste_attente(w: Watch, s: Samples) -> None:
 
 
 def _planning_calcul(w: Watch, s: Samples) -> None:
+    """The solve is queued (the page polls its progress); the test then plays the worker for that task only,
+    with django_tasks_db's own run, and the page reloads itself on the result."""
+    from django_tasks_db.management.commands.db_worker import Worker as TaskWorker
+    from django_tasks_db.models import DBTaskResult
+
     page = w.page
     page.get_by_role("button", name="Calculer la proposition optimale").click()
+    page.get_by_text("Calcul en cours…").wait_for(timeout=10_000)
+    worker = TaskWorker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="navigateur",
+        excluded_queue_names=[],
+    )
+    solve = DBTaskResult.objects.ready().get(task_path="solidarite.planning.tasks.calculer_planning")
+    solve.claim(worker.worker_id)
+    worker.run_task(solve)
     page.get_by_role("button", name="Recalculer la proposition optimale").wait_for(timeout=60_000)
     grey = page.locator("td.sans-besoin").first
     if grey.count():  # a day without need: greyed by planning/ars.css, no style attribute

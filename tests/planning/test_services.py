@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
 
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.test import Client
+from django_tasks_db.models import DBTaskResult
 from icalendar import Calendar
 
 from solidarite.planning import services
@@ -164,11 +167,29 @@ def test_ars_planning_page(client: Client, settings) -> None:  # type: ignore[no
     agent = agent_ars(region.code)
     client.force_login(agent)
     url = f"/planning/ars/?region={region.code}&mois=2026-12"
+    status_url = f"/planning/ars/calcul/?region={region.code}&mois=2026-12"
     response = client.post(url, {"action": "calculer", "region": region.code, "mois": "2026-12"})
-    assert response.status_code == 302
-    page = html.unescape(client.get(url).content.decode())
-    assert "optimum prouvé" in page and "Publier" in page
+    assert response.status_code == 302  # at once: the solve is queued, not run in the request
     run = PlanningRun.objects.get()
+    assert run.calcul == "en_file" and not run.propositions.exists()
+    assert DBTaskResult.objects.get().task_path == "solidarite.planning.tasks.calculer_planning"
+    page = html.unescape(client.get(url).content.decode())
+    assert "Calcul en cours…" in page and 'hx-trigger="every 2s"' in page and "Publier" not in page
+    assert "Calculer la proposition" not in page  # no second solve while this one waits
+    again = client.post(url, {"action": "calculer", "region": region.code, "mois": "2026-12"})
+    assert again.status_code == 400 and "déjà en file ou en cours" in html.unescape(again.content.decode())
+    polled = client.get(status_url, headers={"HX-Request": "true"})
+    assert polled.status_code == 200 and "HX-Refresh" not in polled and "Calcul en cours" in polled.text
+    out = io.StringIO()
+    call_command("worker", "--once", stdout=out)  # the project's worker, on django_tasks_db's queue
+    solve = DBTaskResult.objects.get(task_path="solidarite.planning.tasks.calculer_planning")
+    assert solve.status == "SUCCESSFUL" and solve.return_value == {"propositions": 6, "optimal": True}
+    polled = client.get(status_url, headers={"HX-Request": "true"})
+    assert polled["HX-Refresh"] == "true" and "Calcul terminé" in polled.text
+    page = html.unescape(client.get(url).content.decode())
+    assert "optimum prouvé" in page and "Publier" in page and "Recalculer la proposition" in page
+    run.refresh_from_db()
+    assert run.calcul == "termine" and run.propositions.count() == 6
     proposition = run.propositions.first()
     assert proposition is not None
     response = client.post(

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import collections
+import functools
 import logging
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import models, router, transaction
+from django.db.models import Q
+from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, TransitionStatut, new_token
+from solidarite.annuaire.validation import InvalidValue, normalise_phone, normalise_rpps
 from solidarite.parametres import valeur
 from solidarite.territoire import acces
+from solidarite.territoire.models import Region
 from solidarite.zonage import services as zonage
 
 logger = logging.getLogger(__name__)
@@ -164,9 +171,15 @@ def active_zone_sirens() -> set[str]:
 
 def check_lieu(lieu: LieuSolidaire, user: Any = None) -> None:
     """A lieu serves an active zone, lies in it, and is managed by the ARS of its region."""
+    _check_lieu(lieu, active_zone_sirens(), user, acces.region_of)
+
+
+def _check_lieu(
+    lieu: LieuSolidaire, sirens: set[str], user: Any, region_of: Callable[[Any], Region | None]
+) -> None:
     if lieu.epci_id is None or lieu.commune_id is None:
         return
-    if lieu.epci.siren not in active_zone_sirens():
+    if lieu.epci.siren not in sirens:
         raise ValidationError(
             {
                 "epci": f"{lieu.epci.nom} n'est pas une zone prioritaire active : un lieu solidaire doit servir une zone."
@@ -175,10 +188,88 @@ def check_lieu(lieu: LieuSolidaire, user: Any = None) -> None:
     if lieu.commune.epci_id != lieu.epci_id:
         raise ValidationError({"commune": f"{lieu.commune.nom} n'appartient pas à {lieu.epci.nom}."})
     if user is not None:
-        region = acces.region_of(user)
+        region = region_of(user)
         if region is not None and lieu.commune.departement.region_id != region.pk:
             raise ValidationError(
                 {
                     "commune": f"Ce lieu est en {lieu.commune.departement.region.nom} : seule l'ARS de cette région le gère."
                 }
             )
+
+
+# --- Many at once (the demonstration generator) ---------------------------------------------------------
+
+M = TypeVar("M", bound=models.Model)
+
+
+def _create_all(model: type[M], rows: Sequence[M]) -> list[M]:
+    """One INSERT for many rows, with the pre_save and post_save signals that create() would send for each."""
+    using = router.db_for_write(model)
+    for row in rows:
+        pre_save.send(sender=model, instance=row, raw=False, using=using, update_fields=None)
+    created = model._default_manager.bulk_create(rows)
+    for row in created:
+        post_save.send(sender=model, instance=row, created=True, raw=False, using=using, update_fields=None)
+    return created
+
+
+def _which(kind: str, name: object, exc: ValidationError) -> ValidationError:
+    return ValidationError([f"{kind} « {name} » :", *exc.messages])
+
+
+def enregistrer_lieux(lieux: Sequence[LieuSolidaire], user: Any = None) -> list[LieuSolidaire]:
+    """Records many lieux in one transaction, checked as the back-office form checks one (every field, then
+    check_lieu: an active zone, the commune in it, the ARS of its region); saved with the signals of a save
+    (the search forgets the lieux it keeps). Nothing is recorded if one lieu is refused."""
+    sirens = active_zone_sirens()
+    region_of = functools.cache(acces.region_of) if user is not None else acces.region_of
+    for lieu in lieux:
+        try:
+            lieu.full_clean()
+            _check_lieu(lieu, sirens, user, region_of)
+        except ValidationError as exc:
+            raise _which("Lieu", lieu.nom, exc) from None
+    with transaction.atomic():
+        return _create_all(LieuSolidaire, lieux)
+
+
+def inscrire_medecins(
+    medecins: Sequence[MedecinVolontaire], commentaire: str = "Inscription en ligne", bienvenue: bool = True
+) -> list[MedecinVolontaire]:
+    """Registers many volunteers in one transaction, checked and normalised as the sign-up form does one:
+    RPPS (11 digits, Luhn key) and e-mail not yet registered, phone in E.164, e-mail in lower case, days and
+    rhythm within the national cap, every field. Each gets its first dated transition (to its status,
+    « inscrit » unless set) and the signals of a save; once committed, the welcome e-mail of register(),
+    unless `bienvenue` is False (demonstration people, whose addresses do not exist)."""
+    for medecin in medecins:
+        try:
+            try:
+                medecin.rpps = normalise_rpps(medecin.rpps)
+                medecin.telephone = normalise_phone(medecin.telephone)
+            except InvalidValue as exc:
+                raise ValidationError(str(exc)) from None
+            medecin.email = medecin.email.strip().lower()
+            check_days_and_rotation(medecin.jours_max_par_mois, medecin.rotation)
+            medecin.full_clean(validate_unique=False)
+        except ValidationError as exc:
+            raise _which("Médecin", medecin.rpps, exc) from None
+    rpps = collections.Counter(m.rpps for m in medecins)
+    emails = collections.Counter(m.email for m in medecins)
+    taken = MedecinVolontaire.objects.filter(Q(rpps__in=rpps) | Q(email__in=emails)).values_list(
+        "rpps", "email"
+    )
+    taken_rpps, taken_emails = {r for r, _ in taken}, {e.lower() for _, e in taken}
+    for medecin in medecins:
+        if medecin.rpps in taken_rpps or rpps[medecin.rpps] > 1:
+            raise ValidationError(f"Le numéro RPPS {medecin.rpps} est déjà inscrit.")
+        if medecin.email in taken_emails or emails[medecin.email] > 1:
+            raise ValidationError(f"L'adresse {medecin.email} est déjà utilisée par une inscription.")
+    with transaction.atomic():
+        created = _create_all(MedecinVolontaire, medecins)
+        _create_all(
+            TransitionStatut,
+            [TransitionStatut(medecin=m, de="", vers=m.statut, commentaire=commentaire) for m in created],
+        )
+        if bienvenue:
+            transaction.on_commit(lambda: [_send_welcome(m) for m in created])
+    return created

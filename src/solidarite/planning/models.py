@@ -25,9 +25,20 @@ class Disponibilite(models.Model):
 
 
 class PlanningRun(models.Model):
+    """A solve of one region's month: queued by the ARS page, computed by the worker (planning/tasks.py),
+    then an editable draft until published. `calcul` is the solve's progress, shown in the page."""
+
     class Statut(models.TextChoices):
         BROUILLON = "brouillon", "Brouillon"
         PUBLIE = "publie", "Publié"
+
+    class Calcul(models.TextChoices):
+        EN_FILE = "en_file", "En file d'attente"
+        EN_COURS = "en_cours", "En cours"
+        TERMINE = "termine", "Terminé"
+        ECHEC = "echec", "Échec"
+
+    EN_ATTENTE = (Calcul.EN_FILE, Calcul.EN_COURS)
 
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name="région")
     mois = models.DateField("mois (premier jour)")
@@ -38,6 +49,10 @@ class PlanningRun(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="par"
     )
     publie_le = models.DateTimeField("publié le", null=True, blank=True)
+    # Runs made before solves left the request were computed at once: "terminé" by default.
+    calcul = models.CharField("calcul", max_length=10, choices=Calcul.choices, default=Calcul.TERMINE)
+    calcul_commence_le = models.DateTimeField("calcul commencé le", null=True, blank=True)
+    calcul_erreur = models.TextField("erreur du calcul", blank=True)
 
     class Meta:
         verbose_name = "planning calculé"

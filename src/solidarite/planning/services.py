@@ -203,27 +203,81 @@ def build_instance(region: Region, first: dt.date) -> RegionInstance:
 # --- Planning runs --------------------------------------------------------------------------------
 
 
-def run_planning(region: Region, first: dt.date, user: Any, time_limit_s: float = 20.0) -> PlanningRun:
+PLANNING_TIME_LIMIT_S = 20.0
+# A run still queued or computing after this long is taken as lost (worker stopped): a new solve may replace it.
+PLANNING_STALE_AFTER = dt.timedelta(minutes=10)
+
+
+def queue_planning(region: Region, first: dt.date, user: Any) -> PlanningRun:
+    """Queues the solve of a region's month for the worker (planning/tasks.py) and answers at once.
+
+    One transaction: the finished draft of that month is replaced by a run « en file », and the task
+    is queued with it. Refused while another solve of the same month is queued or computing."""
+    from solidarite.planning.tasks import calculer_planning
+
     acces.check_region(user, region)
-    data = build_instance(region, first)
-    solution = optimizer.solve(data.instance, time_limit_s)
-    baseline = optimizer.first_come_first_served(data.instance)
     with transaction.atomic():
+        month = PlanningRun.objects.select_for_update().filter(region=region, mois=first)
+        pending = [r for r in month if r.calcul in PlanningRun.EN_ATTENTE]
+        if any(r.cree_le > timezone.now() - PLANNING_STALE_AFTER for r in pending):
+            raise ValidationError(
+                "Un calcul de ce mois est déjà en file ou en cours : son résultat s'affichera ici."
+            )
+        month.filter(statut=PlanningRun.Statut.BROUILLON).delete()
         run = PlanningRun.objects.create(
-            region=region,
-            mois=first,
-            cree_par=user,
-            resultat={
-                **{k: v for k, v in solution.as_dict().items() if k != "assignments"},
-                "fcfs_priorite": baseline.priority_total,
-            },
+            region=region, mois=first, cree_par=user, calcul=PlanningRun.Calcul.EN_FILE
         )
+        calculer_planning.enqueue(run.pk)
+    return run
+
+
+def compute_planning(run_id: int, time_limit_s: float = PLANNING_TIME_LIMIT_S) -> dict[str, Any]:
+    """Solves a queued run: « en cours » while the optimiser works, then its result and propositions
+    (« terminé »), or « échec » with the reason. A run deleted or already taken meanwhile is left alone."""
+    claimed = PlanningRun.objects.filter(pk=run_id, calcul=PlanningRun.Calcul.EN_FILE).update(
+        calcul=PlanningRun.Calcul.EN_COURS, calcul_commence_le=timezone.now()
+    )
+    if not claimed:
+        return {"calcul": "ignoré : planning supprimé ou déjà pris"}
+    run = PlanningRun.objects.select_related("region").get(pk=run_id)
+    try:
+        data = build_instance(run.region, run.mois)
+        solution = optimizer.solve(data.instance, time_limit_s)
+        baseline = optimizer.first_come_first_served(data.instance)
+    except Exception as exc:
+        PlanningRun.objects.filter(pk=run_id).update(
+            calcul=PlanningRun.Calcul.ECHEC, calcul_erreur=str(exc) or type(exc).__name__
+        )
+        raise
+    with transaction.atomic():
+        locked = PlanningRun.objects.select_for_update().filter(pk=run_id).first()
+        if locked is None:
+            return {"calcul": "ignoré : planning supprimé pendant le calcul"}
+        locked.resultat = {
+            **{k: v for k, v in solution.as_dict().items() if k != "assignments"},
+            "fcfs_priorite": baseline.priority_total,
+        }
+        locked.calcul = PlanningRun.Calcul.TERMINE
+        locked.save(update_fields=["resultat", "calcul"])
         Proposition.objects.bulk_create(
             [
-                Proposition(run=run, medecin_id=int(a.volunteer), lieu_id=int(a.site), date=a.date)
+                Proposition(run=locked, medecin_id=int(a.volunteer), lieu_id=int(a.site), date=a.date)
                 for a in solution.assignments
             ]
         )
+    return {"propositions": len(solution.assignments), "optimal": solution.optimal}
+
+
+def run_planning(
+    region: Region, first: dt.date, user: Any, time_limit_s: float = PLANNING_TIME_LIMIT_S
+) -> PlanningRun:
+    """A solve in the calling process (the command line, tests): the same row and steps as the task."""
+    acces.check_region(user, region)
+    run = PlanningRun.objects.create(
+        region=region, mois=first, cree_par=user, calcul=PlanningRun.Calcul.EN_FILE
+    )
+    compute_planning(run.pk, time_limit_s)
+    run.refresh_from_db()
     return run
 
 
@@ -243,6 +297,8 @@ def _editable(run: PlanningRun, user: Any) -> None:
     acces.check_region(user, run.region)
     if run.statut != PlanningRun.Statut.BROUILLON:
         raise ValidationError("Ce planning est déjà publié : modifiez les missions elles-mêmes.")
+    if run.calcul != PlanningRun.Calcul.TERMINE:
+        raise ValidationError("Le calcul de ce planning n'est pas terminé.")
 
 
 def remove_proposition(proposition: Proposition, user: Any) -> None:

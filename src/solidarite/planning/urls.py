@@ -5,6 +5,7 @@ from solidarite.planning import views
 app_name = "planning"
 urlpatterns = [
     path("ars/", views.ars, name="ars"),
+    path("ars/calcul/", views.ars_calcul, name="ars_calcul"),
     path("medecin/disponibilites/", views.disponibilites, name="disponibilites"),
     path("medecin/missions/", views.missions, name="missions"),
     path("referent/", views.referent, name="referent"),

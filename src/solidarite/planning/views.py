@@ -186,9 +186,8 @@ def _regions_for(user: Any) -> list[Region]:
     )
 
 
-@staff_member_required
-@require_http_methods(["GET", "POST"])
-def ars(request: HttpRequest) -> HttpResponse:
+def _region_and_month(request: HttpRequest) -> tuple[list[Region], Region, dt.date] | HttpResponse:
+    """The regions the user may plan, the one asked for and the month; or the French error page (403, 400)."""
     try:
         regions = _regions_for(request.user)
         first = _month(request)
@@ -200,6 +199,34 @@ def ars(request: HttpRequest) -> HttpResponse:
     region = next((r for r in regions if r.code == code), None)
     if region is None:  # another ARS's region looks like no region at all (territoire.acces)
         raise acces.OutOfScopeError()
+    return regions, region, first
+
+
+@staff_member_required
+@require_GET
+def ars_calcul(request: HttpRequest) -> HttpResponse:
+    """The progress of the month's solve, polled by the ARS page (htmx) while it is queued or computing;
+    once it is done, htmx reloads the page (`HX-Refresh`) to show the result."""
+    scope = _region_and_month(request)
+    if isinstance(scope, HttpResponse):
+        return scope
+    _regions, region, first = scope
+    run = PlanningRun.objects.filter(region=region, mois=first).first()
+    pending = run is not None and run.calcul in PlanningRun.EN_ATTENTE
+    context = {"run": run, "region": region, "mois": first, "en_attente": pending}
+    response = render(request, "planning/_calcul.html", context)
+    if not pending:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@staff_member_required
+@require_http_methods(["GET", "POST"])
+def ars(request: HttpRequest) -> HttpResponse:
+    scope = _region_and_month(request)
+    if isinstance(scope, HttpResponse):
+        return scope
+    regions, region, first = scope
     status = 200
     if request.method == "POST":
         try:
@@ -217,7 +244,7 @@ def ars(request: HttpRequest) -> HttpResponse:
     )
     days = services.month_days(first)
     grid = []
-    if run is not None:
+    if run is not None and run.calcul == PlanningRun.Calcul.TERMINE:
         cells: dict[tuple[int, dt.date], list[Any]] = {}
         if run.statut == PlanningRun.Statut.BROUILLON:
             for p in run.propositions.select_related("medecin"):
@@ -247,7 +274,10 @@ def ars(request: HttpRequest) -> HttpResponse:
         "jours": days,
         "lieux": lieux,
         "declinees": declined,
-        "brouillon": run is not None and run.statut == PlanningRun.Statut.BROUILLON,
+        "brouillon": run is not None
+        and run.statut == PlanningRun.Statut.BROUILLON
+        and run.calcul == PlanningRun.Calcul.TERMINE,
+        "en_attente": run is not None and run.calcul in PlanningRun.EN_ATTENTE,
     }
     return render(request, "planning/ars.html", context, status=status)
 
@@ -255,12 +285,9 @@ def ars(request: HttpRequest) -> HttpResponse:
 def _handle_ars_action(request: HttpRequest, region: Region, first: dt.date) -> None:
     action = request.POST.get("action")
     if action == "calculer":
-        PlanningRun.objects.filter(region=region, mois=first, statut=PlanningRun.Statut.BROUILLON).delete()
-        run = services.run_planning(region, first, request.user)
-        count = run.propositions.count()
-        proof = "prouvé" if run.resultat.get("optimal") else "non prouvé"
+        services.queue_planning(region, first, request.user)
         messages.success(
-            request, f"Proposition calculée : {count} mission{'s' if count > 1 else ''}, optimum {proof}."
+            request, "Calcul de la proposition lancé : le résultat s'affichera ici dans un instant."
         )
         return
     run = get_object_or_404(PlanningRun, pk=request.POST.get("run"), region=region)

@@ -16,8 +16,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from solidarite.annuaire import services as annuaire
 from solidarite.annuaire.generation import homes_for_lieux, lieux_places
-from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, ReferentLieu, TransitionStatut
+from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, ReferentLieu
 from solidarite.annuaire.validation import rpps_with_key
 from solidarite.planning.models import Disponibilite, Mission, MissionTransition
 from solidarite.territoire.models import AgentArs, Commune, Departement, Epci
@@ -180,7 +181,7 @@ class Command(BaseCommand):
                         demonstration=True,
                     )
                 )
-            LieuSolidaire.objects.bulk_create(lieux)
+            annuaire.enregistrer_lieux(lieux)  # checked and signalled as the back office records one
             medecins = []
             speed = straight_line_kmh()  # the planning's own conversion of minutes to km
             for k, volunteering in enumerate(homes):
@@ -201,26 +202,15 @@ class Command(BaseCommand):
                         cdom=departements[commune.departement.code],
                         numero_am_mission=f"{int(rng.integers(10**8, 10**9))}",
                         cps_statut=MedecinVolontaire.Cps.RECUE,
-                        jours_max_par_mois=2,
                         rotation=MedecinVolontaire.Rotation.JOUR,
                         trajet_max_minutes=max(needed, int(rng.choice([45, 60, 90, 120]))),
                         statut=MedecinVolontaire.Statut.ACTIF,
                         demonstration=True,
                     )
                 )
-            MedecinVolontaire.objects.bulk_create(medecins)
+            # Checked and normalised as a sign-up; no welcome e-mail: the demo addresses do not exist.
+            annuaire.inscrire_medecins(medecins, commentaire="Données de démonstration", bienvenue=False)
             saved = list(MedecinVolontaire.objects.filter(demonstration=True))
-            TransitionStatut.objects.bulk_create(
-                [
-                    TransitionStatut(
-                        medecin=m,
-                        de="",
-                        vers=MedecinVolontaire.Statut.ACTIF,
-                        commentaire="Données de démonstration",
-                    )
-                    for m in saved
-                ]
-            )
             days = [
                 first + dt.timedelta(days=d)
                 for d in range(31)

@@ -1,0 +1,258 @@
+"""The optimiser's problem and answer: volunteers, sites, an instance, assignments, a solution, and
+the JSON form read by `python -m solidarite plan` (parsed here, refusing anything malformed)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_DAYS_IN_MONTH = 31
+COST_BUDGET = (2**63 - 1) // 4  # OR-Tools divides this by (nodes + 1) for the largest arc cost
+PRIORITY_DECIMALS = 6
+
+
+class InstanceError(ValueError):
+    """A malformed instance; the message names the field (e.g. `volunteers[3].available[1]`)."""
+
+
+@dataclass(frozen=True)
+class Volunteer:
+    id: str
+    lat: float
+    lon: float
+    max_days: int
+    max_km: float
+    available: tuple[dt.date, ...]
+    block_days: int = 1
+
+
+@dataclass(frozen=True)
+class Site:
+    id: str
+    lat: float
+    lon: float
+    priority: float
+    capacity: int
+    needed: tuple[dt.date, ...]
+    reduced: tuple[tuple[dt.date, int], ...] = ()  # days with fewer places (some already taken)
+
+    def capacity_on(self, day: dt.date) -> int:
+        for reduced_day, places in self.reduced:
+            if reduced_day == day:
+                return places
+        return self.capacity
+
+
+@dataclass(frozen=True)
+class Instance:
+    year: int
+    month: int
+    volunteers: tuple[Volunteer, ...]
+    sites: tuple[Site, ...]
+    history: frozenset[tuple[str, str]] = frozenset()
+
+    @property
+    def days_in_month(self) -> int:
+        return calendar.monthrange(self.year, self.month)[1]
+
+    def day(self, index: int) -> dt.date:
+        return dt.date(self.year, self.month, index + 1)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    volunteer: str
+    site: str
+    date: dt.date
+
+
+@dataclass
+class Solution:
+    assignments: list[Assignment]
+    priority_total: float
+    filled_places: int
+    continuity: int
+    travel_km: float
+    optimal: bool
+    bound: float
+    solve_seconds: float
+    method: str
+    travel_resolution_km: float | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def gap(self) -> float:
+        """Relative gap between the proven bound and the value (0 when proven optimal)."""
+        return 0.0 if self.bound <= 0 else max(0.0, (self.bound - self.priority_total) / self.bound)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "assignments": [
+                {"volunteer": a.volunteer, "site": a.site, "date": a.date.isoformat()}
+                for a in sorted(self.assignments, key=lambda a: (a.date, a.site, a.volunteer))
+            ],
+            "priority_total": round(self.priority_total, 9),
+            "filled_places": self.filled_places,
+            "continuity": self.continuity,
+            "travel_km": round(self.travel_km, 3),
+            "optimal": self.optimal,
+            "bound": round(self.bound, 9),
+            "solve_seconds": round(self.solve_seconds, 4),
+            "method": self.method,
+            "travel_resolution_km": self.travel_resolution_km,
+            "gap": round(self.gap, 9),
+        }
+
+
+# --- Parsing and validation ------------------------------------------------------------------------
+
+
+def _field(data: Mapping[str, Any], key: str, where: str) -> Any:
+    if key not in data:
+        raise InstanceError(f"{where}.{key} : champ obligatoire absent.")
+    return data[key]
+
+
+def _number(value: Any, where: str, *, minimum: float | None = None, integer: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InstanceError(f"{where} : nombre attendu (reçu : {value!r}).")
+    if integer and not float(value).is_integer():
+        raise InstanceError(f"{where} : nombre entier attendu (reçu : {value!r}).")
+    if minimum is not None and value < minimum:
+        raise InstanceError(f"{where} : doit être au moins {minimum:g} (reçu : {value!r}).")
+    return float(value)
+
+
+def _dates(values: Any, where: str, year: int, month: int) -> tuple[dt.date, ...]:
+    if not isinstance(values, list):
+        raise InstanceError(f"{where} : liste de dates AAAA-MM-JJ attendue.")
+    result = []
+    for k, text in enumerate(values):
+        try:
+            day = dt.date.fromisoformat(str(text))
+        except ValueError:
+            raise InstanceError(f"{where}[{k}] : date invalide {text!r} (format AAAA-MM-JJ).") from None
+        if (day.year, day.month) != (year, month):
+            raise InstanceError(f"{where}[{k}] : {day.isoformat()} est hors du mois {year}-{month:02d}.")
+        result.append(day)
+    if len(set(result)) != len(result):
+        raise InstanceError(f"{where} : une même date figure deux fois.")
+    return tuple(sorted(result))
+
+
+def _coordinates(item: Mapping[str, Any], where: str) -> tuple[float, float]:
+    lat = _number(_field(item, "lat", where), f"{where}.lat")
+    lon = _number(_field(item, "lon", where), f"{where}.lon")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InstanceError(f"{where} : coordonnées hors limites ({lat}, {lon}).")
+    return lat, lon
+
+
+def parse_instance(data: Any) -> Instance:
+    """Builds an Instance from the JSON format of `python -m solidarite plan`; refuses anything malformed."""
+    if not isinstance(data, dict):
+        raise InstanceError("instance : un objet JSON est attendu.")
+    month_text = str(_field(data, "month", "instance"))
+    try:
+        first = dt.date.fromisoformat(month_text + "-01")
+    except ValueError:
+        raise InstanceError(f"instance.month : mois invalide {month_text!r} (format AAAA-MM).") from None
+    year, month = first.year, first.month
+    volunteers, sites = [], []
+    raw_volunteers = _field(data, "volunteers", "instance")
+    raw_sites = _field(data, "sites", "instance")
+    if not isinstance(raw_volunteers, list) or not isinstance(raw_sites, list):
+        raise InstanceError("instance.volunteers et instance.sites doivent être des listes.")
+    for i, item in enumerate(raw_volunteers):
+        where = f"volunteers[{i}]"
+        if not isinstance(item, dict):
+            raise InstanceError(f"{where} : objet attendu.")
+        lat, lon = _coordinates(item, where)
+        block = int(_number(item.get("block_days", 1), f"{where}.block_days", minimum=1, integer=True))
+        volunteers.append(
+            Volunteer(
+                id=str(_field(item, "id", where)),
+                lat=lat,
+                lon=lon,
+                max_days=int(
+                    _number(_field(item, "max_days", where), f"{where}.max_days", minimum=0, integer=True)
+                ),
+                max_km=_number(_field(item, "max_km", where), f"{where}.max_km", minimum=0),
+                available=_dates(_field(item, "available", where), f"{where}.available", year, month),
+                block_days=block,
+            )
+        )
+    for i, item in enumerate(raw_sites):
+        where = f"sites[{i}]"
+        if not isinstance(item, dict):
+            raise InstanceError(f"{where} : objet attendu.")
+        lat, lon = _coordinates(item, where)
+        sites.append(
+            Site(
+                id=str(_field(item, "id", where)),
+                lat=lat,
+                lon=lon,
+                priority=_number(_field(item, "priority", where), f"{where}.priority", minimum=0),
+                capacity=int(
+                    _number(_field(item, "capacity", where), f"{where}.capacity", minimum=0, integer=True)
+                ),
+                needed=_dates(_field(item, "needed", where), f"{where}.needed", year, month),
+            )
+        )
+    for kind, ids in (("volunteers", [v.id for v in volunteers]), ("sites", [s.id for s in sites])):
+        seen: set[str] = set()
+        for i, identifier in enumerate(ids):
+            if identifier in seen:
+                raise InstanceError(f"{kind}[{i}].id : identifiant {identifier!r} en double.")
+            seen.add(identifier)
+    volunteer_ids, site_ids = {v.id for v in volunteers}, {s.id for s in sites}
+    history = set()
+    raw_history = data.get("history", [])
+    if not isinstance(raw_history, list):
+        raise InstanceError("instance.history : liste attendue.")
+    for i, item in enumerate(raw_history):
+        where = f"history[{i}]"
+        if not isinstance(item, dict):
+            raise InstanceError(f"{where} : objet attendu.")
+        vid, sid = str(_field(item, "volunteer", where)), str(_field(item, "site", where))
+        if vid not in volunteer_ids:
+            raise InstanceError(f"{where}.volunteer : volontaire inconnu {vid!r}.")
+        if sid not in site_ids:
+            raise InstanceError(f"{where}.site : lieu inconnu {sid!r}.")
+        history.add((vid, sid))
+    return Instance(year, month, tuple(volunteers), tuple(sites), frozenset(history))
+
+
+def instance_as_dict(instance: Instance) -> dict[str, Any]:
+    """The JSON form read by `parse_instance` (and `python -m solidarite plan`)."""
+    return {
+        "month": f"{instance.year}-{instance.month:02d}",
+        "volunteers": [
+            {
+                "id": v.id,
+                "lat": v.lat,
+                "lon": v.lon,
+                "max_days": v.max_days,
+                "max_km": v.max_km,
+                "available": [d.isoformat() for d in v.available],
+                "block_days": v.block_days,
+            }
+            for v in instance.volunteers
+        ],
+        "sites": [
+            {
+                "id": s.id,
+                "lat": s.lat,
+                "lon": s.lon,
+                "priority": s.priority,
+                "capacity": s.capacity,
+                "needed": [d.isoformat() for d in s.needed],
+            }
+            for s in instance.sites
+        ],
+        "history": [{"volunteer": v, "site": s} for v, s in sorted(instance.history)],
+    }
