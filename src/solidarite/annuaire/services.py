@@ -17,7 +17,7 @@ from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, TransitionStatut, new_token
-from solidarite.annuaire.validation import InvalidValue, normalise_phone, normalise_rpps
+from solidarite.annuaire.validation import InvalidValueError, normalise_phone, normalise_rpps
 from solidarite.parametres import valeur
 from solidarite.territoire import acces
 from solidarite.territoire.models import Region
@@ -246,7 +246,7 @@ def inscrire_medecins(
             try:
                 medecin.rpps = normalise_rpps(medecin.rpps)
                 medecin.telephone = normalise_phone(medecin.telephone)
-            except InvalidValue as exc:
+            except InvalidValueError as exc:
                 raise ValidationError(str(exc)) from None
             medecin.email = medecin.email.strip().lower()
             check_days_and_rotation(medecin.jours_max_par_mois, medecin.rotation)
