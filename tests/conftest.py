@@ -10,6 +10,8 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
+from tests.interop.validation_fhir import fhir_answers_valid  # noqa: F401  (autouse: every FHIR answer validated)
+
 DATA_DIR = Path(settings.SOLIDARITE_DATA_DIR)
 
 

@@ -246,6 +246,16 @@ REACH: dict[str, Callable[[Samples], list[Visit]]] = {
     "fhir:appointment": lambda s: [
         Visit(f"{reverse('fhir:appointment')}?date={s.mission.date:%Y-%m-%d}", role="ars", html=False)
     ],
+    "fhir:slot_read": lambda s: [
+        Visit(
+            reverse("fhir:slot_read", args=[services.slots(s.lieu, s.mission.date, s.mission.date)[0].id]),
+            html=False,
+        )
+    ],
+    "fhir:appointment_read": lambda s: [
+        Visit(reverse("fhir:appointment_read", args=[s.rdv.pk]), role="ars", html=False)
+    ],
+    "fhir:metadata": lambda s: [Visit(reverse("fhir:metadata"), html=False)],
     "api:openapi-json": lambda s: [Visit(reverse("api:openapi-json"), html=False)],
     "api:openapi-view": lambda s: [Visit(reverse("api:openapi-view"), actions=("swagger",))],
     "api:lieux": lambda s: [Visit(f"{reverse('api:lieux')}?commune={s.commune.code_insee}", html=False)],

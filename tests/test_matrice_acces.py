@@ -358,6 +358,20 @@ POLICY: dict[str, Endpoint] = {
         hidden=lambda w: ["ZOUBIR"],
         hidden_roles=("ars",),
     ),
+    "fhir:slot_read": Endpoint(
+        PUBLIC,
+        _side(
+            lambda w, r: f"/fhir/Slot/{services.slots(w.lieu_a, w.mission_a.date, w.mission_a.date)[0].id}",
+            lambda w, r: f"/fhir/Slot/999999-{w.mission_a.date:%Y%m%d}0830",
+        ),
+    ),
+    "fhir:appointment_read": Endpoint(
+        ARS_REGION,
+        _side(lambda w, r: f"/fhir/Appointment/{w.rdv_a.pk}", lambda w, r: f"/fhir/Appointment/{w.rdv_b.pk}"),
+        hidden=lambda w: ["ZOUBIR"],
+        hidden_roles=("ars",),
+    ),
+    "fhir:metadata": Endpoint(PUBLIC_NO_OBJECT, _fixed("/fhir/metadata")),
     "fhir:?": Endpoint(NOT_FOUND_FOR_ALL, _fixed("/fhir/Patient")),
     # The API's own pages (its operations come from the OpenAPI document, below).
     "api:openapi-json": Endpoint(PUBLIC_NO_OBJECT, _fixed("/api/v1/openapi.json")),

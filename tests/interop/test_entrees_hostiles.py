@@ -87,3 +87,29 @@ def test_hostile_search_slot_list_and_fhir_addresses_never_answer_500() -> None:
         method = "delete" if address.startswith("/api/v1/rendez-vous/") else "get"
         response = getattr(client, method)(address)
         assert response.status_code < 500, (response.status_code, address)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        ({"nom": "Martin", "prenom": "Jeanne"}, "multipart/form-data; boundary=BoUnDaRy", 415),
+        ("nom=Martin&prenom=Jeanne", "application/x-www-form-urlencoded", 415),
+        ("nom: Martin", "text/plain", 415),
+        ("{pas du json", "application/json", 400),
+    ],
+)
+def test_a_body_that_is_not_json_gets_a_french_json_error_and_no_traceback(
+    caplog: pytest.LogCaptureFixture, body: Any, content_type: str, status: int
+) -> None:
+    """The schema promises JSON `Erreur` for every refusal: a form (multipart was an HTML 400 and a traceback in
+    the log) is a 415, an unreadable JSON body a 400; nothing is written."""
+    _, free = _free_slots()
+    if isinstance(body, dict):
+        body = {**body, "creneau": free[0]}  # the test client encodes the form itself
+        response = Client().post("/api/v1/rendez-vous", body)
+    else:
+        response = Client().post("/api/v1/rendez-vous", body, content_type=content_type)
+    assert response.status_code == status and response["Content-Type"].startswith("application/json")
+    assert response.json()["detail"].startswith("Type de contenu" if status == 415 else "Corps de la requête")
+    assert not RendezVous.objects.exists()
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= 40], caplog.records

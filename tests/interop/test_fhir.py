@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from fhir.resources.R4B.appointment import Appointment
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.location import Location
+from fhir.resources.R4B.slot import Slot
 
 from solidarite.rdv import services
 from solidarite.rdv.models import AccesDonnees
@@ -91,3 +94,54 @@ def test_appointments_only_for_the_ars_of_the_region(client: Client) -> None:
     assert AccesDonnees.objects.filter(canal="API FHIR").count() == 1
     client.force_login(agent_ars("11" if region.code != "11" else "84", username="ars-autre"))
     assert _bundle(client.get("/fhir/Appointment", {"date": day})).total == 0
+
+
+def test_the_references_of_a_bundle_are_read_back(client: Client) -> None:
+    """fullUrl and Appointment.slot answer: Slot/<id> and Appointment/<id> are read endpoints (the autouse
+    validation of tests.interop.validation_fhir reads every reference back)."""
+    mission = _mission(days_ahead=5)
+    booked = services.book(services.slots(mission.lieu, mission.date, mission.date)[0].id, PATIENT)
+    day = mission.date.isoformat()
+    slots = _bundle(client.get("/fhir/Slot", {"schedule": f"Schedule/{mission.lieu.pk}", "start": day}))
+    first = slots.entry[0]
+    assert first.fullUrl.endswith(f"/fhir/Slot/{first.resource.id}")
+    one = Slot.model_validate_json(client.get(f"/fhir/Slot/{first.resource.id}").content)
+    assert one.status == "busy" and one.start == booked.debut
+    for unknown in ("1-2", f"{mission.pk}-{mission.date:%Y%m%d}0831", "999999999-203001070830"):
+        response = client.get(f"/fhir/Slot/{unknown}")
+        assert response.status_code == 404 and response.json()["resourceType"] == "OperationOutcome"
+    url = f"/fhir/Appointment/{booked.pk}"
+    assert client.get(url).status_code == 401
+    region = mission.lieu.commune.departement.region
+    client.force_login(agent_ars(region.code))
+    appointment = Appointment.model_validate_json(client.get(url).content)
+    assert appointment.slot[0].reference == f"Slot/{first.resource.id}"
+    assert AccesDonnees.objects.filter(canal="API FHIR", rendez_vous=booked).count() == 1
+    client.force_login(agent_ars("11" if region.code != "11" else "84", username="ars-autre"))
+    assert client.get(url).status_code == 404  # another region's: as if there were none
+    assert AccesDonnees.objects.filter(canal="API FHIR", rendez_vous=booked).count() == 1
+
+
+def test_a_cancelled_appointment_lists_the_patient_as_declined(client: Client) -> None:
+    mission = _mission(days_ahead=5)
+    booked = services.book(services.slots(mission.lieu, mission.date, mission.date)[0].id, PATIENT)
+    services.cancel(services.token_for(booked), canal="api")
+    client.force_login(agent_ars(mission.lieu.commune.departement.region.code))
+    appointment = Appointment.model_validate_json(client.get(f"/fhir/Appointment/{booked.pk}").content)
+    assert appointment.status == "cancelled"
+    assert [p.status for p in appointment.participant] == ["declined", "accepted", "accepted"]
+
+
+def test_the_capability_statement_lists_what_is_served(client: Client) -> None:
+    response = client.get("/fhir/metadata")
+    assert response.status_code == 200 and response["Content-Type"].startswith(FHIR_JSON)
+    statement = CapabilityStatement.model_validate_json(response.content)
+    assert statement.fhirVersion == "4.0.1" and statement.kind == "instance" and statement.format == ["json"]
+    served = {r.type: {i.code for i in r.interaction} for r in statement.rest[0].resource}
+    assert served == {
+        kind: {"read", "search-type"} for kind in ("Location", "Schedule", "Slot", "Appointment")
+    }
+    for kind in served:  # each one is served (what is not answers 404 not-supported)
+        assert client.get(f"/fhir/{kind}").status_code in {200, 400, 401}
+        assert client.get(f"/fhir/{kind}/0").json()["issue"][0]["code"] != "not-supported"
+    assert client.get("/fhir/Patient").json()["issue"][0]["code"] == "not-supported"

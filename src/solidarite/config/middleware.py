@@ -22,6 +22,7 @@ from django.contrib.auth import middleware as auth
 from django.contrib.messages import middleware as messages
 from django.contrib.sessions import middleware as sessions
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.middleware import csrf
 from django_htmx import middleware as htmx
 
@@ -98,7 +99,11 @@ def _nul_in_query(request: HttpRequest) -> bool:
 def _nul_in_form(request: HttpRequest) -> bool:
     if request.method != "POST" or request.content_type not in FORM_TYPES:
         return False
-    return any("\x00" in key or any("\x00" in v for v in values) for key, values in request.POST.lists())
+    try:
+        form = request.POST
+    except MultiPartParserError:  # a body that cannot be read as its type says: the view answers it (400/415)
+        return False
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in form.lists())
 
 
 def _refusal(request: HttpRequest) -> HttpResponseBase:

@@ -5,18 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from typing import Any
+import re
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.http.request import RawPostDataException
 from django.utils import timezone
-from ninja import Field, NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Path, Query, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import Status
+from pydantic import ConfigDict, WithJsonSchema
 
 from solidarite.rdv import idempotence, services
-from solidarite.rdv.creneaux import RE_SLOT_ID
+from solidarite.rdv.creneaux import parse_slot_id
 from solidarite.rdv.patients import LIMITS
 from solidarite.territoire.search import position
 from solidarite.web.ratelimit import MESSAGE as TOO_MANY
@@ -47,30 +50,138 @@ class CreneauOut(Schema):
     libre: bool
 
 
+# The examples of the OpenAPI document name real data: the commune of Nevers (real territory), and the lieu,
+# mission and slot that tests/interop/test_contrat_api.py creates with these numbers (a mission far enough
+# ahead that its slots stay in the future), so that "Try it out" and schemathesis reach real answers.
+EXEMPLES: dict[str, Any] = {
+    "commune": "58194",
+    "lieu": 1,
+    "mission": 1,
+    "du": "2030-01-07",
+    "au": "2030-01-11",
+    "creneau": "1-203001070830",
+}
+# What the API documents of a slot identifier: « <mission>-<AAAAMMJJhhmm> » (rdv.creneaux.slot_id), a
+# mission number and a start in this century. An identifier of this form that names no slot on offer is a 404.
+SLOT_ID_PATTERN = (
+    r"^[1-9][0-9]{0,8}-20[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])([01][0-9]|2[0-3])[0-5][0-9]$"
+)
+RE_DOCUMENTED_SLOT_ID = re.compile(SLOT_ID_PATTERN)
+# Free text as rdv.patients takes it: no control character; a name has at least one visible character.
+_NO_CONTROL = "[^\\u0000-\\u001f\\u007f-\\u009f]"
+TEXT_PATTERN = f"^{_NO_CONTROL}*$"
+NAME_PATTERN = f"^{_NO_CONTROL}*[^\\s\\u0000-\\u001f\\u007f-\\u009f]{_NO_CONTROL}*$"
+# Phones the schema vouches for (ten digits: landlines in 01, mobiles in 06 and 07 that exist); the booking
+# also reads other French forms (+33 6…, spaces), which this pattern does not list.
+PHONE_PATTERN = r"^0(1[0-9]{8}|6[0-24-8][0-9]{7}|63[0-8][0-9]{6}|7[3-9][0-9]{7})$"
+EMAIL_PATTERN = (
+    r"^[A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}$"
+)
+
+
+def _or_blank(pattern: str) -> str:
+    """`pattern` (anchored), or an empty or blank text: what an optional field left empty sends."""
+    return rf"^(\s*|{pattern[1:-1]})$"
+
+
+def _years_until(last: int) -> str:
+    """A regular expression for the years 1900 to `last` (a year of this century)."""
+    decades, unit = divmod(last - 2000, 10)
+    return "|".join(
+        ["19[0-9]{2}", *([f"20[0-{decades - 1}][0-9]"] if decades else []), f"20{decades}[0-{unit}]"]
+    )
+
+
+BIRTH_PATTERN = f"^({_years_until(dt.date.today().year - 1)})-"
+
+
 def _documented(description: str, default: Any = ..., **constraints: Any) -> Any:
     """A field whose rules the booking checks itself (rdv.patients, one French message per field, 422), given in
     the OpenAPI document for the callers; pydantic only checks the type, so that each refusal keeps its message."""
     return Field(default, description=description, json_schema_extra=constraints or None)
 
 
+def _optional(schema: dict[str, Any]) -> Any:
+    """An optional text field's schema: a string of `schema`, or null (pydantic: str | None)."""
+    return WithJsonSchema({**schema, "type": ["string", "null"]})
+
+
 class RendezVousIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "description": (
+                "Le téléphone ou l'adresse électronique est obligatoire (l'un des deux au moins, non vide)."
+            ),
+            "anyOf": [
+                {
+                    "required": ["telephone"],
+                    "properties": {"telephone": {"type": "string", "pattern": PHONE_PATTERN}},
+                },
+                {
+                    "required": ["email"],
+                    "properties": {"email": {"type": "string", "pattern": EMAIL_PATTERN, "maxLength": 254}},
+                },
+            ],
+            "examples": [
+                {
+                    "creneau": EXEMPLES["creneau"],
+                    "nom": "Martin",
+                    "prenom": "Jeanne",
+                    "date_naissance": "1948-05-17",
+                    "telephone": "0612345678",
+                    "email": "jeanne.martin@exemple.fr",
+                    "motif": "Renouvellement d'ordonnance",
+                }
+            ],
+        }
+    )
+
     creneau: str = _documented(
-        "Identifiant d'un créneau libre, tel que le donne GET /api/v1/lieux/{lieu_id}/creneaux.",
-        pattern=RE_SLOT_ID.pattern,
+        "Identifiant d'un créneau libre, tel que le donne GET /api/v1/lieux/{lieu_id}/creneaux : "
+        "« <mission>-<AAAAMMJJhhmm> ». Un identifiant de cette forme qui ne désigne aucun créneau proposé "
+        "(mission inconnue ou annulée, heure hors des horaires du lieu) : 404 ; un créneau passé : 422 ; "
+        "un créneau déjà pris : 409.",
+        pattern=SLOT_ID_PATTERN,
+        examples=[EXEMPLES["creneau"]],
     )
-    nom: str = _documented("Nom du patient.", minLength=1, maxLength=LIMITS["nom"])
-    prenom: str = _documented("Prénom du patient.", minLength=1, maxLength=LIMITS["prenom"])
-    date_naissance: str = _documented("Date de naissance, entre 1900 et aujourd'hui.", format="date")
-    telephone: str | None = _documented(
-        "Téléphone français (métropole ou outre-mer), pour la confirmation et les rappels par SMS ; "
-        "le téléphone ou l'adresse électronique est obligatoire.",
-        None,
+    nom: str = _documented("Nom du patient.", minLength=1, maxLength=LIMITS["nom"], pattern=NAME_PATTERN)
+    prenom: str = _documented(
+        "Prénom du patient.", minLength=1, maxLength=LIMITS["prenom"], pattern=NAME_PATTERN
     )
-    email: str | None = _documented("Adresse électronique, pour la confirmation et les rappels.", None)
+    date_naissance: str = _documented(
+        "Date de naissance, entre 1900 et aujourd'hui.", format="date", pattern=BIRTH_PATTERN
+    )
+    telephone: Annotated[
+        str | None,
+        _optional(
+            {
+                "description": "Téléphone français (métropole ou outre-mer), pour la confirmation et les rappels "
+                "par SMS ; le téléphone ou l'adresse électronique est obligatoire. Dix chiffres (« 0612345678 ») "
+                "ou toute autre écriture d'un numéro français (« +33 6 12 34 56 78 »).",
+                "pattern": _or_blank(PHONE_PATTERN),
+                "maxLength": 20,
+            }
+        ),
+    ] = None
+    email: Annotated[
+        str | None,
+        _optional(
+            {
+                "description": "Adresse électronique, pour la confirmation et les rappels.",
+                "pattern": _or_blank(EMAIL_PATTERN),
+                "maxLength": 254,
+            }
+        ),
+    ] = None
     medecin_traitant: str | None = _documented(
-        "Médecin traitant, s'il y en a un.", None, maxLength=LIMITS["medecin_traitant"]
+        "Médecin traitant, s'il y en a un.",
+        None,
+        maxLength=LIMITS["medecin_traitant"],
+        pattern=TEXT_PATTERN,
     )
-    motif: str | None = _documented("Motif de la consultation.", None, maxLength=LIMITS["motif"])
+    motif: str | None = _documented(
+        "Motif de la consultation.", None, maxLength=LIMITS["motif"], pattern=TEXT_PATTERN
+    )
 
 
 class RendezVousOut(Schema):
@@ -114,8 +225,24 @@ UNREADABLE_BODY = "Corps de la requête illisible : un objet JSON en UTF-8 est a
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     """django-ninja's own refusals, in French: here, a body that is not JSON (its 400 says "Cannot parse
     request body"); nothing is written."""
+    if exc.status_code == 400 and not _json_body(request):
+        return unsupported_media_type(request, exc)
     detail = UNREADABLE_BODY if exc.status_code == 400 else str(exc)
     return api.create_response(request, {"detail": detail}, status=exc.status_code)
+
+
+NOT_JSON = "Type de contenu non pris en charge : le corps doit être un objet JSON (application/json)."
+
+
+def _json_body(request: HttpRequest) -> bool:
+    return request.content_type in ("", "application/json") or request.content_type.endswith("+json")
+
+
+@api.exception_handler(RawPostDataException)
+def unsupported_media_type(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """415 for a body that is not JSON by its type (a form, multipart/form-data: the form middleware has read
+    it, which ninja meets as RawPostDataException, a 500 with its traceback before); nothing is written."""
+    return api.create_response(request, {"detail": NOT_JSON}, status=415)
 
 
 class TropDeDemandes(Exception):
@@ -145,7 +272,16 @@ _iso = functools.lru_cache(maxsize=1 << 16)(dt.datetime.isoformat)  # slot times
 
 
 @api.get("/lieux", response={200: list[LieuOut], 400: Erreur, 404: Erreur, 422: Erreur, 429: Erreur})
-def lieux(request: HttpRequest, commune: str) -> Any:
+def lieux(
+    request: HttpRequest,
+    commune: Annotated[
+        str,
+        Query(
+            description="Code INSEE de la commune (5 caractères).",
+            example=EXEMPLES["commune"],
+        ),
+    ],
+) -> Any:
     """Lieux solidaires within reach of a commune (code INSEE), by travel time then first free slot."""
     throttle(request, "recherche")
     origin = position(commune)
@@ -175,7 +311,23 @@ def lieux(request: HttpRequest, commune: str) -> Any:
     "/lieux/{lieu_id}/creneaux",
     response={200: list[CreneauOut], 400: Erreur, 404: Erreur, 422: Erreur, 429: Erreur},
 )
-def creneaux(request: HttpRequest, lieu_id: int, du: dt.date, au: dt.date) -> Any:
+def creneaux(
+    request: HttpRequest,
+    lieu_id: Annotated[int, Path(description="Numéro du lieu solidaire.", example=EXEMPLES["lieu"])],
+    du: Annotated[
+        dt.date,
+        Query(description="Premier jour de la période.", example=EXEMPLES["du"]),
+    ],
+    au: Annotated[
+        dt.date,
+        Query(
+            description=f"Dernier jour de la période : pas avant `du`, {services.MAX_RANGE_DAYS} jours au plus "
+            "après (sinon 422). Les créneaux passés ne sont pas listés.",
+            example=EXEMPLES["au"],
+        ),
+    ],
+) -> Any:
+    """The slots of a lieu between two days (both included): free or taken, by time."""
     throttle(request, "recherche")
     if lieu_id not in services.active_lieux().lieux:
         return Status(404, {"detail": "Lieu inconnu."})
@@ -239,7 +391,9 @@ def _idempotence(request: HttpRequest, key: str) -> idempotence.Idempotence:
         200: RendezVousRejoue,
         201: RendezVousOut,
         400: Erreur,
+        404: Erreur,
         409: Pris,
+        415: Erreur,
         422: Erreur,
         429: Erreur,
     },
@@ -274,8 +428,21 @@ def reserver(request: HttpRequest, body: RendezVousIn) -> Any:
             },
         )
     except ValidationError as exc:
-        return Status(422, {"detail": exc.message_dict if hasattr(exc, "error_dict") else exc.messages})
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        return Status(404 if _not_offered(body.creneau, detail) else 422, {"detail": detail})
     return _json({"id": rdv.pk, "jeton": services.jeton_for(rdv), **_public(rdv)}, status=201)
+
+
+def _not_offered(creneau: str, detail: Any) -> bool:
+    """The slot refused as no slot on offer, its identifier of the documented form: the resource is not there
+    (404, as the OpenAPI document says), where a malformed identifier or field is a 422."""
+    if not isinstance(detail, dict) or set(detail) != {"creneau"} or not RE_DOCUMENTED_SLOT_ID.match(creneau):
+        return False
+    try:
+        parse_slot_id(creneau, timezone.get_current_timezone())
+    except ValueError:
+        return True  # of the form, not a date (a 31 February): no such slot
+    return detail["creneau"] == [services.NOT_OFFERED]
 
 
 def _public(rdv: Any) -> dict[str, Any]:

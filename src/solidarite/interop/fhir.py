@@ -20,6 +20,7 @@ from typing import Any
 
 from fhir.resources.R4B.appointment import Appointment
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.location import Location
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.resource import Resource
@@ -93,14 +94,18 @@ def schedule(lieu: Any, horizon: tuple[dt.date, dt.date]) -> Schedule:
     )
 
 
-def slot(creneau: Any) -> Slot:
+def slot(creneau: Any, now: dt.datetime | None = None) -> Slot:
+    """A slot, free or busy; a past slot left free is busy-unavailable (it can no longer be booked)."""
+    status = "free" if creneau.libre else "busy"
+    if status == "free" and now is not None and creneau.debut <= now:
+        status = "busy-unavailable"
     return Slot.model_validate(
         {
             "resourceType": "Slot",
             "meta": {"profile": [PROFILE["Slot"]]},
             "id": creneau.id,
             "schedule": {"reference": f"Schedule/{creneau.lieu_id}"},
-            "status": "free" if creneau.libre else "busy",
+            "status": status,
             "start": _instant(creneau.debut),
             "end": _instant(creneau.fin),
             "specialty": [{"coding": [SPECIALITE]}],
@@ -108,23 +113,27 @@ def slot(creneau: Any) -> Slot:
     )
 
 
-def appointment(rdv: Any, slot_id: str) -> Appointment:
+def appointment(rdv: Any, slot_id: str | None) -> Appointment:
+    """An appointment; `slot_id` None when its slot is no longer offered (a cancelled mission): no reference
+    that would answer 404. Cancelled, the patient is a participant who declined (FHIR R4, Appointment:
+    participant.status of the one who cancelled), the doctor and the lieu stay as they accepted."""
     medecin = rdv.mission.medecin
+    status = APPOINTMENT_STATUS[rdv.statut]
     return Appointment.model_validate(
         {
             "resourceType": "Appointment",
             "meta": {"profile": [PROFILE["Appointment"]]},
             "id": str(rdv.pk),
-            "status": APPOINTMENT_STATUS[rdv.statut],
+            "status": status,
             "start": _instant(rdv.debut),
             "end": _instant(rdv.fin),
             "created": rdv.cree_le.date().isoformat(),
-            "slot": [{"reference": f"Slot/{slot_id}"}],
+            "slot": [{"reference": f"Slot/{slot_id}"}] if slot_id else None,
             "specialty": [{"coding": [SPECIALITE]}],
             "participant": [
                 {
                     "actor": {"display": f"{rdv.nom.upper()} {rdv.prenom}"},
-                    "status": "accepted",
+                    "status": "declined" if status == "cancelled" else "accepted",
                     "required": "required",
                 },
                 {
@@ -156,6 +165,62 @@ def searchset(base_url: str, resources: list[Resource]) -> Bundle:
                     "search": {"mode": "match"},
                 }
                 for r in resources
+            ],
+        }
+    )
+
+
+# What /fhir serves, for the CapabilityStatement: resource, its read and search, its search parameters.
+SERVED = {
+    "Location": ["_id", "address-city"],
+    "Schedule": ["_id", "actor"],
+    "Slot": ["schedule", "start", "status"],
+    "Appointment": ["date", "location"],
+}
+SEARCH_TYPES = {
+    "_id": "token",
+    "address-city": "string",
+    "actor": "reference",
+    "schedule": "reference",
+    "start": "date",
+    "status": "token",
+    "date": "date",
+    "location": "reference",
+}
+
+
+def capability_statement(base_url: str, date: dt.date) -> CapabilityStatement:
+    return CapabilityStatement.model_validate(
+        {
+            "resourceType": "CapabilityStatement",
+            "status": "active",
+            "date": date.isoformat(),
+            "publisher": "Solidarité territoriale",
+            "kind": "instance",
+            "software": {"name": "Solidarité territoriale"},
+            "implementation": {
+                "description": "Lieux solidaires, agendas, créneaux et rendez-vous (lecture seule)",
+                "url": f"{base_url}/fhir",
+            },
+            "fhirVersion": "4.0.1",
+            "format": ["json"],
+            "rest": [
+                {
+                    "mode": "server",
+                    "documentation": (
+                        "Location, Schedule et Slot sont publics ; Appointment est réservé aux agents de l'ARS "
+                        "connectés au back-office, pour leur région, et chaque lecture est journalisée."
+                    ),
+                    "resource": [
+                        {
+                            "type": kind,
+                            "profile": PROFILE[kind],
+                            "interaction": [{"code": "read"}, {"code": "search-type"}],
+                            "searchParam": [{"name": n, "type": SEARCH_TYPES[n]} for n in params],
+                        }
+                        for kind, params in SERVED.items()
+                    ],
+                }
             ],
         }
     )

@@ -1,4 +1,5 @@
-"""FHIR R4 read endpoints: /fhir/Location, /fhir/Schedule, /fhir/Slot (free/busy), /fhir/Appointment.
+"""FHIR R4 read endpoints: /fhir/Location, /fhir/Schedule, /fhir/Slot (free/busy), /fhir/Appointment, each
+searched or read by id, and /fhir/metadata (the CapabilityStatement).
 
 Location, Schedule and Slot are public (the same facts as the search pages). Appointment needs an
 authorised user: an ARS agent (session of the back office) sees the appointments of their region only,
@@ -161,8 +162,22 @@ def slot_search(request: HttpRequest) -> Any:
     return fhir.searchset(_base(), [fhir.slot(c) for c in found])
 
 
+def _slot(raw: str) -> services.Creneau:
+    """A slot of an open mission by its identifier, past ones included (an appointment's slot stays readable);
+    the identifier as the lists write it, nothing else."""
+    found = services.creneau_by_id(raw)
+    if found is None or found.id != raw:
+        raise FhirError(404, "not-found", f"Ressource inconnue : {raw!r}.")
+    return found
+
+
 @endpoint
-def appointment_search(request: HttpRequest) -> Any:
+def slot_read(request: HttpRequest, pk: str) -> Any:
+    return fhir.slot(_slot(pk), timezone.now())
+
+
+def _authorised(request: HttpRequest) -> Any:
+    """The ARS agent asking for appointments: 401 without a back-office session, 403 without a region."""
     user = request.user
     if not user.is_authenticated or not user.is_staff:
         raise FhirError(401, "login", "Accès réservé aux agents habilités : connectez-vous au back-office.")
@@ -170,6 +185,51 @@ def appointment_search(request: HttpRequest) -> Any:
         acces.region_of(user)
     except PermissionDenied as exc:
         raise FhirError(403, "forbidden", str(exc)) from None
+    return user
+
+
+def _appointments(user: Any, found: list[RendezVous]) -> list[Any]:
+    """The appointments as FHIR resources, each reading recorded in the access log. Appointment.slot only for
+    a slot still offered (Slot/<id> answers): not when the mission was cancelled or the lieu's hours changed."""
+    AccesDonnees.objects.bulk_create(
+        [AccesDonnees(rendez_vous=r, action="lecture FHIR", par=user, canal="API FHIR") for r in found]
+    )
+    starts = [timezone.localtime(r.debut) for r in found]
+    days = [start.date() for start in starts]
+    offered = (
+        {
+            c.id
+            for lieu_slots in services.slots_by_lieu(
+                sorted({r.lieu_id for r in found}), min(days), max(days), EVER
+            ).values()
+            for c in lieu_slots
+        }
+        if found
+        else set()
+    )
+    ids = [slot_id(r.mission_id, start) for r, start in zip(found, starts, strict=True)]
+    return [fhir.appointment(r, i if i in offered else None) for r, i in zip(found, ids, strict=True)]
+
+
+@endpoint
+def appointment_read(request: HttpRequest, pk: str) -> Any:
+    """One appointment, for an ARS agent of its region (another region's: 404, as if none)."""
+    user = _authorised(request)
+    rows = rdv_acces.rendez_vous_for(
+        user,
+        RendezVous.objects.filter(pk=int(pk) if pk.isdigit() and len(pk) <= 9 else -1).select_related(
+            "mission__medecin", "lieu"
+        ),
+    )
+    found = list(rows[:1])
+    if not found:
+        raise FhirError(404, "not-found", f"Ressource inconnue : {pk!r}.")
+    return _appointments(user, found)[0]
+
+
+@endpoint
+def appointment_search(request: HttpRequest) -> Any:
+    user = _authorised(request)
     low, high = _dates(request, "date")
     rows = rdv_acces.rendez_vous_for(
         user,
@@ -182,12 +242,13 @@ def appointment_search(request: HttpRequest) -> Any:
             raise FhirError(404, "not-found", f"Ressource inconnue : {raw!r}.")  # another region: as if none
         rows = rows.filter(lieu=lieu)
     found = list(rows.order_by("debut", "pk")[:MAX_APPOINTMENTS])
-    AccesDonnees.objects.bulk_create(
-        [AccesDonnees(rendez_vous=r, action="lecture FHIR", par=user, canal="API FHIR") for r in found]
-    )
-    return fhir.searchset(
-        _base(), [fhir.appointment(r, slot_id(r.mission_id, timezone.localtime(r.debut))) for r in found]
-    )
+    return fhir.searchset(_base(), _appointments(user, found))
+
+
+@endpoint
+def metadata(request: HttpRequest) -> Any:
+    """The CapabilityStatement (FHIR R4): what this server answers."""
+    return fhir.capability_statement(_base(), timezone.localdate())
 
 
 def not_found(request: HttpRequest, rest: str) -> HttpResponse:

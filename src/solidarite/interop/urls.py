@@ -9,6 +9,9 @@ urlpatterns = [
     path("Schedule", v.schedule_search, name="schedule"),
     path("Schedule/<str:pk>", v.schedule_read, name="schedule_read"),
     path("Slot", v.slot_search, name="slot"),
+    path("Slot/<str:pk>", v.slot_read, name="slot_read"),
     path("Appointment", v.appointment_search, name="appointment"),
+    path("Appointment/<str:pk>", v.appointment_read, name="appointment_read"),
+    path("metadata", v.metadata, name="metadata"),
     re_path(r"^(?P<rest>.*)$", v.not_found),
 ]
