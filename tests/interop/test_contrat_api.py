@@ -23,7 +23,7 @@ from solidarite.interop.api import EXEMPLES
 from solidarite.planning.models import Mission
 from solidarite.rdv import services
 from solidarite.territoire.models import Commune
-from tests.annuaire.factories import lieu, medecin
+from tests.factories import lieu, medecin
 
 pytestmark = pytest.mark.django_db
 CASES_PER_MODE = 80

@@ -188,6 +188,9 @@ def _authorised(request: HttpRequest) -> Any:
     return user
 
 
+EVER = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)  # "now" for listing past slots too
+
+
 def _appointments(user: Any, found: list[RendezVous]) -> list[Any]:
     """The appointments as FHIR resources, each reading recorded in the access log. Appointment.slot only for
     a slot still offered (Slot/<id> answers): not when the mission was cancelled or the lieu's hours changed."""
