@@ -125,7 +125,7 @@ def test_the_references_of_a_bundle_are_read_back(client: Client) -> None:
 def test_a_cancelled_appointment_lists_the_patient_as_declined(client: Client) -> None:
     mission = _mission(days_ahead=5)
     booked = services.book(services.slots(mission.lieu, mission.date, mission.date)[0].id, PATIENT)
-    services.cancel(services.token_for(booked), canal="api")
+    services.cancel(services.jeton_for(booked), canal="api")
     client.force_login(agent_ars(mission.lieu.commune.departement.region.code))
     appointment = Appointment.model_validate_json(client.get(f"/fhir/Appointment/{booked.pk}").content)
     assert appointment.status == "cancelled"
