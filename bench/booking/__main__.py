@@ -23,7 +23,7 @@ def main() -> None:
         type=int,
         default=16,
         help="clients simultanés (16 : autant donnent le débit maximal ; au-delà, les requêtes ne font "
-        "qu'attendre leur tour, docs/decisions/0004-rendez-vous.md) ; avec --debit, connexions gardées",
+        "qu'attendre leur tour, docs/decisions/0013-architecture-performance.md) ; avec --debit, connexions gardées",
     )
     parser.add_argument(
         "--debit",
@@ -38,7 +38,7 @@ def main() -> None:
         type=int,
         default=CORES,
         help="workers du serveur (autant que de cœurs : ici PostgreSQL et les clients prennent le reste ; "
-        "comparaison mesurée : docs/decisions/0004-rendez-vous.md)",
+        "comparaison mesurée : docs/decisions/0013-architecture-performance.md)",
     )
     parser.add_argument(
         "--serveur",

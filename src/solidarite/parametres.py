@@ -116,7 +116,7 @@ PARAMETRES: tuple[Parametre, ...] = (
         "minutes",
         dt.date(2025, 9, 1),
         "Choix de la plateforme : quelques minutes suffisent à passer une panne brève d'un opérateur, sans "
-        "envoyer un rappel trop tard ; après le dernier délai, le message est marqué en échec (docs/decisions/0004)",
+        "envoyer un rappel trop tard ; après le dernier délai, le message est marqué en échec (docs/decisions/0012)",
         "Délais avant chaque nouvel essai d'un message refusé ; un essai de plus que de délais, puis échec",
     ),
 )

@@ -3,7 +3,7 @@
 Sessions, CSRF, authentication, flash messages and htmx details are for the pages: an answer of `/api/v1/`
 reads no session, sets no cookie, has no user and no form (django-ninja checks no CSRF token for an API
 without cookie authentication); going around them saves processor time on every booking (measured in
-docs/decisions/0004-rendez-vous.md, point 9). Each class is Django's, or django-htmx's, with one change:
+docs/decisions/0013-architecture-performance.md, point 5). Each class is Django's, or django-htmx's, with one change:
 under `API_PREFIX`, it hands the request on untouched. They stay in `MIDDLEWARE` in Django's order, so the test
 client and the production server run the same chain, and Django's checks still find them (subclasses).
 The response middlewares (security headers, compression, X-Frame-Options) apply to every answer.

@@ -14,73 +14,23 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from whitenoise.compress import Compressor as _WhiteNoiseCompressor
 
+from solidarite.config.env import (
+    env_bool,
+    env_days,
+    env_dotted_path,
+    env_int,
+    env_list,
+    env_seconds,
+    env_str,
+    env_url,
+)
+
 # src/solidarite/config/settings.py -> the repository root is three levels above the package.
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 REPO_ROOT = PACKAGE_DIR.parent.parent
 
 ENVIRONMENTS = ("development", "test", "production")
 DEVELOPMENT_SECRET_KEY = "dev-seulement-ne-jamais-utiliser-en-production"
-
-
-def env_str(name: str, default: str) -> str:
-    return os.environ.get(name, default).strip() or default
-
-
-def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or not raw.strip():
-        return default
-    value = raw.strip().lower()
-    if value in {"1", "true", "oui", "yes", "on"}:
-        return True
-    if value in {"0", "false", "non", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name}={raw!r} : valeur booléenne attendue (true/false, 1/0, oui/non).")
-
-
-def env_int(name: str, default: int, minimum: int, maximum: int, what: str) -> int:
-    """An integer setting between `minimum` and `maximum`; anything else stops start-up with a French sentence
-    naming the variable (`python -m solidarite` prints it without a traceback)."""
-    raw = env_str(name, str(default))
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} n'est pas valable : {what}.") from None
-    if not minimum <= value <= maximum:
-        raise ImproperlyConfigured(f"{name}={value} : entre {minimum} et {maximum}.")
-    return value
-
-
-def env_url(name: str, default: str, schemes: tuple[str, ...] = ("http", "https")) -> str:
-    """An address setting: one of `schemes`, with a host; anything else stops start-up in French."""
-    from urllib.parse import urlsplit
-
-    value = env_str(name, default)
-    parts = urlsplit(value)
-    if parts.scheme not in schemes or not parts.netloc:
-        allowed = " ou ".join(f"{scheme}://" for scheme in schemes)
-        raise ImproperlyConfigured(f"{name}={value!r} : une adresse commençant par {allowed} est attendue.")
-    return value
-
-
-def env_dotted_path(name: str, default: str) -> str:
-    """The dotted path of a class (a backend); a module that cannot be found stops start-up in French."""
-    value = env_str(name, default)
-    module, _, attribute = value.rpartition(".")
-    try:
-        found = bool(module and attribute and importlib.util.find_spec(module))
-    except (ImportError, ValueError):
-        found = False
-    if not found:
-        raise ImproperlyConfigured(f"{name}={value!r} : le chemin d'une classe (module.Classe) est attendu.")
-    return value
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
-    if raw is None or not raw.strip():
-        return default
-    return [item.strip() for item in raw.split(",") if item.strip()]
 
 
 SOLIDARITE_ENV = env_str("SOLIDARITE_ENV", "development")
@@ -222,15 +172,7 @@ CACHES = {
 # How long each process keeps what the patient search reads (seconds; 0: read the database every time). The
 # active lieux (30 s: a new or closed lieu shows within that), the positions of every commune (600 s: the
 # territory changes once a year, by load_territoire), and the next free slots of each lieu (3 s: another process's
-# booking shows within that; the slot list and the booking itself always read the database). Decision 0004.
-def env_seconds(name: str, default: str) -> float:
-    try:
-        value = float(env_str(name, default))
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} : un nombre de secondes (0 ou plus).") from None
-    if value < 0:
-        raise ImproperlyConfigured(f"{name} : un nombre de secondes (0 ou plus).")
-    return value
+# booking shows within that; the slot list and the booking itself always read the database). Decision 0013, point 4.
 
 
 SOLIDARITE_LIEUX_TTL_S = env_seconds("SOLIDARITE_LIEUX_TTL_S", "30")
@@ -504,10 +446,6 @@ CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP if SOLIDARITE_CSP_RAPPORT_SEULEMENT e
 # How long each kind of patient data is kept, in days, read by the purge (`python -m solidarite purge`, and the
 # daily task of the worker) AND by the page « Données personnelles », so that the page never disagrees with the
 # code. Each duration with its source (docs/decisions/0009-donnees-personnelles.md).
-
-
-def env_days(name: str, default: int) -> int:
-    return env_int(name, default, 1, 20 * 366, "un nombre entier de jours est attendu")
 
 
 # Appointments (identity, contact, reason), counted from the day of the appointment. CNIL, référentiel « gestion

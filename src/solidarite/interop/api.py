@@ -245,12 +245,12 @@ def unsupported_media_type(request: HttpRequest, exc: Exception) -> HttpResponse
     return api.create_response(request, {"detail": NOT_JSON}, status=415)
 
 
-class TropDeDemandes(Exception):
+class TooManyRequestsError(Exception):
     pass
 
 
-@api.exception_handler(TropDeDemandes)
-def too_many(request: HttpRequest, exc: TropDeDemandes) -> HttpResponse:
+@api.exception_handler(TooManyRequestsError)
+def too_many(request: HttpRequest, exc: TooManyRequestsError) -> HttpResponse:
     response = api.create_response(request, {"detail": TOO_MANY}, status=429)
     response["Retry-After"] = "60"
     return response
@@ -258,7 +258,7 @@ def too_many(request: HttpRequest, exc: TropDeDemandes) -> HttpResponse:
 
 def throttle(request: HttpRequest, kind: str) -> None:
     if exceeded(request, kind):
-        raise TropDeDemandes
+        raise TooManyRequestsError
 
 
 def _json(body: Any, status: int = 200) -> HttpResponse:

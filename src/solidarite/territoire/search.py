@@ -133,7 +133,7 @@ def position(code_insee: str) -> Position | None:
     The positions of every commune of France are read in one query the first time, then kept 10 minutes in
     the process (`SOLIDARITE_COMMUNES_TTL_S`; 0: one query per call): the territory changes once a year, by
     `load_territoire`. Then a search from a commune that this process has not seen yet costs no query (right
-    after a start, most of them), nor does an unknown code, however many are asked (decision 0004, point 13;
+    after a start, most of them), nor does an unknown code, however many are asked (decision 0013, point 4;
     measured: bench/RESULTS.md)."""
     ttl = float(settings.SOLIDARITE_COMMUNES_TTL_S)
     table = Commune._meta.db_table

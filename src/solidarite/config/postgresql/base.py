@@ -2,7 +2,7 @@
 
 With persistent connections, Django checks a connection before each request's first query
 (CONN_HEALTH_CHECKS) by running `SELECT 1`: one round trip and one statement per request, a measurable
-share of the booking path (docs/decisions/0004-rendez-vous.md, point 8). A connection that the server has closed —
+share of the booking path (docs/decisions/0013-architecture-performance.md, point 3). A connection that the server has closed —
 a restart, a shutdown, `pg_terminate_backend` — has something to read while it is idle: the server's last
 message (FATAL 57P01), or the end of the stream. So between two requests, a connection with nothing to read
 is usable without asking; one with something to read gets Django's own check, which decides.

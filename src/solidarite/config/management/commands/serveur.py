@@ -4,8 +4,8 @@ granian (its HTTP layer is written in Rust) runs the WSGI application in N worke
 client's connection open from one request to the next. Side by side on the booking bench it spends less
 processor time per request than gunicorn and serves more bookings per second at 32 clients; at 8 clients, the
 same throughput with a higher p95, since a kept connection stays with the worker that accepted it (decision
-0004, point 10; the dated figures in bench/RESULTS.md). Two threads per worker by default: while one waits for
-PostgreSQL, the other runs (point 19). No access log: the addresses of the patient pages carry personal links.
+0013, point 6; the dated figures in bench/RESULTS.md). Two threads per worker by default: while one waits for
+PostgreSQL, the other runs (same point). No access log: the addresses of the patient pages carry personal links.
 As many workers as the machine has cores by default (more only adds switching between them; granian warns).
 Static files are served by the application itself (WhiteNoise), from `collectstatic`'s folder.
 """
@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-THREADS = 2  # per worker: docs/decisions/0004-rendez-vous.md, point 19
+THREADS = 2  # per worker: docs/decisions/0013-architecture-performance.md, point 6
 
 
 def default_workers() -> int:
@@ -34,7 +34,7 @@ def default_workers() -> int:
 def granian_argv(
     host: str, port: int, workers: int, backlog: int, log_level: str, threads: int = THREADS
 ) -> list[str]:
-    """The command line of the production server (also run by bench/booking_load.py)."""
+    """The command line of the production server (also run by `python -m bench.booking`)."""
     return [
         sys.executable,
         "-m",
