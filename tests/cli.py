@@ -1,13 +1,18 @@
-"""Runs `python -m solidarite …` as a user would: a real process, its exit code and output."""
+"""Runs `python -m solidarite …` as a user would: a real process, its exit code and output; and the production
+server on a free port, for the tests that talk to it over HTTP."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+
+from django.db import connection
 
 
 def run_cli(
@@ -48,3 +53,52 @@ def stop_server(server: subprocess.Popen[str], seconds: float = 30) -> str:
             server.pid, signal.SIGKILL
         )  # the server and its workers: started with start_new_session=True
         return server.communicate()[0]
+
+
+def database_url() -> str:
+    """The test database, for the server's process."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return f"postgres://{db['USER'] or 'postgres'}@{host}:{port}/{db['NAME']}"
+
+
+@contextlib.contextmanager
+def production_server(
+    database_url: str, threads: int | None = None, **settings: str
+) -> Iterator[tuple[int, list[str]]]:
+    """`python -m solidarite serveur` with one worker (of `threads` threads, the command's default if None),
+    on a free port, with the given settings; yields the port, and after the block the server's output (as a
+    one-item list)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "solidarite.config.settings",
+        "SOLIDARITE_ENV": "production",
+        "DJANGO_SECRET_KEY": "x" * 64,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": database_url,
+        # No TLS proxy in front here: plain HTTP is not redirected (tests/config/test_production.py turns it on).
+        "SOLIDARITE_REDIRECTION_HTTPS": "0",
+        **settings,
+    }
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "solidarite", "serveur", "--port", str(port), "--workers", "1"),
+            *(("--threads", str(threads)) if threads else ()),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group: stop_server can end it with its workers
+    )
+    output: list[str] = []
+    try:
+        wait_until_listening(server, port)
+        yield port, output
+    finally:
+        output.append(stop_server(server))

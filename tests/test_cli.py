@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import os
-import socket
 import subprocess
-import sys
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from django.db import connection as django_connection
 
-from tests.cli import run_cli, stop_server, wait_until_listening
+from tests.cli import production_server, run_cli
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -97,46 +93,6 @@ def test_the_cache_setting_selects_redis() -> None:
     shared = _run("shell", "-c", show, env={"SOLIDARITE_CACHE_URL": "redis://cache.invalid:6379/0"})
     assert shared.returncode == 0 and shared.stdout.strip().endswith("RedisCache"), shared.stderr
     assert _run("shell", "-c", show).stdout.strip().endswith("LocMemCache")
-
-
-@contextlib.contextmanager
-def production_server(
-    database_url: str, threads: int | None = None, **settings: str
-) -> Iterator[tuple[int, list[str]]]:
-    """`python -m solidarite serveur` with one worker (of `threads` threads, the command's default if None),
-    on a free port, with the given settings; yields the port, and after the block the server's output (as a
-    one-item list)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "solidarite.config.settings",
-        "SOLIDARITE_ENV": "production",
-        "DJANGO_SECRET_KEY": "x" * 64,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": database_url,
-        # No TLS proxy in front here: plain HTTP is not redirected (tests/config/test_production.py turns it on).
-        "SOLIDARITE_REDIRECTION_HTTPS": "0",
-        **settings,
-    }
-    server = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "solidarite", "serveur", "--port", str(port), "--workers", "1"),
-            *(("--threads", str(threads)) if threads else ()),
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # its own process group: stop_server can end it with its workers
-    )
-    output: list[str] = []
-    try:
-        wait_until_listening(server, port)
-        yield port, output
-    finally:
-        output.append(stop_server(server))
 
 
 def test_the_production_server_serves_the_platform_and_keeps_the_connection(tmp_path: Path) -> None:

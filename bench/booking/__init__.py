@@ -1,6 +1,6 @@
 """Booking under load, as production runs it: `python -m solidarite serveur` on PostgreSQL, national data.
 
-    python -m bench.booking [--clients 16] [--debit 0] [--duree 30] [--workers 2] [--serveur granian|gunicorn]
+    python -m bench.booking [--clients 16] [--rate 0] [--duration 30] [--workers 2] [--server granian|gunicorn]
 
 1. A dedicated database `solidarite_bench` on the local PostgreSQL (127.0.0.1:5432, trust; override with
    BENCH_PG_ADMIN_URL) is created afresh: migrations, the real territory, the zonage, the demonstration
@@ -11,7 +11,7 @@
 2. The platform starts with production settings (`SOLIDARITE_ENV=production`, persistent database
    connections, prepared statements; request limit off: a load test comes from a single address), served
    by the production command `python -m solidarite serveur` (granian, two threads per worker by default,
-   `--threads N` for N, keep-alive), or for comparison by gunicorn (`--serveur gunicorn`: `--preload`, sync
+   `--threads N` for N, keep-alive), or for comparison by gunicorn (`--server gunicorn`: `--preload`, sync
    workers, which close the connection after each answer, or with `--threads`, gthread workers with
    keep-alive).
 3. N clients, each a loop « search the lieux around a commune of a zone (GET /api/v1/lieux) → list the
@@ -21,7 +21,7 @@
    each request waits behind those of the other clients, so its latencies grow with N. 16 by default: as
    many bookings per second as 8 or 32 (measured side by side), where 32 only make each request wait
    behind twice as many others.
-   With `--debit R`, an open load instead: patients arrive R times a second (Poisson arrivals), each going
+   With `--rate R`, an open load instead: patients arrive R times a second (Poisson arrivals), each going
    through one such cycle on one of N kept connections; the search is timed from the patient's arrival.
    The latencies at a given rate, as the real service sees them (its patients do not wait for each other).
 4. Double bookings are counted in the database afterwards (active appointments sharing a mission and start).

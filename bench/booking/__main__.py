@@ -23,16 +23,16 @@ def main() -> None:
         type=int,
         default=16,
         help="clients simultanés (16 : autant donnent le débit maximal ; au-delà, les requêtes ne font "
-        "qu'attendre leur tour, docs/decisions/0013-architecture-performance.md) ; avec --debit, connexions gardées",
+        "qu'attendre leur tour, docs/decisions/0013-architecture-performance.md) ; avec --rate, connexions gardées",
     )
     parser.add_argument(
-        "--debit",
+        "--rate",
         type=float,
         default=0.0,
         help="patients arrivant par seconde (charge ouverte : latences à ce débit) ; 0 : charge fermée, "
         "chaque client enchaîne les réservations (le débit maximal)",
     )
-    parser.add_argument("--duree", type=float, default=30.0, help="secondes de charge (30)")
+    parser.add_argument("--duration", type=float, default=30.0, help="secondes de charge (30)")
     parser.add_argument(
         "--workers",
         type=int,
@@ -41,7 +41,7 @@ def main() -> None:
         "comparaison mesurée : docs/decisions/0013-architecture-performance.md)",
     )
     parser.add_argument(
-        "--serveur",
+        "--server",
         choices=["granian", "gunicorn"],
         default="granian",
         help="granian : la commande de production (python -m solidarite serveur) ; gunicorn : pour comparer",
@@ -53,8 +53,8 @@ def main() -> None:
         help="fils par worker ; granian : 2 par défaut, celui de la commande de production ; gunicorn : 1 par "
         "défaut (workers synchrones, une connexion par requête ; plus = gthread)",
     )
-    parser.add_argument("--plancher-duree", type=float, default=10.0, help="secondes du plancher Django (10)")
-    parser.add_argument("--pgbench-duree", type=int, default=15)
+    parser.add_argument("--floor-duration", type=float, default=10.0, help="secondes du plancher Django (10)")
+    parser.add_argument("--pgbench-duration", type=int, default=15)
     parser.add_argument("--seed", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.seed:
@@ -63,7 +63,7 @@ def main() -> None:
     if args.threads is None:
         from solidarite.config.management.commands.serveur import THREADS
 
-        args.threads = THREADS if args.serveur == "granian" else 1
+        args.threads = THREADS if args.server == "granian" else 1
     env = base_env()
     print(f"Préparation de la base {DB_NAME} (données nationales)…", flush=True)
     data = prepare(env)
@@ -78,10 +78,10 @@ def main() -> None:
         print(summarise_journal(journal), flush=True)
     double, in_db = database_counts()
     print(
-        f"pgbench : la transaction SQL d'une réservation, {args.clients} clients, {args.pgbench_duree} s…",
+        f"pgbench : la transaction SQL d'une réservation, {args.clients} clients, {args.pgbench_duration} s…",
         flush=True,
     )
-    tps, pgbench_cpu_ms = pgbench(args.clients, args.pgbench_duree, data["pg_slots"])
+    tps, pgbench_cpu_ms = pgbench(args.clients, args.pgbench_duration, data["pg_slots"])
     database_counts()
     rate = tally.booked / elapsed
     print(
@@ -109,7 +109,7 @@ def main() -> None:
     )
     requests = len(tally.search) + len(tally.slots) + len(tally.booking)
     print(
-        f"processeur pendant la charge ({CORES} cœur(s)) : {args.serveur} {used[0] / elapsed:.2f} cœur, "
+        f"processeur pendant la charge ({CORES} cœur(s)) : {args.server} {used[0] / elapsed:.2f} cœur, "
         f"PostgreSQL {used[1] / elapsed:.2f}, clients {used[2] / elapsed:.2f} ; "
         f"{1000 * used[0] / max(requests, 1):.1f} ms de processeur Django par requête ({requests} requêtes)"
     )
@@ -120,7 +120,7 @@ def main() -> None:
         per_booking = [1000 * u / tally.booked for u in used]
         need = [TARGET_BOOKINGS_PER_S * ms / 1000 for ms in per_booking]
         print(
-            f"processeur par réservation : {args.serveur} {per_booking[0]:.2f} ms, PostgreSQL {per_booking[1]:.2f} "
+            f"processeur par réservation : {args.server} {per_booking[0]:.2f} ms, PostgreSQL {per_booking[1]:.2f} "
             f"ms, clients {per_booking[2]:.2f} ms ; à {TARGET_BOOKINGS_PER_S} réservations/s il faudrait "
             f"{need[0]:.2f} + {need[1]:.2f} + {need[2]:.2f} = {sum(need):.2f} cœurs ({CORES} ici)"
         )

@@ -128,31 +128,31 @@ def serve_and_load(
 ) -> tuple[Tally, float, list[float], float]:
     """Start the server, run the load then the Django floor against it, stop it: the tally, the load's
     duration, the processor seconds of the server, PostgreSQL and the clients, and the floor's rate."""
-    server, port = start_server(env, args.serveur, args.workers, journal, args.threads)
+    server, port = start_server(env, args.server, args.workers, journal, args.threads)
     try:
         charge = (
-            f"{args.debit:.0f} patients/s (arrivées de Poisson), {args.clients} connexions gardées"
-            if args.debit
+            f"{args.rate:.0f} patients/s (arrivées de Poisson), {args.clients} connexions gardées"
+            if args.rate
             else f"{args.clients} clients"
         )
         print(
-            f"{args.serveur} : {args.workers} workers × {args.threads} fil(s) ; {charge} pendant "
-            f"{args.duree:.0f} s…",
+            f"{args.server} : {args.workers} workers × {args.threads} fil(s) ; {charge} pendant "
+            f"{args.duration:.0f} s…",
             flush=True,
         )
-        server_process = f"-m {args.serveur} "  # not this script, whose command line names the server too
+        server_process = f"-m {args.server} "  # not this script, whose command line names the server too
         before = cpu_seconds(server_process), postgres_cpu(), time.process_time()
         tally, elapsed = asyncio.run(
-            open_load(port, communes, args.debit, args.clients, args.duree)
-            if args.debit
-            else load(port, communes, args.clients, args.duree)
+            open_load(port, communes, args.rate, args.clients, args.duration)
+            if args.rate
+            else load(port, communes, args.clients, args.duration)
         )
         used = [
             cpu_seconds(server_process) - before[0],
             postgres_cpu() - before[1],
             time.process_time() - before[2],
         ]
-        floor = asyncio.run(floor_load(port, args.clients, args.plancher_duree))
+        floor = asyncio.run(floor_load(port, args.clients, args.floor_duration))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)

@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.config.test_production import database_url
+from tests.cli import database_url, production_server
 from tests.factories import mission_a_mauriac
-from tests.test_cli import production_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -18,25 +18,14 @@ from urllib.parse import urlencode
 import brotli
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from solidarite.annuaire.models import MedecinVolontaire
 from solidarite.config.management.commands.serveur import default_workers
 from solidarite.territoire.models import Commune, Departement
-from tests.cli import stop_server, wait_until_listening
+from tests.cli import database_url, production_server, stop_server, wait_until_listening
 from tests.factories import rpps_with_key
-from tests.test_cli import production_server
 
 HOST = "solidarite.test"
-
-
-def database_url() -> str:
-    """The test database, for the server's process."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-    return f"postgres://{db['USER'] or 'postgres'}@{host}:{port}/{db['NAME']}"
 
 
 def fetch(

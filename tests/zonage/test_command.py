@@ -11,6 +11,7 @@ import pytest
 
 from solidarite.zonage.exports import CSV_COLUMNS
 from tests.cli import run_cli
+from tests.snapshot import assert_snapshot
 
 
 def _run(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
@@ -83,3 +84,23 @@ def test_missing_data_file(tmp_path: Path, data_copy: Path) -> None:
     assert result.returncode == 1
     assert "urgences.csv" in result.stderr and "Aucun fichier n'a été écrit" in result.stderr
     assert not (tmp_path / "sortie" / "zones.csv").exists()
+
+
+def test_the_exports_of_the_selected_zones_match_their_snapshots(national_run) -> None:  # type: ignore[no-untyped-def]
+    """The 151 zones as the open-data files give them, row for row: any change of the computation or of the
+    files' shape (columns, rounding, order, properties) shows as a diff to review (SOLIDARITE_SNAPSHOTS=update)."""
+    result, tmp = national_run
+    assert result.returncode == 0, result.stderr
+    out = tmp / "sortie"
+    lines = (out / "zones.csv").read_text(encoding="utf-8").splitlines()
+    header, rows = lines[0], [line for line in lines[1:] if line.endswith(",1")]
+    assert len(rows) == 151
+    assert_snapshot("exports/zones_retenues.csv", "\n".join([header, *rows]) + "\n")
+    features = json.loads((out / "zones.geojson").read_text(encoding="utf-8"))["features"]
+    chosen = sorted(
+        (f["properties"] for f in features if f["properties"]["selectionnee"]), key=lambda p: p["rang"]
+    )
+    assert len(chosen) == 151
+    assert_snapshot(
+        "exports/zones_retenues_proprietes.json", json.dumps(chosen, ensure_ascii=False, indent=1) + "\n"
+    )

@@ -102,7 +102,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument(
-            "--par-lieu",
+            "--per-lieu",
             type=int,
             default=2,
             help="Médecins volontaires tirés pour chaque lieu (défaut : 2).",
@@ -140,7 +140,7 @@ class Command(BaseCommand):
         ]
         population = dict(Epci.objects.filter(siren__in=final).values_list("siren", "population_municipale"))
         places = lieux_places(territoire, ranked, 10**6, population)
-        homes = homes_for_lieux(territoire, apl, places, options["par_lieu"], rng)
+        homes = homes_for_lieux(territoire, apl, places, options["per_lieu"], rng)
         communes = {
             c.code_insee: c
             for c in Commune.objects.filter(
