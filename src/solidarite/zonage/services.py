@@ -84,6 +84,9 @@ def save_campaign(
                     selectionnee_calcul=s.selectionnee,
                     criteres=_criteres_json(s),
                     explication=s.explication,
+                    rang_region=s.rang_region,
+                    ecart_seuil=s.ecart_seuil,
+                    critere_decisif=s.critere_decisif,
                 )
                 for s in result.scores
             ],
@@ -253,6 +256,18 @@ class OfficialComparison:
     both: list[ResultatEpci]
     official_only: list[tuple[Epci, ResultatEpci | None]]
     computed_only: list[ResultatEpci]
+
+    @property
+    def rappel(self) -> float:
+        """Share of the official zones that the computation (after ARS adjustments) found."""
+        total = len(self.both) + len(self.official_only)
+        return len(self.both) / total if total else 0.0
+
+    @property
+    def precision(self) -> float:
+        """Share of the computed zones that are official."""
+        total = len(self.both) + len(self.computed_only)
+        return len(self.both) / total if total else 0.0
 
 
 def compare_official(liste: ListeOfficielle, campagne: Campagne) -> OfficialComparison:
