@@ -34,6 +34,13 @@ def test_public_map_lists_the_zones_as_an_accessible_table(client: Client) -> No
         .count()
     )
     assert "leaflet.js" in body and 'data-geojson="/zonage/zones.geojson"' in body
+    # The fidelity to the published facts, side by side, for the final list.
+    assert (
+        "Fidélité aux faits publiés" in body
+        and "Zones — Normandie" in body
+        and "Zones — Île-de-France" in body
+    )
+    assert "Population des zones — Nouvelle-Aquitaine" in body and "404\u202f143" in body
 
 
 def test_geojson_has_every_epci_with_its_final_state(client: Client) -> None:
@@ -130,3 +137,6 @@ def test_official_list_upload_in_the_back_office(admin_client: Client) -> None:
     liste = ListeOfficielle.objects.get()
     body = _text(admin_client.get(f"/zonage/gestion/listes/{liste.pk}/"))
     assert "Dans les deux (2)" in body
+    assert "100 %</strong> des zones officielles sont retrouvées (2 sur 2)" in body
+    computed = len(services.final_sirens(services.active_campaign()))  # type: ignore[arg-type]
+    assert f"des zones calculées sont officielles (2 sur {computed})" in body

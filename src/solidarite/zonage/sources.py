@@ -16,6 +16,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from solidarite.territoire.sources import RE_CODE_INSEE, DataError, DataFileError, read_csv
 from solidarite.zonage.apl import ActivityBand, AplParameters, DistanceBand
@@ -308,14 +309,13 @@ def read_epci_surfaces(data_dir: Path) -> dict[str, float]:
         features = json.loads(path.read_text(encoding="utf-8"))["features"]
     except (OSError, ValueError, KeyError) as exc:
         raise DataFileError(path, None, f"contours illisibles ({exc}).") from exc
-    result = {}
-    for feature in features:
-        geometry = feature["geometry"]
-        polygons = (
-            geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
-        )
-        area = 0.0
-        for polygon in polygons:
-            area += _ring_area_km2(polygon[0]) - sum(_ring_area_km2(hole) for hole in polygon[1:])
-        result[str(feature["properties"]["siren"])] = area
-    return result
+    return {str(f["properties"]["siren"]): surface_km2(f["geometry"]) for f in features}
+
+
+def surface_km2(geometry: dict[str, Any]) -> float:
+    """Area of a GeoJSON Polygon or MultiPolygon in lon/lat, holes subtracted."""
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    area = 0.0
+    for polygon in polygons:
+        area += _ring_area_km2(polygon[0]) - sum(_ring_area_km2(hole) for hole in polygon[1:])
+    return area

@@ -87,8 +87,17 @@ def carte(request: HttpRequest) -> HttpResponse:
             zones=zones,
             population=sum(z.epci.population_municipale for z in zones),
             ajustements=campagne.ajustements.count(),
+            fidelite=services.fidelite_campagne(campagne, _contours()),
         )
     return render(request, "zonage/carte.html", context)
+
+
+def _contours() -> dict[str, Any]:
+    path = Path(settings.SOLIDARITE_DATA_DIR) / CONTOURS_FILE
+    try:
+        return _geometries(path, path.stat().st_mtime)
+    except OSError:
+        return {}
 
 
 @require_GET
