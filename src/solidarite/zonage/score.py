@@ -444,22 +444,30 @@ def score_epcis(
         ranks[present] = rankdata(-badness, method="min").astype(int)
         worst_first[critere] = ranks
     results = []
+    pct_rows = pct.tolist()  # plain floats: far quicker than numpy scalars in this loop
+    rank_columns = [worst_first[c].tolist() for c in CRITERES]
+    score_list, nb_list, selected_list = score.tolist(), nb.tolist(), selected.tolist()
     for k, siren in enumerate(sirens):
         criteres = {}
+        row = values[siren]
         for j, critere in enumerate(CRITERES):
-            value, reason = values[siren].get(critere, ABSENT)
-            p = None if np.isnan(pct[k, j]) else float(pct[k, j])
-            fragile = bool(p is not None and p >= params.seuil_percentile and params.poids[critere] > 0)
-            rank = int(worst_first[critere][k]) if worst_first[critere][k] > 0 else None
-            criteres[critere] = CritereValue(value, reason if value is None else "", p, rank, fragile)
+            value, reason = row.get(critere, ABSENT)
+            p = pct_rows[k][j]
+            p = None if p != p else p  # NaN
+            fragile = p is not None and p >= params.seuil_percentile and params.poids[critere] > 0
+            rank = rank_columns[j][k]
+            criteres[critere] = CritereValue(
+                value, reason if value is None else "", p, rank if rank > 0 else None, fragile
+            )
+        total = score_list[k]
         results.append(
             EpciScore(
                 siren,
                 populations.get(siren, 0),
                 criteres,
-                int(nb[k]),
-                None if np.isnan(score[k]) else float(score[k]),
-                selectionnee=bool(selected[k]),
+                int(nb_list[k]),
+                None if total != total else total,
+                selectionnee=bool(selected_list[k]),
                 region=region_of.get(siren, ""),
             )
         )
@@ -499,16 +507,20 @@ def _explain(results: list[EpciScore], params: ScoreParams, norm: np.ndarray, po
     else:
         rule = f"les premiers jusqu'à {_fmt(params.population, 0)} habitants"
     share = poids / poids.sum() if poids.sum() > 0 else poids
+    # The criterion that weighed most: the largest weighted badness above the median (retained EPCI),
+    # the smallest one (not retained): the one that kept it out. Vectorised over every EPCI.
+    usable = ~np.isnan(norm) & (poids > 0)
+    contributions = share * (np.nan_to_num(norm) - 50.0)
+    highest = np.where(usable, contributions, -np.inf).argmax(axis=1)
+    lowest = np.where(usable, contributions, np.inf).argmin(axis=1)
+    selected = np.array([r.selectionnee for r in results], dtype=bool)
+    decisive = (np.where(usable.any(axis=1), np.where(selected, highest, lowest), -1)).tolist()
     for k, r in enumerate(results):
         group = _competition(r, params)
         fragiles = [LIBELLES[c] for c in CRITERES if r.criteres[c].fragile]
         score = _fmt(r.score) if r.score is not None else "non calculable"
-        # The criterion that weighed most: the largest weighted badness above the median (retained EPCI),
-        # the smallest one (not retained): the one that kept it out.
-        contributions = np.where(np.isnan(norm[k]) | (poids <= 0), np.nan, share * (norm[k] - 50.0))
-        if not np.all(np.isnan(contributions)):
-            pick = int(np.nanargmax(contributions) if r.selectionnee else np.nanargmin(contributions))
-            r.critere_decisif = CRITERES[pick]
+        if decisive[k] >= 0:
+            r.critere_decisif = CRITERES[decisive[k]]
         reference = last_in.get(group) if not r.selectionnee else first_out.get(group)
         if r.score is not None and reference is not None and reference.score is not None:
             r.ecart_seuil = r.score - reference.score
@@ -525,10 +537,10 @@ def _explain(results: list[EpciScore], params: ScoreParams, norm: np.ndarray, po
         why = (
             f"Retenue : parmi {rule}." if r.selectionnee else f"Non retenue : la sélection retient {rule}."
         ) + gap
-        decisive = f" Critère décisif : {LIBELLES[r.critere_decisif]}." if r.critere_decisif else ""
+        decisive_text = f" Critère décisif : {LIBELLES[r.critere_decisif]}." if r.critere_decisif else ""
         detail = (
             f" Fragilités : {', '.join(fragiles)}."
             if fragiles
             else " Aucun critère dans la part la plus défavorable."
         )
-        r.explication = f"{head} {why}{decisive}{detail}"
+        r.explication = f"{head} {why}{decisive_text}{detail}"
