@@ -118,6 +118,10 @@ def test_ars_form_refuses_another_region_without_a_500(client: Client) -> None:
     )
     assert response.status_code == 302
     assert Ajustement.objects.get().region.code == "24"
+    # The EPCI's page says the ARS changed its status, and that the computation did not retain it.
+    body = _text(client.get(f"/zonage/epci/{centre.epci.siren}/"))
+    assert "Zone retenue" in body and "ajoutée à la liste par l'ARS : le calcul ne la retenait pas" in body
+    assert "non retenue par le calcul" in body
 
 
 def test_official_list_upload_in_the_back_office(admin_client: Client) -> None:
