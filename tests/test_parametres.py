@@ -119,9 +119,10 @@ def test_a_new_volunteer_and_the_sign_up_form_start_from_the_cap_in_force() -> N
 
 def test_the_zonage_file_without_a_number_takes_the_one_in_force_at_the_campaign_date() -> None:
     from solidarite.zonage.score import ParamError, parse_params
-    from solidarite.zonage.sources import load_params
+    from solidarite.zonage.sources import PARAMS_2025_HISTORIQUE, load_params
 
-    params = load_params()  # zonage_2025.toml gives no number: the parameter at its date, 27 June 2025
+    # zonage_2025.toml (the set before the calibration, ADR 0016) gives no number: the parameter at its date
+    params = load_params(PARAMS_2025_HISTORIQUE)
     assert params.depuis == dt.date(2025, 6, 27) and params.nombre == 151
     data = {
         "campagne": {"depuis": dt.date(2025, 6, 26)},

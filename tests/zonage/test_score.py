@@ -15,18 +15,31 @@ from solidarite.zonage.score import (
     percentiles,
     score_epcis,
 )
-from solidarite.zonage.sources import DEFAULT_PARAMS_FILE, load_params
+from solidarite.zonage.sources import (
+    DEFAULT_PARAMS_FILE,
+    PARAMS_2025_CALIBRE,
+    PARAMS_2025_HISTORIQUE,
+    load_params,
+)
 
 
 def _base() -> dict:  # type: ignore[type-arg]
-    return tomllib.loads(DEFAULT_PARAMS_FILE.read_text(encoding="utf-8"))
+    return tomllib.loads(PARAMS_2025_HISTORIQUE.read_text(encoding="utf-8"))
 
 
 def test_default_parameters_are_dated_and_sourced() -> None:
+    old = load_params(PARAMS_2025_HISTORIQUE)
+    assert old.nombre == 151 and old.regle == "nombre" and old.seuil_percentile == 80
+    assert (
+        set(old.poids) == set(CRITERES) and old.poids["vieillissement_mg"] == 0.0
+    )  # older than the criterion
+    assert old.depuis.isoformat() == "2025-06-27" and "ministère" in old.source
+    assert not old.methode_explicite and "agregation" not in old.as_dict()  # its fingerprint is unchanged
+    # Since ADR 0016 the 2025 campaign uses the calibrated set: 141 computed, ~10 added by the ARS.
     params = load_params()
-    assert params.nombre == 151 and params.regle == "nombre" and params.seuil_percentile == 80
-    assert set(params.poids) == set(CRITERES)
-    assert params.depuis.isoformat() == "2025-06-27" and "ministère" in params.source
+    assert DEFAULT_PARAMS_FILE == PARAMS_2025_CALIBRE and params.methode_explicite
+    assert params.nombre == 141 and sum(params.poids.values()) == pytest.approx(1.0)
+    assert params.depuis.isoformat() == "2025-06-27" and "faits_2025.toml" in params.source
 
 
 @pytest.mark.parametrize(
@@ -65,7 +78,7 @@ def test_percentiles_put_the_worst_at_100() -> None:
 
 
 def test_cumul_first_then_score_and_both_selection_rules() -> None:
-    params = dataclasses.replace(load_params(), nombre=2)
+    params = dataclasses.replace(load_params(PARAMS_2025_HISTORIQUE), nombre=2)
     values = {
         # A: bad on ALD, emergencies and income; B: the worst APL only; C: average; D: good; E: no APL
         "A": {
@@ -127,7 +140,7 @@ def test_cumul_first_then_score_and_both_selection_rules() -> None:
 
 def test_national_proposal(zonage_result) -> None:  # type: ignore[no-untyped-def]
     summary = zonage_result.summary()
-    assert summary["epci"] == 1255 and summary["zones"] == 151
+    assert summary["epci"] == 1255 and summary["zones"] == zonage_result.params.nombre == 141
     assert 1_500_000 < summary["population"] < 3_500_000
     # Every EPCI has every criterion, or a stated reason; Mayotte has no APL.
     for score in zonage_result.scores:

@@ -42,8 +42,9 @@ def _first(campagne: Campagne, selected: bool, region_code: str) -> Epci:
 def test_saved_campaign_holds_every_epci_and_is_not_duplicated(zonage_result) -> None:  # type: ignore[no-untyped-def]
     campagne = _campagne()
     assert campagne.resultats.count() == 1255
-    assert campagne.resultats.filter(selectionnee_calcul=True).count() == 151
-    assert len(services.final_sirens(campagne)) == 151
+    nombre = zonage_result.params.nombre  # 141 with the calibrated set (ADR 0016)
+    assert campagne.resultats.filter(selectionnee_calcul=True).count() == nombre
+    assert len(services.final_sirens(campagne)) == nombre
     again, created = services.save_campaign(zonage_result)
     assert (again.pk, created) == (campagne.pk, False)
     assert Campagne.objects.count() == 1
@@ -51,7 +52,7 @@ def test_saved_campaign_holds_every_epci_and_is_not_duplicated(zonage_result) ->
 
 def test_a_new_result_is_a_new_version_and_can_be_compared(zonage_result) -> None:  # type: ignore[no-untyped-def]
     before = _campagne()
-    params = dataclasses.replace(zonage_result.params, nombre=140)
+    params = dataclasses.replace(zonage_result.params, nombre=zonage_result.params.nombre - 11)
     values = {
         s.siren: {c: (v.valeur, v.manquant) for c, v in s.criteres.items()} for s in zonage_result.scores
     }
@@ -71,7 +72,8 @@ def test_ars_adds_and_removes_in_its_region_with_a_reason() -> None:
     services.adjust(campagne, outside, "ajout", "Concertation avec le préfet du 3 juillet 2025", agent)
     services.adjust(campagne, inside, "retrait", "Une maison de santé de 8 médecins a ouvert en 2025", agent)
     final = services.final_sirens(campagne)
-    assert outside.siren in final and inside.siren not in final and len(final) == 151
+    computed = campagne.resultats.filter(selectionnee_calcul=True).count()
+    assert outside.siren in final and inside.siren not in final and len(final) == computed
     adjustment = Ajustement.objects.get(epci=outside)
     assert adjustment.auteur == agent and adjustment.region.code == "24" and adjustment.cree_le is not None
 
@@ -123,7 +125,10 @@ def test_official_list_import_and_comparison() -> None:
     comparison = services.compare_official(liste, campagne)
     assert len(comparison.both) == 100
     assert [e.siren for e, _ in comparison.official_only] == [other.siren]
-    assert len(comparison.computed_only) == 51
+    assert len(comparison.computed_only) == len(computed) - 100
+    assert comparison.rappel == pytest.approx(100 / 101) and comparison.precision == pytest.approx(
+        100 / len(computed)
+    )
 
 
 @pytest.mark.parametrize(

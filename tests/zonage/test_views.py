@@ -25,14 +25,34 @@ def test_public_map_lists_the_zones_as_an_accessible_table(client: Client) -> No
     body = _text(response)
     assert response.status_code == 200
     assert "Proposition calculée — campagne v1" in body
-    assert body.count('href="/zonage/epci/') == 151
+    assert (
+        body.count('href="/zonage/epci/')
+        == services.active_campaign()
+        .resultats.filter(  # type: ignore[union-attr]
+            selectionnee_calcul=True
+        )
+        .count()
+    )
     assert "leaflet.js" in body and 'data-geojson="/zonage/zones.geojson"' in body
+    # The fidelity to the published facts, side by side, for the final list.
+    assert (
+        "Fidélité aux faits publiés" in body
+        and "Zones — Normandie" in body
+        and "Zones — Île-de-France" in body
+    )
+    assert "Population des zones — Nouvelle-Aquitaine" in body and "404\u202f143" in body
 
 
 def test_geojson_has_every_epci_with_its_final_state(client: Client) -> None:
     data = json.loads(client.get("/zonage/zones.geojson").content)
     assert len(data["features"]) == 1255
-    assert sum(f["properties"]["retenue"] for f in data["features"]) == 151
+    campagne = services.active_campaign()
+    assert campagne is not None
+    computed = campagne.resultats.filter(selectionnee_calcul=True).count()
+    assert sum(f["properties"]["retenue"] for f in data["features"]) == computed
+    assert {"rang_region", "ecart_seuil", "critere_decisif", "ajustement_ars"} <= set(
+        data["features"][0]["properties"]
+    )
 
 
 def test_epci_page_explains_in_or_out(client: Client) -> None:
@@ -42,7 +62,11 @@ def test_epci_page_explains_in_or_out(client: Client) -> None:
     assert "Zone retenue" in body and "Rang 1 sur 1255" in body and "Percentile" in body
     out = ResultatEpci.objects.filter(campagne=campagne, rang=1000).select_related("epci").get()
     body = _text(client.get(f"/zonage/epci/{out.epci.siren}/"))
-    assert "Zone non retenue" in body and "le dernier EPCI retenu (rang 151)" in body
+    last = campagne.resultats.filter(selectionnee_calcul=True).order_by("-rang").first()  # type: ignore[union-attr]
+    assert last is not None
+    assert "Zone non retenue" in body and f"score du dernier retenu, rang {last.rang}" in body
+    assert "Pourquoi ce statut" in body and "Critère décisif" in body and "Rang dans sa région" in body
+    assert "aucun : le statut est celui du calcul" in body and "sous le dernier EPCI retenu" in body
     mayotte = ResultatEpci.objects.filter(campagne=campagne, epci__communes__departement__code="976").first()
     assert mayotte is not None
     assert "donnée manquante : APL non publiée pour Mayotte" in _text(
@@ -94,6 +118,10 @@ def test_ars_form_refuses_another_region_without_a_500(client: Client) -> None:
     )
     assert response.status_code == 302
     assert Ajustement.objects.get().region.code == "24"
+    # The EPCI's page says the ARS changed its status, and that the computation did not retain it.
+    body = _text(client.get(f"/zonage/epci/{centre.epci.siren}/"))
+    assert "Zone retenue" in body and "ajoutée à la liste par l'ARS : le calcul ne la retenait pas" in body
+    assert "non retenue par le calcul" in body
 
 
 def test_official_list_upload_in_the_back_office(admin_client: Client) -> None:
@@ -113,3 +141,6 @@ def test_official_list_upload_in_the_back_office(admin_client: Client) -> None:
     liste = ListeOfficielle.objects.get()
     body = _text(admin_client.get(f"/zonage/gestion/listes/{liste.pk}/"))
     assert "Dans les deux (2)" in body
+    assert "100 %</strong> des zones officielles sont retrouvées (2 sur 2)" in body
+    computed = len(services.final_sirens(services.active_campaign()))  # type: ignore[arg-type]
+    assert f"des zones calculées sont officielles (2 sur {computed})" in body

@@ -32,10 +32,21 @@ import numpy as np
 from solidarite.territoire.sources import CommuneRow, TerritoireData, read_territoire
 from solidarite.territoire.travel import TravelProvider, nearest_minutes
 from solidarite.zonage import sources
-from solidarite.zonage.score import CRITERES, EpciScore, ScoreParams, score_epcis
+from solidarite.zonage.score import (
+    AGREGATIONS,
+    CRITERES,
+    SENS,
+    EpciScore,
+    ScoreParams,
+    percentiles,
+    score_epcis,
+)
 
 MIN_COVERAGE = 0.5  # share of the EPCI's population that must have a bassin-de-vie value
 MAYOTTE = "976"
+PIRE_PART = 0.1  # "worst bassin": among the bassins holding at least 10 % of the EPCI's population
+APL_CRITERES = ("apl", "apl_moins_65", "vieillissement_mg")
+QUINTILE = 80.0  # a bassin is fragile on a criterion in the worst fifth of bassins
 
 
 @dataclass(frozen=True)
@@ -175,13 +186,80 @@ def _bassin_criterion(
     return result
 
 
-def compute_zonage(
+@dataclass
+class CriteriaTables:
+    """Every EPCI's criterion values, per way of aggregating bassin-de-vie values (ADR 0016)."""
+
+    epcis: dict[str, EpciInfo]
+    tables: dict[str, dict[str, dict[str, tuple[float | None, str]]]]
+    millesimes: dict[str, str]
+    diagnostics: dict[str, object]
+    population_france: int
+    seconds: float
+
+
+def _vieillissement(apl: float, apl65: float) -> float | None:
+    """Stand-in for the share of GPs aged 60 or more: the share of the APL offer given by GPs over 65."""
+    return 100.0 * (1.0 - apl65 / apl) if apl > 0 else None
+
+
+def _bassin_tables(
+    members: dict[str, list[CommuneRow]],
+    bassins: dict[str, str],
+    bv_values: dict[str, dict[str, float]],
+    agregation: str,
+) -> dict[str, dict[str, tuple[float | None, str]]]:
+    """EPCI values from bassin-de-vie values: the worst bassin holding at least PIRE_PART of the EPCI's
+    population, or the share of its population living in the worst quintile of bassins (BV ranks)."""
+    fragile: dict[str, set[str]] = {}
+    for critere in CRITERES:
+        known = {b: v[critere] for b, v in bv_values.items() if critere in v}
+        codes = sorted(known)
+        pct, _ = percentiles([known[b] for b in codes], SENS[critere])
+        fragile[critere] = {b for b, q in zip(codes, pct, strict=True) if q is not None and q >= QUINTILE}
+    result: dict[str, dict[str, tuple[float | None, str]]] = {}
+    for siren, communes in members.items():
+        by_bassin: Counter[str] = Counter()
+        total = 0
+        for c in communes:
+            population = c.population or 0
+            total += population
+            bassin = bassins.get(c.code)
+            if bassin:
+                by_bassin[bassin] += population
+        row: dict[str, tuple[float | None, str]] = {}
+        mayotte = any(c.departement == MAYOTTE for c in communes)
+        for critere in CRITERES:
+            covered = {b: n for b, n in by_bassin.items() if critere in bv_values.get(b, {})}
+            share = sum(covered.values()) / total if total else 0.0
+            if (not covered or share < MIN_COVERAGE) and critere in APL_CRITERES and mayotte:
+                row[critere] = (None, "APL non publiée pour Mayotte (hors du champ de la DREES)")
+                continue
+            if not covered or share < MIN_COVERAGE:
+                row[critere] = (
+                    None,
+                    f"bassins de vie sans valeur (valeur connue pour {share:.0%} de la population)",
+                )
+                continue
+            if agregation == "pire_bassin":
+                weight = sum(covered.values())
+                big = [b for b, n in covered.items() if n >= PIRE_PART * weight] or list(covered)
+                values = [bv_values[b][critere] for b in big]
+                row[critere] = (min(values) if SENS[critere] == "bas" else max(values), "")
+            else:
+                inside = sum(n for b, n in covered.items() if b in fragile[critere])
+                row[critere] = (100.0 * inside / sum(covered.values()), "")
+        result[siren] = row
+    return result
+
+
+def compute_criteria(
     data_dir: Path,
-    params: ScoreParams,
     provider: TravelProvider | None = None,
     progress: Callable[[str], None] | None = None,
     territoire: TerritoireData | None = None,
-) -> ZonageResult:
+    agregations: tuple[str, ...] = AGREGATIONS,
+) -> CriteriaTables:
     started = time.perf_counter()
     step = progress or (lambda _label: None)
     step("territoire")
@@ -217,44 +295,88 @@ def compute_zonage(
     )
     urg_weight: dict[str, float] = defaultdict(float)
     urg_sum: dict[str, float] = defaultdict(float)
+    bv_urg: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for c, m in zip(actuelles, minutes, strict=True):
-        if c.epci and np.isfinite(m):
+        if np.isfinite(m):
             population = float(c.population or 0)
-            urg_weight[c.epci] += population
-            urg_sum[c.epci] += float(m) * population
+            if c.epci:
+                urg_weight[c.epci] += population
+                urg_sum[c.epci] += float(m) * population
+            bassin = bassins.get(c.code)
+            if bassin:
+                bv_urg[bassin][0] += population
+                bv_urg[bassin][1] += float(m) * population
 
     step("score et sélection")
-    values: dict[str, dict[str, tuple[float | None, str]]] = {}
-    for siren, info in infos.items():
-        if siren in apl:
-            apl_value: tuple[float | None, str] = (apl[siren][0], "")
-            apl65_value: tuple[float | None, str] = (apl[siren][1], "")
-        else:
-            reason = (
-                "APL non publiée pour Mayotte (hors du champ de la DREES)"
-                if MAYOTTE in info.departements
-                else "aucune commune de l'EPCI dans le fichier APL"
+    tables: dict[str, dict[str, dict[str, tuple[float | None, str]]]] = {}
+    if "moyenne" in agregations:
+        values: dict[str, dict[str, tuple[float | None, str]]] = {}
+        for siren, info in infos.items():
+            if siren in apl:
+                apl_value: tuple[float | None, str] = (apl[siren][0], "")
+                apl65_value: tuple[float | None, str] = (apl[siren][1], "")
+                vieux = _vieillissement(*apl[siren])
+                old_value: tuple[float | None, str] = (
+                    (vieux, "") if vieux is not None else (None, "APL nulle : part non calculable")
+                )
+            else:
+                reason = (
+                    "APL non publiée pour Mayotte (hors du champ de la DREES)"
+                    if MAYOTTE in info.departements
+                    else "aucune commune de l'EPCI dans le fichier APL"
+                )
+                apl_value = apl65_value = old_value = (None, reason)
+            urgences: tuple[float | None, str] = (
+                (urg_sum[siren] / urg_weight[siren], "")
+                if urg_weight[siren] > 0
+                else (None, "communes sans coordonnées")
             )
-            apl_value = apl65_value = (None, reason)
-        urgences: tuple[float | None, str] = (
-            (urg_sum[siren] / urg_weight[siren], "")
-            if urg_weight[siren] > 0
-            else (None, "communes sans coordonnées")
-        )
-        values[siren] = {
-            "apl": apl_value,
-            "apl_moins_65": apl65_value,
-            "part_ald": ald.get(siren, (None, "aucune commune")),
-            "temps_urgences": urgences,
-            "niveau_vie": vie.get(siren, (None, "aucune commune")),
-        }
-    scores = score_epcis(values, {s: i.population for s, i in infos.items()}, params)
-    missing = {c: sum(1 for v in values.values() if v[c][0] is None) for c in CRITERES}
+            values[siren] = {
+                "apl": apl_value,
+                "apl_moins_65": apl65_value,
+                "part_ald": ald.get(siren, (None, "aucune commune")),
+                "temps_urgences": urgences,
+                "niveau_vie": vie.get(siren, (None, "aucune commune")),
+                "vieillissement_mg": old_value,
+            }
+        tables["moyenne"] = values
+    others = [a for a in agregations if a != "moyenne"]
+    if others:
+        bv_values: dict[str, dict[str, float]] = defaultdict(dict)
+        weight: dict[str, float] = defaultdict(float)
+        sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        for row in apl_rows:
+            code = mapping.get(row.code)
+            bassin = bassins.get(code) if code else None
+            if bassin:
+                weight[bassin] += row.population_standardisee
+                sums[bassin][0] += row.apl * row.population_standardisee
+                sums[bassin][1] += row.apl_moins_65 * row.population_standardisee
+        for bassin, w in weight.items():
+            if w > 0:
+                a, a65 = sums[bassin][0] / w, sums[bassin][1] / w
+                bv_values[bassin]["apl"] = a
+                bv_values[bassin]["apl_moins_65"] = a65
+                vieux = _vieillissement(a, a65)
+                if vieux is not None:
+                    bv_values[bassin]["vieillissement_mg"] = vieux
+        for bassin, indicators in carto.items():
+            if indicators["part_ald"].value is not None:
+                bv_values[bassin]["part_ald"] = indicators["part_ald"].value
+        for bassin, ind in niveau.items():
+            if ind.value is not None:
+                bv_values[bassin]["niveau_vie"] = ind.value
+        for bassin, (w, total) in bv_urg.items():
+            if w > 0:
+                bv_values[bassin]["temps_urgences"] = total / w
+        for agregation in others:
+            tables[agregation] = _bassin_tables(members, bassins, bv_values, agregation)
     france = sum(c.population or 0 for c in actuelles if c.zone in {"metro", "drom"})
-    return ZonageResult(
-        params=params,
+    first = next(iter(tables.values()))
+    missing = {c: sum(1 for v in first.values() if v[c][0] is None) for c in CRITERES}
+    return CriteriaTables(
         epcis=infos,
-        scores=scores,
+        tables=tables,
         millesimes={
             "cog": str(territoire.cog),
             "epci": "2025 (BANATIC)",
@@ -274,3 +396,40 @@ def compute_zonage(
         population_france=france,
         seconds=time.perf_counter() - started,
     )
+
+
+def score_criteria(criteria: CriteriaTables, params: ScoreParams) -> ZonageResult:
+    """Scores one aggregation's table with the parameters (raises ParamError on an impossible target)."""
+    started = time.perf_counter()
+    values = criteria.tables[params.agregation]
+    infos = criteria.epcis
+    scores = score_epcis(
+        values,
+        {s: i.population for s, i in infos.items()},
+        params,
+        {s: i.region_code for s, i in infos.items()},
+    )
+    diagnostics = dict(criteria.diagnostics)
+    diagnostics["manquants_par_critere"] = {
+        c: sum(1 for v in values.values() if v[c][0] is None) for c in CRITERES
+    }
+    return ZonageResult(
+        params=params,
+        epcis=infos,
+        scores=scores,
+        millesimes=dict(criteria.millesimes),
+        diagnostics=diagnostics,
+        population_france=criteria.population_france,
+        seconds=criteria.seconds + time.perf_counter() - started,
+    )
+
+
+def compute_zonage(
+    data_dir: Path,
+    params: ScoreParams,
+    provider: TravelProvider | None = None,
+    progress: Callable[[str], None] | None = None,
+    territoire: TerritoireData | None = None,
+) -> ZonageResult:
+    criteria = compute_criteria(data_dir, provider, progress, territoire, (params.agregation,))
+    return score_criteria(criteria, params)

@@ -23,12 +23,24 @@ CSV_COLUMNS = (
     "part_ald",
     "temps_urgences_min",
     "niveau_vie_median",
+    "vieillissement_mg_pct",
     "nb_fragilites",
     "score",
     "rang",
     "selectionnee",
+    "rang_region",
+    "ecart_seuil",
+    "critere_decisif",
+    "explication",
 )
-DECIMALS = {"apl": 3, "apl_moins_65": 3, "part_ald": 2, "temps_urgences": 1, "niveau_vie": 0}
+DECIMALS = {
+    "apl": 3,
+    "apl_moins_65": 3,
+    "part_ald": 2,
+    "temps_urgences": 1,
+    "niveau_vie": 0,
+    "vieillissement_mg": 1,
+}
 CONTOURS_FILE = "epci_contours.geojson"
 # Overseas departments drawn as insets on the map image: code, name, (lon_min, lon_max, lat_min, lat_max).
 INSETS = (
@@ -60,10 +72,15 @@ def csv_row(result: ZonageResult, score: EpciScore) -> dict[str, str]:
         "part_ald": _round(values["part_ald"], DECIMALS["part_ald"]),
         "temps_urgences_min": _round(values["temps_urgences"], DECIMALS["temps_urgences"]),
         "niveau_vie_median": _round(values["niveau_vie"], DECIMALS["niveau_vie"]),
+        "vieillissement_mg_pct": _round(values["vieillissement_mg"], DECIMALS["vieillissement_mg"]),
         "nb_fragilites": str(score.nb_fragilites),
         "score": _round(score.score, 2),
         "rang": str(score.rang),
         "selectionnee": "1" if score.selectionnee else "0",
+        "rang_region": str(score.rang_region),
+        "ecart_seuil": _round(score.ecart_seuil, 2),
+        "critere_decisif": score.critere_decisif,
+        "explication": score.explication,
     }
 
 
@@ -86,6 +103,10 @@ def feature_properties(result: ZonageResult, score: EpciScore) -> dict[str, Any]
         "score": round(score.score, 2) if score.score is not None else None,
         "nb_fragilites": score.nb_fragilites,
         "selectionnee": score.selectionnee,
+        "rang_region": score.rang_region,
+        "ecart_seuil": round(score.ecart_seuil, 2) if score.ecart_seuil is not None else None,
+        "critere_decisif": score.critere_decisif,
+        "explication": score.explication,
     }
     for critere in CRITERES:
         value = score.criteres[critere]

@@ -53,6 +53,9 @@ class ResultatEpci(models.Model):
     selectionnee_calcul = models.BooleanField("retenue par le calcul")
     criteres = models.JSONField("critères")
     explication = models.TextField("explication")
+    rang_region = models.PositiveIntegerField("rang dans sa région", default=0)
+    ecart_seuil = models.FloatField("écart au seuil (points de score)", null=True, blank=True)
+    critere_decisif = models.CharField("critère décisif", max_length=40, blank=True)
 
     class Meta:
         verbose_name = "résultat par EPCI"

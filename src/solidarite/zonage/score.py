@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,14 @@ from scipy.stats import rankdata
 
 from solidarite.parametres import UnknownParametreError, entier
 
-CRITERES: tuple[str, ...] = ("apl", "apl_moins_65", "part_ald", "temps_urgences", "niveau_vie")
+CRITERES: tuple[str, ...] = (
+    "apl",
+    "apl_moins_65",
+    "part_ald",
+    "temps_urgences",
+    "niveau_vie",
+    "vieillissement_mg",
+)
 # "bas": a low value is worse (APL, living standard); "haut": a high value is worse.
 SENS = {
     "apl": "bas",
@@ -35,6 +43,7 @@ SENS = {
     "part_ald": "haut",
     "temps_urgences": "haut",
     "niveau_vie": "bas",
+    "vieillissement_mg": "haut",
 }
 LIBELLES = {
     "apl": "APL aux médecins généralistes 2023",
@@ -42,6 +51,7 @@ LIBELLES = {
     "part_ald": "Part de la population en ALD 2024",
     "temps_urgences": "Temps de route jusqu'aux urgences",
     "niveau_vie": "Niveau de vie médian 2021",
+    "vieillissement_mg": "Part de l'offre APL due aux généralistes de plus de 65 ans (substitut des 60 ans et plus)",
 }
 UNITES = {
     "apl": "consultations/hab. std/an",
@@ -49,8 +59,15 @@ UNITES = {
     "part_ald": "%",
     "temps_urgences": "min",
     "niveau_vie": "€/an",
+    "vieillissement_mg": "%",
 }
 REGLES = ("nombre", "population")
+ABSENT: tuple[float | None, str] = (None, "critère non fourni")
+# Free choices of the method (ADR 0016), searched by `zonage calibrer`:
+NORMALISATIONS = ("rangs", "zscore", "minmax")
+AGREGATIONS = ("moyenne", "part_bassins_fragiles", "pire_bassin")
+SOMME_POIDS = 1.0  # a parameter set with a [methode] section has weights summing to 1
+TOLERANCE_SOMME = 1e-6
 
 
 class ParamError(ValueError):
@@ -67,9 +84,23 @@ class ScoreParams:
     seuil_percentile: float = 80.0
     regle: str = "nombre"
     population: int = 2_500_000
+    normalisation: str = "rangs"
+    plafond: float = 0.0  # standard deviations beyond which a value is capped (0: none)
+    cumul: bool = True  # rank by the number of fragilities first ("cumul des fragilités")
+    agregation: str = "moyenne"  # how bassin-de-vie values become EPCI values (calcul.py)
+    quotas: dict[str, int] = field(default_factory=dict)  # region code → number of zones (allocation)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        extra: dict[str, Any] = {}
+        if self.methode_explicite:
+            extra = {
+                "normalisation": self.normalisation,
+                "plafond": self.plafond,
+                "cumul": self.cumul,
+                "agregation": self.agregation,
+                "quotas": dict(sorted(self.quotas.items())),
+            }
+        return extra | {
             "nom": self.nom,
             "depuis": self.depuis.isoformat(),
             "source": self.source,
@@ -79,6 +110,17 @@ class ScoreParams:
             "nombre": self.nombre,
             "population": self.population,
         }
+
+    @property
+    def methode_explicite(self) -> bool:
+        """False for the historical set (no [methode] section): its fingerprint stays what it was."""
+        return (self.normalisation, self.plafond, self.cumul, self.agregation, self.quotas) != (
+            "rangs",
+            0.0,
+            True,
+            "moyenne",
+            {},
+        )
 
 
 def _positive_int(value: object, what: str) -> int:
@@ -109,6 +151,9 @@ def parse_params(data: dict[str, Any], origin: str = "paramètres") -> ScorePara
         raise ParamError(
             f"{origin} : critère(s) inconnu(s) dans [poids] : {', '.join(unknown)} (connus : {', '.join(CRITERES)})."
         )
+    methode = data.get("methode")
+    if "vieillissement_mg" not in poids and methode is None:
+        poids = dict(poids, vieillissement_mg=0.0)  # sets older than the stand-in criterion (ADR 0016)
     missing = [c for c in CRITERES if c not in poids]
     if missing:
         raise ParamError(f"{origin} : poids manquant(s) pour : {', '.join(missing)}.")
@@ -124,6 +169,12 @@ def parse_params(data: dict[str, Any], origin: str = "paramètres") -> ScorePara
         weights[name] = float(value)
     if sum(weights.values()) <= 0:
         raise ParamError(f"{origin} : au moins un poids doit être strictement positif.")
+    if methode is not None and abs(sum(weights.values()) - SOMME_POIDS) > TOLERANCE_SOMME:
+        raise ParamError(
+            f"{origin} : avec une section [methode], les poids doivent avoir pour somme 1 "
+            f"(somme lue : {sum(weights.values()):.6g})."
+        )
+    options = _parse_methode(methode, origin) if methode is not None else {}
     regle = selection.get("regle", "nombre")
     if regle not in REGLES:
         raise ParamError(f"{origin} : règle de sélection {regle!r} inconnue (« nombre » ou « population »).")
@@ -145,7 +196,42 @@ def parse_params(data: dict[str, Any], origin: str = "paramètres") -> ScorePara
             "[selection] nombre",
         ),
         population=_positive_int(selection.get("population", 2_500_000), "[selection] population"),
+        **options,
     )
+
+
+def _parse_methode(methode: object, origin: str) -> dict[str, Any]:
+    if not isinstance(methode, dict):
+        raise ParamError(f"{origin} : [methode] doit être une section.")
+    normalisation = methode.get("normalisation", "rangs")
+    if normalisation not in NORMALISATIONS:
+        raise ParamError(
+            f"{origin} : normalisation {normalisation!r} inconnue ({', '.join(NORMALISATIONS)})."
+        )
+    agregation = methode.get("agregation", "moyenne")
+    if agregation not in AGREGATIONS:
+        raise ParamError(f"{origin} : agrégation {agregation!r} inconnue ({', '.join(AGREGATIONS)}).")
+    plafond = methode.get("plafond", 0.0)
+    if isinstance(plafond, bool) or not isinstance(plafond, int | float) or not 0 <= plafond <= 10:
+        raise ParamError(f"{origin} : plafond doit être un nombre entre 0 et 10 (reçu : {plafond!r}).")
+    cumul = methode.get("cumul", True)
+    if not isinstance(cumul, bool):
+        raise ParamError(f"{origin} : cumul doit valoir true ou false (reçu : {cumul!r}).")
+    quotas_raw = methode.get("quotas", {})
+    if not isinstance(quotas_raw, dict):
+        raise ParamError(f"{origin} : [methode.quotas] doit associer un code de région à un nombre.")
+    quotas = {}
+    for code, count in quotas_raw.items():
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ParamError(f"{origin} : le quota de la région {code} doit être un entier positif ou nul.")
+        quotas[str(code)] = count
+    return {
+        "normalisation": normalisation,
+        "agregation": agregation,
+        "plafond": float(plafond),
+        "cumul": cumul,
+        "quotas": quotas,
+    }
 
 
 @dataclass(frozen=True)
@@ -167,6 +253,10 @@ class EpciScore:
     rang: int = 0
     selectionnee: bool = False
     explication: str = ""
+    region: str = ""
+    rang_region: int = 0
+    ecart_seuil: float | None = None  # score minus the score of the last EPCI retained in its competition
+    critere_decisif: str = ""
 
 
 def percentiles(values: list[float | None], sens: str) -> tuple[list[float | None], list[int | None]]:
@@ -187,79 +277,270 @@ def percentiles(values: list[float | None], sens: str) -> tuple[list[float | Non
     return pct, ranks
 
 
+def sens_of(critere: str, agregation: str) -> str:
+    """A share of population in fragile bassins is always "the higher, the worse"."""
+    return "haut" if agregation == "part_bassins_fragiles" else SENS[critere]
+
+
+def percentile_matrix(raw: np.ndarray, agregation: str) -> np.ndarray:
+    """Column-wise national percentile (0 best, 100 worst); NaN stays NaN. `raw` is EPCI × CRITERES."""
+    result = np.full(raw.shape, np.nan)
+    for j, critere in enumerate(CRITERES):
+        column = raw[:, j]
+        present = ~np.isnan(column)
+        m = int(present.sum())
+        if m == 0:
+            continue
+        badness = -column[present] if sens_of(critere, agregation) == "bas" else column[present]
+        average = rankdata(badness, method="average")
+        result[present, j] = 100.0 * (average - 1) / (m - 1) if m > 1 else 100.0
+    return result
+
+
+def normalise(raw: np.ndarray, pct: np.ndarray, methode: str, plafond: float, agregation: str) -> np.ndarray:
+    """Badness of each value on a 0–100 scale by the chosen normalisation; NaN stays NaN.
+
+    rangs: the percentile; zscore: (x − mean)/sd oriented, capped at ±plafond (3 if 0) and mapped to
+    0–100; minmax: values capped at mean ± plafond·sd (no capping if 0), then scaled to 0–100."""
+    if methode == "rangs":
+        return pct
+    result = np.full(raw.shape, np.nan)
+    for j, critere in enumerate(CRITERES):
+        column = raw[:, j]
+        present = ~np.isnan(column)
+        if present.sum() < 2:
+            continue
+        x = column[present]
+        x = -x if sens_of(critere, agregation) == "bas" else x
+        mean, sd = float(x.mean()), float(x.std())
+        if sd == 0:
+            result[present, j] = 50.0
+            continue
+        if methode == "zscore":
+            cap = plafond or 3.0
+            z = np.clip((x - mean) / sd, -cap, cap)
+            result[present, j] = 100.0 * (z + cap) / (2 * cap)
+        else:
+            if plafond > 0:
+                x = np.clip(x, mean - plafond * sd, mean + plafond * sd)
+            low, high = float(x.min()), float(x.max())
+            result[present, j] = 100.0 * (x - low) / (high - low) if high > low else 50.0
+    return result
+
+
+def composite(
+    norm: np.ndarray, pct: np.ndarray, poids: np.ndarray, seuil: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted score over the criteria each EPCI has (NaN if none) and the number of fragilities
+    (criteria with a positive weight in the worst part, percentile ≥ seuil)."""
+    available = ~np.isnan(norm) & (poids > 0)
+    weights = np.where(available, poids, 0.0)
+    total = weights.sum(axis=1)
+    weighted = np.where(available, np.nan_to_num(norm), 0.0) @ poids
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = np.where(total > 0, weighted / np.where(total > 0, total, 1.0), np.nan)
+    fragile = (np.nan_to_num(pct, nan=-1.0) >= seuil) & (poids > 0)
+    return score, fragile.sum(axis=1)
+
+
+def order_of(score: np.ndarray, nb: np.ndarray, cumul: bool) -> np.ndarray:
+    """Indices in rank order: fragilities first (if cumul), then score, then index (= SIREN order)."""
+    keys_score = -np.nan_to_num(score, nan=-1.0)
+    index = np.arange(len(score))
+    if cumul:
+        return np.lexsort((index, keys_score, -nb))
+    return np.lexsort((index, keys_score))
+
+
+def select(
+    order: np.ndarray,
+    populations: np.ndarray,
+    regions: np.ndarray,
+    regle: str,
+    nombre: int,
+    population: int,
+    quotas: dict[str, int],
+) -> np.ndarray:
+    """The selected mask. With quotas, each region of the table takes its first `quota` EPCI and the
+    remaining places go, in national order, to the regions without a quota."""
+    selected = np.zeros(len(order), dtype=bool)
+    if quotas:
+        ranked_regions = regions[order]
+        has_quota = np.isin(ranked_regions, np.array(list(quotas), dtype=regions.dtype))
+        for code, quota in quotas.items():
+            if quota:
+                selected[order[ranked_regions == code][:quota]] = True
+        left = nombre - sum(quotas.values())
+        if left > 0:
+            selected[order[~has_quota][:left]] = True
+        return selected
+    if regle == "nombre":
+        selected[order[:nombre]] = True
+        return selected
+    cumulated = np.cumsum(populations[order])
+    before = np.concatenate(([0], cumulated[:-1]))
+    selected[order[before < population]] = True
+    return selected
+
+
+def check_feasible(params: ScoreParams, regions: dict[str, str], total: int) -> None:
+    """An impossible target (quotas over the number, a quota over a region's EPCI count) → ParamError."""
+    if params.regle == "nombre" and params.nombre > total:
+        raise ParamError(f"Objectif impossible : {params.nombre} zones demandées pour {total} EPCI classés.")
+    if not params.quotas:
+        return
+    if params.regle != "nombre":
+        raise ParamError(
+            "Objectif impossible : des quotas régionaux ne s'emploient qu'avec la règle « nombre »."
+        )
+    if sum(params.quotas.values()) > params.nombre:
+        raise ParamError(
+            f"Objectif impossible : les quotas régionaux totalisent {sum(params.quotas.values())} zones, "
+            f"plus que les {params.nombre} à retenir."
+        )
+    per_region = Counter(regions.values())
+    for code, quota in params.quotas.items():
+        if quota > per_region.get(code, 0):
+            raise ParamError(
+                f"Objectif impossible : quota de {quota} zones pour la région {code}, "
+                f"qui compte {per_region.get(code, 0)} EPCI."
+            )
+
+
+def raw_matrix(values: dict[str, dict[str, tuple[float | None, str]]], sirens: list[str]) -> np.ndarray:
+    return np.array(
+        [[np.nan if (v := values[s].get(c, ABSENT)[0]) is None else v for c in CRITERES] for s in sirens],
+        dtype=np.float64,
+    )
+
+
 def score_epcis(
     values: dict[str, dict[str, tuple[float | None, str]]],
     populations: dict[str, int],
     params: ScoreParams,
+    regions: dict[str, str] | None = None,
 ) -> list[EpciScore]:
     """Scores, ranks and selects the EPCI; returns them in rank order."""
     sirens = sorted(values)
-    columns: dict[str, tuple[list[float | None], list[int | None]]] = {}
-    for critere in CRITERES:
-        columns[critere] = percentiles([values[s][critere][0] for s in sirens], SENS[critere])
+    region_of = regions or {}
+    check_feasible(params, {s: region_of.get(s, "") for s in sirens}, len(sirens))
+    raw = raw_matrix(values, sirens)
+    pct = percentile_matrix(raw, params.agregation)
+    norm = normalise(raw, pct, params.normalisation, params.plafond, params.agregation)
+    poids = np.array([params.poids[c] for c in CRITERES])
+    score, nb = composite(norm, pct, poids, params.seuil_percentile)
+    order = order_of(score, nb, params.cumul)
+    region_array = np.array([region_of.get(s, "") for s in sirens])
+    pop_array = np.array([populations.get(s, 0) for s in sirens], dtype=np.int64)
+    selected = select(
+        order, pop_array, region_array, params.regle, params.nombre, params.population, params.quotas
+    )
+    worst_first = {}
+    for j, critere in enumerate(CRITERES):
+        column = raw[:, j]
+        present = ~np.isnan(column)
+        badness = -column[present] if sens_of(critere, params.agregation) == "bas" else column[present]
+        ranks = np.full(len(sirens), -1)
+        ranks[present] = rankdata(-badness, method="min").astype(int)
+        worst_first[critere] = ranks
     results = []
+    pct_rows = pct.tolist()  # plain floats: far quicker than numpy scalars in this loop
+    rank_columns = [worst_first[c].tolist() for c in CRITERES]
+    score_list, nb_list, selected_list = score.tolist(), nb.tolist(), selected.tolist()
     for k, siren in enumerate(sirens):
         criteres = {}
-        for critere in CRITERES:
-            value, reason = values[siren][critere]
-            pct, rank = columns[critere][0][k], columns[critere][1][k]
-            fragile = bool(pct is not None and pct >= params.seuil_percentile)
-            criteres[critere] = CritereValue(value, reason if value is None else "", pct, rank, fragile)
-        available = [c for c in CRITERES if criteres[c].percentile is not None and params.poids[c] > 0]
-        total_weight = sum(params.poids[c] for c in available)
-        score = (
-            sum(params.poids[c] * (criteres[c].percentile or 0.0) for c in available) / total_weight
-            if total_weight > 0
-            else None
+        row = values[siren]
+        for j, critere in enumerate(CRITERES):
+            value, reason = row.get(critere, ABSENT)
+            p = pct_rows[k][j]
+            p = None if p != p else p  # NaN
+            fragile = p is not None and p >= params.seuil_percentile and params.poids[critere] > 0
+            rank = rank_columns[j][k]
+            criteres[critere] = CritereValue(
+                value, reason if value is None else "", p, rank if rank > 0 else None, fragile
+            )
+        total = score_list[k]
+        results.append(
+            EpciScore(
+                siren,
+                populations.get(siren, 0),
+                criteres,
+                int(nb_list[k]),
+                None if total != total else total,
+                selectionnee=bool(selected_list[k]),
+                region=region_of.get(siren, ""),
+            )
         )
-        nb = sum(1 for c in CRITERES if criteres[c].fragile)
-        results.append(EpciScore(siren, populations.get(siren, 0), criteres, nb, score))
-    results.sort(key=lambda r: (-r.nb_fragilites, -(r.score if r.score is not None else -1.0), r.siren))
-    cumulated = 0
-    for position, result in enumerate(results, start=1):
+    ordered = [results[i] for i in order]
+    per_region: Counter[str] = Counter()
+    for position, result in enumerate(ordered, start=1):
         result.rang = position
-        if params.regle == "nombre":
-            result.selectionnee = position <= params.nombre
-        else:
-            result.selectionnee = cumulated < params.population
-        if result.selectionnee:
-            cumulated += result.population
-    _explain(results, params)
-    return results
+        per_region[result.region] += 1
+        result.rang_region = per_region[result.region]
+    _explain(ordered, params, norm[order], poids)
+    return ordered
 
 
 def _fmt(value: float, decimals: int = 1) -> str:
     return f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
 
 
-def _explain(results: list[EpciScore], params: ScoreParams) -> None:
-    selected = [r for r in results if r.selectionnee]
-    last = selected[-1] if selected else None
+def _competition(result: EpciScore, params: ScoreParams) -> str:
+    """The group an EPCI competes in: its region when it has a quota, else the nation (or the rest)."""
+    return result.region if result.region in params.quotas else ""
+
+
+def _explain(results: list[EpciScore], params: ScoreParams, norm: np.ndarray, poids: np.ndarray) -> None:
     total = len(results)
-    rule = (
-        f"les {params.nombre} premiers"
-        if params.regle == "nombre"
-        else f"les premiers jusqu'à {_fmt(params.population, 0)} habitants"
-    )
+    last_in: dict[str, EpciScore] = {}
+    first_out: dict[str, EpciScore] = {}
     for r in results:
+        group = _competition(r, params)
+        if r.selectionnee:
+            last_in[group] = r
+        elif group not in first_out:
+            first_out[group] = r
+    if params.quotas:
+        rule = "les premiers de leur région selon le quota régional, puis les premiers du reste de la France"
+    elif params.regle == "nombre":
+        rule = f"les {params.nombre} premiers"
+    else:
+        rule = f"les premiers jusqu'à {_fmt(params.population, 0)} habitants"
+    share = poids / poids.sum() if poids.sum() > 0 else poids
+    # The criterion that weighed most: the largest weighted badness above the median (retained EPCI),
+    # the smallest one (not retained): the one that kept it out. Vectorised over every EPCI.
+    usable = ~np.isnan(norm) & (poids > 0)
+    contributions = share * (np.nan_to_num(norm) - 50.0)
+    highest = np.where(usable, contributions, -np.inf).argmax(axis=1)
+    lowest = np.where(usable, contributions, np.inf).argmin(axis=1)
+    selected = np.array([r.selectionnee for r in results], dtype=bool)
+    decisive = (np.where(usable.any(axis=1), np.where(selected, highest, lowest), -1)).tolist()
+    for k, r in enumerate(results):
+        group = _competition(r, params)
         fragiles = [LIBELLES[c] for c in CRITERES if r.criteres[c].fragile]
         score = _fmt(r.score) if r.score is not None else "non calculable"
+        if decisive[k] >= 0:
+            r.critere_decisif = CRITERES[decisive[k]]
+        reference = last_in.get(group) if not r.selectionnee else first_out.get(group)
+        if r.score is not None and reference is not None and reference.score is not None:
+            r.ecart_seuil = r.score - reference.score
         head = (
-            f"Rang {r.rang} sur {total} : {r.nb_fragilites} fragilité(s) sur {len(CRITERES)}, score {score}."
+            f"Rang {r.rang} sur {total} (rang {r.rang_region} dans sa région) : {r.nb_fragilites} fragilité(s), "
+            f"score {score}."
         )
-        if r.selectionnee:
-            why = f"Retenue : parmi {rule} du classement."
-        elif last is not None:
-            last_score = _fmt(last.score) if last.score is not None else "—"
-            why = (
-                f"Non retenue : la sélection retient {rule} ; le dernier EPCI retenu (rang {last.rang}) cumule "
-                f"{last.nb_fragilites} fragilité(s) avec un score de {last_score}."
-            )
-        else:
-            why = "Non retenue : aucune zone sélectionnée."
+        gap = (
+            f" Écart au seuil (score du {'premier non retenu' if r.selectionnee else 'dernier retenu'}, "
+            f"rang {reference.rang}) : {'+' if r.ecart_seuil >= 0 else '−'}{_fmt(abs(r.ecart_seuil), 2)} point(s)."
+            if r.ecart_seuil is not None and reference is not None
+            else ""
+        )
+        why = (
+            f"Retenue : parmi {rule}." if r.selectionnee else f"Non retenue : la sélection retient {rule}."
+        ) + gap
+        decisive_text = f" Critère décisif : {LIBELLES[r.critere_decisif]}." if r.critere_decisif else ""
         detail = (
             f" Fragilités : {', '.join(fragiles)}."
             if fragiles
-            else " Aucun critère dans le quintile le plus défavorable."
+            else " Aucun critère dans la part la plus défavorable."
         )
-        r.explication = f"{head} {why}{detail}"
+        r.explication = f"{head} {why}{decisive_text}{detail}"

@@ -6,18 +6,22 @@ import csv
 import datetime as dt
 import hashlib
 import io
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Sum
 
 from solidarite.territoire import acces
-from solidarite.territoire.models import Epci, Region
+from solidarite.territoire.models import Commune, Epci, Region
 from solidarite.territoire.sources import RE_SIREN
 from solidarite.zonage.calcul import ZonageResult
+from solidarite.zonage.faits import Faits, FaitsError, LigneFidelite, Observation, Perte, fidelite, perte
 from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle, ListeOfficielleEpci, ResultatEpci
+from solidarite.zonage.sources import load_faits, surface_km2
 
 MOTIF_MIN = 10
 User = AbstractBaseUser | AnonymousUser
@@ -84,6 +88,9 @@ def save_campaign(
                     selectionnee_calcul=s.selectionnee,
                     criteres=_criteres_json(s),
                     explication=s.explication,
+                    rang_region=s.rang_region,
+                    ecart_seuil=s.ecart_seuil,
+                    critere_decisif=s.critere_decisif,
                 )
                 for s in result.scores
             ],
@@ -254,6 +261,26 @@ class OfficialComparison:
     official_only: list[tuple[Epci, ResultatEpci | None]]
     computed_only: list[ResultatEpci]
 
+    @property
+    def rappel_denominateur(self) -> int:
+        return len(self.both) + len(self.official_only)
+
+    @property
+    def precision_denominateur(self) -> int:
+        return len(self.both) + len(self.computed_only)
+
+    @property
+    def rappel(self) -> float:
+        """Share of the official zones that the computation (after ARS adjustments) found."""
+        total = len(self.both) + len(self.official_only)
+        return len(self.both) / total if total else 0.0
+
+    @property
+    def precision(self) -> float:
+        """Share of the computed zones that are official."""
+        total = len(self.both) + len(self.computed_only)
+        return len(self.both) / total if total else 0.0
+
 
 def compare_official(liste: ListeOfficielle, campagne: Campagne) -> OfficialComparison:
     official = set(liste.lignes.values_list("epci__siren", flat=True))
@@ -268,3 +295,51 @@ def compare_official(liste: ListeOfficielle, campagne: Campagne) -> OfficialComp
         ),
         computed_only=sorted((results[s] for s in computed - official if s in results), key=lambda r: r.rang),
     )
+
+
+@dataclass(frozen=True)
+class FideliteCampagne:
+    faits: Faits
+    lignes: list[LigneFidelite]
+    perte: Perte
+
+
+OUTRE_MER = frozenset({"01", "02", "03", "04", "06"})
+
+
+def fidelite_campagne(campagne: Campagne, geometries: dict[str, Any]) -> FideliteCampagne | None:
+    """The published facts against the campaign's final list (after ARS adjustments); None when the
+    facts file cannot be read (the page then says nothing rather than fail)."""
+    final = final_sirens(campagne)
+    names = dict(Region.objects.values_list("code", "nom"))
+    try:
+        faits = load_faits(names)
+    except FaitsError:
+        return None
+    by_region: dict[str, Counter[str]] = defaultdict(Counter)
+    departements: dict[str, set[str]] = defaultdict(set)
+    rows = (
+        Commune.objects.filter(epci__siren__in=final)
+        .values_list("epci__siren", "departement__region__code", "departement__code")
+        .annotate(habitants=Sum("population"))
+    )
+    for siren, region, departement, habitants in rows:
+        by_region[siren][region] += habitants or 0
+        departements[siren].add(departement)
+    populations = dict(Epci.objects.filter(siren__in=final).values_list("siren", "population_municipale"))
+    region_of = {s: c.most_common(1)[0][0] for s, c in by_region.items()}
+    par_region: Counter[str] = Counter(region_of.values())
+    population_region: Counter[str] = Counter()
+    for siren, region in region_of.items():
+        population_region[region] += populations.get(siren, 0)
+    par_departement: Counter[str] = Counter(d for s in final for d in departements.get(s, ()))
+    obs = Observation(
+        zones=len(final),
+        population=sum(populations.values()),
+        surface_km2=sum(surface_km2(geometries[s]) for s in final if s in geometries),
+        outre_mer=sum(1 for r in region_of.values() if r in OUTRE_MER),
+        par_region=dict(par_region),
+        population_region=dict(population_region),
+        departements=dict(par_departement),
+    )
+    return FideliteCampagne(faits, fidelite(faits, obs, names), perte(faits, obs))

@@ -10,17 +10,22 @@ reason; what to do with them is decided where the criteria are aggregated (`calc
 from __future__ import annotations
 
 import csv
+import json
 import math
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from solidarite.territoire.sources import RE_CODE_INSEE, DataError, DataFileError, read_csv
 from solidarite.zonage.apl import ActivityBand, AplParameters, DistanceBand
+from solidarite.zonage.faits import Faits, FaitsError, parse_faits
 from solidarite.zonage.score import ParamError, ScoreParams, parse_params
 
-DEFAULT_PARAMS_FILE = Path(__file__).resolve().parent / "parametres" / "zonage_2025.toml"
+PARAMS_2025_HISTORIQUE = Path(__file__).resolve().parent / "parametres" / "zonage_2025.toml"
+PARAMS_2025_CALIBRE = Path(__file__).resolve().parent / "parametres" / "zonage_2025_calibre.toml"
+DEFAULT_PARAMS_FILE = PARAMS_2025_CALIBRE  # the 2025 campaign since ADR 0016; the old set is kept
 
 APL_FILE = "apl_mg_2022_2023.csv"
 APL_PARAMETERS_FILE = "apl_mg_parametres_drees.csv"
@@ -265,3 +270,52 @@ def load_params(path: Path | None = None) -> ScoreParams:
     except tomllib.TOMLDecodeError as exc:
         raise ParamError(f"{source.name} : TOML mal formé ({exc}).") from exc
     return parse_params(data, source.name)
+
+
+DEFAULT_FAITS_FILE = Path(__file__).resolve().parent / "faits" / "faits_2025.toml"
+RAYON_TERRE_KM = 6371.0088
+
+
+def load_faits(regions: dict[str, str], path: Path | None = None) -> Faits:
+    """The published facts (the 2025 file by default), checked by `faits.parse_faits` against the regions."""
+    source = path or DEFAULT_FAITS_FILE
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise FaitsError(f"Fichier de faits illisible : {source} ({exc.strerror}).") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise FaitsError(f"{source.name} : TOML mal formé ({exc}).") from exc
+    return parse_faits(data, regions, source.name)
+
+
+def _ring_area_km2(ring: list[list[float]]) -> float:
+    """Area of a lon/lat ring on a sinusoidal (equal-area) projection centred on the ring; < 0.5 % off
+    at the size of an EPCI."""
+    if len(ring) < 4:
+        return 0.0
+    lon0 = sum(p[0] for p in ring) / len(ring)
+    xs = [math.radians(p[0] - lon0) * math.cos(math.radians(p[1])) for p in ring]
+    ys = [math.radians(p[1]) for p in ring]
+    twice = sum(xs[i] * ys[i + 1] - xs[i + 1] * ys[i] for i in range(len(ring) - 1))
+    return abs(twice) / 2.0 * RAYON_TERRE_KM**2
+
+
+def read_epci_surfaces(data_dir: Path) -> dict[str, float]:
+    """EPCI area in km² from the simplified contours (holes subtracted): for the density of the zones."""
+    path = data_dir / "epci_contours.geojson"
+    try:
+        features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise DataFileError(path, None, f"contours illisibles ({exc}).") from exc
+    return {str(f["properties"]["siren"]): surface_km2(f["geometry"]) for f in features}
+
+
+def surface_km2(geometry: dict[str, Any]) -> float:
+    """Area of a GeoJSON Polygon or MultiPolygon in lon/lat, holes subtracted."""
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    area = 0.0
+    for polygon in polygons:
+        area += _ring_area_km2(polygon[0]) - sum(_ring_area_km2(hole) for hole in polygon[1:])
+    return area

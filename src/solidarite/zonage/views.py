@@ -41,7 +41,11 @@ def _zones_geojson(campagne_pk: int, adjustments: tuple[int, ...], path: Path, m
         "epci__siren",
         "epci__nom",
         "epci__population_municipale",
+        "rang_region",
+        "ecart_seuil",
+        "critere_decisif",
     )
+    actions = dict(campagne.ajustements.values_list("epci__siren", "action"))
     for r in rows:
         geometry = geometries.get(r.epci.siren)
         if geometry is None:
@@ -54,6 +58,10 @@ def _zones_geojson(campagne_pk: int, adjustments: tuple[int, ...], path: Path, m
             "nb_fragilites": r.nb_fragilites,
             "retenue": r.epci.siren in final,
             "population": r.epci.population_municipale,
+            "rang_region": r.rang_region,
+            "ecart_seuil": round(r.ecart_seuil, 2) if r.ecart_seuil is not None else None,
+            "critere_decisif": r.critere_decisif,
+            "ajustement_ars": actions.get(r.epci.siren),
         }
         features.append({"type": "Feature", "geometry": geometry, "properties": properties})
     return json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":")).encode()
@@ -79,8 +87,17 @@ def carte(request: HttpRequest) -> HttpResponse:
             zones=zones,
             population=sum(z.epci.population_municipale for z in zones),
             ajustements=campagne.ajustements.count(),
+            fidelite=services.fidelite_campagne(campagne, _contours()),
         )
     return render(request, "zonage/carte.html", context)
+
+
+def _contours() -> dict[str, Any]:
+    path = Path(settings.SOLIDARITE_DATA_DIR) / CONTOURS_FILE
+    try:
+        return _geometries(path, path.stat().st_mtime)
+    except OSError:
+        return {}
 
 
 @require_GET
@@ -135,6 +152,8 @@ def epci(request: HttpRequest, siren: str) -> HttpResponse:
         "regions": services.epci_regions(epci_obj),
         "listes": ListeOfficielle.objects.filter(lignes__epci=epci_obj),
         "ajout": Ajustement.Action.AJOUT,
+        "decisif": LIBELLES.get(resultat.critere_decisif, ""),
+        "retenue_calcul": resultat.selectionnee_calcul,
     }
     return render(request, "zonage/epci.html", context)
 

@@ -41,7 +41,37 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--out", type=Path, required=True, help="Dossier où écrire les résultats (créé si besoin)."
+            "action",
+            nargs="?",
+            choices=["calibrer"],
+            help="calibrer : cherche les choix de méthode sur les faits publiés (ADR 0016).",
+        )
+        parser.add_argument(
+            "--out",
+            type=Path,
+            default=None,
+            help="Dossier où écrire les résultats (créé si besoin ; calibrer : var/zonage par défaut).",
+        )
+        parser.add_argument(
+            "--faits", type=Path, default=None, help="calibrer : fichier des faits publiés (faits_2025.toml)."
+        )
+        parser.add_argument(
+            "--ecrire",
+            type=Path,
+            default=None,
+            help="calibrer : où écrire le jeu de paramètres gagnant (défaut : zonage_2025_calibre.toml).",
+        )
+        parser.add_argument(
+            "--poids-aleatoires",
+            type=int,
+            default=40,
+            help="calibrer : nombre de jeux de poids tirés au hasard (graine fixe) en plus des jeux choisis.",
+        )
+        parser.add_argument(
+            "--liste",
+            type=Path,
+            default=None,
+            help="calibrer : liste officielle (CSV de SIREN) pour mesurer rappel et précision.",
         )
         parser.add_argument(
             "--n",
@@ -70,11 +100,18 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "calibrer":
+            from solidarite.zonage.commande_calibrage import calibrer
+
+            calibrer(self, options)
+            return
+        if options["out"] is None:
+            raise CommandError("--out est obligatoire (dossier où écrire les résultats).", returncode=2)
         started = time.perf_counter()
         try:
             params = load_params(options["params"])
         except ParamError as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError(str(exc), returncode=2) from exc
         if options["n"] is not None:
             if options["n"] <= 0:
                 raise CommandError(f"--n doit être un entier strictement positif (reçu : {options['n']}).")

@@ -1,0 +1,126 @@
+"""Benchmark: the national zonage run before and after the calibration (issue 22), side by side.
+
+Two code versions, each in fresh processes (median of `--runs`): the baseline commit (extracted with
+`git archive` into a temporary folder, default `63eb214`, the start of the calibration branch) with its
+parameter set, and the current tree with the historical set and with the calibrated 2025 set. For each:
+the whole computation from the data files (`compute_zonage`, straight-line road times so both read the
+same inputs) and the scoring step alone (criteria → ranks → selection), which is what a what-if on the
+weights recomputes. The APL engine and its what-if are measured by `bench/apl_vs_access.py` (unchanged).
+
+Run: `.venv/bin/python bench/zonage_calibrage.py [--runs 3] [--baseline 63eb214]`.
+Last line: `national_s=<now, calibrated> base_national_s=<baseline> score_ms=<now, calibrated> base_score_ms=<baseline> ratio=<now/base>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("SOLIDARITE_DATA_DIR", REPO.parent / "shared" / "data"))
+
+
+def worker(which: str) -> None:
+    import dataclasses
+
+    from solidarite.zonage.calcul import compute_zonage
+    from solidarite.zonage.score import score_epcis
+    from solidarite.zonage.sources import load_params
+
+    if which == "now-calibre":
+        params = load_params()
+    else:
+        import solidarite.zonage.sources as sources
+
+        params = load_params(getattr(sources, "PARAMS_2025_HISTORIQUE", sources.DEFAULT_PARAMS_FILE))
+    started = time.perf_counter()
+    result = compute_zonage(DATA, params)
+    national = time.perf_counter() - started
+    values = {s.siren: {c: (v.valeur, v.manquant) for c, v in s.criteres.items()} for s in result.scores}
+    populations = {s: i.population for s, i in result.epcis.items()}
+    regions = {s: i.region_code for s, i in result.epcis.items()}
+    timings = []
+    for weight in (0.5, 1.0, 1.5, 2.0, 2.5):  # a what-if on one weight, as a user would try several
+        changed = dataclasses.replace(params, poids=dict(params.poids, apl=weight))
+        if which == "now-calibre":  # the weights of a set with [methode] sum to 1
+            total = sum(changed.poids.values())
+            changed = dataclasses.replace(changed, poids={k: v / total for k, v in changed.poids.items()})
+        t = time.perf_counter()
+        if which == "base":
+            score_epcis(values, populations, changed)
+        else:
+            score_epcis(values, populations, changed, regions)
+        timings.append(time.perf_counter() - t)
+    print(
+        json.dumps(
+            {
+                "national_s": national,
+                "score_ms": 1000 * statistics.median(timings),
+                "zones": len(result.selected),
+            }
+        )
+    )
+
+
+def run(which: str, src: Path) -> dict[str, float]:
+    env = dict(os.environ, PYTHONPATH=f"{src}:{REPO}")
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", which], capture_output=True, text=True, env=env, check=False
+    )
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-2000:])
+    data: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline", default="63eb214")
+    parser.add_argument("--worker", choices=["base", "now-historique", "now-calibre"])
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = Path(tmp) / "base.tar"
+        subprocess.run(
+            ["git", "-C", str(REPO), "archive", "-o", str(archive), args.baseline, "src"], check=True
+        )
+        with tarfile.open(archive) as tar:
+            tar.extractall(tmp, filter="data")
+        sources = {"base": Path(tmp) / "src", "now-historique": REPO / "src", "now-calibre": REPO / "src"}
+        runs: dict[str, list[dict[str, float]]] = {k: [] for k in sources}
+        for _ in range(args.runs):  # alternated, so that the machine's load weighs on each the same
+            for which, src in sources.items():
+                runs[which].append(run(which, src))
+    med = {
+        k: {m: statistics.median(r[m] for r in v) for m in ("national_s", "score_ms", "zones")}
+        for k, v in runs.items()
+    }
+    print(f"{'version':<34} {'calcul national (s)':>20} {'score seul (ms)':>16} {'zones':>6}")
+    labels = {
+        "base": f"avant ({args.baseline}), jeu 2025",
+        "now-historique": "après, jeu 2025 historique",
+        "now-calibre": "après, jeu 2025 calibré",
+    }
+    for k, m in med.items():
+        print(f"{labels[k]:<34} {m['national_s']:>20.3f} {m['score_ms']:>16.1f} {m['zones']:>6.0f}")
+    print(f"médianes de {args.runs} processus neufs par version, en alternance")
+    print(
+        f"national_s={med['now-calibre']['national_s']:.3f} base_national_s={med['base']['national_s']:.3f} "
+        f"score_ms={med['now-calibre']['score_ms']:.1f} base_score_ms={med['base']['score_ms']:.1f} "
+        f"ratio={med['now-calibre']['national_s'] / med['base']['national_s']:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,446 @@
+"""Calibration of the zonage's free choices on the published facts (ADR 0016). Pure, typed, no Django.
+
+The ministry published its criteria but not how it combined them. The free choices are searched:
+how bassin-de-vie values become EPCI values (`agregation`), the normalisation of each criterion and its
+capping (`normalisation`, `plafond`), whether the number of fragilities ranks first (`cumul`), the weights
+(a seeded sample of the simplex plus hand-picked sets), the number computed (141, the May pre-list, to
+which the ARS add ~10; or 151), and a **regional allocation** (each region with a published count takes
+its first EPCI up to that count): a hypothesis, tested like the others, not assumed.
+
+Each candidate is scored by the loss of `faits.perte`. To avoid fitting the very numbers it reports, the
+choice is checked by **leave-one-region-out cross-validation**: for each region with a published count,
+the candidate with the lowest loss *without that region* (and, with allocation, without that region's
+quota) is picked, and its error on the held-out region is recorded. The family (with or without
+allocation) with the lower cross-validated error wins; within it, the candidate with the lowest loss on
+all the facts is written as the new dated parameter set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from solidarite.zonage.calcul import CriteriaTables, ZonageResult
+from solidarite.zonage.faits import Faits, Observation, Perte, perte
+from solidarite.zonage.score import (
+    AGREGATIONS,
+    CRITERES,
+    ParamError,
+    ScoreParams,
+    composite,
+    normalise,
+    order_of,
+    percentile_matrix,
+    raw_matrix,
+    select,
+)
+
+GRAINE = 2025
+NORMALISATIONS_TESTEES: tuple[tuple[str, float], ...] = (
+    ("rangs", 0.0),
+    ("zscore", 2.0),
+    ("zscore", 3.0),
+    ("minmax", 0.0),
+    ("minmax", 2.0),
+)
+# Hand-picked weights (CRITERES order: apl, apl_moins_65, part_ald, temps_urgences, niveau_vie,
+# vieillissement_mg): today's set, the five ministry criteria equal, access first.
+POIDS_CHOISIS: tuple[tuple[float, ...], ...] = (
+    (2 / 6, 1 / 6, 1 / 6, 1 / 6, 1 / 6, 0.0),
+    (0.2, 0.0, 0.2, 0.2, 0.2, 0.2),
+    (0.4, 0.0, 0.15, 0.15, 0.15, 0.15),
+    (0.3, 0.0, 0.1, 0.3, 0.2, 0.1),
+)
+
+
+@dataclass(frozen=True)
+class Candidat:
+    agregation: str
+    normalisation: str
+    plafond: float
+    cumul: bool
+    poids: tuple[float, ...]
+    nombre: int
+    allocation: bool
+
+    def params(self, base: ScoreParams, quotas: dict[str, int]) -> ScoreParams:
+        return ScoreParams(
+            nom=base.nom,
+            depuis=base.depuis,
+            source=base.source,
+            poids=dict(zip(CRITERES, self.poids, strict=True)),
+            nombre=self.nombre,
+            seuil_percentile=base.seuil_percentile,
+            regle="nombre",
+            population=base.population,
+            normalisation=self.normalisation,
+            plafond=self.plafond,
+            cumul=self.cumul,
+            agregation=self.agregation,
+            quotas=dict(quotas) if self.allocation else {},
+        )
+
+    def describe(self) -> str:
+        poids = ", ".join(f"{c}={w:.2f}" for c, w in zip(CRITERES, self.poids, strict=True) if w > 0)
+        return (
+            f"agrégation={self.agregation}, normalisation={self.normalisation}"
+            f"{f' (plafond {self.plafond:g} σ)' if self.plafond else ''}, cumul={'oui' if self.cumul else 'non'}, "
+            f"N={self.nombre}, allocation régionale={'oui' if self.allocation else 'non'} ; poids : {poids}"
+        )
+
+
+@dataclass
+class Contexte:
+    """The national tables as arrays, computed once for the whole search."""
+
+    sirens: list[str]
+    regions: np.ndarray  # region code per EPCI
+    populations: np.ndarray
+    surfaces: np.ndarray
+    outre_mer: np.ndarray  # bool
+    departements: list[tuple[str, ...]]
+    raw: dict[str, np.ndarray]
+    pct: dict[str, np.ndarray] = field(default_factory=dict)
+    norm: dict[tuple[str, str, float], np.ndarray] = field(default_factory=dict)
+
+    def normalised(self, agregation: str, methode: str, plafond: float) -> np.ndarray:
+        key = (agregation, methode, plafond)
+        if key not in self.norm:
+            self.norm[key] = normalise(
+                self.raw[agregation], self.pct[agregation], methode, plafond, agregation
+            )
+        return self.norm[key]
+
+
+def contexte(criteria: CriteriaTables, surfaces: dict[str, float]) -> Contexte:
+    sirens = sorted(criteria.epcis)
+    infos = criteria.epcis
+    ctx = Contexte(
+        sirens=sirens,
+        regions=np.array([infos[s].region_code for s in sirens]),
+        populations=np.array([infos[s].population for s in sirens], dtype=np.int64),
+        surfaces=np.array([surfaces.get(s, 0.0) for s in sirens]),
+        outre_mer=np.array([infos[s].zone != "metro" for s in sirens]),
+        departements=[infos[s].departements for s in sirens],
+        raw={a: raw_matrix(table, sirens) for a, table in criteria.tables.items()},
+    )
+    ctx.pct = {a: percentile_matrix(m, a) for a, m in ctx.raw.items()}
+    return ctx
+
+
+def observation(ctx: Contexte, selected: np.ndarray) -> Observation:
+    codes, counts = np.unique(ctx.regions[selected], return_counts=True)
+    par_region = {str(c): int(n) for c, n in zip(codes, counts, strict=True)}
+    population_region = {str(c): int(ctx.populations[selected & (ctx.regions == c)].sum()) for c in codes}
+    departements: dict[str, int] = {}
+    for i in np.flatnonzero(selected):
+        for d in ctx.departements[i]:
+            departements[d] = departements.get(d, 0) + 1
+    return Observation(
+        zones=int(selected.sum()),
+        population=int(ctx.populations[selected].sum()),
+        surface_km2=float(ctx.surfaces[selected].sum()),
+        outre_mer=int((selected & ctx.outre_mer).sum()),
+        par_region=par_region,
+        population_region=population_region,
+        departements=departements,
+    )
+
+
+def observation_of(result: ZonageResult, surfaces: dict[str, float]) -> Observation:
+    """The observation of a computed zonage (the retained EPCI)."""
+    sirens = sorted(result.epcis)
+    chosen = {s.siren for s in result.selected}
+    infos = result.epcis
+    ctx = Contexte(
+        sirens=sirens,
+        regions=np.array([infos[s].region_code for s in sirens]),
+        populations=np.array([infos[s].population for s in sirens], dtype=np.int64),
+        surfaces=np.array([surfaces.get(s, 0.0) for s in sirens]),
+        outre_mer=np.array([infos[s].zone != "metro" for s in sirens]),
+        departements=[infos[s].departements for s in sirens],
+        raw={},
+    )
+    return observation(ctx, np.array([s in chosen for s in sirens]))
+
+
+def selection(ctx: Contexte, cand: Candidat, quotas: dict[str, int], seuil: float = 80.0) -> np.ndarray:
+    norm = ctx.normalised(cand.agregation, cand.normalisation, cand.plafond)
+    poids = np.array(cand.poids)
+    score, nb = composite(norm, ctx.pct[cand.agregation], poids, seuil)
+    order = order_of(score, nb, cand.cumul)
+    return select(
+        order, ctx.populations, ctx.regions, "nombre", cand.nombre, 0, quotas if cand.allocation else {}
+    )
+
+
+def poids_candidats(n_aleatoires: int, graine: int = GRAINE) -> list[tuple[float, ...]]:
+    """The hand-picked weights plus a seeded Dirichlet sample of the simplex, rounded to 0.05."""
+    rng = np.random.default_rng(graine)
+    result = list(POIDS_CHOISIS)
+    for draw in rng.dirichlet(np.ones(len(CRITERES)), size=n_aleatoires):
+        rounded = np.round(draw * 20) / 20
+        if rounded.sum() == 0:
+            continue
+        rounded = rounded / rounded.sum()
+        result.append(tuple(float(x) for x in rounded))
+    return list(dict.fromkeys(result))
+
+
+def candidats(faits: Faits, n_poids: int, graine: int = GRAINE) -> list[Candidat]:
+    nombres = sorted({faits.zones_calculees, faits.zones})
+    return [
+        Candidat(agregation, methode, plafond, cumul, poids, nombre, allocation)
+        for agregation, (methode, plafond), cumul, poids, nombre, allocation in itertools.product(
+            AGREGATIONS,
+            NORMALISATIONS_TESTEES,
+            (True, False),
+            poids_candidats(n_poids, graine),
+            nombres,
+            (False, True),
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class Pli:
+    """One fold of the cross-validation: a region held out."""
+
+    region: str
+    publie: int
+    gagnant: Candidat
+    calcule: int  # the winner's count in the held-out region
+
+    @property
+    def erreur(self) -> int:
+        return abs(self.calcule - self.publie)
+
+
+@dataclass
+class Calibrage:
+    gagnant: Candidat
+    perte: Perte
+    plis: dict[bool, list[Pli]]  # per family (allocation or not)
+    perte_cv: dict[bool, float]  # mean held-out error (zones) per family
+    evaluations: int
+    classement: list[tuple[float, Candidat]]  # the best candidates on all facts, for the report
+
+    @property
+    def famille(self) -> bool:
+        return self.gagnant.allocation
+
+
+def quotas_of(faits: Faits, sans: str | None = None) -> dict[str, int]:
+    return {r.code: r.zones for r in faits.regions if r.code != sans}
+
+
+def calibrer(
+    ctx: Contexte,
+    faits: Faits,
+    liste: Iterable[Candidat],
+    progress: Callable[[int], None] | None = None,
+) -> Calibrage:
+    """Searches the candidates; raises ParamError when no candidate can reach the target."""
+    tick = progress or (lambda _n: None)
+    folds = [r.code for r in faits.regions]
+    published = {r.code: r.zones for r in faits.regions}
+    full_quotas = quotas_of(faits)
+    best_full: list[tuple[float, Candidat]] = []
+    # per family, per fold: (training loss, candidate, held-out count)
+    best_fold: dict[bool, dict[str, tuple[float, Candidat, int]]] = {False: {}, True: {}}
+    evaluations = 0
+    feasible = 0
+    regions_count = {str(c): int(n) for c, n in zip(*np.unique(ctx.regions, return_counts=True), strict=True)}
+    for cand in liste:
+        tick(1)
+        if cand.allocation and (
+            sum(full_quotas.values()) > cand.nombre
+            or any(q > regions_count.get(c, 0) for c, q in full_quotas.items())
+        ):
+            continue
+        feasible += 1
+        selected = selection(ctx, cand, full_quotas)
+        evaluations += 1
+        obs = observation(ctx, selected)
+        best_full.append((perte(faits, obs).total, cand))
+        for code in folds:
+            if cand.allocation:
+                fold_sel = selection(ctx, cand, quotas_of(faits, sans=code))
+                evaluations += 1
+                fold_obs = observation(ctx, fold_sel)
+            else:
+                fold_obs = obs
+            training = perte(faits, fold_obs, exclure=frozenset({code})).total
+            current = best_fold[cand.allocation].get(code)
+            if current is None or training < current[0]:
+                best_fold[cand.allocation][code] = (training, cand, fold_obs.par_region.get(code, 0))
+    if feasible == 0:
+        raise ParamError(
+            "Objectif impossible : aucun jeu de choix ne peut atteindre les comptes demandés "
+            "(quotas régionaux supérieurs au nombre de zones ou au nombre d'EPCI d'une région)."
+        )
+    plis: dict[bool, list[Pli]] = {}
+    perte_cv: dict[bool, float] = {}
+    for family, by_fold in best_fold.items():
+        if not by_fold:
+            continue
+        plis[family] = [Pli(code, published[code], by_fold[code][1], by_fold[code][2]) for code in folds]
+        perte_cv[family] = float(np.mean([p.erreur for p in plis[family]]))
+    family = min(perte_cv, key=lambda f: (perte_cv[f], f))
+    best_full.sort(key=lambda item: item[0])
+    winner = next(c for _, c in best_full if c.allocation == family)
+    final = perte(faits, observation(ctx, selection(ctx, winner, full_quotas)))
+    return Calibrage(winner, final, plis, perte_cv, evaluations, best_full[:10])
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, float):
+        return repr(round(value, 6))
+    return str(value)
+
+
+def poids_arrondis(poids: tuple[float, ...]) -> dict[str, float]:
+    """Weights with 3 decimals summing exactly to 1 (the largest absorbs the rounding)."""
+    rounded = [round(w, 3) for w in poids]
+    largest = max(range(len(rounded)), key=lambda i: rounded[i])
+    rounded[largest] = round(1.0 - sum(w for i, w in enumerate(rounded) if i != largest), 3)
+    return dict(zip(CRITERES, rounded, strict=True))
+
+
+def parametres_toml(
+    cal: Calibrage, faits: Faits, quotas: dict[str, int], le: dt.date, depuis: dt.date
+) -> str:
+    """The winning set as a dated parameter file (the 2025 campaign), read back by `sources.load_params`."""
+    g = cal.gagnant
+    lines = [
+        "# Paramètres de la campagne de zonage 2025 — calibrés sur les faits publiés (ADR 0016).",
+        "# Écrit par « python -m solidarite zonage calibrer » ; ne pas retoucher à la main : relancer le calibrage.",
+        f"# Faits : version {faits.version} du {faits.date.isoformat()} ; perte {cal.perte.total:.2f} ; "
+        f"perte validée croisée (écart moyen sur la région laissée de côté) : {cal.perte_cv[g.allocation]:.2f} zone(s).",
+        "# Les poids ont pour somme 1 (exigé dès qu'une section [methode] est présente).",
+        "",
+        "[campagne]",
+        'nom = "Zonage 2025 — calibré sur les faits publiés"',
+        f"depuis = {depuis.isoformat()}",
+        f"calibre_le = {le.isoformat()}",
+        'source = "Critères : ministère de la Santé, 27 juin 2025. Choix de méthode : calibrage sur les faits publiés '
+        f'(faits_2025.toml v{faits.version}), validation croisée en laissant une région de côté."',
+        "",
+        "[selection]",
+        'regle = "nombre"',
+        f"nombre = {g.nombre}",
+        "seuil_percentile = 80",
+        "",
+        "[methode]",
+        f"normalisation = {_toml_value(g.normalisation)}",
+        f"plafond = {_toml_value(float(g.plafond))}",
+        f"cumul = {_toml_value(g.cumul)}",
+        f"agregation = {_toml_value(g.agregation)}",
+    ]
+    if g.allocation:
+        lines += ["", "[methode.quotas]"] + [f'"{c}" = {n}' for c, n in sorted(quotas.items())]
+    lines += ["", "[poids]"] + [f"{c} = {w}" for c, w in poids_arrondis(g.poids).items()]
+    return "\n".join(lines) + "\n"
+
+
+def verifier_faisable(faits: Faits, regions: dict[str, str], noms: dict[str, str]) -> None:
+    """A target the EPCI cannot reach (more zones than EPCI, in France or in a region) → ParamError."""
+    total = len(regions)
+    if faits.zones > total:
+        raise ParamError(f"Objectif impossible : {faits.zones} zones demandées pour {total} EPCI classés.")
+    per_region: dict[str, int] = {}
+    for code in regions.values():
+        per_region[code] = per_region.get(code, 0) + 1
+    for r in faits.regions:
+        if r.zones > per_region.get(r.code, 0):
+            raise ParamError(
+                f"Objectif impossible : {r.zones} zones publiées pour {noms.get(r.code, r.code)}, "
+                f"qui ne compte que {per_region.get(r.code, 0)} EPCI."
+            )
+
+
+@dataclass(frozen=True)
+class Desaccord:
+    code: str
+    publie: int
+    calcule: int
+    proches: int  # EPCI of the region within PROCHE points of the cut-off, on the other side
+    critere: str  # the criterion on which the region differs most from France (mean percentile)
+    ecart_critere: float  # region's mean percentile minus 50
+
+    @property
+    def explication(self) -> str:
+        sens = "moins" if self.calcule < self.publie else "plus"
+        cote = "juste sous" if self.calcule < self.publie else "juste au-dessus de"
+        place = "le mieux placée" if self.ecart_critere < 0 else "le plus mal placée"
+        return (
+            f"{self.calcule} calculées pour {self.publie} publiées ({sens} que publié) ; {self.proches} EPCI "
+            f"de la région {cote} la limite (moins de {PROCHE:g} points de score) ; critère où la région est "
+            f"{place} par rapport à la France : {self.critere} (percentile moyen "
+            f"{50 + self.ecart_critere:.0f})."
+        )
+
+
+PROCHE = 3.0
+
+
+def desaccords(result: ZonageResult, faits: Faits) -> list[Desaccord]:
+    """The regions whose computed count is off the published one by more than one zone, with why."""
+    found = []
+    for r in faits.regions:
+        mine = [s for s in result.scores if s.region == r.code]
+        computed = sum(1 for s in mine if s.selectionnee)
+        if abs(computed - r.zones) <= 1:
+            continue
+        under = computed < r.zones
+        proches = sum(
+            1
+            for s in mine
+            if s.selectionnee != under and s.ecart_seuil is not None and abs(s.ecart_seuil) < PROCHE
+        )
+        means = {}
+        for c in CRITERES:
+            if result.params.poids.get(c, 0) <= 0:
+                continue
+            values = [p for s in mine if (p := s.criteres[c].percentile) is not None]
+            if values:
+                means[c] = float(np.mean(values)) - 50.0
+        if not means:
+            continue
+        pick = min(means, key=lambda c: means[c]) if under else max(means, key=lambda c: means[c])
+        found.append(Desaccord(r.code, r.zones, computed, proches, pick, means[pick]))
+    return found
+
+
+@dataclass(frozen=True)
+class Rappel:
+    """A computed zonage against an official list: recall, precision, and the misses."""
+
+    officielles: int
+    trouvees: int
+    calculees: int
+    manquees: list[str]  # official, not computed (SIREN)
+    en_trop: list[str]
+
+    @property
+    def rappel(self) -> float:
+        return self.trouvees / self.officielles if self.officielles else 0.0
+
+    @property
+    def precision(self) -> float:
+        return self.trouvees / self.calculees if self.calculees else 0.0
+
+
+def rappel(computed: set[str], official: set[str]) -> Rappel:
+    both = computed & official
+    return Rappel(
+        len(official), len(both), len(computed), sorted(official - computed), sorted(computed - official)
+    )

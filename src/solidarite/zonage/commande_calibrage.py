@@ -1,0 +1,213 @@
+"""`python -m solidarite zonage calibrer`: the search of ADR 0016, its report and the new parameter set.
+
+Nothing is written unless everything succeeded: bad facts, a bad parameter set or an impossible target
+stop with a French message and exit code 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.template.loader import render_to_string
+from tqdm import tqdm
+
+from solidarite.territoire.providers import provider_from_settings
+from solidarite.territoire.sources import RE_SIREN, DataError, read_territoire
+from solidarite.territoire.travel import TravelError
+from solidarite.zonage import calibrage, sources
+from solidarite.zonage.calcul import ZonageResult, compute_criteria, score_criteria
+from solidarite.zonage.faits import FaitsError, fidelite, perte
+from solidarite.zonage.score import LIBELLES, ParamError, parse_params
+
+
+def _fail(message: str) -> CommandError:
+    return CommandError(f"{message}\nRien n'a été écrit.", returncode=2)
+
+
+def read_liste(path: Path, known: set[str]) -> set[str]:
+    """SIREN codes of an official list (a `siren` column, or one per line), as the back office takes it."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"Liste officielle illisible : {path} ({exc}).") from exc
+    first = text.split("\n", 1)[0]
+    rows = list(csv.reader(io.StringIO(text), delimiter=";" if ";" in first else ","))
+    header = [c.strip().lower() for c in rows[0]] if rows else []
+    column, start = (header.index("siren"), 1) if "siren" in header else (0, 0)
+    result: set[str] = set()
+    for number, row in enumerate(rows[start:], start=start + 1):
+        if not row or not "".join(row).strip():
+            continue
+        siren = row[column].strip() if column < len(row) else ""
+        if not RE_SIREN.match(siren) or siren not in known:
+            raise _fail(f"{path.name}, ligne {number} : {siren!r} n'est pas le SIREN d'un EPCI connu.")
+        result.add(siren)
+    if not result:
+        raise _fail(f"{path.name} : aucun SIREN.")
+    return result
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.replace(temporary, path)
+
+
+def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
+    started = time.perf_counter()
+    write = command.stdout.write
+    quiet = options["verbosity"] == 0
+    if options["poids_aleatoires"] < 0:
+        raise _fail("--poids-aleatoires doit être un entier positif ou nul.")
+    data_dir = Path(options["data_dir"] or settings.SOLIDARITE_DATA_DIR)
+    try:
+        ancien = sources.load_params(options["params"] or sources.PARAMS_2025_HISTORIQUE)
+        territoire = read_territoire(data_dir)
+        noms = {r.code: r.nom for r in territoire.regions}
+        faits = sources.load_faits(noms, options["faits"])
+    except (ParamError, FaitsError) as exc:
+        raise _fail(str(exc)) from exc
+    except (DataError, OSError) as exc:
+        raise _fail(str(exc)) from exc
+    try:
+        criteria = compute_criteria(data_dir, provider_from_settings(), None, territoire)
+        surfaces = sources.read_epci_surfaces(data_dir)
+        calibrage.verifier_faisable(faits, {s: i.region_code for s, i in criteria.epcis.items()}, noms)
+    except ParamError as exc:
+        raise _fail(str(exc)) from exc
+    except (DataError, TravelError, OSError) as exc:
+        raise _fail(str(exc)) from exc
+    liste = read_liste(options["liste"], set(criteria.epcis)) if options["liste"] else None
+    write(f"Critères calculés en {criteria.seconds:.1f} s ; faits v{faits.version} du {faits.date:%d/%m/%Y}.")
+
+    candidats = calibrage.candidats(faits, options["poids_aleatoires"])
+    ctx = calibrage.contexte(criteria, surfaces)
+    bar = tqdm(total=len(candidats), desc="Calibrage", unit="jeu", disable=quiet)
+    try:
+        cal = calibrage.calibrer(ctx, faits, candidats, bar.update)
+    except ParamError as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        bar.close()
+    quotas = calibrage.quotas_of(faits)
+    today = dt.date.today()
+    text = calibrage.parametres_toml(cal, faits, quotas, today, ancien.depuis)
+    nouveau = parse_params(tomllib.loads(text), "jeu calibré")  # the written file must read back
+    result_new = score_criteria(criteria, nouveau)
+    try:
+        result_old = score_criteria(
+            compute_criteria(data_dir, provider_from_settings(), None, territoire, (ancien.agregation,))
+            if ancien.agregation not in criteria.tables
+            else criteria,
+            ancien,
+        )
+    except ParamError as exc:
+        raise _fail(str(exc)) from exc
+
+    obs_old = calibrage.observation_of(result_old, surfaces)
+    obs_new = calibrage.observation_of(result_new, surfaces)
+    perte_old, perte_new = perte(faits, obs_old), perte(faits, obs_new)
+    rows_old, rows_new = fidelite(faits, obs_old, noms), fidelite(faits, obs_new, noms)
+
+    write(f"{len(candidats)} jeux de choix, {cal.evaluations} sélections évaluées.")
+    write("Validation croisée (une région laissée de côté ; écart sur la région laissée, en zones) :")
+    for family, plis in sorted(cal.plis.items()):
+        label = "avec allocation régionale" if family else "sans allocation régionale"
+        detail = ", ".join(f"{noms.get(p.region, p.region)} {p.calcule}/{p.publie}" for p in plis)
+        write(f"  {label} : écart moyen {cal.perte_cv[family]:.2f} ({detail})")
+    write(
+        "Hypothèse d'allocation régionale : "
+        + ("retenue" if cal.famille else "rejetée")
+        + " par la validation croisée."
+    )
+    write(f"Jeu retenu : {cal.gagnant.describe()}")
+    write(f"{'Fait':<62} {'publié':>12} {'aujourd hui':>12} {'calibré':>12}")
+    for a, b in zip(rows_old, rows_new, strict=True):
+        write(f"{a.libelle[:62]:<62} {a.publie:>12} {a.calcule:>12} {b.calcule:>12}")
+    write(f"Perte : aujourd'hui {perte_old.total:.2f}, calibré {perte_new.total:.2f}.")
+    rappels: list[tuple[str, calibrage.Rappel, ZonageResult]] = []
+    if liste is not None:
+        for label, result in (("aujourd'hui", result_old), ("calibré", result_new)):
+            r = calibrage.rappel({s.siren for s in result.selected}, liste)
+            rappels.append((label, r, result))
+            write(f"Liste officielle, jeu {label} : rappel {r.rappel:.0%}, précision {r.precision:.0%}.")
+    desaccords = calibrage.desaccords(result_new, faits)
+    for d in desaccords:
+        write(
+            f"Désaccord — {noms.get(d.code, d.code)} : {d.explication.replace(d.critere, LIBELLES[d.critere])}"
+        )
+
+    out = Path(options["out"] or Path(settings.REPO_ROOT) / "var" / "zonage")
+    target = Path(options["ecrire"] or sources.PARAMS_2025_CALIBRE)
+    scores_by_siren = {s.siren: s for s in result_new.scores}
+    html = render_to_string(
+        "zonage/fidelite.html",
+        {
+            "faits": faits,
+            "lignes": [
+                {"a": a, "b": b, "libelle": a.libelle, "publie": a.publie, "source": a.source}
+                for a, b in zip(rows_old, rows_new, strict=True)
+            ],
+            "ancien": ancien,
+            "nouveau": nouveau,
+            "perte_old": perte_old,
+            "perte_new": perte_new,
+            "cal": cal,
+            "plis": [
+                {
+                    "famille": "avec allocation régionale" if f else "sans allocation régionale",
+                    "plis": p,
+                    "cv": cal.perte_cv[f],
+                }
+                for f, p in sorted(cal.plis.items())
+            ],
+            "noms": noms,
+            "gagnant": cal.gagnant.describe(),
+            "desaccords": [
+                {
+                    "region": noms.get(d.code, d.code),
+                    "texte": d.explication.replace(d.critere, LIBELLES[d.critere]),
+                }
+                for d in desaccords
+            ],
+            "rappels": [
+                {
+                    "label": label,
+                    "r": r,
+                    "manquees": [
+                        {
+                            "siren": s,
+                            "nom": result.epcis[s].nom,
+                            "explication": next(x.explication for x in result.scores if x.siren == s),
+                        }
+                        for s in r.manquees
+                    ],
+                }
+                for label, r, result in rappels
+            ],
+            "genere_le": dt.datetime.now().strftime("%d/%m/%Y %H:%M"),
+            "fichier": target.name,
+            "exemple": scores_by_siren.get(result_new.selected[0].siren) if result_new.selected else None,
+        },
+    )
+    try:
+        _write_atomic(target, text)
+        _write_atomic(out / "fidelite.html", html)
+    except OSError as exc:
+        raise CommandError(f"Écriture impossible : {exc}.") from exc
+    write(f"Jeu de paramètres écrit : {target} (l'ancien, {ancien.nom}, est conservé).")
+    write(
+        f"Rapport de fidélité : {out / 'fidelite.html'} ; durée totale {time.perf_counter() - started:.0f} s."
+    )

@@ -1,0 +1,347 @@
+"""Published facts about the zones rouges, and the loss that measures a zonage against them. Pure, typed.
+
+The official list of the 151 EPCI is not in the project: the calibration (`calibrage.py`) uses only the
+aggregates published by the ministry, the ARS and the press, kept with their sources in a versioned TOML
+file (`faits/faits_2025.toml`), read by `sources.load_faits` and checked here (`parse_faits`).
+
+The loss (ADR 0016), in "zone equivalents", lower is better:
+
+- `regions`: Σ |computed − published| over the regions with a published count (Île-de-France = 0
+  included), **minus** the zones the ARS may still add: when the computation selects fewer zones than
+  published (141 computed, ~10 added after concertation), the regional shortfalls up to that number
+  are not counted, since an ARS addition can explain them;
+- `ile_de_france`: IDF_POIDS per computed zone in Île-de-France (published: none), on top;
+- `groupes`: GROUPE_POIDS × |computed − published| for the approximate group counts (the ~40 of
+  Centre-Val de Loire, Bourgogne-Franche-Comté, Pays de la Loire, Corse; the ~9 overseas);
+- `population`: POPULATION_POIDS × the relative gap of the mean population per zone;
+- `densite`: DENSITE_POIDS × the relative gap of the density of the zones taken together.
+
+For leave-one-region-out cross-validation, `perte(..., exclure={code})` leaves a region's count out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+IDF = "11"
+IDF_POIDS = 5.0
+GROUPE_POIDS = 0.5
+POPULATION_POIDS = 20.0
+DENSITE_POIDS = 10.0
+
+
+class FaitsError(ValueError):
+    """A facts file that cannot be used, explained in French."""
+
+
+@dataclass(frozen=True)
+class FaitRegion:
+    code: str
+    nom: str
+    zones: int
+    source: str
+    population: int | None = None
+    part_population: float | None = None
+    departements_sans_zone: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FaitGroupe:
+    nom: str
+    regions: tuple[str, ...]
+    zones: int
+    source: str
+    approximatif: bool = True
+
+
+@dataclass(frozen=True)
+class Faits:
+    version: int
+    date: dt.date
+    zones: int
+    population: int
+    densite: float
+    metropole: int
+    outre_mer: int
+    zones_calculees: int
+    source: str
+    regions: tuple[FaitRegion, ...]
+    groupes: tuple[FaitGroupe, ...]
+
+    def region(self, code: str) -> FaitRegion | None:
+        return next((r for r in self.regions if r.code == code), None)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What a zonage gives on the facts' measures."""
+
+    zones: int
+    population: int
+    surface_km2: float
+    outre_mer: int
+    par_region: dict[str, int]
+    population_region: dict[str, int] = field(default_factory=dict)
+    departements: dict[str, int] = field(default_factory=dict)  # zones per département
+
+    @property
+    def densite(self) -> float:
+        return self.population / self.surface_km2 if self.surface_km2 > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Perte:
+    total: float
+    termes: dict[str, float]
+
+
+def _int(value: object, what: str, origin: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise FaitsError(f"{origin} : {what} doit être un nombre entier (reçu : {value!r}).")
+    if value < 0:
+        raise FaitsError(f"{origin} : {what} est négatif ({value}) ; un compte vaut 0 ou plus.")
+    return value
+
+
+def _text(value: object, what: str, origin: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise FaitsError(
+            f"{origin} : {what} doit être un texte non vide (la source de chaque fait est exigée)."
+        )
+    return value
+
+
+def parse_faits(data: dict[str, Any], regions_connues: dict[str, str], origin: str = "faits") -> Faits:
+    """Checks a parsed facts file against the known region codes (code → name)."""
+    head = data.get("faits", {})
+    national = data.get("national")
+    if not isinstance(national, dict):
+        raise FaitsError(f"{origin} : section [national] absente (zones, population, densite, outre_mer).")
+    version = _int(head.get("version"), "[faits] version", origin)
+    date = head.get("date")
+    if not isinstance(date, dt.date):
+        raise FaitsError(f"{origin} : [faits] date doit être une date (AAAA-MM-JJ).")
+    zones = _int(national.get("zones"), "[national] zones", origin)
+    if zones == 0:
+        raise FaitsError(f"{origin} : [national] zones vaut 0 ; il faut au moins une zone.")
+    densite = national.get("densite")
+    if isinstance(densite, bool) or not isinstance(densite, int | float) or densite <= 0:
+        raise FaitsError(f"{origin} : [national] densite doit être un nombre positif (reçu : {densite!r}).")
+    regions: list[FaitRegion] = []
+    seen: set[str] = set()
+    for k, raw in enumerate(data.get("region", []), start=1):
+        where = f"[[region]] n° {k}"
+        code = str(raw.get("code", ""))
+        if code not in regions_connues:
+            raise FaitsError(
+                f"{origin} : {where} : code de région inconnu {code!r} (codes INSEE : 11, 75, 76…)."
+            )
+        if code in seen:
+            raise FaitsError(f"{origin} : {where} : la région {code} figure deux fois.")
+        seen.add(code)
+        population = raw.get("population")
+        regions.append(
+            FaitRegion(
+                code=code,
+                nom=str(raw.get("nom", regions_connues[code])),
+                zones=_int(raw.get("zones"), f"{where} zones", origin),
+                source=_text(raw.get("source"), f"{where} source", origin),
+                population=None if population is None else _int(population, f"{where} population", origin),
+                part_population=raw.get("part_population"),
+                departements_sans_zone=tuple(str(d) for d in raw.get("departements_sans_zone", [])),
+            )
+        )
+    groupes: list[FaitGroupe] = []
+    for k, raw in enumerate(data.get("groupe", []), start=1):
+        where = f"[[groupe]] n° {k}"
+        codes = tuple(str(c) for c in raw.get("regions", []))
+        if not codes:
+            raise FaitsError(f"{origin} : {where} : liste « regions » vide.")
+        for code in codes:
+            if code not in regions_connues:
+                raise FaitsError(f"{origin} : {where} : code de région inconnu {code!r}.")
+            if code in seen:
+                raise FaitsError(f"{origin} : {where} : la région {code} a déjà un compte.")
+            seen.add(code)
+        groupes.append(
+            FaitGroupe(
+                nom=_text(raw.get("nom"), f"{where} nom", origin),
+                regions=codes,
+                zones=_int(raw.get("zones"), f"{where} zones", origin),
+                source=_text(raw.get("source"), f"{where} source", origin),
+                approximatif=bool(raw.get("approximatif", True)),
+            )
+        )
+    somme = sum(r.zones for r in regions) + sum(g.zones for g in groupes)
+    if somme > zones:
+        raise FaitsError(
+            f"{origin} : les comptes régionaux et de groupes totalisent {somme} zones, "
+            f"plus que le total national ({zones})."
+        )
+    metropole = _int(national.get("metropole"), "[national] metropole", origin)
+    outre_mer = _int(national.get("outre_mer"), "[national] outre_mer", origin)
+    if metropole + outre_mer > zones:
+        raise FaitsError(
+            f"{origin} : métropole ({metropole}) + outre-mer ({outre_mer}) dépassent le total national ({zones})."
+        )
+    calculees = _int(national.get("zones_calculees", zones), "[national] zones_calculees", origin)
+    if calculees > zones or calculees == 0:
+        raise FaitsError(f"{origin} : [national] zones_calculees doit être compris entre 1 et {zones}.")
+    return Faits(
+        version=version,
+        date=date,
+        zones=zones,
+        population=_int(national.get("population"), "[national] population", origin),
+        densite=float(densite),
+        metropole=metropole,
+        outre_mer=outre_mer,
+        zones_calculees=calculees,
+        source=_text(national.get("source"), "[national] source", origin),
+        regions=tuple(regions),
+        groupes=tuple(groupes),
+    )
+
+
+def perte(faits: Faits, obs: Observation, exclure: frozenset[str] = frozenset()) -> Perte:
+    """The documented loss of a zonage against the facts (see the module's docstring)."""
+    ajouts = max(faits.zones - obs.zones, 0)
+    regional = 0.0
+    manque = 0
+    for r in faits.regions:
+        if r.code in exclure:
+            continue
+        computed = obs.par_region.get(r.code, 0)
+        regional += abs(computed - r.zones)
+        manque += max(r.zones - computed, 0)
+    credit = min(manque, ajouts)
+    regional -= credit
+    groupes = 0.0
+    for g in faits.groupes:
+        computed = sum(obs.par_region.get(c, 0) for c in g.regions)
+        gap = computed - g.zones
+        if gap < 0 and credit < ajouts:
+            used = min(-gap, ajouts - credit)
+            credit += used
+            gap += used
+        groupes += GROUPE_POIDS * abs(gap)
+    idf = 0.0 if IDF in exclure else IDF_POIDS * obs.par_region.get(IDF, 0)
+    mean_published = faits.population / faits.zones
+    mean_computed = obs.population / obs.zones if obs.zones else 0.0
+    population = POPULATION_POIDS * abs(mean_computed - mean_published) / mean_published
+    densite = DENSITE_POIDS * abs(obs.densite - faits.densite) / faits.densite
+    termes = {
+        "regions": regional,
+        "ile_de_france": idf,
+        "groupes": groupes,
+        "population": population,
+        "densite": densite,
+    }
+    return Perte(sum(termes.values()), termes)
+
+
+@dataclass(frozen=True)
+class LigneFidelite:
+    libelle: str
+    publie: str
+    calcule: str
+    ecart: str
+    accord: bool
+    source: str
+
+
+def _signed(value: float, decimals: int = 0) -> str:
+    text = f"{abs(value):,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+    return ("+" if value > 0 else "−" if value < 0 else "") + text
+
+
+def _num(value: float, decimals: int = 0) -> str:
+    return f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+
+
+def fidelite(faits: Faits, obs: Observation, noms_regions: dict[str, str]) -> list[LigneFidelite]:
+    """Each published fact against the computed value, side by side (the fidelity report)."""
+    rows = [
+        LigneFidelite(
+            "Nombre de zones",
+            _num(faits.zones),
+            _num(obs.zones),
+            _signed(obs.zones - faits.zones),
+            obs.zones == faits.zones,
+            faits.source,
+        ),
+        LigneFidelite(
+            "Population des zones",
+            _num(faits.population),
+            _num(obs.population),
+            f"{_signed(100 * (obs.population - faits.population) / faits.population, 1)} %",
+            abs(obs.population - faits.population) <= 0.1 * faits.population,
+            faits.source,
+        ),
+        LigneFidelite(
+            "Densité (hab./km²)",
+            _num(faits.densite),
+            _num(obs.densite),
+            _signed(obs.densite - faits.densite),
+            abs(obs.densite - faits.densite) <= 0.15 * faits.densite,
+            faits.source,
+        ),
+        LigneFidelite(
+            "Zones en outre-mer",
+            f"≈ {faits.outre_mer}",
+            _num(obs.outre_mer),
+            _signed(obs.outre_mer - faits.outre_mer),
+            abs(obs.outre_mer - faits.outre_mer) <= 1,
+            faits.source,
+        ),
+    ]
+    for r in faits.regions:
+        computed = obs.par_region.get(r.code, 0)
+        rows.append(
+            LigneFidelite(
+                f"Zones — {noms_regions.get(r.code, r.nom)}",
+                _num(r.zones),
+                _num(computed),
+                _signed(computed - r.zones),
+                abs(computed - r.zones) <= max(1, round(0.2 * r.zones)),
+                r.source,
+            )
+        )
+        if r.population is not None:
+            pop = obs.population_region.get(r.code, 0)
+            rows.append(
+                LigneFidelite(
+                    f"Population des zones — {noms_regions.get(r.code, r.nom)}",
+                    _num(r.population),
+                    _num(pop),
+                    f"{_signed(100 * (pop - r.population) / r.population, 1)} %" if r.population else "",
+                    abs(pop - r.population) <= 0.15 * r.population,
+                    r.source,
+                )
+            )
+        for dep in r.departements_sans_zone:
+            count = obs.departements.get(dep, 0)
+            rows.append(
+                LigneFidelite(
+                    f"Zones — département {dep} ({noms_regions.get(r.code, r.nom)})",
+                    "0",
+                    _num(count),
+                    _signed(count),
+                    count == 0,
+                    r.source,
+                )
+            )
+    for g in faits.groupes:
+        computed = sum(obs.par_region.get(c, 0) for c in g.regions)
+        rows.append(
+            LigneFidelite(
+                f"Zones — {g.nom}",
+                f"≈ {g.zones}" if g.approximatif else _num(g.zones),
+                _num(computed),
+                _signed(computed - g.zones),
+                abs(computed - g.zones) <= max(1, round(0.2 * g.zones)),
+                g.source,
+            )
+        )
+    return rows

@@ -1,0 +1,210 @@
+"""The calibration search (pure) on a small made-up country, and `zonage calibrer` as a user runs it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from solidarite.zonage import calibrage
+from solidarite.zonage.faits import FaitRegion, Faits
+from solidarite.zonage.score import CRITERES, ParamError, parse_params
+from tests.cli import run_cli
+
+TRUE_WEIGHTS = (0.0, 0.0, 0.0, 1.0, 0.0, 0.0)  # the "ministry" used road time only
+
+
+def _country() -> calibrage.Contexte:
+    rng = np.random.default_rng(7)
+    n = 80
+    regions = np.array(["11", "75", "76", "84"] * (n // 4))
+    raw = rng.normal(size=(n, len(CRITERES))) + 10.0
+    raw[regions == "11", 3] -= 3.0  # Île-de-France: close to emergencies
+    ctx = calibrage.Contexte(
+        sirens=[f"{200000000 + i}" for i in range(n)],
+        regions=regions,
+        populations=np.full(n, 10_000, dtype=np.int64),
+        surfaces=np.full(n, 10_000 / 67),
+        outre_mer=np.zeros(n, dtype=bool),
+        departements=[("01",)] * n,
+        raw={a: raw.copy() for a in ("moyenne",)},
+    )
+    ctx.pct = {"moyenne": calibrage.percentile_matrix(raw, "moyenne")}
+    return ctx
+
+
+def _facts(ctx: calibrage.Contexte, selected: np.ndarray) -> Faits:
+    counts = {c: int((selected & (ctx.regions == c)).sum()) for c in ("11", "75", "76", "84")}
+    return Faits(
+        version=1,
+        date=dt.date(2025, 10, 31),
+        zones=int(selected.sum()),
+        population=int(ctx.populations[selected].sum()),
+        densite=67.0,
+        metropole=int(selected.sum()),
+        outre_mer=0,
+        zones_calculees=int(selected.sum()),
+        source="test",
+        regions=tuple(FaitRegion(c, c, n, "test") for c, n in counts.items()),
+        groupes=(),
+    )
+
+
+def _candidates(allocation: tuple[bool, ...] = (False, True)) -> list[calibrage.Candidat]:
+    weights = [TRUE_WEIGHTS, (0.5, 0.0, 0.5, 0.0, 0.0, 0.0), (0.2, 0.2, 0.2, 0.2, 0.2, 0.0)]
+    return [calibrage.Candidat("moyenne", "rangs", 0.0, False, w, 16, a) for w in weights for a in allocation]
+
+
+def test_the_search_finds_the_hidden_method_and_cross_validation_agrees() -> None:
+    ctx = _country()
+    truth = calibrage.Candidat("moyenne", "rangs", 0.0, False, TRUE_WEIGHTS, 16, False)
+    faits = _facts(ctx, calibrage.selection(ctx, truth, {}))
+    assert faits.region("11") is not None and faits.region("11").zones == 0  # type: ignore[union-attr]
+    result = calibrage.calibrer(ctx, faits, _candidates())
+    assert result.gagnant.poids == TRUE_WEIGHTS and result.perte.termes["regions"] == 0
+    assert result.perte_cv[False] == 0.0  # each region, left out, is still predicted exactly
+    assert all(p.erreur == 0 for p in result.plis[False])
+
+
+def test_regional_allocation_meets_the_quotas_and_is_judged_on_held_out_regions() -> None:
+    ctx = _country()
+    quotas = {"75": 6, "76": 2}
+    cand = calibrage.Candidat("moyenne", "rangs", 0.0, False, TRUE_WEIGHTS, 16, True)
+    selected = calibrage.selection(ctx, cand, quotas)
+    assert int(selected.sum()) == 16
+    assert (
+        int((selected & (ctx.regions == "75")).sum()) == 6
+        and int((selected & (ctx.regions == "76")).sum()) == 2
+    )
+    # Made-up facts that only an allocation fits; with a region held out its quota is unknown, so
+    # cross-validation measures whether the allocation generalises rather than rewarding it for free.
+    faits = _facts(ctx, selected)
+    result = calibrage.calibrer(ctx, faits, _candidates())
+    assert result.perte.total <= calibrage.perte(faits, calibrage.observation(ctx, selected)).total
+    assert set(result.perte_cv) == {False, True} and len(result.plis[True]) == 4
+
+
+def test_an_impossible_target_is_refused() -> None:
+    ctx = _country()
+    faits = _facts(ctx, np.zeros(80, dtype=bool))
+    impossible = Faits(**{**faits.__dict__, "regions": (FaitRegion("75", "75", 30, "test"),)})
+    with pytest.raises(ParamError, match="Objectif impossible : 30 zones publiées pour 75"):
+        calibrage.verifier_faisable(impossible, dict(zip(ctx.sirens, ctx.regions, strict=True)), {})
+    only_allocation = [c for c in _candidates((True,))]
+    with pytest.raises(ParamError, match="Objectif impossible"):
+        calibrage.calibrer(ctx, impossible, only_allocation)
+
+
+def test_the_written_parameter_set_reads_back_with_weights_summing_to_one() -> None:
+    ctx = _country()
+    truth = calibrage.Candidat("moyenne", "zscore", 2.0, True, (1 / 3, 0.0, 1 / 3, 1 / 3, 0.0, 0.0), 16, True)
+    faits = _facts(ctx, calibrage.selection(ctx, truth, {}))
+    result = calibrage.Calibrage(
+        truth,
+        calibrage.perte(faits, calibrage.observation(ctx, calibrage.selection(ctx, truth, {}))),
+        {},
+        {True: 0.5},
+        1,
+        [],
+    )
+    text = calibrage.parametres_toml(result, faits, {"75": 4}, dt.date(2026, 12, 4), dt.date(2025, 6, 27))
+    params = parse_params(tomllib.loads(text), "calibré")
+    assert sum(params.poids.values()) == pytest.approx(1.0, abs=1e-9)
+    assert (params.normalisation, params.plafond, params.cumul, params.quotas) == (
+        "zscore",
+        2.0,
+        True,
+        {"75": 4},
+    )
+    assert params.depuis == dt.date(2025, 6, 27) and params.nombre == 16
+
+
+def _run(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
+    return run_cli("zonage", "calibrer", *args, env={"DATABASE_URL": f"sqlite:///{tmp / 'absente.sqlite3'}"})
+
+
+def test_calibrer_writes_the_set_and_the_fidelity_report(tmp_path: Path) -> None:
+    target, out = tmp_path / "jeu.toml", tmp_path / "sortie"
+    official = tmp_path / "liste.csv"
+    calibrated = tomllib.loads(
+        (Path(calibrage.__file__).parent / "parametres" / "zonage_2025_calibre.toml").read_text(
+            encoding="utf-8"
+        )
+    )
+    assert calibrated["selection"]["nombre"] == 141
+    official.write_text("siren\n200000172\n200066637\n", encoding="utf-8")  # made-up list of two EPCI
+    result = _run(
+        "--poids-aleatoires",
+        "1",
+        "--ecrire",
+        str(target),
+        "--out",
+        str(out),
+        "--liste",
+        str(official),
+        tmp=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Validation croisée" in result.stdout and "Hypothèse d'allocation régionale" in result.stdout
+    assert "Nombre de zones" in result.stdout and "rappel" in result.stdout
+    params = parse_params(tomllib.loads(target.read_text(encoding="utf-8")), "jeu")
+    assert sum(params.poids.values()) == pytest.approx(1.0)
+    report = (out / "fidelite.html").read_text(encoding="utf-8")
+    assert "Chaque fait publié et sa valeur calculée" in report and "Zones — Normandie" in report
+    assert "rappel" in report and "Validation croisée" in report
+
+
+@pytest.mark.parametrize(
+    ("content", "option", "message"),
+    [
+        (
+            "[faits]\nversion = 1\ndate = 2025-10-31\n[national]\nzones = 151\npopulation = 1\ndensite = 67\n"
+            'metropole = 142\noutre_mer = 9\nsource = "x"\n[[region]]\ncode = "99"\nzones = 1\nsource = "x"\n',
+            "--faits",
+            "code de région inconnu '99'",
+        ),
+        (
+            "[faits]\nversion = 1\ndate = 2025-10-31\n[national]\nzones = 151\npopulation = 1\ndensite = 67\n"
+            'metropole = 142\noutre_mer = 9\nsource = "x"\n[[region]]\ncode = "75"\nzones = -2\nsource = "x"\n',
+            "--faits",
+            "zones est négatif",
+        ),
+        (
+            "[faits]\nversion = 1\ndate = 2025-10-31\n[national]\nzones = 151\npopulation = 1\ndensite = 67\n"
+            'metropole = 142\noutre_mer = 9\nsource = "x"\n[[region]]\ncode = "75"\nzones = 100\nsource = "x"\n'
+            '[[region]]\ncode = "76"\nzones = 100\nsource = "x"\n',
+            "--faits",
+            "totalisent 200 zones, plus que le total national",
+        ),
+        (
+            "[faits]\nversion = 1\ndate = 2025-10-31\n[national]\nzones = 151\npopulation = 1\ndensite = 67\n"
+            'metropole = 142\noutre_mer = 9\nsource = "x"\n[[region]]\ncode = "53"\nzones = 140\nsource = "x"\n',
+            "--faits",
+            "Objectif impossible : 140 zones publiées pour Bretagne",
+        ),
+        (
+            '[methode]\nnormalisation = "rangs"\n[poids]\napl = 0.5\napl_moins_65 = 0.1\npart_ald = 0.1\n'
+            "temps_urgences = 0.1\nniveau_vie = 0.1\nvieillissement_mg = 0.2\n",
+            "--params",
+            "les poids doivent avoir pour somme 1 (somme lue : 1.1)",
+        ),
+    ],
+)
+def test_bad_input_exits_2_and_writes_nothing(
+    tmp_path: Path, content: str, option: str, message: str
+) -> None:
+    path = tmp_path / "entree.toml"
+    path.write_text(content, encoding="utf-8")
+    target, out = tmp_path / "jeu.toml", tmp_path / "sortie"
+    result = _run(option, str(path), "--ecrire", str(target), "--out", str(out), tmp=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert (
+        message in result.stderr
+        and "Rien n'a été écrit" in result.stderr
+        and "Traceback" not in result.stderr
+    )
+    assert not target.exists() and not out.exists()
