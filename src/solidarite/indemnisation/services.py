@@ -7,14 +7,16 @@ bulk inserts: its query count does not depend on the number of volunteers (bench
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -158,7 +160,9 @@ def construire_mois(
         if region is not None:
             drafts = drafts.filter(region=region)
         LigneReleve.objects.filter(releve__in=drafts).delete()
-        drafts.delete()
+        # A draft has no journal (its first step is the validation) and no line left: one DELETE, not the
+        # collector's per-batch lookups, so that the run's query count does not grow with the drafts.
+        drafts._raw_delete(drafts.db)
         jours = JourRealise.objects.filter(mission__date__lt=end)
         lignes = LigneReleve.objects.all()
         if region is not None:
@@ -198,8 +202,8 @@ def construire_mois(
         for mission_id, jour in actuels.items():
             if mission_id not in paid_ids:
                 nouveaux[medecin_of[mission_id]].append(jour)
-        releves: list[Releve] = []
-        pending: list[tuple[Releve, list[calcul.Ligne]]] = []
+        releves: list[_Brouillon] = []
+        pending: list[tuple[_Brouillon, list[calcul.Ligne]]] = []
         for medecin_id in sorted(set(nouveaux) | set(payes)):
             releve = calcul.construire(
                 first,
@@ -222,35 +226,54 @@ def construire_mois(
             for groupe, items in groups.items():
                 if (medecin_id, int(groupe)) in frozen:
                     continue  # its new days wait for the next month's statement
-                obj = Releve(
-                    medecin_id=medecin_id,
-                    region_id=int(groupe),
-                    mois=first,
-                    total=sum((i.montant for i in items), Decimal(0)),
-                    anomalies=anomalies,
+                obj = _Brouillon(
+                    medecin_id, int(groupe), sum((i.montant for i in items), Decimal(0)), anomalies
                 )
                 releves.append(obj)
                 pending.append((obj, items))
         progress("Écriture des relevés", 70)
         _set_cpam(releves)
-        Releve.objects.bulk_create(releves, batch_size=1000)
-        LigneReleve.objects.bulk_create(
+        now = str(connection.ops.adapt_datetimefield_value(timezone.now()))
+        _insert_json(
+            Releve,
             [
-                LigneReleve(
-                    releve=obj,
-                    genre=i.genre,
-                    mission_id=i.mission_id,
-                    date=i.date,
-                    nature=i.nature,
-                    taux=i.taux,
-                    montant=i.montant,
-                    consultations=i.consultations,
-                    motif=i.motif[:200],
-                )
+                {
+                    "medecin_id": r.medecin_id,
+                    "region_id": r.region_id,
+                    "mois": first.isoformat(),
+                    "statut": Releve.Statut.BROUILLON.value,
+                    "total": str(r.total),
+                    "anomalies": r.anomalies,
+                    "cpam": r.cpam,
+                    "cree_le": now,
+                    "motif_contestation": "",
+                }
+                for r in releves
+            ],
+        )
+        ids = {
+            (medecin_id, region_id): pk
+            for pk, medecin_id, region_id in Releve.objects.filter(
+                mois=first, statut=Releve.Statut.BROUILLON
+            ).values_list("pk", "medecin_id", "region_id")
+        }
+        _insert_json(
+            LigneReleve,
+            [
+                {
+                    "releve_id": ids[(obj.medecin_id, obj.region_id)],
+                    "genre": i.genre,
+                    "mission_id": i.mission_id,
+                    "date": i.date.isoformat(),
+                    "nature": i.nature,
+                    "taux": str(i.taux),
+                    "montant": str(i.montant),
+                    "consultations": i.consultations,
+                    "motif": i.motif[:200],
+                }
                 for obj, items in pending
                 for i in items
             ],
-            batch_size=1000,
         )
     progress("Terminé", 100)
     return {
@@ -261,6 +284,35 @@ def construire_mois(
     }
 
 
+def _insert_json(model: Any, rows: list[dict[str, Any]]) -> None:
+    """Inserts `rows` in ONE statement whatever their number: the rows go as one JSON parameter, unpacked by
+    the database (SQLite `json_each`, PostgreSQL `jsonb_to_recordset`). bulk_create would send one INSERT per
+    batch (SQLite allows 999 parameters a statement), so the run's query count would grow with the volunteers."""
+    if not rows:
+        return
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    columns = list(rows[0])
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    data = json.dumps(rows, separators=(",", ":"))
+    table = quote(model._meta.db_table)
+    if connection.vendor == "postgresql":
+        typed = ", ".join(f"{quote(c)} {fields[c].db_type(connection)}" for c in columns)
+        sql = f"INSERT INTO {table} ({names}) SELECT {names} FROM jsonb_to_recordset(%s::jsonb) AS x({typed})"
+    else:
+        picks = ", ".join(
+            f"json({_json_path(c)})" if fields[c].get_internal_type() == "JSONField" else _json_path(c)
+            for c in columns
+        )
+        sql = f"INSERT INTO {table} ({names}) SELECT {picks} FROM json_each(%s)"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [data])
+
+
+def _json_path(column: str) -> str:
+    return f"json_extract(value, '$.{column}')"
+
+
 def parametre_entier(nom: str, jour: dt.date, table: calcul.Table) -> int:
     v = parametres.parametre(nom, jour, table).valeur
     if not isinstance(v, int):
@@ -268,7 +320,18 @@ def parametre_entier(nom: str, jour: dt.date, table: calcul.Table) -> int:
     return v
 
 
-def _set_cpam(releves: list[Releve]) -> None:
+@dataclass(slots=True)
+class _Brouillon:
+    """A statement about to be inserted (lighter than a model instance: 3,000 of them per run)."""
+
+    medecin_id: int
+    region_id: int
+    total: Decimal
+    anomalies: list[dict[str, Any]]
+    cpam: str = ""
+
+
+def _set_cpam(releves: list[_Brouillon]) -> None:
     """The paying CPAM: that of the doctor's département (one query for all)."""
     from solidarite.annuaire.models import MedecinVolontaire
 

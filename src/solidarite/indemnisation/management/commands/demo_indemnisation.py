@@ -59,15 +59,30 @@ class Command(BaseCommand):
                     month = day.replace(day=1)
                     if month not in (before, last) or (m.medecin_id, day) in taken:
                         continue
-                    if per_month[(m.medecin_id, month)] >= 2 and rng.random() > 0.03:
-                        continue  # a few volunteers get a third day: the cap anomaly
+                    if per_month[(m.medecin_id, month)] >= 2:
+                        continue
                     taken.add((m.medecin_id, day))
                     per_month[(m.medecin_id, month)] += 1
                     created.append(
                         Mission(medecin=m.medecin, lieu_id=m.lieu_id, date=day, statut="confirmee")
                     )
+            extra = 0  # three volunteers get a third day last month: the cap anomaly, flagged to the ARS
+            for m in list(created):
+                day = m.date + dt.timedelta(days=1)
+                full = per_month[(m.medecin_id, last)] == 2
+                if extra < 3 and full and day.replace(day=1) == last and (m.medecin_id, day) not in taken:
+                    taken.add((m.medecin_id, day))
+                    per_month[(m.medecin_id, last)] += 1
+                    created.append(
+                        Mission(medecin=m.medecin, lieu_id=m.lieu_id, date=day, statut="confirmee")
+                    )
+                    extra += 1
             Mission.objects.bulk_create(created)
-            unconfirmed = {m.pk for m in created if m.date.replace(day=1) == last and rng.random() < 0.04}
+            unconfirmed = {
+                m.pk
+                for m in created[: -extra or None]
+                if m.date.replace(day=1) == last and rng.random() < 0.04
+            }
             done = [m for m in created if m.pk not in unconfirmed]
             Mission.objects.filter(pk__in=[m.pk for m in done]).update(statut=Mission.Statut.REALISEE)
             MissionTransition.objects.bulk_create(
