@@ -19,6 +19,7 @@ def test_demo_indemnisation_needs_demo_then_builds_statements_once() -> None:
     call_command("demo", stdout=StringIO())
     out = StringIO()
     call_command("demo_indemnisation", stdout=out)
+    print(out.getvalue())  # the figures per region (bench/RESULTS.md)
     assert "Données de démonstration" in out.getvalue()
     days = JourRealise.objects.count()
     assert days > 100 and Releve.objects.filter(statut="paye").exists()

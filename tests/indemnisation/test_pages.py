@@ -207,3 +207,21 @@ def test_national_admin_sees_totals_per_region_and_month(world) -> None:  # type
         f"{world['region'].code},{world['region'].nom},2026-10,1,300.00"
         in client.get("/indemnisation/national/?format=csv").content.decode()
     )
+
+
+def test_ars_withdraws_a_held_day_then_it_is_paid_next_run(world) -> None:  # type: ignore[no-untyped-def]
+    third = jour_realise(world["doc"], world["lieu"], dt.date(2026, 10, 27))
+    services.construire_mois(OCT, today=dt.date(2026, 11, 20))
+    releve = Releve.objects.get()
+    assert releve.total == Decimal("300") and [a["code"] for a in releve.anomalies] == ["plafond"]
+    region = world["region"]
+    agent = _client(agent_ars(region.code))
+    assert (
+        str(third.pk) in agent.get(f"/indemnisation/ars/?region={region.code}&mois=2026-10").content.decode()
+    )
+    form = {"region": region.code, "mois": "2026-10", "action": "retirer", "mission": third.pk}
+    assert agent.post("/indemnisation/ars/", form).status_code == 400  # the reason is required
+    agent.post("/indemnisation/ars/", {**form, "commentaire": "Journée déclarée en double"})
+    assert not JourRealise.objects.filter(mission=third).exists()
+    services.construire_mois(OCT, today=dt.date(2026, 11, 20))
+    assert Releve.objects.get().anomalies == []

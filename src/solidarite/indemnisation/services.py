@@ -115,7 +115,9 @@ def retirer_jour(jour: JourRealise, user: Any, motif: str) -> None:
     motif = " ".join(motif.split())
     if not motif:
         raise ValidationError("Indiquez la raison du retrait de cette journée.")
-    jour.delete()
+    with transaction.atomic():
+        audit.record(jour.mission, "journée retirée", CANAL, par=user)
+        jour.delete()
 
 
 def jours_non_confirmes(region: Region | None, today: dt.date | None = None) -> list[Mission]:

@@ -35,6 +35,13 @@ def _errors(exc: ValidationError | PermissionDenied) -> str:
     return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
 
 
+def _int(text: str | None) -> int:
+    try:
+        return int(text or "")
+    except ValueError:
+        raise ValidationError("Numéro de mission invalide.") from None
+
+
 # --- The volunteer -----------------------------------------------------------------------------------------
 
 
@@ -173,6 +180,19 @@ def ars(request: HttpRequest) -> HttpResponse:
             if action == "calculer":
                 services.queue_mois(first, region, request.user)
                 messages.success(request, "Calcul des relevés lancé : sa progression s'affiche ici.")
+            elif action == "retirer":
+                jour = (
+                    JourRealise.objects.select_related("mission__lieu__commune__departement__region")
+                    .filter(
+                        mission_id=_int(request.POST.get("mission")),
+                        mission__lieu__commune__departement__region=region,
+                    )
+                    .first()
+                )
+                if jour is None:
+                    raise ValidationError("Aucune journée réalisée de ce numéro de mission dans la région.")
+                services.retirer_jour(jour, request.user, request.POST.get("commentaire", ""))
+                messages.success(request, "Journée retirée : recalculez les relevés du mois.")
             else:
                 done = services.avancer(
                     request.POST.getlist("releves"), action, request.user, request.POST.get("commentaire", "")
