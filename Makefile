@@ -10,7 +10,7 @@ PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock demo static migrate territoire zonage annuaire test lint format bench clean
+.PHONY: help install lock demo static migrate territoire zonage annuaire indemnisation test lint format bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -42,10 +42,13 @@ zonage: territoire ## Compute the zones into var/zonage/ and make them the activ
 annuaire: zonage ## Seed the demonstration lieux, volunteers and six weeks of confirmed missions (labelled, seeded; once)
 	$(BIN)/python -m solidarite demo
 
+indemnisation: annuaire ## Seed the demonstration realised days and monthly statements (past counterparts of the demo missions; once)
+	$(BIN)/python -m solidarite demo_indemnisation
+
 static: install ## Collect the static files into var/static (hashed names, gzip and brotli copies)
 	$(BIN)/python -m solidarite collectstatic --noinput --verbosity 0
 
-demo: annuaire static ## Run the platform on SQLite with the real data, on http://$(HOST):$(PORT), with the background worker
+demo: annuaire indemnisation static ## Run the platform on SQLite with the real data, on http://$(HOST):$(PORT), with the background worker
 	@echo "Solidarité territoriale : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
 	$(BIN)/python -m solidarite worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python -m solidarite serveur --host $(HOST) --port $(PORT)

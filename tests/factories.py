@@ -270,3 +270,24 @@ _counter = iter(range(1, 1 << 30))
 
 def _next() -> int:
     return next(_counter)
+
+
+# --- indemnisation (issue 21) ----------------------------------------------------------------------------
+
+
+def jour_realise(
+    medecin_obj: MedecinVolontaire,
+    lieu_obj: LieuSolidaire,
+    date: dt.date,
+    nature: str = "journee",
+    consultations: int = 0,
+) -> Mission:
+    """A realised mission of `medecin_obj` at `lieu_obj` on `date` (past), with its realised day (written directly,
+    as the month's run reads it: the confirmation's own path is tested in tests/indemnisation)."""
+    from solidarite.indemnisation.models import JourRealise
+
+    created: Mission = MissionFactory(medecin=medecin_obj, lieu=lieu_obj, date=date, statut="realisee")
+    JourRealise.objects.create(
+        mission=created, nature=nature, consultations=consultations, confirme_le=timezone.now()
+    )
+    return created

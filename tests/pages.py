@@ -283,7 +283,37 @@ REACH: dict[str, Callable[[Samples], list[Visit]]] = {
             html=False,
         )
     ],
+    # indemnisation (issue 21)
+    "indemnisation:medecin": lambda s: [Visit(reverse("indemnisation:medecin"), role="medecin")],
+    "indemnisation:releve_pdf": lambda s: [
+        Visit(reverse("indemnisation:releve_pdf", args=[_releve(s).pk]), role="medecin", html=False)
+    ],
+    "indemnisation:jours": lambda s: [Visit(reverse("indemnisation:jours"), role="medecin")],
+    "indemnisation:confirmer": lambda s: [
+        Visit(reverse("indemnisation:confirmer", args=[s.mission.pk]), role="medecin")
+    ],
+    "indemnisation:ars": lambda s: [Visit(reverse("indemnisation:ars"), role="ars")],
+    "indemnisation:ars_calcul": lambda s: [Visit(reverse("indemnisation:ars_calcul"), role="ars")],
+    "indemnisation:export": lambda s: [
+        Visit(reverse("indemnisation:export"), role="ars", html=False),
+        Visit(f"{reverse('indemnisation:export')}?format=xlsx", role="ars", html=False),
+    ],
+    "indemnisation:national": lambda s: [Visit(reverse("indemnisation:national"), role="admin")],
+    "indemnisation:schema": lambda s: [Visit(reverse("indemnisation:schema"), html=False)],
 }
+
+
+def _releve(s: Samples) -> Any:
+    """A validated statement of the sample doctor this month (created once)."""
+    from solidarite.indemnisation.models import Releve
+
+    return Releve.objects.get_or_create(
+        medecin=s.medecin,
+        region=s.commune.departement.region,
+        mois=timezone.localdate().replace(day=1),
+        defaults={"cpam": "15", "statut": "valide"},
+    )[0]
+
 
 # Routes that no test visits, each with its reason (a French sentence).
 EXCLUDED: dict[str, str] = {

@@ -427,6 +427,56 @@ POLICY: dict[str, Endpoint] = {
     "admin:?": Endpoint(NOT_FOUND_FOR_ALL, _fixed("/admin/inexistant/")),
     **_admin_policy(),
 }
+# indemnisation (issue 21): the volunteer's statements, the days' confirmation, the ARS, the ministry.
+OWN_STATEMENT = {r: ((ALLOW, DENY) if r == "medecin" else (DENY, DENY)) for r in ROLES}
+CONFIRMERS = {r: ((ALLOW if r in ("medecin", "referent") else DENY), None) for r in ROLES}
+POLICY |= {
+    "indemnisation:medecin": Endpoint(
+        VOLUNTEER_SELF, _fixed("/indemnisation/medecin/"), hidden=lambda w: [w.doc_b.nom], hidden_roles=ROLES
+    ),
+    "indemnisation:releve_pdf": Endpoint(
+        OWN_STATEMENT,
+        _side(
+            lambda w, r: f"/indemnisation/medecin/releve/{w.releve_a.pk}.pdf",
+            lambda w, r: f"/indemnisation/medecin/releve/{w.releve_b.pk}.pdf",
+        ),
+    ),
+    "indemnisation:jours": Endpoint(
+        CONFIRMERS, _fixed("/indemnisation/jours/"), hidden=lambda w: [w.lieu_b.nom], hidden_roles=ROLES
+    ),
+    "indemnisation:confirmer": Endpoint(
+        DAY_LIST,
+        _side(
+            lambda w, r: f"/indemnisation/jours/{w.mission_a.pk}/",
+            lambda w, r: f"/indemnisation/jours/{w.mission_b.pk}/",
+        ),
+        writes=lambda w: {"nature": "journee"},
+    ),
+    "indemnisation:ars": Endpoint(
+        ARS_REGION,
+        _side(
+            lambda w, r: f"/indemnisation/ars/?region={w.region_a.code}",
+            lambda w, r: f"/indemnisation/ars/?region={w.region_b.code}",
+        ),
+        writes=lambda w: {"action": "valider", "releves": w.releve_b.pk},
+    ),
+    "indemnisation:ars_calcul": Endpoint(
+        ARS_REGION,
+        _side(
+            lambda w, r: f"/indemnisation/ars/calcul/?region={w.region_a.code}",
+            lambda w, r: f"/indemnisation/ars/calcul/?region={w.region_b.code}",
+        ),
+    ),
+    "indemnisation:export": Endpoint(
+        ARS_REGION,
+        _side(
+            lambda w, r: f"/indemnisation/ars/export/?region={w.region_a.code}",
+            lambda w, r: f"/indemnisation/ars/export/?region={w.region_b.code}",
+        ),
+    ),
+    "indemnisation:national": Endpoint(NATIONAL, _fixed("/indemnisation/national/")),
+    "indemnisation:schema": Endpoint(PUBLIC_NO_OBJECT, _fixed("/indemnisation/schema-cpam.json")),
+}
 # Admin views that write (add, delete, password of a user): not read by the matrix; the roles without the
 # back office are still refused (checked: redirect to the login), and the scoped models' delete view of
 # another region is a 404 like their change view (territoire.backoffice.RegionScopedAdmin).
@@ -581,6 +631,15 @@ class World:
             model: f"/admin/{model.replace('.', '/')}/{ids(self)[1]}/change/"
             for model, ids in SCOPED_ADMIN.items()
         }
+        # indemnisation: a validated statement of each region's volunteer, for this month.
+        from solidarite.indemnisation.models import Releve
+
+        self.releve_a, self.releve_b = (
+            Releve.objects.create(
+                medecin=doc, region=region, mois=today.replace(day=1), cpam="15", statut="valide"
+            )
+            for doc, region in ((self.doc_a, self.region_a), (self.doc_b, self.region_b))
+        )
 
 
 def _outcome(response: Any, deny_redirect: str = "") -> str:

@@ -111,6 +111,15 @@ PARAMETRES: tuple[Parametre, ...] = (
         "Nombre d'intercommunalités retenues comme zones rouges",
     ),
     Parametre(
+        "indemnite_confirmation_delai_jours",
+        7,
+        "jours",
+        dt.date(2025, 9, 1),
+        "Choix de la plateforme (issue 21) : une semaine laisse au médecin ou au référent le temps de confirmer "
+        "la journée ; au-delà, l'ARS la voit signalée sur sa page des relevés",
+        "Délai après la journée de mission au-delà duquel une journée non confirmée est signalée à l'ARS",
+    ),
+    Parametre(
         "messages_delais_nouvel_essai",
         (5, 25),
         "minutes",
@@ -136,6 +145,13 @@ def verifier(table: tuple[Parametre, ...]) -> tuple[Parametre, ...]:
             raise InvalidParametresError(
                 f"Paramètre {p.nom!r} donné deux fois pour le {p.depuis:%d/%m/%Y} : "
                 "un changement de valeur est une nouvelle entrée, à une autre date."
+            )
+        if p.unite.startswith("€") and (
+            not isinstance(p.valeur, Decimal) or not p.valeur.is_finite() or p.valeur < 0
+        ):
+            raise InvalidParametresError(
+                f"Paramètre {p.nom!r} du {p.depuis:%d/%m/%Y} : un montant positif ou nul en euros est attendu, "
+                f"pas {p.valeur!r}."
             )
         vus.add((p.nom, p.depuis))
     return table

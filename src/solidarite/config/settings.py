@@ -201,6 +201,7 @@ INSTALLED_APPS = [
     "solidarite.planning",
     "solidarite.rdv",
     "solidarite.interop",
+    "solidarite.indemnisation",
     # Last, so that interop's templates/ninja/swagger.html (French, accessible) replaces its own; listed at all so
     # that /api/v1/docs is served from django-ninja's static files rather than from a CDN.
     "ninja",

@@ -441,3 +441,29 @@ def cancel_mission(mission: Mission, par: Any, commentaire: str) -> Mission:
         locked.save(update_fields=["statut"])
         mission_cancelled.send(sender=Mission, mission=locked)
     return locked
+
+
+def realise_mission(mission: Mission, par: Any, today: dt.date | None = None) -> Mission:
+    """A confirmed mission whose day has come is marked « réalisée » (the indemnisation context confirms the day;
+    full or half day is its own business). Already realised: left as it is. Cancelled or proposed: refused."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked = Mission.objects.select_for_update().get(pk=mission.pk)
+        if locked.statut == Mission.Statut.REALISEE:
+            return locked
+        if locked.statut != Mission.Statut.CONFIRMEE:
+            raise ValidationError(
+                f"Seule une mission confirmée peut être réalisée (celle-ci est « {locked.get_statut_display().lower()} »)."
+            )
+        if locked.date > today:
+            raise ValidationError("Cette mission n'a pas encore eu lieu : confirmez-la après la journée.")
+        MissionTransition.objects.create(
+            mission=locked,
+            de=locked.statut,
+            vers=Mission.Statut.REALISEE,
+            par=par,
+            commentaire="Journée réalisée",
+        )
+        locked.statut = Mission.Statut.REALISEE
+        locked.save(update_fields=["statut"])
+    return locked

@@ -1,0 +1,242 @@
+"""The arithmetic of the monthly statement (relevé mensuel): pure, typed, no Django.
+
+A realised day (`Jour`) is paid at the amount in force ON ITS DATE (`taux`: `indemnite_journaliere` or
+`indemnite_demi_journee` in the dated parameters, which the caller may replace by its own table). A statement
+(`construire`) holds:
+- one line per new realised day (never paid before), unless the day is held back by an anomaly (over the
+  monthly cap, two missions the same day, a half-day and a full day on one date): held days are listed as
+  anomalies and paid nothing until the ARS resolves them (never paid silently);
+- adjustment lines for days already paid in a validated statement whose amount due has changed since (the day
+  was withdrawn or changed from full to half, or the amount in force that day was changed by a new dated
+  entry): due now − paid so far, so that over all statements a day is paid exactly its due, once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from solidarite.parametres import PARAMETRES, Parametre, parametre
+
+JOURNEE = "journee"
+DEMI_JOURNEE = "demi_journee"
+NATURES = {JOURNEE: "indemnite_journaliere", DEMI_JOURNEE: "indemnite_demi_journee"}
+UNITES = {JOURNEE: Decimal(1), DEMI_JOURNEE: Decimal("0.5")}  # counted against the monthly cap, in days
+LIGNE_JOUR = "jour"
+LIGNE_AJUSTEMENT = "ajustement"
+PLAFOND, CHEVAUCHEMENT, DEMI_ET_JOURNEE = "plafond", "chevauchement", "demi_et_journee"
+
+Table = tuple[Parametre, ...]
+
+
+class CalculError(ValueError):
+    """A statement that cannot be computed (a bad amount, an unknown kind of day): a French message."""
+
+
+@dataclass(frozen=True)
+class Jour:
+    """A realised mission day: its mission, date, full or half day, the day's consultations (for information),
+    and a group (the lieu's region) that the caller uses to split the statement."""
+
+    mission_id: int
+    date: dt.date
+    nature: str
+    consultations: int = 0
+    groupe: str = ""
+
+
+@dataclass(frozen=True)
+class Paye:
+    """What a day already in a validated statement has been paid so far (its line plus any adjustment)."""
+
+    mission_id: int
+    date: dt.date
+    montant: Decimal
+    groupe: str = ""
+
+
+@dataclass(frozen=True)
+class Ligne:
+    genre: str  # LIGNE_JOUR or LIGNE_AJUSTEMENT
+    mission_id: int
+    date: dt.date
+    nature: str  # the day's nature now ("" for a day no longer realised)
+    taux: Decimal  # the amount in force on the day for that nature (0 if no longer realised)
+    montant: Decimal
+    consultations: int = 0
+    groupe: str = ""
+    motif: str = ""
+
+
+@dataclass(frozen=True)
+class Anomalie:
+    code: str
+    message: str
+    mission_ids: tuple[int, ...]
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Releve:
+    mois: dt.date
+    lignes: tuple[Ligne, ...]
+    anomalies: tuple[Anomalie, ...] = field(default_factory=tuple)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((ligne.montant for ligne in self.lignes), Decimal(0))
+
+    @property
+    def retenus(self) -> frozenset[int]:
+        return frozenset(m for a in self.anomalies for m in a.mission_ids)
+
+
+def premier_du_mois(jour: dt.date) -> dt.date:
+    return jour.replace(day=1)
+
+
+def taux(nature: str, jour: dt.date, table: Table = PARAMETRES) -> Decimal:
+    """The amount for one `nature` of day on `jour`, from the dated table; refused if not a positive amount."""
+    nom = NATURES.get(nature)
+    if nom is None:
+        raise CalculError(f"Nature de journée inconnue « {nature} » : journée ou demi-journée attendue.")
+    valeur = parametre(nom, jour, table).valeur
+    if not isinstance(valeur, Decimal) or not valeur.is_finite() or valeur < 0:
+        raise CalculError(
+            f"Paramètre {nom!r} en vigueur le {jour:%d/%m/%Y} : un montant positif en euros attendu, "
+            f"pas {valeur!r}."
+        )
+    return valeur
+
+
+def du(jour: Jour | None, date: dt.date, table: Table = PARAMETRES) -> Decimal:
+    """What a day is worth now: its rate on its date, or 0 if it is no longer realised."""
+    return Decimal(0) if jour is None else taux(jour.nature, date, table)
+
+
+def anomalies(jours: Iterable[Jour], cap: int, deja_payes: Iterable[int] = ()) -> tuple[Anomalie, ...]:
+    """The anomalies of one volunteer's realised days of one month.
+
+    On one date: a half-day with a full day (`demi_et_journee`), two full days or more than two half-days
+    (`chevauchement`): every new day of that date is held. Beyond the monthly cap (in days, half-days count
+    0.5), the new days past the cap, in date order, are held (`plafond`); days already paid count first."""
+    payes = set(deja_payes)
+    found: list[Anomalie] = []
+    par_date: dict[dt.date, list[Jour]] = defaultdict(list)
+    for j in jours:
+        par_date[j.date].append(j)
+    conflits: set[int] = set()
+    for date in sorted(par_date):
+        du_jour = par_date[date]
+        natures = [j.nature for j in du_jour]
+        nouveaux = tuple(sorted(j.mission_id for j in du_jour if j.mission_id not in payes))
+        if JOURNEE in natures and DEMI_JOURNEE in natures:
+            found.append(
+                Anomalie(
+                    DEMI_ET_JOURNEE,
+                    f"Le {date:%d/%m/%Y} : une demi-journée et une journée le même jour.",
+                    nouveaux,
+                    date,
+                )
+            )
+        elif natures.count(JOURNEE) > 1 or natures.count(DEMI_JOURNEE) > 2:
+            found.append(
+                Anomalie(
+                    CHEVAUCHEMENT,
+                    f"Le {date:%d/%m/%Y} : {len(du_jour)} missions qui se chevauchent le même jour.",
+                    nouveaux,
+                    date,
+                )
+            )
+        else:
+            continue
+        conflits.update(nouveaux)
+    compte = sum(
+        (UNITES[j.nature] for d in par_date.values() for j in d if j.mission_id in payes), Decimal(0)
+    )
+    au_dela: list[int] = []
+    for j in sorted((j for d in par_date.values() for j in d), key=lambda j: (j.date, j.mission_id)):
+        if j.mission_id in payes or j.mission_id in conflits:
+            continue
+        if compte + UNITES[j.nature] > cap:
+            au_dela.append(j.mission_id)
+        else:
+            compte += UNITES[j.nature]
+    if au_dela:
+        found.append(
+            Anomalie(
+                PLAFOND,
+                f"Plus de {cap} jour(s) de mission dans le mois : {len(au_dela)} journée(s) retenue(s), "
+                "non payée(s) tant que l'ARS ne l'a pas résolu.",
+                tuple(au_dela),
+            )
+        )
+    return tuple(found)
+
+
+def construire(
+    mois: dt.date,
+    nouveaux: Sequence[Jour],
+    payes: Mapping[int, Paye],
+    actuels: Mapping[int, Jour],
+    cap: int,
+    table: Table = PARAMETRES,
+) -> Releve:
+    """One volunteer's statement for `mois`.
+
+    `nouveaux`: realised days not yet in any statement (of this month, or of earlier months whose statement was
+    already validated: they come here rather than into a validated one). `payes`: days already in a
+    statement, with what they were paid; `actuels`: the current realised days by mission (a paid day missing
+    from it was withdrawn). The cap and overlaps are checked month by month, paid days of the month counted
+    first. Raises CalculError for an unknown nature or a bad amount."""
+    mois = premier_du_mois(mois)
+    par_mois: dict[dt.date, list[Jour]] = defaultdict(list)
+    for j in nouveaux:
+        if j.mission_id not in payes:
+            par_mois[premier_du_mois(j.date)].append(j)
+    found: list[Anomalie] = []
+    for m in sorted(par_mois):
+        deja = [actuels[p] for p in payes if p in actuels and premier_du_mois(actuels[p].date) == m]
+        found.extend(anomalies([*deja, *par_mois[m]], cap, deja_payes=(j.mission_id for j in deja)))
+    retenus = {m for a in found for m in a.mission_ids}
+    lignes: list[Ligne] = []
+    for j in sorted(nouveaux, key=lambda j: (j.date, j.mission_id)):
+        if j.mission_id in retenus or j.mission_id in payes:
+            continue
+        t = taux(j.nature, j.date, table)
+        lignes.append(Ligne(LIGNE_JOUR, j.mission_id, j.date, j.nature, t, t, j.consultations, j.groupe))
+    for p in sorted(payes.values(), key=lambda p: (p.date, p.mission_id)):
+        actuel = actuels.get(p.mission_id)
+        montant = du(actuel, p.date, table)
+        ecart = montant - p.montant
+        if ecart:
+            motif = (
+                "Journée retirée après validation"
+                if actuel is None
+                else "Correction de la journée ou du montant en vigueur ce jour-là"
+            )
+            lignes.append(
+                Ligne(
+                    LIGNE_AJUSTEMENT,
+                    p.mission_id,
+                    p.date,
+                    actuel.nature if actuel else "",
+                    montant,
+                    ecart,
+                    actuel.consultations if actuel else 0,
+                    p.groupe,
+                    motif,
+                )
+            )
+    return Releve(mois, tuple(lignes), tuple(found))
+
+
+def verifier_table(table: Table, jours: Iterable[dt.date]) -> None:
+    """Refuses (CalculError, French) a table whose day or half-day amount on one of `jours` is not a positive
+    amount: checked before anything is written."""
+    for jour in jours:
+        for nature in NATURES:
+            taux(nature, jour, table)

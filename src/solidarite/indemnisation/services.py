@@ -1,0 +1,488 @@
+"""Realised days, the month's statements and their workflow. Every write spanning rows is one transaction.
+
+The month's run (`construire_mois`) reads everything it needs in a fixed number of queries and writes with
+bulk inserts: its query count does not depend on the number of volunteers (bench/indemnisation.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from solidarite import parametres
+from solidarite.indemnisation import acces, calcul
+from solidarite.indemnisation.models import CalculMois, EtapeReleve, JourRealise, LigneReleve, Releve
+from solidarite.planning import services as planning
+from solidarite.planning.models import Mission
+from solidarite.rdv import audit
+from solidarite.rdv.models import RendezVous
+from solidarite.territoire.models import Region
+
+logger = logging.getLogger(__name__)
+CANAL = "indemnisation"
+Progress = Callable[[str, int], None]
+
+
+def parse_month(text: str | None, today: dt.date | None = None) -> dt.date:
+    """AAAA-MM → the first day of the month; a month in the future is refused (its days are not done)."""
+    today = today or timezone.localdate()
+    if not text:
+        return today.replace(day=1)
+    first = planning.parse_month(text)
+    if first > today.replace(day=1):
+        raise ValidationError(
+            f"Le mois {first:%m/%Y} n'est pas encore commencé : un relevé ne porte que sur des journées faites."
+        )
+    return first
+
+
+def next_month(first: dt.date) -> dt.date:
+    return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+# --- Realised days ---------------------------------------------------------------------------------------
+
+
+def consultations_du_jour(mission: Mission) -> int:
+    """The prefilled count: the day's appointments neither cancelled nor missed."""
+    return (
+        RendezVous.objects.filter(mission=mission)
+        .exclude(statut__in=[RendezVous.Statut.ANNULE, RendezVous.Statut.ABSENT, RendezVous.Statut.EXCUSE])
+        .count()
+    )
+
+
+def confirmer_jour(
+    mission: Mission,
+    user: Any,
+    nature: str,
+    consultations: int | str | None = None,
+    today: dt.date | None = None,
+) -> JourRealise:
+    """The doctor or a référent confirms the day (full or half), after it: the mission becomes « réalisée »
+    (planning.services.realise_mission) and its realised day is written, or corrected if it exists."""
+    today = today or timezone.localdate()
+    if nature not in calcul.NATURES:
+        raise ValidationError("Indiquez s'il s'agit d'une journée ou d'une demi-journée.")
+    if consultations in (None, ""):
+        count = consultations_du_jour(mission)
+    else:
+        try:
+            count = int(str(consultations))
+        except ValueError:
+            raise ValidationError("Le nombre de consultations doit être un nombre entier.") from None
+        if count < 0 or count > 200:
+            raise ValidationError("Le nombre de consultations doit être compris entre 0 et 200.")
+    with transaction.atomic():
+        if mission.date > today:
+            raise ValidationError("Cette mission n'a pas encore eu lieu : confirmez-la après la journée.")
+        same_day = JourRealise.objects.filter(
+            mission__medecin_id=mission.medecin_id, mission__date=mission.date
+        ).exclude(mission=mission)
+        if any(j.nature != nature or nature == calcul.JOURNEE for j in same_day):
+            raise ValidationError(
+                f"Une autre mission de ce médecin est déjà réalisée le {mission.date:%d/%m/%Y} : "
+                "une demi-journée et une journée, ou deux journées, ne peuvent pas être payées le même jour."
+            )
+        planning.realise_mission(mission, user, today)
+        jour, _created = JourRealise.objects.update_or_create(
+            mission=mission,
+            defaults={
+                "nature": nature,
+                "consultations": count,
+                "confirme_par": user if getattr(user, "is_authenticated", False) else None,
+                "confirme_le": timezone.now(),
+            },
+        )
+    return jour
+
+
+def retirer_jour(jour: JourRealise, user: Any, motif: str) -> None:
+    """The ARS withdraws a realised day (the doctor did not come, a duplicate): if it was paid, the next
+    statement carries a negative adjustment; never an edit of a validated statement."""
+    acces.check_region(user, jour.mission.lieu.commune.departement.region)
+    motif = " ".join(motif.split())
+    if not motif:
+        raise ValidationError("Indiquez la raison du retrait de cette journée.")
+    with transaction.atomic():
+        audit.record(jour.mission, "journée retirée", CANAL, par=user)
+        jour.delete()
+
+
+def jours_non_confirmes(region: Region | None, today: dt.date | None = None) -> list[Mission]:
+    """Confirmed missions past by more than the dated delay and still not confirmed as realised."""
+    today = today or timezone.localdate()
+    delai = parametres.entier("indemnite_confirmation_delai_jours", today)
+    missions = Mission.objects.filter(
+        statut=Mission.Statut.CONFIRMEE, date__lt=today - dt.timedelta(days=delai), jour_realise__isnull=True
+    ).select_related("medecin", "lieu")
+    if region is not None:
+        missions = missions.filter(lieu__commune__departement__region=region)
+    return list(missions.order_by("date")[:500])
+
+
+# --- The month's statements ------------------------------------------------------------------------------
+
+
+def _nothing(etape: str, pct: int) -> None:
+    pass
+
+
+def construire_mois(
+    first: dt.date,
+    region: Region | None = None,
+    table: calcul.Table = parametres.PARAMETRES,
+    today: dt.date | None = None,
+    progress: Progress = _nothing,
+) -> dict[str, Any]:
+    """Builds the draft statements of `first`'s month (one region, or all): re-runnable, the month's drafts are
+    replaced and validated statements left alone. One transaction; a fixed number of queries."""
+    today = today or timezone.localdate()
+    first = first.replace(day=1)
+    if first > today.replace(day=1):
+        raise ValidationError(f"Le mois {first:%m/%Y} n'est pas encore commencé.")
+    end = next_month(first)
+    parametres.verifier(table)
+    cap = int(parametre_entier("jours_max_par_mois", first, table))
+    region_path = "mission__lieu__commune__departement__region"
+    with transaction.atomic():
+        progress("Lecture des journées réalisées", 10)
+        drafts = Releve.objects.filter(mois=first, statut=Releve.Statut.BROUILLON)
+        if region is not None:
+            drafts = drafts.filter(region=region)
+        LigneReleve.objects.filter(releve__in=drafts).delete()
+        # A draft has no journal (its first step is the validation) and no line left: one DELETE, not the
+        # collector's per-batch lookups, so that the run's query count does not grow with the drafts.
+        drafts._raw_delete(drafts.db)
+        jours = JourRealise.objects.filter(mission__date__lt=end)
+        lignes = LigneReleve.objects.all()
+        if region is not None:
+            jours = jours.filter(**{region_path: region})
+            lignes = lignes.filter(releve__region=region)
+        rows = list(
+            jours.values_list(
+                "mission_id",
+                "mission__date",
+                "nature",
+                "consultations",
+                "mission__medecin_id",
+                "mission__lieu__commune__departement__region_id",
+            )
+        )
+        paid_rows = list(
+            lignes.values("mission_id", "date", "releve__medecin_id", "releve__region_id").annotate(
+                paye=Sum("montant")
+            )
+        )
+        frozen = set(
+            Releve.objects.filter(mois=first, statut__in=Releve.FIGES).values_list("medecin_id", "region_id")
+        )
+        progress("Calcul des relevés", 40)
+        actuels: dict[int, calcul.Jour] = {}
+        medecin_of: dict[int, int] = {}
+        for mission_id, date, nature, consultations, medecin_id, region_id in rows:
+            actuels[mission_id] = calcul.Jour(mission_id, date, nature, consultations, str(region_id))
+            medecin_of[mission_id] = medecin_id
+        payes: dict[int, dict[int, calcul.Paye]] = defaultdict(dict)
+        for r in paid_rows:
+            payes[r["releve__medecin_id"]][r["mission_id"]] = calcul.Paye(
+                r["mission_id"], r["date"], r["paye"], str(r["releve__region_id"])
+            )
+        paid_ids = {m for by in payes.values() for m in by}
+        nouveaux: dict[int, list[calcul.Jour]] = defaultdict(list)
+        for mission_id, jour in actuels.items():
+            if mission_id not in paid_ids:
+                nouveaux[medecin_of[mission_id]].append(jour)
+        releves: list[_Brouillon] = []
+        pending: list[tuple[_Brouillon, list[calcul.Ligne]]] = []
+        for medecin_id in sorted(set(nouveaux) | set(payes)):
+            releve = calcul.construire(
+                first,
+                nouveaux.get(medecin_id, ()),
+                payes.get(medecin_id, {}),
+                actuels,
+                cap,
+                table,
+            )
+            groups: dict[str, list[calcul.Ligne]] = defaultdict(list)
+            for ligne in releve.lignes:
+                groups[ligne.groupe].append(ligne)
+            for jour in nouveaux.get(medecin_id, ()):
+                if jour.mission_id in releve.retenus:
+                    groups.setdefault(jour.groupe, [])
+            anomalies = [
+                {"code": a.code, "message": a.message, "missions": list(a.mission_ids)}
+                for a in releve.anomalies
+            ]
+            for groupe, items in groups.items():
+                if (medecin_id, int(groupe)) in frozen:
+                    continue  # its new days wait for the next month's statement
+                obj = _Brouillon(
+                    medecin_id, int(groupe), sum((i.montant for i in items), Decimal(0)), anomalies
+                )
+                releves.append(obj)
+                pending.append((obj, items))
+        progress("Écriture des relevés", 70)
+        _set_cpam(releves)
+        now = str(connection.ops.adapt_datetimefield_value(timezone.now()))
+        _insert_json(
+            Releve,
+            [
+                {
+                    "medecin_id": r.medecin_id,
+                    "region_id": r.region_id,
+                    "mois": first.isoformat(),
+                    "statut": Releve.Statut.BROUILLON.value,
+                    "total": str(r.total),
+                    "anomalies": r.anomalies,
+                    "cpam": r.cpam,
+                    "cree_le": now,
+                    "motif_contestation": "",
+                }
+                for r in releves
+            ],
+        )
+        ids = {
+            (medecin_id, region_id): pk
+            for pk, medecin_id, region_id in Releve.objects.filter(
+                mois=first, statut=Releve.Statut.BROUILLON
+            ).values_list("pk", "medecin_id", "region_id")
+        }
+        _insert_json(
+            LigneReleve,
+            [
+                {
+                    "releve_id": ids[(obj.medecin_id, obj.region_id)],
+                    "genre": i.genre,
+                    "mission_id": i.mission_id,
+                    "date": i.date.isoformat(),
+                    "nature": i.nature,
+                    "taux": str(i.taux),
+                    "montant": str(i.montant),
+                    "consultations": i.consultations,
+                    "motif": i.motif[:200],
+                }
+                for obj, items in pending
+                for i in items
+            ],
+        )
+    progress("Terminé", 100)
+    return {
+        "releves": len(releves),
+        "lignes": sum(len(items) for _o, items in pending),
+        "total": str(sum((r.total for r in releves), Decimal(0))),
+        "anomalies": sum(1 for r in releves if r.anomalies),
+    }
+
+
+def _insert_json(model: Any, rows: list[dict[str, Any]]) -> None:
+    """Inserts `rows` in ONE statement whatever their number: the rows go as one JSON parameter, unpacked by
+    the database (SQLite `json_each`, PostgreSQL `jsonb_to_recordset`). bulk_create would send one INSERT per
+    batch (SQLite allows 999 parameters a statement), so the run's query count would grow with the volunteers."""
+    if not rows:
+        return
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    columns = list(rows[0])
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    data = json.dumps(rows, separators=(",", ":"))
+    table = quote(model._meta.db_table)
+    if connection.vendor == "postgresql":
+        typed = ", ".join(f"{quote(c)} {fields[c].db_type(connection)}" for c in columns)
+        sql = f"INSERT INTO {table} ({names}) SELECT {names} FROM jsonb_to_recordset(%s::jsonb) AS x({typed})"
+    else:
+        picks = ", ".join(
+            f"json({_json_path(c)})" if fields[c].get_internal_type() == "JSONField" else _json_path(c)
+            for c in columns
+        )
+        sql = f"INSERT INTO {table} ({names}) SELECT {picks} FROM json_each(%s)"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [data])
+
+
+def _json_path(column: str) -> str:
+    return f"json_extract(value, '$.{column}')"
+
+
+def parametre_entier(nom: str, jour: dt.date, table: calcul.Table) -> int:
+    v = parametres.parametre(nom, jour, table).valeur
+    if not isinstance(v, int):
+        raise ValidationError(f"Paramètre {nom!r} : un nombre entier attendu.")
+    return v
+
+
+@dataclass(slots=True)
+class _Brouillon:
+    """A statement about to be inserted (lighter than a model instance: 3,000 of them per run)."""
+
+    medecin_id: int
+    region_id: int
+    total: Decimal
+    anomalies: list[dict[str, Any]]
+    cpam: str = ""
+
+
+def _set_cpam(releves: list[_Brouillon]) -> None:
+    """The paying CPAM: that of the doctor's département (one query for all)."""
+    from solidarite.annuaire.models import MedecinVolontaire
+
+    ids = {r.medecin_id for r in releves}
+    codes = dict(
+        MedecinVolontaire.objects.filter(pk__in=ids).values_list("pk", "commune__departement__code")
+        if len(ids) < 900
+        else MedecinVolontaire.objects.values_list("pk", "commune__departement__code")
+    )
+    for r in releves:
+        r.cpam = codes.get(r.medecin_id) or ""
+
+
+def queue_mois(first: dt.date, region: Region | None, user: Any) -> CalculMois:
+    """Queues the month's run for the worker (tasks.py); refused while one of that month is pending."""
+    from solidarite.indemnisation.tasks import construire_releves
+
+    if region is None and not acces.is_national_admin(user):
+        raise PermissionDenied("Seule l'administration nationale calcule les relevés de toutes les régions.")
+    if region is not None:
+        acces.check_region(user, region)
+    with transaction.atomic():
+        pending = CalculMois.objects.select_for_update().filter(
+            mois=first, region=region, etat__in=CalculMois.EN_ATTENTE
+        )
+        if any(c.cree_le > timezone.now() - dt.timedelta(minutes=10) for c in pending):
+            raise ValidationError("Le calcul de ce mois est déjà en file ou en cours : il s'affiche ici.")
+        run = CalculMois.objects.create(mois=first, region=region, cree_par=user)
+        construire_releves.enqueue(run.pk)
+    return run
+
+
+def executer_calcul(run_id: int) -> dict[str, Any]:
+    """The worker's side: the run's progress written on its row, then its result or its error."""
+    claimed = CalculMois.objects.filter(pk=run_id, etat=CalculMois.Etat.EN_FILE).update(
+        etat=CalculMois.Etat.EN_COURS
+    )
+    if not claimed:
+        return {"calcul": "ignoré : déjà pris ou supprimé"}
+    run = CalculMois.objects.select_related("region").get(pk=run_id)
+
+    def progress(etape: str, pct: int) -> None:
+        CalculMois.objects.filter(pk=run_id).update(etape=etape, avancement=pct)
+
+    try:
+        result = construire_mois(run.mois, run.region, progress=progress)
+    except Exception as exc:
+        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        CalculMois.objects.filter(pk=run_id).update(etat=CalculMois.Etat.ECHEC, erreur=message[:500])
+        raise
+    CalculMois.objects.filter(pk=run_id).update(etat=CalculMois.Etat.TERMINE, resultat=result)
+    return result
+
+
+# --- Workflow ---------------------------------------------------------------------------------------------
+
+ACTIONS = {
+    "valider": ((Releve.Statut.BROUILLON, Releve.Statut.CONTESTE), Releve.Statut.VALIDE, "relevé validé"),
+    "transmettre": ((Releve.Statut.VALIDE,), Releve.Statut.TRANSMIS, "relevé transmis à la CPAM"),
+    "payer": ((Releve.Statut.TRANSMIS,), Releve.Statut.PAYE, "relevé payé"),
+}
+
+
+def _step(releve: Releve, de: str, vers: str, user: Any, commentaire: str = "") -> None:
+    authenticated = getattr(user, "is_authenticated", False)
+    EtapeReleve.objects.create(
+        releve=releve,
+        de=de,
+        vers=vers,
+        par_id=user.pk if authenticated else None,
+        par_nom=user.get_username() if authenticated else "",
+        commentaire=commentaire[:1000],
+    )
+    audit.record(releve, f"relevé {vers}", CANAL, par=user)
+
+
+def avancer(ids: Iterable[int | str], action: str, user: Any, commentaire: str = "") -> list[Releve]:
+    """Moves every statement of `ids` one step (valider, transmettre, payer), all or none: a statement of
+    another region, or one not at the step before, refuses the whole batch (nothing saved)."""
+    if action not in ACTIONS:
+        raise ValidationError("Action inconnue.")
+    avant, vers, _label = ACTIONS[action]
+    try:
+        keys = sorted({int(i) for i in ids})
+    except (TypeError, ValueError):
+        raise ValidationError("Sélection de relevés invalide.") from None
+    if not keys:
+        raise ValidationError("Cochez au moins un relevé.")
+    now = timezone.now()
+    with transaction.atomic():
+        found = list(
+            Releve.objects.select_for_update().filter(pk__in=keys).select_related("region", "medecin")
+        )
+        if len(found) != len(keys):
+            raise ValidationError("Un des relevés cochés n'existe pas.")
+        for r in found:
+            acces.check_region(user, r.region)
+            if r.statut not in avant:
+                raise ValidationError(
+                    f"Le relevé de {r.medecin} ({r.mois:%m/%Y}) est « {r.get_statut_display().lower()} » : "
+                    "cette étape ne s'applique pas."
+                )
+        for r in found:
+            de = r.statut
+            r.statut = vers
+            fields = ["statut"]
+            if action == "valider":
+                r.valide_le, r.valide_par = now, user
+                fields += ["valide_le", "valide_par"]
+            elif action == "transmettre":
+                r.transmis_le = now
+                fields.append("transmis_le")
+            else:
+                r.paye_le = now
+                fields.append("paye_le")
+            r.save(update_fields=fields)
+            _step(r, de, vers, user, commentaire)
+    return found
+
+
+def contester(releve: Releve, user: Any, motif: str) -> Releve:
+    """The volunteer contests a validated (or transmitted, or paid) statement: back to the ARS, with the reason.
+    The statement is not edited: a correction comes as an adjustment in a later statement."""
+    motif = " ".join(motif.split())
+    if len(motif) < 10:
+        raise ValidationError("Expliquez en quelques mots ce qui ne va pas (10 caractères au moins).")
+    with transaction.atomic():
+        locked = Releve.objects.select_for_update().get(pk=releve.pk)
+        if locked.statut not in (Releve.Statut.VALIDE, Releve.Statut.TRANSMIS, Releve.Statut.PAYE):
+            raise ValidationError(
+                f"Ce relevé est « {locked.get_statut_display().lower()} » : il ne peut pas être contesté."
+            )
+        de = locked.statut
+        locked.statut = Releve.Statut.CONTESTE
+        locked.motif_contestation = motif[:1000]
+        locked.save(update_fields=["statut", "motif_contestation"])
+        _step(locked, de, Releve.Statut.CONTESTE, user, motif)
+    return locked
+
+
+def totaux_par_region(first: dt.date | None = None) -> list[dict[str, Any]]:
+    """Statements and amounts per region and month (for pilotage): one query."""
+    from django.db.models import Count
+
+    rows = Releve.objects.all()
+    if first is not None:
+        rows = rows.filter(mois=first)
+    return list(
+        rows.values("region__code", "region__nom", "mois")
+        .annotate(releves=Count("pk"), montant=Sum("total"))
+        .order_by("mois", "region__nom")
+    )

@@ -1,0 +1,227 @@
+"""The pages and exports of indemnisation: the volunteer, the confirmation, the ARS in bulk, the ministry; the CSV
+against its Table Schema, the XLSX, the PDF text (snapshot); the month's run as a task."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from xml.etree import ElementTree
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from solidarite.indemnisation import exports, services
+from solidarite.indemnisation.models import CalculMois, JourRealise, Releve
+from solidarite.planning.models import Mission
+from tests.factories import agent_ars, compte, jour_realise, lieu, medecin, referent, zone_commune
+from tests.snapshot import assert_snapshot
+
+pytestmark = pytest.mark.django_db
+OCT = dt.date(2026, 10, 1)
+
+
+@pytest.fixture
+def world(freeze_clock):  # type: ignore[no-untyped-def]
+    freeze_clock(dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC))
+    doc = medecin(nom="Durand", prenom="Alice", rpps="10000000015")
+    place = lieu(doc.commune)
+    jour_realise(doc, place, dt.date(2026, 10, 6), consultations=14)
+    jour_realise(doc, place, dt.date(2026, 10, 20), "demi_journee", consultations=5)
+    services.construire_mois(OCT, today=dt.date(2026, 11, 20))
+    region = place.commune.departement.region
+    return {"doc": doc, "lieu": place, "region": region, "releve": Releve.objects.get(), "user": compte(doc)}
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_volunteer_sees_statement_says_no_bank_details_and_contests(world) -> None:  # type: ignore[no-untyped-def]
+    client = _client(world["user"])
+    page = client.get("/indemnisation/medecin/").content.decode()
+    assert "300,00 €" in page and "aucune coordonnée bancaire" in page and "Brouillon" in page
+    assert (
+        client.post(
+            "/indemnisation/medecin/", {"releve": world["releve"].pk, "motif": "trop court"}
+        ).status_code
+        == 302
+    )
+    world["releve"].refresh_from_db()
+    assert world["releve"].statut == "brouillon"  # a draft is not contested: the ARS has not validated it
+    Releve.objects.update(statut="valide")
+    client.post("/indemnisation/medecin/", {"releve": world["releve"].pk, "motif": "Il manque une journée."})
+    world["releve"].refresh_from_db()
+    assert world["releve"].statut == "conteste"
+
+
+def test_another_volunteer_cannot_contest_or_download(world) -> None:  # type: ignore[no-untyped-def]
+    other = compte(medecin(world["doc"].commune))
+    client = _client(other)
+    pk = world["releve"].pk
+    assert (
+        client.post("/indemnisation/medecin/", {"releve": pk, "motif": "Je conteste ce relevé."}).status_code
+        == 404
+    )
+    assert client.get(f"/indemnisation/medecin/releve/{pk}.pdf").status_code == 404
+
+
+def test_referent_confirms_a_day_prefilled(world) -> None:  # type: ignore[no-untyped-def]
+    mission = Mission.objects.create(
+        medecin=world["doc"], lieu=world["lieu"], date=dt.date(2026, 11, 17), statut="confirmee"
+    )
+    client = _client(referent(world["lieu"]))
+    assert 'value="0"' in client.get(f"/indemnisation/jours/{mission.pk}/").content.decode()
+    bad = client.post(f"/indemnisation/jours/{mission.pk}/", {"nature": "journee", "consultations": "douze"})
+    assert bad.status_code == 400 and "nombre entier" in bad.content.decode()
+    assert not JourRealise.objects.filter(mission=mission).exists()
+    client.post(f"/indemnisation/jours/{mission.pk}/", {"nature": "journee", "consultations": "12"})
+    assert JourRealise.objects.get(mission=mission).consultations == 12
+
+
+def test_ars_validates_in_bulk_only_its_region(world) -> None:  # type: ignore[no-untyped-def]
+    region = world["region"]
+    rank = next(r for r in range(2, 151) if zone_commune(r).departement.region_id != region.pk)
+    stranger = _client(agent_ars(zone_commune(rank).departement.region.code))
+    refused = stranger.post(
+        "/indemnisation/ars/",
+        {"region": region.code, "mois": "2026-10", "action": "valider", "releves": world["releve"].pk},
+    )
+    assert refused.status_code == 404
+    own = stranger.post(
+        "/indemnisation/ars/",
+        {
+            "region": zone_commune(rank).departement.region.code,
+            "mois": "2026-10",
+            "action": "valider",
+            "releves": world["releve"].pk,
+        },
+    )
+    assert own.status_code == 400 and "ne vous est pas ouvert" in own.content.decode()
+    world["releve"].refresh_from_db()
+    assert world["releve"].statut == "brouillon"
+    agent = _client(agent_ars(region.code))
+    page = agent.get(f"/indemnisation/ars/?region={region.code}&mois=2026-10").content.decode()
+    assert "Durand" in page and "aucune coordonnée bancaire" in page
+    assert agent.get(f"/indemnisation/ars/?region={region.code}&mois=2027-01").status_code == 400
+    agent.post(
+        "/indemnisation/ars/",
+        {"region": region.code, "mois": "2026-10", "action": "valider", "releves": world["releve"].pk},
+    )
+    world["releve"].refresh_from_db()
+    assert world["releve"].statut == "valide"
+
+
+def test_the_month_run_is_a_task_with_progress_and_re_runnable(world) -> None:  # type: ignore[no-untyped-def]
+    region = world["region"]
+    agent = _client(agent_ars(region.code))
+    agent.post("/indemnisation/ars/", {"region": region.code, "mois": "2026-10", "action": "calculer"})
+    run = CalculMois.objects.get()
+    assert run.etat == "en_file"
+    assert (
+        "en attente du worker"
+        in agent.get(f"/indemnisation/ars/calcul/?region={region.code}&mois=2026-10").content.decode()
+    )
+    services.executer_calcul(run.pk)  # what the worker runs (tasks.construire_releves)
+    run.refresh_from_db()
+    assert (run.etat, run.avancement, run.resultat["releves"]) == ("termine", 100, 1)
+    assert Releve.objects.count() == 1 and Releve.objects.get().total == Decimal("300")
+
+
+def _check_against_schema(text: str, schema: dict[str, Any]) -> int:
+    """A Table Schema check of the CSV (types, required, enum, pattern, minimum, primary key). frictionless is not
+    installed here (docs/decisions/0015): the same rules, written out."""
+    reader = csv.DictReader(io.StringIO(text))
+    fields = {f["name"]: f for f in schema["fields"]}
+    assert reader.fieldnames == list(fields), "colonnes différentes du schéma"
+    keys = set()
+    count = 0
+    for row in reader:
+        count += 1
+        for name, field in fields.items():
+            value, rules = row[name], field.get("constraints", {})
+            if value == "":
+                assert not rules.get("required"), f"{name} requis"
+                continue
+            kind = field["type"]
+            if kind == "integer":
+                assert re.fullmatch(r"-?\d+", value), (name, value)
+            elif kind == "number":
+                try:
+                    Decimal(value)
+                except InvalidOperation:
+                    raise AssertionError((name, value)) from None
+            elif kind == "date":
+                dt.date.fromisoformat(value)
+            elif kind == "yearmonth":
+                assert re.fullmatch(r"\d{4}-\d{2}", value), (name, value)
+            if "enum" in rules:
+                assert value in rules["enum"], (name, value)
+            if "pattern" in rules:
+                assert re.fullmatch(rules["pattern"], value), (name, value)
+            if "minimum" in rules:
+                assert Decimal(value) >= rules["minimum"], (name, value)
+        key = tuple(row[k] for k in schema["primaryKey"])
+        assert key not in keys, f"clé primaire en double {key}"
+        keys.add(key)
+    return count
+
+
+def test_exports_csv_schema_xlsx_and_pdf_text(world) -> None:  # type: ignore[no-untyped-def]
+    region = world["region"]
+    agent = _client(agent_ars(region.code))
+    url = f"/indemnisation/ars/export/?region={region.code}&mois=2026-10"
+    assert agent.get(url).content.decode().count("\n") == 1  # a draft is not exported to the CPAM
+    Releve.objects.update(statut="valide")
+    text = agent.get(url).content.decode()
+    assert _check_against_schema(text, exports.SCHEMA) == 2
+    schema = agent.get("/indemnisation/schema-cpam.json").json()
+    assert schema["version"] == exports.SCHEMA_VERSION and _check_against_schema(text, schema) == 2
+    book = zipfile.ZipFile(io.BytesIO(agent.get(url + "&format=xlsx").content))
+    sheet = ElementTree.fromstring(book.read("xl/worksheets/sheet1.xml"))
+    ns = {"s": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    rows = sheet.findall(".//s:row", ns)
+    assert len(rows) == 3 and rows[1].findall("s:c", ns)[13].find("s:v", ns).text == "200.00"
+    pdf = _client(world["user"]).get(f"/indemnisation/medecin/releve/{world['releve'].pk}.pdf").content
+    assert pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF")
+    text = (
+        exports.pdf_text(pdf)
+        .replace(world["region"].nom, "<région>")
+        .replace(f"CPAM : {world['releve'].cpam}", "CPAM : <cpam>")
+    )
+    assert_snapshot("indemnisation/releve.txt", text)
+
+
+def test_national_admin_sees_totals_per_region_and_month(world) -> None:  # type: ignore[no-untyped-def]
+    admin = User.objects.create_superuser("ministere-i", "m@exemple.fr", "x" * 16)
+    client = _client(admin)
+    assert "300,00 €" in client.get("/indemnisation/national/").content.decode()
+    assert (
+        f"{world['region'].code},{world['region'].nom},2026-10,1,300.00"
+        in client.get("/indemnisation/national/?format=csv").content.decode()
+    )
+
+
+def test_ars_withdraws_a_held_day_then_it_is_paid_next_run(world) -> None:  # type: ignore[no-untyped-def]
+    third = jour_realise(world["doc"], world["lieu"], dt.date(2026, 10, 27))
+    services.construire_mois(OCT, today=dt.date(2026, 11, 20))
+    releve = Releve.objects.get()
+    assert releve.total == Decimal("300") and [a["code"] for a in releve.anomalies] == ["plafond"]
+    region = world["region"]
+    agent = _client(agent_ars(region.code))
+    assert (
+        str(third.pk) in agent.get(f"/indemnisation/ars/?region={region.code}&mois=2026-10").content.decode()
+    )
+    form = {"region": region.code, "mois": "2026-10", "action": "retirer", "mission": third.pk}
+    assert agent.post("/indemnisation/ars/", form).status_code == 400  # the reason is required
+    agent.post("/indemnisation/ars/", {**form, "commentaire": "Journée déclarée en double"})
+    assert not JourRealise.objects.filter(mission=third).exists()
+    services.construire_mois(OCT, today=dt.date(2026, 11, 20))
+    assert Releve.objects.get().anomalies == []
