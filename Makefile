@@ -41,6 +41,7 @@ zonage: territoire ## Compute the zones into var/zonage/ and make them the activ
 
 annuaire: zonage ## Seed the demonstration lieux, volunteers and six weeks of confirmed missions (labelled, seeded; once)
 	$(BIN)/python -m solidarite demo
+	$(BIN)/python -m solidarite demo_continuite
 
 static: install ## Collect the static files into var/static (hashed names, gzip and brotli copies)
 	$(BIN)/python -m solidarite collectstatic --noinput --verbosity 0

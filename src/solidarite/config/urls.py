@@ -25,6 +25,7 @@ urlpatterns = [
     path("planning/", include("solidarite.planning.urls")),
     path("fhir/", include("solidarite.interop.urls")),
     path("connexion/", include("solidarite.connexion.urls")),
+    path("continuite/", include("solidarite.continuite.urls")),  # issue 20
     path("admin/", admin.site.urls),
 ]
 
