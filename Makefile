@@ -41,6 +41,7 @@ zonage: territoire ## Compute the zones into var/zonage/ and make them the activ
 
 annuaire: zonage ## Seed the demonstration lieux, volunteers and six weeks of confirmed missions (labelled, seeded; once)
 	$(BIN)/python -m solidarite demo
+	$(BIN)/python -m solidarite demo_continuite
 
 indemnisation: annuaire ## Seed the demonstration realised days and monthly statements (past counterparts of the demo missions; once)
 	$(BIN)/python -m solidarite demo_indemnisation

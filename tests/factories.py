@@ -7,6 +7,7 @@ territory and saves the zonage); the back office's users are the ministry's ARS 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import factory
 from django.contrib.auth.models import Permission, User
@@ -291,3 +292,60 @@ def jour_realise(
         mission=created, nature=nature, consultations=consultations, confirme_le=timezone.now()
     )
     return created
+
+# --- continuite (issue 20): a consultation seen today, its patient record, its transmission --------------------
+
+IDENTITE_JEANNE = {
+    "nom_naissance": "Martin",
+    "prenoms": "Jeanne Marie",
+    "date_naissance": dt.date(1948, 5, 17),
+    "sexe": "F",
+    "lieu_naissance": "15120",
+}
+
+
+def consultation_du_jour(lieu_obj: LieuSolidaire | None = None, days_ahead: int = 0) -> RendezVous:
+    """PATIENT booked on a new confirmed mission `days_ahead` days from today (today by default), with a référent
+    at the lieu; the doctor has an account."""
+    from solidarite.rdv import services
+
+    lieu_obj = lieu_obj or lieu()
+    if not lieu_obj.referents.exists():
+        referent(lieu_obj)
+    doc = medecin(lieu_obj.commune)
+    compte(doc)
+    day = timezone.localdate() + dt.timedelta(days=days_ahead)
+    MissionFactory(lieu=lieu_obj, medecin=doc, date=day)
+    slot = next(s for s in services.slots(lieu_obj, day, day) if s.libre)
+    return services.book(slot.id, {**PATIENT, "email": "jeanne@exemple.fr"})
+
+
+def visite(rdv: RendezVous | None = None, **traits: object) -> Any:
+    """The identity confirmed at the visit by the mission's doctor: returns the continuite.Visite."""
+    from solidarite.continuite import services as continuite
+
+    rdv = rdv or consultation_du_jour()
+    data = continuite.Identite(**{**IDENTITE_JEANNE, **traits})  # type: ignore[arg-type]
+    return continuite.confirmer_identite(rdv, rdv.mission.medecin, data, rdv.mission.medecin.compte)
+
+
+def transmission(rdv: RendezVous | None = None, examens: int = 1, **fields: object) -> Any:
+    """A transmission with `examens` results expected in a week."""
+    from solidarite.continuite import services as continuite
+
+    v = visite(rdv)
+    rdv = v.rendez_vous
+    exams = tuple(
+        continuite.Examen("biologie", f"Bilan sanguin {n}", rdv.mission.date + dt.timedelta(days=7))
+        for n in range(1, examens + 1)
+    )
+    saisie = continuite.Saisie(
+        **{
+            "motif": "Toux",
+            "synthese": "Bronchite probable",
+            "suivi": "volontaire",
+            "examens": exams,
+            **fields,
+        }  # type: ignore[arg-type]
+    )
+    return continuite.ecrire_transmission(rdv, rdv.mission.medecin, saisie, rdv.mission.medecin.compte)

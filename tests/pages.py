@@ -78,6 +78,24 @@ def _next_weekday(start: dt.date) -> dt.date:
     return start
 
 
+def _transmission(s: Samples) -> Any:
+    """The sample appointment's identity confirmed and its handover written (one exam), once."""
+    from solidarite.continuite import services as continuite
+    from solidarite.continuite.models import Transmission
+
+    found = Transmission.objects.filter(visite__rendez_vous=s.rdv).first()
+    if found is not None:
+        return found
+    identite = continuite.Identite("Martin", "Jeanne", dt.date(1948, 5, 17), "F", "15120")
+    continuite.confirmer_identite(s.rdv, s.medecin, identite, s.medecin.compte)
+    saisie = continuite.Saisie(
+        "Toux",
+        "Bronchite",
+        examens=(continuite.Examen("biologie", "NFS", s.mission.date + dt.timedelta(days=7)),),
+    )
+    return continuite.ecrire_transmission(s.rdv, s.medecin, saisie, s.medecin.compte)
+
+
 def make_samples() -> Samples:
     """A lieu in the first zone of the active campaign (computed and saved beforehand), a doctor with a confirmed
     mission there in a few days, a booked appointment, a waitlist entry, an ARS agent of the lieu's region, an
@@ -197,6 +215,29 @@ REACH: dict[str, Callable[[Samples], list[Visit]]] = {
             actions=("imprimer",),
         )
     ],
+    # Continuity of care (issue 20): the sample appointment's identity and handover, written on first use.
+    "continuite:consultation": lambda s: [
+        Visit(
+            reverse("continuite:consultation", args=[_transmission(s).visite.rendez_vous_id]), role="medecin"
+        )
+    ],
+    "continuite:journee": lambda s: [
+        Visit(reverse("continuite:journee", args=[_transmission(s).mission_id]), role="medecin")
+    ],
+    "continuite:resultat": lambda s: [
+        Visit(reverse("continuite:resultat", args=[_transmission(s).resultats.get().pk]), role="medecin")
+    ],
+    "continuite:lieu": lambda s: [
+        Visit(reverse("continuite:lieu", args=[_transmission(s).lieu_id]), role="medecin")
+    ],
+    "continuite:ars": lambda s: [Visit(reverse("continuite:ars"), role="ars")],
+    "continuite:lettre": lambda s: [
+        Visit(reverse("continuite:lettre", args=[_transmission(s).pk]), role="medecin")
+    ],
+    "continuite:fhir": lambda s: [
+        Visit(reverse("continuite:fhir", args=[_transmission(s).pk]), role="medecin", html=False)
+    ],
+    "continuite:mes_acces": lambda s: [Visit(reverse("continuite:mes_acces", args=[s.rdv_jeton]))],
     "rdv:journee_ars": lambda s: [
         Visit(reverse("rdv:journee_ars", args=[s.mission.pk]), role="ars", actions=("imprimer",))
     ],

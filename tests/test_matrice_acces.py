@@ -249,6 +249,71 @@ POLICY: dict[str, Endpoint] = {
         hidden_roles=("medecin", "referent"),
         writes=lambda w: {"rendez_vous": w.rdv_b.pk, "statut": "vu"},
     ),
+    # Continuity of care (issue 20; continuite/acces.py): the doctor of the booking writes its handover; the
+    # doctors of the lieu and its référent read its follow-ups; the ARS sees counts of its region only; the patient
+    # sees who read, through the appointment's signed link.
+    "continuite:consultation": Endpoint(
+        {r: ((ALLOW, DENY) if r == "medecin" else (DENY, DENY)) for r in ROLES},
+        _side(
+            lambda w, r: f"/continuite/consultation/{w.rdv_a.pk}/",
+            lambda w, r: f"/continuite/consultation/{w.rdv_b.pk}/",
+        ),
+        hidden=lambda w: ["ZOUBIR", "Zoubir"],
+        writes=lambda w: {"motif": "Essai", "synthese": "Essai", "suivi": "aucun"},
+    ),
+    "continuite:journee": Endpoint(
+        DAY_LIST,
+        _side(
+            lambda w, r: f"/continuite/journee/{w.mission_a.pk}/",
+            lambda w, r: f"/continuite/journee/{w.mission_b.pk}/",
+        ),
+        hidden=lambda w: ["ZOUBIR"],
+        hidden_roles=("medecin", "referent"),
+        writes=lambda w: {"resultat": w.transmission_b.resultats.get().pk},
+    ),
+    "continuite:resultat": Endpoint(
+        DAY_LIST,
+        _side(
+            lambda w, r: f"/continuite/resultat/{w.transmission_a.resultats.get().pk}/",
+            lambda w, r: f"/continuite/resultat/{w.transmission_b.resultats.get().pk}/",
+        ),
+        hidden=lambda w: ["ZOUBIR"],
+        writes=lambda w: {"lu_par_nom": "Essai", "conduite": "Essai"},
+    ),
+    "continuite:lieu": Endpoint(
+        DAY_LIST,
+        _side(
+            lambda w, r: f"/continuite/lieu/{w.lieu_a.pk}/", lambda w, r: f"/continuite/lieu/{w.lieu_b.pk}/"
+        ),
+        hidden=lambda w: ["ZOUBIR"],
+        hidden_roles=("medecin", "referent"),
+    ),
+    "continuite:ars": Endpoint(
+        STAFF,
+        _fixed("/continuite/ars/"),
+        hidden=lambda w: [w.lieu_b.nom, "MARTIN"],
+        hidden_roles=("ars",),
+    ),
+    "continuite:lettre": Endpoint(
+        DAY_LIST,
+        _side(
+            lambda w, r: f"/continuite/transmission/{w.transmission_a.pk}/lettre/",
+            lambda w, r: f"/continuite/transmission/{w.transmission_b.pk}/lettre/",
+        ),
+        hidden=lambda w: ["ZOUBIR"],
+    ),
+    "continuite:fhir": Endpoint(
+        DAY_LIST,
+        _side(
+            lambda w, r: f"/continuite/transmission/{w.transmission_a.pk}/fhir/",
+            lambda w, r: f"/continuite/transmission/{w.transmission_b.pk}/fhir/",
+        ),
+        hidden=lambda w: ["Zoubir"],
+    ),
+    "continuite:mes_acces": Endpoint(
+        SECRET_LINK,
+        _side(lambda w, r: f"/continuite/mes-acces/{w.token_a}/", lambda w, r: "/continuite/mes-acces/faux/"),
+    ),
     # The former token addresses: 404 for everyone, with the right token or not.
     "planning:ancien_disponibilites": Endpoint(
         GONE,
@@ -511,6 +576,21 @@ def endpoints() -> tuple[list[str], list[str]]:
     return sorted(keys), sorted(write_only)
 
 
+def _continuite(rdv: RendezVous) -> Any:
+    """Continuity of care (issue 20): the appointment's identity confirmed, its handover with one exam."""
+    from solidarite.continuite import services as continuite
+
+    doctor = rdv.mission.medecin
+    identite = continuite.Identite(rdv.nom, rdv.prenom, rdv.date_naissance, "F", "15120")
+    continuite.confirmer_identite(rdv, doctor, identite, None)
+    saisie = continuite.Saisie(
+        "Toux",
+        "Bronchite",
+        examens=(continuite.Examen("biologie", "NFS", rdv.mission.date + dt.timedelta(days=7)),),
+    )
+    return continuite.ecrire_transmission(rdv, doctor, saisie, None)
+
+
 class World:
     """Two regions, A (the ARS agent's) and B, each with a lieu, a volunteer, a confirmed mission and a patient."""
 
@@ -549,6 +629,7 @@ class World:
         )
         self.free_slots = slots_a
         self.token_a = services.jeton_for(rdv_a)
+        self.transmission_a, self.transmission_b = _continuite(rdv_a), _continuite(rdv_b)
         # Patient B absent twice: in the no-show list of region B, which the ARS of A never sees.
         next_day = Mission.objects.create(
             medecin=self.doc_b, lieu=self.lieu_b, date=day + dt.timedelta(days=1), statut=confirmed

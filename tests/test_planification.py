@@ -50,8 +50,10 @@ def _in_threads(count: int, function) -> list[object]:  # type: ignore[no-untype
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_queue_the_daily_purge_once_a_day(settings) -> None:  # type: ignore[no-untyped-def]
+def test_two_workers_queue_the_daily_purge_once_a_day(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     settings.SOLIDARITE_PURGE_HEURE = 3
+    # The purge alone (other contexts add daily tasks of their own: continuite's is tested in tests/continuite).
+    monkeypatch.setattr(planification, "DAILY_TASKS", {"purge": planification.DAILY_TASKS["purge"]})
     with time_machine.travel(_at(1, 2, 59), tick=False):
         assert _in_threads(2, planification.queue_daily) == [[], []]  # before the hour: nothing
     with time_machine.travel(_at(1, 3, 0), tick=False):
@@ -73,8 +75,10 @@ def test_two_workers_queue_the_daily_purge_once_a_day(settings) -> None:  # type
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_run_the_daily_purge_once(territoire, settings) -> None:  # type: ignore[no-untyped-def]
+def test_two_workers_run_the_daily_purge_once(territoire, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from django.core.management import call_command
+
+    monkeypatch.setattr(planification, "DAILY_TASKS", {"purge": planification.DAILY_TASKS["purge"]})
 
     from solidarite.rdv.models import ComptageMensuel
 

@@ -128,6 +128,23 @@ PARAMETRES: tuple[Parametre, ...] = (
         "envoyer un rappel trop tard ; après le dernier délai, le message est marqué en échec (docs/decisions/0012)",
         "Délais avant chaque nouvel essai d'un message refusé ; un essai de plus que de délais, puis échec",
     ),
+    Parametre(
+        "resultat_attendu_delai_grace",
+        7,
+        "jours",
+        dt.date(2025, 9, 1),
+        "Choix de la plateforme (ticket 20, docs/decisions/0014) : une semaine au-delà de la date prévue couvre "
+        "le délai d'un compte rendu d'imagerie ou d'un avis de spécialiste sans laisser un résultat sans lecteur",
+        "Un résultat attendu non clos passe en retard après sa date prévue plus ce délai",
+    ),
+    Parametre(
+        "resultat_attendu_relance_jours",
+        3,
+        "jours",
+        dt.date(2025, 9, 1),
+        "Choix de la plateforme (ticket 20, docs/decisions/0014)",
+        "Un résultat en retard est rappelé à son propriétaire tous les tant de jours, jusqu'à sa clôture",
+    ),
 )
 
 

@@ -31,13 +31,14 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
 
 from solidarite.config.models import TacheQuotidienne
+from solidarite.continuite.tasks import suivi_quotidien
 from solidarite.rdv import messaging
 from solidarite.rdv.tasks import envoyer_messages_dus, purge_quotidienne
 
 logger = logging.getLogger(__name__)
 
 # name → task; each queued once a day from SOLIDARITE_PURGE_HEURE (local time).
-DAILY_TASKS: dict[str, Any] = {"purge": purge_quotidienne}
+DAILY_TASKS: dict[str, Any] = {"purge": purge_quotidienne, "continuite": suivi_quotidien}
 
 
 def queue_daily(now: dt.datetime | None = None) -> list[str]:

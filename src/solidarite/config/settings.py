@@ -577,6 +577,7 @@ LOGGING["loggers"]["authlib"] = {"level": "WARNING"}
 LOGIN_URL = "/connexion/"
 LOGIN_REDIRECT_URL = "/"
 INSTALLED_APPS.append("solidarite.connexion")
+INSTALLED_APPS.append("solidarite.continuite")  # issue 20: continuity of care (above connexion)
 # After the messages (it leaves one), before the views: a refused professional session ends at once.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("solidarite.config.middleware.MessageMiddleware") + 1,

@@ -26,6 +26,8 @@ urlpatterns = [
     path("fhir/", include("solidarite.interop.urls")),
     path("connexion/", include("solidarite.connexion.urls")),
     path("indemnisation/", include("solidarite.indemnisation.urls")),
+
+    path("continuite/", include("solidarite.continuite.urls")),  # issue 20
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,117 @@
+"""Identity rules of the INS (identité nationale de santé), pure Python: the matricule's key, the traits'
+normal form, and what counts as the same person or a near match. No Django: read by the services and tests.
+
+The INS matricule is the NIR (or NIA): 13 characters then a 2-digit key = 97 − (n mod 97), where n is the 13
+characters read as a number, Corsica's 2A and 2B read as 19 and 18 (the rule of the NIR).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MATRICULE = re.compile(r"^[12378]\d{4}(?:\d{2}|2A|2B)\d{6}\d{2}$")
+
+
+class InsError(ValueError):
+    """A French message saying what is wrong with the INS."""
+
+
+def cle_ins(thirteen: str) -> int:
+    """The 2-digit key of the 13 first characters (Corsica: 2A -> 19, 2B -> 18)."""
+    digits = thirteen.upper()
+    corsica = {"2A": "19", "2B": "18"}.get(digits[5:7])
+    if corsica:
+        digits = digits[:5] + corsica + digits[7:]
+    if not digits.isdigit() or len(digits) != 13:
+        raise InsError(
+            "Le matricule INS doit compter 13 caractères (chiffres, ou 2A/2B pour la Corse) et une clé."
+        )
+    return 97 - int(digits) % 97
+
+
+def normalise_matricule(raw: str) -> str:
+    """The 15 characters without spaces, or InsError with the reason (format, then key)."""
+    value = "".join(raw.split()).upper()
+    if not MATRICULE.match(value):
+        raise InsError(
+            "Le matricule INS doit compter 15 caractères : 13 (chiffres, ou 2A/2B pour la Corse) puis une clé "
+            "de 2 chiffres."
+        )
+    if cle_ins(value[:13]) != int(value[13:]):
+        raise InsError(
+            "La clé du matricule INS est fausse : vérifiez le numéro sur la carte Vitale ou l'INSi."
+        )
+    return value
+
+
+def normalise(text: str) -> str:
+    """One spelling per name: accents, case, hyphens, apostrophes and repeated spaces ignored."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().upper()
+    return " ".join(re.sub(r"[-'’.]", " ", ascii_text).split())
+
+
+@dataclass(frozen=True)
+class Traits:
+    """The INS traits (birth name, first names, birth date, sex, INSEE code of the birth place)."""
+
+    nom_naissance: str
+    prenoms: str
+    date_naissance: dt.date
+    sexe: str
+    lieu_naissance: str
+
+    def cle(self) -> tuple[str, str, dt.date, str, str]:
+        return (
+            normalise(self.nom_naissance),
+            normalise(self.prenoms),
+            self.date_naissance,
+            self.sexe,
+            self.lieu_naissance.upper(),
+        )
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """At most one insertion, deletion, substitution or swap of two neighbours between a and b."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _swapped(a: dt.date, b: dt.date) -> bool:
+    return a.year == b.year and a.day == b.month and a.month == b.day and a != b
+
+
+def rapprochement(a: Traits, b: Traits) -> str:
+    """'' when the two are different people or the same record; otherwise why a human should look (never a
+    merge: identitovigilance decides)."""
+    ka, kb = a.cle(), b.cle()
+    if ka == kb:
+        return ""
+    first_a, first_b = ka[1].split(" ")[0], kb[1].split(" ")[0]
+    same_names = ka[0] == kb[0] and first_a == first_b
+    if same_names and _swapped(a.date_naissance, b.date_naissance):
+        return "jour et mois de naissance inversés"
+    if a.date_naissance == b.date_naissance:
+        if ka[0] == kb[0] and first_a != first_b and _one_edit(first_a, first_b):
+            return "prénom presque identique"
+        if first_a == first_b and ka[0] != kb[0] and _one_edit(ka[0], kb[0]):
+            return "nom de naissance presque identique"
+        if same_names:
+            return "mêmes nom, prénom et date de naissance, autres traits différents"
+    return ""

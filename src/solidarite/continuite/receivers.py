@@ -1,0 +1,42 @@
+"""The other contexts' events that change who owns a result (issue 20, point 3). Contexts below must not import
+this one, so it listens to their model signals: a volunteer's status (withdrawal, suspension), a lieu closed, a
+référent added or deactivated (deleting a référent who owns results is refused by the
+database: PROTECT), a mission day ended or cancelled. Each applies the ownership rule in the
+transaction of the change itself: the owner is never null, even for an instant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, ReferentLieu
+from solidarite.continuite import services
+from solidarite.continuite.models import ResultatAttendu
+from solidarite.planning.models import Mission
+
+
+@receiver(post_save, sender=MedecinVolontaire, dispatch_uid="continuite_medecin")
+def medecin_change(sender: Any, instance: MedecinVolontaire, created: bool, **kwargs: Any) -> None:
+    if not created:
+        services.reassign(
+            ResultatAttendu.objects.filter(proprietaire_medecin=instance), "retrait ou suspension du médecin"
+        )
+
+
+@receiver(post_save, sender=LieuSolidaire, dispatch_uid="continuite_lieu")
+def lieu_change(sender: Any, instance: LieuSolidaire, created: bool, **kwargs: Any) -> None:
+    if not created and not instance.actif:
+        services.reassign(ResultatAttendu.objects.filter(lieu=instance), "fermeture du lieu")
+
+
+@receiver(post_save, sender=ReferentLieu, dispatch_uid="continuite_referent")
+def referent_change(sender: Any, instance: ReferentLieu, **kwargs: Any) -> None:
+    services.reassign(ResultatAttendu.objects.filter(lieu_id=instance.lieu_id), "changement de référent")
+
+
+@receiver(post_save, sender=Mission, dispatch_uid="continuite_mission")
+def mission_change(sender: Any, instance: Mission, created: bool, **kwargs: Any) -> None:
+    if not created and instance.statut in (Mission.Statut.REALISEE, Mission.Statut.ANNULEE):
+        services.reassign_stale(instance.lieu_id)

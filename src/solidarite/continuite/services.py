@@ -1,0 +1,523 @@
+"""Every write of the context, each in one transaction, each applying the ownership rule (continuite.propriete)
+and writing the access log (rdv.audit). Errors are ValidationError with a French message: the views turn them
+into a 400 page, the commands into exit code 2."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from solidarite.annuaire.acces import VALIDATED
+from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, ReferentLieu
+from solidarite.continuite import ins
+from solidarite.continuite.models import (
+    ChangementProprietaire,
+    MedecinTraitant,
+    NatureExamen,
+    Patient,
+    RapprochementIdentite,
+    ResultatAttendu,
+    StatutIdentite,
+    Suivi,
+    Transmission,
+    Visite,
+)
+from solidarite.continuite.propriete import Kind, Owner, Situation, owner_after
+from solidarite.parametres import entier
+from solidarite.planning.models import Mission
+from solidarite.rdv.audit import record
+from solidarite.rdv.models import RendezVous
+
+OPEN = ResultatAttendu.Statut.OUVERT
+WORKED = (Mission.Statut.CONFIRMEE, Mission.Statut.REALISEE)
+
+
+# --- Ownership ----------------------------------------------------------------------------------------------
+
+
+def owner_of(r: ResultatAttendu) -> Owner:
+    if r.proprietaire_medecin_id is not None:
+        return Owner(Kind.MEDECIN, r.proprietaire_medecin_id, r.proprietaire_jusqu_au)
+    if r.proprietaire_referent_id is not None:
+        return Owner(Kind.REFERENT, r.proprietaire_referent_id)
+    if r.proprietaire_medecin_traitant_id is not None:
+        return Owner(Kind.MEDECIN_TRAITANT, r.proprietaire_medecin_traitant_id)
+    return Owner(Kind.ARS, int(r.proprietaire_ars_id or 0))
+
+
+def label(owner: Owner) -> str:
+    return f"{owner.kind.value}:{owner.id}"
+
+
+def _set_owner(r: ResultatAttendu, owner: Owner) -> None:
+    r.proprietaire_medecin_id = owner.id if owner.kind is Kind.MEDECIN else None
+    r.proprietaire_jusqu_au = owner.jusqu_au if owner.kind is Kind.MEDECIN else None
+    r.proprietaire_referent_id = owner.id if owner.kind is Kind.REFERENT else None
+    r.proprietaire_medecin_traitant_id = owner.id if owner.kind is Kind.MEDECIN_TRAITANT else None
+    r.proprietaire_ars_id = owner.id if owner.kind is Kind.ARS else None
+    r.proprietaire_depuis = timezone.now()
+
+
+@dataclass
+class World:
+    """What the rule reads, for a set of results, in four queries whatever their number."""
+
+    today: dt.date
+    valid_doctors: frozenset[int]
+    referents: dict[int, tuple[int, ...]]  # lieu -> active référents, oldest first
+    traitants: dict[int, int]  # patient -> accepted médecin traitant
+    lieux: dict[int, tuple[int, bool]]  # lieu -> (region, actif)
+
+    def situation(self, r: ResultatAttendu) -> Situation:
+        region, actif = self.lieux[r.lieu_id]
+        return Situation(
+            self.today,
+            self.valid_doctors,
+            self.referents.get(r.lieu_id, ()),
+            self.traitants.get(r.patient_id),
+            region,
+            actif,
+        )
+
+
+def _world(rows: list[ResultatAttendu], today: dt.date, exclude_referent: int | None = None) -> World:
+    lieu_ids = {r.lieu_id for r in rows}
+    patient_ids = {r.patient_id for r in rows}
+    doctors = {r.proprietaire_medecin_id for r in rows if r.proprietaire_medecin_id}
+    referents: dict[int, list[int]] = {}
+    for lieu_id, pk in (
+        ReferentLieu.objects.filter(lieu_id__in=lieu_ids, actif=True)
+        .exclude(pk=exclude_referent)
+        .order_by("cree_le", "pk")
+        .values_list("lieu_id", "pk")
+    ):
+        referents.setdefault(lieu_id, []).append(pk)
+    return World(
+        today,
+        frozenset(
+            MedecinVolontaire.objects.filter(pk__in=doctors, statut__in=VALIDATED).values_list(
+                "pk", flat=True
+            )
+        ),
+        {k: tuple(v) for k, v in referents.items()},
+        dict(
+            MedecinTraitant.objects.filter(patient_id__in=patient_ids, accepte_le__isnull=False).values_list(
+                "patient_id", "pk"
+            )
+        ),
+        {
+            pk: (region, actif)
+            for pk, region, actif in LieuSolidaire.objects.filter(pk__in=lieu_ids).values_list(
+                "pk", "commune__departement__region_id", "actif"
+            )
+        },
+    )
+
+
+def reassign(rows: QuerySet[ResultatAttendu], motif: str, exclude_referent: int | None = None) -> int:
+    """Applies the ownership rule to the open results of `rows`, locked; returns how many changed owner."""
+    changed = 0
+    with transaction.atomic():
+        locked = list(rows.filter(statut=OPEN).select_for_update().order_by("pk"))
+        if not locked:
+            return 0
+        world = _world(locked, timezone.localdate(), exclude_referent)
+        for r in locked:
+            before = owner_of(r)
+            after = owner_after(before, world.situation(r))
+            if after != before:
+                _set_owner(r, after)
+                r.save(update_fields=[*OWNER_FIELDS, "proprietaire_depuis"])
+                ChangementProprietaire.objects.create(
+                    resultat=r, de=label(before), vers=label(after), motif=motif
+                )
+                changed += 1
+    return changed
+
+
+OWNER_FIELDS = (
+    "proprietaire_medecin",
+    "proprietaire_jusqu_au",
+    "proprietaire_referent",
+    "proprietaire_medecin_traitant",
+    "proprietaire_ars",
+)
+
+
+def reassign_stale(lieu_id: int | None = None) -> int:
+    """The end of mission days: results whose doctor's day is over go on (the periodic task, and the day view
+    before it reads)."""
+    rows = ResultatAttendu.objects.filter(statut=OPEN, proprietaire_jusqu_au__lt=timezone.localdate())
+    if lieu_id is not None:
+        rows = rows.filter(lieu_id=lieu_id)
+    if not rows.exists():
+        return 0
+    return reassign(rows, "fin de la mission")
+
+
+# --- Identity at the visit -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Identite:
+    nom_naissance: str
+    prenoms: str
+    date_naissance: dt.date
+    sexe: str
+    lieu_naissance: str
+    statut_identite: str = StatutIdentite.PROVISOIRE
+    matricule_ins: str = ""
+    telephone: str = ""
+    email: str = ""
+
+
+def _check_identite(data: Identite) -> str:
+    """The normalised matricule, or ValidationError (French) for every bad input of the issue."""
+    errors: dict[str, str] = {}
+    if not data.nom_naissance.strip() or not data.prenoms.strip():
+        errors["nom_naissance"] = "Le nom de naissance et le prénom sont obligatoires."
+    if data.date_naissance > timezone.localdate():
+        errors["date_naissance"] = "La date de naissance est dans le futur : vérifiez-la."
+    if data.sexe not in {"F", "M", "I"}:
+        errors["sexe"] = "Le sexe doit être F, M ou I (indéterminé)."
+    code = data.lieu_naissance.strip().upper()
+    if len(code) != 5 or not (code.isdigit() or (code[:2] in {"2A", "2B"} and code[2:].isdigit())):
+        errors["lieu_naissance"] = (
+            "Le lieu de naissance est un code INSEE de 5 caractères (99XXX à l'étranger)."
+        )
+    if data.statut_identite not in StatutIdentite.values:
+        errors["statut_identite"] = "Statut d'identité inconnu."
+    matricule = ""
+    if data.statut_identite == StatutIdentite.QUALIFIEE and not data.matricule_ins.strip():
+        errors["matricule_ins"] = (
+            "Une identité qualifiée a un matricule INS (obtenu par le téléservice INSi) : saisissez-le, ou "
+            "choisissez le statut « validée »."
+        )
+    elif data.matricule_ins.strip() and data.statut_identite != StatutIdentite.QUALIFIEE:
+        errors["matricule_ins"] = (
+            "Le matricule INS ne s'enregistre qu'avec une identité qualifiée (vérifiée sur pièce et retrouvée "
+            "par le téléservice INSi)."
+        )
+    elif data.matricule_ins.strip():
+        try:
+            matricule = ins.normalise_matricule(data.matricule_ins)
+        except ins.InsError as exc:
+            errors["matricule_ins"] = str(exc)
+    if errors:
+        raise ValidationError(errors)
+    return matricule
+
+
+def _traits(data: Identite | Patient) -> ins.Traits:
+    return ins.Traits(data.nom_naissance, data.prenoms, data.date_naissance, data.sexe, data.lieu_naissance)
+
+
+def confirmer_identite(rdv: RendezVous, medecin: MedecinVolontaire, data: Identite, par: Any) -> Visite:
+    """At the visit: the doctor of the booking's mission confirms the identity; the booking is linked to the
+    patient record of the lieu (the same traits: the same record; a near match: flagged, never merged)."""
+    matricule = _check_identite(data)
+    if rdv.mission.medecin_id != medecin.pk:
+        raise ValidationError(
+            "Ce rendez-vous n'est pas l'un des vôtres : vous ne pouvez pas confirmer l'identité."
+        )
+    if rdv.statut in (RendezVous.Statut.ANNULE, RendezVous.Statut.ABSENT, RendezVous.Statut.EXCUSE):
+        raise ValidationError("Ce rendez-vous n'a pas eu lieu : il n'y a pas de patient vu à identifier.")
+    key = "|".join(str(x) for x in _traits(data).cle())
+    with transaction.atomic():
+        if Visite.objects.filter(rendez_vous=rdv).exists():
+            raise ValidationError("L'identité de ce patient est déjà confirmée pour ce rendez-vous.")
+        patient = Patient.objects.filter(
+            lieu_id=rdv.lieu_id, cle_traits=key, fusionne_dans__isnull=True
+        ).first()
+        if patient is None:
+            patient = Patient.objects.create(
+                lieu_id=rdv.lieu_id,
+                nom_naissance=data.nom_naissance.strip(),
+                prenoms=data.prenoms.strip(),
+                date_naissance=data.date_naissance,
+                sexe=data.sexe,
+                lieu_naissance=data.lieu_naissance.strip().upper(),
+                cle_traits=key,
+                statut_identite=data.statut_identite,
+                matricule_ins=matricule,
+                telephone=data.telephone or rdv.telephone,
+                email=data.email or rdv.email,
+            )
+            _flag_near_matches(patient)
+            record(patient, "dossier créé", "continuité", par=par)
+        elif _rank(data.statut_identite) > _rank(patient.statut_identite):
+            patient.statut_identite, patient.matricule_ins = data.statut_identite, matricule
+            patient.save(update_fields=["statut_identite", "matricule_ins"])
+        visite = Visite.objects.create(rendez_vous=rdv, patient=patient, confirme_par=medecin)
+        record(patient, "identité confirmée", "continuité", par=par)
+        record(rdv, "identité confirmée", "continuité", par=par)
+    return visite
+
+
+def _rank(statut: str) -> int:
+    return list(StatutIdentite.values).index(statut)
+
+
+def _flag_near_matches(patient: Patient) -> int:
+    traits = _traits(patient)
+    candidates = Patient.objects.filter(lieu_id=patient.lieu_id, fusionne_dans__isnull=True).exclude(
+        pk=patient.pk
+    )
+    year = patient.date_naissance.year
+    flagged = 0
+    for other in candidates.filter(date_naissance__year=year):
+        motif = ins.rapprochement(traits, _traits(other))
+        if motif:
+            RapprochementIdentite.objects.create(patient=patient, autre=other, motif=motif)
+            flagged += 1
+    return flagged
+
+
+def fusionner(rapprochement: RapprochementIdentite, garde: Patient, par: Any) -> Patient:
+    """A human's decision: `garde` is kept, the other record points to it; both histories stay (their
+    transmissions and results keep their own rows, read together through `dossier_ids`)."""
+    with transaction.atomic():
+        r = RapprochementIdentite.objects.select_for_update().get(pk=rapprochement.pk)
+        if r.decision != RapprochementIdentite.Decision.A_EXAMINER:
+            raise ValidationError("Ce rapprochement a déjà été tranché.")
+        if garde.pk not in (r.patient_id, r.autre_id):
+            raise ValidationError("Le dossier gardé doit être l'un des deux dossiers rapprochés.")
+        absorbe_id = r.autre_id if garde.pk == r.patient_id else r.patient_id
+        Patient.objects.filter(pk=absorbe_id).update(fusionne_dans=garde)
+        r.decision, r.decide_par, r.decide_le = r.Decision.FUSIONNES, par, timezone.now()
+        r.save()
+        record(garde, "fusion de dossiers", "continuité", par=par)
+    return garde
+
+
+def dossier_ids(patient: Patient) -> list[int]:
+    """The record and the records merged into it."""
+    return [patient.pk, *Patient.objects.filter(fusionne_dans=patient).values_list("pk", flat=True)]
+
+
+# --- Transmissions and results ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Examen:
+    nature: str
+    libelle: str
+    date_prevue: dt.date
+
+
+@dataclass
+class Saisie:
+    motif: str
+    synthese: str
+    prescriptions: str = ""
+    suivi: str = Suivi.AUCUN
+    texte_libre: str = ""
+    examens: tuple[Examen, ...] = ()
+
+
+def ecrire_transmission(
+    rdv: RendezVous, medecin: MedecinVolontaire, saisie: Saisie, par: Any
+) -> Transmission:
+    """The handover of the consultation of `rdv`, by the doctor who saw the patient; each exam ordered becomes
+    a résultat attendu owned by the doctor until the end of their mission day."""
+    errors: dict[str, str] = {}
+    if rdv.mission.medecin_id != medecin.pk:
+        raise ValidationError(
+            "Vous n'avez pas vu ce patient : une transmission s'écrit par le médecin de la consultation."
+        )
+    visite = Visite.objects.filter(rendez_vous=rdv).select_related("patient").first()
+    if visite is None:
+        raise ValidationError(
+            "Confirmez d'abord l'identité du patient : la transmission s'attache à son dossier au lieu."
+        )
+    if not saisie.motif.strip():
+        errors["motif"] = "Le motif de consultation est obligatoire."
+    if not saisie.synthese.strip():
+        errors["synthese"] = "La synthèse est obligatoire."
+    if saisie.suivi not in Suivi.values:
+        errors["suivi"] = "Choix de suivi inconnu."
+    for n, e in enumerate(saisie.examens, 1):
+        if e.nature not in NatureExamen.values or not e.libelle.strip():
+            errors[f"examen_{n}"] = f"Examen {n} : nature et intitulé sont obligatoires."
+        elif e.date_prevue < rdv.mission.date:
+            errors[f"examen_{n}"] = f"Examen {n} : la date de résultat attendue précède la consultation."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if Transmission.objects.filter(visite=visite).exists():
+            raise ValidationError("La transmission de cette consultation est déjà écrite.")
+        t = Transmission.objects.create(
+            visite=visite,
+            patient=visite.patient,
+            lieu_id=rdv.lieu_id,
+            mission=rdv.mission,
+            medecin=medecin,
+            motif=saisie.motif.strip(),
+            synthese=saisie.synthese.strip(),
+            prescriptions=saisie.prescriptions.strip(),
+            suivi=saisie.suivi,
+            texte_libre=saisie.texte_libre.strip(),
+            ouverte=saisie.suivi != Suivi.AUCUN,
+        )
+        rows = [
+            ResultatAttendu(
+                transmission=t,
+                patient=visite.patient,
+                lieu_id=rdv.lieu_id,
+                nature=e.nature,
+                libelle=e.libelle.strip(),
+                date_prevue=e.date_prevue,
+                proprietaire_medecin=medecin,
+                proprietaire_jusqu_au=rdv.mission.date,
+                proprietaire_depuis=timezone.now(),
+            )
+            for e in saisie.examens
+        ]
+        ResultatAttendu.objects.bulk_create(rows)
+        # The rule at once: a médecin traitant who accepted, or a day already over (a late handover).
+        reassign(ResultatAttendu.objects.filter(transmission=t), "prescription")
+        record(visite.patient, "transmission écrite", "continuité", par=par)
+    return t
+
+
+def _mission_at(medecin: MedecinVolontaire, lieu_id: int, today: dt.date) -> Mission | None:
+    return (
+        Mission.objects.filter(medecin=medecin, lieu_id=lieu_id, statut__in=WORKED, date__gte=today)
+        .order_by("date")
+        .first()
+    )
+
+
+def prendre_en_charge(resultat_id: int, medecin: MedecinVolontaire | None, par: Any) -> ResultatAttendu:
+    """A doctor of the lieu (a mission there today or later) takes over an open result until the end of that
+    mission day. Anyone else is refused: the owner must be someone of that lieu."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        r = ResultatAttendu.objects.select_for_update().filter(pk=resultat_id).first()
+        if r is None:
+            raise ValidationError("Résultat attendu inconnu.")
+        if r.statut != OPEN:
+            raise ValidationError("Ce résultat est déjà clos : il n'y a plus rien à reprendre.")
+        mission = _mission_at(medecin, r.lieu_id, today) if medecin is not None else None
+        if medecin is None or medecin.statut not in VALIDATED or mission is None:
+            raise ValidationError(
+                "Ce résultat ne peut être confié qu'à un médecin volontaire validé ayant une mission confirmée "
+                "à ce lieu."
+            )
+        before = owner_of(r)
+        after = Owner(Kind.MEDECIN, medecin.pk, mission.date)
+        _set_owner(r, after)
+        r.save(update_fields=[*OWNER_FIELDS, "proprietaire_depuis"])
+        ChangementProprietaire.objects.create(
+            resultat=r, de=label(before), vers=label(after), motif="reprise"
+        )
+        record(r.patient, "résultat repris", "continuité", par=par)
+    return r
+
+
+def reprendre_transmission(transmission_id: int, medecin: MedecinVolontaire, par: Any) -> Transmission:
+    with transaction.atomic():
+        t = Transmission.objects.select_for_update().filter(pk=transmission_id).first()
+        if t is None or _mission_at(medecin, t.lieu_id, timezone.localdate()) is None:
+            raise ValidationError(
+                "Seul un médecin ayant une mission confirmée à ce lieu reprend ses transmissions."
+            )
+        if not t.ouverte:
+            raise ValidationError("Cette transmission a déjà été reprise.")
+        t.ouverte, t.reprise_par = False, medecin
+        t.save(update_fields=["ouverte", "reprise_par"])
+        record(t.patient, "transmission reprise", "continuité", par=par)
+    return t
+
+
+ALREADY_CLOSED = "Ce résultat est déjà clos : une seule clôture est enregistrée, la première."
+
+
+def clore(resultat_id: int, par: Any, lu_par_nom: str, resultat: str, conduite: str) -> ResultatAttendu:
+    """Closes an open result, saying who read it and what was done. A second close, or two at once, is refused:
+    the UPDATE only matches an open row, so exactly one wins on SQLite and PostgreSQL alike."""
+    errors = {}
+    if not lu_par_nom.strip():
+        errors["lu_par_nom"] = "Indiquez qui a lu le résultat."
+    if not conduite.strip():
+        errors["conduite"] = "Indiquez ce qui a été fait (patient rappelé, rendez-vous, rien à faire…)."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        done = ResultatAttendu.objects.filter(pk=resultat_id, statut=OPEN).update(
+            statut=ResultatAttendu.Statut.CLOS,
+            clos_le=timezone.now(),
+            lu_par=par if getattr(par, "is_authenticated", False) else None,
+            lu_par_nom=lu_par_nom.strip()[:200],
+            resultat=resultat.strip(),
+            conduite=conduite.strip(),
+        )
+        r = ResultatAttendu.objects.select_related("patient").filter(pk=resultat_id).first()
+        if r is None:
+            raise ValidationError("Résultat attendu inconnu.")
+        if not done:
+            refused = ValidationError(ALREADY_CLOSED)
+        else:
+            record(r.patient, "résultat clos", "continuité", par=par)
+            return r
+    record(r.patient, "clôture refusée (déjà clos)", "continuité", par=par)
+    raise refused
+
+
+# --- The médecin traitant ------------------------------------------------------------------------------------
+
+
+def declarer_medecin_traitant(patient: Patient, nom: str, rpps: str, email: str, par: Any) -> MedecinTraitant:
+    if not nom.strip():
+        raise ValidationError("Indiquez le nom du médecin traitant.")
+    if rpps and not (rpps.isdigit() and len(rpps) == 11):
+        raise ValidationError("Le numéro RPPS compte 11 chiffres.")
+    with transaction.atomic():
+        mt, _ = MedecinTraitant.objects.update_or_create(
+            patient=patient, defaults={"nom": nom.strip(), "rpps": rpps, "email": email, "accepte_le": None}
+        )
+        reassign(ResultatAttendu.objects.filter(patient=patient), "médecin traitant déclaré")
+        record(patient, "médecin traitant déclaré", "continuité", par=par)
+    return mt
+
+
+def accepter_medecin_traitant(mt: MedecinTraitant, par: Any) -> int:
+    """The médecin traitant accepts the follow-up: the patient's open results are theirs (the doctor on duty
+    keeps those they hold until the end of their day)."""
+    with transaction.atomic():
+        MedecinTraitant.objects.filter(pk=mt.pk).update(accepte_le=timezone.now())
+        changed = reassign(
+            ResultatAttendu.objects.filter(patient_id=mt.patient_id), "médecin traitant accepté"
+        )
+        record(mt.patient, "suivi accepté (médecin traitant)", "continuité", par=par)
+    return changed
+
+
+def retirer_medecin_traitant(mt: MedecinTraitant, par: Any) -> int:
+    """The médecin traitant declines or stops: their results go on by the rule (référent, else ARS)."""
+    with transaction.atomic():
+        MedecinTraitant.objects.filter(pk=mt.pk).update(accepte_le=None)
+        changed = reassign(
+            ResultatAttendu.objects.filter(patient_id=mt.patient_id), "médecin traitant retiré"
+        )
+        record(mt.patient, "médecin traitant retiré", "continuité", par=par)
+    return changed
+
+
+# --- Overdue ---------------------------------------------------------------------------------------------------
+
+
+def echeance_limite(today: dt.date | None = None) -> dt.date:
+    """A result expected before this date and still open is overdue today."""
+    day = today or timezone.localdate()
+    return day - dt.timedelta(days=entier("resultat_attendu_delai_grace", day))
+
+
+def en_retard(rows: QuerySet[ResultatAttendu], today: dt.date | None = None) -> QuerySet[ResultatAttendu]:
+    return rows.filter(statut=OPEN, date_prevue__lt=echeance_limite(today))

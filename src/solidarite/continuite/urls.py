@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "continuite"
+urlpatterns = [
+    path("consultation/<int:rendez_vous>/", views.consultation, name="consultation"),
+    path("journee/<int:mission>/", views.journee, name="journee"),
+    path("resultat/<int:pk>/", views.resultat, name="resultat"),
+    path("lieu/<int:pk>/", views.lieu, name="lieu"),
+    path("ars/", views.ars, name="ars"),
+    path("transmission/<int:pk>/lettre/", views.lettre, name="lettre"),
+    path("transmission/<int:pk>/fhir/", views.fhir, name="fhir"),
+    path("mes-acces/<str:jeton>/", views.mes_acces, name="mes_acces"),
+]

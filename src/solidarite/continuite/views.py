@@ -1,0 +1,308 @@
+"""Pages of the continuity of care: the consultation (identity then handover, two minutes), the next doctor's day,
+a result to close, the lieu's follow-ups, the ARS counts, the documents, and the patient's view of who read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from solidarite.annuaire import acces as annuaire_acces
+from solidarite.continuite import acces, documents, services
+from solidarite.continuite.models import (
+    NatureExamen,
+    ResultatAttendu,
+    StatutIdentite,
+    Suivi,
+    Transmission,
+    Visite,
+)
+from solidarite.planning import acces as planning_acces
+from solidarite.rdv.audit import AccesDonnees, record
+from solidarite.rdv.models import RendezVous
+from solidarite.rdv.services.jetons import InvalidJetonError, from_jeton
+from solidarite.web.pages import error_page
+
+CANAL = "continuité"
+FIELDS = (
+    "nom_naissance",
+    "prenoms",
+    "date_naissance",
+    "lieu_naissance",
+    "matricule_ins",
+    "motif",
+    "synthese",
+    "prescriptions",
+    "texte_libre",
+)
+EXAM_ROWS = 3
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    return list(exc.messages)
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consultation(request: HttpRequest, rendez_vous: int) -> HttpResponse:
+    """The doctor of the booking: identity confirmed (linking the booking to the patient record), then the
+    handover with its exams. Both forms on one page, usable in two minutes."""
+    rdv, medecin = acces.consultation_or_404(request.user, rendez_vous)
+    visite = Visite.objects.select_related("patient").filter(rendez_vous=rdv).first()
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            if visite is None:
+                born = _date(request.POST.get("date_naissance", ""))
+                if born is None:
+                    raise ValidationError("La date de naissance est obligatoire (jj/mm/aaaa).")
+                services.confirmer_identite(
+                    rdv,
+                    medecin,
+                    services.Identite(
+                        nom_naissance=request.POST.get("nom_naissance", ""),
+                        prenoms=request.POST.get("prenoms", ""),
+                        date_naissance=born,
+                        sexe=request.POST.get("sexe", ""),
+                        lieu_naissance=request.POST.get("lieu_naissance", ""),
+                        statut_identite=request.POST.get("statut_identite", StatutIdentite.PROVISOIRE),
+                        matricule_ins=request.POST.get("matricule_ins", ""),
+                    ),
+                    request.user,
+                )
+            else:
+                exams = []
+                for n in range(1, EXAM_ROWS + 1):
+                    libelle = request.POST.get(f"examen_{n}_libelle", "").strip()
+                    if not libelle:
+                        continue
+                    expected = _date(request.POST.get(f"examen_{n}_date", ""))
+                    if expected is None:
+                        raise ValidationError(f"Examen {n} : la date de résultat attendue est obligatoire.")
+                    exams.append(
+                        services.Examen(request.POST.get(f"examen_{n}_nature", ""), libelle, expected)
+                    )
+                services.ecrire_transmission(
+                    rdv,
+                    medecin,
+                    services.Saisie(
+                        motif=request.POST.get("motif", ""),
+                        synthese=request.POST.get("synthese", ""),
+                        prescriptions=request.POST.get("prescriptions", ""),
+                        suivi=request.POST.get("suivi", ""),
+                        texte_libre=request.POST.get("texte_libre", ""),
+                        examens=tuple(exams),
+                    ),
+                    request.user,
+                )
+            return redirect(request.get_full_path())
+        except ValidationError as exc:
+            errors = _errors(exc)
+    transmission = Transmission.objects.filter(visite=visite).first() if visite else None
+    if visite is not None:
+        record(visite.patient, "consultation ouverte", CANAL, par=request.user)
+    context = {
+        "rdv": rdv,
+        "visite": visite,
+        "transmission": transmission,
+        "erreurs": errors,
+        "statuts": StatutIdentite.choices,
+        "suivis": Suivi.choices,
+        "natures": NatureExamen.choices,
+        "lignes": range(1, EXAM_ROWS + 1),
+        "post": {k: request.POST.get(k, "") if errors else "" for k in FIELDS},
+    }
+    return render(request, "continuite/consultation.html", context, status=400 if errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def journee(request: HttpRequest, mission: int) -> HttpResponse:
+    """The day of a doctor (or the lieu's référent): open transmissions and results of the day's patients and of
+    the lieu, newest first, each to take over. A constant number of queries, whatever the history."""
+    found = planning_acces.day_list_mission(request.user, mission)
+    medecin = annuaire_acces.validated_medecin(request.user)
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            if medecin is None:
+                raise ValidationError("Seul un médecin volontaire reprend un suivi.")
+            if request.POST.get("transmission"):
+                services.reprendre_transmission(int(request.POST["transmission"]), medecin, request.user)
+            else:
+                services.prendre_en_charge(int(request.POST.get("resultat") or 0), medecin, request.user)
+            return redirect(request.get_full_path())
+        except ValidationError as exc:
+            errors = _errors(exc)
+        except ValueError:
+            errors = ["Suivi inconnu."]
+    context = day_context(found, request.user)
+    context["erreurs"] = errors
+    return render(request, "continuite/journee.html", context, status=400 if errors else 200)
+
+
+def day_context(mission: Any, user: Any) -> dict[str, Any]:
+    """The day view's data, read in a fixed number of queries (measured by bench/continuite.py)."""
+    services.reassign_stale(mission.lieu_id)  # the owner of a finished day moves on before anyone reads
+    rdvs = list(RendezVous.objects.filter(mission=mission).exclude(statut="annule").select_related("visite"))
+    day_patients = {r.visite.patient_id for r in rdvs if hasattr(r, "visite")}
+    limit = services.echeance_limite()
+    resultats = list(
+        ResultatAttendu.objects.filter(lieu_id=mission.lieu_id, statut=services.OPEN)
+        .select_related("patient", "transmission__medecin", "proprietaire_medecin", "proprietaire_referent")
+        .order_by("-cree_le", "-pk")[:200]
+    )
+    transmissions = list(
+        Transmission.objects.filter(lieu_id=mission.lieu_id, ouverte=True)
+        .select_related("patient", "medecin")
+        .order_by("-cree_le", "-pk")[:100]
+    )
+    patients = {r.patient for r in resultats} | {t.patient for t in transmissions}
+    AccesDonnees.objects.bulk_create(
+        [AccesDonnees(objet=p, action="journée de suivi", canal=CANAL, par=user) for p in patients]
+    )
+    for r in resultats:
+        r.en_retard = r.date_prevue < limit  # type: ignore[attr-defined]
+    return {
+        "mission": mission,
+        "du_jour": [r for r in resultats if r.patient_id in day_patients],
+        "resultats": [r for r in resultats if r.patient_id not in day_patients],
+        "transmissions_du_jour": [t for t in transmissions if t.patient_id in day_patients],
+        "transmissions": [t for t in transmissions if t.patient_id not in day_patients],
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def resultat(request: HttpRequest, pk: int) -> HttpResponse:
+    found = acces.resultat_or_404(request.user, pk)
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            services.clore(
+                found.pk,
+                request.user,
+                request.POST.get("lu_par_nom", ""),
+                request.POST.get("resultat", ""),
+                request.POST.get("conduite", ""),
+            )
+            return redirect(request.get_full_path())
+        except ValidationError as exc:
+            errors = _errors(exc)
+        found.refresh_from_db()
+    record(found.patient, "résultat lu", CANAL, par=request.user)
+    context = {"r": found, "erreurs": errors, "en_retard": found.date_prevue < services.echeance_limite()}
+    return render(request, "continuite/resultat.html", context, status=400 if errors else 200)
+
+
+@login_required
+@require_GET
+def lieu(request: HttpRequest, pk: int) -> HttpResponse:
+    """The lieu's open results (overdue in red) for its référent and doctors."""
+    found = acces.lieu_or_404(request.user, pk)
+    limit = services.echeance_limite()
+    rows = list(
+        ResultatAttendu.objects.filter(lieu=found, statut=services.OPEN)
+        .select_related("patient", "proprietaire_medecin", "proprietaire_referent")
+        .order_by("date_prevue", "pk")[:500]
+    )
+    AccesDonnees.objects.bulk_create(
+        [
+            AccesDonnees(objet=p, action="suivis du lieu", canal=CANAL, par=request.user)
+            for p in {r.patient for r in rows}
+        ]
+    )
+    for r in rows:
+        r.en_retard = r.date_prevue < limit  # type: ignore[attr-defined]
+    return render(request, "continuite/lieu.html", {"lieu": found, "resultats": rows})
+
+
+@staff_member_required
+@require_GET
+def ars(request: HttpRequest) -> HttpResponse:
+    """The ARS of a region: counts per lieu (no patient), overdue in red."""
+    limit = services.echeance_limite()
+    rows = (
+        acces.ars_lieux(request.user)
+        .annotate(
+            ouverts=Count("resultats_attendus", filter=Q(resultats_attendus__statut="ouvert")),
+            en_retard=Count(
+                "resultats_attendus",
+                filter=Q(resultats_attendus__statut="ouvert", resultats_attendus__date_prevue__lt=limit),
+            ),
+            sans_referent=Count(
+                "resultats_attendus",
+                filter=Q(
+                    resultats_attendus__statut="ouvert", resultats_attendus__proprietaire_ars__isnull=False
+                ),
+            ),
+        )
+        .filter(ouverts__gt=0)
+        .select_related("commune")
+        .order_by("-en_retard", "nom")
+    )
+    return render(request, "continuite/ars.html", {"lieux": list(rows)})
+
+
+@login_required
+@require_GET
+def fhir(request: HttpRequest, pk: int) -> HttpResponse:
+    t = acces.transmission_or_404(request.user, pk)
+    record(t.patient, "document FHIR produit", CANAL, par=request.user)
+    return HttpResponse(
+        json.dumps(documents.bundle(t), ensure_ascii=False), content_type="application/fhir+json"
+    )
+
+
+@login_required
+@require_GET
+def lettre(request: HttpRequest, pk: int) -> HttpResponse:
+    t = acces.transmission_or_404(request.user, pk)
+    record(t.patient, "lettre au médecin traitant", CANAL, par=request.user)
+    if request.GET.get("format") == "pdf":
+        try:
+            pdf = documents.lettre_pdf(t)
+        except documents.PdfUnavailableError as exc:
+            return error_page(request, 503, "Lettre en PDF indisponible", str(exc))
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="lettre-{t.pk}.pdf"'
+        return response
+    return HttpResponse(documents.lettre_html(t))
+
+
+@require_GET
+def mes_acces(request: HttpRequest, jeton: str) -> HttpResponse:
+    """The patient, through their appointment's signed link: which professionals read their record, and when."""
+    try:
+        rdv = from_jeton(jeton)
+    except InvalidJetonError as exc:
+        return error_page(request, 404, "Lien invalide", str(exc))
+    visite = Visite.objects.filter(rendez_vous=rdv).select_related("patient").first()
+    rows: list[AccesDonnees] = []
+    if visite is not None:
+        ids = services.dossier_ids(visite.patient)
+        rows = list(
+            AccesDonnees.objects.filter(objet_type="continuite.patient", objet_id__in=ids)
+            .exclude(par_id__isnull=True)
+            .order_by("-le")[:200]
+        )
+        record(visite.patient, "accès consultés par le patient", "lien signé")
+    return render(
+        request, "continuite/mes_acces.html", {"acces": rows, "visite": visite, "now": timezone.now()}
+    )

@@ -1,0 +1,157 @@
+"""The pages: a consultation's identity then handover by HTTP, the next doctor's day, closing, the lieu and ARS
+pages (overdue in red), the documents, the patient's view of who read; bad input answers 400 in French and
+writes nothing; every read is in the access log."""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+
+from solidarite.continuite import ins
+from solidarite.continuite.models import Patient, ResultatAttendu, Transmission
+from solidarite.rdv.models import AccesDonnees
+from solidarite.rdv.services.jetons import jeton_for
+from tests.factories import agent_ars, consultation_du_jour, lieu, transmission, visite
+
+pytestmark = pytest.mark.django_db
+
+IDENTITY = {
+    "nom_naissance": "Martin",
+    "prenoms": "Jeanne",
+    "date_naissance": "1948-05-17",
+    "sexe": "F",
+    "lieu_naissance": "15120",
+    "statut_identite": "validee",
+}
+
+
+def as_user(user) -> Client:  # type: ignore[no-untyped-def]
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def test_identity_then_handover_in_two_posts(lundi) -> None:  # type: ignore[no-untyped-def]
+    rdv = consultation_du_jour()
+    c = as_user(rdv.mission.medecin.compte)
+    url = f"/continuite/consultation/{rdv.pk}/"
+    assert "Identité du patient" in c.get(url).content.decode()
+    assert c.post(url, IDENTITY).status_code == 302
+    page = c.post(
+        url,
+        {
+            "motif": "Toux",
+            "synthese": "Bronchite",
+            "suivi": "volontaire",
+            "examen_1_nature": "biologie",
+            "examen_1_libelle": "NFS",
+            "examen_1_date": "2026-12-10",
+        },
+    )
+    assert page.status_code == 302
+    t = Transmission.objects.get()
+    assert t.resultats.get().libelle == "NFS"
+    assert "Lettre au médecin traitant" in c.get(url).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"statut_identite": "qualifiee"}, "Une identité qualifiée a un matricule INS"),
+        (
+            {"statut_identite": "qualifiee", "matricule_ins": "248051512000199"},
+            "clé du matricule INS est fausse",
+        ),
+        ({"date_naissance": "2030-01-01"}, "date de naissance est dans le futur"),
+        ({"date_naissance": "pas une date"}, "date de naissance est obligatoire"),
+    ],
+)
+def test_bad_identity_by_http_is_a_400_in_french(lundi, change, message) -> None:  # type: ignore[no-untyped-def]
+    rdv = consultation_du_jour()
+    c = as_user(rdv.mission.medecin.compte)
+    before = AccesDonnees.objects.count()
+    page = c.post(f"/continuite/consultation/{rdv.pk}/", {**IDENTITY, **change})
+    assert page.status_code == 400 and message in page.content.decode()
+    assert not Patient.objects.exists() and AccesDonnees.objects.count() == before
+
+
+def test_another_doctor_cannot_open_the_consultation(lundi) -> None:  # type: ignore[no-untyped-def]
+    rdv = consultation_du_jour()
+    other = consultation_du_jour(rdv.lieu)
+    c = as_user(other.mission.medecin.compte)
+    assert c.post(f"/continuite/consultation/{rdv.pk}/", IDENTITY).status_code == 404
+    assert not Patient.objects.exists()
+
+
+def test_the_next_doctor_sees_the_day_newest_first_and_takes_over(lundi, freeze_clock) -> None:  # type: ignore[no-untyped-def]
+    old = transmission(examens=1)
+    newer = transmission(consultation_du_jour(old.lieu), examens=1)
+    freeze_clock(lundi + dt.timedelta(days=1))
+    nxt = consultation_du_jour(old.lieu)
+    c = as_user(nxt.mission.medecin.compte)
+    page = c.get(f"/continuite/journee/{nxt.mission_id}/").content.decode()
+    assert page.index(f"/continuite/resultat/{newer.resultats.get().pk}/") < page.index(
+        f"/continuite/resultat/{old.resultats.get().pk}/"
+    )
+    r = old.resultats.get()
+    assert c.post(f"/continuite/journee/{nxt.mission_id}/", {"resultat": r.pk}).status_code == 302
+    r.refresh_from_db()
+    assert r.proprietaire_medecin == nxt.mission.medecin
+    assert AccesDonnees.objects.filter(objet_type="continuite.patient", action="journée de suivi").exists()
+
+
+def test_a_doctor_of_another_lieu_cannot_take_over(lundi) -> None:  # type: ignore[no-untyped-def]
+    t = transmission(examens=1)
+    elsewhere = consultation_du_jour(lieu())
+    c = as_user(elsewhere.mission.medecin.compte)
+    page = c.post(f"/continuite/journee/{elsewhere.mission_id}/", {"resultat": t.resultats.get().pk})
+    assert page.status_code == 400 and "mission confirmée à ce lieu" in page.content.decode()
+    assert c.get(f"/continuite/resultat/{t.resultats.get().pk}/").status_code == 404
+
+
+def test_closing_twice_by_http(lundi) -> None:  # type: ignore[no-untyped-def]
+    t = transmission(examens=1)
+    c = as_user(t.medecin.compte)
+    url = f"/continuite/resultat/{t.resultats.get().pk}/"
+    body = {"lu_par_nom": "Dr X", "resultat": "normal", "conduite": "rien"}
+    assert c.post(url, body).status_code == 302
+    again = c.post(url, body)
+    assert again.status_code == 400 and "déjà clos" in again.content.decode()
+
+
+def test_overdue_in_red_on_the_lieu_and_ars_pages_without_patient_for_the_ars(lundi, freeze_clock) -> None:  # type: ignore[no-untyped-def]
+    t = transmission(examens=1)
+    freeze_clock(lundi + dt.timedelta(days=20))
+    referent_user = t.lieu.referents.get().compte
+    page = as_user(referent_user).get(f"/continuite/lieu/{t.lieu_id}/").content.decode()
+    assert "continuite-retard" in page and "En retard" in page
+    ars = agent_ars(t.lieu.commune.departement.region.code)
+    page = as_user(ars).get("/continuite/ars/").content.decode()
+    assert t.lieu.nom in page and "continuite-retard" in page and "MARTIN" not in page
+
+
+def test_documents_and_the_patient_sees_who_read(lundi) -> None:  # type: ignore[no-untyped-def]
+    t = transmission(examens=1)
+    c = as_user(t.medecin.compte)
+    fhir = c.get(f"/continuite/transmission/{t.pk}/fhir/")
+    assert fhir.status_code == 200 and fhir["Content-Type"] == "application/fhir+json"
+    assert "RPPS" in c.get(f"/continuite/transmission/{t.pk}/lettre/").content.decode()
+    page = Client().get(f"/continuite/mes-acces/{jeton_for(t.visite.rendez_vous)}/").content.decode()
+    assert "document FHIR produit" in page and t.medecin.compte.username in page
+    assert Client().get("/continuite/mes-acces/faux/").status_code == 404
+
+
+def test_ins_key_is_checked_through_the_page(lundi) -> None:  # type: ignore[no-untyped-def]
+    rdv = consultation_du_jour()
+    good = "2480515120001" + f"{ins.cle_ins('2480515120001'):02d}"
+    c = as_user(rdv.mission.medecin.compte)
+    assert (
+        c.post(
+            f"/continuite/consultation/{rdv.pk}/",
+            {**IDENTITY, "statut_identite": "qualifiee", "matricule_ins": good},
+        ).status_code
+        == 302
+    )
+    assert Patient.objects.get().matricule_ins == good
+    assert visite  # the factory of the service tests
+    assert ResultatAttendu.objects.count() == 0
