@@ -1,0 +1,72 @@
+"""Issue 23: the bad instances of the issue, each refused with a French message naming the record, and the
+`plan` command's exit code 2 on them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from solidarite.planning.optimizer import InstanceError, parse_instance
+from tests.planning.test_optimizer import EXAMPLE, _plan
+
+
+def _bad(change: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(json.dumps(EXAMPLE))
+    change(data)
+    return data
+
+
+BAD = [
+    (
+        lambda d: d["volunteers"][1]["available"].append("2026-04-02"),
+        r"volunteers\[1\]\.available\[2\] : 2026-04-02 est hors du mois 2026-03 \(volontaire 'v2'\)",
+    ),
+    (lambda d: d["sites"][1].pop("lat"), r"sites\[1\]\.lat : champ obligatoire absent \(lieu 's2'\)"),
+    (
+        lambda d: d["sites"][0].update(capacity=-1),
+        r"sites\[0\]\.capacity : doit être au moins 0 .*\(lieu 's1'\)",
+    ),
+    (lambda d: d["volunteers"][0].update(max_km=0), r"volunteers\[0\]\.max_km : distance maximale 0 km hors"),
+    (
+        lambda d: d["volunteers"][1].update(max_km=10_000),
+        r"volunteers\[1\]\.max_km : distance maximale 10000 km hors .*\(volontaire 'v2'\)",
+    ),
+    (lambda d: d.update(volunteers=[]), r"instance\.volunteers : aucun volontaire"),
+    (
+        lambda d: d["sites"][1].update(id="s1"),
+        r"sites\[1\]\.id : identifiant 's1' en double \(déjà pris par sites\[0\]\)",
+    ),
+    (
+        lambda d: d["volunteers"][0].update(block_days=5, max_days=5),
+        r"volunteers\[0\]\.available : aucune suite de 5 dates consécutives .* \(volontaire 'v1'\)",
+    ),
+    (
+        lambda d: d["volunteers"][0].update(block_days=5, max_days=2),
+        r"volunteers\[0\]\.block_days : une série de 5 jours dépasse son maximum de 2",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), BAD)
+def test_bad_instances_name_the_record(change: Callable[[dict[str, Any]], Any], message: str) -> None:
+    with pytest.raises(InstanceError, match=message):
+        parse_instance(_bad(change))
+
+
+def test_a_block_run_inside_the_offered_dates_is_accepted() -> None:
+    data = _bad(lambda d: d["volunteers"][0].update(block_days=5, max_days=5))
+    data["volunteers"][0]["available"] = [f"2026-03-{d:02d}" for d in range(9, 14)]
+    assert parse_instance(data).volunteers[0].block_days == 5
+
+
+def test_plan_command_exit_2_names_the_record(tmp_path: Path) -> None:
+    source, out = tmp_path / "in.json", tmp_path / "out.json"
+    for change, _message in (BAD[3], BAD[5], BAD[7]):
+        source.write_text(json.dumps(_bad(change)), encoding="utf-8")
+        result = _plan("--instance", str(source), "--out", str(out))
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert "in.json : " in result.stderr and not out.exists()
