@@ -70,3 +70,53 @@ def test_plan_command_exit_2_names_the_record(tmp_path: Path) -> None:
         result = _plan("--instance", str(source), "--out", str(out))
         assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
         assert "in.json : " in result.stderr and not out.exists()
+
+
+# --- Decomposition by region (issue 23, scale-out; ADR 0017) ----------------------------------------
+
+
+def _two_regions() -> Any:
+    import datetime as dt
+
+    from solidarite.planning.optimizer import Instance, Site, Volunteer
+
+    monday, tuesday = dt.date(2026, 3, 2), dt.date(2026, 3, 3)
+    # v_border lives in region A, 30 km from a lieu of region B; region A has one place only.
+    volunteers = (
+        Volunteer("v_a", 47.00, 2.00, 1, 50.0, (monday,), region="A"),
+        Volunteer("v_border", 47.00, 2.10, 2, 50.0, (monday, tuesday), region="A"),
+    )
+    sites = (
+        Site("s_a", 47.00, 2.05, 2.0, 1, (monday,), region="A"),
+        Site("s_b", 47.00, 2.50, 5.0, 1, (monday, tuesday), region="B"),
+    )
+    return Instance(2026, 3, volunteers, sites)
+
+
+def test_a_boundary_volunteer_is_offered_to_both_regions_and_planned_once() -> None:
+    from solidarite.planning.optimizer import check, solve_by_region, solve_flow, split_by_region
+
+    instance = _two_regions()
+    parts = split_by_region(instance)
+    assert [v.id for v in parts["B"].volunteers] == []  # pass 1: B has no resident volunteer
+    decomposed = solve_by_region(instance)
+    assert check(instance, decomposed.assignments) == []
+    days = [(a.volunteer, a.date) for a in decomposed.assignments]
+    assert len(days) == len(set(days))  # never two missions the same day
+    assert ("v_border", "s_b") in {(a.volunteer, a.site) for a in decomposed.assignments}  # pass 2 offered B
+    assert decomposed.details["seconde_passe"] >= 1
+    assert decomposed.priority_total <= solve_flow(instance).priority_total + 1e-9
+
+
+def test_the_decomposition_never_exceeds_a_volunteers_allowance() -> None:
+    import dataclasses
+
+    from solidarite.planning.optimizer import check, solve_by_region
+
+    instance = _two_regions()
+    tight = dataclasses.replace(
+        instance, volunteers=tuple(dataclasses.replace(v, max_days=1) for v in instance.volunteers)
+    )
+    decomposed = solve_by_region(tight)
+    assert check(tight, decomposed.assignments) == []
+    assert sum(1 for a in decomposed.assignments if a.volunteer == "v_border") == 1
