@@ -34,6 +34,7 @@ def worker(kind: str, instance_file: Path, time_limit: float) -> None:
         first_come_first_served,
         parse_instance,
         solve,
+        solve_blocks,
         solve_by_region,
         solve_flow,
     )
@@ -44,6 +45,8 @@ def worker(kind: str, instance_file: Path, time_limit: float) -> None:
     instance = parse_instance(data)
     if kind == "optimum":
         solution = solve(instance, time_limit)
+    elif kind == "cpsat":
+        solution = solve_blocks(instance, time_limit)
     elif kind == "ortools":
         solution = solve_flow(instance, engine="ortools")
     elif kind == "regions":
@@ -81,7 +84,7 @@ def run(kind: str, instance_file: Path, time_limit: float = 60.0) -> dict[str, A
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--worker", choices=["optimum", "ortools", "regions", "fcfs"])
+    parser.add_argument("--worker", choices=["optimum", "cpsat", "ortools", "regions", "fcfs"])
     parser.add_argument(
         "--famille",
         choices=["national", "series"],
@@ -187,7 +190,11 @@ def family(name: str, seeds: int, time_limit: float) -> None:
                 f"{name} graine {seed} : {len(instance.volunteers)} volontaires, {len(instance.sites)} lieux, "
                 f"{sum(len(s.needed) * s.capacity for s in instance.sites)} places, {len(instance.history)} paires de continuité"
             )
-            kinds = ("optimum", "ortools", "regions", "fcfs") if name == "national" else ("optimum", "fcfs")
+            kinds = (
+                ("optimum", "ortools", "regions", "fcfs")
+                if name == "national"
+                else ("optimum", "cpsat", "fcfs")
+            )
             result = {kind: run(kind, path, time_limit) for kind in kinds}
             for kind in kinds:
                 print("  " + _line(kind, result[kind]))

@@ -120,3 +120,39 @@ def test_the_decomposition_never_exceeds_a_volunteers_allowance() -> None:
     decomposed = solve_by_region(tight)
     assert check(tight, decomposed.assignments) == []
     assert sum(1 for a in decomposed.assignments if a.volunteer == "v_border") == 1
+
+
+# --- Rotation blocks: the exact integer programme (a week at one lieu is one decision) --------------
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_block_programme_is_the_lexicographic_optimum(seed: int) -> None:
+    from solidarite.planning.optimizer import check, solve, solve_blocks_mip
+    from tests.planning.test_optimizer import _brute_force_blocks, _legal, _random_instance, _score
+
+    instance = _random_instance(100 + seed, block=2)
+    solution = solve_blocks_mip(instance, time_limit_s=20)
+    assert solution.optimal and solution.gap == 0 and check(instance, solution.assignments) == []
+    assert _legal(instance, solution.assignments)
+    priority, continuity, km = _brute_force_blocks(instance)
+    assert _score(instance, solution.assignments)[:2] == (pytest.approx(priority), continuity)
+    assert solution.details["trajet_prouve"] is True
+    assert solution.travel_km == pytest.approx(km, abs=0.01 * max(1, solution.filled_places))
+    assert solve(instance).method == solution.method  # `solve` (and `plan`) use it for blocks
+
+
+def test_block_programme_on_a_mixed_instance_with_history() -> None:
+    """Week volunteers beside single-day ones, continuity pairs on volunteers without any option: the
+    CP-SAT model used to fail there (KeyError), the programme and CP-SAT now agree."""
+    from solidarite.planning.instances import generate_family
+    from solidarite.planning.optimizer import check, solve_blocks, solve_blocks_mip
+    from solidarite.territoire.sources import read_territoire
+    from tests.conftest import DATA_DIR
+
+    instance = generate_family(read_territoire(DATA_DIR), volunteers=60, sites=25, seed=7, block_share=0.3)
+    assert any(v.block_days == 5 for v in instance.volunteers)
+    exact = solve_blocks_mip(instance, time_limit_s=30)
+    assert exact.optimal and check(instance, exact.assignments) == []
+    cpsat = solve_blocks(instance, time_limit_s=30)
+    assert cpsat.optimal and cpsat.priority_total == pytest.approx(exact.priority_total)
+    assert cpsat.continuity == exact.continuity

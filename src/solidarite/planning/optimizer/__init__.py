@@ -39,7 +39,7 @@ region, ADR 0017). This package re-exports them all.
 """
 
 from solidarite.planning.optimizer.baseline import first_come_first_served
-from solidarite.planning.optimizer.blocks import solve, solve_blocks
+from solidarite.planning.optimizer.blocks import solve, solve_blocks, solve_blocks_mip
 from solidarite.planning.optimizer.feasibility import (
     Arcs,
     build_solution,
@@ -88,6 +88,7 @@ __all__ = [
     "residual",
     "solve",
     "solve_blocks",
+    "solve_blocks_mip",
     "solve_by_region",
     "solve_flow",
     "split_by_region",
