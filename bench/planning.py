@@ -29,13 +29,30 @@ DATA_DIR = Path(os.environ.get("SOLIDARITE_DATA_DIR", REPO.parent / "shared" / "
 
 
 def worker(kind: str, instance_file: Path, time_limit: float) -> None:
-    from solidarite.planning.optimizer import check, first_come_first_served, parse_instance, solve
+    from solidarite.planning.optimizer import (
+        check,
+        first_come_first_served,
+        parse_instance,
+        solve,
+        solve_blocks,
+        solve_by_region,
+        solve_flow,
+    )
 
-    data = json.loads(instance_file.read_text(encoding="utf-8"))
     before = reset_peak()
-    started = time.perf_counter()
+    started = time.perf_counter()  # reading the file counts (issue 23: "including reading the instance")
+    data = json.loads(instance_file.read_text(encoding="utf-8"))
     instance = parse_instance(data)
-    solution = solve(instance, time_limit) if kind == "optimum" else first_come_first_served(instance)
+    if kind == "optimum":
+        solution = solve(instance, time_limit)
+    elif kind == "cpsat":
+        solution = solve_blocks(instance, time_limit)
+    elif kind == "ortools":
+        solution = solve_flow(instance, engine="ortools")
+    elif kind == "regions":
+        solution = solve_by_region(instance)
+    else:
+        solution = first_come_first_served(instance)
     seconds = time.perf_counter() - started
     peak_mb = peak_mb_since(before)
     violations = check(instance, solution.assignments)
@@ -67,7 +84,13 @@ def run(kind: str, instance_file: Path, time_limit: float = 60.0) -> dict[str, A
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--worker", choices=["optimum", "fcfs"])
+    parser.add_argument("--worker", choices=["optimum", "cpsat", "ortools", "regions", "fcfs"])
+    parser.add_argument(
+        "--famille",
+        choices=["national", "series"],
+        help="Familles du ticket 23 (générateur instances.generate_family) au lieu des instances historiques.",
+    )
+    parser.add_argument("--graines", type=int, default=5, help="Nombre de graines de la famille nationale.")
     parser.add_argument("--instance", type=Path)
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--runs-pilot", type=int, default=5)
@@ -75,6 +98,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.worker:
         worker(args.worker, args.instance, args.time_limit)
+        return
+    if args.famille:
+        family(args.famille, args.graines, args.time_limit)
         return
 
     from solidarite.planning.instances import GeographyCache, generate_instance
@@ -132,6 +158,73 @@ def main() -> None:
         f"national_mb={max(float(r['peak_mb']) for r in national):.0f} optimal={str(optimal).lower()} "  # type: ignore[union-attr]
         f"gain_vs_fcfs={gain:.1f} blocks_gap={float(blocks['gap']) * 100:.3f}"
     )
+
+
+def _line(name: str, r: dict[str, Any]) -> str:
+    return (
+        f"{name} : {float(r['seconds']):.2f} s, pic {float(r['peak_mb']):.0f} Mo, priorité {float(r['priority']):.1f}, "
+        f"{r['filled']} places, continuité {r['continuity']}, {float(r['km']):.0f} km, "
+        f"{'optimum prouvé' if r['optimal'] else 'non prouvé'} (écart {float(r['gap']) * 100:.3f} %), "
+        f"{r['violations']} contrainte violée"
+    )
+
+
+def family(name: str, seeds: int, time_limit: float) -> None:
+    """Issue 23: the national family (10,000 × 1,000, one fresh process per solve, each engine side by side,
+    decomposition by region beside the undecomposed optimum) or the blocks family (250 × 100, 30 % weeks)."""
+    from solidarite.planning.instances import generate_family
+    from solidarite.planning.optimizer import instance_as_dict
+    from solidarite.territoire.sources import read_territoire
+
+    territoire = read_territoire(DATA_DIR)
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for seed in range(1, (seeds if name == "national" else 1) + 1):
+            if name == "national":
+                instance = generate_family(territoire, volunteers=10_000, sites=1_000, seed=seed)
+            else:
+                instance = generate_family(territoire, volunteers=250, sites=100, seed=seed, block_share=0.3)
+            path = Path(folder) / f"{name}-{seed}.json"
+            path.write_text(json.dumps(instance_as_dict(instance)), encoding="utf-8")
+            print(
+                f"{name} graine {seed} : {len(instance.volunteers)} volontaires, {len(instance.sites)} lieux, "
+                f"{sum(len(s.needed) * s.capacity for s in instance.sites)} places, {len(instance.history)} paires de continuité"
+            )
+            kinds = (
+                ("optimum", "ortools", "regions", "fcfs")
+                if name == "national"
+                else ("optimum", "cpsat", "fcfs")
+            )
+            result = {kind: run(kind, path, time_limit) for kind in kinds}
+            for kind in kinds:
+                print("  " + _line(kind, result[kind]))
+            best = float(result["optimum"]["priority"])
+            print(
+                f"  couverture pondérée : optimum / premier arrivé = {best / float(result['fcfs']['priority']):.3f}"
+                + (
+                    f" ; décomposé / optimum = {float(result['regions']['priority']) / best:.4f}"
+                    if "regions" in result
+                    else ""
+                )
+            )
+            rows.append(result)
+    worst = max(rows, key=lambda r: float(r["optimum"]["seconds"]))
+    ratio_fcfs = min(float(r["optimum"]["priority"]) / float(r["fcfs"]["priority"]) for r in rows)
+    fields = [
+        f"famille={name}",
+        f"graines={len(rows)}",
+        f"pire_s={float(worst['optimum']['seconds']):.2f}",
+        f"pire_mb={max(float(r['optimum']['peak_mb']) for r in rows):.0f}",
+        f"optimal={str(all(bool(r['optimum']['optimal']) for r in rows)).lower()}",
+        f"pire_gap={max(float(r['optimum']['gap']) for r in rows) * 100:.3f}",
+        f"ratio_fcfs={ratio_fcfs:.3f}",
+    ]
+    if name == "national":
+        fields.append(f"pire_ortools_s={max(float(r['ortools']['seconds']) for r in rows):.2f}")
+        fields.append(
+            f"pire_decompose_sur_optimum={min(float(r['regions']['priority']) / float(r['optimum']['priority']) for r in rows):.4f}"
+        )
+    print(" ".join(fields))
 
 
 if __name__ == "__main__":

@@ -110,3 +110,132 @@ def generate_instance(
                 if len(near):
                     history.add((vol.id, site_list[int(rng.choice(near))].id))
     return Instance(year, month, tuple(volunteer_list), site_list, frozenset(history))
+
+
+# --- The benchmark families of issue 23 (national, blocks, scale-out), on real commune coordinates ------
+
+FAMILY_MAX_KM = (40.0, 60.0, 80.0, 100.0, 150.0, 200.0, 300.0)
+FAMILY_WANTED_DAYS = (1, 2, 3, 4)
+FAMILY_WANTED_WEIGHTS = (0.15, 0.6, 0.15, 0.1)  # "mostly 2"
+FAMILY_DATES_OFFERED = (2, 8)
+FAMILY_VOLUNTEER_MIN_POPULATION = 5_000
+FAMILY_SITE_POPULATION = (200, 3_000)
+FAMILY_SHARE_EVERY_DAY = 0.7
+FAMILY_SHARE_TWO_PLACES = 0.1
+FAMILY_HISTORY_PAIRS_PER_VOLUNTEER = 0.2  # about 2,000 pairs for 10,000 volunteers
+
+
+def _commune_points(
+    territoire: TerritoireData,
+) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """(code, lat, lon, population, region) of every commune with coordinates and a population."""
+    region_of_dep = {d.code: d.region for d in territoire.departements}
+    codes, lat, lon, pop, regions = [], [], [], [], []
+    for c in territoire.communes:
+        coords = territoire.coordonnees.get(c.code)
+        if c.type != "commune" or coords is None or not c.population:
+            continue
+        codes.append(c.code)
+        lat.append(coords.latitude)
+        lon.append(coords.longitude)
+        pop.append(c.population)
+        regions.append(region_of_dep.get(c.departement, ""))
+    return codes, np.array(lat), np.array(lon), np.array(pop, dtype=np.int64), regions
+
+
+def generate_family(
+    territoire: TerritoireData,
+    *,
+    volunteers: int,
+    sites: int,
+    seed: int,
+    year: int = 2026,
+    month: int = 3,
+    block_share: float = 0.0,
+) -> Instance:
+    """An instance of the issue-23 families: volunteers in communes of ≥ 5,000 inhabitants (∝ population),
+    2–8 dates, 1–4 days (mostly 2), reach in {40 … 300} km; lieux in communes of 200–3,000 inhabitants,
+    70 % open every working day (the others 5–15 days), 10 % with two places, priority 1–5; about one
+    continuity pair per five volunteers. `block_share` of the volunteers come for one 5-day week."""
+    from scipy.spatial import cKDTree
+
+    rng = np.random.default_rng(seed)
+    codes, lat, lon, pop, regions = _commune_points(territoire)
+    days = working_days(year, month)
+    big = np.flatnonzero(pop >= FAMILY_VOLUNTEER_MIN_POPULATION)
+    small = np.flatnonzero((pop >= FAMILY_SITE_POPULATION[0]) & (pop <= FAMILY_SITE_POPULATION[1]))
+    site_communes = rng.choice(small, size=min(sites, len(small)), replace=False)
+    site_list = []
+    for k, c in enumerate(site_communes):
+        if rng.random() < FAMILY_SHARE_EVERY_DAY:
+            needed = tuple(days)
+        else:
+            size = int(rng.integers(5, 16))
+            needed = tuple(
+                sorted(days[int(i)] for i in rng.choice(len(days), size=min(size, len(days)), replace=False))
+            )
+        capacity = 2 if rng.random() < FAMILY_SHARE_TWO_PLACES else 1
+        site_list.append(
+            Site(
+                f"L{k:05d}-{codes[c]}",
+                float(lat[c]),
+                float(lon[c]),
+                float(rng.integers(1, 6)),
+                capacity,
+                needed,
+                region=regions[c],
+            )
+        )
+    weights = pop[big] / pop[big].sum()
+    homes = rng.choice(big, size=volunteers, replace=True, p=weights)
+    weeks: list[list[dt.date]] = []
+    for day in days:
+        if not weeks or day.isocalendar().week != weeks[-1][0].isocalendar().week:
+            weeks.append([])
+        weeks[-1].append(day)
+    full_weeks = [w for w in weeks if len(w) >= 5]
+    volunteer_list = []
+    for k, c in enumerate(homes):
+        max_km = float(rng.choice(FAMILY_MAX_KM))
+        if rng.random() < block_share and full_weeks:
+            picked = rng.choice(
+                len(full_weeks), size=min(len(full_weeks), int(rng.integers(1, 3))), replace=False
+            )
+            available = tuple(sorted(d for i in picked for d in full_weeks[int(i)][:5]))
+            wanted, block = 5, 5
+        else:
+            size = int(rng.integers(FAMILY_DATES_OFFERED[0], FAMILY_DATES_OFFERED[1] + 1))
+            available = tuple(sorted(days[int(i)] for i in rng.choice(len(days), size=size, replace=False)))
+            wanted, block = int(rng.choice(FAMILY_WANTED_DAYS, p=FAMILY_WANTED_WEIGHTS)), 1
+        volunteer_list.append(
+            Volunteer(
+                f"V{k:06d}-{codes[c]}",
+                float(lat[c]),
+                float(lon[c]),
+                wanted,
+                max_km,
+                available,
+                block,
+                region=regions[c],
+            )
+        )
+    history: set[tuple[str, str]] = set()
+    if site_list and volunteer_list:
+        site_xyz = _xyz(np.array([s.lat for s in site_list]), np.array([s.lon for s in site_list]))
+        tree = cKDTree(site_xyz)
+        for v in rng.choice(
+            len(volunteer_list),
+            size=int(len(volunteer_list) * FAMILY_HISTORY_PAIRS_PER_VOLUNTEER),
+            replace=False,
+        ):
+            vol = volunteer_list[int(v)]
+            radius = 2 * np.sin(vol.max_km / (2 * 6371.0))
+            near = tree.query_ball_point(_xyz(np.array([vol.lat]), np.array([vol.lon]))[0], radius)
+            if near:
+                history.add((vol.id, site_list[int(rng.choice(near))].id))
+    return Instance(year, month, tuple(volunteer_list), tuple(site_list), frozenset(history))
+
+
+def _xyz(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    phi, lmb = np.radians(lat), np.radians(lon)
+    return np.column_stack((np.cos(phi) * np.cos(lmb), np.cos(phi) * np.sin(lmb), np.sin(phi)))

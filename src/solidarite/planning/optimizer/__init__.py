@@ -34,11 +34,12 @@ Solvers.
 - `baseline.first_come_first_served`: what an ARS does by hand today, for comparison.
 
 Modules: `model` (the data and its JSON form), `feasibility` (candidate arcs, evaluation, checking),
-`flow`, `blocks` (and `solve`, which picks the solver), `baseline`. This package re-exports them all.
+`flow`, `blocks` (and `solve`, which picks the solver), `baseline`, `regions` (decomposition by ARS
+region, ADR 0017). This package re-exports them all.
 """
 
 from solidarite.planning.optimizer.baseline import first_come_first_served
-from solidarite.planning.optimizer.blocks import solve, solve_blocks
+from solidarite.planning.optimizer.blocks import solve, solve_blocks, solve_blocks_mip
 from solidarite.planning.optimizer.feasibility import (
     Arcs,
     build_solution,
@@ -61,6 +62,7 @@ from solidarite.planning.optimizer.model import (
     instance_as_dict,
     parse_instance,
 )
+from solidarite.planning.optimizer.regions import residual, solve_by_region, split_by_region
 
 __all__ = [
     "COST_BUDGET",
@@ -83,7 +85,11 @@ __all__ = [
     "parse_instance",
     "priority_scale",
     "reachable_pairs",
+    "residual",
     "solve",
     "solve_blocks",
+    "solve_blocks_mip",
+    "solve_by_region",
     "solve_flow",
+    "split_by_region",
 ]

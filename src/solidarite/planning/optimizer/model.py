@@ -4,15 +4,18 @@ the JSON form read by `python -m solidarite plan` (parsed here, refusing anythin
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
+import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 MAX_DAYS_IN_MONTH = 31
 COST_BUDGET = (2**63 - 1) // 4  # OR-Tools divides this by (nodes + 1) for the largest arc cost
 PRIORITY_DECIMALS = 6
+MAX_REACH_KM = 1_000.0  # the longest straight line in metropolitan France is about 1,000 km; beyond, a typo
 
 
 class InstanceError(ValueError):
@@ -28,6 +31,7 @@ class Volunteer:
     max_km: float
     available: tuple[dt.date, ...]
     block_days: int = 1
+    region: str = ""  # ARS region code (decomposition); "" when unknown
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class Site:
     capacity: int
     needed: tuple[dt.date, ...]
     reduced: tuple[tuple[dt.date, int], ...] = ()  # days with fewer places (some already taken)
+    region: str = ""  # ARS region code (decomposition); "" when unknown
 
     def capacity_on(self, day: dt.date) -> int:
         for reduced_day, places in self.reduced:
@@ -152,6 +157,76 @@ def _coordinates(item: Mapping[str, Any], where: str) -> tuple[float, float]:
     return lat, lon
 
 
+@contextlib.contextmanager
+def _naming_record(item: Any, kind: str) -> Iterator[None]:
+    """Adds the record's id to the message of an InstanceError raised while reading it."""
+    try:
+        yield
+    except InstanceError as exc:
+        if isinstance(item, dict) and "id" in item:
+            raise InstanceError(f"{str(exc).rstrip('.')} ({kind} {str(item['id'])!r}).") from None
+        raise
+
+
+def _volunteer(item: Any, where: str, year: int, month: int) -> Volunteer:
+    if not isinstance(item, dict):
+        raise InstanceError(f"{where} : objet attendu.")
+    lat, lon = _coordinates(item, where)
+    block = int(_number(item.get("block_days", 1), f"{where}.block_days", minimum=1, integer=True))
+    max_days = int(_number(_field(item, "max_days", where), f"{where}.max_days", minimum=0, integer=True))
+    max_km = _number(_field(item, "max_km", where), f"{where}.max_km", minimum=0)
+    if not 0 < max_km <= MAX_REACH_KM:
+        raise InstanceError(
+            f"{where}.max_km : distance maximale {max_km:g} km hors de l'intervalle ]0 ; {MAX_REACH_KM:g}] km."
+        )
+    available = _dates(_field(item, "available", where), f"{where}.available", year, month)
+    if block > 1:
+        if block > max_days:
+            raise InstanceError(
+                f"{where}.block_days : une série de {block} jours dépasse son maximum de {max_days} jour(s) "
+                "dans le mois ; la demande ne peut jamais être satisfaite."
+            )
+        if not _has_run(available, block):
+            raise InstanceError(
+                f"{where}.available : aucune suite de {block} dates consécutives parmi les dates proposées ; "
+                "la série demandée ne peut jamais être planifiée."
+            )
+    return Volunteer(
+        id=str(_field(item, "id", where)),
+        lat=lat,
+        lon=lon,
+        max_days=max_days,
+        max_km=max_km,
+        available=available,
+        block_days=block,
+        region=str(item.get("region", "")),
+    )
+
+
+def _has_run(days: tuple[dt.date, ...], length: int) -> bool:
+    run = 1
+    for previous, current in itertools.pairwise(days):
+        run = run + 1 if (current - previous).days == 1 else 1
+        if run >= length:
+            return True
+    return length <= 1 or (run >= length and bool(days))
+
+
+def _site(item: Any, where: str, year: int, month: int) -> Site:
+    if not isinstance(item, dict):
+        raise InstanceError(f"{where} : objet attendu.")
+    lat, lon = _coordinates(item, where)
+    return Site(
+        id=str(_field(item, "id", where)),
+        lat=lat,
+        lon=lon,
+        priority=_number(_field(item, "priority", where), f"{where}.priority", minimum=0),
+        capacity=int(_number(_field(item, "capacity", where), f"{where}.capacity", minimum=0, integer=True)),
+        needed=_dates(_field(item, "needed", where), f"{where}.needed", year, month),
+        region=str(item.get("region", "")),
+    )
+
+
 def parse_instance(data: Any) -> Instance:
     """Builds an Instance from the JSON format of `python -m solidarite plan`; refuses anything malformed."""
     if not isinstance(data, dict):
@@ -167,47 +242,24 @@ def parse_instance(data: Any) -> Instance:
     raw_sites = _field(data, "sites", "instance")
     if not isinstance(raw_volunteers, list) or not isinstance(raw_sites, list):
         raise InstanceError("instance.volunteers et instance.sites doivent être des listes.")
+    if not raw_volunteers:
+        raise InstanceError("instance.volunteers : aucun volontaire (il en faut au moins un).")
+    if not raw_sites:
+        raise InstanceError("instance.sites : aucun lieu (il en faut au moins un).")
     for i, item in enumerate(raw_volunteers):
-        where = f"volunteers[{i}]"
-        if not isinstance(item, dict):
-            raise InstanceError(f"{where} : objet attendu.")
-        lat, lon = _coordinates(item, where)
-        block = int(_number(item.get("block_days", 1), f"{where}.block_days", minimum=1, integer=True))
-        volunteers.append(
-            Volunteer(
-                id=str(_field(item, "id", where)),
-                lat=lat,
-                lon=lon,
-                max_days=int(
-                    _number(_field(item, "max_days", where), f"{where}.max_days", minimum=0, integer=True)
-                ),
-                max_km=_number(_field(item, "max_km", where), f"{where}.max_km", minimum=0),
-                available=_dates(_field(item, "available", where), f"{where}.available", year, month),
-                block_days=block,
-            )
-        )
+        with _naming_record(item, "volontaire"):
+            volunteers.append(_volunteer(item, f"volunteers[{i}]", year, month))
     for i, item in enumerate(raw_sites):
-        where = f"sites[{i}]"
-        if not isinstance(item, dict):
-            raise InstanceError(f"{where} : objet attendu.")
-        lat, lon = _coordinates(item, where)
-        sites.append(
-            Site(
-                id=str(_field(item, "id", where)),
-                lat=lat,
-                lon=lon,
-                priority=_number(_field(item, "priority", where), f"{where}.priority", minimum=0),
-                capacity=int(
-                    _number(_field(item, "capacity", where), f"{where}.capacity", minimum=0, integer=True)
-                ),
-                needed=_dates(_field(item, "needed", where), f"{where}.needed", year, month),
-            )
-        )
+        with _naming_record(item, "lieu"):
+            sites.append(_site(item, f"sites[{i}]", year, month))
     for kind, ids in (("volunteers", [v.id for v in volunteers]), ("sites", [s.id for s in sites])):
         seen: set[str] = set()
         for i, identifier in enumerate(ids):
             if identifier in seen:
-                raise InstanceError(f"{kind}[{i}].id : identifiant {identifier!r} en double.")
+                taken = ids.index(identifier)
+                raise InstanceError(
+                    f"{kind}[{i}].id : identifiant {identifier!r} en double (déjà pris par {kind}[{taken}])."
+                )
             seen.add(identifier)
     volunteer_ids, site_ids = {v.id for v in volunteers}, {s.id for s in sites}
     history = set()
@@ -240,6 +292,7 @@ def instance_as_dict(instance: Instance) -> dict[str, Any]:
                 "max_km": v.max_km,
                 "available": [d.isoformat() for d in v.available],
                 "block_days": v.block_days,
+                **({"region": v.region} if v.region else {}),
             }
             for v in instance.volunteers
         ],
@@ -251,6 +304,7 @@ def instance_as_dict(instance: Instance) -> dict[str, Any]:
                 "priority": s.priority,
                 "capacity": s.capacity,
                 "needed": [d.isoformat() for d in s.needed],
+                **({"region": s.region} if s.region else {}),
             }
             for s in instance.sites
         ],

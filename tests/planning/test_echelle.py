@@ -1,0 +1,158 @@
+"""Issue 23: the bad instances of the issue, each refused with a French message naming the record, and the
+`plan` command's exit code 2 on them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from solidarite.planning.optimizer import InstanceError, parse_instance
+from tests.planning.test_optimizer import EXAMPLE, _plan
+
+
+def _bad(change: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(json.dumps(EXAMPLE))
+    change(data)
+    return data
+
+
+BAD = [
+    (
+        lambda d: d["volunteers"][1]["available"].append("2026-04-02"),
+        r"volunteers\[1\]\.available\[2\] : 2026-04-02 est hors du mois 2026-03 \(volontaire 'v2'\)",
+    ),
+    (lambda d: d["sites"][1].pop("lat"), r"sites\[1\]\.lat : champ obligatoire absent \(lieu 's2'\)"),
+    (
+        lambda d: d["sites"][0].update(capacity=-1),
+        r"sites\[0\]\.capacity : doit être au moins 0 .*\(lieu 's1'\)",
+    ),
+    (lambda d: d["volunteers"][0].update(max_km=0), r"volunteers\[0\]\.max_km : distance maximale 0 km hors"),
+    (
+        lambda d: d["volunteers"][1].update(max_km=10_000),
+        r"volunteers\[1\]\.max_km : distance maximale 10000 km hors .*\(volontaire 'v2'\)",
+    ),
+    (lambda d: d.update(volunteers=[]), r"instance\.volunteers : aucun volontaire"),
+    (
+        lambda d: d["sites"][1].update(id="s1"),
+        r"sites\[1\]\.id : identifiant 's1' en double \(déjà pris par sites\[0\]\)",
+    ),
+    (
+        lambda d: d["volunteers"][0].update(block_days=5, max_days=5),
+        r"volunteers\[0\]\.available : aucune suite de 5 dates consécutives .* \(volontaire 'v1'\)",
+    ),
+    (
+        lambda d: d["volunteers"][0].update(block_days=5, max_days=2),
+        r"volunteers\[0\]\.block_days : une série de 5 jours dépasse son maximum de 2",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), BAD)
+def test_bad_instances_name_the_record(change: Callable[[dict[str, Any]], Any], message: str) -> None:
+    with pytest.raises(InstanceError, match=message):
+        parse_instance(_bad(change))
+
+
+def test_a_block_run_inside_the_offered_dates_is_accepted() -> None:
+    data = _bad(lambda d: d["volunteers"][0].update(block_days=5, max_days=5))
+    data["volunteers"][0]["available"] = [f"2026-03-{d:02d}" for d in range(9, 14)]
+    assert parse_instance(data).volunteers[0].block_days == 5
+
+
+def test_plan_command_exit_2_names_the_record(tmp_path: Path) -> None:
+    source, out = tmp_path / "in.json", tmp_path / "out.json"
+    for change, _message in (BAD[3], BAD[5], BAD[7]):
+        source.write_text(json.dumps(_bad(change)), encoding="utf-8")
+        result = _plan("--instance", str(source), "--out", str(out))
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert "in.json : " in result.stderr and not out.exists()
+
+
+# --- Decomposition by region (issue 23, scale-out; ADR 0017) ----------------------------------------
+
+
+def _two_regions() -> Any:
+    import datetime as dt
+
+    from solidarite.planning.optimizer import Instance, Site, Volunteer
+
+    monday, tuesday = dt.date(2026, 3, 2), dt.date(2026, 3, 3)
+    # v_border lives in region A, 30 km from a lieu of region B; region A has one place only.
+    volunteers = (
+        Volunteer("v_a", 47.00, 2.00, 1, 50.0, (monday,), region="A"),
+        Volunteer("v_border", 47.00, 2.10, 2, 50.0, (monday, tuesday), region="A"),
+    )
+    sites = (
+        Site("s_a", 47.00, 2.05, 2.0, 1, (monday,), region="A"),
+        Site("s_b", 47.00, 2.50, 5.0, 1, (monday, tuesday), region="B"),
+    )
+    return Instance(2026, 3, volunteers, sites)
+
+
+def test_a_boundary_volunteer_is_offered_to_both_regions_and_planned_once() -> None:
+    from solidarite.planning.optimizer import check, solve_by_region, solve_flow, split_by_region
+
+    instance = _two_regions()
+    parts = split_by_region(instance)
+    assert [v.id for v in parts["B"].volunteers] == []  # pass 1: B has no resident volunteer
+    decomposed = solve_by_region(instance)
+    assert check(instance, decomposed.assignments) == []
+    days = [(a.volunteer, a.date) for a in decomposed.assignments]
+    assert len(days) == len(set(days))  # never two missions the same day
+    assert ("v_border", "s_b") in {(a.volunteer, a.site) for a in decomposed.assignments}  # pass 2 offered B
+    assert decomposed.details["seconde_passe"] >= 1
+    assert decomposed.priority_total <= solve_flow(instance).priority_total + 1e-9
+
+
+def test_the_decomposition_never_exceeds_a_volunteers_allowance() -> None:
+    import dataclasses
+
+    from solidarite.planning.optimizer import check, solve_by_region
+
+    instance = _two_regions()
+    tight = dataclasses.replace(
+        instance, volunteers=tuple(dataclasses.replace(v, max_days=1) for v in instance.volunteers)
+    )
+    decomposed = solve_by_region(tight)
+    assert check(tight, decomposed.assignments) == []
+    assert sum(1 for a in decomposed.assignments if a.volunteer == "v_border") == 1
+
+
+# --- Rotation blocks: the exact integer programme (a week at one lieu is one decision) --------------
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_block_programme_is_the_lexicographic_optimum(seed: int) -> None:
+    from solidarite.planning.optimizer import check, solve, solve_blocks_mip
+    from tests.planning.test_optimizer import _brute_force_blocks, _legal, _random_instance, _score
+
+    instance = _random_instance(100 + seed, block=2)
+    solution = solve_blocks_mip(instance, time_limit_s=20)
+    assert solution.optimal and solution.gap == 0 and check(instance, solution.assignments) == []
+    assert _legal(instance, solution.assignments)
+    priority, continuity, km = _brute_force_blocks(instance)
+    assert _score(instance, solution.assignments)[:2] == (pytest.approx(priority), continuity)
+    assert solution.details["trajet_prouve"] is True
+    assert solution.travel_km == pytest.approx(km, abs=0.01 * max(1, solution.filled_places))
+    assert solve(instance).method == solution.method  # `solve` (and `plan`) use it for blocks
+
+
+def test_block_programme_on_a_mixed_instance_with_history() -> None:
+    """Week volunteers beside single-day ones, continuity pairs on volunteers without any option: the
+    CP-SAT model used to fail there (KeyError), the programme and CP-SAT now agree."""
+    from solidarite.planning.instances import generate_family
+    from solidarite.planning.optimizer import check, solve_blocks, solve_blocks_mip
+    from solidarite.territoire.sources import read_territoire
+    from tests.conftest import DATA_DIR
+
+    instance = generate_family(read_territoire(DATA_DIR), volunteers=60, sites=25, seed=7, block_share=0.3)
+    assert any(v.block_days == 5 for v in instance.volunteers)
+    exact = solve_blocks_mip(instance, time_limit_s=30)
+    assert exact.optimal and check(instance, exact.assignments) == []
+    cpsat = solve_blocks(instance, time_limit_s=30)
+    assert cpsat.optimal and cpsat.priority_total == pytest.approx(exact.priority_total)
+    assert cpsat.continuity == exact.continuity
