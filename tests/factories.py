@@ -293,6 +293,7 @@ def jour_realise(
     )
     return created
 
+
 # --- continuite (issue 20): a consultation seen today, its patient record, its transmission --------------------
 
 IDENTITE_JEANNE = {

@@ -26,7 +26,6 @@ urlpatterns = [
     path("fhir/", include("solidarite.interop.urls")),
     path("connexion/", include("solidarite.connexion.urls")),
     path("indemnisation/", include("solidarite.indemnisation.urls")),
-
     path("continuite/", include("solidarite.continuite.urls")),  # issue 20
     path("admin/", admin.site.urls),
 ]
