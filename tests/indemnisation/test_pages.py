@@ -225,3 +225,21 @@ def test_ars_withdraws_a_held_day_then_it_is_paid_next_run(world) -> None:  # ty
     assert not JourRealise.objects.filter(mission=third).exists()
     services.construire_mois(OCT, today=dt.date(2026, 11, 20))
     assert Releve.objects.get().anomalies == []
+
+
+def test_a_day_unconfirmed_after_the_dated_delay_is_flagged_to_the_ars(world) -> None:  # type: ignore[no-untyped-def]
+    region = world["region"]
+    late = Mission.objects.create(
+        medecin=world["doc"], lieu=world["lieu"], date=dt.date(2026, 11, 12), statut="confirmee"
+    )
+    recent = Mission.objects.create(
+        medecin=world["doc"], lieu=world["lieu"], date=dt.date(2026, 11, 16), statut="confirmee"
+    )
+    assert services.jours_non_confirmes(region, dt.date(2026, 11, 20)) == [late]  # 8 days > 7, 4 days < 7
+    page = (
+        _client(agent_ars(region.code))
+        .get(f"/indemnisation/ars/?region={region.code}&mois=2026-11")
+        .content.decode()
+    )
+    assert "Journée du 12/11/2026" in page and "non confirmée depuis plus de 7 jours" in page
+    assert "16/11/2026" not in page and recent.pk
