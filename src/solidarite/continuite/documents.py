@@ -254,4 +254,6 @@ def lettre_pdf(t: Transmission) -> bytes:
     from django.contrib.staticfiles import finders
 
     sheet = finders.find("continuite/lettre.css")
-    return bytes(HTML(string=lettre_html(t, pdf=True)).write_pdf(stylesheets=[CSS(filename=sheet)] if sheet else None))
+    return bytes(
+        HTML(string=lettre_html(t, pdf=True)).write_pdf(stylesheets=[CSS(filename=sheet)] if sheet else None)
+    )
