@@ -229,7 +229,7 @@ class PdfUnavailableError(RuntimeError):
     """weasyprint is not installed here: the letter is served as a printable page instead."""
 
 
-def lettre_html(t: Transmission) -> str:
+def lettre_html(t: Transmission, pdf: bool = False) -> str:
     """The letter to the médecin traitant: the doctor's RPPS and the lieu, the consultation, the exams."""
     return render_to_string(
         "continuite/lettre.html",
@@ -238,6 +238,7 @@ def lettre_html(t: Transmission) -> str:
             "resultats": list(t.resultats.all()),
             "medecin_traitant": MedecinTraitant.objects.filter(patient_id=t.patient_id).first(),
             "aujourdhui": timezone.localdate(),
+            "pdf": pdf,  # weasyprint gets the style sheet itself, not a link to /static/
         },
     )
 
@@ -253,4 +254,6 @@ def lettre_pdf(t: Transmission) -> bytes:
     from django.contrib.staticfiles import finders
 
     sheet = finders.find("continuite/lettre.css")
-    return bytes(HTML(string=lettre_html(t)).write_pdf(stylesheets=[CSS(filename=sheet)] if sheet else None))
+    return bytes(
+        HTML(string=lettre_html(t, pdf=True)).write_pdf(stylesheets=[CSS(filename=sheet)] if sheet else None)
+    )

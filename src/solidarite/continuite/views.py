@@ -157,34 +157,40 @@ def journee(request: HttpRequest, mission: int) -> HttpResponse:
     return render(request, "continuite/journee.html", context, status=400 if errors else 200)
 
 
+LIEU_ROWS = 30  # the lieu's newest open items shown beside the day's patients (all of theirs are shown)
+
+
 def day_context(mission: Any, user: Any) -> dict[str, Any]:
-    """The day view's data, read in a fixed number of queries (measured by bench/continuite.py)."""
+    """The day view's data, read in a fixed number of queries whatever the history (bench/continuite.py): the
+    day's bookings, then the open results and transmissions of the day's patients (all) and of the lieu (the
+    newest), one insert into the access log for the patients shown."""
     services.reassign_stale(mission.lieu_id)  # the owner of a finished day moves on before anyone reads
     rdvs = list(RendezVous.objects.filter(mission=mission).exclude(statut="annule").select_related("visite"))
-    day_patients = {r.visite.patient_id for r in rdvs if hasattr(r, "visite")}
+    day_patients = sorted({r.visite.patient_id for r in rdvs if hasattr(r, "visite")})
     limit = services.echeance_limite()
-    resultats = list(
-        ResultatAttendu.objects.filter(lieu_id=mission.lieu_id, statut=services.OPEN)
-        .select_related("patient", "transmission__medecin", "proprietaire_medecin", "proprietaire_referent")
-        .order_by("-cree_le", "-pk")[:200]
+    results = ResultatAttendu.objects.filter(lieu_id=mission.lieu_id, statut=services.OPEN).select_related(
+        "patient", "transmission__medecin", "proprietaire_medecin", "proprietaire_referent"
     )
-    transmissions = list(
-        Transmission.objects.filter(lieu_id=mission.lieu_id, ouverte=True)
-        .select_related("patient", "medecin")
-        .order_by("-cree_le", "-pk")[:100]
+    handovers = Transmission.objects.filter(lieu_id=mission.lieu_id, ouverte=True).select_related(
+        "patient", "medecin"
     )
-    patients = {r.patient for r in resultats} | {t.patient for t in transmissions}
+    newest = ("-cree_le", "-pk")
+    du_jour = list(results.filter(patient_id__in=day_patients).order_by(*newest))
+    lieu_rows = list(results.exclude(patient_id__in=day_patients).order_by(*newest)[:LIEU_ROWS])
+    t_du_jour = list(handovers.filter(patient_id__in=day_patients).order_by(*newest))
+    t_lieu = list(handovers.exclude(patient_id__in=day_patients).order_by(*newest)[:LIEU_ROWS])
+    patients = {r.patient for r in du_jour + lieu_rows} | {t.patient for t in t_du_jour + t_lieu}
     AccesDonnees.objects.bulk_create(
         [AccesDonnees(objet=p, action="journée de suivi", canal=CANAL, par=user) for p in patients]
     )
-    for r in resultats:
+    for r in du_jour + lieu_rows:
         r.en_retard = r.date_prevue < limit  # type: ignore[attr-defined]
     return {
         "mission": mission,
-        "du_jour": [r for r in resultats if r.patient_id in day_patients],
-        "resultats": [r for r in resultats if r.patient_id not in day_patients],
-        "transmissions_du_jour": [t for t in transmissions if t.patient_id in day_patients],
-        "transmissions": [t for t in transmissions if t.patient_id not in day_patients],
+        "du_jour": du_jour,
+        "resultats": lieu_rows,
+        "transmissions_du_jour": t_du_jour,
+        "transmissions": t_lieu,
     }
 
 

@@ -100,7 +100,8 @@ class Command(BaseCommand):
         )
         if not lieux or not doctors:
             raise CommandError(
-                "Lancez d'abord « python -m solidarite demo » : aucun lieu ni médecin de démonstration."
+                "Lancez d'abord « python -m solidarite demo » : aucun lieu ni médecin de démonstration.",
+                returncode=2,
             )
         rng = random.Random(options["graine"])
         with transaction.atomic():
