@@ -7,9 +7,15 @@ month's run alone. Compared side by side with the named baseline « naïf » (a 
 days, create the statement, then its lines, one volunteer at a time), on the same rows. The query count is taken
 for two sizes (1,500 and 3,000 volunteers): the run's must be equal. Three seeds; the WORST is reported.
 
+Then, in the same process after the run, the exports of that month: the XLSX of every statement line (openpyxl,
+write-only) and one statement PDF (weasyprint; the first rendering of the process, which loads the fonts, and the
+next one), side by side with the named baseline « écrit à la main » (bench/_handwritten_exports.py: the zipfile
+XLSX and the text PDF the context used before the libraries were installed).
+
 Run: `.venv/bin/python bench/indemnisation.py` (PostgreSQL from BENCH_PG_URL, default
 postgres://postgres@127.0.0.1:5432/wt_indemnisation_bench; `--no-pg` to skip). Last line:
-`sqlite_s=… sqlite_mb=… pg_s=… pg_mb=… queries_1500=… queries_3000=… naive_sqlite_s=… naive_pg_s=… ratio_sqlite=… ratio_pg=…`.
+`sqlite_s=… sqlite_mb=… pg_s=… pg_mb=… queries_1500=… queries_3000=… naive_sqlite_s=… naive_pg_s=… ratio_sqlite=… ratio_pg=…
+xlsx_sqlite_s=… xlsx_sqlite_mb=… pdf_sqlite_s=… …` (export figures of the worst seed for each).
 """
 
 from __future__ import annotations
@@ -247,18 +253,61 @@ def worker(volunteers: int, seed_value: int, kind: str) -> None:
     seconds = time.perf_counter() - started
     peak = peak_mb_since(before)
     selects = sum(1 for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("SELECT"))
-    print(
-        json.dumps(
-            {
-                "seconds": seconds,
-                "peak_mb": peak,
-                "queries": len(queries.captured_queries),
-                "reads": selects,
-                "releves": made,
-                "anomalies": Releve.objects.exclude(anomalies=[]).count(),
-            }
+    figures = {
+        "seconds": seconds,
+        "peak_mb": peak,
+        "queries": len(queries.captured_queries),
+        "reads": selects,
+        "releves": made,
+        "anomalies": Releve.objects.exclude(anomalies=[]).count(),
+    }
+    if kind == "lot":
+        figures.update(exports_figures())
+    print(json.dumps(figures))
+
+
+def exports_figures() -> dict[str, Any]:
+    """The month's XLSX (rows read, then written) and one statement PDF, against the hand-written baseline."""
+    import _handwritten_exports as handwritten
+
+    from solidarite.indemnisation import exports, pdf
+    from solidarite.indemnisation.models import Releve
+
+    def month() -> list[dict[str, Any]]:
+        return exports.rows(
+            Releve.objects.filter(mois=MONTH).select_related("medecin", "region").prefetch_related("lignes")
         )
-    )
+
+    before = reset_peak()
+    started = time.perf_counter()
+    data = month()
+    book = exports.xlsx(data)
+    xlsx_s = time.perf_counter() - started
+    xlsx_mb = peak_mb_since(before)
+    started = time.perf_counter()
+    handwritten.xlsx(month())
+    xlsx_base_s = time.perf_counter() - started
+    releve = Releve.objects.filter(mois=MONTH).select_related("medecin", "region").order_by("pk").first()
+    assert releve is not None
+    timings = []
+    for _ in range(2):  # the first loads the fonts (once per process), the second is the steady cost
+        started = time.perf_counter()
+        document = pdf.releve_pdf(releve)
+        timings.append(time.perf_counter() - started)
+    started = time.perf_counter()
+    handwritten.releve_pdf(releve)
+    pdf_base_s = time.perf_counter() - started
+    return {
+        "xlsx_rows": len(data),
+        "xlsx_s": xlsx_s,
+        "xlsx_mb": xlsx_mb,
+        "xlsx_kb": len(book) / 1024,
+        "xlsx_base_s": xlsx_base_s,
+        "pdf_first_s": timings[0],
+        "pdf_s": timings[1],
+        "pdf_kb": len(document) / 1024,
+        "pdf_base_s": pdf_base_s,
+    }
 
 
 def main() -> None:
@@ -287,8 +336,12 @@ def main() -> None:
             prepare(url)
             os.environ.update(_env(url))
             worst: dict[str, Any] = {}
+            slowest: dict[str, Any] = {}  # the export figures: each its worst over the seeds
             for s in range(1, args.seeds + 1):
                 ours = run_worker(script, "--worker", "3000", str(s), "lot")
+                for key, value in ours.items():
+                    if key.startswith(("xlsx", "pdf")):
+                        slowest[key] = max(slowest.get(key, value), value)
                 base = run_worker(script, "--worker", "3000", str(s), "naif") if s == 1 else None
                 if base:
                     figures[f"naive_{name}_s"] = base["seconds"]
@@ -301,11 +354,23 @@ def main() -> None:
                 )
                 if not worst or ours["seconds"] > worst["seconds"]:
                     worst = ours
+            worst = {**worst, **slowest}
+            print(
+                f"{name:<7} exports (pire graine) : XLSX {worst['xlsx_rows']} lignes {worst['xlsx_s']:.2f} s "
+                f"{worst['xlsx_mb']:.1f} Mo {worst['xlsx_kb']:.0f} Ko, écrit à la main {worst['xlsx_base_s']:.2f} s "
+                f"(ratio {worst['xlsx_s'] / worst['xlsx_base_s']:.1f}) ; PDF d'un relevé {worst['pdf_s']:.3f} s "
+                f"(premier du processus {worst['pdf_first_s']:.2f} s) {worst['pdf_kb']:.0f} Ko, "
+                f"écrit à la main {worst['pdf_base_s']:.4f} s"
+            )
+            for key in ("xlsx_s", "xlsx_mb", "xlsx_base_s", "pdf_s", "pdf_first_s", "pdf_base_s"):
+                figures[f"{key.replace('_s', '').replace('_mb', '')}_{name}_{key.rsplit('_', 1)[1]}"] = worst[
+                    key
+                ]
             figures[f"{name}_s"], figures[f"{name}_mb"] = worst["seconds"], worst["peak_mb"]
             figures[f"ratio_{name}"] = figures[f"naive_{name}_s"] / worst["seconds"]
             if True:  # the query count, at two sizes
-                small = run_worker(script, "--worker", "1500", "1", "lot")
-                large = run_worker(script, "--worker", "3000", "1", "lot")
+                small = run_worker(script, "--worker", "1500", "1", "requetes")
+                large = run_worker(script, "--worker", "3000", "1", "requetes")
                 print(
                     f"{name:<7} requêtes du calcul : 1 500 volontaires {small['queries']} (dont {small['reads']} lectures), "
                     f"3 000 volontaires {large['queries']} (dont {large['reads']} lectures)"

@@ -1,41 +1,23 @@
-"""The pages and exports of indemnisation: the volunteer, the confirmation, the ARS in bulk, the ministry; the CSV
-against its Table Schema, the XLSX, the PDF text (snapshot); the month's run as a task."""
+"""The pages of indemnisation: the volunteer, the confirmation, the ARS in bulk, the ministry; the month's run as a
+task. The exports (CSV against its Table Schema, XLSX, PDF) are in test_exports.py; the `world` fixture in
+conftest.py."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import re
-import zipfile
-from decimal import Decimal, InvalidOperation
-from typing import Any
-from xml.etree import ElementTree
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from solidarite.indemnisation import exports, services
+from solidarite.indemnisation import services
 from solidarite.indemnisation.models import CalculMois, JourRealise, Releve
 from solidarite.planning.models import Mission
-from tests.factories import agent_ars, compte, jour_realise, lieu, medecin, referent, zone_commune
-from tests.snapshot import assert_snapshot
+from tests.factories import agent_ars, compte, jour_realise, medecin, referent, zone_commune
 
 pytestmark = pytest.mark.django_db
 OCT = dt.date(2026, 10, 1)
-
-
-@pytest.fixture
-def world(freeze_clock):  # type: ignore[no-untyped-def]
-    freeze_clock(dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC))
-    doc = medecin(nom="Durand", prenom="Alice", rpps="10000000015")
-    place = lieu(doc.commune)
-    jour_realise(doc, place, dt.date(2026, 10, 6), consultations=14)
-    jour_realise(doc, place, dt.date(2026, 10, 20), "demi_journee", consultations=5)
-    services.construire_mois(OCT, today=dt.date(2026, 11, 20))
-    region = place.commune.departement.region
-    return {"doc": doc, "lieu": place, "region": region, "releve": Releve.objects.get(), "user": compte(doc)}
 
 
 def _client(user: User) -> Client:
@@ -133,70 +115,6 @@ def test_the_month_run_is_a_task_with_progress_and_re_runnable(world) -> None:  
     run.refresh_from_db()
     assert (run.etat, run.avancement, run.resultat["releves"]) == ("termine", 100, 1)
     assert Releve.objects.count() == 1 and Releve.objects.get().total == Decimal("300")
-
-
-def _check_against_schema(text: str, schema: dict[str, Any]) -> int:
-    """A Table Schema check of the CSV (types, required, enum, pattern, minimum, primary key). frictionless is not
-    installed here (docs/decisions/0015): the same rules, written out."""
-    reader = csv.DictReader(io.StringIO(text))
-    fields = {f["name"]: f for f in schema["fields"]}
-    assert reader.fieldnames == list(fields), "colonnes différentes du schéma"
-    keys = set()
-    count = 0
-    for row in reader:
-        count += 1
-        for name, field in fields.items():
-            value, rules = row[name], field.get("constraints", {})
-            if value == "":
-                assert not rules.get("required"), f"{name} requis"
-                continue
-            kind = field["type"]
-            if kind == "integer":
-                assert re.fullmatch(r"-?\d+", value), (name, value)
-            elif kind == "number":
-                try:
-                    Decimal(value)
-                except InvalidOperation:
-                    raise AssertionError((name, value)) from None
-            elif kind == "date":
-                dt.date.fromisoformat(value)
-            elif kind == "yearmonth":
-                assert re.fullmatch(r"\d{4}-\d{2}", value), (name, value)
-            if "enum" in rules:
-                assert value in rules["enum"], (name, value)
-            if "pattern" in rules:
-                assert re.fullmatch(rules["pattern"], value), (name, value)
-            if "minimum" in rules:
-                assert Decimal(value) >= rules["minimum"], (name, value)
-        key = tuple(row[k] for k in schema["primaryKey"])
-        assert key not in keys, f"clé primaire en double {key}"
-        keys.add(key)
-    return count
-
-
-def test_exports_csv_schema_xlsx_and_pdf_text(world) -> None:  # type: ignore[no-untyped-def]
-    region = world["region"]
-    agent = _client(agent_ars(region.code))
-    url = f"/indemnisation/ars/export/?region={region.code}&mois=2026-10"
-    assert agent.get(url).content.decode().count("\n") == 1  # a draft is not exported to the CPAM
-    Releve.objects.update(statut="valide")
-    text = agent.get(url).content.decode()
-    assert _check_against_schema(text, exports.SCHEMA) == 2
-    schema = agent.get("/indemnisation/schema-cpam.json").json()
-    assert schema["version"] == exports.SCHEMA_VERSION and _check_against_schema(text, schema) == 2
-    book = zipfile.ZipFile(io.BytesIO(agent.get(url + "&format=xlsx").content))
-    sheet = ElementTree.fromstring(book.read("xl/worksheets/sheet1.xml"))
-    ns = {"s": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
-    rows = sheet.findall(".//s:row", ns)
-    assert len(rows) == 3 and rows[1].findall("s:c", ns)[13].find("s:v", ns).text == "200.00"
-    pdf = _client(world["user"]).get(f"/indemnisation/medecin/releve/{world['releve'].pk}.pdf").content
-    assert pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF")
-    text = (
-        exports.pdf_text(pdf)
-        .replace(world["region"].nom, "<région>")
-        .replace(f"CPAM : {world['releve'].cpam}", "CPAM : <cpam>")
-    )
-    assert_snapshot("indemnisation/releve.txt", text)
 
 
 def test_national_admin_sees_totals_per_region_and_month(world) -> None:  # type: ignore[no-untyped-def]

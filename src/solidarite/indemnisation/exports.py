@@ -1,21 +1,21 @@
-"""Exports for the paying body and for pilotage: the month per CPAM (CSV with a versioned Table Schema, XLSX),
-the volunteer's statement (PDF), the amounts per region and month (CSV). No bank details: there are none.
-
-openpyxl and weasyprint, named by the house rules, are not installed in this environment (and no dependency may
-be added by this stream): the XLSX is written as its Office Open XML parts with the standard library (one sheet,
-inline strings, numbers as numbers), the PDF as a one-font text document (PDF 1.4, Helvetica, WinAnsi). Both are
-small and replaceable by the libraries once they are in requirements.lock (docs/decisions/0015).
+"""Exports for the paying body and for pilotage: the month per CPAM (CSV with a versioned Table Schema, and XLSX
+written with openpyxl), the amounts per region and month (CSV). No bank details: there are none. The volunteer's
+statement as a PDF is `indemnisation/pdf.py` (weasyprint).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
-import zipfile
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
-from xml.sax.saxutils import escape
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, NamedStyle
+from openpyxl.utils import get_column_letter
 
 from solidarite.indemnisation.models import Releve
 
@@ -110,14 +110,15 @@ COLUMNS = [f["name"] for f in SCHEMA["fields"]]
 
 
 def rows(releves: Iterable[Releve]) -> list[dict[str, Any]]:
-    """One row per line of the statements (with prefetched `lignes`), in CSV order."""
+    """One row per line of the statements (with prefetched `lignes`), in CSV order, with typed values (dates as
+    `date`, the month as its first day, amounts as `Decimal`): `csv_text` and `xlsx` write them each their way."""
     out: list[dict[str, Any]] = []
     for r in releves:
         for ligne in r.lignes.all():
             out.append(
                 {
                     "cpam": r.cpam,
-                    "mois": f"{r.mois:%Y-%m}",
+                    "mois": r.mois,
                     "releve": r.pk,
                     "statut": r.statut,
                     "rpps": r.medecin.rpps,
@@ -126,7 +127,7 @@ def rows(releves: Iterable[Releve]) -> list[dict[str, Any]]:
                     "region": r.region.code,
                     "genre": ligne.genre,
                     "mission": ligne.mission_id,
-                    "date": ligne.date.isoformat(),
+                    "date": ligne.date,
                     "nature": ligne.nature,
                     "taux": ligne.taux,
                     "montant": ligne.montant,
@@ -138,12 +139,22 @@ def rows(releves: Iterable[Releve]) -> list[dict[str, Any]]:
     return out
 
 
+def _csv_value(name: str, value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if name == "mois":  # Table Schema `yearmonth`
+        return f"{value:%Y-%m}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
 def csv_text(data: Sequence[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in data:
-        writer.writerow({k: (f"{v:.2f}" if isinstance(v, Decimal) else v) for k, v in row.items()})
+        writer.writerow({k: _csv_value(k, v) for k, v in row.items()})
     return buffer.getvalue()
 
 
@@ -164,154 +175,55 @@ def totaux_csv(data: Sequence[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-# --- XLSX (Office Open XML, one sheet) ---------------------------------------------------------------------
+# --- XLSX (openpyxl, write-only: rows streamed to the file, memory flat in the number of rows) ----------------
 
-
-def _cell(ref: str, value: Any) -> str:
-    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-        return f'<c r="{ref}"><v>{value}</v></c>'
-    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(str(value))}</t></is></c>'
-
-
-def _col(index: int) -> str:
-    name = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        name = chr(65 + rest) + name
-    return name
+EURO_FORMAT = '#,##0.00\\ "€";-#,##0.00\\ "€"'
+DATE_FORMAT = "dd/mm/yyyy"
+MONTH_FORMAT = "mm/yyyy"
+# The format of each typed column (the others are text or integers, written as they are).
+FORMATS = {"mois": MONTH_FORMAT, "date": DATE_FORMAT, "taux": EURO_FORMAT, "montant": EURO_FORMAT}
+# Column widths (in characters): wide enough for the values; the header wraps.
+WIDTHS = {"nom": 22, "prenom": 18, "motif": 40, "rpps": 14, "taux": 14, "montant": 14, "date": 12, "mois": 10}
 
 
 def xlsx(data: Sequence[dict[str, Any]], sheet: str = "Indemnités") -> bytes:
-    """The rows as a one-sheet workbook: the schema's titles as header, numbers as numbers."""
-    titles = [f["title"] for f in SCHEMA["fields"]]
-    lines = [titles] + [[row[c] for c in COLUMNS] for row in data]
-    body = "".join(
-        f'<row r="{i + 1}">' + "".join(_cell(f"{_col(j)}{i + 1}", v) for j, v in enumerate(line)) + "</row>"
-        for i, line in enumerate(lines)
+    """The rows as a one-sheet workbook: the schema's titles as a bold header (frozen, filterable), numbers as
+    numbers, amounts in euros, dates as dates. Written in openpyxl's write-only mode, with one named style per
+    format (a style per cell would be registered thousands of times)."""
+    book = Workbook(write_only=True)
+    ws = book.create_sheet(sheet)
+    header = NamedStyle(
+        name="entete", font=Font(bold=True), alignment=Alignment(wrap_text=True, vertical="top")
     )
-    ns = "http://schemas.openxmlformats.org"
-    parts = {
-        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        f'<Types xmlns="{ns}/package/2006/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="xml" ContentType="application/xml"/>'
-        '<Override PartName="/xl/workbook.xml" '
-        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-        '<Override PartName="/xl/worksheets/sheet1.xml" '
-        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-        "</Types>",
-        "_rels/.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        f'<Relationships xmlns="{ns}/package/2006/relationships">'
-        f'<Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/officeDocument" '
-        'Target="xl/workbook.xml"/></Relationships>',
-        "xl/workbook.xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        f'<workbook xmlns="{ns}/spreadsheetml/2006/main" xmlns:r="{ns}/officeDocument/2006/relationships">'
-        f'<sheets><sheet name="{escape(sheet)}" sheetId="1" r:id="rId1"/></sheets></workbook>',
-        "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        f'<Relationships xmlns="{ns}/package/2006/relationships">'
-        f'<Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/worksheet" '
-        'Target="worksheets/sheet1.xml"/></Relationships>',
-        "xl/worksheets/sheet1.xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        f'<worksheet xmlns="{ns}/spreadsheetml/2006/main"><sheetData>{body}</sheetData></worksheet>',
+    styles = {
+        name: NamedStyle(name=f"format_{name}", number_format=number_format)
+        for name, number_format in FORMATS.items()
     }
+    for style in (header, *styles.values()):
+        book.add_named_style(style)
+    for index, name in enumerate(COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = WIDTHS.get(name, 12)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(data) + 1}"
+    titles = []
+    for field in SCHEMA["fields"]:
+        cell = WriteOnlyCell(ws, value=field["title"])
+        cell.style = "entete"
+        titles.append(cell)
+    ws.append(titles)
+    for row in data:
+        line: list[Any] = []
+        for name in COLUMNS:
+            value = row[name]
+            if value == "":
+                value = None  # an empty cell, not an empty string
+            if name in styles:
+                cell = WriteOnlyCell(ws, value=value)
+                cell.style = styles[name].name
+                line.append(cell)
+            else:
+                line.append(value)
+        ws.append(line)
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in parts.items():
-            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), text)
+    book.save(buffer)
     return buffer.getvalue()
-
-
-# --- PDF (text only) ---------------------------------------------------------------------------------------
-
-
-def releve_lines(releve: Releve) -> list[str]:
-    """The statement's text, line by line: what the PDF shows (and what its snapshot test reads)."""
-    doc = releve.medecin
-    out = [
-        "Solidarité territoriale — relevé mensuel d'indemnités",
-        f"Médecin : {doc.prenom} {doc.nom} (RPPS {doc.rpps})",
-        f"Mois : {releve.mois:%m/%Y}    Région du lieu : {releve.region.nom}    CPAM : {releve.cpam}",
-        f"Statut : {releve.get_statut_display()}",
-        "",
-        "Date        Nature          Consultations   Montant en vigueur   Montant",
-    ]
-    for ligne in releve.lignes.all():
-        nature = {"journee": "Journée", "demi_journee": "Demi-journée"}.get(ligne.nature, "Retirée")
-        label = nature if ligne.genre == "jour" else f"Ajustement ({nature.lower()})"
-        out.append(
-            f"{ligne.date:%d/%m/%Y}  {label:<22} {ligne.consultations:>5}   {ligne.taux:>10.2f} €   "
-            f"{ligne.montant:>8.2f} €"
-        )
-        if ligne.motif:
-            out.append(f"            {ligne.motif}")
-    out += ["", f"Total : {releve.total:.2f} €"]
-    for a in releve.anomalies:
-        out.append(f"Anomalie : {a['message']}")
-    out += [
-        "",
-        "Indemnité forfaitaire (transport, hébergement, repas), en plus des honoraires au tarif du secteur 1.",
-        "Aucune coordonnée bancaire n'est conservée : la CPAM verse l'indemnité comme vos consultations.",
-    ]
-    return out
-
-
-def _pdf_text(text: str) -> bytes:
-    raw = text.replace("€", "EUR").encode("cp1252", errors="replace")
-    return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
-
-
-def pdf(lines: Sequence[str], title: str = "Relevé") -> bytes:
-    """A one-page A4 text PDF (Courier 9 pt, WinAnsi accents); several pages when the lines run over."""
-    per_page = 70
-    pages = [lines[i : i + per_page] for i in range(0, max(len(lines), 1), per_page)] or [[]]
-    objects: list[bytes] = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"",  # the page tree, filled below
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding >>",
-        b"<< /Title (" + _pdf_text(title) + b") /Producer (Solidarite territoriale) >>",
-    ]
-    kids = []
-    for page in pages:
-        stream = (
-            b"BT /F1 9 Tf 40 800 Td 11 TL "
-            + b"".join(b"(" + _pdf_text(t) + b") Tj T* " for t in page)
-            + b"ET"
-        )
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-        content = len(objects)
-        objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
-            b"/Contents %d 0 R >>" % content
-        )
-        kids.append(len(objects))
-    objects[1] = (
-        b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % len(kids)
-    )
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(
-        b"trailer\n<< /Size %d /Root 1 0 R /Info 4 0 R >>\nstartxref\n%d\n%%%%EOF\n"
-        % (len(objects) + 1, xref)
-    )
-    return out.getvalue()
-
-
-def releve_pdf(releve: Releve) -> bytes:
-    return pdf(releve_lines(releve), f"Relevé {releve.mois:%m/%Y}")
-
-
-def pdf_text(data: bytes) -> str:
-    """The text lines of a PDF written by `pdf` (for tests and checks): the strings of its Tj operators."""
-    import re
-
-    found = re.findall(rb"\(((?:\\.|[^\\)])*)\) Tj", data)
-    return "\n".join(re.sub(rb"\\(.)", rb"\1", s).decode("cp1252").replace("EUR", "€") for s in found) + "\n"

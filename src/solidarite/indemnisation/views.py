@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from solidarite import parametres
 from solidarite.annuaire import acces as annuaire_acces
-from solidarite.indemnisation import acces, exports, services
+from solidarite.indemnisation import acces, exports, pdf, services
 from solidarite.indemnisation.models import CalculMois, JourRealise, Releve
 from solidarite.planning.models import Mission
 from solidarite.territoire import acces as territoire_acces
@@ -75,7 +75,7 @@ def medecin(request: HttpRequest) -> HttpResponse:
 def releve_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The volunteer's statement as a PDF (their own only)."""
     releve = acces.releve_du_medecin(request.user, pk)
-    response = HttpResponse(exports.releve_pdf(releve), content_type="application/pdf")
+    response = HttpResponse(pdf.releve_pdf(releve), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="releve-{releve.mois:%Y-%m}-{releve.pk}.pdf"'
     return response
 

@@ -1,0 +1,235 @@
+"""The exports of indemnisation with their libraries: the CPAM CSV validated by frictionless against its published
+Table Schema (and a corrupted file refused with the expected error), the XLSX read back with openpyxl and compared to
+the CSV rows, the statement PDF rendered by weasyprint from its template, without network (its HTML as a snapshot:
+no PDF text extractor is installed here)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import logging
+import re
+import zlib
+from decimal import Decimal
+from typing import Any
+
+import openpyxl
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from frictionless import Resource, Schema
+from weasyprint.urls import URLFetchingError
+
+from solidarite.indemnisation import exports, pdf, services
+from solidarite.indemnisation.models import JourRealise, Releve
+from tests.factories import agent_ars
+from tests.snapshot import assert_snapshot, stable
+
+pytestmark = pytest.mark.django_db
+NOV = dt.date(2026, 11, 1)
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _paid_then_adjusted(world: dict[str, Any]) -> User:
+    """October validated, transmitted, paid; then its half-day withdrawn: November carries a −100 € adjustment."""
+    agent = agent_ars(world["region"].code)
+    for action in ("valider", "transmettre", "payer"):
+        services.avancer([world["releve"].pk], action, agent)
+    JourRealise.objects.filter(mission__date=dt.date(2026, 10, 20)).delete()
+    services.construire_mois(NOV, today=dt.date(2026, 11, 20))
+    services.avancer([Releve.objects.get(mois=NOV).pk], "valider", agent)
+    return agent
+
+
+def _validate(text: str, schema: dict[str, Any]) -> Any:
+    return Resource(data=text.encode(), format="csv", schema=Schema.from_descriptor(schema)).validate()
+
+
+def _errors(report: Any) -> list[tuple[str, str]]:
+    return [(field or "", kind) for field, kind in report.flatten(["fieldName", "type"])]
+
+
+# --- CSV: frictionless against the published schema ---------------------------------------------------------
+
+
+def test_the_cpam_csv_is_valid_against_its_published_schema(world) -> None:  # type: ignore[no-untyped-def]
+    region = world["region"]
+    agent = _client(agent_ars(region.code))
+    url = f"/indemnisation/ars/export/?region={region.code}&mois=2026-10"
+    assert agent.get(url).content.decode().count("\n") == 1  # a draft is not exported to the CPAM
+    Releve.objects.update(statut="valide")
+    text = agent.get(url).content.decode()
+    published = agent.get("/indemnisation/schema-cpam.json").json()
+    assert published == exports.SCHEMA and published["version"] == exports.SCHEMA_VERSION
+    report = _validate(text, published)
+    assert report.valid, _errors(report)
+    assert report.task.stats["rows"] == 2
+
+
+def _corrupt(text: str, how: str) -> str:
+    rows = list(csv.DictReader(io.StringIO(text)))
+    columns = list(exports.COLUMNS)
+    if how == "date":
+        rows[0]["date"] = "2026-10-32"
+    elif how == "montant negatif":
+        rows[0]["taux"] = "-200.00"
+    elif how == "colonne manquante":
+        columns.remove("consultations")
+        for row in rows:
+            del row["consultations"]
+    elif how == "cle en double":
+        rows[1]["mission"] = rows[0]["mission"]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("how", "expected"),
+    [
+        ("date", [("date", "type-error")]),
+        ("montant negatif", [("taux", "constraint-error")]),
+        # the columns are matched by position: the 15th header is not `consultations`, the 16th is missing
+        ("colonne manquante", [("consultations", "incorrect-label"), ("motif", "missing-label")]),
+        ("cle en double", [("", "primary-key")]),
+    ],
+)
+def test_a_corrupted_csv_is_refused_by_the_schema(world, how: str, expected: list[tuple[str, str]]) -> None:  # type: ignore[no-untyped-def]
+    Releve.objects.update(statut="valide")
+    releves = Releve.objects.select_related("medecin", "region").prefetch_related("lignes")
+    text = exports.csv_text(exports.rows(releves))
+    assert _validate(text, exports.SCHEMA).valid
+    report = _validate(_corrupt(text, how), exports.SCHEMA)
+    assert not report.valid
+    assert all(e in _errors(report) for e in expected), _errors(report)
+
+
+# --- XLSX: openpyxl, read back against the CSV ----------------------------------------------------------------
+
+
+def _as_csv_value(name: str, value: Any) -> str:
+    """An XLSX cell as the CSV writes it: the way back from typed cells to the schema's text."""
+    if value is None:
+        return ""
+    if name == "mois":
+        return f"{value:%Y-%m}"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if name in ("taux", "montant"):
+        return f"{Decimal(str(value)):.2f}"
+    return str(value)
+
+
+def test_the_xlsx_read_back_equals_the_csv_rows(world) -> None:  # type: ignore[no-untyped-def]
+    _paid_then_adjusted(world)
+    releves = Releve.objects.select_related("medecin", "region").prefetch_related("lignes")
+    data = exports.rows(releves)
+    expected = list(csv.DictReader(io.StringIO(exports.csv_text(data))))
+    assert [r["genre"] for r in expected] == ["jour", "jour", "ajustement"]
+    assert expected[2]["montant"] == "-100.00" and expected[2]["motif"]
+    sheet = openpyxl.load_workbook(io.BytesIO(exports.xlsx(data))).active
+    assert sheet.title == "Indemnités" and sheet.freeze_panes == "A2"
+    header, *body = list(sheet.iter_rows())
+    assert [c.value for c in header] == [f["title"] for f in exports.SCHEMA["fields"]]
+    assert all(c.font.b for c in header)
+    assert sheet.column_dimensions["F"].width == exports.WIDTHS["nom"]
+    read = [{n: _as_csv_value(n, c.value) for n, c in zip(exports.COLUMNS, row, strict=True)} for row in body]
+    assert read == expected
+    cells = dict(zip(exports.COLUMNS, body[2], strict=True))
+    assert cells["montant"].data_type == "n" and cells["montant"].value == -100
+    assert "€" in cells["montant"].number_format and "€" in cells["taux"].number_format
+    assert cells["date"].is_date and cells["date"].number_format == exports.DATE_FORMAT
+    assert cells["mois"].is_date and cells["releve"].data_type == "n" and cells["rpps"].data_type == "s"
+
+
+def test_the_xlsx_export_of_the_ars(world) -> None:  # type: ignore[no-untyped-def]
+    region = world["region"]
+    Releve.objects.update(statut="valide")
+    response = _client(agent_ars(region.code)).get(
+        f"/indemnisation/ars/export/?region={region.code}&mois=2026-10&format=xlsx"
+    )
+    assert response["Content-Type"] == exports.XLSX_TYPE
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert [c.value for c in sheet["N"]][1:] == [200, 100]
+
+
+# --- PDF: weasyprint from the template, nothing fetched -------------------------------------------------------
+
+
+def _inflated(content: bytes) -> bytes:
+    """The PDF with its compressed streams inflated (weasyprint puts the page tree in compressed object streams):
+    enough to read the page count and the page size, not the text (drawn as glyph ids of subset fonts)."""
+    parts = [content]
+    for match in re.finditer(rb"/FlateDecode[^>]*>>\s*stream\r?\n", content):
+        try:
+            parts.append(zlib.decompressobj().decompress(content[match.end() :]))
+        except zlib.error:
+            continue
+    return b"\n".join(parts)
+
+
+def test_the_statement_pdf_is_rendered_from_its_template(world, caplog) -> None:  # type: ignore[no-untyped-def]
+    client = _client(world["user"])
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        response = client.get(f"/indemnisation/medecin/releve/{world['releve'].pk}.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert pdf.TEMPLATE in [t.name for t in response.templates]
+    content = response.content
+    assert content.startswith(b"%PDF-") and content.rstrip().endswith(b"%%EOF")
+    objects = _inflated(content)
+    pages = [int(n) for n in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", objects)]
+    assert len(pages) == 1 and pages[0] >= 1
+    assert re.search(rb"/MediaBox\s*\[\s*0 0 595\.\d+ 841\.\d+\s*\]", objects)  # A4
+    assert not caplog.records, [r.getMessage() for r in caplog.records]  # the stylesheet was loaded
+
+
+def test_the_statement_html_snapshot(world) -> None:  # type: ignore[no-untyped-def]
+    _paid_then_adjusted(world)
+    releve = Releve.objects.get(mois=dt.date(2026, 10, 1))
+    services.contester(releve, world["user"], "Ma demi-journée du 20 octobre a bien été faite.")
+    releve.refresh_from_db()
+    html = pdf.releve_html(releve)
+    for needle in (
+        "Alice Durand",
+        "10000000015",
+        "Octobre 2026",
+        "Demi-journée",
+        "aucune coordonnée bancaire",
+    ):
+        assert needle in html
+    text = stable(
+        html,
+        {re.escape(world["region"].nom): "<région>", rf"<dd>{releve.cpam}</dd>": "<dd><cpam></dd>"},
+    )
+    assert_snapshot("indemnisation/releve.html", text)
+    november = pdf.releve_html(Releve.objects.get(mois=NOV))
+    assert "Ajustement (journée retirée)" in november and "-100,00 €" in november
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://fonts.googleapis.com/css2?family=Marianne",
+        "http://127.0.0.1/static/indemnisation/releve.css",
+        "file:///etc/passwd",
+        f"{pdf.STATIC.as_uri()}/../pdf.py",
+        "data:text/css,body{}",
+    ],
+)
+def test_rendering_fetches_nothing_but_local_static_files(url: str) -> None:
+    with pytest.raises(URLFetchingError, match="Ressource refusée"):
+        pdf.local_static_only(url)
+
+
+def test_the_stylesheet_is_the_one_local_resource() -> None:
+    fetched = pdf.local_static_only(f"{pdf.STATIC.as_uri()}/{pdf.STYLESHEET}")
+    body = fetched.get("string") or fetched["file_obj"].read()
+    assert b"size: A4" in body
