@@ -156,3 +156,14 @@ def test_block_programme_on_a_mixed_instance_with_history() -> None:
     cpsat = solve_blocks(instance, time_limit_s=30)
     assert cpsat.optimal and cpsat.priority_total == pytest.approx(exact.priority_total)
     assert cpsat.continuity == exact.continuity
+
+
+def test_the_decomposition_keeps_continuity_pairs_of_other_regions_out() -> None:
+    import dataclasses
+
+    from solidarite.planning.optimizer import check, solve_by_region
+
+    instance = _two_regions()
+    with_history = dataclasses.replace(instance, history=frozenset({("v_border", "s_b"), ("v_a", "s_a")}))
+    decomposed = solve_by_region(with_history)  # used to fail: KeyError on the pair of the other region
+    assert check(with_history, decomposed.assignments) == [] and decomposed.continuity >= 1

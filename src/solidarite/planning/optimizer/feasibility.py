@@ -92,7 +92,12 @@ def candidate_arcs(instance: Instance) -> Arcs:
         vid = {vol.id: k for k, vol in enumerate(instance.volunteers)}
         sid = {site.id: k for k, site in enumerate(instance.sites)}
         keys = np.array(
-            sorted(vid[a] * len(instance.sites) + sid[b] for a, b in instance.history), dtype=np.int64
+            sorted(
+                vid[a] * len(instance.sites) + sid[b]
+                for a, b in instance.history
+                if a in vid and b in sid  # a sub-instance (one region) keeps the others' pairs out
+            ),
+            dtype=np.int64,
         )
         continuity = np.isin(v * len(instance.sites) + s, keys).astype(np.int64)
     else:
