@@ -214,7 +214,7 @@ def test_the_aggregated_network_has_the_plain_optimum(seed: int, engine: str) ->
 
     instance = _crowded_instance(seed)
     plain = solve_flow(instance, engine=engine, aggregate=False)
-    chained = solve_flow(instance, engine=engine)
+    chained = solve_flow(instance, engine=engine, aggregate=True)
     assert check(instance, chained.assignments) == []
     assert chained.priority_total == pytest.approx(plain.priority_total)
     assert chained.continuity == plain.continuity
