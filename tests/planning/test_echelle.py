@@ -156,3 +156,67 @@ def test_block_programme_on_a_mixed_instance_with_history() -> None:
     cpsat = solve_blocks(instance, time_limit_s=30)
     assert cpsat.optimal and cpsat.priority_total == pytest.approx(exact.priority_total)
     assert cpsat.continuity == exact.continuity
+
+
+def test_the_decomposition_keeps_continuity_pairs_of_other_regions_out() -> None:
+    import dataclasses
+
+    from solidarite.planning.optimizer import check, solve_by_region
+
+    instance = _two_regions()
+    with_history = dataclasses.replace(instance, history=frozenset({("v_border", "s_b"), ("v_a", "s_a")}))
+    decomposed = solve_by_region(with_history)  # used to fail: KeyError on the pair of the other region
+    assert check(with_history, decomposed.assignments) == [] and decomposed.continuity >= 1
+
+
+# --- The aggregated network (volunteers of one commune share a chain of reaches) ----------------------
+
+
+def _crowded_instance(seed: int) -> Any:
+    import datetime as dt
+
+    import numpy as np
+
+    from solidarite.planning.optimizer import Instance, Site, Volunteer
+
+    rng = np.random.default_rng(seed)
+    days = [dt.date(2026, 3, d) for d in (2, 3, 4, 5, 6)]
+    homes = [(46.0 + rng.uniform(0, 0.8), 2.0 + rng.uniform(0, 0.8)) for _ in range(3)]
+    volunteers = tuple(
+        Volunteer(
+            f"v{k}",
+            *homes[int(rng.integers(0, 3))],
+            int(rng.integers(1, 3)),
+            float(rng.choice([20.0, 40.0, 60.0, 90.0])),
+            tuple(sorted(rng.choice(days, size=int(rng.integers(1, 4)), replace=False).tolist())),
+        )
+        for k in range(14)
+    )
+    sites = tuple(
+        Site(
+            f"s{j}",
+            46 + rng.uniform(0, 0.8),
+            2 + rng.uniform(0, 0.8),
+            float(rng.integers(1, 6)),
+            int(rng.integers(1, 3)),
+            tuple(sorted(rng.choice(days, size=int(rng.integers(2, 6)), replace=False).tolist())),
+        )
+        for j in range(8)
+    )
+    history = frozenset({(f"v{k}", f"s{k % 8}") for k in range(0, 14, 3)})
+    return Instance(2026, 3, volunteers, sites, history)
+
+
+@pytest.mark.parametrize("engine", ["lemon", "ortools"])
+@pytest.mark.parametrize("seed", range(15))
+def test_the_aggregated_network_has_the_plain_optimum(seed: int, engine: str) -> None:
+    from solidarite.planning.optimizer import check, solve_flow
+
+    instance = _crowded_instance(seed)
+    plain = solve_flow(instance, engine=engine, aggregate=False)
+    chained = solve_flow(instance, engine=engine, aggregate=True)
+    assert check(instance, chained.assignments) == []
+    assert chained.priority_total == pytest.approx(plain.priority_total)
+    assert chained.continuity == plain.continuity
+    assert chained.travel_km == pytest.approx(plain.travel_km, abs=1e-6)
+    assert chained.details["arcs"] <= plain.details["arcs"] + len(instance.volunteers) * 5

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import holidays
+import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
@@ -25,7 +26,7 @@ from solidarite.planning.models import Disponibilite, Mission, MissionTransition
 from solidarite.planning.signals import mission_cancelled, mission_confirmed
 from solidarite.territoire import acces
 from solidarite.territoire.models import Region
-from solidarite.territoire.providers import straight_line_kmh
+from solidarite.territoire.providers import provider_from_settings, straight_line_kmh
 from solidarite.zonage import services as zonage
 
 logger = logging.getLogger(__name__)
@@ -130,6 +131,24 @@ def km_for_minutes(minutes: int) -> float:
     return minutes / 60.0 * straight_line_kmh()
 
 
+def allowed_pairs(
+    volunteers: list[optimizer.Volunteer], sites: list[optimizer.Site], limit_minutes: dict[str, int]
+) -> frozenset[tuple[str, str]]:
+    """(volunteer, lieu) pairs whose travel time, by the provider the settings choose (crow-fly by
+    default, OSRM when configured), is within the volunteer's limit: the planner's reach (issue 23)."""
+    if not volunteers or not sites:
+        return frozenset()
+    minutes = provider_from_settings().matrix_minutes(
+        np.array([v.lat for v in volunteers]),
+        np.array([v.lon for v in volunteers]),
+        np.array([s.lat for s in sites]),
+        np.array([s.lon for s in sites]),
+    )
+    limits = np.array([limit_minutes[v.id] for v in volunteers], dtype=np.float64)
+    rows, cols = np.nonzero(minutes <= limits[:, None])
+    return frozenset((volunteers[int(r)].id, sites[int(c)].id) for r, c in zip(rows, cols, strict=True))
+
+
 def build_instance(region: Region, first: dt.date) -> RegionInstance:
     """Lieux of the region with their needs (minus places already taken by active missions); every
     plannable volunteer with declared dates that month (minus days and quota already taken)."""
@@ -195,7 +214,12 @@ def build_instance(region: Region, first: dt.date) -> RegionInstance:
     volunteer_ids, site_ids = {v.id for v in volunteers}, {s.id for s in sites}
     history = {(v, s) for v, s in history if v in volunteer_ids and s in site_ids}
     instance = optimizer.Instance(
-        first.year, first.month, tuple(volunteers), tuple(sites), frozenset(history)
+        first.year,
+        first.month,
+        tuple(volunteers),
+        tuple(sites),
+        frozenset(history),
+        allowed=allowed_pairs(volunteers, sites, {str(m.pk): m.trajet_max_minutes for m in medecins}),
     )
     return RegionInstance(instance, {str(m.pk): m for m in medecins}, {str(lieu.pk): lieu for lieu in lieux})
 

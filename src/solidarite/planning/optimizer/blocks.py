@@ -231,6 +231,7 @@ def solve_blocks_mip(instance: Instance, time_limit_s: float = 60.0) -> Solution
     if first_solve.x is None:
         raise RuntimeError(f"Le programme en nombres entiers n'a pas abouti ({first_solve.message}).")
     phase1_optimal = first_solve.status == 0
+    phase1_seconds = time.perf_counter() - started
     chosen = np.round(first_solve.x)
     best = float(level12 @ chosen)
     bound_level12 = -float(getattr(first_solve, "mip_dual_bound", -best) or -best)
@@ -267,7 +268,11 @@ def solve_blocks_mip(instance: Instance, time_limit_s: float = 60.0) -> Solution
     )
     if solution.optimal:
         solution.bound = solution.priority_total
-    solution.details = {"options": n, "trajet_prouve": travel_proven}
+    solution.details = {
+        "options": n,
+        "trajet_prouve": travel_proven,
+        "preuve_priorite_continuite_s": round(phase1_seconds, 3),
+    }
     return solution
 
 

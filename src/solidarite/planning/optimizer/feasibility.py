@@ -36,10 +36,20 @@ def _day_masks(dates: Iterable[Sequence[dt.date]]) -> NDArray[np.int64]:
 
 
 def reachable_pairs(instance: Instance) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
-    """(volunteer, site, km) for every pair within the volunteer's max_km, via a k-d tree."""
+    """(volunteer, site, km) for every pair within the volunteer's max_km, via a k-d tree; or, when the
+    travel provider decided (`instance.allowed`), for exactly the pairs it allows."""
     if not instance.volunteers or not instance.sites:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, np.empty(0)
+    if instance.allowed is not None:
+        vid = {v.id: k for k, v in enumerate(instance.volunteers)}
+        sid = {s.id: k for k, s in enumerate(instance.sites)}
+        pairs = sorted((vid[a], sid[b]) for a, b in instance.allowed if a in vid and b in sid)
+        vi = np.array([p[0] for p in pairs], dtype=np.int64)
+        si = np.array([p[1] for p in pairs], dtype=np.int64)
+        lat = (np.array([v.lat for v in instance.volunteers]), np.array([v.lon for v in instance.volunteers]))
+        site_lat = (np.array([s.lat for s in instance.sites]), np.array([s.lon for s in instance.sites]))
+        return vi, si, haversine_km(lat[0][vi], lat[1][vi], site_lat[0][si], site_lat[1][si])
     v_lat = np.array([v.lat for v in instance.volunteers])
     v_lon = np.array([v.lon for v in instance.volunteers])
     s_lat = np.array([s.lat for s in instance.sites])
@@ -82,7 +92,12 @@ def candidate_arcs(instance: Instance) -> Arcs:
         vid = {vol.id: k for k, vol in enumerate(instance.volunteers)}
         sid = {site.id: k for k, site in enumerate(instance.sites)}
         keys = np.array(
-            sorted(vid[a] * len(instance.sites) + sid[b] for a, b in instance.history), dtype=np.int64
+            sorted(
+                vid[a] * len(instance.sites) + sid[b]
+                for a, b in instance.history
+                if a in vid and b in sid  # a sub-instance (one region) keeps the others' pairs out
+            ),
+            dtype=np.int64,
         )
         continuity = np.isin(v * len(instance.sites) + s, keys).astype(np.int64)
     else:
@@ -128,7 +143,12 @@ def check(instance: Instance, assignments: Sequence[Assignment]) -> list[str]:
         if a.date not in site.needed:
             problems.append(f"{site.id} n'a pas besoin d'un médecin le {a.date:%d/%m/%Y}.")
         km = float(haversine_km(vol.lat, vol.lon, site.lat, site.lon))
-        if km > vol.max_km + 1e-9:
+        if instance.allowed is not None:
+            if (vol.id, site.id) not in instance.allowed:
+                problems.append(
+                    f"{vol.id} → {site.id} : trajet au-delà de sa limite (fournisseur de trajets)."
+                )
+        elif km > vol.max_km + 1e-9:
             problems.append(f"{vol.id} → {site.id} : {km:.1f} km, au-delà de sa limite de {vol.max_km:g} km.")
         per_day[(vol.id, a.date)] += 1
         per_volunteer[vol.id].append(a)

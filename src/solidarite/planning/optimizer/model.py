@@ -59,6 +59,9 @@ class Instance:
     volunteers: tuple[Volunteer, ...]
     sites: tuple[Site, ...]
     history: frozenset[tuple[str, str]] = frozenset()
+    # (volunteer, site) pairs the configured travel provider allows (its travel time within the volunteer's
+    # limit); None: the great circle within max_km decides (the JSON form, the benches).
+    allowed: frozenset[tuple[str, str]] | None = None
 
     @property
     def days_in_month(self) -> int:

@@ -2,10 +2,10 @@
 background task in the platform), then the volunteers' days left over are offered across boundaries.
 
 Pass 1 (independent, parallel): a region's lieux with the volunteers who live in it — every volunteer is
-planned by exactly one region, their home region. Pass 2 (sequential, small): volunteers whose reach crosses
-a boundary are offered, with the days and the monthly allowance pass 1 left them, to the places still empty
-in the other regions, one region after another; what a region takes is removed before the next one. A
-volunteer is therefore never planned twice on a day nor beyond max_days, and `check` verifies it.
+planned by exactly one region, their home region. Pass 2 (one solve, after all regions): volunteers are
+offered, with the days and the monthly allowance pass 1 left them, to the places still empty in every
+region — a volunteer near a boundary thus reaches the other region's places. Being one solve over the
+residual, it never plans a volunteer twice on a day nor beyond max_days; `check` verifies it.
 
 The decomposed value is at most the undecomposed optimum (the bench prints both side by side)."""
 
@@ -15,7 +15,7 @@ import dataclasses
 import time
 from collections import Counter, defaultdict
 
-from solidarite.planning.optimizer.feasibility import build_solution, reachable_pairs
+from solidarite.planning.optimizer.feasibility import build_solution
 from solidarite.planning.optimizer.flow import solve_flow
 from solidarite.planning.optimizer.model import Assignment, Instance, Site, Solution, Volunteer
 
@@ -40,34 +40,29 @@ def split_by_region(instance: Instance) -> dict[str, Instance]:
     }
 
 
-def residual(instance: Instance, region: str, taken: list[Assignment]) -> Instance:
-    """Pass 2 for one region: its still-empty places, offered to the volunteers of other regions whose
-    reach crosses into it, with the days and allowance they have left."""
+def residual(instance: Instance, taken: list[Assignment]) -> Instance:
+    """Pass 2: the places still empty in every region, offered to every volunteer with the days and the
+    allowance pass 1 left them (in practice those whose reach crosses a boundary: the others' region already
+    had them). One solve: a volunteer cannot be planned twice."""
     used_days: dict[str, set[object]] = defaultdict(set)
     for a in taken:
         used_days[a.volunteer].add(a.date)
     filled = Counter((a.site, a.date) for a in taken)
     sites = []
     for site in instance.sites:
-        if site.region != region:
-            continue
         reduced = tuple(
             (day, site.capacity_on(day) - filled[(site.id, day)])
             for day in site.needed
             if filled[(site.id, day)]
         )
         sites.append(dataclasses.replace(site, reduced=reduced))
-    outside = [v for v in instance.volunteers if v.region != region and v.block_days == 1]
     volunteers = []
-    for vol in outside:
+    for vol in instance.volunteers:
         left = vol.max_days - len(used_days[vol.id])
         days = tuple(d for d in vol.available if d not in used_days[vol.id])
-        if left > 0 and days:
+        if left > 0 and days and vol.block_days == 1:
             volunteers.append(dataclasses.replace(vol, max_days=left, available=days))
-    partial = Instance(instance.year, instance.month, tuple(volunteers), tuple(sites), instance.history)
-    reach, _sites, _km = reachable_pairs(partial)
-    crossing = sorted(set(reach.tolist()))
-    return dataclasses.replace(partial, volunteers=tuple(volunteers[k] for k in crossing))
+    return Instance(instance.year, instance.month, tuple(volunteers), tuple(sites), instance.history)
 
 
 def solve_by_region(instance: Instance) -> Solution:
@@ -78,15 +73,14 @@ def solve_by_region(instance: Instance) -> Solution:
     for part in regions.values():  # independent: in the platform, one background task each
         taken.extend(solve_flow(part).assignments)
     first_pass = len(taken)
-    for region in regions:  # sequential: what a region takes is gone for the next one
-        taken.extend(solve_flow(residual(instance, region, taken)).assignments)
+    taken.extend(solve_flow(residual(instance, taken)).assignments)  # one solve: nobody planned twice
     solution = build_solution(
         instance,
         taken,
         started,
         optimal=False,
         bound=float("nan"),
-        method="décomposition par région (deux passes)",
+        method="décomposition par région (passe régionale puis passe frontalière)",
     )
     solution.details = {
         "regions": len(regions),
