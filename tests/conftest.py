@@ -33,6 +33,48 @@ def django_db_setup(django_db_setup, django_db_blocker, zonage_result):  # type:
     with django_db_blocker.unblock():
         call_command("load_territoire", verbosity=0)
         save_campaign(zonage_result, activate=True)
+        _keep_reference_data()
+
+
+# What django_db_setup wrote with the real loader: the territory and the active zonage campaign. A transactional test
+# starts from an emptied database (the previous one flushed every table); `restore_reference_data()` puts these rows
+# back with one INSERT … SELECT per table from a copy kept beside them (not a Django table, so flushes leave it), in a
+# fraction of a second where load_territoire + save_campaign took 6 to 8 s each time. The loader itself is tested on
+# its own (tests/territoire/test_loading.py).
+REFERENCE_APPS = ("territoire", "zonage")
+
+
+def _reference_tables() -> list[str]:
+    from django.apps import apps
+
+    return [model._meta.db_table for app in REFERENCE_APPS for model in apps.get_app_config(app).get_models()]
+
+
+def _keep_reference_data() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in _reference_tables():
+            cursor.execute(f'DROP TABLE IF EXISTS "reference_{table}"')
+            cursor.execute(f'CREATE TABLE "reference_{table}" AS SELECT * FROM "{table}"')
+
+
+def restore_reference_data() -> None:
+    """The territory of France and the active zonage as the session loaded them, into the tables a flush emptied
+    (a table that still holds rows is left as it is)."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table in _reference_tables():
+            cursor.execute(f'SELECT 1 FROM "{table}" LIMIT 1')
+            if cursor.fetchone() is None:
+                cursor.execute(f'INSERT INTO "{table}" SELECT * FROM "reference_{table}"')
+
+
+@pytest.fixture
+def territoire() -> None:
+    """For transactional tests: the territory and the active zones of the session, back in the emptied database."""
+    restore_reference_data()
 
 
 @pytest.fixture

@@ -25,16 +25,6 @@ from tests.factories import mission as _mission
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
 
-@pytest.fixture
-def territoire(zonage_result) -> None:  # type: ignore[no-untyped-def]
-    from django.core.management import call_command
-
-    from solidarite.zonage.services import save_campaign
-
-    call_command("load_territoire", verbosity=0)  # transactional tests start from an empty database
-    save_campaign(zonage_result, activate=True)
-
-
 def _at(day: int, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(2027, 3, day, hour, minute, tzinfo=PARIS)
 

@@ -7,7 +7,6 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from django.core.management import call_command
 from django.db import connections
 
 CHROMIUM = os.environ.get("SOLIDARITE_CHROMIUM", "/usr/bin/chromium")
@@ -41,9 +40,3 @@ def browser() -> Iterator[object]:
         # Database work done by a test while Playwright runs gets its own connection (Django's connections
         # are context-local): close it here, in that context, or PostgreSQL refuses to drop the test database.
         connections.close_all()
-
-
-@pytest.fixture
-def territoire() -> None:
-    # Transactional tests start from an empty database: load the real territory again.
-    call_command("load_territoire", verbosity=0)

@@ -19,7 +19,6 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from solidarite.zonage.services import save_campaign
 from tests.pages import ROLES, Samples, Visit, make_samples, missing_message, plan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -209,10 +208,7 @@ def _visit(context: Any, live_server: Any, samples: Samples, route: str, visit: 
 @pytest.mark.filterwarnings(
     "ignore:The default scheme will be changed:django.utils.deprecation.RemovedInDjango60Warning"
 )  # django-dsfr's DsfrConfig form in the back office (URL fields without assume_scheme)
-def test_no_page_violates_the_content_security_policy(
-    territoire, zonage_result, live_server, browser
-) -> None:  # type: ignore[no-untyped-def]
-    save_campaign(zonage_result, activate=True)
+def test_no_page_violates_the_content_security_policy(territoire, live_server, browser) -> None:  # type: ignore[no-untyped-def]
     samples = make_samples()
     visits, missing = plan(samples)
     assert not missing, missing_message(missing)
@@ -248,12 +244,9 @@ IGN = (
 )
 
 
-def test_map_tiles_load_from_the_configured_host_only(
-    territoire, zonage_result, live_server, browser, settings
-) -> None:  # type: ignore[no-untyped-def]
+def test_map_tiles_load_from_the_configured_host_only(territoire, live_server, browser, settings) -> None:  # type: ignore[no-untyped-def]
     """The policy's img-src holds the origin of SOLIDARITE_TUILES_URL (the IGN's by default): its tiles are drawn; a
     tile server the policy does not name is blocked, and the listener sees it (this test's own check can fail)."""
-    save_campaign(zonage_result, activate=True)
     samples = make_samples()
     address = f"{live_server.url}/rendez-vous/?commune={samples.commune.code_insee}"
     context = browser.new_context(locale="fr-FR")

@@ -122,10 +122,7 @@ def test_the_patient_pages_pass_axe_and_the_api_docs_call_no_third_party(
     page.close()
 
 
-def test_the_zones_map_passes_axe_once_drawn(territoire, zonage_result, live_server, browser) -> None:  # type: ignore[no-untyped-def]
-    from solidarite.zonage.services import save_campaign
-
-    save_campaign(zonage_result, activate=True)
+def test_the_zones_map_passes_axe_once_drawn(territoire, live_server, browser) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page(locale="fr-FR")  # type: ignore[attr-defined]
     page.goto(live_server.url + "/zonage/")
     source = page.locator("#carte-zones").get_attribute("data-geojson")

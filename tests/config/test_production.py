@@ -17,12 +17,12 @@ from urllib.parse import urlencode
 
 import brotli
 import pytest
-from django.core.management import call_command
 
 from solidarite.annuaire.models import MedecinVolontaire
 from solidarite.config.management.commands.serveur import default_workers
-from solidarite.territoire.models import Commune, Departement
+from solidarite.territoire.models import Departement
 from tests.cli import database_url, production_server, stop_server, wait_until_listening
+from tests.conftest import restore_reference_data
 from tests.factories import rpps_with_key
 
 HOST = "solidarite.test"
@@ -61,8 +61,7 @@ def _sign_up(rpps: str, token: str, cdom: int) -> str:
 
 @pytest.mark.django_db(transaction=True)
 def test_behind_the_tls_proxy_a_form_is_accepted_and_plain_http_is_redirected(collected_static: Path) -> None:
-    if not Commune.objects.filter(code_insee="15120").exists():  # emptied by an earlier transactional test
-        call_command("load_territoire", verbosity=0)
+    restore_reference_data()  # emptied by an earlier transactional test
     cdom = Departement.objects.get(code="15").pk
     with production_server(
         database_url(),

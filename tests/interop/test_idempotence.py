@@ -123,15 +123,9 @@ def test_a_key_costs_one_indexed_lookup_and_no_key_costs_nothing() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_same_key_from_two_threads_books_once_and_hands_out_one_token() -> None:
-    from django.core.management import call_command
+    from tests.conftest import restore_reference_data
 
-    from solidarite.zonage.calcul import compute_zonage
-    from solidarite.zonage.services import save_campaign
-    from solidarite.zonage.sources import load_params
-    from tests.conftest import DATA_DIR
-
-    call_command("load_territoire", verbosity=0)
-    save_campaign(compute_zonage(DATA_DIR, load_params()), activate=True)
+    restore_reference_data()
     slot = _slots()[0]
     answers: list[Any] = []
     barrier = threading.Barrier(2)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from solidarite.rdv import attente, services
 from solidarite.rdv.audit import AccesDonnees, AppendOnlyError, purge_audit, record
 from solidarite.rdv.models import InscriptionAttente, RendezVous
+from tests.conftest import restore_reference_data
 from tests.factories import PATIENT
 from tests.factories import mission as _mission
 
@@ -132,16 +133,9 @@ def test_purge_audit_deletes_only_what_is_older_than_the_cutoff() -> None:
 def test_the_migrations_keep_the_existing_rows_and_go_back() -> None:
     """Rows written with the foreign keys (migration 0002) keep their object, action, channel, time and actor
     through 0003–0006; and the migrations go back (the foreign keys filled again)."""
-    from django.core.management import call_command
     from django.db.migrations.executor import MigrationExecutor
 
-    from solidarite.zonage.calcul import compute_zonage
-    from solidarite.zonage.services import save_campaign
-    from solidarite.zonage.sources import load_params
-    from tests.conftest import DATA_DIR
-
-    call_command("load_territoire", verbosity=0)  # a transactional test starts from an empty database
-    save_campaign(compute_zonage(DATA_DIR, load_params()), activate=True)
+    restore_reference_data()  # a transactional test starts from an emptied database
     mission = _mission()
     agent = get_user_model().objects.create_user("agent.avant", password="x" * 12, is_staff=True)
     latest = MigrationExecutor(connection).loader.graph.leaf_nodes("rdv")

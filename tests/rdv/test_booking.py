@@ -22,6 +22,7 @@ from solidarite.planning.models import Mission
 from solidarite.rdv import services
 from solidarite.rdv.creneaux import Hours, day_slots
 from solidarite.rdv.models import AccesDonnees, RendezVous
+from tests.conftest import restore_reference_data
 from tests.factories import PATIENT, lieu, medecin
 from tests.factories import mission as _mission
 
@@ -293,15 +294,7 @@ def test_missing_field_and_past_slot(client: Client) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_same_slot_from_many_threads_is_booked_once() -> None:
-    from django.core.management import call_command
-
-    call_command("load_territoire", verbosity=0)
-    from solidarite.zonage.calcul import compute_zonage
-    from solidarite.zonage.services import save_campaign
-    from solidarite.zonage.sources import load_params
-    from tests.conftest import DATA_DIR
-
-    save_campaign(compute_zonage(DATA_DIR, load_params()), activate=True)
+    restore_reference_data()  # a transactional test starts from an emptied database
     mission = _mission()
     slot = services.slots(mission.lieu, mission.date, mission.date)[0].id
     outcomes: list[str] = []
@@ -347,15 +340,7 @@ print(json.dumps({"ok": ok, "pris": taken}))
 def test_the_same_slots_from_several_processes_on_postgresql() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("Plusieurs processus : sur PostgreSQL (la passe SQLite couvre les fils d'exécution).")
-    from django.core.management import call_command
-
-    call_command("load_territoire", verbosity=0)
-    from solidarite.zonage.calcul import compute_zonage
-    from solidarite.zonage.services import save_campaign
-    from solidarite.zonage.sources import load_params
-    from tests.conftest import DATA_DIR
-
-    save_campaign(compute_zonage(DATA_DIR, load_params()), activate=True)
+    restore_reference_data()  # a transactional test starts from an emptied database
     mission = _mission()
     slots = [c.id for c in services.slots(mission.lieu, mission.date, mission.date)][:10]
     db = connection.settings_dict
@@ -444,17 +429,11 @@ def test_a_booking_that_waits_for_the_cancellation_of_its_mission_is_refused(act
     import time
 
     from django.core.exceptions import ValidationError
-    from django.core.management import call_command
     from django.db import transaction
 
     from solidarite.planning import services as planning
-    from solidarite.zonage.calcul import compute_zonage
-    from solidarite.zonage.services import save_campaign
-    from solidarite.zonage.sources import load_params
-    from tests.conftest import DATA_DIR
 
-    call_command("load_territoire", verbosity=0)
-    save_campaign(compute_zonage(DATA_DIR, load_params()), activate=True)
+    restore_reference_data()  # a transactional test starts from an emptied database
     mission = _mission()
     slot = services.slots(mission.lieu, mission.date, mission.date)[0].id
     other = _same_day(mission, "confirmee")

@@ -160,15 +160,6 @@ class SlowSms:
         sms.outbox.append(sms.Sms(numero, texte))
 
 
-@pytest.fixture
-def territoire(zonage_result) -> None:  # type: ignore[no-untyped-def]
-    """Transactional tests start from an empty database: the territory and the zones, loaded again."""
-    from solidarite.zonage.services import save_campaign
-
-    call_command("load_territoire", verbosity=0)
-    save_campaign(zonage_result, activate=True)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_starting_worker_leaves_alone_what_another_is_sending(territoire, settings) -> None:  # type: ignore[no-untyped-def]
     """Two workers in two threads, each with its own connection: the second starts while the first is sending a

@@ -66,6 +66,8 @@ class MedecinVolontaireAdmin(RegionScopedAdmin, admin.ModelAdmin):
     list_filter = ["statut", "mode_exercice", "rotation", "cps_statut", "demonstration", "cdom__region"]
     list_select_related = ["cdom", "commune"]
     search_fields = ["nom", "prenom", "rpps", "email"]
+    # 35,000 communes: searched as one types, never a list sent whole (9 s per page before).
+    autocomplete_fields = ["commune"]
     readonly_fields = ["rpps", "statut", "cree_le", "demonstration", "liens_personnels"]
     exclude = ["compte", "lieux_preferes"]
     inlines = [TransitionInline]
