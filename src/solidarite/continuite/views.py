@@ -138,9 +138,9 @@ def journee(request: HttpRequest, mission: int) -> HttpResponse:
     """The day of a doctor (or the lieu's référent): open transmissions and results of the day's patients and of
     the lieu, newest first, each to take over. A constant number of queries, whatever the history."""
     found = planning_acces.day_list_mission(request.user, mission)
-    medecin = annuaire_acces.validated_medecin(request.user)
     errors: list[str] = []
     if request.method == "POST":
+        medecin = annuaire_acces.validated_medecin(request.user)  # only a take-over needs it
         try:
             if medecin is None:
                 raise ValidationError("Seul un médecin volontaire reprend un suivi.")
