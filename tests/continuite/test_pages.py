@@ -155,3 +155,28 @@ def test_ins_key_is_checked_through_the_page(lundi) -> None:  # type: ignore[no-
     assert Patient.objects.get().matricule_ins == good
     assert visite  # the factory of the service tests
     assert ResultatAttendu.objects.count() == 0
+
+
+def test_the_day_shows_the_lieus_newest_items_and_voir_plus_reaches_older(lundi, freeze_clock) -> None:  # type: ignore[no-untyped-def]
+    from solidarite.continuite.views import LIEU_ROWS
+
+    old = transmission(examens=LIEU_ROWS + 3)
+    freeze_clock(lundi + dt.timedelta(days=1))
+    newer = transmission(consultation_du_jour(old.lieu), examens=1)
+    nxt = consultation_du_jour(old.lieu)
+    c = as_user(nxt.mission.medecin.compte)
+    url = f"/continuite/journee/{nxt.mission_id}/"
+    first = c.get(url).content.decode()
+    oldest = old.resultats.order_by("pk").first()
+    newest_of_old = old.resultats.order_by("-pk").first()
+    assert first.index(f"/continuite/resultat/{newer.resultats.get().pk}/") < first.index(
+        f"/continuite/resultat/{newest_of_old.pk}/"
+    )
+    assert f"/continuite/resultat/{oldest.pk}/" not in first
+    assert first.count('name="resultat"') == LIEU_ROWS
+    assert 'href="?page=2#lieu"' in first and "Voir plus" in first
+    second = c.get(url + "?page=2").content.decode()
+    assert f"/continuite/resultat/{oldest.pk}/" in second
+    assert f"/continuite/resultat/{newest_of_old.pk}/" not in second
+    assert "Voir plus" not in second and 'href="?page=1#lieu"' in second
+    assert c.get(url + "?page=abc").status_code == 200  # an odd page is the first one, never a 500
