@@ -97,13 +97,3 @@ def test_the_letter_names_the_doctor_rpps_the_lieu_and_the_exams(lundi) -> None:
 def test_the_letter_as_pdf(lundi) -> None:  # type: ignore[no-untyped-def]
     pytest.importorskip("weasyprint", reason="weasyprint n'est pas installé dans cet environnement")
     assert documents.lettre_pdf(transmission(examens=1)).startswith(b"%PDF")
-
-
-def test_without_weasyprint_the_pdf_says_so_in_french(lundi) -> None:  # type: ignore[no-untyped-def]
-    try:
-        import weasyprint  # noqa: F401
-    except ImportError:
-        with pytest.raises(documents.PdfUnavailableError, match="imprimez la lettre"):
-            documents.lettre_pdf(transmission(examens=0))
-    else:
-        pytest.skip("weasyprint est installé : le PDF est produit")

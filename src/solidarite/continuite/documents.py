@@ -225,10 +225,6 @@ def _clean(resource: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in resource.items() if v is not None}
 
 
-class PdfUnavailableError(RuntimeError):
-    """weasyprint is not installed here: the letter is served as a printable page instead."""
-
-
 def lettre_html(t: Transmission, pdf: bool = False) -> str:
     """The letter to the médecin traitant: the doctor's RPPS and the lieu, the consultation, the exams."""
     return render_to_string(
@@ -245,13 +241,8 @@ def lettre_html(t: Transmission, pdf: bool = False) -> str:
 
 def lettre_pdf(t: Transmission) -> bytes:
     """The letter as PDF (weasyprint, with the letter's own style sheet)."""
-    try:
-        from weasyprint import CSS, HTML
-    except ImportError:
-        raise PdfUnavailableError(
-            "La production PDF (weasyprint) n'est pas installée sur ce serveur : imprimez la lettre depuis sa page."
-        ) from None
     from django.contrib.staticfiles import finders
+    from weasyprint import CSS, HTML  # imported here: it takes a third of a second, and only letters need it
 
     sheet = finders.find("continuite/lettre.css")
     return bytes(

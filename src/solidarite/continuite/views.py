@@ -357,11 +357,7 @@ def lettre(request: HttpRequest, pk: int) -> HttpResponse:
     t = acces.transmission_or_404(request.user, pk)
     record(t.patient, "lettre au médecin traitant", CANAL, par=request.user)
     if request.GET.get("format") == "pdf":
-        try:
-            pdf = documents.lettre_pdf(t)
-        except documents.PdfUnavailableError as exc:
-            return error_page(request, 503, "Lettre en PDF indisponible", str(exc))
-        response = HttpResponse(pdf, content_type="application/pdf")
+        response = HttpResponse(documents.lettre_pdf(t), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="lettre-{t.pk}.pdf"'
         return response
     return HttpResponse(documents.lettre_html(t))
