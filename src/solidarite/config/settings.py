@@ -578,6 +578,7 @@ LOGIN_URL = "/connexion/"
 LOGIN_REDIRECT_URL = "/"
 INSTALLED_APPS.append("solidarite.connexion")
 INSTALLED_APPS.append("solidarite.continuite")  # issue 20: continuity of care (above connexion)
+INSTALLED_APPS.append("solidarite.pilotage")  # issue 24: reads every context, read-only
 # After the messages (it leaves one), before the views: a refused professional session ends at once.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("solidarite.config.middleware.MessageMiddleware") + 1,

@@ -27,6 +27,7 @@ urlpatterns = [
     path("connexion/", include("solidarite.connexion.urls")),
     path("indemnisation/", include("solidarite.indemnisation.urls")),
     path("continuite/", include("solidarite.continuite.urls")),  # issue 20
+    path("pilotage/", include("solidarite.pilotage.urls")),  # issue 24
     path("admin/", admin.site.urls),
 ]
 

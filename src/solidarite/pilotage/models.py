@@ -1,0 +1,1 @@
+"""The pilotage context's own records."""
