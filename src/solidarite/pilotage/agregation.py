@@ -1,0 +1,144 @@
+"""Pure helpers of the dashboard: months and quarters, medians, rates, and the statistical secret. No Django.
+
+The figures are gathered by `indicateurs.py` (a constant number of GROUP BY queries); what is here decides how
+they are shown: a cell that counts fewer people than the threshold is masked on public pages and in open data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+RE_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+RE_QUARTER = re.compile(r"^(\d{4})T([1-4])$")
+MAX_MONTHS = 36
+MASKED = "_masquees"  # the key of a masked row that lists its masked columns
+
+
+class InvalidPeriodError(ValueError):
+    """A month range or a quarter that cannot be read: the message is for the user, in French."""
+
+
+def parse_month(text: str, name: str) -> dt.date:
+    match = RE_MONTH.match(text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
+        raise InvalidPeriodError(
+            f"Le mois « {text} » ({name}) n'est pas un mois valide : écrivez AAAA-MM, par exemple 2026-03."
+        )
+    return dt.date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def add_months(first: dt.date, count: int) -> dt.date:
+    index = first.year * 12 + first.month - 1 + count
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def months(first: dt.date, last: dt.date) -> list[dt.date]:
+    """Every first-of-month from `first` to `last`, both included."""
+    out = []
+    current = first
+    while current <= last:
+        out.append(current)
+        current = add_months(current, 1)
+    return out
+
+
+def month_range(
+    du: str | None, au: str | None, default_last: dt.date, default_count: int = 6
+) -> tuple[dt.date, dt.date]:
+    """The range asked for (both ends, or neither: the `default_count` months ending at `default_last`)."""
+    du, au = (du or "").strip(), (au or "").strip()
+    if not du and not au:
+        last = default_last.replace(day=1)
+        return add_months(last, 1 - default_count), last
+    if not du or not au:
+        raise InvalidPeriodError(
+            "Période ouverte : indiquez à la fois le mois de début (du) et le mois de fin (au), ou aucun des deux."
+        )
+    first, last = parse_month(du, "du"), parse_month(au, "au")
+    if first > last:
+        raise InvalidPeriodError(
+            f"Période inversée : le mois de début ({du}) est après le mois de fin ({au})."
+        )
+    if len(months(first, last)) > MAX_MONTHS:
+        raise InvalidPeriodError(f"Période trop longue : {MAX_MONTHS} mois au plus.")
+    return first, last
+
+
+@dataclass(frozen=True)
+class Quarter:
+    year: int
+    number: int
+
+    @property
+    def code(self) -> str:
+        return f"{self.year}T{self.number}"
+
+    @property
+    def first(self) -> dt.date:
+        return dt.date(self.year, 3 * self.number - 2, 1)
+
+    @property
+    def last_month(self) -> dt.date:
+        return add_months(self.first, 2)
+
+    @property
+    def end(self) -> dt.date:
+        """The last day of the quarter."""
+        return add_months(self.first, 3) - dt.timedelta(days=1)
+
+    def closed(self, today: dt.date) -> bool:
+        return today > self.end
+
+
+def parse_quarter(text: str) -> Quarter:
+    match = RE_QUARTER.match((text or "").strip().upper())
+    if not match:
+        raise InvalidPeriodError(
+            f"Le trimestre « {text} » n'est pas valide : écrivez AAAAT1 à AAAAT4, par exemple 2026T3."
+        )
+    return Quarter(int(match.group(1)), int(match.group(2)))
+
+
+def median(values: Iterable[float]) -> float | None:
+    data = list(values)
+    return float(statistics.median(data)) if data else None
+
+
+def rate(part: float | None, whole: float | None) -> float | None:
+    """part / whole in percent (one decimal), None when there is no whole."""
+    if part is None or not whole:
+        return None
+    return round(100.0 * part / whole, 1)
+
+
+def secret(value: int | None, threshold: int) -> int | None:
+    """The value, or None when it counts between 1 and threshold - 1 people (statistical secret)."""
+    if value is None or value == 0 or value >= threshold:
+        return value
+    return None
+
+
+def mask_row(
+    row: dict[str, object], people: Sequence[str], linked: dict[str, str], threshold: int
+) -> dict[str, object]:
+    """A copy of `row` with the people counts under the threshold masked (None), and with each column of
+    `linked` (a rate or an amount) masked when the count it depends on is: a rate times a known total would
+    give the masked count back."""
+    out = dict(row)
+    masked: list[str] = []
+    for name in people:
+        value = out.get(name)
+        if isinstance(value, int) and secret(value, threshold) is None:
+            out[name] = None
+            masked.append(name)
+    for name, depends_on in linked.items():
+        base = row.get(depends_on)
+        if isinstance(base, int) and secret(base, threshold) is None and out.get(name) is not None:
+            out[name] = None
+            masked.append(name)
+    out[MASKED] = masked
+    return out

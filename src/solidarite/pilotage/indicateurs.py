@@ -1,0 +1,531 @@
+"""Coverage and activity of the mission, per zone, département, region and month (issue 24, point 1).
+
+Read-only over every context below pilotage. The figures come from a constant number of GROUP BY queries (about
+a dozen, whatever the number of zones, lieux or months: `bench/pilotage.py` counts them); the roll-ups by zone,
+département, region and month are done here in Python over those few rows. A zone is an EPCI of the active
+campaign's final list; it belongs to the département where most of its population lives (one zone, one
+département, so that the needed site-days add up). Lieux, missions and appointments belong to the département of
+the lieu's commune; volunteers to that of their home commune; statements to their CPAM (the volunteer's
+département) and their region.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from solidarite import parametres
+from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
+from solidarite.continuite import services as continuite
+from solidarite.continuite.models import ResultatAttendu
+from solidarite.indemnisation.models import Releve
+from solidarite.pilotage import agregation
+from solidarite.planning.models import Mission
+from solidarite.rdv.creneaux import Hours, day_slots
+from solidarite.rdv.models import HorairesConsultation, RendezVous
+from solidarite.territoire.models import Departement
+from solidarite.zonage import services as zonage
+from solidarite.zonage.models import Campagne
+
+
+@dataclass(frozen=True)
+class Colonne:
+    name: str
+    title: str
+    unit: str  # "" for a code or a name
+    type: str = "integer"  # Table Schema type: string, integer, number, yearmonth
+    people: bool = False  # counts people: masked under the threshold on public pages
+
+
+KEY_COLUMNS = {
+    "zones": [
+        Colonne("zone", "Zone (SIREN de l'EPCI)", "", "string"),
+        Colonne("nom", "Nom de la zone", "", "string"),
+        Colonne("departement", "Département principal", "", "string"),
+    ],
+    "departements": [
+        Colonne("departement", "Code du département", "", "string"),
+        Colonne("nom", "Nom du département", "", "string"),
+        Colonne("region", "Code de la région", "", "string"),
+    ],
+    "regions": [
+        Colonne("region", "Code de la région", "", "string"),
+        Colonne("nom", "Nom de la région", "", "string"),
+    ],
+    "mois": [Colonne("mois", "Mois", "", "yearmonth")],
+}
+MEASURES = [
+    Colonne("zones", "Zones rouges", "zones"),
+    Colonne("lieux_actifs", "Lieux solidaires actifs", "lieux"),
+    Colonne("jours_necessaires", "Jours-lieux nécessaires", "jours-lieux"),
+    Colonne("jours_couverts", "Jours-lieux couverts par une mission", "jours-lieux"),
+    Colonne("taux_couverture", "Taux de couverture", "%", "number"),
+    Colonne("volontaires_inscrits", "Médecins volontaires inscrits", "personnes", people=True),
+    Colonne("volontaires_valides", "Médecins volontaires validés", "personnes", people=True),
+    Colonne("volontaires_actifs", "Médecins venus en mission", "personnes", people=True),
+    Colonne("creneaux_offerts", "Créneaux offerts", "créneaux"),
+    Colonne("rdv_reserves", "Rendez-vous réservés", "rendez-vous", people=True),
+    Colonne("rdv_honores", "Rendez-vous honorés", "rendez-vous", people=True),
+    Colonne("rdv_absents", "Rendez-vous non honorés (absence non excusée)", "rendez-vous", people=True),
+    Colonne("taux_remplissage", "Taux de remplissage des créneaux", "%", "number"),
+    Colonne("delai_premier_creneau", "Délai médian jusqu'au premier créneau libre", "jours", "number"),
+    Colonne("resultats_ouverts", "Résultats attendus ouverts", "résultats", people=True),
+    Colonne("resultats_en_retard", "Résultats attendus en retard", "résultats", people=True),
+    Colonne("indemnites_validees", "Indemnités validées par l'ARS", "€", "number"),
+    Colonne("indemnites_payees", "Indemnités payées", "€", "number"),
+]
+PEOPLE = [c.name for c in MEASURES if c.people]
+# A rate or an amount is masked with the count it would give back.
+LINKED = {
+    "taux_remplissage": "rdv_reserves",
+    "indemnites_validees": "_medecins_indemnises",
+    "indemnites_payees": "_medecins_indemnises",
+}
+LEVELS = {"zones": "Par zone", "departements": "Par département", "regions": "Par région", "mois": "Par mois"}
+BOOKED = [s for s in RendezVous.Statut.values if s != RendezVous.Statut.ANNULE]
+VALIDATED = [Releve.Statut.VALIDE, Releve.Statut.TRANSMIS, Releve.Statut.PAYE]
+COVERED = [Mission.Statut.PROPOSEE, Mission.Statut.CONFIRMEE, Mission.Statut.REALISEE]
+FREE_SLOT_HORIZON_DAYS = 90
+NOT_PER_ZONE = ("volontaires_inscrits", "volontaires_valides", "indemnites_validees", "indemnites_payees")
+
+
+def columns(level: str) -> list[Colonne]:
+    measures = [c for c in MEASURES if not (level == "mois" and c.name in ("delai_premier_creneau",))]
+    return KEY_COLUMNS[level] + measures
+
+
+@dataclass(frozen=True)
+class Filtre:
+    """What the dashboard shows: a month range and at most one of region, département, zone (codes checked)."""
+
+    du: dt.date
+    au: dt.date
+    region: str = ""
+    departement: str = ""
+    zone: str = ""
+
+    @property
+    def months(self) -> list[dt.date]:
+        return agregation.months(self.du, self.au)
+
+    @property
+    def end(self) -> dt.date:
+        return agregation.add_months(self.au, 1)
+
+
+@dataclass
+class Tableau:
+    filtre: Filtre
+    campagne: Campagne | None
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    total: dict[str, Any] = field(default_factory=dict)
+    masked: bool = False
+
+
+# --- The reference rows: zones, départements, lieux -----------------------------------------------------------
+
+
+def departements() -> dict[str, dict[str, str]]:
+    return {
+        d["code"]: {"nom": d["nom"], "region": d["region__code"], "region_nom": d["region__nom"]}
+        for d in Departement.objects.values("code", "nom", "region__code", "region__nom")
+    }
+
+
+def zones(campagne: Campagne | None) -> dict[int, dict[str, Any]]:
+    """The final zones of the campaign by EPCI id, each with its main département (most population)."""
+    if campagne is None:
+        return {}
+    sirens = zonage.final_sirens(campagne)
+    from solidarite.territoire.models import Commune
+
+    best: dict[int, dict[str, Any]] = {}
+    rows = (
+        Commune.objects.filter(epci__siren__in=sirens, commune_parente__isnull=True)
+        .values("epci_id", "epci__siren", "epci__nom", "departement__code")
+        .annotate(population=Sum("population"))
+    )
+    for r in rows:
+        current = best.get(r["epci_id"])
+        if current is None or (r["population"] or 0) > current["population"]:
+            best[r["epci_id"]] = {
+                "siren": r["epci__siren"],
+                "nom": r["epci__nom"],
+                "departement": r["departement__code"],
+                "population": r["population"] or 0,
+            }
+    return best
+
+
+def _lieu_filter(filtre: Filtre, prefix: str, zone_ids: Iterable[int]) -> Q:
+    """The rows whose lieu (at `prefix`) is in the filter's scope."""
+    if filtre.zone:
+        return Q(**{f"{prefix}epci_id__in": list(zone_ids)})
+    if filtre.departement:
+        return Q(**{f"{prefix}commune__departement__code": filtre.departement})
+    if filtre.region:
+        return Q(**{f"{prefix}commune__departement__region__code": filtre.region})
+    return Q()
+
+
+def _slots_per_day(horaires: dict[int, Hours], lieu_id: int) -> int:
+    hours = horaires.get(lieu_id, Hours())
+    return len(day_slots(dt.date(2026, 1, 5), hours, dt.UTC))
+
+
+# --- The figures ----------------------------------------------------------------------------------------------
+
+
+class _Acc:
+    """The sums and sets of one row (a zone, a département, a region, a month, or the total)."""
+
+    __slots__ = ("counts", "delays", "doctors", "lieux", "paid_doctors", "zone_ids")
+
+    def __init__(self) -> None:
+        self.counts: dict[str, float] = defaultdict(float)
+        self.doctors: set[int] = set()
+        self.paid_doctors: set[int] = set()
+        self.zone_ids: set[int] = set()
+        self.lieux: set[int] = set()
+        self.delays: list[float] = []
+
+
+def compute(filtre: Filtre, today: dt.date | None = None) -> Tableau:
+    """Every table of the dashboard for the filter, unmasked (the caller masks for the public)."""
+    today = today or timezone.localdate()
+    campagne = zonage.active_campaign()
+    depts = departements()
+    all_zones = zones(campagne)
+    if filtre.zone:
+        scoped_zones = {k: z for k, z in all_zones.items() if z["siren"] == filtre.zone}
+    elif filtre.departement:
+        scoped_zones = {k: z for k, z in all_zones.items() if z["departement"] == filtre.departement}
+    elif filtre.region:
+        scoped_zones = {
+            k: z for k, z in all_zones.items() if depts[z["departement"]]["region"] == filtre.region
+        }
+    else:
+        scoped_zones = all_zones
+    lieu_q = _lieu_filter(filtre, "", scoped_zones)
+    lieux = {
+        row["id"]: row
+        for row in LieuSolidaire.objects.filter(lieu_q).values(
+            "id", "epci_id", "actif", "commune__departement__code"
+        )
+    }
+    horaires = {h.lieu_id: h.hours() for h in HorairesConsultation.objects.filter(lieu_id__in=list(lieux))}
+
+    accs: dict[tuple[str, Any], _Acc] = defaultdict(_Acc)
+
+    def targets(lieu_id: int, month: dt.date | None) -> list[_Acc]:
+        lieu = lieux.get(lieu_id)
+        if lieu is None:
+            return []
+        dept = lieu["commune__departement__code"]
+        out = [accs[("departements", dept)], accs[("regions", depts[dept]["region"])], accs[("total", "")]]
+        if lieu["epci_id"] in scoped_zones:
+            out.append(accs[("zones", lieu["epci_id"])])
+        if month is not None:
+            out.append(accs[("mois", month)])
+        return out
+
+    # Zones and what they need: one site-day per zone and working day (the 151 × 250 aim).
+    per_year = parametres.entier("jours_ouvres_par_an", filtre.au)
+    needed_per_month = per_year / 12
+    n_months = len(filtre.months)
+    for zone_id, z in scoped_zones.items():
+        dept = z["departement"]
+        for acc in (
+            accs[("zones", zone_id)],
+            accs[("departements", dept)],
+            accs[("regions", depts[dept]["region"])],
+            accs[("total", "")],
+        ):
+            acc.zone_ids.add(zone_id)
+            acc.counts["jours_necessaires"] += needed_per_month * n_months
+        for month in filtre.months:
+            accs[("mois", month)].zone_ids.add(zone_id)
+            accs[("mois", month)].counts["jours_necessaires"] += needed_per_month
+    for lieu_id, lieu in lieux.items():
+        if lieu["actif"]:
+            for acc in targets(lieu_id, None):
+                acc.lieux.add(lieu_id)
+            for month in filtre.months:
+                accs[("mois", month)].lieux.add(lieu_id)
+
+    # Missions: site-days covered, slots offered, doctors who came.
+    site_days: set[tuple[int, dt.date]] = set()
+    missions = Mission.objects.filter(
+        _lieu_filter(filtre, "lieu__", scoped_zones),
+        statut__in=COVERED,
+        date__gte=filtre.du,
+        date__lt=filtre.end,
+    ).values_list("lieu_id", "medecin_id", "date")
+    for lieu_id, medecin_id, day in missions:
+        month = day.replace(day=1)
+        new_day = (lieu_id, day) not in site_days
+        site_days.add((lieu_id, day))
+        slots = _slots_per_day(horaires, lieu_id)
+        for acc in targets(lieu_id, month):
+            acc.counts["jours_couverts"] += 1 if new_day else 0
+            acc.counts["creneaux_offerts"] += slots
+            acc.doctors.add(medecin_id)
+
+    # Appointments by lieu, month and status.
+    rdvs = (
+        RendezVous.objects.filter(
+            _lieu_filter(filtre, "lieu__", scoped_zones),
+            debut__date__gte=filtre.du,
+            debut__date__lt=filtre.end,
+        )
+        .annotate(mois=TruncMonth("debut"))
+        .values("lieu_id", "mois", "statut")
+        .annotate(n=Count("id"))
+    )
+    for r in rdvs:
+        month = r["mois"].date() if isinstance(r["mois"], dt.datetime) else r["mois"]
+        for acc in targets(r["lieu_id"], month):
+            if r["statut"] in BOOKED:
+                acc.counts["rdv_reserves"] += r["n"]
+            if r["statut"] == RendezVous.Statut.VU:
+                acc.counts["rdv_honores"] += r["n"]
+            if r["statut"] == RendezVous.Statut.ABSENT:
+                acc.counts["rdv_absents"] += r["n"]
+
+    # Résultats attendus open and overdue today, by lieu (a state, not a flow: not split by month).
+    limit = continuite.echeance_limite(today)
+    resultats = (
+        ResultatAttendu.objects.filter(
+            _lieu_filter(filtre, "lieu__", scoped_zones), statut=ResultatAttendu.Statut.OUVERT
+        )
+        .values("lieu_id")
+        .annotate(ouverts=Count("id"), en_retard=Count("id", filter=Q(date_prevue__lt=limit)))
+    )
+    for r in resultats:
+        for acc in targets(r["lieu_id"], None):
+            acc.counts["resultats_ouverts"] += r["ouverts"]
+            acc.counts["resultats_en_retard"] += r["en_retard"]
+
+    # First free slot: the first mission day from today on with fewer appointments than slots, per lieu.
+    horizon = today + dt.timedelta(days=FREE_SLOT_HORIZON_DAYS)
+    first_free: dict[int, int] = {}
+    days = (
+        Mission.objects.filter(
+            _lieu_filter(filtre, "lieu__", scoped_zones),
+            statut__in=Mission.ACTIVES,
+            date__gte=today,
+            date__lte=horizon,
+        )
+        .values("lieu_id", "date")
+        .annotate(
+            missions=Count("id", distinct=True),
+            booked=Count("rendez_vous", filter=~Q(rendez_vous__statut=RendezVous.Statut.ANNULE)),
+        )
+        .order_by("lieu_id", "date")
+    )
+    for r in days:
+        if r["lieu_id"] in first_free:
+            continue
+        if r["booked"] < r["missions"] * _slots_per_day(horaires, r["lieu_id"]):
+            first_free[r["lieu_id"]] = (r["date"] - today).days
+    zone_delay: dict[int, float] = {}
+    for lieu_id, delay in first_free.items():
+        zone_id = lieux[lieu_id]["epci_id"]
+        if zone_id in scoped_zones:
+            zone_delay[zone_id] = min(delay, zone_delay.get(zone_id, delay))
+    for zone_id, z in scoped_zones.items():
+        # A zone with no free slot within the horizon counts as the horizon (it waits at least that long).
+        delay = zone_delay.get(zone_id, float(FREE_SLOT_HORIZON_DAYS))
+        dept = z["departement"]
+        for acc in (
+            accs[("zones", zone_id)],
+            accs[("departements", dept)],
+            accs[("regions", depts[dept]["region"])],
+            accs[("total", "")],
+        ):
+            acc.delays.append(delay)
+
+    # Volunteers by home département and status (registered before the end of the range).
+    if not filtre.zone:
+        vq = Q(cree_le__date__lt=filtre.end)
+        if filtre.departement:
+            vq &= Q(commune__departement__code=filtre.departement)
+        elif filtre.region:
+            vq &= Q(commune__departement__region__code=filtre.region)
+        volontaires = (
+            MedecinVolontaire.objects.filter(vq)
+            .values("commune__departement__code", "statut")
+            .annotate(n=Count("id"))
+        )
+        valid = {MedecinVolontaire.Statut.VALIDE, MedecinVolontaire.Statut.ACTIF}
+        for r in volontaires:
+            dept = r["commune__departement__code"]
+            for acc in (
+                accs[("departements", dept)],
+                accs[("regions", depts[dept]["region"])],
+                accs[("total", "")],
+            ):
+                acc.counts["volontaires_inscrits"] += r["n"]
+                if r["statut"] in valid:
+                    acc.counts["volontaires_valides"] += r["n"]
+
+        # Statements validated and paid, by CPAM (the volunteer's département), region and month.
+        rq = Q(mois__gte=filtre.du, mois__lte=filtre.au, statut__in=VALIDATED)
+        if filtre.departement:
+            rq &= Q(cpam=filtre.departement)
+        elif filtre.region:
+            rq &= Q(region__code=filtre.region)
+        releves = Releve.objects.filter(rq).values_list(
+            "cpam", "region__code", "mois", "statut", "total", "medecin_id"
+        )
+        for cpam, region_code, mois, statut, total, medecin_id in releves:
+            row_accs = [accs[("regions", region_code)], accs[("total", "")], accs[("mois", mois)]]
+            if cpam in depts:
+                row_accs.append(accs[("departements", cpam)])
+            for acc in row_accs:
+                acc.counts["indemnites_validees"] += float(total or Decimal(0))
+                if statut == Releve.Statut.PAYE:
+                    acc.counts["indemnites_payees"] += float(total or Decimal(0))
+                acc.paid_doctors.add(medecin_id)
+
+    return _rows(filtre, campagne, accs, scoped_zones, depts)
+
+
+def _finish(acc: _Acc) -> dict[str, Any]:
+    c = acc.counts
+    row: dict[str, Any] = {
+        "zones": len(acc.zone_ids),
+        "lieux_actifs": len(acc.lieux),
+        "jours_necessaires": round(c["jours_necessaires"]),
+        "jours_couverts": int(c["jours_couverts"]),
+        "volontaires_inscrits": int(c["volontaires_inscrits"]),
+        "volontaires_valides": int(c["volontaires_valides"]),
+        "volontaires_actifs": len(acc.doctors),
+        "creneaux_offerts": int(c["creneaux_offerts"]),
+        "rdv_reserves": int(c["rdv_reserves"]),
+        "rdv_honores": int(c["rdv_honores"]),
+        "rdv_absents": int(c["rdv_absents"]),
+        "resultats_ouverts": int(c["resultats_ouverts"]),
+        "resultats_en_retard": int(c["resultats_en_retard"]),
+        "indemnites_validees": round(c["indemnites_validees"], 2),
+        "indemnites_payees": round(c["indemnites_payees"], 2),
+        "_medecins_indemnises": len(acc.paid_doctors),
+    }
+    row["taux_couverture"] = agregation.rate(row["jours_couverts"], row["jours_necessaires"])
+    row["taux_remplissage"] = agregation.rate(row["rdv_reserves"], row["creneaux_offerts"])
+    row["delai_premier_creneau"] = agregation.median(acc.delays)
+    return row
+
+
+def _rows(
+    filtre: Filtre,
+    campagne: Campagne | None,
+    accs: dict[tuple[str, Any], _Acc],
+    scoped_zones: dict[int, dict[str, Any]],
+    depts: dict[str, dict[str, str]],
+) -> Tableau:
+    tableau = Tableau(filtre=filtre, campagne=campagne, total=_finish(accs[("total", "")]))
+    zones_rows, dept_rows, region_rows, month_rows = [], [], [], []
+    for (level, key), acc in accs.items():
+        if level == "zones":
+            z = scoped_zones[key]
+            zones_rows.append(
+                {"zone": z["siren"], "nom": z["nom"], "departement": z["departement"], **_finish(acc)}
+            )
+        elif level == "departements" and key in depts:
+            dept_rows.append(
+                {"departement": key, "nom": depts[key]["nom"], "region": depts[key]["region"], **_finish(acc)}
+            )
+        elif level == "regions":
+            nom = next((d["region_nom"] for d in depts.values() if d["region"] == key), key)
+            region_rows.append({"region": key, "nom": nom, **_finish(acc)})
+    for month in filtre.months:
+        row = {"mois": month, **_finish(accs[("mois", month)])}
+        row.pop("delai_premier_creneau")
+        month_rows.append(row)
+    for row in zones_rows:  # volunteers belong to a département, statements to a CPAM
+        for name in NOT_PER_ZONE:
+            row[name] = None
+    if filtre.zone:  # a zone's volunteers and statements are not known: they belong to départements
+        for row in dept_rows + region_rows + month_rows + [tableau.total]:
+            for name in NOT_PER_ZONE:
+                row[name] = None
+    zones_rows.sort(key=lambda r: (r["departement"], r["nom"]))
+    dept_rows.sort(key=lambda r: r["departement"])
+    region_rows.sort(key=lambda r: r["region"])
+    tableau.tables = {
+        "zones": zones_rows,
+        "departements": dept_rows,
+        "regions": region_rows,
+        "mois": month_rows,
+    }
+    return tableau
+
+
+def mask(tableau: Tableau, today: dt.date | None = None) -> Tableau:
+    """The same tables with the statistical secret applied (public pages and open data)."""
+    threshold = parametres.entier("secret_statistique_seuil", today or timezone.localdate())
+    masked = Tableau(filtre=tableau.filtre, campagne=tableau.campagne, masked=True)
+    masked.tables = {
+        level: [agregation.mask_row(row, PEOPLE, LINKED, threshold) for row in rows]
+        for level, rows in tableau.tables.items()
+    }
+    masked.total = agregation.mask_row(tableau.total, PEOPLE, LINKED, threshold)
+    return masked
+
+
+# --- The filter, read from a query string ---------------------------------------------------------------------
+
+
+class UnknownCodeError(LookupError):
+    """A region, département or zone code that does not exist (a 404 with this French message)."""
+
+
+def parse_filtre(params: Any, today: dt.date | None = None, forced_region: str = "") -> Filtre:
+    """The filter of a query string (`du`, `au` as AAAA-MM; `region`, `departement`, `zone`), codes checked.
+
+    `forced_region`: an ARS agent's region; another region, or a département or zone outside it, is unknown to
+    them (UnknownCodeError). Raises agregation.InvalidPeriodError for a bad period."""
+    from solidarite.territoire.models import Region
+
+    today = today or timezone.localdate()
+    du, au = agregation.month_range(params.get("du"), params.get("au"), today)
+    region = (params.get("region") or "").strip()
+    departement = (params.get("departement") or "").strip().upper()
+    zone = (params.get("zone") or "").strip()
+    if region and not Region.objects.filter(code=region).exists():
+        raise UnknownCodeError(f"Région inconnue : « {region} ». Choisissez une région de la liste.")
+    if forced_region:
+        if region and region != forced_region:
+            raise UnknownCodeError(f"Région inconnue : « {region} ». Votre compte voit sa seule région.")
+        region = forced_region
+    if departement:
+        dept = Departement.objects.filter(code=departement).values("region__code").first()
+        if dept is None:
+            raise UnknownCodeError(
+                f"Département inconnu : « {departement} ». Choisissez un département de la liste."
+            )
+        if region and dept["region__code"] != region:
+            raise UnknownCodeError(f"Le département « {departement} » n'est pas dans la région « {region} ».")
+    if zone:
+        campagne = zonage.active_campaign()
+        known = zones(campagne) if campagne else {}
+        z = next((z for z in known.values() if z["siren"] == zone), None)
+        if z is None:
+            raise UnknownCodeError(
+                f"Zone inconnue : « {zone} » n'est pas une zone rouge de la campagne active."
+            )
+        depts = departements()
+        if region and depts[z["departement"]]["region"] != region:
+            raise UnknownCodeError(f"La zone « {zone} » n'est pas dans la région « {region} ».")
+        if departement and z["departement"] != departement:
+            raise UnknownCodeError(f"La zone « {zone} » n'est pas dans le département « {departement} ».")
+    return Filtre(du=du, au=au, region=region, departement=departement, zone=zone)

@@ -1,0 +1,86 @@
+"""Publishing a closed quarter: the CSV is computed once, stored as published (with its SHA-256), and never
+rewritten; a correction is a new version with its reason, refused if nothing changed. One transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from solidarite.pilotage import agregation, exports, indicateurs
+from solidarite.pilotage.models import PublicationTrimestre
+from solidarite.pilotage.opendata.schema import SCHEMA_VERSION, open_columns
+
+
+def quarter_rows(quarter: agregation.Quarter, version: int, today: dt.date) -> list[dict[str, Any]]:
+    filtre = indicateurs.Filtre(du=quarter.first, au=quarter.last_month)
+    tableau = indicateurs.mask(indicateurs.compute(filtre, today), today)
+    return [{"trimestre": quarter.code, "version": version, **row} for row in tableau.tables["departements"]]
+
+
+def quarter_csv(quarter: agregation.Quarter, version: int, today: dt.date) -> tuple[str, int]:
+    rows = quarter_rows(quarter, version, today)
+    return exports.csv_text(open_columns(), rows), len(rows)
+
+
+def check_closed(quarter: agregation.Quarter, today: dt.date) -> None:
+    if not quarter.closed(today):
+        raise ValidationError(
+            f"Le trimestre {quarter.code} n'est pas clos : il finit le {quarter.end:%d/%m/%Y}, il ne peut être "
+            f"publié qu'à partir du {quarter.end + dt.timedelta(days=1):%d/%m/%Y}."
+        )
+
+
+def publier(
+    code: str, user: Any = None, motif: str = "", today: dt.date | None = None
+) -> PublicationTrimestre:
+    """Publish quarter `code` (AAAAT1…4): version 1, or a correction (a new version) when `motif` is given."""
+    today = today or timezone.localdate()
+    try:
+        quarter = agregation.parse_quarter(code)
+    except agregation.InvalidPeriodError as exc:
+        raise ValidationError(str(exc)) from None
+    check_closed(quarter, today)
+    motif = (motif or "").strip()
+    with transaction.atomic():
+        last = (
+            PublicationTrimestre.objects.select_for_update()
+            .filter(trimestre=quarter.code)
+            .order_by("-version")
+            .first()
+        )
+        if last is not None:
+            if not motif:
+                raise ValidationError(
+                    f"Le trimestre {quarter.code} est déjà publié (version {last.version}, le "
+                    f"{timezone.localtime(last.publie_le):%d/%m/%Y}) : une publication n'est jamais réécrite. "
+                    "Pour une correction, publiez une nouvelle version en donnant son motif."
+                )
+            same, _ = quarter_csv(quarter, last.version, today)
+            if same == last.contenu:
+                raise ValidationError(
+                    f"Rien n'a changé depuis la version {last.version} du trimestre {quarter.code} : "
+                    "aucune nouvelle version n'est publiée."
+                )
+        version = last.version + 1 if last else 1
+        content, count = quarter_csv(quarter, version, today)
+        try:
+            with transaction.atomic():
+                return PublicationTrimestre.objects.create(
+                    trimestre=quarter.code,
+                    version=version,
+                    motif=motif if last else "",
+                    publie_par=user if getattr(user, "is_authenticated", False) else None,
+                    schema_version=SCHEMA_VERSION,
+                    lignes=count,
+                    contenu=content,
+                    empreinte=hashlib.sha256(content.encode()).hexdigest(),
+                )
+        except IntegrityError:
+            raise ValidationError(
+                f"Une autre publication du trimestre {quarter.code} vient d'être faite : rechargez la page."
+            ) from None

@@ -1,0 +1,316 @@
+"""Pages of pilotage (issue 24, points 1, 2 and 4): the coverage and activity dashboard (public, masked; ARS: its
+region; national admin: all), its exports (CSV, XLSX), the map of zones coloured by coverage (GeoJSON), and the
+quarterly open data (list, CSV of each version, Table Schema, publication by the national admin)."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import formats, timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from solidarite import parametres
+from solidarite.pilotage import agregation, exports, indicateurs
+from solidarite.pilotage.models import PublicationTrimestre
+from solidarite.pilotage.opendata import publication
+from solidarite.pilotage.opendata.schema import schema as open_schema
+from solidarite.territoire import acces as territoire_acces
+from solidarite.territoire.models import Departement, Region
+from solidarite.web.pages import error_page
+from solidarite.zonage.exports import CONTOURS_FILE
+
+FORMATS = ("csv", "xlsx")
+
+
+def _filtre(request: HttpRequest, public: bool) -> indicateurs.Filtre | HttpResponse:
+    """The filter of the query string, or the French error page (400 for a period, 404 for a code)."""
+    forced = ""
+    if not public:
+        try:
+            region = territoire_acces.region_of(request.user)
+        except PermissionDenied as exc:
+            return error_page(request, 403, "Accès refusé", str(exc))
+        forced = region.code if region else ""
+    try:
+        return indicateurs.parse_filtre(request.GET, forced_region=forced)
+    except agregation.InvalidPeriodError as exc:
+        return error_page(request, 400, "Période invalide", str(exc))
+    except indicateurs.UnknownCodeError as exc:
+        return error_page(request, 404, "Territoire inconnu", str(exc))
+
+
+def _tableau(request: HttpRequest, public: bool) -> indicateurs.Tableau | HttpResponse:
+    filtre = _filtre(request, public)
+    if isinstance(filtre, HttpResponse):
+        return filtre
+    tableau = indicateurs.compute(filtre)
+    return indicateurs.mask(tableau) if public else tableau
+
+
+def _chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Server-side SVG bars (no script, no inline style): site-days covered against needed, per month."""
+    top = max([r["jours_necessaires"] or 0 for r in rows] + [r["jours_couverts"] or 0 for r in rows] + [1])
+    width, bar, gap, height = 640, 0, 12, 160
+    step = (width - 60) / max(1, len(rows))
+    bar = max(4.0, step / 2 - gap / 2)
+    bars = []
+    for i, r in enumerate(rows):
+        x = 50 + i * step
+        needed = height * (r["jours_necessaires"] or 0) / top
+        covered = height * (r["jours_couverts"] or 0) / top
+        bars.append(
+            {
+                "x_needed": round(x, 1),
+                "x_covered": round(x + bar, 1),
+                "y_needed": round(10 + height - needed, 1),
+                "y_covered": round(10 + height - covered, 1),
+                "h_needed": round(needed, 1),
+                "h_covered": round(covered, 1),
+                "label_x": round(x + bar, 1),
+                "mois": r["mois"],
+            }
+        )
+    return {
+        "bars": bars,
+        "bar": round(bar, 1),
+        "width": width,
+        "height": height + 40,
+        "top": top,
+        "base": height + 10,
+    }
+
+
+def _query(request: HttpRequest) -> str:
+    keep = {k: v for k, v in request.GET.items() if k in ("du", "au", "region", "departement", "zone") and v}
+    return "&".join(f"{k}={v}" for k, v in keep.items())
+
+
+def _page(request: HttpRequest, public: bool) -> HttpResponse:
+    tableau = _tableau(request, public)
+    if isinstance(tableau, HttpResponse):
+        return tableau
+    own = None if public else territoire_acces.region_of(request.user)
+    seuil = parametres.entier("secret_statistique_seuil")
+    regions = [own] if own else list(Region.objects.order_by("code"))
+    depts = Departement.objects.order_by("code")
+    if own:
+        depts = depts.filter(region=own)
+    context = {
+        "public": public,
+        "tableau": tableau,
+        "filtre": tableau.filtre,
+        "niveaux": [
+            {
+                "niveau": level,
+                "titre": label,
+                "colonnes": [exports.title(c) for c in indicateurs.columns(level)],
+                "lignes": [
+                    [_cell(c, row, seuil) for c in indicateurs.columns(level)]
+                    for row in tableau.tables[level]
+                ],
+            }
+            for level, label in indicateurs.LEVELS.items()
+        ],
+        "total": tableau.total,
+        "graphique": _chart(tableau.tables["mois"]),
+        "regions": regions,
+        "departements": list(depts.values("code", "nom")),
+        "seuil": seuil,
+        "jours_par_an": parametres.entier("jours_ouvres_par_an", tableau.filtre.au),
+        "query": _query(request),
+        "export_view": "pilotage:export" if public else "pilotage:gestion_export",
+        "tuiles": settings.SOLIDARITE_TUILES_URL,
+    }
+    return render(request, "pilotage/tableau.html", context)
+
+
+@require_GET
+def tableau(request: HttpRequest) -> HttpResponse:
+    """The public dashboard: aggregates only, cells under the statistical-secret threshold masked."""
+    return _page(request, public=True)
+
+
+@staff_member_required
+@require_GET
+def gestion(request: HttpRequest) -> HttpResponse:
+    """The ARS (its region) and national admin (all) dashboard: unmasked aggregates, no personal data."""
+    return _page(request, public=False)
+
+
+def _export(request: HttpRequest, niveau: str, format: str, public: bool) -> HttpResponse:
+    if niveau not in indicateurs.LEVELS or format not in FORMATS:
+        return error_page(
+            request,
+            404,
+            "Export inconnu",
+            f"Tableaux : {', '.join(indicateurs.LEVELS)} ; formats : {', '.join(FORMATS)}.",
+        )
+    tableau = _tableau(request, public)
+    if isinstance(tableau, HttpResponse):
+        return tableau
+    columns = indicateurs.columns(niveau)
+    rows = tableau.tables[niveau]
+    f = tableau.filtre
+    name = f"pilotage-{niveau}-{f.du:%Y-%m}-{f.au:%Y-%m}{'-' + (f.zone or f.departement or f.region) if (f.zone or f.departement or f.region) else ''}"
+    if format == "xlsx":
+        response = HttpResponse(
+            exports.xlsx(columns, rows, indicateurs.LEVELS[niveau]), content_type=exports.XLSX_TYPE
+        )
+    else:
+        response = HttpResponse(exports.csv_text(columns, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{format}"'
+    return response
+
+
+@require_GET
+def export(request: HttpRequest, niveau: str, format: str) -> HttpResponse:
+    return _export(request, niveau, format, public=True)
+
+
+@staff_member_required
+@require_GET
+def gestion_export(request: HttpRequest, niveau: str, format: str) -> HttpResponse:
+    return _export(request, niveau, format, public=False)
+
+
+@lru_cache(maxsize=2)
+def _geometries(path: Path, mtime: float) -> dict[str, Any]:
+    contours = json.loads(path.read_text(encoding="utf-8"))
+    return {f["properties"]["siren"]: f["geometry"] for f in contours["features"]}
+
+
+@require_GET
+def zones_geojson(request: HttpRequest) -> HttpResponse:
+    """The zones with their coverage over the period (public: no count of people)."""
+    tableau = _tableau(request, public=True)
+    if isinstance(tableau, HttpResponse):
+        return tableau
+    path = Path(settings.SOLIDARITE_DATA_DIR) / CONTOURS_FILE
+    geometries = _geometries(path, path.stat().st_mtime) if path.is_file() else {}
+    features = []
+    for row in tableau.tables["zones"]:
+        geometry = geometries.get(row["zone"])
+        if geometry is None:
+            continue
+        properties = {
+            k: row[k]
+            for k in ("zone", "nom", "departement", "lieux_actifs", "jours_necessaires", "jours_couverts")
+        }
+        properties["taux_couverture"] = row["taux_couverture"]
+        properties["delai_premier_creneau"] = row["delai_premier_creneau"]
+        features.append({"type": "Feature", "geometry": geometry, "properties": properties})
+    body = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
+    response = HttpResponse(body, content_type="application/geo+json")
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+# --- Open data ------------------------------------------------------------------------------------------------
+
+
+@require_GET
+def donnees_ouvertes(request: HttpRequest) -> HttpResponse:
+    """Every published quarter and each of its versions (the CSV as published, its reason, its SHA-256)."""
+    publications = list(PublicationTrimestre.objects.defer("contenu").order_by("-trimestre", "-version"))
+    trimestres: dict[str, list[PublicationTrimestre]] = {}
+    for p in publications:
+        trimestres.setdefault(p.trimestre, []).append(p)
+    return render(
+        request,
+        "pilotage/donnees_ouvertes.html",
+        {
+            "trimestres": trimestres,
+            "licence": open_schema()["licenses"][0],
+            "seuil": parametres.entier("secret_statistique_seuil"),
+        },
+    )
+
+
+@require_GET
+def donnees_ouvertes_csv(request: HttpRequest, trimestre: str, version: int) -> HttpResponse:
+    p = PublicationTrimestre.objects.filter(trimestre=trimestre.upper(), version=version).first()
+    if p is None:
+        return error_page(
+            request,
+            404,
+            "Publication inconnue",
+            f"Le trimestre {trimestre} n'a pas de version {version} publiée.",
+        )
+    response = HttpResponse(p.contenu, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="indicateurs-{p.trimestre}-v{p.version}.csv"'
+    response["Cache-Control"] = "public, max-age=86400, immutable"
+    return response
+
+
+@require_GET
+def donnees_ouvertes_schema(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(open_schema(), json_dumps_params={"ensure_ascii": False, "indent": 2})
+
+
+@staff_member_required
+@require_http_methods(["GET", "POST"])
+def publier(request: HttpRequest) -> HttpResponse:
+    """The national admin publishes a closed quarter, or a correction of one (a new version, with its reason)."""
+    if not territoire_acces.is_national_admin(request.user):
+        raise territoire_acces.OutOfScopeError()
+    today = timezone.localdate()
+    status = 200
+    if request.method == "POST":
+        try:
+            p = publication.publier(
+                request.POST.get("trimestre", ""), request.user, request.POST.get("motif", ""), today
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            status = 400
+        else:
+            messages.success(
+                request, f"Trimestre {p.trimestre} publié (version {p.version}, {p.lignes} départements)."
+            )
+            return redirect("pilotage:donnees_ouvertes")
+    # The last eight closed quarters, most recent first.
+    current = agregation.Quarter(today.year, (today.month - 1) // 3 + 1)
+    closed = []
+    year, number = current.year, current.number
+    for _ in range(8):
+        number -= 1
+        if number == 0:
+            year, number = year - 1, 4
+        closed.append(agregation.Quarter(year, number).code)
+    published = dict(
+        PublicationTrimestre.objects.filter(trimestre__in=closed)
+        .order_by("trimestre", "version")
+        .values_list("trimestre", "version")
+    )
+    return render(
+        request,
+        "pilotage/publier.html",
+        {"trimestres": [(code, published.get(code)) for code in closed]},
+        status=status,
+    )
+
+
+def _cell(column: indicateurs.Colonne, row: dict[str, Any], seuil: int) -> str:
+    value = row.get(column.name)
+    if column.name in row.get(agregation.MASKED, ()):
+        return f"< {seuil}" if column.people else "secret"
+    if value is None:
+        return "—"
+    if column.type == "yearmonth":
+        return formats.date_format(value, "F Y")
+    if column.unit == "%":
+        return f"{formats.number_format(value, 1)} %"
+    if column.unit == "€":
+        return f"{formats.number_format(value, 0, force_grouping=True)} €"
+    if column.unit == "jours" and isinstance(value, float):
+        return f"{formats.number_format(value, 1)} j"
+    return str(formats.number_format(value, 0, force_grouping=True))
