@@ -305,6 +305,8 @@ def _cell(column: indicateurs.Colonne, row: dict[str, Any], seuil: int) -> str:
         return f"< {seuil}" if column.people else "secret"
     if value is None:
         return "—"
+    if column.type == "string":
+        return str(value)
     if column.type == "yearmonth":
         return formats.date_format(value, "F Y")
     if column.unit == "%":

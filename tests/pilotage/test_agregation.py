@@ -1,0 +1,71 @@
+"""The pure helpers of the dashboard: periods, quarters and the statistical secret (no database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from solidarite.pilotage import agregation
+from solidarite.pilotage.agregation import InvalidPeriodError, mask_row, month_range, parse_quarter
+
+TODAY = dt.date(2026, 12, 4)
+
+
+def test_no_range_means_the_six_months_ending_this_month() -> None:
+    assert month_range(None, "", TODAY) == (dt.date(2026, 7, 1), dt.date(2026, 12, 1))
+
+
+@pytest.mark.parametrize(
+    ("du", "au", "message"),
+    [
+        ("2026-01", "", "Période ouverte"),
+        ("", "2026-03", "Période ouverte"),
+        ("2026-06", "2026-01", "Période inversée"),
+        ("2026-13", "2026-14", "n'est pas un mois valide"),
+        ("janvier", "2026-02", "n'est pas un mois valide"),
+        ("2020-01", "2026-01", "Période trop longue"),
+    ],
+)
+def test_a_bad_range_is_refused_in_french(du: str, au: str, message: str) -> None:
+    with pytest.raises(InvalidPeriodError, match=message):
+        month_range(du, au, TODAY)
+
+
+def test_quarters_and_when_they_close() -> None:
+    q = parse_quarter("2026t3")
+    assert (q.code, q.first, q.last_month, q.end) == (
+        "2026T3",
+        dt.date(2026, 7, 1),
+        dt.date(2026, 9, 1),
+        dt.date(2026, 9, 30),
+    )
+    assert not q.closed(dt.date(2026, 9, 30)) and q.closed(dt.date(2026, 10, 1))
+    with pytest.raises(InvalidPeriodError, match="AAAAT1 à AAAAT4"):
+        parse_quarter("2026T5")
+
+
+def test_a_cell_under_the_threshold_is_masked_and_so_is_the_rate_that_would_give_it_back() -> None:
+    row = {
+        "rdv_reserves": 9,
+        "rdv_absents": 0,
+        "volontaires_actifs": 10,
+        "taux_remplissage": 4.5,
+        "creneaux_offerts": 200,
+    }
+    masked = mask_row(
+        row, ["rdv_reserves", "rdv_absents", "volontaires_actifs"], {"taux_remplissage": "rdv_reserves"}, 10
+    )
+    assert masked["rdv_reserves"] is None and masked["taux_remplissage"] is None
+    assert (
+        masked["rdv_absents"] == 0
+        and masked["volontaires_actifs"] == 10
+        and masked["creneaux_offerts"] == 200
+    )
+    assert masked[agregation.MASKED] == ["rdv_reserves", "taux_remplissage"]
+    assert row["rdv_reserves"] == 9  # the unmasked row is left as it was
+
+
+def test_rates_and_medians() -> None:
+    assert agregation.rate(1, 3) == 33.3 and agregation.rate(5, 0) is None
+    assert agregation.median([3, 1, 90]) == 3.0 and agregation.median([]) is None

@@ -1,0 +1,101 @@
+"""Quarterly indicators per département as open data: valid against the published Table Schema (frictionless),
+never rewritten (the database refuses), a correction is a new version with its reason, a quarter not closed is
+refused; the command's exit code 2 and the public page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, transaction
+from django.test import Client
+from frictionless import Resource, Schema
+
+from solidarite.pilotage.models import PublicationTrimestre
+from solidarite.pilotage.opendata import publication
+from solidarite.pilotage.opendata.schema import SCHEMA_VERSION, schema
+from tests.pilotage.conftest import worked_days
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2026, 12, 4)
+
+
+def _validate(text: str, descriptor: dict[str, Any]) -> Any:
+    return Resource(data=text.encode(), format="csv", schema=Schema.from_descriptor(descriptor)).validate()
+
+
+def test_a_published_quarter_is_valid_against_its_published_schema(world) -> None:  # type: ignore[no-untyped-def]
+    p = publication.publier("2026T3", None, "", TODAY)
+    assert (p.version, p.schema_version) == (1, SCHEMA_VERSION)
+    client = Client()
+    published = client.get("/pilotage/donnees-ouvertes/schema.json").json()
+    assert published == schema() and published["licenses"][0]["name"] == "etalab-2.0"
+    text = client.get(f"/pilotage/donnees-ouvertes/{p.trimestre}/v1.csv").content.decode()
+    assert text == p.contenu
+    report = _validate(text, published)
+    assert report.valid, report.flatten(["fieldName", "type", "note"])
+    assert report.task.stats["rows"] == p.lignes > 0
+    broken = text.replace("2026T3,1,", "2026T3,0,", 1)
+    assert not _validate(broken, published).valid  # version 0 is below the schema's minimum
+
+
+def test_the_quarter_in_the_csv_masks_cells_under_ten_people(world) -> None:  # type: ignore[no-untyped-def]
+    p = publication.publier("2026T4", None, "", dt.date(2027, 1, 2))
+    line_b = next(line for line in p.contenu.splitlines() if f",{world['b'].departement.code}," in line)
+    cells = dict(zip(p.contenu.splitlines()[0].split(","), line_b.split(","), strict=True))
+    assert (
+        cells["jours_couverts"] == "2" and cells["rdv_reserves"] == "" and cells["volontaires_actifs"] == ""
+    )
+
+
+def test_a_quarter_not_closed_is_refused_and_nothing_is_written(world) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationError, match="n'est pas clos"):
+        publication.publier("2026T4", None, "", TODAY)
+    with pytest.raises(CommandError, match="n'est pas clos") as refused:
+        call_command("pilotage", "publier", "--trimestre", "2026T4")
+    assert refused.value.returncode == 2
+    with pytest.raises(CommandError, match="AAAAT1 à AAAAT4"):
+        call_command("pilotage", "publier", "--trimestre", "2026-T3")
+    assert not PublicationTrimestre.objects.exists()
+
+
+def test_a_correction_is_a_new_version_and_the_old_one_never_changes(world) -> None:  # type: ignore[no-untyped-def]
+    first = publication.publier("2026T4", None, "", dt.date(2027, 1, 2))
+    with pytest.raises(ValidationError, match="déjà publié"):
+        publication.publier("2026T4", None, "", dt.date(2027, 1, 2))
+    with pytest.raises(ValidationError, match="Rien n'a changé"):
+        publication.publier("2026T4", None, "Relevés corrigés", dt.date(2027, 1, 2))
+    worked_days(world["lieu_b"], [dt.date(2026, 11, 2), dt.date(2026, 11, 3)])
+    second = publication.publier(
+        "2026T4", None, "Deux journées de novembre saisies en retard", dt.date(2027, 1, 2)
+    )
+    assert second.version == 2 and second.contenu != first.contenu
+    first.refresh_from_db()
+    assert first.version == 1 and first.motif == "" and "2026T4,1," in first.contenu
+    for attempt in (
+        lambda: PublicationTrimestre.objects.filter(pk=first.pk).update(contenu="réécrit"),
+        lambda: PublicationTrimestre.objects.filter(pk=first.pk).delete(),
+    ):
+        with pytest.raises(DatabaseError, match="jamais réécrit"), transaction.atomic():
+            attempt()
+    page = Client().get("/pilotage/donnees-ouvertes/").content.decode()
+    assert (
+        "Deux journées de novembre saisies en retard" in page
+        and "/pilotage/donnees-ouvertes/2026T4/v1.csv" in page
+    )
+    assert Client().get("/pilotage/donnees-ouvertes/2026T4/v3.csv").status_code == 404
+
+
+def test_the_national_admin_publishes_from_the_page(world) -> None:  # type: ignore[no-untyped-def]
+    from django.contrib.auth.models import User
+
+    client = Client()
+    client.force_login(User.objects.create_superuser("ministere", "m@sante.gouv.fr", "x"))
+    assert "2026T3" in client.get("/pilotage/donnees-ouvertes/publier/").content.decode()
+    refused = client.post("/pilotage/donnees-ouvertes/publier/", {"trimestre": "2026T4"})
+    assert refused.status_code == 400 and "pas clos" in refused.content.decode()
+    done = client.post("/pilotage/donnees-ouvertes/publier/", {"trimestre": "2026T3"})
+    assert done.status_code == 302 and PublicationTrimestre.objects.get().trimestre == "2026T3"

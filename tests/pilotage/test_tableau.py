@@ -1,0 +1,120 @@
+"""The coverage and activity dashboard: the figures, the statistical secret, the constant number of queries, the
+pages and exports, and bad input (French message, 400 or 404, never 500)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from solidarite.pilotage import indicateurs
+from solidarite.pilotage.indicateurs import Filtre
+from tests.factories import agent_ars, lieu, zone_commune
+from tests.pilotage.conftest import OCT, worked_days
+
+pytestmark = pytest.mark.django_db
+Q4 = Filtre(du=OCT, au=dt.date(2026, 12, 1))
+
+
+def _admin() -> Client:
+    from django.contrib.auth.models import User
+
+    client = Client()
+    client.force_login(User.objects.create_superuser("ministere", "m@sante.gouv.fr", "x"))
+    return client
+
+
+def test_the_figures_of_a_zone_and_their_roll_up(world) -> None:  # type: ignore[no-untyped-def]
+    tableau = indicateurs.compute(Q4)
+    zone_a = next(z for z in tableau.tables["zones"] if z["zone"] == world["a"].epci.siren)
+    assert (
+        zone_a["lieux_actifs"] == 1 and zone_a["jours_couverts"] == 12 and zone_a["volontaires_actifs"] == 12
+    )
+    assert zone_a["jours_necessaires"] == round(250 / 12 * 3)
+    assert (zone_a["rdv_reserves"], zone_a["rdv_honores"], zone_a["rdv_absents"]) == (15, 12, 3)
+    assert zone_a["creneaux_offerts"] == 12 * 24  # default hours: 24 slots of 20 minutes a day
+    assert zone_a["taux_remplissage"] == round(100 * 15 / (12 * 24), 1)
+    assert zone_a["delai_premier_creneau"] == indicateurs.FREE_SLOT_HORIZON_DAYS  # no mission ahead
+    dept = next(d for d in tableau.tables["departements"] if d["departement"] == world["a"].departement.code)
+    assert dept["jours_couverts"] >= 12 and dept["volontaires_inscrits"] >= 12
+    october = tableau.tables["mois"][0]
+    assert october["mois"] == OCT and october["jours_couverts"] == 14 and october["rdv_reserves"] == 17
+    assert tableau.total["jours_couverts"] == 14 and tableau.total["zones"] == len(tableau.tables["zones"])
+
+
+def test_the_public_tables_mask_cells_under_ten_people(world) -> None:  # type: ignore[no-untyped-def]
+    masked = indicateurs.mask(indicateurs.compute(Q4))
+    zone_a = next(z for z in masked.tables["zones"] if z["zone"] == world["a"].epci.siren)
+    zone_b = next(z for z in masked.tables["zones"] if z["zone"] == world["b"].epci.siren)
+    assert zone_a["rdv_reserves"] == 15 and zone_a["rdv_absents"] is None  # 3 people: masked
+    assert zone_b["rdv_reserves"] is None and zone_b["taux_remplissage"] is None  # 2 people, and the rate
+    assert zone_b["jours_couverts"] == 2  # site-days are not people
+    page = Client().get("/pilotage/?du=2026-10&au=2026-12").content.decode()
+    assert "&lt; 10" in page and "secret statistique" in page.lower()
+
+
+def test_the_number_of_queries_does_not_depend_on_the_number_of_zones(world) -> None:  # type: ignore[no-untyped-def]
+    with CaptureQueriesContext(connection) as before:
+        indicateurs.compute(Q4)
+    for rank in (3, 4, 5):
+        worked_days(lieu(zone_commune(rank)), world["days"][:3], seen=1)
+    with CaptureQueriesContext(connection) as after:
+        tableau = indicateurs.compute(Q4)
+    assert sum(1 for z in tableau.tables["zones"] if z["jours_couverts"]) >= 4
+    assert len(after.captured_queries) == len(before.captured_queries)
+
+
+def test_an_ars_agent_sees_its_region_only(world) -> None:  # type: ignore[no-untyped-def]
+    region_a, region_b = world["a"].departement.region, world["b"].departement.region
+    client = Client()
+    client.force_login(agent_ars(region_a.code))
+    page = client.get("/pilotage/gestion/?du=2026-10&au=2026-12")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert world["a"].epci.nom in text and world["b"].epci.nom not in text
+    assert client.get(f"/pilotage/gestion/?region={region_b.code}").status_code == 404
+    assert client.get(f"/pilotage/gestion/?zone={world['b'].epci.siren}").status_code == 404
+    csv_text = client.get("/pilotage/gestion/export/zones.csv?du=2026-10&au=2026-12").content.decode()
+    assert world["a"].epci.siren in csv_text and world["b"].epci.siren not in csv_text
+
+
+def test_exports_of_every_table_as_csv_and_xlsx(world) -> None:  # type: ignore[no-untyped-def]
+    client = _admin()
+    for niveau in indicateurs.LEVELS:
+        response = client.get(f"/pilotage/gestion/export/{niveau}.csv?du=2026-10&au=2026-12")
+        header = response.content.decode().splitlines()[0].split(",")
+        assert response.status_code == 200 and header == [c.name for c in indicateurs.columns(niveau)]
+        response = client.get(f"/pilotage/export/{niveau}.xlsx?du=2026-10&au=2026-12")
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        assert sheet is not None and sheet.max_row >= 2
+    zones = Client().get("/pilotage/zones.geojson?du=2026-10&au=2026-12").json()
+    props = next(
+        f["properties"] for f in zones["features"] if f["properties"]["zone"] == world["a"].epci.siren
+    )
+    assert props["jours_couverts"] == 12 and "rdv_reserves" not in props
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "message"),
+    [
+        ("du=2026-12&au=2026-10", 400, "Période inversée"),
+        ("du=2026-10", 400, "Période ouverte"),
+        ("au=2026-10", 400, "Période ouverte"),
+        ("du=2026-1O&au=2026-12", 400, "pas un mois valide"),
+        ("region=99", 404, "Région inconnue"),
+        ("departement=9Z", 404, "Département inconnu"),
+        ("zone=200000000", 404, "Zone inconnue"),
+        ("region=11&departement=15", 404, "n&#x27;est pas dans la région"),
+    ],
+)
+def test_bad_input_is_a_french_4xx(db, query: str, status: int, message: str) -> None:  # type: ignore[no-untyped-def]
+    for path in ("/pilotage/", "/pilotage/export/zones.csv", "/pilotage/zones.geojson"):
+        response = Client().get(f"{path}?{query}")
+        assert response.status_code == status, path
+        assert message in response.content.decode(), path
+    assert Client().get("/pilotage/export/zones.pdf").status_code == 404
