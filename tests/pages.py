@@ -324,6 +324,26 @@ REACH: dict[str, Callable[[Samples], list[Visit]]] = {
             html=False,
         )
     ],
+    # pilotage, the dashboard and open data (issue 24, ADR 0018)
+    "pilotage:tableau": lambda s: [Visit(reverse("pilotage:tableau"))],
+    "pilotage:zones_geojson": lambda s: [Visit(reverse("pilotage:zones_geojson"), html=False)],
+    "pilotage:export": lambda s: [
+        Visit(reverse("pilotage:export", args=["zones", "csv"]), html=False),
+        Visit(reverse("pilotage:export", args=["mois", "xlsx"]), html=False),
+    ],
+    "pilotage:gestion": lambda s: [
+        Visit(reverse("pilotage:gestion"), role="ars"),
+        Visit(reverse("pilotage:gestion"), role="admin"),
+    ],
+    "pilotage:gestion_export": lambda s: [
+        Visit(reverse("pilotage:gestion_export", args=["departements", "xlsx"]), role="ars", html=False)
+    ],
+    "pilotage:donnees_ouvertes": lambda s: [Visit(reverse("pilotage:donnees_ouvertes"))],
+    "pilotage:donnees_ouvertes_schema": lambda s: [
+        Visit(reverse("pilotage:donnees_ouvertes_schema"), html=False)
+    ],
+    "pilotage:donnees_ouvertes_csv": lambda s: [Visit(_publication(), html=False)],
+    "pilotage:publier": lambda s: [Visit(reverse("pilotage:publier"), role="admin")],
     # indemnisation (issue 21)
     "indemnisation:medecin": lambda s: [Visit(reverse("indemnisation:medecin"), role="medecin")],
     "indemnisation:releve_pdf": lambda s: [
@@ -342,6 +362,18 @@ REACH: dict[str, Callable[[Samples], list[Visit]]] = {
     "indemnisation:national": lambda s: [Visit(reverse("indemnisation:national"), role="admin")],
     "indemnisation:schema": lambda s: [Visit(reverse("indemnisation:schema"), html=False)],
 }
+
+
+def _publication() -> str:
+    """A published quarter (created once, as published rows are never rewritten), its CSV's address."""
+    from solidarite.pilotage.models import PublicationTrimestre
+
+    p = PublicationTrimestre.objects.get_or_create(
+        trimestre="2026T1",
+        version=1,
+        defaults={"schema_version": "1.0.0", "lignes": 0, "contenu": "trimestre\n", "empreinte": "0" * 64},
+    )[0]
+    return reverse("pilotage:donnees_ouvertes_csv", args=[p.trimestre, p.version])
 
 
 def _releve(s: Samples) -> Any:

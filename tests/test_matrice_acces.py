@@ -492,6 +492,54 @@ POLICY: dict[str, Endpoint] = {
     "admin:?": Endpoint(NOT_FOUND_FOR_ALL, _fixed("/admin/inexistant/")),
     **_admin_policy(),
 }
+# pilotage, the dashboard and open data (issue 24, ADR 0018): public (masked), ARS (its region), the ministry.
+
+
+def _publication(w: Any) -> str:
+    """A published quarter (created once), its CSV's address."""
+    from solidarite.pilotage.models import PublicationTrimestre
+
+    p = PublicationTrimestre.objects.get_or_create(
+        trimestre="2026T1",
+        version=1,
+        defaults={"schema_version": "1.0.0", "lignes": 0, "contenu": "trimestre\n", "empreinte": "0" * 64},
+    )[0]
+    return f"/pilotage/donnees-ouvertes/{p.trimestre}/v{p.version}.csv"
+
+
+POLICY |= {
+    "pilotage:tableau": Endpoint(PUBLIC_NO_OBJECT, _fixed("/pilotage/")),
+    "pilotage:zones_geojson": Endpoint(PUBLIC_NO_OBJECT, _fixed("/pilotage/zones.geojson")),
+    "pilotage:export": Endpoint(PUBLIC_NO_OBJECT, _fixed("/pilotage/export/zones.csv")),
+    "pilotage:gestion": Endpoint(
+        ARS_REGION,
+        _side(
+            lambda w, r: f"/pilotage/gestion/?region={w.region_a.code}",
+            lambda w, r: f"/pilotage/gestion/?region={w.region_b.code}",
+        ),
+        hidden=lambda w: [w.lieu_b.epci.nom],
+        hidden_roles=("ars",),
+    ),
+    "pilotage:gestion_export": Endpoint(
+        ARS_REGION,
+        _side(
+            lambda w, r: f"/pilotage/gestion/export/zones.csv?region={w.region_a.code}",
+            lambda w, r: f"/pilotage/gestion/export/zones.csv?region={w.region_b.code}",
+        ),
+        hidden=lambda w: [w.lieu_b.epci.siren],
+        hidden_roles=("ars",),
+    ),
+    "pilotage:donnees_ouvertes": Endpoint(PUBLIC_NO_OBJECT, _fixed("/pilotage/donnees-ouvertes/")),
+    "pilotage:donnees_ouvertes_schema": Endpoint(
+        PUBLIC_NO_OBJECT, _fixed("/pilotage/donnees-ouvertes/schema.json")
+    ),
+    "pilotage:donnees_ouvertes_csv": Endpoint(
+        PUBLIC, _side(lambda w, r: _publication(w), lambda w, r: "/pilotage/donnees-ouvertes/2026T1/v9.csv")
+    ),
+    "pilotage:publier": Endpoint(
+        NATIONAL, _fixed("/pilotage/donnees-ouvertes/publier/"), writes=lambda w: {"trimestre": "2026T2"}
+    ),
+}
 # indemnisation (issue 21): the volunteer's statements, the days' confirmation, the ARS, the ministry.
 OWN_STATEMENT = {r: ((ALLOW, DENY) if r == "medecin" else (DENY, DENY)) for r in ROLES}
 CONFIRMERS = {r: ((ALLOW if r in ("medecin", "referent") else DENY), None) for r in ROLES}
