@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from frictionless import Resource, Schema
 
@@ -21,6 +21,11 @@ from tests.pilotage.conftest import worked_days
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 12, 4)
+
+
+def _sql(statement: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(statement)
 
 
 def _validate(text: str, descriptor: dict[str, Any]) -> Any:
@@ -75,12 +80,21 @@ def test_a_correction_is_a_new_version_and_the_old_one_never_changes(world) -> N
     assert second.version == 2 and second.contenu != first.contenu
     first.refresh_from_db()
     assert first.version == 1 and first.motif == "" and "2026T4,1," in first.contenu
+    first.contenu = "réécrit"
     for attempt in (
         lambda: PublicationTrimestre.objects.filter(pk=first.pk).update(contenu="réécrit"),
         lambda: PublicationTrimestre.objects.filter(pk=first.pk).delete(),
+        first.save,
+        first.delete,
+        lambda: _sql(f"UPDATE pilotage_publicationtrimestre SET contenu = 'réécrit' WHERE id = {first.pk}"),
     ):
         with pytest.raises(DatabaseError, match="jamais réécrit"), transaction.atomic():
             attempt()
+    if connection.vendor == "postgresql":  # SQLite lets a raw DELETE through: Django's flush is one
+        with pytest.raises(DatabaseError, match="jamais réécrit"), transaction.atomic():
+            _sql(f"DELETE FROM pilotage_publicationtrimestre WHERE id = {first.pk}")
+    first.refresh_from_db()
+    assert "2026T4,1," in first.contenu
     page = Client().get("/pilotage/donnees-ouvertes/").content.decode()
     assert (
         "Deux journées de novembre saisies en retard" in page

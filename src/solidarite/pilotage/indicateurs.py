@@ -16,10 +16,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from solidarite import parametres
@@ -144,7 +144,12 @@ def zones(campagne: Campagne | None) -> dict[int, dict[str, Any]]:
     """The final zones of the campaign by EPCI id, each with its main département (most population)."""
     if campagne is None:
         return {}
-    sirens = zonage.final_sirens(campagne)
+    return _zones(frozenset(zonage.final_sirens(campagne)))
+
+
+@lru_cache(maxsize=4)
+def _zones(sirens: frozenset[str]) -> dict[int, dict[str, Any]]:
+    """Read once per final list (the communes' populations are reference data, loaded by load_territoire)."""
     from solidarite.territoire.models import Commune
 
     best: dict[int, dict[str, Any]] = {}
@@ -222,25 +227,33 @@ def compute(filtre: Filtre, today: dt.date | None = None) -> Tableau:
         )
     }
     horaires = {h.lieu_id: h.hours() for h in HorairesConsultation.objects.filter(lieu_id__in=list(lieux))}
+    slots_per_day = {lieu_id: _slots_per_day(horaires, lieu_id) for lieu_id in lieux}
+    end = filtre.end
+    months = filtre.months
 
     accs: dict[tuple[str, Any], _Acc] = defaultdict(_Acc)
 
-    def targets(lieu_id: int, month: dt.date | None) -> list[_Acc]:
-        lieu = lieux.get(lieu_id)
-        if lieu is None:
-            return []
+    by_lieu: dict[int, list[_Acc]] = {}
+    for lieu_id, lieu in lieux.items():
         dept = lieu["commune__departement__code"]
-        out = [accs[("departements", dept)], accs[("regions", depts[dept]["region"])], accs[("total", "")]]
+        by_lieu[lieu_id] = [
+            accs[("departements", dept)],
+            accs[("regions", depts[dept]["region"])],
+            accs[("total", "")],
+        ]
         if lieu["epci_id"] in scoped_zones:
-            out.append(accs[("zones", lieu["epci_id"])])
-        if month is not None:
-            out.append(accs[("mois", month)])
-        return out
+            by_lieu[lieu_id].append(accs[("zones", lieu["epci_id"])])
+
+    def targets(lieu_id: int, month: dt.date | None) -> list[_Acc]:
+        """The rows a lieu's figures add to: its département, region, zone (if a zone of the scope), the total,
+        and the month's row."""
+        out = by_lieu.get(lieu_id, [])
+        return [*out, accs[("mois", month)]] if month is not None and out else out
 
     # Zones and what they need: one site-day per zone and working day (the 151 × 250 aim).
     per_year = parametres.entier("jours_ouvres_par_an", filtre.au)
     needed_per_month = per_year / 12
-    n_months = len(filtre.months)
+    n_months = len(months)
     for zone_id, z in scoped_zones.items():
         dept = z["departement"]
         for acc in (
@@ -251,14 +264,14 @@ def compute(filtre: Filtre, today: dt.date | None = None) -> Tableau:
         ):
             acc.zone_ids.add(zone_id)
             acc.counts["jours_necessaires"] += needed_per_month * n_months
-        for month in filtre.months:
+        for month in months:
             accs[("mois", month)].zone_ids.add(zone_id)
             accs[("mois", month)].counts["jours_necessaires"] += needed_per_month
     for lieu_id, lieu in lieux.items():
         if lieu["actif"]:
             for acc in targets(lieu_id, None):
                 acc.lieux.add(lieu_id)
-            for month in filtre.months:
+            for month in months:
                 accs[("mois", month)].lieux.add(lieu_id)
 
     # Missions: site-days covered, slots offered, doctors who came.
@@ -267,32 +280,32 @@ def compute(filtre: Filtre, today: dt.date | None = None) -> Tableau:
         _lieu_filter(filtre, "lieu__", scoped_zones),
         statut__in=COVERED,
         date__gte=filtre.du,
-        date__lt=filtre.end,
+        date__lt=end,
     ).values_list("lieu_id", "medecin_id", "date")
     for lieu_id, medecin_id, day in missions:
         month = day.replace(day=1)
         new_day = (lieu_id, day) not in site_days
         site_days.add((lieu_id, day))
-        slots = _slots_per_day(horaires, lieu_id)
+        slots = slots_per_day[lieu_id]
         for acc in targets(lieu_id, month):
             acc.counts["jours_couverts"] += 1 if new_day else 0
             acc.counts["creneaux_offerts"] += slots
             acc.doctors.add(medecin_id)
 
-    # Appointments by lieu, month and status.
+    # Appointments by lieu, day of their mission and status (the mission's date: a plain date column, no
+    # per-row date function), summed by month here.
     rdvs = (
         RendezVous.objects.filter(
             _lieu_filter(filtre, "lieu__", scoped_zones),
-            debut__date__gte=filtre.du,
-            debut__date__lt=filtre.end,
+            mission__date__gte=filtre.du,
+            mission__date__lt=end,
         )
-        .annotate(mois=TruncMonth("debut"))
-        .values("lieu_id", "mois", "statut")
+        .values("lieu_id", "mission__date", "statut")
         .annotate(n=Count("id"))
+        .order_by()
     )
     for r in rdvs:
-        month = r["mois"].date() if isinstance(r["mois"], dt.datetime) else r["mois"]
-        for acc in targets(r["lieu_id"], month):
+        for acc in targets(r["lieu_id"], r["mission__date"].replace(day=1)):
             if r["statut"] in BOOKED:
                 acc.counts["rdv_reserves"] += r["n"]
             if r["statut"] == RendezVous.Statut.VU:
@@ -334,7 +347,7 @@ def compute(filtre: Filtre, today: dt.date | None = None) -> Tableau:
     for r in days:
         if r["lieu_id"] in first_free:
             continue
-        if r["booked"] < r["missions"] * _slots_per_day(horaires, r["lieu_id"]):
+        if r["booked"] < r["missions"] * slots_per_day[r["lieu_id"]]:
             first_free[r["lieu_id"]] = (r["date"] - today).days
     zone_delay: dict[int, float] = {}
     for lieu_id, delay in first_free.items():
@@ -355,7 +368,7 @@ def compute(filtre: Filtre, today: dt.date | None = None) -> Tableau:
 
     # Volunteers by home département and status (registered before the end of the range).
     if not filtre.zone:
-        vq = Q(cree_le__date__lt=filtre.end)
+        vq = Q(cree_le__lt=dt.datetime.combine(end, dt.time(), tzinfo=timezone.get_current_timezone()))
         if filtre.departement:
             vq &= Q(commune__departement__code=filtre.departement)
         elif filtre.region:

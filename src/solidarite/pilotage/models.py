@@ -2,16 +2,28 @@
 
 # Publications of quarterly indicators (docs/decisions/0018) ------------------------------------------------
 
+from typing import Any
+
 from django.conf import settings
-from django.db import models
+from django.db import DatabaseError, models
 from django.db.models import Q
+
+NEVER_REWRITTEN = "Un trimestre publié n'est jamais réécrit : publiez une nouvelle version avec son motif."
+
+
+class PublicationQuerySet(models.QuerySet["PublicationTrimestre"]):
+    def delete(self) -> Any:
+        raise DatabaseError(NEVER_REWRITTEN)
+
+    def update(self, **kwargs: Any) -> int:
+        raise DatabaseError(NEVER_REWRITTEN)
 
 
 class PublicationTrimestre(models.Model):
     """One published version of a quarter's indicators per département (open data, Licence Ouverte 2.0).
 
-    Never rewritten: the database refuses UPDATE and DELETE of a row (triggers, migration 0001_initial); a
-    correction is a new version of the same quarter, with its reason. `contenu` is the CSV exactly as published
+    Never rewritten: the ORM refuses to save an existing row or delete one, and the database refuses UPDATE and
+    DELETE (PostgreSQL triggers; UPDATE only on SQLite, see migration 0001_initial); a correction is a new version of the same quarter, with its reason. `contenu` is the CSV exactly as published
     (its SHA-256 beside it), so a download today gives the bytes of the day it was published."""
 
     trimestre = models.CharField("trimestre (AAAAT1 à AAAAT4)", max_length=6)
@@ -26,6 +38,8 @@ class PublicationTrimestre(models.Model):
     contenu = models.TextField("CSV publié")
     empreinte = models.CharField("empreinte SHA-256 du CSV", max_length=64)
 
+    objects = PublicationQuerySet.as_manager()
+
     class Meta:
         verbose_name = "publication trimestrielle"
         verbose_name_plural = "publications trimestrielles"
@@ -37,3 +51,11 @@ class PublicationTrimestre(models.Model):
 
     def __str__(self) -> str:
         return f"Indicateurs {self.trimestre}, version {self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise DatabaseError(NEVER_REWRITTEN)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise DatabaseError(NEVER_REWRITTEN)

@@ -15,7 +15,9 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import formats, timezone
+from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from solidarite import parametres
@@ -113,10 +115,8 @@ def _page(request: HttpRequest, public: bool) -> HttpResponse:
                 "niveau": level,
                 "titre": label,
                 "colonnes": [exports.title(c) for c in indicateurs.columns(level)],
-                "lignes": [
-                    [_cell(c, row, seuil) for c in indicateurs.columns(level)]
-                    for row in tableau.tables[level]
-                ],
+                "nombre": len(tableau.tables[level]),
+                "corps": _body(indicateurs.columns(level), tableau.tables[level], seuil),
             }
             for level, label in indicateurs.LEVELS.items()
         ],
@@ -299,7 +299,19 @@ def publier(request: HttpRequest) -> HttpResponse:
     )
 
 
+MONTHS_FR = (
+    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
+    "décembre",
+)  # fmt: skip
+NNBSP = "\u202f"  # the narrow no-break space that groups thousands in French
+
+
+def _number(value: float, decimals: int) -> str:
+    return f"{value:,.{decimals}f}".replace(",", NNBSP).replace(".", ",")
+
+
 def _cell(column: indicateurs.Colonne, row: dict[str, Any], seuil: int) -> str:
+    """A cell as shown in the page (French numbers, masked cells said as such)."""
     value = row.get(column.name)
     if column.name in row.get(agregation.MASKED, ()):
         return f"< {seuil}" if column.people else "secret"
@@ -308,11 +320,25 @@ def _cell(column: indicateurs.Colonne, row: dict[str, Any], seuil: int) -> str:
     if column.type == "string":
         return str(value)
     if column.type == "yearmonth":
-        return formats.date_format(value, "F Y")
+        return f"{MONTHS_FR[value.month - 1]} {value.year}"
     if column.unit == "%":
-        return f"{formats.number_format(value, 1)} %"
+        return f"{_number(value, 1)} %"
     if column.unit == "€":
-        return f"{formats.number_format(value, 0, force_grouping=True)} €"
+        return f"{_number(value, 0)} €"
     if column.unit == "jours" and isinstance(value, float):
-        return f"{formats.number_format(value, 1)} j"
-    return str(formats.number_format(value, 0, force_grouping=True))
+        return f"{_number(value, 1)} j"
+    return _number(value, 0)
+
+
+def _body(columns: list[indicateurs.Colonne], rows: list[dict[str, Any]], seuil: int) -> str:
+    """The rows of a table as HTML, escaped, written here rather than by template loops (thousands of cells:
+    the template engine took most of the page's time)."""
+    if not rows:
+        return format_html('<tr><td colspan="{}">Aucune ligne pour ce filtre.</td></tr>', len(columns))
+    lines = []
+    for row in rows:
+        cells = [escape(_cell(c, row, seuil)) for c in columns]
+        lines.append(
+            f'<tr><th scope="row">{cells[0]}</th>' + "".join(f"<td>{c}</td>" for c in cells[1:]) + "</tr>"
+        )
+    return mark_safe("\n".join(lines))

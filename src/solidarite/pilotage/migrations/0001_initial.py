@@ -1,7 +1,9 @@
 """Published quarters of open data, and the database's refusal to rewrite them (docs/decisions/0018).
 
-A trigger refuses every UPDATE and DELETE of a published row, on PostgreSQL and on SQLite alike: a correction is a
-new version. TRUNCATE (the test suite's flush on PostgreSQL, a superuser's act) is not a row operation.
+On PostgreSQL (production) a trigger refuses every UPDATE and DELETE of a published row: a correction is a new
+version. TRUNCATE (the test suite's flush, a superuser's act) is not a row operation. On SQLite (development) the
+trigger refuses UPDATE only: Django's flush empties tables with DELETE, which a trigger cannot tell from another;
+the ORM refuses the deletion there (PublicationTrimestre.delete and its queryset's delete).
 """
 
 from typing import Any
@@ -26,9 +28,9 @@ POSTGRESQL_DROP = f"DROP TRIGGER {TABLE}_fige ON {TABLE}; DROP FUNCTION {TABLE}_
 SQLITE = [
     f"CREATE TRIGGER {TABLE}_fige_{op.lower()} BEFORE {op} ON {TABLE} "
     f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
-    for op in ("UPDATE", "DELETE")
+    for op in ("UPDATE",)
 ]
-SQLITE_DROP = [f"DROP TRIGGER {TABLE}_fige_{op}" for op in ("update", "delete")]
+SQLITE_DROP = [f"DROP TRIGGER {TABLE}_fige_update"]
 
 
 def _run(schema_editor: Any, statements: dict[str, list[str]]) -> None:
