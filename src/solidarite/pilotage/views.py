@@ -4,6 +4,7 @@ quarterly open data (list, CSV of each version, Table Schema, publication by the
 
 from __future__ import annotations
 
+import html
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -337,7 +338,7 @@ def _body(columns: list[indicateurs.Colonne], rows: list[dict[str, Any]], seuil:
         return format_html('<tr><td colspan="{}">Aucune ligne pour ce filtre.</td></tr>', len(columns))
     lines = []
     for row in rows:
-        cells = [escape(_cell(c, row, seuil)) for c in columns]
+        cells = [html.escape(_cell(c, row, seuil)) for c in columns]
         lines.append(
             f'<tr><th scope="row">{cells[0]}</th>' + "".join(f"<td>{c}</td>" for c in cells[1:]) + "</tr>"
         )
