@@ -42,7 +42,7 @@ def _time(client, url: str, repeats: int) -> tuple[float, float]:  # type: ignor
         times.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, url
     times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
+    return statistics.median(times), times[min(len(times) - 1, round(0.95 * len(times)) - 1)]
 
 
 def main() -> None:
@@ -64,7 +64,9 @@ def main() -> None:
 
     campagne = zonage.active_campaign()
     if campagne is None:
-        raise SystemExit("Aucune campagne active : lancez d'abord `make annuaire indemnisation` (données de démonstration).")
+        raise SystemExit(
+            "Aucune campagne active : lancez d'abord `make annuaire indemnisation` (données de démonstration)."
+        )
     zones = indicateurs.zones(campagne)
     depts = indicateurs.departements()
     per_region: dict[str, int] = {}
@@ -74,7 +76,9 @@ def main() -> None:
     region = max(per_region, key=lambda code: per_region[code])
     small = min(per_region.values())
     small_region = min(per_region, key=lambda code: per_region[code])
-    print(f"Base : {connection.vendor}, {len(zones)} zones, région de l'ARS {region} ({per_region[region]} zones)")
+    print(
+        f"Base : {connection.vendor}, {len(zones)} zones, région de l'ARS {region} ({per_region[region]} zones)"
+    )
 
     with transaction.atomic():
         admin = User.objects.create_superuser("bench-pilotage-admin", "b@exemple.fr", "x")
@@ -106,7 +110,9 @@ def main() -> None:
         ):
             p50, p95 = _time(client, url, args.repeats)
             results[label] = p95
-            print(f"{label:>9} {url:<28} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   (cible {TARGET_MS:.0f} ms, ratio {p95 / TARGET_MS:.2f})")
+            print(
+                f"{label:>9} {url:<28} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   (cible {TARGET_MS:.0f} ms, ratio {p95 / TARGET_MS:.2f})"
+            )
         transaction.set_rollback(True)
 
     worst = max(results["public"], results["ars"], results["national"])
