@@ -35,7 +35,7 @@ SQLITE_DROP = [f"DROP TRIGGER {TABLE}_fige_update"]
 
 def _run(schema_editor: Any, statements: dict[str, list[str]]) -> None:
     for sql in statements.get(schema_editor.connection.vendor, []):
-        schema_editor.execute(sql)
+        schema_editor.execute(sql, params=None)
 
 
 def freeze(apps: Any, schema_editor: Any) -> None:
