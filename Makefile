@@ -43,8 +43,9 @@ annuaire: zonage ## Seed the demonstration lieux, volunteers and six weeks of co
 	$(BIN)/python -m solidarite demo
 	$(BIN)/python -m solidarite demo_continuite
 
-indemnisation: annuaire ## Seed the demonstration realised days and monthly statements (past counterparts of the demo missions; once)
+indemnisation: annuaire ## Seed the demonstration realised days and monthly statements (past counterparts of the demo missions; once), and publish the last closed quarter's open data
 	$(BIN)/python -m solidarite demo_indemnisation
+	$(BIN)/python -m solidarite pilotage publier --trimestre dernier --si-absent
 
 static: install ## Collect the static files into var/static (hashed names, gzip and brotli copies)
 	$(BIN)/python -m solidarite collectstatic --noinput --verbosity 0

@@ -113,3 +113,10 @@ def test_the_national_admin_publishes_from_the_page(world) -> None:  # type: ign
     assert refused.status_code == 400 and "pas clos" in refused.content.decode()
     done = client.post("/pilotage/donnees-ouvertes/publier/", {"trimestre": "2026T3"})
     assert done.status_code == 302 and PublicationTrimestre.objects.get().trimestre == "2026T3"
+
+
+def test_the_demo_publishes_the_last_closed_quarter_once(world, capsys) -> None:  # type: ignore[no-untyped-def]
+    call_command("pilotage", "publier", "--trimestre", "dernier", "--si-absent")
+    call_command("pilotage", "publier", "--trimestre", "dernier", "--si-absent")
+    assert "déjà publié : rien à faire" in capsys.readouterr().out
+    assert list(PublicationTrimestre.objects.values_list("trimestre", "version")) == [("2026T3", 1)]

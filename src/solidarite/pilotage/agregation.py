@@ -90,6 +90,10 @@ class Quarter:
         """The last day of the quarter."""
         return add_months(self.first, 3) - dt.timedelta(days=1)
 
+    @property
+    def previous(self) -> Quarter:
+        return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
+
     def closed(self, today: dt.date) -> bool:
         return today > self.end
 

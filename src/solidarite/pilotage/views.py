@@ -279,14 +279,11 @@ def publier(request: HttpRequest) -> HttpResponse:
             )
             return redirect("pilotage:donnees_ouvertes")
     # The last eight closed quarters, most recent first.
-    current = agregation.Quarter(today.year, (today.month - 1) // 3 + 1)
+    quarter = agregation.Quarter(today.year, (today.month - 1) // 3 + 1)
     closed = []
-    year, number = current.year, current.number
     for _ in range(8):
-        number -= 1
-        if number == 0:
-            year, number = year - 1, 4
-        closed.append(agregation.Quarter(year, number).code)
+        quarter = quarter.previous
+        closed.append(quarter.code)
     published = dict(
         PublicationTrimestre.objects.filter(trimestre__in=closed)
         .order_by("trimestre", "version")

@@ -2,6 +2,7 @@
 
     python -m solidarite pilotage publier --trimestre 2026T3
     python -m solidarite pilotage publier --trimestre 2026T3 --motif "Relevés de septembre corrigés"
+    python -m solidarite pilotage publier --trimestre dernier --si-absent   (make demo : le dernier trimestre clos)
 
 A published quarter is never rewritten: publishing it again needs a reason and makes a new version. A quarter
 not yet closed, a malformed quarter, or nothing changed: a French message and exit code 2, nothing written.
@@ -13,7 +14,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
+from solidarite.pilotage import agregation
+from solidarite.pilotage.models import PublicationTrimestre
 from solidarite.pilotage.opendata import publication
 
 
@@ -25,7 +29,16 @@ class Command(BaseCommand):
         publier = sub.add_parser(
             "publier", help="Publier un trimestre clos (ou une correction, avec --motif)."
         )
-        publier.add_argument("--trimestre", required=True, help="Trimestre clos, par exemple 2026T3.")
+        publier.add_argument(
+            "--trimestre",
+            required=True,
+            help="Trimestre clos, par exemple 2026T3, ou « dernier » (le dernier clos).",
+        )
+        publier.add_argument(
+            "--si-absent",
+            action="store_true",
+            help="Ne rien faire, sans erreur, si le trimestre est déjà publié (données de démonstration).",
+        )
         publier.add_argument(
             "--motif",
             default="",
@@ -33,8 +46,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        code = options["trimestre"]
+        if code == "dernier":
+            today = timezone.localdate()
+            code = agregation.Quarter(today.year, (today.month - 1) // 3 + 1).previous.code
+        if options["si_absent"] and PublicationTrimestre.objects.filter(trimestre=code.upper()).exists():
+            self.stdout.write(f"Trimestre {code} déjà publié : rien à faire.")
+            return
         try:
-            p = publication.publier(options["trimestre"], None, options["motif"])
+            p = publication.publier(code, None, options["motif"])
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages), returncode=2) from None
         self.stdout.write(
