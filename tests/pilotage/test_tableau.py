@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
+from solidarite.annuaire.models import LieuSolidaire
 from solidarite.pilotage import indicateurs
 from solidarite.pilotage.indicateurs import Filtre
 from tests.factories import agent_ars, lieu, zone_commune
@@ -55,7 +56,13 @@ def test_the_public_tables_mask_cells_under_ten_people(world) -> None:  # type: 
     assert zone_b["rdv_reserves"] is None and zone_b["taux_remplissage"] is None  # 2 people, and the rate
     assert zone_b["jours_couverts"] == 2  # site-days are not people
     page = Client().get("/pilotage/?du=2026-10&au=2026-12").content.decode()
-    assert "&lt; 10" in page and "secret statistique" in page.lower()
+    assert (
+        "&lt; 10" in page and "secret statistique" in page.lower() and "Données de démonstration" not in page
+    )
+    LieuSolidaire.objects.filter(pk=world["lieu_b"].pk).update(demonstration=True)
+    assert (
+        "Données de démonstration" in Client().get("/pilotage/").content.decode()
+    )  # synthetic rows are said
 
 
 def test_the_number_of_queries_does_not_depend_on_the_number_of_zones(world) -> None:  # type: ignore[no-untyped-def]

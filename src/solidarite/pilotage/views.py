@@ -9,6 +9,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,6 +23,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from solidarite import parametres
+from solidarite.annuaire.models import LieuSolidaire
 from solidarite.pilotage import agregation, exports, indicateurs
 from solidarite.pilotage.models import PublicationTrimestre
 from solidarite.pilotage.opendata import publication
@@ -94,7 +96,7 @@ def _chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _query(request: HttpRequest) -> str:
     keep = {k: v for k, v in request.GET.items() if k in ("du", "au", "region", "departement", "zone") and v}
-    return "&".join(f"{k}={v}" for k, v in keep.items())
+    return urlencode(keep)
 
 
 def _page(request: HttpRequest, public: bool) -> HttpResponse:
@@ -130,8 +132,14 @@ def _page(request: HttpRequest, public: bool) -> HttpResponse:
         "query": _query(request),
         "export_view": "pilotage:export" if public else "pilotage:gestion_export",
         "tuiles": settings.SOLIDARITE_TUILES_URL,
+        "demonstration": _demonstration(),
     }
     return render(request, "pilotage/tableau.html", context)
+
+
+def _demonstration() -> bool:
+    """Whether the figures include the synthetic demonstration rows (`make demo`): the pages say so."""
+    return LieuSolidaire.objects.filter(demonstration=True).exists()
 
 
 @require_GET
@@ -232,6 +240,7 @@ def donnees_ouvertes(request: HttpRequest) -> HttpResponse:
             "trimestres": trimestres,
             "licence": open_schema()["licenses"][0],
             "seuil": parametres.entier("secret_statistique_seuil"),
+            "demonstration": _demonstration(),
         },
     )
 
