@@ -111,6 +111,24 @@ PARAMETRES: tuple[Parametre, ...] = (
         "Nombre d'intercommunalités retenues comme zones rouges",
     ),
     Parametre(
+        "jours_ouvres_par_an",
+        250,
+        "jours/an",
+        dt.date(2025, 6, 27),
+        "Ministre de la Santé, Pacte de lutte contre les déserts médicaux : un médecin dans chacun des 151 lieux "
+        "« tous les jours ouvrés », soit 250 jours par an (../shared/DOMAINE.md)",
+        "Jours ouvrés par an où chaque lieu solidaire doit accueillir un médecin (cible du simulateur)",
+    ),
+    Parametre(
+        "taux_remplissage_defaut",
+        Decimal("0.5"),
+        "part des créneaux",
+        dt.date(2025, 9, 1),
+        "Choix de la plateforme (ticket 24, docs/decisions/0019) : hypothèse prudente du simulateur quand les "
+        "rendez-vous observés sont trop peu nombreux (moins de 500 créneaux passés) pour mesurer le remplissage",
+        "Part des créneaux d'une journée de mission réservés et honorés, à défaut de mesure",
+    ),
+    Parametre(
         "indemnite_confirmation_delai_jours",
         7,
         "jours",
