@@ -236,6 +236,7 @@ def effet_apl(
                 "etp": round(consultations / activity, 2) if activity > 0 else None,
             }
         )
+    zones.sort(key=lambda z: (-(z["gain"] or 0.0), z["nom"]))
     return {"activite_par_mg": round(activity), "zones": zones}
 
 
