@@ -7,6 +7,7 @@ import datetime as dt
 import html
 import io
 import math
+import re
 
 import pytest
 from django.core.management import call_command
@@ -188,6 +189,7 @@ def test_task_run_then_cancel_leaves_nothing(client) -> None:  # type: ignore[no
     page = html.unescape(client.get(f"/pilotage/simulations/{sim.pk}/").content.decode())
     page = page.replace("\u202f", " ").replace("\xa0", " ")
     assert "Part de la cible (151 × 250 = 37 750)" in page and "<svg" in page and "Effet sur l'APL" in page
+    assert not re.search(r' (x|y|x1|x2|y1|y2)="[0-9.]*,', page)  # SVG lengths with a dot, whatever the locale
     geo = client.get(f"/pilotage/simulations/{sim.pk}/apl.geojson").json()
     assert geo["features"] and {"apl_avant", "apl_apres", "etp"} <= set(geo["features"][0]["properties"])
 

@@ -153,19 +153,33 @@ def _curve(r: dict[str, Any]) -> dict[str, Any]:
     band = [xy(p["volontaires"], p["maximum"]) for p in points] + [
         xy(p["volontaires"], p["minimum"]) for p in reversed(points)
     ]
-    ticks_y = [{"y": MARGIN + height * (1 - v / 100), "label": f"{v} %"} for v in (0, 25, 50, 75, 100)]
-    step = max(1, round(xmax / 4, -len(str(int(xmax / 4))) + 1))
+    # Coordinates as strings with a dot: the French locale would write « 368,7 », which SVG refuses.
+    ticks_y = [
+        {"y": f"{MARGIN + height * (1 - v / 100):.1f}", "label": f"{v} %"} for v in (0, 25, 50, 75, 100)
+    ]
+    step = max(1, int(round(xmax / 4, -len(str(int(xmax / 4))) + 1)))
     ticks_x = [
-        {"x": MARGIN + width * v / xmax, "label": f"{v:,}".replace(",", " ")}
-        for v in range(0, int(xmax) + 1, int(step))
+        {"x": f"{MARGIN + width * v / xmax:.1f}", "label": f"{v:,}".replace(",", " ")}
+        for v in range(0, int(xmax) + 1, step)
     ]
     needed = r.get("necessaires_intervalle")
-    marker = None
-    if needed:
-        marker = {
-            "x": MARGIN + width * min(needed["mediane"], xmax) / xmax,
-            "label": round(needed["mediane"]),
-        }
+    marker = f"{MARGIN + width * min(needed['mediane'], xmax) / xmax:.1f}" if needed else None
+    return {
+        "w": CURVE_W,
+        "h": CURVE_H,
+        "median": " ".join(xy(p["volontaires"], p["mediane"]) for p in points),
+        "band": " ".join(band),
+        "ticks_x": ticks_x,
+        "ticks_y": ticks_y,
+        "x0": MARGIN,
+        "x1": CURVE_W - MARGIN,
+        "y0": MARGIN,
+        "y1": CURVE_H - MARGIN,
+        "x_labels": MARGIN - 6,
+        "y_labels": CURVE_H - MARGIN + 18,
+        "y_title": CURVE_H - 4,
+        "marker": marker,
+    }
     return {
         "w": CURVE_W,
         "h": CURVE_H,
