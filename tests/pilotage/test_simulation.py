@@ -149,6 +149,9 @@ def test_cli_bad_input_exit_code_2(args: list[str], message: str) -> None:
 # --- With the database: the profile, the task, the pages ----------------------------------------------------
 
 
+FORM = {"volontaires": "10", "seeds": "1", "mois": "1"}
+
+
 def _volunteers() -> None:
     commune = zone_commune(1)
     for k in range(3):
@@ -222,13 +225,19 @@ def test_a_run_cancelled_while_computing_writes_nothing(monkeypatch) -> None:  #
 @pytest.mark.django_db
 def test_bad_form_input_is_a_400_and_queues_nothing(client, django_user_model) -> None:  # type: ignore[no-untyped-def]
     client.force_login(django_user_model.objects.create_superuser("admin-simu", "a@exemple.fr", "x"))
-    for volontaires, message in (
-        ("0", "Nombre de volontaires invalide"),
-        ("dix", "n'est pas un nombre valide"),
+    for volontaires, couverture, message in (
+        ("0", "100", "Nombre de volontaires invalide"),
+        ("dix", "100", "n'est pas un nombre valide"),
+        ("10", "120", "Couverture visée invalide"),
+        ("10", "0", "Couverture visée invalide"),
     ):
         response = client.post(
             "/pilotage/simulations/",
-            {"volontaires": volontaires, "seeds": "1", "mois": "1", "couverture": "100"},
+            {"volontaires": volontaires, "seeds": "1", "mois": "1", "couverture": couverture},
         )
         assert response.status_code == 400 and message in html.unescape(response.content.decode())
     assert not Simulation.objects.exists() and not DBTaskResult.objects.exists()
+    assert services.parse_parametres({**FORM, "couverture": "1"}, pourcent=True).couverture == 0.01
+    assert (
+        services.parse_parametres({**FORM, "couverture": "1"}).couverture == 1.0
+    )  # the command line: a share

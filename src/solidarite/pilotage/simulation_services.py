@@ -243,8 +243,9 @@ def effet_apl(
 # --- Runs -----------------------------------------------------------------------------------------------
 
 
-def parse_parametres(data: dict[str, Any]) -> core.Parametres:
-    """The form's fields as simulator parameters; ValidationError with a French message otherwise."""
+def parse_parametres(data: dict[str, Any], *, pourcent: bool = False) -> core.Parametres:
+    """The fields as simulator parameters; ValidationError with a French message otherwise. The coverage is a
+    share (0–1, or a percentage above 1) on the command line, always a percentage in the page's form."""
     values = {}
     for name, kind in (("volontaires", int), ("seeds", int), ("mois", int), ("couverture", float)):
         raw = str(data.get(name, "")).strip().replace(",", ".").replace(" ", "").replace("\u202f", "")
@@ -254,7 +255,7 @@ def parse_parametres(data: dict[str, Any]) -> core.Parametres:
             values[name] = kind(float(raw)) if kind is float else int(raw)
         except (TypeError, ValueError, OverflowError):
             raise ValidationError(f"« {raw} » n'est pas un nombre valide pour « {name} ».") from None
-    if "couverture" in values and values["couverture"] > 1:  # a percentage typed as such
+    if pourcent or values["couverture"] > 1:  # a percentage
         values["couverture"] = values["couverture"] / 100
     try:
         return core.valider(core.Parametres(**values))

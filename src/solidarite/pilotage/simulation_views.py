@@ -47,7 +47,9 @@ def simulations(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = {k: request.POST.get(k, "") for k in form}
         try:
-            simulation = services.queue_simulation(services.parse_parametres(form), request.user)
+            simulation = services.queue_simulation(
+                services.parse_parametres(form, pourcent=True), request.user
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             status = 400
