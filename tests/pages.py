@@ -376,6 +376,49 @@ def _publication() -> str:
     return reverse("pilotage:donnees_ouvertes_csv", args=[p.trimestre, p.version])
 
 
+# pilotage, the impact simulator (ADR 0019): a finished simulation (result page, map, curve) and one in progress.
+REACH |= {
+    "pilotage:simulations": lambda s: [Visit(reverse("pilotage:simulations"), role="ars")],
+    "pilotage:simulation": lambda s: [
+        Visit(reverse("pilotage:simulation", args=[_simulation(s, "terminee").pk]), role="ars"),
+        Visit(reverse("pilotage:simulation", args=[_simulation(s, "en_cours").pk]), role="admin"),
+    ],
+    "pilotage:simulation_progres": lambda s: [
+        Visit(reverse("pilotage:simulation_progres", args=[_simulation(s, "en_cours").pk]), role="ars")
+    ],
+    "pilotage:simulation_geojson": lambda s: [
+        Visit(
+            reverse("pilotage:simulation_geojson", args=[_simulation(s, "terminee").pk]),
+            role="ars",
+            html=False,
+        )
+    ],
+}
+EXCLUDED_SIMULATION = {
+    "pilotage:simulation_annuler": "POST seulement : le bouton « Annuler la simulation » de la page d'une simulation "
+    "en cours (tests/pilotage/test_simulation.py)",
+}
+
+
+def _simulation(s: Samples, etat: str) -> Any:
+    """A simulation in that state (created once): finished ones carry a result written by hand."""
+    from solidarite.pilotage.models import Simulation
+    from tests.pilotage.exemples import resultat_exemple
+
+    resultat = resultat_exemple(s.commune.epci.siren, s.commune.epci.nom) if etat == "terminee" else None
+    return Simulation.objects.get_or_create(
+        etat=etat,
+        defaults={
+            "volontaires": 10,
+            "seeds": 2,
+            "mois": 1,
+            "couverture": 1.0,
+            "progression": 40,
+            "resultat": resultat,
+        },
+    )[0]
+
+
 def _releve(s: Samples) -> Any:
     """A validated statement of the sample doctor this month (created once)."""
     from solidarite.indemnisation.models import Releve
@@ -407,6 +450,7 @@ EXCLUDED: dict[str, str] = {
     "admin:view_on_site": "redirection vers la page publique de l'objet, visitée par ailleurs",
     "admin:jsi18n": "un script (catalogue de traductions de l'administration), chargé par ses pages visitées",
 }
+EXCLUDED |= EXCLUDED_SIMULATION
 
 # The per-model routes of the back office (changelist, add, change, history, delete): derived from the registry.
 ADMIN_VIEWS = ("changelist", "add", "change", "history", "delete")

@@ -590,6 +590,42 @@ POLICY |= {
     "indemnisation:national": Endpoint(NATIONAL, _fixed("/indemnisation/national/")),
     "indemnisation:schema": Endpoint(PUBLIC_NO_OBJECT, _fixed("/indemnisation/schema-cpam.json")),
 }
+# pilotage, the impact simulator (issue 24, ADR 0019): ARS agents and the national admin; every run is national.
+
+
+def _simulation(w: Any) -> int:
+    """A finished simulation (recreated when a cell cancelled it: cancelling deletes the row)."""
+    from solidarite.pilotage.models import Simulation
+    from tests.pilotage.exemples import resultat_exemple
+
+    sim = getattr(w, "simulation", None)
+    if sim is None or not Simulation.objects.filter(pk=sim.pk).exists():
+        sim = w.simulation = Simulation.objects.create(
+            volontaires=10, seeds=1, mois=1, couverture=1.0, etat="terminee", resultat=resultat_exemple()
+        )
+    return int(sim.pk)
+
+
+SIMULATION_FORM = {"volontaires": "10", "seeds": "1", "mois": "1", "couverture": "100"}
+POLICY |= {
+    "pilotage:simulations": Endpoint(
+        STAFF, _fixed("/pilotage/simulations/"), writes=lambda w: SIMULATION_FORM
+    ),
+    "pilotage:simulation": Endpoint(STAFF, lambda w, s, r: f"/pilotage/simulations/{_simulation(w)}/"),
+    "pilotage:simulation_progres": Endpoint(
+        STAFF, lambda w, s, r: f"/pilotage/simulations/{_simulation(w)}/progres/"
+    ),
+    "pilotage:simulation_geojson": Endpoint(
+        STAFF, lambda w, s, r: f"/pilotage/simulations/{_simulation(w)}/apl.geojson"
+    ),
+    "pilotage:simulation_annuler": Endpoint(
+        STAFF,
+        lambda w, s, r: f"/pilotage/simulations/{_simulation(w)}/annuler/",
+        method="post",
+        body=lambda w: {},
+        form=True,
+    ),
+}
 # Admin views that write (add, delete, password of a user): not read by the matrix; the roles without the
 # back office are still refused (checked: redirect to the login), and the scoped models' delete view of
 # another region is a 404 like their change view (territoire.backoffice.RegionScopedAdmin).
