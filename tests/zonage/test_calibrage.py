@@ -158,7 +158,7 @@ def test_calibrer_writes_the_set_and_the_fidelity_report(tmp_path: Path) -> None
     report = (out / "fidelite.html").read_text(encoding="utf-8")
     assert "Chaque fait publié et sa valeur calculée" in report and "Zones — Normandie" in report
     assert "rappel" in report and "Validation croisée" in report
-    assert "<th scope=\"col\">Précédent</th>" in report and "premier calibrage" in report
+    assert '<th scope="col">Précédent</th>' in report and "premier calibrage" in report
     # Two made-up official EPCI: recall and precision as percentages, each miss with its explanation.
     found = [line for line in result.stdout.splitlines() if line.startswith("Liste officielle, jeu calibré")]
     assert found and "précision" in found[0]
