@@ -137,6 +137,8 @@ def test_calibrer_writes_the_set_and_the_fidelity_report(tmp_path: Path) -> None
     )
     assert calibrated["selection"]["nombre"] == 141
     official.write_text("siren\n200000172\n200066637\n", encoding="utf-8")  # made-up list of two EPCI
+    first = Path(calibrage.__file__).parent / "parametres" / "zonage_2025_calibre_v1.toml"
+    target.write_text(first.read_text(encoding="utf-8"), encoding="utf-8")  # the set this run replaces
     result = _run(
         "--poids-aleatoires",
         "1",
@@ -156,6 +158,12 @@ def test_calibrer_writes_the_set_and_the_fidelity_report(tmp_path: Path) -> None
     report = (out / "fidelite.html").read_text(encoding="utf-8")
     assert "Chaque fait publié et sa valeur calculée" in report and "Zones — Normandie" in report
     assert "rappel" in report and "Validation croisée" in report
+    assert '<th scope="col">Précédent</th>' in report and "premier calibrage" in report
+    # Two made-up official EPCI: recall and precision as percentages, each miss with its explanation.
+    found = [line for line in result.stdout.splitlines() if line.startswith("Liste officielle, jeu calibré")]
+    assert found and "précision" in found[0]
+    if "rappel 100%" not in found[0]:
+        assert "Non retenue : la sélection retient" in report
 
 
 @pytest.mark.parametrize(

@@ -83,7 +83,19 @@ def _obs(
         surface_km2=surface,
         outre_mer=sum(n for c, n in par_region.items() if c in {"01", "02", "03", "04", "06"}),
         par_region=par_region,
+        densite_moyenne_epci=population / surface,
     )
+
+
+def test_the_published_density_is_read_as_the_mean_of_the_epci_densities() -> None:
+    faits = load_faits(REGIONS)
+    assert faits.densite_mesure == "moyenne_epci"  # v2: see the facts file and ADR 0016
+    exact = {r.code: r.zones for r in faits.regions} | {"24": 40, "06": 9}
+    obs = dataclasses.replace(
+        _obs(exact, population=faits.population, surface=faits.population / faits.densite),
+        densite_moyenne_epci=faits.densite / 2,
+    )
+    assert perte(faits, obs).termes["densite"] == pytest.approx(5.0)  # 10 × 50 % off, whatever the aggregate
 
 
 def test_a_zonage_matching_every_fact_has_zero_loss() -> None:

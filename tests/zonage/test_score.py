@@ -148,6 +148,66 @@ def test_national_proposal(zonage_result) -> None:  # type: ignore[no-untyped-de
             value = score.criteres[critere]
             assert (value.valeur is None) == bool(value.manquant), (score.siren, critere)
     mayotte = [s for s in zonage_result.scores if "976" in zonage_result.epcis[s.siren].departements]
-    assert len(mayotte) == 5 and all("Mayotte" in s.criteres["apl"].manquant for s in mayotte)
+    # Mayotte (outside DREES's APL): imputed from CartoSanté's GP density, said on the value (ADR 0016).
+    assert len(mayotte) == 5 and all(
+        s.criteres["apl"].valeur is not None and "densité de généralistes" in s.criteres["apl"].imputee
+        for s in mayotte
+    )
     ranks = [s.rang for s in zonage_result.scores]
     assert ranks == list(range(1, 1256))
+
+
+def test_missing_bassin_values_are_imputed_not_dropped() -> None:
+    from solidarite.zonage.calcul import impute_bassins
+
+    bv = {
+        "01001": {
+            "apl": 4.0,
+            "apl_moins_65": 3.0,
+            "part_ald": 20.0,
+            "niveau_vie": 22000.0,
+            "temps_urgences": 20.0,
+        },
+        "01002": {
+            "apl": 2.0,
+            "apl_moins_65": 1.5,
+            "niveau_vie": 20000.0,
+            "temps_urgences": 30.0,
+        },  # ALD secret
+        "97411": {
+            "apl": 4.8,
+            "apl_moins_65": 3.6,
+            "part_ald": 15.8,
+            "niveau_vie": 18000.0,
+            "temps_urgences": 15.0,
+        },
+        "97611": {"part_ald": 0.3, "temps_urgences": 10.0},  # Mayotte: no APL, no Filosofi
+    }
+    densites = {"01001": 8.0, "01002": 4.0, "97411": 9.6, "97611": 1.0}
+    how = impute_bassins(bv, set(bv), densites, {"01": "84", "974": "04", "976": "06"})
+    assert bv["97611"]["apl"] == pytest.approx(
+        0.5
+    )  # 1 GP per 10 000 × the median 0.5 APL per unit of density
+    assert bv["97611"]["apl_moins_65"] == pytest.approx(0.375)  # × the median ratio APL ≤ 65 / APL, 0.75
+    assert bv["97611"]["niveau_vie"] == 18000.0 and "outre-mer" in how["niveau_vie"]["97611"]
+    assert bv["01002"]["part_ald"] == 20.0 and "département 01" in how["part_ald"]["01002"]
+    assert "01001" not in how["part_ald"] and all(len(v) == 6 for v in bv.values())
+
+
+def test_the_overseas_allocation_keeps_its_zones_apart() -> None:
+    values = {
+        f"2000000{i:02d}": {c: (float(i), "") for c in CRITERES} for i in range(12)
+    }  # a higher i: a higher APL and living standard (better), but more ALD and road time (worse)
+    regions = {s: ("06" if i >= 9 else "75") for i, s in enumerate(sorted(values))}
+    params = dataclasses.replace(
+        parse_params(
+            {"poids": {c: 1 / 6 for c in CRITERES}, "methode": {"outre_mer": 2}, "selection": {"nombre": 4}}
+        ),
+    )
+    ranked = score_epcis(values, {s: 1 for s in values}, params, regions)
+    chosen = [s.siren for s in ranked if s.selectionnee]
+    assert len(chosen) == 4 and sum(regions[s] == "06" for s in chosen) == 2
+    with pytest.raises(ParamError, match="réservées à l'outre-mer, qui compte 3 EPCI"):
+        score_epcis(
+            values, {s: 1 for s in values}, dataclasses.replace(params, outre_mer=5, nombre=6), regions
+        )

@@ -57,7 +57,10 @@ def test_a_new_result_is_a_new_version_and_can_be_compared(zonage_result) -> Non
         s.siren: {c: (v.valeur, v.manquant) for c, v in s.criteres.items()} for s in zonage_result.scores
     }
     populations = {s: i.population for s, i in zonage_result.epcis.items()}
-    other = dataclasses.replace(zonage_result, params=params, scores=score_epcis(values, populations, params))
+    regions = {s: i.region_code for s, i in zonage_result.epcis.items()}  # the overseas allocation needs them
+    other = dataclasses.replace(
+        zonage_result, params=params, scores=score_epcis(values, populations, params, regions)
+    )
     campagne, created = services.save_campaign(other)
     assert created and campagne.version == before.version + 1 and not campagne.active
     comparison = services.compare_campaigns(before, campagne)
@@ -125,6 +128,8 @@ def test_official_list_import_and_comparison() -> None:
     comparison = services.compare_official(liste, campagne)
     assert len(comparison.both) == 100
     assert [e.siren for e, _ in comparison.official_only] == [other.siren]
+    miss = comparison.official_only[0][1]  # the miss comes with why the computation left it out
+    assert miss is not None and miss.explication.startswith("Rang ") and "Non retenue" in miss.explication
     assert len(comparison.computed_only) == len(computed) - 100
     assert comparison.rappel == pytest.approx(100 / 101) and comparison.precision == pytest.approx(
         100 / len(computed)

@@ -208,6 +208,7 @@ def _bassin_tables(
     bassins: dict[str, str],
     bv_values: dict[str, dict[str, float]],
     agregation: str,
+    imputees: dict[str, dict[str, str]] | None = None,
 ) -> dict[str, dict[str, tuple[float | None, str]]]:
     """EPCI values from bassin-de-vie values: the worst bassin holding at least PIRE_PART of the EPCI's
     population, or the share of its population living in the worst quintile of bassins (BV ranks)."""
@@ -241,15 +242,94 @@ def _bassin_tables(
                     f"bassins de vie sans valeur (valeur connue pour {share:.0%} de la population)",
                 )
                 continue
+            imputed = (imputees or {}).get(critere, {})
             if agregation == "pire_bassin":
                 weight = sum(covered.values())
                 big = [b for b, n in covered.items() if n >= PIRE_PART * weight] or list(covered)
-                values = [bv_values[b][critere] for b in big]
-                row[critere] = (min(values) if SENS[critere] == "bas" else max(values), "")
+                pick = (min if SENS[critere] == "bas" else max)(big, key=lambda b: bv_values[b][critere])
+                note = f"bassin {pick} : {imputed[pick]}" if pick in imputed else ""
+                row[critere] = (bv_values[pick][critere], note)  # a note with a value: how it was imputed
             else:
                 inside = sum(n for b, n in covered.items() if b in fragile[critere])
-                row[critere] = (100.0 * inside / sum(covered.values()), "")
+                guessed = sorted(b for b in covered if b in imputed)
+                note = f"bassin(s) {', '.join(guessed)} : {imputed[guessed[0]]}" if guessed else ""
+                row[critere] = (100.0 * inside / sum(covered.values()), note)
         result[siren] = row
+    return result
+
+
+def departement_of_bassin(code: str) -> str:
+    """A bassin de vie 2022 is named after its central commune: its département is the commune's."""
+    return code[:3] if code.startswith("97") else code[:2]
+
+
+def impute_bassins(
+    bv_values: dict[str, dict[str, float]],
+    universe: set[str],
+    densites_mg: dict[str, float],
+    departement_region: dict[str, str],
+) -> dict[str, dict[str, str]]:
+    """Fills the missing bassin-de-vie values in place (ADR 0016, "valeurs imputées"); returns, per
+    criterion, bassin → how its value was imputed. A missing value must not silently drop a territory.
+
+    1. APL and APL ≤ 65 (Mayotte, outside the DREES field): CartoSanté's GP density of the bassin × the
+       national median ratio APL / density (bassins having both); APL ≤ 65 = that APL × the national
+       median ratio APL ≤ 65 / APL; the stand-in for the share of old GPs follows from the two.
+    2. Any other missing value (ALD "secret statistique", Filosofi absent for Guadeloupe, Guyane and
+       Mayotte): the median of the bassins of the same département, else of the same region, else, for
+       an overseas bassin, of the overseas bassins that have one (the nearest comparable), else of France.
+    """
+    result: dict[str, dict[str, str]] = {c: {} for c in CRITERES}
+    known_apl = [b for b, v in bv_values.items() if "apl" in v and densites_mg.get(b, 0.0) > 0]
+    if known_apl:
+        per_gp = float(np.median([bv_values[b]["apl"] / densites_mg[b] for b in known_apl]))
+        ratio65 = float(
+            np.median(
+                [
+                    bv_values[b]["apl_moins_65"] / bv_values[b]["apl"]
+                    for b in known_apl
+                    if bv_values[b]["apl"] > 0
+                ]
+            )
+        )
+        for b in sorted(universe):
+            values = bv_values.setdefault(b, {})
+            if "apl" not in values and b in densites_mg:
+                values["apl"] = densites_mg[b] * per_gp
+                values["apl_moins_65"] = values["apl"] * ratio65
+                old = _vieillissement(values["apl"], values["apl_moins_65"])
+                if old is not None:
+                    values["vieillissement_mg"] = old
+                how = f"APL imputée de la densité de généralistes CartoSanté ({densites_mg[b]:g} pour 10 000 hab.)"
+                for critere in APL_CRITERES:
+                    result[critere][b] = how
+    region_of = {b: departement_region.get(departement_of_bassin(b), "") for b in universe}
+    for critere in CRITERES:
+        known = {b: v[critere] for b, v in bv_values.items() if critere in v}
+        if not known:
+            continue
+        groups: dict[str, dict[str, list[float]]] = {"dep": defaultdict(list), "reg": defaultdict(list)}
+        overseas: list[float] = []
+        for b, value in known.items():
+            groups["dep"][departement_of_bassin(b)].append(value)
+            groups["reg"][region_of.get(b, "")].append(value)
+            if b.startswith("97"):
+                overseas.append(value)
+        national = float(np.median(list(known.values())))
+        for b in sorted(universe):
+            if critere in bv_values.get(b, {}):
+                continue
+            dep, reg = departement_of_bassin(b), region_of.get(b, "")
+            if groups["dep"].get(dep):
+                value, how = float(np.median(groups["dep"][dep])), f"médiane des bassins du département {dep}"
+            elif reg and groups["reg"].get(reg):
+                value, how = float(np.median(groups["reg"][reg])), f"médiane des bassins de la région {reg}"
+            elif b.startswith("97") and overseas:
+                value, how = float(np.median(overseas)), "médiane des bassins d'outre-mer qui en ont une"
+            else:
+                value, how = national, "médiane nationale des bassins"
+            bv_values.setdefault(b, {})[critere] = value
+            result[critere][b] = how
     return result
 
 
@@ -369,8 +449,13 @@ def compute_criteria(
         for bassin, (w, total) in bv_urg.items():
             if w > 0:
                 bv_values[bassin]["temps_urgences"] = total / w
+        densites = {b: i["densite_mg"].value for b, i in carto.items() if i["densite_mg"].value is not None}
+        departement_region = {d.code: d.region for d in territoire.departements}
+        imputees = impute_bassins(bv_values, set(bassins.values()), densites, departement_region)
         for agregation in others:
-            tables[agregation] = _bassin_tables(members, bassins, bv_values, agregation)
+            tables[agregation] = _bassin_tables(members, bassins, bv_values, agregation, imputees)
+    else:
+        imputees = {}
     france = sum(c.population or 0 for c in actuelles if c.zone in {"metro", "drom"})
     first = next(iter(tables.values()))
     missing = {c: sum(1 for v in first.values() if v[c][0] is None) for c in CRITERES}
@@ -392,6 +477,7 @@ def compute_criteria(
             "manquants_par_critere": missing,
             "sites_urgences": len(sites),
             "fournisseur_temps": getattr(provider, "name", "vol_oiseau"),
+            "valeurs_imputees": imputees if others else {},
         },
         population_france=france,
         seconds=time.perf_counter() - started,

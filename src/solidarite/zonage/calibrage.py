@@ -29,6 +29,7 @@ from solidarite.zonage.faits import Faits, Observation, Perte, perte
 from solidarite.zonage.score import (
     AGREGATIONS,
     CRITERES,
+    GROUPE_OUTRE_MER,
     ParamError,
     ScoreParams,
     composite,
@@ -66,6 +67,7 @@ class Candidat:
     poids: tuple[float, ...]
     nombre: int
     allocation: bool
+    outre_mer: int = 0  # zones allocated to the overseas EPCI as one group (0: none)
 
     def params(self, base: ScoreParams, quotas: dict[str, int]) -> ScoreParams:
         return ScoreParams(
@@ -82,6 +84,7 @@ class Candidat:
             cumul=self.cumul,
             agregation=self.agregation,
             quotas=dict(quotas) if self.allocation else {},
+            outre_mer=self.outre_mer,
         )
 
     def describe(self) -> str:
@@ -89,7 +92,8 @@ class Candidat:
         return (
             f"agrégation={self.agregation}, normalisation={self.normalisation}"
             f"{f' (plafond {self.plafond:g} σ)' if self.plafond else ''}, cumul={'oui' if self.cumul else 'non'}, "
-            f"N={self.nombre}, allocation régionale={'oui' if self.allocation else 'non'} ; poids : {poids}"
+            f"N={self.nombre}, allocation régionale={'oui' if self.allocation else 'non'}, "
+            f"outre-mer à part={self.outre_mer or 'non'} ; poids : {poids}"
         )
 
 
@@ -140,14 +144,20 @@ def observation(ctx: Contexte, selected: np.ndarray) -> Observation:
     for i in np.flatnonzero(selected):
         for d in ctx.departements[i]:
             departements[d] = departements.get(d, 0) + 1
+    surfaces = ctx.surfaces[selected]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        densites = np.where(
+            surfaces > 0, ctx.populations[selected] / np.where(surfaces > 0, surfaces, 1.0), 0.0
+        )
     return Observation(
         zones=int(selected.sum()),
         population=int(ctx.populations[selected].sum()),
-        surface_km2=float(ctx.surfaces[selected].sum()),
+        surface_km2=float(surfaces.sum()),
         outre_mer=int((selected & ctx.outre_mer).sum()),
         par_region=par_region,
         population_region=population_region,
         departements=departements,
+        densite_moyenne_epci=float(densites.mean()) if len(densites) else 0.0,
     )
 
 
@@ -173,9 +183,11 @@ def selection(ctx: Contexte, cand: Candidat, quotas: dict[str, int], seuil: floa
     poids = np.array(cand.poids)
     score, nb = composite(norm, ctx.pct[cand.agregation], poids, seuil)
     order = order_of(score, nb, cand.cumul)
-    return select(
-        order, ctx.populations, ctx.regions, "nombre", cand.nombre, 0, quotas if cand.allocation else {}
-    )
+    regions, all_quotas = ctx.regions, dict(quotas) if cand.allocation else {}
+    if cand.outre_mer:
+        regions = np.where(ctx.outre_mer, GROUPE_OUTRE_MER, ctx.regions)
+        all_quotas[GROUPE_OUTRE_MER] = cand.outre_mer
+    return select(order, ctx.populations, regions, "nombre", cand.nombre, 0, all_quotas)
 
 
 def poids_candidats(n_aleatoires: int, graine: int = GRAINE) -> list[tuple[float, ...]]:
@@ -192,16 +204,18 @@ def poids_candidats(n_aleatoires: int, graine: int = GRAINE) -> list[tuple[float
 
 
 def candidats(faits: Faits, n_poids: int, graine: int = GRAINE) -> list[Candidat]:
+    """Every combination; the overseas allocation is tried at 0 (none) and at the published overseas count."""
     nombres = sorted({faits.zones_calculees, faits.zones})
     return [
-        Candidat(agregation, methode, plafond, cumul, poids, nombre, allocation)
-        for agregation, (methode, plafond), cumul, poids, nombre, allocation in itertools.product(
+        Candidat(agregation, methode, plafond, cumul, poids, nombre, allocation, outre_mer)
+        for agregation, (methode, plafond), cumul, poids, nombre, allocation, outre_mer in itertools.product(
             AGREGATIONS,
             NORMALISATIONS_TESTEES,
             (True, False),
             poids_candidats(n_poids, graine),
             nombres,
             (False, True),
+            sorted({0, faits.outre_mer}),
         )
     ]
 
@@ -257,9 +271,10 @@ def calibrer(
     regions_count = {str(c): int(n) for c, n in zip(*np.unique(ctx.regions, return_counts=True), strict=True)}
     for cand in liste:
         tick(1)
-        if cand.allocation and (
-            sum(full_quotas.values()) > cand.nombre
-            or any(q > regions_count.get(c, 0) for c, q in full_quotas.items())
+        if (cand.allocation or cand.outre_mer) and (
+            sum(full_quotas.values()) * cand.allocation + cand.outre_mer > cand.nombre
+            or cand.outre_mer > int(ctx.outre_mer.sum())
+            or (cand.allocation and any(q > regions_count.get(c, 0) for c, q in full_quotas.items()))
         ):
             continue
         feasible += 1
@@ -345,6 +360,8 @@ def parametres_toml(
         f"cumul = {_toml_value(g.cumul)}",
         f"agregation = {_toml_value(g.agregation)}",
     ]
+    if g.outre_mer:
+        lines.append(f"outre_mer = {g.outre_mer}")
     if g.allocation:
         lines += ["", "[methode.quotas]"] + [f'"{c}" = {n}' for c, n in sorted(quotas.items())]
     lines += ["", "[poids]"] + [f"{c} = {w}" for c, w in poids_arrondis(g.poids).items()]

@@ -116,6 +116,20 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
     except ParamError as exc:
         raise _fail(str(exc)) from exc
 
+    target = Path(options["ecrire"] or sources.PARAMS_2025_CALIBRE)
+    precedent = None  # the set this run replaces, when there is one: previous vs new in the report
+    if target.is_file():
+        try:
+            precedent = sources.load_params(target)
+        except (ParamError, OSError):
+            precedent = None
+    if precedent is not None and precedent.agregation not in criteria.tables:
+        precedent = None
+    rows_prev = (
+        fidelite(faits, calibrage.observation_of(score_criteria(criteria, precedent), surfaces), noms)
+        if precedent is not None
+        else None
+    )
     obs_old = calibrage.observation_of(result_old, surfaces)
     obs_new = calibrage.observation_of(result_new, surfaces)
     perte_old, perte_new = perte(faits, obs_old), perte(faits, obs_new)
@@ -133,9 +147,10 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
         + " par la validation croisée."
     )
     write(f"Jeu retenu : {cal.gagnant.describe()}")
-    write(f"{'Fait':<62} {'publié':>12} {'aujourd hui':>12} {'calibré':>12}")
-    for a, b in zip(rows_old, rows_new, strict=True):
-        write(f"{a.libelle[:62]:<62} {a.publie:>12} {a.calcule:>12} {b.calcule:>12}")
+    write(f"{'Fait':<62} {'publié':>12} {'aujourd hui':>12} {'précédent':>12} {'calibré':>12}")
+    for k, (a, b) in enumerate(zip(rows_old, rows_new, strict=True)):
+        before = rows_prev[k].calcule if rows_prev else "—"
+        write(f"{a.libelle[:62]:<62} {a.publie:>12} {a.calcule:>12} {before:>12} {b.calcule:>12}")
     write(f"Perte : aujourd'hui {perte_old.total:.2f}, calibré {perte_new.total:.2f}.")
     rappels: list[tuple[str, calibrage.Rappel, ZonageResult]] = []
     if liste is not None:
@@ -150,16 +165,23 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
         )
 
     out = Path(options["out"] or Path(settings.REPO_ROOT) / "var" / "zonage")
-    target = Path(options["ecrire"] or sources.PARAMS_2025_CALIBRE)
     scores_by_siren = {s.siren: s for s in result_new.scores}
     html = render_to_string(
         "zonage/fidelite.html",
         {
             "faits": faits,
             "lignes": [
-                {"a": a, "b": b, "libelle": a.libelle, "publie": a.publie, "source": a.source}
-                for a, b in zip(rows_old, rows_new, strict=True)
+                {
+                    "a": a,
+                    "b": b,
+                    "p": rows_prev[k] if rows_prev else None,
+                    "libelle": a.libelle,
+                    "publie": a.publie,
+                    "source": a.source,
+                }
+                for k, (a, b) in enumerate(zip(rows_old, rows_new, strict=True))
             ],
+            "precedent": precedent,
             "ancien": ancien,
             "nouveau": nouveau,
             "perte_old": perte_old,

@@ -14,7 +14,8 @@ The loss (ADR 0016), in "zone equivalents", lower is better:
 - `groupes`: GROUPE_POIDS × |computed − published| for the approximate group counts (the ~40 of
   Centre-Val de Loire, Bourgogne-Franche-Comté, Pays de la Loire, Corse; the ~9 overseas);
 - `population`: POPULATION_POIDS × the relative gap of the mean population per zone;
-- `densite`: DENSITE_POIDS × the relative gap of the density of the zones taken together.
+- `densite`: DENSITE_POIDS × the relative gap of the density, measured as the facts file says
+  (`densite_mesure`: "ensemble", the zones taken together, or "moyenne_epci", the mean of their densities).
 
 For leave-one-region-out cross-validation, `perte(..., exclure={code})` leaves a region's count out.
 """
@@ -30,6 +31,7 @@ IDF_POIDS = 5.0
 GROUPE_POIDS = 0.5
 POPULATION_POIDS = 20.0
 DENSITE_POIDS = 10.0
+DENSITE_MESURES = ("ensemble", "moyenne_epci")
 
 
 class FaitsError(ValueError):
@@ -69,6 +71,8 @@ class Faits:
     source: str
     regions: tuple[FaitRegion, ...]
     groupes: tuple[FaitGroupe, ...]
+    # "ensemble": population of the zones / their surface; "moyenne_epci": mean of the EPCI's densities
+    densite_mesure: str = "ensemble"
 
     def region(self, code: str) -> FaitRegion | None:
         return next((r for r in self.regions if r.code == code), None)
@@ -85,10 +89,14 @@ class Observation:
     par_region: dict[str, int]
     population_region: dict[str, int] = field(default_factory=dict)
     departements: dict[str, int] = field(default_factory=dict)  # zones per département
+    densite_moyenne_epci: float = 0.0  # unweighted mean of the zones' own densities
 
     @property
     def densite(self) -> float:
         return self.population / self.surface_km2 if self.surface_km2 > 0 else 0.0
+
+    def densite_selon(self, mesure: str) -> float:
+        return self.densite_moyenne_epci if mesure == "moyenne_epci" else self.densite
 
 
 @dataclass(frozen=True)
@@ -186,6 +194,11 @@ def parse_faits(data: dict[str, Any], regions_connues: dict[str, str], origin: s
         raise FaitsError(
             f"{origin} : métropole ({metropole}) + outre-mer ({outre_mer}) dépassent le total national ({zones})."
         )
+    mesure = national.get("densite_mesure", "ensemble")
+    if mesure not in DENSITE_MESURES:
+        raise FaitsError(
+            f"{origin} : [national] densite_mesure {mesure!r} inconnue (« ensemble » ou « moyenne_epci »)."
+        )
     calculees = _int(national.get("zones_calculees", zones), "[national] zones_calculees", origin)
     if calculees > zones or calculees == 0:
         raise FaitsError(f"{origin} : [national] zones_calculees doit être compris entre 1 et {zones}.")
@@ -201,6 +214,7 @@ def parse_faits(data: dict[str, Any], regions_connues: dict[str, str], origin: s
         source=_text(national.get("source"), "[national] source", origin),
         regions=tuple(regions),
         groupes=tuple(groupes),
+        densite_mesure=mesure,
     )
 
 
@@ -230,7 +244,7 @@ def perte(faits: Faits, obs: Observation, exclure: frozenset[str] = frozenset())
     mean_published = faits.population / faits.zones
     mean_computed = obs.population / obs.zones if obs.zones else 0.0
     population = POPULATION_POIDS * abs(mean_computed - mean_published) / mean_published
-    densite = DENSITE_POIDS * abs(obs.densite - faits.densite) / faits.densite
+    densite = DENSITE_POIDS * abs(obs.densite_selon(faits.densite_mesure) - faits.densite) / faits.densite
     termes = {
         "regions": regional,
         "ile_de_france": idf,
@@ -262,6 +276,7 @@ def _num(value: float, decimals: int = 0) -> str:
 
 def fidelite(faits: Faits, obs: Observation, noms_regions: dict[str, str]) -> list[LigneFidelite]:
     """Each published fact against the computed value, side by side (the fidelity report)."""
+    densite = obs.densite_selon(faits.densite_mesure)
     rows = [
         LigneFidelite(
             "Nombre de zones",
@@ -280,12 +295,24 @@ def fidelite(faits: Faits, obs: Observation, noms_regions: dict[str, str]) -> li
             faits.source,
         ),
         LigneFidelite(
-            "Densité (hab./km²)",
+            "Densité (hab./km², moyenne des densités des EPCI)"
+            if faits.densite_mesure == "moyenne_epci"
+            else "Densité (hab./km², ensemble des zones)",
             _num(faits.densite),
-            _num(obs.densite),
-            _signed(obs.densite - faits.densite),
-            abs(obs.densite - faits.densite) <= 0.15 * faits.densite,
+            _num(densite),
+            _signed(densite - faits.densite),
+            abs(densite - faits.densite) <= 0.15 * faits.densite,
             faits.source,
+        ),
+        LigneFidelite(
+            "Densité de l'ensemble des zones (hab./km², non publiée)"
+            if faits.densite_mesure == "moyenne_epci"
+            else "Moyenne des densités des EPCI (hab./km², non publiée)",
+            "—",
+            _num(obs.densite if faits.densite_mesure == "moyenne_epci" else obs.densite_moyenne_epci),
+            "",
+            True,
+            "calcul",
         ),
         LigneFidelite(
             "Zones en outre-mer",

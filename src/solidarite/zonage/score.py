@@ -66,6 +66,8 @@ ABSENT: tuple[float | None, str] = (None, "critère non fourni")
 # Free choices of the method (ADR 0016), searched by `zonage calibrer`:
 NORMALISATIONS = ("rangs", "zscore", "minmax")
 AGREGATIONS = ("moyenne", "part_bassins_fragiles", "pire_bassin")
+OUTRE_MER = frozenset({"01", "02", "03", "04", "06"})  # region codes of the DROM
+GROUPE_OUTRE_MER = "outre-mer"  # the group competing for the overseas allocation (`outre_mer`)
 SOMME_POIDS = 1.0  # a parameter set with a [methode] section has weights summing to 1
 TOLERANCE_SOMME = 1e-6
 
@@ -89,6 +91,15 @@ class ScoreParams:
     cumul: bool = True  # rank by the number of fragilities first ("cumul des fragilités")
     agregation: str = "moyenne"  # how bassin-de-vie values become EPCI values (calcul.py)
     quotas: dict[str, int] = field(default_factory=dict)  # region code → number of zones (allocation)
+    outre_mer: int = 0  # zones allocated to the overseas EPCI as one group (0: no separate allocation)
+
+    def groupes_selection(self, regions: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
+        """The competition of each EPCI for `select` and the quotas: with an overseas allocation, the
+        overseas EPCI compete together for `outre_mer` zones."""
+        if not self.outre_mer:
+            return regions, dict(self.quotas)
+        groups = np.where(np.isin(regions, sorted(OUTRE_MER)), GROUPE_OUTRE_MER, regions)
+        return groups, dict(self.quotas) | {GROUPE_OUTRE_MER: self.outre_mer}
 
     def as_dict(self) -> dict[str, Any]:
         extra: dict[str, Any] = {}
@@ -100,6 +111,8 @@ class ScoreParams:
                 "agregation": self.agregation,
                 "quotas": dict(sorted(self.quotas.items())),
             }
+            if self.outre_mer:
+                extra["outre_mer"] = self.outre_mer
         return extra | {
             "nom": self.nom,
             "depuis": self.depuis.isoformat(),
@@ -114,12 +127,20 @@ class ScoreParams:
     @property
     def methode_explicite(self) -> bool:
         """False for the historical set (no [methode] section): its fingerprint stays what it was."""
-        return (self.normalisation, self.plafond, self.cumul, self.agregation, self.quotas) != (
+        return (
+            self.normalisation,
+            self.plafond,
+            self.cumul,
+            self.agregation,
+            self.quotas,
+            self.outre_mer,
+        ) != (
             "rangs",
             0.0,
             True,
             "moyenne",
             {},
+            0,
         )
 
 
@@ -225,7 +246,11 @@ def _parse_methode(methode: object, origin: str) -> dict[str, Any]:
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise ParamError(f"{origin} : le quota de la région {code} doit être un entier positif ou nul.")
         quotas[str(code)] = count
+    outre_mer = methode.get("outre_mer", 0)
+    if isinstance(outre_mer, bool) or not isinstance(outre_mer, int) or outre_mer < 0:
+        raise ParamError(f"{origin} : outre_mer doit être un entier positif ou nul (reçu : {outre_mer!r}).")
     return {
+        "outre_mer": outre_mer,
         "normalisation": normalisation,
         "agregation": agregation,
         "plafond": float(plafond),
@@ -241,6 +266,7 @@ class CritereValue:
     percentile: float | None = None
     rang: int | None = None  # 1 = the worst EPCI of France on this criterion
     fragile: bool = False
+    imputee: str = ""  # how the value was imputed, when it was (ADR 0016), for the EPCI's page
 
 
 @dataclass
@@ -387,18 +413,23 @@ def check_feasible(params: ScoreParams, regions: dict[str, str], total: int) -> 
     """An impossible target (quotas over the number, a quota over a region's EPCI count) → ParamError."""
     if params.regle == "nombre" and params.nombre > total:
         raise ParamError(f"Objectif impossible : {params.nombre} zones demandées pour {total} EPCI classés.")
-    if not params.quotas:
+    if not params.quotas and not params.outre_mer:
         return
     if params.regle != "nombre":
         raise ParamError(
             "Objectif impossible : des quotas régionaux ne s'emploient qu'avec la règle « nombre »."
         )
-    if sum(params.quotas.values()) > params.nombre:
+    if sum(params.quotas.values()) + params.outre_mer > params.nombre:
         raise ParamError(
-            f"Objectif impossible : les quotas régionaux totalisent {sum(params.quotas.values())} zones, "
-            f"plus que les {params.nombre} à retenir."
+            f"Objectif impossible : les quotas régionaux et d'outre-mer totalisent "
+            f"{sum(params.quotas.values()) + params.outre_mer} zones, plus que les {params.nombre} à retenir."
         )
     per_region = Counter(regions.values())
+    overseas = sum(n for code, n in per_region.items() if code in OUTRE_MER)
+    if params.outre_mer > overseas:
+        raise ParamError(
+            f"Objectif impossible : {params.outre_mer} zones réservées à l'outre-mer, qui compte {overseas} EPCI."
+        )
     for code, quota in params.quotas.items():
         if quota > per_region.get(code, 0):
             raise ParamError(
@@ -432,9 +463,8 @@ def score_epcis(
     order = order_of(score, nb, params.cumul)
     region_array = np.array([region_of.get(s, "") for s in sirens])
     pop_array = np.array([populations.get(s, 0) for s in sirens], dtype=np.int64)
-    selected = select(
-        order, pop_array, region_array, params.regle, params.nombre, params.population, params.quotas
-    )
+    groups, quotas = params.groupes_selection(region_array)
+    selected = select(order, pop_array, groups, params.regle, params.nombre, params.population, quotas)
     worst_first = {}
     for j, critere in enumerate(CRITERES):
         column = raw[:, j]
@@ -457,7 +487,12 @@ def score_epcis(
             fragile = p is not None and p >= params.seuil_percentile and params.poids[critere] > 0
             rank = rank_columns[j][k]
             criteres[critere] = CritereValue(
-                value, reason if value is None else "", p, rank if rank > 0 else None, fragile
+                value,
+                reason if value is None else "",
+                p,
+                rank if rank > 0 else None,
+                fragile,
+                reason if value is not None else "",
             )
         total = score_list[k]
         results.append(
@@ -487,6 +522,8 @@ def _fmt(value: float, decimals: int = 1) -> str:
 
 def _competition(result: EpciScore, params: ScoreParams) -> str:
     """The group an EPCI competes in: its region when it has a quota, else the nation (or the rest)."""
+    if params.outre_mer and result.region in OUTRE_MER:
+        return GROUPE_OUTRE_MER
     return result.region if result.region in params.quotas else ""
 
 
@@ -500,8 +537,13 @@ def _explain(results: list[EpciScore], params: ScoreParams, norm: np.ndarray, po
             last_in[group] = r
         elif group not in first_out:
             first_out[group] = r
-    if params.quotas:
-        rule = "les premiers de leur région selon le quota régional, puis les premiers du reste de la France"
+    if params.outre_mer and not params.quotas:
+        rule = (
+            f"les {params.outre_mer} premiers de l'outre-mer, puis les {params.nombre - params.outre_mer} "
+            "premiers de la métropole"
+        )
+    elif params.quotas:
+        rule = "les premiers de leur région (ou de l'outre-mer) selon leur quota, puis les premiers du reste de la France"
     elif params.regle == "nombre":
         rule = f"les {params.nombre} premiers"
     else:

@@ -39,6 +39,7 @@ def _criteres_json(score) -> dict[str, dict[str, object]]:  # type: ignore[no-un
         name: {
             "valeur": value.valeur,
             "manquant": value.manquant,
+            "imputee": value.imputee,
             "percentile": value.percentile,
             "rang": value.rang,
             "fragile": value.fragile,
@@ -341,5 +342,11 @@ def fidelite_campagne(campagne: Campagne, geometries: dict[str, Any]) -> Fidelit
         par_region=dict(par_region),
         population_region=dict(population_region),
         departements=dict(par_departement),
+        densite_moyenne_epci=(
+            sum(populations.get(s, 0) / d for s in final if (d := surface_km2(geometries[s])) > 0)
+            / len(final)
+            if final and all(s in geometries for s in final)
+            else 0.0
+        ),
     )
     return FideliteCampagne(faits, fidelite(faits, obs, names), perte(faits, obs))

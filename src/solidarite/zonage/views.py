@@ -124,6 +124,7 @@ def _criteria_rows(resultat: ResultatEpci) -> list[dict[str, Any]]:
                 "valeur": value.get("valeur"),
                 "decimales": DECIMALS[critere],
                 "manquant": value.get("manquant"),
+                "imputee": value.get("imputee"),
                 "percentile": value.get("percentile"),
                 "rang": value.get("rang"),
                 "fragile": value.get("fragile"),

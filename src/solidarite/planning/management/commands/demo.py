@@ -341,7 +341,9 @@ def _seed_missions(medecins: list[MedecinVolontaire], rng: np.random.Generator) 
             )
             plans.append((lieu, picks, haversine_km(lat, lon, lieu.latitude, lieu.longitude)))
     # Round by round (every lieu's first day, then every lieu's second…), so that no lieu is left without
-    # a doctor because its neighbours used up the volunteers they share.
+    # a doctor because its neighbours used up the volunteers they share; within a round, the lieux with the
+    # fewest volunteers in reach first (inland Guyane shares Cayenne's volunteers with three other zones).
+    plans.sort(key=lambda plan: (int((plan[2] <= reach).sum()), plan[0].pk))
     for rank in range(MISSION_DAYS_PER_LIEU):
         for lieu, picks, km in plans:
             if rank >= len(picks):
