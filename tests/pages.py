@@ -371,6 +371,8 @@ EXCLUDED: dict[str, str] = {
     "déconnexion : parcourue par tests/browser/test_connexion.py",
     "connexion:mes_rendez_vous": "page des patients connectés par FranceConnect : parcourue par "
     "tests/browser/test_connexion.py",
+    "continuite:mes_acces_franceconnect": "page des patients connectés par FranceConnect : parcourue par "
+    "tests/continuite/test_franceconnect.py (avec le fournisseur OIDC de test)",
     "admin:logout": "POST seulement : déconnecte et redirige vers une page déjà visitée",
     "admin:view_on_site": "redirection vers la page publique de l'objet, visitée par ailleurs",
     "admin:jsi18n": "un script (catalogue de traductions de l'administration), chargé par ses pages visitées",

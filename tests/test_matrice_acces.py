@@ -314,6 +314,11 @@ POLICY: dict[str, Endpoint] = {
         SECRET_LINK,
         _side(lambda w, r: f"/continuite/mes-acces/{w.token_a}/", lambda w, r: "/continuite/mes-acces/faux/"),
     ),
+    # The same list for a patient signed in with FranceConnect (tests/continuite/test_franceconnect.py): no role of
+    # this matrix has it.
+    "continuite:mes_acces_franceconnect": Endpoint(
+        NOT_FOUND_FOR_ALL, _fixed("/continuite/mes-acces/"), hidden=lambda w: ["ZOUBIR"], hidden_roles=ROLES
+    ),
     # The former token addresses: 404 for everyone, with the right token or not.
     "planning:ancien_disponibilites": Endpoint(
         GONE,

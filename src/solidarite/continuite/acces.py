@@ -6,7 +6,8 @@
 - the patient's declared médecin traitant, signed in with Pro Santé Connect (the account attached to the
   declaration);
 - the ARS of the region (and the ministry): aggregate counts only, never a patient;
-- the patient: who read their record, through their appointment's signed link.
+- the patient: who read their record, through their appointment's signed link or signed in with FranceConnect
+  (the records confirmed at the visits of the appointments linked to their account, `dossiers_du_patient`).
 Anything else answers 404 (territoire.acces.OutOfScopeError), whether the row exists or not.
 """
 
@@ -18,7 +19,8 @@ from django.db.models import Q, QuerySet
 
 from solidarite.annuaire import acces as annuaire_acces
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
-from solidarite.continuite.models import ResultatAttendu, Transmission
+from solidarite.connexion.patients import patient_connecte
+from solidarite.continuite.models import Patient, ResultatAttendu, Transmission, Visite
 from solidarite.planning.models import Mission
 from solidarite.rdv.models import RendezVous
 from solidarite.territoire import acces
@@ -97,3 +99,13 @@ def lieu_or_404(user: Any, pk: int) -> LieuSolidaire:
 def ars_lieux(user: Any) -> QuerySet[LieuSolidaire]:
     """The lieux of the ARS agent's region (all for the national admin): counts only are shown."""
     return acces.scope(user, LieuSolidaire.objects.all(), REGION)
+
+
+def dossiers_du_patient(request: Any) -> list[Patient]:
+    """The records of the patient signed in with FranceConnect: those a doctor confirmed at the visit of an
+    appointment linked to their account. Anyone else (a professional, a visitor): 404."""
+    user = patient_connecte(request)
+    if user is None:
+        raise acces.OutOfScopeError("Cette page est celle des patients connectés par FranceConnect.")
+    visites = Visite.objects.filter(rendez_vous__compte_patient__compte=user).select_related("patient")
+    return list({v.patient_id: v.patient for v in visites}.values())

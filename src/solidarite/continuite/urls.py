@@ -11,5 +11,6 @@ urlpatterns = [
     path("ars/", views.ars, name="ars"),
     path("transmission/<int:pk>/lettre/", views.lettre, name="lettre"),
     path("transmission/<int:pk>/fhir/", views.fhir, name="fhir"),
+    path("mes-acces/", views.mes_acces_franceconnect, name="mes_acces_franceconnect"),
     path("mes-acces/<str:jeton>/", views.mes_acces, name="mes_acces"),
 ]

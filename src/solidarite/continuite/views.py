@@ -363,6 +363,15 @@ def lettre(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponse(documents.lettre_html(t))
 
 
+def _acces_rows(patients: list[Any]) -> list[AccesDonnees]:
+    ids = [pk for p in patients for pk in services.dossier_ids(p)]
+    return list(
+        AccesDonnees.objects.filter(objet_type="continuite.patient", objet_id__in=ids)
+        .exclude(par_id__isnull=True)
+        .order_by("-le")[:200]
+    )
+
+
 @require_GET
 def mes_acces(request: HttpRequest, jeton: str) -> HttpResponse:
     """The patient, through their appointment's signed link: which professionals read their record, and when."""
@@ -373,13 +382,23 @@ def mes_acces(request: HttpRequest, jeton: str) -> HttpResponse:
     visite = Visite.objects.filter(rendez_vous=rdv).select_related("patient").first()
     rows: list[AccesDonnees] = []
     if visite is not None:
-        ids = services.dossier_ids(visite.patient)
-        rows = list(
-            AccesDonnees.objects.filter(objet_type="continuite.patient", objet_id__in=ids)
-            .exclude(par_id__isnull=True)
-            .order_by("-le")[:200]
-        )
+        rows = _acces_rows([visite.patient])
         record(visite.patient, "accès consultés par le patient", "lien signé")
     return render(
         request, "continuite/mes_acces.html", {"acces": rows, "visite": visite, "now": timezone.now()}
+    )
+
+
+@login_required
+@require_GET
+def mes_acces_franceconnect(request: HttpRequest) -> HttpResponse:
+    """The same list for a patient signed in with FranceConnect: every record linked to their appointments."""
+    patients = acces.dossiers_du_patient(request)
+    rows = _acces_rows(patients)
+    for patient in patients:
+        record(patient, "accès consultés par le patient", "FranceConnect", par=request.user)
+    return render(
+        request,
+        "continuite/mes_acces.html",
+        {"acces": rows, "visite": patients[0] if patients else None, "franceconnect": True},
     )
