@@ -95,6 +95,7 @@ class MedecinTraitant(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     accepte_le = models.DateTimeField("suivi accepté le", null=True, blank=True)
+    refuse_le = models.DateTimeField("suivi refusé le", null=True, blank=True)
 
     class Meta:
         verbose_name = "médecin traitant"

@@ -13,6 +13,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, ReferentLieu
+from solidarite.connexion.comptes import professionnel_connu
 from solidarite.continuite import services
 from solidarite.continuite.models import (
     MedecinTraitant,
@@ -74,3 +75,9 @@ def demo_data_reset(sender: Any, **kwargs: Any) -> None:
     demo_missions = Q(mission__medecin__demonstration=True) | Q(mission__lieu__demonstration=True)
     RendezVous.objects.filter(demo_missions | Q(lieu__demonstration=True)).delete()
     ComptageMensuel.objects.filter(lieu__demonstration=True).delete()
+
+
+@receiver(professionnel_connu, dispatch_uid="continuite_medecin_traitant")
+def medecin_traitant_connu(sender: Any, rpps: str, **kwargs: Any) -> bool:
+    """A médecin traitant declared by RPPS (and not refused) may sign in with Pro Santé Connect to answer."""
+    return MedecinTraitant.objects.filter(rpps=rpps, refuse_le__isnull=True).exists()

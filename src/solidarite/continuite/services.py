@@ -293,7 +293,21 @@ def fusionner(rapprochement: RapprochementIdentite, garde: Patient, par: Any) ->
         r.decision, r.decide_par, r.decide_le = r.Decision.FUSIONNES, par, timezone.now()
         r.save()
         record(garde, "fusion de dossiers", "continuité", par=par)
+        record(Patient(pk=absorbe_id), "fusion de dossiers (dossier rattaché)", "continuité", par=par)
     return garde
+
+
+def distinguer(rapprochement: RapprochementIdentite, par: Any) -> RapprochementIdentite:
+    """A human's decision: two different people; both records stay as they are, the flag is closed."""
+    with transaction.atomic():
+        r = RapprochementIdentite.objects.select_for_update().get(pk=rapprochement.pk)
+        if r.decision != RapprochementIdentite.Decision.A_EXAMINER:
+            raise ValidationError("Ce rapprochement a déjà été tranché.")
+        r.decision, r.decide_par, r.decide_le = r.Decision.DISTINCTS, par, timezone.now()
+        r.save()
+        for patient_id in (r.patient_id, r.autre_id):
+            record(Patient(pk=patient_id), "rapprochement : personnes distinctes", "continuité", par=par)
+    return r
 
 
 def dossier_ids(patient: Patient) -> list[int]:
@@ -480,7 +494,15 @@ def declarer_medecin_traitant(patient: Patient, nom: str, rpps: str, email: str,
         raise ValidationError("Le numéro RPPS compte 11 chiffres.")
     with transaction.atomic():
         mt, _ = MedecinTraitant.objects.update_or_create(
-            patient=patient, defaults={"nom": nom.strip(), "rpps": rpps, "email": email, "accepte_le": None}
+            patient=patient,
+            defaults={
+                "nom": nom.strip(),
+                "rpps": rpps,
+                "email": email,
+                "accepte_le": None,
+                "refuse_le": None,
+                "compte": None,
+            },
         )
         reassign(ResultatAttendu.objects.filter(patient=patient), "médecin traitant déclaré")
         record(patient, "médecin traitant déclaré", "continuité", par=par)
@@ -489,14 +511,28 @@ def declarer_medecin_traitant(patient: Patient, nom: str, rpps: str, email: str,
 
 def accepter_medecin_traitant(mt: MedecinTraitant, par: Any) -> int:
     """The médecin traitant accepts the follow-up: the patient's open results are theirs (the doctor on duty
-    keeps those they hold until the end of their day)."""
+    keeps those they hold until the end of their day); their account (Pro Santé Connect) is attached."""
     with transaction.atomic():
-        MedecinTraitant.objects.filter(pk=mt.pk).update(accepte_le=timezone.now())
+        locked = MedecinTraitant.objects.select_for_update().get(pk=mt.pk)
+        if locked.accepte_le is not None or locked.refuse_le is not None:
+            raise ValidationError("Cette déclaration a déjà reçu une réponse.")
+        compte = par if getattr(par, "is_authenticated", False) else None
+        MedecinTraitant.objects.filter(pk=mt.pk).update(accepte_le=timezone.now(), compte=compte)
         changed = reassign(
             ResultatAttendu.objects.filter(patient_id=mt.patient_id), "médecin traitant accepté"
         )
         record(mt.patient, "suivi accepté (médecin traitant)", "continuité", par=par)
     return changed
+
+
+def refuser_medecin_traitant(mt: MedecinTraitant, par: Any) -> None:
+    """The declared doctor declines: nothing moves, the results keep their owner (doctor, référent or ARS)."""
+    with transaction.atomic():
+        locked = MedecinTraitant.objects.select_for_update().get(pk=mt.pk)
+        if locked.accepte_le is not None or locked.refuse_le is not None:
+            raise ValidationError("Cette déclaration a déjà reçu une réponse.")
+        MedecinTraitant.objects.filter(pk=mt.pk).update(refuse_le=timezone.now())
+        record(mt.patient, "suivi refusé (médecin traitant)", "continuité", par=par)
 
 
 def retirer_medecin_traitant(mt: MedecinTraitant, par: Any) -> int:
