@@ -15,7 +15,7 @@ def test_a_remote_url_in_the_html_is_never_fetched(tmp_path: Path) -> None:
     hits: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             hits.append(self.path)
             self.send_response(200)
             self.send_header("Content-Type", "text/css")
