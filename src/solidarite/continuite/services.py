@@ -342,6 +342,11 @@ def ecrire_transmission(
     a résultat attendu owned by the doctor until the end of their mission day."""
     errors: dict[str, str] = {}
     if rdv.mission.medecin_id != medecin.pk:
+        seen = Visite.objects.filter(rendez_vous=rdv).values_list("patient_id", flat=True).first()
+        # the refused attempt is in the access log too (about the record if there is one, else the booking)
+        record(
+            Patient(pk=seen) if seen else rdv, "transmission refusée (patient non vu)", "continuité", par=par
+        )
         raise ValidationError(
             "Vous n'avez pas vu ce patient : une transmission s'écrit par le médecin de la consultation."
         )
@@ -419,20 +424,21 @@ def prendre_en_charge(resultat_id: int, medecin: MedecinVolontaire | None, par: 
         if r.statut != OPEN:
             raise ValidationError("Ce résultat est déjà clos : il n'y a plus rien à reprendre.")
         mission = _mission_at(medecin, r.lieu_id, today) if medecin is not None else None
-        if medecin is None or medecin.statut not in VALIDATED or mission is None:
-            raise ValidationError(
-                "Ce résultat ne peut être confié qu'à un médecin volontaire validé ayant une mission confirmée "
-                "à ce lieu."
+        if medecin is not None and medecin.statut in VALIDATED and mission is not None:
+            before = owner_of(r)
+            after = Owner(Kind.MEDECIN, medecin.pk, mission.date)
+            _set_owner(r, after)
+            r.save(update_fields=[*OWNER_FIELDS, "proprietaire_depuis"])
+            ChangementProprietaire.objects.create(
+                resultat=r, de=label(before), vers=label(after), motif="reprise"
             )
-        before = owner_of(r)
-        after = Owner(Kind.MEDECIN, medecin.pk, mission.date)
-        _set_owner(r, after)
-        r.save(update_fields=[*OWNER_FIELDS, "proprietaire_depuis"])
-        ChangementProprietaire.objects.create(
-            resultat=r, de=label(before), vers=label(after), motif="reprise"
-        )
-        record(r.patient, "résultat repris", "continuité", par=par)
-    return r
+            record(r.patient, "résultat repris", "continuité", par=par)
+            return r
+    # refused: nothing changed; the attempt goes to the access log (outside the rolled-back transaction)
+    record(Patient(pk=r.patient_id), "reprise refusée (pas un médecin du lieu)", "continuité", par=par)
+    raise ValidationError(
+        "Ce résultat ne peut être confié qu'à un médecin volontaire validé ayant une mission confirmée à ce lieu."
+    )
 
 
 def reprendre_transmission(transmission_id: int, medecin: MedecinVolontaire, par: Any) -> Transmission:
