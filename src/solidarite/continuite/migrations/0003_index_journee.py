@@ -5,30 +5,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annuaire', '0004_jours_max_en_vigueur'),
-        ('continuite', '0002_medecin_traitant_refus'),
-        ('planning', '0002_calcul_en_tache'),
-        ('territoire', '0002_agentars'),
+        ("annuaire", "0004_jours_max_en_vigueur"),
+        ("continuite", "0002_medecin_traitant_refus"),
+        ("planning", "0002_calcul_en_tache"),
+        ("territoire", "0002_agentars"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='resultatattendu',
-            name='resultat_lieu_statut',
+            model_name="resultatattendu",
+            name="resultat_lieu_statut",
         ),
         migrations.RemoveIndex(
-            model_name='transmission',
-            name='transmission_lieu_ouverte',
+            model_name="transmission",
+            name="transmission_lieu_ouverte",
         ),
         migrations.AddIndex(
-            model_name='resultatattendu',
-            index=models.Index(fields=['lieu', 'statut', '-cree_le', '-id'], name='resultat_lieu_recents'),
+            model_name="resultatattendu",
+            index=models.Index(fields=["lieu", "statut", "-cree_le", "-id"], name="resultat_lieu_recents"),
         ),
         migrations.AddIndex(
-            model_name='transmission',
-            index=models.Index(fields=['lieu', 'ouverte', '-cree_le', '-id'], name='transmission_lieu_recentes'),
+            model_name="transmission",
+            index=models.Index(
+                fields=["lieu", "ouverte", "-cree_le", "-id"], name="transmission_lieu_recentes"
+            ),
         ),
     ]
