@@ -230,6 +230,9 @@ REACH: dict[str, Callable[[Samples], list[Visit]]] = {
     "continuite:lieu": lambda s: [
         Visit(reverse("continuite:lieu", args=[_transmission(s).lieu_id]), role="medecin")
     ],
+    "continuite:rapprochements": lambda s: [
+        Visit(reverse("continuite:rapprochements", args=[_transmission(s).lieu_id]), role="medecin")
+    ],
     "continuite:ars": lambda s: [Visit(reverse("continuite:ars"), role="ars")],
     "continuite:lettre": lambda s: [
         Visit(reverse("continuite:lettre", args=[_transmission(s).pk]), role="medecin")
@@ -446,6 +449,12 @@ EXCLUDED: dict[str, str] = {
     "déconnexion : parcourue par tests/browser/test_connexion.py",
     "connexion:mes_rendez_vous": "page des patients connectés par FranceConnect : parcourue par "
     "tests/browser/test_connexion.py",
+    "continuite:mes_acces_franceconnect": "page des patients connectés par FranceConnect : parcourue par "
+    "tests/continuite/test_franceconnect.py (avec le fournisseur OIDC de test)",
+    "continuite:declarer_medecin_traitant": "POST seulement : le formulaire « Médecin traitant » de la page de "
+    "consultation (continuite:consultation), suivi par tests/continuite/test_medecin_traitant.py",
+    "continuite:medecin_traitant": "page des médecins traitants connectés par Pro Santé Connect : parcourue par "
+    "tests/continuite/test_medecin_traitant.py (avec le fournisseur OIDC de test)",
     "admin:logout": "POST seulement : déconnecte et redirige vers une page déjà visitée",
     "admin:view_on_site": "redirection vers la page publique de l'objet, visitée par ailleurs",
     "admin:jsi18n": "un script (catalogue de traductions de l'administration), chargé par ses pages visitées",

@@ -288,6 +288,28 @@ POLICY: dict[str, Endpoint] = {
         hidden=lambda w: ["ZOUBIR"],
         hidden_roles=("medecin", "referent"),
     ),
+    # The near matches of identities at a lieu (tests/continuite/test_rapprochements.py decides them).
+    "continuite:rapprochements": Endpoint(
+        DAY_LIST,
+        _side(
+            lambda w, r: f"/continuite/lieu/{w.lieu_a.pk}/rapprochements/",
+            lambda w, r: f"/continuite/lieu/{w.lieu_b.pk}/rapprochements/",
+        ),
+        hidden=lambda w: ["ZOUBIR"],
+        hidden_roles=("medecin", "referent"),
+    ),
+    # POST only, from the consultation page (tests/continuite/test_medecin_traitant.py): a GET answers no one.
+    "continuite:declarer_medecin_traitant": Endpoint(
+        NOT_FOUND_FOR_ALL, lambda w, side, role: f"/continuite/consultation/{w.rdv_a.pk}/medecin-traitant/"
+    ),
+    # The médecin traitant's answers (Pro Santé Connect, tests/continuite/test_medecin_traitant.py): no role of
+    # this matrix is one, 404 for all.
+    "continuite:medecin_traitant": Endpoint(
+        NOT_FOUND_FOR_ALL,
+        _fixed("/continuite/medecin-traitant/"),
+        hidden=lambda w: ["ZOUBIR"],
+        hidden_roles=ROLES,
+    ),
     "continuite:ars": Endpoint(
         STAFF,
         _fixed("/continuite/ars/"),
@@ -313,6 +335,11 @@ POLICY: dict[str, Endpoint] = {
     "continuite:mes_acces": Endpoint(
         SECRET_LINK,
         _side(lambda w, r: f"/continuite/mes-acces/{w.token_a}/", lambda w, r: "/continuite/mes-acces/faux/"),
+    ),
+    # The same list for a patient signed in with FranceConnect (tests/continuite/test_franceconnect.py): no role of
+    # this matrix has it.
+    "continuite:mes_acces_franceconnect": Endpoint(
+        NOT_FOUND_FOR_ALL, _fixed("/continuite/mes-acces/"), hidden=lambda w: ["ZOUBIR"], hidden_roles=ROLES
     ),
     # The former token addresses: 404 for everyone, with the right token or not.
     "planning:ancien_disponibilites": Endpoint(

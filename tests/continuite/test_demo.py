@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from solidarite.annuaire.models import LieuSolidaire
 from solidarite.continuite.models import ResultatAttendu, Transmission
 from tests.factories import lieu, medecin, referent
 
@@ -35,3 +36,19 @@ def test_without_demo_lieux_it_says_what_to_run() -> None:
     with pytest.raises(CommandError, match="python -m solidarite demo") as exc:
         call_command("demo_continuite")
     assert exc.value.returncode == 2
+
+
+def test_demo_reset_removes_the_continuite_demo_data_first(lundi) -> None:  # type: ignore[no-untyped-def]
+    """`demo --reset` once continuite demo data exists (foreign keys onto missions and lieux), then again."""
+    demo_lieu = lieu(demonstration=True)
+    referent(demo_lieu)
+    for _ in range(2):
+        medecin(demo_lieu.commune, demonstration=True)
+    call_command("demo_continuite", "--lieux", "1", stdout=io.StringIO())
+    assert ResultatAttendu.objects.exists()
+    call_command("demo", "--reset", stdout=io.StringIO())
+    assert not Transmission.objects.exists() and not ResultatAttendu.objects.exists()
+    assert not LieuSolidaire.objects.filter(pk=demo_lieu.pk).exists()
+    out = io.StringIO()
+    call_command("demo_continuite", "--lieux", "1", stdout=out)  # on the new demonstration lieux
+    assert "sans_proprietaire=0" in out.getvalue() and Transmission.objects.exists()

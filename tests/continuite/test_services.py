@@ -112,6 +112,7 @@ def test_a_transmission_about_a_patient_the_doctor_never_saw_is_refused(lundi) -
     with pytest.raises(ValidationError, match="Vous n'avez pas vu ce patient"):
         services.ecrire_transmission(v.rendez_vous, stranger, saisie, None)
     assert not Transmission.objects.exists() and not ResultatAttendu.objects.exists()
+    assert _log(v.patient)[-1] == "transmission refusée (patient non vu)"  # the log stays complete
 
 
 def test_a_transmission_turns_each_exam_into_a_result_owned_by_the_doctor(lundi) -> None:  # type: ignore[no-untyped-def]
@@ -191,6 +192,7 @@ def test_a_result_assigned_to_someone_who_is_no_doctor_of_that_lieu_is_refused(l
         services.prendre_en_charge(r.pk, None, None)
     r.refresh_from_db()
     assert r.changements.count() == 0
+    assert _log(r.patient)[-2:] == ["reprise refusée (pas un médecin du lieu)"] * 2  # the log stays complete
 
 
 def test_the_next_doctor_takes_over_until_the_end_of_their_day(lundi) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from solidarite.annuaire import acces as annuaire_acces
@@ -22,6 +23,22 @@ from solidarite.territoire.models import AgentArs
 from .models import Fournisseur, IdentiteExterne
 
 VALID_STATUTS = (MedecinVolontaire.Statut.VALIDE, MedecinVolontaire.Statut.ACTIF)
+
+# sender=None, rpps=<11 digits>: does a context above know this health professional without a volunteer or
+# référent record (continuite: a médecin traitant a patient declared)? A receiver answers True; Pro Santé Connect
+# then opens (and keeps) their account, whose pages check what it may read.
+professionnel_connu = Signal()
+
+
+def _known_elsewhere(rpps: str) -> bool:
+    return bool(rpps) and any(answer for _, answer in professionnel_connu.send(sender=None, rpps=rpps))
+
+
+def rpps_of(user: User) -> str:
+    """The RPPS a health professional's account was opened with (its username `rpps-<RPPS>`), or ""."""
+    name = user.get_username()
+    return name.removeprefix("rpps-") if name.startswith("rpps-") and name[5:].isdigit() else ""
+
 
 # The kind of role a session was opened for, re-checked at every request (middleware).
 SANTE, AGENT, PATIENT = "sante", "agent", "patient"
@@ -102,6 +119,8 @@ def _sante(identite: Identite) -> User:
     referents = list(ReferentLieu.objects.select_for_update().filter(rpps=identite.rpps, actif=True))
     if medecin is None and not referents:
         statut = MedecinVolontaire.objects.filter(rpps=identite.rpps).values_list("statut", flat=True).first()
+        if statut is None and _known_elsewhere(identite.rpps):
+            return _professionnel(identite)
         if statut is None:
             raise RefusedError("rpps_inconnu")
         raise RefusedError("suspendu" if statut == MedecinVolontaire.Statut.SUSPENDU else "en_attente")
@@ -169,7 +188,25 @@ def sante_entitled(user: User) -> bool:
     return user.is_active and (
         MedecinVolontaire.objects.filter(compte=user, statut__in=VALID_STATUTS).exists()
         or ReferentLieu.objects.filter(compte=user, actif=True).exists()
+        or _known_elsewhere(rpps_of(user))
     )
+
+
+def _professionnel(identite: Identite) -> User:
+    """A professional known only to a context above (a declared médecin traitant): their own account."""
+    username = f"rpps-{identite.rpps}"
+    user = _known(identite) or User.objects.filter(username=username).first()
+    if user is None:
+        user = User(
+            username=username,
+            email=identite.email,
+            first_name=identite.prenom[:150],
+            last_name=identite.nom[:150],
+        )
+        user.set_unusable_password()
+        user.save()
+    _remember(identite, user)
+    return user
 
 
 def still_entitled(user: User, role: str) -> bool:

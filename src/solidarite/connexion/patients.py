@@ -26,6 +26,11 @@ def _patient(request: HttpRequest) -> User | None:
     return None
 
 
+def patient_connecte(request: HttpRequest) -> User | None:
+    """The account of the patient signed in with FranceConnect on this request, None for anyone else."""
+    return _patient(request)
+
+
 def link_booking(sender: Any, request: HttpRequest, rendez_vous: RendezVous, **kwargs: Any) -> None:
     """Receiver of rdv's `rendez_vous_pris`: a booking made while signed in as a patient joins the account."""
     user = _patient(request)

@@ -3,10 +3,12 @@
 - the doctors who work at the lieu (a confirmed or realised mission there: the one coming prepares their day),
   and the doctor of a booking for its identity and its transmission;
 - the lieu's active référents;
-- the patient's declared médecin traitant, signed in with Pro Santé Connect (the account attached to the
-  declaration);
+- the patient's declared médecin traitant, signed in with Pro Santé Connect: before answering, only the
+  declaration naming their RPPS (`declaration_or_404`); once accepted, the record (the account attached to it);
+- the near matches of identities at a lieu: its référents and the doctors who worked there (`rapprochements_for`);
 - the ARS of the region (and the ministry): aggregate counts only, never a patient;
-- the patient: who read their record, through their appointment's signed link.
+- the patient: who read their record, through their appointment's signed link or signed in with FranceConnect
+  (the records confirmed at the visits of the appointments linked to their account, `dossiers_du_patient`).
 Anything else answers 404 (territoire.acces.OutOfScopeError), whether the row exists or not.
 """
 
@@ -18,7 +20,16 @@ from django.db.models import Q, QuerySet
 
 from solidarite.annuaire import acces as annuaire_acces
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
-from solidarite.continuite.models import ResultatAttendu, Transmission
+from solidarite.connexion.comptes import rpps_of
+from solidarite.connexion.patients import patient_connecte
+from solidarite.continuite.models import (
+    MedecinTraitant,
+    Patient,
+    RapprochementIdentite,
+    ResultatAttendu,
+    Transmission,
+    Visite,
+)
 from solidarite.planning.models import Mission
 from solidarite.rdv.models import RendezVous
 from solidarite.territoire import acces
@@ -97,3 +108,53 @@ def lieu_or_404(user: Any, pk: int) -> LieuSolidaire:
 def ars_lieux(user: Any) -> QuerySet[LieuSolidaire]:
     """The lieux of the ARS agent's region (all for the national admin): counts only are shown."""
     return acces.scope(user, LieuSolidaire.objects.all(), REGION)
+
+
+def dossiers_du_patient(request: Any) -> list[Patient]:
+    """The records of the patient signed in with FranceConnect: those a doctor confirmed at the visit of an
+    appointment linked to their account. Anyone else (a professional, a visitor): 404."""
+    user = patient_connecte(request)
+    if user is None:
+        raise acces.OutOfScopeError("Cette page est celle des patients connectés par FranceConnect.")
+    visites = Visite.objects.filter(rendez_vous__compte_patient__compte=user).select_related("patient")
+    return list({v.patient_id: v.patient for v in visites}.values())
+
+
+def declarations_for(user: Any) -> QuerySet[MedecinTraitant]:
+    """The declarations naming this Pro Santé Connect account's RPPS as médecin traitant (and those it accepted)."""
+    if not getattr(user, "is_authenticated", False):
+        return MedecinTraitant.objects.none()
+    rpps = rpps_of(user)
+    condition = Q(compte_id=user.pk)
+    if rpps:
+        condition |= Q(rpps=rpps)
+    return MedecinTraitant.objects.filter(condition)
+
+
+def declarations_or_404(user: Any) -> QuerySet[MedecinTraitant]:
+    """The page of the médecin traitant: only for an account some declaration names (404 for anyone else)."""
+    rows = declarations_for(user)
+    if not rows.exists():
+        raise acces.OutOfScopeError("Aucun patient ne vous a déclaré médecin traitant.")
+    return rows
+
+
+def declaration_or_404(user: Any, pk: int) -> MedecinTraitant:
+    found = declarations_for(user).select_related("patient").filter(pk=pk).first()
+    if found is None:
+        raise acces.OutOfScopeError("Cette déclaration ne vous désigne pas comme médecin traitant.")
+    return found
+
+
+def rapprochements_for(user: Any, lieu_pk: int) -> tuple[LieuSolidaire, QuerySet[RapprochementIdentite]]:
+    """The near matches to decide at a lieu: for its référents and the doctors who worked there."""
+    found = lieu_or_404(user, lieu_pk)
+    return found, RapprochementIdentite.objects.filter(patient__lieu=found)
+
+
+def rapprochement_or_404(user: Any, lieu_pk: int, pk: int) -> RapprochementIdentite:
+    _, rows = rapprochements_for(user, lieu_pk)
+    found = rows.filter(pk=pk).first()
+    if found is None:
+        raise acces.OutOfScopeError(NOT_YOURS)
+    return found

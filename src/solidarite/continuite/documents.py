@@ -5,6 +5,7 @@ in the DMP. The deposit is out of scope (docs/decisions/0014-continuite.md lists
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -18,7 +19,9 @@ from solidarite.continuite.models import (
     StatutIdentite,
     Transmission,
 )
+from solidarite.web.pdf import html_to_pdf
 
+STATIC = Path(__file__).resolve().parent / "static"  # the only files a letter's layout may load
 OID_INS_NIR = "urn:oid:1.2.250.1.213.1.4.8"  # INS-NIR (the NIR as INS matricule)
 OID_IDNPS = "urn:oid:1.2.250.1.71.4.2.1"  # national identifier of health professionals: "8" + RPPS
 FR_CORE = "https://hl7.fr/ig/fhir/core/StructureDefinition"
@@ -240,11 +243,5 @@ def lettre_html(t: Transmission, pdf: bool = False) -> str:
 
 
 def lettre_pdf(t: Transmission) -> bytes:
-    """The letter as PDF (weasyprint, with the letter's own style sheet)."""
-    from django.contrib.staticfiles import finders
-    from weasyprint import CSS, HTML  # imported here: it takes a third of a second, and only letters need it
-
-    sheet = finders.find("continuite/lettre.css")
-    return bytes(
-        HTML(string=lettre_html(t, pdf=True)).write_pdf(stylesheets=[CSS(filename=sheet)] if sheet else None)
-    )
+    """The letter as PDF (weasyprint through the shared no-network helper, with the letter's own style sheet)."""
+    return html_to_pdf(lettre_html(t, pdf=True), STATIC, stylesheets=["continuite/lettre.css"])

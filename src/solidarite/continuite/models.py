@@ -95,6 +95,7 @@ class MedecinTraitant(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     accepte_le = models.DateTimeField("suivi accepté le", null=True, blank=True)
+    refuse_le = models.DateTimeField("suivi refusé le", null=True, blank=True)
 
     class Meta:
         verbose_name = "médecin traitant"
@@ -176,7 +177,8 @@ class Transmission(models.Model):
     class Meta:
         verbose_name = "transmission"
         indexes = [
-            models.Index(fields=["lieu", "ouverte", "-cree_le"], name="transmission_lieu_ouverte"),
+            # the day view's order (newest first, then id): read from the index, no sort of the lieu's history
+            models.Index(fields=["lieu", "ouverte", "-cree_le", "-id"], name="transmission_lieu_recentes"),
             models.Index(fields=["patient", "-cree_le"], name="transmission_patient"),
         ]
 
@@ -267,7 +269,7 @@ class ResultatAttendu(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["lieu", "statut", "-cree_le"], name="resultat_lieu_statut"),
+            models.Index(fields=["lieu", "statut", "-cree_le", "-id"], name="resultat_lieu_recents"),
             models.Index(fields=["patient", "statut"], name="resultat_patient"),
             models.Index(fields=["statut", "date_prevue"], name="resultat_echeance"),
         ]

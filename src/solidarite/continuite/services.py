@@ -293,7 +293,21 @@ def fusionner(rapprochement: RapprochementIdentite, garde: Patient, par: Any) ->
         r.decision, r.decide_par, r.decide_le = r.Decision.FUSIONNES, par, timezone.now()
         r.save()
         record(garde, "fusion de dossiers", "continuité", par=par)
+        record(Patient(pk=absorbe_id), "fusion de dossiers (dossier rattaché)", "continuité", par=par)
     return garde
+
+
+def distinguer(rapprochement: RapprochementIdentite, par: Any) -> RapprochementIdentite:
+    """A human's decision: two different people; both records stay as they are, the flag is closed."""
+    with transaction.atomic():
+        r = RapprochementIdentite.objects.select_for_update().get(pk=rapprochement.pk)
+        if r.decision != RapprochementIdentite.Decision.A_EXAMINER:
+            raise ValidationError("Ce rapprochement a déjà été tranché.")
+        r.decision, r.decide_par, r.decide_le = r.Decision.DISTINCTS, par, timezone.now()
+        r.save()
+        for patient_id in (r.patient_id, r.autre_id):
+            record(Patient(pk=patient_id), "rapprochement : personnes distinctes", "continuité", par=par)
+    return r
 
 
 def dossier_ids(patient: Patient) -> list[int]:
@@ -328,6 +342,11 @@ def ecrire_transmission(
     a résultat attendu owned by the doctor until the end of their mission day."""
     errors: dict[str, str] = {}
     if rdv.mission.medecin_id != medecin.pk:
+        seen = Visite.objects.filter(rendez_vous=rdv).values_list("patient_id", flat=True).first()
+        # the refused attempt is in the access log too (about the record if there is one, else the booking)
+        record(
+            Patient(pk=seen) if seen else rdv, "transmission refusée (patient non vu)", "continuité", par=par
+        )
         raise ValidationError(
             "Vous n'avez pas vu ce patient : une transmission s'écrit par le médecin de la consultation."
         )
@@ -405,20 +424,21 @@ def prendre_en_charge(resultat_id: int, medecin: MedecinVolontaire | None, par: 
         if r.statut != OPEN:
             raise ValidationError("Ce résultat est déjà clos : il n'y a plus rien à reprendre.")
         mission = _mission_at(medecin, r.lieu_id, today) if medecin is not None else None
-        if medecin is None or medecin.statut not in VALIDATED or mission is None:
-            raise ValidationError(
-                "Ce résultat ne peut être confié qu'à un médecin volontaire validé ayant une mission confirmée "
-                "à ce lieu."
+        if medecin is not None and medecin.statut in VALIDATED and mission is not None:
+            before = owner_of(r)
+            after = Owner(Kind.MEDECIN, medecin.pk, mission.date)
+            _set_owner(r, after)
+            r.save(update_fields=[*OWNER_FIELDS, "proprietaire_depuis"])
+            ChangementProprietaire.objects.create(
+                resultat=r, de=label(before), vers=label(after), motif="reprise"
             )
-        before = owner_of(r)
-        after = Owner(Kind.MEDECIN, medecin.pk, mission.date)
-        _set_owner(r, after)
-        r.save(update_fields=[*OWNER_FIELDS, "proprietaire_depuis"])
-        ChangementProprietaire.objects.create(
-            resultat=r, de=label(before), vers=label(after), motif="reprise"
-        )
-        record(r.patient, "résultat repris", "continuité", par=par)
-    return r
+            record(r.patient, "résultat repris", "continuité", par=par)
+            return r
+    # refused: nothing changed; the attempt goes to the access log (outside the rolled-back transaction)
+    record(Patient(pk=r.patient_id), "reprise refusée (pas un médecin du lieu)", "continuité", par=par)
+    raise ValidationError(
+        "Ce résultat ne peut être confié qu'à un médecin volontaire validé ayant une mission confirmée à ce lieu."
+    )
 
 
 def reprendre_transmission(transmission_id: int, medecin: MedecinVolontaire, par: Any) -> Transmission:
@@ -480,7 +500,15 @@ def declarer_medecin_traitant(patient: Patient, nom: str, rpps: str, email: str,
         raise ValidationError("Le numéro RPPS compte 11 chiffres.")
     with transaction.atomic():
         mt, _ = MedecinTraitant.objects.update_or_create(
-            patient=patient, defaults={"nom": nom.strip(), "rpps": rpps, "email": email, "accepte_le": None}
+            patient=patient,
+            defaults={
+                "nom": nom.strip(),
+                "rpps": rpps,
+                "email": email,
+                "accepte_le": None,
+                "refuse_le": None,
+                "compte": None,
+            },
         )
         reassign(ResultatAttendu.objects.filter(patient=patient), "médecin traitant déclaré")
         record(patient, "médecin traitant déclaré", "continuité", par=par)
@@ -489,14 +517,28 @@ def declarer_medecin_traitant(patient: Patient, nom: str, rpps: str, email: str,
 
 def accepter_medecin_traitant(mt: MedecinTraitant, par: Any) -> int:
     """The médecin traitant accepts the follow-up: the patient's open results are theirs (the doctor on duty
-    keeps those they hold until the end of their day)."""
+    keeps those they hold until the end of their day); their account (Pro Santé Connect) is attached."""
     with transaction.atomic():
-        MedecinTraitant.objects.filter(pk=mt.pk).update(accepte_le=timezone.now())
+        locked = MedecinTraitant.objects.select_for_update().get(pk=mt.pk)
+        if locked.accepte_le is not None or locked.refuse_le is not None:
+            raise ValidationError("Cette déclaration a déjà reçu une réponse.")
+        compte = par if getattr(par, "is_authenticated", False) else None
+        MedecinTraitant.objects.filter(pk=mt.pk).update(accepte_le=timezone.now(), compte=compte)
         changed = reassign(
             ResultatAttendu.objects.filter(patient_id=mt.patient_id), "médecin traitant accepté"
         )
         record(mt.patient, "suivi accepté (médecin traitant)", "continuité", par=par)
     return changed
+
+
+def refuser_medecin_traitant(mt: MedecinTraitant, par: Any) -> None:
+    """The declared doctor declines: nothing moves, the results keep their owner (doctor, référent or ARS)."""
+    with transaction.atomic():
+        locked = MedecinTraitant.objects.select_for_update().get(pk=mt.pk)
+        if locked.accepte_le is not None or locked.refuse_le is not None:
+            raise ValidationError("Cette déclaration a déjà reçu une réponse.")
+        MedecinTraitant.objects.filter(pk=mt.pk).update(refuse_le=timezone.now())
+        record(mt.patient, "suivi refusé (médecin traitant)", "continuité", par=par)
 
 
 def retirer_medecin_traitant(mt: MedecinTraitant, par: Any) -> int:

@@ -21,6 +21,7 @@ from solidarite.annuaire import acces as annuaire_acces
 from solidarite.continuite import acces, documents, services
 from solidarite.continuite.models import (
     NatureExamen,
+    RapprochementIdentite,
     ResultatAttendu,
     StatutIdentite,
     Suivi,
@@ -50,6 +51,12 @@ EXAM_ROWS = 3
 
 def _errors(exc: ValidationError) -> list[str]:
     return list(exc.messages)
+
+
+def _int(value: object) -> int:
+    """A posted identifier; anything else is 0 (no row has it: the access check answers 404)."""
+    text = str(value or "")
+    return int(text) if text.isdigit() and len(text) < 18 else 0
 
 
 def _date(value: str) -> dt.date | None:
@@ -363,6 +370,15 @@ def lettre(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponse(documents.lettre_html(t))
 
 
+def _acces_rows(patients: list[Any]) -> list[AccesDonnees]:
+    ids = [pk for p in patients for pk in services.dossier_ids(p)]
+    return list(
+        AccesDonnees.objects.filter(objet_type="continuite.patient", objet_id__in=ids)
+        .exclude(par_id__isnull=True)
+        .order_by("-le")[:200]
+    )
+
+
 @require_GET
 def mes_acces(request: HttpRequest, jeton: str) -> HttpResponse:
     """The patient, through their appointment's signed link: which professionals read their record, and when."""
@@ -373,13 +389,125 @@ def mes_acces(request: HttpRequest, jeton: str) -> HttpResponse:
     visite = Visite.objects.filter(rendez_vous=rdv).select_related("patient").first()
     rows: list[AccesDonnees] = []
     if visite is not None:
-        ids = services.dossier_ids(visite.patient)
-        rows = list(
-            AccesDonnees.objects.filter(objet_type="continuite.patient", objet_id__in=ids)
-            .exclude(par_id__isnull=True)
-            .order_by("-le")[:200]
-        )
+        rows = _acces_rows([visite.patient])
         record(visite.patient, "accès consultés par le patient", "lien signé")
     return render(
         request, "continuite/mes_acces.html", {"acces": rows, "visite": visite, "now": timezone.now()}
+    )
+
+
+@login_required
+@require_GET
+def mes_acces_franceconnect(request: HttpRequest) -> HttpResponse:
+    """The same list for a patient signed in with FranceConnect: every record linked to their appointments."""
+    patients = acces.dossiers_du_patient(request)
+    rows = _acces_rows(patients)
+    for patient in patients:
+        record(patient, "accès consultés par le patient", "FranceConnect", par=request.user)
+    return render(
+        request,
+        "continuite/mes_acces.html",
+        {"acces": rows, "visite": patients[0] if patients else None, "franceconnect": True},
+    )
+
+
+# --- Médecin traitant: declared at the visit, accepted or refused by that doctor (Pro Santé Connect) -----------
+
+
+@login_required
+@require_http_methods(["POST"])
+def declarer_medecin_traitant(request: HttpRequest, rendez_vous: int) -> HttpResponse:
+    """The doctor of the booking declares the patient's médecin traitant (RPPS or free text) after the identity."""
+    rdv, _ = acces.consultation_or_404(request.user, rendez_vous)
+    visite = Visite.objects.select_related("patient").filter(rendez_vous=rdv).first()
+    if visite is None:
+        return error_page(request, 400, "Identité à confirmer", "Confirmez d'abord l'identité du patient.")
+    try:
+        services.declarer_medecin_traitant(
+            visite.patient,
+            request.POST.get("mt_nom", ""),
+            request.POST.get("mt_rpps", "").strip(),
+            request.POST.get("mt_email", "").strip(),
+            request.user,
+        )
+    except ValidationError as exc:
+        return error_page(request, 400, "Médecin traitant non enregistré", " ".join(_errors(exc)))
+    return redirect(reverse("continuite:consultation", args=[rdv.pk]))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def medecin_traitant(request: HttpRequest) -> HttpResponse:
+    """The GP signed in with Pro Santé Connect: the patients who declared them, to accept or refuse the follow-up.
+    Accepting moves the patient's open results to them (the ownership rule); refusing moves nothing."""
+    declarations = acces.declarations_or_404(request.user)
+    errors: list[str] = []
+    if request.method == "POST":
+        mt = acces.declaration_or_404(request.user, _int(request.POST.get("declaration")))
+        try:
+            if request.POST.get("reponse") == "accepter":
+                services.accepter_medecin_traitant(mt, request.user)
+            elif request.POST.get("reponse") == "refuser":
+                services.refuser_medecin_traitant(mt, request.user)
+            else:
+                raise ValidationError("Choisissez d'accepter ou de refuser le suivi.")
+            return redirect(reverse("continuite:medecin_traitant"))
+        except ValidationError as exc:
+            errors = _errors(exc)
+    rows = list(declarations.select_related("patient__lieu").order_by("-pk")[:100])
+    for mt in rows:
+        record(mt.patient, "déclaration de médecin traitant lue", CANAL, par=request.user)
+    return render(
+        request,
+        "continuite/medecin_traitant.html",
+        {"declarations": rows, "erreurs": errors},
+        status=400 if errors else 200,
+    )
+
+
+# --- Near matches of identities at a lieu: a human decides ----------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rapprochements(request: HttpRequest, pk: int) -> HttpResponse:
+    """The flagged near matches at a lieu: « même personne » (merge, both histories kept) or « personnes
+    distinctes ». Never merged without this decision."""
+    lieu_obj, rows = acces.rapprochements_for(request.user, pk)
+    errors: list[str] = []
+    if request.method == "POST":
+        r = acces.rapprochement_or_404(request.user, pk, _int(request.POST.get("rapprochement")))
+        try:
+            decision = request.POST.get("decision")
+            if decision == "meme":
+                garde = r.patient if request.POST.get("garde") == str(r.patient_id) else None
+                garde = garde or (r.autre if request.POST.get("garde") == str(r.autre_id) else None)
+                if garde is None:
+                    raise ValidationError("Choisissez le dossier à garder.")
+                services.fusionner(r, garde, request.user)
+            elif decision == "distincts":
+                services.distinguer(r, request.user)
+            else:
+                raise ValidationError("Choisissez « même personne » ou « personnes distinctes ».")
+            return redirect(reverse("continuite:rapprochements", args=[pk]))
+        except ValidationError as exc:
+            errors = _errors(exc)
+    pending = list(
+        rows.filter(decision=RapprochementIdentite.Decision.A_EXAMINER)
+        .select_related("patient", "autre")
+        .order_by("cree_le")[:50]
+    )
+    for r in pending:
+        record(r.patient, "rapprochement d'identités lu", CANAL, par=request.user)
+        record(r.autre, "rapprochement d'identités lu", CANAL, par=request.user)
+    decided = list(
+        rows.exclude(decision=RapprochementIdentite.Decision.A_EXAMINER)
+        .select_related("decide_par")
+        .order_by("-decide_le")[:20]
+    )
+    return render(
+        request,
+        "continuite/rapprochements.html",
+        {"lieu": lieu_obj, "a_examiner": pending, "decides": decided, "erreurs": errors},
+        status=400 if errors else 200,
     )

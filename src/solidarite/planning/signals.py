@@ -10,3 +10,7 @@ from django.dispatch import Signal
 mission_cancelled = Signal()
 # sender=Mission, mission=<Mission>: a mission is confirmed (its slots open).
 mission_confirmed = Signal()
+# sender=None: `demo --reset` is about to delete the demonstration volunteers, lieux and missions. Receivers in
+# the contexts above delete their own demonstration data first (foreign keys protect missions), in the same
+# transaction, so a reset is all or nothing.
+demo_reset = Signal()

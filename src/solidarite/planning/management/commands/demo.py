@@ -21,6 +21,7 @@ from solidarite.annuaire.generation import homes_for_lieux, lieux_places
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, ReferentLieu
 from solidarite.annuaire.validation import rpps_with_key
 from solidarite.planning.models import Disponibilite, Mission, MissionTransition
+from solidarite.planning.signals import demo_reset
 from solidarite.territoire.models import AgentArs, Commune, Departement, Epci
 from solidarite.territoire.providers import provider_with_fallback, straight_line_kmh
 from solidarite.territoire.sources import read_territoire
@@ -152,6 +153,9 @@ class Command(BaseCommand):
         first = (timezone.localdate().replace(day=28) + dt.timedelta(days=4)).replace(day=1)
         with transaction.atomic():
             if options["reset"]:  # everything the generator made, missions on demo people or places included
+                demo_reset.send(
+                    sender=None
+                )  # the contexts above first: their rows point at missions and lieux
                 Mission.objects.filter(Q(medecin__demonstration=True) | Q(lieu__demonstration=True)).delete()
                 MedecinVolontaire.objects.filter(demonstration=True).delete()
                 LieuSolidaire.objects.filter(demonstration=True).delete()  # and their référents
