@@ -32,3 +32,10 @@ def test_demo_indemnisation_needs_demo_then_builds_statements_once() -> None:
     again = StringIO()
     call_command("demo_indemnisation", stdout=again)
     assert "déjà en place" in again.getvalue() and JourRealise.objects.count() == days
+    # `demo --reset` with statements in place (their links to missions and doctors are PROTECT): all or nothing
+    call_command("demo", "--reset", stdout=StringIO())
+    assert (
+        not JourRealise.objects.exists() and not Releve.objects.exists() and not LigneReleve.objects.exists()
+    )
+    call_command("demo_indemnisation", stdout=StringIO())
+    assert JourRealise.objects.exists()
