@@ -49,6 +49,8 @@ def worker(kind: str, instance_file: Path, time_limit: float) -> None:
         solution = solve_blocks(instance, time_limit)
     elif kind == "ortools":
         solution = solve_flow(instance, engine="ortools")
+    elif kind == "tarification":
+        solution = solve_flow(instance, pricing=True)
     elif kind == "regions":
         solution = solve_by_region(instance)
     else:
@@ -72,6 +74,9 @@ def worker(kind: str, instance_file: Path, time_limit: float) -> None:
                 "resolution": solution.travel_resolution_km,
                 "method": solution.method,
                 "proof_s": solution.details.get("preuve_priorite_continuite_s", seconds),
+                "rounds": solution.details.get("tours_de_tarification"),
+                "kept": solution.details.get("arcs_gardes"),
+                "total_arcs": solution.details.get("arcs_candidats"),
             }
         )
     )
@@ -85,7 +90,9 @@ def run(kind: str, instance_file: Path, time_limit: float = 60.0) -> dict[str, A
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--worker", choices=["optimum", "cpsat", "ortools", "regions", "fcfs"])
+    parser.add_argument(
+        "--worker", choices=["optimum", "cpsat", "ortools", "tarification", "regions", "fcfs"]
+    )
     parser.add_argument(
         "--famille",
         choices=["national", "series"],
@@ -193,7 +200,7 @@ def family(name: str, seeds: int, time_limit: float) -> None:
                 f"{sum(len(s.needed) * s.capacity for s in instance.sites)} places, {len(instance.history)} paires de continuité"
             )
             kinds = (
-                ("optimum", "ortools", "regions", "fcfs")
+                ("optimum", "ortools", "tarification", "regions", "fcfs")
                 if name == "national"
                 else ("optimum", "cpsat", "fcfs")
             )
@@ -201,6 +208,14 @@ def family(name: str, seeds: int, time_limit: float) -> None:
             for kind in kinds:
                 print("  " + _line(kind, result[kind]))
             best = float(result["optimum"]["priority"])
+            if "tarification" in result:  # pricing is exact: the same optimum as the full network, asserted
+                priced = result["tarification"]
+                assert abs(float(priced["priority"]) - best) < 1e-6, (priced["priority"], best)
+                assert priced["continuity"] == result["optimum"]["continuity"]
+                print(
+                    f"  tarification : {priced['rounds']} tours, {priced['kept']} arcs gardés sur "
+                    f"{priced['total_arcs']}, même optimum que le réseau complet"
+                )
             print(
                 f"  couverture pondérée : optimum / premier arrivé = {best / float(result['fcfs']['priority']):.3f}"
                 + (
@@ -224,6 +239,7 @@ def family(name: str, seeds: int, time_limit: float) -> None:
     ]
     if name == "national":
         fields.append(f"pire_ortools_s={max(float(r['ortools']['seconds']) for r in rows):.2f}")
+        fields.append(f"pire_tarification_s={max(float(r['tarification']['seconds']) for r in rows):.2f}")
         fields.append(
             f"pire_decompose_sur_optimum={min(float(r['regions']['priority']) / float(r['optimum']['priority']) for r in rows):.4f}"
         )

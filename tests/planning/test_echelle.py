@@ -220,3 +220,27 @@ def test_the_aggregated_network_has_the_plain_optimum(seed: int, engine: str) ->
     assert chained.continuity == plain.continuity
     assert chained.travel_km == pytest.approx(plain.travel_km, abs=1e-6)
     assert chained.details["arcs"] <= plain.details["arcs"] + len(instance.volunteers) * 5
+
+
+# --- Pricing: a subset of the arcs, grown until no omitted arc has a negative reduced cost -------------
+
+
+def test_pricing_reaches_the_full_network_optimum() -> None:
+    """The restricted network (1 cheapest arc per volunteer-day and per site-day) grown by pricing has the
+    same optimal cost as the full network, to the unit, and the start really omitted arcs it had to add."""
+    from solidarite.planning.optimizer import candidate_arcs, check, solve_flow
+    from solidarite.planning.optimizer.flow import _assignment_flows_lemon, _network, _priced_flows
+
+    grown = 0
+    for seed in range(15):
+        instance = _crowded_instance(seed)
+        arcs = candidate_arcs(instance)
+        net = _network(instance, arcs)
+        full = _assignment_flows_lemon(net)[len(net.struct_tail) :]
+        priced, rounds, kept = _priced_flows(net, arcs.continuity, per_tail=1, per_head=1)
+        assert int((net.arc_cost * priced).sum()) == int((net.arc_cost * full).sum())
+        grown += rounds > 1 and kept < len(arcs.volunteer)
+        solution = solve_flow(instance, pricing=True)
+        assert check(instance, solution.assignments) == []
+        assert solution.priority_total == pytest.approx(solve_flow(instance).priority_total)
+    assert grown >= 3

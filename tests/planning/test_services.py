@@ -15,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from icalendar import Calendar
 
 from solidarite.planning import services
-from solidarite.planning.models import Disponibilite, Mission, PlanningRun
+from solidarite.planning.models import Disponibilite, Mission, PlanningRun, Proposition
 from tests.factories import agent_ars, compte, lieu, medecin, working_days, zone_commune
 
 pytestmark = pytest.mark.django_db
@@ -211,3 +211,43 @@ def test_ars_planning_page(client: Client, settings) -> None:  # type: ignore[no
     assert response.status_code == 302 and Mission.objects.count() == 6
     other = "53" if region.code != "53" else "24"
     assert client.get(f"/planning/ars/?region={other}&mois=2026-12").status_code == 404  # as if none
+
+
+def test_ars_cancels_a_queued_or_running_solve_and_keeps_the_published_plan(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+    """Issue 23: the ARS page can cancel a solve; nothing of it stays, the month's published plan stays."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    region, _sites, _volunteers, _days = _planned_region()
+    agent = agent_ars(region.code)
+    client.force_login(agent)
+    url = f"/planning/ars/?region={region.code}&mois=2026-12"
+    published = services.run_planning(region, dt.date(2026, 12, 1), agent)
+    services.publish(published, agent)
+    missions = Mission.objects.count()
+    assert missions == 6
+    client.post(url, {"action": "calculer", "region": region.code, "mois": "2026-12"})
+    queued = PlanningRun.objects.get(calcul="en_file")
+    page = html.unescape(client.get(url).content.decode())
+    assert "Annuler le calcul" in page
+    response = client.post(
+        url, {"action": "annuler", "region": region.code, "mois": "2026-12", "run": queued.pk}
+    )
+    assert response.status_code == 302
+    assert list(PlanningRun.objects.all()) == [published] and Mission.objects.count() == missions
+    call_command("worker", "--once", stdout=io.StringIO())  # the queued task finds nothing to claim
+    solve = DBTaskResult.objects.get(task_path="solidarite.planning.tasks.calculer_planning")
+    assert solve.status == "SUCCESSFUL" and "ignoré" in solve.return_value["calcul"]
+    assert list(PlanningRun.objects.all()) == [published] and not Proposition.objects.filter(
+        run__statut="brouillon"
+    )
+    # A solve the worker is computing: cancelled too; when the worker saves, the run is gone.
+    running = PlanningRun.objects.create(
+        region=region, mois=dt.date(2026, 12, 1), cree_par=agent, calcul="en_cours"
+    )
+    client.post(url, {"action": "annuler", "region": region.code, "mois": "2026-12", "run": running.pk})
+    assert not PlanningRun.objects.filter(pk=running.pk).exists()
+    # A finished run is not a solve to cancel: 400 with the reason, nothing deleted.
+    refused = client.post(
+        url, {"action": "annuler", "region": region.code, "mois": "2026-12", "run": published.pk}
+    )
+    assert refused.status_code == 400 and "rien à annuler" in html.unescape(refused.content.decode())
+    assert PlanningRun.objects.filter(pk=published.pk).exists()

@@ -255,6 +255,20 @@ def queue_planning(region: Region, first: dt.date, user: Any) -> PlanningRun:
     return run
 
 
+def cancel_planning(run: PlanningRun, user: Any) -> None:
+    """Cancels a solve still queued or computing: its run goes, nothing else is written.
+
+    The previous published plan of the month stays (only the new solve disappears). A worker that was
+    computing it finds the run gone when it saves (`compute_planning`) and discards its result; a queued
+    task finds nothing to claim. Refused once the solve is finished (then the draft is deleted or published)."""
+    acces.check_region(user, run.region)
+    with transaction.atomic():
+        locked = PlanningRun.objects.select_for_update().filter(pk=run.pk).first()
+        if locked is None or locked.calcul not in PlanningRun.EN_ATTENTE:
+            raise ValidationError("Ce calcul n'est plus en file ni en cours : il n'y a rien à annuler.")
+        locked.delete()
+
+
 def compute_planning(run_id: int, time_limit_s: float = PLANNING_TIME_LIMIT_S) -> dict[str, Any]:
     """Solves a queued run: « en cours » while the optimiser works, then its result and propositions
     (« terminé »), or « échec » with the reason. A run deleted or already taken meanwhile is left alone."""

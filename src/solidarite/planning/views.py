@@ -211,7 +211,8 @@ def ars_calcul(request: HttpRequest) -> HttpResponse:
     if isinstance(scope, HttpResponse):
         return scope
     _regions, region, first = scope
-    run = PlanningRun.objects.filter(region=region, mois=first).first()
+    month = PlanningRun.objects.filter(region=region, mois=first).order_by("-cree_le", "-pk")
+    run = month.filter(calcul__in=PlanningRun.EN_ATTENTE).first() or month.first()
     pending = run is not None and run.calcul in PlanningRun.EN_ATTENTE
     context = {"run": run, "region": region, "mois": first, "en_attente": pending}
     response = render(request, "planning/_calcul.html", context)
@@ -236,7 +237,15 @@ def ars(request: HttpRequest) -> HttpResponse:
             status = 400
         if status == 200:
             return redirect(f"{request.path}?region={region.code}&mois={first:%Y-%m}")
-    run = PlanningRun.objects.filter(region=region, mois=first).select_related("cree_par").first()
+    # The solve under way (if any) is shown beside the month's last finished plan, which stays (published or
+    # draft) until the new one replaces it: cancelling the solve leaves it as it was.
+    month = (
+        PlanningRun.objects.filter(region=region, mois=first)
+        .select_related("cree_par")
+        .order_by("-cree_le", "-pk")
+    )
+    pending = month.filter(calcul__in=PlanningRun.EN_ATTENTE).first()
+    run = month.exclude(calcul__in=PlanningRun.EN_ATTENTE).first()
     lieux = list(
         LieuSolidaire.objects.filter(actif=True, commune__departement__region=region).select_related(
             "commune"
@@ -275,9 +284,11 @@ def ars(request: HttpRequest) -> HttpResponse:
         "lieux": lieux,
         "declinees": declined,
         "brouillon": run is not None
+        and pending is None
         and run.statut == PlanningRun.Statut.BROUILLON
         and run.calcul == PlanningRun.Calcul.TERMINE,
-        "en_attente": run is not None and run.calcul in PlanningRun.EN_ATTENTE,
+        "en_attente": pending is not None,
+        "calcul_run": pending or run,
     }
     return render(request, "planning/ars.html", context, status=status)
 
@@ -291,6 +302,12 @@ def _handle_ars_action(request: HttpRequest, region: Region, first: dt.date) -> 
         )
         return
     run = get_object_or_404(PlanningRun, pk=request.POST.get("run"), region=region)
+    if action == "annuler":
+        services.cancel_planning(run, request.user)
+        messages.success(
+            request, "Calcul annulé : le planning publié du mois, s'il y en a un, reste en place."
+        )
+        return
     if action == "publier":
         created = services.publish(run, request.user)
         messages.success(

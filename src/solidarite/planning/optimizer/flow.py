@@ -174,6 +174,64 @@ def _assignment_flows_lemon(net: _FlowNetwork) -> NDArray[np.int64]:
 ENGINES = {"lemon": _assignment_flows_lemon, "ortools": _assignment_flows_ortools}
 
 
+def _rank_within(group: NDArray[np.int64], key: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Each element's rank by `key` among the elements of its `group` (0 = smallest key)."""
+    order = np.lexsort((key, group))
+    sorted_group = group[order]
+    starts = np.r_[0, np.flatnonzero(sorted_group[1:] != sorted_group[:-1]) + 1]
+    ranks = np.empty(len(order), dtype=np.int64)
+    ranks[order] = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    return ranks
+
+
+def _priced_flows(
+    net: _FlowNetwork, continuity: NDArray[np.int64], per_tail: int = 5, per_head: int = 30
+) -> tuple[NDArray[np.int64], int, int]:
+    """The full network's optimum from a subset of its assignment arcs, proven by pricing (issue 23).
+
+    Start: each volunteer-day's `per_tail` cheapest arcs, each site-day's `per_head` cheapest arcs and
+    every continuity arc. Solve that network with LEMON, take its node potentials π and price every
+    omitted arc: reduced cost c + π(tail) − π(head). An omitted arc carries no flow, so if none has a
+    negative reduced cost the potentials prove the restricted optimum optimal for the full network (LP
+    duality; min-cost flow is integral). Otherwise add the violating arcs and solve again.
+    Returns (flows of every assignment arc, rounds, arcs in the last network)."""
+    from pylmcf import Graph
+
+    n_struct = len(net.struct_tail)
+    shift = int(max(0, -int(net.arc_cost.min(initial=0))))  # LEMON wants costs ≥ 0 (see above)
+    keep = (_rank_within(net.arc_tail, net.arc_cost) < per_tail) | (
+        _rank_within(net.arc_head, net.arc_cost) < per_head
+    )
+    keep |= continuity > 0
+    supplies = np.zeros(net.n_nodes, dtype=np.int64)
+    supplies[0], supplies[1] = net.supply, -net.supply
+    rounds = 0
+    while True:
+        rounds += 1
+        kept = np.flatnonzero(keep)
+        tails = np.concatenate((net.struct_tail, net.arc_tail[kept]))
+        heads = np.concatenate((net.struct_head, net.arc_head[kept]))
+        capacities = np.concatenate((net.struct_cap, np.ones(len(kept), dtype=np.int64)))
+        costs = np.concatenate((np.zeros(n_struct, dtype=np.int64), net.arc_cost[kept] + shift))
+        costs[n_struct - 1] += shift  # the bypass
+        order = np.lexsort((heads, tails))
+        graph = Graph(net.n_nodes, tails[order].astype(np.int32), heads[order].astype(np.int32))
+        graph.set_node_supply(supplies)
+        graph.set_edge_capacities(capacities[order])
+        graph.set_edge_costs(costs[order])
+        graph.solve()
+        potentials = np.asarray(graph.potentials(), dtype=np.int64)
+        reduced = net.arc_cost + shift + potentials[net.arc_tail] - potentials[net.arc_head]
+        violating = ~keep & (reduced < 0)
+        if not violating.any():
+            flows = np.empty(len(order), dtype=np.int64)
+            flows[order] = np.asarray(graph.result(), dtype=np.int64)
+            result = np.zeros(len(net.arc_tail), dtype=np.int64)
+            result[kept] = flows[n_struct:]
+            return result, rounds, len(kept)
+        keep |= violating
+
+
 @dataclass
 class _Chains:
     """How the aggregated network maps back to assignments (see `_aggregate`)."""
@@ -310,7 +368,11 @@ def _chain_assignments(
 
 
 def solve_flow(
-    instance: Instance, arcs: Arcs | None = None, engine: str = "lemon", aggregate: bool = False
+    instance: Instance,
+    arcs: Arcs | None = None,
+    engine: str = "lemon",
+    aggregate: bool = False,
+    pricing: bool = False,
 ) -> Solution:
     """Single-day assignment, proven optimal (blocks are ignored: see `solve`).
 
@@ -318,7 +380,11 @@ def solve_flow(
     36 % fewer arcs nationally); off by default: measured no faster on the national family (ADR 0017).
 
     `engine`: "lemon" (LEMON's network simplex, the default: 3× faster on the national instance) or
-    "ortools" (OR-Tools' cost scaling); both return an optimum of the same network."""
+    "ortools" (OR-Tools' cost scaling); both return an optimum of the same network.
+
+    `pricing`: LEMON on a subset of the arcs, grown until no omitted arc has a negative reduced cost
+    (`_priced_flows`, exact: the same optimum as the full network); off by default, measured no faster
+    on the national family under this machine's load (ADR 0017)."""
     started = time.perf_counter()
     arcs = arcs if arcs is not None else candidate_arcs(instance)
     if len(arcs.volunteer) == 0:
@@ -333,7 +399,14 @@ def solve_flow(
         )
     net = _network(instance, arcs)
     triples: list[tuple[int, int, int]]
-    if aggregate and instance.allowed is None:  # a provider's reach is not a radius: plain network
+    extra: dict[str, int] = {}
+    if pricing:
+        assignment_flows, rounds, kept = _priced_flows(net, arcs.continuity)
+        used = np.flatnonzero(assignment_flows > 0)
+        triples = [(int(arcs.volunteer[k]), int(arcs.site[k]), int(arcs.day[k])) for k in used]
+        size = net
+        extra = {"tours_de_tarification": rounds, "arcs_gardes": kept, "arcs_candidats": len(arcs.volunteer)}
+    elif aggregate and instance.allowed is None:  # a provider's reach is not a radius: plain network
         aggregated, chains = _aggregate(instance, arcs, net)
         flows = ENGINES[engine](aggregated)
         n_struct = len(aggregated.struct_tail)
@@ -356,10 +429,14 @@ def solve_flow(
         optimal=True,
         bound=0.0,
         method="flot de coût minimal (simplexe de réseau LEMON)"
-        if engine == "lemon"
+        if engine == "lemon" or pricing
         else "flot de coût minimal (OR-Tools)",
         travel_resolution_km=net.resolution_km,
     )
     solution.bound = solution.priority_total  # the flow polytope is integral: the optimum is the bound
-    solution.details = {"noeuds": size.n_nodes, "arcs": int(len(size.arc_tail) + len(size.struct_tail))}
+    solution.details = {
+        "noeuds": size.n_nodes,
+        "arcs": int(len(size.arc_tail) + len(size.struct_tail)),
+        **extra,
+    }
     return solution
