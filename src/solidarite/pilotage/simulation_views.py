@@ -182,16 +182,3 @@ def _curve(r: dict[str, Any]) -> dict[str, Any]:
         "y_title": CURVE_H - 4,
         "marker": marker,
     }
-    return {
-        "w": CURVE_W,
-        "h": CURVE_H,
-        "median": " ".join(xy(p["volontaires"], p["mediane"]) for p in points),
-        "band": " ".join(band),
-        "ticks_x": ticks_x,
-        "ticks_y": ticks_y,
-        "x0": MARGIN,
-        "x1": CURVE_W - MARGIN,
-        "y0": MARGIN,
-        "y1": CURVE_H - MARGIN,
-        "marker": marker,
-    }
