@@ -328,7 +328,7 @@ REACH: dict[str, Callable[[Samples], list[Visit]]] = {
         )
     ],
     # pilotage, the dashboard and open data (issue 24, ADR 0018)
-    "pilotage:tableau": lambda s: [Visit(reverse("pilotage:tableau"))],
+    "pilotage:tableau": lambda s: [Visit(reverse("pilotage:tableau"), actions=("carte_dessinee",))],
     "pilotage:zones_geojson": lambda s: [Visit(reverse("pilotage:zones_geojson"), html=False)],
     "pilotage:export": lambda s: [
         Visit(reverse("pilotage:export", args=["zones", "csv"]), html=False),
@@ -383,7 +383,11 @@ def _publication() -> str:
 REACH |= {
     "pilotage:simulations": lambda s: [Visit(reverse("pilotage:simulations"), role="ars")],
     "pilotage:simulation": lambda s: [
-        Visit(reverse("pilotage:simulation", args=[_simulation(s, "terminee").pk]), role="ars"),
+        Visit(
+            reverse("pilotage:simulation", args=[_simulation(s, "terminee").pk]),
+            role="ars",
+            actions=("carte_dessinee",),
+        ),
         Visit(reverse("pilotage:simulation", args=[_simulation(s, "en_cours").pk]), role="admin"),
     ],
     "pilotage:simulation_progres": lambda s: [

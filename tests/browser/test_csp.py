@@ -77,6 +77,16 @@ def _carte_zones(w: Watch, s: Samples) -> None:
     page.locator("#carte-zones").click(force=True)  # an EPCI's popup, or the sea
 
 
+def _carte_dessinee(w: Watch, s: Samples) -> None:
+    """A map of zones drawn by solidarite/cartes.js (SolidariteCartes.zones): its GeoJSON fetched and drawn, a zone
+    clicked (drawn on a canvas: a zone's popup, or the sea)."""
+    page = w.page
+    page.locator(".leaflet-container[data-chargee]").wait_for(state="attached", timeout=60_000)
+    assert int(page.locator(".leaflet-container[data-chargee]").get_attribute("data-chargee") or 0) > 0
+    page.locator(".leaflet-container .leaflet-control-zoom-in").click(force=True)
+    page.locator(".leaflet-container").first.click(force=True)
+
+
 def _imprimer(w: Watch, s: Samples) -> None:
     page = w.page
     page.get_by_role("button", name="Imprimer").click()
@@ -158,6 +168,7 @@ ACTIONS = {
     "autocompletion_rdv": _autocompletion_rdv,
     "carte_lieux": _carte_lieux,
     "carte_zones": _carte_zones,
+    "carte_dessinee": _carte_dessinee,
     "imprimer": _imprimer,
     "calendrier_htmx": _calendrier_htmx,
     "swagger": _swagger,
