@@ -125,3 +125,21 @@ def test_bad_input_is_a_french_4xx(db, query: str, status: int, message: str) ->
         assert response.status_code == status, path
         assert message in response.content.decode(), path
     assert Client().get("/pilotage/export/zones.pdf").status_code == 404
+
+
+def test_the_cached_aggregates_keep_public_and_gestion_apart(world) -> None:  # type: ignore[no-untyped-def]
+    from django.core.cache import cache
+    from django.test import override_settings
+
+    cache.clear()
+    try:
+        with override_settings(SOLIDARITE_PILOTAGE_TTL_S=60):
+            admin = _admin().get("/pilotage/gestion/?du=2026-10&au=2026-12").content.decode()
+            public = Client().get("/pilotage/?du=2026-10&au=2026-12").content.decode()
+            assert (
+                "<td>&lt; 10</td>" not in admin and "<td>&lt; 10</td>" in public
+            )  # unmasked tables never reach the public
+            geojson = Client().get("/pilotage/zones.geojson?du=2026-10&au=2026-12")
+            assert geojson.status_code == 200 and geojson.json()["type"] == "FeatureCollection"
+    finally:
+        cache.clear()

@@ -178,6 +178,9 @@ CACHES = {
 SOLIDARITE_LIEUX_TTL_S = env_seconds("SOLIDARITE_LIEUX_TTL_S", "30")
 SOLIDARITE_COMMUNES_TTL_S = env_seconds("SOLIDARITE_COMMUNES_TTL_S", "600")
 SOLIDARITE_PROCHAINS_TTL_S = env_seconds("SOLIDARITE_PROCHAINS_TTL_S", "3")
+# How long the pilotage dashboard keeps its aggregates and rendered tables in Django's cache (seconds; 0: compute
+# them on every request). 60 s: a new mission or realised day shows within a minute (decision 0018).
+SOLIDARITE_PILOTAGE_TTL_S = env_seconds("SOLIDARITE_PILOTAGE_TTL_S", "60")
 
 # The platform's public address, for the links in e-mails (personal calendar, missions).
 SOLIDARITE_BASE_URL = env_str("SOLIDARITE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -39,6 +39,8 @@ SOLIDARITE_LIEUX_TTL_S = 0.0
 SOLIDARITE_COMMUNES_TTL_S = 0.0
 # The next free slots shown by searches too (kept 3 s in a process otherwise; tests change them directly).
 SOLIDARITE_PROCHAINS_TTL_S = 0.0
+# The pilotage aggregates too (kept 60 s in the cache otherwise; tests change the data between two requests).
+SOLIDARITE_PILOTAGE_TTL_S = 0.0
 # Static files from the source folders, no collectstatic needed (one test collects them and serves them as in
 # production: tests/config/test_production.py).
 # No collected folder either (WhiteNoise would warn that it is missing, and warnings fail the tests).

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -53,12 +54,35 @@ def _filtre(request: HttpRequest, public: bool) -> indicateurs.Filtre | HttpResp
         return error_page(request, 404, "Territoire inconnu", str(exc))
 
 
+def _cached(key: str, make: Any) -> Any:
+    """`make()` kept SOLIDARITE_PILOTAGE_TTL_S seconds in Django's cache under `key` (dated: the figures of
+    the day; 0: computed every time). Only aggregates and their display: no personal data is cached."""
+    ttl = settings.SOLIDARITE_PILOTAGE_TTL_S
+    if not ttl:
+        return make()
+    key = f"pilotage:{timezone.localdate():%Y%m%d}:{key}"
+    value = cache.get(key)
+    if value is None:
+        value = make()
+        cache.set(key, value, ttl)
+    return value
+
+
+def _key(filtre: indicateurs.Filtre, public: bool) -> str:
+    return f"{'public' if public else 'gestion'}:{filtre.du:%Y%m}:{filtre.au:%Y%m}:{filtre.region}:{filtre.departement}:{filtre.zone}"
+
+
 def _tableau(request: HttpRequest, public: bool) -> indicateurs.Tableau | HttpResponse:
     filtre = _filtre(request, public)
     if isinstance(filtre, HttpResponse):
         return filtre
-    tableau = indicateurs.compute(filtre)
-    return indicateurs.mask(tableau) if public else tableau
+
+    def make() -> indicateurs.Tableau:
+        tableau = indicateurs.compute(filtre)
+        return indicateurs.mask(tableau) if public else tableau
+
+    result: indicateurs.Tableau = _cached(f"tableau:{_key(filtre, public)}", make)
+    return result
 
 
 def _chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -105,6 +129,13 @@ def _page(request: HttpRequest, public: bool) -> HttpResponse:
         return tableau
     own = None if public else territoire_acces.region_of(request.user)
     seuil = parametres.entier("secret_statistique_seuil")
+    bodies: dict[str, str] = _cached(
+        f"corps:{seuil}:{_key(tableau.filtre, public)}",
+        lambda: {
+            level: str(_body(indicateurs.columns(level), tableau.tables[level], seuil))
+            for level in indicateurs.LEVELS
+        },
+    )
     regions = [own] if own else list(Region.objects.order_by("code"))
     depts = Departement.objects.order_by("code")
     if own:
@@ -119,7 +150,7 @@ def _page(request: HttpRequest, public: bool) -> HttpResponse:
                 "titre": label,
                 "colonnes": [exports.title(c) for c in indicateurs.columns(level)],
                 "nombre": len(tableau.tables[level]),
-                "corps": _body(indicateurs.columns(level), tableau.tables[level], seuil),
+                "corps": mark_safe(bodies[level]),  # escaped by _body
             }
             for level, label in indicateurs.LEVELS.items()
         ],
@@ -192,9 +223,13 @@ def gestion_export(request: HttpRequest, niveau: str, format: str) -> HttpRespon
 
 
 @lru_cache(maxsize=2)
-def _geometries(path: Path, mtime: float) -> dict[str, Any]:
+def _geometries(path: Path, mtime: float) -> dict[str, str]:
+    """Each zone's geometry, already written as JSON once per contours file: only the coverage changes."""
     contours = json.loads(path.read_text(encoding="utf-8"))
-    return {f["properties"]["siren"]: f["geometry"] for f in contours["features"]}
+    return {
+        f["properties"]["siren"]: json.dumps(f["geometry"], separators=(",", ":"))
+        for f in contours["features"]
+    }
 
 
 @require_GET
@@ -216,8 +251,10 @@ def zones_geojson(request: HttpRequest) -> HttpResponse:
         }
         properties["taux_couverture"] = row["taux_couverture"]
         properties["delai_premier_creneau"] = row["delai_premier_creneau"]
-        features.append({"type": "Feature", "geometry": geometry, "properties": properties})
-    body = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
+        features.append(
+            f'{{"type":"Feature","geometry":{geometry},"properties":{json.dumps(properties, separators=(",", ":"))}}}'
+        )
+    body = '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
     response = HttpResponse(body, content_type="application/geo+json")
     response["Cache-Control"] = "public, max-age=300"
     return response
