@@ -48,6 +48,32 @@ def test_the_figures_of_a_zone_and_their_roll_up(world) -> None:  # type: ignore
     assert tableau.total["jours_couverts"] == 14 and tableau.total["zones"] == len(tableau.tables["zones"])
 
 
+def test_the_delay_is_the_first_free_slot_seen_from_each_commune_of_the_zone(world) -> None:  # type: ignore[no-untyped-def]
+    """A mission on Tuesday 8 December at zone A's lieu (Aigurande, Indre): its first slot (8 h 30, Paris) is 3.9
+    days after the clock (Friday 4, 10 h, Paris) from the communes within an hour of it, zone B's included (Bonnat,
+    Creuse, another region 16 km away: a patient crosses the border); a zone far from it, with no lieu of its own
+    within an hour that has a free slot, waits the horizon."""
+    from solidarite.planning.models import Mission
+    from solidarite.rdv import services as rdv
+    from solidarite.territoire.models import Departement
+    from tests.factories import medecin
+
+    Mission.objects.create(
+        medecin=medecin(world["a"]), lieu=world["lieu_a"], date=dt.date(2026, 12, 8), statut="confirmee"
+    )
+    rdv.forget_lieux()
+    tableau = indicateurs.compute(Q4)
+    zone_a = next(z for z in tableau.tables["zones"] if z["zone"] == world["a"].epci.siren)
+    zone_b = next(z for z in tableau.tables["zones"] if z["zone"] == world["b"].epci.siren)
+    near = {world["a"].departement.region_id, world["b"].departement.region_id}
+    nearby = set(Departement.objects.filter(region_id__in=near).values_list("code", flat=True))
+    far = next(
+        z for z in tableau.tables["zones"] if z["departement"] not in nearby and z["lieux_actifs"] == 0
+    )
+    assert zone_a["delai_premier_creneau"] == 3.9 and zone_b["delai_premier_creneau"] == 3.9
+    assert far["delai_premier_creneau"] == indicateurs.FREE_SLOT_HORIZON_DAYS
+
+
 def test_the_public_tables_mask_cells_under_ten_people(world) -> None:  # type: ignore[no-untyped-def]
     masked = indicateurs.mask(indicateurs.compute(Q4))
     zone_a = next(z for z in masked.tables["zones"] if z["zone"] == world["a"].epci.siren)

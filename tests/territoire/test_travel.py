@@ -19,6 +19,7 @@ from solidarite.territoire.travel import (
     CrowFlyProvider,
     TravelError,
     haversine_km,
+    pairs_between,
     pairs_within,
 )
 from tests.conftest import DATA_DIR
@@ -55,6 +56,21 @@ def test_pairs_within_equals_brute_force_on_real_communes() -> None:
     assert set(zip(pairs.origins.tolist(), pairs.destinations.tolist(), strict=True)) == expected
     np.testing.assert_allclose(pairs.minutes, full[pairs.origins, pairs.destinations], rtol=1e-6)
     assert len(pairs) > len(lat)  # more than the self-pairs
+
+
+def test_pairs_between_equals_brute_force_and_skips_missing_coordinates() -> None:
+    lat, lon = _real_points({"15"})  # the communes of Cantal, and those of Corrèze as the sites
+    site_lat, site_lon = _real_points({"19"})
+    lat[3], site_lon[5] = np.nan, np.nan
+    provider = CrowFlyProvider()
+    point, site, minutes = pairs_between(lat, lon, site_lat, site_lon, 45.0, provider)
+    with np.errstate(invalid="ignore"):
+        full = provider.matrix_minutes(lat, lon, site_lat, site_lon)
+    expected = {(int(i), int(j)) for i, j in zip(*np.nonzero(full <= 45.0), strict=True)}
+    assert set(zip(point.tolist(), site.tolist(), strict=True)) == expected and len(expected) > 100
+    np.testing.assert_allclose(minutes, full[point, site], rtol=1e-6)
+    assert 3 not in point.tolist() and 5 not in site.tolist()
+    assert [len(a) for a in pairs_between(lat, lon, site_lat[:0], site_lon[:0], 45.0)] == [0, 0, 0]
 
 
 def test_sparse_matrix_keeps_self_pairs_and_skips_points_without_coordinates() -> None:

@@ -19,6 +19,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -29,9 +30,12 @@ from solidarite.continuite.models import ResultatAttendu
 from solidarite.indemnisation.models import Releve
 from solidarite.pilotage import agregation
 from solidarite.planning.models import Mission
+from solidarite.rdv import services as rdv
 from solidarite.rdv.creneaux import Hours, day_slots
 from solidarite.rdv.models import HorairesConsultation, RendezVous
-from solidarite.territoire.models import Departement
+from solidarite.territoire.models import Commune, Departement
+from solidarite.territoire.providers import provider_with_fallback
+from solidarite.territoire.travel import pairs_between
 from solidarite.zonage import services as zonage
 from solidarite.zonage.models import Campagne
 
@@ -327,44 +331,11 @@ def compute(filtre: Filtre, today: dt.date | None = None) -> Tableau:
             acc.counts["resultats_ouverts"] += r["ouverts"]
             acc.counts["resultats_en_retard"] += r["en_retard"]
 
-    # First free slot: the first mission day from today on with fewer appointments than slots, per lieu.
-    horizon = today + dt.timedelta(days=FREE_SLOT_HORIZON_DAYS)
-    first_free: dict[int, int] = {}
-    days = (
-        Mission.objects.filter(
-            _lieu_filter(filtre, "lieu__", scoped_zones),
-            statut__in=Mission.ACTIVES,
-            date__gte=today,
-            date__lte=horizon,
-        )
-        .values("lieu_id", "date")
-        .annotate(
-            missions=Count("id", distinct=True),
-            booked=Count("rendez_vous", filter=~Q(rendez_vous__statut=RendezVous.Statut.ANNULE)),
-        )
-        .order_by("lieu_id", "date")
-    )
-    for r in days:
-        if r["lieu_id"] in first_free:
-            continue
-        if r["booked"] < r["missions"] * slots_per_day[r["lieu_id"]]:
-            first_free[r["lieu_id"]] = (r["date"] - today).days
-    zone_delay: dict[int, float] = {}
-    for lieu_id, delay in first_free.items():
-        zone_id = lieux[lieu_id]["epci_id"]
-        if zone_id in scoped_zones:
-            zone_delay[zone_id] = min(delay, zone_delay.get(zone_id, delay))
-    for zone_id, z in scoped_zones.items():
-        # A zone with no free slot within the horizon counts as the horizon (it waits at least that long).
-        delay = zone_delay.get(zone_id, float(FREE_SLOT_HORIZON_DAYS))
-        dept = z["departement"]
-        for acc in (
-            accs[("zones", zone_id)],
-            accs[("departements", dept)],
-            accs[("regions", depts[dept]["region"])],
-            accs[("total", "")],
-        ):
-            acc.delays.append(delay)
+    # Delay to the first free slot from each commune of the zones, as a patient searching from it sees it (rdv's
+    # search): the soonest free slot (rdv's slot rules) among the lieux within an hour by road (the travel provider
+    # of the settings), of any zone, in days from now; the median over the communes of the zone, the département,
+    # the region. No lieu within an hour, or no free slot within the horizon, counts as the horizon.
+    _commune_delays(scoped_zones, depts, accs, today)
 
     # Volunteers by home département and status (registered before the end of the range).
     if not filtre.zone:
@@ -542,3 +513,60 @@ def parse_filtre(params: Any, today: dt.date | None = None, forced_region: str =
         if departement and z["departement"] != departement:
             raise UnknownCodeError(f"La zone « {zone} » n'est pas dans le département « {departement} ».")
     return Filtre(du=du, au=au, region=region, departement=departement, zone=zone)
+
+
+def _commune_delays(
+    scoped_zones: dict[int, dict[str, Any]],
+    depts: dict[str, dict[str, Any]],
+    accs: dict[tuple[str, Any], _Acc],
+    today: dt.date,
+) -> None:
+    """Appends the days to the first free slot of each commune of the scoped zones to its zone's, département's,
+    region's and the total's accumulators; three queries whatever their number (the communes; rdv's free slots
+    over every active lieu, since a patient may cross a zone's border)."""
+    communes = list(
+        Commune.objects.filter(
+            epci_id__in=list(scoped_zones), latitude__isnull=False, longitude__isnull=False
+        )
+        .values_list("epci_id", "latitude", "longitude")
+        .order_by()
+    )
+    catalogue = rdv.active_lieux()
+    horizon = float(FREE_SLOT_HORIZON_DAYS)
+    delays = np.full(len(communes), horizon)
+    if communes and catalogue.ids:
+        after = (
+            timezone.now()
+            if today == timezone.localdate()
+            else dt.datetime.combine(today, dt.time(), tzinfo=timezone.get_current_timezone())
+        )
+        free = rdv.next_free_by_lieu(list(catalogue.ids), after, 1)
+        lieu_delay = np.array(
+            [
+                min(max((free[pk][0].debut - after).total_seconds() / 86_400, 0.0), horizon)
+                if free.get(pk)
+                else horizon
+                for pk in catalogue.ids
+            ]
+        )
+        point, site, _ = pairs_between(
+            np.array([c[1] for c in communes]),
+            np.array([c[2] for c in communes]),
+            catalogue.latitudes,
+            catalogue.longitudes,
+            rdv.search.REACH_MINUTES,
+            provider_with_fallback(),
+        )
+        np.minimum.at(delays, point, lieu_delay[site])
+    by_zone: dict[int, list[float]] = defaultdict(list)
+    for (zone_id, _, _), delay in zip(communes, np.round(delays, 1).tolist(), strict=True):
+        by_zone[zone_id].append(delay)
+    for zone_id, values in by_zone.items():
+        dept = scoped_zones[zone_id]["departement"]
+        for key in (
+            ("zones", zone_id),
+            ("departements", dept),
+            ("regions", depts[dept]["region"]),
+            ("total", ""),
+        ):
+            accs[key].delays.extend(values)
