@@ -247,7 +247,7 @@ def test_example_instance() -> None:
     assert check(instance, baseline.assignments) == [] and baseline.priority_total == pytest.approx(6.0)
 
 
-@pytest.mark.parametrize("engine", ["lemon", "ortools"])
+@pytest.mark.parametrize("engine", ["hubs", "lemon", "ortools"])
 @pytest.mark.parametrize("seed", range(12))
 def test_flow_is_the_lexicographic_optimum(seed: int, engine: str) -> None:
     instance = _random_instance(seed)

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from solidarite.planning.optimizer.feasibility import Arcs, build_solution, candidate_arcs
+from solidarite.planning.optimizer.hubs import (
+    TRAVEL_RESOLUTION_KM,
+    TravelResult,
+    build_level_network,
+    decompose,
+    lemon,
+    source_sink_supply,
+    tight_pairs,
+    travel_phase,
+)
 from solidarite.planning.optimizer.model import (
     COST_BUDGET,
     PRIORITY_DECIMALS,
@@ -16,6 +27,9 @@ from solidarite.planning.optimizer.model import (
     Instance,
     Solution,
 )
+from solidarite.planning.optimizer.reach import balls, site_tree
+
+TRAVEL_TIME_LIMIT_S = 5.0  # travel pricing rounds after the proven priority and continuity optimum
 
 
 def priority_scale(instance: Instance) -> tuple[int, NDArray[np.int64]]:
@@ -367,25 +381,125 @@ def _chain_assignments(
     return result
 
 
+def _solve_hubs(
+    instance: Instance, travel_time_limit_s: float
+) -> tuple[list[tuple[int, int, int]], dict[str, Any]]:
+    """(volunteer, site, day) of the hub solve (`hubs`): levels 1–2 proven, then travel by pricing."""
+    started = time.perf_counter()
+    n_days = instance.days_in_month
+    v_lat, v_lon, s_lat, s_lon, max_km = (
+        np.array([v.lat for v in instance.volunteers]),
+        np.array([v.lon for v in instance.volunteers]),
+        np.array([s.lat for s in instance.sites]),
+        np.array([s.lon for s in instance.sites]),
+        np.array([v.max_km for v in instance.volunteers]),
+    )
+    tree = site_tree(s_lat, s_lon)
+    reach = balls(tree, v_lat, v_lon, max_km, s_lat, s_lon)
+    available = np.zeros((len(instance.volunteers), n_days), dtype=bool)
+    for k, vol in enumerate(instance.volunteers):
+        available[k, [d.day - 1 for d in vol.available]] = True
+    places = np.zeros((len(instance.sites), n_days), dtype=np.int64)
+    for k, site in enumerate(instance.sites):
+        places[k, [d.day - 1 for d in site.needed]] = [site.capacity_on(d) for d in site.needed]
+    max_days = np.array([v.max_days for v in instance.volunteers], dtype=np.int64)
+    vid = {v.id: k for k, v in enumerate(instance.volunteers)}
+    sid = {s.id: k for k, s in enumerate(instance.sites)}
+    history = np.array(
+        sorted((vid[a], sid[b]) for a, b in instance.history if a in vid and b in sid), dtype=np.int64
+    ).reshape(-1, 2)
+    within = (
+        reach.km_home_site[reach.home[reach.of_volunteer[history[:, 0]]], history[:, 1]]
+        <= max_km[history[:, 0]]
+    )
+    history = history[within]
+    with_history = np.unique(history[:, 0])
+    continuity_weight = int(np.minimum(max_days[with_history], n_days).sum()) + 1
+    _, priority_int = priority_scale(instance)
+    net = build_level_network(
+        tree,
+        reach,
+        available,
+        places,
+        max_days,
+        priority_int,
+        (history[:, 0], history[:, 1]),
+        continuity_weight,
+    )
+    flows, potentials = lemon(
+        net.n_nodes, net.tail, net.head, net.cap, net.cost, source_sink_supply(net.n_nodes, net.supply)
+    )
+    proof_s = time.perf_counter() - started
+    seed = decompose(net, flows)
+    if travel_time_limit_s > 0:
+        pairs = tight_pairs(
+            net,
+            tree,
+            reach,
+            potentials,
+            history[:, 0] * len(instance.sites) + history[:, 1],
+            len(instance.sites),
+        )
+        travel = travel_phase(net, potentials, pairs, seed, time.perf_counter() + travel_time_limit_s)
+    else:  # no travel phase: the level 1–2 optimum as the hubs delivered it
+        travel = TravelResult(seed[0], seed[1], proven=False, rounds=0, arcs=0)
+    sd_site, sd_day = np.divmod(np.flatnonzero(net.sd_node.reshape(-1) >= 0), n_days)
+    vd = travel.vd - net.vd_base
+    sd = travel.sd - net.sd_base
+    triples = list(zip(net.vd_volunteer[vd].tolist(), sd_site[sd].tolist(), sd_day[sd].tolist(), strict=True))
+    details = {
+        "noeuds": net.n_nodes,
+        "arcs": len(net.tail),
+        "preuve_priorite_continuite_s": round(proof_s, 3),
+        "trajet_prouve": travel.proven,
+        "tours_trajet": travel.rounds,
+        "arcs_trajet": travel.arcs,
+    }
+    return triples, details
+
+
 def solve_flow(
     instance: Instance,
     arcs: Arcs | None = None,
-    engine: str = "lemon",
+    engine: str = "hubs",
     aggregate: bool = False,
     pricing: bool = False,
+    travel_time_limit_s: float = TRAVEL_TIME_LIMIT_S,
 ) -> Solution:
     """Single-day assignment, proven optimal (blocks are ignored: see `solve`).
 
+    `engine`: "hubs" (the default, `hubs` module: priority then continuity proven on the network of reach
+    hubs, then travel minimised among those optima by pricing, proven unless `travel_time_limit_s` runs
+    out — `details["trajet_prouve"]`); "lemon" or "ortools": the network of every candidate pair, all three
+    levels in one cost (the cross-checks). A travel provider's pairs (`instance.allowed`) are not discs:
+    they always use the pair network.
+
     `aggregate`: the volunteers of one location and day share a chain of reaches (`_aggregate`, exact,
     36 % fewer arcs nationally); off by default: measured no faster on the national family (ADR 0017).
-
-    `engine`: "lemon" (LEMON's network simplex, the default: 3× faster on the national instance) or
-    "ortools" (OR-Tools' cost scaling); both return an optimum of the same network.
 
     `pricing`: LEMON on a subset of the arcs, grown until no omitted arc has a negative reduced cost
     (`_priced_flows`, exact: the same optimum as the full network); off by default, measured no faster
     on the national family under this machine's load (ADR 0017)."""
     started = time.perf_counter()
+    if engine == "hubs" and instance.allowed is None and arcs is None and not (aggregate or pricing):
+        hub_triples, hub_details = _solve_hubs(instance, travel_time_limit_s)
+        solution = build_solution(
+            instance,
+            [
+                Assignment(instance.volunteers[v].id, instance.sites[s].id, instance.day(d))
+                for v, s, d in hub_triples
+            ],
+            started,
+            optimal=True,
+            bound=0.0,
+            method="flot de coût minimal sur les pivots de portée (simplexe de réseau LEMON)",
+            travel_resolution_km=TRAVEL_RESOLUTION_KM,
+        )
+        solution.bound = solution.priority_total
+        solution.details = hub_details
+        return solution
+    if engine == "hubs":
+        engine = "lemon"
     arcs = arcs if arcs is not None else candidate_arcs(instance)
     if len(arcs.volunteer) == 0:
         return build_solution(

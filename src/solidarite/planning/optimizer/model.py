@@ -112,6 +112,8 @@ class Solution:
             "solve_seconds": round(self.solve_seconds, 4),
             "method": self.method,
             "travel_resolution_km": self.travel_resolution_km,
+            # `optimal` proves priority then continuity; travel (the last tie-break) may stop at a time limit.
+            "travel_proven": bool(self.details.get("trajet_prouve", self.optimal)),
             "gap": round(self.gap, 9),
         }
 

@@ -1,0 +1,112 @@
+"""The hub network (issue 23): the same optimum as the network of every pair, on instances the tests did
+not choose, and the reach balls are exactly the discs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from solidarite.planning.optimizer import Instance, Site, Volunteer, check, solve_flow
+from solidarite.planning.optimizer.reach import balls, site_tree
+from solidarite.territoire.travel import haversine_km
+
+
+@given(
+    st.integers(min_value=1, max_value=60),
+    st.integers(min_value=1, max_value=40),
+    st.integers(min_value=0, max_value=2**31),
+)
+@settings(max_examples=60, deadline=None)
+def test_a_ball_is_exactly_its_maximal_full_nodes(n_sites: int, n_volunteers: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    s_lat, s_lon = 44 + rng.uniform(0, 4, n_sites), rng.uniform(-1, 5, n_sites)
+    homes = rng.integers(0, max(1, n_volunteers // 3), n_volunteers)
+    v_lat, v_lon = 44 + rng.uniform(0, 4, n_volunteers)[homes], rng.uniform(-1, 5, n_volunteers)[homes]
+    max_km = rng.choice([0.5, 40.0, 80.0, 150.0, 300.0], n_volunteers)
+    tree = site_tree(s_lat, s_lon)
+    reach = balls(tree, v_lat, v_lon, max_km, s_lat, s_lon)
+    for v in range(n_volunteers):
+        b = reach.of_volunteer[v]
+        nodes = reach.node[reach.first[b] : reach.first[b + 1]]
+        covered = np.concatenate(
+            [tree.order[tree.start[t] : tree.end[t]] for t in nodes] or [np.empty(0, int)]
+        )
+        assert len(covered) == len(set(covered.tolist()))  # disjoint subtrees
+        inside = np.flatnonzero(haversine_km(v_lat[v], v_lon[v], s_lat, s_lon) <= max_km[v])
+        assert sorted(covered.tolist()) == inside.tolist()
+
+
+def _instance(seed: int, n_v: int = 40, n_s: int = 14, history: int = 10) -> Instance:
+    """Volunteers crowded in a few communes (shared homes), mixed reaches, one- and two-place lieux."""
+    rng = np.random.default_rng(seed)
+    days = [dt.date(2026, 3, d) for d in (2, 3, 4, 5, 6, 9, 10)]
+    homes = [(45 + rng.uniform(0, 1.5), 2 + rng.uniform(0, 1.5)) for _ in range(6)]
+    volunteers = tuple(
+        Volunteer(
+            f"v{k}",
+            *homes[int(rng.integers(0, len(homes)))],
+            int(rng.integers(1, 4)),
+            float(rng.choice([20.0, 40.0, 80.0, 150.0])),
+            tuple(sorted(rng.choice(days, size=int(rng.integers(1, 6)), replace=False).tolist())),
+        )
+        for k in range(n_v)
+    )
+    sites = tuple(
+        Site(
+            f"s{j}",
+            45 + rng.uniform(0, 1.5),
+            2 + rng.uniform(0, 1.5),
+            float(rng.integers(1, 6)),
+            int(rng.integers(1, 3)),
+            tuple(sorted(rng.choice(days, size=int(rng.integers(2, 8)), replace=False).tolist())),
+        )
+        for j in range(n_s)
+    )
+    pairs = {(f"v{int(rng.integers(0, n_v))}", f"s{int(rng.integers(0, n_s))}") for _ in range(history)}
+    return Instance(2026, 3, volunteers, sites, frozenset(pairs))
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_hubs_find_the_pair_network_optimum(seed: int) -> None:
+    """Priority, continuity and travel (proven here) equal the lexicographic optimum of every pair."""
+    instance = _instance(seed)
+    pairs = solve_flow(instance, engine="lemon")
+    hubs = solve_flow(instance)
+    assert check(instance, hubs.assignments) == []
+    assert hubs.optimal and hubs.details["trajet_prouve"]
+    assert hubs.priority_total == pytest.approx(pairs.priority_total)
+    assert hubs.continuity == pairs.continuity
+    assert hubs.travel_km == pytest.approx(pairs.travel_km, abs=0.01 * max(1, hubs.filled_places))
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_without_travel_phase_priority_and_continuity_stay_optimal(seed: int) -> None:
+    instance = _instance(seed, n_v=60, n_s=20, history=25)
+    exact = solve_flow(instance, engine="ortools")
+    quick = solve_flow(instance, travel_time_limit_s=0)
+    assert check(instance, quick.assignments) == []
+    assert quick.priority_total == pytest.approx(exact.priority_total)
+    assert quick.continuity == exact.continuity
+    assert not quick.details["trajet_prouve"] and quick.as_dict()["travel_proven"] is False
+    assert quick.travel_km >= exact.travel_km - 0.01 * max(1, exact.filled_places)
+
+
+def test_generated_family_instance_matches_the_pair_network() -> None:
+    """A small instance of the issue-23 family on the real communes: same optimum both ways."""
+    from solidarite.planning.instances import generate_family
+    from solidarite.territoire.sources import read_territoire
+    from tests.conftest import DATA_DIR
+
+    instance = generate_family(read_territoire(DATA_DIR), volunteers=400, sites=60, seed=7)
+    pairs = solve_flow(instance, engine="lemon")
+    hubs = solve_flow(instance, travel_time_limit_s=60)
+    assert check(instance, hubs.assignments) == []
+    assert hubs.priority_total == pytest.approx(pairs.priority_total)
+    assert hubs.continuity == pairs.continuity
+    assert hubs.details["trajet_prouve"]
+    assert hubs.travel_km == pytest.approx(pairs.travel_km, abs=0.01 * hubs.filled_places)
+    assert hubs.details["arcs"] < pairs.details["arcs"]
