@@ -138,6 +138,9 @@ def main() -> None:
         help="Familles du ticket 23 (générateur instances.generate_family) au lieu des instances historiques.",
     )
     parser.add_argument("--graines", type=int, default=5, help="Nombre de graines de la famille nationale.")
+    parser.add_argument(
+        "--repetitions", type=int, default=3, help="Résolutions de l'optimum par graine (médiane du temps)."
+    )
     parser.add_argument("--instance", type=Path)
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--runs-pilot", type=int, default=5)
@@ -147,7 +150,7 @@ def main() -> None:
         worker(args.worker, args.instance, args.time_limit)
         return
     if args.famille:
-        family(args.famille, args.graines, args.time_limit)
+        family(args.famille, args.graines, args.time_limit, args.repetitions)
         return
 
     from solidarite.planning.instances import GeographyCache, generate_instance
@@ -217,7 +220,7 @@ def _line(name: str, r: dict[str, Any]) -> str:
     )
 
 
-def family(name: str, seeds: int, time_limit: float) -> None:
+def family(name: str, seeds: int, time_limit: float, repetitions: int = 3) -> None:
     """Issue 23: the national family (10,000 × 1,000, one fresh process per solve, each engine side by side,
     decomposition by region beside the undecomposed optimum) or the blocks family (250 × 100, 30 % weeks)."""
     from solidarite.planning.instances import generate_family
@@ -244,6 +247,20 @@ def family(name: str, seeds: int, time_limit: float) -> None:
                 else ("optimum", "cpsat", "fcfs")
             )
             result = {kind: run(kind, path, time_limit) for kind in kinds}
+            if (
+                repetitions > 1
+            ):  # the optimum again, in fresh processes: its median time (the machine is shared)
+                runs = [result["optimum"]] + [
+                    run("optimum", path, time_limit) for _ in range(repetitions - 1)
+                ]
+                for key in ("seconds", "proof_s", "peak_mb"):
+                    values = [float(r[key]) for r in runs]
+                    result["optimum"][key] = max(values) if key == "peak_mb" else statistics.median(values)
+                print(
+                    f"  optimum sur {repetitions} processus : preuve "
+                    + ", ".join(f"{float(r['proof_s']):.2f}" for r in runs)
+                    + " s (médiane retenue)"
+                )
             for kind in kinds:
                 print("  " + _line(kind, result[kind]))
             best = float(result["optimum"]["priority"])

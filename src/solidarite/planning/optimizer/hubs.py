@@ -264,54 +264,73 @@ def tight_pairs(
     potentials: NDArray[np.int64],
     history_keys: NDArray[np.int64],
     n_sites: int,
+    chunk: int = 4_096,
 ) -> TightPairs:
     """Complementary slackness at the pair level. A pair is usable by some level 1–2 optimum iff its route
     is: every hub arc of zero reduced cost (they are never saturated) and an entry (or its continuity
     arc) of reduced cost ≤ 0. An entry or continuity arc of negative reduced cost is saturated in every
-    optimum: its volunteer-day then sends its unit through it and nowhere else."""
-    pi = potentials
-    n_vd = len(net.vd_volunteer)
-    ball = reach.of_volunteer[net.vd_volunteer]
+    optimum: its volunteer-day then sends its unit through it and nowhere else. Volunteer-days are taken
+    `chunk` at a time (memory: the pairs of all of them at once are millions nationally)."""
+    first_entry = net.n_struct
+    arcs = slice(first_entry, first_entry + net.n_entry + net.n_continuity)
+    arc_rc = net.cost[arcs] + potentials[net.tail[arcs]] - potentials[net.head[arcs]]
+    forced_tail = net.tail[arcs][arc_rc < 0]
+    through = np.full(net.n_nodes, -1, dtype=np.int64)
+    through[forced_tail] = net.head[arcs][arc_rc < 0]
+    parts: list[tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]] = []
+    for lo in range(0, len(net.vd_volunteer), chunk):
+        parts.append(
+            _tight_chunk(net, tree, reach, potentials, history_keys, n_sites, through, lo, lo + chunk)
+        )
+    vd, sd, km = (np.concatenate([p[k] for p in parts]) for k in range(3))
+    return TightPairs(vd, sd, km, np.unique(forced_tail))
+
+
+def _tight_chunk(
+    net: LevelNetwork,
+    tree: SiteTree,
+    reach: Balls,
+    pi: NDArray[np.int64],
+    history_keys: NDArray[np.int64],
+    n_sites: int,
+    through: NDArray[np.int64],
+    lo: int,
+    hi: int,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    vd_volunteer = net.vd_volunteer[lo:hi]
+    vd_day = net.vd_day[lo:hi]
+    ball = reach.of_volunteer[vd_volunteer]
     counts = reach.first[ball + 1] - reach.first[ball]
-    pair_vd = np.repeat(np.arange(n_vd), counts)
+    pair_vd = np.repeat(np.arange(len(vd_volunteer)), counts)
     offsets = np.arange(len(pair_vd)) - np.repeat(np.cumsum(counts) - counts, counts)
     node = reach.node[np.repeat(reach.first[ball], counts) + offsets]
-    entry = net.rep[node, net.vd_day[pair_vd]]
-    has_entry = entry >= 0
-    pair_vd, node, entry = pair_vd[has_entry], node[has_entry], entry[has_entry]
-    entry_rc = 1 + pi[net.vd_base + pair_vd] - pi[entry]
+    entry = net.rep[node, vd_day[pair_vd]]
+    keep = entry >= 0
+    pair_vd, node, entry = pair_vd[keep], node[keep], entry[keep]
+    entry_rc = 1 + pi[net.vd_base + lo + pair_vd] - pi[entry]
     size = tree.end[node] - tree.start[node]
     pair_vd, entry, entry_rc = (np.repeat(a, size) for a in (pair_vd, entry, entry_rc))
     offsets = np.arange(len(pair_vd)) - np.repeat(np.cumsum(size) - size, size)
     site = tree.order[np.repeat(tree.start[node], size) + offsets]
-    sd = net.sd_node[site, net.vd_day[pair_vd]]
-    on = sd >= 0
-    pair_vd, entry, entry_rc, site, sd = pair_vd[on], entry[on], entry_rc[on], site[on], sd[on]
-    vd = net.vd_base + pair_vd
+    del offsets
+    sd = net.sd_node[site, vd_day[pair_vd]]
+    keep = sd >= 0
+    pair_vd, entry, entry_rc, site, sd = pair_vd[keep], entry[keep], entry_rc[keep], site[keep], sd[keep]
+    vd = net.vd_base + lo + pair_vd
     hub_ok = (pi[entry] == pi[sd]) & (entry_rc <= 0)
-    direct_rc = pi[vd] - pi[sd]
-    maybe_direct = direct_rc <= 0
-    continuity = np.zeros(len(sd), dtype=bool)
+    maybe_direct = pi[vd] - pi[sd] <= 0
+    direct_ok = np.zeros(len(sd), dtype=bool)
     if len(history_keys) and maybe_direct.any():
         idx = np.flatnonzero(maybe_direct)
-        continuity[idx] = np.isin(net.vd_volunteer[pair_vd[idx]] * n_sites + site[idx], history_keys)
-    direct_ok = continuity & maybe_direct
-    # Volunteer-days with a saturated entry or continuity arc keep only the pairs through it.
-    first_entry = net.n_struct
-    arcs = slice(first_entry, first_entry + net.n_entry + net.n_continuity)
-    arc_rc = net.cost[arcs] + pi[net.tail[arcs]] - pi[net.head[arcs]]
-    forced_tail = net.tail[arcs][arc_rc < 0]
-    forced_head = net.head[arcs][arc_rc < 0]
+        direct_ok[idx] = np.isin(vd_volunteer[pair_vd[idx]] * n_sites + site[idx], history_keys)
     usable = hub_ok | direct_ok
-    if len(forced_tail):
-        through = np.full(net.n_nodes, -1, dtype=np.int64)
-        through[forced_tail] = forced_head
-        bound = through[vd] >= 0
-        via_forced = (hub_ok & (entry == through[vd])) | (direct_ok & (sd == through[vd]))
-        usable &= ~bound | via_forced
+    bound = through[vd]
+    if (bound >= 0).any():  # a saturated entry or continuity arc: only the pairs through it
+        via_forced = (hub_ok & (entry == bound)) | (direct_ok & (sd == bound))
+        usable &= (bound < 0) | via_forced
     chosen = np.flatnonzero(usable)
-    home = reach.home[reach.of_volunteer[net.vd_volunteer[pair_vd[chosen]]]]
-    return TightPairs(vd[chosen], sd[chosen], reach.km_home_site[home, site[chosen]], np.unique(forced_tail))
+    home = reach.home[reach.of_volunteer[vd_volunteer[pair_vd[chosen]]]]
+    return vd[chosen], sd[chosen], reach.km_home_site[home, site[chosen]]
 
 
 def _rank_within(group: NDArray[np.int64], key: NDArray[np.int64]) -> NDArray[np.int64]:
