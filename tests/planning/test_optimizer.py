@@ -347,8 +347,10 @@ def test_plan_command(tmp_path: Path) -> None:
         "optimal",
         "bound",
         "solve_seconds",
+        "travel_proven",
     } <= set(data)
     assert data["optimal"] is True and data["priority_total"] == 8.25 and data["filled_places"] == 3
+    assert data["travel_proven"] is True and "(trajet prouvé)" in result.stdout
     assert data["assignments"][0] == {"volunteer": "v1", "site": "s1", "date": "2026-03-02"}
     assert "gain de l'optimisation : +37.5 %" in result.stdout
 
@@ -367,6 +369,10 @@ def test_plan_command_bad_instances_exit_2(tmp_path: Path) -> None:
     source.write_text(json.dumps(bad), encoding="utf-8")
     result = _plan("--instance", str(source), "--out", str(out))
     assert result.returncode == 2 and "sites[0].capacity" in result.stderr
+    assert not out.exists()
+    source.write_text(json.dumps(EXAMPLE), encoding="utf-8")
+    result = _plan("--instance", str(source), "--out", str(out), "--trajet-s", "-1")
+    assert result.returncode == 2 and "--trajet-s doit être positif ou nul" in result.stderr
     assert not out.exists()
 
 

@@ -8,7 +8,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from solidarite.planning.optimizer import InstanceError, check, first_come_first_served, parse_instance, solve
+from solidarite.planning.optimizer import (
+    InstanceError,
+    check,
+    first_come_first_served,
+    parse_instance,
+    solve,
+    solve_flow,
+)
+from solidarite.planning.optimizer.flow import TRAVEL_TIME_LIMIT_S
 
 
 class Command(BaseCommand):
@@ -22,6 +30,13 @@ class Command(BaseCommand):
         parser.add_argument("--out", type=Path, required=True, help="Fichier JSON du résultat.")
         parser.add_argument(
             "--time-limit", type=float, default=60.0, help="Temps maximal de CP-SAT (séries), en secondes."
+        )
+        parser.add_argument(
+            "--trajet-s",
+            type=float,
+            default=TRAVEL_TIME_LIMIT_S,
+            help="Temps accordé au départage par le trajet, une fois priorité et continuité prouvées "
+            f"(secondes, {TRAVEL_TIME_LIMIT_S:g} par défaut ; 0 : pas de départage ; le plan dit s'il est prouvé).",
         )
         parser.add_argument(
             "--compare",
@@ -48,7 +63,12 @@ class Command(BaseCommand):
             raise CommandError(f"{path.name} : {exc}", returncode=2) from None
         if options["time_limit"] <= 0:
             raise CommandError("--time-limit doit être positif.", returncode=2)
-        solution = solve(instance, options["time_limit"])
+        if not options["trajet_s"] >= 0:
+            raise CommandError("--trajet-s doit être positif ou nul.", returncode=2)
+        if any(v.block_days > 1 for v in instance.volunteers):
+            solution = solve(instance, options["time_limit"])
+        else:
+            solution = solve_flow(instance, travel_time_limit_s=options["trajet_s"])
         problems = check(instance, solution.assignments)
         if problems:  # never expected: a violated constraint is a bug, and it must not go unnoticed
             raise CommandError("Contrainte violée (anomalie) : " + " ; ".join(problems[:5]))
@@ -61,7 +81,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{solution.method} : {solution.filled_places} places pourvues, priorité {solution.priority_total:.2f} "
             f"(borne {solution.bound:.2f}{', optimum prouvé' if solution.optimal else ''}), continuité {solution.continuity}, "
-            f"{solution.travel_km:.1f} km, {solution.solve_seconds:.2f} s."
+            f"{solution.travel_km:.1f} km (trajet {'prouvé' if solution.as_dict()['travel_proven'] else 'non prouvé'}), "
+            f"{solution.solve_seconds:.2f} s."
         )
         if options["compare"]:
             baseline = first_come_first_served(instance)
