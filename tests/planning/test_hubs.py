@@ -110,3 +110,34 @@ def test_generated_family_instance_matches_the_pair_network() -> None:
     assert hubs.details["trajet_prouve"]
     assert hubs.travel_km == pytest.approx(pairs.travel_km, abs=0.01 * hubs.filled_places)
     assert hubs.details["arcs"] < pairs.details["arcs"]
+
+
+_DAYS = [dt.date(2026, 3, k) for k in (2, 3, 4)]
+
+
+def _v(i: int, max_days: int = 1, days: list[dt.date] = _DAYS, km: float = 50.0) -> Volunteer:
+    return Volunteer(f"v{i}", 45.0, 2.0 + i * 0.01, max_days, km, tuple(days))
+
+
+def _s(j: int, capacity: int = 1, days: list[dt.date] = _DAYS) -> Site:
+    return Site(f"s{j}", 45.0, 2.05 + j * 0.01, 1.0, capacity, tuple(days))
+
+
+@pytest.mark.parametrize(
+    ("volunteers", "sites", "history", "expected"),
+    [
+        ((), (_s(0),), (), (0, 0)),  # a region without resident volunteers (decomposition)
+        ((_v(0, 0),), (_s(0),), (), (0, 0)),  # max_days 0
+        ((_v(0),), (_s(0, 0),), (), (0, 0)),  # no place
+        ((_v(0, 1, [_DAYS[0]]),), (_s(0, 1, [_DAYS[1]]),), (), (0, 0)),  # no common day
+        ((_v(0, 1, _DAYS, 0.5), _v(1)), (_s(0),), (("v0", "s0"),), (1, 0)),  # history out of reach
+        ((_v(0, 3), _v(1, 2)), (_s(0, 2),), (("v1", "s0"),), (5, 2)),
+        ((_v(0),), (_s(0, 1, []),), (), (0, 0)),  # a lieu that needs nobody this month
+    ],
+)
+def test_degenerate_instances(volunteers, sites, history, expected) -> None:  # type: ignore[no-untyped-def]
+    instance = Instance(2026, 3, volunteers, sites, frozenset(history))
+    solution = solve_flow(instance)
+    assert check(instance, solution.assignments) == []
+    assert (solution.filled_places, solution.continuity) == expected
+    assert solution.optimal

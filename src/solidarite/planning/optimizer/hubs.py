@@ -282,6 +282,9 @@ def tight_pairs(
         parts.append(
             _tight_chunk(net, tree, reach, potentials, history_keys, n_sites, through, lo, lo + chunk)
         )
+    if not parts:
+        empty = np.empty(0, dtype=np.int64)
+        return TightPairs(empty, empty, np.empty(0), empty)
     vd, sd, km = (np.concatenate([p[k] for p in parts]) for k in range(3))
     return TightPairs(vd, sd, km, np.unique(forced_tail))
 
