@@ -43,23 +43,24 @@ def split_by_region(instance: Instance) -> dict[str, Instance]:
 def residual(instance: Instance, taken: list[Assignment]) -> Instance:
     """Pass 2: the places still empty in every region, offered to every volunteer with the days and the
     allowance pass 1 left them (in practice those whose reach crosses a boundary: the others' region already
-    had them). One solve: a volunteer cannot be planned twice."""
+    had them). One solve: a volunteer cannot be planned twice. Site-days already full and volunteers with no
+    day left that some site still needs are left out (at 100,000 × 5,000 they would only add arcs)."""
     used_days: dict[str, set[object]] = defaultdict(set)
     for a in taken:
         used_days[a.volunteer].add(a.date)
     filled = Counter((a.site, a.date) for a in taken)
     sites = []
-    for site in instance.sites:
-        reduced = tuple(
-            (day, site.capacity_on(day) - filled[(site.id, day)])
-            for day in site.needed
-            if filled[(site.id, day)]
-        )
-        sites.append(dataclasses.replace(site, reduced=reduced))
+    for site in instance.sites:  # only the days with a place left: a full day would only add arcs
+        left_on = {day: site.capacity_on(day) - filled[(site.id, day)] for day in site.needed}
+        needed = tuple(day for day in site.needed if left_on[day] > 0)
+        if needed:
+            reduced = tuple((day, left_on[day]) for day in needed if left_on[day] != site.capacity)
+            sites.append(dataclasses.replace(site, needed=needed, reduced=reduced))
+    open_days = {day for site in sites for day in site.needed}
     volunteers = []
     for vol in instance.volunteers:
         left = vol.max_days - len(used_days[vol.id])
-        days = tuple(d for d in vol.available if d not in used_days[vol.id])
+        days = tuple(d for d in vol.available if d not in used_days[vol.id] and d in open_days)
         if left > 0 and days and vol.block_days == 1:
             volunteers.append(dataclasses.replace(vol, max_days=left, available=days))
     return Instance(instance.year, instance.month, tuple(volunteers), tuple(sites), instance.history)
