@@ -112,8 +112,9 @@ def lire_instance(chemin: Path) -> Instance:
         raise EchelleError(f"{chemin.name} : {exc}") from None
 
 
-def ecrire_regions(instance: Instance, dossier: Path) -> dict[str, Path]:
-    """One instance file per region (its lieux, the volunteers who live in it, their continuity pairs)."""
+def ecrire_regions(instance: Instance, dossier: Path) -> dict[str, tuple[Path, int]]:
+    """One instance file per region (its lieux, the volunteers who live in it, their continuity pairs), with
+    the region's size: volunteers × places, a proxy of its arcs (of its solve time)."""
     dossier.mkdir(parents=True, exist_ok=True)
     fichiers = {}
     for region, part in split_by_region(instance).items():
@@ -122,7 +123,8 @@ def ecrire_regions(instance: Instance, dossier: Path) -> dict[str, Path]:
         part = Instance(part.year, part.month, part.volunteers, part.sites, history)
         chemin = dossier / f"region-{region or 'sans-region'}.json"
         chemin.write_text(json.dumps(instance_as_dict(part)), encoding="utf-8")
-        fichiers[region] = chemin
+        places = sum(len(site.needed) * site.capacity for site in part.sites)
+        fichiers[region] = (chemin, len(part.volunteers) * places)
     return fichiers
 
 
@@ -187,16 +189,16 @@ class Lot:
 
 
 def mettre_en_file(instance: Instance, dossier: Path) -> Lot:
-    """Writes the region files and queues one task per region, the largest first (they finish last)."""
+    """Writes the region files and queues one task per region, the largest first: the workers take them in
+    that order, so the longest solves start at once and the small ones fill the gaps at the end."""
     from solidarite.planning.tasks import resoudre_region as tache  # tasks.py imports this module
 
     debut = time.perf_counter()
     fichiers = ecrire_regions(instance, dossier / "regions")
-    taille = {region: chemin.stat().st_size for region, chemin in fichiers.items()}
     sortie = dossier / "affectations"
     taches = {
-        region: str(tache.enqueue(str(fichiers[region]), region, str(sortie)).id)
-        for region in sorted(fichiers, key=lambda r: -taille[r])
+        region: str(tache.enqueue(str(chemin), region, str(sortie)).id)
+        for region, (chemin, _) in sorted(fichiers.items(), key=lambda item: -item[1][1])
     }
     return Lot(instance, sortie, taches, time.perf_counter() - debut, debut)
 
