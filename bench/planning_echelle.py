@@ -122,7 +122,8 @@ def print_regions(result: dict[str, Any]) -> None:
     for r in sorted(result["regions"], key=lambda r: -float(r["secondes"])):
         print(
             f"  région {r['region'] or '—'} : {r['volontaires']} volontaires, {r['lieux']} lieux, {r['arcs']} arcs, "
-            f"{r['places']} places, {float(r['secondes']):.1f} s (worker {r['pid']}, pic du worker "
+            f"{r['places']} places, {float(r['secondes']):.1f} s (lecture {float(r['lecture_s']):.1f}, arcs "
+            f"{float(r['arcs_s']):.1f}, flot {float(r['flot_s']):.1f} ; worker {r['pid']}, pic du worker "
             f"{float(r['pic_mo']):.0f} Mo, en file {float(r['attente_s']):.1f} s)"
         )
     per_worker = Counter(int(r["pid"]) for r in result["regions"])
@@ -135,7 +136,8 @@ def print_regions(result: dict[str, Any]) -> None:
     )
     print(
         f"  découpage et mise en file {float(result['decoupage_s']):.1f} s, régions {float(result['attente_regions_s']):.1f} s, "
-        f"passe frontalière {float(result['seconde_passe_s']):.1f} s ({result['seconde_passe']} places), "
+        f"passe frontalière {float(result['seconde_passe_s']):.1f} s ({result['seconde_passe']} places, "
+        f"{result['seconde_passe_arcs']} arcs), "
         f"orchestrateur {float(result['wall_s']):.1f} s mur (lecture de l'instance et démarrage compris), "
         f"pic {float(result['orchestrateur_mb']):.0f} Mo"
     )

@@ -29,6 +29,7 @@ from solidarite.planning.optimizer import (
     Instance,
     InstanceError,
     Solution,
+    candidate_arcs,
     check,
     instance_as_dict,
     parse_instance,
@@ -53,7 +54,10 @@ class RegionResolue:
     places: int
     priorite: float
     arcs: int
-    secondes: float
+    secondes: float  # the whole task: lecture_s + arcs_s + flot_s + checking and writing
+    lecture_s: float
+    arcs_s: float  # the candidate arcs (reach, dates)
+    flot_s: float  # the network and its solve
     pid: int
     pic_mo: float  # the worker process's peak resident set at the end of the task
     tache: str = ""  # the task's id in the queue
@@ -67,6 +71,7 @@ class ResultatEchelle:
     premiere_passe: int
     seconde_passe: int
     seconde_passe_s: float
+    seconde_passe_arcs: int
     decoupage_s: float
     attente_s: float
     total_s: float
@@ -79,6 +84,7 @@ class ResultatEchelle:
             "decoupage_s": round(self.decoupage_s, 3),
             "attente_regions_s": round(self.attente_s, 3),
             "seconde_passe_s": round(self.seconde_passe_s, 3),
+            "seconde_passe_arcs": self.seconde_passe_arcs,
             "regions": [vars(r) for r in self.regions],
             "premiere_passe": self.premiere_passe,
             "seconde_passe": self.seconde_passe,
@@ -142,6 +148,7 @@ def resoudre_region(chemin_instance: str, region: str, dossier_sortie: str) -> d
     started = time.perf_counter()
     instance = lire_instance(Path(chemin_instance))
     parts = split_by_region(instance)
+    lu = time.perf_counter()
     if region not in parts:
         connues = ", ".join(repr(code) for code in parts) or "aucune"
         raise EchelleError(
@@ -149,7 +156,10 @@ def resoudre_region(chemin_instance: str, region: str, dossier_sortie: str) -> d
             f"les régions {connues}."
         )
     part = parts[region]
-    solution = solve_flow(part)
+    arcs = candidate_arcs(part)
+    arcs_faits = time.perf_counter()
+    solution = solve_flow(part, arcs)
+    resolu = time.perf_counter()
     problems = check(part, solution.assignments)
     if problems:  # never expected: a violated constraint is a bug, and it must not go unnoticed
         raise EchelleError(f"Région {region} : contrainte violée (anomalie) : " + " ; ".join(problems[:5]))
@@ -169,6 +179,9 @@ def resoudre_region(chemin_instance: str, region: str, dossier_sortie: str) -> d
         "priorite": solution.priority_total,
         "arcs": int(solution.details.get("arcs", 0)),
         "secondes": time.perf_counter() - started,
+        "lecture_s": lu - started,
+        "arcs_s": arcs_faits - lu,
+        "flot_s": resolu - arcs_faits,
         "pid": os.getpid(),
         "pic_mo": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # Linux: kB
     }
@@ -271,7 +284,8 @@ def terminer(lot: Lot, regions: list[RegionResolue], attente_s: float) -> Result
         taken.extend(_affectations(lot.sortie / f"affectations-{r.region or 'sans-region'}.json"))
     premiere = len(taken)
     debut_passe = time.perf_counter()
-    taken.extend(solve_flow(residual(lot.instance, taken)).assignments)
+    seconde = solve_flow(residual(lot.instance, taken))
+    taken.extend(seconde.assignments)
     seconde_s = time.perf_counter() - debut_passe
     solution = build_solution(
         lot.instance,
@@ -287,6 +301,7 @@ def terminer(lot: Lot, regions: list[RegionResolue], attente_s: float) -> Result
         premiere_passe=premiere,
         seconde_passe=len(taken) - premiere,
         seconde_passe_s=seconde_s,
+        seconde_passe_arcs=int(seconde.details.get("arcs", 0)),
         decoupage_s=lot.decoupage_s,
         attente_s=attente_s,
         total_s=time.perf_counter() - lot.debut,
