@@ -159,6 +159,64 @@ def test_block_programme_on_a_mixed_instance_with_history() -> None:
     assert cpsat.continuity == exact.continuity
 
 
+def test_the_take_back_moves_a_boundary_volunteer_to_the_more_needed_place() -> None:
+    """Pass 1 gives v_border's only day to the home lieu (priority 2); the neighbour's lieu (priority 5) stays
+    empty, and pass 2 has no day of v_border left to offer it: the take-back frees the day and moves it."""
+    import dataclasses
+
+    from solidarite.planning.optimizer import (
+        check,
+        reopen,
+        residual,
+        solve_by_region,
+        solve_flow,
+        split_by_region,
+    )
+
+    instance = _two_regions()
+    monday = instance.sites[0].needed[0]
+    alone = dataclasses.replace(
+        instance,
+        volunteers=(dataclasses.replace(instance.volunteers[1], max_days=1, available=(monday,)),),
+        sites=(instance.sites[0], dataclasses.replace(instance.sites[1], needed=(monday,))),
+    )
+    taken = [a for part in split_by_region(alone).values() for a in solve_flow(part).assignments]
+    taken += solve_flow(residual(alone, taken)).assignments
+    assert [(a.volunteer, a.site) for a in taken] == [("v_border", "s_a")]  # passes 1 and 2: worth 2
+    kept, movable = reopen(alone, taken)
+    assert kept == [] and movable == {"v_border"}
+    decomposed = solve_by_region(alone)
+    assert [(a.volunteer, a.site) for a in decomposed.assignments] == [("v_border", "s_b")]
+    assert decomposed.priority_total == solve_flow(alone).priority_total == 5.0
+    assert check(alone, decomposed.assignments) == [] and decomposed.details["reprise_volontaires"] == 1
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_take_back_never_lowers_the_value(seed: int) -> None:
+    from solidarite.planning.instances import generate_family
+    from solidarite.planning.optimizer import (
+        check,
+        evaluate,
+        residual,
+        solve_by_region,
+        solve_flow,
+        split_by_region,
+    )
+    from solidarite.territoire.sources import read_territoire
+    from tests.conftest import DATA_DIR
+
+    instance = generate_family(read_territoire(DATA_DIR), volunteers=300, sites=60, seed=seed)
+    taken = [a for part in split_by_region(instance).values() for a in solve_flow(part).assignments]
+    taken += solve_flow(residual(instance, taken)).assignments
+    decomposed = solve_by_region(instance)
+    assert check(instance, decomposed.assignments) == []
+    assert (
+        evaluate(instance, taken)[0]
+        <= decomposed.priority_total
+        <= solve_flow(instance).priority_total + 1e-9
+    )
+
+
 def test_the_decomposition_keeps_continuity_pairs_of_other_regions_out() -> None:
     import dataclasses
 
@@ -309,7 +367,7 @@ def test_two_worker_processes_share_the_region_tasks(tmp_path: Path) -> None:
     data = json.loads(out.read_text(encoding="utf-8"))
     assert sorted(r["region"] for r in data["regions"]) == sorted(split_by_region(instance))
     assert set(data["workers"]) <= {w.pid for w in workers}  # solved by the worker processes, not here
-    assert data["violations"] == [] and data["premiere_passe"] + data["seconde_passe"] == data["places"]
+    assert data["violations"] == [] and data["priorite"] >= data["priorite_passes_1_2"]
     assignments = [
         Assignment(a["volunteer"], a["site"], dt.date.fromisoformat(a["date"]))
         for a in data["planning"]["assignments"]

@@ -4,8 +4,9 @@ The orchestrator (`planifier_par_region`) splits an instance by ARS region (`opt
 writes one JSON file per region, queues one `tasks.resoudre_region` per region on the project's task queue
 (django-tasks, database backend: on PostgreSQL, every worker of every machine takes from the same table),
 waits for their results in the task table, then runs pass 2 (`optimizer.residual`: the places still empty
-in every region, offered to every volunteer with the days pass 1 left them) as one solve, and checks the
-whole plan against every rule of the full instance.
+in every region, offered to every volunteer with the days pass 1 left them) as one solve, then, while places
+are still empty, the take-back (`optimizer.reopen`: the volunteers who could reach one give their days back,
+one more solve, never worse), and checks the whole plan against every rule of the full instance.
 
 A task only ever holds its own region's instance: the file it is given. Its assignments go to a JSON file
 in the output folder (they are data, not a task result); the task's result is a short summary (time, the
@@ -31,8 +32,10 @@ from solidarite.planning.optimizer import (
     Solution,
     candidate_arcs,
     check,
+    evaluate,
     instance_as_dict,
     parse_instance,
+    reopen,
     residual,
     solve_flow,
     split_by_region,
@@ -72,6 +75,9 @@ class ResultatEchelle:
     seconde_passe: int
     seconde_passe_s: float
     seconde_passe_arcs: int
+    priorite_passes_1_2: float  # before the take-back
+    reprise_volontaires: int  # volunteers who gave their days back (0: no place left empty, no take-back)
+    reprise_s: float
     decoupage_s: float
     attente_s: float
     total_s: float
@@ -85,6 +91,9 @@ class ResultatEchelle:
             "attente_regions_s": round(self.attente_s, 3),
             "seconde_passe_s": round(self.seconde_passe_s, 3),
             "seconde_passe_arcs": self.seconde_passe_arcs,
+            "priorite_passes_1_2": round(self.priorite_passes_1_2, 9),
+            "reprise_volontaires": self.reprise_volontaires,
+            "reprise_s": round(self.reprise_s, 3),
             "regions": [vars(r) for r in self.regions],
             "premiere_passe": self.premiere_passe,
             "seconde_passe": self.seconde_passe,
@@ -278,7 +287,8 @@ def _motif(traceback: str) -> str:
 
 
 def terminer(lot: Lot, regions: list[RegionResolue], attente_s: float) -> ResultatEchelle:
-    """Pass 2 (one solve over the residual of every region) and the check of the whole plan."""
+    """Pass 2 (one solve over the residual of every region), the take-back while places are still empty
+    (one solve), and the check of the whole plan."""
     taken: list[Assignment] = []
     for r in regions:
         taken.extend(_affectations(lot.sortie / f"affectations-{r.region or 'sans-region'}.json"))
@@ -287,21 +297,30 @@ def terminer(lot: Lot, regions: list[RegionResolue], attente_s: float) -> Result
     seconde = solve_flow(residual(lot.instance, taken))
     taken.extend(seconde.assignments)
     seconde_s = time.perf_counter() - debut_passe
+    passes_1_2 = evaluate(lot.instance, taken)[0]
+    debut_reprise = time.perf_counter()
+    kept, movable = reopen(lot.instance, taken)
+    if movable:
+        taken = kept + solve_flow(residual(lot.instance, kept)).assignments
+    reprise_s = time.perf_counter() - debut_reprise
     solution = build_solution(
         lot.instance,
         taken,
         lot.debut,
         optimal=False,
         bound=float("nan"),
-        method="décomposition par région (une tâche par région, puis la passe frontalière)",
+        method="décomposition par région (une tâche par région, la passe frontalière, la reprise)",
     )
     return ResultatEchelle(
         solution=solution,
         regions=sorted(regions, key=lambda r: r.region),
         premiere_passe=premiere,
-        seconde_passe=len(taken) - premiere,
+        seconde_passe=len(seconde.assignments),
         seconde_passe_s=seconde_s,
         seconde_passe_arcs=int(seconde.details.get("arcs", 0)),
+        priorite_passes_1_2=passes_1_2,
+        reprise_volontaires=len(movable),
+        reprise_s=reprise_s,
         decoupage_s=lot.decoupage_s,
         attente_s=attente_s,
         total_s=time.perf_counter() - lot.debut,
