@@ -121,9 +121,9 @@ def orchestrate(instance_file: Path, folder: Path, env: dict[str, str], timeout_
 def print_regions(result: dict[str, Any]) -> None:
     for r in sorted(result["regions"], key=lambda r: -float(r["secondes"])):
         print(
-            f"  région {r['region'] or '—'} : {r['volontaires']} volontaires, {r['lieux']} lieux, {r['arcs']} arcs, "
-            f"{r['places']} places, {float(r['secondes']):.1f} s (lecture {float(r['lecture_s']):.1f}, arcs "
-            f"{float(r['arcs_s']):.1f}, flot {float(r['flot_s']):.1f} ; worker {r['pid']}, pic du worker "
+            f"  région {r['region'] or '—'} : {r['volontaires']} volontaires, {r['lieux']} lieux, {str(r['arcs']) + ' arcs, ' if r['arcs'] else ''}"
+            f"{r['places']} places, {float(r['secondes']):.1f} s (lecture {float(r['lecture_s']):.1f}, flot "
+            f"{float(r['flot_s']):.1f} ; worker {r['pid']}, pic du worker "
             f"{float(r['pic_mo']):.0f} Mo, en file {float(r['attente_s']):.1f} s)"
         )
     per_worker = Counter(int(r["pid"]) for r in result["regions"])

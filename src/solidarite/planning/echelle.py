@@ -30,7 +30,6 @@ from solidarite.planning.optimizer import (
     Instance,
     InstanceError,
     Solution,
-    candidate_arcs,
     check,
     evaluate,
     instance_as_dict,
@@ -57,10 +56,9 @@ class RegionResolue:
     places: int
     priorite: float
     arcs: int
-    secondes: float  # the whole task: lecture_s + arcs_s + flot_s + checking and writing
+    secondes: float  # the whole task: lecture_s + flot_s + checking and writing
     lecture_s: float
-    arcs_s: float  # the candidate arcs (reach, dates)
-    flot_s: float  # the network and its solve
+    flot_s: float  # solve_flow: the candidate arcs, the network and its solve
     pid: int
     pic_mo: float  # the worker process's peak resident set at the end of the task
     tache: str = ""  # the task's id in the queue
@@ -165,9 +163,7 @@ def resoudre_region(chemin_instance: str, region: str, dossier_sortie: str) -> d
             f"les régions {connues}."
         )
     part = parts[region]
-    arcs = candidate_arcs(part)
-    arcs_faits = time.perf_counter()
-    solution = solve_flow(part, arcs)
+    solution = solve_flow(part)  # its default engine: no arcs passed in, they would force the pair network
     resolu = time.perf_counter()
     problems = check(part, solution.assignments)
     if problems:  # never expected: a violated constraint is a bug, and it must not go unnoticed
@@ -189,8 +185,7 @@ def resoudre_region(chemin_instance: str, region: str, dossier_sortie: str) -> d
         "arcs": int(solution.details.get("arcs", 0)),
         "secondes": time.perf_counter() - started,
         "lecture_s": lu - started,
-        "arcs_s": arcs_faits - lu,
-        "flot_s": resolu - arcs_faits,
+        "flot_s": resolu - lu,
         "pid": os.getpid(),
         "pic_mo": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # Linux: kB
     }
