@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -158,6 +159,64 @@ def test_block_programme_on_a_mixed_instance_with_history() -> None:
     assert cpsat.continuity == exact.continuity
 
 
+def test_the_take_back_moves_a_boundary_volunteer_to_the_more_needed_place() -> None:
+    """Pass 1 gives v_border's only day to the home lieu (priority 2); the neighbour's lieu (priority 5) stays
+    empty, and pass 2 has no day of v_border left to offer it: the take-back frees the day and moves it."""
+    import dataclasses
+
+    from solidarite.planning.optimizer import (
+        check,
+        reopen,
+        residual,
+        solve_by_region,
+        solve_flow,
+        split_by_region,
+    )
+
+    instance = _two_regions()
+    monday = instance.sites[0].needed[0]
+    alone = dataclasses.replace(
+        instance,
+        volunteers=(dataclasses.replace(instance.volunteers[1], max_days=1, available=(monday,)),),
+        sites=(instance.sites[0], dataclasses.replace(instance.sites[1], needed=(monday,))),
+    )
+    taken = [a for part in split_by_region(alone).values() for a in solve_flow(part).assignments]
+    taken += solve_flow(residual(alone, taken)).assignments
+    assert [(a.volunteer, a.site) for a in taken] == [("v_border", "s_a")]  # passes 1 and 2: worth 2
+    kept, movable = reopen(alone, taken)
+    assert kept == [] and movable == {"v_border"}
+    decomposed = solve_by_region(alone)
+    assert [(a.volunteer, a.site) for a in decomposed.assignments] == [("v_border", "s_b")]
+    assert decomposed.priority_total == solve_flow(alone).priority_total == 5.0
+    assert check(alone, decomposed.assignments) == [] and decomposed.details["reprise_volontaires"] == 1
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_take_back_never_lowers_the_value(seed: int) -> None:
+    from solidarite.planning.instances import generate_family
+    from solidarite.planning.optimizer import (
+        check,
+        evaluate,
+        residual,
+        solve_by_region,
+        solve_flow,
+        split_by_region,
+    )
+    from solidarite.territoire.sources import read_territoire
+    from tests.conftest import DATA_DIR
+
+    instance = generate_family(read_territoire(DATA_DIR), volunteers=300, sites=60, seed=seed)
+    taken = [a for part in split_by_region(instance).values() for a in solve_flow(part).assignments]
+    taken += solve_flow(residual(instance, taken)).assignments
+    decomposed = solve_by_region(instance)
+    assert check(instance, decomposed.assignments) == []
+    assert (
+        evaluate(instance, taken)[0]
+        <= decomposed.priority_total
+        <= solve_flow(instance).priority_total + 1e-9
+    )
+
+
 def test_the_decomposition_keeps_continuity_pairs_of_other_regions_out() -> None:
     import dataclasses
 
@@ -244,3 +303,138 @@ def test_pricing_reaches_the_full_network_optimum() -> None:
         assert check(instance, solution.assignments) == []
         assert solution.priority_total == pytest.approx(solve_flow(instance).priority_total)
     assert grown >= 3
+
+
+# --- Scale-out in the platform: one background task per region, run by real workers (planning/echelle.py) ----
+
+
+def _family_file(folder: Path, volunteers: int = 400, sites: int = 60, seed: int = 5) -> tuple[Any, Path]:
+    from solidarite.planning.instances import generate_family
+    from solidarite.planning.optimizer import instance_as_dict
+    from solidarite.territoire.sources import read_territoire
+    from tests.conftest import DATA_DIR
+
+    instance = generate_family(read_territoire(DATA_DIR), volunteers=volunteers, sites=sites, seed=seed)
+    path = folder / "instance.json"
+    path.write_text(json.dumps(instance_as_dict(instance)), encoding="utf-8")
+    return instance, path
+
+
+def _assert_decomposed_plan(instance: Any, assignments: list[Any], priority: float) -> None:
+    from solidarite.planning.optimizer import check, solve_by_region, solve_flow
+
+    assert check(instance, assignments) == []
+    days = [(a.volunteer, a.date) for a in assignments]
+    assert len(days) == len(set(days))  # no volunteer planned twice on a day, across regions and passes
+    assert priority <= solve_flow(instance).priority_total + 1e-9
+    assert priority == pytest.approx(solve_by_region(instance).priority_total)  # the pure decomposition
+
+
+def test_two_worker_processes_share_the_region_tasks(tmp_path: Path) -> None:
+    """The real thing, as on several machines: a fresh SQLite database, two `worker` processes, the
+    orchestrator in a third; every region solved by one of the two, the whole plan checked."""
+    import datetime as dt
+    import signal
+    import subprocess
+    import sys
+
+    from solidarite.planning.optimizer import Assignment, split_by_region
+    from tests.cli import run_cli
+
+    instance, path = _family_file(tmp_path, volunteers=2_000, sites=200)
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'file.sqlite3'}"}
+    assert run_cli("migrate", "-v0", env=env).returncode == 0
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "solidarite", "worker", "--interval", "0.2"],
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(2)
+    ]
+    try:
+        out = tmp_path / "out.json"
+        result = run_cli(
+            "planning_echelle", "--instance", str(path), "--out", str(out), "--attente", "120", env=env
+        )
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            worker.wait(timeout=60)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert sorted(r["region"] for r in data["regions"]) == sorted(split_by_region(instance))
+    assert set(data["workers"]) <= {w.pid for w in workers}  # solved by the worker processes, not here
+    assert data["violations"] == [] and data["priorite"] >= data["priorite_passes_1_2"]
+    assignments = [
+        Assignment(a["volunteer"], a["site"], dt.date.fromisoformat(a["date"]))
+        for a in data["planning"]["assignments"]
+    ]
+    assert len(assignments) == data["places"]
+    _assert_decomposed_plan(instance, assignments, data["priorite"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_region_tasks_through_the_worker_on_the_configured_database(tmp_path: Path) -> None:
+    """The same path on the test database (SQLite or PostgreSQL): queued, run by the project's worker
+    (`Worker.once`, django_tasks_db's own claim and run), collected from the task table."""
+    from solidarite.config.planification import Worker
+    from solidarite.planning import echelle
+
+    instance, _ = _family_file(tmp_path)
+    lot = echelle.mettre_en_file(instance, tmp_path)
+    Worker(0.05, lambda line: None).once()
+    regions = echelle.attendre(lot, attente_s=5, sondage_s=0.05)
+    resultat = echelle.terminer(lot, regions, 0.0)
+    assert resultat.violations == []
+    assert {r.pid for r in regions} == {os.getpid()}  # `once` ran them in this process
+    _assert_decomposed_plan(instance, resultat.solution.assignments, resultat.solution.priority_total)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_region_is_named_and_an_untaken_one_withdrawn(tmp_path: Path) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from solidarite.config.planification import Worker
+    from solidarite.planning import echelle, tasks
+
+    instance, path = _family_file(tmp_path)
+    unknown = echelle.Lot(
+        instance,
+        tmp_path,
+        {"ZZ": str(tasks.resoudre_region.enqueue(str(path), "ZZ", str(tmp_path)).id)},
+        0,
+        0,
+    )
+    Worker(0.05, lambda line: None).once()
+    with pytest.raises(echelle.EchelleError, match=r"Région ZZ en échec : Région inconnue 'ZZ' : l'instance"):
+        echelle.attendre(unknown, attente_s=5, sondage_s=0.05)
+    lot = echelle.mettre_en_file(instance, tmp_path)  # no worker runs: the deadline passes
+    with pytest.raises(
+        echelle.EchelleError,
+        match=r"non résolue\(s\) après 0.2 s .* retirée\(s\) de la file.*`python -m solidarite worker`",
+    ):
+        echelle.attendre(lot, attente_s=0.2, sondage_s=0.05)
+    assert not DBTaskResult.objects.filter(id__in=list(lot.taches.values())).exists()  # withdrawn
+
+
+def test_planning_echelle_bad_input_exit_2(tmp_path: Path) -> None:
+    from tests.cli import run_cli
+
+    _, path = _family_file(tmp_path, volunteers=200, sites=30)
+    missing = run_cli("planning_echelle", "--instance", str(tmp_path / "absent.json"))
+    assert missing.returncode == 2 and "Fichier introuvable" in missing.stderr, missing.stderr
+    unknown = run_cli(
+        "planning_echelle", "--instance", str(path), "--region", "ZZ", "--dossier", str(tmp_path)
+    )
+    assert unknown.returncode == 2 and "Traceback" not in unknown.stderr
+    assert "Région inconnue 'ZZ'" in unknown.stderr and "84" in unknown.stderr, unknown.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({**json.loads(path.read_text()), "volunteers": []}), encoding="utf-8")
+    empty = run_cli("planning_echelle", "--instance", str(bad))
+    assert empty.returncode == 2 and "bad.json : instance.volunteers : aucun volontaire" in empty.stderr
+    one = run_cli("planning_echelle", "--instance", str(path), "--region", "84", "--dossier", str(tmp_path))
+    assert one.returncode == 0, one.stderr  # one region, here, without a worker
+    assert "région 84 : " in one.stdout and (tmp_path / "affectations-84.json").exists()

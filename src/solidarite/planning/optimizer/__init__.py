@@ -62,7 +62,7 @@ from solidarite.planning.optimizer.model import (
     instance_as_dict,
     parse_instance,
 )
-from solidarite.planning.optimizer.regions import residual, solve_by_region, split_by_region
+from solidarite.planning.optimizer.regions import reopen, residual, solve_by_region, split_by_region
 
 __all__ = [
     "COST_BUDGET",
@@ -85,6 +85,7 @@ __all__ = [
     "parse_instance",
     "priority_scale",
     "reachable_pairs",
+    "reopen",
     "residual",
     "solve",
     "solve_blocks",

@@ -1,0 +1,339 @@
+"""Planning at national scale, region by region across the background workers (issue 23, ADR 0017).
+
+The orchestrator (`planifier_par_region`) splits an instance by ARS region (`optimizer.split_by_region`),
+writes one JSON file per region, queues one `tasks.resoudre_region` per region on the project's task queue
+(django-tasks, database backend: on PostgreSQL, every worker of every machine takes from the same table),
+waits for their results in the task table, then runs pass 2 (`optimizer.residual`: the places still empty
+in every region, offered to every volunteer with the days pass 1 left them) as one solve, then, while places
+are still empty, the take-back (`optimizer.reopen`: the volunteers who could reach one give their days back,
+one more solve, never worse), and checks the whole plan against every rule of the full instance.
+
+A task only ever holds its own region's instance: the file it is given. Its assignments go to a JSON file
+in the output folder (they are data, not a task result); the task's result is a short summary (time, the
+worker's pid and peak memory, arcs, places).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import resource
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from solidarite.planning.optimizer import (
+    Assignment,
+    Instance,
+    InstanceError,
+    Solution,
+    check,
+    evaluate,
+    instance_as_dict,
+    parse_instance,
+    reopen,
+    residual,
+    solve_flow,
+    split_by_region,
+)
+from solidarite.planning.optimizer.feasibility import build_solution
+
+
+class EchelleError(Exception):
+    """A bad input or a failed region, in French for the user (exit code 2 on the command line)."""
+
+
+@dataclass
+class RegionResolue:
+    """What one region's task reported."""
+
+    region: str
+    volontaires: int
+    lieux: int
+    places: int
+    priorite: float
+    arcs: int
+    secondes: float  # the whole task: lecture_s + flot_s + checking and writing
+    lecture_s: float
+    flot_s: float  # solve_flow: the candidate arcs, the network and its solve
+    pid: int
+    pic_mo: float  # the worker process's peak resident set at the end of the task
+    tache: str = ""  # the task's id in the queue
+    attente_s: float = 0.0  # from queueing to the start of the task
+
+
+@dataclass
+class ResultatEchelle:
+    solution: Solution
+    regions: list[RegionResolue]
+    premiere_passe: int
+    seconde_passe: int
+    seconde_passe_s: float
+    seconde_passe_arcs: int
+    priorite_passes_1_2: float  # before the take-back
+    reprise_volontaires: int  # volunteers who gave their days back (0: no place left empty, no take-back)
+    reprise_s: float
+    decoupage_s: float
+    attente_s: float
+    total_s: float
+    violations: list[str] = field(default_factory=list)
+
+    def resume(self) -> dict[str, Any]:
+        """The figures as JSON (the command's output file, the bench)."""
+        return {
+            "total_s": round(self.total_s, 3),
+            "decoupage_s": round(self.decoupage_s, 3),
+            "attente_regions_s": round(self.attente_s, 3),
+            "seconde_passe_s": round(self.seconde_passe_s, 3),
+            "seconde_passe_arcs": self.seconde_passe_arcs,
+            "priorite_passes_1_2": round(self.priorite_passes_1_2, 9),
+            "reprise_volontaires": self.reprise_volontaires,
+            "reprise_s": round(self.reprise_s, 3),
+            "regions": [vars(r) for r in self.regions],
+            "premiere_passe": self.premiere_passe,
+            "seconde_passe": self.seconde_passe,
+            "priorite": round(self.solution.priority_total, 9),
+            "places": self.solution.filled_places,
+            "continuite": self.solution.continuity,
+            "km": round(self.solution.travel_km, 3),
+            "violations": self.violations,
+            "workers": sorted({r.pid for r in self.regions}),
+        }
+
+
+# --- Files ------------------------------------------------------------------------------------------------
+
+
+def lire_instance(chemin: Path) -> Instance:
+    """An instance file in the JSON form of `python -m solidarite plan`; bad input → EchelleError (French)."""
+    try:
+        data = json.loads(chemin.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise EchelleError(f"Fichier introuvable : {chemin}") from None
+    except json.JSONDecodeError as exc:
+        raise EchelleError(
+            f"{chemin.name} : JSON mal formé (ligne {exc.lineno}, colonne {exc.colno} : {exc.msg})."
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EchelleError(f"{chemin.name} : fichier illisible ({exc}).") from None
+    try:
+        return parse_instance(data)
+    except InstanceError as exc:
+        raise EchelleError(f"{chemin.name} : {exc}") from None
+
+
+def ecrire_regions(instance: Instance, dossier: Path) -> dict[str, tuple[Path, int]]:
+    """One instance file per region (its lieux, the volunteers who live in it, their continuity pairs), with
+    the region's size: volunteers × places, a proxy of its arcs (of its solve time)."""
+    dossier.mkdir(parents=True, exist_ok=True)
+    fichiers = {}
+    for region, part in split_by_region(instance).items():
+        ids = {v.id for v in part.volunteers}
+        history = frozenset(p for p in part.history if p[0] in ids)  # the others' pairs play no part here
+        part = Instance(part.year, part.month, part.volunteers, part.sites, history)
+        chemin = dossier / f"region-{region or 'sans-region'}.json"
+        chemin.write_text(json.dumps(instance_as_dict(part)), encoding="utf-8")
+        places = sum(len(site.needed) * site.capacity for site in part.sites)
+        fichiers[region] = (chemin, len(part.volunteers) * places)
+    return fichiers
+
+
+def _affectations(chemin: Path) -> list[Assignment]:
+    rows = json.loads(chemin.read_text(encoding="utf-8"))["assignments"]
+    return [Assignment(r["volunteer"], r["site"], dt.date.fromisoformat(r["date"])) for r in rows]
+
+
+# --- One region (the body of tasks.resoudre_region) -----------------------------------------------------
+
+
+def resoudre_region(chemin_instance: str, region: str, dossier_sortie: str) -> dict[str, Any]:
+    """Pass 1 of one region: its lieux with the volunteers who live in it, solved to the optimum (solve_flow),
+    checked, written to `<dossier_sortie>/affectations-<region>.json`; returns the task's summary."""
+    started = time.perf_counter()
+    instance = lire_instance(Path(chemin_instance))
+    parts = split_by_region(instance)
+    lu = time.perf_counter()
+    if region not in parts:
+        connues = ", ".join(repr(code) for code in parts) or "aucune"
+        raise EchelleError(
+            f"Région inconnue {region!r} : l'instance {Path(chemin_instance).name} n'a de lieux que dans "
+            f"les régions {connues}."
+        )
+    part = parts[region]
+    solution = solve_flow(part)  # its default engine: no arcs passed in, they would force the pair network
+    resolu = time.perf_counter()
+    problems = check(part, solution.assignments)
+    if problems:  # never expected: a violated constraint is a bug, and it must not go unnoticed
+        raise EchelleError(f"Région {region} : contrainte violée (anomalie) : " + " ; ".join(problems[:5]))
+    sortie = Path(dossier_sortie)
+    try:
+        sortie.mkdir(parents=True, exist_ok=True)
+        (sortie / f"affectations-{region or 'sans-region'}.json").write_text(
+            json.dumps(solution.as_dict()), encoding="utf-8"
+        )
+    except OSError as exc:
+        raise EchelleError(f"Impossible d'écrire dans {sortie} : {exc.strerror}.") from None
+    return {
+        "region": region,
+        "volontaires": len(part.volunteers),
+        "lieux": len(part.sites),
+        "places": solution.filled_places,
+        "priorite": solution.priority_total,
+        "arcs": int(solution.details.get("arcs", 0)),
+        "secondes": time.perf_counter() - started,
+        "lecture_s": lu - started,
+        "flot_s": resolu - lu,
+        "pid": os.getpid(),
+        "pic_mo": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # Linux: kB
+    }
+
+
+# --- The orchestrator --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Lot:
+    """The region tasks queued for one instance."""
+
+    instance: Instance
+    sortie: Path
+    taches: dict[str, str]  # region → task id
+    decoupage_s: float
+    debut: float
+
+
+def mettre_en_file(instance: Instance, dossier: Path) -> Lot:
+    """Writes the region files and queues one task per region, the largest first: the workers take them in
+    that order, so the longest solves start at once and the small ones fill the gaps at the end."""
+    from solidarite.planning.tasks import resoudre_region as tache  # tasks.py imports this module
+
+    debut = time.perf_counter()
+    fichiers = ecrire_regions(instance, dossier / "regions")
+    sortie = dossier / "affectations"
+    taches = {
+        region: str(tache.enqueue(str(chemin), region, str(sortie)).id)
+        for region, (chemin, _) in sorted(fichiers.items(), key=lambda item: -item[1][1])
+    }
+    return Lot(instance, sortie, taches, time.perf_counter() - debut, debut)
+
+
+def attendre(
+    lot: Lot,
+    *,
+    attente_s: float = 1800.0,
+    sondage_s: float = 0.5,
+    rapport: Callable[[str], None] = lambda ligne: None,
+) -> list[RegionResolue]:
+    """Polls the task table until every region's task is finished; a failed one → EchelleError naming it.
+    At the deadline, the tasks no worker took yet are withdrawn from the queue (they would run for nothing)."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    limite = time.monotonic() + attente_s
+    restantes = dict(lot.taches)
+    faites: list[RegionResolue] = []
+    while restantes:
+        lignes = DBTaskResult.objects.filter(id__in=list(restantes.values()))
+        for ligne in lignes:
+            region = next(r for r, t in restantes.items() if t == str(ligne.id))
+            if ligne.status == TaskResultStatus.FAILED:
+                _retirer(lot)
+                raise EchelleError(f"Région {region or 'sans région'} en échec : {_motif(ligne.traceback)}")
+            if ligne.status == TaskResultStatus.SUCCESSFUL:
+                resume = dict(ligne.return_value)
+                attente = (ligne.started_at - ligne.enqueued_at).total_seconds() if ligne.started_at else 0.0
+                faites.append(RegionResolue(**resume, tache=str(ligne.id), attente_s=attente))
+                del restantes[region]
+                rapport(
+                    f"région {region} : {resume['places']} places, {resume['secondes']:.1f} s "
+                    f"(worker {resume['pid']})"
+                )
+        if not restantes:
+            break
+        if time.monotonic() > limite:
+            retirees = _retirer(lot)
+            raise EchelleError(
+                f"{len(restantes)} région(s) non résolue(s) après {attente_s:g} s "
+                f"({', '.join(sorted(restantes))}) ; {retirees} tâche(s) jamais prise(s) retirée(s) de la file. "
+                "Un worker tourne-t-il ? Lancez `python -m solidarite worker` (un ou plusieurs)."
+            )
+        time.sleep(sondage_s)
+    return faites
+
+
+def _retirer(lot: Lot) -> int:
+    """Withdraws the lot's tasks still waiting in the queue; returns how many."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    deleted, _ = DBTaskResult.objects.filter(
+        id__in=list(lot.taches.values()), status=TaskResultStatus.READY
+    ).delete()
+    return int(deleted)
+
+
+def _motif(traceback: str) -> str:
+    """The exception's message: the last line of the traceback, without the class path."""
+    derniere = traceback.strip().splitlines()[-1] if traceback.strip() else "erreur inconnue"
+    return derniere.split(": ", 1)[1] if ": " in derniere else derniere
+
+
+def terminer(lot: Lot, regions: list[RegionResolue], attente_s: float) -> ResultatEchelle:
+    """Pass 2 (one solve over the residual of every region), the take-back while places are still empty
+    (one solve), and the check of the whole plan."""
+    taken: list[Assignment] = []
+    for r in regions:
+        taken.extend(_affectations(lot.sortie / f"affectations-{r.region or 'sans-region'}.json"))
+    premiere = len(taken)
+    debut_passe = time.perf_counter()
+    seconde = solve_flow(residual(lot.instance, taken))
+    taken.extend(seconde.assignments)
+    seconde_s = time.perf_counter() - debut_passe
+    passes_1_2 = evaluate(lot.instance, taken)[0]
+    debut_reprise = time.perf_counter()
+    kept, movable = reopen(lot.instance, taken)
+    if movable:
+        taken = kept + solve_flow(residual(lot.instance, kept)).assignments
+    reprise_s = time.perf_counter() - debut_reprise
+    solution = build_solution(
+        lot.instance,
+        taken,
+        lot.debut,
+        optimal=False,
+        bound=float("nan"),
+        method="décomposition par région (une tâche par région, la passe frontalière, la reprise)",
+    )
+    return ResultatEchelle(
+        solution=solution,
+        regions=sorted(regions, key=lambda r: r.region),
+        premiere_passe=premiere,
+        seconde_passe=len(seconde.assignments),
+        seconde_passe_s=seconde_s,
+        seconde_passe_arcs=int(seconde.details.get("arcs", 0)),
+        priorite_passes_1_2=passes_1_2,
+        reprise_volontaires=len(movable),
+        reprise_s=reprise_s,
+        decoupage_s=lot.decoupage_s,
+        attente_s=attente_s,
+        total_s=time.perf_counter() - lot.debut,
+        violations=check(lot.instance, taken),
+    )
+
+
+def planifier_par_region(
+    instance: Instance,
+    dossier: Path,
+    *,
+    attente_s: float = 1800.0,
+    sondage_s: float = 0.5,
+    rapport: Callable[[str], None] = lambda ligne: None,
+) -> ResultatEchelle:
+    """Queues every region, waits for the workers, runs pass 2, checks the whole plan (see the module)."""
+    lot = mettre_en_file(instance, dossier)
+    rapport(f"{len(lot.taches)} régions mises en file en {lot.decoupage_s:.1f} s")
+    debut = time.perf_counter()
+    regions = attendre(lot, attente_s=attente_s, sondage_s=sondage_s, rapport=rapport)
+    return terminer(lot, regions, time.perf_counter() - debut)

@@ -1,0 +1,96 @@
+"""`python -m solidarite planning_echelle --instance IN.json`: the plan of a national instance, one background
+task per ARS region (run by the `worker` processes, on one machine or several), then the boundary pass."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from solidarite.planning import echelle
+
+
+class Command(BaseCommand):
+    help = (
+        "Planifie une instance nationale région par région : une tâche de fond par région ARS (exécutée par les "
+        "workers `python -m solidarite worker`, un ou plusieurs), puis la passe frontalière et la vérification "
+        "du planning entier."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--instance", type=Path, required=True, help="Fichier JSON de l'instance.")
+        parser.add_argument(
+            "--dossier",
+            type=Path,
+            help="Dossier de travail partagé avec les workers (fichiers des régions et de leurs affectations) ; "
+            "un dossier temporaire par défaut (un seul poste).",
+        )
+        parser.add_argument("--out", type=Path, help="Fichier JSON du résultat (planning et chiffres).")
+        parser.add_argument(
+            "--attente",
+            type=float,
+            default=1800.0,
+            help="Secondes d'attente maximale des régions (1800 par défaut) ; au-delà, les tâches non prises "
+            "sont retirées de la file.",
+        )
+        parser.add_argument(
+            "--region",
+            help="Ne résoudre que cette région (code ARS), dans ce processus, sans worker (passe 1 seule).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["attente"] <= 0:
+            raise CommandError("--attente doit être positif.", returncode=2)
+        if options["region"] is not None:
+            if options["dossier"] is None:
+                raise CommandError("--region demande --dossier (où écrire les affectations).", returncode=2)
+            self._une_region(options["instance"], options["region"], options["dossier"])
+            return
+        try:
+            instance = echelle.lire_instance(options["instance"])
+        except echelle.EchelleError as exc:
+            raise CommandError(str(exc), returncode=2) from None
+        with tempfile.TemporaryDirectory(prefix="planning-echelle-") as temporaire:
+            dossier = options["dossier"] or Path(temporaire)
+            try:
+                resultat = echelle.planifier_par_region(
+                    instance, dossier, attente_s=options["attente"], rapport=self.stdout.write
+                )
+            except echelle.EchelleError as exc:
+                raise CommandError(str(exc)) from None
+        if resultat.violations:  # never expected: a violated constraint is a bug, not to go unnoticed
+            raise CommandError("Contrainte violée (anomalie) : " + " ; ".join(resultat.violations[:5]))
+        resume = resultat.resume()
+        if options["out"]:
+            try:
+                options["out"].write_text(
+                    json.dumps(
+                        {**resume, "planning": resultat.solution.as_dict()}, ensure_ascii=False, indent=1
+                    ),
+                    encoding="utf-8",
+                )
+            except OSError as exc:
+                raise CommandError(f"Impossible d'écrire {options['out']} : {exc.strerror}.") from exc
+        self.stdout.write(
+            f"{len(resultat.regions)} régions par {len(resume['workers'])} worker(s) ; "
+            f"passe 1 : {resultat.premiere_passe} places, passe frontalière : {resultat.seconde_passe} places "
+            f"({resultat.seconde_passe_s:.1f} s) ; reprise : {resultat.reprise_volontaires} volontaire(s) "
+            f"repris ({resultat.reprise_s:.1f} s), priorité {resultat.priorite_passes_1_2:.2f} → "
+            f"{resultat.solution.priority_total:.2f}, "
+            f"{resultat.solution.filled_places} places, continuité {resultat.solution.continuity}, "
+            f"0 contrainte violée ; {resultat.total_s:.1f} s en tout."
+        )
+
+    def _une_region(self, chemin: Path, region: str, dossier: Path) -> None:
+        try:
+            resume = echelle.resoudre_region(str(chemin), region, str(dossier))
+        except echelle.EchelleError as exc:
+            raise CommandError(str(exc), returncode=2) from None
+        self.stdout.write(
+            f"région {region} : {resume['volontaires']} volontaires, {resume['lieux']} lieux, "
+            f"{resume['places']} places, priorité {resume['priorite']:.2f}, {resume['arcs']} arcs, "
+            f"{resume['secondes']:.1f} s ; affectations dans {dossier}."
+        )
