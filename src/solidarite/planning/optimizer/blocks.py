@@ -26,7 +26,9 @@ def _relaxed(instance: Instance) -> Instance:
     return Instance(instance.year, instance.month, relaxed, instance.sites, instance.history)
 
 
-def solve_blocks(instance: Instance, time_limit_s: float = 60.0, workers: int = 2) -> Solution:
+def solve_blocks(
+    instance: Instance, time_limit_s: float = 60.0, workers: int = 2, progress: Progress | None = None
+) -> Solution:
     """Exact model with rotation blocks; CP-SAT, hinted with the relaxed flow optimum (also an upper bound).
 
     Lexicographic in two phases: (1) priority then continuity, proven optimal (`optimal`); (2) with that
@@ -36,6 +38,8 @@ def solve_blocks(instance: Instance, time_limit_s: float = 60.0, workers: int = 
     started = time.perf_counter()
     arcs = candidate_arcs(instance)
     relaxed = solve_flow(_relaxed(instance), arcs)
+    if progress:
+        progress("arcs", relaxed.priority_total)  # the relaxed flow optimum bounds the blocks' priority
     n_days = instance.days_in_month
     block = np.array([v.block_days for v in instance.volunteers], dtype=np.int64)
     arc_set = set(zip(arcs.volunteer.tolist(), arcs.site.tolist(), arcs.day.tolist(), strict=True))
@@ -90,7 +94,18 @@ def solve_blocks(instance: Instance, time_limit_s: float = 60.0, workers: int = 
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, time_limit_s - (time.perf_counter() - started))
     solver.parameters.num_workers = workers
-    status = solver.solve(model)
+
+    class _Report(cp_model.CpSolverSolutionCallback):
+        """At every improving solution, the best bound CP-SAT has proven so far (in priority units)."""
+
+        def on_solution_callback(self) -> None:
+            if progress:
+                progress(
+                    "résolution",
+                    min(relaxed.priority_total, self.best_objective_bound / continuity_range / scale),
+                )
+
+    status = solver.solve(model, _Report() if progress else None)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise RuntimeError(
             f"CP-SAT n'a trouvé aucune solution dans le temps imparti (statut {solver.status_name(status)})."
@@ -102,6 +117,8 @@ def solve_blocks(instance: Instance, time_limit_s: float = 60.0, workers: int = 
     # Phase 2 (levels 1–2 proven): keep their optimum, minimise travel in the time left.
     phase2_optimal = False
     remaining = time_limit_s - (time.perf_counter() - started)
+    if progress:
+        progress("trajets", bound_priority)
     if phase1_optimal and remaining > 0.5:
         model.add(sum(c * x[k] for k, c in enumerate(level12)) >= best_level12)
         model.minimize(
