@@ -225,13 +225,14 @@ def solve_blocks_mip(
     day per volunteer, the monthly maximum, the places of every site-day. Its linear relaxation is nearly
     tight (a week is one column, not five coupled days), so HiGHS closes the gap at the root or nearly.
     Lexicographic in two solves with integer coefficients and a zero gap tolerance: (1) priority then
-    continuity, proven optimal (`optimal`); (2) with that value fixed, travel at 0.01 km. Phase 2 first fixes
+    continuity, proven optimal (`optimal`), travel as a tie-break too small to change them; (2) with that
+    value fixed, travel at 0.01 km proven (or bounded). Phase 2 first fixes
     by reduced costs of the LP relaxation the columns no solution of the phase-1 value can use (exact, see
     `_reduced_cost_fixing`), then runs at most `travel_limit_s` (None: the time left);
     `details["trajet_prouve"]` says whether travel was proven minimal, `details["trajet_borne_km"]` gives
     its proven lower bound otherwise."""
     from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-    from scipy.sparse import coo_matrix
+    from scipy.sparse import coo_matrix, vstack
 
     started = time.perf_counter()
     options, km_of, cont_of = _block_options(instance)
@@ -303,8 +304,14 @@ def solve_blocks_mip(
         progress("résolution", in_priority(-float(relaxation.fun)) if relaxation.status == 0 else None)
     rows_constraint = LinearConstraint(matrix, -np.inf, upper_array)
     integrality = np.ones(n, dtype=np.int64)
+    # Phase 1 maximises level12 − km / K with K = 2 (Σ km + 1): any plan's km / K < 1/2, so a plan one unit
+    # better on the integer level12 is at least 1/2 better here — far above HiGHS's absolute gap tolerance
+    # (1e-6) — and the proven optimum keeps the proven optimum of levels 1–2. The travel tie-break makes
+    # that optimum a short-travel one (on the bench, already the travel optimum phase 2 then proves).
+    km = np.array([length * round(km_of[(v, s)] / 0.01) for v, s, _f, length in options], dtype=np.float64)
+    tie = 2.0 * (float(km.sum()) + 1.0)
     first_solve = milp(
-        -level12,
+        -(level12 - km / tie),
         constraints=[rows_constraint],
         options={"time_limit": max(0.1, time_limit_s - (time.perf_counter() - started)), "mip_rel_gap": 0.0},
         integrality=integrality,
@@ -316,10 +323,15 @@ def solve_blocks_mip(
     phase1_seconds = time.perf_counter() - started
     chosen = np.round(first_solve.x)
     best = float(level12 @ chosen)
-    bound_level12 = -float(getattr(first_solve, "mip_dual_bound", -best) or -best)
+    dual_bound = getattr(first_solve, "mip_dual_bound", None)
+    # level12 ≤ objective + km / K < objective + 1/2, and level12 is an integer.
+    bound_level12 = (
+        float(np.floor(-float(dual_bound) + 0.5))
+        if dual_bound is not None and np.isfinite(dual_bound)
+        else best
+    )
     if progress:
         progress("trajets", in_priority(max(bound_level12, best)))
-    km = np.array([length * round(km_of[(v, s)] / 0.01) for v, s, _f, length in options], dtype=np.float64)
     travel_proven = False
     travel_bound: float | None = None
     fixed = 0
@@ -335,7 +347,11 @@ def solve_blocks_mip(
         fixed = int(np.count_nonzero(lower) + np.count_nonzero(upper_x == 0))
         second = milp(
             km,
-            constraints=[rows_constraint, LinearConstraint(level12.reshape(1, -1), best - 0.5, np.inf)],
+            constraints=[
+                rows_constraint,
+                LinearConstraint(level12.reshape(1, -1), best - 0.5, np.inf),
+                LinearConstraint(km.reshape(1, -1), -np.inf, float(km @ chosen) + 0.5),  # phase 1 as cutoff
+            ],
             options={"time_limit": remaining, "mip_rel_gap": 0.0},
             integrality=integrality,
             bounds=Bounds(lower, upper_x),
@@ -345,9 +361,20 @@ def solve_blocks_mip(
             if float(km @ candidate) <= float(km @ chosen):
                 chosen = candidate
             travel_proven = second.status == 0
-            dual = getattr(second, "mip_dual_bound", None)
-            if dual is not None and np.isfinite(dual):
-                travel_bound = float(dual) * 0.01
+        # Stopped by the cap, even without a better plan, the search has a proven lower bound on travel.
+        dual = getattr(second, "mip_dual_bound", None)
+        if not travel_proven and dual is not None and np.isfinite(dual):
+            travel_bound = min(float(dual), float(km @ chosen)) * 0.01
+        elif not travel_proven:  # scipy gives no dual bound without a primal plan: the LP's, weaker
+            relaxed_travel = linprog(  # type: ignore[call-overload]
+                km,
+                A_ub=vstack([matrix, coo_matrix(-level12.reshape(1, -1))], format="csr"),
+                b_ub=np.append(upper_array, -(best - 0.5)),
+                bounds=np.column_stack([lower, upper_x]),
+                method="highs",
+            )
+            if relaxed_travel.status == 0:
+                travel_bound = min(float(relaxed_travel.fun), float(km @ chosen)) * 0.01
     assignments = [
         Assignment(instance.volunteers[v].id, instance.sites[s].id, instance.day(first + j))
         for k, (v, s, first, length) in enumerate(options)
