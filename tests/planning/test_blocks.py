@@ -99,3 +99,21 @@ def test_progress_reports_the_stages_and_bounds_above_the_optimum() -> None:
     bounds = [b for _, b in seen if b is not None]
     assert len(bounds) == 2 and all(b >= solution.priority_total - 1e-9 for b in bounds)
     assert bounds[1] <= bounds[0] + 1e-9  # the proven bound tightens the relaxation's
+
+
+def test_each_reason_a_week_cannot_be_proposed_is_named() -> None:
+    instance = _instance(
+        (
+            Volunteer("trois-dates", 46.01, 2.01, 5, 60.0, WEEK[:3], 5),
+            Volunteer("deux-jours-restants", 46.01, 2.01, 2, 60.0, WEEK, 5),
+            Volunteer("semaine-ok", 46.01, 2.01, 5, 60.0, WEEK, 5),
+        )
+    )
+    solution = solve_blocks_mip(instance, time_limit_s=10)
+    assert solution.details["series_impossibles"] == [
+        "trois-dates : ses dates ne contiennent aucune série de 5 jours consécutifs ; "
+        "sa série ne peut pas être proposée.",
+        "deux-jours-restants : il lui reste 2 jour(s) ce mois, moins qu'une série de 5 jours ; "
+        "sa série ne peut pas être proposée.",
+    ]
+    assert {a.volunteer for a in solution.assignments} == {"semaine-ok"}

@@ -3,6 +3,7 @@ by the flow optimum of the relaxed problem; and `solve`, which picks the exact s
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -187,10 +188,25 @@ def _unplaceable_blocks(instance: Instance, options: list[tuple[int, int, int, i
     placeable = {v for v, _s, _f, _l in options}
     reasons = []
     for v, vol in enumerate(instance.volunteers):
-        if vol.block_days > 1 and v not in placeable:
+        block = vol.block_days
+        if block == 1:
+            continue
+        offered = set(vol.available)
+        has_run = any(all(d + dt.timedelta(days=k) in offered for k in range(block)) for d in offered)
+        if vol.max_days < block:
+            reasons.append(
+                f"{vol.id} : il lui reste {vol.max_days} jour(s) ce mois, moins qu'une série de {block} jours ; "
+                "sa série ne peut pas être proposée."
+            )
+        elif not has_run:
+            reasons.append(
+                f"{vol.id} : ses dates ne contiennent aucune série de {block} jours consécutifs ; "
+                "sa série ne peut pas être proposée."
+            )
+        elif v not in placeable:
             reasons.append(
                 f"{vol.id} : aucun lieu à moins de {vol.max_km:g} km n'a besoin de lui sur une série de "
-                f"{vol.block_days} jours consécutifs parmi ses dates ; sa semaine ne peut pas être proposée."
+                f"{block} jours consécutifs parmi ses dates ; sa série ne peut pas être proposée."
             )
     return reasons
 
