@@ -100,3 +100,22 @@ def test_the_polled_status_renders_the_stage_and_the_bound(client: Client) -> No
     # Without JavaScript: the page itself shows the same, and a link to reload it.
     page = html.unescape(client.get(f"/planning/ars/?region={region.code}&mois=2026-12").content.decode())
     assert "Étape : résolution" in page and "au plus 123,5" in page and "actualisez-la" in page
+
+
+def test_an_impossible_week_is_explained_on_the_page(client: Client) -> None:
+    commune = zone_commune()
+    lieu(commune)
+    week = medecin(commune, rotation=MedecinVolontaire.Rotation.SEMAINE, jours_max_par_mois=5)
+    day = medecin(commune)
+    services.declare(week, working_days(DECEMBER, 3), today=TODAY)  # three dates: no run of five
+    services.declare(day, working_days(DECEMBER, 2), today=TODAY)
+    region = commune.departement.region
+    agent = agent_ars(region.code)
+    run = services.run_planning(region, DECEMBER, agent)
+    assert run.calcul == "termine" and run.propositions.exists()  # the others are planned
+    assert run.resultat["series_impossibles"] == [
+        f"{week} : ses dates ne contiennent aucune série de 5 jours consécutifs ; sa série ne peut pas être proposée."
+    ]
+    client.force_login(agent)
+    page = html.unescape(client.get(f"/planning/ars/?region={region.code}&mois=2026-12").content.decode())
+    assert "Séries demandées qui ne peuvent pas être proposées" in page and f"{week} : ses dates" in page

@@ -314,9 +314,15 @@ def compute_planning(run_id: int, time_limit_s: float = PLANNING_TIME_LIMIT_S) -
         locked = PlanningRun.objects.select_for_update().filter(pk=run_id).first()
         if locked is None:
             return {"calcul": "ignoré : planning supprimé pendant le calcul"}
+        names = {k: str(v) for k, v in data.medecins.items()}
         locked.resultat = {
             **{k: v for k, v in solution.as_dict().items() if k != "assignments"},
             "fcfs_priorite": baseline.priority_total,
+            # Rotation requests that cannot be planned, each with its reason, the doctor named.
+            "series_impossibles": [
+                f"{names.get(who, who)} : {why}"
+                for who, why in (r.split(" : ", 1) for r in solution.details.get("series_impossibles", []))
+            ],
         }
         locked.calcul = PlanningRun.Calcul.TERMINE
         locked.calcul_borne = solution.bound
