@@ -38,6 +38,13 @@ class PlanningRun(models.Model):
         TERMINE = "termine", "Terminé"
         ECHEC = "echec", "Échec"
 
+    class Etape(models.TextChoices):
+        """The stages a solve reports while it runs (the optimiser's `progress` callback)."""
+
+        ARCS = "arcs", "arcs"
+        RESOLUTION = "resolution", "résolution"
+        TRAJETS = "trajets", "trajets"
+
     EN_ATTENTE = (Calcul.EN_FILE, Calcul.EN_COURS)
 
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name="région")
@@ -53,6 +60,14 @@ class PlanningRun(models.Model):
     calcul = models.CharField("calcul", max_length=10, choices=Calcul.choices, default=Calcul.TERMINE)
     calcul_commence_le = models.DateTimeField("calcul commencé le", null=True, blank=True)
     calcul_erreur = models.TextField("erreur du calcul", blank=True)
+    # Written by the worker during the solve, read by the ARS page as it polls.
+    calcul_etape = models.CharField("étape du calcul", max_length=10, choices=Etape.choices, blank=True)
+    calcul_borne = models.FloatField(
+        "meilleure borne connue",
+        null=True,
+        blank=True,
+        help_text="Majorant prouvé de la priorité pondérée couverte, le meilleur connu à ce point du calcul.",
+    )
 
     class Meta:
         verbose_name = "planning calculé"

@@ -6,7 +6,7 @@ import calendar
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -269,8 +269,29 @@ def cancel_planning(run: PlanningRun, user: Any) -> None:
         locked.delete()
 
 
+_ETAPES = {
+    "arcs": PlanningRun.Etape.ARCS,
+    "résolution": PlanningRun.Etape.RESOLUTION,
+    "trajets": PlanningRun.Etape.TRAJETS,
+}
+
+
+def _progress_writer(run_id: int) -> Callable[[str, float | None], None]:
+    """The optimiser's progress callback for a run: each stage, and the best bound known so far, written to
+    its row at once (autocommit: the ARS page, polling, sees them while the solve runs)."""
+
+    def report(stage: str, bound: float | None) -> None:
+        fields: dict[str, Any] = {"calcul_etape": _ETAPES[stage]}
+        if bound is not None:
+            fields["calcul_borne"] = bound
+        PlanningRun.objects.filter(pk=run_id, calcul=PlanningRun.Calcul.EN_COURS).update(**fields)
+
+    return report
+
+
 def compute_planning(run_id: int, time_limit_s: float = PLANNING_TIME_LIMIT_S) -> dict[str, Any]:
-    """Solves a queued run: « en cours » while the optimiser works, then its result and propositions
+    """Solves a queued run: « en cours » while the optimiser works — its stage (« arcs », « résolution »,
+    « trajets ») and best known bound written as they come — then its result and propositions
     (« terminé »), or « échec » with the reason. A run deleted or already taken meanwhile is left alone."""
     claimed = PlanningRun.objects.filter(pk=run_id, calcul=PlanningRun.Calcul.EN_FILE).update(
         calcul=PlanningRun.Calcul.EN_COURS, calcul_commence_le=timezone.now()
@@ -278,9 +299,11 @@ def compute_planning(run_id: int, time_limit_s: float = PLANNING_TIME_LIMIT_S) -
     if not claimed:
         return {"calcul": "ignoré : planning supprimé ou déjà pris"}
     run = PlanningRun.objects.select_related("region").get(pk=run_id)
+    progress = _progress_writer(run_id)
     try:
+        progress("arcs", None)
         data = build_instance(run.region, run.mois)
-        solution = optimizer.solve(data.instance, time_limit_s)
+        solution = optimizer.solve(data.instance, time_limit_s, progress=progress)
         baseline = optimizer.first_come_first_served(data.instance)
     except Exception as exc:
         PlanningRun.objects.filter(pk=run_id).update(
@@ -291,12 +314,19 @@ def compute_planning(run_id: int, time_limit_s: float = PLANNING_TIME_LIMIT_S) -
         locked = PlanningRun.objects.select_for_update().filter(pk=run_id).first()
         if locked is None:
             return {"calcul": "ignoré : planning supprimé pendant le calcul"}
+        names = {k: str(v) for k, v in data.medecins.items()}
         locked.resultat = {
             **{k: v for k, v in solution.as_dict().items() if k != "assignments"},
             "fcfs_priorite": baseline.priority_total,
+            # Rotation requests that cannot be planned, each with its reason, the doctor named.
+            "series_impossibles": [
+                f"{names.get(who, who)} : {why}"
+                for who, why in (r.split(" : ", 1) for r in solution.details.get("series_impossibles", []))
+            ],
         }
         locked.calcul = PlanningRun.Calcul.TERMINE
-        locked.save(update_fields=["resultat", "calcul"])
+        locked.calcul_borne = solution.bound
+        locked.save(update_fields=["resultat", "calcul", "calcul_borne"])
         Proposition.objects.bulk_create(
             [
                 Proposition(run=locked, medecin_id=int(a.volunteer), lieu_id=int(a.site), date=a.date)
