@@ -12,7 +12,7 @@ import pytest
 
 from solidarite.zonage import calibrage
 from solidarite.zonage.faits import FaitRegion, Faits
-from solidarite.zonage.score import CRITERES, ParamError, parse_params
+from solidarite.zonage.score import CRITERES, ParamError, parse_params, score_epcis
 from tests.cli import run_cli
 
 TRUE_WEIGHTS = (0.0, 0.0, 0.0, 1.0, 0.0, 0.0)  # the "ministry" used road time only
@@ -195,6 +195,12 @@ def test_calibrer_writes_the_set_and_the_fidelity_report(tmp_path: Path) -> None
             "Objectif impossible : 140 zones publiées pour Bretagne",
         ),
         (
+            '[methode]\nagregation = "composite_bassin"\n[poids]\napl = 0.5\napl_moins_65 = 0.1\npart_ald = 0.1\n'
+            "temps_urgences = 0.1\nniveau_vie = 0.1\nvieillissement_mg = 0.1\n",
+            "--params",
+            "agrégation 'composite_bassin' inconnue",
+        ),
+        (
             '[methode]\nnormalisation = "rangs"\n[poids]\napl = 0.5\napl_moins_65 = 0.1\npart_ald = 0.1\n'
             "temps_urgences = 0.1\nniveau_vie = 0.1\nvieillissement_mg = 0.2\n",
             "--params",
@@ -216,3 +222,42 @@ def test_bad_input_exits_2_and_writes_nothing(
         and "Traceback" not in result.stderr
     )
     assert not target.exists() and not out.exists()
+
+
+def test_the_search_scores_the_composite_per_bassin_as_the_engine_does() -> None:
+    from tests.zonage.test_score import _bassin_territory
+
+    values, bassins = _bassin_territory()
+    sirens = sorted(values)
+    ctx = calibrage.Contexte(
+        sirens=sirens,
+        regions=np.array(["75"] * 3),
+        populations=np.full(3, 1000, dtype=np.int64),
+        surfaces=np.full(3, 10.0),
+        outre_mer=np.zeros(3, dtype=bool),
+        departements=[("01",)] * 3,
+        raw={},
+        bassins=bassins,
+        rows_bassins=bassins.aligned(sirens),
+        pct_bassins=bassins.percentiles(),
+    )
+    poids = (0.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    for agregation, chosen in (
+        ("composite_bassin_moyenne", [False, True, True]),
+        ("composite_bassin_pire", [True, False, True]),
+    ):
+        cand = calibrage.Candidat(agregation, "rangs", 0.0, False, poids, 2, False)
+        assert calibrage.selection(ctx, cand, {}).tolist() == chosen
+        engine = score_epcis(
+            values,
+            {s: 1000 for s in sirens},
+            cand.params(parse_params({"poids": {c: 1 / 6 for c in CRITERES}}), {}),
+            None,
+            bassins,
+        )
+        assert [s.selectionnee for s in sorted(engine, key=lambda s: s.siren)] == chosen
+    without = calibrage.Contexte(
+        **{**ctx.__dict__, "bassins": None, "rows_bassins": None, "pct_bassins": None}
+    )
+    with pytest.raises(ParamError, match="demande les valeurs des bassins de vie"):
+        calibrage.selection(without, cand, {})

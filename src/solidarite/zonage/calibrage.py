@@ -30,9 +30,12 @@ from solidarite.zonage.score import (
     AGREGATIONS,
     CRITERES,
     GROUPE_OUTRE_MER,
+    PORTAGES,
+    Bassins,
     ParamError,
     ScoreParams,
     composite,
+    composite_bassins,
     normalise,
     order_of,
     percentile_matrix,
@@ -110,6 +113,9 @@ class Contexte:
     raw: dict[str, np.ndarray]
     pct: dict[str, np.ndarray] = field(default_factory=dict)
     norm: dict[tuple[str, str, float], np.ndarray] = field(default_factory=dict)
+    bassins: Bassins | None = None  # for the composite composed per bassin de vie (PORTAGES)
+    rows_bassins: np.ndarray | None = None  # each EPCI's row in `bassins` (−1: none)
+    pct_bassins: np.ndarray | None = None
 
     def normalised(self, agregation: str, methode: str, plafond: float) -> np.ndarray:
         key = (agregation, methode, plafond)
@@ -118,6 +124,30 @@ class Contexte:
                 self.raw[agregation], self.pct[agregation], methode, plafond, agregation
             )
         return self.norm[key]
+
+    def scores(self, cand: Candidat, seuil: float) -> tuple[np.ndarray, np.ndarray]:
+        """Each EPCI's score and number of fragilities under the candidate's choices."""
+        poids = np.array(cand.poids)
+        if cand.agregation not in PORTAGES:
+            norm = self.normalised(cand.agregation, cand.normalisation, cand.plafond)
+            return composite(norm, self.pct[cand.agregation], poids, seuil)
+        if self.bassins is None or self.rows_bassins is None or self.pct_bassins is None:
+            raise ParamError(f"L'agrégation {cand.agregation!r} demande les valeurs des bassins de vie.")
+        key = ("bassins", cand.normalisation, cand.plafond)
+        if key not in self.norm:
+            self.norm[key] = normalise(
+                self.bassins.raw, self.pct_bassins, cand.normalisation, cand.plafond, cand.agregation
+            )
+        score_b, nb_b, _ = composite_bassins(
+            self.bassins, self.norm[key], self.pct_bassins, poids, seuil, PORTAGES[cand.agregation]
+        )
+        rows = self.rows_bassins
+        present = rows >= 0
+        score = np.full(len(rows), np.nan)
+        nb = np.zeros(len(rows))
+        score[present] = score_b[rows[present]]
+        nb[present] = np.nan_to_num(nb_b[rows[present]])
+        return score, nb
 
 
 def contexte(criteria: CriteriaTables, surfaces: dict[str, float]) -> Contexte:
@@ -133,6 +163,10 @@ def contexte(criteria: CriteriaTables, surfaces: dict[str, float]) -> Contexte:
         raw={a: raw_matrix(table, sirens) for a, table in criteria.tables.items()},
     )
     ctx.pct = {a: percentile_matrix(m, a) for a, m in ctx.raw.items()}
+    if criteria.bassins is not None:
+        ctx.bassins = criteria.bassins
+        ctx.rows_bassins = criteria.bassins.aligned(sirens)
+        ctx.pct_bassins = criteria.bassins.percentiles()
     return ctx
 
 
@@ -179,9 +213,7 @@ def observation_of(result: ZonageResult, surfaces: dict[str, float]) -> Observat
 
 
 def selection(ctx: Contexte, cand: Candidat, quotas: dict[str, int], seuil: float = 80.0) -> np.ndarray:
-    norm = ctx.normalised(cand.agregation, cand.normalisation, cand.plafond)
-    poids = np.array(cand.poids)
-    score, nb = composite(norm, ctx.pct[cand.agregation], poids, seuil)
+    score, nb = ctx.scores(cand, seuil)
     order = order_of(score, nb, cand.cumul)
     regions, all_quotas = ctx.regions, dict(quotas) if cand.allocation else {}
     if cand.outre_mer:
