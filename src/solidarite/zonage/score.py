@@ -504,7 +504,8 @@ def select(
     quotas: dict[str, int],
 ) -> np.ndarray:
     """The selected mask. With quotas, each region of the table takes its first `quota` EPCI and the
-    remaining places go, in national order, to the regions without a quota."""
+    remaining places go, in national order, to the regions without a quota: up to `nombre` zones in all
+    (rule "nombre"), or until the population of all the zones reaches `population` (rule "population")."""
     selected = np.zeros(len(order), dtype=bool)
     if quotas:
         ranked_regions = regions[order]
@@ -512,9 +513,15 @@ def select(
         for code, quota in quotas.items():
             if quota:
                 selected[order[ranked_regions == code][:quota]] = True
+        rest = order[~has_quota]
+        if regle == "population":
+            left_population = population - int(populations[selected].sum())
+            before = np.concatenate(([0], np.cumsum(populations[rest])[:-1]))
+            selected[rest[before < left_population]] = True
+            return selected
         left = nombre - sum(quotas.values())
         if left > 0:
-            selected[order[~has_quota][:left]] = True
+            selected[rest[:left]] = True
         return selected
     if regle == "nombre":
         selected[order[:nombre]] = True
@@ -531,11 +538,7 @@ def check_feasible(params: ScoreParams, regions: dict[str, str], total: int) -> 
         raise ParamError(f"Objectif impossible : {params.nombre} zones demandées pour {total} EPCI classés.")
     if not params.quotas and not params.outre_mer:
         return
-    if params.regle != "nombre":
-        raise ParamError(
-            "Objectif impossible : des quotas régionaux ne s'emploient qu'avec la règle « nombre »."
-        )
-    if sum(params.quotas.values()) + params.outre_mer > params.nombre:
+    if params.regle == "nombre" and sum(params.quotas.values()) + params.outre_mer > params.nombre:
         raise ParamError(
             f"Objectif impossible : les quotas régionaux et d'outre-mer totalisent "
             f"{sum(params.quotas.values()) + params.outre_mer} zones, plus que les {params.nombre} à retenir."
@@ -677,13 +680,20 @@ def _explain(results: list[EpciScore], params: ScoreParams, norm: np.ndarray, po
             last_in[group] = r
         elif group not in first_out:
             first_out[group] = r
-    if params.outre_mer and not params.quotas:
+    if params.outre_mer and not params.quotas and params.regle == "population":
+        rule = (
+            f"les {params.outre_mer} premiers de l'outre-mer, puis les premiers de la métropole jusqu'à "
+            f"{_fmt(params.population, 0)} habitants en tout"
+        )
+    elif params.outre_mer and not params.quotas:
         rule = (
             f"les {params.outre_mer} premiers de l'outre-mer, puis les {params.nombre - params.outre_mer} "
             "premiers de la métropole"
         )
     elif params.quotas:
         rule = "les premiers de leur région (ou de l'outre-mer) selon leur quota, puis les premiers du reste de la France"
+        if params.regle == "population":
+            rule += f" jusqu'à {_fmt(params.population, 0)} habitants en tout"
     elif params.regle == "nombre":
         rule = f"les {params.nombre} premiers"
     else:
