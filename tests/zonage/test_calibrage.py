@@ -108,7 +108,7 @@ def test_the_written_parameter_set_reads_back_with_weights_summing_to_one() -> N
         truth,
         calibrage.perte(faits, calibrage.observation(ctx, calibrage.selection(ctx, truth, {}))),
         {},
-        {True: 0.5},
+        {(True, False): 0.5},
         1,
         [],
     )

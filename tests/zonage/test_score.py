@@ -265,3 +265,33 @@ def test_the_composite_per_bassin_needs_the_bassins_and_a_known_way() -> None:
         score_epcis(values, {s: 1 for s in values}, params)
     with pytest.raises(ParamError, match="agrégation 'composite_bassin' inconnue"):
         parse_params({"poids": {c: 1 / 6 for c in CRITERES}, "methode": {"agregation": "composite_bassin"}})
+
+
+def test_the_population_rule_after_the_overseas_allocation() -> None:
+    values = {f"2000000{i:02d}": {c: (float(i), "") for c in CRITERES} for i in range(12)}
+    regions = {s: ("06" if i >= 9 else "75") for i, s in enumerate(sorted(values))}
+    populations = {s: 1000 * (i + 1) for i, s in enumerate(sorted(values))}
+    params = parse_params(
+        {
+            "poids": {c: (1.0 if c == "temps_urgences" else 0.0) for c in CRITERES},
+            "methode": {"outre_mer": 1, "cumul": False},
+            "selection": {"regle": "population", "population": 20_000, "nombre": 12},
+        }
+    )
+    ranked = score_epcis(values, populations, params, regions)
+    chosen = [s.siren for s in ranked if s.selectionnee]
+    # Overseas first: the worst of 9–11 (12 000 inhabitants); then the metropole in rank order (9 000,
+    # 8 000…) until the zones hold 20 000: 12 000 + 9 000 reach it.
+    assert chosen == ["200000011", "200000008"]
+    assert "jusqu'à 20\u202f000 habitants en tout" in ranked[0].explication
+
+
+def test_every_dated_set_is_kept_and_reads_back() -> None:
+    folder = PARAMS_2025_CALIBRE.parent
+    kept = {
+        name: load_params(folder / name)
+        for name in ("zonage_2025_calibre_v1.toml", "zonage_2025_calibre_v2.toml", "zonage_2025_calibre.toml")
+    }
+    assert kept["zonage_2025_calibre_v2.toml"].agregation == "pire_bassin"  # the set before the révision
+    assert all(p.methode_explicite and sum(p.poids.values()) == pytest.approx(1.0) for p in kept.values())
+    assert all("calibre_le" in (folder / name).read_text(encoding="utf-8") for name in kept)
