@@ -56,6 +56,8 @@ def worker(which: str) -> None:
         t = time.perf_counter()
         if which == "base":
             score_epcis(values, populations, changed)
+        elif getattr(result, "bassins", None) is not None:  # a composite per bassin de vie (ADR 0016)
+            score_epcis(values, populations, changed, regions, result.bassins)
         else:
             score_epcis(values, populations, changed, regions)
         timings.append(time.perf_counter() - t)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import subprocess
 import tomllib
@@ -11,8 +12,8 @@ import numpy as np
 import pytest
 
 from solidarite.zonage import calibrage
-from solidarite.zonage.faits import FaitRegion, Faits
-from solidarite.zonage.score import CRITERES, ParamError, parse_params
+from solidarite.zonage.faits import FaitRegion, Faits, Perte
+from solidarite.zonage.score import CRITERES, ParamError, parse_params, score_epcis
 from tests.cli import run_cli
 
 TRUE_WEIGHTS = (0.0, 0.0, 0.0, 1.0, 0.0, 0.0)  # the "ministry" used road time only
@@ -66,8 +67,8 @@ def test_the_search_finds_the_hidden_method_and_cross_validation_agrees() -> Non
     assert faits.region("11") is not None and faits.region("11").zones == 0  # type: ignore[union-attr]
     result = calibrage.calibrer(ctx, faits, _candidates())
     assert result.gagnant.poids == TRUE_WEIGHTS and result.perte.termes["regions"] == 0
-    assert result.perte_cv[False] == 0.0  # each region, left out, is still predicted exactly
-    assert all(p.erreur == 0 for p in result.plis[False])
+    assert result.perte_cv[(False, False)] == 0.0  # each region, left out, is still predicted exactly
+    assert all(p.erreur == 0 for p in result.plis[(False, False)])
 
 
 def test_regional_allocation_meets_the_quotas_and_is_judged_on_held_out_regions() -> None:
@@ -85,7 +86,7 @@ def test_regional_allocation_meets_the_quotas_and_is_judged_on_held_out_regions(
     faits = _facts(ctx, selected)
     result = calibrage.calibrer(ctx, faits, _candidates())
     assert result.perte.total <= calibrage.perte(faits, calibrage.observation(ctx, selected)).total
-    assert set(result.perte_cv) == {False, True} and len(result.plis[True]) == 4
+    assert set(result.perte_cv) == {(False, False), (True, False)} and len(result.plis[(True, False)]) == 4
 
 
 def test_an_impossible_target_is_refused() -> None:
@@ -107,7 +108,7 @@ def test_the_written_parameter_set_reads_back_with_weights_summing_to_one() -> N
         truth,
         calibrage.perte(faits, calibrage.observation(ctx, calibrage.selection(ctx, truth, {}))),
         {},
-        {True: 0.5},
+        {(True, False): 0.5},
         1,
         [],
     )
@@ -195,6 +196,12 @@ def test_calibrer_writes_the_set_and_the_fidelity_report(tmp_path: Path) -> None
             "Objectif impossible : 140 zones publiées pour Bretagne",
         ),
         (
+            '[methode]\nagregation = "composite_bassin"\n[poids]\napl = 0.5\napl_moins_65 = 0.1\npart_ald = 0.1\n'
+            "temps_urgences = 0.1\nniveau_vie = 0.1\nvieillissement_mg = 0.1\n",
+            "--params",
+            "agrégation 'composite_bassin' inconnue",
+        ),
+        (
             '[methode]\nnormalisation = "rangs"\n[poids]\napl = 0.5\napl_moins_65 = 0.1\npart_ald = 0.1\n'
             "temps_urgences = 0.1\nniveau_vie = 0.1\nvieillissement_mg = 0.2\n",
             "--params",
@@ -216,3 +223,68 @@ def test_bad_input_exits_2_and_writes_nothing(
         and "Traceback" not in result.stderr
     )
     assert not target.exists() and not out.exists()
+
+
+def test_the_search_scores_the_composite_per_bassin_as_the_engine_does() -> None:
+    from tests.zonage.test_score import _bassin_territory
+
+    values, bassins = _bassin_territory()
+    sirens = sorted(values)
+    ctx = calibrage.Contexte(
+        sirens=sirens,
+        regions=np.array(["75"] * 3),
+        populations=np.full(3, 1000, dtype=np.int64),
+        surfaces=np.full(3, 10.0),
+        outre_mer=np.zeros(3, dtype=bool),
+        departements=[("01",)] * 3,
+        raw={},
+        bassins=bassins,
+        rows_bassins=bassins.aligned(sirens),
+        pct_bassins=bassins.percentiles(),
+    )
+    poids = (0.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    for agregation, chosen in (
+        ("composite_bassin_moyenne", [False, True, True]),
+        ("composite_bassin_pire", [True, False, True]),
+    ):
+        cand = calibrage.Candidat(agregation, "rangs", 0.0, False, poids, 2, False)
+        assert calibrage.selection(ctx, cand, {}).tolist() == chosen
+        engine = score_epcis(
+            values,
+            {s: 1000 for s in sirens},
+            cand.params(parse_params({"poids": {c: 1 / 6 for c in CRITERES}}), {}),
+            None,
+            bassins,
+        )
+        assert [s.selectionnee for s in sorted(engine, key=lambda s: s.siren)] == chosen
+    without = calibrage.Contexte(
+        **{**ctx.__dict__, "bassins": None, "rows_bassins": None, "pct_bassins": None}
+    )
+    with pytest.raises(ParamError, match="demande les valeurs des bassins de vie"):
+        calibrage.selection(without, cand, {})
+
+
+def test_a_population_target_is_a_searched_choice_and_reads_back() -> None:
+    ctx = _country()  # 80 EPCI of 10 000 inhabitants
+    faits = dataclasses.replace(
+        _facts(ctx, np.zeros(80, dtype=bool)), zones=20, zones_calculees=18, population=200_000
+    )
+    assert calibrage.cibles(faits) == [(18, 0), (20, 0), (20, 180_000), (20, 200_000)]
+    cand = calibrage.Candidat("moyenne", "rangs", 0.0, False, TRUE_WEIGHTS, 20, False, 0, 180_000)
+    assert int(calibrage.selection(ctx, cand, {}).sum()) == 18  # 18 × 10 000 reach the target
+    cal = calibrage.Calibrage(cand, Perte(0.0, {}), {(False, True): []}, {(False, True): 0.0}, 1, [])
+    text = calibrage.parametres_toml(cal, faits, {}, dt.date(2026, 12, 4), dt.date(2025, 6, 27))
+    params = parse_params(tomllib.loads(text), "calibré")
+    assert (params.regle, params.population) == ("population", 180_000)
+    assert "population cible=180000" in cand.describe()
+
+
+def test_the_weights_searched_are_the_weights_written() -> None:
+    ctx = _country()
+    faits = _facts(ctx, np.zeros(80, dtype=bool))
+    for poids in calibrage.poids_candidats(20):
+        cand = calibrage.Candidat("moyenne", "rangs", 0.0, False, poids, 16, False)
+        cal = calibrage.Calibrage(cand, Perte(0.0, {}), {(False, False): []}, {(False, False): 0.0}, 1, [])
+        text = calibrage.parametres_toml(cal, faits, {}, dt.date(2026, 12, 4), dt.date(2025, 6, 27))
+        params = parse_params(tomllib.loads(text), "calibré")
+        assert tuple(params.poids[c] for c in CRITERES) == poids  # read back: the same selection

@@ -136,3 +136,14 @@ def test_each_term_counts_what_the_docstring_says() -> None:
     assert perte(
         faits, _obs(exact, population=faits.population * 2, surface=faits.population * 2 / 67)
     ).termes["population"] == pytest.approx(20.0)
+
+
+def test_the_ars_credit_is_capped_at_the_published_additions() -> None:
+    faits = load_faits(REGIONS)
+    exact = {r.code: r.zones for r in faits.regions} | {"24": 40, "06": 9}
+    pop = faits.population * 136 // 151
+    # 136 computed (a rule by population may pick fewer than 141): only the 10 published additions count.
+    short = dict(exact, **{"75": 19, "76": 23})
+    assert sum(short.values()) == 136
+    loss = perte(faits, _obs(short, population=pop, surface=pop / faits.densite))
+    assert loss.termes["regions"] == 15 - 10

@@ -10,6 +10,7 @@ import pytest
 
 from solidarite.zonage.score import (
     CRITERES,
+    Bassins,
     ParamError,
     parse_params,
     percentiles,
@@ -211,3 +212,86 @@ def test_the_overseas_allocation_keeps_its_zones_apart() -> None:
         score_epcis(
             values, {s: 1 for s in values}, dataclasses.replace(params, outre_mer=5, nombre=6), regions
         )
+
+
+def _bassin_territory() -> tuple[dict[str, dict[str, tuple[float | None, str]]], Bassins]:
+    """4 bassins de vie, 3 EPCI: E1 half in B1 (10 min from emergencies), half in B2 (50 min); E2 95 % in
+    B3 (20 min) and 5 % in B4 (60 min); E3 all in B4. Only the road time differs between bassins."""
+    times = {"B1": 10.0, "B2": 50.0, "B3": 20.0, "B4": 60.0}
+    raw = {b: {c: (t if c == "temps_urgences" else 1.0) for c in CRITERES} for b, t in times.items()}
+    spread = {
+        "200000001": {"B1": 500.0, "B2": 500.0},
+        "200000002": {"B3": 950.0, "B4": 50.0},
+        "200000003": {"B4": 1000.0},
+    }
+    values = {s: {c: (1.0, "") for c in CRITERES} for s in spread}  # shown only: the bassins decide
+    return values, Bassins.build(raw, spread)
+
+
+@pytest.mark.parametrize(
+    ("agregation", "scores", "chosen"),
+    [
+        # road-time percentiles over the bassins: B1 0, B3 33.3, B2 66.7, B4 100
+        ("composite_bassin_moyenne", [100 / 3, 0.95 * 100 / 3 + 5.0, 100.0], {"200000002", "200000003"}),
+        # E2's B4 holds 5 % of its population (< 10 %): its worst bassin is B3
+        ("composite_bassin_pire", [200 / 3, 100 / 3, 100.0], {"200000001", "200000003"}),
+        # fragile bassins (percentile of their score ≥ 80): B4 only
+        ("composite_bassin_part", [0.0, 5.0, 100.0], {"200000002", "200000003"}),
+    ],
+)
+def test_the_composite_per_bassin_carried_three_ways(agregation, scores, chosen) -> None:  # type: ignore[no-untyped-def]
+    values, bassins = _bassin_territory()
+    poids = {c: (1.0 if c == "temps_urgences" else 0.0) for c in CRITERES}
+    params = parse_params(
+        {"poids": poids, "methode": {"agregation": agregation, "cumul": False}, "selection": {"nombre": 2}}
+    )
+    ranked = score_epcis(values, {s: 1000 for s in values}, params, {s: "75" for s in values}, bassins)
+    by_siren = {s.siren: s for s in ranked}
+    assert [by_siren[s].score for s in sorted(by_siren)] == pytest.approx(scores)
+    assert {s.siren for s in ranked if s.selectionnee} == chosen
+    assert by_siren["200000003"].critere_decisif == "temps_urgences"
+
+
+def test_the_composite_per_bassin_needs_the_bassins_and_a_known_way() -> None:
+    values, _ = _bassin_territory()
+    params = parse_params(
+        {
+            "poids": {c: 1 / 6 for c in CRITERES},
+            "methode": {"agregation": "composite_bassin_pire"},
+            "selection": {"nombre": 2},
+        }
+    )
+    with pytest.raises(ParamError, match="compose le score par bassin de vie : les valeurs des bassins"):
+        score_epcis(values, {s: 1 for s in values}, params)
+    with pytest.raises(ParamError, match="agrégation 'composite_bassin' inconnue"):
+        parse_params({"poids": {c: 1 / 6 for c in CRITERES}, "methode": {"agregation": "composite_bassin"}})
+
+
+def test_the_population_rule_after_the_overseas_allocation() -> None:
+    values = {f"2000000{i:02d}": {c: (float(i), "") for c in CRITERES} for i in range(12)}
+    regions = {s: ("06" if i >= 9 else "75") for i, s in enumerate(sorted(values))}
+    populations = {s: 1000 * (i + 1) for i, s in enumerate(sorted(values))}
+    params = parse_params(
+        {
+            "poids": {c: (1.0 if c == "temps_urgences" else 0.0) for c in CRITERES},
+            "methode": {"outre_mer": 1, "cumul": False},
+            "selection": {"regle": "population", "population": 20_000, "nombre": 12},
+        }
+    )
+    ranked = score_epcis(values, populations, params, regions)
+    chosen = [s.siren for s in ranked if s.selectionnee]
+    # Overseas first: the worst of 9–11 (12 000 inhabitants); then the metropole in rank order (9 000,
+    # 8 000…) until the zones hold 20 000: 12 000 + 9 000 reach it.
+    assert chosen == ["200000011", "200000008"]
+    assert "jusqu'à 20\u202f000 habitants en tout" in ranked[0].explication
+
+
+def test_every_dated_set_is_kept_and_reads_back() -> None:
+    folder = PARAMS_2025_CALIBRE.parent
+    kept = {
+        name: load_params(folder / name)
+        for name in ("zonage_2025_calibre_v1.toml", "zonage_2025_calibre_v2.toml", "zonage_2025_calibre.toml")
+    }
+    assert kept["zonage_2025_calibre_v2.toml"].agregation == "pire_bassin"  # the set before the révision
+    assert all(p.methode_explicite and sum(p.poids.values()) == pytest.approx(1.0) for p in kept.values())
+    assert all("calibre_le" in (folder / name).read_text(encoding="utf-8") for name in kept)

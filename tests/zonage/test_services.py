@@ -58,8 +58,11 @@ def test_a_new_result_is_a_new_version_and_can_be_compared(zonage_result) -> Non
     }
     populations = {s: i.population for s, i in zonage_result.epcis.items()}
     regions = {s: i.region_code for s, i in zonage_result.epcis.items()}  # the overseas allocation needs them
+    # the calibrated set composes its score per bassin de vie: a what-if recomposes it from the bassins
     other = dataclasses.replace(
-        zonage_result, params=params, scores=score_epcis(values, populations, params, regions)
+        zonage_result,
+        params=params,
+        scores=score_epcis(values, populations, params, regions, zonage_result.bassins),
     )
     campagne, created = services.save_campaign(other)
     assert created and campagne.version == before.version + 1 and not campagne.active

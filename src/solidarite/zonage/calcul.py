@@ -35,7 +35,10 @@ from solidarite.zonage import sources
 from solidarite.zonage.score import (
     AGREGATIONS,
     CRITERES,
+    PIRE_PART,
+    PORTAGES,
     SENS,
+    Bassins,
     EpciScore,
     ScoreParams,
     percentiles,
@@ -44,7 +47,6 @@ from solidarite.zonage.score import (
 
 MIN_COVERAGE = 0.5  # share of the EPCI's population that must have a bassin-de-vie value
 MAYOTTE = "976"
-PIRE_PART = 0.1  # "worst bassin": among the bassins holding at least 10 % of the EPCI's population
 APL_CRITERES = ("apl", "apl_moins_65", "vieillissement_mg")
 QUINTILE = 80.0  # a bassin is fragile on a criterion in the worst fifth of bassins
 
@@ -70,6 +72,7 @@ class ZonageResult:
     diagnostics: dict[str, object] = field(default_factory=dict)
     population_france: int = 0
     seconds: float = 0.0
+    bassins: Bassins | None = None  # for a composite composed per bassin de vie (a what-if needs them)
 
     @property
     def selected(self) -> list[EpciScore]:
@@ -196,6 +199,7 @@ class CriteriaTables:
     diagnostics: dict[str, object]
     population_france: int
     seconds: float
+    bassins: Bassins | None = None  # the bassins de vie, when a composite per bassin was asked for
 
 
 def _vieillissement(apl: float, apl65: float) -> float | None:
@@ -211,7 +215,8 @@ def _bassin_tables(
     imputees: dict[str, dict[str, str]] | None = None,
 ) -> dict[str, dict[str, tuple[float | None, str]]]:
     """EPCI values from bassin-de-vie values: the worst bassin holding at least PIRE_PART of the EPCI's
-    population, or the share of its population living in the worst quintile of bassins (BV ranks)."""
+    population, or the share of its population living in the worst quintile of bassins (BV ranks); for a
+    composite per bassin (`PORTAGES`), shown and not scored, the population-weighted mean of its bassins."""
     fragile: dict[str, set[str]] = {}
     for critere in CRITERES:
         known = {b: v[critere] for b, v in bv_values.items() if critere in v}
@@ -249,6 +254,12 @@ def _bassin_tables(
                 pick = (min if SENS[critere] == "bas" else max)(big, key=lambda b: bv_values[b][critere])
                 note = f"bassin {pick} : {imputed[pick]}" if pick in imputed else ""
                 row[critere] = (bv_values[pick][critere], note)  # a note with a value: how it was imputed
+            elif agregation in PORTAGES:
+                weight = sum(covered.values())
+                mean = sum(bv_values[b][critere] * n for b, n in covered.items()) / weight
+                guessed = sorted(b for b in covered if b in imputed)
+                note = f"bassin(s) {', '.join(guessed)} : {imputed[guessed[0]]}" if guessed else ""
+                row[critere] = (mean, note)
             else:
                 inside = sum(n for b, n in covered.items() if b in fragile[critere])
                 guessed = sorted(b for b in covered if b in imputed)
@@ -389,6 +400,7 @@ def compute_criteria(
 
     step("score et sélection")
     tables: dict[str, dict[str, dict[str, tuple[float | None, str]]]] = {}
+    bassin_table: Bassins | None = None
     if "moyenne" in agregations:
         values: dict[str, dict[str, tuple[float | None, str]]] = {}
         for siren, info in infos.items():
@@ -454,6 +466,15 @@ def compute_criteria(
         imputees = impute_bassins(bv_values, set(bassins.values()), densites, departement_region)
         for agregation in others:
             tables[agregation] = _bassin_tables(members, bassins, bv_values, agregation, imputees)
+        if any(a in PORTAGES for a in others):
+            spread: dict[str, dict[str, float]] = {}
+            for siren, communes in members.items():
+                by_bassin: Counter[str] = Counter()
+                for c in communes:
+                    if (bassin := bassins.get(c.code)) is not None:
+                        by_bassin[bassin] += c.population or 0
+                spread[siren] = dict(by_bassin)
+            bassin_table = Bassins.build(bv_values, spread)
     else:
         imputees = {}
     france = sum(c.population or 0 for c in actuelles if c.zone in {"metro", "drom"})
@@ -481,6 +502,7 @@ def compute_criteria(
         },
         population_france=france,
         seconds=time.perf_counter() - started,
+        bassins=bassin_table,
     )
 
 
@@ -494,6 +516,7 @@ def score_criteria(criteria: CriteriaTables, params: ScoreParams) -> ZonageResul
         {s: i.population for s, i in infos.items()},
         params,
         {s: i.region_code for s, i in infos.items()},
+        criteria.bassins,
     )
     diagnostics = dict(criteria.diagnostics)
     diagnostics["manquants_par_critere"] = {
@@ -507,6 +530,7 @@ def score_criteria(criteria: CriteriaTables, params: ScoreParams) -> ZonageResul
         diagnostics=diagnostics,
         population_france=criteria.population_france,
         seconds=criteria.seconds + time.perf_counter() - started,
+        bassins=criteria.bassins,
     )
 
 

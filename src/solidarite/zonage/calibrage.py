@@ -11,8 +11,8 @@ Each candidate is scored by the loss of `faits.perte`. To avoid fitting the very
 choice is checked by **leave-one-region-out cross-validation**: for each region with a published count,
 the candidate with the lowest loss *without that region* (and, with allocation, without that region's
 quota) is picked, and its error on the held-out region is recorded. The family (with or without
-allocation) with the lower cross-validated error wins; within it, the candidate with the lowest loss on
-all the facts is written as the new dated parameter set.
+allocation; a fixed number of zones or a population target) with the lower cross-validated error wins;
+within it, the candidate with the lowest loss on all the facts is written as the new dated parameter set.
 """
 
 from __future__ import annotations
@@ -30,9 +30,12 @@ from solidarite.zonage.score import (
     AGREGATIONS,
     CRITERES,
     GROUPE_OUTRE_MER,
+    PORTAGES,
+    Bassins,
     ParamError,
     ScoreParams,
     composite,
+    composite_bassins,
     normalise,
     order_of,
     percentile_matrix,
@@ -58,6 +61,17 @@ POIDS_CHOISIS: tuple[tuple[float, ...], ...] = (
 )
 
 
+Famille = tuple[bool, bool]  # (regional allocation, population target)
+
+
+def libelle_famille(famille: Famille) -> str:
+    allocation, population = famille
+    return (
+        f"{'avec' if allocation else 'sans'} allocation régionale, "
+        f"{'cible de population' if population else 'nombre de zones fixé'}"
+    )
+
+
 @dataclass(frozen=True)
 class Candidat:
     agregation: str
@@ -68,6 +82,12 @@ class Candidat:
     nombre: int
     allocation: bool
     outre_mer: int = 0  # zones allocated to the overseas EPCI as one group (0: none)
+    population: int = 0  # > 0: select by rank until the zones hold this population (rule "population")
+
+    @property
+    def famille(self) -> Famille:
+        """The hypotheses judged by cross-validation: a regional allocation, a population target."""
+        return (self.allocation, self.population > 0)
 
     def params(self, base: ScoreParams, quotas: dict[str, int]) -> ScoreParams:
         return ScoreParams(
@@ -77,8 +97,8 @@ class Candidat:
             poids=dict(zip(CRITERES, self.poids, strict=True)),
             nombre=self.nombre,
             seuil_percentile=base.seuil_percentile,
-            regle="nombre",
-            population=base.population,
+            regle="population" if self.population else "nombre",
+            population=self.population or base.population,
             normalisation=self.normalisation,
             plafond=self.plafond,
             cumul=self.cumul,
@@ -92,7 +112,8 @@ class Candidat:
         return (
             f"agrégation={self.agregation}, normalisation={self.normalisation}"
             f"{f' (plafond {self.plafond:g} σ)' if self.plafond else ''}, cumul={'oui' if self.cumul else 'non'}, "
-            f"N={self.nombre}, allocation régionale={'oui' if self.allocation else 'non'}, "
+            + (f"population cible={self.population}" if self.population else f"N={self.nombre}")
+            + f", allocation régionale={'oui' if self.allocation else 'non'}, "
             f"outre-mer à part={self.outre_mer or 'non'} ; poids : {poids}"
         )
 
@@ -110,6 +131,9 @@ class Contexte:
     raw: dict[str, np.ndarray]
     pct: dict[str, np.ndarray] = field(default_factory=dict)
     norm: dict[tuple[str, str, float], np.ndarray] = field(default_factory=dict)
+    bassins: Bassins | None = None  # for the composite composed per bassin de vie (PORTAGES)
+    rows_bassins: np.ndarray | None = None  # each EPCI's row in `bassins` (−1: none)
+    pct_bassins: np.ndarray | None = None
 
     def normalised(self, agregation: str, methode: str, plafond: float) -> np.ndarray:
         key = (agregation, methode, plafond)
@@ -118,6 +142,30 @@ class Contexte:
                 self.raw[agregation], self.pct[agregation], methode, plafond, agregation
             )
         return self.norm[key]
+
+    def scores(self, cand: Candidat, seuil: float) -> tuple[np.ndarray, np.ndarray]:
+        """Each EPCI's score and number of fragilities under the candidate's choices."""
+        poids = np.array(cand.poids)
+        if cand.agregation not in PORTAGES:
+            norm = self.normalised(cand.agregation, cand.normalisation, cand.plafond)
+            return composite(norm, self.pct[cand.agregation], poids, seuil)
+        if self.bassins is None or self.rows_bassins is None or self.pct_bassins is None:
+            raise ParamError(f"L'agrégation {cand.agregation!r} demande les valeurs des bassins de vie.")
+        key = ("bassins", cand.normalisation, cand.plafond)
+        if key not in self.norm:
+            self.norm[key] = normalise(
+                self.bassins.raw, self.pct_bassins, cand.normalisation, cand.plafond, cand.agregation
+            )
+        score_b, nb_b, _ = composite_bassins(
+            self.bassins, self.norm[key], self.pct_bassins, poids, seuil, PORTAGES[cand.agregation]
+        )
+        rows = self.rows_bassins
+        present = rows >= 0
+        score = np.full(len(rows), np.nan)
+        nb = np.zeros(len(rows))
+        score[present] = score_b[rows[present]]
+        nb[present] = np.nan_to_num(nb_b[rows[present]])
+        return score, nb
 
 
 def contexte(criteria: CriteriaTables, surfaces: dict[str, float]) -> Contexte:
@@ -133,6 +181,10 @@ def contexte(criteria: CriteriaTables, surfaces: dict[str, float]) -> Contexte:
         raw={a: raw_matrix(table, sirens) for a, table in criteria.tables.items()},
     )
     ctx.pct = {a: percentile_matrix(m, a) for a, m in ctx.raw.items()}
+    if criteria.bassins is not None:
+        ctx.bassins = criteria.bassins
+        ctx.rows_bassins = criteria.bassins.aligned(sirens)
+        ctx.pct_bassins = criteria.bassins.percentiles()
     return ctx
 
 
@@ -179,19 +231,20 @@ def observation_of(result: ZonageResult, surfaces: dict[str, float]) -> Observat
 
 
 def selection(ctx: Contexte, cand: Candidat, quotas: dict[str, int], seuil: float = 80.0) -> np.ndarray:
-    norm = ctx.normalised(cand.agregation, cand.normalisation, cand.plafond)
-    poids = np.array(cand.poids)
-    score, nb = composite(norm, ctx.pct[cand.agregation], poids, seuil)
+    score, nb = ctx.scores(cand, seuil)
     order = order_of(score, nb, cand.cumul)
     regions, all_quotas = ctx.regions, dict(quotas) if cand.allocation else {}
     if cand.outre_mer:
         regions = np.where(ctx.outre_mer, GROUPE_OUTRE_MER, ctx.regions)
         all_quotas[GROUPE_OUTRE_MER] = cand.outre_mer
-    return select(order, ctx.populations, regions, "nombre", cand.nombre, 0, all_quotas)
+    regle = "population" if cand.population else "nombre"
+    return select(order, ctx.populations, regions, regle, cand.nombre, cand.population, all_quotas)
 
 
 def poids_candidats(n_aleatoires: int, graine: int = GRAINE) -> list[tuple[float, ...]]:
-    """The hand-picked weights plus a seeded Dirichlet sample of the simplex, rounded to 0.05."""
+    """The hand-picked weights plus a seeded Dirichlet sample of the simplex, rounded to 0.05, each set
+    then written as the parameter file writes it (`poids_arrondis`, 3 decimals): the set searched is the
+    set written, and reading the file back gives the very selection that was scored."""
     rng = np.random.default_rng(graine)
     result = list(POIDS_CHOISIS)
     for draw in rng.dirichlet(np.ones(len(CRITERES)), size=n_aleatoires):
@@ -200,20 +253,31 @@ def poids_candidats(n_aleatoires: int, graine: int = GRAINE) -> list[tuple[float
             continue
         rounded = rounded / rounded.sum()
         result.append(tuple(float(x) for x in rounded))
-    return list(dict.fromkeys(result))
+    return list(dict.fromkeys(tuple(poids_arrondis(p).values()) for p in result))
+
+
+def cibles(faits: Faits) -> list[tuple[int, int]]:
+    """The selection targets tried, as (N, population): N = 141 (May pre-list) or 151, by rank; or, by
+    rank until a population (N then only bounds the quotas): the published population of the 151, or its
+    share for the zones computed (× 141 / 151, the ARS adding the rest) — ADR 0016, révision."""
+    nombres = sorted({faits.zones_calculees, faits.zones})
+    populations = sorted({faits.population, faits.population * faits.zones_calculees // faits.zones})
+    return [(n, 0) for n in nombres] + [(faits.zones, p) for p in populations]
 
 
 def candidats(faits: Faits, n_poids: int, graine: int = GRAINE) -> list[Candidat]:
     """Every combination; the overseas allocation is tried at 0 (none) and at the published overseas count."""
-    nombres = sorted({faits.zones_calculees, faits.zones})
     return [
-        Candidat(agregation, methode, plafond, cumul, poids, nombre, allocation, outre_mer)
-        for agregation, (methode, plafond), cumul, poids, nombre, allocation, outre_mer in itertools.product(
+        Candidat(agregation, methode, plafond, cumul, poids, nombre, allocation, outre_mer, population)
+        for agregation, (methode, plafond), cumul, poids, (
+            nombre,
+            population,
+        ), allocation, outre_mer in itertools.product(
             AGREGATIONS,
             NORMALISATIONS_TESTEES,
             (True, False),
             poids_candidats(n_poids, graine),
-            nombres,
+            cibles(faits),
             (False, True),
             sorted({0, faits.outre_mer}),
         )
@@ -238,14 +302,14 @@ class Pli:
 class Calibrage:
     gagnant: Candidat
     perte: Perte
-    plis: dict[bool, list[Pli]]  # per family (allocation or not)
-    perte_cv: dict[bool, float]  # mean held-out error (zones) per family
+    plis: dict[Famille, list[Pli]]  # per family (allocation or not, population target or not)
+    perte_cv: dict[Famille, float]  # mean held-out error (zones) per family
     evaluations: int
     classement: list[tuple[float, Candidat]]  # the best candidates on all facts, for the report
 
     @property
-    def famille(self) -> bool:
-        return self.gagnant.allocation
+    def famille(self) -> Famille:
+        return self.gagnant.famille
 
 
 def quotas_of(faits: Faits, sans: str | None = None) -> dict[str, int]:
@@ -265,7 +329,7 @@ def calibrer(
     full_quotas = quotas_of(faits)
     best_full: list[tuple[float, Candidat]] = []
     # per family, per fold: (training loss, candidate, held-out count)
-    best_fold: dict[bool, dict[str, tuple[float, Candidat, int]]] = {False: {}, True: {}}
+    best_fold: dict[Famille, dict[str, tuple[float, Candidat, int]]] = {}
     evaluations = 0
     feasible = 0
     regions_count = {str(c): int(n) for c, n in zip(*np.unique(ctx.regions, return_counts=True), strict=True)}
@@ -290,16 +354,16 @@ def calibrer(
             else:
                 fold_obs = obs
             training = perte(faits, fold_obs, exclure=frozenset({code})).total
-            current = best_fold[cand.allocation].get(code)
+            current = best_fold.setdefault(cand.famille, {}).get(code)
             if current is None or training < current[0]:
-                best_fold[cand.allocation][code] = (training, cand, fold_obs.par_region.get(code, 0))
+                best_fold[cand.famille][code] = (training, cand, fold_obs.par_region.get(code, 0))
     if feasible == 0:
         raise ParamError(
             "Objectif impossible : aucun jeu de choix ne peut atteindre les comptes demandés "
             "(quotas régionaux supérieurs au nombre de zones ou au nombre d'EPCI d'une région)."
         )
-    plis: dict[bool, list[Pli]] = {}
-    perte_cv: dict[bool, float] = {}
+    plis: dict[Famille, list[Pli]] = {}
+    perte_cv: dict[Famille, float] = {}
     for family, by_fold in best_fold.items():
         if not by_fold:
             continue
@@ -307,7 +371,7 @@ def calibrer(
         perte_cv[family] = float(np.mean([p.erreur for p in plis[family]]))
     family = min(perte_cv, key=lambda f: (perte_cv[f], f))
     best_full.sort(key=lambda item: item[0])
-    winner = next(c for _, c in best_full if c.allocation == family)
+    winner = next(c for _, c in best_full if c.famille == family)
     final = perte(faits, observation(ctx, selection(ctx, winner, full_quotas)))
     return Calibrage(winner, final, plis, perte_cv, evaluations, best_full[:10])
 
@@ -339,7 +403,7 @@ def parametres_toml(
         "# Paramètres de la campagne de zonage 2025 — calibrés sur les faits publiés (ADR 0016).",
         "# Écrit par « python -m solidarite zonage calibrer » ; ne pas retoucher à la main : relancer le calibrage.",
         f"# Faits : version {faits.version} du {faits.date.isoformat()} ; perte {cal.perte.total:.2f} ; "
-        f"perte validée croisée (écart moyen sur la région laissée de côté) : {cal.perte_cv[g.allocation]:.2f} zone(s).",
+        f"perte validée croisée (écart moyen sur la région laissée de côté) : {cal.perte_cv[g.famille]:.2f} zone(s).",
         "# Les poids ont pour somme 1 (exigé dès qu'une section [methode] est présente).",
         "",
         "[campagne]",
@@ -350,8 +414,9 @@ def parametres_toml(
         f'(faits_2025.toml v{faits.version}), validation croisée en laissant une région de côté."',
         "",
         "[selection]",
-        'regle = "nombre"',
+        f'regle = "{"population" if g.population else "nombre"}"',
         f"nombre = {g.nombre}",
+        *([f"population = {g.population}"] if g.population else []),
         "seuil_percentile = 80",
         "",
         "[methode]",

@@ -138,13 +138,15 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
     write(f"{len(candidats)} jeux de choix, {cal.evaluations} sélections évaluées.")
     write("Validation croisée (une région laissée de côté ; écart sur la région laissée, en zones) :")
     for family, plis in sorted(cal.plis.items()):
-        label = "avec allocation régionale" if family else "sans allocation régionale"
+        label = calibrage.libelle_famille(family)
         detail = ", ".join(f"{noms.get(p.region, p.region)} {p.calcule}/{p.publie}" for p in plis)
         write(f"  {label} : écart moyen {cal.perte_cv[family]:.2f} ({detail})")
     write(
         "Hypothèse d'allocation régionale : "
-        + ("retenue" if cal.famille else "rejetée")
-        + " par la validation croisée."
+        + ("retenue" if cal.famille[0] else "rejetée")
+        + " ; cible de population : "
+        + ("retenue" if cal.famille[1] else "rejetée")
+        + " (validation croisée)."
     )
     write(f"Jeu retenu : {cal.gagnant.describe()}")
     write(f"{'Fait':<62} {'publié':>12} {'aujourd hui':>12} {'précédent':>12} {'calibré':>12}")
@@ -189,7 +191,7 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
             "cal": cal,
             "plis": [
                 {
-                    "famille": "avec allocation régionale" if f else "sans allocation régionale",
+                    "famille": calibrage.libelle_famille(f),
                     "plis": p,
                     "cv": cal.perte_cv[f],
                 }

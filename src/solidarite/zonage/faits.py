@@ -9,7 +9,8 @@ The loss (ADR 0016), in "zone equivalents", lower is better:
 - `regions`: Σ |computed − published| over the regions with a published count (Île-de-France = 0
   included), **minus** the zones the ARS may still add: when the computation selects fewer zones than
   published (141 computed, ~10 added after concertation), the regional shortfalls up to that number
-  are not counted, since an ARS addition can explain them;
+  are not counted, since an ARS addition can explain them — at most `zones − zones_calculees` (the ~10
+  published additions): a rule selecting fewer zones (by population) does not earn a larger credit;
 - `ile_de_france`: IDF_POIDS per computed zone in Île-de-France (published: none), on top;
 - `groupes`: GROUPE_POIDS × |computed − published| for the approximate group counts (the ~40 of
   Centre-Val de Loire, Bourgogne-Franche-Comté, Pays de la Loire, Corse; the ~9 overseas);
@@ -220,7 +221,7 @@ def parse_faits(data: dict[str, Any], regions_connues: dict[str, str], origin: s
 
 def perte(faits: Faits, obs: Observation, exclure: frozenset[str] = frozenset()) -> Perte:
     """The documented loss of a zonage against the facts (see the module's docstring)."""
-    ajouts = max(faits.zones - obs.zones, 0)
+    ajouts = max(min(faits.zones - obs.zones, faits.zones - faits.zones_calculees), 0)
     regional = 0.0
     manque = 0
     for r in faits.regions:

@@ -65,7 +65,15 @@ REGLES = ("nombre", "population")
 ABSENT: tuple[float | None, str] = (None, "critère non fourni")
 # Free choices of the method (ADR 0016), searched by `zonage calibrer`:
 NORMALISATIONS = ("rangs", "zscore", "minmax")
-AGREGATIONS = ("moyenne", "part_bassins_fragiles", "pire_bassin")
+# The composite composed per bassin de vie, then carried to the EPCI (ADR 0016, révision) → the way it is
+# carried: population-weighted mean, share of the population in fragile bassins, worst bassin.
+PORTAGES = {
+    "composite_bassin_moyenne": "moyenne",
+    "composite_bassin_part": "part",
+    "composite_bassin_pire": "pire",
+}
+AGREGATIONS = ("moyenne", "part_bassins_fragiles", "pire_bassin", *PORTAGES)
+PIRE_PART = 0.1  # "worst bassin": among the bassins holding at least 10 % of the EPCI's population
 OUTRE_MER = frozenset({"01", "02", "03", "04", "06"})  # region codes of the DROM
 GROUPE_OUTRE_MER = "outre-mer"  # the group competing for the overseas allocation (`outre_mer`)
 SOMME_POIDS = 1.0  # a parameter set with a [methode] section has weights summing to 1
@@ -369,6 +377,114 @@ def composite(
     return score, fragile.sum(axis=1)
 
 
+@dataclass(frozen=True)
+class Bassins:
+    """The bassins de vie for the composite composed per bassin (`PORTAGES`): their criteria (imputed,
+    ADR 0016) and how each EPCI's population spreads over them, as sparse rows aligned on `sirens`.
+
+    Pair k says: `parts[k]` of the population of EPCI `sirens[rows[k]]` (its communes having a bassin)
+    lives in bassin `codes[cols[k]]`."""
+
+    codes: tuple[str, ...]
+    raw: np.ndarray  # bassin × CRITERES (NaN when unknown)
+    sirens: tuple[str, ...]
+    rows: np.ndarray  # EPCI index of each pair
+    cols: np.ndarray  # bassin index of each pair
+    parts: np.ndarray  # share of the EPCI's population in the bassin (sums to 1 per EPCI)
+
+    @staticmethod
+    def build(raw: dict[str, dict[str, float]], populations: dict[str, dict[str, float]]) -> Bassins:
+        """`raw`: bassin → criterion → value; `populations`: SIREN → bassin → population."""
+        codes = tuple(sorted(set(raw) | {b for by in populations.values() for b in by}))
+        index = {b: i for i, b in enumerate(codes)}
+        matrix = np.array(
+            [[raw.get(b, {}).get(c, np.nan) for c in CRITERES] for b in codes], dtype=np.float64
+        ).reshape(len(codes), len(CRITERES))
+        sirens = tuple(sorted(populations))
+        rows, cols, parts = [], [], []
+        for k, siren in enumerate(sirens):
+            total = sum(populations[siren].values())
+            for b, n in sorted(populations[siren].items()):
+                if total > 0 and n > 0:
+                    rows.append(k)
+                    cols.append(index[b])
+                    parts.append(n / total)
+        return Bassins(
+            codes,
+            matrix,
+            sirens,
+            np.array(rows, dtype=np.int64),
+            np.array(cols, dtype=np.int64),
+            np.array(parts, dtype=np.float64),
+        )
+
+    def aligned(self, sirens: list[str]) -> np.ndarray:
+        """For each of `sirens`, its row here (−1 when the EPCI has no bassin)."""
+        index = {s: k for k, s in enumerate(self.sirens)}
+        return np.array([index.get(s, -1) for s in sirens], dtype=np.int64)
+
+    def percentiles(self) -> np.ndarray:
+        """Each criterion's percentile over the bassins de vie (0 best, 100 worst)."""
+        return percentile_matrix(self.raw, "composite_bassin")
+
+
+def _weighted_mean(b: Bassins, values: np.ndarray) -> np.ndarray:
+    """Population-weighted mean over each EPCI's bassins of a per-bassin vector, NaN values left out."""
+    v = values[b.cols]
+    known = ~np.isnan(v)
+    n = len(b.sirens)
+    weight = np.bincount(b.rows, weights=np.where(known, b.parts, 0.0), minlength=n)
+    total = np.bincount(b.rows, weights=np.where(known, b.parts * np.nan_to_num(v), 0.0), minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(weight > 0, total / np.where(weight > 0, weight, 1.0), np.nan)
+
+
+def _worst(b: Bassins, values: np.ndarray) -> np.ndarray:
+    """The highest value among each EPCI's bassins holding ≥ PIRE_PART of its population (all of them
+    when none does); NaN values left out."""
+    v = values[b.cols]
+    big = b.parts >= PIRE_PART - 1e-12
+    has_big = np.zeros(len(b.sirens), dtype=bool)
+    has_big[b.rows[big]] = True
+    eligible = (big | ~has_big[b.rows]) & ~np.isnan(v)
+    result = np.full(len(b.sirens), -np.inf)
+    np.maximum.at(result, b.rows[eligible], v[eligible])
+    return np.where(np.isneginf(result), np.nan, result)
+
+
+def composite_bassins(
+    b: Bassins, norm: np.ndarray, pct: np.ndarray, poids: np.ndarray, seuil: float, portage: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The composite composed per bassin de vie and carried to each EPCI of `b.sirens`.
+
+    Per bassin: the weighted score of its normalised criteria (`norm`, `pct` over the bassins) and its
+    number of fragilities. Carried by `portage`: "moyenne", the population-weighted mean of its bassins'
+    scores (and fragilities); "part", the share (0–100) of its population in fragile bassins — those whose
+    score is in the worst part of the bassins (percentile ≥ seuil) —, fragilities by the weighted mean;
+    "pire", the highest score (and fragilities) among its bassins holding ≥ 10 % of its population.
+    Returns the EPCI scores, fragilities (a weighted mean may be fractional) and normalised criteria
+    (their population-weighted mean over the bassins, for the decisive criterion)."""
+    score_bv, nb_bv = composite(norm, pct, poids, seuil)
+    nb_bv = nb_bv.astype(np.float64)
+    if portage == "pire":
+        score, nb = _worst(b, score_bv), _worst(b, nb_bv)
+    elif portage == "part":
+        known = ~np.isnan(score_bv)
+        fragile = np.full(len(score_bv), np.nan)
+        m = int(known.sum())
+        if m:
+            ranks = rankdata(score_bv[known], method="average")
+            level = 100.0 * (ranks - 1) / (m - 1) if m > 1 else np.full(m, 100.0)
+            fragile[known] = np.where(level >= seuil, 100.0, 0.0)
+        score, nb = _weighted_mean(b, fragile), _weighted_mean(b, nb_bv)
+    elif portage == "moyenne":
+        score, nb = _weighted_mean(b, score_bv), _weighted_mean(b, nb_bv)
+    else:
+        raise ParamError(f"Portage {portage!r} inconnu (moyenne, part ou pire).")
+    norm_epci = np.column_stack([_weighted_mean(b, norm[:, j]) for j in range(norm.shape[1])])
+    return score, nb, norm_epci
+
+
 def order_of(score: np.ndarray, nb: np.ndarray, cumul: bool) -> np.ndarray:
     """Indices in rank order: fragilities first (if cumul), then score, then index (= SIREN order)."""
     keys_score = -np.nan_to_num(score, nan=-1.0)
@@ -388,7 +504,8 @@ def select(
     quotas: dict[str, int],
 ) -> np.ndarray:
     """The selected mask. With quotas, each region of the table takes its first `quota` EPCI and the
-    remaining places go, in national order, to the regions without a quota."""
+    remaining places go, in national order, to the regions without a quota: up to `nombre` zones in all
+    (rule "nombre"), or until the population of all the zones reaches `population` (rule "population")."""
     selected = np.zeros(len(order), dtype=bool)
     if quotas:
         ranked_regions = regions[order]
@@ -396,9 +513,15 @@ def select(
         for code, quota in quotas.items():
             if quota:
                 selected[order[ranked_regions == code][:quota]] = True
+        rest = order[~has_quota]
+        if regle == "population":
+            left_population = population - int(populations[selected].sum())
+            before = np.concatenate(([0], np.cumsum(populations[rest])[:-1]))
+            selected[rest[before < left_population]] = True
+            return selected
         left = nombre - sum(quotas.values())
         if left > 0:
-            selected[order[~has_quota][:left]] = True
+            selected[rest[:left]] = True
         return selected
     if regle == "nombre":
         selected[order[:nombre]] = True
@@ -415,11 +538,7 @@ def check_feasible(params: ScoreParams, regions: dict[str, str], total: int) -> 
         raise ParamError(f"Objectif impossible : {params.nombre} zones demandées pour {total} EPCI classés.")
     if not params.quotas and not params.outre_mer:
         return
-    if params.regle != "nombre":
-        raise ParamError(
-            "Objectif impossible : des quotas régionaux ne s'emploient qu'avec la règle « nombre »."
-        )
-    if sum(params.quotas.values()) + params.outre_mer > params.nombre:
+    if params.regle == "nombre" and sum(params.quotas.values()) + params.outre_mer > params.nombre:
         raise ParamError(
             f"Objectif impossible : les quotas régionaux et d'outre-mer totalisent "
             f"{sum(params.quotas.values()) + params.outre_mer} zones, plus que les {params.nombre} à retenir."
@@ -450,17 +569,41 @@ def score_epcis(
     populations: dict[str, int],
     params: ScoreParams,
     regions: dict[str, str] | None = None,
+    bassins: Bassins | None = None,
 ) -> list[EpciScore]:
-    """Scores, ranks and selects the EPCI; returns them in rank order."""
+    """Scores, ranks and selects the EPCI; returns them in rank order. A composite composed per bassin
+    de vie (`PORTAGES`) needs `bassins`; the EPCI's own criterion values are then shown, not scored."""
     sirens = sorted(values)
     region_of = regions or {}
     check_feasible(params, {s: region_of.get(s, "") for s in sirens}, len(sirens))
     raw = raw_matrix(values, sirens)
     pct = percentile_matrix(raw, params.agregation)
-    norm = normalise(raw, pct, params.normalisation, params.plafond, params.agregation)
     poids = np.array([params.poids[c] for c in CRITERES])
-    score, nb = composite(norm, pct, poids, params.seuil_percentile)
-    order = order_of(score, nb, params.cumul)
+    if params.agregation in PORTAGES:
+        if bassins is None:
+            raise ParamError(
+                f"L'agrégation {params.agregation!r} compose le score par bassin de vie : "
+                "les valeurs des bassins de vie manquent."
+            )
+        bv_pct = bassins.percentiles()
+        bv_norm = normalise(bassins.raw, bv_pct, params.normalisation, params.plafond, params.agregation)
+        carried = composite_bassins(
+            bassins, bv_norm, bv_pct, poids, params.seuil_percentile, PORTAGES[params.agregation]
+        )
+        rows = bassins.aligned(sirens)
+        present = rows >= 0
+        score = np.full(len(sirens), np.nan)
+        nb_float = np.zeros(len(sirens))
+        norm = np.full(raw.shape, np.nan)
+        score[present] = carried[0][rows[present]]
+        nb_float[present] = np.nan_to_num(carried[1][rows[present]])
+        norm[present] = carried[2][rows[present]]
+        order = order_of(score, nb_float, params.cumul)
+        nb = np.rint(nb_float).astype(np.int64)
+    else:
+        norm = normalise(raw, pct, params.normalisation, params.plafond, params.agregation)
+        score, nb = composite(norm, pct, poids, params.seuil_percentile)
+        order = order_of(score, nb, params.cumul)
     region_array = np.array([region_of.get(s, "") for s in sirens])
     pop_array = np.array([populations.get(s, 0) for s in sirens], dtype=np.int64)
     groups, quotas = params.groupes_selection(region_array)
@@ -537,13 +680,20 @@ def _explain(results: list[EpciScore], params: ScoreParams, norm: np.ndarray, po
             last_in[group] = r
         elif group not in first_out:
             first_out[group] = r
-    if params.outre_mer and not params.quotas:
+    if params.outre_mer and not params.quotas and params.regle == "population":
+        rule = (
+            f"les {params.outre_mer} premiers de l'outre-mer, puis les premiers de la métropole jusqu'à "
+            f"{_fmt(params.population, 0)} habitants en tout"
+        )
+    elif params.outre_mer and not params.quotas:
         rule = (
             f"les {params.outre_mer} premiers de l'outre-mer, puis les {params.nombre - params.outre_mer} "
             "premiers de la métropole"
         )
     elif params.quotas:
         rule = "les premiers de leur région (ou de l'outre-mer) selon leur quota, puis les premiers du reste de la France"
+        if params.regle == "population":
+            rule += f" jusqu'à {_fmt(params.population, 0)} habitants en tout"
     elif params.regle == "nombre":
         rule = f"les {params.nombre} premiers"
     else:
