@@ -258,12 +258,13 @@ def family(name: str, seeds: int, time_limit: float, repetitions: int = 3) -> No
                 runs = [result["optimum"]] + [
                     run("optimum", path, time_limit) for _ in range(repetitions - 1)
                 ]
+                proofs = [float(r["proof_s"]) for r in runs]
                 for key in ("seconds", "proof_s", "peak_mb"):
                     values = [float(r[key]) for r in runs]
                     result["optimum"][key] = max(values) if key == "peak_mb" else statistics.median(values)
                 print(
                     f"  optimum sur {repetitions} processus : preuve "
-                    + ", ".join(f"{float(r['proof_s']):.2f}" for r in runs)
+                    + ", ".join(f"{p:.2f}" for p in proofs)
                     + " s (médiane retenue)"
                 )
             for kind in kinds:

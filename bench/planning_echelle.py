@@ -137,8 +137,8 @@ def print_regions(result: dict[str, Any]) -> None:
     print(
         f"  découpage et mise en file {float(result['decoupage_s']):.1f} s, régions {float(result['attente_regions_s']):.1f} s, "
         f"passe frontalière {float(result['seconde_passe_s']):.1f} s ({result['seconde_passe']} places, "
-        f"{result['seconde_passe_arcs']} arcs), reprise {float(result['reprise_s']):.1f} s "
-        f"({result['reprise_volontaires']} volontaires repris), "
+        f"{result['seconde_passe_arcs']} arcs), rattrapage {float(result['rattrapage_s']):.1f} s "
+        f"({result['rattrapage_volontaires']} volontaires rattrapés), "
         f"orchestrateur {float(result['wall_s']):.1f} s mur (lecture de l'instance et démarrage compris), "
         f"pic {float(result['orchestrateur_mb']):.0f} Mo"
     )
@@ -215,13 +215,13 @@ def main() -> None:
                 print(
                     f"national graine {seed} : décomposé priorité {float(decomposed['priorite']):.1f} "
                     f"({decomposed['places']} places ; passes 1 et 2 seules {float(decomposed['priorite_passes_1_2']):.1f}, "
-                    f"{decomposed['premiere_passe']} + {decomposed['seconde_passe']} places ; reprise de "
-                    f"{decomposed['reprise_volontaires']} volontaires en {float(decomposed['reprise_s']):.1f} s ; "
+                    f"{decomposed['premiere_passe']} + {decomposed['seconde_passe']} places ; rattrapage de "
+                    f"{decomposed['rattrapage_volontaires']} volontaires en {float(decomposed['rattrapage_s']):.1f} s ; "
                     f"{len(decomposed['violations'])} contrainte violée, "
                     f"{float(decomposed['wall_s']):.1f} s sur {len(decomposed['workers'])} workers) ; optimum non "
                     f"décomposé {float(optimum['priority']):.1f} ({optimum['filled']} places, "
                     f"{'prouvé' if optimum['optimal'] else 'non prouvé'}, {float(optimum['seconds']):.1f} s) ; "
-                    f"décomposé / optimum = {ratio:.4f} (sans la reprise {before:.4f})"
+                    f"décomposé / optimum = {ratio:.4f} (sans le rattrapage {before:.4f})"
                 )
                 national.append((ratio, before))
             peaks = workers.peaks()
@@ -239,7 +239,7 @@ def main() -> None:
         f"regions={len(scale['regions'])}",
         f"plus_longue_region_s={max(float(r['secondes']) for r in scale['regions']):.1f}",
         f"passe_frontaliere_s={float(scale['seconde_passe_s']):.1f}",
-        f"reprise_s={float(scale['reprise_s']):.1f}",
+        f"rattrapage_s={float(scale['rattrapage_s']):.1f}",
         f"priorite={float(scale['priorite']):.1f}",
         f"sur_borne={float(scale['priorite']) / bound:.4f}",
         f"places={scale['places']}",
@@ -249,7 +249,7 @@ def main() -> None:
     ]
     if national:
         fields.append(f"decompose_sur_optimum={min(r for r, _ in national):.4f}")
-        fields.append(f"sans_reprise_sur_optimum={min(b for _, b in national):.4f}")
+        fields.append(f"sans_rattrapage_sur_optimum={min(b for _, b in national):.4f}")
     print(" ".join(fields))
 
 

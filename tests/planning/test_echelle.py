@@ -188,7 +188,7 @@ def test_the_take_back_moves_a_boundary_volunteer_to_the_more_needed_place() -> 
     decomposed = solve_by_region(alone)
     assert [(a.volunteer, a.site) for a in decomposed.assignments] == [("v_border", "s_b")]
     assert decomposed.priority_total == solve_flow(alone).priority_total == 5.0
-    assert check(alone, decomposed.assignments) == [] and decomposed.details["reprise_volontaires"] == 1
+    assert check(alone, decomposed.assignments) == [] and decomposed.details["rattrapage_volontaires"] == 1
 
 
 @pytest.mark.parametrize("seed", range(4))

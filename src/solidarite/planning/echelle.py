@@ -74,8 +74,8 @@ class ResultatEchelle:
     seconde_passe_s: float
     seconde_passe_arcs: int
     priorite_passes_1_2: float  # before the take-back
-    reprise_volontaires: int  # volunteers who gave their days back (0: no place left empty, no take-back)
-    reprise_s: float
+    rattrapage_volontaires: int  # volunteers who gave their days back (0: no place left empty, no take-back)
+    rattrapage_s: float
     decoupage_s: float
     attente_s: float
     total_s: float
@@ -90,8 +90,8 @@ class ResultatEchelle:
             "seconde_passe_s": round(self.seconde_passe_s, 3),
             "seconde_passe_arcs": self.seconde_passe_arcs,
             "priorite_passes_1_2": round(self.priorite_passes_1_2, 9),
-            "reprise_volontaires": self.reprise_volontaires,
-            "reprise_s": round(self.reprise_s, 3),
+            "rattrapage_volontaires": self.rattrapage_volontaires,
+            "rattrapage_s": round(self.rattrapage_s, 3),
             "regions": [vars(r) for r in self.regions],
             "premiere_passe": self.premiere_passe,
             "seconde_passe": self.seconde_passe,
@@ -293,18 +293,18 @@ def terminer(lot: Lot, regions: list[RegionResolue], attente_s: float) -> Result
     taken.extend(seconde.assignments)
     seconde_s = time.perf_counter() - debut_passe
     passes_1_2 = evaluate(lot.instance, taken)[0]
-    debut_reprise = time.perf_counter()
+    debut_rattrapage = time.perf_counter()
     kept, movable = reopen(lot.instance, taken)
     if movable:
         taken = kept + solve_flow(residual(lot.instance, kept)).assignments
-    reprise_s = time.perf_counter() - debut_reprise
+    rattrapage_s = time.perf_counter() - debut_rattrapage
     solution = build_solution(
         lot.instance,
         taken,
         lot.debut,
         optimal=False,
         bound=float("nan"),
-        method="décomposition par région (une tâche par région, la passe frontalière, la reprise)",
+        method="décomposition par région (une tâche par région, la passe frontalière, le rattrapage)",
     )
     return ResultatEchelle(
         solution=solution,
@@ -314,8 +314,8 @@ def terminer(lot: Lot, regions: list[RegionResolue], attente_s: float) -> Result
         seconde_passe_s=seconde_s,
         seconde_passe_arcs=int(seconde.details.get("arcs", 0)),
         priorite_passes_1_2=passes_1_2,
-        reprise_volontaires=len(movable),
-        reprise_s=reprise_s,
+        rattrapage_volontaires=len(movable),
+        rattrapage_s=rattrapage_s,
         decoupage_s=lot.decoupage_s,
         attente_s=attente_s,
         total_s=time.perf_counter() - lot.debut,

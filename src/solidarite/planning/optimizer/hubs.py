@@ -57,11 +57,15 @@ class LevelNetwork:
     vd_volunteer: NDArray[np.int64]  # volunteer and day of every volunteer-day node, in node order
     vd_day: NDArray[np.int64]
     sd_base: int
+    group_base: int
     hub_base: int
+    vd_group: NDArray[np.int64]  # group node of every volunteer-day (its ball and day), -1 if alone
     sd_node: NDArray[np.int64]  # (site, day) → node, -1 when the site needs nobody that day
     rep: NDArray[np.int64]  # (tree node, day) → the hub or site-day an entry to it leads to, -1 if none
     n_struct: int  # structural arcs first: source → volunteer, volunteer → day, site-day → sink, bypass
-    n_entry: int  # then the entry arcs, the continuity arcs, the hub arcs
+    n_entry: (
+        int  # then the entry arcs (direct, or into the group), the continuity arcs, the group and hub arcs
+    )
     n_continuity: int
 
 
@@ -111,7 +115,20 @@ def build_level_network(
     s_idx, sd_day = np.nonzero(active_site)
     sd_node = np.full((n_s, n_days), -1, dtype=np.int64)
     sd_node[s_idx, sd_day] = sd_base + np.arange(len(s_idx))
-    hub_base = sd_base + len(s_idx)
+    # Volunteer-days of one ball and one day share a group node that holds their entries once.
+    vd_v, vd_d = v_idx[vd_keep], d_idx[vd_keep]
+    entry_vd = vd_new[cand_vd]
+    with_entry = np.zeros(len(vd_keep), dtype=bool)
+    with_entry[entry_vd] = True
+    key = np.where(with_entry, reach.of_volunteer[vd_v] * n_days + vd_d, -1)
+    keys, key_of, key_count = np.unique(key, return_inverse=True, return_counts=True)
+    shared = (keys >= 0) & (key_count >= 2)
+    group_of_key = np.full(len(keys), -1, dtype=np.int64)
+    group_of_key[shared] = np.arange(int(shared.sum()))
+    group_base = sd_base + len(s_idx)
+    vd_group_index = group_of_key[key_of.reshape(-1)]
+    vd_group = np.where(vd_group_index >= 0, group_base + vd_group_index, -1)
+    hub_base = group_base + int(shared.sum())
     # Representative node of every (tree node, day): children are numbered after their parent.
     rep = np.full((len(tree), n_days), -1, dtype=np.int64)
     leaves = tree.left < 0
@@ -129,16 +146,24 @@ def build_level_network(
     supply = int(max_days[vols].sum())
     weighted = priority_int[s_idx] * continuity_weight
     top = int(weighted.max(initial=0))
-    vd_v, vd_d = v_idx[vd_keep], d_idx[vd_keep]
     hub_nodes = rep[hub_t, hub_d]
+    entry_rep = rep[cand_t, d_idx[cand_vd]]
+    alone = vd_group[entry_vd] < 0
+    grouped = np.flatnonzero(vd_group >= 0)
+    group_rep = np.unique(np.column_stack((vd_group[entry_vd[~alone]], entry_rep[~alone])), axis=0).reshape(
+        -1, 2
+    )
     ones = np.ones
+    n_direct = int(alone.sum())
     tails = (
         np.zeros(len(vols), dtype=np.int64),
         vol_node[vd_v],
         sd_base + np.arange(len(s_idx)),
         np.zeros(1, dtype=np.int64),
-        vd_base + vd_new[cand_vd],
+        vd_base + entry_vd[alone],
+        vd_base + grouped,
         vd_base + vd_new[c_vd],
+        group_rep[:, 0],
         hub_nodes,
         hub_nodes,
     )
@@ -147,8 +172,10 @@ def build_level_network(
         vd_base + np.arange(len(vd_keep)),
         ones(len(s_idx), dtype=np.int64),
         ones(1, dtype=np.int64),
-        rep[cand_t, d_idx[cand_vd]],
+        entry_rep[alone],
+        vd_group[grouped],
         sd_node[c_s, c_day],
+        group_rep[:, 1],
         rep[tree.left[hub_t], hub_d],
         rep[tree.right[hub_t], hub_d],
     )
@@ -157,15 +184,17 @@ def build_level_network(
         ones(len(vd_keep), dtype=np.int64),
         places[s_idx, sd_day],
         np.array([supply], dtype=np.int64),
-        ones(len(cand_vd) + len(c_vd), dtype=np.int64),
-        np.full(2 * len(hub_t), supply + 1, dtype=np.int64),
+        ones(n_direct + len(grouped) + len(c_vd), dtype=np.int64),
+        np.full(len(group_rep) + 2 * len(hub_t), supply + 1, dtype=np.int64),
     )
     costs = (
         np.zeros(len(vols) + len(vd_keep), dtype=np.int64),
         top - weighted,
         np.array([top + 1], dtype=np.int64),
-        ones(len(cand_vd), dtype=np.int64),
-        np.zeros(len(c_vd) + 2 * len(hub_t), dtype=np.int64),
+        ones(n_direct, dtype=np.int64),
+        np.zeros(len(grouped) + len(c_vd), dtype=np.int64),
+        ones(len(group_rep), dtype=np.int64),
+        np.zeros(2 * len(hub_t), dtype=np.int64),
     )
     return LevelNetwork(
         n_nodes=hub_base + len(hub_t),
@@ -178,11 +207,13 @@ def build_level_network(
         vd_volunteer=vd_v,
         vd_day=vd_d,
         sd_base=sd_base,
+        group_base=group_base,
         hub_base=hub_base,
+        vd_group=vd_group,
         sd_node=sd_node,
         rep=rep,
         n_struct=len(vols) + len(vd_keep) + len(s_idx) + 1,
-        n_entry=len(cand_vd),
+        n_entry=n_direct + len(grouped),
         n_continuity=len(c_vd),
     )
 
@@ -227,18 +258,18 @@ def decompose(net: LevelNetwork, flows: NDArray[np.int64]) -> tuple[NDArray[np.i
     for k in np.flatnonzero(flows[first_entry:first_hub] > 0).tolist():
         arc = first_entry + k
         node, vd = int(net.head[arc]), int(net.tail[arc])
-        if node < net.hub_base:
+        if node < net.group_base:
             pairs_vd.append(vd)
             pairs_sd.append(node)
         else:
             pools.setdefault(node, []).append(vd)
     hub_arcs = first_hub + np.flatnonzero(flows[first_hub:] > 0)
-    order = np.argsort(net.tail[hub_arcs], kind="stable")  # hubs are numbered parents first
+    order = np.argsort(net.tail[hub_arcs], kind="stable")  # groups first, then hubs parents first
     for arc in hub_arcs[order].tolist():
         pool = pools.get(int(net.tail[arc]), [])
         moved = [pool.pop() for _ in range(int(flows[arc]))]
         child = int(net.head[arc])
-        if child < net.hub_base:
+        if child < net.group_base:
             pairs_vd.extend(moved)
             pairs_sd.extend([child] * len(moved))
         else:
@@ -310,17 +341,23 @@ def _tight_chunk(
     entry = net.rep[node, vd_day[pair_vd]]
     keep = entry >= 0
     pair_vd, node, entry = pair_vd[keep], node[keep], entry[keep]
-    entry_rc = 1 + pi[net.vd_base + lo + pair_vd] - pi[entry]
+    # The entry's reduced cost: direct (cost 1, capacity 1: ≤ 0), or into the group (capacity 1: ≤ 0) then
+    # from the group (cost 1, never saturated: = 0).
+    group = net.vd_group[lo:hi][pair_vd]
+    vd_pi = pi[net.vd_base + lo + pair_vd]
+    grouped = group >= 0
+    group_pi = pi[np.where(grouped, group, 0)]
+    entry_ok = np.where(grouped, (vd_pi <= group_pi) & (1 + group_pi == pi[entry]), 1 + vd_pi <= pi[entry])
     size = tree.end[node] - tree.start[node]
-    pair_vd, entry, entry_rc = (np.repeat(a, size) for a in (pair_vd, entry, entry_rc))
+    pair_vd, entry, entry_ok, group = (np.repeat(a, size) for a in (pair_vd, entry, entry_ok, group))
     offsets = np.arange(len(pair_vd)) - np.repeat(np.cumsum(size) - size, size)
     site = tree.order[np.repeat(tree.start[node], size) + offsets]
     del offsets
     sd = net.sd_node[site, vd_day[pair_vd]]
     keep = sd >= 0
-    pair_vd, entry, entry_rc, site, sd = pair_vd[keep], entry[keep], entry_rc[keep], site[keep], sd[keep]
+    pair_vd, entry, entry_ok, group, site, sd = (a[keep] for a in (pair_vd, entry, entry_ok, group, site, sd))
     vd = net.vd_base + lo + pair_vd
-    hub_ok = (pi[entry] == pi[sd]) & (entry_rc <= 0)
+    hub_ok = (pi[entry] == pi[sd]) & entry_ok
     maybe_direct = pi[vd] - pi[sd] <= 0
     direct_ok = np.zeros(len(sd), dtype=bool)
     if len(history_keys) and maybe_direct.any():
@@ -329,7 +366,7 @@ def _tight_chunk(
     usable = hub_ok | direct_ok
     bound = through[vd]
     if (bound >= 0).any():  # a saturated entry or continuity arc: only the pairs through it
-        via_forced = (hub_ok & (entry == bound)) | (direct_ok & (sd == bound))
+        via_forced = (hub_ok & ((entry == bound) | (group == bound))) | (direct_ok & (sd == bound))
         usable &= (bound < 0) | via_forced
     chosen = np.flatnonzero(usable)
     home = reach.home[reach.of_volunteer[vd_volunteer[pair_vd[chosen]]]]

@@ -115,12 +115,12 @@ def solve_by_region(instance: Instance) -> Solution:
         started,
         optimal=False,
         bound=float("nan"),
-        method="décomposition par région (passe régionale, passe frontalière, reprise)",
+        method="décomposition par région (passe régionale, passe frontalière, rattrapage)",
     )
     solution.details = {
         "regions": len(regions),
         "premiere_passe": first_pass,
         "seconde_passe": second_pass,
-        "reprise_volontaires": len(movable),
+        "rattrapage_volontaires": len(movable),
     }
     return solution

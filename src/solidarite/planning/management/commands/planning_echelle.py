@@ -77,8 +77,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{len(resultat.regions)} régions par {len(resume['workers'])} worker(s) ; "
             f"passe 1 : {resultat.premiere_passe} places, passe frontalière : {resultat.seconde_passe} places "
-            f"({resultat.seconde_passe_s:.1f} s) ; reprise : {resultat.reprise_volontaires} volontaire(s) "
-            f"repris ({resultat.reprise_s:.1f} s), priorité {resultat.priorite_passes_1_2:.2f} → "
+            f"({resultat.seconde_passe_s:.1f} s) ; rattrapage : {resultat.rattrapage_volontaires} volontaire(s) "
+            f"rattrapé(s) ({resultat.rattrapage_s:.1f} s), priorité {resultat.priorite_passes_1_2:.2f} → "
             f"{resultat.solution.priority_total:.2f}, "
             f"{resultat.solution.filled_places} places, continuité {resultat.solution.continuity}, "
             f"0 contrainte violée ; {resultat.total_s:.1f} s en tout."
