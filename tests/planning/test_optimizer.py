@@ -388,3 +388,42 @@ def test_both_engines_agree_on_a_real_geography_instance() -> None:
     assert lemon.continuity == ortools.continuity
     assert lemon.travel_km == pytest.approx(ortools.travel_km, abs=0.01 * lemon.filled_places)
     assert lemon.priority_total >= first_come_first_served(instance).priority_total
+
+
+def test_plan_command_explains_an_impossible_week(tmp_path: Path) -> None:
+    """A week nobody within reach needs: the plan says why, on its output and in its file (issue 23)."""
+    instance = {
+        "month": "2026-03",
+        "volunteers": [
+            {
+                "id": "w1",
+                "lat": 45.0,
+                "lon": 2.0,
+                "max_days": 5,
+                "max_km": 10,
+                "available": [f"2026-03-0{d}" for d in range(2, 7)],
+                "block_days": 5,
+            },
+            {"id": "d1", "lat": 45.0, "lon": 2.0, "max_days": 1, "max_km": 50, "available": ["2026-03-02"]},
+        ],
+        "sites": [
+            {
+                "id": "s1",
+                "lat": 45.2,
+                "lon": 2.0,
+                "priority": 2,
+                "capacity": 1,
+                "needed": [f"2026-03-0{d}" for d in range(2, 7)],
+            }
+        ],
+    }
+    source, out = tmp_path / "in.json", tmp_path / "out.json"
+    source.write_text(json.dumps(instance), encoding="utf-8")
+    result = _plan("--instance", str(source), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["filled_places"] == 1 and [a["volunteer"] for a in data["assignments"]] == ["d1"]
+    assert len(data["series_impossibles"]) == 1 and data["series_impossibles"][0].startswith(
+        "w1 : aucun lieu"
+    )
+    assert "série impossible — w1 : aucun lieu à moins de 10 km" in result.stdout

@@ -115,6 +115,12 @@ class Solution:
             # `optimal` proves priority then continuity; travel (the last tie-break) may stop at a time limit.
             "travel_proven": bool(self.details.get("trajet_prouve", self.optimal)),
             "gap": round(self.gap, 9),
+            # Rotation requests that no plan can hold, each with its reason (an explanation, not an empty plan).
+            **(
+                {"series_impossibles": list(self.details["series_impossibles"])}
+                if self.details.get("series_impossibles")
+                else {}
+            ),
         }
 
 

@@ -84,6 +84,8 @@ class Command(BaseCommand):
             f"{solution.travel_km:.1f} km (trajet {'prouvé' if solution.as_dict()['travel_proven'] else 'non prouvé'}), "
             f"{solution.solve_seconds:.2f} s."
         )
+        for reason in solution.details.get("series_impossibles", []):
+            self.stdout.write(f"série impossible — {reason}")
         if options["compare"]:
             baseline = first_come_first_served(instance)
             gain = (
