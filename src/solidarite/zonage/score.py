@@ -17,254 +17,72 @@ The weights, threshold and rule come from a dated TOML file (`parametres/zonage_
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.stats import rankdata
 
-from solidarite.parametres import UnknownParametreError, entier
-
-CRITERES: tuple[str, ...] = (
-    "apl",
-    "apl_moins_65",
-    "part_ald",
-    "temps_urgences",
-    "niveau_vie",
-    "vieillissement_mg",
+from solidarite.zonage.methode import (
+    ABSENT as ABSENT,
 )
-# "bas": a low value is worse (APL, living standard); "haut": a high value is worse.
-SENS = {
-    "apl": "bas",
-    "apl_moins_65": "bas",
-    "part_ald": "haut",
-    "temps_urgences": "haut",
-    "niveau_vie": "bas",
-    "vieillissement_mg": "haut",
-}
-LIBELLES = {
-    "apl": "APL aux médecins généralistes 2023",
-    "apl_moins_65": "APL aux généralistes de 65 ans ou moins 2023",
-    "part_ald": "Part de la population en ALD 2024",
-    "temps_urgences": "Temps de route jusqu'aux urgences",
-    "niveau_vie": "Niveau de vie médian 2021",
-    "vieillissement_mg": "Part de l'offre APL due aux généralistes de plus de 65 ans (substitut des 60 ans et plus)",
-}
-UNITES = {
-    "apl": "consultations/hab. std/an",
-    "apl_moins_65": "consultations/hab. std/an",
-    "part_ald": "%",
-    "temps_urgences": "min",
-    "niveau_vie": "€/an",
-    "vieillissement_mg": "%",
-}
-REGLES = ("nombre", "population")
-ABSENT: tuple[float | None, str] = (None, "critère non fourni")
-# Free choices of the method (ADR 0016), searched by `zonage calibrer`:
-NORMALISATIONS = ("rangs", "zscore", "minmax")
-# The composite composed per bassin de vie, then carried to the EPCI (ADR 0016, révision) → the way it is
-# carried: population-weighted mean, share of the population in fragile bassins, worst bassin.
-PORTAGES = {
-    "composite_bassin_moyenne": "moyenne",
-    "composite_bassin_part": "part",
-    "composite_bassin_pire": "pire",
-}
-AGREGATIONS = ("moyenne", "part_bassins_fragiles", "pire_bassin", *PORTAGES)
-PIRE_PART = 0.1  # "worst bassin": among the bassins holding at least 10 % of the EPCI's population
-OUTRE_MER = frozenset({"01", "02", "03", "04", "06"})  # region codes of the DROM
-GROUPE_OUTRE_MER = "outre-mer"  # the group competing for the overseas allocation (`outre_mer`)
-SOMME_POIDS = 1.0  # a parameter set with a [methode] section has weights summing to 1
-TOLERANCE_SOMME = 1e-6
-
-
-class ParamError(ValueError):
-    """A zonage parameter file that cannot be used, explained in French."""
-
-
-@dataclass(frozen=True)
-class ScoreParams:
-    nom: str
-    depuis: dt.date
-    source: str
-    poids: dict[str, float]
-    nombre: int
-    seuil_percentile: float = 80.0
-    regle: str = "nombre"
-    population: int = 2_500_000
-    normalisation: str = "rangs"
-    plafond: float = 0.0  # standard deviations beyond which a value is capped (0: none)
-    cumul: bool = True  # rank by the number of fragilities first ("cumul des fragilités")
-    agregation: str = "moyenne"  # how bassin-de-vie values become EPCI values (calcul.py)
-    quotas: dict[str, int] = field(default_factory=dict)  # region code → number of zones (allocation)
-    outre_mer: int = 0  # zones allocated to the overseas EPCI as one group (0: no separate allocation)
-
-    def groupes_selection(self, regions: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
-        """The competition of each EPCI for `select` and the quotas: with an overseas allocation, the
-        overseas EPCI compete together for `outre_mer` zones."""
-        if not self.outre_mer:
-            return regions, dict(self.quotas)
-        groups = np.where(np.isin(regions, sorted(OUTRE_MER)), GROUPE_OUTRE_MER, regions)
-        return groups, dict(self.quotas) | {GROUPE_OUTRE_MER: self.outre_mer}
-
-    def as_dict(self) -> dict[str, Any]:
-        extra: dict[str, Any] = {}
-        if self.methode_explicite:
-            extra = {
-                "normalisation": self.normalisation,
-                "plafond": self.plafond,
-                "cumul": self.cumul,
-                "agregation": self.agregation,
-                "quotas": dict(sorted(self.quotas.items())),
-            }
-            if self.outre_mer:
-                extra["outre_mer"] = self.outre_mer
-        return extra | {
-            "nom": self.nom,
-            "depuis": self.depuis.isoformat(),
-            "source": self.source,
-            "poids": dict(self.poids),
-            "seuil_percentile": self.seuil_percentile,
-            "regle": self.regle,
-            "nombre": self.nombre,
-            "population": self.population,
-        }
-
-    @property
-    def methode_explicite(self) -> bool:
-        """False for the historical set (no [methode] section): its fingerprint stays what it was."""
-        return (
-            self.normalisation,
-            self.plafond,
-            self.cumul,
-            self.agregation,
-            self.quotas,
-            self.outre_mer,
-        ) != (
-            "rangs",
-            0.0,
-            True,
-            "moyenne",
-            {},
-            0,
-        )
-
-
-def _positive_int(value: object, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ParamError(f"{what} doit être un entier strictement positif (reçu : {value!r}).")
-    return value
-
-
-def _nombre_en_vigueur(depuis: dt.date, origin: str) -> int:
-    """The number of zones in force at the campaign's date, when the file gives none."""
-    try:
-        return entier("nombre_zones_rouges", depuis)
-    except UnknownParametreError as exc:
-        raise ParamError(f"{origin} : [selection] nombre absent, et {exc}") from exc
-
-
-def parse_params(data: dict[str, Any], origin: str = "paramètres") -> ScoreParams:
-    """Validates a parsed parameter file; every problem names the key and what is expected."""
-    campagne = data.get("campagne", {})
-    selection = data.get("selection", {})
-    poids = data.get("poids")
-    if not isinstance(poids, dict):
-        raise ParamError(
-            f"{origin} : section [poids] absente (un poids par critère : {', '.join(CRITERES)})."
-        )
-    unknown = sorted(set(poids) - set(CRITERES))
-    if unknown:
-        raise ParamError(
-            f"{origin} : critère(s) inconnu(s) dans [poids] : {', '.join(unknown)} (connus : {', '.join(CRITERES)})."
-        )
-    methode = data.get("methode")
-    if "vieillissement_mg" not in poids and methode is None:
-        poids = dict(poids, vieillissement_mg=0.0)  # sets older than the stand-in criterion (ADR 0016)
-    missing = [c for c in CRITERES if c not in poids]
-    if missing:
-        raise ParamError(f"{origin} : poids manquant(s) pour : {', '.join(missing)}.")
-    weights: dict[str, float] = {}
-    for name in CRITERES:
-        value = poids[name]
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise ParamError(f"{origin} : le poids de {name} doit être un nombre (reçu : {value!r}).")
-        if value < 0:
-            raise ParamError(
-                f"{origin} : le poids de {name} est négatif ({value}) ; un poids vaut 0 ou plus."
-            )
-        weights[name] = float(value)
-    if sum(weights.values()) <= 0:
-        raise ParamError(f"{origin} : au moins un poids doit être strictement positif.")
-    if methode is not None and abs(sum(weights.values()) - SOMME_POIDS) > TOLERANCE_SOMME:
-        raise ParamError(
-            f"{origin} : avec une section [methode], les poids doivent avoir pour somme 1 "
-            f"(somme lue : {sum(weights.values()):.6g})."
-        )
-    options = _parse_methode(methode, origin) if methode is not None else {}
-    regle = selection.get("regle", "nombre")
-    if regle not in REGLES:
-        raise ParamError(f"{origin} : règle de sélection {regle!r} inconnue (« nombre » ou « population »).")
-    seuil = selection.get("seuil_percentile", 80)
-    if isinstance(seuil, bool) or not isinstance(seuil, int | float) or not 0 < seuil < 100:
-        raise ParamError(f"{origin} : seuil_percentile doit être compris entre 0 et 100 (reçu : {seuil!r}).")
-    depuis = campagne.get("depuis", dt.date.today())
-    if not isinstance(depuis, dt.date):
-        raise ParamError(f"{origin} : [campagne] depuis doit être une date (AAAA-MM-JJ).")
-    return ScoreParams(
-        nom=str(campagne.get("nom", "Zonage")),
-        depuis=depuis,
-        source=str(campagne.get("source", "")),
-        poids=weights,
-        seuil_percentile=float(seuil),
-        regle=regle,
-        nombre=_positive_int(
-            selection["nombre"] if "nombre" in selection else _nombre_en_vigueur(depuis, origin),
-            "[selection] nombre",
-        ),
-        population=_positive_int(selection.get("population", 2_500_000), "[selection] population"),
-        **options,
-    )
-
-
-def _parse_methode(methode: object, origin: str) -> dict[str, Any]:
-    if not isinstance(methode, dict):
-        raise ParamError(f"{origin} : [methode] doit être une section.")
-    normalisation = methode.get("normalisation", "rangs")
-    if normalisation not in NORMALISATIONS:
-        raise ParamError(
-            f"{origin} : normalisation {normalisation!r} inconnue ({', '.join(NORMALISATIONS)})."
-        )
-    agregation = methode.get("agregation", "moyenne")
-    if agregation not in AGREGATIONS:
-        raise ParamError(f"{origin} : agrégation {agregation!r} inconnue ({', '.join(AGREGATIONS)}).")
-    plafond = methode.get("plafond", 0.0)
-    if isinstance(plafond, bool) or not isinstance(plafond, int | float) or not 0 <= plafond <= 10:
-        raise ParamError(f"{origin} : plafond doit être un nombre entre 0 et 10 (reçu : {plafond!r}).")
-    cumul = methode.get("cumul", True)
-    if not isinstance(cumul, bool):
-        raise ParamError(f"{origin} : cumul doit valoir true ou false (reçu : {cumul!r}).")
-    quotas_raw = methode.get("quotas", {})
-    if not isinstance(quotas_raw, dict):
-        raise ParamError(f"{origin} : [methode.quotas] doit associer un code de région à un nombre.")
-    quotas = {}
-    for code, count in quotas_raw.items():
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise ParamError(f"{origin} : le quota de la région {code} doit être un entier positif ou nul.")
-        quotas[str(code)] = count
-    outre_mer = methode.get("outre_mer", 0)
-    if isinstance(outre_mer, bool) or not isinstance(outre_mer, int) or outre_mer < 0:
-        raise ParamError(f"{origin} : outre_mer doit être un entier positif ou nul (reçu : {outre_mer!r}).")
-    return {
-        "outre_mer": outre_mer,
-        "normalisation": normalisation,
-        "agregation": agregation,
-        "plafond": float(plafond),
-        "cumul": cumul,
-        "quotas": quotas,
-    }
+from solidarite.zonage.methode import (
+    AGREGATIONS as AGREGATIONS,
+)
+from solidarite.zonage.methode import (  # re-exported: the method is read from here by the other modules
+    CRITERES as CRITERES,
+)
+from solidarite.zonage.methode import (
+    GROUPE_OUTRE_MER as GROUPE_OUTRE_MER,
+)
+from solidarite.zonage.methode import (
+    LIBELLES as LIBELLES,
+)
+from solidarite.zonage.methode import (
+    NORMALISATIONS as NORMALISATIONS,
+)
+from solidarite.zonage.methode import (
+    OUTRE_MER as OUTRE_MER,
+)
+from solidarite.zonage.methode import (
+    PIRE_PART as PIRE_PART,
+)
+from solidarite.zonage.methode import (
+    PORTAGES as PORTAGES,
+)
+from solidarite.zonage.methode import (
+    REGLES as REGLES,
+)
+from solidarite.zonage.methode import (
+    SENS as SENS,
+)
+from solidarite.zonage.methode import (
+    SOMME_POIDS as SOMME_POIDS,
+)
+from solidarite.zonage.methode import (
+    TOLERANCE_SOMME as TOLERANCE_SOMME,
+)
+from solidarite.zonage.methode import (
+    UNITES as UNITES,
+)
+from solidarite.zonage.methode import (
+    ParamError as ParamError,
+)
+from solidarite.zonage.methode import (
+    ScoreParams as ScoreParams,
+)
+from solidarite.zonage.methode import (
+    _nombre_en_vigueur as _nombre_en_vigueur,
+)
+from solidarite.zonage.methode import (
+    _parse_methode as _parse_methode,
+)
+from solidarite.zonage.methode import (
+    _positive_int as _positive_int,
+)
+from solidarite.zonage.methode import (
+    parse_params as parse_params,
+)
 
 
 @dataclass(frozen=True)
