@@ -16,6 +16,7 @@ from solidarite.planning.optimizer.hubs import (
     build_level_network,
     decompose,
     lemon,
+    rank_within,
     source_sink_supply,
     tight_pairs,
     travel_phase,
@@ -188,16 +189,6 @@ def _assignment_flows_lemon(net: _FlowNetwork) -> NDArray[np.int64]:
 ENGINES = {"lemon": _assignment_flows_lemon, "ortools": _assignment_flows_ortools}
 
 
-def _rank_within(group: NDArray[np.int64], key: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Each element's rank by `key` among the elements of its `group` (0 = smallest key)."""
-    order = np.lexsort((key, group))
-    sorted_group = group[order]
-    starts = np.r_[0, np.flatnonzero(sorted_group[1:] != sorted_group[:-1]) + 1]
-    ranks = np.empty(len(order), dtype=np.int64)
-    ranks[order] = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
-    return ranks
-
-
 def _priced_flows(
     net: _FlowNetwork, continuity: NDArray[np.int64], per_tail: int = 5, per_head: int = 30
 ) -> tuple[NDArray[np.int64], int, int]:
@@ -213,8 +204,8 @@ def _priced_flows(
 
     n_struct = len(net.struct_tail)
     shift = int(max(0, -int(net.arc_cost.min(initial=0))))  # LEMON wants costs ≥ 0 (see above)
-    keep = (_rank_within(net.arc_tail, net.arc_cost) < per_tail) | (
-        _rank_within(net.arc_head, net.arc_cost) < per_head
+    keep = (rank_within(net.arc_tail, net.arc_cost) < per_tail) | (
+        rank_within(net.arc_head, net.arc_cost) < per_head
     )
     keep |= continuity > 0
     supplies = np.zeros(net.n_nodes, dtype=np.int64)

@@ -69,6 +69,12 @@ class LevelNetwork:
     n_continuity: int
 
 
+def expand(first: NDArray[np.int64], count: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Row k owns `count[k]` consecutive items from `first[k]`: (owning row, item index) of every item."""
+    owner = np.repeat(np.arange(len(count)), count)
+    return owner, np.repeat(first, count) + np.arange(len(owner)) - np.repeat(np.cumsum(count) - count, count)
+
+
 def build_level_network(
     tree: SiteTree,
     reach: Balls,
@@ -90,10 +96,8 @@ def build_level_network(
     # Entry candidates: every available volunteer-day × the maximal full nodes of its ball.
     v_idx, d_idx = np.nonzero(available)  # row-major: keys v × n_days + d increasing
     ball = reach.of_volunteer[v_idx]
-    counts = reach.first[ball + 1] - reach.first[ball]
-    cand_vd = np.repeat(np.arange(len(v_idx)), counts)
-    offsets = np.arange(len(cand_vd)) - np.repeat(np.cumsum(counts) - counts, counts)
-    cand_t = reach.node[np.repeat(reach.first[ball], counts) + offsets]
+    cand_vd, at = expand(reach.first[ball], reach.first[ball + 1] - reach.first[ball])
+    cand_t = reach.node[at]
     keep = active[cand_t, d_idx[cand_vd]]
     cand_vd, cand_t = cand_vd[keep], cand_t[keep]
     # Continuity arcs on the days both sides have.
@@ -334,10 +338,8 @@ def _tight_chunk(
     vd_volunteer = net.vd_volunteer[lo:hi]
     vd_day = net.vd_day[lo:hi]
     ball = reach.of_volunteer[vd_volunteer]
-    counts = reach.first[ball + 1] - reach.first[ball]
-    pair_vd = np.repeat(np.arange(len(vd_volunteer)), counts)
-    offsets = np.arange(len(pair_vd)) - np.repeat(np.cumsum(counts) - counts, counts)
-    node = reach.node[np.repeat(reach.first[ball], counts) + offsets]
+    pair_vd, at = expand(reach.first[ball], reach.first[ball + 1] - reach.first[ball])
+    node = reach.node[at]
     entry = net.rep[node, vd_day[pair_vd]]
     keep = entry >= 0
     pair_vd, node, entry = pair_vd[keep], node[keep], entry[keep]
@@ -348,11 +350,10 @@ def _tight_chunk(
     grouped = group >= 0
     group_pi = pi[np.where(grouped, group, 0)]
     entry_ok = np.where(grouped, (vd_pi <= group_pi) & (1 + group_pi == pi[entry]), 1 + vd_pi <= pi[entry])
-    size = tree.end[node] - tree.start[node]
-    pair_vd, entry, entry_ok, group = (np.repeat(a, size) for a in (pair_vd, entry, entry_ok, group))
-    offsets = np.arange(len(pair_vd)) - np.repeat(np.cumsum(size) - size, size)
-    site = tree.order[np.repeat(tree.start[node], size) + offsets]
-    del offsets
+    of_node, at = expand(tree.start[node], tree.end[node] - tree.start[node])
+    pair_vd, entry, entry_ok, group = (a[of_node] for a in (pair_vd, entry, entry_ok, group))
+    site = tree.order[at]
+    del of_node, at
     sd = net.sd_node[site, vd_day[pair_vd]]
     keep = sd >= 0
     pair_vd, entry, entry_ok, group, site, sd = (a[keep] for a in (pair_vd, entry, entry_ok, group, site, sd))
@@ -373,7 +374,7 @@ def _tight_chunk(
     return vd[chosen], sd[chosen], reach.km_home_site[home, site[chosen]]
 
 
-def _rank_within(group: NDArray[np.int64], key: NDArray[np.int64]) -> NDArray[np.int64]:
+def rank_within(group: NDArray[np.int64], key: NDArray[np.int64]) -> NDArray[np.int64]:
     """Each element's rank by `key` among the elements of its `group` (0 = smallest key)."""
     order = np.lexsort((key, group))
     sorted_group = group[order]
@@ -415,8 +416,8 @@ def travel_phase(
     key = pairs.vd * net.n_nodes + pairs.sd
     seed_key = np.unique(seed[0] * net.n_nodes + seed[1])
     keep = np.isin(key, seed_key)
-    keep |= _rank_within(pairs.vd, cost) < NEAREST_PER_NODE
-    keep |= _rank_within(pairs.sd, cost) < NEAREST_PER_NODE
+    keep |= rank_within(pairs.vd, cost) < NEAREST_PER_NODE
+    keep |= rank_within(pairs.sd, cost) < NEAREST_PER_NODE
     rounds, proven = 0, False
     while True:
         rounds += 1
