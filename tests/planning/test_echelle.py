@@ -232,38 +232,22 @@ def test_the_decomposition_keeps_continuity_pairs_of_other_regions_out() -> None
 
 
 def _crowded_instance(seed: int) -> Any:
-    import datetime as dt
+    from tests.planning.crowded import crowded_instance
 
-    import numpy as np
-
-    from solidarite.planning.optimizer import Instance, Site, Volunteer
-
-    rng = np.random.default_rng(seed)
-    days = [dt.date(2026, 3, d) for d in (2, 3, 4, 5, 6)]
-    homes = [(46.0 + rng.uniform(0, 0.8), 2.0 + rng.uniform(0, 0.8)) for _ in range(3)]
-    volunteers = tuple(
-        Volunteer(
-            f"v{k}",
-            *homes[int(rng.integers(0, 3))],
-            int(rng.integers(1, 3)),
-            float(rng.choice([20.0, 40.0, 60.0, 90.0])),
-            tuple(sorted(rng.choice(days, size=int(rng.integers(1, 4)), replace=False).tolist())),
-        )
-        for k in range(14)
+    return crowded_instance(
+        seed,
+        volunteers=14,
+        sites=8,
+        homes=3,
+        days=(2, 3, 4, 5, 6),
+        reaches=(20.0, 40.0, 60.0, 90.0),
+        origin=(46.0, 2.0),
+        span=0.8,
+        max_days_below=3,
+        offered_below=4,
+        needed_below=6,
+        history=frozenset({(f"v{k}", f"s{k % 8}") for k in range(0, 14, 3)}),
     )
-    sites = tuple(
-        Site(
-            f"s{j}",
-            46 + rng.uniform(0, 0.8),
-            2 + rng.uniform(0, 0.8),
-            float(rng.integers(1, 6)),
-            int(rng.integers(1, 3)),
-            tuple(sorted(rng.choice(days, size=int(rng.integers(2, 6)), replace=False).tolist())),
-        )
-        for j in range(8)
-    )
-    history = frozenset({(f"v{k}", f"s{k % 8}") for k in range(0, 14, 3)})
-    return Instance(2026, 3, volunteers, sites, history)
 
 
 @pytest.mark.parametrize("engine", ["lemon", "ortools"])

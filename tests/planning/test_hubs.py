@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from solidarite.planning.optimizer import Instance, Site, Volunteer, check, solve_flow
 from solidarite.planning.optimizer.reach import balls, site_tree
 from solidarite.territoire.travel import haversine_km
+from tests.planning.crowded import crowded_instance
 
 
 @given(
@@ -41,33 +42,21 @@ def test_a_ball_is_exactly_its_maximal_full_nodes(n_sites: int, n_volunteers: in
 
 
 def _instance(seed: int, n_v: int = 40, n_s: int = 14, history: int = 10) -> Instance:
-    """Volunteers crowded in a few communes (shared homes), mixed reaches, one- and two-place lieux."""
-    rng = np.random.default_rng(seed)
-    days = [dt.date(2026, 3, d) for d in (2, 3, 4, 5, 6, 9, 10)]
-    homes = [(45 + rng.uniform(0, 1.5), 2 + rng.uniform(0, 1.5)) for _ in range(6)]
-    volunteers = tuple(
-        Volunteer(
-            f"v{k}",
-            *homes[int(rng.integers(0, len(homes)))],
-            int(rng.integers(1, 4)),
-            float(rng.choice([20.0, 40.0, 80.0, 150.0])),
-            tuple(sorted(rng.choice(days, size=int(rng.integers(1, 6)), replace=False).tolist())),
-        )
-        for k in range(n_v)
+    """Volunteers crowded in six communes, reaches of 20 to 150 km, one- and two-place lieux."""
+    return crowded_instance(
+        seed,
+        volunteers=n_v,
+        sites=n_s,
+        homes=6,
+        days=(2, 3, 4, 5, 6, 9, 10),
+        reaches=(20.0, 40.0, 80.0, 150.0),
+        origin=(45.0, 2.0),
+        span=1.5,
+        max_days_below=4,
+        offered_below=6,
+        needed_below=8,
+        history=history,
     )
-    sites = tuple(
-        Site(
-            f"s{j}",
-            45 + rng.uniform(0, 1.5),
-            2 + rng.uniform(0, 1.5),
-            float(rng.integers(1, 6)),
-            int(rng.integers(1, 3)),
-            tuple(sorted(rng.choice(days, size=int(rng.integers(2, 8)), replace=False).tolist())),
-        )
-        for j in range(n_s)
-    )
-    pairs = {(f"v{int(rng.integers(0, n_v))}", f"s{int(rng.integers(0, n_s))}") for _ in range(history)}
-    return Instance(2026, 3, volunteers, sites, frozenset(pairs))
 
 
 @pytest.mark.parametrize("seed", range(25))
