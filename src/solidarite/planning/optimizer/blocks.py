@@ -20,6 +20,13 @@ from solidarite.planning.optimizer.model import Assignment, Instance, Solution, 
 Progress = Callable[[str, float | None], None]
 
 
+def rounding_slack(instance: Instance, scale: int) -> float:
+    """What the integer model's rounding of each priority to 1/scale (`priority_scale`) can hide in a bound:
+    half a unit per day that can be assigned. Added to the bounds reported in priority units, so that a bound
+    stays above every plan's true priority total."""
+    return 0.5 / scale * sum(v.max_days for v in instance.volunteers)
+
+
 def _relaxed(instance: Instance) -> Instance:
     relaxed = tuple(
         Volunteer(v.id, v.lat, v.lon, v.max_days, v.max_km, v.available, 1) for v in instance.volunteers
@@ -57,6 +64,7 @@ def solve_blocks(
             if all((v, s, first + k) in arc_set for k in range(length)):
                 options.append((v, s, first, length))
     scale, priority_int = priority_scale(instance)
+    slack = rounding_slack(instance, scale)
     max_days = {v: vol.max_days for v, vol in enumerate(instance.volunteers)}
     with_history = {v for (v, s), c in cont_of.items() if c}
 
@@ -103,7 +111,7 @@ def solve_blocks(
             if progress:
                 progress(
                     "résolution",
-                    min(relaxed.priority_total, self.best_objective_bound / continuity_range / scale),
+                    min(relaxed.priority_total, self.best_objective_bound / continuity_range / scale + slack),
                 )
 
     status = solver.solve(model, _Report() if progress else None)
@@ -113,7 +121,9 @@ def solve_blocks(
         )
     phase1_optimal = status == cp_model.OPTIMAL
     best_level12 = round(solver.objective_value)
-    bound_priority = min(relaxed.priority_total, solver.best_objective_bound / continuity_range / scale)
+    bound_priority = min(
+        relaxed.priority_total, solver.best_objective_bound / continuity_range / scale + slack
+    )
     values = [solver.value(x[k]) for k in range(len(options))]
     # Phase 2 (levels 1–2 proven): keep their optimum, minimise travel in the time left.
     phase2_optimal = False
@@ -308,8 +318,10 @@ def solve_blocks_mip(
     if float(level12.sum()) >= 2**52:
         raise OverflowError("Instance trop grande pour un objectif entier exact en double précision.")
 
+    slack = rounding_slack(instance, scale)
+
     def in_priority(level: float) -> float:
-        return level / continuity_range / scale
+        return level / continuity_range / scale + slack
 
     # The LP relaxation: its value is the first bound shown while the integer solve runs, its duals fix
     # columns for phase 2.
