@@ -49,10 +49,10 @@ def test_the_figures_of_a_zone_and_their_roll_up(world) -> None:  # type: ignore
 
 
 def test_the_delay_is_the_first_free_slot_seen_from_each_commune_of_the_zone(world) -> None:  # type: ignore[no-untyped-def]
-    """A mission on Tuesday 8 December at zone A's lieu (Aigurande, Indre): its first slot (8 h 30, Paris) is 3.9
-    days after the clock (Friday 4, 10 h, Paris) from the communes within an hour of it, zone B's included (Bonnat,
-    Creuse, another region 16 km away: a patient crosses the border); a zone far from it, with no lieu of its own
-    within an hour that has a free slot, waits the horizon."""
+    """A mission on Tuesday 8 December at zone A's lieu: its first slot (8 h 30, Paris) is 3.9 days after the
+    clock (Friday 4, 10 h, Paris) from the communes within an hour of it, zone B's included (another region,
+    less than 30 km away: a patient crosses the border); a zone far from it, with no lieu of its own within an
+    hour that has a free slot, waits the horizon."""
     from solidarite.planning.models import Mission
     from solidarite.rdv import services as rdv
     from solidarite.territoire.models import Departement
