@@ -51,6 +51,37 @@ def test_the_2025_facts_are_sourced_dated_and_add_up() -> None:
     assert sum(counts.values()) + sum(g.zones for g in faits.groupes) == 151
     assert all(r.source for r in faits.regions) and faits.date.year == 2025
     assert faits.region("75") is not None and faits.region("75").departements_sans_zone == ("17", "33", "64")  # type: ignore[union-attr]
+    # v3: the overseas detail of the source, and Auvergne-Rhône-Alpes counted on the May pre-list
+    assert faits.outre_mer_territoires == {"01": 1, "03": 2, "06": 5}
+    assert [r.code for r in faits.regions if r.pre_liste] == ["84"]
+
+
+def test_a_pre_list_count_gets_no_credit_for_ars_additions() -> None:
+    """Auvergne-Rhône-Alpes' 17 is the computed pre-list's: a shortfall there costs even when the
+    computation leaves room for the ARS additions; the same shortfall in Grand Est is credited."""
+    faits = load_faits(REGIONS)
+    exact = {r.code: r.zones for r in faits.regions} | {"24": 40} | faits.outre_mer_territoires | {"04": 1}
+    short_ara = _obs(exact | {"84": 15, "24": 32}, population=faits.population * 141 // 151)
+    short_ge = _obs(exact | {"44": 8, "24": 32}, population=faits.population * 141 // 151)
+    assert short_ara.zones == short_ge.zones == 141
+    assert perte(faits, short_ara).termes["regions"] == pytest.approx(2.0)
+    assert perte(faits, short_ge).termes["regions"] == pytest.approx(0.0)
+
+
+def test_each_overseas_territory_is_held_to_its_published_count() -> None:
+    faits = load_faits(REGIONS)
+    base = {r.code: r.zones for r in faits.regions} | {"24": 40}
+    published = _obs(base | {"01": 1, "03": 2, "06": 5, "04": 1})
+    swapped = _obs(base | {"01": 3, "03": 3, "06": 3})  # today's 3/3/3 split: same total, other spread
+    assert published.outre_mer == swapped.outre_mer == 9
+    assert perte(faits, published).termes["groupes"] == pytest.approx(0.0)
+    assert perte(faits, swapped).termes["groupes"] == pytest.approx(0.5 * (2 + 1 + 2))
+    lines = {line.libelle: line for line in fidelite(faits, swapped, REGIONS)}
+    assert (lines["Zones — Mayotte (outre-mer)"].publie, lines["Zones — Mayotte (outre-mer)"].calcule) == (
+        "≈ 5",
+        "3",
+    )
+    assert not lines["Zones — Mayotte (outre-mer)"].accord
 
 
 @pytest.mark.parametrize(
@@ -65,6 +96,12 @@ def test_the_2025_facts_are_sourced_dated_and_add_up() -> None:
         (lambda d: d["region"].append(dict(d["region"][1])), "figure deux fois"),
         (lambda d: d["national"].update(densite="dense"), "densite doit être un nombre positif"),
         (lambda d: d.pop("national"), r"section \[national\] absente"),
+        (lambda d: d["outre_mer"][0].update(code="98"), "code de région inconnu '98'"),
+        (lambda d: d["outre_mer"][0].update(code="75"), "n'est pas une région d'outre-mer"),
+        (lambda d: d["outre_mer"][2].update(zones=8), "territoires d'outre-mer totalisent 11 zones"),
+        (lambda d: d["outre_mer"][1].update(zones=-1), "zones est négatif"),
+        (lambda d: d["outre_mer"].append(dict(d["outre_mer"][0])), "figure deux fois"),
+        (lambda d: d["region"][3].update(pre_liste="oui"), "pre_liste doit valoir true ou false"),
     ],
 )
 def test_bad_facts_are_refused_with_a_french_message(change: Any, message: str) -> None:
@@ -100,10 +137,15 @@ def test_the_published_density_is_read_as_the_mean_of_the_epci_densities() -> No
 
 def test_a_zonage_matching_every_fact_has_zero_loss() -> None:
     faits = load_faits(REGIONS)
-    exact = {r.code: r.zones for r in faits.regions} | {"24": 10, "27": 10, "52": 10, "94": 10, "06": 9}
-    obs = _obs(exact, population=faits.population, surface=faits.population / faits.densite)
+    # the ~9 overseas as published territory by territory (1 Guadeloupe, 2 Guyane, 5 Mayotte), 1 elsewhere
+    overseas = faits.outre_mer_territoires | {"04": 1}
+    assert overseas == {"01": 1, "03": 2, "06": 5, "04": 1}
+    exact = {r.code: r.zones for r in faits.regions} | {"24": 10, "27": 10, "52": 10, "94": 10} | overseas
+    obs = dataclasses.replace(
+        _obs(exact, population=faits.population, surface=faits.population / faits.densite),
+        population_region={"75": 404_143, "76": 323_497},
+    )
     assert perte(faits, obs).total == pytest.approx(0.0)
-    obs = dataclasses.replace(obs, population_region={"75": 404_143, "76": 323_497})
     lines = fidelite(faits, obs, REGIONS)
     assert all(line.accord for line in lines), [line for line in lines if not line.accord]
     assert [line.calcule for line in lines if line.libelle == "Zones — Normandie"] == ["7"]
@@ -114,7 +156,7 @@ def test_a_zonage_matching_every_fact_has_zero_loss() -> None:
 
 def test_each_term_counts_what_the_docstring_says() -> None:
     faits = load_faits(REGIONS)
-    exact = {r.code: r.zones for r in faits.regions} | {"24": 40, "06": 9}
+    exact = {r.code: r.zones for r in faits.regions} | {"24": 40, "04": 1} | faits.outre_mer_territoires
     base = dict(population=faits.population, surface=faits.population / faits.densite)
     # Two zones moved from Occitanie to Île-de-France: 2 (Occitanie) + 2 (IdF count) + 5 × 2 (IdF weight).
     moved = dict(exact, **{"76": 26, "11": 2})
@@ -136,6 +178,18 @@ def test_each_term_counts_what_the_docstring_says() -> None:
     assert perte(
         faits, _obs(exact, population=faits.population * 2, surface=faits.population * 2 / 67)
     ).termes["population"] == pytest.approx(20.0)
+    # Each region with a published population: its own mean per zone, 10 × the relative gap; a region
+    # without any zone counts the full 10; a held-out region nothing.
+    nouvelle_aquitaine = {"75": 2 * 404_143, "76": 323_497}
+    by_region = dataclasses.replace(_obs(exact, **base), population_region=nouvelle_aquitaine)  # type: ignore[arg-type]
+    assert perte(faits, by_region).termes["population_regions"] == pytest.approx(10.0)
+    assert perte(faits, by_region, exclure=frozenset({"75"})).termes["population_regions"] == pytest.approx(
+        0.0
+    )
+    no_zone = dataclasses.replace(
+        _obs(dict(exact, **{"76": 0}), **base), population_region=nouvelle_aquitaine
+    )  # type: ignore[arg-type]
+    assert perte(faits, no_zone).termes["population_regions"] == pytest.approx(20.0)
 
 
 def test_the_ars_credit_is_capped_at_the_published_additions() -> None:

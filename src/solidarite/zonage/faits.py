@@ -10,11 +10,16 @@ The loss (ADR 0016), in "zone equivalents", lower is better:
   included), **minus** the zones the ARS may still add: when the computation selects fewer zones than
   published (141 computed, ~10 added after concertation), the regional shortfalls up to that number
   are not counted, since an ARS addition can explain them — at most `zones − zones_calculees` (the ~10
-  published additions): a rule selecting fewer zones (by population) does not earn a larger credit;
+  published additions): a rule selecting fewer zones (by population) does not earn a larger credit.
+  A count marked `pre_liste` (Auvergne-Rhône-Alpes: the May pre-list, i.e. the computed selection
+  itself) gets no such credit: no ARS addition can explain a shortfall there;
 - `ile_de_france`: IDF_POIDS per computed zone in Île-de-France (published: none), on top;
 - `groupes`: GROUPE_POIDS × |computed − published| for the approximate group counts (the ~40 of
-  Centre-Val de Loire, Bourgogne-Franche-Comté, Pays de la Loire, Corse; the ~9 overseas);
+  Centre-Val de Loire, Bourgogne-Franche-Comté, Pays de la Loire, Corse; the ~9 overseas), and for
+  each overseas territory's published count (`[[outre_mer]]`: 1 Guadeloupe, 2 Guyane, 4 or 5 Mayotte);
 - `population`: POPULATION_POIDS × the relative gap of the mean population per zone;
+- `population_regions`: POPULATION_REGION_POIDS × the same relative gap within each region whose zones'
+  population is published (Nouvelle-Aquitaine, Occitanie), the full weight when the region has no zone;
 - `densite`: DENSITE_POIDS × the relative gap of the density, measured as the facts file says
   (`densite_mesure`: "ensemble", the zones taken together, or "moyenne_epci", the mean of their densities).
 
@@ -27,10 +32,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from solidarite.zonage.methode import OUTRE_MER
+
 IDF = "11"
 IDF_POIDS = 5.0
 GROUPE_POIDS = 0.5
 POPULATION_POIDS = 20.0
+POPULATION_REGION_POIDS = 10.0
 DENSITE_POIDS = 10.0
 DENSITE_MESURES = ("ensemble", "moyenne_epci")
 
@@ -48,6 +56,7 @@ class FaitRegion:
     population: int | None = None
     part_population: float | None = None
     departements_sans_zone: tuple[str, ...] = ()
+    pre_liste: bool = False  # a count of the computed pre-list (May 2025): no ARS addition explains a gap
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,9 @@ class Faits:
     groupes: tuple[FaitGroupe, ...]
     # "ensemble": population of the zones / their surface; "moyenne_epci": mean of the EPCI's densities
     densite_mesure: str = "ensemble"
+    # overseas territory (region code) → published count (`[[outre_mer]]`, approximate)
+    outre_mer_territoires: dict[str, int] = field(default_factory=dict)
+    outre_mer_sources: dict[str, str] = field(default_factory=dict)
 
     def region(self, code: str) -> FaitRegion | None:
         return next((r for r in self.regions if r.code == code), None)
@@ -160,6 +172,7 @@ def parse_faits(data: dict[str, Any], regions_connues: dict[str, str], origin: s
                 population=None if population is None else _int(population, f"{where} population", origin),
                 part_population=raw.get("part_population"),
                 departements_sans_zone=tuple(str(d) for d in raw.get("departements_sans_zone", [])),
+                pre_liste=_bool(raw.get("pre_liste", False), f"{where} pre_liste", origin),
             )
         )
     groupes: list[FaitGroupe] = []
@@ -195,6 +208,7 @@ def parse_faits(data: dict[str, Any], regions_connues: dict[str, str], origin: s
         raise FaitsError(
             f"{origin} : métropole ({metropole}) + outre-mer ({outre_mer}) dépassent le total national ({zones})."
         )
+    territoires, sources_om = _outre_mer(data.get("outre_mer", []), regions_connues, outre_mer, origin)
     mesure = national.get("densite_mesure", "ensemble")
     if mesure not in DENSITE_MESURES:
         raise FaitsError(
@@ -216,7 +230,43 @@ def parse_faits(data: dict[str, Any], regions_connues: dict[str, str], origin: s
         regions=tuple(regions),
         groupes=tuple(groupes),
         densite_mesure=mesure,
+        outre_mer_territoires=territoires,
+        outre_mer_sources=sources_om,
     )
+
+
+def _bool(value: object, what: str, origin: str) -> bool:
+    if not isinstance(value, bool):
+        raise FaitsError(f"{origin} : {what} doit valoir true ou false (reçu : {value!r}).")
+    return value
+
+
+def _outre_mer(
+    raws: object, regions_connues: dict[str, str], total: int, origin: str
+) -> tuple[dict[str, int], dict[str, str]]:
+    """The published count of each overseas territory (`[[outre_mer]]`): a known overseas region code,
+    once, counts adding up to at most the national overseas count."""
+    if not isinstance(raws, list):
+        raise FaitsError(f"{origin} : [[outre_mer]] doit être une liste de territoires.")
+    counts: dict[str, int] = {}
+    sources: dict[str, str] = {}
+    for k, raw in enumerate(raws, start=1):
+        where = f"[[outre_mer]] n° {k}"
+        code = str(raw.get("code", "")) if isinstance(raw, dict) else ""
+        if code not in regions_connues:
+            raise FaitsError(f"{origin} : {where} : code de région inconnu {code!r} (01, 02, 03, 04, 06).")
+        if code not in OUTRE_MER:
+            raise FaitsError(f"{origin} : {where} : la région {code} n'est pas une région d'outre-mer.")
+        if code in counts:
+            raise FaitsError(f"{origin} : {where} : le territoire {code} figure deux fois.")
+        counts[code] = _int(raw.get("zones"), f"{where} zones", origin)
+        sources[code] = _text(raw.get("source"), f"{where} source", origin)
+    if sum(counts.values()) > total:
+        raise FaitsError(
+            f"{origin} : les territoires d'outre-mer totalisent {sum(counts.values())} zones, "
+            f"plus que l'outre-mer national ({total})."
+        )
+    return counts, sources
 
 
 def perte(faits: Faits, obs: Observation, exclure: frozenset[str] = frozenset()) -> Perte:
@@ -229,7 +279,8 @@ def perte(faits: Faits, obs: Observation, exclure: frozenset[str] = frozenset())
             continue
         computed = obs.par_region.get(r.code, 0)
         regional += abs(computed - r.zones)
-        manque += max(r.zones - computed, 0)
+        if not r.pre_liste:
+            manque += max(r.zones - computed, 0)
     credit = min(manque, ajouts)
     regional -= credit
     groupes = 0.0
@@ -241,16 +292,31 @@ def perte(faits: Faits, obs: Observation, exclure: frozenset[str] = frozenset())
             credit += used
             gap += used
         groupes += GROUPE_POIDS * abs(gap)
+    for code, published in faits.outre_mer_territoires.items():
+        groupes += GROUPE_POIDS * abs(obs.par_region.get(code, 0) - published)
     idf = 0.0 if IDF in exclure else IDF_POIDS * obs.par_region.get(IDF, 0)
     mean_published = faits.population / faits.zones
     mean_computed = obs.population / obs.zones if obs.zones else 0.0
     population = POPULATION_POIDS * abs(mean_computed - mean_published) / mean_published
+    population_regions = 0.0
+    for r in faits.regions:
+        if r.population is None or not r.zones or r.code in exclure:
+            continue
+        count = obs.par_region.get(r.code, 0)
+        published_mean = r.population / r.zones
+        relative = (
+            abs(obs.population_region.get(r.code, 0) / count - published_mean) / published_mean
+            if count
+            else 1.0
+        )
+        population_regions += POPULATION_REGION_POIDS * relative
     densite = DENSITE_POIDS * abs(obs.densite_selon(faits.densite_mesure) - faits.densite) / faits.densite
     termes = {
         "regions": regional,
         "ile_de_france": idf,
         "groupes": groupes,
         "population": population,
+        "population_regions": population_regions,
         "densite": densite,
     }
     return Perte(sum(termes.values()), termes)
@@ -324,11 +390,24 @@ def fidelite(faits: Faits, obs: Observation, noms_regions: dict[str, str]) -> li
             faits.source,
         ),
     ]
+    for code, published in faits.outre_mer_territoires.items():
+        computed = obs.par_region.get(code, 0)
+        rows.append(
+            LigneFidelite(
+                f"Zones — {noms_regions.get(code, code)} (outre-mer)",
+                f"≈ {published}",
+                _num(computed),
+                _signed(computed - published),
+                abs(computed - published) <= 1,
+                faits.outre_mer_sources.get(code, faits.source),
+            )
+        )
     for r in faits.regions:
         computed = obs.par_region.get(r.code, 0)
         rows.append(
             LigneFidelite(
-                f"Zones — {noms_regions.get(r.code, r.nom)}",
+                f"Zones — {noms_regions.get(r.code, r.nom)}"
+                + (" (pré-liste calculée)" if r.pre_liste else ""),
                 _num(r.zones),
                 _num(computed),
                 _signed(computed - r.zones),
