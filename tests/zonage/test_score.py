@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,20 @@ def test_default_parameters_are_dated_and_sourced() -> None:
         (lambda d: d["selection"].update(regle="au hasard"), "règle de sélection"),
         (lambda d: d["selection"].update(seuil_percentile=120), "seuil_percentile"),
         (lambda d: d.pop("poids"), r"section \[poids\] absente"),
+        (
+            lambda d: d.update(
+                poids={c: 1 / 6 for c in CRITERES},
+                methode={"outre_mer": 9, "outre_mer_territoires": {"75": 2}},
+            ),
+            "75 n'est pas une région d'outre-mer",
+        ),
+        (
+            lambda d: d.update(
+                poids={c: 1 / 6 for c in CRITERES},
+                methode={"outre_mer": 2, "outre_mer_territoires": {"06": 3}},
+            ),
+            "territoires d'outre-mer totalisent 3 zones, plus que outre_mer",
+        ),
     ],
 )
 def test_bad_parameter_files_are_refused_with_the_reason(change, message) -> None:  # type: ignore[no-untyped-def]
@@ -211,6 +226,33 @@ def test_the_overseas_allocation_keeps_its_zones_apart() -> None:
     with pytest.raises(ParamError, match="réservées à l'outre-mer, qui compte 3 EPCI"):
         score_epcis(
             values, {s: 1 for s in values}, dataclasses.replace(params, outre_mer=5, nombre=6), regions
+        )
+
+
+def test_the_overseas_allocation_by_territory_follows_the_published_counts() -> None:
+    """9 overseas EPCI: 3 in Guadeloupe (01), 3 in Guyane (03), 3 in Mayotte (06), Mayotte the least
+    fragile. With 1 for Guadeloupe and 2 for Mayotte out of 4, Mayotte gets its 2 and the 1 left goes to the
+    best of the territories without a count (Guyane)."""
+    values = {f"2000000{i:02d}": {c: (float(i), "") for c in CRITERES} for i in range(12)}
+    regions = {s: ("75" if i < 3 else ("01", "03", "06")[(i - 3) // 3]) for i, s in enumerate(sorted(values))}
+    params = parse_params(
+        {
+            "poids": {c: 1 / 6 for c in CRITERES},
+            "methode": {"outre_mer": 4, "outre_mer_territoires": {"01": 1, "06": 2}},
+            "selection": {"nombre": 5},
+        }
+    )
+    ranked = score_epcis(values, {s: 1 for s in values}, params, regions)
+    chosen = Counter(regions[s.siren] for s in ranked if s.selectionnee)
+    assert chosen == {"01": 1, "03": 1, "06": 2, "75": 1}
+    mayotte = next(s for s in ranked if s.selectionnee and regions[s.siren] == "06")
+    assert "Guadeloupe 1, Mayotte 2, 1 parmi les autres territoires" in mayotte.explication
+    with pytest.raises(ParamError, match="quota de 4 zones pour la région 06, qui compte 3 EPCI"):
+        score_epcis(
+            values,
+            {s: 1 for s in values},
+            dataclasses.replace(params, outre_mer_territoires={"06": 4}, outre_mer=5),
+            regions,
         )
 
 

@@ -26,10 +26,10 @@ import numpy as np
 
 from solidarite.zonage.calcul import CriteriaTables, ZonageResult
 from solidarite.zonage.faits import Faits, Observation, Perte, perte
+from solidarite.zonage.methode import groupes_outre_mer
 from solidarite.zonage.score import (
     AGREGATIONS,
     CRITERES,
-    GROUPE_OUTRE_MER,
     PORTAGES,
     Bassins,
     ParamError,
@@ -83,6 +83,8 @@ class Candidat:
     allocation: bool
     outre_mer: int = 0  # zones allocated to the overseas EPCI as one group (0: none)
     population: int = 0  # > 0: select by rank until the zones hold this population (rule "population")
+    # within `outre_mer`, the published counts of the territories ((region code, zones), …; empty: none)
+    territoires: tuple[tuple[str, int], ...] = ()
 
     @property
     def famille(self) -> Famille:
@@ -105,6 +107,7 @@ class Candidat:
             agregation=self.agregation,
             quotas=dict(quotas) if self.allocation else {},
             outre_mer=self.outre_mer,
+            outre_mer_territoires=dict(self.territoires),
         )
 
     def describe(self) -> str:
@@ -114,7 +117,9 @@ class Candidat:
             f"{f' (plafond {self.plafond:g} σ)' if self.plafond else ''}, cumul={'oui' if self.cumul else 'non'}, "
             + (f"population cible={self.population}" if self.population else f"N={self.nombre}")
             + f", allocation régionale={'oui' if self.allocation else 'non'}, "
-            f"outre-mer à part={self.outre_mer or 'non'} ; poids : {poids}"
+            f"outre-mer à part={self.outre_mer or 'non'}"
+            + (" (comptes publiés par territoire)" if self.territoires else "")
+            + f" ; poids : {poids}"
         )
 
 
@@ -213,10 +218,12 @@ def observation(ctx: Contexte, selected: np.ndarray) -> Observation:
     )
 
 
-def observation_of(result: ZonageResult, surfaces: dict[str, float]) -> Observation:
-    """The observation of a computed zonage (the retained EPCI)."""
+def observation_of(
+    result: ZonageResult, surfaces: dict[str, float], ajouts: frozenset[str] = frozenset()
+) -> Observation:
+    """The observation of a computed zonage (the retained EPCI, plus `ajouts`: modelled additions)."""
     sirens = sorted(result.epcis)
-    chosen = {s.siren for s in result.selected}
+    chosen = {s.siren for s in result.selected} | ajouts
     infos = result.epcis
     ctx = Contexte(
         sirens=sirens,
@@ -233,10 +240,8 @@ def observation_of(result: ZonageResult, surfaces: dict[str, float]) -> Observat
 def selection(ctx: Contexte, cand: Candidat, quotas: dict[str, int], seuil: float = 80.0) -> np.ndarray:
     score, nb = ctx.scores(cand, seuil)
     order = order_of(score, nb, cand.cumul)
-    regions, all_quotas = ctx.regions, dict(quotas) if cand.allocation else {}
-    if cand.outre_mer:
-        regions = np.where(ctx.outre_mer, GROUPE_OUTRE_MER, ctx.regions)
-        all_quotas[GROUPE_OUTRE_MER] = cand.outre_mer
+    regions, overseas = groupes_outre_mer(ctx.regions, cand.outre_mer, dict(cand.territoires))
+    all_quotas = (dict(quotas) if cand.allocation else {}) | overseas
     regle = "population" if cand.population else "nombre"
     return select(order, ctx.populations, regions, regle, cand.nombre, cand.population, all_quotas)
 
@@ -265,21 +270,34 @@ def cibles(faits: Faits) -> list[tuple[int, int]]:
     return [(n, 0) for n in nombres] + [(faits.zones, p) for p in populations]
 
 
+def allocations_outre_mer(faits: Faits) -> list[tuple[int, tuple[tuple[str, int], ...]]]:
+    """The overseas allocations tried: none; the published overseas count for all the territories together;
+    and, when the facts give them, that count split by the published counts of the territories."""
+    result: list[tuple[int, tuple[tuple[str, int], ...]]] = [(0, ())]
+    if faits.outre_mer:
+        result.append((faits.outre_mer, ()))
+        if faits.outre_mer_territoires:
+            result.append((faits.outre_mer, tuple(sorted(faits.outre_mer_territoires.items()))))
+    return result
+
+
 def candidats(faits: Faits, n_poids: int, graine: int = GRAINE) -> list[Candidat]:
-    """Every combination; the overseas allocation is tried at 0 (none) and at the published overseas count."""
+    """Every combination of the choices, the overseas allocations included (`allocations_outre_mer`)."""
     return [
-        Candidat(agregation, methode, plafond, cumul, poids, nombre, allocation, outre_mer, population)
+        Candidat(
+            agregation, methode, plafond, cumul, poids, nombre, allocation, outre_mer, population, territoires
+        )
         for agregation, (methode, plafond), cumul, poids, (
             nombre,
             population,
-        ), allocation, outre_mer in itertools.product(
+        ), allocation, (outre_mer, territoires) in itertools.product(
             AGREGATIONS,
             NORMALISATIONS_TESTEES,
             (True, False),
             poids_candidats(n_poids, graine),
             cibles(faits),
             (False, True),
-            sorted({0, faits.outre_mer}),
+            allocations_outre_mer(faits),
         )
     ]
 
@@ -338,6 +356,7 @@ def calibrer(
         if (cand.allocation or cand.outre_mer) and (
             sum(full_quotas.values()) * cand.allocation + cand.outre_mer > cand.nombre
             or cand.outre_mer > int(ctx.outre_mer.sum())
+            or any(n > regions_count.get(c, 0) for c, n in cand.territoires)
             or (cand.allocation and any(q > regions_count.get(c, 0) for c, q in full_quotas.items()))
         ):
             continue
@@ -429,6 +448,8 @@ def parametres_toml(
         lines.append(f"outre_mer = {g.outre_mer}")
     if g.allocation:
         lines += ["", "[methode.quotas]"] + [f'"{c}" = {n}' for c, n in sorted(quotas.items())]
+    if g.territoires:
+        lines += ["", "[methode.outre_mer_territoires]"] + [f'"{c}" = {n}' for c, n in g.territoires]
     lines += ["", "[poids]"] + [f"{c} = {w}" for c, w in poids_arrondis(g.poids).items()]
     return "\n".join(lines) + "\n"
 
@@ -446,6 +467,12 @@ def verifier_faisable(faits: Faits, regions: dict[str, str], noms: dict[str, str
             raise ParamError(
                 f"Objectif impossible : {r.zones} zones publiées pour {noms.get(r.code, r.code)}, "
                 f"qui ne compte que {per_region.get(r.code, 0)} EPCI."
+            )
+    for code, zones in faits.outre_mer_territoires.items():
+        if zones > per_region.get(code, 0):
+            raise ParamError(
+                f"Objectif impossible : {zones} zones publiées pour {noms.get(code, code)}, "
+                f"qui ne compte que {per_region.get(code, 0)} EPCI."
             )
 
 

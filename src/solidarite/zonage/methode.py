@@ -61,7 +61,8 @@ PORTAGES = {
 }
 AGREGATIONS = ("moyenne", "part_bassins_fragiles", "pire_bassin", *PORTAGES)
 PIRE_PART = 0.1  # "worst bassin": among the bassins holding at least 10 % of the EPCI's population
-OUTRE_MER = frozenset({"01", "02", "03", "04", "06"})  # region codes of the DROM
+NOMS_OUTRE_MER = {"01": "Guadeloupe", "02": "Martinique", "03": "Guyane", "04": "La Réunion", "06": "Mayotte"}
+OUTRE_MER = frozenset(NOMS_OUTRE_MER)  # region codes of the DROM
 GROUPE_OUTRE_MER = "outre-mer"  # the group competing for the overseas allocation (`outre_mer`)
 SOMME_POIDS = 1.0  # a parameter set with a [methode] section has weights summing to 1
 TOLERANCE_SOMME = 1e-6
@@ -87,14 +88,14 @@ class ScoreParams:
     agregation: str = "moyenne"  # how bassin-de-vie values become EPCI values (calcul.py)
     quotas: dict[str, int] = field(default_factory=dict)  # region code → number of zones (allocation)
     outre_mer: int = 0  # zones allocated to the overseas EPCI as one group (0: no separate allocation)
+    # within `outre_mer`, the published count of some territories (region code → zones); the others
+    # compete together for the rest
+    outre_mer_territoires: dict[str, int] = field(default_factory=dict)
 
     def groupes_selection(self, regions: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
-        """The competition of each EPCI for `select` and the quotas: with an overseas allocation, the
-        overseas EPCI compete together for `outre_mer` zones."""
-        if not self.outre_mer:
-            return regions, dict(self.quotas)
-        groups = np.where(np.isin(regions, sorted(OUTRE_MER)), GROUPE_OUTRE_MER, regions)
-        return groups, dict(self.quotas) | {GROUPE_OUTRE_MER: self.outre_mer}
+        """The competition of each EPCI for `select` and the quotas (`groupes_outre_mer`)."""
+        groups, extra = groupes_outre_mer(regions, self.outre_mer, self.outre_mer_territoires)
+        return groups, dict(self.quotas) | extra
 
     def as_dict(self) -> dict[str, Any]:
         extra: dict[str, Any] = {}
@@ -108,6 +109,8 @@ class ScoreParams:
             }
             if self.outre_mer:
                 extra["outre_mer"] = self.outre_mer
+            if self.outre_mer_territoires:
+                extra["outre_mer_territoires"] = dict(sorted(self.outre_mer_territoires.items()))
         return extra | {
             "nom": self.nom,
             "depuis": self.depuis.isoformat(),
@@ -129,6 +132,7 @@ class ScoreParams:
             self.agregation,
             self.quotas,
             self.outre_mer,
+            self.outre_mer_territoires,
         ) != (
             "rangs",
             0.0,
@@ -136,6 +140,7 @@ class ScoreParams:
             "moyenne",
             {},
             0,
+            {},
         )
 
 
@@ -216,6 +221,30 @@ def parse_params(data: dict[str, Any], origin: str = "paramètres") -> ScorePara
     )
 
 
+def groupes_outre_mer(
+    regions: np.ndarray, outre_mer: int, territoires: dict[str, int]
+) -> tuple[np.ndarray, dict[str, int]]:
+    """With an overseas allocation, the overseas EPCI compete together for `outre_mer` zones — those of a
+    territory with its own count (`territoires`) for that count, the others for what is left. Returns each
+    EPCI's group and the overseas quotas (none without an allocation)."""
+    if not outre_mer:
+        return regions, {}
+    pooled = np.isin(regions, sorted(OUTRE_MER - set(territoires)))
+    groups = np.where(pooled, GROUPE_OUTRE_MER, regions)
+    return groups, dict(territoires) | {GROUPE_OUTRE_MER: outre_mer - sum(territoires.values())}
+
+
+def _quotas(raw: object, what: str, origin: str) -> dict[str, int]:
+    if not isinstance(raw, dict):
+        raise ParamError(f"{origin} : {what} doit associer un code de région à un nombre.")
+    quotas = {}
+    for code, count in raw.items():
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ParamError(f"{origin} : le quota de la région {code} doit être un entier positif ou nul.")
+        quotas[str(code)] = count
+    return quotas
+
+
 def _parse_methode(methode: object, origin: str) -> dict[str, Any]:
     if not isinstance(methode, dict):
         raise ParamError(f"{origin} : [methode] doit être une section.")
@@ -233,19 +262,25 @@ def _parse_methode(methode: object, origin: str) -> dict[str, Any]:
     cumul = methode.get("cumul", True)
     if not isinstance(cumul, bool):
         raise ParamError(f"{origin} : cumul doit valoir true ou false (reçu : {cumul!r}).")
-    quotas_raw = methode.get("quotas", {})
-    if not isinstance(quotas_raw, dict):
-        raise ParamError(f"{origin} : [methode.quotas] doit associer un code de région à un nombre.")
-    quotas = {}
-    for code, count in quotas_raw.items():
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise ParamError(f"{origin} : le quota de la région {code} doit être un entier positif ou nul.")
-        quotas[str(code)] = count
+    quotas = _quotas(methode.get("quotas", {}), "[methode.quotas]", origin)
     outre_mer = methode.get("outre_mer", 0)
     if isinstance(outre_mer, bool) or not isinstance(outre_mer, int) or outre_mer < 0:
         raise ParamError(f"{origin} : outre_mer doit être un entier positif ou nul (reçu : {outre_mer!r}).")
+    territoires = _quotas(methode.get("outre_mer_territoires", {}), "[methode.outre_mer_territoires]", origin)
+    for code in territoires:
+        if code not in OUTRE_MER:
+            raise ParamError(
+                f"{origin} : [methode.outre_mer_territoires] : {code} n'est pas une région d'outre-mer "
+                f"({', '.join(sorted(OUTRE_MER))})."
+            )
+    if sum(territoires.values()) > outre_mer:
+        raise ParamError(
+            f"{origin} : les territoires d'outre-mer totalisent {sum(territoires.values())} zones, "
+            f"plus que outre_mer ({outre_mer})."
+        )
     return {
         "outre_mer": outre_mer,
+        "outre_mer_territoires": territoires,
         "normalisation": normalisation,
         "agregation": agregation,
         "plafond": float(plafond),

@@ -39,6 +39,9 @@ from solidarite.zonage.methode import (
     LIBELLES as LIBELLES,
 )
 from solidarite.zonage.methode import (
+    NOMS_OUTRE_MER as NOMS_OUTRE_MER,
+)
+from solidarite.zonage.methode import (
     NORMALISATIONS as NORMALISATIONS,
 )
 from solidarite.zonage.methode import (
@@ -367,7 +370,7 @@ def check_feasible(params: ScoreParams, regions: dict[str, str], total: int) -> 
         raise ParamError(
             f"Objectif impossible : {params.outre_mer} zones réservées à l'outre-mer, qui compte {overseas} EPCI."
         )
-    for code, quota in params.quotas.items():
+    for code, quota in (params.quotas | params.outre_mer_territoires).items():
         if quota > per_region.get(code, 0):
             raise ParamError(
                 f"Objectif impossible : quota de {quota} zones pour la région {code}, "
@@ -484,8 +487,17 @@ def _fmt(value: float, decimals: int = 1) -> str:
 def _competition(result: EpciScore, params: ScoreParams) -> str:
     """The group an EPCI competes in: its region when it has a quota, else the nation (or the rest)."""
     if params.outre_mer and result.region in OUTRE_MER:
-        return GROUPE_OUTRE_MER
+        return result.region if result.region in params.outre_mer_territoires else GROUPE_OUTRE_MER
     return result.region if result.region in params.quotas else ""
+
+
+def _detail_territoires(params: ScoreParams) -> str:
+    """« (selon les comptes publiés : Guadeloupe 1, …) » for the territories with a published count."""
+    if not params.outre_mer_territoires:
+        return ""
+    parts = [f"{NOMS_OUTRE_MER[c]} {n}" for c, n in sorted(params.outre_mer_territoires.items())]
+    reste = params.outre_mer - sum(params.outre_mer_territoires.values())
+    return f" (selon les comptes publiés : {', '.join(parts)}, {reste} parmi les autres territoires)"
 
 
 def _explain(results: list[EpciScore], params: ScoreParams, norm: np.ndarray, poids: np.ndarray) -> None:
@@ -500,13 +512,14 @@ def _explain(results: list[EpciScore], params: ScoreParams, norm: np.ndarray, po
             first_out[group] = r
     if params.outre_mer and not params.quotas and params.regle == "population":
         rule = (
-            f"les {params.outre_mer} premiers de l'outre-mer, puis les premiers de la métropole jusqu'à "
-            f"{_fmt(params.population, 0)} habitants en tout"
+            f"les {params.outre_mer} premiers de l'outre-mer{_detail_territoires(params)}, puis les premiers "
+            f"de la métropole jusqu'à {_fmt(params.population, 0)} habitants en tout"
         )
     elif params.outre_mer and not params.quotas:
         rule = (
-            f"les {params.outre_mer} premiers de l'outre-mer, puis les {params.nombre - params.outre_mer} "
-            "premiers de la métropole"
+            f"les {params.outre_mer} premiers de l'outre-mer"
+            + _detail_territoires(params)
+            + f", puis les {params.nombre - params.outre_mer} premiers de la métropole"
         )
     elif params.quotas:
         rule = "les premiers de leur région (ou de l'outre-mer) selon leur quota, puis les premiers du reste de la France"
