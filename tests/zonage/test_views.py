@@ -25,14 +25,14 @@ def test_public_map_lists_the_zones_as_an_accessible_table(client: Client) -> No
     body = _text(response)
     assert response.status_code == 200
     assert "Proposition calculée — campagne v1" in body
-    assert (
-        body.count('href="/zonage/epci/')
-        == services.active_campaign()
-        .resultats.filter(  # type: ignore[union-attr]
-            selectionnee_calcul=True
-        )
-        .count()
-    )
+    campagne = services.active_campaign()
+    assert campagne is not None
+    fidelite = services.fidelite_campagne(campagne, {})
+    assert fidelite is not None
+    # one link per zone of the table, and one per modelled ARS addition proposed below it
+    assert body.count('href="/zonage/epci/') == campagne.resultats.filter(
+        selectionnee_calcul=True
+    ).count() + len(fidelite.ajouts_modeles)
     assert "leaflet.js" in body and 'data-geojson="/zonage/zones.geojson"' in body
     # The fidelity to the published facts, side by side, for the final list.
     assert (
@@ -41,6 +41,29 @@ def test_public_map_lists_the_zones_as_an_accessible_table(client: Client) -> No
         and "Zones — Île-de-France" in body
     )
     assert "Population des zones — Nouvelle-Aquitaine" in body and "404\u202f143" in body
+
+
+def test_the_campaign_page_proposes_the_ars_additions_it_models(client: Client) -> None:
+    campagne = services.active_campaign()
+    assert campagne is not None
+    fidelite = services.fidelite_campagne(campagne, {})
+    assert fidelite is not None
+    proposed = fidelite.ajouts_modeles
+    final = services.final_sirens(campagne)
+    assert 0 < len(proposed) <= fidelite.faits.zones - len(final)
+    assert all(p.resultat.epci.siren not in final for p in proposed)
+    assert [p.resultat.rang for p in proposed] == sorted(p.resultat.rang for p in proposed)
+    body = _text(client.get("/zonage/"))
+    assert "Ajouts des ARS modélisés" in body and "Ce sont des propositions, pas des ajustements" in body
+    assert proposed[0].resultat.epci.nom in body and proposed[0].motif in body
+    # The ARS records the first proposal: it joins the final list and leaves the proposals.
+    first = proposed[0].resultat.epci
+    region = services.epci_regions(first)[0].code
+    services.adjust(campagne, first, "ajout", "Concertation avec le préfet du 3 juillet", agent_ars(region))
+    after = services.fidelite_campagne(campagne, {})
+    assert after is not None and first.siren in services.final_sirens(campagne)
+    assert first.siren not in {p.resultat.epci.siren for p in after.ajouts_modeles}
+    assert len(after.ajouts_modeles) == len(proposed) - 1
 
 
 def test_geojson_has_every_epci_with_its_final_state(client: Client) -> None:

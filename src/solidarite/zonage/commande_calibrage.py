@@ -25,6 +25,7 @@ from solidarite.territoire.providers import provider_from_settings
 from solidarite.territoire.sources import RE_SIREN, DataError, read_territoire
 from solidarite.territoire.travel import TravelError
 from solidarite.zonage import calibrage, sources
+from solidarite.zonage.ajouts import ajouts_modeles
 from solidarite.zonage.calcul import ZonageResult, compute_criteria, score_criteria
 from solidarite.zonage.faits import FaitsError, fidelite, perte
 from solidarite.zonage.score import LIBELLES, ParamError, parse_params
@@ -134,6 +135,14 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
     obs_new = calibrage.observation_of(result_new, surfaces)
     perte_old, perte_new = perte(faits, obs_old), perte(faits, obs_new)
     rows_old, rows_new = fidelite(faits, obs_old, noms), fidelite(faits, obs_new, noms)
+    # The final list modelled: the computed zones plus the ARS additions modelled (ajouts.py)
+    ajouts = ajouts_modeles(
+        result_new.scores, {s: e.departements for s, e in result_new.epcis.items()}, faits
+    )
+    sirens_ajouts = frozenset(a.siren for a in ajouts)
+    obs_final = calibrage.observation_of(result_new, surfaces, sirens_ajouts)
+    perte_final = perte(faits, obs_final)
+    rows_final = fidelite(faits, obs_final, noms)
 
     write(f"{len(candidats)} jeux de choix, {cal.evaluations} sélections évaluées.")
     write("Validation croisée (une région laissée de côté ; écart sur la région laissée, en zones) :")
@@ -149,15 +158,29 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
         + " (validation croisée)."
     )
     write(f"Jeu retenu : {cal.gagnant.describe()}")
-    write(f"{'Fait':<62} {'publié':>12} {'aujourd hui':>12} {'précédent':>12} {'calibré':>12}")
+    write(
+        f"{'Fait':<62} {'publié':>12} {'aujourd hui':>12} {'précédent':>12} {'calibré':>12} {'+ ajouts':>12}"
+    )
     for k, (a, b) in enumerate(zip(rows_old, rows_new, strict=True)):
         before = rows_prev[k].calcule if rows_prev else "—"
-        write(f"{a.libelle[:62]:<62} {a.publie:>12} {a.calcule:>12} {before:>12} {b.calcule:>12}")
-    write(f"Perte : aujourd'hui {perte_old.total:.2f}, calibré {perte_new.total:.2f}.")
+        write(
+            f"{a.libelle[:62]:<62} {a.publie:>12} {a.calcule:>12} {before:>12} {b.calcule:>12} "
+            f"{rows_final[k].calcule:>12}"
+        )
+    write(
+        f"Perte : aujourd'hui {perte_old.total:.2f}, calibré {perte_new.total:.2f} "
+        f"(liste finale modélisée, {len(ajouts)} ajouts des ARS modélisés : {perte_final.total:.2f})."
+    )
+    for a in ajouts:
+        write(f"Ajout modélisé — {result_new.epcis[a.siren].nom} ({a.siren}) : {a.motif}")
     rappels: list[tuple[str, calibrage.Rappel, ZonageResult]] = []
     if liste is not None:
-        for label, result in (("aujourd'hui", result_old), ("calibré", result_new)):
-            r = calibrage.rappel({s.siren for s in result.selected}, liste)
+        for label, result, extra in (
+            ("aujourd'hui", result_old, frozenset[str]()),
+            ("calibré", result_new, frozenset[str]()),
+            ("calibré + ajouts des ARS modélisés", result_new, sirens_ajouts),
+        ):
+            r = calibrage.rappel({s.siren for s in result.selected} | extra, liste)
             rappels.append((label, r, result))
             write(f"Liste officielle, jeu {label} : rappel {r.rappel:.0%}, précision {r.precision:.0%}.")
     desaccords = calibrage.desaccords(result_new, faits)
@@ -177,6 +200,7 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
                     "a": a,
                     "b": b,
                     "p": rows_prev[k] if rows_prev else None,
+                    "f": rows_final[k],
                     "libelle": a.libelle,
                     "publie": a.publie,
                     "source": a.source,
@@ -188,6 +212,10 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
             "nouveau": nouveau,
             "perte_old": perte_old,
             "perte_new": perte_new,
+            "perte_final": perte_final,
+            "ajouts": [
+                {"siren": a.siren, "nom": result_new.epcis[a.siren].nom, "motif": a.motif} for a in ajouts
+            ],
             "cal": cal,
             "plis": [
                 {

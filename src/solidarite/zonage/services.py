@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import io
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -18,9 +18,12 @@ from django.db.models import Max, Sum
 from solidarite.territoire import acces
 from solidarite.territoire.models import Commune, Epci, Region
 from solidarite.territoire.sources import RE_SIREN
+from solidarite.zonage.ajouts import ajouts_modeles
 from solidarite.zonage.calcul import ZonageResult
 from solidarite.zonage.faits import Faits, FaitsError, LigneFidelite, Observation, Perte, fidelite, perte
+from solidarite.zonage.methode import OUTRE_MER
 from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle, ListeOfficielleEpci, ResultatEpci
+from solidarite.zonage.score import EpciScore
 from solidarite.zonage.sources import load_faits, surface_km2
 
 MOTIF_MIN = 10
@@ -299,18 +302,25 @@ def compare_official(liste: ListeOfficielle, campagne: Campagne) -> OfficialComp
 
 
 @dataclass(frozen=True)
+class AjoutPropose:
+    """A modelled ARS addition shown on the campaign page (ajouts.py): a suggestion, never an adjustment."""
+
+    resultat: ResultatEpci
+    motif: str
+
+
+@dataclass(frozen=True)
 class FideliteCampagne:
     faits: Faits
     lignes: list[LigneFidelite]
     perte: Perte
-
-
-OUTRE_MER = frozenset({"01", "02", "03", "04", "06"})
+    ajouts_modeles: list[AjoutPropose] = field(default_factory=list)
 
 
 def fidelite_campagne(campagne: Campagne, geometries: dict[str, Any]) -> FideliteCampagne | None:
-    """The published facts against the campaign's final list (after ARS adjustments); None when the
-    facts file cannot be read (the page then says nothing rather than fail)."""
+    """The published facts against the campaign's final list (after ARS adjustments), and the ARS additions
+    modelled where the final list still falls short of a published count; None when the facts file cannot
+    be read (the page then says nothing rather than fail)."""
     final = final_sirens(campagne)
     names = dict(Region.objects.values_list("code", "nom"))
     try:
@@ -320,25 +330,26 @@ def fidelite_campagne(campagne: Campagne, geometries: dict[str, Any]) -> Fidelit
     by_region: dict[str, Counter[str]] = defaultdict(Counter)
     departements: dict[str, set[str]] = defaultdict(set)
     rows = (
-        Commune.objects.filter(epci__siren__in=final)
+        Commune.objects.filter(epci__resultats_zonage__campagne=campagne)
         .values_list("epci__siren", "departement__region__code", "departement__code")
         .annotate(habitants=Sum("population"))
     )
     for siren, region, departement, habitants in rows:
         by_region[siren][region] += habitants or 0
         departements[siren].add(departement)
-    populations = dict(Epci.objects.filter(siren__in=final).values_list("siren", "population_municipale"))
     region_of = {s: c.most_common(1)[0][0] for s, c in by_region.items()}
-    par_region: Counter[str] = Counter(region_of.values())
+    populations = dict(Epci.objects.filter(siren__in=final).values_list("siren", "population_municipale"))
+    par_region: Counter[str] = Counter(region_of[s] for s in final if s in region_of)
     population_region: Counter[str] = Counter()
-    for siren, region in region_of.items():
-        population_region[region] += populations.get(siren, 0)
+    for siren in final:
+        if siren in region_of:
+            population_region[region_of[siren]] += populations.get(siren, 0)
     par_departement: Counter[str] = Counter(d for s in final for d in departements.get(s, ()))
     obs = Observation(
         zones=len(final),
         population=sum(populations.values()),
         surface_km2=sum(surface_km2(geometries[s]) for s in final if s in geometries),
-        outre_mer=sum(1 for r in region_of.values() if r in OUTRE_MER),
+        outre_mer=sum(1 for s in final if region_of.get(s) in OUTRE_MER),
         par_region=dict(par_region),
         population_region=dict(population_region),
         departements=dict(par_departement),
@@ -349,4 +360,26 @@ def fidelite_campagne(campagne: Campagne, geometries: dict[str, Any]) -> Fidelit
             else 0.0
         ),
     )
-    return FideliteCampagne(faits, fidelite(faits, obs, names), perte(faits, obs))
+    resultats = list(campagne.resultats.select_related("epci").order_by("rang"))
+    scores = [
+        EpciScore(
+            siren=r.epci.siren,
+            population=r.epci.population_municipale,
+            criteres={},
+            score=r.score,
+            rang=r.rang,
+            selectionnee=r.epci.siren in final,
+            region=region_of.get(r.epci.siren, ""),
+            rang_region=r.rang_region,
+            ecart_seuil=r.ecart_seuil,
+        )
+        for r in resultats
+    ]
+    by_siren = {r.epci.siren: r for r in resultats}
+    ajouts = ajouts_modeles(scores, {s: tuple(sorted(d)) for s, d in departements.items()}, faits)
+    return FideliteCampagne(
+        faits,
+        fidelite(faits, obs, names),
+        perte(faits, obs),
+        [AjoutPropose(by_siren[a.siren], a.motif) for a in ajouts],
+    )

@@ -1,0 +1,101 @@
+"""The ~10 zones added by the ARS and préfets after local concertation, modelled (ADR 0016, révision de
+la nuit). Pure, typed.
+
+They cannot be computed: the published facts only say how many zones each region (or group of regions,
+or overseas territory) holds in the final list of 151. The model says which EPCI an addition most likely
+is, under one stated hypothesis: **an ARS adds, in its own region, the EPCI the computation ranked just
+below the cut-off**. So, for each published count the computation falls short of, the next-ranked EPCI of
+that region are candidates (none in Île-de-France, none in a département published without a zone); the
+additions left to place (`zones − zones computed`) go to the best-ranked candidates nationally, each count
+filled at most up to its published value. No addition is invented beyond the published gaps: the final list
+may hold fewer than 151 zones, and it says so.
+
+The modelled additions are shown as such (report, command output), never saved as ARS adjustments: only an
+ARS coordinator records a real one, in the back office.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from solidarite.zonage.faits import IDF, Faits
+from solidarite.zonage.methode import NOMS_OUTRE_MER, OUTRE_MER
+from solidarite.zonage.score import EpciScore
+
+
+@dataclass(frozen=True)
+class Cible:
+    """A published count the final list must meet: its regions, the count, and a label."""
+
+    libelle: str
+    regions: frozenset[str]
+    publie: int
+
+
+@dataclass(frozen=True)
+class AjoutModele:
+    siren: str
+    cible: str  # the label of the count it fills
+    rang: int
+    rang_region: int
+    ecart_seuil: float | None
+
+    @property
+    def motif(self) -> str:
+        ecart = (
+            f", {abs(self.ecart_seuil):.1f} point(s) sous le seuil".replace(".", ",")
+            if self.ecart_seuil is not None
+            else ""
+        )
+        return (
+            f"Ajout des ARS modélisé (non saisi) pour {self.cible}, où le calcul retient moins de zones que "
+            f"publié : EPCI suivant au classement (rang {self.rang}, rang {self.rang_region} dans sa "
+            f"région{ecart})."
+        )
+
+
+def cibles(faits: Faits) -> list[Cible]:
+    """The published counts of the final list: each region with one, each overseas territory with one, each
+    group, and the overseas territories without a count of their own (the rest of the overseas total)."""
+    result = [Cible(r.nom, frozenset({r.code}), r.zones) for r in faits.regions if r.code != IDF]
+    territoires = faits.outre_mer_territoires
+    result += [Cible(NOMS_OUTRE_MER[code], frozenset({code}), n) for code, n in territoires.items()]
+    for g in faits.groupes:
+        codes = frozenset(g.regions)
+        if codes <= OUTRE_MER and territoires:
+            reste = codes - set(territoires)
+            result.append(
+                Cible("les autres territoires d'outre-mer", reste, g.zones - sum(territoires.values()))
+            )
+        else:
+            result.append(Cible(g.nom, codes, g.zones))
+    return result
+
+
+def ajouts_modeles(
+    scores: list[EpciScore], departements: dict[str, tuple[str, ...]], faits: Faits
+) -> list[AjoutModele]:
+    """The modelled ARS additions to a computed zonage (`scores` in rank order, `departements` of each
+    EPCI): see the module's docstring."""
+    chosen = [s for s in scores if s.selectionnee]
+    budget = max(faits.zones - len(chosen), 0)
+    sans_zone = {d for r in faits.regions for d in r.departements_sans_zone}
+    candidats: list[tuple[int, EpciScore, str]] = []
+    for cible in cibles(faits):
+        manque = cible.publie - sum(1 for s in chosen if s.region in cible.regions)
+        if manque <= 0:
+            continue
+        suivants = [
+            s
+            for s in scores
+            if not s.selectionnee
+            and s.score is not None
+            and s.region in cible.regions
+            and not sans_zone.intersection(departements.get(s.siren, ()))
+        ][:manque]
+        candidats += [(s.rang, s, cible.libelle) for s in suivants]
+    candidats.sort(key=lambda item: (item[0], item[1].siren))
+    return [
+        AjoutModele(s.siren, libelle, s.rang, s.rang_region, s.ecart_seuil)
+        for _, s, libelle in candidats[:budget]
+    ]

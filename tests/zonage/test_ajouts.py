@@ -1,0 +1,95 @@
+"""The ARS additions modelled on top of a computed zonage (ADR 0016, révision de la nuit)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from solidarite.zonage.ajouts import ajouts_modeles, cibles
+from solidarite.zonage.faits import FaitGroupe, FaitRegion, Faits
+from solidarite.zonage.score import EpciScore
+from solidarite.zonage.sources import load_faits
+from tests.zonage.test_faits import REGIONS
+
+
+def _scores(spec: list[tuple[str, bool, str]]) -> list[EpciScore]:
+    """EPCI in rank order: (region, retained, département)."""
+    return [
+        EpciScore(
+            siren=f"2000000{k:02d}",
+            population=10_000,
+            criteres={},
+            score=100.0 - k,
+            rang=k + 1,
+            selectionnee=chosen,
+            region=region,
+            rang_region=1 + sum(1 for r, _, _ in spec[:k] if r == region),
+            ecart_seuil=-1.5 * k if not chosen else 1.0,
+        )
+        for k, (region, chosen, _) in enumerate(spec)
+    ]
+
+
+def _faits(zones: int) -> Faits:
+    return Faits(
+        version=1,
+        date=dt.date(2025, 10, 31),
+        zones=zones,
+        population=1,
+        densite=67.0,
+        metropole=zones,
+        outre_mer=0,
+        zones_calculees=2,
+        source="test",
+        regions=(
+            FaitRegion("11", "Île-de-France", 0, "test"),
+            FaitRegion("75", "Nouvelle-Aquitaine", 3, "test", departements_sans_zone=("17",)),
+            FaitRegion("76", "Occitanie", 1, "test"),
+        ),
+        groupes=(FaitGroupe("Centre et Bourgogne", ("24", "27"), 2, "test"),),
+    )
+
+
+SPEC = [
+    ("75", True, "87"),  # 1
+    ("76", True, "46"),  # 2
+    ("11", False, "77"),  # 3: Île-de-France, never added
+    ("75", False, "17"),  # 4: a département published without a zone
+    ("76", False, "12"),  # 5: Occitanie already has its count
+    ("24", False, "18"),  # 6
+    ("75", False, "23"),  # 7
+    ("27", False, "58"),  # 8
+    ("75", False, "24"),  # 9
+    ("75", False, "19"),  # 10: beyond Nouvelle-Aquitaine's gap of 2
+]
+DEPARTEMENTS = {f"2000000{k:02d}": (dep,) for k, (_, _, dep) in enumerate(SPEC)}
+
+
+def test_additions_fill_the_published_gaps_with_the_next_ranked_epci() -> None:
+    ajouts = ajouts_modeles(_scores(SPEC), DEPARTEMENTS, _faits(zones=6))
+    # 4 places (6 published − 2 computed); gaps: Nouvelle-Aquitaine 2, the group 2 → ranks 6, 7, 8, 9
+    assert [a.rang for a in ajouts] == [6, 7, 8, 9]
+    assert [a.cible for a in ajouts] == [
+        "Centre et Bourgogne",
+        "Nouvelle-Aquitaine",
+        "Centre et Bourgogne",
+        "Nouvelle-Aquitaine",
+    ]
+    assert ajouts[1].motif.startswith("Ajout des ARS modélisé (non saisi) pour Nouvelle-Aquitaine")
+    assert "rang 7, rang 3 dans sa région, 9,0 point(s) sous le seuil" in ajouts[1].motif
+
+
+def test_fewer_places_than_gaps_go_to_the_best_ranked_and_none_is_invented() -> None:
+    assert [a.rang for a in ajouts_modeles(_scores(SPEC), DEPARTEMENTS, _faits(zones=3))] == [6]
+    # no gap left (every count met) → nothing added even with places to spare
+    met = [(r, True, d) for r, _, d in SPEC[:2]] + [("75", True, "23"), ("75", True, "24")]
+    met += [("24", True, "18"), ("27", True, "58"), ("24", False, "36")]
+    assert ajouts_modeles(_scores(met), {}, _faits(zones=10)) == []
+
+
+def test_the_2025_targets_split_the_overseas_by_territory() -> None:
+    faits = load_faits(REGIONS)
+    by_label = {c.libelle: (sorted(c.regions), c.publie) for c in cibles(faits)}
+    assert by_label["Mayotte"] == (["06"], 5) and by_label["Guyane"] == (["03"], 2)
+    assert by_label["les autres territoires d'outre-mer"] == (["02", "04"], 1)
+    assert "Île-de-France" not in by_label and by_label["Normandie"] == (["28"], 7)
+    assert sum(p for _, p in by_label.values()) == 151
