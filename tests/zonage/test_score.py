@@ -332,8 +332,17 @@ def test_every_dated_set_is_kept_and_reads_back() -> None:
     folder = PARAMS_2025_CALIBRE.parent
     kept = {
         name: load_params(folder / name)
-        for name in ("zonage_2025_calibre_v1.toml", "zonage_2025_calibre_v2.toml", "zonage_2025_calibre.toml")
+        for name in (
+            "zonage_2025_calibre_v1.toml",
+            "zonage_2025_calibre_v2.toml",
+            "zonage_2025_calibre_v3.toml",
+            "zonage_2025_calibre.toml",
+        )
     }
     assert kept["zonage_2025_calibre_v2.toml"].agregation == "pire_bassin"  # the set before the révision
+    assert kept["zonage_2025_calibre_v3.toml"].agregation == "composite_bassin_pire"  # before the night's
+    assert kept["zonage_2025_calibre_v3.toml"].outre_mer_territoires == {}
+    # the night's set (facts v3): overseas split by the published counts of the territories
+    assert kept["zonage_2025_calibre.toml"].outre_mer_territoires == {"01": 1, "03": 2, "06": 5}
     assert all(p.methode_explicite and sum(p.poids.values()) == pytest.approx(1.0) for p in kept.values())
     assert all("calibre_le" in (folder / name).read_text(encoding="utf-8") for name in kept)
