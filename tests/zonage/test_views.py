@@ -56,14 +56,19 @@ def test_the_campaign_page_proposes_the_ars_additions_it_models(client: Client) 
     body = _text(client.get("/zonage/"))
     assert "Ajouts des ARS modélisés" in body and "Ce sont des propositions, pas des ajustements" in body
     assert proposed[0].resultat.epci.nom in body and proposed[0].motif in body
-    # The ARS records the first proposal: it joins the final list and leaves the proposals.
+    # …and on the EPCI's own page, in the row of the ARS adjustment.
     first = proposed[0].resultat.epci
+    page = _text(client.get(f"/zonage/epci/{first.siren}/"))
+    assert proposed[0].motif in page and "Seule l'ARS de la région peut l'ajouter" in page
+    # The ARS records the first proposal: it joins the final list and leaves the proposals.
     region = services.epci_regions(first)[0].code
     services.adjust(campagne, first, "ajout", "Concertation avec le préfet du 3 juillet", agent_ars(region))
     after = services.fidelite_campagne(campagne, {})
     assert after is not None and first.siren in services.final_sirens(campagne)
     assert first.siren not in {p.resultat.epci.siren for p in after.ajouts_modeles}
     assert len(after.ajouts_modeles) == len(proposed) - 1
+    page = _text(client.get(f"/zonage/epci/{first.siren}/"))
+    assert "ajoutée à la liste par l'ARS" in page and "Ajout des ARS modélisé" not in page
 
 
 def test_geojson_has_every_epci_with_its_final_state(client: Client) -> None:

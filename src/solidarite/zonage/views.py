@@ -136,6 +136,14 @@ def _criteria_rows(resultat: ResultatEpci) -> list[dict[str, Any]]:
     return rows
 
 
+@lru_cache(maxsize=8)
+def _ajouts_proposes(campagne_pk: int, adjustments: tuple[tuple[int, int, str], ...]) -> dict[str, str]:
+    """SIREN → motif of the modelled ARS additions of a campaign in a state of its adjustments (the key:
+    each adjustment's pk, EPCI and action). Computed once per state: every EPCI page reads it."""
+    fidelite = services.fidelite_campagne(Campagne.objects.get(pk=campagne_pk), {})
+    return {a.resultat.epci.siren: a.motif for a in fidelite.ajouts_modeles} if fidelite else {}
+
+
 @require_GET
 def epci(request: HttpRequest, siren: str) -> HttpResponse:
     epci_obj = get_object_or_404(Epci, siren=siren)
@@ -155,6 +163,9 @@ def epci(request: HttpRequest, siren: str) -> HttpResponse:
         "ajout": Ajustement.Action.AJOUT,
         "decisif": LIBELLES.get(resultat.critere_decisif, ""),
         "retenue_calcul": resultat.selectionnee_calcul,
+        "ajout_modele": _ajouts_proposes(
+            campagne.pk, tuple(campagne.ajustements.order_by("pk").values_list("pk", "epci_id", "action"))
+        ).get(epci_obj.siren, ""),
     }
     return render(request, "zonage/epci.html", context)
 
