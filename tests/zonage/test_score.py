@@ -247,6 +247,13 @@ def test_the_overseas_allocation_by_territory_follows_the_published_counts() -> 
     assert chosen == {"01": 1, "03": 1, "06": 2, "75": 1}
     mayotte = next(s for s in ranked if s.selectionnee and regions[s.siren] == "06")
     assert "Guadeloupe 1, Mayotte 2, 1 parmi les autres territoires" in mayotte.explication
+    with pytest.raises(ParamError, match="territoires d'outre-mer totalisent 5 zones, plus que les 4"):
+        score_epcis(
+            values,
+            {s: 1 for s in values},
+            dataclasses.replace(params, outre_mer_territoires={"01": 3, "06": 2}),
+            regions,
+        )
     with pytest.raises(ParamError, match="quota de 4 zones pour la région 06, qui compte 3 EPCI"):
         score_epcis(
             values,

@@ -364,6 +364,11 @@ def check_feasible(params: ScoreParams, regions: dict[str, str], total: int) -> 
             f"Objectif impossible : les quotas régionaux et d'outre-mer totalisent "
             f"{sum(params.quotas.values()) + params.outre_mer} zones, plus que les {params.nombre} à retenir."
         )
+    if sum(params.outre_mer_territoires.values()) > params.outre_mer:
+        raise ParamError(
+            f"Objectif impossible : les territoires d'outre-mer totalisent "
+            f"{sum(params.outre_mer_territoires.values())} zones, plus que les {params.outre_mer} de l'outre-mer."
+        )
     per_region = Counter(regions.values())
     overseas = sum(n for code, n in per_region.items() if code in OUTRE_MER)
     if params.outre_mer > overseas:
