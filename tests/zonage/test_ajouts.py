@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from solidarite.zonage.ajouts import ajouts_modeles, cibles
@@ -92,4 +93,16 @@ def test_the_2025_targets_split_the_overseas_by_territory() -> None:
     assert by_label["Mayotte"] == (["06"], 5) and by_label["Guyane"] == (["03"], 2)
     assert by_label["les autres territoires d'outre-mer"] == (["02", "04"], 1)
     assert "Île-de-France" not in by_label and by_label["Normandie"] == (["28"], 7)
-    assert sum(p for _, p in by_label.values()) == 151
+    # Auvergne-Rhône-Alpes' 17 is the computed pre-list: no ARS addition fills a gap there
+    assert "Auvergne-Rhône-Alpes" not in by_label and sum(p for _, p in by_label.values()) == 151 - 17
+
+
+def test_a_pre_list_count_gets_no_modelled_addition() -> None:
+    """Nouvelle-Aquitaine's count made a computed pre-list count: its gap is the computation's, not the
+    ARS's, so only the group is filled."""
+    faits = _faits(zones=6)
+    pre = dataclasses.replace(faits.regions[1], pre_liste=True)
+    faits = dataclasses.replace(faits, regions=(faits.regions[0], pre, faits.regions[2]))
+    ajouts = ajouts_modeles(_scores(SPEC), DEPARTEMENTS, faits)
+    assert [a.rang for a in ajouts] == [6, 8]
+    assert {a.cible for a in ajouts} == {"Centre et Bourgogne"}

@@ -5,7 +5,7 @@ They cannot be computed: the published facts only say how many zones each region
 or overseas territory) holds in the final list of 151. The model says which EPCI an addition most likely
 is, under one stated hypothesis: **an ARS adds, in its own region, the EPCI the computation ranked just
 below the cut-off**. So, for each published count the computation falls short of, the next-ranked EPCI of
-that region are candidates (none in Île-de-France, none in a département published without a zone); the
+that region are candidates (none in Île-de-France, none in a département published without a zone, no gap of a computed pre-list count is filled); the
 additions left to place (`zones − zones computed`) go to the best-ranked candidates nationally, each count
 filled at most up to its published value. No addition is invented beyond the published gaps: the final list
 may hold fewer than 151 zones, and it says so.
@@ -48,7 +48,7 @@ class AjoutModele:
             else ""
         )
         return (
-            f"Ajout des ARS modélisé (non saisi) pour {self.cible}, où le calcul retient moins de zones que "
+            f"Ajout des ARS modélisé (non saisi) pour {self.cible}, où la liste retient moins de zones que "
             f"publié : EPCI suivant au classement (rang {self.rang}, rang {self.rang_region} dans sa "
             f"région{ecart})."
         )
@@ -57,16 +57,18 @@ class AjoutModele:
 def cibles(faits: Faits) -> list[Cible]:
     """The published counts of the final list: each region with one, each overseas territory with one, each
     group, and the overseas territories without a count of their own (the rest of the overseas total)."""
-    result = [Cible(r.nom, frozenset({r.code}), r.zones) for r in faits.regions if r.code != IDF]
+    # A pre-list count (Auvergne-Rhône-Alpes) is a computed count: no ARS addition fills a gap there.
+    result = [
+        Cible(r.nom, frozenset({r.code}), r.zones) for r in faits.regions if r.code != IDF and not r.pre_liste
+    ]
     territoires = faits.outre_mer_territoires
     result += [Cible(NOMS_OUTRE_MER[code], frozenset({code}), n) for code, n in territoires.items()]
     for g in faits.groupes:
         codes = frozenset(g.regions)
         if codes <= OUTRE_MER and territoires:
             reste = codes - set(territoires)
-            result.append(
-                Cible("les autres territoires d'outre-mer", reste, g.zones - sum(territoires.values()))
-            )
+            own = sum(n for c, n in territoires.items() if c in codes)
+            result.append(Cible("les autres territoires d'outre-mer", reste, g.zones - own))
         else:
             result.append(Cible(g.nom, codes, g.zones))
     return result

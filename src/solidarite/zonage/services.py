@@ -374,6 +374,8 @@ def fidelite_campagne(campagne: Campagne, geometries: dict[str, Any]) -> Fidelit
             ecart_seuil=r.ecart_seuil,
         )
         for r in resultats
+        # an EPCI the computation retained and its ARS removed is neither a zone nor a proposal
+        if r.epci.siren in final or not r.selectionnee_calcul
     ]
     by_siren = {r.epci.siren: r for r in resultats}
     ajouts = ajouts_modeles(scores, {s: tuple(sorted(d)) for s, d in departements.items()}, faits)
