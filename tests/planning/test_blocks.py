@@ -3,6 +3,7 @@ travel cap and the progress reported while solving."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 
@@ -11,7 +12,8 @@ import pytest
 from scipy.sparse import csr_matrix
 
 from solidarite.planning.optimizer import Instance, Site, Volunteer, check
-from solidarite.planning.optimizer.blocks import _reduced_cost_fixing, solve_blocks_mip
+from solidarite.planning.optimizer.blocks import _reduced_cost_fixing, rounding_slack, solve_blocks_mip
+from solidarite.planning.optimizer.flow import priority_scale
 
 WEEK = tuple(dt.date(2026, 3, d) for d in (9, 10, 11, 12, 13))
 
@@ -99,6 +101,22 @@ def test_progress_reports_the_stages_and_bounds_above_the_optimum() -> None:
     bounds = [b for _, b in seen if b is not None]
     assert len(bounds) == 2 and all(b >= solution.priority_total - 1e-9 for b in bounds)
     assert bounds[1] <= bounds[0] + 1e-9  # the proven bound tightens the relaxation's
+
+
+def test_the_bound_slack_is_the_rounding_of_the_priorities_only() -> None:
+    """Priorities exact at their scale: no slack. Priorities with more than 6 decimals (zonage scores): the
+    largest rounding error, per assignable day, and no more."""
+    instance = _family(1)
+    scale, _ = priority_scale(instance)
+    assert rounding_slack(instance, scale) < 1e-9
+    sites = [
+        dataclasses.replace(s, priority=s.priority + 1.23456789e-3 * (k % 3))
+        for k, s in enumerate(instance.sites)
+    ]
+    fine = dataclasses.replace(instance, sites=sites)
+    scale, _ = priority_scale(fine)
+    days = sum(v.max_days for v in fine.volunteers)
+    assert scale == 10**6 and 0 < rounding_slack(fine, scale) <= 0.5e-6 * days + 1e-12
 
 
 def test_each_reason_a_week_cannot_be_proposed_is_named() -> None:

@@ -21,10 +21,13 @@ Progress = Callable[[str, float | None], None]
 
 
 def rounding_slack(instance: Instance, scale: int) -> float:
-    """What the integer model's rounding of each priority to 1/scale (`priority_scale`) can hide in a bound:
-    half a unit per day that can be assigned. Added to the bounds reported in priority units, so that a bound
-    stays above every plan's true priority total."""
-    return 0.5 / scale * sum(v.max_days for v in instance.volunteers)
+    """What the integer model's rounding of the priorities to 1/scale (`priority_scale`) can hide in a bound:
+    the largest rounding error of a priority, per day that can be assigned — 0 (to float noise) when every
+    priority is exact at that scale. Added to the bounds reported in priority units, so that a bound stays
+    above every plan's true priority total."""
+    scaled = np.array([s.priority for s in instance.sites], dtype=np.float64) * scale
+    error = float(np.max(np.abs(scaled - np.round(scaled)))) if len(scaled) else 0.0
+    return error / scale * sum(v.max_days for v in instance.volunteers)
 
 
 def _relaxed(instance: Instance) -> Instance:
