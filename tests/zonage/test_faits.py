@@ -102,6 +102,13 @@ def test_each_overseas_territory_is_held_to_its_published_count() -> None:
         (lambda d: d["outre_mer"][1].update(zones=-1), "zones est négatif"),
         (lambda d: d["outre_mer"].append(dict(d["outre_mer"][0])), "figure deux fois"),
         (lambda d: d["region"][3].update(pre_liste="oui"), "pre_liste doit valoir true ou false"),
+        (
+            lambda d: (
+                d.update(groupe=d["groupe"][:1])
+                or d["region"].append({"code": "03", "zones": 2, "source": "presse"})
+            ),
+            "le territoire 03 a déjà un compte dans",
+        ),
     ],
 )
 def test_bad_facts_are_refused_with_a_french_message(change: Any, message: str) -> None:

@@ -209,6 +209,11 @@ def parse_faits(data: dict[str, Any], regions_connues: dict[str, str], origin: s
             f"{origin} : métropole ({metropole}) + outre-mer ({outre_mer}) dépassent le total national ({zones})."
         )
     territoires, sources_om = _outre_mer(data.get("outre_mer", []), regions_connues, outre_mer, origin)
+    for code in territoires:
+        if any(r.code == code for r in regions):
+            raise FaitsError(
+                f"{origin} : [[outre_mer]] : le territoire {code} a déjà un compte dans [[region]]."
+            )
     mesure = national.get("densite_mesure", "ensemble")
     if mesure not in DENSITE_MESURES:
         raise FaitsError(
