@@ -172,3 +172,16 @@ def test_official_list_upload_in_the_back_office(admin_client: Client) -> None:
     assert "100 %</strong> des zones officielles sont retrouvées (2 sur 2)" in body
     computed = len(services.final_sirens(services.active_campaign()))  # type: ignore[arg-type]
     assert f"des zones calculées sont officielles (2 sur {computed})" in body
+
+
+def test_an_epci_its_ars_removed_is_not_proposed_back() -> None:
+    campagne = services.active_campaign()
+    assert campagne is not None
+    retained = campagne.resultats.filter(selectionnee_calcul=True).select_related("epci").order_by("rang")[0]
+    region = services.epci_regions(retained.epci)[0].code
+    services.adjust(
+        campagne, retained.epci, "retrait", "Concertation avec le préfet du 4 juillet", agent_ars(region)
+    )
+    after = services.fidelite_campagne(campagne, {})
+    assert after is not None and retained.epci.siren not in services.final_sirens(campagne)
+    assert retained.epci.siren not in {p.resultat.epci.siren for p in after.ajouts_modeles}
