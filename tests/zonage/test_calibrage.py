@@ -196,6 +196,12 @@ def test_calibrer_writes_the_set_and_the_fidelity_report(tmp_path: Path) -> None
             "Objectif impossible : 140 zones publiées pour Bretagne",
         ),
         (
+            "[faits]\nversion = 1\ndate = 2025-10-31\n[national]\nzones = 151\npopulation = 1\ndensite = 67\n"
+            'metropole = 121\noutre_mer = 30\nsource = "x"\n[[outre_mer]]\ncode = "06"\nzones = 5\nsource = "x"\n',
+            "--faits",
+            "25 zones d'outre-mer publiées hors de Mayotte ; les autres territoires n'ont que",
+        ),
+        (
             '[methode]\nagregation = "composite_bassin"\n[poids]\napl = 0.5\napl_moins_65 = 0.1\npart_ald = 0.1\n'
             "temps_urgences = 0.1\nniveau_vie = 0.1\nvieillissement_mg = 0.1\n",
             "--params",

@@ -261,6 +261,15 @@ def test_the_overseas_allocation_by_territory_follows_the_published_counts() -> 
             dataclasses.replace(params, outre_mer_territoires={"06": 4}, outre_mer=5),
             regions,
         )
+    # 1 + 2 counted apart, 5 in all: the 2 left would go to Guyane, which has 3 EPCI — but with Guyane
+    # counted too, nothing is left to take the rest: refused, not quietly filled short.
+    with pytest.raises(ParamError, match="2 zones d'outre-mer à prendre hors des territoires comptés à part"):
+        score_epcis(
+            values,
+            {s: 1 for s in values},
+            dataclasses.replace(params, outre_mer_territoires={"01": 1, "03": 1, "06": 1}, outre_mer=5),
+            regions,
+        )
 
 
 def _bassin_territory() -> tuple[dict[str, dict[str, tuple[float | None, str]]], Bassins]:

@@ -375,6 +375,16 @@ def check_feasible(params: ScoreParams, regions: dict[str, str], total: int) -> 
         raise ParamError(
             f"Objectif impossible : {params.outre_mer} zones réservées à l'outre-mer, qui compte {overseas} EPCI."
         )
+    if params.outre_mer_territoires:
+        reste = params.outre_mer - sum(params.outre_mer_territoires.values())
+        autres = sum(
+            n for code, n in per_region.items() if code in OUTRE_MER - set(params.outre_mer_territoires)
+        )
+        if reste > autres:
+            raise ParamError(
+                f"Objectif impossible : {reste} zones d'outre-mer à prendre hors des territoires comptés à part "
+                f"({', '.join(sorted(params.outre_mer_territoires))}) ; les autres territoires n'ont que {autres} EPCI."
+            )
     for code, quota in (params.quotas | params.outre_mer_territoires).items():
         if quota > per_region.get(code, 0):
             raise ParamError(
