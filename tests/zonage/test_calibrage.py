@@ -13,6 +13,7 @@ import pytest
 
 from solidarite.zonage import calibrage
 from solidarite.zonage.faits import FaitRegion, Faits, Perte
+from solidarite.zonage.methode import Membre
 from solidarite.zonage.score import CRITERES, ParamError, parse_params, score_epcis
 from tests.cli import run_cli
 
@@ -246,7 +247,6 @@ def test_the_search_scores_the_composite_per_bassin_as_the_engine_does() -> None
         raw={},
         bassins=bassins,
         rows_bassins=bassins.aligned(sirens),
-        pct_bassins=bassins.percentiles(),
     )
     poids = (0.0, 0.0, 0.0, 1.0, 0.0, 0.0)
     for agregation, chosen in (
@@ -263,9 +263,7 @@ def test_the_search_scores_the_composite_per_bassin_as_the_engine_does() -> None
             bassins,
         )
         assert [s.selectionnee for s in sorted(engine, key=lambda s: s.siren)] == chosen
-    without = calibrage.Contexte(
-        **{**ctx.__dict__, "bassins": None, "rows_bassins": None, "pct_bassins": None}
-    )
+    without = calibrage.Contexte(**{**ctx.__dict__, "bassins": None, "rows_bassins": None, "norm": {}})
     with pytest.raises(ParamError, match="demande les valeurs des bassins de vie"):
         calibrage.selection(without, cand, {})
 
@@ -294,3 +292,56 @@ def test_the_weights_searched_are_the_weights_written() -> None:
         text = calibrage.parametres_toml(cal, faits, {}, dt.date(2026, 12, 4), dt.date(2025, 6, 27))
         params = parse_params(tomllib.loads(text), "calibré")
         assert tuple(params.poids[c] for c in CRITERES) == poids  # read back: the same selection
+
+
+def _values(ctx: calibrage.Contexte) -> dict[str, dict[str, tuple[float | None, str]]]:
+    raw = ctx.raw["moyenne"]
+    return {s: {c: (float(raw[i, j]), "") for j, c in enumerate(CRITERES)} for i, s in enumerate(ctx.sirens)}
+
+
+def test_the_vote_is_judged_and_the_engine_reads_it_back() -> None:
+    """ADR 0021: the best candidates vote; the written set gives the engine the very list of the vote."""
+    ctx = _country()
+    truth = calibrage.Candidat("moyenne", "rangs", 0.0, False, TRUE_WEIGHTS, 16, False)
+    faits = _facts(ctx, calibrage.selection(ctx, truth, {}))
+    liste = [
+        calibrage.Candidat("moyenne", "rangs", 0.0, False, p, 16, False)
+        for p in calibrage.poids_candidats(30)
+    ]
+    cal = calibrage.calibrer(ctx, faits, liste)
+    vote = calibrage.voter(ctx, faits, cal)
+    assert vote is not None and vote.membres[0] == (cal.gagnant, 1.0)
+    assert 1 < len(vote.membres) <= calibrage.VOTE_MEMBRES
+    assert all(0 < v <= 1.0 for _, v in vote.membres) and len(vote.plis) == 4
+    assert 0.0 <= vote.recouvrement_seul <= 1.0 and 0.0 <= vote.recouvrement <= 1.0
+    assert int(vote.selection.sum()) == 16
+    text = calibrage.parametres_toml(cal, faits, {}, dt.date(2026, 12, 5), dt.date(2025, 6, 27), vote)
+    params = parse_params(tomllib.loads(text), "calibré")
+    assert [m.vote for m in params.membres] == [v for _, v in vote.membres]
+    regions = dict(zip(ctx.sirens, ctx.regions.tolist(), strict=True))
+    engine = score_epcis(_values(ctx), {s: 10_000 for s in ctx.sirens}, params, regions)
+    assert {s.siren for s in engine if s.selectionnee} == {
+        s for s, chosen in zip(ctx.sirens, vote.selection.tolist(), strict=True) if chosen
+    }
+    # The score is the weighted share of the methods retaining the EPCI; the explanation says so.
+    share = {s.siren: s.score for s in engine}
+    unanimous = np.logical_and.reduce([calibrage.selection(ctx, c, {}) for c, _ in vote.membres])
+    assert all(
+        share[s] == pytest.approx(100.0) for s, u in zip(ctx.sirens, unanimous.tolist(), strict=True) if u
+    )
+    assert "méthodes du vote" in engine[0].explication
+    assert [s.score for s in engine] == sorted((s.score for s in engine), reverse=True)
+
+
+def test_a_vote_of_one_method_is_that_method() -> None:
+    ctx = _country()
+    cand = calibrage.Candidat("moyenne", "zscore", 2.0, True, (0.4, 0.0, 0.2, 0.4, 0.0, 0.0), 16, False)
+    base = cand.params(parse_params({"poids": {c: 1 / 6 for c in CRITERES}}), {})
+    membre = Membre("moyenne", "zscore", 2.0, True, base.poids, 0.5)
+    regions = dict(zip(ctx.sirens, ctx.regions.tolist(), strict=True))
+    alone = score_epcis(_values(ctx), {s: 10_000 for s in ctx.sirens}, base, regions)
+    voted = score_epcis(
+        _values(ctx), {s: 10_000 for s in ctx.sirens}, dataclasses.replace(base, membres=(membre,)), regions
+    )
+    assert [s.siren for s in voted if s.selectionnee] == [s.siren for s in alone if s.selectionnee]
+    assert {s.score for s in voted} == {0.0, 100.0}

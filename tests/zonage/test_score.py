@@ -44,6 +44,19 @@ def test_default_parameters_are_dated_and_sourced() -> None:
     assert params.depuis.isoformat() == "2025-06-27" and "faits_2025.toml" in params.source
 
 
+def _membre(**change: object) -> dict[str, object]:
+    return {
+        "agregation": "moyenne",
+        "normalisation": "rangs",
+        "vote": 1.0,
+        "poids": {c: 1 / 6 for c in CRITERES},
+    } | change
+
+
+def _membres(data: dict, membres: object) -> None:  # type: ignore[type-arg]
+    data.update(poids={c: 1 / 6 for c in CRITERES}, methode={"membres": membres})
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -69,6 +82,15 @@ def test_default_parameters_are_dated_and_sourced() -> None:
             ),
             "territoires d'outre-mer totalisent 3 zones, plus que outre_mer",
         ),
+        (lambda d: _membres(d, "tous"), r"\[\[methode.membres\]\] doit être une liste de sections"),
+        (lambda d: _membres(d, [_membre(vote=0)]), "n° 1 : vote doit être un nombre strictement positif"),
+        (lambda d: _membres(d, [_membre(), _membre(vote="beaucoup")]), "n° 2 : vote doit être un nombre"),
+        (
+            lambda d: _membres(d, [_membre(poids={c: 0.1 for c in CRITERES})]),
+            "n° 1 : avec une section \\[methode\\], les poids doivent avoir pour somme 1",
+        ),
+        (lambda d: _membres(d, [_membre(agregation="x")]), "n° 1 : agrégation 'x' inconnue"),
+        (lambda d: _membres(d, [_membre(poids={"apl": 1.0})]), "n° 1 : un poids par critère est attendu"),
     ],
 )
 def test_bad_parameter_files_are_refused_with_the_reason(change, message) -> None:  # type: ignore[no-untyped-def]

@@ -517,6 +517,7 @@ def score_criteria(criteria: CriteriaTables, params: ScoreParams) -> ZonageResul
         params,
         {s: i.region_code for s, i in infos.items()},
         criteria.bassins,
+        {a: criteria.tables[a] for a in params.agregations[1:] if a in criteria.tables},
     )
     diagnostics = dict(criteria.diagnostics)
     diagnostics["manquants_par_critere"] = {
@@ -541,5 +542,5 @@ def compute_zonage(
     progress: Callable[[str], None] | None = None,
     territoire: TerritoireData | None = None,
 ) -> ZonageResult:
-    criteria = compute_criteria(data_dir, provider, progress, territoire, (params.agregation,))
+    criteria = compute_criteria(data_dir, provider, progress, territoire, params.agregations)
     return score_criteria(criteria, params)

@@ -34,13 +34,12 @@ from solidarite.zonage.score import (
     Bassins,
     ParamError,
     ScoreParams,
-    composite,
-    composite_bassins,
-    normalise,
     order_of,
     percentile_matrix,
     raw_matrix,
+    scores_methode,
     select,
+    vote,
 )
 
 GRAINE = 2025
@@ -135,41 +134,29 @@ class Contexte:
     departements: list[tuple[str, ...]]
     raw: dict[str, np.ndarray]
     pct: dict[str, np.ndarray] = field(default_factory=dict)
-    norm: dict[tuple[str, str, float], np.ndarray] = field(default_factory=dict)
+    norm: dict[tuple[str, str, float], np.ndarray] = field(default_factory=dict)  # `scores_methode`'s cache
     bassins: Bassins | None = None  # for the composite composed per bassin de vie (PORTAGES)
     rows_bassins: np.ndarray | None = None  # each EPCI's row in `bassins` (−1: none)
-    pct_bassins: np.ndarray | None = None
-
-    def normalised(self, agregation: str, methode: str, plafond: float) -> np.ndarray:
-        key = (agregation, methode, plafond)
-        if key not in self.norm:
-            self.norm[key] = normalise(
-                self.raw[agregation], self.pct[agregation], methode, plafond, agregation
-            )
-        return self.norm[key]
 
     def scores(self, cand: Candidat, seuil: float) -> tuple[np.ndarray, np.ndarray]:
-        """Each EPCI's score and number of fragilities under the candidate's choices."""
-        poids = np.array(cand.poids)
-        if cand.agregation not in PORTAGES:
-            norm = self.normalised(cand.agregation, cand.normalisation, cand.plafond)
-            return composite(norm, self.pct[cand.agregation], poids, seuil)
-        if self.bassins is None or self.rows_bassins is None or self.pct_bassins is None:
+        """Each EPCI's score and number of fragilities under the candidate's choices (`scores_methode`,
+        as the engine computes them; normalised criteria kept in `norm` for the whole search)."""
+        if cand.agregation in PORTAGES and self.bassins is None:
             raise ParamError(f"L'agrégation {cand.agregation!r} demande les valeurs des bassins de vie.")
-        key = ("bassins", cand.normalisation, cand.plafond)
-        if key not in self.norm:
-            self.norm[key] = normalise(
-                self.bassins.raw, self.pct_bassins, cand.normalisation, cand.plafond, cand.agregation
-            )
-        score_b, nb_b, _ = composite_bassins(
-            self.bassins, self.norm[key], self.pct_bassins, poids, seuil, PORTAGES[cand.agregation]
+        empty = np.empty((len(self.sirens), len(CRITERES)))
+        score, nb, _ = scores_methode(
+            self.raw.get(cand.agregation, empty),
+            self.pct.get(cand.agregation, empty),
+            self.bassins,
+            self.sirens,
+            cand.agregation,
+            cand.normalisation,
+            cand.plafond,
+            np.array(cand.poids),
+            seuil,
+            self.norm,
+            self.rows_bassins,
         )
-        rows = self.rows_bassins
-        present = rows >= 0
-        score = np.full(len(rows), np.nan)
-        nb = np.zeros(len(rows))
-        score[present] = score_b[rows[present]]
-        nb[present] = np.nan_to_num(nb_b[rows[present]])
         return score, nb
 
 
@@ -189,7 +176,6 @@ def contexte(criteria: CriteriaTables, surfaces: dict[str, float]) -> Contexte:
     if criteria.bassins is not None:
         ctx.bassins = criteria.bassins
         ctx.rows_bassins = criteria.bassins.aligned(sirens)
-        ctx.pct_bassins = criteria.bassins.percentiles()
     return ctx
 
 
@@ -324,6 +310,9 @@ class Calibrage:
     perte_cv: dict[Famille, float]  # mean held-out error (zones) per family
     evaluations: int
     classement: list[tuple[float, Candidat]]  # the best candidates on all facts, for the report
+    # without allocation (one selection for every fold): each candidate's loss on all the facts and its
+    # training loss per fold, for the vote of methods (`voter`)
+    pertes: dict[Candidat, tuple[float, dict[str, float]]] = field(default_factory=dict)
 
     @property
     def famille(self) -> Famille:
@@ -348,6 +337,7 @@ def calibrer(
     best_full: list[tuple[float, Candidat]] = []
     # per family, per fold: (training loss, candidate, held-out count)
     best_fold: dict[Famille, dict[str, tuple[float, Candidat, int]]] = {}
+    pertes: dict[Candidat, tuple[float, dict[str, float]]] = {}
     evaluations = 0
     feasible = 0
     regions_count = {str(c): int(n) for c, n in zip(*np.unique(ctx.regions, return_counts=True), strict=True)}
@@ -365,6 +355,7 @@ def calibrer(
         evaluations += 1
         obs = observation(ctx, selected)
         best_full.append((perte(faits, obs).total, cand))
+        trainings: dict[str, float] = {}
         for code in folds:
             if cand.allocation:
                 fold_sel = selection(ctx, cand, quotas_of(faits, sans=code))
@@ -373,9 +364,12 @@ def calibrer(
             else:
                 fold_obs = obs
             training = perte(faits, fold_obs, exclure=frozenset({code})).total
+            trainings[code] = training
             current = best_fold.setdefault(cand.famille, {}).get(code)
             if current is None or training < current[0]:
                 best_fold[cand.famille][code] = (training, cand, fold_obs.par_region.get(code, 0))
+        if not cand.allocation:
+            pertes[cand] = (best_full[-1][0], trainings)
     if feasible == 0:
         raise ParamError(
             "Objectif impossible : aucun jeu de choix ne peut atteindre les comptes demandés "
@@ -392,7 +386,110 @@ def calibrer(
     best_full.sort(key=lambda item: item[0])
     winner = next(c for _, c in best_full if c.famille == family)
     final = perte(faits, observation(ctx, selection(ctx, winner, full_quotas)))
-    return Calibrage(winner, final, plis, perte_cv, evaluations, best_full[:10])
+    return Calibrage(winner, final, plis, perte_cv, evaluations, best_full[:10], pertes)
+
+
+# The vote of methods (ADR 0021): the published aggregates cannot tell apart lists that differ by 40 %;
+# the EPCI retained by most of the methods that fit them well are the safer guess of the official list.
+VOTE_MEMBRES = 40  # the best candidates of the winner's family and structure that vote
+VOTE_TEMPERATURE = 2.0  # a method's vote: exp(−(its loss − the best loss) / this), in loss units
+
+
+@dataclass(frozen=True)
+class Vote:
+    membres: list[tuple[Candidat, float]]  # the principal (the winner) first, then by loss; with their vote
+    selection: np.ndarray
+    perte: Perte
+    plis: list[Pli]  # cross-validation of the vote itself (leave one region out)
+    perte_cv: float
+    recouvrement: float  # expected share of a near-best method's list that the vote finds (see `voter`)
+    recouvrement_seul: float  # the same for the winner alone
+
+
+def _structure(c: Candidat) -> tuple[object, ...]:
+    return (c.famille, c.nombre, c.population, c.outre_mer, c.territoires)
+
+
+def _votes(pertes: list[float]) -> list[float]:
+    """Votes rounded as the parameter file writes them (3 decimals): the vote searched is the vote written."""
+    best = min(pertes)
+    return [round(float(np.exp(-(p - best) / VOTE_TEMPERATURE)), 3) for p in pertes]
+
+
+def _elu(
+    ctx: Contexte, principal: Candidat, choices: list[np.ndarray], votes: list[float], quotas: dict[str, int]
+) -> np.ndarray:
+    """The selection of a vote: EPCI ranked by their weighted share of votes, then by the principal."""
+    score, nb = ctx.scores(principal, 80.0)
+    _, order = vote(choices, votes, order_of(score, nb, principal.cumul))
+    regions, overseas = groupes_outre_mer(ctx.regions, principal.outre_mer, dict(principal.territoires))
+    all_quotas = (dict(quotas) if principal.allocation else {}) | overseas
+    regle = "population" if principal.population else "nombre"
+    return select(order, ctx.populations, regions, regle, principal.nombre, principal.population, all_quotas)
+
+
+def voter(ctx: Contexte, faits: Faits, cal: Calibrage) -> Vote | None:
+    """The vote of the `VOTE_MEMBRES` best candidates sharing the winner's family and structure (number of
+    zones, overseas allocation), each weighted by its fit (`VOTE_TEMPERATURE`); None with an allocation.
+
+    Judged three ways: its loss on all the facts; its own leave-one-region-out cross-validation (in each
+    fold, the members and their votes come from the training loss); and its **expected overlap**: if the
+    official list were that of one of the near-best methods, the share of it found (each member in turn
+    left out of the vote and taken as the truth, weighted by its vote). The winner alone is measured the
+    same way against the other members."""
+    g = cal.gagnant
+    if g.allocation:
+        return None
+    pool = [c for c in cal.pertes if _structure(c) == _structure(g)]
+    quotas = quotas_of(faits)
+    chosen = sorted(pool, key=lambda c: (c != g, cal.pertes[c][0]))[:VOTE_MEMBRES]
+    votes = _votes([cal.pertes[c][0] for c in chosen])
+    membres = [(c, v) for c, v in zip(chosen, votes, strict=True) if v > 0]
+    choices = {c: selection(ctx, c, quotas) for c, _ in membres}
+    elected = _elu(ctx, g, [choices[c] for c, _ in membres], [v for _, v in membres], quotas)
+    final = perte(faits, observation(ctx, elected))
+    # Expected overlap: each member left out in turn and taken as the truth.
+    found, found_alone, weight = 0.0, 0.0, 0.0
+    for k, (truth, w) in enumerate(membres):
+        others = [m for j, m in enumerate(membres) if j != k]
+        if not others:
+            continue
+        principal = others[0][0]
+        without = _elu(ctx, principal, [choices[c] for c, _ in others], [v for _, v in others], quotas)
+        n = max(int(choices[truth].sum()), 1)
+        found += w * float((without & choices[truth]).sum()) / n
+        found_alone += w * float((choices[principal] & choices[truth]).sum()) / n
+        weight += w
+    plis = []
+    for r in faits.regions:
+        ranked = sorted(pool, key=lambda c: cal.pertes[c][1].get(r.code, 0.0))[:VOTE_MEMBRES]
+        fold_votes = _votes([cal.pertes[c][1].get(r.code, 0.0) for c in ranked])
+        fold = [(c, v) for c, v in zip(ranked, fold_votes, strict=True) if v > 0]
+        for c, _ in fold:
+            if c not in choices:
+                choices[c] = selection(ctx, c, quotas)
+        fold_sel = _elu(ctx, fold[0][0], [choices[c] for c, _ in fold], [v for _, v in fold], quotas)
+        plis.append(Pli(r.code, r.zones, fold[0][0], int((fold_sel & (ctx.regions == r.code)).sum())))
+    return Vote(
+        membres,
+        elected,
+        final,
+        plis,
+        float(np.mean([p.erreur for p in plis])) if plis else 0.0,
+        found / weight if weight else 0.0,
+        found_alone / weight if weight else 0.0,
+    )
+
+
+def vote_retenu(cal: Calibrage, v: Vote | None) -> bool:
+    """The vote is written when it is expected to find more of the official list than the winner alone,
+    without fitting the facts worse by more than one `VOTE_TEMPERATURE`."""
+    return (
+        v is not None
+        and len(v.membres) > 1
+        and v.recouvrement > v.recouvrement_seul
+        and v.perte.total <= cal.perte.total + VOTE_TEMPERATURE
+    )
 
 
 def _toml_value(value: object) -> str:
@@ -414,9 +511,15 @@ def poids_arrondis(poids: tuple[float, ...]) -> dict[str, float]:
 
 
 def parametres_toml(
-    cal: Calibrage, faits: Faits, quotas: dict[str, int], le: dt.date, depuis: dt.date
+    cal: Calibrage,
+    faits: Faits,
+    quotas: dict[str, int],
+    le: dt.date,
+    depuis: dt.date,
+    v: Vote | None = None,
 ) -> str:
-    """The winning set as a dated parameter file (the 2025 campaign), read back by `sources.load_params`."""
+    """The winning set as a dated parameter file (the 2025 campaign), read back by `sources.load_params`;
+    with `v`, the winner is the principal method of that vote and the members follow it."""
     g = cal.gagnant
     lines = [
         "# Paramètres de la campagne de zonage 2025 — calibrés sur les faits publiés (ADR 0016).",
@@ -424,6 +527,15 @@ def parametres_toml(
         f"# Faits : version {faits.version} du {faits.date.isoformat()} ; perte {cal.perte.total:.2f} ; "
         f"perte validée croisée (écart moyen sur la région laissée de côté) : {cal.perte_cv[g.famille]:.2f} zone(s).",
         "# Les poids ont pour somme 1 (exigé dès qu'une section [methode] est présente).",
+        *(
+            [
+                f"# Vote de {len(v.membres)} méthodes (ADR 0021) : perte {v.perte.total:.2f}, perte validée croisée "
+                f"{v.perte_cv:.2f} zone(s), recouvrement attendu {v.recouvrement:.0%} (méthode principale seule : "
+                f"{v.recouvrement_seul:.0%})."
+            ]
+            if v is not None
+            else []
+        ),
         "",
         "[campagne]",
         'nom = "Zonage 2025 — calibré sur les faits publiés"',
@@ -450,6 +562,17 @@ def parametres_toml(
         lines += ["", "[methode.quotas]"] + [f'"{c}" = {n}' for c, n in sorted(quotas.items())]
     if g.territoires:
         lines += ["", "[methode.outre_mer_territoires]"] + [f'"{c}" = {n}' for c, n in g.territoires]
+    for membre, voix in v.membres if v is not None else []:
+        lines += [
+            "",
+            "[[methode.membres]]",
+            f"agregation = {_toml_value(membre.agregation)}",
+            f"normalisation = {_toml_value(membre.normalisation)}",
+            f"plafond = {_toml_value(float(membre.plafond))}",
+            f"cumul = {_toml_value(membre.cumul)}",
+            f"vote = {_toml_value(voix)}",
+            "[methode.membres.poids]",
+        ] + [f"{c} = {w}" for c, w in poids_arrondis(membre.poids).items()]
     lines += ["", "[poids]"] + [f"{c} = {w}" for c, w in poids_arrondis(g.poids).items()]
     return "\n".join(lines) + "\n"
 

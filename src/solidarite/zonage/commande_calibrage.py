@@ -104,7 +104,9 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
         bar.close()
     quotas = calibrage.quotas_of(faits)
     today = dt.date.today()
-    text = calibrage.parametres_toml(cal, faits, quotas, today, ancien.depuis)
+    vote = calibrage.voter(ctx, faits, cal)
+    vote_ecrit = calibrage.vote_retenu(cal, vote)
+    text = calibrage.parametres_toml(cal, faits, quotas, today, ancien.depuis, vote if vote_ecrit else None)
     nouveau = parse_params(tomllib.loads(text), "jeu calibré")  # the written file must read back
     result_new = score_criteria(criteria, nouveau)
     try:
@@ -157,7 +159,19 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
         + ("retenue" if cal.famille[1] else "rejetée")
         + " (validation croisée)."
     )
-    write(f"Jeu retenu : {cal.gagnant.describe()}")
+    write(f"Meilleur jeu : {cal.gagnant.describe()} ; perte {cal.perte.total:.2f}.")
+    if vote is not None:
+        write(
+            f"Vote des {len(vote.membres)} meilleurs jeux de même famille (ADR 0021) : perte {vote.perte.total:.2f}, "
+            f"écart validé {vote.perte_cv:.2f} zone(s) (meilleur jeu seul : {cal.perte_cv[cal.famille]:.2f}) ; "
+            f"recouvrement attendu avec la liste d'une méthode proche du meilleur {vote.recouvrement:.0%} "
+            f"(meilleur jeu seul : {vote.recouvrement_seul:.0%}) → "
+            + (
+                "vote écrit, le meilleur jeu en est la méthode principale."
+                if vote_ecrit
+                else "vote non retenu."
+            )
+        )
     write(
         f"{'Fait':<62} {'publié':>12} {'aujourd hui':>12} {'précédent':>12} {'calibré':>12} {'+ ajouts':>12}"
     )
@@ -227,6 +241,8 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
             ],
             "noms": noms,
             "gagnant": cal.gagnant.describe(),
+            "vote": vote,
+            "vote_ecrit": vote_ecrit,
             "desaccords": [
                 {
                     "region": noms.get(d.code, d.code),

@@ -73,6 +73,28 @@ class ParamError(ValueError):
 
 
 @dataclass(frozen=True)
+class Membre:
+    """One method of a vote (`ScoreParams.membres`, ADR 0021): its choices, its weights and its vote."""
+
+    agregation: str
+    normalisation: str
+    plafond: float
+    cumul: bool
+    poids: dict[str, float]
+    vote: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "agregation": self.agregation,
+            "normalisation": self.normalisation,
+            "plafond": self.plafond,
+            "cumul": self.cumul,
+            "poids": dict(self.poids),
+            "vote": self.vote,
+        }
+
+
+@dataclass(frozen=True)
 class ScoreParams:
     nom: str
     depuis: dt.date
@@ -91,6 +113,14 @@ class ScoreParams:
     # within `outre_mer`, the published count of some territories (region code → zones); the others
     # compete together for the rest
     outre_mer_territoires: dict[str, int] = field(default_factory=dict)
+    # A vote of methods (ADR 0021): each EPCI is ranked by the weighted share of the methods that retain it,
+    # then by this set's own method (the principal one). Empty: the principal method alone.
+    membres: tuple[Membre, ...] = ()
+
+    @property
+    def agregations(self) -> tuple[str, ...]:
+        """The aggregations the criteria must be computed with: the principal's, then the members'."""
+        return tuple(dict.fromkeys((self.agregation, *(m.agregation for m in self.membres))))
 
     def groupes_selection(self, regions: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
         """The competition of each EPCI for `select` and the quotas (`groupes_outre_mer`)."""
@@ -111,6 +141,8 @@ class ScoreParams:
                 extra["outre_mer"] = self.outre_mer
             if self.outre_mer_territoires:
                 extra["outre_mer_territoires"] = dict(sorted(self.outre_mer_territoires.items()))
+            if self.membres:
+                extra["membres"] = [m.as_dict() for m in self.membres]
         return extra | {
             "nom": self.nom,
             "depuis": self.depuis.isoformat(),
@@ -133,6 +165,7 @@ class ScoreParams:
             self.quotas,
             self.outre_mer,
             self.outre_mer_territoires,
+            self.membres,
         ) != (
             "rangs",
             0.0,
@@ -141,6 +174,7 @@ class ScoreParams:
             {},
             0,
             {},
+            (),
         )
 
 
@@ -178,23 +212,7 @@ def parse_params(data: dict[str, Any], origin: str = "paramètres") -> ScorePara
     missing = [c for c in CRITERES if c not in poids]
     if missing:
         raise ParamError(f"{origin} : poids manquant(s) pour : {', '.join(missing)}.")
-    weights: dict[str, float] = {}
-    for name in CRITERES:
-        value = poids[name]
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise ParamError(f"{origin} : le poids de {name} doit être un nombre (reçu : {value!r}).")
-        if value < 0:
-            raise ParamError(
-                f"{origin} : le poids de {name} est négatif ({value}) ; un poids vaut 0 ou plus."
-            )
-        weights[name] = float(value)
-    if sum(weights.values()) <= 0:
-        raise ParamError(f"{origin} : au moins un poids doit être strictement positif.")
-    if methode is not None and abs(sum(weights.values()) - SOMME_POIDS) > TOLERANCE_SOMME:
-        raise ParamError(
-            f"{origin} : avec une section [methode], les poids doivent avoir pour somme 1 "
-            f"(somme lue : {sum(weights.values()):.6g})."
-        )
+    weights = _poids(poids, origin, "", methode is not None)
     options = _parse_methode(methode, origin) if methode is not None else {}
     regle = selection.get("regle", "nombre")
     if regle not in REGLES:
@@ -219,6 +237,27 @@ def parse_params(data: dict[str, Any], origin: str = "paramètres") -> ScorePara
         population=_positive_int(selection.get("population", 2_500_000), "[selection] population"),
         **options,
     )
+
+
+def _poids(poids: dict[str, Any], origin: str, section: str, somme_exigee: bool) -> dict[str, float]:
+    """One weight per criterion, each a number ≥ 0, at least one > 0; summing to 1 when required."""
+    where = f"{origin} : {section} :" if section else f"{origin} :"
+    weights: dict[str, float] = {}
+    for name in CRITERES:
+        value = poids[name]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise ParamError(f"{where} le poids de {name} doit être un nombre (reçu : {value!r}).")
+        if value < 0:
+            raise ParamError(f"{where} le poids de {name} est négatif ({value}) ; un poids vaut 0 ou plus.")
+        weights[name] = float(value)
+    if sum(weights.values()) <= 0:
+        raise ParamError(f"{where} au moins un poids doit être strictement positif.")
+    if somme_exigee and abs(sum(weights.values()) - SOMME_POIDS) > TOLERANCE_SOMME:
+        raise ParamError(
+            f"{where} avec une section [methode], les poids doivent avoir pour somme 1 "
+            f"(somme lue : {sum(weights.values()):.6g})."
+        )
+    return weights
 
 
 def groupes_outre_mer(
@@ -248,20 +287,7 @@ def _quotas(raw: object, what: str, origin: str) -> dict[str, int]:
 def _parse_methode(methode: object, origin: str) -> dict[str, Any]:
     if not isinstance(methode, dict):
         raise ParamError(f"{origin} : [methode] doit être une section.")
-    normalisation = methode.get("normalisation", "rangs")
-    if normalisation not in NORMALISATIONS:
-        raise ParamError(
-            f"{origin} : normalisation {normalisation!r} inconnue ({', '.join(NORMALISATIONS)})."
-        )
-    agregation = methode.get("agregation", "moyenne")
-    if agregation not in AGREGATIONS:
-        raise ParamError(f"{origin} : agrégation {agregation!r} inconnue ({', '.join(AGREGATIONS)}).")
-    plafond = methode.get("plafond", 0.0)
-    if isinstance(plafond, bool) or not isinstance(plafond, int | float) or not 0 <= plafond <= 10:
-        raise ParamError(f"{origin} : plafond doit être un nombre entre 0 et 10 (reçu : {plafond!r}).")
-    cumul = methode.get("cumul", True)
-    if not isinstance(cumul, bool):
-        raise ParamError(f"{origin} : cumul doit valoir true ou false (reçu : {cumul!r}).")
+    normalisation, agregation, plafond, cumul = _choix(methode, origin, "[methode]")
     quotas = _quotas(methode.get("quotas", {}), "[methode.quotas]", origin)
     outre_mer = methode.get("outre_mer", 0)
     if isinstance(outre_mer, bool) or not isinstance(outre_mer, int) or outre_mer < 0:
@@ -279,11 +305,64 @@ def _parse_methode(methode: object, origin: str) -> dict[str, Any]:
             f"plus que outre_mer ({outre_mer})."
         )
     return {
+        "membres": _parse_membres(methode.get("membres", []), origin),
         "outre_mer": outre_mer,
         "outre_mer_territoires": territoires,
         "normalisation": normalisation,
         "agregation": agregation,
-        "plafond": float(plafond),
+        "plafond": plafond,
         "cumul": cumul,
         "quotas": quotas,
     }
+
+
+def _choix(table: dict[str, Any], origin: str, where: str) -> tuple[str, str, float, bool]:
+    """Normalisation, aggregation, capping and cumul of a method, each checked."""
+    normalisation = table.get("normalisation", "rangs")
+    if normalisation not in NORMALISATIONS:
+        raise ParamError(
+            f"{origin} : {where} : normalisation {normalisation!r} inconnue ({', '.join(NORMALISATIONS)})."
+        )
+    agregation = table.get("agregation", "moyenne")
+    if agregation not in AGREGATIONS:
+        raise ParamError(
+            f"{origin} : {where} : agrégation {agregation!r} inconnue ({', '.join(AGREGATIONS)})."
+        )
+    plafond = table.get("plafond", 0.0)
+    if isinstance(plafond, bool) or not isinstance(plafond, int | float) or not 0 <= plafond <= 10:
+        raise ParamError(
+            f"{origin} : {where} : plafond doit être un nombre entre 0 et 10 (reçu : {plafond!r})."
+        )
+    cumul = table.get("cumul", True)
+    if not isinstance(cumul, bool):
+        raise ParamError(f"{origin} : {where} : cumul doit valoir true ou false (reçu : {cumul!r}).")
+    return normalisation, agregation, float(plafond), cumul
+
+
+def _parse_membres(raw: object, origin: str) -> tuple[Membre, ...]:
+    """[[methode.membres]]: the methods of a vote (ADR 0021), each complete, each with a vote > 0."""
+    if not isinstance(raw, list) or not all(isinstance(m, dict) for m in raw):
+        raise ParamError(f"{origin} : [[methode.membres]] doit être une liste de sections.")
+    membres = []
+    for number, table in enumerate(raw, start=1):
+        where = f"[[methode.membres]] n° {number}"
+        normalisation, agregation, plafond, cumul = _choix(table, origin, where)
+        poids = table.get("poids")
+        if not isinstance(poids, dict) or sorted(poids) != sorted(CRITERES):
+            raise ParamError(
+                f"{origin} : {where} : un poids par critère est attendu ({', '.join(CRITERES)})."
+            )
+        vote = table.get("vote")
+        if (
+            isinstance(vote, bool)
+            or not isinstance(vote, int | float)
+            or not math.isfinite(vote)
+            or vote <= 0
+        ):
+            raise ParamError(
+                f"{origin} : {where} : vote doit être un nombre strictement positif (reçu : {vote!r})."
+            )
+        membres.append(
+            Membre(agregation, normalisation, plafond, cumul, _poids(poids, origin, where, True), float(vote))
+        )
+    return tuple(membres)

@@ -306,6 +306,65 @@ def composite_bassins(
     return score, nb, norm_epci
 
 
+def scores_methode(
+    raw: np.ndarray,
+    pct: np.ndarray,
+    bassins: Bassins | None,
+    sirens: list[str],
+    agregation: str,
+    normalisation: str,
+    plafond: float,
+    poids: np.ndarray,
+    seuil: float,
+    cache: dict[tuple[str, str, float], np.ndarray] | None = None,
+    rows: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One method's score, number of fragilities (possibly fractional) and normalised criteria per EPCI
+    of `sirens`: on the EPCI's own values, or composed per bassin de vie and carried (`PORTAGES`).
+
+    `cache` keeps the normalised criteria between calls on the same tables (a vote, a calibration);
+    `rows` is `bassins.aligned(sirens)` when the caller already has it."""
+    store = cache if cache is not None else {}
+    if agregation not in PORTAGES:
+        key = (agregation, normalisation, plafond)
+        if key not in store:
+            store[key] = normalise(raw, pct, normalisation, plafond, agregation)
+        score, nb = composite(store[key], pct, poids, seuil)
+        return score, nb.astype(np.float64), store[key]
+    if bassins is None:
+        raise ParamError(
+            f"L'agrégation {agregation!r} compose le score par bassin de vie : "
+            "les valeurs des bassins de vie manquent."
+        )
+    if ("bassins", "pct", 0.0) not in store:
+        store[("bassins", "pct", 0.0)] = bassins.percentiles()
+    bv_pct = store[("bassins", "pct", 0.0)]
+    key = ("bassins", normalisation, plafond)
+    if key not in store:
+        store[key] = normalise(bassins.raw, bv_pct, normalisation, plafond, agregation)
+    carried = composite_bassins(bassins, store[key], bv_pct, poids, seuil, PORTAGES[agregation])
+    rows = bassins.aligned(sirens) if rows is None else rows
+    present = rows >= 0
+    score = np.full(len(sirens), np.nan)
+    nb = np.zeros(len(sirens))
+    norm = np.full((len(sirens), len(CRITERES)), np.nan)
+    score[present] = carried[0][rows[present]]
+    nb[present] = np.nan_to_num(carried[1][rows[present]])
+    norm[present] = carried[2][rows[present]]
+    return score, nb, norm
+
+
+def vote(choices: list[np.ndarray], votes: list[float], order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A vote of methods (ADR 0021): each EPCI's score is the weighted share (0–100) of the methods whose
+    selection (`choices`, one mask per method) retains it; EPCI are ranked by that share, then by `order`
+    (the principal method's ranking). Returns the shares and the new order."""
+    total = float(sum(votes))
+    share = 100.0 * (np.array(votes, dtype=np.float64) @ np.array(choices, dtype=np.float64)) / total
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    return share, np.lexsort((position, -share))
+
+
 def order_of(score: np.ndarray, nb: np.ndarray, cumul: bool) -> np.ndarray:
     """Indices in rank order: fragilities first (if cumul), then score, then index (= SIREN order)."""
     keys_score = -np.nan_to_num(score, nan=-1.0)
@@ -406,43 +465,68 @@ def score_epcis(
     params: ScoreParams,
     regions: dict[str, str] | None = None,
     bassins: Bassins | None = None,
+    autres: dict[str, dict[str, dict[str, tuple[float | None, str]]]] | None = None,
 ) -> list[EpciScore]:
     """Scores, ranks and selects the EPCI; returns them in rank order. A composite composed per bassin
-    de vie (`PORTAGES`) needs `bassins`; the EPCI's own criterion values are then shown, not scored."""
+    de vie (`PORTAGES`) needs `bassins`; the EPCI's own criterion values are then shown, not scored.
+    A vote of methods (`params.membres`) needs the criteria of each member's aggregation (`autres`); the
+    score is then the weighted share of the methods that retain the EPCI (`vote`)."""
     sirens = sorted(values)
     region_of = regions or {}
     check_feasible(params, {s: region_of.get(s, "") for s in sirens}, len(sirens))
     raw = raw_matrix(values, sirens)
     pct = percentile_matrix(raw, params.agregation)
     poids = np.array([params.poids[c] for c in CRITERES])
-    if params.agregation in PORTAGES:
-        if bassins is None:
-            raise ParamError(
-                f"L'agrégation {params.agregation!r} compose le score par bassin de vie : "
-                "les valeurs des bassins de vie manquent."
-            )
-        bv_pct = bassins.percentiles()
-        bv_norm = normalise(bassins.raw, bv_pct, params.normalisation, params.plafond, params.agregation)
-        carried = composite_bassins(
-            bassins, bv_norm, bv_pct, poids, params.seuil_percentile, PORTAGES[params.agregation]
-        )
-        rows = bassins.aligned(sirens)
-        present = rows >= 0
-        score = np.full(len(sirens), np.nan)
-        nb_float = np.zeros(len(sirens))
-        norm = np.full(raw.shape, np.nan)
-        score[present] = carried[0][rows[present]]
-        nb_float[present] = np.nan_to_num(carried[1][rows[present]])
-        norm[present] = carried[2][rows[present]]
-        order = order_of(score, nb_float, params.cumul)
-        nb = np.rint(nb_float).astype(np.int64)
-    else:
-        norm = normalise(raw, pct, params.normalisation, params.plafond, params.agregation)
-        score, nb = composite(norm, pct, poids, params.seuil_percentile)
-        order = order_of(score, nb, params.cumul)
+    cache: dict[tuple[str, str, float], np.ndarray] = {}  # normalised criteria, shared by a vote's methods
+    score, nb_float, norm = scores_methode(
+        raw,
+        pct,
+        bassins,
+        sirens,
+        params.agregation,
+        params.normalisation,
+        params.plafond,
+        poids,
+        params.seuil_percentile,
+        cache,
+    )
+    order = order_of(score, nb_float, params.cumul)
+    nb = np.rint(nb_float).astype(np.int64)
     region_array = np.array([region_of.get(s, "") for s in sirens])
     pop_array = np.array([populations.get(s, 0) for s in sirens], dtype=np.int64)
     groups, quotas = params.groupes_selection(region_array)
+    principal = score
+    if params.membres:
+        tables = autres or {}
+        matrices = {params.agregation: (raw, pct)}  # each aggregation's criteria and percentiles, once
+        choices = []
+        for membre in params.membres:
+            if membre.agregation not in matrices:
+                table = tables.get(membre.agregation)
+                if table is None:
+                    raise ParamError(
+                        f"Les critères de l'agrégation {membre.agregation!r} (un membre du vote) manquent."
+                    )
+                raw_m = raw_matrix(table, sirens)
+                matrices[membre.agregation] = (raw_m, percentile_matrix(raw_m, membre.agregation))
+            raw_m, pct_m = matrices[membre.agregation]
+            m_score, m_nb, _ = scores_methode(
+                raw_m,
+                pct_m,
+                bassins,
+                sirens,
+                membre.agregation,
+                membre.normalisation,
+                membre.plafond,
+                np.array([membre.poids[c] for c in CRITERES]),
+                params.seuil_percentile,
+                cache,
+            )
+            m_order = order_of(m_score, m_nb, membre.cumul)
+            choices.append(
+                select(m_order, pop_array, groups, params.regle, params.nombre, params.population, quotas)
+            )
+        score, order = vote(choices, [m.vote for m in params.membres], order)
     selected = select(order, pop_array, groups, params.regle, params.nombre, params.population, quotas)
     worst_first = {}
     for j, critere in enumerate(CRITERES):
@@ -491,7 +575,7 @@ def score_epcis(
         result.rang = position
         per_region[result.region] += 1
         result.rang_region = per_region[result.region]
-    _explain(ordered, params, norm[order], poids)
+    _explain(ordered, params, norm[order], poids, principal[order] if params.membres else None)
     return ordered
 
 
@@ -515,7 +599,13 @@ def _detail_territoires(params: ScoreParams) -> str:
     return f" (selon les comptes publiés : {', '.join(parts)}, {reste} parmi les autres territoires)"
 
 
-def _explain(results: list[EpciScore], params: ScoreParams, norm: np.ndarray, poids: np.ndarray) -> None:
+def _explain(
+    results: list[EpciScore],
+    params: ScoreParams,
+    norm: np.ndarray,
+    poids: np.ndarray,
+    principal: np.ndarray | None = None,
+) -> None:
     total = len(results)
     last_in: dict[str, EpciScore] = {}
     first_out: dict[str, EpciScore] = {}
@@ -566,6 +656,14 @@ def _explain(results: list[EpciScore], params: ScoreParams, norm: np.ndarray, po
             f"Rang {r.rang} sur {total} (rang {r.rang_region} dans sa région) : {r.nb_fragilites} fragilité(s), "
             f"score {score}."
         )
+        if principal is not None:
+            own = principal[k]
+            head = (
+                f"Rang {r.rang} sur {total} (rang {r.rang_region} dans sa région) : retenue par {score} % des "
+                f"{len(params.membres)} méthodes du vote (pondérées par leur accord avec les faits publiés) ; "
+                f"{r.nb_fragilites} fragilité(s), score de la méthode principale "
+                f"{_fmt(float(own)) if own == own else 'non calculable'}."
+            )
         gap = (
             f" Écart au seuil (score du {'premier non retenu' if r.selectionnee else 'dernier retenu'}, "
             f"rang {reference.rang}) : {'+' if r.ecart_seuil >= 0 else '−'}{_fmt(abs(r.ecart_seuil), 2)} point(s)."
