@@ -374,6 +374,7 @@ def test_every_dated_set_is_kept_and_reads_back() -> None:
             "zonage_2025_calibre_v1.toml",
             "zonage_2025_calibre_v2.toml",
             "zonage_2025_calibre_v3.toml",
+            "zonage_2025_calibre_v4.toml",
             "zonage_2025_calibre.toml",
         )
     }
@@ -381,6 +382,16 @@ def test_every_dated_set_is_kept_and_reads_back() -> None:
     assert kept["zonage_2025_calibre_v3.toml"].agregation == "composite_bassin_pire"  # before the night's
     assert kept["zonage_2025_calibre_v3.toml"].outre_mer_territoires == {}
     # the night's set (facts v3): overseas split by the published counts of the territories
-    assert kept["zonage_2025_calibre.toml"].outre_mer_territoires == {"01": 1, "03": 2, "06": 5}
+    assert kept["zonage_2025_calibre_v4.toml"].outre_mer_territoires == {"01": 1, "03": 2, "06": 5}
+    assert not kept["zonage_2025_calibre_v4.toml"].membres
+    # ADR 0021: the set in force is a vote; its principal method is the night's winner
+    vote = kept["zonage_2025_calibre.toml"]
+    assert len(vote.membres) > 1 and vote.membres[0].vote == 1.0
+    night = kept["zonage_2025_calibre_v4.toml"]
+    assert (vote.agregation, vote.normalisation, vote.poids) == (
+        night.agregation,
+        night.normalisation,
+        night.poids,
+    )
     assert all(p.methode_explicite and sum(p.poids.values()) == pytest.approx(1.0) for p in kept.values())
     assert all("calibre_le" in (folder / name).read_text(encoding="utf-8") for name in kept)
