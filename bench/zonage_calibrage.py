@@ -2,7 +2,8 @@
 
 Two code versions, each in fresh processes (median of `--runs`): the baseline commit (extracted with
 `git archive` into a temporary folder, default `63eb214`, the start of the calibration branch) with its
-parameter set, and the current tree with the historical set and with the calibrated 2025 set. For each:
+parameter set, and the current tree with the historical set, the calibrated set of one method (`_v4`) and
+the calibrated 2025 set in force (a vote of methods, ADR 0021). For each:
 the whole computation from the data files (`compute_zonage`, straight-line road times so both read the
 same inputs) and the scoring step alone (criteria → ranks → selection), which is what a what-if on the
 weights recomputes. The APL engine and its what-if are measured by `bench/apl_vs_access.py` (unchanged).
@@ -37,6 +38,10 @@ def worker(which: str) -> None:
 
     if which == "now-calibre":
         params = load_params()
+    elif which == "now-v4":  # the single winner, before the vote of ADR 0021
+        import solidarite.zonage.sources as sources
+
+        params = load_params(sources.PARAMS_2025_CALIBRE.parent / "zonage_2025_calibre_v4.toml")
     else:
         import solidarite.zonage.sources as sources
 
@@ -47,14 +52,21 @@ def worker(which: str) -> None:
     values = {s.siren: {c: (v.valeur, v.manquant) for c, v in s.criteres.items()} for s in result.scores}
     populations = {s: i.population for s, i in result.epcis.items()}
     regions = {s: i.region_code for s, i in result.epcis.items()}
+    criteria = None
+    if which in ("now-calibre", "now-v4"):  # the what-if re-scores the criteria tables of every member
+        from solidarite.zonage.calcul import compute_criteria, score_criteria
+
+        criteria = compute_criteria(DATA, None, None, None, params.agregations)
     timings = []
     for weight in (0.5, 1.0, 1.5, 2.0, 2.5):  # a what-if on one weight, as a user would try several
         changed = dataclasses.replace(params, poids=dict(params.poids, apl=weight))
-        if which == "now-calibre":  # the weights of a set with [methode] sum to 1
+        if criteria is not None:  # the weights of a set with [methode] sum to 1
             total = sum(changed.poids.values())
             changed = dataclasses.replace(changed, poids={k: v / total for k, v in changed.poids.items()})
         t = time.perf_counter()
-        if which == "base":
+        if criteria is not None:
+            score_criteria(criteria, changed)
+        elif which == "base":
             score_epcis(values, populations, changed)
         elif getattr(result, "bassins", None) is not None:  # a composite per bassin de vie (ADR 0016)
             score_epcis(values, populations, changed, regions, result.bassins)
@@ -87,7 +99,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--baseline", default="63eb214")
-    parser.add_argument("--worker", choices=["base", "now-historique", "now-calibre"])
+    parser.add_argument("--worker", choices=["base", "now-historique", "now-v4", "now-calibre"])
     args = parser.parse_args()
     if args.worker:
         worker(args.worker)
@@ -99,7 +111,12 @@ def main() -> None:
         )
         with tarfile.open(archive) as tar:
             tar.extractall(tmp, filter="data")
-        sources = {"base": Path(tmp) / "src", "now-historique": REPO / "src", "now-calibre": REPO / "src"}
+        sources = {
+            "base": Path(tmp) / "src",
+            "now-historique": REPO / "src",
+            "now-v4": REPO / "src",
+            "now-calibre": REPO / "src",
+        }
         runs: dict[str, list[dict[str, float]]] = {k: [] for k in sources}
         for _ in range(args.runs):  # alternated, so that the machine's load weighs on each the same
             for which, src in sources.items():
@@ -112,7 +129,8 @@ def main() -> None:
     labels = {
         "base": f"avant ({args.baseline}), jeu 2025",
         "now-historique": "après, jeu 2025 historique",
-        "now-calibre": "après, jeu 2025 calibré",
+        "now-v4": "après, jeu calibré seul (v4)",
+        "now-calibre": "après, jeu calibré (vote, 0021)",
     }
     for k, m in med.items():
         print(f"{labels[k]:<34} {m['national_s']:>20.3f} {m['score_ms']:>16.1f} {m['zones']:>6.0f}")
