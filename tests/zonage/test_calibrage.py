@@ -15,6 +15,7 @@ from solidarite.zonage import calibrage
 from solidarite.zonage.faits import FaitRegion, Faits, Perte
 from solidarite.zonage.methode import Membre
 from solidarite.zonage.score import CRITERES, ParamError, parse_params, score_epcis
+from solidarite.zonage.vote import VOTE_MEMBRES, voter
 from tests.cli import run_cli
 
 TRUE_WEIGHTS = (0.0, 0.0, 0.0, 1.0, 0.0, 0.0)  # the "ministry" used road time only
@@ -309,9 +310,9 @@ def test_the_vote_is_judged_and_the_engine_reads_it_back() -> None:
         for p in calibrage.poids_candidats(30)
     ]
     cal = calibrage.calibrer(ctx, faits, liste)
-    vote = calibrage.voter(ctx, faits, cal)
+    vote = voter(ctx, faits, cal)
     assert vote is not None and vote.membres[0] == (cal.gagnant, 1.0)
-    assert 1 < len(vote.membres) <= calibrage.VOTE_MEMBRES
+    assert 1 < len(vote.membres) <= VOTE_MEMBRES
     assert all(0 < v <= 1.0 for _, v in vote.membres) and len(vote.plis) == 4
     assert 0.0 <= vote.recouvrement_seul <= 1.0 and 0.0 <= vote.recouvrement <= 1.0
     assert int(vote.selection.sum()) == 16

@@ -29,6 +29,7 @@ from solidarite.zonage.ajouts import ajouts_modeles
 from solidarite.zonage.calcul import ZonageResult, compute_criteria, score_criteria
 from solidarite.zonage.faits import FaitsError, fidelite, perte
 from solidarite.zonage.score import LIBELLES, ParamError, parse_params
+from solidarite.zonage.vote import vote_retenu, voter
 
 
 def _fail(message: str) -> CommandError:
@@ -104,8 +105,8 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
         bar.close()
     quotas = calibrage.quotas_of(faits)
     today = dt.date.today()
-    vote = calibrage.voter(ctx, faits, cal)
-    vote_ecrit = calibrage.vote_retenu(cal, vote)
+    vote = voter(ctx, faits, cal)
+    vote_ecrit = vote_retenu(cal, vote)
     text = calibrage.parametres_toml(cal, faits, quotas, today, ancien.depuis, vote if vote_ecrit else None)
     nouveau = parse_params(tomllib.loads(text), "jeu calibré")  # the written file must read back
     result_new = score_criteria(criteria, nouveau)
