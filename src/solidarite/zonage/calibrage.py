@@ -27,7 +27,7 @@ import numpy as np
 
 from solidarite.zonage.calcul import CriteriaTables, ZonageResult
 from solidarite.zonage.faits import Faits, Observation, Perte, perte
-from solidarite.zonage.methode import OUTRE_MER, groupes_outre_mer
+from solidarite.zonage.methode import groupes_outre_mer, reste_outre_mer
 from solidarite.zonage.score import (
     AGREGATIONS,
     CRITERES,
@@ -498,10 +498,7 @@ def verifier_faisable(faits: Faits, regions: dict[str, str], noms: dict[str, str
                 f"qui ne compte que {per_region.get(code, 0)} EPCI."
             )
     if faits.outre_mer_territoires:
-        reste = faits.outre_mer - sum(faits.outre_mer_territoires.values())
-        autres = sum(
-            n for code, n in per_region.items() if code in OUTRE_MER - set(faits.outre_mer_territoires)
-        )
+        reste, autres = reste_outre_mer(faits.outre_mer, faits.outre_mer_territoires, per_region)
         if reste > autres:
             raise ParamError(
                 f"Objectif impossible : {reste} zones d'outre-mer publiées hors de "

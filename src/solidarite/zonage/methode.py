@@ -273,6 +273,15 @@ def groupes_outre_mer(
     return groups, dict(territoires) | {GROUPE_OUTRE_MER: outre_mer - sum(territoires.values())}
 
 
+def reste_outre_mer(
+    outre_mer: int, territoires: dict[str, int], per_region: dict[str, int]
+) -> tuple[int, int]:
+    """The overseas zones left to the territories without a count of their own, and how many EPCI those
+    territories have (`per_region`: EPCI per region code); the rest cannot exceed them."""
+    reste = outre_mer - sum(territoires.values())
+    return reste, sum(n for code, n in per_region.items() if code in OUTRE_MER - set(territoires))
+
+
 def _quotas(raw: object, what: str, origin: str) -> dict[str, int]:
     if not isinstance(raw, dict):
         raise ParamError(f"{origin} : {what} doit associer un code de région à un nombre.")

@@ -110,6 +110,9 @@ from solidarite.zonage.methode import (
 from solidarite.zonage.methode import (
     parse_params as parse_params,
 )
+from solidarite.zonage.methode import (
+    reste_outre_mer,
+)
 
 
 @dataclass(frozen=True)
@@ -226,10 +229,7 @@ def check_feasible(params: ScoreParams, regions: dict[str, str], total: int) -> 
             f"Objectif impossible : {params.outre_mer} zones réservées à l'outre-mer, qui compte {overseas} EPCI."
         )
     if params.outre_mer_territoires:
-        reste = params.outre_mer - sum(params.outre_mer_territoires.values())
-        autres = sum(
-            n for code, n in per_region.items() if code in OUTRE_MER - set(params.outre_mer_territoires)
-        )
+        reste, autres = reste_outre_mer(params.outre_mer, params.outre_mer_territoires, per_region)
         if reste > autres:
             raise ParamError(
                 f"Objectif impossible : {reste} zones d'outre-mer à prendre hors des territoires comptés à part "
