@@ -267,6 +267,9 @@ def test_the_search_scores_the_composite_per_bassin_as_the_engine_does() -> None
     without = calibrage.Contexte(**{**ctx.__dict__, "bassins": None, "rows_bassins": None, "norm": {}})
     with pytest.raises(ParamError, match="demande les valeurs des bassins de vie"):
         calibrage.selection(without, cand, {})
+    missing = calibrage.Candidat("pire_bassin", "rangs", 0.0, False, poids, 2, False)
+    with pytest.raises(ParamError, match="agrégation 'pire_bassin' n'ont pas été calculés"):
+        calibrage.selection(ctx, missing, {})
 
 
 def test_a_population_target_is_a_searched_choice_and_reads_back() -> None:

@@ -146,7 +146,9 @@ class Contexte:
         as the engine computes them; normalised criteria kept in `norm` for the whole search)."""
         if cand.agregation in PORTAGES and self.bassins is None:
             raise ParamError(f"L'agrégation {cand.agregation!r} demande les valeurs des bassins de vie.")
-        empty = np.empty((len(self.sirens), len(CRITERES)))
+        if cand.agregation not in PORTAGES and cand.agregation not in self.raw:
+            raise ParamError(f"Les critères de l'agrégation {cand.agregation!r} n'ont pas été calculés.")
+        empty = np.full((len(self.sirens), len(CRITERES)), np.nan)  # unread: composed per bassin de vie
         score, nb, _ = scores_methode(
             self.raw.get(cand.agregation, empty),
             self.pct.get(cand.agregation, empty),
