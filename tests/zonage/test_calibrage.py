@@ -14,7 +14,7 @@ import pytest
 from solidarite.zonage import calibrage
 from solidarite.zonage.faits import FaitRegion, Faits, Perte
 from solidarite.zonage.methode import Membre
-from solidarite.zonage.score import CRITERES, ParamError, parse_params, score_epcis
+from solidarite.zonage.score import CRITERES, ParamError, parse_params, score_epcis, vote
 from solidarite.zonage.vote import VOTE_MEMBRES, voter
 from tests.cli import run_cli
 
@@ -338,14 +338,34 @@ def test_the_vote_is_judged_and_the_engine_reads_it_back() -> None:
 
 
 def test_a_vote_of_one_method_is_that_method() -> None:
+    """A single member decides alone: the list is the member's own, not the principal's."""
     ctx = _country()
-    cand = calibrage.Candidat("moyenne", "zscore", 2.0, True, (0.4, 0.0, 0.2, 0.4, 0.0, 0.0), 16, False)
-    base = cand.params(parse_params({"poids": {c: 1 / 6 for c in CRITERES}}), {})
-    membre = Membre("moyenne", "zscore", 2.0, True, base.poids, 0.5)
+    principal = calibrage.Candidat("moyenne", "zscore", 2.0, True, (0.4, 0.0, 0.2, 0.4, 0.0, 0.0), 16, False)
+    other = calibrage.Candidat("moyenne", "rangs", 0.0, False, TRUE_WEIGHTS, 16, False)
+    base = principal.params(parse_params({"poids": {c: 1 / 6 for c in CRITERES}}), {})
+    membre = Membre("moyenne", "rangs", 0.0, False, dict(zip(CRITERES, TRUE_WEIGHTS, strict=True)), 0.5)
     regions = dict(zip(ctx.sirens, ctx.regions.tolist(), strict=True))
-    alone = score_epcis(_values(ctx), {s: 10_000 for s in ctx.sirens}, base, regions)
     voted = score_epcis(
         _values(ctx), {s: 10_000 for s in ctx.sirens}, dataclasses.replace(base, membres=(membre,)), regions
     )
-    assert [s.siren for s in voted if s.selectionnee] == [s.siren for s in alone if s.selectionnee]
+    own = {
+        s
+        for s, chosen in zip(ctx.sirens, calibrage.selection(ctx, other, {}).tolist(), strict=True)
+        if chosen
+    }
+    mine = {
+        s
+        for s, chosen in zip(ctx.sirens, calibrage.selection(ctx, principal, {}).tolist(), strict=True)
+        if chosen
+    }
+    assert own != mine  # the member's list differs from the principal's, so the test tells them apart
+    assert {s.siren for s in voted if s.selectionnee} == own
     assert {s.score for s in voted} == {0.0, 100.0}
+
+
+def test_equal_votes_tie_exactly_and_the_principal_decides() -> None:
+    """Shares are counted in thousandths: 0.1 + 0.2 retains as much as 0.3, whatever the order of the sum."""
+    choices = [np.array([True, False, True]), np.array([True, False, False]), np.array([False, True, False])]
+    share, order = vote(choices, [0.1, 0.2, 0.3], np.array([1, 0, 2]))
+    assert share[0] == share[1] == pytest.approx(50.0) and share[2] == pytest.approx(100 / 6)
+    assert order.tolist() == [1, 0, 2]  # EPCI 0 and 1 tie exactly: the principal's order puts 1 first

@@ -83,7 +83,12 @@ def _membres(data: dict, membres: object) -> None:  # type: ignore[type-arg]
             "territoires d'outre-mer totalisent 3 zones, plus que outre_mer",
         ),
         (lambda d: _membres(d, "tous"), r"\[\[methode.membres\]\] doit être une liste de sections"),
-        (lambda d: _membres(d, [_membre(vote=0)]), "n° 1 : vote doit être un nombre strictement positif"),
+        (lambda d: _membres(d, [_membre(vote=0)]), "n° 1 : vote doit être un nombre entre 0,001 et 1000"),
+        (
+            lambda d: _membres(d, [_membre(vote=10**400)]),
+            "n° 1 : vote doit être un nombre entre 0,001 et 1000",
+        ),
+        (lambda d: _membres(d, [_membre(vote=float("nan"))]), "n° 1 : vote doit être un nombre"),
         (lambda d: _membres(d, [_membre(), _membre(vote="beaucoup")]), "n° 2 : vote doit être un nombre"),
         (
             lambda d: _membres(d, [_membre(poids={c: 0.1 for c in CRITERES})]),

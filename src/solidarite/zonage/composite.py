@@ -240,8 +240,11 @@ def vote(choices: list[np.ndarray], votes: list[float], order: np.ndarray) -> tu
     """A vote of methods (ADR 0021): each EPCI's score is the weighted share (0–100) of the methods whose
     selection (`choices`, one mask per method) retains it; EPCI are ranked by that share, then by `order`
     (the principal method's ranking). Returns the shares and the new order."""
-    total = float(sum(votes))
-    share = 100.0 * (np.array(votes, dtype=np.float64) @ np.array(choices, dtype=np.float64)) / total
+    # Votes count in thousandths, as the parameter file writes them: integer sums are exact, so two EPCI
+    # with the same votes tie exactly and the principal method decides, whatever the order of summation.
+    units = np.rint(np.array(votes, dtype=np.float64) * 1000).astype(np.int64)
+    counts = units @ np.array(choices, dtype=np.int64)
+    share = 100.0 * counts / int(units.sum())
     position = np.empty(len(order), dtype=np.int64)
     position[order] = np.arange(len(order))
-    return share, np.lexsort((position, -share))
+    return share, np.lexsort((position, -counts))

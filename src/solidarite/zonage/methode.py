@@ -66,6 +66,7 @@ OUTRE_MER = frozenset(NOMS_OUTRE_MER)  # region codes of the DROM
 GROUPE_OUTRE_MER = "outre-mer"  # the group competing for the overseas allocation (`outre_mer`)
 SOMME_POIDS = 1.0  # a parameter set with a [methode] section has weights summing to 1
 TOLERANCE_SOMME = 1e-6
+VOTE_MAX = 1000.0  # a member's vote, counted in thousandths (`composite.vote`)
 
 
 class ParamError(ValueError):
@@ -362,14 +363,10 @@ def _parse_membres(raw: object, origin: str) -> tuple[Membre, ...]:
                 f"{origin} : {where} : un poids par critère est attendu ({', '.join(CRITERES)})."
             )
         vote = table.get("vote")
-        if (
-            isinstance(vote, bool)
-            or not isinstance(vote, int | float)
-            or not math.isfinite(vote)
-            or vote <= 0
-        ):
+        # compared, not passed to math.isfinite: a huge TOML integer would overflow it; NaN fails the test
+        if isinstance(vote, bool) or not isinstance(vote, int | float) or not 0.001 <= vote <= VOTE_MAX:
             raise ParamError(
-                f"{origin} : {where} : vote doit être un nombre strictement positif (reçu : {vote!r})."
+                f"{origin} : {where} : vote doit être un nombre entre 0,001 et {VOTE_MAX:g} (reçu : {vote!r})."
             )
         membres.append(
             Membre(agregation, normalisation, plafond, cumul, _poids(poids, origin, where, True), float(vote))
