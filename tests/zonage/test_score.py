@@ -48,9 +48,17 @@ def _membre(**change: object) -> dict[str, object]:
     return {
         "agregation": "moyenne",
         "normalisation": "rangs",
+        "plafond": 0.0,
+        "cumul": True,
         "vote": 1.0,
         "poids": {c: 1 / 6 for c in CRITERES},
     } | change
+
+
+def _sans(key: str) -> dict[str, object]:
+    membre = _membre()
+    del membre[key]
+    return membre
 
 
 def _membres(data: dict, membres: object) -> None:  # type: ignore[type-arg]
@@ -96,6 +104,12 @@ def _membres(data: dict, membres: object) -> None:  # type: ignore[type-arg]
         ),
         (lambda d: _membres(d, [_membre(agregation="x")]), "n° 1 : agrégation 'x' inconnue"),
         (lambda d: _membres(d, [_membre(poids={"apl": 1.0})]), "n° 1 : un poids par critère est attendu"),
+        (lambda d: _membres(d, [_membre(), _sans("cumul")]), "n° 2 : il manque cumul"),
+        (lambda d: _membres(d, [_sans("plafond")]), "n° 1 : il manque plafond"),
+        (
+            lambda d: _membres(d, [_membre(normalisaton="minmax")]),
+            "n° 1 : clé\\(s\\) inconnue\\(s\\) normalisaton",
+        ),
     ],
 )
 def test_bad_parameter_files_are_refused_with_the_reason(change, message) -> None:  # type: ignore[no-untyped-def]

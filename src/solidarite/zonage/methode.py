@@ -349,6 +349,9 @@ def _choix(table: dict[str, Any], origin: str, where: str) -> tuple[str, str, fl
     return normalisation, agregation, float(plafond), cumul
 
 
+MEMBRE_CLES = ("agregation", "normalisation", "plafond", "cumul", "vote", "poids")
+
+
 def _parse_membres(raw: object, origin: str) -> tuple[Membre, ...]:
     """[[methode.membres]]: the methods of a vote (ADR 0021), each complete, each with a vote > 0."""
     if not isinstance(raw, list) or not all(isinstance(m, dict) for m in raw):
@@ -356,6 +359,17 @@ def _parse_membres(raw: object, origin: str) -> tuple[Membre, ...]:
     membres = []
     for number, table in enumerate(raw, start=1):
         where = f"[[methode.membres]] n° {number}"
+        # A member is written whole: a missing choice would silently take the default, a misspelt key
+        # would be ignored, and the vote would not be the one the file seems to describe.
+        missing = [key for key in MEMBRE_CLES if key not in table]
+        if missing:
+            raise ParamError(f"{origin} : {where} : il manque {', '.join(missing)}.")
+        unknown = sorted(set(table) - set(MEMBRE_CLES))
+        if unknown:
+            raise ParamError(
+                f"{origin} : {where} : clé(s) inconnue(s) {', '.join(unknown)} "
+                f"(attendues : {', '.join(MEMBRE_CLES)})."
+            )
         normalisation, agregation, plafond, cumul = _choix(table, origin, where)
         poids = table.get("poids")
         if not isinstance(poids, dict) or sorted(poids) != sorted(CRITERES):
