@@ -112,8 +112,8 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
     result_new = score_criteria(criteria, nouveau)
     try:
         result_old = score_criteria(
-            compute_criteria(data_dir, provider_from_settings(), None, territoire, (ancien.agregation,))
-            if ancien.agregation not in criteria.tables
+            compute_criteria(data_dir, provider_from_settings(), None, territoire, ancien.agregations)
+            if not set(ancien.agregations) <= set(criteria.tables)
             else criteria,
             ancien,
         )
@@ -127,7 +127,7 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
             precedent = sources.load_params(target)
         except (ParamError, OSError):
             precedent = None
-    if precedent is not None and precedent.agregation not in criteria.tables:
+    if precedent is not None and not set(precedent.agregations) <= set(criteria.tables):
         precedent = None
     rows_prev = (
         fidelite(faits, calibrage.observation_of(score_criteria(criteria, precedent), surfaces), noms)
