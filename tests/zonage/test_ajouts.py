@@ -76,7 +76,9 @@ def test_additions_fill_the_published_gaps_with_the_next_ranked_epci() -> None:
         "Nouvelle-Aquitaine",
     ]
     assert ajouts[1].motif.startswith("Ajout des ARS modélisé (non saisi) pour Nouvelle-Aquitaine")
-    assert "rang 7, rang 3 dans sa région, 9,0 point(s) sous le seuil" in ajouts[1].motif
+    assert "rang 7, rang 3 dans sa région, 9,0 point(s) de score sous le seuil" in ajouts[1].motif
+    voted = ajouts_modeles(_scores(SPEC), DEPARTEMENTS, _faits(zones=6), vote=True)
+    assert "9,0 point(s) de part du vote sous le seuil" in voted[1].motif  # a vote's share, said so
 
 
 def test_fewer_places_than_gaps_go_to_the_best_ranked_and_none_is_invented() -> None:

@@ -369,3 +369,137 @@ def test_equal_votes_tie_exactly_and_the_principal_decides() -> None:
     share, order = vote(choices, [0.1, 0.2, 0.3], np.array([1, 0, 2]))
     assert share[0] == share[1] == pytest.approx(50.0) and share[2] == pytest.approx(100 / 6)
     assert order.tolist() == [1, 0, 2]  # EPCI 0 and 1 tie exactly: the principal's order puts 1 first
+
+
+def _country_with_bassins() -> tuple[
+    calibrage.Contexte, dict[str, dict[str, dict[str, tuple[float | None, str]]]]
+]:
+    """80 EPCI over 50 bassins de vie (each EPCI spread over one to three), with two EPCI-level tables:
+    the population-weighted mean of its bassins (`moyenne`) and its worst bassin (`pire_bassin`)."""
+    from solidarite.zonage.composite import Bassins
+
+    rng = np.random.default_rng(11)
+    n, nb_bassins = 80, 50
+    bassin_raw = rng.normal(size=(nb_bassins, len(CRITERES))) + 10.0
+    codes = [f"B{b:02d}" for b in range(nb_bassins)]
+    sirens = [f"{200000000 + i}" for i in range(n)]
+    spread: dict[str, dict[str, float]] = {}
+    for s in sirens:
+        chosen = rng.choice(nb_bassins, size=int(rng.integers(1, 4)), replace=False)
+        spread[s] = {codes[b]: float(rng.integers(100, 1000)) for b in chosen}
+    bassins = Bassins.build(
+        {codes[b]: {c: float(bassin_raw[b, j]) for j, c in enumerate(CRITERES)} for b in range(nb_bassins)},
+        spread,
+    )
+    index = {b: k for k, b in enumerate(codes)}
+    moyenne = np.array(
+        [
+            sum(w * bassin_raw[index[b]] for b, w in spread[s].items()) / sum(spread[s].values())
+            for s in sirens
+        ]
+    )
+    pire = np.array([bassin_raw[[index[b] for b in spread[s]]].max(axis=0) for s in sirens])
+    ctx = calibrage.Contexte(
+        sirens=sirens,
+        regions=np.array(["11", "75", "76", "84"] * (n // 4)),
+        populations=np.full(n, 10_000, dtype=np.int64),
+        surfaces=np.full(n, 10_000 / 67),
+        outre_mer=np.zeros(n, dtype=bool),
+        departements=[("01",)] * n,
+        raw={"moyenne": moyenne, "pire_bassin": pire},
+        bassins=bassins,
+        rows_bassins=bassins.aligned(sirens),
+    )
+    ctx.pct = {a: calibrage.percentile_matrix(m, a) for a, m in ctx.raw.items()}
+    tables = {
+        a: {s: {c: (float(m[i, j]), "") for j, c in enumerate(CRITERES)} for i, s in enumerate(sirens)}
+        for a, m in ctx.raw.items()
+    }
+    return ctx, tables
+
+
+def test_a_vote_across_aggregations_reads_back_in_the_engine() -> None:
+    """Members on four aggregations, two composed per bassin de vie: the engine, given the tables and the
+    bassins, retains the very list of the vote; and the fragility score is the principal method's."""
+    ctx, tables = _country_with_bassins()
+    truth = calibrage.Candidat("composite_bassin_moyenne", "rangs", 0.0, False, TRUE_WEIGHTS, 16, False)
+    faits = _facts(ctx, calibrage.selection(ctx, truth, {}))
+    liste = [
+        calibrage.Candidat(a, n, 0.0, cumul, p, 16, False)
+        for a in ("moyenne", "pire_bassin", "composite_bassin_moyenne", "composite_bassin_pire")
+        for n in ("rangs", "minmax")
+        for cumul in (False, True)
+        for p in calibrage.poids_candidats(12)
+    ]
+    cal = calibrage.calibrer(ctx, faits, liste)
+    vote_ = voter(ctx, faits, cal)
+    assert vote_ is not None
+    text = calibrage.parametres_toml(cal, faits, {}, dt.date(2026, 12, 5), dt.date(2025, 6, 27), vote_)
+    params = parse_params(tomllib.loads(text), "calibré")
+    assert len(set(params.agregations)) >= 3  # the test mixes aggregations, or it proves nothing new
+    assert len({m.normalisation for m in params.membres}) == 2 and len({m.cumul for m in params.membres}) == 2
+    regions = dict(zip(ctx.sirens, ctx.regions.tolist(), strict=True))
+    principal = params.agregation
+    engine = score_epcis(
+        tables.get(principal, tables["moyenne"]),
+        {s: 10_000 for s in ctx.sirens},
+        params,
+        regions,
+        ctx.bassins,
+        {a: t for a, t in tables.items() if a != principal},
+    )
+    assert {s.siren for s in engine if s.selectionnee} == {
+        s for s, chosen in zip(ctx.sirens, vote_.selection.tolist(), strict=True) if chosen
+    }
+    own, _ = ctx.scores(cal.gagnant, params.seuil_percentile)
+    fragility = {s.siren: s.score_fragilite for s in engine}
+    assert [fragility[s] for s in ctx.sirens] == pytest.approx(own.tolist())
+    assert any(s.score != s.score_fragilite for s in engine)  # the share and the fragility are two scores
+
+
+def test_a_region_off_its_published_count_is_explained_in_the_score_s_own_unit() -> None:
+    """`desaccords`: a region whose computed count is off by more than one zone, with the EPCI close to the
+    cut-off counted in the unit of the score — composite points, or points of a vote's share (ADR 0021)."""
+    from solidarite.zonage.calcul import ZonageResult
+    from solidarite.zonage.faits import FaitRegion
+
+    ctx = _country()
+    truth = calibrage.Candidat("moyenne", "rangs", 0.0, False, TRUE_WEIGHTS, 16, False)
+    faits = _facts(ctx, calibrage.selection(ctx, truth, {}))
+    short = faits.region("75")
+    assert short is not None
+    faits = dataclasses.replace(
+        faits,
+        regions=tuple(
+            FaitRegion(r.code, r.nom, r.zones + 3 if r.code == "75" else r.zones, "test")
+            for r in faits.regions
+        ),
+    )
+    regions = dict(zip(ctx.sirens, ctx.regions.tolist(), strict=True))
+    single = truth.params(parse_params({"poids": {c: 1 / 6 for c in CRITERES}}), {})
+    own = Membre("moyenne", "rangs", 0.0, False, dict(zip(CRITERES, TRUE_WEIGHTS, strict=True)), 1.0)
+    other = Membre(
+        "moyenne", "minmax", 0.0, True, dict(zip(CRITERES, (0.5, 0, 0, 0.5, 0, 0), strict=True)), 0.5
+    )
+    vote_params = dataclasses.replace(single, membres=(own, other))
+    for params, unit, proche in (
+        (single, "point(s) de score", calibrage.PROCHE),
+        (vote_params, "point(s) de part du vote", calibrage.PROCHE_VOTE),
+    ):
+        scores = score_epcis(_values(ctx), {s: 10_000 for s in ctx.sirens}, params, regions)
+        found = {d.code: d for d in calibrage.desaccords(ZonageResult(params, {}, scores, {}), faits)}
+        d = found["75"]
+        computed = sum(1 for s in scores if s.region == "75" and s.selectionnee)
+        assert (d.publie, d.calcule) == (short.zones + 3, computed)
+        expected = sum(
+            1
+            for s in scores
+            if s.region == "75"
+            and not s.selectionnee
+            and s.ecart_seuil is not None
+            and abs(s.ecart_seuil) < proche
+        )
+        assert d.proches == expected
+        if not params.membres:
+            assert d.proches == 1  # 1.3 points from the cut-off; the next is 7.6, not close
+        assert f"moins de {proche:g} {unit}" in d.explication and "calculées pour" in d.explication

@@ -34,6 +34,7 @@ def test_public_map_lists_the_zones_as_an_accessible_table(client: Client) -> No
         selectionnee_calcul=True
     ).count() + len(fidelite.ajouts_modeles)
     assert "leaflet.js" in body and 'data-geojson="/zonage/zones.geojson"' in body
+    assert "Score des fragilités" in body and "Part du vote" in body  # two scores, each named
     # The fidelity to the published facts, side by side, for the final list.
     assert (
         "Fidélité aux faits publiés" in body
@@ -81,6 +82,12 @@ def test_geojson_has_every_epci_with_its_final_state(client: Client) -> None:
     assert {"rang_region", "ecart_seuil", "critere_decisif", "ajustement_ars"} <= set(
         data["features"][0]["properties"]
     )
+    # With the vote (ADR 0021) most EPCI hold a share of 0: the map colours their fragility, which varies.
+    assert campagne.parametres.get("membres")
+    props = [f["properties"] for f in data["features"]]
+    assert all(p["score_fragilite"] is not None for p in props if p["score"] is not None)
+    zero = [p["score_fragilite"] for p in props if p["score"] == 0]
+    assert len(zero) > 500 and max(zero) - min(zero) > 30
 
 
 def test_epci_page_explains_in_or_out(client: Client) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from solidarite.zonage.faits import IDF, Faits
 from solidarite.zonage.methode import NOMS_OUTRE_MER, OUTRE_MER
-from solidarite.zonage.score import EpciScore
+from solidarite.zonage.score import EpciScore, unite_ecart
 
 
 @dataclass(frozen=True)
@@ -39,11 +39,12 @@ class AjoutModele:
     rang: int
     rang_region: int
     ecart_seuil: float | None
+    unite: str = unite_ecart(False)  # of ecart_seuil
 
     @property
     def motif(self) -> str:
         ecart = (
-            f", {abs(self.ecart_seuil):.1f} point(s) sous le seuil".replace(".", ",")
+            f", {abs(self.ecart_seuil):.1f} {self.unite} sous le seuil".replace(".", ",")
             if self.ecart_seuil is not None
             else ""
         )
@@ -75,10 +76,10 @@ def cibles(faits: Faits) -> list[Cible]:
 
 
 def ajouts_modeles(
-    scores: list[EpciScore], departements: dict[str, tuple[str, ...]], faits: Faits
+    scores: list[EpciScore], departements: dict[str, tuple[str, ...]], faits: Faits, vote: bool = False
 ) -> list[AjoutModele]:
     """The modelled ARS additions to a computed zonage (`scores` in rank order, `departements` of each
-    EPCI): see the module's docstring."""
+    EPCI, `vote` when the score is a vote's share): see the module's docstring."""
     chosen = [s for s in scores if s.selectionnee]
     budget = max(faits.zones - len(chosen), 0)
     sans_zone = {d for r in faits.regions for d in r.departements_sans_zone}
@@ -98,6 +99,6 @@ def ajouts_modeles(
         candidats += [(s.rang, s, cible.libelle) for s in suivants]
     candidats.sort(key=lambda item: (item[0], item[1].siren))
     return [
-        AjoutModele(s.siren, libelle, s.rang, s.rang_region, s.ecart_seuil)
+        AjoutModele(s.siren, libelle, s.rang, s.rang_region, s.ecart_seuil, unite_ecart(vote))
         for _, s, libelle in candidats[:budget]
     ]

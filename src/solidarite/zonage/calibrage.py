@@ -40,6 +40,7 @@ from solidarite.zonage.score import (
     raw_matrix,
     scores_methode,
     select,
+    unite_ecart,
 )
 
 if TYPE_CHECKING:
@@ -514,9 +515,11 @@ class Desaccord:
     code: str
     publie: int
     calcule: int
-    proches: int  # EPCI of the region within PROCHE points of the cut-off, on the other side
+    proches: int  # EPCI of the region within `proche` points of the cut-off, on the other side
     critere: str  # the criterion on which the region differs most from France (mean percentile)
     ecart_critere: float  # region's mean percentile minus 50
+    proche: float = 3.0  # PROCHE, or PROCHE_VOTE when the score is a vote's share
+    unite: str = unite_ecart(False)
 
     @property
     def explication(self) -> str:
@@ -525,17 +528,20 @@ class Desaccord:
         place = "le mieux placée" if self.ecart_critere < 0 else "le plus mal placée"
         return (
             f"{self.calcule} calculées pour {self.publie} publiées ({sens} que publié) ; {self.proches} EPCI "
-            f"de la région {cote} la limite (moins de {PROCHE:g} points de score) ; critère où la région est "
+            f"de la région {cote} la limite (moins de {self.proche:g} {self.unite}) ; critère où la région est "
             f"{place} par rapport à la France : {self.critere} (percentile moyen "
             f"{50 + self.ecart_critere:.0f})."
         )
 
 
-PROCHE = 3.0
+PROCHE = 3.0  # points of the composite (0–100)
+PROCHE_VOTE = 10.0  # points of a vote's share: about 4 of 40 equal methods (ADR 0021)
 
 
 def desaccords(result: ZonageResult, faits: Faits) -> list[Desaccord]:
     """The regions whose computed count is off the published one by more than one zone, with why."""
+    vote = bool(result.params.membres)
+    proche = PROCHE_VOTE if vote else PROCHE
     found = []
     for r in faits.regions:
         mine = [s for s in result.scores if s.region == r.code]
@@ -546,7 +552,7 @@ def desaccords(result: ZonageResult, faits: Faits) -> list[Desaccord]:
         proches = sum(
             1
             for s in mine
-            if s.selectionnee != under and s.ecart_seuil is not None and abs(s.ecart_seuil) < PROCHE
+            if s.selectionnee != under and s.ecart_seuil is not None and abs(s.ecart_seuil) < proche
         )
         means = {}
         for c in CRITERES:
@@ -558,7 +564,9 @@ def desaccords(result: ZonageResult, faits: Faits) -> list[Desaccord]:
         if not means:
             continue
         pick = min(means, key=lambda c: means[c]) if under else max(means, key=lambda c: means[c])
-        found.append(Desaccord(r.code, r.zones, computed, proches, pick, means[pick]))
+        found.append(
+            Desaccord(r.code, r.zones, computed, proches, pick, means[pick], proche, unite_ecart(vote))
+        )
     return found
 
 

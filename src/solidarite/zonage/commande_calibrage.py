@@ -140,7 +140,10 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
     rows_old, rows_new = fidelite(faits, obs_old, noms), fidelite(faits, obs_new, noms)
     # The final list modelled: the computed zones plus the ARS additions modelled (ajouts.py)
     ajouts = ajouts_modeles(
-        result_new.scores, {s: e.departements for s, e in result_new.epcis.items()}, faits
+        result_new.scores,
+        {s: e.departements for s, e in result_new.epcis.items()},
+        faits,
+        vote=bool(result_new.params.membres),
     )
     sirens_ajouts = frozenset(a.siren for a in ajouts)
     obs_final = calibrage.observation_of(result_new, surfaces, sirens_ajouts)

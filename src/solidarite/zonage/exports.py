@@ -26,6 +26,7 @@ CSV_COLUMNS = (
     "vieillissement_mg_pct",
     "nb_fragilites",
     "score",
+    "score_fragilite",
     "rang",
     "selectionnee",
     "rang_region",
@@ -75,6 +76,7 @@ def csv_row(result: ZonageResult, score: EpciScore) -> dict[str, str]:
         "vieillissement_mg_pct": _round(values["vieillissement_mg"], DECIMALS["vieillissement_mg"]),
         "nb_fragilites": str(score.nb_fragilites),
         "score": _round(score.score, 2),
+        "score_fragilite": _round(score.score_fragilite, 2),
         "rang": str(score.rang),
         "selectionnee": "1" if score.selectionnee else "0",
         "rang_region": str(score.rang_region),
@@ -101,6 +103,7 @@ def feature_properties(result: ZonageResult, score: EpciScore) -> dict[str, Any]
         "population": info.population,
         "rang": score.rang,
         "score": round(score.score, 2) if score.score is not None else None,
+        "score_fragilite": round(score.score_fragilite, 2) if score.score_fragilite is not None else None,
         "nb_fragilites": score.nb_fragilites,
         "selectionnee": score.selectionnee,
         "rang_region": score.rang_region,
@@ -165,7 +168,9 @@ def write_map(result: ZonageResult, contours: dict[str, Any], path: Path) -> Non
         for ring in _rings(feature["geometry"]):
             fills.append(ring)
             colors.append(
-                cmap(norm(score.score)) if score and score.score is not None else (0.8, 0.8, 0.8, 1)
+                cmap(norm(score.score_fragilite))
+                if score and score.score_fragilite is not None
+                else (0.8, 0.8, 0.8, 1)
             )
             if score and score.selectionnee:
                 outlines.append(ring)
@@ -196,7 +201,7 @@ def write_map(result: ZonageResult, contours: dict[str, Any], path: Path) -> Non
     figure.colorbar(
         plt.cm.ScalarMappable(norm=norm, cmap=cmap),
         cax=bar_axes,
-        label="score (0 = favorable, 100 = défavorable)",
+        label="score des fragilités (0 = favorable, 100 = défavorable)",
     )
     main.legend(
         handles=[
@@ -218,6 +223,8 @@ def write_map(result: ZonageResult, contours: dict[str, Any], path: Path) -> Non
 
 def report_context(result: ZonageResult) -> dict[str, Any]:
     summary = result.summary()
+    membres = result.params.membres
+    total_votes = sum(m.vote for m in membres)
     selected = [
         {"row": csv_row(result, s), "score": s, "info": result.epcis[s.siren]}
         for s in result.scores
@@ -229,7 +236,15 @@ def report_context(result: ZonageResult) -> dict[str, Any]:
         "part_france": f"{summary['part_population_france'] * 100:.1f}".replace(".", ","),
         "selected": selected,
         "criteres": [
-            {"code": c, "libelle": LIBELLES[c], "unite": UNITES[c], "poids": result.params.poids[c]}
+            {
+                "code": c,
+                "libelle": LIBELLES[c],
+                "unite": UNITES[c],
+                "poids": result.params.poids[c],
+                "poids_vote": round(sum(m.vote * m.poids[c] for m in membres) / total_votes, 2)
+                if total_votes
+                else None,
+            }
             for c in CRITERES
         ],
         "genere_le": dt.datetime.now().strftime("%d/%m/%Y %H:%M"),

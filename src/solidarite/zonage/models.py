@@ -54,8 +54,11 @@ class ResultatEpci(models.Model):
     criteres = models.JSONField("critères")
     explication = models.TextField("explication")
     rang_region = models.PositiveIntegerField("rang dans sa région", default=0)
-    ecart_seuil = models.FloatField("écart au seuil (points de score)", null=True, blank=True)
+    # In points of `score`: of the composite, or of the share of the vote's methods (ADR 0021).
+    ecart_seuil = models.FloatField("écart au seuil (points du score)", null=True, blank=True)
     critere_decisif = models.CharField("critère décisif", max_length=40, blank=True)
+    # The fragility itself (composite of the principal method, 0–100): `score` without a vote (ADR 0021).
+    score_fragilite = models.FloatField("score des fragilités", null=True, blank=True)
 
     class Meta:
         verbose_name = "résultat par EPCI"

@@ -139,6 +139,9 @@ class EpciScore:
     rang_region: int = 0
     ecart_seuil: float | None = None  # score minus the score of the last EPCI retained in its competition
     critere_decisif: str = ""
+    # The composite of the (principal) method, 0–100: the fragility itself. Equal to `score` without a vote;
+    # with one, `score` is the share of the methods retaining the EPCI, and this stays the fragility (ADR 0021).
+    score_fragilite: float | None = None
 
 
 def percentiles(values: list[float | None], sens: str) -> tuple[list[float | None], list[int | None]]:
@@ -331,6 +334,7 @@ def score_epcis(
     pct_rows = pct.tolist()  # plain floats: far quicker than numpy scalars in this loop
     rank_columns = [worst_first[c].tolist() for c in CRITERES]
     score_list, nb_list, selected_list = score.tolist(), nb.tolist(), selected.tolist()
+    fragility_list = principal.tolist()
     for k, siren in enumerate(sirens):
         criteres = {}
         row = values[siren]
@@ -349,6 +353,7 @@ def score_epcis(
                 reason if value is not None else "",
             )
         total = score_list[k]
+        own = fragility_list[k]
         results.append(
             EpciScore(
                 siren,
@@ -358,6 +363,7 @@ def score_epcis(
                 None if total != total else total,
                 selectionnee=bool(selected_list[k]),
                 region=region_of.get(siren, ""),
+                score_fragilite=None if own != own else own,
             )
         )
     ordered = [results[i] for i in order]
@@ -366,8 +372,13 @@ def score_epcis(
         result.rang = position
         per_region[result.region] += 1
         result.rang_region = per_region[result.region]
-    _explain(ordered, params, norm[order], poids, principal[order] if params.membres else None)
+    _explain(ordered, params, norm[order], poids)
     return ordered
+
+
+def unite_ecart(vote: bool) -> str:
+    """The unit of `ecart_seuil`: points of the composite, or of the share of a vote's methods (ADR 0021)."""
+    return "point(s) de part du vote" if vote else "point(s) de score"
 
 
 def _fmt(value: float, decimals: int = 1) -> str:
@@ -395,7 +406,6 @@ def _explain(
     params: ScoreParams,
     norm: np.ndarray,
     poids: np.ndarray,
-    principal: np.ndarray | None = None,
 ) -> None:
     total = len(results)
     last_in: dict[str, EpciScore] = {}
@@ -447,20 +457,24 @@ def _explain(
             f"Rang {r.rang} sur {total} (rang {r.rang_region} dans sa région) : {r.nb_fragilites} fragilité(s), "
             f"score {score}."
         )
-        if principal is not None:
-            own = principal[k]
+        if params.membres:
+            own = r.score_fragilite
             head = (
                 f"Rang {r.rang} sur {total} (rang {r.rang_region} dans sa région) : retenue par {score} % des "
                 f"{len(params.membres)} méthodes du vote (pondérées par leur accord avec les faits publiés) ; "
-                f"{r.nb_fragilites} fragilité(s), score de la méthode principale "
-                f"{_fmt(float(own)) if own == own else 'non calculable'}."
+                f"{r.nb_fragilites} fragilité(s), score des fragilités (méthode principale) "
+                f"{_fmt(own) if own is not None else 'non calculable'}."
             )
-        gap = (
-            f" Écart au seuil (score du {'premier non retenu' if r.selectionnee else 'dernier retenu'}, "
-            f"rang {reference.rang}) : {'+' if r.ecart_seuil >= 0 else '−'}{_fmt(abs(r.ecart_seuil), 2)} point(s)."
-            if r.ecart_seuil is not None and reference is not None
-            else ""
-        )
+        gap = ""
+        if r.ecart_seuil is not None and reference is not None:
+            other = "premier non retenu" if r.selectionnee else "dernier retenu"
+            unit = unite_ecart(bool(params.membres))
+            gap = (
+                f" Écart au seuil (score du {other}, rang {reference.rang}) : "
+                f"{'+' if r.ecart_seuil >= 0 else '−'}{_fmt(abs(r.ecart_seuil), 2)} {unit}."
+            )
+            if r.ecart_seuil == 0 and params.membres:
+                gap += f" À égalité de votes avec le {other} : la méthode principale les a départagés."
         why = (
             f"Retenue : parmi {rule}." if r.selectionnee else f"Non retenue : la sélection retient {rule}."
         ) + gap

@@ -95,6 +95,7 @@ def save_campaign(
                     rang_region=s.rang_region,
                     ecart_seuil=s.ecart_seuil,
                     critere_decisif=s.critere_decisif,
+                    score_fragilite=s.score_fragilite,
                 )
                 for s in result.scores
             ],
@@ -372,13 +373,19 @@ def fidelite_campagne(campagne: Campagne, geometries: dict[str, Any]) -> Fidelit
             region=region_of.get(r.epci.siren, ""),
             rang_region=r.rang_region,
             ecart_seuil=r.ecart_seuil,
+            score_fragilite=r.score_fragilite,
         )
         for r in resultats
         # an EPCI the computation retained and its ARS removed is neither a zone nor a proposal
         if r.epci.siren in final or not r.selectionnee_calcul
     ]
     by_siren = {r.epci.siren: r for r in resultats}
-    ajouts = ajouts_modeles(scores, {s: tuple(sorted(d)) for s, d in departements.items()}, faits)
+    ajouts = ajouts_modeles(
+        scores,
+        {s: tuple(sorted(d)) for s, d in departements.items()},
+        faits,
+        vote=bool((campagne.parametres or {}).get("membres")),
+    )
     return FideliteCampagne(
         faits,
         fidelite(faits, obs, names),

@@ -36,6 +36,7 @@ def _zones_geojson(campagne_pk: int, adjustments: tuple[int, ...], path: Path, m
     rows = campagne.resultats.select_related("epci").only(
         "rang",
         "score",
+        "score_fragilite",
         "nb_fragilites",
         "selectionnee_calcul",
         "epci__siren",
@@ -55,6 +56,7 @@ def _zones_geojson(campagne_pk: int, adjustments: tuple[int, ...], path: Path, m
             "nom": r.epci.nom,
             "rang": r.rang,
             "score": round(r.score, 1) if r.score is not None else None,
+            "score_fragilite": round(r.score_fragilite, 1) if r.score_fragilite is not None else None,
             "nb_fragilites": r.nb_fragilites,
             "retenue": r.epci.siren in final,
             "population": r.epci.population_municipale,
@@ -88,6 +90,7 @@ def carte(request: HttpRequest) -> HttpResponse:
             population=sum(z.epci.population_municipale for z in zones),
             ajustements=campagne.ajustements.count(),
             fidelite=services.fidelite_campagne(campagne, _contours()),
+            vote=bool((campagne.parametres or {}).get("membres")),  # the score is then a vote's share
         )
     return render(request, "zonage/carte.html", context)
 
