@@ -251,3 +251,24 @@ def test_ars_cancels_a_queued_or_running_solve_and_keeps_the_published_plan(clie
     )
     assert refused.status_code == 400 and "rien à annuler" in html.unescape(refused.content.decode())
     assert PlanningRun.objects.filter(pk=published.pk).exists()
+
+
+def test_a_lieu_weighs_its_zone_fragility_not_the_vote_share() -> None:
+    """ADR 0021: with a vote, `score` is the share of the methods retaining the EPCI; a zone its ARS added
+    may hold 0 % and still be among the most fragile. The planning follows the fragility; a campaign saved
+    before the fragility was kept falls back on its single score."""
+    from solidarite.zonage import services as zonage
+    from solidarite.zonage.models import ResultatEpci
+
+    site = lieu()
+    region = site.commune.departement.region
+    campagne = zonage.active_campaign()
+    assert campagne is not None and campagne.parametres.get("membres")  # the 2025 campaign is a vote
+    ResultatEpci.objects.filter(campagne=campagne, epci=site.epci).update(score=0.0, score_fragilite=72.5)
+    priority = next(
+        s for s in services.build_instance(region, DECEMBER).instance.sites if s.id == str(site.pk)
+    )
+    assert priority.priority == 72.5
+    ResultatEpci.objects.filter(campagne=campagne, epci=site.epci).update(score=64.0, score_fragilite=None)
+    again = next(s for s in services.build_instance(region, DECEMBER).instance.sites if s.id == str(site.pk))
+    assert again.priority == 64.0

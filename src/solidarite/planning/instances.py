@@ -67,7 +67,8 @@ def generate_instance(
     history_share: float = 0.1,
 ) -> Instance:
     rng = np.random.default_rng(seed)
-    ranked = [(s.siren, s.score or 0.0) for s in geo.zonage.scores]
+    # Site priority follows the fragility, not a vote's share (ADR 0021): rank order is kept.
+    ranked = [(s.siren, s.score_fragilite or 0.0) for s in geo.zonage.scores]
     populations = {siren: info.population for siren, info in geo.zonage.epcis.items()}
     places = lieux_places(geo.territoire, ranked, sites, populations)
     days = working_days(year, month)

@@ -15,6 +15,7 @@ import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
@@ -153,7 +154,17 @@ def build_instance(region: Region, first: dt.date) -> RegionInstance:
     """Lieux of the region with their needs (minus places already taken by active missions); every
     plannable volunteer with declared dates that month (minus days and quota already taken)."""
     campagne = zonage.active_campaign()
-    scores = dict(campagne.resultats.values_list("epci_id", "score")) if campagne else {}
+    # Priority is the zone's fragility, not a vote's share (ADR 0021): with a vote, a zone its ARS added
+    # has a share of 0 and would never be staffed. A campaign saved before the field had one score only.
+    scores = (
+        dict(
+            campagne.resultats.annotate(priorite=Coalesce("score_fragilite", "score")).values_list(
+                "epci_id", "priorite"
+            )
+        )
+        if campagne
+        else {}
+    )
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     active = Mission.objects.filter(date__range=(first, last), statut__in=Mission.ACTIVES)
     taken_places: dict[tuple[int, dt.date], int] = defaultdict(int)

@@ -135,7 +135,8 @@ class Command(BaseCommand):
         }
         final = zonage.final_sirens(campagne)
         ranked = [
-            (r.epci.siren, r.score or 0.0)
+            # the fragility, not a vote's share (ADR 0021); a campaign saved before it had one score only
+            (r.epci.siren, (r.score_fragilite if r.score_fragilite is not None else r.score) or 0.0)
             for r in campagne.resultats.select_related("epci").order_by("rang")
             if r.epci.siren in final
         ]
