@@ -319,6 +319,12 @@ def test_the_vote_is_judged_and_the_engine_reads_it_back() -> None:
     assert all(0 < v <= 1.0 for _, v in vote.membres) and len(vote.plis) == 4
     assert 0.0 <= vote.recouvrement_seul <= 1.0 and 0.0 <= vote.recouvrement <= 1.0
     assert int(vote.selection.sum()) == 16
+    # The vote's folds set beside the best method alone on the same folds and the same pool.
+    alone = [
+        abs(int((calibrage.selection(ctx, p.gagnant, {}) & (ctx.regions == p.region)).sum()) - p.publie)
+        for p in vote.plis
+    ]
+    assert vote.perte_cv_seul == pytest.approx(float(np.mean(alone)))
     text = calibrage.parametres_toml(cal, faits, {}, dt.date(2026, 12, 5), dt.date(2025, 6, 27), vote)
     params = parse_params(tomllib.loads(text), "calibré")
     assert [m.vote for m in params.membres] == [v for _, v in vote.membres]
@@ -503,3 +509,19 @@ def test_a_region_off_its_published_count_is_explained_in_the_score_s_own_unit()
         if not params.membres:
             assert d.proches == 1  # 1.3 points from the cut-off; the next is 7.6, not close
         assert f"moins de {proche:g} {unit}" in d.explication and "calculées pour" in d.explication
+
+
+def test_near_copies_do_not_vouch_for_each_other_in_the_expected_overlap() -> None:
+    """Road time alone, normalised three ways, ranks the EPCI the same: three members, one list. Each left
+    out in turn, its copies would find all of it; they are left out with it, and nothing is left to judge."""
+    ctx = _country()
+    copies = [
+        calibrage.Candidat("moyenne", n, 0.0, False, TRUE_WEIGHTS, 16, False)
+        for n in ("rangs", "minmax", "zscore")
+    ]
+    lists = {tuple(calibrage.selection(ctx, c, {}).tolist()) for c in copies}
+    assert len(lists) == 1
+    faits = _facts(ctx, calibrage.selection(ctx, copies[0], {}))
+    vote_ = voter(ctx, faits, calibrage.calibrer(ctx, faits, copies))
+    assert vote_ is not None and len(vote_.membres) == 3
+    assert vote_.recouvrement == 0.0 and vote_.recouvrement_seul == 0.0  # not 100 %: copies vouch for nothing

@@ -167,8 +167,10 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
     if vote is not None:
         write(
             f"Vote des {len(vote.membres)} meilleurs jeux de même famille (ADR 0021) : perte {vote.perte.total:.2f}, "
-            f"écart validé {vote.perte_cv:.2f} zone(s) (meilleur jeu seul : {cal.perte_cv[cal.famille]:.2f}) ; "
-            f"recouvrement attendu avec la liste d'une méthode proche du meilleur {vote.recouvrement:.0%} "
+            f"écart validé {vote.perte_cv:.2f} zone(s) (meilleure méthode seule, mêmes plis et mêmes jeux : "
+            f"{vote.perte_cv_seul:.2f} ; meilleur jeu de tout l'espace : {cal.perte_cv[cal.famille]:.2f}) ; "
+            f"recouvrement attendu avec la liste d'une méthode proche du meilleur (quasi-copies écartées) "
+            f"{vote.recouvrement:.0%} "
             f"(meilleur jeu seul : {vote.recouvrement_seul:.0%}) → "
             + (
                 "vote écrit, le meilleur jeu en est la méthode principale."

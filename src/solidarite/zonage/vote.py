@@ -26,6 +26,7 @@ from solidarite.zonage.score import order_of, select, vote
 
 VOTE_MEMBRES = 40  # the best candidates of the winner's family and structure that vote
 VOTE_TEMPERATURE = 2.0  # a method's vote: exp(−(its loss − the best loss) / this), in loss units
+VOTE_DOUBLON = 0.9  # a member sharing this much of the truth's list is its near-copy: left out with it
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Vote:
     perte_cv: float
     recouvrement: float  # expected share of a near-best method's list that the vote finds (see `voter`)
     recouvrement_seul: float  # the same for the winner alone
+    perte_cv_seul: float = 0.0  # the same folds, each predicted by its best method alone (same pool)
 
 
 def _structure(c: Candidat) -> tuple[object, ...]:
@@ -69,7 +71,9 @@ def voter(ctx: Contexte, faits: Faits, cal: Calibrage) -> Vote | None:
     fold, the members and their votes come from the training loss); and its **expected overlap**: if the
     official list were that of one of the near-best methods, the share of it found (each member in turn
     left out of the vote and taken as the truth, weighted by its vote). The winner alone is measured the
-    same way against the other members."""
+    same way against the other members. A member whose list shares `VOTE_DOUBLON` of the truth's is its
+    near-copy and is left out with it: otherwise the overlap measures a copy, not a guess. The vote's
+    cross-validation is set beside the best method alone on the very same folds and pool."""
     g = cal.gagnant
     if g.allocation:
         return None
@@ -84,16 +88,20 @@ def voter(ctx: Contexte, faits: Faits, cal: Calibrage) -> Vote | None:
     # Expected overlap: each member left out in turn and taken as the truth.
     found, found_alone, weight = 0.0, 0.0, 0.0
     for k, (truth, w) in enumerate(membres):
-        others = [m for j, m in enumerate(membres) if j != k]
+        n = max(int(choices[truth].sum()), 1)
+        others = [
+            m
+            for j, m in enumerate(membres)
+            if j != k and float((choices[m[0]] & choices[truth]).sum()) / n < VOTE_DOUBLON
+        ]
         if not others:
             continue
         principal = others[0][0]
         without = _elu(ctx, principal, [choices[c] for c, _ in others], [v for _, v in others], quotas)
-        n = max(int(choices[truth].sum()), 1)
         found += w * float((without & choices[truth]).sum()) / n
         found_alone += w * float((choices[principal] & choices[truth]).sum()) / n
         weight += w
-    plis = []
+    plis, erreurs_seul = [], []
     for r in faits.regions:
         ranked = sorted(pool, key=lambda c: cal.pertes[c][1].get(r.code, 0.0))[:VOTE_MEMBRES]
         fold_votes = _votes([cal.pertes[c][1].get(r.code, 0.0) for c in ranked])
@@ -103,6 +111,7 @@ def voter(ctx: Contexte, faits: Faits, cal: Calibrage) -> Vote | None:
                 choices[c] = selection(ctx, c, quotas)
         fold_sel = _elu(ctx, fold[0][0], [choices[c] for c, _ in fold], [v for _, v in fold], quotas)
         plis.append(Pli(r.code, r.zones, fold[0][0], int((fold_sel & (ctx.regions == r.code)).sum())))
+        erreurs_seul.append(abs(int((choices[fold[0][0]] & (ctx.regions == r.code)).sum()) - r.zones))
     return Vote(
         membres,
         elected,
@@ -111,6 +120,7 @@ def voter(ctx: Contexte, faits: Faits, cal: Calibrage) -> Vote | None:
         float(np.mean([p.erreur for p in plis])) if plis else 0.0,
         found / weight if weight else 0.0,
         found_alone / weight if weight else 0.0,
+        float(np.mean(erreurs_seul)) if erreurs_seul else 0.0,
     )
 
 
