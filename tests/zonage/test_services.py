@@ -148,3 +148,40 @@ def test_bad_official_lists_are_refused_whole(content: str, message: str) -> Non
     with pytest.raises(ValidationError, match=message):
         services.import_official_list(content, "Liste", dt.date(2025, 6, 27), "Ministère")
     assert not ListeOfficielle.objects.exists()
+
+
+def test_the_fragility_score_is_kept_and_migrated_only_where_it_is_the_score() -> None:
+    """Migration 0003: a campaign without a vote had one score, the fragility: it is copied. A campaign with a
+    vote had a share of votes only: nothing is invented, its fragility stays empty until it is recomputed."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("solidarite.zonage.migrations.0003_score_fragilite")
+    voted = _campagne()
+    assert voted.parametres.get("membres")
+    saved = {r.pk: r.score_fragilite for r in voted.resultats.all()}
+    assert all(f is not None for f in saved.values())  # saved by save_campaign, the fragility of the method
+    single = Campagne.objects.create(
+        version=voted.version + 1, nom="sans vote", parametres={**voted.parametres, "membres": []},
+        resume={}, diagnostics={}, millesimes={}, empreinte="sans-vote",
+    )  # fmt: skip
+    ResultatEpci.objects.bulk_create(
+        [
+            ResultatEpci(
+                campagne=single,
+                epci=r.epci,
+                rang=r.rang,
+                score=r.score_fragilite,
+                nb_fragilites=r.nb_fragilites,
+                selectionnee_calcul=r.selectionnee_calcul,
+                criteres={},
+                explication="",
+            )
+            for r in voted.resultats.select_related("epci")[:50]
+        ]
+    )
+    ResultatEpci.objects.update(score_fragilite=None)  # as before the migration
+    migration.copy_single_method_scores(apps, None)
+    assert all(r.score_fragilite == r.score for r in single.resultats.all())
+    assert not voted.resultats.filter(score_fragilite__isnull=False).exists()

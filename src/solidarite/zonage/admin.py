@@ -72,7 +72,15 @@ class CampagneAdmin(admin.ModelAdmin):
 
 @admin.register(ResultatEpci)
 class ResultatEpciAdmin(admin.ModelAdmin):
-    list_display = ["rang", "epci", "nb_fragilites", "score", "selectionnee_calcul", "campagne"]
+    list_display = [
+        "rang",
+        "epci",
+        "nb_fragilites",
+        "score",
+        "score_fragilite",
+        "selectionnee_calcul",
+        "campagne",
+    ]
     list_filter = ["campagne", "selectionnee_calcul", "nb_fragilites"]
     list_select_related = ["epci", "campagne"]
     search_fields = ["epci__nom", "epci__siren"]
@@ -81,8 +89,12 @@ class ResultatEpciAdmin(admin.ModelAdmin):
         "epci",
         "rang",
         "score",
+        "score_fragilite",
         "nb_fragilites",
         "selectionnee_calcul",
+        "rang_region",
+        "ecart_seuil",
+        "critere_decisif",
         "criteres",
         "explication",
     ]
