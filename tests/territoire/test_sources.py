@@ -108,3 +108,22 @@ def test_empty_file(data_copy: Path) -> None:
     replace_file(data_copy, "epci.csv", "")
     with pytest.raises(DataFileError, match="fichier vide"):
         read_territoire(data_copy)
+
+
+def test_apl_file_keeps_one_year_but_checks_every_line(data_copy: Path, copy_file) -> None:  # type: ignore[no-untyped-def]
+    from solidarite.zonage.sources import read_apl
+
+    rows = read_apl(data_copy)
+    with (DATA_DIR / "apl_mg_2022_2023.csv").open(encoding="utf-8") as handle:
+        expected = sum(1 for row in csv.DictReader(handle) if row["annee"] == "2023")
+    assert len(rows) == expected > 30000
+    # A truncated line of the year that is not read must still stop the reading (an interrupted copy).
+    lines = (DATA_DIR / "apl_mg_2022_2023.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    other = next(i for i, line in enumerate(lines) if line.startswith("2022,") and i > 10)
+    copy_file(
+        data_copy, "apl_mg_2022_2023.csv", lambda ls: [*ls[:other], ls[other][:12] + "\n", *ls[other + 1 :]]
+    )
+    with pytest.raises(DataFileError) as error:
+        read_apl(data_copy)
+    assert error.value.line == other + 1
+    assert "fichier tronqué" in str(error.value)

@@ -153,8 +153,11 @@ def check_data_dir(data_dir: Path, cog: int = 2025) -> Path:
     return data_dir
 
 
-def read_csv(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yields (line number, row) and refuses short, long or headerless rows."""
+def read_csv(
+    path: Path, required: tuple[str, ...], only: tuple[str, str] | None = None
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yields (line number, row) and refuses short, long or headerless rows; with `only` = (column, value),
+    yields only the rows having that value there (every row is still checked)."""
     try:
         with path.open(encoding="utf-8", newline="") as handle:
             reader = csv.reader(handle)
@@ -164,6 +167,7 @@ def read_csv(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[
             absent = [name for name in required if name not in header]
             if absent:
                 raise DataFileError(path, 1, f"colonne(s) absente(s) de l'en-tête : {', '.join(absent)}.")
+            keep = (header.index(only[0]), only[1]) if only is not None and only[0] in header else None
             for values in reader:
                 line = reader.line_num
                 if not values:
@@ -174,7 +178,9 @@ def read_csv(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[
                         line,
                         f"{len(values)} champ(s) au lieu de {len(header)} (fichier tronqué ou mal formé ?).",
                     )
-                yield line, dict(zip(header, values, strict=True))
+                if keep is not None and values[keep[0]] != keep[1]:
+                    continue
+                yield line, dict(zip(header, values, strict=False))  # lengths checked just above
     except UnicodeDecodeError as exc:
         raise DataFileError(
             path, None, f"encodage invalide ({exc.reason}) : le fichier doit être en UTF-8."

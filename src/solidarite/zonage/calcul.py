@@ -71,8 +71,9 @@ class ZonageResult:
     millesimes: dict[str, str]
     diagnostics: dict[str, object] = field(default_factory=dict)
     population_france: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # the computation, from the data already read (the national run)
     bassins: Bassins | None = None  # for a composite composed per bassin de vie (a what-if needs them)
+    lecture_seconds: float = 0.0  # reading and checking the data files
 
     @property
     def selected(self) -> list[EpciScore]:
@@ -198,8 +199,9 @@ class CriteriaTables:
     millesimes: dict[str, str]
     diagnostics: dict[str, object]
     population_france: int
-    seconds: float
+    seconds: float  # the computation, from the data already read
     bassins: Bassins | None = None  # the bassins de vie, when a composite per bassin was asked for
+    lecture_seconds: float = 0.0  # reading and checking the data files
 
 
 def _vieillissement(apl: float, apl65: float) -> float | None:
@@ -207,23 +209,11 @@ def _vieillissement(apl: float, apl65: float) -> float | None:
     return 100.0 * (1.0 - apl65 / apl) if apl > 0 else None
 
 
-def _bassin_tables(
-    members: dict[str, list[CommuneRow]],
-    bassins: dict[str, str],
-    bv_values: dict[str, dict[str, float]],
-    agregation: str,
-    imputees: dict[str, dict[str, str]] | None = None,
-) -> dict[str, dict[str, tuple[float | None, str]]]:
-    """EPCI values from bassin-de-vie values: the worst bassin holding at least PIRE_PART of the EPCI's
-    population, or the share of its population living in the worst quintile of bassins (BV ranks); for a
-    composite per bassin (`PORTAGES`), shown and not scored, the population-weighted mean of its bassins."""
-    fragile: dict[str, set[str]] = {}
-    for critere in CRITERES:
-        known = {b: v[critere] for b, v in bv_values.items() if critere in v}
-        codes = sorted(known)
-        pct, _ = percentiles([known[b] for b in codes], SENS[critere])
-        fragile[critere] = {b for b, q in zip(codes, pct, strict=True) if q is not None and q >= QUINTILE}
-    result: dict[str, dict[str, tuple[float | None, str]]] = {}
+def _bassin_spread(
+    members: dict[str, list[CommuneRow]], bassins: dict[str, str]
+) -> dict[str, tuple[dict[str, int], int, bool]]:
+    """Per EPCI: its population per bassin de vie, its total population, whether it is in Mayotte."""
+    result = {}
     for siren, communes in members.items():
         by_bassin: Counter[str] = Counter()
         total = 0
@@ -233,40 +223,68 @@ def _bassin_tables(
             bassin = bassins.get(c.code)
             if bassin:
                 by_bassin[bassin] += population
-        row: dict[str, tuple[float | None, str]] = {}
-        mayotte = any(c.departement == MAYOTTE for c in communes)
+        result[siren] = (dict(by_bassin), total, any(c.departement == MAYOTTE for c in communes))
+    return result
+
+
+def _bassin_tables(
+    spread: dict[str, tuple[dict[str, int], int, bool]],
+    bv_values: dict[str, dict[str, float]],
+    agregations: list[str],
+    imputees: dict[str, dict[str, str]] | None = None,
+) -> dict[str, dict[str, dict[str, tuple[float | None, str]]]]:
+    """EPCI values from bassin-de-vie values, one table per aggregation (all computed in one pass): the
+    worst bassin holding at least PIRE_PART of the EPCI's population, or the share of its population living
+    in the worst quintile of bassins (BV ranks); for a composite per bassin (`PORTAGES`), shown and not
+    scored, the population-weighted mean of its bassins."""
+    fragile: dict[str, set[str]] = {}
+    if "part_bassins_fragiles" in agregations:
+        for critere in CRITERES:
+            known = {b: v[critere] for b, v in bv_values.items() if critere in v}
+            codes = sorted(known)
+            pct, _ = percentiles([known[b] for b in codes], SENS[critere])
+            fragile[critere] = {b for b, q in zip(codes, pct, strict=True) if q is not None and q >= QUINTILE}
+    tables: dict[str, dict[str, dict[str, tuple[float | None, str]]]] = {a: {} for a in agregations}
+    for siren, (by_bassin, total, mayotte) in spread.items():
+        rows: dict[str, dict[str, tuple[float | None, str]]] = {a: {} for a in agregations}
         for critere in CRITERES:
             covered = {b: n for b, n in by_bassin.items() if critere in bv_values.get(b, {})}
-            share = sum(covered.values()) / total if total else 0.0
+            weight = sum(covered.values())
+            share = weight / total if total else 0.0
+            missing: tuple[float | None, str] | None = None
             if (not covered or share < MIN_COVERAGE) and critere in APL_CRITERES and mayotte:
-                row[critere] = (None, "APL non publiée pour Mayotte (hors du champ de la DREES)")
-                continue
-            if not covered or share < MIN_COVERAGE:
-                row[critere] = (
+                missing = (None, "APL non publiée pour Mayotte (hors du champ de la DREES)")
+            elif not covered or share < MIN_COVERAGE:
+                missing = (
                     None,
                     f"bassins de vie sans valeur (valeur connue pour {share:.0%} de la population)",
                 )
+            if missing is not None:
+                for row in rows.values():
+                    row[critere] = missing
                 continue
             imputed = (imputees or {}).get(critere, {})
-            if agregation == "pire_bassin":
-                weight = sum(covered.values())
-                big = [b for b, n in covered.items() if n >= PIRE_PART * weight] or list(covered)
-                pick = (min if SENS[critere] == "bas" else max)(big, key=lambda b: bv_values[b][critere])
-                note = f"bassin {pick} : {imputed[pick]}" if pick in imputed else ""
-                row[critere] = (bv_values[pick][critere], note)  # a note with a value: how it was imputed
-            elif agregation in PORTAGES:
-                weight = sum(covered.values())
-                mean = sum(bv_values[b][critere] * n for b, n in covered.items()) / weight
-                guessed = sorted(b for b in covered if b in imputed)
-                note = f"bassin(s) {', '.join(guessed)} : {imputed[guessed[0]]}" if guessed else ""
-                row[critere] = (mean, note)
-            else:
-                inside = sum(n for b, n in covered.items() if b in fragile[critere])
-                guessed = sorted(b for b in covered if b in imputed)
-                note = f"bassin(s) {', '.join(guessed)} : {imputed[guessed[0]]}" if guessed else ""
-                row[critere] = (100.0 * inside / sum(covered.values()), note)
-        result[siren] = row
-    return result
+            guessed = sorted(b for b in covered if b in imputed)
+            note = f"bassin(s) {', '.join(guessed)} : {imputed[guessed[0]]}" if guessed else ""
+            mean: tuple[float | None, str] | None = None
+            for agregation, row in rows.items():
+                if agregation == "pire_bassin":
+                    big = [b for b, n in covered.items() if n >= PIRE_PART * weight] or list(covered)
+                    pick = (min if SENS[critere] == "bas" else max)(big, key=lambda b: bv_values[b][critere])
+                    row[critere] = (
+                        bv_values[pick][critere],
+                        f"bassin {pick} : {imputed[pick]}" if pick in imputed else "",
+                    )
+                elif agregation in PORTAGES:
+                    if mean is None:
+                        mean = (sum(bv_values[b][critere] * n for b, n in covered.items()) / weight, note)
+                    row[critere] = mean
+                else:
+                    inside = sum(n for b, n in covered.items() if b in fragile[critere])
+                    row[critere] = (100.0 * inside / weight, note)
+        for agregation, row in rows.items():
+            tables[agregation][siren] = row
+    return tables
 
 
 def departement_of_bassin(code: str) -> str:
@@ -344,6 +362,48 @@ def impute_bassins(
     return result
 
 
+@dataclass(frozen=True)
+class ZonageInputs:
+    """Every data file the zonage reads, read and checked once (`read_inputs`): the computation
+    (`criteria_from_inputs`) then touches no file, and its time is the national run's (bench/)."""
+
+    territoire: TerritoireData
+    apl_rows: list[sources.AplRow]
+    renamed: dict[str, str]
+    bassins: dict[str, str]
+    carto: dict[str, dict[str, sources.Indicator]]
+    niveau: dict[str, sources.Indicator]
+    sites: list[sources.UrgenceSite]
+    seconds: float
+
+
+def read_inputs(
+    data_dir: Path,
+    progress: Callable[[str], None] | None = None,
+    territoire: TerritoireData | None = None,
+) -> ZonageInputs:
+    """Reads and checks the zonage's data files (DataError on the first problem)."""
+    started = time.perf_counter()
+    step = progress or (lambda _label: None)
+    step("territoire")
+    territoire = territoire or read_territoire(data_dir)
+    sources.check_zonage_files(data_dir)
+    step("APL (DREES)")
+    apl_rows = sources.read_apl(data_dir)
+    step("bassins de vie (ALD, niveau de vie)")
+    bassins, renamed = sources.read_bassins_et_codes(data_dir)
+    return ZonageInputs(
+        territoire=territoire,
+        apl_rows=apl_rows,
+        renamed=renamed,
+        bassins=bassins,
+        carto=sources.read_cartosante(data_dir),
+        niveau=sources.read_niveau_vie(data_dir),
+        sites=sources.read_urgences(data_dir),
+        seconds=time.perf_counter() - started,
+    )
+
+
 def compute_criteria(
     data_dir: Path,
     provider: TravelProvider | None = None,
@@ -351,11 +411,20 @@ def compute_criteria(
     territoire: TerritoireData | None = None,
     agregations: tuple[str, ...] = AGREGATIONS,
 ) -> CriteriaTables:
+    """Reads the data files, then computes every EPCI's criteria (`read_inputs`, `criteria_from_inputs`)."""
+    return criteria_from_inputs(read_inputs(data_dir, progress, territoire), provider, progress, agregations)
+
+
+def criteria_from_inputs(
+    inputs: ZonageInputs,
+    provider: TravelProvider | None = None,
+    progress: Callable[[str], None] | None = None,
+    agregations: tuple[str, ...] = AGREGATIONS,
+) -> CriteriaTables:
     started = time.perf_counter()
     step = progress or (lambda _label: None)
-    step("territoire")
-    territoire = territoire or read_territoire(data_dir)
-    sources.check_zonage_files(data_dir)
+    step("critères (APL, ALD, urgences, niveau de vie)")
+    territoire = inputs.territoire
     infos = _epci_infos(territoire)
     commune_epci = epci_of(territoire)
     members: dict[str, list[CommuneRow]] = defaultdict(list)
@@ -363,20 +432,15 @@ def compute_criteria(
         if c.type == "commune" and c.epci:
             members[c.epci].append(c)
 
-    step("APL (DREES)")
-    apl_rows = sources.read_apl(data_dir)
-    mapping = current_code_map(territoire, sources.read_renamed_codes(data_dir))
+    apl_rows = inputs.apl_rows
+    mapping = current_code_map(territoire, inputs.renamed)
     apl, unmapped = _apl_by_epci(apl_rows, mapping, commune_epci)
 
-    step("bassins de vie (ALD, niveau de vie)")
-    bassins = sources.read_bassins(data_dir)
-    carto = sources.read_cartosante(data_dir)
-    niveau = sources.read_niveau_vie(data_dir)
+    bassins, carto, niveau = inputs.bassins, inputs.carto, inputs.niveau
     ald = _bassin_criterion(members, bassins, lambda b: carto[b]["part_ald"] if b in carto else None)
     vie = _bassin_criterion(members, bassins, niveau.get)
 
-    step("temps jusqu'aux urgences")
-    sites = sources.read_urgences(data_dir)
+    sites = inputs.sites
     actuelles = [c for c in territoire.communes if c.type == "commune"]
     coords = territoire.coordonnees
     lat = np.array([coords[c.code].latitude if c.code in coords else np.nan for c in actuelles])
@@ -464,17 +528,12 @@ def compute_criteria(
         densites = {b: i["densite_mg"].value for b, i in carto.items() if i["densite_mg"].value is not None}
         departement_region = {d.code: d.region for d in territoire.departements}
         imputees = impute_bassins(bv_values, set(bassins.values()), densites, departement_region)
-        for agregation in others:
-            tables[agregation] = _bassin_tables(members, bassins, bv_values, agregation, imputees)
+        spread = _bassin_spread(members, bassins)
+        tables.update(_bassin_tables(spread, bv_values, others, imputees))
         if any(a in PORTAGES for a in others):
-            spread: dict[str, dict[str, float]] = {}
-            for siren, communes in members.items():
-                by_bassin: Counter[str] = Counter()
-                for c in communes:
-                    if (bassin := bassins.get(c.code)) is not None:
-                        by_bassin[bassin] += c.population or 0
-                spread[siren] = dict(by_bassin)
-            bassin_table = Bassins.build(bv_values, spread)
+            bassin_table = Bassins.build(
+                bv_values, {s: {b: float(n) for b, n in by.items()} for s, (by, _, _) in spread.items()}
+            )
     else:
         imputees = {}
     france = sum(c.population or 0 for c in actuelles if c.zone in {"metro", "drom"})
@@ -503,6 +562,7 @@ def compute_criteria(
         population_france=france,
         seconds=time.perf_counter() - started,
         bassins=bassin_table,
+        lecture_seconds=inputs.seconds,
     )
 
 
@@ -532,6 +592,7 @@ def score_criteria(criteria: CriteriaTables, params: ScoreParams) -> ZonageResul
         population_france=criteria.population_france,
         seconds=criteria.seconds + time.perf_counter() - started,
         bassins=criteria.bassins,
+        lecture_seconds=criteria.lecture_seconds,
     )
 
 

@@ -92,7 +92,10 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
     except (DataError, TravelError, OSError) as exc:
         raise _fail(str(exc)) from exc
     liste = read_liste(options["liste"], set(criteria.epcis)) if options["liste"] else None
-    write(f"Critères calculés en {criteria.seconds:.1f} s ; faits v{faits.version} du {faits.date:%d/%m/%Y}.")
+    write(
+        f"Données lues en {criteria.lecture_seconds:.1f} s, critères calculés en {criteria.seconds:.1f} s ; "
+        f"faits v{faits.version} du {faits.date:%d/%m/%Y}."
+    )
 
     candidats = calibrage.candidats(faits, options["poids_aleatoires"])
     ctx = calibrage.contexte(criteria, surfaces)

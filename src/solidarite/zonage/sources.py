@@ -76,7 +76,10 @@ def check_zonage_files(data_dir: Path) -> None:
 
 def _number(path: Path, line: int, text: str, what: str) -> float:
     try:
-        value = float(text.replace(",", ".").replace("\u202f", "").replace(" ", ""))
+        try:
+            value = float(text)  # the usual case, three times quicker than cleaning first
+        except ValueError:
+            value = float(text.replace(",", ".").replace("\u202f", "").replace(" ", ""))
     except ValueError:
         raise DataFileError(path, line, f"{what} n'est pas un nombre : {text!r}.") from None
     if not math.isfinite(value):
@@ -182,9 +185,7 @@ def read_apl(data_dir: Path, vintage: int = 2023) -> list[AplRow]:
         "population_totale",
     )
     rows = []
-    for line, row in read_csv(path, columns):
-        if row["annee"] != str(vintage):
-            continue
+    for line, row in read_csv(path, columns, only=("annee", str(vintage))):
         code = row["code_commune_insee"].strip()
         if not RE_CODE_INSEE.match(code):
             raise DataFileError(path, line, f"code INSEE invalide : {code!r}.")
@@ -204,22 +205,26 @@ def read_apl(data_dir: Path, vintage: int = 2023) -> list[AplRow]:
     return rows
 
 
+def read_bassins_et_codes(data_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """One pass over the bassins-de-vie file: commune (COG 2025) → bassin de vie 2022, and the former codes
+    (COG 2024) of communes whose code changed on 2025-01-01 → current code."""
+    path = data_dir / BASSINS_FILE
+    bassins, renamed = {}, {}
+    for _, row in read_csv(path, ("code_commune", "bassin_vie", "code_commune_cog2024", "methode")):
+        bassins[row["code_commune"]] = row["bassin_vie"]
+        if row["methode"] == "insee_cog2024_changement_code_2025":
+            renamed[row["code_commune_cog2024"]] = row["code_commune"]
+    return bassins, renamed
+
+
 def read_bassins(data_dir: Path) -> dict[str, str]:
     """Commune (COG 2025) → bassin de vie 2022."""
-    path = data_dir / BASSINS_FILE
-    return {
-        row["code_commune"]: row["bassin_vie"] for _, row in read_csv(path, ("code_commune", "bassin_vie"))
-    }
+    return read_bassins_et_codes(data_dir)[0]
 
 
 def read_renamed_codes(data_dir: Path) -> dict[str, str]:
     """Former codes (COG 2024) of communes whose code changed on 2025-01-01 → current code."""
-    path = data_dir / BASSINS_FILE
-    result = {}
-    for _, row in read_csv(path, ("code_commune", "code_commune_cog2024", "methode")):
-        if row["methode"] == "insee_cog2024_changement_code_2025":
-            result[row["code_commune_cog2024"]] = row["code_commune"]
-    return result
+    return read_bassins_et_codes(data_dir)[1]
 
 
 def read_cartosante(data_dir: Path) -> dict[str, dict[str, Indicator]]:

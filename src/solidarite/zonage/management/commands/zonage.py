@@ -24,7 +24,7 @@ STEPS = [
     "territoire",
     "APL (DREES)",
     "bassins de vie (ALD, niveau de vie)",
-    "temps jusqu'aux urgences",
+    "critères (APL, ALD, urgences, niveau de vie)",
     "score et sélection",
     "zones.csv",
     "zones.geojson",
@@ -161,7 +161,10 @@ class Command(BaseCommand):
             f"{summary['epci']} EPCI classés ; {summary['zones']} retenus, {summary['population']} habitants "
             f"({summary['part_population_france'] * 100:.1f} % de la population), dont {summary['outre_mer']} en outre-mer."
         )
-        write(f"Calcul : {result.seconds:.1f} s ; total : {time.perf_counter() - started:.1f} s.")
+        write(
+            f"Lecture des données : {result.lecture_seconds:.1f} s ; calcul national : {result.seconds:.2f} s ; "
+            f"total : {time.perf_counter() - started:.1f} s."
+        )
         write(f"Fichiers écrits dans {out} : zones.csv, zones.geojson, carte.png, rapport.html")
         if options["save"]:
             from solidarite.zonage.services import save_campaign
