@@ -15,7 +15,7 @@ from solidarite.zonage import calibrage
 from solidarite.zonage.faits import FaitRegion, Faits, Perte
 from solidarite.zonage.methode import Membre
 from solidarite.zonage.score import CRITERES, ParamError, parse_params, score_epcis, vote
-from solidarite.zonage.vote import VOTE_MEMBRES, voter
+from solidarite.zonage.vote import VOTE_MEMBRES, vote_retenu, voter
 from tests.cli import run_cli
 
 TRUE_WEIGHTS = (0.0, 0.0, 0.0, 1.0, 0.0, 0.0)  # the "ministry" used road time only
@@ -317,6 +317,7 @@ def test_the_vote_is_judged_and_the_engine_reads_it_back() -> None:
     assert vote is not None and vote.membres[0] == (cal.gagnant, 1.0)
     assert 1 < len(vote.membres) <= VOTE_MEMBRES
     assert all(0 < v <= 1.0 for _, v in vote.membres) and len(vote.plis) == 4
+    assert vote.recouvrement is not None and vote.recouvrement_seul is not None
     assert 0.0 <= vote.recouvrement_seul <= 1.0 and 0.0 <= vote.recouvrement <= 1.0
     assert int(vote.selection.sum()) == 16
     # The vote's folds set beside the best method alone on the same folds and the same pool.
@@ -524,4 +525,13 @@ def test_near_copies_do_not_vouch_for_each_other_in_the_expected_overlap() -> No
     faits = _facts(ctx, calibrage.selection(ctx, copies[0], {}))
     vote_ = voter(ctx, faits, calibrage.calibrer(ctx, faits, copies))
     assert vote_ is not None and len(vote_.membres) == 3
-    assert vote_.recouvrement == 0.0 and vote_.recouvrement_seul == 0.0  # not 100 %: copies vouch for nothing
+    # Not 100 % (copies vouch for nothing), and not 0 % either: nothing was measured, and the texts say so.
+    assert vote_.recouvrement is None and vote_.recouvrement_seul is None
+    assert vote_.recouvrement_texte() == (
+        "recouvrement attendu non mesurable (les membres sont tous des quasi-copies les uns des autres)"
+    )
+    assert not vote_retenu(calibrage.calibrer(ctx, faits, copies), vote_)
+    toml = calibrage.parametres_toml(
+        calibrage.calibrer(ctx, faits, copies), faits, {}, dt.date(2026, 12, 5), dt.date(2025, 6, 27), vote_
+    )
+    assert "recouvrement attendu non mesurable" in toml and "0%" not in toml

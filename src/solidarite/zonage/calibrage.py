@@ -433,8 +433,8 @@ def parametres_toml(
         *(
             [
                 f"# Vote de {len(v.membres)} méthodes (ADR 0021) : perte {v.perte.total:.2f}, perte validée croisée "
-                f"{v.perte_cv:.2f} zone(s) (méthode seule, mêmes plis : {v.perte_cv_seul:.2f}), recouvrement "
-                f"attendu {v.recouvrement:.0%} (méthode principale seule : {v.recouvrement_seul:.0%})."
+                f"{v.perte_cv:.2f} zone(s) (méthode seule, mêmes plis : {v.perte_cv_seul:.2f}), "
+                f"{v.recouvrement_texte()}."
             ]
             if v is not None
             else []

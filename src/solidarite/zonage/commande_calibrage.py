@@ -172,9 +172,8 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
             f"Vote des {len(vote.membres)} meilleurs jeux de même famille (ADR 0021) : perte {vote.perte.total:.2f}, "
             f"écart validé {vote.perte_cv:.2f} zone(s) (meilleure méthode seule, mêmes plis et mêmes jeux : "
             f"{vote.perte_cv_seul:.2f} ; meilleur jeu de tout l'espace : {cal.perte_cv[cal.famille]:.2f}) ; "
-            f"recouvrement attendu avec la liste d'une méthode proche du meilleur (quasi-copies écartées) "
-            f"{vote.recouvrement:.0%} "
-            f"(meilleur jeu seul : {vote.recouvrement_seul:.0%}) → "
+            f"avec la liste d'une méthode proche du meilleur (quasi-copies écartées), "
+            f"{vote.recouvrement_texte('meilleur jeu seul')} → "
             + (
                 "vote écrit, le meilleur jeu en est la méthode principale."
                 if vote_ecrit

@@ -36,9 +36,17 @@ class Vote:
     perte: Perte
     plis: list[Pli]  # cross-validation of the vote itself (leave one region out)
     perte_cv: float
-    recouvrement: float  # expected share of a near-best method's list that the vote finds (see `voter`)
-    recouvrement_seul: float  # the same for the winner alone
+    # expected share of a near-best method's list that the vote finds (see `voter`), and the same for the
+    # winner alone; None when no member has a truth left to vote on (all near-copies of one another)
+    recouvrement: float | None
+    recouvrement_seul: float | None
     perte_cv_seul: float = 0.0  # the same folds, each predicted by its best method alone (same pool)
+
+    def recouvrement_texte(self, seul: str = "méthode principale seule") -> str:
+        """The expected overlap in words, saying so when it could not be measured."""
+        if self.recouvrement is None or self.recouvrement_seul is None:
+            return "recouvrement attendu non mesurable (les membres sont tous des quasi-copies les uns des autres)"
+        return f"recouvrement attendu {self.recouvrement:.0%} ({seul} : {self.recouvrement_seul:.0%})"
 
 
 def _structure(c: Candidat) -> tuple[object, ...]:
@@ -118,8 +126,8 @@ def voter(ctx: Contexte, faits: Faits, cal: Calibrage) -> Vote | None:
         final,
         plis,
         float(np.mean([p.erreur for p in plis])) if plis else 0.0,
-        found / weight if weight else 0.0,
-        found_alone / weight if weight else 0.0,
+        found / weight if weight else None,
+        found_alone / weight if weight else None,
         float(np.mean(erreurs_seul)) if erreurs_seul else 0.0,
     )
 
@@ -130,6 +138,8 @@ def vote_retenu(cal: Calibrage, v: Vote | None) -> bool:
     return (
         v is not None
         and len(v.membres) > 1
+        and v.recouvrement is not None
+        and v.recouvrement_seul is not None
         and v.recouvrement > v.recouvrement_seul
         and v.perte.total <= cal.perte.total + VOTE_TEMPERATURE
     )
