@@ -255,8 +255,8 @@ def test_ars_cancels_a_queued_or_running_solve_and_keeps_the_published_plan(clie
 
 def test_a_lieu_weighs_its_zone_fragility_not_the_vote_share() -> None:
     """ADR 0021: with a vote, `score` is the share of the methods retaining the EPCI; a zone its ARS added
-    may hold 0 % and still be among the most fragile. The planning follows the fragility; a campaign saved
-    before the fragility was kept falls back on its single score."""
+    may hold 0 % and still be among the most fragile. The planning follows the fragility; where none is
+    stored (a vote campaign saved before migration 0003, until recomputed) the campaign's score stands in."""
     from solidarite.zonage import services as zonage
     from solidarite.zonage.models import ResultatEpci
 

@@ -185,3 +185,21 @@ def test_the_fragility_score_is_kept_and_migrated_only_where_it_is_the_score() -
     migration.copy_single_method_scores(apps, None)
     assert all(r.score_fragilite == r.score for r in single.resultats.all())
     assert not voted.resultats.filter(score_fragilite__isnull=False).exists()
+
+
+def test_recomputing_a_vote_campaign_fills_its_missing_fragility(zonage_result) -> None:  # type: ignore[no-untyped-def]
+    """After migration 0003 a vote campaign has no fragility; recomputing gives the same fingerprint (nothing
+    new is stored) but fills the empty scores, and only those: the EPCI page's advice « recalculez-la » works."""
+    campagne = services.active_campaign()
+    assert campagne is not None and campagne.parametres.get("membres")
+    expected = {s.siren: s.score_fragilite for s in zonage_result.scores}
+    kept = campagne.resultats.select_related("epci").order_by("rang").first()
+    assert kept is not None
+    ResultatEpci.objects.filter(campagne=campagne).exclude(pk=kept.pk).update(score_fragilite=None)
+    ResultatEpci.objects.filter(pk=kept.pk).update(score_fragilite=12.5)  # a stored value is not overwritten
+    again, created = services.save_campaign(zonage_result, activate=True)
+    assert (again.pk, created) == (campagne.pk, False)
+    stored = dict(campagne.resultats.values_list("epci__siren", "score_fragilite"))
+    assert stored[kept.epci.siren] == 12.5
+    assert all(stored[s] == expected[s] for s in stored if s != kept.epci.siren)
+    assert sum(v is not None for v in stored.values()) == len(stored) == 1255

@@ -155,7 +155,9 @@ def build_instance(region: Region, first: dt.date) -> RegionInstance:
     plannable volunteer with declared dates that month (minus days and quota already taken)."""
     campagne = zonage.active_campaign()
     # Priority is the zone's fragility, not a vote's share (ADR 0021): with a vote, a zone its ARS added
-    # has a share of 0 and would never be staffed. A campaign saved before the field had one score only.
+    # has a share of 0 and would never be staffed. A campaign without a vote has one score (migration 0003
+    # copied it); a vote campaign saved before 0003 gets its fragility when recomputed (save_campaign fills
+    # it), its share standing in until then.
     scores = (
         dict(
             campagne.resultats.annotate(priorite=Coalesce("score_fragilite", "score")).values_list(

@@ -61,6 +61,7 @@ def save_campaign(
     with transaction.atomic():
         existing = Campagne.objects.filter(empreinte=fingerprint).order_by("-version").first()
         if existing is not None:
+            _fill_missing_fragility(existing, result)
             if activate:
                 activate_campaign(existing)
             return existing, False
@@ -104,6 +105,20 @@ def save_campaign(
         if activate:
             activate_campaign(campagne)
     return campagne, True
+
+
+def _fill_missing_fragility(campagne: Campagne, result: ZonageResult) -> None:
+    """A vote campaign saved before migration 0003 has no fragility score (the migration invents none) and
+    recomputing it gives the same fingerprint (the fragility is not in it, ADR 0021): the identical result
+    fills the empty scores, and only those, so that the map and the planning priority get them."""
+    empty = list(
+        ResultatEpci.objects.filter(campagne=campagne, score_fragilite__isnull=True).select_related("epci")
+    )
+    fragility = {s.siren: s.score_fragilite for s in result.scores}
+    filled = [r for r in empty if fragility.get(r.epci.siren) is not None]
+    for r in filled:
+        r.score_fragilite = fragility[r.epci.siren]
+    ResultatEpci.objects.bulk_update(filled, ["score_fragilite"], batch_size=500)
 
 
 def activate_campaign(campagne: Campagne) -> None:

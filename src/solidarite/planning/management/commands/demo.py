@@ -135,7 +135,8 @@ class Command(BaseCommand):
         }
         final = zonage.final_sirens(campagne)
         ranked = [
-            # the fragility, not a vote's share (ADR 0021); a campaign saved before it had one score only
+            # the fragility, not a vote's share (ADR 0021); the share only stands in for a vote campaign
+            # saved before migration 0003 and not recomputed since (planning.services.build_instance)
             (r.epci.siren, (r.score_fragilite if r.score_fragilite is not None else r.score) or 0.0)
             for r in campagne.resultats.select_related("epci").order_by("rang")
             if r.epci.siren in final
