@@ -139,7 +139,8 @@ def test_calibrer_writes_the_set_and_the_fidelity_report(tmp_path: Path) -> None
         )
     )
     assert calibrated["selection"]["nombre"] == 141
-    official.write_text("siren\n200000172\n200066637\n", encoding="utf-8")  # made-up list of two EPCI
+    # A made-up list of two EPCI, one by SIREN, one by name as the press writes it (zonage/listes.py).
+    official.write_text("siren;nom\n200000172;\n;Communauté de communes Hautes Terres\n", encoding="utf-8")
     first = Path(calibrage.__file__).parent / "parametres" / "zonage_2025_calibre_v1.toml"
     target.write_text(first.read_text(encoding="utf-8"), encoding="utf-8")  # the set this run replaces
     result = _run(
@@ -156,6 +157,7 @@ def test_calibrer_writes_the_set_and_the_fidelity_report(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     assert "Validation croisée" in result.stdout and "Hypothèse d'allocation régionale" in result.stdout
     assert "Nombre de zones" in result.stdout and "rappel" in result.stdout
+    assert "Liste officielle : 2 EPCI (1 par SIREN, 1 par leur nom, 0 par une partie" in result.stdout
     params = parse_params(tomllib.loads(target.read_text(encoding="utf-8")), "jeu")
     assert sum(params.poids.values()) == pytest.approx(1.0)
     report = (out / "fidelite.html").read_text(encoding="utf-8")
@@ -214,6 +216,11 @@ def test_calibrer_writes_the_set_and_the_fidelity_report(tmp_path: Path) -> None
             "temps_urgences = 0.1\nniveau_vie = 0.1\nvieillissement_mg = 0.2\n",
             "--params",
             "les poids doivent avoir pour somme 1 (somme lue : 1.1)",
+        ),
+        (
+            "nom\nCC des Pays de l'Aigle\nHaut Allier\n",
+            "--liste",
+            "ligne 3 : « Haut Allier » peut désigner 2 EPCI",
         ),
     ],
 )

@@ -147,7 +147,12 @@ class AjustementAdmin(RegionScopedAdmin, UserFormMixin, admin.ModelAdmin):
 
 class ListeOfficielleForm(forms.ModelForm):
     fichier = forms.FileField(
-        label="Fichier CSV des SIREN", help_text="Une colonne « siren », ou un SIREN par ligne."
+        label="Fichier CSV des EPCI (SIREN ou noms)",
+        help_text=(
+            "Une colonne « siren » ou « nom » (les noms tels que le ministère ou la presse les écrivent), "
+            "avec au besoin « region » ou « departement » pour départager les homonymes ; ou un SIREN ou un "
+            "nom par ligne. Une ligne refusée refuse toute la liste."
+        ),
     )
 
     class Meta:

@@ -6,9 +6,7 @@ stop with a French message and exit code 2.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import os
 import tempfile
 import time
@@ -22,12 +20,13 @@ from django.template.loader import render_to_string
 from tqdm import tqdm
 
 from solidarite.territoire.providers import provider_from_settings
-from solidarite.territoire.sources import RE_SIREN, DataError, read_territoire
+from solidarite.territoire.sources import DataError, read_territoire
 from solidarite.territoire.travel import TravelError
 from solidarite.zonage import calibrage, sources
 from solidarite.zonage.ajouts import ajouts_modeles
-from solidarite.zonage.calcul import ZonageResult, compute_criteria, score_criteria
+from solidarite.zonage.calcul import EpciInfo, ZonageResult, compute_criteria, score_criteria
 from solidarite.zonage.faits import FaitsError, fidelite, perte
+from solidarite.zonage.listes import Correspondance, EpciRef, ListeError, lire_liste
 from solidarite.zonage.score import LIBELLES, ParamError, parse_params
 from solidarite.zonage.vote import vote_retenu, voter
 
@@ -36,27 +35,18 @@ def _fail(message: str) -> CommandError:
     return CommandError(f"{message}\nRien n'a été écrit.", returncode=2)
 
 
-def read_liste(path: Path, known: set[str]) -> set[str]:
-    """SIREN codes of an official list (a `siren` column, or one per line), as the back office takes it."""
+def read_liste(path: Path, epcis: dict[str, EpciInfo]) -> list[Correspondance]:
+    """The SIREN codes of an official list, by SIREN or by EPCI names, as the back office takes it."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise _fail(f"Liste officielle illisible : {path} ({exc}).") from exc
-    first = text.split("\n", 1)[0]
-    rows = list(csv.reader(io.StringIO(text), delimiter=";" if ";" in first else ","))
-    header = [c.strip().lower() for c in rows[0]] if rows else []
-    column, start = (header.index("siren"), 1) if "siren" in header else (0, 0)
-    result: set[str] = set()
-    for number, row in enumerate(rows[start:], start=start + 1):
-        if not row or not "".join(row).strip():
-            continue
-        siren = row[column].strip() if column < len(row) else ""
-        if not RE_SIREN.match(siren) or siren not in known:
-            raise _fail(f"{path.name}, ligne {number} : {siren!r} n'est pas le SIREN d'un EPCI connu.")
-        result.add(siren)
-    if not result:
-        raise _fail(f"{path.name} : aucun SIREN.")
-    return result
+    refs = [EpciRef(s, i.nom, ((i.region_code, i.region),), i.departements) for s, i in epcis.items()]
+    try:
+        lues = lire_liste(text, refs)
+    except ListeError as exc:
+        raise _fail(f"{path.name} : " + "\n".join(exc.messages)) from exc
+    return lues
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -91,11 +81,21 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
         raise _fail(str(exc)) from exc
     except (DataError, TravelError, OSError) as exc:
         raise _fail(str(exc)) from exc
-    liste = read_liste(options["liste"], set(criteria.epcis)) if options["liste"] else None
+    lues = read_liste(options["liste"], criteria.epcis) if options["liste"] else None
+    liste = {c.siren for c in lues} if lues is not None else None
     write(
         f"Données lues en {criteria.lecture_seconds:.1f} s, critères calculés en {criteria.seconds:.1f} s ; "
         f"faits v{faits.version} du {faits.date:%d/%m/%Y}."
     )
+    if lues is not None:
+        modes = {m: sum(1 for c in lues if c.mode == m) for m in ("siren", "nom", "inclusion")}
+        write(
+            f"Liste officielle : {len(lues)} EPCI ({modes['siren']} par SIREN, {modes['nom']} par leur nom, "
+            f"{modes['inclusion']} par une partie de leur nom, à vérifier)."
+        )
+        for c in lues:
+            if c.mode == "inclusion":
+                write(f"  ligne {c.ligne} : « {c.texte} » → {c.siren} {criteria.epcis[c.siren].nom}")
 
     candidats = calibrage.candidats(faits, options["poids_aleatoires"])
     ctx = calibrage.contexte(criteria, surfaces)

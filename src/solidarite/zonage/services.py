@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,10 +15,10 @@ from django.db.models import Max, Sum
 
 from solidarite.territoire import acces
 from solidarite.territoire.models import Commune, Epci, Region
-from solidarite.territoire.sources import RE_SIREN
 from solidarite.zonage.ajouts import ajouts_modeles
 from solidarite.zonage.calcul import ZonageResult
 from solidarite.zonage.faits import Faits, FaitsError, LigneFidelite, Observation, Perte, fidelite, perte
+from solidarite.zonage.listes import EpciRef, ListeError, lire_liste
 from solidarite.zonage.methode import OUTRE_MER
 from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle, ListeOfficielleEpci, ResultatEpci
 from solidarite.zonage.score import EpciScore
@@ -216,38 +214,32 @@ def compare_campaigns(a: Campagne, b: Campagne) -> CampaignComparison:
     )
 
 
+def epci_refs() -> list[EpciRef]:
+    """Every EPCI with its regions and départements (from its communes), to read a list of names."""
+    where: dict[str, tuple[set[tuple[str, str]], set[str]]] = defaultdict(lambda: (set(), set()))
+    rows = Commune.objects.filter(epci__isnull=False).values_list(
+        "epci__siren", "departement__code", "departement__region__code", "departement__region__nom"
+    )
+    for siren, dep, region_code, region_nom in rows.distinct():
+        where[siren][0].add((region_code, region_nom))
+        where[siren][1].add(dep)
+    return [
+        EpciRef(siren, nom, tuple(sorted(where[siren][0])), tuple(sorted(where[siren][1])))
+        for siren, nom in Epci.objects.values_list("siren", "nom")
+    ]
+
+
 def parse_official_list(content: bytes | str) -> list[str]:
-    """The SIREN codes of a CSV (a `siren` column, or one code per line); every bad line is reported."""
+    """The SIREN codes of a list given by SIREN or by EPCI names (`listes.lire_liste`); every bad line is
+    reported and the list refused whole."""
     try:
         text = content.decode("utf-8-sig") if isinstance(content, bytes) else content
     except UnicodeDecodeError:
         raise ValidationError("Le fichier n'est pas un CSV en UTF-8.") from None
-    first_line = text.split("\n", 1)[0]
-    rows = list(csv.reader(io.StringIO(text), delimiter=";" if ";" in first_line else ","))
-    if not rows:
-        raise ValidationError("Le fichier est vide.")
-    header = [cell.strip().lower() for cell in rows[0]]
-    column, start = (header.index("siren"), 1) if "siren" in header else (0, 0)
-    known = set(Epci.objects.values_list("siren", flat=True))
-    seen: dict[str, int] = {}
-    errors = []
-    for number, row in enumerate(rows[start:], start=start + 1):
-        if not row or not "".join(row).strip():
-            continue
-        siren = row[column].strip() if column < len(row) else ""
-        if not RE_SIREN.match(siren):
-            errors.append(f"ligne {number} : {siren!r} n'est pas un SIREN (9 chiffres).")
-        elif siren not in known:
-            errors.append(f"ligne {number} : le SIREN {siren} n'est pas un EPCI connu.")
-        elif siren in seen:
-            errors.append(f"ligne {number} : le SIREN {siren} figure déjà ligne {seen[siren]}.")
-        else:
-            seen[siren] = number
-    if errors:
-        raise ValidationError(["Liste refusée, rien n'a été importé :", *errors[:20]])
-    if not seen:
-        raise ValidationError("Aucun SIREN dans le fichier.")
-    return list(seen)
+    try:
+        return [c.siren for c in lire_liste(text, epci_refs())]
+    except ListeError as exc:
+        raise ValidationError(exc.messages) from None
 
 
 def import_official_list(

@@ -1,0 +1,214 @@
+"""An official list of zones rouges read from a CSV, as the ministry, an ARS or the press gives it: SIREN codes,
+or the EPCI's names as they are written there ("Communauté de communes du Haut Allier Margeride",
+"CC des Pays de L'Aigle", "Pays de l'Aigle (L'Aigle)", "des sept Vallées"), with a region or a département
+column to tell homonyms apart. Pure, typed; the back office and `zonage calibrer --liste` both read with it.
+
+A name is matched on its core: accents, case, punctuation, the words of the EPCI's legal form (communauté de
+communes, d'agglomération, urbaine, métropole), small words (de, du, la…) and a trailing parenthesis (the seat
+towns the press adds) are left out; numbers are read as words ("7" = "sept"). The core must equal the core of
+one EPCI; failing that, it may be contained in the core of exactly one EPCI ("Haut Allier", region Occitanie,
+is "CC du Haut Allier Margeride"), a match said "par inclusion" to the user. Several EPCI → the line is refused
+with the candidates and their SIREN; none → refused with the closest names. One bad line refuses the whole
+list: nothing half-imported.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+RE_SIREN = re.compile(r"^\d{9}$")
+MAX_ERREURS = 20
+
+MOTS_FORME = frozenset(
+    {"communaute", "communes", "agglomeration", "urbaine", "metropole", "cc", "ca", "cu", "epci"}
+)
+PETITS_MOTS = frozenset({"de", "du", "des", "la", "le", "les", "l", "d", "et", "en", "a", "au", "aux"})
+NOMBRES = {
+    "1": "un",
+    "2": "deux",
+    "3": "trois",
+    "4": "quatre",
+    "5": "cinq",
+    "6": "six",
+    "7": "sept",
+    "8": "huit",
+    "9": "neuf",
+    "10": "dix",
+    "st": "saint",
+    "ste": "sainte",
+}
+COLONNES_SIREN = ("siren", "siren epci", "siren_epci", "code siren")
+COLONNES_NOM = ("nom", "epci", "nom epci", "nom_epci", "intercommunalite", "libelle", "denomination")
+COLONNES_REGION = ("region", "nom region", "code region", "region_code")
+COLONNES_DEPARTEMENT = ("departement", "dep", "code departement", "code_departement", "departements")
+
+
+@dataclass(frozen=True)
+class EpciRef:
+    """What the list is matched against: an EPCI, its regions (code, name) and départements (codes)."""
+
+    siren: str
+    nom: str
+    regions: tuple[tuple[str, str], ...]
+    departements: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Correspondance:
+    """One line of the list and the EPCI it designates; `mode`: "siren", "nom" or "inclusion"."""
+
+    ligne: int
+    texte: str
+    siren: str
+    mode: str
+
+
+class ListeError(ValueError):
+    """The list is refused whole; `messages` names every bad line (the first MAX_ERREURS)."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("\n".join(messages))
+        self.messages = messages
+
+
+def _sans_accents(text: str) -> str:
+    text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
+def normaliser(text: str) -> str:
+    """Lower case, no accents, words separated by one space (any punctuation is a separator)."""
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", _sans_accents(text).lower()).split())
+
+
+def noyau(nom: str) -> frozenset[str]:
+    """The words that name the EPCI, without its legal form, small words or a trailing parenthesis."""
+    sans_parenthese = re.sub(r"\([^)]*\)\s*$", "", nom.strip())
+    words = normaliser(sans_parenthese).split()
+    return frozenset(NOMBRES.get(w, w) for w in words if w not in MOTS_FORME and w not in PETITS_MOTS)
+
+
+def _colonne(header: list[str], names: Iterable[str]) -> int | None:
+    for name in names:
+        if name in header:
+            return header.index(name)
+    return None
+
+
+def _decrire(ref: EpciRef) -> str:
+    return f"{ref.siren} {ref.nom} ({', '.join(ref.departements)})"
+
+
+class _Index:
+    def __init__(self, epcis: Sequence[EpciRef]) -> None:
+        self.by_siren = {e.siren: e for e in epcis}
+        self.cores = [(noyau(e.nom), e) for e in epcis]
+        self.labels = {" ".join(sorted(core)): e for core, e in self.cores}
+
+    def chercher(self, nom: str, region: str, departement: str) -> tuple[list[EpciRef], str]:
+        """The EPCI the name may designate, and how ("nom" or "inclusion")."""
+        core = noyau(nom)
+        if not core:
+            return [], "nom"
+
+        def within(refs: list[EpciRef]) -> list[EpciRef]:
+            if region:
+                wanted = normaliser(region)
+                refs = [e for e in refs if any(wanted in (c.lower(), normaliser(n)) for c, n in e.regions)]
+            if departement:
+                wanted_dep = departement.strip().upper().zfill(2)
+                refs = [e for e in refs if wanted_dep in e.departements]
+            return refs
+
+        exact = within([e for c, e in self.cores if c == core])
+        if exact:
+            return exact, "nom"
+        return within([e for c, e in self.cores if core < c]), "inclusion"
+
+    def proches(self, nom: str) -> list[str]:
+        label = " ".join(sorted(noyau(nom)))
+        return [
+            _decrire(self.labels[m]) for m in difflib.get_close_matches(label, self.labels, n=3, cutoff=0.6)
+        ]
+
+
+def lire_liste(text: str, epcis: Sequence[EpciRef]) -> list[Correspondance]:
+    """The EPCI of a list, in its order; raises ListeError naming every bad line (nothing is kept then).
+
+    Accepted: a CSV (comma or semicolon) with a `siren` column and/or a name column (`nom`, `epci`,
+    `intercommunalite`, `libelle`), optionally `region` and `departement` to tell homonyms apart; or no header,
+    one SIREN or one name per line."""
+    if not text.strip():
+        raise ListeError(["Le fichier est vide."])
+    first = text.split("\n", 1)[0]
+    rows = list(csv.reader(io.StringIO(text), delimiter=";" if ";" in first else ","))
+    header = [normaliser(cell) for cell in rows[0]] if rows else []
+    col_siren, col_nom = _colonne(header, COLONNES_SIREN), _colonne(header, COLONNES_NOM)
+    col_region, col_dep = _colonne(header, COLONNES_REGION), _colonne(header, COLONNES_DEPARTEMENT)
+    has_header = col_siren is not None or col_nom is not None
+    index = _Index(epcis)
+    seen: dict[str, int] = {}
+    result: list[Correspondance] = []
+    errors: list[str] = []
+
+    def cell(row: list[str], column: int | None) -> str:
+        return row[column].strip() if column is not None and column < len(row) else ""
+
+    for number, row in enumerate(rows[1:] if has_header else rows, start=2 if has_header else 1):
+        if not row or not "".join(row).strip():
+            continue
+        siren = cell(row, col_siren) if has_header else ""
+        nom = cell(row, col_nom) if has_header else ""
+        if not has_header:
+            nom = row[0].strip()
+        if not siren and nom.isdigit():  # an "epci" column of codes, as INSEE's files have
+            siren, nom = nom, ""
+        if siren:
+            if not RE_SIREN.match(siren):
+                errors.append(f"ligne {number} : {siren!r} n'est pas un SIREN (9 chiffres).")
+                continue
+            if siren not in index.by_siren:
+                errors.append(f"ligne {number} : le SIREN {siren} n'est pas un EPCI connu.")
+                continue
+            found, mode, texte = siren, "siren", siren
+        elif nom:
+            candidates, mode = index.chercher(nom, cell(row, col_region), cell(row, col_dep))
+            if len(candidates) > 1:
+                listed = " ; ".join(_decrire(e) for e in candidates[:5])
+                errors.append(
+                    f"ligne {number} : « {nom} » peut désigner {len(candidates)} EPCI ({listed}) : "
+                    "donnez le SIREN, ou la région ou le département dans une colonne."
+                )
+                continue
+            if not candidates:
+                near = index.proches(nom)
+                hint = f" Noms proches : {' ; '.join(near)}." if near else ""
+                errors.append(f"ligne {number} : aucun EPCI ne s'appelle « {nom} ».{hint}")
+                continue
+            found, texte = candidates[0].siren, nom
+        else:
+            errors.append(f"ligne {number} : ni SIREN ni nom d'EPCI.")
+            continue
+        if found in seen:
+            errors.append(
+                f"ligne {number} : l'EPCI {_decrire(index.by_siren[found])} figure déjà ligne {seen[found]}."
+            )
+            continue
+        seen[found] = number
+        result.append(Correspondance(number, texte, found, mode))
+    if errors:
+        more = (
+            [f"… et {len(errors) - MAX_ERREURS} autre(s) ligne(s) refusée(s)."]
+            if len(errors) > MAX_ERREURS
+            else []
+        )
+        raise ListeError(["Liste refusée, rien n'a été importé :", *errors[:MAX_ERREURS], *more])
+    if not result:
+        raise ListeError(["Aucun SIREN ni nom d'EPCI dans le fichier."])
+    return result

@@ -1,0 +1,111 @@
+"""An official list given by names, as the ministry and the press write them, matched on the real EPCI of 2025."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from solidarite.zonage.listes import EpciRef, ListeError, lire_liste, noyau
+
+
+@pytest.fixture(scope="module")
+def refs(zonage_result) -> list[EpciRef]:  # type: ignore[no-untyped-def]
+    return [
+        EpciRef(s, i.nom, ((i.region_code, i.region),), i.departements)
+        for s, i in zonage_result.epcis.items()
+    ]
+
+
+@pytest.fixture(scope="module")
+def siren_of(refs: list[EpciRef]) -> dict[str, str]:
+    return {r.nom: r.siren for r in refs}
+
+
+def test_names_as_written_by_the_ministry_and_the_press(
+    refs: list[EpciRef], siren_of: dict[str, str]
+) -> None:
+    text = (
+        "nom;region\n"
+        "Communauté de communes des Pays de l'Aigle;Normandie\n"  # the legal form written in full
+        "Hauts-du-Perche (Longny-au-Perche);\n"  # the press: no legal form, the seat town in brackets
+        "VALLEES D'AUGE ET DU MERLERAULT;\n"  # capitals, no accents
+        "des sept Vallées;Hauts-de-France\n"  # a number in words
+        "Haut Allier;Occitanie\n"  # part of the name, the region tells which
+        "200066728;\n"  # a code in the name column (INSEE's "EPCI" column holds codes)
+    )
+    lues = lire_liste(text, refs)
+    assert [c.siren for c in lues] == [
+        siren_of["CC des Pays de L'Aigle"],
+        siren_of["CC des Hauts du Perche"],
+        siren_of["CC des Vallées d'Auge et du Merlerault"],
+        siren_of["CC des 7 Vallées"],
+        siren_of["CC du Haut Allier Margeride"],
+        "200066728",
+    ]
+    assert [c.mode for c in lues] == ["nom", "nom", "nom", "nom", "inclusion", "siren"]
+    assert [c.ligne for c in lues] == [2, 3, 4, 5, 6, 7]
+
+
+def test_sirens_names_and_departements_mixed(refs: list[EpciRef], siren_of: dict[str, str]) -> None:
+    aigle = siren_of["CC des Pays de L'Aigle"]
+    text = f"siren,nom,departement\n{aigle},,\n,Haut Allier,43\n,CA du Nord Basse-Terre,971\n"
+    assert [c.siren for c in lire_liste(text, refs)] == [
+        aigle,
+        siren_of["CC des Rives du Haut Allier"],
+        siren_of["CA du Nord Basse-Terre"],
+    ]
+    # Without a header: one SIREN or one name per line.
+    assert [c.siren for c in lire_liste(f"{aigle}\nCC des Savanes\n", refs)] == [
+        aigle,
+        siren_of["CC des Savanes"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "nom\nHaut Allier\n",
+            r"ligne 2 : « Haut Allier » peut désigner 2 EPCI \(.*Margeride.*Rives du Haut Allier",
+        ),
+        ("nom\nCC de Nulle Part\n", r"ligne 2 : aucun EPCI ne s'appelle « CC de Nulle Part »\."),
+        ("nom\nCC des Pays de l'Aigles\n", r"Noms proches : \d{9} CC des Pays de L'Aigle \(61\)"),
+        (
+            "nom\nCC des 7 Vallées\nsept vallées\n",
+            r"ligne 3 : l'EPCI \d{9} CC des 7 Vallées \(62\) figure déjà ligne 2",
+        ),
+        ("nom;region\nCC du Haut Allier Margeride;Bretagne\n", "ligne 2 : aucun EPCI"),
+        ("nom\n\n", "Aucun SIREN ni nom"),
+        ("   \n", "vide"),
+    ],
+)
+def test_bad_lines_refuse_the_whole_list(refs: list[EpciRef], text: str, message: str) -> None:
+    with pytest.raises(ListeError, match=message):
+        lire_liste(text, refs)
+
+
+def test_every_real_name_reads_back_as_its_own_epci(refs: list[EpciRef]) -> None:
+    """The 1,255 names of 2025, each alone: those whose core is shared (homonyms) need their département."""
+    cores: dict[frozenset[str], int] = {}
+    for r in refs:
+        cores[noyau(r.nom)] = cores.get(noyau(r.nom), 0) + 1
+    shared = [r for r in refs if cores[noyau(r.nom)] > 1]
+    assert 0 < len(shared) < 10, [r.nom for r in shared]  # a handful of homonyms in France
+    lines = [f"{r.nom};{r.departements[0]}" for r in refs]
+    lues = lire_liste("nom;departement\n" + "\n".join(lines) + "\n", refs)
+    assert [c.siren for c in lues] == [r.siren for r in refs]
+
+
+@pytest.mark.django_db
+def test_the_back_office_takes_a_list_of_names(siren_of: dict[str, str]) -> None:
+    from solidarite.zonage import services
+
+    content = "Intercommunalité;Région\nPays de l'Aigle;Normandie\nHaut Allier;Auvergne-Rhône-Alpes\n"
+    liste = services.import_official_list(content.encode(), "Presse", dt.date(2025, 6, 30), "Maire info")
+    assert sorted(liste.lignes.values_list("epci__siren", flat=True)) == sorted(
+        [siren_of["CC des Pays de L'Aigle"], siren_of["CC des Rives du Haut Allier"]]
+    )
+    with pytest.raises(ValidationError, match="peut désigner 2 EPCI"):
+        services.import_official_list(b"nom\nHaut Allier\n", "Presse", dt.date(2025, 6, 30), "Maire info")
