@@ -157,7 +157,10 @@ def test_calibrer_writes_the_set_and_the_fidelity_report(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     assert "Validation croisée" in result.stdout and "Hypothèse d'allocation régionale" in result.stdout
     assert "Nombre de zones" in result.stdout and "rappel" in result.stdout
-    assert "Liste officielle : 2 EPCI (1 par SIREN, 1 par leur nom, 0 par une partie" in result.stdout
+    assert (
+        "Liste officielle : 2 EPCI (1 par SIREN, 1 par leur nom, 0 par une partie de leur nom, 0 par"
+        in result.stdout
+    )
     params = parse_params(tomllib.loads(target.read_text(encoding="utf-8")), "jeu")
     assert sum(params.poids.values()) == pytest.approx(1.0)
     report = (out / "fidelite.html").read_text(encoding="utf-8")

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from solidarite.zonage.listes import EpciRef, ListeError, lire_liste, noyau
+from solidarite.zonage.listes import EpciRef, ListeError, lire_liste, noyau, resume
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,7 @@ def test_sirens_names_and_departements_mixed(refs: list[EpciRef], siren_of: dict
             r"ligne 2 : « Haut Allier » peut désigner 2 EPCI \(.*Margeride.*Rives du Haut Allier",
         ),
         ("nom\nCC de Nulle Part\n", r"ligne 2 : aucun EPCI ne s'appelle « CC de Nulle Part »\."),
-        ("nom\nCC des Pays de l'Aigles\n", r"Noms proches : \d{9} CC des Pays de L'Aigle \(61\)"),
+        ("nom\nCC des Pays de l'Aiglon\n", r"Noms proches : \d{9} CC des Pays de L'Aigle \(61\)"),
         (
             "nom\nCC des 7 Vallées\nsept vallées\n",
             r"ligne 3 : l'EPCI \d{9} CC des 7 Vallées \(62\) figure déjà ligne 2",
@@ -109,3 +109,21 @@ def test_the_back_office_takes_a_list_of_names(siren_of: dict[str, str]) -> None
     )
     with pytest.raises(ValidationError, match="peut désigner 2 EPCI"):
         services.import_official_list(b"nom\nHaut Allier\n", "Presse", dt.date(2025, 6, 30), "Maire info")
+
+
+def test_a_name_a_letter_or_two_away_is_taken_and_said(refs: list[EpciRef], siren_of: dict[str, str]) -> None:
+    """The press writes « Andaines Passais » and « Côtes Ouest Centre Manche »: one EPCI is that close."""
+    lues = lire_liste("nom;region\nAndaines Passais;Normandie\nCôtes Ouest Centre Manche;\n", refs)
+    assert [(c.siren, c.mode) for c in lues] == [
+        (siren_of["CC Andaine - Passais"], "ressemblance"),
+        (siren_of["CC Côte Ouest Centre Manche"], "ressemblance"),
+    ]
+    lines = resume(lues, {r.siren: r.nom for r in refs})
+    assert lines[0].startswith("Liste officielle : 2 EPCI (0 par SIREN, 0 par leur nom, 0 par une partie")
+    assert (
+        lines[1]
+        == f"ligne 2 : « Andaines Passais » → {siren_of['CC Andaine - Passais']} CC Andaine - Passais (ressemblance)"
+    )
+    # Far from every name: refused, never matched to the least bad.
+    with pytest.raises(ListeError, match="aucun EPCI ne s'appelle « Andalousie Passais »"):
+        lire_liste("nom\nAndalousie Passais\n", refs)

@@ -167,16 +167,24 @@ def test_official_list_upload_in_the_back_office(admin_client: Client) -> None:
     )
     assert response.status_code == 200 and "999999999 n'est pas un EPCI connu" in _text(response)
     assert not ListeOfficielle.objects.exists()
-    good = SimpleUploadedFile("liste.csv", b"siren\n200049484\n200035137\n", content_type="text/csv")
+    # Two SIREN and a name as the press wrote it (« Andaines », the EPCI is « Andaine »): taken, and shown to check.
+    content = "siren;nom;région\n200049484;;\n200035137;;\n;Andaines Passais;Normandie\n".encode()
+    good = SimpleUploadedFile("liste.csv", content, content_type="text/csv")
     response = admin_client.post(
         "/admin/zonage/listeofficielle/add/",
         {"nom": "Liste officielle", "date": "27/06/2025", "source": "Ministère", "fichier": good},
+        follow=True,
     )
-    assert response.status_code == 302
+    assert response.redirect_chain and response.redirect_chain[0][1] == 302
+    shown = _text(response)
+    assert (
+        "3 EPCI (2 par SIREN, 0 par leur nom, 0 par une partie de leur nom, 1 par un nom ressemblant" in shown
+    )
+    assert "Ligne 4 : « Andaines Passais » → 200068443 CC Andaine - Passais (ressemblance)" in shown
     liste = ListeOfficielle.objects.get()
     body = _text(admin_client.get(f"/zonage/gestion/listes/{liste.pk}/"))
     assert "Dans les deux (2)" in body
-    assert "100 %</strong> des zones officielles sont retrouvées (2 sur 2)" in body
+    assert "%</strong> des zones officielles sont retrouvées (2 sur 3)" in body
     computed = len(services.final_sirens(services.active_campaign()))  # type: ignore[arg-type]
     assert f"des zones calculées sont officielles (2 sur {computed})" in body
 

@@ -13,7 +13,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from solidarite.territoire.backoffice import RegionScopedAdmin, UserFormMixin
+from solidarite.territoire.models import Epci
 from solidarite.zonage import services
+from solidarite.zonage.listes import resume
 from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle, ResultatEpci
 
 
@@ -163,7 +165,8 @@ class ListeOfficielleForm(forms.ModelForm):
         upload = self.cleaned_data["fichier"]
         if upload.size > 1_000_000:
             raise ValidationError("Fichier trop volumineux (1 Mo au plus).")
-        self.sirens = services.parse_official_list(upload.read())
+        self.correspondances = services.read_official_list(upload.read())
+        self.sirens = [c.siren for c in self.correspondances]
         return upload
 
 
@@ -189,6 +192,9 @@ class ListeOfficielleAdmin(admin.ModelAdmin):
         )  # the admin wraps this and save_related in one transaction
         if not change:
             services.fill_official_list(obj, form.sirens)
+            noms = dict(Epci.objects.filter(siren__in=form.sirens).values_list("siren", "nom"))
+            for line in resume(form.correspondances, noms):  # the approximate matches, to check
+                messages.info(request, line)
 
     @admin.display(description="EPCI")
     def nombre(self, obj: ListeOfficielle) -> int:

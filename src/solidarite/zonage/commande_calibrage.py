@@ -26,7 +26,7 @@ from solidarite.zonage import calibrage, sources
 from solidarite.zonage.ajouts import ajouts_modeles
 from solidarite.zonage.calcul import EpciInfo, ZonageResult, compute_criteria, score_criteria
 from solidarite.zonage.faits import FaitsError, fidelite, perte
-from solidarite.zonage.listes import Correspondance, EpciRef, ListeError, lire_liste
+from solidarite.zonage.listes import Correspondance, EpciRef, ListeError, lire_liste, resume
 from solidarite.zonage.score import LIBELLES, ParamError, parse_params
 from solidarite.zonage.vote import vote_retenu, voter
 
@@ -88,14 +88,10 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
         f"faits v{faits.version} du {faits.date:%d/%m/%Y}."
     )
     if lues is not None:
-        modes = {m: sum(1 for c in lues if c.mode == m) for m in ("siren", "nom", "inclusion")}
-        write(
-            f"Liste officielle : {len(lues)} EPCI ({modes['siren']} par SIREN, {modes['nom']} par leur nom, "
-            f"{modes['inclusion']} par une partie de leur nom, à vérifier)."
-        )
-        for c in lues:
-            if c.mode == "inclusion":
-                write(f"  ligne {c.ligne} : « {c.texte} » → {c.siren} {criteria.epcis[c.siren].nom}")
+        first, *approches = resume(lues, {s: i.nom for s, i in criteria.epcis.items()})
+        write(first)
+        for line in approches:
+            write(f"  {line}")
 
     candidats = calibrage.candidats(faits, options["poids_aleatoires"])
     ctx = calibrage.contexte(criteria, surfaces)

@@ -7,9 +7,10 @@ A name is matched on its core: accents, case, punctuation, the words of the EPCI
 communes, d'agglomération, urbaine, métropole), small words (de, du, la…) and a trailing parenthesis (the seat
 towns the press adds) are left out; numbers are read as words ("7" = "sept"). The core must equal the core of
 one EPCI; failing that, it may be contained in the core of exactly one EPCI ("Haut Allier", region Occitanie,
-is "CC du Haut Allier Margeride"), a match said "par inclusion" to the user. Several EPCI → the line is refused
-with the candidates and their SIREN; none → refused with the closest names. One bad line refuses the whole
-list: nothing half-imported.
+is "CC du Haut Allier Margeride"), a match said "par inclusion"; failing that, differ from exactly one by a letter
+or two (`RESSEMBLANCE`: the press's "Andaines Passais" is "CC Andaine - Passais"), "par ressemblance". Both are
+shown to the user to check. Several EPCI → the line is refused with the candidates and their SIREN; none →
+refused with the closest names. One bad line refuses the whole list: nothing half-imported.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 
 RE_SIREN = re.compile(r"^\d{9}$")
 MAX_ERREURS = 20
+RESSEMBLANCE = 0.9  # a name this close to one EPCI's (a letter or two: "Andaines Passais") designates it
 
 MOTS_FORME = frozenset(
     {"communaute", "communes", "agglomeration", "urbaine", "metropole", "cc", "ca", "cu", "epci"}
@@ -61,7 +63,7 @@ class EpciRef:
 
 @dataclass(frozen=True)
 class Correspondance:
-    """One line of the list and the EPCI it designates; `mode`: "siren", "nom" or "inclusion"."""
+    """One line of the list and the EPCI it designates; `mode`: "siren", "nom", "inclusion" or "ressemblance"."""
 
     ligne: int
     texte: str
@@ -112,7 +114,7 @@ class _Index:
         self.labels = {" ".join(sorted(core)): e for core, e in self.cores}
 
     def chercher(self, nom: str, region: str, departement: str) -> tuple[list[EpciRef], str]:
-        """The EPCI the name may designate, and how ("nom" or "inclusion")."""
+        """The EPCI the name may designate, and how ("nom", "inclusion" or "ressemblance")."""
         core = noyau(nom)
         if not core:
             return [], "nom"
@@ -129,7 +131,18 @@ class _Index:
         exact = within([e for c, e in self.cores if c == core])
         if exact:
             return exact, "nom"
-        return within([e for c, e in self.cores if core < c]), "inclusion"
+        included = within([e for c, e in self.cores if core < c])
+        if included:
+            return included, "inclusion"
+        label = " ".join(sorted(core))
+        alike = within(
+            [
+                e
+                for c, e in self.cores
+                if difflib.SequenceMatcher(None, label, " ".join(sorted(c))).ratio() >= RESSEMBLANCE
+            ]
+        )
+        return alike, "ressemblance"
 
     def proches(self, nom: str) -> list[str]:
         label = " ".join(sorted(noyau(nom)))
@@ -212,3 +225,19 @@ def lire_liste(text: str, epcis: Sequence[EpciRef]) -> list[Correspondance]:
     if not result:
         raise ListeError(["Aucun SIREN ni nom d'EPCI dans le fichier."])
     return result
+
+
+def resume(lues: Sequence[Correspondance], noms: dict[str, str]) -> list[str]:
+    """What was read, in French: the count by way of matching, then each approximate match to check."""
+    count = {m: sum(1 for c in lues if c.mode == m) for m in ("siren", "nom", "inclusion", "ressemblance")}
+    lines = [
+        f"Liste officielle : {len(lues)} EPCI ({count['siren']} par SIREN, {count['nom']} par leur nom, "
+        f"{count['inclusion']} par une partie de leur nom, {count['ressemblance']} par un nom ressemblant ; "
+        "ces derniers sont à vérifier)."
+    ]
+    lines += [
+        f"ligne {c.ligne} : « {c.texte} » → {c.siren} {noms.get(c.siren, '')} ({c.mode})"
+        for c in lues
+        if c.mode in ("inclusion", "ressemblance")
+    ]
+    return lines
