@@ -76,7 +76,10 @@ def test_sirens_names_and_departements_mixed(refs: list[EpciRef], siren_of: dict
             "nom\nCC des 7 Vallées\nsept vallées\n",
             r"ligne 3 : l'EPCI \d{9} CC des 7 Vallées \(62\) figure déjà ligne 2",
         ),
-        ("nom;region\nCC du Haut Allier Margeride;Bretagne\n", "ligne 2 : aucun EPCI"),
+        (
+            "nom;region\nCC du Haut Allier Margeride;Bretagne\n",
+            r"ligne 2 : « CC du Haut Allier Margeride » ne désigne aucun EPCI dans la région Bretagne, mais ailleurs : \d{9} CC du Haut Allier Margeride \(48\)",
+        ),
         ("nom\n\n", "Aucun SIREN ni nom"),
         ("   \n", "vide"),
     ],
@@ -127,3 +130,18 @@ def test_a_name_a_letter_or_two_away_is_taken_and_said(refs: list[EpciRef], sire
     # Far from every name: refused, never matched to the least bad.
     with pytest.raises(ListeError, match="aucun EPCI ne s'appelle « Andalousie Passais »"):
         lire_liste("nom\nAndalousie Passais\n", refs)
+
+
+def test_headers_as_spreadsheets_write_them_and_contradictions(
+    refs: list[EpciRef], siren_of: dict[str, str]
+) -> None:
+    vallees, andaine = siren_of["CC des 7 Vallées"], siren_of["CC Andaine - Passais"]
+    text = f"Nom de la région;SIREN de l'EPCI;Nom de l'intercommunalité\nNormandie;;Andaines Passais\n;{vallees};CC des 7 Vallées\n"
+    assert [c.siren for c in lire_liste(text, refs)] == [andaine, vallees]
+    with pytest.raises(
+        ListeError,
+        match=rf"ligne 2 : le SIREN {vallees} est celui de « CC des 7 Vallées », pas de « CC Andaine - Passais »",
+    ):
+        lire_liste(f"siren;nom\n{vallees};CC Andaine - Passais\n", refs)
+    with pytest.raises(ListeError, match=rf"ligne 2 : deux SIREN différents, {vallees} et {andaine}"):
+        lire_liste(f"siren;epci\n{vallees};{andaine}\n", refs)

@@ -45,10 +45,11 @@ NOMBRES = {
     "st": "saint",
     "ste": "sainte",
 }
-COLONNES_SIREN = ("siren", "siren epci", "siren_epci", "code siren")
-COLONNES_NOM = ("nom", "epci", "nom epci", "nom_epci", "intercommunalite", "libelle", "denomination")
-COLONNES_REGION = ("region", "nom region", "code region", "region_code")
-COLONNES_DEPARTEMENT = ("departement", "dep", "code departement", "code_departement", "departements")
+# Header cells are recognised by their words ("SIREN de l'EPCI", "Nom de l'intercommunalité", "Code région").
+MOTS_SIREN = frozenset({"siren"})
+MOTS_NOM = frozenset({"nom", "libelle", "intercommunalite", "denomination", "raison"})
+MOTS_REGION = frozenset({"region"})
+MOTS_DEPARTEMENT = frozenset({"departement", "departements", "dep", "dept"})
 
 
 @dataclass(frozen=True)
@@ -96,10 +97,11 @@ def noyau(nom: str) -> frozenset[str]:
     return frozenset(NOMBRES.get(w, w) for w in words if w not in MOTS_FORME and w not in PETITS_MOTS)
 
 
-def _colonne(header: list[str], names: Iterable[str]) -> int | None:
-    for name in names:
-        if name in header:
-            return header.index(name)
+def _colonne(header: list[str], mots: frozenset[str], exclus: Iterable[int] = ()) -> int | None:
+    """The first header cell (normalised) holding one of `mots`, not among `exclus`."""
+    for k, cell in enumerate(header):
+        if k not in exclus and mots & set(cell.split()):
+            return k
     return None
 
 
@@ -162,8 +164,13 @@ def lire_liste(text: str, epcis: Sequence[EpciRef]) -> list[Correspondance]:
     first = text.split("\n", 1)[0]
     rows = list(csv.reader(io.StringIO(text), delimiter=";" if ";" in first else ","))
     header = [normaliser(cell) for cell in rows[0]] if rows else []
-    col_siren, col_nom = _colonne(header, COLONNES_SIREN), _colonne(header, COLONNES_NOM)
-    col_region, col_dep = _colonne(header, COLONNES_REGION), _colonne(header, COLONNES_DEPARTEMENT)
+    col_siren = _colonne(header, MOTS_SIREN)
+    col_region = _colonne(header, MOTS_REGION)
+    col_dep = _colonne(header, MOTS_DEPARTEMENT)
+    taken = {k for k in (col_siren, col_region, col_dep) if k is not None}
+    col_nom = _colonne(header, MOTS_NOM, taken)  # « Nom de la région » is the region's column
+    if col_nom is None and "epci" in header and header.index("epci") not in taken:
+        col_nom = header.index("epci")  # a bare "EPCI" column: names, or codes (read as SIREN below)
     has_header = col_siren is not None or col_nom is not None
     index = _Index(epcis)
     seen: dict[str, int] = {}
@@ -180,7 +187,10 @@ def lire_liste(text: str, epcis: Sequence[EpciRef]) -> list[Correspondance]:
         nom = cell(row, col_nom) if has_header else ""
         if not has_header:
             nom = row[0].strip()
-        if not siren and nom.isdigit():  # an "epci" column of codes, as INSEE's files have
+        if nom.isdigit():  # an "epci" column of codes, as INSEE's files have
+            if siren and nom != siren:
+                errors.append(f"ligne {number} : deux SIREN différents, {siren} et {nom}.")
+                continue
             siren, nom = nom, ""
         if siren:
             if not RE_SIREN.match(siren):
@@ -189,14 +199,33 @@ def lire_liste(text: str, epcis: Sequence[EpciRef]) -> list[Correspondance]:
             if siren not in index.by_siren:
                 errors.append(f"ligne {number} : le SIREN {siren} n'est pas un EPCI connu.")
                 continue
+            if nom and index.by_siren[siren] not in index.chercher(nom, "", "")[0]:
+                errors.append(
+                    f"ligne {number} : le SIREN {siren} est celui de « {index.by_siren[siren].nom} », "
+                    f"pas de « {nom} » : corrigez l'un ou l'autre."
+                )
+                continue
             found, mode, texte = siren, "siren", siren
         elif nom:
-            candidates, mode = index.chercher(nom, cell(row, col_region), cell(row, col_dep))
+            region, departement = cell(row, col_region), cell(row, col_dep)
+            candidates, mode = index.chercher(nom, region, departement)
             if len(candidates) > 1:
                 listed = " ; ".join(_decrire(e) for e in candidates[:5])
                 errors.append(
                     f"ligne {number} : « {nom} » peut désigner {len(candidates)} EPCI ({listed}) : "
                     "donnez le SIREN, ou la région ou le département dans une colonne."
+                )
+                continue
+            elsewhere = index.chercher(nom, "", "")[0] if not candidates and (region or departement) else []
+            if elsewhere:
+                parts = [
+                    f"la région {region}" if region else "",
+                    f"le département {departement}" if departement else "",
+                ]
+                where = " et ".join(x for x in parts if x)
+                listed = " ; ".join(_decrire(e) for e in elsewhere[:5])
+                errors.append(
+                    f"ligne {number} : « {nom} » ne désigne aucun EPCI dans {where}, mais ailleurs : {listed}."
                 )
                 continue
             if not candidates:
