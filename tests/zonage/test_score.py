@@ -215,7 +215,7 @@ def test_national_proposal(zonage_result) -> None:  # type: ignore[no-untyped-de
 
 
 def test_missing_bassin_values_are_imputed_not_dropped() -> None:
-    from solidarite.zonage.calcul import impute_bassins
+    from solidarite.zonage.bassins import impute_bassins
 
     bv = {
         "01001": {
