@@ -145,3 +145,39 @@ def test_headers_as_spreadsheets_write_them_and_contradictions(
         lire_liste(f"siren;nom\n{vallees};CC Andaine - Passais\n", refs)
     with pytest.raises(ListeError, match=rf"ligne 2 : deux SIREN différents, {vallees} et {andaine}"):
         lire_liste(f"siren;epci\n{vallees};{andaine}\n", refs)
+
+
+def test_review_of_the_list_reader(refs: list[EpciRef], siren_of: dict[str, str]) -> None:
+    """Inputs a coordinator would send (relecture du 5 décembre), each once wrong or a crash."""
+    ardenne_meuse = siren_of["CC Ardenne, Rives de Meuse"]
+    # A name holding a comma, one per line: the whole line, not « CC Ardenne » taken for CA Ardenne Métropole.
+    assert [c.siren for c in lire_liste("CC Ardenne, Rives de Meuse\n", refs)] == [ardenne_meuse]
+    assert [c.siren for c in lire_liste("nom\nCC Ardenne, Rives de Meuse\n", refs)] == [ardenne_meuse]
+    # With several columns, a field too many is refused, never shifted.
+    with pytest.raises(ListeError, match="ligne 2 : 3 champs pour 2 colonnes"):
+        lire_liste("nom,region\nCC Ardenne, Rives de Meuse,Grand Est\n", refs)
+    # Old Mac line endings, and a quote never closed: a clear refusal, not a crash.
+    assert [c.siren for c in lire_liste("nom;region\rHaut Allier;Occitanie\r", refs)] == [
+        siren_of["CC du Haut Allier Margeride"]
+    ]
+    with pytest.raises(ListeError, match="guillemet"):
+        lire_liste('nom;region\n"Haut Allier;Occitanie\nCC des 7 Vallées;Hauts-de-France\n', refs)
+    # The very name outside the region given is refused as elsewhere, not matched to a part-name there.
+    with pytest.raises(ListeError, match="ne désigne aucun EPCI dans la région Île-de-France, mais ailleurs"):
+        lire_liste("nom;region\nCC du Val de l'Oise;Île-de-France\n", refs)
+    # A part of a name and a name a letter away, both possible: refused with both.
+    with pytest.raises(ListeError, match=r"peut désigner .*Ardenne Métropole"):
+        lire_liste("nom\nArdennes Métropole\n", refs)
+    # Headerless names such as « … de la Région de … » are names, not a region column.
+    region_de = next(r.nom for r in refs if "Région" in r.nom)
+    assert [c.siren for c in lire_liste(f"{region_de}\nCC des 7 Vallées\n", refs)] == [
+        siren_of[region_de],
+        siren_of["CC des 7 Vallées"],
+    ]
+    # « Région Occitanie », a département as Excel writes it, « CdC » and « Agglo ».
+    text = "nom;region;departement\nHaut Allier;Région Occitanie;\nHaut Allier;;43.0\nCdC des 7 Vallées;;\n"
+    assert [c.siren for c in lire_liste(text, refs)] == [
+        siren_of["CC du Haut Allier Margeride"],
+        siren_of["CC des Rives du Haut Allier"],
+        siren_of["CC des 7 Vallées"],
+    ]

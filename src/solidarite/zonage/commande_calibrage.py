@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from tqdm import tqdm
 
 from solidarite.territoire.providers import provider_from_settings
-from solidarite.territoire.sources import DataError, read_territoire
+from solidarite.territoire.sources import DataError, TerritoireData, read_territoire
 from solidarite.territoire.travel import TravelError
 from solidarite.zonage import calibrage, sources
 from solidarite.zonage.ajouts import ajouts_modeles
@@ -35,13 +35,24 @@ def _fail(message: str) -> CommandError:
     return CommandError(f"{message}\nRien n'a été écrit.", returncode=2)
 
 
-def read_liste(path: Path, epcis: dict[str, EpciInfo]) -> list[Correspondance]:
+def read_liste(path: Path, epcis: dict[str, EpciInfo], territoire: TerritoireData) -> list[Correspondance]:
     """The SIREN codes of an official list, by SIREN or by EPCI names, as the back office takes it."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise _fail(f"Liste officielle illisible : {path} ({exc}).") from exc
-    refs = [EpciRef(s, i.nom, ((i.region_code, i.region),), i.departements) for s, i in epcis.items()]
+    # every region an EPCI spans (26 cross a regional border), as the back office reads them
+    region_of = {d.code: d.region for d in territoire.departements}
+    noms = {r.code: r.nom for r in territoire.regions}
+    refs = [
+        EpciRef(
+            s,
+            i.nom,
+            tuple(sorted({(region_of[d], noms[region_of[d]]) for d in i.departements})),
+            i.departements,
+        )
+        for s, i in epcis.items()
+    ]
     try:
         lues = lire_liste(text, refs)
     except ListeError as exc:
@@ -83,7 +94,7 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
         raise _fail(str(exc)) from exc
     except (DataError, TravelError, OSError) as exc:
         raise _fail(str(exc)) from exc
-    lues = read_liste(options["liste"], criteria.epcis) if options["liste"] else None
+    lues = read_liste(options["liste"], criteria.epcis, territoire) if options["liste"] else None
     liste = {c.siren for c in lues} if lues is not None else None
     write(
         f"Données lues en {lecture + criteria.lecture_seconds:.1f} s, critères calculés en {criteria.seconds:.1f} s ; "

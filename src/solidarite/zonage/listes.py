@@ -28,7 +28,19 @@ MAX_ERREURS = 20
 RESSEMBLANCE = 0.9  # a name this close to one EPCI's (a letter or two: "Andaines Passais") designates it
 
 MOTS_FORME = frozenset(
-    {"communaute", "communes", "agglomeration", "urbaine", "metropole", "cc", "ca", "cu", "epci"}
+    {
+        "communaute",
+        "communes",
+        "agglomeration",
+        "agglo",
+        "urbaine",
+        "metropole",
+        "cc",
+        "ca",
+        "cu",
+        "cdc",
+        "epci",
+    }
 )
 PETITS_MOTS = frozenset({"de", "du", "des", "la", "le", "les", "l", "d", "et", "en", "a", "au", "aux"})
 NOMBRES = {
@@ -123,19 +135,22 @@ class _Index:
 
         def within(refs: list[EpciRef]) -> list[EpciRef]:
             if region:
-                wanted = normaliser(region)
+                wanted = re.sub(r"^region ", "", normaliser(region))
                 refs = [e for e in refs if any(wanted in (c.lower(), normaliser(n)) for c, n in e.regions)]
             if departement:
-                wanted_dep = departement.strip().upper().zfill(2)
+                wanted_dep = re.sub(r"\.0$", "", departement.strip()).upper().zfill(2)
                 refs = [e for e in refs if wanted_dep in e.departements]
             return refs
 
-        exact = within([e for c, e in self.cores if c == core])
+        exact_all = [e for c, e in self.cores if c == core]
+        exact = within(exact_all)
         if exact:
             return exact, "nom"
+        if exact_all:  # the very name, but outside the region or département given: not another EPCI
+            return [], "nom"
+        # A part of a name and a name a letter away are weighed together: « Ardennes Métropole » is a part
+        # of « CC Ardennes Thiérache » and a letter from « CA Ardenne Métropole »; both → ambiguous.
         included = within([e for c, e in self.cores if core < c])
-        if included:
-            return included, "inclusion"
         label = " ".join(sorted(core))
         alike = within(
             [
@@ -144,7 +159,8 @@ class _Index:
                 if difflib.SequenceMatcher(None, label, " ".join(sorted(c))).ratio() >= RESSEMBLANCE
             ]
         )
-        return alike, "ressemblance"
+        both = included + [e for e in alike if e not in included]
+        return both, "inclusion" if len(both) != 1 or both[0] in included else "ressemblance"
 
     def proches(self, nom: str) -> list[str]:
         label = " ".join(sorted(noyau(nom)))
@@ -161,9 +177,14 @@ def lire_liste(text: str, epcis: Sequence[EpciRef]) -> list[Correspondance]:
     one SIREN or one name per line."""
     if not text.strip():
         raise ListeError(["Le fichier est vide."])
-    first = text.split("\n", 1)[0]
-    rows = list(csv.reader(io.StringIO(text), delimiter=";" if ";" in first else ","))
-    header = [normaliser(cell) for cell in rows[0]] if rows else []
+    lines = text.splitlines()  # any line ending (old Macs write CR alone)
+    first = lines[0]
+    delimiter = ";" if ";" in first else "\t" if "\t" in first else ","
+    try:
+        header_cells = next(csv.reader([first], delimiter=delimiter))
+    except csv.Error as exc:
+        raise ListeError([f"ligne 1 illisible ({exc})."]) from None
+    header = [normaliser(cell) for cell in header_cells]
     col_siren = _colonne(header, MOTS_SIREN)
     col_region = _colonne(header, MOTS_REGION)
     col_dep = _colonne(header, MOTS_DEPARTEMENT)
@@ -172,6 +193,22 @@ def lire_liste(text: str, epcis: Sequence[EpciRef]) -> list[Correspondance]:
     if col_nom is None and "epci" in header and header.index("epci") not in taken:
         col_nom = header.index("epci")  # a bare "EPCI" column: names, or codes (read as SIREN below)
     has_header = col_siren is not None or col_nom is not None
+    if not has_header or len(header) == 1:  # one name or code per line: the whole line, commas included
+        col_siren = col_region = col_dep = None
+        col_nom = 0
+        body = [(n, [line.strip().strip('"').strip()]) for n, line in enumerate(lines, start=1)][
+            1 if has_header else 0 :
+        ]
+    else:
+        try:
+            parsed = list(csv.reader(io.StringIO("\n".join(lines[1:])), delimiter=delimiter))
+        except csv.Error as exc:
+            raise ListeError([f"Le fichier n'est pas un CSV lisible ({exc})."]) from None
+        if len(parsed) != len(lines) - 1:
+            raise ListeError(
+                ["Le fichier n'est pas un CSV lisible (un guillemet ouvert n'est pas refermé ?)."]
+            )
+        body = list(enumerate(parsed, start=2))
     index = _Index(epcis)
     seen: dict[str, int] = {}
     result: list[Correspondance] = []
@@ -180,13 +217,16 @@ def lire_liste(text: str, epcis: Sequence[EpciRef]) -> list[Correspondance]:
     def cell(row: list[str], column: int | None) -> str:
         return row[column].strip() if column is not None and column < len(row) else ""
 
-    for number, row in enumerate(rows[1:] if has_header else rows, start=2 if has_header else 1):
-        if not row or not "".join(row).strip():
+    for number, row in body:
+        if not row or not "".join(row).strip(" ;,\t"):
             continue
-        siren = cell(row, col_siren) if has_header else ""
-        nom = cell(row, col_nom) if has_header else ""
-        if not has_header:
-            nom = row[0].strip()
+        if len(row) > len(header) > 1:
+            errors.append(
+                f"ligne {number} : {len(row)} champs pour {len(header)} colonnes "
+                "(un nom contenant le séparateur doit être entre guillemets)."
+            )
+            continue
+        siren, nom = cell(row, col_siren), cell(row, col_nom)
         if nom.isdigit():  # an "epci" column of codes, as INSEE's files have
             if siren and nom != siren:
                 errors.append(f"ligne {number} : deux SIREN différents, {siren} et {nom}.")
