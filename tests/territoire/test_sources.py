@@ -127,3 +127,10 @@ def test_apl_file_keeps_one_year_but_checks_every_line(data_copy: Path, copy_fil
         read_apl(data_copy)
     assert error.value.line == other + 1
     assert "fichier tronqué" in str(error.value)
+
+
+def test_a_filter_on_a_missing_column_is_refused(data_copy: Path) -> None:
+    from solidarite.territoire.sources import read_csv
+
+    with pytest.raises(DataFileError, match="colonne 'annee' absente"):
+        list(read_csv(data_copy / "epci.csv", ("siren",), only=("annee", "2023")))

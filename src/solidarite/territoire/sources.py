@@ -167,7 +167,9 @@ def read_csv(
             absent = [name for name in required if name not in header]
             if absent:
                 raise DataFileError(path, 1, f"colonne(s) absente(s) de l'en-tête : {', '.join(absent)}.")
-            keep = (header.index(only[0]), only[1]) if only is not None and only[0] in header else None
+            if only is not None and only[0] not in header:  # a filter on nothing would keep every row
+                raise DataFileError(path, 1, f"colonne {only[0]!r} absente de l'en-tête.")
+            keep = (header.index(only[0]), only[1]) if only is not None else None
             for values in reader:
                 line = reader.line_num
                 if not values:
