@@ -87,7 +87,8 @@ def build_national_instance(
         if c.code not in cities and c.code in territoire.coordonnees and c.departement != OUTSIDE_DREES_FIELD
     ]
     index = {c.code: i for i, c in enumerate(nodes)}
-    mapping = current_code_map(territoire, sources.read_renamed_codes(data_dir))
+    bassins, renamed = sources.read_bassins_et_codes(data_dir)  # one pass over the bassins file
+    mapping = current_code_map(territoire, renamed)
     demand = np.zeros(len(nodes))
     apl_sum = np.zeros(len(nodes))
     for row in sources.read_apl(data_dir):
@@ -98,7 +99,6 @@ def build_national_instance(
     drees = np.full(len(nodes), np.nan)
     np.divide(apl_sum, demand, out=drees, where=demand > 0)
 
-    bassins = sources.read_bassins(data_dir)
     carto = sources.read_cartosante(data_dir)
     population = np.array([float(c.population or 0) for c in nodes])
     members: dict[str, list[int]] = defaultdict(list)
