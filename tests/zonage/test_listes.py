@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from solidarite.zonage.listes import EpciRef, ListeError, lire_liste, noyau, resume
+from solidarite.zonage.listes import EpciRef, ListeError, lire_fichier, lire_liste, noyau, resume
 
 
 @pytest.fixture(scope="module")
@@ -181,3 +182,100 @@ def test_review_of_the_list_reader(refs: list[EpciRef], siren_of: dict[str, str]
         siren_of["CC des Rives du Haut Allier"],
         siren_of["CC des 7 Vallées"],
     ]
+
+
+def _classeur(rows: list[list[object]]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def test_a_list_as_a_coordinator_saves_it(refs: list[EpciRef], siren_of: dict[str, str]) -> None:
+    """Excel's CSV in France (Windows-1252, semicolons), its « texte Unicode » (UTF-16, tabs), and a workbook
+    with a title above the header, numbers typed as numbers, a region heading, a total and a source."""
+    vallees, aigle = siren_of["CC des Vallées d'Auge et du Merlerault"], siren_of["CC des Pays de L'Aigle"]
+    csv_excel = (
+        "Intercommunalité;Région\nVallées d'Auge et du Merlerault;Normandie\nCC des Pays de L'Aigle;\n"
+    )
+    assert [c.siren for c in lire_fichier(csv_excel.encode("cp1252"), refs)] == [vallees, aigle]
+    assert [c.siren for c in lire_fichier(csv_excel.replace(";", "\t").encode("utf-16"), refs)] == [
+        vallees,
+        aigle,
+    ]
+    assert [c.siren for c in lire_fichier(("\ufeff" + csv_excel).encode(), refs)] == [vallees, aigle]
+    savanes = siren_of["CC des Savanes"]
+    content = _classeur(
+        [
+            ["Zones rouges : liste des intercommunalités, 27 juin 2025"],
+            [],
+            ["Région", "Département", "Nom de l'EPCI", "SIREN", "Population"],
+            ["Normandie"],
+            ["Normandie", 61, "Vallées d'Auge et du Merlerault", None, 14514],
+            ["Normandie", 61, None, int(aigle), 25632],
+            ["Guyane", None, None, float(savanes), 29391],
+            ["Total", None, None, None, 69537],
+            ["Source : ministère chargé de la santé"],
+        ]
+    )
+    lues = lire_fichier(content, refs)
+    assert [(c.ligne, c.siren) for c in lues] == [(5, vallees), (6, aigle), (7, savanes)]
+    said = resume(lues, {r.siren: r.nom for r in refs})
+    assert said[0].startswith("Liste officielle : 3 EPCI (2 par SIREN, 1 par leur nom")
+    assert said[1:] == [
+        "ligne 1 ignorée (titre, total, source ou intertitre) : « Zones rouges : liste des intercommunalités, "
+        "27 juin 2025 »",
+        "ligne 4 ignorée (titre, total, source ou intertitre) : « Normandie »",
+        "ligne 8 ignorée (titre, total, source ou intertitre) : « Total ; 69537 »",
+        "ligne 9 ignorée (titre, total, source ou intertitre) : « Source : ministère chargé de la santé »",
+    ]
+    # The same with its title in a CSV; one column of names in a workbook, without a header.
+    text = "Liste des zones rouges\n;\nnom;region\nVallées d'Auge et du Merlerault;Normandie\nTotal;\n"
+    assert [c.siren for c in lire_liste(text, refs)] == [vallees]
+    assert [c.siren for c in lire_fichier(_classeur([["CC des Savanes"], [str(aigle)]]), refs)] == [
+        savanes,
+        aigle,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), r"Excel 97-2003 \(\.xls\) n'est pas lu"),
+        (b"PK\x03\x04" + bytes(100), r"pas un fichier \.xlsx lisible"),
+        (b"nom\n\x81\x8d\x90\n", "Encodage du fichier non reconnu"),
+        ("nom\nCC de Nulle Part\n".encode("cp1252"), "aucun EPCI ne s'appelle « CC de Nulle Part »"),
+    ],
+)
+def test_unreadable_files_are_refused_with_a_reason(
+    refs: list[EpciRef], content: bytes, message: str
+) -> None:
+    with pytest.raises(ListeError, match=message):
+        lire_fichier(content, refs)
+
+
+def test_nothing_that_looks_like_data_is_dropped_above_a_header(refs: list[EpciRef]) -> None:
+    aigle = next(r.siren for r in refs if r.nom == "CC des Pays de L'Aigle")
+    # A line of data above the header: no title to skip, the list is read line by line and refused.
+    with pytest.raises(ListeError, match="ligne 1 : aucun EPCI"):
+        lire_liste(f"{aigle};CC des Pays de L'Aigle\nsiren;nom\n", refs)
+    with pytest.raises(ListeError, match="Aucune ligne d'en-tête"):
+        lire_fichier(_classeur([[aigle, "CC des Pays de L'Aigle"]]), refs)
+    with pytest.raises(ListeError, match="Le classeur est vide"):
+        lire_fichier(_classeur([]), refs)
+
+
+@pytest.mark.django_db
+def test_the_back_office_takes_a_workbook(siren_of: dict[str, str]) -> None:
+    from solidarite.zonage import services
+
+    content = _classeur([["Liste du 27 juin 2025"], ["nom", "région"], ["Pays de l'Aigle", "Normandie"]])
+    liste = services.import_official_list(content, "Ministère", dt.date(2025, 6, 27), "Ministère de la Santé")
+    assert list(liste.lignes.values_list("epci__siren", flat=True)) == [siren_of["CC des Pays de L'Aigle"]]
+    with pytest.raises(ValidationError, match="Excel 97-2003"):
+        services.import_official_list(b"\xd0\xcf\x11\xe0" + bytes(60), "M", dt.date(2025, 6, 27), "M")

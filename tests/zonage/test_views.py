@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import io
 import json
 
 import pytest
@@ -200,3 +201,27 @@ def test_an_epci_its_ars_removed_is_not_proposed_back() -> None:
     after = services.fidelite_campagne(campagne, {})
     assert after is not None and retained.epci.siren not in services.final_sirens(campagne)
     assert retained.epci.siren not in {p.resultat.epci.siren for p in after.ajouts_modeles}
+
+
+def test_a_workbook_upload_in_the_back_office(admin_client: Client) -> None:
+    """The list as the ministry sends it, an .xlsx with a title: taken, and the title line said to be left out."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in (["Zones rouges, juin 2025"], ["SIREN", "Nom"], [200049484, None], [None, "Andaines Passais"]):
+        workbook.active.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    upload = SimpleUploadedFile("zones.xlsx", out.getvalue(), content_type="application/vnd.ms-excel")
+    response = admin_client.post(
+        "/admin/zonage/listeofficielle/add/",
+        {"nom": "Liste du ministère", "date": "27/06/2025", "source": "Ministère", "fichier": upload},
+        follow=True,
+    )
+    shown = _text(response)
+    assert "2 EPCI (1 par SIREN" in shown
+    assert "Ligne 1 ignorée (titre, total, source ou intertitre) : « Zones rouges, juin 2025 »" in shown
+    assert sorted(ListeOfficielle.objects.get().lignes.values_list("epci__siren", flat=True)) == [
+        "200049484",
+        "200068443",
+    ]

@@ -149,11 +149,12 @@ class AjustementAdmin(RegionScopedAdmin, UserFormMixin, admin.ModelAdmin):
 
 class ListeOfficielleForm(forms.ModelForm):
     fichier = forms.FileField(
-        label="Fichier CSV des EPCI (SIREN ou noms)",
+        label="Fichier des EPCI, CSV ou classeur Excel .xlsx (SIREN ou noms)",
         help_text=(
             "Une colonne « siren » ou « nom » (les noms tels que le ministère ou la presse les écrivent), "
             "avec au besoin « region » ou « departement » pour départager les homonymes ; ou un SIREN ou un "
-            "nom par ligne. Une ligne refusée refuse toute la liste."
+            "nom par ligne. CSV en UTF-8 ou tel qu'Excel l'enregistre ; les lignes de titre, de total ou de "
+            "source sont écartées et signalées. Une ligne refusée refuse toute la liste."
         ),
     )
 
@@ -193,7 +194,7 @@ class ListeOfficielleAdmin(admin.ModelAdmin):
         if not change:
             services.fill_official_list(obj, form.sirens)
             noms = dict(Epci.objects.filter(siren__in=form.sirens).values_list("siren", "nom"))
-            for line in resume(form.correspondances, noms):  # the approximate matches, to check
+            for line in resume(form.correspondances, noms):  # approximate matches, lines left out
                 messages.info(request, line)
 
     @admin.display(description="EPCI")

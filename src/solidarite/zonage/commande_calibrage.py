@@ -26,7 +26,7 @@ from solidarite.zonage import calibrage, sources
 from solidarite.zonage.ajouts import ajouts_modeles
 from solidarite.zonage.calcul import EpciInfo, ZonageResult, compute_criteria, score_criteria
 from solidarite.zonage.faits import FaitsError, fidelite, perte
-from solidarite.zonage.listes import Correspondance, EpciRef, ListeError, lire_liste, resume
+from solidarite.zonage.listes import Correspondance, EpciRef, ListeError, lire_fichier, resume
 from solidarite.zonage.score import LIBELLES, ParamError, parse_params
 from solidarite.zonage.vote import vote_retenu, voter
 
@@ -38,8 +38,8 @@ def _fail(message: str) -> CommandError:
 def read_liste(path: Path, epcis: dict[str, EpciInfo], territoire: TerritoireData) -> list[Correspondance]:
     """The SIREN codes of an official list, by SIREN or by EPCI names, as the back office takes it."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        content = path.read_bytes()
+    except OSError as exc:
         raise _fail(f"Liste officielle illisible : {path} ({exc}).") from exc
     # every region an EPCI spans (26 cross a regional border), as the back office reads them
     region_of = {d.code: d.region for d in territoire.departements}
@@ -54,7 +54,7 @@ def read_liste(path: Path, epcis: dict[str, EpciInfo], territoire: TerritoireDat
         for s, i in epcis.items()
     ]
     try:
-        lues = lire_liste(text, refs)
+        lues = lire_fichier(content, refs)
     except ListeError as exc:
         raise _fail(f"{path.name} : " + "\n".join(exc.messages)) from exc
     return lues

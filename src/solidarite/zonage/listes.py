@@ -1,7 +1,7 @@
-"""An official list of zones rouges read from a CSV, as the ministry, an ARS or the press gives it: SIREN codes,
-or the EPCI's names as they are written there ("Communauté de communes du Haut Allier Margeride",
-"CC des Pays de L'Aigle", "Pays de l'Aigle (L'Aigle)", "des sept Vallées"), with a region or a département
-column to tell homonyms apart. Pure, typed; the back office and `zonage calibrer --liste` both read with it.
+"""An official list of zones rouges read from a CSV (UTF-8, UTF-16 or Windows-1252) or an .xlsx workbook, as
+the ministry, an ARS or the press gives it, the header possibly under a title: SIREN codes, or the EPCI's names
+as they are written there ("Communauté de communes du Haut Allier Margeride", "CC des Pays de L'Aigle",
+"Pays de l'Aigle (L'Aigle)", "des sept Vallées"), with a region or a département column to tell homonyms apart. Pure, typed; the back office and `zonage calibrer --liste` both read with it.
 
 A name is matched on its core: accents, case, punctuation, the words of the EPCI's legal form (communauté de
 communes, d'agglomération, urbaine, métropole), small words (de, du, la…) and a trailing parenthesis (the seat
@@ -169,22 +169,113 @@ class _Index:
         ]
 
 
-def lire_liste(text: str, epcis: Sequence[EpciRef]) -> list[Correspondance]:
-    """The EPCI of a list, in its order; raises ListeError naming every bad line (nothing is kept then).
+ENTETE_MAX = 10  # a spreadsheet's header may follow a title, a date or a source line
+RE_NOTE = re.compile(r"^\s*(total\b|sources?\s*:|notes?\s*:|champ\s*:|lecture\s*:|\*)", re.IGNORECASE)
+XLSX, XLS = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
 
-    Accepted: a CSV (comma or semicolon) with a `siren` column and/or a name column (`nom`, `epci`,
-    `intercommunalite`, `libelle`), optionally `region` and `departement` to tell homonyms apart; or no header,
-    one SIREN or one name per line."""
-    if not text.strip():
-        raise ListeError(["Le fichier est vide."])
-    lines = text.splitlines()  # any line ending (old Macs write CR alone)
-    first = lines[0]
-    delimiter = ";" if ";" in first else "\t" if "\t" in first else ","
+
+class Lecture(list[Correspondance]):
+    """The EPCI read, in the list's order, and the lines left out (`ignorees`: a title above the header, a total
+    or a source line), which `resume` says."""
+
+    def __init__(self, lues: Iterable[Correspondance], ignorees: Iterable[tuple[int, str]]) -> None:
+        super().__init__(lues)
+        self.ignorees = list(ignorees)
+
+
+def decoder(content: bytes) -> str:
+    """The text of a CSV file as coordinators save it: UTF-8 (with or without BOM), UTF-16 with a BOM (Excel's
+    « texte Unicode »), else Windows-1252 (Excel's « CSV (séparateur : point-virgule) » in France)."""
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return content.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ListeError(["Le fichier n'est pas un texte UTF-16 lisible."]) from None
     try:
-        header_cells = next(csv.reader([first], delimiter=delimiter))
-    except csv.Error as exc:
-        raise ListeError([f"ligne 1 illisible ({exc})."]) from None
-    header = [normaliser(cell) for cell in header_cells]
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return content.decode("cp1252")
+    except UnicodeDecodeError:
+        raise ListeError(
+            ["Encodage du fichier non reconnu : enregistrez-le en CSV UTF-8 (ou en classeur .xlsx)."]
+        ) from None
+
+
+def _texte_cellule(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a SIREN or a département typed as a number
+    return str(value).strip()
+
+
+def lignes_xlsx(content: bytes) -> list[list[str]]:
+    """The rows of the first sheet of an Excel workbook (.xlsx), as text; ListeError if it cannot be read."""
+    import zipfile
+
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
+    from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped]
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+        raise ListeError(
+            ["Le classeur n'est pas un fichier .xlsx lisible : enregistrez-le en .xlsx ou en CSV."]
+        ) from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows = []
+        for values in sheet.iter_rows(values_only=True):
+            cells = [_texte_cellule(v) for v in values]
+            while cells and not cells[-1]:
+                cells.pop()
+            rows.append(cells)
+        return rows
+    finally:
+        workbook.close()
+
+
+def lire_fichier(content: bytes, epcis: Sequence[EpciRef]) -> Lecture:
+    """`lire_liste` on an uploaded file: a CSV in any of the encodings `decoder` takes, or an .xlsx workbook."""
+    if content.startswith(XLS):
+        raise ListeError(
+            ["Le format Excel 97-2003 (.xls) n'est pas lu : enregistrez le classeur en .xlsx ou en CSV."]
+        )
+    if content.startswith(XLSX):
+        rows = lignes_xlsx(content)
+        if not any(rows):
+            raise ListeError(["Le classeur est vide."])
+        k = _entete(rows)
+        if k is None:
+            if any(sum(1 for c in row if c) > 1 for row in rows):
+                raise ListeError(
+                    [
+                        f"Aucune ligne d'en-tête (« siren », « nom »…) dans les {ENTETE_MAX} premières lignes "
+                        "du classeur : ajoutez-en une au-dessus des EPCI."
+                    ]
+                )
+            firsts = [[next((c for c in row if c), "")] for row in rows]
+            return _lire(list(enumerate(firsts, start=1)), None, epcis, [])
+        titres = [(n, " ".join(c for c in row if c)) for n, row in enumerate(rows[:k], start=1) if any(row)]
+        header = rows[k] if len(rows[k]) > 1 else None
+        body = [row if header is not None else row[:1] for row in rows[k + 1 :]]
+        return _lire(list(enumerate(body, start=k + 2)), header, epcis, titres, decoupe=False)
+    return lire_liste(decoder(content), epcis)
+
+
+def _cellules(line: str) -> list[str]:
+    delimiter = ";" if ";" in line else "\t" if "\t" in line else ","
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:
+        return [line]
+
+
+def _colonnes(cells: list[str]) -> tuple[int | None, int | None, int | None, int | None] | None:
+    """The SIREN, name, region and département columns of a header row; None if it names neither SIREN nor name."""
+    header = [normaliser(cell) for cell in cells]
     col_siren = _colonne(header, MOTS_SIREN)
     col_region = _colonne(header, MOTS_REGION)
     col_dep = _colonne(header, MOTS_DEPARTEMENT)
@@ -192,23 +283,67 @@ def lire_liste(text: str, epcis: Sequence[EpciRef]) -> list[Correspondance]:
     col_nom = _colonne(header, MOTS_NOM, taken)  # « Nom de la région » is the region's column
     if col_nom is None and "epci" in header and header.index("epci") not in taken:
         col_nom = header.index("epci")  # a bare "EPCI" column: names, or codes (read as SIREN below)
-    has_header = col_siren is not None or col_nom is not None
-    if not has_header or len(header) == 1:  # one name or code per line: the whole line, commas included
-        col_siren = col_region = col_dep = None
-        col_nom = 0
-        body = [(n, [line.strip().strip('"').strip()]) for n, line in enumerate(lines, start=1)][
-            1 if has_header else 0 :
-        ]
-    else:
-        try:
-            parsed = list(csv.reader(io.StringIO("\n".join(lines[1:])), delimiter=delimiter))
-        except csv.Error as exc:
-            raise ListeError([f"Le fichier n'est pas un CSV lisible ({exc})."]) from None
-        if len(parsed) != len(lines) - 1:
-            raise ListeError(
-                ["Le fichier n'est pas un CSV lisible (un guillemet ouvert n'est pas refermé ?)."]
-            )
-        body = list(enumerate(parsed, start=2))
+    if col_siren is None and col_nom is None:
+        return None
+    return col_siren, col_nom, col_region, col_dep
+
+
+def _entete(rows: Sequence[list[str]]) -> int | None:
+    """The index of the header row: the first naming a SIREN or name column among the first ENTETE_MAX rows,
+    with nothing above it but titles (one cell at most). None: no header, one SIREN or name per line."""
+    for k, cells in enumerate(rows[:ENTETE_MAX]):
+        if _colonnes(cells) is not None:
+            return k
+        if sum(1 for c in cells if c.strip()) > 1:
+            return None
+    return None
+
+
+def lire_liste(text: str, epcis: Sequence[EpciRef]) -> Lecture:
+    """The EPCI of a list, in its order; raises ListeError naming every bad line (nothing is kept then).
+
+    Accepted: a CSV (comma, semicolon or tab) with a `siren` column and/or a name column (`nom`, `epci`,
+    `intercommunalite`, `libelle`), optionally `region` and `departement` to tell homonyms apart, the header
+    possibly under a few title lines; or no header, one SIREN or one name per line. A total, a source or a note
+    line (« Total », « Source : … ») and a section heading (one cell outside the SIREN and name columns) are
+    left out, and said."""
+    if not text.strip():
+        raise ListeError(["Le fichier est vide."])
+    lines = text.splitlines()  # any line ending (old Macs write CR alone)
+    k = _entete([_cellules(line) for line in lines[:ENTETE_MAX]])
+    if k is None:  # one name or code per line: the whole line, commas included
+        return _lire(_une_colonne(lines, 1), None, epcis, [])
+    header = _cellules(lines[k])
+    titres = [(n, line.strip()) for n, line in enumerate(lines[:k], start=1) if line.strip(" ;,\t")]
+    if len(header) == 1:
+        return _lire(_une_colonne(lines[k + 1 :], k + 2), None, epcis, titres)
+    delimiter = ";" if ";" in lines[k] else "\t" if "\t" in lines[k] else ","
+    try:
+        parsed = list(csv.reader(io.StringIO("\n".join(lines[k + 1 :])), delimiter=delimiter))
+    except csv.Error as exc:
+        raise ListeError([f"Le fichier n'est pas un CSV lisible ({exc})."]) from None
+    if len(parsed) != len(lines) - k - 1:
+        raise ListeError(["Le fichier n'est pas un CSV lisible (un guillemet ouvert n'est pas refermé ?)."])
+    return _lire(list(enumerate(parsed, start=k + 2)), header, epcis, titres)
+
+
+def _une_colonne(lines: Sequence[str], first: int) -> list[tuple[int, list[str]]]:
+    return [(n, [line.strip().strip('"').strip()]) for n, line in enumerate(lines, start=first)]
+
+
+def _lire(
+    body: list[tuple[int, list[str]]],
+    header: list[str] | None,
+    epcis: Sequence[EpciRef],
+    titres: list[tuple[int, str]],
+    decoupe: bool = True,
+) -> Lecture:
+    """The rows under the header (`None`: one SIREN or name per row, in its first cell). `decoupe`: the rows
+    were split at a separator, so a field too many means a name holding it unquoted (a CSV, not a workbook)."""
+    colonnes = _colonnes(header) if header is not None else None
+    col_siren, col_nom, col_region, col_dep = colonnes or (None, 0, None, None)
+    width = len(header) if header is not None else 1
+    ignorees = list(titres)
     index = _Index(epcis)
     seen: dict[str, int] = {}
     result: list[Correspondance] = []
@@ -220,9 +355,17 @@ def lire_liste(text: str, epcis: Sequence[EpciRef]) -> list[Correspondance]:
     for number, row in body:
         if not row or not "".join(row).strip(" ;,\t"):
             continue
-        if len(row) > len(header) > 1:
+        filled = [c.strip() for c in row if c.strip()]
+        if not filled:
+            continue
+        if RE_NOTE.match(filled[0]) or (
+            width > 1 and len(filled) == 1 and not cell(row, col_siren) and not cell(row, col_nom)
+        ):
+            ignorees.append((number, " ; ".join(filled)))  # a total, a source, a section heading
+            continue
+        if decoupe and len(row) > width > 1:
             errors.append(
-                f"ligne {number} : {len(row)} champs pour {len(header)} colonnes "
+                f"ligne {number} : {len(row)} champs pour {width} colonnes "
                 "(un nom contenant le séparateur doit être entre guillemets)."
             )
             continue
@@ -293,11 +436,12 @@ def lire_liste(text: str, epcis: Sequence[EpciRef]) -> list[Correspondance]:
         raise ListeError(["Liste refusée, rien n'a été importé :", *errors[:MAX_ERREURS], *more])
     if not result:
         raise ListeError(["Aucun SIREN ni nom d'EPCI dans le fichier."])
-    return result
+    return Lecture(result, ignorees)
 
 
 def resume(lues: Sequence[Correspondance], noms: dict[str, str]) -> list[str]:
-    """What was read, in French: the count by way of matching, then each approximate match to check."""
+    """What was read, in French: the count by way of matching, each approximate match to check, and the lines
+    left out (a title, a total, a source), so that none goes unseen."""
     count = {m: sum(1 for c in lues if c.mode == m) for m in ("siren", "nom", "inclusion", "ressemblance")}
     lines = [
         f"Liste officielle : {len(lues)} EPCI ({count['siren']} par SIREN, {count['nom']} par leur nom, "
@@ -308,5 +452,10 @@ def resume(lues: Sequence[Correspondance], noms: dict[str, str]) -> list[str]:
         f"ligne {c.ligne} : « {c.texte} » → {c.siren} {noms.get(c.siren, '')} ({c.mode})"
         for c in lues
         if c.mode in ("inclusion", "ressemblance")
+    ]
+    ignorees = lues.ignorees if isinstance(lues, Lecture) else []
+    lines += [
+        f"ligne {n} ignorée (titre, total, source ou intertitre) : « {texte[:80]}{'…' if len(texte) > 80 else ''} »"
+        for n, texte in ignorees
     ]
     return lines

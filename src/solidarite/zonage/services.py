@@ -18,7 +18,7 @@ from solidarite.territoire.models import Commune, Epci, Region
 from solidarite.zonage.ajouts import ajouts_modeles
 from solidarite.zonage.calcul import ZonageResult
 from solidarite.zonage.faits import Faits, FaitsError, LigneFidelite, Observation, Perte, fidelite, perte
-from solidarite.zonage.listes import Correspondance, EpciRef, ListeError, lire_liste
+from solidarite.zonage.listes import Correspondance, EpciRef, ListeError, lire_fichier, lire_liste
 from solidarite.zonage.methode import OUTRE_MER
 from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle, ListeOfficielleEpci, ResultatEpci
 from solidarite.zonage.score import EpciScore
@@ -233,11 +233,9 @@ def read_official_list(content: bytes | str) -> list[Correspondance]:
     """The EPCI of a list given by SIREN or by EPCI names (`listes.lire_liste`), with how each line was
     matched; every bad line is reported and the list refused whole."""
     try:
-        text = content.decode("utf-8-sig") if isinstance(content, bytes) else content
-    except UnicodeDecodeError:
-        raise ValidationError("Le fichier n'est pas un CSV en UTF-8.") from None
-    try:
-        return lire_liste(text, epci_refs())
+        if isinstance(content, bytes):  # a CSV in UTF-8, UTF-16 or Windows-1252, or an .xlsx workbook
+            return lire_fichier(content, epci_refs())
+        return lire_liste(content, epci_refs())
     except ListeError as exc:
         raise ValidationError(exc.messages) from None
 

@@ -71,7 +71,7 @@ class Command(BaseCommand):
             "--liste",
             type=Path,
             default=None,
-            help="calibrer : liste officielle (CSV de SIREN) pour mesurer rappel et précision.",
+            help="calibrer : liste officielle (CSV ou .xlsx, SIREN ou noms d'EPCI) pour mesurer rappel et précision.",
         )
         parser.add_argument(
             "--n",
