@@ -39,6 +39,13 @@ def test_missing_data_folder_exits_with_a_french_message(tmp_path: Path) -> None
     assert "Traceback" not in result.stderr
 
 
+def test_a_bad_server_option_exits_2_in_french() -> None:
+    for args, message in [(("--port", "0"), "--port : entre 1 et 65535"), (("--workers", "99"), "--workers")]:
+        result = _run("serveur", *args)
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+
+
 def test_production_refuses_the_development_secret(tmp_path: Path) -> None:
     result = _run("check", env={"SOLIDARITE_ENV": "production", "DJANGO_SECRET_KEY": ""})
     assert result.returncode != 0

@@ -63,12 +63,14 @@ def test_writes_the_four_files_from_the_data_alone(national_run) -> None:  # typ
         (["--n", "0"], "--n doit être un entier strictement positif"),
         (["--population", "-5"], "--population doit être un entier strictement positif"),
         (["--activate"], "--activate ne s'utilise qu'avec --save"),
+        (["--n", "5000"], "Objectif impossible : 5000 zones demandées pour 1255 EPCI classés"),
     ],
 )
 def test_bad_arguments(tmp_path: Path, args: list[str], message: str) -> None:
     result = _run("--out", str(tmp_path / "sortie"), *args, tmp=tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "sortie").exists()
 
 
 def test_bad_parameter_file(tmp_path: Path) -> None:

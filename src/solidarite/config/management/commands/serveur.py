@@ -93,13 +93,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not 1 <= options["workers"] <= 64:
-            raise CommandError("--workers : entre 1 et 64 processus.")
+            raise CommandError("--workers : entre 1 et 64 processus.", returncode=2)
         if not 1 <= options["threads"] <= 16:
-            raise CommandError("--threads : entre 1 et 16 fils par processus.")
+            raise CommandError("--threads : entre 1 et 16 fils par processus.", returncode=2)
         if not 1 <= options["port"] <= 65535:
-            raise CommandError("--port : entre 1 et 65535.")
+            raise CommandError("--port : entre 1 et 65535.", returncode=2)
         if not 128 <= options["backlog"] <= 65535:
-            raise CommandError("--backlog : entre 128 et 65535 connexions.")
+            raise CommandError("--backlog : entre 128 et 65535 connexions.", returncode=2)
         if settings.DEBUG:
             self.stderr.write(
                 "Attention : mode développement (DEBUG). En production : SOLIDARITE_ENV=production "

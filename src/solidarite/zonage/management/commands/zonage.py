@@ -89,7 +89,7 @@ class Command(BaseCommand):
             "--params",
             type=Path,
             default=None,
-            help="Fichier de paramètres TOML (défaut : zonage_2025.toml).",
+            help="Fichier de paramètres TOML (défaut : zonage_2025_calibre.toml, le jeu calibré de la campagne 2025).",
         )
         parser.add_argument(
             "--data-dir", type=Path, default=None, help="Dossier des fichiers (défaut : SOLIDARITE_DATA_DIR)."
@@ -114,20 +114,18 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=2) from exc
         if options["n"] is not None:
             if options["n"] <= 0:
-                raise CommandError(f"--n doit être un entier strictement positif (reçu : {options['n']}).")
+                raise CommandError(
+                    f"--n doit être un entier strictement positif (reçu : {options['n']}).", returncode=2
+                )
             params = dataclasses.replace(params, regle="nombre", nombre=options["n"])
         if options["population"] is not None:
             if options["population"] <= 0:
-                raise CommandError("--population doit être un entier strictement positif.")
+                raise CommandError("--population doit être un entier strictement positif.", returncode=2)
             params = dataclasses.replace(params, regle="population", population=options["population"])
         if options["activate"] and not options["save"]:
-            raise CommandError("--activate ne s'utilise qu'avec --save.")
+            raise CommandError("--activate ne s'utilise qu'avec --save.", returncode=2)
         data_dir = Path(options["data_dir"] or settings.SOLIDARITE_DATA_DIR)
         out: Path = options["out"]
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise CommandError(f"Impossible de créer le dossier {out} : {exc.strerror}.") from exc
 
         bar = tqdm(total=len(STEPS), desc="Zonage", unit="étape", disable=options["verbosity"] == 0)
 
@@ -139,9 +137,17 @@ class Command(BaseCommand):
         try:
             result = compute_zonage(data_dir, params, provider_from_settings(), progress)
             contours = exports.read_contours(data_dir)
+        except ParamError as exc:  # an impossible target (--n over the EPCI count, quotas over a region's)
+            bar.close()
+            raise CommandError(f"{exc}\nAucun fichier n'a été écrit.", returncode=2) from exc
         except (DataError, TravelError, OSError) as exc:
             bar.close()
             raise CommandError(f"{exc}\nAucun fichier n'a été écrit.") from exc
+        try:  # once the result is known: a refused run leaves no folder behind
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            bar.close()
+            raise CommandError(f"Impossible de créer le dossier {out} : {exc.strerror}.") from exc
         progress("zones.csv")
         exports.write_csv(result, out / "zones.csv")
         progress("zones.geojson")
