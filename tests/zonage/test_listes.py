@@ -279,3 +279,14 @@ def test_the_back_office_takes_a_workbook(siren_of: dict[str, str]) -> None:
     assert list(liste.lignes.values_list("epci__siren", flat=True)) == [siren_of["CC des Pays de L'Aigle"]]
     with pytest.raises(ValidationError, match="Excel 97-2003"):
         services.import_official_list(b"\xd0\xcf\x11\xe0" + bytes(60), "M", dt.date(2025, 6, 27), "M")
+
+
+def test_a_workbook_that_inflates_without_end_is_refused(refs: list[EpciRef]) -> None:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b"\0" * 60_000_000)
+    assert len(out.getvalue()) < 1_000_000  # under the back office's upload limit
+    with pytest.raises(ListeError, match="trop volumineux une fois décompressé"):
+        lire_fichier(out.getvalue(), refs)

@@ -172,6 +172,8 @@ class _Index:
 ENTETE_MAX = 10  # a spreadsheet's header may follow a title, a date or a source line
 RE_NOTE = re.compile(r"^\s*(total\b|sources?\s*:|notes?\s*:|champ\s*:|lecture\s*:|\*)", re.IGNORECASE)
 XLSX, XLS = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
+XLSX_DECOMPRESSE_MAX = 50_000_000  # bytes once inflated: a list of 1 255 EPCI weighs far less
+LIGNES_MAX = 10_000
 
 
 class Lecture(list[Correspondance]):
@@ -218,16 +220,30 @@ def lignes_xlsx(content: bytes) -> list[list[str]]:
     from openpyxl import load_workbook  # type: ignore[import-untyped]
     from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped]
 
+    unreadable = ListeError(
+        ["Le classeur n'est pas un fichier .xlsx lisible : enregistrez-le en .xlsx ou en CSV."]
+    )
     try:
+        with zipfile.ZipFile(
+            io.BytesIO(content)
+        ) as archive:  # a small file that inflates without end: refused
+            if sum(info.file_size for info in archive.infolist()) > XLSX_DECOMPRESSE_MAX:
+                raise ListeError(
+                    ["Le classeur est trop volumineux une fois décompressé pour une liste d'EPCI."]
+                )
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except ListeError:
+        raise
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise ListeError(
-            ["Le classeur n'est pas un fichier .xlsx lisible : enregistrez-le en .xlsx ou en CSV."]
-        ) from None
+        raise unreadable from None
     try:
         sheet = workbook.worksheets[0]
-        rows = []
+        rows: list[list[str]] = []
         for values in sheet.iter_rows(values_only=True):
+            if len(rows) >= LIGNES_MAX:
+                raise ListeError(
+                    [f"Plus de {LIGNES_MAX} lignes : ce n'est pas une liste d'EPCI (il y en a 1 255)."]
+                )
             cells = [_texte_cellule(v) for v in values]
             while cells and not cells[-1]:
                 cells.pop()
