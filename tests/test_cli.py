@@ -34,9 +34,24 @@ def test_missing_data_folder_exits_with_a_french_message(tmp_path: Path) -> None
             "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         },
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "Dossier de données introuvable" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("plan",), "erreur : arguments obligatoires manquants : --instance"),
+        (("load_territoire", "--cog", "2027"), "choix invalide : 2027 (valeurs possibles : 2025, 2026)"),
+        (("zonage", "--n", "abc"), "argument --n : valeur invalide (type int attendu) : 'abc'"),
+        (("zonage", "--out", "x", "--inconnue"), "arguments inconnus : --inconnue"),
+    ],
+)
+def test_a_wrong_option_is_answered_in_french(args: tuple[str, ...], message: str) -> None:
+    result = _run(*args)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert "utilisation : python -m solidarite" in result.stderr
 
 
 def test_a_bad_server_option_exits_2_in_french() -> None:

@@ -12,6 +12,42 @@ import sys
 PLATFORM_PREFIX = "solidarite."
 HELP_FLAGS = {"-h", "--help", "help"}
 
+# argparse's own words (a wrong option, a missing argument, a bad value), which Python ships in English only:
+# its messages go through the module's `_` and `ngettext`, given here a French catalogue.
+ARGPARSE_FR = {
+    "usage: ": "utilisation : ",
+    "%(prog)s: error: %(message)s\n": "%(prog)s : erreur : %(message)s\n",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s : %(message)s",
+    "ambiguous option: %(option)s could match %(matches)s": "option ambiguë : %(option)s peut désigner %(matches)s",
+    "expected one argument": "une valeur est attendue",
+    "expected at least one argument": "au moins une valeur est attendue",
+    "expected at most one argument": "au plus une valeur est attendue",
+    "ignored explicit argument %r": "cette option ne prend pas de valeur (%r ignoré)",
+    "invalid %(type)s value: %(value)r": "valeur invalide (type %(type)s attendu) : %(value)r",
+    "invalid choice: %(value)r (choose from %(choices)s)": "choix invalide : %(value)r (valeurs possibles : %(choices)s)",
+    "not allowed with argument %s": "incompatible avec l'argument %s",
+    "one of the arguments %s is required": "l'un des arguments %s est obligatoire",
+    "positional arguments": "arguments",
+    "show this help message and exit": "affiche cette aide",
+    "the following arguments are required: %s": "arguments obligatoires manquants : %s",
+    "unrecognized arguments: %s": "arguments inconnus : %s",
+}
+
+
+def _argparse_en_francais() -> None:
+    import argparse
+
+    def traduire(message: str) -> str:
+        return ARGPARSE_FR.get(message, message)
+
+    def traduire_pluriel(singulier: str, pluriel: str, n: int) -> str:
+        if singulier == "expected %s argument":
+            return "%s valeur(s) attendue(s)"
+        return singulier if n == 1 else pluriel
+
+    argparse._ = traduire  # type: ignore[attr-defined]
+    argparse.ngettext = traduire_pluriel  # type: ignore[attr-defined]
+
 
 def _platform_commands() -> dict[str, str]:
     """The commands defined by the platform's own contexts, with their one-line description."""
@@ -44,6 +80,7 @@ def print_overview() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "solidarite.config.settings")
+    _argparse_en_francais()
     args = list(sys.argv[1:] if argv is None else argv)
     import django
     from django.core.exceptions import ImproperlyConfigured

@@ -58,7 +58,7 @@ class Command(BaseCommand):
             )
         except DataError as exc:
             bar.close()
-            raise CommandError(f"{exc}\nLa base n'a pas été modifiée.") from exc
+            raise CommandError(f"{exc}\nLa base n'a pas été modifiée.", returncode=2) from exc
         bar.update(bar.total - bar.n)
         bar.close()
         self._print_report(report, time.perf_counter() - started)
