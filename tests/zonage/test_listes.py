@@ -290,3 +290,46 @@ def test_a_workbook_that_inflates_without_end_is_refused(refs: list[EpciRef]) ->
     assert len(out.getvalue()) < 1_000_000  # under the back office's upload limit
     with pytest.raises(ListeError, match="trop volumineux une fois décompressé"):
         lire_fichier(out.getvalue(), refs)
+
+
+def _abime(content: bytes, member: str, data: bytes | None) -> bytes:
+    """The workbook with one member of its archive replaced (`data`) or removed (None)."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            if info.filename != member:
+                dst.writestr(info, src.read(info.filename))
+            elif data is not None:
+                dst.writestr(info, data)
+    return out.getvalue()
+
+
+def test_a_damaged_workbook_is_refused_not_crashed(refs: list[EpciRef]) -> None:
+    """openpyxl reads a sheet while its rows are read: each damage failed there, in its own way (revue)."""
+    good = _classeur([["nom"], ["CC des Savanes"], [12]])
+    sheet = "xl/worksheets/sheet1.xml"
+    import zipfile
+
+    xml = zipfile.ZipFile(io.BytesIO(good)).read(sheet)
+    for damaged in (
+        _abime(good, sheet, xml[: len(xml) // 2]),  # truncated XML
+        _abime(good, sheet, xml.replace(b"<v>12</v>", b"<v>abc</v>")),  # a text in a number cell
+        _abime(good, sheet, None),  # the sheet missing from the archive
+    ):
+        with pytest.raises(
+            ListeError, match=r"classeur n'(est pas un fichier .xlsx lisible|a aucune feuille)"
+        ):
+            lire_fichier(damaged, refs)
+
+
+def test_a_long_list_of_unknown_names_stops_early_and_quotes_short(refs: list[EpciRef]) -> None:
+    names = "\n".join(f"Communauté Zorglub {k}" for k in range(3000))
+    with pytest.raises(ListeError) as refused:
+        lire_liste("nom\n" + names + "\n" + "x" * 5000 + "\n", refs)
+    messages = refused.value.messages
+    assert len(messages) == 22 and messages[-1].startswith("Lecture arrêtée à la ligne 22 après 20 lignes")
+    with pytest.raises(ListeError) as refused:
+        lire_liste("nom\n" + "x" * 5000 + "\n", refs)
+    assert max(len(m) for m in refused.value.messages) < 150

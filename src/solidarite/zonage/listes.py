@@ -121,11 +121,27 @@ def _decrire(ref: EpciRef) -> str:
     return f"{ref.siren} {ref.nom} ({', '.join(ref.departements)})"
 
 
+def _semblable(a: str, b: str) -> bool:
+    """Ratio ≥ RESSEMBLANCE, with difflib's cheap upper bounds first: most names are far apart."""
+    matcher = difflib.SequenceMatcher(None, a, b)
+    return (
+        matcher.real_quick_ratio() >= RESSEMBLANCE
+        and matcher.quick_ratio() >= RESSEMBLANCE
+        and matcher.ratio() >= RESSEMBLANCE
+    )
+
+
+def _court(text: str, longueur: int = 80) -> str:
+    """A text of the user's file as quoted back in a message: a line of 900 kB is not repeated whole."""
+    return text if len(text) <= longueur else text[: longueur - 1] + "…"
+
+
 class _Index:
     def __init__(self, epcis: Sequence[EpciRef]) -> None:
         self.by_siren = {e.siren: e for e in epcis}
         self.cores = [(noyau(e.nom), e) for e in epcis]
         self.labels = {" ".join(sorted(core)): e for core, e in self.cores}
+        self.sorted_labels = [(" ".join(sorted(core)), e) for core, e in self.cores]
 
     def chercher(self, nom: str, region: str, departement: str) -> tuple[list[EpciRef], str]:
         """The EPCI the name may designate, and how ("nom", "inclusion" or "ressemblance")."""
@@ -152,13 +168,7 @@ class _Index:
         # of « CC Ardennes Thiérache » and a letter from « CA Ardenne Métropole »; both → ambiguous.
         included = within([e for c, e in self.cores if core < c])
         label = " ".join(sorted(core))
-        alike = within(
-            [
-                e
-                for c, e in self.cores
-                if difflib.SequenceMatcher(None, label, " ".join(sorted(c))).ratio() >= RESSEMBLANCE
-            ]
-        )
+        alike = within([e for other, e in self.sorted_labels if _semblable(label, other)])
         both = included + [e for e in alike if e not in included]
         return both, "inclusion" if len(both) != 1 or both[0] in included else "ressemblance"
 
@@ -214,43 +224,47 @@ def _texte_cellule(value: object) -> str:
 
 
 def lignes_xlsx(content: bytes) -> list[list[str]]:
-    """The rows of the first sheet of an Excel workbook (.xlsx), as text; ListeError if it cannot be read."""
+    """The rows of the first sheet of an Excel workbook (.xlsx), as text; ListeError if it cannot be read.
+
+    openpyxl reads a sheet lazily: a damaged workbook (a sheet missing from the archive, truncated XML, a text
+    in a number cell, a shared string out of range) fails while the rows are read, each in its own way; any
+    of these failures means « not a readable workbook »."""
     import zipfile
 
     from openpyxl import load_workbook  # type: ignore[import-untyped]
     from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped]
 
-    unreadable = ListeError(
-        ["Le classeur n'est pas un fichier .xlsx lisible : enregistrez-le en .xlsx ou en CSV."]
-    )
+    with_archive = (zipfile.BadZipFile, InvalidFileException, EOFError, OSError)
+    with_contents = (KeyError, IndexError, ValueError, TypeError, AttributeError, SyntaxError)
     try:
-        with zipfile.ZipFile(
-            io.BytesIO(content)
-        ) as archive:  # a small file that inflates without end: refused
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:  # a small file that inflates without end
             if sum(info.file_size for info in archive.infolist()) > XLSX_DECOMPRESSE_MAX:
                 raise ListeError(
                     ["Le classeur est trop volumineux une fois décompressé pour une liste d'EPCI."]
                 )
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        try:
+            if not workbook.worksheets:
+                raise ListeError(["Le classeur n'a aucune feuille lisible."])
+            rows: list[list[str]] = []
+            for values in workbook.worksheets[0].iter_rows(values_only=True):
+                if len(rows) >= LIGNES_MAX:
+                    raise ListeError(
+                        [f"Plus de {LIGNES_MAX} lignes : ce n'est pas une liste d'EPCI (il y en a 1 255)."]
+                    )
+                cells = [_texte_cellule(v) for v in values]
+                while cells and not cells[-1]:
+                    cells.pop()
+                rows.append(cells)
+            return rows
+        finally:
+            workbook.close()
     except ListeError:
         raise
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise unreadable from None
-    try:
-        sheet = workbook.worksheets[0]
-        rows: list[list[str]] = []
-        for values in sheet.iter_rows(values_only=True):
-            if len(rows) >= LIGNES_MAX:
-                raise ListeError(
-                    [f"Plus de {LIGNES_MAX} lignes : ce n'est pas une liste d'EPCI (il y en a 1 255)."]
-                )
-            cells = [_texte_cellule(v) for v in values]
-            while cells and not cells[-1]:
-                cells.pop()
-            rows.append(cells)
-        return rows
-    finally:
-        workbook.close()
+    except (*with_archive, *with_contents):
+        raise ListeError(
+            ["Le classeur n'est pas un fichier .xlsx lisible : enregistrez-le en .xlsx ou en CSV."]
+        ) from None
 
 
 def lire_fichier(content: bytes, epcis: Sequence[EpciRef]) -> Lecture:
@@ -326,6 +340,8 @@ def lire_liste(text: str, epcis: Sequence[EpciRef]) -> Lecture:
     if not text.strip():
         raise ListeError(["Le fichier est vide."])
     lines = text.splitlines()  # any line ending (old Macs write CR alone)
+    if len(lines) > LIGNES_MAX:
+        raise ListeError([f"Plus de {LIGNES_MAX} lignes : ce n'est pas une liste d'EPCI (il y en a 1 255)."])
     k = _entete([_cellules(line) for line in lines[:ENTETE_MAX]])
     if k is None:  # one name or code per line: the whole line, commas included
         return _lire(_une_colonne(lines, 1), None, epcis, [])
@@ -368,7 +384,13 @@ def _lire(
     def cell(row: list[str], column: int | None) -> str:
         return row[column].strip() if column is not None and column < len(row) else ""
 
+    arret = None
     for number, row in body:
+        if (
+            len(errors) >= MAX_ERREURS
+        ):  # enough to correct: the rest is not searched (each costs a fuzzy pass)
+            arret = number
+            break
         if not row or not "".join(row).strip(" ;,\t"):
             continue
         filled = [c.strip() for c in row if c.strip()]
@@ -388,12 +410,12 @@ def _lire(
         siren, nom = cell(row, col_siren), cell(row, col_nom)
         if nom.isdigit():  # an "epci" column of codes, as INSEE's files have
             if siren and nom != siren:
-                errors.append(f"ligne {number} : deux SIREN différents, {siren} et {nom}.")
+                errors.append(f"ligne {number} : deux SIREN différents, {_court(siren)} et {_court(nom)}.")
                 continue
             siren, nom = nom, ""
         if siren:
             if not RE_SIREN.match(siren):
-                errors.append(f"ligne {number} : {siren!r} n'est pas un SIREN (9 chiffres).")
+                errors.append(f"ligne {number} : « {_court(siren)} » n'est pas un SIREN (9 chiffres).")
                 continue
             if siren not in index.by_siren:
                 errors.append(f"ligne {number} : le SIREN {siren} n'est pas un EPCI connu.")
@@ -401,7 +423,7 @@ def _lire(
             if nom and index.by_siren[siren] not in index.chercher(nom, "", "")[0]:
                 errors.append(
                     f"ligne {number} : le SIREN {siren} est celui de « {index.by_siren[siren].nom} », "
-                    f"pas de « {nom} » : corrigez l'un ou l'autre."
+                    f"pas de « {_court(nom)} » : corrigez l'un ou l'autre."
                 )
                 continue
             found, mode, texte = siren, "siren", siren
@@ -411,7 +433,7 @@ def _lire(
             if len(candidates) > 1:
                 listed = " ; ".join(_decrire(e) for e in candidates[:5])
                 errors.append(
-                    f"ligne {number} : « {nom} » peut désigner {len(candidates)} EPCI ({listed}) : "
+                    f"ligne {number} : « {_court(nom)} » peut désigner {len(candidates)} EPCI ({listed}) : "
                     "donnez le SIREN, ou la région ou le département dans une colonne."
                 )
                 continue
@@ -424,13 +446,14 @@ def _lire(
                 where = " et ".join(x for x in parts if x)
                 listed = " ; ".join(_decrire(e) for e in elsewhere[:5])
                 errors.append(
-                    f"ligne {number} : « {nom} » ne désigne aucun EPCI dans {where}, mais ailleurs : {listed}."
+                    f"ligne {number} : « {_court(nom)} » ne désigne aucun EPCI dans {_court(where)}, mais ailleurs : "
+                    f"{listed}."
                 )
                 continue
             if not candidates:
                 near = index.proches(nom)
                 hint = f" Noms proches : {' ; '.join(near)}." if near else ""
-                errors.append(f"ligne {number} : aucun EPCI ne s'appelle « {nom} ».{hint}")
+                errors.append(f"ligne {number} : aucun EPCI ne s'appelle « {_court(nom)} ».{hint}")
                 continue
             found, texte = candidates[0].siren, nom
         else:
@@ -445,11 +468,13 @@ def _lire(
         result.append(Correspondance(number, texte, found, mode))
     if errors:
         more = (
-            [f"… et {len(errors) - MAX_ERREURS} autre(s) ligne(s) refusée(s)."]
-            if len(errors) > MAX_ERREURS
+            [
+                f"Lecture arrêtée à la ligne {arret} après {MAX_ERREURS} lignes refusées : corrigez-les et recommencez."
+            ]
+            if arret is not None
             else []
         )
-        raise ListeError(["Liste refusée, rien n'a été importé :", *errors[:MAX_ERREURS], *more])
+        raise ListeError(["Liste refusée, rien n'a été importé :", *errors, *more])
     if not result:
         raise ListeError(["Aucun SIREN ni nom d'EPCI dans le fichier."])
     return Lecture(result, ignorees)
@@ -471,7 +496,7 @@ def resume(lues: Sequence[Correspondance], noms: dict[str, str]) -> list[str]:
     ]
     ignorees = lues.ignorees if isinstance(lues, Lecture) else []
     lines += [
-        f"ligne {n} ignorée (titre, total, source ou intertitre) : « {texte[:80]}{'…' if len(texte) > 80 else ''} »"
+        f"ligne {n} ignorée (titre, total, source ou intertitre) : « {_court(texte)} »"
         for n, texte in ignorees
     ]
     return lines
