@@ -64,6 +64,7 @@ def test_writes_the_four_files_from_the_data_alone(national_run) -> None:  # typ
         (["--population", "-5"], "--population doit être un entier strictement positif"),
         (["--activate"], "--activate ne s'utilise qu'avec --save"),
         (["--n", "5000"], "Objectif impossible : 5000 zones demandées pour 1255 EPCI classés"),
+        (["--population", "99999999999"], "Objectif impossible : 99999999999 habitants demandés"),
     ],
 )
 def test_bad_arguments(tmp_path: Path, args: list[str], message: str) -> None:

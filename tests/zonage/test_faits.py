@@ -102,6 +102,27 @@ def test_each_overseas_territory_is_held_to_its_published_count() -> None:
         (lambda d: d["outre_mer"][1].update(zones=-1), "zones est négatif"),
         (lambda d: d["outre_mer"].append(dict(d["outre_mer"][0])), "figure deux fois"),
         (lambda d: d["region"][3].update(pre_liste="oui"), "pre_liste doit valoir true ou false"),
+        # Revue du 5 décembre: each was a traceback (AttributeError, ZeroDivisionError, a crash after the
+        # whole calibration) or silently misread.
+        (lambda d: d.update(faits=3), r"\[faits\] doit être une section"),
+        (lambda d: d.update(region=d["region"][0]), r"\[\[region\]\] doit être une liste de tables"),
+        (lambda d: d.update(region=[1, 2]), r"\[\[region\]\] doit être une liste de tables"),
+        (lambda d: d.update(groupe=d["groupe"][0]), r"\[\[groupe\]\] doit être une liste de tables"),
+        (lambda d: d["national"].update(densite=float("nan")), "densite doit être un nombre positif"),
+        (lambda d: d["national"].update(densite=float("inf")), "densite doit être un nombre positif"),
+        (lambda d: d["national"].update(population=0), r"\[national\] population vaut 0"),
+        (lambda d: d["national"].update(population=10**400), r"\[national\] population est hors limites"),
+        (
+            lambda d: d["region"][1].update(departements_sans_zone="17"),
+            "departements_sans_zone doit être une liste",
+        ),
+        (lambda d: d["region"][1].update(departements_sans_zone=["ZZ"]), "departements_sans_zone doit être"),
+        (lambda d: d["region"][1].update(part_population="beaucoup"), "part_population est un pourcentage"),
+        (
+            lambda d: d["region"][1].update(zones=0),
+            "une population des zones se donne pour une région qui en a",
+        ),
+        (lambda d: d["groupe"][0].update(approximatif="non"), "approximatif doit valoir true ou false"),
         (
             lambda d: (
                 d.update(groupe=d["groupe"][:1])

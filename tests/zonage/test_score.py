@@ -110,6 +110,16 @@ def _membres(data: dict, membres: object) -> None:  # type: ignore[type-arg]
             lambda d: _membres(d, [_membre(normalisaton="minmax")]),
             "n° 1 : clé\\(s\\) inconnue\\(s\\) normalisaton",
         ),
+        # Revue du 5 décembre: each was a traceback (AttributeError, OverflowError) or silently ignored.
+        (lambda d: d.update(selection="x"), r"\[selection\] doit être une section"),
+        (lambda d: d.update(campagne=3), r"\[campagne\] doit être une section"),
+        (lambda d: d["poids"].update(apl=10**400), "le poids de apl est hors limites"),
+        (
+            lambda d: d.update(selection={"nombree": 50}),
+            r"clé\(s\) inconnue\(s\) dans \[selection\] : nombree",
+        ),
+        (lambda d: d.update(poid={}), r"clé\(s\) inconnue\(s\) : poid"),
+        (lambda d: d.update(selection={"nombre": 10**12}), r"\[selection\] nombre est hors limites"),
     ],
 )
 def test_bad_parameter_files_are_refused_with_the_reason(change, message) -> None:  # type: ignore[no-untyped-def]
@@ -124,6 +134,14 @@ def test_malformed_toml_is_refused(tmp_path: Path) -> None:
     path.write_text("[poids\napl = ", encoding="utf-8")
     with pytest.raises(ParamError, match=r"casse\.toml : TOML mal formé"):
         load_params(path)
+    path.write_bytes('[campagne]\nnom = "Zonage à l\'essai"\n'.encode("latin-1"))
+    with pytest.raises(ParamError, match=r"casse\.toml : le fichier n'est pas en UTF-8"):
+        load_params(path)
+    path.write_text("[selection]\nnombre = " + "9" * 5000 + "\n", encoding="utf-8")
+    with pytest.raises(ParamError, match="un nombre du fichier est démesuré"):
+        load_params(path)
+    with pytest.raises(ParamError, match="fichier ou dossier introuvable"):
+        load_params(tmp_path / "absent.toml")
 
 
 def test_percentiles_put_the_worst_at_100() -> None:

@@ -29,6 +29,8 @@ For leave-one-region-out cross-validation, `perte(..., exclure={code})` leaves a
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +43,9 @@ POPULATION_POIDS = 20.0
 POPULATION_REGION_POIDS = 10.0
 DENSITE_POIDS = 10.0
 DENSITE_MESURES = ("ensemble", "moyenne_epci")
+
+ENTIER_MAX = 1_000_000_000  # a count or a population beyond this is a typing error
+RE_DEPARTEMENT = re.compile(r"^(\d{2}|2A|2B|97\d)$")
 
 
 class FaitsError(ValueError):
@@ -123,7 +128,26 @@ def _int(value: object, what: str, origin: str) -> int:
         raise FaitsError(f"{origin} : {what} doit être un nombre entier (reçu : {value!r}).")
     if value < 0:
         raise FaitsError(f"{origin} : {what} est négatif ({value}) ; un compte vaut 0 ou plus.")
+    if value > ENTIER_MAX:
+        raise FaitsError(f"{origin} : {what} est hors limites (au plus {ENTIER_MAX}).")
     return value
+
+
+def _tables(data: dict[str, Any], name: str, origin: str) -> list[dict[str, Any]]:
+    """A list of tables (`[[region]]`): a single `[region]` table, or plain values, are refused."""
+    raws = data.get(name, [])
+    if not isinstance(raws, list) or not all(isinstance(r, dict) for r in raws):
+        raise FaitsError(f"{origin} : [[{name}]] doit être une liste de tables (chacune écrite [[{name}]]).")
+    return raws
+
+
+def _departements(value: object, where: str, origin: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(d, str) and RE_DEPARTEMENT.match(d) for d in value):
+        raise FaitsError(
+            f"{origin} : {where} departements_sans_zone doit être une liste de codes de département "
+            f'entre guillemets, comme ["17", "33"] (reçu : {value!r}).'
+        )
+    return tuple(value)
 
 
 def _text(value: object, what: str, origin: str) -> str:
@@ -137,6 +161,8 @@ def _text(value: object, what: str, origin: str) -> str:
 def parse_faits(data: dict[str, Any], regions_connues: dict[str, str], origin: str = "faits") -> Faits:
     """Checks a parsed facts file against the known region codes (code → name)."""
     head = data.get("faits", {})
+    if not isinstance(head, dict):
+        raise FaitsError(f"{origin} : [faits] doit être une section (version, date).")
     national = data.get("national")
     if not isinstance(national, dict):
         raise FaitsError(f"{origin} : section [national] absente (zones, population, densite, outre_mer).")
@@ -148,11 +174,16 @@ def parse_faits(data: dict[str, Any], regions_connues: dict[str, str], origin: s
     if zones == 0:
         raise FaitsError(f"{origin} : [national] zones vaut 0 ; il faut au moins une zone.")
     densite = national.get("densite")
-    if isinstance(densite, bool) or not isinstance(densite, int | float) or densite <= 0:
+    if (
+        isinstance(densite, bool)
+        or not isinstance(densite, int | float)
+        or not math.isfinite(densite)
+        or not 0 < densite <= ENTIER_MAX
+    ):
         raise FaitsError(f"{origin} : [national] densite doit être un nombre positif (reçu : {densite!r}).")
     regions: list[FaitRegion] = []
     seen: set[str] = set()
-    for k, raw in enumerate(data.get("region", []), start=1):
+    for k, raw in enumerate(_tables(data, "region", origin), start=1):
         where = f"[[region]] n° {k}"
         code = str(raw.get("code", ""))
         if code not in regions_connues:
@@ -163,22 +194,40 @@ def parse_faits(data: dict[str, Any], regions_connues: dict[str, str], origin: s
             raise FaitsError(f"{origin} : {where} : la région {code} figure deux fois.")
         seen.add(code)
         population = raw.get("population")
+        zones_region = _int(raw.get("zones"), f"{where} zones", origin)
+        if population is not None and (
+            _int(population, f"{where} population", origin) == 0 or zones_region == 0
+        ):
+            raise FaitsError(
+                f"{origin} : {where} : une population des zones se donne pour une région qui en a (zones > 0), "
+                "et vaut plus de 0."
+            )
+        part = raw.get("part_population")
+        if part is not None and (
+            isinstance(part, bool) or not isinstance(part, int | float) or not 0 < part <= 100
+        ):
+            raise FaitsError(
+                f"{origin} : {where} part_population est un pourcentage, de 0 à 100 (reçu : {part!r})."
+            )
         regions.append(
             FaitRegion(
                 code=code,
                 nom=str(raw.get("nom", regions_connues[code])),
-                zones=_int(raw.get("zones"), f"{where} zones", origin),
+                zones=zones_region,
                 source=_text(raw.get("source"), f"{where} source", origin),
-                population=None if population is None else _int(population, f"{where} population", origin),
-                part_population=raw.get("part_population"),
-                departements_sans_zone=tuple(str(d) for d in raw.get("departements_sans_zone", [])),
+                population=population,
+                part_population=part,
+                departements_sans_zone=_departements(raw.get("departements_sans_zone", []), where, origin),
                 pre_liste=_bool(raw.get("pre_liste", False), f"{where} pre_liste", origin),
             )
         )
     groupes: list[FaitGroupe] = []
-    for k, raw in enumerate(data.get("groupe", []), start=1):
+    for k, raw in enumerate(_tables(data, "groupe", origin), start=1):
         where = f"[[groupe]] n° {k}"
-        codes = tuple(str(c) for c in raw.get("regions", []))
+        listed = raw.get("regions", [])
+        if not isinstance(listed, list):
+            raise FaitsError(f"{origin} : {where} : « regions » doit être une liste de codes de région.")
+        codes = tuple(str(c) for c in listed)
         if not codes:
             raise FaitsError(f"{origin} : {where} : liste « regions » vide.")
         for code in codes:
@@ -193,7 +242,7 @@ def parse_faits(data: dict[str, Any], regions_connues: dict[str, str], origin: s
                 regions=codes,
                 zones=_int(raw.get("zones"), f"{where} zones", origin),
                 source=_text(raw.get("source"), f"{where} source", origin),
-                approximatif=bool(raw.get("approximatif", True)),
+                approximatif=_bool(raw.get("approximatif", True), f"{where} approximatif", origin),
             )
         )
     somme = sum(r.zones for r in regions) + sum(g.zones for g in groupes)
@@ -220,13 +269,16 @@ def parse_faits(data: dict[str, Any], regions_connues: dict[str, str], origin: s
             f"{origin} : [national] densite_mesure {mesure!r} inconnue (« ensemble » ou « moyenne_epci »)."
         )
     calculees = _int(national.get("zones_calculees", zones), "[national] zones_calculees", origin)
+    population_nationale = _int(national.get("population"), "[national] population", origin)
+    if population_nationale == 0:
+        raise FaitsError(f"{origin} : [national] population vaut 0 ; les zones publiées ont des habitants.")
     if calculees > zones or calculees == 0:
         raise FaitsError(f"{origin} : [national] zones_calculees doit être compris entre 1 et {zones}.")
     return Faits(
         version=version,
         date=date,
         zones=zones,
-        population=_int(national.get("population"), "[national] population", origin),
+        population=population_nationale,
         densite=float(densite),
         metropole=metropole,
         outre_mer=outre_mer,

@@ -66,6 +66,22 @@ OUTRE_MER = frozenset(NOMS_OUTRE_MER)  # region codes of the DROM
 GROUPE_OUTRE_MER = "outre-mer"  # the group competing for the overseas allocation (`outre_mer`)
 SOMME_POIDS = 1.0  # a parameter set with a [methode] section has weights summing to 1
 TOLERANCE_SOMME = 1e-6
+ENTIER_MAX = 1_000_000_000  # a count, a population or a weight beyond this is a typing error, not a choice
+CLES_FICHIER = frozenset({"campagne", "selection", "poids", "methode"})
+CLES_CAMPAGNE = frozenset({"nom", "depuis", "source", "calibre_le"})
+CLES_SELECTION = frozenset({"regle", "nombre", "population", "seuil_percentile"})
+CLES_METHODE = frozenset(
+    {
+        "normalisation",
+        "agregation",
+        "plafond",
+        "cumul",
+        "quotas",
+        "outre_mer",
+        "outre_mer_territoires",
+        "membres",
+    }
+)
 VOTE_MAX = 1000.0  # a member's vote, counted in thousandths (`composite.vote`)
 
 
@@ -182,7 +198,27 @@ class ScoreParams:
 def _positive_int(value: object, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ParamError(f"{what} doit être un entier strictement positif (reçu : {value!r}).")
+    if value > ENTIER_MAX:
+        raise ParamError(f"{what} est hors limites (au plus {ENTIER_MAX}).")
     return value
+
+
+def _section(data: dict[str, Any], name: str, origin: str) -> dict[str, Any]:
+    """An optional table of the file: absent → empty; anything but a table → ParamError."""
+    table = data.get(name, {})
+    if not isinstance(table, dict):
+        raise ParamError(f"{origin} : [{name}] doit être une section (reçu : {table!r}).")
+    return table
+
+
+def _cles(table: dict[str, Any], connues: frozenset[str], where: str, origin: str) -> None:
+    """A misspelt key (« nombree ») is refused, never ignored: the run would silently use the default."""
+    inconnues = sorted(set(table) - connues)
+    if inconnues:
+        lieu = f" dans {where}" if where else ""
+        raise ParamError(
+            f"{origin} : clé(s) inconnue(s){lieu} : {', '.join(inconnues)} (connues : {', '.join(sorted(connues))})."
+        )
 
 
 def _nombre_en_vigueur(depuis: dt.date, origin: str) -> int:
@@ -195,8 +231,11 @@ def _nombre_en_vigueur(depuis: dt.date, origin: str) -> int:
 
 def parse_params(data: dict[str, Any], origin: str = "paramètres") -> ScoreParams:
     """Validates a parsed parameter file; every problem names the key and what is expected."""
-    campagne = data.get("campagne", {})
-    selection = data.get("selection", {})
+    _cles(data, CLES_FICHIER, "", origin)
+    campagne = _section(data, "campagne", origin)
+    selection = _section(data, "selection", origin)
+    _cles(campagne, CLES_CAMPAGNE, "[campagne]", origin)
+    _cles(selection, CLES_SELECTION, "[selection]", origin)
     poids = data.get("poids")
     if not isinstance(poids, dict):
         raise ParamError(
@@ -246,6 +285,8 @@ def _poids(poids: dict[str, Any], origin: str, section: str, somme_exigee: bool)
     weights: dict[str, float] = {}
     for name in CRITERES:
         value = poids[name]
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > ENTIER_MAX:
+            raise ParamError(f"{where} le poids de {name} est hors limites (au plus {ENTIER_MAX}).")
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise ParamError(f"{where} le poids de {name} doit être un nombre (reçu : {value!r}).")
         if value < 0:
@@ -297,6 +338,7 @@ def _quotas(raw: object, what: str, origin: str) -> dict[str, int]:
 def _parse_methode(methode: object, origin: str) -> dict[str, Any]:
     if not isinstance(methode, dict):
         raise ParamError(f"{origin} : [methode] doit être une section.")
+    _cles(methode, CLES_METHODE, "[methode]", origin)
     normalisation, agregation, plafond, cumul = _choix(methode, origin, "[methode]")
     quotas = _quotas(methode.get("quotas", {}), "[methode.quotas]", origin)
     outre_mer = methode.get("outre_mer", 0)

@@ -209,10 +209,22 @@ def select(
     return selected
 
 
-def check_feasible(params: ScoreParams, regions: dict[str, str], total: int) -> None:
-    """An impossible target (quotas over the number, a quota over a region's EPCI count) → ParamError."""
+def check_feasible(
+    params: ScoreParams, regions: dict[str, str], total: int, population_totale: int | None = None
+) -> None:
+    """An impossible target (quotas over the number, a quota over a region's EPCI count, a population over
+    that of every EPCI ranked) → ParamError."""
     if params.regle == "nombre" and params.nombre > total:
         raise ParamError(f"Objectif impossible : {params.nombre} zones demandées pour {total} EPCI classés.")
+    if (
+        params.regle == "population"
+        and population_totale is not None
+        and params.population > population_totale
+    ):
+        raise ParamError(
+            f"Objectif impossible : {params.population} habitants demandés, plus que la population des "
+            f"{total} EPCI classés ({population_totale})."
+        )
     if not params.quotas and not params.outre_mer:
         return
     if params.regle == "nombre" and sum(params.quotas.values()) + params.outre_mer > params.nombre:
@@ -267,7 +279,12 @@ def score_epcis(
     score is then the weighted share of the methods that retain the EPCI (`vote`)."""
     sirens = sorted(values)
     region_of = regions or {}
-    check_feasible(params, {s: region_of.get(s, "") for s in sirens}, len(sirens))
+    check_feasible(
+        params,
+        {s: region_of.get(s, "") for s in sirens},
+        len(sirens),
+        sum(populations.get(s, 0) for s in sirens),
+    )
     raw = raw_matrix(values, sirens)
     pct = percentile_matrix(raw, params.agregation)
     poids = np.array([params.poids[c] for c in CRITERES])

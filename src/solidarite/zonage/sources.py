@@ -10,6 +10,7 @@ reason; what to do with them is decided where the criteria are aggregated (`calc
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import math
 import re
@@ -269,12 +270,35 @@ def load_params(path: Path | None = None) -> ScoreParams:
     try:
         text = source.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ParamError(f"Fichier de paramètres illisible : {source} ({exc.strerror}).") from exc
+        raise ParamError(f"Fichier de paramètres illisible : {source} ({raison(exc)}).") from exc
+    except UnicodeDecodeError:
+        raise ParamError(
+            f"{source.name} : le fichier n'est pas en UTF-8 ; enregistrez-le en UTF-8."
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ParamError(f"{source.name} : TOML mal formé ({exc}).") from exc
+    except ValueError:  # an integer of thousands of digits (Python's conversion limit)
+        raise ParamError(f"{source.name} : un nombre du fichier est démesuré.") from None
     return parse_params(data, source.name)
+
+
+RAISONS_SYSTEME = {
+    errno.ENOENT: "fichier ou dossier introuvable",
+    errno.EACCES: "accès refusé",
+    errno.EPERM: "opération non permise",
+    errno.EISDIR: "c'est un dossier",
+    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    errno.EEXIST: "un fichier de ce nom existe déjà",
+    errno.ENOSPC: "plus de place sur le disque",
+    errno.EROFS: "système de fichiers en lecture seule",
+}
+
+
+def raison(exc: OSError) -> str:
+    """The system's reason for a failed read or write, in French (Python gives it in English)."""
+    return RAISONS_SYSTEME.get(exc.errno or 0, exc.strerror or str(exc))
 
 
 DEFAULT_FAITS_FILE = Path(__file__).resolve().parent / "faits" / "faits_2025.toml"
@@ -287,11 +311,17 @@ def load_faits(regions: dict[str, str], path: Path | None = None) -> Faits:
     try:
         text = source.read_text(encoding="utf-8")
     except OSError as exc:
-        raise FaitsError(f"Fichier de faits illisible : {source} ({exc.strerror}).") from exc
+        raise FaitsError(f"Fichier de faits illisible : {source} ({raison(exc)}).") from exc
+    except UnicodeDecodeError:
+        raise FaitsError(
+            f"{source.name} : le fichier n'est pas en UTF-8 ; enregistrez-le en UTF-8."
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise FaitsError(f"{source.name} : TOML mal formé ({exc}).") from exc
+    except ValueError:  # an integer of thousands of digits (Python's conversion limit)
+        raise FaitsError(f"{source.name} : un nombre du fichier est démesuré.") from None
     return parse_faits(data, regions, source.name)
 
 
