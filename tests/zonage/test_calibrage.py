@@ -545,3 +545,38 @@ def test_near_copies_do_not_vouch_for_each_other_in_the_expected_overlap() -> No
         calibrage.calibrer(ctx, faits, copies), faits, {}, dt.date(2026, 12, 5), dt.date(2025, 6, 27), vote_
     )
     assert "recouvrement attendu non mesurable" in toml and "0%" not in toml
+
+
+def test_unwritable_targets_are_refused_before_the_search(tmp_path: Path) -> None:
+    """Revue du 5 décembre: the parameter set was written, then the report failed (exit 1, after minutes)."""
+    a_file, a_folder = tmp_path / "fichier", tmp_path / "dossier"
+    a_file.write_text("x", encoding="utf-8")
+    a_folder.mkdir()
+    for args, message in [
+        (("--out", str(a_file), "--ecrire", str(tmp_path / "jeu.toml")), "existe et n'est pas un dossier"),
+        (("--ecrire", str(a_folder), "--out", str(tmp_path / "sortie")), "est un dossier ; donnez le chemin"),
+        (("--poids-aleatoires", "1000000000000"), "--poids-aleatoires doit être un entier de 0 à 2000"),
+    ]:
+        result = _run(*args, tmp=tmp_path)
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "jeu.toml").exists() and not (tmp_path / "sortie").exists()
+    assert sorted(p.name for p in a_folder.iterdir()) == [] and a_file.read_text(encoding="utf-8") == "x"
+
+
+def test_the_set_and_the_report_are_written_all_or_nothing(tmp_path: Path) -> None:
+    from django.core.management.base import CommandError
+
+    from solidarite.zonage.commande_calibrage import _write_all
+
+    target = tmp_path / "jeu.toml"
+    target.write_text("ancien", encoding="utf-8")
+    target.chmod(0o644)
+    blocked = tmp_path / "sortie" / "fidelite.html"
+    blocked.mkdir(parents=True)  # a folder where the report goes: its replacement fails
+    with pytest.raises(CommandError, match="Écriture impossible"):
+        _write_all([(target, "nouveau"), (blocked, "<html>")])
+    assert target.read_text(encoding="utf-8") == "ancien"
+    assert sorted(p.name for p in tmp_path.rglob("*.tmp")) == []
+    _write_all([(target, "nouveau"), (tmp_path / "sortie" / "autre.html", "<html>")])
+    assert target.read_text(encoding="utf-8") == "nouveau" and oct(target.stat().st_mode & 0o777) == "0o644"

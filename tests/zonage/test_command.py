@@ -89,9 +89,36 @@ def test_bad_parameter_file(tmp_path: Path) -> None:
 def test_missing_data_file(tmp_path: Path, data_copy: Path) -> None:
     (data_copy / "urgences.csv").unlink()
     result = _run("--out", str(tmp_path / "sortie"), "--data-dir", str(data_copy), tmp=tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "urgences.csv" in result.stderr and "Aucun fichier n'a été écrit" in result.stderr
     assert not (tmp_path / "sortie" / "zones.csv").exists()
+
+
+def test_broken_contours_and_taken_file_names_write_nothing(tmp_path: Path, data_copy: Path) -> None:
+    """Revue du 5 décembre: a contour without SIREN was a KeyError after zones.csv was written; a folder named
+    carte.png, a traceback after zones.csv and zones.geojson were replaced; --out a file, exit 1 in English."""
+    import json
+
+    from tests.conftest import DATA_DIR
+
+    contours = json.loads((DATA_DIR / "epci_contours.geojson").read_text(encoding="utf-8"))
+    del contours["features"][3]["properties"]["siren"]
+    (data_copy / "epci_contours.geojson").write_text(json.dumps(contours), encoding="utf-8")
+    out = tmp_path / "sortie"
+    result = _run("--out", str(out), "--data-dir", str(data_copy), tmp=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "epci_contours.geojson : entité n° 4 : propriété « siren » absente" in result.stderr
+    assert "Traceback" not in result.stderr and not out.exists()
+    (out / "carte.png").mkdir(parents=True)
+    (out / "zones.csv").write_text("avant", encoding="utf-8")
+    result = _run("--out", str(out), tmp=tmp_path)
+    assert result.returncode == 2 and "carte.png est un dossier" in result.stderr, result.stderr
+    assert (out / "zones.csv").read_text(encoding="utf-8") == "avant"
+    assert sorted(p.name for p in out.iterdir()) == ["carte.png", "zones.csv"]
+    a_file = tmp_path / "fichier"
+    a_file.write_text("x", encoding="utf-8")
+    result = _run("--out", str(a_file), tmp=tmp_path)
+    assert result.returncode == 2 and "existe et n'est pas un dossier" in result.stderr, result.stderr
 
 
 def test_the_exports_of_the_selected_zones_match_their_snapshots(national_run) -> None:  # type: ignore[no-untyped-def]

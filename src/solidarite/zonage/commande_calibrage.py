@@ -7,7 +7,9 @@ stop with a French message and exit code 2.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
+import stat
 import tempfile
 import time
 import tomllib
@@ -60,20 +62,61 @@ def read_liste(path: Path, epcis: dict[str, EpciInfo], territoire: TerritoireDat
     return lues
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.replace(temporary, path)
+POIDS_ALEATOIRES_MAX = 2000  # ~30 s of search per 40 weights on the shared machine: beyond, hours
+
+
+def _verifier_chemin(path: Path, dossier: bool, what: str) -> None:
+    """Checked before the minutes of search: the file to write (or the folder to write in) can be written.
+    Nothing is created here."""
+    if dossier and path.exists() and not path.is_dir():
+        raise _fail(f"{what} : {path} existe et n'est pas un dossier.")
+    if not dossier and path.is_dir():
+        raise _fail(f"{what} : {path} est un dossier ; donnez le chemin d'un fichier.")
+    if not dossier and path.exists() and not os.access(path, os.W_OK):
+        raise _fail(f"{what} : {path} n'est pas modifiable (accès refusé).")
+    existing = path if dossier and path.is_dir() else path.parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise _fail(f"{what} : impossible d'écrire dans {existing} (pas un dossier modifiable).")
+
+
+def _write_all(files: list[tuple[Path, str]]) -> None:
+    """Every file is written in full to a temporary beside its target, then all are put in place: a failure
+    leaves no file changed and no temporary behind. A replaced file keeps its permissions."""
+    ready: list[tuple[str, Path]] = []
+    try:
+        for path, text in files:
+            if path.is_dir():  # the one failure a replacement in the same folder meets: seen before any
+                raise IsADirectoryError(errno.EISDIR, "dossier", str(path))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            ready.append((temporary, path))
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            mask = os.umask(0)
+            os.umask(mask)
+            os.chmod(temporary, stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o666 & ~mask)
+        for temporary, path in ready:
+            os.replace(temporary, path)
+    except OSError as exc:
+        for temporary, _ in ready:
+            Path(temporary).unlink(missing_ok=True)
+        raise _fail(f"Écriture impossible : {exc.filename or ''} ({sources.raison(exc)}).") from exc
+
+
+def _dossier_sortie(options: dict[str, Any]) -> Path:
+    return Path(options["out"] or Path(settings.REPO_ROOT) / "var" / "zonage")
 
 
 def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
     started = time.perf_counter()
     write = command.stdout.write
     quiet = options["verbosity"] == 0
-    if options["poids_aleatoires"] < 0:
-        raise _fail("--poids-aleatoires doit être un entier positif ou nul.")
+    if not 0 <= options["poids_aleatoires"] <= POIDS_ALEATOIRES_MAX:
+        raise _fail(f"--poids-aleatoires doit être un entier de 0 à {POIDS_ALEATOIRES_MAX}.")
+    _verifier_chemin(Path(options["ecrire"] or sources.PARAMS_2025_CALIBRE), False, "--ecrire")
+    _verifier_chemin(_dossier_sortie(options), True, "--out")
     data_dir = Path(options["data_dir"] or settings.SOLIDARITE_DATA_DIR)
     try:
         ancien = sources.load_params(options["params"] or sources.PARAMS_2025_HISTORIQUE)
@@ -220,7 +263,7 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
             f"Désaccord — {noms.get(d.code, d.code)} : {d.explication.replace(d.critere, LIBELLES[d.critere])}"
         )
 
-    out = Path(options["out"] or Path(settings.REPO_ROOT) / "var" / "zonage")
+    out = _dossier_sortie(options)
     scores_by_siren = {s.siren: s for s in result_new.scores}
     html = render_to_string(
         "zonage/fidelite.html",
@@ -287,11 +330,7 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
             "exemple": scores_by_siren.get(result_new.selected[0].siren) if result_new.selected else None,
         },
     )
-    try:
-        _write_atomic(target, text)
-        _write_atomic(out / "fidelite.html", html)
-    except OSError as exc:
-        raise CommandError(f"Écriture impossible : {exc}.") from exc
+    _write_all([(target, text), (out / "fidelite.html", html)])
     write(f"Jeu de paramètres écrit : {target} (l'ancien, {ancien.nom}, est conservé).")
     write(
         f"Rapport de fidélité : {out / 'fidelite.html'} ; durée totale {time.perf_counter() - started:.0f} s."

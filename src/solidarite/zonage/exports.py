@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from solidarite.zonage import sources
 from solidarite.zonage.calcul import ZonageResult
 from solidarite.zonage.score import CRITERES, LIBELLES, UNITES, EpciScore
 
@@ -42,7 +43,7 @@ DECIMALS = {
     "niveau_vie": 0,
     "vieillissement_mg": 1,
 }
-CONTOURS_FILE = "epci_contours.geojson"
+CONTOURS_FILE = sources.CONTOURS_FILE
 # Overseas departments drawn as insets on the map image: code, name, (lon_min, lon_max, lat_min, lat_max).
 INSETS = (
     ("971", "Guadeloupe", (-61.9, -60.9, 15.8, 16.55)),
@@ -121,8 +122,8 @@ def feature_properties(result: ZonageResult, score: EpciScore) -> dict[str, Any]
 
 
 def read_contours(data_dir: Path) -> dict[str, Any]:
-    contours: dict[str, Any] = json.loads((data_dir / CONTOURS_FILE).read_text(encoding="utf-8"))
-    return contours
+    """The EPCI contours, checked (`sources.read_contours`: a missing SIREN or polygon → DataError)."""
+    return sources.read_contours(data_dir)
 
 
 def write_geojson(result: ZonageResult, contours: dict[str, Any], path: Path) -> None:

@@ -337,14 +337,51 @@ def _ring_area_km2(ring: list[list[float]]) -> float:
     return abs(twice) / 2.0 * RAYON_TERRE_KM**2
 
 
+CONTOURS_FILE = "epci_contours.geojson"
+
+
+def read_contours(data_dir: Path) -> dict[str, Any]:
+    """The EPCI contours (a GeoJSON FeatureCollection), checked: each feature has a SIREN and a polygon."""
+    path = data_dir / CONTOURS_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DataFileError(path, None, f"contours illisibles ({raison(exc)}).") from exc
+    except UnicodeDecodeError:
+        raise DataFileError(path, None, "contours illisibles (le fichier n'est pas en UTF-8).") from None
+    except json.JSONDecodeError as exc:
+        raise DataFileError(path, exc.lineno, f"GeoJSON mal formé (colonne {exc.colno}).") from None
+    features = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(features, list):
+        raise DataFileError(
+            path, None, "ce n'est pas une FeatureCollection GeoJSON (liste « features » absente)."
+        )
+    for k, feature in enumerate(features, start=1):
+        properties = feature.get("properties") if isinstance(feature, dict) else None
+        geometry = feature.get("geometry") if isinstance(feature, dict) else None
+        siren = properties.get("siren") if isinstance(properties, dict) else None
+        if not isinstance(siren, str) or not re.fullmatch(r"\d{9}", siren):
+            raise DataFileError(
+                path, None, f"entité n° {k} : propriété « siren » absente ou invalide ({siren!r})."
+            )
+        if (
+            not isinstance(geometry, dict)
+            or geometry.get("type") not in ("Polygon", "MultiPolygon")
+            or not isinstance(geometry.get("coordinates"), list)
+        ):
+            raise DataFileError(
+                path, None, f"entité n° {k} (EPCI {siren}) : géométrie absente ou non polygonale."
+            )
+    return data
+
+
 def read_epci_surfaces(data_dir: Path) -> dict[str, float]:
     """EPCI area in km² from the simplified contours (holes subtracted): for the density of the zones."""
-    path = data_dir / "epci_contours.geojson"
+    features = read_contours(data_dir)["features"]
     try:
-        features = json.loads(path.read_text(encoding="utf-8"))["features"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise DataFileError(path, None, f"contours illisibles ({exc}).") from exc
-    return {str(f["properties"]["siren"]): surface_km2(f["geometry"]) for f in features}
+        return {str(f["properties"]["siren"]): surface_km2(f["geometry"]) for f in features}
+    except (IndexError, KeyError, TypeError, ValueError) as exc:
+        raise DataFileError(data_dir / CONTOURS_FILE, None, f"coordonnées illisibles ({exc}).") from None
 
 
 def surface_km2(geometry: dict[str, Any]) -> float:

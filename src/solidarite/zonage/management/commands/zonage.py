@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -18,8 +21,9 @@ from solidarite.territoire.travel import TravelError
 from solidarite.zonage import exports
 from solidarite.zonage.calcul import compute_zonage
 from solidarite.zonage.score import ParamError
-from solidarite.zonage.sources import load_params
+from solidarite.zonage.sources import load_params, raison
 
+FICHIERS = ("zones.csv", "zones.geojson", "carte.png", "rapport.html")
 STEPS = [
     "territoire",
     "APL (DREES)",
@@ -99,6 +103,50 @@ class Command(BaseCommand):
             "--activate", action="store_true", help="Avec --save : en fait la liste des zones actives."
         )
 
+    @staticmethod
+    def _ecrire(out: Path, result: Any, contours: dict[str, Any], progress: Any) -> None:
+        """The four files are written in a temporary folder inside `out`, then put in place together: a
+        failure (a file name taken by a folder, a full disk) leaves the previous files as they were."""
+        if out.exists() and not out.is_dir():
+            raise CommandError(
+                f"--out : {out} existe et n'est pas un dossier.\nAucun fichier n'a été écrit.", returncode=2
+            )
+        for name in FICHIERS:
+            if (out / name).is_dir():
+                raise CommandError(
+                    f"--out : {out / name} est un dossier ; {name} ne peut pas y être écrit.\n"
+                    "Aucun fichier n'a été écrit.",
+                    returncode=2,
+                )
+        created = not out.exists()
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            temporary = Path(tempfile.mkdtemp(prefix=".ecriture-", dir=out))
+        except OSError as exc:
+            raise CommandError(
+                f"Impossible de créer le dossier {out} : {raison(exc)}.\nAucun fichier n'a été écrit.",
+                returncode=2,
+            ) from exc
+        try:
+            progress("zones.csv")
+            exports.write_csv(result, temporary / "zones.csv")
+            progress("zones.geojson")
+            exports.write_geojson(result, contours, temporary / "zones.geojson")
+            progress("carte.png")
+            exports.write_map(result, contours, temporary / "carte.png")
+            progress("rapport.html")
+            (temporary / "rapport.html").write_text(
+                render_to_string("zonage/rapport.html", exports.report_context(result)), encoding="utf-8"
+            )
+            for name in FICHIERS:
+                os.replace(temporary / name, out / name)
+        except OSError as exc:
+            raise CommandError(f"Écriture impossible dans {out} : {raison(exc)}.") from exc
+        finally:
+            shutil.rmtree(temporary, ignore_errors=True)
+            if created and out.is_dir() and not any(out.iterdir()):
+                out.rmdir()
+
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "calibrer":
             from solidarite.zonage.commande_calibrage import calibrer
@@ -140,27 +188,14 @@ class Command(BaseCommand):
         except ParamError as exc:  # an impossible target (--n over the EPCI count, quotas over a region's)
             bar.close()
             raise CommandError(f"{exc}\nAucun fichier n'a été écrit.", returncode=2) from exc
-        except (DataError, TravelError, OSError) as exc:
+        except (DataError, TravelError, OSError) as exc:  # the data folder (--data-dir): bad input too
             bar.close()
-            raise CommandError(f"{exc}\nAucun fichier n'a été écrit.") from exc
-        try:  # once the result is known: a refused run leaves no folder behind
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
+            raise CommandError(f"{exc}\nAucun fichier n'a été écrit.", returncode=2) from exc
+        try:
+            self._ecrire(out, result, contours, progress)
+            bar.update(bar.total - bar.n)
+        finally:
             bar.close()
-            raise CommandError(f"Impossible de créer le dossier {out} : {exc.strerror}.") from exc
-        progress("zones.csv")
-        exports.write_csv(result, out / "zones.csv")
-        progress("zones.geojson")
-        exports.write_geojson(result, contours, out / "zones.geojson")
-        progress("carte.png")
-        exports.write_map(result, contours, out / "carte.png")
-        progress("rapport.html")
-        (out / "rapport.html").write_text(
-            render_to_string("zonage/rapport.html", exports.report_context(result)), encoding="utf-8"
-        )
-        bar.update(bar.total - bar.n)
-        bar.close()
-
         summary = result.summary()
         write = self.stdout.write
         write(
