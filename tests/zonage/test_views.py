@@ -225,3 +225,23 @@ def test_a_workbook_upload_in_the_back_office(admin_client: Client) -> None:
         "200049484",
         "200068443",
     ]
+
+
+def test_a_refused_epci_id_is_redrawn_without_a_500(client: Client) -> None:
+    """Revue du 5 décembre: Django's autocomplete widget queried the refused value as it drew the form again."""
+    campagne = services.active_campaign()
+    assert campagne is not None
+    client.force_login(agent_ars("24"))
+    for value in ("abc", "99999999999999999999999"):
+        response = client.post(
+            "/admin/zonage/ajustement/add/",
+            {
+                "campagne": campagne.pk,
+                "epci": value,
+                "action": "ajout",
+                "motif": "Demande des élus du 2 juillet",
+            },
+        )
+        assert response.status_code == 200 and "Sélectionnez un choix valide" in _text(response)
+        assert client.get(f"/admin/zonage/ajustement/add/?epci={value}").status_code == 200
+    assert not Ajustement.objects.exists()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -22,6 +24,30 @@ class RegionScopedAdmin:
 
     def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> Any:
         raise acces.OutOfScopeError()
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):  # type: ignore[attr-defined]
+            kwargs["widget"] = AutocompleteSur(db_field, self.admin_site, using=kwargs.get("using"))  # type: ignore[attr-defined]
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class AutocompleteSur(AutocompleteSelect):
+    """Django's autocomplete widget, re-displaying a refused value (`?epci=abc`, an id beyond 64 bits) without
+    querying it: Django filtered on it as it drew the form again, a ValueError or OverflowError, so a 500 where
+    the form should say « Sélectionnez un choix valide »."""
+
+    def optgroups(self, name: str, value: Any, attrs: Any = None) -> Any:
+        target = self.field.target_field
+        kept = []
+        for item in value:
+            try:
+                prepared = target.get_prep_value(target.to_python(item))
+            except (ValidationError, ValueError, TypeError):
+                continue
+            if isinstance(prepared, int) and not -(2**63) <= prepared < 2**63:
+                continue
+            kept.append(item)
+        return super().optgroups(name, kept, attrs)
 
 
 class UserFormMixin:
