@@ -139,7 +139,7 @@ def test_official_list_import_and_comparison() -> None:
     [
         ("siren\n200049484\n999999999\n", "ligne 3 : le SIREN 999999999 n'est pas un EPCI connu"),
         ("siren\n200049484\n200049484\n", r"ligne 3 : l'EPCI 200049484 .* figure déjà ligne 2"),
-        ("siren\n2000494\n", "ligne 2 : '2000494' n'est pas un SIREN"),
+        ("siren\n2000494\n", "ligne 2 : « 2000494 » n'est pas un SIREN"),
         ("siren\n", "Aucun SIREN"),
         ("", "vide"),
     ],
