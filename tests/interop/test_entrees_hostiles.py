@@ -81,6 +81,8 @@ def test_hostile_search_slot_list_and_fhir_addresses_never_answer_500() -> None:
                 f"/rendez-vous/?q={value}",
                 f"/fhir/Location?address-city={value}",
                 f"/fhir/Slot?schedule={value}&start={value}",
+                f"/fhir/Slot?schedule={lieu_id}&start={rng.choice(['', 'ge', 'gt', 'le', 'lt'])}{value}",
+                f"/rendez-vous/lieu/{lieu_id}/?du={value}",
                 f"/fhir/Schedule?actor={value}",
             ]
         )

@@ -60,6 +60,10 @@ def test_location_schedule_and_slots(client: Client) -> None:
         ("/fhir/Slot", {"schedule": "Schedule/{lieu}", "start": "ge2026-13-40"}, 400),
         ("/fhir/Slot", {"schedule": "Schedule/{lieu}", "start": ["ge2026-01-01", "le2026-12-31"]}, 400),
         ("/fhir/Slot", {"schedule": "Schedule/{lieu}", "status": "peut-être"}, 400),
+        # A period at an end of the calendar (were an OverflowError, an English 500)
+        ("/fhir/Slot", {"schedule": "Schedule/{lieu}", "start": "gt9999-12-31"}, 400),
+        ("/fhir/Slot", {"schedule": "Schedule/{lieu}", "start": "ge9999-12-31"}, 400),
+        ("/fhir/Slot", {"schedule": "Schedule/{lieu}", "start": "lt0001-01-01"}, 400),
         ("/fhir/Slot", {"schedule": "Schedule/99999999"}, 404),
         ("/fhir/Location/99999999999999", {}, 404),
         ("/fhir/Patient", {}, 404),
@@ -92,6 +96,12 @@ def test_appointments_only_for_the_ars_of_the_region(client: Client) -> None:
         identifier.system == "urn:oid:1.2.250.1.71.4.2.1" and identifier.value == f"8{mission.medecin.rpps}"
     )
     assert AccesDonnees.objects.filter(canal="API FHIR").count() == 1
+    for edge in ("gt9999-12-31", "lt0001-01-01"):  # an end of the calendar: a 400 (was an English 500)
+        refused = client.get("/fhir/Appointment", {"date": edge})
+        assert (
+            refused.status_code == 400
+            and "limites du calendrier" in refused.json()["issue"][0]["diagnostics"]
+        )
     client.force_login(agent_ars("11" if region.code != "11" else "84", username="ars-autre"))
     assert _bundle(client.get("/fhir/Appointment", {"date": day})).total == 0
 

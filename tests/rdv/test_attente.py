@@ -49,7 +49,12 @@ def test_waitlist_refuses_what_cannot_be_served() -> None:
     with pytest.raises(ValidationError) as no_contact:
         _register(site, today, today + dt.timedelta(days=20), telephone="")
     assert "téléphone" in str(no_contact.value)
+    last = today + dt.timedelta(days=services.MAX_RANGE_DAYS)  # the schedule's horizon (rdv.creneaux.horizon)
+    with pytest.raises(ValidationError) as beyond:
+        _register(site, last + dt.timedelta(days=1), last + dt.timedelta(days=20))
+    assert f"le {last:%d/%m/%Y} au plus tard" in str(beyond.value)
     assert not InscriptionAttente.objects.exists()
+    assert _register(site, last, last + dt.timedelta(days=20)).du == last  # its last day still opens one
 
 
 def _cancel_one(mission: Mission, k: int) -> None:
@@ -132,6 +137,13 @@ def test_waitlist_pages(client: Client) -> None:
     client.post(f"/rendez-vous/attente/{token}/")
     assert InscriptionAttente.objects.get().statut == "retiree"
     assert client.get(f"/rendez-vous/lieu/{mission.lieu.pk}/", {"du": "2026-13-01"}).status_code == 400
+    far = client.post(  # year 9999: beyond the schedule's horizon (was accepted)
+        f"/rendez-vous/lieu/{mission.lieu.pk}/attente/", {**data, "du": "25/12/9999", "au": "31/12/9999"}
+    )
+    assert far.status_code == 400 and "au plus tard" in html.unescape(far.content.decode())
+    assert InscriptionAttente.objects.count() == 1
+    edge = client.get(f"/rendez-vous/lieu/{mission.lieu.pk}/", {"du": "9999-12-31"})  # was an OverflowError
+    assert edge.status_code == 400 and "limites du calendrier" in html.unescape(edge.content.decode())
     assert client.get("/rendez-vous/lieu/999999/").status_code == 404
 
 

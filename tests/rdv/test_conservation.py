@@ -166,6 +166,7 @@ def test_the_command_dry_run_prints_the_counts_a_year_later_and_refuses_bad_argu
     for arguments, message in (
         (["--date", "2028-06-15"], "--date ne s'emploie qu'avec --dry-run"),
         (["--dry-run", "--date", "15/06/2028"], "AAAA-MM-JJ"),
+        (["--dry-run", "--date", "0001-12-31"], "avant l'an 1"),  # was an OverflowError and its traceback
         (["--lot", "0"], "au moins 1"),
         (["--lot", "beaucoup"], "au moins 1"),
     ):

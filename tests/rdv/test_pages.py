@@ -65,8 +65,39 @@ def test_booking_confirmation_signed_link_and_cancellation(
     assert AccesDonnees.objects.filter(action="consultation", canal="lien signé").count() == 1
     cancelled = client.post(f"/rendez-vous/gerer/{token}/")
     assert "Votre rendez-vous est annulé" in _text(cancelled) and RendezVous.objects.get().statut == "annule"
+    again = client.post(f"/rendez-vous/gerer/{token}/")  # a conflict, as the API's DELETE answers (was a 200)
+    assert again.status_code == 409 and "Ce rendez-vous est déjà annulé ou passé." in _text(again)
+    other = services.slots(mission.lieu, mission.date, mission.date)[1].id
+    moved = client.post(f"/rendez-vous/gerer/{token}/deplacer/{other}/")  # was a 400
+    assert moved.status_code == 409 and "il ne peut plus être déplacé" in _text(moved)
+    assert RendezVous.objects.get().statut == "annule"
     forged = client.get(f"/rendez-vous/gerer/{token[:-2]}xx/")
     assert forged.status_code == 403 and "Lien invalide" in _text(forged)
+
+
+def test_a_slot_not_on_offer_has_neither_booking_nor_moving_page(client: Client) -> None:
+    """The pages check a slot as the booking does (services.offered_mission): one the schedule does not offer is
+    a 404 « Créneau introuvable », shown or sent, as the API's 404 (a form was shown, a send refused in 400)."""
+    mission = _mission()
+    slots = services.slots(mission.lieu, mission.date, mission.date)
+    token = services.jeton_for(services.book(slots[0].id, {**FORM, "date_naissance": "1948-05-17"}))
+    past = _mission(days_ahead=-1)
+    not_offered = {
+        f"{mission.pk}-999912312359": "n'existe pas",  # another day than the mission's: 31 December 9999
+        f"{mission.pk}-{mission.date:%Y%m%d}0831": "n'existe pas",  # its day, not a start its hours give
+        f"{mission.pk}-{mission.date:%Y%m%d}2300": "n'existe pas",  # after its hours
+        f"999999-{slots[1].debut:%Y%m%d%H%M}": "n'existe pas",  # no such mission
+        f"{past.pk}-{past.date:%Y%m%d}0830": "passé",
+        "1-2": "invalide",
+    }
+    for creneau, reason in not_offered.items():
+        for url in (f"/rendez-vous/creneau/{creneau}/", f"/rendez-vous/gerer/{token}/deplacer/{creneau}/"):
+            for response in (client.get(url), client.post(url, FORM)):
+                text = _text(response)
+                assert response.status_code == 404 and "Créneau introuvable" in text and reason in text, url
+    assert RendezVous.objects.count() == 1
+    assert client.get(f"/rendez-vous/creneau/{slots[1].id}/").status_code == 200
+    assert client.get(f"/rendez-vous/gerer/{token}/deplacer/{slots[1].id}/").status_code == 200
 
 
 def test_search_page_stays_under_300_kb_transferred(client: Client) -> None:

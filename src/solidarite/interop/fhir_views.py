@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -22,7 +22,7 @@ from solidarite.annuaire.models import LieuSolidaire
 from solidarite.interop import fhir
 from solidarite.rdv import acces as rdv_acces
 from solidarite.rdv import services
-from solidarite.rdv.creneaux import slot_id
+from solidarite.rdv.creneaux import horizon, slot_id
 from solidarite.rdv.models import AccesDonnees, RendezVous
 from solidarite.territoire import acces
 from solidarite.web.ratelimit import MESSAGE as TOO_MANY
@@ -82,23 +82,26 @@ def _dates(request: HttpRequest, name: str) -> tuple[dt.date, dt.date]:
     """`name=geYYYY-MM-DD` and/or `name=leYYYY-MM-DD` (or a bare date for one day)."""
     today = timezone.localdate()
     low, high = today, None
-    for value in request.GET.getlist(name):
-        prefix, text = (
-            (value[:2], value[2:]) if value[:2] in {"ge", "gt", "le", "lt", "eq"} else ("eq", value)
-        )
-        try:
-            day = dt.date.fromisoformat(text[:10])
-        except ValueError:
-            raise FhirError(
-                400, "invalid", f"Paramètre {name} invalide : {value!r} (AAAA-MM-JJ, préfixes ge/le)."
-            ) from None
-        if prefix in {"ge", "gt"}:
-            low = day + dt.timedelta(days=1 if prefix == "gt" else 0)
-        elif prefix in {"le", "lt"}:
-            high = day - dt.timedelta(days=1 if prefix == "lt" else 0)
-        else:
-            low = high = day
-    high = high or low + dt.timedelta(days=DEFAULT_DAYS)
+    try:
+        for value in request.GET.getlist(name):
+            prefix, text = (
+                (value[:2], value[2:]) if value[:2] in {"ge", "gt", "le", "lt", "eq"} else ("eq", value)
+            )
+            try:
+                day = dt.date.fromisoformat(text[:10])
+            except ValueError:
+                raise FhirError(
+                    400, "invalid", f"Paramètre {name} invalide : {value!r} (AAAA-MM-JJ, préfixes ge/le)."
+                ) from None
+            if prefix in {"ge", "gt"}:
+                low = services.shifted(day, 1 if prefix == "gt" else 0)
+            elif prefix in {"le", "lt"}:
+                high = services.shifted(day, -1 if prefix == "lt" else 0)
+            else:
+                low = high = day
+        high = high or services.shifted(low, DEFAULT_DAYS)
+    except ValidationError as exc:  # a day at an end of the calendar (gt9999-12-31, lt0001-01-01)
+        raise FhirError(400, "invalid", f"Paramètre {name} invalide. {exc.messages[0]}") from None
     if high < low or (high - low).days > services.MAX_RANGE_DAYS:
         raise FhirError(
             400, "invalid", f"Période invalide : {services.MAX_RANGE_DAYS} jours au plus, fin après début."
@@ -126,23 +129,19 @@ def location_read(request: HttpRequest, pk: str) -> Any:
     return fhir.location(lieu, _postcode(lieu))
 
 
-def _horizon() -> tuple[dt.date, dt.date]:
-    today = timezone.localdate()
-    return today, today + dt.timedelta(days=services.MAX_RANGE_DAYS)
-
-
 @endpoint
 def schedule_search(request: HttpRequest) -> Any:
     lieux = LieuSolidaire.objects.filter(actif=True).select_related("commune").order_by("pk")
     for name in ("actor", "_id"):
         if request.GET.get(name):
             lieux = lieux.filter(pk=_lieu(request.GET[name]).pk)
-    return fhir.searchset(_base(), [fhir.schedule(lieu, _horizon()) for lieu in lieux[:1000]])
+    planned = horizon(timezone.localdate())
+    return fhir.searchset(_base(), [fhir.schedule(lieu, planned) for lieu in lieux[:1000]])
 
 
 @endpoint
 def schedule_read(request: HttpRequest, pk: str) -> Any:
-    return fhir.schedule(_lieu(pk), _horizon())
+    return fhir.schedule(_lieu(pk), horizon(timezone.localdate()))
 
 
 @endpoint

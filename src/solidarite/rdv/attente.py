@@ -21,6 +21,7 @@ from django.utils import timezone
 from solidarite.annuaire.models import LieuSolidaire
 from solidarite.parametres import valeur
 from solidarite.rdv import outbox
+from solidarite.rdv.creneaux import MAX_RANGE_DAYS, horizon
 from solidarite.rdv.models import AccesDonnees, InscriptionAttente, Message
 from solidarite.rdv.patients import clean_contact
 
@@ -46,10 +47,15 @@ def register(lieu: LieuSolidaire, data: dict[str, Any], today: dt.date | None = 
         errors.update({k: " ".join(v) for k, v in exc.message_dict.items()})
         contact = {}
     du, au = _date(data.get("du")), _date(data.get("au"))
+    _, last = horizon(today)
     if du is None or au is None:
         errors["du"] = "Indiquez une période : dates au format AAAA-MM-JJ."
     elif du < today:
         errors["du"] = "La période ne peut pas commencer dans le passé."
+    elif du > last:
+        errors["du"] = (
+            f"La période doit commencer d'ici {MAX_RANGE_DAYS} jours, le {last:%d/%m/%Y} au plus tard."
+        )
     elif au < du:
         errors["au"] = "La fin de la période précède son début."
     elif (au - du).days > MAX_PERIOD_DAYS:

@@ -13,6 +13,13 @@ import re
 from dataclasses import dataclass
 
 RE_SLOT_ID = re.compile(r"^(\d{1,18})-(\d{12})$")
+MAX_RANGE_DAYS = 62  # the longest period a slot list covers, and the horizon of a lieu's schedule (`horizon`)
+
+
+def horizon(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last days of a lieu's schedule seen from `today`: how far the search looks for free
+    slots, each FHIR Schedule's planningHorizon, and the latest start of a waitlist period (rdv.attente)."""
+    return today, today + dt.timedelta(days=MAX_RANGE_DAYS)
 
 
 @dataclass(frozen=True)

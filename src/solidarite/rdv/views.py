@@ -100,7 +100,7 @@ def lieu(request: HttpRequest, pk: int) -> HttpResponse:
         au = (
             dt.date.fromisoformat(request.GET["au"])
             if request.GET.get("au")
-            else du + dt.timedelta(days=LIEU_DAYS)
+            else services.shifted(du, LIEU_DAYS)
         )
         free = [c for c in services.slots(found, max(du, today), max(au, today)) if c.libre]
     except (ValueError, ValidationError) as exc:
@@ -161,15 +161,9 @@ def attente_retrait(request: HttpRequest, jeton: str) -> HttpResponse:
 @limited("reservation", methods=("POST",))
 def reserver(request: HttpRequest, creneau: str) -> HttpResponse:
     try:
-        mission, start = services.confirmed_mission(creneau)
-    except ValueError:
-        return error_page(
-            request, 404, "Créneau introuvable", "Ce créneau n'existe pas : revenez à la recherche."
-        )
-    if mission is None:
-        return error_page(
-            request, 404, "Créneau introuvable", "Ce créneau n'est plus proposé : revenez à la recherche."
-        )
+        mission, start = services.offered_mission(creneau)
+    except ValidationError as exc:
+        return _slot_not_found(request, exc)
     form = ReservationForm(request.POST or None)
     context = {
         "mission": mission,
@@ -187,6 +181,8 @@ def reserver(request: HttpRequest, creneau: str) -> HttpResponse:
             context["suivants"] = exc.next_free
             return render(request, "rdv/reserver.html", context, status=409)
         except ValidationError as exc:
+            if _slot_refused(exc):  # no longer on offer since the check above
+                return _slot_not_found(request, exc)
             _errors_into(form, exc)
         else:
             rendez_vous_pris.send(sender=None, request=request, rendez_vous=rdv)
@@ -195,6 +191,18 @@ def reserver(request: HttpRequest, creneau: str) -> HttpResponse:
                 request, "rdv/confirmation.html", {"rdv": rdv, "jeton": jeton, "tarif": context["tarif"]}
             )
     return render(request, "rdv/reserver.html", context, status=400 if request.method == "POST" else 200)
+
+
+def _slot_refused(exc: ValidationError) -> bool:
+    """The booking refused the slot itself (services.offered_mission, book, move), not the patient's fields."""
+    return hasattr(exc, "error_dict") and "creneau" in exc.error_dict
+
+
+def _slot_not_found(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """A slot the schedule does not offer (none of an open mission's starts, passed): 404, as the API says."""
+    return error_page(
+        request, 404, "Créneau introuvable", f"{' '.join(exc.messages)} Revenez à la recherche des créneaux."
+    )
 
 
 def _from_jeton(request: HttpRequest, jeton: str):  # type: ignore[no-untyped-def]
@@ -215,18 +223,21 @@ def gerer(request: HttpRequest, jeton: str) -> HttpResponse:
     rdv, refused = _from_jeton(request, jeton)
     if refused:
         return refused
-    message = ""
+    message, status = "", 200
     if request.method == "POST":
         try:
             rdv = services.cancel(jeton, canal="site")
             message = "Votre rendez-vous est annulé. Le créneau est libéré pour un autre patient."
-        except ValidationError as exc:
-            message = " ".join(exc.messages)
+        except ValidationError as exc:  # already cancelled or passed: 409, as the API answers
+            message, status = " ".join(exc.messages), 409
     else:
         AccesDonnees.objects.create(rendez_vous=rdv, action="consultation", canal="lien signé")
     autres = services.next_free(rdv.lieu, timezone.now(), 6) if rdv.statut == "reserve" else []
     return render(
-        request, "rdv/gerer.html", {"rdv": rdv, "message": message, "jeton": jeton, "autres": autres}
+        request,
+        "rdv/gerer.html",
+        {"rdv": rdv, "message": message, "jeton": jeton, "autres": autres},
+        status=status,
     )
 
 
@@ -237,11 +248,9 @@ def deplacer(request: HttpRequest, jeton: str, creneau: str) -> HttpResponse:
     if refused:
         return refused
     try:
-        mission, start = services.confirmed_mission(creneau)
-    except ValueError:
-        mission, start = None, None
-    if mission is None:
-        return error_page(request, 404, "Créneau introuvable", "Ce créneau n'est plus proposé.")
+        mission, start = services.offered_mission(creneau)
+    except ValidationError as exc:
+        return _slot_not_found(request, exc)
     context = {"rdv": rdv, "jeton": jeton, "mission": mission, "debut": start, "creneau": creneau}
     if request.method == "POST":
         try:
@@ -250,8 +259,10 @@ def deplacer(request: HttpRequest, jeton: str, creneau: str) -> HttpResponse:
             context.update(pris=True, suivants=exc.next_free)
             return render(request, "rdv/deplacer.html", context, status=409)
         except ValidationError as exc:
-            context["erreur"] = " ".join(exc.messages)
-            return render(request, "rdv/deplacer.html", context, status=400)
+            if _slot_refused(exc):  # no longer on offer since the check above
+                return _slot_not_found(request, exc)
+            context["erreur"] = " ".join(exc.messages)  # already cancelled or passed: 409, as for cancelling
+            return render(request, "rdv/deplacer.html", context, status=409)
         rendez_vous_pris.send(sender=None, request=request, rendez_vous=new)
         return render(
             request,

@@ -93,6 +93,22 @@ def _slot(creneau: str, kept: bool = False) -> Bookable:
     return Bookable(mission_id, read.lieu_id, start, ends[start], read)
 
 
+def offered_mission(creneau: str) -> tuple[Mission, dt.datetime]:
+    """The open mission of a slot on offer and the slot's start, for the pages that book it or move an
+    appointment to it: the booking's own check (`_slot`), so that a page is shown for the slots the booking
+    would take and for no other; ValidationError on `creneau` otherwise. The booking checks it again."""
+    slot = _slot(creneau)
+    mission = (
+        lecture.missions_ouvertes()
+        .select_related("lieu__commune", "lieu__horaires_consultation")
+        .filter(pk=slot.mission_id)
+        .first()
+    )
+    if mission is None:  # cancelled in between
+        raise ValidationError({"creneau": NOT_OFFERED})
+    return mission, slot.debut
+
+
 def book(
     creneau: str, data: dict[str, Any], idempotence: Idempotence | None = None, canal: str = "api"
 ) -> RendezVous:

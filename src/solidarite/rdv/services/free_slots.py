@@ -19,15 +19,12 @@ from django.db import connection
 from django.utils import timezone
 
 from solidarite.annuaire.models import LieuSolidaire
-from solidarite.planning.lecture import MISSIONS_OUVERTES_SQL, missions_ouvertes
-from solidarite.planning.models import Mission
-from solidarite.rdv.creneaux import Hours, day_slots_stamped, parse_slot_id
+from solidarite.planning.lecture import MISSIONS_OUVERTES_SQL
+from solidarite.rdv.creneaux import MAX_RANGE_DAYS, Hours, day_slots_stamped, parse_slot_id
 from solidarite.rdv.models import HorairesConsultation, RendezVous
 from solidarite.rdv.services.caches import MISSIONS_KEPT_MAX, MissionDayRow, _keep, _missions
 
 T = TypeVar("T")
-
-MAX_RANGE_DAYS = 62  # the longest period a slot list covers
 
 
 class Creneau(NamedTuple):
@@ -55,6 +52,17 @@ def check_range(du: dt.date, au: dt.date) -> None:
         raise ValidationError("La date de fin précède la date de début.")
     if (au - du).days > MAX_RANGE_DAYS:
         raise ValidationError(f"Période trop longue : {MAX_RANGE_DAYS} jours au plus.")
+
+
+def shifted(day: dt.date, days: int) -> dt.date:
+    """`day` plus `days` (before it when negative), for a period read from a request: ValidationError in French
+    past the ends of the calendar (years 1 and 9999), where the date arithmetic would raise OverflowError."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        raise ValidationError(
+            "La période demandée dépasse les limites du calendrier : choisissez des dates plus proches."
+        ) from None
 
 
 HOURS_FIELDS = (
@@ -325,18 +333,3 @@ def next_free_by_lieu(ids: list[int], after: dt.datetime, count: int = 3) -> dic
 def next_free(lieu: LieuSolidaire | int, after: dt.datetime, count: int = 3) -> list[Creneau]:
     pk = lieu if isinstance(lieu, int) else lieu.pk
     return next_free_by_lieu([pk], after, count)[pk]
-
-
-def confirmed_mission(creneau: str) -> tuple[Mission | None, dt.datetime]:
-    """The open mission (planning.lecture) a slot identifier names (None if there is none), and the slot's
-    start: what the booking page shows; the booking itself checks the slot again (_slot).
-
-    ValueError when the identifier cannot be a slot's."""
-    mission_id, start = parse_slot_id(creneau, timezone.get_current_timezone())
-    mission = (
-        missions_ouvertes()
-        .select_related("lieu__commune", "lieu__horaires_consultation")
-        .filter(pk=mission_id)
-        .first()
-    )
-    return mission, start

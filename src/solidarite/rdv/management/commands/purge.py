@@ -48,6 +48,13 @@ class Command(BaseCommand):
             except ValueError:
                 self._refuse(f"--date {options['date']!r} : une date au format AAAA-MM-JJ est attendue.")
             now = timezone.make_aware(dt.datetime.combine(day, dt.time(12, 0)))
+            try:
+                conservation.Limites.at(now)  # its retention limits, the longest a few years before it
+            except OverflowError:
+                self._refuse(
+                    f"--date {options['date']!r} : trop ancienne, les durées de conservation remonteraient "
+                    "avant l'an 1."
+                )
         lot = settings.SOLIDARITE_PURGE_LOT
         if options["lot"]:
             try:
