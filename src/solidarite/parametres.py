@@ -164,6 +164,16 @@ PARAMETRES: tuple[Parametre, ...] = (
         "Un résultat en retard est rappelé à son propriétaire tous les tant de jours, jusqu'à sa clôture",
     ),
     Parametre(
+        "resultat_attendu_horizon_jours",
+        365,
+        "jours",
+        dt.date(2025, 9, 1),
+        "Choix de la plateforme (ticket 20, docs/decisions/0014) : un an après la consultation couvre les plus "
+        "longs délais d'un avis de spécialiste ou d'un examen de contrôle ; une date plus lointaine est une "
+        "erreur de saisie, et un résultat attendu resterait des années sans lecteur",
+        "Un résultat attendu est prévu au plus tard ce nombre de jours après la consultation qui l'a prescrit",
+    ),
+    Parametre(
         "secret_statistique_seuil",
         10,
         "personnes",

@@ -123,3 +123,39 @@ def test_a_bad_rpps_is_a_400_in_french_and_nothing_is_written() -> None:
     url = f"/continuite/consultation/{t.visite.rendez_vous_id}/medecin-traitant/"
     assert stranger.post(url, {"mt_nom": "Dr X", "mt_rpps": RPPS_MT}).status_code == 404
     assert not MedecinTraitant.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"mt_email": "pas-une-adresse"}, "Adresse électronique invalide"),
+        ({"mt_email": "dr@" + "b" * 250 + ".fr"}, "Adresse électronique invalide"),
+        (
+            {"mt_nom": "N" * 201},
+            "Nom et adresse : assurez-vous que cette valeur comporte au plus 200 caractères",
+        ),
+        ({"mt_rpps": "١٠١٠١٠١٠١٠١"}, "11 chiffres"),  # eleven digits, but not 0-9
+        ({"mt_rpps": "1" * 12}, "11 chiffres"),
+    ],
+)
+def test_a_bad_address_or_an_overlong_field_is_a_400_in_french_and_nothing_is_saved(fields, message) -> None:  # type: ignore[no-untyped-def]
+    t = transmission(examens=1)
+    doctor = declare(t)  # a first, valid declaration: a refused one must leave it as it was
+    first = MedecinTraitant.objects.values().get()
+    declared = audited(t.patient_id, "médecin traitant déclaré")
+    url = f"/continuite/consultation/{t.visite.rendez_vous_id}/medecin-traitant/"
+    response = doctor.post(url, {"mt_nom": "Dr X", "mt_rpps": "", "mt_email": "", **fields})
+    assert response.status_code == 400 and message in response.content.decode()
+    assert MedecinTraitant.objects.values().get() == first
+    assert audited(t.patient_id, "médecin traitant déclaré") == declared
+
+
+def test_a_secure_messaging_address_is_kept() -> None:
+    t = transmission(examens=0)
+    doctor = Client()
+    doctor.force_login(t.medecin.compte)
+    url = f"/continuite/consultation/{t.visite.rendez_vous_id}/medecin-traitant/"
+    body = {"mt_nom": "N" * 200, "mt_rpps": RPPS_MT, "mt_email": " claire.durand@medecin.mssante.fr "}
+    assert doctor.post(url, body).status_code == 302
+    mt = MedecinTraitant.objects.get()
+    assert (len(mt.nom), mt.email) == (200, "claire.durand@medecin.mssante.fr")

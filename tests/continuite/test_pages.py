@@ -64,6 +64,16 @@ def test_identity_then_handover_in_two_posts(lundi) -> None:  # type: ignore[no-
         ),
         ({"date_naissance": "2030-01-01"}, "date de naissance est dans le futur"),
         ({"date_naissance": "pas une date"}, "date de naissance est obligatoire"),
+        ({"date_naissance": "0001-01-01"}, "date de naissance est antérieure au 01/01/1900"),
+        ({"date_naissance": "1899-12-31"}, "date de naissance est antérieure au 01/01/1900"),
+        (
+            {"nom_naissance": "X" * 5000},
+            "Nom de naissance : assurez-vous que cette valeur comporte au plus 100 caractères",
+        ),
+        (
+            {"prenoms": "Y" * 201},
+            "Prénom(s) de naissance : assurez-vous que cette valeur comporte au plus 200 caractères",
+        ),
     ],
 )
 def test_bad_identity_by_http_is_a_400_in_french(lundi, change, message) -> None:  # type: ignore[no-untyped-def]
@@ -73,6 +83,72 @@ def test_bad_identity_by_http_is_a_400_in_french(lundi, change, message) -> None
     page = c.post(f"/continuite/consultation/{rdv.pk}/", {**IDENTITY, **change})
     assert page.status_code == 400 and message in page.content.decode()
     assert not Patient.objects.exists() and AccesDonnees.objects.count() == before
+
+
+def test_every_refused_identity_field_has_its_message(lundi) -> None:  # type: ignore[no-untyped-def]
+    rdv = consultation_du_jour()
+    c = as_user(rdv.mission.medecin.compte)
+    bad = {**IDENTITY, "nom_naissance": "X" * 101, "date_naissance": "0001-01-01", "sexe": "Z"}
+    page = c.post(f"/continuite/consultation/{rdv.pk}/", bad).content.decode()
+    assert "au plus 100 caractères" in page and "antérieure au 01/01/1900" in page and "F, M ou I" in page
+    assert not Patient.objects.exists()
+
+
+def test_the_oldest_birth_date_and_the_longest_names_are_taken(lundi) -> None:  # type: ignore[no-untyped-def]
+    rdv = consultation_du_jour()
+    c = as_user(rdv.mission.medecin.compte)
+    edge = {**IDENTITY, "nom_naissance": "N" * 100, "prenoms": "P" * 200, "date_naissance": "1900-01-01"}
+    assert c.post(f"/continuite/consultation/{rdv.pk}/", edge).status_code == 302
+    patient = Patient.objects.get()
+    assert (len(patient.nom_naissance), len(patient.prenoms)) == (100, 200)
+    assert patient.date_naissance == dt.date(1900, 1, 1)
+
+
+HANDOVER = {
+    "motif": "Toux",
+    "synthese": "Bronchite",
+    "suivi": "volontaire",
+    "examen_1_nature": "biologie",
+    "examen_1_libelle": "NFS",
+    "examen_1_date": "2026-12-10",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"motif": "M" * 2000},
+            "Motif de consultation : assurez-vous que cette valeur comporte au plus 300 caractères",
+        ),
+        ({"examen_1_date": "9999-12-31"}, "Examen 1 : la date de résultat attendue est à plus de 365 jours"),
+        ({"examen_1_date": "2027-12-08"}, "au plus tard le 07/12/2027"),
+        ({"examen_1_date": "2026-12-06"}, "Examen 1 : la date de résultat attendue précède la consultation"),
+        (
+            {"examen_1_libelle": "L" * 201},
+            "Examen 1 : assurez-vous que cette valeur comporte au plus 200 caractères",
+        ),
+    ],
+)
+def test_bad_handover_by_http_is_a_400_in_french_and_writes_nothing(lundi, change, message) -> None:  # type: ignore[no-untyped-def]
+    rdv = consultation_du_jour()
+    c = as_user(rdv.mission.medecin.compte)
+    url = f"/continuite/consultation/{rdv.pk}/"
+    assert c.post(url, IDENTITY).status_code == 302
+    page = c.post(url, {**HANDOVER, **change})
+    assert page.status_code == 400 and message in page.content.decode()
+    assert not Transmission.objects.exists() and not ResultatAttendu.objects.exists()
+
+
+def test_a_result_expected_a_year_after_the_consultation_is_taken(lundi) -> None:  # type: ignore[no-untyped-def]
+    rdv = consultation_du_jour()
+    c = as_user(rdv.mission.medecin.compte)
+    url = f"/continuite/consultation/{rdv.pk}/"
+    assert c.post(url, IDENTITY).status_code == 302
+    longest = {**HANDOVER, "motif": "M" * 300, "examen_1_libelle": "L" * 200, "examen_1_date": "2027-12-07"}
+    assert c.post(url, longest).status_code == 302
+    r = ResultatAttendu.objects.get()
+    assert r.date_prevue == dt.date(2027, 12, 7) and len(r.transmission.motif) == 300
 
 
 def test_another_doctor_cannot_open_the_consultation(lundi) -> None:  # type: ignore[no-untyped-def]

@@ -12,12 +12,14 @@ from django.utils import timezone
 from solidarite.annuaire.models import MedecinVolontaire
 from solidarite.continuite import ins, services
 from solidarite.continuite.models import (
+    MedecinTraitant,
     Patient,
     RapprochementIdentite,
     ResultatAttendu,
     Transmission,
     Visite,
 )
+from solidarite.parametres import entier
 from solidarite.rdv.models import AccesDonnees
 from tests.factories import (
     IDENTITE_JEANNE,
@@ -81,6 +83,11 @@ def test_a_near_match_is_flagged_never_merged_and_a_merge_keeps_both(lundi) -> N
             "qu'avec une identité qualifiée",
         ),
         ({"date_naissance": dt.date(2027, 1, 1)}, "date de naissance est dans le futur"),
+        ({"date_naissance": dt.date(1, 1, 1)}, "date de naissance est antérieure au 01/01/1900"),
+        ({"nom_naissance": "X" * 101}, "Nom de naissance : assurez-vous .* au plus 100 caractères"),
+        ({"prenoms": "Jeanne\x00"}, "Prénom\\(s\\) de naissance : le caractère nul"),  # no page sends NUL
+        ({"email": "pas-une-adresse"}, "Adresse électronique invalide"),
+        ({"telephone": "0" * 21}, "Téléphone : assurez-vous .* au plus 20 caractères"),
     ],
 )
 def test_bad_identity_is_refused_and_nothing_is_written(lundi, traits, message) -> None:  # type: ignore[no-untyped-def]
@@ -249,3 +256,49 @@ def test_a_late_booking_identity_then_transmission_needs_the_visit(lundi) -> Non
     with pytest.raises(ValidationError, match="Confirmez d'abord l'identité"):
         services.ecrire_transmission(rdv, rdv.mission.medecin, saisie, None)
     assert IDENTITE_JEANNE["sexe"] == "F"
+
+
+def test_results_are_expected_at_most_the_dated_horizon_after_the_consultation(lundi) -> None:  # type: ignore[no-untyped-def]
+    horizon = entier("resultat_attendu_horizon_jours", lundi.date())
+    last = lundi.date() + dt.timedelta(days=horizon)
+    v = visite(consultation_du_jour())
+    good = services.Examen("biologie", "NFS", last)
+    late = services.Examen("imagerie", "Radiographie", last + dt.timedelta(days=1))
+    saisie = services.Saisie("Toux", "Bronchite", examens=(good, late))
+    with pytest.raises(ValidationError, match=f"Examen 2 : .*au plus tard le {last:%d/%m/%Y}"):
+        services.ecrire_transmission(v.rendez_vous, v.confirme_par, saisie, None)
+    assert not Transmission.objects.filter(visite=v).exists()  # the good exam is not written either
+    assert ResultatAttendu.objects.filter(patient=v.patient).count() == 0
+    t = services.ecrire_transmission(
+        v.rendez_vous, v.confirme_par, services.Saisie("Toux", "Bronchite", examens=(good,)), None
+    )
+    assert t.resultats.get().date_prevue == last
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"motif": "M" * 301}, "Motif de consultation : assurez-vous .* au plus 300 caractères"),
+        ({"synthese": "Bron\x00chite"}, "Synthèse : le caractère nul"),  # no page sends NUL (middleware)
+        ({"prescriptions": "\x00"}, "Prescriptions faites : le caractère nul"),
+        (
+            {"examens": (services.Examen("biologie", "L" * 201, dt.date(2026, 12, 8)),)},
+            "Examen 1 : assurez-vous .* au plus 200 caractères",
+        ),
+    ],
+)
+def test_a_handover_field_beyond_its_column_is_refused_and_nothing_is_written(lundi, fields, message) -> None:  # type: ignore[no-untyped-def]
+    v = visite()
+    saisie = services.Saisie(**{"motif": "Toux", "synthese": "Bronchite", **fields})  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=message):
+        services.ecrire_transmission(v.rendez_vous, v.confirme_par, saisie, None)
+    assert not Transmission.objects.exists() and not ResultatAttendu.objects.exists()
+    assert "transmission écrite" not in _log(v.patient)
+
+
+def test_a_medecin_traitant_with_a_bad_address_is_refused_and_nothing_is_written(lundi) -> None:  # type: ignore[no-untyped-def]
+    v = visite()
+    with pytest.raises(ValidationError, match="Adresse électronique invalide") as refused:
+        services.declarer_medecin_traitant(v.patient, "N" * 201, "", "pas-une-adresse", None)
+    assert "au plus 200 caractères" in " ".join(refused.value.messages)  # every field says what is wrong
+    assert not MedecinTraitant.objects.exists() and "médecin traitant déclaré" not in _log(v.patient)

@@ -1,6 +1,7 @@
 """Every write of the context, each in one transaction, each applying the ownership rule (continuite.propriete)
-and writing the access log (rdv.audit). Errors are ValidationError with a French message: the views turn them
-into a 400 page, the commands into exit code 2."""
+and writing the access log (rdv.audit). What the doctor types is checked by continuite.saisie before any
+transaction opens. Errors are ValidationError with a French message: the views turn them into a 400 page, the
+commands into exit code 2."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from solidarite.continuite import ins
 from solidarite.continuite.models import (
     ChangementProprietaire,
     MedecinTraitant,
-    NatureExamen,
     Patient,
     RapprochementIdentite,
     ResultatAttendu,
@@ -29,6 +29,10 @@ from solidarite.continuite.models import (
     Visite,
 )
 from solidarite.continuite.propriete import Kind, Owner, Situation, owner_after
+from solidarite.continuite.saisie import Examen as Examen  # the services' input, where callers take it
+from solidarite.continuite.saisie import Identite as Identite
+from solidarite.continuite.saisie import Saisie as Saisie
+from solidarite.continuite.saisie import check_identite, check_medecin_traitant, check_saisie
 from solidarite.parametres import entier
 from solidarite.planning.models import Mission
 from solidarite.rdv.audit import record
@@ -164,56 +168,6 @@ def reassign_stale(lieu_id: int | None = None) -> int:
 # --- Identity at the visit -----------------------------------------------------------------------------------
 
 
-@dataclass
-class Identite:
-    nom_naissance: str
-    prenoms: str
-    date_naissance: dt.date
-    sexe: str
-    lieu_naissance: str
-    statut_identite: str = StatutIdentite.PROVISOIRE
-    matricule_ins: str = ""
-    telephone: str = ""
-    email: str = ""
-
-
-def _check_identite(data: Identite) -> str:
-    """The normalised matricule, or ValidationError (French) for every bad input of the issue."""
-    errors: dict[str, str] = {}
-    if not data.nom_naissance.strip() or not data.prenoms.strip():
-        errors["nom_naissance"] = "Le nom de naissance et le prénom sont obligatoires."
-    if data.date_naissance > timezone.localdate():
-        errors["date_naissance"] = "La date de naissance est dans le futur : vérifiez-la."
-    if data.sexe not in {"F", "M", "I"}:
-        errors["sexe"] = "Le sexe doit être F, M ou I (indéterminé)."
-    code = data.lieu_naissance.strip().upper()
-    if len(code) != 5 or not (code.isdigit() or (code[:2] in {"2A", "2B"} and code[2:].isdigit())):
-        errors["lieu_naissance"] = (
-            "Le lieu de naissance est un code INSEE de 5 caractères (99XXX à l'étranger)."
-        )
-    if data.statut_identite not in StatutIdentite.values:
-        errors["statut_identite"] = "Statut d'identité inconnu."
-    matricule = ""
-    if data.statut_identite == StatutIdentite.QUALIFIEE and not data.matricule_ins.strip():
-        errors["matricule_ins"] = (
-            "Une identité qualifiée a un matricule INS (obtenu par le téléservice INSi) : saisissez-le, ou "
-            "choisissez le statut « validée »."
-        )
-    elif data.matricule_ins.strip() and data.statut_identite != StatutIdentite.QUALIFIEE:
-        errors["matricule_ins"] = (
-            "Le matricule INS ne s'enregistre qu'avec une identité qualifiée (vérifiée sur pièce et retrouvée "
-            "par le téléservice INSi)."
-        )
-    elif data.matricule_ins.strip():
-        try:
-            matricule = ins.normalise_matricule(data.matricule_ins)
-        except ins.InsError as exc:
-            errors["matricule_ins"] = str(exc)
-    if errors:
-        raise ValidationError(errors)
-    return matricule
-
-
 def _traits(data: Identite | Patient) -> ins.Traits:
     return ins.Traits(data.nom_naissance, data.prenoms, data.date_naissance, data.sexe, data.lieu_naissance)
 
@@ -221,7 +175,7 @@ def _traits(data: Identite | Patient) -> ins.Traits:
 def confirmer_identite(rdv: RendezVous, medecin: MedecinVolontaire, data: Identite, par: Any) -> Visite:
     """At the visit: the doctor of the booking's mission confirms the identity; the booking is linked to the
     patient record of the lieu (the same traits: the same record; a near match: flagged, never merged)."""
-    matricule = _check_identite(data)
+    matricule = check_identite(data, timezone.localdate())
     if rdv.mission.medecin_id != medecin.pk:
         raise ValidationError(
             "Ce rendez-vous n'est pas l'un des vôtres : vous ne pouvez pas confirmer l'identité."
@@ -318,29 +272,12 @@ def dossier_ids(patient: Patient) -> list[int]:
 # --- Transmissions and results ---------------------------------------------------------------------------------
 
 
-@dataclass
-class Examen:
-    nature: str
-    libelle: str
-    date_prevue: dt.date
-
-
-@dataclass
-class Saisie:
-    motif: str
-    synthese: str
-    prescriptions: str = ""
-    suivi: str = Suivi.AUCUN
-    texte_libre: str = ""
-    examens: tuple[Examen, ...] = ()
-
-
 def ecrire_transmission(
     rdv: RendezVous, medecin: MedecinVolontaire, saisie: Saisie, par: Any
 ) -> Transmission:
     """The handover of the consultation of `rdv`, by the doctor who saw the patient; each exam ordered becomes
-    a résultat attendu owned by the doctor until the end of their mission day."""
-    errors: dict[str, str] = {}
+    a résultat attendu owned by the doctor until the end of their mission day, expected between the consultation
+    and `resultat_attendu_horizon_jours` after it. Every field is checked before anything is written."""
     if rdv.mission.medecin_id != medecin.pk:
         seen = Visite.objects.filter(rendez_vous=rdv).values_list("patient_id", flat=True).first()
         # the refused attempt is in the access log too (about the record if there is one, else the booking)
@@ -355,19 +292,8 @@ def ecrire_transmission(
         raise ValidationError(
             "Confirmez d'abord l'identité du patient : la transmission s'attache à son dossier au lieu."
         )
-    if not saisie.motif.strip():
-        errors["motif"] = "Le motif de consultation est obligatoire."
-    if not saisie.synthese.strip():
-        errors["synthese"] = "La synthèse est obligatoire."
-    if saisie.suivi not in Suivi.values:
-        errors["suivi"] = "Choix de suivi inconnu."
-    for n, e in enumerate(saisie.examens, 1):
-        if e.nature not in NatureExamen.values or not e.libelle.strip():
-            errors[f"examen_{n}"] = f"Examen {n} : nature et intitulé sont obligatoires."
-        elif e.date_prevue < rdv.mission.date:
-            errors[f"examen_{n}"] = f"Examen {n} : la date de résultat attendue précède la consultation."
-    if errors:
-        raise ValidationError(errors)
+    day = rdv.mission.date
+    check_saisie(saisie, day, entier("resultat_attendu_horizon_jours", day))
     with transaction.atomic():
         if Transmission.objects.filter(visite=visite).exists():
             raise ValidationError("La transmission de cette consultation est déjà écrite.")
@@ -494,10 +420,10 @@ def clore(resultat_id: int, par: Any, lu_par_nom: str, resultat: str, conduite: 
 
 
 def declarer_medecin_traitant(patient: Patient, nom: str, rpps: str, email: str, par: Any) -> MedecinTraitant:
-    if not nom.strip():
-        raise ValidationError("Indiquez le nom du médecin traitant.")
-    if rpps and not (rpps.isdigit() and len(rpps) == 11):
-        raise ValidationError("Le numéro RPPS compte 11 chiffres.")
+    """The médecin traitant declared at the visit (name, RPPS if known, secure e-mail address), every field
+    checked before anything is written: the reminders (continuite.relances) go to that address."""
+    rpps, email = rpps.strip(), email.strip()
+    check_medecin_traitant(nom, rpps, email)
     with transaction.atomic():
         mt, _ = MedecinTraitant.objects.update_or_create(
             patient=patient,
