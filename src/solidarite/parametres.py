@@ -86,6 +86,17 @@ PARAMETRES: tuple[Parametre, ...] = (
         "Nombre maximal de disponibilités déclarées dans un mois, par jour de mission autorisé",
     ),
     Parametre(
+        "planning_horizon_mois",
+        12,
+        "mois",
+        dt.date(2025, 9, 1),
+        "Choix de la plateforme (revue du 5 décembre 2026) : le planning est mensuel et les ARS le calculent "
+        "pour le mois qui vient ; un an d'avance suffit aux médecins qui prévoient leurs semaines, au-delà une "
+        "date est une erreur de saisie",
+        "Nombre de mois après le mois en cours où un médecin peut déclarer ses disponibilités et une ARS "
+        "calculer un planning (le mois en cours compris, les mois passés non)",
+    ),
+    Parametre(
         "liste_attente_messages_max",
         3,
         "messages par personne",

@@ -422,3 +422,46 @@ def test_planning_echelle_bad_input_exit_2(tmp_path: Path) -> None:
     one = run_cli("planning_echelle", "--instance", str(path), "--region", "84", "--dossier", str(tmp_path))
     assert one.returncode == 0, one.stderr  # one region, here, without a worker
     assert "région 84 : " in one.stdout and (tmp_path / "affectations-84.json").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("attente", ["nan", "inf", "0"])
+def test_planning_echelle_refuses_an_endless_wait_before_queueing(tmp_path: Path, attente: str) -> None:
+    """Revue du 5 décembre: --attente nan never reached its deadline (the command hung) and left its region task
+    in the queue. Refused at once, exit 2, nothing queued."""
+    from django.core.management import CommandError, call_command
+    from django_tasks_db.models import DBTaskResult
+
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(EXAMPLE), encoding="utf-8")
+    with pytest.raises(CommandError, match="--attente doit être un nombre positif fini") as refused:
+        call_command("planning_echelle", "--instance", str(path), "--attente", attente)
+    assert refused.value.returncode == 2 and not DBTaskResult.objects.exists()
+    assert not (tmp_path / "regions").exists()
+
+
+def test_planning_echelle_refuses_paths_it_cannot_write_in_french(tmp_path: Path) -> None:
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(EXAMPLE), encoding="utf-8")
+    for options, message in (
+        (("--out", str(tmp_path / "absent" / "o.json")), f"le dossier {tmp_path / 'absent'} n'existe pas"),
+        (("--out", str(tmp_path)), "est un dossier"),
+        (("--dossier", str(path)), "existe et n'est pas un dossier"),
+    ):
+        with pytest.raises(CommandError, match=message) as refused:
+            call_command("planning_echelle", "--instance", str(path), *options)
+        assert refused.value.returncode == 2
+
+
+def test_a_region_that_cannot_write_its_result_says_why_in_french(tmp_path: Path) -> None:
+    from solidarite.planning import echelle
+
+    _, path = _family_file(tmp_path, volunteers=200, sites=30)
+    blocked = tmp_path / "fichier"
+    blocked.write_text("", encoding="utf-8")
+    with pytest.raises(
+        echelle.EchelleError, match=r"Impossible d'écrire dans .*fichier.*\(un élément du chemin"
+    ):
+        echelle.resoudre_region(str(path), "84", str(blocked / "sortie"))

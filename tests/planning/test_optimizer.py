@@ -319,6 +319,26 @@ def test_consecutive_means_calendar_dates() -> None:
             lambda d: d["volunteers"][0].update(block_days=0),
             r"volunteers\[0\]\.block_days : doit être au moins 1",
         ),
+        # Numbers out of every sensible range (revue du 5 décembre): 10**30 days overflowed the flow's integers.
+        (
+            lambda d: d["volunteers"][0].update(max_days=10**30),
+            r"volunteers\[0\]\.max_days : doit être au plus 31 jours \(un mois\)",
+        ),
+        (
+            lambda d: d["volunteers"][0].update(block_days=40),
+            r"volunteers\[0\]\.block_days : doit être au plus 31 jours",
+        ),
+        (
+            lambda d: d["sites"][0].update(capacity=10**30),
+            r"sites\[0\]\.capacity : doit être au plus 32767 médecins par jour",
+        ),
+        (lambda d: d["sites"][0].update(priority=1e200), r"sites\[0\]\.priority : doit être au plus 1000"),
+        (lambda d: d["volunteers"][0].update(lat=10**30), r"volunteers\[0\]\.lat : nombre démesuré"),
+        (
+            lambda d: d["volunteers"][0].update(lon=float("nan")),
+            r"volunteers\[0\]\.lon : nombre fini attendu",
+        ),
+        (lambda d: d.update(month="9999-12"), r"instance\.month : mois '9999-12' hors limites"),
     ],
 )
 def test_malformed_instances_name_the_field(change, message: str) -> None:  # type: ignore[no-untyped-def]
@@ -372,8 +392,48 @@ def test_plan_command_bad_instances_exit_2(tmp_path: Path) -> None:
     assert not out.exists()
     source.write_text(json.dumps(EXAMPLE), encoding="utf-8")
     result = _plan("--instance", str(source), "--out", str(out), "--trajet-s", "-1")
-    assert result.returncode == 2 and "--trajet-s doit être positif ou nul" in result.stderr
+    assert result.returncode == 2 and "--trajet-s doit être un nombre positif ou nul fini" in result.stderr
     assert not out.exists()
+
+
+def test_plan_command_refuses_bad_numbers_and_paths_in_french(tmp_path: Path) -> None:
+    """Revue du 5 décembre: a result path that cannot be written ended in English (exit 1), after the solve;
+    10**30 days was a traceback (exit 1); --time-limit nan was accepted. All exit 2, in French, writing nothing."""
+    source, out = tmp_path / "in.json", tmp_path / "out.json"
+    source.write_text(json.dumps(EXAMPLE), encoding="utf-8")
+    for target, message in (
+        (tmp_path / "absent" / "o.json", f"--out : le dossier {tmp_path / 'absent'} n'existe pas"),
+        (tmp_path, f"--out : {tmp_path} est un dossier"),
+    ):
+        result = _plan("--instance", str(source), "--out", str(target))
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr and "No such file" not in result.stderr
+    for option, value in (("--time-limit", "nan"), ("--time-limit", "inf"), ("--trajet-s", "nan")):
+        result = _plan("--instance", str(source), "--out", str(out), option, value)
+        assert result.returncode == 2 and f"{option} doit être un nombre positif" in result.stderr, (
+            result.stderr
+        )
+    bad = json.loads(json.dumps(EXAMPLE))
+    bad["volunteers"][0]["max_days"] = 10**30
+    source.write_text(json.dumps(bad), encoding="utf-8")
+    result = _plan("--instance", str(source), "--out", str(out))
+    assert result.returncode == 2 and "volunteers[0].max_days : doit être au plus 31" in result.stderr
+    assert "Traceback" not in result.stderr
+    source.write_text(json.dumps(EXAMPLE).replace('"max_days": 2', '"max_days": ' + "9" * 5000, 1), "utf-8")
+    result = _plan("--instance", str(source), "--out", str(out))
+    assert result.returncode == 2 and "un nombre du fichier est démesuré" in result.stderr, result.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == [source]  # no result, no temporary left
+
+
+def test_plan_command_replaces_its_result_whole(tmp_path: Path) -> None:
+    source, out = tmp_path / "in.json", tmp_path / "out.json"
+    source.write_text(json.dumps(EXAMPLE), encoding="utf-8")
+    out.write_text("ancien", encoding="utf-8")
+    out.chmod(0o640)
+    result = _plan("--instance", str(source), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["filled_places"] == 3
+    assert out.stat().st_mode & 0o777 == 0o640 and sorted(tmp_path.iterdir()) == [source, out]
 
 
 def test_both_engines_agree_on_a_real_geography_instance() -> None:

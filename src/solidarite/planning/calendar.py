@@ -22,7 +22,10 @@ def missions_ics(missions: Iterable[Any], name: str) -> bytes:
         event.add("uid", f"mission-{mission.pk}@solidarite-territoriale")
         event.add("dtstamp", stamp)
         event.add("dtstart", mission.date)  # a whole day: the lieu's hours are in the description
-        event.add("dtend", mission.date + dt.timedelta(days=1))
+        if mission.date < dt.date.max:
+            event.add("dtend", mission.date + dt.timedelta(days=1))
+        else:  # the last date Python knows has no next day: the same whole day, as a duration
+            event.add("duration", dt.timedelta(days=1))
         event.add("summary", f"Mission — {lieu.nom}")
         event.add("location", f"{lieu.adresse}, {lieu.commune.nom}")
         # No patient data and no secret: the day's list opens only after signing in (decision 0006).

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import resource
 import time
@@ -40,6 +41,7 @@ from solidarite.planning.optimizer import (
     split_by_region,
 )
 from solidarite.planning.optimizer.feasibility import build_solution
+from solidarite.zonage.sources import raison
 
 
 class EchelleError(Exception):
@@ -117,6 +119,8 @@ def lire_instance(chemin: Path) -> Instance:
         raise EchelleError(
             f"{chemin.name} : JSON mal formé (ligne {exc.lineno}, colonne {exc.colno} : {exc.msg})."
         ) from None
+    except ValueError:  # an integer of thousands of digits (Python's conversion limit)
+        raise EchelleError(f"{chemin.name} : un nombre du fichier est démesuré.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise EchelleError(f"{chemin.name} : fichier illisible ({exc}).") from None
     try:
@@ -175,7 +179,7 @@ def resoudre_region(chemin_instance: str, region: str, dossier_sortie: str) -> d
             json.dumps(solution.as_dict()), encoding="utf-8"
         )
     except OSError as exc:
-        raise EchelleError(f"Impossible d'écrire dans {sortie} : {exc.strerror}.") from None
+        raise EchelleError(f"Impossible d'écrire dans {sortie} ({raison(exc)}).") from None
     return {
         "region": region,
         "volontaires": len(part.volunteers),
@@ -211,7 +215,12 @@ def mettre_en_file(instance: Instance, dossier: Path) -> Lot:
     from solidarite.planning.tasks import resoudre_region as tache  # tasks.py imports this module
 
     debut = time.perf_counter()
-    fichiers = ecrire_regions(instance, dossier / "regions")
+    try:
+        fichiers = ecrire_regions(instance, dossier / "regions")
+    except OSError as exc:
+        raise EchelleError(
+            f"Impossible d'écrire les fichiers des régions dans {dossier / 'regions'} ({raison(exc)})."
+        ) from None
     sortie = dossier / "affectations"
     taches = {
         region: str(tache.enqueue(str(chemin), region, str(sortie)).id)
@@ -332,6 +341,8 @@ def planifier_par_region(
     rapport: Callable[[str], None] = lambda ligne: None,
 ) -> ResultatEchelle:
     """Queues every region, waits for the workers, runs pass 2, checks the whole plan (see the module)."""
+    if not (math.isfinite(attente_s) and attente_s > 0):  # nan: a wait that never ends, tasks left queued
+        raise EchelleError(f"L'attente doit être un nombre positif fini de secondes, pas {attente_s:g}.")
     lot = mettre_en_file(instance, dossier)
     rapport(f"{len(lot.taches)} régions mises en file en {lot.decoupage_s:.1f} s")
     debut = time.perf_counter()

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
 from solidarite.annuaire.services import personal_links
-from solidarite.parametres import valeur
+from solidarite.parametres import entier, valeur
 from solidarite.planning import optimizer
 from solidarite.planning.calendar import missions_ics
 from solidarite.planning.models import Disponibilite, Mission, MissionTransition, PlanningRun, Proposition
@@ -49,8 +49,51 @@ def parse_month(text: str) -> dt.date:
     try:
         first = dt.date.fromisoformat(f"{text}-01")
     except (TypeError, ValueError):
-        raise ValidationError(f"Mois invalide « {text} » : format AAAA-MM attendu.") from None
+        raise ValidationError(f"Mois invalide « {text[:20]} » : format AAAA-MM attendu.") from None
     return first
+
+
+def month_text(first: dt.date) -> str:
+    """The month as AAAA-MM (the form of `parse_month`; `%Y` writes year 1 as « 1 »)."""
+    return f"{first.year:04d}-{first.month:02d}"
+
+
+def add_months(first: dt.date, months: int) -> dt.date:
+    """The first day of the month `months` months after (or before, if negative) `first`'s month."""
+    index = first.year * 12 + first.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def planning_horizon(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The first days of the first and last months that may be planned: the current month, and the month
+    `planning_horizon_mois` (a dated parameter) after it. Past months are not planned any more."""
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    return first, add_months(first, entier("planning_horizon_mois", today))
+
+
+def last_plannable_day(today: dt.date | None = None) -> dt.date:
+    """The last day of the planning horizon: the last date a volunteer may declare."""
+    last = planning_horizon(today)[1]
+    return last.replace(day=calendar.monthrange(last.year, last.month)[1])
+
+
+def check_plannable(first: dt.date, today: dt.date | None = None) -> None:
+    """Refuses (ValidationError, in French) a month outside the planning horizon."""
+    start, end = planning_horizon(today)
+    if not start <= first <= end:
+        raise ValidationError(
+            f"Mois {first.month:02d}/{first.year:04d} hors de l'horizon du planning : de "
+            f"{start.month:02d}/{start.year} à {end.month:02d}/{end.year}."
+        )
+
+
+def calendar_months(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The months a volunteer's calendar shows: as many months back (read only: their days are past) as the
+    horizon goes ahead, to the last month of the horizon."""
+    start, end = planning_horizon(today)
+    span = (end.year - start.year) * 12 + end.month - start.month
+    return add_months(start, -span), end
 
 
 def month_days(first: dt.date) -> list[dt.date]:
@@ -89,6 +132,13 @@ def declare(
     if past:
         raise ValidationError(
             f"Date passée ou du jour : {past[0]:%d/%m/%Y}. Déclarez des dates à partir de demain."
+        )
+    last = last_plannable_day(today)
+    beyond = [d for d in wanted if d > last]
+    if beyond:
+        raise ValidationError(
+            f"Date invalide : le {beyond[0].day:02d}/{beyond[0].month:02d}/{beyond[0].year:04d} est au-delà de "
+            f"l'horizon du planning. Déclarez des dates jusqu'au {last:%d/%m/%Y}."
         )
     with transaction.atomic():
         locked = MedecinVolontaire.objects.select_for_update().get(pk=medecin.pk)
@@ -253,6 +303,7 @@ def queue_planning(region: Region, first: dt.date, user: Any) -> PlanningRun:
     from solidarite.planning.tasks import calculer_planning
 
     acces.check_region(user, region)
+    check_plannable(first)
     with transaction.atomic():
         month = PlanningRun.objects.select_for_update().filter(region=region, mois=first)
         pending = [r for r in month if r.calcul in PlanningRun.EN_ATTENTE]
@@ -354,6 +405,7 @@ def run_planning(
 ) -> PlanningRun:
     """A solve in the calling process (the command line, tests): the same row and steps as the task."""
     acces.check_region(user, region)
+    check_plannable(first)
     run = PlanningRun.objects.create(
         region=region, mois=first, cree_par=user, calcul=PlanningRun.Calcul.EN_FILE
     )
@@ -407,8 +459,10 @@ def move_proposition(proposition: Proposition, lieu: LieuSolidaire, day: dt.date
 
 
 def publish(run: PlanningRun, user: Any) -> list[Mission]:
-    """Creates the missions (« proposée ») and e-mails each volunteer an iCalendar invitation."""
+    """Creates the missions (« proposée ») and e-mails each volunteer an iCalendar invitation. A draft whose
+    month has left the planning horizon (passed) is not published: its missions would be in the past."""
     _editable(run, user)
+    check_plannable(run.mois)
     problems = violations(run)
     if problems:
         raise ValidationError(

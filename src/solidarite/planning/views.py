@@ -49,12 +49,41 @@ def _errors(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
+REPONSES = ("confirmer", "decliner", "desister")  # the buttons of planning/missions.html
+PK_MAX = 2**63 - 1  # the largest primary key of the database (a 64-bit integer)
+
+
+def _pk(value: str | None) -> int | None:
+    """A primary key sent by a form: a positive whole number the database can hold; otherwise None."""
+    text = (value or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    number = int(text)
+    return number if 0 < number <= PK_MAX else None
+
+
+def _form_pk(request: HttpRequest, field: str, what: str) -> int:
+    """The primary key in the POSTed `field`, or a ValidationError naming what it should designate (→ 400)."""
+    pk = _pk(request.POST.get(field))
+    if pk is None:
+        raise ValidationError(f"{what} invalide : la page a peut-être changé, rechargez-la et recommencez.")
+    return pk
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def disponibilites(request: HttpRequest) -> HttpResponse:
     medecin = annuaire_acces.medecin_or_404(request.user)
+    lowest, highest = services.calendar_months()
     try:
         first = _month(request)
+        # Shown: as far back as the horizon goes ahead (read only), to its end; changed: the horizon's months only.
+        if request.method == "POST":
+            services.check_plannable(first)
+        elif not lowest <= first <= highest:
+            raise ValidationError(
+                f"Le calendrier va de {lowest.month:02d}/{lowest.year} à {highest.month:02d}/{highest.year}."
+            )
     except ValidationError as exc:
         return error_page(request, 400, "Mois invalide", _errors(exc))
     status = 200
@@ -62,7 +91,7 @@ def disponibilites(request: HttpRequest) -> HttpResponse:
         try:
             day = dt.date.fromisoformat(request.POST.get("date", ""))
         except ValueError:
-            messages.error(request, "Date invalide.")
+            messages.error(request, "Date invalide : format AAAA-MM-JJ attendu.")
             status = 400
         else:
             try:
@@ -103,8 +132,8 @@ def disponibilites(request: HttpRequest) -> HttpResponse:
         "semaines": weeks,
         "nombre": len(declared),
         "plafond": services.availability_cap(medecin),
-        "precedent": (first - dt.timedelta(days=1)).replace(day=1),
-        "suivant": (first + dt.timedelta(days=32)).replace(day=1),
+        "precedent": services.add_months(first, -1) if first > lowest else None,
+        "suivant": services.add_months(first, 1) if first < highest else None,
     }
     template = "planning/_calendrier.html" if request.htmx else "planning/disponibilites.html"
     return render(request, template, context, status=status)
@@ -122,9 +151,25 @@ def missions(request: HttpRequest) -> HttpResponse:
         )
         return redirect("planning:missions")
     if request.method == "POST":
-        mission = get_object_or_404(Mission, pk=request.POST.get("mission"), medecin=medecin)
+        pk = _pk(request.POST.get("mission"))
+        if pk is None:
+            return error_page(
+                request,
+                400,
+                "Mission invalide",
+                "La mission désignée n'est pas valable : rouvrez la page de vos missions et recommencez.",
+            )
+        reponse = request.POST.get("reponse")
+        if reponse not in REPONSES:  # anything but « confirmer » used to decline the mission
+            return error_page(
+                request,
+                400,
+                "Réponse invalide",
+                "Répondez avec les boutons de la page de vos missions : confirmer, décliner ou se désister.",
+            )
+        mission = get_object_or_404(Mission, pk=pk, medecin=medecin)
         try:
-            if request.POST.get("reponse") == "desister":
+            if reponse == "desister":
                 services.cancel_mission(
                     mission,
                     medecin.compte,
@@ -137,7 +182,7 @@ def missions(request: HttpRequest) -> HttpResponse:
                     "Désistement enregistré : les patients ayant rendez-vous sont prévenus, et la journée apparaît à pourvoir dans le planning de l'ARS.",
                 )
             else:
-                services.answer_mission(mission, medecin, request.POST.get("reponse") == "confirmer")
+                services.answer_mission(mission, medecin, reponse == "confirmer")
                 messages.success(request, "Réponse enregistrée.")
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, _errors(exc) if isinstance(exc, ValidationError) else str(exc))
@@ -236,7 +281,7 @@ def ars(request: HttpRequest) -> HttpResponse:
             messages.error(request, _errors(exc) if isinstance(exc, ValidationError) else str(exc))
             status = 400
         if status == 200:
-            return redirect(f"{request.path}?region={region.code}&mois={first:%Y-%m}")
+            return redirect(f"{request.path}?region={region.code}&mois={services.month_text(first)}")
     # The solve under way (if any) is shown beside the month's last finished plan, which stays (published or
     # draft) until the new one replaces it: cancelling the solve leaves it as it was.
     month = (
@@ -274,10 +319,14 @@ def ars(request: HttpRequest) -> HttpResponse:
     declined = Mission.objects.filter(
         lieu__commune__departement__region=region, date__gte=first, statut=Mission.Statut.ANNULEE
     ).select_related("medecin", "lieu")
+    start, end = services.planning_horizon()
+    plannable = start <= first <= end  # a past month (or one beyond the horizon) is shown, not planned
     context = {
         "regions": regions,
         "region": region,
         "mois": first,
+        "planifiable": plannable,
+        "horizon_fin": end,
         "run": run,
         "grid": grid,
         "jours": days,
@@ -301,7 +350,7 @@ def _handle_ars_action(request: HttpRequest, region: Region, first: dt.date) -> 
             request, "Calcul de la proposition lancé : le résultat s'affichera ici dans un instant."
         )
         return
-    run = get_object_or_404(PlanningRun, pk=request.POST.get("run"), region=region)
+    run = get_object_or_404(PlanningRun, pk=_form_pk(request, "run", "Planning"), region=region)
     if action == "annuler":
         services.cancel_planning(run, request.user)
         messages.success(
@@ -315,16 +364,21 @@ def _handle_ars_action(request: HttpRequest, region: Region, first: dt.date) -> 
             f"Planning publié : {len(created)} mission(s) proposée(s) aux médecins, qui reçoivent un courriel.",
         )
         return
-    proposition = get_object_or_404(Proposition, pk=request.POST.get("proposition"), run=run)
+    proposition = get_object_or_404(Proposition, pk=_form_pk(request, "proposition", "Affectation"), run=run)
     if action == "retirer":
         services.remove_proposition(proposition, request.user)
         messages.success(request, "Affectation retirée.")
     elif action == "deplacer":
-        lieu = get_object_or_404(LieuSolidaire, pk=request.POST.get("lieu"))
+        lieu = get_object_or_404(LieuSolidaire, pk=_form_pk(request, "lieu", "Lieu"))
         try:
             day = dt.date.fromisoformat(request.POST.get("date", ""))
         except ValueError:
-            raise ValidationError("Date invalide.") from None
+            raise ValidationError("Date invalide : format AAAA-MM-JJ attendu.") from None
+        if (day.year, day.month) != (run.mois.year, run.mois.month):
+            raise ValidationError(
+                f"Date invalide : une affectation se déplace dans le mois du planning "
+                f"({run.mois.month:02d}/{run.mois.year})."
+            )
         services.move_proposition(proposition, lieu, day, request.user)
         messages.success(request, "Affectation déplacée.")
     else:

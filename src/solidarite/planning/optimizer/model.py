@@ -16,6 +16,11 @@ MAX_DAYS_IN_MONTH = 31
 COST_BUDGET = (2**63 - 1) // 4  # OR-Tools divides this by (nodes + 1) for the largest arc cost
 PRIORITY_DECIMALS = 6
 MAX_REACH_KM = 1_000.0  # the longest straight line in metropolitan France is about 1,000 km; beyond, a typo
+MAX_CAPACITY = 32_767  # a lieu's `salles` (a small positive integer in the database)
+YEARS = (2000, 2100)  # an instance plans a month of the scheme (2025 on), not a far date of the calendar
+MAX_PRIORITY = (
+    1_000.0  # zonage scores run from 0 to 100; beyond ten times that, a typo (and costs stay exact)
+)
 
 
 class InstanceError(ValueError):
@@ -133,14 +138,35 @@ def _field(data: Mapping[str, Any], key: str, where: str) -> Any:
     return data[key]
 
 
-def _number(value: Any, where: str, *, minimum: float | None = None, integer: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InstanceError(f"{where} : nombre attendu (reçu : {value!r}).")
-    if integer and not float(value).is_integer():
-        raise InstanceError(f"{where} : nombre entier attendu (reçu : {value!r}).")
+def _number(
+    value: Any,
+    where: str,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    integer: bool = False,
+    unit: str = "",
+) -> float:
+    """A finite number within [minimum, maximum]; the message names the field (and the unit of the maximum)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InstanceError(f"{where} : nombre attendu (reçu : {_short(value)}).")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InstanceError(f"{where} : nombre fini attendu (reçu : {_short(value)}).")
+    if integer and isinstance(value, float) and not value.is_integer():
+        raise InstanceError(f"{where} : nombre entier attendu (reçu : {_short(value)}).")
     if minimum is not None and value < minimum:
-        raise InstanceError(f"{where} : doit être au moins {minimum:g} (reçu : {value!r}).")
+        raise InstanceError(f"{where} : doit être au moins {minimum:g} (reçu : {_short(value)}).")
+    if maximum is not None and value > maximum:
+        raise InstanceError(f"{where} : doit être au plus {maximum:g}{unit} (reçu : {_short(value)}).")
+    if isinstance(value, int) and abs(value) > 2**53:  # JSON allows 10**30; no field of an instance does
+        raise InstanceError(f"{where} : nombre démesuré (reçu : {_short(value)}).")
     return float(value)
+
+
+def _short(value: Any) -> str:
+    """The value as received, cut short when long (a number of hundreds of digits, a long text)."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:30]}… ({len(text)} caractères)"
 
 
 def _dates(values: Any, where: str, year: int, month: int) -> tuple[dt.date, ...]:
@@ -183,8 +209,26 @@ def _volunteer(item: Any, where: str, year: int, month: int) -> Volunteer:
     if not isinstance(item, dict):
         raise InstanceError(f"{where} : objet attendu.")
     lat, lon = _coordinates(item, where)
-    block = int(_number(item.get("block_days", 1), f"{where}.block_days", minimum=1, integer=True))
-    max_days = int(_number(_field(item, "max_days", where), f"{where}.max_days", minimum=0, integer=True))
+    block = int(
+        _number(
+            item.get("block_days", 1),
+            f"{where}.block_days",
+            minimum=1,
+            maximum=MAX_DAYS_IN_MONTH,
+            integer=True,
+            unit=" jours (un mois)",
+        )
+    )
+    max_days = int(
+        _number(
+            _field(item, "max_days", where),
+            f"{where}.max_days",
+            minimum=0,
+            maximum=MAX_DAYS_IN_MONTH,
+            integer=True,
+            unit=" jours (un mois)",
+        )
+    )
     max_km = _number(_field(item, "max_km", where), f"{where}.max_km", minimum=0)
     if not 0 < max_km <= MAX_REACH_KM:
         raise InstanceError(
@@ -231,8 +275,19 @@ def _site(item: Any, where: str, year: int, month: int) -> Site:
         id=str(_field(item, "id", where)),
         lat=lat,
         lon=lon,
-        priority=_number(_field(item, "priority", where), f"{where}.priority", minimum=0),
-        capacity=int(_number(_field(item, "capacity", where), f"{where}.capacity", minimum=0, integer=True)),
+        priority=_number(
+            _field(item, "priority", where), f"{where}.priority", minimum=0, maximum=MAX_PRIORITY
+        ),
+        capacity=int(
+            _number(
+                _field(item, "capacity", where),
+                f"{where}.capacity",
+                minimum=0,
+                maximum=MAX_CAPACITY,
+                integer=True,
+                unit=" médecins par jour",
+            )
+        ),
         needed=_dates(_field(item, "needed", where), f"{where}.needed", year, month),
         region=str(item.get("region", "")),
     )
@@ -248,6 +303,10 @@ def parse_instance(data: Any) -> Instance:
     except ValueError:
         raise InstanceError(f"instance.month : mois invalide {month_text!r} (format AAAA-MM).") from None
     year, month = first.year, first.month
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise InstanceError(
+            f"instance.month : mois {month_text!r} hors limites (années {YEARS[0]} à {YEARS[1]})."
+        )
     volunteers, sites = [], []
     raw_volunteers = _field(data, "volunteers", "instance")
     raw_sites = _field(data, "sites", "instance")

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from solidarite.planning.commandes import CommandeError, ecrire_json, verifier_duree, verifier_fichier
 from solidarite.planning.optimizer import (
     InstanceError,
     check,
@@ -46,6 +47,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["instance"]
+        try:  # the options first, the output path too: nothing is solved for a result that could not be kept
+            verifier_duree(options["time_limit"], "--time-limit")
+            verifier_duree(options["trajet_s"], "--trajet-s", zero=True)
+            verifier_fichier(options["out"], "--out")
+        except CommandeError as exc:
+            raise CommandError(str(exc), returncode=2) from None
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -55,29 +62,28 @@ class Command(BaseCommand):
                 f"{path.name} : JSON mal formé (ligne {exc.lineno}, colonne {exc.colno} : {exc.msg}).",
                 returncode=2,
             ) from None
+        except ValueError:  # an integer of thousands of digits (Python's conversion limit)
+            raise CommandError(f"{path.name} : un nombre du fichier est démesuré.", returncode=2) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"{path.name} : fichier illisible ({exc}).", returncode=2) from None
         try:
             instance = parse_instance(data)
         except InstanceError as exc:
             raise CommandError(f"{path.name} : {exc}", returncode=2) from None
-        if options["time_limit"] <= 0:
-            raise CommandError("--time-limit doit être positif.", returncode=2)
-        if not options["trajet_s"] >= 0:
-            raise CommandError("--trajet-s doit être positif ou nul.", returncode=2)
-        if any(v.block_days > 1 for v in instance.volunteers):
-            solution = solve(instance, options["time_limit"])
-        else:
-            solution = solve_flow(instance, travel_time_limit_s=options["trajet_s"])
+        try:
+            if any(v.block_days > 1 for v in instance.volunteers):
+                solution = solve(instance, options["time_limit"])
+            else:
+                solution = solve_flow(instance, travel_time_limit_s=options["trajet_s"])
+        except OverflowError as exc:  # the exact integer costs do not fit: the optimiser says why, in French
+            raise CommandError(f"{path.name} : {exc}", returncode=2) from None
         problems = check(instance, solution.assignments)
         if problems:  # never expected: a violated constraint is a bug, and it must not go unnoticed
             raise CommandError("Contrainte violée (anomalie) : " + " ; ".join(problems[:5]))
         try:
-            options["out"].write_text(
-                json.dumps(solution.as_dict(), ensure_ascii=False, indent=1), encoding="utf-8"
-            )
-        except OSError as exc:
-            raise CommandError(f"Impossible d'écrire {options['out']} : {exc.strerror}.") from exc
+            ecrire_json(options["out"], solution.as_dict(), "--out")
+        except CommandeError as exc:
+            raise CommandError(str(exc), returncode=2) from None
         self.stdout.write(
             f"{solution.method} : {solution.filled_places} places pourvues, priorité {solution.priority_total:.2f} "
             f"(borne {solution.bound:.2f}{', optimum prouvé' if solution.optimal else ''}), continuité {solution.continuity}, "

@@ -3,7 +3,6 @@ task per ARS region (run by the `worker` processes, on one machine or several), 
 
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from solidarite.planning import echelle
+from solidarite.planning.commandes import CommandeError, ecrire_json, verifier_duree, verifier_fichier
 
 
 class Command(BaseCommand):
@@ -42,8 +42,18 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["attente"] <= 0:
-            raise CommandError("--attente doit être positif.", returncode=2)
+        try:  # before anything is queued: a wait that never ends (nan) would leave the tasks in the queue
+            verifier_duree(options["attente"], "--attente")
+            if options["out"] is not None:
+                verifier_fichier(options["out"], "--out")
+            if (
+                options["dossier"] is not None
+                and options["dossier"].exists()
+                and not options["dossier"].is_dir()
+            ):
+                raise CommandeError(f"--dossier : {options['dossier']} existe et n'est pas un dossier.")
+        except CommandeError as exc:
+            raise CommandError(str(exc), returncode=2) from None
         if options["region"] is not None:
             if options["dossier"] is None:
                 raise CommandError("--region demande --dossier (où écrire les affectations).", returncode=2)
@@ -61,19 +71,18 @@ class Command(BaseCommand):
                 )
             except echelle.EchelleError as exc:
                 raise CommandError(str(exc)) from None
+            except (
+                OverflowError
+            ) as exc:  # the exact integer costs do not fit: the optimiser says why, in French
+                raise CommandError(f"{options['instance'].name} : {exc}", returncode=2) from None
         if resultat.violations:  # never expected: a violated constraint is a bug, not to go unnoticed
             raise CommandError("Contrainte violée (anomalie) : " + " ; ".join(resultat.violations[:5]))
         resume = resultat.resume()
         if options["out"]:
             try:
-                options["out"].write_text(
-                    json.dumps(
-                        {**resume, "planning": resultat.solution.as_dict()}, ensure_ascii=False, indent=1
-                    ),
-                    encoding="utf-8",
-                )
-            except OSError as exc:
-                raise CommandError(f"Impossible d'écrire {options['out']} : {exc.strerror}.") from exc
+                ecrire_json(options["out"], {**resume, "planning": resultat.solution.as_dict()}, "--out")
+            except CommandeError as exc:
+                raise CommandError(str(exc), returncode=2) from None
         self.stdout.write(
             f"{len(resultat.regions)} régions par {len(resume['workers'])} worker(s) ; "
             f"passe 1 : {resultat.premiere_passe} places, passe frontalière : {resultat.seconde_passe} places "
