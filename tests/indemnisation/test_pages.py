@@ -99,6 +99,17 @@ def test_ars_validates_in_bulk_only_its_region(world) -> None:  # type: ignore[n
     )
     world["releve"].refresh_from_db()
     assert world["releve"].statut == "valide"
+    # Revue du 5 décembre: an id beyond 64 bits (OverflowError) and a line break in the CPAM (a header): 500s.
+    huge = "99999999999999999999999"
+    for data, message in [
+        ({"action": "valider", "releves": huge}, "Sélection de relevés invalide"),
+        ({"action": "retirer", "mission": huge}, "Numéro de mission invalide"),
+    ]:
+        response = agent.post("/indemnisation/ars/", {"region": region.code, "mois": "2026-10", **data})
+        assert response.status_code == 400 and message in response.content.decode()
+    for cpam in ("%0Ax", "%0D%0AX-Injected:1", "a%22b"):
+        response = agent.get(f"/indemnisation/ars/export/?region={region.code}&mois=2026-10&cpam={cpam}")
+        assert response.status_code == 400 and "n&#x27;est pas un code de CPAM" in response.content.decode()
 
 
 def test_the_month_run_is_a_task_with_progress_and_re_runnable(world) -> None:  # type: ignore[no-untyped-def]

@@ -64,6 +64,14 @@ def test_a_quarter_not_closed_is_refused_and_nothing_is_written(world) -> None: 
     assert refused.value.returncode == 2
     with pytest.raises(CommandError, match="AAAAT1 à AAAAT4"):
         call_command("pilotage", "publier", "--trimestre", "2026-T3")
+    # Revue du 5 décembre: both were tracebacks (year 10000; a parameter not yet in force).
+    for code in ("9999T4", "1999T1"):
+        with pytest.raises(ValidationError, match="hors du calendrier des indicateurs"):
+            publication.publier(code, None, "x", TODAY)
+    for code in ("2025T2",):
+        with pytest.raises(CommandError, match=f"Le trimestre {code} précède la mission") as refused:
+            call_command("pilotage", "publier", "--trimestre", code, "--motif", "x")
+        assert refused.value.returncode == 2
     assert not PublicationTrimestre.objects.exists()
 
 

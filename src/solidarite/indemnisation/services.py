@@ -420,6 +420,8 @@ def avancer(ids: Iterable[int | str], action: str, user: Any, commentaire: str =
         keys = sorted({int(i) for i in ids})
     except (TypeError, ValueError):
         raise ValidationError("Sélection de relevés invalide.") from None
+    if any(not 0 < k < 2**63 for k in keys):  # beyond the database's integers: OverflowError, a 500
+        raise ValidationError("Sélection de relevés invalide.")
     if not keys:
         raise ValidationError("Cochez au moins un relevé.")
     now = timezone.now()

@@ -4,6 +4,7 @@ ARS bulk validation of its region's statements, the national totals, and the exp
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -35,11 +36,17 @@ def _errors(exc: ValidationError | PermissionDenied) -> str:
     return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
 
 
+RE_CPAM = re.compile(r"\d{2}|2A|2B|97\d")  # the CPAM of a statement is its doctor's département
+
+
 def _int(text: str | None) -> int:
     try:
-        return int(text or "")
+        number = int(text or "")
     except ValueError:
         raise ValidationError("Numéro de mission invalide.") from None
+    if not 0 < number < 2**63:  # beyond the database's integers: OverflowError, a 500
+        raise ValidationError("Numéro de mission invalide.")
+    return number
 
 
 # --- The volunteer -----------------------------------------------------------------------------------------
@@ -52,8 +59,8 @@ def medecin(request: HttpRequest) -> HttpResponse:
     doc = annuaire_acces.medecin_or_404(request.user)
     if request.method == "POST":
         try:
-            releve = acces.releve_du_medecin(request.user, int(request.POST.get("releve", "0")))
-        except ValueError:
+            releve = acces.releve_du_medecin(request.user, _int(request.POST.get("releve", "0")))
+        except (ValueError, ValidationError):
             raise territoire_acces.OutOfScopeError(acces.NOT_YOURS) from None
         try:
             services.contester(releve, request.user, request.POST.get("motif", ""))
@@ -262,7 +269,14 @@ def export(request: HttpRequest) -> HttpResponse:
         .select_related("medecin", "region")
         .prefetch_related("lignes")
     )
-    cpam = request.GET.get("cpam", "")
+    cpam = request.GET.get("cpam", "").strip().upper()
+    if cpam and not RE_CPAM.fullmatch(cpam):  # a département code; it goes into the file's name (a header)
+        return error_page(
+            request,
+            400,
+            "CPAM invalide",
+            f"« {cpam[:20]} » n'est pas un code de CPAM (numéro du département : 01 à 976).",
+        )
     if cpam:
         releves = releves.filter(cpam=cpam)
     rows = exports.rows(releves)

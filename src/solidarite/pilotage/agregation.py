@@ -24,7 +24,7 @@ class InvalidPeriodError(ValueError):
 
 def parse_month(text: str, name: str) -> dt.date:
     match = RE_MONTH.match(text.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
+    if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 9998:
         raise InvalidPeriodError(
             f"Le mois « {text} » ({name}) n'est pas un mois valide : écrivez AAAA-MM, par exemple 2026-03."
         )
@@ -47,9 +47,16 @@ def months(first: dt.date, last: dt.date) -> list[dt.date]:
 
 
 def month_range(
-    du: str | None, au: str | None, default_last: dt.date, default_count: int = 6
+    du: str | None,
+    au: str | None,
+    default_last: dt.date,
+    default_count: int = 6,
+    premier: dt.date | None = None,
+    mois_apres: int = 12,
 ) -> tuple[dt.date, dt.date]:
-    """The range asked for (both ends, or neither: the `default_count` months ending at `default_last`)."""
+    """The range asked for (both ends, or neither: the `default_count` months ending at `default_last`). A range
+    asked for lies between `premier` (the first month the figures exist, when given) and `mois_apres` months
+    after `default_last`'s: beyond, no figure can exist (and the calendar ends in 9999)."""
     du, au = (du or "").strip(), (au or "").strip()
     if not du and not au:
         last = default_last.replace(day=1)
@@ -62,6 +69,16 @@ def month_range(
     if first > last:
         raise InvalidPeriodError(
             f"Période inversée : le mois de début ({du}) est après le mois de fin ({au})."
+        )
+    if premier is not None and first < premier:
+        raise InvalidPeriodError(
+            f"Les indicateurs commencent en {premier.month:02d}/{premier.year}, au début de la mission : "
+            f"choisissez un mois de début ({du}) à partir de {premier:%Y-%m}."
+        )
+    horizon = add_months(default_last.replace(day=1), mois_apres)
+    if last > horizon:
+        raise InvalidPeriodError(
+            f"Le mois de fin ({au}) est trop lointain : {horizon:%Y-%m} au plus tard, aucun chiffre n'existe au-delà."
         )
     if len(months(first, last)) > MAX_MONTHS:
         raise InvalidPeriodError(f"Période trop longue : {MAX_MONTHS} mois au plus.")
@@ -104,6 +121,8 @@ def parse_quarter(text: str) -> Quarter:
         raise InvalidPeriodError(
             f"Le trimestre « {text} » n'est pas valide : écrivez AAAAT1 à AAAAT4, par exemple 2026T3."
         )
+    if not 2000 <= int(match.group(1)) <= 9998:
+        raise InvalidPeriodError(f"Le trimestre « {text} » est hors du calendrier des indicateurs.")
     return Quarter(int(match.group(1)), int(match.group(2)))
 
 

@@ -473,6 +473,13 @@ class UnknownCodeError(LookupError):
     """A region, département or zone code that does not exist (a 404 with this French message)."""
 
 
+def premier_mois() -> dt.date:
+    """The first month with figures: the first whole month under the dated parameters the indicators read
+    (`jours_ouvres_par_an`, read at a period's last month)."""
+    depuis = parametres.parametre("jours_ouvres_par_an").depuis
+    return depuis if depuis.day == 1 else agregation.add_months(depuis.replace(day=1), 1)
+
+
 def parse_filtre(params: Any, today: dt.date | None = None, forced_region: str = "") -> Filtre:
     """The filter of a query string (`du`, `au` as AAAA-MM; `region`, `departement`, `zone`), codes checked.
 
@@ -481,7 +488,7 @@ def parse_filtre(params: Any, today: dt.date | None = None, forced_region: str =
     from solidarite.territoire.models import Region
 
     today = today or timezone.localdate()
-    du, au = agregation.month_range(params.get("du"), params.get("au"), today)
+    du, au = agregation.month_range(params.get("du"), params.get("au"), today, premier=premier_mois())
     region = (params.get("region") or "").strip()
     departement = (params.get("departement") or "").strip().upper()
     zone = (params.get("zone") or "").strip()

@@ -44,6 +44,12 @@ def publier(
         quarter = agregation.parse_quarter(code)
     except agregation.InvalidPeriodError as exc:
         raise ValidationError(str(exc)) from None
+    premier = indicateurs.premier_mois()
+    if quarter.last_month < premier:
+        raise ValidationError(
+            f"Le trimestre {quarter.code} précède la mission : les indicateurs commencent en "
+            f"{premier.month:02d}/{premier.year}."
+        )
     check_closed(quarter, today)
     motif = (motif or "").strip()
     with transaction.atomic():
