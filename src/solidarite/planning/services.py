@@ -20,9 +20,18 @@ from django.utils import timezone
 
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
 from solidarite.annuaire.services import personal_links
-from solidarite.parametres import entier, valeur
+from solidarite.parametres import valeur
 from solidarite.planning import optimizer
 from solidarite.planning.calendar import missions_ics
+from solidarite.planning.horizon import (  # re-exported: the views and commands call them from here
+    add_months as add_months,
+)
+from solidarite.planning.horizon import calendar_months as calendar_months
+from solidarite.planning.horizon import check_plannable as check_plannable
+from solidarite.planning.horizon import last_plannable_day as last_plannable_day
+from solidarite.planning.horizon import month_text as month_text
+from solidarite.planning.horizon import parse_month as parse_month
+from solidarite.planning.horizon import planning_horizon as planning_horizon
 from solidarite.planning.models import Disponibilite, Mission, MissionTransition, PlanningRun, Proposition
 from solidarite.planning.signals import mission_cancelled, mission_confirmed
 from solidarite.territoire import acces
@@ -43,57 +52,6 @@ HOLIDAY_SUBDIVISIONS = {
     "974": "974",
     "976": "976",
 }
-
-
-def parse_month(text: str) -> dt.date:
-    try:
-        first = dt.date.fromisoformat(f"{text}-01")
-    except (TypeError, ValueError):
-        raise ValidationError(f"Mois invalide « {text[:20]} » : format AAAA-MM attendu.") from None
-    return first
-
-
-def month_text(first: dt.date) -> str:
-    """The month as AAAA-MM (the form of `parse_month`; `%Y` writes year 1 as « 1 »)."""
-    return f"{first.year:04d}-{first.month:02d}"
-
-
-def add_months(first: dt.date, months: int) -> dt.date:
-    """The first day of the month `months` months after (or before, if negative) `first`'s month."""
-    index = first.year * 12 + first.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def planning_horizon(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
-    """The first days of the first and last months that may be planned: the current month, and the month
-    `planning_horizon_mois` (a dated parameter) after it. Past months are not planned any more."""
-    today = today or timezone.localdate()
-    first = today.replace(day=1)
-    return first, add_months(first, entier("planning_horizon_mois", today))
-
-
-def last_plannable_day(today: dt.date | None = None) -> dt.date:
-    """The last day of the planning horizon: the last date a volunteer may declare."""
-    last = planning_horizon(today)[1]
-    return last.replace(day=calendar.monthrange(last.year, last.month)[1])
-
-
-def check_plannable(first: dt.date, today: dt.date | None = None) -> None:
-    """Refuses (ValidationError, in French) a month outside the planning horizon."""
-    start, end = planning_horizon(today)
-    if not start <= first <= end:
-        raise ValidationError(
-            f"Mois {first.month:02d}/{first.year:04d} hors de l'horizon du planning : de "
-            f"{start.month:02d}/{start.year} à {end.month:02d}/{end.year}."
-        )
-
-
-def calendar_months(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
-    """The months a volunteer's calendar shows: as many months back (read only: their days are past) as the
-    horizon goes ahead, to the last month of the horizon."""
-    start, end = planning_horizon(today)
-    span = (end.year - start.year) * 12 + end.month - start.month
-    return add_months(start, -span), end
 
 
 def month_days(first: dt.date) -> list[dt.date]:
