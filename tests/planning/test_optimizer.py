@@ -423,6 +423,16 @@ def test_plan_command_refuses_bad_numbers_and_paths_in_french(tmp_path: Path) ->
     result = _plan("--instance", str(source), "--out", str(out))
     assert result.returncode == 2 and "un nombre du fichier est démesuré" in result.stderr, result.stderr
     assert not out.exists() and list(tmp_path.iterdir()) == [source]  # no result, no temporary left
+    # A Windows-1252 file was reported as « un nombre démesuré » (UnicodeDecodeError is a ValueError); a folder
+    # given as the instance said « [Errno 21] Is a directory » in English.
+    source.write_bytes(json.dumps(EXAMPLE).replace('"id"', '"idé"', 1).encode("cp1252"))
+    result = _plan("--instance", str(source), "--out", str(out))
+    assert result.returncode == 2 and "in.json : le fichier n'est pas en UTF-8" in result.stderr, (
+        result.stderr
+    )
+    result = _plan("--instance", str(tmp_path), "--out", str(out))
+    assert result.returncode == 2 and "fichier illisible (c'est un dossier)" in result.stderr, result.stderr
+    assert not out.exists()
 
 
 def test_plan_command_replaces_its_result_whole(tmp_path: Path) -> None:

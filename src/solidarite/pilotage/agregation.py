@@ -12,6 +12,8 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from solidarite.mois import add_months
+
 RE_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 RE_QUARTER = re.compile(r"^(\d{4})T([1-4])$")
 MAX_MONTHS = 36
@@ -29,11 +31,6 @@ def parse_month(text: str, name: str) -> dt.date:
             f"Le mois « {text} » ({name}) n'est pas un mois valide : écrivez AAAA-MM, par exemple 2026-03."
         )
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
-
-
-def add_months(first: dt.date, count: int) -> dt.date:
-    index = first.year * 12 + first.month - 1 + count
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def months(first: dt.date, last: dt.date) -> list[dt.date]:

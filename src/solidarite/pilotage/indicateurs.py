@@ -28,6 +28,7 @@ from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
 from solidarite.continuite import services as continuite
 from solidarite.continuite.models import ResultatAttendu
 from solidarite.indemnisation.models import Releve
+from solidarite.mois import add_months
 from solidarite.pilotage import agregation
 from solidarite.planning.models import Mission
 from solidarite.rdv import services as rdv
@@ -122,7 +123,7 @@ class Filtre:
 
     @property
     def end(self) -> dt.date:
-        return agregation.add_months(self.au, 1)
+        return add_months(self.au, 1)
 
 
 @dataclass
@@ -477,7 +478,7 @@ def premier_mois() -> dt.date:
     """The first month with figures: the first whole month under the dated parameters the indicators read
     (`jours_ouvres_par_an`, read at a period's last month)."""
     depuis = parametres.parametre("jours_ouvres_par_an").depuis
-    return depuis if depuis.day == 1 else agregation.add_months(depuis.replace(day=1), 1)
+    return depuis if depuis.day == 1 else add_months(depuis.replace(day=1), 1)
 
 
 def parse_filtre(params: Any, today: dt.date | None = None, forced_region: str = "") -> Filtre:

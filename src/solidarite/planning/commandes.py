@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from solidarite.zonage.sources import raison
+from solidarite.systeme import raison
 
 
 class CommandeError(Exception):

@@ -41,7 +41,7 @@ from solidarite.planning.optimizer import (
     split_by_region,
 )
 from solidarite.planning.optimizer.feasibility import build_solution
-from solidarite.zonage.sources import raison
+from solidarite.systeme import raison
 
 
 class EchelleError(Exception):
@@ -119,10 +119,12 @@ def lire_instance(chemin: Path) -> Instance:
         raise EchelleError(
             f"{chemin.name} : JSON mal formé (ligne {exc.lineno}, colonne {exc.colno} : {exc.msg})."
         ) from None
+    except UnicodeDecodeError:  # before ValueError, of which it is one
+        raise EchelleError(f"{chemin.name} : le fichier n'est pas en UTF-8.") from None
     except ValueError:  # an integer of thousands of digits (Python's conversion limit)
         raise EchelleError(f"{chemin.name} : un nombre du fichier est démesuré.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EchelleError(f"{chemin.name} : fichier illisible ({exc}).") from None
+    except OSError as exc:
+        raise EchelleError(f"{chemin.name} : fichier illisible ({raison(exc)}).") from None
     try:
         return parse_instance(data)
     except InstanceError as exc:

@@ -9,6 +9,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from solidarite.mois import add_months
 from solidarite.parametres import entier
 
 
@@ -23,12 +24,6 @@ def parse_month(text: str) -> dt.date:
 def month_text(first: dt.date) -> str:
     """The month as AAAA-MM (the form of `parse_month`; `%Y` writes year 1 as « 1 »)."""
     return f"{first.year:04d}-{first.month:02d}"
-
-
-def add_months(first: dt.date, months: int) -> dt.date:
-    """The first day of the month `months` months after (or before, if negative) `first`'s month."""
-    index = first.year * 12 + first.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def planning_horizon(today: dt.date | None = None) -> tuple[dt.date, dt.date]:

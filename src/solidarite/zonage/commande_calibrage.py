@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.template.loader import render_to_string
 from tqdm import tqdm
 
+from solidarite.systeme import raison
 from solidarite.territoire.providers import provider_from_settings
 from solidarite.territoire.sources import DataError, TerritoireData, read_territoire
 from solidarite.territoire.travel import TravelError
@@ -42,7 +43,7 @@ def read_liste(path: Path, epcis: dict[str, EpciInfo], territoire: TerritoireDat
     try:
         content = path.read_bytes()
     except OSError as exc:
-        raise _fail(f"Liste officielle illisible : {path} ({exc}).") from exc
+        raise _fail(f"Liste officielle illisible : {path} ({raison(exc)}).") from exc
     # every region an EPCI spans (26 cross a regional border), as the back office reads them
     region_of = {d.code: d.region for d in territoire.departements}
     noms = {r.code: r.nom for r in territoire.regions}
@@ -102,7 +103,7 @@ def _write_all(files: list[tuple[Path, str]]) -> None:
     except OSError as exc:
         for temporary, _ in ready:
             Path(temporary).unlink(missing_ok=True)
-        raise _fail(f"Écriture impossible : {exc.filename or ''} ({sources.raison(exc)}).") from exc
+        raise _fail(f"Écriture impossible : {exc.filename or ''} ({raison(exc)}).") from exc
 
 
 def _dossier_sortie(options: dict[str, Any]) -> Path:

@@ -10,7 +10,6 @@ reason; what to do with them is decided where the criteria are aggregated (`calc
 from __future__ import annotations
 
 import csv
-import errno
 import json
 import math
 import re
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from solidarite.systeme import raison
 from solidarite.territoire.sources import RE_CODE_INSEE, DataError, DataFileError, read_csv
 from solidarite.zonage.apl import ActivityBand, AplParameters, DistanceBand
 from solidarite.zonage.faits import Faits, FaitsError, parse_faits
@@ -282,23 +282,6 @@ def load_params(path: Path | None = None) -> ScoreParams:
     except ValueError:  # an integer of thousands of digits (Python's conversion limit)
         raise ParamError(f"{source.name} : un nombre du fichier est démesuré.") from None
     return parse_params(data, source.name)
-
-
-RAISONS_SYSTEME = {
-    errno.ENOENT: "fichier ou dossier introuvable",
-    errno.EACCES: "accès refusé",
-    errno.EPERM: "opération non permise",
-    errno.EISDIR: "c'est un dossier",
-    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
-    errno.EEXIST: "un fichier de ce nom existe déjà",
-    errno.ENOSPC: "plus de place sur le disque",
-    errno.EROFS: "système de fichiers en lecture seule",
-}
-
-
-def raison(exc: OSError) -> str:
-    """The system's reason for a failed read or write, in French (Python gives it in English)."""
-    return RAISONS_SYSTEME.get(exc.errno or 0, exc.strerror or str(exc))
 
 
 DEFAULT_FAITS_FILE = Path(__file__).resolve().parent / "faits" / "faits_2025.toml"

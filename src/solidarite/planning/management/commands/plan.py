@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from solidarite.planning.commandes import CommandeError, ecrire_json, verifier_duree, verifier_fichier
+from solidarite.planning.echelle import EchelleError, lire_instance
 from solidarite.planning.optimizer import (
-    InstanceError,
     check,
     first_come_first_served,
-    parse_instance,
     solve,
     solve_flow,
 )
@@ -54,22 +52,9 @@ class Command(BaseCommand):
         except CommandeError as exc:
             raise CommandError(str(exc), returncode=2) from None
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise CommandError(f"Fichier introuvable : {path}", returncode=2) from None
-        except json.JSONDecodeError as exc:
-            raise CommandError(
-                f"{path.name} : JSON mal formé (ligne {exc.lineno}, colonne {exc.colno} : {exc.msg}).",
-                returncode=2,
-            ) from None
-        except ValueError:  # an integer of thousands of digits (Python's conversion limit)
-            raise CommandError(f"{path.name} : un nombre du fichier est démesuré.", returncode=2) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"{path.name} : fichier illisible ({exc}).", returncode=2) from None
-        try:
-            instance = parse_instance(data)
-        except InstanceError as exc:
-            raise CommandError(f"{path.name} : {exc}", returncode=2) from None
+            instance = lire_instance(path)
+        except EchelleError as exc:
+            raise CommandError(str(exc), returncode=2) from None
         try:
             if any(v.block_days > 1 for v in instance.volunteers):
                 solution = solve(instance, options["time_limit"])

@@ -15,13 +15,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.loader import render_to_string
 from tqdm import tqdm
 
+from solidarite.systeme import raison
 from solidarite.territoire.providers import provider_from_settings
 from solidarite.territoire.sources import DataError
 from solidarite.territoire.travel import TravelError
 from solidarite.zonage import exports
 from solidarite.zonage.calcul import compute_zonage
 from solidarite.zonage.score import ParamError
-from solidarite.zonage.sources import load_params, raison
+from solidarite.zonage.sources import load_params
 
 FICHIERS = ("zones.csv", "zones.geojson", "carte.png", "rapport.html")
 STEPS = [
