@@ -63,3 +63,55 @@ def test_a_nul_character_in_an_address_is_a_french_400(address: str, kind: str) 
         assert outcome["issue"][0]["diagnostics"] == NUL_MESSAGE
     else:
         assert "Requête invalide" in response.content.decode()
+
+
+def test_htmx_gets_a_redirect_it_can_follow_and_full_error_pages_in_the_main_content(
+    freeze_clock,
+) -> None:  # type: ignore[no-untyped-def]
+    """htmx follows a redirect inside its request and drew the login page inside the volunteer's calendar;
+    it nested a whole error page in the fragment's target. Now: `HX-Redirect` for the first, the page's main
+    content replaced for the second; a fragment carrying its French message (the refused date) stays in place."""
+    import datetime as dt
+    import html
+
+    from django.utils import timezone
+
+    from tests.factories import compte, medecin
+
+    freeze_clock(dt.datetime(2026, 11, 23, 10, tzinfo=timezone.get_current_timezone()))
+    htmx = {"HX-Request": "true"}
+    client = Client()
+    anonymous = client.post(
+        "/planning/medecin/disponibilites/?mois=2026-12", {"date": "2026-12-07"}, headers=htmx
+    )
+    assert anonymous.status_code == 200 and anonymous["HX-Redirect"].startswith("/connexion/?next=")
+    assert client.post("/planning/medecin/disponibilites/", {"date": "2026-12-07"})["Location"].startswith(
+        "/connexion/"
+    )  # without htmx: the plain redirect
+    client.force_login(compte(medecin()))
+    refused = client.post(
+        "/planning/medecin/disponibilites/?mois=2026-12",
+        {"date": "2026-11-02", "action": "declarer"},
+        headers=htmx,
+    )
+    body = html.unescape(refused.content.decode())
+    assert (
+        refused.status_code == 400
+        and body.lstrip().startswith('<div id="calendrier"')
+        and "Date passée" in body
+    )
+    assert "HX-Retarget" not in refused
+    month = client.post(
+        "/planning/medecin/disponibilites/?mois=2031-01",
+        {"date": "2031-01-06", "action": "declarer"},
+        headers=htmx,
+    )
+    assert month.status_code == 400 and "hors de l'horizon" in html.unescape(month.content.decode())
+    assert (month["HX-Retarget"], month["HX-Reselect"], month["HX-Reswap"]) == (
+        "#contenu",
+        "#contenu",
+        "outerHTML",
+    )
+    missing = client.get("/page-inexistante/", headers=htmx)
+    assert missing.status_code == 404 and missing["HX-Retarget"] == "#contenu"
+    assert "HX-Retarget" not in client.get("/page-inexistante/")

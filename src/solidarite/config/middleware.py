@@ -25,6 +25,7 @@ from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.middleware import csrf
 from django_htmx import middleware as htmx
+from django_htmx.http import HttpResponseClientRedirect
 
 API_PREFIX = "/api/v1/"
 
@@ -60,7 +61,37 @@ class MessageMiddleware(PagesOnly, messages.MessageMiddleware):
 
 
 class HtmxMiddleware(PagesOnly, htmx.HtmxMiddleware):
-    pass
+    """django-htmx's, plus the two answers htmx cannot place by itself (base.html swaps 4xx answers, whose
+    fragment carries the French message: a refused date on the volunteer's calendar):
+
+    - a redirect (the session expired: `login_required` sends to /connexion/) would be followed inside the
+      XMLHttpRequest and the login page drawn inside the calendar: the browser is sent there instead
+      (`HX-Redirect`);
+    - a full error page (403, 404, the French CSRF page, a refused month…) would be nested in the fragment's
+      target: it replaces the page's main content instead (`HX-Retarget`/`HX-Reselect` `#contenu`)."""
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = super().__call__(request)
+        if not getattr(request, "htmx", False):
+            return response
+        if response.status_code in REDIRECTS and response.has_header("Location"):
+            redirect = HttpResponseClientRedirect(response["Location"])
+            redirect.cookies = response.cookies
+            return redirect
+        if (
+            response.status_code >= 400
+            and not response.streaming
+            and not response.has_header("HX-Retarget")
+            and MAIN in response.content  # type: ignore[attr-defined]
+        ):
+            response["HX-Retarget"] = "#contenu"
+            response["HX-Reselect"] = "#contenu"
+            response["HX-Reswap"] = "outerHTML"
+        return response
+
+
+REDIRECTS = (301, 302, 303, 307, 308)
+MAIN = b'<main id="contenu"'  # base.html's main element: the mark of a full page
 
 
 NUL_MESSAGE = (
