@@ -17,6 +17,7 @@ from tests.territoire.test_travel import _OsrmHandler, osrm_server  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 DECEMBER = dt.date(2026, 12, 1)
+BEFORE = dt.date(2026, 11, 23)  # December is still to plan, whatever day the test runs
 
 
 def test_the_planner_uses_the_travel_provider_of_the_settings(settings, osrm_server: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
@@ -46,13 +47,13 @@ def test_the_planner_uses_the_travel_provider_of_the_settings(settings, osrm_ser
     )
     region = site.commune.departement.region
 
-    crow_instance = services.build_instance(region, DECEMBER).instance
+    crow_instance = services.build_instance(region, DECEMBER, BEFORE).instance
     assert (str(volunteer.pk), str(site.pk)) in (crow_instance.allowed or set())
     assert services.optimizer.solve(crow_instance).filled_places >= 1
 
     settings.SOLIDARITE_TRAVEL_PROVIDER, settings.SOLIDARITE_OSRM_URL = "osrm", osrm_server
     _OsrmHandler.requests = []
-    road_instance = services.build_instance(region, DECEMBER).instance
+    road_instance = services.build_instance(region, DECEMBER, BEFORE).instance
     assert _OsrmHandler.requests  # the OSRM server was asked
     assert (str(volunteer.pk), str(site.pk)) not in (road_instance.allowed or set())
     assert all(a.volunteer != str(volunteer.pk) for a in services.optimizer.solve(road_instance).assignments)

@@ -108,6 +108,30 @@ def test_plan_move_publish_decline(settings, django_capture_on_commit_callbacks)
     assert declined.date in site.needed
 
 
+def test_the_current_month_is_planned_from_tomorrow_and_a_stale_draft_is_not_published(freeze_clock) -> None:  # type: ignore[no-untyped-def]
+    """« Calculer » on the current month proposed its past days (and today), which no volunteer can accept;
+    a draft computed before those days could still be published after them."""
+    from django.utils import timezone
+
+    region, _sites, _volunteers, days = _planned_region()  # 1, 2 and 3 December declared by all three
+    agent = agent_ars(region.code)
+    stale = services.run_planning(region, DECEMBER, agent)  # on 23 November: 6 propositions, 1–3 December
+    assert {p.date for p in stale.propositions.all()} == set(days)
+    freeze_clock(dt.datetime.combine(days[1], dt.time(10), tzinfo=timezone.get_current_timezone()))
+    fresh = services.run_planning(region, DECEMBER, agent)
+    assert fresh.propositions.exists() and {p.date for p in fresh.propositions.all()} == {days[2]}
+    assert services.violations(fresh) == []
+    problems = services.violations(stale)
+    late = [p for p in problems if "ce jour est passé ou c'est aujourd'hui" in p]
+    assert len(late) == 4 and all(f"{days[0]:%d/%m/%Y}" in p or f"{days[1]:%d/%m/%Y}" in p for p in late)
+    with pytest.raises(ValidationError, match="ce jour est passé"):
+        services.publish(stale, agent)
+    assert not Mission.objects.exists()
+    freeze_clock(dt.datetime.combine(days[2], dt.time(10), tzinfo=timezone.get_current_timezone()))
+    empty = services.run_planning(region, DECEMBER, agent)  # nothing declared after 3 December
+    assert empty.calcul == "termine" and not empty.propositions.exists()
+
+
 def test_one_active_mission_per_volunteer_per_day_is_enforced_by_the_database() -> None:
     from django.db import IntegrityError, transaction
 

@@ -158,9 +158,11 @@ def allowed_pairs(
     return frozenset((volunteers[int(r)].id, sites[int(c)].id) for r, c in zip(rows, cols, strict=True))
 
 
-def build_instance(region: Region, first: dt.date) -> RegionInstance:
+def build_instance(region: Region, first: dt.date, today: dt.date | None = None) -> RegionInstance:
     """Lieux of the region with their needs (minus places already taken by active missions); every
-    plannable volunteer with declared dates that month (minus days and quota already taken)."""
+    plannable volunteer with declared dates that month (minus days and quota already taken). Only the days
+    after today: a solve of the current month proposed its past days, which no volunteer can accept."""
+    tomorrow = (today or timezone.localdate()) + dt.timedelta(days=1)
     campagne = zonage.active_campaign()
     # Priority is the zone's fragility, not a vote's share (ADR 0021): with a vote, a zone its ARS added
     # has a share of 0 and would never be staffed. A campaign without a vote has one score (migration 0003
@@ -189,7 +191,9 @@ def build_instance(region: Region, first: dt.date) -> RegionInstance:
     )
     sites = []
     for lieu in lieux:
-        needed = tuple(d for d in besoins(lieu, first) if taken_places[(lieu.pk, d)] < lieu.salles)
+        needed = tuple(
+            d for d in besoins(lieu, first) if d >= tomorrow and taken_places[(lieu.pk, d)] < lieu.salles
+        )
         reduced = tuple(
             (d, lieu.salles - taken_places[(lieu.pk, d)]) for d in needed if taken_places[(lieu.pk, d)]
         )
@@ -209,7 +213,7 @@ def build_instance(region: Region, first: dt.date) -> RegionInstance:
     for medecin_id, day in Disponibilite.objects.filter(
         medecin__in=medecins, date__range=(first, last)
     ).values_list("medecin_id", "date"):
-        if day not in taken_days[medecin_id]:
+        if day >= tomorrow and day not in taken_days[medecin_id]:
             dispo[medecin_id].append(day)
     volunteers = []
     for m in medecins:
@@ -372,12 +376,24 @@ def run_planning(
     return run
 
 
-def violations(run: PlanningRun) -> list[str]:
-    data = build_instance(run.region, run.mois)
-    assignments = [
-        optimizer.Assignment(str(p.medecin_id), str(p.lieu_id), p.date) for p in run.propositions.all()
+def violations(run: PlanningRun, today: dt.date | None = None) -> list[str]:
+    """What the draft breaks today: a day now past (a draft computed yesterday, published today), then what
+    `optimizer.check` finds against today's declarations, needs and missions."""
+    today = today or timezone.localdate()
+    data = build_instance(run.region, run.mois, today)
+    propositions = list(run.propositions.select_related("medecin"))
+    late = [p for p in propositions if p.date <= today]
+    problems = [
+        f"{p.medecin} le {p.date:%d/%m/%Y} : ce jour est passé ou c'est aujourd'hui ; retirez ou déplacez "
+        "cette affectation."
+        for p in late
     ]
-    problems = optimizer.check(data.instance, assignments)
+    assignments = [
+        optimizer.Assignment(str(p.medecin_id), str(p.lieu_id), p.date)
+        for p in propositions
+        if p.date > today
+    ]
+    problems += optimizer.check(data.instance, assignments)
     names = {**{k: str(v) for k, v in data.medecins.items()}, **{k: v.nom for k, v in data.lieux.items()}}
     for key in sorted(names, key=len, reverse=True):
         problems = [p.replace(f"{key} ", f"{names[key]} ") for p in problems]
