@@ -195,6 +195,25 @@ def test_closing_twice_by_http(lundi) -> None:  # type: ignore[no-untyped-def]
     assert again.status_code == 400 and "déjà clos" in again.content.decode()
 
 
+def test_a_reader_name_too_long_is_refused_not_cut(lundi) -> None:  # type: ignore[no-untyped-def]
+    import html
+
+    t = transmission(examens=1)
+    c = as_user(t.medecin.compte)
+    r = t.resultats.get()
+    long = c.post(f"/continuite/resultat/{r.pk}/", {"lu_par_nom": "D" * 201, "conduite": "Patient rappelé"})
+    text = html.unescape(long.content.decode())
+    assert (
+        long.status_code == 400 and "Lu par : assurez-vous que cette valeur comporte au plus 200" in text
+    ), text
+    r.refresh_from_db()
+    assert r.statut == "ouvert" and r.lu_par_nom == ""
+    ok = c.post(f"/continuite/resultat/{r.pk}/", {"lu_par_nom": "D" * 200, "conduite": "Patient rappelé"})
+    assert ok.status_code == 302
+    r.refresh_from_db()
+    assert r.statut == "clos" and r.lu_par_nom == "D" * 200
+
+
 def test_overdue_in_red_on_the_lieu_and_ars_pages_without_patient_for_the_ars(lundi, freeze_clock) -> None:  # type: ignore[no-untyped-def]
     t = transmission(examens=1)
     freeze_clock(lundi + dt.timedelta(days=20))

@@ -182,6 +182,23 @@ def check_saisie(saisie: Saisie, consultation: dt.date, horizon: int) -> None:
         raise ValidationError(errors)
 
 
+# --- Closing an expected result ------------------------------------------------------------------------------
+
+
+def check_cloture(lu_par_nom: str, resultat: str, conduite: str) -> None:
+    """ValidationError (French, one message per field) unless the reader is named and what was done is said,
+    within the columns' rules: a reader's name over 200 characters was cut silently."""
+    errors: dict[str, str] = {}
+    if not lu_par_nom.strip():
+        errors["lu_par_nom"] = "Indiquez qui a lu le résultat."
+    if not conduite.strip():
+        errors["conduite"] = "Indiquez ce qui a été fait (patient rappelé, rendez-vous, rien à faire…)."
+    values = {"lu_par_nom": lu_par_nom.strip(), "resultat": resultat, "conduite": conduite}
+    _add(errors, field_errors(ResultatAttendu, values))
+    if errors:
+        raise ValidationError(errors)
+
+
 # --- The médecin traitant ------------------------------------------------------------------------------------
 
 

@@ -32,7 +32,7 @@ from solidarite.continuite.propriete import Kind, Owner, Situation, owner_after
 from solidarite.continuite.saisie import Examen as Examen  # the services' input, where callers take it
 from solidarite.continuite.saisie import Identite as Identite
 from solidarite.continuite.saisie import Saisie as Saisie
-from solidarite.continuite.saisie import check_identite, check_medecin_traitant, check_saisie
+from solidarite.continuite.saisie import check_cloture, check_identite, check_medecin_traitant, check_saisie
 from solidarite.parametres import entier
 from solidarite.planning.models import Mission
 from solidarite.rdv.audit import record
@@ -388,19 +388,13 @@ ALREADY_CLOSED = "Ce résultat est déjà clos : une seule clôture est enregist
 def clore(resultat_id: int, par: Any, lu_par_nom: str, resultat: str, conduite: str) -> ResultatAttendu:
     """Closes an open result, saying who read it and what was done. A second close, or two at once, is refused:
     the UPDATE only matches an open row, so exactly one wins on SQLite and PostgreSQL alike."""
-    errors = {}
-    if not lu_par_nom.strip():
-        errors["lu_par_nom"] = "Indiquez qui a lu le résultat."
-    if not conduite.strip():
-        errors["conduite"] = "Indiquez ce qui a été fait (patient rappelé, rendez-vous, rien à faire…)."
-    if errors:
-        raise ValidationError(errors)
+    check_cloture(lu_par_nom, resultat, conduite)
     with transaction.atomic():
         done = ResultatAttendu.objects.filter(pk=resultat_id, statut=OPEN).update(
             statut=ResultatAttendu.Statut.CLOS,
             clos_le=timezone.now(),
             lu_par=par if getattr(par, "is_authenticated", False) else None,
-            lu_par_nom=lu_par_nom.strip()[:200],
+            lu_par_nom=lu_par_nom.strip(),
             resultat=resultat.strip(),
             conduite=conduite.strip(),
         )
