@@ -115,3 +115,20 @@ def test_htmx_gets_a_redirect_it_can_follow_and_full_error_pages_in_the_main_con
     missing = client.get("/page-inexistante/", headers=htmx)
     assert missing.status_code == 404 and missing["HX-Retarget"] == "#contenu"
     assert "HX-Retarget" not in client.get("/page-inexistante/")
+
+
+def test_a_number_the_database_cannot_hold_is_a_french_400_even_in_django_admin() -> None:
+    """`?campagne__id__in=1,<2**70>` in a back-office list: SQLite binds 64-bit integers (OverflowError, a 500
+    inside Django's admin); PostgreSQL compares it as a numeric and finds nothing. Never a 500."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    admin = get_user_model().objects.create_superuser("national", "national@example.fr", "x" * 20)
+    client = Client(raise_request_exception=False)
+    client.force_login(admin)
+    response = client.get(f"/admin/zonage/resultatepci/?campagne__id__in=1,{2**70}")
+    if connection.vendor == "sqlite":
+        body = response.content.decode()
+        assert response.status_code == 400 and "hors des limites acceptées" in body, response.status_code
+    else:
+        assert response.status_code in (200, 302), response.status_code

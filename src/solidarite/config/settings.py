@@ -220,6 +220,7 @@ MIDDLEWARE = [
     "solidarite.config.middleware.CSPMiddleware",  # django-csp's: Content-Security-Policy (issue 18, 0008)
     "django.middleware.gzip.GZipMiddleware",
     "solidarite.config.middleware.RejectNulCharacters",
+    "solidarite.config.middleware.RefuseOutOfRangeNumbers",  # OverflowError → French 400, not a 500
     "solidarite.config.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "solidarite.config.middleware.CsrfViewMiddleware",
