@@ -110,8 +110,9 @@ def test_htmx_gets_a_redirect_it_can_follow_and_full_error_pages_in_the_main_con
     assert (month["HX-Retarget"], month["HX-Reselect"], month["HX-Reswap"]) == (
         "#contenu",
         "#contenu",
-        "outerHTML",
+        "outerHTML show:window:top",
     )
+    assert 'role="alert"' in month.content.decode()  # announced by a screen reader, the page not reloaded
     missing = client.get("/page-inexistante/", headers=htmx)
     assert missing.status_code == 404 and missing["HX-Retarget"] == "#contenu"
     assert "HX-Retarget" not in client.get("/page-inexistante/")

@@ -45,6 +45,7 @@ def test_a_refused_date_shows_its_message_and_an_expired_session_goes_to_the_log
     page.get_by_title(f"Me déclarer disponible le {days[7].day} ", exact=False).click()
     page.get_by_role("heading", name="Formulaire refusé").wait_for(timeout=10_000)
     assert page.locator("#calendrier").count() == 0 and page.locator("main").count() == 1
-    assert "Rechargez la page" in page.locator("main").inner_text()
+    assert "Rechargez la page" in page.get_by_role("alert").inner_text()
+    assert page.evaluate("window.scrollY") == 0
     assert doc.disponibilites.count() == 6
     page.close()

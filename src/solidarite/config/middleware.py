@@ -88,7 +88,7 @@ class HtmxMiddleware(PagesOnly, htmx.HtmxMiddleware):
         ):
             response["HX-Retarget"] = "#contenu"
             response["HX-Reselect"] = "#contenu"
-            response["HX-Reswap"] = "outerHTML"
+            response["HX-Reswap"] = "outerHTML show:window:top"  # the message where the eye starts
         return response
 
 
