@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -381,23 +381,34 @@ def violations(run: PlanningRun, today: dt.date | None = None) -> list[str]:
     `optimizer.check` finds against today's declarations, needs and missions."""
     today = today or timezone.localdate()
     data = build_instance(run.region, run.mois, today)
-    propositions = list(run.propositions.select_related("medecin"))
-    late = [p for p in propositions if p.date <= today]
+    propositions = list(run.propositions.select_related("medecin", "lieu"))
     problems = [
         f"{p.medecin} le {p.date:%d/%m/%Y} : ce jour est passé ou c'est aujourd'hui ; retirez ou déplacez "
         "cette affectation."
-        for p in late
+        for p in propositions
+        if p.date <= today
     ]
+    # The optimiser's messages name its ids: the check runs on the instance renamed to the doctors' and lieux'
+    # names (a doctor and a lieu of the same number were confused when the ids were replaced in the text).
+    doctors = _distinct(
+        {str(p.medecin_id): str(p.medecin) for p in propositions}
+        | {k: str(v) for k, v in data.medecins.items()}
+    )
+    lieux = _distinct(
+        {str(p.lieu_id): p.lieu.nom for p in propositions} | {k: v.nom for k, v in data.lieux.items()}
+    )
     assignments = [
-        optimizer.Assignment(str(p.medecin_id), str(p.lieu_id), p.date)
+        optimizer.Assignment(doctors[str(p.medecin_id)], lieux[str(p.lieu_id)], p.date)
         for p in propositions
         if p.date > today
     ]
-    problems += optimizer.check(data.instance, assignments)
-    names = {**{k: str(v) for k, v in data.medecins.items()}, **{k: v.nom for k, v in data.lieux.items()}}
-    for key in sorted(names, key=len, reverse=True):
-        problems = [p.replace(f"{key} ", f"{names[key]} ") for p in problems]
-    return problems
+    return problems + optimizer.check(optimizer.relabel(data.instance, doctors, lieux), assignments)
+
+
+def _distinct(names: dict[str, str]) -> dict[str, str]:
+    """Each id's name, with its number when another id has the same name (two « Dr Martin »)."""
+    counts = Counter(names.values())
+    return {key: name if counts[name] == 1 else f"{name} (n° {key})" for key, name in names.items()}
 
 
 def _editable(run: PlanningRun, user: Any) -> None:

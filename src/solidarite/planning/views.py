@@ -306,8 +306,10 @@ def ars(request: HttpRequest) -> HttpResponse:
         else:
             for m in run.missions.select_related("medecin"):
                 cells.setdefault((m.lieu_id, m.date), []).append(m)
+        today = timezone.localdate()
+        # A past day (or today) is no longer a place to fill: greyed, as a day without need.
         for lieu in lieux:
-            needed = set(services.besoins(lieu, first))
+            needed = {d for d in services.besoins(lieu, first) if d > today}
             grid.append(
                 {
                     "lieu": lieu,

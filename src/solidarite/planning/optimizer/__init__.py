@@ -47,6 +47,7 @@ from solidarite.planning.optimizer.feasibility import (
     check,
     evaluate,
     reachable_pairs,
+    relabel,
 )
 from solidarite.planning.optimizer.flow import ENGINES, priority_scale, solve_flow
 from solidarite.planning.optimizer.model import (
@@ -85,6 +86,7 @@ __all__ = [
     "parse_instance",
     "priority_scale",
     "reachable_pairs",
+    "relabel",
     "reopen",
     "residual",
     "solve",

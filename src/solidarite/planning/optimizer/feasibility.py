@@ -3,12 +3,13 @@ evaluation and checking of a set of assignments against every rule of the proble
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,6 +169,20 @@ def check(instance: Instance, assignments: Sequence[Assignment]) -> list[str]:
                 f"{sid} le {day:%d/%m/%Y} : {count} médecins pour {sites[sid].capacity_on(day)} place(s)."
             )
     return problems
+
+
+def relabel(instance: Instance, volunteers: Mapping[str, str], sites: Mapping[str, str]) -> Instance:
+    """The instance with every volunteer and site renamed (e.g. to display names, so that `check` speaks of
+    people and places): each mapping must give distinct names to all its ids."""
+    return dataclasses.replace(
+        instance,
+        volunteers=tuple(dataclasses.replace(v, id=volunteers[v.id]) for v in instance.volunteers),
+        sites=tuple(dataclasses.replace(s, id=sites[s.id]) for s in instance.sites),
+        history=frozenset((volunteers[v], sites[s]) for v, s in instance.history),
+        allowed=None
+        if instance.allowed is None
+        else frozenset((volunteers[v], sites[s]) for v, s in instance.allowed),
+    )
 
 
 def _block_problems(vol: Volunteer, items: Sequence[Assignment]) -> list[str]:
