@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from csp import middleware as csp_middleware
 from csp.constants import HEADER, HEADER_REPORT_ONLY
@@ -77,7 +78,7 @@ class HtmxMiddleware(PagesOnly, htmx.HtmxMiddleware):
         if not getattr(request, "htmx", False):
             return response
         if response.status_code in REDIRECTS and response.has_header("Location"):
-            redirect = HttpResponseClientRedirect(response["Location"])
+            redirect = HttpResponseClientRedirect(_back_to_the_page(request, response["Location"]))
             redirect.cookies = response.cookies
             return redirect
         if (
@@ -90,6 +91,19 @@ class HtmxMiddleware(PagesOnly, htmx.HtmxMiddleware):
             response["HX-Reselect"] = "#contenu"
             response["HX-Reswap"] = "outerHTML show:window:top"  # the message where the eye starts
         return response
+
+
+def _back_to_the_page(request: HttpRequest, location: str) -> str:
+    """A login redirect's `next` names the fragment htmx asked for (a progress poll, a calendar's POST): after
+    signing in, the browser would land on a bare fragment. It names the page htmx was on instead."""
+    details = getattr(request, "htmx", None)
+    page = details.current_url_abs_path if details else None
+    parts = urlsplit(location)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if not page or not any(k == "next" and v == request.get_full_path() for k, v in query):
+        return location
+    query = [(k, page if k == "next" else v) for k, v in query]
+    return urlunsplit(parts._replace(query=urlencode(query, safe="/")))
 
 
 REDIRECTS = (301, 302, 303, 307, 308)

@@ -28,6 +28,9 @@ logger = logging.getLogger(__name__)
 WINDOW_S = 60
 MESSAGE = "Trop de demandes depuis votre connexion. Patientez une minute puis réessayez."
 KINDS = ("reservation", "recherche")
+FRAGMENT = (
+    f'<div class="fr-alert fr-alert--warning fr-alert--sm fr-mb-2w" role="alert"><p>{MESSAGE}</p></div>'
+)
 
 
 def limit_for(kind: str) -> int:
@@ -90,7 +93,12 @@ def limited(kind: str, methods: tuple[str, ...] = ("GET", "POST")) -> Callable[.
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method in methods and exceeded(request, kind):
-                response = error_page(request, 429, "Trop de demandes", MESSAGE)
+                if getattr(request, "htmx", False):
+                    # Search as you type: the message where the suggestions go, not the error page over the
+                    # search box and what was typed (config.middleware.HtmxMiddleware would put it there).
+                    response = HttpResponse(FRAGMENT, status=429)
+                else:
+                    response = error_page(request, 429, "Trop de demandes", MESSAGE)
                 response["Retry-After"] = str(WINDOW_S)
                 return response
             return view(request, *args, **kwargs)

@@ -1,0 +1,36 @@
+"""htmx and an ended session: the login redirect brings the agent back to the page htmx was on, not to its fragment."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.test import Client
+
+from tests.factories import zone_commune
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "poll, page",
+    [
+        ("/planning/ars/calcul/?region={r}&mois=2026-12", "/planning/ars/?region={r}&mois=2026-12"),
+        ("/indemnisation/ars/calcul/?region={r}&mois=2026-11", "/indemnisation/ars/?region={r}&mois=2026-11"),
+        ("/pilotage/simulations/1/progres/", "/pilotage/simulations/1/"),
+    ],
+)
+def test_a_poll_whose_session_expired_comes_back_to_the_page_not_to_the_fragment(
+    poll: str, page: str
+) -> None:
+    """The ARS page polls a fragment every 2 s; the session ends (expiry, sign-out in another tab): HX-Redirect
+    to the login page whose `next` is the fragment's address, so after signing in the agent lands on a bare
+    fragment (no header, no menu, no styles). `next` should be the page htmx was on (HX-Current-URL)."""
+    region = zone_commune().departement.region.code
+    poll, page = poll.format(r=region), page.format(r=region)
+    headers = {"HX-Request": "true", "HX-Current-URL": f"http://testserver{page}"}
+    response = Client().get(poll, headers=headers)
+    target = response.get("HX-Redirect") or response.get("Location")
+    assert target, (response.status_code, dict(response.headers))
+    nxt = parse_qs(urlsplit(target).query).get("next", [""])[0]
+    assert nxt == page, target
