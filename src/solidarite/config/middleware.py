@@ -172,7 +172,7 @@ class RefuseOutOfRangeNumbers:
     """A number the database cannot hold (SQLite binds integers of 64 bits: `?campagne__id__in=1,10**30` in a
     back-office list) or a date pushed past year 9999 raises OverflowError wherever a view or Django's admin
     reads a parameter without a form: a French 400 here, once for every view, rather than a 500. Logged as a
-    warning (path and type only: no value of the request)."""
+    warning with its traceback (the path, no value of the request)."""
 
     sync_capable = True
     async_capable = False
@@ -187,7 +187,8 @@ class RefuseOutOfRangeNumbers:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
         if not isinstance(exception, OverflowError):
             return None
-        logger.warning("nombre démesuré refusé (%s) : %s", type(exception).__name__, request.path_info)
+        # With its traceback: were it a defect of the code rather than of the request, the log shows where.
+        logger.warning("nombre démesuré refusé : %s", request.path_info, exc_info=exception)
         return _refusal(request, DEMESURE_MESSAGE)
 
 
