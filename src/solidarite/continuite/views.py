@@ -295,7 +295,15 @@ def resultat(request: HttpRequest, pk: int) -> HttpResponse:
             errors = _errors(exc)
         found.refresh_from_db()
     record(found.patient, "résultat lu", CANAL, par=request.user)
-    context = {"r": found, "erreurs": errors, "en_retard": found.date_prevue < services.echeance_limite()}
+    context = {
+        "r": found,
+        "erreurs": errors,
+        "en_retard": found.date_prevue < services.echeance_limite(),
+        # a refused close gives back what was typed
+        "saisie": {k: request.POST.get(k, "") for k in ("lu_par_nom", "resultat", "conduite")}
+        if errors
+        else {},
+    }
     return render(request, "continuite/resultat.html", context, status=400 if errors else 200)
 
 
