@@ -26,6 +26,22 @@ def test_help_lists_the_platform_commands() -> None:
     assert "Charge le territoire" in result.stdout
 
 
+@pytest.mark.parametrize("command", ["zonage", "load_territoire", "migrate"])
+def test_a_command_s_help_is_in_french_down_to_django_s_own_options(command: str) -> None:
+    result = _run(command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "quantité de messages : 0 le minimum" in result.stdout
+    assert "saute les vérifications du système" in result.stdout
+    for english in (
+        "Verbosity level",
+        "Show program's version",
+        "Display a full stack",
+        "colorize",
+        "settings module",
+    ):
+        assert english not in result.stdout
+
+
 def test_missing_data_folder_exits_with_a_french_message(tmp_path: Path) -> None:
     result = _run(
         "load_territoire",

@@ -6,6 +6,7 @@ administration commands; `python -m solidarite <commande> --help` gives a comman
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
@@ -34,9 +35,39 @@ ARGPARSE_FR = {
 }
 
 
-def _argparse_en_francais() -> None:
-    import argparse
+# The options Django gives every command, whose help it writes in English only (`<commande> --help`).
+DJANGO_OPTIONS_FR = {
+    "--version": "affiche la version et s'arrête",
+    "--verbosity": "quantité de messages : 0 le minimum, 1 normal, 2 détaillé, 3 très détaillé",
+    "--settings": "module Python des réglages (par défaut : la variable DJANGO_SETTINGS_MODULE)",
+    "--pythonpath": "dossier à ajouter au chemin de recherche de Python",
+    "--traceback": "affiche la pile d'appels complète en cas d'erreur",
+    "--no-color": "sortie sans couleurs",
+    "--force-color": "sortie en couleurs, même hors d'un terminal",
+    "--skip-checks": "saute les vérifications du système",
+}
 
+
+def _django_options_en_francais() -> None:
+    from django.core.management.base import BaseCommand
+
+    create_parser = BaseCommand.create_parser
+    if getattr(create_parser, "en_francais", False):
+        return
+
+    def create_french_parser(self: BaseCommand, prog_name: str, subcommand: str, **kwargs: object) -> object:
+        parser = create_parser(self, prog_name, subcommand, **kwargs)
+        for action in parser._actions:
+            for option in action.option_strings:
+                if option in DJANGO_OPTIONS_FR and action.help != argparse.SUPPRESS:
+                    action.help = DJANGO_OPTIONS_FR[option]
+        return parser
+
+    create_french_parser.en_francais = True  # type: ignore[attr-defined]
+    BaseCommand.create_parser = create_french_parser  # type: ignore[assignment, method-assign]
+
+
+def _argparse_en_francais() -> None:
     def traduire(message: str) -> str:
         return ARGPARSE_FR.get(message, message)
 
@@ -81,6 +112,7 @@ def print_overview() -> None:
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "solidarite.config.settings")
     _argparse_en_francais()
+    _django_options_en_francais()
     args = list(sys.argv[1:] if argv is None else argv)
     import django
     from django.core.exceptions import ImproperlyConfigured
