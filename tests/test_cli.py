@@ -51,8 +51,8 @@ def test_missing_data_folder_exits_with_a_french_message(tmp_path: Path) -> None
         },
     )
     assert result.returncode == 2
-    assert "Dossier de données introuvable" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert "Erreur : Dossier de données introuvable" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and "CommandError" not in result.stderr
 
 
 @pytest.mark.parametrize(

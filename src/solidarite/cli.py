@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 PLATFORM_PREFIX = "solidarite."
 HELP_FLAGS = {"-h", "--help", "help"}
@@ -65,6 +67,33 @@ def _django_options_en_francais() -> None:
 
     create_french_parser.en_francais = True  # type: ignore[attr-defined]
     BaseCommand.create_parser = create_french_parser  # type: ignore[assignment, method-assign]
+    BaseCommand.run_from_argv = _run_with_french_errors(BaseCommand.run_from_argv)  # type: ignore[method-assign]
+
+
+def _run_with_french_errors(
+    run_from_argv: Callable[[Any, list[str]], None],
+) -> Callable[[Any, list[str]], None]:
+    """A refused command said « CommandError: … » (Django writes the class name): it says « Erreur : … », with the
+    same exit code. Only the command run from the command line is concerned; a command it calls itself keeps
+    raising, for its caller to handle."""
+    from django.core.management.base import CommandError, SystemCheckError
+
+    def run(command: Any, argv: list[str]) -> None:
+        execute = command.execute
+
+        def execute_in_french(*args: Any, **options: Any) -> Any:
+            try:
+                return execute(*args, **options)
+            except CommandError as error:
+                if options.get("traceback") or isinstance(error, SystemCheckError):
+                    raise
+                command.stderr.write(f"Erreur : {error}")
+                sys.exit(error.returncode)
+
+        command.execute = execute_in_french
+        run_from_argv(command, argv)
+
+    return run
 
 
 def _argparse_en_francais() -> None:
