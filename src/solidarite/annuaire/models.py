@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from solidarite.parametres import entier
+from solidarite.territoire.fuseaux import fuseau
 from solidarite.territoire.models import Commune, Departement, Epci
 
 
@@ -184,6 +186,11 @@ class LieuSolidaire(models.Model):
 
     def __str__(self) -> str:
         return f"{self.nom} ({self.commune.nom})"
+
+    @property
+    def fuseau(self) -> ZoneInfo:
+        """The time zone its hours are in: that of its commune (Paris, or its overseas territory's)."""
+        return fuseau(self.commune.code_insee)
 
 
 class ReferentLieu(models.Model):

@@ -439,7 +439,7 @@ def _not_offered(creneau: str, detail: Any) -> bool:
     if not isinstance(detail, dict) or set(detail) != {"creneau"} or not RE_DOCUMENTED_SLOT_ID.match(creneau):
         return False
     try:
-        parse_slot_id(creneau, timezone.get_current_timezone())
+        parse_slot_id(creneau, None)
     except ValueError:
         return True  # of the form, not a date (a 31 February): no such slot
     return detail["creneau"] == [services.NOT_OFFERED]
@@ -447,11 +447,8 @@ def _not_offered(creneau: str, detail: Any) -> bool:
 
 def _public(rdv: Any) -> dict[str, Any]:
     """What an answer about an appointment may show anyone who has its number: no patient data, no link."""
-    return {
-        "id": rdv.pk,
-        "debut": _iso(timezone.localtime(rdv.debut)),
-        "lieu": services.lieu_nom(rdv.lieu_id),
-    }
+    nom, tz = services.lieu_nom_fuseau(rdv.lieu_id)
+    return {"id": rdv.pk, "debut": _iso(timezone.localtime(rdv.debut, tz)), "lieu": nom}
 
 
 @api.delete("/rendez-vous/{jeton}", response={204: None, 400: Erreur, 403: Erreur, 409: Erreur, 429: Erreur})

@@ -196,7 +196,7 @@ def _appointments(user: Any, found: list[RendezVous]) -> list[Any]:
     AccesDonnees.objects.bulk_create(
         [AccesDonnees(rendez_vous=r, action="lecture FHIR", par=user, canal="API FHIR") for r in found]
     )
-    starts = [timezone.localtime(r.debut) for r in found]
+    starts = [timezone.localtime(r.debut, services.lieu_fuseau(r.lieu_id)) for r in found]  # ids: local times
     days = [start.date() for start in starts]
     offered = (
         {

@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 
 from solidarite.annuaire.models import LieuSolidaire
 from solidarite.planning.models import Mission
+from solidarite.territoire.models import Commune
 
 
 def missions_ouvertes() -> QuerySet[Mission]:
@@ -41,6 +42,15 @@ MISSIONS_OUVERTES_SQL = _relation()
 """The open missions as an SQL relation with the columns id, lieu_id and date, to use in a FROM clause with
 an alias (`FROM {MISSIONS_OUVERTES_SQL} m`). A locking clause on that alias (`FOR KEY SHARE OF m`) locks the
 mission's row, as a foreign key to it would."""
+
+
+def code_commune_sql(alias: str) -> str:
+    """The INSEE code of the commune of the lieu of the mission `alias` (a row of MISSIONS_OUVERTES_SQL), as a
+    scalar subquery read by primary keys: the lieu's time zone follows from it (territoire.fuseaux)."""
+    return (
+        f"(SELECT co.code_insee FROM {Commune._meta.db_table} co WHERE co.id = "
+        f"(SELECT lc.commune_id FROM {LieuSolidaire._meta.db_table} lc WHERE lc.id = {alias}.lieu_id))"
+    )
 
 
 class JourOuvert(NamedTuple):

@@ -24,6 +24,7 @@ from solidarite.rdv import outbox
 from solidarite.rdv.creneaux import MAX_RANGE_DAYS, horizon
 from solidarite.rdv.models import AccesDonnees, InscriptionAttente, Message
 from solidarite.rdv.patients import clean_contact
+from solidarite.territoire.fuseaux import fuseau
 
 JETON_SALT = "solidarite.rdv.attente"
 MAX_PERIOD_DAYS = 62
@@ -92,7 +93,8 @@ def notify_freed(lieu_id: int, starts: Iterable[dt.datetime], now: dt.datetime |
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
-    days = sorted({timezone.localtime(s).date() for s in starts if s > now})
+    tz = fuseau(LieuSolidaire.objects.values_list("commune__code_insee", flat=True).get(pk=lieu_id))
+    days = sorted({timezone.localtime(s, tz).date() for s in starts if s > now})  # the lieu's days
     if not days:
         return 0
     remaining = sum(1 for s in starts if s > now)

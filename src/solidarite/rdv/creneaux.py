@@ -74,8 +74,9 @@ def slot_id(mission_id: int, start: dt.datetime) -> str:
     return f"{mission_id}-{start:%Y%m%d%H%M}"
 
 
-def parse_slot_id(text: str, tz: dt.tzinfo) -> tuple[int, dt.datetime]:
-    """(mission id, start) of a slot identifier; ValueError if it cannot be one."""
+def parse_slot_id(text: str, tz: dt.tzinfo | None) -> tuple[int, dt.datetime]:
+    """(mission id, start) of a slot identifier, its start in `tz` (the lieu's time zone: the identifier
+    writes its local time), naive with None; ValueError if it cannot be one."""
     match = RE_SLOT_ID.match(text or "")
     if not match:
         raise ValueError("Identifiant de créneau invalide.")

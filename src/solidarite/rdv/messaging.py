@@ -19,6 +19,7 @@ from django.core.mail import send_mail
 from django.db.models import F, Q
 from django.utils import formats, timezone
 
+from solidarite.annuaire.models import LieuSolidaire
 from solidarite.parametres import entiers
 from solidarite.rdv import attente, services, sms
 from solidarite.rdv.models import AccesDonnees, InscriptionAttente, Message, RendezVous
@@ -49,8 +50,9 @@ class NothingToSend(Exception):
     """The message no longer has an object (appointment cancelled, slot taken again, list left)."""
 
 
-def _when(moment: dt.datetime) -> str:
-    local = timezone.localtime(moment)
+def _when(moment: dt.datetime, lieu: LieuSolidaire) -> str:
+    """A time as the patient reads it: the lieu's local time (Mayotte, Guyane… territoire.fuseaux)."""
+    local = timezone.localtime(moment, lieu.fuseau)
     return f"{formats.date_format(local, 'l j F Y')} à {local:%H:%M}"
 
 
@@ -67,7 +69,7 @@ def compose(message: Message, now: dt.datetime) -> Text:
 def _compose_rdv(message: Message, rdv: RendezVous, now: dt.datetime) -> Text:
     lieu = rdv.lieu
     where = f"{lieu.nom}, {lieu.adresse}, {lieu.commune.nom}"
-    when = _when(rdv.debut)
+    when = _when(rdv.debut, lieu)
     if message.nature in (Message.Nature.CONFIRMATION, Message.Nature.RAPPEL):
         if rdv.statut != RendezVous.Statut.RESERVE or rdv.debut <= now:
             raise NothingToSend("rendez-vous annulé ou passé")
@@ -92,10 +94,10 @@ def _compose_rdv(message: Message, rdv: RendezVous, now: dt.datetime) -> Text:
         )
     # Mission cancelled: the next free slots of the same lieu, as they are when the message leaves.
     following = services.next_free(lieu, now, 3)
-    offer = "\n".join(f"- {_when(c.debut)}" for c in following) or "- aucun pour l'instant"
+    offer = "\n".join(f"- {_when(c.debut, lieu)}" for c in following) or "- aucun pour l'instant"
     return Text(
         "Votre rendez-vous médical est annulé",
-        f"Le médecin ne peut pas assurer les consultations du {formats.date_format(timezone.localtime(rdv.debut), 'l j F')} "
+        f"Le médecin ne peut pas assurer les consultations du {formats.date_format(timezone.localtime(rdv.debut, lieu.fuseau), 'l j F')} "
         f"à {where}. Votre rendez-vous du {when} est annulé ; nous vous prions de nous en excuser.\n\n"
         f"Prochains créneaux libres à ce lieu :\n{offer}\n\nPour réserver : {search}\n"
         "En cas d'urgence, appelez le 15.\n\nSolidarité territoriale",
@@ -119,10 +121,10 @@ def _compose_waitlist(inscription: InscriptionAttente, now: dt.datetime) -> Text
     return Text(
         f"Un créneau s'est libéré : {lieu.nom}",
         f"Un créneau de consultation s'est libéré à {lieu.nom} ({lieu.commune.nom}), par exemple le "
-        f"{_when(free[0].debut)}. Premier arrivé, premier servi : {link}\n\n"
+        f"{_when(free[0].debut, lieu)}. Premier arrivé, premier servi : {link}\n\n"
         f"Vous recevrez au plus {attente.max_messages()} messages de ce type. "
         f"Pour ne plus en recevoir : {stop}\n\nSolidarité territoriale",
-        f"Créneau libre à {lieu.nom} le {_when(free[0].debut)} : {link} (stop : {stop})",
+        f"Créneau libre à {lieu.nom} le {_when(free[0].debut, lieu)} : {link} (stop : {stop})",
     )
 
 

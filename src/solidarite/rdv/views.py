@@ -108,9 +108,7 @@ def lieu(request: HttpRequest, pk: int) -> HttpResponse:
             " ".join(exc.messages) if isinstance(exc, ValidationError) else "Dates au format AAAA-MM-JJ."
         )
         return error_page(request, 400, "Période invalide", message)
-    days = [
-        (day, list(items)) for day, items in groupby(free, key=lambda c: timezone.localtime(c.debut).date())
-    ]
+    days = [(day, list(items)) for day, items in groupby(free, key=lambda c: c.debut.date())]
     form = AttenteForm(initial={"du": max(du, today), "au": max(au, today)})
     return render(request, "rdv/lieu.html", {"lieu": found, "jours": days, "du": du, "au": au, "form": form})
 

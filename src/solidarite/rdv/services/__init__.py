@@ -21,7 +21,14 @@ from solidarite.rdv.services.booking import (
     offered_mission,
     slots_opened,
 )
-from solidarite.rdv.services.caches import active_lieux, forget_lieux, freed_here, lieu_nom, taken_here
+from solidarite.rdv.services.caches import (
+    active_lieux,
+    forget_lieux,
+    freed_here,
+    lieu_fuseau,
+    lieu_nom_fuseau,
+    taken_here,
+)
 from solidarite.rdv.services.free_slots import (
     DEFAULT_HOURS,
     MAX_RANGE_DAYS,
@@ -69,7 +76,8 @@ __all__ = [
     "hours_of",
     "jeton_for",
     "jetons",
-    "lieu_nom",
+    "lieu_fuseau",
+    "lieu_nom_fuseau",
     "lieux_proches",
     "mark_presence",
     "mission_days",

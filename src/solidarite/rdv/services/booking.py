@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from solidarite.annuaire.models import LieuSolidaire
 from solidarite.planning import lecture
 from solidarite.planning.models import Mission
 from solidarite.rdv import attente, audit, outbox
@@ -40,6 +41,7 @@ from solidarite.rdv.services.free_slots import (
     next_free,
 )
 from solidarite.rdv.services.jetons import from_jeton
+from solidarite.territoire.fuseaux import fuseau
 
 logger = logging.getLogger(__name__)
 
@@ -70,23 +72,27 @@ def _slot(creneau: str, kept: bool = False) -> Bookable:
     The mission, its lieu and its hours are read in one query, or with `kept=True` taken from what this process
     last read of them (a slot list reads them all); the booking's statement then checks that they are still
     so (`_insert_in_one_statement`)."""
-    tz = timezone.get_current_timezone()
     try:
-        mission_id, start = parse_slot_id(creneau, tz)
+        mission_id, local_start = parse_slot_id(creneau, None)  # the lieu's local time, its zone read below
     except ValueError:
         raise ValidationError({"creneau": "Identifiant de créneau invalide."}) from None
     read = _missions.get(mission_id) if kept else None
     if read is None:
         sql = (
-            f"SELECT m.lieu_id, m.date, {HOURS_COLUMNS} FROM {lecture.MISSIONS_OUVERTES_SQL} m "
+            f"SELECT m.lieu_id, m.date, {HOURS_COLUMNS}, {lecture.code_commune_sql('m')} "
+            f"FROM {lecture.MISSIONS_OUVERTES_SQL} m "
             f"LEFT JOIN {HorairesConsultation._meta.db_table} h ON h.lieu_id = m.lieu_id WHERE m.id = %s"
         )
         rows = _fetch(sql, [mission_id])
         if rows:
-            read = MissionDayRow(rows[0][0], _date(rows[0][1]), tuple(rows[0][2:]))
+            read = MissionDayRow(rows[0][0], _date(rows[0][1]), tuple(rows[0][2:8]), rows[0][8])
             _keep(_missions, mission_id, read, MISSIONS_KEPT_MAX)
-    ends = dict(day_slots(read.day, _hours_from_columns(read.hours_columns), tz)) if read else {}
-    if read is None or start not in ends:
+    if read is None:
+        raise ValidationError({"creneau": NOT_OFFERED})
+    tz = fuseau(read.commune)
+    start = local_start.replace(tzinfo=tz)
+    ends = dict(day_slots(read.day, _hours_from_columns(read.hours_columns), tz))
+    if start not in ends:
         raise ValidationError({"creneau": NOT_OFFERED})
     if start <= timezone.now():
         raise ValidationError({"creneau": "Ce créneau est passé : choisissez-en un autre."})
@@ -325,8 +331,7 @@ def cancel_for_mission(mission: Mission) -> int:
 
 def slots_opened(mission: Mission) -> int:
     """A mission was confirmed: its slots are open; the lieu's waitlist is told (signal `mission_confirmed`)."""
-    tz = timezone.get_current_timezone()
-    starts = [start for start, _ in day_slots(mission.date, hours_of(mission.lieu), tz)]
+    starts = [start for start, _ in day_slots(mission.date, hours_of(mission.lieu), mission.lieu.fuseau)]
     freed_here(mission.lieu_id)
     return attente.notify_freed(mission.lieu_id, starts)
 
@@ -334,9 +339,9 @@ def slots_opened(mission: Mission) -> int:
 def hours_changed(lieu_id: int, before: Hours, after: Hours) -> int:
     """A lieu's hours changed (back office): the slots they open on its upcoming open missions are told to
     its waitlist, in one transaction. Appointments already made keep their time."""
-    tz = timezone.get_current_timezone()
+    tz = LieuSolidaire.objects.select_related("commune").get(pk=lieu_id).fuseau
     opened = []
-    for _, day in lecture.jours_ouverts(lieu_id, timezone.localdate()):
+    for _, day in lecture.jours_ouverts(lieu_id, timezone.localdate(timezone=tz)):
         old = {start for start, _ in day_slots(day, before, tz)}
         opened += [start for start, _ in day_slots(day, after, tz) if start not in old]
     if not opened:

@@ -12,12 +12,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.conf import settings
 from django.db import transaction
 
 from solidarite.annuaire.models import LieuSolidaire
+from solidarite.territoire.fuseaux import fuseau
 
 if TYPE_CHECKING:
     from solidarite.rdv.services.free_slots import Creneau
@@ -31,11 +33,13 @@ def _keep(store: dict[Any, Any], key: Any, value: Any, limit: int) -> None:
 
 
 class MissionDayRow(NamedTuple):
-    """What a slot of a mission depends on: its lieu, its day and the lieu's hours (the columns as read)."""
+    """What a slot of a mission depends on: its lieu, its day, the lieu's hours (the columns as read) and the
+    INSEE code of its commune (its time zone, territoire.fuseaux)."""
 
     lieu_id: int
     day: dt.date
     hours_columns: tuple[Any, ...]
+    commune: str
 
 
 MISSIONS_KEPT_MAX = 50_000
@@ -103,11 +107,18 @@ def _read_catalogue() -> Catalogue:
     )
 
 
-def lieu_nom(lieu_id: int) -> str:
+def lieu_nom_fuseau(lieu_id: int) -> tuple[str, ZoneInfo]:
+    """The name of a lieu and its time zone (that of its commune: its times are written in it,
+    territoire.fuseaux), from the active lieux kept, or read."""
     lieu = active_lieux().lieux.get(lieu_id)
-    return (
-        lieu.nom if lieu is not None else LieuSolidaire.objects.values_list("nom", flat=True).get(pk=lieu_id)
-    )
+    if lieu is not None:
+        return lieu.nom, lieu.fuseau
+    nom, code = LieuSolidaire.objects.values_list("nom", "commune__code_insee").get(pk=lieu_id)
+    return nom, fuseau(code)
+
+
+def lieu_fuseau(lieu_id: int) -> ZoneInfo:
+    return lieu_nom_fuseau(lieu_id)[1]
 
 
 def forget_lieux(**kwargs: object) -> None:

@@ -13,16 +13,18 @@ import itertools
 import operator
 from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
 from solidarite.annuaire.models import LieuSolidaire
-from solidarite.planning.lecture import MISSIONS_OUVERTES_SQL
+from solidarite.planning.lecture import MISSIONS_OUVERTES_SQL, code_commune_sql
 from solidarite.rdv.creneaux import MAX_RANGE_DAYS, Hours, day_slots_stamped, parse_slot_id
 from solidarite.rdv.models import HorairesConsultation, RendezVous
 from solidarite.rdv.services.caches import MISSIONS_KEPT_MAX, MissionDayRow, _keep, _missions
+from solidarite.territoire.fuseaux import fuseau
 
 T = TypeVar("T")
 
@@ -118,6 +120,7 @@ class MissionDay(NamedTuple):
     day: dt.date
     hours: Hours
     taken: set[int]  # starts of the mission's active appointments, in Unix seconds
+    tz: ZoneInfo  # the lieu's time zone: its hours are local times (territoire.fuseaux)
 
 
 def _taken_starts(mission: str) -> str:
@@ -141,15 +144,19 @@ def _mission_rows(where: str, params: list[Any]) -> list[MissionDay]:
     (lieu, date), their appointments by the unique index on (mission, start)). One row per mission rather
     than per appointment: a busy week has a hundred times more appointments than missions."""
     sql = (
-        f"SELECT m.id, m.lieu_id, m.date, {HOURS_COLUMNS}, {_taken_starts('m.id')} "
+        f"SELECT m.id, m.lieu_id, m.date, {HOURS_COLUMNS}, {_taken_starts('m.id')}, {code_commune_sql('m')} "
         f"FROM {MISSIONS_OUVERTES_SQL} m "
         f"LEFT JOIN {HorairesConsultation._meta.db_table} h ON h.lieu_id = m.lieu_id WHERE {where}"
     )
     days = []
     for row in _fetch(sql, [RendezVous.Statut.ANNULE, *params]):
         day, columns = _date(row[2]), row[3:9]
-        days.append(MissionDay(row[0], row[1], day, _hours_from_columns(columns), _starts_set(row[9])))
-        _keep(_missions, row[0], MissionDayRow(row[1], day, columns), MISSIONS_KEPT_MAX)
+        days.append(
+            MissionDay(
+                row[0], row[1], day, _hours_from_columns(columns), _starts_set(row[9]), fuseau(row[10])
+            )
+        )
+        _keep(_missions, row[0], MissionDayRow(row[1], day, columns, row[10]), MISSIONS_KEPT_MAX)
     return days
 
 
@@ -170,7 +177,6 @@ LISTED_ORDER = operator.itemgetter(0, 1)  # start, then identifier (its mission'
 def listed(
     days: list[MissionDay],
     now_s: float,
-    tz: dt.tzinfo,
     written: Callable[[dt.date, Hours, dt.tzinfo], tuple[tuple[int, T], ...]],
 ) -> list[tuple[int, str, T, bool]]:
     """The slot list of one lieu from its mission days (in MISSION_ORDER), each slot as `written` writes the
@@ -182,7 +188,7 @@ def listed(
         prefix, taken = f"{day.mission_id}-", day.taken
         found += [
             (seconds, prefix, item, seconds not in taken)
-            for seconds, item in written(day.day, day.hours, tz)
+            for seconds, item in written(day.day, day.hours, day.tz)
             if seconds > now_s
         ]
     if any(a.day == b.day for a, b in itertools.pairwise(days)):
@@ -218,12 +224,11 @@ def slots_json(lieu_id: int, du: dt.date, au: dt.date, now: dt.datetime | None =
     (creneaux.slot_id), a time is ISO 8601."""
     check_range(du, au)
     now_s = (now or timezone.now()).timestamp()
-    tz = timezone.get_current_timezone()
     return (
         "["
         + ",".join(
             '{"id":"' + prefix + text + ("true}" if libre else "false}")
-            for _, prefix, text, libre in listed(mission_days([lieu_id], du, au), now_s, tz, _day_json)
+            for _, prefix, text, libre in listed(mission_days([lieu_id], du, au), now_s, _day_json)
         )
         + "]"
     )
@@ -243,7 +248,6 @@ def slots_by_lieu(
     The hot path of every search: plain SQL, and the slots of a day computed once per process (day_slots)."""
     check_range(du, au)
     now_s = (now or timezone.now()).timestamp()  # compared in seconds: cheaper than aware datetimes
-    tz = timezone.get_current_timezone()
     result: dict[int, list[Creneau]] = {pk: [] for pk in ids}
     if not ids:
         return result
@@ -255,13 +259,13 @@ def slots_by_lieu(
         for pk, its_days in by_lieu.items():
             result[pk] = [
                 Creneau(prefix + stamp, start, end, libre, pk)
-                for _, prefix, (stamp, start, end), libre in listed(its_days, now_s, tz, _day_objects)
+                for _, prefix, (stamp, start, end), libre in listed(its_days, now_s, _day_objects)
             ]
         return result
     enough: dict[int, dt.date] = {}  # lieu -> the day on which it reached `free_only` free slots
     last_day: dict[int, dt.date] = {}  # lieu -> the day of its last mission read
     interleaved = set()  # lieux with two missions the same day: their slots are sorted at the end
-    for mission_id, lieu_id, day, hours, taken in days:
+    for mission_id, lieu_id, day, hours, taken, tz in days:
         if lieu_id in enough and day > enough[lieu_id]:
             continue
         if last_day.get(lieu_id) == day:
@@ -293,19 +297,19 @@ def slots(lieu: LieuSolidaire, du: dt.date, au: dt.date, now: dt.datetime | None
 def creneau_by_id(creneau: str, now: dt.datetime | None = None) -> Creneau | None:
     """The slot an identifier names, past or future (an appointment names its slot after the fact), if its
     mission is open and its lieu's hours give that start; None otherwise, and for an identifier that cannot be
-    a slot's. Free when in the future and not taken: the rules of the lists (`listed`)."""
-    tz = timezone.get_current_timezone()
+    a slot's. Free when in the future and not taken: the rules of the lists (`listed`). The identifier's time
+    is the lieu's local time (territoire.fuseaux)."""
     try:
-        mission_id, start = parse_slot_id(creneau, tz)
+        mission_id, start = parse_slot_id(creneau, None)
     except ValueError:
         return None
     if (
         mission_id >= 2**31
     ):  # beyond the key's integer type: no such mission (PostgreSQL would refuse the query)
         return None
-    seconds = int(start.timestamp())
     for day in _mission_rows("m.id = %s", [mission_id]):
-        for begin, end, stamp, at in day_slots_stamped(day.day, day.hours, tz):
+        seconds = int(start.replace(tzinfo=day.tz).timestamp())
+        for begin, end, stamp, at in day_slots_stamped(day.day, day.hours, day.tz):
             if at == seconds:
                 libre = at > (now or timezone.now()).timestamp() and at not in day.taken
                 return Creneau(f"{mission_id}-{stamp}", begin, end, libre, day.lieu_id)

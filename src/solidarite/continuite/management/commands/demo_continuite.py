@@ -93,7 +93,9 @@ class Command(BaseCommand):
             )
             return
         lieux = list(
-            LieuSolidaire.objects.filter(demonstration=True, actif=True).order_by("pk")[: options["lieux"]]
+            LieuSolidaire.objects.filter(demonstration=True, actif=True)
+            .select_related("commune")
+            .order_by("pk")[: options["lieux"]]
         )
         doctors = list(
             MedecinVolontaire.objects.filter(demonstration=True, statut__in=services.VALIDATED).order_by("pk")
@@ -140,7 +142,6 @@ def seed(
 ) -> dict[str, int]:
     """Missions realised over `days` days before today at each lieu (working days), `per_day` consultations each,
     patients coming back, a transmission per consultation and exams for about a third. Bulk writes."""
-    tz = timezone.get_current_timezone()
     now = timezone.now()
     missions: list[Mission] = []
     busy: set[tuple[int, dt.date]] = set(
@@ -194,7 +195,9 @@ def seed(
                     )
                     known.append(patient)
                     new_patients.append(patient)
-            start = dt.datetime.combine(m.date, dt.time(8, 30), tzinfo=tz) + dt.timedelta(minutes=20 * k)
+            start = dt.datetime.combine(m.date, dt.time(8, 30), tzinfo=m.lieu.fuseau) + dt.timedelta(
+                minutes=20 * k
+            )
             rdvs.append(
                 RendezVous(
                     mission=m,
@@ -270,7 +273,7 @@ def seed(
         ResultatAttendu.objects.filter(lieu__in=lieux, statut="ouvert"), "données de démonstration"
     )
     for m in missions:  # written on the mission day (auto_now_add stamped them now)
-        noon = dt.datetime.combine(m.date, dt.time(12, 0), tzinfo=tz)
+        noon = dt.datetime.combine(m.date, dt.time(12, 0), tzinfo=m.lieu.fuseau)
         Transmission.objects.filter(mission=m).update(cree_le=noon)
         ResultatAttendu.objects.filter(transmission__mission=m).update(cree_le=noon)
     return {"consultations": len(rdvs), "transmissions": len(transmissions), "resultats": len(results)}
