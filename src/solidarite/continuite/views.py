@@ -123,8 +123,9 @@ def consultation(request: HttpRequest, rendez_vous: int) -> HttpResponse:
         except ValidationError as exc:
             errors = _errors(exc)
     transmission = Transmission.objects.filter(visite=visite).first() if visite else None
-    if visite is not None:
-        record(visite.patient, "consultation ouverte", CANAL, par=request.user)
+    # The page shows the booking's name, birth date and reason even before the identity is confirmed: that
+    # read is logged on the appointment, then on the patient's record once there is one.
+    record(visite.patient if visite is not None else rdv, "consultation ouverte", CANAL, par=request.user)
     context = {
         "rdv": rdv,
         "visite": visite,
