@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -19,6 +19,22 @@ class RegionScopedAdmin:
 
     region_paths: tuple[str, ...] = ()
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        """The form refuses a row that would leave the agent's region once saved: opening a row of one's region
+        is not enough (the volunteer's département, the agent's own region were free selects of every region)."""
+        form_class = super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
+        paths = self.region_paths
+
+        class StaysInRegion(form_class):  # type: ignore[valid-type,misc]
+            def _post_clean(self) -> None:
+                super()._post_clean()
+                own = acces.region_of(request.user)
+                regions = [r for r in (_region_at(self.instance, p) for p in paths) if r is not None]
+                if own is not None and regions and all(r.pk != own.pk for r in regions):
+                    self.add_error(None, out_of_region(own, regions[0]))
+
+        return StaysInRegion
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return acces.scope(request.user, super().get_queryset(request), *self.region_paths)  # type: ignore[misc]
 
@@ -29,6 +45,26 @@ class RegionScopedAdmin:
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):  # type: ignore[attr-defined]
             kwargs["widget"] = AutocompleteSur(db_field, self.admin_site, using=kwargs.get("using"))  # type: ignore[attr-defined]
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+def out_of_region(own: Any, other: Any) -> str:
+    return (
+        f"Cette fiche relèverait de la région {other.nom}, hors de votre région ({own.nom}) : "
+        "seule l'ARS de cette région, ou le ministère, peut l'y rattacher."
+    )
+
+
+def _region_at(instance: Any, path: str) -> Any:
+    """The region reached from the (unsaved) row along `path` (« cdom__region »), or None if a step is empty."""
+    current = instance
+    for step in path.split("__"):
+        try:
+            current = getattr(current, step)
+        except ObjectDoesNotExist:
+            return None
+        if current is None:
+            return None
+    return current
 
 
 class AutocompleteSur(AutocompleteSelect):
