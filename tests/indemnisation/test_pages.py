@@ -86,7 +86,10 @@ def test_ars_validates_in_bulk_only_its_region(world) -> None:  # type: ignore[n
             "releves": world["releve"].pk,
         },
     )
-    assert own.status_code == 400 and "ne vous est pas ouvert" in own.content.decode()
+    # another region's statement looks like none: neither its existence nor its region is told (decision 0006)
+    text = own.content.decode()
+    assert own.status_code == 400 and "existe pas parmi ceux de cette région" in text
+    assert region.nom not in text
     world["releve"].refresh_from_db()
     assert world["releve"].statut == "brouillon"
     agent = _client(agent_ars(region.code))

@@ -173,6 +173,20 @@ def _region_and_month(request: HttpRequest) -> tuple[list[Region], Region, dt.da
     return regions, region, first
 
 
+NOT_ON_PAGE = "Un des relevés cochés n'existe pas parmi ceux de cette région et de ce mois."
+
+
+def _check_page_region(user: Any, region: Region, first: dt.date, ids: list[str]) -> None:
+    """The statements ticked on the page of a region and a month are among that page's: one of another region
+    looks like no statement at all (decision 0006), its region is not named."""
+    keys = {i.strip() for i in ids}
+    if not all(k.isdigit() and len(k) < 19 for k in keys):
+        return  # services.avancer says what is wrong with the selection
+    shown = acces.releves_de_la_region(user).filter(region=region, mois=first, pk__in=[int(k) for k in keys])
+    if shown.count() != len({int(k) for k in keys}):
+        raise ValidationError(NOT_ON_PAGE)
+
+
 @staff_member_required
 @require_http_methods(["GET", "POST"])
 def ars(request: HttpRequest) -> HttpResponse:
@@ -201,9 +215,9 @@ def ars(request: HttpRequest) -> HttpResponse:
                 services.retirer_jour(jour, request.user, request.POST.get("commentaire", ""))
                 messages.success(request, "Journée retirée : recalculez les relevés du mois.")
             else:
-                done = services.avancer(
-                    request.POST.getlist("releves"), action, request.user, request.POST.get("commentaire", "")
-                )
+                ids = request.POST.getlist("releves")
+                _check_page_region(request.user, region, first, ids)
+                done = services.avancer(ids, action, request.user, request.POST.get("commentaire", ""))
                 messages.success(request, f"{len(done)} relevé(s) : {services.ACTIONS[action][2]}.")
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, _errors(exc))
