@@ -53,7 +53,11 @@ def lieux_of(user: Any) -> set[int]:
 def _readable(user: Any) -> Q:
     condition = Q(lieu_id__in=lieux_of(user))
     if getattr(user, "is_authenticated", False):
-        condition |= Q(patient__medecin_traitant__compte_id=user.pk)
+        # the médecin traitant while their follow-up stands: a withdrawal keeps the account on the row
+        condition |= Q(
+            patient__medecin_traitant__compte_id=user.pk,
+            patient__medecin_traitant__accepte_le__isnull=False,
+        )
     return condition
 
 
