@@ -633,6 +633,14 @@ def _simulation(w: Any) -> int:
     return int(sim.pk)
 
 
+def _pending_simulation(w: Any, role: str) -> int:
+    """A queued simulation of this role's own (only its author, or the ministry, cancels one)."""
+    from solidarite.pilotage.models import Simulation
+
+    sim = Simulation.objects.create(volontaires=10, seeds=1, mois=1, couverture=1.0, cree_par=w.users[role])
+    return int(sim.pk)
+
+
 SIMULATION_FORM = {"volontaires": "10", "seeds": "1", "mois": "1", "couverture": "100"}
 POLICY |= {
     "pilotage:simulations": Endpoint(
@@ -647,7 +655,7 @@ POLICY |= {
     ),
     "pilotage:simulation_annuler": Endpoint(
         STAFF,
-        lambda w, s, r: f"/pilotage/simulations/{_simulation(w)}/annuler/",
+        lambda w, s, r: f"/pilotage/simulations/{_pending_simulation(w, r)}/annuler/",
         method="post",
         body=lambda w: {},
         form=True,

@@ -241,3 +241,34 @@ def test_bad_form_input_is_a_400_and_queues_nothing(client, django_user_model) -
     assert (
         services.parse_parametres({**FORM, "couverture": "1"}).couverture == 1.0
     )  # the command line: a share
+
+
+@pytest.mark.django_db
+def test_only_its_author_or_the_ministry_cancels_and_only_while_pending(client, django_user_model) -> None:  # type: ignore[no-untyped-def]
+    """Une simulation est nationale et lisible de toutes les ARS, mais un agent d'une autre région n'efface pas
+    celle du ministère ou d'une autre ARS, et une simulation terminée garde son résultat (le bouton n'existe
+    qu'en attente ; l'adresse POST ne doit pas en faire davantage)."""
+    author = agent_ars(zone_commune(1).departement.region.code, username="ars-auteur")
+    rank = next(
+        r
+        for r in range(2, 151)
+        if zone_commune(r).departement.region_id != zone_commune(1).departement.region_id
+    )
+    other = agent_ars(zone_commune(rank).departement.region.code, username="ars-autre")
+    pending = Simulation.objects.create(volontaires=3, seeds=1, mois=1, couverture=0.5, cree_par=author)
+    done = Simulation.objects.create(
+        volontaires=3, seeds=1, mois=1, couverture=0.5, cree_par=author, etat="terminee", resultat={}
+    )
+    client.force_login(other)
+    refused = client.post(f"/pilotage/simulations/{pending.pk}/annuler/")
+    assert refused.status_code == 403 and "auteur" in refused.content.decode()
+    client.force_login(author)
+    finished = client.post(f"/pilotage/simulations/{done.pk}/annuler/")
+    assert finished.status_code == 400 and "terminée" in finished.content.decode()
+    assert Simulation.objects.filter(pk__in=[pending.pk, done.pk]).count() == 2
+    assert client.post(f"/pilotage/simulations/{pending.pk}/annuler/").status_code == 302
+    national = django_user_model.objects.create_superuser("ministere-simu", "m@exemple.fr", "x")
+    again = Simulation.objects.create(volontaires=3, seeds=1, mois=1, couverture=0.5, cree_par=author)
+    client.force_login(national)
+    assert client.post(f"/pilotage/simulations/{again.pk}/annuler/").status_code == 302
+    assert list(Simulation.objects.values_list("pk", flat=True)) == [done.pk]

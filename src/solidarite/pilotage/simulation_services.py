@@ -280,10 +280,21 @@ def queue_simulation(parametres: core.Parametres, user: Any) -> Simulation:
     return simulation
 
 
+PENDING = (Simulation.Etat.EN_FILE, Simulation.Etat.EN_COURS)
+NOT_YOURS_TO_CANCEL = "Seul l'auteur de la simulation, ou l'administration nationale, peut l'annuler."
+FINISHED = "Cette simulation est terminée : son résultat est gardé, elle ne s'annule plus."
+
+
 def cancel_simulation(simulation: Simulation, user: Any) -> None:
-    """Deletes the run: the worker sees it gone at its next month and stops, writing nothing."""
+    """Deletes a queued or running run: the worker sees it gone at its next month and stops, writing nothing.
+    Every ARS reads every run (they are national), but only its author or the ministry cancels it, and a
+    finished one keeps its result."""
     check_may_simulate(user)
-    Simulation.objects.filter(pk=simulation.pk).delete()
+    if not acces.is_national_admin(user) and simulation.cree_par_id != user.pk:
+        raise PermissionDenied(NOT_YOURS_TO_CANCEL)
+    if Simulation.objects.filter(pk=simulation.pk).exclude(etat__in=PENDING).exists():
+        raise ValidationError(FINISHED)
+    Simulation.objects.filter(pk=simulation.pk, etat__in=PENDING).delete()
 
 
 def executer(

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from solidarite.pilotage import simulateur as core
 from solidarite.pilotage import simulation_services as services
 from solidarite.pilotage.models import Simulation
+from solidarite.web.pages import error_page
 from solidarite.zonage.exports import CONTOURS_FILE
 
 RECENT = 10
@@ -110,7 +111,12 @@ def simulation_annuler(request: HttpRequest, pk: int) -> HttpResponse:
     if refused:
         return refused
     sim = _get(request, pk)
-    services.cancel_simulation(sim, request.user)
+    try:
+        services.cancel_simulation(sim, request.user)
+    except PermissionDenied as exc:
+        return error_page(request, 403, "Annulation refusée", str(exc))
+    except ValidationError as exc:
+        return error_page(request, 400, "Annulation refusée", " ".join(exc.messages))
     messages.success(request, f"Simulation {pk} annulée : rien n'en est gardé.")
     return redirect("pilotage:simulations")
 
