@@ -82,3 +82,20 @@ def test_an_ars_agent_cannot_attach_themselves_to_another_region() -> None:
     answer = client.post(url, _posted(client.get(url), region=elsewhere.pk))
     assert answer.status_code == 200 and "hors de votre région" in answer.content.decode()
     assert AgentArs.objects.get(pk=agent.pk).region_id == commune.departement.region_id
+
+
+def test_a_staff_account_without_ars_cannot_attach_itself_to_a_region() -> None:
+    """Un compte du back-office rattaché à aucune ARS ne voit aucune ligne ; il ne s'en crée pas une non plus."""
+    from django.contrib.auth.models import User
+
+    from tests.factories import UserFactory
+
+    user: User = UserFactory(username="sans-ars", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=["view_agentars", "add_agentars"]))
+    client = Client()
+    client.force_login(user)
+    region = zone_commune(1).departement.region
+    answer = client.post(
+        "/admin/territoire/agentars/add/", {"user": user.pk, "region": region.pk, "_save": "Enregistrer"}
+    )
+    assert answer.status_code == 403 and not AgentArs.objects.filter(user=user).exists()
