@@ -192,6 +192,34 @@ def test_a_move_stays_in_the_month_of_the_plan(client: Client, settings) -> None
     assert proposition.date == before
 
 
+def test_a_move_to_a_lieu_of_another_region_finds_no_such_lieu(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+    region, agent, run, _ = _published(settings)
+    proposition = run.propositions.first()
+    assert proposition is not None
+    elsewhere = next(
+        c for c in (zone_commune(rank) for rank in range(1, 40)) if c.departement.region_id != region.pk
+    )
+    foreign = lieu(elsewhere)
+    client.force_login(agent)
+    response = client.post(
+        "/planning/ars/",
+        {
+            "action": "deplacer",
+            "region": region.code,
+            "mois": "2026-12",
+            "run": run.pk,
+            "proposition": proposition.pk,
+            "lieu": foreign.pk,
+            "date": proposition.date.isoformat(),
+        },
+    )
+    assert response.status_code == 404  # as if there were none: its region is not named
+    assert elsewhere.departement.region.nom not in _text(response)
+    before = proposition.lieu_id
+    proposition.refresh_from_db()
+    assert proposition.lieu_id == before
+
+
 def test_declare_refuses_dates_beyond_the_horizon() -> None:
     from django.core.exceptions import ValidationError
 

@@ -371,7 +371,12 @@ def _handle_ars_action(request: HttpRequest, region: Region, first: dt.date) -> 
         services.remove_proposition(proposition, request.user)
         messages.success(request, "Affectation retirée.")
     elif action == "deplacer":
-        lieu = get_object_or_404(LieuSolidaire, pk=_form_pk(request, "lieu", "Lieu"))
+        lieu = acces.get_in_scope(  # a lieu of the plan's region: another looks like none (decision 0006)
+            request.user,
+            LieuSolidaire.objects.filter(commune__departement__region=region),
+            "commune__departement__region",
+            pk=_form_pk(request, "lieu", "Lieu"),
+        )
         try:
             day = dt.date.fromisoformat(request.POST.get("date", ""))
         except ValueError:
