@@ -78,6 +78,27 @@ def test_bad_requests_get_an_operation_outcome(client: Client, url: str, params:
     assert body["resourceType"] == "OperationOutcome" and body["issue"][0]["diagnostics"]
 
 
+@pytest.mark.parametrize("digits", ["²", "¹²", "١", "𝟏"])
+def test_a_number_in_other_digits_is_no_resource(client: Client, digits: str) -> None:
+    """« ² » passes str.isdigit but not int(): it was a 500 with a traceback on every read by id and every
+    search naming a lieu; « ١ » (Arabic-Indic one) read lieu 1 under another identifier. Now: not found."""
+    mission = _mission(days_ahead=5)
+    services.book(services.slots(mission.lieu, mission.date, mission.date)[0].id, PATIENT)
+    client.force_login(agent_ars(mission.lieu.commune.departement.region.code))
+    for url, params in [
+        (f"/fhir/Location/{digits}", {}),
+        (f"/fhir/Schedule/{digits}", {}),
+        (f"/fhir/Appointment/{digits}", {}),
+        ("/fhir/Location", {"_id": digits}),
+        ("/fhir/Schedule", {"actor": f"Location/{digits}"}),
+        ("/fhir/Slot", {"schedule": f"Schedule/{digits}"}),
+        ("/fhir/Appointment", {"location": f"Location/{digits}"}),
+    ]:
+        response = client.get(url, params)
+        assert response.status_code == 404, (url, params, response.status_code)
+        assert response.json()["issue"][0]["code"] == "not-found"
+
+
 def test_appointments_only_for_the_ars_of_the_region(client: Client) -> None:
     mission = _mission(days_ahead=5)
     services.book(services.slots(mission.lieu, mission.date, mission.date)[0].id, PATIENT)

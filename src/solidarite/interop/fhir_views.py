@@ -61,13 +61,15 @@ def endpoint(view: Callable[..., Any]) -> Callable[..., HttpResponse]:
     return wrapper
 
 
+def _number(text: str) -> int:
+    """A resource number as the answers write it (1 to 9 ASCII digits), else -1, which no row has. Not
+    str.isdigit alone: « ² » passes it and int() refuses it (a 500), « ١ » passes both and aliased lieu 1."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else -1
+
+
 def _lieu(raw: str) -> LieuSolidaire:
     key = raw.rsplit("/", 1)[-1]
-    lieu = (
-        LieuSolidaire.objects.select_related("commune")
-        .filter(pk=int(key) if key.isdigit() and len(key) <= 9 else -1)
-        .first()
-    )
+    lieu = LieuSolidaire.objects.select_related("commune").filter(pk=_number(key)).first()
     if lieu is None:
         raise FhirError(404, "not-found", f"Ressource inconnue : {raw!r}.")
     return lieu
@@ -219,9 +221,7 @@ def appointment_read(request: HttpRequest, pk: str) -> Any:
     user = _authorised(request)
     rows = rdv_acces.rendez_vous_for(
         user,
-        RendezVous.objects.filter(pk=int(pk) if pk.isdigit() and len(pk) <= 9 else -1).select_related(
-            "mission__medecin", "lieu"
-        ),
+        RendezVous.objects.filter(pk=_number(pk)).select_related("mission__medecin", "lieu"),
     )
     found = list(rows[:1])
     if not found:
