@@ -100,6 +100,10 @@ def test_sign_up_creates_a_registered_volunteer_with_a_dated_transition(
     ("changes", "message"),
     [
         ({"rpps": VALID_RPPS[:-1] + str((int(VALID_RPPS[-1]) + 3) % 10)}, "clé de contrôle"),
+        # Digits that str.isdigit takes: « ² » was a 500 (int() refuses it), the Arabic-Indic digits of a valid
+        # number were recorded as an RPPS that no other system would match.
+        ({"rpps": "²" * 11}, "Le numéro RPPS compte 11 chiffres"),
+        ({"rpps": "".join(chr(0x660 + int(d)) for d in VALID_RPPS)}, "Le numéro RPPS compte 11 chiffres"),
         ({"telephone": "01 23"}, "Ce numéro de téléphone n'existe pas"),
         ({"email": "pas-une-adresse"}, "adresse de courriel valide"),
         ({"jours_max_par_mois": 5}, "Entre 1 et 2 jours par mois"),

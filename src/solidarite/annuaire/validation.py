@@ -24,7 +24,7 @@ def luhn_ok(digits: str) -> bool:
 def normalise_rpps(raw: str) -> str:
     """The 11-digit RPPS number, spaces removed; its last digit is a Luhn key."""
     digits = "".join(raw.split())
-    if not digits.isdigit() or len(digits) != 11:
+    if not (digits.isascii() and digits.isdigit()) or len(digits) != 11:  # « ² » is a digit to isdigit
         raise InvalidValueError("Le numéro RPPS compte 11 chiffres (il figure sur votre carte CPS).")
     if not luhn_ok(digits):
         raise InvalidValueError(
