@@ -25,7 +25,36 @@ def test_the_api_documentation_and_an_unknown_api_address_still_answer() -> None
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200 and docs["X-Frame-Options"] == "DENY"
     unknown = client.get("/api/v1/inconnu")
-    assert unknown.status_code == 404 and "Page introuvable" in unknown.content.decode()
+    assert unknown.status_code == 404 and unknown.json()["detail"].startswith("Adresse inconnue de l'API")
+
+
+@pytest.mark.parametrize(
+    ("method", "address", "status", "message"),
+    [
+        ("get", "/api/v1/inconnu", 404, "Adresse inconnue de l'API"),
+        ("get", "/api/v1/lieux/", 404, "Adresse inconnue de l'API"),
+        ("delete", "/api/v1/rendez-vous/", 404, "Adresse inconnue de l'API"),
+        ("put", "/api/v1/rendez-vous", 405, "Méthode PUT non acceptée à cette adresse : POST seulement."),
+        ("get", "/api/v1/rendez-vous", 405, "Méthode GET non acceptée à cette adresse : POST seulement."),
+        (
+            "post",
+            "/api/v1/lieux?commune=58194",
+            405,
+            "Méthode POST non acceptée à cette adresse : GET seulement.",
+        ),
+        ("options", "/api/v1/lieux", 405, "Méthode OPTIONS non acceptée"),
+    ],
+)
+def test_an_address_or_a_method_the_api_does_not_have_is_refused_in_its_json_shape(
+    method: str, address: str, status: int, message: str
+) -> None:
+    """An HTML page (404) and django-ninja's English « Method not allowed » in text/html (405) were what a
+    client of the API read for these; now the API's `{"detail": …}`, in French, the Allow header kept."""
+    response = getattr(Client(), method)(address)
+    assert response.status_code == status and response["Content-Type"].startswith("application/json")
+    assert response.json()["detail"].startswith(message), response.json()
+    if status == 405:
+        assert response["Allow"] in response.json()["detail"]
 
 
 def test_a_booking_through_the_api_needs_no_csrf_token_but_a_page_form_does() -> None:

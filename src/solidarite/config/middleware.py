@@ -192,6 +192,44 @@ class RefuseOutOfRangeNumbers:
         return _refusal(request, DEMESURE_MESSAGE)
 
 
+API_NOT_FOUND = "Adresse inconnue de l'API : les opérations sont décrites dans /api/v1/docs (OpenAPI : /api/v1/openapi.json)."
+
+
+class ApiRefusalsInJson:
+    """Under `API_PREFIX`, the refusals that no operation writes: an address the API does not have (Django's 404,
+    an HTML page) and a method an address does not take (django-ninja's 405, « Method not allowed » in English,
+    text/html). Answered in the API's shape, `{"detail": "…"}` in French, the `Allow` header kept."""
+
+    sync_capable = True
+    async_capable = False
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response: HttpResponseBase = self.get_response(request)
+        if response.status_code not in (404, 405) or not request.path_info.startswith(API_PREFIX):
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response  # an operation's own answer (« Lieu inconnu. »)
+        if response.status_code == 404:
+            return JsonResponse(
+                {"detail": API_NOT_FOUND}, status=404, json_dumps_params={"ensure_ascii": False}
+            )
+        allowed = response.get("Allow", "")
+        refused = JsonResponse(
+            {
+                "detail": f"Méthode {request.method} non acceptée à cette adresse"
+                + (f" : {allowed} seulement." if allowed else ".")
+            },
+            status=405,
+            json_dumps_params={"ensure_ascii": False},
+        )
+        if allowed:
+            refused["Allow"] = allowed
+        return refused
+
+
 # Per-view changes of the policy (django-csp's decorators): with one of them, django-csp builds the header itself.
 _PER_VIEW = (
     "_csp_config",

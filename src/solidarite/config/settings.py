@@ -221,6 +221,7 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     "solidarite.config.middleware.RejectNulCharacters",
     "solidarite.config.middleware.RefuseOutOfRangeNumbers",  # OverflowError → French 400, not a 500
+    "solidarite.config.middleware.ApiRefusalsInJson",  # API: unknown address, method → French JSON
     "solidarite.config.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "solidarite.config.middleware.CsrfViewMiddleware",
