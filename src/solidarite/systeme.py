@@ -3,7 +3,11 @@ with them (Python gives `OSError.strerror` in English). Pure, below every contex
 
 from __future__ import annotations
 
+import csv
 import errno
+import json
+import re
+import tomllib
 
 RAISONS_SYSTEME = {
     errno.ENOENT: "fichier ou dossier introuvable",
@@ -21,3 +25,64 @@ RAISONS_SYSTEME = {
 def raison(exc: OSError) -> str:
     """The system's reason for a failed read or write, in French (Python gives it in English)."""
     return RAISONS_SYSTEME.get(exc.errno or 0, exc.strerror or str(exc))
+
+
+# The parsers' own words (json, tomllib, csv, codecs), which Python gives in English only: a file refused by a
+# command is explained in French, with the place the parser gives (line, column, byte).
+_JSON = {
+    "Expecting value": "valeur attendue",
+    "Expecting property name enclosed in double quotes": "nom de propriété entre guillemets doubles attendu",
+    "Expecting ':' delimiter": "« : » attendu",
+    "Expecting ',' delimiter": "« , » attendu",
+    "Unterminated string starting at": "texte entre guillemets non refermé",
+    "Invalid control character at": "caractère de contrôle dans un texte",
+    "Invalid \\escape": "séquence d'échappement invalide",
+    "Invalid \\uXXXX escape": "séquence \\uXXXX invalide",
+    "Extra data": "données en trop après la valeur",
+}
+_TOML = (
+    ("Expected '=' after a key", "« = » attendu après une clé"),
+    ("Invalid value", "valeur invalide"),
+    ("Cannot overwrite a value", "valeur définie deux fois"),
+    ("Cannot declare", "table déclarée deux fois"),
+    ("Unterminated string", "texte entre guillemets non refermé"),
+    ("Expected newline or end of document", "fin de ligne attendue après une valeur"),
+    ("Expected ']'", "« ] » attendu à la fin d'une déclaration de table"),
+    ("Invalid initial character for a key part", "nom de clé invalide"),
+    ("Illegal character", "caractère interdit"),
+)
+_RE_TOML_PLACE = re.compile(r"\(at line (\d+), column (\d+)\)")
+_RE_CSV_LIMIT = re.compile(r"field larger than field limit \((\d+)\)")
+
+
+def raison_json(exc: json.JSONDecodeError) -> str:
+    """What is wrong in a JSON text, in French (the line and column are the caller's to give)."""
+    return _JSON.get(exc.msg, "syntaxe invalide")
+
+
+def raison_toml(exc: tomllib.TOMLDecodeError) -> str:
+    """What is wrong in a TOML text, in French, and where."""
+    text = str(exc)
+    what = next((fr for en, fr in _TOML if text.startswith(en)), "syntaxe invalide")
+    place = _RE_TOML_PLACE.search(text)
+    return f"{what}, ligne {place[1]}, colonne {place[2]}" if place else f"{what}, en fin de fichier"
+
+
+def raison_csv(exc: csv.Error) -> str:
+    """What is wrong in a CSV text, in French."""
+    text = str(exc)
+    limit = _RE_CSV_LIMIT.search(text)
+    if limit:
+        return f"un champ dépasse {int(limit[1]):,} caractères".replace(",", " ")
+    if "expected after" in text:
+        return "séparateur attendu après un guillemet fermant"
+    if "new-line character seen in unquoted field" in text:
+        return "retour à la ligne dans un champ sans guillemets"
+    if "NUL" in text:
+        return "caractère nul dans une ligne"
+    return "syntaxe CSV invalide (un guillemet non refermé ?)"
+
+
+def raison_encodage(exc: UnicodeDecodeError) -> str:
+    """Where a text is not in the expected encoding, in French."""
+    return f"octet invalide à la position {exc.start + 1}"

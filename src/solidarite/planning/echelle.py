@@ -41,7 +41,7 @@ from solidarite.planning.optimizer import (
     split_by_region,
 )
 from solidarite.planning.optimizer.feasibility import build_solution
-from solidarite.systeme import raison
+from solidarite.systeme import raison, raison_json
 
 
 class EchelleError(Exception):
@@ -117,7 +117,7 @@ def lire_instance(chemin: Path) -> Instance:
         raise EchelleError(f"Fichier introuvable : {chemin}") from None
     except json.JSONDecodeError as exc:
         raise EchelleError(
-            f"{chemin.name} : JSON mal formé (ligne {exc.lineno}, colonne {exc.colno} : {exc.msg})."
+            f"{chemin.name} : JSON mal formé (ligne {exc.lineno}, colonne {exc.colno} : {raison_json(exc)})."
         ) from None
     except UnicodeDecodeError:  # before ValueError, of which it is one
         raise EchelleError(f"{chemin.name} : le fichier n'est pas en UTF-8.") from None

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from solidarite.systeme import raison_csv, raison_encodage, raison_json
+
 COG_FILES = {2025: "communes_cog2025.csv", 2026: "communes_cog2026.csv"}
 REGIONS_FILE = "regions.json"
 DEPARTEMENTS_FILE = "departements.json"
@@ -185,17 +187,19 @@ def read_csv(
                 yield line, dict(zip(header, values, strict=False))  # lengths checked just above
     except UnicodeDecodeError as exc:
         raise DataFileError(
-            path, None, f"encodage invalide ({exc.reason}) : le fichier doit être en UTF-8."
+            path, None, f"encodage invalide ({raison_encodage(exc)}) : le fichier doit être en UTF-8."
         ) from exc
     except csv.Error as exc:
-        raise DataFileError(path, None, f"CSV mal formé : {exc}.") from exc
+        raise DataFileError(path, None, f"CSV mal formé : {raison_csv(exc)}.") from exc
 
 
 def read_json_list(path: Path) -> list[dict[str, object]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise DataFileError(path, exc.lineno, f"JSON mal formé ({exc.msg}, colonne {exc.colno}).") from exc
+        raise DataFileError(
+            path, exc.lineno, f"JSON mal formé ({raison_json(exc)}, colonne {exc.colno})."
+        ) from exc
     except UnicodeDecodeError as exc:
         raise DataFileError(path, None, "encodage invalide : le fichier doit être en UTF-8.") from exc
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):

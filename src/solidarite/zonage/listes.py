@@ -23,6 +23,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from solidarite.systeme import raison_csv
+
 RE_SIREN = re.compile(r"^\d{9}$")
 MAX_ERREURS = 20
 RESSEMBLANCE = 0.9  # a name this close to one EPCI's (a letter or two: "Andaines Passais") designates it
@@ -353,7 +355,7 @@ def lire_liste(text: str, epcis: Sequence[EpciRef]) -> Lecture:
     try:
         parsed = list(csv.reader(io.StringIO("\n".join(lines[k + 1 :])), delimiter=delimiter))
     except csv.Error as exc:
-        raise ListeError([f"Le fichier n'est pas un CSV lisible ({exc})."]) from None
+        raise ListeError([f"Le fichier n'est pas un CSV lisible ({raison_csv(exc)})."]) from None
     if len(parsed) != len(lines) - k - 1:
         raise ListeError(["Le fichier n'est pas un CSV lisible (un guillemet ouvert n'est pas refermé ?)."])
     return _lire(list(enumerate(parsed, start=k + 2)), header, epcis, titres)

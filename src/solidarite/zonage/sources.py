@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from solidarite.systeme import raison
+from solidarite.systeme import raison, raison_toml
 from solidarite.territoire.sources import RE_CODE_INSEE, DataError, DataFileError, read_csv
 from solidarite.zonage.apl import ActivityBand, AplParameters, DistanceBand
 from solidarite.zonage.faits import Faits, FaitsError, parse_faits
@@ -278,7 +278,7 @@ def load_params(path: Path | None = None) -> ScoreParams:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ParamError(f"{source.name} : TOML mal formé ({exc}).") from exc
+        raise ParamError(f"{source.name} : TOML mal formé ({raison_toml(exc)}).") from exc
     except ValueError:  # an integer of thousands of digits (Python's conversion limit)
         raise ParamError(f"{source.name} : un nombre du fichier est démesuré.") from None
     return parse_params(data, source.name)
@@ -302,7 +302,7 @@ def load_faits(regions: dict[str, str], path: Path | None = None) -> Faits:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise FaitsError(f"{source.name} : TOML mal formé ({exc}).") from exc
+        raise FaitsError(f"{source.name} : TOML mal formé ({raison_toml(exc)}).") from exc
     except ValueError:  # an integer of thousands of digits (Python's conversion limit)
         raise FaitsError(f"{source.name} : un nombre du fichier est démesuré.") from None
     return parse_faits(data, regions, source.name)
