@@ -115,3 +115,63 @@ def test_a_body_that_is_not_json_gets_a_french_json_error_and_no_traceback(
     assert response.json()["detail"].startswith("Type de contenu" if status == 415 else "Corps de la requête")
     assert not RendezVous.objects.exists()
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= 40], caplog.records
+
+
+def _shape_ok(detail: Any) -> bool:
+    """The one shape the document gives (`Erreur`): a text, or fields each with a list of texts."""
+    if isinstance(detail, str):
+        return bool(detail)
+    return (
+        isinstance(detail, dict)
+        and bool(detail)
+        and all(
+            isinstance(k, str) and isinstance(v, list) and all(isinstance(m, str) for m in v)
+            for k, v in detail.items()
+        )
+    )
+
+
+def test_every_refusal_has_the_documented_shape_with_fields_named_as_sent() -> None:
+    """`detail` was a text, a list of texts or an object whose values were texts or lists, and the same field
+    was `body.nom` when pydantic refused it (« Valeur absente ou invalide. ») and `nom` when the booking did:
+    a client could not tell which field to show the message beside."""
+    lieu_id, free = _free_slots()
+    client = Client()
+    urls = [
+        f"/api/v1/lieux/{lieu_id}/creneaux?du=2026-12-11&au=2026-12-01",  # end before start: was a list
+        f"/api/v1/lieux/{lieu_id}/creneaux?du=2026-02-30&au=2026-03-01",
+        "/api/v1/lieux",
+    ]
+    answers = [client.get(url) for url in urls]
+    bodies: list[Any] = [
+        {**PATIENT, "creneau": free[0], "nom": 12},
+        {**PATIENT, "creneau": free[0], "nom": ""},
+        {"prenom": "Jeanne"},
+    ]
+    answers += [client.post("/api/v1/rendez-vous", body, content_type="application/json") for body in bodies]
+    answers.append(
+        client.post(
+            "/api/v1/rendez-vous",
+            {**PATIENT, "creneau": free[0]},
+            content_type="application/json",
+            headers={"Idempotency-Key": "k" * 101},
+        )
+    )
+    booked = client.post(
+        "/api/v1/rendez-vous", {**PATIENT, "creneau": free[1]}, content_type="application/json"
+    )
+    client.delete(f"/api/v1/rendez-vous/{booked.json()['jeton']}")
+    answers.append(
+        client.delete(f"/api/v1/rendez-vous/{booked.json()['jeton']}")
+    )  # already cancelled: a list
+    for response in answers:
+        assert 400 <= response.status_code < 500 and _shape_ok(response.json()["detail"]), response.content
+    details = [response.json()["detail"] for response in answers]
+    assert "précède" in details[0]
+    assert details[1] == {"du": ["Date attendue, au format AAAA-MM-JJ (une date qui existe)."]}
+    assert details[2] == {"commune": ["Champ obligatoire."]}
+    assert details[3] == {"nom": ["Texte attendu."]}  # pydantic's refusal, under the same name as …
+    assert set(details[4]) == {"nom"}  # … the booking's own
+    assert details[5] == {f: ["Champ obligatoire."] for f in ("creneau", "nom", "date_naissance")}
+    assert set(details[6]) == {"Idempotency-Key"}
+    assert response.status_code == 409

@@ -199,7 +199,11 @@ class RendezVousRejoue(Schema):
 
 
 class Erreur(Schema):
-    detail: Any
+    """Every refusal of the API has this one shape: `detail` is a French text, or, when fields are refused (422,
+    and the 404 of a slot identifier of the documented form), an object naming each field as the request wrote
+    it (`nom`, `du`, `lieu_id`, `Idempotency-Key`; `requête` for the request as a whole) with its messages."""
+
+    detail: str | dict[str, list[str]]
 
 
 class Pris(Schema):
@@ -207,12 +211,40 @@ class Pris(Schema):
     prochains_creneaux: list[CreneauOut]
 
 
+def _field(loc: Any) -> str:
+    """A field as the request wrote it: django-ninja locates a body field under its parameter too
+    (("body", "body", "nom")) and a query one under its source (("query", "du"))."""
+    parts = [str(p) for p in loc]
+    if parts[:2] == ["body", "body"]:
+        parts = parts[1:]
+    return ".".join(parts[1:]) or "requête"
+
+
+def _refusal(error: dict[str, Any]) -> str:
+    """pydantic's refusal of one field, in French (its own message is English: « Field required »)."""
+    kind = str(error.get("type", ""))
+    if kind == "missing":
+        return "Champ obligatoire."
+    for prefix, expected in (
+        ("int", "Nombre entier attendu."),
+        ("date", "Date attendue, au format AAAA-MM-JJ (une date qui existe)."),
+        ("datetime", "Date et heure attendues, au format ISO 8601."),
+        ("string", "Texte attendu."),
+        ("model", "Objet JSON attendu."),
+        ("dict", "Objet JSON attendu."),
+    ):
+        if kind.startswith(prefix):
+            return expected
+    return "Valeur invalide."
+
+
 @api.exception_handler(NinjaValidationError)
 def invalid_fields(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    fields = {
-        ".".join(str(p) for p in e.get("loc", [])[1:]) or "requête": "Valeur absente ou invalide."
-        for e in exc.errors
-    }
+    fields: dict[str, list[str]] = {}
+    for e in exc.errors:
+        messages = fields.setdefault(_field(e.get("loc", ())), [])
+        if _refusal(e) not in messages:
+            messages.append(_refusal(e))
     return api.create_response(request, {"detail": fields}, status=422)
 
 
@@ -334,7 +366,7 @@ def creneaux(
     try:
         services.check_range(du, au)
     except ValidationError as exc:
-        return Status(422, {"detail": exc.messages})
+        return Status(422, {"detail": " ".join(exc.messages)})
     return HttpResponse(services.slots_json(lieu_id, du, au), content_type="application/json")
 
 
@@ -404,7 +436,7 @@ def reserver(request: HttpRequest, body: RendezVousIn) -> Any:
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > idempotence.MAX_KEY_LENGTH:
         return Status(
-            422, {"detail": {"Idempotency-Key": f"{idempotence.MAX_KEY_LENGTH} caractères au plus."}}
+            422, {"detail": {"Idempotency-Key": [f"{idempotence.MAX_KEY_LENGTH} caractères au plus."]}}
         )
     try:
         rdv = services.book(
@@ -428,7 +460,7 @@ def reserver(request: HttpRequest, body: RendezVousIn) -> Any:
             },
         )
     except ValidationError as exc:
-        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        detail = exc.message_dict if hasattr(exc, "error_dict") else " ".join(exc.messages)
         return Status(404 if _not_offered(body.creneau, detail) else 422, {"detail": detail})
     return _json({"id": rdv.pk, "jeton": services.jeton_for(rdv), **_public(rdv)}, status=201)
 
@@ -459,5 +491,5 @@ def annuler(request: HttpRequest, jeton: str) -> Any:
     except services.InvalidJetonError as exc:
         return Status(403, {"detail": str(exc)})
     except ValidationError as exc:
-        return Status(409, {"detail": exc.messages})
+        return Status(409, {"detail": " ".join(exc.messages)})
     return Status(204, None)
