@@ -169,6 +169,7 @@ def test_the_command_dry_run_prints_the_counts_a_year_later_and_refuses_bad_argu
         (["--dry-run", "--date", "0001-12-31"], "avant l'an 1"),  # was an OverflowError and its traceback
         (["--lot", "0"], "au moins 1"),
         (["--lot", "beaucoup"], "au moins 1"),
+        (["--lot", "99999999999999999999999"], "au plus 100 000"),  # was the database's error, a traceback
     ):
         err = io.StringIO()
         with pytest.raises(SystemExit) as exit_code:

@@ -11,6 +11,9 @@ from django.utils import timezone
 
 from solidarite.rdv import conservation
 
+# The bounds of SOLIDARITE_PURGE_LOT: beyond 2**63, the database refused the LIMIT (a traceback).
+LOT_MAX = 100_000
+
 
 class Command(BaseCommand):
     help = (
@@ -61,8 +64,11 @@ class Command(BaseCommand):
                 lot = int(options["lot"])
             except ValueError:
                 lot = 0
-            if lot < 1:
-                self._refuse(f"--lot {options['lot']!r} : un nombre entier de lignes, au moins 1.")
+            if not 1 <= lot <= LOT_MAX:
+                self._refuse(
+                    f"--lot {options['lot']!r} : un nombre entier de lignes, au moins 1 et au plus "
+                    f"{LOT_MAX:_}.".replace("_", " ")
+                )
         if options["dry_run"]:
             bilan = conservation.compter(now)
             self.stdout.write(f"Purge à blanc au {timezone.localdate(now):%d/%m/%Y} : rien n'est modifié.")
