@@ -278,3 +278,11 @@ def test_the_day_shows_the_lieus_newest_items_and_voir_plus_reaches_older(lundi,
     assert f"/continuite/resultat/{newest_of_old.pk}/" not in second
     assert "Voir plus" not in second and 'href="?page=1#lieu"' in second
     assert c.get(url + "?page=abc").status_code == 200  # an odd page is the first one, never a 500
+    assert c.get(url + "?page=²").status_code == 200  # str.isdigit takes « ² », int() does not: was a 500
+
+
+def test_a_posted_identifier_in_other_digits_names_no_row() -> None:
+    """« ² » passes str.isdigit and not int(): the declaration and rapprochement forms were a 500."""
+    from solidarite.continuite.views import _int
+
+    assert _int("²") == 0 and _int("١") == 0 and _int("12") == 12

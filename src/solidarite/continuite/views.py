@@ -56,7 +56,7 @@ def _errors(exc: ValidationError) -> list[str]:
 def _int(value: object) -> int:
     """A posted identifier; anything else is 0 (no row has it: the access check answers 404)."""
     text = str(value or "")
-    return int(text) if text.isdigit() and len(text) < 18 else 0
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 18 else 0  # « ² » is isdigit
 
 
 def _date(value: str) -> dt.date | None:
@@ -171,7 +171,7 @@ LIEU_ROWS = 20  # per page, the lieu's newest open items beside the day's patien
 
 def _page(value: str) -> int:
     """The page of the lieu's older items ("Voir plus"); anything odd is the first page."""
-    return int(value) if value.isdigit() and 0 < int(value) < 10_000 else 1
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 10_000 else 1
 
 
 def _owner(r: Any) -> str:
