@@ -8,7 +8,16 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 
-from solidarite.zonage.listes import EpciRef, ListeError, lire_fichier, lire_liste, noyau, resume
+from solidarite.zonage.listes import (
+    COLONNES_MAX,
+    EpciRef,
+    ListeError,
+    lignes_xlsx,
+    lire_fichier,
+    lire_liste,
+    noyau,
+    resume,
+)
 
 
 @pytest.fixture(scope="module")
@@ -333,3 +342,21 @@ def test_a_long_list_of_unknown_names_stops_early_and_quotes_short(refs: list[Ep
     with pytest.raises(ListeError) as refused:
         lire_liste("nom\n" + "x" * 5000 + "\n", refs)
     assert max(len(m) for m in refused.value.messages) < 150
+
+
+def test_a_workbook_with_a_far_away_cell_is_read_on_its_first_columns(
+    refs: list[EpciRef], siren_of: dict[str, str]
+) -> None:
+    """A stray cell in the sheet's last column (XFD) made every row 16 384 cells wide, read one by one: the
+    columns past COLONNES_MAX are not read."""
+    from openpyxl import load_workbook
+
+    savanes = siren_of["CC des Savanes"]
+    content = _classeur([["SIREN", "Nom"], [savanes, "CC des Savanes"]])
+    workbook = load_workbook(io.BytesIO(content))
+    workbook.active.cell(1, 16384, "note égarée")
+    out = io.BytesIO()
+    workbook.save(out)
+    rows = lignes_xlsx(out.getvalue())
+    assert max(len(row) for row in rows) <= COLONNES_MAX
+    assert [c.siren for c in lire_fichier(out.getvalue(), refs)] == [savanes]

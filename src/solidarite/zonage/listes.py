@@ -186,6 +186,7 @@ RE_NOTE = re.compile(r"^\s*(total\b|sources?\s*:|notes?\s*:|champ\s*:|lecture\s*
 XLSX, XLS = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
 XLSX_DECOMPRESSE_MAX = 50_000_000  # bytes once inflated: a list of 1 255 EPCI weighs far less
 LIGNES_MAX = 10_000
+COLONNES_MAX = 64  # columns read of a workbook: a list of EPCI has a handful (SIREN, nom, département…)
 
 
 class Lecture(list[Correspondance]):
@@ -249,7 +250,8 @@ def lignes_xlsx(content: bytes) -> list[list[str]]:
             if not workbook.worksheets:
                 raise ListeError(["Le classeur n'a aucune feuille lisible."])
             rows: list[list[str]] = []
-            for values in workbook.worksheets[0].iter_rows(values_only=True):
+            # the first COLONNES_MAX columns: one cell in column XFD made every row 16 384 cells (25 s to read)
+            for values in workbook.worksheets[0].iter_rows(values_only=True, max_col=COLONNES_MAX):
                 if len(rows) >= LIGNES_MAX:
                     raise ListeError(
                         [f"Plus de {LIGNES_MAX} lignes : ce n'est pas une liste d'EPCI (il y en a 1 255)."]
