@@ -241,6 +241,9 @@ def test_bad_form_input_is_a_400_and_queues_nothing(client, django_user_model) -
     assert (
         services.parse_parametres({**FORM, "couverture": "1"}).couverture == 1.0
     )  # the command line: a share
+    for written in ("50%", "50 %", "50,0\u202f%"):  # or a percentage, as its help says
+        assert services.parse_parametres({**FORM, "couverture": written}).couverture == 0.5
+    assert services.parse_parametres({**FORM, "couverture": "1%"}).couverture == 0.01
 
 
 @pytest.mark.django_db

@@ -245,10 +245,13 @@ def effet_apl(
 
 def parse_parametres(data: dict[str, Any], *, pourcent: bool = False) -> core.Parametres:
     """The fields as simulator parameters; ValidationError with a French message otherwise. The coverage is a
-    share (0–1, or a percentage above 1) on the command line, always a percentage in the page's form."""
+    share (0–1, or a percentage above 1, or written with « % ») on the command line, always a percentage in the
+    page's form."""
     values = {}
     for name, kind in (("volontaires", int), ("seeds", int), ("mois", int), ("couverture", float)):
         raw = str(data.get(name, "")).strip().replace(",", ".").replace(" ", "").replace("\u202f", "")
+        if name == "couverture" and raw.endswith("%"):  # « 50 % », as the command's help offers
+            raw, pourcent = raw[:-1], True
         if not raw:
             raise ValidationError(f"Le champ « {name} » est obligatoire.")
         try:
