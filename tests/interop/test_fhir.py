@@ -78,6 +78,19 @@ def test_bad_requests_get_an_operation_outcome(client: Client, url: str, params:
     assert body["resourceType"] == "OperationOutcome" and body["issue"][0]["diagnostics"]
 
 
+@pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
+def test_a_write_gets_an_operation_outcome_not_an_html_page(method: str) -> None:
+    """The server is read-only: a write is refused with its OperationOutcome (was Django's empty 405, or the
+    HTML page of the CSRF check for a client that does not carry the token)."""
+    client = Client(enforce_csrf_checks=True)
+    for url in ("/fhir/Location", "/fhir/metadata", "/fhir/Appointment"):
+        response = getattr(client, method)(url, "{}", content_type="application/fhir+json")
+        assert response.status_code == 405 and response["Allow"] == "GET, HEAD"
+        assert response["Content-Type"].startswith("application/fhir+json")
+        issue = response.json()["issue"][0]
+        assert issue["code"] == "not-supported" and "lecture seule" in issue["diagnostics"]
+
+
 @pytest.mark.parametrize("digits", ["²", "¹²", "١", "𝟏"])
 def test_a_number_in_other_digits_is_no_resource(client: Client, digits: str) -> None:
     """« ² » passes str.isdigit but not int(): it was a 500 with a traceback on every read by id and every

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
 
 from solidarite.annuaire.models import LieuSolidaire
 from solidarite.interop import fhir
@@ -46,8 +46,17 @@ def respond(resource: Any, status: int = 200) -> HttpResponse:
 def endpoint(view: Callable[..., Any]) -> Callable[..., HttpResponse]:
     """FHIR errors as OperationOutcome with a French diagnostic; 429 when one address floods."""
 
-    @require_GET
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):  # read-only: an OperationOutcome, not Django's empty 405
+            refused = respond(
+                fhir.outcome(
+                    "not-supported",
+                    f"Méthode {request.method} non acceptée : ce serveur FHIR est en lecture seule (GET).",
+                ),
+                405,
+            )
+            refused["Allow"] = "GET, HEAD"
+            return refused
         if exceeded(request, "recherche"):
             response = respond(fhir.outcome("throttled", TOO_MANY), 429)
             response["Retry-After"] = "60"
@@ -58,7 +67,9 @@ def endpoint(view: Callable[..., Any]) -> Callable[..., HttpResponse]:
             return respond(fhir.outcome(exc.code, str(exc)), exc.status)
 
     wrapper.__name__ = view.__name__
-    return wrapper
+    # Read-only (GET and HEAD do not check CSRF anyway): another method gets its OperationOutcome above rather
+    # than the HTML page of a refused CSRF check.
+    return csrf_exempt(wrapper)
 
 
 def _number(text: str) -> int:
