@@ -30,11 +30,19 @@ def test_the_franceconnect_patient_sees_who_read_their_record(client, provider: 
         == 200
     )
     mine = RendezVous.objects.get(prenom="Connectee")
-    assert "Aucun dossier de suivi" in client.get("/continuite/mes-acces/").content.decode()
-    t = transmission(mine)  # the doctor confirms the identity at the visit and writes the handover
-    Client().get(f"/continuite/transmission/{t.pk}/lettre/")  # anonymous: refused, never logged as a reader
+    before = client.get("/continuite/mes-acces/").content.decode()
+    assert "Aucun dossier de suivi" in before and m.medecin.compte.username not in before
     doctor = Client()
     doctor.force_login(m.medecin.compte)
+    assert doctor.get(f"/rendez-vous/journee/{m.pk}/").status_code == 200  # the day's list shows the booking
+    listed = client.get("/continuite/mes-acces/").content.decode()  # that read is the patient's to see
+    assert (
+        "Aucun dossier de suivi" in listed
+        and m.medecin.compte.username in listed
+        and "liste du jour" in listed
+    )
+    t = transmission(mine)  # the doctor confirms the identity at the visit and writes the handover
+    Client().get(f"/continuite/transmission/{t.pk}/lettre/")  # anonymous: refused, never logged as a reader
     assert doctor.get(f"/continuite/transmission/{t.pk}/fhir/").status_code == 200
     page = client.get("/continuite/mes-acces/")
     assert page.status_code == 200

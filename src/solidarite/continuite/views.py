@@ -29,7 +29,7 @@ from solidarite.continuite.models import (
     Visite,
 )
 from solidarite.planning import acces as planning_acces
-from solidarite.rdv.audit import AccesDonnees, record
+from solidarite.rdv.audit import RENDEZ_VOUS, AccesDonnees, record
 from solidarite.rdv.models import RendezVous
 from solidarite.rdv.services.jetons import InvalidJetonError, from_jeton
 from solidarite.web.pages import error_page
@@ -379,10 +379,19 @@ def lettre(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponse(documents.lettre_html(t))
 
 
-def _acces_rows(patients: list[Any]) -> list[AccesDonnees]:
+def _acces_rows(patients: list[Any], rendez_vous: list[int]) -> list[AccesDonnees]:
+    """The reads by professionals of the patients' records and of the appointments (the day's list, the
+    consultation page, FHIR, the back office): what the audit holds about this person, newest first."""
     ids = [pk for p in patients for pk in services.dossier_ids(p)]
+    rendez_vous = [
+        *rendez_vous,
+        *Visite.objects.filter(patient_id__in=ids).values_list("rendez_vous_id", flat=True),
+    ]
     return list(
-        AccesDonnees.objects.filter(objet_type="continuite.patient", objet_id__in=ids)
+        AccesDonnees.objects.filter(
+            Q(objet_type="continuite.patient", objet_id__in=ids)
+            | Q(objet_type=RENDEZ_VOUS, objet_id__in=rendez_vous)
+        )
         .exclude(par_id__isnull=True)
         .order_by("-le")[:200]
     )
@@ -396,10 +405,8 @@ def mes_acces(request: HttpRequest, jeton: str) -> HttpResponse:
     except InvalidJetonError as exc:
         return error_page(request, 404, "Lien invalide", str(exc))
     visite = Visite.objects.filter(rendez_vous=rdv).select_related("patient").first()
-    rows: list[AccesDonnees] = []
-    if visite is not None:
-        rows = _acces_rows([visite.patient])
-        record(visite.patient, "accès consultés par le patient", "lien signé")
+    rows = _acces_rows([visite.patient] if visite is not None else [], [rdv.pk])
+    record(visite.patient if visite is not None else rdv, "accès consultés par le patient", "lien signé")
     return render(
         request, "continuite/mes_acces.html", {"acces": rows, "visite": visite, "now": timezone.now()}
     )
@@ -410,7 +417,10 @@ def mes_acces(request: HttpRequest, jeton: str) -> HttpResponse:
 def mes_acces_franceconnect(request: HttpRequest) -> HttpResponse:
     """The same list for a patient signed in with FranceConnect: every record linked to their appointments."""
     patients = acces.dossiers_du_patient(request)
-    rows = _acces_rows(patients)
+    rows = _acces_rows(
+        patients,
+        list(RendezVous.objects.filter(compte_patient__compte=request.user).values_list("pk", flat=True)),
+    )
     for patient in patients:
         record(patient, "accès consultés par le patient", "FranceConnect", par=request.user)
     return render(
