@@ -171,3 +171,27 @@ def test_an_expired_link_is_refused_in_french(client: Client) -> None:
     assert client.delete(f"/api/v1/rendez-vous/{expired}").status_code == 403
     rdv.refresh_from_db()
     assert rdv.statut == "reserve"
+
+
+def test_the_booking_form_sent_twice_books_once_and_says_so(client: Client) -> None:
+    """A double click, or the page sent again on a slow line: the second answer is not « réservé par quelqu'un
+    d'autre » (the patient would think they have no appointment and book another), but « déjà confirmé »,
+    without the link (given once); the same form sent again with other details finds the slot taken."""
+    mission = _mission()
+    slot = services.slots(mission.lieu, mission.date, mission.date)[0]
+    url = f"/rendez-vous/creneau/{slot.id}/"
+    page = client.get(url).content.decode()
+    cle = re.search(r'name="cle" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    bad = client.post(url, {**FORM, "telephone": "12", "cle": cle})
+    assert bad.status_code == 400 and f'name="cle" value="{cle}"' in bad.content.decode()  # kept on error
+    first = client.post(url, {**FORM, "cle": cle})
+    assert first.status_code == 200 and "Votre rendez-vous est confirmé" in _text(first)
+    again = client.post(url, {**FORM, "cle": cle})
+    text = _text(again)
+    assert again.status_code == 200 and "Votre rendez-vous est déjà confirmé" in text, text
+    assert "quelqu'un d'autre" not in text and "/rendez-vous/gerer/" not in text
+    assert RendezVous.objects.count() == 1
+    other = client.post(url, {**FORM, "prenom": "Paul", "cle": cle})
+    assert other.status_code == 409 and "vient d'être réservé" in _text(other)
+    forged = client.post(url, {**FORM, "prenom": "Paul", "cle": "x" * 500})  # not a key of ours: none
+    assert forged.status_code == 409 and RendezVous.objects.count() == 1

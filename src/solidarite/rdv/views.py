@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
+import secrets
 from itertools import groupby
 
 from django.conf import settings
@@ -15,14 +17,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from solidarite.annuaire.models import LieuSolidaire
 from solidarite.parametres import parametre
-from solidarite.rdv import attente, services
+from solidarite.rdv import attente, idempotence, services
 from solidarite.rdv.forms import AttenteForm, ReservationForm
 from solidarite.rdv.models import AccesDonnees
 from solidarite.rdv.signals import rendez_vous_pris
 from solidarite.territoire.models import Commune
 from solidarite.territoire.search import search_communes
 from solidarite.web.pages import error_page
-from solidarite.web.ratelimit import limited
+from solidarite.web.ratelimit import client_address, limited
 
 logger = logging.getLogger(__name__)
 LIEU_DAYS = 28
@@ -163,17 +165,28 @@ def reserver(request: HttpRequest, creneau: str) -> HttpResponse:
     except ValidationError as exc:
         return _slot_not_found(request, exc)
     form = ReservationForm(request.POST or None)
+    posted_key = request.POST.get("cle", "") if request.method == "POST" else ""
+    cle = posted_key if RE_FORM_KEY.match(posted_key) else None
     context = {
         "mission": mission,
         "debut": start,
         "creneau": creneau,
         "form": form,
+        "cle": cle or secrets.token_urlsafe(18),
         "tarif": parametre("tarif_consultation_g"),
         "suivants": [],
     }
     if request.method == "POST" and form.is_valid():
         try:
-            rdv = services.book(creneau, form.cleaned_data, canal="site")
+            rdv = services.book(
+                creneau, form.cleaned_data, idempotence=_form_idempotence(request, cle, creneau), canal="site"
+            )
+        except idempotence.Replay as replay:  # the same form sent twice (double click, page sent again)
+            return render(
+                request,
+                "rdv/confirmation.html",
+                {"rdv": replay.rdv, "tarif": context["tarif"], "deja": True},
+            )
         except services.CreneauTakenError as exc:
             context["pris"] = True
             context["suivants"] = exc.next_free
@@ -181,6 +194,10 @@ def reserver(request: HttpRequest, creneau: str) -> HttpResponse:
         except ValidationError as exc:
             if _slot_refused(exc):  # no longer on offer since the check above
                 return _slot_not_found(request, exc)
+            if hasattr(exc, "error_dict") and "Idempotency-Key" in exc.error_dict:
+                # this form already booked the slot, for other details (page sent again, changed): taken
+                context.update(pris=True, suivants=services.next_free(mission.lieu_id, start))
+                return render(request, "rdv/reserver.html", context, status=409)
             _errors_into(form, exc)
         else:
             rendez_vous_pris.send(sender=None, request=request, rendez_vous=rdv)
@@ -189,6 +206,23 @@ def reserver(request: HttpRequest, creneau: str) -> HttpResponse:
                 request, "rdv/confirmation.html", {"rdv": rdv, "jeton": jeton, "tarif": context["tarif"]}
             )
     return render(request, "rdv/reserver.html", context, status=400 if request.method == "POST" else 200)
+
+
+# The booking form's own key (a hidden field, drawn when the form is shown, kept when it is shown again with
+# errors): the same form sent twice, a double click or a page sent again on a slow line, is the same booking
+# (rdv.idempotence), not « taken by someone else ».
+RE_FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+def _form_idempotence(request: HttpRequest, cle: str | None, creneau: str) -> idempotence.Idempotence | None:
+    if cle is None:
+        return None
+    fields = {name: request.POST.get(name, "") for name in ReservationForm.base_fields}
+    return idempotence.Idempotence(
+        f"site:{cle}",
+        idempotence.caller_hash(client_address(request)),
+        idempotence.body_hash({"creneau": creneau, **fields}),
+    )
 
 
 def _slot_refused(exc: ValidationError) -> bool:
