@@ -195,3 +195,35 @@ def test_the_booking_form_sent_twice_books_once_and_says_so(client: Client) -> N
     assert other.status_code == 409 and "vient d'être réservé" in _text(other)
     forged = client.post(url, {**FORM, "prenom": "Paul", "cle": "x" * 500})  # not a key of ours: none
     assert forged.status_code == 409 and RendezVous.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("17/05/25", "année en 4 chiffres"),  # was booked as born on 17 May 2025
+        ("17/05/48", "année en 4 chiffres"),  # was told « format AAAA-MM-JJ »
+        ("17/05/2048", "entre le 01/01/1900 et aujourd'hui"),
+        ("31/12/1899", "entre le 01/01/1900 et aujourd'hui"),
+        ("31/02/1948", "année en 4 chiffres"),
+    ],
+)
+def test_a_birth_date_is_refused_in_the_form_s_own_words(client: Client, typed: str, expected: str) -> None:
+    mission = _mission()
+    slot = services.slots(mission.lieu, mission.date, mission.date)[0]
+    response = client.post(f"/rendez-vous/creneau/{slot.id}/", {**FORM, "date_naissance": typed})
+    text = _text(response)
+    assert response.status_code == 400 and expected in text and "AAAA-MM-JJ" not in text
+    assert f'value="{typed}"' in text  # what was typed is kept
+    assert not RendezVous.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "typed", ["17/05/1925", "17-05-1925", "17.05.1925", "17 05 1925", "1925-05-17", "17/5/1925"]
+)
+def test_a_birth_date_in_full_is_read_whatever_the_separator(client: Client, typed: str) -> None:
+    mission = _mission()
+    slot = services.slots(mission.lieu, mission.date, mission.date)[0]
+    assert (
+        client.post(f"/rendez-vous/creneau/{slot.id}/", {**FORM, "date_naissance": typed}).status_code == 200
+    )
+    assert str(RendezVous.objects.get().date_naissance) == "1925-05-17"

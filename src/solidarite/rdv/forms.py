@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
 from dsfr.forms import DsfrBaseForm
+
+# A birth date with its year in full only: the French formats' two-digit year (« 17/05/25 ») is read as 2025,
+# a patient born in 1925 booked as a one-year-old. Slashes, dashes, dots or spaces between the parts, and ISO.
+BIRTH_DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y", "%Y-%m-%d"]
+FIRST_BIRTH_DATE = dt.date(1900, 1, 1)  # as rdv.patients.clean_patient
 
 
 class ReservationForm(DsfrBaseForm):
     prenom = forms.CharField(label="Prénom", max_length=100)
     nom = forms.CharField(label="Nom", max_length=100)
     date_naissance = forms.DateField(
-        label="Date de naissance", help_text="Format : JJ/MM/AAAA, par exemple 17/05/1948."
+        label="Date de naissance",
+        help_text="Format : JJ/MM/AAAA, par exemple 17/05/1948.",
+        input_formats=BIRTH_DATE_FORMATS,
+        error_messages={
+            "invalid": "Date de naissance illisible ou impossible : saisissez le jour, le mois et l'année "
+            "en 4 chiffres, par exemple 17/05/1948."
+        },
     )
     telephone = forms.CharField(
         label="Téléphone",
@@ -31,6 +45,15 @@ class ReservationForm(DsfrBaseForm):
         required=False,
         help_text="Ne donnez que ce qui aide à préparer la consultation.",
     )
+
+    def clean_date_naissance(self) -> dt.date:
+        """In the form's own format (the booking's message speaks the API's, AAAA-MM-JJ)."""
+        born: dt.date = self.cleaned_data["date_naissance"]
+        if not FIRST_BIRTH_DATE <= born <= timezone.localdate():
+            raise forms.ValidationError(
+                "Date de naissance impossible : entre le 01/01/1900 et aujourd'hui, par exemple 17/05/1948."
+            )
+        return born
 
 
 class AttenteForm(DsfrBaseForm):
