@@ -227,3 +227,19 @@ def test_a_birth_date_in_full_is_read_whatever_the_separator(client: Client, typ
         client.post(f"/rendez-vous/creneau/{slot.id}/", {**FORM, "date_naissance": typed}).status_code == 200
     )
     assert str(RendezVous.objects.get().date_naissance) == "1925-05-17"
+
+
+def test_a_commune_the_search_cannot_place_or_find_is_said(client: Client) -> None:
+    """Saint-Pierre (Saint-Pierre-et-Miquelon) is a commune without coordinates, and « abc » none: the page
+    showed neither a lieu nor a word."""
+    _mission()
+    far = client.get("/rendez-vous/", {"commune": "97502"})
+    assert far.status_code == 200 and "Aucun lieu de consultation n'est proposé pour Saint-Pierre" in _text(
+        far
+    )
+    by_postcode = client.get("/rendez-vous/", {"q": "97500"})  # two communes: the choice, as usual
+    assert by_postcode.status_code == 200 and "Précisez votre commune" in _text(by_postcode)
+    unknown = client.get("/rendez-vous/", {"commune": "abc"})
+    assert unknown.status_code == 404 and "Commune introuvable" in _text(unknown)
+    too_long = client.get("/rendez-vous/", {"q": "x" * 81})  # as the suggestions answer it
+    assert too_long.status_code == 400 and "Recherche trop longue" in _text(too_long)

@@ -67,6 +67,10 @@ def recherche(request: HttpRequest) -> HttpResponse:
     elif commune is None and lat is not None and lon is not None:
         position = {"nom": "Votre position", "lat": lat, "lon": lon}
     position_erreur = "lat" in request.GET and commune is None and position is None
+    # A commune code that is none (a link cut short, typed by hand), or a commune that cannot be placed (the
+    # overseas collectivities outside the centroid file): said, where the page showed nothing at all.
+    commune_inconnue = bool(code) and commune is None and position is None and not request.GET.get("q")
+    commune_non_situee = commune is not None and position is None
     proches = services.lieux_proches(position["lat"], position["lon"]) if position else []
     carte = None
     if proches and position:
@@ -79,12 +83,15 @@ def recherche(request: HttpRequest) -> HttpResponse:
         "commune": commune,
         "position": position,
         "position_erreur": position_erreur,
+        "commune_inconnue": commune_inconnue,
+        "commune_non_situee": commune_non_situee,
         "outcome": outcome,
         "proches": proches,
         "q": request.GET.get("q", ""),
         "carte": carte,
     }
-    return render(request, "rdv/recherche.html", context)
+    status = 404 if commune_inconnue else 400 if outcome is not None and outcome.invalid else 200
+    return render(request, "rdv/recherche.html", context, status=status)
 
 
 @require_GET
