@@ -168,3 +168,22 @@ def test_a_territory_not_loaded_yet_is_asked_again(settings, django_assert_num_q
             cursor.execute("DROP TABLE communes_gardees")
     with django_assert_num_queries(1):  # once loaded, kept
         assert search.position("15120") is not None
+
+
+@pytest.mark.parametrize(
+    "typed", ["Mauriac, 15200", "Mauriac 15200", "15200 Mauriac", "Mauriac (15)", "mauriac 15"]
+)
+def test_a_name_with_its_postcode_or_departement_finds_the_commune(typed: str) -> None:
+    """« Mauriac, 15200 » is the search box's own example; it found nothing (two Mauriac: Cantal, Gironde)."""
+    from solidarite.territoire.search import search_communes
+
+    outcome = search_communes(typed)
+    assert [m.commune.code_insee for m in outcome.matches] == ["15120"], outcome.message
+
+
+def test_a_name_with_a_code_that_does_not_fit_finds_nothing() -> None:
+    from solidarite.territoire.search import search_communes
+
+    outcome = search_communes("Mauriac 75011")
+    assert outcome.matches == [] and "Aucune commune ne correspond" in outcome.message
+    assert [m.commune.code_insee for m in search_communes("Marseille 13").matches] == ["13213"]  # as before

@@ -17,6 +17,9 @@ MAX_LENGTH = 80
 LIMIT = 20
 RE_POSTCODE_PREFIX = re.compile(r"^\d{2,5}$")
 RE_CORSICA_INSEE = re.compile(r"^2[ab]\d{3}$", re.IGNORECASE)
+# A name with its postcode or its département, as people write an address (« Mauriac, 15200 », « 15200 Mauriac »,
+# « Mauriac (15) »): the code standing apart from the name's words.
+RE_NAME_WITH_CODE = re.compile(r"(?<![\w])(\d{5}|\d{2,3}|2[ab])(?![\w])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,22 @@ def _by_name(norm: str) -> list[Match]:
     return matches
 
 
+def _by_name_and_code(query: str) -> list[Match]:
+    """The communes of a name with its postcode (5 digits) or its département (2 or 3 characters) beside it."""
+    found = RE_NAME_WITH_CODE.search(query)
+    if found is None:
+        return []
+    norm = normalise_nom(query[: found.start()] + " " + query[found.end() :])
+    if len(norm) < MIN_LENGTH:
+        return []
+    code = found.group(1).upper()
+    where = Q(codes_postaux__code=code) if len(code) == 5 else Q(departement__code=code)
+    words = Q(nom_normalise__startswith=norm) | Q(nom_normalise__contains=" " + norm)
+    communes = _with_relations(Commune.objects.filter(where, words)).distinct().order_by("-population", "nom")
+    via = f"code postal {code}" if len(code) == 5 else ""
+    return [Match(commune, via=via) for commune in communes[:LIMIT]]
+
+
 def search_communes(raw: str) -> SearchOutcome:
     query = " ".join(raw.split())
     outcome = SearchOutcome(query=query)
@@ -106,7 +125,7 @@ def search_communes(raw: str) -> SearchOutcome:
     if len(norm) < MIN_LENGTH:
         outcome.message = f"Saisissez au moins {MIN_LENGTH} lettres du nom de la commune."
         return outcome
-    outcome.matches = _by_name(norm)
+    outcome.matches = _by_name(norm) or _by_name_and_code(query)
     if not outcome.matches:
         outcome.message = (
             f"Aucune commune ne correspond à « {query} ». Vérifiez l'orthographe ou essayez le code postal."
