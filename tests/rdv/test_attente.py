@@ -145,6 +145,10 @@ def test_waitlist_pages(client: Client) -> None:
     edge = client.get(f"/rendez-vous/lieu/{mission.lieu.pk}/", {"du": "9999-12-31"})  # was an OverflowError
     assert edge.status_code == 400 and "limites du calendrier" in html.unescape(edge.content.decode())
     assert client.get("/rendez-vous/lieu/999999/").status_code == 404
+    # the address of the form's answer opened again (a tab restored): the lieu's page, not an empty 405
+    again = client.get(f"/rendez-vous/lieu/{mission.lieu.pk}/attente/")
+    assert again.status_code == 302 and again["Location"] == f"/rendez-vous/lieu/{mission.lieu.pk}/#attente"
+    assert client.get("/rendez-vous/lieu/999999/attente/").status_code == 404
 
 
 def test_moving_an_appointment_in_one_transaction(client: Client) -> None:

@@ -11,7 +11,8 @@ from itertools import groupby
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -122,12 +123,15 @@ def lieu(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "rdv/lieu.html", {"lieu": found, "jours": days, "du": du, "au": au, "form": form})
 
 
-@require_http_methods(["POST"])
-@limited("reservation")
+@require_http_methods(["GET", "POST"])
+@limited("reservation", methods=("POST",))
 def attente_inscription(request: HttpRequest, pk: int) -> HttpResponse:
     found = LieuSolidaire.objects.select_related("commune").filter(pk=pk).first()
     if found is None:
         return error_page(request, 404, "Lieu introuvable", "Ce lieu de consultation n'existe pas.")
+    if request.method == "GET":  # the address the form's answer is shown at, opened again (tab restored, link
+        # kept): the lieu's page and its form, where an empty 405 was shown
+        return redirect(f"{reverse('rdv:lieu', args=[found.pk])}#attente")
     form = AttenteForm(request.POST)
     if form.is_valid():
         try:
