@@ -243,3 +243,27 @@ def test_a_commune_the_search_cannot_place_or_find_is_said(client: Client) -> No
     assert unknown.status_code == 404 and "Commune introuvable" in _text(unknown)
     too_long = client.get("/rendez-vous/", {"q": "x" * 81})  # as the suggestions answer it
     assert too_long.status_code == 400 and "Recherche trop longue" in _text(too_long)
+
+
+def test_a_slot_just_taken_offers_the_next_ones_with_what_was_typed(client: Client) -> None:
+    """The slot went to someone else while the patient typed: the next slots are offered, and what they typed
+    is carried to the one they choose, to confirm (it was lost: a bare link to an empty form)."""
+    mission = _mission()
+    slots = services.slots(mission.lieu, mission.date, mission.date)
+    services.book(slots[0].id, {**FORM, "prenom": "Paul", "date_naissance": "1950-01-02"})
+    typed = {**FORM, "motif": "Renouvellement d'ordonnance"}
+    taken = client.post(f"/rendez-vous/creneau/{slots[0].id}/", typed)
+    page = taken.content.decode()
+    assert taken.status_code == 409 and f'action="/rendez-vous/creneau/{slots[1].id}/"' in page
+    found = re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', page)
+    carried = {name: html.unescape(value) for name, value in found}  # as a browser reads them
+    assert {k: v for k, v in carried.items() if k in typed} == typed
+    chosen = client.post(f"/rendez-vous/creneau/{slots[1].id}/", carried)
+    text = _text(chosen)
+    assert (
+        chosen.status_code == 200
+        and "Confirmer le rendez-vous" in text
+        and "contient des erreurs" not in text
+    )
+    assert 'value="Jeanne"' in text and 'value="17/05/1948"' in text and "Renouvellement d'ordonnance" in text
+    assert RendezVous.objects.count() == 1  # nothing booked before the patient confirms

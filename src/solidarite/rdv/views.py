@@ -175,7 +175,13 @@ def reserver(request: HttpRequest, creneau: str) -> HttpResponse:
         mission, start = services.offered_mission(creneau)
     except ValidationError as exc:
         return _slot_not_found(request, exc)
-    form = ReservationForm(request.POST or None)
+    if request.method == "POST" and request.POST.get("reprendre"):
+        # from a slot just taken, the patient chose another: the form again, filled with what they typed
+        form = ReservationForm(
+            initial={name: request.POST.get(name, "") for name in ReservationForm.base_fields}
+        )
+    else:
+        form = ReservationForm(request.POST or None)
     posted_key = request.POST.get("cle", "") if request.method == "POST" else ""
     cle = posted_key if RE_FORM_KEY.match(posted_key) else None
     context = {
@@ -187,7 +193,7 @@ def reserver(request: HttpRequest, creneau: str) -> HttpResponse:
         "tarif": parametre("tarif_consultation_g"),
         "suivants": [],
     }
-    if request.method == "POST" and form.is_valid():
+    if form.is_bound and form.is_valid():
         try:
             rdv = services.book(
                 creneau, form.cleaned_data, idempotence=_form_idempotence(request, cle, creneau), canal="site"
@@ -216,7 +222,7 @@ def reserver(request: HttpRequest, creneau: str) -> HttpResponse:
             return render(
                 request, "rdv/confirmation.html", {"rdv": rdv, "jeton": jeton, "tarif": context["tarif"]}
             )
-    return render(request, "rdv/reserver.html", context, status=400 if request.method == "POST" else 200)
+    return render(request, "rdv/reserver.html", context, status=400 if form.is_bound else 200)
 
 
 # The booking form's own key (a hidden field, drawn when the form is shown, kept when it is shown again with
