@@ -267,3 +267,21 @@ def test_a_slot_just_taken_offers_the_next_ones_with_what_was_typed(client: Clie
     )
     assert 'value="Jeanne"' in text and 'value="17/05/1948"' in text and "Renouvellement d'ordonnance" in text
     assert RendezVous.objects.count() == 1  # nothing booked before the patient confirms
+
+
+def test_all_the_slots_from_moving_an_appointment_move_it(client: Client) -> None:
+    """« Tous les créneaux de ce lieu », under « Déplacer ce rendez-vous », led to the lieu's plain list, whose
+    slots book: the patient believed it moved, and held two appointments."""
+    mission = _mission()
+    slots = services.slots(mission.lieu, mission.date, mission.date)
+    token = services.jeton_for(services.book(slots[0].id, {**FORM, "date_naissance": "1948-05-17"}))
+    manage = client.get(f"/rendez-vous/gerer/{token}/").content.decode()
+    link = html.unescape(re.search(r'href="([^"]+)">Tous les créneaux de ce lieu', manage).group(1))  # type: ignore[union-attr]
+    listed = client.get(link).content.decode()
+    assert f"/rendez-vous/gerer/{token}/deplacer/{slots[1].id}/" in listed
+    assert f"/rendez-vous/creneau/{slots[1].id}/" not in listed
+    forged = client.get(f"/rendez-vous/lieu/{mission.lieu.pk}/", {"deplacer": token[:-2] + "xx"})
+    assert forged.status_code == 403 and "Lien invalide" in _text(forged)
+    services.cancel(token)
+    plain = client.get(link).content.decode()  # nothing left to move: the slots book again
+    assert f"/rendez-vous/creneau/{slots[1].id}/" in plain and "/deplacer/" not in plain

@@ -20,7 +20,7 @@ from solidarite.annuaire.models import LieuSolidaire
 from solidarite.parametres import parametre
 from solidarite.rdv import attente, idempotence, services
 from solidarite.rdv.forms import AttenteForm, ReservationForm
-from solidarite.rdv.models import AccesDonnees
+from solidarite.rdv.models import AccesDonnees, RendezVous
 from solidarite.rdv.signals import rendez_vous_pris
 from solidarite.territoire.models import Commune
 from solidarite.territoire.search import search_communes
@@ -104,6 +104,14 @@ def lieu(request: HttpRequest, pk: int) -> HttpResponse:
         return error_page(
             request, 404, "Lieu introuvable", "Ce lieu de consultation n'existe pas ou ne reçoit plus."
         )
+    # From « Déplacer ce rendez-vous » (rdv:gerer): the slots lead to moving it, not to a second booking.
+    deplacer = request.GET.get("deplacer", "")
+    if deplacer:
+        moving, refused = _from_jeton(request, deplacer)
+        if refused:
+            return refused
+        if moving.statut != RendezVous.Statut.RESERVE:  # nothing left to move: the lieu's plain list
+            deplacer = ""
     today = timezone.localdate()
     try:
         du = dt.date.fromisoformat(request.GET["du"]) if request.GET.get("du") else today
@@ -120,7 +128,11 @@ def lieu(request: HttpRequest, pk: int) -> HttpResponse:
         return error_page(request, 400, "Période invalide", message)
     days = [(day, list(items)) for day, items in groupby(free, key=lambda c: c.debut.date())]
     form = AttenteForm(initial={"du": max(du, today), "au": max(au, today)})
-    return render(request, "rdv/lieu.html", {"lieu": found, "jours": days, "du": du, "au": au, "form": form})
+    return render(
+        request,
+        "rdv/lieu.html",
+        {"lieu": found, "jours": days, "du": du, "au": au, "form": form, "deplacer": deplacer},
+    )
 
 
 @require_http_methods(["GET", "POST"])
