@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import html
 import io
@@ -12,9 +13,10 @@ from django.contrib.staticfiles import finders
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from solidarite.rdv import services, sms
-from solidarite.rdv.models import AccesDonnees, RendezVous
+from solidarite.rdv.models import AccesDonnees, InscriptionAttente, RendezVous
 from tests.factories import mission as _mission
 
 pytestmark = pytest.mark.django_db
@@ -285,3 +287,36 @@ def test_all_the_slots_from_moving_an_appointment_move_it(client: Client) -> Non
     services.cancel(token)
     plain = client.get(link).content.decode()  # nothing left to move: the slots book again
     assert f"/rendez-vous/creneau/{slots[1].id}/" in plain and "/deplacer/" not in plain
+
+
+def test_a_landline_gets_no_sms_and_is_told_so(client: Client) -> None:
+    """An SMS to a landline (04 71…, 09…) never arrives: it was queued, and the page promised it. Now none is
+    queued, the page says to note the appointment, and a waitlist entry needs a mobile or an address."""
+    sms.outbox.clear()
+    mission = _mission()
+    slot = services.slots(mission.lieu, mission.date, mission.date)[0]
+    done = client.post(
+        f"/rendez-vous/creneau/{slot.id}/", {**FORM, "telephone": "04 71 00 00 00", "email": ""}
+    )
+    text = _text(done)
+    assert done.status_code == 200 and "téléphone fixe : vous ne recevrez ni SMS" in text
+    assert "/rendez-vous/gerer/" in text and "aussi envoyé par courriel ou SMS" not in text
+    rdv = RendezVous.objects.get()
+    assert rdv.telephone == "+33471000000" and not rdv.messages.exists()
+    call_command("worker", "--once", stdout=io.StringIO())
+    assert not sms.outbox
+    both = services.book(
+        services.slots(mission.lieu, mission.date, mission.date)[1].id,
+        {**FORM, "date_naissance": "1948-05-17", "telephone": "09 12 34 56 78", "email": "j@exemple.fr"},
+    )
+    assert set(both.messages.values_list("canal", flat=True)) == {"email"}
+    waitlist = {"prenom": "Louis", "nom": "Durand", "telephone": "04 71 00 00 00", "email": ""}
+    today = timezone.localdate()
+    period = {"du": today.strftime("%d/%m/%Y"), "au": (today + dt.timedelta(days=30)).strftime("%d/%m/%Y")}
+    refused = client.post(f"/rendez-vous/lieu/{mission.lieu.pk}/attente/", {**waitlist, **period})
+    assert refused.status_code == 400 and "ne reçoit pas de SMS" in _text(refused)
+    assert 'value="04 71 00 00 00"' in _text(refused) and not InscriptionAttente.objects.exists()
+    mobile = client.post(
+        f"/rendez-vous/lieu/{mission.lieu.pk}/attente/", {**waitlist, **period, "telephone": "0612345678"}
+    )
+    assert mobile.status_code == 200 and InscriptionAttente.objects.count() == 1

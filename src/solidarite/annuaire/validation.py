@@ -63,6 +63,18 @@ def normalise_phone(raw: str) -> str:
     )
 
 
+SMS_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def receives_sms(e164: str) -> bool:
+    """A number that can receive an SMS: a mobile (06, 07, overseas 0690…), not a landline (01 to 05) nor a
+    box line (09)."""
+    try:
+        return phonenumbers.number_type(phonenumbers.parse(e164, "FR")) in SMS_TYPES
+    except phonenumbers.NumberParseException:
+        return False
+
+
 def display_phone(e164: str) -> str:
     try:
         return phonenumbers.format_number(

@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from solidarite.annuaire.models import LieuSolidaire
+from solidarite.annuaire.validation import receives_sms
 from solidarite.parametres import valeur
 from solidarite.rdv import outbox
 from solidarite.rdv.creneaux import MAX_RANGE_DAYS, horizon
@@ -47,6 +48,11 @@ def register(lieu: LieuSolidaire, data: dict[str, Any], today: dt.date | None = 
     except ValidationError as exc:
         errors.update({k: " ".join(v) for k, v in exc.message_dict.items()})
         contact = {}
+    if contact and not contact["email"] and not receives_sms(contact["telephone"]):
+        errors["telephone"] = (
+            "Ce numéro ne reçoit pas de SMS (téléphone fixe) : donnez un numéro de portable ou une adresse "
+            "électronique pour être prévenu."
+        )
     du, au = _date(data.get("du")), _date(data.get("au"))
     _, last = horizon(today)
     if du is None or au is None:

@@ -30,7 +30,7 @@ class ReservationForm(DsfrBaseForm):
         label="Téléphone",
         max_length=20,
         required=False,
-        help_text="Pour le SMS de confirmation et les rappels.",
+        help_text="Un portable reçoit le SMS de confirmation et les rappels ; un téléphone fixe, aucun message.",
     )
     email = forms.CharField(
         label="Adresse électronique",
@@ -60,7 +60,10 @@ class AttenteForm(DsfrBaseForm):
     prenom = forms.CharField(label="Prénom", max_length=100)
     nom = forms.CharField(label="Nom", max_length=100)
     telephone = forms.CharField(
-        label="Téléphone", max_length=20, required=False, help_text="Pour être prévenu par SMS."
+        label="Téléphone",
+        max_length=20,
+        required=False,
+        help_text="Un portable, pour être prévenu par SMS (un téléphone fixe ne reçoit pas de SMS).",
     )
     email = forms.CharField(
         label="Adresse électronique",

@@ -11,14 +11,16 @@ import datetime as dt
 
 from django.conf import settings
 
+from solidarite.annuaire.validation import receives_sms
 from solidarite.rdv.models import InscriptionAttente, Message, RendezVous
 
 
 def channels(contact: RendezVous | InscriptionAttente) -> list[str]:
+    """E-mail if there is an address, SMS if the phone can receive one (a landline cannot: no message)."""
     found = []
     if contact.email:
         found.append(Message.Canal.EMAIL)
-    if contact.telephone:
+    if contact.telephone and receives_sms(contact.telephone):
         found.append(Message.Canal.SMS)
     return found
 

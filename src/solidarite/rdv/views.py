@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from solidarite.annuaire.models import LieuSolidaire
 from solidarite.parametres import parametre
-from solidarite.rdv import attente, idempotence, services
+from solidarite.rdv import attente, idempotence, outbox, services
 from solidarite.rdv.forms import AttenteForm, ReservationForm
 from solidarite.rdv.models import AccesDonnees, RendezVous
 from solidarite.rdv.signals import rendez_vous_pris
@@ -211,11 +211,7 @@ def reserver(request: HttpRequest, creneau: str) -> HttpResponse:
                 creneau, form.cleaned_data, idempotence=_form_idempotence(request, cle, creneau), canal="site"
             )
         except idempotence.Replay as replay:  # the same form sent twice (double click, page sent again)
-            return render(
-                request,
-                "rdv/confirmation.html",
-                {"rdv": replay.rdv, "tarif": context["tarif"], "deja": True},
-            )
+            return _confirmation(request, replay.rdv, deja=True)
         except services.CreneauTakenError as exc:
             context["pris"] = True
             context["suivants"] = exc.next_free
@@ -230,11 +226,20 @@ def reserver(request: HttpRequest, creneau: str) -> HttpResponse:
             _errors_into(form, exc)
         else:
             rendez_vous_pris.send(sender=None, request=request, rendez_vous=rdv)
-            jeton = services.jeton_for(rdv)
-            return render(
-                request, "rdv/confirmation.html", {"rdv": rdv, "jeton": jeton, "tarif": context["tarif"]}
-            )
+            return _confirmation(request, rdv, jeton=services.jeton_for(rdv))
     return render(request, "rdv/reserver.html", context, status=400 if form.is_bound else 200)
+
+
+def _confirmation(request: HttpRequest, rdv: RendezVous, **extra: object) -> HttpResponse:
+    """The appointment booked or moved, and the channels its confirmation and reminders leave by (none for a
+    landline alone: said, so that the patient notes it)."""
+    context = {
+        "rdv": rdv,
+        "tarif": parametre("tarif_consultation_g"),
+        "canaux": outbox.channels(rdv),
+        **extra,
+    }
+    return render(request, "rdv/confirmation.html", context)
 
 
 # The booking form's own key (a hidden field, drawn when the form is shown, kept when it is shown again with
@@ -325,14 +330,5 @@ def deplacer(request: HttpRequest, jeton: str, creneau: str) -> HttpResponse:
             context["erreur"] = " ".join(exc.messages)  # already cancelled or passed: 409, as for cancelling
             return render(request, "rdv/deplacer.html", context, status=409)
         rendez_vous_pris.send(sender=None, request=request, rendez_vous=new)
-        return render(
-            request,
-            "rdv/confirmation.html",
-            {
-                "rdv": new,
-                "jeton": services.jeton_for(new),
-                "tarif": parametre("tarif_consultation_g"),
-                "deplace": True,
-            },
-        )
+        return _confirmation(request, new, jeton=services.jeton_for(new), deplace=True)
     return render(request, "rdv/deplacer.html", context)
