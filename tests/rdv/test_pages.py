@@ -320,3 +320,11 @@ def test_a_landline_gets_no_sms_and_is_told_so(client: Client) -> None:
         f"/rendez-vous/lieu/{mission.lieu.pk}/attente/", {**waitlist, **period, "telephone": "0612345678"}
     )
     assert mobile.status_code == 200 and InscriptionAttente.objects.count() == 1
+
+
+def test_each_slot_of_a_lieu_names_its_day_to_a_screen_reader(client: Client) -> None:
+    """Tabbing from link to link, a screen reader read « 08:30, 08:50… » without the day (only in the heading)."""
+    mission = _mission()
+    page = _text(client.get(f"/rendez-vous/lieu/{mission.lieu.pk}/"))
+    day = re.search(r'<h3 class="fr-h6 fr-mb-1v">([^<]+)</h3>', page).group(1)  # type: ignore[union-attr]
+    assert re.search(rf'<a [^>]+><span class="fr-sr-only">{day} à </span>08:30</a>', page)
