@@ -197,6 +197,10 @@ def test_the_booking_form_sent_twice_books_once_and_says_so(client: Client) -> N
     assert other.status_code == 409 and "vient d'être réservé" in _text(other)
     forged = client.post(url, {**FORM, "prenom": "Paul", "cle": "x" * 500})  # not a key of ours: none
     assert forged.status_code == 409 and RendezVous.objects.count() == 1
+    services.cancel(services.jeton_for(RendezVous.objects.get()))
+    anew = client.post(url, {**FORM, "cle": cle})  # cancelled, then the form sent again from the history
+    assert anew.status_code == 200 and "Votre rendez-vous est confirmé" in _text(anew)
+    assert RendezVous.objects.filter(statut="reserve").count() == 1
 
 
 @pytest.mark.parametrize(

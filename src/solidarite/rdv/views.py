@@ -252,11 +252,16 @@ def _form_idempotence(request: HttpRequest, cle: str | None, creneau: str) -> id
     if cle is None:
         return None
     fields = {name: request.POST.get(name, "") for name in ReservationForm.base_fields}
-    return idempotence.Idempotence(
+    key = idempotence.Idempotence(
         f"site:{cle}",
         idempotence.caller_hash(client_address(request)),
         idempotence.body_hash({"creneau": creneau, **fields}),
     )
+    used = RendezVous.objects.filter(appelant_idempotence=key.appelant, cle_idempotence=key.cle)
+    if used.filter(statut=RendezVous.Statut.ANNULE).exists():
+        # what this form booked was cancelled since: sent again (from the history), it books anew
+        return None
+    return key
 
 
 def _slot_refused(exc: ValidationError) -> bool:
