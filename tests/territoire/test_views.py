@@ -187,3 +187,11 @@ def test_a_name_with_a_code_that_does_not_fit_finds_nothing() -> None:
     outcome = search_communes("Mauriac 75011")
     assert outcome.matches == [] and "Aucune commune ne correspond" in outcome.message
     assert [m.commune.code_insee for m in search_communes("Marseille 13").matches] == ["13213"]  # as before
+
+
+def test_a_postcode_written_with_a_space_is_a_postcode() -> None:
+    from solidarite.territoire.search import search_communes
+
+    outcome = search_communes("15 200")  # found nothing: read as a name
+    assert outcome.matches[0].commune.code_insee == "15120" and outcome.query == "15200"
+    assert all(m.via == "code postal 15200" for m in outcome.matches)

@@ -16,6 +16,7 @@ MIN_LENGTH = 2
 MAX_LENGTH = 80
 LIMIT = 20
 RE_POSTCODE_PREFIX = re.compile(r"^\d{2,5}$")
+RE_SPACED_POSTCODE = re.compile(r"^\d{2} \d{3}$")
 RE_CORSICA_INSEE = re.compile(r"^2[ab]\d{3}$", re.IGNORECASE)
 # A name with its postcode or its département, as people write an address (« Mauriac, 15200 », « 15200 Mauriac »,
 # « Mauriac (15) »): the code standing apart from the name's words.
@@ -95,6 +96,8 @@ def _by_name_and_code(query: str) -> list[Match]:
 
 def search_communes(raw: str) -> SearchOutcome:
     query = " ".join(raw.split())
+    if RE_SPACED_POSTCODE.match(query):  # « 15 200 », as a postcode is often written
+        query = query.replace(" ", "")
     outcome = SearchOutcome(query=query)
     if not query:
         outcome.message = "Saisissez le nom d'une commune ou un code postal."
