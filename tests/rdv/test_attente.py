@@ -176,6 +176,19 @@ def test_moving_an_appointment_in_one_transaction(client: Client) -> None:
     assert Message.objects.filter(rendez_vous=rdv.remplace_par, nature="confirmation").exists()
     assert other.pk != rdv.remplace_par.pk
     assert client.post(f"/rendez-vous/gerer/{token}x/deplacer/{slots[3].id}/").status_code == 403
+    # the confirmation sent again (a reload on a slow line): « déjà », not « il ne peut plus être déplacé »
+    again = client.post(f"/rendez-vous/gerer/{token}/deplacer/{slots[2].id}/")
+    text = html.unescape(again.content.decode())
+    assert again.status_code == 200 and "déjà confirmé" in text and "ne peut plus" not in text
+    assert RendezVous.objects.filter(statut="reserve").count() == 2
+    # the old link towards another slot: said at once, without a button that can only fail
+    elsewhere = client.get(f"/rendez-vous/gerer/{token}/deplacer/{slots[3].id}/")
+    text = html.unescape(elsewhere.content.decode())
+    assert (
+        elsewhere.status_code == 409
+        and "il ne peut plus être déplacé" in text
+        and "Déplacer mon rendez-vous à" not in text
+    )
 
 
 def test_a_cancelled_mission_cancels_its_appointments_and_tells_each_patient(client: Client) -> None:

@@ -323,6 +323,13 @@ def deplacer(request: HttpRequest, jeton: str, creneau: str) -> HttpResponse:
     except ValidationError as exc:
         return _slot_not_found(request, exc)
     context = {"rdv": rdv, "jeton": jeton, "mission": mission, "debut": start, "creneau": creneau}
+    moved = rdv.remplace_par if rdv.statut == RendezVous.Statut.ANNULE else None
+    if moved is not None and (moved.mission_id, moved.debut) == (mission.pk, start):
+        # already moved here: the confirmation's page sent again (reload on a slow line), or the link reopened
+        return _confirmation(request, moved, deja=True, deplace=True)
+    if rdv.statut != RendezVous.Statut.RESERVE or rdv.debut <= timezone.now():
+        context["erreur"] = "Ce rendez-vous est déjà annulé ou passé : il ne peut plus être déplacé."
+        return render(request, "rdv/deplacer.html", context, status=409)
     if request.method == "POST":
         try:
             new = services.move(jeton, creneau, canal="site")
