@@ -332,3 +332,19 @@ def test_each_slot_of_a_lieu_names_its_day_to_a_screen_reader(client: Client) ->
     page = _text(client.get(f"/rendez-vous/lieu/{mission.lieu.pk}/"))
     day = re.search(r'<h3 class="fr-h6 fr-mb-1v">([^<]+)</h3>', page).group(1)  # type: ignore[union-attr]
     assert re.search(rf'<a [^>]+><span class="fr-sr-only">{day} à </span>08:30</a>', page)
+
+
+def test_the_patient_s_fields_give_their_purpose(client: Client) -> None:
+    """RGAA 11.13 (WCAG 1.3.5): the browser may fill them in; a phone keypad for the phone number."""
+    mission = _mission()
+    slot = services.slots(mission.lieu, mission.date, mission.date)[0]
+    for url in (f"/rendez-vous/creneau/{slot.id}/", f"/rendez-vous/lieu/{mission.lieu.pk}/"):
+        page = client.get(url).content.decode()
+        for name, purpose in [("prenom", "given-name"), ("nom", "family-name"), ("email", "email")]:
+            assert re.search(rf'<input type="[a-z]+" name="{name}"[^>]* autocomplete="{purpose}"', page), (
+                url,
+                name,
+            )
+        assert re.search(r'<input type="tel" name="telephone"[^>]* autocomplete="tel"', page)
+    page = client.get(f"/rendez-vous/creneau/{slot.id}/").content.decode()
+    assert re.search(r'name="date_naissance"[^>]* autocomplete="bday"', page)
