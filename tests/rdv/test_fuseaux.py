@@ -148,3 +148,16 @@ def test_the_migration_gives_stored_overseas_appointments_their_local_hours() ->
     migration.backwards(apps, None)
     assert RendezVous.objects.get(pk=rdv.pk).debut == dt.datetime(2030, 1, 15, 8, 30, tzinfo=PARIS)
     assert RendezVous.objects.get(pk=metropole.pk).debut == before[metropole.pk][0]
+
+
+@pytest.mark.django_db
+def test_the_booking_pages_show_the_lieu_s_hour() -> None:
+    mission = _overseas_mission("97611")
+    first = services.slots(mission.lieu, DAY, DAY, now=dt.datetime(2030, 1, 1, tzinfo=dt.UTC))[0]
+    client = Client()
+    form = client.get(reverse("rdv:reserver", args=[first.id])).content.decode()
+    assert "à 08:30" in form and "à 06:30" not in form
+    booked = client.post(
+        reverse("rdv:reserver", args=[first.id]), {**PATIENT, "date_naissance": "17/05/1948"}
+    ).content.decode()
+    assert "Votre rendez-vous est confirmé" in booked and "à 08:30" in booked and "06:30" not in booked
