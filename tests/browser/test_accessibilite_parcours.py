@@ -1,0 +1,50 @@
+"""In the real browser, what axe-core does not see on the patient's path (RGAA): the error summary takes the focus
+and names the page, the fields say what they ask for (autocomplete), the commune search keeps one live region,
+the results page has its own title."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import mission_a_mauriac
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_refused_booking_focuses_the_error_summary_and_keeps_what_was_typed(
+    territoire, live_server, browser, javascript
+) -> None:  # type: ignore[no-untyped-def]
+    mission = mission_a_mauriac()
+    context = browser.new_context(locale="fr-FR", java_script_enabled=javascript)  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(f"{live_server.url}/rendez-vous/creneau/{mission.pk}-{mission.date:%Y%m%d}0830/")
+    page.get_by_label("Prénom").fill("Jeanne")
+    page.get_by_label("Date de naissance").fill("32/13/1948")
+    page.get_by_role("button", name="Confirmer le rendez-vous").click()
+    page.wait_for_load_state()
+    assert page.title().startswith("Erreur")  # the first thing a screen reader says of the new page
+    summary = page.locator("#resume-erreurs")
+    # Read at once, no need to hunt for it.
+    assert page.evaluate("document.activeElement.id") == "resume-erreurs"
+    assert summary.get_attribute("role") == "alert"
+    links = {a.get_attribute("href"): a.inner_text() for a in summary.locator("a").all()}
+    assert set(links) == {"#id_nom", "#id_date_naissance"}, links
+    assert "Ce champ est obligatoire" in links["#id_nom"] and "Nom" in links["#id_nom"]
+    summary.get_by_role("link", name="Date de naissance").click()  # from the summary to the field
+    assert page.evaluate("document.activeElement.id") == "id_date_naissance"
+    assert page.get_by_label("Prénom").input_value() == "Jeanne"
+    assert page.get_by_label("Date de naissance").input_value() == "32/13/1948"
+    context.close()
+
+
+def test_the_waitlist_form_focuses_its_error_summary(territoire, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    mission = mission_a_mauriac()
+    page = browser.new_page(locale="fr-FR")  # type: ignore[attr-defined]
+    page.goto(f"{live_server.url}/rendez-vous/lieu/{mission.lieu.pk}/")
+    page.get_by_role("button", name="M'inscrire sur la liste d'attente").click()
+    page.wait_for_load_state()
+    assert page.title().startswith("Erreur")
+    assert page.evaluate("document.activeElement.id") == "resume-erreurs"
+    assert page.locator("#resume-erreurs a[href='#id_prenom']").count() == 1
+    page.close()
