@@ -48,3 +48,45 @@ def test_the_waitlist_form_focuses_its_error_summary(territoire, live_server, br
     assert page.evaluate("document.activeElement.id") == "resume-erreurs"
     assert page.locator("#resume-erreurs a[href='#id_prenom']").count() == 1
     page.close()
+
+
+def test_the_patient_fields_say_what_they_ask_for(territoire, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    """RGAA 11.13 (WCAG 1.3.5): the browser can fill them in, an assistive tool can name them."""
+    mission = mission_a_mauriac()
+    page = browser.new_page(locale="fr-FR")  # type: ignore[attr-defined]
+    expected = {
+        "prenom": "given-name",
+        "nom": "family-name",
+        "date_naissance": "bday",
+        "telephone": "tel",
+        "email": "email",
+    }
+    for address in (
+        f"/rendez-vous/creneau/{mission.pk}-{mission.date:%Y%m%d}0830/",
+        f"/rendez-vous/lieu/{mission.lieu.pk}/",
+        "/medecins/inscription/",
+    ):
+        page.goto(live_server.url + address)
+        found = {
+            name: page.locator(f"main input[name='{name}']").get_attribute("autocomplete")
+            for name in expected
+            if page.locator(f"main input[name='{name}']").count()
+        }
+        assert found == {name: expected[name] for name in found} and len(found) >= 4, (address, found)
+        assert page.locator("main input[name='telephone']").get_attribute("type") == "tel", address
+    page.close()
+
+
+def test_the_commune_suggestions_keep_a_single_live_region(territoire, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(locale="fr-FR")  # type: ignore[attr-defined]
+    for address in ("/", "/communes/"):
+        page.goto(live_server.url + address)
+        box = page.get_by_label("Nom de la commune ou code postal")
+        box.press_sequentially("Mauria", delay=30)
+        page.locator("#resultats a", has_text="Mauriac").first.wait_for(timeout=10_000)
+        box.press_sequentially("c", delay=30)
+        page.wait_for_timeout(600)
+        # The answer went inside the live region: not a second #resultats, itself live, nested in the first.
+        assert page.locator("[id='resultats']").count() == 1, address
+        assert page.locator("main [aria-live]").count() == 1, address
+    page.close()
