@@ -90,3 +90,13 @@ def test_the_commune_suggestions_keep_a_single_live_region(territoire, live_serv
         assert page.locator("[id='resultats']").count() == 1, address
         assert page.locator("main [aria-live]").count() == 1, address
     page.close()
+
+
+def test_the_results_page_has_a_title_of_its_own(territoire, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    mission_a_mauriac()
+    page = browser.new_page(locale="fr-FR")  # type: ignore[attr-defined]
+    page.goto(live_server.url + "/rendez-vous/")
+    search_title = page.title()
+    page.goto(live_server.url + "/rendez-vous/?commune=15120")
+    assert page.title() != search_title and "Mauriac" in page.title()
+    page.close()
