@@ -100,3 +100,67 @@ def test_the_results_page_has_a_title_of_its_own(territoire, live_server, browse
     page.goto(live_server.url + "/rendez-vous/?commune=15120")
     assert page.title() != search_title and "Mauriac" in page.title()
     page.close()
+
+
+def _tab_to(page, name: str, limit: int = 60) -> None:  # type: ignore[no-untyped-def]
+    """Tab until the focus is on the link or button whose text ends with `name`: every stop visibly focused,
+    none in a map."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        text, in_map, outline = page.evaluate(
+            "(() => { const e = document.activeElement, s = getComputedStyle(e);"
+            " return [(e.innerText || '').trim(), !!e.closest('.leaflet-container'),"
+            " s.outlineStyle !== 'none' && s.outlineWidth !== '0px']; })()"
+        )
+        assert not in_map, "le focus est entré dans la carte"
+        if text.endswith(name):
+            assert outline, text  # the focus can be seen
+            return
+    raise AssertionError(f"« {name} » introuvable au clavier")
+
+
+def test_with_the_keyboard_alone_a_patient_books_then_cancels_after_confirming(
+    territoire, live_server, browser
+) -> None:  # type: ignore[no-untyped-def]
+    from solidarite.rdv.models import RendezVous
+
+    mission_a_mauriac()
+    page = browser.new_page(locale="fr-FR")  # type: ignore[attr-defined]
+    page.goto(live_server.url + "/rendez-vous/?commune=15120")
+    page.locator("#carte-lieux .leaflet-marker-icon").first.wait_for()  # the map is drawn, and skipped below
+    _tab_to(page, "à 08:30")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/rendez-vous/creneau/**")
+    _tab_to_field(page, "id_prenom")
+    page.keyboard.type("Jeanne")
+    for value in (
+        "Martin",
+        "17/05/1948",
+        "06 12 34 56 78",
+    ):  # Nom, date de naissance, téléphone: in this order
+        page.keyboard.press("Tab")
+        page.keyboard.type(value)
+    page.keyboard.press("Enter")  # submits the form
+    page.get_by_text("Votre rendez-vous est confirmé").wait_for()
+    _tab_to(page, "gérer mon rendez-vous")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/rendez-vous/gerer/**")
+    _tab_to(page, "Annuler ce rendez-vous")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    # A cancellation cannot be undone: the page asks first, and saying no keeps the appointment (WCAG 3.3.4).
+    assert page.locator("h1").inner_text() == "Annuler mon rendez-vous ?"
+    assert RendezVous.objects.get().statut == "reserve"
+    _tab_to(page, "Oui, annuler ce rendez-vous")
+    page.keyboard.press("Enter")
+    page.get_by_text("Votre rendez-vous est annulé").wait_for()
+    assert RendezVous.objects.get().statut != "reserve"
+    page.close()
+
+
+def _tab_to_field(page, field_id: str, limit: int = 60) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == field_id:
+            return
+    raise AssertionError(f"champ {field_id} introuvable au clavier")

@@ -303,11 +303,15 @@ def gerer(request: HttpRequest, jeton: str) -> HttpResponse:
             message, status = " ".join(exc.messages), 409
     else:
         AccesDonnees.objects.create(rendez_vous=rdv, action="consultation", canal="lien signé")
-    autres = services.next_free(rdv.lieu, timezone.now(), 6) if rdv.statut == "reserve" else []
+    # « Annuler ce rendez-vous » asks first (WCAG 3.3.4: a cancellation cannot be undone); the POST cancels.
+    confirmer = request.method == "GET" and "annuler" in request.GET and rdv.statut == "reserve"
+    autres = (
+        services.next_free(rdv.lieu, timezone.now(), 6) if rdv.statut == "reserve" and not confirmer else []
+    )
     return render(
         request,
         "rdv/gerer.html",
-        {"rdv": rdv, "message": message, "jeton": jeton, "autres": autres},
+        {"rdv": rdv, "message": message, "jeton": jeton, "autres": autres, "confirmer_annulation": confirmer},
         status=status,
     )
 
