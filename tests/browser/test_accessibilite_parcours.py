@@ -164,3 +164,24 @@ def _tab_to_field(page, field_id: str, limit: int = 60) -> None:  # type: ignore
         if page.evaluate("document.activeElement.id") == field_id:
             return
     raise AssertionError(f"champ {field_id} introuvable au clavier")
+
+
+def test_a_slot_taken_meanwhile_is_announced_and_focused(territoire, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    from solidarite.rdv import services
+    from tests.factories import PATIENT
+
+    mission = mission_a_mauriac()
+    slot = f"{mission.pk}-{mission.date:%Y%m%d}0830"
+    page = browser.new_page(locale="fr-FR")  # type: ignore[attr-defined]
+    page.goto(f"{live_server.url}/rendez-vous/creneau/{slot}/")
+    page.get_by_label("Prénom").fill("Paul")
+    page.locator("#id_nom").fill("Durand")
+    page.get_by_label("Date de naissance").fill("02/03/1940")
+    page.locator("#id_telephone").fill("06 98 76 54 32")
+    services.book(slot, {**PATIENT, "email": "autre@exemple.fr"})  # someone else, while Paul was typing
+    page.get_by_role("button", name="Confirmer le rendez-vous").click()
+    page.wait_for_load_state()
+    assert page.title().startswith("Créneau déjà pris")
+    assert page.evaluate("document.activeElement.id") == "creneau-pris"  # read at once: where to go next
+    assert "vient d'être réservé" in page.locator("#creneau-pris").inner_text()
+    page.close()
