@@ -185,3 +185,19 @@ def test_a_slot_taken_meanwhile_is_announced_and_focused(territoire, live_server
     assert page.evaluate("document.activeElement.id") == "creneau-pris"  # read at once: where to go next
     assert "vient d'être réservé" in page.locator("#creneau-pris").inner_text()
     page.close()
+
+
+def test_a_refused_position_is_announced_and_the_button_keeps_its_name(
+    territoire, live_server, browser
+) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="fr-FR")  # type: ignore[attr-defined]  # position not allowed
+    page = context.new_page()
+    page.goto(live_server.url + "/rendez-vous/")
+    button = page.get_by_role("button", name="Autour de moi")
+    button.focus()
+    page.keyboard.press("Enter")
+    status = page.get_by_role("status").filter(has_text="Position indisponible")
+    status.wait_for(timeout=15_000)  # said by the screen reader, not only drawn on the button
+    assert "cherchez votre commune" in status.inner_text()
+    assert button.is_enabled() and page.evaluate("document.activeElement.id") == "autour-de-moi"
+    context.close()
