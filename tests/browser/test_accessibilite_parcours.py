@@ -201,3 +201,75 @@ def test_a_refused_position_is_announced_and_the_button_keeps_its_name(
     assert "cherchez votre commune" in status.inner_text()
     assert button.is_enabled() and page.evaluate("document.activeElement.id") == "autour-de-moi"
     context.close()
+
+
+def test_the_same_booking_sent_twice_shows_the_confirmation_again(territoire, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    """A slow line: the patient clicks « Confirmer » again, or reloads the confirmation and the browser sends the
+    form once more. The second answer used to say the slot had just been taken « par quelqu'un d'autre »: the
+    patient's own booking, whose link they then never saw."""
+    from solidarite.rdv.models import RendezVous
+
+    mission = mission_a_mauriac()
+    address = f"{live_server.url}/rendez-vous/creneau/{mission.pk}-{mission.date:%Y%m%d}0830/"
+    page = browser.new_page(locale="fr-FR")  # type: ignore[attr-defined]
+    page.goto(address)
+    page.get_by_label("Prénom").fill("Jeanne")
+    page.locator("#id_nom").fill("Martin")
+    page.get_by_label("Date de naissance").fill("17/05/1948")
+    page.locator("#id_telephone").fill("06 12 34 56 78")
+    body = page.evaluate("new URLSearchParams(new FormData(document.querySelector('main form'))).toString()")
+    page.get_by_role("button", name="Confirmer le rendez-vous").click()
+    page.get_by_text("Votre rendez-vous est confirmé").wait_for()
+    link = page.get_by_role("link", name="gérer mon rendez-vous").get_attribute("href")
+    again = page.request.post(
+        address,
+        data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Referer": address},
+    )  # the same browser, the same form
+    text = again.text()
+    assert again.status == 200 and "Votre rendez-vous est confirmé" in text, text[:2000]
+    assert "quelqu'un d'autre" not in text and f'href="{link}"' in text
+    assert RendezVous.objects.count() == 1
+    # Another browser sending that form (its fields are not secret) books nothing and learns no link.
+    other = browser.new_context(locale="fr-FR")  # type: ignore[attr-defined]
+    stranger = other.new_page()
+    stranger.goto(address)
+    token = stranger.locator("input[name=csrfmiddlewaretoken]").get_attribute("value")
+    forged = "&".join(
+        p if not p.startswith("csrfmiddlewaretoken=") else f"csrfmiddlewaretoken={token}"
+        for p in body.split("&")
+    )
+    refused = stranger.request.post(
+        address,
+        data=forged,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Referer": address},
+    )
+    assert refused.status == 409 and link not in refused.text()
+    other.close()
+    page.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_the_menu_skip_link_leads_somewhere_on_a_small_screen(
+    territoire, live_server, browser, javascript
+) -> None:  # type: ignore[no-untyped-def]
+    """320 px wide, or 200 % zoom: the main menu is in the DSFR's closed modal, so the « Menu » skip link (RGAA
+    12.7) used to leave the focus at the top of the page."""
+    context = browser.new_context(  # type: ignore[attr-defined]
+        locale="fr-FR", viewport={"width": 320, "height": 640}, java_script_enabled=javascript
+    )
+    page = context.new_page()
+    page.goto(live_server.url + "/rendez-vous/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.innerText") == "Menu"
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    if javascript:  # on the button that opens the menu: Enter opens it
+        assert page.evaluate("document.activeElement.id") == "bouton-menu-mobile"
+        page.keyboard.press("Enter")
+    nav = page.locator("#menu-principal").get_by_role("link", name="Trouver ma commune")
+    nav.wait_for(state="visible", timeout=5_000)
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1]
+    context.close()
