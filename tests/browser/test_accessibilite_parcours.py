@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.test_rendez_vous import _axe_faults
 from tests.factories import mission_a_mauriac
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,6 +36,8 @@ def test_a_refused_booking_focuses_the_error_summary_and_keeps_what_was_typed(
     assert page.evaluate("document.activeElement.id") == "id_date_naissance"
     assert page.get_by_label("Prénom").input_value() == "Jeanne"
     assert page.get_by_label("Date de naissance").input_value() == "32/13/1948"
+    if javascript:
+        assert _axe_faults(page) == []  # the page with its error summary
     context.close()
 
 
@@ -151,6 +154,7 @@ def test_with_the_keyboard_alone_a_patient_books_then_cancels_after_confirming(
     # A cancellation cannot be undone: the page asks first, and saying no keeps the appointment (WCAG 3.3.4).
     assert page.locator("h1").inner_text() == "Annuler mon rendez-vous ?"
     assert RendezVous.objects.get().statut == "reserve"
+    assert _axe_faults(page) == []
     _tab_to(page, "Oui, annuler ce rendez-vous")
     page.keyboard.press("Enter")
     page.get_by_text("Votre rendez-vous est annulé").wait_for()
@@ -184,6 +188,7 @@ def test_a_slot_taken_meanwhile_is_announced_and_focused(territoire, live_server
     assert page.title().startswith("Créneau déjà pris")
     assert page.evaluate("document.activeElement.id") == "creneau-pris"  # read at once: where to go next
     assert "vient d'être réservé" in page.locator("#creneau-pris").inner_text()
+    assert _axe_faults(page) == []
     page.close()
 
 
