@@ -177,8 +177,9 @@ def test_an_expired_link_is_refused_in_french(client: Client) -> None:
 
 def test_the_booking_form_sent_twice_books_once_and_says_so(client: Client) -> None:
     """A double click, or the page sent again on a slow line: the second answer is not « réservé par quelqu'un
-    d'autre » (the patient would think they have no appointment and book another), but « déjà confirmé »,
-    without the link (given once); the same form sent again with other details finds the slot taken."""
+    d'autre » (the patient would think they have no appointment and book another), but « déjà confirmé », with
+    the link (the first answer may never have arrived): the key is bound to this browser. Another browser, or the
+    same form sent again with other details, finds the slot taken."""
     mission = _mission()
     slot = services.slots(mission.lieu, mission.date, mission.date)[0]
     url = f"/rendez-vous/creneau/{slot.id}/"
@@ -191,8 +192,12 @@ def test_the_booking_form_sent_twice_books_once_and_says_so(client: Client) -> N
     again = client.post(url, {**FORM, "cle": cle})
     text = _text(again)
     assert again.status_code == 200 and "Votre rendez-vous est déjà confirmé" in text, text
-    assert "quelqu'un d'autre" not in text and "/rendez-vous/gerer/" not in text
+    assert "quelqu'un d'autre" not in text and "/rendez-vous/gerer/" in text
     assert RendezVous.objects.count() == 1
+    stranger = Client()  # the same fields and key from another browser (its own CSRF cookie): nothing learnt
+    stranger.get(url)
+    refused = stranger.post(url, {**FORM, "cle": cle})
+    assert refused.status_code == 409 and "/rendez-vous/gerer/" not in refused.content.decode()
     other = client.post(url, {**FORM, "prenom": "Paul", "cle": cle})
     assert other.status_code == 409 and "vient d'être réservé" in _text(other)
     forged = client.post(url, {**FORM, "prenom": "Paul", "cle": "x" * 500})  # not a key of ours: none

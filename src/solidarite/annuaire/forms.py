@@ -13,14 +13,19 @@ from solidarite.annuaire.models import MedecinVolontaire
 from solidarite.annuaire.validation import InvalidValueError, normalise_phone, normalise_rpps
 from solidarite.territoire.models import Commune, Departement, normalise_nom
 from solidarite.territoire.search import search_communes
+from solidarite.web import champs
 
 
 class InscriptionForm(DsfrBaseForm):
     rpps = forms.CharField(label="Numéro RPPS", max_length=20, help_text="11 chiffres, sur votre carte CPS.")
-    prenom = forms.CharField(label="Prénom", max_length=100)
-    nom = forms.CharField(label="Nom", max_length=100)
-    email = forms.EmailField(label="Adresse électronique", help_text="Format attendu : nom@domaine.fr")
-    telephone = forms.CharField(label="Téléphone", max_length=20, help_text="Par exemple 06 12 34 56 78.")
+    prenom = forms.CharField(label="Prénom", max_length=100, widget=champs.prenom())
+    nom = forms.CharField(label="Nom", max_length=100, widget=champs.nom())
+    email = forms.EmailField(
+        label="Adresse électronique", help_text="Format attendu : nom@domaine.fr", widget=champs.email()
+    )
+    telephone = forms.CharField(
+        label="Téléphone", max_length=20, help_text="Par exemple 06 12 34 56 78.", widget=champs.telephone()
+    )
     commune = forms.CharField(
         label="Commune de résidence",
         max_length=80,

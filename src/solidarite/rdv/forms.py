@@ -8,38 +8,19 @@ from django import forms
 from django.utils import timezone
 from dsfr.forms import DsfrBaseForm
 
+from solidarite.web import champs
+
 # A birth date with its year in full only: the French formats' two-digit year (« 17/05/25 ») is read as 2025,
 # a patient born in 1925 booked as a one-year-old. Slashes, dashes, dots or spaces between the parts, and ISO.
 BIRTH_DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y", "%Y-%m-%d"]
 FIRST_BIRTH_DATE = dt.date(1900, 1, 1)  # as rdv.patients.clean_patient
 
 
-class TelInput(forms.TextInput):
-    input_type = "tel"  # a phone's keypad on a mobile
-
-
-# The purpose of each field about the patient (RGAA 11.13, WCAG 1.3.5): the browser can fill it in.
-def _given_name() -> forms.TextInput:
-    return forms.TextInput(attrs={"autocomplete": "given-name"})
-
-
-def _family_name() -> forms.TextInput:
-    return forms.TextInput(attrs={"autocomplete": "family-name"})
-
-
-def _tel() -> TelInput:
-    return TelInput(attrs={"autocomplete": "tel"})
-
-
-def _email() -> forms.EmailInput:
-    return forms.EmailInput(attrs={"autocomplete": "email"})
-
-
 class ReservationForm(DsfrBaseForm):
-    prenom = forms.CharField(label="Prénom", max_length=100, widget=_given_name())
-    nom = forms.CharField(label="Nom", max_length=100, widget=_family_name())
+    prenom = forms.CharField(label="Prénom", max_length=100, widget=champs.prenom())
+    nom = forms.CharField(label="Nom", max_length=100, widget=champs.nom())
     date_naissance = forms.DateField(
-        widget=forms.DateInput(attrs={"autocomplete": "bday"}),
+        widget=champs.date_naissance(),
         label="Date de naissance",
         help_text="Format : JJ/MM/AAAA, par exemple 17/05/1948.",
         input_formats=BIRTH_DATE_FORMATS,
@@ -49,14 +30,14 @@ class ReservationForm(DsfrBaseForm):
         },
     )
     telephone = forms.CharField(
-        widget=_tel(),
+        widget=champs.telephone(),
         label="Téléphone",
         max_length=20,
         required=False,
         help_text="Un portable reçoit le SMS de confirmation et les rappels ; un téléphone fixe, aucun message.",
     )
     email = forms.CharField(
-        widget=_email(),
+        widget=champs.email(),
         label="Adresse électronique",
         max_length=200,
         required=False,
@@ -81,17 +62,17 @@ class ReservationForm(DsfrBaseForm):
 
 
 class AttenteForm(DsfrBaseForm):
-    prenom = forms.CharField(label="Prénom", max_length=100, widget=_given_name())
-    nom = forms.CharField(label="Nom", max_length=100, widget=_family_name())
+    prenom = forms.CharField(label="Prénom", max_length=100, widget=champs.prenom())
+    nom = forms.CharField(label="Nom", max_length=100, widget=champs.nom())
     telephone = forms.CharField(
-        widget=_tel(),
+        widget=champs.telephone(),
         label="Téléphone",
         max_length=20,
         required=False,
         help_text="Un portable, pour être prévenu par SMS (un téléphone fixe ne reçoit pas de SMS).",
     )
     email = forms.CharField(
-        widget=_email(),
+        widget=champs.email(),
         label="Adresse électronique",
         max_length=200,
         required=False,

@@ -25,7 +25,7 @@ from solidarite.rdv.signals import rendez_vous_pris
 from solidarite.territoire.models import Commune
 from solidarite.territoire.search import search_communes
 from solidarite.web.pages import error_page
-from solidarite.web.ratelimit import client_address, limited
+from solidarite.web.ratelimit import limited
 
 logger = logging.getLogger(__name__)
 LIEU_DAYS = 28
@@ -211,7 +211,7 @@ def reserver(request: HttpRequest, creneau: str) -> HttpResponse:
                 creneau, form.cleaned_data, idempotence=_form_idempotence(request, cle, creneau), canal="site"
             )
         except idempotence.Replay as replay:  # the same form sent twice (double click, page sent again)
-            return _confirmation(request, replay.rdv, deja=True)
+            return _confirmation(request, replay.rdv, deja=True, jeton=services.jeton_for(replay.rdv))
         except services.CreneauTakenError as exc:
             context["pris"] = True
             context["suivants"] = exc.next_free
@@ -244,17 +244,20 @@ def _confirmation(request: HttpRequest, rdv: RendezVous, **extra: object) -> Htt
 
 # The booking form's own key (a hidden field, drawn when the form is shown, kept when it is shown again with
 # errors): the same form sent twice, a double click or a page sent again on a slow line, is the same booking
-# (rdv.idempotence), not « taken by someone else ».
+# (rdv.idempotence), not « taken by someone else ». Bound to this browser (its CSRF secret): the patient whose
+# first answer never arrived gets the confirmation, link included; another browser sending the same fields is
+# another caller, and finds the slot taken.
 RE_FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
 def _form_idempotence(request: HttpRequest, cle: str | None, creneau: str) -> idempotence.Idempotence | None:
-    if cle is None:
+    secret = request.META.get("CSRF_COOKIE")
+    if cle is None or not secret:
         return None
     fields = {name: request.POST.get(name, "") for name in ReservationForm.base_fields}
     key = idempotence.Idempotence(
         f"site:{cle}",
-        idempotence.caller_hash(client_address(request)),
+        idempotence.caller_hash(f"formulaire:{secret}"),
         idempotence.body_hash({"creneau": creneau, **fields}),
     )
     used = RendezVous.objects.filter(appelant_idempotence=key.appelant, cle_idempotence=key.cle)
