@@ -172,3 +172,21 @@ def test_query_count_does_not_depend_on_the_number_of_volunteers(today) -> None:
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert Releve.objects.count() == 15
+
+
+def test_the_monthly_cap_counts_every_region_of_the_doctor(today) -> None:  # type: ignore[no-untyped-def]
+    doc = medecin()
+    here = lieu(doc.commune)
+    region = here.commune.departement.region
+    there = lieu(_other_region_commune(region))
+    for day in (5, 6):
+        jour_realise(doc, here, dt.date(2026, 10, day))
+    for day in (12, 13):
+        jour_realise(doc, there, dt.date(2026, 10, day))
+    services.construire_mois(OCT, region, today=today)
+    services.construire_mois(OCT, there.commune.departement.region, today=today)
+    # Each ARS computes its region: the doctor is paid 2 days in the month, not 2 per region.
+    assert sum(r.total for r in Releve.objects.all()) == Decimal("400")
+    assert [a["code"] for a in Releve.objects.get(region=there.commune.departement.region).anomalies] == [
+        "plafond"
+    ]

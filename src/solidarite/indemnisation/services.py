@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from solidarite import parametres
@@ -168,8 +168,18 @@ def construire_mois(
         jours = JourRealise.objects.filter(mission__date__lt=end)
         lignes = LigneReleve.objects.all()
         if region is not None:
-            jours = jours.filter(**{region_path: region})
-            lignes = lignes.filter(releve__region=region)
+            # The monthly cap is the doctor's, whatever the region: the days and lines of the region's doctors
+            # in every region are read (subqueries, no extra query), only the region's statements are written.
+            avec_jours = JourRealise.objects.filter(mission__date__lt=end, **{region_path: region}).values(
+                "mission__medecin_id"
+            )
+            avec_lignes = LigneReleve.objects.filter(releve__region=region).values("releve__medecin_id")
+            jours = jours.filter(
+                Q(mission__medecin_id__in=avec_jours) | Q(mission__medecin_id__in=avec_lignes)
+            )
+            lignes = lignes.filter(
+                Q(releve__medecin_id__in=avec_jours) | Q(releve__medecin_id__in=avec_lignes)
+            )
         rows = list(
             jours.values_list(
                 "mission_id",
@@ -226,6 +236,8 @@ def construire_mois(
                 for a in releve.anomalies
             ]
             for groupe, items in groups.items():
+                if region is not None and int(groupe) != region.pk:
+                    continue  # another region's statement: its ARS computes it
                 if (medecin_id, int(groupe)) in frozen:
                     continue  # its new days wait for the next month's statement
                 obj = _Brouillon(
