@@ -286,3 +286,26 @@ def test_a_posted_identifier_in_other_digits_names_no_row() -> None:
     from solidarite.continuite.views import _int
 
     assert _int("²") == 0 and _int("١") == 0 and _int("12") == 12
+
+
+def test_a_refused_handover_gives_back_the_exams_and_the_follow_up_typed(lundi) -> None:  # type: ignore[no-untyped-def]
+    rdv = consultation_du_jour()
+    c = as_user(rdv.mission.medecin.compte)
+    url = f"/continuite/consultation/{rdv.pk}/"
+    assert c.post(url, IDENTITY).status_code == 302
+    typed = {
+        **HANDOVER,
+        "suivi": "urgent",
+        "examen_1_nature": "imagerie",
+        "examen_1_libelle": "Radiographie thoracique",
+        "examen_1_date": "2026-12-20",
+        "examen_2_libelle": "Kaliémie",
+        "examen_2_date": "",
+    }
+    page = c.post(url, typed)
+    html = page.content.decode()
+    assert page.status_code == 400 and "Examen 2" in html
+    assert 'value="Radiographie thoracique"' in html and 'value="2026-12-20"' in html
+    assert 'value="Kaliémie"' in html
+    assert 'value="imagerie" selected' in html
+    assert 'value="urgent" checked' in html

@@ -46,7 +46,9 @@ FIELDS = (
     "prescriptions",
     "texte_libre",
 )
+CHOICES = ("sexe", "statut_identite", "suivi")
 EXAM_ROWS = 3
+EXAM_FIELDS = ("nature", "libelle", "date")
 
 
 def _errors(exc: ValidationError) -> list[str]:
@@ -134,8 +136,15 @@ def consultation(request: HttpRequest, rendez_vous: int) -> HttpResponse:
         "statuts": StatutIdentite.choices,
         "suivis": Suivi.choices,
         "natures": NatureExamen.choices,
-        "lignes": range(1, EXAM_ROWS + 1),
-        "post": {k: request.POST.get(k, "") if errors else "" for k in FIELDS},
+        # a refused form gives back everything typed: fields, choices and exam rows
+        "lignes": [
+            {
+                "n": n,
+                **{k: request.POST.get(f"examen_{n}_{k}", "") if errors else "" for k in EXAM_FIELDS},
+            }
+            for n in range(1, EXAM_ROWS + 1)
+        ],
+        "post": {k: request.POST.get(k, "") if errors else "" for k in FIELDS + CHOICES},
     }
     return render(request, "continuite/consultation.html", context, status=400 if errors else 200)
 
