@@ -210,3 +210,20 @@ def test_lieu_must_serve_an_active_zone_and_be_managed_by_its_ars(client: Client
     assert (
         client.get(f"/admin/annuaire/lieusolidaire/{elsewhere.pk}/change/").status_code == 404
     )  # not in its region: as if it did not exist (territoire.acces)
+
+
+@pytest.mark.django_db
+def test_a_double_submission_of_the_sign_up_is_a_400_not_a_500(client: Client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Two clicks on « S'inscrire »: the second request passed its checks before the first one was saved."""
+    from solidarite.annuaire.forms import InscriptionForm
+    from solidarite.territoire.models import Departement
+
+    form = _form(cdom=Departement.objects.get(code="15").pk)
+    assert client.post("/medecins/inscription/", form).status_code == 200
+    monkeypatch.setattr(InscriptionForm, "clean_rpps", lambda self: self.cleaned_data["rpps"])
+    monkeypatch.setattr(InscriptionForm, "clean_email", lambda self: self.cleaned_data["email"])
+    response = client.post("/medecins/inscription/", form)
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert "déjà inscrit" in page and 'value="Durand"' in page
+    assert MedecinVolontaire.objects.count() == 1
