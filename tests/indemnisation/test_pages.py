@@ -175,3 +175,19 @@ def test_a_day_unconfirmed_after_the_dated_delay_is_flagged_to_the_ars(world) ->
     )
     assert "Journée du 12/11/2026" in page and "non confirmée depuis plus de 7 jours" in page
     assert "16/11/2026" not in page and recent.pk
+
+
+def test_a_refused_confirmation_keeps_the_half_day_and_the_count_typed(world) -> None:  # type: ignore[no-untyped-def]
+    """A half-day refused for its count came back as a full day: corrected and sent again, it was paid 200 €."""
+    mission = Mission.objects.create(
+        medecin=world["doc"], lieu=world["lieu"], date=dt.date(2026, 11, 18), statut="confirmee"
+    )
+    client = _client(world["user"])
+    page = client.post(
+        f"/indemnisation/jours/{mission.pk}/", {"nature": "demi_journee", "consultations": "250"}
+    )
+    html = page.content.decode()
+    assert page.status_code == 400 and "entre 0 et 200" in html
+    assert 'value="demi_journee" checked' in html and 'value="journee" checked' not in html
+    assert 'value="250"' in html
+    assert not JourRealise.objects.filter(mission=mission).exists()

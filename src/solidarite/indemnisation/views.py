@@ -147,6 +147,9 @@ def confirmer(request: HttpRequest, pk: int) -> HttpResponse:
         "consultations": jour.consultations if jour else services.consultations_du_jour(mission),
         "nature": jour.nature if jour else "journee",
     }
+    if status == 400:  # a refused form gives back what was typed: a half-day must not come back as a full day
+        context["consultations"] = request.POST.get("consultations", "")[:20]
+        context["nature"] = request.POST.get("nature", "")
     return render(request, "indemnisation/confirmer.html", context, status=status)
 
 
