@@ -296,3 +296,17 @@ def test_a_lieu_weighs_its_zone_fragility_not_the_vote_share() -> None:
     ResultatEpci.objects.filter(campagne=campagne, epci=site.epci).update(score=64.0, score_fragilite=None)
     again = next(s for s in services.build_instance(region, DECEMBER).instance.sites if s.id == str(site.pk))
     assert again.priority == 64.0
+
+
+@pytest.mark.django_db
+def test_a_proposed_mission_whose_day_has_passed_cannot_be_confirmed(freeze_clock) -> None:  # type: ignore[no-untyped-def]
+    """Confirmed after its day, a mission nobody worked could be confirmed as realised and paid."""
+    freeze_clock(dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC))
+    doc = medecin()
+    past = Mission.objects.create(medecin=doc, lieu=lieu(doc.commune), date=dt.date(2026, 11, 18))
+    with pytest.raises(ValidationError, match="passée"):
+        services.answer_mission(past, doc, accept=True)
+    past.refresh_from_db()
+    assert past.statut == "proposee"
+    today = Mission.objects.create(medecin=doc, lieu=lieu(doc.commune), date=dt.date(2026, 11, 20))
+    assert services.answer_mission(today, doc, accept=True).statut == "confirmee"

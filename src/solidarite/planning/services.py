@@ -518,6 +518,11 @@ def answer_mission(mission: Mission, medecin: MedecinVolontaire, accept: bool) -
             raise ValidationError(f"Cette mission est déjà « {locked.get_statut_display().lower()} ».")
         if locked.date <= timezone.localdate() and not accept:
             raise ValidationError("La mission a lieu aujourd'hui ou est passée : prévenez directement l'ARS.")
+        if locked.date < timezone.localdate():  # confirmed, a day nobody worked would be realised and paid
+            raise ValidationError(
+                "Cette mission est passée : elle ne peut plus être confirmée. Si vous l'avez assurée, "
+                "prévenez directement l'ARS."
+            )
         vers = Mission.Statut.CONFIRMEE if accept else Mission.Statut.ANNULEE
         MissionTransition.objects.create(
             mission=locked,
