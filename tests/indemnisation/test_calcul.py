@@ -76,6 +76,32 @@ def test_a_paid_day_withdrawn_or_changed_gives_an_adjustment_never_a_new_day_lin
     ]
 
 
+def test_a_paid_half_day_corrected_into_a_full_day_past_the_cap_is_held_not_paid() -> None:
+    """A full day and two half-days paid (2 days); one half-day corrected into a full day makes 2.5 days: the
+    100 € difference was paid in silence beyond the monthly cap."""
+    paid = {
+        1: Paye(1, dt.date(2026, 8, 10), Decimal("200")),
+        2: Paye(2, dt.date(2026, 8, 11), Decimal("100")),
+        3: Paye(3, dt.date(2026, 8, 12), Decimal("100")),
+    }
+    now = {
+        1: Jour(1, dt.date(2026, 8, 10), JOURNEE),
+        2: Jour(2, dt.date(2026, 8, 11), JOURNEE),
+        3: Jour(3, dt.date(2026, 8, 12), DEMI_JOURNEE),
+    }
+    releve = calcul.construire(SEPT, [], paid, now, cap=2)
+    assert releve.total == 0 and releve.lignes == ()
+    assert [a.code for a in releve.anomalies] == [calcul.PLAFOND] and releve.retenus == {2}
+    # The ARS withdraws the other half-day: the month is back to 2 days, the difference is paid.
+    del now[3]
+    releve = calcul.construire(SEPT, [], paid, now, cap=2)
+    assert releve.total == 0 and releve.anomalies == ()
+    assert {(ligne.mission_id, ligne.montant) for ligne in releve.lignes} == {
+        (2, Decimal("100")),
+        (3, Decimal("-100")),
+    }
+
+
 @pytest.mark.parametrize("bad", [Decimal("-200"), Decimal("NaN"), "deux cents"])
 def test_negative_or_non_numeric_amounts_are_refused(bad: object) -> None:
     entry = Parametre("indemnite_journaliere", bad, "€/jour", dt.date(2026, 9, 15), "Arrêté", "test")  # type: ignore[arg-type]

@@ -190,3 +190,17 @@ def test_the_monthly_cap_counts_every_region_of_the_doctor(today) -> None:  # ty
     assert [a["code"] for a in Releve.objects.get(region=there.commune.departement.region).anomalies] == [
         "plafond"
     ]
+
+
+def test_a_correction_past_the_cap_after_validation_is_listed_on_the_next_statement(today) -> None:  # type: ignore[no-untyped-def]
+    doc = medecin()
+    place = lieu(doc.commune)
+    jour_realise(doc, place, dt.date(2026, 10, 5))
+    half = jour_realise(doc, place, dt.date(2026, 10, 6), "demi_journee")
+    jour_realise(doc, place, dt.date(2026, 10, 7), "demi_journee")
+    services.construire_mois(OCT, today=today)
+    services.avancer([Releve.objects.get().pk], "valider", agent_ars(place.commune.departement.region.code))
+    services.confirmer_jour(half, compte(doc), "journee", today=today)
+    services.construire_mois(dt.date(2026, 11, 1), today=today)
+    nov = Releve.objects.get(mois=dt.date(2026, 11, 1))
+    assert nov.total == 0 and [a["code"] for a in nov.anomalies] == ["plafond"]

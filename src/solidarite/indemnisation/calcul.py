@@ -203,15 +203,26 @@ def construire(
         found.extend(anomalies([*deja, *par_mois[m]], cap, deja_payes=(j.mission_id for j in deja)))
     retenus = {m for a in found for m in a.mission_ids}
     lignes: list[Ligne] = []
+    unites: dict[dt.date, Decimal] = defaultdict(Decimal)  # the days of each month paid once this one is
     for j in sorted(nouveaux, key=lambda j: (j.date, j.mission_id)):
         if j.mission_id in retenus or j.mission_id in payes:
             continue
         t = taux(j.nature, j.date, table)
         lignes.append(Ligne(LIGNE_JOUR, j.mission_id, j.date, j.nature, t, t, j.consultations, j.groupe))
+        unites[premier_du_mois(j.date)] += UNITES[j.nature]
+    for p in payes.values():
+        if p.mission_id in actuels:
+            unites[premier_du_mois(p.date)] += UNITES[actuels[p.mission_id].nature]
+    au_dela: list[Paye] = []
     for p in sorted(payes.values(), key=lambda p: (p.date, p.mission_id)):
         actuel = actuels.get(p.mission_id)
         montant = du(actuel, p.date, table)
         ecart = montant - p.montant
+        if ecart > 0 and unites[premier_du_mois(p.date)] > cap:
+            # A paid half-day corrected into a full day takes its month past the cap: the difference is held
+            # (listed, never paid in silence) until the ARS resolves it, like a new day over the cap.
+            au_dela.append(p)
+            continue
         if ecart:
             motif = (
                 "Journée retirée après validation"
@@ -231,6 +242,16 @@ def construire(
                     motif,
                 )
             )
+    for m in sorted({premier_du_mois(p.date) for p in au_dela}):
+        held = tuple(p.mission_id for p in au_dela if premier_du_mois(p.date) == m)
+        found.append(
+            Anomalie(
+                PLAFOND,
+                f"Plus de {cap} jour(s) de mission en {m:%m/%Y} après correction : {len(held)} écart(s) "
+                "retenu(s), non payé(s) tant que l'ARS ne l'a pas résolu.",
+                held,
+            )
+        )
     return Releve(mois, tuple(lignes), tuple(found))
 
 

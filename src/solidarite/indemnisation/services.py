@@ -231,6 +231,9 @@ def construire_mois(
             for jour in nouveaux.get(medecin_id, ()):
                 if jour.mission_id in releve.retenus:
                     groups.setdefault(jour.groupe, [])
+            for paye in payes.get(medecin_id, {}).values():
+                if paye.mission_id in releve.retenus:  # a held correction is listed on its region's statement
+                    groups.setdefault(paye.groupe, [])
             anomalies = [
                 {"code": a.code, "message": a.message, "missions": list(a.mission_ids)}
                 for a in releve.anomalies
