@@ -104,3 +104,21 @@ def test_the_ars_cancels_a_day_from_its_view(client: Client) -> None:
         and rdv.statut == "annule"
         and rdv.messages.filter(nature="mission_annulee").exists()
     )
+
+
+def test_a_presence_marked_by_mistake_can_be_corrected_and_each_button_names_its_patient(
+    client: Client,
+) -> None:
+    """« Absent » clicked instead of « Vu »: the buttons disappeared, and with them the patient's transmission."""
+    mission = _mission(days_ahead=0)
+    rdv = _rdv(mission, 9, nom="Petit")
+    client.force_login(compte(mission.medecin))
+    url = f"/rendez-vous/journee/{mission.pk}/"
+    page = _text(client.get(url))
+    assert "Vu : PETIT Jeanne, 09:30" in page.replace('<span class="fr-sr-only">', "").replace("</span>", "")
+    assert client.post(url, {"rendez_vous": rdv.pk, "statut": "absent"}).status_code == 302
+    page = _text(client.get(url))
+    assert "Corriger" in page and 'name="statut" value="vu"' in page
+    assert client.post(url, {"rendez_vous": rdv.pk, "statut": "vu"}).status_code == 302
+    rdv.refresh_from_db()
+    assert rdv.statut == RendezVous.Statut.VU
