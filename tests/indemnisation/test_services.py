@@ -204,3 +204,26 @@ def test_a_correction_past_the_cap_after_validation_is_listed_on_the_next_statem
     services.construire_mois(dt.date(2026, 11, 1), today=today)
     nov = Releve.objects.get(mois=dt.date(2026, 11, 1))
     assert nov.total == 0 and [a["code"] for a in nov.anomalies] == ["plafond"]
+
+
+def test_a_late_day_is_held_against_the_cap_of_its_own_month(freeze_clock) -> None:  # type: ignore[no-untyped-def]
+    """The cap rises to 3 days in January: a third day of December, confirmed late, went into January's statement
+    and was checked against January's cap, so December was paid 3 days."""
+    from solidarite.parametres import PARAMETRES, Parametre
+
+    freeze_clock(dt.datetime(2027, 2, 3, 9, tzinfo=dt.UTC))
+    table = (
+        *PARAMETRES,
+        Parametre("jours_max_par_mois", 3, "jours/mois", dt.date(2027, 1, 1), "Arrêté de test", "test"),
+    )
+    doc = medecin()
+    place = lieu(doc.commune)
+    for day in (7, 8):
+        jour_realise(doc, place, dt.date(2026, 12, day))
+    services.construire_mois(dt.date(2026, 12, 1), table=table, today=dt.date(2027, 1, 5))
+    services.avancer([Releve.objects.get().pk], "valider", agent_ars(place.commune.departement.region.code))
+    jour_realise(doc, place, dt.date(2026, 12, 9))  # confirmed late
+    jour_realise(doc, place, dt.date(2027, 1, 12))
+    services.construire_mois(dt.date(2027, 1, 1), table=table, today=dt.date(2027, 2, 3))
+    jan = Releve.objects.get(mois=dt.date(2027, 1, 1))
+    assert jan.total == Decimal("200") and [a["code"] for a in jan.anomalies] == ["plafond"]

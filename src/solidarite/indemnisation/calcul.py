@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -182,7 +182,7 @@ def construire(
     nouveaux: Sequence[Jour],
     payes: Mapping[int, Paye],
     actuels: Mapping[int, Jour],
-    cap: int,
+    cap: int | Callable[[dt.date], int],
     table: Table = PARAMETRES,
 ) -> Releve:
     """One volunteer's statement for `mois`.
@@ -193,6 +193,9 @@ def construire(
     from it was withdrawn). The cap and overlaps are checked month by month, paid days of the month counted
     first. Raises CalculError for an unknown nature or a bad amount."""
     mois = premier_du_mois(mois)
+    # The cap of each month is the one in force in THAT month (a dated parameter): a late day of December paid
+    # in January's statement is held against December's cap.
+    plafond: Callable[[dt.date], int] = cap if callable(cap) else (lambda _m: cap)
     par_mois: dict[dt.date, list[Jour]] = defaultdict(list)
     for j in nouveaux:
         if j.mission_id not in payes:
@@ -200,7 +203,7 @@ def construire(
     found: list[Anomalie] = []
     for m in sorted(par_mois):
         deja = [actuels[p] for p in payes if p in actuels and premier_du_mois(actuels[p].date) == m]
-        found.extend(anomalies([*deja, *par_mois[m]], cap, deja_payes=(j.mission_id for j in deja)))
+        found.extend(anomalies([*deja, *par_mois[m]], plafond(m), deja_payes=(j.mission_id for j in deja)))
     retenus = {m for a in found for m in a.mission_ids}
     lignes: list[Ligne] = []
     unites: dict[dt.date, Decimal] = defaultdict(Decimal)  # the days of each month paid once this one is
@@ -218,7 +221,7 @@ def construire(
         actuel = actuels.get(p.mission_id)
         montant = du(actuel, p.date, table)
         ecart = montant - p.montant
-        if ecart > 0 and unites[premier_du_mois(p.date)] > cap:
+        if ecart > 0 and unites[premier_du_mois(p.date)] > plafond(premier_du_mois(p.date)):
             # A paid half-day corrected into a full day takes its month past the cap: the difference is held
             # (listed, never paid in silence) until the ARS resolves it, like a new day over the cap.
             au_dela.append(p)
@@ -247,7 +250,7 @@ def construire(
         found.append(
             Anomalie(
                 PLAFOND,
-                f"Plus de {cap} jour(s) de mission en {m:%m/%Y} après correction : {len(held)} écart(s) "
+                f"Plus de {plafond(m)} jour(s) de mission en {m:%m/%Y} après correction : {len(held)} écart(s) "
                 "retenu(s), non payé(s) tant que l'ARS ne l'a pas résolu.",
                 held,
             )

@@ -154,7 +154,15 @@ def construire_mois(
         raise ValidationError(f"Le mois {first:%m/%Y} n'est pas encore commencé.")
     end = next_month(first)
     parametres.verifier(table)
-    cap = int(parametre_entier("jours_max_par_mois", first, table))
+    caps: dict[dt.date, int] = {}
+
+    def cap(month: dt.date) -> int:
+        """The cap in force in that month (a dated parameter), for this month's days and late ones alike."""
+        if month not in caps:
+            caps[month] = parametre_entier("jours_max_par_mois", month, table)
+        return caps[month]
+
+    cap(first)  # a bad table is refused before anything is written
     region_path = "mission__lieu__commune__departement__region"
     with transaction.atomic():
         progress("Lecture des journées réalisées", 10)
