@@ -5,6 +5,7 @@ conftest.py."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 from decimal import Decimal
 
 import pytest
@@ -191,3 +192,19 @@ def test_a_refused_confirmation_keeps_the_half_day_and_the_count_typed(world) ->
     assert 'value="demi_journee" checked' in html and 'value="journee" checked' not in html
     assert 'value="250"' in html
     assert not JourRealise.objects.filter(mission=mission).exists()
+
+
+def test_a_day_withdrawn_by_the_ars_cannot_be_confirmed_again_and_its_reason_is_kept(world) -> None:  # type: ignore[no-untyped-def]
+    """The mission stayed « réalisée »: the doctor confirmed the withdrawn day again and it was paid."""
+    third = jour_realise(world["doc"], world["lieu"], dt.date(2026, 10, 27))
+    region = world["region"]
+    agent = _client(agent_ars(region.code))
+    form = {"region": region.code, "mois": "2026-10", "action": "retirer", "mission": third.pk}
+    agent.post("/indemnisation/ars/", {**form, "commentaire": "Journée déclarée en double"})
+    client = _client(world["user"])
+    page = client.post(f"/indemnisation/jours/{third.pk}/", {"nature": "journee", "consultations": "3"})
+    text = html.unescape(page.content.decode())
+    assert page.status_code == 400 and "retirée par l'ARS" in text and "Journée déclarée en double" in text
+    assert not JourRealise.objects.filter(mission=third).exists()
+    jours = html.unescape(client.get("/indemnisation/jours/").content.decode())
+    assert "retirée par l'ARS" in jours and "%s" not in jours

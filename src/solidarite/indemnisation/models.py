@@ -45,6 +45,25 @@ class JourRealise(models.Model):
         return f"{self.mission} ({self.get_nature_display().lower()})"
 
 
+class JourRetire(models.Model):
+    """A realised day withdrawn by the ARS (the doctor did not come, a duplicate, a day over the cap): its reason
+    kept, and the day never confirmed again by the doctor or a référent (the mission stays « réalisée »)."""
+
+    mission = models.OneToOneField(Mission, on_delete=models.PROTECT, related_name="jour_retire")
+    motif = models.CharField("motif du retrait", max_length=1000)
+    par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    le = models.DateTimeField("retirée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "journée retirée"
+        verbose_name_plural = "journées retirées"
+
+    def __str__(self) -> str:
+        return f"{self.mission} (retirée)"
+
+
 class Releve(models.Model):
     """The monthly statement of one volunteer for the missions of one region."""
 

@@ -22,7 +22,14 @@ from django.utils import timezone
 
 from solidarite import parametres
 from solidarite.indemnisation import acces, calcul
-from solidarite.indemnisation.models import CalculMois, EtapeReleve, JourRealise, LigneReleve, Releve
+from solidarite.indemnisation.models import (
+    CalculMois,
+    EtapeReleve,
+    JourRealise,
+    JourRetire,
+    LigneReleve,
+    Releve,
+)
 from solidarite.planning import services as planning
 from solidarite.planning.models import Mission
 from solidarite.rdv import audit
@@ -87,6 +94,12 @@ def confirmer_jour(
     with transaction.atomic():
         if mission.date > today:
             raise ValidationError("Cette mission n'a pas encore eu lieu : confirmez-la après la journée.")
+        retrait = JourRetire.objects.filter(mission=mission).first()
+        if retrait is not None:
+            raise ValidationError(
+                f"Cette journée a été retirée par l'ARS le {timezone.localtime(retrait.le):%d/%m/%Y} "
+                f"(« {retrait.motif} ») : elle ne peut plus être confirmée. Contactez votre ARS si c'est une erreur."
+            )
         same_day = JourRealise.objects.filter(
             mission__medecin_id=mission.medecin_id, mission__date=mission.date
         ).exclude(mission=mission)
@@ -116,6 +129,11 @@ def retirer_jour(jour: JourRealise, user: Any, motif: str) -> None:
     if not motif:
         raise ValidationError("Indiquez la raison du retrait de cette journée.")
     with transaction.atomic():
+        JourRetire.objects.create(
+            mission=jour.mission,
+            motif=motif[:1000],
+            par=user if getattr(user, "is_authenticated", False) else None,
+        )
         audit.record(jour.mission, "journée retirée", CANAL, par=user)
         jour.delete()
 

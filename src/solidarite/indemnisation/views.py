@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from solidarite import parametres
 from solidarite.annuaire import acces as annuaire_acces
 from solidarite.indemnisation import acces, exports, pdf, services
-from solidarite.indemnisation.models import CalculMois, JourRealise, Releve
+from solidarite.indemnisation.models import CalculMois, JourRealise, JourRetire, Releve
 from solidarite.planning.models import Mission
 from solidarite.territoire import acces as territoire_acces
 from solidarite.territoire.models import Region
@@ -109,9 +109,12 @@ def jours(request: HttpRequest) -> HttpResponse:
             date__lte=today,
             date__gte=today - dt.timedelta(days=90),
         )
-        .select_related("lieu__commune", "medecin", "jour_realise")
+        .select_related("lieu__commune", "medecin", "jour_realise", "jour_retire")
         .order_by("-date")
     )
+    for m in items:  # a missing reverse one-to-one raises: each row gets its day and its withdrawal, or None
+        m.jour = getattr(m, "jour_realise", None)  # type: ignore[attr-defined]
+        m.retrait = getattr(m, "jour_retire", None)  # type: ignore[attr-defined]
     return render(request, "indemnisation/jours.html", {"missions": items, "aujourdhui": today})
 
 
@@ -144,6 +147,7 @@ def confirmer(request: HttpRequest, pk: int) -> HttpResponse:
         "mission": mission,
         "jour": jour,
         "a_venir": mission.date > today,
+        "retrait": JourRetire.objects.filter(mission=mission).first(),
         "consultations": jour.consultations if jour else services.consultations_du_jour(mission),
         "nature": jour.nature if jour else "journee",
     }
