@@ -208,3 +208,11 @@ def test_a_day_withdrawn_by_the_ars_cannot_be_confirmed_again_and_its_reason_is_
     assert not JourRealise.objects.filter(mission=third).exists()
     jours = html.unescape(client.get("/indemnisation/jours/").content.decode())
     assert "retirée par l'ARS" in jours and "%s" not in jours
+
+
+def test_the_volunteer_reads_the_steps_of_a_statement_in_words(world) -> None:  # type: ignore[no-untyped-def]
+    agent = agent_ars(world["region"].code)
+    for action in ("valider", "transmettre", "payer"):
+        services.avancer([world["releve"].pk], action, agent)
+    page = html.unescape(_client(world["user"]).get("/indemnisation/medecin/").content.decode())
+    assert "Payé le" in page and "Validé par l'ARS le" in page and "paye le" not in page

@@ -195,3 +195,8 @@ class EtapeReleve(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError(REFUSED)
+
+    @property
+    def libelle(self) -> str:
+        """The step in words (« Payé », « Validé par l'ARS »), not its code."""
+        return str(dict(Releve.Statut.choices).get(self.vers, self.vers))
