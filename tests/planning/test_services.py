@@ -310,3 +310,13 @@ def test_a_proposed_mission_whose_day_has_passed_cannot_be_confirmed(freeze_cloc
     assert past.statut == "proposee"
     today = Mission.objects.create(medecin=doc, lieu=lieu(doc.commune), date=dt.date(2026, 11, 20))
     assert services.answer_mission(today, doc, accept=True).statut == "confirmee"
+
+
+@pytest.mark.django_db
+def test_the_invitation_names_the_days_in_french() -> None:
+    """« Monday 07/12/2026 » in a French e-mail: strftime's %A follows the C locale."""
+    doc = medecin()
+    mission = Mission.objects.create(medecin=doc, lieu=lieu(doc.commune), date=dt.date(2026, 12, 7))
+    services._send_invitations([mission])
+    body = mail.outbox[0].body
+    assert "lundi 07/12/2026" in body and "Monday" not in body

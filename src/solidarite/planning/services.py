@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
 
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
 from solidarite.annuaire.services import personal_links
@@ -481,6 +481,12 @@ def publish(run: PlanningRun, user: Any) -> list[Mission]:
     return missions
 
 
+def _jour_fr(day: dt.date) -> str:
+    """« lundi 07/12/2026 »: strftime's %A names the day in English (the C locale), whatever the language."""
+    with translation.override("fr"):
+        return dateformat.format(day, "l d/m/Y")
+
+
 def _send_invitations(missions: list[Mission]) -> None:
     by_medecin: dict[int, list[Mission]] = defaultdict(list)
     for mission in missions:
@@ -488,7 +494,7 @@ def _send_invitations(missions: list[Mission]) -> None:
     for items in by_medecin.values():
         medecin = items[0].medecin
         lines = "\n".join(
-            f"- {m.date:%A %d/%m/%Y} : {m.lieu.nom}, {m.lieu.adresse} ({m.lieu.commune.nom})" for m in items
+            f"- {_jour_fr(m.date)} : {m.lieu.nom}, {m.lieu.adresse} ({m.lieu.commune.nom})" for m in items
         )
         message = EmailMessage(
             subject=f"Missions proposées — {len(items)} jour(s)",
