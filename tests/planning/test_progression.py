@@ -113,9 +113,11 @@ def test_an_impossible_week_is_explained_on_the_page(client: Client) -> None:
     agent = agent_ars(region.code)
     run = services.run_planning(region, DECEMBER, agent)
     assert run.calcul == "termine" and run.propositions.exists()  # the others are planned
+    # A week of 5 days is beyond the national cap (2 days a month, a dated parameter): the planner holds the
+    # profile to the cap in force, and says so.
     assert run.resultat["series_impossibles"] == [
-        f"{week} : ses dates ne contiennent aucune série de 5 jours consécutifs ; sa série ne peut pas être proposée."
+        f"{week} : il lui reste 2 jour(s) ce mois, moins qu'une série de 5 jours ; sa série ne peut pas être proposée."
     ]
     client.force_login(agent)
     page = html.unescape(client.get(f"/planning/ars/?region={region.code}&mois=2026-12").content.decode())
-    assert "Séries demandées qui ne peuvent pas être proposées" in page and f"{week} : ses dates" in page
+    assert "Séries demandées qui ne peuvent pas être proposées" in page and f"{week} : il lui reste" in page

@@ -320,3 +320,19 @@ def test_the_invitation_names_the_days_in_french() -> None:
     services._send_invitations([mission])
     body = mail.outbox[0].body
     assert "lundi 07/12/2026" in body and "Monday" not in body
+
+
+def test_the_planner_counts_days_done_and_never_exceeds_the_national_cap() -> None:
+    """Planning the current month gave a doctor who had already worked their 2 days (« réalisée ») 2 more; a
+    profile edited above the national cap (the admin checks nothing) was planned as such: days held unpaid."""
+    commune = zone_commune()
+    site = lieu(commune)
+    done, over = medecin(commune), medecin(commune, jours_max_par_mois=5)
+    november = dt.date(2026, 11, 1)
+    for day in (2, 3):
+        Mission.objects.create(medecin=done, lieu=site, date=dt.date(2026, 11, day), statut="realisee")
+    days = [d for d in working_days(november, 30) if d > TODAY][:4]
+    Disponibilite.objects.bulk_create([Disponibilite(medecin=m, date=d) for m in (done, over) for d in days])
+    data = services.build_instance(commune.departement.region, november)
+    planned = {v.id: v.max_days for v in data.instance.volunteers}
+    assert str(done.pk) not in planned and planned[str(over.pk)] == 2

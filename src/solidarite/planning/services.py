@@ -20,7 +20,7 @@ from django.utils import dateformat, timezone, translation
 
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
 from solidarite.annuaire.services import personal_links
-from solidarite.parametres import valeur
+from solidarite.parametres import entier, valeur
 from solidarite.planning import optimizer
 from solidarite.planning.calendar import missions_ics
 from solidarite.planning.horizon import (  # re-exported: the views and commands call them from here
@@ -178,12 +178,20 @@ def build_instance(region: Region, first: dt.date, today: dt.date | None = None)
         else {}
     )
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
-    active = Mission.objects.filter(date__range=(first, last), statut__in=Mission.ACTIVES)
+    # Days already done (« réalisée ») count against the month's cap too: planning the current month gave a
+    # doctor who had worked their 2 days 2 more, which the statement then held unpaid.
+    month = Mission.objects.filter(
+        date__range=(first, last), statut__in=(*Mission.ACTIVES, Mission.Statut.REALISEE)
+    )
     taken_places: dict[tuple[int, dt.date], int] = defaultdict(int)
     taken_days: dict[int, set[dt.date]] = defaultdict(set)
-    for lieu_id, medecin_id, day in active.values_list("lieu_id", "medecin_id", "date"):
-        taken_places[(lieu_id, day)] += 1
+    for lieu_id, medecin_id, day, statut in month.values_list("lieu_id", "medecin_id", "date", "statut"):
+        if statut in Mission.ACTIVES:
+            taken_places[(lieu_id, day)] += 1
         taken_days[medecin_id].add(day)
+    national_cap = entier(
+        "jours_max_par_mois", first
+    )  # the cap in force that month, whatever the profile says
     lieux = list(
         LieuSolidaire.objects.filter(actif=True, commune__departement__region=region).select_related(
             "commune__departement"
@@ -217,7 +225,7 @@ def build_instance(region: Region, first: dt.date, today: dt.date | None = None)
             dispo[medecin_id].append(day)
     volunteers = []
     for m in medecins:
-        remaining = m.jours_max_par_mois - len(taken_days[m.pk])
+        remaining = min(m.jours_max_par_mois, national_cap) - len(taken_days[m.pk])
         if remaining > 0 and dispo[m.pk] and m.commune.latitude is not None:
             volunteers.append(
                 optimizer.Volunteer(
