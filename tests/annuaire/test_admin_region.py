@@ -69,9 +69,19 @@ def test_a_volunteer_changed_inside_the_region_is_saved() -> None:
     client, commune = _agent("view_medecinvolontaire", "change_medecinvolontaire")
     doc = medecin(commune, cdom=commune.departement)
     url = f"/admin/annuaire/medecinvolontaire/{doc.pk}/change/"
-    answer = client.post(url, _posted(client.get(url), jours_max_par_mois=3))
+    answer = client.post(url, _posted(client.get(url), jours_max_par_mois=1))
     assert answer.status_code == 302
-    assert MedecinVolontaire.objects.get(pk=doc.pk).jours_max_par_mois == 3
+    assert MedecinVolontaire.objects.get(pk=doc.pk).jours_max_par_mois == 1
+
+
+def test_the_days_a_month_are_never_set_above_the_national_cap() -> None:
+    """3 days a month was saved for a volunteer while the scheme pays 2: the planner proposed the third."""
+    client, commune = _agent("view_medecinvolontaire", "change_medecinvolontaire")
+    doc = medecin(commune, cdom=commune.departement)
+    url = f"/admin/annuaire/medecinvolontaire/{doc.pk}/change/"
+    answer = client.post(url, _posted(client.get(url), jours_max_par_mois=3))
+    assert answer.status_code == 200 and "Entre 1 et 2 jours par mois" in answer.content.decode()
+    assert MedecinVolontaire.objects.get(pk=doc.pk).jours_max_par_mois == 2
 
 
 def test_an_ars_agent_cannot_attach_themselves_to_another_region() -> None:

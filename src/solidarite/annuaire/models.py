@@ -110,6 +110,14 @@ class MedecinVolontaire(models.Model):
     def __str__(self) -> str:
         return f"Dr {self.prenom} {self.nom}"
 
+    def clean(self) -> None:
+        """As at sign-up (annuaire.services.check_days_and_rotation), for the back-office form: never above the
+        national cap in force; a rhythm that fits in the days given."""
+        from solidarite.annuaire.services import check_days_and_rotation  # services imports this module
+
+        if self.jours_max_par_mois is not None and self.rotation:
+            check_days_and_rotation(self.jours_max_par_mois, self.rotation)
+
     @property
     def block_days(self) -> int:
         return {self.Rotation.JOUR: 1, self.Rotation.DEUX_JOURS: 2, self.Rotation.SEMAINE: 5}[
