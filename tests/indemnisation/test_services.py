@@ -190,6 +190,8 @@ def test_the_monthly_cap_counts_every_region_of_the_doctor(today) -> None:  # ty
     assert [a["code"] for a in Releve.objects.get(region=there.commune.departement.region).anomalies] == [
         "plafond"
     ]
+    # The held days are the other region's: this region's ARS has nothing to resolve.
+    assert Releve.objects.get(region=region).anomalies == []
 
 
 def test_a_correction_past_the_cap_after_validation_is_listed_on_the_next_statement(today) -> None:  # type: ignore[no-untyped-def]

@@ -260,15 +260,19 @@ def construire_mois(
             for paye in payes.get(medecin_id, {}).values():
                 if paye.mission_id in releve.retenus:  # a held correction is listed on its region's statement
                     groups.setdefault(paye.groupe, [])
-            anomalies = [
-                {"code": a.code, "message": a.message, "missions": list(a.mission_ids)}
-                for a in releve.anomalies
-            ]
+            groupe_of = {p.mission_id: p.groupe for p in payes.get(medecin_id, {}).values()}
+            groupe_of.update({j.mission_id: j.groupe for j in nouveaux.get(medecin_id, ())})
             for groupe, items in groups.items():
                 if region is not None and int(groupe) != region.pk:
                     continue  # another region's statement: its ARS computes it
                 if (medecin_id, int(groupe)) in frozen:
                     continue  # its new days wait for the next month's statement
+                # Each statement lists the anomalies of its region's days: the ARS that reads it can resolve them.
+                anomalies = [
+                    {"code": a.code, "message": a.message, "missions": list(a.mission_ids)}
+                    for a in releve.anomalies
+                    if any(groupe_of.get(m) == groupe for m in a.mission_ids)
+                ]
                 obj = _Brouillon(
                     medecin_id, int(groupe), sum((i.montant for i in items), Decimal(0)), anomalies
                 )
