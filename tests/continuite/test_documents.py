@@ -82,7 +82,7 @@ def test_the_validator_refuses_a_dangling_reference() -> None:
 
 def test_the_letter_names_the_doctor_rpps_the_lieu_and_the_exams(lundi) -> None:  # type: ignore[no-untyped-def]
     t = transmission(examens=1)
-    services.declarer_medecin_traitant(t.patient, "Durand, Mauriac", "10003456789", "", None)
+    services.declarer_medecin_traitant(t.patient, "Durand, Mauriac", "10003456786", "", None)
     html = documents.lettre_html(t)
     for text in (
         f"RPPS {t.medecin.rpps}",

@@ -17,7 +17,7 @@ from tests.factories import transmission as _transmission
 
 pytestmark = pytest.mark.django_db
 
-RPPS_MT = "10101010101"
+RPPS_MT = "10101010105"  # a valid key (Luhn), like every RPPS
 
 
 def transmission(examens: int):  # type: ignore[no-untyped-def]
@@ -136,6 +136,8 @@ def test_a_bad_rpps_is_a_400_in_french_and_nothing_is_written() -> None:
         ),
         ({"mt_rpps": "١٠١٠١٠١٠١٠١"}, "11 chiffres"),  # eleven digits, but not 0-9
         ({"mt_rpps": "1" * 12}, "11 chiffres"),
+        # a typo in the key named nobody: the GP signing in with that RPPS never saw the declaration
+        ({"mt_rpps": "10101010101"}, "clé de contrôle"),
     ],
 )
 def test_a_bad_address_or_an_overlong_field_is_a_400_in_french_and_nothing_is_saved(fields, message) -> None:  # type: ignore[no-untyped-def]

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 
 def test_a_withdrawn_medecin_traitant_no_longer_reads_the_record(lundi) -> None:  # type: ignore[no-untyped-def]
     t = transmission(consultation_du_jour(), examens=1)
-    mt = services.declarer_medecin_traitant(t.patient, "Dr Claire Durand", "10101010101", "", None)
-    gp = User.objects.create_user("rpps-10101010101")
+    mt = services.declarer_medecin_traitant(t.patient, "Dr Claire Durand", "10101010105", "", None)
+    gp = User.objects.create_user("rpps-10101010105")
     services.accepter_medecin_traitant(mt, gp)
     client = Client()
     client.force_login(gp)

@@ -14,6 +14,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from solidarite.annuaire.validation import luhn_ok
 from solidarite.continuite import ins
 from solidarite.continuite.models import (
     MedecinTraitant,
@@ -210,6 +211,11 @@ def check_medecin_traitant(nom: str, rpps: str, email: str) -> None:
         errors["nom"] = "Indiquez le nom du médecin traitant."
     if rpps and not (rpps.isascii() and rpps.isdigit() and len(rpps) == 11):
         errors["rpps"] = "Le numéro RPPS compte 11 chiffres."
+    elif rpps and not luhn_ok(rpps):  # a typo would name nobody: the GP would never see the declaration
+        errors["rpps"] = (
+            "Ce numéro RPPS n'est pas valide : sa clé de contrôle ne correspond pas. Vérifiez les chiffres, "
+            "ou laissez le champ vide."
+        )
     _add(errors, field_errors(MedecinTraitant, {"nom": nom, "rpps": rpps, "email": email}))
     if errors:
         raise ValidationError(errors)
