@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from solidarite.continuite import ins
-from solidarite.continuite.models import Patient, ResultatAttendu, Transmission
+from solidarite.continuite.models import MedecinTraitant, Patient, ResultatAttendu, Transmission
 from solidarite.rdv.models import AccesDonnees
 from solidarite.rdv.services.jetons import jeton_for
 from tests.factories import agent_ars, consultation_du_jour, lieu, transmission, visite
@@ -309,3 +309,17 @@ def test_a_refused_handover_gives_back_the_exams_and_the_follow_up_typed(lundi) 
     assert 'value="Kaliémie"' in html
     assert 'value="imagerie" selected' in html
     assert 'value="urgent" checked' in html
+
+
+def test_a_refused_medecin_traitant_comes_back_on_the_consultation_with_what_was_typed(lundi) -> None:  # type: ignore[no-untyped-def]
+    """A wrong RPPS key gave a bare error page: the name and address typed were gone."""
+    rdv = consultation_du_jour()
+    c = as_user(rdv.mission.medecin.compte)
+    url = f"/continuite/consultation/{rdv.pk}/"
+    assert c.post(url, IDENTITY).status_code == 302
+    typed = {"mt_nom": "Dr Claire Durand, 2 place de la Mairie, Mauriac", "mt_rpps": "10101010102"}  # bad key
+    page = c.post(f"{url}medecin-traitant/", typed)
+    text = page.content.decode()
+    assert page.status_code == 400 and 'value="Dr Claire Durand, 2 place de la Mairie, Mauriac"' in text
+    assert 'value="10101010102"' in text and 'name="synthese"' in text  # the consultation page itself
+    assert "clé de contrôle" in text and not MedecinTraitant.objects.exists()

@@ -47,6 +47,7 @@ FIELDS = (
     "texte_libre",
 )
 CHOICES = ("sexe", "statut_identite", "suivi")
+MT_FIELDS = ("mt_nom", "mt_rpps", "mt_email")  # the médecin traitant declared from the same page
 EXAM_ROWS = 3
 EXAM_FIELDS = ("nature", "libelle", "date")
 
@@ -124,6 +125,11 @@ def consultation(request: HttpRequest, rendez_vous: int) -> HttpResponse:
             return redirect(request.get_full_path())
         except ValidationError as exc:
             errors = _errors(exc)
+    return _consultation_page(request, rdv, visite, errors)
+
+
+def _consultation_page(request: HttpRequest, rdv: RendezVous, visite: Any, errors: list[str]) -> HttpResponse:
+    """The consultation page; after a refused form, with its messages and everything typed given back."""
     transmission = Transmission.objects.filter(visite=visite).first() if visite else None
     # The page shows the booking's name, birth date and reason even before the identity is confirmed: that
     # read is logged on the appointment, then on the patient's record once there is one.
@@ -144,7 +150,7 @@ def consultation(request: HttpRequest, rendez_vous: int) -> HttpResponse:
             }
             for n in range(1, EXAM_ROWS + 1)
         ],
-        "post": {k: request.POST.get(k, "") if errors else "" for k in FIELDS + CHOICES},
+        "post": {k: request.POST.get(k, "") if errors else "" for k in FIELDS + CHOICES + MT_FIELDS},
     }
     return render(request, "continuite/consultation.html", context, status=400 if errors else 200)
 
@@ -458,8 +464,8 @@ def declarer_medecin_traitant(request: HttpRequest, rendez_vous: int) -> HttpRes
             request.POST.get("mt_email", "").strip(),
             request.user,
         )
-    except ValidationError as exc:
-        return error_page(request, 400, "Médecin traitant non enregistré", " ".join(_errors(exc)))
+    except ValidationError as exc:  # the consultation page again, with the message and what was typed
+        return _consultation_page(request, rdv, visite, _errors(exc))
     return redirect(reverse("continuite:consultation", args=[rdv.pk]))
 
 
