@@ -11,7 +11,7 @@ from django.core import mail
 from django.test import Client
 from icalendar import Calendar
 
-from solidarite.planning import services
+from solidarite.planning import invitations, services
 from solidarite.planning.calendar import missions_ics
 from solidarite.planning.models import Disponibilite, Mission, PlanningRun
 from tests.factories import agent_ars, compte, lieu, medecin, working_days, zone_commune
@@ -164,7 +164,7 @@ def test_the_feed_and_the_invitation_survive_any_stored_date(client: Client, set
     (event,) = Calendar.from_ical(feed.content).walk("VEVENT")
     assert event.decoded("dtstart") == dt.date.max
     assert Calendar.from_ical(missions_ics([far], "x")).walk("VEVENT")
-    services._send_invitations([far])
+    invitations.send_invitations([far])
     assert len(mail.outbox) == 1
 
 

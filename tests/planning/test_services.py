@@ -14,7 +14,7 @@ from django.test import Client
 from django_tasks_db.models import DBTaskResult
 from icalendar import Calendar
 
-from solidarite.planning import services
+from solidarite.planning import invitations, services
 from solidarite.planning.models import Disponibilite, Mission, PlanningRun, Proposition
 from tests.factories import agent_ars, compte, lieu, medecin, working_days, zone_commune
 
@@ -317,7 +317,7 @@ def test_the_invitation_names_the_days_in_french() -> None:
     """« Monday 07/12/2026 » in a French e-mail: strftime's %A follows the C locale."""
     doc = medecin()
     mission = Mission.objects.create(medecin=doc, lieu=lieu(doc.commune), date=dt.date(2026, 12, 7))
-    services._send_invitations([mission])
+    invitations.send_invitations([mission])
     body = mail.outbox[0].body
     assert "lundi 07/12/2026" in body and "Monday" not in body
 

@@ -13,16 +13,13 @@ from typing import Any
 import holidays
 import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Coalesce
-from django.utils import dateformat, timezone, translation
+from django.utils import timezone
 
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
-from solidarite.annuaire.services import personal_links
 from solidarite.parametres import entier, valeur
 from solidarite.planning import optimizer
-from solidarite.planning.calendar import missions_ics
 from solidarite.planning.horizon import (  # re-exported: the views and commands call them from here
     add_months as add_months,
 )
@@ -32,6 +29,7 @@ from solidarite.planning.horizon import last_plannable_day as last_plannable_day
 from solidarite.planning.horizon import month_text as month_text
 from solidarite.planning.horizon import parse_month as parse_month
 from solidarite.planning.horizon import planning_horizon as planning_horizon
+from solidarite.planning.invitations import send_invitations
 from solidarite.planning.models import Disponibilite, Mission, MissionTransition, PlanningRun, Proposition
 from solidarite.planning.signals import mission_cancelled, mission_confirmed
 from solidarite.territoire import acces
@@ -484,42 +482,9 @@ def publish(run: PlanningRun, user: Any) -> list[Mission]:
         locked.statut = PlanningRun.Statut.PUBLIE
         locked.publie_le = timezone.now()
         locked.save(update_fields=["statut", "publie_le"])
-        transaction.on_commit(lambda: _send_invitations(missions))
+        transaction.on_commit(lambda: send_invitations(missions))
     run.statut = PlanningRun.Statut.PUBLIE
     return missions
-
-
-def _jour_fr(day: dt.date) -> str:
-    """« lundi 07/12/2026 »: strftime's %A names the day in English (the C locale), whatever the language."""
-    with translation.override("fr"):
-        return dateformat.format(day, "l d/m/Y")
-
-
-def _send_invitations(missions: list[Mission]) -> None:
-    by_medecin: dict[int, list[Mission]] = defaultdict(list)
-    for mission in missions:
-        by_medecin[mission.medecin_id].append(mission)
-    for items in by_medecin.values():
-        medecin = items[0].medecin
-        lines = "\n".join(
-            f"- {_jour_fr(m.date)} : {m.lieu.nom}, {m.lieu.adresse} ({m.lieu.commune.nom})" for m in items
-        )
-        message = EmailMessage(
-            subject=f"Missions proposées — {len(items)} jour(s)",
-            body=(
-                f"Bonjour {medecin},\n\nL'ARS vous propose les missions suivantes :\n{lines}\n\n"
-                f"Confirmez-les ou déclinez-les ici : {personal_links(medecin)['missions']}\n"
-                "Le fichier joint les ajoute à votre agenda.\n\nSolidarité territoriale"
-            ),
-            to=[medecin.email],
-        )
-        message.attach("missions.ics", missions_ics(items, "Missions proposées"), "text/calendar")
-        try:
-            message.send(fail_silently=False)
-        except OSError:  # the missions exist; the volunteer also sees them on their page
-            logger.exception("invitation non envoyée au médecin %s (%d missions)", medecin.pk, len(items))
-            continue
-        logger.info("invitation envoyée au médecin %s (%d missions)", medecin.pk, len(items))
 
 
 def answer_mission(mission: Mission, medecin: MedecinVolontaire, accept: bool) -> Mission:
