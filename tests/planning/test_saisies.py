@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -168,24 +169,29 @@ def test_the_feed_and_the_invitation_survive_any_stored_date(client: Client, set
     assert len(mail.outbox) == 1
 
 
+def _move(client: Client, region: Any, proposition: Any, lieu: int, day: str) -> Any:
+    """The ARS page's « déplacer » of a proposition of the December 2026 plan."""
+    return client.post(
+        "/planning/ars/",
+        {
+            "action": "deplacer",
+            "region": region.code,
+            "mois": "2026-12",
+            "run": proposition.run_id,
+            "proposition": proposition.pk,
+            "lieu": lieu,
+            "date": day,
+        },
+    )
+
+
 def test_a_move_stays_in_the_month_of_the_plan(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
     region, agent, run, _ = _published(settings)
     proposition = run.propositions.first()
     assert proposition is not None
     client.force_login(agent)
     for day in ("9999-12-31", "0001-01-01", "2027-01-04"):
-        response = client.post(
-            "/planning/ars/",
-            {
-                "action": "deplacer",
-                "region": region.code,
-                "mois": "2026-12",
-                "run": run.pk,
-                "proposition": proposition.pk,
-                "lieu": proposition.lieu_id,
-                "date": day,
-            },
-        )
+        response = _move(client, region, proposition, proposition.lieu_id, day)
         assert response.status_code == 400 and "dans le mois du planning (12/2026)" in _text(response)
     before = proposition.date
     proposition.refresh_from_db()
@@ -201,18 +207,7 @@ def test_a_move_to_a_lieu_of_another_region_finds_no_such_lieu(client: Client, s
     )
     foreign = lieu(elsewhere)
     client.force_login(agent)
-    response = client.post(
-        "/planning/ars/",
-        {
-            "action": "deplacer",
-            "region": region.code,
-            "mois": "2026-12",
-            "run": run.pk,
-            "proposition": proposition.pk,
-            "lieu": foreign.pk,
-            "date": proposition.date.isoformat(),
-        },
-    )
+    response = _move(client, region, proposition, foreign.pk, proposition.date.isoformat())
     assert response.status_code == 404  # as if there were none: its region is not named
     assert elsewhere.departement.region.nom not in _text(response)
     before = proposition.lieu_id

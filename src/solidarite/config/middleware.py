@@ -26,6 +26,7 @@ from django.contrib.sessions import middleware as sessions
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.middleware import csrf
+from django.utils.deprecation import MiddlewareMixin
 from django_htmx import middleware as htmx
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -168,21 +169,11 @@ def _refusal(request: HttpRequest, message: str = NUL_MESSAGE) -> HttpResponseBa
 DEMESURE_MESSAGE = "La demande contient un nombre ou une date hors des limites acceptées : vérifiez l'adresse ou le formulaire."
 
 
-class RefuseOutOfRangeNumbers:
+class RefuseOutOfRangeNumbers(MiddlewareMixin):
     """A number the database cannot hold (SQLite binds integers of 64 bits: `?campagne__id__in=1,10**30` in a
     back-office list) or a date pushed past year 9999 raises OverflowError wherever a view or Django's admin
     reads a parameter without a form: a French 400 here, once for every view, rather than a 500. Logged as a
     warning with its traceback (the path, no value of the request)."""
-
-    sync_capable = True
-    async_capable = False
-
-    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        response: HttpResponseBase = self.get_response(request)
-        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
         if not isinstance(exception, OverflowError):
@@ -195,19 +186,12 @@ class RefuseOutOfRangeNumbers:
 API_NOT_FOUND = "Adresse inconnue de l'API : les opérations sont décrites dans /api/v1/docs (OpenAPI : /api/v1/openapi.json)."
 
 
-class ApiRefusalsInJson:
+class ApiRefusalsInJson(MiddlewareMixin):
     """Under `API_PREFIX`, the refusals that no operation writes: an address the API does not have (Django's 404,
     an HTML page) and a method an address does not take (django-ninja's 405, « Method not allowed » in English,
     text/html). Answered in the API's shape, `{"detail": "…"}` in French, the `Allow` header kept."""
 
-    sync_capable = True
-    async_capable = False
-
-    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        response: HttpResponseBase = self.get_response(request)
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         if response.status_code not in (404, 405) or not request.path_info.startswith(API_PREFIX):
             return response
         if response.get("Content-Type", "").startswith("application/json"):
