@@ -88,6 +88,29 @@ def test_a_freed_slot_tells_the_first_person_only_and_never_more_than_three_time
     assert Message.objects.filter(inscription=first).count() == 3
 
 
+def test_a_person_registered_twice_is_told_once_a_day_and_three_times_in_all() -> None:
+    mission = _mission(days_ahead=10)
+    today = timezone.localdate()
+    first = _register(mission.lieu, today, today + dt.timedelta(days=30), email="")
+    again = _register(
+        mission.lieu, today, today + dt.timedelta(days=30), telephone="+33611223344", email="", nom=" DURAND"
+    )
+    other = _register(mission.lieu, today, today + dt.timedelta(days=30), nom="Petit", telephone="0622334455")
+    # Each registration keeps its own row and withdrawal link: nothing tells a typist the number was listed.
+    assert first.pk != again.pk and attente.jeton_for(first) != attente.jeton_for(again)
+    _cancel_one(mission, 0)
+    _cancel_one(mission, 1)  # the same day: the second freed slot goes to another person, not again to Louis
+    assert Message.objects.filter(nature="attente", inscription__in=[first, again]).count() == 1
+    assert Message.objects.filter(nature="attente", inscription=other).count() == 1
+    for day in range(1, 6):
+        later = timezone.now() + dt.timedelta(days=day)
+        rdv = services.book(services.slots(mission.lieu, mission.date, mission.date)[2 + day].id, PATIENT)
+        RendezVous.objects.filter(pk=rdv.pk).update(statut="annule")
+        attente.notify_freed(mission.lieu_id, [rdv.debut], now=later)
+    # Three messages in all to the number, whichever of its entries they went through.
+    assert Message.objects.filter(nature="attente", inscription__in=[first, again]).count() == 3
+
+
 def test_no_message_in_the_last_seven_days_of_the_period() -> None:
     mission = _mission(days_ahead=9)
     today = timezone.localdate()

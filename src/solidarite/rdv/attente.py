@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core import signing
@@ -118,10 +119,13 @@ def notify_freed(lieu_id: int, starts: Iterable[dt.datetime], now: dt.datetime |
         .exclude(dernier_message_le=today)
         .order_by("cree_le", "pk")
     )
-    told = 0
+    told, sent = 0, _sent_by_person(lieu_id, today)
     for inscription in candidates[: 3 * remaining]:
         if told >= remaining:
             break
+        keys = _person_keys(inscription.telephone, inscription.email, inscription.nom, inscription.prenom)
+        if any(key in sent.today or sent.count.get(key, 0) >= max_messages() for key in keys):
+            continue  # the same person under another entry: told today already, or told enough
         claimed = (
             InscriptionAttente.objects.filter(
                 pk=inscription.pk,
@@ -133,8 +137,42 @@ def notify_freed(lieu_id: int, starts: Iterable[dt.datetime], now: dt.datetime |
         )
         if claimed:
             outbox.queue_waitlist(inscription, today, now)
+            sent.today.update(keys)
+            for key in keys:
+                sent.count[key] = sent.count.get(key, 0) + 1
             told += 1
     return told
+
+
+@dataclass
+class _Sent:
+    today: set[str] = field(default_factory=set)
+    count: dict[str, int] = field(default_factory=dict)
+
+
+def _person_keys(telephone: str, email: str, nom: str, prenom: str) -> list[str]:
+    """One person, whatever their entries: the same name at the same phone (stored normalised, +33…) or at the
+    same e-mail (lower case). Two names at one phone stay two people: a couple may share a mobile."""
+    name = f"{nom.strip().casefold()}|{prenom.strip().casefold()}"
+    return [f"{kind}:{value}|{name}" for kind, value in (("t", telephone), ("e", email)) if value]
+
+
+def _sent_by_person(lieu_id: int, today: dt.date) -> _Sent:
+    """Messages already sent to each person of the lieu's active entries, and who was told today.
+
+    A person may hold several entries (each registration its own, with its own withdrawal link: answering
+    a second registration with the first one's link would hand it to anyone who types their number): the
+    waitlist's limits, one message a day and `liste_attente_messages_max` in all, hold per person."""
+    sent = _Sent()
+    rows = InscriptionAttente.objects.filter(lieu_id=lieu_id, statut=InscriptionAttente.Statut.ACTIVE)
+    for telephone, email, nom, prenom, count, last in rows.values_list(
+        "telephone", "email", "nom", "prenom", "messages_envoyes", "dernier_message_le"
+    ):
+        for key in _person_keys(telephone, email, nom, prenom):
+            sent.count[key] = sent.count.get(key, 0) + count
+            if last == today:
+                sent.today.add(key)
+    return sent
 
 
 def jeton_for(inscription: InscriptionAttente) -> str:
