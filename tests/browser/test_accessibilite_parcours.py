@@ -170,7 +170,13 @@ def _tab_to_field(page, field_id: str, limit: int = 60) -> None:  # type: ignore
     raise AssertionError(f"champ {field_id} introuvable au clavier")
 
 
-def test_a_slot_taken_meanwhile_is_announced_and_focused(territoire, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("case", "said"), [("pris", "vient d'être réservé"), ("mission annulée", "annuler sa venue")]
+)
+def test_a_slot_taken_meanwhile_is_announced_and_focused(
+    territoire, live_server, browser, case, said
+) -> None:  # type: ignore[no-untyped-def]
+    from solidarite.planning import services as planning
     from solidarite.rdv import services
     from tests.factories import PATIENT
 
@@ -182,12 +188,15 @@ def test_a_slot_taken_meanwhile_is_announced_and_focused(territoire, live_server
     page.locator("#id_nom").fill("Durand")
     page.get_by_label("Date de naissance").fill("02/03/1940")
     page.locator("#id_telephone").fill("06 98 76 54 32")
-    services.book(slot, {**PATIENT, "email": "autre@exemple.fr"})  # someone else, while Paul was typing
+    if case == "pris":
+        services.book(slot, {**PATIENT, "email": "autre@exemple.fr"})  # someone else, while Paul was typing
+    else:
+        planning.cancel_mission(mission, None, "Médecin malade")  # was a 404, what Paul typed lost
     page.get_by_role("button", name="Confirmer le rendez-vous").click()
     page.wait_for_load_state()
-    assert page.title().startswith("Créneau déjà pris")
+    assert page.title().startswith("Créneau plus disponible")
     assert page.evaluate("document.activeElement.id") == "creneau-pris"  # read at once: where to go next
-    assert "vient d'être réservé" in page.locator("#creneau-pris").inner_text()
+    assert said in page.locator("#creneau-pris").inner_text()
     assert _axe_faults(page) == []
     page.close()
 

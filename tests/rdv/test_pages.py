@@ -78,8 +78,9 @@ def test_booking_confirmation_signed_link_and_cancellation(
 
 
 def test_a_slot_not_on_offer_has_neither_booking_nor_moving_page(client: Client) -> None:
-    """The pages check a slot as the booking does (services.offered_mission): one the schedule does not offer is
-    a 404 « Créneau introuvable », shown or sent, as the API's 404 (a form was shown, a send refused in 400)."""
+    """The pages check a slot as the booking does (services.offered_mission): one the schedule does not offer has
+    no form, a 404 « Créneau introuvable » as the API's 404. Sent (its form shown earlier, the slot gone since),
+    a 409 that says so and why, with nothing booked; an identifier that cannot be a slot's stays a 404."""
     mission = _mission()
     slots = services.slots(mission.lieu, mission.date, mission.date)
     token = services.jeton_for(services.book(slots[0].id, {**FORM, "date_naissance": "1948-05-17"}))
@@ -94,9 +95,16 @@ def test_a_slot_not_on_offer_has_neither_booking_nor_moving_page(client: Client)
     }
     for creneau, reason in not_offered.items():
         for url in (f"/rendez-vous/creneau/{creneau}/", f"/rendez-vous/gerer/{token}/deplacer/{creneau}/"):
-            for response in (client.get(url), client.post(url, FORM)):
-                text = _text(response)
-                assert response.status_code == 404 and "Créneau introuvable" in text and reason in text, url
+            shown = client.get(url)
+            text = _text(shown)
+            assert shown.status_code == 404 and "Créneau introuvable" in text and reason in text, url
+            sent = client.post(url, FORM)
+            text = _text(sent)
+            if reason == "invalide":
+                assert sent.status_code == 404 and "Créneau introuvable" in text, url
+            else:
+                assert sent.status_code == 409 and "Ce créneau n'est plus disponible" in text, url
+                assert ("passée" if reason == "passé" else "n'est plus proposé") in text, url
     assert RendezVous.objects.count() == 1
     assert client.get(f"/rendez-vous/creneau/{slots[1].id}/").status_code == 200
     assert client.get(f"/rendez-vous/gerer/{token}/deplacer/{slots[1].id}/").status_code == 200
@@ -353,3 +361,144 @@ def test_the_patient_s_fields_give_their_purpose(client: Client) -> None:
         assert re.search(r'<input type="tel" name="telephone"[^>]* autocomplete="tel"', page)
     page = client.get(f"/rendez-vous/creneau/{slot.id}/").content.decode()
     assert re.search(r'name="date_naissance"[^>]* autocomplete="bday"', page)
+
+
+GONE = {
+    "mission annulée": "Le médecin a dû annuler sa venue ce jour-là",
+    "pris": "vient d'être réservé par quelqu'un d'autre",
+    "passé": "L'heure de ce créneau est passée",
+    "lieu fermé": "Ce lieu de consultation ne reçoit plus de patients",
+}
+
+
+def _cle(client: Client, url: str) -> str:
+    return re.search(r'name="cle" value="([^"]+)"', client.get(url).content.decode()).group(1)  # type: ignore[union-attr]
+
+
+def _make_gone(case: str, mission, slot, freeze_clock) -> None:  # type: ignore[no-untyped-def]
+    from solidarite.planning import services as planning
+
+    if case == "mission annulée":
+        planning.cancel_mission(mission, None, "Médecin malade")
+    elif case == "pris":
+        services.book(slot.id, {**FORM, "prenom": "Paul", "email": "", "date_naissance": "1950-01-02"})
+    elif case == "passé":
+        freeze_clock(slot.debut + dt.timedelta(minutes=5))
+    else:
+        mission.lieu.actif = False
+        mission.lieu.save()
+
+
+@pytest.mark.parametrize("case", list(GONE))
+def test_a_slot_gone_while_the_form_was_typed_keeps_what_was_typed(
+    client: Client, case: str, freeze_clock
+) -> None:  # type: ignore[no-untyped-def]
+    """The mission cancelled, the slot taken or passed, the lieu closed while the patient typed: the send was a
+    404 « Créneau introuvable » and everything typed was lost. Now a 409 that says the slot is no longer
+    available and why, nothing booked, and what was typed carried to the next free slots of the lieu (one
+    click: that slot's form, filled in, to confirm), or, when there are none, the search around the lieu."""
+    from solidarite.planning.models import Mission
+    from tests.factories import medecin
+
+    mission = _mission()
+    backup = Mission.objects.create(  # another doctor, the next day: where the next free slots are
+        medecin=medecin(mission.lieu.commune), lieu=mission.lieu, date=mission.date + dt.timedelta(days=1)
+    )
+    backup.statut = "confirmee"
+    backup.save()
+    slot = services.slots(mission.lieu, mission.date, mission.date)[0]
+    url = f"/rendez-vous/creneau/{slot.id}/"
+    typed = {**FORM, "motif": "Renouvellement d'ordonnance", "cle": _cle(client, url)}
+    _make_gone(case, mission, slot, freeze_clock)
+    sent = client.post(url, typed)
+    page, text = sent.content.decode(), _text(sent)
+    assert sent.status_code == 409 and "Ce créneau n'est plus disponible" in text and GONE[case] in text, text
+    assert "Créneau introuvable" not in text and "Aucun rendez-vous n'a été réservé" in text
+    assert not RendezVous.objects.filter(prenom="Jeanne").exists()
+    near = f'href="/rendez-vous/?commune={mission.lieu.commune.code_insee}"'
+    assert near in page  # the search around the lieu, always offered
+    if case == "lieu fermé":  # nothing left in this lieu
+        assert "Aucun autre créneau libre dans ce lieu" in text and "reprendre" not in page
+        return
+    targets = re.findall(r'<form method="post" action="/rendez-vous/creneau/([0-9-]+)/">', page)
+    expected = services.next_free(mission.lieu, timezone.now())
+    assert targets == [c.id for c in expected] and slot.id not in targets
+    if case == "mission annulée":
+        assert all(t.startswith(f"{backup.pk}-") for t in targets)
+    first = page[page.index(f'action="/rendez-vous/creneau/{targets[0]}/"') :]
+    first = first[: first.index("</form>")]
+    carried = {
+        name: html.unescape(value)
+        for name, value in re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', first)
+    }
+    assert {k: v for k, v in carried.items() if k in typed and k != "cle"} == {
+        k: v for k, v in typed.items() if k != "cle"
+    }
+    chosen = client.post(f"/rendez-vous/creneau/{targets[0]}/", carried)
+    text = _text(chosen)
+    assert (
+        chosen.status_code == 200
+        and "Confirmer le rendez-vous" in text
+        and "contient des erreurs" not in text
+    )
+    assert 'value="Jeanne"' in text and 'value="17/05/1948"' in text and "Renouvellement d'ordonnance" in text
+    assert not RendezVous.objects.filter(prenom="Jeanne").exists()  # booked only once confirmed
+    cle = re.search(r'name="cle" value="([^"]+)"', chosen.content.decode()).group(1)  # type: ignore[union-attr]
+    form = {k: v for k, v in carried.items() if k != "reprendre"}  # what the form shown sends
+    confirmed = client.post(f"/rendez-vous/creneau/{targets[0]}/", {**form, "cle": cle})
+    assert confirmed.status_code == 200 and "Votre rendez-vous est confirmé" in _text(confirmed)
+    assert RendezVous.objects.get(prenom="Jeanne").motif == "Renouvellement d'ordonnance"
+
+
+def test_a_form_that_booked_is_still_confirmed_once_its_slot_has_gone(client: Client, freeze_clock) -> None:  # type: ignore[no-untyped-def]
+    """Booked, the answer lost on a slow line, sent again once the slot has passed: « déjà confirmé » with the
+    link, not « plus disponible » (the patient would book a second slot)."""
+    mission = _mission()
+    slot = services.slots(mission.lieu, mission.date, mission.date)[0]
+    url = f"/rendez-vous/creneau/{slot.id}/"
+    typed = {**FORM, "cle": _cle(client, url)}
+    assert client.post(url, typed).status_code == 200
+    freeze_clock(slot.debut + dt.timedelta(minutes=1))
+    again = client.post(url, typed)
+    text = _text(again)
+    assert again.status_code == 200 and "Votre rendez-vous est déjà confirmé" in text
+    assert "/rendez-vous/gerer/" in text and RendezVous.objects.count() == 1
+
+
+@pytest.mark.parametrize("case", ["mission annulée", "pris", "passé"])
+def test_a_slot_gone_before_the_move_is_confirmed_keeps_the_appointment(
+    client: Client, case: str, freeze_clock
+) -> None:  # type: ignore[no-untyped-def]
+    """The same on « Déplacer mon rendez-vous »: a 409 that says why, the appointment kept, the next free slots
+    of the lieu leading to moving it (was a 404)."""
+    from solidarite.planning.models import Mission
+    from tests.factories import medecin
+
+    mission = _mission()
+    later = Mission.objects.create(
+        medecin=medecin(mission.lieu.commune), lieu=mission.lieu, date=mission.date + dt.timedelta(days=1)
+    )
+    later.statut = "confirmee"
+    later.save()
+    mine = services.book(
+        services.slots(mission.lieu, mission.date, mission.date)[-1].id,
+        {**FORM, "date_naissance": "1948-05-17"},
+    )
+    token = services.jeton_for(mine)
+    target = services.slots(later.lieu, later.date, later.date)[0]
+    url = f"/rendez-vous/gerer/{token}/deplacer/{target.id}/"
+    assert client.get(url).status_code == 200
+    if case == "passé":  # the appointment itself is still ahead: a move to a past slot of an earlier day
+        target = services.slots(mission.lieu, mission.date, mission.date)[0]
+        url = f"/rendez-vous/gerer/{token}/deplacer/{target.id}/"
+        assert client.get(url).status_code == 200
+    _make_gone(case, later if case != "passé" else mission, target, freeze_clock)
+    sent = client.post(url)
+    text = _text(sent)
+    assert sent.status_code == 409 and "Ce créneau n'est plus disponible" in text and GONE[case] in text, text
+    assert "Votre rendez-vous actuel est conservé" in text and "Créneau introuvable" not in text
+    mine.refresh_from_db()
+    assert mine.statut == "reserve" and mine.remplace_par is None
+    assert re.search(
+        rf'href="/rendez-vous/gerer/{re.escape(token)}/deplacer/\d+-\d+/"', sent.content.decode()
+    )

@@ -62,3 +62,35 @@ def jours_ouverts(lieu_id: int, depuis: dt.date) -> list[JourOuvert]:
     """The open missions of a lieu from a day on, by date."""
     rows = missions_ouvertes().filter(lieu_id=lieu_id, date__gte=depuis).order_by("date", "pk")
     return [JourOuvert(pk, day) for pk, day in rows.values_list("pk", "date")]
+
+
+# Why a mission takes no appointment (etat_mission), for the pages that must say it in words.
+LIEU_FERME = "lieu_ferme"
+MISSION_ANNULEE = "mission_annulee"
+MISSION_REALISEE = "mission_realisee"
+MISSION_NON_CONFIRMEE = "mission_non_confirmee"
+
+
+class EtatMission(NamedTuple):
+    lieu_id: int
+    date: dt.date
+    fermeture: str  # "" when open (missions_ouvertes); otherwise why not, one of the codes above
+
+
+def etat_mission(mission_id: int) -> EtatMission | None:
+    """A mission's lieu and whether it is open to appointments, and if not why (its lieu closed first: what
+    the patient can do about it differs); None for no such mission."""
+    row = (
+        Mission.objects.filter(pk=mission_id).values_list("lieu_id", "date", "statut", "lieu__actif").first()
+    )
+    if row is None:
+        return None
+    lieu_id, day, statut, actif = row
+    if not actif:
+        return EtatMission(lieu_id, day, LIEU_FERME)
+    closed = {
+        Mission.Statut.CONFIRMEE: "",
+        Mission.Statut.ANNULEE: MISSION_ANNULEE,
+        Mission.Statut.REALISEE: MISSION_REALISEE,
+    }
+    return EtatMission(lieu_id, day, closed.get(statut, MISSION_NON_CONFIRMEE))

@@ -18,7 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from solidarite.annuaire.models import LieuSolidaire
 from solidarite.parametres import parametre
+from solidarite.planning.models import Mission
 from solidarite.rdv import attente, idempotence, outbox, services
+from solidarite.rdv.creneaux import RE_SLOT_ID
 from solidarite.rdv.forms import AttenteForm, ReservationForm
 from solidarite.rdv.models import AccesDonnees, RendezVous
 from solidarite.rdv.signals import rendez_vous_pris
@@ -186,6 +188,8 @@ def reserver(request: HttpRequest, creneau: str) -> HttpResponse:
     try:
         mission, start = services.offered_mission(creneau)
     except ValidationError as exc:
+        if request.method == "POST" and RE_SLOT_ID.match(creneau):  # gone while the patient typed
+            return _slot_gone(request, creneau, services.unavailable(creneau))
         return _slot_not_found(request, exc)
     if request.method == "POST" and request.POST.get("reprendre"):
         # from a slot just taken, the patient chose another: the form again, filled with what they typed
@@ -213,21 +217,57 @@ def reserver(request: HttpRequest, creneau: str) -> HttpResponse:
         except idempotence.Replay as replay:  # the same form sent twice (double click, page sent again)
             return _confirmation(request, replay.rdv, deja=True, jeton=services.jeton_for(replay.rdv))
         except services.CreneauTakenError as exc:
-            context["pris"] = True
-            context["suivants"] = exc.next_free
-            return render(request, "rdv/reserver.html", context, status=409)
+            return _slot_gone(request, creneau, _taken(mission, start, exc.next_free))
         except ValidationError as exc:
             if _slot_refused(exc):  # no longer on offer since the check above
-                return _slot_not_found(request, exc)
+                return _slot_gone(request, creneau, services.unavailable(creneau))
             if hasattr(exc, "error_dict") and "Idempotency-Key" in exc.error_dict:
                 # this form already booked the slot, for other details (page sent again, changed): taken
-                context.update(pris=True, suivants=services.next_free(mission.lieu_id, start))
-                return render(request, "rdv/reserver.html", context, status=409)
+                suivants = services.next_free(mission.lieu_id, start)
+                return _slot_gone(request, creneau, _taken(mission, start, suivants))
             _errors_into(form, exc)
         else:
             rendez_vous_pris.send(sender=None, request=request, rendez_vous=rdv)
             return _confirmation(request, rdv, jeton=services.jeton_for(rdv))
     return render(request, "rdv/reserver.html", context, status=400 if form.is_bound else 200)
+
+
+def _taken(mission: Mission, start: dt.datetime, suivants: list[services.Creneau]) -> services.Indisponible:
+    return services.Indisponible(services.indisponible.PRIS, mission.lieu, start, suivants)
+
+
+def _search_near(lieu: LieuSolidaire | None) -> str:
+    """The search around a lieu (its commune), or the search page."""
+    url = reverse("rdv:recherche")
+    return f"{url}?commune={lieu.commune.code_insee}" if lieu is not None else url
+
+
+def _slot_gone(request: HttpRequest, creneau: str, gone: services.Indisponible) -> HttpResponse:
+    """The slot went while the patient filled in its form: said, with why, in 409; what they typed is carried
+    to the next free slots of the same lieu (one click: that slot's form, filled in, to confirm), and the search
+    around it is offered. Nothing is booked, nothing of what they typed is stored.
+
+    The same form sent again after it booked (its first answer lost on a slow line) is still « déjà confirmé »,
+    even if the slot has since gone (passed, for instance)."""
+    posted_key = request.POST.get("cle", "")
+    try:
+        idempotence.check(
+            _form_idempotence(request, posted_key if RE_FORM_KEY.match(posted_key) else None, creneau)
+        )
+    except idempotence.Replay as replay:
+        return _confirmation(request, replay.rdv, deja=True, jeton=services.jeton_for(replay.rdv))
+    except ValidationError:
+        pass  # this form's key with other details: the slot is gone all the same
+    context = {
+        "raison": gone.raison,
+        "lieu": gone.lieu,
+        "debut": gone.debut,
+        "suivants": gone.suivants,
+        "saisie": [(name, request.POST.get(name, "")) for name in ReservationForm.base_fields],
+        "recherche": _search_near(gone.lieu),
+        "fuseau": gone.lieu.fuseau if gone.lieu is not None else timezone.get_default_timezone(),
+    }
+    return render(request, "rdv/indisponible.html", context, status=409)
 
 
 def _confirmation(request: HttpRequest, rdv: RendezVous, **extra: object) -> HttpResponse:
@@ -328,6 +368,9 @@ def deplacer(request: HttpRequest, jeton: str, creneau: str) -> HttpResponse:
     try:
         mission, start = services.offered_mission(creneau)
     except ValidationError as exc:
+        if request.method == "POST" and RE_SLOT_ID.match(creneau):  # gone since the page was shown
+            gone = services.unavailable(creneau)
+            return _move_refused(request, rdv, jeton, gone.raison, gone.suivants)
         return _slot_not_found(request, exc)
     context = {"rdv": rdv, "jeton": jeton, "mission": mission, "debut": start, "creneau": creneau}
     moved = rdv.remplace_par if rdv.statut == RendezVous.Statut.ANNULE else None
@@ -341,13 +384,27 @@ def deplacer(request: HttpRequest, jeton: str, creneau: str) -> HttpResponse:
         try:
             new = services.move(jeton, creneau, canal="site")
         except services.CreneauTakenError as exc:
-            context.update(pris=True, suivants=exc.next_free)
-            return render(request, "rdv/deplacer.html", context, status=409)
+            return _move_refused(request, rdv, jeton, services.indisponible.PRIS, exc.next_free)
         except ValidationError as exc:
             if _slot_refused(exc):  # no longer on offer since the check above
-                return _slot_not_found(request, exc)
+                gone = services.unavailable(creneau)
+                return _move_refused(request, rdv, jeton, gone.raison, gone.suivants)
             context["erreur"] = " ".join(exc.messages)  # already cancelled or passed: 409, as for cancelling
             return render(request, "rdv/deplacer.html", context, status=409)
         rendez_vous_pris.send(sender=None, request=request, rendez_vous=new)
         return _confirmation(request, new, jeton=services.jeton_for(new), deplace=True)
     return render(request, "rdv/deplacer.html", context)
+
+
+def _move_refused(
+    request: HttpRequest, rdv: RendezVous, jeton: str, raison: str, suivants: list[services.Creneau]
+) -> HttpResponse:
+    """The new slot went since the page was shown: said, with why, in 409; the appointment is kept, and the next
+    free slots of the same lieu lead to moving it there."""
+    if rdv.statut != RendezVous.Statut.RESERVE or rdv.debut <= timezone.now():
+        erreur = "Ce rendez-vous est déjà annulé ou passé : il ne peut plus être déplacé."
+        return render(
+            request, "rdv/deplacer.html", {"rdv": rdv, "jeton": jeton, "erreur": erreur}, status=409
+        )
+    context = {"rdv": rdv, "jeton": jeton, "indisponible": raison, "suivants": suivants}
+    return render(request, "rdv/deplacer.html", context, status=409)

@@ -2,11 +2,11 @@
 
 A package of modules, one concern each: `free_slots` (the slot rules and their hot SQL over planning.lecture's open
 missions), `booking` (the database's guarantee, moves, cancellations, presence), `jetons` (signed links),
-`search` (lieux within reach with their next free slots) and `caches` (what a process keeps between requests,
+`search` (lieux within reach with their next free slots), `indisponible` (why a slot went, and where else) and `caches` (what a process keeps between requests,
 thread-sensitive). The public API is re-exported here: callers write `services.book(...)`. Patch a function
 where it is looked up (e.g. `services.search.next_free_by_lieu`), not here."""
 
-from solidarite.rdv.services import booking, caches, free_slots, jetons, search
+from solidarite.rdv.services import booking, caches, free_slots, indisponible, jetons, search
 from solidarite.rdv.services.booking import (
     NOT_OFFERED,
     PATIENT_FIELDS,
@@ -45,6 +45,7 @@ from solidarite.rdv.services.free_slots import (
     slots_by_lieu,
     slots_json,
 )
+from solidarite.rdv.services.indisponible import Indisponible, unavailable
 from solidarite.rdv.services.jetons import JETON_SALT, InvalidJetonError, from_jeton, jeton_for
 from solidarite.rdv.services.search import LieuProche, lieux_proches, next_free_for_search
 
@@ -57,6 +58,7 @@ __all__ = [
     "PRESENCE",
     "Creneau",
     "CreneauTakenError",
+    "Indisponible",
     "InvalidJetonError",
     "LieuProche",
     "MissionDay",
@@ -74,6 +76,7 @@ __all__ = [
     "from_jeton",
     "hours_changed",
     "hours_of",
+    "indisponible",
     "jeton_for",
     "jetons",
     "lieu_fuseau",
@@ -93,4 +96,5 @@ __all__ = [
     "slots_json",
     "slots_opened",
     "taken_here",
+    "unavailable",
 ]
