@@ -414,6 +414,7 @@ def test_a_slot_gone_while_the_form_was_typed_keeps_what_was_typed(
     page, text = sent.content.decode(), _text(sent)
     assert sent.status_code == 409 and "Ce créneau n'est plus disponible" in text and GONE[case] in text, text
     assert "Créneau introuvable" not in text and "Aucun rendez-vous n'a été réservé" in text
+    assert "(Jeanne Martin, né(e) le 17/05/1948) n'est pas perdu" in text  # seen kept, not only carried
     assert not RendezVous.objects.filter(prenom="Jeanne").exists()
     near = f'href="/rendez-vous/?commune={mission.lieu.commune.code_insee}"'
     assert near in page  # the search around the lieu, always offered

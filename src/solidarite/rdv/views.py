@@ -264,6 +264,7 @@ def _slot_gone(request: HttpRequest, creneau: str, gone: services.Indisponible) 
         "debut": gone.debut,
         "suivants": gone.suivants,
         "saisie": [(name, request.POST.get(name, "")) for name in ReservationForm.base_fields],
+        "identite": {name: request.POST.get(name, "") for name in ("prenom", "nom", "date_naissance")},
         "recherche": _search_near(gone.lieu),
         "fuseau": gone.lieu.fuseau if gone.lieu is not None else timezone.get_default_timezone(),
     }
