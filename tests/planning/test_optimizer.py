@@ -23,6 +23,7 @@ from solidarite.planning.optimizer import (
     check,
     first_come_first_served,
     parse_instance,
+    relabel,
     solve,
     solve_blocks,
     solve_flow,
@@ -497,3 +498,39 @@ def test_plan_command_explains_an_impossible_week(tmp_path: Path) -> None:
         "w1 : aucun lieu"
     )
     assert "série impossible — w1 : aucun lieu à moins de 10 km" in result.stdout
+
+
+def _declined(excluded: frozenset[tuple[str, str, dt.date]], block_days: int = 1) -> Instance:
+    """One volunteer, two sites at their door; « haut » has the higher priority."""
+    days = (dt.date(2026, 12, 2), dt.date(2026, 12, 3))
+    return Instance(
+        2026,
+        12,
+        (Volunteer("v", 48.0, 2.0, 2, 50.0, days, block_days),),
+        (Site("haut", 48.0, 2.0, 9.0, 1, days), Site("bas", 48.0, 2.0, 1.0, 1, days)),
+        excluded=excluded,
+    )
+
+
+def test_a_declined_site_is_never_proposed_that_day_by_any_solver() -> None:
+    """ADR 0003, révision du 5 décembre 2026: a (volunteer, site, day) the volunteer declined is no arc."""
+    first, second = dt.date(2026, 12, 2), dt.date(2026, 12, 3)
+    declined = frozenset({("v", "haut", first)})
+    assert {(a.site, a.date) for a in solve(_declined(frozenset())).assignments} == {
+        ("haut", first),
+        ("haut", second),
+    }
+    for solution in (
+        solve(_declined(declined)),
+        solve_flow(_declined(declined), engine="ortools"),
+        first_come_first_served(_declined(declined)),
+    ):
+        assert {(a.site, a.date) for a in solution.assignments} == {("bas", first), ("haut", second)}
+    # A two-day rotation cannot hold « haut » on both days: it goes to « bas », the next best.
+    rotation = solve(_declined(declined, block_days=2), time_limit_s=10)
+    assert {(a.site, a.date) for a in rotation.assignments} == {("bas", first), ("bas", second)}
+    assert check(_declined(declined), [Assignment("v", "haut", first)]) == [
+        "v a décliné haut le 02/12/2026 : ne le lui proposez plus."
+    ]
+    renamed = relabel(_declined(declined), {"v": "Dr A"}, {"haut": "Lieu H", "bas": "Lieu B"})
+    assert renamed.excluded == {("Dr A", "Lieu H", first)}

@@ -34,7 +34,9 @@ def _relaxed(instance: Instance) -> Instance:
     relaxed = tuple(
         Volunteer(v.id, v.lat, v.lon, v.max_days, v.max_km, v.available, 1) for v in instance.volunteers
     )
-    return Instance(instance.year, instance.month, relaxed, instance.sites, instance.history)
+    return Instance(
+        instance.year, instance.month, relaxed, instance.sites, instance.history, excluded=instance.excluded
+    )
 
 
 def solve_blocks(

@@ -89,6 +89,9 @@ def candidate_arcs(instance: Instance) -> Arcs:
         empty = np.empty(0, dtype=np.int64)
         return Arcs(empty, empty, empty, np.empty(0), empty)
     v, s = np.concatenate(parts_v), np.concatenate(parts_s)
+    d, km = np.concatenate(parts_d), np.concatenate(parts_km)
+    if instance.excluded:  # the (volunteer, site, day) a volunteer declined: never an arc again
+        v, s, d, km = _without_excluded(instance, v, s, d, km)
     if instance.history:
         vid = {vol.id: k for k, vol in enumerate(instance.volunteers)}
         sid = {site.id: k for k, site in enumerate(instance.sites)}
@@ -103,7 +106,29 @@ def candidate_arcs(instance: Instance) -> Arcs:
         continuity = np.isin(v * len(instance.sites) + s, keys).astype(np.int64)
     else:
         continuity = np.zeros(len(v), dtype=np.int64)
-    return Arcs(v, s, np.concatenate(parts_d), np.concatenate(parts_km), continuity)
+    return Arcs(v, s, d, km, continuity)
+
+
+def _without_excluded(
+    instance: Instance,
+    v: NDArray[np.int64],
+    s: NDArray[np.int64],
+    d: NDArray[np.int64],
+    km: NDArray[np.float64],
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    vid = {vol.id: k for k, vol in enumerate(instance.volunteers)}
+    sid = {site.id: k for k, site in enumerate(instance.sites)}
+    n_sites, n_days = len(instance.sites), instance.days_in_month
+    keys = np.array(
+        sorted(
+            (vid[a] * n_sites + sid[b]) * n_days + (day.day - 1)
+            for a, b, day in instance.excluded
+            if a in vid and b in sid and (day.year, day.month) == (instance.year, instance.month)
+        ),
+        dtype=np.int64,
+    )
+    keep = ~np.isin((v * n_sites + s) * n_days + d, keys)
+    return v[keep], s[keep], d[keep], km[keep]
 
 
 # --- Evaluation and checking -------------------------------------------------------------------------
@@ -143,6 +168,8 @@ def check(instance: Instance, assignments: Sequence[Assignment]) -> list[str]:
             problems.append(f"{vol.id} n'a pas déclaré le {a.date:%d/%m/%Y}.")
         if a.date not in site.needed:
             problems.append(f"{site.id} n'a pas besoin d'un médecin le {a.date:%d/%m/%Y}.")
+        if (vol.id, site.id, a.date) in instance.excluded:
+            problems.append(f"{vol.id} a décliné {site.id} le {a.date:%d/%m/%Y} : ne le lui proposez plus.")
         km = float(haversine_km(vol.lat, vol.lon, site.lat, site.lon))
         if instance.allowed is not None:
             if (vol.id, site.id) not in instance.allowed:
@@ -182,6 +209,7 @@ def relabel(instance: Instance, volunteers: Mapping[str, str], sites: Mapping[st
         allowed=None
         if instance.allowed is None
         else frozenset((volunteers[v], sites[s]) for v, s in instance.allowed),
+        excluded=frozenset((volunteers[v], sites[s], day) for v, s, day in instance.excluded),
     )
 
 

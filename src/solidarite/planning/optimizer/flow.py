@@ -462,8 +462,9 @@ def solve_flow(
     `engine`: "hubs" (the default, `hubs` module: priority then continuity proven on the network of reach
     hubs, then travel minimised among those optima by pricing, proven unless `travel_time_limit_s` runs
     out — `details["trajet_prouve"]`); "lemon" or "ortools": the network of every candidate pair, all three
-    levels in one cost (the cross-checks). A travel provider's pairs (`instance.allowed`) are not discs:
-    they always use the pair network.
+    levels in one cost (the cross-checks). A travel provider's pairs (`instance.allowed`) are not discs,
+    and declined (volunteer, site, day) triples (`instance.excluded`) are holes in them: both always use the
+    pair network.
 
     `aggregate`: the volunteers of one location and day share a chain of reaches (`_aggregate`, exact,
     36 % fewer arcs nationally); off by default: measured no faster on the national family (ADR 0017).
@@ -472,7 +473,8 @@ def solve_flow(
     (`_priced_flows`, exact: the same optimum as the full network); off by default, measured no faster
     on the national family under this machine's load (ADR 0017)."""
     started = time.perf_counter()
-    if engine == "hubs" and instance.allowed is None and arcs is None and not (aggregate or pricing):
+    hubs_fit = instance.allowed is None and not instance.excluded  # the hubs know discs, not declined days
+    if engine == "hubs" and hubs_fit and arcs is None and not (aggregate or pricing):
         hub_triples, hub_details = _solve_hubs(instance, travel_time_limit_s)
         solution = build_solution(
             instance,
@@ -511,7 +513,7 @@ def solve_flow(
         triples = [(int(arcs.volunteer[k]), int(arcs.site[k]), int(arcs.day[k])) for k in used]
         size = net
         extra = {"tours_de_tarification": rounds, "arcs_gardes": kept, "arcs_candidats": len(arcs.volunteer)}
-    elif aggregate and instance.allowed is None:  # a provider's reach is not a radius: plain network
+    elif aggregate and hubs_fit:  # a provider's reach is not a radius, a declined day a hole: plain network
         aggregated, chains = _aggregate(instance, arcs, net)
         flows = ENGINES[engine](aggregated)
         n_struct = len(aggregated.struct_tail)

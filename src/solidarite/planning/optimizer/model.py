@@ -67,6 +67,9 @@ class Instance:
     # (volunteer, site) pairs the configured travel provider allows (its travel time within the volunteer's
     # limit); None: the great circle within max_km decides (the JSON form, the benches).
     allowed: frozenset[tuple[str, str]] | None = None
+    # (volunteer, site, day) triples never to propose: a mission the volunteer declined that day at that site,
+    # staying available for another one (ADR 0003, révision du 5 décembre 2026).
+    excluded: frozenset[tuple[str, str, dt.date]] = frozenset()
 
     @property
     def days_in_month(self) -> int:

@@ -45,6 +45,7 @@ def split_by_region(instance: Instance) -> dict[str, Instance]:
             tuple(region_sites),
             frozenset(history.get(region, ())),
             instance.allowed,
+            instance.excluded,
         )
         for region, region_sites in sorted(sites.items())
     }
@@ -74,7 +75,13 @@ def residual(instance: Instance, taken: list[Assignment]) -> Instance:
         if left > 0 and days and vol.block_days == 1:
             volunteers.append(dataclasses.replace(vol, max_days=left, available=days))
     return Instance(
-        instance.year, instance.month, tuple(volunteers), tuple(sites), instance.history, instance.allowed
+        instance.year,
+        instance.month,
+        tuple(volunteers),
+        tuple(sites),
+        instance.history,
+        instance.allowed,
+        instance.excluded,
     )
 
 
@@ -91,6 +98,7 @@ def reopen(instance: Instance, taken: list[Assignment]) -> tuple[list[Assignment
         tuple(v for v in instance.volunteers if v.block_days == 1),
         empty,
         allowed=instance.allowed,
+        excluded=instance.excluded,
     )
     movable = {probe.volunteers[int(k)].id for k in np.unique(candidate_arcs(probe).volunteer)}
     return [a for a in taken if a.volunteer not in movable], movable
