@@ -115,6 +115,12 @@ class Mission(models.Model):
         PlanningRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="missions"
     )
     cree_le = models.DateTimeField("créée le", auto_now_add=True)
+    # Set when the volunteer declines the proposed mission (ADR 0003, révision du 5 décembre 2026): False, the
+    # day left their disponibilités with the decline; True, they stay available that day for another lieu
+    # (never this one again that day). None: not declined, or declined before the question was asked.
+    reste_disponible = models.BooleanField(
+        "reste disponible ce jour-là après son refus", null=True, blank=True, default=None
+    )
 
     class Meta:
         verbose_name = "mission"

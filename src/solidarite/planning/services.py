@@ -236,6 +236,17 @@ def build_instance(region: Region, first: dt.date, today: dt.date | None = None)
                     m.block_days,
                 )
             )
+    # A lieu the volunteer declined on a day is never proposed to them that day again, whether the day stayed
+    # among their disponibilités (« disponible pour un autre lieu ») or was declared anew since.
+    declined = {
+        (str(medecin_id), str(lieu_id), day)
+        for medecin_id, lieu_id, day in Mission.objects.filter(
+            date__range=(tomorrow, last),
+            statut=Mission.Statut.ANNULEE,
+            transitions__de=Mission.Statut.PROPOSEE,
+            transitions__vers=Mission.Statut.ANNULEE,
+        ).values_list("medecin_id", "lieu_id", "date")
+    }
     history = {
         (str(medecin_id), str(lieu_id))
         for medecin_id, lieu_id in Mission.objects.filter(
@@ -251,6 +262,7 @@ def build_instance(region: Region, first: dt.date, today: dt.date | None = None)
         tuple(sites),
         frozenset(history),
         allowed=allowed_pairs(volunteers, sites, {str(m.pk): m.trajet_max_minutes for m in medecins}),
+        excluded=frozenset((v, s, d) for v, s, d in declined if v in volunteer_ids and s in site_ids),
     )
     return RegionInstance(instance, {str(m.pk): m for m in medecins}, {str(lieu.pk): lieu for lieu in lieux})
 
@@ -487,8 +499,15 @@ def publish(run: PlanningRun, user: Any) -> list[Mission]:
     return missions
 
 
-def answer_mission(mission: Mission, medecin: MedecinVolontaire, accept: bool) -> Mission:
-    """The volunteer confirms or declines a proposed mission; a declined one frees the place."""
+def answer_mission(
+    mission: Mission, medecin: MedecinVolontaire, accept: bool, reste_disponible: bool = False
+) -> Mission:
+    """The volunteer confirms or declines a proposed mission; a declined one frees the place.
+
+    Declining, the volunteer says whether they stay available that day for another lieu (ADR 0003, révision
+    du 5 décembre 2026). Not available (the default): their disponibilité of that day goes with the decline,
+    in this transaction, so that the next solve does not propose the day again. Still available: the day
+    stays; `build_instance` never offers them this lieu that day again."""
     if mission.medecin_id != medecin.pk:
         raise PermissionDenied("Cette mission ne vous est pas destinée.")
     with transaction.atomic():
@@ -508,10 +527,19 @@ def answer_mission(mission: Mission, medecin: MedecinVolontaire, accept: bool) -
             de=locked.statut,
             vers=vers,
             par=medecin.compte,
-            commentaire="Réponse du médecin" if accept else "Déclinée par le médecin",
+            commentaire="Réponse du médecin"
+            if accept
+            else "Déclinée par le médecin, "
+            + ("disponible ce jour-là pour un autre lieu" if reste_disponible else "jour retiré"),
         )
         locked.statut = vers
-        locked.save(update_fields=["statut"])
+        fields = ["statut"]
+        if not accept:
+            locked.reste_disponible = reste_disponible
+            fields.append("reste_disponible")
+            if not reste_disponible:
+                Disponibilite.objects.filter(medecin_id=locked.medecin_id, date=locked.date).delete()
+        locked.save(update_fields=fields)
         if accept:
             mission_confirmed.send(sender=Mission, mission=locked)
     return locked

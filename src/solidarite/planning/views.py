@@ -50,6 +50,8 @@ def _errors(exc: ValidationError) -> str:
 
 
 REPONSES = ("confirmer", "decliner", "desister")  # the buttons of planning/missions.html
+# Declining, the question « Restez-vous disponible ce jour-là pour un autre lieu ? » (its radio buttons).
+RESTE_DISPONIBLE = {"non": False, "oui": True}
 PK_MAX = 2**63 - 1  # the largest primary key of the database (a 64-bit integer)
 
 
@@ -109,12 +111,12 @@ def disponibilites(request: HttpRequest) -> HttpResponse:
             "date", flat=True
         )
     )
-    missions = {
-        m.date: m
-        for m in medecin.missions.filter(date__year=first.year, date__month=first.month).select_related(
-            "lieu"
-        )
-    }
+    # A declined (or cancelled) mission no longer holds its day: the day shows as declared or not, the decline
+    # beside it (ADR 0003, révision du 5 décembre 2026).
+    missions: dict[dt.date, Mission] = {}
+    declinees: dict[dt.date, Mission] = {}
+    for m in medecin.missions.filter(date__year=first.year, date__month=first.month).select_related("lieu"):
+        (declinees if m.statut == Mission.Statut.ANNULEE else missions)[m.date] = m
     today = timezone.localdate()
     weeks: list[list[dict[str, Any] | None]] = []
     for day in services.month_days(first):
@@ -125,6 +127,7 @@ def disponibilites(request: HttpRequest) -> HttpResponse:
             "declaree": day in declared,
             "passe": day <= today,
             "mission": missions.get(day),
+            "declinee": declinees.get(day),
         }
     context = {
         "medecin": medecin,
@@ -167,6 +170,15 @@ def missions(request: HttpRequest) -> HttpResponse:
                 "Réponse invalide",
                 "Répondez avec les boutons de la page de vos missions : confirmer, décliner ou se désister.",
             )
+        reste_disponible = RESTE_DISPONIBLE.get(request.POST.get("disponible", ""))
+        if reponse == "decliner" and reste_disponible is None:
+            return error_page(
+                request,
+                400,
+                "Réponse invalide",
+                "Pour décliner, dites si vous restez disponible ce jour-là pour un autre lieu avec les choix "
+                "de la page de vos missions.",
+            )
         mission = get_object_or_404(Mission, pk=pk, medecin=medecin)
         try:
             if reponse == "desister":
@@ -181,17 +193,33 @@ def missions(request: HttpRequest) -> HttpResponse:
                     request,
                     "Désistement enregistré : les patients ayant rendez-vous sont prévenus, et la journée apparaît à pourvoir dans le planning de l'ARS.",
                 )
+            elif reponse == "decliner":
+                services.answer_mission(mission, medecin, False, reste_disponible=bool(reste_disponible))
+                messages.success(
+                    request,
+                    f"Mission du {mission.date:%d/%m/%Y} déclinée : vous restez disponible ce jour-là pour un "
+                    "autre lieu (celui-ci ne vous sera plus proposé ce jour-là)."
+                    if reste_disponible
+                    else f"Mission du {mission.date:%d/%m/%Y} déclinée : ce jour est retiré de vos "
+                    "disponibilités, il ne vous sera plus proposé.",
+                )
             else:
-                services.answer_mission(mission, medecin, reponse == "confirmer")
+                services.answer_mission(mission, medecin, True)
                 messages.success(request, "Réponse enregistrée.")
         except (ValidationError, PermissionDenied) as exc:
+            # Refused (already answered, past, …): the page again with the reason, a 400; nothing written.
             messages.error(request, _errors(exc) if isinstance(exc, ValidationError) else str(exc))
-        return redirect("planning:missions")
+            status = 400
+        else:
+            return redirect("planning:missions")
+    else:
+        status = 200
     items = medecin.missions.select_related("lieu__commune").order_by("date")
     return render(
         request,
         "planning/missions.html",
         {"medecin": medecin, "missions": items, "aujourdhui": timezone.localdate()},
+        status=status,
     )
 
 

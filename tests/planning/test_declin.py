@@ -1,0 +1,155 @@
+"""A volunteer declines a proposed mission (ADR 0003, révision du 5 décembre 2026): they say whether they stay
+available that day for another lieu. Not available: the day leaves their disponibilités with the decline, and
+the next « Calculer » does not propose it again; still available: it may propose the day, never that lieu. The
+ARS page and the volunteer's calendar show it; bad input is a French 4xx and writes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import pytest
+from django.test import Client
+
+from solidarite.planning import services
+from solidarite.planning.models import Disponibilite, Mission, MissionTransition
+from tests.factories import agent_ars, compte, lieu, medecin, working_days, zone_commune
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2026, 11, 23)
+DECEMBER = dt.date(2026, 12, 1)
+MISSIONS = "/planning/medecin/missions/"
+
+
+@pytest.fixture(autouse=True)
+def _today(freeze_clock, settings) -> None:  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    freeze_clock(dt.datetime.combine(TODAY, dt.time(10), tzinfo=timezone.get_current_timezone()))
+
+
+def _text(response) -> str:  # type: ignore[no-untyped-def]
+    return html.unescape(response.content.decode())
+
+
+def _proposed(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    """Two lieux of one commune needing a doctor, one volunteer who declared one day, the month computed
+    (« Calculer », the real solve) and published: (region, agent, the proposed mission, the other lieu)."""
+    commune = zone_commune()
+    sites = [lieu(commune), lieu(commune)]
+    volunteer = medecin(commune)
+    day = working_days(DECEMBER, 3)[2]
+    services.declare(volunteer, [day], today=TODAY)
+    region = commune.departement.region
+    agent = agent_ars(region.code)
+    run = services.run_planning(region, DECEMBER, agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        (mission,) = services.publish(run, agent)
+    assert mission.medecin == volunteer and mission.date == day
+    other = next(s for s in sites if s != mission.lieu)
+    return region, agent, mission, other
+
+
+def _replanned(region, agent):  # type: ignore[no-untyped-def]
+    """« Calculer » again, the real solve: the (médecin, lieu, date) it proposes."""
+    run = services.run_planning(region, DECEMBER, agent)
+    return set(run.propositions.values_list("medecin_id", "lieu_id", "date"))
+
+
+def test_declined_and_no_longer_available_the_day_is_not_proposed_again(
+    client: Client, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    region, agent, mission, _other = _proposed(django_capture_on_commit_callbacks)
+    client.force_login(compte(mission.medecin))
+    page = _text(client.get(MISSIONS))
+    assert "restez-vous disponible pour un autre lieu ?" in page and "<legend" in page
+    assert 'value="non" checked' in page  # « Je ne suis plus disponible ce jour-là » by default
+    response = client.post(MISSIONS, {"mission": mission.pk, "reponse": "decliner", "disponible": "non"})
+    assert response.status_code == 302
+    assert not {(m, d) for m, _lieu, d in _replanned(region, agent)} & {(mission.medecin_id, mission.date)}
+    mission.refresh_from_db()
+    assert mission.statut == "annulee" and mission.reste_disponible is False
+    assert not Disponibilite.objects.filter(medecin=mission.medecin, date=mission.date).exists()
+    # The volunteer's calendar: the day is no longer declared, the decline beside it.
+    calendar = _text(client.get("/planning/medecin/disponibilites/?mois=2026-12"))
+    assert f"Me déclarer disponible le {mission.date.day} décembre" in calendar
+    assert f"Mission déclinée ({mission.lieu.nom}) : jour retiré" in calendar
+    # The ARS page: the decline, and that the day was withdrawn.
+    client.force_login(agent)
+    ars = _text(client.get(f"/planning/ars/?region={region.code}&mois=2026-12"))
+    assert f"{mission.medecin} a décliné ; jour retiré de ses disponibilités" in ars
+
+
+def test_declined_but_still_available_another_lieu_is_proposed_never_that_one(
+    client: Client, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    region, agent, mission, other = _proposed(django_capture_on_commit_callbacks)
+    client.force_login(compte(mission.medecin))
+    response = client.post(MISSIONS, {"mission": mission.pk, "reponse": "decliner", "disponible": "oui"})
+    assert response.status_code == 302
+    mission.refresh_from_db()
+    assert mission.statut == "annulee" and mission.reste_disponible is True
+    assert Disponibilite.objects.filter(medecin=mission.medecin, date=mission.date).exists()
+    assert _replanned(region, agent) == {(mission.medecin_id, other.pk, mission.date)}
+    calendar = _text(client.get("/planning/medecin/disponibilites/?mois=2026-12"))
+    assert f"Retirer la disponibilité du {mission.date.day} décembre" in calendar
+    assert f"Mission déclinée ({mission.lieu.nom}) : disponible pour un autre lieu" in calendar
+    client.force_login(agent)
+    ars = _text(client.get(f"/planning/ars/?region={region.code}&mois=2026-12"))
+    assert f"{mission.medecin} a décliné ; reste disponible ce jour-là pour un autre lieu" in ars
+
+
+def _unchanged(mission: Mission) -> None:
+    mission.refresh_from_db()
+    assert mission.statut == "proposee" and mission.reste_disponible is None
+    assert Disponibilite.objects.filter(medecin=mission.medecin, date=mission.date).exists()
+    assert MissionTransition.objects.filter(mission=mission).count() == 1  # its publication only
+
+
+def _a_proposed_mission(days_ahead: int = 10) -> Mission:
+    volunteer = medecin()
+    day = TODAY + dt.timedelta(days=days_ahead)
+    Disponibilite.objects.create(medecin=volunteer, date=day)
+    mission = Mission.objects.create(medecin=volunteer, lieu=lieu(), date=day)
+    MissionTransition.objects.create(mission=mission, vers="proposee", commentaire="Publication du planning")
+    return mission
+
+
+@pytest.mark.parametrize("value", ["", "peut-être", "NON", "1", "non\x00"])
+def test_a_forged_or_missing_answer_to_the_question_is_a_400(client: Client, value: str) -> None:
+    mission = _a_proposed_mission()
+    client.force_login(compte(mission.medecin))
+    response = client.post(MISSIONS, {"mission": mission.pk, "reponse": "decliner", "disponible": value})
+    assert response.status_code == 400
+    _unchanged(mission)
+
+
+def test_another_doctors_mission_is_not_declined(client: Client) -> None:
+    mission = _a_proposed_mission()
+    client.force_login(compte(medecin()))
+    response = client.post(MISSIONS, {"mission": mission.pk, "reponse": "decliner", "disponible": "non"})
+    assert response.status_code == 404 and "introuvable" in _text(response).lower()
+    _unchanged(mission)
+
+
+def test_declining_twice_is_a_400_and_the_second_answer_writes_nothing(client: Client) -> None:
+    mission = _a_proposed_mission()
+    client.force_login(compte(mission.medecin))
+    first = client.post(MISSIONS, {"mission": mission.pk, "reponse": "decliner", "disponible": "oui"})
+    assert first.status_code == 302
+    again = client.post(MISSIONS, {"mission": mission.pk, "reponse": "decliner", "disponible": "non"})
+    assert again.status_code == 400 and "Cette mission est déjà « annulée »" in _text(again)
+    mission.refresh_from_db()
+    assert mission.reste_disponible is True  # the first answer stands
+    assert Disponibilite.objects.filter(medecin=mission.medecin, date=mission.date).exists()
+    assert MissionTransition.objects.filter(mission=mission).count() == 2
+
+
+@pytest.mark.parametrize("days_ahead", [0, -3])
+def test_a_mission_of_today_or_the_past_is_not_declined(client: Client, days_ahead: int) -> None:
+    mission = _a_proposed_mission(days_ahead)
+    client.force_login(compte(mission.medecin))
+    response = client.post(MISSIONS, {"mission": mission.pk, "reponse": "decliner", "disponible": "non"})
+    assert response.status_code == 400 and "prévenez directement l'ARS" in _text(response)
+    _unchanged(mission)
