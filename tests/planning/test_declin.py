@@ -9,10 +9,11 @@ import datetime as dt
 import html
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from solidarite.planning import services
-from solidarite.planning.models import Disponibilite, Mission, MissionTransition
+from solidarite.planning.models import Disponibilite, Mission, MissionTransition, Proposition
 from tests.factories import agent_ars, compte, lieu, medecin, working_days, zone_commune
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +93,12 @@ def test_declined_but_still_available_another_lieu_is_proposed_never_that_one(
     assert mission.statut == "annulee" and mission.reste_disponible is True
     assert Disponibilite.objects.filter(medecin=mission.medecin, date=mission.date).exists()
     assert _replanned(region, agent) == {(mission.medecin_id, other.pk, mission.date)}
+    # Nor may the ARS move it back there by hand.
+    draft = Proposition.objects.get(medecin=mission.medecin, run__statut="brouillon")
+    with pytest.raises(ValidationError, match=r"a décliné .* le .* : ne le lui proposez plus"):
+        services.move_proposition(draft, mission.lieu, mission.date, agent)
+    draft.refresh_from_db()
+    assert draft.lieu == other
     calendar = _text(client.get("/planning/medecin/disponibilites/?mois=2026-12"))
     assert f"Retirer la disponibilité du {mission.date.day} décembre" in calendar
     assert f"Mission déclinée ({mission.lieu.nom}) : disponible pour un autre lieu" in calendar

@@ -241,7 +241,7 @@ def build_instance(region: Region, first: dt.date, today: dt.date | None = None)
     declined = {
         (str(medecin_id), str(lieu_id), day)
         for medecin_id, lieu_id, day in Mission.objects.filter(
-            date__range=(tomorrow, last),
+            date__range=(max(first, tomorrow), last),
             statut=Mission.Statut.ANNULEE,
             transitions__de=Mission.Statut.PROPOSEE,
             transitions__vers=Mission.Statut.ANNULEE,
