@@ -255,7 +255,8 @@ def test_the_patient_and_doctor_flows_log_no_secret_and_no_personal_data(
         assert site.post(f"/rendez-vous/attente/{bad}/").status_code == 403
         assert site.get(old_day_view_url(bad, today)).status_code == 404
         assert site.get(f"/planning/medecin/{bad}/missions/").status_code == 404
-        assert api.delete(f"/api/v1/rendez-vous/{bad}").status_code == 403
+        # not of a jeton's form: 422 (interop.entrees); of the form, but forged or expired: 403
+        assert api.delete(f"/api/v1/rendez-vous/{bad}").status_code == (422 if bad == forged[0] else 403)
 
     assert emitted.leaks(secrets) == [], [
         t for t in emitted.texts() if any(s in t for s in emitted.leaks(secrets))

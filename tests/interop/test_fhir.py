@@ -65,7 +65,8 @@ def test_location_schedule_and_slots(client: Client) -> None:
         ("/fhir/Slot", {"schedule": "Schedule/{lieu}", "start": "ge9999-12-31"}, 400),
         ("/fhir/Slot", {"schedule": "Schedule/{lieu}", "start": "lt0001-01-01"}, 400),
         ("/fhir/Slot", {"schedule": "Schedule/99999999"}, 404),
-        ("/fhir/Location/99999999999999", {}, 404),
+        ("/fhir/Location/99999999999999", {}, 400),  # beyond the numbers the answers write
+        ("/fhir/Location/99999999", {}, 404),
         ("/fhir/Patient", {}, 404),
     ],
 )
@@ -92,9 +93,10 @@ def test_a_write_gets_an_operation_outcome_not_an_html_page(method: str) -> None
 
 
 @pytest.mark.parametrize("digits", ["²", "¹²", "١", "𝟏"])
-def test_a_number_in_other_digits_is_no_resource(client: Client, digits: str) -> None:
+def test_a_number_in_other_digits_is_refused(client: Client, digits: str) -> None:
     """« ² » passes str.isdigit but not int(): it was a 500 with a traceback on every read by id and every
-    search naming a lieu; « ١ » (Arabic-Indic one) read lieu 1 under another identifier. Now: not found."""
+    search naming a lieu; « ١ » (Arabic-Indic one) read lieu 1 under another identifier, then was « not found ».
+    Now: a 400 saying the form of a number (interop.entrees)."""
     mission = _mission(days_ahead=5)
     services.book(services.slots(mission.lieu, mission.date, mission.date)[0].id, PATIENT)
     client.force_login(agent_ars(mission.lieu.commune.departement.region.code))
@@ -108,8 +110,9 @@ def test_a_number_in_other_digits_is_no_resource(client: Client, digits: str) ->
         ("/fhir/Appointment", {"location": f"Location/{digits}"}),
     ]:
         response = client.get(url, params)
-        assert response.status_code == 404, (url, params, response.status_code)
-        assert response.json()["issue"][0]["code"] == "not-found"
+        assert response.status_code == 400, (url, params, response.status_code)
+        issue = response.json()["issue"][0]
+        assert issue["code"] == "invalid" and "chiffres de 0 à 9" in issue["diagnostics"]
 
 
 def test_appointments_only_for_the_ars_of_the_region(client: Client) -> None:
@@ -151,9 +154,13 @@ def test_the_references_of_a_bundle_are_read_back(client: Client) -> None:
     assert first.fullUrl.endswith(f"/fhir/Slot/{first.resource.id}")
     one = Slot.model_validate_json(client.get(f"/fhir/Slot/{first.resource.id}").content)
     assert one.status == "busy" and one.start == booked.debut
-    for unknown in ("1-2", f"{mission.pk}-{mission.date:%Y%m%d}0831", "999999999-203001070830"):
+    for unknown, status in (
+        ("1-2", 400),  # not of the form <mission>-<AAAAMMJJhhmm>
+        (f"{mission.pk}-{mission.date:%Y%m%d}0831", 404),
+        ("999999999-203001070830", 404),
+    ):
         response = client.get(f"/fhir/Slot/{unknown}")
-        assert response.status_code == 404 and response.json()["resourceType"] == "OperationOutcome"
+        assert response.status_code == status and response.json()["resourceType"] == "OperationOutcome"
     url = f"/fhir/Appointment/{booked.pk}"
     assert client.get(url).status_code == 401
     region = mission.lieu.commune.departement.region

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import re
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
@@ -16,8 +15,10 @@ from ninja import Field, NinjaAPI, Path, Query, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import Status
-from pydantic import ConfigDict, WithJsonSchema
+from pydantic import BeforeValidator, ConfigDict, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
+from solidarite.interop import entrees
 from solidarite.rdv import idempotence, services
 from solidarite.rdv.creneaux import parse_slot_id
 from solidarite.rdv.patients import LIMITS
@@ -31,6 +32,32 @@ api = NinjaAPI(
     description="Lieux solidaires, créneaux et rendez-vous de la mission « Un médecin près de chez vous ».",
     urls_namespace="api",
 )
+
+
+REFUSED_PARAMETER = "parametre_refuse"  # a parameter of the address not in its one form: its message, as is
+
+
+def _strict(parse: Any, expected: str) -> Any:
+    """A validator that hands pydantic the value `parse` reads from the text as sent, or refuses it with
+    `expected` (French, the form awaited): pydantic's own lax reading is never reached with a text."""
+
+    def check(value: Any) -> Any:
+        parsed = parse(value) if isinstance(value, str) else None
+        if parsed is None:
+            raise PydanticCustomError(REFUSED_PARAMETER, expected)
+        return parsed
+
+    return BeforeValidator(check)
+
+
+StrictId = Annotated[int, _strict(entrees.parse_id, entrees.ID_EXPECTED)]
+StrictDate = Annotated[
+    dt.date,
+    _strict(entrees.parse_date, entrees.DATE_EXPECTED),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": entrees.DATE_PATTERN}),
+]
+Insee = Annotated[str, _strict(lambda v: v if entrees.is_insee(v) else None, entrees.INSEE_EXPECTED)]
+Jeton = Annotated[str, _strict(lambda v: v if entrees.is_jeton(v) else None, entrees.JETON_EXPECTED)]
 
 
 class LieuOut(Schema):
@@ -61,12 +88,9 @@ EXEMPLES: dict[str, Any] = {
     "au": "2030-01-11",
     "creneau": "1-203001070830",
 }
-# What the API documents of a slot identifier: « <mission>-<AAAAMMJJhhmm> » (rdv.creneaux.slot_id), a
-# mission number and a start in this century. An identifier of this form that names no slot on offer is a 404.
-SLOT_ID_PATTERN = (
-    r"^[1-9][0-9]{0,8}-20[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])([01][0-9]|2[0-3])[0-5][0-9]$"
-)
-RE_DOCUMENTED_SLOT_ID = re.compile(SLOT_ID_PATTERN)
+# What the API documents of a slot identifier (interop.entrees). An identifier of this form that names no slot on
+# offer is a 404.
+SLOT_ID_PATTERN = entrees.SLOT_ID_PATTERN
 # Free text as rdv.patients takes it: no control character; a name has at least one visible character.
 _NO_CONTROL = "[^\\u0000-\\u001f\\u007f-\\u009f]"
 TEXT_PATTERN = f"^{_NO_CONTROL}*$"
@@ -223,6 +247,8 @@ def _field(loc: Any) -> str:
 def _refusal(error: dict[str, Any]) -> str:
     """pydantic's refusal of one field, in French (its own message is English: « Field required »)."""
     kind = str(error.get("type", ""))
+    if kind == REFUSED_PARAMETER:
+        return str(error["msg"])
     if kind == "missing":
         return "Champ obligatoire."
     for prefix, expected in (
@@ -307,10 +333,12 @@ _iso = functools.lru_cache(maxsize=1 << 16)(dt.datetime.isoformat)  # slot times
 def lieux(
     request: HttpRequest,
     commune: Annotated[
-        str,
+        Insee,
         Query(
-            description="Code INSEE de la commune (5 caractères).",
+            description="Code INSEE de la commune : 5 caractères, chiffres, ou 2A ou 2B suivis de 3 chiffres "
+            "(sinon 422). Un code de cette forme qu'aucune commune ne porte : 404.",
             example=EXEMPLES["commune"],
+            pattern=entrees.INSEE_PATTERN,
         ),
     ],
 ) -> Any:
@@ -345,16 +373,28 @@ def lieux(
 )
 def creneaux(
     request: HttpRequest,
-    lieu_id: Annotated[int, Path(description="Numéro du lieu solidaire.", example=EXEMPLES["lieu"])],
+    lieu_id: Annotated[
+        StrictId,
+        Path(
+            description="Numéro du lieu solidaire : chiffres de 0 à 9, sans signe, espace ni zéro en tête "
+            "(sinon 422).",
+            example=EXEMPLES["lieu"],
+            ge=1,
+            le=entrees.ID_MAX,
+        ),
+    ],
     du: Annotated[
-        dt.date,
-        Query(description="Premier jour de la période.", example=EXEMPLES["du"]),
+        StrictDate,
+        Query(
+            description="Premier jour de la période, au format AAAA-MM-JJ exactement (sinon 422).",
+            example=EXEMPLES["du"],
+        ),
     ],
     au: Annotated[
-        dt.date,
+        StrictDate,
         Query(
-            description=f"Dernier jour de la période : pas avant `du`, {services.MAX_RANGE_DAYS} jours au plus "
-            "après (sinon 422). Les créneaux passés ne sont pas listés.",
+            description="Dernier jour de la période, au format AAAA-MM-JJ exactement : pas avant `du`, "
+            f"{services.MAX_RANGE_DAYS} jours au plus après (sinon 422). Les créneaux passés ne sont pas listés.",
             example=EXEMPLES["au"],
         ),
     ],
@@ -468,7 +508,7 @@ def reserver(request: HttpRequest, body: RendezVousIn) -> Any:
 def _not_offered(creneau: str, detail: Any) -> bool:
     """The slot refused as no slot on offer, its identifier of the documented form: the resource is not there
     (404, as the OpenAPI document says), where a malformed identifier or field is a 422."""
-    if not isinstance(detail, dict) or set(detail) != {"creneau"} or not RE_DOCUMENTED_SLOT_ID.match(creneau):
+    if not isinstance(detail, dict) or set(detail) != {"creneau"} or not entrees.is_slot_id(creneau):
         return False
     try:
         parse_slot_id(creneau, None)
@@ -483,8 +523,21 @@ def _public(rdv: Any) -> dict[str, Any]:
     return {"id": rdv.pk, "debut": _iso(timezone.localtime(rdv.debut, tz)), "lieu": nom}
 
 
-@api.delete("/rendez-vous/{jeton}", response={204: None, 400: Erreur, 403: Erreur, 409: Erreur, 429: Erreur})
-def annuler(request: HttpRequest, jeton: str) -> Any:
+@api.delete(
+    "/rendez-vous/{jeton}",
+    response={204: None, 400: Erreur, 403: Erreur, 409: Erreur, 422: Erreur, 429: Erreur},
+)
+def annuler(
+    request: HttpRequest,
+    jeton: Annotated[
+        Jeton,
+        Path(
+            description="Le jeton du lien donné à la réservation. D'une autre forme : 422 ; de cette forme "
+            "mais faux ou expiré : 403.",
+            pattern=entrees.JETON_PATTERN,
+        ),
+    ],
+) -> Any:
     throttle(request, "reservation")
     try:
         services.cancel(jeton, canal="api")

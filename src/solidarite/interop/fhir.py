@@ -189,6 +189,20 @@ SEARCH_TYPES = {
 }
 
 
+_NUMBER = "un numéro de 1 à 999999999 en chiffres de 0 à 9, sans signe, espace ni zéro en tête"
+# The one form each parameter is read in (interop.entrees); anything else is a 400 OperationOutcome `invalid`.
+SEARCH_DOCS = {
+    "_id": f"Exactement {_NUMBER}.",
+    "address-city": "Le nom exact de la commune (sans casse), 100 caractères au plus.",
+    "actor": f"Location/<numéro> ou <numéro>, {_NUMBER}.",
+    "schedule": f"Obligatoire : Schedule/<numéro> ou <numéro>, {_NUMBER}.",
+    "start": "Une date AAAA-MM-JJ exactement (sans heure), précédée ou non de ge, gt, le, lt ou eq.",
+    "status": "free ou busy, exactement.",
+    "date": "Une date AAAA-MM-JJ exactement (sans heure), précédée ou non de ge, gt, le, lt ou eq.",
+    "location": f"Location/<numéro> ou <numéro>, {_NUMBER}.",
+}
+
+
 def capability_statement(base_url: str, date: dt.date) -> CapabilityStatement:
     return CapabilityStatement.model_validate(
         {
@@ -216,7 +230,10 @@ def capability_statement(base_url: str, date: dt.date) -> CapabilityStatement:
                             "type": kind,
                             "profile": PROFILE[kind],
                             "interaction": [{"code": "read"}, {"code": "search-type"}],
-                            "searchParam": [{"name": n, "type": SEARCH_TYPES[n]} for n in params],
+                            "searchParam": [
+                                {"name": n, "type": SEARCH_TYPES[n], "documentation": SEARCH_DOCS[n]}
+                                for n in params
+                            ],
                         }
                         for kind, params in SERVED.items()
                     ],

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from solidarite.annuaire.models import LieuSolidaire
-from solidarite.interop import fhir
+from solidarite.interop import entrees, fhir
 from solidarite.rdv import acces as rdv_acces
 from solidarite.rdv import services
 from solidarite.rdv.creneaux import horizon, slot_id
@@ -72,18 +72,43 @@ def endpoint(view: Callable[..., Any]) -> Callable[..., HttpResponse]:
     return csrf_exempt(wrapper)
 
 
-def _number(text: str) -> int:
-    """A resource number as the answers write it (1 to 9 ASCII digits), else -1, which no row has. Not
-    str.isdigit alone: « ² » passes it and int() refuses it (a 500), « ١ » passes both and aliased lieu 1."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else -1
+def _number(raw: str, name: str) -> int:
+    """A resource number in the one form the answers write it (interop.entrees), else a 400 naming the
+    parameter (« ² », « ١ », « 01 », « +1 », « 1.0 » were read as a number, or as no resource)."""
+    number = entrees.parse_id(raw)
+    if number is None:
+        raise FhirError(400, "invalid", f"Paramètre {name} invalide : {raw[:40]!r}. {entrees.ID_EXPECTED}")
+    return number
 
 
-def _lieu(raw: str) -> LieuSolidaire:
-    key = raw.rsplit("/", 1)[-1]
-    lieu = LieuSolidaire.objects.select_related("commune").filter(pk=_number(key)).first()
+def _reference(raw: str, name: str, kind: str) -> int:
+    """A reference search parameter: « <kind>/<numéro> » or « <numéro> », nothing else (any prefix was taken)."""
+    number = entrees.parse_id(raw.removeprefix(f"{kind}/"))
+    if number is None:
+        raise FhirError(
+            400,
+            "invalid",
+            f"Paramètre {name} invalide : {raw[:40]!r}. Attendu : {kind}/<numéro> ou <numéro>, "
+            "le numéro de 1 à 999999999 en chiffres de 0 à 9, sans signe, espace ni zéro en tête.",
+        )
+    return number
+
+
+def _lieu(number: int, raw: str) -> LieuSolidaire:
+    lieu = LieuSolidaire.objects.select_related("commune").filter(pk=number).first()
     if lieu is None:
-        raise FhirError(404, "not-found", f"Ressource inconnue : {raw!r}.")
+        raise FhirError(404, "not-found", f"Ressource inconnue : {raw[:40]!r}.")
     return lieu
+
+
+def _single(request: HttpRequest, name: str) -> str | None:
+    """The one value of a parameter that takes one (a repeated one: 400, rather than the last one read)."""
+    values = request.GET.getlist(name)
+    if len(values) > 1:
+        raise FhirError(
+            400, "invalid", f"Paramètre {name} donné {len(values)} fois : une seule valeur attendue."
+        )
+    return values[0] if values and values[0] != "" else None
 
 
 def _postcode(lieu: LieuSolidaire) -> str | None:
@@ -100,12 +125,14 @@ def _dates(request: HttpRequest, name: str) -> tuple[dt.date, dt.date]:
             prefix, text = (
                 (value[:2], value[2:]) if value[:2] in {"ge", "gt", "le", "lt", "eq"} else ("eq", value)
             )
-            try:
-                day = dt.date.fromisoformat(text[:10])
-            except ValueError:
+            day = entrees.parse_date(text)
+            if day is None:
                 raise FhirError(
-                    400, "invalid", f"Paramètre {name} invalide : {value!r} (AAAA-MM-JJ, préfixes ge/le)."
-                ) from None
+                    400,
+                    "invalid",
+                    f"Paramètre {name} invalide : {value[:40]!r}. Attendu : une date AAAA-MM-JJ exactement "
+                    "(sans heure), précédée ou non d'un préfixe ge, gt, le, lt ou eq.",
+                )
             if prefix in {"ge", "gt"}:
                 low = services.shifted(day, 1 if prefix == "gt" else 0)
             elif prefix in {"le", "lt"}:
@@ -126,48 +153,60 @@ def _base() -> str:
     return settings.SOLIDARITE_BASE_URL
 
 
+CITY_MAX = 100  # Commune.nom
+
+
 @endpoint
 def location_search(request: HttpRequest) -> Any:
     lieux = LieuSolidaire.objects.filter(actif=True).select_related("commune").order_by("pk")
-    if request.GET.get("_id"):
-        lieux = lieux.filter(pk=_lieu(request.GET["_id"]).pk)
-    if request.GET.get("address-city"):
-        lieux = lieux.filter(commune__nom__iexact=request.GET["address-city"])
+    if (raw := _single(request, "_id")) is not None:
+        lieux = lieux.filter(pk=_lieu(_number(raw, "_id"), raw).pk)
+    if (city := _single(request, "address-city")) is not None:
+        if len(city) > CITY_MAX or not city.isprintable():
+            raise FhirError(
+                400,
+                "invalid",
+                f"Paramètre address-city invalide : attendu le nom d'une commune, {CITY_MAX} caractères au "
+                "plus, sans caractère de contrôle.",
+            )
+        lieux = lieux.filter(commune__nom__iexact=city)
     return fhir.searchset(_base(), [fhir.location(lieu, _postcode(lieu)) for lieu in lieux[:1000]])
 
 
 @endpoint
 def location_read(request: HttpRequest, pk: str) -> Any:
-    lieu = _lieu(pk)
+    lieu = _lieu(_number(pk, "id"), pk)
     return fhir.location(lieu, _postcode(lieu))
 
 
 @endpoint
 def schedule_search(request: HttpRequest) -> Any:
     lieux = LieuSolidaire.objects.filter(actif=True).select_related("commune").order_by("pk")
-    for name in ("actor", "_id"):
-        if request.GET.get(name):
-            lieux = lieux.filter(pk=_lieu(request.GET[name]).pk)
+    if (raw := _single(request, "actor")) is not None:
+        lieux = lieux.filter(pk=_lieu(_reference(raw, "actor", "Location"), raw).pk)
+    if (raw := _single(request, "_id")) is not None:
+        lieux = lieux.filter(pk=_lieu(_number(raw, "_id"), raw).pk)
     planned = horizon(timezone.localdate())
     return fhir.searchset(_base(), [fhir.schedule(lieu, planned) for lieu in lieux[:1000]])
 
 
 @endpoint
 def schedule_read(request: HttpRequest, pk: str) -> Any:
-    return fhir.schedule(_lieu(pk), horizon(timezone.localdate()))
+    return fhir.schedule(_lieu(_number(pk, "id"), pk), horizon(timezone.localdate()))
 
 
 @endpoint
 def slot_search(request: HttpRequest) -> Any:
-    if not request.GET.get("schedule"):
+    raw = _single(request, "schedule")
+    if raw is None:
         raise FhirError(
             400, "required", "Paramètre schedule obligatoire (Schedule/<id>, l'agenda d'un lieu)."
         )
-    lieu = _lieu(request.GET["schedule"])
+    lieu = _lieu(_reference(raw, "schedule", "Schedule"), raw)
     low, high = _dates(request, "start")
-    status = request.GET.get("status")
-    if status not in (None, "", "free", "busy"):
-        raise FhirError(400, "invalid", "Paramètre status : free ou busy.")
+    status = _single(request, "status")
+    if status not in (None, "free", "busy"):
+        raise FhirError(400, "invalid", "Paramètre status invalide : attendu free ou busy, exactement.")
     found = services.slots(lieu, low, high)
     if status:
         found = [c for c in found if c.libre == (status == "free")]
@@ -177,6 +216,13 @@ def slot_search(request: HttpRequest) -> Any:
 def _slot(raw: str) -> services.Creneau:
     """A slot of an open mission by its identifier, past ones included (an appointment's slot stays readable);
     the identifier as the lists write it, nothing else."""
+    if not entrees.is_slot_id(raw):
+        raise FhirError(
+            400,
+            "invalid",
+            f"Paramètre id invalide : {raw[:40]!r}. Attendu : <mission>-<AAAAMMJJhhmm>, "
+            "tel que les listes de créneaux l'écrivent.",
+        )
     found = services.creneau_by_id(raw)
     if found is None or found.id != raw:
         raise FhirError(404, "not-found", f"Ressource inconnue : {raw!r}.")
@@ -232,7 +278,7 @@ def appointment_read(request: HttpRequest, pk: str) -> Any:
     user = _authorised(request)
     rows = rdv_acces.rendez_vous_for(
         user,
-        RendezVous.objects.filter(pk=_number(pk)).select_related("mission__medecin", "lieu"),
+        RendezVous.objects.filter(pk=_number(pk, "id")).select_related("mission__medecin", "lieu"),
     )
     found = list(rows[:1])
     if not found:
@@ -248,9 +294,8 @@ def appointment_search(request: HttpRequest) -> Any:
         user,
         RendezVous.objects.filter(debut__date__range=(low, high)).select_related("mission__medecin", "lieu"),
     )
-    if request.GET.get("location"):
-        raw = request.GET["location"]
-        lieu = _lieu(raw)
+    if (raw := _single(request, "location")) is not None:
+        lieu = _lieu(_reference(raw, "location", "Location"), raw)
         if not acces.scope(user, LieuSolidaire.objects.filter(pk=lieu.pk), "commune__departement__region"):
             raise FhirError(404, "not-found", f"Ressource inconnue : {raw!r}.")  # another region: as if none
         rows = rows.filter(lieu=lieu)
