@@ -238,3 +238,19 @@ def test_a_parameter_given_twice_is_refused_rather_than_one_of_them_read(exemple
     response = Client().get("/fhir/Slot", {"schedule": [f"Schedule/{exemples.lieu.pk}", "Schedule/2"]})
     assert response.status_code == 400
     assert "une seule valeur" in response.json()["issue"][0]["diagnostics"]
+
+
+def test_an_api_parameter_given_twice_is_refused_rather_than_the_last_one_read(exemples: Mission) -> None:
+    client = Client()
+    site, day = exemples.lieu, exemples.date.isoformat()
+    for url, name in [
+        (f"/api/v1/lieux/{site.pk}/creneaux?du=x&du={day}&au={day}", "du"),
+        (f"/api/v1/lieux/{site.pk}/creneaux?du={day}&au={day}&au={day}", "au"),
+        (f"/api/v1/lieux?commune=x&commune={site.commune.code_insee}", "commune"),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 422, (url, response.content)
+        assert (
+            list(response.json()["detail"]) == [name]
+            and "une seule valeur" in response.json()["detail"][name][0]
+        )

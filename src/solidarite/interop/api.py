@@ -60,6 +60,17 @@ Insee = Annotated[str, _strict(lambda v: v if entrees.is_insee(v) else None, ent
 Jeton = Annotated[str, _strict(lambda v: v if entrees.is_jeton(v) else None, entrees.JETON_EXPECTED)]
 
 
+def _repeated(request: HttpRequest, *names: str) -> Any:
+    """A 422 naming each query parameter given more than once (django-ninja kept the last value, so
+    « du=x&du=2026-12-10 » was read as the second one), else None."""
+    fields = {
+        name: ["Paramètre donné plusieurs fois : une seule valeur attendue."]
+        for name in names
+        if len(request.GET.getlist(name)) > 1
+    }
+    return Status(422, {"detail": fields}) if fields else None
+
+
 class LieuOut(Schema):
     id: int
     nom: str
@@ -343,6 +354,8 @@ def lieux(
     ],
 ) -> Any:
     """Lieux solidaires within reach of a commune (code INSEE), by travel time then first free slot."""
+    if refused := _repeated(request, "commune"):
+        return refused
     throttle(request, "recherche")
     origin = position(commune)
     if origin is None:
@@ -400,6 +413,8 @@ def creneaux(
     ],
 ) -> Any:
     """The slots of a lieu between two days (both included): free or taken, by time."""
+    if refused := _repeated(request, "du", "au"):
+        return refused
     throttle(request, "recherche")
     if lieu_id not in services.active_lieux().lieux:
         return Status(404, {"detail": "Lieu inconnu."})
