@@ -106,7 +106,9 @@ def test_the_national_admin_searches_only_the_accounts_still_free() -> None:
     assert {"medecin-secret", "patient-4f2a9c", "collegue-ars"} <= names
     assert not names & {"ars-a", "agent-ailleurs"}  # already agents
     page = client.get("/admin/territoire/agentars/add/")
-    assert page.status_code == 200 and "medecin-secret" not in page.content.decode()  # searched, not listed
+    html = page.content.decode()
+    assert page.status_code == 200 and "medecin-secret" not in html  # searched, not listed
+    assert 'data-ajax--url="/admin/autocomplete/"' in html and 'data-model-name="agentars"' in html
     refused = client.post(
         "/admin/territoire/agentars/add/",
         {"user": w["autre_agent"].pk, "region": w["region"].pk, "_save": "Enregistrer"},
