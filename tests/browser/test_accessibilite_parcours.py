@@ -176,7 +176,7 @@ def _tab_to_field(page, field_id: str, limit: int = 60) -> None:  # type: ignore
 def test_a_slot_taken_meanwhile_is_announced_and_focused(
     territoire, live_server, browser, case, said
 ) -> None:  # type: ignore[no-untyped-def]
-    from solidarite.planning import services as planning
+    from solidarite.planning import lifecycle
     from solidarite.rdv import services
     from tests.factories import PATIENT
 
@@ -191,7 +191,7 @@ def test_a_slot_taken_meanwhile_is_announced_and_focused(
     if case == "pris":
         services.book(slot, {**PATIENT, "email": "autre@exemple.fr"})  # someone else, while Paul was typing
     else:
-        planning.cancel_mission(mission, None, "Médecin malade")  # was a 404, what Paul typed lost
+        lifecycle.cancel_mission(mission, None, "Médecin malade")  # was a 404, what Paul typed lost
     page.get_by_role("button", name="Confirmer le rendez-vous").click()
     page.wait_for_load_state()
     assert page.title().startswith("Créneau plus disponible")

@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from icalendar import Calendar
 
 from solidarite.planning import invitations, services
+from solidarite.planning.lifecycle import answer_mission
 from solidarite.planning.models import Disponibilite, Mission, PlanningRun, Proposition
 from tests.factories import agent_ars, compte, lieu, medecin, working_days, zone_commune
 
@@ -97,11 +98,11 @@ def test_plan_move_publish_decline(settings, django_capture_on_commit_callbacks)
     assert attachment[0] == "missions.ics" and Calendar.from_ical(attachment[1]).walk("VEVENT")
     with pytest.raises(ValidationError, match="déjà publié"):
         services.publish(run, agent)
-    declined = services.answer_mission(missions[0], missions[0].medecin, accept=False)
+    declined = answer_mission(missions[0], missions[0].medecin, accept=False)
     assert declined.statut == "annulee"
     assert list(declined.transitions.values_list("de", "vers")) == [("", "proposee"), ("proposee", "annulee")]
     with pytest.raises(ValidationError, match="déjà « annulée »"):
-        services.answer_mission(missions[0], missions[0].medecin, accept=True)
+        answer_mission(missions[0], missions[0].medecin, accept=True)
     # The declined place is free again: the next run of the month sees it.
     again = services.build_instance(region, DECEMBER)
     site = next(s for s in again.instance.sites if s.id == str(declined.lieu_id))
@@ -305,11 +306,11 @@ def test_a_proposed_mission_whose_day_has_passed_cannot_be_confirmed(freeze_cloc
     doc = medecin()
     past = Mission.objects.create(medecin=doc, lieu=lieu(doc.commune), date=dt.date(2026, 11, 18))
     with pytest.raises(ValidationError, match="passée"):
-        services.answer_mission(past, doc, accept=True)
+        answer_mission(past, doc, accept=True)
     past.refresh_from_db()
     assert past.statut == "proposee"
     today = Mission.objects.create(medecin=doc, lieu=lieu(doc.commune), date=dt.date(2026, 11, 20))
-    assert services.answer_mission(today, doc, accept=True).statut == "confirmee"
+    assert answer_mission(today, doc, accept=True).statut == "confirmee"
 
 
 @pytest.mark.django_db

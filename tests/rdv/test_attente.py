@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from solidarite.planning import services as planning
+from solidarite.planning import lifecycle
 from solidarite.planning.models import Mission
 from solidarite.rdv import attente, messaging, services, sms
 from solidarite.rdv.models import InscriptionAttente, Message, RendezVous
@@ -226,8 +226,8 @@ def test_a_cancelled_mission_cancels_its_appointments_and_tells_each_patient(cli
     for k in range(3):
         services.book(slots[k].id, {**PATIENT, "prenom": f"P{k}", "email": f"p{k}@exemple.fr"})
     with pytest.raises(ValidationError):
-        planning.cancel_mission(mission, None, "  ")
-    planning.cancel_mission(mission, None, "Médecin malade")
+        lifecycle.cancel_mission(mission, None, "  ")
+    lifecycle.cancel_mission(mission, None, "Médecin malade")
     assert (
         RendezVous.objects.filter(mission=mission, statut="annule", motif_annulation="mission").count() == 3
     )
@@ -238,7 +238,7 @@ def test_a_cancelled_mission_cancels_its_appointments_and_tells_each_patient(cli
     assert len(letters) == 3
     assert "Prochains créneaux libres" in letters[0].body and f"{backup.date:%-d}" in letters[0].body
     with pytest.raises(ValidationError):
-        planning.cancel_mission(mission, None, "encore")
+        lifecycle.cancel_mission(mission, None, "encore")
 
 
 def test_a_volunteer_withdraws_from_their_missions_page(client: Client) -> None:
@@ -278,7 +278,7 @@ def test_a_confirmed_mission_tells_the_waitlist() -> None:
     proposed = Mission.objects.create(
         medecin=medecin(site.commune), lieu=site, date=today + dt.timedelta(days=12), statut="proposee"
     )
-    planning.answer_mission(proposed, proposed.medecin, accept=True)
+    lifecycle.answer_mission(proposed, proposed.medecin, accept=True)
     assert entry.messages.filter(nature="attente").count() == 1
 
 

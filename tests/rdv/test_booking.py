@@ -431,7 +431,7 @@ def test_a_booking_that_waits_for_the_cancellation_of_its_mission_is_refused(act
     from django.core.exceptions import ValidationError
     from django.db import transaction
 
-    from solidarite.planning import services as planning
+    from solidarite.planning import lifecycle
 
     restore_reference_data()  # a transactional test starts from an emptied database
     mission = _mission()
@@ -454,7 +454,7 @@ def test_a_booking_that_waits_for_the_cancellation_of_its_mission_is_refused(act
 
     booking = threading.Thread(target=book)
     with transaction.atomic():
-        planning.cancel_mission(mission, None, "Médecin malade")
+        lifecycle.cancel_mission(mission, None, "Médecin malade")
         booking.start()
         deadline = time.monotonic() + 20
         with connection.cursor() as cursor:  # until the booking waits for this transaction (live: pg_locks)

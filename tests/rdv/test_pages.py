@@ -376,10 +376,10 @@ def _cle(client: Client, url: str) -> str:
 
 
 def _make_gone(case: str, mission, slot, freeze_clock) -> None:  # type: ignore[no-untyped-def]
-    from solidarite.planning import services as planning
+    from solidarite.planning import lifecycle
 
     if case == "mission annulée":
-        planning.cancel_mission(mission, None, "Médecin malade")
+        lifecycle.cancel_mission(mission, None, "Médecin malade")
     elif case == "pris":
         services.book(slot.id, {**FORM, "prenom": "Paul", "email": "", "date_naissance": "1950-01-02"})
     elif case == "passé":

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from solidarite.annuaire.models import LieuSolidaire
-from solidarite.planning import services as planning
+from solidarite.planning import lifecycle
 from solidarite.planning.models import Mission
 from solidarite.rdv import services
 from solidarite.rdv.models import RendezVous
@@ -102,7 +102,7 @@ def test_a_kept_slot_that_has_started_is_not_shown(django_assert_num_queries) ->
 def test_a_mission_cancelled_in_this_process_leaves_the_search_at_once() -> None:
     mission = _mission()
     assert _first_slots(mission)
-    planning.cancel_mission(mission, None, "Médecin malade")
+    lifecycle.cancel_mission(mission, None, "Médecin malade")
     assert _first_slots(mission) == []
 
 

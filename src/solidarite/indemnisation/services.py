@@ -30,6 +30,7 @@ from solidarite.indemnisation.models import (
     LigneReleve,
     Releve,
 )
+from solidarite.planning import lifecycle
 from solidarite.planning import services as planning
 from solidarite.planning.models import Mission
 from solidarite.rdv import audit
@@ -78,7 +79,7 @@ def confirmer_jour(
     today: dt.date | None = None,
 ) -> JourRealise:
     """The doctor or a référent confirms the day (full or half), after it: the mission becomes « réalisée »
-    (planning.services.realise_mission) and its realised day is written, or corrected if it exists."""
+    (planning.lifecycle.realise_mission) and its realised day is written, or corrected if it exists."""
     today = today or timezone.localdate()
     if nature not in calcul.NATURES:
         raise ValidationError("Indiquez s'il s'agit d'une journée ou d'une demi-journée.")
@@ -108,7 +109,7 @@ def confirmer_jour(
                 f"Une autre mission de ce médecin est déjà réalisée le {mission.date:%d/%m/%Y} : "
                 "une demi-journée et une journée, ou deux journées, ne peuvent pas être payées le même jour."
             )
-        planning.realise_mission(mission, user, today)
+        lifecycle.realise_mission(mission, user, today)
         jour, _created = JourRealise.objects.update_or_create(
             mission=mission,
             defaults={

@@ -19,7 +19,7 @@ from solidarite.annuaire import acces as annuaire_acces
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
 from solidarite.annuaire.services import rotate_feed_token
 from solidarite.planning import acces as planning_acces
-from solidarite.planning import services
+from solidarite.planning import lifecycle, services
 from solidarite.planning.calendar import missions_ics
 from solidarite.planning.models import Mission, PlanningRun, Proposition
 from solidarite.territoire import acces
@@ -182,7 +182,7 @@ def missions(request: HttpRequest) -> HttpResponse:
         mission = get_object_or_404(Mission, pk=pk, medecin=medecin)
         try:
             if reponse == "desister":
-                services.cancel_mission(
+                lifecycle.cancel_mission(
                     mission,
                     medecin.compte,
                     f"Désistement du médecin : {request.POST.get('commentaire', '')}"
@@ -194,7 +194,7 @@ def missions(request: HttpRequest) -> HttpResponse:
                     "Désistement enregistré : les patients ayant rendez-vous sont prévenus, et la journée apparaît à pourvoir dans le planning de l'ARS.",
                 )
             elif reponse == "decliner":
-                services.answer_mission(mission, medecin, False, reste_disponible=bool(reste_disponible))
+                lifecycle.answer_mission(mission, medecin, False, reste_disponible=bool(reste_disponible))
                 messages.success(
                     request,
                     f"Mission du {mission.date:%d/%m/%Y} déclinée : vous restez disponible ce jour-là pour un "
@@ -204,7 +204,7 @@ def missions(request: HttpRequest) -> HttpResponse:
                     "disponibilités, il ne vous sera plus proposé.",
                 )
             else:
-                services.answer_mission(mission, medecin, True)
+                lifecycle.answer_mission(mission, medecin, True)
                 messages.success(request, "Réponse enregistrée.")
         except (ValidationError, PermissionDenied) as exc:
             # Refused (already answered, past, …): the page again with the reason, a 400; nothing written.

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from solidarite.planning import acces as planning_acces
-from solidarite.planning import services as planning
+from solidarite.planning import lifecycle
 from solidarite.planning.models import Mission
 from solidarite.rdv import acces as rdv_acces
 from solidarite.rdv import services
@@ -35,7 +35,7 @@ def _day(request: HttpRequest, mission: Mission, user: Any, canal: str, ars: boo
     if request.method == "POST":
         try:
             if request.POST.get("action") == "annuler_mission" and ars:
-                planning.cancel_mission(mission, user, request.POST.get("commentaire", ""))
+                lifecycle.cancel_mission(mission, user, request.POST.get("commentaire", ""))
                 mission.refresh_from_db()
             else:
                 services.mark_presence(

@@ -1,0 +1,120 @@
+"""A mission's life after publication: the volunteer confirms or declines it, it is cancelled, it is realised.
+
+Each change is one transaction that locks the mission and writes its transition; the other contexts hear of it
+through the signals of `planning.signals` (rdv cancels the appointments, tells the waitlist).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from solidarite.annuaire.models import MedecinVolontaire
+from solidarite.planning.models import Disponibilite, Mission, MissionTransition
+from solidarite.planning.signals import mission_cancelled, mission_confirmed
+
+
+def answer_mission(
+    mission: Mission, medecin: MedecinVolontaire, accept: bool, reste_disponible: bool = False
+) -> Mission:
+    """The volunteer confirms or declines a proposed mission; a declined one frees the place.
+
+    Declining, the volunteer says whether they stay available that day for another lieu (ADR 0003, révision
+    du 5 décembre 2026). Not available (the default): their disponibilité of that day goes with the decline,
+    in this transaction, so that the next solve does not propose the day again. Still available: the day
+    stays; `build_instance` never offers them this lieu that day again."""
+    if mission.medecin_id != medecin.pk:
+        raise PermissionDenied("Cette mission ne vous est pas destinée.")
+    with transaction.atomic():
+        locked = Mission.objects.select_for_update().get(pk=mission.pk)
+        if locked.statut != Mission.Statut.PROPOSEE:
+            raise ValidationError(f"Cette mission est déjà « {locked.get_statut_display().lower()} ».")
+        if locked.date <= timezone.localdate() and not accept:
+            raise ValidationError("La mission a lieu aujourd'hui ou est passée : prévenez directement l'ARS.")
+        if locked.date < timezone.localdate():  # confirmed, a day nobody worked would be realised and paid
+            raise ValidationError(
+                "Cette mission est passée : elle ne peut plus être confirmée. Si vous l'avez assurée, "
+                "prévenez directement l'ARS."
+            )
+        vers = Mission.Statut.CONFIRMEE if accept else Mission.Statut.ANNULEE
+        MissionTransition.objects.create(
+            mission=locked,
+            de=locked.statut,
+            vers=vers,
+            par=medecin.compte,
+            commentaire="Réponse du médecin"
+            if accept
+            else "Déclinée par le médecin, "
+            + ("disponible ce jour-là pour un autre lieu" if reste_disponible else "jour retiré"),
+        )
+        locked.statut = vers
+        fields = ["statut"]
+        if not accept:
+            locked.reste_disponible = reste_disponible
+            fields.append("reste_disponible")
+            if not reste_disponible:
+                Disponibilite.objects.filter(medecin_id=locked.medecin_id, date=locked.date).delete()
+        locked.save(update_fields=fields)
+        if accept:
+            mission_confirmed.send(sender=Mission, mission=locked)
+    return locked
+
+
+def cancel_mission(mission: Mission, par: Any, commentaire: str) -> Mission:
+    """A confirmed mission is cancelled (the volunteer withdraws, or the ARS): its slots disappear.
+
+    The appointments already booked are cancelled and their patients told by the `rdv` context
+    (signal `mission_cancelled`), in this same transaction.
+    """
+    commentaire = " ".join(commentaire.split())
+    if not commentaire:
+        raise ValidationError("Indiquez la raison de l'annulation : elle est conservée avec la mission.")
+    with transaction.atomic():
+        locked = Mission.objects.select_for_update().get(pk=mission.pk)
+        if locked.statut != Mission.Statut.CONFIRMEE:
+            raise ValidationError(
+                f"Seule une mission confirmée peut être annulée (celle-ci est « {locked.get_statut_display().lower()} »)."
+            )
+        if locked.date < timezone.localdate():
+            raise ValidationError("Cette mission est passée.")
+        MissionTransition.objects.create(
+            mission=locked,
+            de=locked.statut,
+            vers=Mission.Statut.ANNULEE,
+            par=par,
+            commentaire=commentaire[:500],
+        )
+        locked.statut = Mission.Statut.ANNULEE
+        locked.save(update_fields=["statut"])
+        mission_cancelled.send(sender=Mission, mission=locked)
+    return locked
+
+
+def realise_mission(mission: Mission, par: Any, today: dt.date | None = None) -> Mission:
+    """A confirmed mission whose day has come is marked « réalisée » (the indemnisation context confirms the day;
+    full or half day is its own business). Already realised: left as it is. Cancelled or proposed: refused."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked = Mission.objects.select_for_update().get(pk=mission.pk)
+        if locked.statut == Mission.Statut.REALISEE:
+            return locked
+        if locked.statut != Mission.Statut.CONFIRMEE:
+            raise ValidationError(
+                f"Seule une mission confirmée peut être réalisée (celle-ci est « {locked.get_statut_display().lower()} »)."
+            )
+        if locked.date > today:
+            raise ValidationError("Cette mission n'a pas encore eu lieu : confirmez-la après la journée.")
+        MissionTransition.objects.create(
+            mission=locked,
+            de=locked.statut,
+            vers=Mission.Statut.REALISEE,
+            par=par,
+            commentaire="Journée réalisée",
+        )
+        locked.statut = Mission.Statut.REALISEE
+        locked.save(update_fields=["statut"])
+    return locked
