@@ -160,3 +160,34 @@ def test_a_mission_of_today_or_the_past_is_not_declined(client: Client, days_ahe
     response = client.post(MISSIONS, {"mission": mission.pk, "reponse": "decliner", "disponible": "non"})
     assert response.status_code == 400 and "prévenez directement l'ARS" in _text(response)
     _unchanged(mission)
+
+
+def test_the_ars_list_tells_a_decline_from_a_withdrawal_and_from_its_own_cancellation(
+    client: Client, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    """The list under the ARS grid said « a décliné » of every cancelled mission of the month and of all the
+    months after it: a volunteer who confirmed then withdrew, or a mission the ARS cancelled, read as declines."""
+    from solidarite.planning import lifecycle
+
+    region, agent, declined, other = _proposed(django_capture_on_commit_callbacks)
+    lifecycle.answer_mission(declined, declined.medecin, accept=False)
+    confirmed_then_withdrawn, cancelled_by_ars, january = (
+        Mission.objects.create(medecin=medecin(other.commune), lieu=other, date=day, statut="proposee")
+        for day in (working_days(DECEMBER, 5)[3], working_days(DECEMBER, 5)[4], dt.date(2027, 1, 12))
+    )
+    for mission in (confirmed_then_withdrawn, cancelled_by_ars, january):
+        lifecycle.answer_mission(mission, mission.medecin, accept=True)
+    volunteer = compte(confirmed_then_withdrawn.medecin)
+    lifecycle.cancel_mission(confirmed_then_withdrawn, volunteer, "Enfant malade")
+    lifecycle.cancel_mission(cancelled_by_ars, agent, "Local inondé")
+    lifecycle.cancel_mission(january, agent, "Local en travaux")
+    client.force_login(agent)
+    ars = _text(client.get(f"/planning/ars/?region={region.code}&mois=2026-12"))
+    listed = ars[ars.index("<h2>Missions déclinées ou annulées (3)</h2>") :]
+    assert f"{declined.medecin} a décliné ; jour retiré de ses disponibilités ; la place est libre." in listed
+    assert (
+        f"désistement de {confirmed_then_withdrawn.medecin} après confirmation ; la place est libre."
+        in listed
+    )
+    assert f"mission de {cancelled_by_ars.medecin} annulée par l'ARS ; la place est libre." in listed
+    assert "12/01/2027" not in listed  # another month's

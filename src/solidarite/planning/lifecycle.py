@@ -118,3 +118,20 @@ def realise_mission(mission: Mission, par: Any, today: dt.date | None = None) ->
         locked.statut = Mission.Statut.REALISEE
         locked.save(update_fields=["statut"])
     return locked
+
+
+DECLINEE, DESISTEMENT, ANNULEE_PAR_ARS = "declinee", "desistement", "annulee_par_ars"
+
+
+def how_cancelled(mission: Mission) -> str:
+    """Who ended a cancelled mission, from its last transition to « annulée » (prefetch `transitions`): the volunteer
+    declining it when proposed, the volunteer withdrawing after confirming (désistement), or the ARS."""
+    last = max(
+        (t for t in mission.transitions.all() if t.vers == Mission.Statut.ANNULEE),
+        key=lambda t: (t.le, t.pk),
+        default=None,
+    )
+    if last is None or last.de == Mission.Statut.PROPOSEE:  # only `answer_mission` ends a proposed mission
+        return DECLINEE
+    by_volunteer = last.par_id is not None and last.par_id == mission.medecin.compte_id
+    return DESISTEMENT if by_volunteer else ANNULEE_PAR_ARS

@@ -346,9 +346,19 @@ def ars(request: HttpRequest) -> HttpResponse:
                     ],
                 }
             )
-    declined = Mission.objects.filter(
-        lieu__commune__departement__region=region, date__gte=first, statut=Mission.Statut.ANNULEE
-    ).select_related("medecin", "lieu")
+    # The month's cancelled missions, each with who ended it: a decline is not a désistement nor the ARS's doing.
+    declined = [
+        (m, lifecycle.how_cancelled(m))
+        for m in Mission.objects.filter(
+            lieu__commune__departement__region=region,
+            date__year=first.year,
+            date__month=first.month,
+            statut=Mission.Statut.ANNULEE,
+        )
+        .select_related("medecin", "lieu")
+        .prefetch_related("transitions")
+        .order_by("date", "pk")
+    ]
     start, end = services.planning_horizon()
     plannable = start <= first <= end  # a past month (or one beyond the horizon) is shown, not planned
     context = {
@@ -362,6 +372,7 @@ def ars(request: HttpRequest) -> HttpResponse:
         "jours": days,
         "lieux": lieux,
         "declinees": declined,
+        "aujourdhui": timezone.localdate(),
         "brouillon": run is not None
         and pending is None
         and run.statut == PlanningRun.Statut.BROUILLON
