@@ -245,3 +245,18 @@ def test_a_refused_epci_id_is_redrawn_without_a_500(client: Client) -> None:
         assert response.status_code == 200 and "Sélectionnez un choix valide" in _text(response)
         assert client.get(f"/admin/zonage/ajustement/add/?epci={value}").status_code == 200
     assert not Ajustement.objects.exists()
+
+
+def test_confirming_a_campaigns_deletion_does_not_read_each_epci_one_by_one(
+    admin_client: Client, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    """The back office lists the 1,255 results a campaign's deletion takes with it: one query per result read its
+    EPCI (seconds; over 30 s on a loaded machine, the CSP crawl timed out there)."""
+    from solidarite.zonage.models import Campagne
+
+    campagne = Campagne.objects.get(active=True)
+    count = campagne.resultats.count()
+    assert count > 1000
+    with django_assert_max_num_queries(40):
+        response = admin_client.get(f"/admin/zonage/campagne/{campagne.pk}/delete/")
+    assert response.status_code == 200 and "supprimer campagne de zonage" in response.content.decode()
