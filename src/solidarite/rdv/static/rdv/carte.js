@@ -6,13 +6,17 @@
   var data = document.getElementById("lieux-data");
   if (!element || !data || !window.L) { return; }
   var info = JSON.parse(data.textContent);
-  var map = L.map(element).setView([info.commune.lat, info.commune.lon], 9);
-  if (info.tuiles) { L.tileLayer(info.tuiles, { maxZoom: 18, attribution: "© IGN – Géoplateforme" }).addTo(map); }
-  L.circleMarker([info.commune.lat, info.commune.lon], { radius: 9, color: "#000091", fillOpacity: 0.6 }).addTo(map).bindPopup(info.commune.nom);
   var bounds = [[info.commune.lat, info.commune.lon]];
-  info.lieux.forEach(function (lieu) {
-    L.marker([lieu.lat, lieu.lon]).addTo(map).bindPopup(lieu.nom);
-    bounds.push([lieu.lat, lieu.lon]);
-  });
-  map.fitBounds(bounds, { padding: [30, 30] });
+  info.lieux.forEach(function (lieu) { bounds.push([lieu.lat, lieu.lon]); });
+  /* Cadrée avant d'ajouter le fond : sinon les tuiles d'un premier cadrage sont demandées puis abandonnées,
+     autant d'allers-retours perdus sur une ligne lente (bench/pages_patient.py). */
+  var map = L.map(element, { maxZoom: 18 }).fitBounds(bounds, { padding: [30, 30] });
+  L.circleMarker([info.commune.lat, info.commune.lon], { radius: 9, color: "#000091", fillOpacity: 0.6 }).addTo(map).bindPopup(info.commune.nom);
+  info.lieux.forEach(function (lieu) { L.marker([lieu.lat, lieu.lon]).addTo(map).bindPopup(lieu.nom); });
+  /* Le fond une fois la page chargée : ses tuiles (une vingtaine, ~20 Ko chacune) passent après la page, et le
+     navigateur ne la montre plus « en cours de chargement » pendant les secondes qu'elles prennent sur une ligne
+     lente ; la liste et les marqueurs sont là avant. */
+  function fond() { L.tileLayer(info.tuiles, { maxZoom: 18, attribution: "© IGN – Géoplateforme" }).addTo(map); }
+  if (!info.tuiles) { return; }
+  if (document.readyState === "complete") { fond(); } else { window.addEventListener("load", fond); }
 })();
