@@ -12,8 +12,9 @@ slot, the cache kept from one page to the next. Map tiles come from a local tile
 each tile a PNG of about 20 KB, as the IGN plan's in the countryside; no request leaves the machine.
 
 For each page: bytes over the wire (headers and compressed bodies, `Network.loadingFinished`), requests that went
-to the network (those served by the cache aside), and the times to first contentful paint, DOMContentLoaded and
-load (Navigation Timing, from the click). Without `--db` the database is prepared as `make demo` does (migrate,
+to the network (those served by the cache aside), and the times to first contentful paint, DOMContentLoaded,
+load (Navigation Timing, from the click) and the last byte of the page and of what it asked for (« tout reçu »:
+tiles included, which may come after load). Without `--db` the database is prepared as `make demo` does (migrate,
 load_territoire, zonage --save --activate, demo) in a temporary folder, a minute or two. Last line: `key=value …`,
 `ratio` = this checkout's bytes over the whole path against the base's.
 """
@@ -273,8 +274,10 @@ def walk(port: int, conditions: dict[str, Any], detail: bool) -> dict[str, dict[
                 """() => {
                   const n = performance.getEntriesByType('navigation')[0];
                   const p = performance.getEntriesByName('first-contentful-paint')[0];
+                  const last = Math.max(n.loadEventEnd,
+                    ...performance.getEntriesByType('resource').map(r => r.responseEnd));
                   return {dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd, fcp: p ? p.startTime : 0,
-                          status: n.responseStatus || 0};
+                          last: last};
                 }"""
             )
             sent = wire.network()
@@ -288,6 +291,7 @@ def walk(port: int, conditions: dict[str, Any], detail: bool) -> dict[str, dict[
                 "fcp_ms": timing["fcp"],
                 "dcl_ms": timing["dcl"],
                 "load_ms": timing["load"],
+                "last_ms": timing["last"],
                 "kinds": by_kind,
                 "failed": list(wire.failed),
                 "files": sorted(((size, wire.requests[rid]) for rid, size in sent.items()), reverse=True),
@@ -305,7 +309,7 @@ def walk(port: int, conditions: dict[str, Any], detail: bool) -> dict[str, dict[
             visit("résultats", base + str(link.get_attribute("href")))
         else:  # one Mauriac only: the search shows its lieux at once, nothing more to choose
             pages["résultats"] = {**pages["recherche"], "bytes": 0, "requests": 0, "cached": 0, "kinds": {}}
-            pages["résultats"].update(fcp_ms=0, dcl_ms=0, load_ms=0, failed=[], files=[])
+            pages["résultats"].update(fcp_ms=0, dcl_ms=0, load_ms=0, last_ms=0, failed=[], files=[])
         visit("lieu", base + str(page.locator("main ul.fr-raw-list h3 a").first.get_attribute("href")))
         visit(
             "réservation",
@@ -342,7 +346,7 @@ def summary(runs: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, float]
     return {
         name: {
             key: statistics.median(run[name][key] for run in runs)
-            for key in ("bytes", "requests", "fcp_ms", "dcl_ms", "load_ms")
+            for key in ("bytes", "requests", "fcp_ms", "dcl_ms", "load_ms", "last_ms")
         }
         for name in PAGES
     }
@@ -351,12 +355,15 @@ def summary(runs: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, float]
 def show(label: str, runs: list[dict[str, dict[str, Any]]]) -> None:
     figures = summary(runs)
     print(f"{label} :")
-    print(f"  {'page':12} {'Ko':>7} {'requêtes':>8} {'1er rendu':>10} {'DOMContentLoaded':>16} {'load':>8}")
+    print(
+        f"  {'page':12} {'Ko':>7} {'requêtes':>8} {'1er rendu':>10} {'DOMContentLoaded':>16} {'load':>8} "
+        f"{'tout reçu':>10}"
+    )
     for name in PAGES:
         f = figures[name]
         print(
             f"  {name:12} {f['bytes'] / 1024:7.1f} {f['requests']:8.0f} {f['fcp_ms'] / 1000:9.2f}s "
-            f"{f['dcl_ms'] / 1000:15.2f}s {f['load_ms'] / 1000:7.2f}s"
+            f"{f['dcl_ms'] / 1000:15.2f}s {f['load_ms'] / 1000:7.2f}s {f['last_ms'] / 1000:9.2f}s"
         )
         kinds = runs[0][name]["kinds"]
         print("  " + " " * 12 + "  " + ", ".join(f"{k} {v / 1024:.1f}" for k, v in sorted(kinds.items())))
@@ -365,7 +372,8 @@ def show(label: str, runs: list[dict[str, dict[str, Any]]]) -> None:
         print(f"  requêtes en échec : {failed[:5]}")
     total = sum(figures[name]["bytes"] for name in PAGES)
     print(
-        f"  parcours entier : {total / 1024:.1f} Ko, {sum(figures[n]['load_ms'] for n in PAGES) / 1000:.1f} s"
+        f"  parcours entier : {total / 1024:.1f} Ko, load {sum(figures[n]['load_ms'] for n in PAGES) / 1000:.1f} s, "
+        f"tout reçu {sum(figures[n]['last_ms'] for n in PAGES) / 1000:.1f} s"
     )
 
 
@@ -374,6 +382,7 @@ def totals(runs: list[dict[str, dict[str, Any]]]) -> dict[str, float]:
     return {
         "kb": sum(figures[n]["bytes"] for n in PAGES) / 1024,
         "load_s": sum(figures[n]["load_ms"] for n in PAGES) / 1000,
+        "recu_s": sum(figures[n]["last_ms"] for n in PAGES) / 1000,
         "accueil_kb": figures["accueil"]["bytes"] / 1024,
         "accueil_load_s": figures["accueil"]["load_ms"] / 1000,
         "resultats_kb": figures["résultats"]["bytes"] / 1024,
@@ -416,7 +425,7 @@ def main() -> None:
     if base:
         show("base", base)
         theirs = totals(base)
-        line += f" base_kb={theirs['kb']:.1f} base_load_s={theirs['load_s']:.1f}"
+        line += f" base_kb={theirs['kb']:.1f} base_load_s={theirs['load_s']:.1f} base_recu_s={theirs['recu_s']:.1f}"
         line += f" base_accueil_kb={theirs['accueil_kb']:.1f} ratio={totals(ours)['kb'] / theirs['kb']:.2f}"
     print(line)
 
