@@ -191,3 +191,42 @@ def test_the_ars_list_tells_a_decline_from_a_withdrawal_and_from_its_own_cancell
     )
     assert f"mission de {cancelled_by_ars.medecin} annulée par l'ARS ; la place est libre." in listed
     assert "12/01/2027" not in listed  # another month's
+
+
+@pytest.mark.parametrize("disponible", ["non", "oui"])
+def test_a_volunteer_who_withdraws_is_asked_the_same_and_not_proposed_it_again(
+    disponible: str, client: Client, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    """A désistement from a confirmed mission left the day among the volunteer's disponibilités and the lieu open:
+    the next « Calculer » proposed them the day, at the very lieu, that they had just withdrawn from."""
+    from solidarite.planning import lifecycle
+
+    region, agent, mission, _other = _proposed(django_capture_on_commit_callbacks)
+    lifecycle.answer_mission(mission, mission.medecin, accept=True)
+    client.force_login(compte(mission.medecin))
+    page = _text(client.get(MISSIONS))
+    assert "Me désister" in page and "restez-vous disponible pour un autre lieu ?" in page
+    refused = client.post(MISSIONS, {"mission": mission.pk, "reponse": "desister", "commentaire": "Grippe"})
+    assert refused.status_code == 400 and "vous désister" in _text(refused)
+    mission.refresh_from_db()
+    assert mission.statut == "confirmee"
+    response = client.post(
+        MISSIONS,
+        {"mission": mission.pk, "reponse": "desister", "commentaire": "Grippe", "disponible": disponible},
+    )
+    assert response.status_code == 302
+    mission.refresh_from_db()
+    assert mission.statut == "annulee" and mission.reste_disponible is (disponible == "oui")
+    declared = Disponibilite.objects.filter(medecin=mission.medecin, date=mission.date).exists()
+    assert declared is (disponible == "oui")
+    proposed = _replanned(region, agent)
+    assert (mission.medecin_id, mission.lieu_id, mission.date) not in proposed
+    if disponible == "non":
+        assert not {(m, d) for m, _lieu, d in proposed} & {(mission.medecin_id, mission.date)}
+    client.force_login(agent)
+    ars = _text(client.get(f"/planning/ars/?region={region.code}&mois=2026-12"))
+    assert (
+        f"désistement de {mission.medecin} après confirmation ; "
+        + ("reste disponible ce jour-là" if disponible == "oui" else "jour retiré de ses disponibilités")
+        in ars
+    )

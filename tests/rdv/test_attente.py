@@ -249,20 +249,25 @@ def test_a_volunteer_withdraws_from_their_missions_page(client: Client) -> None:
     assert "Me désister" in page and f"/rendez-vous/journee/{mission.pk}/" in page
     client.post(
         "/planning/medecin/missions/",
-        {"mission": mission.pk, "reponse": "desister", "commentaire": ""},
+        {"mission": mission.pk, "reponse": "desister", "disponible": "non", "commentaire": ""},
     )
     mission.refresh_from_db()
     assert mission.statut == "confirmee"  # a reason is required
     refused = client.post(  # the view reads the comment itself: a NUL in it was a 500 on PostgreSQL
         "/planning/medecin/missions/",
-        {"mission": mission.pk, "reponse": "desister", "commentaire": "Urgence\x00"},
+        {"mission": mission.pk, "reponse": "desister", "disponible": "non", "commentaire": "Urgence\x00"},
     )
     mission.refresh_from_db()
     assert refused.status_code == 400 and "caractère nul" in refused.content.decode()
     assert mission.statut == "confirmee"
     client.post(
         "/planning/medecin/missions/",
-        {"mission": mission.pk, "reponse": "desister", "commentaire": "Urgence familiale"},
+        {
+            "mission": mission.pk,
+            "reponse": "desister",
+            "disponible": "non",
+            "commentaire": "Urgence familiale",
+        },
     )
     mission.refresh_from_db()
     assert mission.statut == "annulee" and mission.transitions.last().commentaire.startswith(

@@ -64,11 +64,15 @@ def answer_mission(
     return locked
 
 
-def cancel_mission(mission: Mission, par: Any, commentaire: str) -> Mission:
+def cancel_mission(
+    mission: Mission, par: Any, commentaire: str, reste_disponible: bool | None = None
+) -> Mission:
     """A confirmed mission is cancelled (the volunteer withdraws, or the ARS): its slots disappear.
 
     The appointments already booked are cancelled and their patients told by the `rdv` context
-    (signal `mission_cancelled`), in this same transaction.
+    (signal `mission_cancelled`), in this same transaction. A volunteer who withdraws answers, as when declining,
+    whether they stay available that day for another lieu (`reste_disponible`; None for the ARS's cancellation,
+    which leaves their disponibilités alone): not available, the day leaves their disponibilités.
     """
     commentaire = " ".join(commentaire.split())
     if not commentaire:
@@ -89,7 +93,13 @@ def cancel_mission(mission: Mission, par: Any, commentaire: str) -> Mission:
             commentaire=commentaire[:500],
         )
         locked.statut = Mission.Statut.ANNULEE
-        locked.save(update_fields=["statut"])
+        fields = ["statut"]
+        if reste_disponible is not None:
+            locked.reste_disponible = reste_disponible
+            fields.append("reste_disponible")
+            if not reste_disponible:
+                Disponibilite.objects.filter(medecin_id=locked.medecin_id, date=locked.date).delete()
+        locked.save(update_fields=fields)
         mission_cancelled.send(sender=Mission, mission=locked)
     return locked
 

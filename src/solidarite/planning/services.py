@@ -14,6 +14,7 @@ import holidays
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -240,10 +241,10 @@ def build_instance(region: Region, first: dt.date, today: dt.date | None = None)
     declined = {
         (str(medecin_id), str(lieu_id), day)
         for medecin_id, lieu_id, day in Mission.objects.filter(
+            Q(transitions__de=Mission.Statut.PROPOSEE, transitions__vers=Mission.Statut.ANNULEE)
+            | Q(reste_disponible__isnull=False),  # declined, or withdrawn from by the volunteer
             date__range=(max(first, tomorrow), last),
             statut=Mission.Statut.ANNULEE,
-            transitions__de=Mission.Statut.PROPOSEE,
-            transitions__vers=Mission.Statut.ANNULEE,
         ).values_list("medecin_id", "lieu_id", "date")
     }
     history = {

@@ -171,13 +171,13 @@ def missions(request: HttpRequest) -> HttpResponse:
                 "Répondez avec les boutons de la page de vos missions : confirmer, décliner ou se désister.",
             )
         reste_disponible = RESTE_DISPONIBLE.get(request.POST.get("disponible", ""))
-        if reponse == "decliner" and reste_disponible is None:
+        if reponse in ("decliner", "desister") and reste_disponible is None:
             return error_page(
                 request,
                 400,
                 "Réponse invalide",
-                "Pour décliner, dites si vous restez disponible ce jour-là pour un autre lieu avec les choix "
-                "de la page de vos missions.",
+                f"Pour {'décliner' if reponse == 'decliner' else 'vous désister'}, dites si vous restez "
+                "disponible ce jour-là pour un autre lieu avec les choix de la page de vos missions.",
             )
         mission = get_object_or_404(Mission, pk=pk, medecin=medecin)
         try:
@@ -188,6 +188,7 @@ def missions(request: HttpRequest) -> HttpResponse:
                     f"Désistement du médecin : {request.POST.get('commentaire', '')}"
                     if request.POST.get("commentaire", "").strip()
                     else "",
+                    reste_disponible=bool(reste_disponible),
                 )
                 messages.success(
                     request,
