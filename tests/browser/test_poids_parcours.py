@@ -88,3 +88,32 @@ def test_the_search_fields_load_no_italic_font(
     assert fonts and not [font for font in fonts if font.endswith("italic")], fonts
     assert placeholder is None
     assert "Mauriac" in described and "15200" in described
+
+
+def test_with_the_browsers_data_saver_the_maps_background_comes_on_request_only(
+    territoire: None, live_server: Any, browser: Any, settings: Any
+) -> None:
+    """« Save-Data: on » (the data saver of a phone on a rural line): the tiles were three quarters of the results
+    page (bench/pages_patient.py), loaded whatever the patient wanted. The list and the markers come; the background
+    only when asked for, by a button that says what it costs."""
+    mission = mission_a_mauriac()
+    settings.SOLIDARITE_TUILES_URL = TILES
+    context = browser.new_context(locale="fr-FR", extra_http_headers={"Save-Data": "on"})
+    asked: list[str] = []
+
+    def serve(route: Any) -> None:
+        asked.append(route.request.url)
+        route.fulfill(body=TILE, content_type="image/png")
+
+    context.route("https://data.geopf.fr/**", serve)
+    page = context.new_page()
+    response = page.goto(f"{live_server.url}/rendez-vous/?commune={mission.lieu.commune.code_insee}")
+    assert response is not None and "Save-Data" in response.headers.get("vary", "")
+    page.locator("#carte-lieux .leaflet-marker-icon").first.wait_for(timeout=15_000)
+    page.wait_for_load_state("networkidle")
+    assert asked == []
+    button = page.get_by_role("button", name="Afficher le fond de la carte (environ 400 Ko)")
+    button.click()
+    page.locator("#carte-lieux img.leaflet-tile-loaded").first.wait_for(timeout=15_000)
+    assert asked and button.count() == 0
+    context.close()

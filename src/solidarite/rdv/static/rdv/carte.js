@@ -18,5 +18,19 @@
      lente ; la liste et les marqueurs sont là avant. */
   function fond() { L.tileLayer(info.tuiles, { maxZoom: 18, attribution: "© IGN – Géoplateforme" }).addTo(map); }
   if (!info.tuiles) { return; }
+  /* Économiseur de données du navigateur (en-tête « Save-Data », lu par le serveur, ou navigator.connection) ou
+     ligne 2G : le fond, les trois quarts des octets de la page, seulement à la demande. La liste suffit. */
+  var connexion = navigator.connection || {};
+  if (info.economie || connexion.saveData || /(^|-)2g$/.test(connexion.effectiveType || "")) {
+    var bouton = document.createElement("button");
+    bouton.type = "button";
+    bouton.className = "fr-btn fr-btn--sm fr-btn--tertiary fr-mb-3w";
+    bouton.id = "fond-de-carte";
+    bouton.textContent = "Afficher le fond de la carte (environ 400 Ko)";
+    bouton.addEventListener("click", function () { fond(); bouton.remove(); });
+    element.classList.remove("fr-mb-3w");
+    element.insertAdjacentElement("afterend", bouton);
+    return;
+  }
   if (document.readyState === "complete") { fond(); } else { window.addEventListener("load", fond); }
 })();
