@@ -389,6 +389,35 @@ def _make_gone(case: str, mission, slot, freeze_clock) -> None:  # type: ignore[
         mission.lieu.save()
 
 
+def test_a_lieu_closed_while_the_form_was_typed_offers_the_nearest_lieux_with_what_was_typed(
+    client: Client,
+) -> None:
+    """Nothing left at the lieu (closed, or no other free slot): the page offered only a search, where the patient
+    typed everything again. The nearest other lieux' next slots now carry what was typed, as the lieu's own do."""
+    from solidarite.planning.models import Mission
+    from tests.factories import lieu, medecin
+
+    mission = _mission()
+    near = lieu(mission.lieu.commune)
+    Mission.objects.create(medecin=medecin(near.commune), lieu=near, date=mission.date, statut="confirmee")
+    slot = services.slots(mission.lieu, mission.date, mission.date)[0]
+    url = f"/rendez-vous/creneau/{slot.id}/"
+    typed = {**FORM, "cle": _cle(client, url)}
+    mission.lieu.actif = False
+    mission.lieu.save()
+    sent = client.post(url, typed)
+    page, text = sent.content.decode(), _text(sent)
+    assert sent.status_code == 409 and "Aucun autre créneau libre dans ce lieu" in text
+    assert "Dans les lieux les plus proches" in text and near.nom in text
+    targets = re.findall(r'<form method="post" action="/rendez-vous/creneau/([0-9-]+)/">', page)
+    assert targets and all(services.offered_mission(t)[0].lieu_id == near.pk for t in targets)
+    first = page[page.index(f'action="/rendez-vous/creneau/{targets[0]}/"') :]
+    carried = dict(
+        re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', first[: first.index("</form>")])
+    )
+    assert html.unescape(carried["nom"]) == FORM["nom"] and carried["reprendre"] == "1"
+
+
 @pytest.mark.parametrize("case", list(GONE))
 def test_a_slot_gone_while_the_form_was_typed_keeps_what_was_typed(
     client: Client, case: str, freeze_clock

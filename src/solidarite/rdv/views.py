@@ -247,6 +247,16 @@ def _search_near(lieu: LieuSolidaire | None) -> str:
     return f"{url}?commune={lieu.commune.code_insee}" if lieu is not None else url
 
 
+def _nearby_instead(gone: services.Indisponible) -> list[services.LieuProche]:
+    """No other free slot at the lieu: the next slots of the nearest other lieux (three at most), so that what the
+    patient typed is carried there too, instead of a search to start again."""
+    lieu = gone.lieu
+    if gone.suivants or lieu is None or lieu.latitude is None or lieu.longitude is None:
+        return []
+    others = services.lieux_proches(lieu.latitude, lieu.longitude)
+    return [p for p in others if p.lieu.pk != lieu.pk and p.prochains][:3]
+
+
 def _slot_gone(request: HttpRequest, creneau: str, gone: services.Indisponible) -> HttpResponse:
     """The slot went while the patient filled in its form: said, with why, in 409; what they typed is carried
     to the next free slots of the same lieu (one click: that slot's form, filled in, to confirm), and the search
@@ -271,6 +281,7 @@ def _slot_gone(request: HttpRequest, creneau: str, gone: services.Indisponible) 
         "saisie": [(name, request.POST.get(name, "")) for name in ReservationForm.base_fields],
         "identite": {name: request.POST.get(name, "") for name in ("prenom", "nom", "date_naissance")},
         "recherche": _search_near(gone.lieu),
+        "proches": _nearby_instead(gone),
         "fuseau": gone.lieu.fuseau if gone.lieu is not None else timezone.get_default_timezone(),
     }
     return render(request, "rdv/indisponible.html", context, status=409)
