@@ -23,6 +23,20 @@ SLOW_LINE = {"offline": False, "latency": 400, "downloadThroughput": 50_000, "up
 TILES = "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}"
 
 
+def _context_with_local_tiles(browser: Any, settings: Any, **options: Any) -> tuple[Any, list[str]]:
+    """A browser context whose map tiles are answered here (a 1×1 PNG), and the list of the tiles it asked for."""
+    settings.SOLIDARITE_TUILES_URL = TILES
+    context = browser.new_context(locale="fr-FR", **options)
+    asked: list[str] = []
+
+    def serve(route: Any) -> None:
+        asked.append(route.request.url)
+        route.fulfill(body=TILE, content_type="image/png")
+
+    context.route("https://data.geopf.fr/**", serve)
+    return context, asked
+
+
 def test_the_map_of_the_lieux_asks_for_the_tiles_of_its_final_view_once_the_page_is_loaded(
     territoire: None, live_server: Any, browser: Any, settings: Any
 ) -> None:
@@ -33,15 +47,7 @@ def test_the_map_of_the_lieux_asks_for_the_tiles_of_its_final_view_once_the_page
     # The lieu 15 km north of its commune: a frame a few zoom levels from the first view, which Leaflet animates,
     # fetching the first view's tiles for the animation (at the commune itself, it jumps without fetching them).
     LieuSolidaire.objects.filter(pk=mission.lieu.pk).update(latitude=mission.lieu.latitude + 0.135)
-    settings.SOLIDARITE_TUILES_URL = TILES
-    context = browser.new_context(locale="fr-FR")
-    asked: list[str] = []
-
-    def serve(route: Any) -> None:
-        asked.append(route.request.url)
-        route.fulfill(body=TILE, content_type="image/png")
-
-    context.route("https://data.geopf.fr/**", serve)
+    context, asked = _context_with_local_tiles(browser, settings)
     page = context.new_page()
     sent: list[str] = []  # every request the page started, those it dropped before an answer included
     cdp = context.new_cdp_session(page)
@@ -97,15 +103,7 @@ def test_with_the_browsers_data_saver_the_maps_background_comes_on_request_only(
     page (bench/pages_patient.py), loaded whatever the patient wanted. The list and the markers come; the background
     only when asked for, by a button that says what it costs."""
     mission = mission_a_mauriac()
-    settings.SOLIDARITE_TUILES_URL = TILES
-    context = browser.new_context(locale="fr-FR", extra_http_headers={"Save-Data": "on"})
-    asked: list[str] = []
-
-    def serve(route: Any) -> None:
-        asked.append(route.request.url)
-        route.fulfill(body=TILE, content_type="image/png")
-
-    context.route("https://data.geopf.fr/**", serve)
+    context, asked = _context_with_local_tiles(browser, settings, extra_http_headers={"Save-Data": "on"})
     page = context.new_page()
     response = page.goto(f"{live_server.url}/rendez-vous/?commune={mission.lieu.commune.code_insee}")
     assert response is not None and "Save-Data" in response.headers.get("vary", "")

@@ -277,14 +277,7 @@ def test_a_slot_just_taken_offers_the_next_ones_with_what_was_typed(client: Clie
     found = re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', page)
     carried = {name: html.unescape(value) for name, value in found}  # as a browser reads them
     assert {k: v for k, v in carried.items() if k in typed} == typed
-    chosen = client.post(f"/rendez-vous/creneau/{slots[1].id}/", carried)
-    text = _text(chosen)
-    assert (
-        chosen.status_code == 200
-        and "Confirmer le rendez-vous" in text
-        and "contient des erreurs" not in text
-    )
-    assert 'value="Jeanne"' in text and 'value="17/05/1948"' in text and "Renouvellement d'ordonnance" in text
+    _opens_filled_in(client, slots[1].id, carried)
     assert RendezVous.objects.count() == 1  # nothing booked before the patient confirms
 
 
@@ -369,6 +362,19 @@ GONE = {
     "passé": "L'heure de ce créneau est passée",
     "lieu fermé": "Ce lieu de consultation ne reçoit plus de patients",
 }
+
+
+def _opens_filled_in(client: Client, creneau: str, carried: dict[str, str]):  # type: ignore[no-untyped-def]
+    """What a slot's button sends (the typed fields, carried): that slot's form, filled in, still to confirm."""
+    chosen = client.post(f"/rendez-vous/creneau/{creneau}/", carried)
+    text = _text(chosen)
+    assert (
+        chosen.status_code == 200
+        and "Confirmer le rendez-vous" in text
+        and "contient des erreurs" not in text
+    )
+    assert 'value="Jeanne"' in text and 'value="17/05/1948"' in text and "Renouvellement d'ordonnance" in text
+    return chosen
 
 
 def _cle(client: Client, url: str) -> str:
@@ -464,14 +470,7 @@ def test_a_slot_gone_while_the_form_was_typed_keeps_what_was_typed(
     assert {k: v for k, v in carried.items() if k in typed and k != "cle"} == {
         k: v for k, v in typed.items() if k != "cle"
     }
-    chosen = client.post(f"/rendez-vous/creneau/{targets[0]}/", carried)
-    text = _text(chosen)
-    assert (
-        chosen.status_code == 200
-        and "Confirmer le rendez-vous" in text
-        and "contient des erreurs" not in text
-    )
-    assert 'value="Jeanne"' in text and 'value="17/05/1948"' in text and "Renouvellement d'ordonnance" in text
+    chosen = _opens_filled_in(client, targets[0], carried)
     assert not RendezVous.objects.filter(prenom="Jeanne").exists()  # booked only once confirmed
     cle = re.search(r'name="cle" value="([^"]+)"', chosen.content.decode()).group(1)  # type: ignore[union-attr]
     form = {k: v for k, v in carried.items() if k != "reprendre"}  # what the form shown sends

@@ -40,27 +40,13 @@ def answer_mission(
                 "Cette mission est passée : elle ne peut plus être confirmée. Si vous l'avez assurée, "
                 "prévenez directement l'ARS."
             )
-        vers = Mission.Statut.CONFIRMEE if accept else Mission.Statut.ANNULEE
-        MissionTransition.objects.create(
-            mission=locked,
-            de=locked.statut,
-            vers=vers,
-            par=medecin.compte,
-            commentaire="Réponse du médecin"
-            if accept
-            else "Déclinée par le médecin, "
-            + ("disponible ce jour-là pour un autre lieu" if reste_disponible else "jour retiré"),
-        )
-        locked.statut = vers
-        fields = ["statut"]
-        if not accept:
-            locked.reste_disponible = reste_disponible
-            fields.append("reste_disponible")
-            if not reste_disponible:
-                Disponibilite.objects.filter(medecin_id=locked.medecin_id, date=locked.date).delete()
-        locked.save(update_fields=fields)
         if accept:
+            _move(locked, Mission.Statut.CONFIRMEE, medecin.compte, "Réponse du médecin")
             mission_confirmed.send(sender=Mission, mission=locked)
+        else:
+            choice = "disponible ce jour-là pour un autre lieu" if reste_disponible else "jour retiré"
+            commentaire = f"Déclinée par le médecin, {choice}"
+            _move(locked, Mission.Statut.ANNULEE, medecin.compte, commentaire, reste_disponible)
     return locked
 
 
@@ -85,21 +71,7 @@ def cancel_mission(
             )
         if locked.date < timezone.localdate():
             raise ValidationError("Cette mission est passée.")
-        MissionTransition.objects.create(
-            mission=locked,
-            de=locked.statut,
-            vers=Mission.Statut.ANNULEE,
-            par=par,
-            commentaire=commentaire[:500],
-        )
-        locked.statut = Mission.Statut.ANNULEE
-        fields = ["statut"]
-        if reste_disponible is not None:
-            locked.reste_disponible = reste_disponible
-            fields.append("reste_disponible")
-            if not reste_disponible:
-                Disponibilite.objects.filter(medecin_id=locked.medecin_id, date=locked.date).delete()
-        locked.save(update_fields=fields)
+        _move(locked, Mission.Statut.ANNULEE, par, commentaire[:500], reste_disponible)
         mission_cancelled.send(sender=Mission, mission=locked)
     return locked
 
@@ -118,16 +90,27 @@ def realise_mission(mission: Mission, par: Any, today: dt.date | None = None) ->
             )
         if locked.date > today:
             raise ValidationError("Cette mission n'a pas encore eu lieu : confirmez-la après la journée.")
-        MissionTransition.objects.create(
-            mission=locked,
-            de=locked.statut,
-            vers=Mission.Statut.REALISEE,
-            par=par,
-            commentaire="Journée réalisée",
-        )
-        locked.statut = Mission.Statut.REALISEE
-        locked.save(update_fields=["statut"])
+        _move(locked, Mission.Statut.REALISEE, par, "Journée réalisée")
     return locked
+
+
+def _move(
+    locked: Mission, vers: str, par: Any, commentaire: str, reste_disponible: bool | None = None
+) -> None:
+    """The transition written and the new status saved, on the mission locked by the caller's transaction. With
+    the volunteer's answer to « restez-vous disponible pour un autre lieu ? » (a decline or a withdrawal): kept on
+    the mission, and, when they are not, their disponibilité of that day deleted with it."""
+    MissionTransition.objects.create(
+        mission=locked, de=locked.statut, vers=vers, par=par, commentaire=commentaire
+    )
+    locked.statut = vers
+    fields = ["statut"]
+    if reste_disponible is not None:
+        locked.reste_disponible = reste_disponible
+        fields.append("reste_disponible")
+        if not reste_disponible:
+            Disponibilite.objects.filter(medecin_id=locked.medecin_id, date=locked.date).delete()
+    locked.save(update_fields=fields)
 
 
 DECLINEE, DESISTEMENT, ANNULEE_PAR_ARS = "declinee", "desistement", "annulee_par_ars"
