@@ -183,6 +183,7 @@ def test_the_ars_list_tells_a_decline_from_a_withdrawal_and_from_its_own_cancell
     lifecycle.cancel_mission(january, agent, "Local en travaux")
     client.force_login(agent)
     ars = _text(client.get(f"/planning/ars/?region={region.code}&mois=2026-12"))
+    assert ars.count("<h2>Missions déclinées ou annulées") == 1
     listed = ars[ars.index("<h2>Missions déclinées ou annulées (3)</h2>") :]
     assert f"{declined.medecin} a décliné ; jour retiré de ses disponibilités ; la place est libre." in listed
     assert (
