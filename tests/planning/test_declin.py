@@ -231,3 +231,53 @@ def test_a_volunteer_who_withdraws_is_asked_the_same_and_not_proposed_it_again(
         + ("reste disponible ce jour-là" if disponible == "oui" else "jour retiré de ses disponibilités")
         in ars
     )
+
+
+def test_the_ars_page_is_whole_with_its_list_of_cancelled_missions_once(
+    client: Client, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    """A template edit gone wrong (an empty pattern replaced) once put the list of cancelled missions between each
+    character of the page, which lost its layout, its month form and its grid, while the list's sentences stayed."""
+    from solidarite.planning import lifecycle
+
+    region, agent, declined, _other = _proposed(django_capture_on_commit_callbacks)
+    lifecycle.answer_mission(declined, declined.medecin, accept=False)
+    client.force_login(agent)
+    response = client.get(f"/planning/ars/?region={region.code}&mois=2026-12")
+    page = response.content.decode()
+    assert response.status_code == 200 and page.lstrip().lower().startswith("<!doctype html>")
+    assert (
+        f"<title>Planning — {region.nom}" in page and f"<h1>Planning des missions — {region.nom}</h1>" in page
+    )
+    assert '<label class="fr-label" for="mois">Mois</label>' in page and "<caption>Lieux × jours" in page
+    assert page.count("Missions déclinées ou annulées") == 1 and len(page) < 100_000
+
+
+def test_a_withdrawal_or_the_ars_s_cancellation_is_not_shown_as_a_decline(
+    client: Client, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    """Once a désistement also recorded the answer to the question, the volunteer's missions, their calendar and
+    the ARS grid called it « déclinée »; the calendar called the ARS's own cancellation « Mission déclinée »."""
+    from solidarite.planning import lifecycle
+
+    region, agent, mission, other = _proposed(django_capture_on_commit_callbacks)
+    lifecycle.answer_mission(mission, mission.medecin, accept=True)
+    client.force_login(compte(mission.medecin))
+    sent = {"mission": mission.pk, "reponse": "desister", "commentaire": "Grippe", "disponible": "oui"}
+    assert client.post(MISSIONS, sent).status_code == 302
+    missions = _text(client.get(MISSIONS))
+    assert "Désistement (vous restez disponible ce jour-là pour un autre lieu)" in missions
+    assert "Déclinée" not in missions
+    calendar = _text(client.get("/planning/medecin/disponibilites/?mois=2026-12"))
+    assert f"Désistement ({mission.lieu.nom}) : disponible pour un autre lieu" in calendar
+    assert "Mission déclinée" not in calendar
+    client.force_login(agent)
+    grid = _text(client.get(f"/planning/ars/?region={region.code}&mois=2026-12"))
+    assert "(désistement, disponible pour un autre lieu)" in grid and "(déclinée" not in grid
+    by_ars = Mission.objects.create(
+        medecin=medecin(other.commune), lieu=other, date=working_days(DECEMBER, 5)[4], statut="confirmee"
+    )
+    lifecycle.cancel_mission(by_ars, agent, "Local inondé")
+    client.force_login(compte(by_ars.medecin))
+    calendar = _text(client.get("/planning/medecin/disponibilites/?mois=2026-12"))
+    assert f"Mission annulée par l'ARS ({other.nom})" in calendar and "Mission déclinée" not in calendar

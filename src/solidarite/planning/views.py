@@ -4,6 +4,7 @@ only secret link), the ARS planning."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -47,6 +48,15 @@ def _month(request: HttpRequest) -> dt.date:
 
 def _errors(exc: ValidationError) -> str:
     return " ".join(exc.messages)
+
+
+def _with_motif(missions: Iterable[Mission]) -> list[Mission]:
+    """The missions, each cancelled one with `motif`, who ended it (lifecycle.how_cancelled: declined, désistement
+    or the ARS's cancellation; prefetch `transitions`): the pages name it, a désistement is not a decline."""
+    listed = list(missions)
+    for m in listed:
+        m.motif = lifecycle.how_cancelled(m) if m.statut == Mission.Statut.ANNULEE else ""
+    return listed
 
 
 REPONSES = ("confirmer", "decliner", "desister")  # the buttons of planning/missions.html
@@ -115,7 +125,8 @@ def disponibilites(request: HttpRequest) -> HttpResponse:
     # beside it (ADR 0003, révision du 5 décembre 2026).
     missions: dict[dt.date, Mission] = {}
     declinees: dict[dt.date, Mission] = {}
-    for m in medecin.missions.filter(date__year=first.year, date__month=first.month).select_related("lieu"):
+    month = medecin.missions.filter(date__year=first.year, date__month=first.month).select_related("lieu")
+    for m in _with_motif(month.prefetch_related("transitions")):
         (declinees if m.statut == Mission.Statut.ANNULEE else missions)[m.date] = m
     today = timezone.localdate()
     weeks: list[list[dict[str, Any] | None]] = []
@@ -215,7 +226,9 @@ def missions(request: HttpRequest) -> HttpResponse:
             return redirect("planning:missions")
     else:
         status = 200
-    items = medecin.missions.select_related("lieu__commune").order_by("date")
+    items = _with_motif(
+        medecin.missions.select_related("lieu__commune").prefetch_related("transitions").order_by("date")
+    )
     return render(
         request,
         "planning/missions.html",
@@ -239,7 +252,9 @@ def missions_feed(request: HttpRequest, token: str) -> HttpResponse:
     medecin = get_object_or_404(
         MedecinVolontaire, jeton_calendrier=token, jeton_calendrier_revoque_le__isnull=True
     )
-    items = medecin.missions.select_related("lieu__commune").order_by("date")
+    items = _with_motif(
+        medecin.missions.select_related("lieu__commune").prefetch_related("transitions").order_by("date")
+    )
     response = HttpResponse(
         missions_ics(items, f"Missions — {medecin}"), content_type="text/calendar; charset=utf-8"
     )
@@ -333,7 +348,7 @@ def ars(request: HttpRequest) -> HttpResponse:
             for p in run.propositions.select_related("medecin"):
                 cells.setdefault((p.lieu_id, p.date), []).append(p)
         else:
-            for m in run.missions.select_related("medecin"):
+            for m in _with_motif(run.missions.select_related("medecin").prefetch_related("transitions")):
                 cells.setdefault((m.lieu_id, m.date), []).append(m)
         today = timezone.localdate()
         # A past day (or today) is no longer a place to fill: greyed, as a day without need.
