@@ -111,6 +111,20 @@ def test_a_person_registered_twice_is_told_once_a_day_and_three_times_in_all() -
     assert Message.objects.filter(nature="attente", inscription__in=[first, again]).count() == 3
 
 
+def test_a_person_s_other_entries_do_not_hold_the_freed_slot_back_from_the_next_person() -> None:
+    """The candidates were cut at three a freed slot before the entries of a person already told today were
+    skipped: a person with four entries, told once, kept the next slot of the day from anyone else."""
+    mission = _mission(days_ahead=10)
+    today = timezone.localdate()
+    mine = [_register(mission.lieu, today, today + dt.timedelta(days=30), email="") for _ in range(4)]
+    other = _register(mission.lieu, today, today + dt.timedelta(days=30), nom="Petit", telephone="0622334455")
+    _cancel_one(mission, 0)
+    assert Message.objects.filter(nature="attente", inscription__in=mine).count() == 1
+    _cancel_one(mission, 1)  # the same day: for the next person in line
+    assert Message.objects.filter(nature="attente", inscription__in=mine).count() == 1
+    assert Message.objects.filter(nature="attente", inscription=other).count() == 1
+
+
 def test_no_message_in_the_last_seven_days_of_the_period() -> None:
     mission = _mission(days_ahead=9)
     today = timezone.localdate()

@@ -119,13 +119,16 @@ def notify_freed(lieu_id: int, starts: Iterable[dt.datetime], now: dt.datetime |
         .exclude(dernier_message_le=today)
         .order_by("cree_le", "pk")
     )
-    told, sent = 0, _sent_by_person(lieu_id, today)
-    for inscription in candidates[: 3 * remaining]:
-        if told >= remaining:
+    told, tried, sent = 0, 0, _sent_by_person(lieu_id, today)
+    # At most three claims a freed slot (another process may claim an entry first); the entries of a person told
+    # today, or told enough, are skipped before they count, so that they never hold the slot back from the next.
+    for inscription in candidates:
+        if told >= remaining or tried >= 3 * remaining:
             break
         keys = _person_keys(inscription.telephone, inscription.email, inscription.nom, inscription.prenom)
         if any(key in sent.today or sent.count.get(key, 0) >= max_messages() for key in keys):
             continue  # the same person under another entry: told today already, or told enough
+        tried += 1
         claimed = (
             InscriptionAttente.objects.filter(
                 pk=inscription.pk,
