@@ -12,7 +12,12 @@ import pytest
 from scipy.sparse import csr_matrix
 
 from solidarite.planning.optimizer import Instance, Site, Volunteer, check
-from solidarite.planning.optimizer.blocks import _reduced_cost_fixing, rounding_slack, solve_blocks_mip
+from solidarite.planning.optimizer.blocks import (
+    _reduced_cost_fixing,
+    _relaxed,
+    rounding_slack,
+    solve_blocks_mip,
+)
 from solidarite.planning.optimizer.flow import priority_scale
 
 WEEK = tuple(dt.date(2026, 3, d) for d in (9, 10, 11, 12, 13))
@@ -135,3 +140,19 @@ def test_each_reason_a_week_cannot_be_proposed_is_named() -> None:
         "sa série ne peut pas être proposée.",
     ]
     assert {a.volunteer for a in solution.assignments} == {"semaine-ok"}
+
+
+def test_the_relaxed_instance_changes_the_rotation_length_only() -> None:
+    """`_relaxed` rebuilt each volunteer field by field and lost `region` (and the travel provider's pairs):
+    the relaxation splits every week into single days and keeps everything else."""
+    week = Volunteer("semaine", 46.01, 2.01, 5, 60.0, WEEK, 5, region="24")
+    instance = dataclasses.replace(
+        _instance((week, Volunteer("jour", 46.02, 2.03, 2, 60.0, WEEK[:2], region="24"))),
+        allowed=frozenset({("semaine", "lieu-proche"), ("jour", "lieu-deux-jours")}),
+        excluded=frozenset({("jour", "lieu-deux-jours", WEEK[0])}),
+    )
+    relaxed = _relaxed(instance)
+    assert relaxed == dataclasses.replace(
+        instance, volunteers=(dataclasses.replace(week, block_days=1), instance.volunteers[1])
+    )
+    assert [v.region for v in relaxed.volunteers] == ["24", "24"]

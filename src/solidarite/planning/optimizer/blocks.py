@@ -3,6 +3,7 @@ by the flow optimum of the relaxed problem; and `solve`, which picks the exact s
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections import defaultdict
@@ -13,7 +14,7 @@ import numpy as np
 
 from solidarite.planning.optimizer.feasibility import build_solution, candidate_arcs
 from solidarite.planning.optimizer.flow import priority_scale, solve_flow
-from solidarite.planning.optimizer.model import Assignment, Instance, Solution, Volunteer
+from solidarite.planning.optimizer.model import Assignment, Instance, Solution
 
 # Called at every stage of a solve (« arcs », « résolution », « trajets ») with the best upper bound on the
 # priority total known so far (None before one is known): the ARS page shows it while the solve runs.
@@ -31,11 +32,10 @@ def rounding_slack(instance: Instance, scale: int) -> float:
 
 
 def _relaxed(instance: Instance) -> Instance:
-    relaxed = tuple(
-        Volunteer(v.id, v.lat, v.lon, v.max_days, v.max_km, v.available, 1) for v in instance.volunteers
-    )
-    return Instance(
-        instance.year, instance.month, relaxed, instance.sites, instance.history, excluded=instance.excluded
+    """The instance with every rotation split into single days, and nothing else changed (region, travel
+    provider's pairs, declined days, and any field added later)."""
+    return dataclasses.replace(
+        instance, volunteers=tuple(dataclasses.replace(v, block_days=1) for v in instance.volunteers)
     )
 
 
