@@ -156,3 +156,25 @@ def test_the_relaxed_instance_changes_the_rotation_length_only() -> None:
         instance, volunteers=(dataclasses.replace(week, block_days=1), instance.volunteers[1])
     )
     assert [v.region for v in relaxed.volunteers] == ["24", "24"]
+
+
+def test_a_week_held_back_only_by_declined_days_says_so() -> None:
+    """A week whose only lieu in reach was declined on one of its days: the reason is the decline, not
+    « aucun lieu à moins de … km » (which sent the ARS looking for a missing lieu)."""
+    instance = dataclasses.replace(
+        _instance(
+            (
+                Volunteer("a-decline", 46.01, 2.01, 5, 60.0, WEEK, 5),
+                Volunteer("semaine-loin", 43.0, 6.0, 5, 40.0, WEEK, 5),
+            )
+        ),
+        excluded=frozenset({("a-decline", "lieu-proche", WEEK[2])}),
+    )
+    solution = solve_blocks_mip(instance, time_limit_s=10)
+    assert solution.assignments == []
+    assert solution.details["series_impossibles"] == [
+        "a-decline : chaque lieu à moins de 60 km qui a besoin de lui sur une série de 5 jours consécutifs parmi "
+        "ses dates est un lieu qu'il a décliné l'un de ces jours ; sa série ne peut pas être proposée.",
+        "semaine-loin : aucun lieu à moins de 40 km n'a besoin de lui sur une série de 5 jours consécutifs "
+        "parmi ses dates ; sa série ne peut pas être proposée.",
+    ]

@@ -198,9 +198,11 @@ def _block_options(
 
 def _unplaceable_blocks(instance: Instance, options: list[tuple[int, int, int, int]]) -> list[str]:
     """Why a rotation-block volunteer cannot be planned at all (no run of block_days days at one lieu in
-    reach that needs every one of them): a French sentence per volunteer, so that an infeasible block
-    request is explained, not left as a silently empty plan."""
+    reach that needs every one of them, or only at lieux they declined on one of those days): a French
+    sentence per volunteer, so that an infeasible block request is explained, not left as a silently empty
+    plan."""
     placeable = {v for v, _s, _f, _l in options}
+    without_declines: set[int] | None = None  # computed once, only when a declined day may be the cause
     reasons = []
     for v, vol in enumerate(instance.volunteers):
         block = vol.block_days
@@ -219,10 +221,22 @@ def _unplaceable_blocks(instance: Instance, options: list[tuple[int, int, int, i
                 "sa série ne peut pas être proposée."
             )
         elif v not in placeable:
-            reasons.append(
-                f"{vol.id} : aucun lieu à moins de {vol.max_km:g} km n'a besoin de lui sur une série de "
-                f"{block} jours consécutifs parmi ses dates ; sa série ne peut pas être proposée."
-            )
+            if without_declines is None:
+                undeclined = dataclasses.replace(instance, excluded=frozenset())
+                without_declines = (
+                    {k for k, _s, _f, _l in _block_options(undeclined)[0]} if instance.excluded else placeable
+                )
+            if v in without_declines:  # in reach and needed: only the lieux they declined hold a whole run
+                reasons.append(
+                    f"{vol.id} : chaque lieu à moins de {vol.max_km:g} km qui a besoin de lui sur une série de "
+                    f"{block} jours consécutifs parmi ses dates est un lieu qu'il a décliné l'un de ces jours ; "
+                    "sa série ne peut pas être proposée."
+                )
+            else:
+                reasons.append(
+                    f"{vol.id} : aucun lieu à moins de {vol.max_km:g} km n'a besoin de lui sur une série de "
+                    f"{block} jours consécutifs parmi ses dates ; sa série ne peut pas être proposée."
+                )
     return reasons
 
 
