@@ -15,6 +15,7 @@ worker's pid and peak memory, arcs, places).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -132,14 +133,14 @@ def lire_instance(chemin: Path) -> Instance:
 
 
 def ecrire_regions(instance: Instance, dossier: Path) -> dict[str, tuple[Path, int]]:
-    """One instance file per region (its lieux, the volunteers who live in it, their continuity pairs), with
-    the region's size: volunteers × places, a proxy of its arcs (of its solve time)."""
+    """One instance file per region (its lieux, the volunteers who live in it, their continuity pairs, their
+    declined days), with the region's size: volunteers × places, a proxy of its arcs (of its solve time)."""
     dossier.mkdir(parents=True, exist_ok=True)
     fichiers = {}
     for region, part in split_by_region(instance).items():
         ids = {v.id for v in part.volunteers}
         history = frozenset(p for p in part.history if p[0] in ids)  # the others' pairs play no part here
-        part = Instance(part.year, part.month, part.volunteers, part.sites, history)
+        part = dataclasses.replace(part, history=history)  # its declined days go with it (ADR 0003)
         chemin = dossier / f"region-{region or 'sans-region'}.json"
         chemin.write_text(json.dumps(instance_as_dict(part)), encoding="utf-8")
         places = sum(len(site.needed) * site.capacity for site in part.sites)

@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 import itertools
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ PRIORITY_DECIMALS = 6
 MAX_REACH_KM = 1_000.0  # the longest straight line in metropolitan France is about 1,000 km; beyond, a typo
 MAX_CAPACITY = 32_767  # a lieu's `salles` (a small positive integer in the database)
 YEARS = (2000, 2100)  # an instance plans a month of the scheme (2025 on), not a far date of the calendar
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # AAAA-MM-JJ only (`fromisoformat` also takes 20260302)
 MAX_PRIORITY = (
     1_000.0  # zonage scores run from 0 to 100; beyond ten times that, a typo (and costs stay exact)
 )
@@ -349,11 +351,47 @@ def parse_instance(data: Any) -> Instance:
         if sid not in site_ids:
             raise InstanceError(f"{where}.site : lieu inconnu {sid!r}.")
         history.add((vid, sid))
-    return Instance(year, month, tuple(volunteers), tuple(sites), frozenset(history))
+    excluded = _excluded(data.get("excluded", []), volunteer_ids, site_ids, year, month)
+    return Instance(year, month, tuple(volunteers), tuple(sites), frozenset(history), excluded=excluded)
+
+
+def _excluded(
+    raw: Any, volunteer_ids: set[str], site_ids: set[str], year: int, month: int
+) -> frozenset[tuple[str, str, dt.date]]:
+    """The (volunteer, site, day) missions declined while staying available (ADR 0003, révision du
+    5 décembre 2026): `{"volunteer", "site", "date"}` objects of known ids and dates of the month. Optional (a
+    file written before the key existed has none), never partly read: one bad entry refuses the instance."""
+    if not isinstance(raw, list):
+        raise InstanceError("instance.excluded : liste attendue.")
+    first: dict[tuple[str, str, dt.date], int] = {}
+    for i, item in enumerate(raw):
+        where = f"excluded[{i}]"
+        if not isinstance(item, dict):
+            raise InstanceError(f"{where} : objet attendu (volunteer, site, date).")
+        vid, sid = str(_field(item, "volunteer", where)), str(_field(item, "site", where))
+        if vid not in volunteer_ids:
+            raise InstanceError(f"{where}.volunteer : volontaire inconnu {vid!r}.")
+        if sid not in site_ids:
+            raise InstanceError(f"{where}.site : lieu inconnu {sid!r}.")
+        text = _field(item, "date", where)
+        day = None
+        if isinstance(text, str) and ISO_DATE.fullmatch(text):
+            with contextlib.suppress(ValueError):
+                day = dt.date.fromisoformat(text)
+        if day is None:
+            raise InstanceError(f"{where}.date : date invalide {_short(text)} (format AAAA-MM-JJ).")
+        if (day.year, day.month) != (year, month):
+            raise InstanceError(f"{where}.date : {day.isoformat()} est hors du mois {year}-{month:02d}.")
+        key = (vid, sid, day)
+        if key in first:
+            raise InstanceError(f"{where} : ce refus figure déjà en excluded[{first[key]}].")
+        first[key] = i
+    return frozenset(first)
 
 
 def instance_as_dict(instance: Instance) -> dict[str, Any]:
     """The JSON form read by `parse_instance` (and `python -m solidarite plan`)."""
+    volunteer_ids, site_ids = {v.id for v in instance.volunteers}, {s.id for s in instance.sites}
     return {
         "month": f"{instance.year}-{instance.month:02d}",
         "volunteers": [
@@ -382,4 +420,14 @@ def instance_as_dict(instance: Instance) -> dict[str, Any]:
             for s in instance.sites
         ],
         "history": [{"volunteer": v, "site": s} for v, s in sorted(instance.history)],
+        # Only the triples of this instance's volunteers, lieux and month: the others change nothing
+        # (`candidate_arcs` ignores them, e.g. a region's part keeps the whole country's), and the file stays
+        # readable by `parse_instance`, which refuses an unknown id.
+        "excluded": [
+            {"volunteer": v, "site": s, "date": day.isoformat()}
+            for v, s, day in sorted(instance.excluded)
+            if v in volunteer_ids
+            and s in site_ids
+            and (day.year, day.month) == (instance.year, instance.month)
+        ],
     }
