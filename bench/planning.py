@@ -143,16 +143,24 @@ def main() -> None:
     parser.add_argument(
         "--repetitions", type=int, default=3, help="Résolutions de l'optimum par graine (médiane du temps)."
     )
+    parser.add_argument(
+        "--refus",
+        type=float,
+        default=0.0,
+        help="Part des volontaires (0 à 1) qui ont décliné un lieu certains de leurs jours (familles seulement).",
+    )
     parser.add_argument("--instance", type=Path)
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--runs-pilot", type=int, default=5)
     parser.add_argument("--runs-national", type=int, default=3)
     args = parser.parse_args()
+    if not 0 <= args.refus <= 1:
+        parser.error("--refus est une part, de 0 à 1.")
     if args.worker:
         worker(args.worker, args.instance, args.time_limit)
         return
     if args.famille:
-        family(args.famille, args.graines, args.time_limit, args.repetitions)
+        family(args.famille, args.graines, args.time_limit, args.repetitions, args.refus)
         return
 
     from solidarite.planning.instances import GeographyCache, generate_instance
@@ -222,9 +230,10 @@ def _line(name: str, r: dict[str, Any]) -> str:
     )
 
 
-def family(name: str, seeds: int, time_limit: float, repetitions: int = 3) -> None:
+def family(name: str, seeds: int, time_limit: float, repetitions: int = 3, declined: float = 0.0) -> None:
     """Issue 23: the national family (10,000 × 1,000, one fresh process per solve, each engine side by side,
-    decomposition by region beside the undecomposed optimum) or the blocks family (250 × 100, 30 % weeks)."""
+    decomposition by region beside the undecomposed optimum) or the blocks family (250 × 100, 30 % weeks).
+    `declined`: the share of volunteers who declined a lieu on some of their days (`Instance.excluded`)."""
     from solidarite.planning.instances import generate_family
     from solidarite.planning.optimizer import instance_as_dict
     from solidarite.territoire.sources import read_territoire
@@ -234,14 +243,19 @@ def family(name: str, seeds: int, time_limit: float, repetitions: int = 3) -> No
     with tempfile.TemporaryDirectory() as folder:
         for seed in range(1, seeds + 1):
             if name == "national":
-                instance = generate_family(territoire, volunteers=10_000, sites=1_000, seed=seed)
+                instance = generate_family(
+                    territoire, volunteers=10_000, sites=1_000, seed=seed, declined_share=declined
+                )
             else:
-                instance = generate_family(territoire, volunteers=250, sites=100, seed=seed, block_share=0.3)
+                instance = generate_family(
+                    territoire, volunteers=250, sites=100, seed=seed, block_share=0.3, declined_share=declined
+                )
             path = Path(folder) / f"{name}-{seed}.json"
             path.write_text(json.dumps(instance_as_dict(instance)), encoding="utf-8")
             print(
                 f"{name} graine {seed} : {len(instance.volunteers)} volontaires, {len(instance.sites)} lieux, "
-                f"{sum(len(s.needed) * s.capacity for s in instance.sites)} places, {len(instance.history)} paires de continuité"
+                f"{sum(len(s.needed) * s.capacity for s in instance.sites)} places, {len(instance.history)} paires de continuité, "
+                f"{len(instance.excluded)} lieux déclinés un jour"
             )
             kinds = (
                 ("optimum", "exact", "ortools_simple", "regions", "fcfs")

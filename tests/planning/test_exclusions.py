@@ -1,5 +1,6 @@
 """Declined missions (`Instance.excluded`, ADR 0003, révision du 5 décembre 2026) in the JSON form of the
-instances (read strictly, written back whole), through the `plan` and `planning_echelle` commands."""
+instances (read strictly, written back whole), through the `plan` and `planning_echelle` commands, in the
+bench generators, and respected by every solver on instances the tests did not choose."""
 
 from __future__ import annotations
 
@@ -10,16 +11,27 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from solidarite.planning.optimizer import (
     Instance,
     InstanceError,
     Site,
+    Solution,
     Volunteer,
+    check,
+    first_come_first_served,
     instance_as_dict,
     parse_instance,
+    solve,
+    solve_blocks,
+    solve_by_region,
+    solve_flow,
 )
+from tests.planning.crowded import crowded_instance
 from tests.planning.test_optimizer import EXAMPLE, _plan
 
 MONDAY = dt.date(2026, 3, 2)
@@ -168,3 +180,100 @@ def test_each_region_file_carries_its_declined_missions_and_its_task_respects_th
         ("a-bas", "2026-03-02"),
         ("a-haut", "2026-03-03"),
     }
+
+
+# --- Every solver, on instances the tests did not choose -------------------------------------------------
+
+
+def _respects(instance: Instance, solution: Solution) -> None:
+    declined = [a for a in solution.assignments if (a.volunteer, a.site, a.date) in instance.excluded]
+    assert declined == [], (solution.method, declined)
+    assert check(instance, solution.assignments) == [], solution.method
+
+
+@given(st.integers(min_value=0, max_value=2**31), st.sampled_from([0.3, 0.6, 1.0]))
+@settings(max_examples=40, deadline=None)
+def test_every_single_day_solver_avoids_the_declined_missions(seed: int, share: float) -> None:
+    """Crowded single-day instances over two regions, with the bench generator's declined missions, through
+    the JSON form: the hubs' default (which falls back to the pair network), both engines, the decomposition
+    by region, the block programme, first come first served; all valid, the exact ones at the same optimum."""
+    from solidarite.planning.instances import declined_missions
+
+    drawn = crowded_instance(
+        seed,
+        volunteers=24,
+        sites=10,
+        homes=5,
+        days=(2, 3, 4, 5, 6, 9, 10),
+        reaches=(20.0, 40.0, 80.0, 150.0),
+        origin=(45.0, 2.0),
+        span=1.5,
+        max_days_below=4,
+        offered_below=6,
+        needed_below=8,
+        history=6,
+    )
+    drawn = dataclasses.replace(
+        drawn,
+        volunteers=tuple(
+            dataclasses.replace(v, region="A" if v.lon < 2.75 else "B") for v in drawn.volunteers
+        ),
+        sites=tuple(dataclasses.replace(s, region="A" if s.lon < 2.75 else "B") for s in drawn.sites),
+    )
+    excluded = declined_missions(np.random.default_rng(seed), drawn.volunteers, drawn.sites, share)
+    instance = _round_trip(dataclasses.replace(drawn, excluded=excluded))
+    assert instance.excluded == excluded
+    optimum = solve_flow(instance)
+    for solution in (
+        optimum,
+        solve_flow(instance, engine="ortools"),
+        solve_flow(instance, pricing=True),
+        solve(dataclasses.replace(instance, volunteers=(*instance.volunteers, _idle_week())), 10),
+        solve_by_region(instance),
+        first_come_first_served(instance),
+    ):
+        _respects(instance, solution)
+        assert solution.priority_total <= optimum.priority_total + 1e-9
+        if solution.optimal:
+            assert solution.priority_total == pytest.approx(optimum.priority_total)
+
+
+def _idle_week() -> Volunteer:
+    """A rotation volunteer far from every lieu: `solve` then takes the block programme, on the same problem."""
+    return Volunteer("semaine", 43.0, 6.0, 5, 10.0, tuple(dt.date(2026, 3, d) for d in range(2, 7)), 5)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_generated_families_with_declined_missions_are_planned_around_them(seed: int) -> None:
+    """The bench family with weeks and declined missions (seeded), through the JSON form: the block programme,
+    CP-SAT and, without the weeks, the flow and the decomposition; the declines bite (the plan without them
+    uses some) and no plan uses one."""
+    from solidarite.planning.instances import generate_family
+    from solidarite.territoire.sources import read_territoire
+    from tests.conftest import DATA_DIR
+
+    territoire = read_territoire(DATA_DIR)
+    family = generate_family(
+        territoire, volunteers=60, sites=25, seed=seed, block_share=0.3, declined_share=0.5
+    )
+    assert family == generate_family(
+        territoire, volunteers=60, sites=25, seed=seed, block_share=0.3, declined_share=0.5
+    )  # seeded
+    assert family.excluded and family.excluded <= {
+        (v.id, s.id, day) for v in family.volunteers for s in family.sites for day in v.available
+    }
+    assert dataclasses.replace(family, excluded=frozenset()) == generate_family(
+        territoire, volunteers=60, sites=25, seed=seed, block_share=0.3
+    )  # the option draws after everything else: the seed's instance is unchanged
+    instance = _round_trip(family)
+    blocks = solve(instance, time_limit_s=30)
+    _respects(instance, blocks)
+    _respects(instance, solve_blocks(instance, time_limit_s=30))
+    single = dataclasses.replace(
+        instance, volunteers=tuple(v for v in instance.volunteers if v.block_days == 1)
+    )
+    _respects(single, solve_flow(single))
+    _respects(single, solve_by_region(single))
+    free = solve(dataclasses.replace(instance, excluded=frozenset()), time_limit_s=30)
+    assert any((a.volunteer, a.site, a.date) in instance.excluded for a in free.assignments)
+    assert blocks.priority_total <= free.priority_total + 1e-9

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 import holidays
@@ -65,7 +66,11 @@ def generate_instance(
     block_days: int = 1,
     max_days: int = 2,
     history_share: float = 0.1,
+    declined_share: float = 0.0,
 ) -> Instance:
+    """`declined_share` of the volunteers declined a lieu on some of their days, staying available for the others
+    (`Instance.excluded`, `declined_missions`); 0, the default, draws nothing more: the instance of a seed is
+    the same as before the option existed."""
     rng = np.random.default_rng(seed)
     # Site priority follows the fragility, not a vote's share (ADR 0021): rank order is kept.
     ranked = [(s.siren, s.score_fragilite or 0.0) for s in geo.zonage.scores]
@@ -110,7 +115,8 @@ def generate_instance(
                 near = np.flatnonzero(km <= vol.max_km * 0.9)
                 if len(near):
                     history.add((vol.id, site_list[int(rng.choice(near))].id))
-    return Instance(year, month, tuple(volunteer_list), site_list, frozenset(history))
+    excluded = declined_missions(rng, volunteer_list, site_list, declined_share)
+    return Instance(year, month, tuple(volunteer_list), site_list, frozenset(history), excluded=excluded)
 
 
 # --- The benchmark families of issue 23 (national, blocks, scale-out), on real commune coordinates ------
@@ -153,11 +159,13 @@ def generate_family(
     year: int = 2026,
     month: int = 3,
     block_share: float = 0.0,
+    declined_share: float = 0.0,
 ) -> Instance:
     """An instance of the issue-23 families: volunteers in communes of ≥ 5,000 inhabitants (∝ population),
     2–8 dates, 1–4 days (mostly 2), reach in {40 … 300} km; lieux in communes of 200–3,000 inhabitants,
     70 % open every working day (the others 5–15 days), 10 % with two places, priority 1–5; about one
-    continuity pair per five volunteers. `block_share` of the volunteers come for one 5-day week."""
+    continuity pair per five volunteers. `block_share` of the volunteers come for one 5-day week;
+    `declined_share` of them declined a lieu on some of their days (`declined_missions`; 0 draws nothing)."""
     from scipy.spatial import cKDTree
 
     rng = np.random.default_rng(seed)
@@ -234,7 +242,41 @@ def generate_family(
             near = tree.query_ball_point(_xyz(np.array([vol.lat]), np.array([vol.lon]))[0], radius)
             if near:
                 history.add((vol.id, site_list[int(rng.choice(near))].id))
-    return Instance(year, month, tuple(volunteer_list), tuple(site_list), frozenset(history))
+    excluded = declined_missions(rng, volunteer_list, site_list, declined_share)
+    return Instance(
+        year, month, tuple(volunteer_list), tuple(site_list), frozenset(history), excluded=excluded
+    )
+
+
+def declined_missions(
+    rng: np.random.Generator, volunteers: Sequence[Volunteer], sites: Sequence[Site], share: float
+) -> frozenset[tuple[str, str, dt.date]]:
+    """Missions declined while staying available (ADR 0003, révision du 5 décembre 2026): each volunteer, with
+    probability `share`, declined one or two of their dates, each at one or two lieux in reach that need that day
+    (the ones a plan would otherwise propose). Drawn after everything else, and only when `share` > 0."""
+    from scipy.spatial import cKDTree
+
+    if share <= 0 or not volunteers or not sites:
+        return frozenset()
+    tree = cKDTree(_xyz(np.array([s.lat for s in sites]), np.array([s.lon for s in sites])))
+    declined: set[tuple[str, str, dt.date]] = set()
+    for vol in volunteers:
+        if rng.random() >= share or not vol.available:
+            continue
+        radius = 2 * np.sin(min(vol.max_km / (2 * 6371.0), np.pi / 2))
+        near = tree.query_ball_point(_xyz(np.array([vol.lat]), np.array([vol.lon]))[0], radius)
+        days = rng.choice(
+            len(vol.available), size=min(len(vol.available), int(rng.integers(1, 3))), replace=False
+        )
+        for i in days:
+            day = vol.available[int(i)]
+            needing = [k for k in near if day in sites[k].needed]
+            if needing:
+                picked = rng.choice(
+                    len(needing), size=min(len(needing), int(rng.integers(1, 3))), replace=False
+                )
+                declined.update((vol.id, sites[needing[int(j)]].id, day) for j in picked)
+    return frozenset(declined)
 
 
 def _xyz(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
