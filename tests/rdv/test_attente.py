@@ -320,3 +320,25 @@ def test_wider_hours_tell_the_waitlist_of_the_slots_they_open() -> None:
     assert [f"{c.debut:%H:%M}" for c in services.slots(mission.lieu, mission.date, mission.date)][
         -1
     ] == "18:40"
+
+
+def test_withdrawing_and_registering_again_does_not_start_the_cap_afresh() -> None:
+    mission = _mission(days_ahead=10)
+    today = timezone.localdate()
+    first = _register(mission.lieu, today, today + dt.timedelta(days=30), email="")
+    slots = iter(services.slots(mission.lieu, mission.date, mission.date))
+
+    def free_one(days_later: int) -> int:
+        rdv = services.book(next(slots).id, PATIENT)
+        RendezVous.objects.filter(pk=rdv.pk).update(statut="annule")
+        later = timezone.now() + dt.timedelta(days=days_later)
+        return attente.notify_freed(mission.lieu_id, [rdv.debut], now=later)
+
+    assert [free_one(day) for day in range(3)] == [1, 1, 1]
+    attente.withdraw(attente.jeton_for(first))
+    again = _register(mission.lieu, today, today + dt.timedelta(days=30), email="", nom="durand")
+    assert free_one(3) == 0  # three messages in all: the new entry does not start again from zero
+    assert not again.messages.exists()
+    # Another person at the same number is another person.
+    partner = _register(mission.lieu, today, today + dt.timedelta(days=30), prenom="Marie", email="")
+    assert free_one(4) == 1 and partner.messages.count() == 1

@@ -3,7 +3,9 @@
 Lessons from rdv-service-public's `FileAttente`, whose counter was raised only on the e-mail path (an
 SMS-only person was never capped): here one message, whatever its channels, counts once per person,
 the counter is raised by a conditional UPDATE (two workers cannot both pass the cap), at most one
-message a day, and none in the last days of the period (dated parameters).
+message a day, and none in the last days of the period (dated parameters). The cap counts the messages of the
+person's entries at the lieu whose period is not over, withdrawn ones included: leaving and registering again
+does not start it afresh.
 """
 
 from __future__ import annotations
@@ -161,13 +163,17 @@ def _person_keys(telephone: str, email: str, nom: str, prenom: str) -> list[str]
 
 
 def _sent_by_person(lieu_id: int, today: dt.date) -> _Sent:
-    """Messages already sent to each person of the lieu's active entries, and who was told today.
+    """Messages already sent to each person of the lieu, and who was told today.
 
     A person may hold several entries (each registration its own, with its own withdrawal link: answering
     a second registration with the first one's link would hand it to anyone who types their number): the
-    waitlist's limits, one message a day and `liste_attente_messages_max` in all, hold per person."""
+    waitlist's limits, one message a day and `liste_attente_messages_max` in all, hold per person. Counted
+    over the active entries and over every entry whose period is not over, withdrawn ones included: withdrawing
+    and registering again does not start the count afresh (the cap holds while the person waits)."""
     sent = _Sent()
-    rows = InscriptionAttente.objects.filter(lieu_id=lieu_id, statut=InscriptionAttente.Statut.ACTIVE)
+    rows = InscriptionAttente.objects.filter(
+        Q(statut=InscriptionAttente.Statut.ACTIVE) | Q(au__gte=today), lieu_id=lieu_id
+    )
     for telephone, email, nom, prenom, count, last in rows.values_list(
         "telephone", "email", "nom", "prenom", "messages_envoyes", "dernier_message_le"
     ):
