@@ -9,6 +9,7 @@ refused (401, 403, 404, 405, or a redirect to the login), or when a page shows a
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from tests.factories import compte, lieu, medecin, referent, zone_commune
 
 pytestmark = pytest.mark.django_db
 
+CELLS = itertools.count(1)
 ROLES = ("anonyme", "patient", "medecin", "referent", "ars", "admin")
 ALLOW, DENY = "autorisé", "refusé"
 
@@ -183,7 +185,8 @@ POLICY: dict[str, Endpoint] = {
             lambda w, r: "/rendez-vous/lieu/999999/attente/",
         ),
         method="post",
-        body=lambda w: w.waitlist_form,
+        # each cell another person: one person holds at most `liste_attente_inscriptions_max` entries
+        body=lambda w: {**w.waitlist_form, "prenom": f"Louis {next(CELLS)}"},
         form=True,
     ),
     "rdv:reserver": Endpoint(

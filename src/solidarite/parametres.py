@@ -114,6 +114,17 @@ PARAMETRES: tuple[Parametre, ...] = (
         "Les messages de la liste d'attente s'arrêtent ce nombre de jours avant la fin de la période demandée",
     ),
     Parametre(
+        "liste_attente_inscriptions_max",
+        5,
+        "inscriptions en cours par personne",
+        dt.date(2026, 12, 6),
+        "Choix de la plateforme (décision 0004, point 4) : une personne attend rarement une place dans plus de "
+        "cinq lieux ou périodes à la fois ; au-delà, la liste d'attente se remplit pour rien, et un même numéro "
+        "pourrait y être inscrit sans fin par un tiers",
+        "Nombre maximal d'inscriptions en cours (tous lieux) pour une même personne (même nom, même téléphone "
+        "ou même adresse électronique)",
+    ),
+    Parametre(
         "nombre_zones_rouges",
         151,
         "EPCI",

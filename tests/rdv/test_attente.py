@@ -16,7 +16,7 @@ from solidarite.planning import lifecycle
 from solidarite.planning.models import Mission
 from solidarite.rdv import attente, messaging, services, sms
 from solidarite.rdv.models import InscriptionAttente, Message, RendezVous
-from tests.factories import PATIENT, compte, medecin
+from tests.factories import PATIENT, compte, lieu, medecin
 from tests.factories import mission as _mission
 
 pytestmark = pytest.mark.django_db
@@ -342,3 +342,45 @@ def test_withdrawing_and_registering_again_does_not_start_the_cap_afresh() -> No
     # Another person at the same number is another person.
     partner = _register(mission.lieu, today, today + dt.timedelta(days=30), prenom="Marie", email="")
     assert free_one(4) == 1 and partner.messages.count() == 1
+
+
+def test_at_most_five_entries_in_progress_per_person(client: Client) -> None:
+    here, there = _mission(days_ahead=10).lieu, lieu()
+    today = timezone.localdate()
+    cap = attente.max_entries()
+    entries = [
+        _register(
+            here if k % 2 else there, today + dt.timedelta(days=k), today + dt.timedelta(days=30), email=""
+        )
+        for k in range(cap)
+    ]
+    with pytest.raises(ValidationError) as refused:
+        _register(here, today, today + dt.timedelta(days=20), telephone="+33611223344")
+    assert f"déjà {cap} inscriptions en cours" in str(refused.value) and "retirez" in str(refused.value)
+    # By e-mail under the same name: the same person as soon as the phone is the same.
+    page = client.post(
+        f"/rendez-vous/lieu/{here.pk}/attente/",
+        {
+            "prenom": "Louis",
+            "nom": "Durand",
+            "telephone": "06 11 22 33 44",
+            "email": "louis@exemple.fr",
+            "du": today.strftime("%d/%m/%Y"),
+            "au": (today + dt.timedelta(days=20)).strftime("%d/%m/%Y"),
+        },
+    )
+    text = html.unescape(page.content.decode())
+    assert (
+        page.status_code == 400 and "c'est le maximum" in text and "me retirer de la liste d'attente" in text
+    )
+    assert InscriptionAttente.objects.count() == cap
+    _register(here, today, today + dt.timedelta(days=20), prenom="Marie")  # another person at the same number
+    attente.withdraw(attente.jeton_for(entries[0]))
+    _register(here, today, today + dt.timedelta(days=20))  # one withdrawn: room for one more
+    # An entry whose period is over no longer counts.
+    InscriptionAttente.objects.filter(pk=entries[1].pk).update(
+        du=today - dt.timedelta(days=10), au=today - dt.timedelta(days=1)
+    )
+    _register(there, today, today + dt.timedelta(days=20))
+    with pytest.raises(ValidationError):
+        _register(there, today, today + dt.timedelta(days=25))

@@ -5,7 +5,7 @@ SMS-only person was never capped): here one message, whatever its channels, coun
 the counter is raised by a conditional UPDATE (two workers cannot both pass the cap), at most one
 message a day, and none in the last days of the period (dated parameters). The cap counts the messages of the
 person's entries at the lieu whose period is not over, withdrawn ones included: leaving and registering again
-does not start it afresh.
+does not start it afresh. At most `liste_attente_inscriptions_max` entries in progress per person.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from solidarite.annuaire.models import LieuSolidaire
 from solidarite.annuaire.validation import receives_sms
-from solidarite.parametres import valeur
+from solidarite.parametres import UnknownParametreError, entier, valeur
 from solidarite.rdv import outbox
 from solidarite.rdv.creneaux import MAX_RANGE_DAYS, horizon
 from solidarite.rdv.models import AccesDonnees, InscriptionAttente, Message
@@ -40,6 +40,14 @@ def max_messages() -> int:
 
 def stop_days() -> int:
     return int(valeur("liste_attente_arret_jours"))
+
+
+def max_entries(day: dt.date | None = None) -> int | None:
+    """The cap on a person's entries in progress on `day`; None before it came into force (6 December 2026)."""
+    try:
+        return entier("liste_attente_inscriptions_max", day)
+    except UnknownParametreError:
+        return None
 
 
 def register(lieu: LieuSolidaire, data: dict[str, Any], today: dt.date | None = None) -> InscriptionAttente:
@@ -78,12 +86,34 @@ def register(lieu: LieuSolidaire, data: dict[str, Any], today: dt.date | None = 
         )
     if not lieu.actif:
         errors["lieu"] = "Ce lieu ne reçoit plus de patients."
+    cap = max_entries(today)
+    if not errors and cap is not None and _entries_in_progress(contact, today) >= cap:
+        errors["__all__"] = (
+            f"Vous avez déjà {cap} inscriptions en cours sur la liste d'attente, à ce nom avec ce "
+            "téléphone ou cette adresse : c'est le maximum. Pour vous inscrire ici, retirez d'abord une "
+            "inscription : ouvrez le lien « me retirer de la liste d'attente » donné à l'inscription et dans "
+            "chaque message reçu."
+        )
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         inscription = InscriptionAttente.objects.create(lieu=lieu, du=du, au=au, **contact)
         AccesDonnees.objects.create(inscription=inscription, action="inscription", canal="site")
     return inscription
+
+
+def _entries_in_progress(contact: dict[str, Any], today: dt.date) -> int:
+    """The person's entries in progress, at any lieu: active, their period not over."""
+    keys = set(_person_keys(contact["telephone"], contact["email"], contact["nom"], contact["prenom"]))
+    same_contact = Q()
+    if contact["telephone"]:
+        same_contact |= Q(telephone=contact["telephone"])
+    if contact["email"]:
+        same_contact |= Q(email=contact["email"])
+    rows = InscriptionAttente.objects.filter(
+        same_contact, statut=InscriptionAttente.Statut.ACTIVE, au__gte=today
+    ).values_list("telephone", "email", "nom", "prenom")
+    return sum(1 for row in rows if keys & set(_person_keys(*row)))
 
 
 def _date(value: Any) -> dt.date | None:
