@@ -205,6 +205,14 @@ REACH: dict[str, Callable[[Samples], list[Visit]]] = {
     ],
     "rdv:lieu": lambda s: [Visit(reverse("rdv:lieu", args=[s.lieu.pk]), actions=("liste_attente",))],
     "rdv:attente_retrait": lambda s: [Visit(reverse("rdv:attente_retrait", args=[s.attente_jeton]))],
+    "rdv:attente_retrait_tout": lambda s: [
+        Visit(
+            reverse(
+                "rdv:attente_retrait_tout",
+                args=[attente.jeton_tout_for(attente.from_jeton(s.attente_jeton), "sms")],
+            )
+        )
+    ],
     "rdv:reserver": lambda s: [Visit(reverse("rdv:reserver", args=[s.creneau_libre]), actions=("reserver",))],
     "rdv:gerer": lambda s: [Visit(reverse("rdv:gerer", args=[s.rdv_jeton]))],
     "rdv:deplacer": lambda s: [Visit(reverse("rdv:deplacer", args=[s.rdv_jeton, s.creneau_deplacer]))],
@@ -442,6 +450,8 @@ def _releve(s: Samples) -> Any:
 EXCLUDED: dict[str, str] = {
     "rdv:attente_inscription": "POST seulement : le formulaire de la page d'un lieu (rdv:lieu), que le navigateur "
     "remplit et envoie (action liste_attente)",
+    "rdv:attente_lien_tout": "POST seulement : le bouton « Recevoir un lien pour retirer toutes mes inscriptions » "
+    "de la page de retrait (rdv:attente_retrait), dont la réponse est la même page",
     "api:reserver": "POST seulement (JSON) : la réservation par l'API ; aucune page",
     "api:annuler": "DELETE seulement (JSON) : l'annulation par l'API ; aucune page",
     "api:api-root": "racine de l'API sans vue (django-ninja) : rien à afficher",

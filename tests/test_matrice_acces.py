@@ -220,6 +220,24 @@ POLICY: dict[str, Endpoint] = {
             lambda w, r: f"/rendez-vous/attente/{w.waitlist_token[:-3]}xyz/",
         ),
     ),
+    "rdv:attente_lien_tout": Endpoint(  # POST only: the link goes to the entry's contact, never to the page
+        SECRET_LINK,
+        _side(
+            lambda w, r: f"/rendez-vous/attente/{w.waitlist_token}/lien/",
+            lambda w, r: f"/rendez-vous/attente/{w.waitlist_token[:-3]}xyz/lien/",
+        ),
+        method="post",
+        body=lambda w: {},
+        form=True,
+    ),
+    "rdv:attente_retrait_tout": Endpoint(
+        SECRET_LINK,
+        _side(
+            lambda w, r: f"/rendez-vous/attente/tout/{w.waitlist_all_token}/",
+            lambda w, r: f"/rendez-vous/attente/tout/{w.waitlist_all_token[:-3]}xyz/",
+        ),
+        hidden=lambda w: [w.lieu_a.nom],
+    ),
     "planning:missions_ics": Endpoint(
         SECRET_LINK,
         _side(
@@ -773,6 +791,7 @@ class World:
         }
         entry = attente.register(self.lieu_a, self.waitlist_form)
         self.waitlist_token = attente.jeton_for(entry)
+        self.waitlist_all_token = attente.jeton_tout_for(entry, "sms")
         self.message_a = Message.objects.filter(rendez_vous=rdv_a).first() or Message.objects.create(
             rendez_vous=rdv_a, nature="confirmation", canal="sms", prevu_le=timezone.now()
         )

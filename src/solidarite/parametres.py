@@ -125,6 +125,16 @@ PARAMETRES: tuple[Parametre, ...] = (
         "ou même adresse électronique)",
     ),
     Parametre(
+        "liste_attente_lien_retrait_jours",
+        3,
+        "jours",
+        dt.date(2026, 12, 6),
+        "Choix de la plateforme (décision 0004, point 4) : le temps de lire un SMS ou un courriel reçu un "
+        "vendredi soir, pas davantage (un lien qui retire des inscriptions ne doit pas traîner des semaines)",
+        "Durée de validité du lien envoyé pour retirer toutes ses inscriptions de la liste d'attente (un lien "
+        "par jour au plus pour un même contact)",
+    ),
+    Parametre(
         "nombre_zones_rouges",
         151,
         "EPCI",

@@ -7,15 +7,17 @@ import html
 import re
 
 import pytest
+import time_machine
 from django.core import mail
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.test import Client
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from solidarite.planning import lifecycle
 from solidarite.planning.models import Mission
 from solidarite.rdv import attente, messaging, services, sms
-from solidarite.rdv.models import InscriptionAttente, Message, RendezVous
+from solidarite.rdv.models import AccesDonnees, InscriptionAttente, Message, RendezVous
 from tests.factories import PATIENT, compte, lieu, medecin
 from tests.factories import mission as _mission
 
@@ -320,6 +322,134 @@ def test_wider_hours_tell_the_waitlist_of_the_slots_they_open() -> None:
     assert [f"{c.debut:%H:%M}" for c in services.slots(mission.lieu, mission.date, mission.date)][
         -1
     ] == "18:40"
+
+
+# One person, several entries: leaving in one go, the cap that survives a new registration, at most five entries.
+
+
+def _token_in(text: str) -> str:
+    found = re.search(r"/rendez-vous/attente/tout/([^/\s]+)/", text)
+    assert found, text
+    return found.group(1)
+
+
+def test_a_link_sent_to_the_person_s_own_phone_withdraws_all_their_entries(client: Client) -> None:
+    """Registered twice (or more), a person had to open each withdrawal link. The link to leave in one go goes
+    to the contact itself, never to the page: typing someone's name and number removes nothing of theirs."""
+    here, there = _mission(days_ahead=10).lieu, lieu()
+    today = timezone.localdate()
+    mine = [
+        _register(here, today, today + dt.timedelta(days=20), email=""),
+        _register(here, today + dt.timedelta(days=10), today + dt.timedelta(days=40), email=""),
+        _register(
+            there, today, today + dt.timedelta(days=30), nom="DURAND ", telephone="+33611223344", email=""
+        ),
+    ]
+    partner = _register(
+        here, today, today + dt.timedelta(days=20), prenom="Marie", email=""
+    )  # a shared mobile
+    page = client.get(f"/rendez-vous/attente/{attente.jeton_for(mine[0])}/")
+    assert "Recevoir un lien pour retirer toutes mes inscriptions" in html.unescape(page.content.decode())
+    asked = client.post(f"/rendez-vous/attente/{attente.jeton_for(mine[0])}/lien/")
+    answer = html.unescape(asked.content.decode())
+    assert asked.status_code == 200 and "lien vous est envoyé" in answer and "/attente/tout/" not in answer
+    # Withdrawing the entry the link was asked from does not drop the link on its way.
+    client.post(f"/rendez-vous/attente/{attente.jeton_for(mine[0])}/")
+    mail.outbox.clear()
+    messaging.send_due()
+    assert [m.numero for m in sms.outbox] == ["+33611223344"] and not mail.outbox
+    token = _token_in(sms.outbox[0].texte)
+    listing = client.get(f"/rendez-vous/attente/tout/{token}/")
+    shown = html.unescape(listing.content.decode())
+    assert listing.status_code == 200 and there.nom in shown and here.nom in shown
+    assert formats.date_format(mine[1].au, "j F Y") in shown and "Retirer toutes ces inscriptions" in shown
+    done = client.post(f"/rendez-vous/attente/tout/{token}/")
+    assert done.status_code == 200 and "(2)" in html.unescape(done.content.decode())
+    statuses = dict(InscriptionAttente.objects.values_list("pk", "statut"))
+    assert [statuses[e.pk] for e in mine] == ["retiree"] * 3 and statuses[partner.pk] == "active"
+    # Every entry shown and withdrawn is in the access log.
+    assert AccesDonnees.objects.filter(inscription=mine[2], action="consultation (toutes)").count() == 1
+    assert AccesDonnees.objects.filter(inscription=mine[2], action="désinscription (toutes)").count() == 1
+    # Forged or expired: refused.
+    assert client.get(f"/rendez-vous/attente/tout/{token[:-3]}xyz/").status_code == 403
+    with time_machine.travel(timezone.now() + dt.timedelta(days=attente.link_days(), hours=1)):
+        assert client.post(f"/rendez-vous/attente/tout/{token}/").status_code == 403
+
+
+def test_a_link_asked_with_a_typed_address_covers_that_address_only(client: Client) -> None:
+    """Someone types Louis's name and number with their own address: the e-mail link reaches that address and
+    covers the entries made with it; Louis's own entries stay (the SMS link goes to Louis)."""
+    here, there = _mission(days_ahead=10).lieu, lieu()
+    today = timezone.localdate()
+    louis = _register(here, today, today + dt.timedelta(days=20), email="")
+    typed = _register(there, today, today + dt.timedelta(days=20), email="curieux@exemple.fr")
+    mail.outbox.clear()
+    client.post(f"/rendez-vous/attente/{attente.jeton_for(typed)}/lien/")
+    messaging.send_due()
+    assert [m.to for m in mail.outbox] == [["curieux@exemple.fr"]]
+    assert [m.numero for m in sms.outbox] == ["+33611223344"]  # the phone's owner is told too
+    token = _token_in(mail.outbox[0].body)
+    shown = html.unescape(client.get(f"/rendez-vous/attente/tout/{token}/").content.decode())
+    assert there.nom in shown and here.nom not in shown
+    client.post(f"/rendez-vous/attente/tout/{token}/")
+    assert InscriptionAttente.objects.get(pk=louis.pk).statut == "active"
+    assert InscriptionAttente.objects.get(pk=typed.pk).statut == "retiree"
+
+
+def test_one_link_a_day_per_contact_and_the_same_answer_whatever_is_listed(client: Client) -> None:
+    here = _mission(days_ahead=10).lieu
+    today = timezone.localdate()
+    twice = [_register(here, today, today + dt.timedelta(days=20), email="") for _ in range(2)]
+    alone = _register(
+        here, today, today + dt.timedelta(days=20), nom="Petit", telephone="0622334455", email=""
+    )
+    answers = [
+        client.post(f"/rendez-vous/attente/{attente.jeton_for(entry)}/lien/")
+        for entry in (twice[0], alone, twice[1], twice[0])
+    ]
+    assert {a.status_code for a in answers} == {200}
+    assert len({re.search(r'fr-alert--info"><p>([^<]*)', a.content.decode()).group(1) for a in answers}) == 1  # type: ignore[union-attr]
+    messaging.send_due()
+    # Louis asked three times, from two entries: one SMS; Petit, one.
+    assert sorted(m.numero for m in sms.outbox) == ["+33611223344", "+33622334455"]
+    assert Message.objects.filter(nature="retrait_attente").count() == 2
+    # The next day, one more.
+    with time_machine.travel(timezone.now() + dt.timedelta(days=1)):
+        client.post(f"/rendez-vous/attente/{attente.jeton_for(twice[1])}/lien/")
+    assert Message.objects.filter(nature="retrait_attente").count() == 3
+    assert client.post("/rendez-vous/attente/faux-jeton/lien/").status_code == 403
+    assert client.get(f"/rendez-vous/attente/{attente.jeton_for(alone)}/lien/").status_code == 405
+
+
+def test_asking_for_links_from_one_address_is_limited(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.SOLIDARITE_LIMITE_RESERVATIONS = 2
+    cache.clear()
+    here = _mission(days_ahead=10).lieu
+    today = timezone.localdate()
+    entries = [
+        _register(
+            here, today, today + dt.timedelta(days=20), nom=f"N{k}", telephone=f"06223344{k:02d}", email=""
+        )
+        for k in range(3)
+    ]
+    answers = [client.post(f"/rendez-vous/attente/{attente.jeton_for(e)}/lien/").status_code for e in entries]
+    cache.clear()
+    assert answers == [200, 200, 429]
+    assert Message.objects.filter(nature="retrait_attente").count() == 2
+
+
+def test_a_link_that_finds_nothing_left_does_not_give_a_waitlist_message_back() -> None:
+    mission = _mission(days_ahead=10)
+    today = timezone.localdate()
+    entry = _register(mission.lieu, today, today + dt.timedelta(days=30), email="")
+    _cancel_one(mission, 0)
+    messaging.send_due()
+    attente.request_withdraw_all(entry)
+    attente.withdraw(attente.jeton_for(entry))
+    messaging.send_due()
+    entry.refresh_from_db()
+    assert entry.messages.get(nature="retrait_attente").statut == "sans_objet"
+    assert entry.messages_envoyes == 1  # the link not sent is no « slot freed » message to give back
 
 
 def test_withdrawing_and_registering_again_does_not_start_the_cap_afresh() -> None:

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))  # a Monday, in Paris
 VARIES = {
     r"/rendez-vous/gerer/[^/\s]+/": "/rendez-vous/gerer/<jeton>/",
-    r"/rendez-vous/attente/[^/\s]+/": "/rendez-vous/attente/<jeton>/",
+    r"/rendez-vous/attente/tout/[^/\s]+/": "/rendez-vous/attente/tout/<jeton>/",
+    r"/rendez-vous/attente/(?!tout/)[^/\s]+/": "/rendez-vous/attente/<jeton>/",
     r"/rendez-vous/lieu/\d+/": "/rendez-vous/lieu/<lieu>/",
 }
 
@@ -58,3 +59,17 @@ def test_waitlist_message(freeze_clock) -> None:  # type: ignore[no-untyped-def]
     )
     text = messaging.compose(Message(inscription=inscription, nature=Message.Nature.ATTENTE), timezone.now())
     assert_snapshot("messages/attente.txt", _render(text))
+
+
+def test_withdraw_all_link_message(freeze_clock) -> None:  # type: ignore[no-untyped-def]
+    freeze_clock(dt.datetime(2026, 12, 7, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=1))))
+    mission = mission_a_mauriac()
+    inscription = attente.register(
+        mission.lieu,
+        {**PATIENT, "du": f"{mission.date}", "au": f"{mission.date + dt.timedelta(days=10)}"},
+    )
+    text = messaging.compose(
+        Message(inscription=inscription, nature=Message.Nature.RETRAIT, canal=Message.Canal.SMS),
+        timezone.now(),
+    )
+    assert_snapshot("messages/retrait_attente.txt", _render(text))

@@ -6,6 +6,10 @@ the counter is raised by a conditional UPDATE (two workers cannot both pass the 
 message a day, and none in the last days of the period (dated parameters). The cap counts the messages of the
 person's entries at the lieu whose period is not over, withdrawn ones included: leaving and registering again
 does not start it afresh. At most `liste_attente_inscriptions_max` entries in progress per person.
+
+A person registered several times leaves the list in one go through a link sent to their own phone or e-mail
+(`request_withdraw_all`): whoever asks, the link reaches only the contact it covers, so typing someone's name
+and number never removes their entries.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from typing import Any
 
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from solidarite.annuaire.models import LieuSolidaire
 from solidarite.annuaire.validation import receives_sms
@@ -31,6 +36,7 @@ from solidarite.rdv.patients import clean_contact
 from solidarite.territoire.fuseaux import fuseau
 
 JETON_SALT = "solidarite.rdv.attente"
+JETON_TOUT_SALT = "solidarite.rdv.attente.tout"
 MAX_PERIOD_DAYS = 62
 
 
@@ -48,6 +54,10 @@ def max_entries(day: dt.date | None = None) -> int | None:
         return entier("liste_attente_inscriptions_max", day)
     except UnknownParametreError:
         return None
+
+
+def link_days() -> int:
+    return entier("liste_attente_lien_retrait_jours")
 
 
 def register(lieu: LieuSolidaire, data: dict[str, Any], today: dt.date | None = None) -> InscriptionAttente:
@@ -92,7 +102,8 @@ def register(lieu: LieuSolidaire, data: dict[str, Any], today: dt.date | None = 
             f"Vous avez déjà {cap} inscriptions en cours sur la liste d'attente, à ce nom avec ce "
             "téléphone ou cette adresse : c'est le maximum. Pour vous inscrire ici, retirez d'abord une "
             "inscription : ouvrez le lien « me retirer de la liste d'attente » donné à l'inscription et dans "
-            "chaque message reçu."
+            "chaque message reçu. Sur cette page, vous pouvez aussi recevoir un lien pour retirer toutes vos "
+            "inscriptions d'un coup."
         )
     if errors:
         raise ValidationError(errors)
@@ -231,9 +242,108 @@ def withdraw(jeton: str) -> InscriptionAttente:
     inscription = from_jeton(jeton)
     with transaction.atomic():
         InscriptionAttente.objects.filter(pk=inscription.pk).update(statut=InscriptionAttente.Statut.RETIREE)
-        Message.objects.filter(inscription=inscription, statut=Message.Statut.A_ENVOYER).update(
-            statut=Message.Statut.SANS_OBJET, erreur="désinscription"
-        )
+        Message.objects.filter(  # a withdraw-all link asked for still leaves
+            inscription=inscription, nature=Message.Nature.ATTENTE, statut=Message.Statut.A_ENVOYER
+        ).update(statut=Message.Statut.SANS_OBJET, erreur="désinscription")
         AccesDonnees.objects.create(inscription=inscription, action="désinscription", canal="lien signé")
     inscription.refresh_from_db()
     return inscription
+
+
+# Leaving the list in one go: a link sent to the person's own phone or e-mail, never shown on a page.
+
+
+def _key_by(inscription: InscriptionAttente, canal: str) -> str | None:
+    """The person of `inscription` as reached by `canal` (its `_person_keys` for that contact), or None."""
+    kind = "e:" if canal == Message.Canal.EMAIL else "t:"
+    keys = _person_keys(inscription.telephone, inscription.email, inscription.nom, inscription.prenom)
+    return next((key for key in keys if key.startswith(kind)), None)
+
+
+def same_person(inscription: InscriptionAttente, canal: str) -> list[InscriptionAttente]:
+    """The active entries of the person of `inscription` reached by `canal`: the same name at the same phone
+    (SMS) or at the same e-mail address. Only that contact's: a link sent by e-mail never withdraws the
+    entries of a phone number the e-mail's owner may merely have typed."""
+    key = _key_by(inscription, canal)
+    if key is None:
+        return []
+    same_contact = (
+        Q(email=inscription.email) if canal == Message.Canal.EMAIL else Q(telephone=inscription.telephone)
+    )
+    rows = InscriptionAttente.objects.filter(same_contact, statut=InscriptionAttente.Statut.ACTIVE)
+    return [
+        row
+        for row in rows.select_related("lieu").order_by("du", "pk")
+        if key in _person_keys(row.telephone, row.email, row.nom, row.prenom)
+    ]
+
+
+def _person_digest(inscription: InscriptionAttente, canal: str) -> str:
+    """The person reached by `canal`, as a keyed hash (no contact stored in the message's key)."""
+    return salted_hmac(JETON_TOUT_SALT, _key_by(inscription, canal) or "").hexdigest()[:32]
+
+
+def request_withdraw_all(inscription: InscriptionAttente, now: dt.datetime | None = None) -> int:
+    """Queues, on each channel of the entry, the link that withdraws all the entries of its person reached by
+    that channel (`same_person`); returns how many were queued. One link a day at most for a person and a
+    contact (the message's unique key holds the day and a keyed hash of the person), so that the button never
+    floods a phone; whatever is queued, the caller's answer is the same."""
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    queued = 0
+    for canal in outbox.channels(inscription):
+        key = f"retrait{day:%Y%m%d}:{_person_digest(inscription, canal)}:{canal}"
+        try:
+            with transaction.atomic():
+                Message.objects.create(
+                    inscription=inscription,
+                    nature=Message.Nature.RETRAIT,
+                    canal=canal,
+                    cle=key,
+                    prevu_le=now,
+                )
+                AccesDonnees.objects.create(
+                    inscription=inscription, action="demande de lien de retrait", canal="site"
+                )
+        except IntegrityError:
+            continue  # already sent to this contact today
+        queued += 1
+    return queued
+
+
+def jeton_tout_for(inscription: InscriptionAttente, canal: str) -> str:
+    """The withdraw-all link's token: the entry it was asked from and the channel it went by (the person is
+    read from them when it is used), dated: it expires after `liste_attente_lien_retrait_jours`."""
+    return signing.dumps({"i": inscription.pk, "c": canal}, salt=JETON_TOUT_SALT, compress=True)
+
+
+def from_jeton_tout(jeton: str) -> list[InscriptionAttente]:
+    """The active entries a withdraw-all link covers (maybe none left); ValidationError for a forged, unknown
+    or expired one."""
+    try:
+        payload = signing.loads(jeton, salt=JETON_TOUT_SALT, max_age=dt.timedelta(days=link_days()))
+        canal = payload["c"]
+        if canal not in Message.Canal.values:
+            raise KeyError(canal)
+        anchor = InscriptionAttente.objects.get(pk=payload["i"])
+    except (signing.BadSignature, KeyError, TypeError, InscriptionAttente.DoesNotExist):
+        raise ValidationError("Lien invalide ou expiré.") from None
+    return same_person(anchor, canal)
+
+
+def withdraw_all(jeton: str) -> int:
+    """Withdraws, in one transaction, the active entries the link covers; returns how many."""
+    entries = from_jeton_tout(jeton)
+    with transaction.atomic():
+        pks = [e.pk for e in entries]
+        done = InscriptionAttente.objects.filter(pk__in=pks, statut=InscriptionAttente.Statut.ACTIVE).update(
+            statut=InscriptionAttente.Statut.RETIREE
+        )
+        Message.objects.filter(
+            inscription_id__in=pks, nature=Message.Nature.ATTENTE, statut=Message.Statut.A_ENVOYER
+        ).update(statut=Message.Statut.SANS_OBJET, erreur="désinscription")
+        for pk in pks:
+            AccesDonnees.objects.create(
+                inscription_id=pk, action="désinscription (toutes)", canal="lien signé"
+            )
+    return done

@@ -63,6 +63,8 @@ def _url(path: str) -> str:
 def compose(message: Message, now: dt.datetime) -> Text:
     if message.rendez_vous_id is not None:
         return _compose_rdv(message, message.rendez_vous, now)  # type: ignore[arg-type]
+    if message.nature == Message.Nature.RETRAIT:
+        return _compose_withdraw_all(message, message.inscription)
     return _compose_waitlist(message.inscription, now)  # type: ignore[arg-type]
 
 
@@ -128,6 +130,21 @@ def _compose_waitlist(inscription: InscriptionAttente, now: dt.datetime) -> Text
     )
 
 
+def _compose_withdraw_all(message: Message, inscription: InscriptionAttente) -> Text:
+    """The link that withdraws all the person's entries, to the contact it covers only (attente.same_person)."""
+    if not attente.same_person(inscription, message.canal):
+        raise NothingToSend("plus aucune inscription")
+    link = _url(f"/rendez-vous/attente/tout/{attente.jeton_tout_for(inscription, message.canal)}/")
+    days = attente.link_days()
+    return Text(
+        "Quitter la liste d'attente",
+        "Vous avez demandé à quitter la liste d'attente des consultations de Solidarité territoriale.\n\n"
+        f"Ce lien montre toutes vos inscriptions et vous permet de les retirer d'un coup (valable {days} jours) : "
+        f"{link}\n\nSi vous n'avez rien demandé, ne faites rien : vous restez inscrit.\n\nSolidarité territoriale",
+        f"Quitter la liste d'attente (lien valable {days} jours) : {link} Rien demandé ? Ignorez ce SMS.",
+    )
+
+
 def deliver(message: Message, text: Text) -> None:
     contact = message.rendez_vous or message.inscription
     assert contact is not None
@@ -190,7 +207,7 @@ def _send_one(message: Message, now: dt.datetime) -> None:
     except NothingToSend as exc:
         message.statut, message.erreur = Message.Statut.SANS_OBJET, str(exc)
         message.save(update_fields=["statut", "erreur"])
-        if message.inscription_id is not None:  # a message not sent is not counted against the person
+        if message.nature == Message.Nature.ATTENTE:  # a message not sent is not counted against the person
             InscriptionAttente.objects.filter(pk=message.inscription_id, messages_envoyes__gt=0).update(
                 messages_envoyes=F("messages_envoyes") - 1
             )

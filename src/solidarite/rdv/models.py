@@ -181,6 +181,7 @@ class Message(models.Model):
         ANNULATION = "annulation", "Annulation par le patient"
         MISSION_ANNULEE = "mission_annulee", "Annulation de la mission"
         ATTENTE = "attente", "Créneau libéré (liste d'attente)"
+        RETRAIT = "retrait_attente", "Lien pour quitter la liste d'attente"
 
     class Canal(models.TextChoices):
         EMAIL = "email", "Courriel"

@@ -180,11 +180,56 @@ def attente_retrait(request: HttpRequest, jeton: str) -> HttpResponse:
     try:  # a forged link is refused before the confirmation page too (the authorisation matrix)
         if request.method == "POST":
             attente.withdraw(jeton)
-            return render(request, "rdv/attente.html", {"retiree": True})
+            return render(request, "rdv/attente.html", {"retiree": True, "jeton": jeton})
         attente.from_jeton(jeton)
     except ValidationError:
         return error_page(request, 403, "Lien invalide", "Ce lien de liste d'attente n'est pas valide.")
     return render(request, "rdv/attente.html", {"confirmer_retrait": True, "jeton": jeton})
+
+
+LINK_ASKED = (
+    "Un lien vous est envoyé dans les minutes qui viennent, par SMS au téléphone ou par courriel à l'adresse "
+    "donnés pour cette inscription : il montre toutes vos inscriptions sur la liste d'attente et permet de les retirer d'un coup. "
+    "Un seul lien par jour est envoyé : si vous ne le recevez pas, réessayez demain, ou retirez chaque "
+    "inscription par son propre lien."
+)
+
+
+@require_http_methods(["POST"])
+@limited("reservation", methods=("POST",))
+def attente_lien_tout(request: HttpRequest, jeton: str) -> HttpResponse:
+    """« Recevoir un lien pour retirer toutes mes inscriptions »: the link goes to the entry's own contact, never
+    shown here; the answer is the same whether it went, was already sent today, or covers one entry or ten."""
+    try:
+        inscription = attente.from_jeton(jeton)
+    except ValidationError:
+        return error_page(request, 403, "Lien invalide", "Ce lien de liste d'attente n'est pas valide.")
+    attente.request_withdraw_all(inscription)
+    return render(request, "rdv/attente.html", {"lien_demande": True, "message": LINK_ASKED})
+
+
+@require_http_methods(["GET", "POST"])
+@limited("reservation", methods=("POST",))
+def attente_retrait_tout(request: HttpRequest, jeton: str) -> HttpResponse:
+    """The link sent to the person's contact: their active entries (lieu, period), withdrawn in one go."""
+    try:
+        if request.method == "POST":
+            done = attente.withdraw_all(jeton)
+            return render(request, "rdv/attente.html", {"retiree": True, "retirees": done})
+        entries = attente.from_jeton_tout(jeton)
+    except ValidationError:
+        return error_page(
+            request,
+            403,
+            "Lien invalide ou expiré",
+            f"Ce lien n'est pas valide ou a expiré (il vaut {attente.link_days()} jours). Vous pouvez en "
+            "demander un autre depuis le lien « me retirer de la liste d'attente » d'une de vos inscriptions.",
+        )
+    for entry in entries:  # the page shows them: an access to the patient's data
+        AccesDonnees.objects.create(inscription=entry, action="consultation (toutes)", canal="lien signé")
+    return render(
+        request, "rdv/attente.html", {"confirmer_tout": True, "inscriptions": entries, "jeton": jeton}
+    )
 
 
 @require_http_methods(["GET", "POST"])
