@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 
 from solidarite.zonage.ajouts import ajouts_modeles, cibles
-from solidarite.zonage.faits import FaitGroupe, FaitRegion, Faits
+from solidarite.zonage.faits import FaitDepartement, FaitGroupe, FaitRegion, Faits
 from solidarite.zonage.score import EpciScore
 from solidarite.zonage.sources import load_faits
 from tests.zonage.test_faits import REGIONS
@@ -93,7 +93,9 @@ def test_the_2025_targets_split_the_overseas_by_territory() -> None:
     faits = load_faits(REGIONS)
     by_label = {c.libelle: (sorted(c.regions), c.publie) for c in cibles(faits)}
     assert by_label["Mayotte"] == (["06"], 5) and by_label["Guyane"] == (["03"], 2)
-    assert by_label["les autres territoires d'outre-mer"] == (["02", "04"], 1)
+    # v4: La Réunion has its own published zone; Martinique is what is left, with none
+    assert by_label["La Réunion"] == (["04"], 1)
+    assert by_label["les autres territoires d'outre-mer"] == (["02"], 0)
     assert "Île-de-France" not in by_label and by_label["Normandie"] == (["28"], 7)
     # Auvergne-Rhône-Alpes' 17 is the computed pre-list: no ARS addition fills a gap there
     assert "Auvergne-Rhône-Alpes" not in by_label and sum(p for _, p in by_label.values()) == 151 - 17
@@ -108,3 +110,17 @@ def test_a_pre_list_count_gets_no_modelled_addition() -> None:
     ajouts = ajouts_modeles(_scores(SPEC), DEPARTEMENTS, faits)
     assert [a.rang for a in ajouts] == [6, 8]
     assert {a.cible for a in ajouts} == {"Centre et Bourgogne"}
+
+
+def test_a_departement_already_at_its_published_count_gets_no_modelled_addition() -> None:
+    """Gironde (33) published with one zone, which the computation already holds (rank 1 is in 87: moved to
+    33 here): Nouvelle-Aquitaine's next candidates in Gironde are skipped, the next ones elsewhere taken."""
+    spec = [("75", True, "33"), *SPEC[1:6], ("75", False, "33"), *SPEC[7:]]
+    departements = {f"2000000{k:02d}": (dep,) for k, (_, _, dep) in enumerate(spec)}
+    faits = _faits(zones=6)
+    gironde = dataclasses.replace(faits.regions[1], departements=(FaitDepartement("33", 1, "presse"),))
+    faits = dataclasses.replace(faits, regions=(faits.regions[0], gironde, faits.regions[2]))
+    ajouts = ajouts_modeles(_scores(spec), departements, faits)
+    # without the count, rank 7 (Gironde) would be added; with it, Nouvelle-Aquitaine takes 9 and 10
+    assert [a.rang for a in ajouts] == [6, 8, 9, 10]
+    assert [a.rang for a in ajouts_modeles(_scores(spec), departements, _faits(zones=6))] == [6, 7, 8, 9]

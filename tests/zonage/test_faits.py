@@ -52,8 +52,15 @@ def test_the_2025_facts_are_sourced_dated_and_add_up() -> None:
     assert all(r.source for r in faits.regions) and faits.date.year == 2025
     assert faits.region("75") is not None and faits.region("75").departements_sans_zone == ("17", "33", "64")  # type: ignore[union-attr]
     # v3: the overseas detail of the source, and Auvergne-Rhône-Alpes counted on the May pre-list
-    assert faits.outre_mer_territoires == {"01": 1, "03": 2, "06": 5}
     assert [r.code for r in faits.regions if r.pre_liste] == ["84"]
+    # v4: counts by département as the press writes them, La Réunion as the « other » overseas territory
+    assert faits.version == 4
+    assert faits.outre_mer_territoires == {"01": 1, "03": 2, "06": 5, "04": 1}
+    par_departement = {d.code: d.zones for r in faits.regions for d in r.departements}
+    assert par_departement == {"24": 9, "16": 1, "81": 4, "48": 1, "15": 2, "61": 5, "50": 2}
+    assert all(d.source for r in faits.regions for d in r.departements)
+    assert faits.region("28").departements_sans_zone == ("14", "27", "76")  # type: ignore[union-attr]
+    assert faits.region("53").population == 32_824  # type: ignore[union-attr]
 
 
 def test_a_pre_list_count_gets_no_credit_for_ars_additions() -> None:
@@ -75,7 +82,8 @@ def test_each_overseas_territory_is_held_to_its_published_count() -> None:
     swapped = _obs(base | {"01": 3, "03": 3, "06": 3})  # today's 3/3/3 split: same total, other spread
     assert published.outre_mer == swapped.outre_mer == 9
     assert perte(faits, published).termes["groupes"] == pytest.approx(0.0)
-    assert perte(faits, swapped).termes["groupes"] == pytest.approx(0.5 * (2 + 1 + 2))
+    # Guadeloupe +2, Guyane +1, Mayotte −2, La Réunion −1 (v4: its one zone is published)
+    assert perte(faits, swapped).termes["groupes"] == pytest.approx(0.5 * (2 + 1 + 2 + 1))
     lines = {line.libelle: line for line in fidelite(faits, swapped, REGIONS)}
     assert (lines["Zones — Mayotte (outre-mer)"].publie, lines["Zones — Mayotte (outre-mer)"].calcule) == (
         "≈ 5",
@@ -98,7 +106,7 @@ def test_each_overseas_territory_is_held_to_its_published_count() -> None:
         (lambda d: d.pop("national"), r"section \[national\] absente"),
         (lambda d: d["outre_mer"][0].update(code="98"), "code de région inconnu '98'"),
         (lambda d: d["outre_mer"][0].update(code="75"), "n'est pas une région d'outre-mer"),
-        (lambda d: d["outre_mer"][2].update(zones=8), "territoires d'outre-mer totalisent 11 zones"),
+        (lambda d: d["outre_mer"][2].update(zones=8), "territoires d'outre-mer totalisent 12 zones"),
         (lambda d: d["outre_mer"][1].update(zones=-1), "zones est négatif"),
         (lambda d: d["outre_mer"].append(dict(d["outre_mer"][0])), "figure deux fois"),
         (lambda d: d["region"][3].update(pre_liste="oui"), "pre_liste doit valoir true ou false"),
@@ -123,6 +131,25 @@ def test_each_overseas_territory_is_held_to_its_published_count() -> None:
             "une population des zones se donne pour une région qui en a",
         ),
         (lambda d: d["groupe"][0].update(approximatif="non"), "approximatif doit valoir true ou false"),
+        # v4: the départements' counts, nested in their region's table
+        (lambda d: d["region"][1]["departement"][0].update(code="ZZ"), "code de département 'ZZ' invalide"),
+        (lambda d: d["region"][1]["departement"][0].update(code=24), "code de département 24 invalide"),
+        (lambda d: d["region"][1]["departement"][0].update(zones=-2), "zones est négatif"),
+        (
+            lambda d: d["region"][1]["departement"][0].update(zones=30),
+            "totalisent 31 zones, plus que le compte",
+        ),
+        (lambda d: d["region"][1]["departement"][1].update(code="24"), "le département 24 figure deux fois"),
+        (lambda d: d["region"][1]["departement"][0].update(code="17"), "aussi dans departements_sans_zone"),
+        (lambda d: d["region"][1]["departement"][0].pop("source"), "source doit être un texte non vide"),
+        (
+            lambda d: d["region"][1]["departement"][0].update(pre_liste=1),
+            "pre_liste doit valoir true ou false",
+        ),
+        (
+            lambda d: d["region"][1].update(departement={"code": "24"}),
+            r"\[\[region.departement\]\] doit être une liste",
+        ),
         (
             lambda d: (
                 d.update(groupe=d["groupe"][:1])
@@ -137,6 +164,54 @@ def test_bad_facts_are_refused_with_a_french_message(change: Any, message: str) 
     change(data)
     with pytest.raises(FaitsError, match=message):
         parse_faits(data, REGIONS, "faits.toml")
+
+
+# The départements the facts file names, with their region (departements.json), and one of another region.
+DEPARTEMENTS = {
+    "24": "75",
+    "16": "75",
+    "17": "75",
+    "33": "75",
+    "64": "75",
+    "81": "76",
+    "48": "76",
+    "15": "84",
+}
+DEPARTEMENTS |= {"61": "28", "50": "28", "14": "28", "27": "28", "76": "28", "2A": "94"}
+
+
+def test_a_departement_is_checked_against_its_region_when_the_departements_are_known() -> None:
+    assert parse_faits(_data(), REGIONS, "faits.toml", DEPARTEMENTS).version == 4
+    moved = _data()
+    moved["region"][1]["departement"][0]["code"] = "2A"  # Corse-du-Sud under Nouvelle-Aquitaine
+    with pytest.raises(FaitsError, match="le département 2A n'est pas dans la région 75"):
+        parse_faits(moved, REGIONS, "faits.toml", DEPARTEMENTS)
+    unknown = _data()
+    unknown["region"][1]["departement"][0]["code"] = "99"
+    with pytest.raises(FaitsError, match="le département 99 est inconnu"):
+        parse_faits(unknown, REGIONS, "faits.toml", DEPARTEMENTS)
+
+
+def test_the_departements_term_counts_each_published_count_and_each_departement_without_zone() -> None:
+    faits = load_faits(REGIONS)
+    exact = {r.code: r.zones for r in faits.regions} | {"24": 40} | faits.outre_mer_territoires
+    base = _obs(exact, population=faits.population, surface=faits.population / faits.densite)
+    published = {d.code: d.zones for r in faits.regions for d in r.departements}
+    assert perte(faits, dataclasses.replace(base, departements=published)).termes["departements"] == 0
+    # Dordogne 6 instead of 9, one zone in Gironde (published: none): 0.5 × (3 + 1)
+    off = dict(published, **{"24": 6, "33": 1})
+    assert perte(faits, dataclasses.replace(base, departements=off)).termes["departements"] == 2.0
+    # Nouvelle-Aquitaine left out for cross-validation: its départements go with it
+    assert (
+        perte(faits, dataclasses.replace(base, departements=off), exclure=frozenset({"75"})).termes[
+            "departements"
+        ]
+        == 0
+    )
+    row = next(
+        x for x in fidelite(faits, dataclasses.replace(base, departements=off), REGIONS) if "24" in x.libelle
+    )
+    assert (row.publie, row.calcule, row.ecart, row.accord) == ("9", "6", "−3", False)
 
 
 def _obs(
@@ -171,7 +246,8 @@ def test_a_zonage_matching_every_fact_has_zero_loss() -> None:
     exact = {r.code: r.zones for r in faits.regions} | {"24": 10, "27": 10, "52": 10, "94": 10} | overseas
     obs = dataclasses.replace(
         _obs(exact, population=faits.population, surface=faits.population / faits.densite),
-        population_region={"75": 404_143, "76": 323_497},
+        population_region={"75": 404_143, "76": 323_497, "53": 32_824},
+        departements={d.code: d.zones for r in faits.regions for d in r.departements},
     )
     assert perte(faits, obs).total == pytest.approx(0.0)
     lines = fidelite(faits, obs, REGIONS)
@@ -208,7 +284,7 @@ def test_each_term_counts_what_the_docstring_says() -> None:
     ).termes["population"] == pytest.approx(20.0)
     # Each region with a published population: its own mean per zone, 10 × the relative gap; a region
     # without any zone counts the full 10; a held-out region nothing.
-    nouvelle_aquitaine = {"75": 2 * 404_143, "76": 323_497}
+    nouvelle_aquitaine = {"75": 2 * 404_143, "76": 323_497, "53": 32_824}
     by_region = dataclasses.replace(_obs(exact, **base), population_region=nouvelle_aquitaine)  # type: ignore[arg-type]
     assert perte(faits, by_region).termes["population_regions"] == pytest.approx(10.0)
     assert perte(faits, by_region, exclure=frozenset({"75"})).termes["population_regions"] == pytest.approx(

@@ -5,7 +5,8 @@ They cannot be computed: the published facts only say how many zones each region
 or overseas territory) holds in the final list of 151. The model says which EPCI an addition most likely
 is, under one stated hypothesis: **an ARS adds, in its own region, the EPCI the computation ranked just
 below the cut-off**. So, for each published count the computation falls short of, the next-ranked EPCI of
-that region are candidates (none in Île-de-France, none in a département published without a zone, no gap of a computed pre-list count is filled); the
+that region are candidates (none in Île-de-France, none in a département published without a zone or whose
+published count the computation already reaches, no gap of a computed pre-list count is filled); the
 additions left to place (`zones − zones computed`) go to the best-ranked candidates nationally, each count
 filled at most up to its published value. No addition is invented beyond the published gaps: the final list
 may hold fewer than 151 zones, and it says so.
@@ -83,6 +84,10 @@ def ajouts_modeles(
     chosen = [s for s in scores if s.selectionnee]
     budget = max(faits.zones - len(chosen), 0)
     sans_zone = {d for r in faits.regions for d in r.departements_sans_zone}
+    # a département whose published count (final list) the computation already reaches takes no addition
+    for d in (d for r in faits.regions for d in r.departements if not d.pre_liste):
+        if sum(1 for s in chosen if d.code in departements.get(s.siren, ())) >= d.zones:
+            sans_zone.add(d.code)
     candidats: list[tuple[int, EpciScore, str]] = []
     for cible in cibles(faits):
         manque = cible.publie - sum(1 for s in chosen if s.region in cible.regions)

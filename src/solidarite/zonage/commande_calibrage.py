@@ -125,7 +125,9 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
         territoire = read_territoire(data_dir)
         lecture = time.perf_counter() - lecture  # the territory, read first to check the facts' regions
         noms = {r.code: r.nom for r in territoire.regions}
-        faits = sources.load_faits(noms, options["faits"])
+        faits = sources.load_faits(
+            noms, options["faits"], {d.code: d.region for d in territoire.departements}
+        )
     except (ParamError, FaitsError) as exc:
         raise _fail(str(exc)) from exc
     except (DataError, OSError) as exc:

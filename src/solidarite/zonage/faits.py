@@ -21,9 +21,15 @@ The loss (ADR 0016), in "zone equivalents", lower is better:
 - `population_regions`: POPULATION_REGION_POIDS × the same relative gap within each region whose zones'
   population is published (Nouvelle-Aquitaine, Occitanie), the full weight when the region has no zone;
 - `densite`: DENSITE_POIDS × the relative gap of the density, measured as the facts file says
-  (`densite_mesure`: "ensemble", the zones taken together, or "moyenne_epci", the mean of their densities).
+  (`densite_mesure`: "ensemble", the zones taken together, or "moyenne_epci", the mean of their densities);
+- `departements`: DEPARTEMENT_POIDS × |computed − published| for each département whose count is published
+  (`[[region.departement]]`: Dordogne 9, Orne 5…) and for each département published without a zone
+  (`departements_sans_zone`), a zone counting in every département it touches. As approximate as the group
+  counts (an article counts an EPCI where its seat is), and not credited with the ARS additions: a département
+  is too small a unit for the ~10 additions to be spread over.
 
-For leave-one-region-out cross-validation, `perte(..., exclure={code})` leaves a region's count out.
+For leave-one-region-out cross-validation, `perte(..., exclure={code})` leaves a region's count out, with its
+population and its départements' counts.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ GROUPE_POIDS = 0.5
 POPULATION_POIDS = 20.0
 POPULATION_REGION_POIDS = 10.0
 DENSITE_POIDS = 10.0
+DEPARTEMENT_POIDS = 0.5
 DENSITE_MESURES = ("ensemble", "moyenne_epci")
 
 ENTIER_MAX = 1_000_000_000  # a count or a population beyond this is a typing error
@@ -50,6 +57,16 @@ RE_DEPARTEMENT = re.compile(r"^(\d{2}|2A|2B|97\d)$")
 
 class FaitsError(ValueError):
     """A facts file that cannot be used, explained in French."""
+
+
+@dataclass(frozen=True)
+class FaitDepartement:
+    """A département's published count of zones (`[[region.departement]]`, nested in its region's table)."""
+
+    code: str
+    zones: int
+    source: str
+    pre_liste: bool = False  # counted on the May 2025 pre-list (the computed selection)
 
 
 @dataclass(frozen=True)
@@ -62,6 +79,7 @@ class FaitRegion:
     part_population: float | None = None
     departements_sans_zone: tuple[str, ...] = ()
     pre_liste: bool = False  # a count of the computed pre-list (May 2025): no ARS addition explains a gap
+    departements: tuple[FaitDepartement, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,11 +151,14 @@ def _int(value: object, what: str, origin: str) -> int:
     return value
 
 
-def _tables(data: dict[str, Any], name: str, origin: str) -> list[dict[str, Any]]:
+def _tables(data: dict[str, Any], name: str, origin: str, label: str = "") -> list[dict[str, Any]]:
     """A list of tables (`[[region]]`): a single `[region]` table, or plain values, are refused."""
     raws = data.get(name, [])
+    label = label or name
     if not isinstance(raws, list) or not all(isinstance(r, dict) for r in raws):
-        raise FaitsError(f"{origin} : [[{name}]] doit être une liste de tables (chacune écrite [[{name}]]).")
+        raise FaitsError(
+            f"{origin} : [[{label}]] doit être une liste de tables (chacune écrite [[{label}]])."
+        )
     return raws
 
 
@@ -158,8 +179,68 @@ def _text(value: object, what: str, origin: str) -> str:
     return value
 
 
-def parse_faits(data: dict[str, Any], regions_connues: dict[str, str], origin: str = "faits") -> Faits:
-    """Checks a parsed facts file against the known region codes (code → name)."""
+def _departements_publies(
+    raw: dict[str, Any],
+    region: str,
+    zones_region: int,
+    sans_zone: tuple[str, ...],
+    departement_region: dict[str, str] | None,
+    where: str,
+    origin: str,
+) -> tuple[FaitDepartement, ...]:
+    """A region's published département counts (`[[region.departement]]`): a département code of that region
+    (when the départements are known), once, not also published without a zone, counts adding up to at
+    most the region's."""
+    result: list[FaitDepartement] = []
+    for k, item in enumerate(_tables(raw, "departement", origin, "region.departement"), start=1):
+        ici = f"{where}, [[region.departement]] n° {k}"
+        code = item.get("code")
+        if not isinstance(code, str) or not RE_DEPARTEMENT.match(code):
+            raise FaitsError(
+                f"{origin} : {ici} : code de département {code!r} invalide "
+                '(un code entre guillemets, comme "24", "2A" ou "974").'
+            )
+        if departement_region is not None and departement_region.get(code) != region:
+            raise FaitsError(
+                f"{origin} : {ici} : le département {code} "
+                + (
+                    "est inconnu."
+                    if code not in departement_region
+                    else f"n'est pas dans la région {region}."
+                )
+            )
+        if any(d.code == code for d in result):
+            raise FaitsError(f"{origin} : {ici} : le département {code} figure deux fois.")
+        if code in sans_zone:
+            raise FaitsError(
+                f"{origin} : {ici} : le département {code} est aussi dans departements_sans_zone ; "
+                "donnez son compte à un seul endroit."
+            )
+        result.append(
+            FaitDepartement(
+                code=code,
+                zones=_int(item.get("zones"), f"{ici} zones", origin),
+                source=_text(item.get("source"), f"{ici} source", origin),
+                pre_liste=_bool(item.get("pre_liste", False), f"{ici} pre_liste", origin),
+            )
+        )
+    somme = sum(d.zones for d in result)
+    if somme > zones_region:
+        raise FaitsError(
+            f"{origin} : {where} : ses départements totalisent {somme} zones, "
+            f"plus que le compte de la région ({zones_region})."
+        )
+    return tuple(result)
+
+
+def parse_faits(
+    data: dict[str, Any],
+    regions_connues: dict[str, str],
+    origin: str = "faits",
+    departement_region: dict[str, str] | None = None,
+) -> Faits:
+    """Checks a parsed facts file against the known region codes (code → name) and, when given, the known
+    départements (code → region code)."""
     head = data.get("faits", {})
     if not isinstance(head, dict):
         raise FaitsError(f"{origin} : [faits] doit être une section (version, date).")
@@ -209,6 +290,7 @@ def parse_faits(data: dict[str, Any], regions_connues: dict[str, str], origin: s
             raise FaitsError(
                 f"{origin} : {where} part_population est un pourcentage, de 0 à 100 (reçu : {part!r})."
             )
+        sans_zone = _departements(raw.get("departements_sans_zone", []), where, origin)
         regions.append(
             FaitRegion(
                 code=code,
@@ -217,8 +299,11 @@ def parse_faits(data: dict[str, Any], regions_connues: dict[str, str], origin: s
                 source=_text(raw.get("source"), f"{where} source", origin),
                 population=population,
                 part_population=part,
-                departements_sans_zone=_departements(raw.get("departements_sans_zone", []), where, origin),
+                departements_sans_zone=sans_zone,
                 pre_liste=_bool(raw.get("pre_liste", False), f"{where} pre_liste", origin),
+                departements=_departements_publies(
+                    raw, code, zones_region, sans_zone, departement_region, where, origin
+                ),
             )
         )
     groupes: list[FaitGroupe] = []
@@ -368,6 +453,14 @@ def perte(faits: Faits, obs: Observation, exclure: frozenset[str] = frozenset())
         )
         population_regions += POPULATION_REGION_POIDS * relative
     densite = DENSITE_POIDS * abs(obs.densite_selon(faits.densite_mesure) - faits.densite) / faits.densite
+    departements = 0.0
+    for r in faits.regions:
+        if r.code in exclure:
+            continue
+        for d in r.departements:
+            departements += DEPARTEMENT_POIDS * abs(obs.departements.get(d.code, 0) - d.zones)
+        for code in r.departements_sans_zone:
+            departements += DEPARTEMENT_POIDS * obs.departements.get(code, 0)
     termes = {
         "regions": regional,
         "ile_de_france": idf,
@@ -375,6 +468,7 @@ def perte(faits: Faits, obs: Observation, exclure: frozenset[str] = frozenset())
         "population": population,
         "population_regions": population_regions,
         "densite": densite,
+        "departements": departements,
     }
     return Perte(sum(termes.values()), termes)
 
@@ -482,6 +576,19 @@ def fidelite(faits: Faits, obs: Observation, noms_regions: dict[str, str]) -> li
                     f"{_signed(100 * (pop - r.population) / r.population, 1)} %" if r.population else "",
                     abs(pop - r.population) <= 0.15 * r.population,
                     r.source,
+                )
+            )
+        for d in r.departements:
+            count = obs.departements.get(d.code, 0)
+            rows.append(
+                LigneFidelite(
+                    f"Zones — département {d.code} ({noms_regions.get(r.code, r.nom)})"
+                    + (" (pré-liste calculée)" if d.pre_liste else ""),
+                    _num(d.zones),
+                    _num(count),
+                    _signed(count - d.zones),
+                    abs(count - d.zones) <= max(1, round(0.2 * d.zones)),
+                    d.source,
                 )
             )
         for dep in r.departements_sans_zone:

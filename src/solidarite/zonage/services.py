@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
 
 from solidarite.territoire import acces
-from solidarite.territoire.models import Commune, Epci, Region
+from solidarite.territoire.models import Commune, Departement, Epci, Region
 from solidarite.zonage.ajouts import ajouts_modeles
 from solidarite.zonage.calcul import ZonageResult
 from solidarite.zonage.faits import Faits, FaitsError, LigneFidelite, Observation, Perte, fidelite, perte
@@ -335,7 +335,9 @@ def fidelite_campagne(campagne: Campagne, geometries: dict[str, Any]) -> Fidelit
     final = final_sirens(campagne)
     names = dict(Region.objects.values_list("code", "nom"))
     try:
-        faits = load_faits(names)
+        faits = load_faits(
+            names, departement_region=dict(Departement.objects.values_list("code", "region__code"))
+        )
     except FaitsError:
         return None
     by_region: dict[str, Counter[str]] = defaultdict(Counter)

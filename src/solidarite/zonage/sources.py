@@ -288,8 +288,11 @@ DEFAULT_FAITS_FILE = Path(__file__).resolve().parent / "faits" / "faits_2025.tom
 RAYON_TERRE_KM = 6371.0088
 
 
-def load_faits(regions: dict[str, str], path: Path | None = None) -> Faits:
-    """The published facts (the 2025 file by default), checked by `faits.parse_faits` against the regions."""
+def load_faits(
+    regions: dict[str, str], path: Path | None = None, departement_region: dict[str, str] | None = None
+) -> Faits:
+    """The published facts (the 2025 file by default), checked by `faits.parse_faits` against the regions
+    and, when given, the départements (code → region code)."""
     source = path or DEFAULT_FAITS_FILE
     try:
         text = source.read_text(encoding="utf-8")
@@ -305,7 +308,7 @@ def load_faits(regions: dict[str, str], path: Path | None = None) -> Faits:
         raise FaitsError(f"{source.name} : TOML mal formé ({raison_toml(exc)}).") from exc
     except ValueError:  # an integer of thousands of digits (Python's conversion limit)
         raise FaitsError(f"{source.name} : un nombre du fichier est démesuré.") from None
-    return parse_faits(data, regions, source.name)
+    return parse_faits(data, regions, source.name, departement_region)
 
 
 def _ring_area_km2(ring: list[list[float]]) -> float:
