@@ -223,9 +223,11 @@ def test_national_proposal(zonage_result) -> None:  # type: ignore[no-untyped-de
             value = score.criteres[critere]
             assert (value.valeur is None) == bool(value.manquant), (score.siren, critere)
     mayotte = [s for s in zonage_result.scores if "976" in zonage_result.epcis[s.siren].departements]
-    # Mayotte (outside DREES's APL): imputed from CartoSanté's GP density, said on the value (ADR 0016).
+    # Mayotte (outside DREES's APL): the set in force reads the criteria as EPCI means, where its APL is
+    # missing and says why; the five are all retained, as published (ADR 0016, révision du 6 décembre). The
+    # sets composed per bassin de vie impute it (test_missing_bassin_values_are_imputed_not_dropped).
     assert len(mayotte) == 5 and all(
-        s.criteres["apl"].valeur is not None and "densité de généralistes" in s.criteres["apl"].imputee
+        s.selectionnee and s.criteres["apl"].valeur is None and "Mayotte" in s.criteres["apl"].manquant
         for s in mayotte
     )
     ranks = [s.rang for s in zonage_result.scores]
@@ -412,6 +414,7 @@ def test_every_dated_set_is_kept_and_reads_back() -> None:
             "zonage_2025_calibre_v2.toml",
             "zonage_2025_calibre_v3.toml",
             "zonage_2025_calibre_v4.toml",
+            "zonage_2025_calibre_v5.toml",
             "zonage_2025_calibre.toml",
         )
     }
@@ -421,8 +424,8 @@ def test_every_dated_set_is_kept_and_reads_back() -> None:
     # the night's set (facts v3): overseas split by the published counts of the territories
     assert kept["zonage_2025_calibre_v4.toml"].outre_mer_territoires == {"01": 1, "03": 2, "06": 5}
     assert not kept["zonage_2025_calibre_v4.toml"].membres
-    # ADR 0021: the set in force is a vote; its principal method is the night's winner
-    vote = kept["zonage_2025_calibre.toml"]
+    # ADR 0021: the vote of 5 December (facts v3) is kept as v5; its principal method is the night's winner
+    vote = kept["zonage_2025_calibre_v5.toml"]
     assert len(vote.membres) > 1 and vote.membres[0].vote == 1.0
     night = kept["zonage_2025_calibre_v4.toml"]
     assert (vote.agregation, vote.normalisation, vote.poids) == (
@@ -430,5 +433,9 @@ def test_every_dated_set_is_kept_and_reads_back() -> None:
         night.normalisation,
         night.poids,
     )
+    # the set in force (facts v4, counts by département) is a vote too, calibrated on 6 December
+    in_force = kept["zonage_2025_calibre.toml"]
+    assert len(in_force.membres) > 1 and in_force.membres[0].vote == 1.0
+    assert "faits_2025.toml v4" in in_force.source
     assert all(p.methode_explicite and sum(p.poids.values()) == pytest.approx(1.0) for p in kept.values())
     assert all("calibre_le" in (folder / name).read_text(encoding="utf-8") for name in kept)
