@@ -9,13 +9,18 @@ value they resembled.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
-# Patterns for the OpenAPI document (JSON Schema, ECMA 262: no \d, which is not ASCII everywhere) and for Python
-# (re.fullmatch: « $ » alone would let a final newline through).
-ID_PATTERN = r"^[1-9][0-9]{0,8}$"
-DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+from solidarite.web.entrees import DATE_EXPECTED as DATE_EXPECTED
+from solidarite.web.entrees import DATE_PATTERN as DATE_PATTERN
+from solidarite.web.entrees import ID_EXPECTED as ID_EXPECTED
+from solidarite.web.entrees import ID_MAX as ID_MAX
+from solidarite.web.entrees import ID_PATTERN as ID_PATTERN
+from solidarite.web.entrees import parse_date as parse_date
+from solidarite.web.entrees import parse_id as parse_id
+
+# The number and the date are the pages' rules too (web.entrees); patterns for the OpenAPI document (JSON
+# Schema, ECMA 262: no \d) and for Python (re.fullmatch: « $ » alone would let a final newline through).
 INSEE_PATTERN = r"^(?:[0-9]{2}|2[AB])[0-9]{3}$"
 # A patient's link as rdv.services.jeton_for signs it (django.core.signing.dumps: « [.]<données>:<date>:<signature> »,
 # the dot when compressed).
@@ -24,35 +29,14 @@ JETON_PATTERN = r"^\.?[A-Za-z0-9_-]{1,400}:[A-Za-z0-9_-]{1,20}:[A-Za-z0-9_-]{1,1
 SLOT_ID_PATTERN = (
     r"^[1-9][0-9]{0,8}-20[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])([01][0-9]|2[0-3])[0-5][0-9]$"
 )
-ID_MAX = 999_999_999
-
-ID_EXPECTED = "Numéro attendu : de 1 à 999999999, en chiffres de 0 à 9, sans signe, espace ni zéro en tête."
-DATE_EXPECTED = "Date attendue, au format AAAA-MM-JJ (une date qui existe)."
 INSEE_EXPECTED = "Code INSEE attendu : 5 caractères, chiffres, ou 2A ou 2B suivis de 3 chiffres (« 58194 »)."
 JETON_EXPECTED = (
     "Lien attendu tel que donné à la réservation (lettres, chiffres, « - », « _ », « : », « . »)."
 )
 
-_ID = re.compile(ID_PATTERN[1:-1])
-_DATE = re.compile(DATE_PATTERN[1:-1])
 _INSEE = re.compile(INSEE_PATTERN[1:-1])
 _JETON = re.compile(JETON_PATTERN[1:-1])
 _SLOT_ID = re.compile(SLOT_ID_PATTERN[1:-1])
-
-
-def parse_id(text: str) -> int | None:
-    """The number `text` writes in the one accepted form, else None."""
-    return int(text) if _ID.fullmatch(text) else None
-
-
-def parse_date(text: str) -> dt.date | None:
-    """The day `text` writes as AAAA-MM-JJ, else None (a 30 February too)."""
-    if not _DATE.fullmatch(text):
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def is_insee(text: str) -> bool:

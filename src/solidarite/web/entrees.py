@@ -1,0 +1,73 @@
+"""The one form of a number and of a date read from a request, for the pages as for the API and FHIR
+(interop.entrees re-exports these rules): pure Python, no Django.
+
+A number is 1 to 9 ASCII digits, no sign, space, decimal point or leading zero (a row's id as the pages and the
+answers write it, which every database column holds); a date is exactly AAAA-MM-JJ and exists. Python reads
+more: `int` takes « ␣1 », « +1 », « 1_0 » and « ١ » (an Arabic-Indic one), `date.fromisoformat` takes
+« 20261210 » and « 2026-W50-1 » (a Monday of week 50): each was another way of writing a value the page never
+wrote, read as that value. A parameter given twice is refused too, rather than its last copy read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Protocol
+
+# Patterns for the OpenAPI document (JSON Schema, ECMA 262: no \d, which is not ASCII everywhere) and for Python
+# (re.fullmatch: « $ » alone would let a final newline through).
+ID_PATTERN = r"^[1-9][0-9]{0,8}$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+ID_MAX = 999_999_999
+
+ID_EXPECTED = "Numéro attendu : de 1 à 999999999, en chiffres de 0 à 9, sans signe, espace ni zéro en tête."
+DATE_EXPECTED = "Date attendue, au format AAAA-MM-JJ (une date qui existe)."
+
+_ID = re.compile(ID_PATTERN[1:-1])
+_DATE = re.compile(DATE_PATTERN[1:-1])
+
+
+def parse_id(text: str) -> int | None:
+    """The number `text` writes in the one accepted form, else None."""
+    return int(text) if _ID.fullmatch(text) else None
+
+
+def parse_date(text: str) -> dt.date | None:
+    """The day `text` writes as AAAA-MM-JJ, else None (a 30 February too)."""
+    if not _DATE.fullmatch(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+class Params(Protocol):
+    """What a page reads its parameters from (Django's QueryDict: request.GET, request.POST)."""
+
+    def getlist(self, key: str) -> list[str]: ...
+
+
+class EntreeInvalide(ValueError):
+    """A parameter of a page not in its one form (or given twice); the message says the form in French."""
+
+
+def read_id(params: Params, name: str) -> int:
+    """The number of the parameter `name`, given once in its one form; EntreeInvalide otherwise (absent too)."""
+    values = params.getlist(name)
+    number = parse_id(values[0]) if len(values) == 1 else None
+    if number is None:
+        raise EntreeInvalide(ID_EXPECTED)
+    return number
+
+
+def read_date(params: Params, name: str, default: dt.date | None = None) -> dt.date | None:
+    """The day of the parameter `name`, given once as AAAA-MM-JJ; `default` when absent or empty;
+    EntreeInvalide otherwise."""
+    values = params.getlist(name)
+    if not values or values == [""]:
+        return default
+    day = parse_date(values[0]) if len(values) == 1 else None
+    if day is None:
+        raise EntreeInvalide(DATE_EXPECTED)
+    return day
