@@ -283,9 +283,16 @@ def test_the_day_shows_the_lieus_newest_items_and_voir_plus_reaches_older(lundi,
 
 def test_a_posted_identifier_in_other_digits_names_no_row() -> None:
     """« ² » passes str.isdigit and not int(): the declaration and rapprochement forms were a 500."""
+    from django.http import QueryDict
+
     from solidarite.continuite.views import _int
 
-    assert _int("²") == 0 and _int("١") == 0 and _int("12") == 12
+    def read(query: str) -> int:
+        return _int(QueryDict(query), "declaration")
+
+    assert read("declaration=²") == 0 and read("declaration=١") == 0 and read("declaration=12") == 12
+    # One form only (web.entrees): « 012 » or the same field twice is no identifier either.
+    assert read("declaration=012") == 0 and read("declaration=12&declaration=12") == 0
 
 
 def test_a_refused_handover_gives_back_the_exams_and_the_follow_up_typed(lundi) -> None:  # type: ignore[no-untyped-def]

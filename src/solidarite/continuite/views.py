@@ -11,7 +11,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +32,7 @@ from solidarite.planning import acces as planning_acces
 from solidarite.rdv.audit import RENDEZ_VOUS, AccesDonnees, record
 from solidarite.rdv.models import RendezVous
 from solidarite.rdv.services.jetons import InvalidJetonError, from_jeton
+from solidarite.web.entrees import EntreeInvalide, read_date, read_id
 from solidarite.web.pages import error_page
 
 CANAL = "continuité"
@@ -56,16 +57,20 @@ def _errors(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
 
-def _int(value: object) -> int:
-    """A posted identifier; anything else is 0 (no row has it: the access check answers 404)."""
-    text = str(value or "")
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 18 else 0  # « ² » is isdigit
-
-
-def _date(value: str) -> dt.date | None:
+def _int(params: QueryDict, name: str) -> int:
+    """A posted identifier, once and in its one form (web.entrees); anything else is 0 (no row has it: the
+    access check answers 404)."""
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
+        return read_id(params, name)
+    except EntreeInvalide:
+        return 0
+
+
+def _date(params: QueryDict, name: str) -> dt.date | None:
+    """A posted day, exactly AAAA-MM-JJ (web.entrees: « 20261210 » or « 2026-W50-1 » is none); else None."""
+    try:
+        return read_date(params, name)
+    except EntreeInvalide:
         return None
 
 
@@ -80,7 +85,7 @@ def consultation(request: HttpRequest, rendez_vous: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if visite is None:
-                born = _date(request.POST.get("date_naissance", ""))
+                born = _date(request.POST, "date_naissance")
                 if born is None:
                     raise ValidationError("La date de naissance est obligatoire (jj/mm/aaaa).")
                 services.confirmer_identite(
@@ -103,7 +108,7 @@ def consultation(request: HttpRequest, rendez_vous: int) -> HttpResponse:
                     libelle = request.POST.get(f"examen_{n}_libelle", "").strip()
                     if not libelle:
                         continue
-                    expected = _date(request.POST.get(f"examen_{n}_date", ""))
+                    expected = _date(request.POST, f"examen_{n}_date")
                     if expected is None:
                         raise ValidationError(f"Examen {n} : la date de résultat attendue est obligatoire.")
                     exams.append(
@@ -168,9 +173,9 @@ def journee(request: HttpRequest, mission: int) -> HttpResponse:
             if medecin is None:
                 raise ValidationError("Seul un médecin volontaire reprend un suivi.")
             if request.POST.get("transmission"):
-                services.reprendre_transmission(int(request.POST["transmission"]), medecin, request.user)
+                services.reprendre_transmission(read_id(request.POST, "transmission"), medecin, request.user)
             else:
-                services.prendre_en_charge(int(request.POST.get("resultat") or 0), medecin, request.user)
+                services.prendre_en_charge(read_id(request.POST, "resultat"), medecin, request.user)
             return redirect(request.get_full_path())
         except ValidationError as exc:
             errors = _errors(exc)
@@ -477,7 +482,7 @@ def medecin_traitant(request: HttpRequest) -> HttpResponse:
     declarations = acces.declarations_or_404(request.user)
     errors: list[str] = []
     if request.method == "POST":
-        mt = acces.declaration_or_404(request.user, _int(request.POST.get("declaration")))
+        mt = acces.declaration_or_404(request.user, _int(request.POST, "declaration"))
         try:
             if request.POST.get("reponse") == "accepter":
                 services.accepter_medecin_traitant(mt, request.user)
@@ -510,7 +515,7 @@ def rapprochements(request: HttpRequest, pk: int) -> HttpResponse:
     lieu_obj, rows = acces.rapprochements_for(request.user, pk)
     errors: list[str] = []
     if request.method == "POST":
-        r = acces.rapprochement_or_404(request.user, pk, _int(request.POST.get("rapprochement")))
+        r = acces.rapprochement_or_404(request.user, pk, _int(request.POST, "rapprochement"))
         try:
             decision = request.POST.get("decision")
             if decision == "meme":

@@ -12,7 +12,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Sum
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -24,6 +24,7 @@ from solidarite.indemnisation.models import CalculMois, JourRealise, JourRetire,
 from solidarite.planning.models import Mission
 from solidarite.territoire import acces as territoire_acces
 from solidarite.territoire.models import Region
+from solidarite.web.entrees import EntreeInvalide, parse_id, read_id
 from solidarite.web.pages import error_page
 
 NO_BANK_DETAILS = (
@@ -39,14 +40,12 @@ def _errors(exc: ValidationError | PermissionDenied) -> str:
 RE_CPAM = re.compile(r"\d{2}|2A|2B|97\d")  # the CPAM of a statement is its doctor's département
 
 
-def _int(text: str | None) -> int:
+def _int(params: QueryDict, name: str, what: str) -> int:
+    """A posted number, once and in its one form (web.entrees: not « ␣1 », « +1 », « 01 » nor « ١ »)."""
     try:
-        number = int(text or "")
-    except ValueError:
-        raise ValidationError("Numéro de mission invalide.") from None
-    if not 0 < number < 2**63:  # beyond the database's integers: OverflowError, a 500
-        raise ValidationError("Numéro de mission invalide.")
-    return number
+        return read_id(params, name)
+    except EntreeInvalide:
+        raise ValidationError(f"{what} invalide.") from None
 
 
 # --- The volunteer -----------------------------------------------------------------------------------------
@@ -59,7 +58,7 @@ def medecin(request: HttpRequest) -> HttpResponse:
     doc = annuaire_acces.medecin_or_404(request.user)
     if request.method == "POST":
         try:
-            releve = acces.releve_du_medecin(request.user, _int(request.POST.get("releve", "0")))
+            releve = acces.releve_du_medecin(request.user, _int(request.POST, "releve", "Numéro de relevé"))
         except (ValueError, ValidationError):
             raise territoire_acces.OutOfScopeError(acces.NOT_YOURS) from None
         try:
@@ -183,14 +182,19 @@ def _region_and_month(request: HttpRequest) -> tuple[list[Region], Region, dt.da
 NOT_ON_PAGE = "Un des relevés cochés n'existe pas parmi ceux de cette région et de ce mois."
 
 
-def _check_page_region(user: Any, region: Region, first: dt.date, ids: list[str]) -> None:
+def _ticked(ids: list[str]) -> list[int]:
+    """The statements ticked, each in its one form (web.entrees: « ² », « ١ » or « ␣1 » is none)."""
+    keys = [parse_id(i) for i in ids]
+    if not all(keys):
+        raise ValidationError("Sélection de relevés invalide.")
+    return [k for k in keys if k]
+
+
+def _check_page_region(user: Any, region: Region, first: dt.date, keys: list[int]) -> None:
     """The statements ticked on the page of a region and a month are among that page's: one of another region
     looks like no statement at all (decision 0006), its region is not named."""
-    keys = {i.strip() for i in ids}
-    if not all(k.isdigit() and len(k) < 19 for k in keys):
-        return  # services.avancer says what is wrong with the selection
-    shown = acces.releves_de_la_region(user).filter(region=region, mois=first, pk__in=[int(k) for k in keys])
-    if shown.count() != len({int(k) for k in keys}):
+    shown = acces.releves_de_la_region(user).filter(region=region, mois=first, pk__in=keys)
+    if shown.count() != len(set(keys)):
         raise ValidationError(NOT_ON_PAGE)
 
 
@@ -212,7 +216,7 @@ def ars(request: HttpRequest) -> HttpResponse:
                 jour = (
                     JourRealise.objects.select_related("mission__lieu__commune__departement__region")
                     .filter(
-                        mission_id=_int(request.POST.get("mission")),
+                        mission_id=_int(request.POST, "mission", "Numéro de mission"),
                         mission__lieu__commune__departement__region=region,
                     )
                     .first()
@@ -222,7 +226,7 @@ def ars(request: HttpRequest) -> HttpResponse:
                 services.retirer_jour(jour, request.user, request.POST.get("commentaire", ""))
                 messages.success(request, "Journée retirée : recalculez les relevés du mois.")
             else:
-                ids = request.POST.getlist("releves")
+                ids = _ticked(request.POST.getlist("releves"))
                 _check_page_region(request.user, region, first, ids)
                 done = services.avancer(ids, action, request.user, request.POST.get("commentaire", ""))
                 messages.success(request, f"{len(done)} relevé(s) : {services.ACTIONS[action][2]}.")

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -25,6 +25,7 @@ from solidarite.planning.calendar import missions_ics
 from solidarite.planning.models import Mission, PlanningRun, Proposition
 from solidarite.territoire import acces
 from solidarite.territoire.models import Region
+from solidarite.web.entrees import EntreeInvalide, read_date, read_id
 from solidarite.web.pages import error_page
 
 LINK_GONE = (
@@ -62,21 +63,29 @@ def _with_motif(missions: Iterable[Mission]) -> list[Mission]:
 REPONSES = ("confirmer", "decliner", "desister")  # the buttons of planning/missions.html
 # Declining, the question « Restez-vous disponible ce jour-là pour un autre lieu ? » (its radio buttons).
 RESTE_DISPONIBLE = {"non": False, "oui": True}
-PK_MAX = 2**63 - 1  # the largest primary key of the database (a 64-bit integer)
 
 
-def _pk(value: str | None) -> int | None:
-    """A primary key sent by a form: a positive whole number the database can hold; otherwise None."""
-    text = (value or "").strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+def _pk(params: QueryDict, field: str) -> int | None:
+    """A primary key sent by a form, once and in its one form (web.entrees: « ␣1 », « 01 » or « ١ » is none);
+    otherwise None."""
+    try:
+        return read_id(params, field)
+    except EntreeInvalide:
         return None
-    number = int(text)
-    return number if 0 < number <= PK_MAX else None
+
+
+def _posted_date(request: HttpRequest) -> dt.date | None:
+    """The posted `date`, once and exactly AAAA-MM-JJ (web.entrees: « 20261215 » or « 2026-W51-2 » is none);
+    otherwise None (absent too)."""
+    try:
+        return read_date(request.POST, "date")
+    except EntreeInvalide:
+        return None
 
 
 def _form_pk(request: HttpRequest, field: str, what: str) -> int:
     """The primary key in the POSTed `field`, or a ValidationError naming what it should designate (→ 400)."""
-    pk = _pk(request.POST.get(field))
+    pk = _pk(request.POST, field)
     if pk is None:
         raise ValidationError(f"{what} invalide : la page a peut-être changé, rechargez-la et recommencez.")
     return pk
@@ -100,9 +109,8 @@ def disponibilites(request: HttpRequest) -> HttpResponse:
         return error_page(request, 400, "Mois invalide", _errors(exc))
     status = 200
     if request.method == "POST":
-        try:
-            day = dt.date.fromisoformat(request.POST.get("date", ""))
-        except ValueError:
+        day = _posted_date(request)
+        if day is None:
             messages.error(request, "Date invalide : format AAAA-MM-JJ attendu.")
             status = 400
         else:
@@ -165,7 +173,7 @@ def missions(request: HttpRequest) -> HttpResponse:
         )
         return redirect("planning:missions")
     if request.method == "POST":
-        pk = _pk(request.POST.get("mission"))
+        pk = _pk(request.POST, "mission")
         if pk is None:
             return error_page(
                 request,
@@ -432,10 +440,9 @@ def _handle_ars_action(request: HttpRequest, region: Region, first: dt.date) -> 
             "commune__departement__region",
             pk=_form_pk(request, "lieu", "Lieu"),
         )
-        try:
-            day = dt.date.fromisoformat(request.POST.get("date", ""))
-        except ValueError:
-            raise ValidationError("Date invalide : format AAAA-MM-JJ attendu.") from None
+        day = _posted_date(request)
+        if day is None:
+            raise ValidationError("Date invalide : format AAAA-MM-JJ attendu.")
         if (day.year, day.month) != (run.mois.year, run.mois.month):
             raise ValidationError(
                 f"Date invalide : une affectation se déplace dans le mois du planning "

@@ -27,6 +27,7 @@ from solidarite.rdv.models import AccesDonnees, RendezVous
 from solidarite.rdv.signals import rendez_vous_pris
 from solidarite.territoire.models import Commune
 from solidarite.territoire.search import search_communes
+from solidarite.web.entrees import read_date
 from solidarite.web.pages import error_page
 from solidarite.web.ratelimit import limited
 
@@ -121,12 +122,9 @@ def lieu(request: HttpRequest, pk: int) -> HttpResponse:
             deplacer = ""
     today = timezone.localdate()
     try:
-        du = dt.date.fromisoformat(request.GET["du"]) if request.GET.get("du") else today
-        au = (
-            dt.date.fromisoformat(request.GET["au"])
-            if request.GET.get("au")
-            else services.shifted(du, LIEU_DAYS)
-        )
+        # Exactly AAAA-MM-JJ, given once (web.entrees): « 20261210 » or « 2026-W50-1 » is a 400, as « demain »
+        du = read_date(request.GET, "du", today) or today
+        au = read_date(request.GET, "au") or services.shifted(du, LIEU_DAYS)
         free = [c for c in services.slots(found, max(du, today), max(au, today)) if c.libre]
     except (ValueError, ValidationError) as exc:
         message = (

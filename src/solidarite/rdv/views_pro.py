@@ -24,6 +24,7 @@ from solidarite.rdv import acces as rdv_acces
 from solidarite.rdv import services
 from solidarite.rdv.models import AccesDonnees, RendezVous
 from solidarite.territoire import acces
+from solidarite.web.entrees import read_id
 from solidarite.web.pages import error_page
 
 ABSENCES_WINDOW_DAYS = 365
@@ -39,7 +40,7 @@ def _day(request: HttpRequest, mission: Mission, user: Any, canal: str, ars: boo
                 mission.refresh_from_db()
             else:
                 services.mark_presence(
-                    int(request.POST.get("rendez_vous") or 0),
+                    read_id(request.POST, "rendez_vous"),  # web.entrees: EntreeInvalide, a ValueError
                     mission,
                     request.POST.get("statut", ""),
                     user,
