@@ -434,3 +434,27 @@ def test_the_helpers_read_one_value_in_one_form() -> None:
             read_id(query, name)
     with pytest.raises(ValueError, match="Date attendue"):
         read_date(query, "n")
+
+
+def _slot_variants(slot: str) -> list[str]:
+    mission, stamp = slot.split("-")
+    return [
+        f"{_digits(mission, '٠')}-{stamp}",  # the mission in Arabic-Indic digits
+        f"0{slot}",  # a leading zero
+        f"{slot}%0A",  # a final line break (« $ » let it through)
+    ]
+
+
+@pytest.mark.parametrize("variant", range(3), ids=["arabic-indic", "leading zero", "line break"])
+def test_a_slot_written_otherwise_is_not_found(variant: int, freeze_clock: Any) -> None:
+    """A slot's identifier is « <mission>-<AAAAMMJJhhmm> » in ASCII digits (rdv.creneaux): another writing named
+    the same slot, and its booking page opened (then booked it) under that other address."""
+    from solidarite.rdv import services
+
+    freeze_clock(dt.datetime(2026, 12, 7, 9, tzinfo=PARIS))
+    mission = _mission(days_ahead=3)
+    slot = services.slots(mission.lieu, mission.date, mission.date)[0].id
+    client = Client(raise_request_exception=False)
+    assert client.get(f"/rendez-vous/creneau/{slot}/").status_code == 200
+    response = client.get(f"/rendez-vous/creneau/{_slot_variants(slot)[variant]}/")
+    assert response.status_code == 404, response.status_code

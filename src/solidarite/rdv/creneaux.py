@@ -12,7 +12,11 @@ import functools
 import re
 from dataclasses import dataclass
 
-RE_SLOT_ID = re.compile(r"^(\d{1,18})-(\d{12})$")
+from solidarite.web.entrees import ID_PATTERN
+
+# The mission's number in its one form (web.entrees: ASCII digits, no leading zero, at most 999999999), the start
+# in 12 ASCII digits, nothing after (« \d » took « ١ », « $ » a final line break: the same slot, another name).
+RE_SLOT_ID = re.compile(rf"\A({ID_PATTERN[1:-1]})-([0-9]{{12}})\Z")
 MAX_RANGE_DAYS = 62  # the longest period a slot list covers, and the horizon of a lieu's schedule (`horizon`)
 
 

@@ -303,10 +303,6 @@ def creneau_by_id(creneau: str, now: dt.datetime | None = None) -> Creneau | Non
         mission_id, start = parse_slot_id(creneau, None)
     except ValueError:
         return None
-    if (
-        mission_id >= 2**31
-    ):  # beyond the key's integer type: no such mission (PostgreSQL would refuse the query)
-        return None
     for day in _mission_rows("m.id = %s", [mission_id]):
         seconds = int(start.replace(tzinfo=day.tz).timestamp())
         for begin, end, stamp, at in day_slots_stamped(day.day, day.hours, day.tz):

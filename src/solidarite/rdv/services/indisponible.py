@@ -41,7 +41,7 @@ def unavailable(creneau: str, now: dt.datetime | None = None) -> Indisponible:
         mission_id, local_start = parse_slot_id(creneau, None)
     except ValueError:
         return Indisponible(INCONNU, None, None, [])
-    etat = lecture.etat_mission(mission_id) if mission_id < 2**31 else None  # beyond the key's type: none
+    etat = lecture.etat_mission(mission_id)  # at most 999999999 (rdv.creneaux.RE_SLOT_ID)
     if etat is None:
         return Indisponible(INCONNU, None, None, [])
     lieu = LieuSolidaire.objects.select_related("commune").get(pk=etat.lieu_id)
