@@ -119,6 +119,9 @@ def test_the_national_admin_publishes_from_the_page(world) -> None:  # type: ign
     assert "2026T3" in client.get("/pilotage/donnees-ouvertes/publier/").content.decode()
     refused = client.post("/pilotage/donnees-ouvertes/publier/", {"trimestre": "2026T4"})
     assert refused.status_code == 400 and "pas clos" in refused.content.decode()
+    other_digits = client.post("/pilotage/donnees-ouvertes/publier/", {"trimestre": "٢٠٢٦T3"})  # was 2026T3
+    assert other_digits.status_code == 400 and "pas valide" in other_digits.content.decode()
+    assert not PublicationTrimestre.objects.exists()
     done = client.post("/pilotage/donnees-ouvertes/publier/", {"trimestre": "2026T3"})
     assert done.status_code == 302 and PublicationTrimestre.objects.get().trimestre == "2026T3"
 

@@ -139,6 +139,7 @@ def test_exports_of_every_table_as_csv_and_xlsx(world) -> None:  # type: ignore[
         ("du=2026-10", 400, "Période ouverte"),
         ("au=2026-10", 400, "Période ouverte"),
         ("du=2026-1O&au=2026-12", 400, "pas un mois valide"),
+        ("du=٢٠٢٦-١٠&au=2026-12", 400, "pas un mois valide"),  # Arabic-Indic digits: were read as 2026-10
         ("du=2025-01&au=2025-06", 400, "Les indicateurs commencent en 07/2025"),
         ("du=2000-01&au=2001-12", 400, "Les indicateurs commencent en 07/2025"),
         ("du=2026-10&au=2099-12", 400, "est trop lointain"),

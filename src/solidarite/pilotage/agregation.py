@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from solidarite.mois import add_months
 
-RE_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-RE_QUARTER = re.compile(r"^(\d{4})T([1-4])$")
+# ASCII digits only, nothing after: « \d » took « ٢٠٢٦-١٠ » (Arabic-Indic digits) as 2026-10.
+RE_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+RE_QUARTER = re.compile(r"([0-9]{4})T([1-4])")
 MAX_MONTHS = 36
 MASKED = "_masquees"  # the key of a masked row that lists its masked columns
 
@@ -25,7 +26,7 @@ class InvalidPeriodError(ValueError):
 
 
 def parse_month(text: str, name: str) -> dt.date:
-    match = RE_MONTH.match(text.strip())
+    match = RE_MONTH.fullmatch(text.strip())
     if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 9998:
         raise InvalidPeriodError(
             f"Le mois « {text} » ({name}) n'est pas un mois valide : écrivez AAAA-MM, par exemple 2026-03."
@@ -113,7 +114,7 @@ class Quarter:
 
 
 def parse_quarter(text: str) -> Quarter:
-    match = RE_QUARTER.match((text or "").strip().upper())
+    match = RE_QUARTER.fullmatch((text or "").strip().upper())
     if not match:
         raise InvalidPeriodError(
             f"Le trimestre « {text} » n'est pas valide : écrivez AAAAT1 à AAAAT4, par exemple 2026T3."
