@@ -458,3 +458,15 @@ def test_a_slot_written_otherwise_is_not_found(variant: int, freeze_clock: Any) 
     assert client.get(f"/rendez-vous/creneau/{slot}/").status_code == 200
     response = client.get(f"/rendez-vous/creneau/{_slot_variants(slot)[variant]}/")
     assert response.status_code == 404, response.status_code
+
+
+@pytest.mark.parametrize("cpam", ["٧٥", "１５", "97٤"])
+def test_a_cpam_in_other_digits_is_refused(cpam: str, freeze_clock: Any) -> None:
+    """The CPAM of the ARS's export is a département code, and goes into the file's name (a header): in other
+    digits it passed the check (« \\d »), and the ARS got an empty file under a MIME-encoded name."""
+    world = _statements(freeze_clock)
+    client = _client(agent_ars(world["region"].code))
+    query = urlencode({"region": world["region"].code, "mois": "2026-10", "cpam": cpam})
+    response = client.get(f"/indemnisation/ars/export/?{query}")
+    assert response.status_code == 400, response.status_code
+    assert "n'est pas un code de CPAM" in html.unescape(response.content.decode())

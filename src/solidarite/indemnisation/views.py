@@ -37,7 +37,8 @@ def _errors(exc: ValidationError | PermissionDenied) -> str:
     return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
 
 
-RE_CPAM = re.compile(r"\d{2}|2A|2B|97\d")  # the CPAM of a statement is its doctor's département
+# The CPAM of a statement is its doctor's département, in ASCII digits (« \d » took « ٧٥ »: an empty export).
+RE_CPAM = re.compile(r"[0-9]{2}|2A|2B|97[0-9]")
 
 
 def _int(params: QueryDict, name: str, what: str) -> int:
