@@ -31,6 +31,16 @@ def test_a_bad_key_or_format_is_refused_in_french() -> None:
         ins.normalise_matricule("12345")
 
 
+@pytest.mark.parametrize("zero", ["٠", "０"], ids=["arabic-indic", "fullwidth"])
+def test_a_matricule_in_other_digits_is_refused(zero: str) -> None:
+    """« \\d » and int() read them: the matricule was kept in those digits, and the same person's record,
+    written in 0 to 9, was never found again by its INS."""
+    good = with_key("1480515120001")
+    other = good[0] + "".join(chr(ord(zero) + int(c)) for c in good[1:])  # the sex digit is [12378] already
+    with pytest.raises(ins.InsError, match="15 caractères"):
+        ins.normalise_matricule(other)
+
+
 def traits(**kw: object) -> ins.Traits:
     base: dict[str, object] = {
         "nom_naissance": "Martin",

@@ -12,7 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-MATRICULE = re.compile(r"^[12378]\d{4}(?:\d{2}|2A|2B)\d{6}\d{2}$")
+# Digits 0 to 9 only (« \d » and int() took « ٤ » or « ４ »: a matricule kept so never matched its patient again).
+MATRICULE = re.compile(r"[12378][0-9]{4}(?:[0-9]{2}|2A|2B)[0-9]{8}")
 
 
 class InsError(ValueError):
@@ -25,7 +26,7 @@ def cle_ins(thirteen: str) -> int:
     corsica = {"2A": "19", "2B": "18"}.get(digits[5:7])
     if corsica:
         digits = digits[:5] + corsica + digits[7:]
-    if not digits.isdigit() or len(digits) != 13:
+    if not (digits.isascii() and digits.isdigit()) or len(digits) != 13:
         raise InsError(
             "Le matricule INS doit compter 13 caractères (chiffres, ou 2A/2B pour la Corse) et une clé."
         )
@@ -35,7 +36,7 @@ def cle_ins(thirteen: str) -> int:
 def normalise_matricule(raw: str) -> str:
     """The 15 characters without spaces, or InsError with the reason (format, then key)."""
     value = "".join(raw.split()).upper()
-    if not MATRICULE.match(value):
+    if not MATRICULE.fullmatch(value):
         raise InsError(
             "Le matricule INS doit compter 15 caractères : 13 (chiffres, ou 2A/2B pour la Corse) puis une clé "
             "de 2 chiffres."
