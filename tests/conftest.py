@@ -126,6 +126,15 @@ def _no_leftover_data_dir_setting(settings):  # type: ignore[no-untyped-def]
     settings.SOLIDARITE_DATA_DIR = DATA_DIR
 
 
+@pytest.fixture(autouse=True)
+def _empty_sms_outbox():  # type: ignore[no-untyped-def]
+    """Each test starts with no SMS sent, as pytest-django empties `mail.outbox`: a test counting its SMS
+    failed after tests/rdv/test_fuseaux.py, whose SMS were still there (run in that order)."""
+    from solidarite.rdv import sms
+
+    sms.outbox.clear()
+
+
 @pytest.fixture(scope="session")
 def collected_static(tmp_path_factory):  # type: ignore[no-untyped-def]
     """`python -m solidarite collectstatic --noinput` with the production settings (hashed names, gzip and
