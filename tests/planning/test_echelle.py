@@ -123,6 +123,21 @@ def test_the_decomposition_never_exceeds_a_volunteers_allowance() -> None:
     assert sum(1 for a in decomposed.assignments if a.volunteer == "v_border") == 1
 
 
+def test_pass_2_with_every_place_already_filled_plans_nothing_more() -> None:
+    """Pass 1 fills every place: pass 2 is an instance with neither lieu nor volunteer, which used to crash the
+    flow (IndexError in the reach hubs); a volunteer left with lieux nowhere likewise."""
+    import dataclasses
+
+    from solidarite.planning.optimizer import check, solve_by_region, solve_flow
+
+    instance = _two_regions()
+    only_a = dataclasses.replace(instance, volunteers=instance.volunteers[:1], sites=instance.sites[:1])
+    decomposed = solve_by_region(only_a)
+    assert [(a.volunteer, a.site) for a in decomposed.assignments] == [("v_a", "s_a")]
+    assert check(only_a, decomposed.assignments) == [] and decomposed.details["seconde_passe"] == 0
+    assert solve_flow(dataclasses.replace(instance, sites=())).assignments == []
+
+
 # --- Rotation blocks: the exact integer programme (a week at one lieu is one decision) --------------
 
 

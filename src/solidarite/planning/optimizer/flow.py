@@ -473,6 +473,10 @@ def solve_flow(
     (`_priced_flows`, exact: the same optimum as the full network); off by default, measured no faster
     on the national family under this machine's load (ADR 0017)."""
     started = time.perf_counter()
+    if not instance.volunteers or not instance.sites:  # e.g. pass 2 when pass 1 filled every place
+        return build_solution(
+            instance, [], started, optimal=True, bound=0.0, method="flot de coût minimal (rien à affecter)"
+        )
     hubs_fit = instance.allowed is None and not instance.excluded  # the hubs know discs, not declined days
     if engine == "hubs" and hubs_fit and arcs is None and not (aggregate or pricing):
         hub_triples, hub_details = _solve_hubs(instance, travel_time_limit_s)
