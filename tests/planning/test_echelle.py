@@ -138,6 +138,82 @@ def test_pass_2_with_every_place_already_filled_plans_nothing_more() -> None:
     assert solve_flow(dataclasses.replace(instance, sites=())).assignments == []
 
 
+def _three_regions() -> Any:
+    """`_two_regions` (B: lieux only) plus region C: a volunteer, no lieu, 30 km from B's lieu."""
+    import dataclasses
+
+    from solidarite.planning.optimizer import Volunteer
+
+    instance = _two_regions()
+    monday, tuesday = instance.sites[1].needed
+    v_c = Volunteer("v_c", 47.00, 2.90, 1, 50.0, (monday, tuesday), region="C")
+    return dataclasses.replace(instance, volunteers=(*instance.volunteers, v_c))
+
+
+def test_a_region_with_nothing_to_solve_gets_no_file_and_says_why(tmp_path: Path) -> None:
+    """Region B has lieux but no resident: its file used to be written and could not be read back (« aucun
+    volontaire »), failing its task and the whole run. It has nothing to solve in pass 1: no file, no task."""
+    from solidarite.planning import echelle
+
+    instance = _three_regions()
+    files = echelle.ecrire_regions(instance, tmp_path)
+    assert sorted(files) == ["A"] and sorted(p.name for p in tmp_path.iterdir()) == ["region-A.json"]
+    assert [v.id for v in echelle.lire_instance(files["A"][0]).volunteers] == ["v_a", "v_border"]
+    motifs = echelle.sans_passe_1(instance, files)
+    assert motifs == {
+        "B": "aucun volontaire n'y réside : ses lieux vont à la passe frontalière",
+        "C": "aucun lieu : ses volontaires vont à la passe frontalière",
+    }
+
+
+def test_planning_echelle_completes_with_a_region_without_volunteer_and_one_without_lieu(
+    tmp_path: Path,
+) -> None:
+    """The real command with a real worker process: region A is solved by its task; B's lieux (no resident)
+    and C's volunteer (no lieu) meet in pass 2; every place is filled, the plan is the undecomposed optimum."""
+    import datetime as dt
+    import signal
+    import subprocess
+    import sys
+
+    from solidarite.planning.optimizer import Assignment, check, instance_as_dict, solve_flow
+    from tests.cli import run_cli
+
+    instance = _three_regions()
+    path, out = tmp_path / "instance.json", tmp_path / "out.json"
+    path.write_text(json.dumps(instance_as_dict(instance)), encoding="utf-8")
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'file.sqlite3'}"}
+    assert run_cli("migrate", "-v0", env=env).returncode == 0
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "solidarite", "worker", "--interval", "0.2"],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        result = run_cli(
+            "planning_echelle", "--instance", str(path), "--out", str(out), "--attente", "120", env=env
+        )
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "région B sans calcul régional : aucun volontaire n'y réside" in result.stdout, result.stdout
+    assert "région C sans calcul régional : aucun lieu" in result.stdout
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert [r["region"] for r in data["regions"]] == ["A"] and sorted(data["regions_sans_passe_1"]) == [
+        "B",
+        "C",
+    ]
+    assignments = [
+        Assignment(a["volunteer"], a["site"], dt.date.fromisoformat(a["date"]))
+        for a in data["planning"]["assignments"]
+    ]
+    assert check(instance, assignments) == [] and data["violations"] == []
+    assert data["places"] == 3 and "v_c" in {a.volunteer for a in assignments}  # C's volunteer went to B
+    assert data["priorite"] == pytest.approx(solve_flow(instance).priority_total)
+
+
 # --- Rotation blocks: the exact integer programme (a week at one lieu is one decision) --------------
 
 

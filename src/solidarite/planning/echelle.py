@@ -8,6 +8,11 @@ in every region, offered to every volunteer with the days pass 1 left them) as o
 are still empty, the take-back (`optimizer.reopen`: the volunteers who could reach one give their days back,
 one more solve, never worse), and checks the whole plan against every rule of the full instance.
 
+A region with nothing to solve in pass 1 gets no file and no task (`regions_sans_passe_1`): lieux but no
+resident volunteer (its file could not even be read back: an instance needs a volunteer), or volunteers but
+no place to fill. Its lieux stay empty for pass 2, where the volunteers of the other regions who reach them are
+offered them; its volunteers, likewise, go to pass 2 with all their days.
+
 A task only ever holds its own region's instance: the file it is given. Its assignments go to a JSON file
 in the output folder (they are data, not a task result); the task's result is a short summary (time, the
 worker's pid and peak memory, arcs, places).
@@ -22,7 +27,8 @@ import math
 import os
 import resource
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,6 +89,7 @@ class ResultatEchelle:
     attente_s: float
     total_s: float
     violations: list[str] = field(default_factory=list)
+    sans_passe_1: dict[str, str] = field(default_factory=dict)  # region → why it had no task (see the module)
 
     def resume(self) -> dict[str, Any]:
         """The figures as JSON (the command's output file, the bench)."""
@@ -96,6 +103,7 @@ class ResultatEchelle:
             "rattrapage_volontaires": self.rattrapage_volontaires,
             "rattrapage_s": round(self.rattrapage_s, 3),
             "regions": [vars(r) for r in self.regions],
+            "regions_sans_passe_1": self.sans_passe_1,
             "premiere_passe": self.premiere_passe,
             "seconde_passe": self.seconde_passe,
             "priorite": round(self.solution.priority_total, 9),
@@ -134,18 +142,37 @@ def lire_instance(chemin: Path) -> Instance:
 
 def ecrire_regions(instance: Instance, dossier: Path) -> dict[str, tuple[Path, int]]:
     """One instance file per region (its lieux, the volunteers who live in it, their continuity pairs, their
-    declined days), with the region's size: volunteers × places, a proxy of its arcs (of its solve time)."""
+    declined days), with the region's size: volunteers × places, a proxy of its arcs (of its solve time).
+    A region of size 0 (no resident volunteer, or no place to fill) has nothing to solve in pass 1: no file
+    (`sans_passe_1` says why), its lieux and volunteers wait for pass 2."""
     dossier.mkdir(parents=True, exist_ok=True)
     fichiers = {}
     for region, part in split_by_region(instance).items():
+        places = sum(len(site.needed) * site.capacity for site in part.sites)
+        if not part.volunteers or not places:
+            continue
         ids = {v.id for v in part.volunteers}
         history = frozenset(p for p in part.history if p[0] in ids)  # the others' pairs play no part here
         part = dataclasses.replace(part, history=history)  # its declined days go with it (ADR 0003)
         chemin = dossier / f"region-{region or 'sans-region'}.json"
         chemin.write_text(json.dumps(instance_as_dict(part)), encoding="utf-8")
-        places = sum(len(site.needed) * site.capacity for site in part.sites)
         fichiers[region] = (chemin, len(part.volunteers) * places)
     return fichiers
+
+
+def sans_passe_1(instance: Instance, fichiers: Mapping[str, object]) -> dict[str, str]:
+    """The regions of the instance without a pass-1 task (not in `fichiers`), each with the reason, in French."""
+    residents = Counter(v.region for v in instance.volunteers)
+    lieux = {site.region for site in instance.sites}
+    motifs = {}
+    for region in sorted((lieux | set(residents)) - set(fichiers)):
+        if region not in lieux:
+            motifs[region] = "aucun lieu : ses volontaires vont à la passe frontalière"
+        elif not residents[region]:
+            motifs[region] = "aucun volontaire n'y réside : ses lieux vont à la passe frontalière"
+        else:
+            motifs[region] = "aucune place à pourvoir : ses volontaires vont à la passe frontalière"
+    return motifs
 
 
 def _affectations(chemin: Path) -> list[Assignment]:
@@ -210,6 +237,7 @@ class Lot:
     taches: dict[str, str]  # region → task id
     decoupage_s: float
     debut: float
+    sans_passe_1: dict[str, str] = field(default_factory=dict)  # region → why it has no task
 
 
 def mettre_en_file(instance: Instance, dossier: Path) -> Lot:
@@ -229,7 +257,7 @@ def mettre_en_file(instance: Instance, dossier: Path) -> Lot:
         region: str(tache.enqueue(str(chemin), region, str(sortie)).id)
         for region, (chemin, _) in sorted(fichiers.items(), key=lambda item: -item[1][1])
     }
-    return Lot(instance, sortie, taches, time.perf_counter() - debut, debut)
+    return Lot(instance, sortie, taches, time.perf_counter() - debut, debut, sans_passe_1(instance, fichiers))
 
 
 def attendre(
@@ -332,6 +360,7 @@ def terminer(lot: Lot, regions: list[RegionResolue], attente_s: float) -> Result
         attente_s=attente_s,
         total_s=time.perf_counter() - lot.debut,
         violations=check(lot.instance, taken),
+        sans_passe_1=dict(lot.sans_passe_1),
     )
 
 
@@ -348,6 +377,8 @@ def planifier_par_region(
         raise EchelleError(f"L'attente doit être un nombre positif fini de secondes, pas {attente_s:g}.")
     lot = mettre_en_file(instance, dossier)
     rapport(f"{len(lot.taches)} régions mises en file en {lot.decoupage_s:.1f} s")
+    for region, motif in lot.sans_passe_1.items():
+        rapport(f"région {region or 'sans région'} sans calcul régional : {motif}")
     debut = time.perf_counter()
     regions = attendre(lot, attente_s=attente_s, sondage_s=sondage_s, rapport=rapport)
     return terminer(lot, regions, time.perf_counter() - debut)

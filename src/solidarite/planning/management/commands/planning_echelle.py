@@ -83,8 +83,11 @@ class Command(BaseCommand):
                 ecrire_json(options["out"], {**resume, "planning": resultat.solution.as_dict()}, "--out")
             except CommandeError as exc:
                 raise CommandError(str(exc), returncode=2) from None
+        sans = len(resultat.sans_passe_1)
         self.stdout.write(
-            f"{len(resultat.regions)} régions par {len(resume['workers'])} worker(s) ; "
+            f"{len(resultat.regions)} régions par {len(resume['workers'])} worker(s)"
+            + (f" (et {sans} sans calcul régional, voir plus haut)" if sans else "")
+            + " ; "
             f"passe 1 : {resultat.premiere_passe} places, passe frontalière : {resultat.seconde_passe} places "
             f"({resultat.seconde_passe_s:.1f} s) ; rattrapage : {resultat.rattrapage_volontaires} volontaire(s) "
             f"rattrapé(s) ({resultat.rattrapage_s:.1f} s), priorité {resultat.priorite_passes_1_2:.2f} → "
