@@ -515,6 +515,22 @@ def test_planning_echelle_bad_input_exit_2(tmp_path: Path) -> None:
     assert "région 84 : " in one.stdout and (tmp_path / "affectations-84.json").exists()
 
 
+def test_planning_echelle_refuses_a_loose_date_exit_2(tmp_path: Path) -> None:
+    """20260302 used to be read as 2 March in `available` (`date.fromisoformat`); refused before any queueing."""
+    from tests.cli import run_cli
+
+    data = json.loads(json.dumps(EXAMPLE))
+    data["volunteers"][0]["available"][1] = "20260309"
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    result = run_cli("planning_echelle", "--instance", str(path), "--dossier", str(tmp_path / "travail"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert (
+        "in.json : volunteers[0].available[1] : date invalide '20260309' (format AAAA-MM-JJ)" in result.stderr
+    )
+    assert not (tmp_path / "travail").exists()
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("attente", ["nan", "inf", "0"])
 def test_planning_echelle_refuses_an_endless_wait_before_queueing(tmp_path: Path, attente: str) -> None:

@@ -10,6 +10,7 @@ import math
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -347,6 +348,51 @@ def test_malformed_instances_name_the_field(change, message: str) -> None:  # ty
     change(data)
     with pytest.raises(InstanceError, match=message):
         parse_instance(data)
+
+
+LOOSE_DATES = ["20260302", 20260302, "2026-W10-1", "2026-03-2", "2026-03-02T08:00", " 2026-03-02"]
+
+
+@pytest.mark.parametrize("text", LOOSE_DATES)
+@pytest.mark.parametrize(
+    ("where", "record"),
+    [
+        (
+            ("volunteers", 1, "available"),
+            r"volunteers\[1\]\.available\[0\] : date invalide .*\(volontaire 'v2'\)",
+        ),
+        (("sites", 0, "needed"), r"sites\[0\]\.needed\[0\] : date invalide .*\(lieu 's1'\)"),
+    ],
+    ids=["available", "needed"],
+)
+def test_dates_are_written_aaaa_mm_jj_and_nothing_else(
+    text: Any, where: tuple[str, int, str], record: str
+) -> None:
+    """`date.fromisoformat` alone took 20260302 and 2026-W10-1 (a week date) in `available` and `needed`,
+    while `excluded` refused them: every date of the format is now AAAA-MM-JJ, the entry named."""
+    data = json.loads(json.dumps(EXAMPLE))
+    kind, index, key = where
+    data[kind][index][key][0] = text
+    with pytest.raises(InstanceError, match=record + ".*") as refused:
+        parse_instance(data)
+    assert "format AAAA-MM-JJ" in str(refused.value)
+
+
+@pytest.mark.parametrize("month", ["202603", 202603, "2026-3", "2026-03-01", " 2026-03", "2026-13", None])
+def test_the_month_is_written_aaaa_mm_and_nothing_else(month: Any) -> None:
+    data = {**json.loads(json.dumps(EXAMPLE)), "month": month}
+    with pytest.raises(InstanceError, match=r"instance\.month : mois invalide .* \(format AAAA-MM\)"):
+        parse_instance(data)
+
+
+def test_plan_command_refuses_a_loose_date_exit_2(tmp_path: Path) -> None:
+    source, out = tmp_path / "in.json", tmp_path / "out.json"
+    data = json.loads(json.dumps(EXAMPLE))
+    data["sites"][1]["needed"][0] = "2026-W10-1"
+    source.write_text(json.dumps(data), encoding="utf-8")
+    result = _plan("--instance", str(source), "--out", str(out))
+    assert result.returncode == 2 and "Traceback" not in result.stderr and not out.exists()
+    assert "in.json : sites[1].needed[0] : date invalide '2026-W10-1' (format AAAA-MM-JJ)" in result.stderr
 
 
 def _plan(*args: str) -> subprocess.CompletedProcess[str]:

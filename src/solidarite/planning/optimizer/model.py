@@ -20,6 +20,7 @@ MAX_REACH_KM = 1_000.0  # the longest straight line in metropolitan France is ab
 MAX_CAPACITY = 32_767  # a lieu's `salles` (a small positive integer in the database)
 YEARS = (2000, 2100)  # an instance plans a month of the scheme (2025 on), not a far date of the calendar
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # AAAA-MM-JJ only (`fromisoformat` also takes 20260302)
+ISO_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")  # AAAA-MM only
 MAX_PRIORITY = (
     1_000.0  # zonage scores run from 0 to 100; beyond ten times that, a typo (and costs stay exact)
 )
@@ -174,18 +175,24 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else f"{text[:30]}… ({len(text)} caractères)"
 
 
+def _iso_date(text: Any, where: str, year: int, month: int) -> dt.date:
+    """A day of the instance's month written AAAA-MM-JJ, nothing else: `date.fromisoformat` alone also takes
+    20260302 or 2026-W10-1 (a week date), which no one writing a month's dates means."""
+    day = None
+    if isinstance(text, str) and ISO_DATE.fullmatch(text):
+        with contextlib.suppress(ValueError):
+            day = dt.date.fromisoformat(text)
+    if day is None:
+        raise InstanceError(f"{where} : date invalide {_short(text)} (format AAAA-MM-JJ).")
+    if (day.year, day.month) != (year, month):
+        raise InstanceError(f"{where} : {day.isoformat()} est hors du mois {year}-{month:02d}.")
+    return day
+
+
 def _dates(values: Any, where: str, year: int, month: int) -> tuple[dt.date, ...]:
     if not isinstance(values, list):
         raise InstanceError(f"{where} : liste de dates AAAA-MM-JJ attendue.")
-    result = []
-    for k, text in enumerate(values):
-        try:
-            day = dt.date.fromisoformat(str(text))
-        except ValueError:
-            raise InstanceError(f"{where}[{k}] : date invalide {text!r} (format AAAA-MM-JJ).") from None
-        if (day.year, day.month) != (year, month):
-            raise InstanceError(f"{where}[{k}] : {day.isoformat()} est hors du mois {year}-{month:02d}.")
-        result.append(day)
+    result = [_iso_date(text, f"{where}[{k}]", year, month) for k, text in enumerate(values)]
     if len(set(result)) != len(result):
         raise InstanceError(f"{where} : une même date figure deux fois.")
     return tuple(sorted(result))
@@ -302,11 +309,14 @@ def parse_instance(data: Any) -> Instance:
     """Builds an Instance from the JSON format of `python -m solidarite plan`; refuses anything malformed."""
     if not isinstance(data, dict):
         raise InstanceError("instance : un objet JSON est attendu.")
-    month_text = str(_field(data, "month", "instance"))
-    try:
-        first = dt.date.fromisoformat(month_text + "-01")
-    except ValueError:
-        raise InstanceError(f"instance.month : mois invalide {month_text!r} (format AAAA-MM).") from None
+    month_field = _field(data, "month", "instance")
+    first = None
+    if isinstance(month_field, str) and ISO_MONTH.fullmatch(month_field):
+        with contextlib.suppress(ValueError):
+            first = dt.date.fromisoformat(month_field + "-01")
+    if first is None:
+        raise InstanceError(f"instance.month : mois invalide {_short(month_field)} (format AAAA-MM).")
+    month_text = month_field
     year, month = first.year, first.month
     if not YEARS[0] <= year <= YEARS[1]:
         raise InstanceError(
@@ -373,15 +383,7 @@ def _excluded(
             raise InstanceError(f"{where}.volunteer : volontaire inconnu {vid!r}.")
         if sid not in site_ids:
             raise InstanceError(f"{where}.site : lieu inconnu {sid!r}.")
-        text = _field(item, "date", where)
-        day = None
-        if isinstance(text, str) and ISO_DATE.fullmatch(text):
-            with contextlib.suppress(ValueError):
-                day = dt.date.fromisoformat(text)
-        if day is None:
-            raise InstanceError(f"{where}.date : date invalide {_short(text)} (format AAAA-MM-JJ).")
-        if (day.year, day.month) != (year, month):
-            raise InstanceError(f"{where}.date : {day.isoformat()} est hors du mois {year}-{month:02d}.")
+        day = _iso_date(_field(item, "date", where), f"{where}.date", year, month)
         key = (vid, sid, day)
         if key in first:
             raise InstanceError(f"{where} : ce refus figure déjà en excluded[{first[key]}].")
