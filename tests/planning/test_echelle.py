@@ -166,6 +166,23 @@ def test_a_region_with_nothing_to_solve_gets_no_file_and_says_why(tmp_path: Path
     }
 
 
+def test_a_region_file_keeps_the_places_already_taken(tmp_path: Path) -> None:
+    """The region files went through the JSON form, which dropped `Site.reduced`: a region's task could fill
+    places missions in progress already hold."""
+    import dataclasses
+
+    from solidarite.planning import echelle
+
+    instance = _two_regions()
+    monday = instance.sites[0].needed[0]
+    s_a = dataclasses.replace(instance.sites[0], capacity=2, reduced=((monday, 1),))
+    files = echelle.ecrire_regions(dataclasses.replace(instance, sites=(s_a, instance.sites[1])), tmp_path)
+    assert echelle.lire_instance(files["A"][0]).sites == (s_a,)
+    echelle.resoudre_region(str(files["A"][0]), "A", str(tmp_path / "sortie"))
+    planned = json.loads((tmp_path / "sortie" / "affectations-A.json").read_text(encoding="utf-8"))
+    assert len(planned["assignments"]) == 1  # one place left of two, though both volunteers could go
+
+
 def test_planning_echelle_completes_with_a_region_without_volunteer_and_one_without_lieu(
     tmp_path: Path,
 ) -> None:

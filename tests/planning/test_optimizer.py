@@ -385,6 +385,87 @@ def test_the_month_is_written_aaaa_mm_and_nothing_else(month: Any) -> None:
         parse_instance(data)
 
 
+def _with_reduced(s1: Any = None, s2: Any = None) -> dict[str, Any]:
+    """EXAMPLE with s1 of 2 places a day; `reduced` keys set on s1 and s2 when given."""
+    data: dict[str, Any] = json.loads(json.dumps(EXAMPLE))
+    data["sites"][0]["capacity"] = 2
+    for site, reduced in zip(data["sites"], (s1, s2), strict=True):
+        if reduced is not None:
+            site["reduced"] = reduced
+    return data
+
+
+def test_reduced_days_are_read_and_written_back() -> None:
+    """`Site.reduced` (places already taken by missions in progress, `services.build_instance`) used to be
+    dropped by the JSON form: an exported month offered those places again."""
+    from solidarite.planning.optimizer import instance_as_dict
+
+    data = _with_reduced([{"date": "2026-03-03", "places": 1}], [{"date": "2026-03-09", "places": 0}])
+    instance = parse_instance(data)
+    s1, s2 = instance.sites
+    assert s1.reduced == ((dt.date(2026, 3, 3), 1),) and s1.capacity_on(dt.date(2026, 3, 3)) == 1
+    assert s1.capacity_on(dt.date(2026, 3, 2)) == 2 and s2.capacity_on(dt.date(2026, 3, 9)) == 0
+    written = instance_as_dict(instance)
+    assert written["sites"][0]["reduced"] == [{"date": "2026-03-03", "places": 1}]
+    assert parse_instance(json.loads(json.dumps(written))) == instance
+    assert "reduced" not in instance_as_dict(parse_instance(EXAMPLE))["sites"][0]  # absent when none
+
+
+@pytest.mark.parametrize(
+    ("reduced", "message"),
+    [
+        ({"date": "2026-03-03"}, r"sites\[0\]\.reduced : liste attendue"),
+        (["2026-03-03"], r"sites\[0\]\.reduced\[0\] : objet attendu"),
+        ([{"places": 1}], r"sites\[0\]\.reduced\[0\]\.date : champ obligatoire absent"),
+        ([{"date": "2026-03-03"}], r"sites\[0\]\.reduced\[0\]\.places : champ obligatoire absent"),
+        ([{"date": "20260303", "places": 1}], r"sites\[0\]\.reduced\[0\]\.date : date invalide '20260303'"),
+        ([{"date": "2026-04-03", "places": 1}], r"reduced\[0\]\.date : 2026-04-03 est hors du mois 2026-03"),
+        (
+            [{"date": "2026-03-09", "places": 1}],
+            r"reduced\[0\]\.date : le 2026-03-09 n'est pas un jour de besoin de ce lieu",
+        ),
+        (
+            [{"date": "2026-03-03", "places": 1}, {"date": "2026-03-03", "places": 0}],
+            r"reduced\[1\]\.date : le 2026-03-03 figure déjà en sites\[0\]\.reduced\[0\]",
+        ),
+        (
+            [{"date": "2026-03-03", "places": 2}],
+            r"reduced\[0\]\.places : 2 place\(s\) restante\(s\) pour une capacité de 2",
+        ),
+        ([{"date": "2026-03-03", "places": -1}], r"reduced\[0\]\.places : doit être au moins 0"),
+        ([{"date": "2026-03-03", "places": 0.5}], r"reduced\[0\]\.places : nombre entier attendu"),
+        ([{"date": "2026-03-03", "places": True}], r"reduced\[0\]\.places : nombre attendu"),
+    ],
+)
+def test_malformed_reduced_days_are_refused_naming_the_entry(reduced: Any, message: str) -> None:
+    with pytest.raises(InstanceError, match=message + r".*\(lieu 's1'\)"):
+        parse_instance(_with_reduced(reduced))
+
+
+def test_plan_command_leaves_the_places_already_taken(tmp_path: Path) -> None:
+    """Both of s1's places on Monday 2 are already taken: the plan puts nobody there; a bad entry is exit 2."""
+    source, out = tmp_path / "in.json", tmp_path / "out.json"
+    monday = ("s1", "2026-03-02")
+    assert monday in {
+        (a.site, a.date.isoformat()) for a in solve(parse_instance(_with_reduced())).assignments
+    }
+    data = _with_reduced([{"date": "2026-03-02", "places": 0}])
+    source.write_text(json.dumps(data), encoding="utf-8")
+    result = _plan("--instance", str(source), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    planned = json.loads(out.read_text(encoding="utf-8"))["assignments"]
+    assert planned and monday not in {(a["site"], a["date"]) for a in planned}
+    data["sites"][0]["reduced"][0]["places"] = 2
+    source.write_text(json.dumps(data), encoding="utf-8")
+    out.unlink()
+    refused = _plan("--instance", str(source), "--out", str(out))
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr and not out.exists()
+    assert (
+        "in.json : sites[0].reduced[0].places : 2 place(s) restante(s) pour une capacité de 2"
+        in refused.stderr
+    )
+
+
 def test_plan_command_refuses_a_loose_date_exit_2(tmp_path: Path) -> None:
     source, out = tmp_path / "in.json", tmp_path / "out.json"
     data = json.loads(json.dumps(EXAMPLE))

@@ -283,26 +283,60 @@ def _site(item: Any, where: str, year: int, month: int) -> Site:
     if not isinstance(item, dict):
         raise InstanceError(f"{where} : objet attendu.")
     lat, lon = _coordinates(item, where)
+    priority = _number(_field(item, "priority", where), f"{where}.priority", minimum=0, maximum=MAX_PRIORITY)
+    capacity = int(
+        _number(
+            _field(item, "capacity", where),
+            f"{where}.capacity",
+            minimum=0,
+            maximum=MAX_CAPACITY,
+            integer=True,
+            unit=" médecins par jour",
+        )
+    )
+    needed = _dates(_field(item, "needed", where), f"{where}.needed", year, month)
     return Site(
         id=str(_field(item, "id", where)),
         lat=lat,
         lon=lon,
-        priority=_number(
-            _field(item, "priority", where), f"{where}.priority", minimum=0, maximum=MAX_PRIORITY
-        ),
-        capacity=int(
-            _number(
-                _field(item, "capacity", where),
-                f"{where}.capacity",
-                minimum=0,
-                maximum=MAX_CAPACITY,
-                integer=True,
-                unit=" médecins par jour",
-            )
-        ),
-        needed=_dates(_field(item, "needed", where), f"{where}.needed", year, month),
+        priority=priority,
+        capacity=capacity,
+        needed=needed,
+        reduced=_reduced(item.get("reduced", []), f"{where}.reduced", needed, capacity, year, month),
         region=str(item.get("region", "")),
     )
+
+
+def _reduced(
+    raw: Any, where: str, needed: tuple[dt.date, ...], capacity: int, year: int, month: int
+) -> tuple[tuple[dt.date, int], ...]:
+    """A lieu's days with fewer places than its capacity, some already taken by missions in progress
+    (`services.build_instance`): `{"date", "places"}` objects, each date a needed day of the lieu, 0 ≤ places
+    < capacity. Optional (a file written before the key existed has none); one bad entry refuses the instance."""
+    if not isinstance(raw, list):
+        raise InstanceError(f"{where} : liste attendue.")
+    first: dict[dt.date, int] = {}
+    result = []
+    for k, item in enumerate(raw):
+        at = f"{where}[{k}]"
+        if not isinstance(item, dict):
+            raise InstanceError(f"{at} : objet attendu (date, places).")
+        day = _iso_date(_field(item, "date", at), f"{at}.date", year, month)
+        if day not in needed:
+            raise InstanceError(
+                f"{at}.date : le {day.isoformat()} n'est pas un jour de besoin de ce lieu (needed)."
+            )
+        if day in first:
+            raise InstanceError(f"{at}.date : le {day.isoformat()} figure déjà en {where}[{first[day]}].")
+        first[day] = k
+        places = int(_number(_field(item, "places", at), f"{at}.places", minimum=0, integer=True))
+        if places >= capacity:
+            raise InstanceError(
+                f"{at}.places : {places} place(s) restante(s) pour une capacité de {capacity} ; un jour réduit "
+                "en a moins que la capacité."
+            )
+        result.append((day, places))
+    return tuple(result)
 
 
 def parse_instance(data: Any) -> Instance:
@@ -417,6 +451,11 @@ def instance_as_dict(instance: Instance) -> dict[str, Any]:
                 "priority": s.priority,
                 "capacity": s.capacity,
                 "needed": [d.isoformat() for d in s.needed],
+                **(
+                    {"reduced": [{"date": d.isoformat(), "places": n} for d, n in s.reduced]}
+                    if s.reduced
+                    else {}
+                ),
                 **({"region": s.region} if s.region else {}),
             }
             for s in instance.sites
