@@ -47,6 +47,11 @@ def test_writes_the_four_files_from_the_data_alone(national_run) -> None:  # typ
     mayotte = [r for r in rows if "976" in r["departements"].split()]
     # the set in force reads EPCI means: Mayotte's APL (outside DREES's field) is left empty, not invented
     assert len(mayotte) == 5 and all(r["apl"] == "" and r["selectionnee"] == "1" for r in mayotte)
+    # …and its explanation says which criteria went uncounted, so that « 0 fragilité » does not read as none
+    assert all(
+        "Sans valeur ici, donc non comptés : APL aux médecins généralistes 2023" in r["explication"]
+        for r in mayotte
+    )
     geojson = json.loads((out / "zones.geojson").read_text(encoding="utf-8"))
     assert len(geojson["features"]) == 1255
     assert {"siren", "score", "rang", "selectionnee", "apl_percentile"} <= set(

@@ -501,4 +501,11 @@ def _explain(
             if fragiles
             else " Aucun critère dans la part la plus défavorable."
         )
+        # a criterion the score weighs but this EPCI has no value for (Mayotte's APL, outside DREES's field;
+        # Filosofi overseas): said, so that « 0 fragilité » is not read as « nothing fragile »
+        absents = [
+            LIBELLES[c] for i, c in enumerate(CRITERES) if poids[i] > 0 and r.criteres[c].valeur is None
+        ]
+        if absents:
+            detail += f" Sans valeur ici, donc non comptés : {', '.join(absents)}."
         r.explication = f"{head} {why}{decisive_text}{detail}"
