@@ -185,8 +185,8 @@ POLICY: dict[str, Endpoint] = {
             lambda w, r: "/rendez-vous/lieu/999999/attente/",
         ),
         method="post",
-        # each cell another person: one person holds at most `liste_attente_inscriptions_max` entries
-        body=lambda w: {**w.waitlist_form, "prenom": f"Louis {next(CELLS)}"},
+        # each cell another mobile: one holds at most `liste_attente_inscriptions_max` entries, whatever the name
+        body=lambda w: {**w.waitlist_form, "telephone": f"06 12 {next(CELLS) % 100:02d} 56 78"},
         form=True,
     ),
     "rdv:reserver": Endpoint(

@@ -115,14 +115,14 @@ PARAMETRES: tuple[Parametre, ...] = (
     ),
     Parametre(
         "liste_attente_inscriptions_max",
-        5,
-        "inscriptions en cours par personne",
+        6,
+        "inscriptions en cours par téléphone ou par adresse électronique",
         dt.date(2026, 12, 6),
         "Choix de la plateforme (décision 0004, point 4) : une personne attend rarement une place dans plus de "
-        "cinq lieux ou périodes à la fois ; au-delà, la liste d'attente se remplit pour rien, et un même numéro "
-        "pourrait y être inscrit sans fin par un tiers",
-        "Nombre maximal d'inscriptions en cours (tous lieux) pour une même personne (même nom, même téléphone "
-        "ou même adresse électronique)",
+        "trois lieux ou périodes à la fois, et deux personnes partagent souvent un portable ; au-delà, la liste "
+        "d'attente se remplit pour rien, et un même numéro pourrait y être inscrit sans fin, sous d'autres noms",
+        "Nombre maximal d'inscriptions en cours (tous lieux, tous noms) faites avec un même téléphone ou une même "
+        "adresse électronique",
     ),
     Parametre(
         "liste_attente_lien_retrait_jours",

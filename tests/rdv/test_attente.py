@@ -333,9 +333,10 @@ def _token_in(text: str) -> str:
     return found.group(1)
 
 
-def test_a_link_sent_to_the_person_s_own_phone_withdraws_all_their_entries(client: Client) -> None:
+def test_a_link_sent_to_the_phone_itself_withdraws_every_entry_made_with_it(client: Client) -> None:
     """Registered twice (or more), a person had to open each withdrawal link. The link to leave in one go goes
-    to the contact itself, never to the page: typing someone's name and number removes nothing of theirs."""
+    to the contact itself, never to the page, and covers every entry made with it, whatever the name (the
+    phone's owner already receives all their messages): typing someone's number removes nothing of theirs."""
     here, there = _mission(days_ahead=10).lieu, lieu()
     today = timezone.localdate()
     mine = [
@@ -363,10 +364,13 @@ def test_a_link_sent_to_the_person_s_own_phone_withdraws_all_their_entries(clien
     shown = html.unescape(listing.content.decode())
     assert listing.status_code == 200 and there.nom in shown and here.nom in shown
     assert formats.date_format(mine[1].au, "j F Y") in shown and "Retirer toutes ces inscriptions" in shown
+    assert "Marie Durand" in shown  # the names typed with the number are shown: the link covers them all
     done = client.post(f"/rendez-vous/attente/tout/{token}/")
-    assert done.status_code == 200 and "(2)" in html.unescape(done.content.decode())
+    assert done.status_code == 200 and "Vos 3 inscriptions sont retirées" in html.unescape(
+        done.content.decode()
+    )
     statuses = dict(InscriptionAttente.objects.values_list("pk", "statut"))
-    assert [statuses[e.pk] for e in mine] == ["retiree"] * 3 and statuses[partner.pk] == "active"
+    assert [statuses[e.pk] for e in mine] == ["retiree"] * 3 and statuses[partner.pk] == "retiree"
     # Every entry shown and withdrawn is in the access log.
     assert AccesDonnees.objects.filter(inscription=mine[2], action="consultation (toutes)").count() == 1
     assert AccesDonnees.objects.filter(inscription=mine[2], action="désinscription (toutes)").count() == 1
@@ -474,20 +478,24 @@ def test_withdrawing_and_registering_again_does_not_start_the_cap_afresh() -> No
     assert free_one(4) == 1 and partner.messages.count() == 1
 
 
-def test_at_most_five_entries_in_progress_per_person(client: Client) -> None:
+def test_a_phone_holds_six_entries_in_progress_and_its_owner_is_sent_the_way_out(client: Client) -> None:
+    """A cap per name capped nothing (a name is free to type), and a refusal that only said « retirez-en une »
+    locked out a person whose number a third party had filled: the cap is per phone or e-mail, whatever the
+    name, and the refusal sends the withdraw-all link to the contact typed, never to the page."""
     here, there = _mission(days_ahead=10).lieu, lieu()
     today = timezone.localdate()
     cap = attente.max_entries()
-    entries = [
+    assert cap == 6
+    filled = [  # a third party, under other first names, with Louis's mobile
         _register(
-            here if k % 2 else there, today + dt.timedelta(days=k), today + dt.timedelta(days=30), email=""
+            here if k % 2 else there,
+            today + dt.timedelta(days=k),
+            today + dt.timedelta(days=30),
+            prenom=f"Intrus{k}",
+            email="",
         )
         for k in range(cap)
     ]
-    with pytest.raises(ValidationError) as refused:
-        _register(here, today, today + dt.timedelta(days=20), telephone="+33611223344")
-    assert f"déjà {cap} inscriptions en cours" in str(refused.value) and "retirez" in str(refused.value)
-    # By e-mail under the same name: the same person as soon as the phone is the same.
     page = client.post(
         f"/rendez-vous/lieu/{here.pk}/attente/",
         {
@@ -501,16 +509,33 @@ def test_at_most_five_entries_in_progress_per_person(client: Client) -> None:
     )
     text = html.unescape(page.content.decode())
     assert (
-        page.status_code == 400 and "c'est le maximum" in text and "me retirer de la liste d'attente" in text
+        page.status_code == 400
+        and "c'est le maximum" in text
+        and "Un lien pour les voir et les retirer" in text
     )
+    assert "/attente/tout/" not in text and "Intrus" not in text
     assert InscriptionAttente.objects.count() == cap
-    _register(here, today, today + dt.timedelta(days=20), prenom="Marie")  # another person at the same number
-    attente.withdraw(attente.jeton_for(entries[0]))
-    _register(here, today, today + dt.timedelta(days=20))  # one withdrawn: room for one more
-    # An entry whose period is over no longer counts.
-    InscriptionAttente.objects.filter(pk=entries[1].pk).update(
+    # The link goes to Louis's phone (the address typed has no entry: nothing to send there).
+    messaging.send_due()
+    assert [m.numero for m in sms.outbox] == ["+33611223344"] and not mail.outbox
+    token = _token_in(sms.outbox[0].texte)
+    assert "Intrus0 Durand" in html.unescape(
+        client.get(f"/rendez-vous/attente/tout/{token}/").content.decode()
+    )
+    client.post(f"/rendez-vous/attente/tout/{token}/")
+    assert not InscriptionAttente.objects.filter(statut="active").exists()
+    louis = _register(here, today, today + dt.timedelta(days=20))  # Louis is no longer locked out
+    # A second refusal the same day sends nothing more to the phone (one link a day per contact).
+    for k in range(cap - 1):
+        _register(there, today, today + dt.timedelta(days=20 + k), prenom=f"Autre{k}", email="")
+    for _ in range(2):
+        with pytest.raises(ValidationError, match="c'est le maximum"):
+            _register(there, today, today + dt.timedelta(days=25))
+    assert Message.objects.filter(nature="retrait_attente", canal="sms").count() == 1
+    # Another number is another contact; an entry whose period is over no longer counts.
+    _register(here, today, today + dt.timedelta(days=20), telephone="0622334455", email="")
+    InscriptionAttente.objects.filter(pk=louis.pk).update(
         du=today - dt.timedelta(days=10), au=today - dt.timedelta(days=1)
     )
     _register(there, today, today + dt.timedelta(days=20))
-    with pytest.raises(ValidationError):
-        _register(there, today, today + dt.timedelta(days=25))
+    assert filled[0].pk < louis.pk

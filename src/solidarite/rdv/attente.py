@@ -5,11 +5,14 @@ SMS-only person was never capped): here one message, whatever its channels, coun
 the counter is raised by a conditional UPDATE (two workers cannot both pass the cap), at most one
 message a day, and none in the last days of the period (dated parameters). The cap counts the messages of the
 person's entries at the lieu whose period is not over, withdrawn ones included: leaving and registering again
-does not start it afresh. At most `liste_attente_inscriptions_max` entries in progress per person.
+does not start it afresh. At most `liste_attente_inscriptions_max` entries in progress per phone number or
+e-mail address, whatever the names typed with it (a name is free to type: a cap per name did not cap a number).
 
-A person registered several times leaves the list in one go through a link sent to their own phone or e-mail
-(`request_withdraw_all`): whoever asks, the link reaches only the contact it covers, so typing someone's name
-and number never removes their entries.
+Leaving the list in one go: a link sent to the phone or e-mail itself (`request_withdraw_all`), covering every
+entry in progress made with that contact, whatever the name: the contact's owner already receives every message
+of those entries. Whoever asks, the link reaches only the contact it covers, so typing someone's number never
+removes their entries. When the cap refuses an entry, that link goes to the contact typed: a third party who
+filled the list with someone's number cannot lock them out, and learns nothing they did not type.
 """
 
 from __future__ import annotations
@@ -49,7 +52,8 @@ def stop_days() -> int:
 
 
 def max_entries(day: dt.date | None = None) -> int | None:
-    """The cap on a person's entries in progress on `day`; None before it came into force (6 December 2026)."""
+    """The cap on the entries in progress made with one phone or e-mail on `day`; None before it came into force
+    (6 December 2026)."""
     try:
         return entier("liste_attente_inscriptions_max", day)
     except UnknownParametreError:
@@ -96,35 +100,59 @@ def register(lieu: LieuSolidaire, data: dict[str, Any], today: dt.date | None = 
         )
     if not lieu.actif:
         errors["lieu"] = "Ce lieu ne reçoit plus de patients."
-    cap = max_entries(today)
-    if not errors and cap is not None and _entries_in_progress(contact, today) >= cap:
-        errors["__all__"] = (
-            f"Vous avez déjà {cap} inscriptions en cours sur la liste d'attente, à ce nom avec ce "
-            "téléphone ou cette adresse : c'est le maximum. Pour vous inscrire ici, retirez d'abord une "
-            "inscription : ouvrez le lien « me retirer de la liste d'attente » donné à l'inscription et dans "
-            "chaque message reçu. Sur cette page, vous pouvez aussi recevoir un lien pour retirer toutes vos "
-            "inscriptions d'un coup."
-        )
     if errors:
         raise ValidationError(errors)
+    cap = max_entries(today)
     with transaction.atomic():
-        inscription = InscriptionAttente.objects.create(lieu=lieu, du=du, au=au, **contact)
-        AccesDonnees.objects.create(inscription=inscription, action="inscription", canal="site")
+        # the contact's entries in progress, locked: two registrations at once cannot both pass the cap
+        in_progress = list(_in_progress(contact, today).select_for_update().values_list("pk", flat=True))
+        if cap is not None and len(in_progress) >= cap:
+            full = True
+        else:
+            full = False
+            inscription = InscriptionAttente.objects.create(lieu=lieu, du=du, au=au, **contact)
+            AccesDonnees.objects.create(inscription=inscription, action="inscription", canal="site")
+    if full:
+        for entry, canal in _anchors(
+            contact, today
+        ):  # the link to see and withdraw them, to the contact typed
+            request_withdraw_all(entry, canaux=[canal])
+        raise ValidationError(
+            {
+                "__all__": (
+                    f"Ce téléphone ou cette adresse électronique a déjà {cap} inscriptions en cours sur la liste "
+                    "d'attente : c'est le maximum. Un lien pour les voir et les retirer est envoyé à ce téléphone "
+                    "et à cette adresse (un par jour au plus) ; vous pourrez ensuite vous inscrire ici. Vous "
+                    "pouvez aussi ouvrir le lien « me retirer de la liste d'attente » de chaque inscription."
+                )
+            }
+        )
     return inscription
 
 
-def _entries_in_progress(contact: dict[str, Any], today: dt.date) -> int:
-    """The person's entries in progress, at any lieu: active, their period not over."""
-    keys = set(_person_keys(contact["telephone"], contact["email"], contact["nom"], contact["prenom"]))
-    same_contact = Q()
+def _in_progress(contact: dict[str, Any], today: dt.date) -> Any:
+    """The entries in progress (active, their period not over), at any lieu, made with the phone or the e-mail
+    of `contact`, whatever the name."""
+    same_contact = Q(pk__in=[])
     if contact["telephone"]:
         same_contact |= Q(telephone=contact["telephone"])
     if contact["email"]:
         same_contact |= Q(email=contact["email"])
-    rows = InscriptionAttente.objects.filter(
+    return InscriptionAttente.objects.filter(
         same_contact, statut=InscriptionAttente.Statut.ACTIVE, au__gte=today
-    ).values_list("telephone", "email", "nom", "prenom")
-    return sum(1 for row in rows if keys & set(_person_keys(*row)))
+    )
+
+
+def _anchors(contact: dict[str, Any], today: dt.date) -> list[tuple[InscriptionAttente, str]]:
+    """For each contact typed (phone, e-mail), one of its entries in progress and the channel reaching it: where
+    the withdraw-all link goes from (to that contact only, never to another contact of that entry)."""
+    entries = list(_in_progress(contact, today).order_by("pk"))
+    found = []
+    for attr, canal in (("telephone", Message.Canal.SMS), ("email", Message.Canal.EMAIL)):
+        entry = next((e for e in entries if contact[attr] and getattr(e, attr) == contact[attr]), None)
+        if entry is not None:
+            found.append((entry, canal))
+    return found
 
 
 def _date(value: Any) -> dt.date | None:
@@ -253,46 +281,44 @@ def withdraw(jeton: str) -> InscriptionAttente:
 # Leaving the list in one go: a link sent to the person's own phone or e-mail, never shown on a page.
 
 
-def _key_by(inscription: InscriptionAttente, canal: str) -> str | None:
-    """The person of `inscription` as reached by `canal` (its `_person_keys` for that contact), or None."""
-    kind = "e:" if canal == Message.Canal.EMAIL else "t:"
-    keys = _person_keys(inscription.telephone, inscription.email, inscription.nom, inscription.prenom)
-    return next((key for key in keys if key.startswith(kind)), None)
+def _contact_of(inscription: InscriptionAttente, canal: str) -> str:
+    """The contact `canal` reaches for `inscription`: its e-mail address, or its phone number ("" if none)."""
+    return inscription.email if canal == Message.Canal.EMAIL else inscription.telephone
 
 
-def same_person(inscription: InscriptionAttente, canal: str) -> list[InscriptionAttente]:
-    """The active entries of the person of `inscription` reached by `canal`: the same name at the same phone
-    (SMS) or at the same e-mail address. Only that contact's: a link sent by e-mail never withdraws the
-    entries of a phone number the e-mail's owner may merely have typed."""
-    key = _key_by(inscription, canal)
-    if key is None:
+def same_contact(inscription: InscriptionAttente, canal: str) -> list[InscriptionAttente]:
+    """The active entries made with the contact `canal` reaches for `inscription` (the same phone for an SMS,
+    the same e-mail address for an e-mail), whatever the name: the contact's owner already receives all their
+    messages. Only that contact's: a link sent by e-mail never withdraws the entries of a phone number the
+    e-mail's owner may merely have typed."""
+    contact = _contact_of(inscription, canal)
+    if not contact:
         return []
-    same_contact = (
-        Q(email=inscription.email) if canal == Message.Canal.EMAIL else Q(telephone=inscription.telephone)
-    )
-    rows = InscriptionAttente.objects.filter(same_contact, statut=InscriptionAttente.Statut.ACTIVE)
-    return [
-        row
-        for row in rows.select_related("lieu").order_by("du", "pk")
-        if key in _person_keys(row.telephone, row.email, row.nom, row.prenom)
-    ]
+    same = Q(email=contact) if canal == Message.Canal.EMAIL else Q(telephone=contact)
+    rows = InscriptionAttente.objects.filter(same, statut=InscriptionAttente.Statut.ACTIVE)
+    return list(rows.select_related("lieu").order_by("du", "pk"))
 
 
-def _person_digest(inscription: InscriptionAttente, canal: str) -> str:
-    """The person reached by `canal`, as a keyed hash (no contact stored in the message's key)."""
-    return salted_hmac(JETON_TOUT_SALT, _key_by(inscription, canal) or "").hexdigest()[:32]
+def _contact_digest(inscription: InscriptionAttente, canal: str) -> str:
+    """The contact reached by `canal`, as a keyed hash (no contact stored in the message's key)."""
+    return salted_hmac(JETON_TOUT_SALT, f"{canal}:{_contact_of(inscription, canal)}").hexdigest()[:32]
 
 
-def request_withdraw_all(inscription: InscriptionAttente, now: dt.datetime | None = None) -> int:
-    """Queues, on each channel of the entry, the link that withdraws all the entries of its person reached by
-    that channel (`same_person`); returns how many were queued. One link a day at most for a person and a
-    contact (the message's unique key holds the day and a keyed hash of the person), so that the button never
-    floods a phone; whatever is queued, the caller's answer is the same."""
+def request_withdraw_all(
+    inscription: InscriptionAttente, now: dt.datetime | None = None, canaux: Iterable[str] | None = None
+) -> int:
+    """Queues, on each channel of the entry (or those of `canaux`), the link that withdraws all the entries made
+    with the contact that channel reaches (`same_contact`); returns how many were queued. One link a day at most
+    for a contact, whatever the names and the entries it is asked from (the message's unique key holds the day
+    and a keyed hash of the contact), so that the button never floods a phone; whatever is queued, the caller's
+    answer is the same."""
     now = now or timezone.now()
     day = timezone.localdate(now)
     queued = 0
     for canal in outbox.channels(inscription):
-        key = f"retrait{day:%Y%m%d}:{_person_digest(inscription, canal)}:{canal}"
+        if canaux is not None and canal not in canaux:
+            continue
+        key = f"retrait{day:%Y%m%d}:{_contact_digest(inscription, canal)}:{canal}"
         try:
             with transaction.atomic():
                 Message.objects.create(
@@ -328,7 +354,7 @@ def from_jeton_tout(jeton: str) -> list[InscriptionAttente]:
         anchor = InscriptionAttente.objects.get(pk=payload["i"])
     except (signing.BadSignature, KeyError, TypeError, InscriptionAttente.DoesNotExist):
         raise ValidationError("Lien invalide ou expiré.") from None
-    return same_person(anchor, canal)
+    return same_contact(anchor, canal)
 
 
 def withdraw_all(jeton: str) -> int:

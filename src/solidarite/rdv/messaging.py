@@ -131,17 +131,19 @@ def _compose_waitlist(inscription: InscriptionAttente, now: dt.datetime) -> Text
 
 
 def _compose_withdraw_all(message: Message, inscription: InscriptionAttente) -> Text:
-    """The link that withdraws all the person's entries, to the contact it covers only (attente.same_person)."""
-    if not attente.same_person(inscription, message.canal):
+    """The link that withdraws all the entries made with a contact, to that contact only (attente.same_contact)."""
+    if not attente.same_contact(inscription, message.canal):
         raise NothingToSend("plus aucune inscription")
     link = _url(f"/rendez-vous/attente/tout/{attente.jeton_tout_for(inscription, message.canal)}/")
     days = attente.link_days()
     return Text(
-        "Quitter la liste d'attente",
-        "Vous avez demandé à quitter la liste d'attente des consultations de Solidarité territoriale.\n\n"
-        f"Ce lien montre toutes vos inscriptions et vous permet de les retirer d'un coup (valable {days} jours) : "
-        f"{link}\n\nSi vous n'avez rien demandé, ne faites rien : vous restez inscrit.\n\nSolidarité territoriale",
-        f"Quitter la liste d'attente (lien valable {days} jours) : {link} Rien demandé ? Ignorez ce SMS.",
+        "Vos inscriptions sur la liste d'attente",
+        "Une demande a été faite sur le site de Solidarité territoriale pour voir les inscriptions sur la liste "
+        "d'attente faites avec cette adresse.\n\n"
+        f"Ce lien les montre et permet de les retirer d'un coup (valable {days} jours) : {link}\n\n"
+        "Si vous n'avez rien demandé, ne faites rien : aucune inscription ne sera retirée.\n\nSolidarité territoriale",
+        f"Liste d'attente : voir et retirer les inscriptions faites avec ce numéro (lien valable {days} jours) : "
+        f"{link} Rien demandé ? Ignorez ce SMS.",
     )
 
 

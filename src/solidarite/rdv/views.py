@@ -209,7 +209,7 @@ def attente_lien_tout(request: HttpRequest, jeton: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @limited("reservation", methods=("POST",))
 def attente_retrait_tout(request: HttpRequest, jeton: str) -> HttpResponse:
-    """The link sent to the person's contact: their active entries (lieu, period), withdrawn in one go."""
+    """The link sent to a contact: the active entries made with it (name, lieu, period), withdrawn in one go."""
     try:
         if request.method == "POST":
             done = attente.withdraw_all(jeton)
@@ -223,8 +223,10 @@ def attente_retrait_tout(request: HttpRequest, jeton: str) -> HttpResponse:
             f"Ce lien n'est pas valide ou a expiré (il vaut {attente.link_days()} jours). Vous pouvez en "
             "demander un autre depuis le lien « me retirer de la liste d'attente » d'une de vos inscriptions.",
         )
-    for entry in entries:  # the page shows them: an access to the patient's data
-        AccesDonnees.objects.create(inscription=entry, action="consultation (toutes)", canal="lien signé")
+    AccesDonnees.objects.bulk_create(  # the page shows them: an access to the patient's data, one row each
+        AccesDonnees(inscription=entry, action="consultation (toutes)", canal="lien signé")
+        for entry in entries
+    )
     return render(
         request, "rdv/attente.html", {"confirmer_tout": True, "inscriptions": entries, "jeton": jeton}
     )
