@@ -11,10 +11,10 @@ import pytest
 from solidarite.zonage.faits import (
     FaitsError,
     Observation,
-    fidelite,
     parse_faits,
     perte,
 )
+from solidarite.zonage.fidelite import fidelite
 from solidarite.zonage.sources import DEFAULT_FAITS_FILE, load_faits
 
 REGIONS = {

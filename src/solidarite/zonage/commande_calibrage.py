@@ -28,7 +28,8 @@ from solidarite.territoire.travel import TravelError
 from solidarite.zonage import calibrage, sources
 from solidarite.zonage.ajouts import ajouts_modeles
 from solidarite.zonage.calcul import EpciInfo, ZonageResult, compute_criteria, score_criteria
-from solidarite.zonage.faits import FaitsError, fidelite, perte
+from solidarite.zonage.faits import FaitsError, perte
+from solidarite.zonage.fidelite import fidelite
 from solidarite.zonage.listes import Correspondance, EpciRef, ListeError, lire_fichier, resume
 from solidarite.zonage.score import LIBELLES, ParamError, parse_params
 from solidarite.zonage.vote import vote_retenu, voter

@@ -17,7 +17,8 @@ from solidarite.territoire import acces
 from solidarite.territoire.models import Commune, Departement, Epci, Region
 from solidarite.zonage.ajouts import ajouts_modeles
 from solidarite.zonage.calcul import ZonageResult
-from solidarite.zonage.faits import Faits, FaitsError, LigneFidelite, Observation, Perte, fidelite, perte
+from solidarite.zonage.faits import Faits, FaitsError, Observation, Perte, perte
+from solidarite.zonage.fidelite import LigneFidelite, fidelite
 from solidarite.zonage.listes import Correspondance, EpciRef, ListeError, lire_fichier, lire_liste
 from solidarite.zonage.methode import OUTRE_MER
 from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle, ListeOfficielleEpci, ResultatEpci

@@ -1,0 +1,153 @@
+"""The fidelity report (ADR 0016): each published fact beside the computed value, in French, for
+`var/zonage/fidelite.html`, the command's table and the campaign page. Pure, typed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from solidarite.zonage.faits import Faits, Observation
+
+
+@dataclass(frozen=True)
+class LigneFidelite:
+    libelle: str
+    publie: str
+    calcule: str
+    ecart: str
+    accord: bool
+    source: str
+
+
+def _signed(value: float, decimals: int = 0) -> str:
+    text = f"{abs(value):,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+    return ("+" if value > 0 else "−" if value < 0 else "") + text
+
+
+def _num(value: float, decimals: int = 0) -> str:
+    return f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+
+
+def fidelite(faits: Faits, obs: Observation, noms_regions: dict[str, str]) -> list[LigneFidelite]:
+    """Each published fact against the computed value, side by side (the fidelity report)."""
+    densite = obs.densite_selon(faits.densite_mesure)
+    rows = [
+        LigneFidelite(
+            "Nombre de zones",
+            _num(faits.zones),
+            _num(obs.zones),
+            _signed(obs.zones - faits.zones),
+            obs.zones == faits.zones,
+            faits.source,
+        ),
+        LigneFidelite(
+            "Population des zones",
+            _num(faits.population),
+            _num(obs.population),
+            f"{_signed(100 * (obs.population - faits.population) / faits.population, 1)} %",
+            abs(obs.population - faits.population) <= 0.1 * faits.population,
+            faits.source,
+        ),
+        LigneFidelite(
+            "Densité (hab./km², moyenne des densités des EPCI)"
+            if faits.densite_mesure == "moyenne_epci"
+            else "Densité (hab./km², ensemble des zones)",
+            _num(faits.densite),
+            _num(densite),
+            _signed(densite - faits.densite),
+            abs(densite - faits.densite) <= 0.15 * faits.densite,
+            faits.source,
+        ),
+        LigneFidelite(
+            "Densité de l'ensemble des zones (hab./km², non publiée)"
+            if faits.densite_mesure == "moyenne_epci"
+            else "Moyenne des densités des EPCI (hab./km², non publiée)",
+            "—",
+            _num(obs.densite if faits.densite_mesure == "moyenne_epci" else obs.densite_moyenne_epci),
+            "",
+            True,
+            "calcul",
+        ),
+        LigneFidelite(
+            "Zones en outre-mer",
+            f"≈ {faits.outre_mer}",
+            _num(obs.outre_mer),
+            _signed(obs.outre_mer - faits.outre_mer),
+            abs(obs.outre_mer - faits.outre_mer) <= 1,
+            faits.source,
+        ),
+    ]
+    for code, published in faits.outre_mer_territoires.items():
+        computed = obs.par_region.get(code, 0)
+        rows.append(
+            LigneFidelite(
+                f"Zones — {noms_regions.get(code, code)} (outre-mer)",
+                f"≈ {published}",
+                _num(computed),
+                _signed(computed - published),
+                abs(computed - published) <= 1,
+                faits.outre_mer_sources.get(code, faits.source),
+            )
+        )
+    for r in faits.regions:
+        computed = obs.par_region.get(r.code, 0)
+        rows.append(
+            LigneFidelite(
+                f"Zones — {noms_regions.get(r.code, r.nom)}"
+                + (" (pré-liste calculée)" if r.pre_liste else ""),
+                _num(r.zones),
+                _num(computed),
+                _signed(computed - r.zones),
+                abs(computed - r.zones) <= max(1, round(0.2 * r.zones)),
+                r.source,
+            )
+        )
+        if r.population is not None:
+            pop = obs.population_region.get(r.code, 0)
+            rows.append(
+                LigneFidelite(
+                    f"Population des zones — {noms_regions.get(r.code, r.nom)}",
+                    _num(r.population),
+                    _num(pop),
+                    f"{_signed(100 * (pop - r.population) / r.population, 1)} %" if r.population else "",
+                    abs(pop - r.population) <= 0.15 * r.population,
+                    r.source,
+                )
+            )
+        for d in r.departements:
+            count = obs.departements.get(d.code, 0)
+            rows.append(
+                LigneFidelite(
+                    f"Zones — département {d.code} ({noms_regions.get(r.code, r.nom)})"
+                    + (" (pré-liste calculée)" if d.pre_liste else ""),
+                    _num(d.zones),
+                    _num(count),
+                    _signed(count - d.zones),
+                    abs(count - d.zones) <= max(1, round(0.2 * d.zones)),
+                    d.source,
+                )
+            )
+        for dep in r.departements_sans_zone:
+            count = obs.departements.get(dep, 0)
+            rows.append(
+                LigneFidelite(
+                    f"Zones — département {dep} ({noms_regions.get(r.code, r.nom)})",
+                    "0",
+                    _num(count),
+                    _signed(count),
+                    count == 0,
+                    r.source,
+                )
+            )
+    for g in faits.groupes:
+        computed = sum(obs.par_region.get(c, 0) for c in g.regions)
+        rows.append(
+            LigneFidelite(
+                f"Zones — {g.nom}",
+                f"≈ {g.zones}" if g.approximatif else _num(g.zones),
+                _num(computed),
+                _signed(computed - g.zones),
+                abs(computed - g.zones) <= max(1, round(0.2 * g.zones)),
+                g.source,
+            )
+        )
+    return rows
