@@ -90,17 +90,10 @@ def fidelite(faits: Faits, obs: Observation, noms_regions: dict[str, str]) -> li
         )
     for r in faits.regions:
         computed = obs.par_region.get(r.code, 0)
-        rows.append(
-            LigneFidelite(
-                f"Zones — {noms_regions.get(r.code, r.nom)}"
-                + (" (pré-liste calculée)" if r.pre_liste else ""),
-                _num(r.zones),
-                _num(computed),
-                _signed(computed - r.zones),
-                abs(computed - r.zones) <= max(1, round(0.2 * r.zones)),
-                r.source,
-            )
+        label = f"Zones — {noms_regions.get(r.code, r.nom)}" + (
+            " (pré-liste calculée)" if r.pre_liste else ""
         )
+        rows.append(_count_row(label, r.zones, computed, r.source))
         if r.population is not None:
             pop = obs.population_region.get(r.code, 0)
             rows.append(
@@ -114,18 +107,10 @@ def fidelite(faits: Faits, obs: Observation, noms_regions: dict[str, str]) -> li
                 )
             )
         for d in r.departements:
-            count = obs.departements.get(d.code, 0)
-            rows.append(
-                LigneFidelite(
-                    f"Zones — département {d.code} ({noms_regions.get(r.code, r.nom)})"
-                    + (" (pré-liste calculée)" if d.pre_liste else ""),
-                    _num(d.zones),
-                    _num(count),
-                    _signed(count - d.zones),
-                    abs(count - d.zones) <= max(1, round(0.2 * d.zones)),
-                    d.source,
-                )
+            label = f"Zones — département {d.code} ({noms_regions.get(r.code, r.nom)})" + (
+                " (pré-liste calculée)" if d.pre_liste else ""
             )
+            rows.append(_count_row(label, d.zones, obs.departements.get(d.code, 0), d.source))
         for dep in r.departements_sans_zone:
             count = obs.departements.get(dep, 0)
             rows.append(
@@ -140,14 +125,19 @@ def fidelite(faits: Faits, obs: Observation, noms_regions: dict[str, str]) -> li
             )
     for g in faits.groupes:
         computed = sum(obs.par_region.get(c, 0) for c in g.regions)
-        rows.append(
-            LigneFidelite(
-                f"Zones — {g.nom}",
-                f"≈ {g.zones}" if g.approximatif else _num(g.zones),
-                _num(computed),
-                _signed(computed - g.zones),
-                abs(computed - g.zones) <= max(1, round(0.2 * g.zones)),
-                g.source,
-            )
-        )
+        rows.append(_count_row(f"Zones — {g.nom}", g.zones, computed, g.source, approximatif=g.approximatif))
     return rows
+
+
+def _count_row(
+    label: str, published: int, computed: int, source: str, approximatif: bool = False
+) -> LigneFidelite:
+    """A published count of zones beside the computed one: agreed within 20 % (at least one zone)."""
+    return LigneFidelite(
+        label,
+        f"≈ {published}" if approximatif else _num(published),
+        _num(computed),
+        _signed(computed - published),
+        abs(computed - published) <= max(1, round(0.2 * published)),
+        source,
+    )

@@ -389,14 +389,21 @@ def parse_instance(data: Any) -> Instance:
         where = f"history[{i}]"
         if not isinstance(item, dict):
             raise InstanceError(f"{where} : objet attendu.")
-        vid, sid = str(_field(item, "volunteer", where)), str(_field(item, "site", where))
-        if vid not in volunteer_ids:
-            raise InstanceError(f"{where}.volunteer : volontaire inconnu {vid!r}.")
-        if sid not in site_ids:
-            raise InstanceError(f"{where}.site : lieu inconnu {sid!r}.")
-        history.add((vid, sid))
+        history.add(_known_pair(item, where, volunteer_ids, site_ids))
     excluded = _excluded(data.get("excluded", []), volunteer_ids, site_ids, year, month)
     return Instance(year, month, tuple(volunteers), tuple(sites), frozenset(history), excluded=excluded)
+
+
+def _known_pair(
+    item: dict[str, Any], where: str, volunteer_ids: set[str], site_ids: set[str]
+) -> tuple[str, str]:
+    """The (volunteer, site) an entry of `history` or `excluded` names, both of the instance."""
+    vid, sid = str(_field(item, "volunteer", where)), str(_field(item, "site", where))
+    if vid not in volunteer_ids:
+        raise InstanceError(f"{where}.volunteer : volontaire inconnu {vid!r}.")
+    if sid not in site_ids:
+        raise InstanceError(f"{where}.site : lieu inconnu {sid!r}.")
+    return vid, sid
 
 
 def _excluded(
@@ -412,11 +419,7 @@ def _excluded(
         where = f"excluded[{i}]"
         if not isinstance(item, dict):
             raise InstanceError(f"{where} : objet attendu (volunteer, site, date).")
-        vid, sid = str(_field(item, "volunteer", where)), str(_field(item, "site", where))
-        if vid not in volunteer_ids:
-            raise InstanceError(f"{where}.volunteer : volontaire inconnu {vid!r}.")
-        if sid not in site_ids:
-            raise InstanceError(f"{where}.site : lieu inconnu {sid!r}.")
+        vid, sid = _known_pair(item, where, volunteer_ids, site_ids)
         day = _iso_date(_field(item, "date", where), f"{where}.date", year, month)
         key = (vid, sid, day)
         if key in first:
