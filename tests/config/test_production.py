@@ -120,6 +120,19 @@ def test_behind_the_tls_proxy_a_form_is_accepted_and_plain_http_is_redirected(co
         # A client's own X-Forwarded-Proto counts only behind declared proxies, and /healthz (the probe) is exempt.
         health, _ = fetch(port, "GET", "/healthz", {"Host": "127.0.0.1"})
         assert health.status == 200
+        # Every file the main pages load is in the collected folder (config/apps.py leaves out the shipped files
+        # no page loads): the hashed name exists and is served.
+        loaded: set[str] = set()
+        for path in ("/", "/rendez-vous/", "/zonage/", "/pilotage/", "/api/v1/docs", "/admin/login/"):
+            page, content = fetch(port, "GET", path, proxied)
+            assert page.status == 200, (path, content.decode()[:2000])
+            loaded |= set(re.findall(r'(?:src|href)="(/static/[^"]+)"', content.decode()))
+        assert any("dsfr.min." in url for url in loaded) and any(
+            "swagger-ui-bundle." in url for url in loaded
+        )
+        for url in sorted(loaded):
+            served, _ = fetch(port, "GET", url, proxied)
+            assert served.status == 200, url
     assert sorted(MedecinVolontaire.objects.values_list("rpps", flat=True)) == [
         rpps_with_key("1000000001"),
         rpps_with_key("1000000002"),
@@ -131,8 +144,10 @@ def test_the_production_server_serves_hashed_compressed_static_files(
     collected_static: Path, tmp_path: Path
 ) -> None:
     manifest = json.loads((collected_static / "staticfiles.json").read_text())["paths"]
-    css = manifest["dsfr/dist/dsfr.min.css"]
-    assert re.fullmatch(r"dsfr/dist/dsfr\.min\.[0-9a-f]{12}\.css", css)
+    css = manifest["dsfr/dist/dsfr/dsfr.min.css"]  # the DSFR as base.html loads it
+    assert re.fullmatch(r"dsfr/dist/dsfr/dsfr\.min\.[0-9a-f]{12}\.css", css)
+    # The shipped files no page loads are left out (config/apps.py): DSFR's styles split per component, Redoc.
+    assert not [name for name in manifest if name.startswith(("dsfr/dist/component/", "ninja/redoc"))]
     with production_server(
         f"sqlite:///{tmp_path / 'vide.sqlite3'}", SOLIDARITE_STATIC_DIR=str(collected_static)
     ) as (port, output):

@@ -300,6 +300,11 @@ USE_TZ = True
 # would pull in GeoDjango (GDAL), which the platform does not need.
 _LEAFLET = importlib.util.find_spec("leaflet")
 STATICFILES_DIRS = [Path(next(iter(_LEAFLET.submodule_search_locations))) / "static"] if _LEAFLET else []
+# Django's two finders, whose lists leave out the shipped files no page loads (config/statiques.py): not collected.
+STATICFILES_FINDERS = [
+    "solidarite.config.statiques.FileSystemFinder",
+    "solidarite.config.statiques.AppDirectoriesFinder",
+]
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
