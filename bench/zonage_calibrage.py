@@ -49,6 +49,10 @@ def worker(which: str) -> None:
         import solidarite.zonage.sources as sources
 
         params = load_params(getattr(sources, "PARAMS_2025_HISTORIQUE", sources.DEFAULT_PARAMS_FILE))
+    # The ranking imports scipy.stats on its first call (zonage/composite.py): a process's start, not the run's,
+    # as for the baseline, which imported it with its modules.
+    import scipy.stats  # noqa: F401
+
     started = time.perf_counter()
     if which == "base":  # the baseline reads and computes in one call
         result = compute_zonage(DATA, params)

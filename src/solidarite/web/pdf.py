@@ -22,11 +22,12 @@ UrlFetcher = Callable[..., dict[str, Any]]
 
 def local_files_only(root: Path) -> UrlFetcher:
     """weasyprint's url_fetcher: a `file://` URL of an existing file inside `root`, nothing else."""
-    from weasyprint.urls import URLFetchingError, default_url_fetcher
-
     base = root.resolve()
 
     def fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        # Imported on the first fetch, as in html_to_pdf: a fetcher is made when its module is imported.
+        from weasyprint.urls import URLFetchingError, default_url_fetcher
+
         parsed = urlparse(url)
         if parsed.scheme == "file" and parsed.netloc in ("", "localhost"):
             path = Path(unquote(parsed.path)).resolve()

@@ -7,11 +7,19 @@ Pure, typed; `score` ranks, selects and explains with it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
-from scipy.stats import rankdata
 
 from solidarite.zonage.methode import CRITERES, PIRE_PART, PORTAGES, SENS, ParamError
+
+
+def rankdata(values: Any, method: Literal["average", "min"] = "average") -> Any:
+    """`scipy.stats.rankdata`, imported on the first ranking: scipy.stats takes about 0.6 s to import, and every
+    command, worker and server process imports this module through the URLs, most of them to rank nothing."""
+    from scipy.stats import rankdata as ranks
+
+    return ranks(values, method=method)
 
 
 def sens_of(critere: str, agregation: str) -> str:

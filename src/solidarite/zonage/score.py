@@ -21,7 +21,6 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import rankdata
 
 from solidarite.zonage.composite import (  # re-exported: read from here by the other modules
     Bassins as Bassins,
@@ -38,6 +37,7 @@ from solidarite.zonage.composite import (
 from solidarite.zonage.composite import (
     percentile_matrix as percentile_matrix,
 )
+from solidarite.zonage.composite import rankdata
 from solidarite.zonage.composite import (
     scores_methode as scores_methode,
 )
