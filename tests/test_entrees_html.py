@@ -470,3 +470,74 @@ def test_a_cpam_in_other_digits_is_refused(cpam: str, freeze_clock: Any) -> None
     response = client.get(f"/indemnisation/ars/export/?{query}")
     assert response.status_code == 400, response.status_code
     assert "n'est pas un code de CPAM" in html.unescape(response.content.decode())
+
+
+# --- Ids in a page's address (web.chemins): « 007 » was the page of row 7 -----------------------------------
+
+
+def _routes(patterns: list[Any], prefix: str = "") -> list[tuple[str, Any]]:
+    from django.urls import URLPattern, URLResolver
+
+    found: list[tuple[str, Any]] = []
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            found += _routes(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            found.append((prefix + str(p.pattern), p.pattern))
+    return found
+
+
+def test_every_number_in_a_page_address_is_an_identifiant() -> None:
+    """Django's `<int:…>` took « 007 » and any length of digits: each number of a route is an « identifiant »
+    (the admin's routes are Django's own, its ids are text)."""
+    from django.urls import get_resolver
+    from django.urls.converters import IntConverter
+
+    from solidarite.web.chemins import IdentifiantConverter
+
+    routes = [(r, p) for r, p in _routes(get_resolver().url_patterns) if not r.startswith("admin/")]
+    loose = [
+        r
+        for r, p in routes
+        if any(isinstance(c, IntConverter) for c in getattr(p, "converters", {}).values())
+    ]
+    assert not loose, loose
+    strict = [r for r, p in routes if any(isinstance(c, IdentifiantConverter) for c in p.converters.values())]
+    assert len(strict) >= 20, strict  # rdv, continuité, indemnisation, pilotage, zonage
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "0{pk}",  # a leading zero: the same lieu under another address
+        "00{pk}",
+        "0",
+        "99999999999999999999999",  # past a 64-bit column
+        "9223372036854775808",  # 2**63
+        "1234567890",  # ten digits: past what the platform writes (web.entrees.ID_MAX)
+        "9" * 5000,  # past Python's own limit on int()
+        "{pk}٠",  # an Arabic-Indic zero
+        "-{pk}",
+    ],
+)
+def test_an_id_in_an_address_written_otherwise_is_the_404_page(written: str, freeze_clock: Any) -> None:
+    from django.urls import reverse
+
+    freeze_clock(dt.datetime(2026, 12, 7, 9, tzinfo=PARIS))
+    place = _mission(days_ahead=3).lieu
+    client = Client(raise_request_exception=False)
+    assert reverse("rdv:lieu", args=[place.pk]) == f"/rendez-vous/lieu/{place.pk}/"
+    assert client.get(f"/rendez-vous/lieu/{place.pk}/").status_code == 200
+    response = client.get(f"/rendez-vous/lieu/{written.format(pk=place.pk)}/")
+    text = html.unescape(response.content.decode())
+    assert response.status_code == 404 and "<html" in text and place.nom not in text, response.status_code
+
+
+def test_reverse_writes_an_id_in_its_one_form_or_not_at_all() -> None:
+    from django.urls import NoReverseMatch, reverse
+
+    assert reverse("pilotage:simulation", args=[999_999_999]) == "/pilotage/simulations/999999999/"
+    assert reverse("zonage:comparer_campagnes", kwargs={"a": 1, "b": "2"}) == "/zonage/gestion/campagnes/1/2/"
+    for bad in (0, -1, "007", 10**9):
+        with pytest.raises(NoReverseMatch):
+            reverse("rdv:lieu", args=[bad])

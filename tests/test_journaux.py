@@ -272,7 +272,7 @@ def test_every_secret_route_of_the_urlconf_is_masked() -> None:
     routes = journaux.secret_routes(get_resolver().url_patterns)
     assert len(routes) >= 5  # gerer (and deplacer), attente, journee, planning/medecin, API
     secret = "Zz9-SECRET-Zz9"
-    sample = {"str": "x1", "int": "12", "slug": "x", "path": "a/b", "uuid": "0" * 32}
+    sample = {"str": "x1", "int": "12", "identifiant": "12", "slug": "x", "path": "a/b", "uuid": "0" * 32}
     for route in _routes_with_secret(get_resolver().url_patterns):
         path = "/" + re.sub(
             r"<(?:(\w+):)?(\w+)>",

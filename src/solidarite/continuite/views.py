@@ -258,7 +258,7 @@ def day_context(mission: Any, user: Any, page: int = 1) -> dict[str, Any]:
     AccesDonnees.objects.bulk_create(
         [AccesDonnees(objet=p, action="journée de suivi", canal=CANAL, par=user) for p in patients]
     )
-    prefix = reverse("continuite:resultat", args=[0])[: -len("0/")]
+    prefix = reverse("continuite:resultat", args=[1])[: -len("1/")]
 
     def result_row(r: Any) -> dict[str, Any]:
         return {

@@ -1,6 +1,7 @@
 from django.urls import URLPattern, path
 
 from solidarite.pilotage import simulation_views, views
+from solidarite.web import chemins  # noqa: F401  (registers the path converter <identifiant:…>)
 
 app_name = "pilotage"
 urlpatterns: list[URLPattern] = []
@@ -15,7 +16,7 @@ urlpatterns += [
     path("donnees-ouvertes/", views.donnees_ouvertes, name="donnees_ouvertes"),
     path("donnees-ouvertes/schema.json", views.donnees_ouvertes_schema, name="donnees_ouvertes_schema"),
     path(
-        "donnees-ouvertes/<str:trimestre>/v<int:version>.csv",
+        "donnees-ouvertes/<str:trimestre>/v<identifiant:version>.csv",
         views.donnees_ouvertes_csv,
         name="donnees_ouvertes_csv",
     ),
@@ -25,8 +26,20 @@ urlpatterns += [
 # Simulations (docs/decisions/0019)
 urlpatterns += [
     path("simulations/", simulation_views.simulations, name="simulations"),
-    path("simulations/<int:pk>/", simulation_views.simulation, name="simulation"),
-    path("simulations/<int:pk>/progres/", simulation_views.simulation_progres, name="simulation_progres"),
-    path("simulations/<int:pk>/annuler/", simulation_views.simulation_annuler, name="simulation_annuler"),
-    path("simulations/<int:pk>/apl.geojson", simulation_views.simulation_geojson, name="simulation_geojson"),
+    path("simulations/<identifiant:pk>/", simulation_views.simulation, name="simulation"),
+    path(
+        "simulations/<identifiant:pk>/progres/",
+        simulation_views.simulation_progres,
+        name="simulation_progres",
+    ),
+    path(
+        "simulations/<identifiant:pk>/annuler/",
+        simulation_views.simulation_annuler,
+        name="simulation_annuler",
+    ),
+    path(
+        "simulations/<identifiant:pk>/apl.geojson",
+        simulation_views.simulation_geojson,
+        name="simulation_geojson",
+    ),
 ]

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from solidarite.web import chemins  # noqa: F401  (registers the path converter <identifiant:…>)
 from solidarite.zonage import views
 
 app_name = "zonage"
@@ -7,6 +8,10 @@ urlpatterns = [
     path("", views.carte, name="carte"),
     path("zones.geojson", views.zones_geojson, name="zones_geojson"),
     path("epci/<str:siren>/", views.epci, name="epci"),
-    path("gestion/campagnes/<int:a>/<int:b>/", views.comparer_campagnes, name="comparer_campagnes"),
-    path("gestion/listes/<int:pk>/", views.comparer_liste, name="comparer_liste"),
+    path(
+        "gestion/campagnes/<identifiant:a>/<identifiant:b>/",
+        views.comparer_campagnes,
+        name="comparer_campagnes",
+    ),
+    path("gestion/listes/<identifiant:pk>/", views.comparer_liste, name="comparer_liste"),
 ]
