@@ -134,10 +134,20 @@ def test_cli_zero_volunteers_exits_2_with_a_french_message() -> None:
     ("args", "message"),
     [
         (["--volontaires", "10000000"], "Nombre de volontaires invalide"),
-        (["--volontaires", "300", "--mois", "-1"], "Nombre de mois invalide"),
+        (["--volontaires", "300", "--mois", "0"], "Nombre de mois invalide"),
+        (
+            ["--volontaires", "300", "--mois", "-1"],
+            "n'est pas un nombre valide pour « mois » : un nombre entier",
+        ),
         (["--volontaires", "300", "--seeds", "abc"], "n'est pas un nombre valide"),
         (["--volontaires", "300", "--couverture", "150"], "Couverture visée invalide"),
         (["--volontaires", "300", "--plafond", "x"], "Plafond invalide"),
+        # Other writings int() and float() read as a number (decision 0004, point 11): each ran a simulation.
+        (["--volontaires", "3_00"], "« 3_00 » n'est pas un nombre valide pour « volontaires »"),
+        (["--volontaires", "٣٠٠"], "n'est pas un nombre valide pour « volontaires »"),
+        (["--volontaires", "300", "--couverture", "5e-1"], "n'est pas un nombre valide pour « couverture »"),
+        (["--volontaires", "300", "--plafond", "٥٠٠"], "Plafond invalide : '٥٠٠', un nombre entier"),
+        (["--volontaires", "300", "--plafond", "+500"], "Plafond invalide"),
     ],
 )
 def test_cli_bad_input_exit_code_2(args: list[str], message: str) -> None:

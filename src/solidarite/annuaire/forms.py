@@ -37,11 +37,11 @@ class InscriptionForm(DsfrBaseForm):
         queryset=Departement.objects.order_by("code"),
         empty_label="Choisir",
     )
-    jours_max_par_mois = forms.IntegerField(
+    jours_max_par_mois = champs.Entier(
         label="Jours de mission par mois au plus", min_value=1, initial=services.national_max_days
     )
     rotation = forms.ChoiceField(label="Rythme souhaité", choices=MedecinVolontaire.Rotation.choices)
-    trajet_max_minutes = forms.IntegerField(
+    trajet_max_minutes = champs.Entier(
         label="Temps de trajet maximal (minutes)", min_value=10, max_value=600, initial=60
     )
     consentement = forms.BooleanField(

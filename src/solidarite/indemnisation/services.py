@@ -36,6 +36,7 @@ from solidarite.planning.models import Mission
 from solidarite.rdv import audit
 from solidarite.rdv.models import RendezVous
 from solidarite.territoire.models import Region
+from solidarite.web.entrees import COUNT_EXPECTED, parse_count
 
 logger = logging.getLogger(__name__)
 CANAL = "indemnisation"
@@ -86,10 +87,10 @@ def confirmer_jour(
     if consultations in (None, ""):
         count = consultations_du_jour(mission)
     else:
-        try:
-            count = int(str(consultations))
-        except ValueError:
-            raise ValidationError("Le nombre de consultations doit être un nombre entier.") from None
+        # In its one form (web.entrees): int() took « ␣5 », « +5 », « 1_0 » and « ٥ » as well.
+        count = consultations if isinstance(consultations, int) else parse_count(consultations)
+        if count is None:
+            raise ValidationError(f"Le nombre de consultations doit être {COUNT_EXPECTED}.")
         if count < 0 or count > 200:
             raise ValidationError("Le nombre de consultations doit être compris entre 0 et 200.")
     with transaction.atomic():

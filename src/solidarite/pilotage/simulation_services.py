@@ -30,6 +30,7 @@ from solidarite.rdv.creneaux import Hours, day_slots
 from solidarite.rdv.models import RendezVous
 from solidarite.territoire import acces
 from solidarite.territoire.models import Commune
+from solidarite.web.entrees import COUNT_EXPECTED, DECIMAL_EXPECTED, parse_count, parse_decimal
 from solidarite.zonage import services as zonage
 
 logger = logging.getLogger(__name__)
@@ -246,18 +247,24 @@ def effet_apl(
 def parse_parametres(data: dict[str, Any], *, pourcent: bool = False) -> core.Parametres:
     """The fields as simulator parameters; ValidationError with a French message otherwise. The coverage is a
     share (0–1, or a percentage above 1, or written with « % ») on the command line, always a percentage in the
-    page's form."""
-    values = {}
-    for name, kind in (("volontaires", int), ("seeds", int), ("mois", int), ("couverture", float)):
-        raw = str(data.get(name, "")).strip().replace(",", ".").replace(" ", "").replace("\u202f", "")
+    page's form. Each figure in its one form (web.entrees, decision 0004 point 11): `int` and `float` took
+    « ␣5 », « +5 », « ٥ », « 1_0 », « 1e2 » and « nan »."""
+    values: dict[str, float] = {}
+    for name, parse, expected in (
+        ("volontaires", parse_count, COUNT_EXPECTED),
+        ("seeds", parse_count, COUNT_EXPECTED),
+        ("mois", parse_count, COUNT_EXPECTED),
+        ("couverture", parse_decimal, DECIMAL_EXPECTED),
+    ):
+        raw = str(data.get(name, ""))
         if name == "couverture" and raw.endswith("%"):  # « 50 % », as the command's help offers
-            raw, pourcent = raw[:-1], True
+            raw, pourcent = raw[:-1].rstrip(" \u00a0\u202f"), True
         if not raw:
             raise ValidationError(f"Le champ « {name} » est obligatoire.")
-        try:
-            values[name] = kind(float(raw)) if kind is float else int(raw)
-        except (TypeError, ValueError, OverflowError):
-            raise ValidationError(f"« {raw} » n'est pas un nombre valide pour « {name} ».") from None
+        value = parse(raw)
+        if value is None:
+            raise ValidationError(f"« {raw[:40]} » n'est pas un nombre valide pour « {name} » : {expected}.")
+        values[name] = value
     if pourcent or values["couverture"] > 1:  # a percentage
         values["couverture"] = values["couverture"] / 100
     try:

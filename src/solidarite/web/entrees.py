@@ -6,6 +6,10 @@ answers write it, which every database column holds); a date is exactly AAAA-MM-
 more: `int` takes « ␣1 », « +1 », « 1_0 » and « ١ » (an Arabic-Indic one), `date.fromisoformat` takes
 « 20261210 » and « 2026-W50-1 » (a Monday of week 50): each was another way of writing a value the page never
 wrote, read as that value. A parameter given twice is refused too, rather than its last copy read.
+
+A count typed by hand (consultations of a day, days a month, the simulator's figures) is « 0 » or a number as
+above; a quantity may add a decimal part after « , » or « . » (the browser's number field sends « . », a person
+types « , »). `float` took « nan », « inf », « 1e400 » (infinite) and « 1_0 » as well.
 """
 
 from __future__ import annotations
@@ -20,16 +24,30 @@ ID_PATTERN = r"^[1-9][0-9]{0,8}$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 ID_MAX = 999_999_999
 
+COUNT_EXPECTED = "un nombre entier en chiffres de 0 à 9, sans signe, espace ni zéro en tête"
+DECIMAL_EXPECTED = "un nombre en chiffres de 0 à 9, la virgule avant les décimales, sans signe, espace, exposant ni zéro en tête"
 ID_EXPECTED = "Numéro attendu : de 1 à 999999999, en chiffres de 0 à 9, sans signe, espace ni zéro en tête."
 DATE_EXPECTED = "Date attendue, au format AAAA-MM-JJ (une date qui existe)."
 
 _ID = re.compile(ID_PATTERN[1:-1])
 _DATE = re.compile(DATE_PATTERN[1:-1])
+_COUNT = re.compile(r"0|[1-9][0-9]{0,8}")
+_DECIMAL = re.compile(r"(?:0|[1-9][0-9]{0,8})(?:[.,][0-9]{1,9})?")
 
 
 def parse_id(text: str) -> int | None:
     """The number `text` writes in the one accepted form, else None."""
     return int(text) if _ID.fullmatch(text) else None
+
+
+def parse_count(text: str) -> int | None:
+    """The count `text` writes (« 0 » or a number of 1 to 9 ASCII digits, no leading zero), else None."""
+    return int(text) if _COUNT.fullmatch(text) else None
+
+
+def parse_decimal(text: str) -> float | None:
+    """The quantity `text` writes (a count, then « , » or « . » and 1 to 9 decimals), else None: always finite."""
+    return float(text.replace(",", ".")) if _DECIMAL.fullmatch(text) else None
 
 
 def parse_date(text: str) -> dt.date | None:

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from solidarite.pilotage import simulateur as core
 from solidarite.pilotage import simulation_services as services
+from solidarite.web.entrees import COUNT_EXPECTED, parse_count
 
 BAR_WIDTH = 30
 
@@ -44,7 +45,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             parametres = services.parse_parametres(options)
-            plafond = int(str(options["plafond"]).strip())
+            plafond = parse_count(str(options["plafond"]))
+            if plafond is None:  # in its one form, as the other figures (int() took « ٥ », « 1_0 », « +5 »)
+                raise ValueError(options["plafond"])
             parametres = core.valider(
                 core.Parametres(
                     parametres.volontaires,
@@ -55,7 +58,9 @@ class Command(BaseCommand):
                 )
             )
         except ValueError as exc:
-            raise CommandError(f"Plafond invalide : {options['plafond']!r}.", returncode=2) from exc
+            raise CommandError(
+                f"Plafond invalide : {options['plafond']!r}, {COUNT_EXPECTED}.", returncode=2
+            ) from exc
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages), returncode=2) from None
         start = time.perf_counter()
