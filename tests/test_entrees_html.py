@@ -572,6 +572,21 @@ def test_a_count_and_a_quantity_in_their_form() -> None:
     assert [parse_decimal(t) for t in ("0", "0,5", "12.25", "50")] == [0.0, 0.5, 12.25, 50.0]
 
 
+@pytest.mark.parametrize("lat", [" 45.1", "+45.1", "045.1", "4_5.1", "4.51e1", "٤٥.١", "４５.１"])
+def test_a_position_written_otherwise_is_not_recognised(lat: str) -> None:
+    """« Autour de moi » sends what position.js writes (« 45.1000 », « -3.5000 »): float() read other writings
+    of it as that position."""
+    client = Client(raise_request_exception=False)
+    good = html.unescape(
+        client.get("/rendez-vous/?" + urlencode({"lat": "45.1", "lon": "-2.5"})).content.decode()
+    )
+    assert "Autour de votre position" in good and "Position non reconnue" not in good
+    response = client.get("/rendez-vous/?" + urlencode({"lat": lat, "lon": "-2.5"}))
+    text = html.unescape(response.content.decode())
+    assert response.status_code == 200 and "Position non reconnue" in text
+    assert "Autour de votre position" not in text
+
+
 def _slot_variants(slot: str) -> list[str]:
     mission, stamp = slot.split("-")
     return [

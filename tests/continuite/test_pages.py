@@ -3,6 +3,7 @@ pages (overdue in red), the documents, the patient's view of who read; bad input
 writes nothing; every read is in the access log."""
 
 import datetime as dt
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -279,6 +280,9 @@ def test_the_day_shows_the_lieus_newest_items_and_voir_plus_reaches_older(lundi,
     assert "Voir plus" not in second and 'href="?page=1#lieu"' in second
     assert c.get(url + "?page=abc").status_code == 200  # an odd page is the first one, never a 500
     assert c.get(url + "?page=²").status_code == 200  # str.isdigit takes « ² », int() does not: was a 500
+    for other in ("02", "+2", " 2", "٢"):  # another writing of 2 is the first page too (web.entrees)
+        page = c.get(url + "?" + urlencode({"page": other})).content.decode()
+        assert "page 2" not in page and f"/continuite/resultat/{oldest.pk}/" not in page, other
 
 
 def test_a_posted_identifier_in_other_digits_names_no_row() -> None:

@@ -32,7 +32,7 @@ from solidarite.planning import acces as planning_acces
 from solidarite.rdv.audit import RENDEZ_VOUS, AccesDonnees, record
 from solidarite.rdv.models import RendezVous
 from solidarite.rdv.services.jetons import InvalidJetonError, from_jeton
-from solidarite.web.entrees import EntreeInvalide, read_date, read_id
+from solidarite.web.entrees import EntreeInvalide, parse_id, read_date, read_id
 from solidarite.web.pages import error_page
 
 CANAL = "continuité"
@@ -190,8 +190,9 @@ LIEU_ROWS = 20  # per page, the lieu's newest open items beside the day's patien
 
 
 def _page(value: str) -> int:
-    """The page of the lieu's older items ("Voir plus"); anything odd is the first page."""
-    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 10_000 else 1
+    """The page of the lieu's older items ("Voir plus"); anything odd is the first page (« 02 » too: web.entrees)."""
+    number = parse_id(value)
+    return number if number is not None and number < 10_000 else 1
 
 
 def _owner(r: Any) -> str:

@@ -27,7 +27,7 @@ from solidarite.rdv.models import AccesDonnees, RendezVous
 from solidarite.rdv.signals import rendez_vous_pris
 from solidarite.territoire.models import Commune
 from solidarite.territoire.search import search_communes
-from solidarite.web.entrees import read_date
+from solidarite.web.entrees import parse_decimal, read_date
 from solidarite.web.pages import error_page
 from solidarite.web.ratelimit import limited
 
@@ -42,10 +42,12 @@ def _errors_into(form: ReservationForm | AttenteForm, exc: ValidationError) -> N
 
 
 def _coordinate(text: str | None, bound: float) -> float | None:
-    try:
-        value = float(text or "")
-    except ValueError:
+    """Degrees as position.js writes them (« -3.1234 »): a minus sign, then a quantity of web.entrees; float()
+    took « ٤٥ », « 4_5 », « 4.5e1 » or « ␣45 » too, and showed that position."""
+    value = parse_decimal(text.removeprefix("-")) if text else None
+    if value is None or text is None:
         return None
+    value = -value if text.startswith("-") else value
     return value if -bound <= value <= bound else None
 
 
