@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from solidarite.territoire.sources import CommuneRow
 from solidarite.zonage import sources
@@ -25,60 +28,146 @@ def vieillissement(apl: float, apl65: float) -> float | None:
     return 100.0 * (1.0 - apl65 / apl) if apl > 0 else None
 
 
+OUTSIDE = "commune hors des bassins de vie"
+
+IntArray = NDArray[np.int64]
+Cell = tuple[float | None, str]  # an EPCI's value of a criterion, or None and the reason
+
+
+@dataclass(frozen=True)
+class Membres:
+    """The communes of the EPCI (municipal arrondissements aside) as arrays, in the communes file's order:
+    commune k, of population `population[k]` (0 when unknown), belongs to the EPCI `sirens[epci[k]]` and lives in
+    the bassin de vie `bassins[bassin[k]]` (−1: in none). `sirens` and `bassins` are in order of first commune."""
+
+    communes: list[CommuneRow]
+    sirens: list[str]
+    epci: IntArray
+    population: IntArray
+    bassins: list[str]
+    bassin: IntArray
+
+    @staticmethod
+    def build(communes: list[CommuneRow], bassins: dict[str, str]) -> Membres:
+        """`communes`: the territory's rows; `bassins`: commune code → bassin de vie."""
+        members = [c for c in communes if c.type == "commune" and c.epci]
+        epcis = [c.epci or "" for c in members]
+        sirens = list(dict.fromkeys(epcis))
+        of_commune = [bassins.get(c.code) or "" for c in members]
+        codes = list(dict.fromkeys(b for b in of_commune if b))
+        index = {b: i for i, b in enumerate(codes)} | {"": -1}
+        siren_index = {s: i for i, s in enumerate(sirens)}
+        return Membres(
+            members,
+            sirens,
+            np.array([siren_index[s] for s in epcis], dtype=np.int64),
+            np.array([c.population or 0 for c in members], dtype=np.int64),
+            codes,
+            np.array([index[b] for b in of_commune], dtype=np.int64),
+        )
+
+
 def bassin_criterion(
-    members: dict[str, list[CommuneRow]],
-    bassins: dict[str, str],
-    value_of: Callable[[str], sources.Indicator | None],
-) -> dict[str, tuple[float | None, str]]:
-    result: dict[str, tuple[float | None, str]] = {}
-    for siren, communes in members.items():
-        total = covered = weighted = 0.0
+    membres: Membres, value_of: Callable[[str], sources.Indicator | None]
+) -> dict[str, Cell]:
+    """Per EPCI, the population-weighted mean of its communes' bassin value, when the communes having one hold
+    at least MIN_COVERAGE of its population; else None and the most frequent reason (first met on a tie)."""
+    nb = len(membres.sirens)
+    # per bassin: its value (known or not) and, when it has none, why
+    known = np.zeros(len(membres.bassins), dtype=bool)
+    values = np.zeros(len(membres.bassins))
+    why = []
+    for i, b in enumerate(membres.bassins):
+        ind = value_of(b)
+        if ind is not None and ind.value is not None:
+            known[i], values[i] = True, ind.value
+        why.append(OUTSIDE if ind is None else ind.missing)
+    # per EPCI, sums over its communes in the file's order (as the loop they replace)
+    covered_commune = np.append(known, False)[membres.bassin]  # index −1 (no bassin): the False appended
+    population = membres.population.astype(np.float64)
+    epci = membres.epci[covered_commune]
+    total = np.bincount(membres.epci, weights=population, minlength=nb).tolist()
+    covered = np.bincount(epci, weights=population[covered_commune], minlength=nb).tolist()
+    weighted = np.bincount(
+        epci, weights=values[membres.bassin[covered_commune]] * population[covered_commune], minlength=nb
+    ).tolist()
+    result: dict[str, Cell] = {}
+    for k, siren in enumerate(membres.sirens):
+        if total[k] > 0 and covered[k] / total[k] >= MIN_COVERAGE:
+            result[siren] = (weighted[k] / covered[k], "")
+            continue
         reasons: Counter[str] = Counter()
-        for c in communes:
-            population = float(c.population or 0)
-            total += population
-            bassin = bassins.get(c.code)
-            ind = value_of(bassin) if bassin else None
-            if ind is None:
-                reasons["commune hors des bassins de vie"] += 1
-            elif ind.value is None:
-                reasons[ind.missing] += 1
-            else:
-                covered += population
-                weighted += ind.value * population
-        if total > 0 and covered / total >= MIN_COVERAGE:
-            result[siren] = (weighted / covered, "")
-        else:
-            reason = reasons.most_common(1)[0][0] if reasons else "aucune commune"
-            share = covered / total if total else 0.0
-            result[siren] = (None, f"{reason} (valeur connue pour {share:.0%} de la population)")
+        for i in np.flatnonzero((membres.epci == k) & ~covered_commune).tolist():
+            reasons[OUTSIDE if membres.bassin[i] < 0 else why[membres.bassin[i]]] += 1
+        reason = reasons.most_common(1)[0][0] if reasons else "aucune commune"
+        share = covered[k] / total[k] if total[k] else 0.0
+        result[siren] = (None, f"{reason} (valeur connue pour {share:.0%} de la population)")
     return result
 
 
-def bassin_spread(
-    members: dict[str, list[CommuneRow]], bassins: dict[str, str]
-) -> dict[str, tuple[dict[str, int], int, bool]]:
+@dataclass(frozen=True)
+class Spread:
+    """How the population of each EPCI spreads over its bassins de vie, as pairs: pair k says that
+    `population[k]` inhabitants of the EPCI `sirens[epci[k]]` live in the bassin `bassins[bassin[k]]`. Pairs run
+    by EPCI, then in order of the EPCI's first commune in the bassin; `total` and `mayotte` are per EPCI."""
+
+    sirens: list[str]
+    bassins: list[str]
+    epci: IntArray
+    bassin: IntArray
+    population: IntArray
+    total: IntArray  # the EPCI's population, its communes outside any bassin included
+    mayotte: NDArray[np.bool_]
+
+    def by_bassin(self) -> dict[str, dict[str, float]]:
+        """SIREN → bassin → population (every EPCI, in `sirens` order)."""
+        result: dict[str, dict[str, float]] = {s: {} for s in self.sirens}
+        for k, b, n in zip(self.epci.tolist(), self.bassin.tolist(), self.population.tolist(), strict=True):
+            result[self.sirens[k]][self.bassins[b]] = float(n)
+        return result
+
+
+def bassin_spread(membres: Membres) -> Spread:
     """Per EPCI: its population per bassin de vie, its total population, whether it is in Mayotte."""
-    result = {}
-    for siren, communes in members.items():
-        by_bassin: Counter[str] = Counter()
-        total = 0
-        for c in communes:
-            population = c.population or 0
-            total += population
-            bassin = bassins.get(c.code)
-            if bassin:
-                by_bassin[bassin] += population
-        result[siren] = (dict(by_bassin), total, any(c.departement == MAYOTTE for c in communes))
+    nb, nb_bassins = len(membres.sirens), len(membres.bassins)
+    has = membres.bassin >= 0
+    key = membres.epci[has] * nb_bassins + membres.bassin[has]
+    pairs, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    population = np.zeros(len(pairs), dtype=np.int64)
+    np.add.at(population, inverse.ravel(), membres.population[has])
+    order = np.lexsort((first, pairs // nb_bassins))  # by EPCI, then by first commune
+    total = np.zeros(nb, dtype=np.int64)
+    np.add.at(total, membres.epci, membres.population)
+    mayotte = np.zeros(nb, dtype=bool)
+    mayotte[membres.epci[[c.departement == MAYOTTE for c in membres.communes]]] = True
+    return Spread(
+        membres.sirens,
+        membres.bassins,
+        pairs[order] // nb_bassins,
+        pairs[order] % nb_bassins,
+        population[order],
+        total,
+        mayotte,
+    )
+
+
+def first_per_group(groups: IntArray, keys: NDArray[Any], ties: IntArray, nb: int) -> IntArray:
+    """Per group 0…nb−1, the index of its item with the smallest key, the one with the smallest `ties` on a tie
+    (the item met first, as `min` and `Counter.most_common` take it); −1 for a group without an item."""
+    order = np.lexsort((ties, keys, groups))
+    head = np.ones(len(order), dtype=bool)
+    head[1:] = groups[order][1:] != groups[order][:-1]
+    result = np.full(nb, -1, dtype=np.int64)
+    result[groups[order[head]]] = order[head]
     return result
 
 
 def bassin_tables(
-    spread: dict[str, tuple[dict[str, int], int, bool]],
+    spread: Spread,
     bv_values: dict[str, dict[str, float]],
     agregations: list[str],
     imputees: dict[str, dict[str, str]] | None = None,
-) -> dict[str, dict[str, dict[str, tuple[float | None, str]]]]:
+) -> dict[str, dict[str, dict[str, Cell]]]:
     """EPCI values from bassin-de-vie values, one table per aggregation (all computed in one pass): the
     worst bassin holding at least PIRE_PART of the EPCI's population, or the share of its population living
     in the worst quintile of bassins (BV ranks); for a composite per bassin (`PORTAGES`), shown and not
@@ -90,47 +179,73 @@ def bassin_tables(
             codes = sorted(known)
             pct, _ = percentiles([known[b] for b in codes], SENS[critere])
             fragile[critere] = {b for b, q in zip(codes, pct, strict=True) if q is not None and q >= QUINTILE}
-    tables: dict[str, dict[str, dict[str, tuple[float | None, str]]]] = {a: {} for a in agregations}
-    for siren, (by_bassin, total, mayotte) in spread.items():
-        rows: dict[str, dict[str, tuple[float | None, str]]] = {a: {} for a in agregations}
-        for critere in CRITERES:
-            covered = {b: n for b, n in by_bassin.items() if critere in bv_values.get(b, {})}
-            weight = sum(covered.values())
-            share = weight / total if total else 0.0
-            missing: tuple[float | None, str] | None = None
-            if (not covered or share < MIN_COVERAGE) and critere in APL_CRITERES and mayotte:
-                missing = (None, "APL non publiée pour Mayotte (hors du champ de la DREES)")
-            elif not covered or share < MIN_COVERAGE:
-                missing = (
+    nb = len(spread.sirens)
+    columns: dict[str, list[list[Cell]]] = {a: [] for a in agregations}  # per aggregation, criterion, EPCI
+    for critere in CRITERES:
+        # the pairs whose bassin has a value of the criterion, and each EPCI's population they cover
+        has_value = np.array([critere in bv_values.get(b, {}) for b in spread.bassins], dtype=bool)
+        value = np.array([bv_values.get(b, {}).get(critere, 0.0) for b in spread.bassins], dtype=np.float64)
+        covered = has_value[spread.bassin]
+        epci, people = spread.epci[covered], spread.population[covered]
+        weight = np.zeros(nb, dtype=np.int64)
+        np.add.at(weight, epci, people)
+        share = np.divide(weight, spread.total, out=np.zeros(nb), where=spread.total > 0)
+        usable = (np.bincount(epci, minlength=nb) > 0) & ~(share < MIN_COVERAGE)
+        missing: list[Cell | None] = [None] * nb
+        shares = share.tolist()
+        for k in np.flatnonzero(~usable).tolist():
+            if critere in APL_CRITERES and spread.mayotte[k]:
+                missing[k] = (None, "APL non publiée pour Mayotte (hors du champ de la DREES)")
+            else:
+                missing[k] = (
                     None,
-                    f"bassins de vie sans valeur (valeur connue pour {share:.0%} de la population)",
+                    f"bassins de vie sans valeur (valeur connue pour {shares[k]:.0%} de la population)",
                 )
-            if missing is not None:
-                for row in rows.values():
-                    row[critere] = missing
-                continue
-            imputed = (imputees or {}).get(critere, {})
-            guessed = sorted(b for b in covered if b in imputed)
-            note = f"bassin(s) {', '.join(guessed)} : {imputed[guessed[0]]}" if guessed else ""
-            mean: tuple[float | None, str] | None = None
-            for agregation, row in rows.items():
-                if agregation == "pire_bassin":
-                    big = [b for b, n in covered.items() if n >= PIRE_PART * weight] or list(covered)
-                    pick = (min if SENS[critere] == "bas" else max)(big, key=lambda b: bv_values[b][critere])
-                    row[critere] = (
-                        bv_values[pick][critere],
-                        f"bassin {pick} : {imputed[pick]}" if pick in imputed else "",
-                    )
-                elif agregation in PORTAGES:
-                    if mean is None:
-                        mean = (sum(bv_values[b][critere] * n for b, n in covered.items()) / weight, note)
-                    row[critere] = mean
-                else:
-                    inside = sum(n for b, n in covered.items() if b in fragile[critere])
-                    row[critere] = (100.0 * inside / weight, note)
-        for agregation, row in rows.items():
-            tables[agregation][siren] = row
-    return tables
+        imputed = (imputees or {}).get(critere, {})
+        guessed: dict[int, list[str]] = defaultdict(list)  # EPCI → its covered bassins with an imputed value
+        for k, b in zip(epci.tolist(), spread.bassin[covered].tolist(), strict=True):
+            if spread.bassins[b] in imputed:
+                guessed[k].append(spread.bassins[b])
+        notes = [""] * nb
+        for k, bassins in guessed.items():
+            first = sorted(bassins)
+            notes[k] = f"bassin(s) {', '.join(first)} : {imputed[first[0]]}"
+        pair_value = value[spread.bassin]
+        for agregation, column in columns.items():
+            if agregation == "pire_bassin":
+                # the bassins holding PIRE_PART of the covered population, else all covered; the worst of them
+                big = covered & (spread.population >= PIRE_PART * weight[spread.epci])
+                with_big = np.bincount(spread.epci[big], minlength=nb) > 0
+                keys = pair_value if SENS[critere] == "bas" else -pair_value
+                candidates = np.flatnonzero(big | (covered & ~with_big[spread.epci]))
+                pick = first_per_group(spread.epci[candidates], keys[candidates], candidates, nb)
+                cells: list[Cell] = []
+                for q in pick.tolist():  # q = −1: no covered bassin, the EPCI's value is missing
+                    p = int(candidates[q]) if q >= 0 else -1
+                    b = spread.bassins[spread.bassin[p]] if p >= 0 else ""
+                    reason = f"bassin {b} : {imputed[b]}" if b in imputed else ""
+                    cells.append((float(pair_value[p]) if p >= 0 else None, reason))
+            elif agregation in PORTAGES:
+                sums = np.bincount(epci, weights=value[spread.bassin[covered]] * people, minlength=nb)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    means = (sums / weight).tolist()
+                cells = [(means[k], notes[k]) for k in range(nb)]
+            else:
+                in_fragile = np.array([b in fragile[critere] for b in spread.bassins], dtype=bool)
+                inside = covered & in_fragile[spread.bassin]
+                fragile_people = np.zeros(nb, dtype=np.int64)
+                np.add.at(fragile_people, spread.epci[inside], spread.population[inside])
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    parts = (100.0 * fragile_people / weight).tolist()
+                cells = [(parts[k], notes[k]) for k in range(nb)]
+            column.append([m if m is not None else cell for m, cell in zip(missing, cells, strict=True)])
+    return {
+        agregation: {
+            siren: dict(zip(CRITERES, row, strict=True))
+            for siren, row in zip(spread.sirens, zip(*column, strict=True), strict=True)
+        }
+        for agregation, column in columns.items()
+    }
 
 
 def departement_of_bassin(code: str) -> str:

@@ -24,21 +24,23 @@ The bassin-de-vie values carried to the EPCI (rule 3, and the composite per bass
 from __future__ import annotations
 
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from solidarite.territoire.sources import CommuneRow, TerritoireData, read_territoire
-from solidarite.territoire.travel import TravelProvider, nearest_minutes
+from solidarite.territoire.sources import TerritoireData, read_territoire
+from solidarite.territoire.travel import FloatArray, TravelProvider, nearest_minutes
 from solidarite.zonage import sources
 from solidarite.zonage.bassins import (
     MAYOTTE,
+    Membres,
     bassin_criterion,
     bassin_spread,
     bassin_tables,
+    first_per_group,
     impute_bassins,
     vieillissement,
 )
@@ -112,54 +114,71 @@ def epci_of(territoire: TerritoireData) -> dict[str, str]:
     return result
 
 
-def _epci_infos(territoire: TerritoireData) -> dict[str, EpciInfo]:
+def _epci_infos(territoire: TerritoireData, membres: Membres) -> dict[str, EpciInfo]:
+    """Each EPCI's description. Its region holds most of its population (on a tie, the region met first in the
+    communes file, as `Counter.most_common`); its zone is "metro" when all its communes are."""
     regions = {r.code: r.nom for r in territoire.regions}
     dept_region = {d.code: d.region for d in territoire.departements}
-    members: dict[str, list[CommuneRow]] = defaultdict(list)
-    for c in territoire.communes:
-        if c.type == "commune" and c.epci:
-            members[c.epci].append(c)
+    nb = len(membres.sirens)
+    departements = [c.departement for c in membres.communes]
+    # (EPCI, region) pairs: their population, and their first commune, which breaks ties
+    region_of = [dept_region[d] for d in departements]
+    region_codes = list(dict.fromkeys(region_of))
+    region_index = {r: i for i, r in enumerate(region_codes)}
+    key = membres.epci * len(region_codes) + np.array([region_index[r] for r in region_of], dtype=np.int64)
+    pairs, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    people = np.zeros(len(pairs), dtype=np.int64)
+    np.add.at(people, inverse.ravel(), membres.population)
+    pick = first_per_group(pairs // max(len(region_codes), 1), -people, first, nb)
+    region_by_epci = [
+        region_codes[int(pairs[p] % len(region_codes))] if p >= 0 else "" for p in pick.tolist()
+    ]
+    # (EPCI, département) pairs, by EPCI then département code
+    dept_codes = sorted(set(departements))
+    dept_index = {d: i for i, d in enumerate(dept_codes)}
+    dept_pairs = np.unique(
+        membres.epci * len(dept_codes) + np.array([dept_index[d] for d in departements], dtype=np.int64)
+    )
+    depts_by_epci: list[list[str]] = [[] for _ in range(nb)]
+    for pair in dept_pairs.tolist():
+        depts_by_epci[pair // len(dept_codes)].append(dept_codes[pair % len(dept_codes)])
+    outside_metro = np.bincount(
+        membres.epci, weights=[c.zone != "metro" for c in membres.communes], minlength=nb
+    ).tolist()
+    position = {s: k for k, s in enumerate(membres.sirens)}
     infos = {}
     for e in territoire.epcis:
-        communes = members.get(e.siren, [])
-        by_region: Counter[str] = Counter()
-        for c in communes:
-            by_region[dept_region[c.departement]] += c.population or 0
-        region_code = by_region.most_common(1)[0][0] if by_region else ""
-        zones = {c.zone for c in communes}
+        k = position.get(e.siren, -1)
+        region_code = region_by_epci[k] if k >= 0 else ""
         infos[e.siren] = EpciInfo(
             siren=e.siren,
             nom=e.nom,
             type=e.type,
-            departements=tuple(sorted({c.departement for c in communes})),
+            departements=tuple(depts_by_epci[k]) if k >= 0 else (),
             region_code=region_code,
             region=regions.get(region_code, ""),
-            zone="metro" if zones == {"metro"} else "drom",
+            zone="metro" if k >= 0 and outside_metro[k] == 0 else "drom",
             population=e.population_municipale,
         )
     return infos
 
 
-def _apl_by_epci(
-    apl_rows: list[sources.AplRow], mapping: dict[str, str], commune_epci: dict[str, str]
-) -> tuple[dict[str, tuple[float, float]], list[str]]:
-    weight: dict[str, float] = defaultdict(float)
-    sum_apl: dict[str, float] = defaultdict(float)
-    sum_apl65: dict[str, float] = defaultdict(float)
-    unmapped = []
-    for row in apl_rows:
-        code = mapping.get(row.code)
-        siren = commune_epci.get(code) if code else None
-        if code is None:
-            unmapped.append(row.code)
-            continue
-        if siren is None:
-            continue  # a commune outside any EPCI (Île-de-Sein, Ouessant…)
-        weight[siren] += row.population_standardisee
-        sum_apl[siren] += row.apl * row.population_standardisee
-        sum_apl65[siren] += row.apl_moins_65 * row.population_standardisee
-    result = {s: (sum_apl[s] / w, sum_apl65[s] / w) for s, w in weight.items() if w > 0}
-    return result, unmapped
+def weighted_means(
+    keys: list[str | None], weights: FloatArray, values: list[FloatArray]
+) -> dict[str, tuple[float, ...]]:
+    """Per key, in order of first appearance, the mean of each array of `values` weighted by `weights` over the
+    items of that key; an item without a key (None, "") counts nowhere, a key whose weights sum to 0 is left
+    out. The sums run in item order, as a loop adding one item after another would."""
+    names = [k for k in dict.fromkeys(keys) if k]
+    index: dict[str | None, int] = dict.fromkeys(keys, -1)
+    index.update({k: i for i, k in enumerate(names)})
+    codes = np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
+    keep = codes >= 0
+    totals = np.bincount(codes[keep], weights=weights[keep], minlength=len(names))
+    sums = [np.bincount(codes[keep], weights=(v * weights)[keep], minlength=len(names)) for v in values]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.column_stack([s / totals for s in sums]).tolist() if names else []
+    return {k: tuple(m) for k, m, t in zip(names, means, totals.tolist(), strict=True) if t > 0}
 
 
 @dataclass
@@ -239,42 +258,41 @@ def criteria_from_inputs(
     step = progress or (lambda _label: None)
     step("critères (APL, ALD, urgences, niveau de vie)")
     territoire = inputs.territoire
-    infos = _epci_infos(territoire)
+    bassins, carto, niveau = inputs.bassins, inputs.carto, inputs.niveau
+    membres = Membres.build(territoire.communes, bassins)
+    infos = _epci_infos(territoire, membres)
     commune_epci = epci_of(territoire)
-    members: dict[str, list[CommuneRow]] = defaultdict(list)
-    for c in territoire.communes:
-        if c.type == "commune" and c.epci:
-            members[c.epci].append(c)
 
+    # APL rows, moved to current communes: their EPCI's and their bassin's means (standardised population)
     apl_rows = inputs.apl_rows
     mapping = current_code_map(territoire, inputs.renamed)
-    apl, unmapped = _apl_by_epci(apl_rows, mapping, commune_epci)
+    current = [mapping.get(row.code) for row in apl_rows]
+    unmapped = [row.code for row, code in zip(apl_rows, current, strict=True) if code is None]
+    population_std = np.array([row.population_standardisee for row in apl_rows], dtype=np.float64)
+    apl_columns = [
+        np.array([row.apl for row in apl_rows], dtype=np.float64),
+        np.array([row.apl_moins_65 for row in apl_rows], dtype=np.float64),
+    ]
+    # a commune outside any EPCI (Île-de-Sein, Ouessant…) counts in no EPCI
+    apl = weighted_means([commune_epci.get(c) if c else None for c in current], population_std, apl_columns)
 
-    bassins, carto, niveau = inputs.bassins, inputs.carto, inputs.niveau
-    ald = bassin_criterion(members, bassins, lambda b: carto[b]["part_ald"] if b in carto else None)
-    vie = bassin_criterion(members, bassins, niveau.get)
+    ald = bassin_criterion(membres, lambda b: carto[b]["part_ald"] if b in carto else None)
+    vie = bassin_criterion(membres, niveau.get)
 
+    # road time from each current commune to the nearest emergency service; its EPCI's and bassin's means
     sites = inputs.sites
     actuelles = [c for c in territoire.communes if c.type == "commune"]
-    coords = territoire.coordonnees
-    lat = np.array([coords[c.code].latitude if c.code in coords else np.nan for c in actuelles])
-    lon = np.array([coords[c.code].longitude if c.code in coords else np.nan for c in actuelles])
+    points = [territoire.coordonnees.get(c.code) for c in actuelles]
+    lat = np.array([p.latitude if p is not None else np.nan for p in points], dtype=np.float64)
+    lon = np.array([p.longitude if p is not None else np.nan for p in points], dtype=np.float64)
     minutes = nearest_minutes(
         lat, lon, np.array([s.latitude for s in sites]), np.array([s.longitude for s in sites]), provider
     )
-    urg_weight: dict[str, float] = defaultdict(float)
-    urg_sum: dict[str, float] = defaultdict(float)
-    bv_urg: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for c, m in zip(actuelles, minutes, strict=True):
-        if np.isfinite(m):
-            population = float(c.population or 0)
-            if c.epci:
-                urg_weight[c.epci] += population
-                urg_sum[c.epci] += float(m) * population
-            bassin = bassins.get(c.code)
-            if bassin:
-                bv_urg[bassin][0] += population
-                bv_urg[bassin][1] += float(m) * population
+    timed = np.isfinite(minutes).tolist()
+    population = np.array([float(c.population or 0) for c in actuelles], dtype=np.float64)
+    urg = weighted_means(
+        [c.epci if t else None for c, t in zip(actuelles, timed, strict=True)], population, [minutes]
+    )
 
     step("score et sélection")
     tables: dict[str, dict[str, dict[str, tuple[float | None, str]]]] = {}
@@ -297,9 +315,7 @@ def criteria_from_inputs(
                 )
                 apl_value = apl65_value = old_value = (None, reason)
             urgences: tuple[float | None, str] = (
-                (urg_sum[siren] / urg_weight[siren], "")
-                if urg_weight[siren] > 0
-                else (None, "communes sans coordonnées")
+                (urg[siren][0], "") if siren in urg else (None, "communes sans coordonnées")
             )
             values[siren] = {
                 "apl": apl_value,
@@ -313,41 +329,33 @@ def criteria_from_inputs(
     others = [a for a in agregations if a != "moyenne"]
     if others:
         bv_values: dict[str, dict[str, float]] = defaultdict(dict)
-        weight: dict[str, float] = defaultdict(float)
-        sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
-        for row in apl_rows:
-            code = mapping.get(row.code)
-            bassin = bassins.get(code) if code else None
-            if bassin:
-                weight[bassin] += row.population_standardisee
-                sums[bassin][0] += row.apl * row.population_standardisee
-                sums[bassin][1] += row.apl_moins_65 * row.population_standardisee
-        for bassin, w in weight.items():
-            if w > 0:
-                a, a65 = sums[bassin][0] / w, sums[bassin][1] / w
-                bv_values[bassin]["apl"] = a
-                bv_values[bassin]["apl_moins_65"] = a65
-                vieux = vieillissement(a, a65)
-                if vieux is not None:
-                    bv_values[bassin]["vieillissement_mg"] = vieux
+        bv_apl = weighted_means([bassins.get(c) if c else None for c in current], population_std, apl_columns)
+        for bassin, (a, a65) in bv_apl.items():
+            bv_values[bassin]["apl"] = a
+            bv_values[bassin]["apl_moins_65"] = a65
+            vieux = vieillissement(a, a65)
+            if vieux is not None:
+                bv_values[bassin]["vieillissement_mg"] = vieux
         for bassin, indicators in carto.items():
             if indicators["part_ald"].value is not None:
                 bv_values[bassin]["part_ald"] = indicators["part_ald"].value
         for bassin, ind in niveau.items():
             if ind.value is not None:
                 bv_values[bassin]["niveau_vie"] = ind.value
-        for bassin, (w, total) in bv_urg.items():
-            if w > 0:
-                bv_values[bassin]["temps_urgences"] = total / w
+        bv_urg = weighted_means(
+            [bassins.get(c.code) if t else None for c, t in zip(actuelles, timed, strict=True)],
+            population,
+            [minutes],
+        )
+        for bassin, (mean,) in bv_urg.items():
+            bv_values[bassin]["temps_urgences"] = mean
         densites = {b: i["densite_mg"].value for b, i in carto.items() if i["densite_mg"].value is not None}
         departement_region = {d.code: d.region for d in territoire.departements}
         imputees = impute_bassins(bv_values, set(bassins.values()), densites, departement_region)
-        spread = bassin_spread(members, bassins)
+        spread = bassin_spread(membres)
         tables.update(bassin_tables(spread, bv_values, others, imputees))
         if any(a in PORTAGES for a in others):
-            bassin_table = Bassins.build(
-                bv_values, {s: {b: float(n) for b, n in by.items()} for s, (by, _, _) in spread.items()}
-            )
+            bassin_table = Bassins.build(bv_values, spread.by_bassin())
     else:
         imputees = {}
     france = sum(c.population or 0 for c in actuelles if c.zone in {"metro", "drom"})

@@ -259,10 +259,11 @@ def check_feasible(
 
 
 def raw_matrix(values: dict[str, dict[str, tuple[float | None, str]]], sirens: list[str]) -> np.ndarray:
+    """EPCI × CRITERES values; a missing one (None) is NaN, as numpy converts None to a float array."""
     return np.array(
-        [[np.nan if (v := values[s].get(c, ABSENT)[0]) is None else v for c in CRITERES] for s in sirens],
+        [[row.get(c, ABSENT)[0] for c in CRITERES] for row in map(values.__getitem__, sirens)],
         dtype=np.float64,
-    )
+    ).reshape(len(sirens), len(CRITERES))
 
 
 def score_epcis(
