@@ -7,6 +7,7 @@ import json
 import math
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,6 +20,7 @@ from solidarite.territoire.travel import (
     CrowFlyProvider,
     TravelError,
     haversine_km,
+    nearest_minutes,
     pairs_between,
     pairs_within,
 )
@@ -71,6 +73,37 @@ def test_pairs_between_equals_brute_force_and_skips_missing_coordinates() -> Non
     np.testing.assert_allclose(minutes, full[point, site], rtol=1e-6)
     assert 3 not in point.tolist() and 5 not in site.tolist()
     assert [len(a) for a in pairs_between(lat, lon, site_lat[:0], site_lon[:0], 45.0)] == [0, 0, 0]
+
+
+def test_nearest_minutes_equals_brute_force_with_ties_and_sites_on_points() -> None:
+    lat, lon = _real_points({"15"})  # the communes of Cantal; sites on some of them, some twice (ties)
+    site_lat = np.concatenate((lat[::40], lat[::80], [45.0]))
+    site_lon = np.concatenate((lon[::40], lon[::80], [2.7]))
+    lat[7] = np.nan
+    minutes = nearest_minutes(lat, lon, site_lat, site_lon)
+    with np.errstate(invalid="ignore"):
+        full = CrowFlyProvider().matrix_minutes(lat, lon, site_lat, site_lon)
+    assert np.isnan(minutes[7]) and (minutes[::40] == 0.0).all()
+    np.testing.assert_allclose(np.delete(minutes, 7), np.delete(full.min(axis=1), 7), rtol=1e-12)
+
+
+@dataclass(frozen=True)
+class _SlowNearProvider(CrowFlyProvider):
+    """A provider where the nearest site as the crow flies is the slowest of the candidates."""
+
+    def pair_minutes(
+        self, lat: np.ndarray, lon: np.ndarray, origins: np.ndarray, destinations: np.ndarray
+    ) -> np.ndarray:
+        return 1000.0 - super().pair_minutes(lat, lon, origins, destinations)
+
+
+def test_nearest_minutes_times_every_candidate_for_another_provider() -> None:
+    lat, lon = _real_points({"15"})
+    site_lat, site_lon = lat[::40], lon[::40]
+    minutes = nearest_minutes(lat, lon, site_lat, site_lon, _SlowNearProvider(), candidates=3)
+    crow = CrowFlyProvider().matrix_minutes(lat, lon, site_lat, site_lon)
+    third = np.sort(crow, axis=1)[:, 2]  # the farthest of the 3 candidates is the fastest here
+    np.testing.assert_allclose(minutes, 1000.0 - third, rtol=1e-12)
 
 
 def test_sparse_matrix_keeps_self_pairs_and_skips_points_without_coordinates() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -34,11 +35,21 @@ IntArray = NDArray[np.int64]
 Cell = tuple[float | None, str]  # an EPCI's value of a criterion, or None and the reason
 
 
+def encode(keys: list[str | None]) -> tuple[list[str], IntArray]:
+    """The distinct keys in order of first appearance (None and "" left out), and each item's index among them
+    (−1 for an item without a key)."""
+    index: dict[str | None, int] = dict.fromkeys(keys, -1)
+    names = [k for k in index if k]
+    index.update(zip(names, range(len(names)), strict=True))
+    return names, np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
+
+
 @dataclass(frozen=True)
 class Membres:
     """The communes of the EPCI (municipal arrondissements aside) as arrays, in the communes file's order:
-    commune k, of population `population[k]` (0 when unknown), belongs to the EPCI `sirens[epci[k]]` and lives in
-    the bassin de vie `bassins[bassin[k]]` (−1: in none). `sirens` and `bassins` are in order of first commune."""
+    commune k, of population `population[k]` (0 when unknown), belongs to the EPCI `sirens[epci[k]]`, lives in
+    the bassin de vie `bassins[bassin[k]]` (−1: in none) and the département `departements[departement[k]]`.
+    The names are in order of first commune."""
 
     communes: list[CommuneRow]
     sirens: list[str]
@@ -46,25 +57,18 @@ class Membres:
     population: IntArray
     bassins: list[str]
     bassin: IntArray
+    departements: list[str]
+    departement: IntArray
 
     @staticmethod
     def build(communes: list[CommuneRow], bassins: dict[str, str]) -> Membres:
         """`communes`: the territory's rows; `bassins`: commune code → bassin de vie."""
         members = [c for c in communes if c.type == "commune" and c.epci]
-        epcis = [c.epci or "" for c in members]
-        sirens = list(dict.fromkeys(epcis))
-        of_commune = [bassins.get(c.code) or "" for c in members]
-        codes = list(dict.fromkeys(b for b in of_commune if b))
-        index = {b: i for i, b in enumerate(codes)} | {"": -1}
-        siren_index = {s: i for i, s in enumerate(sirens)}
-        return Membres(
-            members,
-            sirens,
-            np.array([siren_index[s] for s in epcis], dtype=np.int64),
-            np.array([c.population or 0 for c in members], dtype=np.int64),
-            codes,
-            np.array([index[b] for b in of_commune], dtype=np.int64),
-        )
+        sirens, epci = encode(list(map(attrgetter("epci"), members)))
+        codes, bassin = encode(list(map(bassins.get, map(attrgetter("code"), members))))
+        departements, departement = encode(list(map(attrgetter("departement"), members)))
+        population = np.array([c.population or 0 for c in members], dtype=np.int64)
+        return Membres(members, sirens, epci, population, codes, bassin, departements, departement)
 
 
 def bassin_criterion(
@@ -139,7 +143,8 @@ def bassin_spread(membres: Membres) -> Spread:
     total = np.zeros(nb, dtype=np.int64)
     np.add.at(total, membres.epci, membres.population)
     mayotte = np.zeros(nb, dtype=bool)
-    mayotte[membres.epci[[c.departement == MAYOTTE for c in membres.communes]]] = True
+    if MAYOTTE in membres.departements:
+        mayotte[membres.epci[membres.departement == membres.departements.index(MAYOTTE)]] = True
     return Spread(
         membres.sirens,
         membres.bassins,

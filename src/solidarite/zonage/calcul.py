@@ -27,6 +27,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,7 @@ from solidarite.zonage.bassins import (
     bassin_criterion,
     bassin_spread,
     bassin_tables,
+    encode,
     first_per_group,
     impute_bassins,
     vieillissement,
@@ -120,13 +122,12 @@ def _epci_infos(territoire: TerritoireData, membres: Membres) -> dict[str, EpciI
     regions = {r.code: r.nom for r in territoire.regions}
     dept_region = {d.code: d.region for d in territoire.departements}
     nb = len(membres.sirens)
-    departements = [c.departement for c in membres.communes]
     # (EPCI, region) pairs: their population, and their first commune, which breaks ties
-    region_of = [dept_region[d] for d in departements]
-    region_codes = list(dict.fromkeys(region_of))
-    region_index = {r: i for i, r in enumerate(region_codes)}
-    key = membres.epci * len(region_codes) + np.array([region_index[r] for r in region_of], dtype=np.int64)
-    pairs, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    region_codes, region_of_departement = encode([dept_region[d] for d in membres.departements])
+    region = region_of_departement[membres.departement]
+    pairs, first, inverse = np.unique(
+        membres.epci * len(region_codes) + region, return_index=True, return_inverse=True
+    )
     people = np.zeros(len(pairs), dtype=np.int64)
     np.add.at(people, inverse.ravel(), membres.population)
     pick = first_per_group(pairs // max(len(region_codes), 1), -people, first, nb)
@@ -134,17 +135,18 @@ def _epci_infos(territoire: TerritoireData, membres: Membres) -> dict[str, EpciI
         region_codes[int(pairs[p] % len(region_codes))] if p >= 0 else "" for p in pick.tolist()
     ]
     # (EPCI, département) pairs, by EPCI then département code
-    dept_codes = sorted(set(departements))
-    dept_index = {d: i for i, d in enumerate(dept_codes)}
-    dept_pairs = np.unique(
-        membres.epci * len(dept_codes) + np.array([dept_index[d] for d in departements], dtype=np.int64)
-    )
+    dept_codes = sorted(membres.departements)
+    rank = np.array([dept_codes.index(d) for d in membres.departements], dtype=np.int64)
+    dept_pairs = np.unique(membres.epci * len(dept_codes) + rank[membres.departement])
     depts_by_epci: list[list[str]] = [[] for _ in range(nb)]
     for pair in dept_pairs.tolist():
         depts_by_epci[pair // len(dept_codes)].append(dept_codes[pair % len(dept_codes)])
-    outside_metro = np.bincount(
-        membres.epci, weights=[c.zone != "metro" for c in membres.communes], minlength=nb
-    ).tolist()
+    in_metro = np.fromiter(
+        map("metro".__eq__, map(attrgetter("zone"), membres.communes)),
+        dtype=bool,
+        count=len(membres.communes),
+    )
+    outside_metro = np.bincount(membres.epci[~in_metro], minlength=nb).tolist()
     position = {s: k for k, s in enumerate(membres.sirens)}
     infos = {}
     for e in territoire.epcis:
@@ -169,10 +171,7 @@ def weighted_means(
     """Per key, in order of first appearance, the mean of each array of `values` weighted by `weights` over the
     items of that key; an item without a key (None, "") counts nowhere, a key whose weights sum to 0 is left
     out. The sums run in item order, as a loop adding one item after another would."""
-    names = [k for k in dict.fromkeys(keys) if k]
-    index: dict[str | None, int] = dict.fromkeys(keys, -1)
-    index.update({k: i for i, k in enumerate(names)})
-    codes = np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
+    names, codes = encode(keys)
     keep = codes >= 0
     totals = np.bincount(codes[keep], weights=weights[keep], minlength=len(names))
     sums = [np.bincount(codes[keep], weights=(v * weights)[keep], minlength=len(names)) for v in values]
