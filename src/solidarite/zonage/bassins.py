@@ -275,6 +275,7 @@ def impute_bassins(
        an overseas bassin, of the overseas bassins that have one (the nearest comparable), else of France.
     """
     result: dict[str, dict[str, str]] = {c: {} for c in CRITERES}
+    ordered = sorted(universe)
     known_apl = [b for b, v in bv_values.items() if "apl" in v and densites_mg.get(b, 0.0) > 0]
     if known_apl:
         per_gp = float(np.median([bv_values[b]["apl"] / densites_mg[b] for b in known_apl]))
@@ -287,7 +288,7 @@ def impute_bassins(
                 ]
             )
         )
-        for b in sorted(universe):
+        for b in ordered:
             values = bv_values.setdefault(b, {})
             if "apl" not in values and b in densites_mg:
                 values["apl"] = densites_mg[b] * per_gp
@@ -310,19 +311,28 @@ def impute_bassins(
             groups["reg"][region_of.get(b, "")].append(value)
             if b.startswith("97"):
                 overseas.append(value)
-        national = float(np.median(list(known.values())))
-        for b in sorted(universe):
+        samples: dict[tuple[str, str], list[float]] = {
+            **{("dep", k): v for k, v in groups["dep"].items()},
+            **{("reg", k): v for k, v in groups["reg"].items()},
+            ("outre-mer", ""): overseas,
+            ("france", ""): list(known.values()),
+        }
+        medians: dict[tuple[str, str], float] = {}  # each group's median, computed once
+        for b in ordered:
             if critere in bv_values.get(b, {}):
                 continue
             dep, reg = departement_of_bassin(b), region_of.get(b, "")
             if groups["dep"].get(dep):
-                value, how = float(np.median(groups["dep"][dep])), f"médiane des bassins du département {dep}"
+                group, how = ("dep", dep), f"médiane des bassins du département {dep}"
             elif reg and groups["reg"].get(reg):
-                value, how = float(np.median(groups["reg"][reg])), f"médiane des bassins de la région {reg}"
+                group, how = ("reg", reg), f"médiane des bassins de la région {reg}"
             elif b.startswith("97") and overseas:
-                value, how = float(np.median(overseas)), "médiane des bassins d'outre-mer qui en ont une"
+                group, how = ("outre-mer", ""), "médiane des bassins d'outre-mer qui en ont une"
             else:
-                value, how = national, "médiane nationale des bassins"
+                group, how = ("france", ""), "médiane nationale des bassins"
+            if group not in medians:
+                medians[group] = float(np.median(samples[group]))
+            value = medians[group]
             bv_values.setdefault(b, {})[critere] = value
             result[critere][b] = how
     return result

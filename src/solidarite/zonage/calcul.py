@@ -265,13 +265,14 @@ def criteria_from_inputs(
     # APL rows, moved to current communes: their EPCI's and their bassin's means (standardised population)
     apl_rows = inputs.apl_rows
     mapping = current_code_map(territoire, inputs.renamed)
-    current = [mapping.get(row.code) for row in apl_rows]
+    current = list(map(mapping.get, map(attrgetter("code"), apl_rows)))
     unmapped = [row.code for row, code in zip(apl_rows, current, strict=True) if code is None]
-    population_std = np.array([row.population_standardisee for row in apl_rows], dtype=np.float64)
-    apl_columns = [
-        np.array([row.apl for row in apl_rows], dtype=np.float64),
-        np.array([row.apl_moins_65 for row in apl_rows], dtype=np.float64),
-    ]
+
+    def column(name: str) -> FloatArray:
+        return np.fromiter(map(attrgetter(name), apl_rows), dtype=np.float64, count=len(apl_rows))
+
+    population_std = column("population_standardisee")
+    apl_columns = [column("apl"), column("apl_moins_65")]
     # a commune outside any EPCI (Île-de-Sein, Ouessant…) counts in no EPCI
     apl = weighted_means([commune_epci.get(c) if c else None for c in current], population_std, apl_columns)
 
@@ -281,17 +282,19 @@ def criteria_from_inputs(
     # road time from each current commune to the nearest emergency service; its EPCI's and bassin's means
     sites = inputs.sites
     actuelles = [c for c in territoire.communes if c.type == "commune"]
-    points = [territoire.coordonnees.get(c.code) for c in actuelles]
+    codes = list(map(attrgetter("code"), actuelles))
+    points = list(map(territoire.coordonnees.get, codes))
     lat = np.array([p.latitude if p is not None else np.nan for p in points], dtype=np.float64)
     lon = np.array([p.longitude if p is not None else np.nan for p in points], dtype=np.float64)
     minutes = nearest_minutes(
         lat, lon, np.array([s.latitude for s in sites]), np.array([s.longitude for s in sites]), provider
     )
-    timed = np.isfinite(minutes).tolist()
+    untimed = np.flatnonzero(~np.isfinite(minutes)).tolist()  # communes without coordinates
     population = np.array([float(c.population or 0) for c in actuelles], dtype=np.float64)
-    urg = weighted_means(
-        [c.epci if t else None for c, t in zip(actuelles, timed, strict=True)], population, [minutes]
-    )
+    urg_keys: list[str | None] = list(map(attrgetter("epci"), actuelles))
+    for i in untimed:
+        urg_keys[i] = None
+    urg = weighted_means(urg_keys, population, [minutes])
 
     step("score et sélection")
     tables: dict[str, dict[str, dict[str, tuple[float | None, str]]]] = {}
@@ -341,11 +344,10 @@ def criteria_from_inputs(
         for bassin, ind in niveau.items():
             if ind.value is not None:
                 bv_values[bassin]["niveau_vie"] = ind.value
-        bv_urg = weighted_means(
-            [bassins.get(c.code) if t else None for c, t in zip(actuelles, timed, strict=True)],
-            population,
-            [minutes],
-        )
+        bv_keys = list(map(bassins.get, codes))
+        for i in untimed:
+            bv_keys[i] = None
+        bv_urg = weighted_means(bv_keys, population, [minutes])
         for bassin, (mean,) in bv_urg.items():
             bv_values[bassin]["temps_urgences"] = mean
         densites = {b: i["densite_mg"].value for b, i in carto.items() if i["densite_mg"].value is not None}
