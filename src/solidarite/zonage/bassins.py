@@ -185,11 +185,16 @@ def bassin_tables(
             pct, _ = percentiles([known[b] for b in codes], SENS[critere])
             fragile[critere] = {b for b, q in zip(codes, pct, strict=True) if q is not None and q >= QUINTILE}
     nb = len(spread.sirens)
+    # each bassin's value of each criterion (NaN: none) and whether it has one
+    values_of = [bv_values.get(b, {}) for b in spread.bassins]
+    matrix = np.array([[v.get(c, np.nan) for c in CRITERES] for v in values_of], dtype=np.float64)
+    matrix = matrix.reshape(len(spread.bassins), len(CRITERES))
+    present = np.array([[c in v for c in CRITERES] for v in values_of], dtype=bool).reshape(matrix.shape)
     columns: dict[str, list[list[Cell]]] = {a: [] for a in agregations}  # per aggregation, criterion, EPCI
-    for critere in CRITERES:
+    for j, critere in enumerate(CRITERES):
         # the pairs whose bassin has a value of the criterion, and each EPCI's population they cover
-        has_value = np.array([critere in bv_values.get(b, {}) for b in spread.bassins], dtype=bool)
-        value = np.array([bv_values.get(b, {}).get(critere, 0.0) for b in spread.bassins], dtype=np.float64)
+        has_value = present[:, j]
+        value = np.where(has_value, matrix[:, j], 0.0)
         covered = has_value[spread.bassin]
         epci, people = spread.epci[covered], spread.population[covered]
         weight = np.zeros(nb, dtype=np.int64)

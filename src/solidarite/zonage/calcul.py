@@ -265,8 +265,9 @@ def criteria_from_inputs(
     # APL rows, moved to current communes: their EPCI's and their bassin's means (standardised population)
     apl_rows = inputs.apl_rows
     mapping = current_code_map(territoire, inputs.renamed)
-    current = list(map(mapping.get, map(attrgetter("code"), apl_rows)))
-    unmapped = [row.code for row, code in zip(apl_rows, current, strict=True) if code is None]
+    row_codes = list(map(attrgetter("code"), apl_rows))
+    current = list(map(mapping.get, row_codes))
+    unmapped = [code for code in row_codes if code not in mapping]
 
     def column(name: str) -> FloatArray:
         return np.fromiter(map(attrgetter(name), apl_rows), dtype=np.float64, count=len(apl_rows))
@@ -359,7 +360,7 @@ def criteria_from_inputs(
             bassin_table = Bassins.build(bv_values, spread.by_bassin())
     else:
         imputees = {}
-    france = sum(c.population or 0 for c in actuelles if c.zone in {"metro", "drom"})
+    france = sum([c.population or 0 for c in actuelles if c.zone in {"metro", "drom"}])
     first = next(iter(tables.values()))
     missing = {c: sum(1 for v in first.values() if v[c][0] is None) for c in CRITERES}
     return CriteriaTables(
