@@ -101,19 +101,20 @@ def current_code_map(territoire: TerritoireData, renamed: dict[str, str]) -> dic
     """Any commune code of the recent past → the current commune or arrondissement that holds it."""
     mapping = {d.code: d.commune for d in territoire.deleguees}
     mapping.update(renamed)
-    mapping.update({c.code: c.code for c in territoire.communes})
+    codes = list(map(attrgetter("code"), territoire.communes))
+    mapping.update(zip(codes, codes, strict=True))
     return mapping
 
 
 def epci_of(territoire: TerritoireData) -> dict[str, str]:
     """Commune or arrondissement code → SIREN of its EPCI (arrondissements take their city's)."""
-    by_code = {c.code: c.epci for c in territoire.communes}
-    result = {}
-    for c in territoire.communes:
-        siren = c.epci or (by_code.get(c.commune_parente) if c.commune_parente else None)
-        if siren:
-            result[c.code] = siren
-    return result
+    communes = territoire.communes
+    by_code = dict(zip(map(attrgetter("code"), communes), map(attrgetter("epci"), communes), strict=True))
+    return {
+        c.code: siren
+        for c in communes
+        if (siren := c.epci or (by_code.get(c.commune_parente) if c.commune_parente else None))
+    }
 
 
 def _epci_infos(territoire: TerritoireData, membres: Membres) -> dict[str, EpciInfo]:

@@ -261,7 +261,7 @@ def check_feasible(
 def raw_matrix(values: dict[str, dict[str, tuple[float | None, str]]], sirens: list[str]) -> np.ndarray:
     """EPCI × CRITERES values; a missing one (None) is NaN, as numpy converts None to a float array."""
     return np.array(
-        [[row.get(c, ABSENT)[0] for c in CRITERES] for row in map(values.__getitem__, sirens)],
+        [row.get(c, ABSENT)[0] for row in map(values.__getitem__, sirens) for c in CRITERES],
         dtype=np.float64,
     ).reshape(len(sirens), len(CRITERES))
 
