@@ -84,6 +84,20 @@ def test_the_days_a_month_are_never_set_above_the_national_cap() -> None:
     assert MedecinVolontaire.objects.get(pk=doc.pk).jours_max_par_mois == 2
 
 
+@pytest.mark.parametrize("typed", ["+1", " 1", "01", "1.0", "1_0", "\u0661", "\uff11", "1e0", "-1"])
+def test_a_count_typed_in_another_writing_is_refused_and_nothing_changes(typed: str) -> None:
+    """Django's IntegerField read « +1 », « 1.0 » or « ١ » as 1 and saved it (decision 0004, point 11)."""
+    client, commune = _agent("view_medecinvolontaire", "change_medecinvolontaire")
+    doc = medecin(commune, cdom=commune.departement)
+    url = f"/admin/annuaire/medecinvolontaire/{doc.pk}/change/"
+    answer = client.post(url, _posted(client.get(url), jours_max_par_mois=typed))
+    assert (
+        answer.status_code == 200
+        and "Saisissez un nombre entier en chiffres de 0 à 9" in answer.content.decode()
+    )
+    assert MedecinVolontaire.objects.get(pk=doc.pk).jours_max_par_mois == 2
+
+
 def test_an_ars_agent_cannot_attach_themselves_to_another_region() -> None:
     client, commune = _agent("view_agentars", "change_agentars")
     agent = AgentArs.objects.get(user__username="ars-a")

@@ -6,10 +6,12 @@ from typing import Any
 
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from solidarite.territoire import acces
+from solidarite.web.champs import Entier
 
 
 class RegionScopedAdmin:
@@ -18,6 +20,9 @@ class RegionScopedAdmin:
     exist (Django's admin would redirect to its index with "perhaps it was deleted", a 302)."""
 
     region_paths: tuple[str, ...] = ()
+    # A count typed in the back office (days a month, rooms, minutes), in its one form (web.entrees, decision 0004
+    # point 11): Django's IntegerField took « +2 », « ٢ », « 2.0 » and « ␣2 » as 2.
+    formfield_overrides = {models.IntegerField: {"form_class": Entier}}
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         """The form refuses a row that would leave the agent's region once saved: opening a row of one's region
