@@ -350,3 +350,24 @@ def transmission(rdv: RendezVous | None = None, examens: int = 1, **fields: obje
         }  # type: ignore[arg-type]
     )
     return continuite.ecrire_transmission(rdv, rdv.mission.medecin, saisie, rdv.mission.medecin.compte)
+
+
+def inscription_form(**changes: object) -> dict[str, object]:
+    """The volunteers' sign-up form (/medecins/inscription/) as a browser sends it, filled in validly, with
+    `changes`; `cdom` is left empty (the form asks for it: give a département's pk)."""
+    data: dict[str, object] = {
+        "rpps": rpps_with_key("1000000001"),
+        "prenom": "Claire",
+        "nom": "Durand",
+        "email": "claire.durand@exemple.fr",
+        "telephone": "06 12 34 56 78",
+        "commune": "15200 Mauriac",
+        "mode_exercice": "retraite",
+        "cdom": "",
+        "jours_max_par_mois": 2,
+        "rotation": "jour",
+        "trajet_max_minutes": 60,
+        "consentement": "on",
+    }
+    data.update(changes)
+    return data

@@ -30,6 +30,7 @@ from tests.factories import (
     agent_ars,
     compte,
     consultation_du_jour,
+    inscription_form,
     jour_realise,
     lieu,
     medecin,
@@ -364,22 +365,9 @@ simulation_couverture = _simulation("couverture", "50", "un nombre en chiffres d
 
 def inscription(freeze: Any, settings: Any) -> Scene:
     from solidarite.annuaire.models import MedecinVolontaire
-    from solidarite.annuaire.validation import rpps_with_key
     from solidarite.territoire.models import Departement
 
-    fields = {
-        "rpps": rpps_with_key("1000000001"),
-        "prenom": "Claire",
-        "nom": "Durand",
-        "email": "claire.durand@exemple.fr",
-        "telephone": "06 12 34 56 78",
-        "commune": "15200 Mauriac",
-        "mode_exercice": "retraite",
-        "cdom": Departement.objects.get(code="15").pk,
-        "jours_max_par_mois": "2",
-        "rotation": "jour",
-        "consentement": "on",
-    }
+    fields = inscription_form(cdom=Departement.objects.get(code="15").pk)
     return Scene(
         _post(
             Client(raise_request_exception=False), "/medecins/inscription/", "trajet_max_minutes", **fields

@@ -17,7 +17,7 @@ from solidarite.annuaire.validation import (
     normalise_rpps,
     rpps_with_key,
 )
-from tests.factories import agent_ars, lieu, medecin, zone_commune
+from tests.factories import agent_ars, inscription_form, lieu, medecin, zone_commune
 
 VALID_RPPS = rpps_with_key("1000000001")
 
@@ -49,25 +49,6 @@ def test_phones_that_cannot_be_right(raw: str) -> None:
         normalise_phone(raw)
 
 
-def _form(**changes: object) -> dict[str, object]:
-    data: dict[str, object] = {
-        "rpps": VALID_RPPS,
-        "prenom": "Claire",
-        "nom": "Durand",
-        "email": "claire.durand@exemple.fr",
-        "telephone": "06 12 34 56 78",
-        "commune": "15200 Mauriac",
-        "mode_exercice": "retraite",
-        "cdom": "",
-        "jours_max_par_mois": 2,
-        "rotation": "jour",
-        "trajet_max_minutes": 60,
-        "consentement": "on",
-    }
-    data.update(changes)
-    return data
-
-
 @pytest.mark.django_db
 def test_sign_up_creates_a_registered_volunteer_with_a_dated_transition(
     client: Client,
@@ -78,7 +59,9 @@ def test_sign_up_creates_a_registered_volunteer_with_a_dated_transition(
     from solidarite.territoire.models import Departement
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/medecins/inscription/", _form(cdom=Departement.objects.get(code="15").pk))
+        response = client.post(
+            "/medecins/inscription/", inscription_form(cdom=Departement.objects.get(code="15").pk)
+        )
     assert response.status_code == 200, html.unescape(response.content.decode())
     assert "Votre inscription est enregistrée" in response.content.decode()
     created = MedecinVolontaire.objects.get(rpps=VALID_RPPS)
@@ -118,7 +101,7 @@ def test_sign_up_bad_inputs(client: Client, changes: dict[str, object], message:
     from solidarite.territoire.models import Departement
 
     response = client.post(
-        "/medecins/inscription/", _form(cdom=Departement.objects.get(code="15").pk, **changes)
+        "/medecins/inscription/", inscription_form(cdom=Departement.objects.get(code="15").pk, **changes)
     )
     assert response.status_code == 400
     assert message in html.unescape(response.content.decode())
@@ -218,7 +201,7 @@ def test_a_double_submission_of_the_sign_up_is_a_400_not_a_500(client: Client, m
     from solidarite.annuaire.forms import InscriptionForm
     from solidarite.territoire.models import Departement
 
-    form = _form(cdom=Departement.objects.get(code="15").pk)
+    form = inscription_form(cdom=Departement.objects.get(code="15").pk)
     assert client.post("/medecins/inscription/", form).status_code == 200
     monkeypatch.setattr(InscriptionForm, "clean_rpps", lambda self: self.cleaned_data["rpps"])
     monkeypatch.setattr(InscriptionForm, "clean_email", lambda self: self.cleaned_data["email"])
