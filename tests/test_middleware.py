@@ -162,3 +162,39 @@ def test_a_number_the_database_cannot_hold_is_a_french_400_even_in_django_admin(
         assert response.status_code == 400 and "hors des limites acceptées" in body, response.status_code
     else:
         assert response.status_code in (200, 302), response.status_code
+
+
+@pytest.mark.parametrize(
+    ("method", "address", "data"),
+    [
+        ("get", "/rendez-vous/?q=Aurillac&q=Gu%C3%A9ret", None),  # was read as « Guéret », the last copy
+        ("get", "/planning/?mois=2026-12&mois=1999-01", None),
+        ("post", "/medecins/inscription/", {"prenom": ["Anne", "Paul"], "nom": "Martin"}),
+        ("post", "/indemnisation/jours/", {"consultations": ["3", "30"], "nature": "journee"}),
+    ],
+)
+def test_a_field_given_twice_to_a_page_is_a_french_400_before_any_view(
+    method: str, address: str, data: dict[str, object] | None
+) -> None:
+    """Django reads the last copy of a repeated field: the page and its message spoke of the first. Refused
+    before the view (signed in or not, with or without a CSRF token), nothing read, nothing written."""
+    from django.contrib.auth import get_user_model
+
+    before = get_user_model().objects.count()
+    response = getattr(Client(), method)(address, data) if data else Client().get(address)
+    body = response.content.decode()
+    assert response.status_code == 400, response.status_code
+    assert "Requête invalide" in body and "est donné 2 fois, une seule valeur est attendue" in body
+    assert get_user_model().objects.count() == before
+
+
+def test_the_fields_sent_several_times_on_purpose_and_the_addresses_with_their_own_rules_pass() -> None:
+    client = Client()
+    # The statements an ARS ticks: on to the view (which sends an anonymous visitor to sign in).
+    ticked = client.post("/indemnisation/ars/", {"action": "valider", "releves": ["1", "2"]})
+    assert ticked.status_code == 302 and "login" in ticked["Location"]
+    # FHIR repeats a date for a period; the API names a repeated parameter in its own 422.
+    period = client.get("/fhir/Slot?schedule=Schedule/1&date=ge2026-12-01&date=le2026-12-31")
+    assert "fois" not in period.content.decode()  # the unknown schedule is the answer
+    api = client.get("/api/v1/lieux?commune=15120&commune=15014")
+    assert api.status_code == 422 and "plusieurs fois" in api.content.decode()

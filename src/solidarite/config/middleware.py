@@ -145,11 +145,8 @@ def _nul_in_query(request: HttpRequest) -> bool:
 
 
 def _nul_in_form(request: HttpRequest) -> bool:
-    if request.method != "POST" or request.content_type not in FORM_TYPES:
-        return False
-    try:
-        form = request.POST
-    except MultiPartParserError:  # a body that cannot be read as its type says: the view answers it (400/415)
+    form = _form(request)
+    if form is None:
         return False
     return any("\x00" in key or any("\x00" in v for v in values) for key, values in form.lists())
 
@@ -164,6 +161,57 @@ def _refusal(request: HttpRequest, message: str = NUL_MESSAGE) -> HttpResponseBa
     from solidarite.web.pages import error_page
 
     return error_page(request, 400, "Requête invalide", message)
+
+
+REPEATED_MESSAGE = "Le champ « {name} » est donné {count} fois, une seule valeur est attendue : vérifiez l'adresse ou le formulaire."
+# The fields a page of the platform sends several times on purpose: the statements an ARS ticks
+# (indemnisation/ars.html). Any other field of a page is read once.
+MULTI_VALUED = frozenset({"releves"})
+# The addresses with their own rules: the API and FHIR name the repeated parameter in their own shape (422, an
+# OperationOutcome; FHIR repeats `date=ge…&date=le…` by design), Django's admin repeats its ticked rows.
+OWN_RULES = (API_PREFIX, "/fhir/", "/admin/")
+
+
+class RefuseRepeatedFields:
+    """A page's query or form giving one field twice gets a French 400 before any view.
+
+    Django reads the last copy of a repeated field (`QueryDict.get`, a form's widget): « ?mois=2026-12&mois=1999-01 »
+    or a form posted with two `consultations` was read as its last value, while the page and its message spoke of
+    the first. No page of the platform writes a field twice but `MULTI_VALUED`; a request that does was not written
+    by one, so it is refused once here for every view, as `RejectNulCharacters` refuses NUL."""
+
+    sync_capable = True
+    async_capable = False
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if not request.path_info.startswith(OWN_RULES):
+            form = _form(request)
+            repeated = _repeated_field(request.GET) or (_repeated_field(form) if form is not None else None)
+            if repeated:
+                name, count = repeated
+                return _refusal(request, REPEATED_MESSAGE.format(name=name[:40], count=count))
+        response: HttpResponseBase = self.get_response(request)
+        return response
+
+
+def _form(request: HttpRequest) -> Any:
+    """The POSTed form, or None (another method or type, or a body that cannot be read as its type says)."""
+    if request.method != "POST" or request.content_type not in FORM_TYPES:
+        return None
+    try:
+        return request.POST
+    except MultiPartParserError:  # the view answers it (400/415)
+        return None
+
+
+def _repeated_field(params: Any) -> tuple[str, int] | None:
+    for name, values in params.lists():
+        if len(values) > 1 and name not in MULTI_VALUED:
+            return name, len(values)
+    return None
 
 
 DEMESURE_MESSAGE = "La demande contient un nombre ou une date hors des limites acceptées : vérifiez l'adresse ou le formulaire."

@@ -220,6 +220,7 @@ MIDDLEWARE = [
     "solidarite.config.middleware.CSPMiddleware",  # django-csp's: Content-Security-Policy (issue 18, 0008)
     "django.middleware.gzip.GZipMiddleware",
     "solidarite.config.middleware.RejectNulCharacters",
+    "solidarite.config.middleware.RefuseRepeatedFields",  # « ?mois=a&mois=b » → French 400, not the last read
     "solidarite.config.middleware.RefuseOutOfRangeNumbers",  # OverflowError → French 400, not a 500
     "solidarite.config.middleware.ApiRefusalsInJson",  # API: unknown address, method → French JSON
     "solidarite.config.middleware.SessionMiddleware",
