@@ -134,3 +134,28 @@ def test_a_filter_on_a_missing_column_is_refused(data_copy: Path) -> None:
 
     with pytest.raises(DataFileError, match="colonne 'annee' absente"):
         list(read_csv(data_copy / "epci.csv", ("siren",), only=("annee", "2023")))
+
+
+def test_an_apl_file_without_any_offer_or_with_a_negative_value_is_refused(data_copy: Path) -> None:
+    """Every APL at 0 gave a NaN share of old GPs, then « cannot convert float NaN to integer » (exit 1, in
+    English) deep in the ranking; a negative APL or population was read as is."""
+    from solidarite.zonage.sources import read_apl
+
+    header = "annee,code_commune_insee,commune,apl_mg,apl_mg_moins_65ans,population_standardisee,population_totale,annee_population\n"
+    replace_file(
+        data_copy,
+        "apl_mg_2022_2023.csv",
+        header + "2023,01001,A,0,0,810.8,806,2020\n2023,01002,B,0.0,0,250,262,2020\n",
+    )
+    with pytest.raises(DataFileError, match="aucune commune n'a une APL positive pour l'année 2023"):
+        read_apl(data_copy)
+    replace_file(
+        data_copy,
+        "apl_mg_2022_2023.csv",
+        header + "2023,01001,A,1.2,1,810.8,806,2020\n2023,01002,B,-0.5,0,250,262,2020\n",
+    )
+    with pytest.raises(DataFileError, match=r"ligne 3 : apl_mg négatif : '-0\.5'"):
+        read_apl(data_copy)
+    replace_file(data_copy, "apl_mg_2022_2023.csv", header + "2023,01001,A,1.2,1,810.8,-806,2020\n")
+    with pytest.raises(DataFileError, match="population_totale négatif"):
+        read_apl(data_copy)

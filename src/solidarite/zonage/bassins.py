@@ -284,15 +284,12 @@ def impute_bassins(
     known_apl = [b for b, v in bv_values.items() if "apl" in v and densites_mg.get(b, 0.0) > 0]
     if known_apl:
         per_gp = float(np.median([bv_values[b]["apl"] / densites_mg[b] for b in known_apl]))
-        ratio65 = float(
-            np.median(
-                [
-                    bv_values[b]["apl_moins_65"] / bv_values[b]["apl"]
-                    for b in known_apl
-                    if bv_values[b]["apl"] > 0
-                ]
-            )
-        )
+        shares = [
+            bv_values[b]["apl_moins_65"] / bv_values[b]["apl"] for b in known_apl if bv_values[b]["apl"] > 0
+        ]
+        ratio65 = (
+            float(np.median(shares)) if shares else 1.0
+        )  # no offer anywhere: no old GP's share to impute
         for b in ordered:
             values = bv_values.setdefault(b, {})
             if "apl" not in values and b in densites_mg:

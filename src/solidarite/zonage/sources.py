@@ -190,19 +190,15 @@ def read_apl(data_dir: Path, vintage: int = 2023) -> list[AplRow]:
         code = row["code_commune_insee"].strip()
         if not RE_CODE_INSEE.match(code):
             raise DataFileError(path, line, f"code INSEE invalide : {code!r}.")
-        rows.append(
-            AplRow(
-                line,
-                code,
-                row["commune"],
-                _number(path, line, row["apl_mg"], "apl_mg"),
-                _number(path, line, row["apl_mg_moins_65ans"], "apl_mg_moins_65ans"),
-                _number(path, line, row["population_standardisee"], "population_standardisee"),
-                int(_number(path, line, row["population_totale"], "population_totale")),
-            )
-        )
+        values = [_number(path, line, row[name], name) for name in columns[3:]]
+        if negative := [name for name, value in zip(columns[3:], values, strict=True) if value < 0]:
+            raise DataFileError(path, line, f"{negative[0]} négatif : {row[negative[0]]!r}.")
+        rows.append(AplRow(line, code, row["commune"], values[0], values[1], values[2], int(values[3])))
     if not rows:
         raise DataFileError(path, None, f"aucune ligne pour l'année {vintage}.")
+    if not any(row.apl > 0 for row in rows):
+        # Every APL at 0: no offer anywhere, no scale to impute a missing bassin's APL from, no share of old GPs.
+        raise DataFileError(path, None, f"aucune commune n'a une APL positive pour l'année {vintage}.")
     return rows
 
 
