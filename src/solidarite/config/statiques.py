@@ -36,15 +36,16 @@ UNUSED_STATIC = (
 )
 
 
-class FileSystemFinder(finders.FileSystemFinder):
+class LeavesUnused:
+    """A finder's `list`, as `collectstatic` walks it, without UNUSED_STATIC."""
+
+    def list(self, ignore_patterns: list[str] | None) -> Iterator[tuple[str, Storage]]:
+        yield from super().list([*(ignore_patterns or []), *UNUSED_STATIC])  # type: ignore[misc]
+
+
+class FileSystemFinder(LeavesUnused, finders.FileSystemFinder):
     """STATICFILES_DIRS (Leaflet's folder), UNUSED_STATIC left out of `collectstatic`."""
 
-    def list(self, ignore_patterns: list[str] | None) -> Iterator[tuple[str, Storage]]:
-        yield from super().list([*(ignore_patterns or []), *UNUSED_STATIC])
 
-
-class AppDirectoriesFinder(finders.AppDirectoriesFinder):
+class AppDirectoriesFinder(LeavesUnused, finders.AppDirectoriesFinder):
     """The applications' static/ folders, UNUSED_STATIC left out of `collectstatic`."""
-
-    def list(self, ignore_patterns: list[str] | None) -> Iterator[tuple[str, Storage]]:
-        yield from super().list([*(ignore_patterns or []), *UNUSED_STATIC])
