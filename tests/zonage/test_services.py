@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html
 
 import pytest
 from django.contrib.auth.models import User
@@ -115,23 +116,43 @@ def test_a_user_without_ars_cannot_adjust() -> None:
 
 
 def test_official_list_import_and_comparison() -> None:
+    from django.test import Client
+
     campagne = _campagne()
     computed = sorted(services.final_sirens(campagne))
-    other = Epci.objects.exclude(siren__in=computed).order_by("siren").first()
+    fid = services.fidelite_campagne(campagne, {})
+    assert fid is not None and len(fid.ajouts_modeles) == 10  # 141 computed, 151 published
+    added = fid.ajouts_modeles[0].resultat.epci
+    modelled = {a.resultat.epci.siren for a in fid.ajouts_modeles}
+    other = Epci.objects.exclude(siren__in=[*computed, *modelled]).order_by("siren").first()
     assert other is not None
-    content = "siren\n" + "\n".join([*computed[:100], other.siren]) + "\n"
+    content = "siren\n" + "\n".join([*computed[:100], other.siren, added.siren]) + "\n"
     liste = services.import_official_list(
         content.encode(), "Liste du 27 juin 2025", dt.date(2025, 6, 27), "Ministère de la Santé"
     )
     comparison = services.compare_official(liste, campagne)
     assert len(comparison.both) == 100
-    assert [e.siren for e, _ in comparison.official_only] == [other.siren]
-    miss = comparison.official_only[0][1]  # the miss comes with why the computation left it out
+    assert {e.siren for e, _ in comparison.official_only} == {other.siren, added.siren}
+    miss = dict(comparison.official_only)[other]  # the miss comes with why the computation left it out
     assert miss is not None and miss.explication.startswith("Rang ") and "Non retenue" in miss.explication
     assert len(comparison.computed_only) == len(computed) - 100
-    assert comparison.rappel == pytest.approx(100 / 101) and comparison.precision == pytest.approx(
+    assert comparison.rappel == pytest.approx(100 / 102) and comparison.precision == pytest.approx(
         100 / len(computed)
     )
+    # With the ARS additions modelled, as `zonage calibrer --liste` counts them: one of the ten is official.
+    assert [r.epci for r in comparison.ajouts_trouves] == [added] and len(comparison.ajouts) == 10
+    assert comparison.trouvees_avec_ajouts == 101
+    assert comparison.precision_denominateur_avec_ajouts == len(computed) + 10
+    client = Client()
+    client.force_login(User.objects.create_superuser("national", "national@example.fr", "x" * 20))
+    page = html.unescape(client.get(f"/zonage/gestion/listes/{liste.pk}/").content.decode())
+    assert "Rappel : <strong>98 %</strong> des zones officielles sont retrouvées (100 sur 102)" in page
+    assert (
+        "Avec les 10 ajouts des ARS modélisés" in page
+        and "rappel <strong>99 %</strong> (101 sur 102)" in page
+    )
+    assert f"{added.nom} — retrouvée par un ajout des ARS modélisé — rang calculé" in page
+    assert f"{other.nom} — rang calculé" in page
 
 
 @pytest.mark.parametrize(
