@@ -19,12 +19,22 @@ RAISONS_SYSTEME = {
     errno.ENOSPC: "plus de place sur le disque",
     errno.EROFS: "système de fichiers en lecture seule",
     errno.ENAMETOOLONG: "nom de fichier trop long",
+    errno.ELOOP: "trop de liens symboliques (un lien qui renvoie à lui-même ?)",
+    errno.ENXIO: "périphérique ou adresse introuvable",
+    errno.EFBIG: "fichier trop volumineux",
+    errno.EIO: "erreur d'entrée-sortie du disque",
+    errno.EDQUOT: "quota de disque dépassé",
+    errno.EMFILE: "trop de fichiers ouverts",
+    errno.EBUSY: "ressource occupée",
+    errno.EINVAL: "argument invalide",
+    errno.ENODEV: "périphérique introuvable",
 }
 
 
 def raison(exc: OSError) -> str:
     """The system's reason for a failed read or write, in French (Python gives it in English)."""
-    return RAISONS_SYSTEME.get(exc.errno or 0, exc.strerror or str(exc))
+    code = exc.errno or 0
+    return RAISONS_SYSTEME.get(code, f"erreur du système {errno.errorcode.get(code, code)}")
 
 
 # The parsers' own words (json, tomllib, csv, codecs), which Python gives in English only: a file refused by a

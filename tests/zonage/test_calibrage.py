@@ -204,7 +204,8 @@ def test_calibrer_writes_the_set_and_the_fidelity_report(tmp_path: Path) -> None
         ),
         (
             "[faits]\nversion = 1\ndate = 2025-10-31\n[national]\nzones = 151\npopulation = 1\ndensite = 67\n"
-            'metropole = 121\noutre_mer = 30\nsource = "x"\n[[outre_mer]]\ncode = "06"\nzones = 5\nsource = "x"\n',
+            'metropole = 121\noutre_mer = 30\nsource = "x"\n[[outre_mer]]\ncode = "06"\nzones = 5\nsource = "x"\n'
+            '[[region]]\ncode = "75"\nzones = 29\nsource = "x"\n',
             "--faits",
             "25 zones d'outre-mer publiées hors de Mayotte ; les autres territoires n'ont que",
         ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import tomllib
 from typing import Any
 
@@ -157,6 +158,25 @@ def test_each_overseas_territory_is_held_to_its_published_count() -> None:
             ),
             "le territoire 03 a déjà un compte dans",
         ),
+        # Revue du 6 décembre (an outside tester): each was a traceback or silently misread.
+        (
+            lambda d: d["faits"].update(date=dt.datetime(2025, 6, 27, 10)),
+            r"\[faits\] date doit être une date",
+        ),
+        (lambda d: d.pop("region"), r"aucune \[\[region\]\] : le calibrage juge ses choix"),
+        (lambda d: d["national"].update(zone_calculees=100), r"\[national\] : clé 'zone_calculees' inconnue"),
+        (lambda d: d["region"][1].update(zone=3), r"\[\[region\]\] n° 2 : clé 'zone' inconnue"),
+        (lambda d: d["region"][1]["departement"][0].update(nb=3), "clé 'nb' inconnue"),
+        (lambda d: d["outre_mer"][0].update(zone=1), r"\[\[outre_mer\]\] n° 1 : clé 'zone' inconnue"),
+        (lambda d: d.update(regions=[]), "premier niveau : clé 'regions' inconnue"),
+        (
+            lambda d: d["region"][1].update(population=900_000_000),
+            "les populations régionales des zones totalisent .* plus que la population nationale",
+        ),
+        (
+            lambda d: d["region"][1].update(departements_sans_zone=["17", "17"]),
+            "departements_sans_zone : le département 17 figure deux fois",
+        ),
     ],
 )
 def test_bad_facts_are_refused_with_a_french_message(change: Any, message: str) -> None:
@@ -190,6 +210,15 @@ def test_a_departement_is_checked_against_its_region_when_the_departements_are_k
     unknown["region"][1]["departement"][0]["code"] = "99"
     with pytest.raises(FaitsError, match="le département 99 est inconnu"):
         parse_faits(unknown, REGIONS, "faits.toml", DEPARTEMENTS)
+    # The départements published without a zone too (they were not checked: « 75 » in Nouvelle-Aquitaine).
+    for code, message in (
+        ("2A", "le département 2A n'est pas dans la région 75"),
+        ("99", "le département 99 est inconnu"),
+    ):
+        elsewhere = _data()
+        elsewhere["region"][1]["departements_sans_zone"] = ["17", code]
+        with pytest.raises(FaitsError, match=f"departements_sans_zone : {message}"):
+            parse_faits(elsewhere, REGIONS, "faits.toml", DEPARTEMENTS)
 
 
 def test_the_departements_term_counts_each_published_count_and_each_departement_without_zone() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import os
 import tomllib
 from collections import Counter
 from pathlib import Path
@@ -120,6 +122,21 @@ def _membres(data: dict, membres: object) -> None:  # type: ignore[type-arg]
         ),
         (lambda d: d.update(poid={}), r"clé\(s\) inconnue\(s\) : poid"),
         (lambda d: d.update(selection={"nombre": 10**12}), r"\[selection\] nombre est hors limites"),
+        # Revue du 6 décembre (an outside tester): a traceback, an empty ranking, a quota neither met nor said.
+        (
+            lambda d: d.update(campagne={"depuis": dt.datetime(2025, 6, 27, 10)}, selection={}),
+            r"\[campagne\] depuis doit être une date",
+        ),
+        (lambda d: d["poids"].update(apl=1e308, part_ald=1e308), "le poids de apl est hors limites"),
+        (lambda d: d.update(campagne={"nom": "x" * 201}), r"\[campagne\] nom dépasse 200 caractères"),
+        (lambda d: d.update(campagne={"nom": {"a": 1}}), r"\[campagne\] nom doit être un texte non vide"),
+        (lambda d: d.update(campagne={"nom": " "}), r"\[campagne\] nom doit être un texte non vide"),
+        (
+            lambda d: d.update(
+                poids={c: 1 / 6 for c in CRITERES}, methode={"outre_mer": 5, "quotas": {"04": 5}}
+            ),
+            r"\[methode.quotas\] : 04 est une région d'outre-mer",
+        ),
     ],
 )
 def test_bad_parameter_files_are_refused_with_the_reason(change, message) -> None:  # type: ignore[no-untyped-def]
@@ -142,6 +159,22 @@ def test_malformed_toml_is_refused(tmp_path: Path) -> None:
         load_params(path)
     with pytest.raises(ParamError, match="fichier ou dossier introuvable"):
         load_params(tmp_path / "absent.toml")
+    # Windows' Notepad writes a byte-order mark: read, not « TOML mal formé (ligne 1, colonne 1) ».
+    path.write_bytes(b"\xef\xbb\xbf" + DEFAULT_PARAMS_FILE.read_bytes())
+    assert load_params(path).poids == load_params(DEFAULT_PARAMS_FILE).poids
+    # Not a plain file: a device never ends (MemoryError), a pipe waited for a writer for ever.
+    for special in (Path("/dev/zero"), Path("/dev/null")):
+        with pytest.raises(ParamError, match="ce n'est pas un fichier ordinaire"):
+            load_params(special)
+    os.mkfifo(tmp_path / "tube.toml")
+    with pytest.raises(ParamError, match="ce n'est pas un fichier ordinaire"):
+        load_params(tmp_path / "tube.toml")
+    (tmp_path / "boucle.toml").symlink_to(tmp_path / "boucle.toml")
+    with pytest.raises(ParamError, match="trop de liens symboliques"):
+        load_params(tmp_path / "boucle.toml")
+    path.write_bytes(b"# " + b"x" * 1_000_000)
+    with pytest.raises(ParamError, match="plus de 1 Mo, ce n'est pas un fichier de paramètres"):
+        load_params(path)
 
 
 def test_percentiles_put_the_worst_at_100() -> None:

@@ -152,6 +152,48 @@ def _int(value: object, what: str, origin: str) -> int:
     return value
 
 
+# The keys each table of a facts file may hold: a misspelt one (« zone_calculees ») was ignored, its default used.
+CLES = {
+    "": frozenset({"faits", "national", "region", "groupe", "outre_mer"}),
+    "[faits]": frozenset({"version", "date", "description"}),
+    "[national]": frozenset(
+        {
+            "zones",
+            "population",
+            "densite",
+            "densite_mesure",
+            "metropole",
+            "outre_mer",
+            "zones_calculees",
+            "source",
+        }
+    ),
+    "[[region]]": frozenset(
+        {
+            "code",
+            "nom",
+            "zones",
+            "source",
+            "population",
+            "part_population",
+            "departements_sans_zone",
+            "pre_liste",
+            "departement",
+        }
+    ),
+    "[[region.departement]]": frozenset({"code", "zones", "source", "pre_liste"}),
+    "[[groupe]]": frozenset({"nom", "regions", "zones", "source", "approximatif"}),
+    "[[outre_mer]]": frozenset({"code", "zones", "source"}),
+}
+
+
+def _cles(table: dict[str, Any], kind: str, where: str, origin: str) -> None:
+    if unknown := sorted(set(table) - CLES[kind]):
+        raise FaitsError(
+            f"{origin} : {where} : clé {unknown[0]!r} inconnue (clés possibles : {', '.join(sorted(CLES[kind]))})."
+        )
+
+
 def _tables(data: dict[str, Any], name: str, origin: str, label: str = "") -> list[dict[str, Any]]:
     """A list of tables (`[[region]]`): a single `[region]` table, or plain values, are refused."""
     raws = data.get(name, [])
@@ -160,16 +202,39 @@ def _tables(data: dict[str, Any], name: str, origin: str, label: str = "") -> li
         raise FaitsError(
             f"{origin} : [[{label}]] doit être une liste de tables (chacune écrite [[{label}]])."
         )
+    for k, raw in enumerate(raws, start=1):
+        _cles(raw, f"[[{label}]]", f"[[{label}]] n° {k}", origin)
     return raws
 
 
-def _departements(value: object, where: str, origin: str) -> tuple[str, ...]:
+def _departements(
+    value: object, region: str, departement_region: dict[str, str] | None, where: str, origin: str
+) -> tuple[str, ...]:
+    """A region's départements published without a zone: codes of that region (when the départements are
+    known), each once."""
     if not isinstance(value, list) or not all(isinstance(d, str) and RE_DEPARTEMENT.match(d) for d in value):
         raise FaitsError(
             f"{origin} : {where} departements_sans_zone doit être une liste de codes de département "
             f'entre guillemets, comme ["17", "33"] (reçu : {value!r}).'
         )
+    for k, code in enumerate(value):
+        if code in value[:k]:
+            raise FaitsError(
+                f"{origin} : {where} departements_sans_zone : le département {code} figure deux fois."
+            )
+        _dans_la_region(code, region, departement_region, f"{where} departements_sans_zone", origin)
     return tuple(value)
+
+
+def _dans_la_region(
+    code: str, region: str, departement_region: dict[str, str] | None, where: str, origin: str
+) -> None:
+    """A département code of `region`, when the départements are known."""
+    if departement_region is not None and departement_region.get(code) != region:
+        raise FaitsError(
+            f"{origin} : {where} : le département {code} "
+            + ("est inconnu." if code not in departement_region else f"n'est pas dans la région {region}.")
+        )
 
 
 def _text(value: object, what: str, origin: str) -> str:
@@ -201,15 +266,7 @@ def _departements_publies(
                 f"{origin} : {ici} : code de département {code!r} invalide "
                 '(un code entre guillemets, comme "24", "2A" ou "974").'
             )
-        if departement_region is not None and departement_region.get(code) != region:
-            raise FaitsError(
-                f"{origin} : {ici} : le département {code} "
-                + (
-                    "est inconnu."
-                    if code not in departement_region
-                    else f"n'est pas dans la région {region}."
-                )
-            )
+        _dans_la_region(code, region, departement_region, ici, origin)
         if any(d.code == code for d in result):
             raise FaitsError(f"{origin} : {ici} : le département {code} figure deux fois.")
         if code in sans_zone:
@@ -245,12 +302,15 @@ def parse_faits(
     head = data.get("faits", {})
     if not isinstance(head, dict):
         raise FaitsError(f"{origin} : [faits] doit être une section (version, date).")
+    _cles(data, "", "premier niveau", origin)
+    _cles(head, "[faits]", "[faits]", origin)
     national = data.get("national")
     if not isinstance(national, dict):
         raise FaitsError(f"{origin} : section [national] absente (zones, population, densite, outre_mer).")
+    _cles(national, "[national]", "[national]", origin)
     version = _int(head.get("version"), "[faits] version", origin)
     date = head.get("date")
-    if not isinstance(date, dt.date):
+    if not isinstance(date, dt.date) or isinstance(date, dt.datetime):  # a day, not an instant
         raise FaitsError(f"{origin} : [faits] date doit être une date (AAAA-MM-JJ).")
     zones = _int(national.get("zones"), "[national] zones", origin)
     if zones == 0:
@@ -291,7 +351,9 @@ def parse_faits(
             raise FaitsError(
                 f"{origin} : {where} part_population est un pourcentage, de 0 à 100 (reçu : {part!r})."
             )
-        sans_zone = _departements(raw.get("departements_sans_zone", []), where, origin)
+        sans_zone = _departements(
+            raw.get("departements_sans_zone", []), code, departement_region, where, origin
+        )
         regions.append(
             FaitRegion(
                 code=code,
@@ -360,6 +422,17 @@ def parse_faits(
         raise FaitsError(f"{origin} : [national] population vaut 0 ; les zones publiées ont des habitants.")
     if calculees > zones or calculees == 0:
         raise FaitsError(f"{origin} : [national] zones_calculees doit être compris entre 1 et {zones}.")
+    if not regions:
+        raise FaitsError(
+            f"{origin} : aucune [[region]] : le calibrage juge ses choix en laissant de côté une région au "
+            "compte publié ; il en faut au moins une."
+        )
+    habitants = sum(r.population for r in regions if r.population is not None)
+    if habitants > population_nationale:
+        raise FaitsError(
+            f"{origin} : les populations régionales des zones totalisent {habitants} habitants, plus que la "
+            f"population nationale ({population_nationale})."
+        )
     return Faits(
         version=version,
         date=date,
@@ -396,6 +469,8 @@ def _outre_mer(
     for k, raw in enumerate(raws, start=1):
         where = f"[[outre_mer]] n° {k}"
         code = str(raw.get("code", "")) if isinstance(raw, dict) else ""
+        if isinstance(raw, dict):
+            _cles(raw, "[[outre_mer]]", where, origin)
         if code not in regions_connues:
             raise FaitsError(f"{origin} : {where} : code de région inconnu {code!r} (01, 02, 03, 04, 06).")
         if code not in OUTRE_MER:

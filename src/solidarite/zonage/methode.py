@@ -261,12 +261,12 @@ def parse_params(data: dict[str, Any], origin: str = "paramètres") -> ScorePara
     if isinstance(seuil, bool) or not isinstance(seuil, int | float) or not 0 < seuil < 100:
         raise ParamError(f"{origin} : seuil_percentile doit être compris entre 0 et 100 (reçu : {seuil!r}).")
     depuis = campagne.get("depuis", dt.date.today())
-    if not isinstance(depuis, dt.date):
+    if not isinstance(depuis, dt.date) or isinstance(depuis, dt.datetime):  # a day, not an instant
         raise ParamError(f"{origin} : [campagne] depuis doit être une date (AAAA-MM-JJ).")
     return ScoreParams(
-        nom=str(campagne.get("nom", "Zonage")),
+        nom=_texte(campagne.get("nom", "Zonage"), "[campagne] nom", origin, NOM_MAX, vide=False),
         depuis=depuis,
-        source=str(campagne.get("source", "")),
+        source=_texte(campagne.get("source", ""), "[campagne] source", origin, SOURCE_MAX),
         poids=weights,
         seuil_percentile=float(seuil),
         regle=regle,
@@ -279,13 +279,29 @@ def parse_params(data: dict[str, Any], origin: str = "paramètres") -> ScorePara
     )
 
 
+NOM_MAX = 200  # Campagne.nom
+SOURCE_MAX = 1000
+
+
+def _texte(value: object, key: str, origin: str, longueur: int, vide: bool = True) -> str:
+    """A text of the file as written (not a table or a number turned into text), at most `longueur` characters."""
+    if not isinstance(value, str) or (not vide and not value.strip()):
+        raise ParamError(
+            f"{origin} : {key} doit être un texte{'' if vide else ' non vide'} (reçu : {value!r:.60})."
+        )
+    if len(value) > longueur:
+        raise ParamError(f"{origin} : {key} dépasse {longueur} caractères ({len(value)}).")
+    return value
+
+
 def _poids(poids: dict[str, Any], origin: str, section: str, somme_exigee: bool) -> dict[str, float]:
     """One weight per criterion, each a number ≥ 0, at least one > 0; summing to 1 when required."""
     where = f"{origin} : {section} :" if section else f"{origin} :"
     weights: dict[str, float] = {}
     for name in CRITERES:
         value = poids[name]
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > ENTIER_MAX:
+        if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) > ENTIER_MAX:
+            # 1e308 too: two of them overflowed the composite (inf − inf), the scores empty, zones still retained
             raise ParamError(f"{where} le poids de {name} est hors limites (au plus {ENTIER_MAX}).")
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise ParamError(f"{where} le poids de {name} doit être un nombre (reçu : {value!r}).")
@@ -355,6 +371,12 @@ def _parse_methode(methode: object, origin: str) -> dict[str, Any]:
         raise ParamError(
             f"{origin} : les territoires d'outre-mer totalisent {sum(territoires.values())} zones, "
             f"plus que outre_mer ({outre_mer})."
+        )
+    if outre_mer and (ultramarines := sorted(set(quotas) & OUTRE_MER)):
+        # the overseas EPCI compete in the overseas group: a regional quota of theirs was neither met nor said
+        raise ParamError(
+            f"{origin} : [methode.quotas] : {', '.join(ultramarines)} est une région d'outre-mer, qui concourt "
+            "dans l'allocation outre_mer ; donnez son compte dans [methode.outre_mer_territoires]."
         )
     return {
         "membres": _parse_membres(methode.get("membres", []), origin),

@@ -13,10 +13,13 @@ import csv
 import json
 import math
 import re
+import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from solidarite.systeme import raison, raison_toml
 from solidarite.territoire.sources import RE_CODE_INSEE, DataError, DataFileError, read_csv
@@ -232,15 +235,25 @@ def read_cartosante(data_dir: Path) -> dict[str, dict[str, Indicator]]:
             "part_ald": indicator(path, line, row[COL_ALD], COL_ALD),
             "densite_mg": indicator(path, line, row[COL_DENSITE_MG], COL_DENSITE_MG),
         }
-    return result
+    return _au_moins_un_bassin(path, result)
 
 
 def read_niveau_vie(data_dir: Path) -> dict[str, Indicator]:
     path = data_dir / INSEE_BV_FILE
-    return {
-        row["Code"]: indicator(path, line, row[COL_NIVEAU_VIE], COL_NIVEAU_VIE)
-        for line, row in read_csv(path, ("Code", COL_NIVEAU_VIE))
-    }
+    return _au_moins_un_bassin(
+        path,
+        {
+            row["Code"]: indicator(path, line, row[COL_NIVEAU_VIE], COL_NIVEAU_VIE)
+            for line, row in read_csv(path, ("Code", COL_NIVEAU_VIE))
+        },
+    )
+
+
+def _au_moins_un_bassin(path: Path, rows: dict[str, Any]) -> dict[str, Any]:
+    """A bassin-de-vie file with its header only left a criterion empty for every EPCI, without a word."""
+    if not rows:
+        raise DataFileError(path, None, "aucune ligne de bassin de vie sous l'en-tête.")
+    return rows
 
 
 def read_urgences(data_dir: Path) -> list[UrgenceSite]:
@@ -260,24 +273,43 @@ def read_urgences(data_dir: Path) -> list[UrgenceSite]:
     return sites
 
 
+TOML_MAX_BYTES = 1_000_000  # a parameter or facts file is a few kB; beyond, not one (a device never ends)
+
+
+def _read_toml(source: Path, what: str, error: type[Exception]) -> dict[str, Any]:
+    """The TOML table of a parameter or facts file, or `error` with a French message: not a plain file (a
+    folder, a device, a pipe), too large, not UTF-8 (a byte-order mark, as Windows' Notepad writes, is
+    allowed), malformed."""
+    try:
+        mode = source.stat().st_mode  # before opening: opening a pipe waits for a writer
+        if stat.S_ISDIR(mode):
+            raise error(f"{what} illisible : {source} (c'est un dossier).")
+        if not stat.S_ISREG(mode):
+            raise error(f"{what} illisible : {source} (ce n'est pas un fichier ordinaire).")
+        with source.open("rb") as handle:
+            content = handle.read(TOML_MAX_BYTES + 1)
+    except OSError as exc:
+        raise error(f"{what} illisible : {source} ({raison(exc)}).") from exc
+    if len(content) > TOML_MAX_BYTES:
+        raise error(
+            f"{source.name} : plus de {TOML_MAX_BYTES // 1_000_000} Mo, ce n'est pas un {what.lower()}."
+        )
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise error(f"{source.name} : le fichier n'est pas en UTF-8 ; enregistrez-le en UTF-8.") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{source.name} : TOML mal formé ({raison_toml(exc)}).") from exc
+    except ValueError:  # an integer of thousands of digits (Python's conversion limit)
+        raise error(f"{source.name} : un nombre du fichier est démesuré.") from None
+
+
 def load_params(path: Path | None = None) -> ScoreParams:
     """The dated zonage parameters of a TOML file (the 2025 one by default), checked by `score.parse_params`."""
     source = path or DEFAULT_PARAMS_FILE
-    try:
-        text = source.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ParamError(f"Fichier de paramètres illisible : {source} ({raison(exc)}).") from exc
-    except UnicodeDecodeError:
-        raise ParamError(
-            f"{source.name} : le fichier n'est pas en UTF-8 ; enregistrez-le en UTF-8."
-        ) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ParamError(f"{source.name} : TOML mal formé ({raison_toml(exc)}).") from exc
-    except ValueError:  # an integer of thousands of digits (Python's conversion limit)
-        raise ParamError(f"{source.name} : un nombre du fichier est démesuré.") from None
-    return parse_params(data, source.name)
+    return parse_params(_read_toml(source, "Fichier de paramètres", ParamError), source.name)
 
 
 DEFAULT_FAITS_FILE = Path(__file__).resolve().parent / "faits" / "faits_2025.toml"
@@ -290,21 +322,9 @@ def load_faits(
     """The published facts (the 2025 file by default), checked by `faits.parse_faits` against the regions
     and, when given, the départements (code → region code)."""
     source = path or DEFAULT_FAITS_FILE
-    try:
-        text = source.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise FaitsError(f"Fichier de faits illisible : {source} ({raison(exc)}).") from exc
-    except UnicodeDecodeError:
-        raise FaitsError(
-            f"{source.name} : le fichier n'est pas en UTF-8 ; enregistrez-le en UTF-8."
-        ) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise FaitsError(f"{source.name} : TOML mal formé ({raison_toml(exc)}).") from exc
-    except ValueError:  # an integer of thousands of digits (Python's conversion limit)
-        raise FaitsError(f"{source.name} : un nombre du fichier est démesuré.") from None
-    return parse_faits(data, regions, source.name, departement_region)
+    return parse_faits(
+        _read_toml(source, "Fichier de faits", FaitsError), regions, source.name, departement_region
+    )
 
 
 def _ring_area_km2(ring: list[list[float]]) -> float:
@@ -354,7 +374,35 @@ def read_contours(data_dir: Path) -> dict[str, Any]:
             raise DataFileError(
                 path, None, f"entité n° {k} (EPCI {siren}) : géométrie absente ou non polygonale."
             )
+        if not _anneaux_lisibles(geometry):
+            raise DataFileError(
+                path,
+                None,
+                f"entité n° {k} (EPCI {siren}) : coordonnées illisibles (chaque point : longitude et "
+                "latitude en nombres).",
+            )
     return data
+
+
+def _anneaux_lisibles(geometry: dict[str, Any]) -> bool:
+    """Every ring of a Polygon or MultiPolygon is a list of points of 2 finite numbers (a text, a missing
+    latitude, a NaN stopped the map's drawing after the computation)."""
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    for polygon in polygons:
+        if not isinstance(polygon, list) or not polygon:
+            return False
+        for ring in polygon:
+            if not isinstance(ring, list) or not ring:
+                return False
+            try:
+                points = np.asarray(ring)  # a text among the numbers makes an array of texts, not numbers
+            except (TypeError, ValueError):  # points of uneven lengths
+                return False
+            if points.dtype.kind not in "fi" or points.ndim != 2 or points.shape[1] < 2:
+                return False
+            if not np.isfinite(points).all():
+                return False
+    return True
 
 
 def read_epci_surfaces(data_dir: Path) -> dict[str, float]:
