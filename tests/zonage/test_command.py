@@ -152,3 +152,53 @@ def test_the_exports_of_the_selected_zones_match_their_snapshots(national_run) -
     assert_snapshot(
         "exports/zones_retenues_proprietes.json", json.dumps(chosen, ensure_ascii=False, indent=1) + "\n"
     )
+
+
+def test_a_save_without_the_territory_and_paths_that_cannot_be_written_are_said_before_any_file(
+    tmp_path: Path,
+) -> None:
+    """Revue du 6 décembre (an outside tester): --save on a database without the territory was a traceback
+    after the four files were written; a name over 255 characters, a traceback after the computation; an
+    empty --out wrote into the current folder; --n beside --population was silently ignored."""
+    out = tmp_path / "sortie"
+    cases = [
+        (("--out", str(out), "--save"), "--save : la base ne contient pas le territoire"),
+        (("--out", str(tmp_path / ("a" * 300))), "nom de fichier trop long"),
+        (("--out", str(out), "--n", "20", "--population", "1000000"), "--n et --population sont deux règles"),
+        (("--out", ""), "chemin vide"),
+        (("--out", str(out), "--params", ""), "chemin vide"),
+    ]
+    for args, message in cases:
+        result = _run(*args, tmp=tmp_path)
+        assert result.returncode == 2, (args, result.stderr[-2000:])
+        assert message in result.stderr and "Traceback" not in result.stderr, result.stderr[-2000:]
+        assert not out.exists() and not any(p.suffix in {".csv", ".png"} for p in tmp_path.iterdir())
+
+
+def test_bad_contours_and_a_bassin_file_with_its_header_only_are_refused(
+    tmp_path: Path, data_copy: Path
+) -> None:
+    from tests.conftest import DATA_DIR
+
+    contours = json.loads((DATA_DIR / "epci_contours.geojson").read_text(encoding="utf-8"))
+    geometry = contours["features"][0]["geometry"]
+    ring = geometry["coordinates"][0] if geometry["type"] == "Polygon" else geometry["coordinates"][0][0]
+    ring[0] = ["a", 45.0]  # was a traceback in the map's drawing, after the computation
+    (data_copy / "epci_contours.geojson").write_text(json.dumps(contours), encoding="utf-8")
+    result = _run("--out", str(tmp_path / "sortie"), "--data-dir", str(data_copy), tmp=tmp_path)
+    assert (
+        result.returncode == 2
+        and "entité n° 1" in result.stderr
+        and "coordonnées illisibles" in result.stderr
+    )
+    assert not (tmp_path / "sortie").exists()
+    from solidarite.territoire.sources import DataFileError
+    from solidarite.zonage.sources import CARTOSANTE_FILE, read_cartosante
+
+    header = (data_copy / CARTOSANTE_FILE).read_text(encoding="utf-8").splitlines()[0]
+    (data_copy / CARTOSANTE_FILE).unlink()
+    (data_copy / CARTOSANTE_FILE).write_text(
+        header + "\n", encoding="utf-8"
+    )  # was read: ALD empty everywhere
+    with pytest.raises(DataFileError, match="aucune ligne de bassin de vie sous l'en-tête"):
+        read_cartosante(data_copy)

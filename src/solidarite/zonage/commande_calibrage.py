@@ -67,9 +67,16 @@ def read_liste(path: Path, epcis: dict[str, EpciInfo], territoire: TerritoireDat
 POIDS_ALEATOIRES_MAX = 2000  # ~30 s of search per 40 weights on the shared machine: beyond, hours
 
 
-def _verifier_chemin(path: Path, dossier: bool, what: str) -> None:
+def verifier_chemin(path: Path, dossier: bool, what: str) -> None:
     """Checked before the minutes of search: the file to write (or the folder to write in) can be written.
     Nothing is created here."""
+    try:
+        _verifier_chemin(path, dossier, what)
+    except OSError as exc:  # a name over 255 characters, a loop of links: Path.exists raises them
+        raise _fail(f"{what} : {path} : {raison(exc)}.") from exc
+
+
+def _verifier_chemin(path: Path, dossier: bool, what: str) -> None:
     if dossier and path.exists() and not path.is_dir():
         raise _fail(f"{what} : {path} existe et n'est pas un dossier.")
     if not dossier and path.is_dir():
@@ -117,8 +124,8 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
     quiet = options["verbosity"] == 0
     if not 0 <= options["poids_aleatoires"] <= POIDS_ALEATOIRES_MAX:
         raise _fail(f"--poids-aleatoires doit être un entier de 0 à {POIDS_ALEATOIRES_MAX}.")
-    _verifier_chemin(Path(options["ecrire"] or sources.PARAMS_2025_CALIBRE), False, "--ecrire")
-    _verifier_chemin(_dossier_sortie(options), True, "--out")
+    verifier_chemin(Path(options["ecrire"] or sources.PARAMS_2025_CALIBRE), False, "--ecrire")
+    verifier_chemin(_dossier_sortie(options), True, "--out")
     data_dir = Path(options["data_dir"] or settings.SOLIDARITE_DATA_DIR)
     try:
         ancien = sources.load_params(options["params"] or sources.PARAMS_2025_HISTORIQUE)

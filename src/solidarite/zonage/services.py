@@ -50,6 +50,12 @@ def _criteres_json(score) -> dict[str, dict[str, object]]:  # type: ignore[no-un
     }
 
 
+def epci_absents(result: ZonageResult) -> list[str]:
+    """The SIREN of the computed EPCI the database does not hold (its territory not loaded, or older)."""
+    known = set(Epci.objects.values_list("siren", flat=True))
+    return [s.siren for s in result.scores if s.siren not in known]
+
+
 def save_campaign(
     result: ZonageResult, user: User | None = None, *, activate: bool = False
 ) -> tuple[Campagne, bool]:
@@ -64,12 +70,11 @@ def save_campaign(
             if activate:
                 activate_campaign(existing)
             return existing, False
-        epcis = dict(Epci.objects.values_list("siren", "pk"))
-        missing = [s.siren for s in result.scores if s.siren not in epcis]
-        if missing:
+        if missing := epci_absents(result):
             raise ValidationError(
                 f"{len(missing)} EPCI du calcul sont absents de la base (ex. {missing[0]}) : lancez d'abord load_territoire."
             )
+        epcis = dict(Epci.objects.values_list("siren", "pk"))
         version = (Campagne.objects.aggregate(v=Max("version"))["v"] or 0) + 1
         campagne = Campagne.objects.create(
             version=version,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import os
 import shutil
@@ -38,6 +39,32 @@ STEPS = [
 ]
 
 
+def chemin(text: str) -> Path:
+    """A path given on the command line; an empty one (« --out '' ») was the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("chemin vide")
+    return Path(text)
+
+
+def _territoire_en_base() -> None:
+    """--save needs the territory in the database (its EPCI): said before the computation, not after the files."""
+    from django.db import DatabaseError
+
+    from solidarite.territoire.models import Epci
+
+    try:
+        loaded = Epci.objects.exists()
+    except DatabaseError:  # no database, or not migrated
+        loaded = False
+    if not loaded:
+        raise CommandError(
+            "--save : la base ne contient pas le territoire ; lancez d'abord "
+            "`python -m solidarite migrate` puis `python -m solidarite load_territoire` (ou `make territoire`).\n"
+            "Aucun fichier n'a été écrit.",
+            returncode=2,
+        )
+
+
 class Command(BaseCommand):
     help = (
         "Calcule les zones prioritaires (APL, ALD, urgences, niveau de vie) à partir des fichiers de données et "
@@ -53,16 +80,19 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--out",
-            type=Path,
+            type=chemin,
             default=None,
             help="Dossier où écrire les résultats (créé si besoin ; calibrer : var/zonage par défaut).",
         )
         parser.add_argument(
-            "--faits", type=Path, default=None, help="calibrer : fichier des faits publiés (faits_2025.toml)."
+            "--faits",
+            type=chemin,
+            default=None,
+            help="calibrer : fichier des faits publiés (faits_2025.toml).",
         )
         parser.add_argument(
             "--ecrire",
-            type=Path,
+            type=chemin,
             default=None,
             help="calibrer : où écrire le jeu de paramètres gagnant (défaut : zonage_2025_calibre.toml).",
         )
@@ -74,7 +104,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--liste",
-            type=Path,
+            type=chemin,
             default=None,
             help="calibrer : liste officielle (CSV ou .xlsx, SIREN ou noms d'EPCI) pour mesurer rappel et précision.",
         )
@@ -92,12 +122,15 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--params",
-            type=Path,
+            type=chemin,
             default=None,
             help="Fichier de paramètres TOML (défaut : zonage_2025_calibre.toml, le jeu calibré de la campagne 2025).",
         )
         parser.add_argument(
-            "--data-dir", type=Path, default=None, help="Dossier des fichiers (défaut : SOLIDARITE_DATA_DIR)."
+            "--data-dir",
+            type=chemin,
+            default=None,
+            help="Dossier des fichiers (défaut : SOLIDARITE_DATA_DIR).",
         )
         parser.add_argument("--save", action="store_true", help="Enregistre aussi la campagne dans la base.")
         parser.add_argument(
@@ -173,8 +206,17 @@ class Command(BaseCommand):
             params = dataclasses.replace(params, regle="population", population=options["population"])
         if options["activate"] and not options["save"]:
             raise CommandError("--activate ne s'utilise qu'avec --save.", returncode=2)
+        if options["n"] is not None and options["population"] is not None:
+            raise CommandError(
+                "--n et --population sont deux règles de sélection : donnez l'une ou l'autre.", returncode=2
+            )
         data_dir = Path(options["data_dir"] or settings.SOLIDARITE_DATA_DIR)
         out: Path = options["out"]
+        from solidarite.zonage.commande_calibrage import verifier_chemin
+
+        verifier_chemin(out, True, "--out")  # before the computation: a name too long, under a file
+        if options["save"]:
+            _territoire_en_base()
 
         bar = tqdm(total=len(STEPS), desc="Zonage", unit="étape", disable=options["verbosity"] == 0)
 
@@ -192,6 +234,16 @@ class Command(BaseCommand):
         except (DataError, TravelError, OSError) as exc:  # the data folder (--data-dir): bad input too
             bar.close()
             raise CommandError(f"{exc}\nAucun fichier n'a été écrit.", returncode=2) from exc
+        if options["save"]:
+            from solidarite.zonage.services import epci_absents
+
+            if absents := epci_absents(result):
+                bar.close()
+                raise CommandError(
+                    f"--save : {len(absents)} EPCI du calcul sont absents de la base (ex. {absents[0]}) : "
+                    "lancez d'abord load_territoire.\nAucun fichier n'a été écrit.",
+                    returncode=2,
+                )
         try:
             self._ecrire(out, result, contours, progress)
             bar.update(bar.total - bar.n)
