@@ -218,6 +218,16 @@ def test_a_list_as_a_coordinator_saves_it(refs: list[EpciRef], siren_of: dict[st
         aigle,
     ]
     assert [c.siren for c in lire_fichier(("\ufeff" + csv_excel).encode(), refs)] == [vallees, aigle]
+    # UTF-16 without its mark, either byte order (was read as UTF-8: « s i r e n », no header found).
+    for encoding in ("utf-16-le", "utf-16-be"):
+        assert [c.siren for c in lire_fichier(csv_excel.encode(encoding), refs)] == [vallees, aigle]
+    # A SIREN a spreadsheet wrote in scientific notation: read when every digit is there, else said.
+    written = f"{int(aigle) / 1e8:.8f}E+08"
+    assert [c.siren for c in lire_liste(f"siren\n{written}\n", refs)] == [aigle]
+    assert [c.siren for c in lire_liste(f"siren;nom\n{written.replace('.', ',')};\n", refs)] == [aigle]
+    assert [c.siren for c in lire_liste(f"{written}\n", refs)] == [aigle]  # one column, no header
+    with pytest.raises(ListeError, match=r"ligne 2 : « 2,00E\+08 » est un nombre en notation scientifique"):
+        lire_liste("siren\n2,00E+08\n", refs)
     savanes = siren_of["CC des Savanes"]
     content = _classeur(
         [

@@ -22,10 +22,22 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from solidarite.systeme import raison_csv
 
 RE_SIREN = re.compile(r"^\d{9}$")
+# A number as a spreadsheet writes it in a narrow column or a CSV (« 2,00000172E+08 », « 2.00000172E+08 »)
+RE_SCIENTIFIQUE = re.compile(r"^\d[.,]\d+E\+?\d{1,2}$", re.IGNORECASE)
+
+
+def _siren_scientifique(text: str) -> str | None:
+    """The 9-digit number a number in scientific notation writes, else None (the list checks it is an EPCI's:
+    a display rounded to « 2,00E+08 » writes 200000000)."""
+    value = Decimal(text.replace(",", "."))
+    return str(int(value)) if value == value.to_integral_value() and RE_SIREN.match(str(int(value))) else None
+
+
 MAX_ERREURS = 20
 RESSEMBLANCE = 0.9  # a name this close to one EPCI's (a letter or two: "Andaines Passais") designates it
 
@@ -201,9 +213,15 @@ class Lecture(list[Correspondance]):
 def decoder(content: bytes) -> str:
     """The text of a CSV file as coordinators save it: UTF-8 (with or without BOM), UTF-16 with a BOM (Excel's
     « texte Unicode »), else Windows-1252 (Excel's « CSV (séparateur : point-virgule) » in France)."""
-    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+    head = content[:400]
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        # UTF-16 without its mark (some exports): ASCII letters leave a NUL byte beside each one; read as UTF-8,
+        # « siren » became « s i r e n » and no header was found
+        without_mark = "utf-16-le" if head[1::2].count(0) >= head[0::2].count(0) else "utf-16-be"
         try:
-            return content.decode("utf-16")
+            return content.decode(
+                "utf-16" if content.startswith((b"\xff\xfe", b"\xfe\xff")) else without_mark
+            )
         except UnicodeDecodeError:
             raise ListeError(["Le fichier n'est pas un texte UTF-16 lisible."]) from None
     try:
@@ -412,6 +430,17 @@ def _lire(
             )
             continue
         siren, nom = cell(row, col_siren), cell(row, col_nom)
+        if RE_SCIENTIFIQUE.match(nom) and not siren:
+            siren, nom = nom, ""  # a SIREN a spreadsheet wrote as a number, in the only column
+        if RE_SCIENTIFIQUE.match(siren):
+            exact = _siren_scientifique(siren)
+            if exact is None or exact not in index.by_siren:  # « 2,00E+08 »: digits rounded away
+                errors.append(
+                    f"ligne {number} : « {_court(siren)} » est un nombre en notation scientifique où des chiffres "
+                    "du SIREN manquent : enregistrez la colonne au format texte."
+                )
+                continue
+            siren = exact
         if nom.isdigit():  # an "epci" column of codes, as INSEE's files have
             if siren and nom != siren:
                 errors.append(f"ligne {number} : deux SIREN différents, {_court(siren)} et {_court(nom)}.")
