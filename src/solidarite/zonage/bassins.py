@@ -287,9 +287,8 @@ def impute_bassins(
         shares = [
             bv_values[b]["apl_moins_65"] / bv_values[b]["apl"] for b in known_apl if bv_values[b]["apl"] > 0
         ]
-        ratio65 = (
-            float(np.median(shares)) if shares else 1.0
-        )  # no offer anywhere: no old GP's share to impute
+        # no offer anywhere: no share of old GPs to impute
+        ratio65 = float(np.median(shares)) if shares else 1.0
         for b in ordered:
             values = bv_values.setdefault(b, {})
             if "apl" not in values and b in densites_mg:

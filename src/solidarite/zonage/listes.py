@@ -214,14 +214,13 @@ def decoder(content: bytes) -> str:
     """The text of a CSV file as coordinators save it: UTF-8 (with or without BOM), UTF-16 with a BOM (Excel's
     « texte Unicode »), else Windows-1252 (Excel's « CSV (séparateur : point-virgule) » in France)."""
     head = content[:400]
-    if content.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+    marked = content.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if marked or b"\x00" in head:
         # UTF-16 without its mark (some exports): ASCII letters leave a NUL byte beside each one; read as UTF-8,
         # « siren » became « s i r e n » and no header was found
-        without_mark = "utf-16-le" if head[1::2].count(0) >= head[0::2].count(0) else "utf-16-be"
+        little_endian = head[1::2].count(0) >= head[0::2].count(0)
         try:
-            return content.decode(
-                "utf-16" if content.startswith((b"\xff\xfe", b"\xfe\xff")) else without_mark
-            )
+            return content.decode("utf-16" if marked else "utf-16-le" if little_endian else "utf-16-be")
         except UnicodeDecodeError:
             raise ListeError(["Le fichier n'est pas un texte UTF-16 lisible."]) from None
     try:

@@ -284,11 +284,16 @@ class OfficialComparison:
     # The ARS additions modelled where the final list falls short of a published count (ajouts.py), as
     # `zonage calibrer --liste` counts them: the official list holds the ~10 real ones.
     ajouts: list[ResultatEpci] = field(default_factory=list)
-    ajouts_trouves: list[ResultatEpci] = field(default_factory=list)  # those in the official list
 
     @property
     def ajouts_sirens(self) -> frozenset[str]:
         return frozenset(r.epci.siren for r in self.ajouts)
+
+    @property
+    def ajouts_trouves(self) -> list[ResultatEpci]:
+        """The modelled additions in the official list (never computed: among the official zones missed)."""
+        missed = {e.siren for e, _ in self.official_only}
+        return [r for r in self.ajouts if r.epci.siren in missed]
 
     @property
     def trouvees_avec_ajouts(self) -> int:
@@ -325,7 +330,6 @@ def compare_official(liste: ListeOfficielle, campagne: Campagne) -> OfficialComp
     results = {r.epci.siren: r for r in campagne.resultats.select_related("epci")}
     epcis = {e.siren: e for e in Epci.objects.filter(siren__in=official)}
     modelled = fidelite_campagne(campagne, {})  # no geometry: the additions do not depend on surfaces
-    ajouts = [a.resultat for a in modelled.ajouts_modeles] if modelled else []
     return OfficialComparison(
         both=sorted((results[s] for s in official & computed if s in results), key=lambda r: r.rang),
         official_only=sorted(
@@ -333,8 +337,7 @@ def compare_official(liste: ListeOfficielle, campagne: Campagne) -> OfficialComp
             key=lambda p: p[1].rang if p[1] else 10**9,
         ),
         computed_only=sorted((results[s] for s in computed - official if s in results), key=lambda r: r.rang),
-        ajouts=ajouts,
-        ajouts_trouves=[r for r in ajouts if r.epci.siren in official],
+        ajouts=[a.resultat for a in modelled.ajouts_modeles] if modelled else [],
     )
 
 
