@@ -109,6 +109,12 @@ def _membres(data: dict, membres: object) -> None:  # type: ignore[type-arg]
         (lambda d: _membres(d, [_membre(), _sans("cumul")]), "n° 2 : il manque cumul"),
         (lambda d: _membres(d, [_sans("plafond")]), "n° 1 : il manque plafond"),
         (
+            lambda d: _membres(d, [_membre(normalisation="zscore", plafond=0.01)]),
+            "n° 1 : plafond doit valoir 0 \\(pas d'écrêtement\\) ou un nombre d'écarts-types entre 1 et 10",
+        ),
+        (lambda d: _membres(d, [_membre(plafond=float("nan"))]), "n° 1 : plafond doit valoir 0"),
+        (lambda d: _membres(d, [_membre(plafond=11)]), "n° 1 : plafond doit valoir 0"),
+        (
             lambda d: _membres(d, [_membre(normalisaton="minmax")]),
             "n° 1 : clé\\(s\\) inconnue\\(s\\) normalisaton",
         ),

@@ -52,6 +52,7 @@ REGLES = ("nombre", "population")
 ABSENT: tuple[float | None, str] = (None, "critère non fourni")
 # Free choices of the method (ADR 0016), searched by `zonage calibrer`:
 NORMALISATIONS = ("rangs", "zscore", "minmax")
+PLAFOND_MIN, PLAFOND_MAX = 1.0, 10.0  # the cap on z-scores and min–max, in standard deviations (0: none)
 # The composite composed per bassin de vie, then carried to the EPCI (ADR 0016, révision) → the way it is
 # carried: population-weighted mean, share of the population in fragile bassins, worst bassin.
 PORTAGES = {
@@ -403,9 +404,15 @@ def _choix(table: dict[str, Any], origin: str, where: str) -> tuple[str, str, fl
             f"{origin} : {where} : agrégation {agregation!r} inconnue ({', '.join(AGREGATIONS)})."
         )
     plafond = table.get("plafond", 0.0)
-    if isinstance(plafond, bool) or not isinstance(plafond, int | float) or not 0 <= plafond <= 10:
+    # A cap under 1 σ clips about a third of the values on each side and flattens the scores it should order.
+    if (
+        isinstance(plafond, bool)
+        or not isinstance(plafond, int | float)
+        or not (plafond == 0 or PLAFOND_MIN <= plafond <= PLAFOND_MAX)
+    ):
         raise ParamError(
-            f"{origin} : {where} : plafond doit être un nombre entre 0 et 10 (reçu : {plafond!r})."
+            f"{origin} : {where} : plafond doit valoir 0 (pas d'écrêtement) ou un nombre d'écarts-types "
+            f"entre {PLAFOND_MIN:g} et {PLAFOND_MAX:g} (reçu : {plafond!r})."
         )
     cumul = table.get("cumul", True)
     if not isinstance(cumul, bool):
