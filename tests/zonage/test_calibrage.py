@@ -568,7 +568,7 @@ def test_unwritable_targets_are_refused_before_the_search(tmp_path: Path) -> Non
 def test_the_set_and_the_report_are_written_all_or_nothing(tmp_path: Path) -> None:
     from django.core.management.base import CommandError
 
-    from solidarite.zonage.commande_calibrage import _write_all
+    from solidarite.zonage.ecriture import write_all
 
     target = tmp_path / "jeu.toml"
     target.write_text("ancien", encoding="utf-8")
@@ -576,8 +576,8 @@ def test_the_set_and_the_report_are_written_all_or_nothing(tmp_path: Path) -> No
     blocked = tmp_path / "sortie" / "fidelite.html"
     blocked.mkdir(parents=True)  # a folder where the report goes: its replacement fails
     with pytest.raises(CommandError, match="Écriture impossible"):
-        _write_all([(target, "nouveau"), (blocked, "<html>")])
+        write_all([(target, "nouveau"), (blocked, "<html>")])
     assert target.read_text(encoding="utf-8") == "ancien"
     assert sorted(p.name for p in tmp_path.rglob("*.tmp")) == []
-    _write_all([(target, "nouveau"), (tmp_path / "sortie" / "autre.html", "<html>")])
+    write_all([(target, "nouveau"), (tmp_path / "sortie" / "autre.html", "<html>")])
     assert target.read_text(encoding="utf-8") == "nouveau" and oct(target.stat().st_mode & 0o777) == "0o644"

@@ -7,10 +7,6 @@ stop with a French message and exit code 2.
 from __future__ import annotations
 
 import datetime as dt
-import errno
-import os
-import stat
-import tempfile
 import time
 import tomllib
 from pathlib import Path
@@ -28,6 +24,7 @@ from solidarite.territoire.travel import TravelError
 from solidarite.zonage import calibrage, sources
 from solidarite.zonage.ajouts import ajouts_modeles
 from solidarite.zonage.calcul import EpciInfo, ZonageResult, compute_criteria, score_criteria
+from solidarite.zonage.ecriture import verifier_chemin, write_all
 from solidarite.zonage.faits import FaitsError, perte
 from solidarite.zonage.fidelite import fidelite
 from solidarite.zonage.listes import Correspondance, EpciRef, ListeError, lire_fichier, resume
@@ -65,53 +62,6 @@ def read_liste(path: Path, epcis: dict[str, EpciInfo], territoire: TerritoireDat
 
 
 POIDS_ALEATOIRES_MAX = 2000  # ~30 s of search per 40 weights on the shared machine: beyond, hours
-
-
-def verifier_chemin(path: Path, dossier: bool, what: str) -> None:
-    """Checked before the minutes of search: the file to write (or the folder to write in) can be written.
-    Nothing is created here."""
-    try:
-        _verifier_chemin(path, dossier, what)
-    except OSError as exc:  # a name over 255 characters, a loop of links: Path.exists raises them
-        raise _fail(f"{what} : {path} : {raison(exc)}.") from exc
-
-
-def _verifier_chemin(path: Path, dossier: bool, what: str) -> None:
-    if dossier and path.exists() and not path.is_dir():
-        raise _fail(f"{what} : {path} existe et n'est pas un dossier.")
-    if not dossier and path.is_dir():
-        raise _fail(f"{what} : {path} est un dossier ; donnez le chemin d'un fichier.")
-    if not dossier and path.exists() and not os.access(path, os.W_OK):
-        raise _fail(f"{what} : {path} n'est pas modifiable (accès refusé).")
-    existing = path if dossier and path.is_dir() else path.parent
-    while not existing.exists():
-        existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise _fail(f"{what} : impossible d'écrire dans {existing} (pas un dossier modifiable).")
-
-
-def _write_all(files: list[tuple[Path, str]]) -> None:
-    """Every file is written in full to a temporary beside its target, then all are put in place: a failure
-    leaves no file changed and no temporary behind. A replaced file keeps its permissions."""
-    ready: list[tuple[str, Path]] = []
-    try:
-        for path, text in files:
-            if path.is_dir():  # the one failure a replacement in the same folder meets: seen before any
-                raise IsADirectoryError(errno.EISDIR, "dossier", str(path))
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            ready.append((temporary, path))
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-            mask = os.umask(0)
-            os.umask(mask)
-            os.chmod(temporary, stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o666 & ~mask)
-        for temporary, path in ready:
-            os.replace(temporary, path)
-    except OSError as exc:
-        for temporary, _ in ready:
-            Path(temporary).unlink(missing_ok=True)
-        raise _fail(f"Écriture impossible : {exc.filename or ''} ({raison(exc)}).") from exc
 
 
 def _dossier_sortie(options: dict[str, Any]) -> Path:
@@ -341,7 +291,7 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
             "exemple": scores_by_siren.get(result_new.selected[0].siren) if result_new.selected else None,
         },
     )
-    _write_all([(target, text), (out / "fidelite.html", html)])
+    write_all([(target, text), (out / "fidelite.html", html)])
     write(f"Jeu de paramètres écrit : {target} (l'ancien, {ancien.nom}, est conservé).")
     write(
         f"Rapport de fidélité : {out / 'fidelite.html'} ; durée totale {time.perf_counter() - started:.0f} s."

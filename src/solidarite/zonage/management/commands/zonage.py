@@ -22,6 +22,7 @@ from solidarite.territoire.sources import DataError
 from solidarite.territoire.travel import TravelError
 from solidarite.zonage import exports
 from solidarite.zonage.calcul import compute_zonage
+from solidarite.zonage.ecriture import verifier_chemin
 from solidarite.zonage.score import ParamError
 from solidarite.zonage.sources import load_params
 
@@ -212,8 +213,6 @@ class Command(BaseCommand):
             )
         data_dir = Path(options["data_dir"] or settings.SOLIDARITE_DATA_DIR)
         out: Path = options["out"]
-        from solidarite.zonage.commande_calibrage import verifier_chemin
-
         verifier_chemin(out, True, "--out")  # before the computation: a name too long, under a file
         if options["save"]:
             _territoire_en_base()
