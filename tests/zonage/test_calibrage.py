@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import subprocess
 import tomllib
 from pathlib import Path
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 
 from solidarite.zonage import calibrage
-from solidarite.zonage.faits import FaitRegion, Faits, Perte
+from solidarite.zonage.faits import FaitDepartement, FaitRegion, Faits, Perte
 from solidarite.zonage.methode import Membre
 from solidarite.zonage.score import CRITERES, ParamError, parse_params, score_epcis, vote
 from solidarite.zonage.vote import VOTE_MEMBRES, vote_retenu, voter
@@ -100,6 +101,29 @@ def test_an_impossible_target_is_refused() -> None:
     only_allocation = [c for c in _candidates((True,))]
     with pytest.raises(ParamError, match="Objectif impossible"):
         calibrage.calibrer(ctx, impossible, only_allocation)
+
+
+def test_a_target_beyond_a_departement_or_the_population_of_france_is_refused() -> None:
+    """Both were accepted: a calibration run against a count no selection can reach (Lozère 20, 12 EPCI;
+    900 M inhabitants)."""
+    ctx = _country()
+    faits = _facts(ctx, np.zeros(80, dtype=bool))
+    regions = dict(zip(ctx.sirens, ctx.regions, strict=True))
+    departements = {s: ("48",) if k < 12 else ("15",) for k, s in enumerate(ctx.sirens)}
+    populations = dict.fromkeys(ctx.sirens, 1_000)
+    lozere = FaitRegion("76", "76", 20, "test", departements=(FaitDepartement("48", 20, "presse"),))
+    with pytest.raises(
+        ParamError, match="20 zones publiées pour le département 48, qui ne touche que 12 EPCI"
+    ):
+        calibrage.verifier_faisable(
+            Faits(**{**faits.__dict__, "regions": (lozere,)}), regions, {}, departements, populations
+        )
+    trop = Faits(**{**faits.__dict__, "population": 900_000_000})
+    with pytest.raises(ParamError, match="900000000 habitants publiés pour les zones, plus que les 80000"):
+        calibrage.verifier_faisable(trop, regions, {}, departements, populations)
+    calibrage.verifier_faisable(
+        faits, regions, {}, departements, populations
+    )  # the facts themselves: reachable
 
 
 def test_the_written_parameter_set_reads_back_with_weights_summing_to_one() -> None:
@@ -553,10 +577,27 @@ def test_unwritable_targets_are_refused_before_the_search(tmp_path: Path) -> Non
     a_file, a_folder = tmp_path / "fichier", tmp_path / "dossier"
     a_file.write_text("x", encoding="utf-8")
     a_folder.mkdir()
+    sortie = ("--ecrire", str(tmp_path / "jeu.toml"), "--out", str(tmp_path / "sortie"))
+    tube, enorme = tmp_path / "tube.csv", tmp_path / "enorme.csv"
+    os.mkfifo(tube)
+    enorme.write_bytes(b"siren\n" + b"200000172\n" * 110_000)
     for args, message in [
         (("--out", str(a_file), "--ecrire", str(tmp_path / "jeu.toml")), "existe et n'est pas un dossier"),
         (("--ecrire", str(a_folder), "--out", str(tmp_path / "sortie")), "est un dossier ; donnez le chemin"),
         (("--poids-aleatoires", "1000000000000"), "--poids-aleatoires doit être un entier de 0 à 2000"),
+        # Revue du 6 décembre (second round): the set overwritten by the report (exit 0), a device or a pipe
+        # read whole (MemoryError) or for ever, options of the other action ignored in silence.
+        (
+            ("--ecrire", str(tmp_path / "sortie" / "fidelite.html"), "--out", str(tmp_path / "sortie")),
+            "est aussi le rapport de fidélité écrit dans --out",
+        ),
+        (
+            ("--liste", "/dev/zero", *sortie),
+            "Liste officielle illisible : /dev/zero (ce n'est pas un fichier",
+        ),
+        (("--liste", str(tube), *sortie), "(ce n'est pas un fichier ordinaire)"),
+        (("--liste", str(enorme), *sortie), "enorme.csv : le fichier dépasse 1 Mo, la taille permise ici"),
+        (("--save", "--activate", "--n", "0"), "--n, --save, --activate : ne s'utilise pas avec calibrer"),
     ]:
         result = _run(*args, tmp=tmp_path)
         assert result.returncode == 2 and message in result.stderr, result.stderr

@@ -71,6 +71,12 @@ def test_writes_the_four_files_from_the_data_alone(national_run) -> None:  # typ
         (["--activate"], "--activate ne s'utilise qu'avec --save"),
         (["--n", "5000"], "Objectif impossible : 5000 zones demandées pour 1255 EPCI classés"),
         (["--population", "99999999999"], "Objectif impossible : 99999999999 habitants demandés"),
+        # Revue du 6 décembre (second round): less than asked, in silence; an option of calibrer, ignored.
+        (["--n", "1245"], "Objectif impossible : 1245 zones demandées ; avec les quotas de la méthode"),
+        (
+            ["--liste", "liste.csv", "--poids-aleatoires", "3"],
+            "--poids-aleatoires, --liste : ne s'utilise qu'avec",
+        ),
     ],
 )
 def test_bad_arguments(tmp_path: Path, args: list[str], message: str) -> None:

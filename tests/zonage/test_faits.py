@@ -103,7 +103,7 @@ def test_each_overseas_territory_is_held_to_its_published_count() -> None:
         (lambda d: d["national"].update(outre_mer=20), "dépassent le total national"),
         (lambda d: d["region"][1].pop("source"), "source doit être un texte non vide"),
         (lambda d: d["region"].append(dict(d["region"][1])), "figure deux fois"),
-        (lambda d: d["national"].update(densite="dense"), "densite doit être un nombre positif"),
+        (lambda d: d["national"].update(densite="dense"), "densite doit être un nombre d'habitants par km²"),
         (lambda d: d.pop("national"), r"section \[national\] absente"),
         (lambda d: d["outre_mer"][0].update(code="98"), "code de région inconnu '98'"),
         (lambda d: d["outre_mer"][0].update(code="75"), "n'est pas une région d'outre-mer"),
@@ -117,8 +117,14 @@ def test_each_overseas_territory_is_held_to_its_published_count() -> None:
         (lambda d: d.update(region=d["region"][0]), r"\[\[region\]\] doit être une liste de tables"),
         (lambda d: d.update(region=[1, 2]), r"\[\[region\]\] doit être une liste de tables"),
         (lambda d: d.update(groupe=d["groupe"][0]), r"\[\[groupe\]\] doit être une liste de tables"),
-        (lambda d: d["national"].update(densite=float("nan")), "densite doit être un nombre positif"),
-        (lambda d: d["national"].update(densite=float("inf")), "densite doit être un nombre positif"),
+        (
+            lambda d: d["national"].update(densite=float("nan")),
+            "densite doit être un nombre d'habitants par km²",
+        ),
+        (
+            lambda d: d["national"].update(densite=float("inf")),
+            "densite doit être un nombre d'habitants par km²",
+        ),
         (lambda d: d["national"].update(population=0), r"\[national\] population vaut 0"),
         (lambda d: d["national"].update(population=10**400), r"\[national\] population est hors limites"),
         (
@@ -156,7 +162,7 @@ def test_each_overseas_territory_is_held_to_its_published_count() -> None:
                 d.update(groupe=d["groupe"][:1])
                 or d["region"].append({"code": "03", "zones": 2, "source": "presse"})
             ),
-            "le territoire 03 a déjà un compte dans",
+            "la région 03 est d'outre-mer ; ses zones se comptent dans",
         ),
         # Revue du 6 décembre (an outside tester): each was a traceback or silently misread.
         (
@@ -176,6 +182,31 @@ def test_each_overseas_territory_is_held_to_its_published_count() -> None:
         (
             lambda d: d["region"][1].update(departements_sans_zone=["17", "17"]),
             "departements_sans_zone : le département 17 figure deux fois",
+        ),
+        # Revue du 6 décembre (a second round): a traceback after the whole search, a loss swamped by one
+        # term, or read without meaning.
+        (
+            lambda d: d["national"].update(densite=5e-324),
+            r"densite .* de 0.1 à 25000 \(reçu : 4.94066e-324\)",
+        ),
+        (lambda d: d["national"].update(densite=1e-300), "densite doit être un nombre d'habitants par km²"),
+        (lambda d: d["national"].update(densite=40_000), "densite doit être un nombre d'habitants par km²"),
+        (lambda d: d["national"].update(densite=True), r"densite .* \(reçu : true\)"),
+        (lambda d: d["faits"].update(version=0), r"\[faits\] version vaut 0"),
+        (lambda d: d["faits"].update(date=dt.date(2999, 1, 1)), r"date 01/01/2999 est dans le futur"),
+        (lambda d: d["region"][1].update(nom=3), r"\[\[region\]\] n° 2 nom doit être un texte non vide"),
+        (lambda d: d["region"][1].update(nom={"a": 1}), "nom doit être un texte non vide"),
+        (
+            lambda d: d["national"].update(metropole=100),
+            "de la métropole totalisent 142 zones, plus que les 100 publiées pour la métropole",
+        ),
+        (
+            lambda d: d["national"].update(outre_mer=5, metropole=146),
+            "de l'outre-mer totalisent 9 zones, plus que les 5 publiées",
+        ),
+        (
+            lambda d: d["national"].update(zones_calculees=True),
+            r"zones_calculees doit être un nombre entier \(reçu : true\)",
         ),
     ],
 )

@@ -143,6 +143,21 @@ def _membres(data: dict, membres: object) -> None:  # type: ignore[type-arg]
             ),
             r"\[methode.quotas\] : 04 est une région d'outre-mer",
         ),
+        # Revue du 6 décembre (second round): the file's name and the value as written in TOML.
+        (
+            lambda d: d.update(selection={"nombre": True}),
+            r"essai.toml : \[selection\] nombre doit être un entier strictement positif \(reçu : true\)",
+        ),
+        (
+            lambda d: d.update(selection={"population": 2_500_000.0}),
+            r"essai.toml : \[selection\] population doit être .* \(reçu : 2.5e\+06\)",
+        ),
+        (
+            lambda d: d["poids"].update(apl=float("nan")),
+            r"le poids de apl doit être un nombre \(reçu : nan\)",
+        ),
+        (lambda d: d.update(campagne={"calibre_le": "hier"}), r"\[campagne\] calibre_le doit être une date"),
+        (lambda d: d.update(campagne={"calibre_le": {}}), r"\[campagne\] calibre_le doit être une date"),
     ],
 )
 def test_bad_parameter_files_are_refused_with_the_reason(change, message) -> None:  # type: ignore[no-untyped-def]
@@ -179,7 +194,7 @@ def test_malformed_toml_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ParamError, match="trop de liens symboliques"):
         load_params(tmp_path / "boucle.toml")
     path.write_bytes(b"# " + b"x" * 1_000_000)
-    with pytest.raises(ParamError, match="plus de 1 Mo, ce n'est pas un fichier de paramètres"):
+    with pytest.raises(ParamError, match="le fichier dépasse 1 Mo, la taille permise ici"):
         load_params(path)
 
 
@@ -327,6 +342,30 @@ def test_the_overseas_allocation_keeps_its_zones_apart() -> None:
         score_epcis(
             values, {s: 1 for s in values}, dataclasses.replace(params, outre_mer=5, nombre=6), regions
         )
+    # 9 in metropolitan France and 2 overseas at most: 11 or more returned 11 in silence (second round).
+    with pytest.raises(
+        ParamError,
+        match=r"12 zones demandées ; avec les quotas de la méthode \(outre-mer 2\), 11 EPCI au plus peuvent",
+    ):
+        score_epcis(values, {s: 1 for s in values}, dataclasses.replace(params, nombre=12), regions)
+    assert (
+        sum(
+            s.selectionnee
+            for s in score_epcis(
+                values, {s: 1 for s in values}, dataclasses.replace(params, nombre=11), regions
+            )
+        )
+        == 11
+    )
+    with pytest.raises(ParamError, match=r"12 habitants demandés ; avec .* n'en comptent que 11"):
+        score_epcis(
+            values,
+            {s: 1 for s in values},
+            dataclasses.replace(params, regle="population", population=12),
+            regions,
+        )
+    with pytest.raises(ParamError, match="Quota pour la région '99', qui n'a aucun EPCI classé"):
+        score_epcis(values, {s: 1 for s in values}, dataclasses.replace(params, quotas={"99": 0}), regions)
 
 
 def test_the_overseas_allocation_by_territory_follows_the_published_counts() -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -420,10 +421,13 @@ def parametres_toml(
     le: dt.date,
     depuis: dt.date,
     v: Vote | None = None,
+    fichier_faits: str = "faits_2025.toml",
 ) -> str:
     """The winning set as a dated parameter file (the 2025 campaign), read back by `sources.load_params`;
-    with `v`, the winner is the principal method of that vote and the members follow it."""
+    with `v`, the winner is the principal method of that vote and the members follow it. `fichier_faits`: the
+    name of the facts file it was calibrated on, as the set's source says."""
     g = cal.gagnant
+    fichier_faits = "".join(c for c in fichier_faits if c.isprintable())
     lines = [
         "# Paramètres de la campagne de zonage 2025 — calibrés sur les faits publiés (ADR 0016).",
         "# Écrit par « python -m solidarite zonage calibrer » ; ne pas retoucher à la main : relancer le calibrage.",
@@ -444,8 +448,11 @@ def parametres_toml(
         'nom = "Zonage 2025 — calibré sur les faits publiés"',
         f"depuis = {depuis.isoformat()}",
         f"calibre_le = {le.isoformat()}",
-        'source = "Critères : ministère de la Santé, 27 juin 2025. Choix de méthode : calibrage sur les faits publiés '
-        f'(faits_2025.toml v{faits.version}), validation croisée en laissant une région de côté."',
+        "source = "
+        + _toml_value(
+            "Critères : ministère de la Santé, 27 juin 2025. Choix de méthode : calibrage sur les faits publiés "
+            f"({fichier_faits} v{faits.version}), validation croisée en laissant une région de côté."
+        ),
         "",
         "[selection]",
         f'regle = "{"population" if g.population else "nombre"}"',
@@ -480,11 +487,31 @@ def parametres_toml(
     return "\n".join(lines) + "\n"
 
 
-def verifier_faisable(faits: Faits, regions: dict[str, str], noms: dict[str, str]) -> None:
-    """A target the EPCI cannot reach (more zones than EPCI, in France or in a region) → ParamError."""
+def verifier_faisable(
+    faits: Faits,
+    regions: dict[str, str],
+    noms: dict[str, str],
+    departements: dict[str, tuple[str, ...]] | None = None,
+    populations: dict[str, int] | None = None,
+) -> None:
+    """A target the EPCI cannot reach (more zones than EPCI, in France, a region or a département; more
+    inhabitants than all of them) → ParamError. An EPCI counts in each département it touches."""
     total = len(regions)
     if faits.zones > total:
         raise ParamError(f"Objectif impossible : {faits.zones} zones demandées pour {total} EPCI classés.")
+    if populations is not None and faits.population > (habitants := sum(populations.values())):
+        raise ParamError(
+            f"Objectif impossible : {faits.population} habitants publiés pour les zones, plus que les "
+            f"{habitants} de tous les EPCI classés."
+        )
+    per_departement = Counter(d for touched in (departements or {}).values() for d in touched)
+    for r in faits.regions:
+        for d in r.departements if departements is not None else ():
+            if d.zones > per_departement[d.code]:
+                raise ParamError(
+                    f"Objectif impossible : {d.zones} zones publiées pour le département {d.code}, "
+                    f"qui ne touche que {per_departement[d.code]} EPCI."
+                )
     per_region: dict[str, int] = {}
     for code in regions.values():
         per_region[code] = per_region.get(code, 0) + 1

@@ -17,7 +17,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.template.loader import render_to_string
 from tqdm import tqdm
 
-from solidarite.systeme import raison
 from solidarite.territoire.providers import provider_from_settings
 from solidarite.territoire.sources import DataError, TerritoireData, read_territoire
 from solidarite.territoire.travel import TravelError
@@ -38,10 +37,10 @@ def _fail(message: str) -> CommandError:
 
 def read_liste(path: Path, epcis: dict[str, EpciInfo], territoire: TerritoireData) -> list[Correspondance]:
     """The SIREN codes of an official list, by SIREN or by EPCI names, as the back office takes it."""
-    try:
-        content = path.read_bytes()
-    except OSError as exc:
-        raise _fail(f"Liste officielle illisible : {path} ({raison(exc)}).") from exc
+    try:  # as the back office: a plain file of 1 MB at most
+        content = sources.lire_octets(path, "Liste officielle", CommandError)
+    except CommandError as exc:
+        raise _fail(str(exc)) from exc
     # every region an EPCI spans (26 cross a regional border), as the back office reads them
     region_of = {d.code: d.region for d in territoire.departements}
     noms = {r.code: r.nom for r in territoire.regions}
@@ -61,6 +60,8 @@ def read_liste(path: Path, epcis: dict[str, EpciInfo], territoire: TerritoireDat
     return lues
 
 
+POIDS_ALEATOIRES_DEFAUT = 40
+RAPPORT = "fidelite.html"  # the fidelity report, written in --out
 POIDS_ALEATOIRES_MAX = 2000  # ~30 s of search per 40 weights on the shared machine: beyond, hours
 
 
@@ -72,10 +73,18 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
     started = time.perf_counter()
     write = command.stdout.write
     quiet = options["verbosity"] == 0
-    if not 0 <= options["poids_aleatoires"] <= POIDS_ALEATOIRES_MAX:
+    aleatoires = (
+        POIDS_ALEATOIRES_DEFAUT if options["poids_aleatoires"] is None else options["poids_aleatoires"]
+    )
+    if not 0 <= aleatoires <= POIDS_ALEATOIRES_MAX:
         raise _fail(f"--poids-aleatoires doit être un entier de 0 à {POIDS_ALEATOIRES_MAX}.")
-    verifier_chemin(Path(options["ecrire"] or sources.PARAMS_2025_CALIBRE), False, "--ecrire")
-    verifier_chemin(_dossier_sortie(options), True, "--out")
+    ecrire, sortie = Path(options["ecrire"] or sources.PARAMS_2025_CALIBRE), _dossier_sortie(options)
+    verifier_chemin(ecrire, False, "--ecrire")
+    verifier_chemin(sortie, True, "--out")
+    if ecrire.resolve() == (sortie / RAPPORT).resolve():  # the report written over the set: the set lost
+        raise _fail(
+            f"--ecrire : {ecrire} est aussi le rapport de fidélité écrit dans --out ; donnez un autre nom."
+        )
     data_dir = Path(options["data_dir"] or settings.SOLIDARITE_DATA_DIR)
     try:
         ancien = sources.load_params(options["params"] or sources.PARAMS_2025_HISTORIQUE)
@@ -93,7 +102,13 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
     try:
         criteria = compute_criteria(data_dir, provider_from_settings(), None, territoire)
         surfaces = sources.read_epci_surfaces(data_dir)
-        calibrage.verifier_faisable(faits, {s: i.region_code for s, i in criteria.epcis.items()}, noms)
+        calibrage.verifier_faisable(
+            faits,
+            {s: i.region_code for s, i in criteria.epcis.items()},
+            noms,
+            {s: i.departements for s, i in criteria.epcis.items()},
+            {s: i.population for s, i in criteria.epcis.items()},
+        )
     except ParamError as exc:
         raise _fail(str(exc)) from exc
     except (DataError, TravelError, OSError) as exc:
@@ -110,7 +125,7 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
         for line in approches:
             write(f"  {line}")
 
-    candidats = calibrage.candidats(faits, options["poids_aleatoires"])
+    candidats = calibrage.candidats(faits, aleatoires)
     ctx = calibrage.contexte(criteria, surfaces)
     bar = tqdm(total=len(candidats), desc="Calibrage", unit="jeu", disable=quiet)
     try:
@@ -123,10 +138,18 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
     today = dt.date.today()
     vote = voter(ctx, faits, cal)
     vote_ecrit = vote_retenu(cal, vote)
-    text = calibrage.parametres_toml(cal, faits, quotas, today, ancien.depuis, vote if vote_ecrit else None)
-    nouveau = parse_params(tomllib.loads(text), "jeu calibré")  # the written file must read back
-    result_new = score_criteria(criteria, nouveau)
+    text = calibrage.parametres_toml(
+        cal,
+        faits,
+        quotas,
+        today,
+        ancien.depuis,
+        vote if vote_ecrit else None,
+        Path(options["faits"] or sources.DEFAULT_FAITS_FILE).name,
+    )
     try:
+        nouveau = parse_params(tomllib.loads(text), "jeu calibré")  # the written file must read back
+        result_new = score_criteria(criteria, nouveau)
         result_old = score_criteria(
             compute_criteria(data_dir, provider_from_settings(), None, territoire, ancien.agregations)
             if not set(ancien.agregations) <= set(criteria.tables)
@@ -291,8 +314,6 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
             "exemple": scores_by_siren.get(result_new.selected[0].siren) if result_new.selected else None,
         },
     )
-    write_all([(target, text), (out / "fidelite.html", html)])
+    write_all([(target, text), (out / RAPPORT, html)])
     write(f"Jeu de paramètres écrit : {target} (l'ancien, {ancien.nom}, est conservé).")
-    write(
-        f"Rapport de fidélité : {out / 'fidelite.html'} ; durée totale {time.perf_counter() - started:.0f} s."
-    )
+    write(f"Rapport de fidélité : {out / RAPPORT} ; durée totale {time.perf_counter() - started:.0f} s.")

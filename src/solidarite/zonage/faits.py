@@ -41,7 +41,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from solidarite.zonage.methode import OUTRE_MER
+from solidarite.zonage.methode import OUTRE_MER, montre
 
 IDF = "11"
 IDF_POIDS = 5.0
@@ -53,6 +53,10 @@ DEPARTEMENT_POIDS = 0.5
 DENSITE_MESURES = ("ensemble", "moyenne_epci")
 
 ENTIER_MAX = 1_000_000_000  # a count or a population beyond this is a typing error
+# A density outside these bounds is a typing error: a French EPCI holds from about 0.2 (in Guyane) to some
+# 9,000 inhabitants per km² (the Métropole du Grand Paris), Paris itself about 20,000. A density of 1e-300 made
+# its term of the loss swamp every other and chose the set on density alone.
+DENSITE_MIN, DENSITE_MAX = 0.1, 25_000.0
 RE_DEPARTEMENT = re.compile(r"^(\d{2}|2A|2B|97\d)$")
 
 
@@ -144,7 +148,7 @@ class Perte:
 
 def _int(value: object, what: str, origin: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise FaitsError(f"{origin} : {what} doit être un nombre entier (reçu : {value!r}).")
+        raise FaitsError(f"{origin} : {what} doit être un nombre entier (reçu : {montre(value)}).")
     if value < 0:
         raise FaitsError(f"{origin} : {what} est négatif ({value}) ; un compte vaut 0 ou plus.")
     if value > ENTIER_MAX:
@@ -215,7 +219,7 @@ def _departements(
     if not isinstance(value, list) or not all(isinstance(d, str) and RE_DEPARTEMENT.match(d) for d in value):
         raise FaitsError(
             f"{origin} : {where} departements_sans_zone doit être une liste de codes de département "
-            f'entre guillemets, comme ["17", "33"] (reçu : {value!r}).'
+            f'entre guillemets, comme ["17", "33"] (reçu : {montre(value)}).'
         )
     for k, code in enumerate(value):
         if code in value[:k]:
@@ -296,9 +300,10 @@ def parse_faits(
     regions_connues: dict[str, str],
     origin: str = "faits",
     departement_region: dict[str, str] | None = None,
+    aujourd_hui: dt.date | None = None,
 ) -> Faits:
     """Checks a parsed facts file against the known region codes (code → name) and, when given, the known
-    départements (code → region code)."""
+    départements (code → region code); a date after `aujourd_hui` (today by default) is refused."""
     head = data.get("faits", {})
     if not isinstance(head, dict):
         raise FaitsError(f"{origin} : [faits] doit être une section (version, date).")
@@ -309,9 +314,15 @@ def parse_faits(
         raise FaitsError(f"{origin} : section [national] absente (zones, population, densite, outre_mer).")
     _cles(national, "[national]", "[national]", origin)
     version = _int(head.get("version"), "[faits] version", origin)
+    if version == 0:
+        raise FaitsError(f"{origin} : [faits] version vaut 0 ; les versions se comptent à partir de 1.")
     date = head.get("date")
     if not isinstance(date, dt.date) or isinstance(date, dt.datetime):  # a day, not an instant
         raise FaitsError(f"{origin} : [faits] date doit être une date (AAAA-MM-JJ).")
+    if date > (aujourd_hui or dt.date.today()):
+        raise FaitsError(
+            f"{origin} : [faits] date {date:%d/%m/%Y} est dans le futur ; un fait publié est passé."
+        )
     zones = _int(national.get("zones"), "[national] zones", origin)
     if zones == 0:
         raise FaitsError(f"{origin} : [national] zones vaut 0 ; il faut au moins une zone.")
@@ -320,9 +331,12 @@ def parse_faits(
         isinstance(densite, bool)
         or not isinstance(densite, int | float)
         or not math.isfinite(densite)
-        or not 0 < densite <= ENTIER_MAX
+        or not DENSITE_MIN <= densite <= DENSITE_MAX
     ):
-        raise FaitsError(f"{origin} : [national] densite doit être un nombre positif (reçu : {densite!r}).")
+        raise FaitsError(
+            f"{origin} : [national] densite doit être un nombre d'habitants par km², de {DENSITE_MIN:g} à "
+            f"{DENSITE_MAX:g} (reçu : {montre(densite)})."
+        )
     regions: list[FaitRegion] = []
     seen: set[str] = set()
     for k, raw in enumerate(_tables(data, "region", origin), start=1):
@@ -334,6 +348,11 @@ def parse_faits(
             )
         if code in seen:
             raise FaitsError(f"{origin} : {where} : la région {code} figure deux fois.")
+        if code in OUTRE_MER:  # the method gives them their own competition (`outre_mer`), never a quota
+            raise FaitsError(
+                f"{origin} : {where} : la région {code} est d'outre-mer ; ses zones se comptent dans "
+                "[[outre_mer]] (par territoire) ou dans le [[groupe]] de l'outre-mer."
+            )
         seen.add(code)
         population = raw.get("population")
         zones_region = _int(raw.get("zones"), f"{where} zones", origin)
@@ -349,7 +368,7 @@ def parse_faits(
             isinstance(part, bool) or not isinstance(part, int | float) or not 0 < part <= 100
         ):
             raise FaitsError(
-                f"{origin} : {where} part_population est un pourcentage, de 0 à 100 (reçu : {part!r})."
+                f"{origin} : {where} part_population est un pourcentage, de 0 à 100 (reçu : {montre(part)})."
             )
         sans_zone = _departements(
             raw.get("departements_sans_zone", []), code, departement_region, where, origin
@@ -357,7 +376,7 @@ def parse_faits(
         regions.append(
             FaitRegion(
                 code=code,
-                nom=str(raw.get("nom", regions_connues[code])),
+                nom=_text(raw.get("nom", regions_connues[code]), f"{where} nom", origin),
                 zones=zones_region,
                 source=_text(raw.get("source"), f"{where} source", origin),
                 population=population,
@@ -405,6 +424,15 @@ def parse_faits(
         raise FaitsError(
             f"{origin} : métropole ({metropole}) + outre-mer ({outre_mer}) dépassent le total national ({zones})."
         )
+    for nom, plafond, comptes in (
+        ("la métropole", metropole, _comptes(regions, groupes, outre_mer=False)),
+        ("l'outre-mer", outre_mer, _comptes(regions, groupes, outre_mer=True)),
+    ):
+        if comptes > plafond:
+            raise FaitsError(
+                f"{origin} : les comptes de régions et de groupes de {nom} totalisent {comptes} zones, plus "
+                f"que les {plafond} publiées pour {nom} ([national])."
+            )
     territoires, sources_om = _outre_mer(data.get("outre_mer", []), regions_connues, outre_mer, origin)
     for code in territoires:
         if any(r.code == code for r in regions):
@@ -453,8 +481,15 @@ def parse_faits(
 
 def _bool(value: object, what: str, origin: str) -> bool:
     if not isinstance(value, bool):
-        raise FaitsError(f"{origin} : {what} doit valoir true ou false (reçu : {value!r}).")
+        raise FaitsError(f"{origin} : {what} doit valoir true ou false (reçu : {montre(value)}).")
     return value
+
+
+def _comptes(regions: list[FaitRegion], groupes: list[FaitGroupe], outre_mer: bool) -> int:
+    """The zones counted in the regions and the groups wholly overseas (`outre_mer`) or wholly metropolitan."""
+    return sum(r.zones for r in regions if (r.code in OUTRE_MER) == outre_mer) + sum(
+        g.zones for g in groupes if all((c in OUTRE_MER) == outre_mer for c in g.regions)
+    )
 
 
 def _outre_mer(

@@ -196,11 +196,31 @@ class ScoreParams:
         )
 
 
-def _positive_int(value: object, what: str) -> int:
+def montre(value: object) -> str:
+    """A value read from a TOML file, as its author wrote it (`true`, `nan`, « 2 ») in a French message, never
+    as Python spells it (`True`, `{'a': 1}`)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if value != value else ("inf" if value > 0 else "-inf")
+    if isinstance(value, dict):
+        return "une section"
+    if isinstance(value, list):
+        return "une liste"
+    if isinstance(value, str):
+        return f"« {value[:60]}{'…' if len(value) > 60 else ''} »"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _positive_int(value: object, what: str, origin: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ParamError(f"{what} doit être un entier strictement positif (reçu : {value!r}).")
+        raise ParamError(
+            f"{origin} : {what} doit être un entier strictement positif (reçu : {montre(value)})."
+        )
     if value > ENTIER_MAX:
-        raise ParamError(f"{what} est hors limites (au plus {ENTIER_MAX}).")
+        raise ParamError(f"{origin} : {what} est hors limites (au plus {ENTIER_MAX}).")
     return value
 
 
@@ -208,7 +228,7 @@ def _section(data: dict[str, Any], name: str, origin: str) -> dict[str, Any]:
     """An optional table of the file: absent → empty; anything but a table → ParamError."""
     table = data.get(name, {})
     if not isinstance(table, dict):
-        raise ParamError(f"{origin} : [{name}] doit être une section (reçu : {table!r}).")
+        raise ParamError(f"{origin} : [{name}] doit être une section (reçu : {montre(table)}).")
     return table
 
 
@@ -257,13 +277,20 @@ def parse_params(data: dict[str, Any], origin: str = "paramètres") -> ScorePara
     options = _parse_methode(methode, origin) if methode is not None else {}
     regle = selection.get("regle", "nombre")
     if regle not in REGLES:
-        raise ParamError(f"{origin} : règle de sélection {regle!r} inconnue (« nombre » ou « population »).")
+        raise ParamError(
+            f"{origin} : règle de sélection {montre(regle)} inconnue (« nombre » ou « population »)."
+        )
     seuil = selection.get("seuil_percentile", 80)
     if isinstance(seuil, bool) or not isinstance(seuil, int | float) or not 0 < seuil < 100:
-        raise ParamError(f"{origin} : seuil_percentile doit être compris entre 0 et 100 (reçu : {seuil!r}).")
+        raise ParamError(
+            f"{origin} : seuil_percentile doit être compris entre 0 et 100 (reçu : {montre(seuil)})."
+        )
     depuis = campagne.get("depuis", dt.date.today())
     if not isinstance(depuis, dt.date) or isinstance(depuis, dt.datetime):  # a day, not an instant
         raise ParamError(f"{origin} : [campagne] depuis doit être une date (AAAA-MM-JJ).")
+    calibre_le = campagne.get("calibre_le", depuis)
+    if not isinstance(calibre_le, dt.date) or isinstance(calibre_le, dt.datetime):
+        raise ParamError(f"{origin} : [campagne] calibre_le doit être une date (AAAA-MM-JJ).")
     return ScoreParams(
         nom=_texte(campagne.get("nom", "Zonage"), "[campagne] nom", origin, NOM_MAX, vide=False),
         depuis=depuis,
@@ -274,8 +301,9 @@ def parse_params(data: dict[str, Any], origin: str = "paramètres") -> ScorePara
         nombre=_positive_int(
             selection["nombre"] if "nombre" in selection else _nombre_en_vigueur(depuis, origin),
             "[selection] nombre",
+            origin,
         ),
-        population=_positive_int(selection.get("population", 2_500_000), "[selection] population"),
+        population=_positive_int(selection.get("population", 2_500_000), "[selection] population", origin),
         **options,
     )
 
@@ -288,7 +316,7 @@ def _texte(value: object, key: str, origin: str, longueur: int, vide: bool = Tru
     """A text of the file as written (not a table or a number turned into text), at most `longueur` characters."""
     if not isinstance(value, str) or (not vide and not value.strip()):
         raise ParamError(
-            f"{origin} : {key} doit être un texte{'' if vide else ' non vide'} (reçu : {value!r:.60})."
+            f"{origin} : {key} doit être un texte{'' if vide else ' non vide'} (reçu : {montre(value)})."
         )
     if len(value) > longueur:
         raise ParamError(f"{origin} : {key} dépasse {longueur} caractères ({len(value)}).")
@@ -305,7 +333,7 @@ def _poids(poids: dict[str, Any], origin: str, section: str, somme_exigee: bool)
             # 1e308 too: two of them overflowed the composite (inf − inf), the scores empty, zones still retained
             raise ParamError(f"{where} le poids de {name} est hors limites (au plus {ENTIER_MAX}).")
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise ParamError(f"{where} le poids de {name} doit être un nombre (reçu : {value!r}).")
+            raise ParamError(f"{where} le poids de {name} doit être un nombre (reçu : {montre(value)}).")
         if value < 0:
             raise ParamError(f"{where} le poids de {name} est négatif ({value}) ; un poids vaut 0 ou plus.")
         weights[name] = float(value)
@@ -360,7 +388,9 @@ def _parse_methode(methode: object, origin: str) -> dict[str, Any]:
     quotas = _quotas(methode.get("quotas", {}), "[methode.quotas]", origin)
     outre_mer = methode.get("outre_mer", 0)
     if isinstance(outre_mer, bool) or not isinstance(outre_mer, int) or outre_mer < 0:
-        raise ParamError(f"{origin} : outre_mer doit être un entier positif ou nul (reçu : {outre_mer!r}).")
+        raise ParamError(
+            f"{origin} : outre_mer doit être un entier positif ou nul (reçu : {montre(outre_mer)})."
+        )
     territoires = _quotas(methode.get("outre_mer_territoires", {}), "[methode.outre_mer_territoires]", origin)
     for code in territoires:
         if code not in OUTRE_MER:
@@ -412,11 +442,11 @@ def _choix(table: dict[str, Any], origin: str, where: str) -> tuple[str, str, fl
     ):
         raise ParamError(
             f"{origin} : {where} : plafond doit valoir 0 (pas d'écrêtement) ou un nombre d'écarts-types "
-            f"entre {PLAFOND_MIN:g} et {PLAFOND_MAX:g} (reçu : {plafond!r})."
+            f"entre {PLAFOND_MIN:g} et {PLAFOND_MAX:g} (reçu : {montre(plafond)})."
         )
     cumul = table.get("cumul", True)
     if not isinstance(cumul, bool):
-        raise ParamError(f"{origin} : {where} : cumul doit valoir true ou false (reçu : {cumul!r}).")
+        raise ParamError(f"{origin} : {where} : cumul doit valoir true ou false (reçu : {montre(cumul)}).")
     return normalisation, agregation, float(plafond), cumul
 
 
@@ -451,7 +481,7 @@ def _parse_membres(raw: object, origin: str) -> tuple[Membre, ...]:
         # compared, not passed to math.isfinite: a huge TOML integer would overflow it; NaN fails the test
         if isinstance(vote, bool) or not isinstance(vote, int | float) or not 0.001 <= vote <= VOTE_MAX:
             raise ParamError(
-                f"{origin} : {where} : vote doit être un nombre entre 0,001 et {VOTE_MAX:g} (reçu : {vote!r})."
+                f"{origin} : {where} : vote doit être un nombre entre 0,001 et {VOTE_MAX:g} (reçu : {montre(vote)})."
             )
         membres.append(
             Membre(agregation, normalisation, plafond, cumul, _poids(poids, origin, where, True), float(vote))

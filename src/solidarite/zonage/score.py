@@ -251,11 +251,40 @@ def check_feasible(
                 f"({', '.join(sorted(params.outre_mer_territoires))}) ; les autres territoires n'ont que {autres} EPCI."
             )
     for code, quota in (params.quotas | params.outre_mer_territoires).items():
+        if code not in per_region:  # "99" = 0 was read and meant nothing
+            raise ParamError(
+                f"Quota pour la région {code!r}, qui n'a aucun EPCI classé : code de région inconnu."
+            )
         if quota > per_region.get(code, 0):
             raise ParamError(
                 f"Objectif impossible : quota de {quota} zones pour la région {code}, "
                 f"qui compte {per_region.get(code, 0)} EPCI."
             )
+
+
+def _check_reached(params: ScoreParams, quotas: dict[str, int], zones: int, habitants: int) -> None:
+    """A target the quotas made impossible (`--n 1245` when the overseas EPCI compete for 9 zones only):
+    refused, where less than asked was returned in silence."""
+    if not quotas:
+        return
+    noms = NOMS_OUTRE_MER | {
+        GROUPE_OUTRE_MER: "autre outre-mer" if params.outre_mer_territoires else "outre-mer"
+    }
+    bornes = (
+        "les quotas de la méthode ("
+        + ", ".join(f"{noms.get(c, f'région {c}')} {q}" for c, q in sorted(quotas.items()) if q)
+        + ")"
+    )
+    if params.regle == "nombre" and zones < params.nombre:
+        raise ParamError(
+            f"Objectif impossible : {params.nombre} zones demandées ; avec {bornes}, {zones} EPCI au plus "
+            "peuvent être retenus."
+        )
+    if params.regle == "population" and habitants < params.population:
+        raise ParamError(
+            f"Objectif impossible : {params.population} habitants demandés ; avec {bornes}, les zones retenues "
+            f"n'en comptent que {habitants}."
+        )
 
 
 def raw_matrix(values: dict[str, dict[str, tuple[float | None, str]]], sirens: list[str]) -> np.ndarray:
@@ -340,6 +369,7 @@ def score_epcis(
             )
         score, order = vote(choices, [m.vote for m in params.membres], order)
     selected = select(order, pop_array, groups, params.regle, params.nombre, params.population, quotas)
+    _check_reached(params, quotas, int(selected.sum()), int(pop_array[selected].sum()))
     worst_first = {}
     for j, critere in enumerate(CRITERES):
         column = raw[:, j]

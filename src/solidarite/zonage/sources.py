@@ -276,10 +276,9 @@ def read_urgences(data_dir: Path) -> list[UrgenceSite]:
 TOML_MAX_BYTES = 1_000_000  # a parameter or facts file is a few kB; beyond, not one (a device never ends)
 
 
-def _read_toml(source: Path, what: str, error: type[Exception]) -> dict[str, Any]:
-    """The TOML table of a parameter or facts file, or `error` with a French message: not a plain file (a
-    folder, a device, a pipe), too large, not UTF-8 (a byte-order mark, as Windows' Notepad writes, is
-    allowed), malformed."""
+def lire_octets(source: Path, what: str, error: type[Exception], max_bytes: int = TOML_MAX_BYTES) -> bytes:
+    """The bytes of a file given on the command line, or `error` with a French message: not a plain file (a
+    folder, a device, a pipe: read whole, /dev/zero filled the memory and a pipe hung), or over `max_bytes`."""
     try:
         mode = source.stat().st_mode  # before opening: opening a pipe waits for a writer
         if stat.S_ISDIR(mode):
@@ -287,13 +286,20 @@ def _read_toml(source: Path, what: str, error: type[Exception]) -> dict[str, Any
         if not stat.S_ISREG(mode):
             raise error(f"{what} illisible : {source} (ce n'est pas un fichier ordinaire).")
         with source.open("rb") as handle:
-            content = handle.read(TOML_MAX_BYTES + 1)
+            content = handle.read(max_bytes + 1)
     except OSError as exc:
         raise error(f"{what} illisible : {source} ({raison(exc)}).") from exc
-    if len(content) > TOML_MAX_BYTES:
+    if len(content) > max_bytes:
         raise error(
-            f"{source.name} : plus de {TOML_MAX_BYTES // 1_000_000} Mo, ce n'est pas un {what.lower()}."
+            f"{source.name} : le fichier dépasse {max_bytes / 1_000_000:g} Mo, la taille permise ici."
         )
+    return content
+
+
+def _read_toml(source: Path, what: str, error: type[Exception]) -> dict[str, Any]:
+    """The TOML table of a parameter or facts file, or `error` with a French message: not a plain file, too
+    large (`lire_octets`), not UTF-8 (a byte-order mark, as Windows' Notepad writes, is allowed), malformed."""
+    content = lire_octets(source, what, error)
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:

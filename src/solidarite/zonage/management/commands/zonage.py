@@ -22,6 +22,7 @@ from solidarite.territoire.sources import DataError
 from solidarite.territoire.travel import TravelError
 from solidarite.zonage import exports
 from solidarite.zonage.calcul import compute_zonage
+from solidarite.zonage.commande_calibrage import POIDS_ALEATOIRES_DEFAUT
 from solidarite.zonage.ecriture import verifier_chemin
 from solidarite.zonage.score import ParamError
 from solidarite.zonage.sources import load_params
@@ -66,6 +67,10 @@ def _territoire_en_base() -> None:
         )
 
 
+OPTIONS_CALIBRER = ("faits", "ecrire", "poids_aleatoires", "liste")
+OPTIONS_SANS_CALIBRER = ("n", "population", "save", "activate")
+
+
 class Command(BaseCommand):
     help = (
         "Calcule les zones prioritaires (APL, ALD, urgences, niveau de vie) à partir des fichiers de données et "
@@ -100,8 +105,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--poids-aleatoires",
             type=int,
-            default=40,
-            help="calibrer : nombre de jeux de poids tirés au hasard (graine fixe) en plus des jeux choisis.",
+            default=None,
+            help=f"calibrer : nombre de jeux de poids tirés au hasard (graine fixe) en plus des jeux choisis "
+            f"(défaut : {POIDS_ALEATOIRES_DEFAUT}).",
         )
         parser.add_argument(
             "--liste",
@@ -183,6 +189,21 @@ class Command(BaseCommand):
                 out.rmdir()
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # An option of the other action was ignored in silence (`calibrer --save` saved nothing, `--liste`
+        # without `calibrer` measured nothing): refused, naming it.
+        autre = OPTIONS_SANS_CALIBRER if options["action"] == "calibrer" else OPTIONS_CALIBRER
+        if given := [
+            f"--{o.replace('_', '-')}" for o in autre if options[o] is not None and options[o] is not False
+        ]:
+            raise CommandError(
+                f"{', '.join(given)} : "
+                + (
+                    "ne s'utilise pas avec calibrer (qui écrit un jeu de paramètres, sans zonage enregistré)."
+                    if options["action"] == "calibrer"
+                    else "ne s'utilise qu'avec l'action calibrer (python -m solidarite zonage calibrer …)."
+                ),
+                returncode=2,
+            )
         if options["action"] == "calibrer":
             from solidarite.zonage.commande_calibrage import calibrer
 
