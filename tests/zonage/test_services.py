@@ -106,6 +106,29 @@ def test_adjustment_rules(selected: bool, action: str, motif: str, message: str)
         services.adjust(campagne, _first(campagne, selected, "24"), action, motif, agent_ars("24"))
 
 
+def test_the_published_motif_counts_visible_characters_and_has_a_maximum() -> None:
+    """Revue ARS: twelve zero-width spaces passed for a motif, and a motif of 200,000 characters was saved."""
+    campagne = _campagne()
+    agent = agent_ars("24")
+    outside = _first(campagne, False, "24")
+    refused = [
+        ("\u200b" * 12, "motif est obligatoire"),  # zero-width spaces
+        ("\ufeff\u2060\u200c\u200d" * 3 + "\u00a0 \t\n", "motif est obligatoire"),  # joiners, BOM, spaces
+        ("Avis\u200b\u200b\u200b du 3", "motif est obligatoire"),  # 12 characters, 7 visible
+        ("m" * 200_000, "Le motif dépasse 2\u202f000 caractères"),
+        ("Demande des élus\x07 du 2 juillet", "caractère de contrôle ou mal codé (U+0007)"),
+    ]
+    for motif, message in refused:
+        with pytest.raises(ValidationError) as raised:
+            services.adjust(campagne, outside, "ajout", motif, agent)
+        assert message in raised.value.message_dict["motif"][0]
+        assert Ajustement.objects.count() == 0
+    services.adjust(
+        campagne, outside, "ajout", "\u200b Concerta\u200btion avec le préfet,\r\n3 juillet\ufeff ", agent
+    )
+    assert Ajustement.objects.get().motif == "Concertation avec le préfet,\r\n3 juillet"
+
+
 def test_a_user_without_ars_cannot_adjust() -> None:
     campagne = _campagne()
     user = User.objects.create_user("sans-ars", is_staff=True)

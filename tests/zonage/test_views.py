@@ -229,6 +229,31 @@ def test_a_workbook_upload_in_the_back_office(admin_client: Client) -> None:
     ]
 
 
+def test_the_ars_form_stores_the_motif_as_published(client: Client) -> None:
+    """The back office goes through the same rule: no motif of zero-width spaces, none of 200,000 characters, and a
+    zero-width space inside a motif is not stored."""
+    campagne = services.active_campaign()
+    assert campagne is not None
+    client.force_login(agent_ars("24"))
+    centre = ResultatEpci.objects.filter(
+        campagne=campagne, selectionnee_calcul=False, epci__communes__departement__region__code="24"
+    ).first()
+    assert centre is not None
+    form = {"campagne": campagne.pk, "epci": centre.epci.pk, "action": "ajout"}
+    for motif, message in (
+        ("\u200b" * 12, "Le motif est obligatoire (10 caractères visibles au moins)"),
+        ("m" * 200_000, "Le motif dépasse 2\u202f000 caractères (il en compte 200\u202f000)"),
+    ):
+        response = client.post("/admin/zonage/ajustement/add/", {**form, "motif": motif})
+        assert response.status_code == 200 and message in _text(response)
+        assert Ajustement.objects.count() == 0
+    response = client.post(
+        "/admin/zonage/ajustement/add/", {**form, "motif": "Concertation avec\u200b le préfet du 3 juillet"}
+    )
+    assert response.status_code == 302
+    assert Ajustement.objects.get().motif == "Concertation avec le préfet du 3 juillet"
+
+
 def test_a_refused_epci_id_is_redrawn_without_a_500(client: Client) -> None:
     """Revue du 5 décembre: Django's autocomplete widget queried the refused value as it drew the form again."""
     campagne = services.active_campaign()

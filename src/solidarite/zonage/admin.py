@@ -129,6 +129,7 @@ class AjustementForm(forms.ModelForm):
                 )
             except PermissionDenied as exc:
                 raise ValidationError(str(exc)) from exc
+            data["motif"] = services.motif_publie(data["motif"])  # as published: no zero-width character
             self.instance.auteur = self.user
         return data
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,9 @@ from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle, List
 from solidarite.zonage.score import EpciScore
 from solidarite.zonage.sources import load_faits, surface_km2
 
-MOTIF_MIN = 10
+# The motif of an ARS adjustment is published: a sentence or two, in visible characters.
+MOTIF_MIN = 10  # visible characters at least (no space, no zero-width character)
+MOTIF_MAX = 2000  # characters at most, as stored: a paragraph or two, not a document
 User = AbstractBaseUser | AnonymousUser
 
 
@@ -151,12 +154,42 @@ def epci_regions(epci: Epci) -> list[Region]:
     return list(Region.objects.filter(departements__communes__epci=epci).distinct().order_by("code"))
 
 
-def validate_adjustment(campagne: Campagne, epci: Epci, action: str, motif: str, user: User) -> Region:
-    """Raises ValidationError (or PermissionDenied) unless this ARS may make this adjustment; returns its region."""
-    if len((motif or "").strip()) < MOTIF_MIN:
+def motif_publie(motif: str) -> str:
+    """The motif as it is stored and published: without format characters (zero-width spaces and joiners, word
+    joiner, BOM: Unicode category Cf), stripped. ValidationError if fewer than MOTIF_MIN visible characters remain,
+    more than MOTIF_MAX characters, or a control character other than a line break or a tab (or a lone surrogate,
+    which no UTF-8 text can hold)."""
+    texte = "".join(ch for ch in motif or "" if unicodedata.category(ch) != "Cf").strip()
+    if len(texte) > MOTIF_MAX:
+        maximum, longueur = (f"{n:,}".replace(",", "\u202f") for n in (MOTIF_MAX, len(texte)))
         raise ValidationError(
-            {"motif": f"Le motif est obligatoire ({MOTIF_MIN} caractères au moins) : il sera publié."}
+            {
+                "motif": f"Le motif dépasse {maximum} caractères (il en compte {longueur}) : résumez-le, il sera publié."
+            }
         )
+    invalide = next(
+        (ch for ch in texte if unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\t\n\r"), None
+    )
+    if invalide is not None:
+        raise ValidationError(
+            {
+                "motif": f"Le motif contient un caractère de contrôle ou mal codé (U+{ord(invalide):04X}) : "
+                "retapez-le, il sera publié."
+            }
+        )
+    if sum(1 for ch in texte if not ch.isspace()) < MOTIF_MIN:
+        raise ValidationError(
+            {
+                "motif": f"Le motif est obligatoire ({MOTIF_MIN} caractères visibles au moins) : il sera publié."
+            }
+        )
+    return texte
+
+
+def validate_adjustment(campagne: Campagne, epci: Epci, action: str, motif: str, user: User) -> Region:
+    """Raises ValidationError (or PermissionDenied) unless this ARS may make this adjustment; returns its region.
+    The motif is checked as `motif_publie` cleans it: store that cleaned text."""
+    motif_publie(motif)
     if action not in Ajustement.Action.values:
         raise ValidationError({"action": "Action inconnue : « ajout » ou « retrait »."})
     regions = epci_regions(epci)
@@ -190,7 +223,12 @@ def adjust(campagne: Campagne, epci: Epci, action: str, motif: str, user: User) 
     try:
         with transaction.atomic():
             return Ajustement.objects.create(
-                campagne=campagne, epci=epci, action=action, motif=motif.strip(), auteur=user, region=region
+                campagne=campagne,
+                epci=epci,
+                action=action,
+                motif=motif_publie(motif),
+                auteur=user,
+                region=region,
             )
     except IntegrityError:
         raise ValidationError({"epci": f"{epci.nom} a déjà un ajustement dans cette campagne."}) from None
