@@ -193,6 +193,33 @@ def test_review_of_the_list_reader(refs: list[EpciRef], siren_of: dict[str, str]
     ]
 
 
+def test_a_nul_byte_is_said_and_a_quoted_cell_may_hold_a_line_break(
+    refs: list[EpciRef], siren_of: dict[str, str]
+) -> None:
+    """Revue du testeur: a UTF-8 list holding one NUL byte was « pas un texte UTF-16 lisible », and a quoted cell
+    over two lines (Alt+Entrée in Excel) « un guillemet ouvert n'est pas refermé ? »."""
+    vallees, aigle = siren_of["CC des Vallées d'Auge et du Merlerault"], siren_of["CC des Pays de L'Aigle"]
+    with pytest.raises(ListeError, match=r"^Le fichier contient un octet nul \(ligne 3, octet n° 26\)"):
+        lire_fichier(f"siren\n{vallees}\n{aigle}\x00\n".encode(), refs)
+    with pytest.raises(ListeError, match=r"^Le fichier contient un octet nul \(ligne 1, octet n° 1\)"):
+        lire_fichier(f"\x00siren\n{aigle}\n".encode(), refs)
+    # UTF-16 is still read, marked or not, either byte order, with letters beyond Latin-1 (« œ », « – »).
+    coeur = siren_of["CC Coeur de Sologne"]
+    text = f"siren;nom\n{aigle};CC des Pays de L'Aigle\n{coeur};CC Cœur de Sologne – \n"
+    for encoding in ("utf-16", "utf-16-le", "utf-16-be"):
+        assert [c.siren for c in lire_fichier(text.encode(encoding), refs)] == [aigle, coeur]
+    # A quoted cell over two lines is one cell; the rows keep the file's line numbers.
+    content = f'siren,nom\n{aigle},"CC des Pays\r\nde L\'Aigle"\n{vallees},\n'.encode()
+    assert [(c.ligne, c.siren) for c in lire_fichier(content, refs)] == [(2, aigle), (4, vallees)]
+    lues = lire_liste('nom;region\n"Communauté de communes\ndu Haut Allier";Occitanie\n', refs)
+    assert [(c.siren, c.texte) for c in lues] == [
+        (siren_of["CC du Haut Allier Margeride"], "Communauté de communes du Haut Allier")
+    ]
+    # A quote never closed is still refused, at the line where it opens.
+    with pytest.raises(ListeError, match="le guillemet ouvert ligne 3 n'est jamais refermé"):
+        lire_liste(f'siren;nom\n{aigle};\n{vallees};"CC des Vallées\n200000172;\n', refs)
+
+
 def _classeur(rows: list[list[object]]) -> bytes:
     from openpyxl import Workbook
 

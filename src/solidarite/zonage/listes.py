@@ -198,6 +198,8 @@ RE_NOTE = re.compile(r"^\s*(total\b|sources?\s*:|notes?\s*:|champ\s*:|lecture\s*
 XLSX, XLS = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
 XLSX_DECOMPRESSE_MAX = 50_000_000  # bytes once inflated: a list of 1 255 EPCI weighs far less
 LIGNES_MAX = 10_000
+# A line no decoded file holds (a lone surrogate), put after a CSV's last line to see every quote closed
+FIN = "\udfff"
 COLONNES_MAX = 64  # columns read of a workbook: a list of EPCI has a handful (SIREN, nom, département…)
 
 
@@ -210,19 +212,38 @@ class Lecture(list[Correspondance]):
         self.ignorees = list(ignorees)
 
 
+def _utf16_sans_marque(head: bytes) -> str | None:
+    """The encoding ("utf-16-le" or "utf-16-be") if the NUL bytes of a file's first bytes fall as UTF-16 without
+    its mark puts them (some exports): one beside most characters, all on the same side (ASCII and Latin-1
+    letters have a NUL high byte). None otherwise: a NUL here and there in a UTF-8 file is not UTF-16."""
+    pairs = len(head) // 2
+    low, high = head[0 : 2 * pairs : 2].count(0), head[1 : 2 * pairs : 2].count(0)
+    if pairs == 0 or 2 * max(low, high) <= pairs:
+        return None
+    return "utf-16-le" if high >= low else "utf-16-be"
+
+
 def decoder(content: bytes) -> str:
     """The text of a CSV file as coordinators save it: UTF-8 (with or without BOM), UTF-16 with a BOM (Excel's
-    « texte Unicode »), else Windows-1252 (Excel's « CSV (séparateur : point-virgule) » in France)."""
-    head = content[:400]
+    « texte Unicode ») or without, else Windows-1252 (Excel's « CSV (séparateur : point-virgule) » in France)."""
     marked = content.startswith((b"\xff\xfe", b"\xfe\xff"))
-    if marked or b"\x00" in head:
-        # UTF-16 without its mark (some exports): ASCII letters leave a NUL byte beside each one; read as UTF-8,
-        # « siren » became « s i r e n » and no header was found
-        little_endian = head[1::2].count(0) >= head[0::2].count(0)
+    # UTF-16 without its mark, read as UTF-8, made « siren » into « s i r e n »: no header was found
+    encoding = "utf-16" if marked else _utf16_sans_marque(content[:400])
+    if encoding is not None:
         try:
-            return content.decode("utf-16" if marked else "utf-16-le" if little_endian else "utf-16-be")
+            return content.decode(encoding)
         except UnicodeDecodeError:
             raise ListeError(["Le fichier n'est pas un texte UTF-16 lisible."]) from None
+    nul = content.find(b"\x00")
+    if nul >= 0:  # no text file holds one: a binary file, or a text damaged on its way
+        before = content[:nul]
+        ligne = len(before.splitlines()) + (0 if before and not before.endswith((b"\n", b"\r")) else 1)
+        raise ListeError(
+            [
+                f"Le fichier contient un octet nul (ligne {ligne}, octet n° {nul + 1}) : ce n'est pas un texte "
+                "lisible. Enregistrez la liste en CSV UTF-8 ou en classeur .xlsx."
+            ]
+        )
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -355,9 +376,9 @@ def lire_liste(text: str, epcis: Sequence[EpciRef]) -> Lecture:
 
     Accepted: a CSV (comma, semicolon or tab) with a `siren` column and/or a name column (`nom`, `epci`,
     `intercommunalite`, `libelle`), optionally `region` and `departement` to tell homonyms apart, the header
-    possibly under a few title lines; or no header, one SIREN or one name per line. A total, a source or a note
-    line (« Total », « Source : … ») and a section heading (one cell outside the SIREN and name columns) are
-    left out, and said."""
+    possibly under a few title lines, a quoted cell possibly over several lines (its line breaks read as spaces);
+    or no header, one SIREN or one name per line. A total, a source or a note line (« Total », « Source : … »)
+    and a section heading (one cell outside the SIREN and name columns) are left out, and said."""
     if not text.strip():
         raise ListeError(["Le fichier est vide."])
     lines = text.splitlines()  # any line ending (old Macs write CR alone)
@@ -371,13 +392,26 @@ def lire_liste(text: str, epcis: Sequence[EpciRef]) -> Lecture:
     if len(header) == 1:
         return _lire(_une_colonne(lines[k + 1 :], k + 2), None, epcis, titres)
     delimiter = ";" if ";" in lines[k] else "\t" if "\t" in lines[k] else ","
+    # The rows are read from the whole text, not line by line: a quoted cell may hold a line break (Alt+Entrée in
+    # Excel). A last line no decoded file holds (a lone surrogate) comes out as a row of its own only if every
+    # quote was closed; else the open quote ran to the end of the file.
+    reader = csv.reader(io.StringIO("\n".join([*lines[k + 1 :], FIN])), delimiter=delimiter)
+    body: list[tuple[int, list[str]]] = []
+    ligne = k + 2  # the file's line where the next row starts
     try:
-        parsed = list(csv.reader(io.StringIO("\n".join(lines[k + 1 :])), delimiter=delimiter))
+        for row in reader:
+            body.append((ligne, [cell.replace("\n", " ") for cell in row]))
+            ligne = k + 2 + reader.line_num
     except csv.Error as exc:
         raise ListeError([f"Le fichier n'est pas un CSV lisible ({raison_csv(exc)})."]) from None
-    if len(parsed) != len(lines) - k - 1:
-        raise ListeError(["Le fichier n'est pas un CSV lisible (un guillemet ouvert n'est pas refermé ?)."])
-    return _lire(list(enumerate(parsed, start=k + 2)), header, epcis, titres)
+    if body[-1][1] != [FIN]:
+        raise ListeError(
+            [
+                f"Le fichier n'est pas un CSV lisible : le guillemet ouvert ligne {body[-1][0]} n'est jamais "
+                "refermé."
+            ]
+        )
+    return _lire(body[:-1], header, epcis, titres)
 
 
 def _une_colonne(lines: Sequence[str], first: int) -> list[tuple[int, list[str]]]:
