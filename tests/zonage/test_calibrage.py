@@ -597,7 +597,7 @@ def test_unwritable_targets_are_refused_before_the_search(tmp_path: Path) -> Non
         ),
         (("--liste", str(tube), *sortie), "(ce n'est pas un fichier ordinaire)"),
         (("--liste", str(enorme), *sortie), "enorme.csv : le fichier dépasse 1 Mo, la taille permise ici"),
-        (("--save", "--activate", "--n", "0"), "--n, --save, --activate : ne s'utilise pas avec calibrer"),
+        (("--save", "--activate", "--n", "0"), "--n, --save, --activate : ne s'utilisent pas avec calibrer"),
     ]:
         result = _run(*args, tmp=tmp_path)
         assert result.returncode == 2 and message in result.stderr, result.stderr

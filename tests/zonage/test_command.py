@@ -75,7 +75,7 @@ def test_writes_the_four_files_from_the_data_alone(national_run) -> None:  # typ
         (["--n", "1245"], "Objectif impossible : 1245 zones demandées ; avec les quotas de la méthode"),
         (
             ["--liste", "liste.csv", "--poids-aleatoires", "3"],
-            "--poids-aleatoires, --liste : ne s'utilise qu'avec",
+            "--poids-aleatoires, --liste : ne s'utilisent qu'avec",
         ),
     ],
 )

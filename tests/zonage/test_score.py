@@ -150,7 +150,7 @@ def _membres(data: dict, membres: object) -> None:  # type: ignore[type-arg]
         ),
         (
             lambda d: d.update(selection={"population": 2_500_000.0}),
-            r"essai.toml : \[selection\] population doit être .* \(reçu : 2.5e\+06\)",
+            r"essai.toml : \[selection\] population doit être .* \(reçu : 2500000.0\)",
         ),
         (
             lambda d: d["poids"].update(apl=float("nan")),

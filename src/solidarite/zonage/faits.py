@@ -243,9 +243,8 @@ def _dans_la_region(
 
 def _text(value: object, what: str, origin: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise FaitsError(
-            f"{origin} : {what} doit être un texte non vide (la source de chaque fait est exigée)."
-        )
+        exigee = " (la source de chaque fait est exigée)" if what.endswith("source") else ""
+        raise FaitsError(f"{origin} : {what} doit être un texte non vide{exigee}.")
     return value
 
 

@@ -211,7 +211,7 @@ def montre(value: object) -> str:
         return f"« {value[:60]}{'…' if len(value) > 60 else ''} »"
     if isinstance(value, dt.date):
         return value.isoformat()
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return repr(value) if isinstance(value, float) else str(value)  # 10.0, not 10: the float is the fault
 
 
 def _positive_int(value: object, what: str, origin: str) -> int:

@@ -195,12 +195,13 @@ class Command(BaseCommand):
         if given := [
             f"--{o.replace('_', '-')}" for o in autre if options[o] is not None and options[o] is not False
         ]:
+            verbe = "ne s'utilisent" if len(given) > 1 else "ne s'utilise"
             raise CommandError(
-                f"{', '.join(given)} : "
+                f"{', '.join(given)} : {verbe} "
                 + (
-                    "ne s'utilise pas avec calibrer (qui écrit un jeu de paramètres, sans zonage enregistré)."
+                    "pas avec calibrer (qui écrit un jeu de paramètres, sans zonage enregistré)."
                     if options["action"] == "calibrer"
-                    else "ne s'utilise qu'avec l'action calibrer (python -m solidarite zonage calibrer …)."
+                    else "qu'avec l'action calibrer (python -m solidarite zonage calibrer …)."
                 ),
                 returncode=2,
             )
