@@ -35,12 +35,11 @@ def _fail(message: str) -> CommandError:
     return CommandError(f"{message}\nRien n'a été écrit.", returncode=2)
 
 
-def read_liste(path: Path, epcis: dict[str, EpciInfo], territoire: TerritoireData) -> list[Correspondance]:
-    """The SIREN codes of an official list, by SIREN or by EPCI names, as the back office takes it."""
-    try:  # as the back office: a plain file of 1 MB at most
-        content = sources.lire_octets(path, "Liste officielle", CommandError)
-    except CommandError as exc:
-        raise _fail(str(exc)) from exc
+def read_liste(
+    path: Path, content: bytes, epcis: dict[str, EpciInfo], territoire: TerritoireData
+) -> list[Correspondance]:
+    """The SIREN codes of an official list (`content`, the bytes of `path`), by SIREN or by EPCI names, as the
+    back office takes it."""
     # every region an EPCI spans (26 cross a regional border), as the back office reads them
     region_of = {d.code: d.region for d in territoire.departements}
     noms = {r.code: r.nom for r in territoire.regions}
@@ -81,6 +80,12 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
     ecrire, sortie = Path(options["ecrire"] or sources.PARAMS_2025_CALIBRE), _dossier_sortie(options)
     verifier_chemin(ecrire, False, "--ecrire")
     verifier_chemin(sortie, True, "--out")
+    contenu_liste = None
+    if options["liste"]:  # read before the criteria are computed: a device or a pipe said at once
+        try:  # as the back office: a plain file of 1 MB at most
+            contenu_liste = sources.lire_octets(options["liste"], "Liste officielle", CommandError)
+        except CommandError as exc:
+            raise _fail(str(exc)) from exc
     if ecrire.resolve() == (sortie / RAPPORT).resolve():  # the report written over the set: the set lost
         raise _fail(
             f"--ecrire : {ecrire} est aussi le rapport de fidélité écrit dans --out ; donnez un autre nom."
@@ -113,7 +118,11 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
         raise _fail(str(exc)) from exc
     except (DataError, TravelError, OSError) as exc:
         raise _fail(str(exc)) from exc
-    lues = read_liste(options["liste"], criteria.epcis, territoire) if options["liste"] else None
+    lues = (
+        read_liste(options["liste"], contenu_liste, criteria.epcis, territoire)
+        if contenu_liste is not None
+        else None
+    )
     liste = {c.siren for c in lues} if lues is not None else None
     write(
         f"Données lues en {lecture + criteria.lecture_seconds:.1f} s, critères calculés en {criteria.seconds:.1f} s ; "
