@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from solidarite.zonage import calibrage
+from solidarite.zonage import calibrage, ecarts
 from solidarite.zonage.faits import FaitDepartement, FaitRegion, Faits, Perte
 from solidarite.zonage.methode import Membre
 from solidarite.zonage.score import CRITERES, ParamError, parse_params, score_epcis, vote
@@ -525,11 +525,11 @@ def test_a_region_off_its_published_count_is_explained_in_the_score_s_own_unit()
     )
     vote_params = dataclasses.replace(single, membres=(own, other))
     for params, unit, proche in (
-        (single, "point(s) de score", calibrage.PROCHE),
-        (vote_params, "point(s) de part du vote", calibrage.PROCHE_VOTE),
+        (single, "point(s) de score", ecarts.PROCHE),
+        (vote_params, "point(s) de part du vote", ecarts.PROCHE_VOTE),
     ):
         scores = score_epcis(_values(ctx), {s: 10_000 for s in ctx.sirens}, params, regions)
-        found = {d.code: d for d in calibrage.desaccords(ZonageResult(params, {}, scores, {}), faits)}
+        found = {d.code: d for d in ecarts.desaccords(ZonageResult(params, {}, scores, {}), faits)}
         d = found["75"]
         computed = sum(1 for s in scores if s.region == "75" and s.selectionnee)
         assert (d.publie, d.calcule) == (short.zones + 3, computed)

@@ -41,7 +41,6 @@ from solidarite.zonage.score import (
     raw_matrix,
     scores_methode,
     select,
-    unite_ecart,
 )
 
 if TYPE_CHECKING:
@@ -535,89 +534,3 @@ def verifier_faisable(
                 f"{', '.join(noms.get(c, c) for c in sorted(faits.outre_mer_territoires))} ; "
                 f"les autres territoires n'ont que {autres} EPCI."
             )
-
-
-@dataclass(frozen=True)
-class Desaccord:
-    code: str
-    publie: int
-    calcule: int
-    proches: int  # EPCI of the region within `proche` points of the cut-off, on the other side
-    critere: str  # the criterion on which the region differs most from France (mean percentile)
-    ecart_critere: float  # region's mean percentile minus 50
-    proche: float = 3.0  # PROCHE, or PROCHE_VOTE when the score is a vote's share
-    unite: str = unite_ecart(False)
-
-    @property
-    def explication(self) -> str:
-        sens = "moins" if self.calcule < self.publie else "plus"
-        cote = "juste sous" if self.calcule < self.publie else "juste au-dessus de"
-        place = "le mieux placée" if self.ecart_critere < 0 else "le plus mal placée"
-        return (
-            f"{self.calcule} calculées pour {self.publie} publiées ({sens} que publié) ; {self.proches} EPCI "
-            f"de la région {cote} la limite (moins de {self.proche:g} {self.unite}) ; critère où la région est "
-            f"{place} par rapport à la France : {self.critere} (percentile moyen "
-            f"{50 + self.ecart_critere:.0f})."
-        )
-
-
-PROCHE = 3.0  # points of the composite (0–100)
-PROCHE_VOTE = 10.0  # points of a vote's share: about 4 of 40 equal methods (ADR 0021)
-
-
-def desaccords(result: ZonageResult, faits: Faits) -> list[Desaccord]:
-    """The regions whose computed count is off the published one by more than one zone, with why."""
-    vote = bool(result.params.membres)
-    proche = PROCHE_VOTE if vote else PROCHE
-    found = []
-    for r in faits.regions:
-        mine = [s for s in result.scores if s.region == r.code]
-        computed = sum(1 for s in mine if s.selectionnee)
-        if abs(computed - r.zones) <= 1:
-            continue
-        under = computed < r.zones
-        proches = sum(
-            1
-            for s in mine
-            if s.selectionnee != under and s.ecart_seuil is not None and abs(s.ecart_seuil) < proche
-        )
-        means = {}
-        for c in CRITERES:
-            if result.params.poids.get(c, 0) <= 0:
-                continue
-            values = [p for s in mine if (p := s.criteres[c].percentile) is not None]
-            if values:
-                means[c] = float(np.mean(values)) - 50.0
-        if not means:
-            continue
-        pick = min(means, key=lambda c: means[c]) if under else max(means, key=lambda c: means[c])
-        found.append(
-            Desaccord(r.code, r.zones, computed, proches, pick, means[pick], proche, unite_ecart(vote))
-        )
-    return found
-
-
-@dataclass(frozen=True)
-class Rappel:
-    """A computed zonage against an official list: recall, precision, and the misses."""
-
-    officielles: int
-    trouvees: int
-    calculees: int
-    manquees: list[str]  # official, not computed (SIREN)
-    en_trop: list[str]
-
-    @property
-    def rappel(self) -> float:
-        return self.trouvees / self.officielles if self.officielles else 0.0
-
-    @property
-    def precision(self) -> float:
-        return self.trouvees / self.calculees if self.calculees else 0.0
-
-
-def rappel(computed: set[str], official: set[str]) -> Rappel:
-    both = computed & official
-    return Rappel(
-        len(official), len(both), len(computed), sorted(official - computed), sorted(computed - official)
-    )

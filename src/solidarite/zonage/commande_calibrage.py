@@ -20,7 +20,7 @@ from tqdm import tqdm
 from solidarite.territoire.providers import provider_from_settings
 from solidarite.territoire.sources import DataError, TerritoireData, read_territoire
 from solidarite.territoire.travel import TravelError
-from solidarite.zonage import calibrage, sources
+from solidarite.zonage import calibrage, ecarts, sources
 from solidarite.zonage.ajouts import ajouts_modeles
 from solidarite.zonage.calcul import EpciInfo, ZonageResult, compute_criteria, score_criteria
 from solidarite.zonage.ecriture import verifier_chemin, write_all
@@ -240,17 +240,17 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
     )
     for a in ajouts:
         write(f"Ajout modélisé — {result_new.epcis[a.siren].nom} ({a.siren}) : {a.motif}")
-    rappels: list[tuple[str, calibrage.Rappel, ZonageResult]] = []
+    rappels: list[tuple[str, ecarts.Rappel, ZonageResult]] = []
     if liste is not None:
         for label, result, extra in (
             ("aujourd'hui", result_old, frozenset[str]()),
             ("calibré", result_new, frozenset[str]()),
             ("calibré + ajouts des ARS modélisés", result_new, sirens_ajouts),
         ):
-            r = calibrage.rappel({s.siren for s in result.selected} | extra, liste)
+            r = ecarts.rappel({s.siren for s in result.selected} | extra, liste)
             rappels.append((label, r, result))
             write(f"Liste officielle, jeu {label} : rappel {r.rappel:.0%}, précision {r.precision:.0%}.")
-    desaccords = calibrage.desaccords(result_new, faits)
+    desaccords = ecarts.desaccords(result_new, faits)
     for d in desaccords:
         write(
             f"Désaccord — {noms.get(d.code, d.code)} : {d.explication.replace(d.critere, LIBELLES[d.critere])}"
