@@ -14,8 +14,11 @@ import http.server
 import io
 import json
 import logging
+import os
 import re
 import socketserver
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -291,6 +294,50 @@ def test_every_secret_route_of_the_urlconf_is_masked() -> None:
         assert journaux.redact(f"x {path}{secret}/1/") == f"x {path}{journaux.MASK}/1/"
     assert journaux.redact(f"/api/v1/rendez-vous/{secret}") == f"/api/v1/rendez-vous/{journaux.MASK}"
     assert journaux.redact("/rendez-vous/lieu/12/attente/") == "/rendez-vous/lieu/12/attente/"
+
+
+def test_a_new_process_reads_the_secret_routes_at_its_first_logged_path() -> None:
+    """The URLconf is not read when the platform starts (every view imported: 0.6 s of each command), but when a
+    first text with a « / » is masked: that first record, in a fresh process, is masked all the same."""
+    code = (
+        "import django, logging, sys\n"
+        "django.setup()\n"
+        "assert 'solidarite.connexion.views' not in sys.modules, 'URLconf lue au démarrage'\n"
+        "logging.getLogger('solidarite').error('Forbidden: /rendez-vous/gerer/Zz9-SECRET-Zz9/ et sans chemin')\n"
+        "assert 'solidarite.connexion.views' in sys.modules\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "solidarite.config.settings"},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "/rendez-vous/gerer/[masqué]/ et sans chemin" in result.stderr
+    assert "Zz9-SECRET-Zz9" not in result.stderr
+
+
+def test_a_record_made_while_the_routes_are_read_gets_the_generic_patterns() -> None:
+    """A module of the URLconf that logs as it is imported re-enters the masking: it gets the generic patterns
+    (no deadlock, no recursion), and the paths are there for the next record."""
+    seen: list[str] = []
+
+    def source() -> list[str]:
+        seen.append(journaux.redact("pendant : /secret/Zz9-SECRET-Zz9/ 06 71 82 93 04"))
+        return ["/secret/(" + journaux.SEGMENT + ")"]
+
+    saved = (journaux._redactor, journaux._pending)
+    try:
+        journaux._redactor, journaux._pending = journaux.Redactor(), None
+        journaux.defer_secret_paths(lambda: None)  # the applications still loading: tried again later
+        assert journaux.redact("/secret/a/") == "/secret/a/" and journaux._pending is not None
+        journaux.defer_secret_paths(source)
+        assert journaux.redact("après : /secret/Zz9-SECRET-Zz9/") == f"après : /secret/{journaux.MASK}/"
+        assert seen == [f"pendant : /secret/Zz9-SECRET-Zz9/ {journaux.MASK}"]
+        assert journaux._pending is None
+    finally:
+        journaux._redactor, journaux._pending = saved
 
 
 def _routes_with_secret(patterns: Any, prefix: str = "") -> Iterator[str]:

@@ -3,8 +3,10 @@
 What is masked (« [masqué] »):
 - the secret segment of the platform's URLs: every route whose parameter is named `jeton` or `token` (or ends in
   `_jeton`/`_token`) is secret, wherever it appears in a message (a 4xx path logged by `django.request`, a link in
-  an error). The routes are read from the URLconf when the platform starts (`secret_routes`, called by
-  `config.apps`), so a new `…/<jeton>/…` route is covered without anyone listing it;
+  an error). The routes are read from the URLconf (`secret_routes`, given by `config.apps`), so a new
+  `…/<jeton>/…` route is covered without anyone listing it. They are read when a first text with a « / » is
+  masked, not when the platform starts: reading the URLconf imports every view (0.6 s of every command's start),
+  and a command that never logs a path never needs them;
 - Django's signed values (`payload:horodatage:signature`, the patients' links), whatever the URL;
 - e-mail addresses, French phone numbers (0X XX XX XX XX, +33, 0033) and international E.164 numbers.
 
@@ -26,7 +28,8 @@ from __future__ import annotations
 import logging
 import logging.config
 import re
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 MASK = "[masqué]"
@@ -82,15 +85,44 @@ def _mask_segment(match: re.Match[str]) -> str:
 
 
 _redactor = Redactor()
+# Gives the secret paths, or None while they cannot be read yet (the applications still loading): set by
+# `defer_secret_paths`, called once, then dropped once the paths are read.
+_pending: Callable[[], Iterable[str] | None] | None = None
+_lock = threading.RLock()
+_reading = False
 
 
 def redact(text: str) -> str:
-    return _redactor(text)
+    return (_with_paths() if _pending is not None and "/" in text else _redactor)(text)
 
 
-def set_secret_paths(paths: Iterable[str]) -> None:
-    global _redactor
-    _redactor = Redactor(paths)
+def _with_paths() -> Redactor:
+    """The redactor with the secret paths, read now if they are not yet. Another thread waits for them; a record
+    made in this very thread while they are read (a module of the URLconf logging as it is imported) gets the
+    generic patterns. `_redactor` is replaced before `_pending` is cleared: a thread that sees no pending source
+    finds the paths already in."""
+    global _redactor, _pending, _reading
+    with _lock:
+        source = _pending
+        if source is None or _reading:
+            return _redactor
+        _reading = True
+        try:
+            paths = source()
+        finally:
+            _reading = False
+        if paths is None:  # not yet readable: this text gets the generic patterns, the next one tries again
+            return _redactor
+        _redactor = Redactor(paths)
+        _pending = None
+        return _redactor
+
+
+def defer_secret_paths(source: Callable[[], Iterable[str] | None]) -> None:
+    """The secret paths will be read from `source` when a first text with a « / » is masked."""
+    global _pending
+    with _lock:
+        _pending = source
 
 
 # --- Deriving the secret paths from the URL patterns ------------------------------------------------------
