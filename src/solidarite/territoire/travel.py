@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
-from scipy.spatial import cKDTree
+
+if TYPE_CHECKING:  # scipy is imported where it is used: 0.2 s of every process's start otherwise (rdv.search
+    # imports this module), for the many that never measure a distance (a command, a web worker booking)
+    from scipy import sparse
+    from scipy.spatial import cKDTree
 
 EARTH_RADIUS_KM = 6371.0  # mean Earth radius (IUGG), the one used for haversine distances platform-wide
 
@@ -41,6 +44,12 @@ def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> FloatArray:
     dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
     a = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlmb / 2) ** 2
     return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))), dtype=np.float64)
+
+
+def _tree(points: FloatArray) -> cKDTree:
+    from scipy.spatial import cKDTree
+
+    return cKDTree(points)
 
 
 def _unit_xyz(lat: FloatArray, lon: FloatArray) -> FloatArray:
@@ -146,6 +155,8 @@ class TravelPairs:
     def to_csr(self) -> sparse.csr_matrix:
         """n × n matrix of minutes. Zero-minute pairs are stored explicitly: a stored entry means
         "within reach", an absent one "out of reach" (never call `eliminate_zeros` on it)."""
+        from scipy import sparse
+
         matrix = sparse.csr_matrix((self.minutes, (self.origins, self.destinations)), shape=(self.n, self.n))
         matrix.sort_indices()
         return matrix
@@ -181,7 +192,7 @@ def pairs_within(
     xyz = _unit_xyz(lat_a[valid], lon_a[valid])
     reach_km = max_minutes / 60.0 * chosen.max_speed_kmh
     chord = 2.0 * math.sin(min(reach_km / (2.0 * EARTH_RADIUS_KM), math.pi / 2))
-    tree = cKDTree(xyz)
+    tree = _tree(xyz)
     local = tree.query_pairs(chord * (1 + 1e-12), output_type="ndarray")  # i < j, local indices
     first = valid[local[:, 0]]
     second = valid[local[:, 1]]
@@ -235,7 +246,7 @@ def nearest_minutes(
     if len(valid) == 0:
         return result
     k = min(candidates, len(s_lat))
-    tree = cKDTree(_unit_xyz(s_lat, s_lon))
+    tree = _tree(_unit_xyz(s_lat, s_lon))
     points = _unit_xyz(lat_a[valid], lon_a[valid])
     # One coordinate array holding the points then the sites, so that the provider sees plain pairs.
     all_lat = np.concatenate((lat_a[valid], s_lat))
@@ -291,8 +302,8 @@ def pairs_between(
         return empty
     reach_km = max_minutes / 60.0 * chosen.max_speed_kmh
     chord = 2.0 * math.sin(min(reach_km / (2.0 * EARTH_RADIUS_KM), math.pi / 2))
-    near = cKDTree(_unit_xyz(lat_a[points], lon_a[points])).sparse_distance_matrix(
-        cKDTree(_unit_xyz(s_lat[sites], s_lon[sites])), chord * (1 + 1e-12), output_type="ndarray"
+    near = _tree(_unit_xyz(lat_a[points], lon_a[points])).sparse_distance_matrix(
+        _tree(_unit_xyz(s_lat[sites], s_lon[sites])), chord * (1 + 1e-12), output_type="ndarray"
     )
     if len(near) == 0:
         return empty

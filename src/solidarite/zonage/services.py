@@ -7,7 +7,7 @@ import hashlib
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
@@ -17,7 +17,6 @@ from django.db.models import Max, Sum
 from solidarite.territoire import acces
 from solidarite.territoire.models import Commune, Departement, Epci, Region
 from solidarite.zonage.ajouts import ajouts_modeles
-from solidarite.zonage.calcul import ZonageResult
 from solidarite.zonage.faits import Faits, FaitsError, Observation, Perte, perte
 from solidarite.zonage.fidelite import LigneFidelite, fidelite
 from solidarite.zonage.listes import Correspondance, EpciRef, ListeError, lire_fichier, lire_liste
@@ -25,6 +24,9 @@ from solidarite.zonage.methode import OUTRE_MER
 from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle, ListeOfficielleEpci, ResultatEpci
 from solidarite.zonage.score import EpciScore
 from solidarite.zonage.sources import load_faits, surface_km2
+
+if TYPE_CHECKING:  # the engine (numpy, scipy.spatial: 0.4 s) is not imported by the back office's start
+    from solidarite.zonage.calcul import ZonageResult
 
 # The motif of an ARS adjustment is published: a sentence or two, in visible characters.
 MOTIF_MIN = 10  # visible characters at least (no space, no zero-width character)
