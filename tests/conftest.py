@@ -156,3 +156,32 @@ def collected_static(tmp_path_factory):  # type: ignore[no-untyped-def]
     )
     assert result.returncode == 0, result.stderr
     return folder
+
+
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+)
+DATABASE_FIXTURES |= {
+    "live_server",
+    "territoire",
+    "django_user_model",
+    "admin_user",
+    "admin_client",
+    "client",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked `sans_base` that asks for the database (its marker or a fixture reaching it) is an error at
+    collection: the PostgreSQL pass would skip a test that does use a database."""
+    wrong = [
+        item.nodeid
+        for item in items
+        if item.get_closest_marker("sans_base") is not None
+        and (
+            item.get_closest_marker("django_db") is not None
+            or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        )
+    ]
+    if wrong:
+        raise pytest.UsageError(f"marqués sans_base mais utilisent la base : {', '.join(wrong)}")

@@ -19,6 +19,9 @@ from solidarite.zonage.score import CRITERES, ParamError, parse_params, score_ep
 from solidarite.zonage.vote import VOTE_MEMBRES, vote_retenu, voter
 from tests.cli import run_cli
 
+# The commands run on a SQLite file that does not exist, the other tests on no database: once, in the SQLite pass.
+pytestmark = pytest.mark.sans_base
+
 TRUE_WEIGHTS = (0.0, 0.0, 0.0, 1.0, 0.0, 0.0)  # the "ministry" used road time only
 
 

@@ -15,6 +15,9 @@ from solidarite.zonage.exports import CSV_COLUMNS
 from tests.cli import run_cli
 from tests.snapshot import assert_snapshot
 
+# The commands run on a SQLite file that does not exist, the other tests on no database: once, in the SQLite pass.
+pytestmark = pytest.mark.sans_base
+
 
 def _run(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
     # A database file that does not exist: the command must not need one without --save.
