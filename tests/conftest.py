@@ -158,17 +158,21 @@ def collected_static(tmp_path_factory):  # type: ignore[no-untyped-def]
     return folder
 
 
+# pytest-django's fixtures that open the database, and ours that reach it.
 DATABASE_FIXTURES = frozenset(
-    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+    {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "live_server",
+        "client",
+        "admin_client",
+        "admin_user",
+        "django_user_model",
+        "territoire",
+    }
 )
-DATABASE_FIXTURES |= {
-    "live_server",
-    "territoire",
-    "django_user_model",
-    "admin_user",
-    "admin_client",
-    "client",
-}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
