@@ -106,6 +106,11 @@ def test_each_overseas_territory_is_held_to_its_published_count() -> None:
         (lambda d: d["national"].update(densite="dense"), "densite doit être un nombre d'habitants par km²"),
         (lambda d: d.pop("national"), r"section \[national\] absente"),
         (lambda d: d["outre_mer"][0].update(code="98"), "code de région inconnu '98'"),
+        # a code written as a number: 75 was read as « 75 », 1 as « 1 » (Guadeloupe is « 01 »)
+        (lambda d: d["region"][1].update(code=75), "s'écrit entre guillemets"),
+        (lambda d: d["groupe"][0]["regions"].append(24), "s'écrit entre guillemets"),
+        (lambda d: d["outre_mer"][0].update(code=1), "s'écrit entre guillemets"),
+        (lambda d: d["outre_mer"].append(3), r"\[\[outre_mer\]\] n° \d+ doit être une table"),
         (lambda d: d["outre_mer"][0].update(code="75"), "n'est pas une région d'outre-mer"),
         (lambda d: d["outre_mer"][2].update(zones=8), "territoires d'outre-mer totalisent 12 zones"),
         (lambda d: d["outre_mer"][1].update(zones=-1), "zones est négatif"),

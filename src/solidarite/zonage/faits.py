@@ -241,6 +241,20 @@ def _dans_la_region(
         )
 
 
+def _code_region(
+    value: object, where: str, regions_connues: dict[str, str], origin: str, exemples: str
+) -> str:
+    """A region's INSEE code, written as text (« 75 », « 01 »): a number loses the leading zero of « 01 »."""
+    if not isinstance(value, str):
+        raise FaitsError(
+            f'{origin} : {where} : un code de région s\'écrit entre guillemets, comme un texte (« "75" », '
+            f'« "01" ») ; reçu : {montre(value)}.'
+        )
+    if value not in regions_connues:
+        raise FaitsError(f"{origin} : {where} : code de région inconnu {value!r} ({exemples}).")
+    return value
+
+
 def _text(value: object, what: str, origin: str) -> str:
     if not isinstance(value, str) or not value.strip():
         exigee = " (la source de chaque fait est exigée)" if what.endswith("source") else ""
@@ -340,11 +354,7 @@ def parse_faits(
     seen: set[str] = set()
     for k, raw in enumerate(_tables(data, "region", origin), start=1):
         where = f"[[region]] n° {k}"
-        code = str(raw.get("code", ""))
-        if code not in regions_connues:
-            raise FaitsError(
-                f"{origin} : {where} : code de région inconnu {code!r} (codes INSEE : 11, 75, 76…)."
-            )
+        code = _code_region(raw.get("code"), where, regions_connues, origin, "codes INSEE : 11, 75, 76…")
         if code in seen:
             raise FaitsError(f"{origin} : {where} : la région {code} figure deux fois.")
         if code in OUTRE_MER:  # the method gives them their own competition (`outre_mer`), never a quota
@@ -393,12 +403,12 @@ def parse_faits(
         listed = raw.get("regions", [])
         if not isinstance(listed, list):
             raise FaitsError(f"{origin} : {where} : « regions » doit être une liste de codes de région.")
-        codes = tuple(str(c) for c in listed)
+        codes = tuple(
+            _code_region(c, where, regions_connues, origin, "codes INSEE : 11, 75, 76…") for c in listed
+        )
         if not codes:
             raise FaitsError(f"{origin} : {where} : liste « regions » vide.")
         for code in codes:
-            if code not in regions_connues:
-                raise FaitsError(f"{origin} : {where} : code de région inconnu {code!r}.")
             if code in seen:
                 raise FaitsError(f"{origin} : {where} : la région {code} a déjà un compte.")
             seen.add(code)
@@ -502,11 +512,10 @@ def _outre_mer(
     sources: dict[str, str] = {}
     for k, raw in enumerate(raws, start=1):
         where = f"[[outre_mer]] n° {k}"
-        code = str(raw.get("code", "")) if isinstance(raw, dict) else ""
-        if isinstance(raw, dict):
-            _cles(raw, "[[outre_mer]]", where, origin)
-        if code not in regions_connues:
-            raise FaitsError(f"{origin} : {where} : code de région inconnu {code!r} (01, 02, 03, 04, 06).")
+        if not isinstance(raw, dict):
+            raise FaitsError(f"{origin} : {where} doit être une table (code, zones, source).")
+        _cles(raw, "[[outre_mer]]", where, origin)
+        code = _code_region(raw.get("code"), where, regions_connues, origin, "01, 02, 03, 04, 06")
         if code not in OUTRE_MER:
             raise FaitsError(f"{origin} : {where} : la région {code} n'est pas une région d'outre-mer.")
         if code in counts:
