@@ -240,7 +240,7 @@ def test_calibrer_writes_the_set_and_the_fidelity_report(tmp_path: Path) -> None
             '[methode]\nagregation = "composite_bassin"\n[poids]\napl = 0.5\napl_moins_65 = 0.1\npart_ald = 0.1\n'
             "temps_urgences = 0.1\nniveau_vie = 0.1\nvieillissement_mg = 0.1\n",
             "--params",
-            "agrégation 'composite_bassin' inconnue",
+            "agrégation « composite_bassin » inconnue",
         ),
         (
             '[methode]\nnormalisation = "rangs"\n[poids]\napl = 0.5\napl_moins_65 = 0.1\npart_ald = 0.1\n'
@@ -584,6 +584,8 @@ def test_unwritable_targets_are_refused_before_the_search(tmp_path: Path) -> Non
     tube, enorme = tmp_path / "tube.csv", tmp_path / "enorme.csv"
     os.mkfifo(tube)
     enorme.write_bytes(b"siren\n" + b"200000172\n" * 110_000)
+    boucle = tmp_path / "boucle.toml"
+    boucle.symlink_to(boucle)
     for args, message in [
         (("--out", str(a_file), "--ecrire", str(tmp_path / "jeu.toml")), "existe et n'est pas un dossier"),
         (("--ecrire", str(a_folder), "--out", str(tmp_path / "sortie")), "est un dossier ; donnez le chemin"),
@@ -601,6 +603,14 @@ def test_unwritable_targets_are_refused_before_the_search(tmp_path: Path) -> Non
         (("--liste", str(tube), *sortie), "(ce n'est pas un fichier ordinaire)"),
         (("--liste", str(enorme), *sortie), "enorme.csv : le fichier dépasse 1 Mo, la taille permise ici"),
         (("--save", "--activate", "--n", "0"), "--n, --save, --activate : ne s'utilisent pas avec calibrer"),
+        # Revue du 6 décembre (third round): a loop of links was a traceback; the same path for both, or a
+        # folder os.access calls writable (/proc, for root), failed only after the whole search.
+        (("--ecrire", str(boucle), "--out", str(tmp_path / "sortie")), "boucle de liens symboliques"),
+        (
+            ("--ecrire", str(tmp_path / "sortie"), "--out", str(tmp_path / "sortie")),
+            "est aussi le dossier --out",
+        ),
+        (("--ecrire", "/proc/jeu.toml", "--out", str(tmp_path / "sortie")), "impossible d'écrire dans /proc"),
     ]:
         result = _run(*args, tmp=tmp_path)
         assert result.returncode == 2 and message in result.stderr, result.stderr
@@ -619,9 +629,14 @@ def test_the_set_and_the_report_are_written_all_or_nothing(tmp_path: Path) -> No
     target.chmod(0o644)
     blocked = tmp_path / "sortie" / "fidelite.html"
     blocked.mkdir(parents=True)  # a folder where the report goes: its replacement fails
-    with pytest.raises(CommandError, match="Écriture impossible"):
-        write_all([(target, "nouveau"), (blocked, "<html>")])
+    with pytest.raises(
+        CommandError, match=f"Écriture impossible : {blocked} "
+    ):  # the target, not a temporary
+        write_all(
+            [(target, "nouveau"), (tmp_path / "neuf" / "sous" / "a.html", "<html>"), (blocked, "<html>")]
+        )
     assert target.read_text(encoding="utf-8") == "ancien"
+    assert not (tmp_path / "neuf").exists()  # the folders it made are gone: « rien n'a été écrit » holds
     assert sorted(p.name for p in tmp_path.rglob("*.tmp")) == []
     write_all([(target, "nouveau"), (tmp_path / "sortie" / "autre.html", "<html>")])
     assert target.read_text(encoding="utf-8") == "nouveau" and oct(target.stat().st_mode & 0o777) == "0o644"

@@ -104,7 +104,7 @@ def _membres(data: dict, membres: object) -> None:  # type: ignore[type-arg]
             lambda d: _membres(d, [_membre(poids={c: 0.1 for c in CRITERES})]),
             "n° 1 : avec une section \\[methode\\], les poids doivent avoir pour somme 1",
         ),
-        (lambda d: _membres(d, [_membre(agregation="x")]), "n° 1 : agrégation 'x' inconnue"),
+        (lambda d: _membres(d, [_membre(agregation="x")]), "n° 1 : agrégation « x » inconnue"),
         (lambda d: _membres(d, [_membre(poids={"apl": 1.0})]), "n° 1 : un poids par critère est attendu"),
         (lambda d: _membres(d, [_membre(), _sans("cumul")]), "n° 2 : il manque cumul"),
         (lambda d: _membres(d, [_sans("plafond")]), "n° 1 : il manque plafond"),
@@ -460,7 +460,7 @@ def test_the_composite_per_bassin_needs_the_bassins_and_a_known_way() -> None:
     )
     with pytest.raises(ParamError, match="compose le score par bassin de vie : les valeurs des bassins"):
         score_epcis(values, {s: 1 for s in values}, params)
-    with pytest.raises(ParamError, match="agrégation 'composite_bassin' inconnue"):
+    with pytest.raises(ParamError, match="agrégation « composite_bassin » inconnue"):
         parse_params({"poids": {c: 1 / 6 for c in CRITERES}, "methode": {"agregation": "composite_bassin"}})
 
 

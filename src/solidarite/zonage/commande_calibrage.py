@@ -23,7 +23,7 @@ from solidarite.territoire.travel import TravelError
 from solidarite.zonage import calibrage, ecarts, sources
 from solidarite.zonage.ajouts import ajouts_modeles
 from solidarite.zonage.calcul import EpciInfo, ZonageResult, compute_criteria, score_criteria
-from solidarite.zonage.ecriture import verifier_chemin, write_all
+from solidarite.zonage.ecriture import meme_chemin, verifier_chemin, write_all
 from solidarite.zonage.faits import FaitsError, perte
 from solidarite.zonage.fidelite import fidelite
 from solidarite.zonage.listes import Correspondance, EpciRef, ListeError, lire_fichier, resume
@@ -80,13 +80,15 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
     ecrire, sortie = Path(options["ecrire"] or sources.PARAMS_2025_CALIBRE), _dossier_sortie(options)
     verifier_chemin(ecrire, False, "--ecrire")
     verifier_chemin(sortie, True, "--out")
+    if meme_chemin(ecrire, sortie):
+        raise _fail(f"--ecrire : {ecrire} est aussi le dossier --out ; donnez le chemin d'un fichier à part.")
     contenu_liste = None
     if options["liste"]:  # read before the criteria are computed: a device or a pipe said at once
         try:  # as the back office: a plain file of 1 MB at most
             contenu_liste = sources.lire_octets(options["liste"], "Liste officielle", CommandError)
         except CommandError as exc:
             raise _fail(str(exc)) from exc
-    if ecrire.resolve() == (sortie / RAPPORT).resolve():  # the report written over the set: the set lost
+    if meme_chemin(ecrire, sortie / RAPPORT):  # the report written over the set: the set lost
         raise _fail(
             f"--ecrire : {ecrire} est aussi le rapport de fidélité écrit dans --out ; donnez un autre nom."
         )

@@ -36,7 +36,6 @@ population and its départements' counts.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -317,14 +316,20 @@ def parse_faits(
 ) -> Faits:
     """Checks a parsed facts file against the known region codes (code → name) and, when given, the known
     départements (code → region code); a date after `aujourd_hui` (today by default) is refused."""
-    head = data.get("faits", {})
+    head = data.get("faits")
+    if head is None:
+        raise FaitsError(f"{origin} : section [faits] absente (version, date).")
     if not isinstance(head, dict):
         raise FaitsError(f"{origin} : [faits] doit être une section (version, date).")
     _cles(data, "", "premier niveau", origin)
     _cles(head, "[faits]", "[faits]", origin)
     national = data.get("national")
-    if not isinstance(national, dict):
+    if national is None:
         raise FaitsError(f"{origin} : section [national] absente (zones, population, densite, outre_mer).")
+    if not isinstance(national, dict):
+        raise FaitsError(
+            f"{origin} : [national] doit être une section écrite [national] (reçu : {montre(national)})."
+        )
     _cles(national, "[national]", "[national]", origin)
     version = _int(head.get("version"), "[faits] version", origin)
     if version == 0:
@@ -343,8 +348,7 @@ def parse_faits(
     if (
         isinstance(densite, bool)
         or not isinstance(densite, int | float)
-        or not math.isfinite(densite)
-        or not DENSITE_MIN <= densite <= DENSITE_MAX
+        or not DENSITE_MIN <= densite <= DENSITE_MAX  # false for nan; before any float(): 10**400 has none
     ):
         raise FaitsError(
             f"{origin} : [national] densite doit être un nombre d'habitants par km², de {DENSITE_MIN:g} à "
@@ -451,7 +455,7 @@ def parse_faits(
     mesure = national.get("densite_mesure", "ensemble")
     if mesure not in DENSITE_MESURES:
         raise FaitsError(
-            f"{origin} : [national] densite_mesure {mesure!r} inconnue (« ensemble » ou « moyenne_epci »)."
+            f"{origin} : [national] densite_mesure {montre(mesure)} inconnue (« ensemble » ou « moyenne_epci »)."
         )
     calculees = _int(national.get("zones_calculees", zones), "[national] zones_calculees", origin)
     population_nationale = _int(national.get("population"), "[national] population", origin)

@@ -199,6 +199,8 @@ class ScoreParams:
 def montre(value: object) -> str:
     """A value read from a TOML file, as its author wrote it (`true`, `nan`, « 2 ») in a French message, never
     as Python spells it (`True`, `{'a': 1}`)."""
+    if value is None:
+        return "rien, la clé manque"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and not math.isfinite(value):
@@ -211,6 +213,10 @@ def montre(value: object) -> str:
         return f"« {value[:60]}{'…' if len(value) > 60 else ''} »"
     if isinstance(value, dt.date):
         return value.isoformat()
+    if (
+        isinstance(value, int) and abs(value) >= 10**18
+    ):  # 400 digits echoed help no one (nor 5,000: str() fails)
+        return f"un nombre d'environ {abs(value).bit_length() * 30103 // 100000 + 1} chiffres"
     return repr(value) if isinstance(value, float) else str(value)  # 10.0, not 10: the float is the fault
 
 
@@ -426,12 +432,12 @@ def _choix(table: dict[str, Any], origin: str, where: str) -> tuple[str, str, fl
     normalisation = table.get("normalisation", "rangs")
     if normalisation not in NORMALISATIONS:
         raise ParamError(
-            f"{origin} : {where} : normalisation {normalisation!r} inconnue ({', '.join(NORMALISATIONS)})."
+            f"{origin} : {where} : normalisation {montre(normalisation)} inconnue ({', '.join(NORMALISATIONS)})."
         )
     agregation = table.get("agregation", "moyenne")
     if agregation not in AGREGATIONS:
         raise ParamError(
-            f"{origin} : {where} : agrégation {agregation!r} inconnue ({', '.join(AGREGATIONS)})."
+            f"{origin} : {where} : agrégation {montre(agregation)} inconnue ({', '.join(AGREGATIONS)})."
         )
     plafond = table.get("plafond", 0.0)
     # A cap under 1 σ clips about a third of the values on each side and flattens the scores it should order.
