@@ -50,8 +50,11 @@ indemnisation: annuaire ## Seed the demonstration realised days and monthly stat
 static: install ## Collect the static files into var/static (hashed names, gzip and brotli copies)
 	$(BIN)/python -m solidarite collectstatic --noinput --verbosity 0
 
+# The demonstration is what a visitor sees: Django's debug pages (in English, listing the routes) stay off unless
+# DJANGO_DEBUG=true is given; the development sign-in (/connexion/dev/) does not depend on it.
 demo: annuaire indemnisation static ## Run the platform on SQLite with the real data, on http://$(HOST):$(PORT), with the background worker
 	@echo "Solidarité territoriale : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
+	export DJANGO_DEBUG=$${DJANGO_DEBUG:-false}; \
 	$(BIN)/python -m solidarite worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python -m solidarite serveur --host $(HOST) --port $(PORT)
 
