@@ -211,3 +211,29 @@ def test_bad_contours_and_a_bassin_file_with_its_header_only_are_refused(
     )  # was read: ALD empty everywhere
     with pytest.raises(DataFileError, match="aucune ligne de bassin de vie sous l'en-tête"):
         read_cartosante(data_copy)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "communes_coordonnees.csv",
+        "communes_bassins_vie_2022.csv",
+        "cartosante_sante_bassins_vie_2024.csv",
+        "insee_determinants_sociaux_bassins_vie.csv",
+        "apl_mg_2022_2023.csv",
+    ],
+)
+def test_a_file_cut_at_a_line_end_is_refused(data_copy: Path, name: str) -> None:
+    """Revue du 6 décembre: half of a file, cut at a line's end, reads as well-formed; it took the ALD share
+    from 700 EPCI (or, header only, from all of them, or every road time to the urgences) and changed up to
+    128 of the 141 zones, exit 0 and not a word."""
+    from tests.conftest import replace_file
+
+    from solidarite.territoire.sources import DataFileError
+    from solidarite.zonage.calcul import read_inputs
+
+    lines = (data_copy / name).read_text(encoding="utf-8").splitlines(keepends=True)
+    keep = len(lines) * 3 // 4 if name.startswith("apl_") else len(lines) // 2  # the APL file: 2022, then 2023
+    replace_file(data_copy, name, "".join(lines[:keep]))
+    with pytest.raises(DataFileError, match=rf"^{name} : \d+ .* n'y figurent pas .* semble tronqué"):
+        read_inputs(data_copy)

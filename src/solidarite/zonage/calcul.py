@@ -29,10 +29,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from solidarite.territoire.sources import TerritoireData, read_territoire
+from solidarite.territoire.sources import TerritoireData, read_territoire, verifier_couverture
 from solidarite.territoire.travel import FloatArray, TravelProvider, nearest_minutes
 from solidarite.zonage import sources
 from solidarite.zonage.bassins import (
@@ -225,16 +226,43 @@ def read_inputs(
     apl_rows = sources.read_apl(data_dir)
     step("bassins de vie (ALD, niveau de vie)")
     bassins, renamed = sources.read_bassins_et_codes(data_dir)
+    carto, niveau = sources.read_cartosante(data_dir), sources.read_niveau_vie(data_dir)
+    _verifier_couvertures(data_dir, territoire, apl_rows, renamed, bassins, carto, niveau)
     return ZonageInputs(
         territoire=territoire,
         apl_rows=apl_rows,
         renamed=renamed,
         bassins=bassins,
-        carto=sources.read_cartosante(data_dir),
-        niveau=sources.read_niveau_vie(data_dir),
+        carto=carto,
+        niveau=niveau,
         sites=sources.read_urgences(data_dir),
         seconds=time.perf_counter() - started,
     )
+
+
+def _verifier_couvertures(
+    data_dir: Path,
+    territoire: TerritoireData,
+    apl_rows: list[sources.AplRow],
+    renamed: dict[str, str],
+    bassins: dict[str, str],
+    carto: dict[str, Any],
+    niveau: dict[str, Any],
+) -> None:
+    """A file cut at a line's end is well-formed: what it lacks shows it (a header-only bassins file took the
+    ALD share from every EPCI, half a CartoSanté file from 700, and changed most zones without a word)."""
+    communes = {c.code for c in territoire.communes}
+    avec_apl = {renamed.get(row.code, row.code) for row in apl_rows}
+    verifier_couverture(
+        data_dir / sources.APL_FILE, len(communes - avec_apl), len(communes), "communes du COG"
+    )
+    verifier_couverture(
+        data_dir / sources.BASSINS_FILE, len(communes - set(bassins)), len(communes), "communes du COG"
+    )
+    des_communes = {bassins[c] for c in communes if c in bassins}
+    for path, rows in ((sources.CARTOSANTE_FILE, carto), (sources.INSEE_BV_FILE, niveau)):
+        manquants = len(des_communes - set(rows))
+        verifier_couverture(data_dir / path, manquants, len(des_communes), "bassins de vie des communes")
 
 
 def compute_criteria(
