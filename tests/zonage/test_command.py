@@ -237,3 +237,25 @@ def test_a_file_cut_at_a_line_end_is_refused(data_copy: Path, name: str) -> None
     replace_file(data_copy, name, "".join(lines[:keep]))
     with pytest.raises(DataFileError, match=rf"^{name} : \d+ .* n'y figurent pas .* semble tronqué"):
         read_inputs(data_copy)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("Temps de trajet;é".encode("latin-1"), "encodage invalide"),
+        (b"", "structure inattendue"),
+    ],
+)
+def test_the_apl_parameters_are_checked_though_the_zonage_does_not_use_them(
+    data_copy: Path, content: bytes, message: str
+) -> None:
+    """Revue du 6 décembre: the file is required, never read: any content passed; not in UTF-8, the what-if
+    that does read it was a traceback."""
+    from solidarite.territoire.sources import DataFileError
+    from solidarite.zonage.calcul import read_inputs
+    from solidarite.zonage.sources import APL_PARAMETERS_FILE
+
+    (data_copy / APL_PARAMETERS_FILE).unlink()  # a link to the shared file: never written through
+    (data_copy / APL_PARAMETERS_FILE).write_bytes(content)
+    with pytest.raises(DataFileError, match=rf"^{APL_PARAMETERS_FILE} : {message}"):
+        read_inputs(data_copy)

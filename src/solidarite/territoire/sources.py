@@ -202,12 +202,26 @@ def read_csv(
                 if keep is not None and values[keep[0]] != keep[1]:
                     continue
                 yield line, dict(zip(header, values, strict=False))  # lengths checked just above
-    except UnicodeDecodeError as exc:
-        raise DataFileError(
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise _erreur_csv(path, exc) from exc
+
+
+def read_csv_rows(path: Path) -> list[tuple[int, list[str]]]:
+    """Every row of a CSV file without a header of columns (the DREES' sheets), numbered; DataFileError for a
+    file that is not UTF-8 or not CSV."""
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            return list(enumerate(csv.reader(handle), start=1))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise _erreur_csv(path, exc) from exc
+
+
+def _erreur_csv(path: Path, exc: UnicodeDecodeError | csv.Error) -> DataFileError:
+    if isinstance(exc, UnicodeDecodeError):
+        return DataFileError(
             path, None, f"encodage invalide ({raison_encodage(exc)}) : le fichier doit être en UTF-8."
-        ) from exc
-    except csv.Error as exc:
-        raise DataFileError(path, None, f"CSV mal formé : {raison_csv(exc)}.") from exc
+        )
+    return DataFileError(path, None, f"CSV mal formé : {raison_csv(exc)}.")
 
 
 def read_json_list(path: Path) -> list[dict[str, object]]:

@@ -222,6 +222,7 @@ def read_inputs(
     step("territoire")
     territoire = territoire or read_territoire(data_dir)
     sources.check_zonage_files(data_dir)
+    sources.read_apl_parameters(data_dir)  # the what-if's: required here, so checked here (not used below)
     step("APL (DREES)")
     apl_rows = sources.read_apl(data_dir)
     step("bassins de vie (ALD, niveau de vie)")

@@ -9,7 +9,6 @@ reason; what to do with them is decided where the criteria are aggregated (`calc
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import re
@@ -22,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from solidarite.systeme import raison, raison_toml
-from solidarite.territoire.sources import RE_CODE_INSEE, DataError, DataFileError, read_csv
+from solidarite.territoire.sources import RE_CODE_INSEE, DataError, DataFileError, read_csv, read_csv_rows
 from solidarite.zonage.apl import ActivityBand, AplParameters, DistanceBand
 from solidarite.zonage.faits import Faits, FaitsError, parse_faits
 from solidarite.zonage.score import ParamError, ScoreParams, parse_params
@@ -111,8 +110,7 @@ def _numbers_in(text: str) -> list[float]:
 def read_apl_parameters(data_dir: Path, vintage: int = 2023) -> AplParameters:
     """The DREES "Paramètres" sheet: distance bands, activity bounds, age weights of the vintage."""
     path = data_dir / APL_PARAMETERS_FILE
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = [(number, row) for number, row in enumerate(csv.reader(handle), start=1)]
+    rows = read_csv_rows(path)  # a file not in UTF-8 was a traceback in the what-if and the bench
     bands: list[DistanceBand] = []
     activity: list[ActivityBand] = []
     ages: list[tuple[str, float]] = []
