@@ -481,6 +481,13 @@ def test_the_population_rule_after_the_overseas_allocation() -> None:
     # 8 000…) until the zones hold 20 000: 12 000 + 9 000 reach it.
     assert chosen == ["200000011", "200000008"]
     assert "jusqu'à 20\u202f000 habitants en tout" in ranked[0].explication
+    # Revue du 6 décembre (third round): quotas holding more than the target returned them all, in silence.
+    with pytest.raises(
+        ParamError,
+        match=r"10000 habitants demandés ; les quotas de la méthode \(outre-mer 1\) retiennent à eux seuls "
+        r"des zones de 12000 habitants",
+    ):
+        score_epcis(values, populations, dataclasses.replace(params, population=10_000), regions)
 
 
 def test_every_dated_set_is_kept_and_reads_back() -> None:

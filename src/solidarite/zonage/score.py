@@ -262,9 +262,12 @@ def check_feasible(
             )
 
 
-def _check_reached(params: ScoreParams, quotas: dict[str, int], zones: int, habitants: int) -> None:
+def _check_reached(
+    params: ScoreParams, quotas: dict[str, int], zones: int, habitants: int, habitants_quotas: int
+) -> None:
     """A target the quotas made impossible (`--n 1245` when the overseas EPCI compete for 9 zones only):
-    refused, where less than asked was returned in silence."""
+    refused, where less than asked was returned in silence; so is a population target the quotas alone pass
+    (`habitants_quotas`: 300 zones and 6.9 M inhabitants were returned for 2.5 M asked)."""
     if not quotas:
         return
     noms = NOMS_OUTRE_MER | {
@@ -279,6 +282,11 @@ def _check_reached(params: ScoreParams, quotas: dict[str, int], zones: int, habi
         raise ParamError(
             f"Objectif impossible : {params.nombre} zones demandées ; avec {bornes}, {zones} EPCI au plus "
             "peuvent être retenus."
+        )
+    if params.regle == "population" and habitants_quotas > params.population:
+        raise ParamError(
+            f"Objectif impossible : {params.population} habitants demandés ; {bornes} retiennent à eux seuls "
+            f"des zones de {habitants_quotas} habitants."
         )
     if params.regle == "population" and habitants < params.population:
         raise ParamError(
@@ -369,7 +377,10 @@ def score_epcis(
             )
         score, order = vote(choices, [m.vote for m in params.membres], order)
     selected = select(order, pop_array, groups, params.regle, params.nombre, params.population, quotas)
-    _check_reached(params, quotas, int(selected.sum()), int(pop_array[selected].sum()))
+    in_quotas = selected & np.isin(groups, [c for c, q in quotas.items() if q])
+    _check_reached(
+        params, quotas, int(selected.sum()), int(pop_array[selected].sum()), int(pop_array[in_quotas].sum())
+    )
     worst_first = {}
     for j, critere in enumerate(CRITERES):
         column = raw[:, j]
