@@ -227,13 +227,14 @@ def test_a_file_cut_at_a_line_end_is_refused(data_copy: Path, name: str) -> None
     """Revue du 6 décembre: half of a file, cut at a line's end, reads as well-formed; it took the ALD share
     from 700 EPCI (or, header only, from all of them, or every road time to the urgences) and changed up to
     128 of the 141 zones, exit 0 and not a word."""
-    from tests.conftest import replace_file
-
     from solidarite.territoire.sources import DataFileError
     from solidarite.zonage.calcul import read_inputs
+    from tests.conftest import replace_file
 
     lines = (data_copy / name).read_text(encoding="utf-8").splitlines(keepends=True)
-    keep = len(lines) * 3 // 4 if name.startswith("apl_") else len(lines) // 2  # the APL file: 2022, then 2023
+    keep = (
+        len(lines) * 3 // 4 if name.startswith("apl_") else len(lines) // 2
+    )  # the APL file: 2022, then 2023
     replace_file(data_copy, name, "".join(lines[:keep]))
     with pytest.raises(DataFileError, match=rf"^{name} : \d+ .* n'y figurent pas .* semble tronqué"):
         read_inputs(data_copy)
