@@ -34,3 +34,13 @@ def test_a_poll_whose_session_expired_comes_back_to_the_page_not_to_the_fragment
     assert target, (response.status_code, dict(response.headers))
     nxt = parse_qs(urlsplit(target).query).get("next", [""])[0]
     assert nxt == page, target
+
+
+@pytest.mark.parametrize("current_url", ["http://[abc/x", "http://[zz]/planning/"])
+def test_a_malformed_current_url_header_is_read_as_absent(current_url: str) -> None:
+    """`HX-Current-URL` is the client's to write: a malformed one (django-htmx splits it unguarded) was a 500
+    on every login-protected page; now the login redirect names the requested address, as without the header."""
+    address = "/planning/medecin/disponibilites/"
+    response = Client().get(address, headers={"HX-Request": "true", "HX-Current-URL": current_url})
+    assert response.status_code == 200, response.status_code
+    assert parse_qs(urlsplit(response["HX-Redirect"]).query)["next"] == [address]

@@ -97,14 +97,27 @@ class HtmxMiddleware(PagesOnly, htmx.HtmxMiddleware):
 def _back_to_the_page(request: HttpRequest, location: str) -> str:
     """A login redirect's `next` names the fragment htmx asked for (a progress poll, a calendar's POST): after
     signing in, the browser would land on a bare fragment. It names the page htmx was on instead."""
-    details = getattr(request, "htmx", None)
-    page = details.current_url_abs_path if details else None
+    page = _current_page(request)
     parts = urlsplit(location)
     query = parse_qsl(parts.query, keep_blank_values=True)
     if not page or not any(k == "next" and v == request.get_full_path() for k, v in query):
         return location
     query = [(k, page if k == "next" else v) for k, v in query]
     return urlunsplit(parts._replace(query=urlencode(query, safe="/")))
+
+
+def _current_page(request: HttpRequest) -> str | None:
+    """The path of the page htmx was on (`HX-Current-URL`), or None. The header is the client's to write:
+    django-htmx splits it unguarded, and a malformed one (« http://[abc/x ») raised ValueError, a 500 on every
+    login-protected page; it is read as absent, as a header naming another site is."""
+    details = getattr(request, "htmx", None)
+    if not details:
+        return None
+    try:
+        page: str | None = details.current_url_abs_path
+    except ValueError:
+        return None
+    return page
 
 
 REDIRECTS = (301, 302, 303, 307, 308)
