@@ -23,6 +23,7 @@ from django.conf import settings
 from django.contrib.auth import middleware as auth
 from django.contrib.messages import middleware as messages
 from django.contrib.sessions import middleware as sessions
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.middleware import csrf
@@ -218,6 +219,12 @@ def _form(request: HttpRequest) -> Any:
         return request.POST
     except MultiPartParserError:  # the view answers it (400/415)
         return None
+    except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+        # A page: Django's French 400 (handler400). The API reads no form: it refuses this body by its type
+        # (415) or its size (413) in its own JSON, where this raise gave the HTML page.
+        if request.path_info.startswith(API_PREFIX):
+            return None
+        raise
 
 
 def _repeated_field(params: Any) -> tuple[str, int] | None:

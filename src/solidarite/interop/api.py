@@ -7,13 +7,15 @@ import functools
 import json
 from typing import Annotated, Any
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.http.request import RawPostDataException
 from django.utils import timezone
 from ninja import Field, NinjaAPI, Path, Query, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.responses import Status
 from pydantic import BeforeValidator, ConfigDict, WithJsonSchema
 from pydantic_core import PydanticCustomError
@@ -26,11 +28,25 @@ from solidarite.territoire.search import position
 from solidarite.web.ratelimit import MESSAGE as TOO_MANY
 from solidarite.web.ratelimit import client_address, exceeded
 
+
+class JsonBodies(Parser):
+    """django-ninja's parser, which read any body as JSON whatever its declared type (text/plain, none) and in
+    any encoding `json.loads` guesses (UTF-16): a body is read only when declared JSON, and only as UTF-8
+    (RFC 8259). What it refuses, django-ninja turns into its 400, answered by `http_error` below (415 or 400)."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        if not _json_body(request):
+            raise ValueError(NOT_JSON)
+        parsed: dict[str, Any] = json.loads(request.body.decode("utf-8"))
+        return parsed
+
+
 api = NinjaAPI(
     title="Solidarité territoriale — API",
     version="1",
     description="Lieux solidaires, créneaux et rendez-vous de la mission « Un médecin près de chez vous ».",
     urls_namespace="api",
+    parser=JsonBodies(),
 )
 
 
@@ -300,11 +316,20 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(request, {"detail": detail}, status=exc.status_code)
 
 
-NOT_JSON = "Type de contenu non pris en charge : le corps doit être un objet JSON (application/json)."
+NOT_JSON = (
+    "Type de contenu non pris en charge : le corps doit être un objet JSON en UTF-8, déclaré par l'en-tête "
+    "« Content-Type: application/json »."
+)
 
 
 def _json_body(request: HttpRequest) -> bool:
-    return request.content_type in ("", "application/json") or request.content_type.endswith("+json")
+    """The body is declared JSON: application/json or a JSON-based type (application/…+json), in UTF-8, the only
+    encoding of JSON between systems (RFC 8259), with or without its charset. A body without a type, or of
+    another (text/plain), is not read as JSON even if it would parse: what the caller declared is what it meant."""
+    kind = request.content_type
+    charset = request.content_params.get("charset", "utf-8").lower()
+    declared = kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
+    return declared and charset in ("utf-8", "utf8")
 
 
 @api.exception_handler(RawPostDataException)
@@ -312,6 +337,30 @@ def unsupported_media_type(request: HttpRequest, exc: Exception) -> HttpResponse
     """415 for a body that is not JSON by its type (a form, multipart/form-data: the form middleware has read
     it, which ninja meets as RawPostDataException, a 500 with its traceback before); nothing is written."""
     return api.create_response(request, {"detail": NOT_JSON}, status=415)
+
+
+TOO_BIG = "Corps de la requête trop volumineux : {limit} octets au plus."
+TOO_MANY_FIELDS = "Trop de paramètres dans la requête : {limit} au plus."
+SUSPICIOUS = "Requête refusée : elle ne peut pas être traitée telle qu'elle est écrite."
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    """413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE: Django refuses to read it, which django-ninja passed on as
+    a 500 (its traceback as the answer with DEBUG on); nothing is written."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return api.create_response(request, {"detail": TOO_BIG.format(limit=limit)}, status=413)
+
+
+@api.exception_handler(SuspiciousOperation)
+def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    """Django's other refusals of a request (more than DATA_UPLOAD_MAX_NUMBER_FIELDS parameters…): a 400 in the
+    API's shape rather than the HTML error page (or, with DEBUG on, a 500 and its traceback)."""
+    if isinstance(exc, TooManyFieldsSent):
+        detail = TOO_MANY_FIELDS.format(limit=settings.DATA_UPLOAD_MAX_NUMBER_FIELDS)
+    else:
+        detail = SUSPICIOUS
+    return api.create_response(request, {"detail": detail}, status=400)
 
 
 class TooManyRequestsError(Exception):
@@ -480,6 +529,7 @@ def _idempotence(request: HttpRequest, key: str) -> idempotence.Idempotence:
         400: Erreur,
         404: Erreur,
         409: Pris,
+        413: Erreur,
         415: Erreur,
         422: Erreur,
         429: Erreur,
