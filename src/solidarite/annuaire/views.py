@@ -9,7 +9,7 @@ from solidarite.annuaire import services
 from solidarite.annuaire.forms import InscriptionForm
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def inscription(request: HttpRequest) -> HttpResponse:
     form = InscriptionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -282,6 +282,30 @@ class ApiRefusalsInJson(MiddlewareMixin):
         return refused
 
 
+class ApiHeadAsGet:
+    """HEAD under `API_PREFIX` answered as GET. django-ninja routes a method only to the operations declared with
+    it, and `api.get` declares GET alone: `HEAD /api/v1/lieux` was a 405 where HTTP (RFC 9110, 9.3.2) has it
+    answered as GET, without the body. The request goes through as a GET, its method given back for the
+    middlewares around (a refusal names HEAD); the server leaves the body out, as for the pages' HEAD."""
+
+    sync_capable = True
+    async_capable = False
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.method != "HEAD" or not request.path_info.startswith(API_PREFIX):
+            response: HttpResponseBase = self.get_response(request)
+            return response
+        request.method = "GET"
+        try:
+            response = self.get_response(request)
+        finally:
+            request.method = "HEAD"
+        return response
+
+
 # Per-view changes of the policy (django-csp's decorators): with one of them, django-csp builds the header itself.
 _PER_VIEW = (
     "_csp_config",

@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 # RGAA: without a complete audit of the sample of pages, the state to declare is « non conforme ». The automatic
 # checks of axe-core find about a third of the criteria's failures: they are shown, but they are not an audit.
@@ -60,7 +60,7 @@ def editeur() -> dict[str, str]:
     }
 
 
-@require_GET
+@require_safe
 def donnees_personnelles(request: HttpRequest) -> HttpResponse:
     context = {
         **editeur(),
@@ -71,7 +71,7 @@ def donnees_personnelles(request: HttpRequest) -> HttpResponse:
     return render(request, "legal/donnees_personnelles.html", context)
 
 
-@require_GET
+@require_safe
 def mentions_legales(request: HttpRequest) -> HttpResponse:
     return render(request, "legal/mentions_legales.html", editeur())
 
@@ -86,7 +86,7 @@ def lire_audit(path: Path) -> dict[str, Any] | None:
     return audit
 
 
-@require_GET
+@require_safe
 def accessibilite(request: HttpRequest) -> HttpResponse:
     context = {
         **editeur(),

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from solidarite.rdv import services
 from solidarite.rdv.models import AccesDonnees, RendezVous
@@ -39,7 +39,7 @@ def link_booking(sender: Any, request: HttpRequest, rendez_vous: RendezVous, **k
 
 
 @login_required
-@require_GET
+@require_safe
 def mes_rendez_vous(request: HttpRequest) -> HttpResponse:
     user = _patient(request)
     if user is None:

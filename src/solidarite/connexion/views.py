@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from joserfc.errors import JoseError
 from requests import RequestException
 
@@ -57,7 +57,7 @@ def _after_login(request: HttpRequest, user: User, role: str) -> HttpResponse:
     return HttpResponseRedirect(target or landing_url(user, role))
 
 
-@require_GET
+@require_safe
 def page(request: HttpRequest) -> HttpResponse:
     target = _safe_next(request, request.GET.get("next", ""))
     if target and not request.user.is_authenticated:
@@ -69,7 +69,7 @@ def page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def start(request: HttpRequest, name: str) -> HttpResponse:
     """A plain link (GET) starts the round trip: the strict CSP's form-action would stop a form's redirect."""
     conf = _provider(name)
@@ -92,7 +92,7 @@ def _refus(request: HttpRequest, raison: str, name: str, status: int) -> HttpRes
     )
 
 
-@require_GET
+@require_safe
 def retour(request: HttpRequest, name: str) -> HttpResponse:
     _provider(name)
     if request.GET.get("error"):
@@ -155,7 +155,7 @@ def _provider_logout_url(request: HttpRequest, name: str, id_token: str) -> str:
     return str(result["url"])
 
 
-@require_GET
+@require_safe
 def fin_fournisseur(request: HttpRequest) -> HttpResponse:
     """A page of our own that sends the browser on to the provider's end of session (immediately, and by a link)."""
     target = str(request.session.pop(FIN, ""))
@@ -170,12 +170,12 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def dev(request: HttpRequest) -> HttpResponse:
     """Development only: the e-mail of a demo doctor, référent or ARS agent; the link goes to the console."""
     if not dev_enabled():
         raise Http404("La connexion de développement n'existe pas ici.")
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD (the same answer without its body)
         return render(request, "connexion/dev.html", {"email": "", "erreur": ""})
     email = request.POST.get("email", "").strip()[:254]
     if "@" not in email:
@@ -198,7 +198,7 @@ def dev(request: HttpRequest) -> HttpResponse:
     return render(request, "connexion/dev_envoye.html", {"minutes": DEV_LINK_MINUTES})
 
 
-@require_GET
+@require_safe
 def dev_lien(request: HttpRequest, jeton: str) -> HttpResponse:
     if not dev_enabled():
         raise Http404("La connexion de développement n'existe pas ici.")

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from solidarite.annuaire import acces as annuaire_acces
 from solidarite.continuite import acces, documents, services
@@ -75,7 +75,7 @@ def _date(params: QueryDict, name: str) -> dt.date | None:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def consultation(request: HttpRequest, rendez_vous: int) -> HttpResponse:
     """The doctor of the booking: identity confirmed (linking the booking to the patient record), then the
     handover with its exams. Both forms on one page, usable in two minutes."""
@@ -161,7 +161,7 @@ def _consultation_page(request: HttpRequest, rdv: RendezVous, visite: Any, error
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def journee(request: HttpRequest, mission: int) -> HttpResponse:
     """The day of a doctor (or the lieu's référent): open transmissions and results of the day's patients and of
     the lieu, newest first, each to take over. A constant number of queries, whatever the history."""
@@ -299,7 +299,7 @@ def day_context(mission: Any, user: Any, page: int = 1) -> dict[str, Any]:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def resultat(request: HttpRequest, pk: int) -> HttpResponse:
     found = acces.resultat_or_404(request.user, pk)
     errors: list[str] = []
@@ -330,7 +330,7 @@ def resultat(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def lieu(request: HttpRequest, pk: int) -> HttpResponse:
     """The lieu's open results (overdue in red) for its référent and doctors."""
     found = acces.lieu_or_404(request.user, pk)
@@ -352,7 +352,7 @@ def lieu(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_member_required
-@require_GET
+@require_safe
 def ars(request: HttpRequest) -> HttpResponse:
     """The ARS of a region: counts per lieu (no patient), overdue in red."""
     limit = services.echeance_limite()
@@ -379,7 +379,7 @@ def ars(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def fhir(request: HttpRequest, pk: int) -> HttpResponse:
     t = acces.transmission_or_404(request.user, pk)
     record(t.patient, "document FHIR produit", CANAL, par=request.user)
@@ -389,7 +389,7 @@ def fhir(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def lettre(request: HttpRequest, pk: int) -> HttpResponse:
     t = acces.transmission_or_404(request.user, pk)
     record(t.patient, "lettre au médecin traitant", CANAL, par=request.user)
@@ -418,7 +418,7 @@ def _acces_rows(patients: list[Any], rendez_vous: list[int]) -> list[AccesDonnee
     )
 
 
-@require_GET
+@require_safe
 def mes_acces(request: HttpRequest, jeton: str) -> HttpResponse:
     """The patient, through their appointment's signed link: which professionals read their record, and when."""
     try:
@@ -434,7 +434,7 @@ def mes_acces(request: HttpRequest, jeton: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def mes_acces_franceconnect(request: HttpRequest) -> HttpResponse:
     """The same list for a patient signed in with FranceConnect: every record linked to their appointments."""
     patients = acces.dossiers_du_patient(request)
@@ -476,7 +476,7 @@ def declarer_medecin_traitant(request: HttpRequest, rendez_vous: int) -> HttpRes
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def medecin_traitant(request: HttpRequest) -> HttpResponse:
     """The GP signed in with Pro Santé Connect: the patients who declared them, to accept or refuse the follow-up.
     Accepting moves the patient's open results to them (the ownership rule); refusing moves nothing."""
@@ -509,7 +509,7 @@ def medecin_traitant(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def rapprochements(request: HttpRequest, pk: int) -> HttpResponse:
     """The flagged near matches at a lieu: « même personne » (merge, both histories kept) or « personnes
     distinctes ». Never merged without this decision."""

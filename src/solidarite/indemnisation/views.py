@@ -15,7 +15,7 @@ from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from solidarite import parametres
 from solidarite.annuaire import acces as annuaire_acces
@@ -53,7 +53,7 @@ def _int(params: QueryDict, name: str, what: str) -> int:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def medecin(request: HttpRequest) -> HttpResponse:
     """The volunteer's statements and their status; a validated one can be contested (with a reason)."""
     doc = annuaire_acces.medecin_or_404(request.user)
@@ -78,7 +78,7 @@ def medecin(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def releve_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The volunteer's statement as a PDF (their own only)."""
     releve = acces.releve_du_medecin(request.user, pk)
@@ -88,7 +88,7 @@ def releve_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def jours(request: HttpRequest) -> HttpResponse:
     """The days this account confirms: its own missions (doctor) and those of its lieux (référent)."""
     doc = annuaire_acces.validated_medecin(request.user)
@@ -119,7 +119,7 @@ def jours(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def confirmer(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm a realised day, full or half, prefilled with the day's consultations."""
     mission = acces.mission_a_confirmer(request.user, pk)
@@ -200,7 +200,7 @@ def _check_page_region(user: Any, region: Region, first: dt.date, keys: list[int
 
 
 @staff_member_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def ars(request: HttpRequest) -> HttpResponse:
     scope = _region_and_month(request)
     if isinstance(scope, HttpResponse):
@@ -262,7 +262,7 @@ def ars(request: HttpRequest) -> HttpResponse:
 
 
 @staff_member_required
-@require_GET
+@require_safe
 def ars_calcul(request: HttpRequest) -> HttpResponse:
     """The month's run progress, polled by the ARS page (htmx) until it ends, then the page reloads."""
     scope = _region_and_month(request)
@@ -282,7 +282,7 @@ def ars_calcul(request: HttpRequest) -> HttpResponse:
 
 
 @staff_member_required
-@require_GET
+@require_safe
 def export(request: HttpRequest) -> HttpResponse:
     """The region's month for the CPAM: CSV (schema exports.SCHEMA, versioned) or XLSX; ?cpam= keeps one CPAM."""
     scope = _region_and_month(request)
@@ -316,14 +316,14 @@ def export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def schema(request: HttpRequest) -> HttpResponse:
     """The Table Schema of the CPAM export (public documentation of the format, versioned)."""
     return JsonResponse(exports.SCHEMA, json_dumps_params={"ensure_ascii": False, "indent": 2})
 
 
 @staff_member_required
-@require_GET
+@require_safe
 def national(request: HttpRequest) -> HttpResponse:
     """The national admin's totals: statements and amounts per region and month (CSV with ?format=csv)."""
     if not acces.is_national_admin(request.user):

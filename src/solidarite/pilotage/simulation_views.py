@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from solidarite.pilotage import simulateur as core
 from solidarite.pilotage import simulation_services as services
@@ -38,7 +38,7 @@ def _allowed(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def simulations(request: HttpRequest) -> HttpResponse:
     refused = _allowed(request)
     if refused:
@@ -72,7 +72,7 @@ def _get(request: HttpRequest, pk: int) -> Simulation:
         raise Http404("Cette simulation n'existe pas, ou elle a été annulée.") from None
 
 
-@require_GET
+@require_safe
 def simulation(request: HttpRequest, pk: int) -> HttpResponse:
     refused = _allowed(request)
     if refused:
@@ -87,7 +87,7 @@ def simulation(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "pilotage/simulation.html", context)
 
 
-@require_GET
+@require_safe
 def simulation_progres(request: HttpRequest, pk: int) -> HttpResponse:
     """Polled every 2 s by the page while queued or running; reloads the page (HX-Refresh) once done."""
     refused = _allowed(request)
@@ -127,7 +127,7 @@ def _geometries(path: Path, mtime: float) -> dict[str, Any]:
     return {f["properties"]["siren"]: f["geometry"] for f in contours["features"]}
 
 
-@require_GET
+@require_safe
 def simulation_geojson(request: HttpRequest, pk: int) -> HttpResponse:
     """The zones of a finished simulation with their APL before and after the mission supply."""
     refused = _allowed(request)

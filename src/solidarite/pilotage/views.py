@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from solidarite import parametres
 from solidarite.annuaire.models import LieuSolidaire
@@ -173,14 +173,14 @@ def _demonstration() -> bool:
     return LieuSolidaire.objects.filter(demonstration=True).exists()
 
 
-@require_GET
+@require_safe
 def tableau(request: HttpRequest) -> HttpResponse:
     """The public dashboard: aggregates only, cells under the statistical-secret threshold masked."""
     return _page(request, public=True)
 
 
 @staff_member_required
-@require_GET
+@require_safe
 def gestion(request: HttpRequest) -> HttpResponse:
     """The ARS (its region) and national admin (all) dashboard: unmasked aggregates, no personal data."""
     return _page(request, public=False)
@@ -211,13 +211,13 @@ def _export(request: HttpRequest, niveau: str, format: str, public: bool) -> Htt
     return response
 
 
-@require_GET
+@require_safe
 def export(request: HttpRequest, niveau: str, format: str) -> HttpResponse:
     return _export(request, niveau, format, public=True)
 
 
 @staff_member_required
-@require_GET
+@require_safe
 def gestion_export(request: HttpRequest, niveau: str, format: str) -> HttpResponse:
     return _export(request, niveau, format, public=False)
 
@@ -232,7 +232,7 @@ def _geometries(path: Path, mtime: float) -> dict[str, str]:
     }
 
 
-@require_GET
+@require_safe
 def zones_geojson(request: HttpRequest) -> HttpResponse:
     """The zones with their coverage over the period (public: no count of people)."""
     tableau = _tableau(request, public=True)
@@ -263,7 +263,7 @@ def zones_geojson(request: HttpRequest) -> HttpResponse:
 # --- Open data ------------------------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def donnees_ouvertes(request: HttpRequest) -> HttpResponse:
     """Every published quarter and each of its versions (the CSV as published, its reason, its SHA-256)."""
     publications = list(PublicationTrimestre.objects.defer("contenu").order_by("-trimestre", "-version"))
@@ -282,7 +282,7 @@ def donnees_ouvertes(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def donnees_ouvertes_csv(request: HttpRequest, trimestre: str, version: int) -> HttpResponse:
     p = PublicationTrimestre.objects.filter(trimestre=trimestre.upper(), version=version).first()
     if p is None:
@@ -298,13 +298,13 @@ def donnees_ouvertes_csv(request: HttpRequest, trimestre: str, version: int) -> 
     return response
 
 
-@require_GET
+@require_safe
 def donnees_ouvertes_schema(request: HttpRequest) -> HttpResponse:
     return JsonResponse(open_schema(), json_dumps_params={"ensure_ascii": False, "indent": 2})
 
 
 @staff_member_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def publier(request: HttpRequest) -> HttpResponse:
     """The national admin publishes a closed quarter, or a correction of one (a new version, with its reason)."""
     if not territoire_acces.is_national_admin(request.user):

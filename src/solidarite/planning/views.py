@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from solidarite.annuaire import acces as annuaire_acces
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
@@ -92,7 +92,7 @@ def _form_pk(request: HttpRequest, field: str, what: str) -> int:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def disponibilites(request: HttpRequest) -> HttpResponse:
     medecin = annuaire_acces.medecin_or_404(request.user)
     lowest, highest = services.calendar_months()
@@ -162,7 +162,7 @@ def disponibilites(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def missions(request: HttpRequest) -> HttpResponse:
     medecin = annuaire_acces.medecin_or_404(request.user)
     if request.method == "POST" and request.POST.get("action") == "nouveau_flux":
@@ -246,7 +246,7 @@ def missions(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def referent(request: HttpRequest) -> HttpResponse:
     """The lieu référent's page: the consultation days of their lieux, each with its patient list."""
     today = timezone.localdate()
@@ -254,7 +254,7 @@ def referent(request: HttpRequest) -> HttpResponse:
     return render(request, "planning/referent.html", {"missions": items, "aujourdhui": today})
 
 
-@require_GET
+@require_safe
 def missions_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The read-only feed: date, lieu, address and hours of each mission, no patient data."""
     medecin = get_object_or_404(
@@ -300,7 +300,7 @@ def _region_and_month(request: HttpRequest) -> tuple[list[Region], Region, dt.da
 
 
 @staff_member_required
-@require_GET
+@require_safe
 def ars_calcul(request: HttpRequest) -> HttpResponse:
     """The progress of the month's solve, polled by the ARS page (htmx) while it is queued or computing;
     once it is done, htmx reloads the page (`HX-Refresh`) to show the result."""
@@ -319,7 +319,7 @@ def ars_calcul(request: HttpRequest) -> HttpResponse:
 
 
 @staff_member_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def ars(request: HttpRequest) -> HttpResponse:
     scope = _region_and_month(request)
     if isinstance(scope, HttpResponse):

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from solidarite.annuaire.models import LieuSolidaire
 from solidarite.parametres import parametre
@@ -51,7 +51,7 @@ def _coordinate(text: str | None, bound: float) -> float | None:
     return value if -bound <= value <= bound else None
 
 
-@require_GET
+@require_safe
 @limited("recherche")
 def recherche(request: HttpRequest) -> HttpResponse:
     """By commune (name or postcode; `commune=<code INSEE>` once chosen) or « autour de moi » (lat, lon)."""
@@ -105,7 +105,7 @@ def recherche(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @limited("recherche")
 def lieu(request: HttpRequest, pk: int) -> HttpResponse:
     """A lieu's free slots over four weeks (or the period asked), day by day, and its waitlist form."""
@@ -142,14 +142,14 @@ def lieu(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @limited("reservation", methods=("POST",))
 def attente_inscription(request: HttpRequest, pk: int) -> HttpResponse:
     found = LieuSolidaire.objects.select_related("commune").filter(pk=pk).first()
     if found is None:
         return error_page(request, 404, "Lieu introuvable", "Ce lieu de consultation n'existe pas.")
-    if request.method == "GET":  # the address the form's answer is shown at, opened again (tab restored, link
-        # kept): the lieu's page and its form, where an empty 405 was shown
+    if request.method != "POST":  # GET or HEAD: the address the form's answer is shown at, opened again (tab
+        # restored, link kept): the lieu's page and its form, where an empty 405 was shown
         return redirect(f"{reverse('rdv:lieu', args=[found.pk])}#attente")
     form = AttenteForm(request.POST)
     if form.is_valid():
@@ -175,7 +175,7 @@ def attente_inscription(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def attente_retrait(request: HttpRequest, jeton: str) -> HttpResponse:
     try:  # a forged link is refused before the confirmation page too (the authorisation matrix)
         if request.method == "POST":
@@ -208,7 +208,7 @@ def attente_lien_tout(request: HttpRequest, jeton: str) -> HttpResponse:
     return render(request, "rdv/attente.html", {"lien_demande": True, "message": LINK_ASKED})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @limited("reservation", methods=("POST",))
 def attente_retrait_tout(request: HttpRequest, jeton: str) -> HttpResponse:
     """The link sent to a contact: the active entries made with it (name, lieu, period), withdrawn in one go."""
@@ -234,7 +234,7 @@ def attente_retrait_tout(request: HttpRequest, jeton: str) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @limited("reservation", methods=("POST",))
 def reserver(request: HttpRequest, creneau: str) -> HttpResponse:
     try:
@@ -395,7 +395,7 @@ def _from_jeton(request: HttpRequest, jeton: str):  # type: ignore[no-untyped-de
         )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @limited("reservation", methods=("POST",))
 def gerer(request: HttpRequest, jeton: str) -> HttpResponse:
     rdv, refused = _from_jeton(request, jeton)
@@ -411,7 +411,7 @@ def gerer(request: HttpRequest, jeton: str) -> HttpResponse:
     else:
         AccesDonnees.objects.create(rendez_vous=rdv, action="consultation", canal="lien signé")
     # « Annuler ce rendez-vous » asks first (WCAG 3.3.4: a cancellation cannot be undone); the POST cancels.
-    confirmer = request.method == "GET" and "annuler" in request.GET and rdv.statut == "reserve"
+    confirmer = request.method != "POST" and "annuler" in request.GET and rdv.statut == "reserve"
     autres = (
         services.next_free(rdv.lieu, timezone.now(), 6) if rdv.statut == "reserve" and not confirmer else []
     )
@@ -423,7 +423,7 @@ def gerer(request: HttpRequest, jeton: str) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @limited("reservation", methods=("POST",))
 def deplacer(request: HttpRequest, jeton: str, creneau: str) -> HttpResponse:
     rdv, refused = _from_jeton(request, jeton)

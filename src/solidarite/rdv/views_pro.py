@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from solidarite.planning import acces as planning_acces
 from solidarite.planning import lifecycle
@@ -68,7 +68,7 @@ def _day(request: HttpRequest, mission: Mission, user: Any, canal: str, ars: boo
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def journee_medecin(request: HttpRequest, mission: int) -> HttpResponse:
     """The day's list for the doctor of the mission or a référent of its lieu (planning.acces); 404 otherwise."""
     found = planning_acces.day_list_mission(request.user, mission)
@@ -77,7 +77,7 @@ def journee_medecin(request: HttpRequest, mission: int) -> HttpResponse:
 
 
 @staff_member_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def journee_ars(request: HttpRequest, mission: int) -> HttpResponse:
     """The ARS of the mission's region (or the ministry); a mission of another region answers 404."""
     found = planning_acces.ars_mission(request.user, mission)
@@ -97,7 +97,7 @@ ABSENCES_OFF = (
 
 
 @staff_member_required
-@require_GET
+@require_safe
 def absences(request: HttpRequest) -> HttpResponse:
     """Patients absent without excuse at least twice in twelve months, in the agent's region (off by default)."""
     if not settings.SOLIDARITE_LISTE_ABSENCES:

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from solidarite.territoire.models import Commune
 from solidarite.territoire.search import search_communes
 
 
-@require_GET
+@require_safe
 def recherche(request: HttpRequest) -> HttpResponse:
     """Full page without JavaScript; just the result list when htmx asks for it."""
     outcome = search_communes(request.GET.get("q", ""))
@@ -17,7 +17,7 @@ def recherche(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"outcome": outcome}, status=status)
 
 
-@require_GET
+@require_safe
 def detail(request: HttpRequest, code_insee: str) -> HttpResponse:
     commune = get_object_or_404(
         Commune.objects.select_related("departement__region", "epci", "commune_parente"),

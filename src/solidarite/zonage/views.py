@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from solidarite.territoire.models import Epci
 from solidarite.zonage import services
@@ -78,7 +78,7 @@ def _active_or_404() -> Campagne:
     return campagne
 
 
-@require_GET
+@require_safe
 def carte(request: HttpRequest) -> HttpResponse:
     campagne = services.active_campaign()
     context: dict[str, Any] = {"campagne": campagne, "tuiles": settings.SOLIDARITE_TUILES_URL}
@@ -103,7 +103,7 @@ def _contours() -> dict[str, Any]:
         return {}
 
 
-@require_GET
+@require_safe
 def zones_geojson(request: HttpRequest) -> HttpResponse:
     campagne = _active_or_404()
     path = Path(settings.SOLIDARITE_DATA_DIR) / CONTOURS_FILE
@@ -147,7 +147,7 @@ def _ajouts_proposes(campagne_pk: int, adjustments: tuple[tuple[int, int, str], 
     return {a.resultat.epci.siren: a.motif for a in fidelite.ajouts_modeles} if fidelite else {}
 
 
-@require_GET
+@require_safe
 def epci(request: HttpRequest, siren: str) -> HttpResponse:
     epci_obj = get_object_or_404(Epci, siren=siren)
     campagne = _active_or_404()
@@ -174,7 +174,7 @@ def epci(request: HttpRequest, siren: str) -> HttpResponse:
 
 
 @staff_member_required
-@require_GET
+@require_safe
 def comparer_campagnes(request: HttpRequest, a: int, b: int) -> HttpResponse:
     first, second = get_object_or_404(Campagne, pk=a), get_object_or_404(Campagne, pk=b)
     comparison = services.compare_campaigns(first, second)
@@ -184,7 +184,7 @@ def comparer_campagnes(request: HttpRequest, a: int, b: int) -> HttpResponse:
 
 
 @staff_member_required
-@require_GET
+@require_safe
 def comparer_liste(request: HttpRequest, pk: int) -> HttpResponse:
     liste = get_object_or_404(ListeOfficielle, pk=pk)
     campagne = _active_or_404()
