@@ -24,7 +24,7 @@ from django.contrib.auth import middleware as auth
 from django.contrib.messages import middleware as messages
 from django.contrib.sessions import middleware as sessions
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpRequest, HttpResponseBase, JsonResponse
+from django.http import HttpRequest, HttpResponseBase, HttpResponseNotAllowed, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.middleware import csrf
 from django.utils.deprecation import MiddlewareMixin
@@ -276,6 +276,36 @@ class ApiRefusalsInJson(MiddlewareMixin):
             },
             status=405,
             json_dumps_params={"ensure_ascii": False},
+        )
+        if allowed:
+            refused["Allow"] = allowed
+        return refused
+
+
+METHOD_REFUSED = (
+    "Cette adresse n'accepte pas la méthode {method} ({allowed} seulement). Si vous avez suivi un lien ou "
+    "rechargé une page après l'envoi d'un formulaire, revenez à la page précédente."
+)
+
+
+class PageMethodRefusals(MiddlewareMixin):
+    """A page's refusal of a method (Django's `require_http_methods`, a class-based view's 405: `GET` on the
+    sign-out, a form page sent PUT or DELETE) was an empty answer, nothing in French for whoever followed a link
+    there: it is the platform's French error page, its `Allow` header kept. Once here for every page; the API
+    answers its own in JSON (`ApiRefusalsInJson`), FHIR in an OperationOutcome (interop.fhir_views). Last in
+    `MIDDLEWARE`, so that the page is drawn before the htmx middleware looks at it (and puts it in `#contenu`)."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        if not isinstance(response, HttpResponseNotAllowed) or request.path_info.startswith(API_PREFIX):
+            return response
+        from solidarite.web.pages import error_page
+
+        allowed = response.get("Allow", "")
+        refused = error_page(
+            request,
+            405,
+            "Méthode non acceptée",
+            METHOD_REFUSED.format(method=request.method, allowed=allowed or "aucune"),
         )
         if allowed:
             refused["Allow"] = allowed

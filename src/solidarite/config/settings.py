@@ -231,6 +231,7 @@ MIDDLEWARE = [
     "solidarite.config.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "solidarite.config.middleware.HtmxMiddleware",
+    "solidarite.config.middleware.PageMethodRefusals",  # a page's 405: the French error page, Allow kept
 ]
 
 ROOT_URLCONF = "solidarite.config.urls"
