@@ -40,6 +40,8 @@ def test_dev_link_signs_in_once(client, capsys, caplog, who) -> None:  # type: i
         email = agent_ars_sans_droits().email
     link = ask_link(client, capsys, email)
     assert link.split("/")[3] not in caplog.text  # on the console only, never in the logs
+    # a HEAD (a mail client's preview) neither spends the link nor signs in
+    assert client.head(link).status_code == 405 and "_auth_user_id" not in client.session
     response = client.get(link)
     assert response.status_code == 302 and "_auth_user_id" in client.session
     assert SessionPro.objects.filter(fournisseur="dev").count() == 1

@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 from joserfc.errors import JoseError
 from requests import RequestException
 
@@ -69,7 +69,7 @@ def page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_safe
+@require_GET  # not HEAD: it spends what it reads (one-time link, state, session)
 def start(request: HttpRequest, name: str) -> HttpResponse:
     """A plain link (GET) starts the round trip: the strict CSP's form-action would stop a form's redirect."""
     conf = _provider(name)
@@ -92,7 +92,7 @@ def _refus(request: HttpRequest, raison: str, name: str, status: int) -> HttpRes
     )
 
 
-@require_safe
+@require_GET  # not HEAD: it spends what it reads (one-time link, state, session)
 def retour(request: HttpRequest, name: str) -> HttpResponse:
     _provider(name)
     if request.GET.get("error"):
@@ -155,7 +155,7 @@ def _provider_logout_url(request: HttpRequest, name: str, id_token: str) -> str:
     return str(result["url"])
 
 
-@require_safe
+@require_GET  # not HEAD: it spends what it reads (one-time link, state, session)
 def fin_fournisseur(request: HttpRequest) -> HttpResponse:
     """A page of our own that sends the browser on to the provider's end of session (immediately, and by a link)."""
     target = str(request.session.pop(FIN, ""))
@@ -198,7 +198,7 @@ def dev(request: HttpRequest) -> HttpResponse:
     return render(request, "connexion/dev_envoye.html", {"minutes": DEV_LINK_MINUTES})
 
 
-@require_safe
+@require_GET  # not HEAD: it spends what it reads (one-time link, state, session)
 def dev_lien(request: HttpRequest, jeton: str) -> HttpResponse:
     if not dev_enabled():
         raise Http404("La connexion de développement n'existe pas ici.")
