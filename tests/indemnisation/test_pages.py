@@ -13,7 +13,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from solidarite.indemnisation import services
-from solidarite.indemnisation.models import CalculMois, JourRealise, Releve
+from solidarite.indemnisation.models import CalculMois, EtapeReleve, JourRealise, JourRetire, Releve
 from solidarite.planning.models import Mission
 from tests.factories import agent_ars, compte, jour_realise, medecin, referent, zone_commune
 
@@ -35,7 +35,7 @@ def test_volunteer_sees_statement_says_no_bank_details_and_contests(world) -> No
         client.post(
             "/indemnisation/medecin/", {"releve": world["releve"].pk, "motif": "trop court"}
         ).status_code
-        == 302
+        == 400
     )
     world["releve"].refresh_from_db()
     assert world["releve"].statut == "brouillon"  # a draft is not contested: the ARS has not validated it
@@ -216,3 +216,46 @@ def test_the_volunteer_reads_the_steps_of_a_statement_in_words(world) -> None:  
         services.avancer([world["releve"].pk], action, agent)
     page = html.unescape(_client(world["user"]).get("/indemnisation/medecin/").content.decode())
     assert "Payé le" in page and "Validé par l'ARS le" in page and "paye le" not in page
+
+
+def _stored(world, case: str) -> str:  # type: ignore[no-untyped-def]
+    """What the ARS or the volunteer typed, as kept: the contest's motif, the withdrawal's, the step's comment."""
+    if case == "contester":
+        return Releve.objects.get(pk=world["releve"].pk).motif_contestation
+    if case == "retirer":
+        return "".join(JourRetire.objects.values_list("motif", flat=True))
+    return "".join(EtapeReleve.objects.values_list("commentaire", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("case", "limit"),
+    [
+        ("contester", 1000),
+        ("retirer", 1000),
+        ("valider", 1000),
+    ],
+)
+def test_a_text_over_its_limit_is_refused_whole_never_cut(world, case: str, limit: int) -> None:  # type: ignore[no-untyped-def]
+    """Found by probing the site: 5,021 characters of contest and 3,021 of withdrawal were saved cut to 1,000
+    behind a success page. Refused whole (400, the limit and the length said, nothing written); the form's field
+    carries the limit; a text of exactly the limit is kept whole."""
+    region = world["region"]
+    if case == "contester":
+        Releve.objects.update(statut="valide")
+        client, url, field = _client(world["user"]), "/indemnisation/medecin/", "motif"
+        form: dict[str, object] = {"releve": world["releve"].pk}
+    else:
+        client, url, field = _client(agent_ars(region.code)), "/indemnisation/ars/", "commentaire"
+        form = {"region": region.code, "mois": "2026-10", "action": case, "releves": world["releve"].pk}
+        form["mission"] = world["releve"].lignes.first().mission_id
+    page = html.unescape(client.get(url, {"region": region.code, "mois": "2026-10"}).content.decode())
+    assert f'name="{field}"' in page and f'maxlength="{limit}"' in page
+    statut = Releve.objects.get().statut
+    refused = client.post(url, {**form, field: "x" * (limit + 21)})
+    received, maximum = (f"{n:,}".replace(",", "\u202f") for n in (limit + 21, limit))  # French digit groups
+    said = f"{received} caractères reçus, {maximum} au plus"
+    assert refused.status_code == 400 and said in html.unescape(refused.content.decode())
+    assert Releve.objects.get().statut == statut and _stored(world, case) == ""
+    assert not JourRetire.objects.exists() and JourRealise.objects.count() == 2
+    accepted = client.post(url, {**form, field: "y" * limit})
+    assert accepted.status_code == 302 and _stored(world, case) == "y" * limit

@@ -36,11 +36,15 @@ from solidarite.planning.models import Mission
 from solidarite.rdv import audit
 from solidarite.rdv.models import RendezVous
 from solidarite.territoire.models import Region
-from solidarite.web.entrees import COUNT_EXPECTED, parse_count
+from solidarite.web.entrees import COUNT_EXPECTED, parse_count, too_long
 
 logger = logging.getLogger(__name__)
 CANAL = "indemnisation"
 Progress = Callable[[str, int], None]
+# The longest free texts, in characters, as stored; the pages' fields carry them as `maxlength`.
+MOTIF_RETRAIT_MAX = JourRetire._meta.get_field("motif").max_length  # its column's
+MOTIF_CONTESTATION_MAX = 1000  # a few sentences for the ARS, kept with the statement (a TextField)
+COMMENTAIRE_MAX = 1000  # the ARS's comment on a step of the workflow (a TextField)
 
 
 def parse_month(text: str | None, today: dt.date | None = None) -> dt.date:
@@ -130,10 +134,12 @@ def retirer_jour(jour: JourRealise, user: Any, motif: str) -> None:
     motif = " ".join(motif.split())
     if not motif:
         raise ValidationError("Indiquez la raison du retrait de cette journée.")
+    if refusal := too_long(motif, MOTIF_RETRAIT_MAX, "Raison du retrait"):
+        raise ValidationError(refusal)
     with transaction.atomic():
         JourRetire.objects.create(
             mission=jour.mission,
-            motif=motif[:1000],
+            motif=motif,
             par=user if getattr(user, "is_authenticated", False) else None,
         )
         audit.record(jour.mission, "journée retirée", CANAL, par=user)
@@ -452,7 +458,7 @@ def _step(releve: Releve, de: str, vers: str, user: Any, commentaire: str = "") 
         vers=vers,
         par_id=user.pk if authenticated else None,
         par_nom=user.get_username() if authenticated else "",
-        commentaire=commentaire[:1000],
+        commentaire=commentaire,
     )
     audit.record(releve, f"relevé {vers}", CANAL, par=user)
 
@@ -462,6 +468,8 @@ def avancer(ids: Iterable[int | str], action: str, user: Any, commentaire: str =
     another region, or one not at the step before, refuses the whole batch (nothing saved)."""
     if action not in ACTIONS:
         raise ValidationError("Action inconnue.")
+    if refusal := too_long(commentaire, COMMENTAIRE_MAX, "Commentaire"):
+        raise ValidationError(refusal)
     avant, vers, _label = ACTIONS[action]
     try:
         keys = sorted({int(i) for i in ids})
@@ -509,6 +517,8 @@ def contester(releve: Releve, user: Any, motif: str) -> Releve:
     motif = " ".join(motif.split())
     if len(motif) < 10:
         raise ValidationError("Expliquez en quelques mots ce qui ne va pas (10 caractères au moins).")
+    if refusal := too_long(motif, MOTIF_CONTESTATION_MAX, "Motif de la contestation"):
+        raise ValidationError(refusal)
     with transaction.atomic():
         locked = Releve.objects.select_for_update().get(pk=releve.pk)
         if locked.statut not in (Releve.Statut.VALIDE, Releve.Statut.TRANSMIS, Releve.Statut.PAYE):
@@ -517,7 +527,7 @@ def contester(releve: Releve, user: Any, motif: str) -> Releve:
             )
         de = locked.statut
         locked.statut = Releve.Statut.CONTESTE
-        locked.motif_contestation = motif[:1000]
+        locked.motif_contestation = motif
         locked.save(update_fields=["statut", "motif_contestation"])
         _step(locked, de, Releve.Statut.CONTESTE, user, motif)
     return locked

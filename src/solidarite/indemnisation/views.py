@@ -57,24 +57,33 @@ def _int(params: QueryDict, name: str, what: str) -> int:
 def medecin(request: HttpRequest) -> HttpResponse:
     """The volunteer's statements and their status; a validated one can be contested (with a reason)."""
     doc = annuaire_acces.medecin_or_404(request.user)
+    status, refused = 200, {"releve": None, "motif": ""}  # the contest refused, if any: its form reopened
     if request.method == "POST":
         try:
             releve = acces.releve_du_medecin(request.user, _int(request.POST, "releve", "Numéro de relevé"))
         except (ValueError, ValidationError):
             raise territoire_acces.OutOfScopeError(acces.NOT_YOURS) from None
+        motif = request.POST.get("motif", "")
         try:
-            services.contester(releve, request.user, request.POST.get("motif", ""))
+            services.contester(releve, request.user, motif)
         except ValidationError as exc:
+            # The page again with the reason, a 400, the text typed kept in its open form; nothing written.
             messages.error(request, _errors(exc))
+            status, refused = 400, {"releve": releve.pk, "motif": motif}
+        else:
+            messages.success(
+                request, "Contestation enregistrée : l'ARS reprend votre relevé et vous répondra."
+            )
             return redirect("indemnisation:medecin")
-        messages.success(request, "Contestation enregistrée : l'ARS reprend votre relevé et vous répondra.")
-        return redirect("indemnisation:medecin")
     releves = list(doc.releves.select_related("region").prefetch_related("lignes", "etapes"))
-    return render(
-        request,
-        "indemnisation/medecin.html",
-        {"medecin": doc, "releves": releves, "sans_banque": NO_BANK_DETAILS},
-    )
+    context = {
+        "medecin": doc,
+        "releves": releves,
+        "sans_banque": NO_BANK_DETAILS,
+        "contestation": refused,
+        "motif_max": services.MOTIF_CONTESTATION_MAX,
+    }
+    return render(request, "indemnisation/medecin.html", context, status=status)
 
 
 @login_required
@@ -257,6 +266,8 @@ def ars(request: HttpRequest) -> HttpResponse:
         "run": run,
         "en_attente": run is not None and run.etat in CalculMois.EN_ATTENTE,
         "sans_banque": NO_BANK_DETAILS,
+        "motif_retrait_max": services.MOTIF_RETRAIT_MAX,
+        "commentaire_max": services.COMMENTAIRE_MAX,
     }
     return render(request, "indemnisation/ars.html", context, status=status)
 

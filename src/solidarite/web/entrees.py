@@ -89,3 +89,16 @@ def read_date(params: Params, name: str, default: dt.date | None = None) -> dt.d
     if day is None:
         raise EntreeInvalide(DATE_EXPECTED)
     return day
+
+
+def too_long(text: str, limit: int, what: str) -> str | None:
+    """The French refusal of a free text longer than `limit` characters (`what` names the field, capitalised),
+    with the limit and the length received; None when it fits. A text over its limit is refused whole, never
+    cut: a reason cut at its limit was saved as if complete while the page reported success."""
+    if len(text) <= limit:
+        return None
+    maximum, longueur = (f"{n:,}".replace(",", "\u202f") for n in (limit, len(text)))  # French digit groups
+    return (
+        f"{what} : {longueur} caractères reçus, {maximum} au plus. Raccourcissez le texte ; rien n'a été "
+        "enregistré."
+    )
