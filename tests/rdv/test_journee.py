@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from solidarite.planning.models import MissionTransition
 from solidarite.rdv.models import AccesDonnees, RendezVous
 from tests.factories import agent_ars, compte
 from tests.factories import mission as _mission
@@ -104,6 +105,35 @@ def test_the_ars_cancels_a_day_from_its_view(client: Client) -> None:
         and rdv.statut == "annule"
         and rdv.messages.filter(nature="mission_annulee").exists()
     )
+
+
+@pytest.mark.parametrize("who", ["medecin", "ars"])
+def test_a_cancellation_reason_over_500_characters_is_refused_whole(client: Client, who: str) -> None:
+    """Found by probing the site: a withdrawal (the volunteer) or a cancellation (the ARS) with a reason of 6,000
+    characters was saved cut to 500 behind a success page. Refused whole: 400, the limit and the length said, the
+    reason typed kept in its field, the mission still confirmed; the field carries the limit; 500 are kept whole."""
+    mission = _mission(days_ahead=5)
+    if who == "medecin":
+        client.force_login(compte(mission.medecin))
+        url, form = (
+            "/planning/medecin/missions/",
+            {"mission": mission.pk, "reponse": "desister", "disponible": "oui"},
+        )
+    else:
+        client.force_login(agent_ars(mission.lieu.commune.departement.region.code))
+        url, form = f"/rendez-vous/ars/journee/{mission.pk}/", {"action": "annuler_mission"}
+    assert 'name="commentaire" maxlength="500"' in _text(client.get(url))
+    refused = client.post(url, {**form, "commentaire": "x" * 6000})
+    text = _text(refused)
+    assert refused.status_code == 400 and "6\u202f000 caractères reçus, 500 au plus" in text, text
+    assert 'value="' + "x" * 6000 + '"' in text  # kept, not to be typed again
+    mission.refresh_from_db()
+    assert mission.statut == "confirmee" and not MissionTransition.objects.filter(vers="annulee").exists()
+    assert client.post(url, {**form, "commentaire": "y" * 500}).status_code == 302
+    mission.refresh_from_db()
+    assert mission.statut == "annulee"
+    kept = ("Désistement du médecin : " if who == "medecin" else "") + "y" * 500
+    assert mission.transitions.get(vers="annulee").commentaire == kept
 
 
 def test_a_presence_marked_by_mistake_can_be_corrected_and_each_button_names_its_patient(

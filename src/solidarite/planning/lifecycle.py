@@ -16,6 +16,11 @@ from django.utils import timezone
 from solidarite.annuaire.models import MedecinVolontaire
 from solidarite.planning.models import Disponibilite, Mission, MissionTransition
 from solidarite.planning.signals import mission_cancelled, mission_confirmed
+from solidarite.web.entrees import too_long
+
+# The longest reason for cancelling a mission, in characters, as typed (spaces normalised): a sentence or two,
+# kept with the mission and read by the ARS; the forms' fields carry it as `maxlength`.
+COMMENTAIRE_MAX = 500
 
 
 def answer_mission(
@@ -51,7 +56,7 @@ def answer_mission(
 
 
 def cancel_mission(
-    mission: Mission, par: Any, commentaire: str, reste_disponible: bool | None = None
+    mission: Mission, par: Any, commentaire: str, reste_disponible: bool | None = None, prefixe: str = ""
 ) -> Mission:
     """A confirmed mission is cancelled (the volunteer withdraws, or the ARS): its slots disappear.
 
@@ -59,10 +64,15 @@ def cancel_mission(
     (signal `mission_cancelled`), in this same transaction. A volunteer who withdraws answers, as when declining,
     whether they stay available that day for another lieu (`reste_disponible`; None for the ARS's cancellation,
     which leaves their disponibilités alone): not available, the day leaves their disponibilités.
+
+    The reason typed is required and refused whole beyond COMMENTAIRE_MAX characters (it was cut silently);
+    `prefixe` (who cancels, « Désistement du médecin : ») is written before it and not counted.
     """
     commentaire = " ".join(commentaire.split())
     if not commentaire:
         raise ValidationError("Indiquez la raison de l'annulation : elle est conservée avec la mission.")
+    if refusal := too_long(commentaire, COMMENTAIRE_MAX, "Raison de l'annulation"):
+        raise ValidationError(refusal)
     with transaction.atomic():
         locked = Mission.objects.select_for_update().get(pk=mission.pk)
         if locked.statut != Mission.Statut.CONFIRMEE:
@@ -71,7 +81,7 @@ def cancel_mission(
             )
         if locked.date < timezone.localdate():
             raise ValidationError("Cette mission est passée.")
-        _move(locked, Mission.Statut.ANNULEE, par, commentaire[:500], reste_disponible)
+        _move(locked, Mission.Statut.ANNULEE, par, prefixe + commentaire, reste_disponible)
         mission_cancelled.send(sender=Mission, mission=locked)
     return locked
 

@@ -165,6 +165,7 @@ def disponibilites(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def missions(request: HttpRequest) -> HttpResponse:
     medecin = annuaire_acces.medecin_or_404(request.user)
+    refused: dict[str, Any] = {"mission": None, "commentaire": ""}  # the withdrawal refused, if any
     if request.method == "POST" and request.POST.get("action") == "nouveau_flux":
         rotate_feed_token(medecin)
         messages.success(
@@ -204,10 +205,9 @@ def missions(request: HttpRequest) -> HttpResponse:
                 lifecycle.cancel_mission(
                     mission,
                     medecin.compte,
-                    f"Désistement du médecin : {request.POST.get('commentaire', '')}"
-                    if request.POST.get("commentaire", "").strip()
-                    else "",
+                    request.POST.get("commentaire", ""),
                     reste_disponible=bool(reste_disponible),
+                    prefixe="Désistement du médecin : ",
                 )
                 messages.success(
                     request,
@@ -227,9 +227,12 @@ def missions(request: HttpRequest) -> HttpResponse:
                 lifecycle.answer_mission(mission, medecin, True)
                 messages.success(request, "Réponse enregistrée.")
         except (ValidationError, PermissionDenied) as exc:
-            # Refused (already answered, past, …): the page again with the reason, a 400; nothing written.
+            # Refused (already answered, past, …): the page again with the reason, a 400; nothing written. A
+            # refused withdrawal reopens its form with the reason typed.
             messages.error(request, _errors(exc) if isinstance(exc, ValidationError) else str(exc))
             status = 400
+            if reponse == "desister":
+                refused = {"mission": mission.pk, "commentaire": request.POST.get("commentaire", "")}
         else:
             return redirect("planning:missions")
     else:
@@ -240,7 +243,13 @@ def missions(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "planning/missions.html",
-        {"medecin": medecin, "missions": items, "aujourdhui": timezone.localdate()},
+        {
+            "medecin": medecin,
+            "missions": items,
+            "aujourdhui": timezone.localdate(),
+            "commentaire_max": lifecycle.COMMENTAIRE_MAX,
+            "desistement": refused,
+        },
         status=status,
     )
 

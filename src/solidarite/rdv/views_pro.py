@@ -63,6 +63,9 @@ def _day(request: HttpRequest, mission: Mission, user: Any, canal: str, ars: boo
         "peut_noter": mission.date <= timezone.localdate(),
         "ars": ars,
         "erreur": error,
+        "commentaire_max": lifecycle.COMMENTAIRE_MAX,
+        # A refused reason stays in its field, not to be typed again.
+        "commentaire": request.POST.get("commentaire", "") if error else "",
     }
     return render(request, "rdv/journee.html", context, status=400 if error else 200)
 
