@@ -96,7 +96,7 @@ def disponibilite(freeze: Any, settings: Any) -> Scene:
     client = _client(compte(volunteer))
     url = "/planning/medecin/disponibilites/?mois=2026-12"
     return Scene(
-        _post(client, url, "date"),
+        _post(client, url, "date", action="declarer"),
         "2026-12-15",
         lambda: list(volunteer.disponibilites.values_list("date", flat=True)),
         400,

@@ -110,15 +110,31 @@ def test_the_calendar_links_stop_at_the_horizon(client: Client) -> None:
 @pytest.mark.parametrize("day", ["9999-12-31", "2027-12-01", "0001-01-01", "2026-12-1", "demain"])
 def test_a_date_out_of_the_horizon_is_refused(client: Client, day: str) -> None:
     client.force_login(compte(medecin()))
-    response = client.post("/planning/medecin/disponibilites/?mois=2026-12", {"date": day})
+    response = client.post(
+        "/planning/medecin/disponibilites/?mois=2026-12", {"date": day, "action": "declarer"}
+    )
     assert response.status_code == 400, response.status_code
     assert "Date invalide" in _text(response) or "Date passée" in _text(response), _text(response)
     assert not Disponibilite.objects.exists()
 
 
+@pytest.mark.parametrize("action", ["Declarer", "supprimer", "", None])
+def test_an_unknown_calendar_action_is_refused_not_a_declaration(client: Client, action: str | None) -> None:
+    """Found by probing the site: any `action` but « retirer » declared the day (200). Refused as the missions
+    page refuses an unknown answer: 400, in French, the calendar shown again, nothing declared."""
+    client.force_login(compte(medecin()))
+    form = {"mois": "2026-12", "date": "2026-12-15"} | ({} if action is None else {"action": action})
+    response = client.post("/planning/medecin/disponibilites/", form, headers={"HX-Request": "true"})
+    text = _text(response)
+    assert response.status_code == 400 and "Action inconnue" in text and 'id="calendrier"' in text, text
+    assert not Disponibilite.objects.exists()
+
+
 def test_the_last_day_of_the_horizon_is_accepted(client: Client) -> None:
     client.force_login(compte(medecin()))
-    response = client.post("/planning/medecin/disponibilites/?mois=2027-11", {"date": "2027-11-30"})
+    response = client.post(
+        "/planning/medecin/disponibilites/?mois=2027-11", {"date": "2027-11-30", "action": "declarer"}
+    )
     assert response.status_code == 200 and "enregistrée" in _text(response)
 
 

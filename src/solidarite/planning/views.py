@@ -61,6 +61,7 @@ def _with_motif(missions: Iterable[Mission]) -> list[Mission]:
 
 
 REPONSES = ("confirmer", "decliner", "desister")  # the buttons of planning/missions.html
+ACTIONS_CALENDRIER = ("declarer", "retirer")  # the buttons of planning/_calendrier.html
 # Declining, the question « Restez-vous disponible ce jour-là pour un autre lieu ? » (its radio buttons).
 RESTE_DISPONIBLE = {"non": False, "oui": True}
 
@@ -109,13 +110,20 @@ def disponibilites(request: HttpRequest) -> HttpResponse:
         return error_page(request, 400, "Mois invalide", _errors(exc))
     status = 200
     if request.method == "POST":
-        day = _posted_date(request)
+        day, action = _posted_date(request), request.POST.get("action")
         if day is None:
             messages.error(request, "Date invalide : format AAAA-MM-JJ attendu.")
             status = 400
+        elif action not in ACTIONS_CALENDRIER:  # anything but « retirer » used to declare the day
+            messages.error(
+                request,
+                "Action inconnue : déclarez ou retirez une date avec les boutons du calendrier de vos "
+                "disponibilités.",
+            )
+            status = 400
         else:
             try:
-                if request.POST.get("action") == "retirer":
+                if action == "retirer":
                     services.withdraw(medecin, day)
                     messages.success(request, f"Le {day:%d/%m/%Y} n'est plus déclaré.")
                 else:
