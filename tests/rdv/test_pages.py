@@ -531,3 +531,46 @@ def test_a_slot_gone_before_the_move_is_confirmed_keeps_the_appointment(
     assert re.search(
         rf'href="/rendez-vous/gerer/{re.escape(token)}/deplacer/\d+-\d+/"', sent.content.decode()
     )
+
+
+# Found by probing the site: nom=%E2%80%AE%E2%80%8B (a right-to-left override and a zero-width space) was booked.
+INVISIBLE_NAMES = [
+    "\u202e\u200b",  # right-to-left override, zero-width space: nothing to read on the day's list
+    "Mar\u202etin",  # an override inside a name reverses what follows it
+    "Jean\u200dPierre",  # a zero-width joiner: no French name has one
+    "\ufeffMartin",  # a byte-order mark pasted from a file
+    "-'.",  # no letter at all
+]
+
+
+@pytest.mark.parametrize("channel", ["site", "attente", "api"])
+def test_a_name_needs_a_letter_and_no_invisible_character_on_every_channel(
+    client: Client, channel: str
+) -> None:
+    """One cleaning (rdv.patients) serves the booking page, the waitlist and the API: each refuses a name or first
+    name without a letter or with an invisible or control character (400, or 422 for the API), in French, nothing
+    written; French names with accents, hyphens, both apostrophes, dots and spaces are taken as typed."""
+    mission = _mission(days_ahead=10)
+    slots = services.slots(mission.lieu, mission.date, mission.date)
+    du, au = timezone.localdate(), timezone.localdate() + dt.timedelta(days=30)
+
+    def send(k: int, **names: str):  # type: ignore[no-untyped-def]
+        if channel == "site":
+            return client.post(f"/rendez-vous/creneau/{slots[k].id}/", {**FORM, **names})
+        if channel == "attente":
+            period = {"du": f"{du:%d/%m/%Y}", "au": f"{au:%d/%m/%Y}"}
+            return client.post(f"/rendez-vous/lieu/{mission.lieu.pk}/attente/", {**FORM, **period, **names})
+        body = {**FORM, "date_naissance": "1948-05-17", "creneau": slots[k].id, **names}
+        return client.post("/api/v1/rendez-vous", body, content_type="application/json")
+
+    for k, bad in enumerate(INVISIBLE_NAMES):
+        field = "nom" if k % 2 == 0 else "prenom"
+        response = send(k, **{field: bad})
+        text = str(response.json()) if channel == "api" else _text(response)
+        said = "caractère invisible ou de contrôle" if k < 4 else "au moins une lettre"
+        assert response.status_code == (422 if channel == "api" else 400) and said in text, (bad, text[-600:])
+    assert not RendezVous.objects.exists() and not InscriptionAttente.objects.exists()
+    response = send(9, nom="N’Diaye-d'Ornano St. Éloi", prenom="Zoé Anaïs")
+    assert response.status_code in (200, 201), _text(response)[-600:]
+    kept = (RendezVous if channel != "attente" else InscriptionAttente).objects.get()
+    assert (kept.nom, kept.prenom) == ("N’Diaye-d'Ornano St. Éloi", "Zoé Anaïs")

@@ -23,7 +23,7 @@ from pydantic_core import PydanticCustomError
 from solidarite.interop import entrees
 from solidarite.rdv import idempotence, services
 from solidarite.rdv.creneaux import parse_slot_id
-from solidarite.rdv.patients import LIMITS
+from solidarite.rdv.patients import INVISIBLE_CLASS, LETTER_CLASS, LIMITS
 from solidarite.territoire.search import position
 from solidarite.web.ratelimit import MESSAGE as TOO_MANY
 from solidarite.web.ratelimit import client_address, exceeded
@@ -118,10 +118,12 @@ EXEMPLES: dict[str, Any] = {
 # What the API documents of a slot identifier (interop.entrees). An identifier of this form that names no slot on
 # offer is a 404.
 SLOT_ID_PATTERN = entrees.SLOT_ID_PATTERN
-# Free text as rdv.patients takes it: no control character; a name has at least one visible character.
+# Free text as rdv.patients takes it: no control character; a name has at least one letter and no invisible or
+# control character (rdv.patients: the same classes of ranges, read alike by Python and ECMA 262).
 _NO_CONTROL = "[^\\u0000-\\u001f\\u007f-\\u009f]"
 TEXT_PATTERN = f"^{_NO_CONTROL}*$"
-NAME_PATTERN = f"^{_NO_CONTROL}*[^\\s\\u0000-\\u001f\\u007f-\\u009f]{_NO_CONTROL}*$"
+_VISIBLE = f"[^{INVISIBLE_CLASS}]"
+NAME_PATTERN = f"^{_VISIBLE}*[{LETTER_CLASS}]{_VISIBLE}*$"
 # Phones the schema vouches for (ten digits: landlines in 01, mobiles in 06 and 07 that exist); the booking
 # also reads other French forms (+33 6…, spaces), which this pattern does not list.
 PHONE_PATTERN = r"^0(1[0-9]{8}|6[0-24-8][0-9]{7}|63[0-8][0-9]{6}|7[3-9][0-9]{7})$"
