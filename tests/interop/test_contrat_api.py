@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import load_all_checks
 
-from solidarite.interop.api import EXEMPLES
+from solidarite.interop.schemas import EXEMPLES
 from solidarite.planning.models import Mission
 from solidarite.rdv import services
 from solidarite.territoire.models import Commune

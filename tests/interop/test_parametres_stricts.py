@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from solidarite.interop import entrees
-from solidarite.interop.api import EXEMPLES
+from solidarite.interop.schemas import EXEMPLES
 from solidarite.planning.models import Mission
 from solidarite.rdv import services
 from solidarite.rdv.models import RendezVous

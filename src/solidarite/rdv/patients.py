@@ -48,7 +48,7 @@ def _text(
 # class holding them, and generated names without a letter). A zero-width joiner serves scripts that join their letters, and
 # emoji, in no French name: refused too. A name of such characters alone looked empty on the day's list and in
 # the messages, an override reversed what followed it. Both classes are written out as ranges, which Python and
-# the API's document (interop.api.NAME_PATTERN, ECMA 262) read alike: what the document promises is what is taken.
+# the API's document (interop.schemas.NAME_PATTERN, ECMA 262) read alike: what the document promises is what is taken.
 INVISIBLE_CLASS = (
     "\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e"
     "\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ue000-\\uf8ff\\ufeff\\ufff9-\\ufffb"
