@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import os
 import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -40,6 +41,45 @@ def test_a_command_s_help_is_in_french_down_to_django_s_own_options(command: str
         "settings module",
     ):
         assert english not in result.stdout
+
+
+_VIEWS_IMPORTED = """
+import sys
+from solidarite.cli import main
+code = 0
+try:
+    main(sys.argv[1:])
+except SystemExit as exit:
+    code = exit.code
+print("vues importées :", "solidarite.rdv.views" in sys.modules, "; sortie :", code)
+"""
+
+
+@pytest.mark.sans_base
+@pytest.mark.parametrize(
+    ("args", "imported"),
+    [
+        (("plan", "--instance", "absente.json", "--out", "sortie"), False),
+        (("zonage", "calibrer", "--ecrire", "/proc/jeu.toml", "--out", "sortie"), False),
+        (("check",), True),  # the probe sees the import when the URL checks run
+    ],
+)
+def test_a_job_that_serves_no_page_starts_without_importing_the_views(
+    tmp_path: Path, args: tuple[str, ...], imported: bool
+) -> None:
+    """Revue du 6 décembre: Django's URL checks imported every view before each command, 1.6 s of a 2.5 s start
+    (web/commandes.py)."""
+    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'absente.sqlite3'}"}
+    environment["DJANGO_SETTINGS_MODULE"] = "solidarite.config.settings"
+    result = subprocess.run(
+        [sys.executable, "-c", _VIEWS_IMPORTED, *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert f"vues importées : {imported} ; sortie : {0 if imported else 2}" in result.stdout, result.stderr
 
 
 def test_missing_data_folder_exits_with_a_french_message(tmp_path: Path) -> None:

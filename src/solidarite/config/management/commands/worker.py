@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from solidarite.config.planification import Worker
 from solidarite.rdv import messaging
+from solidarite.web.commandes import CONTROLES_SANS_URLS
 
 
 class Command(BaseCommand):
+    requires_system_checks = CONTROLES_SANS_URLS  # no page served: web/commandes.py
     help = (
         "Fait toutes les tâches de fond de la plateforme (django-tasks) : l'envoi des messages aux patients "
         "(confirmations, rappels 48 h et 2 h, liste d'attente) à mesure qu'ils sont dus, la purge quotidienne, "

@@ -26,6 +26,7 @@ from solidarite.continuite.models import (
 )
 from solidarite.planning.models import Mission
 from solidarite.rdv.models import RendezVous
+from solidarite.web.commandes import CONTROLES_SANS_URLS
 
 NOMS = [
     "Martin",
@@ -80,6 +81,7 @@ DAYS = 91
 
 
 class Command(BaseCommand):
+    requires_system_checks = CONTROLES_SANS_URLS  # no page served: web/commandes.py
     help = "Trois mois de consultations, transmissions et résultats attendus de démonstration (graine fixe)."
 
     def add_arguments(self, parser: CommandParser) -> None:

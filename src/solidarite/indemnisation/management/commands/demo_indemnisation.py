@@ -19,11 +19,13 @@ from django.utils import timezone
 from solidarite.indemnisation import services
 from solidarite.indemnisation.models import EtapeReleve, JourRealise, Releve
 from solidarite.planning.models import Mission, MissionTransition
+from solidarite.web.commandes import CONTROLES_SANS_URLS
 
 LABEL = "Données de démonstration"
 
 
 class Command(BaseCommand):
+    requires_system_checks = CONTROLES_SANS_URLS  # no page served: web/commandes.py
     help = "Journées réalisées et relevés d'indemnités de démonstration (après demo), une fois."
 
     def add_arguments(self, parser: CommandParser) -> None:

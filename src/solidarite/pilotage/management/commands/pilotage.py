@@ -19,9 +19,11 @@ from django.utils import timezone
 from solidarite.pilotage import agregation
 from solidarite.pilotage.models import PublicationTrimestre
 from solidarite.pilotage.opendata import publication
+from solidarite.web.commandes import CONTROLES_SANS_URLS
 
 
 class Command(BaseCommand):
+    requires_system_checks = CONTROLES_SANS_URLS  # no page served: web/commandes.py
     help = "Publie les indicateurs trimestriels par département (données ouvertes), jamais réécrits."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -12,12 +12,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from solidarite.pilotage import simulateur as core
 from solidarite.pilotage import simulation_services as services
+from solidarite.web.commandes import CONTROLES_SANS_URLS
 from solidarite.web.entrees import COUNT_EXPECTED, parse_count
 
 BAR_WIDTH = 30
 
 
 class Command(BaseCommand):
+    requires_system_checks = CONTROLES_SANS_URLS  # no page served: web/commandes.py
     help = (
         "Simule l'impact de N médecins volontaires (profil d'aujourd'hui) : journées couvertes, part de la cible, "
         "consultations, coût, et volontaires nécessaires pour une couverture visée."

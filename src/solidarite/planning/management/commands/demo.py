@@ -25,6 +25,7 @@ from solidarite.planning.signals import demo_reset
 from solidarite.territoire.models import AgentArs, Commune, Departement, Epci
 from solidarite.territoire.providers import provider_with_fallback, straight_line_kmh
 from solidarite.territoire.sources import read_territoire
+from solidarite.web.commandes import CONTROLES_SANS_URLS
 from solidarite.zonage import services as zonage
 from solidarite.zonage import sources as zonage_sources
 from solidarite.zonage.calcul import current_code_map
@@ -95,6 +96,7 @@ TYPE_NOMS = {
 
 
 class Command(BaseCommand):
+    requires_system_checks = CONTROLES_SANS_URLS  # no page served: web/commandes.py
     help = (
         "Crée les données de démonstration (étiquetées) : lieux solidaires, médecins volontaires, disponibilités "
         "et missions confirmées des six prochaines semaines."

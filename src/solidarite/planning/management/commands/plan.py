@@ -16,9 +16,11 @@ from solidarite.planning.optimizer import (
     solve_flow,
 )
 from solidarite.planning.optimizer.flow import TRAVEL_TIME_LIMIT_S
+from solidarite.web.commandes import CONTROLES_SANS_URLS
 
 
 class Command(BaseCommand):
+    requires_system_checks = CONTROLES_SANS_URLS  # no page served: web/commandes.py
     help = (
         "Affecte les médecins volontaires aux besoins des lieux (optimum prouvé) à partir d'une instance JSON ; "
         "sans base de données."

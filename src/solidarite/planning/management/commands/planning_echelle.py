@@ -11,9 +11,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from solidarite.planning import echelle
 from solidarite.planning.commandes import CommandeError, ecrire_json, verifier_duree, verifier_fichier
+from solidarite.web.commandes import CONTROLES_SANS_URLS
 
 
 class Command(BaseCommand):
+    requires_system_checks = CONTROLES_SANS_URLS  # no page served: web/commandes.py
     help = (
         "Planifie une instance nationale région par région : une tâche de fond par région ARS (exécutée par les "
         "workers `python -m solidarite worker`, un ou plusieurs), puis la passe frontalière et la vérification "

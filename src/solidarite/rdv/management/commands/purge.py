@@ -10,12 +10,14 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from solidarite.rdv import conservation
+from solidarite.web.commandes import CONTROLES_SANS_URLS
 
 # The bounds of SOLIDARITE_PURGE_LOT: beyond 2**63, the database refused the LIMIT (a traceback).
 LOT_MAX = 100_000
 
 
 class Command(BaseCommand):
+    requires_system_checks = CONTROLES_SANS_URLS  # no page served: web/commandes.py
     help = (
         "Supprime les rendez-vous, inscriptions en liste d'attente, messages et accès au journal dont la durée "
         "de conservation est passée (réglages SOLIDARITE_CONSERVATION_*), en gardant leurs comptes par lieu et "

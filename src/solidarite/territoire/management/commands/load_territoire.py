@@ -12,11 +12,13 @@ from tqdm import tqdm
 
 from solidarite.territoire.loading import SyncReport, load_territoire
 from solidarite.territoire.sources import COG_FILES, DataError
+from solidarite.web.commandes import CONTROLES_SANS_URLS
 
 STEPS = 9  # reading + 7 tables + deletions
 
 
 class Command(BaseCommand):
+    requires_system_checks = CONTROLES_SANS_URLS  # no page served: web/commandes.py
     help = (
         "Charge le territoire (régions, départements, EPCI, communes, codes postaux) depuis les fichiers "
         "de données ; idempotent, en une seule transaction."

@@ -20,6 +20,7 @@ from solidarite.systeme import raison
 from solidarite.territoire.providers import provider_from_settings
 from solidarite.territoire.sources import DataError
 from solidarite.territoire.travel import TravelError
+from solidarite.web.commandes import CONTROLES_SANS_URLS
 from solidarite.zonage import exports
 from solidarite.zonage.calcul import compute_zonage
 from solidarite.zonage.commande_calibrage import POIDS_ALEATOIRES_DEFAUT
@@ -72,6 +73,7 @@ OPTIONS_SANS_CALIBRER = ("n", "population", "save", "activate")
 
 
 class Command(BaseCommand):
+    requires_system_checks = CONTROLES_SANS_URLS  # no page served: web/commandes.py
     help = (
         "Calcule les zones prioritaires (APL, ALD, urgences, niveau de vie) à partir des fichiers de données et "
         "écrit zones.csv, zones.geojson, carte.png et rapport.html ; --save enregistre la campagne."
