@@ -9,8 +9,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.db import connection
 
@@ -39,6 +40,25 @@ def wait_until_listening(server: subprocess.Popen[str], port: int, seconds: floa
         except OSError:
             assert time.monotonic() < deadline and server.poll() is None, "le serveur n'a pas démarré"
             time.sleep(0.3)
+
+
+def read_until(
+    server: subprocess.Popen[str], enough: Callable[[list[str]], bool], seconds: float = 60
+) -> list[str]:
+    """The lines the server started as `server` (text output on a pipe, `start_new_session=True`) prints, read
+    until `enough(lines)` holds; killed with its workers, and the test failed, if that takes over `seconds`."""
+    assert server.stdout is not None
+    watchdog = threading.Timer(seconds, os.killpg, (server.pid, signal.SIGKILL))
+    watchdog.start()
+    lines: list[str] = []
+    try:
+        while not enough(lines):
+            line = server.stdout.readline()
+            assert line, "le serveur s'est arrêté avant :\n" + "".join(lines)
+            lines.append(line)
+    finally:
+        watchdog.cancel()
+    return lines
 
 
 def stop_server(server: subprocess.Popen[str], seconds: float = 30) -> str:
