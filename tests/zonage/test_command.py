@@ -240,6 +240,47 @@ def test_a_file_cut_at_a_line_end_is_refused(data_copy: Path, name: str) -> None
         read_inputs(data_copy)
 
 
+def _passages(line: str) -> int:
+    passages = next(csv.reader([line]))[13]  # passages_2022
+    return int(passages or 0)
+
+
+@pytest.mark.parametrize(
+    ("order", "share", "missing"),
+    [
+        ("fichier", 0.9, r"9 départements .* : 92, 93, 94, 95, 971 et 4 autres ;"),
+        ("fichier", 0.5, r"43 départements .* : 58, 59, 60, 61, 62 et 38 autres ;"),
+        ("fichier", 0.1, r"88 départements .* : 14, 15, 16, 17, 18 et 83 autres ;"),
+        ("passages", 0.5, r"6 départements .* : 15, 23, 32, 46, 48 et 1 autre ;"),
+    ],
+    ids=["fichier-90", "fichier-50", "fichier-10", "passages-50"],
+)
+def test_an_emergency_file_cut_at_a_line_end_is_refused(
+    data_copy: Path, order: str, share: float, missing: str
+) -> None:
+    """Revue du 6 décembre (an outside probe): urgences.csv cut at a line's end read as well-formed, with fewer
+    sites: road times grew and zones changed without a word. No file lists the sites to compare it with, but
+    every département of the communes file (overseas ones included) has a general site in the real file, and a
+    cut one loses whole départements: in FINESS order (the file's, by département) from its end; sorted by
+    attendances (largest first), the smallest sites, alone in their département (cut at 90 % in that order, it
+    keeps one in each: what the rule cannot see). The missing ones are named, a few, then counted."""
+    from solidarite.territoire.sources import DataFileError
+    from solidarite.zonage.calcul import read_inputs
+    from solidarite.zonage.sources import URGENCES_FILE
+    from tests.conftest import replace_file
+
+    read_inputs(data_copy)  # the real file passes
+    header, *rows = (data_copy / URGENCES_FILE).read_text(encoding="utf-8").splitlines(keepends=True)
+    if order == "passages":
+        rows.sort(key=_passages, reverse=True)
+    replace_file(data_copy, URGENCES_FILE, header + "".join(rows[: int(len(rows) * share)]))
+    with pytest.raises(
+        DataFileError,
+        match=rf"^{URGENCES_FILE} : {missing} le fichier semble tronqué ou incomplet \(chaque département",
+    ):
+        read_inputs(data_copy)
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

@@ -228,7 +228,8 @@ def read_inputs(
     step("bassins de vie (ALD, niveau de vie)")
     bassins, renamed = sources.read_bassins_et_codes(data_dir)
     carto, niveau = sources.read_cartosante(data_dir), sources.read_niveau_vie(data_dir)
-    _verifier_couvertures(data_dir, territoire, apl_rows, renamed, bassins, carto, niveau)
+    sites = sources.read_urgences(data_dir)
+    _verifier_couvertures(data_dir, territoire, apl_rows, renamed, bassins, carto, niveau, sites)
     return ZonageInputs(
         territoire=territoire,
         apl_rows=apl_rows,
@@ -236,7 +237,7 @@ def read_inputs(
         bassins=bassins,
         carto=carto,
         niveau=niveau,
-        sites=sources.read_urgences(data_dir),
+        sites=sites,
         seconds=time.perf_counter() - started,
     )
 
@@ -249,9 +250,11 @@ def _verifier_couvertures(
     bassins: dict[str, str],
     carto: dict[str, Any],
     niveau: dict[str, Any],
+    sites: list[sources.UrgenceSite],
 ) -> None:
     """A file cut at a line's end is well-formed: what it lacks shows it (a header-only bassins file took the
-    ALD share from every EPCI, half a CartoSanté file from 700, and changed most zones without a word)."""
+    ALD share from every EPCI, half a CartoSanté file from 700, and changed most zones without a word; the
+    emergency sites of a cut file, the road times of whole départements)."""
     communes = {c.code for c in territoire.communes}
     avec_apl = {renamed.get(row.code, row.code) for row in apl_rows}
     verifier_couverture(
@@ -264,6 +267,10 @@ def _verifier_couvertures(
     for path, rows in ((sources.CARTOSANTE_FILE, carto), (sources.INSEE_BV_FILE, niveau)):
         manquants = len(des_communes - set(rows))
         verifier_couverture(data_dir / path, manquants, len(des_communes), "bassins de vie des communes")
+    # no file lists the emergency sites to compare with: every département of France (the communes file's,
+    # Saint-Pierre-et-Miquelon and the other collectivités aside) has at least one general site
+    departements = {c.departement for c in territoire.communes if c.zone in {"metro", "drom"}}
+    sources.verifier_urgences_departements(data_dir / sources.URGENCES_FILE, sites, departements)
 
 
 def compute_criteria(

@@ -36,6 +36,7 @@ CARTOSANTE_FILE = "cartosante_sante_bassins_vie_2024.csv"
 INSEE_BV_FILE = "insee_determinants_sociaux_bassins_vie.csv"
 BASSINS_FILE = "communes_bassins_vie_2022.csv"
 URGENCES_FILE = "urgences.csv"
+URGENCES_DEPARTEMENTS_CITES = 5  # a refusal names this many départements without a general site, then counts
 ZONAGE_FILES = (APL_FILE, APL_PARAMETERS_FILE, CARTOSANTE_FILE, INSEE_BV_FILE, BASSINS_FILE, URGENCES_FILE)
 
 COL_ALD = "Part des bénéf. en ALD dans la pop 2024"
@@ -269,6 +270,34 @@ def read_urgences(data_dir: Path) -> list[UrgenceSite]:
     if not sites:
         raise DataFileError(path, None, "aucun site d'urgences générales.")
     return sites
+
+
+def departement_de_commune(code: str) -> str:
+    """The département of a commune code (COG): its first 2 characters (01 to 95, 2A, 2B), 3 overseas (971…)."""
+    return code[:3] if code[:2] in {"97", "98"} else code[:2]
+
+
+def verifier_urgences_departements(path: Path, sites: list[UrgenceSite], attendus: set[str]) -> None:
+    """DataFileError when one of the `attendus` départements has no general site in `path`. Each département of
+    metropolitan France and of the DROM has at least one (SAE 2022: from 1 in Lozère, the Territoire de Belfort
+    and Mayotte to 19 in the Nord), and no other file lists the sites to compare with. The file, sorted by
+    FINESS and so by département, loses whole ones when it is cut at a line's end (at 90 % of its lines, the 9
+    from the Hauts-de-Seine to Mayotte); in another order, a cut near the end may leave one site in each, and
+    only a larger one shows. The commune code gives the département: the FINESS does not for Mayotte (980…)."""
+    manquants = sorted(attendus - {departement_de_commune(site.commune) for site in sites})
+    if not manquants:
+        return
+    cites = ", ".join(manquants[:URGENCES_DEPARTEMENTS_CITES])
+    if (reste := len(manquants) - URGENCES_DEPARTEMENTS_CITES) > 0:
+        cites += f" et {reste} autre{'s' if reste > 1 else ''}"
+    pluriel = "s" if len(manquants) > 1 else ""
+    raise DataFileError(
+        path,
+        None,
+        f"{len(manquants)} département{pluriel} sans aucun site d'urgences générales (aut_su_generale = 1) : "
+        f"{cites} ; le fichier semble tronqué ou incomplet (chaque département de métropole et d'outre-mer en "
+        "a au moins un).",
+    )
 
 
 TOML_MAX_BYTES = 1_000_000  # a parameter or facts file is a few kB; beyond, not one (a device never ends)
