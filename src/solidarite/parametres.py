@@ -135,6 +135,14 @@ PARAMETRES: tuple[Parametre, ...] = (
         "par jour au plus pour un même contact)",
     ),
     Parametre(
+        "annonce_dispositif",
+        "Pacte de lutte contre les déserts médicaux",
+        "plan du gouvernement",
+        dt.date(2025, 4, 25),
+        "Premier ministre, conférence de presse du 25 avril 2025 (../shared/DOMAINE.md)",
+        "Annonce du dispositif (mission de solidarité territoriale) : aucun fait publié sur ses zones ne la précède",
+    ),
+    Parametre(
         "nombre_zones_rouges",
         151,
         "EPCI",

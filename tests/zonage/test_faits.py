@@ -199,6 +199,13 @@ def test_each_overseas_territory_is_held_to_its_published_count() -> None:
         (lambda d: d["national"].update(densite=True), r"densite .* \(reçu : true\)"),
         (lambda d: d["faits"].update(version=0), r"\[faits\] version vaut 0"),
         (lambda d: d["faits"].update(date=dt.date(2999, 1, 1)), r"date 01/01/2999 est dans le futur"),
+        # Revue du 6 décembre (an outside probe): year 1 was accepted; nothing published precedes the scheme
+        (
+            lambda d: d["faits"].update(date=dt.date(1, 1, 1)),
+            r"\[faits\] date 0001-01-01 précède l'annonce du dispositif \(Pacte de lutte contre les déserts "
+            r"médicaux, 25/04/2025\) ; un fait publié sur ses zones lui est postérieur\.",
+        ),
+        (lambda d: d["faits"].update(date=dt.date(2025, 4, 24)), "date 2025-04-24 précède l'annonce"),
         (lambda d: d["region"][1].update(nom=3), r"\[\[region\]\] n° 2 nom doit être un texte non vide"),
         (lambda d: d["region"][1].update(nom={"a": 1}), "nom doit être un texte non vide"),
         (
@@ -220,6 +227,17 @@ def test_bad_facts_are_refused_with_a_french_message(change: Any, message: str) 
     change(data)
     with pytest.raises(FaitsError, match=message):
         parse_faits(data, REGIONS, "faits.toml")
+
+
+def test_facts_may_be_dated_from_the_announcement_of_the_scheme_on() -> None:
+    """The first day allowed is the dated parameter's (Pacte de lutte contre les déserts médicaux), not a copy."""
+    from solidarite.parametres import parametre
+
+    annonce = parametre("annonce_dispositif", dt.date(2025, 4, 25))
+    assert annonce.depuis == dt.date(2025, 4, 25) and "Premier ministre" in annonce.source
+    data = _data()
+    data["faits"]["date"] = annonce.depuis  # the May pre-list was published after it, the June list too
+    assert parse_faits(data, REGIONS, "faits.toml").date == annonce.depuis
 
 
 # The départements the facts file names, with their region (departements.json), and one of another region.

@@ -40,6 +40,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from solidarite.parametres import parametre
 from solidarite.zonage.methode import OUTRE_MER, montre
 
 IDF = "11"
@@ -315,7 +316,8 @@ def parse_faits(
     aujourd_hui: dt.date | None = None,
 ) -> Faits:
     """Checks a parsed facts file against the known region codes (code → name) and, when given, the known
-    départements (code → region code); a date after `aujourd_hui` (today by default) is refused."""
+    départements (code → region code); a date after `aujourd_hui` (today by default), or before the scheme's
+    announcement (the dated parameter `annonce_dispositif`), is refused."""
     head = data.get("faits")
     if head is None:
         raise FaitsError(f"{origin} : section [faits] absente (version, date).")
@@ -340,6 +342,12 @@ def parse_faits(
     if date > (aujourd_hui or dt.date.today()):
         raise FaitsError(
             f"{origin} : [faits] date {date:%d/%m/%Y} est dans le futur ; un fait publié est passé."
+        )
+    annonce = parametre("annonce_dispositif", dt.date.max)  # a fact about the zones follows the scheme
+    if date < annonce.depuis:  # written as in the file: strftime gives year 1 as « 1 »
+        raise FaitsError(
+            f"{origin} : [faits] date {date.isoformat()} précède l'annonce du dispositif ({annonce.valeur}, "
+            f"{annonce.depuis:%d/%m/%Y}) ; un fait publié sur ses zones lui est postérieur."
         )
     zones = _int(national.get("zones"), "[national] zones", origin)
     if zones == 0:
