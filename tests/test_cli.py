@@ -100,7 +100,7 @@ def test_missing_data_folder_exits_with_a_french_message(tmp_path: Path) -> None
     [
         (("plan",), "erreur : arguments obligatoires manquants : --instance"),
         (("load_territoire", "--cog", "2027"), "choix invalide : 2027 (valeurs possibles : 2025, 2026)"),
-        (("zonage", "--n", "abc"), "argument --n : valeur invalide (type int attendu) : 'abc'"),
+        (("zonage", "--n", "abc"), "argument --n : nombre entier attendu, en chiffres de 0 à 9"),
         (("zonage", "--out", "x", "--inconnue"), "arguments inconnus : --inconnue"),
     ],
 )

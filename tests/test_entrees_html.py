@@ -562,6 +562,18 @@ def test_a_count_and_a_quantity_in_their_form() -> None:
     assert [parse_decimal(t) for t in ("0", "0,5", "12.25", "50")] == [0.0, 0.5, 12.25, 50.0]
 
 
+def test_an_integer_option_of_a_command_is_a_count_in_ascii_digits() -> None:
+    """`type=int` read « ١٥١ » as 151 (`zonage --n`): the commands' integer options take the count's one form."""
+    import argparse
+
+    from solidarite.web.entrees import count_argument
+
+    assert [count_argument(t) for t in ("0", "151", "9" * 18)] == [0, 151, 10**18 - 1]
+    for text in ("١٥١", "１５１", "+151", "-5", " 151", "151\n", "1_000", "0151", "1.0", "", "9" * 19):
+        with pytest.raises(argparse.ArgumentTypeError, match=r"^nombre entier attendu, en chiffres de 0 à 9"):
+            count_argument(text)
+
+
 @pytest.mark.parametrize("lat", [" 45.1", "+45.1", "045.1", "4_5.1", "4.51e1", "٤٥.١", "４５.１"])
 def test_a_position_written_otherwise_is_not_recognised(lat: str) -> None:
     """« Autour de moi » sends what position.js writes (« 45.1000 », « -3.5000 »): float() read other writings

@@ -70,7 +70,16 @@ def test_writes_the_four_files_from_the_data_alone(national_run) -> None:  # typ
     ("args", "message"),
     [
         (["--n", "0"], "--n doit être un entier strictement positif"),
-        (["--population", "-5"], "--population doit être un entier strictement positif"),
+        (["--population", "0"], "--population doit être un entier strictement positif"),
+        # Revue du 6 décembre (an outside probe): `type=int` read « ١٥١ » (Arabic-Indic digits) as 151, « 1_0 »
+        # as 10; every integer option is now written in ASCII digits, without a sign (none takes a negative)
+        (
+            ["--n", "١٥١"],
+            "argument --n : nombre entier attendu, en chiffres de 0 à 9 (18 au plus), sans signe",
+        ),
+        (["--population", "-5"], "argument --population : nombre entier attendu, en chiffres de 0 à 9"),
+        (["--population", "1_000_000"], "sans signe, espace ni zéro en tête (reçu : '1_000_000')"),
+        (["--poids-aleatoires", "٣"], "argument --poids-aleatoires : nombre entier attendu"),
         (["--activate"], "--activate ne s'utilise qu'avec --save"),
         (["--n", "5000"], "Objectif impossible : 5000 zones demandées pour 1255 EPCI classés"),
         (["--population", "99999999999"], "Objectif impossible : 99999999999 habitants demandés"),

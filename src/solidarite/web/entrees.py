@@ -10,10 +10,14 @@ wrote, read as that value. A parameter given twice is refused too, rather than i
 A count typed by hand (consultations of a day, days a month, the simulator's figures) is « 0 » or a number as
 above; a quantity may add a decimal part after « , » or « . » (the browser's number field sends « . », a person
 types « , »). `float` took « nan », « inf », « 1e400 » (infinite) and « 1_0 » as well.
+
+An integer option of a command (`--n 151`) is a count in the same form, of up to 18 digits: `count_argument`,
+its argparse type, in place of `type=int`, which took « ١٥١ » for 151.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import re
 from typing import Protocol
@@ -32,6 +36,7 @@ DATE_EXPECTED = "Date attendue, au format AAAA-MM-JJ (une date qui existe)."
 _ID = re.compile(ID_PATTERN[1:-1])
 _DATE = re.compile(DATE_PATTERN[1:-1])
 _COUNT = re.compile(r"0|[1-9][0-9]{0,8}")
+_COUNT_ARGUMENT = re.compile(r"0|[1-9][0-9]{0,17}")  # over 10⁹ too: its command says why it cannot be met
 _DECIMAL = re.compile(r"(?:0|[1-9][0-9]{0,8})(?:[.,][0-9]{1,9})?")
 
 
@@ -43,6 +48,19 @@ def parse_id(text: str) -> int | None:
 def parse_count(text: str) -> int | None:
     """The count `text` writes (« 0 » or a number of 1 to 9 ASCII digits, no leading zero), else None."""
     return int(text) if _COUNT.fullmatch(text) else None
+
+
+def count_argument(text: str) -> int:
+    """The argparse type of a command's integer option (`type=count_argument`): « 0 » or up to 18 ASCII digits,
+    no sign, space or leading zero; else argparse says « argument --n : … » in French and the command exits 2.
+    No integer option of the commands takes a negative number (a seed neither: `random` seeds with its absolute
+    value, numpy refuses one), so there is no sign to allow; a bound (--n > 0) is checked by the command."""
+    if not _COUNT_ARGUMENT.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"nombre entier attendu, en chiffres de 0 à 9 (18 au plus), sans signe, espace ni zéro en tête "
+            f"(reçu : {text!r})"
+        )
+    return int(text)
 
 
 def parse_decimal(text: str) -> float | None:

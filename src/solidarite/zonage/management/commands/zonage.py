@@ -21,6 +21,7 @@ from solidarite.territoire.providers import provider_from_settings
 from solidarite.territoire.sources import DataError
 from solidarite.territoire.travel import TravelError
 from solidarite.web.commandes import CONTROLES_SANS_URLS
+from solidarite.web.entrees import count_argument
 from solidarite.zonage import exports
 from solidarite.zonage.calcul import compute_zonage
 from solidarite.zonage.commande_calibrage import POIDS_ALEATOIRES_DEFAUT
@@ -106,7 +107,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--poids-aleatoires",
-            type=int,
+            type=count_argument,
             default=None,
             help=f"calibrer : nombre de jeux de poids tirés au hasard (graine fixe) en plus des jeux choisis "
             f"(défaut : {POIDS_ALEATOIRES_DEFAUT}).",
@@ -119,13 +120,13 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--n",
-            type=int,
+            type=count_argument,
             default=None,
             help="Nombre d'EPCI à retenir (défaut : le nombre de zones rouges en vigueur à la date de la campagne).",
         )
         parser.add_argument(
             "--population",
-            type=int,
+            type=count_argument,
             default=None,
             help="Retenir les premiers EPCI jusqu'à ce nombre d'habitants.",
         )
