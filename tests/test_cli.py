@@ -110,6 +110,28 @@ def test_a_wrong_option_is_answered_in_french(args: tuple[str, ...], message: st
     assert "utilisation : python -m solidarite" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("serveur", "--port", "٠"),  # Arabic-Indic digits: `type=int` read 0 (out of bounds: nothing starts)
+        ("serveur", "--workers", "٩_٩"),  # 99 for `int`: over the bound, no server starts
+        ("load_territoire", "--cog", "٢٠٢٧"),
+        ("demo", "--seed", "-1"),  # no option takes a negative number (numpy refuses a negative seed)
+        ("demo", "--per-lieu", "+2"),
+        ("demo_indemnisation", "--graine", "٢١"),
+        ("demo_continuite", "--lieux", "-1"),
+    ],
+)
+def test_an_integer_option_is_written_in_ascii_digits_in_every_command(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    """Revue du 6 décembre (an outside probe of `zonage --n`): the commands' integer options share its type."""
+    result = _run(*args, env={"DATABASE_URL": f"sqlite:///{tmp_path / 'absente.sqlite3'}"})
+    assert result.returncode == 2, result.stderr
+    assert f"argument {args[1]} : nombre entier attendu, en chiffres de 0 à 9" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "absente.sqlite3").exists()
+
+
 def test_a_bad_server_option_exits_2_in_french() -> None:
     for args, message in [(("--port", "0"), "--port : entre 1 et 65535"), (("--workers", "99"), "--workers")]:
         result = _run("serveur", *args)

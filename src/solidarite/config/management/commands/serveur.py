@@ -20,6 +20,8 @@ from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from solidarite.web.entrees import count_argument
+
 THREADS = 2  # per worker: docs/decisions/0013-architecture-performance.md, point 6
 
 
@@ -67,22 +69,27 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="Adresse d'écoute (127.0.0.1 par défaut).")
-        parser.add_argument("--port", type=int, default=8000, help="Port d'écoute (8000 par défaut).")
+        parser.add_argument(
+            "--port", type=count_argument, default=8000, help="Port d'écoute (8000 par défaut)."
+        )
         parser.add_argument(
             "--workers",
-            type=int,
+            type=count_argument,
             default=default_workers(),
             help=f"Processus servant les requêtes (autant que de cœurs par défaut : {default_workers()} ici).",
         )
         parser.add_argument(
             "--threads",
-            type=int,
+            type=count_argument,
             default=THREADS,
             help=f"Fils par processus, chacun sa connexion à la base ({THREADS} par défaut : l'un calcule "
             "pendant que l'autre attend PostgreSQL).",
         )
         parser.add_argument(
-            "--backlog", type=int, default=1024, help="Connexions en attente d'acceptation (1024 par défaut)."
+            "--backlog",
+            type=count_argument,
+            default=1024,
+            help="Connexions en attente d'acceptation (1024 par défaut).",
         )
         parser.add_argument(
             "--log",

@@ -27,6 +27,7 @@ from solidarite.continuite.models import (
 from solidarite.planning.models import Mission
 from solidarite.rdv.models import RendezVous
 from solidarite.web.commandes import CONTROLES_SANS_URLS
+from solidarite.web.entrees import count_argument
 
 NOMS = [
     "Martin",
@@ -85,8 +86,10 @@ class Command(BaseCommand):
     help = "Trois mois de consultations, transmissions et résultats attendus de démonstration (graine fixe)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--graine", type=int, default=20)
-        parser.add_argument("--lieux", type=int, default=3, help="nombre de lieux de démonstration suivis")
+        parser.add_argument("--graine", type=count_argument, default=20)
+        parser.add_argument(
+            "--lieux", type=count_argument, default=3, help="nombre de lieux de démonstration suivis"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if Transmission.objects.filter(demonstration=True).exists():

@@ -20,6 +20,7 @@ from solidarite.indemnisation import services
 from solidarite.indemnisation.models import EtapeReleve, JourRealise, Releve
 from solidarite.planning.models import Mission, MissionTransition
 from solidarite.web.commandes import CONTROLES_SANS_URLS
+from solidarite.web.entrees import count_argument
 
 LABEL = "Données de démonstration"
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
     help = "Journées réalisées et relevés d'indemnités de démonstration (après demo), une fois."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--graine", type=int, default=21, help="graine du tirage (21)")
+        parser.add_argument("--graine", type=count_argument, default=21, help="graine du tirage (21)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if JourRealise.objects.filter(mission__medecin__demonstration=True).exists():

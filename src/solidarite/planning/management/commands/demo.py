@@ -26,6 +26,7 @@ from solidarite.territoire.models import AgentArs, Commune, Departement, Epci
 from solidarite.territoire.providers import provider_with_fallback, straight_line_kmh
 from solidarite.territoire.sources import read_territoire
 from solidarite.web.commandes import CONTROLES_SANS_URLS
+from solidarite.web.entrees import count_argument
 from solidarite.zonage import services as zonage
 from solidarite.zonage import sources as zonage_sources
 from solidarite.zonage.calcul import current_code_map
@@ -103,10 +104,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--seed", type=count_argument, default=2026)
         parser.add_argument(
             "--per-lieu",
-            type=int,
+            type=count_argument,
             default=2,
             help="Médecins volontaires tirés pour chaque lieu (défaut : 2).",
         )

@@ -13,6 +13,7 @@ from tqdm import tqdm
 from solidarite.territoire.loading import SyncReport, load_territoire
 from solidarite.territoire.sources import COG_FILES, DataError
 from solidarite.web.commandes import CONTROLES_SANS_URLS
+from solidarite.web.entrees import count_argument
 
 STEPS = 9  # reading + 7 tables + deletions
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--cog",
-            type=int,
+            type=count_argument,
             choices=sorted(COG_FILES),
             default=2025,
             help="Millésime du COG (défaut : 2025).",
