@@ -44,11 +44,10 @@ EXEMPLES: dict[str, Any] = {
 # What the API documents of a slot identifier (interop.entrees). An identifier of this form that names no slot on
 # offer is a 404.
 SLOT_ID_PATTERN = entrees.SLOT_ID_PATTERN
-# Free text as rdv.patients takes it: no control character; a name has at least one letter and no invisible or
-# control character (rdv.patients: the same classes of ranges, read alike by Python and ECMA 262).
-_NO_CONTROL = "[^\\u0000-\\u001f\\u007f-\\u009f]"
-TEXT_PATTERN = f"^{_NO_CONTROL}*$"
+# Free text as rdv.patients takes it: no invisible or control character (médecin traitant, motif); a name also
+# has at least one letter (rdv.patients: the same classes of ranges, read alike by Python and ECMA 262).
 _VISIBLE = f"[^{INVISIBLE_CLASS}]"
+TEXT_PATTERN = f"^{_VISIBLE}*$"
 NAME_PATTERN = f"^{_VISIBLE}*[{LETTER_CLASS}]{_VISIBLE}*$"
 # Phones the schema vouches for (ten digits: landlines in 01, mobiles in 06 and 07 that exist); the booking
 # also reads other French forms (+33 6…, spaces), which this pattern does not list.

@@ -13,11 +13,10 @@ from django.utils import timezone
 from solidarite.annuaire.validation import InvalidValueError, normalise_phone
 from solidarite.rdv.models import RendezVous
 
-# Control characters (NUL, which PostgreSQL cannot store, and the like) and lone surrogates (a JSON "\ud800",
-# which no UTF-8 text can hold): no name, phone, address or reason has any. The pages' forms cannot send them
-# (Django refuses NUL, and decodes a form's bytes); the API's JSON body comes here directly.
-CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-CONTROL_MESSAGE = "Ce champ contient un caractère invalide (caractère de contrôle ou mal codé) : retapez-le."
+# Lone surrogates (a JSON "\ud800", which no UTF-8 text can hold, nor PostgreSQL store): no name, phone, address
+# or reason has any. The pages' forms cannot send them (Django decodes a form's bytes); the API's JSON body comes
+# here directly. Control characters (NUL and the like) are INVISIBLE's, below.
+SURROGATE = re.compile("[\ud800-\udfff]")
 # The longest text each free-text field may hold: its column's (also given in the API's OpenAPI document).
 LIMITS = {
     field: RendezVous._meta.get_field(field).max_length
@@ -25,26 +24,11 @@ LIMITS = {
 }
 
 
-def _text(
-    data: dict[str, Any], field: str, limit: int, errors: dict[str, str], required: bool = False
-) -> str:
-    """A free-text field, its spaces normalised: required or not, `limit` characters at most, no control
-    character."""
-    value = " ".join(str(data.get(field) or "").split())
-    if (required and not value) or len(value) > limit:
-        errors[field] = (
-            f"Champ obligatoire ({limit} caractères au plus)." if required else f"{limit} caractères au plus."
-        )
-    elif CONTROL.search(value):
-        errors[field] = CONTROL_MESSAGE
-    return value
-
-
 # A name is written in letters of the Latin alphabet, accents and ligatures included (the état civil's and the
 # INS's), with spaces, hyphens, apostrophes (' and ’) and dots between; it needs at least one such letter. It holds
 # no invisible or control character: Unicode's control (Cc) and format (Cf: soft hyphen, bidi marks and overrides,
 # zero-width space and joiners, word joiner, BOM…) characters, and the private-use ones, of the Basic Multilingual
-# Plane (Python 3.11's Unicode; a lone surrogate is CONTROL's, and kept out of this class: schemathesis misread a
+# Plane (Python 3.11's Unicode; a lone surrogate is SURROGATE's, and kept out of this class: schemathesis misread a
 # class holding them, and generated names without a letter). A zero-width joiner serves scripts that join their letters, and
 # emoji, in no French name: refused too. A name of such characters alone looked empty on the day's list and in
 # the messages, an override reversed what followed it. Both classes are written out as ranges, which Python and
@@ -57,19 +41,53 @@ INVISIBLE_CLASS = (
 LETTER_CLASS = "A-Za-z\\u00c0-\\u00d6\\u00d8-\\u00f6\\u00f8-\\u024f\\u1e00-\\u1eff"
 INVISIBLE = re.compile(f"[{INVISIBLE_CLASS}]")
 LETTER = re.compile(f"[{LETTER_CLASS}]")
-NAME_LABELS = {"nom": "Le nom", "prenom": "Le prénom"}
+# Every text a patient types, names or not, is refused with an invisible or control character: a motif or a
+# médecin traitant of a right-to-left override reversed what the day's list showed after it, an e-mail's domain
+# took one (Django's validate_email reads any character above U+00A0 as a letter of a domain). Each refusal names
+# its field and says how to retype it.
+_IN_A_NAME = "retapez-le avec des lettres, et au besoin des espaces, traits d'union, apostrophes ou points"
+FIELDS = {
+    "nom": ("Le nom", _IN_A_NAME),
+    "prenom": ("Le prénom", _IN_A_NAME),
+    "telephone": ("Le téléphone", "retapez-le avec des chiffres, par exemple 06 12 34 56 78"),
+    "email": ("L'adresse électronique", "retapez-la sans ce caractère"),
+    "medecin_traitant": ("Le champ « Médecin traitant »", "retapez-le sans ce caractère"),
+    "motif": ("Le motif", "retapez-le sans ce caractère"),
+}
+
+
+def invisible_error(field: str, value: str) -> str | None:
+    """The French refusal, naming `field`, of a text holding an invisible or control character (INVISIBLE) or a
+    lone surrogate (SURROGATE); else None."""
+    label, retype = FIELDS[field]
+    if found := INVISIBLE.search(value):
+        return (
+            f"{label} contient un caractère invisible ou de contrôle (U+{ord(found.group()):04X}) : {retype}."
+        )
+    if found := SURROGATE.search(value):
+        return f"{label} contient un caractère mal codé (U+{ord(found.group()):04X}) : {retype}."
+    return None
+
+
+def _text(
+    data: dict[str, Any], field: str, limit: int, errors: dict[str, str], required: bool = False
+) -> str:
+    """A free-text field, its spaces normalised (a tab or a line break pasted in is a space): required or not,
+    `limit` characters at most, no invisible or control character."""
+    value = " ".join(str(data.get(field) or "").split())
+    if (required and not value) or len(value) > limit:
+        errors[field] = (
+            f"Champ obligatoire ({limit} caractères au plus)." if required else f"{limit} caractères au plus."
+        )
+    elif refusal := invisible_error(field, value):
+        errors[field] = refusal
+    return value
 
 
 def _name_error(field: str, value: str) -> str | None:
-    """The French refusal of a name with an invisible or control character, or without a letter; else None."""
-    invisible = INVISIBLE.search(value)
-    if invisible is not None:
-        return (
-            f"{NAME_LABELS[field]} contient un caractère invisible ou de contrôle (U+{ord(invisible.group()):04X}) : "
-            "retapez-le avec des lettres, et au besoin des espaces, traits d'union, apostrophes ou points."
-        )
+    """The French refusal of a name without a letter; else None (its invisible characters are _text's)."""
     if not LETTER.search(value):
-        return f"{NAME_LABELS[field]} doit contenir au moins une lettre (alphabet latin, accents compris)."
+        return f"{FIELDS[field][0]} doit contenir au moins une lettre (alphabet latin, accents compris)."
     return None
 
 
@@ -83,15 +101,15 @@ def _check_contact(data: dict[str, Any], errors: dict[str, str]) -> dict[str, An
     phone, email = str(data.get("telephone") or "").strip(), str(data.get("email") or "").strip().lower()
     if not phone and not email:
         errors["telephone"] = "Indiquez un téléphone ou une adresse électronique, pour vous prévenir."
-    if CONTROL.search(phone):
-        errors["telephone"] = CONTROL_MESSAGE
+    if refusal := invisible_error("telephone", phone):
+        errors["telephone"] = refusal
     elif phone:
         try:
             phone = normalise_phone(phone)
         except InvalidValueError as exc:
             errors["telephone"] = str(exc)
-    if CONTROL.search(email):
-        errors["email"] = CONTROL_MESSAGE
+    if refusal := invisible_error("email", email):
+        errors["email"] = refusal
     elif email:
         try:
             validate_email(email)
