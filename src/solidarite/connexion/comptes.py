@@ -21,6 +21,7 @@ from solidarite.annuaire.models import MedecinVolontaire, ReferentLieu
 from solidarite.territoire.models import AgentArs
 
 from .models import Fournisseur, IdentiteExterne
+from .noms import fit_name
 
 VALID_STATUTS = (MedecinVolontaire.Statut.VALIDE, MedecinVolontaire.Statut.ACTIF)
 
@@ -32,6 +33,15 @@ professionnel_connu = Signal()
 
 def _known_elsewhere(rpps: str) -> bool:
     return bool(rpps) and any(answer for _, answer in professionnel_connu.send(sender=None, rpps=rpps))
+
+
+def account_names(prenom: str, nom: str) -> dict[str, str]:
+    """The first and last name of a new account, from a provider or a register: cleaned and cut to their columns
+    (connexion.noms.fit_name)."""
+    return {
+        field: fit_name(value, User._meta.get_field(field).max_length)
+        for field, value in (("first_name", prenom), ("last_name", nom))
+    }
 
 
 def rpps_of(user: User) -> str:
@@ -136,8 +146,7 @@ def _sante(identite: Identite) -> User:
         user = User(
             username=username,
             email=source.email,
-            first_name=source.prenom[:150],
-            last_name=source.nom[:150],
+            **account_names(source.prenom, source.nom),
         )
         user.set_unusable_password()
         user.save()
@@ -200,8 +209,7 @@ def _professionnel(identite: Identite) -> User:
         user = User(
             username=username,
             email=identite.email,
-            first_name=identite.prenom[:150],
-            last_name=identite.nom[:150],
+            **account_names(identite.prenom, identite.nom),
         )
         user.set_unusable_password()
         user.save()
