@@ -3,6 +3,8 @@ does not take gets the French error page, its `Allow` header kept, where it was 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -52,3 +54,55 @@ def test_a_method_a_page_does_not_take_gets_the_french_error_page(
 def test_htmx_gets_the_405_page_in_the_main_content() -> None:
     response = Client().get("/connexion/deconnexion/", headers={"HX-Request": "true"})
     assert response.status_code == 405 and response["HX-Retarget"] == "#contenu"
+
+
+STATIC_FILE = "/static/solidarite/dsfr-utilitaires.css"  # a file base.html loads on every page
+
+
+@pytest.fixture
+def static_client(settings: Any) -> Client:
+    """A client whose WhiteNoise serves the source folders' files (the tests collect none), as it serves the
+    collected ones in production: read when the client's middleware chain is built, at its first request. It
+    checks CSRF tokens, as a browser's or a probe's request is checked: a POST without one is still a 405."""
+    settings.WHITENOISE_USE_FINDERS = True
+    return Client(enforce_csrf_checks=True)
+
+
+def _read(response: Any) -> bytes:
+    """The body of a WhiteNoise file (streamed, closed here) or of a page."""
+    if not response.streaming:
+        return bytes(response.content)
+    try:
+        return b"".join(response.streaming_content)
+    finally:
+        response.close()
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete", "options"])
+def test_a_method_a_static_file_does_not_take_gets_the_french_error_page(
+    static_client: Client, method: str
+) -> None:
+    """WhiteNoise answered a POST on /static/… with an empty 405, outside the pages' middlewares: it is the
+    French error page, `Allow` kept, with every header a page's 405 has (CSP, X-Frame-Options…)."""
+    served = static_client.get(STATIC_FILE)
+    assert served.status_code == 200 and b".fr-" in _read(served)  # WhiteNoise does serve it
+    response = getattr(static_client, method)(STATIC_FILE)
+    body = _read(response).decode()
+    assert response.status_code == 405 and response["Allow"] == "GET, HEAD"
+    assert response["Content-Type"].startswith("text/html") and '<html lang="fr"' in body
+    assert "Méthode non acceptée" in body and "(GET, HEAD seulement)" in body
+    page = Client().delete("/")  # a page's 405: the same page, the same headers
+    assert page.status_code == 405 and set(page.headers) <= set(response.headers), set(page.headers)
+
+
+def test_static_files_and_their_absence_are_answered_as_before(static_client: Client) -> None:
+    """GET and HEAD of a static file stay WhiteNoise's alone (no page middleware: no CSP, no cookie, no Vary);
+    a method on a file WhiteNoise does not have is the French 404, as any unknown address."""
+    for method in ("get", "head"):
+        served = getattr(static_client, method)(STATIC_FILE)
+        _read(served)
+        assert served.status_code == 200 and served["Content-Type"].startswith("text/css")
+        assert not {"Content-Security-Policy", "X-Frame-Options", "Vary", "Set-Cookie"} & set(served.headers)
+    for method in ("get", "post"):
+        missing = getattr(static_client, method)("/static/solidarite/absent.css")
+        assert missing.status_code == 404 and "Page introuvable" in _read(missing).decode()

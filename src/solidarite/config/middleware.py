@@ -30,6 +30,7 @@ from django.middleware import csrf
 from django.utils.deprecation import MiddlewareMixin
 from django_htmx import middleware as htmx
 from django_htmx.http import HttpResponseClientRedirect
+from whitenoise.middleware import WhiteNoiseMiddleware
 
 API_PREFIX = "/api/v1/"
 logger = logging.getLogger(__name__)
@@ -288,12 +289,39 @@ METHOD_REFUSED = (
 )
 
 
+# Set by StaticFiles on a request for one of its files with a method it does not take: the methods it takes.
+STATIC_ALLOW = "_solidarite_static_allow"
+
+
+class StaticFiles(WhiteNoiseMiddleware):
+    """WhiteNoise's, which answers GET and HEAD of its files before any other middleware. Another method on one of
+    them was its own empty 405, which went round the pages' middlewares: the request goes on through them instead,
+    marked with WhiteNoise's `Allow`, and PageMethodRefusals (last) answers the 405 before any view or CSRF check,
+    drawn as every page's. GET and HEAD, and an address WhiteNoise does not have, are answered as before."""
+
+    def serve(self, static_file: Any, request: HttpRequest) -> HttpResponseBase:
+        response: HttpResponseBase = super().serve(static_file, request)
+        if response.status_code != 405:
+            return response
+        response.close()
+        setattr(request, STATIC_ALLOW, response.get("Allow", ""))
+        handed_on: HttpResponseBase = self.get_response(request)
+        return handed_on
+
+
 class PageMethodRefusals(MiddlewareMixin):
     """A page's refusal of a method (Django's `require_http_methods`, a class-based view's 405: `GET` on the
     sign-out, a form page sent PUT or DELETE) was an empty answer, nothing in French for whoever followed a link
-    there: it is the platform's French error page, its `Allow` header kept. Once here for every page; the API
-    answers its own in JSON (`ApiRefusalsInJson`), FHIR in an OperationOutcome (interop.fhir_views). Last in
-    `MIDDLEWARE`, so that the page is drawn before the htmx middleware looks at it (and puts it in `#contenu`)."""
+    there: it is the platform's French error page, its `Allow` header kept. Once here for every page and static
+    file (StaticFiles hands its refusals on, answered here before any view); the API answers its own in JSON
+    (`ApiRefusalsInJson`), FHIR in an OperationOutcome (interop.fhir_views). Last in `MIDDLEWARE`, so that the page
+    is drawn before the htmx middleware looks at it (and puts it in `#contenu`)."""
+
+    def process_request(self, request: HttpRequest) -> HttpResponseBase | None:
+        allowed = getattr(request, STATIC_ALLOW, None)
+        if allowed is None:
+            return None
+        return HttpResponseNotAllowed([method.strip() for method in allowed.split(",") if method.strip()])
 
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         if not isinstance(response, HttpResponseNotAllowed) or request.path_info.startswith(API_PREFIX):

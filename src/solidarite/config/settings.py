@@ -216,7 +216,7 @@ INSTALLED_APPS = [
 # of the JSON API (/api/v1/) go around: they hold the state of the pages (session, CSRF, user, messages).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",  # /static/, served by the platform itself (issue 18)
+    "solidarite.config.middleware.StaticFiles",  # /static/ by WhiteNoise (issue 18), its 405s: PageMethodRefusals
     "solidarite.config.middleware.CSPMiddleware",  # django-csp's: Content-Security-Policy (issue 18, 0008)
     "django.middleware.gzip.GZipMiddleware",
     "solidarite.config.middleware.RejectNulCharacters",
