@@ -4,20 +4,17 @@ API's document says the same with a pattern built from the same class."""
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from solidarite.rdv import services
 from solidarite.rdv.models import InscriptionAttente, RendezVous
 from solidarite.rdv.patients import INVISIBLE, invisible_error
-from tests.factories import mission as _mission
+from tests.rdv.canaux import CHANNELS, sender
 
 FORM = {
     "prenom": "Jeanne",
@@ -53,24 +50,13 @@ def _page(response) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("channel", ["site", "attente", "api"])
+@pytest.mark.parametrize("channel", CHANNELS)
 def test_an_optional_text_with_an_invisible_character_is_refused_on_every_channel(
     client: Client, channel: str
 ) -> None:
     """Each channel refuses the optional text with an invisible character (400, or 422 for the API), in French,
     naming the field and the character, nothing written; the same texts without it are taken."""
-    mission = _mission(days_ahead=10)
-    slots = services.slots(mission.lieu, mission.date, mission.date)
-    du, au = timezone.localdate(), timezone.localdate() + dt.timedelta(days=30)
-
-    def send(k: int, **fields: str):  # type: ignore[no-untyped-def]
-        if channel == "site":
-            return client.post(f"/rendez-vous/creneau/{slots[k].id}/", {**FORM, **fields})
-        if channel == "attente":
-            period = {"du": f"{du:%d/%m/%Y}", "au": f"{au:%d/%m/%Y}"}
-            return client.post(f"/rendez-vous/lieu/{mission.lieu.pk}/attente/", {**FORM, **period, **fields})
-        body = {**FORM, "date_naissance": "1948-05-17", "creneau": slots[k].id, **fields}
-        return client.post("/api/v1/rendez-vous", body, content_type="application/json")
+    send = sender(client, channel, FORM)
 
     for k, field in enumerate(CHANNEL_FIELDS[channel]):
         bad = INVISIBLE_TEXTS[field]

@@ -18,6 +18,7 @@ from django.utils import timezone
 from solidarite.rdv import services, sms
 from solidarite.rdv.models import AccesDonnees, InscriptionAttente, RendezVous
 from tests.factories import mission as _mission
+from tests.rdv.canaux import CHANNELS, sender
 
 pytestmark = pytest.mark.django_db
 FORM = {
@@ -543,25 +544,14 @@ INVISIBLE_NAMES = [
 ]
 
 
-@pytest.mark.parametrize("channel", ["site", "attente", "api"])
+@pytest.mark.parametrize("channel", CHANNELS)
 def test_a_name_needs_a_letter_and_no_invisible_character_on_every_channel(
     client: Client, channel: str
 ) -> None:
     """One cleaning (rdv.patients) serves the booking page, the waitlist and the API: each refuses a name or first
     name without a letter or with an invisible or control character (400, or 422 for the API), in French, nothing
     written; French names with accents, hyphens, both apostrophes, dots and spaces are taken as typed."""
-    mission = _mission(days_ahead=10)
-    slots = services.slots(mission.lieu, mission.date, mission.date)
-    du, au = timezone.localdate(), timezone.localdate() + dt.timedelta(days=30)
-
-    def send(k: int, **names: str):  # type: ignore[no-untyped-def]
-        if channel == "site":
-            return client.post(f"/rendez-vous/creneau/{slots[k].id}/", {**FORM, **names})
-        if channel == "attente":
-            period = {"du": f"{du:%d/%m/%Y}", "au": f"{au:%d/%m/%Y}"}
-            return client.post(f"/rendez-vous/lieu/{mission.lieu.pk}/attente/", {**FORM, **period, **names})
-        body = {**FORM, "date_naissance": "1948-05-17", "creneau": slots[k].id, **names}
-        return client.post("/api/v1/rendez-vous", body, content_type="application/json")
+    send = sender(client, channel, FORM)
 
     for k, bad in enumerate(INVISIBLE_NAMES):
         field = "nom" if k % 2 == 0 else "prenom"
