@@ -14,6 +14,14 @@ from solidarite.rdv import services
 from tests.factories import mission
 
 CHANNELS = ("site", "attente", "api")
+# A patient's details as the booking page's form sends them.
+FORM = {
+    "prenom": "Jeanne",
+    "nom": "Martin",
+    "date_naissance": "17/05/1948",
+    "telephone": "06 12 34 56 78",
+    "email": "jeanne@exemple.fr",
+}
 
 
 def sender(client: Client, channel: str, form: dict[str, str]) -> Callable[..., Any]:

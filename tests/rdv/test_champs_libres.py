@@ -14,15 +14,8 @@ from hypothesis import strategies as st
 
 from solidarite.rdv.models import InscriptionAttente, RendezVous
 from solidarite.rdv.patients import INVISIBLE, invisible_error
-from tests.rdv.canaux import CHANNELS, sender
+from tests.rdv.canaux import CHANNELS, FORM, sender
 
-FORM = {
-    "prenom": "Jeanne",
-    "nom": "Martin",
-    "date_naissance": "17/05/1948",
-    "telephone": "06 12 34 56 78",
-    "email": "jeanne@exemple.fr",
-}
 # Found by probing the site: a motif and a médecin traitant of bidi overrides were booked, and shown reversed on
 # the day's list; an e-mail's domain took one too (Django's validate_email reads it as a letter).
 INVISIBLE_TEXTS = {

@@ -18,16 +18,9 @@ from django.utils import timezone
 from solidarite.rdv import services, sms
 from solidarite.rdv.models import AccesDonnees, InscriptionAttente, RendezVous
 from tests.factories import mission as _mission
-from tests.rdv.canaux import CHANNELS, sender
+from tests.rdv.canaux import CHANNELS, FORM, sender
 
 pytestmark = pytest.mark.django_db
-FORM = {
-    "prenom": "Jeanne",
-    "nom": "Martin",
-    "date_naissance": "17/05/1948",
-    "telephone": "06 12 34 56 78",
-    "email": "jeanne@exemple.fr",
-}
 
 
 def _text(response) -> str:  # type: ignore[no-untyped-def]
