@@ -189,6 +189,26 @@ def test_a_doctor_of_another_lieu_cannot_take_over(lundi) -> None:  # type: igno
     assert c.get(f"/continuite/resultat/{t.resultats.get().pk}/").status_code == 404
 
 
+def test_a_doctor_of_another_lieu_learns_nothing_of_its_results(lundi) -> None:  # type: ignore[no-untyped-def]
+    """Closed, open or no such row: one refusal to a doctor of another lieu (decision 0006), not « déjà clos »."""
+    t = transmission(examens=2)
+    closed, still_open = t.resultats.order_by("pk")
+    c_own = as_user(t.medecin.compte)
+    body = {"lu_par_nom": "Dr X", "resultat": "normal", "conduite": "rien"}
+    assert c_own.post(f"/continuite/resultat/{closed.pk}/", body).status_code == 302
+    elsewhere = consultation_du_jour(lieu())
+    c = as_user(elsewhere.mission.medecin.compte)
+    url = f"/continuite/journee/{elsewhere.mission_id}/"
+    answers = set()
+    for pk in (closed.pk, still_open.pk, still_open.pk + 1000):
+        page = c.post(url, {"resultat": pk})
+        assert page.status_code == 400
+        text = page.content.decode()
+        assert "déjà clos" not in text and "inconnu" not in text
+        answers.add("mission confirmée à ce lieu" in text)
+    assert answers == {True}
+
+
 def test_closing_twice_by_http(lundi) -> None:  # type: ignore[no-untyped-def]
     t = transmission(examens=1)
     c = as_user(t.medecin.compte)

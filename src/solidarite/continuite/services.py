@@ -339,18 +339,24 @@ def _mission_at(medecin: MedecinVolontaire, lieu_id: int, today: dt.date) -> Mis
     )
 
 
+TAKE_OVER_REFUSED = (
+    "Ce résultat ne peut être confié qu'à un médecin volontaire validé ayant une mission confirmée à ce lieu."
+)
+
+
 def prendre_en_charge(resultat_id: int, medecin: MedecinVolontaire | None, par: Any) -> ResultatAttendu:
     """A doctor of the lieu (a mission there today or later) takes over an open result until the end of that
-    mission day. Anyone else is refused: the owner must be someone of that lieu."""
+    mission day. Anyone else is refused: the owner must be someone of that lieu. Whether the row exists, and
+    whether it is closed, is said to a doctor of its lieu only: to anyone else, one refusal (decision 0006)."""
     today = timezone.localdate()
     with transaction.atomic():
         r = ResultatAttendu.objects.select_for_update().filter(pk=resultat_id).first()
-        if r is None:
-            raise ValidationError("Résultat attendu inconnu.")
-        if r.statut != OPEN:
-            raise ValidationError("Ce résultat est déjà clos : il n'y a plus rien à reprendre.")
-        mission = _mission_at(medecin, r.lieu_id, today) if medecin is not None else None
-        if medecin is not None and medecin.statut in VALIDATED and mission is not None:
+        mission = None
+        if r is not None and medecin is not None and medecin.statut in VALIDATED:
+            mission = _mission_at(medecin, r.lieu_id, today)
+        if r is not None and medecin is not None and mission is not None:
+            if r.statut != OPEN:
+                raise ValidationError("Ce résultat est déjà clos : il n'y a plus rien à reprendre.")
             before = owner_of(r)
             after = Owner(Kind.MEDECIN, medecin.pk, mission.date)
             _set_owner(r, after)
@@ -361,10 +367,9 @@ def prendre_en_charge(resultat_id: int, medecin: MedecinVolontaire | None, par: 
             record(r.patient, "résultat repris", "continuité", par=par)
             return r
     # refused: nothing changed; the attempt goes to the access log (outside the rolled-back transaction)
-    record(Patient(pk=r.patient_id), "reprise refusée (pas un médecin du lieu)", "continuité", par=par)
-    raise ValidationError(
-        "Ce résultat ne peut être confié qu'à un médecin volontaire validé ayant une mission confirmée à ce lieu."
-    )
+    if r is not None:
+        record(Patient(pk=r.patient_id), "reprise refusée (pas un médecin du lieu)", "continuité", par=par)
+    raise ValidationError(TAKE_OVER_REFUSED)
 
 
 def reprendre_transmission(transmission_id: int, medecin: MedecinVolontaire, par: Any) -> Transmission:
