@@ -12,7 +12,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from solidarite.indemnisation import services
+from solidarite.indemnisation import exports, services
 from solidarite.indemnisation.models import CalculMois, EtapeReleve, JourRealise, JourRetire, Releve
 from solidarite.planning.models import Mission
 from tests.factories import agent_ars, compte, jour_realise, medecin, referent, zone_commune
@@ -259,3 +259,13 @@ def test_a_text_over_its_limit_is_refused_whole_never_cut(world, case: str, limi
     assert not JourRetire.objects.exists() and JourRealise.objects.count() == 2
     accepted = client.post(url, {**form, field: "y" * limit})
     assert accepted.status_code == 302 and _stored(world, case) == "y" * limit
+
+
+def test_an_export_in_an_unknown_format_is_refused(world) -> None:  # type: ignore[no-untyped-def]
+    region = world["region"]
+    agent = _client(agent_ars(region.code))
+    url = f"/indemnisation/ars/export/?region={region.code}&mois=2026-10"
+    response = agent.get(f"{url}&format=pdf")
+    assert response.status_code == 400 and "csv ou xlsx" in response.content.decode()
+    assert agent.get(f"{url}&format=xlsx")["Content-Type"] == exports.XLSX_TYPE
+    assert agent.get(url)["Content-Type"].startswith("text/csv")

@@ -39,6 +39,7 @@ def _errors(exc: ValidationError | PermissionDenied) -> str:
 
 # The CPAM of a statement is its doctor's département, in ASCII digits (« \d » took « ٧٥ »: an empty export).
 RE_CPAM = re.compile(r"[0-9]{2}|2A|2B|97[0-9]")
+EXPORT_FORMATS = ("csv", "xlsx")
 
 
 def _int(params: QueryDict, name: str, what: str) -> int:
@@ -300,6 +301,14 @@ def export(request: HttpRequest) -> HttpResponse:
     if isinstance(scope, HttpResponse):
         return scope
     _regions, region, first = scope
+    fmt = request.GET.get("format") or "csv"
+    if fmt not in EXPORT_FORMATS:  # « pdf » got a CSV named .csv, as if the format had been read
+        return error_page(
+            request,
+            400,
+            "Format inconnu",
+            f"« {fmt[:20]} » : l'export est au format {' ou '.join(EXPORT_FORMATS)}.",
+        )
     releves = (
         acces.releves_de_la_region(request.user)
         .filter(region=region, mois=first, statut__in=Releve.FIGES)
@@ -318,7 +327,7 @@ def export(request: HttpRequest) -> HttpResponse:
         releves = releves.filter(cpam=cpam)
     rows = exports.rows(releves)
     name = f"indemnites-{region.code}-{first:%Y-%m}{'-cpam-' + cpam if cpam else ''}"
-    if request.GET.get("format") == "xlsx":
+    if fmt == "xlsx":
         response = HttpResponse(exports.xlsx(rows), content_type=exports.XLSX_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
         return response
