@@ -261,6 +261,24 @@ def test_a_text_over_its_limit_is_refused_whole_never_cut(world, case: str, limi
     assert accepted.status_code == 302 and _stored(world, case) == "y" * limit
 
 
+def test_a_month_before_the_indemnity_is_refused_and_queues_nothing(world) -> None:  # type: ignore[no-untyped-def]
+    """« 0001-01 » was a page « janvier 0001 », a queued run failing on a missing parameter (its list shown to the
+    ARS), and a redirect to « mois=1-01 » that the same page refused."""
+    region = world["region"]
+    agent = _client(agent_ars(region.code))
+    for month in ("0001-01", "2025-08"):
+        for url in ("/indemnisation/ars/", "/indemnisation/ars/export/", "/indemnisation/ars/calcul/"):
+            response = agent.get(f"{url}?region={region.code}&mois={month}")
+            assert response.status_code == 400, (url, month)
+            assert "précède l&#x27;indemnité" in response.content.decode()
+        response = agent.post(
+            "/indemnisation/ars/", {"region": region.code, "mois": month, "action": "calculer"}
+        )
+        assert response.status_code == 400
+    assert not CalculMois.objects.exists()
+    assert agent.get(f"/indemnisation/ars/?region={region.code}&mois=2025-09").status_code == 200
+
+
 def test_an_export_in_an_unknown_format_is_refused(world) -> None:  # type: ignore[no-untyped-def]
     region = world["region"]
     agent = _client(agent_ars(region.code))

@@ -30,6 +30,7 @@ from solidarite.indemnisation.models import (
     LigneReleve,
     Releve,
 )
+from solidarite.mois import add_months
 from solidarite.planning import lifecycle
 from solidarite.planning import services as planning
 from solidarite.planning.models import Mission
@@ -47,12 +48,27 @@ MOTIF_CONTESTATION_MAX = 1000  # a few sentences for the ARS, kept with the stat
 COMMENTAIRE_MAX = 1000  # the ARS's comment on a step of the workflow (a TextField)
 
 
+RUN_PARAMETRES = ("indemnite_journaliere", "indemnite_demi_journee", "jours_max_par_mois")  # read by the run
+
+
+def premier_mois(table: tuple[parametres.Parametre, ...] = parametres.PARAMETRES) -> dt.date:
+    """The first month with statements: the first whole month under every dated parameter the run reads."""
+    debut = max(min(p.depuis for p in table if p.nom == nom) for nom in RUN_PARAMETRES)
+    return debut if debut.day == 1 else add_months(debut.replace(day=1), 1)
+
+
 def parse_month(text: str | None, today: dt.date | None = None) -> dt.date:
-    """AAAA-MM → the first day of the month; a month in the future is refused (its days are not done)."""
+    """AAAA-MM → the first day of the month; a month in the future is refused (its days are not done), and so is
+    one before the indemnity existed (« 0001-01 » queued a run that failed on a missing parameter)."""
     today = today or timezone.localdate()
     if not text:
         return today.replace(day=1)
     first = planning.parse_month(text)
+    if first < (debut := premier_mois()):
+        raise ValidationError(
+            f"Le mois {first.month:02d}/{first.year:04d} précède l'indemnité des médecins volontaires, versée "
+            f"depuis {debut:%m/%Y} : aucun relevé ne porte sur lui."
+        )
     if first > today.replace(day=1):
         raise ValidationError(
             f"Le mois {first:%m/%Y} n'est pas encore commencé : un relevé ne porte que sur des journées faites."
