@@ -64,7 +64,11 @@ def test_identity_then_handover_in_two_posts(lundi) -> None:  # type: ignore[no-
             "clé du matricule INS est fausse",
         ),
         ({"date_naissance": "2030-01-01"}, "date de naissance est dans le futur"),
-        ({"date_naissance": "pas une date"}, "date de naissance est obligatoire"),
+        ({"date_naissance": ""}, "Date de naissance : ce champ est obligatoire"),
+        # given but not a day: not « obligatoire », nor the « jj/mm/aaaa » the field had just refused
+        ({"date_naissance": "pas une date"}, "« pas une date » n&#x27;est pas une date valide"),
+        ({"date_naissance": "17/05/1948"}, "« 17/05/1948 » n&#x27;est pas une date valide"),
+        ({"date_naissance": "1948-02-30"}, "« 1948-02-30 » n&#x27;est pas une date valide"),
         ({"date_naissance": "0001-01-01"}, "date de naissance est antérieure au 01/01/1900"),
         ({"date_naissance": "1899-12-31"}, "date de naissance est antérieure au 01/01/1900"),
         (
@@ -87,6 +91,21 @@ def test_bad_identity_by_http_is_a_400_in_french(lundi, change, message) -> None
     # the page shown again reads the booking (name, birth date): that read alone is logged, nothing else
     added = AccesDonnees.objects.order_by("pk")[before:]
     assert [(a.objet_type, a.action) for a in added] == [("rdv.rendezvous", "consultation ouverte")]
+
+
+def test_an_exam_date_given_but_not_a_day_is_not_called_missing(lundi) -> None:  # type: ignore[no-untyped-def]
+    rdv = consultation_du_jour()
+    c = as_user(rdv.mission.medecin.compte)
+    url = f"/continuite/consultation/{rdv.pk}/"
+    assert c.post(url, IDENTITY).status_code == 302
+    handover = {"motif": "Toux", "synthese": "Bronchite", "suivi": "volontaire", "examen_1_libelle": "NFS"}
+    for day, message in [
+        ("2026-12-32", "« 2026-12-32 » n&#x27;est pas une date valide"),
+        ("", "date de résultat attendue : ce champ est obligatoire"),
+    ]:
+        page = c.post(url, {**handover, "examen_1_date": day})
+        assert page.status_code == 400 and message in page.content.decode()
+    assert not Transmission.objects.exists()
 
 
 def test_every_refused_identity_field_has_its_message(lundi) -> None:  # type: ignore[no-untyped-def]

@@ -32,7 +32,7 @@ from solidarite.planning import acces as planning_acces
 from solidarite.rdv.audit import RENDEZ_VOUS, AccesDonnees, record
 from solidarite.rdv.models import RendezVous
 from solidarite.rdv.services.jetons import InvalidJetonError, from_jeton
-from solidarite.web.entrees import EntreeInvalide, parse_id, read_date, read_id
+from solidarite.web.entrees import DATE_EXPECTED, EntreeInvalide, parse_id, read_date, read_id
 from solidarite.web.pages import error_page
 
 CANAL = "continuité"
@@ -66,12 +66,18 @@ def _int(params: QueryDict, name: str) -> int:
         return 0
 
 
-def _date(params: QueryDict, name: str) -> dt.date | None:
-    """A posted day, exactly AAAA-MM-JJ (web.entrees: « 20261210 » or « 2026-W50-1 » is none); else None."""
+def _date(params: QueryDict, name: str, what: str) -> dt.date:
+    """A posted day, exactly AAAA-MM-JJ (web.entrees: « 20261210 » or « 2026-W50-1 » is none). Missing, or given
+    but not a day (« 1948-02-30 », « 17/05/1948 »): two refusals, the second not « obligatoire »."""
     try:
-        return read_date(params, name)
+        day = read_date(params, name)
     except EntreeInvalide:
-        return None
+        raise ValidationError(
+            f"{what} : « {params.get(name, '')[:20]} » n'est pas une date valide. {DATE_EXPECTED}"
+        ) from None
+    if day is None:
+        raise ValidationError(f"{what} : ce champ est obligatoire (jj/mm/aaaa).")
+    return day
 
 
 @login_required
@@ -85,9 +91,7 @@ def consultation(request: HttpRequest, rendez_vous: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if visite is None:
-                born = _date(request.POST, "date_naissance")
-                if born is None:
-                    raise ValidationError("La date de naissance est obligatoire (jj/mm/aaaa).")
+                born = _date(request.POST, "date_naissance", "Date de naissance")
                 services.confirmer_identite(
                     rdv,
                     medecin,
@@ -108,9 +112,9 @@ def consultation(request: HttpRequest, rendez_vous: int) -> HttpResponse:
                     libelle = request.POST.get(f"examen_{n}_libelle", "").strip()
                     if not libelle:
                         continue
-                    expected = _date(request.POST, f"examen_{n}_date")
-                    if expected is None:
-                        raise ValidationError(f"Examen {n} : la date de résultat attendue est obligatoire.")
+                    expected = _date(
+                        request.POST, f"examen_{n}_date", f"Examen {n}, date de résultat attendue"
+                    )
                     exams.append(
                         services.Examen(request.POST.get(f"examen_{n}_nature", ""), libelle, expected)
                     )
