@@ -196,3 +196,14 @@ def test_the_capability_statement_lists_what_is_served(client: Client) -> None:
         assert client.get(f"/fhir/{kind}").status_code in {200, 400, 401}
         assert client.get(f"/fhir/{kind}/0").json()["issue"][0]["code"] != "not-supported"
     assert client.get("/fhir/Patient").json()["issue"][0]["code"] == "not-supported"
+
+
+def test_a_format_other_than_json_is_not_acceptable(client: Client) -> None:
+    """`_format=xml` got JSON with a 200: the client asked for XML and parsed JSON (FHIR R4: 406)."""
+    for fmt in ("xml", "application/fhir+xml", "ttl"):
+        response = client.get("/fhir/metadata", {"_format": fmt})
+        assert response.status_code == 406 and response["Content-Type"].startswith(FHIR_JSON)
+        assert "JSON seulement" in response.json()["issue"][0]["diagnostics"]
+    for fmt in ("json", "application/fhir+json", "application/json"):
+        assert client.get("/fhir/metadata", {"_format": fmt}).status_code == 200
+    assert client.get("/fhir/metadata?_format=application/fhir+json").status_code == 200  # « + » unencoded

@@ -31,6 +31,8 @@ from solidarite.web.ratelimit import exceeded
 CONTENT_TYPE = "application/fhir+json; charset=utf-8"
 DEFAULT_DAYS = 14
 MAX_APPOINTMENTS = 500
+# `_format` values meaning JSON (FHIR R4 http.html#mime-type); « + » unencoded in a query string reads as a space.
+JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json", "application/fhir json"})
 
 
 class FhirError(Exception):
@@ -57,6 +59,18 @@ def endpoint(view: Callable[..., Any]) -> Callable[..., HttpResponse]:
             )
             refused["Allow"] = "GET, HEAD"
             return refused
+        fmt = request.GET.get("_format")
+        if (
+            fmt is not None and fmt.strip().lower() not in JSON_FORMATS
+        ):  # « xml » was answered in JSON, with a 200
+            return respond(
+                fhir.outcome(
+                    "not-supported",
+                    f"Format {fmt[:40]!r} non pris en charge : ce serveur FHIR répond en JSON seulement "
+                    "(_format=json ou application/fhir+json).",
+                ),
+                406,
+            )
         if exceeded(request, "recherche"):
             response = respond(fhir.outcome("throttled", TOO_MANY), 429)
             response["Retry-After"] = "60"
