@@ -279,6 +279,18 @@ def test_documents_and_the_patient_sees_who_read(lundi) -> None:  # type: ignore
     assert Client().get("/continuite/mes-acces/faux/").status_code == 404
 
 
+def test_a_letter_in_an_unknown_format_is_refused(lundi) -> None:  # type: ignore[no-untyped-def]
+    """« docx » or « PDF » got the HTML letter with a 200, as if the format had been read."""
+    t = transmission(examens=1)
+    c = as_user(t.medecin.compte)
+    url = f"/continuite/transmission/{t.pk}/lettre/"
+    for fmt in ("docx", "PDF"):
+        page = c.get(url, {"format": fmt})
+        assert page.status_code == 400 and "la lettre est en HTML ou en PDF" in page.content.decode()
+    assert c.get(url, {"format": "pdf"})["Content-Type"] == "application/pdf"
+    assert c.get(url)["Content-Type"].startswith("text/html")
+
+
 def test_ins_key_is_checked_through_the_page(lundi) -> None:  # type: ignore[no-untyped-def]
     rdv = consultation_du_jour()
     good = "2480515120001" + f"{ins.cle_ins('2480515120001'):02d}"

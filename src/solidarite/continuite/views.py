@@ -396,8 +396,13 @@ def fhir(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def lettre(request: HttpRequest, pk: int) -> HttpResponse:
     t = acces.transmission_or_404(request.user, pk)
+    fmt = request.GET.get("format") or "html"
+    if fmt not in ("html", "pdf"):  # « docx » or « PDF » got the HTML page, as if the format had been read
+        return error_page(
+            request, 400, "Format inconnu", f"« {fmt[:20]} » : la lettre est en HTML ou en PDF (pdf)."
+        )
     record(t.patient, "lettre au médecin traitant", CANAL, par=request.user)
-    if request.GET.get("format") == "pdf":
+    if fmt == "pdf":
         response = HttpResponse(documents.lettre_pdf(t), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="lettre-{t.pk}.pdf"'
         return response
