@@ -207,3 +207,25 @@ def test_a_format_other_than_json_is_not_acceptable(client: Client) -> None:
     for fmt in ("json", "application/fhir+json", "application/json"):
         assert client.get("/fhir/metadata", {"_format": fmt}).status_code == 200
     assert client.get("/fhir/metadata?_format=application/fhir+json").status_code == 200  # « + » unencoded
+
+
+def test_a_search_parameter_not_served_is_refused_not_ignored(client: Client) -> None:
+    """`Appointment?actor=Location/<other>` or `?_id=` were ignored: every appointment of the region came back
+    as if it matched them. Only the parameters of the CapabilityStatement are read; any other is a 400."""
+    mission = _mission(days_ahead=5)
+    services.book(services.slots(mission.lieu, mission.date, mission.date)[0].id, PATIENT)
+    client.force_login(agent_ars(mission.lieu.commune.departement.region.code))
+    day = mission.date.isoformat()
+    assert _bundle(client.get("/fhir/Appointment", {"date": day})).total == 1
+    for path, params in [
+        ("/fhir/Appointment", {"date": day, "actor": f"Location/{mission.lieu.pk + 1}"}),
+        ("/fhir/Appointment", {"date": day, "_id": "600"}),
+        ("/fhir/Location", {"name": "x"}),
+        ("/fhir/Schedule", {"_count": "1"}),
+        ("/fhir/Slot", {"schedule": str(mission.lieu.pk), "actor": "x"}),
+    ]:
+        refused = client.get(path, params)
+        assert refused.status_code == 400, (path, params)
+        issue = refused.json()["issue"][0]
+        assert issue["code"] == "not-supported" and "non pris en charge" in issue["diagnostics"]
+    assert _bundle(client.get("/fhir/Location", {"_format": "json"})).total is not None

@@ -125,6 +125,21 @@ def _single(request: HttpRequest, name: str) -> str | None:
     return values[0] if values and values[0] != "" else None
 
 
+def _known(request: HttpRequest, kind: str) -> None:
+    """Only the search parameters the CapabilityStatement lists for `kind` (and _format): one not served was
+    ignored, so « Appointment?actor=Location/2 » or « ?_id=600 » answered every appointment of the region as if
+    they matched (FHIR R4 search.html#errors: a 400 when the server does not ignore it)."""
+    served = fhir.SERVED[kind]
+    for name in request.GET:
+        if name != "_format" and name not in served:
+            raise FhirError(
+                400,
+                "not-supported",
+                f"Paramètre de recherche {name[:40]!r} non pris en charge pour {kind} : "
+                f"{', '.join(served)} seulement (voir /fhir/metadata).",
+            )
+
+
 def _postcode(lieu: LieuSolidaire) -> str | None:
     code = lieu.commune.codes_postaux.order_by("code").values_list("code", flat=True).first()
     return str(code) if code else None
@@ -172,6 +187,7 @@ CITY_MAX = 100  # Commune.nom
 
 @endpoint
 def location_search(request: HttpRequest) -> Any:
+    _known(request, "Location")
     lieux = LieuSolidaire.objects.filter(actif=True).select_related("commune").order_by("pk")
     if (raw := _single(request, "_id")) is not None:
         lieux = lieux.filter(pk=_lieu(_number(raw, "_id"), raw).pk)
@@ -195,6 +211,7 @@ def location_read(request: HttpRequest, pk: str) -> Any:
 
 @endpoint
 def schedule_search(request: HttpRequest) -> Any:
+    _known(request, "Schedule")
     lieux = LieuSolidaire.objects.filter(actif=True).select_related("commune").order_by("pk")
     if (raw := _single(request, "actor")) is not None:
         lieux = lieux.filter(pk=_lieu(_reference(raw, "actor", "Location"), raw).pk)
@@ -211,6 +228,7 @@ def schedule_read(request: HttpRequest, pk: str) -> Any:
 
 @endpoint
 def slot_search(request: HttpRequest) -> Any:
+    _known(request, "Slot")
     raw = _single(request, "schedule")
     if raw is None:
         raise FhirError(
@@ -303,6 +321,7 @@ def appointment_read(request: HttpRequest, pk: str) -> Any:
 @endpoint
 def appointment_search(request: HttpRequest) -> Any:
     user = _authorised(request)
+    _known(request, "Appointment")
     low, high = _dates(request, "date")
     rows = rdv_acces.rendez_vous_for(
         user,
