@@ -132,21 +132,30 @@ def test_workflow_dated_attributed_audited_and_other_region_refused(today) -> No
     with pytest.raises(ValidationError, match="ne s'applique pas"):
         services.avancer([releve.pk], "payer", agent)
     services.avancer([releve.pk], "transmettre", agent)
-    services.contester(releve, compte(doc), "Il manque ma demi-journée du 8 octobre.")
+    volontaire = compte(doc)
+    services.contester(releve, volontaire, "Il manque ma demi-journée du 8 octobre.")
+    releve.refresh_from_db()
+    transmis_le = releve.transmis_le
+    # Answered, it is back where it was (transmitted): not sent to the CPAM a second time.
     services.avancer([releve.pk], "valider", agent, "Demi-journée non confirmée : voir le mois prochain")
-    services.avancer([releve.pk], "transmettre", agent)
+    with pytest.raises(ValidationError, match="ne s'applique pas"):
+        services.avancer([releve.pk], "transmettre", agent)
     services.avancer([releve.pk], "payer", agent)
     releve.refresh_from_db()
     assert releve.statut == "paye" and releve.valide_par == agent and releve.paye_le is not None
-    assert [e.vers for e in releve.etapes.all()] == [
-        "valide",
-        "transmis",
-        "conteste",
-        "valide",
-        "transmis",
-        "paye",
-    ]
-    assert AccesDonnees.objects.filter(objet_type="indemnisation.releve", objet_id=releve.pk).count() == 6
+    assert releve.transmis_le == transmis_le
+    assert [e.vers for e in releve.etapes.all()] == ["valide", "transmis", "conteste", "transmis", "paye"]
+    assert AccesDonnees.objects.filter(objet_type="indemnisation.releve", objet_id=releve.pk).count() == 5
+    # Paid, contested, answered: still paid once, on the same day (it was paid a second time, its date replaced).
+    paye_le = releve.paye_le
+    services.contester(releve, volontaire, "Le montant de ma journée du 6 octobre est faux.")
+    services.avancer([releve.pk], "valider", agent, "Montant du jour vérifié : 200 €")
+    for action in ("transmettre", "payer"):
+        with pytest.raises(ValidationError, match="ne s'applique pas"):
+            services.avancer([releve.pk], action, agent)
+    releve.refresh_from_db()
+    assert releve.statut == "paye" and releve.paye_le == paye_le
+    assert [e.vers for e in releve.etapes.all()][-2:] == ["conteste", "paye"]
     # A paid day withdrawn afterwards: an adjustment in a later statement, the paid one untouched.
     JourRealise.objects.filter(mission=mission).delete()
     services.construire_mois(dt.date(2026, 11, 1), today=today)

@@ -511,9 +511,11 @@ def avancer(ids: Iterable[int | str], action: str, user: Any, commentaire: str =
                 )
         for r in found:
             de = r.statut
-            r.statut = vers
+            r.statut = _reprise(r) if de == Releve.Statut.CONTESTE else vers  # only « valider » takes one
             fields = ["statut"]
-            if action == "valider":
+            if r.statut != vers:  # a transmitted or paid statement back where it was keeps its dates
+                pass
+            elif action == "valider":
                 r.valide_le, r.valide_par = now, user
                 fields += ["valide_le", "valide_par"]
             elif action == "transmettre":
@@ -523,8 +525,19 @@ def avancer(ids: Iterable[int | str], action: str, user: Any, commentaire: str =
                 r.paye_le = now
                 fields.append("paye_le")
             r.save(update_fields=fields)
-            _step(r, de, vers, user, commentaire)
+            _step(r, de, r.statut, user, commentaire)
     return found
+
+
+def _reprise(releve: Releve) -> str:
+    """The step a contested statement takes back once the ARS has answered: the furthest it had reached. A paid one
+    revalidated went through « transmettre » and « payer » again: sent to the CPAM and paid twice, its payment date
+    overwritten. What the contest corrects comes as an adjustment in a later statement (decision 0015)."""
+    if releve.paye_le is not None:
+        return Releve.Statut.PAYE
+    if releve.transmis_le is not None:
+        return Releve.Statut.TRANSMIS
+    return Releve.Statut.VALIDE
 
 
 def contester(releve: Releve, user: Any, motif: str) -> Releve:
