@@ -54,7 +54,7 @@ static: install ## Collect the static files into var/static (hashed names, gzip 
 # DJANGO_DEBUG=true is given; the development sign-in (/connexion/dev/) does not depend on it.
 demo: annuaire indemnisation static ## Run the platform on SQLite with the real data, on http://$(HOST):$(PORT), with the background worker
 	@echo "Solidarité territoriale : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
-	export DJANGO_DEBUG=$${DJANGO_DEBUG:-false}; \
+	export DJANGO_DEBUG=$${DJANGO_DEBUG:-false} SOLIDARITE_BASE_URL=$${SOLIDARITE_BASE_URL:-http://$(HOST):$(PORT)}; \
 	$(BIN)/python -m solidarite worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python -m solidarite serveur --host $(HOST) --port $(PORT)
 
