@@ -132,6 +132,25 @@ def test_the_month_run_is_a_task_with_progress_and_re_runnable(world) -> None:  
     assert Releve.objects.count() == 1 and Releve.objects.get().total == Decimal("300")
 
 
+def test_a_run_that_fails_on_a_fault_does_not_show_its_inside(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Found by probing: a month with no dated parameter failed in the worker, and the ARS page showed the raw
+    error, with the list of the platform's 22 parameters. A refusal (ValidationError) keeps its French words."""
+    region = world["region"]
+    agent = _client(agent_ars(region.code))
+    agent.post("/indemnisation/ars/", {"region": region.code, "mois": "2026-10", "action": "calculer"})
+    run, before = CalculMois.objects.get(), Releve.objects.count()
+
+    def fault(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise LookupError("paramètre « indemnite_journaliere » absent ; connus : jours_max_par_mois, …")
+
+    monkeypatch.setattr(services, "construire_mois", fault)
+    with pytest.raises(LookupError):
+        services.executer_calcul(run.pk)
+    page = agent.get(f"/indemnisation/ars/calcul/?region={region.code}&mois=2026-10").content.decode()
+    assert "Le calcul a échoué : erreur interne du calcul" in page and "connus" not in page
+    assert Releve.objects.count() == before
+
+
 def test_national_admin_sees_totals_per_region_and_month(world) -> None:  # type: ignore[no-untyped-def]
     admin = User.objects.create_superuser("ministere-i", "m@exemple.fr", "x" * 16)
     client = _client(admin)

@@ -435,6 +435,14 @@ def queue_mois(first: dt.date, region: Region | None, user: Any) -> CalculMois:
     return run
 
 
+# A run that failed on a fault (a missing dated parameter once listed all 22 of them on the page): the worker's log
+# holds the traceback, the page says what to do.
+CALCUL_EN_ECHEC = (
+    "erreur interne du calcul, consignée dans le journal du worker ; relancez-le, et si l'échec se répète, "
+    "signalez-le à l'équipe de la plateforme."
+)
+
+
 def executer_calcul(run_id: int) -> dict[str, Any]:
     """The worker's side: the run's progress written on its row, then its result or its error."""
     claimed = CalculMois.objects.filter(pk=run_id, etat=CalculMois.Etat.EN_FILE).update(
@@ -449,8 +457,8 @@ def executer_calcul(run_id: int) -> dict[str, Any]:
 
     try:
         result = construire_mois(run.mois, run.region, progress=progress)
-    except Exception as exc:
-        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+    except Exception as exc:  # the ARS page shows `erreur`: a refusal's French words, never a fault's inside
+        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else CALCUL_EN_ECHEC
         CalculMois.objects.filter(pk=run_id).update(etat=CalculMois.Etat.ECHEC, erreur=message[:500])
         raise
     CalculMois.objects.filter(pk=run_id).update(etat=CalculMois.Etat.TERMINE, resultat=result)
