@@ -18,10 +18,19 @@ class CommandeError(Exception):
     """A bad option or a result file that cannot be written, in French for the user (exit code 2)."""
 
 
-def verifier_fichier(path: Path, option: str) -> None:
-    """Refuses, before any computation, a path where the result could not be written. Creates nothing."""
+def verifier_fichier(path: Path, option: str, lu: Path | None = None) -> None:
+    """Refuses, before any computation, a path where the result could not be written, or the file `lu` the
+    command reads (`--out` equal to `--instance` replaced the instance by its result). Creates nothing."""
+    if lu is not None and path.exists() and lu.exists() and path.samefile(lu):
+        raise CommandeError(f"{option} : {path} est le fichier de l'instance ; le résultat l'effacerait.")
     if path.is_dir():
         raise CommandeError(f"{option} : {path} est un dossier ; donnez le chemin d'un fichier.")
+    if (
+        path.exists() and not path.is_file()
+    ):  # a device or a pipe: os.replace would put the result in its place
+        raise CommandeError(
+            f"{option} : {path} n'est pas un fichier ordinaire ; donnez le chemin d'un fichier."
+        )
     parent = path.parent
     if not parent.is_dir():
         raise CommandeError(
@@ -45,12 +54,17 @@ def verifier_duree(value: float, option: str, *, zero: bool = False) -> None:
 def ecrire_json(path: Path, data: Any, option: str) -> None:
     """Writes `data` as JSON to a temporary file beside `path`, then puts it in place: a failure leaves the
     former file (if any) as it was and no temporary behind. A replaced file keeps its permissions."""
-    text = json.dumps(data, ensure_ascii=False, indent=1)
+    try:
+        content = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+    except (
+        UnicodeEncodeError
+    ):  # a lone surrogate (« \\ud800 ») read from the instance: kept escaped, as it came
+        content = json.dumps(data, ensure_ascii=True, indent=1).encode("ascii")
     temporary: str | None = None
     try:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
         mask = os.umask(0)
         os.umask(mask)
         os.chmod(temporary, stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o666 & ~mask)

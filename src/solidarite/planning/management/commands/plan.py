@@ -30,7 +30,10 @@ class Command(BaseCommand):
         parser.add_argument("--instance", type=Path, required=True, help="Fichier JSON de l'instance.")
         parser.add_argument("--out", type=Path, required=True, help="Fichier JSON du résultat.")
         parser.add_argument(
-            "--time-limit", type=float, default=60.0, help="Temps maximal de CP-SAT (séries), en secondes."
+            "--time-limit",
+            type=float,
+            default=60.0,
+            help="Temps maximal de CP-SAT (séries), en secondes.",
         )
         parser.add_argument(
             "--trajet-s",
@@ -50,7 +53,7 @@ class Command(BaseCommand):
         try:  # the options first, the output path too: nothing is solved for a result that could not be kept
             verifier_duree(options["time_limit"], "--time-limit")
             verifier_duree(options["trajet_s"], "--trajet-s", zero=True)
-            verifier_fichier(options["out"], "--out")
+            verifier_fichier(options["out"], "--out", lu=path)
         except CommandeError as exc:
             raise CommandError(str(exc), returncode=2) from None
         try:

@@ -47,7 +47,7 @@ class Command(BaseCommand):
         try:  # before anything is queued: a wait that never ends (nan) would leave the tasks in the queue
             verifier_duree(options["attente"], "--attente")
             if options["out"] is not None:
-                verifier_fichier(options["out"], "--out")
+                verifier_fichier(options["out"], "--out", lu=options["instance"])
             if (
                 options["dossier"] is not None
                 and options["dossier"].exists()

@@ -1,0 +1,89 @@
+"""The files of `plan` and `planning_echelle` (revue du 6 décembre, an outside probe of the command line): an
+instance that is not a plain file, too large or too deeply nested is refused in French (exit 2) before it is
+read whole; the result never takes the place of the instance or of a device, and is written whole."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from solidarite.planning import echelle
+from tests.cli import run_cli
+from tests.planning.test_optimizer import EXAMPLE
+
+
+def _plan(*args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli("plan", *args, timeout=120)
+
+
+def test_a_pipe_a_device_and_a_deep_nesting_are_refused_exit_2(tmp_path: Path) -> None:
+    """A pipe hung `plan` (read whole, waiting for a writer), /dev/zero filled the memory (a MemoryError), and
+    100 000 nested lists ended in a RecursionError: tracebacks, exit 1."""
+    fifo, deep, out = tmp_path / "tube.json", tmp_path / "profond.json", tmp_path / "out.json"
+    os.mkfifo(fifo)
+    deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    for source, message in (
+        (fifo, "tube.json : fichier illisible (ce n'est pas un fichier ordinaire)"),
+        (Path("/dev/zero"), "zero : fichier illisible (ce n'est pas un fichier ordinaire)"),
+        (deep, "profond.json : JSON trop imbriqué"),
+    ):
+        result = _plan("--instance", str(source), "--out", str(out))
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr and not out.exists()
+
+
+def test_an_instance_over_the_size_limit_is_refused_before_it_is_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "grande.json"
+    source.write_text(json.dumps(EXAMPLE), encoding="utf-8")
+    monkeypatch.setattr(echelle, "INSTANCE_MAX_BYTES", 100)
+    with pytest.raises(echelle.EchelleError, match=re.escape("grande.json : le fichier dépasse 0.0001 Mo")):
+        echelle.lire_instance(source)
+
+
+def test_a_byte_order_mark_is_allowed(tmp_path: Path) -> None:
+    """Windows' Notepad writes one: it was « JSON mal formé (ligne 1, colonne 1 : syntaxe invalide) »."""
+    source = tmp_path / "bom.json"
+    source.write_bytes(b"\xef\xbb\xbf" + json.dumps(EXAMPLE).encode("utf-8"))
+    assert len(echelle.lire_instance(source).volunteers) == 2
+
+
+@pytest.mark.parametrize("command", ["plan", "planning_echelle"])
+def test_the_result_never_replaces_the_instance(tmp_path: Path, command: str) -> None:
+    """`--out` equal to `--instance` (here through another spelling of the path) replaced the instance by the
+    result, exit 0."""
+    source = tmp_path / "in.json"
+    source.write_text(json.dumps(EXAMPLE), encoding="utf-8")
+    result = run_cli(
+        command, "--instance", str(source), "--out", str(tmp_path / "." / "in.json"), timeout=120
+    )
+    assert result.returncode == 2, result.stderr
+    assert "est le fichier de l'instance ; le résultat l'effacerait" in result.stderr, result.stderr
+    assert json.loads(source.read_text(encoding="utf-8")) == EXAMPLE
+
+
+def test_the_result_never_replaces_a_pipe_or_a_device(tmp_path: Path) -> None:
+    """`--out /dev/full` (as root) put the result in the device's place, exit 0: a pipe stands for it here."""
+    source, fifo = tmp_path / "in.json", tmp_path / "tube"
+    source.write_text(json.dumps(EXAMPLE), encoding="utf-8")
+    os.mkfifo(fifo)
+    result = _plan("--instance", str(source), "--out", str(fifo))
+    assert result.returncode == 2 and "--out : " in result.stderr, result.stderr
+    assert "n'est pas un fichier ordinaire" in result.stderr and fifo.is_fifo()
+
+
+def test_a_lone_surrogate_in_an_id_is_written_back_escaped(tmp_path: Path) -> None:
+    """« \\ud800 » is valid JSON but no UTF-8: the result's writing ended in a UnicodeEncodeError (exit 1, after
+    the solve) and left an empty temporary file beside the result."""
+    source, out = tmp_path / "in.json", tmp_path / "out.json"
+    source.write_text(json.dumps(EXAMPLE).replace('"v2"', '"\\ud800"'), encoding="utf-8")
+    result = _plan("--instance", str(source), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    ids = {a["volunteer"] for a in json.loads(out.read_text(encoding="utf-8"))["assignments"]}
+    assert "\ud800" in ids and sorted(tmp_path.iterdir()) == [source, out]
