@@ -132,6 +132,38 @@ def test_an_integer_option_is_written_in_ascii_digits_in_every_command(
     assert "Traceback" not in result.stderr and not (tmp_path / "absente.sqlite3").exists()
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("plan", "--instance", "i.json", "--out", "o.json", "--time-limit", "٦٠"),  # float() read 60
+        ("plan", "--instance", "i.json", "--out", "o.json", "--trajet-s", "1_0"),
+        ("planning_echelle", "--instance", "i.json", "--attente", "٦٠"),
+        ("worker", "--interval", "６０"),  # fullwidth digits
+    ],
+)
+def test_a_decimal_option_is_written_in_ascii_digits_in_every_command(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    """Revue du 6 décembre (an outside probe of the command line): the seconds options took « ٦٠ » for 60."""
+    option = args[-2]
+    result = _run(*args, env={"DATABASE_URL": f"sqlite:///{tmp_path / 'absente.sqlite3'}"})
+    assert result.returncode == 2, result.stderr
+    assert f"argument {option} : nombre attendu, en chiffres de 0 à 9" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "absente.sqlite3").exists()
+
+
+@pytest.mark.parametrize("interval", ["nan", "inf", "1e400", "1e300", "-1", "0"])
+def test_the_worker_refuses_an_interval_it_cannot_wait_exit_2(tmp_path: Path, interval: str) -> None:
+    """nan looped on « ValueError: Invalid value NaN », inf and 1e300 ended in an OverflowError (exit 1)."""
+    result = _run(
+        "worker", "--interval", interval, env={"DATABASE_URL": f"sqlite:///{tmp_path / 'b.sqlite3'}"}
+    )
+    assert result.returncode == 2 and "--interval doit être un nombre positif d'au plus 86400 secondes" in (
+        result.stderr
+    ), result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_bad_server_option_exits_2_in_french() -> None:
     for args, message in [(("--port", "0"), "--port : entre 1 et 65535"), (("--workers", "99"), "--workers")]:
         result = _run("serveur", *args)

@@ -37,6 +37,9 @@ _ID = re.compile(ID_PATTERN[1:-1])
 _DATE = re.compile(DATE_PATTERN[1:-1])
 _COUNT = re.compile(r"0|[1-9][0-9]{0,8}")
 _COUNT_ARGUMENT = re.compile(r"0|[1-9][0-9]{0,17}")  # over 10⁹ too: its command says why it cannot be met
+_NOMBRE_ARGUMENT = re.compile(
+    r"[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|nan|inf|infinity)", re.IGNORECASE
+)
 _DECIMAL = re.compile(r"(?:0|[1-9][0-9]{0,8})(?:[.,][0-9]{1,9})?")
 
 
@@ -61,6 +64,17 @@ def count_argument(text: str) -> int:
             f"(reçu : {text!r})"
         )
     return int(text)
+
+
+def nombre_argument(text: str) -> float:
+    """The argparse type of a command's decimal option (`type=nombre_argument`), a duration in seconds: ASCII
+    digits, a point, an exponent (float() took « ٦٠ », « 1_0 », « ６０ »); « nan » and « inf » pass, for the
+    command to say why a duration cannot be one (`planning.commandes.verifier_duree`)."""
+    if not _NOMBRE_ARGUMENT.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"nombre attendu, en chiffres de 0 à 9 avec un point avant les décimales (reçu : {text!r})"
+        )
+    return float(text)
 
 
 def parse_decimal(text: str) -> float | None:

@@ -12,6 +12,9 @@ from django.utils import timezone
 from solidarite.config.planification import Worker
 from solidarite.rdv import messaging
 from solidarite.web.commandes import CONTROLES_SANS_URLS
+from solidarite.web.entrees import nombre_argument
+
+INTERVAL_MAX_S = 86_400  # the pause between two rounds: beyond a day, the daily tasks would be missed
 
 
 class Command(BaseCommand):
@@ -29,12 +32,19 @@ class Command(BaseCommand):
             help="Envoie ce qui est dû, fait les tâches en file, puis s'arrête.",
         )
         parser.add_argument(
-            "--interval", type=float, default=5.0, help="Secondes entre deux passages (5 par défaut)."
+            "--interval",
+            type=nombre_argument,
+            default=5.0,
+            help="Secondes entre deux passages (5 par défaut).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["interval"] <= 0:
-            self.stderr.write("--interval doit être positif.")
+        interval = options["interval"]
+        if not 0 < interval <= INTERVAL_MAX_S:  # nan looped on a ValueError, inf ended in an OverflowError
+            self.stderr.write(
+                f"--interval doit être un nombre positif d'au plus {INTERVAL_MAX_S} secondes (un jour), "
+                f"pas {interval:g}."
+            )
             raise SystemExit(2)
         stale = messaging.recover_stale(timezone.now())
         if stale:

@@ -17,6 +17,7 @@ from solidarite.planning.optimizer import (
 )
 from solidarite.planning.optimizer.flow import TRAVEL_TIME_LIMIT_S
 from solidarite.web.commandes import CONTROLES_SANS_URLS
+from solidarite.web.entrees import nombre_argument
 
 
 class Command(BaseCommand):
@@ -31,13 +32,13 @@ class Command(BaseCommand):
         parser.add_argument("--out", type=Path, required=True, help="Fichier JSON du résultat.")
         parser.add_argument(
             "--time-limit",
-            type=float,
+            type=nombre_argument,
             default=60.0,
             help="Temps maximal de CP-SAT (séries), en secondes.",
         )
         parser.add_argument(
             "--trajet-s",
-            type=float,
+            type=nombre_argument,
             default=TRAVEL_TIME_LIMIT_S,
             help="Temps accordé au départage par le trajet, une fois priorité et continuité prouvées "
             f"(secondes, {TRAVEL_TIME_LIMIT_S:g} par défaut ; 0 : pas de départage ; le plan dit s'il est prouvé).",

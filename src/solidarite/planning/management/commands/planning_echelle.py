@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from solidarite.planning import echelle
 from solidarite.planning.commandes import CommandeError, ecrire_json, verifier_duree, verifier_fichier
 from solidarite.web.commandes import CONTROLES_SANS_URLS
+from solidarite.web.entrees import nombre_argument
 
 
 class Command(BaseCommand):
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         parser.add_argument("--out", type=Path, help="Fichier JSON du résultat (planning et chiffres).")
         parser.add_argument(
             "--attente",
-            type=float,
+            type=nombre_argument,
             default=1800.0,
             help="Secondes d'attente maximale des régions (1800 par défaut) ; au-delà, les tâches non prises "
             "sont retirées de la file.",
