@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_indemnisation_needs_demo_then_builds_statements_once() -> None:
-    with pytest.raises(CommandError, match="lancez d'abord"):
+    with pytest.raises(CommandError, match="lancez d'abord") as refus:
         call_command("demo_indemnisation", stdout=StringIO())
+    assert refus.value.returncode == 2  # the wrong order is a refusal, as demo_continuite's (it was exit 1)
     call_command("demo", stdout=StringIO())
     out = StringIO()
     call_command("demo_indemnisation", stdout=out)

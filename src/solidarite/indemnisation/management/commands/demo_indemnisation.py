@@ -44,7 +44,8 @@ class Command(BaseCommand):
         )
         if not future:
             raise CommandError(
-                "Aucune mission de démonstration : lancez d'abord « python -m solidarite demo »."
+                "Aucune mission de démonstration : lancez d'abord « python -m solidarite demo ».",
+                returncode=2,  # the wrong order is a refusal, as demo_continuite's (exit 1 means a fault)
             )
         rng = random.Random(options["graine"])
         today = timezone.localdate()
