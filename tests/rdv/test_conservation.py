@@ -170,6 +170,8 @@ def test_the_command_dry_run_prints_the_counts_a_year_later_and_refuses_bad_argu
         (["--lot", "0"], "au moins 1"),
         (["--lot", "beaucoup"], "au moins 1"),
         (["--lot", "99999999999999999999999"], "au plus 100 000"),  # was the database's error, a traceback
+        (["--lot", "٥"], "--lot '٥' : un nombre entier"),  # int() read 5, and the real purge ran (6 December)
+        (["--lot", "+5"], "--lot '+5' : un nombre entier"),
     ):
         err = io.StringIO()
         with pytest.raises(SystemExit) as exit_code:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from solidarite.rdv import conservation
 from solidarite.web.commandes import CONTROLES_SANS_URLS
+from solidarite.web.entrees import parse_count
 
 # The bounds of SOLIDARITE_PURGE_LOT: beyond 2**63, the database refused the LIMIT (a traceback).
 LOT_MAX = 100_000
@@ -62,10 +63,7 @@ class Command(BaseCommand):
                 )
         lot = settings.SOLIDARITE_PURGE_LOT
         if options["lot"]:
-            try:
-                lot = int(options["lot"])
-            except ValueError:
-                lot = 0
+            lot = parse_count(options["lot"]) or 0  # ASCII digits only: int() took « ٥ » for 5
             if not 1 <= lot <= LOT_MAX:
                 self._refuse(
                     f"--lot {options['lot']!r} : un nombre entier de lignes, au moins 1 et au plus "
