@@ -573,6 +573,8 @@ def test_planning_echelle_refuses_paths_it_cannot_write_in_french(tmp_path: Path
         (("--out", str(tmp_path / "absent" / "o.json")), f"le dossier {tmp_path / 'absent'} n'existe pas"),
         (("--out", str(tmp_path)), "est un dossier"),
         (("--dossier", str(path)), "existe et n'est pas un dossier"),
+        # under a file: refused after the split, exit 1 (an outside probe, 6 December: « --dossier /proc/x »)
+        (("--dossier", str(path / "travail")), "--dossier : impossible d'y écrire les fichiers des régions"),
     ):
         with pytest.raises(CommandError, match=message) as refused:
             call_command("planning_echelle", "--instance", str(path), *options)

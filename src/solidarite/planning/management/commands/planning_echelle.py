@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from solidarite.planning import echelle
 from solidarite.planning.commandes import CommandeError, ecrire_json, verifier_duree, verifier_fichier
+from solidarite.systeme import raison
 from solidarite.web.commandes import CONTROLES_SANS_URLS
 from solidarite.web.entrees import nombre_argument
 
@@ -66,6 +67,14 @@ class Command(BaseCommand):
             instance = echelle.lire_instance(options["instance"])
         except echelle.EchelleError as exc:
             raise CommandError(str(exc), returncode=2) from None
+        if options["dossier"] is not None:
+            try:  # the work folder, a bad path: « /proc/x » was refused after the split, with exit code 1
+                (options["dossier"] / "regions").mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise CommandError(
+                    f"--dossier : impossible d'y écrire les fichiers des régions ({raison(exc)}).",
+                    returncode=2,
+                ) from None
         with tempfile.TemporaryDirectory(prefix="planning-echelle-") as temporaire:
             dossier = options["dossier"] or Path(temporaire)
             try:
