@@ -20,6 +20,18 @@ from solidarite.zonage import services as zonage
 pytestmark = pytest.mark.django_db
 
 
+def test_demo_before_zonage_is_a_refusal_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An outside probe (6 December): `demo` before any active zonage said so with exit code 1, a fault's."""
+    from django.core.management.base import CommandError
+
+    from solidarite.planning.management.commands import demo
+
+    monkeypatch.setattr(demo.zonage, "active_campaign", lambda: None)
+    with pytest.raises(CommandError, match="Aucune zone active : lancez d'abord") as refus:
+        call_command("demo", stdout=StringIO())
+    assert refus.value.returncode == 2 and not MedecinVolontaire.objects.exists()
+
+
 def test_demo_data_respects_every_cap_and_opens_slots() -> None:
     out = StringIO()
     call_command("demo", stdout=out)

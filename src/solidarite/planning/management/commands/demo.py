@@ -119,7 +119,8 @@ class Command(BaseCommand):
         campagne = zonage.active_campaign()
         if campagne is None:
             raise CommandError(
-                "Aucune zone active : lancez d'abord python -m solidarite zonage --out var/zonage --save --activate."
+                "Aucune zone active : lancez d'abord python -m solidarite zonage --out var/zonage --save --activate.",
+                returncode=2,  # the wrong order is a refusal, as demo_continuite's (exit 1 means a fault)
             )
         if MedecinVolontaire.objects.filter(demonstration=True).exists() and not options["reset"]:
             self.stdout.write(
