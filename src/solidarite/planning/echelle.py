@@ -56,6 +56,10 @@ class EchelleError(Exception):
     """A bad input or a failed region, in French for the user (exit code 2 on the command line)."""
 
 
+class Interruption(EchelleError):
+    """The wait for the regions interrupted (Ctrl+C), the tasks no worker took withdrawn."""
+
+
 @dataclass
 class RegionResolue:
     """What one region's task reported."""
@@ -292,7 +296,21 @@ def attendre(
     rapport: Callable[[str], None] = lambda ligne: None,
 ) -> list[RegionResolue]:
     """Polls the task table until every region's task is finished; a failed one → EchelleError naming it.
-    At the deadline, the tasks no worker took yet are withdrawn from the queue (they would run for nothing)."""
+    At the deadline, or interrupted (Ctrl+C → Interruption), the tasks no worker took yet are withdrawn from
+    the queue (they would run for nothing)."""
+    try:
+        return _attendre(lot, attente_s, sondage_s, rapport)
+    except KeyboardInterrupt:  # Ctrl+C: the tasks no worker took would run later, for nothing
+        retirees = _retirer(lot)
+        raise Interruption(
+            f"Interrompu : {retirees} tâche(s) jamais prise(s) retirée(s) de la file ; celles déjà prises par "
+            "un worker s'achèvent sans suite."
+        ) from None
+
+
+def _attendre(
+    lot: Lot, attente_s: float, sondage_s: float, rapport: Callable[[str], None]
+) -> list[RegionResolue]:
     from django_tasks.base import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 

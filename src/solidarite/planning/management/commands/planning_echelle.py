@@ -81,6 +81,8 @@ class Command(BaseCommand):
                 resultat = echelle.planifier_par_region(
                     instance, dossier, attente_s=options["attente"], rapport=self.stdout.write
                 )
+            except echelle.Interruption as exc:  # Ctrl+C: exit code 130, as a shell gives it
+                raise CommandError(str(exc), returncode=130) from None
             except echelle.EchelleError as exc:
                 raise CommandError(str(exc)) from None
             except (
