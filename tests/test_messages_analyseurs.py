@@ -39,6 +39,16 @@ def _read_csv(path: Path) -> object:
     [
         ("regions.json", b"", read_json_list, DataFileError, "valeur attendue"),
         ("regions.json", b'[{"code": "01",}]', read_json_list, DataFileError, "nom de propriété"),
+        # a RecursionError and a ValueError, tracebacks of load_territoire (an outside probe, 6 December)
+        (
+            "regions.json",
+            b"[" * 100_000 + b"]" * 100_000,
+            read_json_list,
+            DataFileError,
+            "JSON trop imbriqué",
+        ),
+        ("regions.json", b'[{"code": ' + b"9" * 5000 + b"}]", read_json_list, DataFileError, "démesuré"),
+        ("i.json", b"[" * 100_000 + b"]" * 100_000, lire_instance, EchelleError, "JSON trop imbriqué"),
         ("epci.csv", "code\nMontréal\n".encode("cp1252"), _read_csv, DataFileError, "octet invalide"),
         ("epci.csv", b'code\n"' + b"x" * 200_000 + b'"\n', _read_csv, DataFileError, "un champ dépasse"),
         ("p.toml", b"a = 1 b\n", load_params, ParamError, "ligne 1, colonne 7"),

@@ -233,6 +233,12 @@ def read_json_list(path: Path) -> list[dict[str, object]]:
         ) from exc
     except UnicodeDecodeError as exc:
         raise DataFileError(path, None, "encodage invalide : le fichier doit être en UTF-8.") from exc
+    except RecursionError:  # thousands of nested lists: the parser's stack (a traceback, 6 December)
+        raise DataFileError(
+            path, None, "JSON trop imbriqué : une liste d'objets JSON est attendue."
+        ) from None
+    except ValueError:  # an integer of thousands of digits (Python's conversion limit)
+        raise DataFileError(path, None, "un nombre du fichier est démesuré.") from None
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise DataFileError(path, None, "une liste d'objets JSON est attendue.")
     return data
