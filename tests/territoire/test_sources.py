@@ -104,6 +104,15 @@ def test_bad_population_and_bad_json(data_copy: Path, copy_file) -> None:  # typ
         read_territoire(data_copy)
 
 
+def test_a_duplicated_epci_is_refused_naming_both_lines(data_copy: Path, copy_file) -> None:  # type: ignore[no-untyped-def]
+    """An outside probe (6 December): an EPCI line repeated at the end was loaded over the first, exit 0."""
+    copy_file(data_copy, "epci.csv", lambda lines: [*lines, lines[1]])
+    with pytest.raises(
+        DataFileError, match=r"epci\.csv, ligne 1257 : SIREN \d{9} en double \(déjà en ligne 2\)"
+    ):
+        read_territoire(data_copy)
+
+
 def test_empty_file(data_copy: Path) -> None:
     replace_file(data_copy, "epci.csv", "")
     with pytest.raises(DataFileError, match="fichier vide"):

@@ -322,7 +322,11 @@ def read_epcis(data_dir: Path) -> list[EpciRow]:
         "nb_membres",
     )
     rows = []
+    first: dict[str, int] = {}  # a SIREN's first line: a second one was loaded over it, silently (6 December)
     for line, row in read_csv(path, columns):
+        if (siren := row["siren"].strip()) in first:
+            raise DataFileError(path, line, f"SIREN {siren} en double (déjà en ligne {first[siren]}).")
+        first[siren] = line
         if row["type"] not in EPCI_TYPES:
             raise DataFileError(
                 path, line, f"type d'EPCI inconnu {row['type']!r} (attendu : {', '.join(EPCI_TYPES)})."
