@@ -87,3 +87,17 @@ def test_a_lone_surrogate_in_an_id_is_written_back_escaped(tmp_path: Path) -> No
     assert result.returncode == 0, result.stderr
     ids = {a["volunteer"] for a in json.loads(out.read_text(encoding="utf-8"))["assignments"]}
     assert "\ud800" in ids and sorted(tmp_path.iterdir()) == [source, out]
+
+
+def test_the_gain_over_a_reference_of_priority_zero_is_not_infinite(tmp_path: Path) -> None:
+    """`--compare` on lieux all of priority 0 printed « gain de l'optimisation : +inf % »."""
+    source, out = tmp_path / "in.json", tmp_path / "out.json"
+    nulle = json.loads(json.dumps(EXAMPLE))
+    for site in nulle["sites"]:
+        site["priority"] = 0
+    source.write_text(json.dumps(nulle), encoding="utf-8")
+    result = _plan("--instance", str(source), "--out", str(out), "--compare")
+    assert result.returncode == 0, result.stderr
+    assert "gain de l'optimisation : sans objet (priorité de la référence nulle)." in result.stdout, (
+        result.stdout
+    )

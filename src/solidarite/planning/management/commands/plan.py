@@ -85,12 +85,12 @@ class Command(BaseCommand):
             self.stdout.write(f"série impossible — {reason}")
         if options["compare"]:
             baseline = first_come_first_served(instance)
-            gain = (
-                (solution.priority_total / baseline.priority_total - 1) * 100
+            gain = (  # a reference of priority 0 has no ratio (« +inf % » was printed, 6 December)
+                f"{(solution.priority_total / baseline.priority_total - 1) * 100:+.1f} %"
                 if baseline.priority_total
-                else float("inf")
+                else "sans objet (priorité de la référence nulle)"
             )
             self.stdout.write(
                 f"premier arrivé, premier servi : {baseline.filled_places} places, priorité {baseline.priority_total:.2f}, "
-                f"{baseline.travel_km:.1f} km ; gain de l'optimisation : {gain:+.1f} %."
+                f"{baseline.travel_km:.1f} km ; gain de l'optimisation : {gain}."
             )
