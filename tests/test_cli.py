@@ -82,6 +82,20 @@ def test_a_job_that_serves_no_page_starts_without_importing_the_views(
     assert f"vues importées : {imported} ; sortie : {0 if imported else 2}" in result.stdout, result.stderr
 
 
+@pytest.mark.sans_base
+@pytest.mark.parametrize(
+    "args",
+    [("purge", "--dry-run"), ("worker", "--once"), ("pilotage", "publier", "--trimestre", "2026T3")],
+)
+def test_a_database_not_migrated_is_said_in_french(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """Found by probing the commands: on a new machine, before `migrate`, each was a « no such table »
+    traceback with exit code 1."""
+    result = _run(*args, env={"DATABASE_URL": f"sqlite:///{tmp_path / 'neuve.sqlite3'}"})
+    assert result.returncode == 2, result.stderr
+    assert "lancez d'abord « python -m solidarite migrate »" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_missing_data_folder_exits_with_a_french_message(tmp_path: Path) -> None:
     result = _run(
         "load_territoire",

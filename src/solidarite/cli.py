@@ -77,6 +77,7 @@ def _run_with_french_errors(
     same exit code. Only the command run from the command line is concerned; a command it calls itself keeps
     raising, for its caller to handle."""
     from django.core.management.base import CommandError, SystemCheckError
+    from django.db import DatabaseError
 
     def run(command: Any, argv: list[str]) -> None:
         execute = command.execute
@@ -89,11 +90,36 @@ def _run_with_french_errors(
                     raise
                 command.stderr.write(f"Erreur : {error}")
                 sys.exit(error.returncode)
+            except DatabaseError:  # « no such table » on a new machine: say what to run, not a traceback
+                if options.get("traceback") or not _migrations_pending(options.get("database")):
+                    raise
+                command.stderr.write(BASE_NON_MIGREE)
+                sys.exit(2)
 
         command.execute = execute_in_french
         run_from_argv(command, argv)
 
     return run
+
+
+BASE_NON_MIGREE = (
+    "Erreur : la base de données n'est pas à jour (tables absentes ou migrations non appliquées) : lancez "
+    "d'abord « python -m solidarite migrate »."
+)
+
+
+def _migrations_pending(alias: str | None) -> bool:
+    """Whether the database has migrations not applied: read only once a command failed on the database (a
+    table missing), so that a command that works pays nothing for it. False when the database cannot be read."""
+    from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        connection = connections[alias or DEFAULT_DB_ALIAS]
+        executor = MigrationExecutor(connection)
+        return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    except DatabaseError:
+        return False
 
 
 def _argparse_en_francais() -> None:
