@@ -7,7 +7,9 @@ import csv
 import errno
 import json
 import re
+import stat
 import tomllib
+from pathlib import Path
 
 RAISONS_SYSTEME = {
     errno.ENOENT: "fichier ou dossier introuvable",
@@ -96,3 +98,23 @@ def raison_csv(exc: csv.Error) -> str:
 def raison_encodage(exc: UnicodeDecodeError) -> str:
     """Where a text is not in the expected encoding, in French."""
     return f"octet invalide à la position {exc.start + 1}"
+
+
+def lire_octets(source: Path, what: str, error: type[Exception], max_bytes: int) -> bytes:
+    """The bytes of a file given on the command line, or `error` with a French message: not a plain file (a
+    folder, a device, a pipe: read whole, /dev/zero filled the memory and a pipe hung), or over `max_bytes`."""
+    try:
+        mode = source.stat().st_mode  # before opening: opening a pipe waits for a writer
+        if stat.S_ISDIR(mode):
+            raise error(f"{what} illisible : {source} (c'est un dossier).")
+        if not stat.S_ISREG(mode):
+            raise error(f"{what} illisible : {source} (ce n'est pas un fichier ordinaire).")
+        with source.open("rb") as handle:
+            content = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise error(f"{what} illisible : {source} ({raison(exc)}).") from exc
+    if len(content) > max_bytes:
+        raise error(
+            f"{source.name} : le fichier dépasse {max_bytes / 1_000_000:g} Mo, la taille permise ici."
+        )
+    return content

@@ -517,7 +517,7 @@ def test_planning_echelle_bad_input_exit_2(tmp_path: Path) -> None:
 
     _, path = _family_file(tmp_path, volunteers=200, sites=30)
     missing = run_cli("planning_echelle", "--instance", str(tmp_path / "absent.json"))
-    assert missing.returncode == 2 and "Fichier introuvable" in missing.stderr, missing.stderr
+    assert missing.returncode == 2 and "(fichier ou dossier introuvable)" in missing.stderr, missing.stderr
     unknown = run_cli(
         "planning_echelle", "--instance", str(path), "--region", "ZZ", "--dossier", str(tmp_path)
     )

@@ -28,8 +28,8 @@ def test_a_pipe_a_device_and_a_deep_nesting_are_refused_exit_2(tmp_path: Path) -
     os.mkfifo(fifo)
     deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
     for source, message in (
-        (fifo, "tube.json : fichier illisible (ce n'est pas un fichier ordinaire)"),
-        (Path("/dev/zero"), "zero : fichier illisible (ce n'est pas un fichier ordinaire)"),
+        (fifo, f"Instance illisible : {fifo} (ce n'est pas un fichier ordinaire)"),
+        (Path("/dev/zero"), "Instance illisible : /dev/zero (ce n'est pas un fichier ordinaire)"),
         (deep, "profond.json : JSON trop imbriqué"),
     ):
         result = _plan("--instance", str(source), "--out", str(out))

@@ -559,7 +559,9 @@ def test_plan_command_refuses_bad_numbers_and_paths_in_french(tmp_path: Path) ->
         result.stderr
     )
     result = _plan("--instance", str(tmp_path), "--out", str(out))
-    assert result.returncode == 2 and "fichier illisible (c'est un dossier)" in result.stderr, result.stderr
+    assert (
+        result.returncode == 2 and f"Instance illisible : {tmp_path} (c'est un dossier)" in result.stderr
+    ), result.stderr
     assert not out.exists()
 
 

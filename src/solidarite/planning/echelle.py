@@ -26,7 +26,6 @@ import json
 import math
 import os
 import resource
-import stat
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -49,7 +48,7 @@ from solidarite.planning.optimizer import (
     split_by_region,
 )
 from solidarite.planning.optimizer.feasibility import build_solution
-from solidarite.systeme import raison, raison_json
+from solidarite.systeme import lire_octets, raison, raison_json
 
 
 class EchelleError(Exception):
@@ -126,30 +125,12 @@ class ResultatEchelle:
 INSTANCE_MAX_BYTES = 200_000_000  # a national instance is tens of MB; beyond, not one (a device never ends)
 
 
-def _octets(chemin: Path) -> bytes:
-    """The bytes of an instance file: a plain file of at most INSTANCE_MAX_BYTES, else EchelleError (a pipe
-    hung `plan`, /dev/zero filled the memory, 500 MB were read whole before being refused)."""
-    mode = chemin.stat().st_mode  # before opening: opening a pipe waits for a writer
-    if stat.S_ISDIR(mode):
-        raise EchelleError(f"{chemin.name} : fichier illisible (c'est un dossier).")
-    if not stat.S_ISREG(mode):
-        raise EchelleError(f"{chemin.name} : fichier illisible (ce n'est pas un fichier ordinaire).")
-    with chemin.open("rb") as fichier:
-        contenu = fichier.read(INSTANCE_MAX_BYTES + 1)
-    if len(contenu) > INSTANCE_MAX_BYTES:
-        raise EchelleError(
-            f"{chemin.name} : le fichier dépasse {INSTANCE_MAX_BYTES / 1_000_000:g} Mo, la taille permise "
-            "d'une instance."
-        )
-    return contenu
-
-
 def lire_instance(chemin: Path) -> Instance:
     """An instance file in the JSON form of `python -m solidarite plan`; bad input → EchelleError (French)."""
     try:
-        data = json.loads(_octets(chemin).decode("utf-8-sig"))  # a BOM, as Notepad writes, allowed
-    except FileNotFoundError:
-        raise EchelleError(f"Fichier introuvable : {chemin}") from None
+        data = json.loads(
+            lire_octets(chemin, "Instance", EchelleError, INSTANCE_MAX_BYTES).decode("utf-8-sig")
+        )  # a BOM, as Notepad writes, allowed
     except RecursionError:  # thousands of nested lists: the parser's stack, not an instance
         raise EchelleError(f"{chemin.name} : JSON trop imbriqué (ce n'est pas une instance).") from None
     except json.JSONDecodeError as exc:

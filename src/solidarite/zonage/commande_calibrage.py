@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.template.loader import render_to_string
 from tqdm import tqdm
 
+from solidarite.systeme import lire_octets
 from solidarite.territoire.providers import provider_from_settings
 from solidarite.territoire.sources import DataError, TerritoireData, read_territoire
 from solidarite.territoire.travel import TravelError
@@ -85,7 +86,9 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
     contenu_liste = None
     if options["liste"]:  # read before the criteria are computed: a device or a pipe said at once
         try:  # as the back office: a plain file of 1 MB at most
-            contenu_liste = sources.lire_octets(options["liste"], "Liste officielle", CommandError)
+            contenu_liste = lire_octets(
+                options["liste"], "Liste officielle", CommandError, sources.TOML_MAX_BYTES
+            )
         except CommandError as exc:
             raise _fail(str(exc)) from exc
     if meme_chemin(ecrire, sortie / RAPPORT):  # the report written over the set: the set lost

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from solidarite.systeme import raison, raison_toml
+from solidarite.systeme import lire_octets, raison, raison_toml
 from solidarite.territoire.sources import RE_CODE_INSEE, DataError, DataFileError, read_csv, read_csv_rows
 from solidarite.zonage.apl import ActivityBand, AplParameters, DistanceBand
 from solidarite.zonage.faits import Faits, FaitsError, parse_faits
@@ -303,30 +302,10 @@ def verifier_urgences_departements(path: Path, sites: list[UrgenceSite], attendu
 TOML_MAX_BYTES = 1_000_000  # a parameter or facts file is a few kB; beyond, not one (a device never ends)
 
 
-def lire_octets(source: Path, what: str, error: type[Exception], max_bytes: int = TOML_MAX_BYTES) -> bytes:
-    """The bytes of a file given on the command line, or `error` with a French message: not a plain file (a
-    folder, a device, a pipe: read whole, /dev/zero filled the memory and a pipe hung), or over `max_bytes`."""
-    try:
-        mode = source.stat().st_mode  # before opening: opening a pipe waits for a writer
-        if stat.S_ISDIR(mode):
-            raise error(f"{what} illisible : {source} (c'est un dossier).")
-        if not stat.S_ISREG(mode):
-            raise error(f"{what} illisible : {source} (ce n'est pas un fichier ordinaire).")
-        with source.open("rb") as handle:
-            content = handle.read(max_bytes + 1)
-    except OSError as exc:
-        raise error(f"{what} illisible : {source} ({raison(exc)}).") from exc
-    if len(content) > max_bytes:
-        raise error(
-            f"{source.name} : le fichier dépasse {max_bytes / 1_000_000:g} Mo, la taille permise ici."
-        )
-    return content
-
-
 def _read_toml(source: Path, what: str, error: type[Exception]) -> dict[str, Any]:
     """The TOML table of a parameter or facts file, or `error` with a French message: not a plain file, too
     large (`lire_octets`), not UTF-8 (a byte-order mark, as Windows' Notepad writes, is allowed), malformed."""
-    content = lire_octets(source, what, error)
+    content = lire_octets(source, what, error, TOML_MAX_BYTES)
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
