@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from solidarite.zonage import calibrage, ecarts
-from solidarite.zonage.faits import FaitDepartement, FaitRegion, Faits, Perte
+from solidarite.zonage.faits import FaitDepartement, FaitRegion, Faits
 from solidarite.zonage.methode import Membre
+from solidarite.zonage.perte import Perte
 from solidarite.zonage.score import CRITERES, ParamError, parse_params, score_epcis, vote
 from solidarite.zonage.vote import VOTE_MEMBRES, vote_retenu, voter
 from tests.cli import run_cli

@@ -9,13 +9,9 @@ from typing import Any
 
 import pytest
 
-from solidarite.zonage.faits import (
-    FaitsError,
-    Observation,
-    parse_faits,
-    perte,
-)
+from solidarite.zonage.faits import FaitsError, parse_faits
 from solidarite.zonage.fidelite import fidelite
+from solidarite.zonage.perte import Observation, perte
 from solidarite.zonage.sources import DEFAULT_FAITS_FILE, load_faits
 
 REGIONS = {

@@ -7,7 +7,7 @@ capping (`normalisation`, `plafond`), whether the number of fragilities ranks fi
 which the ARS add ~10; or 151), and a **regional allocation** (each region with a published count takes
 its first EPCI up to that count): a hypothesis, tested like the others, not assumed.
 
-Each candidate is scored by the loss of `faits.perte`. To avoid fitting the very numbers it reports, the
+Each candidate is scored by the loss of `perte.perte`. To avoid fitting the very numbers it reports, the
 choice is checked by **leave-one-region-out cross-validation**: for each region with a published count,
 the candidate with the lowest loss *without that region* (and, with allocation, without that region's
 quota) is picked, and its error on the held-out region is recorded. The family (with or without
@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from solidarite.zonage.calcul import CriteriaTables, ZonageResult
-from solidarite.zonage.faits import Faits, Observation, Perte, perte
+from solidarite.zonage.faits import Faits
 from solidarite.zonage.methode import groupes_outre_mer, reste_outre_mer
+from solidarite.zonage.perte import Observation, Perte, perte
 from solidarite.zonage.score import (
     AGREGATIONS,
     CRITERES,

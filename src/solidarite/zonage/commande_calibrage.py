@@ -25,9 +25,10 @@ from solidarite.zonage import calibrage, ecarts, sources
 from solidarite.zonage.ajouts import ajouts_modeles
 from solidarite.zonage.calcul import EpciInfo, ZonageResult, compute_criteria, score_criteria
 from solidarite.zonage.ecriture import meme_chemin, verifier_chemin, write_all
-from solidarite.zonage.faits import FaitsError, perte
+from solidarite.zonage.faits import FaitsError
 from solidarite.zonage.fidelite import fidelite
 from solidarite.zonage.listes import Correspondance, EpciRef, ListeError, lire_fichier, resume
+from solidarite.zonage.perte import perte
 from solidarite.zonage.score import LIBELLES, ParamError, parse_params
 from solidarite.zonage.vote import vote_retenu, voter
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from solidarite.zonage.faits import Faits, Observation
+from solidarite.zonage.faits import Faits
+from solidarite.zonage.perte import Observation
 
 
 @dataclass(frozen=True)

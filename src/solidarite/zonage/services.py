@@ -17,11 +17,12 @@ from django.db.models import Max, Sum
 from solidarite.territoire import acces
 from solidarite.territoire.models import Commune, Departement, Epci, Region
 from solidarite.zonage.ajouts import ajouts_modeles
-from solidarite.zonage.faits import Faits, FaitsError, Observation, Perte, perte
+from solidarite.zonage.faits import Faits, FaitsError
 from solidarite.zonage.fidelite import LigneFidelite, fidelite
 from solidarite.zonage.listes import Correspondance, EpciRef, ListeError, lire_fichier, lire_liste
 from solidarite.zonage.methode import OUTRE_MER
 from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle, ListeOfficielleEpci, ResultatEpci
+from solidarite.zonage.perte import Observation, Perte, perte
 from solidarite.zonage.score import EpciScore
 from solidarite.zonage.sources import load_faits, surface_km2
 

@@ -20,8 +20,9 @@ from solidarite.zonage.calibrage import (
     quotas_of,
     selection,
 )
-from solidarite.zonage.faits import Faits, Perte, perte
+from solidarite.zonage.faits import Faits
 from solidarite.zonage.methode import groupes_outre_mer
+from solidarite.zonage.perte import Perte, perte
 from solidarite.zonage.score import order_of, select, vote
 
 VOTE_MEMBRES = 40  # the best candidates of the winner's family and structure that vote
