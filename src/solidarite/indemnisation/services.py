@@ -521,20 +521,23 @@ def avancer(ids: Iterable[int | str], action: str, user: Any, commentaire: str =
             de = r.statut
             r.statut = _reprise(r) if de == Releve.Statut.CONTESTE else vers  # only « valider » takes one
             fields = ["statut"]
-            if r.statut != vers:  # a transmitted or paid statement back where it was keeps its dates
-                pass
-            elif action == "valider":
-                r.valide_le, r.valide_par = now, user
-                fields += ["valide_le", "valide_par"]
-            elif action == "transmettre":
-                r.transmis_le = now
-                fields.append("transmis_le")
-            else:
-                r.paye_le = now
-                fields.append("paye_le")
+            if r.statut == vers:  # a transmitted or paid statement back where it was keeps its dates
+                fields += _date_etape(r, action, now, user)
             r.save(update_fields=fields)
             _step(r, de, r.statut, user, commentaire)
     return found
+
+
+def _date_etape(releve: Releve, action: str, now: dt.datetime, user: Any) -> list[str]:
+    """Dates (and, for « valider », attributes) the step `action` on `releve`; the fields to save."""
+    if action == "valider":
+        releve.valide_le, releve.valide_par = now, user
+        return ["valide_le", "valide_par"]
+    if action == "transmettre":
+        releve.transmis_le = now
+        return ["transmis_le"]
+    releve.paye_le = now
+    return ["paye_le"]
 
 
 def _reprise(releve: Releve) -> str:

@@ -25,9 +25,8 @@ def verifier_fichier(path: Path, option: str, lu: Path | None = None) -> None:
         raise CommandeError(f"{option} : {path} est le fichier de l'instance ; le résultat l'effacerait.")
     if path.is_dir():
         raise CommandeError(f"{option} : {path} est un dossier ; donnez le chemin d'un fichier.")
-    if (
-        path.exists() and not path.is_file()
-    ):  # a device or a pipe: os.replace would put the result in its place
+    # a device or a pipe: os.replace would put the result in its place
+    if path.exists() and not path.is_file():
         raise CommandeError(
             f"{option} : {path} n'est pas un fichier ordinaire ; donnez le chemin d'un fichier."
         )
@@ -56,9 +55,7 @@ def ecrire_json(path: Path, data: Any, option: str) -> None:
     former file (if any) as it was and no temporary behind. A replaced file keeps its permissions."""
     try:
         content = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
-    except (
-        UnicodeEncodeError
-    ):  # a lone surrogate (« \\ud800 ») read from the instance: kept escaped, as it came
+    except UnicodeEncodeError:  # a lone surrogate (« \\ud800 ») from the instance: kept escaped, as it came
         content = json.dumps(data, ensure_ascii=True, indent=1).encode("ascii")
     temporary: str | None = None
     try:
