@@ -168,3 +168,32 @@ def test_an_apl_file_without_any_offer_or_with_a_negative_value_is_refused(data_
     replace_file(data_copy, "apl_mg_2022_2023.csv", header + "2023,01001,A,1.2,1,810.8,-806,2020\n")
     with pytest.raises(DataFileError, match="population_totale négatif"):
         read_apl(data_copy)
+
+
+def test_a_byte_order_mark_is_not_read_as_part_of_the_first_column(data_copy: Path, copy_file) -> None:  # type: ignore[no-untyped-def]
+    """An outside probe (6 December): epci.csv saved by a spreadsheet with a byte-order mark was refused with
+    « colonne(s) absente(s) de l'en-tête : siren », a column the file plainly has."""
+    copy_file(data_copy, "epci.csv", lambda lines: ["\ufeff" + lines[0], *lines[1:]])
+    copy_file(data_copy, "regions.json", lambda lines: ["\ufeff" + lines[0], *lines[1:]])
+    data = read_territoire(data_copy)
+    assert len(data.epcis) == len(read_territoire(DATA_DIR).epcis)
+
+
+@pytest.mark.parametrize("character", ["\x00", "\u202e", "\u200b"])
+def test_a_name_holding_a_control_or_invisible_character_is_refused(  # type: ignore[no-untyped-def]
+    data_copy: Path, copy_file, character: str
+) -> None:
+    """An outside probe (6 December): a NUL in a commune's name was loaded on SQLite (PostgreSQL refuses it
+    mid-load); a bidi override reversed the name on every page."""
+
+    def break_name(lines: list[str]) -> list[str]:
+        fields = next(csv.reader([lines[2]]))
+        fields[1] += character + "x"  # the column « nom »
+        return [*lines[:2], ",".join(f'"{f}"' for f in fields) + "\n", *lines[3:]]
+
+    copy_file(data_copy, "communes_cog2025.csv", break_name)
+    with pytest.raises(
+        DataFileError,
+        match=rf"communes_cog2025\.csv, ligne 3 : .*caractère invisible ou de contrôle \(U\+{ord(character):04X}\)",
+    ):
+        read_territoire(data_copy)

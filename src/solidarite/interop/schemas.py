@@ -10,7 +10,8 @@ from ninja import Field, Schema
 from pydantic import ConfigDict, WithJsonSchema
 
 from solidarite.interop import entrees
-from solidarite.rdv.patients import INVISIBLE_CLASS, LETTER_CLASS, LIMITS
+from solidarite.rdv.patients import LETTER_CLASS, LIMITS
+from solidarite.web.entrees import INVISIBLE_CLASS
 
 
 class LieuOut(Schema):

@@ -12,11 +12,8 @@ from django.utils import timezone
 
 from solidarite.annuaire.validation import InvalidValueError, normalise_phone
 from solidarite.rdv.models import RendezVous
+from solidarite.web.entrees import INVISIBLE, SURROGATE
 
-# Lone surrogates (a JSON "\ud800", which no UTF-8 text can hold, nor PostgreSQL store): no name, phone, address
-# or reason has any. The pages' forms cannot send them (Django decodes a form's bytes); the API's JSON body comes
-# here directly. Control characters (NUL and the like) are INVISIBLE's, below.
-SURROGATE = re.compile("[\ud800-\udfff]")
 # The longest text each free-text field may hold: its column's (also given in the API's OpenAPI document).
 LIMITS = {
     field: RendezVous._meta.get_field(field).max_length
@@ -26,20 +23,10 @@ LIMITS = {
 
 # A name is written in letters of the Latin alphabet, accents and ligatures included (the état civil's and the
 # INS's), with spaces, hyphens, apostrophes (' and ’) and dots between; it needs at least one such letter. It holds
-# no invisible or control character: Unicode's control (Cc) and format (Cf: soft hyphen, bidi marks and overrides,
-# zero-width space and joiners, word joiner, BOM…) characters, and the private-use ones, of the Basic Multilingual
-# Plane (Python 3.11's Unicode; a lone surrogate is SURROGATE's, and kept out of this class: schemathesis misread a
-# class holding them, and generated names without a letter). A zero-width joiner serves scripts that join their letters, and
-# emoji, in no French name: refused too. A name of such characters alone looked empty on the day's list and in
-# the messages, an override reversed what followed it. Both classes are written out as ranges, which Python and
-# the API's document (interop.schemas.NAME_PATTERN, ECMA 262) read alike: what the document promises is what is taken.
-INVISIBLE_CLASS = (
-    "\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e"
-    "\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ue000-\\uf8ff\\ufeff\\ufff9-\\ufffb"
-)
+# no invisible or control character (web.entrees.INVISIBLE_CLASS). LETTER_CLASS is written out as ranges, which
+# Python and the API's document (interop.schemas.NAME_PATTERN, ECMA 262) read alike.
 # A to Z, Latin-1's letters (À…ÿ but × and ÷), Latin Extended-A and B (Œ, Ł, Ș…), Latin Extended Additional (Ẽ…).
 LETTER_CLASS = "A-Za-z\\u00c0-\\u00d6\\u00d8-\\u00f6\\u00f8-\\u024f\\u1e00-\\u1eff"
-INVISIBLE = re.compile(f"[{INVISIBLE_CLASS}]")
 LETTER = re.compile(f"[{LETTER_CLASS}]")
 # Every text a patient types, names or not, is refused with an invisible or control character: a motif or a
 # médecin traitant of a right-to-left override reversed what the day's list showed after it, an e-mail's domain

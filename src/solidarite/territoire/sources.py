@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from solidarite.systeme import raison_csv, raison_encodage, raison_json
+from solidarite.web.entrees import INVISIBLE
 
 COG_FILES = {2025: "communes_cog2025.csv", 2026: "communes_cog2026.csv"}
 REGIONS_FILE = "regions.json"
@@ -178,7 +179,7 @@ def read_csv(
     """Yields (line number, row) and refuses short, long or headerless rows; with `only` = (column, value),
     yields only the rows having that value there (every row is still checked)."""
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
+        with path.open(encoding="utf-8-sig", newline="") as handle:  # a byte-order mark is not a column's
             reader = csv.reader(handle)
             header = next(reader, None)
             if not header:
@@ -210,7 +211,7 @@ def read_csv_rows(path: Path) -> list[tuple[int, list[str]]]:
     """Every row of a CSV file without a header of columns (the DREES' sheets), numbered; DataFileError for a
     file that is not UTF-8 or not CSV."""
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
             return list(enumerate(csv.reader(handle), start=1))
     except (UnicodeDecodeError, csv.Error) as exc:
         raise _erreur_csv(path, exc) from exc
@@ -226,7 +227,7 @@ def _erreur_csv(path: Path, exc: UnicodeDecodeError | csv.Error) -> DataFileErro
 
 def read_json_list(path: Path) -> list[dict[str, object]]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as exc:
         raise DataFileError(
             path, exc.lineno, f"JSON mal formé ({raison_json(exc)}, colonne {exc.colno})."
@@ -268,6 +269,12 @@ def _text(path: Path, line: int | None, value: object, what: str) -> str:
     text = str(value if value is not None else "").strip()
     if not text:
         raise DataFileError(path, line, f"{what} vide.")
+    if found := INVISIBLE.search(text):  # a NUL was stored by SQLite, and refused by PostgreSQL mid-load
+        raise DataFileError(
+            path,
+            line,
+            f"{what} : caractère invisible ou de contrôle (U+{ord(found.group()):04X}) dans {text!r}.",
+        )
     return text
 
 
