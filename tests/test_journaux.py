@@ -396,3 +396,25 @@ def test_arguments_tracebacks_stacks_and_extras_are_masked(emitted: Emitted) -> 
     assert emitted.leaks(["jeanne@exemple.fr", "06 12 34 56 78"]) == []
     text = emitted.stream.getvalue()
     assert "SMTPRecipientsRefused" in text and "Traceback" in text and "Stack (most recent call last)" in text
+
+
+def test_a_refusal_is_logged_without_its_traceback_an_error_with_it(emitted: Emitted) -> None:
+    """An outside probe (6 December): a 403 on /pilotage/simulations/ was logged with the PermissionDenied's
+    whole traceback, as if the platform had failed."""
+    from django.core.exceptions import PermissionDenied
+
+    log = logging.getLogger("django.request")
+    for status in (403, 500):
+        try:
+            raise PermissionDenied("refus")
+        except PermissionDenied as exc:
+            log.warning(
+                "Réponse %s : %s",
+                status,
+                "/pilotage/simulations/",
+                extra={"status_code": status},
+                exc_info=exc,
+            )
+    lines = emitted.stream.getvalue()
+    assert "Réponse 403 : /pilotage/simulations/" in lines
+    assert lines.count("Traceback") == 1 and lines.index("Traceback") > lines.index("Réponse 500")

@@ -232,6 +232,11 @@ def redact_extras(record: logging.LogRecord) -> None:
 def _make_record(self: logging.Logger, *args: Any, **kwargs: Any) -> logging.LogRecord:
     record = _original_make_record(self, *args, **kwargs)
     redact_extras(record)
+    status = getattr(record, "status_code", None)
+    if record.name == "django.request" and isinstance(status, int) and status < 500:
+        # Django logs a refusal (PermissionDenied, 403; a 400) with its exception: the line says it, the traceback
+        # of an expected answer only buries the real errors' ones.
+        record.exc_text = None
     return record
 
 
