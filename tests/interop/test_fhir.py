@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from fhir.resources.R4B.appointment import Appointment
 from fhir.resources.R4B.bundle import Bundle
@@ -229,3 +230,28 @@ def test_a_search_parameter_not_served_is_refused_not_ignored(client: Client) ->
         issue = refused.json()["issue"][0]
         assert issue["code"] == "not-supported" and "non pris en charge" in issue["diagnostics"]
     assert _bundle(client.get("/fhir/Location", {"_format": "json"})).total is not None
+
+
+def test_a_lenient_search_ignores_what_is_not_served_and_says_so_in_its_self_link(client: Client) -> None:
+    """FHIR R4 (search.html#errors): with « Prefer: handling=lenient » a parameter not served is ignored, and the
+    Bundle's self link shows only what was applied; every search has that link."""
+    mission = _mission(days_ahead=5)
+    schedule = f"Schedule/{mission.lieu.pk}"
+    strict = _bundle(client.get("/fhir/Slot", {"schedule": schedule}))
+    assert [(link.relation, link.url) for link in strict.link] == [
+        ("self", f"{settings.SOLIDARITE_BASE_URL}/fhir/Slot?schedule=Schedule%2F{mission.lieu.pk}")
+    ]
+    lenient = _bundle(
+        client.get(
+            "/fhir/Slot",
+            {"schedule": schedule, "actor": "x", "_format": "json"},
+            headers={"Prefer": "return=minimal, handling=lenient"},
+        )
+    )
+    assert lenient.total == strict.total and lenient.link[0].url == strict.link[0].url
+    assert (
+        client.get(
+            "/fhir/Slot", {"schedule": schedule, "actor": "x"}, headers={"Prefer": "handling=strict"}
+        ).status_code
+        == 400
+    )

@@ -152,12 +152,14 @@ def appointment(rdv: Any, slot_id: str | None) -> Appointment:
     )
 
 
-def searchset(base_url: str, resources: list[Resource]) -> Bundle:
+def searchset(base_url: str, resources: list[Resource], self_link: str) -> Bundle:
+    """A search's Bundle; `self_link` is the search as the server applied it (its served parameters)."""
     return Bundle.model_validate(
         {
             "resourceType": "Bundle",
             "type": "searchset",
             "total": len(resources),
+            "link": [{"relation": "self", "url": self_link}],
             "entry": [
                 {
                     "fullUrl": f"{base_url}/fhir/{r.get_resource_type()}/{r.id}",

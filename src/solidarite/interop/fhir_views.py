@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -125,19 +126,30 @@ def _single(request: HttpRequest, name: str) -> str | None:
     return values[0] if values and values[0] != "" else None
 
 
-def _known(request: HttpRequest, kind: str) -> None:
-    """Only the search parameters the CapabilityStatement lists for `kind` (and _format): one not served was
-    ignored, so « Appointment?actor=Location/2 » or « ?_id=600 » answered every appointment of the region as if
-    they matched (FHIR R4 search.html#errors: a 400 when the server does not ignore it)."""
+def _known(request: HttpRequest, kind: str) -> str:
+    """The search's self link: `kind` searched with the parameters the CapabilityStatement lists for it and
+    applied (FHIR R4 search.html#errors). A parameter not served was ignored, so « Appointment?actor=Location/2 »
+    or « ?_id=600 » answered every appointment of the region as if they matched: it is a 400, unless the client
+    asked to go on without it (« Prefer: handling=lenient »), when the self link shows what was applied."""
     served = fhir.SERVED[kind]
-    for name in request.GET:
-        if name != "_format" and name not in served:
-            raise FhirError(
-                400,
-                "not-supported",
-                f"Paramètre de recherche {name[:40]!r} non pris en charge pour {kind} : "
-                f"{', '.join(served)} seulement (voir /fhir/metadata).",
-            )
+    unknown = [name for name in request.GET if name != "_format" and name not in served]
+    if unknown and not _lenient(request):
+        raise FhirError(
+            400,
+            "not-supported",
+            f"Paramètre de recherche {unknown[0][:40]!r} non pris en charge pour {kind} : "
+            f"{', '.join(served)} seulement (voir /fhir/metadata), ou « Prefer: handling=lenient » pour "
+            "l'ignorer.",
+        )
+    applied = [(name, value) for name in served for value in request.GET.getlist(name)]
+    return f"{_base()}/fhir/{kind}" + (f"?{urlencode(applied)}" if applied else "")
+
+
+def _lenient(request: HttpRequest) -> bool:
+    """Whether the Prefer header asks for lenient handling (RFC 7240; FHIR R4 http.html#prefer)."""
+    return any(
+        part.strip().lower() == "handling=lenient" for part in request.headers.get("Prefer", "").split(",")
+    )
 
 
 def _postcode(lieu: LieuSolidaire) -> str | None:
@@ -187,7 +199,7 @@ CITY_MAX = 100  # Commune.nom
 
 @endpoint
 def location_search(request: HttpRequest) -> Any:
-    _known(request, "Location")
+    self_link = _known(request, "Location")
     lieux = LieuSolidaire.objects.filter(actif=True).select_related("commune").order_by("pk")
     if (raw := _single(request, "_id")) is not None:
         lieux = lieux.filter(pk=_lieu(_number(raw, "_id"), raw).pk)
@@ -200,7 +212,7 @@ def location_search(request: HttpRequest) -> Any:
                 "plus, sans caractère de contrôle.",
             )
         lieux = lieux.filter(commune__nom__iexact=city)
-    return fhir.searchset(_base(), [fhir.location(lieu, _postcode(lieu)) for lieu in lieux[:1000]])
+    return fhir.searchset(_base(), [fhir.location(lieu, _postcode(lieu)) for lieu in lieux[:1000]], self_link)
 
 
 @endpoint
@@ -211,14 +223,14 @@ def location_read(request: HttpRequest, pk: str) -> Any:
 
 @endpoint
 def schedule_search(request: HttpRequest) -> Any:
-    _known(request, "Schedule")
+    self_link = _known(request, "Schedule")
     lieux = LieuSolidaire.objects.filter(actif=True).select_related("commune").order_by("pk")
     if (raw := _single(request, "actor")) is not None:
         lieux = lieux.filter(pk=_lieu(_reference(raw, "actor", "Location"), raw).pk)
     if (raw := _single(request, "_id")) is not None:
         lieux = lieux.filter(pk=_lieu(_number(raw, "_id"), raw).pk)
     planned = horizon(timezone.localdate())
-    return fhir.searchset(_base(), [fhir.schedule(lieu, planned) for lieu in lieux[:1000]])
+    return fhir.searchset(_base(), [fhir.schedule(lieu, planned) for lieu in lieux[:1000]], self_link)
 
 
 @endpoint
@@ -228,7 +240,7 @@ def schedule_read(request: HttpRequest, pk: str) -> Any:
 
 @endpoint
 def slot_search(request: HttpRequest) -> Any:
-    _known(request, "Slot")
+    self_link = _known(request, "Slot")
     raw = _single(request, "schedule")
     if raw is None:
         raise FhirError(
@@ -242,7 +254,7 @@ def slot_search(request: HttpRequest) -> Any:
     found = services.slots(lieu, low, high)
     if status:
         found = [c for c in found if c.libre == (status == "free")]
-    return fhir.searchset(_base(), [fhir.slot(c) for c in found])
+    return fhir.searchset(_base(), [fhir.slot(c) for c in found], self_link)
 
 
 def _slot(raw: str) -> services.Creneau:
@@ -321,7 +333,7 @@ def appointment_read(request: HttpRequest, pk: str) -> Any:
 @endpoint
 def appointment_search(request: HttpRequest) -> Any:
     user = _authorised(request)
-    _known(request, "Appointment")
+    self_link = _known(request, "Appointment")
     low, high = _dates(request, "date")
     rows = rdv_acces.rendez_vous_for(
         user,
@@ -333,7 +345,7 @@ def appointment_search(request: HttpRequest) -> Any:
             raise FhirError(404, "not-found", f"Ressource inconnue : {raw!r}.")  # another region: as if none
         rows = rows.filter(lieu=lieu)
     found = list(rows.order_by("debut", "pk")[:MAX_APPOINTMENTS])
-    return fhir.searchset(_base(), _appointments(user, found))
+    return fhir.searchset(_base(), _appointments(user, found), self_link)
 
 
 @endpoint
