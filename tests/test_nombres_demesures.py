@@ -105,3 +105,26 @@ def test_no_500_with_a_huge_integer_in_pages_api_and_fhir() -> None:
     ]
     bad = _crawl(client, urls)
     assert not bad, "\n".join(f"{u} {s} {c}" for u, s, c in bad)
+
+
+def test_no_500_with_a_ticked_row_that_is_not_a_key_in_the_back_office() -> None:
+    """The probe of 6 December: an action on « abc » (`_selected_action`) was a 500 on every changelist with an
+    action; it is a French 400 wherever the key is a number, and never a 500."""
+    from django.contrib.auth import get_user_model
+    from django.db import models
+
+    user = get_user_model().objects.create_superuser("national", "national@example.fr", "x" * 20)
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    checked = 0
+    for model, model_admin in admin.site._registry.items():
+        base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        request = type("R", (), {"user": user, "GET": {}, "method": "GET"})()
+        for action in list(model_admin.get_actions(request))[-1:]:  # one each: the middleware is the same
+            response = client.post(base, {"action": action, "_selected_action": ["abc"], "index": 0})
+            assert response.status_code < 500, (base, action, response.content[:300])
+            if isinstance(model._meta.pk, models.AutoField | models.BigAutoField):
+                assert response.status_code == 400, (base, action)
+                assert "Sélection invalide" in response.content.decode(), (base, action)
+                checked += 1
+    assert checked >= 5

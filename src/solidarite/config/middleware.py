@@ -23,7 +23,7 @@ from django.conf import settings
 from django.contrib.auth import middleware as auth
 from django.contrib.messages import middleware as messages
 from django.contrib.sessions import middleware as sessions
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent, ValidationError
 from django.http import HttpRequest, HttpResponseBase, HttpResponseNotAllowed, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.middleware import csrf
@@ -250,6 +250,35 @@ class RefuseOutOfRangeNumbers(MiddlewareMixin):
         # With its traceback: were it a defect of the code rather than of the request, the log shows where.
         logger.warning("nombre démesuré refusé : %s", request.path_info, exc_info=exception)
         return _refusal(request, DEMESURE_MESSAGE)
+
+
+SELECTION_MESSAGE = (
+    "Sélection invalide : les lignes cochées sont désignées par leur numéro, « {value} » n'en est pas un. "
+    "Revenez à la liste et cochez les lignes à traiter."
+)
+
+
+class RefuseMalformedAdminSelection(MiddlewareMixin):
+    """The rows ticked for a back-office action (`_selected_action`) are read by Django as the model's primary
+    keys without a form: « abc » for an integer key raised ValueError in `response_action`, a 500 (the probe of
+    6 December, on every changelist with an action). Each value is checked here with the key's own `to_python`,
+    for every ModelAdmin at once: a French 400 naming the value."""
+
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+    ) -> HttpResponseBase | None:
+        model_admin = getattr(view_func, "model_admin", None)
+        if request.method != "POST" or model_admin is None or "_selected_action" not in request.POST:
+            return None
+        from django.contrib.admin import helpers
+
+        key = model_admin.model._meta.pk
+        for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+            try:
+                key.to_python(value)
+            except ValidationError:
+                return _refusal(request, SELECTION_MESSAGE.format(value=value[:20]))
+        return None
 
 
 API_NOT_FOUND = "Adresse inconnue de l'API : les opérations sont décrites dans /api/v1/docs (OpenAPI : /api/v1/openapi.json)."

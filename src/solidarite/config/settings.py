@@ -222,6 +222,7 @@ MIDDLEWARE = [
     "solidarite.config.middleware.RejectNulCharacters",
     "solidarite.config.middleware.RefuseRepeatedFields",  # « ?mois=a&mois=b » → French 400, not the last read
     "solidarite.config.middleware.RefuseOutOfRangeNumbers",  # OverflowError → French 400, not a 500
+    "solidarite.config.middleware.RefuseMalformedAdminSelection",  # admin action on « abc » → 400, not a 500
     "solidarite.config.middleware.ApiRefusalsInJson",  # API: unknown address, method → French JSON
     "solidarite.config.middleware.ApiHeadAsGet",  # API: HEAD answered as GET (django-ninja routes GET alone)
     "solidarite.config.middleware.SessionMiddleware",
