@@ -233,9 +233,14 @@ def _make_record(self: logging.Logger, *args: Any, **kwargs: Any) -> logging.Log
     record = _original_make_record(self, *args, **kwargs)
     redact_extras(record)
     status = getattr(record, "status_code", None)
-    if record.name == "django.request" and isinstance(status, int) and status < 500:
-        # Django logs a refusal (PermissionDenied, 403; a 400) with its exception: the line says it, the traceback
-        # of an expected answer only buries the real errors' ones.
+    if (
+        record.name.startswith(("django.request", "django.security"))
+        and isinstance(status, int)
+        and status < 500
+    ):
+        # Django logs a refusal (PermissionDenied, 403; a SuspiciousOperation such as a back-office lookup not
+        # allowed, 400) with its exception: the line says it, the traceback of an expected answer only buries the
+        # real errors' ones.
         record.exc_text = None
     return record
 
