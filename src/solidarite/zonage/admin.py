@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from solidarite.territoire.acces import is_national_admin
 from solidarite.territoire.backoffice import RegionScopedAdmin, UserFormMixin
 from solidarite.territoire.models import Epci
 from solidarite.zonage import services
@@ -41,6 +42,17 @@ class CampagneAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    # A campaign is national: only the ministry deletes or activates one, whatever a group's permissions (the
+    # probe of 6 December: an ARS agent given every permission was offered both; decision 0006).
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_national_admin(request.user)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        if not is_national_admin(request.user):
+            actions.pop("activer", None)
+        return actions
 
     @admin.display(description="zones (calcul)")
     def zones(self, obj: Campagne) -> Any:
@@ -176,6 +188,15 @@ class ListeOfficielleForm(forms.ModelForm):
 class ListeOfficielleAdmin(admin.ModelAdmin):
     form = ListeOfficielleForm
     list_display = ["nom", "date", "source", "importee_le", "nombre", "comparer"]
+
+    # The official list is the ministry's, for all of France: each ARS may read it, only the ministry imports
+    # or deletes one, whatever a group's permissions (the probe of 6 December: Occitanie's agent deleted the
+    # list Auvergne-Rhône-Alpes had imported; decision 0006).
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_national_admin(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_national_admin(request.user)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["nom", "date", "source", "importee_le", "importee_par"] if obj else []
