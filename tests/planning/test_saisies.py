@@ -255,3 +255,24 @@ def test_an_unknown_answer_does_not_decline_the_mission(client: Client, reponse:
     assert response.status_code == 400 and "Réponse invalide" in _text(response)
     proposed.refresh_from_db()
     assert proposed.statut == "proposee"
+
+
+def test_a_past_availability_is_not_withdrawn(client: Client) -> None:
+    """The probe of 6 December: posted with the current month, the availability of a day already past (a day
+    worked) was deleted, though the calendar shows past months read-only. Past and today's dates are a record."""
+    doctor = medecin()
+    for day in (TODAY - dt.timedelta(days=14), TODAY):
+        Disponibilite.objects.create(medecin=doctor, date=day)
+    client.force_login(compte(doctor))
+    for day in (TODAY - dt.timedelta(days=14), TODAY):
+        response = client.post(
+            "/planning/medecin/disponibilites/?mois=2026-11", {"date": day.isoformat(), "action": "retirer"}
+        )
+        assert response.status_code == 400 and "ne se retire plus" in _text(response), _text(response)
+    assert Disponibilite.objects.filter(medecin=doctor).count() == 2
+    services.declare(doctor, [TODAY + dt.timedelta(days=3)], today=TODAY)
+    later = client.post(
+        "/planning/medecin/disponibilites/?mois=2026-11",
+        {"date": (TODAY + dt.timedelta(days=3)).isoformat(), "action": "retirer"},
+    )
+    assert later.status_code == 200 and "n'est plus déclaré" in _text(later)

@@ -115,7 +115,14 @@ def declare(
         return Disponibilite.objects.bulk_create([Disponibilite(medecin=locked, date=d) for d in wanted])
 
 
-def withdraw(medecin: MedecinVolontaire, day: dt.date) -> None:
+def withdraw(medecin: MedecinVolontaire, day: dt.date, today: dt.date | None = None) -> None:
+    """Withdraws a declared date: not a past one or today's, which are a record (the probe of 6 December deleted
+    the availability of a day worked, through a month shown read-only), nor one holding a mission."""
+    today = today or timezone.localdate()
+    if day <= today:
+        raise ValidationError(
+            f"Le {day:%d/%m/%Y} est passé ou du jour : une disponibilité passée ne se retire plus."
+        )
     if Mission.objects.filter(medecin=medecin, date=day, statut__in=Mission.ACTIVES).exists():
         raise ValidationError(f"Une mission est prévue le {day:%d/%m/%Y} : déclinez-la d'abord.")
     deleted, _ = Disponibilite.objects.filter(medecin=medecin, date=day).delete()
