@@ -20,15 +20,18 @@ worker's pid and peak memory, arcs, places).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
 import math
 import os
 import resource
+import signal
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,7 +59,40 @@ class EchelleError(Exception):
 
 
 class Interruption(EchelleError):
-    """The wait for the regions interrupted (Ctrl+C), the tasks no worker took withdrawn."""
+    """The wait for the regions interrupted (Ctrl+C or SIGTERM), the tasks no worker took withdrawn.
+    `exit_code` is the exit code a shell gives a process ended by that signal: 130 (128 + SIGINT) for Ctrl+C,
+    143 (128 + SIGTERM) for a stop (`kill`, systemd, a container stopped)."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class _Terminated(BaseException):
+    """SIGTERM received during the wait; a BaseException, as KeyboardInterrupt, so that no `except Exception`
+    on the way (the database's) swallows it."""
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """While inside, SIGTERM raises _Terminated instead of ending the process at once; the former handler is put back
+    on leaving. Outside the main thread (where Python allows no handler), or with SIGTERM ignored on purpose
+    (SIG_IGN), nothing changes."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+    ):
+        yield
+        return
+
+    def terminated(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:  # a handler set outside Python reads as None: the default action stands in for it
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 @dataclass
@@ -277,16 +313,22 @@ def attendre(
     rapport: Callable[[str], None] = lambda ligne: None,
 ) -> list[RegionResolue]:
     """Polls the task table until every region's task is finished; a failed one → EchelleError naming it.
-    At the deadline, or interrupted (Ctrl+C → Interruption), the tasks no worker took yet are withdrawn from
-    the queue (they would run for nothing)."""
+    At the deadline, or interrupted (Ctrl+C or SIGTERM → Interruption), the tasks no worker took yet are
+    withdrawn from the queue (they would run for nothing)."""
     try:
-        return _attendre(lot, attente_s, sondage_s, rapport)
+        with _sigterm_interrupts():
+            return _attendre(lot, attente_s, sondage_s, rapport)
     except KeyboardInterrupt:  # Ctrl+C: the tasks no worker took would run later, for nothing
-        retirees = _retirer(lot)
-        raise Interruption(
-            f"Interrompu : {retirees} tâche(s) jamais prise(s) retirée(s) de la file ; celles déjà prises par "
-            "un worker s'achèvent sans suite."
-        ) from None
+        raise Interruption(f"Interrompu : {_withdrawn(lot)}", 130) from None
+    except _Terminated:  # SIGTERM (a stop of the service or of its container): likewise
+        raise Interruption(f"Arrêté (signal SIGTERM) : {_withdrawn(lot)}", 143) from None
+
+
+def _withdrawn(lot: Lot) -> str:
+    return (
+        f"{_retirer(lot)} tâche(s) jamais prise(s) retirée(s) de la file ; celles déjà prises par un worker "
+        "s'achèvent sans suite."
+    )
 
 
 def _attendre(

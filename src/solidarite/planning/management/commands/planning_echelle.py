@@ -1,5 +1,9 @@
 """`python -m solidarite planning_echelle --instance IN.json`: the plan of a national instance, one background
-task per ARS region (run by the `worker` processes, on one machine or several), then the boundary pass."""
+task per ARS region (run by the `worker` processes, on one machine or several), then the boundary pass.
+
+Interrupted while it waits for the regions, by Ctrl+C or by SIGTERM (`kill`, a service or a container stopped), it
+withdraws from the queue the tasks no worker took, says so in French, and exits with the code a shell gives a
+process ended by that signal: 130 for Ctrl+C, 143 (128 + 15) for SIGTERM."""
 
 from __future__ import annotations
 
@@ -81,8 +85,8 @@ class Command(BaseCommand):
                 resultat = echelle.planifier_par_region(
                     instance, dossier, attente_s=options["attente"], rapport=self.stdout.write
                 )
-            except echelle.Interruption as exc:  # Ctrl+C: exit code 130, as a shell gives it
-                raise CommandError(str(exc), returncode=130) from None
+            except echelle.Interruption as exc:  # Ctrl+C: 130, SIGTERM: 143, as a shell gives them
+                raise CommandError(str(exc), returncode=exc.exit_code) from None
             except echelle.EchelleError as exc:
                 raise CommandError(str(exc)) from None
             except (
