@@ -7,6 +7,7 @@ import calendar
 import contextlib
 import datetime as dt
 import itertools
+import json
 import math
 import re
 from collections.abc import Iterator, Mapping
@@ -175,6 +176,20 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else f"{text[:30]}… ({len(text)} caractères)"
 
 
+def _identifier(value: Any, where: str) -> str:
+    """An id (of a volunteer or a lieu, or the one an entry names): a non-empty text, as `instance_as_dict`
+    writes it. `str()` read a JSON null as the text "None" (and 12 as "12", true as "True")."""
+    if isinstance(value, str) and value.strip():
+        return value
+    try:  # the value as the file writes it: null, not None
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):  # a Python object given to parse_instance directly
+        text = repr(value)
+    if len(text) > 40:
+        text = f"{text[:30]}… ({len(text)} caractères)"
+    raise InstanceError(f"{where} : identifiant attendu, un texte non vide entre guillemets (reçu : {text}).")
+
+
 def _iso_date(text: Any, where: str, year: int, month: int) -> dt.date:
     """A day of the instance's month written AAAA-MM-JJ, nothing else: `date.fromisoformat` alone also takes
     20260302 or 2026-W10-1 (a week date), which no one writing a month's dates means."""
@@ -212,8 +227,9 @@ def _naming_record(item: Any, kind: str) -> Iterator[None]:
     try:
         yield
     except InstanceError as exc:
-        if isinstance(item, dict) and "id" in item:
-            raise InstanceError(f"{str(exc).rstrip('.')} ({kind} {str(item['id'])!r}).") from None
+        identifier = item.get("id") if isinstance(item, dict) else None
+        if isinstance(identifier, str) and identifier.strip():  # not a null id, read "None" before
+            raise InstanceError(f"{str(exc).rstrip('.')} ({kind} {identifier!r}).") from None
         raise
 
 
@@ -259,7 +275,7 @@ def _volunteer(item: Any, where: str, year: int, month: int) -> Volunteer:
                 "la série demandée ne peut jamais être planifiée."
             )
     return Volunteer(
-        id=str(_field(item, "id", where)),
+        id=_identifier(_field(item, "id", where), f"{where}.id"),
         lat=lat,
         lon=lon,
         max_days=max_days,
@@ -296,7 +312,7 @@ def _site(item: Any, where: str, year: int, month: int) -> Site:
     )
     needed = _dates(_field(item, "needed", where), f"{where}.needed", year, month)
     return Site(
-        id=str(_field(item, "id", where)),
+        id=_identifier(_field(item, "id", where), f"{where}.id"),
         lat=lat,
         lon=lon,
         priority=priority,
@@ -398,7 +414,8 @@ def _known_pair(
     item: dict[str, Any], where: str, volunteer_ids: set[str], site_ids: set[str]
 ) -> tuple[str, str]:
     """The (volunteer, site) an entry of `history` or `excluded` names, both of the instance."""
-    vid, sid = str(_field(item, "volunteer", where)), str(_field(item, "site", where))
+    vid = _identifier(_field(item, "volunteer", where), f"{where}.volunteer")
+    sid = _identifier(_field(item, "site", where), f"{where}.site")
     if vid not in volunteer_ids:
         raise InstanceError(f"{where}.volunteer : volontaire inconnu {vid!r}.")
     if sid not in site_ids:
