@@ -101,3 +101,46 @@ def test_the_gain_over_a_reference_of_priority_zero_is_not_infinite(tmp_path: Pa
     assert "gain de l'optimisation : sans objet (priorité de la référence nulle)." in result.stdout, (
         result.stdout
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '{"month": "2026-03", "month": "2026-04"}',
+            "instance.json : la clé 'month' figure deux fois dans un même objet ;",
+        ),
+        (
+            '{"volunteers": [{"id": "a", "lat": 46.8, "id": "b"}]}',
+            "instance.json : la clé 'id' figure deux fois dans un même objet ;",
+        ),
+        (
+            '{"sites": [{"id": "s1", "capacity": 1, "capacity": 3}]}',
+            "instance.json : la clé 'capacity' figure deux fois dans un même objet (l'objet d'identifiant 's1') ;",
+        ),
+        ('{"history": [{"volunteer": "v1", "site": "s1", "site": "s2"}]}', "la clé 'site' figure deux fois"),
+    ],
+    ids=["instance", "id", "lieu", "entree"],
+)
+def test_a_key_twice_in_an_object_is_refused(tmp_path: Path, text: str, message: str) -> None:
+    """An outside probe (6 December): `{"id": "a", "id": "b"}` was read as "b", the first silently lost."""
+    path = tmp_path / "instance.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(echelle.EchelleError) as refused:
+        echelle.lire_instance(path)
+    assert message in str(refused.value)
+    assert str(refused.value).endswith(
+        "une seule valeur est permise, supprimez l'autre (seule la dernière aurait été lue)."
+    )
+
+
+def test_plan_refuses_a_key_twice_exit_2(tmp_path: Path) -> None:
+    from django.core.management import CommandError, call_command
+
+    source, out = tmp_path / "instance.json", tmp_path / "out.json"
+    text = json.dumps(EXAMPLE).replace('"id": "v1"', '"id": "v1", "id": "v3"', 1)
+    source.write_text(text, encoding="utf-8")
+    with pytest.raises(CommandError) as refused:
+        call_command("plan", "--instance", str(source), "--out", str(out))
+    assert refused.value.returncode == 2 and not out.exists()
+    assert str(refused.value).startswith("instance.json : la clé 'id' figure deux fois dans un même objet ;")

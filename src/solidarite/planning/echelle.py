@@ -161,12 +161,43 @@ class ResultatEchelle:
 INSTANCE_MAX_BYTES = 200_000_000  # a national instance is tens of MB; beyond, not one (a device never ends)
 
 
+class _DuplicateKey(Exception):
+    """A key twice in one JSON object of an instance (raised by `_refuse_duplicate_keys`)."""
+
+    def __init__(self, key: str, owner_id: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.owner_id = owner_id  # the object's "id", when it has one: where to look
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """The `object_pairs_hook` of the instance reader: `json.loads` alone keeps the last of two same keys
+    (`{"id": "a", "id": "b"}` read as "b"), silently."""
+    data = dict(pairs)
+    if len(data) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key, data.get("id") if key != "id" else None)
+            seen.add(key)
+    return data
+
+
 def lire_instance(chemin: Path) -> Instance:
     """An instance file in the JSON form of `python -m solidarite plan`; bad input → EchelleError (French)."""
     try:
         data = json.loads(
-            lire_octets(chemin, "Instance", EchelleError, INSTANCE_MAX_BYTES).decode("utf-8-sig")
+            lire_octets(chemin, "Instance", EchelleError, INSTANCE_MAX_BYTES).decode("utf-8-sig"),
+            object_pairs_hook=_refuse_duplicate_keys,
         )  # a BOM, as Notepad writes, allowed
+    except _DuplicateKey as exc:
+        key = repr(exc.key)  # a lone surrogate escaped, as in the other messages
+        key = key if len(key) <= 40 else f"{key[:30]}…"
+        where = f" (l'objet d'identifiant {exc.owner_id!r})" if isinstance(exc.owner_id, str) else ""
+        raise EchelleError(
+            f"{chemin.name} : la clé {key} figure deux fois dans un même objet{where} ; une seule valeur est "
+            "permise, supprimez l'autre (seule la dernière aurait été lue)."
+        ) from None
     except RecursionError:  # thousands of nested lists: the parser's stack, not an instance
         raise EchelleError(f"{chemin.name} : JSON trop imbriqué (ce n'est pas une instance).") from None
     except json.JSONDecodeError as exc:
