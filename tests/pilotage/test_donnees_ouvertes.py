@@ -131,3 +131,17 @@ def test_the_demo_publishes_the_last_closed_quarter_once(world, capsys) -> None:
     call_command("pilotage", "publier", "--trimestre", "dernier", "--si-absent")
     assert "déjà publié : rien à faire" in capsys.readouterr().out
     assert list(PublicationTrimestre.objects.values_list("trimestre", "version")) == [("2026T3", 1)]
+
+
+@pytest.mark.parametrize("motif", ["Relevés de septembre corrigés", ""])
+def test_si_absent_with_a_motif_is_refused_at_once(world, capsys, motif: str) -> None:  # type: ignore[no-untyped-def]
+    """An outside probe (6 December): with the quarter published, `--si-absent --motif "…"` said « rien à
+    faire », exit 0, and the correction asked for was never made. The two options ask opposite things."""
+    publication.publier("2026T3", None, "", TODAY)
+    with pytest.raises(CommandError) as refused:
+        call_command("pilotage", "publier", "--trimestre", "2026T3", "--si-absent", "--motif", motif)
+    assert refused.value.returncode == 2
+    assert str(refused.value).startswith("--si-absent et --motif se contredisent : ")
+    assert "retirez --si-absent" in str(refused.value) and "Rien n'a été publié." in str(refused.value)
+    assert capsys.readouterr().out == ""
+    assert list(PublicationTrimestre.objects.values_list("trimestre", "version")) == [("2026T3", 1)]

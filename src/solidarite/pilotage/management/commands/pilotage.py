@@ -6,6 +6,8 @@
 
 A published quarter is never rewritten: publishing it again needs a reason and makes a new version. A quarter
 not yet closed, a malformed quarter, or nothing changed: a French message and exit code 2, nothing written.
+--si-absent (nothing to do once published) and --motif (a new version of a published quarter) ask opposite
+things: together, they are refused at once, exit code 2.
 """
 
 from __future__ import annotations
@@ -39,15 +41,26 @@ class Command(BaseCommand):
         publier.add_argument(
             "--si-absent",
             action="store_true",
-            help="Ne rien faire, sans erreur, si le trimestre est déjà publié (données de démonstration).",
+            help="Ne rien faire, sans erreur, si le trimestre est déjà publié (données de démonstration) ; "
+            "incompatible avec --motif.",
         )
         publier.add_argument(
             "--motif",
-            default="",
-            help="Motif d'une correction (nouvelle version d'un trimestre déjà publié).",
+            default=None,  # None: not given (an empty motif given with --si-absent is refused as well)
+            help="Motif d'une correction (nouvelle version d'un trimestre déjà publié) ; incompatible avec "
+            "--si-absent.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["si_absent"] and options["motif"] is not None:
+            # --si-absent returned before the motif was read: the correction asked for was silently not made
+            raise CommandError(
+                "--si-absent et --motif se contredisent : --si-absent ne fait rien si le trimestre est déjà "
+                "publié, --motif en demande une nouvelle version (une correction). Pour publier une correction, "
+                "retirez --si-absent ; pour ne publier que si le trimestre ne l'est pas encore, retirez --motif. "
+                "Rien n'a été publié.",
+                returncode=2,
+            )
         code = options["trimestre"]
         if code == "dernier":
             today = timezone.localdate()
@@ -56,7 +69,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Trimestre {code} déjà publié : rien à faire.")
             return
         try:
-            p = publication.publier(code, None, options["motif"])
+            p = publication.publier(code, None, options["motif"] or "")
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages), returncode=2) from None
         self.stdout.write(
