@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
+import json
 import math
 import re
 
@@ -116,6 +117,11 @@ def test_cancelled_run_stops() -> None:
         ({"mois": 13}, "Nombre de mois invalide"),
         ({"couverture": 0.0}, "Couverture visée invalide"),
         ({"couverture": math.nan}, "Couverture visée invalide"),
+        (
+            {"plafond": 5},
+            r"^Plafond de la recherche inverse invalide \(5\) : le plus grand nombre de volontaires qu'elle essaie, "
+            r"entre 10 \(le nombre de volontaires\) et 200 000\.$",
+        ),
     ],
 )
 def test_bad_parameters_are_refused_in_french(change: dict[str, float], message: str) -> None:
@@ -141,19 +147,38 @@ def test_cli_zero_volunteers_exits_2_with_a_french_message() -> None:
         ),
         (["--volontaires", "300", "--seeds", "abc"], "n'est pas un nombre valide"),
         (["--volontaires", "300", "--couverture", "150"], "Couverture visée invalide"),
-        (["--volontaires", "300", "--plafond", "x"], "Plafond invalide"),
+        (["--volontaires", "300", "--plafond", "x"], "--plafond, le plafond de la recherche inverse"),
         # Other writings int() and float() read as a number (decision 0004, point 11): each ran a simulation.
         (["--volontaires", "3_00"], "« 3_00 » n'est pas un nombre valide pour « volontaires »"),
         (["--volontaires", "٣٠٠"], "n'est pas un nombre valide pour « volontaires »"),
         (["--volontaires", "300", "--couverture", "5e-1"], "n'est pas un nombre valide pour « couverture »"),
-        (["--volontaires", "300", "--plafond", "٥٠٠"], "Plafond invalide : '٥٠٠', un nombre entier"),
-        (["--volontaires", "300", "--plafond", "+500"], "Plafond invalide"),
+        (
+            ["--volontaires", "300", "--plafond", "٥٠٠"],
+            "doit être un nombre entier en chiffres .* reçu « ٥٠٠ »",
+        ),
+        (
+            ["--volontaires", "300", "--plafond", "+500"],
+            "doit être un nombre entier en chiffres .* reçu « \\+500 »",
+        ),
     ],
 )
 def test_cli_bad_input_exit_code_2(args: list[str], message: str) -> None:
     with pytest.raises(CommandError, match=message) as caught:
         call_command("simuler", *args)
     assert caught.value.returncode == 2
+
+
+@pytest.mark.parametrize("plafond", ["0", "39", "-5", "200001", "99999999999999999999"])
+def test_cli_plafond_out_of_range_says_the_range_with_its_numbers(plafond: str) -> None:
+    """An outside probe (6 December): `--plafond 0` was said « un nombre entier en chiffres de 0 à 9 » (it is
+    one), a negative one likewise, and one below the number of volunteers was silently raised to it."""
+    with pytest.raises(CommandError) as caught:
+        call_command("simuler", "--volontaires", "40", "--plafond", plafond)
+    assert caught.value.returncode == 2
+    assert str(caught.value) == (
+        "--plafond, le plafond de la recherche inverse (le plus grand nombre de volontaires qu'elle essaie), "
+        f"doit être compris entre 40 (le nombre de volontaires, --volontaires) et 200 000 : reçu {plafond}."
+    )
 
 
 # --- With the database: the profile, the task, the pages ----------------------------------------------------
@@ -178,6 +203,29 @@ def test_cli_runs_on_the_database_profile_and_prints_the_table() -> None:
     text = out.getvalue()
     assert "Journées-lieux couvertes par an" in text and "3 médecins volontaires de démonstration" in text
     assert "(cible 37 750)" in text and "zones rouges de la campagne" in text
+
+
+@pytest.mark.django_db
+def test_cli_takes_a_plafond_equal_to_the_number_of_volunteers() -> None:
+    """The lower bound of --plafond is accepted, and kept as given (no longer raised in silence)."""
+    _volunteers()
+    out = io.StringIO()
+    call_command(
+        "simuler",
+        "--volontaires",
+        "3",
+        "--plafond",
+        "3",
+        "--seeds",
+        "1",
+        "--mois",
+        "1",
+        "--sans-apl",
+        "--json",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    assert json.loads(out.getvalue())["parametres"]["plafond"] == 3
 
 
 @pytest.mark.django_db

@@ -113,8 +113,12 @@ def valider(p: Parametres) -> Parametres:
             f"Couverture visée invalide ({p.couverture}) : une part entre 0 (exclu) et 1 (100 % de la cible)."
         )
     if not p.volontaires <= p.plafond <= MAX_VOLONTAIRES:
+        plafond, volontaires, maximum = (
+            f"{n:,}".replace(",", " ") for n in (p.plafond, p.volontaires, MAX_VOLONTAIRES)
+        )
         raise SimulationError(
-            f"Plafond de recherche invalide ({p.plafond}) : entre le nombre de volontaires et {MAX_VOLONTAIRES}."
+            f"Plafond de la recherche inverse invalide ({plafond}) : le plus grand nombre de volontaires qu'elle "
+            f"essaie, entre {volontaires} (le nombre de volontaires) et {maximum}."
         )
     return p
 

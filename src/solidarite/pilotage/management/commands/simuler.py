@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from typing import Any
@@ -13,9 +14,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from solidarite.pilotage import simulateur as core
 from solidarite.pilotage import simulation_services as services
 from solidarite.web.commandes import CONTROLES_SANS_URLS
-from solidarite.web.entrees import COUNT_EXPECTED, parse_count
+from solidarite.web.entrees import COUNT_EXPECTED
 
 BAR_WIDTH = 30
+# An integer, a minus sign allowed: a negative --plafond is said out of range, not « not a number ».
+_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
 
 
 class Command(BaseCommand):
@@ -37,7 +40,11 @@ class Command(BaseCommand):
             help="Couverture visée, part de 151 × 250 (0 à 1, ou en %% ; défaut : 1.0).",
         )
         parser.add_argument(
-            "--plafond", default=str(core.DEFAULT_PLAFOND_INVERSE), help="Plafond de la recherche inverse."
+            "--plafond",
+            default=None,  # None: not given, the default raised to --volontaires when it is more
+            help="Plafond de la recherche inverse : le plus grand nombre de volontaires qu'elle essaie, entre "
+            f"--volontaires et {_n(core.MAX_VOLONTAIRES)} (défaut : {_n(core.DEFAULT_PLAFOND_INVERSE)}, ou "
+            "--volontaires s'il est plus grand).",
         )
         parser.add_argument(
             "--json", action="store_true", help="Résultat complet en JSON sur la sortie standard."
@@ -47,24 +54,20 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             parametres = services.parse_parametres(options)
-            plafond = parse_count(str(options["plafond"]))
-            if plafond is None:  # in its one form, as the other figures (int() took « ٥ », « 1_0 », « +5 »)
-                raise ValueError(options["plafond"])
-            parametres = core.valider(
-                core.Parametres(
-                    parametres.volontaires,
-                    parametres.seeds,
-                    parametres.mois,
-                    parametres.couverture,
-                    max(plafond, parametres.volontaires) if plafond > 0 else plafond,
-                )
-            )
-        except ValueError as exc:
-            raise CommandError(
-                f"Plafond invalide : {options['plafond']!r}, {COUNT_EXPECTED}.", returncode=2
-            ) from exc
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages), returncode=2) from None
+        if options["plafond"] is None:
+            plafond = max(core.DEFAULT_PLAFOND_INVERSE, parametres.volontaires)
+        else:
+            plafond = _plafond(str(options["plafond"]), parametres.volontaires)
+        try:
+            parametres = core.valider(
+                core.Parametres(
+                    parametres.volontaires, parametres.seeds, parametres.mois, parametres.couverture, plafond
+                )
+            )
+        except core.SimulationError as exc:
+            raise CommandError(str(exc), returncode=2) from None
         start = time.perf_counter()
 
         def progres(done: int, total: int, label: str) -> None:
@@ -89,6 +92,27 @@ class Command(BaseCommand):
 
 def _n(value: float) -> str:
     return f"{value:,.0f}".replace(",", " ")
+
+
+def _plafond(text: str, volontaires: int) -> int:
+    """The --plafond given, between the number of volunteers and MAX_VOLONTAIRES; else a CommandError (exit 2)
+    saying what the option is, the range with its numbers, and what was received. A ceiling below the number of
+    volunteers was silently raised to it; 0 and a negative number were said « not a whole number »."""
+    what = (
+        "--plafond, le plafond de la recherche inverse (le plus grand nombre de volontaires qu'elle essaie),"
+    )
+    bounds = (
+        f"entre {_n(volontaires)} (le nombre de volontaires, --volontaires) et {_n(core.MAX_VOLONTAIRES)}"
+    )
+    received = text if len(text) <= 40 else f"{text[:30]}… ({len(text)} caractères)"
+    # In its one form, as the other figures: int() took « ٥ », « 1_0 », « +5 ».
+    if not _INTEGER.fullmatch(text):
+        raise CommandError(
+            f"{what} doit être {COUNT_EXPECTED}, {bounds} : reçu « {received} ».", returncode=2
+        )
+    if len(text) > 12 or not volontaires <= int(text) <= core.MAX_VOLONTAIRES:  # no int() of 5,000 digits
+        raise CommandError(f"{what} doit être compris {bounds} : reçu {received}.", returncode=2)
+    return int(text)
 
 
 def _i(d: dict[str, float] | None, fmt: Any = _n) -> str:
