@@ -178,16 +178,21 @@ def _short(value: Any) -> str:
 
 def _identifier(value: Any, where: str) -> str:
     """An id (of a volunteer or a lieu, or the one an entry names): a non-empty text, as `instance_as_dict`
-    writes it. `str()` read a JSON null as the text "None" (and 12 as "12", true as "True")."""
+    writes it, or a whole number, read as its digits (a file of RPPS or database ids: 12 and "12" name the same
+    record, as they always did). `str()` read a JSON null as the text "None", and true as "True"."""
     if isinstance(value, str) and value.strip():
         return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
     try:  # the value as the file writes it: null, not None
         text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):  # a Python object given to parse_instance directly
         text = repr(value)
     if len(text) > 40:
         text = f"{text[:30]}… ({len(text)} caractères)"
-    raise InstanceError(f"{where} : identifiant attendu, un texte non vide entre guillemets (reçu : {text}).")
+    raise InstanceError(
+        f"{where} : identifiant attendu, un texte non vide entre guillemets ou un nombre entier (reçu : {text})."
+    )
 
 
 def _iso_date(text: Any, where: str, year: int, month: int) -> dt.date:
