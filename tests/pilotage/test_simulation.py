@@ -75,7 +75,7 @@ def test_cost_uses_the_dated_compensation() -> None:
 
 
 def test_inverse_question_finds_the_smallest_n_within_two_percent() -> None:
-    p = core.Parametres(volontaires=5, seeds=2, mois=1, couverture=0.8, plafond=2_000)
+    p = core.Parametres(volontaires=5, seeds=2, mois=1, couverture=0.8, plafond_demande=2_000)
     bilan = core.simuler(PROFIL, LIEUX, H, p)
     assert bilan.necessaires_intervalle is not None and not bilan.plafond_atteint
     for seed, needed in zip((1, 2), bilan.necessaires, strict=True):
@@ -91,7 +91,7 @@ def test_inverse_question_finds_the_smallest_n_within_two_percent() -> None:
 
 
 def test_unreachable_lieu_reports_the_ceiling() -> None:
-    p = core.Parametres(volontaires=10, seeds=1, mois=1, couverture=1.0, plafond=40)
+    p = core.Parametres(volontaires=10, seeds=1, mois=1, couverture=1.0, plafond_demande=40)
     bilan = core.simuler(PROFIL, (*LIEUX, LOIN), H, p)
     assert bilan.necessaires == [None] and bilan.plafond_atteint and bilan.necessaires_intervalle is None
     assert "non atteinte" in bilan.notes[0]
@@ -118,7 +118,7 @@ def test_cancelled_run_stops() -> None:
         ({"couverture": 0.0}, "Couverture visée invalide"),
         ({"couverture": math.nan}, "Couverture visée invalide"),
         (
-            {"plafond": 5},
+            {"plafond_demande": 5},
             r"^Plafond de la recherche inverse invalide \(5\) : le plus grand nombre de volontaires qu'elle essaie, "
             r"entre 10 \(le nombre de volontaires\) et 200 000\.$",
         ),
@@ -128,6 +128,13 @@ def test_bad_parameters_are_refused_in_french(change: dict[str, float], message:
     values = {"volontaires": 10, "seeds": 1, "mois": 1, "couverture": 1.0, **change}
     with pytest.raises(core.SimulationError, match=message):
         core.valider(core.Parametres(**values))  # type: ignore[arg-type]
+
+
+def test_without_a_ceiling_more_volunteers_than_the_default_are_taken() -> None:
+    """Found by the command-line probe of 6 December: 50,000 volunteers without --plafond (and the page's form,
+    which has no ceiling) were refused for a ceiling of 20,000 nobody gave."""
+    p = core.valider(core.Parametres(volontaires=50_000, seeds=1, mois=1))
+    assert p.plafond == 50_000 and core.Parametres(volontaires=10).plafond == core.DEFAULT_PLAFOND_INVERSE
 
 
 def test_cli_zero_volunteers_exits_2_with_a_french_message() -> None:

@@ -92,7 +92,15 @@ class Parametres:
     seeds: int = 5
     mois: int = 12
     couverture: float = 1.0
-    plafond: int = DEFAULT_PLAFOND_INVERSE
+    # The inverse search's ceiling; not given: DEFAULT_PLAFOND_INVERSE, or the number of volunteers when it is
+    # more (a simulation of 50,000 volunteers was refused for a ceiling its user never gave).
+    plafond_demande: int | None = None
+
+    @property
+    def plafond(self) -> int:
+        if self.plafond_demande is not None:
+            return self.plafond_demande
+        return max(DEFAULT_PLAFOND_INVERSE, self.volontaires)
 
 
 def valider(p: Parametres) -> Parametres:

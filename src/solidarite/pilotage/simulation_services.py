@@ -330,6 +330,13 @@ def executer(
     return resultat_json(bilan, h, profil, profil_source, lieux_source, sources, apl)
 
 
+def _parametres(p: core.Parametres) -> dict[str, Any]:
+    """The parameters as the result stores them: the ceiling applied (`plafond`), not whether it was given."""
+    values = asdict(p)
+    values.pop("plafond_demande")
+    return {**values, "plafond": p.plafond}
+
+
 def resultat_json(
     bilan: core.Bilan,
     h: core.Hypotheses,
@@ -342,7 +349,7 @@ def resultat_json(
     interval = lambda i: asdict(i) if i is not None else None  # noqa: E731
     single = sum(1 for p in profil if p.block_days == 1)
     return {
-        "parametres": asdict(bilan.parametres),
+        "parametres": _parametres(bilan.parametres),
         "annee": h.annee,
         "cible_jours": h.cible_jours,
         "zones_cible": h.zones_cible,
