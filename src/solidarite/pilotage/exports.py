@@ -14,6 +14,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from solidarite.pilotage.indicateurs import Colonne
+from solidarite.web.tableurs import csv_cell, xlsx_cell
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -25,6 +26,8 @@ def _text(column: Colonne, value: Any) -> str:
         return f"{value:%Y-%m}"
     if isinstance(value, float):
         return f"{value:.2f}" if column.unit == "€" else f"{value:g}"
+    if isinstance(value, str):
+        return str(csv_cell(value))  # a zone's or a department's name: never a formula
     return str(value)
 
 
@@ -57,7 +60,7 @@ def xlsx(columns: Sequence[Colonne], rows: Sequence[dict[str, Any]], sheet: str)
             value = row.get(column.name)
             if column.type == "yearmonth" and isinstance(value, dt.date):
                 value = f"{value:%Y-%m}"
-            values.append(value)
+            values.append(xlsx_cell(ws, value))  # a text is a text cell, never a formula
         ws.append(values)
     buffer = io.BytesIO()
     book.save(buffer)
