@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from solidarite.web.tableurs import csv_cell
 from solidarite.zonage import sources
 from solidarite.zonage.calcul import ZonageResult
 from solidarite.zonage.score import CRITERES, LIBELLES, UNITES, EpciScore
@@ -35,6 +36,8 @@ CSV_COLUMNS = (
     "critere_decisif",
     "explication",
 )
+# The columns of text read from the data files or written by the scoring (the others are numbers as text).
+TEXT_COLUMNS = ("siren", "nom", "departements", "region", "critere_decisif", "explication")
 DECIMALS = {
     "apl": 3,
     "apl_moins_65": 3,
@@ -92,7 +95,10 @@ def write_csv(result: ZonageResult, path: Path) -> None:
         writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for score in sorted(result.scores, key=lambda s: s.siren):
-            writer.writerow(csv_row(result, score))
+            row = csv_row(result, score)
+            # A name from a data file is never a formula in a spreadsheet (the probe of 6 December); the
+            # numbers, « -1.25 » included, stay as they are.
+            writer.writerow({k: csv_cell(v) if k in TEXT_COLUMNS else v for k, v in row.items()})
 
 
 def feature_properties(result: ZonageResult, score: EpciScore) -> dict[str, Any]:
