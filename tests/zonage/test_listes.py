@@ -397,3 +397,55 @@ def test_a_workbook_with_a_far_away_cell_is_read_on_its_first_columns(
     rows = lignes_xlsx(out.getvalue())
     assert max(len(row) for row in rows) <= COLONNES_MAX
     assert [c.siren for c in lire_fichier(out.getvalue(), refs)] == [savanes]
+
+
+def test_a_formula_is_refused_with_or_without_its_computed_value(
+    refs: list[EpciRef], siren_of: dict[str, str]
+) -> None:
+    """The probe of 6 December: the workbook was read as its computed values (data_only), so a formula a script
+    wrote without one was an empty cell, its line skipped unsaid; one Excel computed was taken as its value. Both
+    are refused now, by line and cell; a formula in a column not read (a population) or in a total is not."""
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    savanes, aigle = siren_of["CC des Savanes"], siren_of["CC des Pays de L'Aigle"]
+    content = _classeur(
+        [
+            ["Région", "SIREN", "Nom", "Population"],
+            ["Guyane", savanes, None, "=1000*29"],
+            ["Normandie", f"={aigle}+0", None, 25632],
+            ["=A2", None, "CC des Pays de L'Aigle", 25632],
+            ["Total", "=COUNTA(B2:B4)", None, "=SUM(D2:D4)"],
+        ]
+    )
+    sheet = "xl/worksheets/sheet1.xml"
+    import zipfile
+
+    xml = zipfile.ZipFile(io.BytesIO(content)).read(sheet)
+    assert xml.count(b"<v />") == 5  # the formulas, without a computed value
+    cached = _abime(
+        content,
+        sheet,
+        xml.replace(f"<f>{aigle}+0</f><v />".encode(), f"<f>{aigle}+0</f><v>{aigle}</v>".encode()),
+    )
+    for workbook in (content, cached):
+        with pytest.raises(ListeError) as refused:
+            lire_fichier(workbook, refs)
+        assert refused.value.messages == [
+            "Liste refusée, rien n'a été importé :",
+            f"ligne 3, colonne « SIREN », cellule B3 : une formule (={aigle}+0) au lieu d'un SIREN ; collez les "
+            "valeurs seules (Collage spécial → Valeurs) puis importez de nouveau.",
+            "ligne 4, colonne « Région », cellule A4 : une formule (=A2) au lieu d'une région ; collez les valeurs "
+            "seules (Collage spécial → Valeurs) puis importez de nouveau.",
+        ]
+    # One column, no header; an array formula.
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append([savanes])
+    book.active["A2"] = ArrayFormula("A2:A2", "=MAX(A1:A1)")
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(
+        ListeError, match=r"ligne 2, cellule A2 : une formule \(=MAX\(A1:A1\)\) au lieu d'un SIREN ou"
+    ):
+        lire_fichier(out.getvalue(), refs)

@@ -229,6 +229,33 @@ def test_a_workbook_upload_in_the_back_office(admin_client: Client) -> None:
     ]
 
 
+def test_a_workbook_with_formulas_is_refused_in_the_back_office(admin_client: Client) -> None:
+    """The probe of 6 December: a formula written by a script (no computed value stored) was read as an empty cell
+    and its line skipped without a word. Now every such line is refused, by line and cell, and nothing is saved."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in (["SIREN", "Nom"], [200049484, None], ["=200035137+0", None], ["=A2", None], [None, "=B2"]):
+        workbook.active.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    upload = SimpleUploadedFile("zones.xlsx", out.getvalue(), content_type="application/vnd.ms-excel")
+    response = admin_client.post(
+        "/admin/zonage/listeofficielle/add/",
+        {"nom": "Liste du script", "date": "27/06/2025", "source": "Ministère", "fichier": upload},
+    )
+    shown = _text(response)
+    assert response.status_code == 200 and "rien n'a été importé" in shown
+    for line in (
+        "ligne 3, colonne « SIREN », cellule A3 : une formule (=200035137+0) au lieu d'un SIREN ; collez les "
+        "valeurs seules (Collage spécial → Valeurs) puis importez de nouveau.",
+        "ligne 4, colonne « SIREN », cellule A4 : une formule (=A2) au lieu d'un SIREN",
+        "ligne 5, colonne « Nom », cellule B5 : une formule (=B2) au lieu d'un nom d'EPCI",
+    ):
+        assert line in shown
+    assert not ListeOfficielle.objects.exists()
+
+
 def test_the_ars_form_stores_the_motif_as_published(client: Client) -> None:
     """The back office goes through the same rule: no motif of zero-width spaces, none of 200,000 characters, and a
     zero-width space inside a motif is not stored."""

@@ -167,7 +167,8 @@ class ListeOfficielleForm(forms.ModelForm):
             "Une colonne « siren » ou « nom » (les noms tels que le ministère ou la presse les écrivent), "
             "avec au besoin « region » ou « departement » pour départager les homonymes ; ou un SIREN ou un "
             "nom par ligne. CSV en UTF-8 ou tel qu'Excel l'enregistre ; les lignes de titre, de total ou de "
-            "source sont écartées et signalées. Une ligne refusée refuse toute la liste."
+            "source sont écartées et signalées. Une ligne refusée refuse toute la liste (une formule « =… » "
+            "au lieu d'un SIREN ou d'un nom aussi : collez les valeurs seules dans le classeur)."
         ),
     )
 

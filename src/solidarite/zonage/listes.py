@@ -256,7 +256,19 @@ def decoder(content: bytes) -> str:
         ) from None
 
 
-def _texte_cellule(value: object) -> str:
+class Formule(str):
+    """A workbook cell holding a formula (« =A3 »), at `cellule` (« B3 »). Read as its last computed value, one
+    written by a script without any read as empty, its line skipped unsaid: `_formule` refuses it."""
+
+    cellule = ""
+
+
+def _texte_cellule(cell: object) -> str:
+    value = getattr(cell, "value", None)
+    if getattr(cell, "data_type", None) == "f":  # « =A3 »; an array formula holds it in `text`
+        formule = Formule(getattr(value, "text", value))
+        formule.cellule = str(getattr(cell, "coordinate", ""))
+        return formule
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -283,13 +295,13 @@ def lignes_xlsx(content: bytes) -> list[list[str]]:
                 raise ListeError(
                     ["Le classeur est trop volumineux une fois décompressé pour une liste d'EPCI."]
                 )
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        workbook = load_workbook(io.BytesIO(content), read_only=True)  # formulas as formulas, not values
         try:
             if not workbook.worksheets:
                 raise ListeError(["Le classeur n'a aucune feuille lisible."])
             rows: list[list[str]] = []
             # the first COLONNES_MAX columns: one cell in column XFD made every row 16 384 cells (25 s to read)
-            for values in workbook.worksheets[0].iter_rows(values_only=True, max_col=COLONNES_MAX):
+            for values in workbook.worksheets[0].iter_rows(max_col=COLONNES_MAX):
                 if len(rows) >= LIGNES_MAX:
                     raise ListeError(
                         [f"Plus de {LIGNES_MAX} lignes : ce n'est pas une liste d'EPCI (il y en a 1 255)."]
@@ -462,6 +474,10 @@ def _lire(
                 "(un nom contenant le séparateur doit être entre guillemets)."
             )
             continue
+        formule = _formule(number, row, header, (col_siren, col_nom, col_region, col_dep))
+        if formule:
+            errors.append(formule)
+            continue
         siren, nom = cell(row, col_siren), cell(row, col_nom)
         if RE_SCIENTIFIQUE.match(nom) and not siren:
             siren, nom = nom, ""  # a SIREN a spreadsheet wrote as a number, in the only column
@@ -544,6 +560,20 @@ def _lire(
     if not result:
         raise ListeError(["Aucun SIREN ni nom d'EPCI dans le fichier."])
     return Lecture(result, ignorees)
+
+
+def _formule(number: int, row: list[str], header: list[str] | None, columns: Sequence[int | None]) -> str:
+    """The refusal of the first formula among the cells read (SIREN, name, region, département), or ""."""
+    attendus = ("un SIREN", "un nom d'EPCI" if header else "un SIREN ou un nom d'EPCI", "une région")
+    for column, attendu in zip(columns, (*attendus, "un département"), strict=True):
+        value = row[column] if column is not None and column < len(row) else ""
+        if isinstance(value, Formule):
+            where = f"colonne « {_court(header[column], 30)} », " if header and column is not None else ""
+            return (
+                f"ligne {number}, {where}cellule {value.cellule} : une formule ({_court(value, 40)}) au lieu "
+                f"d'{attendu} ; collez les valeurs seules (Collage spécial → Valeurs) puis importez de nouveau."
+            )
+    return ""
 
 
 def resume(lues: Sequence[Correspondance], noms: dict[str, str]) -> list[str]:
