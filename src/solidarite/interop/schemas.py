@@ -10,8 +10,9 @@ from ninja import Field, Schema
 from pydantic import ConfigDict, WithJsonSchema
 
 from solidarite.interop import entrees
-from solidarite.rdv.patients import LETTER_CLASS, LIMITS
+from solidarite.rdv.patients import LIMITS
 from solidarite.web.entrees import INVISIBLE_CLASS
+from solidarite.web.textes import LETTER_CLASS
 
 
 class LieuOut(Schema):
@@ -46,7 +47,7 @@ EXEMPLES: dict[str, Any] = {
 # offer is a 404.
 SLOT_ID_PATTERN = entrees.SLOT_ID_PATTERN
 # Free text as rdv.patients takes it: no invisible or control character (médecin traitant, motif); a name also
-# has at least one letter (rdv.patients: the same classes of ranges, read alike by Python and ECMA 262).
+# has at least one letter (web.textes: the same classes of ranges, read alike by Python and ECMA 262).
 _VISIBLE = f"[^{INVISIBLE_CLASS}]"
 TEXT_PATTERN = f"^{_VISIBLE}*$"
 NAME_PATTERN = f"^{_VISIBLE}*[{LETTER_CLASS}]{_VISIBLE}*$"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,7 +11,8 @@ from django.utils import timezone
 
 from solidarite.annuaire.validation import InvalidValueError, normalise_phone
 from solidarite.rdv.models import RendezVous
-from solidarite.web.entrees import INVISIBLE, SURROGATE
+from solidarite.web.entrees import INVISIBLE as INVISIBLE  # re-exported: tests/rdv/test_champs_libres.py
+from solidarite.web.textes import RETYPE_NAME, invisible_refusal, letter_refusal
 
 # The longest text each free-text field may hold: its column's (also given in the API's OpenAPI document).
 LIMITS = {
@@ -21,21 +21,15 @@ LIMITS = {
 }
 
 
-# A name is written in letters of the Latin alphabet, accents and ligatures included (the état civil's and the
-# INS's), with spaces, hyphens, apostrophes (' and ’) and dots between; it needs at least one such letter. It holds
-# no invisible or control character (web.entrees.INVISIBLE_CLASS). LETTER_CLASS is written out as ranges, which
-# Python and the API's document (interop.schemas.NAME_PATTERN, ECMA 262) read alike.
-# A to Z, Latin-1's letters (À…ÿ but × and ÷), Latin Extended-A and B (Œ, Ł, Ș…), Latin Extended Additional (Ẽ…).
-LETTER_CLASS = "A-Za-z\\u00c0-\\u00d6\\u00d8-\\u00f6\\u00f8-\\u024f\\u1e00-\\u1eff"
-LETTER = re.compile(f"[{LETTER_CLASS}]")
+# A patient's name needs at least one letter of the Latin alphabet (web.textes: LETTER_CLASS, shared with the API's
+# document and the annuaire) and holds no invisible or control character (web.entrees.INVISIBLE_CLASS).
 # Every text a patient types, names or not, is refused with an invisible or control character: a motif or a
 # médecin traitant of a right-to-left override reversed what the day's list showed after it, an e-mail's domain
 # took one (Django's validate_email reads any character above U+00A0 as a letter of a domain). Each refusal names
 # its field and says how to retype it.
-_IN_A_NAME = "retapez-le avec des lettres, et au besoin des espaces, traits d'union, apostrophes ou points"
 FIELDS = {
-    "nom": ("Le nom", _IN_A_NAME),
-    "prenom": ("Le prénom", _IN_A_NAME),
+    "nom": ("Le nom", RETYPE_NAME),
+    "prenom": ("Le prénom", RETYPE_NAME),
     "telephone": ("Le téléphone", "retapez-le avec des chiffres, par exemple 06 12 34 56 78"),
     "email": ("L'adresse électronique", "retapez-la sans ce caractère"),
     "medecin_traitant": ("Le champ « Médecin traitant »", "retapez-le sans ce caractère"),
@@ -47,13 +41,7 @@ def invisible_error(field: str, value: str) -> str | None:
     """The French refusal, naming `field`, of a text holding an invisible or control character (INVISIBLE) or a
     lone surrogate (SURROGATE); else None."""
     label, retype = FIELDS[field]
-    if found := INVISIBLE.search(value):
-        return (
-            f"{label} contient un caractère invisible ou de contrôle (U+{ord(found.group()):04X}) : {retype}."
-        )
-    if found := SURROGATE.search(value):
-        return f"{label} contient un caractère mal codé (U+{ord(found.group()):04X}) : {retype}."
-    return None
+    return invisible_refusal(label, retype, value)
 
 
 def _text(
@@ -73,9 +61,7 @@ def _text(
 
 def _name_error(field: str, value: str) -> str | None:
     """The French refusal of a name without a letter; else None (its invisible characters are _text's)."""
-    if not LETTER.search(value):
-        return f"{FIELDS[field][0]} doit contenir au moins une lettre (alphabet latin, accents compris)."
-    return None
+    return letter_refusal(FIELDS[field][0], value)
 
 
 def _check_contact(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
