@@ -33,6 +33,7 @@ __all__ = [
     "agent_ars",
     "agent_ars_sans_droits",
     "compte",
+    "lettres",
     "lieu",
     "medecin",
     "mission",
@@ -44,6 +45,17 @@ __all__ = [
     "working_days",
     "zone_commune",
 ]
+
+
+def lettres(n: int) -> str:
+    """A sequence number as a name may hold it (letters only, as the annuaire's names are checked): 1 → « A »,
+    26 → « Z », 27 → « AA »."""
+    written = ""
+    while n > 0:
+        n, rest = divmod(n - 1, 26)
+        written = chr(ord("A") + rest) + written
+    return written
+
 
 # The patient of the booking tests (a valid booking form).
 PATIENT = {"nom": "Martin", "prenom": "Jeanne", "date_naissance": "1948-05-17", "telephone": "06 12 34 56 78"}
@@ -128,7 +140,7 @@ class MedecinVolontaireFactory(DjangoModelFactory):
         skip_postgeneration_save = True
 
     rpps = factory.Sequence(lambda n: rpps_with_key(f"10{n + 1:08d}"))
-    nom = factory.Sequence(lambda n: f"Nom{n + 1}")
+    nom = factory.Sequence(lambda n: f"Nom-{lettres(n + 1)}")
     prenom = "Camille"
     email = factory.Sequence(lambda n: f"medecin{n + 1}@exemple.fr")
     telephone = "+33612345678"

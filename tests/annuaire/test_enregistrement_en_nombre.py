@@ -13,7 +13,7 @@ from solidarite.annuaire.validation import rpps_with_key
 from solidarite.rdv.services import caches as rdv
 from solidarite.territoire.models import Commune
 from solidarite.zonage import services as zonage
-from tests.factories import LieuSolidaireFactory, MedecinVolontaireFactory, agent_ars, zone_commune
+from tests.factories import LieuSolidaireFactory, MedecinVolontaireFactory, agent_ars, lettres, zone_commune
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def _medecin(k: int, **fields: object) -> MedecinVolontaire:
     """A volunteer not yet saved, as the sign-up form leaves it (status « inscrit »)."""
     values: dict[str, object] = {
         "rpps": rpps_with_key(f"30{k:08d}"),
-        "nom": f"Nom{k}",
+        "nom": f"Nom-{lettres(k)}",
         "email": f"medecin{k}@exemple.fr",
         "statut": MedecinVolontaire.Statut.INSCRIT,
     }
@@ -96,7 +96,7 @@ def test_volunteers_registered_normalised_with_transitions_and_welcome(
             [_medecin(3, statut=MedecinVolontaire.Statut.ACTIF)], commentaire="Démo", bienvenue=False
         )
     assert len(mail.outbox) == 2
-    assert TransitionStatut.objects.filter(medecin__nom="Nom3").get().vers == "actif"
+    assert TransitionStatut.objects.filter(medecin__nom="Nom-C").get().vers == "actif"
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,9 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from solidarite.annuaire import services
+from solidarite.annuaire.forms import Courriel, Ligne
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, ReferentLieu, TransitionStatut
+from solidarite.annuaire.validateurs import phone_typed
 from solidarite.territoire import acces
 from solidarite.territoire.backoffice import RegionScopedAdmin, UserFormMixin
 
@@ -49,8 +51,36 @@ def _transition_action(vers: str, label: str):  # type: ignore[no-untyped-def]
     return action
 
 
+class MedecinForm(forms.ModelForm):
+    """The volunteer's back-office form: names, e-mail and phone read as the sign-up reads them (the models'
+    validators check them as it does), the phone written in E.164 form."""
+
+    class Meta:
+        model = MedecinVolontaire
+        fields = [
+            "nom",
+            "prenom",
+            "email",
+            "telephone",
+            "commune",
+            "mode_exercice",
+            "cdom",
+            "numero_am_mission",
+            "cps_statut",
+            "cps_date",
+            "jours_max_par_mois",
+            "rotation",
+            "trajet_max_minutes",
+        ]
+        field_classes = {"nom": Ligne, "prenom": Ligne, "email": Courriel, "numero_am_mission": Ligne}
+
+    def clean_telephone(self) -> str:
+        return phone_typed(self.cleaned_data["telephone"])
+
+
 @admin.register(MedecinVolontaire)
 class MedecinVolontaireAdmin(RegionScopedAdmin, admin.ModelAdmin):
+    form = MedecinForm
     region_paths = ("cdom__region",)
     list_display = [
         "nom",
@@ -130,10 +160,21 @@ class LieuForm(forms.ModelForm):
             "accessibilite",
             "actif",
         ]
+        field_classes = {
+            "nom": Ligne,
+            "adresse": Ligne,
+            "logiciel_metier": Ligne,
+            "referent_nom": Ligne,
+            "referent_email": Courriel,
+            "horaires": Ligne,
+        }
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+
+    def clean_referent_telephone(self) -> str:
+        return phone_typed(self.cleaned_data["referent_telephone"], "referent_telephone")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -167,11 +208,21 @@ class LieuSolidaireAdmin(RegionScopedAdmin, UserFormMixin, admin.ModelAdmin):
     autocomplete_fields = ["commune", "epci"]
 
 
+class ReferentForm(forms.ModelForm):
+    """A lieu's référent: names and e-mail read as the volunteers' sign-up reads them."""
+
+    class Meta:
+        model = ReferentLieu
+        fields = ["lieu", "rpps", "nom", "prenom", "email", "actif"]
+        field_classes = {"nom": Ligne, "prenom": Ligne, "email": Courriel}
+
+
 @admin.register(ReferentLieu)
 class ReferentLieuAdmin(RegionScopedAdmin, admin.ModelAdmin):
     """The ARS names the référents of its lieux; their account is attached at their first Pro Santé Connect
     login (matched by RPPS)."""
 
+    form = ReferentForm
     region_paths = ("lieu__commune__departement__region",)
     list_display = ["nom", "prenom", "rpps", "lieu", "actif", "compte"]
     list_filter = ["actif"]

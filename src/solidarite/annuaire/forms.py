@@ -1,4 +1,5 @@
-"""The volunteer's sign-up form (DSFR-rendered by django-dsfr's form tags)."""
+"""The volunteer's sign-up form (DSFR-rendered by django-dsfr's form tags), and the fields it shares with the
+back office's forms (annuaire.admin): texts checked as the models' validators check them (annuaire.validateurs)."""
 
 from __future__ import annotations
 
@@ -10,18 +11,54 @@ from dsfr.forms import DsfrBaseForm
 
 from solidarite.annuaire import services
 from solidarite.annuaire.models import MedecinVolontaire
-from solidarite.annuaire.validation import InvalidValueError, normalise_phone, normalise_rpps
+from solidarite.annuaire.validateurs import NomDePersonne, Visible, phone_typed
+from solidarite.annuaire.validation import InvalidValueError, normalise_rpps
 from solidarite.territoire.models import Commune, Departement, normalise_nom
 from solidarite.territoire.search import search_communes
 from solidarite.web import champs
+from solidarite.web.textes import typed
+
+EMAIL_MAX = MedecinVolontaire._meta.get_field("email").max_length
+
+
+class Ligne(forms.CharField):
+    """A one-line text (a name, an address): its whitespace collapsed to single spaces and its accents composed
+    (web.textes.typed) before it is checked."""
+
+    def to_python(self, value: Any) -> str:
+        return typed(super().to_python(value))
+
+
+class Courriel(forms.EmailField):
+    """An e-mail address, in lower case. Its invisible characters are refused, named, before Django's check,
+    which reads one above U+00A0 as a letter of a domain (an address with a zero-width space, U+200B, in its
+    domain was stored, while the message went to the address without it); an address longer than its column is
+    refused in French (PostgreSQL refused it: a 500)."""
+
+    default_error_messages = {
+        "max_length": "L'adresse électronique compte %(show_value)d caractères, %(limit_value)d au plus : "
+        "vérifiez-la, ou indiquez une adresse plus courte."
+    }
+
+    def to_python(self, value: Any) -> str:
+        return str(super().to_python(value)).lower()
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        Visible("email")(value)
 
 
 class InscriptionForm(DsfrBaseForm):
     rpps = forms.CharField(label="Numéro RPPS", max_length=20, help_text="11 chiffres, sur votre carte CPS.")
-    prenom = forms.CharField(label="Prénom", max_length=100, widget=champs.prenom())
-    nom = forms.CharField(label="Nom", max_length=100, widget=champs.nom())
-    email = forms.EmailField(
-        label="Adresse électronique", help_text="Format attendu : nom@domaine.fr", widget=champs.email()
+    prenom = Ligne(
+        label="Prénom", max_length=100, widget=champs.prenom(), validators=[NomDePersonne("prenom")]
+    )
+    nom = Ligne(label="Nom", max_length=100, widget=champs.nom(), validators=[NomDePersonne("nom")])
+    email = Courriel(
+        label="Adresse électronique",
+        max_length=EMAIL_MAX,
+        help_text="Format attendu : nom@domaine.fr",
+        widget=champs.email(),
     )
     telephone = forms.CharField(
         label="Téléphone", max_length=20, help_text="Par exemple 06 12 34 56 78.", widget=champs.telephone()
@@ -60,19 +97,17 @@ class InscriptionForm(DsfrBaseForm):
         return rpps
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
+        email = str(self.cleaned_data["email"])
         if MedecinVolontaire.objects.filter(email__iexact=email).exists():
             raise ValidationError("Cette adresse est déjà utilisée par une inscription.")
         return email
 
     def clean_telephone(self) -> str:
-        try:
-            return normalise_phone(self.cleaned_data["telephone"])
-        except InvalidValueError as exc:
-            raise ValidationError(str(exc)) from None
+        return phone_typed(self.cleaned_data["telephone"])
 
     def clean_commune(self) -> Commune:
         """« 15200 Mauriac », « Mauriac » or « 15200 » (when the postcode has a single commune)."""
+        Visible("commune")(self.cleaned_data["commune"])
         raw = " ".join(self.cleaned_data["commune"].split())
         postcode = next((token for token in raw.split() if token.isdigit() and len(token) == 5), "")
         name = " ".join(token for token in raw.split() if token != postcode)

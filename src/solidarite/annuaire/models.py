@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from solidarite.annuaire.validateurs import NomDePersonne, Visible, telephone_e164
 from solidarite.parametres import entier
 from solidarite.territoire.fuseaux import fuseau
 from solidarite.territoire.models import Commune, Departement, Epci
@@ -48,10 +49,10 @@ class MedecinVolontaire(models.Model):
         RECUE = "recue", "Reçue"
 
     rpps = models.CharField("numéro RPPS", max_length=11, unique=True)
-    nom = models.CharField("nom", max_length=100)
-    prenom = models.CharField("prénom", max_length=100)
-    email = models.EmailField("adresse électronique", unique=True)
-    telephone = models.CharField("téléphone", max_length=20)
+    nom = models.CharField("nom", max_length=100, validators=[NomDePersonne("nom")])
+    prenom = models.CharField("prénom", max_length=100, validators=[NomDePersonne("prenom")])
+    email = models.EmailField("adresse électronique", unique=True, validators=[Visible("email")])
+    telephone = models.CharField("téléphone", max_length=20, validators=[telephone_e164])
     commune = models.ForeignKey(
         Commune, on_delete=models.PROTECT, related_name="+", verbose_name="commune de résidence"
     )
@@ -62,7 +63,12 @@ class MedecinVolontaire(models.Model):
         related_name="+",
         verbose_name="conseil départemental de l'Ordre (CDOM)",
     )
-    numero_am_mission = models.CharField("numéro Assurance Maladie de la mission", max_length=20, blank=True)
+    numero_am_mission = models.CharField(
+        "numéro Assurance Maladie de la mission",
+        max_length=20,
+        blank=True,
+        validators=[Visible("numero_am_mission")],
+    )
     cps_statut = models.CharField(
         "carte CPS de la mission", max_length=12, choices=Cps.choices, default=Cps.A_DEMANDER
     )
@@ -159,31 +165,36 @@ class LieuSolidaire(models.Model):
         HOPITAL = "hopital_ehpad", "Hôpital de proximité ou EHPAD"
         LOCAL = "local_communal", "Local équipé par la commune"
 
-    nom = models.CharField("nom", max_length=200)
+    nom = models.CharField("nom", max_length=200, validators=[Visible("nom_lieu")])
     epci = models.ForeignKey(
         Epci, on_delete=models.PROTECT, related_name="lieux_solidaires", verbose_name="zone desservie (EPCI)"
     )
     commune = models.ForeignKey(
         Commune, on_delete=models.PROTECT, related_name="lieux_solidaires", verbose_name="commune"
     )
-    adresse = models.CharField("adresse", max_length=300)
+    adresse = models.CharField("adresse", max_length=300, validators=[Visible("adresse")])
     latitude = models.FloatField("latitude")
     longitude = models.FloatField("longitude")
     type = models.CharField("type de lieu", max_length=16, choices=Type.choices)
     salles = models.PositiveSmallIntegerField("médecins accueillis par jour", default=1)
-    equipements = models.TextField("équipements", blank=True)
-    logiciel_metier = models.CharField("logiciel métier", max_length=100, blank=True)
+    equipements = models.TextField("équipements", blank=True, validators=[Visible("equipements")])
+    logiciel_metier = models.CharField(
+        "logiciel métier", max_length=100, blank=True, validators=[Visible("logiciel_metier")]
+    )
     compatible_dmp = models.BooleanField("compatible DMP", default=False)
     secretariat = models.BooleanField("secrétariat ou assistant médical", default=False)
     hebergement = models.BooleanField("hébergement proposé", default=False)
-    referent_nom = models.CharField("référent local", max_length=200)
-    referent_telephone = models.CharField("téléphone du référent", max_length=20)
-    referent_email = models.EmailField("adresse du référent", blank=True)
+    referent_nom = models.CharField("référent local", max_length=200, validators=[Visible("referent_nom")])
+    referent_telephone = models.CharField("téléphone du référent", max_length=20, validators=[telephone_e164])
+    referent_email = models.EmailField("adresse du référent", blank=True, validators=[Visible("email")])
     jours_ouverture = models.JSONField("jours d'ouverture (0 = lundi)", default=list)
     horaires = models.CharField(
-        "horaires de consultation", max_length=200, default="8 h 30 – 12 h 30, 14 h – 18 h"
+        "horaires de consultation",
+        max_length=200,
+        default="8 h 30 – 12 h 30, 14 h – 18 h",
+        validators=[Visible("horaires")],
     )
-    accessibilite = models.TextField("accessibilité", blank=True)
+    accessibilite = models.TextField("accessibilité", blank=True, validators=[Visible("accessibilite")])
     actif = models.BooleanField("actif", default=True)
     demonstration = models.BooleanField("données de démonstration", default=False)
 
@@ -213,9 +224,9 @@ class ReferentLieu(models.Model):
         LieuSolidaire, on_delete=models.CASCADE, related_name="referents", verbose_name="lieu solidaire"
     )
     rpps = models.CharField("numéro RPPS", max_length=11)
-    nom = models.CharField("nom", max_length=100)
-    prenom = models.CharField("prénom", max_length=100)
-    email = models.EmailField("adresse électronique", blank=True)
+    nom = models.CharField("nom", max_length=100, validators=[NomDePersonne("nom")])
+    prenom = models.CharField("prénom", max_length=100, validators=[NomDePersonne("prenom")])
+    email = models.EmailField("adresse électronique", blank=True, validators=[Visible("email")])
     compte = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -15,6 +15,7 @@ against the registers (a volunteer, a lieu's référent), is refused with any ot
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from solidarite.web.entrees import INVISIBLE, SURROGATE
 
@@ -27,6 +28,12 @@ NOT_IN_A_NAME = re.compile(f"[^{LETTER_CLASS}{NAME_MARKS}]")
 RETYPE_NAME = "retapez-le avec des lettres, et au besoin des espaces, traits d'union, apostrophes ou points"
 # What a multi-line text (a textarea) may hold of the control characters: a tab and its line breaks.
 LINE_BREAKS = frozenset("\t\n\r")
+
+
+def typed(value: str) -> str:
+    """A one-line text as a form keeps it: its whitespace (a tab, a line break pasted in) collapsed to single
+    spaces, stripped, and its accents composed (NFC: « é », not « e » and a combining accent)."""
+    return unicodedata.normalize("NFC", " ".join(value.split()))
 
 
 def invisible_refusal(label: str, retype: str, value: str, lines: bool = False) -> str | None:

@@ -1,0 +1,93 @@
+"""The annuaire's field checks as Django validators: on the models, so that the back office (full_clean) and the
+bulk recording of the demonstration refuse what the volunteers' sign-up refuses; and in the sign-up form itself.
+The rules are pure and shared: web.textes (invisible characters, names), annuaire.validation (RPPS, phones).
+
+A validator names its field by a key of TEXTS, not by its message: a migration records the key, and a message
+can be reworded without a new migration.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
+
+from solidarite.annuaire.validation import InvalidValueError, normalise_phone
+from solidarite.web.textes import RETYPE_NAME, invisible_refusal, name_refusal
+
+_RETYPE = "retapez-le sans ce caractère"
+# Each checked text: how its refusal names it, and how to retype it.
+TEXTS = {
+    "nom": ("Le nom", RETYPE_NAME),
+    "prenom": ("Le prénom", RETYPE_NAME),
+    "email": ("L'adresse électronique", "retapez-la sans ce caractère"),
+    "telephone": ("Le téléphone", "retapez-le avec des chiffres, par exemple 06 12 34 56 78"),
+    "referent_telephone": (
+        "Le téléphone du référent",
+        "retapez-le avec des chiffres, par exemple 05 55 12 34 56",
+    ),
+    "numero_am_mission": ("Le numéro Assurance Maladie de la mission", _RETYPE),
+    "nom_lieu": ("Le nom du lieu", _RETYPE),
+    "adresse": ("L'adresse", "retapez-la sans ce caractère"),
+    "equipements": ("Le champ « Équipements »", _RETYPE),
+    "logiciel_metier": ("Le logiciel métier", _RETYPE),
+    "referent_nom": ("Le nom du référent local", _RETYPE),
+    "horaires": ("Le champ « Horaires de consultation »", _RETYPE),
+    "accessibilite": ("Le champ « Accessibilité »", _RETYPE),
+    "commune": ("La commune", _RETYPE),
+}
+# Texts typed in a textarea: their tabs and line breaks are kept.
+MULTILINE = frozenset({"equipements", "accessibilite"})
+
+
+@deconstructible
+class Visible:
+    """Refuses a text holding an invisible or control character, or a lone surrogate: a right-to-left override
+    reversed what a list showed after it, a zero-width space in an e-mail's domain was stored while the message
+    went to the address without it (Django's validate_email reads it as a letter)."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+
+    def refusal(self, value: str) -> str | None:
+        label, retype = TEXTS[self.field]
+        return invisible_refusal(label, retype, value, lines=self.field in MULTILINE)
+
+    def __call__(self, value: Any) -> None:
+        if refusal := self.refusal(str(value)):
+            raise ValidationError(refusal, code="invisible")
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.field == self.field  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.field))
+
+
+@deconstructible
+class NomDePersonne(Visible):
+    """Refuses a professional's name (a volunteer's, a lieu's référent's) written with anything but letters of
+    the Latin alphabet, spaces, hyphens, apostrophes and dots, or without a letter (web.textes.name_refusal):
+    « 12345 », « =HYPERLINK(…) » and a BEL character were signed up as names."""
+
+    def refusal(self, value: str) -> str | None:
+        return name_refusal(TEXTS[self.field][0], value)
+
+
+def phone_typed(raw: str, field: str = "telephone") -> str:
+    """A phone typed in a form, in E.164 form (annuaire.validation.normalise_phone); its invisible characters
+    refused first, by name. ValidationError in French otherwise."""
+    Visible(field)(raw)
+    try:
+        return normalise_phone(raw)
+    except InvalidValueError as exc:
+        raise ValidationError(str(exc), code="telephone") from None
+
+
+def telephone_e164(value: str) -> None:
+    """A stored phone is a French number in E.164 form, as the forms write it (phone_typed)."""
+    if phone_typed(value) != value:
+        raise ValidationError(
+            "Le téléphone s'enregistre au format international, par exemple +33612345678.", code="telephone"
+        )
