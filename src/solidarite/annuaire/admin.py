@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from solidarite.annuaire import services
 from solidarite.annuaire.forms import Courriel, Ligne
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, ReferentLieu, TransitionStatut
-from solidarite.annuaire.validateurs import phone_typed
+from solidarite.annuaire.validateurs import phone_typed, rpps_typed
 from solidarite.territoire import acces
 from solidarite.territoire.backoffice import RegionScopedAdmin, UserFormMixin
 
@@ -209,12 +209,19 @@ class LieuSolidaireAdmin(RegionScopedAdmin, UserFormMixin, admin.ModelAdmin):
 
 
 class ReferentForm(forms.ModelForm):
-    """A lieu's référent: names and e-mail read as the volunteers' sign-up reads them."""
+    """A lieu's référent: RPPS, names and e-mail read as the volunteers' sign-up reads them. The RPPS alone
+    grants the référent's role at the Pro Santé Connect login (connexion.comptes): 11 digits and their key."""
+
+    # Typed with spaces too (« 100 0000 0017 »), as on the CPS card; stored as 11 digits.
+    rpps = forms.CharField(label="numéro RPPS", max_length=20, help_text="11 chiffres, sur la carte CPS.")
 
     class Meta:
         model = ReferentLieu
         fields = ["lieu", "rpps", "nom", "prenom", "email", "actif"]
         field_classes = {"nom": Ligne, "prenom": Ligne, "email": Courriel}
+
+    def clean_rpps(self) -> str:
+        return rpps_typed(self.cleaned_data["rpps"])
 
 
 @admin.register(ReferentLieu)

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from solidarite.annuaire.validateurs import NomDePersonne, Visible, telephone_e164
+from solidarite.annuaire.validateurs import NomDePersonne, Visible, rpps_11_chiffres, telephone_e164
 from solidarite.parametres import entier
 from solidarite.territoire.fuseaux import fuseau
 from solidarite.territoire.models import Commune, Departement, Epci
@@ -48,7 +48,7 @@ class MedecinVolontaire(models.Model):
         DEMANDEE = "demandee", "Demandée"
         RECUE = "recue", "Reçue"
 
-    rpps = models.CharField("numéro RPPS", max_length=11, unique=True)
+    rpps = models.CharField("numéro RPPS", max_length=11, unique=True, validators=[rpps_11_chiffres])
     nom = models.CharField("nom", max_length=100, validators=[NomDePersonne("nom")])
     prenom = models.CharField("prénom", max_length=100, validators=[NomDePersonne("prenom")])
     email = models.EmailField("adresse électronique", unique=True, validators=[Visible("email")])
@@ -223,7 +223,7 @@ class ReferentLieu(models.Model):
     lieu = models.ForeignKey(
         LieuSolidaire, on_delete=models.CASCADE, related_name="referents", verbose_name="lieu solidaire"
     )
-    rpps = models.CharField("numéro RPPS", max_length=11)
+    rpps = models.CharField("numéro RPPS", max_length=11, validators=[rpps_11_chiffres])
     nom = models.CharField("nom", max_length=100, validators=[NomDePersonne("nom")])
     prenom = models.CharField("prénom", max_length=100, validators=[NomDePersonne("prenom")])
     email = models.EmailField("adresse électronique", blank=True, validators=[Visible("email")])

@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
 
-from solidarite.annuaire.validation import InvalidValueError, normalise_phone
+from solidarite.annuaire.validation import InvalidValueError, normalise_phone, normalise_rpps
 from solidarite.web.textes import RETYPE_NAME, invisible_refusal, name_refusal
 
 _RETYPE = "retapez-le sans ce caractère"
@@ -91,3 +91,19 @@ def telephone_e164(value: str) -> None:
         raise ValidationError(
             "Le téléphone s'enregistre au format international, par exemple +33612345678.", code="telephone"
         )
+
+
+def rpps_typed(raw: str) -> str:
+    """An RPPS number typed in a form: 11 digits once its spaces are removed, the last one its Luhn key
+    (annuaire.validation.normalise_rpps). ValidationError in French otherwise."""
+    try:
+        return normalise_rpps(raw)
+    except InvalidValueError as exc:
+        raise ValidationError(str(exc), code="rpps") from None
+
+
+def rpps_11_chiffres(value: str) -> None:
+    """A stored RPPS number is 11 digits with their key, as the forms write it (rpps_typed): the référent's
+    role (connexion.comptes) is granted by matching the RPPS alone."""
+    if rpps_typed(value) != value:
+        raise ValidationError("Le numéro RPPS s'enregistre en 11 chiffres, sans espace.", code="rpps")
