@@ -154,8 +154,8 @@ def test_lieu_must_serve_an_active_zone_and_be_managed_by_its_ars(client: Client
     base = {
         "nom": "MSP",
         "adresse": "1 rue",
-        "latitude": 46,
-        "longitude": 2,
+        "latitude": inside.latitude,  # a lieu stands near its commune (annuaire.validateurs)
+        "longitude": inside.longitude,
         "type": "msp",
         "salles": 1,
         "referent_nom": "X",

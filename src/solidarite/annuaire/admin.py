@@ -178,12 +178,7 @@ class LieuForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        days = data.get("jours_ouverture")
-        if days is not None and (not isinstance(days, list) or any(d not in range(7) for d in days)):
-            self.add_error(
-                "jours_ouverture",
-                "Une liste de jours de 0 (lundi) à 6 (dimanche), par exemple [0, 1, 2, 3, 4].",
-            )
+        # Coordinates, rooms and opening days: the model's validators and LieuSolidaire.clean (full_clean).
         if data.get("epci") and data.get("commune"):
             candidate = LieuSolidaire(epci=data["epci"], commune=data["commune"])
             services.check_lieu(candidate, self.user)

@@ -6,9 +6,11 @@ import secrets
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from solidarite.annuaire import validateurs
 from solidarite.annuaire.validateurs import NomDePersonne, Visible, rpps_11_chiffres, telephone_e164
 from solidarite.parametres import entier
 from solidarite.territoire.fuseaux import fuseau
@@ -173,10 +175,12 @@ class LieuSolidaire(models.Model):
         Commune, on_delete=models.PROTECT, related_name="lieux_solidaires", verbose_name="commune"
     )
     adresse = models.CharField("adresse", max_length=300, validators=[Visible("adresse")])
-    latitude = models.FloatField("latitude")
-    longitude = models.FloatField("longitude")
+    latitude = models.FloatField("latitude", validators=[validateurs.latitude])
+    longitude = models.FloatField("longitude", validators=[validateurs.longitude])
     type = models.CharField("type de lieu", max_length=16, choices=Type.choices)
-    salles = models.PositiveSmallIntegerField("médecins accueillis par jour", default=1)
+    salles = models.PositiveSmallIntegerField(
+        "médecins accueillis par jour", default=1, validators=[validateurs.salles]
+    )
     equipements = models.TextField("équipements", blank=True, validators=[Visible("equipements")])
     logiciel_metier = models.CharField(
         "logiciel métier", max_length=100, blank=True, validators=[Visible("logiciel_metier")]
@@ -187,7 +191,9 @@ class LieuSolidaire(models.Model):
     referent_nom = models.CharField("référent local", max_length=200, validators=[Visible("referent_nom")])
     referent_telephone = models.CharField("téléphone du référent", max_length=20, validators=[telephone_e164])
     referent_email = models.EmailField("adresse du référent", blank=True, validators=[Visible("email")])
-    jours_ouverture = models.JSONField("jours d'ouverture (0 = lundi)", default=list)
+    jours_ouverture = models.JSONField(
+        "jours d'ouverture (0 = lundi)", default=list, validators=[validateurs.jours_de_semaine]
+    )
     horaires = models.CharField(
         "horaires de consultation",
         max_length=200,
@@ -205,6 +211,25 @@ class LieuSolidaire(models.Model):
 
     def __str__(self) -> str:
         return f"{self.nom} ({self.commune.nom})"
+
+    def clean(self) -> None:
+        """The lieu stands near its commune (annuaire.validateurs.loin_de_sa_commune), when both are known and
+        its coordinates are possible (their own validators refuse them otherwise)."""
+        lat, lon = self.latitude, self.longitude
+        if (
+            self.commune_id is None
+            or lat is None
+            or lon is None
+            or not (-90 <= lat <= 90 and -180 <= lon <= 180)
+        ):
+            return
+        commune = self.commune
+        if commune.latitude is None or commune.longitude is None:
+            return
+        if refusal := validateurs.loin_de_sa_commune(
+            lat, lon, commune.latitude, commune.longitude, commune.code_insee, commune.nom
+        ):
+            raise ValidationError(refusal)
 
     @property
     def fuseau(self) -> ZoneInfo:

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
 
 from solidarite.annuaire.validation import InvalidValueError, normalise_phone, normalise_rpps
+from solidarite.territoire.travel import haversine_km
 from solidarite.web.textes import RETYPE_NAME, invisible_refusal, name_refusal
 
 _RETYPE = "retapez-le sans ce caractère"
@@ -107,3 +108,71 @@ def rpps_11_chiffres(value: str) -> None:
     role (connexion.comptes) is granted by matching the RPPS alone."""
     if rpps_typed(value) != value:
         raise ValidationError("Le numéro RPPS s'enregistre en 11 chiffres, sans espace.", code="rpps")
+
+
+# --- A lieu's place, rooms and days (the probe published a latitude of -95 in FHIR, took 0 and 99,999,999
+# rooms, and [true, false] as opening days) -------------------------------------------------------------------
+
+SALLES_MAX = 20  # doctors a lieu receives in one day: a large centre de santé hosts a few, never dozens
+# How far a lieu may stand from its commune's point (the centroid of its outline, territoire): in mainland
+# France, Corsica and the other overseas territories no inhabited place of a commune is that far from it (Arles,
+# the largest mainland commune, puts its town hall 15 km away); a commune of French Guiana spans up to
+# 18,000 km² (Maripasoula's town is 81 km from its centroid, Saint-Laurent-du-Maroni's 61 km).
+RAYON_KM = 30
+RAYON_KM_GUYANE = 120
+
+
+def latitude(value: float) -> None:
+    if not -90 <= value <= 90:  # NaN too
+        raise ValidationError(
+            "Latitude impossible : entre -90 et 90 degrés (de 41 à 51 en France métropolitaine). Vérifiez-la, "
+            "sans l'échanger avec la longitude.",
+            code="latitude",
+        )
+
+
+def longitude(value: float) -> None:
+    if not -180 <= value <= 180:
+        raise ValidationError(
+            "Longitude impossible : entre -180 et 180 degrés (de -5 à 10 en France métropolitaine). "
+            "Vérifiez-la, sans l'échanger avec la latitude.",
+            code="longitude",
+        )
+
+
+def salles(value: int) -> None:
+    if not 1 <= value <= SALLES_MAX:
+        raise ValidationError(
+            f"Entre 1 et {SALLES_MAX} médecins accueillis par jour : indiquez combien de médecins peuvent "
+            "consulter en même temps dans ce lieu.",
+            code="salles",
+        )
+
+
+def jours_de_semaine(value: Any) -> None:
+    """Opening days: a list of distinct days, 0 (Monday) to 6 (Sunday). `True in range(7)` is true in Python:
+    a boolean is refused by its type."""
+    if not (
+        isinstance(value, list)
+        and all(type(day) is int and 0 <= day <= 6 for day in value)
+        and len(set(value)) == len(value)
+    ):
+        raise ValidationError(
+            "Une liste de jours de 0 (lundi) à 6 (dimanche), chacun une fois, par exemple [0, 1, 2, 3, 4].",
+            code="jours",
+        )
+
+
+def loin_de_sa_commune(
+    lat: float, lon: float, commune_lat: float, commune_lon: float, code_insee: str, nom: str
+) -> str | None:
+    """The French refusal of a lieu placed farther from its commune than RAYON_KM (RAYON_KM_GUYANE in French
+    Guiana); else None. Such a lieu was missing from the searches around its commune."""
+    rayon = RAYON_KM_GUYANE if code_insee.startswith("973") else RAYON_KM
+    km = float(haversine_km(lat, lon, commune_lat, commune_lon))
+    if km <= rayon:
+        return None
+    return (
+        f"Ce point est à {km:.0f} km de {nom} : un lieu se trouve à moins de {rayon} km de sa commune. Vérifiez "
+        "la latitude et la longitude (en degrés décimaux, par exemple 45.2186 et 2.3322) et la commune."
+    )
