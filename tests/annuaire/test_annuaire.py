@@ -196,17 +196,32 @@ def test_lieu_must_serve_an_active_zone_and_be_managed_by_its_ars(client: Client
 
 
 @pytest.mark.django_db
-def test_a_double_submission_of_the_sign_up_is_a_400_not_a_500(client: Client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Two clicks on « S'inscrire »: the second request passed its checks before the first one was saved."""
-    from solidarite.annuaire.forms import InscriptionForm
+def test_a_double_submission_of_the_sign_up_answers_as_the_first_not_a_500(
+    client: Client,
+    monkeypatch,  # type: ignore[no-untyped-def]
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    """Two clicks on « S'inscrire »: the second request looked for the RPPS before the first one was saved, and
+    its insert fails (IntegrityError). It answers as the first did, and the registration is told by e-mail."""
+    from django.core import mail
+
     from solidarite.territoire.models import Departement
 
     form = inscription_form(cdom=Departement.objects.get(code="15").pk)
-    assert client.post("/medecins/inscription/", form).status_code == 200
-    monkeypatch.setattr(InscriptionForm, "clean_rpps", lambda self: self.cleaned_data["rpps"])
-    monkeypatch.setattr(InscriptionForm, "clean_email", lambda self: self.cleaned_data["email"])
-    response = client.post("/medecins/inscription/", form)
-    assert response.status_code == 400
-    page = html.unescape(response.content.decode())
-    assert "déjà inscrit" in page and 'value="Durand"' in page
+    first = client.post("/medecins/inscription/", form)
+    assert first.status_code == 200
+    looked_up = services._registered
+    calls: list[int] = []
+
+    def too_early(data):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return [] if len(calls) == 1 else looked_up(data)
+
+    monkeypatch.setattr(services, "_registered", too_early)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/medecins/inscription/", form)
+    assert response.status_code == 200 and len(calls) == 2
+    assert "Votre inscription est enregistrée" in response.content.decode()
     assert MedecinVolontaire.objects.count() == 1
+    assert [m.to for m in mail.outbox[-1:]] == [["claire.durand@exemple.fr"]]
+    assert "n'a rien changé" in mail.outbox[-1].body

@@ -90,17 +90,8 @@ class InscriptionForm(DsfrBaseForm):
             rpps = normalise_rpps(self.cleaned_data["rpps"])
         except InvalidValueError as exc:
             raise ValidationError(str(exc)) from None
-        if MedecinVolontaire.objects.filter(rpps=rpps).exists():
-            raise ValidationError(
-                "Ce numéro RPPS est déjà inscrit. Contactez l'ARS si vous ne recevez pas nos messages."
-            )
+        # Not checked against the registrations: services.register tells the one holding it (decision 0006).
         return rpps
-
-    def clean_email(self) -> str:
-        email = str(self.cleaned_data["email"])
-        if MedecinVolontaire.objects.filter(email__iexact=email).exists():
-            raise ValidationError("Cette adresse est déjà utilisée par une inscription.")
-        return email
 
     def clean_telephone(self) -> str:
         return phone_typed(self.cleaned_data["telephone"])

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import models, router, transaction
+from django.db import IntegrityError, models, router, transaction
 from django.db.models import Q
 from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
@@ -134,17 +134,40 @@ def revoke_feed_token(medecin: MedecinVolontaire, par: Any) -> MedecinVolontaire
     return medecin
 
 
-def register(data: dict[str, Any]) -> MedecinVolontaire:
+def register(data: dict[str, Any]) -> MedecinVolontaire | None:
     """Creates a volunteer (state « inscrit ») and its first dated transition, in one transaction; then
-    e-mails the volunteer their personal links."""
+    e-mails the volunteer their personal links.
+
+    When the RPPS or the address is already registered, nothing is created and None is returned: the
+    registrations holding them are told by e-mail, and the sign-up page answers as for a new volunteer, so that
+    it tells nobody whether a doctor volunteers (as the ARS agents' form, decision 0006 point 8)."""
     check_days_and_rotation(data["jours_max_par_mois"], data["rotation"])
-    with transaction.atomic():
-        medecin = MedecinVolontaire.objects.create(**data)
-        TransitionStatut.objects.create(
-            medecin=medecin, de="", vers=Statut.INSCRIT, commentaire="Inscription en ligne"
-        )
-        transaction.on_commit(lambda: _send_welcome(medecin))
-    return medecin
+    existing = _registered(data)
+    if not existing:
+        try:
+            with transaction.atomic():
+                medecin = MedecinVolontaire.objects.create(**data)
+                TransitionStatut.objects.create(
+                    medecin=medecin, de="", vers=Statut.INSCRIT, commentaire="Inscription en ligne"
+                )
+                transaction.on_commit(lambda: _send_welcome(medecin))
+            return medecin
+        except IntegrityError:  # a double click: the other request registered this RPPS or address meanwhile
+            existing = _registered(data)
+            if not existing:
+                raise
+    for medecin in existing:
+        transaction.on_commit(functools.partial(_send_already_registered, medecin))
+    return None
+
+
+def _registered(data: dict[str, Any]) -> list[MedecinVolontaire]:
+    """The registrations holding the RPPS or the address of `data` (one, or two when each holds one)."""
+    return list(
+        MedecinVolontaire.objects.filter(Q(rpps=data["rpps"]) | Q(email__iexact=data["email"]))
+        .select_related("cdom__region")
+        .order_by("pk")
+    )
 
 
 def _send_welcome(medecin: MedecinVolontaire) -> None:
@@ -162,6 +185,28 @@ def _send_welcome(medecin: MedecinVolontaire) -> None:
         send_mail("Votre inscription de médecin volontaire", body, None, [medecin.email])
     except OSError:  # the registration stands; the ARS can resend the links
         logger.exception("message de bienvenue non envoyé au médecin %s", medecin.pk)
+
+
+def _send_already_registered(medecin: MedecinVolontaire) -> None:
+    """Tells a registered volunteer that a sign-up gave their RPPS or their address: what to do if it was them
+    (nothing, or write to their ARS to change an address), and that nothing changed."""
+    links = personal_links(medecin)
+    body = (
+        f"Bonjour {medecin},\n\nUne demande d'inscription comme médecin volontaire vient d'être envoyée avec "
+        "votre numéro RPPS ou votre adresse électronique. Vous êtes déjà inscrit sur Solidarité territoriale "
+        f"depuis le {timezone.localtime(medecin.cree_le):%d/%m/%Y} : cette demande n'a rien changé, et aucune "
+        "autre inscription n'a été créée.\n\n"
+        "Si c'était vous, vous n'avez rien à refaire. Vos pages, une fois votre dossier validé par l'ARS "
+        "(connexion avec Pro Santé Connect) :\n"
+        f"- vos disponibilités : {links['disponibilites']}\n- vos missions : {links['missions']}\n"
+        f"Pour changer d'adresse électronique ou de téléphone, écrivez à l'ARS {medecin.cdom.region.nom}, qui "
+        "vérifie votre dossier.\n\nSi ce n'était pas vous, vous pouvez ignorer ce message.\n\n"
+        "Solidarité territoriale"
+    )
+    try:
+        send_mail("Votre inscription de médecin volontaire existe déjà", body, None, [medecin.email])
+    except OSError:  # as for the welcome: the ARS can answer the volunteer
+        logger.exception("message d'inscription existante non envoyé au médecin %s", medecin.pk)
 
 
 def active_zone_sirens() -> set[str]:
