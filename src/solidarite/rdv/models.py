@@ -33,9 +33,34 @@ class HorairesConsultation(models.Model):
     def __str__(self) -> str:
         return f"Horaires — {self.lieu}"
 
+    # Each period: its two fields, and its words in the messages (« la fin du matin », « consultation le matin »).
+    PERIODS = (
+        ("matin_debut", "matin_fin", "du matin", "le matin"),
+        ("apres_midi_debut", "apres_midi_fin", "de l'après-midi", "l'après-midi"),
+    )
+
     def clean(self) -> None:
-        """The rules of Hours (periods in order, a lunch break between them, lengths within bounds), in French,
-        wherever the hours are edited (back office or any model form)."""
+        """Each period has both its times or neither, at least one period is given, and the rules of Hours
+        (periods in order, a lunch break between them, lengths within bounds), in French, wherever the hours are
+        edited (back office or any model form). hours() leaves out a period that lacks a time: a half-filled
+        morning took the morning's slots away without a word, four empty times every slot of the lieu."""
+        errors: dict[str, str] = {}
+        for start, end, of_period, when in self.PERIODS:
+            missing = [f for f in (start, end) if getattr(self, f) is None]
+            if len(missing) == 1:
+                absent, given = ("début", "la fin") if missing[0] == start else ("fin", "le début")
+                article = "le" if absent == "début" else "la"
+                errors[missing[0]] = (
+                    f"Indiquez aussi {article} {absent} {of_period}, ou effacez {given} s'il n'y a pas de "
+                    f"consultation {when} : une plage a ses deux heures ou aucune."
+                )
+        if errors:
+            raise ValidationError(errors)
+        if all(getattr(self, f) is None for period in self.PERIODS for f in period[:2]):
+            raise ValidationError(
+                "Indiquez au moins une plage de consultation : le début et la fin du matin, de l'après-midi, "
+                "ou des deux. Sans plage, le lieu ne propose aucun créneau."
+            )
         if self.duree_minutes is None or self.battement_minutes is None:
             return  # the field itself is reported missing
         try:
