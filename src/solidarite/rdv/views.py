@@ -120,7 +120,8 @@ def lieu(request: HttpRequest, pk: int) -> HttpResponse:
         moving, refused = _from_jeton(request, deplacer)
         if refused:
             return refused
-        if moving.statut != RendezVous.Statut.RESERVE:  # nothing left to move: the lieu's plain list
+        if moving.statut != RendezVous.Statut.RESERVE or moving.debut <= timezone.now():
+            # nothing left to move (cancelled, started): the lieu's plain list
             deplacer = ""
     today = timezone.localdate()
     try:
@@ -410,17 +411,25 @@ def gerer(request: HttpRequest, jeton: str) -> HttpResponse:
             message, status = " ".join(exc.messages), 409
     else:
         AccesDonnees.objects.create(rendez_vous=rdv, action="consultation", canal="lien signé")
+    now = timezone.now()
+    # An appointment that has started can no longer be cancelled nor moved (services.cancel and move refuse it):
+    # the page says so and offers neither, where it showed « réservé » and both actions until the POST's 409.
+    commence = rdv.statut == RendezVous.Statut.RESERVE and rdv.debut <= now
+    modifiable = rdv.statut == RendezVous.Statut.RESERVE and not commence
     # « Annuler ce rendez-vous » asks first (WCAG 3.3.4: a cancellation cannot be undone); the POST cancels.
-    confirmer = request.method != "POST" and "annuler" in request.GET and rdv.statut == "reserve"
-    autres = (
-        services.next_free(rdv.lieu, timezone.now(), 6) if rdv.statut == "reserve" and not confirmer else []
-    )
-    return render(
-        request,
-        "rdv/gerer.html",
-        {"rdv": rdv, "message": message, "jeton": jeton, "autres": autres, "confirmer_annulation": confirmer},
-        status=status,
-    )
+    confirmer = request.method != "POST" and "annuler" in request.GET and modifiable
+    autres = services.next_free(rdv.lieu, now, 6) if modifiable and not confirmer else []
+    context = {
+        "rdv": rdv,
+        "message": message,
+        "jeton": jeton,
+        "autres": autres,
+        "confirmer_annulation": confirmer,
+        "modifiable": modifiable,
+        "commence": commence,
+        "termine": commence and rdv.fin <= now,
+    }
+    return render(request, "rdv/gerer.html", context, status=status)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
