@@ -118,7 +118,8 @@ def test_a_person_s_other_entries_do_not_hold_the_freed_slot_back_from_the_next_
     skipped: a person with four entries, told once, kept the next slot of the day from anyone else."""
     mission = _mission(days_ahead=10)
     today = timezone.localdate()
-    mine = [_register(mission.lieu, today, today + dt.timedelta(days=30), email="") for _ in range(4)]
+    # four entries of one person (four periods: the same entry twice is one, rdv.attente.register)
+    mine = [_register(mission.lieu, today, today + dt.timedelta(days=30 + k), email="") for k in range(4)]
     other = _register(mission.lieu, today, today + dt.timedelta(days=30), nom="Petit", telephone="0622334455")
     _cancel_one(mission, 0)
     assert Message.objects.filter(nature="attente", inscription__in=mine).count() == 1
@@ -403,7 +404,9 @@ def test_a_link_asked_with_a_typed_address_covers_that_address_only(client: Clie
 def test_one_link_a_day_per_contact_and_the_same_answer_whatever_is_listed(client: Client) -> None:
     here = _mission(days_ahead=10).lieu
     today = timezone.localdate()
-    twice = [_register(here, today, today + dt.timedelta(days=20), email="") for _ in range(2)]
+    twice = [
+        _register(here, today, today + dt.timedelta(days=20 + k), email="") for k in range(2)
+    ]  # two periods
     alone = _register(
         here, today, today + dt.timedelta(days=20), nom="Petit", telephone="0622334455", email=""
     )

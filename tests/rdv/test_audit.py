@@ -136,7 +136,8 @@ def test_purge_audit_deletes_only_what_is_older_than_the_cutoff() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_the_migrations_keep_the_existing_rows_and_go_back() -> None:
     """Rows written with the foreign keys (migration 0002) keep their object, action, channel, time and actor
-    through 0003–0006; and the migrations go back (the foreign keys filled again)."""
+    through 0003–0006; identical active waitlist entries keep their first one active (0011, before the unique
+    constraint of 0012); and the migrations go back (the foreign keys filled again)."""
     from django.db.migrations.executor import MigrationExecutor
 
     restore_reference_data()  # a transactional test starts from an emptied database
@@ -152,6 +153,12 @@ def test_the_migrations_keep_the_existing_rows_and_go_back() -> None:
         mission_id=mission.pk, lieu_id=mission.lieu_id, debut=start, fin=start + dt.timedelta(minutes=20),
         nom="Martin", prenom="Jeanne", date_naissance=dt.date(1948, 5, 17), telephone="+33612345678",
     )  # fmt: skip
+    today = timezone.localdate()
+    entry = {"lieu_id": mission.lieu_id, "du": today, "au": today + dt.timedelta(days=30), "nom": "Durand",
+             "prenom": "Louis", "telephone": "+33611223344"}  # fmt: skip
+    old_entries = old.get_model("rdv", "InscriptionAttente").objects
+    made = [old_entries.create(**entry).pk, old_entries.create(**entry).pk]  # the same entry twice
+    made.append(old_entries.create(**entry, statut="retiree").pk)
     old_log = old.get_model("rdv", "AccesDonnees")
     old_log.objects.create(
         rendez_vous_id=rdv.pk, action="liste du jour", par_id=agent.pk, canal="back-office"
@@ -163,6 +170,8 @@ def test_the_migrations_keep_the_existing_rows_and_go_back() -> None:
         "rdv.rendezvous", rdv.pk, "liste du jour", "back-office"
     )  # fmt: skip
     assert (row.par_id, row.par_nom, row.par_role) == (agent.pk, "agent.avant", "équipe (back-office)")
+    statuses = dict(InscriptionAttente.objects.values_list("pk", "statut"))
+    assert [statuses[pk] for pk in made] == ["active", "terminee", "retiree"]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     back = MigrationExecutor(connection).loader.project_state(before).apps.get_model("rdv", "AccesDonnees")

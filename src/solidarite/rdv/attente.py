@@ -7,6 +7,8 @@ message a day, and none in the last days of the period (dated parameters). The c
 person's entries at the lieu whose period is not over, withdrawn ones included: leaving and registering again
 does not start it afresh. At most `liste_attente_inscriptions_max` entries in progress per phone number or
 e-mail address, whatever the names typed with it (a name is free to type: a cap per name did not cap a number).
+The same entry (lieu, period, name and contact) is active once, by a unique constraint: sent again, or twice at
+once, it is the first one, and counts once toward that cap.
 
 Leaving the list in one go: a link sent to the phone or e-mail itself (`request_withdraw_all`), covering every
 entry in progress made with that contact, whatever the name: the contact's owner already receives every message
@@ -64,8 +66,25 @@ def link_days() -> int:
     return entier("liste_attente_lien_retrait_jours")
 
 
-def register(lieu: LieuSolidaire, data: dict[str, Any], today: dt.date | None = None) -> InscriptionAttente:
-    """Checks and stores an entry; ValidationError with one French message per field."""
+class AlreadyRegisteredError(Exception):
+    """The same entry (lieu, period, name and contact) is already active: the form sent twice at once, or again.
+    Carries it, and whether the browser that sent the form again is the one that made it (`same_sender`)."""
+
+    def __init__(self, inscription: InscriptionAttente, same_sender: bool) -> None:
+        super().__init__("Inscription déjà faite.")
+        self.inscription = inscription
+        self.same_sender = same_sender
+
+
+def register(
+    lieu: LieuSolidaire, data: dict[str, Any], today: dt.date | None = None, appelant: str = ""
+) -> InscriptionAttente:
+    """Checks and stores an entry; ValidationError with one French message per field.
+
+    The same entry already active (lieu, period, name and contact as stored) is not made twice, nor counted twice
+    toward the cap: AlreadyRegisteredError, with it. Two at once are one too: the database's unique constraint
+    (`une_inscription_active_identique`) refuses the second, which then reads the first. `appelant` is the keyed
+    hash of the sending browser, kept with the entry (`AlreadyRegisteredError.same_sender`)."""
     today = today or timezone.localdate()
     errors: dict[str, str] = {}
     try:
@@ -103,15 +122,29 @@ def register(lieu: LieuSolidaire, data: dict[str, Any], today: dt.date | None = 
     if errors:
         raise ValidationError(errors)
     cap = max_entries(today)
+    entry = {"lieu": lieu, "du": du, "au": au, **contact}
     with transaction.atomic():
         # the contact's entries in progress, locked: two registrations at once cannot both pass the cap
         in_progress = list(_in_progress(contact, today).select_for_update().values_list("pk", flat=True))
-        if cap is not None and len(in_progress) >= cap:
+        same = _identical(entry)
+        if same is not None:
+            full = False
+        elif cap is not None and len(in_progress) >= cap:
             full = True
         else:
             full = False
-            inscription = InscriptionAttente.objects.create(lieu=lieu, du=du, au=au, **contact)
-            AccesDonnees.objects.create(inscription=inscription, action="inscription", canal="site")
+            try:
+                with transaction.atomic():  # a savepoint: the refusal below leaves this transaction usable
+                    inscription = InscriptionAttente.objects.create(**entry, appelant=appelant)
+                    AccesDonnees.objects.create(inscription=inscription, action="inscription", canal="site")
+            except IntegrityError:  # the same entry, made at this moment by another request: that one
+                same = _identical(entry)
+                if same is None:
+                    raise
+        if same is not None:
+            AccesDonnees.objects.create(inscription=same, action="inscription renvoyée", canal="site")
+    if same is not None:
+        raise AlreadyRegisteredError(same, same_sender=bool(appelant) and same.appelant == appelant)
     if full:
         for entry, canal in _anchors(
             contact, today
@@ -128,6 +161,11 @@ def register(lieu: LieuSolidaire, data: dict[str, Any], today: dt.date | None = 
             }
         )
     return inscription
+
+
+def _identical(entry: dict[str, Any]) -> InscriptionAttente | None:
+    """The active entry with these lieu, period, name and contact, if any (`une_inscription_active_identique`)."""
+    return InscriptionAttente.objects.filter(**entry, statut=InscriptionAttente.Statut.ACTIVE).first()
 
 
 def _in_progress(contact: dict[str, Any], today: dt.date) -> Any:

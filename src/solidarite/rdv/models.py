@@ -177,6 +177,9 @@ class InscriptionAttente(models.Model):
     messages_envoyes = models.PositiveSmallIntegerField("messages envoyés", default=0)
     dernier_message_le = models.DateField("dernier message le", null=True, blank=True)
     cree_le = models.DateTimeField("inscrit le", auto_now_add=True)
+    # The browser whose form made the entry, as a keyed hash of its CSRF secret (rdv.attente.register): the same
+    # form sent again from it is answered with the entry's withdrawal link, any other sender without it.
+    appelant = models.CharField("formulaire (empreinte)", max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = "inscription en liste d'attente"
@@ -185,6 +188,13 @@ class InscriptionAttente(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(au__gte=models.F("du")), name="attente_periode_ordonnee"),
             models.CheckConstraint(condition=Q(telephone__gt="") | Q(email__gt=""), name="attente_joignable"),
+            # The same entry (lieu, period, name and contact as stored, normalised) is active once: a form sent
+            # twice at once, or again, is the same entry (rdv.attente.register), not another one toward the cap.
+            models.UniqueConstraint(
+                fields=["lieu", "du", "au", "nom", "prenom", "telephone", "email"],
+                condition=Q(statut="active"),
+                name="une_inscription_active_identique",
+            ),
         ]
         indexes = [models.Index(fields=["lieu", "statut", "au"])]
 

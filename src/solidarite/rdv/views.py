@@ -155,7 +155,9 @@ def attente_inscription(request: HttpRequest, pk: int) -> HttpResponse:
     form = AttenteForm(request.POST)
     if form.is_valid():
         try:
-            inscription = attente.register(found, form.cleaned_data)
+            inscription = attente.register(found, form.cleaned_data, appelant=_form_sender(request))
+        except attente.AlreadyRegisteredError as deja:
+            return _already_registered(request, deja)
         except ValidationError as exc:
             _errors_into(form, exc)
         else:
@@ -174,6 +176,27 @@ def attente_inscription(request: HttpRequest, pk: int) -> HttpResponse:
         {"lieu": found, "jours": [], "form": form, "erreur_attente": True},
         status=400,
     )
+
+
+def _form_sender(request: HttpRequest) -> str:
+    """The browser that sent a form, as a keyed hash of its CSRF secret ("" without one), as for the booking
+    form's own key (`_form_idempotence`)."""
+    secret = request.META.get("CSRF_COOKIE")
+    return idempotence.caller_hash(f"formulaire:{secret}") if secret else ""
+
+
+def _already_registered(request: HttpRequest, deja: attente.AlreadyRegisteredError) -> HttpResponse:
+    """The same entry sent again (a double click, the page sent again, two requests at once): one entry, answered
+    as the first time. Its withdrawal link only to the browser that made it: to anyone else, who merely typed the
+    same name, number, lieu and period, it would hand the power to withdraw someone's entry (decision 0004, 4)."""
+    inscription = deja.inscription
+    context = {
+        "inscription": inscription,
+        "deja": True,
+        "jeton": attente.jeton_for(inscription) if deja.same_sender else "",
+        "max": attente.max_messages(),
+    }
+    return render(request, "rdv/attente.html", context)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
