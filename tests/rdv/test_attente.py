@@ -221,12 +221,13 @@ def test_moving_an_appointment_in_one_transaction(client: Client) -> None:
     text = html.unescape(again.content.decode())
     assert again.status_code == 200 and "déjà confirmé" in text and "ne peut plus" not in text
     assert RendezVous.objects.filter(statut="reserve").count() == 2
-    # the old link towards another slot: said at once, without a button that can only fail
+    # the old link towards another slot: said at once, with where the appointment now is, without a button that
+    # can only fail
     elsewhere = client.get(f"/rendez-vous/gerer/{token}/deplacer/{slots[3].id}/")
     text = html.unescape(elsewhere.content.decode())
     assert (
         elsewhere.status_code == 409
-        and "il ne peut plus être déplacé" in text
+        and "Ce rendez-vous vient d'être déplacé" in text
         and "Déplacer mon rendez-vous à" not in text
     )
 

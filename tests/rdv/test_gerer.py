@@ -7,7 +7,7 @@ import html
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from solidarite.rdv import services
 from solidarite.rdv.models import RendezVous
@@ -47,3 +47,43 @@ def test_an_appointment_that_has_started_offers_neither_cancelling_nor_moving(
     assert client.post(f"/rendez-vous/gerer/{token}/").status_code == 409
     assert client.post(f"/rendez-vous/gerer/{token}/deplacer/{slots[-1].id}/").status_code == 409
     assert RendezVous.objects.get().statut == "reserve"
+
+
+def test_a_move_that_loses_to_another_move_of_the_same_link_says_where_the_appointment_now_is(
+    client: Client, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Four POSTs of the same link at once, each to another slot: one moved it, the three others answered
+    « Ce rendez-vous est déjà annulé ou passé » although it had just been moved (probe of 6 December)."""
+    mission = _mission(days_ahead=3)
+    slots = services.slots(mission.lieu, mission.date, mission.date)
+    rdv = services.book(slots[0].id, {**PATIENT, "email": "jeanne@exemple.fr"})
+    token = services.jeton_for(rdv)
+    real_move = services.move
+
+    def beaten(jeton: str, creneau: str, canal: str) -> RendezVous:
+        real_move(jeton, slots[2].id, canal=canal)  # the request that wins, between this one's check and move
+        return real_move(jeton, creneau, canal=canal)
+
+    monkeypatch.setattr(services, "move", beaten)
+    lost = client.post(f"/rendez-vous/gerer/{token}/deplacer/{slots[1].id}/")
+    text = _text(lost)
+    now_at = timezone.localtime(slots[2].debut, mission.lieu.fuseau)
+    assert lost.status_code == 409 and "Ce rendez-vous vient d'être déplacé" in text
+    assert f"Il a lieu désormais le {formats.date_format(now_at, 'l j F Y')} à {now_at:%H:%M}" in text
+    assert "déjà annulé ou passé" not in text and "Déplacer mon rendez-vous à ce créneau" not in text
+    assert "envoyé par courriel ou SMS" in text and f'href="/rendez-vous/gerer/{token}/"' in text
+    assert RendezVous.objects.get(statut="reserve").debut == slots[2].debut  # the winner's move, alone
+    monkeypatch.undo()
+    # the same link sent again afterwards, towards yet another slot: the same answer, from the page's own check
+    again = client.post(f"/rendez-vous/gerer/{token}/deplacer/{slots[3].id}/")
+    assert again.status_code == 409 and "vient d'être déplacé" in _text(again)
+    # moved again from the new appointment's link: the old link tells the latest time
+    moved = RendezVous.objects.get(statut="reserve")
+    services.move(services.jeton_for(moved), slots[4].id)
+    latest = timezone.localtime(slots[4].debut, mission.lieu.fuseau)
+    later = _text(client.get(f"/rendez-vous/gerer/{token}/deplacer/{slots[5].id}/"))
+    assert f"Il a lieu désormais le {formats.date_format(latest, 'l j F Y')} à {latest:%H:%M}" in later
+    # cancelled after its moves: nothing booked to point at, « annulé ou passé » again
+    services.cancel(services.jeton_for(RendezVous.objects.get(statut="reserve")))
+    cancelled = client.post(f"/rendez-vous/gerer/{token}/deplacer/{slots[5].id}/")
+    assert cancelled.status_code == 409 and "déjà annulé ou passé" in _text(cancelled)

@@ -23,7 +23,7 @@ from solidarite.planning.models import Mission
 from solidarite.rdv import attente, idempotence, outbox, services
 from solidarite.rdv.creneaux import RE_SLOT_ID
 from solidarite.rdv.forms import AttenteForm, ReservationForm
-from solidarite.rdv.models import AccesDonnees, RendezVous
+from solidarite.rdv.models import AccesDonnees, MotifAnnulation, RendezVous
 from solidarite.rdv.signals import rendez_vous_pris
 from solidarite.territoire.models import Commune
 from solidarite.territoire.search import search_communes
@@ -474,8 +474,7 @@ def deplacer(request: HttpRequest, jeton: str, creneau: str) -> HttpResponse:
         # already moved here: the confirmation's page sent again (reload on a slow line), or the link reopened
         return _confirmation(request, moved, deja=True, deplace=True)
     if rdv.statut != RendezVous.Statut.RESERVE or rdv.debut <= timezone.now():
-        context["erreur"] = "Ce rendez-vous est déjà annulé ou passé : il ne peut plus être déplacé."
-        return render(request, "rdv/deplacer.html", context, status=409)
+        return _cannot_move(request, rdv, context)
     if request.method == "POST":
         try:
             new = services.move(jeton, creneau, canal="site")
@@ -485,11 +484,43 @@ def deplacer(request: HttpRequest, jeton: str, creneau: str) -> HttpResponse:
             if _slot_refused(exc):  # no longer on offer since the check above
                 gone = services.unavailable(creneau)
                 return _move_refused(request, rdv, jeton, gone.raison, gone.suivants)
-            context["erreur"] = " ".join(exc.messages)  # already cancelled or passed: 409, as for cancelling
-            return render(request, "rdv/deplacer.html", context, status=409)
+            # cancelled, passed, or moved by another request since the check above (the same link sent several
+            # times at once): read again, to say which
+            rdv.refresh_from_db()
+            return _cannot_move(request, rdv, context)
         rendez_vous_pris.send(sender=None, request=request, rendez_vous=new)
         return _confirmation(request, new, jeton=services.jeton_for(new), deplace=True)
     return render(request, "rdv/deplacer.html", context)
+
+
+JUST_MOVED = dt.timedelta(minutes=10)
+
+
+def _moved_to(rdv: RendezVous) -> RendezVous | None:
+    """The appointment `rdv` was moved to, through any later moves: the one now booked; None if it was not moved,
+    or if what it was moved to is no longer booked."""
+    current = rdv
+    for _ in range(50):  # each move is a patient's click: a chain is short
+        if current.motif_annulation != MotifAnnulation.DEPLACE or current.remplace_par_id is None:
+            break
+        current = RendezVous.objects.select_related("lieu__commune").get(pk=current.remplace_par_id)
+    return current if current.pk != rdv.pk and current.statut == RendezVous.Statut.RESERVE else None
+
+
+def _cannot_move(request: HttpRequest, rdv: RendezVous, context: dict[str, object]) -> HttpResponse:
+    """409: this appointment can no longer be moved. If it was moved (by this link a moment ago: the same page
+    sent several times at once, each to another slot), where it now is, with the link to its page; it said
+    « déjà annulé ou passé », and the patient believed the appointment lost."""
+    current = _moved_to(rdv)
+    if current is None:
+        context["erreur"] = "Ce rendez-vous est déjà annulé ou passé : il ne peut plus être déplacé."
+    else:
+        context["deplace_vers"] = current
+        context["vient_d_etre_deplace"] = (
+            rdv.annule_le is not None and timezone.now() - rdv.annule_le < JUST_MOVED
+        )
+        context["canaux"] = outbox.channels(current)
+    return render(request, "rdv/deplacer.html", context, status=409)
 
 
 def _move_refused(
