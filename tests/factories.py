@@ -38,6 +38,7 @@ __all__ = [
     "medecin",
     "mission",
     "mission_a_mauriac",
+    "patient",
     "referent",
     "referent_lieu",
     "rendez_vous",
@@ -59,6 +60,15 @@ def lettres(n: int) -> str:
 
 # The patient of the booking tests (a valid booking form).
 PATIENT = {"nom": "Martin", "prenom": "Jeanne", "date_naissance": "1948-05-17", "telephone": "06 12 34 56 78"}
+
+
+def patient(k: int) -> dict[str, str]:
+    """PATIENT's form for another person, the k-th (born k days after her; PATIENT herself for 0): a person has at
+    most one active appointment a day at a lieu (decision 0004, 6 December 2026), so a test that books several
+    slots of one day gives each its own patient."""
+    born = dt.date(1948, 5, 17) + dt.timedelta(days=k)
+    return {**PATIENT, "date_naissance": born.isoformat()}
+
 
 # What an ARS agent may do in the back office.
 ARS_PERMISSIONS = [
@@ -317,9 +327,13 @@ IDENTITE_JEANNE = {
 }
 
 
-def consultation_du_jour(lieu_obj: LieuSolidaire | None = None, days_ahead: int = 0) -> RendezVous:
-    """PATIENT booked on a new confirmed mission `days_ahead` days from today (today by default), with a référent
-    at the lieu; the doctor has an account."""
+def consultation_du_jour(
+    lieu_obj: LieuSolidaire | None = None, days_ahead: int = 0, form: dict[str, str] | None = None
+) -> RendezVous:
+    """PATIENT (or the booking `form`: another patient, for a second consultation of the same day at the same
+    lieu, which PATIENT cannot book twice) booked on a new confirmed mission `days_ahead` days from today (today
+    by default), with a référent at the lieu; the doctor has an account. The identity confirmed at the visit is
+    `visite`'s, whoever booked."""
     from solidarite.rdv import services
 
     lieu_obj = lieu_obj or lieu()
@@ -330,7 +344,7 @@ def consultation_du_jour(lieu_obj: LieuSolidaire | None = None, days_ahead: int 
     day = timezone.localdate() + dt.timedelta(days=days_ahead)
     MissionFactory(lieu=lieu_obj, medecin=doc, date=day)
     slot = next(s for s in services.slots(lieu_obj, day, day) if s.libre)
-    return services.book(slot.id, {**PATIENT, "email": "jeanne@exemple.fr"})
+    return services.book(slot.id, {**(form or PATIENT), "email": "jeanne@exemple.fr"})
 
 
 def visite(rdv: RendezVous | None = None, **traits: object) -> Any:

@@ -146,9 +146,17 @@ def _slot(w: Any) -> str:
     return w.free_slots.pop()
 
 
+def _new_patient(w: Any) -> dict[str, str]:
+    """The world's patient, born another day each time: a person has one appointment a day at a lieu (decision
+    0004, 6 December 2026), and each cell books one of its own at lieu A."""
+    w.patients_made += 1
+    born = dt.date.fromisoformat(w.patient_data["date_naissance"]) + dt.timedelta(days=w.patients_made)
+    return {**w.patient_data, "date_naissance": born.isoformat()}
+
+
 def _fresh_token(w: Any, role: str) -> str:
     """DELETE /api/v1/rendez-vous/{jeton} cancels: each cell cancels an appointment of its own."""
-    return services.jeton_for(services.book(_slot(w), w.patient_data))
+    return services.jeton_for(services.book(_slot(w), _new_patient(w)))
 
 
 POLICY: dict[str, Endpoint] = {
@@ -506,7 +514,7 @@ POLICY: dict[str, Endpoint] = {
         PUBLIC_NO_OBJECT,
         _fixed("/api/v1/rendez-vous"),
         method="post",
-        body=lambda w: {**w.patient_data, "creneau": _slot(w)},
+        body=lambda w: {**_new_patient(w), "creneau": _slot(w)},
     ),
     "DELETE /api/v1/rendez-vous/{jeton}": Endpoint(
         SECRET_LINK,
@@ -768,6 +776,7 @@ class World:
             slots_b.pop(0), {**self.patient_data, "nom": "Zoubir", "date_naissance": "1950-02-03"}
         )
         self.free_slots = slots_a
+        self.patients_made = 0
         self.token_a = services.jeton_for(rdv_a)
         self.transmission_a, self.transmission_b = _continuite(rdv_a), _continuite(rdv_b)
         # Patient B absent twice: in the no-show list of region B, which the ARS of A never sees.

@@ -20,7 +20,7 @@ from solidarite.annuaire.validation import rpps_with_key
 from solidarite.continuite import services
 from solidarite.continuite.models import MedecinTraitant, ResultatAttendu
 from tests.continuite.conftest import LUNDI
-from tests.factories import consultation_du_jour, transmission
+from tests.factories import consultation_du_jour, patient, transmission
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +63,13 @@ def check_invariant() -> None:
             assert r.proprietaire_ars_id == r.lieu.commune.departement.region_id
 
 
+def _another(state: dict[str, object]) -> dict[str, str]:
+    """A new patient for each consultation an event adds (one appointment a day per person at a lieu)."""
+    made = int(state.get("patients", 0)) + 1  # type: ignore[call-overload]
+    state["patients"] = made
+    return patient(made)
+
+
 def apply(event: str, state: dict[str, object], traveller: Any) -> None:
     first: ResultatAttendu = state["first"]  # type: ignore[assignment]
     lieu = first.lieu
@@ -98,7 +105,11 @@ def apply(event: str, state: dict[str, object], traveller: Any) -> None:
     elif event == "reprise":
         open_row = ResultatAttendu.objects.filter(lieu=lieu, statut="ouvert").first()
         if open_row is not None and lieu.actif:
-            nxt = consultation_du_jour(lieu, days_ahead=1) if timezone.localdate().weekday() < 4 else None
+            nxt = (
+                consultation_du_jour(lieu, days_ahead=1, form=_another(state))
+                if timezone.localdate().weekday() < 4
+                else None
+            )
             if nxt is not None:
                 services.prendre_en_charge(open_row.pk, nxt.mission.medecin, None)
     elif event == "cloture":
@@ -108,7 +119,7 @@ def apply(event: str, state: dict[str, object], traveller: Any) -> None:
     elif event == "nouvelle_transmission" and lieu.actif and timezone.localdate().weekday() < 5:
         hour = timezone.localtime().replace(hour=8, minute=0)
         if timezone.localtime() <= hour:
-            transmission(consultation_du_jour(lieu), examens=1)
+            transmission(consultation_du_jour(lieu, form=_another(state)), examens=1)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -12,7 +12,7 @@ from solidarite.continuite import ins
 from solidarite.continuite.models import MedecinTraitant, Patient, ResultatAttendu, Transmission
 from solidarite.rdv.models import AccesDonnees
 from solidarite.rdv.services.jetons import jeton_for
-from tests.factories import agent_ars, consultation_du_jour, lieu, transmission, visite
+from tests.factories import agent_ars, consultation_du_jour, lieu, patient, transmission, visite
 
 pytestmark = pytest.mark.django_db
 
@@ -176,7 +176,7 @@ def test_a_result_expected_a_year_after_the_consultation_is_taken(lundi) -> None
 
 def test_another_doctor_cannot_open_the_consultation(lundi) -> None:  # type: ignore[no-untyped-def]
     rdv = consultation_du_jour()
-    other = consultation_du_jour(rdv.lieu)
+    other = consultation_du_jour(rdv.lieu, form=patient(1))  # another patient of the day
     c = as_user(other.mission.medecin.compte)
     assert c.post(f"/continuite/consultation/{rdv.pk}/", IDENTITY).status_code == 404
     assert not Patient.objects.exists()
@@ -184,7 +184,7 @@ def test_another_doctor_cannot_open_the_consultation(lundi) -> None:  # type: ig
 
 def test_the_next_doctor_sees_the_day_newest_first_and_takes_over(lundi, freeze_clock) -> None:  # type: ignore[no-untyped-def]
     old = transmission(examens=1)
-    newer = transmission(consultation_du_jour(old.lieu), examens=1)
+    newer = transmission(consultation_du_jour(old.lieu, form=patient(1)), examens=1)  # another patient
     freeze_clock(lundi + dt.timedelta(days=1))
     nxt = consultation_du_jour(old.lieu)
     c = as_user(nxt.mission.medecin.compte)
@@ -313,7 +313,7 @@ def test_the_day_shows_the_lieus_newest_items_and_voir_plus_reaches_older(lundi,
     old = transmission(examens=LIEU_ROWS + 3)
     freeze_clock(lundi + dt.timedelta(days=1))
     newer = transmission(consultation_du_jour(old.lieu), examens=1)
-    nxt = consultation_du_jour(old.lieu)
+    nxt = consultation_du_jour(old.lieu, form=patient(1))  # another patient of the day
     c = as_user(nxt.mission.medecin.compte)
     url = f"/continuite/journee/{nxt.mission_id}/"
     first = c.get(url).content.decode()

@@ -8,7 +8,7 @@ from django.test import Client
 
 from solidarite.continuite.models import Patient, RapprochementIdentite
 from solidarite.rdv.models import AccesDonnees
-from tests.factories import consultation_du_jour, lieu, referent, transmission, visite
+from tests.factories import consultation_du_jour, lieu, patient, referent, transmission, visite
 
 pytestmark = pytest.mark.django_db
 
@@ -17,8 +17,9 @@ def test_a_human_merges_or_separates_near_matches(lundi) -> None:  # type: ignor
     place = lieu()
     ref = referent(place)
     first = transmission(consultation_du_jour(place))
-    visite(consultation_du_jour(place), prenoms="Jeane Marie")  # a typo in the first name
-    visite(consultation_du_jour(place), nom_naissance="Martn")  # a typo in the birth name
+    # the same day, two more consultations (booked under other names) whose identities are near Jeanne's
+    visite(consultation_du_jour(place, form=patient(1)), prenoms="Jeane Marie")  # a typo in the first name
+    visite(consultation_du_jour(place, form=patient(2)), nom_naissance="Martn")  # a typo in the birth name
     pending = list(RapprochementIdentite.objects.order_by("pk"))
     assert (
         len(pending) == 2 and Patient.objects.filter(fusionne_dans__isnull=False).count() == 0

@@ -26,6 +26,7 @@ from tests.factories import (
     consultation_du_jour,
     lieu,
     medecin,
+    patient,
     referent_lieu,
     transmission,
     visite,
@@ -48,7 +49,7 @@ def _log(patient: Patient) -> list[str]:
 
 def test_identity_confirmed_links_the_booking_to_one_record_per_lieu(lundi) -> None:  # type: ignore[no-untyped-def]
     first = visite()
-    again = consultation_du_jour(first.patient.lieu)
+    again = consultation_du_jour(first.patient.lieu, form=patient(1))  # booked under another name, that day
     second = visite(again, nom_naissance="MARTIN", prenoms="jeanne marie")
     assert second.patient == first.patient
     assert Visite.objects.filter(patient=first.patient).count() == 2
@@ -58,7 +59,7 @@ def test_identity_confirmed_links_the_booking_to_one_record_per_lieu(lundi) -> N
 
 def test_a_near_match_is_flagged_never_merged_and_a_merge_keeps_both(lundi) -> None:  # type: ignore[no-untyped-def]
     first = visite()
-    other = visite(consultation_du_jour(first.patient.lieu), prenoms="Jeane Marie")
+    other = visite(consultation_du_jour(first.patient.lieu, form=patient(1)), prenoms="Jeane Marie")
     assert other.patient != first.patient
     flag = RapprochementIdentite.objects.get()
     assert flag.motif == "prénom presque identique" and flag.decision == "a_examiner"

@@ -112,7 +112,9 @@ def test_a_key_costs_one_indexed_lookup_and_no_key_costs_nothing() -> None:
     with CaptureQueriesContext(connection) as without_key:
         assert _post(client, {**PATIENT, "creneau": slots[0]}).status_code == 201
     with CaptureQueriesContext(connection) as with_key:
-        assert _post(client, {**PATIENT, "creneau": slots[1]}, key="cle-1").status_code == 201
+        assert (
+            _post(client, {**OTHER, "creneau": slots[1]}, key="cle-1").status_code == 201
+        )  # another patient
     assert len(without_key.captured_queries) == BOOKING_QUERIES[connection.vendor]
     assert len(with_key.captured_queries) == len(without_key.captured_queries) + 1
     lookup = with_key.captured_queries[0]["sql"]

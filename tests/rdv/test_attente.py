@@ -18,7 +18,7 @@ from solidarite.planning import lifecycle
 from solidarite.planning.models import Mission
 from solidarite.rdv import attente, messaging, services, sms
 from solidarite.rdv.models import AccesDonnees, InscriptionAttente, Message, RendezVous
-from tests.factories import PATIENT, compte, lieu, medecin
+from tests.factories import PATIENT, compte, lieu, medecin, patient
 from tests.factories import mission as _mission
 
 pytestmark = pytest.mark.django_db
@@ -142,10 +142,11 @@ def test_withdrawing_and_a_slot_taken_again_before_sending() -> None:
     entry = _register(mission.lieu, mission.date, mission.date + dt.timedelta(days=10))
     rdv = services.book(services.slots(mission.lieu, mission.date, mission.date)[0].id, PATIENT)
     services.cancel(services.jeton_for(rdv))
-    # Every slot is booked again before the worker runs: the message has no object and is not counted.
-    for creneau in services.slots(mission.lieu, mission.date, mission.date):
+    # Every slot is booked again (by as many patients) before the worker runs: the message has no object and is
+    # not counted.
+    for k, creneau in enumerate(services.slots(mission.lieu, mission.date, mission.date), start=1):
         if creneau.libre:
-            services.book(creneau.id, PATIENT)
+            services.book(creneau.id, patient(k))
     messaging.send_due()
     entry.refresh_from_db()
     assert entry.messages_envoyes == 0 and entry.messages.get(nature="attente").statut == "sans_objet"

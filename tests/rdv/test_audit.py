@@ -137,7 +137,9 @@ def test_purge_audit_deletes_only_what_is_older_than_the_cutoff() -> None:
 def test_the_migrations_keep_the_existing_rows_and_go_back() -> None:
     """Rows written with the foreign keys (migration 0002) keep their object, action, channel, time and actor
     through 0003–0006; identical active waitlist entries keep their first one active (0011, before the unique
-    constraint of 0012); and the migrations go back (the foreign keys filled again)."""
+    constraint of 0012); the appointments to come get their day and person (0014), the first of a person's
+    appointments of a day at a lieu alone under the rule; and the migrations go back (the foreign keys filled
+    again)."""
     from django.db.migrations.executor import MigrationExecutor
 
     restore_reference_data()  # a transactional test starts from an emptied database
@@ -153,6 +155,16 @@ def test_the_migrations_keep_the_existing_rows_and_go_back() -> None:
         mission_id=mission.pk, lieu_id=mission.lieu_id, debut=start, fin=start + dt.timedelta(minutes=20),
         nom="Martin", prenom="Jeanne", date_naissance=dt.date(1948, 5, 17), telephone="+33612345678",
     )  # fmt: skip
+    second = old.get_model("rdv", "RendezVous").objects.create(
+        mission_id=mission.pk,
+        lieu_id=mission.lieu_id,
+        debut=start + dt.timedelta(minutes=20),
+        fin=start + dt.timedelta(minutes=40),
+        nom="MARTIN",
+        prenom="Jeanne",
+        date_naissance=dt.date(1948, 5, 17),
+        telephone="+33612345678",
+    )  # the same person, the same day: booked before the rule, kept
     today = timezone.localdate()
     entry = {"lieu_id": mission.lieu_id, "du": today, "au": today + dt.timedelta(days=30), "nom": "Durand",
              "prenom": "Louis", "telephone": "+33611223344"}  # fmt: skip
@@ -172,6 +184,13 @@ def test_the_migrations_keep_the_existing_rows_and_go_back() -> None:
     assert (row.par_id, row.par_nom, row.par_role) == (agent.pk, "agent.avant", "équipe (back-office)")
     statuses = dict(InscriptionAttente.objects.values_list("pk", "statut"))
     assert [statuses[pk] for pk in made] == ["active", "terminee", "retiree"]
+    days = dict(RendezVous.objects.values_list("pk", "jour"))
+    assert days == {rdv.pk: mission.date, second.pk: mission.date}
+    assert (
+        RendezVous.objects.get(pk=rdv.pk).identite and RendezVous.objects.get(pk=second.pk).identite is None
+    )
+    with pytest.raises(services.SameDayError):  # the rule holds against the appointment booked before it
+        services.book(services.slots(mission.lieu, mission.date, mission.date)[0].id, PATIENT)
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     back = MigrationExecutor(connection).loader.project_state(before).apps.get_model("rdv", "AccesDonnees")

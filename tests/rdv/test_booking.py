@@ -23,7 +23,7 @@ from solidarite.rdv import services
 from solidarite.rdv.creneaux import Hours, day_slots
 from solidarite.rdv.models import AccesDonnees, RendezVous
 from tests.conftest import restore_reference_data
-from tests.factories import PATIENT, lieu, medecin
+from tests.factories import PATIENT, lieu, medecin, patient
 from tests.factories import mission as _mission
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -162,8 +162,8 @@ def test_the_api_writes_the_same_slot_list_as_the_services(client: Client, case:
         _same_day(mission, Mission.Statut.CONFIRMEE)
     week = {"du": day.isoformat(), "au": (day + dt.timedelta(days=6)).isoformat()}
     found = services.slots(site, day, day + dt.timedelta(days=6))
-    for slot in found[1::5]:
-        services.book(slot.id, PATIENT)
+    for k, slot in enumerate(found[1::5]):  # one patient each: one appointment a day per person at a lieu
+        services.book(slot.id, patient(k))
     found = services.slots(site, day, day + dt.timedelta(days=6))
     assert not all(c.libre for c in found)
     if case == "deux médecins le même jour":
@@ -209,7 +209,9 @@ def test_booking_through_the_api(client: Client) -> None:
     )
     assert again.status_code == 200 and again.json()["id"] == booked["id"]  # a retry never books twice
     assert "jeton" not in again.json()  # nor hands the link out again (tests/interop/test_idempotence.py)
-    taken = client.post("/api/v1/rendez-vous", {**PATIENT, "creneau": first}, content_type="application/json")
+    taken = client.post(  # by another patient (PATIENT herself has her appointment of the day here)
+        "/api/v1/rendez-vous", {**patient(1), "creneau": first}, content_type="application/json"
+    )
     assert taken.status_code == 409
     assert (
         "vient d'être réservé" in taken.json()["detail"]
@@ -326,9 +328,9 @@ import django
 django.setup()
 from solidarite.rdv import services
 ok = taken = 0
-for slot in json.loads(sys.argv[1]):
+for k, slot in enumerate(json.loads(sys.argv[1])):  # a patient per slot: one appointment a day per person at a lieu
     try:
-        services.book(slot, {"nom": "P", "prenom": sys.argv[2], "date_naissance": "1950-01-01", "email": "p@exemple.fr"})
+        services.book(slot, {"nom": "P", "prenom": sys.argv[2], "date_naissance": f"1950-01-{k + 1:02d}", "email": "p@exemple.fr"})
         ok += 1
     except services.CreneauTakenError:
         taken += 1

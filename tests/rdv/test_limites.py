@@ -14,8 +14,8 @@ from django.test import Client, override_settings
 
 from solidarite.rdv import services
 from solidarite.rdv.models import RendezVous
-from tests.factories import PATIENT
 from tests.factories import mission as _mission
+from tests.factories import patient
 
 pytestmark = pytest.mark.django_db
 
@@ -31,13 +31,13 @@ def test_bookings_from_one_address_are_limited(client: Client, settings) -> None
     settings.SOLIDARITE_LIMITE_RESERVATIONS = 3
     mission = _mission()
     slots = services.slots(mission.lieu, mission.date, mission.date)
-    for k in range(3):
+    for k in range(3):  # three patients (one appointment a day per person at a lieu)
         response = client.post(
-            "/api/v1/rendez-vous", {**PATIENT, "creneau": slots[k].id}, content_type="application/json"
+            "/api/v1/rendez-vous", {**patient(k), "creneau": slots[k].id}, content_type="application/json"
         )
         assert response.status_code == 201
     refused = client.post(
-        "/api/v1/rendez-vous", {**PATIENT, "creneau": slots[3].id}, content_type="application/json"
+        "/api/v1/rendez-vous", {**patient(3), "creneau": slots[3].id}, content_type="application/json"
     )
     assert refused.status_code == 429 and "Trop de demandes" in refused.json()["detail"]
     assert refused["Retry-After"] == "60"
@@ -50,7 +50,7 @@ def test_bookings_from_one_address_are_limited(client: Client, settings) -> None
     other = Client(REMOTE_ADDR="10.0.0.2")  # another address is not affected
     assert (
         other.post(
-            "/api/v1/rendez-vous", {**PATIENT, "creneau": slots[5].id}, content_type="application/json"
+            "/api/v1/rendez-vous", {**patient(5), "creneau": slots[5].id}, content_type="application/json"
         ).status_code
         == 201
     )

@@ -309,9 +309,9 @@ def test_a_landline_gets_no_sms_and_is_told_so(client: Client) -> None:
     assert rdv.telephone == "+33471000000" and not rdv.messages.exists()
     call_command("worker", "--once", stdout=io.StringIO())
     assert not sms.outbox
-    both = services.book(
+    both = services.book(  # another patient (born a day later): one appointment a day per person at a lieu
         services.slots(mission.lieu, mission.date, mission.date)[1].id,
-        {**FORM, "date_naissance": "1948-05-17", "telephone": "09 12 34 56 78", "email": "j@exemple.fr"},
+        {**FORM, "date_naissance": "1948-05-18", "telephone": "09 12 34 56 78", "email": "j@exemple.fr"},
     )
     assert set(both.messages.values_list("canal", flat=True)) == {"email"}
     waitlist = {"prenom": "Louis", "nom": "Durand", "telephone": "04 71 00 00 00", "email": ""}

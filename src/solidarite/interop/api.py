@@ -398,6 +398,10 @@ def reserver(request: HttpRequest, body: RendezVousIn) -> Any:
                 ],
             },
         )
+    except (
+        services.SameDayError
+    ) as exc:  # the person already has an appointment that day there: no other slot
+        return Status(409, {"detail": str(exc), "prochains_creneaux": []})
     except ValidationError as exc:
         detail = exc.message_dict if hasattr(exc, "error_dict") else " ".join(exc.messages)
         return Status(404 if _not_offered(body.creneau, detail) else 422, {"detail": detail})

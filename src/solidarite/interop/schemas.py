@@ -120,7 +120,9 @@ class RendezVousIn(Schema):
         "Identifiant d'un créneau libre, tel que le donne GET /api/v1/lieux/{lieu_id}/creneaux : "
         "« <mission>-<AAAAMMJJhhmm> ». Un identifiant de cette forme qui ne désigne aucun créneau proposé "
         "(mission inconnue ou annulée, heure hors des horaires du lieu) : 404 ; un créneau passé : 422 ; "
-        "un créneau déjà pris : 409.",
+        "un créneau déjà pris : 409 ; un patient (mêmes nom, prénom et date de naissance, sans tenir compte des "
+        "accents, majuscules et traits d'union) qui a déjà un rendez-vous actif ce jour-là dans ce lieu : 409, "
+        "sans créneaux suivants.",
         pattern=SLOT_ID_PATTERN,
         examples=[EXEMPLES["creneau"]],
     )
@@ -187,5 +189,8 @@ class Erreur(Schema):
 
 
 class Pris(Schema):
+    """A booking refused in 409: the slot taken (its lieu's next free slots), or the patient already booked that
+    day at that lieu (no slot: they have one)."""
+
     detail: str
     prochains_creneaux: list[CreneauOut]

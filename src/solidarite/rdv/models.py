@@ -127,6 +127,14 @@ class RendezVous(models.Model):
         verbose_name="déplacé vers",
     )
     statut_le = models.DateTimeField("présence notée le", null=True, blank=True)
+    # One person, one appointment a day at a lieu (decision 0004, 6 December 2026): the day (the mission's, the
+    # lieu's local date) and the person (rdv.patients.identity_key: a keyed hash of the normalised name, first
+    # name and birth date), written by the booking and the move. NULL for rows written otherwise (demonstration,
+    # before the rule), which the constraint leaves out.
+    jour = models.DateField("jour", null=True, blank=True, editable=False)
+    identite = models.CharField(  # noqa: DJ001
+        "patient (empreinte)", max_length=64, null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = "rendez-vous"
@@ -138,6 +146,12 @@ class RendezVous(models.Model):
                 fields=["mission", "debut"],
                 condition=~Q(statut="annule"),
                 name="un_rendez_vous_actif_par_creneau",
+            ),
+            # In a zone rouge slots are scarce: one person, at most one active appointment a day at a lieu.
+            models.UniqueConstraint(
+                fields=["lieu", "jour", "identite"],
+                condition=~Q(statut="annule"),
+                name="un_rendez_vous_actif_par_patient_lieu_jour",
             ),
             models.CheckConstraint(
                 condition=Q(telephone__gt="") | Q(email__gt=""), name="rendez_vous_joignable"

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from solidarite.annuaire.validation import InvalidValueError, normalise_phone
 from solidarite.rdv.models import RendezVous
@@ -121,3 +124,22 @@ def clean_patient(data: dict[str, Any], today: dt.date | None = None) -> dict[st
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+IDENTITY_SALT = "solidarite.rdv.patients.identite"  # the keys already stored hold it: never change it
+
+
+def _spelling(name: str) -> str:
+    """One spelling per name: accents, case, hyphens, apostrophes, dots and repeated spaces ignored (« Hélène
+    Le-Gall » is « helene le gall »)."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[-'’.]", " ", bare.casefold()).split())
+
+
+def identity_key(nom: str, prenom: str, date_naissance: dt.date) -> str:
+    """The person an appointment is for (name, first name and birth date, normalised), as a keyed hash: what the
+    constraint of one appointment per person, lieu and day compares (RendezVous.identite), without a second copy
+    of the name. Keyed with SECRET_KEY: after a change of the key, appointments booked before it are no longer
+    compared (they end within the schedule's horizon)."""
+    text = f"{_spelling(nom)}|{_spelling(prenom)}|{date_naissance:%Y-%m-%d}"
+    return salted_hmac(IDENTITY_SALT, text, algorithm="sha256").hexdigest()

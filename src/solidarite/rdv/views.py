@@ -294,6 +294,10 @@ def reserver(request: HttpRequest, creneau: str) -> HttpResponse:
             return _confirmation(request, replay.rdv, deja=True, jeton=services.jeton_for(replay.rdv))
         except services.CreneauTakenError as exc:
             return _slot_gone(request, creneau, _taken(mission, start, exc.next_free))
+        except services.SameDayError as exc:
+            # this person's other appointment that day here: the form, filled in, with the refusal, in 409
+            form.add_error(None, str(exc))
+            return render(request, "rdv/reserver.html", context, status=409)
         except ValidationError as exc:
             if _slot_refused(exc):  # no longer on offer since the check above
                 return _slot_gone(request, creneau, services.unavailable(creneau))
@@ -480,6 +484,9 @@ def deplacer(request: HttpRequest, jeton: str, creneau: str) -> HttpResponse:
             new = services.move(jeton, creneau, canal="site")
         except services.CreneauTakenError as exc:
             return _move_refused(request, rdv, jeton, services.indisponible.PRIS, exc.next_free)
+        except services.SameDayError as exc:  # another appointment of this person on that day at that lieu
+            context["erreur"] = str(exc)
+            return render(request, "rdv/deplacer.html", context, status=409)
         except ValidationError as exc:
             if _slot_refused(exc):  # no longer on offer since the check above
                 gone = services.unavailable(creneau)

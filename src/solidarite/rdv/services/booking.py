@@ -21,7 +21,7 @@ from solidarite.rdv.creneaux import Hours, day_slots, parse_slot_id
 from solidarite.rdv.idempotence import Idempotence
 from solidarite.rdv.idempotence import check as idempotence_check
 from solidarite.rdv.models import AccesDonnees, HorairesConsultation, Message, MotifAnnulation, RendezVous
-from solidarite.rdv.patients import clean_patient
+from solidarite.rdv.patients import clean_patient, identity_key
 from solidarite.rdv.services.caches import (
     MISSIONS_KEPT_MAX,
     MissionDayRow,
@@ -55,6 +55,29 @@ class CreneauTakenError(Exception):
 
 
 NOT_OFFERED = "Ce créneau n'existe pas ou n'est plus proposé."
+SAME_DAY = (
+    "Vous avez déjà un rendez-vous ce jour-là dans ce lieu : pour le changer, utilisez le lien reçu par courriel "
+    "ou SMS, ou contactez le lieu de consultation."
+)
+
+
+class SameDayError(Exception):
+    """The person (name, first name and birth date, normalised) already has an active appointment that day at that
+    lieu (constraint `un_rendez_vous_actif_par_patient_lieu_jour`). The message does not say when: whoever knows a
+    name and a birth date would learn someone's appointment time."""
+
+    def __init__(self) -> None:
+        super().__init__(SAME_DAY)
+
+
+def _refuse_same_day(lieu_id: int, day: dt.date, identite: str, besides: int | None = None) -> None:
+    """After the database refused an appointment: SameDayError if it is because the person already has one that
+    day at that lieu (`besides`: the appointment being moved, booked again by the rollback)."""
+    others = RendezVous.objects.filter(lieu_id=lieu_id, jour=day, identite=identite).exclude(
+        statut=RendezVous.Statut.ANNULE
+    )
+    if others.exclude(pk=besides).exists():
+        raise SameDayError()
 
 
 class Bookable(NamedTuple):
@@ -118,7 +141,9 @@ def offered_mission(creneau: str) -> tuple[Mission, dt.datetime]:
 def book(
     creneau: str, data: dict[str, Any], idempotence: Idempotence | None = None, canal: str = "api"
 ) -> RendezVous:
-    """Books a slot: checked, then an INSERT that the database refuses if the slot is already taken.
+    """Books a slot: checked, then an INSERT that the database refuses if the slot is already taken
+    (CreneauTakenError), or if the person already has an active appointment that day at that lieu (SameDayError:
+    the same unique-constraint mechanism, so two at once cannot both pass).
 
     The access-log row, the confirmation and the reminders are written in the same transaction. With an
     idempotency key (rdv.idempotence): Replay when this caller already booked with it and the same body,
@@ -128,6 +153,7 @@ def book(
     on_postgresql = connection.vendor == "postgresql"
     slot = _slot(creneau, kept=on_postgresql)
     patient = clean_patient(data)
+    patient_key = identity_key(patient["nom"], patient["prenom"], patient["date_naissance"])
     now = timezone.now()
     try:
         if on_postgresql:
@@ -149,6 +175,7 @@ def book(
         idempotence_check(
             idempotence
         )  # this caller's key taken meanwhile: the same request sent twice, Replay
+        _refuse_same_day(slot.lieu_id, slot.read.day, patient_key)  # the person's other appointment that day
         raise CreneauTakenError(next_free(slot.lieu_id, slot.debut)) from None
     taken_here(slot.lieu_id, creneau)
     logger.info("rendez-vous %s réservé (lieu %s)", rdv.pk, slot.lieu_id)
@@ -180,6 +207,8 @@ def _new_rendez_vous(
         appelant_idempotence=idempotence.appelant if idempotence else None,
         empreinte_idempotence=idempotence.empreinte if idempotence else "",
         cree_le=now,
+        jour=slot.read.day,
+        identite=identity_key(patient["nom"], patient["prenom"], patient["date_naissance"]),
         **patient,
     )
 
@@ -204,7 +233,7 @@ def _insert_in_one_statement(
     fields = [
         "mission_id", "lieu_id", "debut", "fin", "statut", "nom", "prenom", "date_naissance", "telephone",
         "email", "medecin_traitant", "motif", "cle_idempotence", "appelant_idempotence",
-        "empreinte_idempotence", "cree_le", "motif_annulation",
+        "empreinte_idempotence", "cree_le", "motif_annulation", "jour", "identite",
     ]  # fmt: skip
     values = [getattr(rdv, f) for f in fields]
     messages = outbox.for_booking(rdv, now)
@@ -272,13 +301,17 @@ def _cancel(rdv: RendezVous, motif: str, now: dt.datetime) -> None:
 
 
 def move(jeton: str, creneau: str, canal: str = "lien signé") -> RendezVous:
-    """Moves an appointment to another slot in one transaction: the new one booked, the old one freed.
+    """Moves an appointment to another slot in one transaction: the old one freed, the new one booked.
 
-    If the new slot is taken, nothing changes (CreneauTakenError with the next free slots).
+    If the new slot is taken, nothing changes (CreneauTakenError with the next free slots); nor if the person
+    already has another appointment on the new slot's day at its lieu (SameDayError). The old appointment is
+    cancelled before the new one is written, so that a move within the same day and lieu is not refused as a
+    second appointment of the day; a refusal rolls both back.
     """
     rdv = from_jeton(jeton)
     slot = _slot(creneau)
     now = timezone.now()
+    patient_key = identity_key(rdv.nom, rdv.prenom, rdv.date_naissance)
     try:
         with transaction.atomic():
             old = RendezVous.objects.select_for_update().get(pk=rdv.pk)
@@ -286,22 +319,28 @@ def move(jeton: str, creneau: str, canal: str = "lien signé") -> RendezVous:
                 raise ValidationError(
                     "Ce rendez-vous est déjà annulé ou passé : il ne peut plus être déplacé."
                 )
+            if (old.mission_id, old.debut) == (slot.mission_id, slot.debut):  # its own slot: taken, by itself
+                raise CreneauTakenError(next_free(slot.lieu_id, slot.debut))
+            _cancel(old, MotifAnnulation.DEPLACE, now)
             new = RendezVous.objects.create(
                 mission_id=slot.mission_id,
                 lieu_id=slot.lieu_id,
                 debut=slot.debut,
                 fin=slot.fin,
+                jour=slot.read.day,
+                identite=patient_key,
                 **{f: getattr(old, f) for f in PATIENT_FIELDS},
             )
             _check_mission_still_open(slot.mission_id)
             old.remplace_par = new
-            _cancel(old, MotifAnnulation.DEPLACE, now)
+            old.save(update_fields=["remplace_par"])
             outbox.queue_for_booking(new, now)
             AccesDonnees.objects.create(rendez_vous=old, action="déplacement", canal=canal)
             AccesDonnees.objects.create(rendez_vous=new, action="création (déplacement)", canal=canal)
             attente.notify_freed(old.lieu_id, [old.debut], now)
             freed_here(old.lieu_id)
     except IntegrityError:
+        _refuse_same_day(slot.lieu_id, slot.read.day, patient_key, besides=rdv.pk)
         raise CreneauTakenError(next_free(slot.lieu_id, slot.debut)) from None
     taken_here(slot.lieu_id, creneau)
     return new
