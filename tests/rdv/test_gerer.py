@@ -87,3 +87,24 @@ def test_a_move_that_loses_to_another_move_of_the_same_link_says_where_the_appoi
     services.cancel(services.jeton_for(RendezVous.objects.get(statut="reserve")))
     cancelled = client.post(f"/rendez-vous/gerer/{token}/deplacer/{slots[5].id}/")
     assert cancelled.status_code == 409 and "déjà annulé ou passé" in _text(cancelled)
+
+
+def test_a_move_sent_twice_at_once_to_one_slot_is_already_confirmed(client: Client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A double click on « Déplacer mon rendez-vous à ce créneau »: the second request, beaten by the first to the
+    same slot, is the same move, « déjà confirmé », not « vient d'être déplacé » nor « déjà annulé ou passé »."""
+    mission = _mission(days_ahead=3)
+    slots = services.slots(mission.lieu, mission.date, mission.date)
+    rdv = services.book(slots[0].id, PATIENT)
+    token = services.jeton_for(rdv)
+    real_move = services.move
+
+    def beaten(jeton: str, creneau: str, canal: str) -> RendezVous:
+        real_move(jeton, creneau, canal=canal)  # the first click's request, between this one's check and move
+        return real_move(jeton, creneau, canal=canal)
+
+    monkeypatch.setattr(services, "move", beaten)
+    second = client.post(f"/rendez-vous/gerer/{token}/deplacer/{slots[1].id}/")
+    text = _text(second)
+    assert second.status_code == 200 and "Votre rendez-vous est déjà confirmé" in text
+    assert "vient d'être déplacé" not in text and "annulé ou passé" not in text
+    assert RendezVous.objects.get(statut="reserve").debut == slots[1].debut

@@ -7,6 +7,7 @@ import logging
 import re
 import secrets
 from itertools import groupby
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -473,12 +474,8 @@ def deplacer(request: HttpRequest, jeton: str, creneau: str) -> HttpResponse:
             return _move_refused(request, rdv, jeton, gone.raison, gone.suivants)
         return _slot_not_found(request, exc)
     context = {"rdv": rdv, "jeton": jeton, "mission": mission, "debut": start, "creneau": creneau}
-    moved = rdv.remplace_par if rdv.statut == RendezVous.Statut.ANNULE else None
-    if moved is not None and (moved.mission_id, moved.debut) == (mission.pk, start):
-        # already moved here: the confirmation's page sent again (reload on a slow line), or the link reopened
-        return _confirmation(request, moved, deja=True, deplace=True)
     if rdv.statut != RendezVous.Statut.RESERVE or rdv.debut <= timezone.now():
-        return _cannot_move(request, rdv, context)
+        return _not_movable(request, rdv, context)
     if request.method == "POST":
         try:
             new = services.move(jeton, creneau, canal="site")
@@ -494,7 +491,7 @@ def deplacer(request: HttpRequest, jeton: str, creneau: str) -> HttpResponse:
             # cancelled, passed, or moved by another request since the check above (the same link sent several
             # times at once): read again, to say which
             rdv.refresh_from_db()
-            return _cannot_move(request, rdv, context)
+            return _not_movable(request, rdv, context)
         rendez_vous_pris.send(sender=None, request=request, rendez_vous=new)
         return _confirmation(request, new, jeton=services.jeton_for(new), deplace=True)
     return render(request, "rdv/deplacer.html", context)
@@ -514,11 +511,17 @@ def _moved_to(rdv: RendezVous) -> RendezVous | None:
     return current if current.pk != rdv.pk and current.statut == RendezVous.Statut.RESERVE else None
 
 
-def _cannot_move(request: HttpRequest, rdv: RendezVous, context: dict[str, object]) -> HttpResponse:
-    """409: this appointment can no longer be moved. If it was moved (by this link a moment ago: the same page
-    sent several times at once, each to another slot), where it now is, with the link to its page; it said
-    « déjà annulé ou passé », and the patient believed the appointment lost."""
+def _not_movable(request: HttpRequest, rdv: RendezVous, context: dict[str, Any]) -> HttpResponse:
+    """This appointment can no longer be moved. Moved already to this very slot (the confirmation's page sent
+    again, a double click, or the link reopened): « déjà confirmé ». Moved elsewhere (by this link a moment ago:
+    the same page sent several times at once, each to another slot): 409, where it now is, with the link to its
+    page; it said « déjà annulé ou passé », and the patient believed the appointment lost. Else that, in 409."""
     current = _moved_to(rdv)
+    if current is not None and (current.mission_id, current.debut) == (
+        context["mission"].pk,
+        context["debut"],
+    ):
+        return _confirmation(request, current, deja=True, deplace=True)
     if current is None:
         context["erreur"] = "Ce rendez-vous est déjà annulé ou passé : il ne peut plus être déplacé."
     else:
