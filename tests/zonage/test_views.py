@@ -205,20 +205,24 @@ def test_an_epci_its_ars_removed_is_not_proposed_back() -> None:
     assert retained.epci.siren not in {p.resultat.epci.siren for p in after.ajouts_modeles}
 
 
-def test_a_workbook_upload_in_the_back_office(admin_client: Client) -> None:
-    """The list as the ministry sends it, an .xlsx with a title: taken, and the title line said to be left out."""
+def _workbook_form(nom: str, rows: tuple[list[object], ...]) -> dict[str, object]:
+    """The back office's import form with an .xlsx of these rows, as openpyxl writes it (formulas kept)."""
     from openpyxl import Workbook
 
     workbook = Workbook()
-    for row in (["Zones rouges, juin 2025"], ["SIREN", "Nom"], [200049484, None], [None, "Andaines Passais"]):
+    for row in rows:
         workbook.active.append(row)
     out = io.BytesIO()
     workbook.save(out)
     upload = SimpleUploadedFile("zones.xlsx", out.getvalue(), content_type="application/vnd.ms-excel")
+    return {"nom": nom, "date": "27/06/2025", "source": "Ministère", "fichier": upload}
+
+
+def test_a_workbook_upload_in_the_back_office(admin_client: Client) -> None:
+    """The list as the ministry sends it, an .xlsx with a title: taken, and the title line said to be left out."""
+    rows = (["Zones rouges, juin 2025"], ["SIREN", "Nom"], [200049484, None], [None, "Andaines Passais"])
     response = admin_client.post(
-        "/admin/zonage/listeofficielle/add/",
-        {"nom": "Liste du ministère", "date": "27/06/2025", "source": "Ministère", "fichier": upload},
-        follow=True,
+        "/admin/zonage/listeofficielle/add/", _workbook_form("Liste du ministère", rows), follow=True
     )
     shown = _text(response)
     assert "2 EPCI (1 par SIREN" in shown
@@ -232,17 +236,9 @@ def test_a_workbook_upload_in_the_back_office(admin_client: Client) -> None:
 def test_a_workbook_with_formulas_is_refused_in_the_back_office(admin_client: Client) -> None:
     """The probe of 6 December: a formula written by a script (no computed value stored) was read as an empty cell
     and its line skipped without a word. Now every such line is refused, by line and cell, and nothing is saved."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    for row in (["SIREN", "Nom"], [200049484, None], ["=200035137+0", None], ["=A2", None], [None, "=B2"]):
-        workbook.active.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    upload = SimpleUploadedFile("zones.xlsx", out.getvalue(), content_type="application/vnd.ms-excel")
+    rows = (["SIREN", "Nom"], [200049484, None], ["=200035137+0", None], ["=A2", None], [None, "=B2"])
     response = admin_client.post(
-        "/admin/zonage/listeofficielle/add/",
-        {"nom": "Liste du script", "date": "27/06/2025", "source": "Ministère", "fichier": upload},
+        "/admin/zonage/listeofficielle/add/", _workbook_form("Liste du script", rows)
     )
     shown = _text(response)
     assert response.status_code == 200 and "rien n'a été importé" in shown
