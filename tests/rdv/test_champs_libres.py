@@ -13,7 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from solidarite.rdv.models import InscriptionAttente, RendezVous
-from solidarite.rdv.patients import INVISIBLE, invisible_error
+from solidarite.rdv.patients import invisible_error
+from solidarite.web.entrees import INVISIBLE
 from tests.rdv.canaux import CHANNELS, FORM, sender
 
 # Found by probing the site: a motif and a médecin traitant of bidi overrides were booked, and shown reversed on

@@ -14,7 +14,6 @@ from django.utils.crypto import salted_hmac
 
 from solidarite.annuaire.validation import InvalidValueError, normalise_phone
 from solidarite.rdv.models import RendezVous
-from solidarite.web.entrees import INVISIBLE as INVISIBLE  # re-exported: tests/rdv/test_champs_libres.py
 from solidarite.web.textes import RETYPE_NAME, invisible_refusal, letter_refusal
 
 # The longest text each free-text field may hold: its column's (also given in the API's OpenAPI document).
@@ -41,7 +40,7 @@ FIELDS = {
 
 
 def invisible_error(field: str, value: str) -> str | None:
-    """The French refusal, naming `field`, of a text holding an invisible or control character (INVISIBLE) or a
+    """The French refusal, naming `field`, of a text holding an invisible or control character (web.entrees.INVISIBLE) or a
     lone surrogate (SURROGATE); else None."""
     label, retype = FIELDS[field]
     return invisible_refusal(label, retype, value)
