@@ -228,7 +228,7 @@ def test_by_default_the_platform_calls_no_network_service(monkeypatch: pytest.Mo
         "shell", "-c", show, env={"SOLIDARITE_ENV": "production", "DJANGO_SECRET_KEY": "x" * 64}
     )
     # The last line: `shell` first says how many objects it imported.
-    assert development.stdout.splitlines()[-1].split() == ["vol_oiseau", "ConsoleBackend"], development.stderr
+    assert development.stdout.splitlines()[-1].split() == ["vol_oiseau", "FichierBackend"], development.stderr
     assert production.stdout.splitlines()[-1].split() == ["vol_oiseau", "UnconfiguredBackend"], (
         production.stderr
     )

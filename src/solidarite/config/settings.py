@@ -32,7 +32,6 @@ REPO_ROOT = PACKAGE_DIR.parent.parent
 ENVIRONMENTS = ("development", "test", "production")
 DEVELOPMENT_SECRET_KEY = "dev-seulement-ne-jamais-utiliser-en-production"
 
-
 SOLIDARITE_ENV = env_str("SOLIDARITE_ENV", "development")
 if SOLIDARITE_ENV not in ENVIRONMENTS:
     raise ImproperlyConfigured(
@@ -79,26 +78,28 @@ SOLIDARITE_TUILES_URL = os.environ.get(
     "&STYLE=normal&TILEMATRIXSET=PM&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}",
 ).strip()
 
-# E-mails: printed on the console in development; SMTP (EMAIL_HOST, EMAIL_PORT…) in production.
+# Messages in development go to files, never to the console (personal data): e-mails in <boîte d'envoi>/courriels.
+SOLIDARITE_BOITE_ENVOI = Path(env_str("SOLIDARITE_BOITE_ENVOI", str(REPO_ROOT / "var" / "boite-envoi")))
 EMAIL_BACKEND = env_dotted_path(
     "SOLIDARITE_EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if SOLIDARITE_ENV == "production"
-    else "django.core.mail.backends.console.EmailBackend",
+    else "django.core.mail.backends.filebased.EmailBackend",
 )
+EMAIL_FILE_PATH = SOLIDARITE_BOITE_ENVOI / "courriels"
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, 1, 65535, "un numéro de port est attendu")
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", "Solidarité territoriale <ne-pas-repondre@solidarite-territoriale.invalid>"
 )
 
-# SMS to patients: printed on the console in development; any class with `send(numero, texte)`.
-# In production the default sends nothing (each SMS is recorded as failed): never patient data on a console.
+# SMS to patients: a class with `send(numero, texte)`: files in <boîte d'envoi>/sms in development; in production the
+# default sends nothing (each SMS is recorded as failed).
 SOLIDARITE_SMS_BACKEND = env_dotted_path(
     "SOLIDARITE_SMS_BACKEND",
     "solidarite.rdv.sms.UnconfiguredBackend"
     if SOLIDARITE_ENV == "production"
-    else "solidarite.rdv.sms.ConsoleBackend",
+    else "solidarite.rdv.sms.FichierBackend",
 )
 
 # Brevo (solidarite.rdv.sms.BrevoBackend): the account's API key, the sender name shown on the phone
@@ -168,13 +169,10 @@ CACHES = {
     )
 }
 
-
 # How long each process keeps what the patient search reads (seconds; 0: read the database every time). The
 # active lieux (30 s: a new or closed lieu shows within that), the positions of every commune (600 s: the
 # territory changes once a year, by load_territoire), and the next free slots of each lieu (3 s: another process's
 # booking shows within that; the slot list and the booking itself always read the database). Decision 0013, point 4.
-
-
 SOLIDARITE_LIEUX_TTL_S = env_seconds("SOLIDARITE_LIEUX_TTL_S", "30")
 SOLIDARITE_COMMUNES_TTL_S = env_seconds("SOLIDARITE_COMMUNES_TTL_S", "600")
 SOLIDARITE_PROCHAINS_TTL_S = env_seconds("SOLIDARITE_PROCHAINS_TTL_S", "3")

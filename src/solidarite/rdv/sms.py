@@ -1,7 +1,8 @@
 """SMS backends: the platform calls `backend().send(numero, texte)`; the setting names the class.
 
-`ConsoleBackend` prints in development (like Django's console e-mail backend), `LocmemBackend` keeps
-messages in `outbox` for the tests, `UnconfiguredBackend` (the production default) sends nothing and fails,
+`FichierBackend` (the development default) writes each SMS to a file of the outbox folder, never to the
+console, as e-mails go to files (Django's file backend); `ConsoleBackend` prints, for whoever asks for it;
+`LocmemBackend` keeps messages in `outbox` for the tests, `UnconfiguredBackend` (the production default) sends nothing and fails,
 `BrevoBackend` sends through the transactional SMS API of Brevo (ex-Sendinblue), an operator French public
 services use. Another operator's backend is a class with the same method that raises `SmsError` when the
 operator refuses the message; the worker then retries, then gives up.
@@ -10,14 +11,21 @@ operator refuses the message; the worker then retries, then gives up.
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
 
 
 class SmsError(Exception):
@@ -39,6 +47,19 @@ class ConsoleBackend:
     def send(self, numero: str, texte: str) -> None:
         sys.stdout.write(f"--- SMS à {numero} ---\n{texte}\n")
         sys.stdout.flush()
+
+
+class FichierBackend:
+    """One file per SMS in `SOLIDARITE_BOITE_ENVOI/sms`, readable by its owner only; the log says where, not to whom."""
+
+    def send(self, numero: str, texte: str) -> None:
+        dossier = Path(settings.SOLIDARITE_BOITE_ENVOI) / "sms"
+        dossier.mkdir(parents=True, exist_ok=True)
+        chemin = dossier / f"{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}.txt"
+        descripteur = os.open(chemin, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descripteur, "w", encoding="utf-8") as fichier:
+            fichier.write(f"À : {numero}\n\n{texte}\n")
+        logger.info("SMS écrit dans %s", chemin)
 
 
 class UnconfiguredBackend:
