@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import html
 import json
 import secrets
@@ -24,6 +25,8 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 TAMPERS = ("cle", "iss", "aud", "nonce", "exp")
+# Forgeries an attacker writes without the provider's private key, and a token not valid yet.
+FORGERIES = ("alg-none", "hs256-cle-publique", "nbf-futur", "sans-signature")
 
 
 @dataclass
@@ -39,6 +42,12 @@ class Provider:
     logouts: list[dict[str, str]] = field(default_factory=list)
     authorizations: list[dict[str, str]] = field(default_factory=list)  # the parameters of each request
     token_errors: list[str] = field(default_factory=list)
+    # Claims of the userinfo answer changed from `person` (None: left out), e.g. another sub, or none.
+    userinfo_changes: dict[str, Any] = field(default_factory=dict)
+    # Misbehaving endpoints, path -> fault: "500", "lent" (answers after `delay` seconds), "json" (not JSON),
+    # "vide" ({}), "liste" (a JSON array), "emetteur" (the discovery document of another issuer).
+    faults: dict[str, str] = field(default_factory=dict)
+    delay: float = 3.0
 
     def __post_init__(self) -> None:
         self.key = RSAKey.generate_key(2048, parameters={"kid": "cle-1", "use": "sig", "alg": "RS256"})
@@ -103,15 +112,38 @@ class Provider:
             claims["nonce"] = "nonce-rejoue"
         elif self.tamper == "exp":
             claims["exp"], claims["iat"] = now - 3600, now - 4000
+        elif self.tamper == "nbf-futur":
+            claims["nbf"], claims["iat"] = now + 3600, now + 3600
+        if self.tamper in FORGERIES[:2] or self.tamper == "sans-signature":
+            return _forge(self.tamper, claims, self.key)
         key = self.other_key if self.tamper == "cle" else self.key
         return jwt.encode({"alg": "RS256", "kid": "cle-1"}, claims, key)
 
     def userinfo(self, token: dict[str, Any]) -> tuple[str, bytes]:
         claims = dict(self.person)
+        claims.update(self.userinfo_changes)
+        claims = {k: v for k, v in claims.items() if v is not None}
         if self.userinfo_jwt:
             claims.update(iss=self.issuer, aud=token["client_id"])
             return "application/jwt", jwt.encode({"alg": "RS256", "kid": "cle-1"}, claims, self.key).encode()
         return "application/json", json.dumps(claims).encode()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _forge(kind: str, claims: dict[str, Any], key: RSAKey) -> str:
+    """A token made without the private key: `alg: none`, HS256 keyed with the public key's PEM (the classic
+    algorithm confusion), or an RS256 header with the signature removed."""
+    alg = {"alg-none": "none", "hs256-cle-publique": "HS256"}.get(kind, "RS256")
+    signing_input = (
+        f"{_b64(json.dumps({'alg': alg, 'kid': 'cle-1'}).encode())}.{_b64(json.dumps(claims).encode())}"
+    )
+    if kind == "hs256-cle-publique":
+        secret = key.as_pem(private=False)
+        return f"{signing_input}.{_b64(hmac.new(secret, signing_input.encode(), hashlib.sha256).digest())}"
+    return f"{signing_input}."
 
 
 def _s256(verifier: str) -> str:
@@ -147,8 +179,28 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length", "0"))
             return {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
 
+        def _fault(self, path: str) -> bool:
+            """Misbehaves as `provider.faults` says for this path; True when the answer is sent."""
+            fault = provider.faults.get(path, "")
+            if fault == "lent":
+                time.sleep(provider.delay)
+                return False
+            if fault == "500":
+                self._send(500, b"Internal Server Error", "text/plain")
+            elif fault == "json":
+                self._send(200, b"{pas du json")
+            elif fault == "vide":
+                self._send(200, b"{}")
+            elif fault == "liste":
+                self._send(200, b"[1, 2]")
+            elif fault == "emetteur":
+                self._json(200, {**provider.discovery(), "issuer": "https://autre-fournisseur.invalid"})
+            return bool(fault)
+
         def do_GET(self) -> None:
             url = urlparse(self.path)
+            if self._fault(url.path):
+                return
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             if url.path == "/.well-known/openid-configuration":
                 self._json(200, provider.discovery())
@@ -192,6 +244,8 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             url = urlparse(self.path)
             form = self._form()
+            if self._fault(url.path):
+                return
             if url.path == "/authorize":
                 target = form["redirect_uri"]
                 if form.get("decision") != "accepter":

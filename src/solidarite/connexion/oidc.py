@@ -20,10 +20,19 @@ from joserfc.jws import JWSRegistry
 from .comptes import Identite, normalize_rpps
 
 _clients: dict[tuple[str, ...], Any] = {}
+# Seconds a provider has to answer each request (discovery, keys, token, userinfo): a provider that hangs must not
+# hold a worker. requests' `timeout` is per connection and per read, so a slow trickle is cut too.
+TIMEOUT = 10
+# What the discovery document must give (OpenID Connect Discovery 1.0, section 3), each as an http(s) address.
+ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri")
 
 
 class InvalidResponseError(Exception):
     """The provider's answer cannot be trusted (signature, issuer, audience, nonce, expiry, format)."""
+
+
+class UnusableDiscoveryError(Exception):
+    """The provider's discovery document is not one we can use (not an object, endpoint missing, other issuer)."""
 
 
 def enabled() -> dict[str, dict[str, str]]:
@@ -46,20 +55,61 @@ def client(name: str) -> Any:
                 "scope": conf["scopes"],
                 "code_challenge_method": "S256",
                 "token_endpoint_auth_method": "client_secret_post",
-                "timeout": 10,
+                "default_timeout": TIMEOUT,  # authlib's OAuth2Session ignores a plain "timeout" here
             },
         )
         _clients[key] = registry.create_client(name)
     return _clients[key]
 
 
+def metadata(name: str) -> dict[str, Any]:
+    """The provider's discovery document, checked before authlib reads it: a JSON object naming our issuer and its
+    endpoints. A document that fails is dropped with its client, so the next login asks again (authlib would keep
+    it for the life of the process). Raises requests' errors when unreachable, UnusableDiscoveryError otherwise."""
+    conf = enabled()[name]
+    oauth = client(name)
+    try:
+        document = oauth.load_server_metadata()
+    except (TypeError, ValueError):  # not JSON, or JSON that is not an object (authlib's dict.update)
+        _forget(name)
+        raise UnusableDiscoveryError("document de découverte illisible") from None
+    missing = [
+        key
+        for key in ENDPOINTS
+        if not (isinstance(document.get(key), str) and document[key].startswith(("https://", "http://")))
+    ]
+    if missing or str(document.get("issuer", "")).rstrip("/") != conf["issuer"]:
+        _forget(name)
+        raise UnusableDiscoveryError("document de découverte incomplet ou d'un autre émetteur")
+    result: dict[str, Any] = document
+    return result
+
+
+def _forget(name: str) -> None:
+    for key in [key for key in _clients if key[0] == name]:
+        del _clients[key]
+
+
+def accepted_acr(acr_values: str) -> list[str]:
+    """The `acr` an id_token may carry when these were asked: the same, or a higher eIDAS level."""
+    accepted = acr_values.split()
+    for value in list(accepted):
+        if value.startswith("eidas") and value[5:].isdigit():
+            accepted += [f"eidas{level}" for level in range(int(value[5:]) + 1, 4)]
+    return list(dict.fromkeys(accepted))
+
+
 def claims_options(name: str) -> dict[str, Any]:
     conf = enabled()[name]
-    return {
+    options: dict[str, Any] = {
         "iss": {"essential": True, "value": conf["issuer"]},
         "aud": {"essential": True, "value": conf["client_id"]},
         "exp": {"essential": True},
     }
+    if conf.get("acr_values"):
+        # Asking for a level is not getting it: the id_token must say it was reached.
+        options["acr"] = {"essential": True, "values": accepted_acr(conf["acr_values"])}
+    return options
 
 
 def fetch_token(name: str, request: Any) -> dict[str, Any]:
@@ -107,6 +157,9 @@ def userinfo(name: str, token: dict[str, Any]) -> dict[str, Any]:
             raise InvalidResponseError("userinfo illisible") from None
     if not isinstance(data, dict):
         raise InvalidResponseError("userinfo illisible")
+    if "sub" not in data:
+        # OpenID Connect Core 5.3.2: without a sub to compare with the id_token's, the answer is not used.
+        raise InvalidResponseError("userinfo sans sub")
     return data
 
 
@@ -114,7 +167,7 @@ def identite(name: str, token: dict[str, Any]) -> Identite:
     """The person, from the verified id_token claims and the userinfo (whose `sub` must be the same)."""
     claims = dict(token["userinfo"])
     info = userinfo(name, token)
-    if info.get("sub", claims["sub"]) != claims["sub"]:
+    if info and str(info["sub"]) != str(claims["sub"]):
         raise InvalidResponseError("userinfo : sub différent de l'id_token")
     amr = claims.get("amr") or []
     person = Identite(
@@ -135,4 +188,12 @@ def identite(name: str, token: dict[str, Any]) -> Identite:
     return person
 
 
-__all__ = ["InvalidResponseError", "client", "enabled", "fetch_token", "identite"]
+__all__ = [
+    "InvalidResponseError",
+    "UnusableDiscoveryError",
+    "client",
+    "enabled",
+    "fetch_token",
+    "identite",
+    "metadata",
+]

@@ -76,8 +76,9 @@ def start(request: HttpRequest, name: str) -> HttpResponse:
     redirect_uri = request.build_absolute_uri(reverse("connexion:retour", args=[name]))
     extra = {"acr_values": conf["acr_values"]} if conf.get("acr_values") else {}
     try:
+        oidc.metadata(name)
         response: HttpResponse = oidc.client(name).authorize_redirect(request, redirect_uri, **extra)
-    except (RequestException, AuthlibBaseError, ValueError) as error:
+    except (RequestException, AuthlibBaseError, ValueError, oidc.UnusableDiscoveryError) as error:
         logger.warning("connexion %s : fournisseur injoignable (%s)", name, type(error).__name__)
         return _refus(request, "injoignable", name, status=502)
     return response
@@ -100,13 +101,14 @@ def retour(request: HttpRequest, name: str) -> HttpResponse:
         logger.info("connexion %s : refusée chez le fournisseur", name)
         return _refus(request, "annulee", name, status=403)
     try:
+        oidc.metadata(name)
         token = oidc.fetch_token(name, request)
         identite = oidc.identite(name, token)
     except (AuthlibBaseError, JoseError, oidc.InvalidResponseError, ValueError, KeyError, TypeError) as error:
         # The error's class only: its text may carry a token or a code.
         logger.warning("connexion %s : réponse refusée (%s)", name, type(error).__name__)
         return _refus(request, "invalide", name, status=400)
-    except RequestException as error:
+    except (RequestException, oidc.UnusableDiscoveryError) as error:
         logger.warning("connexion %s : fournisseur injoignable (%s)", name, type(error).__name__)
         return _refus(request, "injoignable", name, status=502)
     try:
@@ -143,11 +145,12 @@ def _provider_logout_url(request: HttpRequest, name: str, id_token: str) -> str:
     if name not in oidc.enabled() or not id_token:
         return ""
     try:
-        metadata = oidc.client(name).load_server_metadata()
-    except (RequestException, AuthlibBaseError, ValueError):
-        return ""
-    if not metadata.get("end_session_endpoint"):
-        return ""
+        metadata = oidc.metadata(name)
+    except (RequestException, AuthlibBaseError, ValueError, oidc.UnusableDiscoveryError):
+        return ""  # the session here is closed all the same
+    endpoint = metadata.get("end_session_endpoint")
+    if not (isinstance(endpoint, str) and endpoint.startswith(("https://", "http://"))):
+        return ""  # none, or not an address a page of ours may send the browser to
     result = oidc.client(name).create_logout_url(
         post_logout_redirect_uri=request.build_absolute_uri(reverse("connexion:page")),
         id_token_hint=id_token,
