@@ -12,7 +12,9 @@ from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
 from django.test import Client
 
+from solidarite.annuaire.models import MedecinVolontaire
 from solidarite.connexion import oidc
+from solidarite.connexion.comptes import professionnel_connu
 from solidarite.connexion.models import IdentiteExterne, SessionPro
 from tests.factories import agent_ars_sans_droits, medecin
 
@@ -131,6 +133,20 @@ def test_proconnect_asks_no_level_and_checks_none(client, provider: Provider) ->
     assert login(client, "proconnect").status_code == 302 and logged_in(client)
 
 
+@pytest.mark.parametrize(
+    "claim",
+    ["10000000011", "8", "81000000001²", "abcdefghijk", ""],
+    ids=["cle", "court", "exposant", "lettres", "vide"],
+)
+def test_psc_without_a_valid_rpps_says_so_and_opens_nothing(client, provider: Provider, claim) -> None:  # type: ignore[no-untyped-def]
+    provider.person = {"sub": "psc-x", "SubjectNameID": claim, "preferred_username": claim}
+    users = User.objects.count()
+    response = login(client, "psc")
+    assert response.status_code == 403
+    assert "pas transmis de numéro RPPS valide" in response.content.decode()
+    nothing_opened(client, users)
+
+
 def test_a_callback_without_state_or_from_another_browser_opens_nothing(client, provider: Provider) -> None:  # type: ignore[no-untyped-def]
     provider.person = psc_person(medecin().rpps)
     start = client.get("/connexion/psc/")
@@ -190,3 +206,25 @@ def test_a_signed_out_session_cookie_opens_nothing(client, provider: Provider) -
     thief.cookies["sessionid"] = cookie
     assert "Vous êtes connecté" not in thief.get("/connexion/").content.decode()
     assert thief.get("/planning/medecin/missions/")["Location"].startswith("/connexion/")
+
+
+@pytest.mark.parametrize("statut", [MedecinVolontaire.Statut.SUSPENDU, MedecinVolontaire.Statut.INSCRIT])
+def test_a_doctor_also_known_elsewhere_loses_the_session_when_the_ars_withdraws_them(
+    client, provider: Provider, statut
+) -> None:  # type: ignore[no-untyped-def]
+    doctor = medecin()
+
+    def known(sender: Any, rpps: str, **kwargs: Any) -> bool:  # a context above knows this RPPS too
+        return rpps == doctor.rpps
+
+    professionnel_connu.connect(known, dispatch_uid="test_connu_ailleurs")
+    try:
+        provider.person = psc_person(doctor.rpps)
+        login(client, "psc")
+        assert client.get("/").status_code == 200
+        MedecinVolontaire.objects.filter(pk=doctor.pk).update(statut=statut)
+        assert client.get("/")["Location"] == "/connexion/" and not logged_in(client)
+        # The login says the same.
+        assert login(client, "psc").status_code == 403 and not logged_in(client)
+    finally:
+        professionnel_connu.disconnect(dispatch_uid="test_connu_ailleurs")

@@ -321,5 +321,5 @@ def test_psc_without_an_rpps_claim_opens_nothing(client, provider: Provider) -> 
     medecin()
     provider.person = {"sub": "psc-sans-rpps", "SubjectNameID": "not-an-rpps"}
     response = login(client, "psc")
-    assert response.status_code == 403 and "n'est pas connu" in response.content.decode()
+    assert response.status_code == 403 and "pas transmis de numéro RPPS valide" in response.content.decode()
     assert not logged_in(client) and not IdentiteExterne.objects.exists()

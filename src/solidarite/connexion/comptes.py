@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from solidarite.annuaire import acces as annuaire_acces
 from solidarite.annuaire.models import MedecinVolontaire, ReferentLieu
+from solidarite.annuaire.validation import luhn_ok
 from solidarite.territoire.models import AgentArs
 
 from .models import Fournisseur, IdentiteExterne
@@ -76,12 +77,17 @@ class Identite:
     amr: list[str] = field(default_factory=list)
 
 
+# The RPPS of an identity whose claims carry none that is valid: matches no one, and says so (page "rpps_absent").
+NO_RPPS = "-"
+
+
 def normalize_rpps(raw: object) -> str:
-    """The 11-digit RPPS from a PSC claim: the national identifier is "8" + RPPS (12 characters)."""
+    """The 11-digit RPPS from a PSC claim: the national identifier is "8" + RPPS (12 characters). "" when it is not
+    one: other characters (« ² » is a digit to isdigit), another length, or a wrong Luhn key."""
     value = str(raw or "").strip()
-    if len(value) == 12 and value.startswith("8") and value[1:].isdigit():
-        return value[1:]
-    if len(value) == 11 and value.isdigit():
+    if len(value) == 12 and value.startswith("8"):
+        value = value[1:]
+    if len(value) == 11 and value.isascii() and value.isdigit() and luhn_ok(value):
         return value
     return ""
 
@@ -121,6 +127,8 @@ def _known(identite: Identite) -> User | None:
 
 @transaction.atomic
 def _sante(identite: Identite) -> User:
+    if identite.rpps == NO_RPPS:
+        raise RefusedError("rpps_absent")
     medecin = (
         MedecinVolontaire.objects.select_for_update()
         .filter(rpps=identite.rpps, statut__in=VALID_STATUTS)
@@ -194,10 +202,22 @@ def agent_entitled(user: User) -> bool:
 
 
 def sante_entitled(user: User) -> bool:
-    return user.is_active and (
+    """The rule of the Pro Santé Connect login (_sante), at every request: a validated doctor or an active référent;
+    a professional known only elsewhere, as long as no volunteer record of theirs is suspended or awaiting the ARS
+    (the login refuses those, and so does the next request)."""
+    if not user.is_active:
+        return False
+    if (
         MedecinVolontaire.objects.filter(compte=user, statut__in=VALID_STATUTS).exists()
         or ReferentLieu.objects.filter(compte=user, actif=True).exists()
-        or _known_elsewhere(rpps_of(user))
+    ):
+        return True
+    rpps = rpps_of(user)
+    return (
+        bool(rpps)
+        and not MedecinVolontaire.objects.filter(rpps=rpps).exists()
+        and not MedecinVolontaire.objects.filter(compte=user).exists()
+        and _known_elsewhere(rpps)
     )
 
 

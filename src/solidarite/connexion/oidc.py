@@ -17,7 +17,7 @@ from joserfc.errors import JoseError as JoserfcError
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
-from .comptes import Identite, normalize_rpps
+from .comptes import NO_RPPS, Identite, normalize_rpps
 
 _clients: dict[tuple[str, ...], Any] = {}
 # Seconds a provider has to answer each request (discovery, keys, token, userinfo): a provider that hangs must not
@@ -178,8 +178,8 @@ def identite(name: str, token: dict[str, Any]) -> Identite:
     )
     if name == "psc":
         raw = info.get("SubjectNameID") or info.get("preferred_username") or claims.get("preferred_username")
-        # No RPPS in the claims: "-", which matches no one (the "RPPS inconnu" page).
-        return replace(person, rpps=normalize_rpps(raw) or "-")
+        # No valid RPPS in the claims: NO_RPPS, which matches no one (the page says what was missing).
+        return replace(person, rpps=normalize_rpps(raw) or NO_RPPS)
     if name == "proconnect":
         email = str(info.get("email") or claims.get("email") or "").strip().lower()
         if info.get("email_verified") is False:
