@@ -3,6 +3,7 @@ callbacks out of their flow, open redirects, cross-site logout, replayed cookies
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 from urllib.parse import urlparse
@@ -228,3 +229,37 @@ def test_a_doctor_also_known_elsewhere_loses_the_session_when_the_ars_withdraws_
         assert login(client, "psc").status_code == 403 and not logged_in(client)
     finally:
         professionnel_connu.disconnect(dispatch_uid="test_connu_ailleurs")
+
+
+def test_an_expired_session_is_recorded_as_ended(client, provider: Provider, time_machine) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    start = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
+    time_machine.move_to(start, tick=False)
+    provider.person = psc_person(medecin().rpps)
+    login(client, "psc")
+    time_machine.move_to(start + dt.timedelta(minutes=61))
+    assert client.get("/").status_code == 302
+    record = SessionPro.objects.get()
+    assert record.fin is not None and record.motif_fin == "inactivité"
+
+
+def test_sign_ins_and_refusals_are_logged_without_secrets(client, provider: Provider, caplog) -> None:  # type: ignore[no-untyped-def]
+    caplog.set_level(logging.DEBUG)
+    doctor = medecin()
+    provider.person = psc_person(doctor.rpps)
+    login(client, "psc")
+    doctor.refresh_from_db()
+    assert f"connexion psc : compte {doctor.compte_id} ouvert (rôle sante)" in caplog.text
+    client.post("/connexion/deconnexion/")
+    provider.tamper = "alg-none"
+    login(client, "psc")
+    provider.tamper = ""
+    provider.person = psc_person("10000000009", sub="psc-inconnu")
+    login(client, "psc")
+    assert "réponse refusée (UnsupportedAlgorithmError)" in caplog.text
+    assert "personne non reconnue (rpps_inconnu)" in caplog.text
+    for secret in (
+        provider.issued + list(provider.clients.values()) + [doctor.rpps, "psc-sub-1", "psc-inconnu"]
+    ):
+        assert secret not in caplog.text

@@ -49,8 +49,10 @@ def refusal(request: HttpRequest) -> str:
         return ""
     now = int(time.time())
     if now - int(data.get("debut", 0)) > settings.SOLIDARITE_SESSION_PRO_HEURES * 3600:
+        _close(data, "durée maximale")
         return f"Votre session a expiré ({settings.SOLIDARITE_SESSION_PRO_HEURES} heures au plus) : reconnectez-vous."
     if now - int(data.get("activite", 0)) > settings.SOLIDARITE_SESSION_PRO_INACTIVITE_MINUTES * 60:
+        _close(data, "inactivité")
         return "Votre session a expiré après une période d'inactivité : reconnectez-vous."
     record = SessionPro.objects.filter(pk=data.get("sp"), compte_id=request.user.pk).values("fin").first()
     if record is None or record["fin"] is not None:
@@ -64,6 +66,11 @@ def refusal(request: HttpRequest) -> str:
         data["activite"] = now
         request.session.modified = True
     return ""
+
+
+def _close(data: dict[str, object], motif: str) -> None:
+    """An expired session's record says so (its end and why), like one closed by a logout."""
+    SessionPro.objects.filter(pk=data.get("sp"), fin__isnull=True).update(fin=timezone.now(), motif_fin=motif)
 
 
 def end(request: HttpRequest, reason: str) -> None:

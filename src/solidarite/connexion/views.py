@@ -117,7 +117,13 @@ def retour(request: HttpRequest, name: str) -> HttpResponse:
         logger.info("connexion %s : personne non reconnue (%s)", name, refus.raison)
         return _refus(request, refus.raison, name, status=403)
     sessions.open_session(request, user, name, role, id_token=str(token.get("id_token", "")))
+    _logged_in(name, user, role)
     return _after_login(request, user, role)
+
+
+def _logged_in(name: str, user: User, role: str) -> None:
+    """The audit of a sign-in: the account's id, the role and the session record, never a name, sub or token."""
+    logger.info("connexion %s : compte %s ouvert (rôle %s)", name, user.pk, role)
 
 
 FIN = "connexion_fin_fournisseur"
@@ -219,6 +225,8 @@ def dev_lien(request: HttpRequest, jeton: str) -> HttpResponse:
     try:
         user, role = open_account(dev_identite(lien.email))
     except RefusedError as refus:
+        logger.info("connexion dev : personne non reconnue (%s)", refus.raison)
         return _refus(request, refus.raison, "dev", status=403)
     sessions.open_session(request, user, Fournisseur.DEV, role)
+    _logged_in(Fournisseur.DEV, user, role)
     return _after_login(request, user, role)
