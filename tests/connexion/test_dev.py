@@ -128,3 +128,26 @@ def test_an_http_issuer_is_refused_in_production() -> None:
         check=False,
     )
     assert result.returncode != 0 and "SOLIDARITE_PSC_ISSUER doit commencer par https://" in result.stderr
+
+
+@override_settings(SOLIDARITE_CONNEXION_DEV=True)
+def test_dev_link_stays_out_of_the_logs_even_when_refused(client, capsys, caplog, time_machine) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    time_machine.move_to(dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC), tick=False)
+    link = ask_link(client, capsys, medecin().email)
+    time_machine.move_to(dt.datetime(2026, 12, 1, 8, 11, tzinfo=dt.UTC), tick=False)
+    assert client.get(link).status_code == 400  # expired: django.request writes the path of a 400
+    assert client.get(link.replace(":", "x", 1)).status_code == 400  # forged
+    assert caplog.records and link.split("/")[3] not in caplog.text
+
+
+@override_settings(SOLIDARITE_CONNEXION_DEV=True)
+def test_dev_form_from_another_site_is_refused(capsys) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post("/connexion/dev/", {"email": medecin().email})
+    assert response.status_code == 403 and not LienDeConnexion.objects.exists()
+    assert "/connexion/dev/" not in capsys.readouterr().out
