@@ -263,3 +263,20 @@ def test_sign_ins_and_refusals_are_logged_without_secrets(client, provider: Prov
         provider.issued + list(provider.clients.values()) + [doctor.rpps, "psc-sub-1", "psc-inconnu"]
     ):
         assert secret not in caplog.text
+
+
+@pytest.mark.parametrize("who", ["medecin", "patient"])
+def test_a_deactivated_account_opens_no_session(client, provider: Provider, who) -> None:  # type: ignore[no-untyped-def]
+    if who == "medecin":
+        doctor = medecin()
+        provider.person, name = psc_person(doctor.rpps), "psc"
+    else:
+        provider.person, name = {"sub": "fc-desactive"}, "franceconnect"
+    assert login(client, name).status_code == 302
+    client.post("/connexion/deconnexion/")
+    User.objects.filter(identites__sub=provider.person["sub"]).update(is_active=False)
+    sessions, links = SessionPro.objects.count(), IdentiteExterne.objects.count()
+    response = login(client, name)
+    assert response.status_code == 403 and "Votre compte est désactivé" in response.content.decode()
+    assert not logged_in(client) and SessionPro.objects.count() == sessions
+    assert IdentiteExterne.objects.count() == links

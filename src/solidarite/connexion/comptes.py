@@ -104,6 +104,10 @@ def open_account(identite: Identite) -> tuple[User, str]:
 
 
 def _remember(identite: Identite, user: User) -> None:
+    if not user.is_active:
+        # An account the ministry deactivated opens no session, whatever the identity (the caller's transaction
+        # undoes what it linked).
+        raise RefusedError("desactive")
     IdentiteExterne.objects.update_or_create(
         fournisseur=identite.fournisseur,
         sub=identite.sub,
