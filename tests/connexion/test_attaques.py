@@ -280,3 +280,13 @@ def test_a_deactivated_account_opens_no_session(client, provider: Provider, who)
     assert response.status_code == 403 and "Votre compte est désactivé" in response.content.decode()
     assert not logged_in(client) and SessionPro.objects.count() == sessions
     assert IdentiteExterne.objects.count() == links
+
+
+@pytest.mark.parametrize("sub", ["x" * 256, "é" * 10, 12345], ids=["256-caracteres", "non-ascii", "nombre"])
+def test_a_sub_outside_the_standard_is_refused(client, provider: Provider, sub) -> None:  # type: ignore[no-untyped-def]
+    # OIDC Core 2: a sub is a string of at most 255 ASCII characters; 256 did not fit IdentiteExterne.sub.
+    provider.person = {"sub": sub}
+    users = User.objects.count()
+    response = login(client, "franceconnect")
+    assert response.status_code == 400 and "n'a pas pu être vérifiée" in response.content.decode()
+    nothing_opened(client, users)

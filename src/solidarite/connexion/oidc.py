@@ -25,6 +25,7 @@ _clients: dict[tuple[str, ...], Any] = {}
 TIMEOUT = 10
 # What the discovery document must give (OpenID Connect Discovery 1.0, section 3), each as an http(s) address.
 ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri")
+SUB_MAX = 255
 
 
 class InvalidResponseError(Exception):
@@ -166,6 +167,10 @@ def userinfo(name: str, token: dict[str, Any]) -> dict[str, Any]:
 def identite(name: str, token: dict[str, Any]) -> Identite:
     """The person, from the verified id_token claims and the userinfo (whose `sub` must be the same)."""
     claims = dict(token["userinfo"])
+    sub = claims["sub"]
+    if not isinstance(sub, str) or not 0 < len(sub) <= SUB_MAX or not sub.isascii():
+        # OIDC Core 2: at most 255 ASCII characters (IdentiteExterne.sub's column: a longer one failed to save).
+        raise InvalidResponseError("sub vide, trop long ou non ASCII")
     info = userinfo(name, token)
     if info and str(info["sub"]) != str(claims["sub"]):
         raise InvalidResponseError("userinfo : sub différent de l'id_token")
