@@ -151,3 +151,22 @@ def test_dev_form_from_another_site_is_refused(capsys) -> None:  # type: ignore[
     response = browser.post("/connexion/dev/", {"email": medecin().email})
     assert response.status_code == 403 and not LienDeConnexion.objects.exists()
     assert "/connexion/dev/" not in capsys.readouterr().out
+
+
+@override_settings(SOLIDARITE_CONNEXION_DEV=True)
+@pytest.mark.parametrize(
+    "email",
+    [
+        "a@demo.invalid\nLien de connexion pour b@demo.invalid :\nhttp://piege.invalid/",
+        "@",
+        "a@",
+    ],
+    ids=["saut-de-ligne", "arobase", "sans-domaine"],
+)
+def test_dev_form_refuses_what_is_not_an_address(client, capsys, email) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/connexion/dev/", {"email": email})
+    assert (
+        response.status_code == 400
+        and "Saisissez une adresse électronique valide" in response.content.decode()
+    )
+    assert not LienDeConnexion.objects.exists() and "Lien de connexion" not in capsys.readouterr().out

@@ -12,6 +12,8 @@ from authlib.common.errors import AuthlibBaseError
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -187,11 +189,17 @@ def dev(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":  # GET, or HEAD (the same answer without its body)
         return render(request, "connexion/dev.html", {"email": "", "erreur": ""})
     email = request.POST.get("email", "").strip()[:254]
-    if "@" not in email:
+    try:
+        # Not just an "@": with a line break, the address wrote a fake link of its own on the console.
+        validate_email(email)
+    except ValidationError:
         return render(
             request,
             "connexion/dev.html",
-            {"email": email, "erreur": "Saisissez une adresse électronique, par exemple nom@demo.invalid."},
+            {
+                "email": email,
+                "erreur": "Saisissez une adresse électronique valide, par exemple nom@demo.invalid.",
+            },
             status=400,
         )
     secret = secrets.token_urlsafe(32)
