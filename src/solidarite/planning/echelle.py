@@ -23,9 +23,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 import math
 import os
+import re
 import resource
 import signal
 import threading
@@ -216,6 +218,20 @@ def lire_instance(chemin: Path) -> Instance:
         raise EchelleError(f"{chemin.name} : {exc}") from None
 
 
+FICHIER_SUR = re.compile(r"[A-Za-z0-9_-]{1,40}")
+
+
+def nom_de_fichier(region: str) -> str:
+    """The part of a region's file names that names it: its code when made of letters, digits, - and _ (the ARS
+    codes: « 84 »), « sans-region » for none, otherwise a digest of it — a region is any printable text of the
+    instance, and « ../x » or « a/b » put the files elsewhere or nowhere (6 December)."""
+    if not region:
+        return "sans-region"
+    if FICHIER_SUR.fullmatch(region) and region != "sans-region":
+        return region
+    return "r-" + hashlib.sha256(region.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
 def ecrire_regions(instance: Instance, dossier: Path) -> dict[str, tuple[Path, int]]:
     """One instance file per region (its lieux, the volunteers who live in it, their continuity pairs, their
     declined days), with the region's size: volunteers × places, a proxy of its arcs (of its solve time).
@@ -230,7 +246,7 @@ def ecrire_regions(instance: Instance, dossier: Path) -> dict[str, tuple[Path, i
         ids = {v.id for v in part.volunteers}
         history = frozenset(p for p in part.history if p[0] in ids)  # the others' pairs play no part here
         part = dataclasses.replace(part, history=history)  # its declined days go with it (ADR 0003)
-        chemin = dossier / f"region-{region or 'sans-region'}.json"
+        chemin = dossier / f"region-{nom_de_fichier(region)}.json"
         chemin.write_text(json.dumps(instance_as_dict(part)), encoding="utf-8")
         fichiers[region] = (chemin, len(part.volunteers) * places)
     return fichiers
@@ -281,7 +297,7 @@ def resoudre_region(chemin_instance: str, region: str, dossier_sortie: str) -> d
     sortie = Path(dossier_sortie)
     try:
         sortie.mkdir(parents=True, exist_ok=True)
-        (sortie / f"affectations-{region or 'sans-region'}.json").write_text(
+        (sortie / f"affectations-{nom_de_fichier(region)}.json").write_text(
             json.dumps(solution.as_dict()), encoding="utf-8"
         )
     except OSError as exc:
@@ -422,7 +438,7 @@ def terminer(lot: Lot, regions: list[RegionResolue], attente_s: float) -> Result
     (one solve), and the check of the whole plan."""
     taken: list[Assignment] = []
     for r in regions:
-        taken.extend(_affectations(lot.sortie / f"affectations-{r.region or 'sans-region'}.json"))
+        taken.extend(_affectations(lot.sortie / f"affectations-{nom_de_fichier(r.region)}.json"))
     premiere = len(taken)
     debut_passe = time.perf_counter()
     seconde = solve_flow(residual(lot.instance, taken))

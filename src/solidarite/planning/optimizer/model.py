@@ -20,6 +20,7 @@ PRIORITY_DECIMALS = 6
 MAX_REACH_KM = 1_000.0  # the longest straight line in metropolitan France is about 1,000 km; beyond, a typo
 MAX_CAPACITY = 32_767  # a lieu's `salles` (a small positive integer in the database)
 YEARS = (2000, 2100)  # an instance plans a month of the scheme (2025 on), not a far date of the calendar
+MAX_REGION_LENGTH = 100  # the longest region name is under 40 characters; a code is 2
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # AAAA-MM-JJ only (`fromisoformat` also takes 20260302)
 ISO_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")  # AAAA-MM only
 MAX_PRIORITY = (
@@ -171,7 +172,10 @@ def _number(
 
 
 def _short(value: Any) -> str:
-    """The value as received, cut short when long (a number of hundreds of digits, a long text)."""
+    """The value as received, cut short when long (a number of hundreds of digits, a long text); null, true and
+    false as the file writes them, not as Python's None, True and False."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
     text = repr(value)
     return text if len(text) <= 40 else f"{text[:30]}… ({len(text)} caractères)"
 
@@ -192,6 +196,22 @@ def _identifier(value: Any, where: str) -> str:
         text = f"{text[:30]}… ({len(text)} caractères)"
     raise InstanceError(
         f"{where} : identifiant attendu, un texte non vide entre guillemets ou un nombre entier (reçu : {text})."
+    )
+
+
+def _region(value: Any, where: str) -> str:
+    """An ARS region code (optional: absent or null, the region is unknown, ""): a text, surrounding spaces
+    dropped, or a whole number read as its digits, as an id. `str()` read a JSON null as the region "None"
+    (one more region for the decomposition, 6 December), a list or true as their Python spelling."""
+    if value is None:
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and len(value) <= MAX_REGION_LENGTH and value.isprintable():
+        return value.strip()
+    raise InstanceError(
+        f"{where} : code de région attendu, un texte d'au plus {MAX_REGION_LENGTH} caractères imprimables ou un "
+        f"nombre entier, ou null si elle est inconnue (reçu : {_short(value)})."
     )
 
 
@@ -287,7 +307,7 @@ def _volunteer(item: Any, where: str, year: int, month: int) -> Volunteer:
         max_km=max_km,
         available=available,
         block_days=block,
-        region=str(item.get("region", "")),
+        region=_region(item.get("region"), f"{where}.region"),
     )
 
 
@@ -324,7 +344,7 @@ def _site(item: Any, where: str, year: int, month: int) -> Site:
         capacity=capacity,
         needed=needed,
         reduced=_reduced(item.get("reduced", []), f"{where}.reduced", needed, capacity, year, month),
-        region=str(item.get("region", "")),
+        region=_region(item.get("region"), f"{where}.region"),
     )
 
 
