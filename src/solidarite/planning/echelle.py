@@ -332,24 +332,69 @@ class Lot:
     sans_passe_1: dict[str, str] = field(default_factory=dict)  # region → why it has no task
 
 
-def mettre_en_file(instance: Instance, dossier: Path) -> Lot:
+def mettre_en_file(instance: Instance, dossier: Path, lot: Lot | None = None) -> Lot:
     """Writes the region files and queues one task per region, the largest first: the workers take them in
-    that order, so the longest solves start at once and the small ones fill the gaps at the end."""
+    that order, so the longest solves start at once and the small ones fill the gaps at the end. Each task's id
+    goes into `lot.taches` as soon as it is queued (`lot`: the caller's, to withdraw them if interrupted)."""
     from solidarite.planning.tasks import resoudre_region as tache  # tasks.py imports this module
 
     debut = time.perf_counter()
+    if lot is None:
+        lot = Lot(instance, dossier / "affectations", {}, 0.0, debut)
     try:
         fichiers = ecrire_regions(instance, dossier / "regions")
     except OSError as exc:
         raise EchelleError(
             f"Impossible d'écrire les fichiers des régions dans {dossier / 'regions'} ({raison(exc)})."
         ) from None
-    sortie = dossier / "affectations"
-    taches = {
-        region: str(tache.enqueue(str(chemin), region, str(sortie)).id)
-        for region, (chemin, _) in sorted(fichiers.items(), key=lambda item: -item[1][1])
-    }
-    return Lot(instance, sortie, taches, time.perf_counter() - debut, debut, sans_passe_1(instance, fichiers))
+    for region, (chemin, _) in sorted(fichiers.items(), key=lambda item: -item[1][1]):
+        with _signaux_differes():  # a task queued is a task recorded, to be withdrawn if interrupted
+            lot.taches[region] = str(tache.enqueue(str(chemin), region, str(lot.sortie)).id)
+    lot.decoupage_s = time.perf_counter() - debut
+    lot.sans_passe_1 = sans_passe_1(instance, fichiers)
+    return lot
+
+
+@contextlib.contextmanager
+def _signaux_differes() -> Iterator[None]:
+    """Holds SIGINT and SIGTERM back while inside, then hands a signal received meanwhile to the handler that was
+    in place (as if it came on leaving): between a task's row written and its id kept in the lot, an interruption
+    would leave a task no one withdraws. A handler of our own rather than a signal mask: a signal sent to the
+    process may reach another thread, whose handler Python runs in the main thread all the same. Outside the
+    main thread (where Python allows no handler), nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    recus: list[int] = []
+
+    def retenir(signum: int, frame: object) -> None:
+        recus.append(signum)
+
+    avant = {signum: signal.signal(signum, retenir) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in avant.items():  # set outside Python (None): the default action stands in
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        for signum in dict.fromkeys(recus):
+            handler = avant[signum]
+            if callable(handler):
+                handler(signum, None)
+            elif handler != signal.SIG_IGN:  # the default action: sent again, now that it is back
+                os.kill(os.getpid(), signum)
+
+
+@contextlib.contextmanager
+def _interruptible(lot: Lot) -> Iterator[None]:
+    """Ctrl+C or SIGTERM while inside → Interruption (exit 130 or 143), the lot's tasks no worker took
+    withdrawn from the queue (they would run later, for nothing)."""
+    try:
+        with _sigterm_interrupts():
+            yield
+    except KeyboardInterrupt:
+        raise Interruption(f"Interrompu : {_withdrawn(lot)}", 130) from None
+    except _Terminated:  # SIGTERM (a stop of the service or of its container): likewise
+        raise Interruption(f"Arrêté (signal SIGTERM) : {_withdrawn(lot)}", 143) from None
 
 
 def attendre(
@@ -362,13 +407,8 @@ def attendre(
     """Polls the task table until every region's task is finished; a failed one → EchelleError naming it.
     At the deadline, or interrupted (Ctrl+C or SIGTERM → Interruption), the tasks no worker took yet are
     withdrawn from the queue (they would run for nothing)."""
-    try:
-        with _sigterm_interrupts():
-            return _attendre(lot, attente_s, sondage_s, rapport)
-    except KeyboardInterrupt:  # Ctrl+C: the tasks no worker took would run later, for nothing
-        raise Interruption(f"Interrompu : {_withdrawn(lot)}", 130) from None
-    except _Terminated:  # SIGTERM (a stop of the service or of its container): likewise
-        raise Interruption(f"Arrêté (signal SIGTERM) : {_withdrawn(lot)}", 143) from None
+    with _interruptible(lot):
+        return _attendre(lot, attente_s, sondage_s, rapport)
 
 
 def _withdrawn(lot: Lot) -> str:
@@ -487,10 +527,14 @@ def planifier_par_region(
     """Queues every region, waits for the workers, runs pass 2, checks the whole plan (see the module)."""
     if not (math.isfinite(attente_s) and attente_s > 0):  # nan: a wait that never ends, tasks left queued
         raise EchelleError(f"L'attente doit être un nombre positif fini de secondes, pas {attente_s:g}.")
-    lot = mettre_en_file(instance, dossier)
-    rapport(f"{len(lot.taches)} régions mises en file en {lot.decoupage_s:.1f} s")
-    for region, motif in lot.sans_passe_1.items():
-        rapport(f"région {region or 'sans région'} sans calcul régional : {motif}")
-    debut = time.perf_counter()
-    regions = attendre(lot, attente_s=attente_s, sondage_s=sondage_s, rapport=rapport)
-    return terminer(lot, regions, time.perf_counter() - debut)
+    # Interruptible from the first task queued to the end of the take-back, not only during the wait (a SIGTERM
+    # while queueing or in pass 2 ended the process at once, its untaken tasks left in the queue, 6 December).
+    lot = Lot(instance, dossier / "affectations", {}, 0.0, time.perf_counter())
+    with _interruptible(lot):
+        mettre_en_file(instance, dossier, lot)
+        rapport(f"{len(lot.taches)} régions mises en file en {lot.decoupage_s:.1f} s")
+        for region, motif in lot.sans_passe_1.items():
+            rapport(f"région {region or 'sans région'} sans calcul régional : {motif}")
+        debut = time.perf_counter()
+        regions = attendre(lot, attente_s=attente_s, sondage_s=sondage_s, rapport=rapport)
+        return terminer(lot, regions, time.perf_counter() - debut)

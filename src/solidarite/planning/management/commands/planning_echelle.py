@@ -1,9 +1,10 @@
 """`python -m solidarite planning_echelle --instance IN.json`: the plan of a national instance, one background
 task per ARS region (run by the `worker` processes, on one machine or several), then the boundary pass.
 
-Interrupted while it waits for the regions, by Ctrl+C or by SIGTERM (`kill`, a service or a container stopped), it
-withdraws from the queue the tasks no worker took, says so in French, and exits with the code a shell gives a
-process ended by that signal: 130 for Ctrl+C, 143 (128 + 15) for SIGTERM."""
+Interrupted by Ctrl+C or by SIGTERM (`kill`, a service or a container stopped) while it queues the regions' tasks,
+waits for them or runs the boundary pass, it withdraws from the queue the tasks no worker took, says so in French,
+writes no result, and exits with the code a shell gives a process ended by that signal: 130 for Ctrl+C, 143
+(128 + 15) for SIGTERM."""
 
 from __future__ import annotations
 
