@@ -154,6 +154,11 @@ class Suivi(models.TextChoices):
     URGENT = "urgent", "Urgent"
 
 
+# A free text of the handover or of a close: a few paragraphs, not a whole record pasted in (a 2 MB synthesis was
+# taken, and every next doctor's day page then weighed 2 MB, its letter took 12 s of weasyprint).
+TEXTE_MAX = 10_000
+
+
 class Transmission(models.Model):
     """The doctor's handover after a consultation."""
 
@@ -163,10 +168,10 @@ class Transmission(models.Model):
     mission = models.ForeignKey(Mission, on_delete=models.PROTECT, related_name="transmissions")
     medecin = models.ForeignKey(MedecinVolontaire, on_delete=models.PROTECT, related_name="transmissions")
     motif = models.CharField("motif de consultation", max_length=300)
-    synthese = models.TextField("synthèse")
-    prescriptions = models.TextField("prescriptions faites", blank=True)
+    synthese = models.TextField("synthèse", max_length=TEXTE_MAX)
+    prescriptions = models.TextField("prescriptions faites", max_length=TEXTE_MAX, blank=True)
     suivi = models.CharField("suivi nécessaire", max_length=16, choices=Suivi.choices, default=Suivi.AUCUN)
-    texte_libre = models.TextField("note libre", blank=True)
+    texte_libre = models.TextField("note libre", max_length=TEXTE_MAX, blank=True)
     ouverte = models.BooleanField("à reprendre", default=True)
     reprise_par = models.ForeignKey(
         MedecinVolontaire, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -241,8 +246,8 @@ class ResultatAttendu(models.Model):
     )
     proprietaire_depuis = models.DateTimeField("propriétaire depuis")
     # Closing: who read it and what was done.
-    resultat = models.TextField("résultat reçu", blank=True)
-    conduite = models.TextField("conduite tenue", blank=True)
+    resultat = models.TextField("résultat reçu", max_length=TEXTE_MAX, blank=True)
+    conduite = models.TextField("conduite tenue", max_length=TEXTE_MAX, blank=True)
     lu_par = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

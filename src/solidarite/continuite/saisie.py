@@ -25,6 +25,7 @@ from solidarite.continuite.models import (
     Suivi,
     Transmission,
 )
+from solidarite.web.textes import RETYPE_NAME, invisible_refusal, letter_refusal
 
 # The earliest birth date taken, as the booking does (rdv.patients): an older one is a typing error.
 NE_AU_PLUS_TOT = dt.date(1900, 1, 1)
@@ -56,6 +57,24 @@ def field_errors(model: type[models.Model], values: dict[str, str], row: str = "
             where = row or str(form.fields[name].label if name in form.fields else "")
             text = f"{where} : {text[0].lower()}{text[1:]}" if where else text
         errors[name] = text
+    return errors
+
+
+RETYPE = "retapez-le sans ce caractère"
+
+
+def text_errors(
+    model: type[models.Model], values: dict[str, str], lines: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """The French refusal, naming the field, of each of `values` holding an invisible or control character or a
+    lone surrogate (web.textes): a right-to-left override reversed what the next doctor read after it, a vertical
+    tab made the FHIR document's text invalid. The fields in `lines` are multi-line (tabs and line breaks kept)."""
+    errors: dict[str, str] = {}
+    for name, value in values.items():
+        label = str(model._meta.get_field(name).verbose_name)
+        label = label[0].upper() + label[1:]
+        if refusal := invisible_refusal(f"« {label} »", RETYPE, value, lines=name in lines):
+            errors[name] = refusal
     return errors
 
 
@@ -129,6 +148,13 @@ def check_identite(data: Identite, today: dt.date) -> str:
             },
         ),
     )
+    _add(errors, text_errors(Patient, {"telephone": data.telephone, "email": data.email}))
+    for name, label in (("nom_naissance", "Le nom de naissance"), ("prenoms", "Le prénom")):
+        value = getattr(data, name)  # « 12345 » was a birth name, « DUR\u202eAND » one shown reversed
+        if value.strip() and (
+            refusal := invisible_refusal(label, RETYPE_NAME, value) or letter_refusal(label, value)
+        ):
+            errors.setdefault(name, refusal)
     if errors:
         raise ValidationError(errors)
     return matricule
@@ -164,8 +190,9 @@ def check_saisie(saisie: Saisie, consultation: dt.date, horizon: int) -> None:
         errors["synthese"] = "La synthèse est obligatoire."
     if saisie.suivi not in Suivi.values:
         errors["suivi"] = "Choix de suivi inconnu."
-    texts = ("motif", "synthese", "prescriptions", "texte_libre")
-    _add(errors, field_errors(Transmission, {name: getattr(saisie, name) for name in texts}))
+    texts = {name: getattr(saisie, name) for name in ("motif", "synthese", "prescriptions", "texte_libre")}
+    _add(errors, field_errors(Transmission, texts))
+    _add(errors, text_errors(Transmission, texts, lines=("synthese", "prescriptions", "texte_libre")))
     latest = consultation + dt.timedelta(days=horizon)
     for n, e in enumerate(saisie.examens, 1):
         if e.nature not in NatureExamen.values or not e.libelle.strip():
@@ -177,6 +204,8 @@ def check_saisie(saisie: Saisie, consultation: dt.date, horizon: int) -> None:
                 f"Examen {n} : la date de résultat attendue est à plus de {horizon} jours de la consultation "
                 f"(au plus tard le {latest:%d/%m/%Y}) : vérifiez-la."
             )
+        elif refusal := invisible_refusal(f"L'intitulé de l'examen {n}", RETYPE, e.libelle):
+            errors[f"examen_{n}"] = refusal
         elif row := field_errors(ResultatAttendu, {"libelle": e.libelle}, row=f"Examen {n}"):
             errors[f"examen_{n}"] = " ".join(row.values())
     if errors:
@@ -196,6 +225,7 @@ def check_cloture(lu_par_nom: str, resultat: str, conduite: str) -> None:
         errors["conduite"] = "Indiquez ce qui a été fait (patient rappelé, rendez-vous, rien à faire…)."
     values = {"lu_par_nom": lu_par_nom.strip(), "resultat": resultat, "conduite": conduite}
     _add(errors, field_errors(ResultatAttendu, values))
+    _add(errors, text_errors(ResultatAttendu, values, lines=("resultat", "conduite")))
     if errors:
         raise ValidationError(errors)
 
@@ -217,5 +247,6 @@ def check_medecin_traitant(nom: str, rpps: str, email: str) -> None:
             "ou laissez le champ vide."
         )
     _add(errors, field_errors(MedecinTraitant, {"nom": nom, "rpps": rpps, "email": email}))
+    _add(errors, text_errors(MedecinTraitant, {"nom": nom, "email": email}))
     if errors:
         raise ValidationError(errors)

@@ -1,0 +1,109 @@
+"""What an outside checker typed into the consultation, the close and the médecin traitant forms: invisible or
+control characters, a name without a letter, a text of megabytes. Each is refused with a French message naming
+the field, nothing is written; line breaks and tabs in a multi-line text stay allowed."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+
+from solidarite.continuite import services
+from solidarite.continuite.models import (
+    TEXTE_MAX,
+    MedecinTraitant,
+    Patient,
+    ResultatAttendu,
+    Transmission,
+    Visite,
+)
+from tests.factories import IDENTITE_JEANNE, consultation_du_jour, transmission, visite
+
+pytestmark = pytest.mark.django_db
+
+RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: what follows it shows reversed
+
+
+@pytest.mark.parametrize(
+    ("traits", "message"),
+    [
+        ({"nom_naissance": f"DUR{RLO}AND"}, r"Le nom de naissance contient un caractère invisible .*U\+202E"),
+        ({"prenoms": "Jean\u200bne"}, r"Le prénom contient un caractère invisible .*U\+200B"),
+        ({"nom_naissance": "12345"}, "Le nom de naissance doit contenir au moins une lettre"),
+        ({"prenoms": "<>"}, "Le prénom doit contenir au moins une lettre"),
+    ],
+)
+def test_a_name_with_an_invisible_character_or_no_letter_is_refused(lundi, traits, message) -> None:  # type: ignore[no-untyped-def]
+    rdv = consultation_du_jour()
+    data = services.Identite(**{**IDENTITE_JEANNE, **traits})  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=message):
+        services.confirmer_identite(rdv, rdv.mission.medecin, data, None)
+    assert not Patient.objects.exists() and not Visite.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"motif": f"Toux {RLO}esuoT"}, r"« Motif de consultation » contient .*U\+202E"),
+        ({"synthese": "Bron\x0bchite"}, r"« Synthèse » contient .*U\+000B"),
+        ({"texte_libre": "\x1b[31mrouge"}, r"« Note libre » contient .*U\+001B"),
+        ({"prescriptions": "Amox\u200bicilline"}, r"« Prescriptions faites » contient .*U\+200B"),
+        (
+            {"examens": (services.Examen("biologie", f"NFS{RLO}", dt.date(2026, 12, 8)),)},
+            r"L'intitulé de l'examen 1 contient .*U\+202E",
+        ),
+        ({"synthese": "x" * (TEXTE_MAX + 1)}, f"Synthèse : .*au plus {TEXTE_MAX} caractères"),
+        ({"texte_libre": "x" * 2_000_000}, f"Note libre : .*au plus {TEXTE_MAX} caractères"),
+    ],
+)
+def test_a_handover_with_an_invisible_character_or_megabytes_is_refused(lundi, fields, message) -> None:  # type: ignore[no-untyped-def]
+    v = visite()
+    saisie = services.Saisie(**{"motif": "Toux", "synthese": "Bronchite", **fields})  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=message):
+        services.ecrire_transmission(v.rendez_vous, v.confirme_par, saisie, None)
+    assert not Transmission.objects.exists() and not ResultatAttendu.objects.exists()
+
+
+def test_line_breaks_and_tabs_stay_allowed_in_a_multi_line_text(lundi) -> None:  # type: ignore[no-untyped-def]
+    v = visite()
+    text = "Bronchite.\r\n\tAuscultation : sibilants.\n" + "x" * (TEXTE_MAX - 60)
+    saisie = services.Saisie("Toux", text, prescriptions="Ligne 1\nLigne 2")
+    t = services.ecrire_transmission(v.rendez_vous, v.confirme_par, saisie, None)
+    assert t.synthese == text.strip() and t.prescriptions == "Ligne 1\nLigne 2"
+
+
+@pytest.mark.parametrize(
+    ("lu_par", "resultat", "conduite", "message"),
+    [
+        (f"Dr{RLO} Lecteur", "Normal", "Rien", r"« Lu par » contient .*U\+202E"),
+        ("Dr Lecteur", "Hb\x0c 12", "Rien", r"« Résultat reçu » contient .*U\+000C"),
+        ("Dr Lecteur", "Normal", "x" * (TEXTE_MAX + 1), f"Conduite tenue : .*au plus {TEXTE_MAX}"),
+    ],
+)
+def test_a_close_with_an_invisible_character_or_megabytes_is_refused(
+    lundi, lu_par, resultat, conduite, message
+) -> None:  # type: ignore[no-untyped-def]
+    r = transmission().resultats.get()
+    with pytest.raises(ValidationError, match=message):
+        services.clore(r.pk, None, lu_par, resultat, conduite)
+    r.refresh_from_db()
+    assert r.statut == ResultatAttendu.Statut.OUVERT and r.clos_le is None
+
+
+def test_a_medecin_traitant_with_an_invisible_character_is_refused(lundi) -> None:  # type: ignore[no-untyped-def]
+    v = visite()
+    with pytest.raises(ValidationError, match=r"« Nom et adresse » contient .*U\+202E"):
+        services.declarer_medecin_traitant(v.patient, f"Dr Durand{RLO}", "", "", None)
+    assert not MedecinTraitant.objects.exists()
+
+
+def test_the_consultation_page_refuses_megabytes_with_a_french_400(lundi) -> None:  # type: ignore[no-untyped-def]
+    v = visite()
+    doctor = Client()
+    doctor.force_login(v.confirme_par.compte)
+    url = f"/continuite/consultation/{v.rendez_vous_id}/"
+    response = doctor.post(url, {"motif": "Toux", "synthese": "x" * 2_000_000, "suivi": "volontaire"})
+    assert response.status_code == 400
+    assert f"au plus {TEXTE_MAX} caractères" in response.content.decode()
+    assert not Transmission.objects.exists()
+    assert 'maxlength="10000"' in doctor.get(url).content.decode()
