@@ -97,7 +97,8 @@ def apply(event: str, state: dict[str, object], traveller: Any) -> None:
             ref.save()
     elif event == "medecin_traitant_accepte":
         mt = services.declarer_medecin_traitant(first.patient, "Dr Durand", "", "", None)
-        services.accepter_medecin_traitant(mt, None)
+        if mt.accepte_le is None:  # declared again once accepted: still accepted (test_saisie_hostile)
+            services.accepter_medecin_traitant(mt, None)
     elif event == "medecin_traitant_retire":
         mt = MedecinTraitant.objects.filter(patient=first.patient).first()
         if mt is not None:

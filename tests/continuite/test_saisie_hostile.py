@@ -107,3 +107,25 @@ def test_the_consultation_page_refuses_megabytes_with_a_french_400(lundi) -> Non
     assert f"au plus {TEXTE_MAX} caractères" in response.content.decode()
     assert not Transmission.objects.exists()
     assert 'maxlength="10000"' in doctor.get(url).content.decode()
+
+
+def test_declaring_the_same_medecin_traitant_again_keeps_their_acceptance(lundi, freeze_clock) -> None:  # type: ignore[no-untyped-def]
+    """The declaration form sent twice (a double click, the page reloaded): the GP who accepted stays the owner
+    and keeps reading the record. It reset the acceptance and moved the results back to the référent."""
+    r = transmission().resultats.get()
+    mt = services.declarer_medecin_traitant(r.patient, "Dr Durand, Mauriac", "10101010105", "", None)
+    services.accepter_medecin_traitant(mt, None)
+    freeze_clock(lundi + dt.timedelta(days=1))
+    services.reassign_stale()
+    r.refresh_from_db()
+    assert r.proprietaire_medecin_traitant_id == mt.pk
+    again = services.declarer_medecin_traitant(r.patient, "Dr Durand, Mauriac", "10101010105", "", None)
+    again.refresh_from_db()
+    r.refresh_from_db()
+    assert again.pk == mt.pk and again.accepte_le is not None
+    assert r.proprietaire_medecin_traitant_id == mt.pk
+    # another GP declared instead: the first one's follow-up ends, the results move on by the rule
+    other = services.declarer_medecin_traitant(r.patient, "Dr Autre, Riom", "", "", None)
+    other.refresh_from_db()
+    r.refresh_from_db()
+    assert other.accepte_le is None and r.proprietaire_referent_id is not None

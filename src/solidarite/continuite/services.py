@@ -424,6 +424,12 @@ def declarer_medecin_traitant(patient: Patient, nom: str, rpps: str, email: str,
     rpps, email = rpps.strip(), email.strip()
     check_medecin_traitant(nom, rpps, email)
     with transaction.atomic():
+        known = MedecinTraitant.objects.select_for_update().filter(patient=patient).first()
+        if known is not None and known.accepte_le is not None and _same_doctor(known, nom, rpps):
+            # the form sent again (a double click): the GP who accepted keeps the follow-up and its results
+            MedecinTraitant.objects.filter(pk=known.pk).update(email=email or known.email)
+            record(patient, "médecin traitant déclaré (déjà accepté)", "continuité", par=par)
+            return known
         mt, _ = MedecinTraitant.objects.update_or_create(
             patient=patient,
             defaults={
@@ -438,6 +444,13 @@ def declarer_medecin_traitant(patient: Patient, nom: str, rpps: str, email: str,
         reassign(ResultatAttendu.objects.filter(patient=patient), "médecin traitant déclaré")
         record(patient, "médecin traitant déclaré", "continuité", par=par)
     return mt
+
+
+def _same_doctor(known: MedecinTraitant, nom: str, rpps: str) -> bool:
+    """The same GP declared again: the same RPPS, or without one on either side the same name."""
+    if rpps or known.rpps:
+        return rpps == known.rpps
+    return ins.normalise(nom) == ins.normalise(known.nom)
 
 
 def accepter_medecin_traitant(mt: MedecinTraitant, par: Any) -> int:
