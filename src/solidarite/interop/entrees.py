@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 
+from solidarite.web.entrees import COUNT_EXPECTED as COUNT_EXPECTED
 from solidarite.web.entrees import DATE_EXPECTED as DATE_EXPECTED
 from solidarite.web.entrees import DATE_PATTERN as DATE_PATTERN
 from solidarite.web.entrees import ID_EXPECTED as ID_EXPECTED
 from solidarite.web.entrees import ID_MAX as ID_MAX
 from solidarite.web.entrees import ID_PATTERN as ID_PATTERN
+from solidarite.web.entrees import parse_count as parse_count
 from solidarite.web.entrees import parse_date as parse_date
 from solidarite.web.entrees import parse_id as parse_id
 

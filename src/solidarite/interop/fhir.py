@@ -152,14 +152,25 @@ def appointment(rdv: Any, slot_id: str | None) -> Appointment:
     )
 
 
-def searchset(base_url: str, resources: list[Resource], self_link: str) -> Bundle:
-    """A search's Bundle; `self_link` is the search as the server applied it (its served parameters)."""
+def searchset(
+    base_url: str,
+    resources: list[Resource],
+    self_link: str,
+    total: int | None = None,
+    pages: dict[str, str] | None = None,
+) -> Bundle:
+    """A search's Bundle; `self_link` is the search as the server applied it (its served parameters), `total`
+    the number of matches of every page (`resources` is one page of them), `pages` the links to the other pages
+    (« next », « previous »)."""
     return Bundle.model_validate(
         {
             "resourceType": "Bundle",
             "type": "searchset",
-            "total": len(resources),
-            "link": [{"relation": "self", "url": self_link}],
+            "total": len(resources) if total is None else total,
+            "link": [
+                {"relation": "self", "url": self_link},
+                *({"relation": rel, "url": url} for rel, url in (pages or {}).items()),
+            ],
             "entry": [
                 {
                     "fullUrl": f"{base_url}/fhir/{r.get_resource_type()}/{r.id}",
@@ -171,6 +182,9 @@ def searchset(base_url: str, resources: list[Resource], self_link: str) -> Bundl
         }
     )
 
+
+# The most entries of one page of a search (FHIR R4 search.html#count: « _count » asks fewer, never more).
+PAGE_MAX = 500
 
 # What /fhir serves, for the CapabilityStatement: resource, its read and search, its search parameters.
 SERVED = {
@@ -225,7 +239,10 @@ def capability_statement(base_url: str, date: dt.date) -> CapabilityStatement:
                     "mode": "server",
                     "documentation": (
                         "Location, Schedule et Slot sont publics ; Appointment est réservé aux agents de l'ARS "
-                        "connectés au back-office, pour leur région, et chaque lecture est journalisée."
+                        "connectés au back-office, pour leur région, et chaque lecture est journalisée. "
+                        f"Toute recherche se lit par pages : _count (de 0 à {PAGE_MAX} résultats par page, "
+                        f"{PAGE_MAX} par défaut ; au-delà, {PAGE_MAX}) et _offset (le rang du premier résultat, "
+                        "0 par défaut) ; le Bundle donne le total et les liens next et previous."
                     ),
                     "resource": [
                         {

@@ -31,7 +31,7 @@ from solidarite.web.ratelimit import exceeded
 
 CONTENT_TYPE = "application/fhir+json; charset=utf-8"
 DEFAULT_DAYS = 14
-MAX_APPOINTMENTS = 500
+PAGING = ("_count", "_offset")  # every search's result parameters (FHIR R4 search.html#count)
 # `_format` values meaning JSON (FHIR R4 http.html#mime-type); « + » unencoded in a query string reads as a space.
 JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json", "application/fhir json"})
 
@@ -72,6 +72,15 @@ def endpoint(view: Callable[..., Any]) -> Callable[..., HttpResponse]:
                 ),
                 406,
             )
+        if fmt is None and not _accepts_json(request.headers.get("Accept", "")):
+            return respond(
+                fhir.outcome(
+                    "not-supported",
+                    f"Format {request.headers.get('Accept', '')[:40]!r} demandé (en-tête Accept) non pris en "
+                    "charge : ce serveur FHIR répond en JSON seulement (application/fhir+json).",
+                ),
+                406,
+            )
         if exceeded(request, "recherche"):
             response = respond(fhir.outcome("throttled", TOO_MANY), 429)
             response["Retry-After"] = "60"
@@ -85,6 +94,24 @@ def endpoint(view: Callable[..., Any]) -> Callable[..., HttpResponse]:
     # Read-only (GET and HEAD do not check CSRF anyway): another method gets its OperationOutcome above rather
     # than the HTML page of a refused CSRF check.
     return csrf_exempt(wrapper)
+
+
+# What an Accept header may ask for and get JSON (« application/json+fhir » is the DSTU2 spelling).
+JSON_MEDIA = frozenset(
+    {"*/*", "application/*", "application/json", "application/fhir+json", "application/json+fhir"}
+)
+
+
+def _accepts_json(accept: str) -> bool:
+    """Whether the Accept header (absent: anything) admits JSON; « application/fhir+xml » alone was answered in
+    JSON with a 200, as if read (FHIR R4 http.html#mime-type: 406 when the format cannot be given)."""
+    if not accept.strip():
+        return True
+    for part in accept.split(","):
+        media, *params = (p.strip().lower() for p in part.split(";"))
+        if media in JSON_MEDIA and "q=0" not in params and "q=0.0" not in params:
+            return True
+    return False
 
 
 def _number(raw: str, name: str) -> int:
@@ -132,7 +159,7 @@ def _known(request: HttpRequest, kind: str) -> str:
     or « ?_id=600 » answered every appointment of the region as if they matched: it is a 400, unless the client
     asked to go on without it (« Prefer: handling=lenient »), when the self link shows what was applied."""
     served = fhir.SERVED[kind]
-    unknown = [name for name in request.GET if name != "_format" and name not in served]
+    unknown = [name for name in request.GET if name not in ("_format", *PAGING) and name not in served]
     if unknown and not _lenient(request):
         raise FhirError(
             400,
@@ -143,6 +170,49 @@ def _known(request: HttpRequest, kind: str) -> str:
         )
     applied = [(name, value) for name in served for value in request.GET.getlist(name)]
     return f"{_base()}/fhir/{kind}" + (f"?{urlencode(applied)}" if applied else "")
+
+
+class Page:
+    """One page of a search: `_count` entries from rank `_offset` (0 to PAGE_MAX, PAGE_MAX when not given or
+    more; 0 gives the total alone). Searches answered every match in one Bundle, and Appointment cut at 500
+    silently, its total saying 500; `_count` was refused as not served."""
+
+    def __init__(self, request: HttpRequest, search: str) -> None:
+        self.search = search  # the self link without its paging
+        self.count = min(self._read(request, "_count", fhir.PAGE_MAX), fhir.PAGE_MAX)
+        self.offset = self._read(request, "_offset", 0)
+        self.given = any(name in request.GET for name in PAGING)  # then the self link shows what was applied
+
+    @staticmethod
+    def _read(request: HttpRequest, name: str, default: int) -> int:
+        raw = _single(request, name)
+        if raw is None:
+            return default
+        number = entrees.parse_count(raw)
+        if number is None:
+            raise FhirError(
+                400,
+                "invalid",
+                f"Paramètre {name} invalide : {raw[:40]!r}. Attendu : {entrees.COUNT_EXPECTED}"
+                + (f" ({fhir.PAGE_MAX} résultats par page au plus)." if name == "_count" else "."),
+            )
+        return number
+
+    def window(self) -> slice:
+        return slice(self.offset, self.offset + self.count)
+
+    def _link(self, offset: int) -> str:
+        sep = "&" if "?" in self.search else "?"
+        return f"{self.search}{sep}{urlencode({'_count': self.count, '_offset': offset})}"
+
+    def bundle(self, resources: list[Any], total: int) -> Any:
+        pages = {}
+        if self.count and self.offset + self.count < total:
+            pages["next"] = self._link(self.offset + self.count)
+        if self.count and self.offset > 0:
+            pages["previous"] = self._link(max(0, min(self.offset, total) - self.count))
+        self_link = self._link(self.offset) if self.given else self.search
+        return fhir.searchset(_base(), resources, self_link, total, pages)
 
 
 def _lenient(request: HttpRequest) -> bool:
@@ -212,7 +282,8 @@ def location_search(request: HttpRequest) -> Any:
                 "plus, sans caractère de contrôle.",
             )
         lieux = lieux.filter(commune__nom__iexact=city)
-    return fhir.searchset(_base(), [fhir.location(lieu, _postcode(lieu)) for lieu in lieux[:1000]], self_link)
+    page = Page(request, self_link)
+    return page.bundle([fhir.location(lieu, _postcode(lieu)) for lieu in lieux[page.window()]], lieux.count())
 
 
 @endpoint
@@ -230,7 +301,8 @@ def schedule_search(request: HttpRequest) -> Any:
     if (raw := _single(request, "_id")) is not None:
         lieux = lieux.filter(pk=_lieu(_number(raw, "_id"), raw).pk)
     planned = horizon(timezone.localdate())
-    return fhir.searchset(_base(), [fhir.schedule(lieu, planned) for lieu in lieux[:1000]], self_link)
+    page = Page(request, self_link)
+    return page.bundle([fhir.schedule(lieu, planned) for lieu in lieux[page.window()]], lieux.count())
 
 
 @endpoint
@@ -254,7 +326,8 @@ def slot_search(request: HttpRequest) -> Any:
     found = services.slots(lieu, low, high)
     if status:
         found = [c for c in found if c.libre == (status == "free")]
-    return fhir.searchset(_base(), [fhir.slot(c) for c in found], self_link)
+    page = Page(request, self_link)
+    return page.bundle([fhir.slot(c) for c in found[page.window()]], len(found))
 
 
 def _slot(raw: str) -> services.Creneau:
@@ -344,8 +417,9 @@ def appointment_search(request: HttpRequest) -> Any:
         if not acces.scope(user, LieuSolidaire.objects.filter(pk=lieu.pk), "commune__departement__region"):
             raise FhirError(404, "not-found", f"Ressource inconnue : {raw!r}.")  # another region: as if none
         rows = rows.filter(lieu=lieu)
-    found = list(rows.order_by("debut", "pk")[:MAX_APPOINTMENTS])
-    return fhir.searchset(_base(), _appointments(user, found), self_link)
+    page = Page(request, self_link)
+    found = list(rows.order_by("debut", "pk")[page.window()])  # only this page is read, and logged
+    return page.bundle(_appointments(user, found), rows.count())
 
 
 @endpoint
