@@ -17,7 +17,8 @@ from solidarite.continuite.models import (
     Transmission,
     Visite,
 )
-from tests.factories import IDENTITE_JEANNE, consultation_du_jour, transmission, visite
+from solidarite.rdv.models import AccesDonnees
+from tests.factories import IDENTITE_JEANNE, consultation_du_jour, patient, transmission, visite
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +130,31 @@ def test_declaring_the_same_medecin_traitant_again_keeps_their_acceptance(lundi,
     other.refresh_from_db()
     r.refresh_from_db()
     assert other.accepte_le is None and r.proprietaire_referent_id is not None
+
+
+def test_two_doctors_taking_over_the_same_result_from_one_page_the_second_is_told(lundi) -> None:  # type: ignore[no-untyped-def]
+    """Two next doctors read the same day page and both click « Reprendre »: the second silently took it from
+    the first, who believed it theirs. Now the second is told it changed; the same click sent twice changes
+    nothing the second time; the refusal is in the access log."""
+    r = transmission().resultats.get()
+    seen = services.label(services.owner_of(r))
+    first = consultation_du_jour(r.lieu, days_ahead=2, form=patient(1)).mission.medecin
+    second = consultation_du_jour(r.lieu, days_ahead=3, form=patient(2)).mission.medecin
+    services.prendre_en_charge(r.pk, first, None, seen)
+    services.prendre_en_charge(r.pk, first, None, seen)  # a double click
+    with pytest.raises(ValidationError, match="a changé de propriétaire"):
+        services.prendre_en_charge(r.pk, second, None, seen)
+    r.refresh_from_db()
+    assert r.proprietaire_medecin == first and r.changements.count() == 1
+    log = AccesDonnees.objects.filter(objet_type="continuite.patient", objet_id=r.patient_id)
+    assert log.filter(action="reprise refusée (propriétaire changé)").count() == 1
+    # from the page: the owner shown travels with the click
+    page = Client()
+    page.force_login(second.compte)
+    mission = second.missions.get()
+    day = page.get(f"/continuite/journee/{mission.pk}/").content.decode()
+    assert f'name="vu" value="{services.label(services.owner_of(r))}"' in day
+    stale = page.post(f"/continuite/journee/{mission.pk}/", {"resultat": r.pk, "vu": seen})
+    assert stale.status_code == 400 and "a changé de propriétaire" in stale.content.decode()
+    r.refresh_from_db()
+    assert r.proprietaire_medecin == first

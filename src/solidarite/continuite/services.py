@@ -344,10 +344,20 @@ TAKE_OVER_REFUSED = (
 )
 
 
-def prendre_en_charge(resultat_id: int, medecin: MedecinVolontaire | None, par: Any) -> ResultatAttendu:
+OWNER_CHANGED = (
+    "Ce résultat a changé de propriétaire depuis l'affichage de votre page : rechargez-la, puis reprenez-le "
+    "si c'est toujours utile."
+)
+
+
+def prendre_en_charge(
+    resultat_id: int, medecin: MedecinVolontaire | None, par: Any, vu: str | None = None
+) -> ResultatAttendu:
     """A doctor of the lieu (a mission there today or later) takes over an open result until the end of that
     mission day. Anyone else is refused: the owner must be someone of that lieu. Whether the row exists, and
-    whether it is closed, is said to a doctor of its lieu only: to anyone else, one refusal (decision 0006)."""
+    whether it is closed, is said to a doctor of its lieu only: to anyone else, one refusal (decision 0006).
+    `vu`: the owner the doctor's page showed (`label`); another one now (a colleague took it over meanwhile)
+    is refused rather than silently taken from them. Sent twice, the take-over changes nothing the second time."""
     today = timezone.localdate()
     with transaction.atomic():
         r = ResultatAttendu.objects.select_for_update().filter(pk=resultat_id).first()
@@ -359,14 +369,20 @@ def prendre_en_charge(resultat_id: int, medecin: MedecinVolontaire | None, par: 
                 raise ValidationError("Ce résultat est déjà clos : il n'y a plus rien à reprendre.")
             before = owner_of(r)
             after = Owner(Kind.MEDECIN, medecin.pk, mission.date)
-            _set_owner(r, after)
-            r.save(update_fields=[*OWNER_FIELDS, "proprietaire_depuis"])
-            ChangementProprietaire.objects.create(
-                resultat=r, de=label(before), vers=label(after), motif="reprise"
-            )
-            record(r.patient, "résultat repris", "continuité", par=par)
-            return r
+            if before == after:  # the same take-over sent twice
+                return r
+            if vu is None or label(before) == vu:
+                _set_owner(r, after)
+                r.save(update_fields=[*OWNER_FIELDS, "proprietaire_depuis"])
+                ChangementProprietaire.objects.create(
+                    resultat=r, de=label(before), vers=label(after), motif="reprise"
+                )
+                record(r.patient, "résultat repris", "continuité", par=par)
+                return r
     # refused: nothing changed; the attempt goes to the access log (outside the rolled-back transaction)
+    if r is not None and mission is not None:
+        record(Patient(pk=r.patient_id), "reprise refusée (propriétaire changé)", "continuité", par=par)
+        raise ValidationError(OWNER_CHANGED)
     if r is not None:
         record(Patient(pk=r.patient_id), "reprise refusée (pas un médecin du lieu)", "continuité", par=par)
     raise ValidationError(TAKE_OVER_REFUSED)

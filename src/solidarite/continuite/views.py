@@ -179,7 +179,9 @@ def journee(request: HttpRequest, mission: int) -> HttpResponse:
             if request.POST.get("transmission"):
                 services.reprendre_transmission(read_id(request.POST, "transmission"), medecin, request.user)
             else:
-                services.prendre_en_charge(read_id(request.POST, "resultat"), medecin, request.user)
+                services.prendre_en_charge(
+                    read_id(request.POST, "resultat"), medecin, request.user, request.POST.get("vu")
+                )
             return redirect(request.get_full_path())
         except ValidationError as exc:
             errors = _errors(exc)
@@ -230,6 +232,7 @@ def day_context(mission: Any, user: Any, page: int = 1) -> dict[str, Any]:
             "date_prevue",
             "proprietaire_jusqu_au",
             "proprietaire_medecin_traitant_id",
+            "proprietaire_ars_id",
             "patient__nom_naissance",
             "patient__prenoms",
             "proprietaire_medecin__nom",
@@ -276,6 +279,7 @@ def day_context(mission: Any, user: Any, page: int = 1) -> dict[str, Any]:
             "prevue": f"{r.date_prevue:%d/%m/%Y}",
             "retard": r.date_prevue < limit,
             "proprietaire": _owner(r),
+            "vu": services.label(services.owner_of(r)),  # a take-over refused if it changed meanwhile
         }
 
     def handover_row(t: Any) -> dict[str, Any]:
