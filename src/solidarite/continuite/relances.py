@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import smtplib
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -55,13 +56,22 @@ def relancer(today: dt.date | None = None) -> int:
         except IntegrityError:  # another worker wrote today's reminder
             continue
         if email:
-            send_mail(
-                "Résultat attendu en retard — Solidarité territoriale",
-                f"Le résultat attendu n° {r.pk} ({r.lieu.nom}) était attendu le {r.date_prevue:%d/%m/%Y} et n'est "
-                "pas clos. Connectez-vous à la plateforme pour le lire et dire ce qui a été fait.",
-                None,
-                [email],
-            )
+            try:
+                send_mail(
+                    "Résultat attendu en retard — Solidarité territoriale",
+                    f"Le résultat attendu n° {r.pk} ({r.lieu.nom}) était attendu le {r.date_prevue:%d/%m/%Y} et "
+                    "n'est pas clos. Connectez-vous à la plateforme pour le lire et dire ce qui a été fait.",
+                    None,
+                    [email],
+                )
+            except (smtplib.SMTPException, OSError) as error:
+                # The mail server refused or was down: the others are still sent (the task stopped here),
+                # and this one is not counted as sent, so the next run tries it again.
+                logger.warning("relance du résultat %s non envoyée (%s)", r.pk, type(error).__name__)
+                with transaction.atomic():
+                    Relance.objects.filter(pk=relance.pk).delete()
+                    ResultatAttendu.objects.filter(pk=r.pk).update(derniere_relance=r.derniere_relance)
+                continue
             Relance.objects.filter(pk=relance.pk).update(envoye=True)
         count += 1
     logger.info("Relances des résultats en retard : %s", count)
