@@ -184,6 +184,10 @@ def confirmer_identite(rdv: RendezVous, medecin: MedecinVolontaire, data: Identi
         raise ValidationError("Ce rendez-vous n'a pas eu lieu : il n'y a pas de patient vu à identifier.")
     key = "|".join(str(x) for x in _traits(data).cle())
     with transaction.atomic():
+        # One identity at a time per lieu: the same form sent twice at once, or the same person confirmed at two
+        # bookings at once, both passed the checks below and one failed on a unique constraint (a 500 on
+        # PostgreSQL). The second now waits, then sees the first's rows.
+        LieuSolidaire.objects.select_for_update().filter(pk=rdv.lieu_id).first()
         if Visite.objects.filter(rendez_vous=rdv).exists():
             raise ValidationError("L'identité de ce patient est déjà confirmée pour ce rendez-vous.")
         patient = Patient.objects.filter(
@@ -295,6 +299,7 @@ def ecrire_transmission(
     day = rdv.mission.date
     check_saisie(saisie, day, entier("resultat_attendu_horizon_jours", day))
     with transaction.atomic():
+        Visite.objects.select_for_update().filter(pk=visite.pk).first()  # the form sent twice: one at a time
         if Transmission.objects.filter(visite=visite).exists():
             raise ValidationError("La transmission de cette consultation est déjà écrite.")
         t = Transmission.objects.create(
