@@ -158,3 +158,20 @@ def test_two_doctors_taking_over_the_same_result_from_one_page_the_second_is_tol
     assert stale.status_code == 400 and "a changé de propriétaire" in stale.content.decode()
     r.refresh_from_db()
     assert r.proprietaire_medecin == first
+
+
+def test_the_fhir_document_refused_is_an_operation_outcome_in_french(lundi) -> None:  # type: ignore[no-untyped-def]
+    """The host software asking for a document it may not read (another lieu's, an id guessed) got the HTML page
+    of a 404; it reads an OperationOutcome, in French, and nothing is logged as produced."""
+    from fhir.resources.R4B.operationoutcome import OperationOutcome
+
+    t = transmission()
+    stranger = Client()
+    stranger.force_login(consultation_du_jour(form=patient(3)).mission.medecin.compte)
+    for pk in (t.pk, t.pk + 1000):
+        response = stranger.get(f"/continuite/transmission/{pk}/fhir/")
+        assert response.status_code == 404 and response["Content-Type"] == "application/fhir+json"
+        issue = OperationOutcome.model_validate_json(response.content).issue[0]
+        assert issue.code == "not-found" and "médecins du lieu" in issue.diagnostics
+    produced = AccesDonnees.objects.filter(objet_type="continuite.patient", action="document FHIR produit")
+    assert not produced.exists()

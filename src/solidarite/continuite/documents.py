@@ -11,6 +11,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.operationoutcome import OperationOutcome
 
 from solidarite.continuite.models import (
     MedecinTraitant,
@@ -216,6 +217,14 @@ def bundle(t: Transmission) -> dict[str, Any]:
         + [{"fullUrl": url, "resource": _clean(res)} for url, res in entries],
     }
     return Bundle.model_validate(document).model_dump(mode="json", exclude_none=True)
+
+
+def outcome(code: str, diagnostics: str) -> dict[str, Any]:
+    """An OperationOutcome (FHIR R4) with its French diagnostic: a refused document."""
+    issue = {"severity": "error", "code": code, "diagnostics": diagnostics}
+    return OperationOutcome.model_validate({"resourceType": "OperationOutcome", "issue": [issue]}).model_dump(
+        mode="json", exclude_none=True
+    )
 
 
 def _div(text: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -389,7 +389,16 @@ def ars(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def fhir(request: HttpRequest, pk: int) -> HttpResponse:
-    t = acces.transmission_or_404(request.user, pk)
+    """The consultation's FHIR document; a refusal is an OperationOutcome in French, as the host software reads
+    it (it was the HTML page of a 404)."""
+    try:
+        t = acces.transmission_or_404(request.user, pk)
+    except Http404 as exc:
+        return HttpResponse(
+            json.dumps(documents.outcome("not-found", str(exc)), ensure_ascii=False),
+            status=404,
+            content_type="application/fhir+json",
+        )
     record(t.patient, "document FHIR produit", CANAL, par=request.user)
     return HttpResponse(
         json.dumps(documents.bundle(t), ensure_ascii=False), content_type="application/fhir+json"
