@@ -1,6 +1,7 @@
 """The INS rules (pure): the matricule's key with Corsica's rule, and what is a near match."""
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -76,3 +77,25 @@ def test_near_matches_are_flagged_with_their_reason(other: dict[str, object], mo
 def test_different_people_are_not_flagged() -> None:
     assert ins.rapprochement(traits(), traits(prenoms="Paul", sexe="M")) == ""
     assert ins.rapprochement(traits(), traits(date_naissance=dt.date(1950, 1, 1))) == ""
+
+
+@pytest.mark.parametrize(
+    ("thirteen", "born", "sexe", "message"),
+    [
+        ("1480515120001", dt.date(1948, 5, 17), "F", "commence par 1 \\(homme\\)"),
+        ("2490515120001", dt.date(1948, 5, 17), "F", "naissance en « 49 », pas en 1948"),
+        ("2480615120001", dt.date(1948, 5, 17), "F", "au mois 06, pas au mois 05"),
+    ],
+)
+def test_a_matricule_of_another_sex_or_birth_is_refused(thirteen, born, sexe, message) -> None:  # type: ignore[no-untyped-def]
+    """A right key is not enough: the NIR writes the sex, the birth year and month (another person's number,
+    typed or read off the wrong card, was kept as this patient's INS)."""
+    assert re.search(message, ins.incoherence(with_key(thirteen), born, sexe))
+
+
+def test_a_coherent_matricule_a_month_not_known_and_a_nia_pass() -> None:
+    born = dt.date(1948, 5, 17)
+    assert ins.incoherence(with_key("2480515120001"), born, "F") == ""
+    assert ins.incoherence(with_key("2489915120001"), born, "F") == ""  # month not known
+    assert ins.incoherence(with_key("2480515120001"), born, "I") == ""  # sex indeterminate
+    assert ins.incoherence(with_key("7010515120001"), born, "M") == ""  # a NIA is not checked

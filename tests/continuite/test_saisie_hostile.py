@@ -175,3 +175,18 @@ def test_the_fhir_document_refused_is_an_operation_outcome_in_french(lundi) -> N
         assert issue.code == "not-found" and "médecins du lieu" in issue.diagnostics
     produced = AccesDonnees.objects.filter(objet_type="continuite.patient", action="document FHIR produit")
     assert not produced.exists()
+
+
+def test_a_qualified_identity_with_a_man_s_matricule_for_a_woman_is_refused(lundi) -> None:  # type: ignore[no-untyped-def]
+    rdv = consultation_du_jour()
+    thirteen = "1480515120001"  # right key, but « 1 »: a man
+    data = services.Identite(
+        **{
+            **IDENTITE_JEANNE,
+            "statut_identite": "qualifiee",
+            "matricule_ins": thirteen + f"{97 - int(thirteen) % 97:02d}",
+        }  # type: ignore[arg-type]
+    )
+    with pytest.raises(ValidationError, match="commence par 1"):
+        services.confirmer_identite(rdv, rdv.mission.medecin, data, None)
+    assert not Patient.objects.exists() and not Visite.objects.exists()

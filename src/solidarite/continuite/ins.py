@@ -48,6 +48,32 @@ def normalise_matricule(raw: str) -> str:
     return value
 
 
+def incoherence(matricule: str, date_naissance: dt.date, sexe: str) -> str:
+    """'' when the matricule agrees with the traits, else the French reason. A NIR (first character 1 or 2)
+    writes the sex (1 man, 2 woman), then the last two digits of the birth year and the birth month (01 to 12;
+    other values for a month not known, not checked): a matricule with a right key but another person's sex or
+    birth was kept as this patient's INS. A NIA (temporary number) is not checked."""
+    kind, year, month = matricule[0], matricule[1:3], matricule[3:5]
+    if kind not in "12":
+        return ""
+    if sexe in {"M", "F"} and kind != {"M": "1", "F": "2"}[sexe]:
+        return (
+            f"Le matricule INS commence par {kind} ({'homme' if kind == '1' else 'femme'}) alors que le sexe "
+            "saisi est autre : vérifiez le sexe ou le matricule."
+        )
+    if year != f"{date_naissance.year % 100:02d}":
+        return (
+            f"Le matricule INS indique une naissance en « {year} », pas en {date_naissance.year} : vérifiez la "
+            "date de naissance ou le matricule."
+        )
+    if "01" <= month <= "12" and int(month) != date_naissance.month:
+        return (
+            f"Le matricule INS indique une naissance au mois {month}, pas au mois {date_naissance.month:02d} : "
+            "vérifiez la date de naissance ou le matricule."
+        )
+    return ""
+
+
 def normalise(text: str) -> str:
     """One spelling per name: accents, case, hyphens, apostrophes and repeated spaces ignored."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().upper()

@@ -136,6 +136,9 @@ def check_identite(data: Identite, today: dt.date) -> str:
             matricule = ins.normalise_matricule(data.matricule_ins)
         except ins.InsError as exc:
             errors["matricule_ins"] = str(exc)
+        else:
+            if reason := ins.incoherence(matricule, data.date_naissance, data.sexe):
+                errors["matricule_ins"] = reason
     _add(
         errors,
         field_errors(
