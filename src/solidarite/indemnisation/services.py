@@ -216,7 +216,9 @@ def construire_mois(
         # collector's per-batch lookups, so that the run's query count does not grow with the drafts.
         drafts._raw_delete(drafts.db)
         jours = JourRealise.objects.filter(mission__date__lt=end)
-        lignes = LigneReleve.objects.all()
+        # The lines of days up to this month's end only: a later month's day in a later statement is neither
+        # paid here nor « withdrawn » (December built after January gave each January day a −200 € line).
+        lignes = LigneReleve.objects.filter(date__lt=end)
         if region is not None:
             # The monthly cap is the doctor's, whatever the region: the days and lines of the region's doctors
             # in every region are read (subqueries, no extra query), only the region's statements are written.
