@@ -33,7 +33,7 @@ def _validate(text: str, descriptor: dict[str, Any]) -> Any:
 
 
 def test_a_published_quarter_is_valid_against_its_published_schema(world) -> None:  # type: ignore[no-untyped-def]
-    p = publication.publier("2026T3", None, "", TODAY)
+    p = publication.publier("2026T4", None, "", dt.date(2027, 1, 2))
     assert (p.version, p.schema_version) == (1, SCHEMA_VERSION)
     client = Client()
     published = client.get("/pilotage/donnees-ouvertes/schema.json").json()
@@ -43,7 +43,7 @@ def test_a_published_quarter_is_valid_against_its_published_schema(world) -> Non
     report = _validate(text, published)
     assert report.valid, report.flatten(["fieldName", "type", "note"])
     assert report.task.stats["rows"] == p.lignes > 0
-    broken = text.replace("2026T3,1,", "2026T3,0,", 1)
+    broken = text.replace("2026T4,1,", "2026T4,0,", 1)
     assert not _validate(broken, published).valid  # version 0 is below the schema's minimum
 
 
@@ -121,12 +121,35 @@ def test_the_national_admin_publishes_from_the_page(world) -> None:  # type: ign
     assert refused.status_code == 400 and "pas clos" in refused.content.decode()
     other_digits = client.post("/pilotage/donnees-ouvertes/publier/", {"trimestre": "٢٠٢٦T3"})  # was 2026T3
     assert other_digits.status_code == 400 and "pas valide" in other_digits.content.decode()
+    empty = client.post(
+        "/pilotage/donnees-ouvertes/publier/", {"trimestre": "2026T3"}
+    )  # nothing before October
+    assert empty.status_code == 400 and "n&#x27;a aucune activité" in empty.content.decode()
     assert not PublicationTrimestre.objects.exists()
-    done = client.post("/pilotage/donnees-ouvertes/publier/", {"trimestre": "2026T3"})
+    done = client.post("/pilotage/donnees-ouvertes/publier/", {"trimestre": "2026T3", "vide": "1"})
     assert done.status_code == 302 and PublicationTrimestre.objects.get().trimestre == "2026T3"
 
 
+def test_a_quarter_without_activity_is_refused_unless_meant(world, capsys) -> None:  # type: ignore[no-untyped-def]
+    """An outside probe (7 December): `pilotage publier --trimestre 2025T3` published a quarter of zeros, never to
+    be rewritten. Refused with exit code 2 and nothing written, unless --vide says it is meant."""
+    for code in ("2025T3", "2026T1", "2026T3"):
+        with pytest.raises(CommandError, match=f"Le trimestre {code} n'a aucune activité") as refused:
+            call_command("pilotage", "publier", "--trimestre", code)
+        assert refused.value.returncode == 2 and "--vide" in str(refused.value)
+    # make demo in the last month of a quarter (its demonstration days all in the current one): skipped, exit 0
+    call_command("pilotage", "publier", "--trimestre", "dernier", "--si-absent")  # 2026T3, empty here
+    assert "Trimestre 2026T3 sans activité : rien n'est publié" in capsys.readouterr().out
+    assert not PublicationTrimestre.objects.exists()
+    call_command("pilotage", "publier", "--trimestre", "2026T3", "--vide")
+    assert "Trimestre 2026T3 publié : version 1" in capsys.readouterr().out
+    worked_days(world["lieu_b"], [dt.date(2026, 9, 14)])  # a September day confirmed late: a correction
+    call_command("pilotage", "publier", "--trimestre", "2026T3", "--motif", "Une journée de septembre saisie")
+    assert sorted(PublicationTrimestre.objects.values_list("version", flat=True)) == [1, 2]
+
+
 def test_the_demo_publishes_the_last_closed_quarter_once(world, capsys) -> None:  # type: ignore[no-untyped-def]
+    worked_days(world["lieu_a"], [dt.date(2026, 9, 15)])  # the demo's two past months reach the last quarter
     call_command("pilotage", "publier", "--trimestre", "dernier", "--si-absent")
     call_command("pilotage", "publier", "--trimestre", "dernier", "--si-absent")
     assert "déjà publié : rien à faire" in capsys.readouterr().out
@@ -137,7 +160,7 @@ def test_the_demo_publishes_the_last_closed_quarter_once(world, capsys) -> None:
 def test_si_absent_with_a_motif_is_refused_at_once(world, capsys, motif: str) -> None:  # type: ignore[no-untyped-def]
     """An outside probe (6 December): with the quarter published, `--si-absent --motif "…"` said « rien à
     faire », exit 0, and the correction asked for was never made. The two options ask opposite things."""
-    publication.publier("2026T3", None, "", TODAY)
+    publication.publier("2026T3", None, "", TODAY, vide=True)
     with pytest.raises(CommandError) as refused:
         call_command("pilotage", "publier", "--trimestre", "2026T3", "--si-absent", "--motif", motif)
     assert refused.value.returncode == 2

@@ -314,7 +314,11 @@ def publier(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             p = publication.publier(
-                request.POST.get("trimestre", ""), request.user, request.POST.get("motif", ""), today
+                request.POST.get("trimestre", ""),
+                request.user,
+                request.POST.get("motif", ""),
+                today,
+                vide=request.POST.get("vide") == "1",
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))

@@ -15,16 +15,53 @@ from solidarite.pilotage import agregation, exports, indicateurs
 from solidarite.pilotage.models import PublicationTrimestre
 from solidarite.pilotage.opendata.schema import SCHEMA_VERSION, open_columns
 
+SANS_ACTIVITE = "sans_activite"  # the code of that refusal: `--si-absent` (make demo) skips such a quarter
+# What makes a quarter worth publishing: a mission day covered, an appointment booked, a doctor who came, an
+# indemnity validated or paid (the unmasked national totals of the quarter).
+ACTIVITE = (
+    "jours_couverts",
+    "rdv_reserves",
+    "volontaires_actifs",
+    "indemnites_validees",
+    "indemnites_payees",
+)
 
-def quarter_rows(quarter: agregation.Quarter, version: int, today: dt.date) -> list[dict[str, Any]]:
-    filtre = indicateurs.Filtre(du=quarter.first, au=quarter.last_month)
-    tableau = indicateurs.mask(indicateurs.compute(filtre, today), today)
-    return [{"trimestre": quarter.code, "version": version, **row} for row in tableau.tables["departements"]]
+
+def quarter_table(quarter: agregation.Quarter, today: dt.date) -> indicateurs.Tableau:
+    """The quarter's figures, unmasked (the caller masks them before they are published)."""
+    return indicateurs.compute(indicateurs.Filtre(du=quarter.first, au=quarter.last_month), today)
 
 
-def quarter_csv(quarter: agregation.Quarter, version: int, today: dt.date) -> tuple[str, int]:
-    rows = quarter_rows(quarter, version, today)
+def has_activity(tableau: indicateurs.Tableau) -> bool:
+    return any(tableau.total.get(name) for name in ACTIVITE)
+
+
+def quarter_rows(
+    quarter: agregation.Quarter, version: int, today: dt.date, tableau: indicateurs.Tableau | None = None
+) -> list[dict[str, Any]]:
+    masked = indicateurs.mask(tableau or quarter_table(quarter, today), today)
+    return [{"trimestre": quarter.code, "version": version, **row} for row in masked.tables["departements"]]
+
+
+def quarter_csv(
+    quarter: agregation.Quarter, version: int, today: dt.date, tableau: indicateurs.Tableau | None = None
+) -> tuple[str, int]:
+    rows = quarter_rows(quarter, version, today, tableau)
     return exports.csv_text(open_columns(), rows), len(rows)
+
+
+def check_activity(quarter: agregation.Quarter, tableau: indicateurs.Tableau) -> None:
+    """A first publication of a quarter without any activity is refused: once published it is never rewritten,
+    and a quarter of zeros (the wrong quarter typed, or the data not loaded yet) would stand as the record."""
+    if not has_activity(tableau):
+        raise ValidationError(
+            f"Le trimestre {quarter.code} n'a aucune activité du {quarter.first:%d/%m/%Y} au "
+            f"{quarter.end:%d/%m/%Y} : aucune journée de mission, aucun rendez-vous, aucune indemnité validée "
+            "ou payée. Une publication n'est jamais réécrite : rien n'est publié. S'il doit vraiment être "
+            "publié vide, confirmez-le (option --vide en ligne de commande, case « Publier même sans "
+            "activité » sur la page).",
+            code=SANS_ACTIVITE,
+        )
 
 
 def check_closed(quarter: agregation.Quarter, today: dt.date) -> None:
@@ -36,9 +73,12 @@ def check_closed(quarter: agregation.Quarter, today: dt.date) -> None:
 
 
 def publier(
-    code: str, user: Any = None, motif: str = "", today: dt.date | None = None
+    code: str, user: Any = None, motif: str = "", today: dt.date | None = None, vide: bool = False
 ) -> PublicationTrimestre:
-    """Publish quarter `code` (AAAAT1…4): version 1, or a correction (a new version) when `motif` is given."""
+    """Publish quarter `code` (AAAAT1…4): version 1, or a correction (a new version) when `motif` is given.
+
+    Version 1 of a quarter without activity is refused unless `vide` says it is meant (`check_activity`); a
+    correction, given with its reason, is deliberate and not checked."""
     today = today or timezone.localdate()
     try:
         quarter = agregation.parse_quarter(code)
@@ -59,6 +99,9 @@ def publier(
             .order_by("-version")
             .first()
         )
+        tableau = quarter_table(quarter, today)
+        if last is None and not vide:
+            check_activity(quarter, tableau)
         if last is not None:
             if not motif:
                 raise ValidationError(
@@ -66,14 +109,14 @@ def publier(
                     f"{timezone.localtime(last.publie_le):%d/%m/%Y}) : une publication n'est jamais réécrite. "
                     "Pour une correction, publiez une nouvelle version en donnant son motif."
                 )
-            same, _ = quarter_csv(quarter, last.version, today)
+            same, _ = quarter_csv(quarter, last.version, today, tableau)
             if same == last.contenu:
                 raise ValidationError(
                     f"Rien n'a changé depuis la version {last.version} du trimestre {quarter.code} : "
                     "aucune nouvelle version n'est publiée."
                 )
         version = last.version + 1 if last else 1
-        content, count = quarter_csv(quarter, version, today)
+        content, count = quarter_csv(quarter, version, today, tableau)
         try:
             with transaction.atomic():
                 return PublicationTrimestre.objects.create(

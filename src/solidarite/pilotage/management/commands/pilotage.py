@@ -3,9 +3,14 @@
     python -m solidarite pilotage publier --trimestre 2026T3
     python -m solidarite pilotage publier --trimestre 2026T3 --motif "Relevés de septembre corrigés"
     python -m solidarite pilotage publier --trimestre dernier --si-absent   (make demo : le dernier trimestre clos)
+    python -m solidarite pilotage publier --trimestre 2025T3 --vide   (un trimestre sans activité, voulu)
 
 A published quarter is never rewritten: publishing it again needs a reason and makes a new version. A quarter
-not yet closed, a malformed quarter, or nothing changed: a French message and exit code 2, nothing written.
+not yet closed, a malformed quarter, or nothing changed: a French message and exit code 2, nothing written. So is
+the first publication of a quarter without any activity (no mission day, appointment or indemnity): once published it
+would stand for ever, so a quarter of zeros (a typo in the year, data not loaded yet) is refused unless --vide says
+it is meant. A correction (--motif) is deliberate and is not checked. With --si-absent (make demo), such a quarter
+is skipped without error: nothing is published, exit code 0.
 --si-absent (nothing to do once published) and --motif (a new version of a published quarter) ask opposite
 things: together, they are refused at once, exit code 2.
 """
@@ -45,6 +50,12 @@ class Command(BaseCommand):
             "incompatible avec --motif.",
         )
         publier.add_argument(
+            "--vide",
+            action="store_true",
+            help="Publier même un trimestre sans aucune activité (aucune journée de mission, aucun rendez-vous, "
+            "aucune indemnité) : refusé sans cette option.",
+        )
+        publier.add_argument(
             "--motif",
             default=None,  # None: not given (an empty motif given with --si-absent is refused as well)
             help="Motif d'une correction (nouvelle version d'un trimestre déjà publié) ; incompatible avec "
@@ -69,8 +80,12 @@ class Command(BaseCommand):
             self.stdout.write(f"Trimestre {code} déjà publié : rien à faire.")
             return
         try:
-            p = publication.publier(code, None, options["motif"] or "")
+            p = publication.publier(code, None, options["motif"] or "", vide=options["vide"])
         except ValidationError as exc:
+            if options["si_absent"] and getattr(exc, "code", None) == publication.SANS_ACTIVITE:
+                # make demo, in the last month of a quarter: its demonstration days are all in the current one
+                self.stdout.write(f"Trimestre {code} sans activité : rien n'est publié (--si-absent).")
+                return
             raise CommandError(" ".join(exc.messages), returncode=2) from None
         self.stdout.write(
             f"Trimestre {p.trimestre} publié : version {p.version}, {p.lignes} départements, "
