@@ -105,6 +105,31 @@ def test_the_number_of_queries_does_not_depend_on_the_number_of_zones(world) -> 
     assert len(after.captured_queries) == len(before.captured_queries)
 
 
+def test_the_zones_kept_in_the_process_follow_a_reload(world, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An outside probe (7 December): the zones were kept per process by their SIRENs alone, so an EPCI renamed by
+    a reload of the territory kept its old name on every page and in the open data until the server restarted."""
+    from django.db.models import F
+
+    from solidarite.zonage import services as zonage
+
+    settings.SOLIDARITE_PILOTAGE_TTL_S = 60
+    campagne = zonage.active_campaign()
+    epci = world["a"].epci
+    before = indicateurs.zones(campagne)[epci.pk]
+    Epci.objects.filter(pk=epci.pk).update(nom="CC renommée au rechargement")  # bulk, as load_territoire
+    assert indicateurs.zones(campagne)[epci.pk]["nom"] == "CC renommée au rechargement"
+    row = next(z for z in indicateurs.compute(Q4).tables["zones"] if z["zone"] == epci.siren)
+    assert row["nom"] == "CC renommée au rechargement"
+    # A population the key does not see is read again after the dashboard's delay.
+    from solidarite.territoire.models import Commune
+
+    Commune.objects.filter(pk=world["a"].pk).update(population=F("population") + 1000)
+    assert indicateurs.zones(campagne)[epci.pk]["population"] == before["population"]
+    later = indicateurs._clock() + 61
+    monkeypatch.setattr(indicateurs, "_clock", lambda: later)
+    assert indicateurs.zones(campagne)[epci.pk]["population"] == before["population"] + 1000
+
+
 def test_an_ars_agent_sees_its_region_only(world) -> None:  # type: ignore[no-untyped-def]
     region_a, region_b = world["a"].departement.region, world["b"].departement.region
     client = Client()
@@ -145,20 +170,16 @@ def test_a_name_written_as_a_formula_stays_a_text_in_the_exports(world) -> None:
     apostrophe in the CSV; the figures stay numbers."""
     Epci.objects.filter(pk=world["a"].epci.pk).update(nom=FORMULA_NAME)
     Departement.objects.filter(pk=world["a"].departement.pk).update(nom=FORMULA_DEPARTEMENT)
-    indicateurs._zones.cache_clear()  # the zones' names are read once per process (reference data)
-    try:
-        client = _admin()
-        for niveau, name in (("zones", FORMULA_NAME), ("departements", FORMULA_DEPARTEMENT)):
-            url = f"/pilotage/export/{niveau}.xlsx?du=2026-10&au=2026-12"
-            cells = [c for row in load_workbook(io.BytesIO(client.get(url).content)).active for c in row]
-            assert not [c.coordinate for c in cells if c.data_type == "f"], niveau
-            assert [(c.value, c.data_type) for c in cells if c.value == name] == [(name, "s")], niveau
-            assert any(c.data_type == "n" and c.value for c in cells), niveau  # the figures are numbers
-            text = client.get(f"/pilotage/gestion/export/{niveau}.csv?du=2026-10&au=2026-12").content.decode()
-            rows = list(csv.DictReader(io.StringIO(text)))
-            assert ["'" + name] == [r["nom"] for r in rows if name in r["nom"]], niveau
-    finally:
-        indicateurs._zones.cache_clear()  # the rolled-back name must not outlive the test
+    client = _admin()
+    for niveau, name in (("zones", FORMULA_NAME), ("departements", FORMULA_DEPARTEMENT)):
+        url = f"/pilotage/export/{niveau}.xlsx?du=2026-10&au=2026-12"
+        cells = [c for row in load_workbook(io.BytesIO(client.get(url).content)).active for c in row]
+        assert not [c.coordinate for c in cells if c.data_type == "f"], niveau
+        assert [(c.value, c.data_type) for c in cells if c.value == name] == [(name, "s")], niveau
+        assert any(c.data_type == "n" and c.value for c in cells), niveau  # the figures are numbers
+        text = client.get(f"/pilotage/gestion/export/{niveau}.csv?du=2026-10&au=2026-12").content.decode()
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert ["'" + name] == [r["nom"] for r in rows if name in r["nom"]], niveau
 
 
 @pytest.mark.parametrize(
