@@ -130,6 +130,37 @@ def test_the_zones_kept_in_the_process_follow_a_reload(world, settings, monkeypa
     assert indicateurs.zones(campagne)[epci.pk]["population"] == before["population"] + 1000
 
 
+def test_compensation_paid_then_contested_is_still_paid(world) -> None:  # type: ignore[no-untyped-def]
+    """An outside probe (7 December): a paid statement contested by its volunteer left « indemnités validées » and
+    « payées » (only validé, transmis, payé were read) though the CPAM had paid it; counted by hand here."""
+    from decimal import Decimal
+
+    from solidarite.indemnisation import services
+    from solidarite.indemnisation.models import Releve
+    from tests.factories import compte, jour_realise, medecin
+
+    place = world["lieu_a"]
+    agent = agent_ars(place.commune.departement.region.code)
+    docs = [medecin(place.commune) for _ in range(3)]
+    for doc, nature in zip(docs, ("journee", "demi_journee", "journee"), strict=True):
+        jour_realise(doc, place, dt.date(2026, 10, 20), nature)
+    services.construire_mois(OCT, today=dt.date(2026, 12, 4))
+    ids = list(Releve.objects.order_by("pk").values_list("pk", flat=True))
+    services.avancer(ids, "valider", agent)
+    services.avancer(ids[:2], "transmettre", agent)
+    services.avancer(ids[:1], "payer", agent)
+    paid = Releve.objects.get(pk=ids[0])
+    services.contester(paid, compte(paid.medecin), "Il manque une journée de mission au relevé")
+    services.contester(
+        Releve.objects.get(pk=ids[2]), compte(Releve.objects.get(pk=ids[2]).medecin), "Montant faux ce mois"
+    )
+    total = indicateurs.compute(Q4).total
+    assert total["indemnites_validees"] == float(
+        sum(Releve.objects.values_list("total", flat=True), Decimal(0))
+    )
+    assert total["indemnites_payees"] == float(paid.total) == 200.0
+
+
 def test_an_ars_agent_sees_its_region_only(world) -> None:  # type: ignore[no-untyped-def]
     region_a, region_b = world["a"].departement.region, world["b"].departement.region
     client = Client()

@@ -97,7 +97,8 @@ LINKED = {
 }
 LEVELS = {"zones": "Par zone", "departements": "Par département", "regions": "Par région", "mois": "Par mois"}
 BOOKED = [s for s in RendezVous.Statut.values if s != RendezVous.Statut.ANNULE]
-VALIDATED = [Releve.Statut.VALIDE, Releve.Statut.TRANSMIS, Releve.Statut.PAYE]
+# A contested statement was validated (and perhaps paid) before: its money counts until an adjustment corrects it.
+VALIDATED = [Releve.Statut.VALIDE, Releve.Statut.TRANSMIS, Releve.Statut.PAYE, Releve.Statut.CONTESTE]
 COVERED = [Mission.Statut.PROPOSEE, Mission.Statut.CONFIRMEE, Mission.Statut.REALISEE]
 FREE_SLOT_HORIZON_DAYS = 90
 NOT_PER_ZONE = ("volontaires_inscrits", "volontaires_valides", "indemnites_validees", "indemnites_payees")
@@ -387,15 +388,15 @@ def compute(filtre: Filtre, today: dt.date | None = None) -> Tableau:
         elif filtre.region:
             rq &= Q(region__code=filtre.region)
         releves = Releve.objects.filter(rq).values_list(
-            "cpam", "region__code", "mois", "statut", "total", "medecin_id"
+            "cpam", "region__code", "mois", "paye_le", "total", "medecin_id"
         )
-        for cpam, region_code, mois, statut, total, medecin_id in releves:
+        for cpam, region_code, mois, paye_le, total, medecin_id in releves:
             row_accs = [accs[("regions", region_code)], accs[("total", "")], accs[("mois", mois)]]
             if cpam in depts:
                 row_accs.append(accs[("departements", cpam)])
             for acc in row_accs:
                 acc.counts["indemnites_validees"] += float(total or Decimal(0))
-                if statut == Releve.Statut.PAYE:
+                if paye_le is not None:  # paid, contested since or not
                     acc.counts["indemnites_payees"] += float(total or Decimal(0))
                 acc.paid_doctors.add(medecin_id)
 
