@@ -7,7 +7,6 @@ bulk inserts: its query count does not depend on the number of volunteers (bench
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -21,7 +20,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from solidarite import parametres
-from solidarite.indemnisation import acces, calcul
+from solidarite.indemnisation import acces, calcul, ecriture
 from solidarite.indemnisation.models import (
     CalculMois,
     EtapeReleve,
@@ -208,9 +207,13 @@ def construire_mois(
     region_path = "mission__lieu__commune__departement__region"
     with transaction.atomic():
         progress("Lecture des journées réalisées", 10)
+        ecriture.one_run_at_a_time()
         drafts = Releve.objects.filter(mois=first, statut=Releve.Statut.BROUILLON)
         if region is not None:
             drafts = drafts.filter(region=region)
+        # The drafts replaced are locked first: one validated meanwhile (`avancer`) keeps its lines, or waits and is
+        # then told it no longer exists; its lines were deleted under it, and its days paid again the next month.
+        list(drafts.select_for_update().order_by("pk").values_list("pk", flat=True))
         LigneReleve.objects.filter(releve__in=drafts).delete()
         # A draft has no journal (its first step is the validation) and no line left: one DELETE, not the
         # collector's per-batch lookups, so that the run's query count does not grow with the drafts.
@@ -307,7 +310,7 @@ def construire_mois(
         progress("Écriture des relevés", 70)
         _set_cpam(releves)
         now = str(connection.ops.adapt_datetimefield_value(timezone.now()))
-        _insert_json(
+        ecriture.insert_json(
             Releve,
             [
                 {
@@ -330,7 +333,7 @@ def construire_mois(
                 mois=first, statut=Releve.Statut.BROUILLON
             ).values_list("pk", "medecin_id", "region_id")
         }
-        _insert_json(
+        ecriture.insert_json(
             LigneReleve,
             [
                 {
@@ -355,35 +358,6 @@ def construire_mois(
         "total": str(sum((r.total for r in releves), Decimal(0))),
         "anomalies": sum(1 for r in releves if r.anomalies),
     }
-
-
-def _insert_json(model: Any, rows: list[dict[str, Any]]) -> None:
-    """Inserts `rows` in ONE statement whatever their number: the rows go as one JSON parameter, unpacked by
-    the database (SQLite `json_each`, PostgreSQL `jsonb_to_recordset`). bulk_create would send one INSERT per
-    batch (SQLite allows 999 parameters a statement), so the run's query count would grow with the volunteers."""
-    if not rows:
-        return
-    fields = {f.column: f for f in model._meta.concrete_fields}
-    columns = list(rows[0])
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(c) for c in columns)
-    data = json.dumps(rows, separators=(",", ":"))
-    table = quote(model._meta.db_table)
-    if connection.vendor == "postgresql":
-        typed = ", ".join(f"{quote(c)} {fields[c].db_type(connection)}" for c in columns)
-        sql = f"INSERT INTO {table} ({names}) SELECT {names} FROM jsonb_to_recordset(%s::jsonb) AS x({typed})"
-    else:
-        picks = ", ".join(
-            f"json({_json_path(c)})" if fields[c].get_internal_type() == "JSONField" else _json_path(c)
-            for c in columns
-        )
-        sql = f"INSERT INTO {table} ({names}) SELECT {picks} FROM json_each(%s)"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [data])
-
-
-def _json_path(column: str) -> str:
-    return f"json_extract(value, '$.{column}')"
 
 
 def parametre_entier(nom: str, jour: dt.date, table: calcul.Table) -> int:
