@@ -49,6 +49,14 @@ def test_the_figures_of_a_zone_and_their_roll_up(world) -> None:  # type: ignore
     october = tableau.tables["mois"][0]
     assert october["mois"] == OCT and october["jours_couverts"] == 14 and october["rdv_reserves"] == 17
     assert tableau.total["jours_couverts"] == 14 and tableau.total["zones"] == len(tableau.tables["zones"])
+    # Registered volunteers and open results are states, not split by month: « — », never a 0 that reads as
+    # « nobody » (an outside probe, 7 December: every month said 0 volunteers registered beside 14 covered days).
+    assert tableau.total["volontaires_inscrits"] >= 14
+    for name in indicateurs.NOT_PER_MONTH:
+        assert october[name] is None, name
+    page = _admin().get("/pilotage/gestion/export/mois.csv?du=2026-10&au=2026-12").content.decode()
+    row = dict(zip(*[line.split(",") for line in page.splitlines()[:2]], strict=True))
+    assert row["volontaires_inscrits"] == "" and row["resultats_ouverts"] == ""
 
 
 def test_the_delay_is_the_first_free_slot_seen_from_each_commune_of_the_zone(world) -> None:  # type: ignore[no-untyped-def]

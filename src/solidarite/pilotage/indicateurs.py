@@ -102,6 +102,7 @@ VALIDATED = [Releve.Statut.VALIDE, Releve.Statut.TRANSMIS, Releve.Statut.PAYE, R
 COVERED = [Mission.Statut.PROPOSEE, Mission.Statut.CONFIRMEE, Mission.Statut.REALISEE]
 FREE_SLOT_HORIZON_DAYS = 90
 NOT_PER_ZONE = ("volontaires_inscrits", "volontaires_valides", "indemnites_validees", "indemnites_payees")
+NOT_PER_MONTH = ("volontaires_inscrits", "volontaires_valides", "resultats_ouverts", "resultats_en_retard")
 
 
 def columns(level: str) -> list[Colonne]:
@@ -151,9 +152,8 @@ def zones(campagne: Campagne | None) -> dict[int, dict[str, Any]]:
     """The final zones of the campaign by EPCI id, each with its main département (most population).
 
     Kept in the process (~40 ms of GROUP BY on SQLite) under a key that a reload of the zones or the territory
-    changes: the final SIRENs and the id and name of their EPCI, read each time (one small query; `load_territoire`
-    writes in bulk, from another process, with no signal). A commune moved to another EPCI, or a population, is
-    read again after `SOLIDARITE_PILOTAGE_TTL_S` seconds, the dashboard's own delay (0: read every time)."""
+    changes: the final SIRENs and the id and name of their EPCI, read each time (`load_territoire` writes in bulk,
+    with no signal). A commune moved, or a population, is read again after `SOLIDARITE_PILOTAGE_TTL_S` s."""
     if campagne is None:
         return {}
     sirens = frozenset(zonage.final_sirens(campagne))
@@ -454,7 +454,7 @@ def _rows(
     for month in filtre.months:
         row = {"mois": month, **_finish(accs[("mois", month)])}
         row.pop("delai_premier_creneau")
-        month_rows.append(row)
+        month_rows.append({**row, **dict.fromkeys(NOT_PER_MONTH)})  # states, not flows: « — », not a 0
     for row in zones_rows:  # volunteers belong to a département, statements to a CPAM
         for name in NOT_PER_ZONE:
             row[name] = None
