@@ -169,6 +169,35 @@ def test_compensation_paid_then_contested_is_still_paid(world) -> None:  # type:
     assert total["indemnites_payees"] == float(paid.total) == 200.0
 
 
+def test_an_ars_agent_filtering_a_departement_sees_its_region_s_statements_only(world) -> None:  # type: ignore[no-untyped-def]
+    """An outside probe (7 December): with its region and one of its départements, an ARS read the amounts of every
+    statement paid by that département's CPAM, those validated by another region's ARS included."""
+    from solidarite.indemnisation import services
+    from solidarite.indemnisation.models import Releve
+    from tests.factories import jour_realise, medecin
+
+    dept_a = world["a"].departement
+    doc = medecin(world["a"])  # lives in zone A's département, works at zone B's lieu (another region)
+    jour_realise(doc, world["lieu_b"], dt.date(2026, 10, 20))
+    services.construire_mois(OCT, today=dt.date(2026, 12, 4))
+    services.avancer(
+        list(Releve.objects.values_list("pk", flat=True)),
+        "valider",
+        agent_ars(world["b"].departement.region.code),
+    )
+    national = indicateurs.compute(Filtre(du=OCT, au=dt.date(2026, 12, 1), departement=dept_a.code))
+    assert national.total["indemnites_validees"] == 200.0  # the CPAM of the doctor's département pays it
+    region_a = dept_a.region.code
+    ars = indicateurs.compute(
+        Filtre(du=OCT, au=dt.date(2026, 12, 1), region=region_a, departement=dept_a.code)
+    )
+    assert ars.total["indemnites_validees"] == 0.0
+    client = Client()
+    client.force_login(agent_ars(region_a))
+    text = client.get(f"/pilotage/gestion/export/mois.csv?du=2026-10&au=2026-10&departement={dept_a.code}")
+    assert next(csv.DictReader(io.StringIO(text.content.decode())))["indemnites_validees"] == "0.00"
+
+
 def test_an_ars_agent_sees_its_region_only(world) -> None:  # type: ignore[no-untyped-def]
     region_a, region_b = world["a"].departement.region, world["b"].departement.region
     client = Client()

@@ -385,7 +385,7 @@ def compute(filtre: Filtre, today: dt.date | None = None) -> Tableau:
         rq = Q(mois__gte=filtre.du, mois__lte=filtre.au, statut__in=VALIDATED)
         if filtre.departement:
             rq &= Q(cpam=filtre.departement)
-        elif filtre.region:
+        if filtre.region:  # an ARS's département too: its region's statements, not all its CPAM's
             rq &= Q(region__code=filtre.region)
         releves = Releve.objects.filter(rq).values_list(
             "cpam", "region__code", "mois", "paye_le", "total", "medecin_id"
