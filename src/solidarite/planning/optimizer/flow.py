@@ -423,6 +423,7 @@ def _solve_hubs(
     proof_s = time.perf_counter() - started
     seed = decompose(net, flows)
     if travel_time_limit_s > 0:
+        deadline = time.perf_counter() + travel_time_limit_s  # the pairs' computation counts in the budget
         pairs = tight_pairs(
             net,
             tree,
@@ -431,7 +432,7 @@ def _solve_hubs(
             history[:, 0] * len(instance.sites) + history[:, 1],
             len(instance.sites),
         )
-        travel = travel_phase(net, potentials, pairs, seed, time.perf_counter() + travel_time_limit_s)
+        travel = travel_phase(net, potentials, pairs, seed, deadline)
     else:  # no travel phase: the level 1–2 optimum as the hubs delivered it
         travel = TravelResult(seed[0], seed[1], proven=False, rounds=0, arcs=0)
     sd_site, sd_day = np.divmod(np.flatnonzero(net.sd_node.reshape(-1) >= 0), n_days)

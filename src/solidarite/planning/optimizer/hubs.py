@@ -286,9 +286,9 @@ class TightPairs:
     """The (volunteer-day, site-day) pairs some level 1–2 optimum may use, with their travel; and the
     volunteer-days every level 1–2 optimum sends (an entry or continuity arc of negative reduced cost)."""
 
-    vd: NDArray[np.int64]  # nodes
-    sd: NDArray[np.int64]
-    km: NDArray[np.float64]
+    vd: NDArray[np.int32]  # nodes (int32, as LEMON's graph: the pairs are millions nationally)
+    sd: NDArray[np.int32]
+    cost: NDArray[np.int32]  # travel, in units of TRAVEL_RESOLUTION_KM
     forced_vd: NDArray[np.int64]
 
 
@@ -312,16 +312,16 @@ def tight_pairs(
     forced_tail = net.tail[arcs][arc_rc < 0]
     through = np.full(net.n_nodes, -1, dtype=np.int64)
     through[forced_tail] = net.head[arcs][arc_rc < 0]
-    parts: list[tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]] = []
+    parts: list[tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32]]] = []
     for lo in range(0, len(net.vd_volunteer), chunk):
         parts.append(
             _tight_chunk(net, tree, reach, potentials, history_keys, n_sites, through, lo, lo + chunk)
         )
     if not parts:
-        empty = np.empty(0, dtype=np.int64)
-        return TightPairs(empty, empty, np.empty(0), empty)
-    vd, sd, km = (np.concatenate([p[k] for p in parts]) for k in range(3))
-    return TightPairs(vd, sd, km, np.unique(forced_tail))
+        empty = np.empty(0, dtype=np.int32)
+        return TightPairs(empty, empty, empty, np.empty(0, dtype=np.int64))
+    vd, sd, cost = (np.concatenate([p[k] for p in parts]) for k in range(3))
+    return TightPairs(vd, sd, cost, np.unique(forced_tail))
 
 
 def _tight_chunk(
@@ -334,7 +334,7 @@ def _tight_chunk(
     through: NDArray[np.int64],
     lo: int,
     hi: int,
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32]]:
     vd_volunteer = net.vd_volunteer[lo:hi]
     vd_day = net.vd_day[lo:hi]
     ball = reach.of_volunteer[vd_volunteer]
@@ -371,10 +371,22 @@ def _tight_chunk(
         usable &= (bound < 0) | via_forced
     chosen = np.flatnonzero(usable)
     home = reach.home[reach.of_volunteer[vd_volunteer[pair_vd[chosen]]]]
-    return vd[chosen], sd[chosen], reach.km_home_site[home, site[chosen]]
+    cost = np.round(reach.km_home_site[home, site[chosen]] / TRAVEL_RESOLUTION_KM)
+    return vd[chosen].astype(np.int32), sd[chosen].astype(np.int32), cost.astype(np.int32)
 
 
-def rank_within(group: NDArray[np.int64], key: NDArray[np.int64]) -> NDArray[np.int64]:
+def _violating(
+    keep: NDArray[np.bool_], cost: NDArray[np.int32], pi: NDArray[np.int64], pairs: TightPairs
+) -> NDArray[np.bool_]:
+    """The pairs left out whose reduced cost is negative, a million at a time (a few MB of temporaries)."""
+    out = np.zeros(len(keep), dtype=bool)
+    for lo in range(0, len(keep), 1 << 20):
+        part = slice(lo, lo + (1 << 20))
+        out[part] = ~keep[part] & (cost[part] + pi[pairs.vd[part]] - pi[pairs.sd[part]] < 0)
+    return out
+
+
+def rank_within(group: NDArray[np.integer], key: NDArray[np.integer]) -> NDArray[np.int64]:
     """Each element's rank by `key` among the elements of its `group` (0 = smallest key)."""
     order = np.lexsort((key, group))
     sorted_group = group[order]
@@ -412,10 +424,11 @@ def travel_phase(
     supply = source_sink_supply(net.n_nodes, net.supply)
     np.add.at(supply, net.tail[:n_struct], -forced)
     np.add.at(supply, net.head[:n_struct], forced)
-    cost = np.round(pairs.km / TRAVEL_RESOLUTION_KM).astype(np.int64)
-    key = pairs.vd * net.n_nodes + pairs.sd
+    # Memory: the pairs are millions nationally; no array of their length is kept or made that is not needed
+    # (int32 pairs and costs; the membership key freed at once; reduced costs checked by chunks).
+    cost = pairs.cost
     seed_key = np.unique(seed[0] * net.n_nodes + seed[1])
-    keep = np.isin(key, seed_key)
+    keep = np.isin(pairs.vd.astype(np.int64) * net.n_nodes + pairs.sd, seed_key)
     keep |= rank_within(pairs.vd, cost) < NEAREST_PER_NODE
     keep |= rank_within(pairs.sd, cost) < NEAREST_PER_NODE
     rounds, proven = 0, False
@@ -432,7 +445,8 @@ def travel_phase(
             supply,
         )
         chosen = kept[flows[n_struct:] > 0]
-        violating = ~keep & (cost + pi[pairs.vd] - pi[pairs.sd] < 0)
+        del flows
+        violating = _violating(keep, cost, pi, pairs)
         if not violating.any():
             proven = True
             break
@@ -442,4 +456,6 @@ def travel_phase(
         if now + pace * (len(kept) + int(violating.sum())) > deadline:
             break
         keep |= violating
-    return TravelResult(pairs.vd[chosen], pairs.sd[chosen], proven, rounds, len(kept))
+    return TravelResult(
+        pairs.vd[chosen].astype(np.int64), pairs.sd[chosen].astype(np.int64), proven, rounds, len(kept)
+    )

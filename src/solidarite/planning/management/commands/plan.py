@@ -41,7 +41,9 @@ class Command(BaseCommand):
             type=nombre_argument,
             default=TRAVEL_TIME_LIMIT_S,
             help="Temps accordé au départage par le trajet, une fois priorité et continuité prouvées "
-            f"(secondes, {TRAVEL_TIME_LIMIT_S:g} par défaut ; 0 : pas de départage ; le plan dit s'il est prouvé).",
+            f"(secondes, {TRAVEL_TIME_LIMIT_S:g} par défaut ; 0 : pas de départage ; le plan dit s'il est prouvé). "
+            "Le premier tour, qui fait l'essentiel du gain (un cinquième de kilomètres en moins sur une instance "
+            "nationale), va toujours à son terme ; les suivants seulement dans ce temps.",
         )
         parser.add_argument(
             "--compare",
