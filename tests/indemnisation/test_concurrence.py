@@ -9,10 +9,11 @@ import time
 from decimal import Decimal
 
 import pytest
-from django.db import connections, transaction
+from django.db import transaction
 
 from solidarite.indemnisation import services
 from solidarite.indemnisation.models import LigneReleve, Releve
+from tests.concurrence import en_meme_temps, ensemble
 from tests.factories import agent_ars, jour_realise, lieu, medecin
 
 OCT = dt.date(2026, 10, 1)
@@ -26,24 +27,7 @@ def test_two_runs_of_the_month_at_once_write_one_set_of_statements(territoire) -
     for doc in docs:
         jour_realise(doc, place, dt.date(2026, 10, 6))
         jour_realise(doc, place, dt.date(2026, 10, 7), "demi_journee")
-    start = threading.Barrier(2)
-    outcomes: list[str] = []
-
-    def run() -> None:
-        try:
-            start.wait(timeout=30)
-            services.construire_mois(OCT, today=TODAY)
-            outcomes.append("ok")
-        except Exception as exc:
-            outcomes.append(f"{type(exc).__name__}: {exc}")
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = en_meme_temps(lambda: services.construire_mois(OCT, today=TODAY))
     assert outcomes == ["ok", "ok"], outcomes
     assert Releve.objects.count() == 20 and LigneReleve.objects.count() == 40
     assert sum(Releve.objects.values_list("total", flat=True), Decimal(0)) == Decimal(6000)
@@ -63,16 +47,13 @@ def test_a_draft_validated_while_the_month_is_rebuilt_keeps_its_lines(territoire
     outcomes: list[str] = []
 
     def validate() -> None:  # `avancer`, caught between its lock and its commit
-        try:
-            with transaction.atomic():
-                Releve.objects.select_for_update().get(pk=releve.pk)
-                locked.set()
-                run_started.wait(timeout=30)
-                time.sleep(1.0)  # the run is now waiting on the draft's lock
-                services.avancer([releve.pk], "valider", agent)
-            outcomes.append("validé")
-        finally:
-            connections.close_all()
+        with transaction.atomic():
+            Releve.objects.select_for_update().get(pk=releve.pk)
+            locked.set()
+            run_started.wait(timeout=30)
+            time.sleep(1.0)  # the run is now waiting on the draft's lock
+            services.avancer([releve.pk], "valider", agent)
+        outcomes.append("validé")
 
     def rebuild() -> None:
         try:
@@ -82,14 +63,8 @@ def test_a_draft_validated_while_the_month_is_rebuilt_keeps_its_lines(territoire
             outcomes.append("recalculé")
         except Exception as exc:
             outcomes.append(f"{type(exc).__name__}: {exc}")
-        finally:
-            connections.close_all()
 
-    threads = [threading.Thread(target=validate), threading.Thread(target=rebuild)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    ensemble(validate, rebuild)
     assert "validé" in outcomes, outcomes
     releve = Releve.objects.get(pk=releve.pk)
     assert releve.statut == "valide" and releve.lignes.count() == 1 and releve.total == Decimal(200)
