@@ -169,8 +169,11 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
             self.send_header("Cache-Control", "no-store")
             for name, value in headers.items():
                 self.send_header(name.replace("_", "-"), value)
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (the « lent » fault)
+                pass
 
         def _json(self, status: int, data: dict[str, Any]) -> None:
             self._send(status, json.dumps(data).encode())
