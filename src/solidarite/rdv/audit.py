@@ -3,8 +3,8 @@
 Append-only and independent of the rows it describes (issue 18, point 6): the object is kept as plain values
 (`objet_type`, `objet_id`), the actor as their account's id and a snapshot of their username and role, so that
 deleting an appointment, a waitlist entry or an account keeps its trace. The ORM refuses to change or delete a
-row; on PostgreSQL a trigger refuses UPDATE and DELETE too (migration 0006). `purge_audit` is the only way to
-delete: rows older than a cutoff, for the log's own retention period.
+row; a trigger refuses a raw UPDATE too (migrations 0006, 0015), and a raw DELETE on PostgreSQL. `purge_audit` is
+the only way to delete: rows older than a cutoff, for the log's own retention period.
 
 Callers write `record(obj, action, canal, par=user)`, or as before `AccesDonnees.objects.create(rendez_vous=rdv,
 …)` / `AccesDonnees(inscription=…, par=user, …)` and `.filter(rendez_vous=rdv)`: those words are translated to
