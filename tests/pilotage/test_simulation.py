@@ -11,6 +11,7 @@ import math
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django_tasks_db.models import DBTaskResult
@@ -172,6 +173,37 @@ def test_cli_zero_volunteers_exits_2_with_a_french_message() -> None:
 def test_cli_bad_input_exit_code_2(args: list[str], message: str) -> None:
     with pytest.raises(CommandError, match=message) as caught:
         call_command("simuler", *args)
+    assert caught.value.returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("written", "share"),
+    [("0,8", 0.8), ("0.8", 0.8), ("1", 1.0), ("80", 0.8), ("100", 1.0), ("80 %", 0.8), ("1,5 %", 0.015)],
+)
+def test_cli_coverage_is_a_share_a_whole_percentage_or_a_number_with_percent(
+    written: str, share: float
+) -> None:
+    """The rule --help states: a share from 0 to 1, a whole percentage, or any percentage followed by « % »."""
+    parametres = services.parse_parametres(
+        {"volontaires": "10", "seeds": "1", "mois": "1", "couverture": written}
+    )
+    assert parametres.couverture == pytest.approx(share)
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("1,5", "Couverture visée ambiguë : « 1,5 » est-il 1,5 % ou 150 % ? Écrivez une part de 0 à 1"),
+        ("12.5", "Couverture visée ambiguë : « 12.5 » est-il 12.5 % ou 1250 % ?"),
+        ("150", "Couverture visée invalide (« 150 ») : au plus 100 %"),
+    ],
+)
+def test_cli_an_ambiguous_coverage_is_refused_exit_2(written: str, message: str) -> None:
+    """« 1,5 » was read 1,5 % without a word, where a French user may mean 150 % (or 1,5 as a share)."""
+    with pytest.raises(ValidationError, match=re.escape(message)):  # before a simulation is run
+        services.parse_parametres({"volontaires": "10", "seeds": "1", "mois": "1", "couverture": written})
+    with pytest.raises(CommandError, match=re.escape(message)) as caught:
+        call_command("simuler", "--volontaires", "300", "--couverture", written)
     assert caught.value.returncode == 2
 
 

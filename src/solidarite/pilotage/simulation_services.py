@@ -244,10 +244,30 @@ def effet_apl(
 # --- Runs -----------------------------------------------------------------------------------------------
 
 
+COUVERTURE_REGLE = (
+    "une part de 0 à 1 (« 0,8 » ou « 0.8 » : 80 % ; « 1 » : 100 %), un pourcentage entier de 2 à 100 (« 80 »), "
+    "ou un pourcentage suivi de % (« 1,5 % », « 80 % »)"
+)
+
+
+def _couverture_en_part(value: float, raw: str, pourcent: bool) -> float:
+    """The coverage the command line writes, as a share (COUVERTURE_REGLE): « 1,5 » was read 1.5 %, where a
+    French user may have meant 150 %: a number above 1 that is not whole, and without « % », is refused."""
+    if pourcent or value <= 1:
+        return value / 100 if pourcent else value
+    if value > 100:
+        raise ValidationError(f"Couverture visée invalide (« {raw} ») : au plus 100 % ; {COUVERTURE_REGLE}.")
+    if not value.is_integer():
+        raise ValidationError(
+            f"Couverture visée ambiguë : « {raw} » est-il {raw} % ou {value * 100:g} % ? Écrivez {COUVERTURE_REGLE}."
+        )
+    return value / 100
+
+
 def parse_parametres(data: dict[str, Any], *, pourcent: bool = False) -> core.Parametres:
-    """The fields as simulator parameters; ValidationError with a French message otherwise. The coverage is a
-    share (0–1, or a percentage above 1, or written with « % ») on the command line, always a percentage in the
-    page's form. Each figure in its one form (web.entrees, decision 0004 point 11): `int` and `float` took
+    """The fields as simulator parameters; ValidationError with a French message otherwise. The coverage is
+    always a percentage in the page's form; on the command line, as COUVERTURE_REGLE says (`_couverture_en_part`).
+    Each figure in its one form (web.entrees, decision 0004 point 11): `int` and `float` took
     « ␣5 », « +5 », « ٥ », « 1_0 », « 1e2 » and « nan »."""
     values: dict[str, float] = {}
     for name, parse, expected in (
@@ -265,8 +285,9 @@ def parse_parametres(data: dict[str, Any], *, pourcent: bool = False) -> core.Pa
         if value is None:
             raise ValidationError(f"« {raw[:40]} » n'est pas un nombre valide pour « {name} » : {expected}.")
         values[name] = value
-    if pourcent or values["couverture"] > 1:  # a percentage
-        values["couverture"] = values["couverture"] / 100
+    values["couverture"] = _couverture_en_part(
+        values["couverture"], str(data.get("couverture"))[:40], pourcent
+    )
     try:
         return core.valider(core.Parametres(**values))
     except core.SimulationError as exc:

@@ -36,8 +36,10 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--couverture",
-            default="1.0",
-            help="Couverture visée, part de 151 × 250 (0 à 1, ou en %% ; défaut : 1.0).",
+            default="1",
+            help="Couverture visée, part des 151 × 250 journées de la cible : "
+            + services.COUVERTURE_REGLE.replace("%", "%%")
+            + " ; « 1,5 » est refusé (1,5 %% ou 150 %% ?). Défaut : 1 (100 %%).",
         )
         parser.add_argument(
             "--plafond",
