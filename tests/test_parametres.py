@@ -4,6 +4,7 @@ that used to hold their own copy (a model default, a form, the zonage file) read
 from __future__ import annotations
 
 import datetime as dt
+import time
 from decimal import Decimal
 
 import pytest
@@ -132,3 +133,26 @@ def test_the_zonage_file_without_a_number_takes_the_one_in_force_at_the_campaign
     with pytest.raises(ParamError, match="nombre absent"):  # before the list of zones: no number to take
         parse_params(data)
     assert parse_params({**data, "selection": {"nombre": 40}}).nombre == 40
+
+
+@pytest.fixture
+def process_clock_in_utc(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The local clock of a process on a server (TZ=UTC), which Django's TIME_ZONE otherwise puts to Paris."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("process_clock_in_utc")
+def test_today_is_the_day_in_paris_not_the_process_clock() -> None:
+    """At 23:30 UTC on 31 August it is 1:30 on 1 September in Paris, the day the scheme starts: the day of the
+    process's clock (UTC) said the cap was not yet in force."""
+    with time_machine.travel(dt.datetime(2025, 8, 31, 23, 30, tzinfo=dt.UTC), tick=False):
+        assert dt.date.today() == dt.date(2025, 8, 31)  # the process's clock, as on the server
+        assert parametre("jours_max_par_mois").depuis == dt.date(2025, 9, 1)
+        assert valeur("jours_max_par_mois") == 2
+    late_evening = time_machine.travel(dt.datetime(2025, 8, 31, 21, 59, tzinfo=dt.UTC), tick=False)
+    with late_evening, pytest.raises(UnknownParametreError, match="le 31/08/2025"):  # 23:59 in Paris
+        valeur("jours_max_par_mois")

@@ -14,6 +14,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+# The scheme's days are French days: a value that changes on 1 September applies from midnight in Paris, whatever
+# the clock of the process (UTC on a server, until Django sets TZ from its TIME_ZONE; never, in a pure core).
+PARIS = ZoneInfo("Europe/Paris")
 
 Valeur = Decimal | int | str | tuple[int, ...]
 
@@ -258,9 +263,15 @@ class UnknownParametreError(LookupError):
     pass
 
 
+def aujourdhui() -> dt.date:
+    """Today's date in Paris: `dt.date.today()` is the process's local date, the UTC one on a server, a day
+    behind between midnight and 1 or 2 a.m. in Paris."""
+    return dt.datetime.now(PARIS).date()
+
+
 def parametre(nom: str, jour: dt.date | None = None, table: tuple[Parametre, ...] = PARAMETRES) -> Parametre:
-    """The parameter `nom` in force on `jour` (today by default), in `table` (the scheme's by default)."""
-    jour = jour or dt.date.today()
+    """The parameter `nom` in force on `jour` (today in Paris by default), in `table` (the scheme's by default)."""
+    jour = jour or aujourdhui()
     candidats = sorted((p for p in table if p.nom == nom and p.depuis <= jour), key=lambda p: p.depuis)
     if not candidats:
         connus = sorted({p.nom for p in table})
