@@ -144,3 +144,76 @@ def test_plan_refuses_a_key_twice_exit_2(tmp_path: Path) -> None:
         call_command("plan", "--instance", str(source), "--out", str(out))
     assert refused.value.returncode == 2 and not out.exists()
     assert str(refused.value).startswith("instance.json : la clé 'id' figure deux fois dans un même objet ;")
+
+
+def _write(tmp_path: Path, change) -> Path:  # type: ignore[no-untyped-def]
+    data = json.loads(json.dumps(EXAMPLE))
+    change(data)
+    source = tmp_path / "cles.json"
+    source.write_text(json.dumps(data), encoding="utf-8")
+    return source
+
+
+def test_an_unknown_key_is_read_past_and_said_once_per_name(tmp_path: Path) -> None:
+    """Another tool's fields (a name, a commune) were ignored without a word, as was a typo: each is now said on
+    stderr, once per key name and kind of object, with the known key it resembles; the instance is read."""
+
+    def change(data):  # type: ignore[no-untyped-def]
+        for v in data["volunteers"]:
+            v["nom"] = "Dr ; Martin"
+        data["sites"][1]["x_region"] = "84"
+        data["volunteers"][0]["blocks_days"] = 3  # block_days is given: another tool's field, not a typo
+        data["outil"] = {"version": 2}
+
+    warnings: list[str] = []
+    instance = echelle.lire_instance(_write(tmp_path, change), avertir=warnings.append)
+    assert len(instance.volunteers) == 2 and instance.volunteers[0].block_days == 1
+    assert warnings == [
+        "cles.json : clé inconnue ignorée : outil (instance).",
+        "cles.json : clé inconnue ignorée : nom (volunteers[0], et 1 autre(s)).",
+        "cles.json : clé inconnue ignorée : blocks_days (volunteers[0]) ; vouliez-vous dire block_days ?",
+        "cles.json : clé inconnue ignorée : x_region (sites[1]) ; vouliez-vous dire region ?",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: d["volunteers"][1].update(blocks_days=2),
+            "clé inconnue blocks_days (volunteers[1]), à une frappe de block_days, absente de cet objet : "
+            "vouliez-vous dire block_days ?",
+        ),
+        (
+            lambda d: d["sites"][0].update(Region="84"),
+            "clé inconnue Region (sites[0]), à une frappe de region",
+        ),
+        (
+            lambda d: d.update(histroy=d.pop("history")),
+            "clé inconnue histroy (instance), à une frappe de history",
+        ),
+        (
+            lambda d: d["sites"][0].update(capacty=d["sites"][0].pop("capacity")),
+            "clé inconnue capacty (sites[0]), à une frappe de capacity",
+        ),
+    ],
+)
+def test_a_key_one_keystroke_from_a_missing_known_key_is_refused(
+    tmp_path: Path, change, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    """`"blocks_days": 2` left the volunteer with single days, without a word: the value written is lost."""
+    with pytest.raises(echelle.EchelleError, match=re.escape(f"cles.json : {message}")):
+        echelle.lire_instance(_write(tmp_path, change), avertir=pytest.fail)
+
+
+def test_plan_says_an_unknown_key_on_stderr_and_refuses_a_typo_exit_2(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    ignored = _write(tmp_path, lambda d: d["volunteers"][0].update(nom="Dr Martin"))
+    result = _plan("--instance", str(ignored), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "cles.json : clé inconnue ignorée : nom (volunteers[0])." in result.stderr and out.exists()
+    out.unlink()
+    typo = _write(tmp_path, lambda d: d["volunteers"][1].update(blocks_days=2))
+    result = _plan("--instance", str(typo), "--out", str(out))
+    assert result.returncode == 2 and "vouliez-vous dire block_days ?" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and not out.exists()

@@ -30,6 +30,7 @@ import os
 import re
 import resource
 import signal
+import sys
 import threading
 import time
 from collections import Counter
@@ -51,6 +52,7 @@ from solidarite.planning.optimizer import (
     residual,
     solve_flow,
     split_by_region,
+    unknown_keys,
 )
 from solidarite.planning.optimizer.feasibility import build_solution
 from solidarite.systeme import lire_octets, raison, raison_json
@@ -185,8 +187,10 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return data
 
 
-def lire_instance(chemin: Path) -> Instance:
-    """An instance file in the JSON form of `python -m solidarite plan`; bad input → EchelleError (French)."""
+def lire_instance(chemin: Path, avertir: Callable[[str], None] | None = None) -> Instance:
+    """An instance file in the JSON form of `python -m solidarite plan`; bad input → EchelleError (French).
+    An unknown key is said to `avertir` (stderr by default), once per key name and kind of object; one a
+    keystroke from a known key its object lacks (« blocks_days ») is refused (`optimizer.keys`)."""
     try:
         data = json.loads(
             lire_octets(chemin, "Instance", EchelleError, INSTANCE_MAX_BYTES).decode("utf-8-sig"),
@@ -212,6 +216,12 @@ def lire_instance(chemin: Path) -> Instance:
         raise EchelleError(f"{chemin.name} : un nombre du fichier est démesuré.") from None
     except OSError as exc:
         raise EchelleError(f"{chemin.name} : fichier illisible ({raison(exc)}).") from None
+    avertir = avertir or (lambda message: print(message, file=sys.stderr))
+    unknown = unknown_keys(data)
+    if refused := next((u for u in unknown if u.refused), None):
+        raise EchelleError(f"{chemin.name} : {refused.refusal()}")
+    for key in unknown:
+        avertir(f"{chemin.name} : {key.message()}")
     try:
         return parse_instance(data)
     except InstanceError as exc:

@@ -35,7 +35,7 @@ Solvers.
 
 Modules: `model` (the data and its JSON form), `feasibility` (candidate arcs, evaluation, checking),
 `flow`, `blocks` (and `solve`, which picks the solver), `baseline`, `regions` (decomposition by ARS
-region, ADR 0017). This package re-exports them all.
+region, ADR 0017), `keys` (the keys of the JSON form, and the unknown ones a file gives). This package re-exports them all.
 """
 
 from solidarite.planning.optimizer.baseline import first_come_first_served
@@ -50,6 +50,7 @@ from solidarite.planning.optimizer.feasibility import (
     relabel,
 )
 from solidarite.planning.optimizer.flow import ENGINES, priority_scale, solve_flow
+from solidarite.planning.optimizer.keys import UnknownKey, unknown_keys
 from solidarite.planning.optimizer.model import (
     COST_BUDGET,
     MAX_DAYS_IN_MONTH,
@@ -76,6 +77,7 @@ __all__ = [
     "InstanceError",
     "Site",
     "Solution",
+    "UnknownKey",
     "Volunteer",
     "build_solution",
     "candidate_arcs",
@@ -95,4 +97,5 @@ __all__ = [
     "solve_by_region",
     "solve_flow",
     "split_by_region",
+    "unknown_keys",
 ]

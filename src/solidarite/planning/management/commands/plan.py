@@ -28,7 +28,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--instance", type=Path, required=True, help="Fichier JSON de l'instance.")
+        parser.add_argument(
+            "--instance",
+            type=Path,
+            required=True,
+            help="Fichier JSON de l'instance. Une clé inconnue est ignorée et signalée sur la sortie d'erreur ; "
+            "à une frappe d'une clé connue absente de son objet (« blocks_days »), elle est refusée (code 2).",
+        )
         parser.add_argument("--out", type=Path, required=True, help="Fichier JSON du résultat.")
         parser.add_argument(
             "--time-limit",
@@ -60,7 +66,7 @@ class Command(BaseCommand):
         except CommandeError as exc:
             raise CommandError(str(exc), returncode=2) from None
         try:
-            instance = lire_instance(path)
+            instance = lire_instance(path, avertir=self.stderr.write)
         except EchelleError as exc:
             raise CommandError(str(exc), returncode=2) from None
         try:

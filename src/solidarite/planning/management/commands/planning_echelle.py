@@ -30,7 +30,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--instance", type=Path, required=True, help="Fichier JSON de l'instance.")
+        parser.add_argument(
+            "--instance",
+            type=Path,
+            required=True,
+            help="Fichier JSON de l'instance. Une clé inconnue est ignorée et signalée sur la sortie d'erreur ; "
+            "à une frappe d'une clé connue absente de son objet (« blocks_days »), elle est refusée (code 2).",
+        )
         parser.add_argument(
             "--dossier",
             type=Path,
@@ -69,7 +75,7 @@ class Command(BaseCommand):
             self._une_region(options["instance"], options["region"], options["dossier"])
             return
         try:
-            instance = echelle.lire_instance(options["instance"])
+            instance = echelle.lire_instance(options["instance"], avertir=self.stderr.write)
         except echelle.EchelleError as exc:
             raise CommandError(str(exc), returncode=2) from None
         if options["dossier"] is not None:
