@@ -180,3 +180,42 @@ def test_total_paid_is_the_sum_of_realised_days_at_their_dated_amount(
 
 def _next(first: dt.date) -> dt.date:
     return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+# --- Where each line goes (calcul.placer): the rule whatever the order months are built in -------------------
+
+OCT, NOV, DEC = dt.date(2026, 10, 1), dt.date(2026, 11, 1), dt.date(2026, 12, 1)
+
+
+def _line(mission: int, day: dt.date, montant: int, mois: dt.date, fige: bool, genre: str = "jour"):  # type: ignore[no-untyped-def]
+    return calcul.Existante(
+        mission, day, Decimal(montant), genre, mois, fige, "r", ref=mission * 100 + mois.month
+    )
+
+
+def test_a_draft_pays_nothing_and_its_day_stays_in_its_month() -> None:
+    """Day 1 (October) in October's draft, withdrawn: November neither regularises it nor takes it over."""
+    place = calcul.placer(NOV, {}, [_line(1, dt.date(2026, 10, 6), 200, OCT, fige=False)])
+    assert (place.nouveaux, dict(place.payes), place.tenus, place.repris) == ((), {}, frozenset({1}), ())
+
+
+def test_a_day_held_by_a_later_draft_is_taken_back_by_its_own_month() -> None:
+    jour = Jour(1, dt.date(2026, 10, 6), JOURNEE, groupe="r")
+    held = _line(1, jour.date, 200, DEC, fige=False)
+    place = calcul.placer(OCT, {1: jour}, [held])
+    assert (place.nouveaux, place.repris) == ((jour,), (held,))
+    # unless October's statement of its region is validated: it stays in December's draft
+    assert calcul.placer(OCT, {1: jour}, [held], fermes=["r"]).tenus == {1}
+
+
+def test_a_paid_day_is_regularised_in_the_first_month_after_its_payment_only() -> None:
+    paid = _line(1, dt.date(2026, 10, 6), 100, OCT, fige=True)
+    later = _line(1, paid.date, -100, DEC, fige=False, genre="ajustement")
+    november = calcul.placer(NOV, {}, [paid, later])
+    assert dict(november.payes) == {1: Paye(1, paid.date, Decimal(100), "r")} and november.repris == (later,)
+    releve = calcul.construire(NOV, (), november.payes, {}, cap=2)
+    assert [(x.genre, x.date, x.montant, x.motif) for x in releve.lignes] == [
+        ("ajustement", paid.date, Decimal(-100), "Journée du 06/10/2026 retirée après validation")
+    ]
+    assert calcul.placer(DEC, {}, [paid, _line(1, paid.date, -100, NOV, False, "ajustement")]).tenus == {1}
+    assert calcul.placer(OCT, {}, [paid]).tenus == {1}  # never in the paid month or before it

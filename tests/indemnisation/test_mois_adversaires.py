@@ -113,3 +113,80 @@ def test_drafts_out_of_order_then_withdrawal(freeze_clock) -> None:  # type: ign
     lines = list(LigneReleve.objects.values_list("releve__mois", "genre", "montant"))
     assert paid_total(doc) == 0, lines
     assert sum(m for _mois, _g, m in lines) == 0, lines
+
+
+def _lines(doc) -> list[tuple[dt.date, str, dt.date, Decimal]]:  # type: ignore[no-untyped-def]
+    """(statement month, genre, day, amount) of the doctor's lines, sorted."""
+    return sorted(
+        LigneReleve.objects.filter(releve__medecin=doc).values_list(
+            "releve__mois", "genre", "date", "montant"
+        )
+    )
+
+
+def test_a_withdrawn_day_of_a_draft_month_is_never_regularised_in_another_month(freeze_clock) -> None:  # type: ignore[no-untyped-def]
+    """December, then January built; a December day withdrawn while both are drafts; January rebuilt before
+    December. By hand: December holds its half-day (100 €), January its day (200 €), nothing else: the withdrawn
+    day was never validated, so nothing is regularised (it gave −200 € « retirée après validation » in January
+    and +200 € « correction » in December)."""
+    freeze_clock(dt.datetime(2027, 2, 10, 9, tzinfo=dt.UTC))
+    doc = medecin()
+    place = lieu(doc.commune)
+    ars = agent_ars(place.commune.departement.region.code)
+    x = jour_realise(doc, place, dt.date(2026, 12, 10))
+    jour_realise(doc, place, dt.date(2026, 12, 20), "demi_journee")
+    jour_realise(doc, place, dt.date(2027, 1, 5))
+    today = dt.date(2027, 2, 10)
+    services.construire_mois(dt.date(2026, 12, 1), today=today)
+    services.construire_mois(dt.date(2027, 1, 1), today=today)
+    services.retirer_jour(x.jour_realise, ars, "Absent ce jour")
+    services.construire_mois(dt.date(2027, 1, 1), today=today)
+    assert _lines(doc) == [
+        (
+            dt.date(2026, 12, 1),
+            "jour",
+            dt.date(2026, 12, 10),
+            Decimal(200),
+        ),  # stale until December is rebuilt
+        (dt.date(2026, 12, 1), "jour", dt.date(2026, 12, 20), Decimal(100)),
+        (dt.date(2027, 1, 1), "jour", dt.date(2027, 1, 5), Decimal(200)),
+    ]
+    services.construire_mois(dt.date(2026, 12, 1), today=today)
+    assert _lines(doc) == [
+        (dt.date(2026, 12, 1), "jour", dt.date(2026, 12, 20), Decimal(100)),
+        (dt.date(2027, 1, 1), "jour", dt.date(2027, 1, 5), Decimal(200)),
+    ]
+    assert {r.mois: r.total for r in Releve.objects.all()} == {
+        dt.date(2026, 12, 1): Decimal(100),
+        dt.date(2027, 1, 1): Decimal(200),
+    }
+
+
+def test_a_paid_day_withdrawn_is_regularised_once_in_the_first_open_month(freeze_clock) -> None:  # type: ignore[no-untyped-def]
+    """October validated and paid (a half-day, 100 €); the half-day withdrawn; December built before November.
+    By hand: −100 € once, in November's statement (the first month after the paid one), labelled with the
+    day of October; December holds nothing for it, whatever the order."""
+    freeze_clock(dt.datetime(2027, 1, 10, 9, tzinfo=dt.UTC))
+    doc = medecin()
+    place = lieu(doc.commune)
+    ars = agent_ars(place.commune.departement.region.code)
+    x = jour_realise(doc, place, dt.date(2026, 10, 6), "demi_journee")
+    jour_realise(doc, place, dt.date(2026, 11, 3))
+    jour_realise(doc, place, dt.date(2026, 12, 1))
+    today = dt.date(2027, 1, 10)
+    services.construire_mois(dt.date(2026, 10, 1), today=today)
+    octobre = Releve.objects.get(mois=dt.date(2026, 10, 1))
+    for action in ("valider", "transmettre", "payer"):
+        services.avancer([octobre.pk], action, ars)
+    services.retirer_jour(x.jour_realise, ars, "Absent ce jour")
+    services.construire_mois(dt.date(2026, 12, 1), today=today)
+    services.construire_mois(dt.date(2026, 11, 1), today=today)
+    services.construire_mois(dt.date(2026, 12, 1), today=today)
+    expected = [
+        (dt.date(2026, 10, 1), "jour", dt.date(2026, 10, 6), Decimal(100)),
+        (dt.date(2026, 11, 1), "ajustement", dt.date(2026, 10, 6), Decimal(-100)),
+        (dt.date(2026, 11, 1), "jour", dt.date(2026, 11, 3), Decimal(200)),
+        (dt.date(2026, 12, 1), "jour", dt.date(2026, 12, 1), Decimal(200)),
+    ]
+    assert _lines(doc) == expected
+    assert paid_total(doc) == Decimal(400)

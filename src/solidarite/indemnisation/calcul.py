@@ -9,6 +9,16 @@ A realised day (`Jour`) is paid at the amount in force ON ITS DATE (`taux`: `ind
 - adjustment lines for days already paid in a validated statement whose amount due has changed since (the day
   was withdrawn or changed from full to half, or the amount in force that day was changed by a new dated
   entry): due now − paid so far, so that over all statements a day is paid exactly its due, once.
+
+Where each line goes, whatever the order months are built in (`placer`, decision 0015, revision of 7 December):
+- only a validated statement (validé, transmis, payé, contesté) pays: a draft's lines are no payment, so a day
+  withdrawn while its statement is a draft is dropped when that draft is rebuilt, never « regularised »;
+- a new day goes into the statement of its own month; a day of a month whose statement is already validated (a
+  late day) goes into the statement of the earliest later month built;
+- the regularisation of a day paid in a validated statement goes into the statement of the earliest month after
+  the last validated statement holding that day; its line carries the day's date and says which day it concerns;
+- a draft of a later month that holds such a line gives it up when an earlier month is built (`repris`): over
+  any order of builds, a line ends in the earliest eligible month built, never in two statements.
 """
 
 from __future__ import annotations
@@ -92,6 +102,85 @@ class Releve:
     @property
     def retenus(self) -> frozenset[int]:
         return frozenset(m for a in self.anomalies for m in a.mission_ids)
+
+
+@dataclass(frozen=True)
+class Existante:
+    """A line already written for one of the volunteer's days, in a validated statement (`fige`) or in a draft of
+    another month (the drafts of the month built are replaced, so they are not given). `ref` is the line's
+    identifier, for the caller to delete the lines this statement takes over."""
+
+    mission_id: int
+    date: dt.date
+    montant: Decimal
+    genre: str  # LIGNE_JOUR or LIGNE_AJUSTEMENT
+    mois: dt.date  # its statement's month
+    fige: bool
+    groupe: str = ""
+    ref: int = 0
+
+
+@dataclass(frozen=True)
+class Placement:
+    """What the statement of a month takes: `nouveaux` (day lines), `payes` (days paid in validated statements,
+    whose regularisation, if any, is this statement's), `tenus` (days whose lines stay in another statement:
+    counted against the cap, no line here) and `repris` (lines of later drafts this statement takes over)."""
+
+    nouveaux: tuple[Jour, ...]
+    payes: Mapping[int, Paye]
+    tenus: frozenset[int]
+    repris: tuple[Existante, ...]
+
+
+def placer(
+    mois: dt.date,
+    jours: Mapping[int, Jour],
+    existantes: Iterable[Existante],
+    fermes: Iterable[str] = (),
+) -> Placement:
+    """Which of one volunteer's days the statement of `mois` holds, by the rule of this module's docstring.
+
+    `jours`: the volunteer's realised days (up to the end of `mois`) by mission; `existantes`: their lines in
+    validated statements and in drafts of other months; `fermes`: the groups (regions) whose statement of `mois`
+    is not written (validated already, or another region's): those take nothing over from another draft."""
+    mois = premier_du_mois(mois)
+    closed = set(fermes)
+    par_mission: dict[int, list[Existante]] = defaultdict(list)
+    for e in existantes:
+        par_mission[e.mission_id].append(e)
+    nouveaux: list[Jour] = []
+    payes: dict[int, Paye] = {}
+    tenus: set[int] = set()
+    repris: list[Existante] = []
+    for mission_id in sorted(set(jours) | set(par_mission)):
+        lignes = par_mission.get(mission_id, [])
+        jour = jours.get(mission_id)
+        figees = [e for e in lignes if e.fige]
+        ouvertes = [e for e in lignes if not e.fige]
+        groupe = jour.groupe if jour is not None else lignes[0].groupe
+        plus_tard = [e for e in ouvertes if e.mois > mois]
+        if figees:
+            borne = max(e.mois for e in figees)  # its regularisation goes into a later month's statement
+            # An open line of `mois` itself is another region's draft of this month (this region's are replaced).
+            if mois <= borne or any(borne < e.mois <= mois for e in ouvertes):
+                tenus.add(mission_id)
+                continue
+            if groupe in closed and plus_tard:
+                tenus.add(mission_id)
+                continue
+            derniere = max(figees, key=lambda e: (e.mois, e.genre == LIGNE_JOUR))
+            payes[mission_id] = Paye(
+                mission_id, derniere.date, sum((e.montant for e in figees), Decimal(0)), derniere.groupe
+            )
+        else:
+            if any(e.mois <= mois for e in ouvertes) or (groupe in closed and plus_tard):
+                tenus.add(mission_id)
+                continue
+            if jour is not None:
+                nouveaux.append(jour)
+        if groupe not in closed:
+            repris.extend(plus_tard)
+    return Placement(tuple(nouveaux), payes, frozenset(tenus), tuple(repris))
 
 
 def premier_du_mois(jour: dt.date) -> dt.date:
@@ -184,38 +273,41 @@ def construire(
     actuels: Mapping[int, Jour],
     cap: int | Callable[[dt.date], int],
     table: Table = PARAMETRES,
+    tenus: Iterable[int] = (),
 ) -> Releve:
     """One volunteer's statement for `mois`.
 
     `nouveaux`: realised days not yet in any statement (of this month, or of earlier months whose statement was
-    already validated: they come here rather than into a validated one). `payes`: days already in a
+    already validated: they come here rather than into a validated one). `payes`: days already in a validated
     statement, with what they were paid; `actuels`: the current realised days by mission (a paid day missing
-    from it was withdrawn). The cap and overlaps are checked month by month, paid days of the month counted
+    from it was withdrawn); `tenus`: days whose lines stay in another statement (no line here). `placer` gives
+    the three. The cap and overlaps are checked month by month, days already placed in the month counted
     first. Raises CalculError for an unknown nature or a bad amount."""
     mois = premier_du_mois(mois)
     # The cap of each month is the one in force in THAT month (a dated parameter): a late day of December paid
     # in January's statement is held against December's cap.
     plafond: Callable[[dt.date], int] = cap if callable(cap) else (lambda _m: cap)
+    places = set(payes) | set(tenus)  # days whose line is already somewhere
     par_mois: dict[dt.date, list[Jour]] = defaultdict(list)
     for j in nouveaux:
-        if j.mission_id not in payes:
+        if j.mission_id not in places:
             par_mois[premier_du_mois(j.date)].append(j)
     found: list[Anomalie] = []
     for m in sorted(par_mois):
-        deja = [actuels[p] for p in payes if p in actuels and premier_du_mois(actuels[p].date) == m]
+        deja = [actuels[p] for p in places if p in actuels and premier_du_mois(actuels[p].date) == m]
         found.extend(anomalies([*deja, *par_mois[m]], plafond(m), deja_payes=(j.mission_id for j in deja)))
     retenus = {m for a in found for m in a.mission_ids}
     lignes: list[Ligne] = []
     unites: dict[dt.date, Decimal] = defaultdict(Decimal)  # the days of each month paid once this one is
     for j in sorted(nouveaux, key=lambda j: (j.date, j.mission_id)):
-        if j.mission_id in retenus or j.mission_id in payes:
+        if j.mission_id in retenus or j.mission_id in places:
             continue
         t = taux(j.nature, j.date, table)
         lignes.append(Ligne(LIGNE_JOUR, j.mission_id, j.date, j.nature, t, t, j.consultations, j.groupe))
         unites[premier_du_mois(j.date)] += UNITES[j.nature]
-    for p in payes.values():
-        if p.mission_id in actuels:
-            unites[premier_du_mois(p.date)] += UNITES[actuels[p.mission_id].nature]
+    for mission_id in places:
+        if mission_id in actuels:
+            unites[premier_du_mois(actuels[mission_id].date)] += UNITES[actuels[mission_id].nature]
     au_dela: list[Paye] = []
     for p in sorted(payes.values(), key=lambda p: (p.date, p.mission_id)):
         actuel = actuels.get(p.mission_id)
@@ -228,9 +320,9 @@ def construire(
             continue
         if ecart:
             motif = (
-                "Journée retirée après validation"
+                f"Journée du {p.date:%d/%m/%Y} retirée après validation"
                 if actuel is None
-                else "Correction de la journée ou du montant en vigueur ce jour-là"
+                else f"Correction de la journée du {p.date:%d/%m/%Y} ou du montant en vigueur ce jour-là"
             )
             lignes.append(
                 Ligne(

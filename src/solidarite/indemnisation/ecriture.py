@@ -1,11 +1,18 @@
-"""How the month's run writes: one transaction at a time, and its rows in one INSERT whatever their number."""
+"""How the month's run writes: one transaction at a time, its rows in one INSERT whatever their number, and the
+lines it takes over from a later month's draft."""
 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import Sum
+
+from solidarite.indemnisation import calcul
+from solidarite.indemnisation.models import LigneReleve, Releve
 
 RUN_LOCK = 0x21_1ADE  # PostgreSQL advisory lock of the month's run (issue 21)
 
@@ -46,3 +53,31 @@ def insert_json(model: Any, rows: list[dict[str, Any]]) -> None:
 
 def json_path(column: str) -> str:
     return f"json_extract(value, '$.{column}')"
+
+
+def reprendre(repris: list[calcul.Existante]) -> None:
+    """Takes the lines `repris` out of the later months' drafts that held them (`calcul.placer`): their totals are
+    recomputed, and a draft left with neither line nor anomaly is deleted. Queries only when there is one (an
+    out-of-order build); a draft validated meanwhile stops the run (nothing written), to be run again."""
+    if not repris:
+        return
+    refs = sorted({e.ref for e in repris})
+    drafts = LigneReleve.objects.filter(pk__in=refs).values("releve_id")
+    held = list(Releve.objects.select_for_update().filter(pk__in=drafts).order_by("pk"))
+    if any(r.statut != Releve.Statut.BROUILLON for r in held):
+        raise ValidationError(
+            "Un relevé d'un mois suivant a été validé pendant le calcul : relancez le calcul de ce mois."
+        )
+    LigneReleve.objects.filter(pk__in=refs).delete()
+    totals = dict(
+        LigneReleve.objects.filter(releve__in=held)
+        .values("releve_id")
+        .annotate(t=Sum("montant"))
+        .values_list("releve_id", "t")
+    )
+    for r in held:
+        if r.pk not in totals and not r.anomalies:
+            r.delete()  # a draft has no journal: nothing protects it
+        else:
+            r.total = totals.get(r.pk) or Decimal(0)
+            r.save(update_fields=["total"])

@@ -245,9 +245,19 @@ def construire_mois(
                 "mission__lieu__commune__departement__region_id",
             )
         )
-        paid_rows = list(
-            lignes.values("mission_id", "date", "releve__medecin_id", "releve__region_id").annotate(
-                paye=Sum("montant")
+        # Every line, with its statement's month and whether that statement is validated: only a validated one
+        # pays, and a later draft's line is taken over by this month (calcul.placer).
+        line_rows = list(
+            lignes.values_list(
+                "pk",
+                "mission_id",
+                "date",
+                "montant",
+                "genre",
+                "releve__mois",
+                "releve__statut",
+                "releve__medecin_id",
+                "releve__region_id",
             )
         )
         frozen = set(
@@ -259,38 +269,48 @@ def construire_mois(
         for mission_id, date, nature, consultations, medecin_id, region_id in rows:
             actuels[mission_id] = calcul.Jour(mission_id, date, nature, consultations, str(region_id))
             medecin_of[mission_id] = medecin_id
-        payes: dict[int, dict[int, calcul.Paye]] = defaultdict(dict)
-        for r in paid_rows:
-            payes[r["releve__medecin_id"]][r["mission_id"]] = calcul.Paye(
-                r["mission_id"], r["date"], r["paye"], str(r["releve__region_id"])
+        existantes: dict[int, list[calcul.Existante]] = defaultdict(list)
+        for pk, mission_id, date, montant, genre, mois, statut, medecin_id, region_id in line_rows:
+            existantes[medecin_id].append(
+                calcul.Existante(
+                    mission_id, date, montant, genre, mois, statut in Releve.FIGES, str(region_id), pk
+                )
             )
-        paid_ids = {m for by in payes.values() for m in by}
-        nouveaux: dict[int, list[calcul.Jour]] = defaultdict(list)
+        jours_of: dict[int, dict[int, calcul.Jour]] = defaultdict(dict)
         for mission_id, jour in actuels.items():
-            if mission_id not in paid_ids:
-                nouveaux[medecin_of[mission_id]].append(jour)
+            jours_of[medecin_of[mission_id]][mission_id] = jour
         releves: list[_Brouillon] = []
         pending: list[tuple[_Brouillon, list[calcul.Ligne]]] = []
-        for medecin_id in sorted(set(nouveaux) | set(payes)):
-            releve = calcul.construire(
+        repris: list[calcul.Existante] = []
+        for medecin_id in sorted(set(jours_of) | set(existantes)):
+            groupes = {j.groupe for j in jours_of[medecin_id].values()} | {
+                e.groupe for e in existantes[medecin_id]
+            }
+            place = calcul.placer(
                 first,
-                nouveaux.get(medecin_id, ()),
-                payes.get(medecin_id, {}),
-                actuels,
-                cap,
-                table,
+                jours_of[medecin_id],
+                existantes[medecin_id],
+                fermes=[
+                    g
+                    for g in groupes
+                    if (medecin_id, int(g)) in frozen or (region is not None and int(g) != region.pk)
+                ],
+            )
+            repris.extend(place.repris)
+            releve = calcul.construire(
+                first, place.nouveaux, place.payes, actuels, cap, table, tenus=place.tenus
             )
             groups: dict[str, list[calcul.Ligne]] = defaultdict(list)
             for ligne in releve.lignes:
                 groups[ligne.groupe].append(ligne)
-            for jour in nouveaux.get(medecin_id, ()):
+            for jour in place.nouveaux:
                 if jour.mission_id in releve.retenus:
                     groups.setdefault(jour.groupe, [])
-            for paye in payes.get(medecin_id, {}).values():
+            for paye in place.payes.values():
                 if paye.mission_id in releve.retenus:  # a held correction is listed on its region's statement
                     groups.setdefault(paye.groupe, [])
-            groupe_of = {p.mission_id: p.groupe for p in payes.get(medecin_id, {}).values()}
-            groupe_of.update({j.mission_id: j.groupe for j in nouveaux.get(medecin_id, ())})
+            groupe_of = {p.mission_id: p.groupe for p in place.payes.values()}
+            groupe_of.update({j.mission_id: j.groupe for j in place.nouveaux})
             for groupe, items in groups.items():
                 if region is not None and int(groupe) != region.pk:
                     continue  # another region's statement: its ARS computes it
@@ -308,6 +328,7 @@ def construire_mois(
                 releves.append(obj)
                 pending.append((obj, items))
         progress("Écriture des relevés", 70)
+        ecriture.reprendre(repris)
         _set_cpam(releves)
         now = str(connection.ops.adapt_datetimefield_value(timezone.now()))
         ecriture.insert_json(
