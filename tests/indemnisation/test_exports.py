@@ -220,14 +220,90 @@ def test_every_formula_start_is_neutralised_in_the_csv_and_the_xlsx(world, name:
 
 
 def test_the_national_totals_keep_a_region_s_name_a_text_and_amounts_numbers() -> None:
+    amounts = {"montant_brouillon": Decimal(300), "montant_valide": Decimal(0), "montant_conteste": None}
     rows = [
-        {"region__code": "84", "region__nom": "=1+1", "mois": NOV, "releves": 2, "montant": Decimal("-100")},
-        {"region__code": "11", "region__nom": "Île-de-France", "mois": NOV, "releves": 1, "montant": None},
+        {
+            "region__code": "84",
+            "region__nom": "=1+1",
+            "mois": NOV,
+            "releves": 2,
+            **amounts,
+            "montant_paye": -100,
+        },
+        {
+            "region__code": "11",
+            "region__nom": "Île-de-France",
+            "mois": NOV,
+            "releves": 1,
+            **amounts,
+            "montant_paye": 0,
+        },
     ]
-    assert exports.totaux_csv(rows).splitlines()[1:] == [
-        "84,'=1+1,2026-11,2,-100.00",
-        "11,Île-de-France,2026-11,1,0.00",
+    lines = exports.totaux_csv(rows).splitlines()
+    assert (
+        lines[0]
+        == "region,nom_region,mois,releves,montant_brouillon,montant_valide,montant_paye,montant_conteste"
+    )
+    assert lines[1:] == [
+        "84,'=1+1,2026-11,2,300.00,0.00,-100.00,0.00",
+        "11,Île-de-France,2026-11,1,300.00,0.00,0.00,0.00",
     ]
+
+
+# --- What goes to the CPAM (decision 0026) ---------------------------------------------------------------------
+
+
+def test_the_cpam_file_holds_contested_statements_apart(world) -> None:  # type: ignore[no-untyped-def]
+    """October paid then contested, November validated (−100 €): the paying file lists November only; October, held,
+    is in the file of the contested (same schema) and in the XLSX's second sheet: nothing silently dropped."""
+    agent = _client(_paid_then_adjusted(world))
+    services.contester(world["releve"], world["user"], "Ma demi-journée du 20 octobre a bien été faite.")
+    region = world["region"].code
+    for mois, contested, expected in [
+        ("2026-11", "", [("valide", "ajustement", "-100.00")]),
+        ("2026-10", "", []),
+        ("2026-10", "&contestes=1", [("conteste", "jour", "200.00"), ("conteste", "jour", "100.00")]),
+    ]:
+        response = agent.get(f"/indemnisation/ars/export/?region={region}&mois={mois}{contested}")
+        assert response.status_code == 200
+        text = response.content.decode()
+        assert _validate(text, exports.SCHEMA).valid
+        assert [
+            (r["statut"], r["genre"], r["montant"]) for r in csv.DictReader(io.StringIO(text))
+        ] == expected
+    assert "-contestes.csv" in response["Content-Disposition"]
+    book = openpyxl.load_workbook(
+        io.BytesIO(agent.get(f"/indemnisation/ars/export/?region={region}&mois=2026-10&format=xlsx").content)
+    )
+    assert book.sheetnames == [exports.FEUILLE_CPAM, exports.FEUILLE_CONTESTES]
+    assert book[exports.FEUILLE_CPAM].max_row == 1  # the header only
+    statut = exports.COLUMNS.index("statut")
+    assert [
+        row[statut] for row in book[exports.FEUILLE_CONTESTES].iter_rows(min_row=2, values_only=True)
+    ] == [
+        "conteste",
+        "conteste",
+    ]
+    bad = agent.get(f"/indemnisation/ars/export/?region={region}&mois=2026-10&contestes=oui")
+    assert bad.status_code == 400 and "contestes=1" in bad.content.decode()
+    page = agent.get(f"/indemnisation/ars/?region={region}&mois=2026-10").content.decode()
+    assert "Relevés contestés (1)" in page and "contestés (suspendus) : 300,00 €" in page
+
+
+def test_the_national_totals_keep_drafts_apart(world) -> None:  # type: ignore[no-untyped-def]
+    """October's draft (300 €) is no amount validated nor paid; once paid then contested, it is held, not paid."""
+    admin = _client(User.objects.create_superuser("ministere-t", "t@exemple.fr", "x" * 16))
+    row = f"{world['region'].code},{world['region'].nom},2026-10,1"
+    assert f"{row},300.00,0.00,0.00,0.00" in admin.get("/indemnisation/national/?format=csv").content.decode()
+    page = admin.get("/indemnisation/national/").content.decode()
+    assert "Brouillons (non validés) : <strong>300,00 €</strong>" in page
+    assert "Payés : <strong>0,00 €</strong>" in page
+    _paid_then_adjusted(world)
+    text = admin.get("/indemnisation/national/?format=csv").content.decode()
+    assert f"{row},0.00,0.00,300.00,0.00" in text and ",2026-11,1,0.00,-100.00,0.00,0.00" in text
+    services.contester(world["releve"], world["user"], "Ma demi-journée du 20 octobre a bien été faite.")
+    assert f"{row},0.00,0.00,0.00,300.00" in admin.get("/indemnisation/national/?format=csv").content.decode()
+    assert exports.totaux_par_region(NOV)[0]["montant_valide"] == Decimal(-100)
 
 
 # --- PDF: weasyprint from the template, nothing fetched -------------------------------------------------------

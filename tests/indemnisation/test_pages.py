@@ -155,8 +155,8 @@ def test_national_admin_sees_totals_per_region_and_month(world) -> None:  # type
     admin = User.objects.create_superuser("ministere-i", "m@exemple.fr", "x" * 16)
     client = _client(admin)
     assert "300,00 €" in client.get("/indemnisation/national/").content.decode()
-    assert (
-        f"{world['region'].code},{world['region'].nom},2026-10,1,300.00"
+    assert (  # a draft: its 300 € apart from what is validated or paid (decision 0026)
+        f"{world['region'].code},{world['region'].nom},2026-10,1,300.00,0.00,0.00,0.00"
         in client.get("/indemnisation/national/?format=csv").content.decode()
     )
 

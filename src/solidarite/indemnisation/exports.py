@@ -1,5 +1,5 @@
 """Exports for the paying body and for pilotage: the month per CPAM (CSV with a versioned Table Schema, and XLSX
-written with openpyxl), the amounts per region and month (CSV). No bank details: there are none. The volunteer's
+written with openpyxl), the contested statements held apart, the amounts by state per region and month (CSV). No bank details: there are none. The volunteer's
 statement as a PDF is `indemnisation/pdf.py` (weasyprint).
 """
 
@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Count, Q, Sum
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, NamedStyle
@@ -108,6 +109,47 @@ SCHEMA: dict[str, Any] = {
     "primaryKey": ["releve", "genre", "mission"],
 }
 COLUMNS = [f["name"] for f in SCHEMA["fields"]]
+# The paying body's file: the statements validated by the ARS and not contested (decision 0026). A contested one is
+# held until the ARS answers: it goes to a file (CSV `?contestes=1`) or sheet of its own, never silently dropped.
+A_LA_CPAM = (Releve.Statut.VALIDE, Releve.Statut.TRANSMIS, Releve.Statut.PAYE)
+FEUILLE_CPAM = "Indemnités"
+FEUILLE_CONTESTES = "Contestés (suspendus)"
+# The amounts the pages and files show, each apart and never added together: a draft is no amount owed, a
+# contested statement is held (decision 0026). `valide`: validated or transmitted, not paid yet.
+ETATS: dict[str, tuple[str, ...]] = {
+    "brouillon": (Releve.Statut.BROUILLON,),
+    "valide": (Releve.Statut.VALIDE, Releve.Statut.TRANSMIS),
+    "paye": (Releve.Statut.PAYE,),
+    "conteste": (Releve.Statut.CONTESTE,),
+}
+TOTAUX_COLUMNS = ["region", "nom_region", "mois", "releves", *(f"montant_{etat}" for etat in ETATS)]
+
+
+def montants(releves: Iterable[Releve]) -> dict[str, Decimal]:
+    """The statements' amounts by state (`ETATS`)."""
+    out = dict.fromkeys(ETATS, Decimal(0))
+    for r in releves:
+        for etat, statuts in ETATS.items():
+            if r.statut in statuts:
+                out[etat] += r.total
+    return out
+
+
+def totaux_par_region(first: dt.date | None = None) -> list[dict[str, Any]]:
+    """Statements and their amounts by state (`montant_brouillon`, `montant_valide`, …), per region and month: one
+    query."""
+    rows = Releve.objects.all()
+    if first is not None:
+        rows = rows.filter(mois=first)
+    sums = {
+        f"montant_{etat}": Sum("total", filter=Q(statut__in=statuts), default=Decimal(0))
+        for etat, statuts in ETATS.items()
+    }
+    return list(
+        rows.values("region__code", "region__nom", "mois")
+        .annotate(releves=Count("pk"), **sums)
+        .order_by("mois", "region__nom")
+    )
 
 
 def rows(releves: Iterable[Releve]) -> list[dict[str, Any]]:
@@ -162,7 +204,7 @@ def csv_text(data: Sequence[dict[str, Any]]) -> str:
 def totaux_csv(data: Sequence[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["region", "nom_region", "mois", "releves", "montant"])
+    writer.writerow(TOTAUX_COLUMNS)
     for r in data:
         writer.writerow(
             [
@@ -170,7 +212,7 @@ def totaux_csv(data: Sequence[dict[str, Any]]) -> str:
                 csv_cell(r["region__nom"]),
                 f"{r['mois']:%Y-%m}",
                 r["releves"],
-                f"{r['montant'] or 0:.2f}",
+                *(f"{r[f'montant_{etat}'] or 0:.2f}" for etat in ETATS),
             ]
         )
     return buffer.getvalue()
@@ -187,12 +229,15 @@ FORMATS = {"mois": MONTH_FORMAT, "date": DATE_FORMAT, "taux": EURO_FORMAT, "mont
 WIDTHS = {"nom": 22, "prenom": 18, "motif": 40, "rpps": 14, "taux": 14, "montant": 14, "date": 12, "mois": 10}
 
 
-def xlsx(data: Sequence[dict[str, Any]], sheet: str = "Indemnités") -> bytes:
-    """The rows as a one-sheet workbook: the schema's titles as a bold header (frozen, filterable), numbers as
-    numbers, amounts in euros, dates as dates. Written in openpyxl's write-only mode, with one named style per
-    format (a style per cell would be registered thousands of times)."""
+def xlsx(
+    data: Sequence[dict[str, Any]],
+    sheet: str = FEUILLE_CPAM,
+    autres: Sequence[tuple[str, Sequence[dict[str, Any]]]] = (),
+) -> bytes:
+    """The rows as a workbook (a sheet, then one per `autres`): the schema's titles as a bold header (frozen,
+    filterable), numbers as numbers, amounts in euros, dates as dates. Written in openpyxl's write-only mode, with
+    one named style per format (a style per cell would be registered thousands of times)."""
     book = Workbook(write_only=True)
-    ws = book.create_sheet(sheet)
     header = NamedStyle(
         name="entete", font=Font(bold=True), alignment=Alignment(wrap_text=True, vertical="top")
     )
@@ -202,6 +247,15 @@ def xlsx(data: Sequence[dict[str, Any]], sheet: str = "Indemnités") -> bytes:
     }
     for style in (header, *styles.values()):
         book.add_named_style(style)
+    for title, rows_ in ((sheet, data), *autres):
+        _sheet(book.create_sheet(title), rows_, {name: style.name for name, style in styles.items()})
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet(ws: Any, data: Sequence[dict[str, Any]], styles: dict[str, str]) -> None:
+    """One sheet: widths, frozen and filterable header, then the rows (`styles`: a column's named style)."""
     for index, name in enumerate(COLUMNS, start=1):
         ws.column_dimensions[get_column_letter(index)].width = WIDTHS.get(name, 12)
     ws.freeze_panes = "A2"
@@ -220,11 +274,8 @@ def xlsx(data: Sequence[dict[str, Any]], sheet: str = "Indemnités") -> bytes:
                 value = None  # an empty cell, not an empty string
             if name in styles:
                 cell = WriteOnlyCell(ws, value=value)
-                cell.style = styles[name].name
+                cell.style = styles[name]
                 line.append(cell)
             else:
                 line.append(xlsx_cell(ws, value))  # a text is a text cell, never a formula
         ws.append(line)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from solidarite import parametres
@@ -568,17 +568,3 @@ def contester(releve: Releve, user: Any, motif: str) -> Releve:
         locked.save(update_fields=["statut", "motif_contestation"])
         _step(locked, de, Releve.Statut.CONTESTE, user, motif)
     return locked
-
-
-def totaux_par_region(first: dt.date | None = None) -> list[dict[str, Any]]:
-    """Statements and amounts per region and month (for pilotage): one query."""
-    from django.db.models import Count
-
-    rows = Releve.objects.all()
-    if first is not None:
-        rows = rows.filter(mois=first)
-    return list(
-        rows.values("region__code", "region__nom", "mois")
-        .annotate(releves=Count("pk"), montant=Sum("total"))
-        .order_by("mois", "region__nom")
-    )

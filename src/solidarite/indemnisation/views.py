@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -263,7 +264,7 @@ def ars(request: HttpRequest) -> HttpResponse:
         "contestes": [r for r in releves if r.statut == Releve.Statut.CONTESTE],
         "non_confirmes": services.jours_non_confirmes(region),
         "delai": parametres.entier("indemnite_confirmation_delai_jours"),
-        "total": sum(r.total for r in releves),
+        "montants": exports.montants(releves),
         "run": run,
         "en_attente": run is not None and run.etat in CalculMois.EN_ATTENTE,
         "sans_banque": NO_BANK_DETAILS,
@@ -296,7 +297,9 @@ def ars_calcul(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 @require_safe
 def export(request: HttpRequest) -> HttpResponse:
-    """The region's month for the CPAM: CSV (schema exports.SCHEMA, versioned) or XLSX; ?cpam= keeps one CPAM."""
+    """The region's month for the CPAM: CSV (schema exports.SCHEMA, versioned) or XLSX; ?cpam= keeps one CPAM.
+    Only statements validated and not contested; the contested ones, held, in a file (?contestes=1) or sheet of
+    their own (decision 0026)."""
     scope = _region_and_month(request)
     if isinstance(scope, HttpResponse):
         return scope
@@ -309,9 +312,17 @@ def export(request: HttpRequest) -> HttpResponse:
             "Format inconnu",
             f"« {fmt[:20]} » : l'export est au format {' ou '.join(EXPORT_FORMATS)}.",
         )
+    contestes = request.GET.get("contestes", "")
+    if contestes not in ("", "1"):
+        return error_page(
+            request,
+            400,
+            "Paramètre invalide",
+            f"« {contestes[:20]} » : ajoutez contestes=1 pour le fichier des relevés contestés, ou rien.",
+        )
     releves = (
         acces.releves_de_la_region(request.user)
-        .filter(region=region, mois=first, statut__in=Releve.FIGES)
+        .filter(region=region, mois=first)
         .select_related("medecin", "region")
         .prefetch_related("lignes")
     )
@@ -325,14 +336,17 @@ def export(request: HttpRequest) -> HttpResponse:
         )
     if cpam:
         releves = releves.filter(cpam=cpam)
-    rows = exports.rows(releves)
+    payables = exports.rows(releves.filter(statut__in=exports.A_LA_CPAM))
+    held = exports.rows(releves.filter(statut=Releve.Statut.CONTESTE))
     name = f"indemnites-{region.code}-{first:%Y-%m}{'-cpam-' + cpam if cpam else ''}"
     if fmt == "xlsx":
-        response = HttpResponse(exports.xlsx(rows), content_type=exports.XLSX_TYPE)
+        book = exports.xlsx(payables, autres=[(exports.FEUILLE_CONTESTES, held)])
+        response = HttpResponse(book, content_type=exports.XLSX_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
         return response
-    response = HttpResponse(exports.csv_text(rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    text = exports.csv_text(held if contestes else payables)
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}{"-contestes" if contestes else ""}.csv"'
     return response
 
 
@@ -345,10 +359,11 @@ def schema(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 @require_safe
 def national(request: HttpRequest) -> HttpResponse:
-    """The national admin's totals: statements and amounts per region and month (CSV with ?format=csv)."""
+    """The national admin's totals: statements and amounts by state per region and month (CSV with
+    ?format=csv); drafts apart, never added into validated or paid amounts (decision 0026)."""
     if not acces.is_national_admin(request.user):
         raise territoire_acces.OutOfScopeError()
-    rows = services.totaux_par_region()
+    rows = exports.totaux_par_region()
     if request.GET.get("format") == "csv":
         response = HttpResponse(exports.totaux_csv(rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="indemnites-par-region-et-mois.csv"'
@@ -363,7 +378,9 @@ def national(request: HttpRequest) -> HttpResponse:
         {
             "lignes": rows,
             "par_statut": [{**s, "libelle": labels.get(s["statut"], s["statut"])} for s in par_statut],
-            "total": sum((r["montant"] or 0) for r in rows),
+            "montants": {
+                etat: sum((r[f"montant_{etat}"] for r in rows), Decimal(0)) for etat in exports.ETATS
+            },
             "sans_banque": NO_BANK_DETAILS,
         },
     )

@@ -123,13 +123,16 @@ class Command(BaseCommand):
         self._figures()
 
     def _figures(self) -> None:
+        # By status: a draft's amount is never added to a paid one's (decision 0026).
         rows = (
             Releve.objects.filter(medecin__demonstration=True)
-            .values("region__nom", "mois")
+            .values("region__nom", "mois", "statut")
             .annotate(n=Count("pk"), montant=Sum("total"))
-            .order_by("mois", "region__nom")
+            .order_by("mois", "region__nom", "statut")
         )
+        labels = dict(Releve.Statut.choices)
         for r in rows:
             self.stdout.write(
-                f"  {r['mois']:%m/%Y}  {r['region__nom']:<28} {r['n']:>4} relevés  {r['montant']:>10} €"
+                f"  {r['mois']:%m/%Y}  {r['region__nom']:<28} {r['n']:>4} relevés  {r['montant']:>10} €  "
+                f"({labels[r['statut']].lower()})"
             )
