@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from solidarite.web.tableurs import FORMULA_STARTS, csv_cell, safe_csv_cell, xlsx_cell
+from solidarite.web.tableurs import FORMULA_STARTS, csv_cell, xlsx_cell
 
 pytestmark = pytest.mark.sans_base
 
@@ -79,7 +79,7 @@ def test_a_piece_after_a_semicolon_or_a_line_break_beginning_like_a_formula_gets
 ) -> None:
     """French Excel splits a comma file on « ; » and ends a row at a line break, quotes or not: « Dupont;=… » put
     a formula in the second cell (the probe of 7 December)."""
-    assert safe_csv_cell(text) == expected
+    assert csv_cell(text) == expected
 
 
 def test_the_dashboard_and_open_data_csv_keep_a_tricky_name_in_one_cell_and_no_formula() -> None:
@@ -99,11 +99,6 @@ def test_the_dashboard_and_open_data_csv_keep_a_tricky_name_in_one_cell_and_no_f
     assert _formulas(text) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="indemnisation/exports.py calls csv_cell, not safe_csv_cell, yet (another session's context): when it "
-    "switches, this test passes and its marker is to go",
-)
 def test_the_indemnity_csv_neutralises_the_pieces_too() -> None:
     from solidarite.indemnisation.exports import COLUMNS, csv_text
 

@@ -200,8 +200,8 @@ def test_a_name_written_as_a_formula_stays_a_text_in_both_exports(world) -> None
         ("-1+1", "'-1+1"),
         ("@SUM(1+1)", "'@SUM(1+1)"),
         ("\t=1+1", "'\t=1+1"),
-        ("\r=1+1", "'\n=1+1"),  # a bare carriage return ended the row: quoted as a line break in the cell
-        ("Moreau\r=1+1", "Moreau\n=1+1"),  # … and began a new row with a formula
+        ("\r=1+1", "'\n'=1+1"),  # a bare carriage return ended the row: quoted as a line break in the cell
+        ("Moreau\r=1+1", "Moreau\n'=1+1"),  # … and began a new row with a formula
         ("Moreau-Durand", "Moreau-Durand"),
     ],
 )

@@ -14,7 +14,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from solidarite.pilotage.indicateurs import Colonne
-from solidarite.web.tableurs import safe_csv_cell, xlsx_cell
+from solidarite.web.tableurs import csv_cell, xlsx_cell
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -27,7 +27,7 @@ def _text(column: Colonne, value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.2f}" if column.unit == "€" else f"{value:g}"
     if isinstance(value, str):
-        return str(safe_csv_cell(value))  # a zone's or a department's name: never a formula
+        return str(csv_cell(value))  # a zone's or a department's name: never a formula
     return str(value)
 
 

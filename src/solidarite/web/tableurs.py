@@ -14,7 +14,7 @@ with « = », « + », « - », « @ », a tab or a carriage return: Excel and L
   every reader that takes the file's separator. French Excel, opening a CSV by a double click, splits it on « ; »
   (its list separator) and ends a row at any line break, quotes or not: each piece is then a cell of its own, and
   « Dupont;=HYPERLINK(…) » or « Dupont », line break, « =HYPERLINK(…) » put a formula in it. A piece beginning like
-  a formula after a « ; » or a line break gets its apostrophe too (`safe_csv_cell`); the « ; » and the line
+  a formula after a « ; » or a line break gets its apostrophe too (`csv_cell`); the « ; » and the line
   break stay.
 - XLSX: the text is written as a text cell (`t="inlineStr"`, never `<f>`) with the « quotePrefix » style, so that
   editing the cell in Excel keeps it a text; its value is unchanged. The control characters XML 1.0 cannot hold
@@ -40,24 +40,17 @@ XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 def csv_cell(value: Any) -> Any:
     """The value to give the CSV writer: a text beginning like a formula behind an apostrophe, its carriage returns
-    as line feeds; anything else as it is (numbers are formatted by the caller after this, so « -100.00 » stays a
-    number). Its pieces are not looked at: `safe_csv_cell` does, and every writer is to use it (indemnisation's
-    still call this one, 7 December)."""
+    as line feeds, and each piece after a « ; » or a line break that begins like a formula behind an apostrophe
+    too (French Excel makes a cell of it); anything else as it is (numbers are formatted by the caller after this,
+    so « -100.00 » stays a number)."""
     if not isinstance(value, str):
         return value
     if value.startswith(FORMULA_STARTS):
         value = "'" + value
     if "\r" in value:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return value
-
-
-def safe_csv_cell(value: Any) -> Any:
-    """`csv_cell`, and each piece of a text after a « ; » or a line break that begins like a formula behind an
-    apostrophe too (French Excel makes a cell of it)."""
-    value = csv_cell(value)
-    if isinstance(value, str) and (";" in value or "\n" in value):
-        return PIECE_FORMULA.sub("'", value)
+    if ";" in value or "\n" in value:
+        value = PIECE_FORMULA.sub("'", value)
     return value
 
 

@@ -9,7 +9,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from solidarite.web.tableurs import safe_csv_cell
+from solidarite.web.tableurs import csv_cell
 from solidarite.zonage import sources
 from solidarite.zonage.calcul import ZonageResult
 from solidarite.zonage.score import CRITERES, LIBELLES, UNITES, EpciScore
@@ -98,7 +98,7 @@ def write_csv(result: ZonageResult, path: Path) -> None:
             row = csv_row(result, score)
             # A name from a data file is never a formula in a spreadsheet (the probe of 6 December); the
             # numbers, « -1.25 » included, stay as they are.
-            writer.writerow({k: safe_csv_cell(v) if k in TEXT_COLUMNS else v for k, v in row.items()})
+            writer.writerow({k: csv_cell(v) if k in TEXT_COLUMNS else v for k, v in row.items()})
 
 
 def feature_properties(result: ZonageResult, score: EpciScore) -> dict[str, Any]:
