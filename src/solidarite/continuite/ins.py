@@ -12,6 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from solidarite.web.textes import une_frappe
+
 # Digits 0 to 9 only (« \d » and int() took « ٤ » or « ４ »: a matricule kept so never matched its patient again).
 MATRICULE = re.compile(r"[12378][0-9]{4}(?:[0-9]{2}|2A|2B)[0-9]{8}")
 
@@ -100,26 +102,6 @@ class Traits:
         )
 
 
-def _one_edit(a: str, b: str) -> bool:
-    """At most one insertion, deletion, substitution or swap of two neighbours between a and b."""
-    if a == b:
-        return True
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        if len(diff) == 1:
-            return True
-        return (
-            len(diff) == 2
-            and diff[1] == diff[0] + 1
-            and a[diff[0]] == b[diff[1]]
-            and a[diff[1]] == b[diff[0]]
-        )
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
-
-
 def _swapped(a: dt.date, b: dt.date) -> bool:
     return a.year == b.year and a.day == b.month and a.month == b.day and a != b
 
@@ -135,9 +117,9 @@ def rapprochement(a: Traits, b: Traits) -> str:
     if same_names and _swapped(a.date_naissance, b.date_naissance):
         return "jour et mois de naissance inversés"
     if a.date_naissance == b.date_naissance:
-        if ka[0] == kb[0] and first_a != first_b and _one_edit(first_a, first_b):
+        if ka[0] == kb[0] and first_a != first_b and une_frappe(first_a, first_b):
             return "prénom presque identique"
-        if first_a == first_b and ka[0] != kb[0] and _one_edit(ka[0], kb[0]):
+        if first_a == first_b and ka[0] != kb[0] and une_frappe(ka[0], kb[0]):
             return "nom de naissance presque identique"
         if same_names:
             return "mêmes nom, prénom et date de naissance, autres traits différents"

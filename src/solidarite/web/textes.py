@@ -68,3 +68,24 @@ def name_refusal(label: str, value: str) -> str | None:
         shown = f"« {char} »" if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
         return f"{label} contient {shown}, qu'un nom ne contient pas : {RETYPE_NAME}."
     return letter_refusal(label, value)
+
+
+def une_frappe(a: str, b: str) -> bool:
+    """Whether `a` and `b` are at most one keystroke apart: one letter added, missing or replaced, or two
+    neighbours swapped (a Damerau distance of at most 1). A typed name against the register's, a typed key
+    against the known ones."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = next((i for i in range(len(short)) if short[i] != long_[i]), len(short))
+    return short[i:] == long_[i + 1 :]

@@ -16,6 +16,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from solidarite.web.textes import une_frappe
+
 KNOWN_KEYS: dict[str, frozenset[str]] = {
     "instance": frozenset({"month", "volunteers", "sites", "history", "excluded"}),
     "volunteers": frozenset({"id", "lat", "lon", "max_days", "max_km", "available", "block_days", "region"}),
@@ -64,7 +66,7 @@ def unknown_keys(data: Any) -> list[UnknownKey]:
             if key in known:
                 continue
             lowered = key.lower() if isinstance(key, str) else ""
-            close = [k for k in sorted(known) if k not in item and _one_keystroke(lowered, k)]
+            close = [k for k in sorted(known) if k not in item and une_frappe(lowered, k)]
             seen = found.get((kind, key))
             if seen is None:
                 like = close[0] if close else _resembling(lowered, known)
@@ -91,25 +93,6 @@ def _objects(data: Any) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
                 for k, entry in enumerate(reduced if isinstance(reduced, list) else []):
                     if isinstance(entry, dict):
                         yield "reduced", f"{kind}[{i}].reduced[{k}]", entry
-
-
-def _one_keystroke(a: str, b: str) -> bool:
-    """At most one letter added, missing or replaced, or two neighbours swapped (a Damerau distance ≤ 1)."""
-    if a == b:
-        return True
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (
-            len(diff) == 2
-            and diff[1] == diff[0] + 1
-            and a[diff[0]] == b[diff[1]]
-            and a[diff[1]] == b[diff[0]]
-        )
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    i = next((i for i in range(len(short)) if short[i] != long[i]), len(short))
-    return short[i:] == long[i + 1 :]
 
 
 def _resembling(key: str, known: frozenset[str]) -> str | None:
