@@ -187,6 +187,13 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return data
 
 
+# The `--instance` option's help, for every command that reads one (`plan`, `planning_echelle`).
+INSTANCE_AIDE = (
+    "Fichier JSON de l'instance. Une clé inconnue est ignorée et signalée sur la sortie d'erreur ; "
+    "à une frappe d'une clé connue absente de son objet (« blocks_days »), elle est refusée (code 2)."
+)
+
+
 def lire_instance(chemin: Path, avertir: Callable[[str], None] | None = None) -> Instance:
     """An instance file in the JSON form of `python -m solidarite plan`; bad input → EchelleError (French).
     An unknown key is said to `avertir` (stderr by default), once per key name and kind of object; one a

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from solidarite.planning.commandes import CommandeError, ecrire_json, verifier_duree, verifier_fichier
-from solidarite.planning.echelle import EchelleError, lire_instance
+from solidarite.planning.echelle import INSTANCE_AIDE, EchelleError, lire_instance
 from solidarite.planning.optimizer import (
     check,
     first_come_first_served,
@@ -32,8 +32,7 @@ class Command(BaseCommand):
             "--instance",
             type=Path,
             required=True,
-            help="Fichier JSON de l'instance. Une clé inconnue est ignorée et signalée sur la sortie d'erreur ; "
-            "à une frappe d'une clé connue absente de son objet (« blocks_days »), elle est refusée (code 2).",
+            help=INSTANCE_AIDE,
         )
         parser.add_argument("--out", type=Path, required=True, help="Fichier JSON du résultat.")
         parser.add_argument(

@@ -34,8 +34,7 @@ class Command(BaseCommand):
             "--instance",
             type=Path,
             required=True,
-            help="Fichier JSON de l'instance. Une clé inconnue est ignorée et signalée sur la sortie d'erreur ; "
-            "à une frappe d'une clé connue absente de son objet (« blocks_days »), elle est refusée (code 2).",
+            help=echelle.INSTANCE_AIDE,
         )
         parser.add_argument(
             "--dossier",
