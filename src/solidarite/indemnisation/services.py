@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from solidarite import parametres
-from solidarite.indemnisation import acces, calcul, ecriture
+from solidarite.indemnisation import acces, calcul, construction, ecriture
 from solidarite.indemnisation.models import (
     CalculMois,
     EtapeReleve,
@@ -73,10 +70,6 @@ def parse_month(text: str | None, today: dt.date | None = None) -> dt.date:
             f"Le mois {first:%m/%Y} n'est pas encore commencé : un relevé ne porte que sur des journées faites."
         )
     return first
-
-
-def next_month(first: dt.date) -> dt.date:
-    return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
 # --- Realised days ---------------------------------------------------------------------------------------
@@ -193,18 +186,9 @@ def construire_mois(
     first = first.replace(day=1)
     if first > today.replace(day=1):
         raise ValidationError(f"Le mois {first:%m/%Y} n'est pas encore commencé.")
-    end = next_month(first)
     parametres.verifier(table)
-    caps: dict[dt.date, int] = {}
-
-    def cap(month: dt.date) -> int:
-        """The cap in force in that month (a dated parameter), for this month's days and late ones alike."""
-        if month not in caps:
-            caps[month] = parametre_entier("jours_max_par_mois", month, table)
-        return caps[month]
-
+    cap = construction.plafonds(table)
     cap(first)  # a bad table is refused before anything is written
-    region_path = "mission__lieu__commune__departement__region"
     with transaction.atomic():
         progress("Lecture des journées réalisées", 10)
         ecriture.one_run_at_a_time()
@@ -218,117 +202,10 @@ def construire_mois(
         # A draft has no journal (its first step is the validation) and no line left: one DELETE, not the
         # collector's per-batch lookups, so that the run's query count does not grow with the drafts.
         drafts._raw_delete(drafts.db)
-        jours = JourRealise.objects.filter(mission__date__lt=end)
-        # The lines of days up to this month's end only: a later month's day in a later statement is neither
-        # paid here nor « withdrawn » (December built after January gave each January day a −200 € line).
-        lignes = LigneReleve.objects.filter(date__lt=end)
-        if region is not None:
-            # The monthly cap is the doctor's, whatever the region: the days and lines of the region's doctors
-            # in every region are read (subqueries, no extra query), only the region's statements are written.
-            avec_jours = JourRealise.objects.filter(mission__date__lt=end, **{region_path: region}).values(
-                "mission__medecin_id"
-            )
-            avec_lignes = LigneReleve.objects.filter(releve__region=region).values("releve__medecin_id")
-            jours = jours.filter(
-                Q(mission__medecin_id__in=avec_jours) | Q(mission__medecin_id__in=avec_lignes)
-            )
-            lignes = lignes.filter(
-                Q(releve__medecin_id__in=avec_jours) | Q(releve__medecin_id__in=avec_lignes)
-            )
-        rows = list(
-            jours.values_list(
-                "mission_id",
-                "mission__date",
-                "nature",
-                "consultations",
-                "mission__medecin_id",
-                "mission__lieu__commune__departement__region_id",
-            )
-        )
-        # Every line, with its statement's month and whether that statement is validated: only a validated one
-        # pays, and a later draft's line is taken over by this month (calcul.placer).
-        line_rows = list(
-            lignes.values_list(
-                "pk",
-                "mission_id",
-                "date",
-                "montant",
-                "genre",
-                "releve__mois",
-                "releve__statut",
-                "releve__medecin_id",
-                "releve__region_id",
-            )
-        )
-        frozen = set(
-            Releve.objects.filter(mois=first, statut__in=Releve.FIGES).values_list("medecin_id", "region_id")
-        )
-        progress("Calcul des relevés", 40)
-        actuels: dict[int, calcul.Jour] = {}
-        medecin_of: dict[int, int] = {}
-        for mission_id, date, nature, consultations, medecin_id, region_id in rows:
-            actuels[mission_id] = calcul.Jour(mission_id, date, nature, consultations, str(region_id))
-            medecin_of[mission_id] = medecin_id
-        existantes: dict[int, list[calcul.Existante]] = defaultdict(list)
-        for pk, mission_id, date, montant, genre, mois, statut, medecin_id, region_id in line_rows:
-            existantes[medecin_id].append(
-                calcul.Existante(
-                    mission_id, date, montant, genre, mois, statut in Releve.FIGES, str(region_id), pk
-                )
-            )
-        jours_of: dict[int, dict[int, calcul.Jour]] = defaultdict(dict)
-        for mission_id, jour in actuels.items():
-            jours_of[medecin_of[mission_id]][mission_id] = jour
-        releves: list[_Brouillon] = []
-        pending: list[tuple[_Brouillon, list[calcul.Ligne]]] = []
-        repris: list[calcul.Existante] = []
-        for medecin_id in sorted(set(jours_of) | set(existantes)):
-            groupes = {j.groupe for j in jours_of[medecin_id].values()} | {
-                e.groupe for e in existantes[medecin_id]
-            }
-            place = calcul.placer(
-                first,
-                jours_of[medecin_id],
-                existantes[medecin_id],
-                fermes=[
-                    g
-                    for g in groupes
-                    if (medecin_id, int(g)) in frozen or (region is not None and int(g) != region.pk)
-                ],
-            )
-            repris.extend(place.repris)
-            releve = calcul.construire(
-                first, place.nouveaux, place.payes, actuels, cap, table, tenus=place.tenus
-            )
-            groups: dict[str, list[calcul.Ligne]] = defaultdict(list)
-            for ligne in releve.lignes:
-                groups[ligne.groupe].append(ligne)
-            for jour in place.nouveaux:
-                if jour.mission_id in releve.retenus:
-                    groups.setdefault(jour.groupe, [])
-            for paye in place.payes.values():
-                if paye.mission_id in releve.retenus:  # a held correction is listed on its region's statement
-                    groups.setdefault(paye.groupe, [])
-            groupe_of = {p.mission_id: p.groupe for p in place.payes.values()}
-            groupe_of.update({j.mission_id: j.groupe for j in place.nouveaux})
-            for groupe, items in groups.items():
-                if region is not None and int(groupe) != region.pk:
-                    continue  # another region's statement: its ARS computes it
-                if (medecin_id, int(groupe)) in frozen:
-                    continue  # its new days wait for the next month's statement
-                # Each statement lists the anomalies of its region's days: the ARS that reads it can resolve them.
-                anomalies = [
-                    {"code": a.code, "message": a.message, "missions": list(a.mission_ids)}
-                    for a in releve.anomalies
-                    if any(groupe_of.get(m) == groupe for m in a.mission_ids)
-                ]
-                obj = _Brouillon(
-                    medecin_id, int(groupe), sum((i.montant for i in items), Decimal(0)), anomalies
-                )
-                releves.append(obj)
-                pending.append((obj, items))
+        plan = construction.calculer(first, region, table, cap, progress=progress)
+        releves = plan.releves
         progress("Écriture des relevés", 70)
-        ecriture.reprendre(repris)
+        ecriture.reprendre(plan.repris)
         _set_cpam(releves)
         now = str(connection.ops.adapt_datetimefield_value(timezone.now()))
         ecriture.insert_json(
@@ -358,7 +235,7 @@ def construire_mois(
             LigneReleve,
             [
                 {
-                    "releve_id": ids[(obj.medecin_id, obj.region_id)],
+                    "releve_id": ids[(r.medecin_id, r.region_id)],
                     "genre": i.genre,
                     "mission_id": i.mission_id,
                     "date": i.date.isoformat(),
@@ -368,38 +245,20 @@ def construire_mois(
                     "consultations": i.consultations,
                     "motif": i.motif[:200],
                 }
-                for obj, items in pending
-                for i in items
+                for r in releves
+                for i in r.lignes
             ],
         )
     progress("Terminé", 100)
     return {
         "releves": len(releves),
-        "lignes": sum(len(items) for _o, items in pending),
+        "lignes": sum(len(r.lignes) for r in releves),
         "total": str(sum((r.total for r in releves), Decimal(0))),
         "anomalies": sum(1 for r in releves if r.anomalies),
     }
 
 
-def parametre_entier(nom: str, jour: dt.date, table: calcul.Table) -> int:
-    v = parametres.parametre(nom, jour, table).valeur
-    if not isinstance(v, int):
-        raise ValidationError(f"Paramètre {nom!r} : un nombre entier attendu.")
-    return v
-
-
-@dataclass(slots=True)
-class _Brouillon:
-    """A statement about to be inserted (lighter than a model instance: 3,000 of them per run)."""
-
-    medecin_id: int
-    region_id: int
-    total: Decimal
-    anomalies: list[dict[str, Any]]
-    cpam: str = ""
-
-
-def _set_cpam(releves: list[_Brouillon]) -> None:
+def _set_cpam(releves: list[construction.Brouillon]) -> None:
     """The paying CPAM: that of the doctor's département (one query for all)."""
     from solidarite.annuaire.models import MedecinVolontaire
 
