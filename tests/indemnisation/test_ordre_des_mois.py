@@ -1,6 +1,7 @@
 """Three months built, validated and paid in any order, days confirmed late or withdrawn in between (hypothesis, on
 the database): whatever the order, once every month is built again, each line sits where decision 0015 (revision
-of 7 December) puts it, and nothing validated ever changes."""
+of 7 December) puts it, nothing validated ever changes, and a draft is validated only if it is what a build would
+write then (a stale one refused, nothing written; none refused once every month is built again)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -83,6 +85,18 @@ def _expected_placement(doc, missions) -> None:  # type: ignore[no-untyped-def]
         )
 
 
+def _validate_unless_stale(releve: Releve, ars) -> None:  # type: ignore[no-untyped-def]
+    """A draft built before a day changed is refused, nothing written (decision 0015, revision of 7 December)."""
+    lines = sorted(releve.lignes.values_list("genre", "mission_id", "montant"))
+    try:
+        services.avancer([releve.pk], "valider", ars)
+    except ValidationError as exc:
+        assert "n'est plus à jour" in " ".join(exc.messages), exc.messages
+        releve.refresh_from_db()
+        assert releve.statut == Releve.Statut.BROUILLON and not releve.etapes.exists()
+        assert sorted(releve.lignes.values_list("genre", "mission_id", "montant")) == lines
+
+
 @settings(
     max_examples=40,
     deadline=None,
@@ -115,7 +129,7 @@ def test_any_order_of_builds_validations_and_withdrawals(freeze_clock, confirmed
             elif action in ("valider", "payer"):
                 r = Releve.objects.filter(medecin=doc, mois=MONTHS[arg]).first()
                 if r is not None and action == "valider" and r.statut == Releve.Statut.BROUILLON:
-                    services.avancer([r.pk], "valider", ars)
+                    _validate_unless_stale(r, ars)
                 elif r is not None and action == "payer" and r.statut == Releve.Statut.VALIDE:
                     services.avancer([r.pk], "transmettre", ars)
                     services.avancer([r.pk], "payer", ars)
@@ -125,4 +139,8 @@ def test_any_order_of_builds_validations_and_withdrawals(freeze_clock, confirmed
             services.construire_mois(MONTHS[i], today=TODAY)
         _check_always(frozen_before)
         _expected_placement(doc, missions.values())
+        # Every month built again, no draft is stale: the check at validation refuses nothing (all at once).
+        drafts = list(Releve.objects.filter(statut=Releve.Statut.BROUILLON).values_list("pk", flat=True))
+        if drafts:
+            services.avancer(drafts, "valider", ars)
         transaction.set_rollback(True)

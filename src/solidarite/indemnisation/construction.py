@@ -235,13 +235,13 @@ def _anomalies(items: list[dict[str, Any]]) -> list[str]:
     return sorted(json.dumps(a, sort_keys=True, ensure_ascii=False) for a in items)
 
 
-def perimes(drafts: list[Releve], table: calcul.Table = parametres.PARAMETRES) -> list[str]:
-    """For each of `drafts` that the month's run would now write otherwise (a day withdrawn, added or changed since
-    it was built, an amount in force changed, an anomaly come or gone): one French sentence saying so. Reads a fixed
+def perimes(drafts: list[Releve], table: calcul.Table = parametres.PARAMETRES) -> dict[int, str]:
+    """Each of `drafts` that the month's run would now write otherwise (a day withdrawn, added or changed since it
+    was built, an amount in force changed, an anomaly come or gone), by id: one French sentence saying so. Reads a fixed
     number of queries per region and month, whatever the statements and their days; writes nothing. The caller holds
     the drafts locked (select_for_update), as the run does before it replaces them."""
     if not drafts:
-        return []
+        return {}
     stored: dict[int, list[Cle]] = defaultdict(list)
     for releve_id, *values in LigneReleve.objects.filter(releve__in=drafts).values_list(
         "releve_id", "genre", "mission_id", "date", "nature", "taux", "montant", "consultations", "motif"
@@ -251,7 +251,7 @@ def perimes(drafts: list[Releve], table: calcul.Table = parametres.PARAMETRES) -
     for r in drafts:
         by_scope[(r.region_id, r.mois)].append(r)
     cap = plafonds(table)
-    refusals: list[str] = []
+    refusals: dict[int, str] = {}
     for (region_id, mois), group in sorted(by_scope.items(), key=lambda item: (item[0][1], item[0][0])):
         region = group[0].region
         plan = calculer(
@@ -269,7 +269,7 @@ def perimes(drafts: list[Releve], table: calcul.Table = parametres.PARAMETRES) -
             if not changes and _anomalies(r.anomalies) != _anomalies(fresh.anomalies if fresh else []):
                 changes = ["ses anomalies ont changé"]
             if changes:
-                refusals.append(
+                refusals[r.pk] = (
                     f"Le relevé de {r.medecin} ({r.mois:%m/%Y}) n'est plus à jour : {', '.join(changes)} depuis son "
                     f"calcul le {timezone.localtime(r.cree_le):%d/%m/%Y}."
                 )

@@ -373,6 +373,8 @@ def avancer(ids: Iterable[int | str], action: str, user: Any, commentaire: str =
                     f"Le relevé de {r.medecin} ({r.mois:%m/%Y}) est « {r.get_statut_display().lower()} » : "
                     "cette étape ne s'applique pas."
                 )
+        if action == "valider":  # a draft validated is what the run would write now, under the same locks
+            _refuse_perimes([r for r in found if r.statut == Releve.Statut.BROUILLON], user)
         for r in found:
             de = r.statut
             r.statut = _reprise(r) if de == Releve.Statut.CONTESTE else vers  # only « valider » takes one
@@ -382,6 +384,27 @@ def avancer(ids: Iterable[int | str], action: str, user: Any, commentaire: str =
             r.save(update_fields=fields)
             _step(r, de, r.statut, user, commentaire)
     return found
+
+
+PERIME_CONSEIL = "Recalculez les relevés du mois, puis validez-les de nouveau."
+PERIMES_NOMMES = 5  # the stale drafts named in one refusal; the others counted
+
+
+def _refuse_perimes(drafts: list[Releve], user: Any) -> None:
+    """Refuses (nothing written) the validation of drafts the month's run would now write otherwise: a day
+    withdrawn, added or changed since they were built would be paid as the draft says, then regularised."""
+    stale = construction.perimes(drafts)
+    if not stale:
+        return
+    logger.warning(  # ids only: the doctors' names stay out of the log
+        "Validation refusée, relevés à recalculer %s (compte %s)",
+        sorted(stale),
+        getattr(user, "pk", None),
+    )
+    shown = [stale[pk] for pk in sorted(stale)[:PERIMES_NOMMES]]
+    if len(stale) > len(shown):
+        shown.append(f"Et {len(stale) - len(shown)} autre(s) relevé(s) coché(s) à recalculer.")
+    raise ValidationError(" ".join([*shown, PERIME_CONSEIL]))
 
 
 def _date_etape(releve: Releve, action: str, now: dt.datetime, user: Any) -> list[str]:
