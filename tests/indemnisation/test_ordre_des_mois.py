@@ -86,7 +86,7 @@ def _expected_placement(doc, missions) -> None:  # type: ignore[no-untyped-def]
 
 
 def _validate_unless_stale(releve: Releve, ars) -> None:  # type: ignore[no-untyped-def]
-    """A draft built before a day changed is refused, nothing written (decision 0015, revision of 7 December)."""
+    """A draft built before a day changed is refused, nothing written (decision 0015, « un brouillon périmé »)."""
     lines = sorted(releve.lignes.values_list("genre", "mission_id", "montant"))
     try:
         services.avancer([releve.pk], "valider", ars)

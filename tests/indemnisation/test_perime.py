@@ -1,5 +1,5 @@
-"""A draft validated must be what the month's run would write now (decision 0015, revision of 7 December, second
-part): a day withdrawn, confirmed late or changed since the draft was built refuses the validation, nothing
+"""A draft validated must be what the month's run would write now (decision 0015, revision « un brouillon
+périmé »): a day withdrawn, confirmed late or changed since the draft was built refuses the validation, nothing
 written, until the month is built again. The `world` fixture (conftest.py): Alice Durand, a full day on 6 October
 and a half-day on 20 October 2026, October's draft built on 20 November."""
 

@@ -1,6 +1,6 @@
 """What the month's run would write, read in a fixed number of queries and written nowhere: the run writes it
 (`services.construire_mois`), the validation compares a draft with it (`perimes`) and refuses one that is no longer
-what the run would write (decision 0015, revision of 7 December, second part)."""
+what the run would write (decision 0015, revision « un brouillon périmé »)."""
 
 from __future__ import annotations
 
