@@ -347,6 +347,17 @@ def consultation_du_jour(
     return services.book(slot.id, {**(form or PATIENT), "email": "jeanne@exemple.fr"})
 
 
+def le_jour_de(rdv: RendezVous) -> Any:
+    """The clock at noon of `rdv`'s mission day, at its lieu, for a `with` block (time-machine): the identity is
+    confirmed and the handover written on the day of the visit, never before (continuite.services). For a booking
+    made ahead, on a later day; the test goes on at its own clock after the block."""
+    import time_machine
+
+    return time_machine.travel(
+        dt.datetime.combine(rdv.mission.date, dt.time(12), tzinfo=rdv.lieu.fuseau), tick=False
+    )
+
+
 def visite(rdv: RendezVous | None = None, **traits: object) -> Any:
     """The identity confirmed at the visit by the mission's doctor: returns the continuite.Visite."""
     from solidarite.continuite import services as continuite

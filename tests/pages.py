@@ -32,7 +32,7 @@ from solidarite.rdv.models import HorairesConsultation, RendezVous
 from solidarite.territoire.models import Commune
 from solidarite.zonage import services as zonage
 from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle
-from tests.factories import agent_ars, compte
+from tests.factories import agent_ars, compte, le_jour_de
 from tests.factories import medecin as make_medecin
 
 PATIENT = {"nom": "Martin", "prenom": "Jeanne", "date_naissance": "1948-05-17", "telephone": "06 12 34 56 78"}
@@ -79,7 +79,8 @@ def _next_weekday(start: dt.date) -> dt.date:
 
 
 def _transmission(s: Samples) -> Any:
-    """The sample appointment's identity confirmed and its handover written (one exam), once."""
+    """The sample appointment's identity confirmed and its handover written (one exam), once, on the day of its
+    mission (a few days ahead: never before the visit)."""
     from solidarite.continuite import services as continuite
     from solidarite.continuite.models import Transmission
 
@@ -87,13 +88,14 @@ def _transmission(s: Samples) -> Any:
     if found is not None:
         return found
     identite = continuite.Identite("Martin", "Jeanne", dt.date(1948, 5, 17), "F", "15120")
-    continuite.confirmer_identite(s.rdv, s.medecin, identite, s.medecin.compte)
     saisie = continuite.Saisie(
         "Toux",
         "Bronchite",
         examens=(continuite.Examen("biologie", "NFS", s.mission.date + dt.timedelta(days=7)),),
     )
-    return continuite.ecrire_transmission(s.rdv, s.medecin, saisie, s.medecin.compte)
+    with le_jour_de(s.rdv):
+        continuite.confirmer_identite(s.rdv, s.medecin, identite, s.medecin.compte)
+        return continuite.ecrire_transmission(s.rdv, s.medecin, saisie, s.medecin.compte)
 
 
 def make_samples() -> Samples:

@@ -30,7 +30,7 @@ from solidarite.rdv.models import HorairesConsultation, Message, RendezVous
 from solidarite.territoire.models import AgentArs
 from solidarite.zonage import services as zonage
 from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle
-from tests.factories import compte, lieu, medecin, referent, zone_commune
+from tests.factories import compte, le_jour_de, lieu, medecin, referent, zone_commune
 
 pytestmark = pytest.mark.django_db
 
@@ -725,18 +725,20 @@ def endpoints() -> tuple[list[str], list[str]]:
 
 
 def _continuite(rdv: RendezVous) -> Any:
-    """Continuity of care (issue 20): the appointment's identity confirmed, its handover with one exam."""
+    """Continuity of care (issue 20): the appointment's identity confirmed, its handover with one exam, both on
+    the day of its mission (a week ahead: never before the visit)."""
     from solidarite.continuite import services as continuite
 
     doctor = rdv.mission.medecin
     identite = continuite.Identite(rdv.nom, rdv.prenom, rdv.date_naissance, "F", "15120")
-    continuite.confirmer_identite(rdv, doctor, identite, None)
     saisie = continuite.Saisie(
         "Toux",
         "Bronchite",
         examens=(continuite.Examen("biologie", "NFS", rdv.mission.date + dt.timedelta(days=7)),),
     )
-    return continuite.ecrire_transmission(rdv, doctor, saisie, None)
+    with le_jour_de(rdv):
+        continuite.confirmer_identite(rdv, doctor, identite, None)
+        return continuite.ecrire_transmission(rdv, doctor, saisie, None)
 
 
 class World:

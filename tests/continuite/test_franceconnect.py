@@ -11,7 +11,7 @@ from solidarite.rdv import services as rdv_services
 from solidarite.rdv.models import AccesDonnees, RendezVous
 from tests.connexion.conftest import login, provider  # noqa: F401 (the fixture)
 from tests.connexion.provider import Provider
-from tests.factories import PATIENT, compte, mission, referent, transmission
+from tests.factories import PATIENT, compte, le_jour_de, mission, referent, transmission
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,8 @@ def test_the_franceconnect_patient_sees_who_read_their_record(client, provider: 
         and m.medecin.compte.username in listed
         and "liste du jour" in listed
     )
-    t = transmission(mine)  # the doctor confirms the identity at the visit and writes the handover
+    with le_jour_de(mine):  # tomorrow: the doctor confirms the identity at the visit, writes the handover
+        t = transmission(mine)
     Client().get(f"/continuite/transmission/{t.pk}/lettre/")  # anonymous: refused, never logged as a reader
     assert doctor.get(f"/continuite/transmission/{t.pk}/fhir/").status_code == 200
     page = client.get("/continuite/mes-acces/")

@@ -12,7 +12,7 @@ from solidarite.rdv.models import AccesDonnees
 from tests.connexion.conftest import login, provider  # noqa: F401 (the fixture)
 from tests.connexion.provider import Provider
 from tests.connexion.test_oidc import psc_person
-from tests.factories import consultation_du_jour
+from tests.factories import consultation_du_jour, le_jour_de
 from tests.factories import transmission as _transmission
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +21,11 @@ RPPS_MT = "10101010105"  # a valid key (Luhn), like every RPPS
 
 
 def transmission(examens: int):  # type: ignore[no-untyped-def]
-    """Tomorrow's booking (the provider's tokens need the real clock: no frozen Monday here)."""
-    return _transmission(consultation_du_jour(days_ahead=1), examens=examens)
+    """Tomorrow's booking (the provider's tokens need the real clock: no frozen Monday here), its identity and
+    handover written on its day (tomorrow, at noon), then back to the real clock."""
+    rdv = consultation_du_jour(days_ahead=1)
+    with le_jour_de(rdv):
+        return _transmission(rdv, examens=examens)
 
 
 def declare(t, rpps: str = RPPS_MT, nom: str = "Dr Claire Durand, Mauriac") -> Client:  # type: ignore[no-untyped-def]
