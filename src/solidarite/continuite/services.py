@@ -168,20 +168,38 @@ def reassign_stale(lieu_id: int | None = None) -> int:
 # --- Identity at the visit -----------------------------------------------------------------------------------
 
 
+def jour_de_la_visite(rdv: RendezVous) -> dt.date | None:
+    """None when the identity and the handover of `rdv` may be written now: on the day of its mission, or after
+    it (a late handover). Before, the day they open. « Today » is the lieu's (decision 0023): in metropolitan
+    France, Paris's; in Guyane, the evening before is still the day before, even past midnight in Paris."""
+    day = rdv.mission.date
+    return day if day > timezone.localdate(timezone=rdv.lieu.fuseau) else None
+
+
+def _refuse_before_the_day(rdv: RendezVous, what: str) -> None:
+    """ValidationError (French) when the day of the visit has not come: a doctor reads ahead, writes on the day."""
+    if (day := jour_de_la_visite(rdv)) is not None:
+        raise ValidationError(
+            f"La consultation a lieu le {day:%d/%m/%Y} : {what} le jour de la visite, pas avant."
+        )
+
+
 def _traits(data: Identite | Patient) -> ins.Traits:
     return ins.Traits(data.nom_naissance, data.prenoms, data.date_naissance, data.sexe, data.lieu_naissance)
 
 
 def confirmer_identite(rdv: RendezVous, medecin: MedecinVolontaire, data: Identite, par: Any) -> Visite:
     """At the visit: the doctor of the booking's mission confirms the identity; the booking is linked to the
-    patient record of the lieu (the same traits: the same record; a near match: flagged, never merged)."""
-    matricule = check_identite(data, timezone.localdate())
+    patient record of the lieu (the same traits: the same record; a near match: flagged, never merged). Not
+    before the day of the visit: the identity is checked on a document, with the patient there."""
     if rdv.mission.medecin_id != medecin.pk:
         raise ValidationError(
             "Ce rendez-vous n'est pas l'un des vôtres : vous ne pouvez pas confirmer l'identité."
         )
     if rdv.statut in (RendezVous.Statut.ANNULE, RendezVous.Statut.ABSENT, RendezVous.Statut.EXCUSE):
         raise ValidationError("Ce rendez-vous n'a pas eu lieu : il n'y a pas de patient vu à identifier.")
+    _refuse_before_the_day(rdv, "l'identité du patient se confirme")
+    matricule = check_identite(data, timezone.localdate())
     key = "|".join(str(x) for x in _traits(data).cle())
     with transaction.atomic():
         # One identity at a time per lieu: the same form sent twice at once, or the same person confirmed at two
@@ -281,7 +299,8 @@ def ecrire_transmission(
 ) -> Transmission:
     """The handover of the consultation of `rdv`, by the doctor who saw the patient; each exam ordered becomes
     a résultat attendu owned by the doctor until the end of their mission day, expected between the consultation
-    and `resultat_attendu_horizon_jours` after it. Every field is checked before anything is written."""
+    and `resultat_attendu_horizon_jours` after it. Every field is checked before anything is written; nothing is
+    written before the day of the consultation."""
     if rdv.mission.medecin_id != medecin.pk:
         seen = Visite.objects.filter(rendez_vous=rdv).values_list("patient_id", flat=True).first()
         # the refused attempt is in the access log too (about the record if there is one, else the booking)
@@ -291,6 +310,7 @@ def ecrire_transmission(
         raise ValidationError(
             "Vous n'avez pas vu ce patient : une transmission s'écrit par le médecin de la consultation."
         )
+    _refuse_before_the_day(rdv, "la transmission s'écrit")
     visite = Visite.objects.filter(rendez_vous=rdv).select_related("patient").first()
     if visite is None:
         raise ValidationError(

@@ -84,7 +84,8 @@ def _date(params: QueryDict, name: str, what: str) -> dt.date:
 @require_http_methods(["GET", "HEAD", "POST"])
 def consultation(request: HttpRequest, rendez_vous: int) -> HttpResponse:
     """The doctor of the booking: identity confirmed (linking the booking to the patient record), then the
-    handover with its exams. Both forms on one page, usable in two minutes."""
+    handover with its exams. Both forms on one page, usable in two minutes; before the day of the visit, the page
+    is read (to prepare) and says when they open (the services refuse to write)."""
     rdv, medecin = acces.consultation_or_404(request.user, rendez_vous)
     visite = Visite.objects.select_related("patient").filter(rendez_vous=rdv).first()
     errors: list[str] = []
@@ -148,6 +149,7 @@ def _consultation_page(request: HttpRequest, rdv: RendezVous, visite: Any, error
         "visite": visite,
         "transmission": transmission,
         "erreurs": errors,
+        "ouvre_le": services.jour_de_la_visite(rdv),  # before the day: read to prepare, nothing to write
         "statuts": StatutIdentite.choices,
         "suivis": Suivi.choices,
         "natures": NatureExamen.choices,
