@@ -274,8 +274,14 @@ def test_documents_and_the_patient_sees_who_read(lundi) -> None:  # type: ignore
     fhir = c.get(f"/continuite/transmission/{t.pk}/fhir/")
     assert fhir.status_code == 200 and fhir["Content-Type"] == "application/fhir+json"
     assert "RPPS" in c.get(f"/continuite/transmission/{t.pk}/lettre/").content.decode()
+    t.medecin.compte.first_name, t.medecin.compte.last_name = (
+        "Alice",
+        "Durand",
+    )  # as Pro Santé Connect names it
+    t.medecin.compte.save()
     page = Client().get(f"/continuite/mes-acces/{jeton_for(t.visite.rendez_vous)}/").content.decode()
-    assert "document FHIR produit" in page and t.medecin.compte.username in page
+    assert "document FHIR produit" in page and "<td>Alice Durand</td>" in page
+    assert t.medecin.compte.username not in page  # « rpps-1000… »: an account's identifier, not a person
     assert Client().get("/continuite/mes-acces/faux/").status_code == 404
 
 

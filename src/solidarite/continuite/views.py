@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -432,7 +433,7 @@ def _acces_rows(patients: list[Any], rendez_vous: list[int]) -> list[AccesDonnee
         *rendez_vous,
         *Visite.objects.filter(patient_id__in=ids).values_list("rendez_vous_id", flat=True),
     ]
-    return list(
+    rows = list(
         AccesDonnees.objects.filter(
             Q(objet_type="continuite.patient", objet_id__in=ids)
             | Q(objet_type=RENDEZ_VOUS, objet_id__in=rendez_vous)
@@ -440,6 +441,17 @@ def _acces_rows(patients: list[Any], rendez_vous: list[int]) -> list[AccesDonnee
         .exclude(par_id__isnull=True)
         .order_by("-le")[:200]
     )
+    # The person, as the patient knows them (« Alice Durand »), not their account's identifier (« rpps-1000… »);
+    # an account deleted since keeps the identifier the log holds.
+    names = {
+        u.pk: u.get_full_name()
+        for u in get_user_model()
+        .objects.filter(pk__in={r.par_id for r in rows})
+        .only("first_name", "last_name")
+    }
+    for r in rows:
+        r.qui = names.get(r.par_id) or r.par_nom  # type: ignore[attr-defined]
+    return rows
 
 
 @require_safe
