@@ -151,6 +151,72 @@ def _shown(m: Monde, response: Any) -> list[str]:
     return [mark for mark in m.marques_b if mark in text]
 
 
+# --- The leak: deleting a volunteer of A, who also works in B ------------------------------------------------
+
+
+def _works_in_b(m: Monde) -> Mission:
+    """The volunteer of A also has a day in region B (volunteers are planned nationally)."""
+    return Mission.objects.create(
+        medecin=m.doc_a, lieu=m.lieu_b, date=timezone.localdate() + dt.timedelta(days=9), statut="confirmee"
+    )
+
+
+def test_a_volunteer_s_deletion_page_names_no_row_of_another_region(monde: Monde) -> None:
+    """The page listed « Mission : Dr … à <lieu of B> le … », a day of region B the ARS of A reads nowhere else
+    (its day page is a 404 to them)."""
+    _works_in_b(monde)
+    ars = monde.client(monde.ars)
+    page = ars.get(f"/admin/annuaire/medecinvolontaire/{monde.doc_a.pk}/delete/")
+    assert page.status_code == 200
+    assert monde.lieu_b.nom not in _text(page)
+    assert "autre région" in _text(page)
+    ars.post(f"/admin/annuaire/medecinvolontaire/{monde.doc_a.pk}/delete/", {"post": "yes"})
+    assert MedecinVolontaire.objects.filter(pk=monde.doc_a.pk).exists()
+
+
+def _without_days(m: Monde) -> None:
+    """The volunteer of A without missions nor statements (they would protect the row from any deletion)."""
+    Mission.objects.filter(medecin=m.doc_a).delete()
+    Releve.objects.filter(medecin=m.doc_a).delete()
+
+
+@pytest.mark.parametrize("how", ["page", "action"])
+def test_deleting_a_volunteer_of_a_does_not_delete_b_s_draft_plan(monde: Monde, how: str) -> None:
+    """A volunteer of A proposed in B's draft plan: deleting the volunteer deleted B's proposition (a cascade),
+    and the page listed it, lieu and day. The ARS of A is refused; the ministry deletes."""
+    _without_days(monde)  # nothing protects the volunteer: the deletion would go through
+    in_b = Proposition.objects.create(
+        run=monde.run_b, medecin=monde.doc_a, lieu=monde.lieu_b, date=monde.mois + dt.timedelta(days=4)
+    )
+    ars = monde.client(monde.ars)
+    path = f"/admin/annuaire/medecinvolontaire/{monde.doc_a.pk}/delete/"
+    if how == "page":
+        shown = ars.get(path)
+        posted = ars.post(path, {"post": "yes"})
+    else:
+        data = {"action": "delete_selected", "_selected_action": [monde.doc_a.pk]}
+        shown = ars.post("/admin/annuaire/medecinvolontaire/", data)
+        posted = ars.post("/admin/annuaire/medecinvolontaire/", {**data, "post": "yes"})
+    assert Proposition.objects.filter(pk=in_b.pk).exists()
+    assert posted.status_code == 200  # the refusal page again, nothing deleted
+    assert monde.lieu_b.nom not in _text(shown)
+    assert MedecinVolontaire.objects.filter(pk=monde.doc_a.pk).exists()
+    monde.client(monde.national).post(path, {"post": "yes"})
+    assert not MedecinVolontaire.objects.filter(pk=monde.doc_a.pk).exists()
+
+
+def test_a_volunteer_of_a_only_is_still_deleted_by_their_ars(monde: Monde) -> None:
+    """The refusal is for rows of another region only: a volunteer proposed in A's draft alone goes."""
+    Proposition.objects.create(
+        run=monde.run_a, medecin=monde.doc_a, lieu=monde.lieu_a, date=monde.mois + dt.timedelta(days=4)
+    )
+    _without_days(monde)
+    monde.client(monde.ars).post(
+        f"/admin/annuaire/medecinvolontaire/{monde.doc_a.pk}/delete/", {"post": "yes"}
+    )
+    assert not MedecinVolontaire.objects.filter(pk=monde.doc_a.pk).exists()
+
+
 # --- Regressions: the surfaces probed and found closed --------------------------------------------------------
 
 

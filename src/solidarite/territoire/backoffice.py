@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
+from django.contrib.admin.utils import NestedObjects
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import models
-from django.db.models import QuerySet
+from django.db import models, router
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from solidarite.territoire import acces
@@ -46,10 +48,64 @@ class RegionScopedAdmin:
     def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> Any:
         raise acces.OutOfScopeError()
 
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        """A deletion that would reach rows of another region (a volunteer's days, draft assignments or statements
+        there: volunteers are planned nationally) is refused to the ARS agent, and none of those rows is listed:
+        the page named them (lieu, day) and the cascade deleted another region's draft plan. Django's delete
+        view and action delete nothing while `protected` is not empty."""
+        found = super().get_deleted_objects(objs, request)  # type: ignore[misc]
+        own = acces.region_of(request.user)
+        if own is not None and reaches_other_region(objs, own):
+            return [], {}, set(), [OTHER_REGION_ROWS]
+        return found
+
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):  # type: ignore[attr-defined]
             kwargs["widget"] = AutocompleteSur(db_field, self.admin_site, using=kwargs.get("using"))  # type: ignore[attr-defined]
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+OTHER_REGION_ROWS = (
+    "des données d'une autre région que la vôtre (journées, affectations ou relevés de ce médecin) : "
+    "seul le ministère peut supprimer cette fiche."
+)
+# Where the region of a row reached by a deletion may be (every path that applies to its model is read).
+ROW_REGION_PATHS = (
+    "region",
+    "cdom__region",
+    "run__region",
+    "lieu__commune__departement__region",
+    "mission__lieu__commune__departement__region",
+    "rendez_vous__lieu__commune__departement__region",
+    "inscription__lieu__commune__departement__region",
+    "releve__region",
+)
+
+
+def reaches_other_region(objs: Any, region: Any) -> bool:
+    """Whether deleting `objs` (rows of `region`, already in the agent's scope) would delete, or is protected by,
+    a row of another region: one query per model reached, the rows it collects as Django's admin does."""
+    chosen = list(objs)
+    if not chosen:
+        return False
+    collector = NestedObjects(using=router.db_for_write(type(chosen[0])))
+    collector.collect(chosen)
+    reached: dict[Any, set[Any]] = defaultdict(set)
+    for model, rows in collector.model_objs.items():
+        reached[model] |= {row.pk for row in rows}
+    for row in collector.protected:
+        reached[type(row)].add(row.pk)
+    for obj in chosen:
+        reached[type(obj)].discard(obj.pk)
+    for model, pks in reached.items():
+        fields = {f.name for f in model._meta.get_fields()}
+        elsewhere = Q(pk__in=[])
+        for path in ROW_REGION_PATHS:
+            if path.split("__")[0] in fields:
+                elsewhere |= Q(**{f"{path}__isnull": False}) & ~Q(**{path: region})
+        if pks and model._base_manager.filter(elsewhere, pk__in=pks).exists():
+            return True
+    return False
 
 
 def out_of_region(own: Any, other: Any) -> str:
