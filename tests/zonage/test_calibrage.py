@@ -96,6 +96,39 @@ def test_regional_allocation_meets_the_quotas_and_is_judged_on_held_out_regions(
     assert set(result.perte_cv) == {(False, False), (True, False)} and len(result.plis[(True, False)]) == 4
 
 
+def test_a_ranking_kept_between_candidates_selects_as_a_fresh_one() -> None:
+    """The search keeps the last ranking for the next candidate (`calibrage.ordre`): any choice that changes the
+    ranking (normalisation, cap, cumul, weights, threshold) computes it again; target and allocation do not."""
+    replace = dataclasses.replace
+    steps: list[tuple[calibrage.Candidat, float]] = []
+    for cumul in (False, True):
+        for w in (TRUE_WEIGHTS, (0.5, 0.0, 0.5, 0.0, 0.0, 0.0)):
+            rangs = calibrage.Candidat("moyenne", "rangs", 0.0, cumul, w, 16, False)
+            zscore = replace(rangs, normalisation="zscore", plafond=2.0)
+            # each candidate after the first differs from the one before it in one choice only
+            steps += [
+                (rangs, 80.0),
+                (replace(rangs, nombre=30), 80.0),
+                (replace(rangs, allocation=True), 80.0),
+            ]
+            steps += [(replace(rangs, allocation=True, normalisation="minmax"), 80.0)]
+            steps += [
+                (zscore, 80.0),
+                (replace(zscore, plafond=0.5), 80.0),
+                (replace(zscore, plafond=0.5), 40.0),
+            ]
+            steps += [(replace(zscore, plafond=0.5, cumul=not cumul), 40.0)]
+            steps += [(replace(zscore, plafond=0.5, cumul=not cumul, poids=TRUE_WEIGHTS[::-1]), 40.0)]
+    half = calibrage.Candidat("moyenne", "rangs", 0.0, False, (0.5, 0.0, 0.5, 0.0, 0.0, 0.0), 16, False)
+    steps += [(half, 80.0), (replace(half, cumul=True), 80.0)]  # fragilities first: another selection here
+    quotas = {"75": 6, "76": 2}
+    shared = _country()
+    for cand, seuil in steps:
+        expected = calibrage.selection(_country(), cand, quotas, seuil)
+        assert (calibrage.selection(shared, cand, quotas, seuil) == expected).all(), (cand, seuil)
+    assert not calibrage.ordre(shared, steps[0][0]).flags.writeable
+
+
 def test_an_impossible_target_is_refused() -> None:
     ctx = _country()
     faits = _facts(ctx, np.zeros(80, dtype=bool))

@@ -142,14 +142,20 @@ class Contexte:
     norm: dict[tuple[str, str, float], np.ndarray] = field(default_factory=dict)  # `scores_methode`'s cache
     bassins: Bassins | None = None  # for the composite composed per bassin de vie (PORTAGES)
     rows_bassins: np.ndarray | None = None  # each EPCI's row in `bassins` (−1: none)
+    # `ordre`'s last ranking and its choices: the search tries each ranking under 24 targets and allocations in a row
+    dernier_ordre: tuple[tuple[object, ...], np.ndarray] | None = None
 
-    def scores(self, cand: Candidat, seuil: float) -> tuple[np.ndarray, np.ndarray]:
-        """Each EPCI's score and number of fragilities under the candidate's choices (`scores_methode`,
-        as the engine computes them; normalised criteria kept in `norm` for the whole search)."""
+    def verifier(self, cand: Candidat) -> None:
+        """ParamError when the tables the candidate's aggregation reads are not there."""
         if cand.agregation in PORTAGES and self.bassins is None:
             raise ParamError(f"L'agrégation {cand.agregation!r} demande les valeurs des bassins de vie.")
         if cand.agregation not in PORTAGES and cand.agregation not in self.raw:
             raise ParamError(f"Les critères de l'agrégation {cand.agregation!r} n'ont pas été calculés.")
+
+    def scores(self, cand: Candidat, seuil: float) -> tuple[np.ndarray, np.ndarray]:
+        """Each EPCI's score and number of fragilities under the candidate's choices (`scores_methode`,
+        as the engine computes them; normalised criteria kept in `norm` for the whole search)."""
+        self.verifier(cand)
         empty = np.full((len(self.sirens), len(CRITERES)), np.nan)  # unread: composed per bassin de vie
         score, nb, _ = scores_methode(
             self.raw.get(cand.agregation, empty),
@@ -230,9 +236,22 @@ def observation_of(
     return observation(ctx, np.array([s in chosen for s in sirens]))
 
 
+def ordre(ctx: Contexte, cand: Candidat, seuil: float = 80.0) -> np.ndarray:
+    """The EPCI in the candidate's rank order (read-only). Candidates that differ only in the target, the regional
+    allocation or the overseas share rank alike, and `candidats` lists them one after the other: the last ranking
+    is kept, which spares the search most of its scoring."""
+    ctx.verifier(cand)  # each time: a kept ranking never hides missing tables
+    choix = (cand.agregation, cand.normalisation, cand.plafond, cand.cumul, cand.poids, seuil)
+    if ctx.dernier_ordre is None or ctx.dernier_ordre[0] != choix:
+        score, nb = ctx.scores(cand, seuil)
+        order = order_of(score, nb, cand.cumul)
+        order.flags.writeable = False
+        ctx.dernier_ordre = (choix, order)
+    return ctx.dernier_ordre[1]
+
+
 def selection(ctx: Contexte, cand: Candidat, quotas: dict[str, int], seuil: float = 80.0) -> np.ndarray:
-    score, nb = ctx.scores(cand, seuil)
-    order = order_of(score, nb, cand.cumul)
+    order = ordre(ctx, cand, seuil)
     regions, overseas = groupes_outre_mer(ctx.regions, cand.outre_mer, dict(cand.territoires))
     all_quotas = (dict(quotas) if cand.allocation else {}) | overseas
     regle = "population" if cand.population else "nombre"
