@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
@@ -12,7 +14,20 @@ from django.core.management import call_command
 
 from tests.interop.validation_fhir import fhir_answers_valid  # noqa: F401  (autouse: every FHIR answer validated)
 
+if TYPE_CHECKING:
+    from solidarite.territoire.sources import TerritoireData
+
 DATA_DIR = Path(settings.SOLIDARITE_DATA_DIR)
+
+
+@functools.cache
+def real_territoire() -> TerritoireData:
+    """The real territory files, read once for the tests that only read them (the planning instances drawn on the
+    real communes): 1.4 s a reading. Shared: never change it. The reader itself is tested on fresh readings
+    (tests/territoire)."""
+    from solidarite.territoire.sources import read_territoire
+
+    return read_territoire(DATA_DIR)
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,9 @@ from solidarite.planning.optimizer.blocks import (
 )
 from solidarite.planning.optimizer.flow import priority_scale
 
+# No database, in this process or in a command it runs: once, in the SQLite pass (.ci/run).
+pytestmark = pytest.mark.sans_base
+
 WEEK = tuple(dt.date(2026, 3, d) for d in (9, 10, 11, 12, 13))
 
 
@@ -74,10 +77,9 @@ def test_only_impossible_weeks_give_an_explained_empty_plan() -> None:
 
 def _family(seed: int) -> Instance:
     from solidarite.planning.instances import generate_family
-    from solidarite.territoire.sources import read_territoire
-    from tests.conftest import DATA_DIR
+    from tests.conftest import real_territoire
 
-    return generate_family(read_territoire(DATA_DIR), volunteers=60, sites=25, seed=seed, block_share=0.3)
+    return generate_family(real_territoire(), volunteers=60, sites=25, seed=seed, block_share=0.3)
 
 
 def test_travel_cap_is_reported_and_the_fixing_does_not_change_the_optimum() -> None:

@@ -255,10 +255,9 @@ def test_block_programme_on_a_mixed_instance_with_history() -> None:
     CP-SAT model used to fail there (KeyError), the programme and CP-SAT now agree."""
     from solidarite.planning.instances import generate_family
     from solidarite.planning.optimizer import check, solve_blocks, solve_blocks_mip
-    from solidarite.territoire.sources import read_territoire
-    from tests.conftest import DATA_DIR
+    from tests.conftest import real_territoire
 
-    instance = generate_family(read_territoire(DATA_DIR), volunteers=60, sites=25, seed=7, block_share=0.3)
+    instance = generate_family(real_territoire(), volunteers=60, sites=25, seed=7, block_share=0.3)
     assert any(v.block_days == 5 for v in instance.volunteers)
     exact = solve_blocks_mip(instance, time_limit_s=30)
     assert exact.optimal and check(instance, exact.assignments) == []
@@ -310,10 +309,9 @@ def test_the_take_back_never_lowers_the_value(seed: int) -> None:
         solve_flow,
         split_by_region,
     )
-    from solidarite.territoire.sources import read_territoire
-    from tests.conftest import DATA_DIR
+    from tests.conftest import real_territoire
 
-    instance = generate_family(read_territoire(DATA_DIR), volunteers=300, sites=60, seed=seed)
+    instance = generate_family(real_territoire(), volunteers=300, sites=60, seed=seed)
     taken = [a for part in split_by_region(instance).values() for a in solve_flow(part).assignments]
     taken += solve_flow(residual(instance, taken)).assignments
     decomposed = solve_by_region(instance)
@@ -403,10 +401,9 @@ def test_pricing_reaches_the_full_network_optimum() -> None:
 def _family_file(folder: Path, volunteers: int = 400, sites: int = 60, seed: int = 5) -> tuple[Any, Path]:
     from solidarite.planning.instances import generate_family
     from solidarite.planning.optimizer import instance_as_dict
-    from solidarite.territoire.sources import read_territoire
-    from tests.conftest import DATA_DIR
+    from tests.conftest import real_territoire
 
-    instance = generate_family(read_territoire(DATA_DIR), volunteers=volunteers, sites=sites, seed=seed)
+    instance = generate_family(real_territoire(), volunteers=volunteers, sites=sites, seed=seed)
     path = folder / "instance.json"
     path.write_text(json.dumps(instance_as_dict(instance)), encoding="utf-8")
     return instance, path

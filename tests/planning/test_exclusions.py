@@ -249,10 +249,9 @@ def test_the_generated_families_with_declined_missions_are_planned_around_them(s
     CP-SAT and, without the weeks, the flow and the decomposition; the declines bite (the plan without them
     uses some) and no plan uses one."""
     from solidarite.planning.instances import generate_family
-    from solidarite.territoire.sources import read_territoire
-    from tests.conftest import DATA_DIR
+    from tests.conftest import real_territoire
 
-    territoire = read_territoire(DATA_DIR)
+    territoire = real_territoire()
     family = generate_family(
         territoire, volunteers=60, sites=25, seed=seed, block_share=0.3, declined_share=0.5
     )

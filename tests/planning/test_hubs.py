@@ -15,6 +15,9 @@ from solidarite.planning.optimizer.reach import balls, site_tree
 from solidarite.territoire.travel import haversine_km
 from tests.planning.crowded import crowded_instance
 
+# No database, in this process or in a command it runs: once, in the SQLite pass (.ci/run).
+pytestmark = pytest.mark.sans_base
+
 
 @given(
     st.integers(min_value=1, max_value=60),
@@ -87,10 +90,9 @@ def test_without_travel_phase_priority_and_continuity_stay_optimal(seed: int) ->
 def test_generated_family_instance_matches_the_pair_network() -> None:
     """A small instance of the issue-23 family on the real communes: same optimum both ways."""
     from solidarite.planning.instances import generate_family
-    from solidarite.territoire.sources import read_territoire
-    from tests.conftest import DATA_DIR
+    from tests.conftest import real_territoire
 
-    instance = generate_family(read_territoire(DATA_DIR), volunteers=400, sites=60, seed=7)
+    instance = generate_family(real_territoire(), volunteers=400, sites=60, seed=7)
     pairs = solve_flow(instance, engine="lemon")
     hubs = solve_flow(instance, travel_time_limit_s=60)
     assert check(instance, hubs.assignments) == []
