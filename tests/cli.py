@@ -9,11 +9,16 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 
 from django.db import connection
+
+# For the tests marked sans_base: a SQLite file of their own (never created by a command that needs no database),
+# not the PostgreSQL pass's database.
+NO_DATABASE = {"DATABASE_URL": f"sqlite:///{tempfile.gettempdir()}/solidarite-sans-base/absente.sqlite3"}
 
 
 def run_cli(

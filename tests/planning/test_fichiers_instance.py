@@ -13,12 +13,15 @@ from pathlib import Path
 import pytest
 
 from solidarite.planning import echelle
-from tests.cli import run_cli
+from tests.cli import NO_DATABASE, run_cli
 from tests.planning.test_optimizer import EXAMPLE
+
+# No database, in this process or in a command it runs: once, in the SQLite pass (.ci/run).
+pytestmark = pytest.mark.sans_base
 
 
 def _plan(*args: str) -> subprocess.CompletedProcess[str]:
-    return run_cli("plan", *args, timeout=120)
+    return run_cli("plan", *args, env=NO_DATABASE, timeout=120)
 
 
 def test_a_pipe_a_device_and_a_deep_nesting_are_refused_exit_2(tmp_path: Path) -> None:
@@ -61,7 +64,13 @@ def test_the_result_never_replaces_the_instance(tmp_path: Path, command: str) ->
     source = tmp_path / "in.json"
     source.write_text(json.dumps(EXAMPLE), encoding="utf-8")
     result = run_cli(
-        command, "--instance", str(source), "--out", str(tmp_path / "." / "in.json"), timeout=120
+        command,
+        "--instance",
+        str(source),
+        "--out",
+        str(tmp_path / "." / "in.json"),
+        env=NO_DATABASE,
+        timeout=120,
     )
     assert result.returncode == 2, result.stderr
     assert "est le fichier de l'instance ; le résultat l'effacerait" in result.stderr, result.stderr

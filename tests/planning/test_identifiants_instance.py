@@ -15,6 +15,9 @@ from django.core.management import CommandError, call_command
 from solidarite.planning.optimizer import InstanceError, parse_instance
 from tests.planning.test_optimizer import EXAMPLE
 
+# No database, in this process or in a command it runs: once, in the SQLite pass (.ci/run).
+pytestmark = pytest.mark.sans_base
+
 NOT_AN_ID = [None, "", "   ", 1.5, True, ["v1"], {"id": "v1"}]
 
 

@@ -29,7 +29,10 @@ from solidarite.planning.optimizer import (
     solve_blocks,
     solve_flow,
 )
-from tests.cli import run_cli
+from tests.cli import NO_DATABASE, run_cli
+
+# No database, in this process or in a command it runs: once, in the SQLite pass (.ci/run).
+pytestmark = pytest.mark.sans_base
 
 EXAMPLE = {
     "month": "2026-03",
@@ -477,7 +480,7 @@ def test_plan_command_refuses_a_loose_date_exit_2(tmp_path: Path) -> None:
 
 
 def _plan(*args: str) -> subprocess.CompletedProcess[str]:
-    return run_cli("plan", *args, timeout=120)
+    return run_cli("plan", *args, env=NO_DATABASE, timeout=120)
 
 
 def test_plan_command(tmp_path: Path) -> None:

@@ -16,6 +16,9 @@ from solidarite.planning.echelle import ecrire_regions, nom_de_fichier
 from solidarite.planning.optimizer import InstanceError, parse_instance, split_by_region
 from tests.planning.test_optimizer import EXAMPLE
 
+# No database, in this process or in a command it runs: once, in the SQLite pass (.ci/run).
+pytestmark = pytest.mark.sans_base
+
 
 def _with(kind: str, value: Any) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(json.dumps(EXAMPLE))

@@ -11,6 +11,9 @@ import pytest
 from solidarite.territoire.sources import DataError, DataFileError, read_territoire
 from tests.conftest import DATA_DIR, replace_file
 
+# No database, in this process or in a command it runs: once, in the SQLite pass (.ci/run).
+pytestmark = pytest.mark.sans_base
+
 
 def _rows_by_type() -> dict[str, int]:
     counts: dict[str, int] = {}

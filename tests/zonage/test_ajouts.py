@@ -5,11 +5,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import pytest
+
 from solidarite.zonage.ajouts import ajouts_modeles, cibles
 from solidarite.zonage.faits import FaitDepartement, FaitGroupe, FaitRegion, Faits
 from solidarite.zonage.score import EpciScore
 from solidarite.zonage.sources import load_faits
 from tests.zonage.test_faits import REGIONS
+
+# No database, in this process or in a command it runs: once, in the SQLite pass (.ci/run).
+pytestmark = pytest.mark.sans_base
 
 
 def _scores(spec: list[tuple[str, bool, str]]) -> list[EpciScore]:

@@ -12,6 +12,9 @@ from solidarite.zonage.sources import read_apl_parameters
 from tests.conftest import DATA_DIR
 from tests.zonage.access_reference import access_e2sfca
 
+# No database, in this process or in a command it runs: once, in the SQLite pass (.ci/run).
+pytestmark = pytest.mark.sans_base
+
 
 @pytest.fixture(scope="module")
 def params() -> AplParameters:

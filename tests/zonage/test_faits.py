@@ -14,6 +14,9 @@ from solidarite.zonage.fidelite import fidelite
 from solidarite.zonage.perte import Observation, perte
 from solidarite.zonage.sources import DEFAULT_FAITS_FILE, load_faits
 
+# No database, in this process or in a command it runs: once, in the SQLite pass (.ci/run).
+pytestmark = pytest.mark.sans_base
+
 REGIONS = {
     "01": "Guadeloupe",
     "02": "Martinique",

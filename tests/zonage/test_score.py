@@ -26,6 +26,9 @@ from solidarite.zonage.sources import (
     load_params,
 )
 
+# No database, in this process or in a command it runs: once, in the SQLite pass (.ci/run).
+pytestmark = pytest.mark.sans_base
+
 
 def _base() -> dict:  # type: ignore[type-arg]
     return tomllib.loads(PARAMS_2025_HISTORIQUE.read_text(encoding="utf-8"))
