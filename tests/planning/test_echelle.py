@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,27 @@ from typing import Any
 import pytest
 
 from solidarite.planning.optimizer import InstanceError, parse_instance
+from tests.cli import NO_DATABASE, run_cli
 from tests.planning.test_optimizer import EXAMPLE, _plan
+
+# No test database here: the workers get a SQLite file of their own, the other commands NO_DATABASE (the tests
+# that go through the test database's queue are in test_echelle_file.py). Once, in the SQLite pass (.ci/run).
+pytestmark = pytest.mark.sans_base
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated by `python -m solidarite migrate` (9 s), once for the tests of this module."""
+    path = tmp_path_factory.mktemp("base") / "file.sqlite3"
+    assert run_cli("migrate", "-v0", env={"DATABASE_URL": f"sqlite:///{path}"}).returncode == 0
+    return path
+
+
+def _fresh_database(migrated: Path, folder: Path) -> dict[str, str]:
+    """A fresh copy of the migrated SQLite file in `folder`, as DATABASE_URL for the commands and workers."""
+    copy = folder / "file.sqlite3"
+    shutil.copyfile(migrated, copy)
+    return {"DATABASE_URL": f"sqlite:///{copy}"}
 
 
 def _bad(change: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
@@ -184,7 +205,7 @@ def test_a_region_file_keeps_the_places_already_taken(tmp_path: Path) -> None:
 
 
 def test_planning_echelle_completes_with_a_region_without_volunteer_and_one_without_lieu(
-    tmp_path: Path,
+    tmp_path: Path, migrated: Path
 ) -> None:
     """The real command with a real worker process: region A is solved by its task; B's lieux (no resident)
     and C's volunteer (no lieu) meet in pass 2; every place is filled, the plan is the undecomposed optimum."""
@@ -194,13 +215,11 @@ def test_planning_echelle_completes_with_a_region_without_volunteer_and_one_with
     import sys
 
     from solidarite.planning.optimizer import Assignment, check, instance_as_dict, solve_flow
-    from tests.cli import run_cli
 
     instance = _three_regions()
     path, out = tmp_path / "instance.json", tmp_path / "out.json"
     path.write_text(json.dumps(instance_as_dict(instance)), encoding="utf-8")
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'file.sqlite3'}"}
-    assert run_cli("migrate", "-v0", env=env).returncode == 0
+    env = _fresh_database(migrated, tmp_path)
     worker = subprocess.Popen(
         [sys.executable, "-m", "solidarite", "worker", "--interval", "0.2"],
         env={**os.environ, **env},
@@ -419,7 +438,7 @@ def _assert_decomposed_plan(instance: Any, assignments: list[Any], priority: flo
     assert priority == pytest.approx(solve_by_region(instance).priority_total)  # the pure decomposition
 
 
-def test_two_worker_processes_share_the_region_tasks(tmp_path: Path) -> None:
+def test_two_worker_processes_share_the_region_tasks(tmp_path: Path, migrated: Path) -> None:
     """The real thing, as on several machines: a fresh SQLite database, two `worker` processes, the
     orchestrator in a third; every region solved by one of the two, the whole plan checked."""
     import datetime as dt
@@ -428,11 +447,9 @@ def test_two_worker_processes_share_the_region_tasks(tmp_path: Path) -> None:
     import sys
 
     from solidarite.planning.optimizer import Assignment, split_by_region
-    from tests.cli import run_cli
 
     instance, path = _family_file(tmp_path, volunteers=2_000, sites=200)
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'file.sqlite3'}"}
-    assert run_cli("migrate", "-v0", env=env).returncode == 0
+    env = _fresh_database(migrated, tmp_path)
     workers = [
         subprocess.Popen(
             [sys.executable, "-m", "solidarite", "worker", "--interval", "0.2"],
@@ -465,100 +482,56 @@ def test_two_worker_processes_share_the_region_tasks(tmp_path: Path) -> None:
     _assert_decomposed_plan(instance, assignments, data["priorite"])
 
 
-@pytest.mark.django_db(transaction=True)
-def test_region_tasks_through_the_worker_on_the_configured_database(tmp_path: Path) -> None:
-    """The same path on the test database (SQLite or PostgreSQL): queued, run by the project's worker
-    (`Worker.once`, django_tasks_db's own claim and run), collected from the task table."""
-    from solidarite.config.planification import Worker
-    from solidarite.planning import echelle
-
-    instance, _ = _family_file(tmp_path)
-    lot = echelle.mettre_en_file(instance, tmp_path)
-    Worker(0.05, lambda line: None).once()
-    regions = echelle.attendre(lot, attente_s=5, sondage_s=0.05)
-    resultat = echelle.terminer(lot, regions, 0.0)
-    assert resultat.violations == []
-    assert {r.pid for r in regions} == {os.getpid()}  # `once` ran them in this process
-    _assert_decomposed_plan(instance, resultat.solution.assignments, resultat.solution.priority_total)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_failed_region_is_named_and_an_untaken_one_withdrawn(tmp_path: Path) -> None:
-    from django_tasks_db.models import DBTaskResult
-
-    from solidarite.config.planification import Worker
-    from solidarite.planning import echelle, tasks
-
-    instance, path = _family_file(tmp_path)
-    unknown = echelle.Lot(
-        instance,
-        tmp_path,
-        {"ZZ": str(tasks.resoudre_region.enqueue(str(path), "ZZ", str(tmp_path)).id)},
-        0,
-        0,
-    )
-    Worker(0.05, lambda line: None).once()
-    with pytest.raises(echelle.EchelleError, match=r"Région ZZ en échec : Région inconnue 'ZZ' : l'instance"):
-        echelle.attendre(unknown, attente_s=5, sondage_s=0.05)
-    lot = echelle.mettre_en_file(instance, tmp_path)  # no worker runs: the deadline passes
-    with pytest.raises(
-        echelle.EchelleError,
-        match=r"non résolue\(s\) après 0.2 s .* retirée\(s\) de la file.*`python -m solidarite worker`",
-    ):
-        echelle.attendre(lot, attente_s=0.2, sondage_s=0.05)
-    assert not DBTaskResult.objects.filter(id__in=list(lot.taches.values())).exists()  # withdrawn
-
-
 def test_planning_echelle_bad_input_exit_2(tmp_path: Path) -> None:
-    from tests.cli import run_cli
 
     _, path = _family_file(tmp_path, volunteers=200, sites=30)
-    missing = run_cli("planning_echelle", "--instance", str(tmp_path / "absent.json"))
+    missing = run_cli("planning_echelle", "--instance", str(tmp_path / "absent.json"), env=NO_DATABASE)
     assert missing.returncode == 2 and "(fichier ou dossier introuvable)" in missing.stderr, missing.stderr
     unknown = run_cli(
-        "planning_echelle", "--instance", str(path), "--region", "ZZ", "--dossier", str(tmp_path)
+        "planning_echelle",
+        "--instance",
+        str(path),
+        "--region",
+        "ZZ",
+        "--dossier",
+        str(tmp_path),
+        env=NO_DATABASE,
     )
     assert unknown.returncode == 2 and "Traceback" not in unknown.stderr
     assert "Région inconnue 'ZZ'" in unknown.stderr and "84" in unknown.stderr, unknown.stderr
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({**json.loads(path.read_text()), "volunteers": []}), encoding="utf-8")
-    empty = run_cli("planning_echelle", "--instance", str(bad))
+    empty = run_cli("planning_echelle", "--instance", str(bad), env=NO_DATABASE)
     assert empty.returncode == 2 and "bad.json : instance.volunteers : aucun volontaire" in empty.stderr
-    one = run_cli("planning_echelle", "--instance", str(path), "--region", "84", "--dossier", str(tmp_path))
+    one = run_cli(
+        "planning_echelle",
+        "--instance",
+        str(path),
+        "--region",
+        "84",
+        "--dossier",
+        str(tmp_path),
+        env=NO_DATABASE,
+    )
     assert one.returncode == 0, one.stderr  # one region, here, without a worker
     assert "région 84 : " in one.stdout and (tmp_path / "affectations-84.json").exists()
 
 
 def test_planning_echelle_refuses_a_loose_date_exit_2(tmp_path: Path) -> None:
     """20260302 used to be read as 2 March in `available` (`date.fromisoformat`); refused before any queueing."""
-    from tests.cli import run_cli
 
     data = json.loads(json.dumps(EXAMPLE))
     data["volunteers"][0]["available"][1] = "20260309"
     path = tmp_path / "in.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    result = run_cli("planning_echelle", "--instance", str(path), "--dossier", str(tmp_path / "travail"))
+    result = run_cli(
+        "planning_echelle", "--instance", str(path), "--dossier", str(tmp_path / "travail"), env=NO_DATABASE
+    )
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert (
         "in.json : volunteers[0].available[1] : date invalide '20260309' (format AAAA-MM-JJ)" in result.stderr
     )
     assert not (tmp_path / "travail").exists()
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("attente", ["nan", "inf", "0"])
-def test_planning_echelle_refuses_an_endless_wait_before_queueing(tmp_path: Path, attente: str) -> None:
-    """Revue du 5 décembre: --attente nan never reached its deadline (the command hung) and left its region task
-    in the queue. Refused at once, exit 2, nothing queued."""
-    from django.core.management import CommandError, call_command
-    from django_tasks_db.models import DBTaskResult
-
-    path = tmp_path / "in.json"
-    path.write_text(json.dumps(EXAMPLE), encoding="utf-8")
-    with pytest.raises(CommandError, match="--attente doit être un nombre positif fini") as refused:
-        call_command("planning_echelle", "--instance", str(path), "--attente", attente)
-    assert refused.value.returncode == 2 and not DBTaskResult.objects.exists()
-    assert not (tmp_path / "regions").exists()
 
 
 def test_planning_echelle_refuses_paths_it_cannot_write_in_french(tmp_path: Path) -> None:
