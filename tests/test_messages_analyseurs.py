@@ -18,6 +18,9 @@ from solidarite.zonage.listes import ListeError, lire_liste
 from solidarite.zonage.score import ParamError
 from solidarite.zonage.sources import load_params
 
+# No database, in this process or in a command it runs: once, in the SQLite pass (.ci/run).
+pytestmark = pytest.mark.sans_base
+
 ENGLISH = re.compile(r"\b(Expect\w*|Invalid|Unterminated|Extra data|field|line \d|at end|invalid|byte)\b")
 
 

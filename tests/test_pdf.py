@@ -6,9 +6,14 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pytest
+
 from solidarite.continuite import documents
 from solidarite.indemnisation import pdf as indemnisation_pdf
 from solidarite.web.pdf import html_to_pdf
+
+# No database, in this process or in a command it runs: once, in the SQLite pass (.ci/run).
+pytestmark = pytest.mark.sans_base
 
 
 def test_a_remote_url_in_the_html_is_never_fetched(tmp_path: Path) -> None:

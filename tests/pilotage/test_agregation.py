@@ -9,6 +9,9 @@ import pytest
 from solidarite.pilotage import agregation
 from solidarite.pilotage.agregation import InvalidPeriodError, mask_row, month_range, parse_quarter
 
+# No database, in this process or in a command it runs: once, in the SQLite pass (.ci/run).
+pytestmark = pytest.mark.sans_base
+
 TODAY = dt.date(2026, 12, 4)
 
 
