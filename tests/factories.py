@@ -327,6 +327,18 @@ IDENTITE_JEANNE = {
 }
 
 
+# The identity as the consultation page's form posts it (continuite.saisie): Jeanne Martin, born 17 May 1948 in
+# Saint-Flour, identity validated.
+IDENTITE_FORMULAIRE = {
+    "nom_naissance": "Martin",
+    "prenoms": "Jeanne",
+    "date_naissance": "1948-05-17",
+    "sexe": "F",
+    "lieu_naissance": "15120",
+    "statut_identite": "validee",
+}
+
+
 def consultation_du_jour(
     lieu_obj: LieuSolidaire | None = None, days_ahead: int = 0, form: dict[str, str] | None = None
 ) -> RendezVous:

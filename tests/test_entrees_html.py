@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from solidarite.web.entrees import read_date, read_id
 from tests.factories import (
+    IDENTITE_FORMULAIRE,
     agent_ars,
     compte,
     consultation_du_jour,
@@ -168,13 +169,8 @@ def affectation_retiree(freeze: Any, settings: Any) -> Scene:
     )
 
 
-IDENTITY = {
-    "nom_naissance": "Martin",
-    "prenoms": "Jeanne",
-    "sexe": "F",
-    "lieu_naissance": "15120",
-    "statut_identite": "validee",
-}
+# The identity form without its birth date: the field each case sends as the hostile input.
+IDENTITY = {k: v for k, v in IDENTITE_FORMULAIRE.items() if k != "date_naissance"}
 
 
 def identite(freeze: Any, settings: Any) -> Scene:

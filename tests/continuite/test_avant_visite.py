@@ -15,6 +15,7 @@ from solidarite.continuite.models import Patient, ResultatAttendu, Transmission,
 from solidarite.rdv.models import AccesDonnees, RendezVous
 from solidarite.territoire.models import Commune
 from tests.continuite.conftest import LUNDI
+from tests.factories import IDENTITE_FORMULAIRE as IDENTITY
 from tests.factories import IDENTITE_JEANNE, consultation_du_jour, lieu
 
 pytestmark = pytest.mark.django_db
@@ -23,14 +24,6 @@ PARIS = ZoneInfo("Europe/Paris")
 CAYENNE = ZoneInfo("America/Cayenne")  # UTC−3: 20 h 30 there is 0 h 30 the next day in Paris
 MARDI = LUNDI.date() + dt.timedelta(days=1)
 NOT_YET = "le jour de la visite, pas avant"
-IDENTITY = {
-    "nom_naissance": "Martin",
-    "prenoms": "Jeanne",
-    "date_naissance": "1948-05-17",
-    "sexe": "F",
-    "lieu_naissance": "15120",
-    "statut_identite": "validee",
-}
 HANDOVER = {
     "motif": "Toux",
     "synthese": "Bronchite",

@@ -12,18 +12,19 @@ from solidarite.continuite import ins
 from solidarite.continuite.models import MedecinTraitant, Patient, ResultatAttendu, Transmission
 from solidarite.rdv.models import AccesDonnees
 from solidarite.rdv.services.jetons import jeton_for
-from tests.factories import agent_ars, consultation_du_jour, lieu, patient, transmission, visite
+from tests.factories import (
+    IDENTITE_FORMULAIRE as IDENTITY,
+)
+from tests.factories import (
+    agent_ars,
+    consultation_du_jour,
+    lieu,
+    patient,
+    transmission,
+    visite,
+)
 
 pytestmark = pytest.mark.django_db
-
-IDENTITY = {
-    "nom_naissance": "Martin",
-    "prenoms": "Jeanne",
-    "date_naissance": "1948-05-17",
-    "sexe": "F",
-    "lieu_naissance": "15120",
-    "statut_identite": "validee",
-}
 
 
 def as_user(user) -> Client:  # type: ignore[no-untyped-def]
