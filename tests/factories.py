@@ -339,6 +339,18 @@ IDENTITE_FORMULAIRE = {
 }
 
 
+# The handover as the consultation page's form posts it: one blood test expected (the date suits a consultation of
+# the week of Monday 7 December 2026, the continuite tests' day).
+TRANSMISSION_FORMULAIRE = {
+    "motif": "Toux",
+    "synthese": "Bronchite",
+    "suivi": "volontaire",
+    "examen_1_nature": "biologie",
+    "examen_1_libelle": "NFS",
+    "examen_1_date": "2026-12-10",
+}
+
+
 def consultation_du_jour(
     lieu_obj: LieuSolidaire | None = None, days_ahead: int = 0, form: dict[str, str] | None = None
 ) -> RendezVous:

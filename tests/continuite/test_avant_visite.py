@@ -16,7 +16,7 @@ from solidarite.rdv.models import AccesDonnees, RendezVous
 from solidarite.territoire.models import Commune
 from tests.continuite.conftest import LUNDI
 from tests.factories import IDENTITE_FORMULAIRE as IDENTITY
-from tests.factories import IDENTITE_JEANNE, consultation_du_jour, lieu
+from tests.factories import IDENTITE_JEANNE, TRANSMISSION_FORMULAIRE, consultation_du_jour, lieu
 
 pytestmark = pytest.mark.django_db
 
@@ -24,14 +24,7 @@ PARIS = ZoneInfo("Europe/Paris")
 CAYENNE = ZoneInfo("America/Cayenne")  # UTC−3: 20 h 30 there is 0 h 30 the next day in Paris
 MARDI = LUNDI.date() + dt.timedelta(days=1)
 NOT_YET = "le jour de la visite, pas avant"
-HANDOVER = {
-    "motif": "Toux",
-    "synthese": "Bronchite",
-    "suivi": "volontaire",
-    "examen_1_nature": "biologie",
-    "examen_1_libelle": "NFS",
-    "examen_1_date": "2026-12-12",
-}
+HANDOVER = {**TRANSMISSION_FORMULAIRE, "examen_1_date": "2026-12-12"}
 
 
 def _identite() -> services.Identite:

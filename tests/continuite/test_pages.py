@@ -16,6 +16,7 @@ from tests.factories import (
     IDENTITE_FORMULAIRE as IDENTITY,
 )
 from tests.factories import (
+    TRANSMISSION_FORMULAIRE,
     agent_ars,
     consultation_du_jour,
     lieu,
@@ -39,17 +40,7 @@ def test_identity_then_handover_in_two_posts(lundi) -> None:  # type: ignore[no-
     url = f"/continuite/consultation/{rdv.pk}/"
     assert "Identité du patient" in c.get(url).content.decode()
     assert c.post(url, IDENTITY).status_code == 302
-    page = c.post(
-        url,
-        {
-            "motif": "Toux",
-            "synthese": "Bronchite",
-            "suivi": "volontaire",
-            "examen_1_nature": "biologie",
-            "examen_1_libelle": "NFS",
-            "examen_1_date": "2026-12-10",
-        },
-    )
+    page = c.post(url, TRANSMISSION_FORMULAIRE)
     assert page.status_code == 302
     t = Transmission.objects.get()
     assert t.resultats.get().libelle == "NFS"
@@ -128,14 +119,7 @@ def test_the_oldest_birth_date_and_the_longest_names_are_taken(lundi) -> None:  
     assert patient.date_naissance == dt.date(1900, 1, 1)
 
 
-HANDOVER = {
-    "motif": "Toux",
-    "synthese": "Bronchite",
-    "suivi": "volontaire",
-    "examen_1_nature": "biologie",
-    "examen_1_libelle": "NFS",
-    "examen_1_date": "2026-12-10",
-}
+HANDOVER = TRANSMISSION_FORMULAIRE
 
 
 @pytest.mark.parametrize(
