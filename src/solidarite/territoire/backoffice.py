@@ -53,11 +53,10 @@ class RegionScopedAdmin:
         there: volunteers are planned nationally) is refused to the ARS agent, and none of those rows is listed:
         the page named them (lieu, day) and the cascade deleted another region's draft plan. Django's delete
         view and action delete nothing while `protected` is not empty."""
-        found = super().get_deleted_objects(objs, request)  # type: ignore[misc]
         own = acces.region_of(request.user)
         if own is not None and reaches_other_region(objs, own):
             return [], {}, set(), [OTHER_REGION_ROWS]
-        return found
+        return super().get_deleted_objects(objs, request)  # type: ignore[misc]
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):  # type: ignore[attr-defined]
