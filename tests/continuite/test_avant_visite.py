@@ -65,29 +65,36 @@ def _written(rdv: RendezVous) -> tuple[int, int, int, int]:
     )
 
 
-def test_the_identity_is_not_confirmed_the_day_before(lundi) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("entry", "confirmed_ahead", "message", "written", "action"),
+    [
+        (
+            lambda rdv, doctor: services.confirmer_identite(rdv, doctor, _identite(), doctor.compte),
+            False,
+            "l'identité du patient se confirme le jour de la visite, pas avant.",
+            (0, 0, 0, 0),
+            "identité confirmée",
+        ),
+        (
+            lambda rdv, doctor: services.ecrire_transmission(rdv, doctor, _saisie(), doctor.compte),
+            True,
+            "la transmission s'écrit le jour de la visite, pas avant.",
+            (1, 1, 0, 0),  # the identity confirmed ahead by `_seen_before_the_fix`, nothing more
+            "transmission écrite",
+        ),
+    ],
+    ids=["identite", "transmission"],
+)
+def test_nothing_is_entered_the_day_before(lundi, entry, confirmed_ahead, message, written, action) -> None:  # type: ignore[no-untyped-def]
     rdv = _tomorrow()
+    if confirmed_ahead:
+        _seen_before_the_fix(rdv)
     doctor = rdv.mission.medecin
     with pytest.raises(ValidationError) as refused:
-        services.confirmer_identite(rdv, doctor, _identite(), doctor.compte)
-    assert refused.value.messages == [
-        "La consultation a lieu le 08/12/2026 : l'identité du patient se confirme le jour de la visite, pas avant."
-    ]
-    assert _written(rdv) == (0, 0, 0, 0)
-    assert not AccesDonnees.objects.filter(action="identité confirmée").exists()
-
-
-def test_the_handover_is_not_written_the_day_before(lundi) -> None:  # type: ignore[no-untyped-def]
-    rdv = _tomorrow()
-    _seen_before_the_fix(rdv)
-    doctor = rdv.mission.medecin
-    with pytest.raises(ValidationError) as refused:
-        services.ecrire_transmission(rdv, doctor, _saisie(), doctor.compte)
-    assert refused.value.messages == [
-        "La consultation a lieu le 08/12/2026 : la transmission s'écrit le jour de la visite, pas avant."
-    ]
-    assert _written(rdv) == (1, 1, 0, 0)
-    assert not AccesDonnees.objects.filter(action="transmission écrite").exists()
+        entry(rdv, doctor)
+    assert refused.value.messages == [f"La consultation a lieu le 08/12/2026 : {message}"]
+    assert _written(rdv) == written
+    assert not AccesDonnees.objects.filter(action=action).exists()
 
 
 @pytest.mark.parametrize(
