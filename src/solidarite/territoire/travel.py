@@ -38,12 +38,31 @@ class TravelError(Exception):
 
 
 def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> FloatArray:
-    """Great-circle distance in km between points given in degrees; broadcasts like numpy."""
+    """Great-circle distance in km between points given in degrees; broadcasts like numpy.
+
+    sin²(Δφ/2) + cos φ₁ cos φ₂ sin²(Δλ/2), computed in place: three arrays of the result's size instead of
+    a dozen (planning's homes × lieux are millions of distances, and touching fresh memory is most of their
+    cost), with the same operations in the same order, so the same distances to the last bit."""
     phi1, phi2 = np.radians(lat1), np.radians(lat2)
-    dphi = phi2 - phi1
-    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlmb / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))), dtype=np.float64)
+    a = np.asarray(np.subtract(phi2, phi1), dtype=np.float64)
+    if a.ndim == 0:  # two points: numpy scalars cannot be written in place
+        a = a.reshape(1)
+    np.divide(a, 2, out=a)
+    np.sin(a, out=a)
+    np.square(a, out=a)
+    dlmb = np.asarray(np.subtract(np.asarray(lon2), np.asarray(lon1)), dtype=np.float64).reshape(a.shape)
+    np.radians(dlmb, out=dlmb)
+    np.divide(dlmb, 2, out=dlmb)
+    np.sin(dlmb, out=dlmb)
+    np.square(dlmb, out=dlmb)
+    np.multiply(np.multiply(np.cos(phi1), np.cos(phi2)), dlmb, out=dlmb)
+    np.add(a, dlmb, out=a)
+    np.clip(a, 0.0, 1.0, out=a)
+    np.sqrt(a, out=a)
+    np.arcsin(a, out=a)
+    np.multiply(a, 2 * EARTH_RADIUS_KM, out=a)
+    shape = np.broadcast_shapes(np.shape(phi1), np.shape(phi2), np.shape(lon1), np.shape(lon2))
+    return a.reshape(shape)
 
 
 def _tree(points: FloatArray) -> cKDTree:
