@@ -34,7 +34,8 @@ Solvers.
 - `baseline.first_come_first_served`: what an ARS does by hand today, for comparison.
 
 Modules: `model` (the data and its JSON form), `feasibility` (candidate arcs, evaluation, checking),
-`flow`, `blocks` (and `solve`, which picks the solver), `baseline`, `regions` (decomposition by ARS
+`flow` (over `reach` and `hubs`; `reduction`, the exact series reduction LEMON solves), `blocks` (and
+`solve`, which picks the solver), `baseline`, `regions` (decomposition by ARS
 region, ADR 0017), `keys` (the keys of the JSON form, and the unknown ones a file gives). This package re-exports them all.
 """
 

@@ -38,6 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from solidarite.planning.optimizer.reach import Balls, SiteTree
+from solidarite.planning.optimizer.reduction import absorb
 
 TRAVEL_RESOLUTION_KM = 0.01
 NEAREST_PER_NODE = 8  # tight pairs kept per volunteer-day and per site-day in the first travel round
@@ -231,18 +232,20 @@ def lemon(
     supply: NDArray[np.int64],
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """LEMON's network simplex (pylmcf): (flows in the given arc order, node potentials), where the reduced
-    cost of an arc is cost + π(tail) − π(head)."""
+    cost of an arc is cost + π(tail) − π(head). The simplex solves the network with its absorbable nodes
+    absorbed (`reduction`: exact, and nationally fewer nodes and less time; `bench/RESULTS.md`)."""
     from pylmcf import Graph
 
-    order = np.lexsort((head, tail))  # pylmcf wants arcs sorted by (tail, head)
-    graph = Graph(n_nodes, tail[order].astype(np.int32), head[order].astype(np.int32))
-    graph.set_node_supply(supply)
-    graph.set_edge_capacities(cap[order])
-    graph.set_edge_costs(cost[order])
+    net = absorb(n_nodes, tail, head, cap, cost, supply)
+    order = np.lexsort((net.head, net.tail))  # pylmcf wants arcs sorted by (tail, head)
+    graph = Graph(net.n_nodes, net.tail[order].astype(np.int32), net.head[order].astype(np.int32))
+    graph.set_node_supply(net.supply)
+    graph.set_edge_capacities(net.cap[order])
+    graph.set_edge_costs(net.cost[order])
     graph.solve()
     flows = np.empty(len(order), dtype=np.int64)
     flows[order] = np.asarray(graph.result(), dtype=np.int64)
-    return flows, np.asarray(graph.potentials(), dtype=np.int64)
+    return net.expand(flows, np.asarray(graph.potentials(), dtype=np.int64))
 
 
 def source_sink_supply(n_nodes: int, supply: int) -> NDArray[np.int64]:
