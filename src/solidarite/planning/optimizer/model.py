@@ -6,6 +6,7 @@ from __future__ import annotations
 import calendar
 import contextlib
 import datetime as dt
+import functools
 import itertools
 import json
 import math
@@ -215,13 +216,25 @@ def _region(value: Any, where: str) -> str:
     )
 
 
-def _iso_date(text: Any, where: str, year: int, month: int) -> dt.date:
-    """A day of the instance's month written AAAA-MM-JJ, nothing else: `date.fromisoformat` alone also takes
-    20260302 or 2026-W10-1 (a week date), which no one writing a month's dates means."""
-    day = None
-    if isinstance(text, str) and ISO_DATE.fullmatch(text):
+@functools.lru_cache(maxsize=1024)
+def _parse_iso(text: str) -> dt.date | None:
+    """AAAA-MM-JJ, nothing else: `date.fromisoformat` alone also takes 20260302 or 2026-W10-1 (a week date),
+    which no one writing a month's dates means. Cached: an instance repeats the same twenty-odd dates."""
+    if ISO_DATE.fullmatch(text):
         with contextlib.suppress(ValueError):
-            day = dt.date.fromisoformat(text)
+            return dt.date.fromisoformat(text)
+    return None
+
+
+def _date_or_none(text: Any) -> dt.date | None:
+    return (
+        _parse_iso(text) if isinstance(text, str) and len(text) == 10 else None
+    )  # the cache keeps short keys
+
+
+def _iso_date(text: Any, where: str, year: int, month: int) -> dt.date:
+    """A day of the instance's month written AAAA-MM-JJ (`_parse_iso`)."""
+    day = _date_or_none(text)
     if day is None:
         raise InstanceError(f"{where} : date invalide {_short(text)} (format AAAA-MM-JJ).")
     if (day.year, day.month) != (year, month):
@@ -232,7 +245,10 @@ def _iso_date(text: Any, where: str, year: int, month: int) -> dt.date:
 def _dates(values: Any, where: str, year: int, month: int) -> tuple[dt.date, ...]:
     if not isinstance(values, list):
         raise InstanceError(f"{where} : liste de dates AAAA-MM-JJ attendue.")
-    result = [_iso_date(text, f"{where}[{k}]", year, month) for k, text in enumerate(values)]
+    parsed = [_date_or_none(text) for text in values]
+    result = [day for day in parsed if day is not None and (day.year, day.month) == (year, month)]
+    if len(result) != len(values):  # the first wrong one, named
+        result = [_iso_date(text, f"{where}[{k}]", year, month) for k, text in enumerate(values)]
     if len(set(result)) != len(result):
         raise InstanceError(f"{where} : une même date figure deux fois.")
     return tuple(sorted(result))
