@@ -41,6 +41,23 @@ def test_haversine_closed_forms() -> None:
     assert haversine_km(48.853, 2.3499, 45.7578, 4.8320) == pytest.approx(392.0, abs=1.0)
 
 
+def test_haversine_broadcasts_every_argument_and_a_grid_equals_its_pairs() -> None:
+    rng = np.random.default_rng(7)
+    lat, lon = rng.uniform(41, 51, 30), rng.uniform(-5, 9, 30)
+    site_lat, site_lon = rng.uniform(41, 51, 20), rng.uniform(-5, 9, 20)
+    kept = lat.copy()
+    grid = haversine_km(lat[:, None], lon[:, None], site_lat[None, :], site_lon[None, :])
+    i, j = np.divmod(np.arange(600), 20)
+    pairs = haversine_km(lat[i], lon[i], site_lat[j], site_lon[j])
+    assert np.array_equal(grid.reshape(-1), pairs)  # to the bit
+    assert np.array_equal(lat, kept)  # the inputs are not written
+    assert float(haversine_km(lat[3], lon[3], site_lat[5], site_lon[5])) == grid[3, 5]
+    # Latitudes and longitudes of different shapes: one point against a row of longitudes.
+    row = haversine_km(np.full((4, 1), 45.0), 2.0, np.full((1, 3), 46.0), np.array([3.0, 4.0, 5.0]))
+    assert row.shape == (4, 3)
+    assert np.array_equal(row[2], haversine_km(45.0, 2.0, 46.0, np.array([3.0, 4.0, 5.0])))
+
+
 def test_crow_fly_minutes_follow_the_documented_constants() -> None:
     provider = CrowFlyProvider()
     assert provider.minutes_for_km(np.array([46.0]))[0] == pytest.approx(46.0 * 1.3)

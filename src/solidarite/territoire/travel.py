@@ -38,19 +38,19 @@ class TravelError(Exception):
 
 
 def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> FloatArray:
-    """Great-circle distance in km between points given in degrees; broadcasts like numpy.
+    """Great-circle distance in km between points given in degrees; broadcasts like numpy, in float64.
 
     sin²(Δφ/2) + cos φ₁ cos φ₂ sin²(Δλ/2), computed in place: three arrays of the result's size instead of
     a dozen (planning's homes × lieux are millions of distances, and touching fresh memory is most of their
     cost), with the same operations in the same order, so the same distances to the last bit."""
+    lat1, lon1, lat2, lon2 = (np.asarray(x, dtype=np.float64) for x in (lat1, lon1, lat2, lon2))
+    shape = np.broadcast_shapes(lat1.shape, lon1.shape, lat2.shape, lon2.shape)
     phi1, phi2 = np.radians(lat1), np.radians(lat2)
-    a = np.asarray(np.subtract(phi2, phi1), dtype=np.float64)
-    if a.ndim == 0:  # two points: numpy scalars cannot be written in place
-        a = a.reshape(1)
+    a = _own(np.subtract(phi2, phi1), shape)
     np.divide(a, 2, out=a)
     np.sin(a, out=a)
     np.square(a, out=a)
-    dlmb = np.asarray(np.subtract(np.asarray(lon2), np.asarray(lon1)), dtype=np.float64).reshape(a.shape)
+    dlmb = _own(np.subtract(lon2, lon1), shape)
     np.radians(dlmb, out=dlmb)
     np.divide(dlmb, 2, out=dlmb)
     np.sin(dlmb, out=dlmb)
@@ -61,8 +61,13 @@ def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> FloatArray:
     np.sqrt(a, out=a)
     np.arcsin(a, out=a)
     np.multiply(a, 2 * EARTH_RADIUS_KM, out=a)
-    shape = np.broadcast_shapes(np.shape(phi1), np.shape(phi2), np.shape(lon1), np.shape(lon2))
-    return a.reshape(shape)
+    return a
+
+
+def _own(values: Any, shape: tuple[int, ...]) -> FloatArray:
+    """`values` (a fresh result) as an array of `shape` that may be written: itself when it has that shape."""
+    array = np.asarray(values, dtype=np.float64)
+    return array if array.shape == shape and array.ndim else np.array(np.broadcast_to(array, shape))
 
 
 def _tree(points: FloatArray) -> cKDTree:
