@@ -115,3 +115,44 @@ def test_a_binding_way_in_is_not_absorbed() -> None:
     flows, pi = lemon(*network)
     assert flows.tolist()[-1] == 1  # one unit must take the bypass
     _assert_optimal(network, flows, pi)
+
+
+def test_random_networks_do_absorb() -> None:
+    """The property above is about reduced networks: most of the drawn ones lose nodes."""
+    reduced = [absorb(*_random_network(seed)) for seed in range(100)]
+    assert sum(r.n_nodes < r.n_original_nodes for r in reduced) >= 50
+
+
+def test_capacities_are_summed_exactly() -> None:
+    # 2**53 + 1 out of a way in of 2**53: a float sum says they are equal.
+    big = 2**53
+    network: Network = (
+        3,
+        np.array([0, 2, 2, 0]),
+        np.array([2, 1, 1, 1]),
+        np.array([big, big, 1, big + 1]),
+        np.array([0, 0, 0, 10]),
+        np.array([big + 1, -(big + 1), 0]),
+    )
+    assert absorb(*network).n_nodes == 3
+    flows, pi = lemon(*network)
+    _assert_optimal(network, flows, pi)
+
+
+def test_costs_that_could_add_past_the_limit_are_left_as_they_are() -> None:
+    # Two arcs of 2**61 in series: their sum, 2**62, is over LEMON's largest cost.
+    network: Network = (
+        3,
+        np.array([0, 2, 0]),
+        np.array([2, 1, 1]),
+        np.array([1, 1, 1]),
+        np.array([2**61, 2**61, 2**62 - 1]),
+        np.array([1, -1, 0]),
+    )
+    assert absorb(*network).n_nodes == 3
+    flows, pi = lemon(*network)
+    _assert_optimal(network, flows, pi)
+
+
+def test_supplies_given_as_a_list() -> None:
+    assert absorb(3, [0, 2], [2, 1], [3, 2], [1, 1], [2, -2, 0]).n_nodes == 2  # type: ignore[arg-type]

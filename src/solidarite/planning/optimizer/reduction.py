@@ -16,7 +16,8 @@ the full network — what the travel phase (`hubs.tight_pairs`) and the pricing 
 
 Passes: a node is absorbed only when the tail of its arc in is not absorbed in the same pass (a chain
 source → volunteer → volunteer-day is absorbed over two passes); expansion undoes the passes in reverse.
-The reduction holds for any network, cyclic or not; it only needs capacities ≥ 0.
+The reduction holds for any network with balanced supplies, cyclic or not, and capacities ≥ 0. Capacities are
+summed in integers; a network whose costs could add up past LEMON's limit (`MAX_COST`) is left as it is.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 MAX_PASSES = 4  # nationally the third pass already finds (almost) nothing left to absorb
+MAX_COST = 2**62 - 1  # pylmcf's largest cost; an arc after p passes sums at most 2**p original costs
 
 
 @dataclass
@@ -83,10 +85,14 @@ def absorb(
     """The network with every absorbable node absorbed (module docstring); arcs keep their relative order."""
     tail, head = np.asarray(tail, dtype=np.int64), np.asarray(head, dtype=np.int64)
     cap, cost = np.asarray(cap, dtype=np.int64), np.asarray(cost, dtype=np.int64)
+    supply = np.asarray(supply, dtype=np.int64)
     passes: list[_Pass] = []
+    if len(cost) and max(int(cost.max()), -int(cost.min())) > MAX_COST >> max_passes:
+        max_passes = 0  # the sums could overflow or pass LEMON's limit: solve the network as it is
     for _ in range(max_passes):
         in_degree = np.bincount(head, minlength=n_nodes)
-        out_capacity = np.bincount(tail, weights=cap, minlength=n_nodes)
+        out_capacity = np.zeros(n_nodes, dtype=np.int64)
+        np.add.at(out_capacity, tail, cap)  # in integers: a float sum is inexact past 2**53
         single = in_degree[head] == 1  # arcs that are their head's only way in
         in_arc = np.full(n_nodes, -1, dtype=np.int64)
         in_arc[head[single]] = np.flatnonzero(single)
@@ -119,7 +125,7 @@ def absorb(
         head=number[head],
         cap=cap,
         cost=cost,
-        supply=np.asarray(supply, dtype=np.int64)[original],
+        supply=supply[original],
         original=original,
         n_original_nodes=n_nodes,
         passes=passes,
