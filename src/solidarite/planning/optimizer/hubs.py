@@ -237,7 +237,7 @@ def lemon(
     from pylmcf import Graph
 
     net = absorb(n_nodes, tail, head, cap, cost, supply)
-    order = np.lexsort((net.head, net.tail))  # pylmcf wants arcs sorted by (tail, head)
+    order = np.argsort(net.tail * net.n_nodes + net.head, kind="stable")  # pylmcf wants them by (tail, head)
     graph = Graph(net.n_nodes, net.tail[order].astype(np.int32), net.head[order].astype(np.int32))
     graph.set_node_supply(net.supply)
     graph.set_edge_capacities(net.cap[order])
