@@ -237,15 +237,18 @@ def lemon(
     from pylmcf import Graph
 
     net = absorb(n_nodes, tail, head, cap, cost, supply)
-    order = np.argsort(net.tail * net.n_nodes + net.head, kind="stable")  # pylmcf wants them by (tail, head)
-    graph = Graph(net.n_nodes, net.tail[order].astype(np.int32), net.head[order].astype(np.int32))
-    graph.set_node_supply(net.supply)
+    # Nodes numbered backwards (sink and lieux-days first): the simplex takes 4 to 9 % less time nationally.
+    last = net.n_nodes - 1
+    tail_r, head_r = last - net.tail, last - net.head
+    order = np.argsort(tail_r * net.n_nodes + head_r, kind="stable")  # pylmcf wants them by (tail, head)
+    graph = Graph(net.n_nodes, tail_r[order].astype(np.int32), head_r[order].astype(np.int32))
+    graph.set_node_supply(np.ascontiguousarray(net.supply[::-1]))
     graph.set_edge_capacities(net.cap[order])
     graph.set_edge_costs(net.cost[order])
     graph.solve()
     flows = np.empty(len(order), dtype=np.int64)
     flows[order] = np.asarray(graph.result(), dtype=np.int64)
-    return net.expand(flows, np.asarray(graph.potentials(), dtype=np.int64))
+    return net.expand(flows, np.asarray(graph.potentials(), dtype=np.int64)[::-1])
 
 
 def source_sink_supply(n_nodes: int, supply: int) -> NDArray[np.int64]:
