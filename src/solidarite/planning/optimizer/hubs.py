@@ -237,7 +237,7 @@ def lemon(
     from pylmcf import Graph
 
     net = absorb(n_nodes, tail, head, cap, cost, supply)
-    # Nodes numbered backwards (sink and lieux-days first): the simplex takes 4 to 9 % less time nationally.
+    # Nodes numbered backwards (sink and lieux-days first): the simplex ends sooner (ADR 0020, bench/RESULTS.md).
     last = net.n_nodes - 1
     tail_r, head_r = last - net.tail, last - net.head
     order = np.argsort(tail_r * net.n_nodes + head_r, kind="stable")  # pylmcf wants them by (tail, head)
