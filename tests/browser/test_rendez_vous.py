@@ -126,9 +126,13 @@ def test_the_zones_map_passes_axe_once_drawn(territoire, live_server, browser) -
     page = browser.new_page(locale="fr-FR")  # type: ignore[attr-defined]
     page.goto(live_server.url + "/zonage/")
     source = page.locator("#carte-zones").get_attribute("data-geojson")
-    drawn = len(page.request.get(live_server.url + source).json()["features"])
+    features = page.request.get(live_server.url + source).json()["features"]
+    drawn = len(features)
     assert drawn > 0
     # Every EPCI the page loads is drawn (a selector: the page's CSP forbids wait_for_function's string evaluation).
     page.locator(f"#carte-zones[data-chargee='{drawn}']").wait_for(state="attached", timeout=30_000)
+    # The modelled ARS additions, outlined in dashes on the map (drawn on a canvas), are named in its legend.
+    assert sum(f["properties"]["ajout_ars_modelise"] for f in features) == 10
+    assert "ajout des ARS modélisé" in page.locator(".legende").inner_text()
     assert _axe_faults(page) == []  # the map is aria-hidden, and nothing in it takes the keyboard's focus
     page.close()

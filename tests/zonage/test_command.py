@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -12,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from solidarite.zonage.exports import CSV_COLUMNS
+from solidarite.zonage.management.commands.zonage import ajouts_du_zonage
 from tests.cli import run_cli
+from tests.conftest import DATA_DIR, replace_file
 from tests.snapshot import assert_snapshot
 
 # The commands run on a SQLite file that does not exist, the other tests on no database: once, in the SQLite pass.
@@ -64,6 +67,63 @@ def test_writes_the_four_files_from_the_data_alone(national_run) -> None:  # typ
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 100_000
     report = (out / "rapport.html").read_text(encoding="utf-8")
     assert "141</strong> EPCI retenus" in report and 'src="carte.png"' in report
+
+
+def test_the_modelled_ars_additions_are_written_beside_the_computed_list(national_run) -> None:  # type: ignore[no-untyped-def]
+    """The ~10 zones the ARS added cannot be computed: the hypothesis of ajouts.py proposes them, in every export
+    and apart from the computed list (issue 22: every EPCI's status explained, the final list modelled)."""
+    result, tmp = national_run
+    assert result.returncode == 0, result.stderr
+    out = tmp / "sortie"
+    with (out / "zones.csv").open(encoding="utf-8", newline="") as handle:
+        rows = {r["siren"]: r for r in csv.DictReader(handle)}
+    ajouts = {s for s, r in rows.items() if r["ajout_ars_modelise"] == "1"}
+    assert {r["ajout_ars_modelise"] for r in rows.values()} == {"0", "1"}
+    # 151 published zones, 141 computed: the 10 places left, none of them a computed zone
+    assert len(ajouts) == 10 and all(rows[s]["selectionnee"] == "0" for s in ajouts)
+    assert all("Ajout des ARS modélisé (non saisi) pour " in rows[s]["explication"] for s in ajouts)
+    assert not any("Ajout des ARS modélisé" in r["explication"] for s, r in rows.items() if s not in ajouts)
+    # none in Île-de-France, nor in a département published without a zone (Charente-Maritime, Gironde, Calvados…)
+    sans_zone = {"17", "33", "64", "14", "27", "76"}
+    assert all(rows[s]["region"] != "Île-de-France" for s in ajouts)
+    assert not any(sans_zone & set(rows[s]["departements"].split()) for s in ajouts)
+    habitants = sum(
+        int(r["population"]) for r in rows.values() if r["selectionnee"] == "1" or r["siren"] in ajouts
+    )
+    assert f"liste finale modélisée : 151 zones, {habitants} habitants." in result.stdout
+    features = json.loads((out / "zones.geojson").read_text(encoding="utf-8"))["features"]
+    assert {f["properties"]["siren"] for f in features if f["properties"]["ajout_ars_modelise"]} == ajouts
+    report = (out / "rapport.html").read_text(encoding="utf-8")
+    assert "Ajouts des ARS modélisés : 10 propositions" in report
+    assert f"Liste finale modélisée : 151 zones, {habitants} habitants." in report
+    assert all(rows[s]["nom"] in html.unescape(report) for s in ajouts)
+
+
+def test_a_data_folder_the_published_facts_do_not_fit_models_no_addition(
+    data_copy: Path, zonage_result
+) -> None:  # type: ignore[no-untyped-def]
+    """Regions and départements without one the facts count (here Normandie): no addition is modelled, and the
+    command says why instead of failing on the project's own facts file."""
+    regions = [
+        r for r in json.loads((data_copy / "regions.json").read_text(encoding="utf-8")) if r["code"] != "28"
+    ]
+    departements = [
+        d
+        for d in json.loads((data_copy / "departements.json").read_text(encoding="utf-8"))
+        if d["region"] != "28"
+    ]
+    replace_file(data_copy, "regions.json", json.dumps(regions, ensure_ascii=False))
+    replace_file(data_copy, "departements.json", json.dumps(departements, ensure_ascii=False))
+    ajouts, message = ajouts_du_zonage(zonage_result, data_copy)
+    assert ajouts == {}
+    assert message.startswith(
+        "Ajouts des ARS modélisés : aucun, les faits publiés ne s'appliquent pas à ces données"
+    )
+    assert "28" in message
+    # the real folder: the 10 of the national run, each with its motif
+    ajouts, message = ajouts_du_zonage(zonage_result, DATA_DIR)
+    assert len(ajouts) == 10 and message == ""
+    assert not {s.siren for s in zonage_result.selected} & set(ajouts)
 
 
 @pytest.mark.parametrize(
@@ -146,7 +206,7 @@ def test_broken_contours_and_taken_file_names_write_nothing(tmp_path: Path, data
 
 
 def test_the_exports_of_the_selected_zones_match_their_snapshots(national_run) -> None:  # type: ignore[no-untyped-def]
-    """The 151 zones as the open-data files give them, row for row: any change of the computation or of the
+    """The 141 computed zones and the 10 modelled ARS additions as the open-data files give them, row for row: any change of the computation or of the
     files' shape (columns, rounding, order, properties) shows as a diff to review (SOLIDARITE_SNAPSHOTS=update)."""
     result, tmp = national_run
     assert result.returncode == 0, result.stderr
@@ -154,8 +214,10 @@ def test_the_exports_of_the_selected_zones_match_their_snapshots(national_run) -
     text = (out / "zones.csv").read_text(encoding="utf-8")
     # The explanation column holds commas: rows are picked by parsing, then written back as they were.
     with (out / "zones.csv").open(encoding="utf-8", newline="") as handle:
-        kept = [row for row in csv.DictReader(handle) if row["selectionnee"] == "1"]
-    assert len(kept) == 141
+        kept = [
+            row for row in csv.DictReader(handle) if "1" in (row["selectionnee"], row["ajout_ars_modelise"])
+        ]
+    assert len(kept) == 151  # 141 computed, 10 modelled ARS additions
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -164,9 +226,14 @@ def test_the_exports_of_the_selected_zones_match_their_snapshots(national_run) -
     assert_snapshot("exports/zones_retenues.csv", buffer.getvalue())
     features = json.loads((out / "zones.geojson").read_text(encoding="utf-8"))["features"]
     chosen = sorted(
-        (f["properties"] for f in features if f["properties"]["selectionnee"]), key=lambda p: p["rang"]
+        (
+            f["properties"]
+            for f in features
+            if f["properties"]["selectionnee"] or f["properties"]["ajout_ars_modelise"]
+        ),
+        key=lambda p: p["rang"],
     )
-    assert len(chosen) == 141
+    assert len(chosen) == 151
     assert_snapshot(
         "exports/zones_retenues_proprietes.json", json.dumps(chosen, ensure_ascii=False, indent=1) + "\n"
     )

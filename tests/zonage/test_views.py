@@ -11,7 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from solidarite.zonage import services
+from solidarite.zonage.management.commands.zonage import ajouts_du_zonage
 from solidarite.zonage.models import Ajustement, ListeOfficielle, ResultatEpci
+from tests.conftest import DATA_DIR
 from tests.factories import agent_ars
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +91,33 @@ def test_geojson_has_every_epci_with_its_final_state(client: Client) -> None:
     assert all(p["score_fragilite"] is not None for p in props if p["score"] is not None)
     zero = [p["score_fragilite"] for p in props if p["score"] == 0]
     assert len(zero) > 500 and max(zero) - min(zero) > 30
+
+
+def test_the_map_and_the_command_propose_the_same_ars_additions(client: Client, zonage_result) -> None:  # type: ignore[no-untyped-def]
+    """The modelled ARS additions read back from the saved campaign (the page, the map) are those the command
+    writes in its exports from the computation itself; an ARS addition recorded leaves the proposals."""
+    campagne = services.active_campaign()
+    assert campagne is not None
+    fidelite = services.fidelite_campagne(campagne, {})
+    assert fidelite is not None
+    proposed = {a.resultat.epci.siren for a in fidelite.ajouts_modeles}
+    exported, _ = ajouts_du_zonage(zonage_result, DATA_DIR)
+    assert len(proposed) == 10 and proposed == set(exported)
+    assert [a.motif for a in fidelite.ajouts_modeles] == [
+        exported[a.resultat.epci.siren] for a in fidelite.ajouts_modeles
+    ]
+    features = json.loads(client.get("/zonage/zones.geojson").content)["features"]
+    assert {f["properties"]["siren"] for f in features if f["properties"]["ajout_ars_modelise"]} == proposed
+    first = fidelite.ajouts_modeles[0].resultat.epci
+    region = services.epci_regions(first)[0].code
+    services.adjust(campagne, first, "ajout", "Concertation avec le préfet du 3 juillet", agent_ars(region))
+    features = json.loads(client.get("/zonage/zones.geojson").content)["features"]
+    state = {f["properties"]["siren"]: f["properties"] for f in features}
+    assert state[first.siren]["retenue"] and not state[first.siren]["ajout_ars_modelise"]
+    assert state[first.siren]["ajustement_ars"] == "ajout"
+    assert sum(p["ajout_ars_modelise"] for p in state.values()) == 9
+    page = _text(client.get("/zonage/"))
+    assert "ajout des ARS modélisé (une proposition, voir plus bas)" in page
 
 
 def test_epci_page_explains_in_or_out(client: Client) -> None:

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import json
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ CSV_COLUMNS = (
     "score_fragilite",
     "rang",
     "selectionnee",
+    "ajout_ars_modelise",
     "rang_region",
     "ecart_seuil",
     "critere_decisif",
@@ -63,7 +65,17 @@ def _round(value: float | None, decimals: int) -> str:
     return f"{value:.{decimals}f}"
 
 
-def csv_row(result: ZonageResult, score: EpciScore) -> dict[str, str]:
+def explication(score: EpciScore, ajouts: Mapping[str, str] | None) -> str:
+    """The EPCI's explanation, followed by the motif of its modelled ARS addition when it is one."""
+    motif = (ajouts or {}).get(score.siren)
+    return f"{score.explication} {motif}" if motif else score.explication
+
+
+def csv_row(
+    result: ZonageResult, score: EpciScore, ajouts: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """`ajouts`: the modelled ARS additions (SIREN → motif, `ajouts.ajouts_modeles`), proposals only: an
+    EPCI they name stays `selectionnee = 0`."""
     info = result.epcis[score.siren]
     values = {c: score.criteres[c].valeur for c in CRITERES}
     return {
@@ -83,25 +95,28 @@ def csv_row(result: ZonageResult, score: EpciScore) -> dict[str, str]:
         "score_fragilite": _round(score.score_fragilite, 2),
         "rang": str(score.rang),
         "selectionnee": "1" if score.selectionnee else "0",
+        "ajout_ars_modelise": "1" if score.siren in (ajouts or {}) else "0",
         "rang_region": str(score.rang_region),
         "ecart_seuil": _round(score.ecart_seuil, 2),
         "critere_decisif": score.critere_decisif,
-        "explication": score.explication,
+        "explication": explication(score, ajouts),
     }
 
 
-def write_csv(result: ZonageResult, path: Path) -> None:
+def write_csv(result: ZonageResult, path: Path, ajouts: Mapping[str, str] | None = None) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for score in sorted(result.scores, key=lambda s: s.siren):
-            row = csv_row(result, score)
+            row = csv_row(result, score, ajouts)
             # A name from a data file is never a formula in a spreadsheet (the probe of 6 December); the
             # numbers, « -1.25 » included, stay as they are.
             writer.writerow({k: csv_cell(v) if k in TEXT_COLUMNS else v for k, v in row.items()})
 
 
-def feature_properties(result: ZonageResult, score: EpciScore) -> dict[str, Any]:
+def feature_properties(
+    result: ZonageResult, score: EpciScore, ajouts: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     info = result.epcis[score.siren]
     properties: dict[str, Any] = {
         "siren": score.siren,
@@ -113,10 +128,11 @@ def feature_properties(result: ZonageResult, score: EpciScore) -> dict[str, Any]
         "score_fragilite": round(score.score_fragilite, 2) if score.score_fragilite is not None else None,
         "nb_fragilites": score.nb_fragilites,
         "selectionnee": score.selectionnee,
+        "ajout_ars_modelise": score.siren in (ajouts or {}),
         "rang_region": score.rang_region,
         "ecart_seuil": round(score.ecart_seuil, 2) if score.ecart_seuil is not None else None,
         "critere_decisif": score.critere_decisif,
-        "explication": score.explication,
+        "explication": explication(score, ajouts),
     }
     for critere in CRITERES:
         value = score.criteres[critere]
@@ -132,7 +148,9 @@ def read_contours(data_dir: Path) -> dict[str, Any]:
     return sources.read_contours(data_dir)
 
 
-def write_geojson(result: ZonageResult, contours: dict[str, Any], path: Path) -> None:
+def write_geojson(
+    result: ZonageResult, contours: dict[str, Any], path: Path, ajouts: Mapping[str, str] | None = None
+) -> None:
     by_siren = {s.siren: s for s in result.scores}
     features = []
     for feature in contours["features"]:
@@ -142,7 +160,7 @@ def write_geojson(result: ZonageResult, contours: dict[str, Any], path: Path) ->
                 {
                     "type": "Feature",
                     "geometry": feature["geometry"],
-                    "properties": feature_properties(result, score),
+                    "properties": feature_properties(result, score, ajouts),
                 }
             )
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":")))
@@ -156,8 +174,11 @@ def _rings(geometry: dict[str, Any]) -> list[list[list[float]]]:
     return []
 
 
-def write_map(result: ZonageResult, contours: dict[str, Any], path: Path) -> None:
-    """A choropleth a person can read: score by EPCI, selected zones outlined, overseas insets."""
+def write_map(
+    result: ZonageResult, contours: dict[str, Any], path: Path, ajouts: Mapping[str, str] | None = None
+) -> None:
+    """A choropleth a person can read: score by EPCI, selected zones outlined, the modelled ARS additions
+    outlined in dashes, overseas insets."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -169,7 +190,7 @@ def write_map(result: ZonageResult, contours: dict[str, Any], path: Path) -> Non
     by_siren = {s.siren: s for s in result.scores}
     cmap = plt.get_cmap("YlOrRd")
     norm = Normalize(vmin=0, vmax=100)
-    fills, colors, outlines = [], [], []
+    fills, colors, outlines, dashed = [], [], [], []
     for feature in contours["features"]:
         score = by_siren.get(feature["properties"]["siren"])
         for ring in _rings(feature["geometry"]):
@@ -181,6 +202,8 @@ def write_map(result: ZonageResult, contours: dict[str, Any], path: Path) -> Non
             )
             if score and score.selectionnee:
                 outlines.append(ring)
+            elif score and score.siren in (ajouts or {}):
+                dashed.append(ring)
 
     figure = plt.figure(figsize=(11, 11), dpi=110)
     main = figure.add_axes((0.02, 0.2, 0.8, 0.72))
@@ -191,6 +214,9 @@ def write_map(result: ZonageResult, contours: dict[str, Any], path: Path) -> Non
             PolyCollection(fills, facecolors=colors, edgecolors=(1, 1, 1, 0.6), linewidths=0.2)
         )
         axes.add_collection(PolyCollection(outlines, facecolors="none", edgecolors="#000091", linewidths=1.1))
+        axes.add_collection(
+            PolyCollection(dashed, facecolors="none", edgecolors="#000091", linewidths=1.1, linestyles="--")
+        )
         axes.set_xlim(*xlim)
         axes.set_ylim(*ylim)
         axes.set_aspect(1 / math.cos(math.radians(sum(ylim) / 2)))
@@ -213,6 +239,19 @@ def write_map(result: ZonageResult, contours: dict[str, Any], path: Path) -> Non
     main.legend(
         handles=[
             Patch(facecolor="none", edgecolor="#000091", linewidth=1.5, label="zone retenue"),
+            *(
+                [
+                    Patch(
+                        facecolor="none",
+                        edgecolor="#000091",
+                        linewidth=1.5,
+                        linestyle="--",
+                        label="ajout des ARS modélisé (proposition)",
+                    )
+                ]
+                if dashed
+                else []
+            ),
             Patch(facecolor=(0.8, 0.8, 0.8), label="score non calculable"),
         ],
         loc="lower left",
@@ -228,8 +267,10 @@ def write_map(result: ZonageResult, contours: dict[str, Any], path: Path) -> Non
     plt.close(figure)
 
 
-def report_context(result: ZonageResult) -> dict[str, Any]:
+def report_context(result: ZonageResult, ajouts: Mapping[str, str] | None = None) -> dict[str, Any]:
     summary = result.summary()
+    ajouts = ajouts or {}
+    rank = {s.siren: s for s in result.scores}
     membres = result.params.membres
     total_votes = sum(m.vote for m in membres)
     selected = [
@@ -256,4 +297,10 @@ def report_context(result: ZonageResult) -> dict[str, Any]:
         ],
         "genere_le": dt.datetime.now().strftime("%d/%m/%Y %H:%M"),
         "diagnostics": result.diagnostics,
+        "ajouts": [
+            {"row": csv_row(result, rank[siren]), "motif": motif}
+            for siren, motif in sorted(ajouts.items(), key=lambda item: rank[item[0]].rang)
+        ],
+        "zones_finales": summary["zones"] + len(ajouts),
+        "population_finale": summary["population"] + sum(result.epcis[s].population for s in ajouts),
     }

@@ -28,9 +28,12 @@ def _geometries(path: Path, mtime: float) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=4)
-def _zones_geojson(campagne_pk: int, adjustments: tuple[int, ...], path: Path, mtime: float) -> bytes:
+def _zones_geojson(
+    campagne_pk: int, adjustments: tuple[tuple[int, int, str], ...], path: Path, mtime: float
+) -> bytes:
     campagne = Campagne.objects.get(pk=campagne_pk)
     final = services.final_sirens(campagne)
+    proposes = _ajouts_proposes(campagne_pk, adjustments)
     geometries = _geometries(path, mtime)
     features = []
     rows = campagne.resultats.select_related("epci").only(
@@ -64,6 +67,7 @@ def _zones_geojson(campagne_pk: int, adjustments: tuple[int, ...], path: Path, m
             "ecart_seuil": round(r.ecart_seuil, 2) if r.ecart_seuil is not None else None,
             "critere_decisif": r.critere_decisif,
             "ajustement_ars": actions.get(r.epci.siren),
+            "ajout_ars_modelise": r.epci.siren in proposes,  # a proposal (ajouts.py), never an adjustment
         }
         features.append({"type": "Feature", "geometry": geometry, "properties": properties})
     return json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":")).encode()
@@ -109,8 +113,7 @@ def zones_geojson(request: HttpRequest) -> HttpResponse:
     path = Path(settings.SOLIDARITE_DATA_DIR) / CONTOURS_FILE
     if not path.is_file():
         raise Http404(f"Contours des EPCI introuvables ({CONTOURS_FILE}).")
-    adjustments = tuple(campagne.ajustements.order_by("pk").values_list("pk", flat=True))
-    body = _zones_geojson(campagne.pk, adjustments, path, path.stat().st_mtime)
+    body = _zones_geojson(campagne.pk, _etat_ajustements(campagne), path, path.stat().st_mtime)
     response = HttpResponse(body, content_type="application/geo+json")
     response["Cache-Control"] = "public, max-age=300"
     return response
@@ -137,6 +140,12 @@ def _criteria_rows(resultat: ResultatEpci) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _etat_ajustements(campagne: Campagne) -> tuple[tuple[int, int, str], ...]:
+    """The state of a campaign's ARS adjustments, the key of what is computed from them: each one's pk, EPCI
+    and action."""
+    return tuple(campagne.ajustements.order_by("pk").values_list("pk", "epci_id", "action"))
 
 
 @lru_cache(maxsize=8)
@@ -166,9 +175,7 @@ def epci(request: HttpRequest, siren: str) -> HttpResponse:
         "ajout": Ajustement.Action.AJOUT,
         "decisif": LIBELLES.get(resultat.critere_decisif, ""),
         "retenue_calcul": resultat.selectionnee_calcul,
-        "ajout_modele": _ajouts_proposes(
-            campagne.pk, tuple(campagne.ajustements.order_by("pk").values_list("pk", "epci_id", "action"))
-        ).get(epci_obj.siren, ""),
+        "ajout_modele": _ajouts_proposes(campagne.pk, _etat_ajustements(campagne)).get(epci_obj.siren, ""),
     }
     return render(request, "zonage/epci.html", context)
 

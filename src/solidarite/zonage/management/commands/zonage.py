@@ -18,16 +18,18 @@ from tqdm import tqdm
 
 from solidarite.systeme import raison
 from solidarite.territoire.providers import provider_from_settings
-from solidarite.territoire.sources import DataError
+from solidarite.territoire.sources import DataError, read_departements, read_regions
 from solidarite.territoire.travel import TravelError
 from solidarite.web.commandes import CONTROLES_SANS_URLS
 from solidarite.web.entrees import count_argument
 from solidarite.zonage import exports
-from solidarite.zonage.calcul import compute_zonage
+from solidarite.zonage.ajouts import ajouts_modeles
+from solidarite.zonage.calcul import ZonageResult, compute_zonage
 from solidarite.zonage.commande_calibrage import POIDS_ALEATOIRES_DEFAUT
 from solidarite.zonage.ecriture import verifier_chemin
+from solidarite.zonage.faits import FaitsError
 from solidarite.zonage.score import ParamError
-from solidarite.zonage.sources import load_params
+from solidarite.zonage.sources import load_faits, load_params
 
 FICHIERS = ("zones.csv", "zones.geojson", "carte.png", "rapport.html")
 STEPS = [
@@ -48,6 +50,31 @@ def chemin(text: str) -> Path:
     if not text.strip():
         raise argparse.ArgumentTypeError("chemin vide")
     return Path(text)
+
+
+def ajouts_du_zonage(result: ZonageResult, data_dir: Path) -> tuple[dict[str, str], str]:
+    """The ARS additions modelled on this zonage against the published facts (`ajouts.py`): SIREN → motif.
+    Proposals written beside the computed list, never part of it (`selectionnee` stays 0). The facts are the
+    project's own file, checked against the data folder's regions and départements: where they do not fit
+    (a folder of a few regions), no addition is modelled, and the second value says why."""
+    regions = read_regions(data_dir)
+    departements = read_departements(data_dir, {r.code for r in regions})
+    try:
+        faits = load_faits({r.code: r.nom for r in regions}, None, {d.code: d.region for d in departements})
+    except FaitsError as exc:
+        return (
+            {},
+            f"Ajouts des ARS modélisés : aucun, les faits publiés ne s'appliquent pas à ces données ({exc}).",
+        )
+    return {
+        a.siren: a.motif
+        for a in ajouts_modeles(
+            result.scores,
+            {s: e.departements for s, e in result.epcis.items()},
+            faits,
+            vote=bool(result.params.membres),
+        )
+    }, ""
 
 
 def _territoire_en_base() -> None:
@@ -148,7 +175,9 @@ class Command(BaseCommand):
         )
 
     @staticmethod
-    def _ecrire(out: Path, result: Any, contours: dict[str, Any], progress: Any) -> None:
+    def _ecrire(
+        out: Path, result: Any, contours: dict[str, Any], ajouts: dict[str, str], progress: Any
+    ) -> None:
         """The four files are written in a temporary folder inside `out`, then put in place together: a
         failure (a file name taken by a folder, a full disk) leaves the previous files as they were."""
         if out.exists() and not out.is_dir():
@@ -173,14 +202,15 @@ class Command(BaseCommand):
             ) from exc
         try:
             progress("zones.csv")
-            exports.write_csv(result, temporary / "zones.csv")
+            exports.write_csv(result, temporary / "zones.csv", ajouts)
             progress("zones.geojson")
-            exports.write_geojson(result, contours, temporary / "zones.geojson")
+            exports.write_geojson(result, contours, temporary / "zones.geojson", ajouts)
             progress("carte.png")
-            exports.write_map(result, contours, temporary / "carte.png")
+            exports.write_map(result, contours, temporary / "carte.png", ajouts)
             progress("rapport.html")
             (temporary / "rapport.html").write_text(
-                render_to_string("zonage/rapport.html", exports.report_context(result)), encoding="utf-8"
+                render_to_string("zonage/rapport.html", exports.report_context(result, ajouts)),
+                encoding="utf-8",
             )
             for name in FICHIERS:
                 os.replace(temporary / name, out / name)
@@ -252,6 +282,7 @@ class Command(BaseCommand):
         try:
             result = compute_zonage(data_dir, params, provider_from_settings(), progress)
             contours = exports.read_contours(data_dir)
+            ajouts, sans_ajouts = ajouts_du_zonage(result, data_dir)
         except ParamError as exc:  # an impossible target (--n over the EPCI count, quotas over a region's)
             bar.close()
             raise CommandError(f"{exc}\nAucun fichier n'a été écrit.", returncode=2) from exc
@@ -269,7 +300,7 @@ class Command(BaseCommand):
                     returncode=2,
                 )
         try:
-            self._ecrire(out, result, contours, progress)
+            self._ecrire(out, result, contours, ajouts, progress)
             bar.update(bar.total - bar.n)
         finally:
             bar.close()
@@ -279,6 +310,15 @@ class Command(BaseCommand):
             f"{summary['epci']} EPCI classés ; {summary['zones']} retenus, {summary['population']} habitants "
             f"({summary['part_population_france'] * 100:.1f} % de la population), dont {summary['outre_mer']} en outre-mer."
         )
+        if sans_ajouts:
+            write(sans_ajouts)
+        if ajouts:
+            habitants = summary["population"] + sum(result.epcis[s].population for s in ajouts)
+            write(
+                f"Ajouts des ARS modélisés (des propositions, jamais enregistrées : colonne ajout_ars_modelise) : "
+                f"{len(ajouts)} ; liste finale modélisée : {summary['zones'] + len(ajouts)} zones, "
+                f"{habitants} habitants."
+            )
         write(
             f"Lecture des données : {result.lecture_seconds:.1f} s ; calcul national : {result.seconds:.2f} s ; "
             f"total : {time.perf_counter() - started:.1f} s."
