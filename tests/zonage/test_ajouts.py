@@ -129,3 +129,31 @@ def test_a_departement_already_at_its_published_count_gets_no_modelled_addition(
     # without the count, rank 7 (Gironde) would be added; with it, Nouvelle-Aquitaine takes 9 and 10
     assert [a.rang for a in ajouts] == [6, 8, 9, 10]
     assert [a.rang for a in ajouts_modeles(_scores(spec), departements, _faits(zones=6))] == [6, 7, 8, 9]
+
+
+def test_a_departement_takes_additions_up_to_the_room_its_published_count_leaves() -> None:
+    """Creuse (23) published with two zones, one computed (rank 1): of the next two Nouvelle-Aquitaine
+    candidates in Creuse (ranks 7 and 9), only the first is added; the gap goes on to rank 10, elsewhere.
+    Before, both were added and the final list held three zones in a département published with two."""
+    spec = [("75", True, "23"), *SPEC[1:8], ("75", False, "23"), *SPEC[9:]]
+    departements = {f"2000000{k:02d}": (dep,) for k, (_, _, dep) in enumerate(spec)}
+    faits = _faits(zones=6)
+    creuse = dataclasses.replace(faits.regions[1], departements=(FaitDepartement("23", 2, "presse"),))
+    faits = dataclasses.replace(faits, regions=(faits.regions[0], creuse, faits.regions[2]))
+    ajouts = ajouts_modeles(_scores(spec), departements, faits)
+    assert [a.rang for a in ajouts] == [6, 7, 8, 10]
+    in_creuse = [a for a in ajouts if "23" in departements[a.siren]]
+    assert len(in_creuse) == 1  # 1 computed + 1 added = the 2 published
+    # without the count, ranks 7 and 9 (both in Creuse) fill Nouvelle-Aquitaine's gap of 2
+    assert [a.rang for a in ajouts_modeles(_scores(spec), departements, _faits(zones=6))] == [6, 7, 8, 9]
+
+
+def test_an_epci_over_two_departements_needs_room_in_each() -> None:
+    """An EPCI spanning Creuse (full: 1 published, 1 computed) and Corrèze is not added; the next one is."""
+    spec = [("75", True, "23"), *SPEC[1:6], ("75", False, "19"), *SPEC[7:]]
+    departements = {f"2000000{k:02d}": (dep,) for k, (_, _, dep) in enumerate(spec)}
+    departements["200000006"] = ("19", "23")
+    faits = _faits(zones=6)
+    creuse = dataclasses.replace(faits.regions[1], departements=(FaitDepartement("23", 1, "presse"),))
+    faits = dataclasses.replace(faits, regions=(faits.regions[0], creuse, faits.regions[2]))
+    assert [a.rang for a in ajouts_modeles(_scores(spec), departements, faits)] == [6, 8, 9, 10]

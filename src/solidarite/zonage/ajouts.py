@@ -5,8 +5,8 @@ They cannot be computed: the published facts only say how many zones each region
 or overseas territory) holds in the final list of 151. The model says which EPCI an addition most likely
 is, under one stated hypothesis: **an ARS adds, in its own region, the EPCI the computation ranked just
 below the cut-off**. So, for each published count the computation falls short of, the next-ranked EPCI of
-that region are candidates (none in Île-de-France, none in a département published without a zone or whose
-published count the computation already reaches, no gap of a computed pre-list count is filled); the
+that region are candidates (none in Île-de-France, none in a département published without a zone, none
+beyond the room a département's published count leaves, no gap of a computed pre-list count is filled); the
 additions left to place (`zones − zones computed`) go to the best-ranked candidates nationally, each count
 filled at most up to its published value. No addition is invented beyond the published gaps: the final list
 may hold fewer than 151 zones, and it says so.
@@ -84,26 +84,40 @@ def ajouts_modeles(
     chosen = [s for s in scores if s.selectionnee]
     budget = max(faits.zones - len(chosen), 0)
     sans_zone = {d for r in faits.regions for d in r.departements_sans_zone}
-    # a département whose published count (final list) the computation already reaches takes no addition
-    for d in (d for r in faits.regions for d in r.departements if not d.pre_liste):
-        if sum(1 for s in chosen if d.code in departements.get(s.siren, ())) >= d.zones:
-            sans_zone.add(d.code)
-    candidats: list[tuple[int, EpciScore, str]] = []
-    for cible in cibles(faits):
-        manque = cible.publie - sum(1 for s in chosen if s.region in cible.regions)
-        if manque <= 0:
+    # a département with a published count (final list) takes additions up to that count only: none where the
+    # computation already reaches it, and never more than the room left (two in the Manche, published 2 with
+    # one computed, made it 3)
+    place = {
+        d.code: d.zones - sum(1 for s in chosen if d.code in departements.get(s.siren, ()))
+        for r in faits.regions
+        for d in r.departements
+        if not d.pre_liste
+    }
+    # One pass in rank order (the best-ranked candidates nationally): an EPCI is added when its count still
+    # lacks zones, each of its départements with a count has room left, and places remain.
+    manque = {c.libelle: c.publie - sum(1 for s in chosen if s.region in c.regions) for c in cibles(faits)}
+    cible_of: dict[str, str] = {}
+    for c in cibles(faits):  # a region counted on its own and in a group: its own count first
+        for code in c.regions:
+            cible_of.setdefault(code, c.libelle)
+    ajouts: list[AjoutModele] = []
+    for s in sorted(scores, key=lambda s: (s.rang, s.siren)):
+        if len(ajouts) >= budget:
+            break
+        cible = cible_of.get(s.region)
+        deps = departements.get(s.siren, ())
+        if (
+            s.selectionnee
+            or s.score is None
+            or cible is None
+            or manque[cible] <= 0
+            or sans_zone.intersection(deps)
+            or any(place.get(d, 1) <= 0 for d in deps)
+        ):
             continue
-        suivants = [
-            s
-            for s in scores
-            if not s.selectionnee
-            and s.score is not None
-            and s.region in cible.regions
-            and not sans_zone.intersection(departements.get(s.siren, ()))
-        ][:manque]
-        candidats += [(s.rang, s, cible.libelle) for s in suivants]
-    candidats.sort(key=lambda item: (item[0], item[1].siren))
-    return [
-        AjoutModele(s.siren, libelle, s.rang, s.rang_region, s.ecart_seuil, unite_ecart(vote))
-        for _, s, libelle in candidats[:budget]
-    ]
+        manque[cible] -= 1
+        for d in deps:
+            if d in place:
+                place[d] -= 1
+        ajouts.append(AjoutModele(s.siren, cible, s.rang, s.rang_region, s.ecart_seuil, unite_ecart(vote)))
+    return ajouts
