@@ -11,9 +11,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.template.loader import render_to_string
 
-from solidarite.zonage.exports import CSV_COLUMNS
-from solidarite.zonage.management.commands.zonage import ajouts_du_zonage
+from solidarite.zonage.exports import CSV_COLUMNS, fidelity_context
+from solidarite.zonage.management.commands.zonage import ajouts_du_zonage, faits_du_dossier
 from tests.cli import run_cli
 from tests.conftest import DATA_DIR, replace_file
 from tests.snapshot import assert_snapshot
@@ -97,13 +98,30 @@ def test_the_modelled_ars_additions_are_written_beside_the_computed_list(nationa
     assert "Ajouts des ARS modélisés : 10 propositions" in report
     assert f"Liste finale modélisée : 151 zones, {habitants} habitants." in report
     assert all(rows[s]["nom"] in html.unescape(report) for s in ajouts)
+    # No addition takes a département past its published count (the Manche, 2 published, had 3 with 1 computed).
+    faits, _, _ = faits_du_dossier(DATA_DIR)
+    assert faits is not None
+    for departement in (d for r in faits.regions for d in r.departements if not d.pre_liste):
+        within = [s for s, r in rows.items() if departement.code in r["departements"].split()]
+        computed = sum(rows[s]["selectionnee"] == "1" for s in within)
+        added = sum(s in ajouts for s in within)
+        assert added == 0 or computed + added <= departement.zones, departement
+    # The fidelity report of this very zonage, written with the other files (var/zonage/fidelite.html by make demo).
+    fidelite = html.unescape((out / "fidelite.html").read_text(encoding="utf-8"))
+    assert "Fidélité du zonage aux faits publiés" in fidelite and "python -m solidarite zonage" in fidelite
+    assert "Publié, calculé (141 zones) et liste finale modélisée (151 zones" in fidelite
+    assert "Zones — département 50 (Normandie)" in fidelite
+    assert re.search(
+        r"Perte \(décision 0016.*liste calculée [\d,]+.*liste finale modélisée [\d,]+", fidelite, re.S
+    )
+    assert all(rows[s]["nom"] in fidelite for s in ajouts)
 
 
 def test_a_data_folder_the_published_facts_do_not_fit_models_no_addition(
     data_copy: Path, zonage_result
 ) -> None:  # type: ignore[no-untyped-def]
-    """Regions and départements without one the facts count (here Normandie): no addition is modelled, and the
-    command says why instead of failing on the project's own facts file."""
+    """Regions and départements without one the facts count (here Normandie): no fact to compare, no addition
+    to model, and the command says why instead of failing on the project's own facts file."""
     regions = [
         r for r in json.loads((data_copy / "regions.json").read_text(encoding="utf-8")) if r["code"] != "28"
     ]
@@ -114,15 +132,20 @@ def test_a_data_folder_the_published_facts_do_not_fit_models_no_addition(
     ]
     replace_file(data_copy, "regions.json", json.dumps(regions, ensure_ascii=False))
     replace_file(data_copy, "departements.json", json.dumps(departements, ensure_ascii=False))
-    ajouts, message = ajouts_du_zonage(zonage_result, data_copy)
-    assert ajouts == {}
-    assert message.startswith(
-        "Ajouts des ARS modélisés : aucun, les faits publiés ne s'appliquent pas à ces données"
-    )
+    faits, noms, message = faits_du_dossier(data_copy)
+    assert faits is None and "28" not in noms
+    assert message.startswith("Faits publiés : ils ne s'appliquent pas à ces données (")
     assert "28" in message
+    report = render_to_string(
+        "zonage/fidelite_zonage.html",
+        fidelity_context(zonage_result, faits, noms, {"features": []}, {}, message),
+    )
+    assert html.unescape(message) in html.unescape(report) and "Aucune comparaison n'est possible." in report
     # the real folder: the 10 of the national run, each with its motif
-    ajouts, message = ajouts_du_zonage(zonage_result, DATA_DIR)
-    assert len(ajouts) == 10 and message == ""
+    faits, noms, message = faits_du_dossier(DATA_DIR)
+    assert faits is not None and message == "" and noms["28"] == "Normandie"
+    ajouts = ajouts_du_zonage(zonage_result, faits)
+    assert len(ajouts) == 10
     assert not {s.siren for s in zonage_result.selected} & set(ajouts)
 
 

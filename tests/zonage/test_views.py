@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from solidarite.zonage import services
-from solidarite.zonage.management.commands.zonage import ajouts_du_zonage
+from solidarite.zonage.management.commands.zonage import ajouts_du_zonage, faits_du_dossier
 from solidarite.zonage.models import Ajustement, ListeOfficielle, ResultatEpci
 from tests.conftest import DATA_DIR
 from tests.factories import agent_ars
@@ -101,7 +101,9 @@ def test_the_map_and_the_command_propose_the_same_ars_additions(client: Client, 
     fidelite = services.fidelite_campagne(campagne, {})
     assert fidelite is not None
     proposed = {a.resultat.epci.siren for a in fidelite.ajouts_modeles}
-    exported, _ = ajouts_du_zonage(zonage_result, DATA_DIR)
+    faits, _, _ = faits_du_dossier(DATA_DIR)
+    assert faits is not None
+    exported = ajouts_du_zonage(zonage_result, faits)
     assert len(proposed) == 10 and proposed == set(exported)
     assert [a.motif for a in fidelite.ajouts_modeles] == [
         exported[a.resultat.epci.siren] for a in fidelite.ajouts_modeles

@@ -13,6 +13,7 @@ from typing import Any
 from solidarite.web.tableurs import csv_cell
 from solidarite.zonage import sources
 from solidarite.zonage.calcul import ZonageResult
+from solidarite.zonage.faits import Faits
 from solidarite.zonage.score import CRITERES, LIBELLES, UNITES, EpciScore
 
 CSV_COLUMNS = (
@@ -304,3 +305,53 @@ def report_context(result: ZonageResult, ajouts: Mapping[str, str] | None = None
         "zones_finales": summary["zones"] + len(ajouts),
         "population_finale": summary["population"] + sum(result.epcis[s].population for s in ajouts),
     }
+
+
+def fidelity_context(
+    result: ZonageResult,
+    faits: Faits | None,
+    noms: dict[str, str],
+    contours: dict[str, Any],
+    ajouts: Mapping[str, str],
+    sans_faits: str = "",
+) -> dict[str, Any]:
+    """The fidelity report of this zonage (fidelite.html): each published fact against the computed list and
+    against the modelled final list (the computed list plus the modelled ARS additions), the loss of each, the
+    additions and the regions still off. `faits` None: the report says why there is nothing to compare."""
+    from solidarite.zonage import calibrage, ecarts
+    from solidarite.zonage.fidelite import fidelite
+    from solidarite.zonage.perte import perte
+
+    context: dict[str, Any] = {
+        "result": result,
+        "summary": result.summary(),
+        "faits": faits,
+        "sans_faits": sans_faits,
+        "genere_le": dt.datetime.now().strftime("%d/%m/%Y %H:%M"),
+    }
+    if faits is None:
+        return context
+    surfaces = {
+        str(f["properties"]["siren"]): sources.surface_km2(f["geometry"]) for f in contours["features"]
+    }
+    calculee = calibrage.observation_of(result, surfaces)
+    finale = calibrage.observation_of(result, surfaces, frozenset(ajouts))
+    rank = {s.siren: s.rang for s in result.scores}
+    context.update(
+        lignes=list(zip(fidelite(faits, calculee, noms), fidelite(faits, finale, noms), strict=True)),
+        perte_calculee=perte(faits, calculee),
+        perte_finale=perte(faits, finale),
+        zones_finales=len(result.selected) + len(ajouts),
+        ajouts=[
+            {"siren": siren, "nom": result.epcis[siren].nom, "motif": motif}
+            for siren, motif in sorted(ajouts.items(), key=lambda item: rank[item[0]])
+        ],
+        desaccords=[
+            {
+                "region": noms.get(d.code, d.code),
+                "texte": d.explication.replace(d.critere, LIBELLES[d.critere]),
+            }
+            for d in ecarts.desaccords(result, faits)
+        ],
+    )
+    return context

@@ -27,11 +27,11 @@ from solidarite.zonage.ajouts import ajouts_modeles
 from solidarite.zonage.calcul import ZonageResult, compute_zonage
 from solidarite.zonage.commande_calibrage import POIDS_ALEATOIRES_DEFAUT
 from solidarite.zonage.ecriture import verifier_chemin
-from solidarite.zonage.faits import FaitsError
+from solidarite.zonage.faits import Faits, FaitsError
 from solidarite.zonage.score import ParamError
 from solidarite.zonage.sources import load_faits, load_params
 
-FICHIERS = ("zones.csv", "zones.geojson", "carte.png", "rapport.html")
+FICHIERS = ("zones.csv", "zones.geojson", "carte.png", "rapport.html", "fidelite.html")
 STEPS = [
     "territoire",
     "APL (DREES)",
@@ -42,6 +42,7 @@ STEPS = [
     "zones.geojson",
     "carte.png",
     "rapport.html",
+    "fidelite.html",
 ]
 
 
@@ -52,20 +53,22 @@ def chemin(text: str) -> Path:
     return Path(text)
 
 
-def ajouts_du_zonage(result: ZonageResult, data_dir: Path) -> tuple[dict[str, str], str]:
-    """The ARS additions modelled on this zonage against the published facts (`ajouts.py`): SIREN → motif.
-    Proposals written beside the computed list, never part of it (`selectionnee` stays 0). The facts are the
-    project's own file, checked against the data folder's regions and départements: where they do not fit
-    (a folder of a few regions), no addition is modelled, and the second value says why."""
+def faits_du_dossier(data_dir: Path) -> tuple[Faits | None, dict[str, str], str]:
+    """The project's published facts (`faits_2025.toml`), checked against the data folder's regions and
+    départements, with the regions' names. Where they do not fit (a folder of a few regions): None, and the
+    third value says why; the zonage is computed and written all the same."""
     regions = read_regions(data_dir)
     departements = read_departements(data_dir, {r.code for r in regions})
+    noms = {r.code: r.nom for r in regions}
     try:
-        faits = load_faits({r.code: r.nom for r in regions}, None, {d.code: d.region for d in departements})
+        return load_faits(noms, None, {d.code: d.region for d in departements}), noms, ""
     except FaitsError as exc:
-        return (
-            {},
-            f"Ajouts des ARS modélisés : aucun, les faits publiés ne s'appliquent pas à ces données ({exc}).",
-        )
+        return None, noms, f"Faits publiés : ils ne s'appliquent pas à ces données ({exc})."
+
+
+def ajouts_du_zonage(result: ZonageResult, faits: Faits) -> dict[str, str]:
+    """The ARS additions modelled on this zonage (`ajouts.py`): SIREN → motif. Proposals written beside the
+    computed list, never part of it (`selectionnee` stays 0)."""
     return {
         a.siren: a.motif
         for a in ajouts_modeles(
@@ -74,7 +77,7 @@ def ajouts_du_zonage(result: ZonageResult, data_dir: Path) -> tuple[dict[str, st
             faits,
             vote=bool(result.params.membres),
         )
-    }, ""
+    }
 
 
 def _territoire_en_base() -> None:
@@ -176,9 +179,14 @@ class Command(BaseCommand):
 
     @staticmethod
     def _ecrire(
-        out: Path, result: Any, contours: dict[str, Any], ajouts: dict[str, str], progress: Any
+        out: Path,
+        result: Any,
+        contours: dict[str, Any],
+        ajouts: dict[str, str],
+        fidelite: dict[str, Any],
+        progress: Any,
     ) -> None:
-        """The four files are written in a temporary folder inside `out`, then put in place together: a
+        """The five files are written in a temporary folder inside `out`, then put in place together: a
         failure (a file name taken by a folder, a full disk) leaves the previous files as they were."""
         if out.exists() and not out.is_dir():
             raise CommandError(
@@ -211,6 +219,10 @@ class Command(BaseCommand):
             (temporary / "rapport.html").write_text(
                 render_to_string("zonage/rapport.html", exports.report_context(result, ajouts)),
                 encoding="utf-8",
+            )
+            progress("fidelite.html")
+            (temporary / "fidelite.html").write_text(
+                render_to_string("zonage/fidelite_zonage.html", fidelite), encoding="utf-8"
             )
             for name in FICHIERS:
                 os.replace(temporary / name, out / name)
@@ -282,7 +294,9 @@ class Command(BaseCommand):
         try:
             result = compute_zonage(data_dir, params, provider_from_settings(), progress)
             contours = exports.read_contours(data_dir)
-            ajouts, sans_ajouts = ajouts_du_zonage(result, data_dir)
+            faits, noms, sans_faits = faits_du_dossier(data_dir)
+            ajouts = ajouts_du_zonage(result, faits) if faits is not None else {}
+            fidelite = exports.fidelity_context(result, faits, noms, contours, ajouts, sans_faits)
         except ParamError as exc:  # an impossible target (--n over the EPCI count, quotas over a region's)
             bar.close()
             raise CommandError(f"{exc}\nAucun fichier n'a été écrit.", returncode=2) from exc
@@ -300,7 +314,7 @@ class Command(BaseCommand):
                     returncode=2,
                 )
         try:
-            self._ecrire(out, result, contours, ajouts, progress)
+            self._ecrire(out, result, contours, ajouts, fidelite, progress)
             bar.update(bar.total - bar.n)
         finally:
             bar.close()
@@ -310,8 +324,8 @@ class Command(BaseCommand):
             f"{summary['epci']} EPCI classés ; {summary['zones']} retenus, {summary['population']} habitants "
             f"({summary['part_population_france'] * 100:.1f} % de la population), dont {summary['outre_mer']} en outre-mer."
         )
-        if sans_ajouts:
-            write(sans_ajouts)
+        if sans_faits:
+            write(f"{sans_faits} Ni ajout des ARS modélisé, ni comparaison aux faits publiés.")
         if ajouts:
             habitants = summary["population"] + sum(result.epcis[s].population for s in ajouts)
             write(
@@ -323,7 +337,7 @@ class Command(BaseCommand):
             f"Lecture des données : {result.lecture_seconds:.1f} s ; calcul national : {result.seconds:.2f} s ; "
             f"total : {time.perf_counter() - started:.1f} s."
         )
-        write(f"Fichiers écrits dans {out} : zones.csv, zones.geojson, carte.png, rapport.html")
+        write(f"Fichiers écrits dans {out} : {', '.join(FICHIERS)}")
         if options["save"]:
             from solidarite.zonage.services import save_campaign
 
