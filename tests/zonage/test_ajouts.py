@@ -149,11 +149,55 @@ def test_a_departement_takes_additions_up_to_the_room_its_published_count_leaves
 
 
 def test_an_epci_over_two_departements_needs_room_in_each() -> None:
-    """An EPCI spanning Creuse (full: 1 published, 1 computed) and Corrèze is not added; the next one is."""
-    spec = [("75", True, "23"), *SPEC[1:6], ("75", False, "19"), *SPEC[7:]]
+    """Creuse (23) published with two zones, one computed: the first Creuse candidate (rank 7) fills it partway
+    through the pass, so the next one, over Corrèze and Creuse (rank 9), is skipped and rank 10 taken."""
+    spec = [("75", True, "23"), *SPEC[1:6], ("75", False, "23"), SPEC[7], ("75", False, "19"), *SPEC[9:]]
     departements = {f"2000000{k:02d}": (dep,) for k, (_, _, dep) in enumerate(spec)}
-    departements["200000006"] = ("19", "23")
+    departements["200000008"] = ("19", "23")
     faits = _faits(zones=6)
-    creuse = dataclasses.replace(faits.regions[1], departements=(FaitDepartement("23", 1, "presse"),))
+    creuse = dataclasses.replace(faits.regions[1], departements=(FaitDepartement("23", 2, "presse"),))
     faits = dataclasses.replace(faits, regions=(faits.regions[0], creuse, faits.regions[2]))
-    assert [a.rang for a in ajouts_modeles(_scores(spec), departements, faits)] == [6, 8, 9, 10]
+    assert [a.rang for a in ajouts_modeles(_scores(spec), departements, faits)] == [6, 7, 8, 10]
+    # the same EPCI within Corrèze alone is taken
+    departements["200000008"] = ("19",)
+    assert [a.rang for a in ajouts_modeles(_scores(spec), departements, faits)] == [6, 7, 8, 9]
+
+
+def test_two_overseas_remainders_keep_their_own_counts() -> None:
+    """Two overseas groups, Guadeloupe counted on its own: each group's remainder is its own count, though both
+    are labelled « les autres territoires d'outre-mer » (the review of 7 December: merged by their label, the
+    Antilles' remainder of 1 was overwritten by the other's 4, and Martinique got 3 additions)."""
+    regions = ["75", "02", "02", "02", "03", "03"]
+    scores = [
+        EpciScore(
+            siren=f"2{k:08d}",
+            population=1,
+            criteres={},
+            score=100.0 - k,
+            rang=k + 1,
+            selectionnee=k == 0,
+            region=region,
+            rang_region=1,
+            ecart_seuil=-1.0,
+        )
+        for k, region in enumerate(regions)
+    ]
+    faits = Faits(
+        version=1,
+        date=dt.date(2025, 1, 1),
+        zones=10,
+        population=1,
+        densite=1.0,
+        metropole=1,
+        outre_mer=9,
+        zones_calculees=1,
+        source="test",
+        regions=(FaitRegion("75", "Nouvelle-Aquitaine", 1, "test"),),
+        groupes=(
+            FaitGroupe("Antilles", ("01", "02"), 2, "test"),
+            FaitGroupe("Océans", ("03", "04", "06"), 4, "test"),
+        ),
+        outre_mer_territoires={"01": 1},
+    )
+    ajouts = ajouts_modeles(scores, {s.siren: () for s in scores}, faits)
+    assert [a.rang for a in ajouts] == [2, 5, 6]  # Martinique 1 (2 − Guadeloupe's 1), then Guyane 2 (of 4)

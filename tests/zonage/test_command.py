@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.template.loader import render_to_string
 
-from solidarite.zonage.exports import CSV_COLUMNS, fidelity_context
+from solidarite.zonage.exports import CSV_COLUMNS, fidelity_context, report_context
 from solidarite.zonage.management.commands.zonage import ajouts_du_zonage, faits_du_dossier
 from tests.cli import run_cli
 from tests.conftest import DATA_DIR, replace_file
@@ -146,6 +146,11 @@ def test_a_data_folder_the_published_facts_do_not_fit_models_no_addition(
     assert faits is not None and message == "" and noms["28"] == "Normandie"
     ajouts = ajouts_du_zonage(zonage_result, faits)
     assert len(ajouts) == 10
+    # one addition (« --n 150 ») is said in the singular
+    one = dict(list(ajouts.items())[:1])
+    report = html.unescape(render_to_string("zonage/rapport.html", report_context(zonage_result, one)))
+    assert "Ajouts des ARS modélisés : 1 proposition</h2>" in report
+    assert "l'ajout des ARS modélisé en pointillés bleus" in report
     assert not {s.siren for s in zonage_result.selected} & set(ajouts)
 
 

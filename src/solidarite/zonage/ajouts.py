@@ -51,7 +51,8 @@ class AjoutModele:
         )
         return (
             f"Ajout des ARS modélisé (non saisi) pour {self.cible}, où la liste retient moins de zones que "
-            f"publié : EPCI suivant au classement (rang {self.rang}, rang {self.rang_region} dans sa "
+            f"publié : EPCI suivant au classement parmi ceux que les comptes publiés admettent (rang {self.rang}, "
+            f"rang {self.rang_region} dans sa "
             f"région{ecart})."
         )
 
@@ -95,29 +96,33 @@ def ajouts_modeles(
     }
     # One pass in rank order (the best-ranked candidates nationally): an EPCI is added when its count still
     # lacks zones, each of its départements with a count has room left, and places remain.
-    manque = {c.libelle: c.publie - sum(1 for s in chosen if s.region in c.regions) for c in cibles(faits)}
-    cible_of: dict[str, str] = {}
-    for c in cibles(faits):  # a region counted on its own and in a group: its own count first
+    # Each count by its place in the list, not its label: two overseas remainders share theirs.
+    toutes = cibles(faits)
+    manque = [c.publie - sum(1 for s in chosen if s.region in c.regions) for c in toutes]
+    cible_of: dict[str, int] = {}
+    for rang, c in enumerate(toutes):  # a region counted on its own and in a group: its own count first
         for code in c.regions:
-            cible_of.setdefault(code, c.libelle)
+            cible_of.setdefault(code, rang)
     ajouts: list[AjoutModele] = []
     for s in sorted(scores, key=lambda s: (s.rang, s.siren)):
         if len(ajouts) >= budget:
             break
-        cible = cible_of.get(s.region)
+        k = cible_of.get(s.region)
         deps = departements.get(s.siren, ())
         if (
             s.selectionnee
             or s.score is None
-            or cible is None
-            or manque[cible] <= 0
+            or k is None
+            or manque[k] <= 0
             or sans_zone.intersection(deps)
             or any(place.get(d, 1) <= 0 for d in deps)
         ):
             continue
-        manque[cible] -= 1
+        manque[k] -= 1
         for d in deps:
             if d in place:
                 place[d] -= 1
-        ajouts.append(AjoutModele(s.siren, cible, s.rang, s.rang_region, s.ecart_seuil, unite_ecart(vote)))
+        ajouts.append(
+            AjoutModele(s.siren, toutes[k].libelle, s.rang, s.rang_region, s.ecart_seuil, unite_ecart(vote))
+        )
     return ajouts
