@@ -70,6 +70,17 @@ SPEC = [
 DEPARTEMENTS = {f"2000000{k:02d}": (dep,) for k, (_, _, dep) in enumerate(SPEC)}
 
 
+def _departements(spec: list[tuple[str, bool, str]]) -> dict[str, tuple[str, ...]]:
+    return {f"2000000{k:02d}": (dep,) for k, (_, _, dep) in enumerate(spec)}
+
+
+def _faits_departement(code: str, zones: int) -> Faits:
+    """`_faits(zones=6)` with one Nouvelle-Aquitaine département published with `zones` zones."""
+    faits = _faits(zones=6)
+    region = dataclasses.replace(faits.regions[1], departements=(FaitDepartement(code, zones, "presse"),))
+    return dataclasses.replace(faits, regions=(faits.regions[0], region, faits.regions[2]))
+
+
 def test_additions_fill_the_published_gaps_with_the_next_ranked_epci() -> None:
     ajouts = ajouts_modeles(_scores(SPEC), DEPARTEMENTS, _faits(zones=6))
     # 4 places (6 published − 2 computed); gaps: Nouvelle-Aquitaine 2, the group 2 → ranks 6, 7, 8, 9
@@ -121,10 +132,8 @@ def test_a_departement_already_at_its_published_count_gets_no_modelled_addition(
     """Gironde (33) published with one zone, which the computation already holds (rank 1 is in 87: moved to
     33 here): Nouvelle-Aquitaine's next candidates in Gironde are skipped, the next ones elsewhere taken."""
     spec = [("75", True, "33"), *SPEC[1:6], ("75", False, "33"), *SPEC[7:]]
-    departements = {f"2000000{k:02d}": (dep,) for k, (_, _, dep) in enumerate(spec)}
-    faits = _faits(zones=6)
-    gironde = dataclasses.replace(faits.regions[1], departements=(FaitDepartement("33", 1, "presse"),))
-    faits = dataclasses.replace(faits, regions=(faits.regions[0], gironde, faits.regions[2]))
+    departements = _departements(spec)
+    faits = _faits_departement("33", 1)
     ajouts = ajouts_modeles(_scores(spec), departements, faits)
     # without the count, rank 7 (Gironde) would be added; with it, Nouvelle-Aquitaine takes 9 and 10
     assert [a.rang for a in ajouts] == [6, 8, 9, 10]
@@ -136,10 +145,8 @@ def test_a_departement_takes_additions_up_to_the_room_its_published_count_leaves
     candidates in Creuse (ranks 7 and 9), only the first is added; the gap goes on to rank 10, elsewhere.
     Before, both were added and the final list held three zones in a département published with two."""
     spec = [("75", True, "23"), *SPEC[1:8], ("75", False, "23"), *SPEC[9:]]
-    departements = {f"2000000{k:02d}": (dep,) for k, (_, _, dep) in enumerate(spec)}
-    faits = _faits(zones=6)
-    creuse = dataclasses.replace(faits.regions[1], departements=(FaitDepartement("23", 2, "presse"),))
-    faits = dataclasses.replace(faits, regions=(faits.regions[0], creuse, faits.regions[2]))
+    departements = _departements(spec)
+    faits = _faits_departement("23", 2)
     ajouts = ajouts_modeles(_scores(spec), departements, faits)
     assert [a.rang for a in ajouts] == [6, 7, 8, 10]
     in_creuse = [a for a in ajouts if "23" in departements[a.siren]]
@@ -152,11 +159,9 @@ def test_an_epci_over_two_departements_needs_room_in_each() -> None:
     """Creuse (23) published with two zones, one computed: the first Creuse candidate (rank 7) fills it partway
     through the pass, so the next one, over Corrèze and Creuse (rank 9), is skipped and rank 10 taken."""
     spec = [("75", True, "23"), *SPEC[1:6], ("75", False, "23"), SPEC[7], ("75", False, "19"), *SPEC[9:]]
-    departements = {f"2000000{k:02d}": (dep,) for k, (_, _, dep) in enumerate(spec)}
+    departements = _departements(spec)
     departements["200000008"] = ("19", "23")
-    faits = _faits(zones=6)
-    creuse = dataclasses.replace(faits.regions[1], departements=(FaitDepartement("23", 2, "presse"),))
-    faits = dataclasses.replace(faits, regions=(faits.regions[0], creuse, faits.regions[2]))
+    faits = _faits_departement("23", 2)
     assert [a.rang for a in ajouts_modeles(_scores(spec), departements, faits)] == [6, 7, 8, 10]
     # the same EPCI within Corrèze alone is taken
     departements["200000008"] = ("19",)
