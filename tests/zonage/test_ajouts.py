@@ -172,21 +172,7 @@ def test_two_overseas_remainders_keep_their_own_counts() -> None:
     """Two overseas groups, Guadeloupe counted on its own: each group's remainder is its own count, though both
     are labelled « les autres territoires d'outre-mer » (the review of 7 December: merged by their label, the
     Antilles' remainder of 1 was overwritten by the other's 4, and Martinique got 3 additions)."""
-    regions = ["75", "02", "02", "02", "03", "03"]
-    scores = [
-        EpciScore(
-            siren=f"2{k:08d}",
-            population=1,
-            criteres={},
-            score=100.0 - k,
-            rang=k + 1,
-            selectionnee=k == 0,
-            region=region,
-            rang_region=1,
-            ecart_seuil=-1.0,
-        )
-        for k, region in enumerate(regions)
-    ]
+    scores = _scores([("75", True, "87"), *[("02", False, "972")] * 3, *[("03", False, "973")] * 2])
     faits = Faits(
         version=1,
         date=dt.date(2025, 1, 1),
@@ -204,5 +190,5 @@ def test_two_overseas_remainders_keep_their_own_counts() -> None:
         ),
         outre_mer_territoires={"01": 1},
     )
-    ajouts = ajouts_modeles(scores, {s.siren: () for s in scores}, faits)
+    ajouts = ajouts_modeles(scores, {}, faits)
     assert [a.rang for a in ajouts] == [2, 5, 6]  # Martinique 1 (2 − Guadeloupe's 1), then Guyane 2 (of 4)
