@@ -138,7 +138,7 @@ def test_a_data_folder_the_published_facts_do_not_fit_models_no_addition(
     assert "28" in message
     report = render_to_string(
         "zonage/fidelite_zonage.html",
-        fidelity_context(zonage_result, faits, noms, {"features": []}, {}, message),
+        fidelity_context(zonage_result, faits, noms, {"features": []}, {}, data_copy, message),
     )
     assert html.unescape(message) in html.unescape(report) and "Aucune comparaison n'est possible." in report
     # the real folder: the 10 of the national run, each with its motif

@@ -313,6 +313,7 @@ def fidelity_context(
     noms: dict[str, str],
     contours: dict[str, Any],
     ajouts: Mapping[str, str],
+    data_dir: Path,
     sans_faits: str = "",
 ) -> dict[str, Any]:
     """The fidelity report of this zonage (fidelite.html): each published fact against the computed list and
@@ -331,9 +332,7 @@ def fidelity_context(
     }
     if faits is None:
         return context
-    surfaces = {
-        str(f["properties"]["siren"]): sources.surface_km2(f["geometry"]) for f in contours["features"]
-    }
+    surfaces = sources.epci_surfaces(contours, data_dir)
     calculee = calibrage.observation_of(result, surfaces)
     finale = calibrage.observation_of(result, surfaces, frozenset(ajouts))
     rank = {s.siren: s.rang for s in result.scores}

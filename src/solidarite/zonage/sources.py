@@ -419,9 +419,14 @@ def _anneaux_lisibles(geometry: dict[str, Any]) -> bool:
 
 def read_epci_surfaces(data_dir: Path) -> dict[str, float]:
     """EPCI area in km² from the simplified contours (holes subtracted): for the density of the zones."""
-    features = read_contours(data_dir)["features"]
+    return epci_surfaces(read_contours(data_dir), data_dir)
+
+
+def epci_surfaces(contours: dict[str, Any], data_dir: Path) -> dict[str, float]:
+    """EPCI area in km² of contours already read from `data_dir` (`read_contours`); coordinates that cannot be
+    read → DataFileError naming the file."""
     try:
-        return {str(f["properties"]["siren"]): surface_km2(f["geometry"]) for f in features}
+        return {str(f["properties"]["siren"]): surface_km2(f["geometry"]) for f in contours["features"]}
     except (IndexError, KeyError, TypeError, ValueError) as exc:
         raise DataFileError(data_dir / CONTOURS_FILE, None, f"coordonnées illisibles ({exc}).") from None
 

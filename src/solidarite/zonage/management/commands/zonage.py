@@ -296,7 +296,7 @@ class Command(BaseCommand):
             contours = exports.read_contours(data_dir)
             faits, noms, sans_faits = faits_du_dossier(data_dir)
             ajouts = ajouts_du_zonage(result, faits) if faits is not None else {}
-            fidelite = exports.fidelity_context(result, faits, noms, contours, ajouts, sans_faits)
+            fidelite = exports.fidelity_context(result, faits, noms, contours, ajouts, data_dir, sans_faits)
         except ParamError as exc:  # an impossible target (--n over the EPCI count, quotas over a region's)
             bar.close()
             raise CommandError(f"{exc}\nAucun fichier n'a été écrit.", returncode=2) from exc
