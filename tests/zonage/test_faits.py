@@ -47,18 +47,45 @@ def test_the_2025_facts_are_sourced_dated_and_add_up() -> None:
     faits = load_faits(REGIONS)
     assert (faits.zones, faits.population, faits.zones_calculees) == (151, 2_539_784, 141)
     counts = {r.code: r.zones for r in faits.regions}
-    assert counts == {"11": 0, "75": 29, "76": 28, "84": 17, "44": 10, "28": 7, "93": 5, "32": 4, "53": 2}
+    assert counts == {
+        "11": 0,
+        "75": 29,
+        "76": 28,
+        "84": 17,
+        "44": 10,
+        "28": 7,
+        "93": 5,
+        "32": 4,
+        "53": 2,
+        "94": 2,
+    }
     assert sum(counts.values()) + sum(g.zones for g in faits.groupes) == 151
     assert all(r.source for r in faits.regions) and faits.date.year == 2025
     assert faits.region("75") is not None and faits.region("75").departements_sans_zone == ("17", "33", "64")  # type: ignore[union-attr]
     # v3: the overseas detail of the source, and Auvergne-Rhône-Alpes counted on the May pre-list
     assert [r.code for r in faits.regions if r.pre_liste] == ["84"]
     # v4: counts by département as the press writes them, La Réunion as the « other » overseas territory
-    assert faits.version == 4
     assert faits.outre_mer_territoires == {"01": 1, "03": 2, "06": 5, "04": 1}
-    par_departement = {d.code: d.zones for r in faits.regions for d in r.departements}
-    assert par_departement == {"24": 9, "16": 1, "81": 4, "48": 1, "15": 2, "61": 5, "50": 2}
-    assert all(d.source for r in faits.regions for d in r.departements)
+    # v5: more départements from the regional press, some in regions whose own count is not published (the
+    # Cher, the Sarthe, in the group), and Corsica's count out of the group
+    assert faits.version == 5
+    par_departement = {d.code: d.zones for p in faits.perimetres() for d in p.departements}
+    assert par_departement == {
+        "24": 9,
+        "16": 1,
+        "40": 2,
+        "81": 4,
+        "48": 1,
+        "15": 2,
+        "43": 2,
+        "61": 5,
+        "50": 2,
+        "84": 3,
+        "18": 6,
+        "72": 0,
+    }
+    assert all(d.source for p in faits.perimetres() for d in p.departements)
+    assert next((g.regions, g.zones) for g in faits.groupes) == (("24", "27", "52"), 38)
     assert faits.region("28").departements_sans_zone == ("14", "27", "76")  # type: ignore[union-attr]
     assert faits.region("53").population == 32_824  # type: ignore[union-attr]
 
@@ -67,9 +94,9 @@ def test_a_pre_list_count_gets_no_credit_for_ars_additions() -> None:
     """Auvergne-Rhône-Alpes' 17 is the computed pre-list's: a shortfall there costs even when the
     computation leaves room for the ARS additions; the same shortfall in Grand Est is credited."""
     faits = load_faits(REGIONS)
-    exact = {r.code: r.zones for r in faits.regions} | {"24": 40} | faits.outre_mer_territoires | {"04": 1}
-    short_ara = _obs(exact | {"84": 15, "24": 32}, population=faits.population * 141 // 151)
-    short_ge = _obs(exact | {"44": 8, "24": 32}, population=faits.population * 141 // 151)
+    exact = {r.code: r.zones for r in faits.regions} | {"24": 38} | faits.outre_mer_territoires | {"04": 1}
+    short_ara = _obs(exact | {"84": 15, "24": 30}, population=faits.population * 141 // 151)
+    short_ge = _obs(exact | {"44": 8, "24": 30}, population=faits.population * 141 // 151)
     assert short_ara.zones == short_ge.zones == 141
     assert perte(faits, short_ara).termes["regions"] == pytest.approx(2.0)
     assert perte(faits, short_ge).termes["regions"] == pytest.approx(0.0)
@@ -77,7 +104,7 @@ def test_a_pre_list_count_gets_no_credit_for_ars_additions() -> None:
 
 def test_each_overseas_territory_is_held_to_its_published_count() -> None:
     faits = load_faits(REGIONS)
-    base = {r.code: r.zones for r in faits.regions} | {"24": 40}
+    base = {r.code: r.zones for r in faits.regions} | {"24": 38}
     published = _obs(base | {"01": 1, "03": 2, "06": 5, "04": 1})
     swapped = _obs(base | {"01": 3, "03": 3, "06": 3})  # today's 3/3/3 split: same total, other spread
     assert published.outre_mer == swapped.outre_mer == 9
@@ -148,7 +175,7 @@ def test_each_overseas_territory_is_held_to_its_published_count() -> None:
         (lambda d: d["region"][1]["departement"][0].update(zones=-2), "zones est négatif"),
         (
             lambda d: d["region"][1]["departement"][0].update(zones=30),
-            "totalisent 31 zones, plus que le compte",
+            "totalisent 33 zones, plus que le compte",
         ),
         (lambda d: d["region"][1]["departement"][1].update(code="24"), "le département 24 figure deux fois"),
         (lambda d: d["region"][1]["departement"][0].update(code="17"), "aussi dans departements_sans_zone"),
@@ -251,10 +278,11 @@ DEPARTEMENTS = {
     "15": "84",
 }
 DEPARTEMENTS |= {"61": "28", "50": "28", "14": "28", "27": "28", "76": "28", "2A": "94"}
+DEPARTEMENTS |= {"40": "75", "43": "84", "84": "93", "18": "24", "72": "52", "58": "27"}
 
 
 def test_a_departement_is_checked_against_its_region_when_the_departements_are_known() -> None:
-    assert parse_faits(_data(), REGIONS, "faits.toml", DEPARTEMENTS).version == 4
+    assert parse_faits(_data(), REGIONS, "faits.toml", DEPARTEMENTS).version == 5
     moved = _data()
     moved["region"][1]["departement"][0]["code"] = "2A"  # Corse-du-Sud under Nouvelle-Aquitaine
     with pytest.raises(FaitsError, match="le département 2A n'est pas dans la région 75"):
@@ -276,9 +304,9 @@ def test_a_departement_is_checked_against_its_region_when_the_departements_are_k
 
 def test_the_departements_term_counts_each_published_count_and_each_departement_without_zone() -> None:
     faits = load_faits(REGIONS)
-    exact = {r.code: r.zones for r in faits.regions} | {"24": 40} | faits.outre_mer_territoires
+    exact = {r.code: r.zones for r in faits.regions} | {"24": 38} | faits.outre_mer_territoires
     base = _obs(exact, population=faits.population, surface=faits.population / faits.densite)
-    published = {d.code: d.zones for r in faits.regions for d in r.departements}
+    published = {d.code: d.zones for p in faits.perimetres() for d in p.departements}
     assert perte(faits, dataclasses.replace(base, departements=published)).termes["departements"] == 0
     # Dordogne 6 instead of 9, one zone in Gironde (published: none): 0.5 × (3 + 1)
     off = dict(published, **{"24": 6, "33": 1})
@@ -312,7 +340,7 @@ def _obs(
 def test_the_published_density_is_read_as_the_mean_of_the_epci_densities() -> None:
     faits = load_faits(REGIONS)
     assert faits.densite_mesure == "moyenne_epci"  # v2: see the facts file and ADR 0016
-    exact = {r.code: r.zones for r in faits.regions} | {"24": 40, "06": 9}
+    exact = {r.code: r.zones for r in faits.regions} | {"24": 38, "06": 9}
     obs = dataclasses.replace(
         _obs(exact, population=faits.population, surface=faits.population / faits.densite),
         densite_moyenne_epci=faits.densite / 2,
@@ -325,11 +353,11 @@ def test_a_zonage_matching_every_fact_has_zero_loss() -> None:
     # the ~9 overseas as published territory by territory (1 Guadeloupe, 2 Guyane, 5 Mayotte), 1 elsewhere
     overseas = faits.outre_mer_territoires | {"04": 1}
     assert overseas == {"01": 1, "03": 2, "06": 5, "04": 1}
-    exact = {r.code: r.zones for r in faits.regions} | {"24": 10, "27": 10, "52": 10, "94": 10} | overseas
+    exact = {r.code: r.zones for r in faits.regions} | {"24": 10, "27": 18, "52": 10} | overseas
     obs = dataclasses.replace(
         _obs(exact, population=faits.population, surface=faits.population / faits.densite),
         population_region={"75": 404_143, "76": 323_497, "53": 32_824},
-        departements={d.code: d.zones for r in faits.regions for d in r.departements},
+        departements={d.code: d.zones for p in faits.perimetres() for d in p.departements},
     )
     assert perte(faits, obs).total == pytest.approx(0.0)
     lines = fidelite(faits, obs, REGIONS)
@@ -342,7 +370,7 @@ def test_a_zonage_matching_every_fact_has_zero_loss() -> None:
 
 def test_each_term_counts_what_the_docstring_says() -> None:
     faits = load_faits(REGIONS)
-    exact = {r.code: r.zones for r in faits.regions} | {"24": 40, "04": 1} | faits.outre_mer_territoires
+    exact = {r.code: r.zones for r in faits.regions} | {"24": 38, "04": 1} | faits.outre_mer_territoires
     base = dict(population=faits.population, surface=faits.population / faits.densite)
     # Two zones moved from Occitanie to Île-de-France: 2 (Occitanie) + 2 (IdF count) + 5 × 2 (IdF weight).
     moved = dict(exact, **{"76": 26, "11": 2})
@@ -359,7 +387,7 @@ def test_each_term_counts_what_the_docstring_says() -> None:
     # …but with 151 computed there is nothing left for the ARS: both shortfalls and the surplus count.
     assert perte(faits, _obs(dict(short, **{"53": 12}), population=pop)).termes["regions"] == 20
     # Group counts are approximate: half weight.
-    assert perte(faits, _obs(dict(exact, **{"24": 44}), **base)).termes["groupes"] == 2  # type: ignore[arg-type]
+    assert perte(faits, _obs(dict(exact, **{"24": 42}), **base)).termes["groupes"] == 2  # type: ignore[arg-type]
     # Population and density are relative gaps.
     assert perte(
         faits, _obs(exact, population=faits.population * 2, surface=faits.population * 2 / 67)
@@ -380,10 +408,55 @@ def test_each_term_counts_what_the_docstring_says() -> None:
 
 def test_the_ars_credit_is_capped_at_the_published_additions() -> None:
     faits = load_faits(REGIONS)
-    exact = {r.code: r.zones for r in faits.regions} | {"24": 40, "06": 9}
+    exact = {r.code: r.zones for r in faits.regions} | {"24": 38, "06": 9}
     pop = faits.population * 136 // 151
     # 136 computed (a rule by population may pick fewer than 141): only the 10 published additions count.
     short = dict(exact, **{"75": 19, "76": 23})
     assert sum(short.values()) == 136
     loss = perte(faits, _obs(short, population=pop, surface=pop / faits.densite))
     assert loss.termes["regions"] == 15 - 10
+
+
+def test_a_group_holds_the_departement_counts_of_its_regions() -> None:
+    """The Cher (6) and the Sarthe (0) are published, their regions' counts are not: the group carries them,
+    checked like a region's, counted by the loss and shown by the report (v5)."""
+    faits = parse_faits(_data(), REGIONS, "faits.toml", DEPARTEMENTS)
+    groupe = faits.groupes[0]
+    assert [(d.code, d.zones) for d in groupe.departements] == [("18", 6), ("72", 0)]
+    for change, message in (
+        (
+            lambda g: g["departement"][0].update(code="2A"),
+            r"\[\[groupe.departement\]\] n° 1 : le département 2A n'est dans aucune des régions du groupe "
+            r"\(24, 27, 52\)",
+        ),
+        (lambda g: g["departement"][0].update(zones=39), "plus que le compte du groupe \\(38\\)"),
+        (lambda g: g["departement"][1].update(code="18"), "le département 18 figure deux fois"),
+        (lambda g: g.update(departements_sans_zone=["18"]), "aussi dans departements_sans_zone"),
+        (lambda g: g.update(departements_sans_zone=["61"]), "n'est dans aucune des régions du groupe"),
+        (lambda g: g["departement"][0].update(rang=1), "clé 'rang' inconnue"),
+    ):
+        data = _data()
+        change(data["groupe"][0])
+        with pytest.raises(FaitsError, match=message):
+            parse_faits(data, REGIONS, "faits.toml", DEPARTEMENTS)
+    exact = {r.code: r.zones for r in faits.regions} | {"24": 38} | faits.outre_mer_territoires
+    base = _obs(exact, population=faits.population, surface=faits.population / faits.densite)
+    published = {d.code: d.zones for p in faits.perimetres() for d in p.departements}
+    assert perte(faits, dataclasses.replace(base, departements=published)).termes["departements"] == 0
+    # nine zones in the Cher, one in the Sarthe: 0.5 × (3 + 1), whichever region is left out
+    off = dict(published, **{"18": 9, "72": 1})
+    for exclure in (frozenset(), frozenset({"75"})):
+        got = perte(faits, dataclasses.replace(base, departements=off), exclure=exclure).termes[
+            "departements"
+        ]
+        assert got == 2.0
+    rows = {
+        x.libelle: x
+        for x in fidelite(faits, dataclasses.replace(base, departements=off), REGIONS)
+        if "département 18" in x.libelle or "département 72" in x.libelle
+    }
+    cher = rows["Zones — département 18 (Centre-Val de Loire, Bourgogne-Franche-Comté, Pays de la Loire)"]
+    assert (cher.publie, cher.calcule, cher.ecart, cher.accord) == ("6", "9", "+3", False)
+    assert "Berry" in cher.source
+    sarthe = rows["Zones — département 72 (Centre-Val de Loire, Bourgogne-Franche-Comté, Pays de la Loire)"]
+    assert (sarthe.publie, sarthe.calcule, sarthe.accord) == ("0", "1", False)

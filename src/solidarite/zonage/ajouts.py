@@ -84,14 +84,14 @@ def ajouts_modeles(
     EPCI, `vote` when the score is a vote's share): see the module's docstring."""
     chosen = [s for s in scores if s.selectionnee]
     budget = max(faits.zones - len(chosen), 0)
-    sans_zone = {d for r in faits.regions for d in r.departements_sans_zone}
+    sans_zone = {d for p in faits.perimetres() for d in p.departements_sans_zone}
     # a département with a published count (final list) takes additions up to that count only: none where the
     # computation already reaches it, and never more than the room left (two in the Manche, published 2 with
     # one computed, made it 3)
     place = {
         d.code: d.zones - sum(1 for s in chosen if d.code in departements.get(s.siren, ()))
-        for r in faits.regions
-        for d in r.departements
+        for p in faits.perimetres()
+        for d in p.departements
         if not d.pre_liste
     }
     # One pass in rank order (the best-ranked candidates nationally): an EPCI is added when its count still

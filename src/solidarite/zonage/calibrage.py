@@ -524,8 +524,8 @@ def verifier_faisable(
             f"{habitants} de tous les EPCI classés."
         )
     per_departement = Counter(d for touched in (departements or {}).values() for d in touched)
-    for r in faits.regions:
-        for d in r.departements if departements is not None else ():
+    for p in faits.perimetres():
+        for d in p.departements if departements is not None else ():
             if d.zones > per_departement[d.code]:
                 raise ParamError(
                     f"Objectif impossible : {d.zones} zones publiées pour le département {d.code}, "

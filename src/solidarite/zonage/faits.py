@@ -54,6 +54,10 @@ class FaitRegion:
     pre_liste: bool = False  # a count of the computed pre-list (May 2025): no ARS addition explains a gap
     departements: tuple[FaitDepartement, ...] = ()
 
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return (self.code,)
+
 
 @dataclass(frozen=True)
 class FaitGroupe:
@@ -62,6 +66,13 @@ class FaitGroupe:
     zones: int
     source: str
     approximatif: bool = True
+    # a group's regions have no count of their own, but the press gives some of their départements' (the Cher's)
+    departements_sans_zone: tuple[str, ...] = ()
+    departements: tuple[FaitDepartement, ...] = ()
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return self.regions
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,11 @@ class Faits:
 
     def region(self, code: str) -> FaitRegion | None:
         return next((r for r in self.regions if r.code == code), None)
+
+    def perimetres(self) -> tuple[FaitRegion | FaitGroupe, ...]:
+        """The regions and the groups: each may hold published département counts and départements without a
+        zone (`departements`, `departements_sans_zone`), inside its regions (`codes`)."""
+        return (*self.regions, *self.groupes)
 
 
 def _int(value: object, what: str, origin: str) -> int:
@@ -127,7 +143,10 @@ CLES = {
         }
     ),
     "[[region.departement]]": frozenset({"code", "zones", "source", "pre_liste"}),
-    "[[groupe]]": frozenset({"nom", "regions", "zones", "source", "approximatif"}),
+    "[[groupe]]": frozenset(
+        {"nom", "regions", "zones", "source", "approximatif", "departements_sans_zone", "departement"}
+    ),
+    "[[groupe.departement]]": frozenset({"code", "zones", "source", "pre_liste"}),
     "[[outre_mer]]": frozenset({"code", "zones", "source"}),
 }
 
@@ -153,10 +172,14 @@ def _tables(data: dict[str, Any], name: str, origin: str, label: str = "") -> li
 
 
 def _departements(
-    value: object, region: str, departement_region: dict[str, str] | None, where: str, origin: str
+    value: object,
+    regions: tuple[str, ...],
+    departement_region: dict[str, str] | None,
+    where: str,
+    origin: str,
 ) -> tuple[str, ...]:
-    """A region's départements published without a zone: codes of that region (when the départements are
-    known), each once."""
+    """A region's (or a group's) départements published without a zone: codes of its regions (when the
+    départements are known), each once."""
     if not isinstance(value, list) or not all(isinstance(d, str) and RE_DEPARTEMENT.match(d) for d in value):
         raise FaitsError(
             f"{origin} : {where} departements_sans_zone doit être une liste de codes de département "
@@ -167,18 +190,24 @@ def _departements(
             raise FaitsError(
                 f"{origin} : {where} departements_sans_zone : le département {code} figure deux fois."
             )
-        _dans_la_region(code, region, departement_region, f"{where} departements_sans_zone", origin)
+        _dans_la_region(code, regions, departement_region, f"{where} departements_sans_zone", origin)
     return tuple(value)
 
 
 def _dans_la_region(
-    code: str, region: str, departement_region: dict[str, str] | None, where: str, origin: str
+    code: str, regions: tuple[str, ...], departement_region: dict[str, str] | None, where: str, origin: str
 ) -> None:
-    """A département code of `region`, when the départements are known."""
-    if departement_region is not None and departement_region.get(code) != region:
+    """A département code of one of `regions` (a region's own, or a group's), when the départements are
+    known."""
+    if departement_region is not None and departement_region.get(code) not in regions:
+        ailleurs = (
+            f"n'est pas dans la région {regions[0]}."
+            if len(regions) == 1
+            else f"n'est dans aucune des régions du groupe ({', '.join(regions)})."
+        )
         raise FaitsError(
             f"{origin} : {where} : le département {code} "
-            + ("est inconnu." if code not in departement_region else f"n'est pas dans la région {region}.")
+            + ("est inconnu." if code not in departement_region else ailleurs)
         )
 
 
@@ -205,26 +234,27 @@ def _text(value: object, what: str, origin: str) -> str:
 
 def _departements_publies(
     raw: dict[str, Any],
-    region: str,
+    regions: tuple[str, ...],
     zones_region: int,
     sans_zone: tuple[str, ...],
     departement_region: dict[str, str] | None,
     where: str,
     origin: str,
+    table: str = "region",
 ) -> tuple[FaitDepartement, ...]:
-    """A region's published département counts (`[[region.departement]]`): a département code of that region
-    (when the départements are known), once, not also published without a zone, counts adding up to at
-    most the region's."""
+    """A region's (or, `table="groupe"`, a group's) published département counts (`[[region.departement]]`):
+    a département code of its regions (when the départements are known), once, not also published without a
+    zone, counts adding up to at most the region's (the group's)."""
     result: list[FaitDepartement] = []
-    for k, item in enumerate(_tables(raw, "departement", origin, "region.departement"), start=1):
-        ici = f"{where}, [[region.departement]] n° {k}"
+    for k, item in enumerate(_tables(raw, "departement", origin, f"{table}.departement"), start=1):
+        ici = f"{where}, [[{table}.departement]] n° {k}"
         code = item.get("code")
         if not isinstance(code, str) or not RE_DEPARTEMENT.match(code):
             raise FaitsError(
                 f"{origin} : {ici} : code de département {code!r} invalide "
                 '(un code entre guillemets, comme "24", "2A" ou "974").'
             )
-        _dans_la_region(code, region, departement_region, ici, origin)
+        _dans_la_region(code, regions, departement_region, ici, origin)
         if any(d.code == code for d in result):
             raise FaitsError(f"{origin} : {ici} : le département {code} figure deux fois.")
         if code in sans_zone:
@@ -244,7 +274,7 @@ def _departements_publies(
     if somme > zones_region:
         raise FaitsError(
             f"{origin} : {where} : ses départements totalisent {somme} zones, "
-            f"plus que le compte de la région ({zones_region})."
+            f"plus que le compte {'de la région' if table == 'region' else 'du groupe'} ({zones_region})."
         )
     return tuple(result)
 
@@ -333,7 +363,7 @@ def parse_faits(
                 f"{origin} : {where} part_population est un pourcentage, de 0 à 100 (reçu : {montre(part)})."
             )
         sans_zone = _departements(
-            raw.get("departements_sans_zone", []), code, departement_region, where, origin
+            raw.get("departements_sans_zone", []), (code,), departement_region, where, origin
         )
         regions.append(
             FaitRegion(
@@ -346,7 +376,7 @@ def parse_faits(
                 departements_sans_zone=sans_zone,
                 pre_liste=_bool(raw.get("pre_liste", False), f"{where} pre_liste", origin),
                 departements=_departements_publies(
-                    raw, code, zones_region, sans_zone, departement_region, where, origin
+                    raw, (code,), zones_region, sans_zone, departement_region, where, origin
                 ),
             )
         )
@@ -365,13 +395,21 @@ def parse_faits(
             if code in seen:
                 raise FaitsError(f"{origin} : {where} : la région {code} a déjà un compte.")
             seen.add(code)
+        zones_groupe = _int(raw.get("zones"), f"{where} zones", origin)
+        sans_zone = _departements(
+            raw.get("departements_sans_zone", []), codes, departement_region, where, origin
+        )
         groupes.append(
             FaitGroupe(
                 nom=_text(raw.get("nom"), f"{where} nom", origin),
                 regions=codes,
-                zones=_int(raw.get("zones"), f"{where} zones", origin),
+                zones=zones_groupe,
                 source=_text(raw.get("source"), f"{where} source", origin),
                 approximatif=_bool(raw.get("approximatif", True), f"{where} approximatif", origin),
+                departements_sans_zone=sans_zone,
+                departements=_departements_publies(
+                    raw, codes, zones_groupe, sans_zone, departement_region, where, origin, "groupe"
+                ),
             )
         )
     somme = sum(r.zones for r in regions) + sum(g.zones for g in groupes)

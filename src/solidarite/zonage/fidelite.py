@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from solidarite.zonage.faits import Faits
+from solidarite.zonage.faits import FaitGroupe, FaitRegion, Faits
 from solidarite.zonage.perte import Observation
 
 
@@ -107,38 +107,45 @@ def fidelite(faits: Faits, obs: Observation, noms_regions: dict[str, str]) -> li
                     r.source,
                 )
             )
-        for d in r.departements:
-            label = f"Zones — département {d.code} ({noms_regions.get(r.code, r.nom)})" + (
-                " (pré-liste calculée)" if d.pre_liste else ""
-            )
-            rows.append(_count_row(label, d.zones, obs.departements.get(d.code, 0), d.source))
-        for dep in r.departements_sans_zone:
-            count = obs.departements.get(dep, 0)
-            rows.append(
-                LigneFidelite(
-                    f"Zones — département {dep} ({noms_regions.get(r.code, r.nom)})",
-                    "0",
-                    _num(count),
-                    _signed(count),
-                    count == 0,
-                    r.source,
-                )
-            )
+        rows.extend(_departement_rows(r, noms_regions.get(r.code, r.nom), obs))
     for g in faits.groupes:
         computed = sum(obs.par_region.get(c, 0) for c in g.regions)
         rows.append(_count_row(f"Zones — {g.nom}", g.zones, computed, g.source, approximatif=g.approximatif))
+        rows.extend(_departement_rows(g, g.nom, obs))
+    return rows
+
+
+def _departement_rows(perimetre: FaitRegion | FaitGroupe, nom: str, obs: Observation) -> list[LigneFidelite]:
+    """A region's (a group's) published département counts and its départements without a zone."""
+    rows = []
+    for d in perimetre.departements:
+        label = f"Zones — département {d.code} ({nom})" + (" (pré-liste calculée)" if d.pre_liste else "")
+        rows.append(_count_row(label, d.zones, obs.departements.get(d.code, 0), d.source))
+    for dep in perimetre.departements_sans_zone:
+        count = obs.departements.get(dep, 0)
+        rows.append(
+            LigneFidelite(
+                f"Zones — département {dep} ({nom})",
+                "0",
+                _num(count),
+                _signed(count),
+                count == 0,
+                perimetre.source,
+            )
+        )
     return rows
 
 
 def _count_row(
     label: str, published: int, computed: int, source: str, approximatif: bool = False
 ) -> LigneFidelite:
-    """A published count of zones beside the computed one: agreed within 20 % (at least one zone)."""
+    """A published count of zones beside the computed one: agreed within 20 % (at least one zone), and exactly
+    when none is published (Île-de-France, the Sarthe)."""
     return LigneFidelite(
         label,
         f"≈ {published}" if approximatif else _num(published),
         _num(computed),
         _signed(computed - published),
-        abs(computed - published) <= max(1, round(0.2 * published)),
+        abs(computed - published) <= max(1 if published else 0, round(0.2 * published)),
         source,
     )

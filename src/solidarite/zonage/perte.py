@@ -19,13 +19,14 @@ The loss (ADR 0016), in "zone equivalents", lower is better:
 - `densite`: DENSITE_POIDS × the relative gap of the density, measured as the facts file says
   (`densite_mesure`: "ensemble", the zones taken together, or "moyenne_epci", the mean of their densities);
 - `departements`: DEPARTEMENT_POIDS × |computed − published| for each département whose count is published
-  (`[[region.departement]]`: Dordogne 9, Orne 5…) and for each département published without a zone
+  (`[[region.departement]]`: Dordogne 9, Orne 5…; `[[groupe.departement]]` where the region has no count of
+  its own: Cher 6, Sarthe 0) and for each département published without a zone
   (`departements_sans_zone`), a zone counting in every département it touches. As approximate as the group
   counts (an article counts an EPCI where its seat is), and not credited with the ARS additions: a département
   is too small a unit for the ~10 additions to be spread over.
 
 For leave-one-region-out cross-validation, `perte(..., exclure={code})` leaves a region's count out, with its
-population and its départements' counts.
+population and its départements' counts; a group is never left out, its départements always count.
 """
 
 from __future__ import annotations
@@ -112,12 +113,12 @@ def perte(faits: Faits, obs: Observation, exclure: frozenset[str] = frozenset())
         population_regions += POPULATION_REGION_POIDS * relative
     densite = DENSITE_POIDS * abs(obs.densite_selon(faits.densite_mesure) - faits.densite) / faits.densite
     departements = 0.0
-    for r in faits.regions:
-        if r.code in exclure:
+    for p in faits.perimetres():
+        if exclure.intersection(p.codes):
             continue
-        for d in r.departements:
+        for d in p.departements:
             departements += DEPARTEMENT_POIDS * abs(obs.departements.get(d.code, 0) - d.zones)
-        for code in r.departements_sans_zone:
+        for code in p.departements_sans_zone:
             departements += DEPARTEMENT_POIDS * obs.departements.get(code, 0)
     termes = {
         "regions": regional,
