@@ -2,8 +2,9 @@
 
 Two code versions, each in fresh processes (median of `--runs`): the baseline commit (extracted with
 `git archive` into a temporary folder, default `63eb214`, the start of the calibration branch) with its
-parameter set, and the current tree with the historical set, the calibrated set of one method (`_v4`) and
-the calibrated 2025 set in force (a vote of methods, ADR 0021). For each:
+parameter set, and the current tree with the historical set, the vote of methods of 6 December (`_v6`, ADR
+0021: the heaviest computation, one criteria table per aggregation of its members) and the calibrated 2025 set
+in force (one method and a population target since ADR 0028). For each:
 reading and checking the data files (`read_inputs`), then the national computation from what was read
 (`criteria_from_inputs` and `score_criteria`; the baseline does both in one call, `compute_zonage`),
 straight-line road times so that all read the same inputs; and the scoring step alone (criteria → ranks → selection), which is what a what-if on the
@@ -12,7 +13,8 @@ weights recomputes. The APL engine and its what-if are measured by `bench/apl_vs
 Run: `.venv/bin/python bench/zonage_calibrage.py [--runs 3] [--baseline 63eb214]`.
 Last line: `national_s=<now, calibrated: the computation from the files already read, the figure held
 against the 1 s target> lecture_s=<reading and checking the files> total_s=<both> base_total_s=<baseline,
-read and computed in one call> score_ms=<now> base_score_ms=<baseline> ratio=<total now / total base>`.
+read and computed in one call> score_ms=<now> base_score_ms=<baseline> ratio=<total now / total base> vote_national_s=<the same for the
+vote of `_v6`>`.
 """
 
 from __future__ import annotations
@@ -41,10 +43,10 @@ def worker(which: str) -> None:
 
     if which == "now-calibre":
         params = load_params()
-    elif which == "now-v4":  # the single winner, before the vote of ADR 0021
+    elif which == "now-vote":  # the vote of 6 December (ADR 0021), in force until ADR 0028
         import solidarite.zonage.sources as sources
 
-        params = load_params(sources.PARAMS_2025_CALIBRE.parent / "zonage_2025_calibre_v4.toml")
+        params = load_params(sources.PARAMS_2025_CALIBRE.parent / "zonage_2025_calibre_v6.toml")
     else:
         import solidarite.zonage.sources as sources
 
@@ -69,7 +71,7 @@ def worker(which: str) -> None:
     populations = {s: i.population for s, i in result.epcis.items()}
     regions = {s: i.region_code for s, i in result.epcis.items()}
     criteria = None
-    if which in ("now-calibre", "now-v4"):  # the what-if re-scores the criteria tables of every member
+    if which in ("now-calibre", "now-vote"):  # the what-if re-scores the criteria tables of every member
         from solidarite.zonage.calcul import compute_criteria, score_criteria
 
         criteria = compute_criteria(DATA, None, None, None, params.agregations)
@@ -117,7 +119,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--baseline", default="63eb214")
-    parser.add_argument("--worker", choices=["base", "now-historique", "now-v4", "now-calibre"])
+    parser.add_argument("--worker", choices=["base", "now-historique", "now-vote", "now-calibre"])
     args = parser.parse_args()
     if args.worker:
         worker(args.worker)
@@ -132,7 +134,7 @@ def main() -> None:
         sources = {
             "base": Path(tmp) / "src",
             "now-historique": REPO / "src",
-            "now-v4": REPO / "src",
+            "now-vote": REPO / "src",
             "now-calibre": REPO / "src",
         }
         runs: dict[str, list[dict[str, float]]] = {k: [] for k in sources}
@@ -148,8 +150,8 @@ def main() -> None:
     labels = {
         "base": f"avant ({args.baseline}), jeu 2025",
         "now-historique": "après, jeu 2025 historique",
-        "now-v4": "après, jeu calibré seul (v4)",
-        "now-calibre": "après, jeu calibré (vote, 0021)",
+        "now-vote": "après, vote du 6 décembre (v6)",
+        "now-calibre": "après, jeu calibré en vigueur",
     }
     for k, m in med.items():
         cells = "".join(
@@ -162,7 +164,7 @@ def main() -> None:
     print(
         f"national_s={now['national_s']:.3f} lecture_s={now['lecture_s']:.3f} total_s={now['total_s']:.3f} "
         f"base_total_s={base['total_s']:.3f} score_ms={now['score_ms']:.1f} base_score_ms={base['score_ms']:.1f} "
-        f"ratio={now['total_s'] / base['total_s']:.2f}"
+        f"ratio={now['total_s'] / base['total_s']:.2f} vote_national_s={med['now-vote']['national_s']:.3f}"
     )
 
 

@@ -40,6 +40,16 @@ def zonage_result():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
+def zonage_vote_result():  # type: ignore[no-untyped-def]
+    """The national zonage of the vote of 6 December (ADR 0021, kept as `zonage_2025_calibre_v6.toml`): the set
+    in force no longer votes (ADR 0028), the vote's pages and scores are still tested on it."""
+    from solidarite.zonage.calcul import compute_zonage
+    from solidarite.zonage.sources import PARAMS_2025_CALIBRE, load_params
+
+    return compute_zonage(DATA_DIR, load_params(PARAMS_2025_CALIBRE.parent / "zonage_2025_calibre_v6.toml"))
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker, zonage_result):  # type: ignore[no-untyped-def]
     """Every database test starts with the real territory of France (COG 2025) loaded, and the
     computed zonage saved as the active campaign."""

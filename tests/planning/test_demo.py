@@ -48,7 +48,7 @@ def test_demo_data_respects_every_cap_and_opens_slots() -> None:
     assert {m.lieu_id for m in missions} == set(LieuSolidaire.objects.values_list("pk", flat=True))
     campagne = zonage.active_campaign()
     assert campagne is not None
-    zones = len(zonage.final_sirens(campagne))  # 141 with the calibrated 2025 set (ADR 0016)
+    zones = len(zonage.final_sirens(campagne))  # 140 with the calibrated 2025 set (ADR 0028)
     assert len({m.lieu.epci_id for m in missions}) == zones  # every zone has doctors in the coming weeks
     seen = re.search(r"moins d'une heure : (\d+) / (\d+)", out.getvalue())
     guyane = Commune.objects.filter(

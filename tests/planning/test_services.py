@@ -278,7 +278,7 @@ def test_ars_cancels_a_queued_or_running_solve_and_keeps_the_published_plan(clie
     assert PlanningRun.objects.filter(pk=published.pk).exists()
 
 
-def test_a_lieu_weighs_its_zone_fragility_not_the_vote_share() -> None:
+def test_a_lieu_weighs_its_zone_fragility_not_the_vote_share(zonage_vote_result) -> None:  # type: ignore[no-untyped-def]
     """ADR 0021: with a vote, `score` is the share of the methods retaining the EPCI; a zone its ARS added
     may hold 0 % and still be among the most fragile. The planning follows the fragility; where none is
     stored (a vote campaign saved before migration 0003, until recomputed) the campaign's score stands in."""
@@ -287,8 +287,9 @@ def test_a_lieu_weighs_its_zone_fragility_not_the_vote_share() -> None:
 
     site = lieu()
     region = site.commune.departement.region
-    campagne = zonage.active_campaign()
-    assert campagne is not None and campagne.parametres.get("membres")  # the 2025 campaign is a vote
+    # the vote of 6 December (the set in force no longer votes: ADR 0028)
+    campagne, _ = zonage.save_campaign(zonage_vote_result, activate=True)
+    assert campagne.parametres.get("membres")
     ResultatEpci.objects.filter(campagne=campagne, epci=site.epci).update(score=0.0, score_fragilite=72.5)
     priority = next(
         s for s in services.build_instance(region, DECEMBER).instance.sites if s.id == str(site.pk)

@@ -199,7 +199,9 @@ def test_calibrer_writes_the_set_and_the_fidelity_report(tmp_path: Path) -> None
             encoding="utf-8"
         )
     )
-    assert calibrated["selection"]["nombre"] == 141
+    # the set in force: a population target, 141/151 of the published population (ADR 0028)
+    assert calibrated["selection"]["regle"] == "population"
+    assert calibrated["selection"]["population"] == 2_539_784 * 141 // 151
     # A made-up list of two EPCI, one by SIREN, one by name as the press writes it (zonage/listes.py).
     official.write_text("siren;nom\n200000172;\n;Communauté de communes Hautes Terres\n", encoding="utf-8")
     first = Path(calibrage.__file__).parent / "parametres" / "zonage_2025_calibre_v1.toml"

@@ -42,10 +42,12 @@ def test_default_parameters_are_dated_and_sourced() -> None:
     )  # older than the criterion
     assert old.depuis.isoformat() == "2025-06-27" and "ministère" in old.source
     assert not old.methode_explicite and "agregation" not in old.as_dict()  # its fingerprint is unchanged
-    # Since ADR 0016 the 2025 campaign uses the calibrated set: 141 computed, ~10 added by the ARS.
+    # Since ADR 0016 the 2025 campaign uses the calibrated set: ~141 computed, ~10 added by the ARS; since
+    # ADR 0028 the ~141 are a population target, 141/151 of the published population.
     params = load_params()
     assert DEFAULT_PARAMS_FILE == PARAMS_2025_CALIBRE and params.methode_explicite
-    assert params.nombre == 141 and sum(params.poids.values()) == pytest.approx(1.0)
+    assert (params.regle, params.population) == ("population", 2_539_784 * 141 // 151)
+    assert sum(params.poids.values()) == pytest.approx(1.0)
     assert params.depuis.isoformat() == "2025-06-27" and "faits_2025.toml" in params.source
 
 
@@ -272,7 +274,7 @@ def test_cumul_first_then_score_and_both_selection_rules() -> None:
 
 def test_national_proposal(zonage_result) -> None:  # type: ignore[no-untyped-def]
     summary = zonage_result.summary()
-    assert summary["epci"] == 1255 and summary["zones"] == zonage_result.params.nombre == 141
+    assert summary["epci"] == 1255 and summary["zones"] == 140  # the population target (ADR 0028)
     assert 1_500_000 < summary["population"] < 3_500_000
     # Every EPCI has every criterion, or a stated reason; Mayotte has no APL.
     for score in zonage_result.scores:
@@ -503,6 +505,7 @@ def test_every_dated_set_is_kept_and_reads_back() -> None:
             "zonage_2025_calibre_v3.toml",
             "zonage_2025_calibre_v4.toml",
             "zonage_2025_calibre_v5.toml",
+            "zonage_2025_calibre_v6.toml",
             "zonage_2025_calibre.toml",
         )
     }
@@ -521,9 +524,19 @@ def test_every_dated_set_is_kept_and_reads_back() -> None:
         night.normalisation,
         night.poids,
     )
-    # the set in force (facts v4, counts by département) is a vote too, calibrated on 6 December
+    # the vote of 6 December (facts v4, counts by département) is kept as v6
+    vote_v4 = kept["zonage_2025_calibre_v6.toml"]
+    assert len(vote_v4.membres) > 1 and vote_v4.membres[0].vote == 1.0
+    assert "faits_2025.toml v4" in vote_v4.source and vote_v4.regle == "nombre"
+    # the set in force (facts v5, more départements, Corsica): the cross-validation now prefers a population
+    # target, and the vote, whose expected overlap is not higher, is not written (ADR 0028)
     in_force = kept["zonage_2025_calibre.toml"]
-    assert len(in_force.membres) > 1 and in_force.membres[0].vote == 1.0
-    assert "faits_2025.toml v4" in in_force.source
+    assert "faits_2025.toml v5" in in_force.source and not in_force.membres
+    assert (in_force.regle, in_force.population) == ("population", 2_371_586)
+    assert (in_force.agregation, in_force.normalisation, in_force.poids) == (
+        vote_v4.agregation,
+        vote_v4.normalisation,
+        vote_v4.poids,
+    )
     assert all(p.methode_explicite and sum(p.poids.values()) == pytest.approx(1.0) for p in kept.values())
     assert all("calibre_le" in (folder / name).read_text(encoding="utf-8") for name in kept)

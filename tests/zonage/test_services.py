@@ -44,7 +44,9 @@ def _first(campagne: Campagne, selected: bool, region_code: str) -> Epci:
 def test_saved_campaign_holds_every_epci_and_is_not_duplicated(zonage_result) -> None:  # type: ignore[no-untyped-def]
     campagne = _campagne()
     assert campagne.resultats.count() == 1255
-    nombre = zonage_result.params.nombre  # 141 with the calibrated set (ADR 0016)
+    # 140 with the calibrated set: its rule is a population target (ADR 0028), not a number
+    nombre = sum(1 for s in zonage_result.scores if s.selectionnee)
+    assert nombre == 140
     assert campagne.resultats.filter(selectionnee_calcul=True).count() == nombre
     assert len(services.final_sirens(campagne)) == nombre
     again, created = services.save_campaign(zonage_result)
@@ -52,18 +54,25 @@ def test_saved_campaign_holds_every_epci_and_is_not_duplicated(zonage_result) ->
     assert Campagne.objects.count() == 1
 
 
-def test_a_new_result_is_a_new_version_and_can_be_compared(zonage_result) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("vote", [False, True])
+def test_a_new_result_is_a_new_version_and_can_be_compared(
+    vote: bool, request: pytest.FixtureRequest
+) -> None:
+    result = request.getfixturevalue("zonage_vote_result" if vote else "zonage_result")
     before = _campagne()
-    params = dataclasses.replace(zonage_result.params, nombre=zonage_result.params.nombre - 11)
+    if vote:
+        before, _ = services.save_campaign(result)
+    computed = sum(1 for s in result.scores if s.selectionnee)
+    params = dataclasses.replace(result.params, regle="nombre", nombre=computed - 11)
     # a what-if re-scores the criteria of every method of the vote (ADR 0021)
     other = score_criteria(compute_criteria(DATA_DIR, None, None, None, params.agregations), params)
     campagne, created = services.save_campaign(other)
     assert created and campagne.version == before.version + 1 and not campagne.active
     comparison = services.compare_campaigns(before, campagne)
-    # Fewer zones: each method retains fewer, so the shares of votes fall, not all alike — an EPCI may
-    # come in as another drops out (ADR 0021); the balance is the 11 zones fewer.
+    # Fewer zones: the balance is the 11 zones fewer. One method drops its last 11; with a vote each method
+    # retains fewer, so the shares of votes fall, not all alike — an EPCI may come in as another drops out.
     assert len(comparison.removed) - len(comparison.added) == 11
-    assert len(comparison.added) <= 2
+    assert len(comparison.added) <= (2 if vote else 0)
 
 
 def test_ars_adds_and_removes_in_its_region_with_a_reason() -> None:
@@ -144,7 +153,7 @@ def test_official_list_import_and_comparison() -> None:
     campagne = _campagne()
     computed = sorted(services.final_sirens(campagne))
     fid = services.fidelite_campagne(campagne, {})
-    assert fid is not None and len(fid.ajouts_modeles) == 10  # 141 computed, 151 published
+    assert fid is not None and len(fid.ajouts_modeles) == 11  # 140 computed, 151 published
     added = fid.ajouts_modeles[0].resultat.epci
     modelled = {a.resultat.epci.siren for a in fid.ajouts_modeles}
     other = Epci.objects.exclude(siren__in=[*computed, *modelled]).order_by("siren").first()
@@ -162,16 +171,16 @@ def test_official_list_import_and_comparison() -> None:
     assert comparison.rappel == pytest.approx(100 / 102) and comparison.precision == pytest.approx(
         100 / len(computed)
     )
-    # With the ARS additions modelled, as `zonage calibrer --liste` counts them: one of the ten is official.
-    assert [r.epci for r in comparison.ajouts_trouves] == [added] and len(comparison.ajouts) == 10
+    # With the ARS additions modelled, as `zonage calibrer --liste` counts them: one of the eleven is official.
+    assert [r.epci for r in comparison.ajouts_trouves] == [added] and len(comparison.ajouts) == 11
     assert comparison.trouvees_avec_ajouts == 101
-    assert comparison.precision_denominateur_avec_ajouts == len(computed) + 10
+    assert comparison.precision_denominateur_avec_ajouts == len(computed) + 11
     client = Client()
     client.force_login(User.objects.create_superuser("national", "national@example.fr", "x" * 20))
     page = html.unescape(client.get(f"/zonage/gestion/listes/{liste.pk}/").content.decode())
     assert "Rappel : <strong>98 %</strong> des zones officielles sont retrouvées (100 sur 102)" in page
     assert (
-        "Avec les 10 ajouts des ARS modélisés" in page
+        "Avec les 11 ajouts des ARS modélisés" in page
         and "rappel <strong>99 %</strong> (101 sur 102)" in page
     )
     assert f"{added.nom} — retrouvée par un ajout des ARS modélisé — rang calculé" in page
@@ -194,7 +203,7 @@ def test_bad_official_lists_are_refused_whole(content: str, message: str) -> Non
     assert not ListeOfficielle.objects.exists()
 
 
-def test_the_fragility_score_is_kept_and_migrated_only_where_it_is_the_score() -> None:
+def test_the_fragility_score_is_kept_and_migrated_only_where_it_is_the_score(zonage_vote_result) -> None:  # type: ignore[no-untyped-def]
     """Migration 0003: a campaign without a vote had one score, the fragility: it is copied. A campaign with a
     vote had a share of votes only: nothing is invented, its fragility stays empty until it is recomputed."""
     import importlib
@@ -202,7 +211,7 @@ def test_the_fragility_score_is_kept_and_migrated_only_where_it_is_the_score() -
     from django.apps import apps
 
     migration = importlib.import_module("solidarite.zonage.migrations.0003_score_fragilite")
-    voted = _campagne()
+    voted, _ = services.save_campaign(zonage_vote_result)
     assert voted.parametres.get("membres")
     saved = {r.pk: r.score_fragilite for r in voted.resultats.all()}
     assert all(f is not None for f in saved.values())  # saved by save_campaign, the fragility of the method
@@ -231,17 +240,17 @@ def test_the_fragility_score_is_kept_and_migrated_only_where_it_is_the_score() -
     assert not voted.resultats.filter(score_fragilite__isnull=False).exists()
 
 
-def test_recomputing_a_vote_campaign_fills_its_missing_fragility(zonage_result) -> None:  # type: ignore[no-untyped-def]
+def test_recomputing_a_vote_campaign_fills_its_missing_fragility(zonage_vote_result) -> None:  # type: ignore[no-untyped-def]
     """After migration 0003 a vote campaign has no fragility; recomputing gives the same fingerprint (nothing
     new is stored) but fills the empty scores, and only those: the EPCI page's advice « recalculez-la » works."""
-    campagne = services.active_campaign()
-    assert campagne is not None and campagne.parametres.get("membres")
-    expected = {s.siren: s.score_fragilite for s in zonage_result.scores}
+    campagne, _ = services.save_campaign(zonage_vote_result, activate=True)
+    assert campagne.parametres.get("membres")
+    expected = {s.siren: s.score_fragilite for s in zonage_vote_result.scores}
     kept = campagne.resultats.select_related("epci").order_by("rang").first()
     assert kept is not None
     ResultatEpci.objects.filter(campagne=campagne).exclude(pk=kept.pk).update(score_fragilite=None)
     ResultatEpci.objects.filter(pk=kept.pk).update(score_fragilite=12.5)  # a stored value is not overwritten
-    again, created = services.save_campaign(zonage_result, activate=True)
+    again, created = services.save_campaign(zonage_vote_result, activate=True)
     assert (again.pk, created) == (campagne.pk, False)
     stored = dict(campagne.resultats.values_list("epci__siren", "score_fragilite"))
     assert stored[kept.epci.siren] == 12.5

@@ -37,7 +37,8 @@ def test_public_map_lists_the_zones_as_an_accessible_table(client: Client) -> No
         selectionnee_calcul=True
     ).count() + len(fidelite.ajouts_modeles)
     assert "leaflet.js" in body and 'data-geojson="/zonage/zones.geojson"' in body
-    assert "Score des fragilités" in body and "Part du vote" in body  # two scores, each named
+    # the set in force scores with one method (ADR 0028): no share of votes beside its fragility score
+    assert "Score des fragilités" in body and "Part du vote" not in body
     # The fidelity to the published facts, side by side, for the final list.
     assert (
         "Fidélité aux faits publiés" in body
@@ -75,7 +76,7 @@ def test_the_campaign_page_proposes_the_ars_additions_it_models(client: Client) 
     assert "ajoutée à la liste par l'ARS" in page and "Ajout des ARS modélisé" not in page
 
 
-def test_geojson_has_every_epci_with_its_final_state(client: Client) -> None:
+def test_geojson_has_every_epci_with_its_final_state(client: Client, zonage_vote_result) -> None:  # type: ignore[no-untyped-def]
     data = json.loads(client.get("/zonage/zones.geojson").content)
     assert len(data["features"]) == 1255
     campagne = services.active_campaign()
@@ -86,11 +87,13 @@ def test_geojson_has_every_epci_with_its_final_state(client: Client) -> None:
         data["features"][0]["properties"]
     )
     # With the vote (ADR 0021) most EPCI hold a share of 0: the map colours their fragility, which varies.
-    assert campagne.parametres.get("membres")
-    props = [f["properties"] for f in data["features"]]
+    voted, _ = services.save_campaign(zonage_vote_result, activate=True)
+    assert voted.parametres.get("membres")
+    props = [f["properties"] for f in client.get("/zonage/zones.geojson").json()["features"]]
     assert all(p["score_fragilite"] is not None for p in props if p["score"] is not None)
     zero = [p["score_fragilite"] for p in props if p["score"] == 0]
     assert len(zero) > 500 and max(zero) - min(zero) > 30
+    assert "Part du vote" in _text(client.get("/zonage/"))  # the vote's two scores, each named
 
 
 def test_the_map_and_the_command_propose_the_same_ars_additions(client: Client, zonage_result) -> None:  # type: ignore[no-untyped-def]
@@ -104,7 +107,7 @@ def test_the_map_and_the_command_propose_the_same_ars_additions(client: Client, 
     faits, _, _ = faits_du_dossier(DATA_DIR)
     assert faits is not None
     exported = ajouts_du_zonage(zonage_result, faits)
-    assert len(proposed) == 10 and proposed == set(exported)
+    assert len(proposed) == 11 and proposed == set(exported)
     assert [a.motif for a in fidelite.ajouts_modeles] == [
         exported[a.resultat.epci.siren] for a in fidelite.ajouts_modeles
     ]
@@ -117,7 +120,7 @@ def test_the_map_and_the_command_propose_the_same_ars_additions(client: Client, 
     state = {f["properties"]["siren"]: f["properties"] for f in features}
     assert state[first.siren]["retenue"] and not state[first.siren]["ajout_ars_modelise"]
     assert state[first.siren]["ajustement_ars"] == "ajout"
-    assert sum(p["ajout_ars_modelise"] for p in state.values()) == 9
+    assert sum(p["ajout_ars_modelise"] for p in state.values()) == 10
     page = _text(client.get("/zonage/"))
     assert "ajout des ARS modélisé (une proposition, voir plus bas)" in page
 
