@@ -26,6 +26,7 @@ from solidarite.zonage import exports
 from solidarite.zonage.ajouts import ajouts_modeles
 from solidarite.zonage.calcul import ZonageResult, compute_zonage
 from solidarite.zonage.commande_calibrage import POIDS_ALEATOIRES_DEFAUT
+from solidarite.zonage.composite import prepare_ranking
 from solidarite.zonage.ecriture import verifier_chemin
 from solidarite.zonage.faits import Faits, FaitsError
 from solidarite.zonage.score import ParamError
@@ -291,6 +292,9 @@ class Command(BaseCommand):
                 bar.update(1)
             bar.set_postfix_str(label)
 
+        chargement = time.perf_counter()
+        prepare_ranking()
+        chargement = time.perf_counter() - chargement
         try:
             result = compute_zonage(data_dir, params, provider_from_settings(), progress)
             contours = exports.read_contours(data_dir)
@@ -334,8 +338,8 @@ class Command(BaseCommand):
                 f"{habitants} habitants."
             )
         write(
-            f"Lecture des données : {result.lecture_seconds:.1f} s ; calcul national : {result.seconds:.2f} s ; "
-            f"total : {time.perf_counter() - started:.1f} s."
+            f"Chargement du moteur : {chargement:.1f} s ; lecture des données : {result.lecture_seconds:.1f} s ; "
+            f"calcul national : {result.seconds:.2f} s ; total : {time.perf_counter() - started:.1f} s."
         )
         write(f"Fichiers écrits dans {out} : {', '.join(FICHIERS)}")
         if options["save"]:
