@@ -460,3 +460,39 @@ def test_a_group_holds_the_departement_counts_of_its_regions() -> None:
     assert "Berry" in cher.source
     sarthe = rows["Zones — département 72 (Centre-Val de Loire, Bourgogne-Franche-Comté, Pays de la Loire)"]
     assert (sarthe.publie, sarthe.calcule, sarthe.accord) == ("0", "1", False)
+
+
+def test_a_departement_is_counted_once_and_never_overseas() -> None:
+    """Revue du 7 décembre: Mayotte counted in the overseas group beside its [[outre_mer]] count (two counts the
+    loss could never both meet), or the Dordogne under its region and in a group when the départements' regions
+    are not known (counted twice by the loss), were accepted."""
+    for departement_region in (None, DEPARTEMENTS | {"976": "06"}):
+        overseas = _data()
+        overseas["groupe"][1]["departement"] = [{"code": "976", "zones": 4, "source": "Maire info"}]
+        with pytest.raises(FaitsError, match=r"le département 976 est d'outre-mer ; .* \[\[outre_mer\]\]"):
+            parse_faits(overseas, REGIONS, "faits.toml", departement_region)
+        sans_zone = _data()
+        sans_zone["groupe"][1]["departements_sans_zone"] = ["976"]
+        with pytest.raises(FaitsError, match="le département 976 est d'outre-mer"):
+            parse_faits(sans_zone, REGIONS, "faits.toml", departement_region)
+    twice = _data()
+    twice["groupe"][0]["departement"][0]["code"] = "24"  # the Dordogne, also under Nouvelle-Aquitaine
+    with pytest.raises(
+        FaitsError, match=r"le département 24 figure sous \[\[region\]\] n° 2 et sous \[\[groupe\]\] n° 1"
+    ):
+        parse_faits(twice, REGIONS, "faits.toml")
+    also = _data()
+    also["groupe"][0]["departements_sans_zone"] = [
+        "17"
+    ]  # Charente-Maritime, already « sans zone » in its region
+    with pytest.raises(FaitsError, match="le département 17 figure sous"):
+        parse_faits(also, REGIONS, "faits.toml")
+
+
+def test_leaving_a_region_of_a_group_out_keeps_the_groups_departements() -> None:
+    faits = load_faits(REGIONS)
+    exact = {r.code: r.zones for r in faits.regions} | {"24": 38} | faits.outre_mer_territoires
+    base = _obs(exact, population=faits.population, surface=faits.population / faits.densite)
+    published = {d.code: d.zones for p in faits.perimetres() for d in p.departements}
+    off = dataclasses.replace(base, departements=dict(published, **{"18": 9}))
+    assert perte(faits, off, exclure=frozenset({"24"})).termes["departements"] == 1.5

@@ -344,3 +344,21 @@ def test_confirming_a_campaigns_deletion_does_not_read_each_epci_one_by_one(
     with django_assert_max_num_queries(40):
         response = admin_client.get(f"/admin/zonage/campagne/{campagne.pk}/delete/")
     assert response.status_code == 200 and "supprimer campagne de zonage" in response.content.decode()
+
+
+def test_the_map_is_cached_per_campaign_content_not_per_number(client: Client) -> None:
+    """Revue du 7 décembre: the map and the proposals were cached by the campaign's pk alone. A rolled-back
+    campaign frees its pk on SQLite, and the next campaign saved under it was served the previous one's map.
+    Here the same pk is given other results and another fingerprint: the map follows."""
+    campagne = services.active_campaign()
+    assert campagne is not None
+    before = client.get("/zonage/zones.geojson").json()["features"]
+    dropped = campagne.resultats.filter(selectionnee_calcul=True).order_by("rang").first()
+    assert dropped is not None
+    ResultatEpci.objects.filter(pk=dropped.pk).update(selectionnee_calcul=False)
+    type(campagne).objects.filter(pk=campagne.pk).update(empreinte="une-autre-campagne")
+    after = client.get("/zonage/zones.geojson").json()["features"]
+    retained = {f["properties"]["siren"] for f in before if f["properties"]["retenue"]}
+    assert {f["properties"]["siren"] for f in after if f["properties"]["retenue"]} == retained - {
+        dropped.epci.siren
+    }

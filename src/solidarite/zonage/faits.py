@@ -34,7 +34,8 @@ class FaitsError(ValueError):
 
 @dataclass(frozen=True)
 class FaitDepartement:
-    """A département's published count of zones (`[[region.departement]]`, nested in its region's table)."""
+    """A département's published count of zones (`[[region.departement]]`, nested in its region's table, or
+    `[[groupe.departement]]` where its region has no count of its own)."""
 
     code: str
     zones: int
@@ -198,7 +199,12 @@ def _dans_la_region(
     code: str, regions: tuple[str, ...], departement_region: dict[str, str] | None, where: str, origin: str
 ) -> None:
     """A département code of one of `regions` (a region's own, or a group's), when the départements are
-    known."""
+    known; never an overseas one, whose zones are counted once, in `[[outre_mer]]`."""
+    if code.startswith("97") or (departement_region or {}).get(code) in OUTRE_MER:
+        raise FaitsError(
+            f"{origin} : {where} : le département {code} est d'outre-mer ; ses zones se comptent dans "
+            "[[outre_mer]] (par territoire)."
+        )
     if departement_region is not None and departement_region.get(code) not in regions:
         ailleurs = (
             f"n'est pas dans la région {regions[0]}."
@@ -412,6 +418,7 @@ def parse_faits(
                 ),
             )
         )
+    _une_seule_fois(regions, groupes, origin)
     somme = sum(r.zones for r in regions) + sum(g.zones for g in groupes)
     if somme > zones:
         raise FaitsError(
@@ -477,6 +484,24 @@ def parse_faits(
         outre_mer_territoires=territoires,
         outre_mer_sources=sources_om,
     )
+
+
+def _une_seule_fois(regions: list[FaitRegion], groupes: list[FaitGroupe], origin: str) -> None:
+    """A département's count (or its absence of zone) is given in one region or group only: twice, the loss
+    would count it twice (checked even when the départements' regions are not known)."""
+    vus: dict[str, str] = {}
+    lieux: list[tuple[str, FaitRegion | FaitGroupe]] = [
+        (f"[[region]] n° {k}", r) for k, r in enumerate(regions, start=1)
+    ]
+    lieux += [(f"[[groupe]] n° {k}", g) for k, g in enumerate(groupes, start=1)]
+    for ici, p in lieux:
+        for code in dict.fromkeys([*(d.code for d in p.departements), *p.departements_sans_zone]):
+            if code in vus:
+                raise FaitsError(
+                    f"{origin} : le département {code} figure sous {vus[code]} et sous {ici} ; "
+                    "donnez son compte à un seul endroit."
+                )
+            vus[code] = ici
 
 
 def _bool(value: object, what: str, origin: str) -> bool:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from solidarite.zonage.faits import IDF, Faits
+from solidarite.zonage.faits import IDF, FaitRegion, Faits
 
 IDF_POIDS = 5.0
 GROUPE_POIDS = 0.5
@@ -114,7 +114,7 @@ def perte(faits: Faits, obs: Observation, exclure: frozenset[str] = frozenset())
     densite = DENSITE_POIDS * abs(obs.densite_selon(faits.densite_mesure) - faits.densite) / faits.densite
     departements = 0.0
     for p in faits.perimetres():
-        if exclure.intersection(p.codes):
+        if isinstance(p, FaitRegion) and p.code in exclure:  # a group is never left out
             continue
         for d in p.departements:
             departements += DEPARTEMENT_POIDS * abs(obs.departements.get(d.code, 0) - d.zones)

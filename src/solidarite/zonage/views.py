@@ -29,11 +29,13 @@ def _geometries(path: Path, mtime: float) -> dict[str, Any]:
 
 @lru_cache(maxsize=4)
 def _zones_geojson(
-    campagne_pk: int, adjustments: tuple[tuple[int, int, str], ...], path: Path, mtime: float
+    campagne_pk: int, empreinte: str, adjustments: tuple[tuple[int, int, str], ...], path: Path, mtime: float
 ) -> bytes:
+    """The map's GeoJSON of a campaign (its pk and fingerprint: a pk may name another campaign once a rolled-back
+    one freed it) in a state of its adjustments."""
     campagne = Campagne.objects.get(pk=campagne_pk)
     final = services.final_sirens(campagne)
-    proposes = _ajouts_proposes(campagne_pk, adjustments)
+    proposes = _ajouts_proposes(campagne_pk, empreinte, adjustments)
     geometries = _geometries(path, mtime)
     features = []
     rows = campagne.resultats.select_related("epci").only(
@@ -113,7 +115,9 @@ def zones_geojson(request: HttpRequest) -> HttpResponse:
     path = Path(settings.SOLIDARITE_DATA_DIR) / CONTOURS_FILE
     if not path.is_file():
         raise Http404(f"Contours des EPCI introuvables ({CONTOURS_FILE}).")
-    body = _zones_geojson(campagne.pk, _etat_ajustements(campagne), path, path.stat().st_mtime)
+    body = _zones_geojson(
+        campagne.pk, campagne.empreinte, _etat_ajustements(campagne), path, path.stat().st_mtime
+    )
     response = HttpResponse(body, content_type="application/geo+json")
     response["Cache-Control"] = "public, max-age=300"
     return response
@@ -149,9 +153,12 @@ def _etat_ajustements(campagne: Campagne) -> tuple[tuple[int, int, str], ...]:
 
 
 @lru_cache(maxsize=8)
-def _ajouts_proposes(campagne_pk: int, adjustments: tuple[tuple[int, int, str], ...]) -> dict[str, str]:
-    """SIREN → motif of the modelled ARS additions of a campaign in a state of its adjustments (the key:
-    each adjustment's pk, EPCI and action). Computed once per state: every EPCI page reads it."""
+def _ajouts_proposes(
+    campagne_pk: int, empreinte: str, adjustments: tuple[tuple[int, int, str], ...]
+) -> dict[str, str]:
+    """SIREN → motif of the modelled ARS additions of a campaign (its pk and fingerprint) in a state of its
+    adjustments (the key: each adjustment's pk, EPCI and action). Computed once per state: every EPCI page
+    reads it."""
     fidelite = services.fidelite_campagne(Campagne.objects.get(pk=campagne_pk), {})
     return {a.resultat.epci.siren: a.motif for a in fidelite.ajouts_modeles} if fidelite else {}
 
@@ -175,7 +182,9 @@ def epci(request: HttpRequest, siren: str) -> HttpResponse:
         "ajout": Ajustement.Action.AJOUT,
         "decisif": LIBELLES.get(resultat.critere_decisif, ""),
         "retenue_calcul": resultat.selectionnee_calcul,
-        "ajout_modele": _ajouts_proposes(campagne.pk, _etat_ajustements(campagne)).get(epci_obj.siren, ""),
+        "ajout_modele": _ajouts_proposes(campagne.pk, campagne.empreinte, _etat_ajustements(campagne)).get(
+            epci_obj.siren, ""
+        ),
     }
     return render(request, "zonage/epci.html", context)
 

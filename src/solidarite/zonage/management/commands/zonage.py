@@ -64,7 +64,7 @@ def faits_du_dossier(data_dir: Path) -> tuple[Faits | None, dict[str, str], str]
     try:
         return load_faits(noms, None, {d.code: d.region for d in departements}), noms, ""
     except FaitsError as exc:
-        return None, noms, f"Faits publiés : ils ne s'appliquent pas à ces données ({exc})."
+        return None, noms, f"Faits publiés : ils ne s'appliquent pas à ces données ({str(exc).rstrip('.')})."
 
 
 def ajouts_du_zonage(result: ZonageResult, faits: Faits) -> dict[str, str]:
