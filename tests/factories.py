@@ -82,10 +82,17 @@ ARS_PERMISSIONS = [
 
 
 def zone_commune(rank: int = 1) -> Commune:
-    """The most populous commune of the zone ranked `rank` in the active campaign."""
+    """The most populous commune of the EPCI ranked `rank` among metropolitan France's in the active campaign.
+    The tests' hours and clock are Paris's; the 2025 set ranks an EPCI of Guyane first (ADR 0028), and the tests
+    of overseas hours name their communes."""
     campagne = zonage.active_campaign()
     assert campagne is not None
-    resultat = campagne.resultats.select_related("epci").get(rang=rank)
+    resultat = (
+        campagne.resultats.select_related("epci")
+        .filter(epci__communes__zone="metro")
+        .distinct()
+        .order_by("rang")[rank - 1]
+    )
     commune = (
         Commune.objects.filter(epci=resultat.epci)
         .select_related("departement__region", "epci")
