@@ -55,10 +55,6 @@ class FaitRegion:
     pre_liste: bool = False  # a count of the computed pre-list (May 2025): no ARS addition explains a gap
     departements: tuple[FaitDepartement, ...] = ()
 
-    @property
-    def codes(self) -> tuple[str, ...]:
-        return (self.code,)
-
 
 @dataclass(frozen=True)
 class FaitGroupe:
@@ -70,10 +66,6 @@ class FaitGroupe:
     # a group's regions have no count of their own, but the press gives some of their départements' (the Cher's)
     departements_sans_zone: tuple[str, ...] = ()
     departements: tuple[FaitDepartement, ...] = ()
-
-    @property
-    def codes(self) -> tuple[str, ...]:
-        return self.regions
 
 
 @dataclass(frozen=True)
@@ -100,7 +92,7 @@ class Faits:
 
     def perimetres(self) -> tuple[FaitRegion | FaitGroupe, ...]:
         """The regions and the groups: each may hold published département counts and départements without a
-        zone (`departements`, `departements_sans_zone`), inside its regions (`codes`)."""
+        zone (`departements`, `departements_sans_zone`)."""
         return (*self.regions, *self.groupes)
 
 
