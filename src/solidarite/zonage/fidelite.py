@@ -121,16 +121,10 @@ def _departement_rows(perimetre: FaitRegion | FaitGroupe, nom: str, obs: Observa
     for d in perimetre.departements:
         label = f"Zones — département {d.code} ({nom})" + (" (pré-liste calculée)" if d.pre_liste else "")
         rows.append(_count_row(label, d.zones, obs.departements.get(d.code, 0), d.source))
-    for dep in perimetre.departements_sans_zone:
-        count = obs.departements.get(dep, 0)
+    for dep in perimetre.departements_sans_zone:  # a count of 0: agreed only when none is computed
         rows.append(
-            LigneFidelite(
-                f"Zones — département {dep} ({nom})",
-                "0",
-                _num(count),
-                _signed(count),
-                count == 0,
-                perimetre.source,
+            _count_row(
+                f"Zones — département {dep} ({nom})", 0, obs.departements.get(dep, 0), perimetre.source
             )
         )
     return rows
