@@ -106,7 +106,7 @@ def test_the_modelled_ars_additions_are_written_beside_the_computed_list(nationa
     assert f"Liste finale modélisée : 151 zones, {habitants} habitants." in report
     assert all(rows[s]["nom"] in html.unescape(report) for s in ajouts)
     # No addition takes a département past its published count (the Manche, 2 published, had 3 with 1 computed).
-    faits, _, _ = faits_du_dossier(DATA_DIR)
+    faits, _, _, _ = faits_du_dossier(DATA_DIR)
     assert faits is not None
     for departement in (d for p in faits.perimetres() for d in p.departements if not d.pre_liste):
         within = [s for s, r in rows.items() if departement.code in r["departements"].split()]
@@ -117,7 +117,7 @@ def test_the_modelled_ars_additions_are_written_beside_the_computed_list(nationa
     fidelite = html.unescape((out / "fidelite.html").read_text(encoding="utf-8"))
     assert "Fidélité du zonage aux faits publiés" in fidelite and "python -m solidarite zonage" in fidelite
     assert "Publié, calculé (140 zones) et liste finale modélisée (151 zones" in fidelite
-    assert "Zones — département 50 (Normandie)" in fidelite
+    assert "Zones — département 50, Manche (Normandie)" in fidelite
     assert re.search(
         r"Perte \(décision 0016.*liste calculée [\d,]+.*liste finale modélisée [\d,]+", fidelite, re.S
     )
@@ -139,7 +139,7 @@ def test_a_data_folder_the_published_facts_do_not_fit_models_no_addition(
     ]
     replace_file(data_copy, "regions.json", json.dumps(regions, ensure_ascii=False))
     replace_file(data_copy, "departements.json", json.dumps(departements, ensure_ascii=False))
-    faits, noms, message = faits_du_dossier(data_copy)
+    faits, noms, message, _ = faits_du_dossier(data_copy)
     assert faits is None and "28" not in noms
     assert message.startswith("Faits publiés : ils ne s'appliquent pas à ces données (")
     assert "28" in message
@@ -149,10 +149,21 @@ def test_a_data_folder_the_published_facts_do_not_fit_models_no_addition(
     )
     assert html.unescape(message) in html.unescape(report) and "Aucune comparaison n'est possible." in report
     # the real folder: the 11 of the national run, each with its motif
-    faits, noms, message = faits_du_dossier(DATA_DIR)
+    faits, noms, message, noms_departements = faits_du_dossier(DATA_DIR)
     assert faits is not None and message == "" and noms["28"] == "Normandie"
     ajouts = ajouts_du_zonage(zonage_result, faits)
     assert len(ajouts) == 11
+    # each département row says its own name: the Cher's, not its group's (Centre-Val de Loire, …)
+    report = html.unescape(
+        render_to_string(
+            "zonage/fidelite_zonage.html",
+            fidelity_context(
+                zonage_result, faits, noms, {"features": []}, ajouts, DATA_DIR, "", noms_departements
+            ),
+        )
+    )
+    assert "département 18, Cher<" in report and "département 24, Dordogne (Nouvelle-Aquitaine)" in report
+    assert "département 18 (" not in report
     # one addition (« --n 150 ») is said in the singular
     one = dict(list(ajouts.items())[:1])
     report = html.unescape(render_to_string("zonage/rapport.html", report_context(zonage_result, one)))

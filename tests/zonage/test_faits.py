@@ -460,6 +460,12 @@ def test_a_group_holds_the_departement_counts_of_its_regions() -> None:
     assert "Berry" in cher.source
     sarthe = rows["Zones — département 72 (Centre-Val de Loire, Bourgogne-Franche-Comté, Pays de la Loire)"]
     assert (sarthe.publie, sarthe.calcule, sarthe.accord) == ("0", "1", False)
+    # with the départements' names, each row says its own, and a region's rows also say the region's
+    noms = {"18": "Cher", "72": "Sarthe", "24": "Dordogne"}
+    named = {x.libelle for x in fidelite(faits, dataclasses.replace(base, departements=off), REGIONS, noms)}
+    assert {"Zones — département 18, Cher", "Zones — département 72, Sarthe"} <= named
+    assert "Zones — département 24, Dordogne (Nouvelle-Aquitaine)" in named
+    assert not any("département 18 (" in label for label in named)
 
 
 def test_a_departement_is_counted_once_and_never_overseas() -> None:

@@ -104,7 +104,7 @@ def test_the_map_and_the_command_propose_the_same_ars_additions(client: Client, 
     fidelite = services.fidelite_campagne(campagne, {})
     assert fidelite is not None
     proposed = {a.resultat.epci.siren for a in fidelite.ajouts_modeles}
-    faits, _, _ = faits_du_dossier(DATA_DIR)
+    faits, _, _, _ = faits_du_dossier(DATA_DIR)
     assert faits is not None
     exported = ajouts_du_zonage(zonage_result, faits)
     assert len(proposed) == 11 and proposed == set(exported)

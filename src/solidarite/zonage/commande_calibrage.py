@@ -103,6 +103,7 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
         territoire = read_territoire(data_dir)
         lecture = time.perf_counter() - lecture  # the territory, read first to check the facts' regions
         noms = {r.code: r.nom for r in territoire.regions}
+        noms_departements = {d.code: d.nom for d in territoire.departements}
         faits = sources.load_faits(
             noms, options["faits"], {d.code: d.region for d in territoire.departements}
         )
@@ -184,14 +185,20 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
     if precedent is not None and not set(precedent.agregations) <= set(criteria.tables):
         precedent = None
     rows_prev = (
-        fidelite(faits, calibrage.observation_of(score_criteria(criteria, precedent), surfaces), noms)
+        fidelite(
+            faits,
+            calibrage.observation_of(score_criteria(criteria, precedent), surfaces),
+            noms,
+            noms_departements,
+        )
         if precedent is not None
         else None
     )
     obs_old = calibrage.observation_of(result_old, surfaces)
     obs_new = calibrage.observation_of(result_new, surfaces)
     perte_old, perte_new = perte(faits, obs_old), perte(faits, obs_new)
-    rows_old, rows_new = fidelite(faits, obs_old, noms), fidelite(faits, obs_new, noms)
+    rows_old = fidelite(faits, obs_old, noms, noms_departements)
+    rows_new = fidelite(faits, obs_new, noms, noms_departements)
     # The final list modelled: the computed zones plus the ARS additions modelled (ajouts.py)
     ajouts = ajouts_modeles(
         result_new.scores,
@@ -202,7 +209,7 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
     sirens_ajouts = frozenset(a.siren for a in ajouts)
     obs_final = calibrage.observation_of(result_new, surfaces, sirens_ajouts)
     perte_final = perte(faits, obs_final)
-    rows_final = fidelite(faits, obs_final, noms)
+    rows_final = fidelite(faits, obs_final, noms, noms_departements)
 
     write(f"{len(candidats)} jeux de choix, {cal.evaluations} sélections évaluées.")
     write("Validation croisée (une région laissée de côté ; écart sur la région laissée, en zones) :")

@@ -315,6 +315,7 @@ def fidelity_context(
     ajouts: Mapping[str, str],
     data_dir: Path,
     sans_faits: str = "",
+    noms_departements: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The fidelity report of this zonage (fidelite.html): each published fact against the computed list and
     against the modelled final list (the computed list plus the modelled ARS additions), the loss of each, the
@@ -337,7 +338,13 @@ def fidelity_context(
     finale = calibrage.observation_of(result, surfaces, frozenset(ajouts))
     rank = {s.siren: s.rang for s in result.scores}
     context.update(
-        lignes=list(zip(fidelite(faits, calculee, noms), fidelite(faits, finale, noms), strict=True)),
+        lignes=list(
+            zip(
+                fidelite(faits, calculee, noms, noms_departements),
+                fidelite(faits, finale, noms, noms_departements),
+                strict=True,
+            )
+        ),
         perte_calculee=perte(faits, calculee),
         perte_finale=perte(faits, finale),
         zones_finales=len(result.selected) + len(ajouts),

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from solidarite.zonage.faits import FaitGroupe, FaitRegion, Faits
@@ -28,8 +29,16 @@ def _num(value: float, decimals: int = 0) -> str:
     return f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
 
 
-def fidelite(faits: Faits, obs: Observation, noms_regions: dict[str, str]) -> list[LigneFidelite]:
-    """Each published fact against the computed value, side by side (the fidelity report)."""
+def fidelite(
+    faits: Faits,
+    obs: Observation,
+    noms_regions: Mapping[str, str],
+    noms_departements: Mapping[str, str] | None = None,
+) -> list[LigneFidelite]:
+    """Each published fact against the computed value, side by side (the fidelity report). A département row
+    reads « département 24, Dordogne (Nouvelle-Aquitaine) » when `noms_departements` knows its name; in a group
+    of regions, without the group's name, which the row above gives."""
+    noms_departements = noms_departements or {}
     densite = obs.densite_selon(faits.densite_mesure)
     rows = [
         LigneFidelite(
@@ -107,26 +116,37 @@ def fidelite(faits: Faits, obs: Observation, noms_regions: dict[str, str]) -> li
                     r.source,
                 )
             )
-        rows.extend(_departement_rows(r, noms_regions.get(r.code, r.nom), obs))
+        rows.extend(_departement_rows(r, noms_regions.get(r.code, r.nom), noms_departements, obs))
     for g in faits.groupes:
         computed = sum(obs.par_region.get(c, 0) for c in g.regions)
         rows.append(_count_row(f"Zones — {g.nom}", g.zones, computed, g.source, approximatif=g.approximatif))
-        rows.extend(_departement_rows(g, g.nom, obs))
+        rows.extend(_departement_rows(g, g.nom, noms_departements, obs))
     return rows
 
 
-def _departement_rows(perimetre: FaitRegion | FaitGroupe, nom: str, obs: Observation) -> list[LigneFidelite]:
+def _departement_rows(
+    perimetre: FaitRegion | FaitGroupe, nom: str, noms_departements: Mapping[str, str], obs: Observation
+) -> list[LigneFidelite]:
     """A region's (a group's) published département counts and its départements without a zone."""
+
+    def label(code: str) -> str:
+        if code not in noms_departements:
+            return f"Zones — département {code} ({nom})"
+        dans = "" if isinstance(perimetre, FaitGroupe) else f" ({nom})"
+        return f"Zones — département {code}, {noms_departements[code]}{dans}"
+
     rows = []
     for d in perimetre.departements:
-        label = f"Zones — département {d.code} ({nom})" + (" (pré-liste calculée)" if d.pre_liste else "")
-        rows.append(_count_row(label, d.zones, obs.departements.get(d.code, 0), d.source))
-    for dep in perimetre.departements_sans_zone:  # a count of 0: agreed only when none is computed
         rows.append(
             _count_row(
-                f"Zones — département {dep} ({nom})", 0, obs.departements.get(dep, 0), perimetre.source
+                label(d.code) + (" (pré-liste calculée)" if d.pre_liste else ""),
+                d.zones,
+                obs.departements.get(d.code, 0),
+                d.source,
             )
         )
+    for dep in perimetre.departements_sans_zone:  # a count of 0: agreed only when none is computed
+        rows.append(_count_row(label(dep), 0, obs.departements.get(dep, 0), perimetre.source))
     return rows
 
 

@@ -404,10 +404,9 @@ def fidelite_campagne(campagne: Campagne, geometries: dict[str, Any]) -> Fidelit
     be read (the page then says nothing rather than fail)."""
     final = final_sirens(campagne)
     names = dict(Region.objects.values_list("code", "nom"))
+    departements_lus = list(Departement.objects.values_list("code", "region__code", "nom"))
     try:
-        faits = load_faits(
-            names, departement_region=dict(Departement.objects.values_list("code", "region__code"))
-        )
+        faits = load_faits(names, departement_region={code: region for code, region, _ in departements_lus})
     except FaitsError:
         return None
     by_region: dict[str, Counter[str]] = defaultdict(Counter)
@@ -470,7 +469,7 @@ def fidelite_campagne(campagne: Campagne, geometries: dict[str, Any]) -> Fidelit
     )
     return FideliteCampagne(
         faits,
-        fidelite(faits, obs, names),
+        fidelite(faits, obs, names, {code: nom for code, _, nom in departements_lus}),
         perte(faits, obs),
         [AjoutPropose(by_siren[a.siren], a.motif) for a in ajouts],
     )

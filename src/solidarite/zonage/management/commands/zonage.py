@@ -54,17 +54,20 @@ def chemin(text: str) -> Path:
     return Path(text)
 
 
-def faits_du_dossier(data_dir: Path) -> tuple[Faits | None, dict[str, str], str]:
+def faits_du_dossier(data_dir: Path) -> tuple[Faits | None, dict[str, str], str, dict[str, str]]:
     """The project's published facts (`faits_2025.toml`), checked against the data folder's regions and
-    départements, with the regions' names. Where they do not fit (a folder of a few regions): None, and the
-    third value says why; the zonage is computed and written all the same."""
+    départements, with the regions' names and the départements'. Where they do not fit (a folder of a few
+    regions): None, and the third value says why; the zonage is computed and written all the same."""
     regions = read_regions(data_dir)
     departements = read_departements(data_dir, {r.code for r in regions})
     noms = {r.code: r.nom for r in regions}
+    noms_departements = {d.code: d.nom for d in departements}
     try:
-        return load_faits(noms, None, {d.code: d.region for d in departements}), noms, ""
+        faits = load_faits(noms, None, {d.code: d.region for d in departements})
     except FaitsError as exc:
-        return None, noms, f"Faits publiés : ils ne s'appliquent pas à ces données ({str(exc).rstrip('.')})."
+        raison = f"Faits publiés : ils ne s'appliquent pas à ces données ({str(exc).rstrip('.')})."
+        return None, noms, raison, noms_departements
+    return faits, noms, "", noms_departements
 
 
 def ajouts_du_zonage(result: ZonageResult, faits: Faits) -> dict[str, str]:
@@ -298,9 +301,11 @@ class Command(BaseCommand):
         try:
             result = compute_zonage(data_dir, params, provider_from_settings(), progress)
             contours = exports.read_contours(data_dir)
-            faits, noms, sans_faits = faits_du_dossier(data_dir)
+            faits, noms, sans_faits, noms_departements = faits_du_dossier(data_dir)
             ajouts = ajouts_du_zonage(result, faits) if faits is not None else {}
-            fidelite = exports.fidelity_context(result, faits, noms, contours, ajouts, data_dir, sans_faits)
+            fidelite = exports.fidelity_context(
+                result, faits, noms, contours, ajouts, data_dir, sans_faits, noms_departements
+            )
         except ParamError as exc:  # an impossible target (--n over the EPCI count, quotas over a region's)
             bar.close()
             raise CommandError(f"{exc}\nAucun fichier n'a été écrit.", returncode=2) from exc
