@@ -189,6 +189,15 @@ def test_production_refuses_the_development_secret(tmp_path: Path) -> None:
     result = _run("check", env={"SOLIDARITE_ENV": "production", "DJANGO_SECRET_KEY": ""})
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY est obligatoire en production" in result.stderr
+    # a former key (DJANGO_SECRET_KEY_FALLBACKS) is a key too: the development one, or a short one, is refused
+    for former in ("courte", "x" * 64 + ",dev-seulement-ne-jamais-utiliser-en-production"):
+        env = {
+            "SOLIDARITE_ENV": "production",
+            "DJANGO_SECRET_KEY": "s" * 64,
+            "DJANGO_SECRET_KEY_FALLBACKS": former,
+        }
+        result = _run("check", env=env)
+        assert result.returncode != 0 and "DJANGO_SECRET_KEY_FALLBACKS : chaque ancienne clé" in result.stderr
 
 
 def test_prepared_statements_on_postgresql_can_be_turned_off() -> None:

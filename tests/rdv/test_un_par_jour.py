@@ -9,7 +9,7 @@ import threading
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from solidarite.planning.models import Mission
@@ -141,3 +141,45 @@ def test_four_slots_of_one_day_for_one_patient_at_once_book_one() -> None:
         t.join()
     assert sorted(outcomes) == ["déjà"] * 3 + ["réservé"]
     assert RendezVous.objects.count() == 1
+
+
+FORMER_KEY = "ancienne-cle-" * 5
+NEW_KEY = "nouvelle-cle-" * 5
+
+
+@pytest.mark.django_db
+def test_after_a_change_of_secret_key_the_former_key_keeps_the_rule_and_the_links(client: Client) -> None:
+    """A change of SECRET_KEY (a suspected leak) took the appointments already booked out of the rule, and made the
+    links already sent useless. With the former key in DJANGO_SECRET_KEY_FALLBACKS, neither."""
+    mission = _mission()
+    next_day = Mission.objects.create(
+        medecin=mission.medecin,
+        lieu=mission.lieu,
+        date=mission.date + dt.timedelta(days=1),
+        statut="confirmee",
+    )
+    today = services.slots(mission.lieu, mission.date, mission.date)
+    tomorrow = services.slots(mission.lieu, next_day.date, next_day.date)
+    with override_settings(SECRET_KEY=FORMER_KEY, SECRET_KEY_FALLBACKS=[]):
+        first = services.book(today[0].id, PATIENT)
+        services.book(tomorrow[0].id, PATIENT)
+        token = services.jeton_for(first)
+    written = (RendezVous.objects.count(), AccesDonnees.objects.count(), Message.objects.count())
+    with override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[FORMER_KEY]):
+        with pytest.raises(services.SameDayError):
+            services.book(today[1].id, {**PATIENT, "nom": "MARTIN"})
+        assert (RendezVous.objects.count(), AccesDonnees.objects.count(), Message.objects.count()) == written
+        # the link sent before the change still opens her appointment; moving it to her other day is refused
+        assert client.get(f"/rendez-vous/gerer/{token}/").status_code == 200
+        refused = client.post(f"/rendez-vous/gerer/{token}/deplacer/{tomorrow[1].id}/")
+        assert refused.status_code == 409 and services.SAME_DAY in _text(refused)
+        first.refresh_from_db()
+        assert first.statut == "reserve"
+        # within its own day it moves, and the new appointment holds the new key: the rule needs no former key
+        moved = client.post(f"/rendez-vous/gerer/{token}/deplacer/{today[2].id}/")
+        assert moved.status_code == 200
+    with override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[]):
+        with pytest.raises(services.SameDayError):
+            services.book(today[3].id, PATIENT)
+        # without the former key, the appointment of the next day, booked before the change, is out of the rule
+        assert services.book(tomorrow[2].id, PATIENT).jour == next_day.date

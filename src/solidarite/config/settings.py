@@ -48,6 +48,18 @@ if not SECRET_KEY:
 elif SOLIDARITE_ENV == "production" and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY est trop courte ou est la clé de développement.")
 
+# Former keys, after a change of DJANGO_SECRET_KEY (a suspected leak): the links already sent to patients (cancel,
+# move, waitlist), the open sessions and the one-appointment-a-day rule still recognise what they signed. Keep one
+# 62 days (the booking horizon, rdv.creneaux.MAX_RANGE_DAYS), then remove it (ADR 0004).
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", [])
+if SOLIDARITE_ENV == "production" and any(
+    old == DEVELOPMENT_SECRET_KEY or len(old) < 50 for old in SECRET_KEY_FALLBACKS
+):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY_FALLBACKS : chaque ancienne clé fait au moins 50 caractères et n'est pas la clé de "
+        "développement."
+    )
+
 DEBUG = env_bool("DJANGO_DEBUG", SOLIDARITE_ENV == "development")
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if SOLIDARITE_ENV != "production" else []

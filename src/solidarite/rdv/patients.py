@@ -7,6 +7,7 @@ import re
 import unicodedata
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
@@ -135,10 +136,16 @@ def _spelling(name: str) -> str:
     return " ".join(re.sub(r"[-'’.]", " ", bare.casefold()).split())
 
 
-def identity_key(nom: str, prenom: str, date_naissance: dt.date) -> str:
+def identity_key(nom: str, prenom: str, date_naissance: dt.date, secret: str | None = None) -> str:
     """The person an appointment is for (name, first name and birth date, normalised), as a keyed hash: what the
     constraint of one appointment per person, lieu and day compares (RendezVous.identite), without a second copy
-    of the name. Keyed with SECRET_KEY: after a change of the key, appointments booked before it are no longer
-    compared (they end within the schedule's horizon)."""
+    of the name. Keyed with SECRET_KEY, or with `secret` (`former_identity_keys`)."""
     text = f"{_spelling(nom)}|{_spelling(prenom)}|{date_naissance:%Y-%m-%d}"
-    return salted_hmac(IDENTITY_SALT, text, algorithm="sha256").hexdigest()
+    return salted_hmac(IDENTITY_SALT, text, secret=secret, algorithm="sha256").hexdigest()
+
+
+def former_identity_keys(nom: str, prenom: str, date_naissance: dt.date) -> list[str]:
+    """The same person's key under each former SECRET_KEY (SECRET_KEY_FALLBACKS, declared after a change of the
+    key): the appointments booked before the change hold those, and the one-a-day rule still sees them. Empty,
+    and no query, when no former key is declared."""
+    return [identity_key(nom, prenom, date_naissance, secret=old) for old in settings.SECRET_KEY_FALLBACKS]

@@ -21,7 +21,7 @@ from solidarite.rdv.creneaux import Hours, day_slots, parse_slot_id
 from solidarite.rdv.idempotence import Idempotence
 from solidarite.rdv.idempotence import check as idempotence_check
 from solidarite.rdv.models import AccesDonnees, HorairesConsultation, Message, MotifAnnulation, RendezVous
-from solidarite.rdv.patients import clean_patient, identity_key
+from solidarite.rdv.patients import clean_patient, former_identity_keys, identity_key
 from solidarite.rdv.services.caches import (
     MISSIONS_KEPT_MAX,
     MissionDayRow,
@@ -77,6 +77,22 @@ def _refuse_same_day(lieu_id: int, day: dt.date, identite: str, besides: int | N
         statut=RendezVous.Statut.ANNULE
     )
     if others.exclude(pk=besides).exists():
+        raise SameDayError()
+
+
+def _refuse_former_same_day(
+    lieu_id: int, day: dt.date, nom: str, prenom: str, date_naissance: dt.date
+) -> None:
+    """After a change of SECRET_KEY, the appointments booked before it hold the person's key under the former key,
+    which the unique constraint cannot compare: SameDayError if one of them is that day at that lieu. Only when
+    former keys are declared (SECRET_KEY_FALLBACKS); no new row is ever written with a former key, so this read
+    cannot race with another booking."""
+    former = former_identity_keys(nom, prenom, date_naissance)
+    if former and (
+        RendezVous.objects.filter(lieu_id=lieu_id, jour=day, identite__in=former)
+        .exclude(statut=RendezVous.Statut.ANNULE)
+        .exists()
+    ):
         raise SameDayError()
 
 
@@ -154,6 +170,9 @@ def book(
     slot = _slot(creneau, kept=on_postgresql)
     patient = clean_patient(data)
     patient_key = identity_key(patient["nom"], patient["prenom"], patient["date_naissance"])
+    _refuse_former_same_day(
+        slot.lieu_id, slot.read.day, patient["nom"], patient["prenom"], patient["date_naissance"]
+    )
     now = timezone.now()
     try:
         if on_postgresql:
@@ -322,6 +341,7 @@ def move(jeton: str, creneau: str, canal: str = "lien signé") -> RendezVous:
             if (old.mission_id, old.debut) == (slot.mission_id, slot.debut):  # its own slot: taken, by itself
                 raise CreneauTakenError(next_free(slot.lieu_id, slot.debut))
             _cancel(old, MotifAnnulation.DEPLACE, now)
+            _refuse_former_same_day(slot.lieu_id, slot.read.day, old.nom, old.prenom, old.date_naissance)
             new = RendezVous.objects.create(
                 mission_id=slot.mission_id,
                 lieu_id=slot.lieu_id,
