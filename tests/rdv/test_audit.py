@@ -9,12 +9,12 @@ import datetime as dt
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from solidarite.rdv import attente, services
 from solidarite.rdv.audit import AccesDonnees, AppendOnlyError, purge_audit, record
-from solidarite.rdv.models import InscriptionAttente, RendezVous
+from solidarite.rdv.models import HorairesConsultation, InscriptionAttente, RendezVous
 from tests.conftest import restore_reference_data
 from tests.factories import PATIENT
 from tests.factories import mission as _mission
@@ -175,6 +175,10 @@ def test_the_migrations_keep_the_existing_rows_and_go_back() -> None:
     old_entries = old.get_model("rdv", "InscriptionAttente").objects
     made = [old_entries.create(**entry).pk, old_entries.create(**entry).pk]  # the same entry twice
     made.append(old_entries.create(**entry, statut="retiree").pk)
+    # hours saved half-filled before the rule (a morning from 08:30 with no end): the lone time goes (0016)
+    old.get_model("rdv", "HorairesConsultation").objects.create(
+        lieu_id=mission.lieu_id, matin_debut=dt.time(8, 30), matin_fin=None
+    )
     old_log = old.get_model("rdv", "AccesDonnees")
     old_log.objects.create(
         rendez_vous_id=rdv.pk, action="liste du jour", par_id=agent.pk, canal="back-office"
@@ -193,6 +197,11 @@ def test_the_migrations_keep_the_existing_rows_and_go_back() -> None:
     assert (
         RendezVous.objects.get(pk=rdv.pk).identite and RendezVous.objects.get(pk=second.pk).identite is None
     )
+    hours = HorairesConsultation.objects.get(lieu_id=mission.lieu_id)
+    assert (hours.matin_debut, hours.matin_fin, hours.apres_midi_debut) == (None, None, dt.time(14))
+    hours.matin_debut = dt.time(8, 30)
+    with pytest.raises(IntegrityError), transaction.atomic():  # and the database refuses a new one
+        hours.save()
     with pytest.raises(services.SameDayError):  # the rule holds against the appointment booked before it
         services.book(services.slots(mission.lieu, mission.date, mission.date)[0].id, PATIENT)
     executor = MigrationExecutor(connection)

@@ -29,6 +29,17 @@ class HorairesConsultation(models.Model):
     class Meta:
         verbose_name = "horaires de consultation"
         verbose_name_plural = "horaires de consultation"
+        # A period has both its times or neither (clean() says it in French; the database holds it against any
+        # other write). Rows saved half-filled before the rule lost their lone time in migration 0016.
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(**{f"{start}__isnull": True, f"{end}__isnull": True})
+                | Q(**{f"{start}__isnull": False, f"{end}__isnull": False}),
+                name=f"horaires_{start.removesuffix('_debut')}_plage_entiere",
+                violation_error_message="Une plage de consultation a ses deux heures ou aucune.",
+            )
+            for start, end in (("matin_debut", "matin_fin"), ("apres_midi_debut", "apres_midi_fin"))
+        ]
 
     def __str__(self) -> str:
         return f"Horaires — {self.lieu}"
