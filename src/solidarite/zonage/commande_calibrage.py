@@ -238,13 +238,14 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
                 else "vote non retenu."
             )
         )
+    width = max(len(row.libelle) for row in rows_old)  # whole labels: « (pré-liste calculée) » comes last
     write(
-        f"{'Fait':<62} {'publié':>12} {'aujourd hui':>12} {'précédent':>12} {'calibré':>12} {'+ ajouts':>12}"
+        f"{'Fait':<{width}} {'publié':>12} {'aujourd hui':>12} {'précédent':>12} {'calibré':>12} {'+ ajouts':>12}"
     )
     for k, (a, b) in enumerate(zip(rows_old, rows_new, strict=True)):
         before = rows_prev[k].calcule if rows_prev else "—"
         write(
-            f"{a.libelle[:62]:<62} {a.publie:>12} {a.calcule:>12} {before:>12} {b.calcule:>12} "
+            f"{a.libelle:<{width}} {a.publie:>12} {a.calcule:>12} {before:>12} {b.calcule:>12} "
             f"{rows_final[k].calcule:>12}"
         )
     write(
