@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from solidarite.rdv import services
@@ -44,6 +44,25 @@ def test_a_replay_by_the_same_caller_answers_the_public_fields_without_a_token()
     assert body["id"] == first.json()["id"] and body["debut"] == first.json()["debut"]
     assert body["lieu"] == first.json()["lieu"] and "Demande déjà traitée" in body["detail"]
     assert again["Idempotent-Replayed"] == "true"
+    assert RendezVous.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_replay_across_a_change_of_secret_key_is_still_a_replay() -> None:
+    """The caller and the body are kept as HMACs under SECRET_KEY: a retry sent across a change of the key was
+    refused (409) although it had booked. With the former key declared (SECRET_KEY_FALLBACKS), it is a replay; a
+    retry with another body is still a 422."""
+    slots = _slots()
+    client = Client()
+    with override_settings(SECRET_KEY="ancienne-cle-" * 5, SECRET_KEY_FALLBACKS=[]):
+        first = _post(client, {**PATIENT, "creneau": slots[0]}, key="essai-cle")
+    assert first.status_code == 201
+    with override_settings(SECRET_KEY="nouvelle-cle-" * 5, SECRET_KEY_FALLBACKS=["ancienne-cle-" * 5]):
+        again = _post(client, {**PATIENT, "creneau": slots[0]}, key="essai-cle")
+        assert again.status_code == 200 and again["Idempotent-Replayed"] == "true", again.content
+        assert again.json()["id"] == first.json()["id"]
+        other = _post(client, {**PATIENT, "creneau": slots[1]}, key="essai-cle")
+        assert other.status_code == 422, other.content
     assert RendezVous.objects.count() == 1
 
 

@@ -348,11 +348,7 @@ def _idempotence(request: HttpRequest, key: str) -> idempotence.Idempotence:
     """The key, bound to the caller (address as the rate limit sees it, account if any) and the whole body."""
     user = getattr(request, "user", None)
     user_id = user.pk if user is not None and user.is_authenticated else None
-    return idempotence.Idempotence(
-        key,
-        idempotence.caller_hash(client_address(request), user_id),
-        idempotence.body_hash(json.loads(request.body)),
-    )
+    return idempotence.of(key, client_address(request), json.loads(request.body), user_id)
 
 
 @api.post(

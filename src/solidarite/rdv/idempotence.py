@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.crypto import salted_hmac
 
@@ -31,6 +32,26 @@ class Idempotence(NamedTuple):
     cle: str
     appelant: str  # HMAC of the caller (address, account)
     empreinte: str  # HMAC of the whole body
+    # The same two under each former SECRET_KEY (SECRET_KEY_FALLBACKS): a request sent again across a change of
+    # the key is still the same request.
+    anciens: tuple[tuple[str, str], ...] = ()
+
+    def appelants(self) -> list[str]:
+        return [self.appelant, *(appelant for appelant, _ in self.anciens)]
+
+
+def of(cle: str, caller: str, body: Any, user_id: object = None) -> Idempotence:
+    """The key, bound to its caller (`caller`: an address, a browser's secret; and the account) and to the whole
+    body, under the current SECRET_KEY and each former one."""
+    return Idempotence(
+        cle,
+        caller_hash(caller, user_id),
+        body_hash(body),
+        tuple(
+            (caller_hash(caller, user_id, secret=old), body_hash(body, secret=old))
+            for old in settings.SECRET_KEY_FALLBACKS
+        ),
+    )
 
 
 class Replay(Exception):
@@ -41,14 +62,16 @@ class Replay(Exception):
         self.rdv = rdv
 
 
-def caller_hash(address: str, user_id: object = None) -> str:
-    return salted_hmac(CALLER_SALT, f"{address}|{user_id or ''}", algorithm="sha256").hexdigest()
+def caller_hash(address: str, user_id: object = None, secret: str | None = None) -> str:
+    return salted_hmac(
+        CALLER_SALT, f"{address}|{user_id or ''}", secret=secret, algorithm="sha256"
+    ).hexdigest()
 
 
-def body_hash(body: Any) -> str:
+def body_hash(body: Any, secret: str | None = None) -> str:
     """The body as parsed JSON, written canonically (key order and spacing do not count)."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))  # ASCII: a lone surrogate is escaped
-    return salted_hmac(BODY_SALT, canonical, algorithm="sha256").hexdigest()
+    return salted_hmac(BODY_SALT, canonical, secret=secret, algorithm="sha256").hexdigest()
 
 
 def check(idempotence: Idempotence | None) -> None:
@@ -57,13 +80,14 @@ def check(idempotence: Idempotence | None) -> None:
     a booking, and again when the database refused it: the same request sent twice at once is then a replay."""
     if idempotence is None:
         return
+    bodies = {idempotence.appelant: idempotence.empreinte, **dict(idempotence.anciens)}
     existing = (
-        RendezVous.objects.filter(appelant_idempotence=idempotence.appelant, cle_idempotence=idempotence.cle)
+        RendezVous.objects.filter(appelant_idempotence__in=list(bodies), cle_idempotence=idempotence.cle)
         .order_by()
         .first()
     )
     if existing is None:
         return
-    if existing.empreinte_idempotence != idempotence.empreinte:
+    if existing.empreinte_idempotence != bodies[existing.appelant_idempotence or ""]:
         raise ValidationError({"Idempotency-Key": OTHER_BODY})
     raise Replay(existing)

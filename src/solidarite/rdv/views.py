@@ -388,12 +388,8 @@ def _form_idempotence(request: HttpRequest, cle: str | None, creneau: str) -> id
     if cle is None or not secret:
         return None
     fields = {name: request.POST.get(name, "") for name in ReservationForm.base_fields}
-    key = idempotence.Idempotence(
-        f"site:{cle}",
-        idempotence.caller_hash(f"formulaire:{secret}"),
-        idempotence.body_hash({"creneau": creneau, **fields}),
-    )
-    used = RendezVous.objects.filter(appelant_idempotence=key.appelant, cle_idempotence=key.cle)
+    key = idempotence.of(f"site:{cle}", f"formulaire:{secret}", {"creneau": creneau, **fields})
+    used = RendezVous.objects.filter(appelant_idempotence__in=key.appelants(), cle_idempotence=key.cle)
     if used.filter(statut=RendezVous.Statut.ANNULE).exists():
         # what this form booked was cancelled since: sent again (from the history), it books anew
         return None

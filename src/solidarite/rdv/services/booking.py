@@ -180,6 +180,9 @@ def book(
             if rdv is None:  # the mission, its lieu or its hours changed since this process read them
                 _missions.pop(slot.mission_id, None)
                 slot = _slot(creneau)  # read again: refused here if the slot is no longer offered
+                _refuse_former_same_day(
+                    slot.lieu_id, slot.read.day, patient["nom"], patient["prenom"], patient["date_naissance"]
+                )
                 rdv = _insert_in_one_statement(slot, patient, idempotence, canal, now)
                 if rdv is None:  # changed again in between
                     raise ValidationError({"creneau": NOT_OFFERED})
