@@ -12,9 +12,11 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from solidarite.config import planification
 from solidarite.planning.models import Mission
-from solidarite.rdv import services
+from solidarite.rdv import empreintes, services
 from solidarite.rdv.models import AccesDonnees, Message, RendezVous
+from solidarite.rdv.tasks import empreintes_quotidiennes
 from tests.conftest import restore_reference_data
 from tests.factories import PATIENT, lieu, medecin, patient
 from tests.factories import mission as _mission
@@ -183,3 +185,39 @@ def test_after_a_change_of_secret_key_the_former_key_keeps_the_rule_and_the_link
             services.book(today[3].id, PATIENT)
         # without the former key, the appointment of the next day, booked before the change, is out of the rule
         assert services.book(tomorrow[2].id, PATIENT).jour == next_day.date
+
+
+@pytest.mark.django_db
+def test_the_daily_task_puts_the_appointments_to_come_under_the_new_key() -> None:
+    """After a leak the former key must not stay in DJANGO_SECRET_KEY_FALLBACKS: the daily task recomputes each
+    appointment's key from the name and birth date it holds, and the rule compares them again without it."""
+    mission = _mission()
+    next_day = Mission.objects.create(
+        medecin=mission.medecin,
+        lieu=mission.lieu,
+        date=mission.date + dt.timedelta(days=1),
+        statut="confirmee",
+    )
+    today = services.slots(mission.lieu, mission.date, mission.date)
+    tomorrow = services.slots(mission.lieu, next_day.date, next_day.date)
+    with override_settings(SECRET_KEY=FORMER_KEY, SECRET_KEY_FALLBACKS=[]):
+        first = services.book(today[0].id, PATIENT)
+        cancelled = services.book(today[1].id, patient(2))
+        services.cancel(services.jeton_for(cancelled))
+        third = services.book(tomorrow[0].id, patient(3))
+    with override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[]):
+        twice = services.book(today[2].id, PATIENT)  # before the task: `first` is out of the rule
+        services.book(tomorrow[1].id, patient(4))  # under the new key already
+        # `first` holds the key of `twice` now: both kept, said as a conflict; `third` is recomputed
+        done = empreintes.reempreinter(timezone.now())
+        assert done == empreintes.Reempreinte(lus=4, recalcules=1, en_conflit=1)
+        assert RendezVous.objects.filter(jour=mission.date, statut="reserve").count() == 2
+        services.cancel(services.jeton_for(twice))
+        assert empreintes.reempreinter(timezone.now()) == empreintes.Reempreinte(3, 1, 0)
+        logged = AccesDonnees.objects.filter(action=empreintes.ACTION)
+        assert sorted(logged.values_list("objet_id", flat=True)) == sorted([first.pk, third.pk])
+        assert set(logged.values_list("canal", flat=True)) == {"tâche quotidienne"}
+        with pytest.raises(services.SameDayError):  # the rule holds again, without any former key
+            services.book(today[3].id, PATIENT)
+        assert empreintes.reempreinter(timezone.now()) == empreintes.Reempreinte(3, 0, 0)
+    assert planification.DAILY_TASKS["empreintes"] is empreintes_quotidiennes

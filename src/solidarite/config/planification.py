@@ -33,12 +33,16 @@ from django_tasks_db.utils import exclusive_transaction
 from solidarite.config.models import TacheQuotidienne
 from solidarite.continuite.tasks import suivi_quotidien
 from solidarite.rdv import messaging
-from solidarite.rdv.tasks import envoyer_messages_dus, purge_quotidienne
+from solidarite.rdv.tasks import empreintes_quotidiennes, envoyer_messages_dus, purge_quotidienne
 
 logger = logging.getLogger(__name__)
 
 # name → task; each queued once a day from SOLIDARITE_PURGE_HEURE (local time).
-DAILY_TASKS: dict[str, Any] = {"purge": purge_quotidienne, "continuite": suivi_quotidien}
+DAILY_TASKS: dict[str, Any] = {
+    "purge": purge_quotidienne,
+    "continuite": suivi_quotidien,
+    "empreintes": empreintes_quotidiennes,  # after a change of SECRET_KEY (rdv.empreintes)
+}
 
 
 def queue_daily(now: dt.datetime | None = None) -> list[str]:

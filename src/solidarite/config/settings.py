@@ -48,9 +48,11 @@ if not SECRET_KEY:
 elif SOLIDARITE_ENV == "production" and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY est trop courte ou est la clé de développement.")
 
-# Former keys, after a change of DJANGO_SECRET_KEY (a suspected leak): the links already sent to patients (cancel,
-# move, waitlist), the open sessions and the one-appointment-a-day rule still recognise what they signed. Keep one
-# 62 days (the booking horizon, rdv.creneaux.MAX_RANGE_DAYS), then remove it (ADR 0004).
+# Former keys, after a routine change of DJANGO_SECRET_KEY: the links already sent to patients (cancel, move,
+# waitlist), the open sessions, a request sent again with its Idempotency-Key and the one-appointment-a-day rule
+# still recognise what they signed. Keep one 63 days (the booking horizon), 125 for the waitlist's withdraw links;
+# never a leaked one, which would still validate forged links (ADR 0004). The daily task `empreintes` puts the
+# appointments to come under the new key in any case.
 SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", [])
 if SOLIDARITE_ENV == "production" and any(
     old == DEVELOPMENT_SECRET_KEY or len(old) < 50 for old in SECRET_KEY_FALLBACKS

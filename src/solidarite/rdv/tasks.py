@@ -7,7 +7,7 @@ import dataclasses
 from django.utils import timezone
 from django_tasks import task
 
-from solidarite.rdv import conservation, messaging
+from solidarite.rdv import conservation, empreintes, messaging
 
 # The queue of the messages: the worker runs it in its own thread, so a long task never delays a reminder.
 MESSAGES_QUEUE = "messages"
@@ -17,6 +17,12 @@ MESSAGES_QUEUE = "messages"
 def purge_quotidienne() -> dict[str, int]:
     """The daily purge (queued once a day by the worker, config/planification.py): counts only in the result."""
     return dataclasses.asdict(conservation.purger(timezone.now()))
+
+
+@task()
+def empreintes_quotidiennes() -> dict[str, int]:
+    """The appointments to come under the current SECRET_KEY (rdv.empreintes; queued once a day by the worker)."""
+    return dataclasses.asdict(empreintes.reempreinter(timezone.now()))
 
 
 @task(queue_name=MESSAGES_QUEUE)
