@@ -31,6 +31,20 @@ def _at(slot: services.Creneau | RendezVous, mission: Mission) -> str:
     return f"{timezone.localtime(slot.debut, mission.lieu.fuseau):%H:%M}"
 
 
+def _two_days() -> tuple[Mission, Mission, list[services.Creneau], list[services.Creneau]]:
+    """A mission and the same doctor's the next day at the same lieu, with the slots of each."""
+    mission = _mission()
+    next_day = Mission.objects.create(
+        medecin=mission.medecin,
+        lieu=mission.lieu,
+        date=mission.date + dt.timedelta(days=1),
+        statut="confirmee",
+    )
+    today = services.slots(mission.lieu, mission.date, mission.date)
+    tomorrow = services.slots(mission.lieu, next_day.date, next_day.date)
+    return mission, next_day, today, tomorrow
+
+
 @pytest.mark.django_db
 def test_a_second_appointment_the_same_day_at_the_same_lieu_is_refused_whatever_the_spelling() -> None:
     mission = _mission()
@@ -95,15 +109,7 @@ def test_the_form_and_the_api_refuse_it_in_409_without_telling_the_time(client: 
 
 @pytest.mark.django_db
 def test_moving_keeps_one_appointment_a_day(client: Client) -> None:
-    mission = _mission()
-    next_day = Mission.objects.create(
-        medecin=mission.medecin,
-        lieu=mission.lieu,
-        date=mission.date + dt.timedelta(days=1),
-        statut="confirmee",
-    )
-    today = services.slots(mission.lieu, mission.date, mission.date)
-    tomorrow = services.slots(mission.lieu, next_day.date, next_day.date)
+    mission, _next_day, today, tomorrow = _two_days()
     first = services.book(today[0].id, PATIENT)
     services.book(tomorrow[0].id, PATIENT)
     token = services.jeton_for(first)
@@ -151,17 +157,9 @@ NEW_KEY = "nouvelle-cle-" * 5
 
 @pytest.mark.django_db
 def test_after_a_change_of_secret_key_the_former_key_keeps_the_rule_and_the_links(client: Client) -> None:
-    """A change of SECRET_KEY (a suspected leak) took the appointments already booked out of the rule, and made the
+    """A routine change of SECRET_KEY took the appointments already booked out of the rule, and made the
     links already sent useless. With the former key in DJANGO_SECRET_KEY_FALLBACKS, neither."""
-    mission = _mission()
-    next_day = Mission.objects.create(
-        medecin=mission.medecin,
-        lieu=mission.lieu,
-        date=mission.date + dt.timedelta(days=1),
-        statut="confirmee",
-    )
-    today = services.slots(mission.lieu, mission.date, mission.date)
-    tomorrow = services.slots(mission.lieu, next_day.date, next_day.date)
+    _, next_day, today, tomorrow = _two_days()
     with override_settings(SECRET_KEY=FORMER_KEY, SECRET_KEY_FALLBACKS=[]):
         first = services.book(today[0].id, PATIENT)
         services.book(tomorrow[0].id, PATIENT)
@@ -191,15 +189,7 @@ def test_after_a_change_of_secret_key_the_former_key_keeps_the_rule_and_the_link
 def test_the_daily_task_puts_the_appointments_to_come_under_the_new_key() -> None:
     """After a leak the former key must not stay in DJANGO_SECRET_KEY_FALLBACKS: the daily task recomputes each
     appointment's key from the name and birth date it holds, and the rule compares them again without it."""
-    mission = _mission()
-    next_day = Mission.objects.create(
-        medecin=mission.medecin,
-        lieu=mission.lieu,
-        date=mission.date + dt.timedelta(days=1),
-        statut="confirmee",
-    )
-    today = services.slots(mission.lieu, mission.date, mission.date)
-    tomorrow = services.slots(mission.lieu, next_day.date, next_day.date)
+    mission, _next_day, today, tomorrow = _two_days()
     with override_settings(SECRET_KEY=FORMER_KEY, SECRET_KEY_FALLBACKS=[]):
         first = services.book(today[0].id, PATIENT)
         cancelled = services.book(today[1].id, patient(2))
