@@ -83,3 +83,30 @@ def env_seconds(name: str, default: str) -> float:
 
 def env_days(name: str, default: int) -> int:
     return env_int(name, default, 1, 20 * 366, "un nombre entier de jours est attendu")
+
+
+def secret_keys(production: bool, development_key: str) -> tuple[str, list[str]]:
+    """DJANGO_SECRET_KEY, and the former keys of DJANGO_SECRET_KEY_FALLBACKS (comma-separated).
+
+    A former key is declared after a routine change of the key: the links already sent to patients (cancel, move,
+    waitlist), the open sessions, a request sent again with its Idempotency-Key and the one-appointment-a-day rule
+    still recognise what it signed. Keep one 63 days (the booking horizon), 125 for the waitlist's withdraw links;
+    never a leaked one, which would still validate forged links (ADR 0004). The daily task `empreintes` puts the
+    appointments to come under the new key in any case. In production every key has 50 characters at least and is
+    not the development one; elsewhere the development key stands in for a missing one."""
+    key = os.environ.get("DJANGO_SECRET_KEY", "").strip()
+    if not key:
+        if production:
+            raise ImproperlyConfigured(
+                "DJANGO_SECRET_KEY est obligatoire en production (une chaîne aléatoire d'au moins 50 caractères)."
+            )
+        key = development_key
+    elif production and (key == development_key or len(key) < 50):
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY est trop courte ou est la clé de développement.")
+    former = env_list("DJANGO_SECRET_KEY_FALLBACKS", [])
+    if production and any(old == development_key or len(old) < 50 for old in former):
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY_FALLBACKS : chaque ancienne clé fait au moins 50 caractères et n'est pas la clé de "
+            "développement."
+        )
+    return key, former

@@ -23,6 +23,7 @@ from solidarite.config.env import (
     env_seconds,
     env_str,
     env_url,
+    secret_keys,
 )
 
 # src/solidarite/config/settings.py -> the repository root is three levels above the package.
@@ -38,29 +39,9 @@ if SOLIDARITE_ENV not in ENVIRONMENTS:
         f"SOLIDARITE_ENV={SOLIDARITE_ENV!r} inconnu : valeurs possibles {', '.join(ENVIRONMENTS)}."
     )
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "").strip()
-if not SECRET_KEY:
-    if SOLIDARITE_ENV == "production":
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY est obligatoire en production (une chaîne aléatoire d'au moins 50 caractères)."
-        )
-    SECRET_KEY = DEVELOPMENT_SECRET_KEY
-elif SOLIDARITE_ENV == "production" and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50):
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY est trop courte ou est la clé de développement.")
-
-# Former keys, after a routine change of DJANGO_SECRET_KEY: the links already sent to patients (cancel, move,
-# waitlist), the open sessions, a request sent again with its Idempotency-Key and the one-appointment-a-day rule
-# still recognise what they signed. Keep one 63 days (the booking horizon), 125 for the waitlist's withdraw links;
-# never a leaked one, which would still validate forged links (ADR 0004). The daily task `empreintes` puts the
-# appointments to come under the new key in any case.
-SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", [])
-if SOLIDARITE_ENV == "production" and any(
-    old == DEVELOPMENT_SECRET_KEY or len(old) < 50 for old in SECRET_KEY_FALLBACKS
-):
-    raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY_FALLBACKS : chaque ancienne clé fait au moins 50 caractères et n'est pas la clé de "
-        "développement."
-    )
+# The key, and the former ones after a routine change of it (DJANGO_SECRET_KEY_FALLBACKS): links already sent to
+# patients, sessions, Idempotency-Key retries and the one-a-day rule still recognise them (env.secret_keys, ADR 0004).
+SECRET_KEY, SECRET_KEY_FALLBACKS = secret_keys(SOLIDARITE_ENV == "production", DEVELOPMENT_SECRET_KEY)
 
 DEBUG = env_bool("DJANGO_DEBUG", SOLIDARITE_ENV == "development")
 ALLOWED_HOSTS = env_list(
