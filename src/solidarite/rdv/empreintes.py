@@ -25,9 +25,8 @@ CANAL = "tâche quotidienne"
 class Reempreinte:
     lus: int  # appointments to come under the rule
     recalcules: int  # whose key was a former one, now the current one
-    en_conflit: (
-        int  # left as they were: the same person already holds that day's key, booked after the change
-    )
+    # left as they were: the same person already holds that day's key, booked after the change
+    en_conflit: int
 
 
 def reempreinter(now: dt.datetime) -> Reempreinte:
