@@ -70,10 +70,11 @@ class SameDayError(Exception):
         super().__init__(SAME_DAY)
 
 
-def _refuse_same_day(lieu_id: int, day: dt.date, identite: str, besides: int | None = None) -> None:
-    """After the database refused an appointment: SameDayError if it is because the person already has one that
-    day at that lieu (`besides`: the appointment being moved, booked again by the rollback)."""
-    others = RendezVous.objects.filter(lieu_id=lieu_id, jour=day, identite=identite).exclude(
+def _refuse_same_day(lieu_id: int, day: dt.date, identites: list[str], besides: int | None = None) -> None:
+    """SameDayError if the person (`identites`: their keys) already has an active appointment that day at that lieu
+    (`besides`: the appointment being moved, booked again by the rollback). Asked after the database refused an
+    appointment (the current key), and before writing one when former keys are declared (`_refuse_former_same_day`)."""
+    others = RendezVous.objects.filter(lieu_id=lieu_id, jour=day, identite__in=identites).exclude(
         statut=RendezVous.Statut.ANNULE
     )
     if others.exclude(pk=besides).exists():
@@ -84,16 +85,10 @@ def _refuse_former_same_day(
     lieu_id: int, day: dt.date, nom: str, prenom: str, date_naissance: dt.date
 ) -> None:
     """After a change of SECRET_KEY, the appointments booked before it hold the person's key under the former key,
-    which the unique constraint cannot compare: SameDayError if one of them is that day at that lieu. Only when
-    former keys are declared (SECRET_KEY_FALLBACKS); no new row is ever written with a former key, so this read
-    cannot race with another booking."""
-    former = former_identity_keys(nom, prenom, date_naissance)
-    if former and (
-        RendezVous.objects.filter(lieu_id=lieu_id, jour=day, identite__in=former)
-        .exclude(statut=RendezVous.Statut.ANNULE)
-        .exists()
-    ):
-        raise SameDayError()
+    which the unique constraint cannot compare. Only when former keys are declared (SECRET_KEY_FALLBACKS); no new
+    row is ever written with a former key, so this read cannot race with another booking."""
+    if former := former_identity_keys(nom, prenom, date_naissance):
+        _refuse_same_day(lieu_id, day, former)
 
 
 class Bookable(NamedTuple):
@@ -197,7 +192,9 @@ def book(
         idempotence_check(
             idempotence
         )  # this caller's key taken meanwhile: the same request sent twice, Replay
-        _refuse_same_day(slot.lieu_id, slot.read.day, patient_key)  # the person's other appointment that day
+        _refuse_same_day(
+            slot.lieu_id, slot.read.day, [patient_key]
+        )  # the person's other appointment that day
         raise CreneauTakenError(next_free(slot.lieu_id, slot.debut)) from None
     taken_here(slot.lieu_id, creneau)
     logger.info("rendez-vous %s réservé (lieu %s)", rdv.pk, slot.lieu_id)
@@ -363,7 +360,7 @@ def move(jeton: str, creneau: str, canal: str = "lien signé") -> RendezVous:
             attente.notify_freed(old.lieu_id, [old.debut], now)
             freed_here(old.lieu_id)
     except IntegrityError:
-        _refuse_same_day(slot.lieu_id, slot.read.day, patient_key, besides=rdv.pk)
+        _refuse_same_day(slot.lieu_id, slot.read.day, [patient_key], besides=rdv.pk)
         raise CreneauTakenError(next_free(slot.lieu_id, slot.debut)) from None
     taken_here(slot.lieu_id, creneau)
     return new
