@@ -149,6 +149,7 @@ def test_the_page_reads_ahead_and_says_when_the_entry_opens(lundi, freeze_clock)
     assert "<form" not in main and "Confirmer l'identité" not in text
     assert AccesDonnees.objects.filter(action="consultation ouverte").count() == 1  # the read is logged
     freeze_clock(dt.datetime(2026, 12, 8, 8, 0, tzinfo=PARIS))
+    c.force_login(rdv.mission.medecin.compte)  # the evening's session expired overnight: signed in again
     text = c.get(url).content.decode()
     assert "La saisie ouvre" not in text and "Confirmer l'identité" in text
 

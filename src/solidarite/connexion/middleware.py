@@ -1,9 +1,11 @@
-"""Refuses a professional's session once expired, idle, revoked, or when the account lost its role."""
+"""Refuses a professional's session once expired, idle, revoked, or when the account lost its role; a password
+session once expired or idle."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
 
@@ -22,7 +24,12 @@ class ProfessionalSessions:
         if user is not None and user.is_authenticated:
             reason = sessions.refusal(request)
             if reason:
+                # A password session (the back office) logs in again on its own form, then comes back here.
+                back_office = request.path.startswith("/admin/") and not sessions.is_professional(request)
+                target = (
+                    "/admin/login/?" + urlencode({"next": request.path}) if back_office else "/connexion/"
+                )
                 sessions.end(request, reason)
-                return HttpResponseRedirect("/connexion/")
+                return HttpResponseRedirect(target)
         response: HttpResponseBase = self.get_response(request)
         return response
