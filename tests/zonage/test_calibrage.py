@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html
 import os
 import subprocess
 import tomllib
@@ -233,6 +234,11 @@ def test_calibrer_writes_the_set_and_the_fidelity_report(tmp_path: Path) -> None
     # Two made-up official EPCI: recall and precision as percentages, each miss with its explanation.
     found = [line for line in result.stdout.splitlines() if line.startswith("Liste officielle, jeu calibré")]
     assert found and "précision" in found[0]
+    # Two EPCI for 151 zones: precision counts only the zones of their regions, as the command and report say.
+    partial = (
+        "Liste partielle (2 EPCI pour 151 zones) : la précision ne compte que les zones calculées des régions"
+    )
+    assert partial in result.stdout and partial in html.unescape(report)
     if "rappel 100%" not in found[0]:
         assert "Non retenue : la sélection retient" in report
 

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from solidarite.territoire.models import Epci
+from solidarite.territoire.models import Commune, Epci
 from solidarite.zonage import services
 from solidarite.zonage.calcul import compute_criteria, score_criteria
 from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle, ResultatEpci
@@ -158,33 +158,74 @@ def test_official_list_import_and_comparison() -> None:
     modelled = {a.resultat.epci.siren for a in fid.ajouts_modeles}
     other = Epci.objects.exclude(siren__in=[*computed, *modelled]).order_by("siren").first()
     assert other is not None
-    content = "siren\n" + "\n".join([*computed[:100], other.siren, added.siren]) + "\n"
+    kept = len(computed) - 2  # a whole list (as many EPCI as zones): precision counts every computed zone
+    content = "siren\n" + "\n".join([*computed[:kept], other.siren, added.siren]) + "\n"
     liste = services.import_official_list(
         content.encode(), "Liste du 27 juin 2025", dt.date(2025, 6, 27), "Ministère de la Santé"
     )
     comparison = services.compare_official(liste, campagne)
-    assert len(comparison.both) == 100
+    assert len(comparison.both) == kept and comparison.perimetre == ""
     assert {e.siren for e, _ in comparison.official_only} == {other.siren, added.siren}
     miss = dict(comparison.official_only)[other]  # the miss comes with why the computation left it out
     assert miss is not None and miss.explication.startswith("Rang ") and "Non retenue" in miss.explication
-    assert len(comparison.computed_only) == len(computed) - 100
-    assert comparison.rappel == pytest.approx(100 / 102) and comparison.precision == pytest.approx(
-        100 / len(computed)
+    assert len(comparison.computed_only) == 2
+    assert comparison.rappel == pytest.approx(kept / len(computed)) and comparison.precision == pytest.approx(
+        kept / len(computed)
     )
     # With the ARS additions modelled, as `zonage calibrer --liste` counts them: one of the eleven is official.
     assert [r.epci for r in comparison.ajouts_trouves] == [added] and len(comparison.ajouts) == 11
-    assert comparison.trouvees_avec_ajouts == 101
+    assert comparison.trouvees_avec_ajouts == kept + 1
     assert comparison.precision_denominateur_avec_ajouts == len(computed) + 11
     client = Client()
     client.force_login(User.objects.create_superuser("national", "national@example.fr", "x" * 20))
     page = html.unescape(client.get(f"/zonage/gestion/listes/{liste.pk}/").content.decode())
-    assert "Rappel : <strong>98 %</strong> des zones officielles sont retrouvées (100 sur 102)" in page
+    assert (
+        f"Rappel : <strong>99 %</strong> des zones officielles sont retrouvées ({kept} sur {len(computed)})"
+        in page
+    )
     assert (
         "Avec les 11 ajouts des ARS modélisés" in page
-        and "rappel <strong>99 %</strong> (101 sur 102)" in page
+        and f"rappel <strong>99 %</strong> ({kept + 1} sur {len(computed)})" in page
     )
+    assert "Liste partielle" not in page
     assert f"{added.nom} — retrouvée par un ajout des ARS modélisé — rang calculé" in page
     assert f"{other.nom} — rang calculé" in page
+
+
+def test_a_regional_list_is_judged_on_its_region() -> None:
+    """An ARS imports its own region's list: the zones computed elsewhere neither confirm nor lower precision."""
+    from django.test import Client
+
+    campagne = _campagne()
+    computed = services.final_sirens(campagne)
+    normandie = set(  # wholly in Normandie: an EPCI across a border would bring its other region in
+        Epci.objects.filter(communes__departement__region__code="28")
+        .exclude(communes__in=Commune.objects.exclude(departement__region__code="28"))
+        .values_list("siren", flat=True)
+        .distinct()
+    )
+    found = sorted(computed & normandie)
+    missed = sorted(normandie - computed)[0]
+    assert 0 < len(found) < 10 and len(computed) > 100
+    liste = services.import_official_list(
+        ("siren\n" + "\n".join([*found, missed]) + "\n").encode(),
+        "Liste de l'ARS Normandie",
+        dt.date(2025, 6, 27),
+        "ARS Normandie",
+    )
+    comparison = services.compare_official(liste, campagne)
+    assert comparison.rappel == pytest.approx(len(found) / (len(found) + 1))
+    assert comparison.precision == 1.0 and comparison.computed_only == []  # not len(found) / len(computed)
+    in_region = sum(1 for r in comparison.ajouts if r.epci.siren in normandie)
+    assert comparison.precision_denominateur_avec_ajouts == len(found) + in_region
+    client = Client()
+    client.force_login(User.objects.create_superuser("national", "national@example.fr", "x" * 20))
+    page = html.unescape(client.get(f"/zonage/gestion/listes/{liste.pk}/").content.decode())
+    assert (
+        f"Liste partielle ({len(found) + 1} EPCI pour {len(computed)} zones) : la précision ne compte que les zones "
+        "calculées des régions qu'elle nomme (Normandie)" in page
+    )
+    assert "Précision : <strong>100 %</strong>" in page
 
 
 @pytest.mark.parametrize(

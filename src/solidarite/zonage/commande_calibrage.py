@@ -255,15 +255,21 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
     for a in ajouts:
         write(f"Ajout modélisé — {result_new.epcis[a.siren].nom} ({a.siren}) : {a.motif}")
     rappels: list[tuple[str, ecarts.Rappel, ZonageResult]] = []
+    region_of = {d.code: d.region for d in territoire.departements}  # every region an EPCI spans, as the list
+    regions_epci = {s: {region_of[d] for d in i.departements} for s, i in criteria.epcis.items()}
+    perimetre_liste = ""
     if liste is not None:
         for label, result, extra in (
             ("aujourd'hui", result_old, frozenset[str]()),
             ("calibré", result_new, frozenset[str]()),
             ("calibré + ajouts des ARS modélisés", result_new, sirens_ajouts),
         ):
-            r = ecarts.rappel({s.siren for s in result.selected} | extra, liste)
+            r = ecarts.rappel({s.siren for s in result.selected} | extra, liste, regions_epci, faits.zones)
             rappels.append((label, r, result))
             write(f"Liste officielle, jeu {label} : rappel {r.rappel:.0%}, précision {r.precision:.0%}.")
+        if rappels[0][1].perimetre:
+            perimetre_liste = ecarts.perimetre_texte(len(liste), faits.zones, rappels[0][1].perimetre, noms)
+            write(perimetre_liste)
     desaccords = ecarts.desaccords(result_new, faits)
     for d in desaccords:
         write(
@@ -332,6 +338,7 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
                 }
                 for label, r, result in rappels
             ],
+            "perimetre": perimetre_liste,
             "genere_le": dt.datetime.now().strftime("%d/%m/%Y %H:%M"),
             "fichier": target.name,
             "exemple": scores_by_siren.get(result_new.selected[0].siren) if result_new.selected else None,

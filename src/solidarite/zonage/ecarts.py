@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,6 +82,8 @@ class Rappel:
     calculees: int
     manquees: list[str]  # official, not computed (SIREN)
     en_trop: list[str]
+    # A partial list: the regions (codes) that precision was kept to; () when it counts the computed zones everywhere.
+    perimetre: tuple[str, ...] = ()
 
     @property
     def rappel(self) -> float:
@@ -91,8 +94,40 @@ class Rappel:
         return self.trouvees / self.calculees if self.calculees else 0.0
 
 
-def rappel(computed: set[str], official: set[str]) -> Rappel:
-    both = computed & official
+def perimetre(
+    computed: set[str], official: set[str], regions: Mapping[str, Iterable[str]], zones: int
+) -> tuple[set[str], tuple[str, ...]]:
+    """The computed zones a list can confirm or deny, and the regions kept (codes, sorted; () for all of them).
+
+    A list naming fewer EPCI than the `zones` of the campaign is partial: an ARS's own region, a press sample. A
+    computed zone in a region it does not name is then neither right nor wrong, and precision counts only the zones
+    of the regions it names (`regions`: SIREN → the codes of the regions it spans). A whole list keeps every computed
+    zone: one in a region without an official zone is a real mistake."""
+    if len(official) >= zones:
+        return computed, ()
+    named = {code for s in official for code in regions.get(s, ())}
+    return {s for s in computed if named.intersection(regions.get(s, ()))}, tuple(sorted(named))
+
+
+def rappel(
+    computed: set[str],
+    official: set[str],
+    regions: Mapping[str, Iterable[str]] | None = None,
+    zones: int = 0,
+) -> Rappel:
+    """Recall and precision; with `regions` and the campaign's number of `zones`, a partial list is judged on the
+    regions it names (`perimetre`)."""
+    kept, codes = perimetre(computed, official, regions, zones) if regions is not None else (computed, ())
+    both = kept & official
     return Rappel(
-        len(official), len(both), len(computed), sorted(official - computed), sorted(computed - official)
+        len(official), len(both), len(kept), sorted(official - kept), sorted(kept - official), codes
+    )
+
+
+def perimetre_texte(officielles: int, zones: int, codes: Iterable[str], noms: Mapping[str, str]) -> str:
+    """What a partial list's precision counts, in French."""
+    regions = ", ".join(sorted(noms.get(c, c) for c in codes))
+    return (
+        f"Liste partielle ({officielles} EPCI pour {zones} zones) : la précision ne compte que les zones calculées des "
+        f"régions qu'elle nomme ({regions}) ; ailleurs, la liste ne dit ni oui ni non."
     )

@@ -16,6 +16,7 @@ from django.db.models import Max, Sum
 
 from solidarite.territoire import acces
 from solidarite.territoire.models import Commune, Departement, Epci, Region
+from solidarite.zonage import ecarts
 from solidarite.zonage.ajouts import ajouts_modeles
 from solidarite.zonage.faits import Faits, FaitsError
 from solidarite.zonage.fidelite import LigneFidelite, fidelite
@@ -325,6 +326,10 @@ class OfficialComparison:
     # The ARS additions modelled where the final list falls short of a published count (ajouts.py), as
     # `zonage calibrer --liste` counts them: the official list holds the ~10 real ones.
     ajouts: list[ResultatEpci] = field(default_factory=list)
+    # A partial list (an ARS's own region, a sample): what precision counts, in French ("" for a whole list), and the
+    # modelled additions outside the regions it names, left out of precision like the computed zones there.
+    perimetre: str = ""
+    ajouts_hors_perimetre: int = 0
 
     @property
     def ajouts_sirens(self) -> frozenset[str]:
@@ -342,7 +347,7 @@ class OfficialComparison:
 
     @property
     def precision_denominateur_avec_ajouts(self) -> int:
-        return self.precision_denominateur + len(self.ajouts)
+        return self.precision_denominateur + len(self.ajouts) - self.ajouts_hors_perimetre
 
     @property
     def rappel_denominateur(self) -> int:
@@ -365,12 +370,31 @@ class OfficialComparison:
         return len(self.both) / total if total else 0.0
 
 
+def epci_region_codes(sirens: set[str]) -> dict[str, set[str]]:
+    """Every region each EPCI spans (26 cross a regional border), by SIREN: one query."""
+    codes: dict[str, set[str]] = defaultdict(set)
+    for siren, code in (
+        Commune.objects.filter(epci__siren__in=sirens)
+        .values_list("epci__siren", "departement__region__code")
+        .distinct()
+    ):
+        codes[siren].add(code)
+    return codes
+
+
 def compare_official(liste: ListeOfficielle, campagne: Campagne) -> OfficialComparison:
     official = set(liste.lignes.values_list("epci__siren", flat=True))
-    computed = final_sirens(campagne)
+    final = final_sirens(campagne)
     results = {r.epci.siren: r for r in campagne.resultats.select_related("epci")}
     epcis = {e.siren: e for e in Epci.objects.filter(siren__in=official)}
     modelled = fidelite_campagne(campagne, {})  # no geometry: the additions do not depend on surfaces
+    ajouts = [a.resultat for a in modelled.ajouts_modeles] if modelled else []
+    regions = epci_region_codes(official | final | {r.epci.siren for r in ajouts})
+    computed, codes = ecarts.perimetre(final, official, regions, len(final))
+    perimetre = ""
+    if codes:
+        noms = dict(Region.objects.filter(code__in=codes).values_list("code", "nom"))
+        perimetre = ecarts.perimetre_texte(len(official), len(final), codes, noms)
     return OfficialComparison(
         both=sorted((results[s] for s in official & computed if s in results), key=lambda r: r.rang),
         official_only=sorted(
@@ -378,7 +402,11 @@ def compare_official(liste: ListeOfficielle, campagne: Campagne) -> OfficialComp
             key=lambda p: p[1].rang if p[1] else 10**9,
         ),
         computed_only=sorted((results[s] for s in computed - official if s in results), key=lambda r: r.rang),
-        ajouts=[a.resultat for a in modelled.ajouts_modeles] if modelled else [],
+        ajouts=ajouts,
+        perimetre=perimetre,
+        ajouts_hors_perimetre=sum(1 for r in ajouts if not regions[r.epci.siren].intersection(codes))
+        if codes
+        else 0,
     )
 
 
