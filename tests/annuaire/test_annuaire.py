@@ -37,13 +37,18 @@ def test_rpps_luhn_key() -> None:
         ("06 12 34 56 78", "+33612345678"),
         ("+33 5 55 00 00 00", "+33555000000"),
         ("0690 12 34 56", "+590690123456"),
+        ("0639 40 12 34", "+262639401234"),  # Mayotte
+        ("+508 41 23 45", "+508412345"),  # Saint-Pierre-et-Miquelon, with its code
     ],
 )
 def test_french_phones(raw: str, expected: str) -> None:
     assert normalise_phone(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["06 12 34", "00 00 00 00 00", "bonjour"])
+# « 06 12 34 5 », a mobile with a digit missing, is no number of Saint-Pierre-et-Miquelon's (+508 612345).
+@pytest.mark.parametrize(
+    "raw", ["06 12 34", "06 12 34 5", "07 12 34 5", "41 23 45", "00 00 00 00 00", "bonjour"]
+)
 def test_phones_that_cannot_be_right(raw: str) -> None:
     with pytest.raises(InvalidValueError):
         normalise_phone(raw)

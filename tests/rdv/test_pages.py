@@ -189,6 +189,11 @@ def test_the_booking_form_sent_twice_books_once_and_says_so(client: Client) -> N
     cle = re.search(r'name="cle" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     bad = client.post(url, {**FORM, "telephone": "12", "cle": cle})
     assert bad.status_code == 400 and f'name="cle" value="{cle}"' in bad.content.decode()  # kept on error
+    # A mobile with a digit missing is refused, not read as a number of Saint-Pierre-et-Miquelon (+508) that the
+    # SMS with the cancel link would then reach.
+    short = client.post(url, {**FORM, "telephone": "06 12 34 5", "cle": cle})
+    assert short.status_code == 400 and "Ce numéro de téléphone n&#x27;existe pas" in short.content.decode()
+    assert not RendezVous.objects.exists()
     first = client.post(url, {**FORM, "cle": cle})
     assert first.status_code == 200 and "Votre rendez-vous est confirmé" in _text(first)
     again = client.post(url, {**FORM, "cle": cle})

@@ -45,10 +45,17 @@ def rpps_with_key(first_ten: str) -> str:
 FRENCH_REGIONS = ("FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF")
 
 
+# The ten-digit plan that starts with 0: metropolitan France and the five overseas départements (0690 Guadeloupe…).
+# The other territories (Saint-Pierre-et-Miquelon, Nouvelle-Calédonie…) have shorter numbers of their own: read only
+# when typed with their code (+508…), or a mistyped mobile « 06 12 34 5 » would be a valid number there.
+NATIONAL_PLAN = ("FR", "GP", "MQ", "GF", "RE", "YT")
+
+
 def normalise_phone(raw: str) -> str:
     """A French phone number (metropolitan or overseas) in E.164 form, e.g. +33612345678."""
     readable = False
-    for region in FRENCH_REGIONS:
+    international = raw.strip().startswith(("+", "00"))
+    for region in FRENCH_REGIONS if international else NATIONAL_PLAN:
         try:
             number = phonenumbers.parse(raw, region)
         except phonenumbers.NumberParseException:
