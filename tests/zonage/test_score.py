@@ -391,6 +391,22 @@ def test_the_overseas_allocation_by_territory_follows_the_published_counts() -> 
     assert chosen == {"01": 1, "03": 1, "06": 2, "75": 1}
     mayotte = next(s for s in ranked if s.selectionnee and regions[s.siren] == "06")
     assert "Guadeloupe 1, Mayotte 2, 1 parmi les autres territoires" in mayotte.explication
+    # Mayotte's count taking all three of its EPCI: the least fragile is retained too, and its explanation says
+    # why — the published count, not a rank or a criterion that decided nothing.
+    every = score_epcis(
+        values,
+        {s: 1 for s in values},
+        dataclasses.replace(params, outre_mer_territoires={"01": 1, "06": 3}, outre_mer=5, nombre=6),
+        regions,
+    )
+    last = next(s for s in every if regions[s.siren] == "06" and s.rang_region == 3)
+    assert last.selectionnee and last.critere_decisif == ""
+    assert "Retenue : Mayotte a 3 zones publiées pour ses 3 EPCI, tous retenus quel que soit leur score" in (
+        last.explication
+    )
+    assert "Critère décisif" not in last.explication
+    guadeloupe = next(s for s in every if s.selectionnee and regions[s.siren] == "01")
+    assert "Retenue : parmi les 5 premiers de l'outre-mer" in guadeloupe.explication  # 1 of 3: ranked
     with pytest.raises(ParamError, match="territoires d'outre-mer totalisent 5 zones, plus que les 4"):
         score_epcis(
             values,
@@ -485,7 +501,10 @@ def test_the_population_rule_after_the_overseas_allocation() -> None:
     # Overseas first: the worst of 9–11 (12 000 inhabitants); then the metropole in rank order (9 000,
     # 8 000…) until the zones hold 20 000: 12 000 + 9 000 reach it.
     assert chosen == ["200000011", "200000008"]
-    assert "jusqu'à 20\u202f000 habitants en tout" in ranked[0].explication
+    assert (
+        "jusqu'à atteindre 20\u202f000 habitants en tout, outre-mer compris (le dernier retenu franchit ce nombre)"
+        in ranked[0].explication
+    )
     # Revue du 6 décembre (third round): quotas holding more than the target returned them all, in silence.
     with pytest.raises(
         ParamError,

@@ -478,7 +478,8 @@ def _explain(
     if params.outre_mer and not params.quotas and params.regle == "population":
         rule = (
             f"les {params.outre_mer} premiers de l'outre-mer{_detail_territoires(params)}, puis les premiers "
-            f"de la métropole jusqu'à {_fmt(params.population, 0)} habitants en tout"
+            f"de la métropole jusqu'à atteindre {_fmt(params.population, 0)} habitants en tout, outre-mer compris "
+            "(le dernier retenu franchit ce nombre)"
         )
     elif params.outre_mer and not params.quotas:
         rule = (
@@ -489,11 +490,11 @@ def _explain(
     elif params.quotas:
         rule = "les premiers de leur région (ou de l'outre-mer) selon leur quota, puis les premiers du reste de la France"
         if params.regle == "population":
-            rule += f" jusqu'à {_fmt(params.population, 0)} habitants en tout"
+            rule += f" jusqu'à atteindre {_fmt(params.population, 0)} habitants en tout"
     elif params.regle == "nombre":
         rule = f"les {params.nombre} premiers"
     else:
-        rule = f"les premiers jusqu'à {_fmt(params.population, 0)} habitants"
+        rule = f"les premiers jusqu'à atteindre {_fmt(params.population, 0)} habitants"
     share = poids / poids.sum() if poids.sum() > 0 else poids
     # The criterion that weighed most: the largest weighted badness above the median (retained EPCI),
     # the smallest one (not retained): the one that kept it out. Vectorised over every EPCI.
@@ -503,6 +504,14 @@ def _explain(
     lowest = np.where(usable, contributions, np.inf).argmin(axis=1)
     selected = np.array([r.selectionnee for r in results], dtype=bool)
     decisive = (np.where(usable.any(axis=1), np.where(selected, highest, lowest), -1)).tolist()
+    # A territory whose published count takes every one of its EPCI (Mayotte: 5 zones, 5 EPCI): its score decided
+    # nothing, whatever the criteria it has values for.
+    per_group = Counter(_competition(r, params) for r in results)
+    whole = {
+        code: n
+        for code, n in params.outre_mer_territoires.items()
+        if params.outre_mer and n and n >= per_group.get(code, 0)
+    }
     for k, r in enumerate(results):
         group = _competition(r, params)
         fragiles = [LIBELLES[c] for c in CRITERES if r.criteres[c].fragile]
@@ -537,6 +546,12 @@ def _explain(
         why = (
             f"Retenue : parmi {rule}." if r.selectionnee else f"Non retenue : la sélection retient {rule}."
         ) + gap
+        if r.selectionnee and group in whole:
+            why = (
+                f"Retenue : {NOMS_OUTRE_MER[group]} a {whole[group]} zones publiées pour ses {per_group[group]} EPCI, "
+                "tous retenus quel que soit leur score ; le rang et le score ne décident pas ici."
+            )
+            r.critere_decisif = ""
         decisive_text = f" Critère décisif : {LIBELLES[r.critere_decisif]}." if r.critere_decisif else ""
         detail = (
             f" Fragilités : {', '.join(fragiles)}."
