@@ -77,6 +77,17 @@ def test_demo_data_respects_every_cap_and_opens_slots() -> None:
     ]:
         assert email in out.getvalue()
         assert open_account(dev_identite(email))[1] == role
+    # The demo agent has the back office a coordinator would: its region's lieux, hours and zone adjustments.
+    from django.contrib.auth.models import User
+
+    agent = User.objects.get(email="agent.ars@demo.invalid")
+    for permission in (
+        "annuaire.change_lieusolidaire",
+        "rdv.change_horairesconsultation",
+        "zonage.add_ajustement",
+    ):
+        assert agent.has_perm(permission), permission
+    assert not agent.has_perm("auth.change_user")
     again = StringIO()
     call_command("demo", stdout=again)
     assert "rien n'a changé" in again.getvalue()

@@ -241,6 +241,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "solidarite.config.espace.espace",  # a signed-in person's own pages, in the main menu
             ],
         },
     }

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import Q
@@ -283,8 +283,56 @@ def _seed_people(seed: int) -> tuple[ReferentLieu, AgentArs]:
     )
     user.set_unusable_password()
     user.save()
+    user.groups.add(_demo_agents_group())
     agent = AgentArs.objects.create(user=user, region=first.commune.departement.region)
     return referent, agent
+
+
+# What the ministry would grant an ARS coordinator in the back office (ADR 0006: permissions come from groups);
+# every one of these admins is kept to the agent's region.
+DEMO_AGENT_PERMISSIONS = {
+    "annuaire": (
+        "view_medecinvolontaire",
+        "change_medecinvolontaire",
+        "view_lieusolidaire",
+        "add_lieusolidaire",
+        "change_lieusolidaire",
+        "view_referentlieu",
+        "add_referentlieu",
+        "change_referentlieu",
+    ),
+    "rdv": (
+        "view_horairesconsultation",
+        "add_horairesconsultation",
+        "change_horairesconsultation",
+        "view_message",
+    ),
+    "zonage": (
+        "view_campagne",
+        "view_resultatepci",
+        "view_ajustement",
+        "add_ajustement",
+        "delete_ajustement",
+    ),
+    "territoire": ("view_epci", "view_agentars"),
+}
+
+
+def _demo_agents_group() -> Group:
+    """The demonstration agent's group: without one, the back office shows it nothing."""
+    group, _ = Group.objects.get_or_create(name="Agents ARS (démonstration)")
+    group.permissions.set(
+        Permission.objects.filter(
+            Q(
+                *[
+                    Q(content_type__app_label=app, codename__in=codes)
+                    for app, codes in DEMO_AGENT_PERMISSIONS.items()
+                ],
+                _connector=Q.OR,
+            )
+        )
+    )
+    return group
 
 
 MISSION_DAYS_PER_LIEU = 4
