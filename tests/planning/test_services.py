@@ -43,7 +43,7 @@ def test_declarations_refuse_the_past_duplicates_and_the_cap() -> None:
     services.declare(volunteer, days[:4], today=TODAY)
     with pytest.raises(ValidationError, match="déjà déclaré"):
         services.declare(volunteer, [days[0]], today=TODAY)
-    with pytest.raises(ValidationError, match="au plus 6"):
+    with pytest.raises(ValidationError, match="Au plus 6 dates par mois"):
         services.declare(volunteer, days[4:7], today=TODAY)
     assert (
         Disponibilite.objects.filter(medecin=volunteer).count() == 4
@@ -151,9 +151,19 @@ def test_volunteer_pages_calendar_missions_and_ical_feed(client: Client, setting
     client.force_login(compte(volunteer))
     page = client.get("/planning/medecin/disponibilites/?mois=2026-12")
     assert page.status_code == 200 and "3 dates déclarées" in html.unescape(page.content.decode())
+    # Christmas and a Sunday are shown closed, and refused if sent anyway: no lieu opens, no mission is possible.
+    assert 'aria-label="vendredi 25 décembre : jour férié (Noël)"' in html.unescape(page.content.decode())
+    for day, why in (
+        ("2026-12-25", "jour férié (Noël)"),
+        ("2026-12-27", "aucun lieu solidaire n'ouvre le dimanche"),
+    ):
+        refused = client.post(
+            "/planning/medecin/disponibilites/?mois=2026-12", {"date": day, "action": "declarer"}
+        )
+        assert refused.status_code == 400 and why in html.unescape(refused.content.decode())
     response = client.post(
         "/planning/medecin/disponibilites/?mois=2026-12",
-        {"date": "2026-12-25", "action": "declarer"},
+        {"date": "2026-12-24", "action": "declarer"},
         headers={"HX-Request": "true"},
     )
     body = html.unescape(response.content.decode())

@@ -61,6 +61,51 @@ def public_holidays(departement: str, year: int) -> set[dt.date]:
     return set(holidays.country_holidays("FR", subdiv=subdivision, years=year))
 
 
+JOURS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+def closed_days(days: Iterable[dt.date]) -> dict[dt.date, str]:
+    """The days no lieu solidaire opens, with why in French: a public holiday of the whole country, or a weekday no
+    active lieu opens (Sunday, as a rule; not judged while there is no lieu). A doctor available on such a day could
+    be given no mission. One query."""
+    wanted = sorted(set(days))
+    if not wanted:
+        return {}
+    open_weekdays: set[int] = set()
+    for jours in LieuSolidaire.objects.filter(actif=True).values_list("jours_ouverture", flat=True):
+        open_weekdays.update(jours or ())
+    years = range(wanted[0].year, wanted[-1].year + 1)
+    national = holidays.country_holidays("FR", years=years, language="fr")  # « Noël », not « Christmas Day »
+    closed: dict[dt.date, str] = {}
+    for d in wanted:
+        if d in national:
+            closed[d] = f"jour férié ({national[d]})"
+        elif open_weekdays and d.weekday() not in open_weekdays:  # no lieu yet: nothing to judge by
+            closed[d] = f"aucun lieu solidaire n'ouvre le {JOURS[d.weekday()]}"
+    return closed
+
+
+MOIS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def jour_mois(day: dt.date) -> str:
+    """« 1er janvier », « 2 janvier »: as French writes a day of the month."""
+    return f"{'1er' if day.day == 1 else day.day} {MOIS[day.month - 1]}"
+
+
 def besoins(lieu: LieuSolidaire, first: dt.date) -> list[dt.date]:
     """The lieu's days needing a doctor in the month: its opening days, public holidays excluded."""
     closed = public_holidays(lieu.commune.departement.code, first.year)
@@ -96,6 +141,12 @@ def declare(
             f"Date invalide : le {beyond[0].day:02d}/{beyond[0].month:02d}/{beyond[0].year:04d} est au-delà de "
             f"l'horizon du planning. Déclarez des dates jusqu'au {last:%d/%m/%Y}."
         )
+    closed = closed_days(wanted)
+    if closed:
+        day, why = min(closed.items())
+        raise ValidationError(
+            f"Le {day:%d/%m/%Y} ne peut pas être déclaré : {why}, aucune mission n'est possible ce jour-là."
+        )
     with transaction.atomic():
         locked = MedecinVolontaire.objects.select_for_update().get(pk=medecin.pk)
         existing = set(locked.disponibilites.values_list("date", flat=True))
@@ -108,9 +159,11 @@ def declare(
             per_month[(d.year, d.month)] += 1
         for (year, month), count in sorted(per_month.items()):
             if count > cap and any((d.year, d.month) == (year, month) for d in wanted):
+                jours = locked.jours_max_par_mois
                 raise ValidationError(
-                    f"{count} dates en {month:02d}/{year} : au plus {cap} ({locked.jours_max_par_mois} jour(s) de mission "
-                    f"× {valeur('dates_proposees_par_jour')} dates proposées)."
+                    f"Au plus {cap} dates par mois ({jours} jour{'s' if jours > 1 else ''} de mission × "
+                    f"{valeur('dates_proposees_par_jour')} dates proposées) : ce serait la {count}e en "
+                    f"{MOIS[month - 1]} {year}. Retirez d'abord une autre date de ce mois."
                 )
         return Disponibilite.objects.bulk_create([Disponibilite(medecin=locked, date=d) for d in wanted])
 

@@ -145,12 +145,16 @@ def disponibilites(request: HttpRequest) -> HttpResponse:
     for m in _with_motif(month.prefetch_related("transitions")):
         (declinees if m.statut == Mission.Statut.ANNULEE else missions)[m.date] = m
     today = timezone.localdate()
+    days = services.month_days(first)
+    closed = services.closed_days([d for d in days if d > today and d not in declared and d not in missions])
     weeks: list[list[dict[str, Any] | None]] = []
-    for day in services.month_days(first):
+    for day in days:
         if not weeks or day.weekday() == 0:
             weeks.append([None] * 7)
         weeks[-1][day.weekday()] = {
             "date": day,
+            "libelle": services.jour_mois(day),
+            "ferme": closed.get(day, ""),
             "declaree": day in declared,
             "passe": day <= today,
             "mission": missions.get(day),
