@@ -171,7 +171,9 @@ def test_compensation_paid_then_contested_is_still_paid(world) -> None:  # type:
 
 def test_an_ars_agent_filtering_a_departement_sees_its_region_s_statements_only(world) -> None:  # type: ignore[no-untyped-def]
     """An outside probe (7 December): with its region and one of its départements, an ARS read the amounts of every
-    statement paid by that département's CPAM, those validated by another region's ARS included."""
+    statement paid by that département's CPAM, those validated by another region's ARS included. Since the review
+    of 7 December (ADR 0018), the money is counted at the lieu of the day, as everything else: the ministry reads
+    it in zone B's département, not in the one of the CPAM that pays it."""
     from solidarite.indemnisation import services
     from solidarite.indemnisation.models import Releve
     from tests.factories import jour_realise, medecin
@@ -186,7 +188,10 @@ def test_an_ars_agent_filtering_a_departement_sees_its_region_s_statements_only(
         agent_ars(world["b"].departement.region.code),
     )
     national = indicateurs.compute(Filtre(du=OCT, au=dt.date(2026, 12, 1), departement=dept_a.code))
-    assert national.total["indemnites_validees"] == 200.0  # the CPAM of the doctor's département pays it
+    assert national.total["indemnites_validees"] == 0.0  # its CPAM pays, but the day was not worked there
+    dept_b = world["b"].departement.code
+    worked = indicateurs.compute(Filtre(du=OCT, au=dt.date(2026, 12, 1), departement=dept_b))
+    assert worked.total["indemnites_validees"] == 200.0
     region_a = dept_a.region.code
     ars = indicateurs.compute(
         Filtre(du=OCT, au=dt.date(2026, 12, 1), region=region_a, departement=dept_a.code)

@@ -4,9 +4,10 @@ Read-only over every context below pilotage. The figures come from a constant nu
 a dozen, whatever the number of zones, lieux or months: `bench/pilotage.py` counts them); the roll-ups by zone,
 département, region and month are done here in Python over those few rows. A zone is an EPCI of the active
 campaign's final list; it belongs to the département where most of its population lives (one zone, one
-département, so that the needed site-days add up). Lieux, missions and appointments belong to the département of
-the lieu's commune; volunteers to that of their home commune; statements to their CPAM (the volunteer's
-département) and their region.
+département, so that the needed site-days add up). Lieux, missions, appointments, results and the indemnities
+paid for a day belong to the département of the lieu's commune (and to its zone); registered and validated
+volunteers to that of their home commune. So every figure of a row but those two is the lieux' of that row, and a
+region's row adds up its départements'.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from solidarite import parametres
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
 from solidarite.continuite import services as continuite
 from solidarite.continuite.models import ResultatAttendu
-from solidarite.indemnisation.models import Releve
+from solidarite.indemnisation.models import LigneReleve, Releve
 from solidarite.mois import add_months
 from solidarite.pilotage import agregation
 from solidarite.planning.models import Mission
@@ -49,6 +50,7 @@ class Colonne:
     unit: str  # "" for a code or a name
     type: str = "integer"  # Table Schema type: string, integer, number, yearmonth
     people: bool = False  # counts people: masked under the threshold on public pages
+    definition: str = ""  # what is counted and where, when the title cannot say it all (the published schema)
 
 
 KEY_COLUMNS = {
@@ -85,8 +87,26 @@ MEASURES = [
     Colonne("delai_premier_creneau", "Délai médian jusqu'au premier créneau libre", "jours", "number"),
     Colonne("resultats_ouverts", "Résultats attendus ouverts", "résultats", people=True),
     Colonne("resultats_en_retard", "Résultats attendus en retard", "résultats", people=True),
-    Colonne("indemnites_validees", "Indemnités validées par l'ARS", "€", "number"),
-    Colonne("indemnites_payees", "Indemnités payées", "€", "number"),
+    Colonne(
+        "indemnites_validees",
+        "Indemnités validées par l'ARS",
+        "€",
+        "number",
+        definition=(
+            "Montant des relevés mensuels validés par l'ARS (transmis, payés ou contestés depuis compris), "
+            "compté au lieu de chaque journée payée, quelle que soit la CPAM qui paie le médecin."
+        ),
+    ),
+    Colonne(
+        "indemnites_payees",
+        "Indemnités payées",
+        "€",
+        "number",
+        definition=(
+            "Montant des relevés mensuels payés par la CPAM, compté au lieu de chaque journée payée, quelle que "
+            "soit la CPAM qui paie le médecin."
+        ),
+    ),
 ]
 PEOPLE = [c.name for c in MEASURES if c.people]
 # A rate or an amount is masked with the count it would give back.
@@ -101,7 +121,7 @@ BOOKED = [s for s in RendezVous.Statut.values if s != RendezVous.Statut.ANNULE]
 VALIDATED = [Releve.Statut.VALIDE, Releve.Statut.TRANSMIS, Releve.Statut.PAYE, Releve.Statut.CONTESTE]
 COVERED = [Mission.Statut.PROPOSEE, Mission.Statut.CONFIRMEE, Mission.Statut.REALISEE]
 FREE_SLOT_HORIZON_DAYS = 90
-NOT_PER_ZONE = ("volontaires_inscrits", "volontaires_valides", "indemnites_validees", "indemnites_payees")
+NOT_PER_ZONE = ("volontaires_inscrits", "volontaires_valides")
 NOT_PER_MONTH = ("volontaires_inscrits", "volontaires_valides", "resultats_ouverts", "resultats_en_retard")
 
 
@@ -337,6 +357,28 @@ def compute(filtre: Filtre, today: dt.date | None = None) -> Tableau:
             if r["statut"] == RendezVous.Statut.ABSENT:
                 acc.counts["rdv_absents"] += r["n"]
 
+    # Indemnities validated and paid, line by line at the lieu of the day each line pays, in its statement's month:
+    # the attribution of the days and appointments, so that a département's money is that of the days worked
+    # there and a region's row is the sum of its départements'. The paying CPAM (the doctor's département, maybe
+    # in another region) is indemnisation's business: its files per CPAM, never a row here.
+    lignes = (
+        LigneReleve.objects.filter(
+            _lieu_filter(filtre, "mission__lieu__", scoped_zones),
+            releve__mois__gte=filtre.du,
+            releve__mois__lte=filtre.au,
+            releve__statut__in=VALIDATED,
+        )
+        .values("mission__lieu_id", "releve__mois", "releve__medecin_id")
+        .annotate(validees=Sum("montant"), payees=Sum("montant", filter=Q(releve__paye_le__isnull=False)))
+        .order_by()
+    )
+    for r in lignes:
+        for acc in targets(r["mission__lieu_id"], r["releve__mois"]):
+            acc.counts["indemnites_validees"] += float(r["validees"] or Decimal(0))
+            # paid, contested since or not
+            acc.counts["indemnites_payees"] += float(r["payees"] or Decimal(0))
+            acc.paid_doctors.add(r["releve__medecin_id"])
+
     # Résultats attendus open and overdue today, by lieu (a state, not a flow: not split by month).
     limit = continuite.echeance_limite(today)
     resultats = (
@@ -380,25 +422,6 @@ def compute(filtre: Filtre, today: dt.date | None = None) -> Tableau:
                 acc.counts["volontaires_inscrits"] += r["n"]
                 if r["statut"] in valid:
                     acc.counts["volontaires_valides"] += r["n"]
-
-        # Statements validated and paid, by CPAM (the volunteer's département), region and month.
-        rq = Q(mois__gte=filtre.du, mois__lte=filtre.au, statut__in=VALIDATED)
-        if filtre.departement:
-            rq &= Q(cpam=filtre.departement)
-        if filtre.region:  # an ARS's département too: its region's statements, not all its CPAM's
-            rq &= Q(region__code=filtre.region)
-        releves = Releve.objects.filter(rq).values_list(
-            "cpam", "region__code", "mois", "paye_le", "total", "medecin_id"
-        )
-        for cpam, region_code, mois, paye_le, total, medecin_id in releves:
-            row_accs = [accs[("regions", region_code)], accs[("total", "")], accs[("mois", mois)]]
-            if cpam in depts:
-                row_accs.append(accs[("departements", cpam)])
-            for acc in row_accs:
-                acc.counts["indemnites_validees"] += float(total or Decimal(0))
-                if paye_le is not None:  # paid, contested since or not
-                    acc.counts["indemnites_payees"] += float(total or Decimal(0))
-                acc.paid_doctors.add(medecin_id)
 
     return _rows(filtre, campagne, accs, scoped_zones, depts)
 
@@ -455,10 +478,10 @@ def _rows(
         row = {"mois": month, **_finish(accs[("mois", month)])}
         row.pop("delai_premier_creneau")
         month_rows.append({**row, **dict.fromkeys(NOT_PER_MONTH)})  # states, not flows: « — », not a 0
-    for row in zones_rows:  # volunteers belong to a département, statements to a CPAM
+    for row in zones_rows:  # volunteers belong to the département they live in, not to a zone
         for name in NOT_PER_ZONE:
             row[name] = None
-    if filtre.zone:  # a zone's volunteers and statements are not known: they belong to départements
+    if filtre.zone:  # a zone's volunteers are not known: they belong to départements
         for row in dept_rows + region_rows + month_rows + [tableau.total]:
             for name in NOT_PER_ZONE:
                 row[name] = None

@@ -6,7 +6,9 @@ from typing import Any
 
 from solidarite.pilotage.indicateurs import Colonne, columns
 
-SCHEMA_VERSION = "1.0.0"
+# 2.0.0 (7 December 2026): the indemnities of a row are those of the days worked at the département's lieux, no
+# longer those its CPAM pays (ADR 0018, revision); the names and types of the columns did not change.
+SCHEMA_VERSION = "2.0.0"
 LICENCE = {
     "name": "etalab-2.0",
     "title": "Licence Ouverte / Open Licence version 2.0",
@@ -26,7 +28,8 @@ def open_columns() -> list[Colonne]:
 
 
 def _field(column: Colonne) -> dict[str, Any]:
-    description = f"Unité : {column.unit}." if column.unit else ""
+    description = f"{column.definition} " if column.definition else ""
+    description += f"Unité : {column.unit}." if column.unit else ""
     if column.people:
         description += " Vide quand la case compte moins de personnes que le seuil du secret statistique."
     field: dict[str, Any] = {"name": column.name, "title": column.title, "type": column.type}
@@ -53,7 +56,11 @@ def schema() -> dict[str, Any]:
             "Une ligne par département et par trimestre publié. Millésime : le trimestre (colonne trimestre) ; "
             "une correction est publiée comme une nouvelle version (colonne version), l'ancienne reste en ligne. "
             "Zonage : campagne active le jour de la publication. Secret statistique : une case qui compte moins "
-            "de 10 personnes est laissée vide. Licence Ouverte 2.0 (Etalab)."
+            "de 10 personnes est laissée vide. Lieux, missions, rendez-vous, résultats attendus et indemnités sont "
+            "comptés dans le département du lieu de mission ; une zone dans celui où vit l'essentiel de sa "
+            "population ; les médecins inscrits et validés dans celui où ils habitent. Avant la version 2.0.0 du "
+            "schéma, les indemnités d'une ligne étaient celles que payait la CPAM du département. "
+            "Licence Ouverte 2.0 (Etalab)."
         ),
         "version": SCHEMA_VERSION,
         "licenses": [LICENCE],
