@@ -72,3 +72,24 @@ def test_a_cell_under_the_threshold_is_masked_and_so_is_the_rate_that_would_give
 def test_rates_and_medians() -> None:
     assert agregation.rate(1, 3) == 33.3 and agregation.rate(5, 0) is None
     assert agregation.median([3, 1, 90]) == 3.0 and agregation.median([]) is None
+
+
+@pytest.mark.parametrize("per_year", [250, 251, 252, 218, 12, 1, 0])
+def test_the_needed_days_of_the_months_are_whole_and_add_up_to_the_year(per_year: int) -> None:
+    """250 / 12 a month, rounded row by row, made a quarter 62.5 days a zone: one zone's département said 62 (and
+    three said 186) beside a region of three zones at 188, and the three months said 63. Whole days a month, the
+    running total rounded: every sum of months is the figure of their range, whatever the level."""
+    months = [agregation.needed_in_month(per_year, m) for m in range(1, 13)]
+    assert sum(months) == per_year
+    assert max(months) - min(months) <= 1
+    for first in range(12):
+        for last in range(first, 12):
+            assert abs(sum(months[first : last + 1]) - per_year * (last + 1 - first) / 12) <= 1
+
+
+def test_250_days_are_21_a_month_but_in_april_and_october() -> None:
+    months = [agregation.needed_in_month(250, m) for m in range(1, 13)]
+    assert months == [21, 21, 21, 20, 21, 21, 21, 21, 21, 20, 21, 21]
+    assert sum(months[9:]) == 62 and sum(months[6:]) == 125  # Q4; July to December, the default range
+    with pytest.raises(ValueError, match="not a calendar month"):
+        agregation.needed_in_month(250, 13)

@@ -37,6 +37,7 @@ GUYANE, MARTINIQUE = "03", "02"
 ADDITIVE = [
     "zones",
     "lieux_actifs",
+    "jours_necessaires",
     "jours_couverts",
     "creneaux_offerts",
     "rdv_reserves",
@@ -192,7 +193,13 @@ def test_the_open_data_quarter_adds_up_to_the_national_figures(outre_mer) -> Non
     assert [r["departement"] for r in guyane] == ["973"]
     unmasked = {r["departement"]: r for r in tableau.tables["departements"]}
     assert unmasked["973"]["indemnites_validees"] == 500.0 and unmasked["972"]["indemnites_validees"] == 200.0
-    for name in ("jours_couverts", "creneaux_offerts", "zones", "lieux_actifs"):  # never masked: not people
+    for name in (
+        "jours_necessaires",
+        "jours_couverts",
+        "creneaux_offerts",
+        "zones",
+        "lieux_actifs",
+    ):  # not people
         assert sum(r[name] or 0 for r in rows) == tableau.total[name], name
     # Fewer than ten doctors paid: the public amounts are masked, in every row that would give them back.
     assert guyane[0]["indemnites_validees"] is None

@@ -124,6 +124,19 @@ def parse_quarter(text: str) -> Quarter:
     return Quarter(int(match.group(1)), int(match.group(2)))
 
 
+def needed_in_month(per_year: int, month: int) -> int:
+    """The site-days one zone needs in calendar month `month` (1 to 12): the year's `per_year` spread in whole days,
+    the running total rounded half up (250: 21 or 20 a month, 62 or 63 a quarter, 125 a half-year), so that any
+    months, summed over any zones, add up to the same figure at every level."""
+
+    def up_to(m: int) -> int:  # round(per_year × m / 12), half up, in integers
+        return (2 * per_year * m + 12) // 24
+
+    if not 1 <= month <= 12:
+        raise ValueError(f"month {month} is not a calendar month (1 to 12)")
+    return up_to(month) - up_to(month - 1)
+
+
 def median(values: Iterable[float]) -> float | None:
     data = list(values)
     return float(statistics.median(data)) if data else None

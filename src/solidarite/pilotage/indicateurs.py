@@ -294,10 +294,12 @@ def compute(filtre: Filtre, today: dt.date | None = None) -> Tableau:
         out = by_lieu.get(lieu_id, [])
         return [*out, accs[("mois", month)]] if month is not None and out else out
 
-    # Zones and what they need: one site-day per zone and working day (the 151 × 250 aim).
+    # Zones and what they need: one site-day per zone and working day (the 151 × 250 aim), in whole days a month
+    # (21 or 20), so that zones, départements, regions and months add up exactly (250 / 12 a month, rounded row by
+    # row, made a region 1 day off the sum of its départements over a quarter).
     per_year = parametres.entier("jours_ouvres_par_an", filtre.au)
-    needed_per_month = per_year / 12
-    n_months = len(months)
+    needed = {month: agregation.needed_in_month(per_year, month.month) for month in months}
+    needed_in_range = sum(needed.values())
     for zone_id, z in scoped_zones.items():
         dept = z["departement"]
         for acc in (
@@ -307,10 +309,10 @@ def compute(filtre: Filtre, today: dt.date | None = None) -> Tableau:
             accs[("total", "")],
         ):
             acc.zone_ids.add(zone_id)
-            acc.counts["jours_necessaires"] += needed_per_month * n_months
+            acc.counts["jours_necessaires"] += needed_in_range
         for month in months:
             accs[("mois", month)].zone_ids.add(zone_id)
-            accs[("mois", month)].counts["jours_necessaires"] += needed_per_month
+            accs[("mois", month)].counts["jours_necessaires"] += needed[month]
     for lieu_id, lieu in lieux.items():
         if lieu["actif"]:
             for acc in targets(lieu_id, None):
@@ -431,7 +433,7 @@ def _finish(acc: _Acc) -> dict[str, Any]:
     row: dict[str, Any] = {
         "zones": len(acc.zone_ids),
         "lieux_actifs": len(acc.lieux),
-        "jours_necessaires": round(c["jours_necessaires"]),
+        "jours_necessaires": int(c["jours_necessaires"]),
         "jours_couverts": int(c["jours_couverts"]),
         "volontaires_inscrits": int(c["volontaires_inscrits"]),
         "volontaires_valides": int(c["volontaires_valides"]),
