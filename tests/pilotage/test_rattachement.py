@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 from collections import defaultdict
 from typing import Any
@@ -209,6 +210,27 @@ def test_the_open_data_quarter_adds_up_to_the_national_figures(outre_mer) -> Non
     assert "<td>2.0.0</td>" in Client().get("/pilotage/donnees-ouvertes/").content.decode()
     fields = {f["name"]: f for f in schema()["fields"]}
     assert "compté au lieu de chaque journée payée" in fields["indemnites_validees"]["description"]
+
+
+def test_the_columns_of_volunteers_say_what_they_count(outre_mer) -> None:  # type: ignore[no-untyped-def]
+    """« inscrits 0, validés 0 » beside « venus en mission 2 » in Guyane: the first two count the volunteers who
+    live in the row's territory, the third those who worked at its lieux wherever they live. The headers of the
+    page and of the XLSX, the definitions under the tables and the published schema say so."""
+    titles = {c.name: c.title for c in indicateurs.MEASURES}
+    assert titles["volontaires_inscrits"].endswith("qui y habitent")
+    assert titles["volontaires_valides"].endswith("qui y habitent")
+    assert titles["volontaires_actifs"].endswith("où qu'ils habitent")
+    page = html.unescape(
+        _client(outre_mer["agents"][GUYANE]).get("/pilotage/gestion/?du=2026-10&au=2026-12").content.decode()
+    )
+    for name in ("volontaires_inscrits", "volontaires_valides", "volontaires_actifs"):
+        assert f'<th scope="col">{titles[name]} (personnes)</th>' in page, name
+    definitions = " ".join(page.split("Définitions :")[1].split("Données ouvertes")[0].split())
+    assert "les indemnités dans celui du lieu de la journée payée" in definitions
+    assert "habitent" in definitions and "à leur CPAM" not in definitions
+    fields = {f["name"]: f for f in schema()["fields"]}
+    assert fields["volontaires_inscrits"]["title"] == titles["volontaires_inscrits"]
+    assert "lieu" in fields["indemnites_validees"]["description"]
 
 
 def test_a_volunteer_is_registered_where_they_live_and_came_where_they_worked(outre_mer) -> None:  # type: ignore[no-untyped-def]

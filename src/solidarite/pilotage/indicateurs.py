@@ -76,9 +76,39 @@ MEASURES = [
     Colonne("jours_necessaires", "Jours-lieux nécessaires", "jours-lieux"),
     Colonne("jours_couverts", "Jours-lieux couverts par une mission", "jours-lieux"),
     Colonne("taux_couverture", "Taux de couverture", "%", "number"),
-    Colonne("volontaires_inscrits", "Médecins volontaires inscrits", "personnes", people=True),
-    Colonne("volontaires_valides", "Médecins volontaires validés", "personnes", people=True),
-    Colonne("volontaires_actifs", "Médecins venus en mission", "personnes", people=True),
+    # Two populations: the volunteers who live in the row's territory (what it offers), and the doctors who came
+    # to work at its lieux, wherever they live (what it received). Guyane: nobody registered lives there, 64 came.
+    Colonne(
+        "volontaires_inscrits",
+        "Médecins volontaires inscrits qui y habitent",
+        "personnes",
+        people=True,
+        definition=(
+            "Médecins volontaires inscrits avant la fin de la période dont la commune de résidence est dans le "
+            "territoire de la ligne, quel que soit leur statut. Un médecin venu d'ailleurs en mission n'y est "
+            "pas compté : voir volontaires_actifs."
+        ),
+    ),
+    Colonne(
+        "volontaires_valides",
+        "Médecins volontaires validés qui y habitent",
+        "personnes",
+        people=True,
+        definition=(
+            "Parmi les médecins volontaires inscrits qui habitent le territoire de la ligne, ceux que l'ARS a "
+            "validés (statut validé ou actif le jour du calcul)."
+        ),
+    ),
+    Colonne(
+        "volontaires_actifs",
+        "Médecins venus en mission, où qu'ils habitent",
+        "personnes",
+        people=True,
+        definition=(
+            "Médecins distincts qui ont une mission proposée, confirmée ou réalisée pendant la période dans un "
+            "lieu du territoire de la ligne, où qu'ils habitent."
+        ),
+    ),
     Colonne("creneaux_offerts", "Créneaux offerts", "créneaux"),
     Colonne("rdv_reserves", "Rendez-vous réservés", "rendez-vous", people=True),
     Colonne("rdv_honores", "Rendez-vous honorés", "rendez-vous", people=True),
