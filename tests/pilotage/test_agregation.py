@@ -93,3 +93,26 @@ def test_250_days_are_21_a_month_but_in_april_and_october() -> None:
     assert sum(months[9:]) == 62 and sum(months[6:]) == 125  # Q4; July to December, the default range
     with pytest.raises(ValueError, match="not a calendar month"):
         agregation.needed_in_month(250, 13)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "said"),
+    [
+        (dt.date(2026, 7, 1), dt.date(2026, 12, 1), "De juillet 2026 à décembre 2026"),  # was « Du juillet »
+        (dt.date(2026, 4, 1), dt.date(2026, 6, 1), "D'avril 2026 à juin 2026"),
+        (dt.date(2026, 8, 1), dt.date(2026, 9, 1), "D'août 2026 à septembre 2026"),
+        (dt.date(2026, 10, 1), dt.date(2027, 3, 1), "D'octobre 2026 à mars 2027"),
+        (dt.date(2026, 1, 1), dt.date(2026, 8, 1), "De janvier 2026 à août 2026"),  # « à » is never elided
+        (dt.date(2026, 2, 1), dt.date(2026, 2, 1), "En février 2026"),
+        (dt.date(2026, 8, 1), dt.date(2026, 8, 1), "En août 2026"),
+    ],
+)
+def test_a_period_reads_as_french(first: dt.date, last: dt.date, said: str) -> None:
+    assert agregation.period(first, last) == said
+
+
+def test_every_month_s_de_is_elided_before_a_vowel_only() -> None:
+    for month in range(1, 12):
+        said = agregation.period(dt.date(2026, month, 1), dt.date(2026, 12, 1))
+        expected = "D'" if month in (4, 8, 10) else "De "
+        assert said.startswith(expected), said

@@ -217,6 +217,32 @@ def test_an_ars_agent_sees_its_region_only(world) -> None:  # type: ignore[no-un
     assert world["a"].epci.siren in csv_text and world["b"].epci.siren not in csv_text
 
 
+def test_the_lead_sentence_names_the_period_and_the_territory_in_french(world) -> None:  # type: ignore[no-untyped-def]
+    """The review of 7 December: the Guyane agent read « Du juillet 2026 à décembre 2026, région 03 », and the
+    public page « Du juillet ». The period with « de » elided before a vowel, the territory by its name."""
+
+    def lead(client: Client, url: str) -> str:
+        page = html.unescape(client.get(url).content.decode())
+        return " ".join(page.split('<p class="fr-text--lead">')[1].split("\n")[0].split())
+
+    guyane = Client()
+    guyane.force_login(agent_ars("03"))
+    assert lead(guyane, "/pilotage/gestion/") == "De juillet 2026 à décembre 2026, Guyane."
+    assert lead(Client(), "/pilotage/") == "De juillet 2026 à décembre 2026, France entière."
+    region = world["a"].departement.region
+    assert lead(Client(), f"/pilotage/?du=2026-04&au=2026-06&region={region.code}") == (
+        f"D'avril 2026 à juin 2026, {region.nom}."
+    )
+    dept = world["a"].departement
+    assert lead(_admin(), f"/pilotage/gestion/?du=2026-08&au=2026-10&departement={dept.code}") == (
+        f"D'août 2026 à octobre 2026, {dept.nom} ({dept.code})."
+    )
+    epci = world["a"].epci
+    assert lead(Client(), f"/pilotage/?du=2026-10&au=2026-10&zone={epci.siren}") == (
+        f"En octobre 2026, zone {epci.nom} ({epci.siren})."
+    )
+
+
 def test_exports_of_every_table_as_csv_and_xlsx(world) -> None:  # type: ignore[no-untyped-def]
     client = _admin()
     for niveau in indicateurs.LEVELS:

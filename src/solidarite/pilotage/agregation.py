@@ -1,4 +1,5 @@
-"""Pure helpers of the dashboard: months and quarters, medians, rates, and the statistical secret. No Django.
+"""Pure helpers of the dashboard: months and quarters (and how a period reads in French), medians, rates, and the
+statistical secret. No Django.
 
 The figures are gathered by `indicateurs.py` (a constant number of GROUP BY queries); what is here decides how
 they are shown: a cell that counts fewer people than the threshold is masked on public pages and in open data.
@@ -19,6 +20,11 @@ RE_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 RE_QUARTER = re.compile(r"([0-9]{4})T([1-4])")
 MAX_MONTHS = 36
 MASKED = "_masquees"  # the key of a masked row that lists its masked columns
+MONTHS_FR = (
+    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
+    "décembre",
+)  # fmt: skip
+VOWELS = "aâàeéèêëiîïoôuûùy"
 
 
 class InvalidPeriodError(ValueError):
@@ -81,6 +87,21 @@ def month_range(
     if len(months(first, last)) > MAX_MONTHS:
         raise InvalidPeriodError(f"Période trop longue : {MAX_MONTHS} mois au plus.")
     return first, last
+
+
+def month_name(month: dt.date) -> str:
+    """« juillet 2026 »."""
+    return f"{MONTHS_FR[month.month - 1]} {month.year}"
+
+
+def period(first: dt.date, last: dt.date) -> str:
+    """The months of a range as a sentence begins with them: « De juillet 2026 à décembre 2026 », « D'avril 2026 à
+    juin 2026 » (de elided before a vowel: avril, août, octobre), « En août 2026 » for one month."""
+    start = month_name(first)
+    if first == last:
+        return f"En {start}"
+    de = "D'" if start[0] in VOWELS else "De "
+    return f"{de}{start} à {month_name(last)}"
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,7 @@ def _page(request: HttpRequest, public: bool) -> HttpResponse:
     depts = Departement.objects.order_by("code")
     if own:
         depts = depts.filter(region=own)
+    departements = list(depts.values("code", "nom"))
     context = {
         "public": public,
         "tableau": tableau,
@@ -157,7 +158,8 @@ def _page(request: HttpRequest, public: bool) -> HttpResponse:
         "total": tableau.total,
         "graphique": _chart(tableau.tables["mois"]),
         "regions": regions,
-        "departements": list(depts.values("code", "nom")),
+        "departements": departements,
+        "intitule": intitule(tableau, regions, departements),
         "seuil": seuil,
         "jours_par_an": parametres.entier("jours_ouvres_par_an", tableau.filtre.au),
         "query": _query(request),
@@ -166,6 +168,24 @@ def _page(request: HttpRequest, public: bool) -> HttpResponse:
         "demonstration": _demonstration(),
     }
     return render(request, "pilotage/tableau.html", context)
+
+
+def intitule(tableau: indicateurs.Tableau, regions: list[Region], departements: list[dict[str, str]]) -> str:
+    """What the page shows, as its lead sentence says it: « De juillet 2026 à décembre 2026, Guyane ». The one
+    place this phrase is written (public and back-office pages); the names come from the filter's lists and the
+    zone's row, without a query of their own."""
+    f = tableau.filtre
+    if f.zone:
+        nom = next((z["nom"] for z in tableau.tables["zones"] if z["zone"] == f.zone), "")
+        where = f"zone {nom} ({f.zone})" if nom else f"zone {f.zone}"
+    elif f.departement:
+        nom = next((d["nom"] for d in departements if d["code"] == f.departement), "")
+        where = f"{nom} ({f.departement})" if nom else f"département {f.departement}"
+    elif f.region:
+        where = next((r.nom for r in regions if r.code == f.region), f"région {f.region}")
+    else:
+        where = "France entière"
+    return f"{agregation.period(f.du, f.au)}, {where}"
 
 
 def _demonstration() -> bool:
@@ -347,10 +367,7 @@ def publier(request: HttpRequest) -> HttpResponse:
     )
 
 
-MONTHS_FR = (
-    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
-    "décembre",
-)  # fmt: skip
+MONTHS_FR = agregation.MONTHS_FR
 NNBSP = "\u202f"  # the narrow no-break space that groups thousands in French
 
 
