@@ -83,8 +83,8 @@ def test_a_piece_after_a_semicolon_or_a_line_break_beginning_like_a_formula_gets
 
 
 def test_the_dashboard_and_open_data_csv_keep_a_tricky_name_in_one_cell_and_no_formula() -> None:
+    from solidarite.pilotage.colonnes import Colonne
     from solidarite.pilotage.exports import csv_text
-    from solidarite.pilotage.indicateurs import Colonne
 
     columns = [
         Colonne("zone", "Zone", "", "string"),

@@ -20,7 +20,7 @@ from django.test import Client
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
 from solidarite.indemnisation import services
 from solidarite.indemnisation.models import Releve
-from solidarite.pilotage import agregation, indicateurs
+from solidarite.pilotage import agregation, colonnes, indicateurs
 from solidarite.pilotage.indicateurs import Filtre
 from solidarite.pilotage.opendata import publication
 from solidarite.pilotage.opendata.schema import SCHEMA_VERSION, schema
@@ -216,7 +216,7 @@ def test_the_columns_of_volunteers_say_what_they_count(outre_mer) -> None:  # ty
     """« inscrits 0, validés 0 » beside « venus en mission 2 » in Guyane: the first two count the volunteers who
     live in the row's territory, the third those who worked at its lieux wherever they live. The headers of the
     page and of the XLSX, the definitions under the tables and the published schema say so."""
-    titles = {c.name: c.title for c in indicateurs.MEASURES}
+    titles = {c.name: c.title for c in colonnes.MEASURES}
     assert titles["volontaires_inscrits"].endswith("qui y habitent")
     assert titles["volontaires_valides"].endswith("qui y habitent")
     assert titles["volontaires_actifs"].endswith("où qu'ils habitent")

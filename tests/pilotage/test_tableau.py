@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from solidarite.annuaire.models import LieuSolidaire
-from solidarite.pilotage import indicateurs
+from solidarite.pilotage import colonnes, indicateurs
 from solidarite.pilotage.indicateurs import Filtre
 from solidarite.territoire.models import Departement, Epci
 from tests.factories import agent_ars, lieu, zone_commune
@@ -245,10 +245,10 @@ def test_the_lead_sentence_names_the_period_and_the_territory_in_french(world) -
 
 def test_exports_of_every_table_as_csv_and_xlsx(world) -> None:  # type: ignore[no-untyped-def]
     client = _admin()
-    for niveau in indicateurs.LEVELS:
+    for niveau in colonnes.LEVELS:
         response = client.get(f"/pilotage/gestion/export/{niveau}.csv?du=2026-10&au=2026-12")
         header = response.content.decode().splitlines()[0].split(",")
-        assert response.status_code == 200 and header == [c.name for c in indicateurs.columns(niveau)]
+        assert response.status_code == 200 and header == [c.name for c in colonnes.columns(niveau)]
         response = client.get(f"/pilotage/export/{niveau}.xlsx?du=2026-10&au=2026-12")
         sheet = load_workbook(io.BytesIO(response.content)).active
         assert sheet is not None and sheet.max_row >= 2

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from solidarite.pilotage.indicateurs import Colonne
+from solidarite.pilotage.colonnes import Colonne
 from solidarite.web.tableurs import csv_cell, xlsx_cell
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

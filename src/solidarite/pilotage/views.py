@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from solidarite import parametres
 from solidarite.annuaire.models import LieuSolidaire
-from solidarite.pilotage import agregation, exports, indicateurs
+from solidarite.pilotage import agregation, colonnes, exports, indicateurs
 from solidarite.pilotage.models import PublicationTrimestre
 from solidarite.pilotage.opendata import publication
 from solidarite.pilotage.opendata.schema import schema as open_schema
@@ -132,8 +132,8 @@ def _page(request: HttpRequest, public: bool) -> HttpResponse:
     bodies: dict[str, str] = _cached(
         f"corps:{seuil}:{_key(tableau.filtre, public)}",
         lambda: {
-            level: str(_body(indicateurs.columns(level), tableau.tables[level], seuil))
-            for level in indicateurs.LEVELS
+            level: str(_body(colonnes.columns(level), tableau.tables[level], seuil))
+            for level in colonnes.LEVELS
         },
     )
     regions = [own] if own else list(Region.objects.order_by("code"))
@@ -149,11 +149,11 @@ def _page(request: HttpRequest, public: bool) -> HttpResponse:
             {
                 "niveau": level,
                 "titre": label,
-                "colonnes": [exports.title(c) for c in indicateurs.columns(level)],
+                "colonnes": [exports.title(c) for c in colonnes.columns(level)],
                 "nombre": len(tableau.tables[level]),
                 "corps": mark_safe(bodies[level]),  # escaped by _body
             }
-            for level, label in indicateurs.LEVELS.items()
+            for level, label in colonnes.LEVELS.items()
         ],
         "total": tableau.total,
         "graphique": _chart(tableau.tables["mois"]),
@@ -207,23 +207,23 @@ def gestion(request: HttpRequest) -> HttpResponse:
 
 
 def _export(request: HttpRequest, niveau: str, format: str, public: bool) -> HttpResponse:
-    if niveau not in indicateurs.LEVELS or format not in FORMATS:
+    if niveau not in colonnes.LEVELS or format not in FORMATS:
         return error_page(
             request,
             404,
             "Export inconnu",
-            f"Tableaux : {', '.join(indicateurs.LEVELS)} ; formats : {', '.join(FORMATS)}.",
+            f"Tableaux : {', '.join(colonnes.LEVELS)} ; formats : {', '.join(FORMATS)}.",
         )
     tableau = _tableau(request, public)
     if isinstance(tableau, HttpResponse):
         return tableau
-    columns = indicateurs.columns(niveau)
+    columns = colonnes.columns(niveau)
     rows = tableau.tables[niveau]
     f = tableau.filtre
     name = f"pilotage-{niveau}-{f.du:%Y-%m}-{f.au:%Y-%m}{'-' + (f.zone or f.departement or f.region) if (f.zone or f.departement or f.region) else ''}"
     if format == "xlsx":
         response = HttpResponse(
-            exports.xlsx(columns, rows, indicateurs.LEVELS[niveau]), content_type=exports.XLSX_TYPE
+            exports.xlsx(columns, rows, colonnes.LEVELS[niveau]), content_type=exports.XLSX_TYPE
         )
     else:
         response = HttpResponse(exports.csv_text(columns, rows), content_type="text/csv; charset=utf-8")
@@ -375,7 +375,7 @@ def _number(value: float, decimals: int) -> str:
     return f"{value:,.{decimals}f}".replace(",", NNBSP).replace(".", ",")
 
 
-def _cell(column: indicateurs.Colonne, row: dict[str, Any], seuil: int) -> str:
+def _cell(column: colonnes.Colonne, row: dict[str, Any], seuil: int) -> str:
     """A cell as shown in the page (French numbers, masked cells said as such)."""
     value = row.get(column.name)
     if column.name in row.get(agregation.MASKED, ()):
@@ -395,7 +395,7 @@ def _cell(column: indicateurs.Colonne, row: dict[str, Any], seuil: int) -> str:
     return _number(value, 0)
 
 
-def _body(columns: list[indicateurs.Colonne], rows: list[dict[str, Any]], seuil: int) -> str:
+def _body(columns: list[colonnes.Colonne], rows: list[dict[str, Any]], seuil: int) -> str:
     """The rows of a table as HTML, escaped, written here rather than by template loops (thousands of cells:
     the template engine took most of the page's time)."""
     if not rows:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from solidarite.pilotage.indicateurs import Colonne, columns
+from solidarite.pilotage.colonnes import Colonne, columns
 
 # 2.0.0 (7 December 2026): the indemnities of a row are those of the days worked at the département's lieux, no
 # longer those its CPAM pays (ADR 0018, revision); the names and types of the columns did not change.
