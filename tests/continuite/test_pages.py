@@ -184,6 +184,24 @@ def test_the_next_doctor_sees_the_day_newest_first_and_takes_over(lundi, freeze_
     assert AccesDonnees.objects.filter(objet_type="continuite.patient", action="journée de suivi").exists()
 
 
+def test_a_doctor_whose_day_is_over_reads_the_follow_ups_without_a_button_that_fails(
+    lundi, freeze_clock
+) -> None:  # type: ignore[no-untyped-def]
+    """Three days later, the doctor of the day reads the lieu's follow-ups; a take-over needs a mission there today or
+    later, so no « Reprendre » is offered and the page says what would allow it. The next doctor gets the buttons."""
+    t = transmission(examens=1)
+    freeze_clock(lundi + dt.timedelta(days=3))
+    c = as_user(t.medecin.compte)
+    page = c.get(f"/continuite/journee/{t.mission_id}/").content.decode()
+    assert page.count(">Reprendre</button>") == 0 and "Lecture seule" in page
+    assert f"/continuite/resultat/{t.resultats.get().pk}/" in page  # still read
+    nxt = consultation_du_jour(t.lieu)
+    page = as_user(nxt.mission.medecin.compte).get(f"/continuite/journee/{nxt.mission_id}/").content.decode()
+    assert (
+        page.count(">Reprendre</button>") == 2 and "Lecture seule" not in page
+    )  # the transmission, the result
+
+
 def test_a_doctor_of_another_lieu_cannot_take_over(lundi) -> None:  # type: ignore[no-untyped-def]
     t = transmission(examens=1)
     elsewhere = consultation_du_jour(lieu())

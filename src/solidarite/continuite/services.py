@@ -364,6 +364,16 @@ def _mission_at(medecin: MedecinVolontaire, lieu_id: int, today: dt.date) -> Mis
     )
 
 
+def peut_reprendre(medecin: MedecinVolontaire | None, lieu_id: int) -> bool:
+    """Whether this doctor may take over the lieu's follow-ups: validated, with a mission there today or later (the
+    rule `prendre_en_charge` applies). The day page shows its buttons only then."""
+    return (
+        medecin is not None
+        and medecin.statut in VALIDATED
+        and _mission_at(medecin, lieu_id, timezone.localdate()) is not None
+    )
+
+
 TAKE_OVER_REFUSED = (
     "Ce résultat ne peut être confié qu'à un médecin volontaire validé ayant une mission confirmée à ce lieu."
 )

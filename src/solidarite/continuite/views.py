@@ -306,6 +306,8 @@ def day_context(mission: Any, user: Any, page: int = 1) -> dict[str, Any]:
         "page": page,
         "page_suivante": page + 1 if plus else None,
         "page_precedente": page - 1 if page > 1 else None,
+        # no button that can only fail: a take-over needs a mission at this lieu today or later
+        "reprise": services.peut_reprendre(annuaire_acces.validated_medecin(user), mission.lieu_id),
     }
 
 
