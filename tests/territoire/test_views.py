@@ -195,3 +195,106 @@ def test_a_postcode_written_with_a_space_is_a_postcode() -> None:
     outcome = search_communes("15 200")  # found nothing: read as a name
     assert outcome.matches[0].commune.code_insee == "15120" and outcome.query == "15200"
     assert all(m.via == "code postal 15200" for m in outcome.matches)
+
+
+def _saint_martin_codes() -> set[str]:
+    from solidarite.territoire.models import Commune
+
+    return set(Commune.objects.filter(nom="Saint-Martin").values_list("code_insee", flat=True))
+
+
+@pytest.mark.parametrize("typed", ["Saint-Martin", "st martin", "SAINT MARTIN", "Saint Martin"])
+def test_every_commune_of_the_very_name_comes_first_whatever_its_population(typed: str) -> None:
+    """Saint-Martin (54), 53 inhabitants, was missing: the 200 most populous matches were ranked, not all."""
+    from solidarite.territoire.search import search_communes
+
+    homonyms = _saint_martin_codes()
+    assert "54480" in homonyms and len(homonyms) == 5
+    outcome = search_communes(typed)
+    first = [m.commune.code_insee for m in outcome.matches[: len(homonyms)]]
+    assert set(first) == homonyms, first
+    assert all(m.commune.nom != "Saint-Martin" for m in outcome.matches[len(homonyms) :])
+
+
+def test_more_homonyms_than_the_list_holds_are_all_shown(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from solidarite.territoire import search
+
+    monkeypatch.setattr(search, "LIMIT", 3)
+    outcome = search.search_communes("Saint-Martin")
+    assert {m.commune.code_insee for m in outcome.matches} == _saint_martin_codes()
+    assert outcome.cut.startswith(f"5 premières communes sur {outcome.total} : ")
+
+
+def test_every_commune_of_a_postcode_is_listed(client: Client) -> None:
+    """54450 has 30 communes; 20 were shown, and nothing said so."""
+    from solidarite.territoire.models import Commune
+
+    for postcode in ("54450", "51300"):  # 51300: the postcode of the most communes, 46
+        expected = set(
+            Commune.objects.filter(codes_postaux__code=postcode).values_list("code_insee", flat=True)
+        )
+        response = client.get(SEARCH, {"q": postcode})
+        outcome = response.context["outcome"]
+        assert {m.commune.code_insee for m in outcome.matches} == expected and len(expected) >= 30
+        assert outcome.total == len(expected) and not outcome.cut
+        assert "premières communes" not in _text(response)
+
+
+def _name_matches(norm: str) -> int:
+    """The communes whose name, or a former commune's, has a word beginning with `norm`: counted in Python."""
+    from solidarite.territoire.models import Commune, CommuneDeleguee
+
+    def starts(name: str) -> bool:
+        return name.startswith(norm) or f" {norm}" in name
+
+    own = {pk for pk, name in Commune.objects.values_list("pk", "nom_normalise") if starts(name)}
+    former = {
+        pk for pk, name in CommuneDeleguee.objects.values_list("commune_id", "nom_normalise") if starts(name)
+    }
+    return len(own | former)
+
+
+def test_a_cut_list_says_so_and_how_to_narrow_it(client: Client) -> None:
+    total = _name_matches("saint martin")
+    for headers in ({}, {"HX-Request": "true"}):
+        body = _text(client.get(SEARCH, {"q": "Saint-Martin"}, headers=headers))
+        assert (
+            f"20 premières communes sur {total} : précisez le nom ou le département (ex. Saint-Martin "
+            in body
+        )
+        body = _text(client.get(SEARCH, {"q": "15"}, headers=headers))  # the start of a postcode
+        assert "20 premières communes sur " in body and "saisissez les 5 chiffres du code postal" in body
+
+
+def test_a_whole_list_says_nothing_of_a_cut(client: Client) -> None:
+    for typed in ("Mauriac", "15200", "Saint-Martin 54", "Bâgé-la-Ville"):
+        response = client.get(SEARCH, {"q": typed}, headers={"HX-Request": "true"})
+        outcome = response.context["outcome"]
+        assert outcome.matches and not outcome.cut and outcome.total == len(outcome.matches), typed
+        assert "premières communes" not in _text(response)
+
+
+def test_the_example_of_a_cut_list_finds_what_it_promises() -> None:
+    """« précisez … (ex. Saint-Martin 38) »: the example, typed, lists communes of that name in that département."""
+    from solidarite.territoire.search import search_communes
+
+    cut = search_communes("Saint-Martin").cut
+    example = cut[cut.index("(ex. ") + 5 : cut.index(").")]
+    outcome = search_communes(example)
+    departement = example.rsplit(" ", 1)[1]
+    assert outcome.matches and all(m.commune.departement.code == departement for m in outcome.matches)
+    assert all("saint martin" in m.commune.nom_normalise for m in outcome.matches)
+
+
+@pytest.mark.parametrize(
+    "typed", ["sa", "Saint-Martin", "st martin 54", "Bâgé-la-Ville", "54", "54450", "2A004"]
+)
+def test_a_search_asks_the_database_three_times_at_most(typed: str, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+    """Searched at each keystroke: bounded whatever the communes found (a postcode asked once per commune)."""
+    from solidarite.territoire.search import search_communes
+
+    with django_assert_max_num_queries(3):
+        outcome = search_communes(typed)
+        for match in outcome.matches:
+            str(match.commune.departement.region) + str(match.commune.epci)
+    assert outcome.matches
