@@ -126,6 +126,17 @@ def test_commune_autocomplete_through_htmx(client: Client) -> None:
     assert "/rendez-vous/?commune=15120" in text
 
 
+def test_the_commune_suggestions_show_every_homonym_and_say_when_they_are_cut(client: Client) -> None:
+    """Saint-Martin (54), 53 inhabitants, was not offered, and 10 of the 30 communes of 54450 neither."""
+    for headers in ({"HX-Request": "true"}, {}):  # as typed, and the page sent without JavaScript
+        text = _text(client.get("/rendez-vous/", {"q": "st martin"}, headers=headers))
+        assert "/rendez-vous/?commune=54480" in text
+        assert "20 premières communes sur " in text and "précisez le nom ou le département" in text
+        text = _text(client.get("/rendez-vous/", {"q": "54450"}, headers=headers))
+        assert len(re.findall(r"/rendez-vous/\?commune=\d{5}", text)) == 30
+        assert "premières communes" not in text
+
+
 def test_hours_with_a_lunch_break_that_overlaps_are_refused_in_the_back_office(client: Client) -> None:
     from django.contrib.auth.models import User
 
