@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 from django.db import connection
@@ -85,6 +86,33 @@ def test_commune_page_shows_epci_departement_region_population(client: Client) -
         "15200",
     ):
         assert text in body, text
+
+
+def _links(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The page's links: their text (as read out of context) -> their address."""
+    main = response.content.decode().split("<main", 1)[1]
+    found = re.findall(r'<a [^>]*href="([^"]+)"[^>]*>([^<]+)</a>', main)
+    return {html.unescape(text.strip()): html.unescape(href) for href, text in found}
+
+
+def test_the_commune_page_leads_to_booking_near_it(client: Client) -> None:
+    """Home « Trouver ma commune » → Riom → its page showed a position in degrees and a way back, nothing more."""
+    response = client.get(reverse("territoire:commune", args=["15162"]))
+    booking = _links(response)["Prendre rendez-vous près de Riom-ès-Montagnes"]
+    assert booking == "/rendez-vous/?commune=15162"
+    assert 'class="fr-btn' in response.content.decode().split(booking, 1)[0].rsplit("<a ", 1)[1]
+    body = _text(response)
+    assert "au tarif de la Sécurité sociale" in body
+    assert "Position" not in body and "45.28972" not in body and "2.65685" not in body
+    page = client.get(booking)
+    assert page.status_code == 200 and "Près de Riom-ès-Montagnes (15)" in _text(page)
+
+
+def test_a_commune_the_platform_cannot_place_says_where_to_turn() -> None:
+    """Bora-Bora has no coordinates: no booking link to a page that would offer no lieu, but what to do."""
+    response = Client().get(reverse("territoire:commune", args=["98714"]))
+    assert "Prendre rendez-vous près de Bora-Bora" not in _links(response)
+    assert "renseignez-vous auprès de votre agence de santé" in _text(response)
 
 
 def test_unknown_commune_is_a_french_404(client: Client) -> None:

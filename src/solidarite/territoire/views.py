@@ -6,6 +6,7 @@ from django.views.decorators.http import require_safe
 
 from solidarite.territoire.models import Commune
 from solidarite.territoire.search import search_communes
+from solidarite.territoire.signals import commune_sections
 
 
 @require_safe
@@ -20,7 +21,7 @@ def recherche(request: HttpRequest) -> HttpResponse:
 @require_safe
 def detail(request: HttpRequest, code_insee: str) -> HttpResponse:
     commune = get_object_or_404(
-        Commune.objects.select_related("departement__region", "epci", "commune_parente"),
+        Commune.objects.select_related("departement__region", "epci", "commune_parente__epci"),
         code_insee=code_insee,
     )
     context = {
@@ -29,5 +30,7 @@ def detail(request: HttpRequest, code_insee: str) -> HttpResponse:
         "deleguees": list(commune.communes_deleguees.all()),
         "arrondissements": list(commune.arrondissements.order_by("code_insee")),
         "epci_membres": commune.epci.communes.count() if commune.epci else 0,
+        # Where to book near it, whether it is in a zone rouge: said by the contexts above (signals.commune_page).
+        "sections": commune_sections(commune),
     }
     return render(request, "territoire/commune.html", context)
