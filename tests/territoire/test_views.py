@@ -115,6 +115,58 @@ def test_a_commune_the_platform_cannot_place_says_where_to_turn() -> None:
     assert "renseignez-vous auprès de votre agence de santé" in _text(response)
 
 
+def _zone_rouge_and_not() -> tuple[str, str]:
+    """Riom-ès-Montagnes (CC du Pays Gentiane) and Mauriac, as the active campaign of the tests has them."""
+    from solidarite.territoire.models import Commune
+    from solidarite.zonage import services
+
+    campagne = services.active_campaign()
+    assert campagne is not None
+    final = services.final_sirens(campagne)
+    riom, mauriac = (Commune.objects.select_related("epci").get(code_insee=c) for c in ("15162", "15120"))
+    assert riom.epci is not None and mauriac.epci is not None
+    assert riom.epci.siren in final and mauriac.epci.siren not in final
+    return riom.epci.siren, mauriac.epci.siren
+
+
+def test_the_commune_page_says_whether_its_epci_is_a_zone_rouge(client: Client) -> None:
+    gentiane, pays_de_mauriac = _zone_rouge_and_not()
+    response = client.get(reverse("territoire:commune", args=["15162"]))
+    assert "CC du Pays Gentiane, une des « zones rouges » du dispositif" in _text(response)
+    why = _links(response)["Pourquoi CC du Pays Gentiane est une zone rouge"]
+    assert why == f"/zonage/epci/{gentiane}/" and client.get(why).status_code == 200
+    response = client.get(reverse("territoire:commune", args=["15120"]))
+    assert "CC du Pays de Mauriac, qui n'est pas une des « zones rouges »" in _text(response)
+    detail = _links(response)["Le zonage de CC du Pays de Mauriac en détail"]
+    assert detail == f"/zonage/epci/{pays_de_mauriac}/" and client.get(detail).status_code == 200
+    arrondissement = _text(client.get(reverse("territoire:commune", args=["75101"])))  # the city's EPCI
+    assert "Métropole du Grand Paris, qui n'est pas une des « zones rouges »" in arrondissement
+
+
+def test_the_zone_rouge_of_the_page_is_the_one_its_ars_decided(client: Client) -> None:
+    from solidarite.territoire.models import Epci
+    from solidarite.zonage import services
+    from tests.factories import agent_ars
+
+    gentiane, _ = _zone_rouge_and_not()
+    campagne = services.active_campaign()
+    assert campagne is not None
+    motif = "Une maison de santé de 8 médecins a ouvert en 2025"
+    services.adjust(campagne, Epci.objects.get(siren=gentiane), "retrait", motif, agent_ars("84"))
+    assert "CC du Pays Gentiane, qui n'est pas une des « zones rouges »" in _text(
+        client.get(reverse("territoire:commune", args=["15162"]))
+    )
+
+
+def test_without_an_active_campaign_the_page_still_leads_to_booking(client: Client) -> None:
+    from solidarite.zonage.models import Campagne
+
+    Campagne.objects.update(active=False)
+    response = client.get(reverse("territoire:commune", args=["15162"]))
+    assert response.status_code == 200 and "zone rouge" not in _text(response).lower()
+    assert "Prendre rendez-vous près de Riom-ès-Montagnes" in _links(response)
+
+
 def test_unknown_commune_is_a_french_404(client: Client) -> None:
     response = client.get(reverse("territoire:commune", args=["00000"]))
     assert response.status_code == 404

@@ -89,6 +89,21 @@ def test_ars_adds_and_removes_in_its_region_with_a_reason() -> None:
     assert adjustment.auteur == agent and adjustment.region.code == "24" and adjustment.cree_le is not None
 
 
+def test_the_zone_rouge_of_one_epci_is_the_final_list_s() -> None:
+    """zone_rouge (the commune page) answers for one EPCI what final_sirens answers for all."""
+    campagne = _campagne()
+    agent = agent_ars("24")
+    added, removed = _first(campagne, False, "24"), _first(campagne, True, "24")
+    services.adjust(campagne, added, "ajout", "Concertation avec le préfet du 3 juillet 2025", agent)
+    services.adjust(campagne, removed, "retrait", "Une maison de santé de 8 médecins a ouvert en 2025", agent)
+    final = services.final_sirens(campagne)
+    others = [r.epci for r in campagne.resultats.select_related("epci").order_by("rang")[:: len(final) // 4]]
+    for epci in [added, removed, *others]:
+        assert services.zone_rouge(epci) == (campagne, epci.siren in final), epci.nom
+    Campagne.objects.update(active=False)
+    assert services.zone_rouge(added) is None
+
+
 def test_adjustment_outside_the_agents_region_is_refused_and_nothing_is_saved() -> None:
     campagne = _campagne()
     agent = agent_ars("24")

@@ -154,6 +154,17 @@ def final_sirens(campagne: Campagne) -> set[str]:
     return selected
 
 
+def zone_rouge(epci: Epci) -> tuple[Campagne, bool] | None:
+    """The active campaign and whether the EPCI is on its final list (final_sirens, for one EPCI: its computed
+    selection, unless its ARS added or removed it); None without an active campaign or a result of the EPCI in it."""
+    campagne = active_campaign()
+    resultat = campagne.resultats.filter(epci=epci).first() if campagne else None
+    if campagne is None or resultat is None:
+        return None
+    action = campagne.ajustements.filter(epci=epci).values_list("action", flat=True).first()
+    return campagne, resultat.selectionnee_calcul if action is None else action == Ajustement.Action.AJOUT
+
+
 def epci_regions(epci: Epci) -> list[Region]:
     return list(Region.objects.filter(departements__communes__epci=epci).distinct().order_by("code"))
 
