@@ -182,6 +182,12 @@ def test_waitlist_pages(client: Client) -> None:
         f"/rendez-vous/lieu/{mission.lieu.pk}/attente/", {**data, "du": "25/12/9999", "au": "31/12/9999"}
     )
     assert far.status_code == 400 and "au plus tard" in html.unescape(far.content.decode())
+    impossible = client.post(  # 31 February: said as the booking form says it, not Django's « date valide »
+        f"/rendez-vous/lieu/{mission.lieu.pk}/attente/", {**data, "du": "31/02/2027", "au": "28/02/2027"}
+    )
+    text = html.unescape(impossible.content.decode())
+    assert impossible.status_code == 400 and "Date de début illisible ou impossible" in text
+    assert "Saisissez une date valide" not in text
     assert InscriptionAttente.objects.count() == 1
     edge = client.get(f"/rendez-vous/lieu/{mission.lieu.pk}/", {"du": "9999-12-31"})  # was an OverflowError
     assert edge.status_code == 400 and "limites du calendrier" in html.unescape(edge.content.decode())

@@ -573,3 +573,23 @@ def test_a_name_needs_a_letter_and_no_invisible_character_on_every_channel(
     assert response.status_code in (200, 201), _text(response)[-600:]
     kept = (RendezVous if channel != "attente" else InscriptionAttente).objects.get()
     assert (kept.nom, kept.prenom) == ("N’Diaye-d'Ornano St. Éloi", "Zoé Anaïs")
+
+
+@pytest.mark.parametrize(
+    ("minutes", "read"),
+    [
+        (0.0, "moins de 5 min"),
+        (4.4, "moins de 5 min"),
+        (25.2, "environ 25 min"),
+        (59.6, "environ 1 h 00"),
+        (138.0, "environ 2 h 18"),
+    ],
+)
+def test_the_road_time_reads_as_a_patient_says_it(minutes: float, read: str) -> None:
+    assert services.LieuProche(None, minutes, []).trajet == read  # type: ignore[arg-type]
+
+
+def test_the_search_page_gives_the_road_time_in_hours_and_minutes(client: Client) -> None:
+    mission = _mission()
+    page = _text(client.get(f"/rendez-vous/?commune={mission.lieu.commune.code_insee}"))
+    assert "à moins de 5 min de route" in page and "0 min" not in page

@@ -78,5 +78,17 @@ class AttenteForm(DsfrBaseForm):
         required=False,
         help_text="Facultative si vous donnez un téléphone.",
     )
-    du = forms.DateField(label="À partir du", help_text="Format : JJ/MM/AAAA.")
-    au = forms.DateField(label="Jusqu'au", help_text="Format : JJ/MM/AAAA.")
+    du = forms.DateField(
+        label="À partir du",
+        help_text="Format : JJ/MM/AAAA.",
+        input_formats=BIRTH_DATE_FORMATS,
+        error_messages={
+            "invalid": "Date de début illisible ou impossible : saisissez par exemple 15/01/2027."
+        },
+    )
+    au = forms.DateField(
+        label="Jusqu'au",
+        help_text="Format : JJ/MM/AAAA.",
+        input_formats=BIRTH_DATE_FORMATS,
+        error_messages={"invalid": "Date de fin illisible ou impossible : saisissez par exemple 31/01/2027."},
+    )

@@ -25,6 +25,17 @@ class LieuProche:
     minutes: float
     prochains: list[Creneau]
 
+    @property
+    def trajet(self) -> str:
+        """The estimated road time as a patient reads it: « moins de 5 min », « environ 25 min », « environ 2 h 18 »
+        (not « environ 0 min », nor « 138 min »)."""
+        minutes = round(self.minutes)
+        if minutes < 5:
+            return "moins de 5 min"
+        if minutes < 60:
+            return f"environ {minutes} min"
+        return f"environ {minutes // 60} h {minutes % 60:02d}"
+
 
 def lieux_proches(latitude: float, longitude: float, count: int = 3) -> list[LieuProche]:
     """Active lieux within reach, by travel time then first free slot, each with its next free slots."""
