@@ -227,6 +227,8 @@ def test_ars_planning_page(client: Client, settings) -> None:  # type: ignore[no
     assert run.calcul == "termine" and run.propositions.count() == 6
     proposition = run.propositions.first()
     assert proposition is not None
+    m = proposition.medecin  # two doctors named Michel are told apart by their first names' initial
+    assert f'<small title="Dr {m.prenom} {m.nom}">{m.prenom[0]}. {m.nom}</small>' in page
     response = client.post(
         url,
         {
