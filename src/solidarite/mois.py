@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+MOIS = (
+    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
+    "décembre",
+)  # fmt: skip
+
 
 def add_months(first: dt.date, months: int) -> dt.date:
     """The first day of the month `months` months after (or before, if negative) `first`'s month."""

@@ -13,17 +13,13 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from solidarite.mois import add_months
+from solidarite.mois import MOIS, add_months
 
 # ASCII digits only, nothing after: « \d » took « ٢٠٢٦-١٠ » (Arabic-Indic digits) as 2026-10.
 RE_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 RE_QUARTER = re.compile(r"([0-9]{4})T([1-4])")
 MAX_MONTHS = 36
 MASKED = "_masquees"  # the key of a masked row that lists its masked columns
-MONTHS_FR = (
-    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
-    "décembre",
-)  # fmt: skip
 VOWELS = "aâàeéèêëiîïoôuûùy"
 
 
@@ -91,7 +87,7 @@ def month_range(
 
 def month_name(month: dt.date) -> str:
     """« juillet 2026 »."""
-    return f"{MONTHS_FR[month.month - 1]} {month.year}"
+    return f"{MOIS[month.month - 1]} {month.year}"
 
 
 def period(first: dt.date, last: dt.date) -> str:

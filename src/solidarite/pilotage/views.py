@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from solidarite import parametres
 from solidarite.annuaire.models import LieuSolidaire
+from solidarite.mois import MOIS
 from solidarite.pilotage import agregation, colonnes, exports, indicateurs
 from solidarite.pilotage.models import PublicationTrimestre
 from solidarite.pilotage.opendata import publication
@@ -367,7 +368,6 @@ def publier(request: HttpRequest) -> HttpResponse:
     )
 
 
-MONTHS_FR = agregation.MONTHS_FR
 NNBSP = "\u202f"  # the narrow no-break space that groups thousands in French
 
 
@@ -385,7 +385,7 @@ def _cell(column: colonnes.Colonne, row: dict[str, Any], seuil: int) -> str:
     if column.type == "string":
         return str(value)
     if column.type == "yearmonth":
-        return f"{MONTHS_FR[value.month - 1]} {value.year}"
+        return f"{MOIS[value.month - 1]} {value.year}"
     if column.unit == "%":
         return f"{_number(value, 1)} %"
     if column.unit == "€":

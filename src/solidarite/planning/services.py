@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire
+from solidarite.mois import MOIS
 from solidarite.parametres import entier, valeur
 from solidarite.planning import optimizer
 from solidarite.planning.horizon import (  # re-exported: the views and commands call them from here
@@ -83,22 +84,6 @@ def closed_days(days: Iterable[dt.date]) -> dict[dt.date, str]:
         elif open_weekdays and d.weekday() not in open_weekdays:  # no lieu yet: nothing to judge by
             closed[d] = f"aucun lieu solidaire n'ouvre le {JOURS[d.weekday()]}"
     return closed
-
-
-MOIS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 def jour_mois(day: dt.date) -> str:
