@@ -98,7 +98,15 @@ def test_additions_fill_the_published_gaps_with_the_next_ranked_epci() -> None:
 
 
 def test_fewer_places_than_gaps_go_to_the_best_ranked_and_none_is_invented() -> None:
-    assert [a.rang for a in ajouts_modeles(_scores(SPEC), DEPARTEMENTS, _faits(zones=3))] == [6]
+    # one place: Nouvelle-Aquitaine's published count (rank 7) before the group's approximate one (rank 6)
+    assert [a.rang for a in ajouts_modeles(_scores(SPEC), DEPARTEMENTS, _faits(zones=3))] == [7]
+    # two places: both go to Nouvelle-Aquitaine's gap of 2, the group's « environ » takes none
+    assert [a.rang for a in ajouts_modeles(_scores(SPEC), DEPARTEMENTS, _faits(zones=4))] == [7, 9]
+    # an exact group (approximatif = false) competes on rank, like a region
+    exact = dataclasses.replace(
+        _faits(zones=3), groupes=(FaitGroupe("Centre et Bourgogne", ("24", "27"), 2, "t", False),)
+    )
+    assert [a.rang for a in ajouts_modeles(_scores(SPEC), DEPARTEMENTS, exact)] == [6]
     # no gap left (every count met) → nothing added even with places to spare
     met = [(r, True, d) for r, _, d in SPEC[:2]] + [("75", True, "23"), ("75", True, "24")]
     met += [("24", True, "18"), ("27", True, "58"), ("24", False, "36")]

@@ -8,7 +8,8 @@ below the cut-off**. So, for each published count the computation falls short of
 that region are candidates (none in Île-de-France, none in a département published without a zone, none
 beyond the room a département's published count leaves, no gap of a computed pre-list count is filled); the
 additions left to place (`zones − zones computed`) go to the best-ranked candidates nationally, each count
-filled at most up to its published value. No addition is invented beyond the published gaps: the final list
+filled at most up to its published value, the exact counts (a region's, an ARS's own publication) before the
+approximate ones (a group's « environ 40 », the overseas detail), which take only the places left. No addition is invented beyond the published gaps: the final list
 may hold fewer than 151 zones, and it says so.
 
 The modelled additions are shown as such (report, command output), never saved as ARS adjustments: only an
@@ -31,6 +32,7 @@ class Cible:
     libelle: str
     regions: frozenset[str]
     publie: int
+    approximatif: bool = False  # a count derived by difference (« environ 40 »), not one an ARS published
 
 
 @dataclass(frozen=True)
@@ -65,15 +67,16 @@ def cibles(faits: Faits) -> list[Cible]:
         Cible(r.nom, frozenset({r.code}), r.zones) for r in faits.regions if r.code != IDF and not r.pre_liste
     ]
     territoires = faits.outre_mer_territoires
-    result += [Cible(NOMS_OUTRE_MER[code], frozenset({code}), n) for code, n in territoires.items()]
+    # the overseas detail is approximate (« 4 ou 5 à Mayotte »), and so is every group's count
+    result += [Cible(NOMS_OUTRE_MER[code], frozenset({code}), n, True) for code, n in territoires.items()]
     for g in faits.groupes:
         codes = frozenset(g.regions)
         if codes <= OUTRE_MER and territoires:
             reste = codes - set(territoires)
             own = sum(n for c, n in territoires.items() if c in codes)
-            result.append(Cible("les autres territoires d'outre-mer", reste, g.zones - own))
+            result.append(Cible("les autres territoires d'outre-mer", reste, g.zones - own, g.approximatif))
         else:
-            result.append(Cible(g.nom, codes, g.zones))
+            result.append(Cible(g.nom, codes, g.zones, g.approximatif))
     return result
 
 
@@ -104,25 +107,35 @@ def ajouts_modeles(
         for code in c.regions:
             cible_of.setdefault(code, rang)
     ajouts: list[AjoutModele] = []
-    for s in sorted(scores, key=lambda s: (s.rang, s.siren)):
-        if len(ajouts) >= budget:
-            break
-        k = cible_of.get(s.region)
-        deps = departements.get(s.siren, ())
-        if (
-            s.selectionnee
-            or s.score is None
-            or k is None
-            or manque[k] <= 0
-            or sans_zone.intersection(deps)
-            or any(place.get(d, 1) <= 0 for d in deps)
-        ):
-            continue
-        manque[k] -= 1
-        for d in deps:
-            if d in place:
-                place[d] -= 1
-        ajouts.append(
-            AjoutModele(s.siren, toutes[k].libelle, s.rang, s.rang_region, s.ecart_seuil, unite_ecart(vote))
-        )
-    return ajouts
+    added: set[str] = set()
+    # Exact counts first: a region's count is an ARS's own publication, so its gap is the evidence of an
+    # addition; an approximate count (a group's « environ 40 », derived from 151 by difference) takes only
+    # the places the exact ones leave. Within each pass, the best-ranked candidates nationally.
+    for exactes in (True, False):
+        for s in sorted(scores, key=lambda s: (s.rang, s.siren)):
+            if len(ajouts) >= budget:
+                break
+            k = cible_of.get(s.region)
+            deps = departements.get(s.siren, ())
+            if (
+                s.selectionnee
+                or s.siren in added
+                or s.score is None
+                or k is None
+                or (exactes and toutes[k].approximatif)
+                or manque[k] <= 0
+                or sans_zone.intersection(deps)
+                or any(place.get(d, 1) <= 0 for d in deps)
+            ):
+                continue
+            manque[k] -= 1
+            added.add(s.siren)
+            for d in deps:
+                if d in place:
+                    place[d] -= 1
+            ajouts.append(
+                AjoutModele(
+                    s.siren, toutes[k].libelle, s.rang, s.rang_region, s.ecart_seuil, unite_ecart(vote)
+                )
+            )
+    return sorted(ajouts, key=lambda a: (a.rang, a.siren))
