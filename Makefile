@@ -74,6 +74,7 @@ format: install ## Format the code
 
 bench: install ## Run the benchmarks under bench/ (a few minutes)
 	$(BIN)/python bench/travel_matrix.py
+	$(BIN)/python bench/orthographe.py
 	$(BIN)/python bench/apl_vs_access.py
 	$(BIN)/python bench/planning.py
 	$(BIN)/python -m bench.booking
