@@ -101,6 +101,7 @@ BAD_VALUES = [
     ("SOLIDARITE_LIMITE_RESERVATIONS", "-1"),
     ("SOLIDARITE_LIEUX_TTL_S", "trente"),
     ("SOLIDARITE_COMMUNES_TTL_S", "-5"),
+    ("SOLIDARITE_ORTHOGRAPHE_TTL_S", "dix minutes"),
     ("SOLIDARITE_PROCHAINS_TTL_S", "3s"),
     ("SOLIDARITE_BASE_URL", "solidarite.example.fr"),
     ("SOLIDARITE_LOG_LEVEL", "BAVARD"),

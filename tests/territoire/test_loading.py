@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from solidarite.territoire import suggestions
 from solidarite.territoire.models import CodePostal, Commune, CommuneDeleguee, Departement, Epci, Region
 from solidarite.territoire.sources import read_territoire
 from tests.conftest import DATA_DIR
@@ -60,17 +61,21 @@ def test_second_run_changes_nothing() -> None:
 
 
 def test_changed_file_updates_only_what_changed_and_dry_run_writes_nothing(
-    data_copy: Path, copy_file
+    data_copy: Path, copy_file, django_capture_on_commit_callbacks
 ) -> None:  # type: ignore[no-untyped-def]
     copy_file(
         data_copy,
         "communes_cog2025.csv",
         lambda lines: [line.replace("15120,Mauriac,", "15120,Mauriac-en-Auvergne,") for line in lines],
     )
-    preview = _load("--data-dir", str(data_copy), "--dry-run")
+    with django_capture_on_commit_callbacks() as callbacks:
+        preview = _load("--data-dir", str(data_copy), "--dry-run")
     assert "simulation" in preview
     assert Commune.objects.get(code_insee="15120").nom == "Mauriac"
-    _load("--data-dir", str(data_copy))
+    assert suggestions.forget not in callbacks
+    with django_capture_on_commit_callbacks() as callbacks:  # not run: the test's transaction is rolled back
+        _load("--data-dir", str(data_copy))
+    assert suggestions.forget in callbacks  # the names this process keeps to propose the nearest: read again
     renamed = Commune.objects.get(code_insee="15120")
     assert (renamed.nom, renamed.nom_normalise) == ("Mauriac-en-Auvergne", "mauriac en auvergne")
     assert "rien n'a changé" in _load("--data-dir", str(data_copy))

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError
 
+from solidarite.territoire import suggestions
 from solidarite.territoire.models import (
     CodePostal,
     Commune,
@@ -239,6 +240,8 @@ def sync_territoire(
         _delete_pending(pending, report)
         if dry_run:
             transaction.set_rollback(True)
+        else:  # the names this process keeps to propose the nearest ones are read again (the others': in 10 min)
+            transaction.on_commit(suggestions.forget)
     return report
 
 

@@ -3,7 +3,11 @@
 It runs at each keystroke of the search boxes (htmx, 250 ms after the last one): two queries a search (three when
 it shows a commune found by a former name, or by the start of a postcode), however many communes match; two more
 for a name borne by more communes than the list holds, as none is in the COG 2025. A list longer than its limit
-is cut, and says so with how to narrow it (`SearchOutcome.cut`)."""
+is cut, and says so with how to narrow it (`SearchOutcome.cut`).
+
+What names no commune gets the nearest names (« mauriak » → Mauriac) or postcodes (« 15020 » → 15200) instead
+of an empty list (`suggestions`: one query more, for the communes proposed); a list without the very name typed
+gets the communes whose name sounds as it (« lion » → Lyon, beside Lion-sur-Mer)."""
 
 from __future__ import annotations
 
@@ -16,6 +20,14 @@ from django.db import connection
 from django.db.models import Case, Count, F, Q, QuerySet, Value, When, Window, prefetch_related_objects
 
 from solidarite.territoire.models import CodePostal, Commune, CommuneDeleguee, normalise_nom
+from solidarite.territoire.orthographe import MIN_LETTERS, letters
+from solidarite.territoire.suggestions import (
+    PostcodeSuggestion,
+    Suggestion,
+    sounding_as,
+    suggest_communes,
+    suggest_postcodes,
+)
 
 MIN_LENGTH = 2
 MAX_LENGTH = 80
@@ -47,6 +59,10 @@ class SearchOutcome:
     invalid: bool = False  # the request itself is wrong (answered with a 400)
     total: int = 0  # the communes that answer the query: more than the matches when the list is cut
     cut: str = ""  # when the list is cut: how many communes it shows and holds, and how to narrow the search
+    # « Vouliez-vous dire » : the communes of the nearest names when none answers the name typed, or those whose
+    # name sounds as it when the list lacks that very name; the postcodes near a 5-digit one that is none.
+    suggestions: list[Suggestion] = field(default_factory=list)
+    postcode_suggestions: list[PostcodeSuggestion] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -54,6 +70,7 @@ class _Found:
     matches: list[Match]
     total: int = 0
     next_one: Commune | None = None  # the first commune left out of a cut list
+    very_name: bool = False  # a commune of the very name typed (or a former commune of it) is among them
 
 
 @dataclass(frozen=True)
@@ -144,18 +161,28 @@ def _by_name(norm: str, where: Q | None = None, via: str = "") -> _Found:
         )
         for deleguee in deleguees:
             vias.setdefault(deleguee.commune_id, f"{deleguee.get_type_display().lower()} {deleguee.nom}")
-    return _Found([Match(c, via=vias.get(c.pk, via)) for c in page.communes], page.total, page.next_one)
+    very_name = bool(page.communes) and page.ranks[page.communes[0].pk] <= FORMER_EXACT
+    matches = [Match(c, via=vias.get(c.pk, via)) for c in page.communes]
+    return _Found(matches, page.total, page.next_one, very_name)
+
+
+def _name_and_code(query: str) -> tuple[str, str] | None:
+    """A name with its postcode (5 digits) or its département (2 or 3 characters) beside it: (the normalised name,
+    the code), or None."""
+    found = RE_NAME_WITH_CODE.search(query)
+    if found is None:
+        return None
+    return normalise_nom(query[: found.start()] + " " + query[found.end() :]), found.group(1).upper()
 
 
 def _by_name_and_code(query: str) -> _Found:
     """The communes of a name with its postcode (5 digits) or its département (2 or 3 characters) beside it."""
-    found = RE_NAME_WITH_CODE.search(query)
-    if found is None:
+    name_and_code = _name_and_code(query)
+    if name_and_code is None:
         return _Found([])
-    norm = normalise_nom(query[: found.start()] + " " + query[found.end() :])
+    norm, code = name_and_code
     if len(norm) < MIN_LENGTH:
         return _Found([])
-    code = found.group(1).upper()
     if len(code) == 5:
         where = Q(pk__in=CodePostal.objects.filter(code=code).values("commune_id"))
         return _by_name(norm, where, via=f"code postal {code}")
@@ -194,8 +221,17 @@ def search_communes(raw: str) -> SearchOutcome:
             outcome.cut = _cut(found, "saisissez les 5 chiffres du code postal, ou le nom de la commune.")
         if not outcome.matches:
             exact = Commune.objects.filter(code_insee=query).first() if len(query) == 5 else None
+            if len(query) == 5:  # a postcode that is none: the ones a slip of the finger away
+                outcome.postcode_suggestions = suggest_postcodes(query)
             if exact is not None:
                 outcome.matches, outcome.total = [Match(exact, via=f"code INSEE {query}")], 1
+                if outcome.postcode_suggestions:  # an INSEE code typed for a postcode (15020 for 15200)?
+                    outcome.message = (
+                        f"Aucune commune n'a le code postal {query} ; c'est le code INSEE (le numéro officiel) "
+                        f"de {exact.nom}."
+                    )
+            elif outcome.postcode_suggestions:
+                outcome.message = f"Aucune commune ne correspond au code postal {query}."
             elif len(query) == 5:
                 outcome.message = f"Aucune commune ne correspond au code postal {query}. Vérifiez le code, ou cherchez par nom."
             else:
@@ -216,13 +252,21 @@ def search_communes(raw: str) -> SearchOutcome:
     if found.matches:
         example = found.next_one or found.matches[-1].commune
         narrow = f"précisez le nom ou le département (ex. {query} {example.departement.code})."
+        if not found.very_name and letters(norm) >= MIN_LETTERS:  # « lion »: Lion-sur-Mer…, and Lyon?
+            outcome.suggestions = sounding_as(norm, frozenset(m.commune.pk for m in found.matches))
     else:
         found = _by_name_and_code(query)
         narrow = "précisez le nom de la commune."
     outcome.matches, outcome.total, outcome.cut = found.matches, found.total, _cut(found, narrow)
     if not outcome.matches:
-        outcome.message = (
-            f"Aucune commune ne correspond à « {query} ». Vérifiez l'orthographe ou essayez le code postal."
+        name, code = _name_and_code(query) or (norm, "")
+        if letters(name) >= MIN_LETTERS:
+            outcome.suggestions = suggest_communes(name, code)
+        outcome.message = f"Aucune commune ne correspond à « {query} »." + (
+            ""
+            if outcome.suggestions
+            else " Vérifiez l'orthographe du nom de la commune, ou saisissez son code postal (5 chiffres, "
+            "par exemple 15200)."
         )
     return outcome
 
