@@ -1,5 +1,5 @@
 """« Vouliez-vous dire » : what the commune search proposes when what was typed names no commune (a misspelled
-name, a mistyped postcode), on the real territory, with and without htmx."""
+name, a mistyped postcode), on the real territory, with and without htmx, on the commune search and the patient's."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from solidarite.territoire.search import search_communes
 pytestmark = pytest.mark.django_db
 
 SEARCH = reverse("territoire:recherche")
+BOOKING = reverse("rdv:recherche")
 MAURIAC_CANTAL, MAURIAC_GIRONDE = "15120", "33278"
 
 
@@ -157,6 +158,26 @@ def test_the_commune_search_page_links_each_proposal(client: Client, headers: di
     body = _text(client.get(SEARCH, {"q": "15020"}, headers=headers))
     assert "Vouliez-vous dire le code postal :" in body
     assert f'href="{SEARCH}?q=15200">15200</a>' in body and "Mauriac et 7 autres communes" in body
+
+
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}])
+def test_the_patient_search_leads_from_a_proposal_to_the_lieux_near_it(
+    client: Client, headers: dict[str, str]
+) -> None:
+    body = _text(client.get(BOOKING, {"q": "mauriak"}, headers=headers))
+    assert f'href="{BOOKING}?commune={MAURIAC_CANTAL}">Mauriac (15200)</a>' in body
+    assert f'href="{BOOKING}?commune={MAURIAC_GIRONDE}">Mauriac (33540)</a>' in body
+    page = client.get(BOOKING, {"commune": MAURIAC_CANTAL})
+    assert page.status_code == 200 and "Près de Mauriac (15)" in _text(page)
+
+
+def test_the_patient_who_types_an_insee_code_for_a_postcode_chooses(client: Client) -> None:
+    """« 15020 » took the patient straight to Beaulieu (its INSEE code); 15200 mistyped is likelier: both shown."""
+    body = _text(client.get(BOOKING, {"q": "15020"}))
+    assert "Près de Beaulieu" not in body
+    assert f'href="{BOOKING}?commune=15020">Beaulieu (15)</a>' in body
+    assert f'href="{BOOKING}?q=15200">15200</a>' in body
+    assert "Près de Mauriac (15)" in _text(client.get(BOOKING, {"q": "Mauriac 15"}))  # one commune: as before
 
 
 def test_a_proposal_costs_one_query_once_the_names_are_kept(settings, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]

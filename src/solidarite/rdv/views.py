@@ -66,7 +66,9 @@ def recherche(request: HttpRequest) -> HttpResponse:
     outcome = None
     if commune is None and request.GET.get("q"):
         outcome = search_communes(request.GET["q"])
-        if len(outcome.matches) == 1:
+        # One commune found is the one meant, but when the search proposes others: « 15020 », the INSEE code of
+        # Beaulieu, is more likely 15200 mistyped (the patient chooses).
+        if len(outcome.matches) == 1 and not (outcome.suggestions or outcome.postcode_suggestions):
             commune = outcome.matches[0].commune
     lat, lon = _coordinate(request.GET.get("lat"), 90), _coordinate(request.GET.get("lon"), 180)
     position = None
