@@ -97,6 +97,13 @@ def test_sign_up_creates_a_registered_volunteer_with_a_dated_transition(
         ({"jours_max_par_mois": 5}, "Entre 1 et 2 jours par mois"),
         ({"rotation": "semaine"}, "Ce rythme demande 5 jours"),
         ({"commune": "99999"}, "Aucune commune ne correspond au code postal 99999"),
+        (
+            {"commune": "Mauriak"},
+            "Vouliez-vous dire : 15200 Mauriac, 33540 Mauriac ?",
+        ),  # misspelled: proposed
+        ({"commune": "15200 Mauriak"}, "Vouliez-vous dire : 15200 Mauriac, 33540 Mauriac ?"),
+        # Beaulieu's INSEE code was taken for her commune; 15200 mistyped is likelier: asked
+        ({"commune": "15020"}, "Vouliez-vous dire : 15200 (Mauriac), "),
         ({"commune": "Saint"}, "Plusieurs communes correspondent"),
         ({"commune": "15200"}, "Saisissez le code postal et le nom"),
         ({"consentement": ""}, "Ce champ est obligatoire"),

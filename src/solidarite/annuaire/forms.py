@@ -14,7 +14,7 @@ from solidarite.annuaire.models import MedecinVolontaire
 from solidarite.annuaire.validateurs import NomDePersonne, Visible, phone_typed
 from solidarite.annuaire.validation import InvalidValueError, normalise_rpps
 from solidarite.territoire.models import Commune, Departement, normalise_nom
-from solidarite.territoire.search import search_communes
+from solidarite.territoire.search import SearchOutcome, search_communes
 from solidarite.web import champs
 from solidarite.web.textes import typed
 
@@ -46,6 +46,15 @@ class Courriel(forms.EmailField):
     def validate(self, value: Any) -> None:
         super().validate(value)
         Visible("email")(value)
+
+
+def _not_found(outcome: SearchOutcome) -> str:
+    """The search's message, and what it proposes instead (« Vouliez-vous dire : 15200 Mauriac, 33540 Mauriac ? »)."""
+    proposed = [f"{s.postcode} {s.commune.nom}".strip() for s in outcome.suggestions] + [
+        f"{p.code} ({p.largest})" for p in outcome.postcode_suggestions
+    ]
+    message = outcome.message or "Commune introuvable."
+    return f"{message} Vouliez-vous dire : {', '.join(proposed)} ?" if proposed else message
 
 
 class InscriptionForm(DsfrBaseForm):
@@ -116,10 +125,12 @@ class InscriptionForm(DsfrBaseForm):
             exact = [c for c in exact if c.codes_postaux.filter(code=postcode).exists()]
         if len(exact) == 1:
             return exact[0]
-        if len(matches) == 1:
+        if (
+            len(matches) == 1 and not outcome.postcode_suggestions
+        ):  # « 15020 »: Beaulieu's INSEE code, or 15200?
             return matches[0]
-        if not matches:
-            raise ValidationError(outcome.message or "Commune introuvable.")
+        if not matches or outcome.postcode_suggestions:
+            raise ValidationError(_not_found(outcome))
         suggestions = ", ".join(f"{c.codes_postaux.order_by('code').first()} {c.nom}" for c in matches[:5])
         raise ValidationError(
             f"Plusieurs communes correspondent : {suggestions}… Saisissez le code postal et le nom."
