@@ -11,8 +11,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from solidarite.annuaire import acces as annuaire_acces
-from solidarite.connexion.comptes import PATIENT
-from solidarite.connexion.sessions import KEY
+from solidarite.connexion.patients import patient_connecte
 from solidarite.territoire import acces
 
 
@@ -27,8 +26,7 @@ def liens(request: HttpRequest) -> list[Lien]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
-    session = request.session.get(KEY)
-    if isinstance(session, dict) and session.get("role") == PATIENT:
+    if patient_connecte(request) is not None:  # the one reading of a patient's session
         return [Lien("Mes rendez-vous", reverse("connexion:mes_rendez_vous"))]
     found: list[Lien] = []
     if user.is_staff and (acces.is_national_admin(user) or acces.ars_agent(user) is not None):
