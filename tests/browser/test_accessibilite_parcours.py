@@ -32,7 +32,9 @@ def test_a_refused_booking_focuses_the_error_summary_and_keeps_what_was_typed(
     assert page.evaluate("document.activeElement.id") == "resume-erreurs"
     assert summary.get_attribute("role") == "alert"
     links = {a.get_attribute("href"): a.inner_text() for a in summary.locator("a").all()}
-    assert set(links) == {"#id_nom", "#id_date_naissance"}, links
+    # every error on this first submit, the missing contact too (it came only on the second)
+    assert set(links) == {"#id_nom", "#id_date_naissance", "#id_telephone"}, links
+    assert "Indiquez un téléphone ou une adresse électronique" in links["#id_telephone"]
     assert "Ce champ est obligatoire" in links["#id_nom"] and "Nom" in links["#id_nom"]
     summary.get_by_role("link", name="Date de naissance").click()  # from the summary to the field
     assert page.evaluate("document.activeElement.id") == "id_date_naissance"

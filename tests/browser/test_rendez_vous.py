@@ -45,6 +45,39 @@ def test_a_patient_finds_a_slot_around_them_and_books_it(territoire, live_server
     context.close()
 
 
+def test_one_submit_tells_the_patient_everything_that_is_wrong(territoire, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    """A patient who forgets her name and her contact, and types an impossible date, is told all three on the
+    first submit, each under its field and in the summary that takes the focus; what she typed stays. She
+    corrects them, and the second submit books (the contact was asked only on a second submit)."""
+    mission = mission_a_mauriac()
+    page = browser.new_page(locale="fr-FR")  # type: ignore[attr-defined]
+    page.goto(live_server.url + f"/rendez-vous/creneau/{mission.pk}-{mission.date:%Y%m%d}0830/")
+    page.get_by_label("Prénom").fill("Jeanne")
+    page.get_by_label("Date de naissance").fill("31/02/1948")
+    page.get_by_role("button", name="Confirmer le rendez-vous").click()
+    summary = page.locator("#resume-erreurs")
+    summary.wait_for(timeout=10_000)
+    assert "3 erreurs" in summary.inner_text()
+    assert page.evaluate("document.activeElement.id") == "resume-erreurs"
+    for name in ("nom", "date_naissance", "telephone"):
+        field = page.locator(f"input[name='{name}']")
+        assert field.get_attribute("aria-invalid") == "true", name
+        assert summary.locator(f"a[href='#id_{name}']").count() == 1, name
+    described = page.locator("input[name='telephone']").get_attribute("aria-describedby") or ""
+    error = page.locator(f"#{described.split()[-1]}").inner_text()
+    assert "Indiquez un téléphone ou une adresse électronique" in error
+    assert page.get_by_label("Prénom").input_value() == "Jeanne"
+    assert page.get_by_label("Date de naissance").input_value() == "31/02/1948"
+    assert _axe_faults(page) == []  # the page with its errors
+    page.get_by_label(re.compile(r"^\s*Nom\b")).fill("Martin")
+    page.get_by_label("Date de naissance").fill("17/05/1948")
+    page.get_by_role("textbox", name=re.compile(r"^Téléphone")).fill("06 12 34 56 78")
+    page.get_by_role("button", name="Confirmer le rendez-vous").click()
+    page.get_by_text("Votre rendez-vous est confirmé").wait_for(timeout=10_000)
+    assert RendezVous.objects.get().nom == "Martin"
+    page.close()
+
+
 def test_without_javascript_the_search_still_lists_the_slots(territoire, live_server, browser) -> None:  # type: ignore[no-untyped-def]
     mission_a_mauriac()
     context = browser.new_context(  # type: ignore[attr-defined]

@@ -37,7 +37,7 @@ from solidarite.parametres import UnknownParametreError, entier, valeur
 from solidarite.rdv import outbox
 from solidarite.rdv.creneaux import MAX_RANGE_DAYS, horizon
 from solidarite.rdv.models import AccesDonnees, InscriptionAttente, Message
-from solidarite.rdv.patients import clean_contact
+from solidarite.rdv.patients import check_contact
 from solidarite.territoire.fuseaux import fuseau
 
 JETON_SALT = "solidarite.rdv.attente"
@@ -87,42 +87,14 @@ def register(
     hash of the sending browser, kept with the entry (`AlreadyRegisteredError.same_sender`)."""
     today = today or timezone.localdate()
     errors: dict[str, str] = {}
-    try:
-        contact = clean_contact(data)
-    except ValidationError as exc:
-        errors.update({k: " ".join(v) for k, v in exc.message_dict.items()})
-        contact = {}
-    if contact and not contact["email"] and not receives_sms(contact["telephone"]):
-        errors["telephone"] = (
-            "Ce numéro ne reçoit pas de SMS (téléphone fixe) : donnez un numéro de portable ou une adresse "
-            "électronique pour être prévenu."
-        )
-    du, au = _date(data.get("du")), _date(data.get("au"))
-    _, last = horizon(today)
-    if du is None or au is None:
-        errors["du"] = "Indiquez une période : dates au format AAAA-MM-JJ."
-    elif du < today:
-        errors["du"] = "La période ne peut pas commencer dans le passé."
-    elif du > last:
-        errors["du"] = (
-            f"La période doit commencer d'ici {MAX_RANGE_DAYS} jours, le {last:%d/%m/%Y} au plus tard."
-        )
-    elif au < du:
-        errors["au"] = "La fin de la période précède son début."
-    elif (au - du).days > MAX_PERIOD_DAYS:
-        errors["au"] = f"Période trop longue : {MAX_PERIOD_DAYS} jours au plus."
-    elif au < today + dt.timedelta(days=stop_days()):
-        errors["au"] = (
-            f"La liste d'attente prévient jusqu'à {stop_days()} jours avant la fin de la période : "
-            "pour un besoin plus proche, appelez le lieu de consultation ou le 116 117 "
-            "(en cas d'urgence, le 15)."
-        )
+    entry_data = _check_entry(data, today, errors)
     if not lieu.actif:
         errors["lieu"] = "Ce lieu ne reçoit plus de patients."
     if errors:
         raise ValidationError(errors)
+    contact = {k: v for k, v in entry_data.items() if k not in ("du", "au")}
     cap = max_entries(today)
-    entry = {"lieu": lieu, "du": du, "au": au, **contact}
+    entry = {"lieu": lieu, **entry_data}
     with transaction.atomic():
         # the contact's entries in progress, locked: two registrations at once cannot both pass the cap
         in_progress = list(_in_progress(contact, today).select_for_update().values_list("pk", flat=True))
@@ -161,6 +133,54 @@ def register(
             }
         )
     return inscription
+
+
+def clean_entry(data: dict[str, Any], today: dt.date | None = None) -> dict[str, Any]:
+    """The contact and the period of an entry, whatever the lieu; ValidationError with one French message per
+    field, every field checked at once (the waitlist's form shows them all on the first submit)."""
+    errors: dict[str, str] = {}
+    cleaned = _check_entry(data, today or timezone.localdate(), errors)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _check_entry(data: dict[str, Any], today: dt.date, errors: dict[str, str]) -> dict[str, Any]:
+    """The contact (rdv.patients), a contact that can be told, and the period: each refusal into `errors`, the
+    start's and the end's each on their own field, so that neither hides the other."""
+    contact = check_contact(data, errors)
+    if (
+        not {"telephone", "email"} & errors.keys()
+        and not contact["email"]
+        and not receives_sms(contact["telephone"])
+    ):
+        errors["telephone"] = (
+            "Ce numéro ne reçoit pas de SMS (téléphone fixe) : donnez un numéro de portable ou une adresse "
+            "électronique pour être prévenu."
+        )
+    du, au = _date(data.get("du")), _date(data.get("au"))
+    _, last = horizon(today)
+    if du is None:
+        errors["du"] = "Indiquez une période : dates au format AAAA-MM-JJ."
+    elif du < today:
+        errors["du"] = "La période ne peut pas commencer dans le passé."
+    elif du > last:
+        errors["du"] = (
+            f"La période doit commencer d'ici {MAX_RANGE_DAYS} jours, le {last:%d/%m/%Y} au plus tard."
+        )
+    if au is None:
+        errors["au"] = "Indiquez la fin de la période : date au format AAAA-MM-JJ."
+    elif du is not None and au < du:
+        errors["au"] = "La fin de la période précède son début."
+    elif du is not None and (au - du).days > MAX_PERIOD_DAYS:
+        errors["au"] = f"Période trop longue : {MAX_PERIOD_DAYS} jours au plus."
+    elif au < today + dt.timedelta(days=stop_days()):
+        errors["au"] = (
+            f"La liste d'attente prévient jusqu'à {stop_days()} jours avant la fin de la période : "
+            "pour un besoin plus proche, appelez le lieu de consultation ou le 116 117 "
+            "(en cas d'urgence, le 15)."
+        )
+    return {**contact, "du": du, "au": au}
 
 
 def _identical(entry: dict[str, Any]) -> InscriptionAttente | None:

@@ -3,17 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from dsfr.forms import DsfrBaseForm
 
+from solidarite.rdv.attente import clean_entry
+from solidarite.rdv.patients import clean_patient
 from solidarite.web import champs
 
 # A birth date with its year in full only: the French formats' two-digit year (« 17/05/25 ») is read as 2025,
 # a patient born in 1925 booked as a one-year-old. Slashes, dashes, dots or spaces between the parts, and ISO.
 BIRTH_DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y", "%Y-%m-%d"]
 FIRST_BIRTH_DATE = dt.date(1900, 1, 1)  # as rdv.patients.clean_patient
+
+
+def _rules_into(form: forms.Form, check: Callable[[dict[str, Any]], object]) -> None:
+    """The booking's own rules (`check`: a phone or an e-mail, a phone that reads as one, a period the waitlist
+    can serve), applied to what the form's fields read, each refusal put on its field unless the form already
+    refused that field: every error of the form on the first submit, next to its field. They were checked only
+    once the form's own fields passed, and a patient with no contact and a date typed wrong learned that a phone
+    or an e-mail was needed on the second submit."""
+    try:
+        check(dict(form.cleaned_data))
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            if field in form.fields and field not in form.errors:
+                form.add_error(field, messages)
 
 
 class ReservationForm(DsfrBaseForm):
@@ -60,6 +79,11 @@ class ReservationForm(DsfrBaseForm):
             )
         return born
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        _rules_into(self, clean_patient)
+        return cleaned
+
 
 class AttenteForm(DsfrBaseForm):
     prenom = forms.CharField(label="Prénom", max_length=100, widget=champs.prenom())
@@ -92,3 +116,8 @@ class AttenteForm(DsfrBaseForm):
         input_formats=BIRTH_DATE_FORMATS,
         error_messages={"invalid": "Date de fin illisible ou impossible : saisissez par exemple 31/01/2027."},
     )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        _rules_into(self, clean_entry)
+        return cleaned

@@ -67,7 +67,9 @@ def _name_error(field: str, value: str) -> str | None:
     return letter_refusal(FIELDS[field][0], value)
 
 
-def _check_contact(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+def check_contact(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    """Name, first name, and a phone and/or an e-mail, as far as they read: each refusal into `errors` (one French
+    message per field), every field checked whatever the others gave."""
     cleaned: dict[str, Any] = {
         field: _text(data, field, LIMITS[field], errors, required=True) for field in ("nom", "prenom")
     }
@@ -95,20 +97,11 @@ def _check_contact(data: dict[str, Any], errors: dict[str, str]) -> dict[str, An
     return cleaned
 
 
-def clean_contact(data: dict[str, Any]) -> dict[str, Any]:
-    """Name, first name, and a phone and/or an e-mail."""
-    errors: dict[str, str] = {}
-    cleaned = _check_contact(data, errors)
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
-
-
 def clean_patient(data: dict[str, Any], today: dt.date | None = None) -> dict[str, Any]:
     """The contact, the birth date, and the optional médecin traitant and reason."""
     today = today or timezone.localdate()
     errors: dict[str, str] = {}
-    cleaned = _check_contact(data, errors)
+    cleaned = check_contact(data, errors)
     birth = data.get("date_naissance")
     try:
         birth_date = birth if isinstance(birth, dt.date) else dt.date.fromisoformat(str(birth))
