@@ -65,8 +65,8 @@ def child(seed: int, repeats: int) -> dict[str, Any]:
             epci=commune.epci,
             commune=commune,
             adresse="1 place",
-            latitude=1.0,
-            longitude=1.0,
+            latitude=commune.latitude,  # at its doctors' commune: in their reach (demo_continuite)
+            longitude=commune.longitude,
             type="msp",
             referent_nom="Réf",
             referent_telephone="+33600000000",

@@ -16,6 +16,7 @@ from solidarite.planning.models import Mission
 from solidarite.rdv import services as rdv
 from solidarite.territoire.models import Commune
 from solidarite.zonage import services as zonage
+from tests.demonstration import incoherences
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +92,19 @@ def test_demo_data_respects_every_cap_and_opens_slots() -> None:
     again = StringIO()
     call_command("demo", stdout=again)
     assert "rien n'a changé" in again.getvalue()
+
+
+def test_every_demo_mission_is_on_a_day_its_doctor_declared() -> None:
+    """A demo doctor had missions on days she had not declared: the generator gave missions over six weeks and
+    declared a few random days of the next month only. Every mission's day is declared (as a real planning gives
+    missions on declared days only), on a day a lieu opens, within the monthly caps; each doctor also declares a
+    few days that no mission took."""
+    call_command("demo", stdout=StringIO())
+    assert incoherences() == []
+    from solidarite.planning.models import Disponibilite
+
+    missions = set(Mission.objects.values_list("medecin_id", "date"))
+    declared = set(Disponibilite.objects.values_list("medecin_id", "date"))
+    assert missions < declared  # more days declared than given
+    today = timezone.localdate()
+    assert all(d > today for _, d in declared)  # declared from tomorrow, as a volunteer may

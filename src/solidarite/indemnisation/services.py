@@ -75,13 +75,13 @@ def parse_month(text: str | None, today: dt.date | None = None) -> dt.date:
 # --- Realised days ---------------------------------------------------------------------------------------
 
 
+# The appointments that are no consultation: cancelled, or missed (excused or not).
+NOT_SEEN = (RendezVous.Statut.ANNULE, RendezVous.Statut.ABSENT, RendezVous.Statut.EXCUSE)
+
+
 def consultations_du_jour(mission: Mission) -> int:
     """The prefilled count: the day's appointments neither cancelled nor missed."""
-    return (
-        RendezVous.objects.filter(mission=mission)
-        .exclude(statut__in=[RendezVous.Statut.ANNULE, RendezVous.Statut.ABSENT, RendezVous.Statut.EXCUSE])
-        .count()
-    )
+    return RendezVous.objects.filter(mission=mission).exclude(statut__in=NOT_SEEN).count()
 
 
 def confirmer_jour(

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import defaultdict
 from typing import Any
 
+import numpy as np
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -24,8 +26,10 @@ from solidarite.continuite.models import (
     Transmission,
     Visite,
 )
-from solidarite.planning.models import Mission
+from solidarite.planning.models import Disponibilite, Mission, MissionTransition
+from solidarite.planning.services import besoins, km_for_minutes
 from solidarite.rdv.models import RendezVous
+from solidarite.territoire.travel import haversine_km
 from solidarite.web.commandes import CONTROLES_SANS_URLS
 from solidarite.web.entrees import count_argument
 
@@ -79,6 +83,8 @@ EXAMENS = [
 ]
 PER_DAY = 8
 DAYS = 91
+LABEL = "Données de démonstration"
+WORKING = (Mission.Statut.PROPOSEE, Mission.Statut.CONFIRMEE, Mission.Statut.REALISEE)
 
 
 class Command(BaseCommand):
@@ -103,7 +109,9 @@ class Command(BaseCommand):
             .order_by("pk")[: options["lieux"]]
         )
         doctors = list(
-            MedecinVolontaire.objects.filter(demonstration=True, statut__in=services.VALIDATED).order_by("pk")
+            MedecinVolontaire.objects.filter(demonstration=True, statut__in=services.VALIDATED)
+            .select_related("commune")
+            .order_by("pk")
         )
         if not lieux or not doctors:
             raise CommandError(
@@ -136,6 +144,62 @@ def figures() -> str:
     )
 
 
+def _missions(
+    lieux: list[LieuSolidaire],
+    doctors: list[MedecinVolontaire],
+    rng: random.Random,
+    today: dt.date,
+    days: int,
+) -> list[Mission]:
+    """Each opening day of the `days` before today at each lieu, given to a volunteer drawn among those who could
+    have been planned there: within their travel limit, free that day, under their days a month (the missions they
+    already have counted). A day nobody could take has no mission (a remote lieu shares few volunteers). Declared
+    available that day and confirmed, with its transition, as the planning leaves a mission whose day has come:
+    the doctor confirms the day afterwards, and it becomes « réalisée » with its realised day (demo_indemnisation).
+
+    Each day went to any demo volunteer: a doctor of the Cantal worked in Guyane, four days a month, on days she
+    had not declared, and the missions were « réalisées » without a realised day nor a transition."""
+    start = today - dt.timedelta(days=days)
+    existing = Mission.objects.filter(medecin__in=doctors, statut__in=WORKING).values_list(
+        "medecin_id", "date"
+    )
+    busy: set[tuple[int, dt.date]] = set(existing)
+    per_month: dict[tuple[int, dt.date], int] = defaultdict(int)
+    for medecin_id, day in busy:
+        per_month[(medecin_id, day.replace(day=1))] += 1
+    reach = {d.pk: km_for_minutes(d.trajet_max_minutes) for d in doctors}
+    missions: list[Mission] = []
+    for lieu in lieux:
+        km = haversine_km(
+            np.array([d.commune.latitude for d in doctors]),
+            np.array([d.commune.longitude for d in doctors]),
+            lieu.latitude,
+            lieu.longitude,
+        )
+        near = [d for d, far in zip(doctors, km, strict=True) if far <= reach[d.pk]]
+        months = sorted({(start + dt.timedelta(days=k)).replace(day=1) for k in range(days)})
+        opening = [d for month in months for d in besoins(lieu, month) if start <= d < today]
+        for day in opening:
+            month = day.replace(day=1)
+            free = [
+                d for d in near if (d.pk, day) not in busy and per_month[(d.pk, month)] < d.jours_max_par_mois
+            ]
+            if not free:
+                continue
+            doctor = rng.choice(free)
+            busy.add((doctor.pk, day))
+            per_month[(doctor.pk, month)] += 1
+            missions.append(Mission(medecin=doctor, lieu=lieu, date=day, statut=Mission.Statut.CONFIRMEE))
+    Mission.objects.bulk_create(missions)
+    Disponibilite.objects.bulk_create(
+        [Disponibilite(medecin_id=m.medecin_id, date=m.date) for m in missions], ignore_conflicts=True
+    )
+    MissionTransition.objects.bulk_create(
+        [MissionTransition(mission=m, vers=Mission.Statut.CONFIRMEE, commentaire=LABEL) for m in missions]
+    )
+    return missions
+
+
 def seed(
     lieux: list[LieuSolidaire],
     doctors: list[MedecinVolontaire],
@@ -145,27 +209,11 @@ def seed(
     per_day: int,
     demonstration: bool,
 ) -> dict[str, int]:
-    """Missions realised over `days` days before today at each lieu (working days), `per_day` consultations each,
-    patients coming back, a transmission per consultation and exams for about a third. Bulk writes."""
+    """Missions on the `days` days before today at each lieu (its opening days, public holidays excluded),
+    `per_day` consultations each, patients coming back, a transmission per consultation and exams for about a
+    third. Bulk writes."""
     now = timezone.now()
-    missions: list[Mission] = []
-    busy: set[tuple[int, dt.date]] = set(
-        Mission.objects.filter(date__gte=today - dt.timedelta(days=days), date__lt=today).values_list(
-            "medecin_id", "date"
-        )
-    )
-    for lieu in lieux:
-        for back in range(days, 0, -1):
-            day = today - dt.timedelta(days=back)
-            if day.weekday() >= 5:
-                continue
-            free = [d for d in doctors if (d.pk, day) not in busy]
-            if not free:
-                continue
-            doctor = rng.choice(free)
-            busy.add((doctor.pk, day))
-            missions.append(Mission(medecin=doctor, lieu=lieu, date=day, statut=Mission.Statut.REALISEE))
-    Mission.objects.bulk_create(missions)
+    missions = _missions(lieux, doctors, rng, today, days)
     pool: dict[int, list[Patient]] = {lieu.pk: [] for lieu in lieux}
     new_patients: list[Patient] = []
     rdvs: list[RendezVous] = []

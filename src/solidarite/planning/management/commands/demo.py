@@ -20,6 +20,7 @@ from solidarite.annuaire import services as annuaire
 from solidarite.annuaire.generation import homes_for_lieux, lieux_places
 from solidarite.annuaire.models import LieuSolidaire, MedecinVolontaire, ReferentLieu
 from solidarite.annuaire.validation import rpps_with_key
+from solidarite.mois import add_months
 from solidarite.planning.models import Disponibilite, Mission, MissionTransition
 from solidarite.planning.signals import demo_reset
 from solidarite.territoire.models import AgentArs, Commune, Departement, Epci
@@ -221,27 +222,14 @@ class Command(BaseCommand):
             # Checked and normalised as a sign-up; no welcome e-mail: the demo addresses do not exist.
             annuaire.inscrire_medecins(medecins, commentaire="Données de démonstration", bienvenue=False)
             saved = list(MedecinVolontaire.objects.filter(demonstration=True))
-            days = [
-                first + dt.timedelta(days=d)
-                for d in range(31)
-                if (first + dt.timedelta(days=d)).month == first.month
-            ]
-            workdays = [d for d in days if d.weekday() < 5]
-            Disponibilite.objects.bulk_create(
-                [
-                    Disponibilite(medecin=m, date=d)
-                    for m in saved
-                    for d in sorted(
-                        rng.choice(workdays, size=int(rng.integers(2, 6)), replace=False).tolist()
-                    )
-                ]
-            )
             missions = _seed_missions(saved, rng)
+            months = _declare_days(saved, first, rng)
             referent, agent = _seed_people(options["seed"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Données de démonstration : {len(lieux)} lieux solidaires dans {len(ranked)} zones, {len(saved)} médecins volontaires "
-                f"(actifs), disponibilités pour {first:%m/%Y}, {missions} missions confirmées sur les six prochaines semaines."
+                f"(actifs), disponibilités déclarées de {months[0]:%m/%Y} à {months[-1]:%m/%Y}, {missions} missions "
+                "confirmées sur les six prochaines semaines."
             )
         )
         self.stdout.write(
@@ -336,6 +324,8 @@ def _demo_agents_group() -> Group:
 
 
 MISSION_DAYS_PER_LIEU = 4
+# The days each volunteer declares in a month, missions included: drawn between the two, inclusive.
+DECLARED_PER_MONTH = (2, 4)
 HORIZON_DAYS = 42
 REACH_MINUTES = 60.0  # the patients' search shows the lieux within an hour
 
@@ -432,3 +422,48 @@ def _seed_missions(medecins: list[MedecinVolontaire], rng: np.random.Generator) 
         ]
     )
     return len(created)
+
+
+def _declare_days(
+    medecins: list[MedecinVolontaire], first: dt.date, rng: np.random.Generator
+) -> list[dt.date]:
+    """Each volunteer's disponibilités, as a planning needs them to have given their missions: every day of their
+    missions, and a few more that no mission took on days a volunteer may declare (from tomorrow to the end of the
+    planning's horizon, a weekday, not a day closed everywhere), in each month from this one to next month (`first`)
+    or the month of their last mission; `DECLARED_PER_MONTH` days a month, never fewer than the missions nor more
+    than `availability_cap`. Returns the first days of those months.
+
+    A demo doctor had missions on days she had not declared: the missions were given over six weeks whatever
+    the days, and a few random days of next month declared apart."""
+    from solidarite.planning.horizon import last_plannable_day
+    from solidarite.planning.services import availability_cap, closed_days, month_days
+
+    today = timezone.localdate()
+    given: dict[int, set[dt.date]] = defaultdict(set)
+    for medecin_id, day in Mission.objects.filter(
+        medecin__in=medecins, statut__in=Mission.ACTIVES
+    ).values_list("medecin_id", "date"):
+        given[medecin_id].add(day)
+    end = max([first, *(d.replace(day=1) for days in given.values() for d in days)])
+    months = [today.replace(day=1)]
+    while months[-1] < end:
+        months.append(add_months(months[-1], 1))
+    last = last_plannable_day(today)
+    weekdays = [d for month in months for d in month_days(month) if today < d <= last and d.weekday() < 5]
+    closed = closed_days(weekdays)
+    declarable: dict[dt.date, list[dt.date]] = defaultdict(list)
+    for day in weekdays:
+        if day not in closed:
+            declarable[day.replace(day=1)].append(day)
+    declared = []
+    for m in medecins:
+        for month in months:
+            missions = {d for d in given[m.pk] if d.replace(day=1) == month}
+            free = [d for d in declarable[month] if d not in missions]
+            wanted = int(rng.integers(DECLARED_PER_MONTH[0], DECLARED_PER_MONTH[1] + 1))
+            extra = max(0, min(wanted, availability_cap(m)) - len(missions))
+            picks = rng.choice(len(free), size=min(extra, len(free)), replace=False).tolist() if free else []
+            days = missions | {free[int(k)] for k in picks}
+            declared.extend(Disponibilite(medecin=m, date=d) for d in sorted(days))
+    Disponibilite.objects.bulk_create(declared)
+    return months
