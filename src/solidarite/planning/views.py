@@ -158,6 +158,10 @@ def disponibilites(request: HttpRequest) -> HttpResponse:
             "declaree": day in declared,
             "passe": day <= today,
             "mission": missions.get(day),
+            # a confirmed mission whose day is over stays « confirmée » until its day is confirmed as realised
+            "a_confirmer": day < today
+            and day in missions
+            and missions[day].statut == Mission.Statut.CONFIRMEE,
             "declinee": declinees.get(day),
         }
     context = {
