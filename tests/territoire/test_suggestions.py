@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from solidarite.territoire import suggestions
 from solidarite.territoire.search import search_communes
+from tests.territoire.sans_communes import sans_communes
 
 pytestmark = pytest.mark.django_db
 
@@ -216,25 +217,12 @@ def test_the_names_are_kept_then_read_again(settings, django_assert_num_queries,
 def test_names_read_before_the_territory_is_loaded_are_not_kept(
     settings, django_assert_num_queries, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from django.db import connection
-
-    from solidarite.territoire.models import Commune
 
     settings.SOLIDARITE_ORTHOGRAPHE_TTL_S = 600.0
     monkeypatch.setattr(suggestions, "_territory", suggestions._Territory())
-    table = Commune._meta.db_table
-    # As before `load_territoire`; the communes are put back before the test's foreign key check.
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE communes_gardees AS SELECT * FROM {table}")
-        cursor.execute(f"DELETE FROM {table}")
-    try:
-        with django_assert_num_queries(3 * 2):  # asked at each search, none of them kept
-            assert suggestions.suggest_communes("mauriak") == []
-            assert suggestions.suggest_postcodes("15020") == []
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"INSERT INTO {table} SELECT * FROM communes_gardees")
-            cursor.execute("DROP TABLE communes_gardees")
+    with sans_communes(), django_assert_num_queries(3 * 2):  # asked at each search, none of them kept
+        assert suggestions.suggest_communes("mauriak") == []
+        assert suggestions.suggest_postcodes("15020") == []
     with django_assert_num_queries(3 + 1):  # once loaded, read and kept
         assert suggestions.suggest_communes("mauriak")
     with django_assert_num_queries(1):

@@ -6,9 +6,10 @@ import html
 import re
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
+
+from tests.territoire.sans_communes import sans_communes
 
 pytestmark = pytest.mark.django_db
 
@@ -229,23 +230,12 @@ def test_commune_positions_are_read_in_one_query_and_kept_a_while(
 
 def test_a_territory_not_loaded_yet_is_asked_again(settings, django_assert_num_queries, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from solidarite.territoire import search
-    from solidarite.territoire.models import Commune
 
     settings.SOLIDARITE_COMMUNES_TTL_S = 600.0
     monkeypatch.setattr(search, "_positions", search._Positions())
-    table = Commune._meta.db_table
-    # As before `load_territoire`; the communes are put back before the test's foreign key check.
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE communes_gardees AS SELECT * FROM {table}")
-        cursor.execute(f"DELETE FROM {table}")
-    try:
-        with django_assert_num_queries(2):
-            assert search.position("15120") is None
-            assert search.position("15120") is None
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"INSERT INTO {table} SELECT * FROM communes_gardees")
-            cursor.execute("DROP TABLE communes_gardees")
+    with sans_communes(), django_assert_num_queries(2):
+        assert search.position("15120") is None
+        assert search.position("15120") is None
     with django_assert_num_queries(1):  # once loaded, kept
         assert search.position("15120") is not None
 
