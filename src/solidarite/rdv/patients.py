@@ -22,6 +22,9 @@ LIMITS = {
     field: RendezVous._meta.get_field(field).max_length
     for field in ("nom", "prenom", "medecin_traitant", "motif")
 }
+# The e-mail's column (the API's document says 254): Django's validate_email takes up to 320 characters, and the
+# API booked a longer address than its column holds, which PostgreSQL refuses (a 500).
+EMAIL_MAX = RendezVous._meta.get_field("email").max_length
 
 
 # A patient's name needs at least one letter of the Latin alphabet (web.textes: LETTER_CLASS, shared with the API's
@@ -88,6 +91,8 @@ def check_contact(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any
             errors["telephone"] = str(exc)
     if refusal := invisible_error("email", email):
         errors["email"] = refusal
+    elif len(email) > EMAIL_MAX:
+        errors["email"] = f"Adresse électronique trop longue : {EMAIL_MAX} caractères au plus."
     elif email:
         try:
             validate_email(email)
