@@ -43,6 +43,17 @@ def test_the_api_documentation_and_an_unknown_api_address_still_answer() -> None
             "Méthode POST non acceptée à cette adresse : GET seulement.",
         ),
         ("options", "/api/v1/lieux", 405, "Méthode OPTIONS non acceptée"),
+        # The probe of 7 December: the documentation's addresses answered any method (200), and without a CSRF
+        # cookie the pages' French CSRF page in HTML (403), the pages' CSRF check running under /api/v1/ too.
+        (
+            "post",
+            "/api/v1/openapi.json",
+            405,
+            "Méthode POST non acceptée à cette adresse : GET, HEAD seulement.",
+        ),
+        ("delete", "/api/v1/openapi.json", 405, "Méthode DELETE non acceptée à cette adresse : GET, HEAD"),
+        ("patch", "/api/v1/docs", 405, "Méthode PATCH non acceptée à cette adresse : GET, HEAD seulement."),
+        ("options", "/api/v1/docs", 405, "Méthode OPTIONS non acceptée à cette adresse : GET, HEAD"),
     ],
 )
 def test_an_address_or_a_method_the_api_does_not_have_is_refused_in_its_json_shape(
@@ -50,7 +61,7 @@ def test_an_address_or_a_method_the_api_does_not_have_is_refused_in_its_json_sha
 ) -> None:
     """An HTML page (404) and django-ninja's English « Method not allowed » in text/html (405) were what a
     client of the API read for these; now the API's `{"detail": …}`, in French, the Allow header kept."""
-    response = getattr(Client(), method)(address)
+    response = getattr(Client(enforce_csrf_checks=True), method)(address)
     assert response.status_code == status and response["Content-Type"].startswith("application/json")
     assert response.json()["detail"].startswith(message), response.json()
     if status == 405:

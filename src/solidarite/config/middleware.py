@@ -55,7 +55,17 @@ class SessionMiddleware(PagesOnly, sessions.SessionMiddleware):
 
 
 class CsrfViewMiddleware(PagesOnly, csrf.CsrfViewMiddleware):
-    pass
+    """Django's check runs in `process_view`, which Django's handler calls apart from `__call__`: under
+    `API_PREFIX` it is skipped there too. The API reads no session, so no cookie speaks for its caller; its
+    operations were exempt already (django-ninja), but its documentation's addresses were not, and a POST there
+    without a CSRF cookie got the pages' French CSRF page, in HTML, where the API answers in JSON."""
+
+    def process_view(
+        self, request: HttpRequest, callback: Any, callback_args: Any, callback_kwargs: Any
+    ) -> HttpResponseBase | None:
+        if request.path_info.startswith(API_PREFIX):
+            return None
+        return super().process_view(request, callback, callback_args, callback_kwargs)
 
 
 class AuthenticationMiddleware(PagesOnly, auth.AuthenticationMiddleware):

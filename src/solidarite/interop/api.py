@@ -12,6 +12,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooMa
 from django.http import HttpRequest, HttpResponse
 from django.http.request import RawPostDataException
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Path, Query
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -56,6 +57,9 @@ api = NinjaAPI(
     description="Lieux solidaires, créneaux et rendez-vous de la mission « Un médecin près de chez vous ».",
     urls_namespace="api",
     parser=JsonBodies(),
+    # The document and its page are read, nothing else: any method answered them (a POST or a DELETE got the
+    # document); another is the API's French 405 in JSON (config.middleware.ApiRefusalsInJson), Allow: GET, HEAD.
+    docs_decorator=require_safe,
 )
 
 
