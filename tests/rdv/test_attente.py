@@ -550,3 +550,18 @@ def test_a_phone_holds_six_entries_in_progress_and_its_owner_is_sent_the_way_out
     )
     _register(there, today, today + dt.timedelta(days=20))
     assert filled[0].pk < louis.pk
+
+
+def test_a_lieu_that_no_longer_receives_takes_no_waitlist_entry(client: Client) -> None:
+    """As its page: a 404 that says so, and nothing written (the form was accepted and its error had no field)."""
+    mission = _mission(days_ahead=10)
+    mission.lieu.actif = False
+    mission.lieu.save(update_fields=["actif"])
+    today = timezone.localdate()
+    data = {"prenom": "Louis", "nom": "Durand", "telephone": "06 11 22 33 44", "email": ""}
+    au = (today + dt.timedelta(days=30)).strftime("%d/%m/%Y")
+    refused = client.post(
+        f"/rendez-vous/lieu/{mission.lieu.pk}/attente/", {**data, "du": today.strftime("%d/%m/%Y"), "au": au}
+    )
+    assert refused.status_code == 404 and "ne reçoit plus" in html.unescape(refused.content.decode())
+    assert not InscriptionAttente.objects.exists()

@@ -149,9 +149,12 @@ def lieu(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @limited("reservation", methods=("POST",))
 def attente_inscription(request: HttpRequest, pk: int) -> HttpResponse:
-    found = LieuSolidaire.objects.select_related("commune").filter(pk=pk).first()
+    # as its page (rdv:lieu): a lieu that no longer receives patients takes no waitlist entry either
+    found = LieuSolidaire.objects.select_related("commune").filter(pk=pk, actif=True).first()
     if found is None:
-        return error_page(request, 404, "Lieu introuvable", "Ce lieu de consultation n'existe pas.")
+        return error_page(
+            request, 404, "Lieu introuvable", "Ce lieu de consultation n'existe pas ou ne reçoit plus."
+        )
     if request.method != "POST":  # GET or HEAD: the address the form's answer is shown at, opened again (tab
         # restored, link kept): the lieu's page and its form, where an empty 405 was shown
         return redirect(f"{reverse('rdv:lieu', args=[found.pk])}#attente")
