@@ -93,3 +93,28 @@ def test_a_patient_finds_the_appointments(client: Client) -> None:
     links = menu(client)
     assert "Mes rendez-vous" in links and "Mes missions" not in links
     reachable(client, links, ["Mes rendez-vous"])
+
+
+ARS_PAGES = [
+    "/planning/ars/",
+    "/indemnisation/ars/",
+    "/indemnisation/national/",
+    "/pilotage/gestion/",
+    "/continuite/ars/",
+    "/zonage/gestion/campagnes/1/1/",
+]
+
+
+@pytest.mark.parametrize("path", ARS_PAGES)
+def test_an_ars_page_tells_a_doctor_it_is_the_agents_and_sends_a_visitor_to_sign_in(
+    client: Client, path: str
+) -> None:
+    """A doctor signed in who opens an ARS page (a link kept, a colleague's) reads a French 403 that sends him back
+    to his menu, not the back office's password form; an anonymous visitor goes to the sign-in page, with ProConnect."""
+    anonymous = client.get(path)
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/connexion/?next=")
+    client.force_login(compte(medecin(statut=MedecinVolontaire.Statut.VALIDE)))
+    refused = client.get(path)
+    text = refused.content.decode()
+    assert refused.status_code == 403 and "réservée aux agents des ARS" in text
+    assert "Mes missions" in text  # the menu of his own pages, on the error page itself

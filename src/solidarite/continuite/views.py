@@ -7,7 +7,6 @@ import datetime as dt
 import json
 from typing import Any
 
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -34,7 +33,7 @@ from solidarite.rdv.audit import RENDEZ_VOUS, AccesDonnees, record
 from solidarite.rdv.models import RendezVous
 from solidarite.rdv.services.jetons import InvalidJetonError, from_jeton
 from solidarite.web.entrees import DATE_EXPECTED, EntreeInvalide, parse_id, read_date, read_id
-from solidarite.web.pages import error_page
+from solidarite.web.pages import agents_seulement, error_page
 
 CANAL = "continuité"
 FIELDS = (
@@ -364,7 +363,7 @@ def lieu(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "continuite/lieu.html", {"lieu": found, "resultats": rows})
 
 
-@staff_member_required
+@agents_seulement
 @require_safe
 def ars(request: HttpRequest) -> HttpResponse:
     """The ARS of a region: counts per lieu (no patient), overdue in red."""

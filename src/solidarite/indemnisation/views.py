@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Sum
@@ -26,7 +25,7 @@ from solidarite.planning.models import Mission
 from solidarite.territoire import acces as territoire_acces
 from solidarite.territoire.models import Region
 from solidarite.web.entrees import EntreeInvalide, parse_id, read_id
-from solidarite.web.pages import error_page
+from solidarite.web.pages import agents_seulement, error_page
 
 NO_BANK_DETAILS = (
     "La plateforme ne conserve aucune coordonnée bancaire : la CPAM verse l'indemnité sur le compte où elle "
@@ -210,7 +209,7 @@ def _check_page_region(user: Any, region: Region, first: dt.date, keys: list[int
         raise ValidationError(NOT_ON_PAGE)
 
 
-@staff_member_required
+@agents_seulement
 @require_http_methods(["GET", "HEAD", "POST"])
 def ars(request: HttpRequest) -> HttpResponse:
     scope = _region_and_month(request)
@@ -274,7 +273,7 @@ def ars(request: HttpRequest) -> HttpResponse:
     return render(request, "indemnisation/ars.html", context, status=status)
 
 
-@staff_member_required
+@agents_seulement
 @require_safe
 def ars_calcul(request: HttpRequest) -> HttpResponse:
     """The month's run progress, polled by the ARS page (htmx) until it ends, then the page reloads."""
@@ -294,7 +293,7 @@ def ars_calcul(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@staff_member_required
+@agents_seulement
 @require_safe
 def export(request: HttpRequest) -> HttpResponse:
     """The region's month for the CPAM: CSV (schema exports.SCHEMA, versioned) or XLSX; ?cpam= keeps one CPAM.
@@ -356,7 +355,7 @@ def schema(request: HttpRequest) -> HttpResponse:
     return JsonResponse(exports.SCHEMA, json_dumps_params={"ensure_ascii": False, "indent": 2})
 
 
-@staff_member_required
+@agents_seulement
 @require_safe
 def national(request: HttpRequest) -> HttpResponse:
     """The national admin's totals: statements and amounts by state per region and month (CSV with

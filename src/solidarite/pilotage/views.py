@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -32,7 +31,7 @@ from solidarite.pilotage.opendata import publication
 from solidarite.pilotage.opendata.schema import schema as open_schema
 from solidarite.territoire import acces as territoire_acces
 from solidarite.territoire.models import Departement, Region
-from solidarite.web.pages import error_page
+from solidarite.web.pages import agents_seulement, error_page
 from solidarite.zonage.exports import CONTOURS_FILE
 
 FORMATS = ("csv", "xlsx")
@@ -200,7 +199,7 @@ def tableau(request: HttpRequest) -> HttpResponse:
     return _page(request, public=True)
 
 
-@staff_member_required
+@agents_seulement
 @require_safe
 def gestion(request: HttpRequest) -> HttpResponse:
     """The ARS (its region) and national admin (all) dashboard: unmasked aggregates, no personal data."""
@@ -237,7 +236,7 @@ def export(request: HttpRequest, niveau: str, format: str) -> HttpResponse:
     return _export(request, niveau, format, public=True)
 
 
-@staff_member_required
+@agents_seulement
 @require_safe
 def gestion_export(request: HttpRequest, niveau: str, format: str) -> HttpResponse:
     return _export(request, niveau, format, public=False)
@@ -324,7 +323,7 @@ def donnees_ouvertes_schema(request: HttpRequest) -> HttpResponse:
     return JsonResponse(open_schema(), json_dumps_params={"ensure_ascii": False, "indent": 2})
 
 
-@staff_member_required
+@agents_seulement
 @require_http_methods(["GET", "HEAD", "POST"])
 def publier(request: HttpRequest) -> HttpResponse:
     """The national admin publishes a closed quarter, or a correction of one (a new version, with its reason)."""

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -26,7 +25,7 @@ from solidarite.planning.models import Mission, PlanningRun, Proposition
 from solidarite.territoire import acces
 from solidarite.territoire.models import Region
 from solidarite.web.entrees import EntreeInvalide, read_date, read_id
-from solidarite.web.pages import error_page
+from solidarite.web.pages import agents_seulement, error_page
 
 LINK_GONE = (
     "Ce lien personnel n'est plus valable : vos disponibilités, vos missions et la liste de vos patients "
@@ -324,7 +323,7 @@ def _region_and_month(request: HttpRequest) -> tuple[list[Region], Region, dt.da
     return regions, region, first
 
 
-@staff_member_required
+@agents_seulement
 @require_safe
 def ars_calcul(request: HttpRequest) -> HttpResponse:
     """The progress of the month's solve, polled by the ARS page (htmx) while it is queued or computing;
@@ -343,7 +342,7 @@ def ars_calcul(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@staff_member_required
+@agents_seulement
 @require_http_methods(["GET", "HEAD", "POST"])
 def ars(request: HttpRequest) -> HttpResponse:
     scope = _region_and_month(request)

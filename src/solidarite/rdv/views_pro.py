@@ -9,7 +9,6 @@ from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -25,7 +24,7 @@ from solidarite.rdv import services
 from solidarite.rdv.models import AccesDonnees, RendezVous
 from solidarite.territoire import acces
 from solidarite.web.entrees import read_id
-from solidarite.web.pages import error_page
+from solidarite.web.pages import agents_seulement, error_page
 
 ABSENCES_WINDOW_DAYS = 365
 REPEAT = 2
@@ -79,7 +78,7 @@ def journee_medecin(request: HttpRequest, mission: int) -> HttpResponse:
     return _day(request, found, request.user, canal, ars=False)
 
 
-@staff_member_required
+@agents_seulement
 @require_http_methods(["GET", "HEAD", "POST"])
 def journee_ars(request: HttpRequest, mission: int) -> HttpResponse:
     """The ARS of the mission's region (or the ministry); a mission of another region answers 404."""
@@ -99,7 +98,7 @@ ABSENCES_OFF = (
 )
 
 
-@staff_member_required
+@agents_seulement
 @require_safe
 def absences(request: HttpRequest) -> HttpResponse:
     """Patients absent without excuse at least twice in twelve months, in the agent's region (off by default)."""

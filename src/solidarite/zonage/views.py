@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from solidarite.territoire.models import Epci
+from solidarite.web.pages import agents_seulement
 from solidarite.zonage import services
 from solidarite.zonage.exports import CONTOURS_FILE, DECIMALS
 from solidarite.zonage.models import Ajustement, Campagne, ListeOfficielle, ResultatEpci
@@ -189,7 +189,7 @@ def epci(request: HttpRequest, siren: str) -> HttpResponse:
     return render(request, "zonage/epci.html", context)
 
 
-@staff_member_required
+@agents_seulement
 @require_safe
 def comparer_campagnes(request: HttpRequest, a: int, b: int) -> HttpResponse:
     first, second = get_object_or_404(Campagne, pk=a), get_object_or_404(Campagne, pk=b)
@@ -199,7 +199,7 @@ def comparer_campagnes(request: HttpRequest, a: int, b: int) -> HttpResponse:
     )
 
 
-@staff_member_required
+@agents_seulement
 @require_safe
 def comparer_liste(request: HttpRequest, pk: int) -> HttpResponse:
     liste = get_object_or_404(ListeOfficielle, pk=pk)
