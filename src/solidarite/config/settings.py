@@ -173,7 +173,7 @@ SOLIDARITE_COMMUNES_TTL_S = env_seconds("SOLIDARITE_COMMUNES_TTL_S", "600")
 SOLIDARITE_PROCHAINS_TTL_S = env_seconds("SOLIDARITE_PROCHAINS_TTL_S", "3")
 # How long each process keeps the spelling index of the commune names, with which a search that finds nothing
 # proposes the nearest names (« mauriak » → Mauriac) and postcodes (seconds; 0: built again at each such search,
-# 0.6 to 0.8 s). 600 s as the positions above; `load_territoire` forgets it in its own process at once.
+# under a second: bench/orthographe.py). 600 s as the positions above; `load_territoire` forgets it in its own process at once.
 SOLIDARITE_ORTHOGRAPHE_TTL_S = env_seconds("SOLIDARITE_ORTHOGRAPHE_TTL_S", "600")
 # How long the pilotage dashboard keeps its aggregates and rendered tables in Django's cache (seconds; 0: compute
 # them on every request). 60 s: a new mission or realised day shows within a minute (decision 0018).

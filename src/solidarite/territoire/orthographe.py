@@ -5,8 +5,8 @@ Pure and typed: no Django, no database. The names come in normalised by `territo
 case, no accents, hyphens and apostrophes as spaces, « st » spelled « saint »), which the caller applies to the
 query too; this module adds only a key of French sounds (`sound_keys`), to compare names, never shown.
 
-A `SpellingIndex` is built once from every name (35,000 communes and 2,600 former ones: 0.4 s, 20 MB), then
-answers a keystroke in 1 to 2 ms, without a loop over the names in Python (bench/orthographe.py):
+A `SpellingIndex` is built once from every name (35,000 communes and 2,600 former ones), then answers a
+keystroke without a loop over the names in Python (time and memory: bench/orthographe.py):
 
 1. candidates: the few hundred entries that share the most trigrams with the query, each trigram counted for how
    rare it is, by numpy over an inverted index; and the names that sound exactly as the query (a dictionary);

@@ -5,8 +5,9 @@ spelling or in sound (« mauriak » → Mauriac, Cantal and Gironde), the postco
 The names are read from the database once, into a spelling index (`orthographe.SpellingIndex`) with the postcodes
 of every commune, kept `SOLIDARITE_ORTHOGRAPHE_TTL_S` seconds by the process (600 by default: the territory
 changes once a year, by `load_territoire`, which forgets it in its own process). A search asks nothing more of the
-database for them than its suggested communes, in one query; the build (three queries, 0.6 to 0.8 s, 31 MB kept)
-is paid by one search in ten minutes, by one thread while the others keep to the index they had (decision 0029)."""
+database for them than its suggested communes, in one query; the build (three queries; its time and memory are
+measured by bench/orthographe.py) is paid by one search in ten minutes, by one thread while the others keep to
+the index they had (decision 0029)."""
 
 from __future__ import annotations
 
