@@ -200,3 +200,16 @@ def test_two_overseas_remainders_keep_their_own_counts() -> None:
     )
     ajouts = ajouts_modeles(scores, {}, faits)
     assert [a.rang for a in ajouts] == [2, 5, 6]  # Martinique 1 (2 − Guadeloupe's 1), then Guyane 2 (of 4)
+
+
+def test_a_departement_gap_is_filled_before_the_rest_of_its_region() -> None:
+    """Corrèze (19) published with one zone, none computed: of Nouvelle-Aquitaine's two places, the first goes
+    to the Corrèze candidate (rank 10) though ranks 7 and 9 come before it; the second to rank 7 (ADR 0030)."""
+    faits = dataclasses.replace(_faits_departement("19", 1), zones=4)
+    assert [a.rang for a in ajouts_modeles(_scores(SPEC), DEPARTEMENTS, faits)] == [7, 10]
+    # without the count, the best-ranked of the region
+    assert [a.rang for a in ajouts_modeles(_scores(SPEC), DEPARTEMENTS, _faits(zones=4))] == [7, 9]
+    # a département gap in an approximate count (a group) waits for the exact counts, as before
+    groupe = dataclasses.replace(faits.groupes[0], departements=(FaitDepartement("58", 1, "presse"),))
+    faits = dataclasses.replace(faits, groupes=(groupe,))
+    assert [a.rang for a in ajouts_modeles(_scores(SPEC), DEPARTEMENTS, faits)] == [7, 10]

@@ -8,8 +8,9 @@ below the cut-off**. So, for each published count the computation falls short of
 that region are candidates (none in Île-de-France, none in a département published without a zone, none
 beyond the room a département's published count leaves, no gap of a computed pre-list count is filled); the
 additions left to place (`zones − zones computed`) go to the best-ranked candidates nationally, each count
-filled at most up to its published value, the exact counts (a region's, an ARS's own publication) before the
-approximate ones (a group's « environ 40 », the overseas detail), which take only the places left. No addition is invented beyond the published gaps: the final list
+filled at most up to its published value: first the candidates of a département whose published count lacks
+zones (ADR 0030), then the other exact counts (a region's, an ARS's own publication), then the approximate ones
+(a group's « environ 40 », the overseas detail), which take only the places left. No addition is invented beyond the published gaps: the final list
 may hold fewer than 151 zones, and it says so.
 
 The modelled additions are shown as such (report, command output), never saved as ARS adjustments: only an
@@ -108,10 +109,12 @@ def ajouts_modeles(
             cible_of.setdefault(code, rang)
     ajouts: list[AjoutModele] = []
     added: set[str] = set()
-    # Exact counts first: a region's count is an ARS's own publication, so its gap is the evidence of an
-    # addition; an approximate count (a group's « environ 40 », derived from 151 by difference) takes only
-    # the places the exact ones leave. Within each pass, the best-ranked candidates nationally.
-    for exactes in (True, False):
+    # The narrowest exact evidence first: a département whose published count lacks zones, in a region whose
+    # exact count lacks zones (« la Dordogne, avec neuf » when the computation finds six); then a region's
+    # count, an ARS's own publication, whose gap is the evidence of an addition; an approximate count (a
+    # group's « environ 40 », derived from 151 by difference) takes only the places the exact ones leave.
+    # Within each pass, the best-ranked candidates nationally.
+    for passe in ("departement", "exacte", "approchee"):
         for s in sorted(scores, key=lambda s: (s.rang, s.siren)):
             if len(ajouts) >= budget:
                 break
@@ -122,7 +125,8 @@ def ajouts_modeles(
                 or s.siren in added
                 or s.score is None
                 or k is None
-                or (exactes and toutes[k].approximatif)
+                or (passe != "approchee" and toutes[k].approximatif)
+                or (passe == "departement" and not any(place.get(d, 0) > 0 for d in deps))
                 or manque[k] <= 0
                 or sans_zone.intersection(deps)
                 or any(place.get(d, 1) <= 0 for d in deps)
