@@ -153,3 +153,30 @@ def test_nothing_for_too_short_nonsense_or_digits(index: SpellingIndex, typed: s
 def test_an_empty_index_proposes_nothing() -> None:
     assert SpellingIndex.build([], [], []).near("mauriak") == []
     assert np.asarray(SpellingIndex.build(["lyon"], [0], [1]).same_text).tolist() == [0]
+
+
+def test_a_query_is_unfinished_while_a_name_goes_on_in_the_same_word() -> None:
+    """The patient still typing « Mauriac » has typed « mauri »: what sounds as it (Maury) is no proposal then."""
+    names = [
+        "mauriac",
+        "maury",
+        "lion sur mer",
+        "montreuil aux lions",
+        "saint flour",
+        "saintes",
+        "marcy saint alexandre",
+    ]
+    index = SpellingIndex.build(names, list(range(len(names))), [1] * len(names))
+    assert index.unfinished("mauri") and index.unfinished("mau") and index.unfinished("saint")  # Saintes
+    assert index.unfinished("saint fl") and index.unfinished(
+        "alexand"
+    )  # a later word, when no name begins so
+    assert not index.unfinished("mauriac") and not index.unfinished("maury")  # whole names
+    assert not index.unfinished("lion")  # Lion-sur-Mer ends a word there: Lyon may be meant
+    assert not index.unfinished("flour") and not index.unfinished("saint alexandre")  # later words, whole
+    assert not index.unfinished("zzz")  # no name holds it: a misspelling, or nonsense
+    assert index.unfinished("")  # nothing typed yet
+    for name in names:  # every start of a name cut inside a word
+        for cut in range(1, len(name)):
+            if name[cut] != " " and name[cut - 1] != " ":
+                assert index.unfinished(name[:cut]), name[:cut]

@@ -4,12 +4,15 @@ name, a mistyped postcode), on the real territory, with and without htmx, on the
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from solidarite.territoire import suggestions
+from solidarite.territoire.models import Commune, normalise_nom
+from solidarite.territoire.orthographe import letters
 from solidarite.territoire.search import search_communes
 from tests.territoire.sans_communes import sans_communes
 
@@ -103,6 +106,57 @@ def test_a_list_without_the_very_name_typed_adds_the_commune_that_sounds_as_it()
     assert _proposed("Mauriac") == []  # the very name found: nothing more
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "mauri",  # halfway through « Mauriac »: not Maury, nor Mory (they sound as it)
+        "Mauri",
+        "MAURIA",  # not Moriat
+        "maur",
+        "tou",  # Toulouse, Tours…: not Thou
+        "vill",
+        "lan",  # Lannion, Lanester…: not Lens
+        "san",  # Sannois, Sanary-sur-Mer…: not Sens
+        "Saint",  # Saint-Étienne…, and Saintes: not Sens
+        "St",
+        "st-",
+        "Sainte-",
+        "st mauri",
+        "Saint-Fl",
+        "Chât",
+        "chateaur",
+        "Bourg-en-Br",
+        "riom ès",
+        "bress",
+    ],
+)
+def test_the_start_of_real_names_proposes_nothing_that_sounds_alike(typed: str) -> None:
+    """The patient is still typing: the communes that begin so are listed, and nothing else."""
+    outcome = search_communes(typed)
+    assert outcome.matches and not outcome.message
+    assert outcome.suggestions == [] and outcome.postcode_suggestions == []
+
+
+def test_no_start_of_a_name_cut_inside_a_word_proposes_anything() -> None:
+    """Each name of the Cantal typed letter by letter, as written (accents, hyphens) and with « St » for
+    « Saint »: while the cut falls inside a word, nothing that sounds as it is proposed beside the communes listed
+    (what the search asks beside a list without the very name typed; nothing listed: `near`, above)."""
+    names = list(Commune.objects.filter(departement__code="15").values_list("nom", flat=True))
+    assert len(names) > 200
+    typed = set()
+    for name in names:
+        for written in {name, re.sub(r"^Saint(e?)-", r"St\1-", name)}:
+            for cut in range(3, len(written)):
+                if written[cut - 1].isalpha() and written[cut].isalpha() and letters(written[:cut]) >= 3:
+                    typed.add(written[:cut])
+    assert len(typed) > 1500
+    proposing = {
+        t: found for t in sorted(typed) if (found := suggestions.sounding_as(normalise_nom(t), frozenset()))
+    }
+    assert proposing == {}
+    assert suggestions.sounding_as(normalise_nom("Lion"), frozenset())  # a whole word: Lyon may be meant
+
+
 @pytest.mark.parametrize("typed", ["zzzzzz", "qwxzkv", "xq", "m", "152000"])
 def test_nonsense_and_short_queries_get_no_proposal_but_what_to_type(typed: str) -> None:
     outcome = search_communes(typed)
@@ -170,6 +224,19 @@ def test_the_patient_search_leads_from_a_proposal_to_the_lieux_near_it(
     assert f'href="{BOOKING}?commune={MAURIAC_GIRONDE}">Mauriac (33540)</a>' in body
     page = client.get(BOOKING, {"commune": MAURIAC_CANTAL})
     assert page.status_code == 200 and "Près de Mauriac (15)" in _text(page)
+
+
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}])
+@pytest.mark.parametrize("page", [SEARCH, BOOKING])
+def test_halfway_through_a_name_the_pages_list_the_communes_and_propose_nothing(
+    client: Client, page: str, headers: dict[str, str]
+) -> None:
+    """« mauri » on the way to « Mauriac », on the commune search and the patient's, with htmx and without."""
+    body = _text(client.get(page, {"q": "mauri"}, headers=headers))
+    assert "Mauriac" in body and "Maurines" in body
+    assert "Vouliez-vous dire" not in body and "Maury" not in body
+    body = _text(client.get(page, {"q": "mauriak"}, headers=headers))  # one letter more, and a slip
+    assert "Vouliez-vous dire :" in body and "Mauriac (15200)" in body
 
 
 def test_the_patient_who_types_an_insee_code_for_a_postcode_chooses(client: Client) -> None:

@@ -22,6 +22,7 @@ a word of a name; small words (« de », « la », « sur »…) start no entry.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -170,6 +171,13 @@ class _Grams:
         return np.bincount(rows, weights=rarity, minlength=size).astype(np.float64, copy=False)
 
 
+def _begins(texts: tuple[str, ...], norm: str, going_on: bool = False) -> bool:
+    """Whether a text of the sorted `texts` begins with `norm`; with `going_on`, and goes on in the same word
+    (a letter or a digit after it: the texts are normalised, so all but a space sorts after « ! »)."""
+    low = bisect_left(texts, norm + "!" if going_on else norm)
+    return low < len(texts) and texts[low].startswith(norm)
+
+
 def alignment_distances(
     query: str, names: ByteArray, lengths: IntArray, reach: int = 2
 ) -> tuple[IntArray, IntArray]:
@@ -231,6 +239,8 @@ class SpellingIndex:
     matrix: ByteArray
     lengths: IntArray
     by_sound: dict[str, list[int]]  # sound key → the entries of whole names that sound so
+    starts: tuple[str, ...]  # the texts of the entries of whole names, sorted (`unfinished`)
+    later_words: tuple[str, ...]  # the texts of the entries from a later word, sorted
 
     @classmethod
     def build(cls, names: Sequence[str], owners: Sequence[int], weights: Sequence[int]) -> SpellingIndex:
@@ -268,7 +278,20 @@ class SpellingIndex:
             matrix,
             lengths,
             by_sound,
+            tuple(sorted({t for t, later in zip(texts, entry_later, strict=True) if not later})),
+            tuple(sorted({t for t, later in zip(texts, entry_later, strict=True) if later})),
         )
+
+    def unfinished(self, norm: str) -> bool:
+        """Whether a normalised query may be a name still being typed: a name begins with it and goes on in the
+        same word (« mauri » of Mauriac, « saint » of Saintes, « san » of Sannois), or, when no name begins
+        with it, a later word of a name does (« alexand » of Saint-Alexandre). Not when every name that begins
+        with it ends a word there (« lion » of Lion-sur-Mer: the patient may have meant Lyon), nor when no name
+        holds it at the start of a word."""
+        for texts in (self.starts, self.later_words):
+            if _begins(texts, norm):
+                return _begins(texts, norm, going_on=True)
+        return False
 
     def sounding_as(self, norm: str) -> list[int]:
         """The entries of the whole names that sound exactly as the query (none if it has under 3 letters)."""

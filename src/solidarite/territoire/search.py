@@ -7,7 +7,8 @@ is cut, and says so with how to narrow it (`SearchOutcome.cut`).
 
 What names no commune gets the nearest names (« mauriak » → Mauriac) or postcodes (« 15020 » → 15200) instead
 of an empty list (`suggestions`: one query more, for the communes proposed); a list without the very name typed
-gets the communes whose name sounds as it (« lion » → Lyon, beside Lion-sur-Mer)."""
+gets the communes whose name sounds as it (« lion » → Lyon, beside Lion-sur-Mer), unless what was typed may be a
+name still being typed (« mauri » of Mauriac: not Maury; decision 0029, revised)."""
 
 from __future__ import annotations
 

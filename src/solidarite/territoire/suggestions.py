@@ -163,9 +163,10 @@ def suggest_communes(norm: str, code: str = "", listed: frozenset[int] = frozens
 
 def sounding_as(norm: str, listed: frozenset[int]) -> list[Suggestion]:
     """The communes whose whole name sounds exactly as the query, spelled otherwise (« lion » → Lyon), beyond the
-    communes already listed (pks): the most populous first."""
+    communes already listed (pks): the most populous first. None, and no query, while what was typed may be a
+    name still being typed (`SpellingIndex.unfinished`: « mauri » begins Mauriac; Maury would be noise)."""
     territory = _kept()
-    if territory.index is None:
+    if territory.index is None or territory.index.unfinished(norm):
         return []
     index = territory.index
     entries = sorted(index.sounding_as(norm), key=lambda e: (-int(index.weights[e]), index.texts[e]))
