@@ -47,8 +47,9 @@ def test_a_patient_finds_a_slot_around_them_and_books_it(territoire, live_server
 
 def test_one_submit_tells_the_patient_everything_that_is_wrong(territoire, live_server, browser) -> None:  # type: ignore[no-untyped-def]
     """A patient who forgets her name and her contact, and types an impossible date, is told all three on the
-    first submit, each under its field and in the summary that takes the focus; what she typed stays. She
-    corrects them, and the second submit books (the contact was asked only on a second submit)."""
+    first submit, each under its field (the contact: on the group of the phone and the e-mail) and in the summary
+    that takes the focus; what she typed stays. She corrects them, and the second submit books (the contact was
+    asked only on a second submit)."""
     mission = mission_a_mauriac()
     page = browser.new_page(locale="fr-FR")  # type: ignore[attr-defined]
     page.goto(live_server.url + f"/rendez-vous/creneau/{mission.pk}-{mission.date:%Y%m%d}0830/")
@@ -59,13 +60,19 @@ def test_one_submit_tells_the_patient_everything_that_is_wrong(territoire, live_
     summary.wait_for(timeout=10_000)
     assert "3 erreurs" in summary.inner_text()
     assert page.evaluate("document.activeElement.id") == "resume-erreurs"
-    for name in ("nom", "date_naissance", "telephone"):
+    for name in ("nom", "date_naissance", "telephone", "email"):  # the phone and the e-mail: both of them
         field = page.locator(f"input[name='{name}']")
         assert field.get_attribute("aria-invalid") == "true", name
+    for name in ("nom", "date_naissance", "telephone"):  # the contact's link leads to the first of its fields
         assert summary.locator(f"a[href='#id_{name}']").count() == 1, name
-    described = page.locator("input[name='telephone']").get_attribute("aria-describedby") or ""
-    error = page.locator(f"#{described.split()[-1]}").inner_text()
-    assert "Indiquez un téléphone ou une adresse électronique" in error
+    # Neither given: the refusal of the group « Comment vous prévenir ? », part of its accessible name (DSFR),
+    # said once, under neither field: she may give the e-mail alone.
+    group = page.get_by_role(
+        "group", name=re.compile(r"Comment vous prévenir \?.*Indiquez un téléphone ou une")
+    )
+    assert "fr-fieldset--error" in (group.get_attribute("class") or "")
+    assert group.get_by_role("textbox", name=re.compile(r"^Adresse électronique")).count() == 1
+    assert page.locator("main").inner_text().count("Indiquez un téléphone ou une adresse électronique") == 2
     assert page.get_by_label("Prénom").input_value() == "Jeanne"
     assert page.get_by_label("Date de naissance").input_value() == "31/02/1948"
     assert _axe_faults(page) == []  # the page with its errors

@@ -264,6 +264,24 @@ def test_invalid_bookings_are_422(client: Client, changes: dict[str, str], field
 
 
 @pytest.mark.django_db
+def test_a_booking_with_neither_phone_nor_email_names_both_fields(client: Client) -> None:
+    """The API's one shape (`detail`: each field of the request with its messages): the missing contact under
+    `telephone`, where it always was, and under `email` too, the other field the caller may fill."""
+    mission = _mission()
+    slot = services.slots(mission.lieu, mission.date, mission.date)[0].id
+    body = {**PATIENT, "creneau": slot, "telephone": "", "email": None}
+    response = client.post("/api/v1/rendez-vous", body, content_type="application/json")
+    message = "Indiquez un téléphone ou une adresse électronique, pour vous prévenir."
+    assert response.status_code == 422
+    assert response.json() == {"detail": {"telephone": [message], "email": [message]}}
+    bad_phone = client.post(
+        "/api/v1/rendez-vous", {**body, "telephone": "01 23"}, content_type="application/json"
+    )
+    assert bad_phone.status_code == 422 and set(bad_phone.json()["detail"]) == {"telephone"}
+    assert not RendezVous.objects.exists()
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe*-\x00", b'{"creneau": '])
 def test_an_unreadable_body_is_a_french_400_and_writes_nothing(client: Client, body: bytes) -> None:
     response = client.post("/api/v1/rendez-vous", body, content_type="application/json")

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from solidarite.rdv import services
 from solidarite.rdv.models import InscriptionAttente, RendezVous
+from solidarite.rdv.patients import CONTACT_FIELDS
 from tests.factories import mission as _mission
 
 pytestmark = pytest.mark.django_db
@@ -26,13 +27,17 @@ CONTACT_MISSING = "Indiquez un téléphone ou une adresse électronique, pour vo
 
 def _field_errors(page: str) -> dict[str, str]:
     """Each field shown in DSFR's error state, by name: its input `aria-invalid` and described by its error text,
-    inside a group `fr-input-group--error`; the error text shown under it."""
+    inside a group `fr-input-group--error`; the error text shown under it. The refusal of the phone and the e-mail
+    together (neither given) is their fieldset's, under the key `contact` (`_contact_error`)."""
     found: dict[str, str] = {}
     for tag in re.findall(r"<input[^>]*>", page):
         if 'aria-invalid="true"' not in tag:
             continue
         name = re.search(r'name="([^"]+)"', tag).group(1)  # type: ignore[union-attr]
         described = re.search(r'aria-describedby="([^"]*)"', tag)
+        if name in CONTACT_FIELDS and (described is None or "-desc-error" not in described.group(1)):
+            found["contact"] = _contact_error(page)
+            continue
         assert described is not None, tag
         error_id = next(i for i in described.group(1).split() if i.endswith("-desc-error"))
         before = page[: page.index(tag)]
@@ -41,6 +46,40 @@ def _field_errors(page: str) -> dict[str, str]:
         assert block is not None and 'class="fr-error-text"' in block.group(1), name
         found[name] = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", block.group(1))).split())
     return found
+
+
+def _contact_error(page: str) -> str:
+    """The refusal of the phone and the e-mail together, as DSFR shows a fieldset in error: the fieldset
+    `fr-fieldset--error`, named by its legend and its messages (role="group", aria-labelledby), the message in
+    them once, and nowhere under either field; both inputs inside it, `aria-invalid`, neither described by an
+    error of its own; the summary's link to the group leads to an input of it."""
+    fieldset = re.search(r'<fieldset[^>]*id="groupe-contact"[^>]*>(.*?)</fieldset>', page, re.S)
+    assert fieldset is not None
+    tag, inside = fieldset.group(0).split(">", 1)[0], fieldset.group(1)
+    assert 'class="fr-fieldset fr-fieldset--error"' in tag and 'role="group"' in tag, tag
+    labelled = re.search(r'aria-labelledby="([^"]*)"', tag).group(1).split()  # type: ignore[union-attr]
+    assert labelled == ["groupe-contact-legende", "groupe-contact-messages"], labelled
+    legend = re.search(r'<legend[^>]*id="groupe-contact-legende"[^>]*>(.*?)</legend>', inside, re.S)
+    assert legend is not None and "Comment vous prévenir ?" in legend.group(1)
+    assert "au moins l'un des deux" in html.unescape(legend.group(1))
+    messages = re.search(
+        r'<div class="fr-messages-group" id="groupe-contact-messages"[^>]*>(.*?)</div>', inside, re.S
+    )
+    assert messages is not None
+    errors = re.findall(r'<p class="fr-message fr-message--error">(.*?)</p>', messages.group(1), re.S)
+    assert len(errors) == 1, errors
+    message = html.unescape(errors[0]).strip()
+    assert html.unescape(page).count(message) == 2  # in the summary, and once in the form: in the group
+    for name in CONTACT_FIELDS:
+        tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', inside)
+        assert tag is not None and 'aria-invalid="true"' in tag.group(0), name
+        assert "-desc-error" not in tag.group(0) and "fr-input-group--error" not in inside, name
+    summary = page.split('id="resume-erreurs"')[1].split("</div>")[0]
+    links = re.findall(r'<a href="#([^"]+)">([^<]*)</a>', summary)
+    targets = [target for target, text in links if html.unescape(text).startswith("Comment vous prévenir ?")]
+    assert len(targets) == 1 and f'id="{targets[0]}"' in inside, links  # the link's target is in the group
+    assert message in html.unescape(summary)
+    return message
 
 
 def _value(page: str, name: str) -> str:
@@ -61,7 +100,7 @@ def _booking_url() -> str:
     [
         pytest.param(  # the reviewer's case: no contact, and another field wrong
             {"prenom": "Jeanne", "nom": "", "date_naissance": "17/05/1948", "telephone": "", "email": ""},
-            {"nom": "obligatoire", "telephone": CONTACT_MISSING},
+            {"nom": "obligatoire", "contact": CONTACT_MISSING},
             id="no-name-no-contact",
         ),
         pytest.param(
@@ -72,7 +111,7 @@ def _booking_url() -> str:
                 "telephone": "",
                 "email": "",
             },
-            {"date_naissance": "Date de naissance illisible", "telephone": CONTACT_MISSING},
+            {"date_naissance": "Date de naissance illisible", "contact": CONTACT_MISSING},
             id="bad-date-no-contact",
         ),
         pytest.param(
@@ -93,8 +132,19 @@ def _booking_url() -> str:
                 "telephone": "",
                 "email": "",
             },
-            {"telephone": CONTACT_MISSING},
+            {"contact": CONTACT_MISSING},
             id="no-contact-only",
+        ),
+        pytest.param(  # a phone longer than its field: refused there, not taken for no contact at all
+            {
+                "prenom": "Jeanne",
+                "nom": "Martin",
+                "date_naissance": "17/05/1948",
+                "telephone": "0" * 25,
+                "email": "",
+            },
+            {"telephone": "au plus 20 caractères"},
+            id="phone-too-long",
         ),
     ],
 )
@@ -112,17 +162,18 @@ def test_the_booking_form_reports_every_error_on_the_first_submit(
     summary = html.unescape(page.split('id="resume-erreurs"')[1].split("</div>")[0])
     assert f"{len(expected)} erreur" in summary
     for field in expected:
-        assert f'href="#id_{field}"' in summary
+        assert f'href="#id_{"telephone" if field == "contact" else field}"' in summary
     for field, value in typed.items():  # what was typed, kept
         assert _value(page, field) == value
     assert _value(page, "medecin_traitant") == "Dr Roux" and _value(page, "motif") == "Renouvellement"
+    assert ("fr-fieldset--error" in page) == ("contact" in expected)  # a field's own error: under it only
 
 
 def test_the_booking_form_corrected_once_books(client: Client) -> None:
     """The patient corrects what the first answer listed, and the second submit books: nothing was held back."""
     url = _booking_url()
     first = client.post(url, {"prenom": "Jeanne", "nom": "", "date_naissance": "17/05/1948"})
-    assert set(_field_errors(first.content.decode())) == {"nom", "telephone"}
+    assert set(_field_errors(first.content.decode())) == {"nom", "contact"}
     cle = re.search(r'name="cle" value="([^"]+)"', first.content.decode()).group(1)  # type: ignore[union-attr]
     fixed = {
         "prenom": "Jeanne",
@@ -148,7 +199,7 @@ def _day(days: int) -> str:
     [
         pytest.param(
             {"prenom": "Louis", "nom": "", "telephone": "", "email": "", "du": _day(0), "au": _day(30)},
-            {"nom": "obligatoire", "telephone": CONTACT_MISSING},
+            {"nom": "obligatoire", "contact": CONTACT_MISSING},
             id="no-name-no-contact",
         ),
         pytest.param(
@@ -160,7 +211,7 @@ def _day(days: int) -> str:
                 "du": "31/02/2027",
                 "au": _day(30),
             },
-            {"du": "Date de début illisible", "telephone": CONTACT_MISSING},
+            {"du": "Date de début illisible", "contact": CONTACT_MISSING},
             id="bad-date-no-contact",
         ),
         pytest.param(
@@ -192,6 +243,18 @@ def _day(days: int) -> str:
             {"prenom": "obligatoire", "du": "ne peut pas commencer dans le passé"},
             id="past-start-no-first-name",
         ),
+        pytest.param(  # an e-mail alone is a contact: nothing asks for a phone
+            {
+                "prenom": "Louis",
+                "nom": "",
+                "telephone": "",
+                "email": "louis@exemple.fr",
+                "du": _day(0),
+                "au": _day(30),
+            },
+            {"nom": "obligatoire"},
+            id="email-only-no-name",
+        ),
     ],
 )
 def test_the_waitlist_form_reports_every_error_on_the_first_submit(
@@ -208,3 +271,4 @@ def test_the_waitlist_form_reports_every_error_on_the_first_submit(
     assert f"{len(expected)} erreur" in summary
     for field, value in typed.items():
         assert _value(page, field) == value
+    assert ("fr-fieldset--error" in page) == ("contact" in expected)

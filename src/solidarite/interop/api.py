@@ -34,6 +34,7 @@ from solidarite.interop.schemas import (
 )
 from solidarite.rdv import idempotence, services
 from solidarite.rdv.creneaux import parse_slot_id
+from solidarite.rdv.patients import errors_by_field
 from solidarite.territoire.search import position
 from solidarite.web.ratelimit import MESSAGE as TOO_MANY
 from solidarite.web.ratelimit import client_address, exceeded
@@ -403,7 +404,7 @@ def reserver(request: HttpRequest, body: RendezVousIn) -> Any:
     ) as exc:  # the person already has an appointment that day there: no other slot
         return Status(409, {"detail": str(exc), "prochains_creneaux": []})
     except ValidationError as exc:
-        detail = exc.message_dict if hasattr(exc, "error_dict") else " ".join(exc.messages)
+        detail = errors_by_field(exc.message_dict) if hasattr(exc, "error_dict") else " ".join(exc.messages)
         return Status(404 if _not_offered(body.creneau, detail) else 422, {"detail": detail})
     return _json({"id": rdv.pk, "jeton": services.jeton_for(rdv), **_public(rdv)}, status=201)
 

@@ -90,7 +90,8 @@ class RendezVousIn(Schema):
     model_config = ConfigDict(
         json_schema_extra={
             "description": (
-                "Le téléphone ou l'adresse électronique est obligatoire (l'un des deux au moins, non vide)."
+                "Le téléphone ou l'adresse électronique est obligatoire (l'un des deux au moins, non vide) ; "
+                "sans aucun des deux, la réponse 422 donne le même message sous `telephone` et sous `email`."
             ),
             "anyOf": [
                 {

@@ -37,7 +37,7 @@ from solidarite.parametres import UnknownParametreError, entier, valeur
 from solidarite.rdv import outbox
 from solidarite.rdv.creneaux import MAX_RANGE_DAYS, horizon
 from solidarite.rdv.models import AccesDonnees, InscriptionAttente, Message
-from solidarite.rdv.patients import check_contact
+from solidarite.rdv.patients import CONTACT, CONTACT_FIELDS, check_contact
 from solidarite.territoire.fuseaux import fuseau
 
 JETON_SALT = "solidarite.rdv.attente"
@@ -150,7 +150,7 @@ def _check_entry(data: dict[str, Any], today: dt.date, errors: dict[str, str]) -
     start's and the end's each on their own field, so that neither hides the other."""
     contact = check_contact(data, errors)
     if (
-        not {"telephone", "email"} & errors.keys()
+        not {CONTACT, *CONTACT_FIELDS} & errors.keys()
         and not contact["email"]
         and not receives_sms(contact["telephone"])
     ):

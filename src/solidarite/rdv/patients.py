@@ -43,6 +43,23 @@ FIELDS = {
 }
 
 
+# Neither a phone nor an e-mail: a refusal of the two fields together, under a key of its own (a form shows it on
+# the fieldset that groups them, DSFR's pattern; the API under each of the two, `errors_by_field`). A phone or an
+# e-mail that reads as none is refused under its own field.
+CONTACT = "contact"
+CONTACT_FIELDS = ("telephone", "email")
+CONTACT_MISSING = "Indiquez un téléphone ou une adresse électronique, pour vous prévenir."
+
+
+def errors_by_field(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The refusals as the API names them, each under a field of the request: the missing contact under
+    `telephone` (where it always was) and `email` both."""
+    named = {field: messages for field, messages in errors.items() if field != CONTACT}
+    for field in CONTACT_FIELDS if CONTACT in errors else ():
+        named.setdefault(field, errors[CONTACT])
+    return named
+
+
 def invisible_error(field: str, value: str) -> str | None:
     """The French refusal, naming `field`, of a text holding an invisible or control character (web.entrees.INVISIBLE) or a
     lone surrogate (SURROGATE); else None."""
@@ -72,7 +89,8 @@ def _name_error(field: str, value: str) -> str | None:
 
 def check_contact(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
     """Name, first name, and a phone and/or an e-mail, as far as they read: each refusal into `errors` (one French
-    message per field), every field checked whatever the others gave."""
+    message per field, or for both contact fields at once: `CONTACT`), every field checked whatever the others
+    gave."""
     cleaned: dict[str, Any] = {
         field: _text(data, field, LIMITS[field], errors, required=True) for field in ("nom", "prenom")
     }
@@ -81,7 +99,7 @@ def check_contact(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any
             errors[field] = refusal
     phone, email = str(data.get("telephone") or "").strip(), str(data.get("email") or "").strip().lower()
     if not phone and not email:
-        errors["telephone"] = "Indiquez un téléphone ou une adresse électronique, pour vous prévenir."
+        errors[CONTACT] = CONTACT_MISSING
     if refusal := invisible_error("telephone", phone):
         errors["telephone"] = refusal
     elif phone:

@@ -23,7 +23,7 @@ from solidarite.parametres import parametre
 from solidarite.planning.models import Mission
 from solidarite.rdv import attente, idempotence, outbox, services
 from solidarite.rdv.creneaux import RE_SLOT_ID
-from solidarite.rdv.forms import AttenteForm, ReservationForm
+from solidarite.rdv.forms import AttenteForm, ReservationForm, refuse
 from solidarite.rdv.models import AccesDonnees, MotifAnnulation, RendezVous
 from solidarite.rdv.signals import rendez_vous_pris
 from solidarite.territoire.models import Commune
@@ -34,12 +34,6 @@ from solidarite.web.ratelimit import limited
 
 logger = logging.getLogger(__name__)
 LIEU_DAYS = 28
-
-
-def _errors_into(form: ReservationForm | AttenteForm, exc: ValidationError) -> None:
-    by_field = exc.error_dict if hasattr(exc, "error_dict") else {"__all__": exc.error_list}
-    for field, errors in by_field.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _coordinate(text: str | None, bound: float) -> float | None:
@@ -165,7 +159,7 @@ def attente_inscription(request: HttpRequest, pk: int) -> HttpResponse:
         except attente.AlreadyRegisteredError as deja:
             return _already_registered(request, deja)
         except ValidationError as exc:
-            _errors_into(form, exc)
+            refuse(form, exc)
         else:
             return render(
                 request,
@@ -311,7 +305,7 @@ def reserver(request: HttpRequest, creneau: str) -> HttpResponse:
                 # this form already booked the slot, for other details (page sent again, changed): taken
                 suivants = services.next_free(mission.lieu_id, start)
                 return _slot_gone(request, creneau, _taken(mission, start, suivants))
-            _errors_into(form, exc)
+            refuse(form, exc)
         else:
             rendez_vous_pris.send(sender=None, request=request, rendez_vous=rdv)
             return _confirmation(request, rdv, jeton=services.jeton_for(rdv))
