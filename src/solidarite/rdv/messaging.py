@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -188,11 +189,21 @@ def claim(pk: int) -> bool:
     )
 
 
-def send_due(now: dt.datetime | None = None, limit: int = 200) -> int:
-    """Sends the messages due; returns how many were handled (sent, failed or without object)."""
+def count_due(now: dt.datetime) -> int:
+    """Messages due and not yet claimed: what a stopped worker leaves for the next start."""
+    return Message.objects.filter(statut=Message.Statut.A_ENVOYER, prevu_le__lte=now).count()
+
+
+def send_due(now: dt.datetime | None = None, limit: int = 200, stop: threading.Event | None = None) -> int:
+    """Sends the messages due; returns how many were handled (sent, failed or without object).
+
+    Once `stop` is set (the worker was asked to stop), the message in hand is finished and no other is claimed:
+    the rest stays « à envoyer », for the next pass or the next start."""
     now = now or timezone.now()
     handled = 0
     for pk in due_ids(now, limit):
+        if stop is not None and stop.is_set():
+            break
         if not claim(pk):
             continue  # another worker took it
         handled += 1

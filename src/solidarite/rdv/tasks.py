@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
+import threading
 
 from django.utils import timezone
 from django_tasks import task
@@ -11,6 +13,10 @@ from solidarite.rdv import conservation, empreintes, messaging
 
 # The queue of the messages: the worker runs it in its own thread, so a long task never delays a reminder.
 MESSAGES_QUEUE = "messages"
+
+# The stop flag of the worker running a task in this thread (config/planification.py sets it around each task):
+# a task that loops over many items looks at it between two, so that a stopped worker ends within one item.
+ARRET: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar("arret", default=None)
 
 
 @task()
@@ -30,5 +36,6 @@ def envoyer_messages_dus() -> int:
     """Sends the messages due (queued by the worker whenever some are due): how many were handled.
 
     Running it twice, or in two workers at once, sends nothing twice: each message is claimed by a conditional
-    UPDATE before it is sent (messaging.claim; docs/decisions/0011-taches-de-fond.md)."""
-    return messaging.send_due()
+    UPDATE before it is sent (messaging.claim; docs/decisions/0011-taches-de-fond.md). A worker asked to stop
+    ends it after the message in hand (ARRET)."""
+    return messaging.send_due(stop=ARRET.get())
