@@ -11,6 +11,10 @@ loses the race gets an IntegrityError and queues nothing.
 
 `Worker.run` queues these in its own thread and runs each queue of settings.TASKS with django_tasks_db's own
 worker in a thread of its own: a long task (the purge, a planning solve) never delays a message.
+
+Stopping (SIGTERM from systemd or a container, Ctrl+C): `request_stop` is all a signal handler calls; the worker
+then finishes the task in hand in each queue (the sending task after the message in hand: rdv.tasks.ARRET),
+starts no other, and returns within about one item; whatever was not started stays queued for the next start.
 """
 
 from __future__ import annotations
@@ -18,24 +22,27 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, close_old_connections, connections, transaction
+from django.db import IntegrityError, OperationalError, close_old_connections, connections, transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker as TaskWorker
 from django_tasks_db.models import DBTaskResult
-from django_tasks_db.utils import exclusive_transaction
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from solidarite.config.models import TacheQuotidienne
 from solidarite.continuite.tasks import suivi_quotidien
 from solidarite.rdv import messaging
-from solidarite.rdv.tasks import empreintes_quotidiennes, envoyer_messages_dus, purge_quotidienne
+from solidarite.rdv.tasks import ARRET, empreintes_quotidiennes, envoyer_messages_dus, purge_quotidienne
 
 logger = logging.getLogger(__name__)
+# How often the main thread looks whether a signal asked it to stop: the most a stop waits for it.
+PAUSE_SLICE_S = 0.1
 
 # name → task; each queued once a day from SOLIDARITE_PURGE_HEURE (local time).
 DAILY_TASKS: dict[str, Any] = {
@@ -87,9 +94,15 @@ def queue_messages(now: dt.datetime | None = None) -> bool:
 
 
 class QueueWorker(TaskWorker):
-    """django_tasks_db's worker on one queue of the default backend, telling `done` of each task it ran."""
+    """django_tasks_db's worker on one queue of the default backend, telling `done` of each task it ran, until
+    `stop` is set: then it ends the task in hand (which sees `stop` as rdv.tasks.ARRET) and claims no other.
 
-    def __init__(self, queue: str, interval: float, done: Callable[[DBTaskResult], None]) -> None:
+    Its own loop, not django_tasks_db's: that one sleeps `interval` without waking when asked to stop, and
+    looks at its flag only between two tasks, not between two messages of a task."""
+
+    def __init__(
+        self, queue: str, interval: float, done: Callable[[DBTaskResult], None], stop: threading.Event
+    ) -> None:
         super().__init__(
             queue_names=[queue],
             interval=interval,
@@ -101,26 +114,68 @@ class QueueWorker(TaskWorker):
             excluded_queue_names=[],
         )
         self.done = done
+        self.stop = stop
+
+    def claim_next(self) -> DBTaskResult | None:
+        """The next ready task of this queue, claimed (as django_tasks_db's loop claims it); None if there is
+        none, or if the database is locked by another writer for now (SQLite: the next round tries again)."""
+        ready = DBTaskResult.objects.ready().filter(
+            backend_name=self.backend_name, queue_name__in=self.queue_names
+        )
+        try:
+            with exclusive_transaction(ready.db):
+                result = ready.get_locked()
+                if result is not None:
+                    result.claim(self.worker_id)
+                return result
+        except OperationalError as exc:
+            if is_locked_database_exception(exc):
+                return None
+            raise
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            close_old_connections()  # a long-running thread: drop a connection the database closed
+            result = self.claim_next()
+            if result is not None:
+                self.run_task(result)
+            else:
+                self.stop.wait(self.interval)
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
-        super().run_task(db_task_result)
+        token = ARRET.set(self.stop)
+        try:
+            super().run_task(db_task_result)
+        finally:
+            ARRET.reset(token)
         self.done(db_task_result)
 
 
 class Worker:
-    """Each queue in a thread of its own; the calling thread queues the recurring tasks, until `stop` is set."""
+    """Each queue in a thread of its own; the calling thread queues the recurring tasks, until `stop` is set
+    (by another thread) or `request_stop` is called (by a signal handler)."""
 
     def __init__(self, interval: float, report: Callable[[str], None]) -> None:
         self.interval = interval
         self.report = report
         self.stop = threading.Event()
+        # Set by a signal handler, read by the calling thread between two short sleeps: a handler that set the
+        # Event itself could wait forever on the lock the interrupted Event.wait holds (same thread).
+        self.stop_requested = False
         self.sent = 0
+        self.tasks = 0  # the other tasks run
         self._lock = threading.Lock()
-        self.workers = [QueueWorker(queue, interval, self._done) for queue in queues()]
+        self.workers = [QueueWorker(queue, interval, self._done, self.stop) for queue in queues()]
+
+    def request_stop(self) -> None:
+        """What a signal handler calls: no lock, no I/O."""
+        self.stop_requested = True
 
     def _done(self, result: DBTaskResult) -> None:
-        """Counts and reports the messages a sending task handled."""
+        """Counts the tasks run, and reports the messages a sending task handled."""
         if result.task_path != envoyer_messages_dus.module_path:
+            with self._lock:
+                self.tasks += 1
             return
         if result.status != TaskResultStatus.SUCCESSFUL:
             self.report(f"Envoi des messages en échec : {result.exception_class_path}.")
@@ -129,6 +184,11 @@ class Worker:
             self.sent += result.return_value
         if result.return_value:
             self.report(f"{result.return_value} message(s) traité(s).")
+
+    def remaining(self) -> tuple[int, int]:
+        """(messages due, tasks ready) left in the queue: what the next start will do."""
+        ready = DBTaskResult.objects.ready().filter(backend_name="default", queue_name__in=queues())
+        return messaging.count_due(timezone.now()), ready.count()
 
     @staticmethod
     def _run_queue(worker: QueueWorker) -> None:
@@ -169,17 +229,40 @@ class Worker:
             thread.start()
         queued_for: dt.date | None = None
         try:
-            while not self.stop.is_set():
+            while not self._stopping():
+                stale = messaging.recover_stale(timezone.now())  # left by a worker stopped at once, or killed
+                if stale:
+                    self.report(
+                        f"{stale} message(s) interrompu(s) par un arrêt précédent : marqués en échec."
+                    )
                 queue_messages()
                 today = timezone.localdate()
                 if queued_for != today and timezone.localtime().hour >= settings.SOLIDARITE_PURGE_HEURE:
                     for name in queue_daily():
                         self.report(f"Tâche quotidienne mise en file : {name}.")
                     queued_for = today
-                self.stop.wait(self.interval)
+                self._pause(self.interval)
                 close_old_connections()  # a long-running process: drop a connection the database closed
         finally:
-            for worker in self.workers:
-                worker.running = False  # ends after its current task, or at its next wake-up
+            self.stop.set()  # each queue ends the task in hand, and takes no other
             for thread in threads:
                 thread.join()
+
+    def _stopping(self) -> bool:
+        """True once a stop is asked for, by `stop` or by `request_stop` (then `stop` is set, for the queues)."""
+        if self.stop_requested and not self.stop.is_set():
+            self.stop.set()
+            self.report(
+                "Arrêt demandé : le message ou la tâche en cours est terminé, aucun autre n'est commencé "
+                "(Ctrl+C de nouveau pour arrêter tout de suite)."
+            )
+        return self.stop.is_set()
+
+    def _pause(self, seconds: float) -> None:
+        """Sleeps `seconds`, or less if a stop is asked for meanwhile (looked at every PAUSE_SLICE_S)."""
+        deadline = time.monotonic() + seconds
+        while not self._stopping():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(left, PAUSE_SLICE_S))

@@ -3,7 +3,11 @@ the messages to patients, the daily purge, any task queued) and queues the recur
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
+import sys
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -15,6 +19,15 @@ from solidarite.web.commandes import CONTROLES_SANS_URLS
 from solidarite.web.entrees import nombre_argument
 
 INTERVAL_MAX_S = 86_400  # the pause between two rounds: beyond a day, the daily tasks would be missed
+# A second signal this soon after the first is the same request: `make demo`'s Ctrl+C reaches the worker both
+# from the terminal (SIGINT) and from the recipe's trap (SIGTERM). Later, it means « stop now ».
+SAME_REQUEST_S = 1.0
+ARRET_IMMEDIAT = (
+    "Arrêt immédiat demandé : le worker s'arrête sans finir ce qu'il avait en main. Un message en cours d'envoi "
+    "reste « en cours » : il sera marqué en échec, sans être renvoyé, 15 minutes après sa prise en charge par le "
+    "prochain worker en marche (il a pu partir ou non) ; une tâche en cours reste « RUNNING » et n'est pas "
+    "reprise. Tout ce qui n'était pas commencé reste en file pour le prochain démarrage.\n"
+)
 
 
 class Command(BaseCommand):
@@ -55,11 +68,25 @@ class Command(BaseCommand):
             self.stdout.write(f"Worker arrêté : {handled} message(s) traité(s).")
             return
 
+        first_signal: list[float] = []
+
         def request_stop(signum: int, frame: object) -> None:
-            worker.stop.set()
+            # A signal handler: no lock and no buffered write (os.write), it may interrupt any of them.
+            if not first_signal:
+                first_signal.append(time.monotonic())
+                worker.request_stop()
+            elif time.monotonic() - first_signal[0] > SAME_REQUEST_S:
+                with contextlib.suppress(RuntimeError, OSError):  # the lines already written, if it can
+                    sys.stdout.flush()
+                os.write(2, ARRET_IMMEDIAT.encode())
+                os._exit(128 + signum)
 
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
         self.stdout.write("Worker des tâches de fond démarré (Ctrl+C pour arrêter).")
         worker.run()
-        self.stdout.write(f"Worker arrêté : {worker.sent} message(s) traité(s).")
+        messages, tasks = worker.remaining()
+        self.stdout.write(
+            f"Worker arrêté : {worker.sent} message(s) et {worker.tasks} autre(s) tâche(s) traité(s). "
+            f"En file pour le prochain démarrage : {messages} message(s) dû(s), {tasks} tâche(s)."
+        )
