@@ -184,12 +184,12 @@ def test_a_running_worker_fails_a_message_left_in_progress_by_one_stopped_at_onc
     left = Message.objects.order_by("pk")[0]
     Message.objects.exclude(pk=left.pk).update(statut=Message.Statut.ENVOYE)
     _no_daily_task_today()
+    Message.objects.filter(pk=left.pk).update(statut=Message.Statut.EN_COURS, reclame_le=timezone.now())
     lines: list[str] = []
     worker = planification.Worker(interval=0.05, report=lines.append)
     thread = threading.Thread(target=lambda: (worker.run(), connections.close_all()))
     thread.start()
     try:
-        Message.objects.filter(pk=left.pk).update(statut=Message.Statut.EN_COURS, reclame_le=timezone.now())
         time.sleep(0.5)  # ten rounds: a message claimed a moment ago may be on its way, it is left alone
         assert Message.objects.get(pk=left.pk).statut == Message.Statut.EN_COURS
         with time_machine.travel(timezone.now() + dt.timedelta(minutes=16)):
