@@ -118,6 +118,9 @@ def test_the_modelled_ars_additions_are_written_beside_the_computed_list(nationa
     assert "Fidélité du zonage aux faits publiés" in fidelite and "python -m solidarite zonage" in fidelite
     assert "Publié, calculé (140 zones) et liste finale modélisée (151 zones" in fidelite
     assert "Zones — département 50, Manche (Normandie)" in fidelite
+    # a value computed beside the facts but never published: no gap « (0) » to a figure nobody gave
+    unpublished = re.search(r"non publiée\)</th><td>—</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>", fidelite)
+    assert unpublished and "(" not in unpublished[1] + unpublished[2], unpublished
     assert re.search(
         r"Perte \(décision 0016.*liste calculée [\d,]+.*liste finale modélisée [\d,]+", fidelite, re.S
     )

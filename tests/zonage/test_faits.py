@@ -337,6 +337,17 @@ def _obs(
     )
 
 
+def test_a_value_computed_but_never_published_shows_no_gap_and_no_agreement() -> None:
+    """The density of the zones as a whole is not published: its row read « 17 (0) » and « oui », a gap of
+    zero to a figure nobody gave. Only that row is marked unpublished; every fact row is compared."""
+    faits = load_faits(REGIONS)
+    rows = fidelite(faits, _obs({"75": 29, "76": 28}), REGIONS)
+    unpublished = [r for r in rows if not r.publiee]
+    assert [r.libelle for r in unpublished] == ["Densité de l'ensemble des zones (hab./km², non publiée)"]
+    assert unpublished[0].publie == "—" and unpublished[0].ecart == ""
+    assert all(r.publie != "—" and r.ecart for r in rows if r.publiee)
+
+
 def test_the_published_density_is_read_as_the_mean_of_the_epci_densities() -> None:
     faits = load_faits(REGIONS)
     assert faits.densite_mesure == "moyenne_epci"  # v2: see the facts file and ADR 0016

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -47,6 +48,18 @@ def test_public_map_lists_the_zones_as_an_accessible_table(client: Client) -> No
         and "Zones — Île-de-France" in body
     )
     assert "Population des zones — Nouvelle-Aquitaine" in body and "404\u202f143" in body
+
+
+def test_the_campaign_page_shows_no_gap_for_a_value_never_published(client: Client) -> None:
+    """The density of the zones as a whole is computed, not published: « — » for its gap and its agreement,
+    where the page read « 0 » and « oui »."""
+    body = _text(client.get("/zonage/"))
+    row = re.search(r"non publiée\)</th><td>—</td><td>[^<]*</td><td>([^<]*)</td>\s*<td>([^<]*)</td>", body)
+    assert row is not None and (row[1], row[2]) == ("—", "—")
+    published = re.search(
+        r"Zones — Île-de-France</th><td>0</td><td>0</td><td>([^<]*)</td>\s*<td>([^<]*)</td>", body
+    )
+    assert published is not None and (published[1], published[2]) == ("0", "oui")
 
 
 def test_the_campaign_page_proposes_the_ars_additions_it_models(client: Client) -> None:

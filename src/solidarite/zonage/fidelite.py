@@ -18,6 +18,8 @@ class LigneFidelite:
     ecart: str
     accord: bool
     source: str
+    # False for a value computed beside the facts but never published: no gap, no agreement to show
+    publiee: bool = True
 
 
 def _signed(value: float, decimals: int = 0) -> str:
@@ -76,6 +78,7 @@ def fidelite(
             "",
             True,
             "calcul",
+            publiee=False,
         ),
         LigneFidelite(
             "Zones en outre-mer",
