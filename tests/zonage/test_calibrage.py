@@ -151,13 +151,18 @@ def test_a_target_beyond_a_departement_or_the_population_of_france_is_refused() 
     populations = dict.fromkeys(ctx.sirens, 1_000)
     lozere = FaitRegion("76", "76", 20, "test", departements=(FaitDepartement("48", 20, "presse"),))
     with pytest.raises(
-        ParamError, match="20 zones publiées pour le département 48, qui ne touche que 12 EPCI"
+        ParamError,
+        match=r"20 zones publiées pour le département 48, qui ne touche que 12 EPCI \(\[\[region\.departement\]\] "
+        r'code = "48", zones\)',
     ):
         calibrage.verifier_faisable(
             Faits(**{**faits.__dict__, "regions": (lozere,)}), regions, {}, departements, populations
         )
     trop = Faits(**{**faits.__dict__, "population": 900_000_000})
-    with pytest.raises(ParamError, match="900000000 habitants publiés pour les zones, plus que les 80000"):
+    with pytest.raises(
+        ParamError,
+        match=r"900000000 habitants publiés pour les zones, plus que les 80000 .*\(\[national\] population\)",
+    ):
         calibrage.verifier_faisable(trop, regions, {}, departements, populations)
     calibrage.verifier_faisable(
         faits, regions, {}, departements, populations
@@ -269,14 +274,17 @@ def test_calibrer_writes_the_set_and_the_fidelity_report(tmp_path: Path) -> None
             "[faits]\nversion = 1\ndate = 2025-10-31\n[national]\nzones = 151\npopulation = 1\ndensite = 67\n"
             'metropole = 142\noutre_mer = 9\nsource = "x"\n[[region]]\ncode = "53"\nzones = 140\nsource = "x"\n',
             "--faits",
-            "Objectif impossible : 140 zones publiées pour Bretagne",
+            # the file, the field and what to do: the message named neither
+            "entree.toml : Objectif impossible : 140 zones publiées pour Bretagne, qui ne compte que 60 EPCI "
+            '([[region]] code = "53", zones). Corrigez ce compte dans le fichier de faits',
         ),
         (
             "[faits]\nversion = 1\ndate = 2025-10-31\n[national]\nzones = 151\npopulation = 1\ndensite = 67\n"
             'metropole = 121\noutre_mer = 30\nsource = "x"\n[[outre_mer]]\ncode = "06"\nzones = 5\nsource = "x"\n'
             '[[region]]\ncode = "75"\nzones = 29\nsource = "x"\n',
             "--faits",
-            "25 zones d'outre-mer publiées hors de Mayotte ; les autres territoires n'ont que",
+            "entree.toml : Objectif impossible : 25 zones d'outre-mer publiées hors de Mayotte ; les autres "
+            "territoires n'ont que",
         ),
         (
             '[methode]\nagregation = "composite_bassin"\n[poids]\napl = 0.5\napl_moins_65 = 0.1\npart_ald = 0.1\n'

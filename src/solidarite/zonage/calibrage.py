@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from solidarite.zonage.calcul import CriteriaTables, ZonageResult
-from solidarite.zonage.faits import Faits
+from solidarite.zonage.faits import FaitRegion, Faits
 from solidarite.zonage.methode import groupes_outre_mer, reste_outre_mer
 from solidarite.zonage.perte import Observation, Perte, perte
 from solidarite.zonage.score import (
@@ -517,19 +517,23 @@ def verifier_faisable(
     inhabitants than all of them) → ParamError. An EPCI counts in each département it touches."""
     total = len(regions)
     if faits.zones > total:
-        raise ParamError(f"Objectif impossible : {faits.zones} zones demandées pour {total} EPCI classés.")
+        raise ParamError(
+            f"Objectif impossible : {faits.zones} zones demandées pour {total} EPCI classés ([national] zones)."
+        )
     if populations is not None and faits.population > (habitants := sum(populations.values())):
         raise ParamError(
             f"Objectif impossible : {faits.population} habitants publiés pour les zones, plus que les "
-            f"{habitants} de tous les EPCI classés."
+            f"{habitants} de tous les EPCI classés ([national] population)."
         )
     per_departement = Counter(d for touched in (departements or {}).values() for d in touched)
     for p in faits.perimetres():
+        table = "region" if isinstance(p, FaitRegion) else "groupe"
         for d in p.departements if departements is not None else ():
             if d.zones > per_departement[d.code]:
                 raise ParamError(
                     f"Objectif impossible : {d.zones} zones publiées pour le département {d.code}, "
-                    f"qui ne touche que {per_departement[d.code]} EPCI."
+                    f'qui ne touche que {per_departement[d.code]} EPCI ([[{table}.departement]] code = "{d.code}", '
+                    "zones)."
                 )
     per_region: dict[str, int] = {}
     for code in regions.values():
@@ -538,13 +542,13 @@ def verifier_faisable(
         if r.zones > per_region.get(r.code, 0):
             raise ParamError(
                 f"Objectif impossible : {r.zones} zones publiées pour {noms.get(r.code, r.code)}, "
-                f"qui ne compte que {per_region.get(r.code, 0)} EPCI."
+                f'qui ne compte que {per_region.get(r.code, 0)} EPCI ([[region]] code = "{r.code}", zones).'
             )
     for code, zones in faits.outre_mer_territoires.items():
         if zones > per_region.get(code, 0):
             raise ParamError(
                 f"Objectif impossible : {zones} zones publiées pour {noms.get(code, code)}, "
-                f"qui ne compte que {per_region.get(code, 0)} EPCI."
+                f'qui ne compte que {per_region.get(code, 0)} EPCI ([[outre_mer]] code = "{code}", zones).'
             )
     if faits.outre_mer_territoires:
         reste, autres = reste_outre_mer(faits.outre_mer, faits.outre_mer_territoires, per_region)
@@ -552,5 +556,5 @@ def verifier_faisable(
             raise ParamError(
                 f"Objectif impossible : {reste} zones d'outre-mer publiées hors de "
                 f"{', '.join(noms.get(c, c) for c in sorted(faits.outre_mer_territoires))} ; "
-                f"les autres territoires n'ont que {autres} EPCI."
+                f"les autres territoires n'ont que {autres} EPCI ([national] outre_mer, [[outre_mer]] zones)."
             )

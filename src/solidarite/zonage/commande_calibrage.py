@@ -111,9 +111,16 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
         raise _fail(str(exc)) from exc
     except (DataError, OSError) as exc:
         raise _fail(str(exc)) from exc
+    # the facts file, as the written set and the report name it (not always faits_2025.toml: --faits)
+    fichier_faits = Path(options["faits"] or sources.DEFAULT_FAITS_FILE).name
     try:
         criteria = compute_criteria(data_dir, provider_from_settings(), None, territoire)
         surfaces = sources.read_epci_surfaces(data_dir)
+    except ParamError as exc:
+        raise _fail(str(exc)) from exc
+    except (DataError, TravelError, OSError) as exc:
+        raise _fail(str(exc)) from exc
+    try:
         calibrage.verifier_faisable(
             faits,
             {s: i.region_code for s, i in criteria.epcis.items()},
@@ -121,10 +128,11 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
             {s: i.departements for s, i in criteria.epcis.items()},
             {s: i.population for s, i in criteria.epcis.items()},
         )
-    except ParamError as exc:
-        raise _fail(str(exc)) from exc
-    except (DataError, TravelError, OSError) as exc:
-        raise _fail(str(exc)) from exc
+    except ParamError as exc:  # a count of the facts file no selection reaches: said where, and what to do
+        raise _fail(
+            f"{fichier_faits} : {exc} Corrigez ce compte dans le fichier de faits, ou donnez-en un autre "
+            "(--faits)."
+        ) from exc
     lues = (
         read_liste(options["liste"], contenu_liste, criteria.epcis, territoire)
         if contenu_liste is not None
