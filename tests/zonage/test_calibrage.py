@@ -18,6 +18,7 @@ from solidarite.zonage.faits import FaitDepartement, FaitRegion, Faits
 from solidarite.zonage.methode import Membre
 from solidarite.zonage.perte import Perte
 from solidarite.zonage.score import CRITERES, ParamError, parse_params, score_epcis, vote
+from solidarite.zonage.sources import DEFAULT_FAITS_FILE
 from solidarite.zonage.vote import VOTE_MEMBRES, vote_retenu, voter
 from tests.cli import run_cli
 
@@ -212,7 +213,12 @@ def test_calibrer_writes_the_set_and_the_fidelity_report(tmp_path: Path) -> None
     official.write_text("siren;nom\n200000172;\n;Communauté de communes Hautes Terres\n", encoding="utf-8")
     first = Path(calibrage.__file__).parent / "parametres" / "zonage_2025_calibre_v1.toml"
     target.write_text(first.read_text(encoding="utf-8"), encoding="utf-8")  # the set this run replaces
+    # the project's facts under another name (--faits): the set and the report name the file read
+    faits = tmp_path / "faits_copie.toml"
+    faits.write_bytes(DEFAULT_FAITS_FILE.read_bytes())
     result = _run(
+        "--faits",
+        str(faits),
         "--poids-aleatoires",
         "1",
         "--ecrire",
@@ -234,6 +240,9 @@ def test_calibrer_writes_the_set_and_the_fidelity_report(tmp_path: Path) -> None
     assert sum(params.poids.values()) == pytest.approx(1.0)
     report = (out / "fidelite.html").read_text(encoding="utf-8")
     assert "Chaque fait publié et sa valeur calculée" in report and "Zones — Normandie" in report
+    # the report named faits_2025.toml whatever file was read
+    assert "(fichier <code>faits_copie.toml</code>)" in report and "faits_2025.toml" not in report
+    assert "faits_copie.toml" in target.read_text(encoding="utf-8")
     assert "rappel" in report and "Validation croisée" in report
     assert '<th scope="col">Précédent</th>' in report and "premier calibrage" in report
     # Two made-up official EPCI: recall and precision as percentages, each miss with its explanation.

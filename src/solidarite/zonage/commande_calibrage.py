@@ -163,13 +163,7 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
     vote = voter(ctx, faits, cal)
     vote_ecrit = vote_retenu(cal, vote)
     text = calibrage.parametres_toml(
-        cal,
-        faits,
-        quotas,
-        today,
-        ancien.depuis,
-        vote if vote_ecrit else None,
-        Path(options["faits"] or sources.DEFAULT_FAITS_FILE).name,
+        cal, faits, quotas, today, ancien.depuis, vote if vote_ecrit else None, fichier_faits
     )
     try:
         nouveau = parse_params(tomllib.loads(text), "jeu calibré")  # the written file must read back
@@ -290,6 +284,7 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
         "zonage/fidelite.html",
         {
             "faits": faits,
+            "fichier_faits": fichier_faits,
             "lignes": [
                 {
                     "a": a,
