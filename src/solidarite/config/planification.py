@@ -209,14 +209,20 @@ class Worker:
         queue_daily()
         runner = self.workers[0]
         ready = DBTaskResult.objects.ready().filter(backend_name="default", queue_name__in=queues())
+        round_start = self.sent
         while True:
             with exclusive_transaction(ready.db):
                 result = ready.get_locked()
                 if result is not None:
                     result.claim(runner.worker_id)
-            if result is None:
+            if result is not None:
+                runner.run_task(result)
+                continue
+            # A sending task handles a batch (messaging.send_due's limit): « everything due » takes another
+            # while the last one handled some and more are due.
+            if self.sent == round_start or not queue_messages():
                 return self.sent - sent_before
-            runner.run_task(result)
+            round_start = self.sent
 
     def run(self) -> None:
         threads = [
