@@ -407,6 +407,29 @@ def test_the_overseas_allocation_by_territory_follows_the_published_counts() -> 
     assert "Critère décisif" not in last.explication
     guadeloupe = next(s for s in every if s.selectionnee and regions[s.siren] == "01")
     assert "Retenue : parmi les 5 premiers de l'outre-mer" in guadeloupe.explication  # 1 of 3: ranked
+    # The published detail leaving « the other territories » no zone (Martinique in 2025; Guyane here): its
+    # EPCI, the best-scored of the overseas included, are out whatever their score, with no cut-off to measure.
+    none_left = score_epcis(
+        values,
+        {s: 1 for s in values},
+        dataclasses.replace(params, outre_mer_territoires={"01": 1, "06": 3}, outre_mer=4, nombre=5),
+        regions,
+    )
+    guyane = [s for s in none_left if regions[s.siren] == "03"]
+    assert guyane and not any(s.selectionnee for s in guyane)
+    for epci in guyane:
+        assert epci.ecart_seuil is None and epci.critere_decisif == ""
+        assert "Critère décisif" not in epci.explication
+        assert (
+            "Non retenue : les comptes publiés ne donnent aucune zone à Guyane (selon les comptes publiés : "
+            "Guadeloupe 1, Mayotte 3, 0 parmi les autres territoires) ; aucun de ses EPCI n'est retenu, quel que "
+            "soit son score, et il n'y a pas de seuil dont mesurer l'écart."
+        ) in epci.explication
+    # a territory with a count of its own, not 0: ranked as before
+    assert (
+        "Non retenue : la sélection retient"
+        in next(s for s in none_left if regions[s.siren] == "01" and not s.selectionnee).explication
+    )
     with pytest.raises(ParamError, match="territoires d'outre-mer totalisent 5 zones, plus que les 4"):
         score_epcis(
             values,

@@ -512,6 +512,14 @@ def _explain(
         for code, n in params.outre_mer_territoires.items()
         if params.outre_mer and n and n >= per_group.get(code, 0)
     }
+    # A territory whose published count is 0 (Martinique, among « the other territories » when the published
+    # detail leaves them none): no EPCI of it is retained, whatever its score, and there is no cut-off to be
+    # away from; said so, instead of a rule that reads as if its rank had decided.
+    sans_zone: set[str] = set()
+    if params.outre_mer and params.outre_mer_territoires:
+        sans_zone = {code for code, n in params.outre_mer_territoires.items() if n == 0}
+        if params.outre_mer == sum(params.outre_mer_territoires.values()):
+            sans_zone.add(GROUPE_OUTRE_MER)
     for k, r in enumerate(results):
         group = _competition(r, params)
         fragiles = [LIBELLES[c] for c in CRITERES if r.criteres[c].fragile]
@@ -546,6 +554,13 @@ def _explain(
         why = (
             f"Retenue : parmi {rule}." if r.selectionnee else f"Non retenue : la sélection retient {rule}."
         ) + gap
+        if not r.selectionnee and group in sans_zone:
+            why = (
+                f"Non retenue : les comptes publiés ne donnent aucune zone à {NOMS_OUTRE_MER[r.region]}"
+                f"{_detail_territoires(params)} ; aucun de ses EPCI n'est retenu, quel que soit son score, et il "
+                "n'y a pas de seuil dont mesurer l'écart."
+            )
+            r.critere_decisif = ""  # the published count decided, not a criterion
         if r.selectionnee and group in whole:
             why = (
                 f"Retenue : {NOMS_OUTRE_MER[group]} a {whole[group]} zones publiées pour ses {per_group[group]} EPCI, "
