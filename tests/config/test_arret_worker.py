@@ -128,9 +128,15 @@ def test_sigterm_stops_the_worker_after_the_message_in_hand(territoire, tmp_path
     )
     rest = Message.objects.filter(statut=Message.Statut.A_ENVOYER)
     assert rest.count() == total - handled and set(rest.values_list("tentatives", flat=True)) == {0}
+    # the sending task the worker may have queued for what is still due, while the one in hand ran (seen on
+    # PostgreSQL in CI): left for the next start, and counted so
+    waiting = DBTaskResult.objects.ready().count()
+    assert waiting <= 1 and set(DBTaskResult.objects.ready().values_list("task_path", flat=True)) <= {
+        "solidarite.rdv.tasks.envoyer_messages_dus"
+    }
     assert (
         f"Worker arrêté : {handled} message(s) et 0 autre(s) tâche(s) traité(s). "
-        f"En file pour le prochain démarrage : {total - handled} message(s) dû(s), 0 tâche(s)."
+        f"En file pour le prochain démarrage : {total - handled} message(s) dû(s), {waiting} tâche(s)."
     ) in out
 
     # one `--once` sends everything due (its help says so), though more than a sending task's batch is left
