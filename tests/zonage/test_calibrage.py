@@ -198,6 +198,34 @@ def _run(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
     return run_cli("zonage", "calibrer", *args, env={"DATABASE_URL": f"sqlite:///{tmp / 'absente.sqlite3'}"})
 
 
+def _sirens(n: int) -> list[str]:
+    """`n` real EPCI by SIREN, never the one the lists name by its name (« Hautes Terres »)."""
+    from tests.conftest import real_territoire
+
+    return sorted(e.siren for e in real_territoire().epcis if "Hautes Terres" not in e.nom)[:n]
+
+
+def test_calibrer_judges_a_list_of_the_151_published_zones_whole(tmp_path: Path) -> None:
+    official = tmp_path / "liste.csv"
+    official.write_text("siren\n" + "".join(f"{s}\n" for s in _sirens(151)), encoding="utf-8")
+    result = _run(
+        "--poids-aleatoires",
+        "0",
+        "--ecrire",
+        str(tmp_path / "jeu.toml"),
+        "--out",
+        str(tmp_path / "sortie"),
+        "--liste",
+        str(official),
+        tmp=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Liste officielle : 151 EPCI (151 par SIREN" in result.stdout
+    assert (
+        "Liste officielle, jeu calibré : rappel" in result.stdout and "Liste partielle" not in result.stdout
+    )
+
+
 def test_calibrer_writes_the_set_and_the_fidelity_report(tmp_path: Path) -> None:
     target, out = tmp_path / "jeu.toml", tmp_path / "sortie"
     official = tmp_path / "liste.csv"
@@ -209,8 +237,13 @@ def test_calibrer_writes_the_set_and_the_fidelity_report(tmp_path: Path) -> None
     # the set in force: a population target, 141/151 of the published population (ADR 0028)
     assert calibrated["selection"]["regle"] == "population"
     assert calibrated["selection"]["population"] == 2_539_784 * 141 // 151
-    # A made-up list of two EPCI, one by SIREN, one by name as the press writes it (zonage/listes.py).
-    official.write_text("siren;nom\n200000172;\n;Communauté de communes Hautes Terres\n", encoding="utf-8")
+    # A made-up list of 145 EPCI, all by SIREN but one by name as the press writes it (zonage/listes.py): more than
+    # the ~140 zones computed, fewer than the 151 published, so partial (ecarts.liste_partielle), as the back office
+    # judges it (tests/zonage/test_views.py).
+    official.write_text(
+        "siren;nom\n" + "".join(f"{s};\n" for s in _sirens(144)) + ";Communauté de communes Hautes Terres\n",
+        encoding="utf-8",
+    )
     first = Path(calibrage.__file__).parent / "parametres" / "zonage_2025_calibre_v1.toml"
     target.write_text(first.read_text(encoding="utf-8"), encoding="utf-8")  # the set this run replaces
     # the project's facts under another name (--faits): the set and the report name the file read
@@ -233,7 +266,7 @@ def test_calibrer_writes_the_set_and_the_fidelity_report(tmp_path: Path) -> None
     assert "Validation croisée" in result.stdout and "Hypothèse d'allocation régionale" in result.stdout
     assert "Nombre de zones" in result.stdout and "rappel" in result.stdout
     assert (
-        "Liste officielle : 2 EPCI (1 par SIREN, 1 par leur nom, 0 par une partie de leur nom, 0 par"
+        "Liste officielle : 145 EPCI (144 par SIREN, 1 par leur nom, 0 par une partie de leur nom, 0 par"
         in result.stdout
     )
     params = parse_params(tomllib.loads(target.read_text(encoding="utf-8")), "jeu")
@@ -245,12 +278,13 @@ def test_calibrer_writes_the_set_and_the_fidelity_report(tmp_path: Path) -> None
     assert "faits_copie.toml" in target.read_text(encoding="utf-8")
     assert "rappel" in report and "Validation croisée" in report
     assert '<th scope="col">Précédent</th>' in report and "premier calibrage" in report
-    # Two made-up official EPCI: recall and precision as percentages, each miss with its explanation.
+    # Made-up official EPCI: recall and precision as percentages, each miss with its explanation.
     found = [line for line in result.stdout.splitlines() if line.startswith("Liste officielle, jeu calibré")]
     assert found and "précision" in found[0]
-    # Two EPCI for 151 zones: precision counts only the zones of their regions, as the command and report say.
+    # 145 EPCI for 151 zones: precision counts only the zones of their regions, as the command and report say.
     partial = (
-        "Liste partielle (2 EPCI pour 151 zones) : la précision ne compte que les zones calculées des régions"
+        "Liste partielle (145 EPCI pour 151 zones publiées) : la précision ne compte que les zones calculées des "
+        "régions"
     )
     assert partial in result.stdout and partial in html.unescape(report)
     if "rappel 100%" not in found[0]:

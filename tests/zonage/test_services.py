@@ -169,22 +169,29 @@ def test_official_list_import_and_comparison() -> None:
     computed = sorted(services.final_sirens(campagne))
     fid = services.fidelite_campagne(campagne, {})
     assert fid is not None and len(fid.ajouts_modeles) == 11  # 140 computed, 151 published
+    assert fid.faits.zones == 151 and len(computed) < 151
     added = fid.ajouts_modeles[0].resultat.epci
     modelled = {a.resultat.epci.siren for a in fid.ajouts_modeles}
-    other = Epci.objects.exclude(siren__in=[*computed, *modelled]).order_by("siren").first()
-    assert other is not None
-    kept = len(computed) - 2  # a whole list (as many EPCI as zones): precision counts every computed zone
-    content = "siren\n" + "\n".join([*computed[:kept], other.siren, added.siren]) + "\n"
+    kept = len(computed) - 2
+    # A whole list names the 151 zones published (ADR 0027): precision counts every computed zone.
+    others = list(
+        Epci.objects.exclude(siren__in=[*computed, *modelled])
+        .order_by("siren")
+        .values_list("siren", flat=True)[: 151 - kept - 1]
+    )
+    other = Epci.objects.get(siren=others[0])
+    content = "siren\n" + "\n".join([*computed[:kept], *others, added.siren]) + "\n"
     liste = services.import_official_list(
         content.encode(), "Liste du 27 juin 2025", dt.date(2025, 6, 27), "Ministère de la Santé"
     )
+    assert liste.lignes.count() == 151
     comparison = services.compare_official(liste, campagne)
     assert len(comparison.both) == kept and comparison.perimetre == ""
-    assert {e.siren for e, _ in comparison.official_only} == {other.siren, added.siren}
+    assert {e.siren for e, _ in comparison.official_only} == {*others, added.siren}
     miss = dict(comparison.official_only)[other]  # the miss comes with why the computation left it out
     assert miss is not None and miss.explication.startswith("Rang ") and "Non retenue" in miss.explication
     assert len(comparison.computed_only) == 2
-    assert comparison.rappel == pytest.approx(kept / len(computed)) and comparison.precision == pytest.approx(
+    assert comparison.rappel == pytest.approx(kept / 151) and comparison.precision == pytest.approx(
         kept / len(computed)
     )
     # With the ARS additions modelled, as `zonage calibrer --liste` counts them: one of the eleven is official.
@@ -195,12 +202,12 @@ def test_official_list_import_and_comparison() -> None:
     client.force_login(User.objects.create_superuser("national", "national@example.fr", "x" * 20))
     page = html.unescape(client.get(f"/zonage/gestion/listes/{liste.pk}/").content.decode())
     assert (
-        f"Rappel : <strong>99 %</strong> des zones officielles sont retrouvées ({kept} sur {len(computed)})"
-        in page
+        f"Rappel : <strong>{round(100 * kept / 151)} %</strong> des zones officielles sont retrouvées "
+        f"({kept} sur 151)" in page
     )
     assert (
         "Avec les 11 ajouts des ARS modélisés" in page
-        and f"rappel <strong>99 %</strong> ({kept + 1} sur {len(computed)})" in page
+        and f"rappel <strong>{round(100 * (kept + 1) / 151)} %</strong> ({kept + 1} sur 151)" in page
     )
     assert "Liste partielle" not in page
     assert f"{added.nom} — retrouvée par un ajout des ARS modélisé — rang calculé" in page
@@ -237,7 +244,7 @@ def test_a_regional_list_is_judged_on_its_region() -> None:
     client.force_login(User.objects.create_superuser("national", "national@example.fr", "x" * 20))
     page = html.unescape(client.get(f"/zonage/gestion/listes/{liste.pk}/").content.decode())
     assert (
-        f"Liste partielle ({len(found) + 1} EPCI pour {len(computed)} zones) : la précision ne compte que les zones "
+        f"Liste partielle ({len(found) + 1} EPCI pour 151 zones publiées) : la précision ne compte que les zones "
         "calculées des régions qu'elle nomme (Normandie)" in page
     )
     assert "Précision : <strong>100 %</strong>" in page

@@ -237,8 +237,8 @@ def test_official_list_upload_in_the_back_office(admin_client: Client) -> None:
     assert "Dans les deux (2)" in body
     assert "%</strong> des zones officielles sont retrouvées (2 sur 3)" in body
     computed = services.final_sirens(services.active_campaign())  # type: ignore[arg-type]
-    # Three EPCI for 140 zones: precision counts the computed zones of their two regions only.
-    assert f"Liste partielle (3 EPCI pour {len(computed)} zones)" in body
+    # Three EPCI for 151 zones published: precision counts the computed zones of their two regions only.
+    assert "Liste partielle (3 EPCI pour 151 zones publiées)" in body
     assert "régions qu'elle nomme (Centre-Val de Loire, Normandie)" in body
     in_regions = (
         Epci.objects.filter(siren__in=computed, communes__departement__region__code__in=["24", "28"])
@@ -247,6 +247,28 @@ def test_official_list_upload_in_the_back_office(admin_client: Client) -> None:
     )
     assert 2 < in_regions < len(computed)
     assert f"des zones calculées sont officielles (2 sur {in_regions})" in body
+
+
+def test_a_list_of_145_epci_is_partial_in_the_back_office_as_in_the_command(admin_client: Client) -> None:
+    """More EPCI than the campaign computed (140) but fewer than the 151 published: partial, as `zonage calibrer
+    --liste` judges it (ecarts.liste_partielle, tests/zonage/test_calibrage.py); the back office called it whole."""
+    computed = sorted(services.final_sirens(services.active_campaign()))  # type: ignore[arg-type]
+    assert len(computed) < 145
+    others = Epci.objects.exclude(siren__in=computed).order_by("siren").values_list("siren", flat=True)
+    sirens = [*computed, *others[: 145 - len(computed)]]
+    fichier = SimpleUploadedFile("liste.csv", ("siren\n" + "\n".join(sirens) + "\n").encode(), "text/csv")
+    response = admin_client.post(
+        "/admin/zonage/listeofficielle/add/",
+        {"nom": "Liste de presse", "date": "27/06/2025", "source": "Presse", "fichier": fichier},
+    )
+    assert response.status_code == 302
+    liste = ListeOfficielle.objects.get()
+    assert liste.lignes.count() == 145
+    response = admin_client.get(f"/zonage/gestion/listes/{liste.pk}/")
+    body = _text(response)
+    assert response.status_code == 200
+    assert "Liste partielle (145 EPCI pour 151 zones publiées) : la précision ne compte que les zones" in body
+    assert f"des zones officielles sont retrouvées ({len(computed)} sur 145)" in body
 
 
 def test_an_epci_its_ars_removed_is_not_proposed_back() -> None:

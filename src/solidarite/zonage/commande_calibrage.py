@@ -266,11 +266,11 @@ def calibrer(command: BaseCommand, options: dict[str, Any]) -> None:
             ("calibré", result_new, frozenset[str]()),
             ("calibré + ajouts des ARS modélisés", result_new, sirens_ajouts),
         ):
-            r = ecarts.rappel({s.siren for s in result.selected} | extra, liste, regions_epci, faits.zones)
+            r = ecarts.rappel({s.siren for s in result.selected} | extra, liste, regions_epci, faits)
             rappels.append((label, r, result))
             write(f"Liste officielle, jeu {label} : rappel {r.rappel:.0%}, précision {r.precision:.0%}.")
         if rappels[0][1].perimetre:
-            perimetre_liste = ecarts.perimetre_texte(len(liste), faits.zones, rappels[0][1].perimetre, noms)
+            perimetre_liste = ecarts.perimetre_texte(len(liste), faits, rappels[0][1].perimetre, noms)
             write(perimetre_liste)
     desaccords = ecarts.desaccords(result_new, faits)
     for d in desaccords:

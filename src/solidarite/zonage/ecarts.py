@@ -94,16 +94,24 @@ class Rappel:
         return self.trouvees / self.calculees if self.calculees else 0.0
 
 
+def liste_partielle(officielles: int, faits: Faits) -> bool:
+    """Whether an official list of `officielles` EPCI is partial (an ARS's own region, a press sample): it names fewer
+    than the campaign's published total of zones (`faits.zones`, 151 in 2025). The official list is the final one,
+    the ARS additions included (ADR 0027), so a list of 140 to 150 is short of it though the computation retains
+    about 140. The one rule of the back office (`services.compare_official`) and of `zonage calibrer --liste`."""
+    return officielles < faits.zones
+
+
 def perimetre(
-    computed: set[str], official: set[str], regions: Mapping[str, Iterable[str]], zones: int
+    computed: set[str], official: set[str], regions: Mapping[str, Iterable[str]], faits: Faits
 ) -> tuple[set[str], tuple[str, ...]]:
     """The computed zones a list can confirm or deny, and the regions kept (codes, sorted; () for all of them).
 
-    A list naming fewer EPCI than the `zones` of the campaign is partial: an ARS's own region, a press sample. A
-    computed zone in a region it does not name is then neither right nor wrong, and precision counts only the zones
-    of the regions it names (`regions`: SIREN → the codes of the regions it spans). A whole list keeps every computed
-    zone: one in a region without an official zone is a real mistake."""
-    if len(official) >= zones:
+    A partial list (`liste_partielle`) says nothing of a computed zone in a region it does not name: that zone is
+    neither right nor wrong, and precision counts only the zones of the regions it names (`regions`: SIREN → the
+    codes of the regions it spans). A whole list keeps every computed zone: one in a region without an official
+    zone is a real mistake."""
+    if not liste_partielle(len(official), faits):
         return computed, ()
     named = {code for s in official for code in regions.get(s, ())}
     return {s for s in computed if named.intersection(regions.get(s, ()))}, tuple(sorted(named))
@@ -113,21 +121,25 @@ def rappel(
     computed: set[str],
     official: set[str],
     regions: Mapping[str, Iterable[str]] | None = None,
-    zones: int = 0,
+    faits: Faits | None = None,
 ) -> Rappel:
-    """Recall and precision; with `regions` and the campaign's number of `zones`, a partial list is judged on the
-    regions it names (`perimetre`)."""
-    kept, codes = perimetre(computed, official, regions, zones) if regions is not None else (computed, ())
+    """Recall and precision; with `regions` and the published `faits`, a partial list is judged on the regions it
+    names (`perimetre`)."""
+    kept, codes = (
+        perimetre(computed, official, regions, faits)
+        if regions is not None and faits is not None
+        else (computed, ())
+    )
     both = kept & official
     return Rappel(
         len(official), len(both), len(kept), sorted(official - kept), sorted(kept - official), codes
     )
 
 
-def perimetre_texte(officielles: int, zones: int, codes: Iterable[str], noms: Mapping[str, str]) -> str:
+def perimetre_texte(officielles: int, faits: Faits, codes: Iterable[str], noms: Mapping[str, str]) -> str:
     """What a partial list's precision counts, in French."""
     regions = ", ".join(sorted(noms.get(c, c) for c in codes))
     return (
-        f"Liste partielle ({officielles} EPCI pour {zones} zones) : la précision ne compte que les zones calculées des "
-        f"régions qu'elle nomme ({regions}) ; ailleurs, la liste ne dit ni oui ni non."
+        f"Liste partielle ({officielles} EPCI pour {faits.zones} zones publiées) : la précision ne compte que les "
+        f"zones calculées des régions qu'elle nomme ({regions}) ; ailleurs, la liste ne dit ni oui ni non."
     )

@@ -337,8 +337,9 @@ class OfficialComparison:
     # The ARS additions modelled where the final list falls short of a published count (ajouts.py), as
     # `zonage calibrer --liste` counts them: the official list holds the ~10 real ones.
     ajouts: list[ResultatEpci] = field(default_factory=list)
-    # A partial list (an ARS's own region, a sample): what precision counts, in French ("" for a whole list), and the
-    # modelled additions outside the regions it names, left out of precision like the computed zones there.
+    # A partial list (an ARS's own region, a sample): what precision counts, in French ("" for a whole list,
+    # FAITS_ILLISIBLES without the published total), and the modelled additions outside the regions it names, left
+    # out of precision like the computed zones there.
     perimetre: str = ""
     ajouts_hors_perimetre: int = 0
 
@@ -393,6 +394,13 @@ def epci_region_codes(sirens: set[str]) -> dict[str, set[str]]:
     return codes
 
 
+# Without the published facts, the total a whole list names is unknown: the list is compared as whole, and said so.
+FAITS_ILLISIBLES = (
+    "Le fichier des faits publiés est illisible : sans le nombre de zones publié, la liste est comparée comme "
+    "une liste entière (toutes les zones calculées comptent dans la précision)."
+)
+
+
 def compare_official(liste: ListeOfficielle, campagne: Campagne) -> OfficialComparison:
     official = set(liste.lignes.values_list("epci__siren", flat=True))
     final = final_sirens(campagne)
@@ -401,11 +409,12 @@ def compare_official(liste: ListeOfficielle, campagne: Campagne) -> OfficialComp
     modelled = fidelite_campagne(campagne, {})  # no geometry: the additions do not depend on surfaces
     ajouts = [a.resultat for a in modelled.ajouts_modeles] if modelled else []
     regions = epci_region_codes(official | final | {r.epci.siren for r in ajouts})
-    computed, codes = ecarts.perimetre(final, official, regions, len(final))
-    perimetre = ""
-    if codes:
+    # Whole or partial as `zonage calibrer --liste` judges it: against the published total, not the zones computed.
+    computed, codes = ecarts.perimetre(final, official, regions, modelled.faits) if modelled else (final, ())
+    perimetre = "" if modelled else FAITS_ILLISIBLES
+    if codes and modelled:
         noms = dict(Region.objects.filter(code__in=codes).values_list("code", "nom"))
-        perimetre = ecarts.perimetre_texte(len(official), len(final), codes, noms)
+        perimetre = ecarts.perimetre_texte(len(official), modelled.faits, codes, noms)
     return OfficialComparison(
         both=sorted((results[s] for s in official & computed if s in results), key=lambda r: r.rang),
         official_only=sorted(
