@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connections
+from django.db import connection, connections
 
 
 def ensemble(*actions: Callable[[], Any]) -> None:
@@ -47,3 +48,24 @@ def en_meme_temps(action: Callable[[], Any], fois: int = 2) -> list[str]:
 
     ensemble(*[run] * fois)
     return sorted(outcomes)
+
+
+def un_autre_attend(secondes: float = 10.0) -> bool:
+    """Called inside a transaction holding locks: whether another connection of the test database comes to wait on a
+    lock (a row's) within `secondes`. PostgreSQL says so (pg_locks, live; pg_stat_activity, read afresh each time);
+    SQLite queues writers on the database lock, invisibly: one second's pause, then True."""
+    if connection.vendor != "postgresql":
+        time.sleep(1.0)
+        return True
+    fin = time.monotonic() + secondes
+    with connection.cursor() as cursor:
+        while time.monotonic() < fin:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE NOT l.granted AND a.datname = current_database() AND l.pid <> pg_backend_pid())"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.05)
+    return False

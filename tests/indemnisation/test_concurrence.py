@@ -1,5 +1,5 @@
-"""The month's run twice at once, or beside a validation, each in its own thread and connection (SQLite and
-PostgreSQL)."""
+"""The month's run twice at once, or beside a validation; a day withdrawn beside a validation: each in its own thread
+and connection (SQLite and PostgreSQL; on PostgreSQL the row locks are what serialises them)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from django.db import transaction
 
 from solidarite.indemnisation import services
-from solidarite.indemnisation.models import LigneReleve, Releve
-from tests.concurrence import en_meme_temps, ensemble
+from solidarite.indemnisation.models import JourRealise, LigneReleve, Releve
+from tests.concurrence import en_meme_temps, ensemble, un_autre_attend
 from tests.factories import agent_ars, jour_realise, lieu, medecin
 
 OCT = dt.date(2026, 10, 1)
@@ -70,3 +70,81 @@ def test_a_draft_validated_while_the_month_is_rebuilt_keeps_its_lines(territoire
     assert releve.statut == "valide" and releve.lignes.count() == 1 and releve.total == Decimal(200)
     services.construire_mois(dt.date(2026, 11, 1), today=TODAY)
     assert sum(Releve.objects.values_list("total", flat=True), Decimal(0)) == Decimal(200)
+
+
+def _octobre_en_brouillon():  # type: ignore[no-untyped-def]
+    """A full day on 6 October 2026, October's draft built: the draft, the day, an agent of its ARS."""
+    doc = medecin()
+    place = lieu(doc.commune)
+    jour_realise(doc, place, dt.date(2026, 10, 6))
+    services.construire_mois(OCT, today=TODAY)
+    jour = JourRealise.objects.select_related("mission__lieu__commune__departement__region").get()
+    return Releve.objects.get(), jour, agent_ars(place.commune.departement.region.code)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_day_withdrawn_while_its_draft_is_validated_waits_and_is_regularised(territoire) -> None:  # type: ignore[no-untyped-def]
+    """The withdrawal comes after the validation's replay (`construction.perimes`), before its commit: it waits for
+    the draft's lock, so the day validated is paid, then regularised the next month (decision 0015). Without the lock
+    (PostgreSQL), the withdrawal committed under the validation, which then paid a day already withdrawn."""
+    releve, jour, agent = _octobre_en_brouillon()
+    replayed = threading.Event()
+    outcomes: list[str] = []
+    waited: list[bool] = []
+
+    def validate() -> None:
+        with transaction.atomic():  # `avancer` done, replay included; its transaction not yet committed
+            services.avancer([releve.pk], "valider", agent)
+            replayed.set()
+            waited.append(un_autre_attend())  # the withdrawal is now waiting on the draft's lock
+            outcomes.append("validé")  # before the commit: a withdrawal that did not wait is already listed
+
+    def withdraw() -> None:
+        try:
+            replayed.wait(timeout=30)
+            services.retirer_jour(jour, agent, "Absente ce jour-là")
+            outcomes.append("retiré")
+        except Exception as exc:
+            outcomes.append(f"{type(exc).__name__}: {exc}")
+
+    ensemble(validate, withdraw)
+    assert waited == [True] and outcomes == ["validé", "retiré"], (waited, outcomes)
+    releve.refresh_from_db()
+    assert releve.statut == "valide" and releve.total == Decimal(200)
+    services.construire_mois(dt.date(2026, 11, 1), today=TODAY)
+    novembre = Releve.objects.get(mois=dt.date(2026, 11, 1))
+    assert novembre.total == Decimal(-200)
+    assert "Journée du 06/10/2026 retirée après validation" in novembre.lignes.get().motif
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_draft_validated_while_one_of_its_days_is_withdrawn_waits_and_is_refused(territoire) -> None:  # type: ignore[no-untyped-def]
+    """The validation comes while the withdrawal's transaction is open: it waits for the draft's lock, then its replay
+    sees the day gone and refuses. Without the lock (PostgreSQL), it replayed the day still there and paid it."""
+    releve, jour, agent = _octobre_en_brouillon()
+    withdrawn = threading.Event()
+    outcomes: list[str] = []
+    waited: list[bool] = []
+
+    def withdraw() -> None:
+        with transaction.atomic():
+            services.retirer_jour(jour, agent, "Absente ce jour-là")
+            withdrawn.set()
+            waited.append(un_autre_attend())  # the validation is now waiting on the draft's lock
+            outcomes.append("retiré")  # before the commit: a validation that did not wait is already listed
+
+    def validate() -> None:
+        try:
+            withdrawn.wait(timeout=30)
+            services.avancer([releve.pk], "valider", agent)
+            outcomes.append("validé")
+        except Exception as exc:
+            outcomes.append(f"{type(exc).__name__}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
+
+    ensemble(withdraw, validate)
+    assert waited == [True] and len(outcomes) == 2 and outcomes[0] == "retiré", (waited, outcomes)
+    assert outcomes[1].startswith("ValidationError: ") and "journée du 06/10/2026 retirée" in outcomes[1], (
+        outcomes
+    )
+    releve.refresh_from_db()
+    assert releve.statut == "brouillon" and releve.valide_le is None

@@ -145,6 +145,7 @@ def retirer_jour(jour: JourRealise, user: Any, motif: str) -> None:
     if refusal := too_long(motif, MOTIF_RETRAIT_MAX, "Raison du retrait"):
         raise ValidationError(refusal)
     with transaction.atomic():
+        _verrouiller_brouillons(jour.mission.medecin_id)
         JourRetire.objects.create(
             mission=jour.mission,
             motif=motif,
@@ -152,6 +153,19 @@ def retirer_jour(jour: JourRealise, user: Any, motif: str) -> None:
         )
         audit.record(jour.mission, "journée retirée", CANAL, par=user)
         jour.delete()
+
+
+def _verrouiller_brouillons(medecin_id: int) -> None:
+    """Locks every draft of the doctor, by id, as the validation (`avancer`) and the month's run lock theirs: a day
+    withdrawn then waits for a validation under way (the day, paid, is regularised the next month), or the validation
+    waits for the withdrawal and its replay (`construction.perimes`) sees the day gone and refuses. Every draft, not
+    only the day's: the cap is the doctor's across regions, and a paid day's regularisation goes to a later month."""
+    list(
+        Releve.objects.select_for_update()
+        .filter(medecin_id=medecin_id, statut=Releve.Statut.BROUILLON)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def jours_non_confirmes(region: Region | None, today: dt.date | None = None) -> list[Mission]:
@@ -361,8 +375,12 @@ def avancer(ids: Iterable[int | str], action: str, user: Any, commentaire: str =
         raise ValidationError("Cochez au moins un relevé.")
     now = timezone.now()
     with transaction.atomic():
+        # The statements' rows only (not their region's nor doctor's), by id: the order of the run and of a withdrawal
         found = list(
-            Releve.objects.select_for_update().filter(pk__in=keys).select_related("region", "medecin")
+            Releve.objects.select_for_update(of=("self",))
+            .filter(pk__in=keys)
+            .select_related("region", "medecin")
+            .order_by("pk")
         )
         if len(found) != len(keys):
             raise ValidationError("Un des relevés cochés n'existe pas.")
