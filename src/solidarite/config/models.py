@@ -23,3 +23,19 @@ class TacheQuotidienne(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tache} — {self.jour:%d/%m/%Y}"
+
+
+class PresenceWorker(models.Model):
+    """A running worker's sign of life: each of its queues (its django-tasks worker id) is seen again every minute
+    or so. A task RUNNING under an id not seen for SOLIDARITE_TACHE_ABANDONNEE_MINUTES was left by a worker that
+    died (SIGKILL, power cut): failed, and a recurring one queued again (config/reprise.py)."""
+
+    worker = models.CharField("worker (identifiant django-tasks)", max_length=64, unique=True)
+    vu_le = models.DateTimeField("vu en marche le")
+
+    class Meta:
+        verbose_name = "présence d'un worker"
+        verbose_name_plural = "présences des workers"
+
+    def __str__(self) -> str:
+        return f"{self.worker} — {self.vu_le:%d/%m/%Y %H:%M:%S}"

@@ -15,10 +15,15 @@ worker in a thread of its own: a long task (the purge, a planning solve) never d
 Stopping (SIGTERM from systemd or a container, Ctrl+C): `request_stop` is all a signal handler calls; the worker
 then finishes the task in hand in each queue (the sending task after the message in hand: rdv.tasks.ARRET),
 starts no other, and returns within about one item; whatever was not started stays queued for the next start.
+
+Killed instead (SIGKILL, power cut), a worker leaves its task RUNNING: each worker signs every minute, and fails
+the task of a worker not seen for SOLIDARITE_TACHE_ABANDONNEE_MINUTES, queuing a recurring one again once
+(config/reprise.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import threading
@@ -27,7 +32,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, close_old_connections, connections, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    OperationalError,
+    close_old_connections,
+    connections,
+    transaction,
+)
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks.base import TaskResultStatus
@@ -35,6 +47,7 @@ from django_tasks_db.management.commands.db_worker import Worker as TaskWorker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from solidarite.config import reprise
 from solidarite.config.models import TacheQuotidienne
 from solidarite.continuite.tasks import suivi_quotidien
 from solidarite.rdv import messaging
@@ -50,6 +63,11 @@ DAILY_TASKS: dict[str, Any] = {
     "continuite": suivi_quotidien,
     "empreintes": empreintes_quotidiennes,  # after a change of SECRET_KEY (rdv.empreintes)
 }
+# The tasks a dead worker's abandoned run is queued again for (config/reprise.py): queued by the worker itself,
+# nobody waits for their result.
+RECURRING = frozenset(
+    {*(task.module_path for task in DAILY_TASKS.values()), envoyer_messages_dus.module_path}
+)
 
 
 def queue_daily(now: dt.datetime | None = None) -> list[str]:
@@ -166,10 +184,27 @@ class Worker:
         self.tasks = 0  # the other tasks run
         self._lock = threading.Lock()
         self.workers = [QueueWorker(queue, interval, self._done, self.stop) for queue in queues()]
+        self._next_sign = 0.0  # time.monotonic() of the next sign of life (config/reprise.py)
 
     def request_stop(self) -> None:
         """What a signal handler calls: no lock, no I/O."""
         self.stop_requested = True
+
+    def _sign(self) -> None:
+        """This worker's sign of life, for each queue; then the tasks abandoned by a dead worker (reported)."""
+        now = timezone.now()
+        reprise.beat((worker.worker_id for worker in self.workers), now)
+        for line in reprise.recover_tasks(now, RECURRING):
+            self.report(line)
+        self._next_sign = time.monotonic() + reprise.BEAT_S
+
+    def _sign_if_due(self) -> None:
+        if time.monotonic() >= self._next_sign:
+            self._sign()
+
+    def _leave(self) -> None:
+        with contextlib.suppress(DatabaseError):  # SQLite busy: the presence expires anyway
+            reprise.leave(worker.worker_id for worker in self.workers)
 
     def _done(self, result: DBTaskResult) -> None:
         """Counts the tasks run, and reports the messages a sending task handled."""
@@ -205,24 +240,29 @@ class Worker:
         is not used here, because it closes the connection between tasks (it would end a caller's transaction).
         """
         sent_before = self.sent
-        queue_messages()
-        queue_daily()
-        runner = self.workers[0]
-        ready = DBTaskResult.objects.ready().filter(backend_name="default", queue_name__in=queues())
-        round_start = self.sent
-        while True:
-            with exclusive_transaction(ready.db):
-                result = ready.get_locked()
-                if result is not None:
-                    result.claim(runner.worker_id)
-            if result is not None:
-                runner.run_task(result)
-                continue
-            # A sending task handles a batch (messaging.send_due's limit): « everything due » takes another
-            # while the last one handled some and more are due.
-            if self.sent == round_start or not queue_messages():
-                return self.sent - sent_before
+        self._sign()
+        try:
+            queue_messages()
+            queue_daily()
+            runner = self.workers[0]
+            ready = DBTaskResult.objects.ready().filter(backend_name="default", queue_name__in=queues())
             round_start = self.sent
+            while True:
+                self._sign_if_due()  # before each task: the one before may have been long
+                with exclusive_transaction(ready.db):
+                    result = ready.get_locked()
+                    if result is not None:
+                        result.claim(runner.worker_id)
+                if result is not None:
+                    runner.run_task(result)
+                    continue
+                # A sending task handles a batch (messaging.send_due's limit): « everything due » takes another
+                # while the last one handled some and more are due.
+                if self.sent == round_start or not queue_messages():
+                    return self.sent - sent_before
+                round_start = self.sent
+        finally:
+            self._leave()
 
     def run(self) -> None:
         threads = [
@@ -231,11 +271,13 @@ class Worker:
             )
             for worker in self.workers
         ]
+        self._sign()  # before any task is claimed: a task of this worker is never taken for abandoned
         for thread in threads:
             thread.start()
         queued_for: dt.date | None = None
         try:
             while not self._stopping():
+                self._sign_if_due()
                 stale = messaging.recover_stale(timezone.now())  # left by a worker stopped at once, or killed
                 if stale:
                     self.report(
@@ -253,6 +295,7 @@ class Worker:
             self.stop.set()  # each queue ends the task in hand, and takes no other
             for thread in threads:
                 thread.join()
+            self._leave()
 
     def _stopping(self) -> bool:
         """True once a stop is asked for, by `stop` or by `request_stop` (then `stop` is set, for the queues)."""
@@ -271,4 +314,5 @@ class Worker:
             left = deadline - time.monotonic()
             if left <= 0:
                 return
+            self._sign_if_due()  # --interval may be longer than a sign's period
             time.sleep(min(left, PAUSE_SLICE_S))

@@ -488,6 +488,12 @@ SOLIDARITE_PURGE_HEURE = env_int("SOLIDARITE_PURGE_HEURE", 3, 0, 23, "une heure 
 SOLIDARITE_PURGE_LOT = env_int(
     "SOLIDARITE_PURGE_LOT", 500, 1, 100_000, "un nombre entier de lignes est attendu"
 )
+# A task RUNNING for longer than this under a worker not seen running for as long (it signs every minute,
+# config/models.PresenceWorker) was left by a worker that died (SIGKILL, power cut): failed, and a recurring task
+# (the daily ones, the sending of messages) queued again once. Minutes, at least 2 (two missed signs).
+SOLIDARITE_TACHE_ABANDONNEE_MINUTES = env_int(
+    "SOLIDARITE_TACHE_ABANDONNEE_MINUTES", 15, 2, 24 * 60, "un nombre entier de minutes est attendu"
+)
 
 # Who publishes the platform and who answers for its data (pages « Mentions légales », « Données personnelles »).
 A_COMPLETER = "(à compléter)"

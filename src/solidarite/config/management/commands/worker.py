@@ -10,6 +10,7 @@ import sys
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
@@ -25,8 +26,10 @@ SAME_REQUEST_S = 1.0
 ARRET_IMMEDIAT = (
     "Arrêt immédiat demandé : le worker s'arrête sans finir ce qu'il avait en main. Un message en cours d'envoi "
     "reste « en cours » : il sera marqué en échec, sans être renvoyé, 15 minutes après sa prise en charge par le "
-    "prochain worker en marche (il a pu partir ou non) ; une tâche en cours reste « RUNNING » et n'est pas "
-    "reprise. Tout ce qui n'était pas commencé reste en file pour le prochain démarrage.\n"
+    "prochain worker en marche (il a pu partir ou non) ; une tâche en cours reste « RUNNING » : le prochain worker "
+    "en marche la marque en échec une fois ce worker sans signe de vie depuis {minutes} minutes, "
+    "et remet en file une tâche récurrente (purge, envoi…). Tout ce qui n'était pas commencé reste en file pour le "
+    "prochain démarrage.\n"
 )
 
 
@@ -69,6 +72,7 @@ class Command(BaseCommand):
             return
 
         first_signal: list[float] = []
+        at_once = ARRET_IMMEDIAT.format(minutes=settings.SOLIDARITE_TACHE_ABANDONNEE_MINUTES).encode()
 
         def request_stop(signum: int, frame: object) -> None:
             # A signal handler: no lock and no buffered write (os.write), it may interrupt any of them.
@@ -78,7 +82,7 @@ class Command(BaseCommand):
             elif time.monotonic() - first_signal[0] > SAME_REQUEST_S:
                 with contextlib.suppress(RuntimeError, OSError):  # the lines already written, if it can
                     sys.stdout.flush()
-                os.write(2, ARRET_IMMEDIAT.encode())
+                os.write(2, at_once)
                 os._exit(128 + signum)
 
         signal.signal(signal.SIGTERM, request_stop)
