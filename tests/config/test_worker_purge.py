@@ -1,5 +1,6 @@
-"""The daily purge in a real worker process, stopped by a real signal: SIGKILL leaves its task RUNNING, taken
-again once the worker is known to be gone (docs/decisions/0011-taches-de-fond.md)."""
+"""The daily purge in a real worker process, stopped by a real signal: SIGTERM ends it between two batches (each
+batch committed, the rest left for the next run); SIGKILL leaves its task RUNNING, taken again once the worker
+is known to be gone (docs/decisions/0011-taches-de-fond.md)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import datetime as dt
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,7 @@ from solidarite.config.models import PresenceWorker, TacheQuotidienne
 from solidarite.rdv.models import ComptageMensuel, RendezVous
 from solidarite.rdv.tasks import purge_quotidienne
 from tests.cli import run_cli
-from tests.config.test_arret_worker import _start_worker, _until, _worker_env
+from tests.config.test_arret_worker import STOP_WITHIN_S, _start_worker, _until, _worker_env
 from tests.factories import mission
 
 # Enough rows that the purge takes many batches of LOT (2,000: seconds on SQLite, more on a loaded machine), so
@@ -126,3 +128,42 @@ def test_a_purge_left_running_by_a_killed_worker_is_run_again_the_same_day(
     # once: another worker finds nothing more to recover
     assert reprise.recover_tasks(timezone.now(), planification.RECURRING) == []
     assert DBTaskResult.objects.filter(task_path=purge.task_path).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sigterm_stops_the_purge_between_two_batches_and_leaves_the_rest_queued(
+    territoire, tmp_path: Path
+) -> None:
+    total = _expired_appointments(EXPIRED)
+    purge = _purge_queued_today()
+    env = _env(tmp_path)
+    worker = _start_worker(env)
+    try:
+        _until(lambda: RendezVous.objects.count() < total, worker, "la purge a commencé")
+        worker.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        out, err = worker.communicate(timeout=60)
+        stopped_after = time.monotonic() - signalled
+    finally:
+        _kill(worker)
+    assert worker.returncode == 0, err
+    assert stopped_after < STOP_WITHIN_S
+    left = RendezVous.objects.count()
+    assert 0 < left < total  # stopped mid-purge
+    assert (total - left) % LOT == 0  # whole batches only: nothing half-written
+    counted = ComptageMensuel.objects.filter(objet=ComptageMensuel.Objet.RENDEZ_VOUS)
+    assert sum(counted.values_list("nombre", flat=True)) == total - left  # each row gone is counted
+    purge.refresh_from_db()
+    assert purge.status == "SUCCESSFUL" and purge.return_value["interrompue"] == 1
+    assert purge.return_value["rendez_vous"] == total - left and purge.return_value["reste"] == left
+    assert (
+        f"Tâche purge_quotidienne arrêtée entre deux lots (chacun validé) : {left} ligne(s) restent, remise en "
+        "file pour le prochain démarrage."
+    ) in out
+    assert "1 autre(s) tâche(s) traité(s)" in out and "0 message(s) dû(s), 1 tâche(s)." in out
+
+    # the next start finishes the day's purge
+    lines: list[str] = []
+    planification.Worker(0.05, lines.append).once()
+    assert RendezVous.objects.count() == 0
+    assert sum(counted.values_list("nombre", flat=True)) == total

@@ -15,6 +15,7 @@ worker in a thread of its own: a long task (the purge, a planning solve) never d
 Stopping (SIGTERM from systemd or a container, Ctrl+C): `request_stop` is all a signal handler calls; the worker
 then finishes the task in hand in each queue (the sending task after the message in hand: rdv.tasks.ARRET),
 starts no other, and returns within about one item; whatever was not started stays queued for the next start.
+A batch task (the purge) stops between two batches, each committed, and queues itself again for the rest.
 
 Killed instead (SIGKILL, power cut), a worker leaves its task RUNNING: each worker signs every minute, and fails
 the task of a worker not seen for SOLIDARITE_TACHE_ABANDONNEE_MINUTES, queuing a recurring one again once
@@ -207,10 +208,17 @@ class Worker:
             reprise.leave(worker.worker_id for worker in self.workers)
 
     def _done(self, result: DBTaskResult) -> None:
-        """Counts the tasks run, and reports the messages a sending task handled."""
+        """Counts the tasks run, and reports the messages a sending task handled and a batch task stopped."""
         if result.task_path != envoyer_messages_dus.module_path:
             with self._lock:
                 self.tasks += 1
+            outcome = result.return_value
+            stopped = isinstance(outcome, dict) and outcome.get("interrompue")
+            if result.status == TaskResultStatus.SUCCESSFUL and stopped:
+                self.report(
+                    f"Tâche {result.task_path.rsplit('.', 1)[-1]} arrêtée entre deux lots (chacun validé) : "
+                    f"{outcome.get('reste', 0)} ligne(s) restent, remise en file pour le prochain démarrage."
+                )
             return
         if result.status != TaskResultStatus.SUCCESSFUL:
             self.report(f"Envoi des messages en échec : {result.exception_class_path}.")

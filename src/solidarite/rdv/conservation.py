@@ -5,6 +5,9 @@ needs of them is a count per lieu × month × status (`ComptageMensuel`), added 
 the rows, so that a row is either still there or counted, never both, never neither. One transaction per batch;
 running it again deletes and counts nothing more. The access log keeps its own, longer period.
 
+A worker asked to stop (`stop`, rdv.tasks.ARRET) ends the purge between two batches: what is done is committed,
+the rest is left for the next run (`Bilan.interrompue`).
+
 Run by `python -m solidarite purge [--dry-run]` and, once a day, by the worker (rdv/tasks.py).
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -55,6 +59,7 @@ class Bilan:
     inscriptions: int = 0
     messages: int = 0
     acces: int = 0
+    interrompue: bool = False  # stopped between two batches (the worker asked to stop): the rest is left
 
 
 def _expired_messages(limites: Limites) -> models.QuerySet[Message]:
@@ -110,9 +115,14 @@ def _add_counts(counts: Counter[Key]) -> None:
 
 
 def _in_batches(
-    queryset: models.QuerySet[Any], fields: Iterable[str], key: Callable[[dict[str, Any]], Key], lot: int
-) -> int:
-    """Deletes the rows of `queryset`, `lot` at a time, each batch counted and deleted in one transaction.
+    queryset: models.QuerySet[Any],
+    fields: Iterable[str],
+    key: Callable[[dict[str, Any]], Key],
+    lot: int,
+    stop: threading.Event | None,
+) -> tuple[int, bool]:
+    """Deletes the rows of `queryset`, `lot` at a time, each batch counted and deleted in one transaction; returns
+    how many, and whether `stop` ended it with rows left (looked at before each batch, the last one committed).
 
     The rows are read again under a lock (PostgreSQL: FOR UPDATE; SQLite: its transactions write one at a
     time), so that two purges at once never count the same row twice: the second one finds it gone."""
@@ -122,7 +132,9 @@ def _in_batches(
         with transaction.atomic():
             ids = list(queryset.order_by("pk").values_list("pk", flat=True)[:lot])
             if not ids:
-                return total
+                return total, False
+            if stop is not None and stop.is_set():
+                return total, True
             locked = queryset.filter(pk__in=ids).select_for_update(of=("self",))
             rows = list(locked.values("pk", *fields))
             _add_counts(Counter(key(row) for row in rows))
@@ -142,22 +154,28 @@ def compter(now: dt.datetime) -> Bilan:
     )
 
 
-def purger(now: dt.datetime, lot: int | None = None) -> Bilan:
-    """Deletes what is past its retention period at `now`, adding each row to the monthly counts first."""
+def purger(now: dt.datetime, lot: int | None = None, stop: threading.Event | None = None) -> Bilan:
+    """Deletes what is past its retention period at `now`, adding each row to the monthly counts first.
+
+    Once `stop` is set, ends after the batch in hand (committed) and starts no other: `interrompue`."""
     lot = lot or settings.SOLIDARITE_PURGE_LOT
     limites = Limites.at(now)
     bilan = Bilan()
-    bilan.messages = _in_batches(
+    bilan.messages, bilan.interrompue = _in_batches(
         _expired_messages(limites),
         ("rendez_vous__lieu_id", "inscription__lieu_id", "prevu_le", "canal", "statut"),
         _message_key,
         lot,
+        stop,
     )
-    bilan.rendez_vous = _in_batches(
-        _expired_rendez_vous(limites), ("lieu_id", "debut", "statut"), _rendez_vous_key, lot
-    )
-    bilan.inscriptions = _in_batches(
-        _expired_inscriptions(limites), ("lieu_id", "du", "statut"), _inscription_key, lot
-    )
-    bilan.acces = purge_audit(limites.acces)  # the one way to delete audit rows (append-only log)
+    if not bilan.interrompue:
+        bilan.rendez_vous, bilan.interrompue = _in_batches(
+            _expired_rendez_vous(limites), ("lieu_id", "debut", "statut"), _rendez_vous_key, lot, stop
+        )
+    if not bilan.interrompue:
+        bilan.inscriptions, bilan.interrompue = _in_batches(
+            _expired_inscriptions(limites), ("lieu_id", "du", "statut"), _inscription_key, lot, stop
+        )
+    if not bilan.interrompue:  # one DELETE, the one way to delete audit rows (append-only log)
+        bilan.acces = purge_audit(limites.acces)
     return bilan

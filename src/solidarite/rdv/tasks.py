@@ -21,8 +21,17 @@ ARRET: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar("
 
 @task()
 def purge_quotidienne() -> dict[str, int]:
-    """The daily purge (queued once a day by the worker, config/planification.py): counts only in the result."""
-    return dataclasses.asdict(conservation.purger(timezone.now()))
+    """The daily purge (queued once a day by the worker, config/planification.py): counts only in the result.
+
+    A worker asked to stop ends it between two batches (ARRET), each committed; then the rows left are counted
+    (`reste`) and the purge is queued again, for the next start of a worker (the day's one is queued already)."""
+    now = timezone.now()
+    bilan = conservation.purger(now, stop=ARRET.get())
+    outcome = dataclasses.asdict(bilan)
+    if bilan.interrompue:
+        outcome["reste"] = sum(dataclasses.astuple(conservation.compter(now)))
+        purge_quotidienne.enqueue()
+    return {name: int(value) for name, value in outcome.items()}
 
 
 @task()
