@@ -7,9 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+import threading
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from solidarite.continuite import services
@@ -31,12 +33,20 @@ def _email(r: ResultatAttendu) -> str:
     return ""  # the ARS: red on its page, no e-mail address kept here
 
 
-def relancer(today: dt.date | None = None) -> int:
-    """Escalates today's overdue results; returns how many reminders were written."""
-    day = today or timezone.localdate()
+def a_relancer(day: dt.date) -> QuerySet[ResultatAttendu]:
+    """The overdue results due for a reminder on `day`: never reminded, or not for `resultat_attendu_relance_jours`."""
     every = entier("resultat_attendu_relance_jours", day)
+    return services.en_retard(ResultatAttendu.objects.all(), day).filter(
+        Q(derniere_relance__isnull=True) | Q(derniere_relance__lte=day - dt.timedelta(days=every))
+    )
+
+
+def relancer(today: dt.date | None = None, stop: threading.Event | None = None) -> int:
+    """Escalates today's overdue results; returns how many reminders were written. Once `stop` is set (the worker
+    was asked to stop, rdv.tasks.ARRET), the reminder in hand is finished and no other is started."""
+    day = today or timezone.localdate()
     rows = (
-        services.en_retard(ResultatAttendu.objects.all(), day)
+        a_relancer(day)
         .select_related(
             "proprietaire_medecin", "proprietaire_referent", "proprietaire_medecin_traitant", "lieu"
         )
@@ -44,8 +54,8 @@ def relancer(today: dt.date | None = None) -> int:
     )
     count = 0
     for r in rows:
-        if r.derniere_relance is not None and (day - r.derniere_relance).days < every:
-            continue
+        if stop is not None and stop.is_set():
+            break
         email = _email(r)
         try:
             with transaction.atomic():
