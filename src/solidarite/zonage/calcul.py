@@ -47,6 +47,7 @@ from solidarite.zonage.bassins import (
     impute_bassins,
     vieillissement,
 )
+from solidarite.zonage.classement import Classement
 from solidarite.zonage.score import (
     AGREGATIONS,
     CRITERES,
@@ -54,7 +55,6 @@ from solidarite.zonage.score import (
     Bassins,
     EpciScore,
     ScoreParams,
-    score_epcis,
 )
 
 
@@ -194,6 +194,19 @@ class CriteriaTables:
     seconds: float  # the computation, from the data already read
     bassins: Bassins | None = None  # the bassins de vie, when a composite per bassin was asked for
     lecture_seconds: float = 0.0  # reading and checking the data files
+    _classement: Classement | None = field(default=None, init=False, repr=False, compare=False)
+
+    def classement(self) -> Classement:
+        """The tables prepared for scoring, built on the first scoring and kept: a what-if on the weights
+        re-scores from what the weights do not change (`classement.Classement`)."""
+        if self._classement is None:
+            self._classement = Classement(
+                self.tables,
+                {s: i.population for s, i in self.epcis.items()},
+                {s: i.region_code for s, i in self.epcis.items()},
+                self.bassins,
+            )
+        return self._classement
 
 
 @dataclass(frozen=True)
@@ -430,23 +443,13 @@ def criteria_from_inputs(
 def score_criteria(criteria: CriteriaTables, params: ScoreParams) -> ZonageResult:
     """Scores one aggregation's table with the parameters (raises ParamError on an impossible target)."""
     started = time.perf_counter()
-    values = criteria.tables[params.agregation]
-    infos = criteria.epcis
-    scores = score_epcis(
-        values,
-        {s: i.population for s, i in infos.items()},
-        params,
-        {s: i.region_code for s, i in infos.items()},
-        criteria.bassins,
-        {a: criteria.tables[a] for a in params.agregations[1:] if a in criteria.tables},
-    )
+    classement = criteria.classement()
+    scores = classement.scores(params)
     diagnostics = dict(criteria.diagnostics)
-    diagnostics["manquants_par_critere"] = {
-        c: sum(1 for v in values.values() if v[c][0] is None) for c in CRITERES
-    }
+    diagnostics["manquants_par_critere"] = classement.manquants(params.agregation)
     return ZonageResult(
         params=params,
-        epcis=infos,
+        epcis=criteria.epcis,
         scores=scores,
         millesimes=dict(criteria.millesimes),
         diagnostics=diagnostics,
