@@ -332,8 +332,8 @@ def _resultats(
         regions,
         groupe,
         par_groupe,
-        ((vue.pct[order] >= params.seuil_percentile) & (poids > 0)).tolist(),  # as `CritereValue.fragile`
-        (vue.absents[order] & (poids > 0)).tolist(),
+        (vue.pct[order] >= params.seuil_percentile) & (poids > 0),  # as `CritereValue.fragile`
+        vue.absents[order] & (poids > 0),
     )
     texte = explications.texte
     sirens, populations = vue.sirens, vue.population_list

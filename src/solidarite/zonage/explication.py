@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import overload
+
+import numpy as np
 
 from solidarite.zonage.methode import (
     CRITERES,
@@ -92,8 +94,8 @@ class Explications:
     region: Sequence[str]
     groupe: Sequence[str]
     par_groupe: dict[str, int]  # EPCI per group of competition
-    fragiles: Sequence[Sequence[bool]]  # per position, per criterion
-    absents: Sequence[Sequence[bool]]  # per position, per criterion: weighed but without a value
+    fragiles: np.ndarray  # position × CRITERES
+    absents: np.ndarray  # position × CRITERES: weighed but without a value
 
     def texte(self, i: int) -> str:
         params = self.params
@@ -142,7 +144,7 @@ class Explications:
                 "ne décident pas ici."
             )
         decisive_text = f" Critère décisif : {LIBELLES[self.decisif[i]]}." if self.decisif[i] else ""
-        fragiles = [LIBELLES[c] for c, f in zip(CRITERES, self.fragiles[i], strict=True) if f]
+        fragiles = [LIBELLES[c] for c, f in zip(CRITERES, self.fragiles[i].tolist(), strict=True) if f]
         detail = (
             f" Fragilités : {', '.join(fragiles)}."
             if fragiles
@@ -150,7 +152,7 @@ class Explications:
         )
         # a criterion the score weighs but this EPCI has no value for (Mayotte's APL, outside DREES's field;
         # Filosofi overseas): said, so that « 0 fragilité » is not read as « nothing fragile »
-        absents = [LIBELLES[c] for c, a in zip(CRITERES, self.absents[i], strict=True) if a]
+        absents = [LIBELLES[c] for c, a in zip(CRITERES, self.absents[i].tolist(), strict=True) if a]
         if absents:
             detail += f" Sans valeur ici, donc non comptés : {', '.join(absents)}."
         return f"{head} {why}{decisive_text}{detail}"
@@ -170,11 +172,13 @@ class Differee:
     def __get__(self, obj: object | None, owner: type | None = None) -> str:
         if obj is None:
             return ""  # the field's default
-        state: dict[str, Any] = obj.__dict__
-        value = state[self.slot]
-        if not isinstance(value, str):
-            value = state[self.slot] = str(value())
-        return value
+        value: str | Callable[[], str] = getattr(obj, self.slot)
+        if isinstance(value, str):
+            return value
+        text = str(value())
+        object.__setattr__(obj, self.slot, text)
+        return text
 
     def __set__(self, obj: object, value: str | Callable[[], str]) -> None:
-        obj.__dict__[self.slot] = value
+        # not through `obj.__dict__`, which would make every instance build a dict of its attributes
+        object.__setattr__(obj, self.slot, value)
