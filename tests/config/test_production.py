@@ -164,6 +164,11 @@ def test_the_production_server_serves_hashed_compressed_static_files(
         assert raw.status == 200 and "Content-Encoding" not in raw.headers and body == original
         script, _ = fetch(port, "GET", f"/static/{manifest['leaflet/leaflet.js']}", {"Accept-Encoding": "br"})
         assert script.status == 200 and script.headers["Content-Encoding"] == "br"
+        # The copy under its own name (what pages name with DEBUG on) is served whole: only the hashed files, the
+        # ones production pages name, are compressed at collection (config/statiques.py), half of its time.
+        plain, _ = fetch(port, "GET", "/static/leaflet/leaflet.js", {"Accept-Encoding": "br"})
+        assert plain.status == 200 and "Content-Encoding" not in plain.headers
+        assert not (collected_static / "leaflet/leaflet.js.br").exists()
         missing, _ = fetch(port, "GET", "/static/dsfr/dist/absent.css", {})
         assert missing.status == 404
     assert "Traceback" not in output[0]

@@ -385,7 +385,7 @@ if not STATIC_ROOT.is_absolute():
     STATIC_ROOT = (REPO_ROOT / STATIC_ROOT).resolve()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "solidarite.config.statiques.StatiquesCompressees"},  # hashed files compressed
 }
 # Not compressed at collection: source maps and notes nobody's page loads, and DSFR's 2,300 small SVG icons
 # (a page fetches a few, of one or two kilobytes), which made collectstatic several times longer.

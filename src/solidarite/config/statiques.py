@@ -1,13 +1,14 @@
 """The finders of the static files (STATICFILES_FINDERS): Django's, whose lists, what `collectstatic` copies, leave
-out the files no page loads. Finders rather than a StaticFilesConfig subclass: pytest-django serves the static files
+out the files no page loads; and their storage, WhiteNoise's, whose compressed copies are of the hashed files only. Finders rather than a StaticFilesConfig subclass: pytest-django serves the static files
 to the browser tests only when INSTALLED_APPS holds "django.contrib.staticfiles" itself."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from django.contrib.staticfiles import finders
 from django.core.files.storage import Storage
+from whitenoise.storage import CompressedManifestStaticFilesStorage  # type: ignore[import-untyped]
 
 # Shipped by django-dsfr, django-ninja and django-leaflet, loaded by no page of the platform: `collectstatic`
 # leaves them out (paths relative to each static folder, matched as by fnmatch, where `*` also crosses `/`).
@@ -49,3 +50,15 @@ class FileSystemFinder(LeavesUnused, finders.FileSystemFinder):
 
 class AppDirectoriesFinder(LeavesUnused, finders.AppDirectoriesFinder):
     """The applications' static/ folders, UNUSED_STATIC left out of `collectstatic`."""
+
+
+class StatiquesCompressees(CompressedManifestStaticFilesStorage):  # type: ignore[misc]
+    """WhiteNoise compresses each file twice, under its own name and under its hashed name. The pages of a server
+    with DEBUG off (production, `make demo`) name only the hashed files (`{% static %}` reads the manifest), and the
+    collected CSS names the others by their hashed names too: a file under its own name is fetched only with DEBUG
+    on, and then served whole. Brotli at its best quality is most of `collectstatic`'s time, half of it for those
+    copies: only the hashed files are compressed."""
+
+    def compress_files(self, paths: Iterable[str]) -> Iterator[tuple[str, str]]:
+        hashed = set(self.hashed_files.values())
+        yield from super().compress_files([path for path in paths if path in hashed])

@@ -28,8 +28,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
-
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # A formula start at the beginning of a piece a spreadsheet splitting on « ; » or on line breaks makes a cell of
 # (spaces before it included: the spreadsheet may trim them).
@@ -62,6 +60,9 @@ def xlsx_cell(sheet: Any, value: Any) -> Any:
     formula_like = value.startswith(FORMULA_STARTS)
     if not formula_like and XML_ILLEGAL.search(value) is None:
         return value  # openpyxl writes any other text as a text cell
+    # Here, not at the top: openpyxl is 0.13 s of the start of every command that may write a CSV (zonage, pilotage)
+    from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
+
     cell = WriteOnlyCell(sheet, value=XML_ILLEGAL.sub("", value))
     cell.data_type = "s"  # openpyxl made a text beginning with « = » a formula
     if formula_like:

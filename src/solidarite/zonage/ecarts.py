@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from solidarite.zonage.calcul import ZonageResult
 from solidarite.zonage.faits import Faits
 from solidarite.zonage.score import CRITERES, unite_ecart
+
+if (
+    TYPE_CHECKING
+):  # the engine (its sources, numpy readers) is not imported by the back office's start (services.py)
+    from solidarite.zonage.calcul import ZonageResult
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,22 @@ OPTIONS_CALIBRER = ("faits", "ecrire", "poids_aleatoires", "liste")
 OPTIONS_SANS_CALIBRER = ("n", "population", "save", "activate")
 
 
+def _refuser_sortie(out: Path) -> None:
+    """--out a file, or one of the files' names taken by a folder: refused, before the computation (seconds) and again
+    just before writing."""
+    if out.exists() and not out.is_dir():
+        raise CommandError(
+            f"--out : {out} existe et n'est pas un dossier.\nAucun fichier n'a été écrit.", returncode=2
+        )
+    for name in FICHIERS:
+        if (out / name).is_dir():
+            raise CommandError(
+                f"--out : {out / name} est un dossier ; {name} ne peut pas y être écrit.\n"
+                "Aucun fichier n'a été écrit.",
+                returncode=2,
+            )
+
+
 class Command(BaseCommand):
     requires_system_checks = CONTROLES_SANS_URLS  # no page served: web/commandes.py
     help = (
@@ -192,17 +208,7 @@ class Command(BaseCommand):
     ) -> None:
         """The five files are written in a temporary folder inside `out`, then put in place together: a
         failure (a file name taken by a folder, a full disk) leaves the previous files as they were."""
-        if out.exists() and not out.is_dir():
-            raise CommandError(
-                f"--out : {out} existe et n'est pas un dossier.\nAucun fichier n'a été écrit.", returncode=2
-            )
-        for name in FICHIERS:
-            if (out / name).is_dir():
-                raise CommandError(
-                    f"--out : {out / name} est un dossier ; {name} ne peut pas y être écrit.\n"
-                    "Aucun fichier n'a été écrit.",
-                    returncode=2,
-                )
+        _refuser_sortie(out)  # again: the folder may have changed during the computation
         created = not out.exists()
         try:
             out.mkdir(parents=True, exist_ok=True)
@@ -285,6 +291,7 @@ class Command(BaseCommand):
         data_dir = Path(options["data_dir"] or settings.SOLIDARITE_DATA_DIR)
         out: Path = options["out"]
         verifier_chemin(out, True, "--out")  # before the computation: a name too long, under a file
+        _refuser_sortie(out)
         if options["save"]:
             _territoire_en_base()
 
