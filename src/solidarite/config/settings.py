@@ -390,12 +390,10 @@ STORAGES = {
 # Not compressed at collection: source maps and notes nobody's page loads, and DSFR's 2,300 small SVG icons
 # (a page fetches a few, of one or two kilobytes), which made collectstatic several times longer.
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*_WhiteNoiseCompressor.SKIP_COMPRESS_EXTENSIONS, "map", "md", "svg")
-# DSFR's Subresource Integrity hashes are those of its files as shipped; the collected CSS has its url()s rewritten
-# to hashed names, which browsers would then refuse. The files come from the platform itself, not a CDN.
+# DSFR's SRI hashes are of its files as shipped, not of the collected CSS (url()s rewritten): served here, no CDN.
 DSFR_USE_INTEGRITY_CHECKSUMS = False
-# WhiteNoise reads the collected files once at start, in development too (`make demo` collects them first, and
-# serves them compressed as production does); `runserver` still serves the source folders itself. Names without
-# a hash (those DEBUG writes in pages) are cached a minute, WhiteNoise's default.
+# WhiteNoise reads the collected files once at start, in development too (`make demo` collects them first);
+# `runserver` serves the source folders itself. Names without a hash (DEBUG) are cached a minute, uncompressed.
 WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = False
 
 # Logs never carry patient data: only technical events and identifiers (see docs/decisions).
@@ -488,9 +486,7 @@ SOLIDARITE_PURGE_HEURE = env_int("SOLIDARITE_PURGE_HEURE", 3, 0, 23, "une heure 
 SOLIDARITE_PURGE_LOT = env_int(
     "SOLIDARITE_PURGE_LOT", 500, 1, 100_000, "un nombre entier de lignes est attendu"
 )
-# A task RUNNING for longer than this under a worker not seen running for as long (it signs every minute,
-# config/models.PresenceWorker) was left by a worker that died (SIGKILL, power cut): failed, and a recurring task
-# (the daily ones, the sending of messages) queued again once. Minutes, at least 2 (two missed signs).
+# Minutes after which a task RUNNING under a worker not seen for as long was left by a dead one (config/reprise.py).
 SOLIDARITE_TACHE_ABANDONNEE_MINUTES = env_int(
     "SOLIDARITE_TACHE_ABANDONNEE_MINUTES", 15, 2, 24 * 60, "un nombre entier de minutes est attendu"
 )
