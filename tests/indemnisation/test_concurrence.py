@@ -12,7 +12,7 @@ import pytest
 from django.db import transaction
 
 from solidarite.indemnisation import services
-from solidarite.indemnisation.models import JourRealise, LigneReleve, Releve
+from solidarite.indemnisation.models import JourRealise, JourRetire, LigneReleve, Releve
 from tests.concurrence import en_meme_temps, ensemble, un_autre_attend
 from tests.factories import agent_ars, jour_realise, lieu, medecin
 
@@ -148,3 +148,38 @@ def test_a_draft_validated_while_one_of_its_days_is_withdrawn_waits_and_is_refus
     )
     releve.refresh_from_db()
     assert releve.statut == "brouillon" and releve.valide_le is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_day_withdrawn_twice_at_once_is_withdrawn_once_and_the_second_is_told(territoire) -> None:  # type: ignore[no-untyped-def]
+    """Two agents (or two tabs) withdraw the same day at once, its doctor without a draft yet: the second waits for
+    the first, then is told the day is already withdrawn. Before, it hit the unique withdrawal of the mission
+    (IntegrityError, a 500)."""
+    doc = medecin()
+    place = lieu(doc.commune)
+    jour_realise(doc, place, dt.date(2026, 10, 6))
+    agent = agent_ars(place.commune.departement.region.code)
+    jour = JourRealise.objects.select_related("mission__lieu__commune__departement__region").get()
+    first_in = threading.Event()
+    outcomes: list[str] = []
+    waited: list[bool] = []
+
+    def first() -> None:
+        with transaction.atomic():
+            services.retirer_jour(jour, agent, "Absente ce jour-là")
+            first_in.set()
+            waited.append(un_autre_attend())  # the second withdrawal now waits on the day's row
+            outcomes.append("retiré")
+
+    def second() -> None:
+        try:
+            first_in.wait(timeout=30)
+            services.retirer_jour(jour, agent, "Doublon")
+            outcomes.append("retiré deux fois")
+        except Exception as exc:
+            outcomes.append(f"{type(exc).__name__}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
+
+    ensemble(first, second)
+    assert waited == [True] and outcomes == ["retiré", f"ValidationError: {services.DEJA_RETIREE}"], outcomes
+    assert not JourRealise.objects.exists()
+    assert JourRetire.objects.get().motif == "Absente ce jour-là"

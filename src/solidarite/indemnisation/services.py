@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from solidarite import parametres
@@ -144,15 +144,25 @@ def retirer_jour(jour: JourRealise, user: Any, motif: str) -> None:
         raise ValidationError("Indiquez la raison du retrait de cette journée.")
     if refusal := too_long(motif, MOTIF_RETRAIT_MAX, "Raison du retrait"):
         raise ValidationError(refusal)
-    with transaction.atomic():
-        _verrouiller_brouillons(jour.mission.medecin_id)
-        JourRetire.objects.create(
-            mission=jour.mission,
-            motif=motif,
-            par=user if getattr(user, "is_authenticated", False) else None,
-        )
-        audit.record(jour.mission, "journée retirée", CANAL, par=user)
-        jour.delete()
+    try:
+        with transaction.atomic():
+            _verrouiller_brouillons(jour.mission.medecin_id)
+            # The day itself next, in the same order as the month's run: a second withdrawal of it at the same
+            # moment (two tabs, a double click) waits for the first, then finds it gone.
+            if not JourRealise.objects.select_for_update().filter(pk=jour.pk).exists():
+                raise ValidationError(DEJA_RETIREE)
+            JourRetire.objects.create(
+                mission=jour.mission,
+                motif=motif,
+                par=user if getattr(user, "is_authenticated", False) else None,
+            )
+            audit.record(jour.mission, "journée retirée", CANAL, par=user)
+            jour.delete()
+    except IntegrityError as exc:  # SQLite, which has no row lock: the other withdrawal wrote first
+        raise ValidationError(DEJA_RETIREE) from exc
+
+
+DEJA_RETIREE = "Cette journée vient d'être retirée (par vous ou par un autre agent) : rien n'a été changé."
 
 
 def _verrouiller_brouillons(medecin_id: int) -> None:
