@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from solidarite.indemnisation import services
+from solidarite.indemnisation.calcul import PLAFOND
 from solidarite.indemnisation.models import JourRealise, LigneReleve, Releve
 from solidarite.planning.models import Mission
 from tests.demonstration import incoherences, past_unconfirmed
@@ -59,8 +60,11 @@ PARIS = ZoneInfo("Europe/Paris")
             2026, 12, 28, 9, tzinfo=PARIS
         ),  # the six weeks ahead over three months, Christmas, New Year
         dt.datetime(2027, 3, 1, 9, tzinfo=PARIS),  # the first of a month: nothing of it is past yet
+        # 6 January less 8 weeks is 11 November, a holiday: every volunteer one day short of November's cap, and
+        # the demo had no day over it (found on 8 December 2026, when the test above failed)
+        dt.datetime(2026, 12, 8, 9, tzinfo=PARIS),
     ],
-    ids=["today", "28-december", "1-march"],
+    ids=["today", "28-december", "1-march", "8-december"],
 )
 def test_the_whole_demonstration_is_what_the_real_flow_could_have_made(freeze_clock, anchor) -> None:  # type: ignore[no-untyped-def]
     """`make demo`'s three generators in its order, anchored on the day they run: every doctor and every mission
@@ -92,3 +96,6 @@ def test_the_whole_demonstration_is_what_the_real_flow_could_have_made(freeze_cl
     stated = set(LigneReleve.objects.filter(genre="jour").values_list("mission_id", flat=True))
     held = {m for r in Releve.objects.all() for a in r.anomalies for m in a["missions"]}
     assert realised <= stated | held
+    assert any(a["code"] == PLAFOND for r in Releve.objects.all() for a in r.anomalies), (
+        "aucun jour au-delà du plafond"
+    )

@@ -100,17 +100,26 @@ class Command(BaseCommand):
                     taken.add((m.medecin_id, day))
                     per_month[(m.medecin_id, month)] += 1
                     created.append(Mission(medecin=m.medecin, lieu=m.lieu, date=day, statut="confirmee"))
-            extra = 0  # three volunteers get a third day last month: the cap anomaly, flagged to the ARS
+            # three volunteers get a day over the cap last month: the cap anomaly, flagged to the ARS
+            extra = 0
+            over: set[int] = set()
             for m in list(created):
-                day = m.date + dt.timedelta(days=1)
-                full = per_month[(m.medecin_id, last)] == m.medecin.jours_max_par_mois
-                if (
-                    extra < 3
-                    and full
-                    and day.replace(day=1) == last
-                    and (m.medecin_id, day) not in taken
-                    and opening(m.lieu, day)
-                ):
+                if len(over) >= 3 or m.date.replace(day=1) != last or m.medecin_id in over:
+                    continue
+                # the days the lieu opens nearest this one, in the same month, the volunteer free, up to one over
+                # the cap: a counterpart may have fallen on a closed day (6 January less 8 weeks is 11 November),
+                # which left every volunteer one day short of the cap and the demo without its anomaly
+                need = m.medecin.jours_max_par_mois + 1 - per_month[(m.medecin_id, last)]
+                nearest = sorted(range(-14, 15), key=lambda k: (abs(k), -k))
+                days = [
+                    d
+                    for d in (m.date + dt.timedelta(days=k) for k in nearest if k)
+                    if d.replace(day=1) == last and (m.medecin_id, d) not in taken and opening(m.lieu, d)
+                ][:need]
+                if len(days) < need:
+                    continue
+                over.add(m.medecin_id)
+                for day in days:
                     taken.add((m.medecin_id, day))
                     per_month[(m.medecin_id, last)] += 1
                     created.append(Mission(medecin=m.medecin, lieu=m.lieu, date=day, statut="confirmee"))
