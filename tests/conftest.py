@@ -200,6 +200,15 @@ DATABASE_FIXTURES = frozenset(
 )
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The back office's modules registered before collection, as the server has them once its URLs are loaded: a
+    command no longer imports them at start (config/apps.AdminALaDemande), and tests parametrised on the registry
+    (test_cloison's autocompletes) would otherwise collect nothing."""
+    from django.contrib import admin
+
+    admin.autodiscover()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A test marked `sans_base` that asks for the database (its marker or a fixture reaching it) is an error at
     collection: the PostgreSQL pass would skip a test that does use a database."""

@@ -52,7 +52,7 @@ try:
 except SystemExit as exit:
     code = exit.code
 print("vues importées :", "solidarite.rdv.views" in sys.modules, "; sortie :", code)
-engines = ("openpyxl", "scipy.spatial", "solidarite.zonage.calcul")
+engines = ("openpyxl", "scipy.spatial", "solidarite.zonage.admin", "solidarite.zonage.calcul")
 print("moteurs importés :", [m for m in engines if m in sys.modules])
 """
 
@@ -69,7 +69,7 @@ print("moteurs importés :", [m for m in engines if m in sys.modules])
         ),
         (("purge", "--dry-run"), False, []),
         # The probe sees the views imported when the URL checks run, and what they need.
-        (("check",), True, ["openpyxl", "solidarite.zonage.calcul"]),
+        (("check",), True, ["openpyxl", "solidarite.zonage.admin", "solidarite.zonage.calcul"]),
     ],
 )
 def test_a_job_that_serves_no_page_starts_without_importing_the_views(
@@ -78,7 +78,8 @@ def test_a_job_that_serves_no_page_starts_without_importing_the_views(
     """Revue du 6 décembre: Django's URL checks imported every view before each command, 1.6 s of a 2.5 s start
     (web/commandes.py). 7 décembre: the zonage engine (through the back office's gaps, ecarts.py) and scipy.spatial
     (through the planning's feasibility) and openpyxl (through the CSV writer) were imported by every command that
-    could use them, 0.15, 0.3 and 0.13 s of its start: now only when it computes or writes a workbook."""
+    could use them, 0.15, 0.3 and 0.13 s of its start: now only when it computes or writes a workbook. The back
+    office's modules (0.2 s) are imported with the URLs or the admin's checks (config/apps.AdminALaDemande)."""
     environment = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'absente.sqlite3'}"}
     environment["DJANGO_SETTINGS_MODULE"] = "solidarite.config.settings"
     result = subprocess.run(

@@ -184,7 +184,7 @@ SOLIDARITE_BASE_URL = env_str("SOLIDARITE_BASE_URL", "http://127.0.0.1:8000").rs
 
 # --- Django ---------------------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "solidarite.config.apps.AdminALaDemande",  # django.contrib.admin, its modules loaded with the URLs
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -5,6 +5,7 @@ from solidarite.config import pages_legales, views
 from solidarite.config.middleware import API_PREFIX
 from solidarite.interop.api import api
 
+admin.autodiscover()  # the admin modules, with the URLs only (config/apps.AdminALaDemande)
 admin.site.site_header = "Solidarité territoriale — administration"
 admin.site.site_title = "Solidarité territoriale"
 admin.site.index_title = "Back-office des ARS et du ministère"
