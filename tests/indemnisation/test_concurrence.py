@@ -160,6 +160,9 @@ def test_the_same_day_withdrawn_twice_at_once_is_withdrawn_once_and_the_second_i
     jour_realise(doc, place, dt.date(2026, 10, 6))
     agent = agent_ars(place.commune.departement.region.code)
     jour = JourRealise.objects.select_related("mission__lieu__commune__departement__region").get()
+    same = JourRealise.objects.select_related(
+        "mission__lieu__commune__departement__region"
+    ).get()  # the 2nd page's
     first_in = threading.Event()
     outcomes: list[str] = []
     waited: list[bool] = []
@@ -174,7 +177,7 @@ def test_the_same_day_withdrawn_twice_at_once_is_withdrawn_once_and_the_second_i
     def second() -> None:
         try:
             first_in.wait(timeout=30)
-            services.retirer_jour(jour, agent, "Doublon")
+            services.retirer_jour(same, agent, "Doublon")
             outcomes.append("retiré deux fois")
         except Exception as exc:
             outcomes.append(f"{type(exc).__name__}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")

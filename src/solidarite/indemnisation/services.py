@@ -148,8 +148,11 @@ def retirer_jour(jour: JourRealise, user: Any, motif: str) -> None:
         with transaction.atomic():
             _verrouiller_brouillons(jour.mission.medecin_id)
             # The day itself next, in the same order as the month's run: a second withdrawal of it at the same
-            # moment (two tabs, a double click) waits for the first, then finds it gone.
-            if not JourRealise.objects.select_for_update().filter(pk=jour.pk).exists():
+            # moment (two tabs, a double click) waits for the first, then finds it gone (a list: exists() would
+            # drop the FOR UPDATE)
+            if not list(
+                JourRealise.objects.select_for_update().filter(pk=jour.pk).values_list("pk", flat=True)
+            ):
                 raise ValidationError(DEJA_RETIREE)
             JourRetire.objects.create(
                 mission=jour.mission,
