@@ -70,6 +70,21 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return {**_worker_env(tmp_path), "SOLIDARITE_PURGE_LOT": str(LOT)}
 
 
+def _purge_under_way(tmp_path: Path) -> tuple[int, DBTaskResult, dict[str, str], subprocess.Popen[str]]:
+    """EXPIRED appointments, today's purge queued, a real worker started and seen purging: (the appointments, the
+    purge's task row, the worker's environment, the worker)."""
+    total = _expired_appointments(EXPIRED)
+    purge = _purge_queued_today()
+    env = _env(tmp_path)
+    worker = _start_worker(env)
+    try:
+        _until(lambda: RendezVous.objects.count() < total, worker, "la purge a commencé")
+    except BaseException:
+        _kill(worker)
+        raise
+    return total, purge, env, worker
+
+
 def _kill(worker: subprocess.Popen[str]) -> None:
     if worker.poll() is None:
         os.killpg(worker.pid, signal.SIGKILL)
@@ -80,12 +95,8 @@ def _kill(worker: subprocess.Popen[str]) -> None:
 def test_a_purge_left_running_by_a_killed_worker_is_run_again_the_same_day(
     territoire, tmp_path: Path
 ) -> None:
-    total = _expired_appointments(EXPIRED)
-    purge = _purge_queued_today()
-    env = _env(tmp_path)
-    worker = _start_worker(env)
+    total, purge, env, worker = _purge_under_way(tmp_path)
     try:
-        _until(lambda: RendezVous.objects.count() < total, worker, "la purge a commencé")
         os.killpg(worker.pid, signal.SIGKILL)  # a power cut, the OOM killer, systemd's SIGKILL after its 10 s
         worker.communicate()
     finally:
@@ -134,12 +145,8 @@ def test_a_purge_left_running_by_a_killed_worker_is_run_again_the_same_day(
 def test_sigterm_stops_the_purge_between_two_batches_and_leaves_the_rest_queued(
     territoire, tmp_path: Path
 ) -> None:
-    total = _expired_appointments(EXPIRED)
-    purge = _purge_queued_today()
-    env = _env(tmp_path)
-    worker = _start_worker(env)
+    total, purge, _, worker = _purge_under_way(tmp_path)
     try:
-        _until(lambda: RendezVous.objects.count() < total, worker, "la purge a commencé")
         worker.send_signal(signal.SIGTERM)
         signalled = time.monotonic()
         out, err = worker.communicate(timeout=60)
