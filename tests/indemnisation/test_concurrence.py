@@ -1,20 +1,24 @@
-"""The month's run twice at once, or beside a validation; a day withdrawn beside a validation: each in its own thread
-and connection (SQLite and PostgreSQL; on PostgreSQL the row locks are what serialises them)."""
+"""The month's run twice at once, or beside a validation; a day withdrawn or confirmed beside a validation: each in its
+own thread and connection (SQLite and PostgreSQL; on PostgreSQL the row locks are what serialises them)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
 import time
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from solidarite.indemnisation import services
 from solidarite.indemnisation.models import JourRealise, JourRetire, LigneReleve, Releve
+from solidarite.planning.models import Mission
 from tests.concurrence import en_meme_temps, ensemble, un_autre_attend
-from tests.factories import agent_ars, jour_realise, lieu, medecin
+from tests.factories import agent_ars, compte, jour_realise, lieu, medecin
 
 OCT = dt.date(2026, 10, 1)
 TODAY = dt.date(2026, 11, 20)
@@ -186,3 +190,130 @@ def test_the_same_day_withdrawn_twice_at_once_is_withdrawn_once_and_the_second_i
     assert waited == [True] and outcomes == ["retiré", f"ValidationError: {services.DEJA_RETIREE}"], outcomes
     assert not JourRealise.objects.exists()
     assert JourRetire.objects.get().motif == "Absente ce jour-là"
+
+
+def _mission_du_13(jour: JourRealise) -> Mission:
+    """A confirmed mission of the same doctor and place on 13 October 2026, not yet confirmed as realised."""
+    return Mission.objects.create(
+        medecin=jour.mission.medecin, lieu=jour.mission.lieu, date=dt.date(2026, 10, 13), statut="confirmee"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("tient", ["validation", "calcul du mois"])
+def test_a_day_confirmed_while_its_draft_is_held_waits_for_it(territoire, tient: str) -> None:  # type: ignore[no-untyped-def]
+    """A late confirmation comes after the validation's replay (or while the month's run replaces the drafts), before
+    its commit: it waits for the drafts' locks, so what is validated (or built) was true when it was, and the day goes
+    to a later statement (or makes the draft stale, refused at validation). Without the lock (PostgreSQL), the
+    confirmation committed under the validation, which then validated a draft already missing a day."""
+    releve, jour, agent = _octobre_en_brouillon()
+    mission = _mission_du_13(jour)
+    held = threading.Event()
+    outcomes: list[str] = []
+    waited: list[bool] = []
+
+    def hold() -> None:
+        # `avancer` (replay included) or the run done, its transaction not yet committed
+        with transaction.atomic():
+            if tient == "validation":
+                services.avancer([releve.pk], "valider", agent)
+            else:
+                services.construire_mois(OCT, today=TODAY)
+            held.set()
+            waited.append(un_autre_attend())  # the confirmation is now waiting on the drafts' locks
+            outcomes.append(tient)  # before the commit: a confirmation that did not wait is already listed
+
+    def confirm() -> None:
+        try:
+            held.wait(timeout=30)
+            services.confirmer_jour(mission, compte(mission.medecin), "journee", 9, today=TODAY)
+            outcomes.append("confirmé")
+        except Exception as exc:
+            outcomes.append(f"{type(exc).__name__}: {exc}")
+
+    ensemble(hold, confirm)
+    assert waited == [True] and outcomes == [tient, "confirmé"], (waited, outcomes)
+    octobre = Releve.objects.get(mois=OCT)
+    assert octobre.total == Decimal(200) and octobre.lignes.get().date == dt.date(2026, 10, 6)
+    if tient == "validation":  # validated as it was: the late day goes to the next statement
+        assert octobre.statut == "valide"
+        services.construire_mois(dt.date(2026, 11, 1), today=TODAY)
+        novembre = Releve.objects.get(mois=dt.date(2026, 11, 1))
+        assert novembre.total == Decimal(200) and novembre.lignes.get().date == dt.date(2026, 10, 13)
+    else:  # built without the day: stale, its validation refused until the month is built again
+        with pytest.raises(ValidationError, match="journée du 13/10/2026 ajoutée"):
+            services.avancer([octobre.pk], "valider", agent)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_draft_validated_while_one_of_its_days_is_confirmed_waits_and_is_refused(territoire) -> None:  # type: ignore[no-untyped-def]
+    """The validation comes while a confirmation correcting a day of the draft is not yet committed: it waits for the
+    draft's lock, then its replay sees the day changed and refuses. Without the lock (PostgreSQL), it replayed the day
+    as it was and validated a full day the doctor had just said was a half-day."""
+    releve, jour, agent = _octobre_en_brouillon()
+    confirmed = threading.Event()
+    outcomes: list[str] = []
+    waited: list[bool] = []
+
+    def confirm() -> None:
+        with transaction.atomic():
+            services.confirmer_jour(
+                jour.mission, compte(jour.mission.medecin), "demi_journee", 4, today=TODAY
+            )
+            confirmed.set()
+            waited.append(un_autre_attend())  # the validation is now waiting on the draft's lock
+            outcomes.append("confirmé")  # before the commit: a validation that did not wait is already listed
+
+    def validate() -> None:
+        try:
+            confirmed.wait(timeout=30)
+            services.avancer([releve.pk], "valider", agent)
+            outcomes.append("validé")
+        except Exception as exc:
+            outcomes.append(f"{type(exc).__name__}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
+
+    ensemble(confirm, validate)
+    assert waited == [True] and len(outcomes) == 2 and outcomes[0] == "confirmé", (waited, outcomes)
+    assert outcomes[1].startswith("ValidationError: ") and "journée du 06/10/2026 modifiée" in outcomes[1], (
+        outcomes
+    )
+    releve.refresh_from_db()
+    assert releve.statut == "brouillon" and releve.valide_le is None
+
+
+def _verrou_des_brouillons_avant_ecriture(action: Callable[[], object]) -> bool:
+    """Whether `action` reads the drafts' rows, by id (FOR UPDATE where the database has row locks), before its first
+    write: the lock the validation and the month's run take. SQLite writes one transaction at a time, so two threads
+    cannot tell there whether the lock is taken; its query is there all the same."""
+    table = Releve._meta.db_table
+    with CaptureQueriesContext(connection) as done:
+        action()
+    sqls = [q["sql"] for q in done.captured_queries if "SAVEPOINT" not in q["sql"]]
+    first_write = next(
+        i for i, s in enumerate(sqls) if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    )
+    return any(
+        s.lstrip().upper().startswith("SELECT")
+        and f'FROM "{table}" WHERE' in s
+        and "medecin_id" in s
+        and "'brouillon'" in s
+        and " ORDER BY " in s
+        and (not connection.features.has_select_for_update or "FOR UPDATE" in s)
+        for s in sqls[:first_write]
+    )
+
+
+@pytest.mark.django_db
+def test_a_confirmation_locks_the_doctors_drafts_before_it_writes_as_a_withdrawal_does() -> None:
+    """The two-thread tests above pass on SQLite with or without the lock; this one says on both databases that a
+    confirmation, new or a correction, takes it before writing, as a withdrawal does."""
+    _releve, jour, agent = _octobre_en_brouillon()
+    mission = _mission_du_13(jour)
+    user = compte(mission.medecin)
+    assert _verrou_des_brouillons_avant_ecriture(
+        lambda: services.confirmer_jour(mission, user, "journee", today=TODAY)
+    )
+    assert _verrou_des_brouillons_avant_ecriture(  # a correction of a day already confirmed
+        lambda: services.confirmer_jour(jour.mission, user, "demi_journee", today=TODAY)
+    )
+    assert _verrou_des_brouillons_avant_ecriture(lambda: services.retirer_jour(jour, agent, "Doublon"))

@@ -108,6 +108,8 @@ def confirmer_jour(
     with transaction.atomic():
         if mission.date > today:
             raise ValidationError("Cette mission n'a pas encore eu lieu : confirmez-la après la journée.")
+        # The doctor's drafts first, as a withdrawal: what they are built from changes here (decision 0015)
+        _verrouiller_brouillons(mission.medecin_id)
         retrait = JourRetire.objects.filter(mission=mission).first()
         if retrait is not None:
             raise ValidationError(
@@ -170,9 +172,10 @@ DEJA_RETIREE = "Cette journée vient d'être retirée (par vous ou par un autre 
 
 def _verrouiller_brouillons(medecin_id: int) -> None:
     """Locks every draft of the doctor, by id, as the validation (`avancer`) and the month's run lock theirs: a day
-    withdrawn then waits for a validation under way (the day, paid, is regularised the next month), or the validation
-    waits for the withdrawal and its replay (`construction.perimes`) sees the day gone and refuses. Every draft, not
-    only the day's: the cap is the doctor's across regions, and a paid day's regularisation goes to a later month."""
+    withdrawn or confirmed then waits for a validation under way (the day goes to, or is regularised in, a later
+    statement), or the validation waits for it and its replay (`construction.perimes`) sees the day gone, added or
+    changed, and refuses. Every draft, not only the day's: the cap is the doctor's across regions, and a paid day's
+    regularisation goes to a later month."""
     list(
         Releve.objects.select_for_update()
         .filter(medecin_id=medecin_id, statut=Releve.Statut.BROUILLON)
