@@ -15,7 +15,8 @@ worker in a thread of its own: a long task (the purge, a planning solve) never d
 Stopping (SIGTERM from systemd or a container, Ctrl+C): `request_stop` is all a signal handler calls; the worker
 then finishes the task in hand in each queue (the sending task after the message in hand: rdv.tasks.ARRET),
 starts no other, and returns within about one item; whatever was not started stays queued for the next start.
-A batch task (the purge) stops between two batches, each committed, and queues itself again for the rest.
+A batch task (the purge, rdv.empreintes) stops between two batches, each committed, and queues itself again for
+the rest.
 
 Killed instead (SIGKILL, power cut), a worker leaves its task RUNNING: each worker signs every minute, and fails
 the task of a worker not seen for SOLIDARITE_TACHE_ABANDONNEE_MINUTES, queuing a recurring one again once

@@ -35,9 +35,21 @@ def purge_quotidienne() -> dict[str, int]:
 
 
 @task()
-def empreintes_quotidiennes() -> dict[str, int]:
-    """The appointments to come under the current SECRET_KEY (rdv.empreintes; queued once a day by the worker)."""
-    return dataclasses.asdict(empreintes.reempreinter(timezone.now()))
+def empreintes_quotidiennes(apres: int = 0) -> dict[str, int]:
+    """The appointments to come under the current SECRET_KEY (rdv.empreintes; queued once a day by the worker),
+    those whose pk is above `apres`.
+
+    A worker asked to stop ends it between two batches (ARRET), each committed; then the appointments not read yet
+    are counted (`reste`) and the task is queued again for them, from the last one read, for the next start of a
+    worker (the day's one is queued already)."""
+    now = timezone.now()
+    bilan = empreintes.reempreinter(now, stop=ARRET.get(), apres=apres)
+    outcome = {"lus": bilan.lus, "recalcules": bilan.recalcules, "en_conflit": bilan.en_conflit}
+    if bilan.interrompue_apres is not None:
+        rest = empreintes.a_relire(now).filter(pk__gt=bilan.interrompue_apres)
+        outcome |= {"interrompue": 1, "reste": rest.count()}
+        empreintes_quotidiennes.enqueue(apres=bilan.interrompue_apres)
+    return outcome
 
 
 @task(queue_name=MESSAGES_QUEUE)
