@@ -1,9 +1,11 @@
-"""Runs `python -m solidarite …` as a user would: a real process, its exit code and output; and the production
-server on a free port, for the tests that talk to it over HTTP."""
+"""Runs `python -m solidarite …` as a user would: a real process, its exit code and output (`run_cli`), or the same
+entry point in the test's own process (`run_main`); and the production server on a free port, for the tests that
+talk to it over HTTP."""
 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import signal
 import socket
@@ -13,6 +15,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from django.db import connection
 
@@ -32,6 +35,38 @@ def run_cli(
         env=environment,
         timeout=timeout,
     )
+
+
+@dataclass(frozen=True)
+class Sortie:
+    """What `python -m solidarite …` gave: its exit code and what it wrote, as `subprocess.CompletedProcess`."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_main(*args: str) -> Sortie:
+    """`python -m solidarite …` in the test's process: the same entry point (`solidarite.cli.main`, its French
+    parsers and messages, its exit codes), without the second a new interpreter takes to start and import Django.
+    For a command's refusals of its options and inputs, which come before any work; `run_cli`, a real process,
+    stays for what only a process shows: the settings and the environment read at start-up, what is imported,
+    signals, a traceback or a leak on the real stderr. A test that does not ask for the database cannot reach it
+    (pytest-django refuses), so a refusal that would have opened it fails the test."""
+    from solidarite.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code: int = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(list(args))
+        except SystemExit as exit:  # as the interpreter turns it into an exit code
+            if exit.code is None or isinstance(exit.code, int):
+                code = exit.code or 0
+            else:
+                print(exit.code, file=sys.stderr)
+                code = 1
+    return Sortie(code, out.getvalue(), err.getvalue())
 
 
 def wait_until_listening(server: subprocess.Popen[str], port: int, seconds: float = 60) -> None:
