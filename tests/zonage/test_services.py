@@ -220,12 +220,11 @@ def test_a_regional_list_is_judged_on_its_region() -> None:
 
     campagne = _campagne()
     computed = services.final_sirens(campagne)
-    normandie = set(  # wholly in Normandie: an EPCI across a border would bring its other region in
-        Epci.objects.filter(communes__departement__region__code="28")
-        .exclude(communes__in=Commune.objects.exclude(departement__region__code="28"))
-        .values_list("siren", flat=True)
-        .distinct()
-    )
+    regions: dict[str, set[str]] = {}  # one read of the communes (a subquery per EPCI took 12 s on SQLite)
+    for siren, region in Commune.objects.values_list("epci__siren", "departement__region__code"):
+        regions.setdefault(siren, set()).add(region)
+    # wholly in Normandie: an EPCI across a border would bring its other region in
+    normandie = {siren for siren, codes in regions.items() if siren and codes == {"28"}}
     found = sorted(computed & normandie)
     missed = sorted(normandie - computed)[0]
     assert 0 < len(found) < 10 and len(computed) > 100
