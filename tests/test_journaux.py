@@ -157,7 +157,7 @@ def refusing_servers(settings: Any) -> Iterator[None]:
     sms = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RefusingSms)
     for server in (smtp, sms):
         server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp.server_address[1]
     settings.SOLIDARITE_SMS_BACKEND = "solidarite.rdv.sms.BrevoBackend"

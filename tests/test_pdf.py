@@ -31,7 +31,7 @@ def test_a_remote_url_in_the_html_is_never_fetched(tmp_path: Path) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     remote = f"http://127.0.0.1:{server.server_address[1]}"
     (tmp_path / "local.css").write_text("@page { size: A4 }")
     try:

@@ -59,7 +59,7 @@ class Handler(BaseHTTPRequestHandler):
 def brevo(settings) -> Iterator[FakeBrevo]:  # type: ignore[no-untyped-def]
     server = FakeBrevo(("127.0.0.1", 0), Handler)
     server.received, server.answer = [], None
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     settings.SOLIDARITE_SMS_BACKEND = "solidarite.rdv.sms.BrevoBackend"
     settings.SOLIDARITE_SMS_BREVO_CLE = KEY

@@ -187,7 +187,7 @@ def osrm_server() -> Iterator[str]:
     _OsrmHandler.answer_error = False
     _OsrmHandler.unreachable_above = 90.0
     server = ThreadingHTTPServer(("127.0.0.1", 0), _OsrmHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()

@@ -59,7 +59,7 @@ class _QuietHandler(WSGIRequestHandler):
 def _serve() -> Iterator[str]:
     server = ThreadedWSGIServer(("127.0.0.1", 0), _QuietHandler)
     server.set_app(StaticFilesHandler(get_wsgi_application()))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
