@@ -5,22 +5,12 @@ import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.db import connections
 
 from solidarite.continuite import services
 from solidarite.continuite.models import ResultatAttendu
 from solidarite.rdv.models import AccesDonnees
 from tests.factories import transmission
-
-
-@pytest.fixture
-def territoire(zonage_result) -> None:  # type: ignore[no-untyped-def]
-    """Transactional tests start from an empty database: the territory and the zones, loaded again."""
-    from solidarite.zonage.services import save_campaign
-
-    call_command("load_territoire", verbosity=0)
-    save_campaign(zonage_result, activate=True)
 
 
 @pytest.mark.django_db(transaction=True)

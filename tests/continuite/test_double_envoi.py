@@ -6,12 +6,11 @@ import pytest
 from solidarite.continuite import services
 from solidarite.continuite.models import Patient, ResultatAttendu, Transmission, Visite
 from tests.concurrence import en_meme_temps
-from tests.continuite.test_concurrence import territoire  # noqa: F401 (the fixture)
 from tests.factories import IDENTITE_JEANNE, consultation_du_jour, visite
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_identity_confirmed_twice_at_once(territoire, lundi) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_the_identity_confirmed_twice_at_once(territoire, lundi) -> None:  # type: ignore[no-untyped-def]
     rdv = consultation_du_jour()
     data = services.Identite(**IDENTITE_JEANNE)  # type: ignore[arg-type]
     outcomes = en_meme_temps(lambda: services.confirmer_identite(rdv, rdv.mission.medecin, data, None))
@@ -20,7 +19,7 @@ def test_the_identity_confirmed_twice_at_once(territoire, lundi) -> None:  # typ
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_handover_sent_twice_at_once(territoire, lundi) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_the_handover_sent_twice_at_once(territoire, lundi) -> None:  # type: ignore[no-untyped-def]
     v = visite()
     exams = (services.Examen("biologie", "NFS", v.rendez_vous.mission.date),)
     saisie = services.Saisie("Toux", "Bronchite", suivi="volontaire", examens=exams)
