@@ -192,6 +192,43 @@ def test_the_same_day_withdrawn_twice_at_once_is_withdrawn_once_and_the_second_i
     assert JourRetire.objects.get().motif == "Absente ce jour-là"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_day_corrected_while_it_is_withdrawn_stays_withdrawn(territoire) -> None:  # type: ignore[no-untyped-def]
+    """Revue du 8 décembre: the doctor corrects the day (a half-day) while the ARS withdraws it, the doctor without a
+    draft yet. On PostgreSQL the confirmation found no withdrawal yet, waited on the day's row, found it deleted and
+    wrote a new realised day beside the withdrawal: the day withdrawn was paid all the same. Both lock the mission
+    (after the drafts, before the day): the confirmation waits, then is told the day was withdrawn."""
+    doc = medecin()
+    place = lieu(doc.commune)
+    jour_realise(doc, place, dt.date(2026, 10, 6))
+    agent = agent_ars(place.commune.departement.region.code)
+    jour = JourRealise.objects.select_related("mission__lieu__commune__departement__region").get()
+    withdrawn = threading.Event()
+    outcomes: list[str] = []
+    waited: list[bool] = []
+
+    def withdraw() -> None:
+        with transaction.atomic():
+            services.retirer_jour(jour, agent, "Absente ce jour-là")
+            withdrawn.set()
+            waited.append(un_autre_attend())  # the correction now waits on the mission's row
+            outcomes.append("retiré")
+
+    def correct() -> None:
+        try:
+            withdrawn.wait(timeout=30)
+            mission = Mission.objects.get(pk=jour.mission_id)
+            services.confirmer_jour(mission, compte(doc), "demi_journee", 4, today=TODAY)
+            outcomes.append("corrigé")
+        except Exception as exc:
+            outcomes.append(f"{type(exc).__name__}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
+
+    ensemble(withdraw, correct)
+    assert waited == [True] and len(outcomes) == 2 and outcomes[0] == "retiré", (waited, outcomes)
+    assert outcomes[1].startswith("ValidationError: Cette journée a été retirée par l'ARS"), outcomes
+    assert not JourRealise.objects.exists() and JourRetire.objects.count() == 1
+
+
 def _mission_du_13(jour: JourRealise) -> Mission:
     """A confirmed mission of the same doctor and place on 13 October 2026, not yet confirmed as realised."""
     return Mission.objects.create(

@@ -108,8 +108,10 @@ def confirmer_jour(
     with transaction.atomic():
         if mission.date > today:
             raise ValidationError("Cette mission n'a pas encore eu lieu : confirmez-la après la journée.")
-        # The doctor's drafts first, as a withdrawal: what they are built from changes here (decision 0015)
+        # The doctor's drafts first, then the mission, as a withdrawal: what the drafts are built from changes here,
+        # and a withdrawal of this very day under way is waited for, then seen (decision 0015)
         _verrouiller_brouillons(mission.medecin_id)
+        _verrouiller_mission(mission.pk)
         retrait = JourRetire.objects.filter(mission=mission).first()
         if retrait is not None:
             raise ValidationError(
@@ -149,6 +151,7 @@ def retirer_jour(jour: JourRealise, user: Any, motif: str) -> None:
     try:
         with transaction.atomic():
             _verrouiller_brouillons(jour.mission.medecin_id)
+            _verrouiller_mission(jour.mission_id)
             # The day itself next, in the same order as the month's run: a second withdrawal of it at the same
             # moment (two tabs, a double click) waits for the first, then finds it gone (a list: exists() would
             # drop the FOR UPDATE)
@@ -182,6 +185,14 @@ def _verrouiller_brouillons(medecin_id: int) -> None:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def _verrouiller_mission(mission_id: int) -> None:
+    """Locks the mission, after the drafts and before its day: a confirmation (or a correction) of the day and its
+    withdrawal at the same moment go one after the other, and the second sees what the first did. Locking the day
+    alone let a confirmation that found no withdrawal yet wait on the day's row, then write a new one beside the
+    withdrawal (or deadlock with it)."""
+    list(Mission.objects.select_for_update().filter(pk=mission_id).values_list("pk", flat=True))
 
 
 def jours_non_confirmes(region: Region | None, today: dt.date | None = None) -> list[Mission]:
