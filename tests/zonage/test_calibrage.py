@@ -1,4 +1,6 @@
-"""The calibration search (pure) on a small made-up country, and `zonage calibrer` as a user runs it."""
+"""The calibration search (pure) on a small made-up country, and `zonage calibrer` as a user runs it: one run in a
+real process, the others (refusals, a list judged whole) through the same entry point in the test's process
+(`run_main`), which cannot reach the database."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from solidarite.zonage.perte import Perte
 from solidarite.zonage.score import CRITERES, ParamError, parse_params, score_epcis, vote
 from solidarite.zonage.sources import DEFAULT_FAITS_FILE
 from solidarite.zonage.vote import VOTE_MEMBRES, vote_retenu, voter
-from tests.cli import run_cli
+from tests.cli import Sortie, run_cli, run_main
 
 # The commands run on a SQLite file that does not exist, the other tests on no database: once, in the SQLite pass.
 pytestmark = pytest.mark.sans_base
@@ -198,6 +200,11 @@ def _run(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
     return run_cli("zonage", "calibrer", *args, env={"DATABASE_URL": f"sqlite:///{tmp / 'absente.sqlite3'}"})
 
 
+def _main(*args: str) -> Sortie:
+    # In the test's process: a test without the database mark cannot open it (pytest-django refuses).
+    return run_main("zonage", "calibrer", *args)
+
+
 def _sirens(n: int) -> list[str]:
     """`n` real EPCI by SIREN, never the one the lists name by its name (« Hautes Terres »)."""
     from tests.conftest import real_territoire
@@ -208,7 +215,7 @@ def _sirens(n: int) -> list[str]:
 def test_calibrer_judges_a_list_of_the_151_published_zones_whole(tmp_path: Path) -> None:
     official = tmp_path / "liste.csv"
     official.write_text("siren\n" + "".join(f"{s}\n" for s in _sirens(151)), encoding="utf-8")
-    result = _run(
+    result = _main(
         "--poids-aleatoires",
         "0",
         "--ecrire",
@@ -217,7 +224,6 @@ def test_calibrer_judges_a_list_of_the_151_published_zones_whole(tmp_path: Path)
         str(tmp_path / "sortie"),
         "--liste",
         str(official),
-        tmp=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert "Liste officielle : 151 EPCI (151 par SIREN" in result.stdout
@@ -354,7 +360,7 @@ def test_bad_input_exits_2_and_writes_nothing(
     path = tmp_path / "entree.toml"
     path.write_text(content, encoding="utf-8")
     target, out = tmp_path / "jeu.toml", tmp_path / "sortie"
-    result = _run(option, str(path), "--ecrire", str(target), "--out", str(out), tmp=tmp_path)
+    result = _main(option, str(path), "--ecrire", str(target), "--out", str(out))
     assert result.returncode == 2, result.stderr
     assert (
         message in result.stderr
@@ -705,7 +711,7 @@ def test_unwritable_targets_are_refused_before_the_search(tmp_path: Path) -> Non
         ),
         (("--ecrire", "/proc/jeu.toml", "--out", str(tmp_path / "sortie")), "impossible d'écrire dans /proc"),
     ]:
-        result = _run(*args, tmp=tmp_path)
+        result = _main(*args)
         assert result.returncode == 2 and message in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
     assert not (tmp_path / "jeu.toml").exists() and not (tmp_path / "sortie").exists()

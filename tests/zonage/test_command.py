@@ -1,4 +1,6 @@
-"""`python -m solidarite zonage`, run as a user would, right after setup: no database at all."""
+"""`python -m solidarite zonage`, run as a user would, right after setup: no database at all. The national run and
+`--save` (which opens the database named by DATABASE_URL) are real processes; the refusals of an option or an input
+go through the same entry point in the test's process (`run_main`), which cannot reach the database."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from django.template.loader import render_to_string
 
 from solidarite.zonage.exports import CSV_COLUMNS, fidelity_context, report_context
 from solidarite.zonage.management.commands.zonage import ajouts_du_zonage, faits_du_dossier
-from tests.cli import run_cli
+from tests.cli import Sortie, run_cli, run_main
 from tests.conftest import DATA_DIR, replace_file
 from tests.snapshot import assert_snapshot
 
@@ -26,6 +28,11 @@ pytestmark = pytest.mark.sans_base
 def _run(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
     # A database file that does not exist: the command must not need one without --save.
     return run_cli("zonage", *args, env={"DATABASE_URL": f"sqlite:///{tmp / 'absente.sqlite3'}"})
+
+
+def _main(*args: str) -> Sortie:
+    # In the test's process: a test without the database mark cannot open it (pytest-django refuses).
+    return run_main("zonage", *args)
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +208,7 @@ def test_a_data_folder_the_published_facts_do_not_fit_models_no_addition(
     ],
 )
 def test_bad_arguments(tmp_path: Path, args: list[str], message: str) -> None:
-    result = _run("--out", str(tmp_path / "sortie"), *args, tmp=tmp_path)
+    result = _main("--out", str(tmp_path / "sortie"), *args)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "sortie").exists()
@@ -213,7 +220,7 @@ def test_bad_parameter_file(tmp_path: Path) -> None:
         "[poids]\napl = 2\napl_moins_65 = 1\npart_ald = -1\ntemps_urgences = 1\nniveau_vie = 1\n",
         encoding="utf-8",
     )
-    result = _run("--out", str(tmp_path / "sortie"), "--params", str(params), tmp=tmp_path)
+    result = _main("--out", str(tmp_path / "sortie"), "--params", str(params))
     assert result.returncode == 2
     assert "poids.toml : le poids de part_ald est négatif" in result.stderr
     assert not (tmp_path / "sortie" / "zones.csv").exists()
@@ -221,7 +228,7 @@ def test_bad_parameter_file(tmp_path: Path) -> None:
 
 def test_missing_data_file(tmp_path: Path, data_copy: Path) -> None:
     (data_copy / "urgences.csv").unlink()
-    result = _run("--out", str(tmp_path / "sortie"), "--data-dir", str(data_copy), tmp=tmp_path)
+    result = _main("--out", str(tmp_path / "sortie"), "--data-dir", str(data_copy))
     assert result.returncode == 2
     assert "urgences.csv" in result.stderr and "Aucun fichier n'a été écrit" in result.stderr
     assert not (tmp_path / "sortie" / "zones.csv").exists()
@@ -238,19 +245,19 @@ def test_broken_contours_and_taken_file_names_write_nothing(tmp_path: Path, data
     del contours["features"][3]["properties"]["siren"]
     (data_copy / "epci_contours.geojson").write_text(json.dumps(contours), encoding="utf-8")
     out = tmp_path / "sortie"
-    result = _run("--out", str(out), "--data-dir", str(data_copy), tmp=tmp_path)
+    result = _main("--out", str(out), "--data-dir", str(data_copy))
     assert result.returncode == 2, result.stderr
     assert "epci_contours.geojson : entité n° 4 : propriété « siren » absente" in result.stderr
     assert "Traceback" not in result.stderr and not out.exists()
     (out / "carte.png").mkdir(parents=True)
     (out / "zones.csv").write_text("avant", encoding="utf-8")
-    result = _run("--out", str(out), tmp=tmp_path)
+    result = _main("--out", str(out))
     assert result.returncode == 2 and "carte.png est un dossier" in result.stderr, result.stderr
     assert (out / "zones.csv").read_text(encoding="utf-8") == "avant"
     assert sorted(p.name for p in out.iterdir()) == ["carte.png", "zones.csv"]
     a_file = tmp_path / "fichier"
     a_file.write_text("x", encoding="utf-8")
-    result = _run("--out", str(a_file), tmp=tmp_path)
+    result = _main("--out", str(a_file))
     assert result.returncode == 2 and "existe et n'est pas un dossier" in result.stderr, result.stderr
 
 
@@ -289,11 +296,13 @@ def test_the_exports_of_the_selected_zones_match_their_snapshots(national_run) -
 
 
 def test_a_save_without_the_territory_and_paths_that_cannot_be_written_are_said_before_any_file(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Revue du 6 décembre (an outside tester): --save on a database without the territory was a traceback
     after the four files were written; a name over 255 characters, a traceback after the computation; an
-    empty --out wrote into the current folder; --n beside --population was silently ignored."""
+    empty --out wrote into the current folder; --n beside --population was silently ignored. --save opens the
+    database: a real process, on a SQLite file of its own; the other refusals, in the test's process."""
+    monkeypatch.chdir(tmp_path)  # the current folder an empty --out wrote into
     out = tmp_path / "sortie"
     cases = [
         (("--out", str(out), "--save"), "--save : la base ne contient pas le territoire"),
@@ -303,7 +312,7 @@ def test_a_save_without_the_territory_and_paths_that_cannot_be_written_are_said_
         (("--out", str(out), "--params", ""), "chemin vide"),
     ]
     for args, message in cases:
-        result = _run(*args, tmp=tmp_path)
+        result = _run(*args, tmp=tmp_path) if "--save" in args else _main(*args)
         assert result.returncode == 2, (args, result.stderr[-2000:])
         assert message in result.stderr and "Traceback" not in result.stderr, result.stderr[-2000:]
         assert not out.exists() and not any(p.suffix in {".csv", ".png"} for p in tmp_path.iterdir())
@@ -319,7 +328,7 @@ def test_bad_contours_and_a_bassin_file_with_its_header_only_are_refused(
     ring = geometry["coordinates"][0] if geometry["type"] == "Polygon" else geometry["coordinates"][0][0]
     ring[0] = ["a", 45.0]  # was a traceback in the map's drawing, after the computation
     (data_copy / "epci_contours.geojson").write_text(json.dumps(contours), encoding="utf-8")
-    result = _run("--out", str(tmp_path / "sortie"), "--data-dir", str(data_copy), tmp=tmp_path)
+    result = _main("--out", str(tmp_path / "sortie"), "--data-dir", str(data_copy))
     assert (
         result.returncode == 2
         and "entité n° 1" in result.stderr
