@@ -1,5 +1,7 @@
 """Issue 23: the bad instances of the issue, each refused with a French message naming the record, and the
-`plan` command's exit code 2 on them."""
+`plan` command's exit code 2 on them. `planning_echelle` runs as real processes (the orchestrator and its workers)
+where the queue is shared; its refusals and its one-region run go through the same entry point in the test's
+process (`run_main`)."""
 
 from __future__ import annotations
 
@@ -13,11 +15,12 @@ from typing import Any
 import pytest
 
 from solidarite.planning.optimizer import InstanceError, parse_instance
-from tests.cli import NO_DATABASE, run_cli
+from tests.cli import run_cli, run_main
 from tests.planning.test_optimizer import EXAMPLE, _plan
 
-# No test database here: the workers get a SQLite file of their own, the other commands NO_DATABASE (the tests
-# that go through the test database's queue are in test_echelle_file.py). Once, in the SQLite pass (.ci/run).
+# No test database here: the workers and their orchestrator get a SQLite file of their own, the commands run in the
+# test's process may not reach one (the tests that go through the test database's queue are in test_echelle_file.py).
+# Once, in the SQLite pass (.ci/run).
 pytestmark = pytest.mark.sans_base
 
 
@@ -483,50 +486,33 @@ def test_two_worker_processes_share_the_region_tasks(tmp_path: Path, migrated: P
 
 
 def test_planning_echelle_bad_input_exit_2(tmp_path: Path) -> None:
-
+    """Refused before anything is queued, and one region solved here: this test may not reach the database."""
     _, path = _family_file(tmp_path, volunteers=200, sites=30)
-    missing = run_cli("planning_echelle", "--instance", str(tmp_path / "absent.json"), env=NO_DATABASE)
+    missing = run_main("planning_echelle", "--instance", str(tmp_path / "absent.json"))
     assert missing.returncode == 2 and "(fichier ou dossier introuvable)" in missing.stderr, missing.stderr
-    unknown = run_cli(
-        "planning_echelle",
-        "--instance",
-        str(path),
-        "--region",
-        "ZZ",
-        "--dossier",
-        str(tmp_path),
-        env=NO_DATABASE,
+    unknown = run_main(
+        "planning_echelle", "--instance", str(path), "--region", "ZZ", "--dossier", str(tmp_path)
     )
     assert unknown.returncode == 2 and "Traceback" not in unknown.stderr
     assert "Région inconnue 'ZZ'" in unknown.stderr and "84" in unknown.stderr, unknown.stderr
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({**json.loads(path.read_text()), "volunteers": []}), encoding="utf-8")
-    empty = run_cli("planning_echelle", "--instance", str(bad), env=NO_DATABASE)
+    empty = run_main("planning_echelle", "--instance", str(bad))
     assert empty.returncode == 2 and "bad.json : instance.volunteers : aucun volontaire" in empty.stderr
-    one = run_cli(
-        "planning_echelle",
-        "--instance",
-        str(path),
-        "--region",
-        "84",
-        "--dossier",
-        str(tmp_path),
-        env=NO_DATABASE,
-    )
+    one = run_main("planning_echelle", "--instance", str(path), "--region", "84", "--dossier", str(tmp_path))
     assert one.returncode == 0, one.stderr  # one region, here, without a worker
     assert "région 84 : " in one.stdout and (tmp_path / "affectations-84.json").exists()
 
 
 def test_planning_echelle_refuses_a_loose_date_exit_2(tmp_path: Path) -> None:
-    """20260302 used to be read as 2 March in `available` (`date.fromisoformat`); refused before any queueing."""
+    """20260302 used to be read as 2 March in `available` (`date.fromisoformat`); refused before any queueing (this
+    test may not reach the database)."""
 
     data = json.loads(json.dumps(EXAMPLE))
     data["volunteers"][0]["available"][1] = "20260309"
     path = tmp_path / "in.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    result = run_cli(
-        "planning_echelle", "--instance", str(path), "--dossier", str(tmp_path / "travail"), env=NO_DATABASE
-    )
+    result = run_main("planning_echelle", "--instance", str(path), "--dossier", str(tmp_path / "travail"))
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert (
         "in.json : volunteers[0].available[1] : date invalide '20260309' (format AAAA-MM-JJ)" in result.stderr

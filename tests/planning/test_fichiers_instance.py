@@ -1,43 +1,73 @@
 """The files of `plan` and `planning_echelle` (revue du 6 décembre, an outside probe of the command line): an
 instance that is not a plain file, too large or too deeply nested is refused in French (exit 2) before it is
-read whole; the result never takes the place of the instance or of a device, and is written whole."""
+read whole; the result never takes the place of the instance or of a device, and is written whole. The commands run
+through their entry point in the test's process (`run_main`): the files are read and written by the same code; a
+pipe the code would wait on is opened from the other end after a while, so that a regression fails, never hangs."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
-import subprocess
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from solidarite.planning import echelle
-from tests.cli import NO_DATABASE, run_cli
+from tests.cli import Sortie, run_main
 from tests.planning.test_optimizer import EXAMPLE
 
 # No database, in this process or in a command it runs: once, in the SQLite pass (.ci/run).
 pytestmark = pytest.mark.sans_base
 
 
-def _plan(*args: str) -> subprocess.CompletedProcess[str]:
-    return run_cli("plan", *args, env=NO_DATABASE, timeout=120)
+def _plan(*args: str) -> Sortie:
+    """`python -m solidarite plan …` in the test's process (`run_main`): the test may not reach the database."""
+    return run_main("plan", *args)
+
+
+@contextlib.contextmanager
+def _fifo(path: Path, seconds: float = 10) -> Iterator[Path]:
+    """A named pipe at `path`. A command run in the test's process that opened it would wait for the other end
+    forever: after `seconds`, both ends are opened and closed here, which ends that wait (the reader sees an empty
+    file, the writer a closed pipe), so that the test fails instead of hanging."""
+    os.mkfifo(path)
+    done = threading.Event()
+
+    def open_the_other_end() -> None:
+        if done.wait(seconds):
+            return
+        reader = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # frees a writer waiting in open
+        with contextlib.suppress(OSError):
+            os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))  # frees a reader waiting in open
+        os.close(reader)
+
+    watchdog = threading.Thread(target=open_the_other_end, daemon=True)
+    watchdog.start()
+    try:
+        yield path
+    finally:
+        done.set()
+        watchdog.join()
 
 
 def test_a_pipe_a_device_and_a_deep_nesting_are_refused_exit_2(tmp_path: Path) -> None:
     """A pipe hung `plan` (read whole, waiting for a writer), /dev/zero filled the memory (a MemoryError), and
     100 000 nested lists ended in a RecursionError: tracebacks, exit 1."""
-    fifo, deep, out = tmp_path / "tube.json", tmp_path / "profond.json", tmp_path / "out.json"
-    os.mkfifo(fifo)
+    deep, out = tmp_path / "profond.json", tmp_path / "out.json"
     deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
-    for source, message in (
-        (fifo, f"Instance illisible : {fifo} (ce n'est pas un fichier ordinaire)"),
-        (Path("/dev/zero"), "Instance illisible : /dev/zero (ce n'est pas un fichier ordinaire)"),
-        (deep, "profond.json : JSON trop imbriqué"),
-    ):
-        result = _plan("--instance", str(source), "--out", str(out))
-        assert result.returncode == 2 and message in result.stderr, result.stderr
-        assert "Traceback" not in result.stderr and not out.exists()
+    with _fifo(tmp_path / "tube.json") as fifo:
+        for source, message in (
+            (fifo, f"Instance illisible : {fifo} (ce n'est pas un fichier ordinaire)"),
+            (Path("/dev/zero"), "Instance illisible : /dev/zero (ce n'est pas un fichier ordinaire)"),
+            (deep, "profond.json : JSON trop imbriqué"),
+        ):
+            result = _plan("--instance", str(source), "--out", str(out))
+            assert result.returncode == 2 and message in result.stderr, result.stderr
+            assert "Traceback" not in result.stderr and not out.exists()
 
 
 def test_an_instance_over_the_size_limit_is_refused_before_it_is_parsed(
@@ -63,15 +93,7 @@ def test_the_result_never_replaces_the_instance(tmp_path: Path, command: str) ->
     result, exit 0."""
     source = tmp_path / "in.json"
     source.write_text(json.dumps(EXAMPLE), encoding="utf-8")
-    result = run_cli(
-        command,
-        "--instance",
-        str(source),
-        "--out",
-        str(tmp_path / "." / "in.json"),
-        env=NO_DATABASE,
-        timeout=120,
-    )
+    result = run_main(command, "--instance", str(source), "--out", str(tmp_path / "." / "in.json"))
     assert result.returncode == 2, result.stderr
     assert "est le fichier de l'instance ; le résultat l'effacerait" in result.stderr, result.stderr
     assert json.loads(source.read_text(encoding="utf-8")) == EXAMPLE
@@ -79,10 +101,10 @@ def test_the_result_never_replaces_the_instance(tmp_path: Path, command: str) ->
 
 def test_the_result_never_replaces_a_pipe_or_a_device(tmp_path: Path) -> None:
     """`--out /dev/full` (as root) put the result in the device's place, exit 0: a pipe stands for it here."""
-    source, fifo = tmp_path / "in.json", tmp_path / "tube"
+    source = tmp_path / "in.json"
     source.write_text(json.dumps(EXAMPLE), encoding="utf-8")
-    os.mkfifo(fifo)
-    result = _plan("--instance", str(source), "--out", str(fifo))
+    with _fifo(tmp_path / "tube") as fifo:
+        result = _plan("--instance", str(source), "--out", str(fifo))
     assert result.returncode == 2 and "--out : " in result.stderr, result.stderr
     assert "n'est pas un fichier ordinaire" in result.stderr and fifo.is_fifo()
 

@@ -1,4 +1,6 @@
-"""The planning optimiser: proven optimality against brute force, blocks, baseline, bad instances."""
+"""The planning optimiser: proven optimality against brute force, blocks, baseline, bad instances. The `plan`
+command runs once as a real process (`test_plan_command`); its other runs, refusals and plans alike, go through
+the same entry point in the test's process (`run_main`): nothing they show depends on a process of their own."""
 
 from __future__ import annotations
 
@@ -7,7 +9,6 @@ import datetime as dt
 import itertools
 import json
 import math
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from solidarite.planning.optimizer import (
     solve_blocks,
     solve_flow,
 )
-from tests.cli import NO_DATABASE, run_cli
+from tests.cli import NO_DATABASE, Sortie, run_cli, run_main
 
 # No database, in this process or in a command it runs: once, in the SQLite pass (.ci/run).
 pytestmark = pytest.mark.sans_base
@@ -479,14 +480,18 @@ def test_plan_command_refuses_a_loose_date_exit_2(tmp_path: Path) -> None:
     assert "in.json : sites[1].needed[0] : date invalide '2026-W10-1' (format AAAA-MM-JJ)" in result.stderr
 
 
-def _plan(*args: str) -> subprocess.CompletedProcess[str]:
-    return run_cli("plan", *args, env=NO_DATABASE, timeout=120)
+def _plan(*args: str) -> Sortie:
+    """`python -m solidarite plan …` in the test's process (`run_main`): the test may not reach the database."""
+    return run_main("plan", *args)
 
 
 def test_plan_command(tmp_path: Path) -> None:
+    """The real process, end to end: `python -m solidarite plan` starts, plans and writes, without a database."""
     source, out = tmp_path / "in.json", tmp_path / "out.json"
     source.write_text(json.dumps(EXAMPLE), encoding="utf-8")
-    result = _plan("--instance", str(source), "--out", str(out), "--compare")
+    result = run_cli(
+        "plan", "--instance", str(source), "--out", str(out), "--compare", env=NO_DATABASE, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(out.read_text(encoding="utf-8"))
     assert {
@@ -579,11 +584,13 @@ def test_plan_command_replaces_its_result_whole(tmp_path: Path) -> None:
     assert out.stat().st_mode & 0o777 == 0o640 and sorted(tmp_path.iterdir()) == [source, out]
 
 
-def test_both_engines_agree_on_a_real_geography_instance() -> None:
+def test_both_engines_agree_on_a_real_geography_instance(zonage_result) -> None:  # type: ignore[no-untyped-def]
+    """On the real communes and the national zonage, read and computed once for the session (tests/conftest.py),
+    not again here."""
     from solidarite.planning.instances import GeographyCache, generate_instance
-    from tests.conftest import DATA_DIR
+    from tests.conftest import DATA_DIR, real_territoire
 
-    geo = GeographyCache(DATA_DIR)
+    geo = GeographyCache(DATA_DIR, real_territoire(), zonage_result)
     instance = generate_instance(geo, volunteers=250, sites=100, year=2026, month=3, seed=1)
     lemon, ortools = solve_flow(instance, engine="lemon"), solve_flow(instance, engine="ortools")
     assert check(instance, lemon.assignments) == [] and check(instance, ortools.assignments) == []
