@@ -14,6 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from solidarite.zonage import calibrage, ecarts
 from solidarite.zonage.faits import FaitDepartement, FaitRegion, Faits
@@ -739,3 +742,55 @@ def test_the_set_and_the_report_are_written_all_or_nothing(tmp_path: Path) -> No
     assert sorted(p.name for p in tmp_path.rglob("*.tmp")) == []
     write_all([(target, "nouveau"), (tmp_path / "sortie" / "autre.html", "<html>")])
     assert target.read_text(encoding="utf-8") == "nouveau" and oct(target.stat().st_mode & 0o777) == "0o644"
+
+
+def _observation_reference(ctx: calibrage.Contexte, selected: np.ndarray) -> tuple[object, ...]:
+    """The counting `observation` did before it counted with indices (8 December), one EPCI at a time."""
+    par_region: dict[str, int] = {}
+    population_region: dict[str, int] = {}
+    departements: dict[str, int] = {}
+    for i in np.flatnonzero(selected):
+        code = str(ctx.regions[i])
+        par_region[code] = par_region.get(code, 0) + 1
+        population_region[code] = population_region.get(code, 0) + int(ctx.populations[i])
+        for d in ctx.departements[i]:
+            departements[d] = departements.get(d, 0) + 1
+    return (
+        list(sorted(par_region.items())),
+        list(sorted(population_region.items())),
+        list(departements.items()),  # in the order of their first zone
+    )
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_observation_counts_as_one_epci_at_a_time(data: st.DataObject) -> None:
+    n = data.draw(st.integers(1, 60))
+    codes = st.sampled_from(["01", "11", "2A", "75", "84", "971", "976"])
+    regions = np.array(data.draw(st.lists(codes, min_size=n, max_size=n)))
+    departements = [
+        tuple(data.draw(st.lists(st.sampled_from(["01", "03", "2A", "2B", "63", "971"]), max_size=3)))
+        for _ in range(n)
+    ]
+    populations = np.array(
+        data.draw(st.lists(st.integers(0, 3_000_000), min_size=n, max_size=n)), dtype=np.int64
+    )
+    ctx = calibrage.Contexte(
+        sirens=[f"{200000000 + i}" for i in range(n)],
+        regions=regions,
+        populations=populations,
+        surfaces=np.full(n, 100.0),
+        outre_mer=np.zeros(n, dtype=bool),
+        departements=departements,
+        raw={},
+    )
+    for _ in range(3):  # the tables built once, then read again
+        selected = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+        obs = calibrage.observation(ctx, selected)
+        expected = _observation_reference(ctx, selected)
+        assert (
+            list(obs.par_region.items()),
+            list(obs.population_region.items()),
+            list(obs.departements.items()),
+        ) == (expected)
+        assert obs.zones == int(selected.sum()) and obs.population == int(populations[selected].sum())
