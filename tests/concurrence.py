@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 
 def ensemble(*actions: Callable[[], Any]) -> None:
@@ -69,3 +69,33 @@ def un_autre_attend(secondes: float = 10.0) -> bool:
                 return True
             time.sleep(0.05)
     return False
+
+
+def pendant(
+    tenu: Callable[[], Any], nom_tenu: str, autre: Callable[[], Any], nom_autre: str
+) -> tuple[bool, list[str]]:
+    """`tenu` done in a transaction left open while `autre` starts in another thread and connection; the transaction
+    commits once another connection waits on a lock (`un_autre_attend`). Whether it waited, and the outcomes in the
+    order they came: `nom_tenu`, listed before the commit (an `autre` that did not wait comes first), and `nom_autre`,
+    or the class and French text of the exception `autre` raised."""
+    held = threading.Event()
+    outcomes: list[str] = []
+    waited: list[bool] = []
+
+    def hold() -> None:
+        with transaction.atomic():
+            tenu()
+            held.set()
+            waited.append(un_autre_attend())
+            outcomes.append(nom_tenu)
+
+    def other() -> None:
+        try:
+            held.wait(timeout=30)
+            autre()
+            outcomes.append(nom_autre)
+        except Exception as exc:
+            outcomes.append(f"{type(exc).__name__}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
+
+    ensemble(hold, other)
+    return waited == [True], outcomes

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from solidarite.indemnisation import services
 from solidarite.indemnisation.models import JourRealise, JourRetire, LigneReleve, Releve
 from solidarite.planning.models import Mission
-from tests.concurrence import en_meme_temps, ensemble, un_autre_attend
+from tests.concurrence import en_meme_temps, ensemble, pendant
 from tests.factories import agent_ars, compte, jour_realise, lieu, medecin
 
 OCT = dt.date(2026, 10, 1)
@@ -92,27 +92,13 @@ def test_a_day_withdrawn_while_its_draft_is_validated_waits_and_is_regularised(t
     the draft's lock, so the day validated is paid, then regularised the next month (decision 0015). Without the lock
     (PostgreSQL), the withdrawal committed under the validation, which then paid a day already withdrawn."""
     releve, jour, agent = _octobre_en_brouillon()
-    replayed = threading.Event()
-    outcomes: list[str] = []
-    waited: list[bool] = []
-
-    def validate() -> None:
-        with transaction.atomic():  # `avancer` done, replay included; its transaction not yet committed
-            services.avancer([releve.pk], "valider", agent)
-            replayed.set()
-            waited.append(un_autre_attend())  # the withdrawal is now waiting on the draft's lock
-            outcomes.append("validé")  # before the commit: a withdrawal that did not wait is already listed
-
-    def withdraw() -> None:
-        try:
-            replayed.wait(timeout=30)
-            services.retirer_jour(jour, agent, "Absente ce jour-là")
-            outcomes.append("retiré")
-        except Exception as exc:
-            outcomes.append(f"{type(exc).__name__}: {exc}")
-
-    ensemble(validate, withdraw)
-    assert waited == [True] and outcomes == ["validé", "retiré"], (waited, outcomes)
+    waited, outcomes = pendant(  # `avancer` done, replay included, its transaction open; the withdrawal waits
+        lambda: services.avancer([releve.pk], "valider", agent),
+        "validé",
+        lambda: services.retirer_jour(jour, agent, "Absente ce jour-là"),
+        "retiré",
+    )
+    assert waited and outcomes == ["validé", "retiré"], (waited, outcomes)
     releve.refresh_from_db()
     assert releve.statut == "valide" and releve.total == Decimal(200)
     services.construire_mois(dt.date(2026, 11, 1), today=TODAY)
@@ -126,27 +112,13 @@ def test_a_draft_validated_while_one_of_its_days_is_withdrawn_waits_and_is_refus
     """The validation comes while the withdrawal's transaction is open: it waits for the draft's lock, then its replay
     sees the day gone and refuses. Without the lock (PostgreSQL), it replayed the day still there and paid it."""
     releve, jour, agent = _octobre_en_brouillon()
-    withdrawn = threading.Event()
-    outcomes: list[str] = []
-    waited: list[bool] = []
-
-    def withdraw() -> None:
-        with transaction.atomic():
-            services.retirer_jour(jour, agent, "Absente ce jour-là")
-            withdrawn.set()
-            waited.append(un_autre_attend())  # the validation is now waiting on the draft's lock
-            outcomes.append("retiré")  # before the commit: a validation that did not wait is already listed
-
-    def validate() -> None:
-        try:
-            withdrawn.wait(timeout=30)
-            services.avancer([releve.pk], "valider", agent)
-            outcomes.append("validé")
-        except Exception as exc:
-            outcomes.append(f"{type(exc).__name__}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
-
-    ensemble(withdraw, validate)
-    assert waited == [True] and len(outcomes) == 2 and outcomes[0] == "retiré", (waited, outcomes)
+    waited, outcomes = pendant(  # the validation waits on the draft's lock
+        lambda: services.retirer_jour(jour, agent, "Absente ce jour-là"),
+        "retiré",
+        lambda: services.avancer([releve.pk], "valider", agent),
+        "validé",
+    )
+    assert waited and len(outcomes) == 2 and outcomes[0] == "retiré", (waited, outcomes)
     assert outcomes[1].startswith("ValidationError: ") and "journée du 06/10/2026 retirée" in outcomes[1], (
         outcomes
     )
@@ -167,27 +139,13 @@ def test_the_same_day_withdrawn_twice_at_once_is_withdrawn_once_and_the_second_i
     same = JourRealise.objects.select_related(
         "mission__lieu__commune__departement__region"
     ).get()  # the 2nd page's
-    first_in = threading.Event()
-    outcomes: list[str] = []
-    waited: list[bool] = []
-
-    def first() -> None:
-        with transaction.atomic():
-            services.retirer_jour(jour, agent, "Absente ce jour-là")
-            first_in.set()
-            waited.append(un_autre_attend())  # the second withdrawal now waits on the day's row
-            outcomes.append("retiré")
-
-    def second() -> None:
-        try:
-            first_in.wait(timeout=30)
-            services.retirer_jour(same, agent, "Doublon")
-            outcomes.append("retiré deux fois")
-        except Exception as exc:
-            outcomes.append(f"{type(exc).__name__}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
-
-    ensemble(first, second)
-    assert waited == [True] and outcomes == ["retiré", f"ValidationError: {services.DEJA_RETIREE}"], outcomes
+    waited, outcomes = pendant(  # the second withdrawal waits on the day's row
+        lambda: services.retirer_jour(jour, agent, "Absente ce jour-là"),
+        "retiré",
+        lambda: services.retirer_jour(same, agent, "Doublon"),
+        "retiré deux fois",
+    )
+    assert waited and outcomes == ["retiré", f"ValidationError: {services.DEJA_RETIREE}"], outcomes
     assert not JourRealise.objects.exists()
     assert JourRetire.objects.get().motif == "Absente ce jour-là"
 
@@ -203,28 +161,14 @@ def test_a_day_corrected_while_it_is_withdrawn_stays_withdrawn(territoire) -> No
     jour_realise(doc, place, dt.date(2026, 10, 6))
     agent = agent_ars(place.commune.departement.region.code)
     jour = JourRealise.objects.select_related("mission__lieu__commune__departement__region").get()
-    withdrawn = threading.Event()
-    outcomes: list[str] = []
-    waited: list[bool] = []
-
-    def withdraw() -> None:
-        with transaction.atomic():
-            services.retirer_jour(jour, agent, "Absente ce jour-là")
-            withdrawn.set()
-            waited.append(un_autre_attend())  # the correction now waits on the mission's row
-            outcomes.append("retiré")
-
-    def correct() -> None:
-        try:
-            withdrawn.wait(timeout=30)
-            mission = Mission.objects.get(pk=jour.mission_id)
-            services.confirmer_jour(mission, compte(doc), "demi_journee", 4, today=TODAY)
-            outcomes.append("corrigé")
-        except Exception as exc:
-            outcomes.append(f"{type(exc).__name__}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
-
-    ensemble(withdraw, correct)
-    assert waited == [True] and len(outcomes) == 2 and outcomes[0] == "retiré", (waited, outcomes)
+    mission = Mission.objects.get(pk=jour.mission_id)  # the doctor's page's
+    waited, outcomes = pendant(  # the correction waits on the mission's row
+        lambda: services.retirer_jour(jour, agent, "Absente ce jour-là"),
+        "retiré",
+        lambda: services.confirmer_jour(mission, compte(doc), "demi_journee", 4, today=TODAY),
+        "corrigé",
+    )
+    assert waited and len(outcomes) == 2 and outcomes[0] == "retiré", (waited, outcomes)
     assert outcomes[1].startswith("ValidationError: Cette journée a été retirée par l'ARS"), outcomes
     assert not JourRealise.objects.exists() and JourRetire.objects.count() == 1
 
@@ -245,31 +189,20 @@ def test_a_day_confirmed_while_its_draft_is_held_waits_for_it(territoire, tient:
     confirmation committed under the validation, which then validated a draft already missing a day."""
     releve, jour, agent = _octobre_en_brouillon()
     mission = _mission_du_13(jour)
-    held = threading.Event()
-    outcomes: list[str] = []
-    waited: list[bool] = []
 
-    def hold() -> None:
-        # `avancer` (replay included) or the run done, its transaction not yet committed
-        with transaction.atomic():
-            if tient == "validation":
-                services.avancer([releve.pk], "valider", agent)
-            else:
-                services.construire_mois(OCT, today=TODAY)
-            held.set()
-            waited.append(un_autre_attend())  # the confirmation is now waiting on the drafts' locks
-            outcomes.append(tient)  # before the commit: a confirmation that did not wait is already listed
+    def hold() -> None:  # `avancer` (replay included) or the run done, its transaction open
+        if tient == "validation":
+            services.avancer([releve.pk], "valider", agent)
+        else:
+            services.construire_mois(OCT, today=TODAY)
 
-    def confirm() -> None:
-        try:
-            held.wait(timeout=30)
-            services.confirmer_jour(mission, compte(mission.medecin), "journee", 9, today=TODAY)
-            outcomes.append("confirmé")
-        except Exception as exc:
-            outcomes.append(f"{type(exc).__name__}: {exc}")
-
-    ensemble(hold, confirm)
-    assert waited == [True] and outcomes == [tient, "confirmé"], (waited, outcomes)
+    waited, outcomes = pendant(  # the confirmation waits on the drafts' locks
+        hold,
+        tient,
+        lambda: services.confirmer_jour(mission, compte(mission.medecin), "journee", 9, today=TODAY),
+        "confirmé",
+    )
+    assert waited and outcomes == [tient, "confirmé"], (waited, outcomes)
     octobre = Releve.objects.get(mois=OCT)
     assert octobre.total == Decimal(200) and octobre.lignes.get().date == dt.date(2026, 10, 6)
     if tient == "validation":  # validated as it was: the late day goes to the next statement
@@ -288,29 +221,15 @@ def test_a_draft_validated_while_one_of_its_days_is_confirmed_waits_and_is_refus
     draft's lock, then its replay sees the day changed and refuses. Without the lock (PostgreSQL), it replayed the day
     as it was and validated a full day the doctor had just said was a half-day."""
     releve, jour, agent = _octobre_en_brouillon()
-    confirmed = threading.Event()
-    outcomes: list[str] = []
-    waited: list[bool] = []
-
-    def confirm() -> None:
-        with transaction.atomic():
-            services.confirmer_jour(
-                jour.mission, compte(jour.mission.medecin), "demi_journee", 4, today=TODAY
-            )
-            confirmed.set()
-            waited.append(un_autre_attend())  # the validation is now waiting on the draft's lock
-            outcomes.append("confirmé")  # before the commit: a validation that did not wait is already listed
-
-    def validate() -> None:
-        try:
-            confirmed.wait(timeout=30)
-            services.avancer([releve.pk], "valider", agent)
-            outcomes.append("validé")
-        except Exception as exc:
-            outcomes.append(f"{type(exc).__name__}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
-
-    ensemble(confirm, validate)
-    assert waited == [True] and len(outcomes) == 2 and outcomes[0] == "confirmé", (waited, outcomes)
+    waited, outcomes = pendant(  # the validation waits on the draft's lock
+        lambda: services.confirmer_jour(
+            jour.mission, compte(jour.mission.medecin), "demi_journee", 4, today=TODAY
+        ),
+        "confirmé",
+        lambda: services.avancer([releve.pk], "valider", agent),
+        "validé",
+    )
+    assert waited and len(outcomes) == 2 and outcomes[0] == "confirmé", (waited, outcomes)
     assert outcomes[1].startswith("ValidationError: ") and "journée du 06/10/2026 modifiée" in outcomes[1], (
         outcomes
     )
